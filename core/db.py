@@ -1,0 +1,178 @@
+"""Engines, sessions and migrations.
+
+SQLite is the default (one file, WAL, foreign keys, a busy timeout); PostgreSQL is used
+when the URL says so. Write transactions on SQLite start with ``BEGIN IMMEDIATE`` so two
+writers queue on the busy timeout instead of failing when a reader tries to upgrade its
+lock (the classic "database is locked" trap).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import models  # noqa: F401  (tables must be imported before migrations run)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 60_000
+WRITE_OPTION = "salesdesk_write"
+
+
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, **kw: Any) -> Engine:
+    """Create an engine with the settings salesdesk relies on for the given backend."""
+    if is_sqlite(url):
+        if url.endswith(":memory:") or url in ("sqlite://", "sqlite:///"):
+            kw.setdefault("poolclass", sa.pool.StaticPool)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            **kw,
+        )
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return sa.create_engine(url, pool_pre_ping=True, **kw)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Take over transaction control from the driver so BEGIN is ours to choose.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """One database: the engine plus factories for read and write sessions."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        write_bind = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(write_bind, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine)
+
+    def read_session(self) -> Session:
+        return self._read()
+
+    def write_session(self) -> Session:
+        return self._write()
+
+    def describe(self) -> str:
+        """The URL without a password, for headers and logs."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# Migrations
+# ---------------------------------------------------------------------------------------
+
+
+def alembic_config(db: Database, extra_locations: Iterable[str] = ()) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    locations = [str(MIGRATIONS_DIR / "versions"), *extra_locations]
+    cfg.set_main_option("version_locations", " ".join(locations))
+    cfg.set_main_option("path_separator", "space")
+    cfg.attributes["engine"] = db.engine
+    return cfg
+
+
+def upgrade(db: Database, extra_locations: Iterable[str] = (), target: str = "heads") -> None:
+    """Bring the schema to ``target`` (every branch head by default), keeping all rows."""
+    from alembic import command
+
+    command.upgrade(alembic_config(db, extra_locations), target)
+
+
+def downgrade(db: Database, target: str, extra_locations: Iterable[str] = ()) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(db, extra_locations), target)
+
+
+def current_revisions(db: Database) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def pending_heads(db: Database, extra_locations: Iterable[str] = ()) -> set[str]:
+    """Heads in the scripts that the database has not reached."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(db, extra_locations))
+    applied = current_revisions(db)
+    reached: set[str] = set()
+    for rev in applied:
+        reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
+    return {h for h in script.get_heads() if h not in reached}
+
+
+# ---------------------------------------------------------------------------------------
+# Backup
+# ---------------------------------------------------------------------------------------
+
+
+def backup(db: Database, target: Path) -> Path:
+    """Write a consistent copy while others keep working.
+
+    SQLite: the online backup API copies a snapshot page by page without blocking writers
+    for long. PostgreSQL: ``pg_dump`` (custom format) does the same from a snapshot.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if db.is_sqlite:
+        source_path = db.engine.url.database
+        if not source_path or source_path == ":memory:":
+            raise ValueError("an in-memory database cannot be backed up")
+        with sqlite3.connect(source_path, timeout=BUSY_TIMEOUT_MS / 1000) as src, \
+                sqlite3.connect(target) as dst:
+            src.backup(dst, pages=1024)
+        return target
+    pg_dump = shutil.which("pg_dump")
+    if not pg_dump:
+        raise FileNotFoundError("pg_dump is needed to back up PostgreSQL and was not found")
+    import subprocess
+
+    url = db.engine.url.set(drivername="postgresql")
+    subprocess.run(
+        [pg_dump, "--format=custom", f"--file={target}",
+         url.render_as_string(hide_password=False)],
+        check=True,
+    )
+    return target

@@ -1,0 +1,216 @@
+"""Every hook salesdesk offers to plugins.
+
+The docstrings in this module ARE the plugin reference: ``docs/plugins.md`` is checked
+against them, and a test fails when a hook here has no docstring or no test of its own.
+
+Hook names start with ``salesdesk_``. There are two kinds:
+
+* **Contributions** return a list (or ``None`` when the plugin has nothing to add). The
+  plugin manager concatenates the lists of every enabled plugin, calling each plugin
+  separately so one that raises is reported and switched off without hiding the others.
+* **Events** are called after the transaction that caused them has committed. Their return
+  value is ignored. An event handler that raises is reported and does not undo the change.
+
+Every event receives the :class:`core.context.Context` of the actor who made the change, so
+a handler that writes (for example a contract created when a deal is won) goes through
+``core.services`` with the same permission checks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from core.access import PermissionSpec, RoleSpec
+    from core.context import Context
+    from core.funnels import FunnelDefinition
+    from core.models import Activity, Customer, ImportBatch, Opportunity
+
+PROJECT = "salesdesk"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------------------
+# Contributions: what a plugin adds to the product
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def salesdesk_funnels() -> list[FunnelDefinition] | None:
+    """Contribute sales funnels.
+
+    :returns: a list of :class:`core.funnels.FunnelDefinition`, each an ordered list of
+        stages with win probability, the customer class the stage implies and its follow-up
+        policy. Funnel ids must be unique across plugins; a duplicate id is reported and the
+        later one ignored.
+
+    Called when the plugin manager builds the funnel registry (at start and after plugins
+    are enabled or disabled). Company settings may override probabilities and limits.
+    """
+
+
+@hookspec
+def salesdesk_forms() -> list[Any] | None:
+    """Contribute data-entry forms (price tables, tender records, quotes, ...).
+
+    :returns: a list of :class:`core.forms.FormSpec`: an id, titles in English and
+        Chinese, the pydantic model that validates one record and the service function that
+        saves it. The TUI builds an entry screen from each form.
+    """
+
+
+@hookspec
+def salesdesk_reports() -> list[Any] | None:
+    """Contribute reports.
+
+    :returns: a list of report objects implementing the contract in ``core.reports``: an
+        id, titles in both languages, a pydantic parameter model and a ``run`` that computes
+        its tables in the database under the reader's record rules.
+
+    Called when the report registry is built; a plugin whose call raises is reported and
+    its reports are missing from the list, the others stay.
+    """
+
+
+@hookspec
+def salesdesk_exporters() -> list[Any] | None:
+    """Contribute exporters (file formats a report can be written to).
+
+    :returns: a list of exporter objects implementing the contract in ``core.exports``:
+        an id (used by ``--format``), a file suffix and a ``write`` method.
+    """
+
+
+@hookspec
+def salesdesk_forecasting_methods() -> list[Any] | None:
+    """Contribute forecasting methods.
+
+    :returns: a list of objects implementing the forecasting-method contract of the
+        forecast plugin: an id, a title and ``fit_predict(history, horizon)`` returning
+        point forecasts with a prediction interval.
+    """
+
+
+@hookspec
+def salesdesk_roles() -> list[RoleSpec] | None:
+    """Contribute roles.
+
+    :returns: a list of :class:`core.access.RoleSpec` (name, titles, permissions, record
+        scope). A role name already defined by the core or another plugin is reported and
+        ignored, so a plugin can never widen a built-in role behind the admin's back.
+    """
+
+
+@hookspec
+def salesdesk_permissions() -> list[PermissionSpec] | None:
+    """Contribute permissions that the plugin's services check.
+
+    :returns: a list of :class:`core.access.PermissionSpec`. Declaring them lets the
+        ``users`` screen and ``salesdesk users`` list and grant them; a role may only name
+        declared permissions.
+    """
+
+
+@hookspec
+def salesdesk_migrations() -> list[str] | None:
+    """Name the folders holding this plugin's Alembic revisions.
+
+    :returns: a list of absolute paths. Each plugin owns one Alembic branch whose first
+        revision has ``branch_labels = ("<plugin name>",)`` and ``depends_on = "core"``.
+        ``salesdesk db upgrade`` applies every enabled plugin's branch.
+    """
+
+
+@hookspec
+def salesdesk_demo_data(ctx: Context, scale: str, seed: int) -> None:
+    """Seed demo data for this plugin.
+
+    :param ctx: a context acting as the group admin, inside ``salesdesk demo``.
+    :param scale: ``"small"``, ``"medium"`` or ``"large"``.
+    :param seed: the random seed; the same seed must give the same data.
+
+    Called after the core has generated its users, customers and sales lines, so a plugin
+    can attach its records to them. Writes go through services like any other.
+    """
+
+
+@hookspec
+def salesdesk_cli_commands() -> list[Any] | None:
+    """Contribute ``salesdesk`` subcommands.
+
+    :returns: a list of :class:`click.Command` objects; each is added under its own name
+        to the ``salesdesk`` command group. A name that is already taken is reported and
+        skipped.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Events: called after the transaction has committed
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def salesdesk_customer_created(ctx: Context, customer: Customer) -> None:
+    """A customer was created.
+
+    :param ctx: the context of the actor who created it.
+    :param customer: the committed row, detached from its session (read its attributes;
+        change it only through ``core.services.customers``).
+    """
+
+
+@hookspec
+def salesdesk_customer_updated(ctx: Context, customer: Customer, changes: dict[str, Any]) -> None:
+    """A customer was changed (including reassignment to another owner or to the pool).
+
+    :param ctx: the context of the actor who changed it.
+    :param customer: the committed row, detached.
+    :param changes: field name -> ``(old, new)`` for every field that changed.
+    """
+
+
+@hookspec
+def salesdesk_opportunity_created(ctx: Context, opportunity: Opportunity) -> None:
+    """An opportunity was created.
+
+    :param ctx: the context of the actor who created it.
+    :param opportunity: the committed row, detached.
+    """
+
+
+@hookspec
+def salesdesk_opportunity_stage_changed(
+    ctx: Context, opportunity: Opportunity, from_stage: str, to_stage: str
+) -> None:
+    """An opportunity moved from one stage of its funnel to another.
+
+    :param ctx: the context of the actor who moved it.
+    :param opportunity: the committed row, detached; its ``status`` is ``won`` or ``lost``
+        when ``to_stage`` is a terminal stage.
+    :param from_stage: the stage id it left.
+    :param to_stage: the stage id it entered.
+
+    The contracts plugin listens here to draft a contract when a deal reaches a won stage.
+    """
+
+
+@hookspec
+def salesdesk_activity_logged(ctx: Context, activity: Activity) -> None:
+    """A visit (one line of a daily report) was logged.
+
+    :param ctx: the context of the rep or manager who logged it.
+    :param activity: the committed row, detached.
+    """
+
+
+@hookspec
+def salesdesk_sales_lines_imported(ctx: Context, batch: ImportBatch) -> None:
+    """A batch of sales lines was imported and committed.
+
+    :param ctx: the context of the actor who imported them.
+    :param batch: the committed :class:`core.models.ImportBatch` (file name, checksum,
+        row count, first and last date), detached.
+    """

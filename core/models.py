@@ -1,0 +1,315 @@
+"""The core tables.
+
+Conventions: money is ``Decimal`` stored as NUMERIC(16, 2); quantities NUMERIC(14, 3);
+dates are dates. Every table users edit carries ``version``, which SQLAlchemy bumps on
+each UPDATE and checks in its WHERE clause (optimistic locking). Input models
+(``XCreate``/``XUpdate``) live in ``core.schemas``; these are the stored rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+MONEY = sa.Numeric(16, 2)
+QUANTITY = sa.Numeric(14, 3)
+RATIO = sa.Numeric(5, 4)
+
+
+def utcnow() -> dt.datetime:
+    """Aware UTC: SQLModel stores it as UTC on SQLite and as timestamptz on PostgreSQL."""
+    return dt.datetime.now(dt.UTC)
+
+
+def money_field(default: Decimal | None = Decimal("0"), **kw: Any) -> Any:
+    return Field(default=default, sa_type=MONEY, **kw)
+
+
+def versioned(cls: type[SQLModel]) -> type[SQLModel]:
+    """Turn on SQLAlchemy's version counter for a table class (after mapping)."""
+    cls.__mapper__.version_id_col = cls.__table__.c.version  # type: ignore[attr-defined]
+    cls.__mapper__.version_id_generator = lambda v: (v or 0) + 1  # type: ignore[attr-defined]
+    return cls
+
+
+class CustomerClass(StrEnum):
+    """Where a customer stands in the funnel (DOMAIN.md section 2)."""
+
+    POTENTIAL = "potential"  # 潜在客户
+    PROMISING = "promising"  # 最有希望客户
+    CLOSING = "closing"  # 即将成交客户
+    CUSTOMER = "customer"  # has bought
+    DORMANT = "dormant"
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    BLOCKED = "blocked"
+
+
+class CustomerSize(StrEnum):
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class OpportunityStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class VisitPurpose(StrEnum):
+    """Purposes of a visit on the daily report (DOMAIN.md section 7)."""
+
+    ORDER = "order"  # 订货
+    COLLECTION = "collection"  # 收款
+    DEVELOPMENT = "development"  # 开发
+    SERVICE = "service"  # 服务
+    EXPLANATION = "explanation"  # 说明
+
+
+class VisitCustomerType(StrEnum):
+    PROSPECT = "prospect"  # 开发
+    NEW = "new"  # 新增
+    EXISTING = "existing"  # 原有
+
+
+class Region(SQLModel, table=True):
+    """A sales region; regions form a tree (group -> region -> district)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    version: int = Field(default=1)
+
+
+class User(SQLModel, table=True):
+    """A salesdesk account; ``login`` is the operating-system user name."""
+
+    __tablename__: ClassVar[str] = "sd_user"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=200)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="sd_user.id", index=True)
+    email: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class Channel(SQLModel, table=True):
+    """A sales channel or distributor."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="direct", max_length=32)  # direct, distributor, retail, online
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    active: bool = Field(default=True)
+    version: int = Field(default=1)
+
+
+class Product(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200)
+    category: str = Field(default="", max_length=100)
+    unit: str = Field(default="pcs", max_length=20)
+    list_price: Decimal = money_field()
+    standard_cost: Decimal | None = money_field(default=None, nullable=True)
+    active: bool = Field(default=True)
+    version: int = Field(default=1)
+
+
+class Customer(SQLModel, table=True):
+    """A customer or lead. ``owner_id`` None means the customer is in the lead pool."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200, index=True)
+    industry: str = Field(default="", max_length=100)
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    size: str = Field(default=CustomerSize.SMALL, max_length=16)
+    source: str = Field(default="", max_length=100)  # exhibition, phone, referral, list...
+    customer_class: str = Field(default=CustomerClass.POTENTIAL, max_length=16, index=True)
+    owner_id: int | None = Field(default=None, foreign_key="sd_user.id", index=True)
+    credit_rating: str = Field(default="", max_length=8)
+    credit_limit: Decimal = money_field()
+    status: str = Field(default=CustomerStatus.ACTIVE, max_length=16)
+    last_follow_up: dt.date | None = Field(default=None)
+    pool_since: dt.datetime | None = Field(default=None)
+    notes: str = Field(default="", max_length=2000)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class Contact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(max_length=200)
+    title: str = Field(default="", max_length=100)
+    phone: str = Field(default="", max_length=50)
+    email: str = Field(default="", max_length=200)
+    is_primary: bool = Field(default=False)
+    version: int = Field(default=1)
+
+
+class Opportunity(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    title: str = Field(max_length=200)
+    funnel: str = Field(max_length=64)
+    stage: str = Field(max_length=64, index=True)
+    amount: Decimal = money_field()
+    expected_close: dt.date | None = Field(default=None, index=True)
+    probability_override: Decimal | None = Field(default=None, sa_type=RATIO, nullable=True)
+    owner_id: int | None = Field(default=None, foreign_key="sd_user.id", index=True)
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    source: str = Field(default="", max_length=100)
+    status: str = Field(default=OpportunityStatus.OPEN, max_length=8, index=True)
+    close_reason: str = Field(default="", max_length=500)
+    stage_entered_at: dt.datetime = Field(default_factory=utcnow)
+    closed_at: dt.datetime | None = Field(default=None)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class StageChange(SQLModel, table=True):
+    """One move of an opportunity between stages (history; never edited)."""
+
+    __tablename__: ClassVar[str] = "stage_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    opportunity_id: int = Field(foreign_key="opportunity.id", index=True)
+    from_stage: str | None = Field(default=None, max_length=64)
+    to_stage: str = Field(max_length=64)
+    changed_at: dt.datetime
+    changed_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
+
+
+class Activity(SQLModel, table=True):
+    """One line of a rep's daily visit report (销售日报表)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)
+    rep_id: int = Field(foreign_key="sd_user.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    visit_time: dt.time | None = Field(default=None)
+    purpose: str = Field(default=VisitPurpose.DEVELOPMENT, max_length=16)
+    result: str = Field(default="", max_length=500)
+    customer_type: str = Field(default=VisitCustomerType.EXISTING, max_length=16)
+    next_visit: dt.date | None = Field(default=None, index=True)
+    notes: str = Field(default="", max_length=2000)
+    weather: str = Field(default="", max_length=50)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class ImportBatch(SQLModel, table=True):
+    """A committed import; the checksum stops the same file being counted twice."""
+
+    __tablename__: ClassVar[str] = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    file_name: str = Field(max_length=500)
+    checksum: str = Field(max_length=64, index=True)
+    row_count: int = Field(default=0)
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    imported_at: dt.datetime
+    imported_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
+
+
+class SalesLine(SQLModel, table=True):
+    """One line of actual sales: the fact table reports aggregate over."""
+
+    __tablename__: ClassVar[str] = "sales_line"
+    __table_args__ = (
+        sa.Index("ix_sales_line_rep_date", "rep_id", "date"),
+        sa.Index("ix_sales_line_customer_date", "customer_id", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    product_id: int = Field(foreign_key="product.id")
+    rep_id: int | None = Field(default=None, foreign_key="sd_user.id")
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    channel_id: int | None = Field(default=None, foreign_key="channel.id")
+    quantity: Decimal = Field(default=Decimal("0"), sa_type=QUANTITY)
+    amount: Decimal = money_field()
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+
+
+class SalesTarget(SQLModel, table=True):
+    """An official target for a month and one dimension (company, rep, product, ...).
+
+    The forecast plugin allocates and approves targets; the core stores the official ones
+    so standard reports (budget vs actual, the dashboard) can read them without it.
+    """
+
+    __tablename__: ClassVar[str] = "sales_target"
+    __table_args__ = (sa.UniqueConstraint("month", "dimension", "key_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: dt.date = Field(index=True)  # first day of the month
+    dimension: str = Field(max_length=16)  # company, rep, product, region, channel
+    key_id: int = Field(default=0)  # id in that dimension; 0 for company
+    amount: Decimal = money_field()
+    version: int = Field(default=1)
+
+
+class CompanySetting(SQLModel, table=True):
+    """Company-wide settings shared by every user (enabled plugins, profile, policies)."""
+
+    __tablename__: ClassVar[str] = "company_setting"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: Any = Field(default=None, sa_column=Column(JSON))
+    version: int = Field(default=1)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, old -> new. Append-only: the database refuses UPDATE/DELETE."""
+
+    __tablename__: ClassVar[str] = "audit_entry"
+    __table_args__ = (sa.Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="sd_user.id")
+    actor_login: str = Field(max_length=64)
+    action: str = Field(max_length=16)  # create, update, delete, <verb>
+    entity: str = Field(max_length=64)
+    entity_id: str = Field(max_length=64)
+    field: str = Field(default="", max_length=64)
+    old_value: str | None = Field(default=None)
+    new_value: str | None = Field(default=None)
+
+
+EDITABLE_TABLES: tuple[type[SQLModel], ...] = (
+    Region,
+    User,
+    Channel,
+    Product,
+    Customer,
+    Contact,
+    Opportunity,
+    Activity,
+    SalesTarget,
+    CompanySetting,
+)
+for _table in EDITABLE_TABLES:
+    versioned(_table)

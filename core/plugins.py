@@ -1,0 +1,242 @@
+"""The plugin manager.
+
+Built-in plugins and third-party ones are found the same way: entry points in the
+``salesdesk`` group (our own pyproject declares the built-ins there). Each is imported and
+registered under a guard: a plugin that fails to import, names a hook that does not exist,
+or raises inside a hook is recorded (plugin, hook, error, traceback in the log) and
+switched off for the rest of the run, while everything else keeps working.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from core import hookspecs
+from core.access import RoleRegistry
+
+log = logging.getLogger("salesdesk.plugins")
+ENTRY_POINT_GROUP = hookspecs.PROJECT
+
+
+@dataclass
+class PluginInfo:
+    """What ``salesdesk plugins list`` and the Plugins screen show."""
+
+    name: str
+    module: str
+    version: str = ""
+    origin: str = "entry point"  # "built-in", "entry point" or "registered"
+    enabled: bool = True
+    loaded: bool = False
+    hooks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def last_error(self) -> str:
+        return self.errors[-1] if self.errors else ""
+
+
+@dataclass(frozen=True)
+class Discovered:
+    name: str
+    module: str
+    distribution: str
+    version: str
+
+
+def discover() -> list[Discovered]:
+    """Every installed plugin: entry points in the ``salesdesk`` group, sorted by name."""
+    found: dict[str, Discovered] = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist else ""
+        version = ep.dist.version if ep.dist else ""
+        found.setdefault(ep.name, Discovered(ep.name, ep.value, dist, version))
+    return sorted(found.values(), key=lambda d: d.name)
+
+
+class PluginManager:
+    """pluggy's manager plus guarded loading and guarded hook calls."""
+
+    def __init__(self, extra_specs: Iterable[ModuleType] = ()) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        for spec in extra_specs:
+            self.pm.add_hookspecs(spec)
+        self.info: dict[str, PluginInfo] = {}
+        self._roles: RoleRegistry | None = None
+        self._funnels: Any = None
+
+    # -- loading --------------------------------------------------------------------
+
+    def load_installed(self, enabled: Callable[[str], bool] = lambda _name: True) -> None:
+        """Import and register every installed plugin that ``enabled`` says is on."""
+        for found in discover():
+            origin = "built-in" if found.distribution == "salesdesk" else "entry point"
+            info = PluginInfo(found.name, found.module, found.version, origin)
+            info.enabled = enabled(found.name)
+            self.info[found.name] = info
+            if info.enabled:
+                self._import_and_register(info)
+
+    def register(self, plugin: object, name: str, origin: str = "registered") -> bool:
+        """Register an already imported plugin object (tests, embedding)."""
+        info = PluginInfo(name, getattr(plugin, "__name__", name), origin=origin)
+        self.info[name] = info
+        return self._register(info, plugin)
+
+    def _import_and_register(self, info: PluginInfo) -> bool:
+        try:
+            module = importlib.import_module(info.module)
+        except Exception as exc:
+            self._fail(info, "import", exc)
+            return False
+        return self._register(info, module)
+
+    def _register(self, info: PluginInfo, plugin: object) -> bool:
+        try:
+            self.pm.register(plugin, name=info.name)
+            unknown = self._unknown_hooks(info.name)
+            if unknown:
+                self.pm.unregister(name=info.name)
+                raise pluggy.PluginValidationError(
+                    plugin, f"implements hooks that do not exist: {', '.join(unknown)}"
+                )
+        except Exception as exc:
+            self._fail(info, "register", exc)
+            return False
+        info.loaded = True
+        info.hooks = sorted(
+            impl_name for impl_name in dir(plugin)
+            if impl_name.startswith("salesdesk_") and self._is_impl(plugin, impl_name)
+        )
+        self._roles = self._funnels = None
+        return True
+
+    def _is_impl(self, plugin: object, attr: str) -> bool:
+        return self.pm.parse_hookimpl_opts(plugin, attr) is not None
+
+    def _unknown_hooks(self, name: str) -> list[str]:
+        plugin = self.pm.get_plugin(name)
+        return [
+            caller.name for caller in self.pm.get_hookcallers(plugin) or []
+            if not caller.has_spec()
+        ]
+
+    def _fail(self, info: PluginInfo, hook: str, exc: BaseException) -> None:
+        message = f"{hook}: {type(exc).__name__}: {exc}"
+        info.errors.append(message)
+        info.loaded = False
+        log.error("plugin %s failed in %s\n%s", info.name, hook,
+                  "".join(traceback.format_exception(exc)))
+        if self.pm.get_plugin(info.name) is not None:
+            self.pm.unregister(name=info.name)
+        self._roles = self._funnels = None
+
+    # -- calling --------------------------------------------------------------------
+
+    def _implementations(self, hook_name: str) -> list[Any]:
+        caller = getattr(self.pm.hook, hook_name)
+        # pluggy calls in LIFO order; keep registration order for stable listings.
+        return list(reversed(caller.get_hookimpls()))
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation separately; a raising plugin is switched off."""
+        results: list[tuple[str, Any]] = []
+        for impl in self._implementations(hook_name):
+            plugin_name = impl.plugin_name
+            if self.pm.get_plugin(plugin_name) is None:
+                continue  # switched off by an earlier failure in this loop
+            try:
+                # Like pluggy, pass each implementation only the arguments it names.
+                result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception as exc:
+                self._fail(self._info_for(plugin_name), hook_name, exc)
+                continue
+            results.append((plugin_name, result))
+        return results
+
+    def contributions(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Flatten a list-returning hook into (plugin name, item) pairs."""
+        items: list[tuple[str, Any]] = []
+        for plugin_name, result in self.call_each(hook_name, **kwargs):
+            if result is None:
+                continue
+            if not isinstance(result, list | tuple):
+                self.report(plugin_name, hook_name, TypeError(
+                    f"expected a list, got {type(result).__name__}"))
+                continue
+            items.extend((plugin_name, item) for item in result)
+        return items
+
+    def fire(self, hook_name: str, **kwargs: Any) -> None:
+        """Fire an event (after commit); failures are reported, never raised."""
+        self.call_each(hook_name, **kwargs)
+
+    def report(self, plugin_name: str, hook_name: str, exc: BaseException) -> None:
+        """Record a bad contribution from a plugin and switch the plugin off."""
+        self._fail(self._info_for(plugin_name), hook_name, exc)
+
+    def _info_for(self, plugin_name: str) -> PluginInfo:
+        return self.info.setdefault(plugin_name, PluginInfo(plugin_name, plugin_name))
+
+    # -- registries -----------------------------------------------------------------
+
+    @property
+    def roles(self) -> RoleRegistry:
+        if self._roles is None:
+            registry = RoleRegistry.core()
+            for _plugin, perm in self.contributions("salesdesk_permissions"):
+                registry.add_permission(perm)
+            for plugin, role in self.contributions("salesdesk_roles"):
+                why = registry.add_role(role)
+                if why:
+                    self._info_for(plugin).errors.append(f"salesdesk_roles: {why}")
+            self._roles = registry
+        return self._roles
+
+    @property
+    def funnels(self) -> Any:
+        """The funnel registry (:class:`core.funnels.FunnelRegistry`), built once."""
+        if self._funnels is None:
+            self._funnels = funnel_registry(self)
+        return self._funnels
+
+    def migration_locations(self) -> list[str]:
+        return [str(path) for _plugin, path in self.contributions("salesdesk_migrations")]
+
+    def loaded_names(self) -> list[str]:
+        return [name for name, info in self.info.items() if info.loaded]
+
+
+BUILTIN_PROFILES: dict[str, list[str]] = {
+    "standard": ["funnel", "forecast", "contracts"],
+    "manufacturing": ["funnel", "forecast", "contracts", "manufacturing"],
+    "real_estate": ["funnel", "forecast", "contracts", "real_estate"],
+}
+
+
+def funnel_registry(plugins: PluginManager, default: str | None = None):
+    """Build the funnel registry: the core's basic funnel plus every valid contribution."""
+    from core.funnels import BASIC_FUNNEL, FunnelDefinition, FunnelRegistry
+
+    funnels: list[FunnelDefinition] = [BASIC_FUNNEL]
+    for plugin, funnel in plugins.contributions("salesdesk_funnels"):
+        problems = funnel.problems() if isinstance(funnel, FunnelDefinition) else [
+            f"expected a FunnelDefinition, got {type(funnel).__name__}"]
+        if any(f.id == getattr(funnel, "id", None) for f in funnels):
+            problems.append(f"funnel id '{funnel.id}' is already taken")
+        if problems:
+            plugins.info.setdefault(plugin, PluginInfo(plugin, plugin)).errors.append(
+                f"salesdesk_funnels: {'; '.join(problems)}")
+            continue
+        funnels.append(funnel)
+    return FunnelRegistry(funnels, default)

@@ -1,0 +1,175 @@
+"""Input models: what a form, an import row or a CLI call may hand to a service.
+
+Stored rows live in ``core.models``; these validate before anything is written. Update
+models have every field optional: only the fields a caller sets are changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from core.models import (
+    CustomerClass,
+    CustomerSize,
+    CustomerStatus,
+    VisitCustomerType,
+    VisitPurpose,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
+                                        pattern=r"^[A-Za-z0-9_.\-/]+$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
+CREDIT_RATINGS = ("", "AAA", "AA", "A", "BBB", "BB", "B", "C")
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerCreate(Input):
+    name: Name
+    code: Code | None = None  # generated when missing
+    industry: Short = ""
+    region_id: int | None = None
+    size: CustomerSize = CustomerSize.SMALL
+    source: Short = ""
+    customer_class: CustomerClass = CustomerClass.POTENTIAL
+    owner_id: int | None = None
+    credit_rating: str = ""
+    credit_limit: Money = Decimal("0")
+    status: CustomerStatus = CustomerStatus.ACTIVE
+    notes: Text = ""
+
+    @field_validator("credit_rating")
+    @classmethod
+    def _rating(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in CREDIT_RATINGS:
+            raise ValueError(f"one of {', '.join(r for r in CREDIT_RATINGS if r)}")
+        return value
+
+
+class CustomerUpdate(Input):
+    name: Name | None = None
+    industry: Short | None = None
+    region_id: int | None = None
+    size: CustomerSize | None = None
+    source: Short | None = None
+    customer_class: CustomerClass | None = None
+    credit_rating: str | None = None
+    credit_limit: Money | None = None
+    status: CustomerStatus | None = None
+    notes: Text | None = None
+
+    _rating = field_validator("credit_rating")(
+        lambda cls, v: None if v is None else CustomerCreate._rating(v))  # type: ignore[arg-type]
+
+
+class ContactInput(Input):
+    name: Name
+    title: Short = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50,
+                                            pattern=r"^[0-9+()\- ]*$")] = ""
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200,
+                                            pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
+    is_primary: bool = False
+
+
+class OpportunityCreate(Input):
+    customer_id: int
+    title: Name
+    funnel: str | None = None  # the default funnel when missing
+    stage: str | None = None  # the funnel's first stage when missing
+    amount: Money = Decimal("0")
+    expected_close: dt.date | None = None
+    probability_override: Probability | None = None
+    owner_id: int | None = None
+    product_id: int | None = None
+    source: Short = ""
+
+
+class OpportunityUpdate(Input):
+    title: Name | None = None
+    amount: Money | None = None
+    expected_close: dt.date | None = None
+    probability_override: Probability | None = None
+    product_id: int | None = None
+    source: Short | None = None
+
+
+class ActivityInput(Input):
+    """One visit on the daily report (DOMAIN.md section 7)."""
+
+    date: dt.date
+    customer_id: int | None = None
+    visit_time: dt.time | None = None
+    purpose: VisitPurpose = VisitPurpose.DEVELOPMENT
+    result: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    customer_type: VisitCustomerType = VisitCustomerType.EXISTING
+    next_visit: dt.date | None = None
+    notes: Text = ""
+    weather: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    rep_id: int | None = None  # a manager may log for a rep of the team
+
+    @field_validator("next_visit")
+    @classmethod
+    def _after_visit(cls, value: dt.date | None, info):  # type: ignore[no-untyped-def]
+        visit = info.data.get("date")
+        if value is not None and visit is not None and value < visit:
+            raise ValueError("a date on or after the visit date")
+        return value
+
+
+class ProductInput(Input):
+    code: Code
+    name: Name
+    category: Short = ""
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=20)] = "pcs"
+    list_price: Money = Decimal("0")
+    standard_cost: Money | None = None
+    active: bool = True
+
+
+class RegionInput(Input):
+    code: Code
+    name: Name
+    parent_id: int | None = None
+
+
+class ChannelInput(Input):
+    code: Code
+    name: Name
+    kind: Short = "direct"
+    region_id: int | None = None
+    active: bool = True
+
+
+class UserCreate(Input):
+    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                                            pattern=r"^[A-Za-z0-9_.\-@]+$")]
+    display_name: Name
+    roles: list[str] = Field(min_length=1)
+    region_id: int | None = None
+    manager_id: int | None = None
+    email: str | None = None
+
+
+class TargetInput(Input):
+    month: dt.date
+    dimension: Annotated[str, StringConstraints(pattern=r"^(company|rep|product|region|channel)$")]
+    key_id: int = 0
+    amount: Money
+
+    @field_validator("month")
+    @classmethod
+    def _first_of_month(cls, value: dt.date) -> dt.date:
+        return value.replace(day=1)

@@ -1,0 +1,198 @@
+"""The unit of work every service runs its writes in.
+
+validate -> check permission -> write -> audit -> commit -> fire events. ``write(ctx, fn)``
+opens a write transaction (``BEGIN IMMEDIATE`` on SQLite), runs ``fn(uow)``, commits, and
+only then fires the events ``fn`` queued. A transient "database is locked" from SQLite is
+retried with back-off so it never reaches a user; a stale version becomes a Conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+import pydantic
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import SQLModel
+
+from core.access import require, require_record
+from core.context import Context, fire
+from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from core.models import AuditEntry
+
+T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
+LOCK_RETRIES = 8
+
+
+@dataclass
+class UnitOfWork:
+    """One write transaction: the session, the actor, audit helpers, queued events."""
+
+    ctx: Context
+    session: Session
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def require(self, permission: str) -> None:
+        require(self.ctx, permission)
+
+    def require_record(self, model: type, record_id: Any) -> None:
+        require_record(self.ctx, self.session, model, record_id)
+
+    def get(self, model: type[M], record_id: Any) -> M:
+        row = self.session.get(model, record_id)
+        if row is None:
+            raise NotFound(f"{entity_name(model)} {record_id} does not exist")
+        return row
+
+    def after_commit(self, hook_name: str, **kwargs: Any) -> None:
+        self.events.append((hook_name, kwargs))
+
+    # -- audit ----------------------------------------------------------------------
+
+    def audit(self, action: str, entity: str, entity_id: Any, field_name: str = "",
+              old: Any = None, new: Any = None) -> None:
+        self.session.add(AuditEntry(
+            at=self.ctx.now(), actor_id=self.ctx.actor.id, actor_login=self.ctx.actor.login,
+            action=action, entity=entity, entity_id=str(entity_id), field=field_name,
+            old_value=audit_text(old), new_value=audit_text(new),
+        ))
+
+    def audit_created(self, row: SQLModel) -> None:
+        self.session.flush()
+        values = {k: v for k, v in row.model_dump().items()
+                  if k != "version" and v not in (None, "", [])}
+        for name, value in values.items():
+            self.audit("create", entity_name(type(row)), primary_key(row), name, None, value)
+
+    def apply_changes(self, row: SQLModel, changes: dict[str, Any],
+                      action: str = "update") -> dict[str, tuple[Any, Any]]:
+        """Set changed fields on ``row``, audit each, return field -> (old, new)."""
+        applied: dict[str, tuple[Any, Any]] = {}
+        for name, new in changes.items():
+            old = getattr(row, name)
+            if _same(old, new):
+                continue
+            setattr(row, name, new)
+            applied[name] = (old, new)
+            self.audit(action, entity_name(type(row)), primary_key(row), name, old, new)
+        return applied
+
+    def check_version(self, row: SQLModel, expected: int | None) -> None:
+        """Refuse a write based on a stale read (optimistic locking)."""
+        current = getattr(row, "version", None)
+        if expected is not None and current != expected:
+            raise conflict_for(self.session, row)
+
+
+def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
+    """Run ``work`` in one write transaction; fire its events after commit."""
+    for attempt in range(LOCK_RETRIES):
+        uow = UnitOfWork(ctx, ctx.db.write_session())
+        try:
+            with uow.session, uow.session.begin():
+                result = work(uow)
+            break
+        except OperationalError as exc:
+            if not _is_lock_error(exc) or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+        except StaleDataError as exc:
+            raise Conflict("record", "?", None, None) from exc
+        except IntegrityError as exc:
+            raise integrity_problem(exc) from exc
+    for hook_name, kwargs in uow.events:
+        fire(ctx, hook_name, **kwargs)
+    return result
+
+
+def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
+    """Parse input with pydantic; turn its errors into a ValidationFailed naming fields."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = [
+            FieldProblem(".".join(str(p) for p in err["loc"]) or subject,
+                         err.get("input"), _expected(err))
+            for err in exc.errors()
+        ]
+        raise ValidationFailed(problems, subject) from None
+
+
+def _expected(err: Any) -> str:
+    msg = str(err.get("msg", "a valid value"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    return msg[0].lower() + msg[1:] if msg else "a valid value"
+
+
+def conflict_for(session: Session, row: SQLModel) -> Conflict:
+    entity = entity_name(type(row))
+    key = primary_key(row)
+    last = session.execute(
+        sa.select(AuditEntry.actor_login, AuditEntry.at)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(key))
+        .order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    who, when = (last[0], last[1]) if last else (None, None)
+    return Conflict(entity, key, who, when, getattr(row, "version", None))
+
+
+def integrity_problem(exc: IntegrityError) -> ValidationFailed:
+    text = str(exc.orig)
+    if "UNIQUE" in text.upper() or "duplicate key" in text:
+        column = text.rsplit(".", 1)[-1].strip() if "UNIQUE" in text.upper() else "value"
+        return ValidationFailed([FieldProblem(column, "", "a value not used already")],
+                                "duplicate")
+    return ValidationFailed([FieldProblem("reference", "", "an existing record")],
+                            "invalid reference")
+
+
+def _is_lock_error(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def entity_name(model: type) -> str:
+    return str(getattr(model, "__tablename__", model.__name__.lower()))
+
+
+def primary_key(row: SQLModel) -> Any:
+    identity = sa.inspect(row).identity
+    if identity:
+        return identity[0] if len(identity) == 1 else identity
+    return getattr(row, "id", None) or getattr(row, "key", None)
+
+
+def audit_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, Decimal) and isinstance(new, Decimal):
+        return old == new
+    return (old == new and type(old) is type(new)) or audit_text(old) == audit_text(new)
+
+
+def detached(row: M) -> M:
+    """A copy of a committed row that is safe to hand to event handlers."""
+    return type(row).model_validate(row.model_dump())

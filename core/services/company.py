@@ -1,0 +1,60 @@
+"""Company settings and plugin switches, changed by admins through the same audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.company import OVERRIDES_KEY, PROFILE_KEY, profiles
+from core.context import Context
+from core.errors import FieldProblem, ValidationFailed
+from core.models import CompanySetting
+from core.services.base import UnitOfWork, write
+
+
+def set_setting(ctx: Context, key: str, value: Any, permission: str = "settings.manage") -> None:
+    def work(uow: UnitOfWork) -> None:
+        uow.require(permission)
+        _store(uow, key, value)
+
+    write(ctx, work)
+
+
+def set_plugin_enabled(ctx: Context, name: str, enabled: bool) -> None:
+    """Switch a plugin on or off for the whole company (takes effect on next start)."""
+    known = set(ctx.plugins.info)
+    if name not in known:
+        raise ValidationFailed([FieldProblem("plugin", name, "an installed plugin: "
+                                             + ", ".join(sorted(known)))], "plugins")
+
+    def work(uow: UnitOfWork) -> None:
+        uow.require("plugin.manage")
+        row = uow.session.get(CompanySetting, OVERRIDES_KEY)
+        overrides = dict(row.value or {}) if row else {}
+        overrides[name] = enabled
+        _store(uow, OVERRIDES_KEY, overrides)
+
+    write(ctx, work)
+
+
+def set_profile(ctx: Context, profile: str | None) -> None:
+    def work(uow: UnitOfWork) -> None:
+        uow.require("plugin.manage")
+        settings = {row.key: row.value for row in uow.session.query(CompanySetting)}
+        if profile is not None and profile not in profiles(settings):
+            raise ValidationFailed([FieldProblem("profile", profile, "one of " + ", ".join(
+                sorted(profiles(settings))))], "plugins")
+        _store(uow, PROFILE_KEY, profile)
+
+    write(ctx, work)
+
+
+def _store(uow: UnitOfWork, key: str, value: Any) -> None:
+    row = uow.session.get(CompanySetting, key)
+    if row is None:
+        row = CompanySetting(key=key, value=value)
+        uow.session.add(row)
+        uow.audit("create", "company_setting", key, "value", None, value)
+    else:
+        old = row.value
+        row.value = value
+        uow.audit("update", "company_setting", key, "value", old, value)

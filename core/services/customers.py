@@ -1,0 +1,192 @@
+"""Customers and their contacts: create, edit, assign, return to the lead pool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.access import Scope, visible
+from core.context import Context
+from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.models import Contact, Customer, Region, User
+from core.schemas import ContactInput, CustomerCreate, CustomerUpdate
+from core.services.base import UnitOfWork, detached, validate, write
+
+CREDIT_FIELDS = {"credit_rating", "credit_limit"}
+
+
+def get_customer(ctx: Context, customer_id: int) -> Customer:
+    """One customer the actor may see (NotFound otherwise, so ids do not leak)."""
+    with ctx.reading() as session:
+        row = session.scalars(
+            sa.select(Customer).where(Customer.id == customer_id, visible(ctx, Customer))
+        ).first()
+    if row is None:
+        raise NotFound(f"customer {customer_id} does not exist or is not visible to you")
+    return row
+
+
+def create_customer(ctx: Context, data: CustomerCreate | dict[str, Any]) -> Customer:
+    values = validate(CustomerCreate, data, "customer")
+
+    def work(uow: UnitOfWork) -> Customer:
+        uow.require("customer.create")
+        if values.credit_limit or values.credit_rating:
+            uow.require("customer.credit")
+        owner_id = _initial_owner(uow, values.owner_id)
+        _check_references(uow, values.region_id, owner_id)
+        fields = values.model_dump(exclude={"code", "owner_id"})
+        customer = Customer(**fields, owner_id=owner_id,
+                            code=values.code or _next_code(uow),
+                            pool_since=None if owner_id else ctx.now())
+        _refuse_duplicate_code(uow, customer.code)
+        uow.session.add(customer)
+        uow.audit_created(customer)
+        uow.after_commit("salesdesk_customer_created", customer=customer)
+        return customer
+
+    customer = write(ctx, work)
+    return customer
+
+
+def update_customer(ctx: Context, customer_id: int, data: CustomerUpdate | dict[str, Any],
+                    expected_version: int | None) -> Customer:
+    """Change the given fields. ``expected_version`` is the version the user edited."""
+    values = validate(CustomerUpdate, data, "customer")
+    changes = values.model_dump(exclude_unset=True)
+
+    def work(uow: UnitOfWork) -> Customer:
+        only_credit = bool(changes) and set(changes) <= CREDIT_FIELDS
+        uow.require("customer.credit" if only_credit else "customer.update")
+        if set(changes) & CREDIT_FIELDS:
+            uow.require("customer.credit")
+        customer = uow.get(Customer, customer_id)
+        uow.require_record(Customer, customer_id)
+        uow.check_version(customer, expected_version)
+        if "region_id" in changes:
+            _check_references(uow, changes["region_id"], None)
+        applied = uow.apply_changes(customer, changes)
+        if applied:
+            uow.after_commit("salesdesk_customer_updated", customer=customer, changes=applied)
+        return customer
+
+    return write(ctx, work)
+
+
+def assign_customer(ctx: Context, customer_id: int, owner_id: int | None,
+                    expected_version: int | None = None) -> Customer:
+    """Give a customer to a rep, or return it to the lead pool (``owner_id=None``)."""
+
+    def work(uow: UnitOfWork) -> Customer:
+        customer = uow.get(Customer, customer_id)
+        claiming = owner_id == ctx.actor.id and customer.owner_id is None
+        if not claiming:
+            uow.require("customer.assign")
+        else:
+            uow.require("customer.update")  # a rep may take a lead from the pool
+        uow.require_record(Customer, customer_id)
+        uow.check_version(customer, expected_version)
+        if owner_id is not None:
+            _check_references(uow, None, owner_id)
+            _require_assignable(uow, owner_id)
+        pool_since = None if owner_id else ctx.now()
+        applied = uow.apply_changes(customer, {"owner_id": owner_id}, action="assign")
+        customer.pool_since = pool_since
+        if applied:
+            uow.after_commit("salesdesk_customer_updated", customer=customer, changes=applied)
+        return customer
+
+    return write(ctx, work)
+
+
+def add_contact(ctx: Context, customer_id: int, data: ContactInput | dict[str, Any]) -> Contact:
+    values = validate(ContactInput, data, "contact")
+
+    def work(uow: UnitOfWork) -> Contact:
+        uow.require("contact.write")
+        uow.get(Customer, customer_id)
+        uow.require_record(Customer, customer_id)
+        contact = Contact(customer_id=customer_id, **values.model_dump())
+        uow.session.add(contact)
+        uow.audit_created(contact)
+        return contact
+
+    return write(ctx, work)
+
+
+def update_contact(ctx: Context, contact_id: int, data: dict[str, Any],
+                   expected_version: int | None) -> Contact:
+    def work(uow: UnitOfWork) -> Contact:
+        uow.require("contact.write")
+        contact = uow.get(Contact, contact_id)
+        uow.require_record(Customer, contact.customer_id)
+        uow.check_version(contact, expected_version)
+        merged = {**ContactInput.model_validate(contact.model_dump(
+            include=set(ContactInput.model_fields))).model_dump(), **data}
+        values = validate(ContactInput, merged, "contact")
+        uow.apply_changes(contact, values.model_dump())
+        return contact
+
+    return write(ctx, work)
+
+
+def list_contacts(ctx: Context, customer_id: int) -> list[Contact]:
+    get_customer(ctx, customer_id)
+    with ctx.reading() as session:
+        return list(session.scalars(
+            sa.select(Contact).where(Contact.customer_id == customer_id)
+            .order_by(Contact.is_primary.desc(), Contact.name)))
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _initial_owner(uow: UnitOfWork, requested: int | None) -> int | None:
+    """Reps own what they create; others may name an owner or leave it in the pool."""
+    grant = uow.ctx.grant
+    if requested is None:
+        return uow.ctx.actor.id if grant.scope is Scope.OWN else None
+    if requested != uow.ctx.actor.id and not grant.has("customer.assign"):
+        raise PermissionDenied(f"{uow.ctx.actor.login} may not assign customers to others")
+    return requested
+
+
+def _require_assignable(uow: UnitOfWork, owner_id: int) -> None:
+    owner = uow.session.get(User, owner_id)
+    if owner is None or not owner.active:
+        raise ValidationFailed([FieldProblem("owner", owner_id, "an active user")], "customer")
+    grant = uow.ctx.grant
+    if grant.scope is Scope.TEAM and owner_id not in grant.team_ids:
+        raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s team")
+    if grant.scope is Scope.REGION and owner.region_id not in grant.region_ids:
+        raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s region")
+
+
+def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | None) -> None:
+    problems: list[FieldProblem] = []
+    if region_id is not None and uow.session.get(Region, region_id) is None:
+        problems.append(FieldProblem("region_id", region_id, "an existing region"))
+    if owner_id is not None and uow.session.get(User, owner_id) is None:
+        problems.append(FieldProblem("owner_id", owner_id, "an existing user"))
+    if problems:
+        raise ValidationFailed(problems, "customer")
+
+
+def _refuse_duplicate_code(uow: UnitOfWork, code: str) -> None:
+    taken = uow.session.scalar(sa.select(Customer.id).where(Customer.code == code))
+    if taken is not None:
+        raise ValidationFailed([FieldProblem("code", code, "a code no other customer has")],
+                               "customer")
+
+
+def _next_code(uow: UnitOfWork) -> str:
+    highest = uow.session.scalar(sa.select(sa.func.max(Customer.id))) or 0
+    candidate = highest + 1
+    while uow.session.scalar(sa.select(Customer.id).where(Customer.code == f"C{candidate:06d}")):
+        candidate += 1
+    return f"C{candidate:06d}"
+
+
+__all__ = ["add_contact", "assign_customer", "create_customer", "detached", "get_customer",
+           "list_contacts", "update_contact", "update_customer"]

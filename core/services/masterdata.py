@@ -1,0 +1,79 @@
+"""Reference data: regions, channels, products, official targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from core.context import Context
+from core.errors import FieldProblem, ValidationFailed
+from core.models import Channel, Product, Region, SalesTarget
+from core.schemas import ChannelInput, ProductInput, RegionInput, TargetInput
+from core.services.base import UnitOfWork, validate, write
+
+
+def add_region(ctx: Context, data: RegionInput | dict[str, Any]) -> Region:
+    values = validate(RegionInput, data, "region")
+    return _add(ctx, "masterdata.manage", Region, values.model_dump(), values.code)
+
+
+def add_channel(ctx: Context, data: ChannelInput | dict[str, Any]) -> Channel:
+    values = validate(ChannelInput, data, "channel")
+    return _add(ctx, "masterdata.manage", Channel, values.model_dump(), values.code)
+
+
+def add_product(ctx: Context, data: ProductInput | dict[str, Any]) -> Product:
+    values = validate(ProductInput, data, "product")
+    return _add(ctx, "product.manage", Product, values.model_dump(), values.code)
+
+
+def update_product(ctx: Context, product_id: int, changes: dict[str, Any],
+                   expected_version: int | None) -> Product:
+    def work(uow: UnitOfWork) -> Product:
+        uow.require("product.manage")
+        product = uow.get(Product, product_id)
+        uow.check_version(product, expected_version)
+        current = product.model_dump(include=set(ProductInput.model_fields))
+        values = validate(ProductInput, {**current, **changes}, "product")
+        uow.apply_changes(product, values.model_dump())
+        return product
+
+    return write(ctx, work)
+
+
+def set_target(ctx: Context, data: TargetInput | dict[str, Any]) -> SalesTarget:
+    """Create or replace the official target for a month and one dimension key."""
+    values = validate(TargetInput, data, "target")
+
+    def work(uow: UnitOfWork) -> SalesTarget:
+        uow.require("target.manage")
+        row = uow.session.scalars(sa.select(SalesTarget).where(
+            SalesTarget.month == values.month, SalesTarget.dimension == values.dimension,
+            SalesTarget.key_id == values.key_id)).first()
+        if row is None:
+            row = SalesTarget(**values.model_dump())
+            uow.session.add(row)
+            uow.audit_created(row)
+        else:
+            uow.apply_changes(row, {"amount": values.amount})
+        return row
+
+    return write(ctx, work)
+
+
+def _add(ctx: Context, permission: str, model: type[SQLModel], values: dict[str, Any],
+         code: str) -> Any:
+    def work(uow: UnitOfWork) -> Any:
+        uow.require(permission)
+        code_col = model.code  # type: ignore[attr-defined]
+        if uow.session.scalar(sa.select(code_col).where(code_col == code)):
+            raise ValidationFailed([FieldProblem("code", code, "a code not used already")],
+                                   model.__name__.lower())
+        row = model(**values)
+        uow.session.add(row)
+        uow.audit_created(row)
+        return row
+
+    return write(ctx, work)

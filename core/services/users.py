@@ -1,0 +1,141 @@
+"""User administration: add, change roles, deactivate.
+
+A group admin manages everyone; a regional admin manages the users of their own region
+(and below), and can neither grant roles they do not hold themselves nor make admins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.context import Context
+from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.models import Region, User
+from core.schemas import UserCreate
+from core.services.base import UnitOfWork, validate, write
+
+ADMIN_ROLES = {"group_admin", "regional_admin"}
+
+
+def find_user(ctx: Context, login: str) -> User:
+    with ctx.reading() as session:
+        user = session.scalars(sa.select(User).where(User.login == login)).first()
+    if user is None:
+        raise NotFound(f"there is no user '{login}'")
+    return user
+
+
+def list_users(ctx: Context, include_inactive: bool = False) -> list[User]:
+    query = sa.select(User).order_by(User.login)
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    with ctx.reading() as session:
+        return list(session.scalars(query))
+
+
+def add_user(ctx: Context, data: UserCreate | dict[str, Any]) -> User:
+    values = validate(UserCreate, data, "user")
+
+    def work(uow: UnitOfWork) -> User:
+        _require_manage(uow, values.region_id, values.roles)
+        _check_roles(uow, values.roles)
+        if uow.session.scalar(sa.select(User.id).where(User.login == values.login)):
+            raise ValidationFailed([FieldProblem("login", values.login,
+                                                 "a login no other user has")], "user")
+        _check_refs(uow, values.region_id, values.manager_id)
+        user = User(**values.model_dump(), created_at=ctx.now())
+        uow.session.add(user)
+        uow.audit_created(user)
+        return user
+
+    return write(ctx, work)
+
+
+def set_roles(ctx: Context, login: str, roles: list[str],
+              expected_version: int | None = None) -> User:
+    def work(uow: UnitOfWork) -> User:
+        user = _by_login(uow, login)
+        _require_manage(uow, user.region_id, roles)
+        _check_roles(uow, roles)
+        if not roles:
+            raise ValidationFailed([FieldProblem("roles", "", "at least one role")], "user")
+        uow.check_version(user, expected_version)
+        uow.apply_changes(user, {"roles": list(roles)}, action="set-role")
+        return user
+
+    return write(ctx, work)
+
+
+def update_user(ctx: Context, login: str, changes: dict[str, Any],
+                expected_version: int | None = None) -> User:
+    allowed = {"display_name", "region_id", "manager_id", "email"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed([FieldProblem(k, changes[k], "a field of " + ", ".join(
+            sorted(allowed))) for k in sorted(unknown)], "user")
+
+    def work(uow: UnitOfWork) -> User:
+        user = _by_login(uow, login)
+        _require_manage(uow, user.region_id, [])
+        if "region_id" in changes:
+            _require_manage(uow, changes["region_id"], [])
+        _check_refs(uow, changes.get("region_id"), changes.get("manager_id"))
+        uow.check_version(user, expected_version)
+        uow.apply_changes(user, changes)
+        return user
+
+    return write(ctx, work)
+
+
+def deactivate(ctx: Context, login: str) -> User:
+    def work(uow: UnitOfWork) -> User:
+        user = _by_login(uow, login)
+        _require_manage(uow, user.region_id, list(user.roles))
+        if user.id == ctx.actor.id:
+            raise PermissionDenied("you cannot deactivate your own account")
+        uow.apply_changes(user, {"active": False}, action="deactivate")
+        return user
+
+    return write(ctx, work)
+
+
+def _by_login(uow: UnitOfWork, login: str) -> User:
+    user = uow.session.scalars(sa.select(User).where(User.login == login)).first()
+    if user is None:
+        raise NotFound(f"there is no user '{login}'")
+    return user
+
+
+def _require_manage(uow: UnitOfWork, region_id: int | None, roles: list[str]) -> None:
+    grant = uow.ctx.grant
+    if grant.has("user.manage"):
+        return
+    uow.require("user.manage_region")
+    if region_id is None or region_id not in grant.region_ids:
+        raise PermissionDenied(
+            f"{uow.ctx.actor.login} may manage users of their own region only")
+    escalation = set(roles) & ADMIN_ROLES or set(roles) - set(uow.ctx.actor.roles) - {
+        "sales_rep", "sales_manager", "business_operator", "finance", "executive"}
+    if escalation:
+        granted = ", ".join(sorted(escalation))
+        raise PermissionDenied(f"{uow.ctx.actor.login} may not grant {granted}")
+
+
+def _check_roles(uow: UnitOfWork, roles: list[str]) -> None:
+    known = uow.ctx.roles.roles
+    bad = [r for r in roles if r not in known]
+    if bad:
+        raise ValidationFailed([FieldProblem("roles", r, "one of " + ", ".join(sorted(known)))
+                                for r in bad], "user")
+
+
+def _check_refs(uow: UnitOfWork, region_id: int | None, manager_id: int | None) -> None:
+    problems = []
+    if region_id is not None and uow.session.get(Region, region_id) is None:
+        problems.append(FieldProblem("region_id", region_id, "an existing region"))
+    if manager_id is not None and uow.session.get(User, manager_id) is None:
+        problems.append(FieldProblem("manager_id", manager_id, "an existing user"))
+    if problems:
+        raise ValidationFailed(problems, "user")

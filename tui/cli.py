@@ -1,0 +1,276 @@
+"""The ``salesdesk`` command: the TUI without a subcommand, scripts and cron with one.
+
+Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad usage.
+Heavy modules (textual, pandas, openpyxl) are imported inside the commands that need
+them, so ``salesdesk --help`` and cron jobs start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from core.errors import SalesdeskError
+from core.runtime import Runtime, open_runtime, os_login
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tui_specs() -> list[Any]:
+    from tui import hookspecs
+
+    return [hookspecs]
+
+
+def runtime_from(click_ctx: click.Context, *, require_current: bool = True) -> Runtime:
+    """Open the database named by --database (or settings) with its enabled plugins."""
+    url = click_ctx.find_root().params.get("database")
+    runtime = open_runtime(url, extra_specs=tui_specs(), require_current=require_current)
+    _add_plugin_commands(runtime)
+    return runtime
+
+
+def friendly(func: F) -> F:
+    """Turn a SalesdeskError into its message and exit code 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SalesdeskError as exc:
+            click.echo(f"salesdesk: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h",
+                                                                                 "--help"]})
+@click.option("--database", envvar="SALESDESK_DATABASE_URL", default=None,
+              help="Database URL (default: the settings file, else SQLite in the data dir).")
+@click.option("-v", "--verbose", is_flag=True, help="Log to stderr.")
+@click.pass_context
+def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
+    """salesdesk: sales management in the terminal. Without a command, opens the app."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if click_ctx.invoked_subcommand is None:
+        friendly(_open_tui)(click_ctx)
+
+
+def _open_tui(click_ctx: click.Context) -> None:
+    runtime = runtime_from(click_ctx)
+    from tui.app import run_app
+
+    run_app(runtime)
+
+
+@cli.command()
+@click.option("--name", default=None, help="Your display name (default: your login).")
+@click.pass_context
+@friendly
+def init(click_ctx: click.Context, name: str | None) -> None:
+    """Create or upgrade the database and make you its group admin."""
+    from core.services.bootstrap import create_first_admin
+
+    runtime = runtime_from(click_ctx, require_current=False)
+    runtime.upgrade()
+    login = os_login()
+    create_first_admin(runtime, login, name or login)
+    click.echo(f"Database ready at {runtime.db.describe()}; {login} is group admin.")
+
+
+# -- db --------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Upgrade or back up the database."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@friendly
+def db_upgrade(click_ctx: click.Context) -> None:
+    """Bring the schema (core and every enabled plugin) to the newest revision."""
+    runtime = runtime_from(click_ctx, require_current=False)
+    runtime.upgrade()
+    click.echo(f"{runtime.db.describe()} is up to date.")
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@friendly
+def db_backup(click_ctx: click.Context, path: Path) -> None:
+    """Write a consistent copy of the database to PATH while others keep working."""
+    from core.db import backup
+
+    runtime = runtime_from(click_ctx, require_current=False)
+    try:
+        written = backup(runtime.db, path)
+    except (OSError, ValueError) as exc:
+        raise SalesdeskError(f"backup failed: {exc}") from exc
+    click.echo(f"Backup written to {written}")
+
+
+# -- users -----------------------------------------------------------------------------
+
+
+@cli.group()
+def users() -> None:
+    """Add, list and change users."""
+
+
+@users.command("add")
+@click.argument("login")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--role", "roles", multiple=True, required=True, help="Role (repeatable).")
+@click.option("--region", default=None, help="Region code.")
+@click.option("--manager", default=None, help="Login of the user's manager.")
+@click.option("--email", default=None)
+@click.pass_context
+@friendly
+def users_add(click_ctx: click.Context, login: str, display_name: str, roles: tuple[str, ...],
+              region: str | None, manager: str | None, email: str | None) -> None:
+    """Add a user whose LOGIN is their operating-system user name."""
+    from core.services import users as user_service
+
+    ctx = runtime_from(click_ctx).context_for()
+    data = {"login": login, "display_name": display_name, "roles": list(roles),
+            "region_id": _region_id(ctx, region), "email": email,
+            "manager_id": user_service.find_user(ctx, manager).id if manager else None}
+    user = user_service.add_user(ctx, data)
+    click.echo(f"Added {user.login} ({', '.join(user.roles)}).")
+
+
+@users.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Include deactivated users.")
+@click.pass_context
+@friendly
+def users_list(click_ctx: click.Context, include_inactive: bool) -> None:
+    """List users."""
+    from core.services import users as user_service
+
+    ctx = runtime_from(click_ctx).context_for()
+    for user in user_service.list_users(ctx, include_inactive):
+        state = "" if user.active else "  (deactivated)"
+        click.echo(f"{user.login:<20} {user.display_name:<24} {','.join(user.roles)}{state}")
+
+
+@users.command("set-role")
+@click.argument("login")
+@click.argument("roles", nargs=-1, required=True)
+@click.pass_context
+@friendly
+def users_set_role(click_ctx: click.Context, login: str, roles: tuple[str, ...]) -> None:
+    """Replace the roles of LOGIN with ROLES."""
+    from core.services import users as user_service
+
+    ctx = runtime_from(click_ctx).context_for()
+    user = user_service.set_roles(ctx, login, list(roles))
+    click.echo(f"{user.login} now has: {', '.join(user.roles)}")
+
+
+@users.command("deactivate")
+@click.argument("login")
+@click.pass_context
+@friendly
+def users_deactivate(click_ctx: click.Context, login: str) -> None:
+    """Deactivate LOGIN (their records stay; they can no longer act)."""
+    from core.services import users as user_service
+
+    ctx = runtime_from(click_ctx).context_for()
+    user_service.deactivate(ctx, login)
+    click.echo(f"{login} is deactivated.")
+
+
+def _region_id(ctx: Any, code: str | None) -> int | None:
+    if code is None:
+        return None
+    import sqlalchemy as sa
+
+    from core.models import Region
+
+    with ctx.reading() as session:
+        region_id = session.scalar(sa.select(Region.id).where(Region.code == code))
+    if region_id is None:
+        raise SalesdeskError(f"there is no region with code '{code}'")
+    return region_id
+
+
+# -- plugins ---------------------------------------------------------------------------
+
+
+@cli.group()
+def plugins() -> None:
+    """List, enable and disable plugins."""
+
+
+@plugins.command("list")
+@click.pass_context
+@friendly
+def plugins_list(click_ctx: click.Context) -> None:
+    """Show every installed plugin: version, origin, enabled, hooks, last error."""
+    runtime = runtime_from(click_ctx, require_current=False)
+    runtime.plugins.roles  # noqa: B018  (contribution hooks run, so their errors show)
+    runtime.plugins.funnels  # noqa: B018
+    click.echo(f"{'plugin':<16} {'version':<9} {'origin':<12} {'enabled':<8} hooks / error")
+    for info in sorted(runtime.plugins.info.values(), key=lambda i: i.name):
+        state = "yes" if info.enabled and info.loaded else ("FAILED" if info.errors else "no")
+        detail = info.last_error or (", ".join(h.removeprefix("salesdesk_")
+                                               for h in info.hooks) or "-")
+        click.echo(f"{info.name:<16} {info.version:<9} {info.origin:<12} {state:<8} {detail}")
+
+
+@plugins.command("enable")
+@click.argument("name")
+@click.pass_context
+@friendly
+def plugins_enable(click_ctx: click.Context, name: str) -> None:
+    """Switch plugin NAME on for the company."""
+    _switch_plugin(click_ctx, name, True)
+
+
+@plugins.command("disable")
+@click.argument("name")
+@click.pass_context
+@friendly
+def plugins_disable(click_ctx: click.Context, name: str) -> None:
+    """Switch plugin NAME off for the company."""
+    _switch_plugin(click_ctx, name, False)
+
+
+def _switch_plugin(click_ctx: click.Context, name: str, enabled: bool) -> None:
+    from core.services import company
+
+    runtime = runtime_from(click_ctx)
+    company.set_plugin_enabled(runtime.context_for(), name, enabled)
+    click.echo(f"{name} {'enabled' if enabled else 'disabled'}; run 'salesdesk db upgrade' "
+               "if it brings tables.")
+
+
+# -- plugin-contributed commands --------------------------------------------------------
+
+
+def _add_plugin_commands(runtime: Runtime) -> None:
+    for plugin, command in runtime.plugins.contributions("salesdesk_cli_commands"):
+        if not isinstance(command, click.Command) or not command.name:
+            runtime.plugins.report(plugin, "salesdesk_cli_commands",
+                                   TypeError("expected click commands with names"))
+        elif command.name not in cli.commands:
+            cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="salesdesk")
+
+
+if __name__ == "__main__":
+    main()
