@@ -1,0 +1,361 @@
+"""Shared fixtures: a migrated database on SQLite and PostgreSQL, users, a fixed clock.
+
+Backends
+    ``db_url`` (and everything built on it: ``runtime``, ``admin_ctx``, ``make_user``,
+    ``world``) is parametrized over ``sqlite`` (a file in tmp, so WAL and several
+    connections behave as in production) and ``postgres`` (marked ``postgres``; runs when
+    ``SALESDESK_TEST_PG_URL`` names a server, e.g. ``postgresql://postgres@127.0.0.1/postgres``,
+    and is skipped with a reason otherwise). Each test gets a fresh database copied from a
+    template migrated once per session, so tests never see each other's rows.
+
+    ``SALESDESK_REQUIRE_PG=1`` (set by ``.ci/run``) turns every skipped postgres test into
+    a failure, and fails the session when no postgres test ran at all.
+
+Module-wide worlds
+    ``module_backend`` is the same parametrization at module scope; ``db_factory`` makes
+    more databases (``db_factory.new("sqlite", migrated=False)``) that are dropped at the
+    end of the session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+PG_ENV = "SALESDESK_TEST_PG_URL"
+REQUIRE_PG_ENV = "SALESDESK_REQUIRE_PG"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+FIXED_NOW = dt.datetime(2026, 3, 16, 9, 30, tzinfo=dt.UTC)  # a Monday
+
+
+# ---------------------------------------------------------------------------------------
+# CI guard: postgres tests must run when SALESDESK_REQUIRE_PG=1
+# ---------------------------------------------------------------------------------------
+
+
+def _require_pg() -> bool:
+    return os.environ.get(REQUIRE_PG_ENV, "") not in ("", "0")
+
+
+_pg_ran = 0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    report = yield
+    global _pg_ran
+    if item.get_closest_marker("postgres") is None:
+        return report
+    if report.passed and report.when == "call":
+        _pg_ran += 1
+    if report.skipped and _require_pg():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = (f"{REQUIRE_PG_ENV}=1 but this PostgreSQL test was skipped: "
+                           f"{reason}")
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _require_pg() and _pg_ran == 0 and exitstatus in (0, 5):
+        session.exitstatus = 1
+        print(f"\n{REQUIRE_PG_ENV}=1 but no PostgreSQL test passed")
+
+
+# ---------------------------------------------------------------------------------------
+# Isolation from the machine: no real settings file, data dir or acting-user override
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("salesdesk_home")
+    monkeypatch.setenv("SALESDESK_HOME", str(home))
+    monkeypatch.setenv("SALESDESK_SETTINGS", str(home / "settings.toml"))
+    for name in ("SALESDESK_DATABASE_URL", "SALESDESK_USER", "SALESDESK_LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Databases
+# ---------------------------------------------------------------------------------------
+
+
+def pg_server_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+class DatabaseFactory:
+    """Makes throwaway databases; migrated ones are copies of a per-session template."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.prefix = f"sd_t{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self._counter = itertools.count(1)
+        self._templates: dict[str, str] = {}
+        self._pg_databases: list[str] = []
+
+    def new(self, backend: str, migrated: bool = True) -> str:
+        """A URL of a fresh database on ``backend`` ("sqlite" or "postgres")."""
+        name = f"{self.prefix}_{next(self._counter)}"
+        if backend == "sqlite":
+            path = self.tmp / f"{name}.db"
+            if migrated:
+                shutil.copyfile(self._template("sqlite"), path)
+            return f"sqlite:///{path}"
+        if backend != "postgres":
+            raise ValueError(backend)
+        template = self._template("postgres") if migrated else None
+        self._pg_admin(f'CREATE DATABASE "{name}"'
+                       + (f' TEMPLATE "{template}"' if template else ""))
+        self._pg_databases.append(name)
+        return _pg_url(name)
+
+    def _template(self, backend: str) -> str:
+        if backend not in self._templates:
+            if backend == "sqlite":
+                path = self.tmp / f"{self.prefix}_template.db"
+                _migrate(f"sqlite:///{path}")
+                self._templates[backend] = str(path)
+            else:
+                name = f"{self.prefix}_template"
+                self._pg_admin(f'CREATE DATABASE "{name}"')
+                self._pg_databases.append(name)
+                _migrate(_pg_url(name))
+                self._templates[backend] = name
+        return self._templates[backend]
+
+    def _pg_admin(self, statement: str) -> None:
+        import psycopg
+
+        url = pg_server_url()
+        if url is None:
+            raise RuntimeError(f"{PG_ENV} is not set")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+    def drop_all(self) -> None:
+        for name in reversed(self._pg_databases):
+            try:
+                self._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except Exception as exc:  # report, but keep dropping the others
+                print(f"could not drop test database {name}: {exc}")
+        self._pg_databases.clear()
+
+
+def _pg_url(database: str) -> str:
+    url = sa.make_url(pg_server_url() or "")
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def _migrate(url: str) -> None:
+    from core.runtime import open_runtime
+
+    runtime = open_runtime(url)
+    try:
+        runtime.upgrade()
+    finally:
+        runtime.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.drop_all()
+
+
+def _check_backend(backend: str) -> str:
+    if backend == "postgres" and pg_server_url() is None:
+        pytest.skip(f"PostgreSQL test: set {PG_ENV} to a server URL to run it")
+    return backend
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgres`` (skipped without a server)."""
+    return _check_backend(request.param)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_backend(request: pytest.FixtureRequest) -> str:
+    """Like ``backend``, for module-scoped fixtures that build one world per module."""
+    return _check_backend(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, db_factory: DatabaseFactory) -> str:
+    """A fresh database at the newest schema (core and installed plugins)."""
+    return db_factory.new(backend)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, db_factory: DatabaseFactory) -> str:
+    """A fresh database without any table (for migration tests)."""
+    return db_factory.new(backend, migrated=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Runtime, clock, users
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FixedClock:
+    """A clock that stands still until a test moves it."""
+
+    now: dt.datetime = FIXED_NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def runtime(db_url: str) -> Iterator[Any]:
+    """``open_runtime`` on the fresh database (installed plugins loaded, schema current)."""
+    from core.runtime import open_runtime
+
+    rt = open_runtime(db_url)
+    rt.upgrade()  # a no-op on the template copy; kept so the fixture means what it says
+    yield rt
+    rt.db.dispose()
+
+
+@dataclass
+class World:
+    """Builds regions, users and records directly (setup, not under test) and contexts."""
+
+    runtime: Any
+    clock: FixedClock
+    admin: Any = None
+    _codes: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def context(self, user: Any) -> Any:
+        from core.context import Context
+
+        return Context(self.runtime.db, user, self.runtime.plugins, self.clock)
+
+    def _insert(self, row: Any) -> Any:
+        with self.runtime.db.write_session() as session, session.begin():
+            session.add(row)
+        return row
+
+    def region(self, code: str, parent: str | int | None = None, name: str = "") -> Any:
+        from core.models import Region
+
+        return self._insert(Region(code=code, name=name or code,
+                                   parent_id=self.region_id(parent)))
+
+    def region_id(self, region: str | int | None) -> int | None:
+        """A region id from an id or a code (the region is created when missing)."""
+        if region is None or isinstance(region, int):
+            return region
+        from core.models import Region
+
+        with self.runtime.db.read_session() as session:
+            found = session.scalar(sa.select(Region.id).where(Region.code == region))
+        return found if found is not None else self.region(region).id
+
+    def user(self, login: str, roles: list[str] | str, region: str | int | None = None,
+             manager: Any = None, active: bool = True) -> Any:
+        """Insert a user and return a Context acting as them.
+
+        ``manager`` may be a Context, a User, a user id or a login.
+        """
+        from core.models import User
+
+        roles = [roles] if isinstance(roles, str) else list(roles)
+        user = self._insert(User(login=login, display_name=login.title(), roles=roles,
+                                 region_id=self.region_id(region),
+                                 manager_id=self.user_id(manager), active=active,
+                                 created_at=self.clock()))
+        return self.context(user)
+
+    def user_id(self, who: Any) -> int | None:
+        from core.models import User
+
+        if who is None or isinstance(who, int):
+            return who
+        if isinstance(who, str):
+            with self.runtime.db.read_session() as session:
+                return session.scalar(sa.select(User.id).where(User.login == who))
+        actor = getattr(who, "actor", who)
+        return actor.id
+
+    def customer(self, owner: Any = None, region: str | int | None = None,
+                 **values: Any) -> Any:
+        """Insert a customer owned by ``owner`` (None: the lead pool)."""
+        from core.models import Customer
+
+        n = next(self._codes)
+        values.setdefault("name", f"Customer {n}")
+        values.setdefault("code", f"TC{n:05d}")
+        return self._insert(Customer(owner_id=self.user_id(owner),
+                                     region_id=self.region_id(region),
+                                     created_at=self.clock(), **values))
+
+    def product(self, code: str | None = None, price: str = "100.00", **values: Any) -> Any:
+        from core.models import Product
+
+        n = next(self._codes)
+        return self._insert(Product(code=code or f"P{n:04d}", name=values.pop("name", f"P {n}"),
+                                    list_price=Decimal(price), **values))
+
+    def opportunity(self, customer: Any, owner: Any = None, amount: str = "1000.00",
+                    **values: Any) -> Any:
+        """Insert an open opportunity in the default funnel's first stage."""
+        from core.models import Opportunity
+
+        funnel = self.runtime.plugins.funnels.default
+        values.setdefault("title", f"Deal {next(self._codes)}")
+        return self._insert(Opportunity(
+            customer_id=customer.id, owner_id=self.user_id(owner), amount=Decimal(amount),
+            funnel=funnel.id, stage=funnel.first_stage.id, stage_entered_at=self.clock(),
+            created_at=self.clock(), **values))
+
+
+def make_world(runtime: Any, clock: FixedClock) -> World:
+    """A World with a group admin ``admin`` made the way ``salesdesk init`` makes one."""
+    from core.services.bootstrap import create_first_admin
+
+    world = World(runtime, clock)
+    world.admin = world.context(create_first_admin(runtime, "admin", "Admin"))
+    return world
+
+
+@pytest.fixture
+def world(runtime: Any, clock: FixedClock) -> World:
+    return make_world(runtime, clock)
+
+
+@pytest.fixture
+def admin_ctx(world: World) -> Any:
+    """A Context acting as the group admin created by ``create_first_admin``."""
+    return world.admin
+
+
+@pytest.fixture
+def make_user(world: World) -> Callable[..., Any]:
+    """``make_user(login, roles, region=code|id, manager=ctx|login|id) -> Context``."""
+    return world.user
