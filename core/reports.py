@@ -1,0 +1,315 @@
+"""The report contract: what a report is, how it is found and how it is run.
+
+A report has an id, titles in English and Chinese, a pydantic ``Params`` model (the TUI
+and the CLI build their forms from its fields), a ``run`` computing one or more tables in
+the database, and a ``drill`` returning the rows behind one figure. Reports come from the
+``salesdesk_reports`` hook of every enabled plugin (the standard forms live in the
+built-in ``sales_reports`` plugin).
+
+Values in ``Table.rows`` by column kind: TEXT ``str``, INTEGER ``int``, MONEY and
+QUANTITY ``Decimal``, PERCENT a ``Decimal`` fraction (``Decimal("0.25")`` is 25 %) or
+``None`` when undefined (no target), DATE ``datetime.date``. Any cell may be ``None``.
+
+Permissions: ``run_report`` refuses a reader without ``report.run``; every query a report
+makes filters with ``core.access.visible`` so the screen, the totals, the drill-down and
+every export show only rows the reader may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+import pydantic
+
+from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
+from core.models import utcnow
+
+if TYPE_CHECKING:
+    from core.context import Context
+    from core.plugins import PluginManager
+
+log = logging.getLogger("salesdesk.reports")
+HOOK = "salesdesk_reports"
+TOTAL_EN, TOTAL_ZH = "Total", "合计"
+
+
+class ColumnKind(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    MONEY = "money"
+    QUANTITY = "quantity"
+    PERCENT = "percent"
+    DATE = "date"
+
+
+NUMERIC_KINDS = frozenset({ColumnKind.INTEGER, ColumnKind.MONEY, ColumnKind.QUANTITY,
+                           ColumnKind.PERCENT})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column. ``total=True``: the totals row holds the SUM of this column (exporters
+    may write it as a formula); other cells of the totals row (a label, an overall
+    completion ratio) are plain values."""
+
+    id: str
+    title_en: str
+    title_zh: str
+    kind: ColumnKind = ColumnKind.TEXT
+    total: bool = False
+
+    def title(self, lang: str = "en") -> str:
+        return self.title_zh if lang.startswith("zh") and self.title_zh else self.title_en
+
+
+@dataclass
+class Table:
+    """A titled grid. ``rows`` may be a generator for big tables (consume it once, in
+    order; ``row_count`` then says how many it yields when known). ``totals`` is one
+    tuple aligned with ``columns`` (``None`` where there is nothing to show) or ``None``.
+    ``drill_columns`` names the columns whose figures ``Report.drill`` can explain."""
+
+    id: str
+    title_en: str
+    title_zh: str
+    columns: list[Column]
+    rows: Iterable[tuple] = ()
+    row_count: int | None = None
+    totals: tuple | None = None
+    drill_columns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.row_count is None and isinstance(self.rows, list | tuple):
+            self.row_count = len(self.rows)
+
+    def title(self, lang: str = "en") -> str:
+        return self.title_zh if lang.startswith("zh") and self.title_zh else self.title_en
+
+    def index(self, column_id: str) -> int:
+        for i, col in enumerate(self.columns):
+            if col.id == column_id:
+                return i
+        raise KeyError(f"table '{self.id}' has no column '{column_id}'")
+
+    def value(self, row: tuple, column_id: str) -> Any:
+        return row[self.index(column_id)]
+
+    def materialize(self) -> list[tuple]:
+        """The rows as a list (reads a generator once and keeps the list)."""
+        if not isinstance(self.rows, list):
+            self.rows = list(self.rows)
+            self.row_count = len(self.rows)
+        return self.rows
+
+
+ChartKind = Literal["bar", "line", "funnel", "column"]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart over one table: categories from one column, one series per value column."""
+
+    kind: ChartKind
+    title_en: str
+    title_zh: str
+    table_id: str
+    category_column: str
+    value_columns: tuple[str, ...]
+
+
+@dataclass
+class ReportResult:
+    report_id: str
+    title_en: str
+    title_zh: str
+    params: dict[str, Any]
+    tables: list[Table]
+    charts: list[ChartSpec] = field(default_factory=list)
+    generated_at: dt.datetime = field(default_factory=utcnow)
+    company_name: str = ""
+
+    def title(self, lang: str = "en") -> str:
+        return self.title_zh if lang.startswith("zh") and self.title_zh else self.title_en
+
+    def table(self, table_id: str) -> Table:
+        for table in self.tables:
+            if table.id == table_id:
+                return table
+        raise NotFound(f"report '{self.report_id}' has no table '{table_id}'")
+
+
+@runtime_checkable
+class Report(Protocol):
+    """What a plugin contributes through ``salesdesk_reports``.
+
+    ``drill(ctx, params, table_id, row, column_id)``: ``row`` is one tuple of the table's
+    rows, or ``None`` for its totals row; returns a Table of the sales lines, activities
+    or opportunities behind that figure (same record rules as ``run``).
+    """
+
+    id: str
+    title_en: str
+    title_zh: str
+    category: str
+    Params: type[pydantic.BaseModel]
+
+    def run(self, ctx: Context, params: Any) -> ReportResult: ...
+
+    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
+              column_id: str) -> Table: ...
+
+
+class ReportFailed(SalesdeskError):
+    """A report raised something unexpected; the traceback is in the log."""
+
+
+# ---------------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------------
+
+
+def shape_problems(report: object) -> list[str]:
+    """Why ``report`` cannot be used as a report (empty when it can)."""
+    problems = [f"missing '{name}'" for name in ("id", "title_en", "title_zh")
+                if not isinstance(getattr(report, name, None), str)
+                or not getattr(report, name)]
+    params = getattr(report, "Params", None)
+    if not (isinstance(params, type) and issubclass(params, pydantic.BaseModel)):
+        problems.append("'Params' must be a pydantic model class")
+    if not callable(getattr(report, "run", None)):
+        problems.append("'run' must be callable")
+    return problems
+
+
+def report_registry(plugins: PluginManager) -> dict[str, Report]:
+    """Every valid report of the enabled plugins by id, in registration order.
+
+    A plugin whose hook raises is switched off by the manager; a report with a bad shape
+    or a duplicate id is recorded on its plugin (``salesdesk plugins list`` shows it) and
+    left out. The others stay.
+    """
+    found: dict[str, Report] = {}
+    for plugin, report in plugins.contributions(HOOK):
+        problems = shape_problems(report)
+        if not problems and report.id in found:
+            problems.append(f"report id '{report.id}' is already taken")
+        if problems:
+            name = getattr(report, "id", None) or type(report).__name__
+            _note(plugins, plugin, f"{HOOK}: report {name}: {'; '.join(problems)}")
+            continue
+        found[report.id] = report
+    return found
+
+
+def _note(plugins: PluginManager, plugin: str, message: str) -> None:
+    info = plugins._info_for(plugin)
+    if message not in info.errors:
+        info.errors.append(message)
+        log.error("plugin %s: %s", plugin, message)
+
+
+def registry_errors(plugins: PluginManager) -> list[tuple[str, str]]:
+    """(plugin, message) for every report problem recorded, for lists that show them."""
+    return [(name, err) for name, info in plugins.info.items() for err in info.errors
+            if err.startswith(HOOK)]
+
+
+def get_report(ctx: Context, report_id: str) -> Report:
+    reports = report_registry(ctx.plugins)
+    if report_id not in reports:
+        known = ", ".join(sorted(reports)) or "none"
+        raise NotFound(f"there is no report '{report_id}' (known: {known})")
+    return reports[report_id]
+
+
+# ---------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------
+
+
+def require_reports(ctx: Context) -> None:
+    """Reading reports needs ``report.run``; read-only roles (executives) may read."""
+    if not ctx.actor.active:
+        raise PermissionDenied(f"user '{ctx.actor.login}' is deactivated")
+    if "report.run" not in ctx.grant.permissions:
+        raise PermissionDenied(f"{ctx.actor.login} may not run reports")
+
+
+def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | None) -> Any:
+    """Validate raw values (strings from the CLI or a form) with the report's Params."""
+    if isinstance(raw, report.Params):
+        return raw
+    raw = dict(raw or {})
+    known = set(report.Params.model_fields)
+    problems = [FieldProblem(k, v, f"one of: {', '.join(sorted(known)) or 'no parameters'}")
+                for k, v in raw.items() if k not in known]
+    if not problems:
+        try:
+            return report.Params.model_validate(
+                {k: (None if v == "" else v) for k, v in raw.items()})
+        except pydantic.ValidationError as exc:
+            problems = [FieldProblem(".".join(str(p) for p in err["loc"]) or "params",
+                                     err.get("input"), err["msg"])
+                        for err in exc.errors()]
+    raise ValidationFailed(problems, subject=f"parameters of report '{report.id}'")
+
+
+def params_dict(params: pydantic.BaseModel) -> dict[str, Any]:
+    return params.model_dump(mode="json")
+
+
+def run_report(ctx: Context, report_id: str,
+               raw: Mapping[str, Any] | pydantic.BaseModel | None = None) -> ReportResult:
+    """Check permission, validate parameters, run; errors become SalesdeskErrors."""
+    require_reports(ctx)
+    report = get_report(ctx, report_id)
+    params = parse_params(report, raw)
+    result = _guarded(report, "run", report.run, ctx, params)
+    if not isinstance(result, ReportResult):
+        raise ReportFailed(f"report '{report_id}' returned {type(result).__name__}, "
+                           "not a ReportResult")
+    if not result.company_name:
+        result.company_name = company_name(ctx)
+    return result
+
+
+def drill_report(ctx: Context, report_id: str,
+                 raw: Mapping[str, Any] | pydantic.BaseModel | None, table_id: str,
+                 row: tuple | None, column_id: str) -> Table:
+    """The rows behind one figure of a report (``row=None``: the totals row)."""
+    require_reports(ctx)
+    report = get_report(ctx, report_id)
+    drill = getattr(report, "drill", None)
+    if not callable(drill):
+        raise NotFound(f"report '{report_id}' has no drill-down")
+    params = parse_params(report, raw)
+    return _guarded(report, "drill-down", drill, ctx, params, table_id, row, column_id)
+
+
+def _guarded(report: Report, what: str, func: Any, *args: Any) -> Any:
+    try:
+        return func(*args)
+    except SalesdeskError:
+        raise
+    except Exception as exc:
+        log.exception("report %s failed in %s", report.id, what)
+        raise ReportFailed(
+            f"report '{report.id}' failed ({what}): {type(exc).__name__}: {exc}. "
+            "The details are in the log; the plugin that provides it may need fixing."
+        ) from exc
+
+
+def company_name(ctx: Context) -> str:
+    from core.company import COMPANY_NAME_KEY, get_setting
+
+    try:
+        with ctx.reading() as session:
+            return str(get_setting(session, COMPANY_NAME_KEY, "") or "")
+    except Exception:  # a report must not fail for want of a header
+        log.warning("company name unavailable", exc_info=True)
+        return ""
