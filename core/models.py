@@ -313,3 +313,8 @@ EDITABLE_TABLES: tuple[type[SQLModel], ...] = (
 )
 for _table in EDITABLE_TABLES:
     versioned(_table)
+
+
+# Report summary tables live in their own module; importing it here registers them with
+# the metadata whenever the core models are imported.
+from core import models_summary  # noqa: E402, F401
