@@ -18,6 +18,7 @@ import click
 
 from core.errors import SalesdeskError
 from core.runtime import Runtime, open_runtime, os_login
+from tui.cli_import import import_command
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -266,6 +267,9 @@ def _add_plugin_commands(runtime: Runtime) -> None:
                                    TypeError("expected click commands with names"))
         elif command.name not in cli.commands:
             cli.add_command(command)
+
+
+cli.add_command(import_command)
 
 
 def main() -> None:

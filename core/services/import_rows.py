@@ -1,0 +1,389 @@
+"""Validating import rows: the columns of each kind, cell parsers and the problem list.
+
+Sales lines are the big file (a million rows and more), so they get a hand-written loop:
+dict lookups for every code, a cache for dates and quantities (few distinct values), a
+precompiled pattern before ``Decimal``. Customers and products are small and use a
+table of column parsers. Text limits come from ``core.models`` so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from core.errors import FieldProblem
+from core.models import Customer, CustomerClass, CustomerSize, CustomerStatus, Product
+from core.schemas import CREDIT_RATINGS
+
+MAX_LISTED_PROBLEMS = 10_000  # all are counted; this many are kept to show
+ROW = "(row)"  # the "column" of a problem about a whole row
+
+SALES_COLUMNS = ("date", "customer_code", "product_code", "rep_login", "region_code",
+                 "channel_code", "quantity", "amount")
+SALES_REQUIRED = ("date", "customer_code", "product_code", "quantity", "amount")
+ALIASES = {  # Chinese headers as exported by the usual ERP/Excel sheets
+    "日期": "date", "客户编码": "customer_code", "客户代码": "customer_code",
+    "产品编码": "product_code", "产品代码": "product_code", "业务员": "rep_login",
+    "区域": "region_code", "渠道": "channel_code", "数量": "quantity", "金额": "amount",
+    "编码": "code", "名称": "name", "class": "customer_class",
+}
+
+_DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?\s*").fullmatch
+_MONEY = re.compile(r"\s*\d{1,14}(?:\.\d{0,2})?\s*").fullmatch
+_QUANTITY = re.compile(r"\s*\d{1,11}(?:\.\d{0,3})?\s*").fullmatch
+_CODE = re.compile(r"[A-Za-z0-9_.\-/]{1,32}").fullmatch
+MONEY_EXPECTED = "an amount of 0 or more with at most 2 decimals, e.g. 1234.50"
+QUANTITY_EXPECTED = "a quantity of 0 or more with at most 3 decimals"
+DATE_EXPECTED = "a date written YYYY-MM-DD"
+
+
+class Bad(Exception):
+    """A cell parser's refusal; the message is what was expected."""
+
+
+@dataclass
+class Problems:
+    """Every problem is counted; the first MAX_LISTED_PROBLEMS are kept to show."""
+
+    items: list[FieldProblem] = field(default_factory=list)
+    count: int = 0
+    bad_rows: int = 0
+    _last_row: int | None = None
+
+    def add(self, row: int | None, column: str, value: object, expected: str) -> None:
+        self.count += 1
+        if row != self._last_row:
+            self.bad_rows += 1
+            self._last_row = row
+        if len(self.items) < MAX_LISTED_PROBLEMS:
+            self.items.append(FieldProblem(column, value, expected, row))
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+# -- header ------------------------------------------------------------------------------
+
+
+def normalise(name: str) -> str:
+    key = name.replace("\ufeff", "").strip().lower().replace(" ", "_")
+    return ALIASES.get(key, key)
+
+
+def check_header(header: list[str], known: Iterable[str], required: Iterable[str],
+                 problems: Problems) -> dict[str, int]:
+    """Map column name -> position; name every unknown, repeated or missing column."""
+    known = tuple(known)
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = normalise(raw)
+        if not name:
+            problems.add(1, f"column {index + 1}", raw, "a column name")
+        elif name not in known:
+            problems.add(1, raw, raw, f"one of the columns {', '.join(known)}")
+        elif name in positions:
+            problems.add(1, raw, raw, "each column once")
+        else:
+            positions[name] = index
+    for name in required:
+        if name not in positions:
+            problems.add(1, name, None, f"a column named '{name}' in the header")
+    return positions
+
+
+# -- cell parsers ------------------------------------------------------------------------
+
+
+def parse_date(text: str) -> dt.date | None:
+    match = _DATE(text)
+    if match is None:
+        return None
+    try:
+        day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 2100 else None
+
+
+def text_parser(limit: int, required: bool = False) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        text = text.strip()
+        if required and not text:
+            raise Bad("a value (this column may not be empty)")
+        if len(text) > limit:
+            raise Bad(f"at most {limit} characters (got {len(text)})")
+        return text
+
+    return parse
+
+
+def code_parser(text: str) -> str:
+    text = text.strip()
+    if not _CODE(text):
+        raise Bad("a code of 1-32 letters, digits or _ . - /")
+    return text
+
+
+def choice_parser(values: Iterable[str], default: str) -> Callable[[str], str]:
+    allowed = tuple(values)
+
+    def parse(text: str) -> str:
+        text = text.strip().lower()
+        if not text:
+            return default
+        if text not in allowed:
+            raise Bad(f"one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+def money_parser(optional: bool = False) -> Callable[[str], Decimal | None]:
+    def parse(text: str) -> Decimal | None:
+        if not text.strip():
+            return None if optional else Decimal("0")
+        if not _MONEY(text):
+            raise Bad(MONEY_EXPECTED)
+        return Decimal(text)
+
+    return parse
+
+
+def date_parser(text: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    day = parse_date(text)
+    if day is None:
+        raise Bad(DATE_EXPECTED)
+    return day
+
+
+def bool_parser(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("", "1", "true", "yes", "y", "是"):
+        return True
+    if value in ("0", "false", "no", "n", "否"):
+        return False
+    raise Bad("true or false")
+
+
+def rating_parser(text: str) -> str:
+    value = text.strip().upper()
+    if value not in CREDIT_RATINGS:
+        raise Bad(f"one of {', '.join(r for r in CREDIT_RATINGS if r)} or empty")
+    return value
+
+
+def ref_parser(lookup: dict[str, int], what: str) -> Callable[[str], int | None]:
+    def parse(text: str) -> int | None:
+        key = text.strip()
+        if not key:
+            return None
+        found = lookup.get(key)
+        if found is None:
+            raise Bad(f"the code of an existing {what}")
+        return found
+
+    return parse
+
+
+def _limit(model: type, column: str) -> int:
+    return int(model.__table__.c[column].type.length)  # type: ignore[attr-defined]
+
+
+# -- customers and products --------------------------------------------------------------
+
+# column name in the file -> (attribute, parser factory taking the lookups, required)
+Spec = dict[str, tuple[str, Callable[[dict[str, dict[str, int]]], Callable[[str], Any]], bool]]
+
+
+def customer_spec() -> Spec:
+    c = Customer
+    return {
+        "code": ("code", lambda _: code_parser, True),
+        "name": ("name", lambda _: text_parser(_limit(c, "name"), required=True), True),
+        "industry": ("industry", lambda _: text_parser(_limit(c, "industry")), False),
+        "region_code": ("region_id", lambda lk: ref_parser(lk["regions"], "region"), False),
+        "size": ("size", lambda _: choice_parser(CustomerSize, CustomerSize.SMALL), False),
+        "source": ("source", lambda _: text_parser(_limit(c, "source")), False),
+        "customer_class": ("customer_class", lambda _: choice_parser(
+            CustomerClass, CustomerClass.POTENTIAL), False),
+        "owner_login": ("owner_id", lambda lk: ref_parser(lk["users"], "active user"), False),
+        "credit_rating": ("credit_rating", lambda _: rating_parser, False),
+        "credit_limit": ("credit_limit", lambda _: money_parser(), False),
+        "status": ("status", lambda _: choice_parser(CustomerStatus, CustomerStatus.ACTIVE),
+                   False),
+        "last_follow_up": ("last_follow_up", lambda _: date_parser, False),
+        "notes": ("notes", lambda _: text_parser(_limit(c, "notes")), False),
+    }
+
+
+def product_spec() -> Spec:
+    p = Product
+    return {
+        "code": ("code", lambda _: code_parser, True),
+        "name": ("name", lambda _: text_parser(_limit(p, "name"), required=True), True),
+        "category": ("category", lambda _: text_parser(_limit(p, "category")), False),
+        "unit": ("unit", lambda _: text_parser(_limit(p, "unit")), False),
+        "list_price": ("list_price", lambda _: money_parser(), False),
+        "standard_cost": ("standard_cost", lambda _: money_parser(optional=True), False),
+        "active": ("active", lambda _: bool_parser, False),
+    }
+
+
+def master_rows(rows: Iterable[tuple[int, list[str]]], spec: Spec, positions: dict[str, int],
+                lookups: dict[str, dict[str, int]], existing_codes: set[str],
+                problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Validate customer or product rows; yield (row number, values) for good rows."""
+    parsers = [(name, spec[name][0], spec[name][1](lookups), index)
+               for name, index in positions.items()]
+    width = len(positions)
+    first_seen: dict[str, int] = {}
+    for number, cells in rows:
+        values: dict[str, Any] = {}
+        ok = _right_width(number, cells, width, problems)
+        for name, attr, parse, index in parsers if ok else ():
+            text = cells[index] if index < len(cells) else ""
+            try:
+                value = parse(text)
+            except Bad as exc:
+                problems.add(number, name, text, str(exc))
+                ok = False
+                continue
+            if value is not None and value != "":
+                values[attr] = value
+        code = values.get("code")
+        if code is not None:
+            ok = _unique_code(number, code, first_seen, existing_codes, problems) and ok
+        if ok:
+            yield number, values
+
+
+def _unique_code(number: int, code: str, first_seen: dict[str, int], existing: set[str],
+                 problems: Problems) -> bool:
+    if code in existing:
+        problems.add(number, "code", code, "a code not in the database already")
+        return False
+    if code in first_seen:
+        problems.add(number, "code", code, f"a code used once (also on row {first_seen[code]})")
+        return False
+    first_seen[code] = number
+    return True
+
+
+def _right_width(number: int, cells: list[str], width: int, problems: Problems) -> bool:
+    if len(cells) <= width or not any(c.strip() for c in cells[width:]):
+        return True
+    problems.add(number, ROW, f"{len(cells)} cells", f"at most {width} cells, like the header")
+    return False
+
+
+# -- sales lines: the hot loop -----------------------------------------------------------
+
+
+@dataclass
+class SalesLookups:
+    """Code -> id maps, loaded once per import. Customers carry (id, region, owner)."""
+
+    customers: dict[str, tuple[int, int | None, int | None]]
+    products: dict[str, int]
+    users: dict[str, int]
+    regions: dict[str, int]
+    channels: dict[str, int]
+    dates: dict[str, dt.date] = field(default_factory=dict)  # also gives first/last date
+
+
+def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str, int],
+                      lk: SalesLookups, problems: Problems, batch_id: int | None,
+                      chunk_size: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Validate sales-line rows; yield (rows read so far, good rows) every chunk_size rows."""
+    i_date, i_cust, i_prod, i_qty, i_amount = (positions[c] for c in SALES_REQUIRED)
+    i_rep, i_region, i_channel = (positions.get(c, -1) for c in
+                                  ("rep_login", "region_code", "channel_code"))
+    width = len(positions)
+    customers, products, users = lk.customers, lk.products, lk.users
+    regions, channels, dates = lk.regions, lk.channels, lk.dates
+    quantities: dict[str, Decimal] = {}
+    money, quantity_ok, add = _MONEY, _QUANTITY, problems.add
+    chunk: list[dict[str, Any]] = []
+    seen = 0
+    for number, cells in rows:
+        seen += 1
+        if len(cells) != width and not _padded(number, cells, width, problems):
+            continue
+        ok = True
+        text = cells[i_date]
+        day = dates.get(text)
+        if day is None:
+            day = parse_date(text)
+            if day is None:
+                ok = False
+                add(number, "date", text, DATE_EXPECTED)
+            else:
+                dates[text] = day
+        text = cells[i_cust]
+        customer = customers.get(text) or customers.get(text.strip())
+        if customer is None:
+            ok = False
+            add(number, "customer_code", text, "the code of an existing customer")
+            customer = (0, None, None)
+        text = cells[i_prod]
+        product = products.get(text) or products.get(text.strip())
+        if product is None:
+            ok = False
+            add(number, "product_code", text, "the code of an existing product")
+        rep = customer[2]
+        if i_rep >= 0 and (text := cells[i_rep].strip()):
+            rep = users.get(text)
+            if rep is None:
+                ok = False
+                add(number, "rep_login", text, "the login of an active salesdesk user")
+        region = customer[1]
+        if i_region >= 0 and (text := cells[i_region].strip()):
+            region = regions.get(text)
+            if region is None:
+                ok = False
+                add(number, "region_code", text, "the code of an existing region")
+        channel = None
+        if i_channel >= 0 and (text := cells[i_channel].strip()):
+            channel = channels.get(text)
+            if channel is None:
+                ok = False
+                add(number, "channel_code", text, "the code of an existing channel")
+        text = cells[i_qty]
+        qty = quantities.get(text)
+        if qty is None:
+            if quantity_ok(text):
+                qty = quantities[text] = Decimal(text)
+            else:
+                ok = False
+                add(number, "quantity", text, QUANTITY_EXPECTED)
+        text = cells[i_amount]
+        if money(text):
+            amount = Decimal(text)
+        else:
+            ok = False
+            add(number, "amount", text, MONEY_EXPECTED)
+        if ok and not problems:
+            chunk.append({"date": day, "customer_id": customer[0], "product_id": product,
+                          "rep_id": rep, "region_id": region, "channel_id": channel,
+                          "quantity": qty, "amount": amount, "batch_id": batch_id})
+        if seen % chunk_size == 0:
+            yield seen, chunk
+            chunk = []
+    yield seen, chunk
+
+
+def _padded(number: int, cells: list[str], width: int, problems: Problems) -> bool:
+    """Short rows get empty cells; long rows are fine only if the extra cells are empty."""
+    if len(cells) < width:
+        cells.extend([""] * (width - len(cells)))
+        return True
+    if not any(c.strip() for c in cells[width:]):
+        return True
+    problems.add(number, ROW, f"{len(cells)} cells", f"{width} cells, like the header")
+    return False

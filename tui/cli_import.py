@@ -1,0 +1,65 @@
+"""``salesdesk import customers|products|sales-lines FILE [--dry-run]``.
+
+Shell-friendly: exit 0 and one line on success; exit 1 with every listed problem on
+stderr (row, column, value, what was expected) when the file is refused.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from core.errors import SalesdeskError, ValidationFailed
+
+KINDS = ("customers", "products", "sales-lines")
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
+@click.pass_context
+def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: bool) -> None:
+    """Import KIND from FILE (CSV or xlsx), all or nothing.
+
+    Columns (header row first; Chinese headers such as 日期 and 金额 are understood):
+
+    \b
+    customers:   code, name, industry, region_code, size, source, customer_class,
+                 owner_login, credit_rating, credit_limit, status, last_follow_up, notes
+    products:    code, name, category, unit, list_price, standard_cost, active
+    sales-lines: date, customer_code, product_code, rep_login, region_code,
+                 channel_code, quantity, amount
+    """
+    from core.services.importing import import_file
+    from tui.cli import runtime_from  # here, not at the top: tui.cli imports this module
+
+    try:
+        ctx = runtime_from(click_ctx).context_for()
+        result = import_file(ctx, kind, file, dry_run=dry_run)
+    except ValidationFailed as exc:
+        _print_problems(exc)
+        sys.exit(1)
+    except SalesdeskError as exc:
+        click.echo(f"salesdesk: {exc}", err=True)
+        sys.exit(1)
+    what = kind.replace("-", " ")
+    if dry_run:
+        click.echo(f"dry run: {result.rows} {what} rows in {file.name} are valid; "
+                   "nothing was written")
+    else:
+        click.echo(f"imported {result.rows} {what} rows from {file.name} "
+                   f"(batch {result.batch_id}, {result.seconds:.1f} s)")
+
+
+def _print_problems(exc: ValidationFailed) -> None:
+    """Every kept problem, one a line, after the summary line (not just the first 50)."""
+    head = str(exc).splitlines()[0]
+    click.echo(f"salesdesk: {head}", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
+    total = getattr(exc, "total", len(exc.problems))
+    if total > len(exc.problems):
+        click.echo(f"  ... and {total - len(exc.problems)} more problems not listed", err=True)
