@@ -349,6 +349,19 @@ def world(runtime: Any, clock: FixedClock) -> World:
     return make_world(runtime, clock)
 
 
+@pytest.fixture(scope="module")
+def module_world(module_backend: str, db_factory: DatabaseFactory) -> Iterator[World]:
+    """One World per test module and backend, for many cheap cases on shared setup.
+
+    Tests using it must create the records they change, so they do not depend on order.
+    """
+    from core.runtime import open_runtime
+
+    rt = open_runtime(db_factory.new(module_backend))
+    yield make_world(rt, FixedClock())
+    rt.db.dispose()
+
+
 @pytest.fixture
 def admin_ctx(world: World) -> Any:
     """A Context acting as the group admin created by ``create_first_admin``."""
