@@ -1,0 +1,204 @@
+"""The figures on the home dashboard, and the records behind each one.
+
+Every figure is computed in the database under the actor's record rules
+(``visible``), so a rep sees their own numbers and an admin the company's.
+``drill(ctx, figure)`` returns the rows a figure was computed from (at most ``limit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from core.access import Scope, visible
+from core.context import Context
+from core.models import (
+    Activity,
+    Customer,
+    Opportunity,
+    OpportunityStatus,
+    SalesLine,
+    SalesTarget,
+    User,
+)
+from core.services.opportunities import probability
+
+FIGURES = ("target", "actual", "mtd", "qtd", "ytd", "pipeline", "weighted", "due_today",
+           "overdue", "stalled")
+
+
+@dataclass
+class Dashboard:
+    month: dt.date
+    target: Decimal | None = None
+    mtd: Decimal = Decimal(0)
+    qtd: Decimal = Decimal(0)
+    ytd: Decimal = Decimal(0)
+    pipeline: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+    open_deals: int = 0
+    due_today: int = 0
+    overdue: int = 0
+    stalled: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def completion(self) -> Decimal | None:
+        if not self.target:
+            return None
+        return (self.mtd / self.target * 100).quantize(Decimal("0.1"))
+
+
+def period_start(today: dt.date, period: str) -> dt.date:
+    if period == "mtd":
+        return today.replace(day=1)
+    if period == "qtd":
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    return today.replace(month=1, day=1)
+
+
+def compute(ctx: Context) -> Dashboard:
+    today = ctx.today()
+    board = Dashboard(month=today.replace(day=1))
+    with ctx.reading() as session:
+        board.target = _target(ctx, session, board.month)
+        sales = sa.select(
+            *[sa.func.coalesce(sa.func.sum(sa.case((SalesLine.date >= period_start(today, p),
+                                                    SalesLine.amount), else_=0)), 0)
+              for p in ("mtd", "qtd", "ytd")]
+        ).where(SalesLine.date >= period_start(today, "ytd"), SalesLine.date <= today,
+                visible(ctx, SalesLine))
+        mtd, qtd, ytd = session.execute(sales).one()
+        board.mtd, board.qtd, board.ytd = Decimal(mtd), Decimal(qtd), Decimal(ytd)
+        board.pipeline, board.weighted, board.open_deals = _pipeline(ctx, session)
+        board.due_today = session.scalar(_follow_ups(ctx, "due_today", count=True)) or 0
+        board.overdue = session.scalar(_follow_ups(ctx, "overdue", count=True)) or 0
+        board.stalled = session.scalar(
+            sa.select(sa.func.count()).select_from(Opportunity).where(*_stalled(ctx))) or 0
+    return board
+
+
+def _target(ctx: Context, session: Any, month: dt.date) -> Decimal | None:
+    if ctx.grant.scope is Scope.ALL:
+        cond = sa.and_(SalesTarget.dimension == "company", SalesTarget.key_id == 0)
+    elif ctx.grant.scope is Scope.OWN:
+        cond = sa.and_(SalesTarget.dimension == "rep", SalesTarget.key_id == ctx.actor.id)
+    else:
+        cond = sa.and_(SalesTarget.dimension == "rep",
+                       SalesTarget.key_id.in_(ctx.grant.team_ids or {ctx.actor.id}))
+    value = session.scalar(sa.select(sa.func.sum(SalesTarget.amount))
+                           .where(SalesTarget.month == month, cond))
+    return None if value is None else Decimal(value)
+
+
+def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
+    query = (sa.select(Opportunity.funnel, Opportunity.stage, Opportunity.probability_override,
+                       sa.func.sum(Opportunity.amount), sa.func.count())
+             .where(Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity))
+             .group_by(Opportunity.funnel, Opportunity.stage, Opportunity.probability_override))
+    total, weighted, count = Decimal(0), Decimal(0), 0
+    for funnel, stage, override, amount, n in session.execute(query):
+        probe = Opportunity(funnel=funnel, stage=stage, probability_override=override,
+                            customer_id=0, title="")
+        amount = Decimal(amount or 0)
+        total += amount
+        weighted += amount * Decimal(probability(ctx, probe))
+        count += n
+    return total, weighted.quantize(Decimal("0.01")), count
+
+
+def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:
+    """Planned visits (next_visit) due today or overdue and not yet followed by a visit."""
+    today = ctx.today()
+    later = aliased(Activity)
+    done = sa.exists().where(later.customer_id == Activity.customer_id,
+                             later.date >= Activity.next_visit, later.id != Activity.id)
+    when = Activity.next_visit == today if which == "due_today" else Activity.next_visit < today
+    conds = [when, ~done, visible(ctx, Activity)]
+    if count:
+        return sa.select(sa.func.count()).select_from(Activity).where(*conds)
+    return conds
+
+
+def _stalled(ctx: Context) -> list[Any]:
+    now = ctx.now()
+    limits = []
+    for funnel in ctx.plugins.funnels.funnels.values():
+        for stage in funnel.open_stages:
+            if stage.max_days:
+                limits.append(sa.and_(
+                    Opportunity.funnel == funnel.id, Opportunity.stage == stage.id,
+                    Opportunity.stage_entered_at < now - dt.timedelta(days=stage.max_days)))
+    return [Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity),
+            sa.or_(*limits) if limits else sa.false()]
+
+
+# -- the records behind a figure ---------------------------------------------------------
+
+
+@dataclass
+class Drill:
+    columns: list[str]  # English titles; the TUI translates them
+    rows: list[tuple[Any, ...]]
+    kind: str  # "sales", "opportunity" or "activity": what Enter on a row opens
+    keys: list[int]  # the record id of each row (customer id for sales and activities)
+
+
+def drill(ctx: Context, figure: str, limit: int = 500) -> Drill:
+    today = ctx.today()
+    if figure in ("mtd", "qtd", "ytd", "actual", "target"):
+        start = period_start(today, "mtd" if figure in ("actual", "target") else figure)
+        return _sales_rows(ctx, start, today, limit)
+    if figure in ("pipeline", "weighted", "stalled"):
+        conds = _stalled(ctx) if figure == "stalled" else [
+            Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity)]
+        return _opportunity_rows(ctx, conds, limit)
+    if figure in ("due_today", "overdue"):
+        return _activity_rows(ctx, _follow_ups(ctx, figure), limit)
+    raise ValueError(f"unknown figure {figure!r}; expected one of {', '.join(FIGURES)}")
+
+
+def _sales_rows(ctx: Context, start: dt.date, end: dt.date, limit: int) -> Drill:
+    query = (sa.select(SalesLine.customer_id, Customer.code, Customer.name,
+                       sa.func.sum(SalesLine.amount), sa.func.count())
+             .join(Customer, Customer.id == SalesLine.customer_id)
+             .where(SalesLine.date >= start, SalesLine.date <= end, visible(ctx, SalesLine))
+             .group_by(SalesLine.customer_id, Customer.code, Customer.name)
+             .order_by(sa.func.sum(SalesLine.amount).desc()).limit(limit))
+    with ctx.reading() as session:
+        rows = session.execute(query).all()
+    return Drill(["Code", "Customer", "Amount", "Lines"],
+                 [(r[1], r[2], Decimal(r[3]), r[4]) for r in rows], "customer",
+                 [r[0] for r in rows])
+
+
+def _opportunity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
+    owner = aliased(User)
+    query = (sa.select(Opportunity, Customer.name, owner.display_name)
+             .join(Customer, Customer.id == Opportunity.customer_id)
+             .outerjoin(owner, owner.id == Opportunity.owner_id)
+             .where(*conds).order_by(Opportunity.amount.desc()).limit(limit))
+    with ctx.reading() as session:
+        found = session.execute(query).all()
+    rows = [(o.title, cust, o.stage, o.amount, Decimal(probability(ctx, o)) * 100,
+             o.stage_entered_at.date(), who or "") for o, cust, who in found]
+    return Drill(["Deal", "Customer", "Stage", "Amount", "Prob. %", "In stage since", "Owner"],
+                 rows, "opportunity", [o.id for o, _c, _w in found])
+
+
+def _activity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
+    rep = aliased(User)
+    query = (sa.select(Activity, Customer.name, rep.display_name)
+             .outerjoin(Customer, Customer.id == Activity.customer_id)
+             .join(rep, rep.id == Activity.rep_id)
+             .where(*conds).order_by(Activity.next_visit, Activity.id).limit(limit))
+    with ctx.reading() as session:
+        found = session.execute(query).all()
+    rows = [(a.next_visit, cust or "", who, a.date, a.purpose, a.result) for a, cust, who in found]
+    return Drill(["Due", "Customer", "Rep", "Last visit", "Purpose", "Result"], rows,
+                 "customer", [a.customer_id or 0 for a, _c, _w in found])

@@ -1,0 +1,156 @@
+"""Paged reads for the big lists (customers, opportunities): one page at a time.
+
+A list of 100,000 customers never comes into memory: the screen asks for ``count`` once
+per filter, then for one page by ``LIMIT``/``OFFSET``. Pages past the middle are read in
+reverse order from the end, so the last page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from core.access import visible
+from core.context import Context
+from core.models import Customer, Opportunity, OpportunityStatus, Region, User
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    text: str = ""  # plain substring of name or code
+    region_id: int | None = None
+    owner_id: int | None = None
+    customer_class: str | None = None
+
+    def where(self, ctx: Context) -> list[sa.ColumnElement[bool]]:
+        conds: list[sa.ColumnElement[bool]] = [visible(ctx, Customer)]
+        text = self.text.strip()
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conds.append(sa.or_(Customer.name.like(pattern, escape="\\"),
+                                Customer.code.like(pattern, escape="\\")))
+        if self.region_id is not None:
+            conds.append(Customer.region_id == self.region_id)
+        if self.owner_id is not None:
+            conds.append(Customer.owner_id == self.owner_id)
+        if self.customer_class:
+            conds.append(Customer.customer_class == self.customer_class)
+        return conds
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    code: str
+    name: str
+    region: str
+    owner: str
+    customer_class: str
+    status: str
+    last_follow_up: dt.date | None
+
+
+CUSTOMER_SORTS: dict[str, Any] = {
+    "code": Customer.code, "name": Customer.name, "region": Customer.region_id,
+    "owner": Customer.owner_id, "class": Customer.customer_class,
+    "last_follow_up": Customer.last_follow_up,
+}
+
+
+def count_customers(ctx: Context, flt: CustomerFilter) -> int:
+    query = sa.select(sa.func.count()).select_from(Customer).where(*flt.where(ctx))
+    with ctx.reading() as session:
+        return int(session.scalar(query) or 0)
+
+
+def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
+                  sort: str = "name", descending: bool = False,
+                  total: int | None = None) -> list[CustomerRow]:
+    """Rows ``offset .. offset+limit`` in the chosen order."""
+    column = CUSTOMER_SORTS.get(sort, Customer.name)
+    reverse = total is not None and offset > total // 2
+    if reverse:  # read from the end: the last page is as cheap as the first
+        descending = not descending
+        offset = max(0, total - offset - limit)  # type: ignore[operator]
+        limit = min(limit, (total or 0) - offset)
+    order = [column.desc(), Customer.id.desc()] if descending else [column, Customer.id]
+    ids = sa.select(Customer.id).where(*flt.where(ctx)).order_by(*order)
+    ids = ids.offset(offset).limit(max(limit, 0)).subquery()
+    owner = aliased(User)
+    query = (
+        sa.select(Customer.id, Customer.code, Customer.name, Region.name, owner.display_name,
+                  Customer.customer_class, Customer.status, Customer.last_follow_up)
+        .join(ids, ids.c.id == Customer.id)
+        .outerjoin(Region, Region.id == Customer.region_id)
+        .outerjoin(owner, owner.id == Customer.owner_id)
+        .order_by(*order)
+    )
+    with ctx.reading() as session:
+        rows = [CustomerRow(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], r[7])
+                for r in session.execute(query)]
+    return rows[::-1] if reverse else rows
+
+
+def customer_choices(ctx: Context, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
+    """(id, code, name) of visible customers matching ``text``: for pickers and the palette."""
+    flt = CustomerFilter(text=text)
+    query = (sa.select(Customer.id, Customer.code, Customer.name).where(*flt.where(ctx))
+             .order_by(Customer.name, Customer.id).limit(limit))
+    with ctx.reading() as session:
+        return [(r[0], r[1], r[2]) for r in session.execute(query)]
+
+
+def find_customer_by_code(ctx: Context, code: str) -> int | None:
+    query = sa.select(Customer.id).where(Customer.code == code.strip(), visible(ctx, Customer))
+    with ctx.reading() as session:
+        return session.scalar(query)
+
+
+@dataclass(frozen=True)
+class OpportunityRow:
+    id: int
+    title: str
+    customer: str
+    funnel: str
+    stage: str
+    amount: Decimal
+    expected_close: dt.date | None
+    owner: str
+    status: str
+    stage_entered_at: dt.datetime
+    version: int
+
+
+def opportunity_rows(ctx: Context, *, text: str = "", status: str | None = OpportunityStatus.OPEN,
+                     funnel: str | None = None, limit: int = 500,
+                     ids: list[int] | None = None) -> list[OpportunityRow]:
+    """Visible opportunities, soonest expected close first (at most ``limit``)."""
+    owner = aliased(User)
+    query = (
+        sa.select(Opportunity.id, Opportunity.title, Customer.name, Opportunity.funnel,
+                  Opportunity.stage, Opportunity.amount, Opportunity.expected_close,
+                  owner.display_name, Opportunity.status, Opportunity.stage_entered_at,
+                  Opportunity.version)
+        .join(Customer, Customer.id == Opportunity.customer_id)
+        .outerjoin(owner, owner.id == Opportunity.owner_id)
+        .where(visible(ctx, Opportunity))
+    )
+    if status:
+        query = query.where(Opportunity.status == status)
+    if funnel:
+        query = query.where(Opportunity.funnel == funnel)
+    if ids is not None:
+        query = query.where(Opportunity.id.in_(ids))
+    if text.strip():
+        pattern = f"%{text.strip()}%"
+        query = query.where(sa.or_(Opportunity.title.like(pattern), Customer.name.like(pattern)))
+    query = query.order_by(Opportunity.expected_close.is_(None), Opportunity.expected_close,
+                           Opportunity.id).limit(limit)
+    with ctx.reading() as session:
+        return [OpportunityRow(r[0], r[1], r[2], r[3], r[4], r[5] or Decimal(0), r[6],
+                               r[7] or "", r[8], r[9], r[10]) for r in session.execute(query)]

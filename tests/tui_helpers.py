@@ -1,0 +1,70 @@
+"""A small, fixed world for the TUI tests and snapshots: same rows, same clock, always."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from core.models import Activity, SalesLine, SalesTarget
+
+DAY = dt.date(2026, 3, 16)
+
+
+def seed(world: Any) -> dict[str, Any]:
+    """Regions, a manager with two reps, customers (some Chinese names), deals, visits,
+    sales lines and this month's targets. Returns the contexts and rows by name."""
+    east = world.region("EAST", name="East 华东")
+    world.region("NORTH", name="North 华北")
+    manager = world.user("wang", "sales_manager", region="EAST")
+    rep = world.user("li", "sales_rep", region="EAST", manager=manager)
+    rep2 = world.user("zhao", "sales_rep", region="NORTH", manager=manager)
+    _rename(world, rep, "李雷 Li Lei")
+    _rename(world, rep2, "赵敏 Zhao Min")
+    names = ["上海精密锻造有限公司", "Acme Trading", "北京远航科技", "Blue River Foods",
+             "Zenith Motors", "深圳华光电子", "Golden Gate Supply", "杭州西湖茶业"]
+    customers = []
+    for i, name in enumerate(names):
+        owner = rep if i % 2 == 0 else rep2
+        customers.append(world.customer(owner=owner, region="EAST" if i % 2 == 0 else "NORTH",
+                                        name=name, code=f"C{i + 1:05d}",
+                                        customer_class="promising" if i % 3 else "potential"))
+    product = world.product(code="P0001", name="Forged flange")
+    deals = []
+    for i, customer in enumerate(customers[:6]):
+        deals.append(world.opportunity(customer, owner=rep if i % 2 == 0 else rep2,
+                                       amount=f"{(i + 1) * 12500}.00",
+                                       title=f"Deal {i + 1} {customer.name[:6]}",
+                                       expected_close=DAY + dt.timedelta(days=10 * i)))
+    # move some deals on, one of them stalled (entered its stage 60 days ago)
+    stages = ["lead", "qualified", "proposal", "negotiation", "qualified", "lead"]
+    with world.runtime.db.write_session() as session, session.begin():
+        for deal, stage in zip(deals, stages, strict=True):
+            row = session.get(type(deal), deal.id)
+            row.stage = stage
+            if deal is deals[1]:
+                row.stage_entered_at = world.clock() - dt.timedelta(days=60)
+        for i, customer in enumerate(customers[:4]):
+            session.add(Activity(date=DAY - dt.timedelta(days=3), rep_id=customer.owner_id,
+                                 customer_id=customer.id, purpose="development",
+                                 result="met buyer", next_visit=DAY - dt.timedelta(days=i % 2),
+                                 created_at=world.clock()))
+        for month_back in range(3):
+            for i, customer in enumerate(customers):
+                day = DAY.replace(day=2 + i) - dt.timedelta(days=31 * month_back)
+                session.add(SalesLine(date=day, customer_id=customer.id, product_id=product.id,
+                                      rep_id=customer.owner_id, region_id=customer.region_id,
+                                      quantity=Decimal(i + 1),
+                                      amount=Decimal(1000 * (i + 1) + 50 * month_back)))
+        session.add(SalesTarget(month=DAY.replace(day=1), dimension="company", key_id=0,
+                                amount=Decimal("60000")))
+        session.add(SalesTarget(month=DAY.replace(day=1), dimension="rep",
+                                key_id=rep.actor.id, amount=Decimal("25000")))
+    return {"admin": world.admin, "manager": manager, "rep": rep, "rep2": rep2,
+            "customers": customers, "deals": deals, "east": east}
+
+
+def _rename(world: Any, ctx: Any, name: str) -> None:
+    with world.runtime.db.write_session() as session, session.begin():
+        session.get(type(ctx.actor), ctx.actor.id).display_name = name
+    ctx.actor.display_name = name

@@ -1,0 +1,199 @@
+"""The salesdesk terminal app: a thin shell that holds the context and switches screens.
+
+Screens live in ``tui/screens``, business logic in ``core/services``. The app takes the
+context it acts with, so tests run it on a temporary database as any user.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from core.context import Context
+from core.i18n import _, pick
+from tui.base import localize_bindings, report_error
+
+log = logging.getLogger("salesdesk.tui")
+
+# section id -> (key, English title, screen factory path)
+SECTIONS: dict[str, tuple[str, str, str]] = {
+    "home": ("1", "Home", "tui.screens.home:HomeScreen"),
+    "customers": ("2", "Customers", "tui.screens.customers:CustomersScreen"),
+    "opportunities": ("3", "Opportunities", "tui.screens.opportunities:OpportunitiesScreen"),
+    "daily": ("4", "Daily report", "tui.screens.daily:DailyScreen"),
+    "reports": ("5", "Reports", "tui.screens.reports:ReportsScreen"),
+    "plugins": ("6", "Plugins", "tui.screens.plugins:PluginsScreen"),
+}
+
+
+def _load(path: str) -> Any:
+    import importlib
+
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class SalesdeskApp(App[None]):
+    TITLE = "salesdesk"
+    CSS = """
+    Screen { background: $background; }
+    .hint { color: $text-muted; padding: 0 1; height: auto; }
+    DataTable { background: $background; }
+    """
+    BINDINGS = [
+        Binding("question_mark,f1", "keys", "Keys", id="app.keys"),
+        Binding("q", "quit", "Quit", id="app.quit", show=False),
+        *[Binding(key, f"section('{sid}')", title, id=f"app.section.{sid}", show=False)
+          for sid, (key, title, _path) in SECTIONS.items()],
+    ]
+
+    def __init__(self, context: Context, *, database_label: str | None = None,
+                 profile: str | None = None, start: str = "home",
+                 load_dashboard: bool = True) -> None:
+        from tui.commands import SalesdeskCommands
+
+        super().__init__()
+        self.COMMANDS = {SalesdeskCommands}
+        self.ctx = context
+        self.start = start
+        self.load_dashboard = load_dashboard
+        localize_bindings(self)
+        self.session_info = {
+            "user": context.actor.display_name,
+            "roles": [context.roles.roles[r] for r in context.actor.roles
+                      if r in context.roles.roles],
+            "profile": profile or _company_profile(context),
+            "database": database_label or _short_db(context.db.describe()),
+        }
+        self._views: list[tuple[str, Any]] | None = None
+        self.crash_on_error: bool | None = None
+
+    # -- navigation --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.action_section("home")
+        if self.start != "home":
+            self.action_section(self.start)
+
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(id, key, translated title) of every place in the navigation, plugin views too."""
+        found = [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
+                 if sid != "plugins" or self.ctx.grant.has("plugin.manage")]
+        for plugin, view in self.views():
+            found.append((f"view:{plugin}:{view.id}", view.key,
+                          pick(view.title_en, view.title_zh)))
+        return found
+
+    def views(self) -> list[tuple[str, Any]]:
+        if self._views is None:
+            from tui.views import collect_views
+
+            self._views = collect_views(self.ctx)
+        return self._views
+
+    def action_section(self, section: str) -> None:
+        """Open a section on top of Home (Escape comes back to Home)."""
+        try:
+            screen = self._make(section)
+        except Exception as exc:
+            report_error(self, exc)
+            return
+        if screen is None:
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if section == "home" and len(self.screen_stack) == 2:
+            return
+        self.push_screen(screen)
+
+    def _make(self, section: str) -> Any:
+        if section.startswith("view:"):
+            _v, plugin, view_id = section.split(":", 2)
+            for name, view in self.views():
+                if name == plugin and view.id == view_id:
+                    return view.factory(self.ctx)
+            return None
+        if section == "plugins" and not self.ctx.grant.has("plugin.manage"):
+            self.notify(_("Only administrators see the plugins"), severity="warning")
+            return None
+        if section == "home" and len(self.screen_stack) >= 2:
+            return object()  # just go back to Home
+        return _load(SECTIONS[section][2])()
+
+    def open_customer(self, customer_id: int) -> None:
+        from tui.screens.customer_page import CustomerPage
+
+        self.push_screen(CustomerPage(customer_id))
+
+    def open_opportunity(self, opportunity_id: int) -> None:
+        from tui.screens.opportunities import OpportunitiesScreen
+
+        self.action_section("home")
+        self.push_screen(OpportunitiesScreen(focus_id=opportunity_id))
+
+    def open_report(self, report_id: str) -> None:
+        from tui.screens.reports import ReportsScreen
+
+        self.action_section("home")
+        self.push_screen(ReportsScreen(report_id=report_id))
+
+    def action_keys(self) -> None:
+        from tui.screens.dialogs import KeysDialog
+
+        if isinstance(self.screen, KeysDialog):
+            self.pop_screen()
+            return
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for _key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.action in seen or not binding.description:
+                continue
+            seen.add(binding.action)
+            rows.append((self.get_key_display(binding), binding.description))
+        title = getattr(self.screen, "TITLE_EN", "") or "salesdesk"
+        self.push_screen(KeysDialog(rows, _(title)))
+
+    def _handle_exception(self, error: Exception) -> None:
+        # The last resort: an unexpected error in a handler becomes a message, and the
+        # app keeps running instead of exiting with a traceback. Tests (headless) still
+        # fail loudly unless they ask for the user's behaviour.
+        if self.crash_on_error if self.crash_on_error is not None else self.is_headless:
+            super()._handle_exception(error)
+            return
+        report_error(self, error)
+
+
+def _short_db(described: str) -> str:
+    """A SQLite file by its name (the path rarely fits on 80 columns)."""
+    import os
+
+    if described.startswith("sqlite") or described.endswith(".db"):
+        return os.path.basename(described.split("///")[-1])
+    return described
+
+
+def _company_profile(ctx: Context) -> str:
+    from core.company import PROFILE_KEY, get_setting
+
+    try:
+        with ctx.reading() as session:
+            return str(get_setting(session, PROFILE_KEY) or _("all plugins"))
+    except Exception:  # a database without settings still opens
+        return "-"
+
+
+def run_app(runtime: Any) -> None:
+    """Open the app as the operating-system user's salesdesk account."""
+    from core.errors import SalesdeskError
+
+    try:
+        ctx = runtime.context_for()
+    except SalesdeskError as exc:
+        print(f"salesdesk: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    SalesdeskApp(ctx).run()

@@ -1,0 +1,107 @@
+"""What every salesdesk screen shares: translated key bindings, the info bar, the
+footer, and one way to run service calls so errors become messages, never crashes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from core.errors import Conflict, SalesdeskError, ValidationFailed
+from core.i18n import _
+
+if TYPE_CHECKING:
+    from tui.app import SalesdeskApp
+
+log = logging.getLogger("salesdesk.tui")
+T = TypeVar("T")
+
+
+def localize_bindings(node: Any) -> None:
+    """Translate the descriptions of ``node``'s bindings (they are English in the code)."""
+    bindings = node._bindings.key_to_bindings
+    for key, items in bindings.items():
+        bindings[key] = [replace(b, description=_(b.description),
+                                 tooltip=_(b.tooltip) if b.tooltip else "") for b in items]
+
+
+def report_error(app: Any, exc: BaseException) -> None:
+    """Show an error as a notification; an unexpected one is logged with its traceback."""
+    if isinstance(exc, SalesdeskError):
+        app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
+        return
+    log.exception("unexpected error in the TUI", exc_info=exc)
+    app.notify(f"{type(exc).__name__}: {exc}", title=_("Unexpected error (logged)"),
+               severity="error", timeout=10)
+
+
+class Guarded:
+    """Mixin: ``self.guard(fn, ...)`` runs a service call and reports what it raises."""
+
+    app: SalesdeskApp
+
+    def guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return fn(*args, **kwargs)
+        except (ValidationFailed, Conflict):
+            raise  # forms show these next to the fields
+        except Exception as exc:
+            report_error(self.app, exc)
+            return None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            report_error(self.app, event.worker.error)
+
+
+class BaseScreen(Guarded, Screen[Any]):
+    """A full screen: info bar on top, the body, the footer teaching the keys."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+    ]
+    TITLE_EN = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localize_bindings(self)
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx
+
+    def compose(self) -> ComposeResult:
+        from tui.widgets.infobar import InfoBar
+
+        yield InfoBar(_(self.TITLE_EN))
+        yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+
+class BaseModal(Guarded, ModalScreen[Any]):
+    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="close")]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localize_bindings(self)
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,54 @@
+"""How values look in tables: money with thousands separators, dates, enum labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+
+from core.i18n import _
+
+# Enum values stored in the database -> English labels (translated through the catalog).
+LABELS = {
+    "potential": "Potential", "promising": "Most promising", "closing": "About to close",
+    "customer": "Customer", "dormant": "Dormant", "active": "Active", "inactive": "Inactive",
+    "blocked": "Blocked", "small": "Small", "medium": "Medium", "large": "Large",
+    "open": "Open", "won": "Won", "lost": "Lost", "order": "Order",
+    "collection": "Collection", "development": "Development", "service": "Service",
+    "explanation": "Explanation", "prospect": "Prospect", "new": "New",
+    "existing": "Existing",
+}
+
+
+def label(value: Any) -> str:
+    text = str(getattr(value, "value", value) or "")
+    return _(LABELS[text]) if text in LABELS else text
+
+
+def money(value: Any) -> Text:
+    if value is None:
+        return Text("—", justify="right")
+    return Text(f"{Decimal(value):,.2f}", justify="right")
+
+
+def number(value: Any) -> Text:
+    return Text(f"{value:,}" if isinstance(value, int) else str(value), justify="right")
+
+
+def cell(value: Any) -> Any:
+    """A table cell for any value a service returns."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | float):
+        return money(value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()[:8] if isinstance(value, dt.time) else value.isoformat()
+    return label(value) if str(value) in LABELS else str(value)

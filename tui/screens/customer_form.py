@@ -1,0 +1,155 @@
+"""Create or edit a customer. Validation errors appear next to their fields; a conflict
+with another user's change asks whether to reload or keep what you typed."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.i18n import _
+from core.models import CustomerClass, CustomerSize, CustomerStatus, Region
+from core.schemas import CREDIT_RATINGS
+from core.services import customers as service
+from tui.base import BaseScreen
+from tui.format import label
+from tui.screens.dialogs import ConflictDialog
+from tui.widgets.form import FieldSpec, FormFields
+
+
+def _specs(regions: list[tuple[str, int]], creating: bool) -> list[FieldSpec]:
+    return [
+        FieldSpec("name", "Name"),
+        FieldSpec("code", "Code", placeholder="generated when empty", read_only=not creating),
+        FieldSpec("industry", "Industry"),
+        FieldSpec("region_id", "Region", choices=regions),
+        FieldSpec("size", "Size", choices=[(label(s), s.value) for s in CustomerSize]),
+        FieldSpec("source", "Source"),
+        FieldSpec("customer_class", "Class",
+                  choices=[(label(c), c.value) for c in CustomerClass]),
+        FieldSpec("credit_rating", "Credit rating",
+                  choices=[(r or "—", r) for r in CREDIT_RATINGS]),
+        FieldSpec("credit_limit", "Credit limit"),
+        FieldSpec("status", "Status", choices=[(label(s), s.value) for s in CustomerStatus]),
+        FieldSpec("notes", "Notes"),
+    ]
+
+
+class CustomerForm(BaseScreen):
+    """``customer_id`` None creates a new customer."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        Binding("escape", "back", "Cancel", id="back"),
+    ]
+
+    def __init__(self, customer_id: int | None) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.version: int | None = None
+        self.original: dict[str, Any] = {}
+        self.TITLE_EN = "New customer" if customer_id is None else "Edit customer"
+
+    def body(self) -> ComposeResult:
+        with self.ctx.reading() as session:
+            regions = [(n, i) for i, n in session.execute(
+                sa.select(Region.id, Region.name).order_by(Region.name))]
+        if self.customer_id is not None:
+            self.original = self._load()
+        else:
+            self.original = {"size": "small", "customer_class": "potential", "status": "active",
+                             "credit_rating": "", "credit_limit": "0"}
+        yield Static(_("Ctrl+S saves, Escape cancels. Tab moves between fields."),
+                     classes="hint")
+        yield FormFields(_specs(regions, self.customer_id is None), self.original)
+
+    def on_mount(self) -> None:
+        self.query_one(FormFields).widget_for("name").focus()
+
+    def _load(self) -> dict[str, Any]:
+        row = service.get_customer(self.ctx, self.customer_id)  # type: ignore[arg-type]
+        self.version = row.version
+        values = row.model_dump()
+        values["credit_limit"] = str(values["credit_limit"])
+        return values
+
+    def _typed(self) -> tuple[dict[str, Any], list[FieldProblem]]:
+        values = self.query_one(FormFields).values()
+        problems: list[FieldProblem] = []
+        raw = (values.get("credit_limit") or "0").replace(",", "").strip()
+        try:
+            values["credit_limit"] = Decimal(raw)
+        except InvalidOperation:
+            problems.append(FieldProblem("credit_limit", raw, "a number such as 50000.00"))
+        values["credit_rating"] = values.get("credit_rating") or ""
+        return values, problems
+
+    def action_save(self, keep_mine: bool = False) -> None:
+        form = self.query_one(FormFields)
+        values, problems = self._typed()
+        if problems:
+            form.show_problems(problems)
+            return
+        try:
+            if self.customer_id is None:
+                values = {k: v for k, v in values.items() if v not in (None, "")
+                          or k == "credit_rating"}
+                saved = self.guard(service.create_customer, self.ctx, values)
+            else:
+                changes = self._changes(values)
+                saved = self.guard(service.update_customer, self.ctx, self.customer_id,
+                                   changes, self.version)
+        except ValidationFailed as exc:
+            form.show_problems(exc.problems)
+            return
+        except Conflict as exc:
+            self.app.push_screen(ConflictDialog(exc), self._resolve)
+            return
+        if saved is not None:
+            self.app.notify(_("Saved {name}").format(name=saved.name))
+            self.dismiss(saved.id)
+
+    def _changes(self, values: dict[str, Any]) -> dict[str, Any]:
+        changes = {}
+        for name, value in values.items():
+            if name == "code":
+                continue
+            before = self.original.get(name)
+            if name == "credit_limit":
+                before = Decimal(str(before or 0))
+            if value != before and not (value in ("", None) and before in ("", None)):
+                changes[name] = value
+        return changes
+
+    def _resolve(self, choice: str | None) -> None:
+        """After a conflict: reload theirs, or keep what was typed and save over it."""
+        if choice == "reload":
+            self.original = self._load()
+            self.query_one(FormFields).set_values(self.original)
+            self.query_one(FormFields).clear_problems()
+            self.app.notify(_("Reloaded; your changes were discarded"))
+        elif choice == "keep":
+            values, _problems = self._typed()
+            mine = self._changes(values)  # only what this user changed, over theirs
+            current = service.get_customer(self.ctx, self.customer_id)  # type: ignore[arg-type]
+            try:
+                saved = self.guard(service.update_customer, self.ctx, self.customer_id, mine,
+                                   current.version)
+            except (ValidationFailed, Conflict) as exc:
+                if isinstance(exc, ValidationFailed):
+                    self.query_one(FormFields).show_problems(exc.problems)
+                else:
+                    self.app.push_screen(ConflictDialog(exc), self._resolve)
+                return
+            if saved is not None:
+                self.app.notify(_("Saved {name}").format(name=saved.name))
+                self.dismiss(saved.id)
+        # None: stay in the form with everything still typed
+
+    def action_back(self) -> None:
+        self.dismiss(None)

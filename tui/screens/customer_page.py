@@ -1,0 +1,132 @@
+"""One customer: contacts, opportunities, visits, sales by month and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from core.i18n import _
+from core.services import customers as customer_service
+from core.services import opportunities as opp_service
+from core.services.overview import CustomerOverview, customer_overview
+from tui.base import BaseScreen
+from tui.format import cell, label
+from tui.widgets.form import FieldSpec
+
+TABS = [("contacts", "Contacts"), ("opportunities", "Opportunities"), ("visits", "Visits"),
+        ("sales", "Sales"), ("audit", "Audit trail")]
+
+
+class CustomerPage(BaseScreen):
+    TITLE_EN = "Customer"
+    DEFAULT_CSS = """
+    CustomerPage #summary { height: auto; padding: 0 1; }
+    CustomerPage TabbedContent { height: 1fr; }
+    CustomerPage DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("e", "edit", "Edit", id="customer.edit"),
+        Binding("c", "add_contact", "Contact+", id="customer.contact"),
+        Binding("o", "add_deal", "Deal+", id="customer.deal"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="customer.prev_tab",
+                show=False),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="customer.next_tab",
+                show=False),
+    ]
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.data: CustomerOverview | None = None
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="summary")
+        with TabbedContent():
+            for tab_id, title in TABS:
+                with TabPane(_(title), id=f"tab-{tab_id}"):
+                    yield DataTable(id=f"t-{tab_id}", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one("#t-contacts", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        data = self.guard(customer_overview, self.ctx, self.customer_id)
+        if data is None:
+            return
+        self.data = data
+        c = data.customer
+        self.query_one("#summary", Static).update(
+            f"[b]{c.name}[/b]  {c.code}  ·  {_('Region')}: {data.region or '—'}  ·  "
+            f"{_('Owner')}: {data.owner or _('lead pool')}  ·  {label(c.customer_class)}  ·  "
+            f"{_('Credit')}: {c.credit_rating or '—'} {c.credit_limit:,.2f}"
+            + (f"\n{c.notes}" if c.notes else ""))
+        self._fill("contacts", ["Name", "Title", "Phone", "Email", "Primary"],
+                   [(x.name, x.title, x.phone, x.email, x.is_primary) for x in data.contacts])
+        self._fill("opportunities", ["Deal", "Stage", "Amount", "Close", "Status"],
+                   [(o.title, o.stage, o.amount, o.expected_close, o.status)
+                    for o in data.opportunities], [o.id for o in data.opportunities])
+        self._fill("visits", ["Date", "Purpose", "Result", "Next visit"],
+                   [(a.date, a.purpose, a.result, a.next_visit) for a in data.activities])
+        self._fill("sales", ["Month", "Amount", "Lines"], data.sales_by_month)
+        if data.audit is None:
+            self._fill("audit", ["Note"], [(_("You may not read the audit trail."),)])
+        else:
+            self._fill("audit", ["When", "Who", "Action", "Field", "Old", "New"],
+                       [(e.at, e.actor_login, e.action, e.field, e.old_value or "",
+                         e.new_value or "") for e in data.audit])
+
+    def _fill(self, tab: str, columns: list[str], rows: list[tuple[Any, ...]],
+              keys: list[int] | None = None) -> None:
+        table = self.query_one(f"#t-{tab}", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*[_(c) for c in columns])
+        for index, row in enumerate(rows):
+            table.add_row(*[cell(v) for v in row],
+                          key=str(keys[index]) if keys else str(index))
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [f"tab-{t}" for t, _x in TABS]
+        tabs.active = ids[(ids.index(tabs.active or ids[0]) + step) % len(ids)]
+        self.query_one(f"#t-{tabs.active.removeprefix('tab-')}", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#t-opportunities")
+    def _open_deal(self, event: DataTable.RowSelected) -> None:
+        from tui.screens.opportunities import OpportunityDetail
+
+        self.app.push_screen(OpportunityDetail(int(event.row_key.value or 0)),
+                             lambda _r: self.refresh_data())
+
+    def action_edit(self) -> None:
+        from tui.screens.customer_form import CustomerForm
+
+        self.app.push_screen(CustomerForm(self.customer_id), lambda _r: self.refresh_data())
+
+    def action_add_contact(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        specs = [FieldSpec("name", "Name"), FieldSpec("title", "Title"),
+                 FieldSpec("phone", "Phone"), FieldSpec("email", "Email")]
+        self.app.push_screen(FormDialog(
+            _("New contact"), specs, {},
+            lambda v: customer_service.add_contact(self.ctx, self.customer_id, v)),
+            lambda _r: self.refresh_data())
+
+    def action_add_deal(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        specs = [FieldSpec("title", "Deal"), FieldSpec("amount", "Amount"),
+                 FieldSpec("expected_close", "Expected close", placeholder="YYYY-MM-DD")]
+
+        def submit(values: dict[str, Any]) -> Any:
+            data = {k: v for k, v in values.items() if v}
+            return opp_service.create_opportunity(
+                self.ctx, {**data, "customer_id": self.customer_id})
+
+        self.app.push_screen(FormDialog(_("New opportunity"), specs, {}, submit),
+                             lambda _r: self.refresh_data())

@@ -1,0 +1,168 @@
+"""Customers: instant filter, sortable columns, one page at a time from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Select, Static
+
+from core.i18n import _
+from core.models import CustomerClass, Region, User
+from core.services import lists
+from tui.base import BaseScreen
+from tui.format import cell, label
+from tui.widgets.paged_table import PagedTable, Source
+
+COLUMNS = [("code", "Code"), ("name", "Name"), ("region", "Region"), ("owner", "Owner"),
+           ("class", "Class"), ("last_follow_up", "Last visit")]
+
+
+class CustomersScreen(BaseScreen):
+    TITLE_EN = "Customers"
+    DEFAULT_CSS = """
+    CustomersScreen #filters { height: 3; }
+    CustomersScreen #filter-text { width: 1fr; min-width: 16; }
+    CustomersScreen Select { width: 18; }
+    CustomersScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    CustomersScreen PagedTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="customers.filter"),
+        Binding("n", "new", "New", id="customers.new"),
+        Binding("e", "edit", "Edit", id="customers.edit"),
+        Binding("s", "sort", "Sort", id="customers.sort"),
+        Binding("r", "reverse", "Reverse", id="customers.reverse", show=False),
+        Binding("f5", "refresh", "Refresh", id="customers.refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flt = lists.CustomerFilter()
+        self.sort = "name"
+        self.descending = False
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="filters"):
+            yield Input(placeholder=_("Name or code…"), id="filter-text")
+            yield Select([(label(c), c.value) for c in CustomerClass], prompt=_("Class"),
+                         id="filter-class")
+            yield Select(self._regions(), prompt=_("Region"), id="filter-region")
+            yield Select(self._owners(), prompt=_("Owner"), id="filter-owner")
+        yield Static("", id="status")
+        yield PagedTable(id="customers")
+
+    def on_mount(self) -> None:
+        table = self.query_one(PagedTable)
+        for key, title in COLUMNS:
+            table.add_column(_(title), key=key)
+        table.focus()
+        self._requery()
+
+    def _regions(self) -> list[tuple[str, int]]:
+        with self.ctx.reading() as session:
+            return [(n, i) for i, n in session.execute(
+                sa.select(Region.id, Region.name).order_by(Region.name))]
+
+    def _owners(self) -> list[tuple[str, int]]:
+        with self.ctx.reading() as session:
+            return [(n, i) for i, n in session.execute(
+                sa.select(User.id, User.display_name).where(User.active.is_(True))
+                .order_by(User.display_name).limit(1000))]
+
+    # -- the query ---------------------------------------------------------------------
+
+    def _requery(self) -> None:
+        ctx, flt, sort, desc = self.ctx, self.flt, self.sort, self.descending
+
+        def fetch(offset: int, limit: int, total: int) -> list[Any]:
+            rows = lists.customer_page(ctx, flt, offset, limit, sort, desc, total)
+            return [(r.id, [r.code, r.name, r.region, r.owner, label(r.customer_class),
+                            cell(r.last_follow_up)]) for r in rows]
+
+        self.query_one(PagedTable).set_source(
+            Source(lambda: lists.count_customers(ctx, flt), fetch))
+
+    @on(Input.Changed, "#filter-text")
+    def _text_changed(self, event: Input.Changed) -> None:
+        self._set_filter(text=event.value)
+
+    @on(Input.Submitted, "#filter-text")
+    def _text_done(self) -> None:
+        self.query_one(PagedTable).focus()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else event.value
+        field = {"filter-class": "customer_class", "filter-region": "region_id",
+                 "filter-owner": "owner_id"}[event.select.id or ""]
+        self._set_filter(**{field: value})
+
+    def _set_filter(self, **changes: Any) -> None:
+        values = {**self.flt.__dict__, **changes}
+        new = lists.CustomerFilter(**values)
+        if new != self.flt:
+            self.flt = new
+            self._requery()
+
+    @on(PagedTable.PageShown)
+    def _page_shown(self, event: PagedTable.PageShown) -> None:
+        arrow = "↓" if self.descending else "↑"
+        title = _(dict(COLUMNS)[self.sort])
+        if event.total:
+            first, last = event.offset + 1, event.offset + event.shown
+            text = _("{first}–{last} of {total}").format(first=f"{first:,}", last=f"{last:,}",
+                                                          total=f"{event.total:,}")
+        else:
+            text = _("No customer matches")
+        self.query_one("#status", Static).update(
+            f"{text}  ·  {_('sorted by')} {title} {arrow}  ·  {event.elapsed * 1000:.0f} ms")
+
+    @on(PagedTable.Opened)
+    def _open(self, event: PagedTable.Opened) -> None:
+        from tui.screens.customer_page import CustomerPage
+
+        self.app.push_screen(CustomerPage(int(event.key)))
+
+    @on(PagedTable.HeaderSelected)
+    def _header(self, event: PagedTable.HeaderSelected) -> None:
+        key = event.column_key.value or "name"
+        self.descending = not self.descending if key == self.sort else False
+        self.sort = key
+        self._requery()
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter-text", Input).focus()
+
+    def action_sort(self) -> None:
+        keys = [k for k, _t in COLUMNS]
+        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self.descending = False
+        self._requery()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self._requery()
+
+    def action_refresh(self) -> None:
+        self.query_one(PagedTable).reload()
+
+    def action_new(self) -> None:
+        from tui.screens.customer_form import CustomerForm
+
+        self.app.push_screen(CustomerForm(None), lambda _saved: self.action_refresh())
+
+    def action_edit(self) -> None:
+        from tui.screens.customer_form import CustomerForm
+
+        table = self.query_one(PagedTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            self.app.push_screen(CustomerForm(int(key or 0)),
+                                 lambda _saved: self.action_refresh())

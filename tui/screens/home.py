@@ -1,0 +1,117 @@
+"""Home: this month's target vs actual, sales to date, pipeline, follow-ups, stalled
+deals. Every figure is a row: Enter opens the records behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, OptionList
+from textual.widgets.option_list import Option
+
+from core.i18n import _
+from core.services import dashboard
+from tui.base import BaseScreen
+from tui.format import money, number
+
+FIGURE_TITLES = [
+    ("target", "Target this month"), ("actual", "Actual this month"),
+    ("completion", "Completion"), ("mtd", "Sales MTD"), ("qtd", "Sales QTD"),
+    ("ytd", "Sales YTD"), ("pipeline", "Open pipeline"), ("weighted", "Weighted pipeline"),
+    ("due_today", "Follow-ups due today"), ("overdue", "Follow-ups overdue"),
+    ("stalled", "Stalled deals"),
+]
+
+
+class HomeScreen(BaseScreen):
+    TITLE_EN = "Home"
+    DEFAULT_CSS = """
+    HomeScreen #home { height: 1fr; }
+    HomeScreen #nav { width: 26; height: 1fr; border: round $primary; }
+    HomeScreen #figures-box { width: 1fr; height: 1fr; border: round $primary; }
+    HomeScreen #figures { height: 1fr; }
+    HomeScreen .hint { height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "noop", "", id="back", show=False),
+        Binding("f5", "refresh", "Refresh", id="home.refresh"),
+        Binding("q", "app.quit", "Quit", id="home.quit"),
+    ]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="home"):
+            nav = OptionList(id="nav")
+            nav.border_title = _("Go to")
+            yield nav
+            with Vertical(id="figures-box") as box:
+                box.border_title = _("This month")
+                table: DataTable[Any] = DataTable(id="figures", cursor_type="row",
+                                                  show_header=False)
+                yield table
+                yield Label(_("Enter on a figure shows the records behind it."),
+                            classes="hint")
+
+    def on_mount(self) -> None:
+        nav = self.query_one("#nav", OptionList)
+        for sid, key, title in self.app.sections():  # type: ignore[attr-defined]
+            if sid != "home":
+                nav.add_option(Option(f"{key or ' '}  {title}", id=sid))
+        table = self.query_one("#figures", DataTable)
+        table.add_column(_("Figure"), key="title")
+        table.add_column(_("Value"), key="value")
+        for fid, title in FIGURE_TITLES:
+            table.add_row(_(title), Text("…", justify="right"), key=fid)
+        nav.focus()
+        if self.app.load_dashboard:  # type: ignore[attr-defined]
+            self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        if self.app.load_dashboard:  # type: ignore[attr-defined]
+            self.action_refresh()
+
+    def action_noop(self) -> None:
+        """Escape on Home: nothing to go back to."""
+
+    def action_refresh(self) -> None:
+        self._compute()
+
+    @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
+    def _compute(self) -> None:
+        board = dashboard.compute(self.ctx)
+        self.app.call_from_thread(self.show, board)
+
+    def show(self, board: dashboard.Dashboard) -> None:
+        completion = (Text(f"{board.completion} %", justify="right")
+                      if board.completion is not None else Text("—", justify="right"))
+        values = {
+            "target": money(board.target), "actual": money(board.mtd),
+            "completion": completion, "mtd": money(board.mtd), "qtd": money(board.qtd),
+            "ytd": money(board.ytd),
+            "pipeline": Text.assemble(money(board.pipeline), f" ({board.open_deals})",
+                                      justify="right"),
+            "weighted": money(board.weighted), "due_today": number(board.due_today),
+            "overdue": number(board.overdue), "stalled": number(board.stalled),
+        }
+        table = self.query_one("#figures", DataTable)
+        for fid, value in values.items():
+            if fid == "overdue" and board.overdue:
+                value.stylize("bold red")
+            table.update_cell(fid, "value", value, update_width=True)
+
+    @on(OptionList.OptionSelected, "#nav")
+    def _go(self, event: OptionList.OptionSelected) -> None:
+        self.app.action_section(event.option.id or "home")  # type: ignore[attr-defined]
+
+    @on(DataTable.RowSelected, "#figures")
+    def _drill(self, event: DataTable.RowSelected) -> None:
+        figure = event.row_key.value or ""
+        if figure == "completion":
+            figure = "actual"
+        from tui.screens.records import RecordsScreen
+
+        title = dict(FIGURE_TITLES).get(figure, figure)
+        self.app.push_screen(RecordsScreen(_(title), figure))

@@ -1,0 +1,282 @@
+"""Opportunities: a list, a pipeline board with one column per stage of the funnel, and
+one deal's page with its stage history. ] and [ move a deal; w wins, l loses it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import ContentSwitcher, DataTable, Static
+
+from core.errors import ValidationFailed
+from core.i18n import _, pick
+from core.services import lists
+from core.services import opportunities as service
+from tui.base import BaseScreen
+from tui.format import cell, label, money
+
+DEAL_BINDINGS = [
+    Binding("right_square_bracket", "step(1)", "Next stage", id="deal.next_stage"),
+    Binding("left_square_bracket", "step(-1)", "Prev stage", id="deal.prev_stage"),
+    Binding("w", "won", "Won", id="deal.won"),
+    Binding("l", "lost", "Lost", id="deal.lost"),
+    Binding("h", "history", "History", id="deal.history"),
+]
+
+
+class DealActions:
+    """Stage moves shared by the list, the board and the deal page."""
+
+    def selected_deal(self) -> int | None:
+        raise NotImplementedError
+
+    def after_change(self) -> None:
+        raise NotImplementedError
+
+    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        deal = self.selected_deal()
+        if deal is None:
+            return
+        try:
+            saved = self.guard(fn, self.ctx, deal, *args, **kwargs)  # type: ignore[attr-defined]
+        except ValidationFailed as exc:
+            self.app.notify("; ".join(p.expected for p in exc.problems),  # type: ignore[attr-defined]
+                            title=_("Not done"), severity="warning")
+            return
+        if saved is not None:
+            funnel = self.ctx.plugins.funnels.get(saved.funnel)  # type: ignore[attr-defined]
+            stage = funnel.stage(saved.stage) if funnel else None
+            name = pick(stage.title_en, stage.title_zh) if stage else saved.stage
+            self.app.notify(_("{deal}: now {stage}").format(deal=saved.title, stage=name))  # type: ignore[attr-defined]
+            self.after_change()
+
+    def action_step(self, step: int) -> None:
+        self._run(service.step_stage, step)
+
+    def action_won(self) -> None:
+        self._ask(_("Won: reason (optional)"), lambda reason: self._run(service.win,
+                                                                          reason=reason))
+
+    def action_lost(self) -> None:
+        self._ask(_("Lost: why was the deal lost?"),
+                  lambda reason: self._run(service.lose, reason))
+
+    def _ask(self, prompt: str, then: Any) -> None:
+        from tui.screens.dialogs import PromptDialog
+
+        if self.selected_deal() is None:
+            return
+        self.app.push_screen(PromptDialog(_("Close the deal"), prompt),  # type: ignore[attr-defined]
+                             lambda reason: then(reason) if reason is not None else None)
+
+    def action_history(self) -> None:
+        from tui.screens.dialogs import TableDialog
+
+        deal = self.selected_deal()
+        if deal is None:
+            return
+        history = self.guard(service.stage_history, self.ctx, deal)  # type: ignore[attr-defined]
+        if history is None:
+            return
+        rows = [(cell(h.changed_at), h.from_stage or "—", h.to_stage) for h in history]
+        self.app.push_screen(TableDialog(_("Stage history"),  # type: ignore[attr-defined]
+                                         [_("When"), _("From"), _("To")], rows))
+
+
+def stalled(ctx: Any, row: lists.OpportunityRow) -> bool:
+    funnel = ctx.plugins.funnels.get(row.funnel)
+    stage = funnel.stage(row.stage) if funnel else None
+    if stage is None or not stage.max_days:
+        return False
+    entered = row.stage_entered_at
+    if entered.tzinfo is None:
+        entered = entered.replace(tzinfo=dt.UTC)
+    return ctx.now() - entered > dt.timedelta(days=stage.max_days)
+
+
+class OpportunitiesScreen(DealActions, BaseScreen):
+    TITLE_EN = "Opportunities"
+    DEFAULT_CSS = """
+    OpportunitiesScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    OpportunitiesScreen ContentSwitcher { height: 1fr; }
+    OpportunitiesScreen #list { height: 1fr; }
+    OpportunitiesScreen #board { height: 1fr; }
+    OpportunitiesScreen .stage { width: 1fr; height: 1fr; border: round $primary; }
+    OpportunitiesScreen .stage:focus { border: round $accent; }
+    """
+    BINDINGS = [
+        Binding("b", "toggle_board", "Board/list", id="deals.board"),
+        Binding("f", "next_funnel", "Funnel", id="deals.funnel", show=False),
+        *DEAL_BINDINGS,
+    ]
+
+    def __init__(self, focus_id: int | None = None, board: bool = False) -> None:
+        super().__init__()
+        self.focus_id = focus_id
+        self.board = board
+        self.funnel_id = ""
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="status")
+        with ContentSwitcher(initial="list"):
+            yield DataTable(id="list", cursor_type="row", zebra_stripes=True)
+            yield Horizontal(id="board")
+
+    def on_mount(self) -> None:
+        self.funnel_id = self.ctx.plugins.funnels.default_id
+        self.load()
+        if self.board:
+            self.board = False
+            self.action_toggle_board()
+        else:
+            self.query_one("#list", DataTable).focus()
+
+    @property
+    def funnel(self) -> Any:
+        return self.ctx.plugins.funnels.get(self.funnel_id) or self.ctx.plugins.funnels.default
+
+    def load(self) -> None:
+        rows = self.guard(lists.opportunity_rows, self.ctx) or []
+        self.rows = rows
+        table = self.query_one("#list", DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns(_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"),
+                          _("Owner"))
+        for row in rows:
+            flag = " !" if stalled(self.ctx, row) else ""
+            table.add_row(row.title, row.customer, self._stage_title(row) + flag,
+                          money(row.amount), cell(row.expected_close), row.owner,
+                          key=str(row.id))
+        if self.focus_id is not None:
+            ids = [r.id for r in rows]
+            if self.focus_id in ids:
+                keep = ids.index(self.focus_id)
+            self.focus_id = None
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        self.query_one("#status", Static).update(
+            _("{n} open deals").format(n=len(rows)) + "  ·  " + _("! = stalled")
+            + "  ·  " + _("Funnel") + ": " + pick(self.funnel.title_en, self.funnel.title_zh))
+        if self.board:
+            self._fill_board()
+
+    def _stage_title(self, row: lists.OpportunityRow) -> str:
+        funnel = self.ctx.plugins.funnels.get(row.funnel)
+        stage = funnel.stage(row.stage) if funnel else None
+        return pick(stage.title_en, stage.title_zh) if stage else label(row.stage)
+
+    def _fill_board(self) -> None:
+        board = self.query_one("#board", Horizontal)
+        focused = self.focused.id if self.focused else None
+        cursor = self.focused.cursor_row if isinstance(self.focused, DataTable) else 0
+        board.remove_children()
+        tables = []
+        for stage in self.funnel.open_stages:
+            table: DataTable[Any] = DataTable(id=f"stage-{stage.id}", classes="stage",
+                                              cursor_type="row", show_header=False)
+            deals = [r for r in self.rows if r.funnel == self.funnel.id and r.stage == stage.id]
+            total = sum((r.amount for r in deals), start=0)
+            table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({len(deals)})"
+            table.border_subtitle = f"{total:,.0f}"
+            tables.append((table, deals))
+        board.mount_all([t for t, _d in tables])
+        for table, deals in tables:
+            table.add_column("deal")
+            for row in deals:
+                flag = "! " if stalled(self.ctx, row) else ""
+                table.add_row(f"{flag}{row.title}\n{row.customer[:20]} {row.amount:,.0f}",
+                              key=str(row.id), height=2)
+        target = next((t for t, _d in tables if t.id == focused), tables[0][0] if tables
+                      else None)
+        if target is not None:
+            target.focus()
+            if target.row_count:
+                target.move_cursor(row=min(cursor, target.row_count - 1))
+
+    def selected_deal(self) -> int | None:
+        table = self.focused if isinstance(self.focused, DataTable) else None
+        if table is None or not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or 0)
+
+    def after_change(self) -> None:
+        self.load()
+
+    def action_toggle_board(self) -> None:
+        self.board = not self.board
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "board" if self.board else "list"
+        if self.board:
+            self._fill_board()
+        else:
+            self.query_one("#list", DataTable).focus()
+
+    def action_next_funnel(self) -> None:
+        ids = list(self.ctx.plugins.funnels.funnels)
+        self.funnel_id = ids[(ids.index(self.funnel.id) + 1) % len(ids)]
+        self.load()
+
+    def on_key(self, event: Any) -> None:
+        """Left/Right move between the board's stage columns."""
+        if not self.board or event.key not in ("left", "right"):
+            return
+        columns = list(self.query(".stage"))
+        if self.focused in columns:
+            index = columns.index(self.focused) + (1 if event.key == "right" else -1)
+            if 0 <= index < len(columns):
+                columns[index].focus()
+            event.stop()
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(OpportunityDetail(int(event.row_key.value or 0)),
+                             lambda _r: self.load())
+
+
+class OpportunityDetail(DealActions, BaseScreen):
+    TITLE_EN = "Opportunity"
+    DEFAULT_CSS = """
+    OpportunityDetail #deal { height: auto; padding: 0 1; }
+    OpportunityDetail DataTable { height: 1fr; }
+    """
+    BINDINGS = DEAL_BINDINGS
+
+    def __init__(self, opportunity_id: int) -> None:
+        super().__init__()
+        self.opportunity_id = opportunity_id
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="deal")
+        yield Static(_("Stage history"), classes="hint")
+        yield DataTable(cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.after_change()
+        self.query_one(DataTable).focus()
+
+    def selected_deal(self) -> int | None:
+        return self.opportunity_id
+
+    def after_change(self) -> None:
+        opp = self.guard(service.get_opportunity, self.ctx, self.opportunity_id)
+        if opp is None:
+            return
+        funnel = self.ctx.plugins.funnels.get(opp.funnel)
+        stage = funnel.stage(opp.stage) if funnel else None
+        stage_name = pick(stage.title_en, stage.title_zh) if stage else opp.stage
+        prob = service.probability(self.ctx, opp)
+        self.query_one("#deal", Static).update(
+            f"[b]{opp.title}[/b]  ·  {_('Stage')}: {stage_name} ({float(prob):.0%})  ·  "
+            f"{_('Amount')}: {opp.amount:,.2f}  ·  {_('Close')}: {opp.expected_close or '—'}"
+            f"  ·  {label(opp.status)}" + (f"  ·  {opp.close_reason}" if opp.close_reason
+                                           else ""))
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(_("When"), _("From"), _("To"))
+        for change in service.stage_history(self.ctx, self.opportunity_id):
+            table.add_row(cell(change.changed_at), change.from_stage or "—", change.to_stage)

@@ -1,0 +1,116 @@
+"""A compact form: one line per field (label, input), the field's error right under it.
+
+``FormFields.values()`` reads what is typed; ``show_problems`` puts each
+``FieldProblem`` of a ``ValidationFailed`` next to its field. Nothing typed is cleared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
+
+from core.errors import FieldProblem
+from core.i18n import _
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    title: str  # English; translated when shown
+    choices: list[tuple[str, Any]] | None = None  # a Select when given
+    placeholder: str = ""
+    read_only: bool = False
+
+
+class FormFields(VerticalScroll):
+    DEFAULT_CSS = """
+    FormFields { height: 1fr; padding: 0 1; }
+    FormFields .row { height: 1; margin-bottom: 1; }
+    FormFields .row Label { width: 18; }
+    FormFields .row Input, FormFields .row Select { width: 1fr; }
+    FormFields .error { color: $text-error; height: auto; margin: -1 0 1 18; }
+    FormFields .error.-empty { display: none; }
+    FormFields #form-message { color: $text-error; height: auto; }
+    FormFields #form-message.-empty { display: none; }
+    """
+
+    def __init__(self, specs: list[FieldSpec], values: dict[str, Any], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.specs = specs
+        self.initial = dict(values)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="form-message", classes="-empty")
+        for spec in self.specs:
+            with Horizontal(classes="row"):
+                yield Label(_(spec.title))
+                yield self._widget(spec, self.initial.get(spec.name))
+            yield Static("", id=f"err-{spec.name}", classes="error -empty")
+
+    def _widget(self, spec: FieldSpec, value: Any) -> Widget:
+        if spec.choices is not None:
+            allowed = {v for _l, v in spec.choices}
+            return Select(spec.choices, value=value if value in allowed else Select.NULL,
+                          id=f"f-{spec.name}", compact=True, prompt="—")
+        widget = Input("" if value is None else str(value), id=f"f-{spec.name}",
+                       placeholder=_(spec.placeholder), compact=True)
+        widget.disabled = spec.read_only
+        return widget
+
+    def widget_for(self, name: str) -> Input | Select[Any]:
+        return self.query_one(f"#f-{name}")  # type: ignore[return-value]
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in self.specs:
+            widget = self.widget_for(spec.name)
+            if isinstance(widget, Select):
+                out[spec.name] = None if widget.value is Select.NULL else widget.value
+            else:
+                out[spec.name] = widget.value
+        return out
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for spec in self.specs:
+            widget = self.widget_for(spec.name)
+            value = values.get(spec.name)
+            if isinstance(widget, Select):
+                widget.value = value if value is not None else Select.NULL
+            else:
+                widget.value = "" if value is None else str(value)
+
+    def clear_problems(self) -> None:
+        for node in self.query(".error"):
+            node.update("")  # type: ignore[attr-defined]
+            node.add_class("-empty")
+        self.show_message("")
+
+    def show_message(self, text: str) -> None:
+        node = self.query_one("#form-message", Static)
+        node.update(text)
+        node.set_class(not text, "-empty")
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        """Each problem under its field; problems for unknown fields go on top."""
+        self.clear_problems()
+        names = {s.name for s in self.specs}
+        loose: list[str] = []
+        first: str | None = None
+        for problem in problems:
+            name = problem.field.split(".")[0]
+            text = _("expected {what}").format(what=problem.expected)
+            if name in names:
+                node = self.query_one(f"#err-{name}", Static)
+                node.update(text)
+                node.remove_class("-empty")
+                first = first or name
+            else:
+                loose.append(f"{problem.field}: {text}")
+        self.show_message("\n".join(loose))
+        if first:
+            self.widget_for(first).focus()

@@ -1,0 +1,33 @@
+"""The top line of every screen: where you are, who you are, which company and database."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from core.i18n import _, pick
+
+
+class InfoBar(Static):
+    DEFAULT_CSS = """
+    InfoBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+
+    def on_mount(self) -> None:
+        info = self.app.session_info  # type: ignore[attr-defined]
+        roles = ", ".join(pick(r.title_en, r.title_zh) for r in info["roles"]) or _("no role")
+        line = Text()
+        line.append("salesdesk", style="bold")
+        if self.title_text:
+            line.append(" › " + self.title_text, style="bold")
+        line.append(f"  {info['user']} ({roles})  {_('Profile')}: {info['profile']}  "
+                    f"{_('DB')}: {info['database']}")
+        line.truncate(max(self.size.width, 20) - 2, overflow="ellipsis")
+        self.update(line)
+
+    def on_resize(self) -> None:
+        self.on_mount()

@@ -1,0 +1,144 @@
+"""A table that shows one page of a big result, read from the database on demand.
+
+The screen gives it ``count()`` and ``fetch(offset, limit)``; the table asks for exactly
+the rows that fit on screen. Queries run in a thread worker (exclusive, so a newer key
+cancels an older query) and the page is drawn when it arrives: typing never waits on SQL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual import work
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+Row = tuple[Any, Sequence[Any]]  # (key, cells)
+
+
+@dataclass
+class Source:
+    count: Callable[[], int]
+    fetch: Callable[[int, int, int], list[Row]]  # (offset, limit, total) -> rows
+
+
+class PagedTable(DataTable[Any]):
+    BINDINGS = [
+        Binding("pagedown", "next_page", "Next page", id="table.next_page"),
+        Binding("pageup", "prev_page", "Prev page", id="table.prev_page", show=False),
+        Binding("ctrl+end,end", "last_page", "Last page", id="table.last_page",
+                show=False),
+        Binding("ctrl+home,home", "first_page", "First page", id="table.first_page",
+                show=False),
+    ]
+
+    class PageShown(Message):
+        def __init__(self, table: PagedTable, offset: int, shown: int, total: int,
+                     elapsed: float) -> None:
+            super().__init__()
+            self.table, self.offset, self.shown = table, offset, shown
+            self.total, self.elapsed = total, elapsed
+
+    class Opened(Message):
+        def __init__(self, table: PagedTable, key: Any) -> None:
+            super().__init__()
+            self.table, self.key = table, key
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.source: Source | None = None
+        self.total: int | None = None
+        self.offset = 0
+        self.page_size = 20
+        self.loads = 0  # pages drawn (tests and the benchmark wait on it)
+
+    # -- what the screen calls ----------------------------------------------------------
+
+    def set_source(self, source: Source) -> None:
+        """A new query (new filter or sort): count once, then show the first page."""
+        self.source = source
+        self.total = None
+        self.offset = 0
+        self._load(0, cursor=0, recount=True)
+
+    def reload(self) -> None:
+        if self.source is not None:
+            self._load(self.offset, cursor=self.cursor_row, recount=True)
+
+    # -- paging ----------------------------------------------------------------------
+
+    def _fit(self) -> int:
+        return max(5, self.size.height - 1) if self.size.height else self.page_size
+
+    def action_next_page(self) -> None:
+        if self.total is not None and self.offset + self.page_size < self.total:
+            self._load(self.offset + self.page_size, cursor=0)
+
+    def action_prev_page(self) -> None:
+        if self.offset > 0:
+            self._load(max(0, self.offset - self.page_size), cursor=0)
+
+    def action_first_page(self) -> None:
+        self._load(0, cursor=0)
+
+    def action_last_page(self) -> None:
+        if self.total is not None:
+            size = self._fit()
+            self._load(max(0, self.total - size), cursor=size - 1)
+
+    def action_cursor_down(self) -> None:
+        if self.cursor_row >= self.row_count - 1 and self.total is not None \
+                and self.offset + self.row_count < self.total:
+            self._load(self.offset + 1, cursor=self.row_count - 1)  # scroll one row on
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0 and self.offset > 0:
+            self._load(self.offset - 1, cursor=0)
+            return
+        super().action_cursor_up()
+
+    def action_select_cursor(self) -> None:
+        if self.row_count:
+            key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+            self.post_message(self.Opened(self, key))
+
+    def on_resize(self) -> None:
+        if self.source is not None and self._fit() != self.page_size:
+            self._load(self.offset, cursor=self.cursor_row)
+
+    # -- loading -----------------------------------------------------------------------
+
+    def _load(self, offset: int, cursor: int, recount: bool = False) -> None:
+        self.page_size = self._fit()
+        self._query(offset, self.page_size, cursor, recount, time.perf_counter())
+
+    @work(thread=True, exclusive=True, group="paged-table", exit_on_error=False)
+    def _query(self, offset: int, limit: int, cursor: int, recount: bool,
+               started: float) -> None:
+        source = self.source
+        if source is None:
+            return
+        total = source.count() if recount or self.total is None else self.total
+        offset = max(0, min(offset, max(0, total - limit)))
+        rows = source.fetch(offset, limit, total)
+        self.app.call_from_thread(self._show, source, offset, rows, total, cursor, started)
+
+    def _show(self, source: Source, offset: int, rows: list[Row], total: int, cursor: int,
+              started: float) -> None:
+        if source is not self.source:
+            return  # an older query finished after a newer one was asked for
+        self.total, self.offset = total, offset
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=str(key))
+        if rows:
+            self.move_cursor(row=max(0, min(cursor, len(rows) - 1)), scroll=False)
+        self.loads += 1
+        self.post_message(self.PageShown(self, offset, len(rows), total,
+                                         time.perf_counter() - started))
