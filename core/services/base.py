@@ -26,8 +26,8 @@ from sqlmodel import SQLModel
 
 from core.access import require, require_record
 from core.context import Context, fire
-from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from core.models import AuditEntry
+from core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.models import AuditEntry, User
 
 T = TypeVar("T")
 M = TypeVar("M", bound=SQLModel)
@@ -100,6 +100,7 @@ def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
         uow = UnitOfWork(ctx, ctx.db.write_session())
         try:
             with uow.session, uow.session.begin():
+                _refresh_actor(uow)
                 result = work(uow)
             break
         except OperationalError as exc:
@@ -113,6 +114,20 @@ def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
     for hook_name, kwargs in uow.events:
         fire(ctx, hook_name, **kwargs)
     return result
+
+
+def _refresh_actor(uow: UnitOfWork) -> None:
+    """Re-read the actor inside the transaction: a context may outlive a deactivation or a
+    role change (a TUI left open), and neither may keep its old powers."""
+    ctx = uow.ctx
+    if ctx.actor.id is None:
+        return
+    current = uow.session.get(User, ctx.actor.id)
+    if current is None or not current.active:
+        raise PermissionDenied(f"user '{ctx.actor.login}' is deactivated")
+    if current.version != ctx.actor.version:
+        ctx.actor = detached(current)
+        ctx.refresh_grant()
 
 
 def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:

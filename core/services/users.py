@@ -57,7 +57,8 @@ def set_roles(ctx: Context, login: str, roles: list[str],
               expected_version: int | None = None) -> User:
     def work(uow: UnitOfWork) -> User:
         user = _by_login(uow, login)
-        _require_manage(uow, user.region_id, roles)
+        # The roles taken away count too: a regional admin may not demote a fellow admin.
+        _require_manage(uow, user.region_id, [*user.roles, *roles])
         _check_roles(uow, roles)
         if not roles:
             raise ValidationFailed([FieldProblem("roles", "", "at least one role")], "user")
@@ -78,7 +79,7 @@ def update_user(ctx: Context, login: str, changes: dict[str, Any],
 
     def work(uow: UnitOfWork) -> User:
         user = _by_login(uow, login)
-        _require_manage(uow, user.region_id, [])
+        _require_manage(uow, user.region_id, list(user.roles))
         if "region_id" in changes:
             _require_manage(uow, changes["region_id"], [])
         _check_refs(uow, changes.get("region_id"), changes.get("manager_id"))
