@@ -218,9 +218,9 @@ class PluginManager:
 
 
 BUILTIN_PROFILES: dict[str, list[str]] = {
-    "standard": ["funnel", "forecast", "contracts"],
-    "manufacturing": ["funnel", "forecast", "contracts", "manufacturing"],
-    "real_estate": ["funnel", "forecast", "contracts", "real_estate"],
+    "standard": ["funnel", "forecast", "contracts", "sales_reports"],
+    "manufacturing": ["funnel", "forecast", "contracts", "manufacturing", "sales_reports"],
+    "real_estate": ["funnel", "forecast", "contracts", "real_estate", "sales_reports"],
 }
 
 

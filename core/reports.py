@@ -9,6 +9,8 @@ built-in ``sales_reports`` plugin).
 Values in ``Table.rows`` by column kind: TEXT ``str``, INTEGER ``int``, MONEY and
 QUANTITY ``Decimal``, PERCENT a ``Decimal`` fraction (``Decimal("0.25")`` is 25 %) or
 ``None`` when undefined (no target), DATE ``datetime.date``. Any cell may be ``None``.
+The first cell of a totals row is usually the label ``TOTAL_EN`` ("Total"); show it as
+``TOTAL_ZH`` ("合计") in Chinese.
 
 Permissions: ``run_report`` refuses a reader without ``report.run``; every query a report
 makes filters with ``core.access.visible`` so the screen, the totals, the drill-down and

@@ -1,0 +1,188 @@
+"""Shared pieces of the standard reports: base class, parameters, names, numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.access import region_subtree, visible
+from core.context import Context
+from core.errors import NotFound, ValidationFailed
+from core.models import Customer, Product, Region, SalesLine, User
+from core.reports import ChartSpec, ReportResult, Table
+from core.summaries import add_months, month_start
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+RATIO = Decimal("0.0001")
+
+
+class AsOfParams(pydantic.BaseModel):
+    """Parameters most reports share; unknown names are refused."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
+    region: str | None = pydantic.Field(
+        None, description="Region code: only this region and the regions below it")
+
+
+class BaseReport:
+    """Common behaviour; subclasses set the class attributes and implement ``run``."""
+
+    id = ""
+    title_en = ""
+    title_zh = ""
+    category = "sales"
+    Params: type[pydantic.BaseModel] = AsOfParams
+
+    def run(self, ctx: Context, params: Any) -> ReportResult:
+        raise NotImplementedError
+
+    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
+              column_id: str) -> Table:
+        raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
+
+    def result(self, params: pydantic.BaseModel, tables: list[Table],
+               charts: Iterable[ChartSpec] = ()) -> ReportResult:
+        return ReportResult(self.id, self.title_en, self.title_zh,
+                            params.model_dump(mode="json"), tables, list(charts))
+
+
+def as_of(ctx: Context, params: Any) -> dt.date:
+    return getattr(params, "as_of", None) or ctx.today()
+
+
+# -- numbers ----------------------------------------------------------------------------
+
+
+def money(value: Any) -> Decimal:
+    """A SUM from either backend (SQLite hands back floats) as a cent-exact Decimal."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """``part / whole`` as a fraction, None when the whole is zero or missing."""
+    if part is None or not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(RATIO)
+
+
+def growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    if now is None or not before:
+        return None
+    return ((Decimal(now) - Decimal(before)) / Decimal(before)).quantize(RATIO)
+
+
+def col_sum(rows: list[tuple], index: int) -> Decimal:
+    return sum((r[index] or ZERO for r in rows), ZERO)
+
+
+# -- months and periods ------------------------------------------------------------------
+
+
+def month_label(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def parse_month(label: str) -> dt.date:
+    return dt.date(int(label[:4]), int(label[5:7]), 1)
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def year_ago(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def months_of(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, month = [], month_start(first)
+    while month <= last:
+        out.append(month)
+        month = add_months(month, 1)
+    return out
+
+
+# -- names and keys ----------------------------------------------------------------------
+
+
+class Names:
+    """Code and name lookups for the small dimension tables, loaded once per run."""
+
+    def __init__(self, session: Session) -> None:
+        self.users = {r.id: (r.login, r.display_name)
+                      for r in session.execute(sa.select(User.id, User.login,
+                                                         User.display_name))}
+        self.regions = {r.id: (r.code, r.name)
+                        for r in session.execute(sa.select(Region.id, Region.code, Region.name))}
+        self.products = {r.id: (r.code, r.name) for r in session.execute(
+            sa.select(Product.id, Product.code, Product.name))}
+
+    def user(self, user_id: int | None) -> tuple[str | None, str | None]:
+        return self.users.get(user_id, (None, None)) if user_id is not None else (None, None)
+
+    def region(self, region_id: int | None) -> tuple[str | None, str | None]:
+        return self.regions.get(region_id, (None, None)) if region_id is not None else (
+            None, None)
+
+    def product(self, product_id: int) -> tuple[str | None, str | None]:
+        return self.products.get(product_id, (None, None))
+
+
+def customer_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str, Any]]:
+    ids = list(ids)
+    out: dict[int, tuple[str, str, Any]] = {}
+    for chunk in range(0, len(ids), 900):
+        part = ids[chunk:chunk + 900]
+        out.update({r.id: (r.code, r.name, r.region_id) for r in session.execute(
+            sa.select(Customer.id, Customer.code, Customer.name, Customer.region_id)
+            .where(Customer.id.in_(part)))})
+    return out
+
+
+def region_ids(session: Session, code: str | None) -> set[int] | None:
+    """The region with ``code`` and every region below it; None when no filter."""
+    if not code:
+        return None
+    region_id = session.scalar(sa.select(Region.id).where(Region.code == code))
+    if region_id is None:
+        from core.errors import FieldProblem
+
+        raise ValidationFailed([FieldProblem("region", code, "an existing region code")],
+                               subject="report parameters")
+    return region_subtree(session, region_id)
+
+
+def key_condition(column: Any, session: Session, model: Any, code_column: Any,
+                  code: str | None) -> Any:
+    """``column`` equal to the id of the row whose code is ``code`` (NULL for None)."""
+    if code is None:
+        return column.is_(None)
+    found = session.scalar(sa.select(model.id).where(code_column == code))
+    if found is None:
+        raise NotFound(f"no {model.__name__.lower()} with code '{code}'")
+    return column == found
+
+
+def rep_condition(session: Session, login: str | None) -> Any:
+    return key_condition(SalesLine.rep_id, session, User, User.login, login)
+
+
+def visible_users(ctx: Context, session: Session, role: str | None = None) -> list[Any]:
+    """Active users the reader may see (optionally holding ``role``), by login."""
+    users = session.execute(sa.select(User.id, User.login, User.display_name, User.region_id,
+                                       User.roles)
+                            .where(visible(ctx, User), User.active.is_(True))
+                            .order_by(User.login)).all()
+    return [u for u in users if role is None or role in (u.roles or [])]
