@@ -18,6 +18,7 @@ import click
 
 from core.errors import SalesdeskError
 from core.runtime import Runtime, open_runtime, os_login
+from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -270,6 +271,7 @@ def _add_plugin_commands(runtime: Runtime) -> None:
 
 
 cli.add_command(import_command)
+cli.add_command(demo_command)
 
 
 def main() -> None:
