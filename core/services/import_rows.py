@@ -33,8 +33,8 @@ ALIASES = {  # Chinese headers as exported by the usual ERP/Excel sheets
 }
 
 _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?\s*").fullmatch
-_MONEY = re.compile(r"\s*\d{1,14}(?:\.\d{0,2})?\s*").fullmatch
-_QUANTITY = re.compile(r"\s*\d{1,11}(?:\.\d{0,3})?\s*").fullmatch
+_MONEY = re.compile(r"\d{1,14}(?:\.\d{1,2})?").fullmatch  # surrounding blanks: stripped first
+_QUANTITY = re.compile(r"\d{1,11}(?:\.\d{1,3})?").fullmatch
 _CODE = re.compile(r"[A-Za-z0-9_.\-/]{1,32}").fullmatch
 MONEY_EXPECTED = "an amount of 0 or more with at most 2 decimals, e.g. 1234.50"
 QUANTITY_EXPECTED = "a quantity of 0 or more with at most 3 decimals"
@@ -146,6 +146,7 @@ def money_parser(optional: bool = False) -> Callable[[str], Decimal | None]:
     def parse(text: str) -> Decimal | None:
         if not text.strip():
             return None if optional else Decimal("0")
+        text = text.strip()
         if not _MONEY(text):
             raise Bad(MONEY_EXPECTED)
         return Decimal(text)
@@ -244,6 +245,8 @@ def master_rows(rows: Iterable[tuple[int, list[str]]], spec: Spec, positions: di
     width = len(positions)
     first_seen: dict[str, int] = {}
     for number, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
         values: dict[str, Any] = {}
         ok = _right_width(number, cells, width, problems)
         for name, attr, parse, index in parsers if ok else ():
@@ -294,37 +297,48 @@ class SalesLookups:
     users: dict[str, int]
     regions: dict[str, int]
     channels: dict[str, int]
-    dates: dict[str, dt.date] = field(default_factory=dict)  # also gives first/last date
+    dates: dict[str, str] = field(default_factory=dict)  # cell -> ISO date; gives first/last
+
+
+# One validated line: ISO date, customer, product, rep, region, channel ids, then quantity
+# and amount as their checked decimal text (the writer turns them into what the driver
+# wants), then the batch id.
+LineTuple = tuple[str, int, int, int | None, int | None, int | None, str, str, int | None]
 
 
 def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str, int],
                       lk: SalesLookups, problems: Problems, batch_id: int | None,
-                      chunk_size: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """Validate sales-line rows; yield (rows read so far, good rows) every chunk_size rows."""
+                      chunk_size: int) -> Iterator[tuple[int, list[LineTuple]]]:
+    """Validate sales-line rows; yield (rows read so far, good rows) every chunk_size rows.
+
+    Good rows stop being collected at the first problem (nothing will be written), but
+    validation goes on to the end so every problem is reported.
+    """
     i_date, i_cust, i_prod, i_qty, i_amount = (positions[c] for c in SALES_REQUIRED)
     i_rep, i_region, i_channel = (positions.get(c, -1) for c in
                                   ("rep_login", "region_code", "channel_code"))
     width = len(positions)
     customers, products, users = lk.customers, lk.products, lk.users
     regions, channels, dates = lk.regions, lk.channels, lk.dates
-    quantities: dict[str, Decimal] = {}
-    money, quantity_ok, add = _MONEY, _QUANTITY, problems.add
-    chunk: list[dict[str, Any]] = []
+    quantities: dict[str, str] = {}
+    money, add = _MONEY, problems.add
+    chunk: list[LineTuple] = []
     seen = 0
     for number, cells in rows:
         seen += 1
         if len(cells) != width and not _padded(number, cells, width, problems):
+            seen -= not any(cells)  # a blank line is not a row
             continue
         ok = True
         text = cells[i_date]
         day = dates.get(text)
         if day is None:
-            day = parse_date(text)
-            if day is None:
+            parsed = parse_date(text)
+            if parsed is None:
                 ok = False
                 add(number, "date", text, DATE_EXPECTED)
             else:
-                dates[text] = day
+                day = dates[text] = parsed.isoformat()
         text = cells[i_cust]
         customer = customers.get(text) or customers.get(text.strip())
         if customer is None:
@@ -337,49 +351,64 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
             ok = False
             add(number, "product_code", text, "the code of an existing product")
         rep = customer[2]
-        if i_rep >= 0 and (text := cells[i_rep].strip()):
-            rep = users.get(text)
-            if rep is None:
+        if i_rep >= 0 and (text := cells[i_rep]):
+            found = users.get(text) or users.get(text.strip())
+            if found is not None:
+                rep = found
+            elif text.strip():
                 ok = False
                 add(number, "rep_login", text, "the login of an active salesdesk user")
         region = customer[1]
-        if i_region >= 0 and (text := cells[i_region].strip()):
-            region = regions.get(text)
-            if region is None:
+        if i_region >= 0 and (text := cells[i_region]):
+            found = regions.get(text) or regions.get(text.strip())
+            if found is not None:
+                region = found
+            elif text.strip():
                 ok = False
                 add(number, "region_code", text, "the code of an existing region")
         channel = None
-        if i_channel >= 0 and (text := cells[i_channel].strip()):
-            channel = channels.get(text)
-            if channel is None:
+        if i_channel >= 0 and (text := cells[i_channel]):
+            found = channels.get(text) or channels.get(text.strip())
+            if found is not None:
+                channel = found
+            elif text.strip():
                 ok = False
                 add(number, "channel_code", text, "the code of an existing channel")
         text = cells[i_qty]
         qty = quantities.get(text)
         if qty is None:
-            if quantity_ok(text):
-                qty = quantities[text] = Decimal(text)
-            else:
+            qty = _checked(text, _QUANTITY)
+            if qty is None:
                 ok = False
                 add(number, "quantity", text, QUANTITY_EXPECTED)
-        text = cells[i_amount]
-        if money(text):
-            amount = Decimal(text)
-        else:
-            ok = False
-            add(number, "amount", text, MONEY_EXPECTED)
-        if ok and not problems:
-            chunk.append({"date": day, "customer_id": customer[0], "product_id": product,
-                          "rep_id": rep, "region_id": region, "channel_id": channel,
-                          "quantity": qty, "amount": amount, "batch_id": batch_id})
+            else:
+                quantities[text] = qty
+        amount = cells[i_amount]
+        if not money(amount):
+            amount = _checked(amount, money)
+            if amount is None:
+                ok = False
+                add(number, "amount", cells[i_amount], MONEY_EXPECTED)
+        if ok and not problems.count:
+            chunk.append((day, customer[0], product, rep, region, channel,  # type: ignore[arg-type]
+                          qty, amount, batch_id))
         if seen % chunk_size == 0:
             yield seen, chunk
             chunk = []
     yield seen, chunk
 
 
+def _checked(text: str, pattern: Callable[[str], Any]) -> str | None:
+    """The text without surrounding blanks if it matches ``pattern``, else None."""
+    text = text.strip()
+    return text if pattern(text) else None
+
+
 def _padded(number: int, cells: list[str], width: int, problems: Problems) -> bool:
-    """Short rows get empty cells; long rows are fine only if the extra cells are empty."""
+    """Short rows get empty cells; long rows are fine only if the extra cells are empty.
+    Blank rows are skipped without a problem."""
+    if not any(cells):
+        return False
     if len(cells) < width:
         cells.extend([""] * (width - len(cells)))
         return True

@@ -1,0 +1,218 @@
+"""Benchmark: import sales lines from CSV through the service, against a raw baseline.
+
+    .venv/bin/python bench/bench_import.py                 # 1,000,000 rows, 3 runs
+    .venv/bin/python bench/bench_import.py --rows 200000 --runs 1
+
+Builds (seeded) a SQLite database holding the reference data of the ``medium`` scale
+(10,000 customers, 50 products, 200 reps, 30 regions, 10 channels) and a sales-lines CSV
+of ``--rows`` lines, then for each run copies the database and imports the file in a
+fresh subprocess, so the peak RSS it reports is the import's own:
+
+* ``service``: ``core.services.importing.import_file`` (validated, one transaction,
+  summaries refreshed when ``core.summaries`` exists);
+* ``baseline``: ``csv.reader`` + code-to-id dict lookups + raw ``sqlite3`` executemany of
+  the same rows into the same table, no validation.
+
+Prints rows/s and peak RSS for both (medians of the runs) and the ratio. The goal
+(PERFORMANCE.md): at least 100,000 validated rows/s with peak memory under 500 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HEADER = ("date", "customer_code", "product_code", "rep_login", "region_code",
+          "channel_code", "quantity", "amount")
+CUSTOMERS, PRODUCTS, REPS, REGIONS, CHANNELS = 10_000, 50, 200, 30, 10
+CHUNK = 20_000
+
+
+# -- data --------------------------------------------------------------------------------
+
+
+def build_reference(url: str, seed: int) -> None:
+    """A migrated database with the reference data the CSV's codes point at."""
+    import sqlalchemy as sa
+
+    from core.models import Channel, Customer, Product, Region, User, utcnow
+    from core.runtime import open_runtime
+    from core.services.bootstrap import create_first_admin
+
+    runtime = open_runtime(url, load_plugins=False)
+    runtime.upgrade()
+    create_first_admin(runtime, "bench", "Bench Admin")
+    rng = random.Random(seed)
+    now = utcnow()
+    with runtime.db.write_session() as session, session.begin():
+        session.execute(sa.insert(Region.__table__), [
+            {"id": i + 1, "code": f"R{i + 1:02d}", "name": f"Region {i + 1}", "version": 1}
+            for i in range(REGIONS)])
+        session.execute(sa.insert(Channel.__table__), [
+            {"id": i + 1, "code": f"CH{i + 1:02d}", "name": f"Channel {i + 1}",
+             "kind": "direct", "active": True, "version": 1} for i in range(CHANNELS)])
+        session.execute(sa.insert(Product.__table__), [
+            {"id": i + 1, "code": f"P{i + 1:03d}", "name": f"产品 {i + 1}", "category": "",
+             "unit": "pcs", "list_price": rng.randint(10, 5000), "active": True,
+             "version": 1} for i in range(PRODUCTS)])
+        session.execute(sa.insert(User.__table__), [
+            {"login": f"rep{i + 1:03d}", "display_name": f"Rep {i + 1}", "roles": ["sales_rep"],
+             "region_id": i % REGIONS + 1, "active": True, "created_at": now, "version": 1}
+            for i in range(REPS)])
+        rep_ids = list(session.scalars(sa.select(User.id).where(User.login.like("rep%"))))
+        session.execute(sa.insert(Customer.__table__), [
+            {"code": f"C{i + 1:06d}", "name": f"客户 {i + 1}", "industry": "",
+             "region_id": i % REGIONS + 1, "size": "small", "source": "",
+             "customer_class": "customer", "owner_id": rng.choice(rep_ids),
+             "credit_rating": "", "credit_limit": 0, "status": "active", "notes": "",
+             "created_at": now, "version": 1} for i in range(CUSTOMERS)])
+    runtime.db.dispose()
+
+
+def write_csv(path: Path, rows: int, seed: int) -> None:
+    """Seeded lines over three years, dates in order like an ERP export."""
+    rng = random.Random(seed)
+    first = dt.date(2023, 1, 1)
+    days = [(first + dt.timedelta(days=d)).isoformat() for d in range(3 * 365)]
+    per_day = rows / len(days)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADER)
+        for n in range(rows):
+            c = rng.randrange(CUSTOMERS)
+            qty = rng.randint(1, 50)
+            out.writerow((days[min(int(n / per_day), len(days) - 1)], f"C{c + 1:06d}",
+                          f"P{rng.randrange(PRODUCTS) + 1:03d}", f"rep{c % REPS + 1:03d}",
+                          f"R{c % REGIONS + 1:02d}", f"CH{rng.randrange(CHANNELS) + 1:02d}",
+                          qty, f"{qty * rng.randint(1000, 90000) / 100:.2f}"))
+
+
+# -- the two importers (each runs in its own subprocess) ---------------------------------
+
+
+def run_service(db_path: Path, csv_path: Path) -> dict[str, float]:
+    from core.runtime import open_runtime
+    from core.services.importing import import_file
+
+    runtime = open_runtime(f"sqlite:///{db_path}", load_plugins=False)
+    ctx = runtime.context_for("bench")
+    started = time.perf_counter()
+    result = import_file(ctx, "sales_lines", csv_path)
+    return {"rows": result.rows, "seconds": time.perf_counter() - started}
+
+
+def run_baseline(db_path: Path, csv_path: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    maps = [dict(conn.execute(f"SELECT {code}, id FROM {table}").fetchall()) for code, table in
+            (("code", "customer"), ("code", "product"), ("login", "sd_user"),
+             ("code", "region"), ("code", "channel"))]
+    customers, products, users, regions, channels = maps
+    sql = ("INSERT INTO sales_line (date, customer_id, product_id, rep_id, region_id, "
+           "channel_id, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    rows = 0
+    conn.execute("BEGIN IMMEDIATE")
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        chunk: list[tuple[object, ...]] = []
+        for d, c, p, r, g, ch, q, a in reader:
+            chunk.append((d, customers[c], products[p], users[r], regions[g], channels[ch],
+                          q, a))
+            if len(chunk) == CHUNK:
+                conn.executemany(sql, chunk)
+                rows += len(chunk)
+                chunk = []
+        conn.executemany(sql, chunk)
+        rows += len(chunk)
+    conn.execute("COMMIT")
+    conn.close()
+    return {"rows": rows, "seconds": time.perf_counter() - started}
+
+
+def child(kind: str, db_path: Path, csv_path: Path) -> None:
+    figures = (run_service if kind == "service" else run_baseline)(db_path, csv_path)
+    figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
+
+
+def measure(kind: str, template: Path, csv_path: Path, work: Path) -> dict[str, float]:
+    db_path = work / f"{kind}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, db_path)
+    out = subprocess.run([sys.executable, __file__, "--child", kind, str(db_path),
+                          str(csv_path)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dir", type=Path, default=None, help="Work directory (kept).")
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "DB", "CSV"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        return
+    work = args.dir or Path(tempfile.mkdtemp(prefix="sd_bench_import_"))
+    work.mkdir(parents=True, exist_ok=True)
+    template, csv_path = work / "reference.db", work / f"sales_{args.rows}.csv"
+    started = time.perf_counter()
+    if not template.exists():
+        build_reference(f"sqlite:///{template}", args.seed)
+    if not csv_path.exists():
+        write_csv(csv_path, args.rows, args.seed)
+    print(f"data ready in {time.perf_counter() - started:.1f} s: {csv_path} "
+          f"({csv_path.stat().st_size / 2**20:.0f} MiB)")
+    results: dict[str, list[dict[str, float]]] = {"baseline": [], "service": []}
+    for run in range(args.runs):
+        for kind in results:
+            figures = measure(kind, template, csv_path, work)
+            results[kind].append(figures)
+            print(f"run {run + 1} {kind:<8} {figures['rows'] / figures['seconds']:>10,.0f} rows/s"
+                  f"  {figures['seconds']:6.2f} s  peak {figures['peak_mib']:6.0f} MiB")
+    report(results, args.rows)
+    if args.dir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(results: dict[str, list[dict[str, float]]], rows: int) -> None:
+    def median(kind: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[kind])
+
+    rate = {k: rows / median(k, "seconds") for k in results}
+    peak = {k: median(k, "peak_mib") for k in results}
+    print(f"\nimport of {rows:,} sales lines from CSV (median of {len(results['service'])} runs)")
+    for kind in ("baseline", "service"):
+        print(f"  {kind:<8} {rate[kind]:>10,.0f} rows/s  peak {peak[kind]:5.0f} MiB")
+    print(f"  service / baseline speed: {rate['service'] / rate['baseline']:.2f}x")
+    ok = rate["service"] >= 100_000 and peak["service"] < 500
+    print(f"  goal >= 100,000 rows/s and < 500 MiB: {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
