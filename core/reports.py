@@ -250,15 +250,15 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
     known = set(report.Params.model_fields)
     problems = [FieldProblem(k, v, f"one of: {', '.join(sorted(known)) or 'no parameters'}")
                 for k, v in raw.items() if k not in known]
-    if not problems:
-        try:
-            return report.Params.model_validate(
-                {k: (None if v == "" else v) for k, v in raw.items()})
-        except pydantic.ValidationError as exc:
-            problems = [FieldProblem(".".join(str(p) for p in err["loc"]) or "params",
-                                     err.get("input"), err["msg"])
-                        for err in exc.errors()]
-    raise ValidationFailed(problems, subject=f"parameters of report '{report.id}'")
+    try:
+        params = report.Params.model_validate(
+            {k: (None if v == "" else v) for k, v in raw.items() if k in known})
+    except pydantic.ValidationError as exc:
+        problems += [FieldProblem(".".join(str(p) for p in err["loc"]) or "params",
+                                  err.get("input"), err["msg"]) for err in exc.errors()]
+    if problems:
+        raise ValidationFailed(problems, subject=f"parameters of report '{report.id}'")
+    return params
 
 
 def params_dict(params: pydantic.BaseModel) -> dict[str, Any]:

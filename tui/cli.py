@@ -20,6 +20,7 @@ from core.errors import SalesdeskError
 from core.runtime import Runtime, open_runtime, os_login
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
+from tui.cli_report import report_group
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -272,6 +273,7 @@ def _add_plugin_commands(runtime: Runtime) -> None:
 
 cli.add_command(import_command)
 cli.add_command(demo_command)
+cli.add_command(report_group)
 
 
 def main() -> None:
