@@ -96,6 +96,7 @@ def generate(db: Database, scale: str = "small", seed: int = 1, *,
     goals = pipeline.targets(world, totals.by_rep_month)
     timed("sales_target", [goals], len(goals))
     started = time.perf_counter()
+    report("summaries", 0, 0)
     result.summaries_refreshed = _refresh_summaries(db, result.first_month, result.last_month)
     result.seconds["summaries"] = time.perf_counter() - started
     with engine.begin() as conn:
