@@ -1,0 +1,20 @@
+"""The built-in exporters: xlsx, csv, csv for Excel (with BOM) and html.
+
+Registered through the ``salesdesk`` entry point like any third-party plugin; heavy
+libraries (openpyxl) are imported only when a file is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.hookspecs import hookimpl
+
+
+@hookimpl
+def salesdesk_exporters() -> list[Any]:
+    from plugins.exporters.csv_export import CsvExporter
+    from plugins.exporters.html_export import HtmlExporter
+    from plugins.exporters.xlsx import XlsxExporter
+
+    return [XlsxExporter(), CsvExporter(), CsvExporter(bom=True), HtmlExporter()]
