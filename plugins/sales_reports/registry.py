@@ -9,7 +9,16 @@ from plugins.sales_reports.benchmark_reports import (
     RepPeriods,
     TopCustomers,
 )
+from plugins.sales_reports.forms_other import (
+    ActivityStats,
+    BudgetVsActual,
+    CustomerChanges,
+    PriceList,
+)
+from plugins.sales_reports.forms_sales import DailySales, MonthlySales, MultiYear, RepMonthly
 
 
 def all_reports() -> list[Any]:
-    return [RepPeriods(), ProductRegionMonths(), TopCustomers()]
+    return [DailySales(), ActivityStats(), RepMonthly(), MonthlySales(), CustomerChanges(),
+            MultiYear(), PriceList(), BudgetVsActual(), RepPeriods(), ProductRegionMonths(),
+            TopCustomers()]

@@ -209,3 +209,34 @@ def customer_totals(ctx: Context, session: Session, customer_ids: list[int], sta
                     visible(ctx, SalesLine))
              .group_by(LINE.c.customer_id))
     return {cid: money(amount) for cid, amount in session.execute(query)}
+
+
+def monthly_actuals(ctx: Context, session: Session, first: dt.date, as_of: dt.date,
+                    keys: list[str], region_ids: set[int] | None = None
+                    ) -> dict[tuple, Decimal]:
+    """Amount per (month, *keys) from ``first``'s month through ``as_of`` (rep grain):
+    whole months from the month summary, ``as_of``'s month from the day summary."""
+    current = month_start(as_of)
+    out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    if month_start(first) < current:
+        for key, amount in rep_months(ctx, session, first, add_months(current, -1), keys,
+                                      region_ids).items():
+            out[key] += amount
+    if month_start(first) <= current:
+        partial = period_sums(ctx, session, keys, {"m": (current, as_of)}, region_ids)
+        for key, sums in partial.items():
+            if sums["m"]:
+                out[(current, *key)] += sums["m"]
+    return dict(out)
+
+
+def first_purchase_months(ctx: Context, session: Session) -> dict[int, dt.date]:
+    """Each visible customer's first month with a (visible) sale."""
+    if summary_visible(ctx, CM) is not None:
+        query = sa.select(CM.c.customer_id, sa.func.min(CM.c.month)).group_by(CM.c.customer_id)
+        rows = session.execute(query)
+        return {cid: _as_date(m) if isinstance(m, str) else m for cid, m in rows}
+    query = (sa.select(LINE.c.customer_id, sa.func.min(LINE.c.date))
+             .where(visible(ctx, SalesLine)).group_by(LINE.c.customer_id))
+    return {cid: month_start(_as_date(d) if isinstance(d, str) else d)
+            for cid, d in session.execute(query)}
