@@ -202,7 +202,7 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
                 started = time.perf_counter()
                 refresh_summaries(session, first, last)
                 result.summaries_seconds = time.perf_counter() - started
-        uow.after_commit("salesdesk_sales_lines_imported", batch=detached(batch))
+            uow.after_commit("salesdesk_sales_lines_imported", batch=detached(batch))
     return result
 
 
@@ -355,7 +355,7 @@ def _header(table: Table, known: Iterable[str], required: Iterable[str], problem
 
 
 def _code_map(session: Session, code: Any, key: Any, *where: Any) -> dict[str, int]:
-    return dict(session.execute(sa.select(code, key).where(*where)).tuples().all())
+    return {k: v for k, v in session.execute(sa.select(code, key).where(*where))}
 
 
 def _checkpoint(job: _Job, rows: int, total: int | None) -> None:

@@ -1,0 +1,363 @@
+"""Imports of customers, products and sales lines (core.services.importing and the CLI).
+
+Every test runs on SQLite and, when SALESDESK_TEST_PG_URL is set, on PostgreSQL (the
+``world`` fixture of conftest.py is parametrized over both). Refused files must leave
+every table exactly as it was: ``snapshot`` counts the rows before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from core.errors import PermissionDenied, ValidationFailed
+from core.models import AuditEntry, Channel, Customer, ImportBatch, Product, SalesLine
+from core.services.import_rows import MONEY_EXPECTED
+from core.services.importing import (
+    AlreadyImported,
+    ImportCancelled,
+    ImportRefused,
+    import_file,
+)
+
+SALES_HEADER = "date,customer_code,product_code,rep_login,region_code,channel_code,quantity,amount"
+CJK_NAME = "上海华东精密机械有限公司"
+
+
+@pytest.fixture
+def shop(world: Any) -> Any:
+    """Region R1, channel CH1, products P1/P2, customers C1 (owned by rep1) and C2 (pool),
+    and contexts: ``op`` (business operator), ``rep`` (sales rep), ``fin`` (finance)."""
+    world.region("R1")
+    world.region("R2")
+    world._insert(Channel(code="CH1", name="Direct"))
+    world.product(code="P1", price="10.00")
+    world.product(code="P2", price="3.50")
+    world.rep = world.user("rep1", "sales_rep", region="R1")
+    world.op = world.user("op", "business_operator")
+    world.fin = world.user("fin", "finance")
+    world.c1 = world.customer(owner=world.rep, region="R1", code="C1")
+    world.c2 = world.customer(region="R2", code="C2")
+    return world
+
+
+def write(tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def sales_file(tmp_path: Path, *lines: str, name: str = "sales.csv") -> Path:
+    return write(tmp_path, "\n".join([SALES_HEADER, *lines]) + "\n", name)
+
+
+def snapshot(world: Any) -> dict[str, int]:
+    with world.runtime.db.read_session() as session:
+        return {m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
+                for m in (SalesLine, Customer, Product, ImportBatch, AuditEntry)}
+
+
+def refused(ctx: Any, kind: str, path: Path, **kw: Any) -> ValidationFailed:
+    with pytest.raises(ValidationFailed) as info:
+        import_file(ctx, kind, path, **kw)
+    return info.value
+
+
+def where(err: ValidationFailed) -> set[tuple[int | None, str, object]]:
+    return {(p.row, p.field, p.value) for p in err.problems}
+
+
+# -- good files ------------------------------------------------------------------------
+
+
+def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any, tmp_path: Path,
+                                                                monkeypatch: Any) -> None:
+    fired: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr("core.services.base.fire", lambda ctx, name, **kw: fired.append(
+        (name, kw)))
+    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,CH1,2,21.00",
+                      "2026/03/07, C2 ,P2,rep1,R1,,1.5,5.25", "")
+    before = snapshot(shop)
+    result = import_file(shop.op, "sales-lines", path)
+    assert (result.rows, result.first_date, result.last_date) == (
+        2, dt.date(2026, 1, 5), dt.date(2026, 3, 7))
+    with shop.runtime.db.read_session() as session:
+        lines = session.scalars(sa.select(SalesLine).order_by(SalesLine.date)).all()
+        batch = session.get(ImportBatch, result.batch_id)
+        audit = session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity == "import_batch")).all()
+    first, second = lines
+    # No rep/region in the file: the customer's owner and region.
+    assert (first.customer_id, first.rep_id, first.region_id) == (
+        shop.c1.id, shop.rep.actor.id, shop.c1.region_id)
+    assert (first.quantity, first.amount) == (Decimal("2"), Decimal("21.00"))
+    assert (second.rep_id, second.region_id, second.channel_id) == (
+        shop.rep.actor.id, shop.c1.region_id, None)
+    assert second.amount == Decimal("5.25") and second.quantity == Decimal("1.5")
+    assert {line.batch_id for line in lines} == {batch.id}
+    assert (batch.kind, batch.row_count, batch.file_name) == ("sales_lines", 2, "sales.csv")
+    assert len(audit) == 1 and audit[0].actor_login == "op"
+    after = snapshot(shop)
+    assert after["AuditEntry"] - before["AuditEntry"] == 1  # one entry per batch, not per line
+    assert [name for name, _ in fired] == ["salesdesk_sales_lines_imported"]
+    assert fired[0][1]["batch"].row_count == 2
+
+
+def test_sales_summaries_follow_the_import(shop: Any, tmp_path: Path) -> None:
+    summaries = pytest.importorskip("core.models_summary")
+    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00", "2026-01-20,C1,P2,,,,1,4.00")
+    import_file(shop.op, "sales_lines", path)
+    with shop.runtime.db.read_session() as session:
+        total = session.scalar(sa.select(sa.func.sum(summaries.SalesSumRepMonth.amount)).where(
+            summaries.SalesSumRepMonth.month == dt.date(2026, 1, 1)))
+    assert Decimal(total) == Decimal("25.00")
+
+
+def test_customers_and_products_with_cjk_text(shop: Any, tmp_path: Path) -> None:
+    products = write(tmp_path, "\ufeffcode,name,category,unit,list_price,active\n"
+                               "P9,高速切削刀具,刀具,件,1280.50,是\nP10,Drill,,,,false\n",
+                     "products.csv")
+    customers = write(tmp_path, "code,name,industry,region_code,size,class,owner_login,notes\n"
+                                f"C9,{CJK_NAME},机械,R1,large,promising,rep1,展会客户\n"
+                                "C10,Acme,,,,,,\n", "customers.csv")
+    assert import_file(shop.op, "products", products).rows == 2
+    assert import_file(shop.op, "customers", customers).rows == 2
+    with shop.runtime.db.read_session() as session:
+        p9 = session.scalars(sa.select(Product).where(Product.code == "P9")).one()
+        p10 = session.scalars(sa.select(Product).where(Product.code == "P10")).one()
+        c9 = session.scalars(sa.select(Customer).where(Customer.code == "C9")).one()
+        c10 = session.scalars(sa.select(Customer).where(Customer.code == "C10")).one()
+    assert (p9.name, p9.unit, p9.list_price, p9.active) == ("高速切削刀具", "件",
+                                                           Decimal("1280.50"), True)
+    assert (p10.unit, p10.active, p10.version) == ("pcs", False, 1)
+    assert (c9.name, c9.notes, c9.owner_id, c9.customer_class) == (
+        CJK_NAME, "展会客户", shop.rep.actor.id, "promising")
+    assert c9.pool_since is None and c10.owner_id is None and c10.pool_since is not None
+
+
+def test_gbk_csv_is_read(shop: Any, tmp_path: Path) -> None:
+    path = write(tmp_path, f"编码,名称\nC20,{CJK_NAME}\n", encoding="gbk")
+    import_file(shop.op, "customers", path)
+    with shop.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(Customer.name).where(Customer.code == "C20")) == CJK_NAME
+
+
+def test_xlsx_sales_lines_and_row_numbers(shop: Any, tmp_path: Path) -> None:
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    path = tmp_path / "sales.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, SALES_HEADER.split(","))
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_datetime(1, 0, dt.datetime(2026, 2, 1), date_format)
+    sheet.write_row(1, 1, ["C1", "P1", "", "", "CH1", 3, 31.5])
+    sheet.write_row(2, 0, ["2026-02-02", "C2", "P2", "", "", "", 1, 2])
+    book.close()
+    result = import_file(shop.op, "sales_lines", path)
+    assert result.rows == 2
+    with shop.runtime.db.read_session() as session:
+        amounts = sorted(session.scalars(sa.select(SalesLine.amount)))
+        days = sorted(session.scalars(sa.select(SalesLine.date)))
+    assert amounts == [Decimal("2.00"), Decimal("31.50")]
+    assert days == [dt.date(2026, 2, 1), dt.date(2026, 2, 2)]
+
+    bad = tmp_path / "bad.xlsx"
+    book = xlsxwriter.Workbook(str(bad))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, SALES_HEADER.split(","))
+    sheet.write_row(1, 0, ["2026-02-03", "C1", "P1", "", "", "", 1, 5])
+    sheet.write_row(2, 0, ["2026-02-03", "C1", "P1", "", "", "", 1, -5])
+    book.close()
+    before = snapshot(shop)
+    assert where(refused(shop.op, "sales_lines", bad)) == {(3, "amount", "-5")}
+    assert snapshot(shop) == before
+
+
+# -- bad files: every problem reported, nothing written -------------------------------
+
+
+BAD_SALES = {
+    "wrong columns": (
+        "date,customer_code,product_code,quantity,amout\n2026-01-05,C1,P1,1,2\n",
+        {(1, "amout", "amout"), (1, "amount", None)}),
+    "bad dates": (
+        f"{SALES_HEADER}\n2026-02-30,C1,P1,,,,1,2\nyesterday,C1,P1,,,,1,2\n"
+        "2026-01-05,C1,P1,,,,1,2\n",
+        {(2, "date", "2026-02-30"), (3, "date", "yesterday")}),
+    "negative amounts": (
+        f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,1,-2.00\n2026-01-05,C1,P1,,,,-1,2\n",
+        {(2, "amount", "-2.00"), (3, "quantity", "-1")}),
+    "non-numeric": (
+        f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,one,2\n2026-01-05,C1,P1,,,,1,\"1,200.00\"\n"
+        "2026-01-05,C1,P1,,,,1,1.005\n2026-01-05,C1,P1,,,,1,NaN\n",
+        {(2, "quantity", "one"), (3, "amount", "1,200.00"), (4, "amount", "1.005"),
+         (5, "amount", "NaN")}),
+    "unknown codes": (
+        f"{SALES_HEADER}\n2026-01-05,NOPE,P1,,,,1,2\n2026-01-05,C1,P404,ghost,R9,CH9,1,2\n",
+        {(2, "customer_code", "NOPE"), (3, "product_code", "P404"), (3, "rep_login", "ghost"),
+         (3, "region_code", "R9"), (3, "channel_code", "CH9")}),
+    "extra cells": (
+        f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,1,2,surprise\n",
+        {(2, "(row)", "9 cells")}),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SALES))
+def test_bad_sales_files_report_every_row_and_write_nothing(shop: Any, tmp_path: Path,
+                                                            case: str) -> None:
+    text, expected = BAD_SALES[case]
+    path = write(tmp_path, text)
+    before = snapshot(shop)
+    err = refused(shop.op, "sales_lines", path)
+    assert where(err) == expected
+    assert all(p.expected for p in err.problems)
+    assert snapshot(shop) == before
+
+
+def test_late_problem_rolls_back_lines_already_inserted(shop: Any, tmp_path: Path) -> None:
+    good = [f"2026-01-{d:02d},C1,P1,,,,1,10.00" for d in range(1, 29)]
+    path = sales_file(tmp_path, *good, "2026-01-29,C1,P1,,,,1,-1")
+    before = snapshot(shop)
+    err = refused(shop.op, "sales_lines", path, chunk_rows=5)  # 5 chunks went in first
+    assert where(err) == {(30, "amount", "-1")}
+    assert err.problems[0].expected == MONEY_EXPECTED
+    assert snapshot(shop) == before
+    assert "30" in str(err) and "nothing was imported" in str(err)
+
+
+def test_duplicates_inside_file_and_against_database(shop: Any, tmp_path: Path) -> None:
+    customers = write(tmp_path, "code,name\nC1,Again\nC30,New\nC30,Twice\n")
+    products = write(tmp_path, "code,name\nP1,Again\nP30,New\nP30,Twice\n", "p.csv")
+    before = snapshot(shop)
+    err = refused(shop.op, "customers", customers)
+    assert where(err) == {(2, "code", "C1"), (4, "code", "C30")}
+    assert "row 3" in str(err)  # the duplicate names the first occurrence
+    assert where(refused(shop.op, "products", products)) == {(2, "code", "P1"),
+                                                              (4, "code", "P30")}
+    assert snapshot(shop) == before
+
+
+def test_too_long_text_and_bad_choices_refused(shop: Any, tmp_path: Path) -> None:
+    long_name = "长" * 201
+    path = write(tmp_path, f"code,name,size,credit_limit,last_follow_up\n"
+                           f"C40,{long_name},huge,abc,2026-13-01\nC 41,,,,\n")
+    before = snapshot(shop)
+    err = refused(shop.op, "customers", path)
+    assert where(err) == {(2, "name", long_name), (2, "size", "huge"),
+                          (2, "credit_limit", "abc"), (2, "last_follow_up", "2026-13-01"),
+                          (3, "code", "C 41"), (3, "name", "")}
+    name_problem = next(p for p in err.problems if p.field == "name" and p.row == 2)
+    assert name_problem.expected == "at most 200 characters (got 201)"
+    assert snapshot(shop) == before
+
+
+def test_empty_and_headerless_files(shop: Any, tmp_path: Path) -> None:
+    from core.errors import SalesdeskError
+
+    with pytest.raises(SalesdeskError, match="empty"):
+        import_file(shop.op, "sales_lines", write(tmp_path, ""))
+    err = refused(shop.op, "products", write(tmp_path, "P1,Widget\n", "p.csv"))
+    assert {(p.row, p.field) for p in err.problems} >= {(1, "code"), (1, "name")}
+
+
+# -- modes, guards and rights ------------------------------------------------------------
+
+
+def test_dry_run_validates_and_writes_nothing(shop: Any, tmp_path: Path) -> None:
+    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00")
+    before = snapshot(shop)
+    result = import_file(shop.op, "sales_lines", path, dry_run=True)
+    assert (result.rows, result.dry_run, result.batch_id) == (1, True, None)
+    assert snapshot(shop) == before
+    bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,x", name="bad.csv")
+    assert where(refused(shop.op, "sales_lines", bad, dry_run=True)) == {(2, "amount", "x")}
+    assert import_file(shop.op, "sales_lines", path).rows == 1  # a dry run is no import
+
+
+def test_same_file_twice_is_refused(shop: Any, tmp_path: Path) -> None:
+    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00")
+    import_file(shop.op, "sales_lines", path)
+    before = snapshot(shop)
+    copy = tmp_path / "renamed.csv"
+    copy.write_bytes(path.read_bytes())
+    for again in (path, copy):
+        with pytest.raises(AlreadyImported, match="count it twice"):
+            import_file(shop.op, "sales_lines", again)
+    assert snapshot(shop) == before
+
+
+@pytest.mark.parametrize(("who", "kind"), [("rep", "sales_lines"), ("rep", "customers"),
+                                           ("fin", "customers"), ("fin", "products")])
+def test_permission_refused(shop: Any, tmp_path: Path, who: str, kind: str) -> None:
+    path = write(tmp_path, "code,name\nX1,Thing\n" if kind != "sales_lines"
+                 else f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,1,1\n")
+    before = snapshot(shop)
+    with pytest.raises(PermissionDenied):
+        import_file(getattr(shop, who), kind, path)
+    assert snapshot(shop) == before
+
+
+def test_finance_imports_sales_lines(shop: Any, tmp_path: Path) -> None:
+    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00")
+    assert import_file(shop.fin, "sales_lines", path).rows == 1
+
+
+def test_cancel_and_progress(shop: Any, tmp_path: Path) -> None:
+    path = sales_file(tmp_path, *[f"2026-01-{d:02d},C1,P1,,,,1,1" for d in range(1, 21)])
+    seen: list[tuple[int, int | None]] = []
+    import_file(shop.op, "sales_lines", path, dry_run=True, chunk_rows=5,
+                progress=lambda done, total: seen.append((done, total)))
+    assert [done for done, _ in seen] == [5, 10, 15, 20, 20] and seen[0][1] == 20
+    cancel = threading.Event()
+
+    def stop_after_first(done: int, total: int | None) -> None:
+        cancel.set()
+
+    before = snapshot(shop)
+    with pytest.raises(ImportCancelled):
+        import_file(shop.op, "sales_lines", path, chunk_rows=5, cancel=cancel,
+                    progress=stop_after_first)
+    assert snapshot(shop) == before
+
+
+def test_refused_error_counts_beyond_the_listed_problems(shop: Any, tmp_path: Path,
+                                                         monkeypatch: Any) -> None:
+    monkeypatch.setattr("core.services.import_rows.MAX_LISTED_PROBLEMS", 3)
+    path = sales_file(tmp_path, *["2026-01-05,C1,P1,,,,1,bad"] * 5)
+    err = refused(shop.op, "sales_lines", path)
+    assert isinstance(err, ImportRefused)
+    assert (err.total, err.bad_rows, len(err.problems)) == (5, 5, 3)
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_cli_import(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    monkeypatch.setattr("core.runtime.os_login", lambda: "op")
+    url = str(shop.runtime.db.engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+    good = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00")
+    result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(good),
+                                 "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "1 sales lines rows" in result.output and "nothing was written" in result.output
+    result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(good)])
+    assert result.exit_code == 0 and "imported 1 sales lines rows" in result.output
+    again = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(good)])
+    assert again.exit_code == 1 and "already imported" in again.stderr
+    bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,-1", "x,C1,P1,,,,1,1", name="bad.csv")
+    result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(bad)])
+    assert result.exit_code == 1
+    assert "row 2, column 'amount': got '-1'" in result.stderr
+    assert "row 3, column 'date': got 'x'" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
