@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
 from core.models import Activity, SalesLine, SalesTarget
 
 DAY = dt.date(2026, 3, 16)
+
+
+def aio(fn: Any) -> Any:
+    """Run an async test with asyncio (the suite has no async pytest plugin)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
 
 
 def seed(world: Any) -> dict[str, Any]:

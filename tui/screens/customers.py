@@ -114,7 +114,7 @@ class CustomersScreen(BaseScreen):
         arrow = "↓" if self.descending else "↑"
         title = _(dict(COLUMNS)[self.sort])
         if event.total:
-            first, last = event.offset + 1, event.offset + event.shown
+            first, last = event.first_row + 1, event.first_row + event.shown
             text = _("{first}–{last} of {total}").format(first=f"{first:,}", last=f"{last:,}",
                                                           total=f"{event.total:,}")
         else:

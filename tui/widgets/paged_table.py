@@ -40,7 +40,7 @@ class PagedTable(DataTable[Any]):
         def __init__(self, table: PagedTable, offset: int, shown: int, total: int,
                      elapsed: float) -> None:
             super().__init__()
-            self.table, self.offset, self.shown = table, offset, shown
+            self.table, self.first_row, self.shown = table, offset, shown
             self.total, self.elapsed = total, elapsed
 
     class Opened(Message):
@@ -52,7 +52,7 @@ class PagedTable(DataTable[Any]):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.source: Source | None = None
         self.total: int | None = None
-        self.offset = 0
+        self.first_row = 0
         self.page_size = 20
         self.loads = 0  # pages drawn (tests and the benchmark wait on it)
 
@@ -62,12 +62,12 @@ class PagedTable(DataTable[Any]):
         """A new query (new filter or sort): count once, then show the first page."""
         self.source = source
         self.total = None
-        self.offset = 0
+        self.first_row = 0
         self._load(0, cursor=0, recount=True)
 
     def reload(self) -> None:
         if self.source is not None:
-            self._load(self.offset, cursor=self.cursor_row, recount=True)
+            self._load(self.first_row, cursor=self.cursor_row, recount=True)
 
     # -- paging ----------------------------------------------------------------------
 
@@ -75,12 +75,12 @@ class PagedTable(DataTable[Any]):
         return max(5, self.size.height - 1) if self.size.height else self.page_size
 
     def action_next_page(self) -> None:
-        if self.total is not None and self.offset + self.page_size < self.total:
-            self._load(self.offset + self.page_size, cursor=0)
+        if self.total is not None and self.first_row + self.page_size < self.total:
+            self._load(self.first_row + self.page_size, cursor=0)
 
     def action_prev_page(self) -> None:
-        if self.offset > 0:
-            self._load(max(0, self.offset - self.page_size), cursor=0)
+        if self.first_row > 0:
+            self._load(max(0, self.first_row - self.page_size), cursor=0)
 
     def action_first_page(self) -> None:
         self._load(0, cursor=0)
@@ -92,14 +92,14 @@ class PagedTable(DataTable[Any]):
 
     def action_cursor_down(self) -> None:
         if self.cursor_row >= self.row_count - 1 and self.total is not None \
-                and self.offset + self.row_count < self.total:
-            self._load(self.offset + 1, cursor=self.row_count - 1)  # scroll one row on
+                and self.first_row + self.row_count < self.total:
+            self._load(self.first_row + 1, cursor=self.row_count - 1)  # scroll one row on
             return
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
-        if self.cursor_row <= 0 and self.offset > 0:
-            self._load(self.offset - 1, cursor=0)
+        if self.cursor_row <= 0 and self.first_row > 0:
+            self._load(self.first_row - 1, cursor=0)
             return
         super().action_cursor_up()
 
@@ -110,7 +110,7 @@ class PagedTable(DataTable[Any]):
 
     def on_resize(self) -> None:
         if self.source is not None and self._fit() != self.page_size:
-            self._load(self.offset, cursor=self.cursor_row)
+            self._load(self.first_row, cursor=self.cursor_row)
 
     # -- loading -----------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class PagedTable(DataTable[Any]):
               started: float) -> None:
         if source is not self.source:
             return  # an older query finished after a newer one was asked for
-        self.total, self.offset = total, offset
+        self.total, self.first_row = total, offset
         self.clear()
         for key, cells in rows:
             self.add_row(*cells, key=str(key))

@@ -1,0 +1,290 @@
+"""One report's result: its tables (Enter on a figure drills to the rows behind it), its
+chart (c), and export (x) in a worker with a progress bar and a cancel key (k)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import threading
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import (
+    ContentSwitcher,
+    DataTable,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.worker import get_current_worker
+
+from core.i18n import _, current_lang, pick
+from tui.base import BaseModal, BaseScreen
+from tui.screens.dialogs import DIALOG_CSS
+from tui.widgets.report_table import ReportTable
+
+
+class CancelFlag(threading.Event):
+    """Both an Event and a ``() -> bool``, so exporters may take either."""
+
+    def __call__(self) -> bool:
+        return self.is_set()
+
+
+def exporters(ctx: Any) -> dict[str, Any]:
+    try:
+        from core.exports import exporter_registry
+    except ImportError:
+        return {}
+    return dict(exporter_registry(ctx.plugins))
+
+
+class ReportView(BaseScreen):
+    TITLE_EN = "Report"
+    DEFAULT_CSS = """
+    ReportView #result-head { height: auto; padding: 0 1; }
+    ReportView ContentSwitcher { height: 1fr; }
+    ReportView TabbedContent, ReportView ReportTable { height: 1fr; }
+    ReportView #chart { height: 1fr; }
+    ReportView #export-bar { height: 1; display: none; padding: 0 1; }
+    ReportView #export-bar.-busy { display: block; }
+    ReportView #export-bar ProgressBar { width: 1fr; }
+    """
+    BINDINGS = [
+        Binding("x", "export", "Export", id="report.export"),
+        Binding("c", "chart", "Chart", id="report.chart"),
+        Binding("k", "cancel_export", "Cancel export", id="report.cancel"),
+    ]
+
+    def __init__(self, report_id: str, raw: dict[str, Any], result: Any) -> None:
+        super().__init__()
+        self.report_id, self.raw, self.result = report_id, raw, result
+        self.TITLE_EN = "Report"
+        self.cancel = CancelFlag()
+        self.exporting = False
+
+    def body(self) -> ComposeResult:
+        r = self.result
+        params = ", ".join(f"{k}={v}" for k, v in r.params.items() if v not in (None, ""))
+        yield Static(f"[b]{pick(r.title_en, r.title_zh)}[/b]  {params}\n"
+                     + _("Enter on a figure shows the rows behind it."), id="result-head")
+        with ContentSwitcher(initial="tables"):
+            with TabbedContent(id="tables"):
+                for table in r.tables:
+                    with TabPane(pick(table.title_en, table.title_zh), id=f"tab-{table.id}"):
+                        yield ReportTable(table, id=f"rt-{table.id}")
+            yield Vertical(id="chart")
+        with Horizontal(id="export-bar"):
+            yield Label(_("Exporting") + " ")
+            yield ProgressBar(total=100, show_eta=False, id="export-progress")
+
+    def on_mount(self) -> None:
+        tables = list(self.query(ReportTable))
+        if tables:
+            tables[0].focus()
+            self.query_one("#result-head", Static).update(
+                self.query_one("#result-head", Static).content  # type: ignore[attr-defined]
+                + "  ·  " + "  ".join(t.note() for t in tables))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_export":
+            return self.exporting
+        if action == "chart":
+            return bool(self.result.charts)
+        return True
+
+    # -- drill -------------------------------------------------------------------------
+
+    @on(DataTable.CellSelected)
+    def _drill(self, event: DataTable.CellSelected) -> None:
+        table = event.data_table
+        if not isinstance(table, ReportTable):
+            return
+        figure = table.figure_at(event.coordinate.row, event.coordinate.column)
+        if figure is None:
+            self.notify(_("No rows behind this cell"), timeout=2)
+            return
+        row, column_id = figure
+        self._drill_rows(table.table.id, row, column_id)
+
+    @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
+    def _drill_rows(self, table_id: str, row: Any, column_id: str) -> None:
+        from core.reports import drill_report
+
+        rows = drill_report(self.ctx, self.report_id, self.raw, table_id, row, column_id)
+        self.app.call_from_thread(self.app.push_screen, DrillView(rows))
+
+    # -- chart -------------------------------------------------------------------------
+
+    def action_chart(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == "chart":
+            switcher.current = "tables"
+            return
+        box = self.query_one("#chart", Vertical)
+        if not box.children:
+            box.mount_all([self._plot(spec) for spec in self.result.charts[:2]])
+        switcher.current = "chart"
+
+    def _plot(self, spec: Any) -> Any:
+        from textual_plotext import PlotextPlot
+
+        plot = PlotextPlot()
+        table = self.result.table(spec.table_id)
+        rows = table.materialize()[:40]
+        labels = [str(table.value(r, spec.category_column)) for r in rows]
+        plt = plot.plt
+        for column_id in spec.value_columns:
+            values = [float(table.value(r, column_id) or 0) for r in rows]
+            title = table.columns[table.index(column_id)].title(current_lang())
+            if spec.kind == "line":
+                plt.plot(values, label=title)
+                plt.xticks(list(range(1, len(labels) + 1)), labels)
+            else:
+                plt.bar(labels, values, label=title,
+                        orientation="horizontal" if spec.kind == "funnel" else "vertical")
+        plt.title(pick(spec.title_en, spec.title_zh))
+        return plot
+
+    # -- export ------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        found = exporters(self.ctx)
+        if not found:
+            self.notify(_("No exporter is available"), severity="warning")
+            return
+        if self.exporting:
+            return
+        self.app.push_screen(ExportDialog(found, self.report_id), self._start_export)
+
+    def _start_export(self, choice: tuple[str, str] | None) -> None:
+        if not choice:
+            return
+        self.exporting = True
+        self.cancel = CancelFlag()
+        bar = self.query_one("#export-bar")
+        bar.add_class("-busy")
+        self.query_one("#export-progress", ProgressBar).update(total=100, progress=0)
+        self.refresh_bindings()
+        self._export(*choice)
+
+    @work(thread=True, exclusive=True, group="report-export", exit_on_error=False)
+    def _export(self, exporter_id: str, path: str) -> None:
+        from core.reports import run_report
+
+        worker = get_current_worker()
+        result = run_report(self.ctx, self.report_id, self.raw)  # fresh rows: exports stream
+        total = sum(t.row_count or 0 for t in result.tables) or None
+
+        def progress(done: Any = None, all_rows: Any = None, *_a: Any, **_k: Any) -> None:
+            if worker.is_cancelled:
+                self.cancel.set()
+            of = all_rows or total
+            if isinstance(done, float) and done <= 1 and not of:
+                pct = done * 100
+            else:
+                pct = (float(done or 0) / of * 100) if of else 0.0
+            self.app.call_from_thread(self._progress, min(pct, 100.0))
+
+        written = None
+        try:
+            written = self._write(exporter_id, result, Path(path).expanduser(), progress)
+        finally:
+            self.app.call_from_thread(self._done, written)
+
+    def _write(self, exporter_id: str, result: Any, path: Path, progress: Any) -> Any:
+        from core import exports
+
+        kwargs = {"lang": current_lang(), "progress": progress, "cancel": self.cancel}
+        export = getattr(exports, "export_report", None)
+        if export is not None:
+            accepted = inspect.signature(export).parameters
+            use = {k: v for k, v in kwargs.items() if k in accepted
+                   or any(p.kind is p.VAR_KEYWORD for p in accepted.values())}
+            return export(self.ctx, result, exporter_id, path, **use)
+        return exporters(self.ctx)[exporter_id].write(result, path, **kwargs)
+
+    def _progress(self, pct: float) -> None:
+        self.query_one("#export-progress", ProgressBar).update(progress=pct)
+
+    def _done(self, written: Any) -> None:
+        self.exporting = False
+        self.query_one("#export-bar").remove_class("-busy")
+        self.refresh_bindings()
+        if self.cancel.is_set():
+            self.notify(_("Export cancelled"), severity="warning")
+        elif written is not None:
+            self.notify(_("Exported to {path}").format(path=written), timeout=8)
+
+    def action_cancel_export(self) -> None:
+        if self.exporting:
+            self.cancel.set()
+            self.notify(_("Cancelling…"), timeout=2)
+
+
+class ExportDialog(BaseModal):
+    """Pick an exporter and a path; Enter starts the export."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ExportDialog")
+
+    def __init__(self, found: dict[str, Any], report_id: str) -> None:
+        super().__init__()
+        self.found = found
+        self.report_id = report_id
+
+    def compose(self) -> ComposeResult:
+        first = next(iter(self.found.values()))
+        with Vertical():
+            yield Label(_("Export"), classes="title")
+            yield Select([(str(getattr(e, "title", k)), k) for k, e in self.found.items()],
+                         value=next(iter(self.found)), allow_blank=False, id="exporter")
+            yield Input(self._path(first), id="path")
+            yield Static(_("Enter starts the export, Escape cancels."), classes="keys")
+
+    def _path(self, exporter: Any) -> str:
+        suffix = str(getattr(exporter, "suffix", "")).lstrip(".")
+        stamp = dt.date.today().strftime("%Y%m%d")
+        return str(Path.home() / f"{self.report_id}-{stamp}.{suffix or 'out'}")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Select.Changed, "#exporter")
+    def _exporter(self, event: Select.Changed) -> None:
+        path = self.query_one("#path", Input)
+        path.value = str(Path(path.value).with_suffix(
+            "." + str(getattr(self.found[str(event.value)], "suffix", "out")).lstrip(".")))
+
+    @on(Input.Submitted, "#path")
+    def _go(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            return
+        self.dismiss((str(self.query_one("#exporter", Select).value), event.value.strip()))
+
+
+class DrillView(BaseScreen):
+    """The rows behind one figure."""
+
+    TITLE_EN = "Rows behind the figure"
+    DEFAULT_CSS = "DrillView ReportTable { height: 1fr; } DrillView #note { height: 1; }"
+
+    def __init__(self, table: Any) -> None:
+        super().__init__()
+        self.table = table
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="note")
+        yield ReportTable(self.table)
+
+    def on_mount(self) -> None:
+        table = self.query_one(ReportTable)
+        self.query_one("#note", Static).update(table.note())
+        table.focus()
