@@ -84,8 +84,11 @@ class DailySales(BaseReport):
                                       {"mtd": (month_start(day), day)},
                                       region_ids(session, params.region))
             names = Names(session)
-        rep_rows = sorted(((*names.user(r), n, c, _q(q), _m(a), mtd[(r,)]["mtd"])
-                           for r, n, c, q, a in by_rep), key=lambda t: (-t[5], t[0] or ""))
+        today = {r: (n, c, _q(q), _m(a)) for r, n, c, q, a in by_rep}
+        idle = (0, 0, Decimal("0.000"), Decimal("0.00"))  # sold this month, not today
+        rep_rows = sorted(((*names.user(r), *today.get(r, idle), mtd[(r,)]["mtd"])
+                           for r in today.keys() | {k[0] for k, v in mtd.items() if v["mtd"]}),
+                          key=lambda t: (-t[5], -t[6], t[0] or ""))
         product_rows = sorted(((*names.product(p), n, _q(q), _m(a))
                                for p, n, q, a in by_product), key=lambda t: (-t[4], t[0] or ""))
         reps = Table("reps", "By rep", "按业务员",
