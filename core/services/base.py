@@ -41,6 +41,7 @@ class UnitOfWork:
     ctx: Context
     session: Session
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    loaded: list[tuple[type, Any]] = field(default_factory=list)  # names a stale write
 
     def require(self, permission: str) -> None:
         require(self.ctx, permission)
@@ -52,6 +53,7 @@ class UnitOfWork:
         row = self.session.get(model, record_id)
         if row is None:
             raise NotFound(f"{entity_name(model)} {record_id} does not exist")
+        self.loaded.append((model, record_id))
         return row
 
     def after_commit(self, hook_name: str, **kwargs: Any) -> None:
@@ -88,7 +90,14 @@ class UnitOfWork:
         return applied
 
     def check_version(self, row: SQLModel, expected: int | None) -> None:
-        """Refuse a write based on a stale read (optimistic locking)."""
+        """Refuse a write based on a stale read (optimistic locking).
+
+        Call it right after loading ``row``, before changing it. On PostgreSQL the row is
+        re-read under a row lock, so of two transactions racing on it the second waits and
+        then sees the first one's version (SQLite writers already queue on BEGIN IMMEDIATE).
+        """
+        if expected is not None and self.session.get_bind().dialect.name != "sqlite":
+            self.session.refresh(row, with_for_update=True)
         current = getattr(row, "version", None)
         if expected is not None and current != expected:
             raise conflict_for(self.session, row)
@@ -108,7 +117,7 @@ def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
         except StaleDataError as exc:
-            raise Conflict("record", "?", None, None) from exc
+            raise stale_conflict(ctx, uow, exc) from exc
         except IntegrityError as exc:
             raise integrity_problem(exc) from exc
     for hook_name, kwargs in uow.events:
@@ -162,6 +171,18 @@ def conflict_for(session: Session, row: SQLModel) -> Conflict:
     ).first()
     who, when = (last[0], last[1]) if last else (None, None)
     return Conflict(entity, key, who, when, getattr(row, "version", None))
+
+
+def stale_conflict(ctx: Context, uow: UnitOfWork, exc: StaleDataError) -> Conflict:
+    """Name the record whose UPDATE matched no row (changed since this transaction read
+    it) and who changed it last, from the table in SQLAlchemy's message."""
+    for model, record_id in reversed(uow.loaded):
+        if f"table '{entity_name(model)}'" in str(exc):
+            with ctx.reading() as session:
+                row = session.get(model, record_id)
+                if row is not None:
+                    return conflict_for(session, row)
+    return Conflict("record", "?", None, None)
 
 
 def integrity_problem(exc: IntegrityError) -> ValidationFailed:
