@@ -24,7 +24,9 @@ import itertools
 import os
 import shutil
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -98,30 +100,64 @@ def pg_server_url() -> str | None:
 
 
 class DatabaseFactory:
-    """Makes throwaway databases; migrated ones are copies of a per-session template."""
+    """Makes throwaway databases; migrated ones are copies of a per-session template.
+
+    PostgreSQL needs about a second to create or drop a database on a slow disk, so a
+    background thread copies the template ahead of use and drops released databases while
+    the tests go on.
+    """
+
+    PREFETCH = 2
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.prefix = f"sd_t{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self._counter = itertools.count(1)
         self._templates: dict[str, str] = {}
-        self._pg_databases: list[str] = []
+        self._pg_databases: list[str] = []  # everything created, dropped at the end
+        self._ready: deque[Future[str]] = deque()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-test-db")
+        # Drops wait for a checkpoint; run side by side they share one.
+        self._dropper = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sd-test-drop")
 
     def new(self, backend: str, migrated: bool = True) -> str:
         """A URL of a fresh database on ``backend`` ("sqlite" or "postgres")."""
-        name = f"{self.prefix}_{next(self._counter)}"
         if backend == "sqlite":
-            path = self.tmp / f"{name}.db"
+            path = self.tmp / f"{self._name()}.db"
             if migrated:
                 shutil.copyfile(self._template("sqlite"), path)
             return f"sqlite:///{path}"
         if backend != "postgres":
             raise ValueError(backend)
-        template = self._template("postgres") if migrated else None
-        self._pg_admin(f'CREATE DATABASE "{name}"'
-                       + (f' TEMPLATE "{template}"' if template else ""))
+        if not migrated:
+            return _pg_url(self._create(None))
+        template = self._template("postgres")
+        ready = self._ready.popleft() if self._ready else self._worker.submit(
+            self._create, template)
+        while len(self._ready) < self.PREFETCH:
+            self._ready.append(self._worker.submit(self._create, template))
+        return _pg_url(ready.result())
+
+    def release(self, url: str) -> None:
+        """Drop a PostgreSQL database in the background (a SQLite file stays in tmp)."""
+        if url.startswith("postgresql"):
+            name = sa.make_url(url).database or ""
+            self._dropper.submit(self._drop, name)
+
+    def _name(self) -> str:
+        return f"{self.prefix}_{next(self._counter)}"
+
+    def _create(self, template: str | None) -> str:
+        name = self._name()
         self._pg_databases.append(name)
-        return _pg_url(name)
+        _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return name
+
+    def _drop(self, name: str) -> None:
+        try:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception as exc:  # report, but keep dropping the others
+            print(f"could not drop test database {name}: {exc}")
 
     def _template(self, backend: str) -> str:
         if backend not in self._templates:
@@ -130,29 +166,31 @@ class DatabaseFactory:
                 _migrate(f"sqlite:///{path}")
                 self._templates[backend] = str(path)
             else:
-                name = f"{self.prefix}_template"
-                self._pg_admin(f'CREATE DATABASE "{name}"')
-                self._pg_databases.append(name)
+                name = self._create(None)
                 _migrate(_pg_url(name))
                 self._templates[backend] = name
         return self._templates[backend]
 
-    def _pg_admin(self, statement: str) -> None:
-        import psycopg
-
-        url = pg_server_url()
-        if url is None:
-            raise RuntimeError(f"{PG_ENV} is not set")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
-
     def drop_all(self) -> None:
-        for name in reversed(self._pg_databases):
-            try:
-                self._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            except Exception as exc:  # report, but keep dropping the others
-                print(f"could not drop test database {name}: {exc}")
+        self._worker.shutdown(wait=True)
+        template = self._templates.get("postgres")
+        for name in self._pg_databases:  # IF EXISTS: released ones are gone already
+            if name != template:
+                self._dropper.submit(self._drop, name)
+        self._dropper.shutdown(wait=True)
+        if template:
+            self._drop(template)
         self._pg_databases.clear()
+
+
+def _pg_admin(statement: str) -> None:
+    import psycopg
+
+    url = pg_server_url()
+    if url is None:
+        raise RuntimeError(f"{PG_ENV} is not set")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
 
 
 def _pg_url(database: str) -> str:
@@ -196,15 +234,19 @@ def module_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, db_factory: DatabaseFactory) -> str:
+def db_url(backend: str, db_factory: DatabaseFactory) -> Iterator[str]:
     """A fresh database at the newest schema (core and installed plugins)."""
-    return db_factory.new(backend)
+    url = db_factory.new(backend)
+    yield url
+    db_factory.release(url)
 
 
 @pytest.fixture
-def empty_db_url(backend: str, db_factory: DatabaseFactory) -> str:
+def empty_db_url(backend: str, db_factory: DatabaseFactory) -> Iterator[str]:
     """A fresh database without any table (for migration tests)."""
-    return db_factory.new(backend, migrated=False)
+    url = db_factory.new(backend, migrated=False)
+    yield url
+    db_factory.release(url)
 
 
 # ---------------------------------------------------------------------------------------
@@ -357,9 +399,11 @@ def module_world(module_backend: str, db_factory: DatabaseFactory) -> Iterator[W
     """
     from core.runtime import open_runtime
 
-    rt = open_runtime(db_factory.new(module_backend))
+    url = db_factory.new(module_backend)
+    rt = open_runtime(url)
     yield make_world(rt, FixedClock())
     rt.db.dispose()
+    db_factory.release(url)
 
 
 @pytest.fixture
