@@ -86,12 +86,13 @@ def write_workbook(result: ReportResult, path: Path, lang: str = "en",
 
 def sheet_name(title: str, taken: set[str]) -> str:
     """A valid, unique sheet name: no []:*?/\\, not quoted, at most 31 characters."""
-    base = _BAD_SHEET_CHARS.sub(" ", title).strip().strip("'")[:31] or "Sheet"
+    cleaned = " ".join(_BAD_SHEET_CHARS.sub(" ", title).split()).strip("'")
+    base = cleaned[:31].rstrip() or "Sheet"
     name, n = base, 1
     while name.lower() in taken:
         n += 1
         suffix = f" ({n})"
-        name = base[:31 - len(suffix)] + suffix
+        name = base[:31 - len(suffix)].rstrip() + suffix
     taken.add(name.lower())
     return name
 
@@ -219,12 +220,16 @@ def _write_totals(ws: Any, table: Table, lang: str, styles: Styles, r: int, firs
     values = common.totals_row(table, lang)
     if values is None:
         return
+    values = list(values)
     formulas: dict[int, str] = {}
     cached: dict[int, Any] = {}
     for i, column in enumerate(table.columns):
         if column.total and column.kind in NUMBER_FORMATS and column.kind != ColumnKind.DATE:
+            if last < first:
+                values[i] = 0  # no rows: a SUM over nothing would point at the header
+                continue
             letter = get_column_letter(i + 1)
-            formulas[i] = f"SUM({letter}{first}:{letter}{last})" if last >= first else "0"
+            formulas[i] = f"SUM({letter}{first}:{letter}{last})"
             cached[i] = values[i]
     writer = RowWriter([styles.column(c.kind, "total") for c in table.columns])
     ws.write_rows(writer.formula_row(r, values, formulas, cached))

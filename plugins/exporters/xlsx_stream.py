@@ -37,9 +37,10 @@ EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
 FIRST_SERIAL_DATE = dt.date(1900, 3, 1)  # Excel's serials are off by one before this
 MAX_CELL_TEXT = 32767
 # Characters XML 1.0 cannot carry, plus the ones that need escaping.
-_NEEDS_CARE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_CARE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TRIGGERS = frozenset(FORMULA_TRIGGERS)
+_CR = {"\r": "&#13;"}  # a literal CR would be read back as a line feed
 
 
 class _TextStream:
@@ -203,7 +204,7 @@ class RowWriter:
             return ""
         styled = style.quoted if text[0] in _TRIGGERS else style.text
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        return (f'<c r="{ref}" s="{styled}" t="inlineStr"><is><t{space}>{escape(text)}'
+        return (f'<c r="{ref}" s="{styled}" t="inlineStr"><is><t{space}>{escape(text, _CR)}'
                 "</t></is></c>")
 
     def formula_row(self, r: int, values: Sequence[Any], formulas: dict[int, str],
