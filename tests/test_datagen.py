@@ -302,3 +302,11 @@ def test_demo_default_path_is_in_the_data_dir(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setenv("SALESDESK_HOME", str(tmp_path))
     assert default_demo_path() == tmp_path / "demo.db"
+
+
+def test_sales_line_indexes_are_rebuilt(small: tuple[Any, Any]) -> None:
+    """The loader builds sales_line's indexes after the lines; they must all be back."""
+    runtime, _ = small
+    found = {ix["name"] for ix in sa.inspect(runtime.db.engine).get_indexes("sales_line")}
+    expected = {ix.name for ix in SalesLine.__table__.indexes}
+    assert expected and expected <= found
