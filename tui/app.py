@@ -46,6 +46,8 @@ class SalesdeskApp(App[None]):
     """
     BINDINGS = [
         Binding("question_mark,f1", "keys", "Keys", id="app.keys"),
+        Binding("ctrl+p", "command_palette", "Search", id="app.palette", show=False,
+                priority=True, tooltip="Find a screen, customer, deal or report"),
         Binding("q", "quit", "Quit", id="app.quit", show=False),
         *[Binding(key, f"section('{sid}')", title, id=f"app.section.{sid}", show=False)
           for sid, (key, title, _path) in SECTIONS.items()],
@@ -151,8 +153,8 @@ class SalesdeskApp(App[None]):
         seen: set[str] = set()
         for _key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if binding.action in seen or not binding.description:
-                continue
+            if binding.action in seen or not binding.description or not binding.id:
+                continue  # Textual's own bindings (cursor moves, focus) need no teaching
             seen.add(binding.action)
             rows.append((self.get_key_display(binding), binding.description))
         title = getattr(self.screen, "TITLE_EN", "") or "salesdesk"

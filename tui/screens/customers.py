@@ -25,7 +25,7 @@ COLUMNS = [("code", "Code"), ("name", "Name"), ("region", "Region"), ("owner", "
 class CustomersScreen(BaseScreen):
     TITLE_EN = "Customers"
     DEFAULT_CSS = """
-    CustomersScreen #filters { height: 3; }
+    CustomersScreen #filters { height: 1; margin: 0 0 0 0; }
     CustomersScreen #filter-text { width: 1fr; min-width: 16; }
     CustomersScreen Select { width: 18; }
     CustomersScreen #status { height: 1; padding: 0 1; color: $text-muted; }
@@ -48,11 +48,13 @@ class CustomersScreen(BaseScreen):
 
     def body(self) -> ComposeResult:
         with Horizontal(id="filters"):
-            yield Input(placeholder=_("Name or code…"), id="filter-text")
+            yield Input(placeholder=_("/ name or code…"), id="filter-text", compact=True)
             yield Select([(label(c), c.value) for c in CustomerClass], prompt=_("Class"),
-                         id="filter-class")
-            yield Select(self._regions(), prompt=_("Region"), id="filter-region")
-            yield Select(self._owners(), prompt=_("Owner"), id="filter-owner")
+                         id="filter-class", compact=True)
+            yield Select(self._regions(), prompt=_("Region"), id="filter-region",
+                         compact=True)
+            yield Select(self._owners(), prompt=_("Owner"), id="filter-owner",
+                         compact=True)
         yield Static("", id="status")
         yield PagedTable(id="customers")
 

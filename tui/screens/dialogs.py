@@ -43,8 +43,9 @@ class KeysDialog(BaseModal):
             for key, description in self.rows:
                 table.add_row(key, description)
             yield table
-            yield Static(_("Escape closes. Ctrl+P searches screens, customers, deals "
-                           "and reports."), classes="keys")
+            yield Static(_("Arrows move, Enter opens, Tab goes to the next field. Escape "
+                           "closes. Ctrl+P searches screens, customers, deals and reports."),
+                         classes="keys")
 
 
 class ConflictDialog(BaseModal):

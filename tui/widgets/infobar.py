@@ -26,8 +26,6 @@ class InfoBar(Static):
             line.append(" › " + self.title_text, style="bold")
         line.append(f"  {info['user']} ({roles})  {_('Profile')}: {info['profile']}  "
                     f"{_('DB')}: {info['database']}")
-        line.truncate(max(self.size.width, 20) - 2, overflow="ellipsis")
+        line.no_wrap = True
+        line.overflow = "ellipsis"
         self.update(line)
-
-    def on_resize(self) -> None:
-        self.on_mount()

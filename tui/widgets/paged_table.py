@@ -17,6 +17,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from tui.base import localize_bindings
+
 Row = tuple[Any, Sequence[Any]]  # (key, cells)
 
 
@@ -50,6 +52,7 @@ class PagedTable(DataTable[Any]):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        localize_bindings(self)
         self.source: Source | None = None
         self.total: int | None = None
         self.first_row = 0

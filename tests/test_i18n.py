@@ -1,0 +1,58 @@
+"""The translation function, language detection and the Chinese catalog's coverage."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from i18n_extract import english_strings
+
+from core import i18n
+
+
+@pytest.mark.parametrize(("env", "lang"), [
+    ({}, "en"),
+    ({"LANG": "zh_CN.UTF-8"}, "zh_CN"),
+    ({"LANG": "en_US.UTF-8", "LC_ALL": "zh_TW.UTF-8"}, "zh_CN"),
+    ({"LANG": "zh_CN.UTF-8", "SALESDESK_LANG": "en"}, "en"),
+    ({"SALESDESK_LANG": "zh_CN"}, "zh_CN"),
+    ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),  # LC_ALL wins, as in POSIX
+])
+def test_detect_lang(env: dict[str, str], lang: str) -> None:
+    assert i18n.detect_lang(env) == lang
+
+
+def test_translate_and_pick() -> None:
+    try:
+        i18n.set_lang("zh_CN")
+        assert i18n._("Customers") == "客户"
+        assert i18n._("a string nobody translated") == "a string nobody translated"
+        assert i18n.pick("Lead", "线索") == "线索"
+        assert i18n.pick("Lead", "") == "Lead"
+        i18n.set_lang("en")
+        assert i18n._("Customers") == "Customers"
+        assert i18n.pick("Lead", "线索") == "Lead"
+    finally:
+        i18n.set_lang(None)
+    with pytest.raises(ValueError):
+        i18n.set_lang("fr")
+
+
+def test_catalog_covers_every_ui_string() -> None:
+    catalog = i18n.catalog("zh_CN")
+    missing = sorted(english_strings() - set(catalog))
+    assert not missing, f"add these to core/locale/zh_CN.json: {missing}"
+    assert all(catalog.values()), "empty translations"
+
+
+def test_placeholders_match() -> None:
+    for en, zh in i18n.catalog("zh_CN").items():
+        assert set(re.findall(r"{\w+}", en)) == set(re.findall(r"{\w+}", zh)), en
+
+
+def test_cjk_cells_are_measured_double_width() -> None:
+    """Tables line up because cells are measured in terminal cells, not characters."""
+    from rich.cells import cell_len
+
+    assert cell_len("上海精密锻造") == 12
+    assert cell_len("Acme") == 4
