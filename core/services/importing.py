@@ -158,6 +158,11 @@ def _run(job: _Job, session: Session, uow: UnitOfWork | None) -> ImportResult:
 
 
 def _refuse_same_file(session: Session, job: _Job) -> None:
+    if session.get_bind().dialect.name == "postgresql" and not job.dry_run:
+        # SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL two imports
+        # of the same file would both pass the check below without this lock.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                        {"key": f"salesdesk-import-{job.facts.checksum}"})
     earlier = session.execute(
         sa.select(ImportBatch.id, ImportBatch.file_name, ImportBatch.imported_at,
                   ImportBatch.row_count, User.login)
