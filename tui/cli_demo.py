@@ -25,7 +25,10 @@ SCALES = ("small", "medium", "large")
               help="Demo database file (default: demo.db in the data directory).")
 @click.option("--no-open", is_flag=True, help="Only build the database; do not open the app.")
 def demo_command(scale: str, seed: int, path: Path | None, no_open: bool) -> None:
-    """Create a fresh demo database (replacing an old one) and open it."""
+    """Create a fresh demo database (replacing an old one) and open it.
+
+    The demo always uses its own SQLite file (--path), never the --database of real work.
+    """
     from tui.cli import friendly  # here, not at the top: tui.cli imports this module
 
     runtime = friendly(build_demo)(path or default_demo_path(), scale, seed,
