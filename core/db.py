@@ -151,8 +151,10 @@ def pending_heads(db: Database, extra_locations: Iterable[str] = ()) -> set[str]
 def backup(db: Database, target: Path) -> Path:
     """Write a consistent copy while others keep working.
 
-    SQLite: the online backup API copies a snapshot page by page without blocking writers
-    for long. PostgreSQL: ``pg_dump`` (custom format) does the same from a snapshot.
+    SQLite: the online backup API copies the whole file in one step under one read
+    snapshot; in WAL mode writers carry on meanwhile. (Copying in chunks would restart
+    after every concurrent write and may never finish on a busy database.)
+    PostgreSQL: ``pg_dump`` (custom format) does the same from a snapshot.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +164,7 @@ def backup(db: Database, target: Path) -> Path:
             raise ValueError("an in-memory database cannot be backed up")
         with sqlite3.connect(source_path, timeout=BUSY_TIMEOUT_MS / 1000) as src, \
                 sqlite3.connect(target) as dst:
-            src.backup(dst, pages=1024)
+            src.backup(dst, pages=-1)
         return target
     pg_dump = shutil.which("pg_dump")
     if not pg_dump:
