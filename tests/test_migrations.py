@@ -1,0 +1,188 @@
+"""Schema migrations and backups: an empty database reaches head, a database one core
+revision behind and holding data is upgraded without losing rows, and ``salesdesk db
+upgrade`` / ``db backup`` work from the command line (the backup while others write)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from core import db as dbmod
+from core.models import Customer, Product, Region, SalesLine, User
+from core.runtime import open_runtime
+from core.services import customers
+from tui.cli import cli
+
+CORE_TABLES = {"region", "sd_user", "channel", "product", "customer", "contact", "opportunity",
+               "stage_change", "activity", "import_batch", "sales_line", "sales_target",
+               "company_setting", "audit_entry", "alembic_version"}
+
+
+def core_revisions(runtime: Any) -> tuple[str, str]:
+    """(head, the revision before it) of the core branch."""
+    from alembic.script import ScriptDirectory
+
+    cfg = dbmod.alembic_config(runtime.db, runtime.plugins.migration_locations())
+    script = ScriptDirectory.from_config(cfg)
+    (head,) = script.get_revisions("core@head")
+    previous = head.down_revision
+    assert isinstance(previous, str), "the core branch needs at least two revisions"
+    return head.revision, previous
+
+
+def count(runtime: Any, model: type) -> int:
+    with runtime.db.read_session() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_empty_database_to_head(empty_db_url: str) -> None:
+    runtime = open_runtime(empty_db_url)
+    try:
+        assert not sa.inspect(runtime.db.engine).get_table_names()
+        assert not runtime.is_current()
+        runtime.upgrade()
+        assert runtime.is_current()
+        assert set(sa.inspect(runtime.db.engine).get_table_names()) >= CORE_TABLES
+        head, _previous = core_revisions(runtime)
+        assert head in dbmod.current_revisions(runtime.db)
+        runtime.upgrade()  # twice is harmless
+        assert runtime.is_current()
+    finally:
+        runtime.db.dispose()
+
+
+def test_previous_revision_with_data_upgrades_keeping_rows(world: Any) -> None:
+    runtime = world.runtime
+    rep = world.user("rep", "sales_rep", region="north")
+    kept = customers.create_customer(rep, {"name": "老客户有限公司", "credit_limit": "0"})
+    product = world.product(code="KEEP-1", price="12.34")
+    world._insert(SalesLine(date=world.clock().date(), customer_id=kept.id,
+                            product_id=product.id, rep_id=rep.actor.id,
+                            quantity=Decimal("2"), amount=Decimal("24.68")))
+    before = {m: count(runtime, m) for m in (User, Region, Customer, Product, SalesLine)}
+
+    head, previous = core_revisions(runtime)
+    dbmod.downgrade(runtime.db, previous, runtime.plugins.migration_locations())
+    assert head not in dbmod.current_revisions(runtime.db)
+    assert not runtime.is_current()
+    with runtime.db.engine.begin() as conn:  # a user of the older version adds rows
+        conn.execute(sa.text(
+            "INSERT INTO region (code, name, version) VALUES ('old', 'Old region', 1)"))
+        conn.execute(sa.text(
+            "INSERT INTO product (code, name, category, unit, list_price, active, version) "
+            "VALUES ('OLD-1', 'Old product', '', 'pcs', 5.50, TRUE, 1)"))
+
+    runtime.upgrade()
+    assert runtime.is_current()
+    after = {m: count(runtime, m) for m in before}
+    assert after[Region] == before[Region] + 1 and after[Product] == before[Product] + 1
+    assert {m: after[m] for m in (User, Customer, SalesLine)} == {
+        m: before[m] for m in (User, Customer, SalesLine)}
+    with runtime.db.read_session() as session:
+        assert session.get(Customer, kept.id).name == "老客户有限公司"
+        old = session.scalars(sa.select(Product).where(Product.code == "OLD-1")).one()
+        assert old.list_price == Decimal("5.50")
+    customers.create_customer(rep, {"name": "After upgrade Ltd"})  # and it still works
+
+
+def test_cli_db_upgrade(empty_db_url: str) -> None:
+    result = CliRunner().invoke(cli, ["--database", empty_db_url, "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    runtime = open_runtime(empty_db_url)
+    try:
+        assert runtime.is_current()
+    finally:
+        runtime.db.dispose()
+
+
+def test_cli_refuses_an_old_schema_with_a_clear_message(empty_db_url: str) -> None:
+    result = CliRunner().invoke(cli, ["--database", empty_db_url, "users", "list"])
+    assert result.exit_code == 1
+    assert "salesdesk db upgrade" in result.output
+    assert "Traceback" not in result.output
+
+
+def _keep_writing(world: Any, stop: threading.Event, written: list[int],
+                  errors: list[BaseException]) -> None:
+    ctx = world.user("writer", "sales_rep")
+    try:
+        while not stop.is_set():
+            customers.create_customer(ctx, {"name": f"Written during backup {len(written)}"})
+            written.append(1)
+    except BaseException as exc:  # the test fails on any error reaching the writer
+        errors.append(exc)
+
+
+def _fill(world: Any, rows: int) -> None:
+    """Enough sales lines that the copy takes more than one step."""
+    customer = world.customer()
+    product = world.product()
+    day = world.clock().date()
+    with world.runtime.db.engine.begin() as conn:
+        conn.execute(sa.insert(SalesLine), [
+            {"date": day, "customer_id": customer.id, "product_id": product.id,
+             "quantity": Decimal("1"), "amount": Decimal(i % 1000)} for i in range(rows)])
+
+
+def test_cli_backup_while_another_connection_writes(world: Any, backend: str, tmp_path: Path,
+                                                    db_factory: Any) -> None:
+    if backend == "postgres" and not shutil.which("pg_dump"):
+        pytest.fail("pg_dump is needed to back up PostgreSQL")
+    _fill(world, 30_000)
+    lines = count(world.runtime, SalesLine)
+    stop, written, errors = threading.Event(), [], []
+    writer = threading.Thread(target=_keep_writing, args=(world, stop, written, errors))
+    writer.start()
+    try:
+        while len(written) < 3 and writer.is_alive():
+            stop.wait(0.01)  # the writer is really writing when the backup starts
+        target = tmp_path / "copy.db"
+        result = CliRunner().invoke(
+            cli, ["--database", world.runtime.db.url, "db", "backup", str(target)])
+    finally:
+        stop.set()
+        writer.join(60)
+    assert not errors, errors
+    assert result.exit_code == 0, result.output
+    assert written, "the writer never wrote"
+    copied = _copied_counts(backend, target, db_factory)
+    assert copied["sales_line"] == lines
+    assert copied["customer"] >= 1 + 3  # the fill customer plus what was written before
+
+
+def _copied_counts(backend: str, target: Path, db_factory: Any) -> dict[str, int]:
+    """Open the copy the way a restore would and count its rows."""
+    tables = ("sales_line", "customer")
+    if backend == "sqlite":
+        with sqlite3.connect(target) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    restored = db_factory.new("postgres", migrated=False)
+    plain = sa.make_url(restored).render_as_string(hide_password=False)
+    subprocess.run(["pg_restore", "--no-owner", f"--dbname={plain}", str(target)], check=True)
+    engine = dbmod.make_engine(restored)
+    try:
+        with engine.connect() as conn:
+            return {t: conn.scalar(sa.text(f"SELECT COUNT(*) FROM {t}")) for t in tables}
+    finally:
+        engine.dispose()
+        db_factory.release(restored)
+
+
+def test_backup_of_memory_database_is_refused(tmp_path: Path) -> None:
+    runtime = open_runtime("sqlite://")
+    try:
+        with pytest.raises(ValueError):
+            dbmod.backup(runtime.db, tmp_path / "x.db")
+    finally:
+        runtime.db.dispose()
