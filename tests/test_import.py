@@ -361,3 +361,17 @@ def test_cli_import(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
     assert "row 2, column 'amount': got '-1'" in result.stderr
     assert "row 3, column 'date': got 'x'" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_customer_references_and_credit_rights(shop: Any, tmp_path: Path) -> None:
+    shop.user("gone", "sales_rep", active=False)
+    path = write(tmp_path, "code,name,region_code,owner_login\nC50,A,R404,rep1\nC51,B,R1,gone\n")
+    before = snapshot(shop)
+    err = refused(shop.op, "customers", path)
+    assert where(err) == {(2, "region_code", "R404"), (3, "owner_login", "gone")}
+    assert {p.expected for p in err.problems} == {
+        "the code of an existing region", "the login of an active salesdesk user"}
+    credit = write(tmp_path, "code,name,credit_limit\nC52,C,5000\n", "credit.csv")
+    with pytest.raises(PermissionDenied, match="credit"):
+        import_file(shop.op, "customers", credit)  # business operators may not set credit
+    assert snapshot(shop) == before

@@ -179,14 +179,14 @@ def rating_parser(text: str) -> str:
     return value
 
 
-def ref_parser(lookup: dict[str, int], what: str) -> Callable[[str], int | None]:
+def ref_parser(lookup: dict[str, int], expected: str) -> Callable[[str], int | None]:
     def parse(text: str) -> int | None:
         key = text.strip()
         if not key:
             return None
         found = lookup.get(key)
         if found is None:
-            raise Bad(f"the code of an existing {what}")
+            raise Bad(expected)
         return found
 
     return parse
@@ -208,12 +208,14 @@ def customer_spec() -> Spec:
         "code": ("code", lambda _: code_parser, True),
         "name": ("name", lambda _: text_parser(_limit(c, "name"), required=True), True),
         "industry": ("industry", lambda _: text_parser(_limit(c, "industry")), False),
-        "region_code": ("region_id", lambda lk: ref_parser(lk["regions"], "region"), False),
+        "region_code": ("region_id", lambda lk: ref_parser(
+            lk["regions"], "the code of an existing region"), False),
         "size": ("size", lambda _: choice_parser(CustomerSize, CustomerSize.SMALL), False),
         "source": ("source", lambda _: text_parser(_limit(c, "source")), False),
         "customer_class": ("customer_class", lambda _: choice_parser(
             CustomerClass, CustomerClass.POTENTIAL), False),
-        "owner_login": ("owner_id", lambda lk: ref_parser(lk["users"], "active user"), False),
+        "owner_login": ("owner_id", lambda lk: ref_parser(
+            lk["users"], "the login of an active salesdesk user"), False),
         "credit_rating": ("credit_rating", lambda _: rating_parser, False),
         "credit_limit": ("credit_limit", lambda _: money_parser(), False),
         "status": ("status", lambda _: choice_parser(CustomerStatus, CustomerStatus.ACTIVE),
