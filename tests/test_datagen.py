@@ -310,3 +310,18 @@ def test_sales_line_indexes_are_rebuilt(small: tuple[Any, Any]) -> None:
     found = {ix["name"] for ix in sa.inspect(runtime.db.engine).get_indexes("sales_line")}
     expected = {ix.name for ix in SalesLine.__table__.indexes}
     assert expected and expected <= found
+
+
+def test_progress_prints_each_table_once_and_lines_by_tenths(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tui.cli_demo import _progress_printer
+
+    report = _progress_printer()
+    for done in (5_000, 10_000):
+        report("customer", done, 10_000)
+    for done in range(100_000, 1_000_001, 50_000):
+        report("sales_line", done, 1_000_000)
+    err = capsys.readouterr().err.splitlines()
+    assert sum("customer" in line for line in err) == 1
+    assert sum("sales_line" in line for line in err) == 10
+    assert err[-1].split()[1] == "1,000,000"

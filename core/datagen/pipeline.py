@@ -85,7 +85,9 @@ def _history(world: World, rng: random.Random, funnel: FunnelDefinition, opp: di
     open_ids = [s.id for s in funnel.open_stages]
     if opp["status"] == OpportunityStatus.OPEN:
         path = open_ids[: position + 1]
-        end = at_noon(world.reference) - dt.timedelta(days=rng.randint(1, 70))
+        # Most deals moved recently; about one in four sits past its stage's limit.
+        dwell = rng.randint(1, 20) if rng.random() < 0.75 else rng.randint(30, 90)
+        end = at_noon(world.reference) - dt.timedelta(days=dwell)
     else:
         last_open = len(open_ids) if opp["status"] == OpportunityStatus.WON else \
             rng.choices(range(1, len(open_ids) + 1),
