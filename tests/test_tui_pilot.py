@@ -311,3 +311,55 @@ def test_unknown_user_gets_the_message(tui_world: dict[str, Any],
         run_app(tui_world["world"].runtime)
     assert exit_info.value.code == 1
     assert "salesdesk users add nobody" in capsys.readouterr().err
+
+
+@aio
+async def test_run_drill_and_export_a_report(tui_world: dict[str, Any], tmp_path: Any) -> None:
+    from tui.screens.report_view import DrillView, ExportDialog, ReportView
+    from tui.screens.reports import ReportsScreen
+    from tui.widgets.report_table import ReportTable
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_report("rep_periods")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportsScreen)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        table = app.screen.query_one(ReportTable)
+        money_col = next(i for i, c in enumerate(table.table.columns) if c.kind == "money")
+        table.move_cursor(row=0, column=money_col)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DrillView)
+        assert app.screen.query_one(ReportTable).row_count > 0
+        await pilot.press("escape")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        target = tmp_path / "periods.csv"
+        app.screen.query_one("#exporter").value = "csv"
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView) and not app.screen.exporting
+    assert target.exists() and target.stat().st_size > 0
+
+
+@aio
+async def test_command_palette_finds_a_customer(tui_world: dict[str, Any]) -> None:
+    from tui.screens.customer_page import CustomerPage
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Zenith")
+        await pilot.pause(0.5)
+        await pilot.press("enter")  # the best hit: the customer
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerPage), app.screen_stack
+        assert app.screen.data is not None and app.screen.data.customer.name == "Zenith Motors"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,9 +34,7 @@ def tui_specs() -> list[Any]:
 def runtime_from(click_ctx: click.Context, *, require_current: bool = True) -> Runtime:
     """Open the database named by --database (or settings) with its enabled plugins."""
     url = click_ctx.find_root().params.get("database")
-    runtime = open_runtime(url, extra_specs=tui_specs(), require_current=require_current)
-    _add_plugin_commands(runtime)
-    return runtime
+    return open_runtime(url, extra_specs=tui_specs(), require_current=require_current)
 
 
 def friendly(func: F) -> F:
@@ -53,8 +51,27 @@ def friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h",
-                                                                                 "--help"]})
+class SalesdeskGroup(click.Group):
+    """The built-in commands plus those the enabled plugins contribute.
+
+    Plugin commands depend on the database (which plugins the company enabled), so they
+    are looked up lazily: only for a name that is not built in, or to list every command
+    (``salesdesk --help``). A built-in command, with or without --help, never opens the
+    database for this; without a database, only the built-ins exist.
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            command = _plugin_commands(ctx, self).get(cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_plugin_commands(ctx, self)})
+
+
+@click.group(cls=SalesdeskGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--database", envvar="SALESDESK_DATABASE_URL", default=None,
               help="Database URL (default: the settings file, else SQLite in the data dir).")
 @click.option("-v", "--verbose", is_flag=True, help="Log to stderr.")
@@ -224,6 +241,7 @@ def plugins_list(click_ctx: click.Context) -> None:
     runtime = runtime_from(click_ctx, require_current=False)
     runtime.plugins.roles  # noqa: B018  (contribution hooks run, so their errors show)
     runtime.plugins.funnels  # noqa: B018
+    plugin_commands(runtime, cli.commands)
     click.echo(f"{'plugin':<16} {'version':<9} {'origin':<12} {'enabled':<8} hooks / error")
     for info in sorted(runtime.plugins.info.values(), key=lambda i: i.name):
         state = "yes" if info.enabled and info.loaded else ("FAILED" if info.errors else "no")
@@ -262,13 +280,57 @@ def _switch_plugin(click_ctx: click.Context, name: str, enabled: bool) -> None:
 # -- plugin-contributed commands --------------------------------------------------------
 
 
-def _add_plugin_commands(runtime: Runtime) -> None:
+PLUGIN_COMMANDS_KEY = "salesdesk.plugin_commands"
+
+
+def plugin_commands(runtime: Runtime, taken: Iterable[str]) -> dict[str, click.Command]:
+    """The commands enabled plugins contribute, by name; bad or clashing ones are reported
+    against their plugin (``salesdesk plugins list`` shows it) and skipped."""
+    commands: dict[str, click.Command] = {}
+    taken = set(taken)
     for plugin, command in runtime.plugins.contributions("salesdesk_cli_commands"):
         if not isinstance(command, click.Command) or not command.name:
             runtime.plugins.report(plugin, "salesdesk_cli_commands",
                                    TypeError("expected click commands with names"))
-        elif command.name not in cli.commands:
-            cli.add_command(command)
+        elif command.name in taken or command.name in commands:
+            runtime.plugins.info[plugin].errors.append(
+                f"salesdesk_cli_commands: the command name '{command.name}' is already taken")
+        else:
+            commands[command.name] = command
+    return commands
+
+
+def _plugin_commands(click_ctx: click.Context, group: click.Group) -> dict[str, click.Command]:
+    """Plugin commands for this invocation, found once; {} when there is no database."""
+    root = click_ctx.find_root()
+    if PLUGIN_COMMANDS_KEY not in root.meta:
+        root.meta[PLUGIN_COMMANDS_KEY] = {}
+        runtime = _existing_runtime(root)
+        if runtime is not None:
+            try:
+                root.meta[PLUGIN_COMMANDS_KEY] = plugin_commands(runtime, group.commands)
+            finally:
+                runtime.db.dispose()
+    return root.meta[PLUGIN_COMMANDS_KEY]
+
+
+def _existing_runtime(root: click.Context) -> Runtime | None:
+    """Open the database if there is one; never create it, never fail."""
+    import os
+
+    from core.settings import load_settings
+
+    try:
+        url = (root.params.get("database") or os.environ.get("SALESDESK_DATABASE_URL")
+               or load_settings().database_url)
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1] if "///" in url else ""
+            if not path or path == ":memory:" or not Path(path).is_file():
+                return None
+        return open_runtime(url, extra_specs=tui_specs())
+    except Exception as exc:  # no database, a bad URL, a server down: built-ins only
+        logging.getLogger("salesdesk.cli").info("plugin commands unavailable: %s", exc)
+        return None
 
 
 cli.add_command(import_command)

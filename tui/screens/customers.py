@@ -122,7 +122,7 @@ class CustomersScreen(BaseScreen):
         else:
             text = _("No customer matches")
         self.query_one("#status", Static).update(
-            f"{text}  ·  {_('sorted by')} {title} {arrow}  ·  {event.elapsed * 1000:.0f} ms")
+            f"{text}  ·  {_('sorted by')} {title} {arrow}")
 
     @on(PagedTable.Opened)
     def _open(self, event: PagedTable.Opened) -> None:

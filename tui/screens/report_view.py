@@ -197,6 +197,9 @@ class ReportView(BaseScreen):
         written = None
         try:
             written = self._write(exporter_id, result, Path(path).expanduser(), progress)
+        except Exception as exc:
+            if not self.cancel.is_set():  # a cancel is reported by _done, not as an error
+                raise exc from None
         finally:
             self.app.call_from_thread(self._done, written)
 

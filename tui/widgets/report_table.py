@@ -20,6 +20,8 @@ TOTALS_KEY = "__totals__"
 def format_value(kind: ColumnKind, value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str):  # a label (e.g. "Total") in any column
+        return TOTAL_ZH if value == TOTAL_EN and current_lang() == "zh_CN" else value
     if kind is ColumnKind.PERCENT:
         return Text(f"{Decimal(value) * 100:,.1f} %", justify="right")
     if kind is ColumnKind.MONEY:
