@@ -23,6 +23,8 @@ import datetime as dt
 import itertools
 import os
 import shutil
+import sys
+import textwrap
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -416,3 +418,40 @@ def admin_ctx(world: World) -> Any:
 def make_user(world: World) -> Callable[..., Any]:
     """``make_user(login, roles, region=code|id, manager=ctx|login|id) -> Context``."""
     return world.user
+
+
+# ---------------------------------------------------------------------------------------
+# Throwaway plugins, installed the way pip installs them
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
+    """``install_plugin(name, source, version="1.0") -> module name``.
+
+    Writes a throwaway distribution (a module plus ``<dist>.dist-info`` with METADATA and an
+    ``entry_points.txt`` in group ``salesdesk``) to a fresh directory and puts it on
+    ``sys.path``, so ``PluginManager().load_installed()`` finds it exactly as it finds a
+    pip-installed plugin. ``source`` may use ``hookimpl`` (imported for it).
+    """
+    modules: list[str] = []
+
+    def install(name: str, source: str, version: str = "1.0") -> str:
+        module = f"sd_throwaway_{name}_{uuid.uuid4().hex[:6]}"
+        root = tmp_path / f"site_{module}"
+        dist_info = root / f"{module}-{version}.dist-info"
+        dist_info.mkdir(parents=True)
+        (root / f"{module}.py").write_text(
+            "from core.hookspecs import hookimpl  # noqa: F401\n\n"
+            + textwrap.dedent(source), encoding="utf-8")
+        (dist_info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n", encoding="utf-8")
+        (dist_info / "entry_points.txt").write_text(f"[salesdesk]\n{name} = {module}\n",
+                                                    encoding="utf-8")
+        monkeypatch.syspath_prepend(str(root))
+        modules.append(module)
+        return module
+
+    yield install
+    for module in modules:
+        sys.modules.pop(module, None)

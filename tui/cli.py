@@ -72,7 +72,8 @@ class SalesdeskGroup(click.Group):
 
 @click.group(cls=SalesdeskGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--database", envvar="SALESDESK_DATABASE_URL", default=None,
+# Eager, so `--database X --help` knows the database when it lists plugin commands.
+@click.option("--database", envvar="SALESDESK_DATABASE_URL", default=None, is_eager=True,
               help="Database URL (default: the settings file, else SQLite in the data dir).")
 @click.option("-v", "--verbose", is_flag=True, help="Log to stderr.")
 @click.pass_context

@@ -1,0 +1,238 @@
+"""The plugin system: entry-point discovery without code changes, failures reported and
+contained (import, registration, contribution hook, event hook), per-company switches and
+profiles, ``salesdesk plugins list`` and plugin-contributed commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from core.company import OVERRIDES_KEY, PROFILE_KEY, plugin_switch
+from core.plugins import BUILTIN_PROFILES, PluginManager
+from core.runtime import open_runtime
+from core.services import company, customers
+from tui.cli import cli
+
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+GOOD = '''
+from core.access import RoleSpec
+
+@hookimpl
+def salesdesk_roles():
+    return [RoleSpec("tender_clerk", "Tender clerk", "投标文员", frozenset({"report.run"}))]
+'''
+RAISES_AT_IMPORT = '''
+raise RuntimeError("broken at import")
+'''
+UNKNOWN_HOOK = '''
+@hookimpl
+def salesdesk_no_such_hook():
+    return []
+'''
+RAISES_IN_CONTRIBUTION = '''
+@hookimpl
+def salesdesk_roles():
+    raise ValueError("broken in roles")
+'''
+RAISES_IN_EVENT = '''
+calls = []
+
+@hookimpl
+def salesdesk_customer_created(ctx, customer):
+    calls.append(customer.name)
+    raise KeyError("broken in event")
+'''
+CLI_COMMAND = '''
+import click
+
+@click.command("hello")
+@click.option("--name", default="world")
+def hello(name):
+    """Say hello (a plugin command)."""
+    click.echo(f"hello {name} from a plugin")
+
+@click.command("users")
+def clash():
+    """Tries to take a built-in name."""
+
+@hookimpl
+def salesdesk_cli_commands():
+    return [hello, clash]
+'''
+
+
+def loaded(install_plugin: Any, *plugins: tuple[str, str]) -> PluginManager:
+    for name, source in plugins:
+        install_plugin(name, source)
+    manager = PluginManager()
+    manager.load_installed()
+    return manager
+
+
+def test_entry_point_plugin_found_without_code_change(install_plugin: Any) -> None:
+    manager = loaded(install_plugin, ("tenders", GOOD))
+    info = manager.info["tenders"]
+    assert (info.origin, info.version, info.loaded, info.enabled) == (
+        "entry point", "1.0", True, True)
+    assert info.hooks == ["salesdesk_roles"] and not info.errors
+    assert "tender_clerk" in manager.roles.roles
+
+
+def test_builtins_load_through_the_same_path() -> None:
+    manager = PluginManager()
+    manager.load_installed()
+    for name in ("funnel", "contracts", "forecast", "real_estate", "manufacturing"):
+        assert manager.info[name].origin == "built-in", name
+        assert manager.info[name].loaded, manager.info[name].errors
+
+
+@pytest.mark.parametrize(("source", "hook", "message"), [
+    (RAISES_AT_IMPORT, "import", "RuntimeError: broken at import"),
+    (UNKNOWN_HOOK, "register", "salesdesk_no_such_hook"),
+])
+def test_plugin_failing_to_load_is_reported_and_skipped(install_plugin: Any, source: str,
+                                                        hook: str, message: str) -> None:
+    manager = loaded(install_plugin, ("bad", source), ("tenders", GOOD))
+    bad = manager.info["bad"]
+    assert not bad.loaded and bad.enabled
+    assert bad.last_error.startswith(f"{hook}: ") and message in bad.last_error
+    assert manager.pm.get_plugin("bad") is None
+    assert manager.info["tenders"].loaded  # the others still load
+    assert {"group_admin", "tender_clerk"} <= set(manager.roles.roles)
+
+
+def test_plugin_raising_in_a_contribution_is_switched_off(install_plugin: Any) -> None:
+    manager = loaded(install_plugin, ("bad", RAISES_IN_CONTRIBUTION), ("tenders", GOOD))
+    roles = manager.roles.roles  # builds the registry: calls every salesdesk_roles
+    assert "tender_clerk" in roles and "sales_rep" in roles
+    bad = manager.info["bad"]
+    assert bad.last_error == "salesdesk_roles: ValueError: broken in roles"
+    assert not bad.loaded and manager.pm.get_plugin("bad") is None
+    assert manager.contributions("salesdesk_roles")  # asking again: only the good one
+    assert len(bad.errors) == 1
+
+
+def test_plugin_raising_in_an_event_is_reported_and_the_change_kept(
+        install_plugin: Any, db_url: str, world: Any) -> None:
+    module = install_plugin("listener", RAISES_IN_EVENT)
+    runtime = open_runtime(db_url)
+    try:
+        rep = runtime.context_for("admin")
+        first = customers.create_customer(rep, {"name": "Event Ltd"})
+        info = runtime.plugins.info["listener"]
+        assert info.last_error == "salesdesk_customer_created: KeyError: 'broken in event'"
+        assert not info.loaded
+        assert customers.get_customer(rep, first.id).name == "Event Ltd"  # committed
+        customers.create_customer(rep, {"name": "Second Ltd"})  # app keeps working
+        import sys
+
+        assert sys.modules[module].calls == ["Event Ltd"]  # switched off after one failure
+    finally:
+        runtime.db.dispose()
+
+
+# -- enabled per company; profiles -------------------------------------------------------
+
+
+def test_switch_rules() -> None:
+    everything = plugin_switch({})
+    assert everything("anything")
+    profile = plugin_switch({PROFILE_KEY: "manufacturing"})
+    assert profile("manufacturing") and not profile("real_estate")
+    override = plugin_switch({PROFILE_KEY: "manufacturing",
+                              OVERRIDES_KEY: {"real_estate": True, "forecast": False}})
+    assert override("real_estate") and not override("forecast") and override("funnel")
+    custom = plugin_switch({PROFILE_KEY: "lean", "plugins.custom_profiles": {"lean": ["funnel"]}})
+    assert custom("funnel") and not custom("contracts")
+
+
+def test_enable_disable_and_profiles_per_company(install_plugin: Any, db_url: str,
+                                                 admin_ctx: Any) -> None:
+    install_plugin("tenders", GOOD)
+
+    def reopened() -> PluginManager:
+        rt = open_runtime(db_url)
+        rt.db.dispose()
+        return rt.plugins
+
+    ctx = admin_ctx.as_user(admin_ctx.actor)
+    ctx.plugins = reopened()  # a session that knows the newly installed plugin
+    assert ctx.plugins.info["tenders"].loaded
+
+    company.set_plugin_enabled(ctx, "tenders", False)
+    off = reopened()
+    assert not off.info["tenders"].enabled and not off.info["tenders"].loaded
+    assert "tender_clerk" not in off.roles.roles
+
+    company.set_profile(ctx, "real_estate")
+    profiled = reopened()
+    assert {n for n, i in profiled.info.items() if i.loaded} == set(
+        BUILTIN_PROFILES["real_estate"]) & set(profiled.info)
+    company.set_plugin_enabled(ctx, "tenders", True)  # an override beats the profile
+    assert reopened().info["tenders"].loaded
+    with pytest.raises(Exception, match="profile"):
+        company.set_profile(ctx, "no_such_profile")
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_plugins_list_shows_name_version_origin_enabled_hooks_error(
+        install_plugin: Any, db_url: str, world: Any) -> None:
+    install_plugin("tenders", GOOD)
+    install_plugin("bad", RAISES_AT_IMPORT)
+    install_plugin("noisy", RAISES_IN_CONTRIBUTION)
+    result = CliRunner().invoke(cli, ["--database", db_url, "plugins", "list"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines()[1:] if line.strip()}
+    assert result.output.splitlines()[0].split()[:4] == ["plugin", "version", "origin",
+                                                          "enabled"]
+    assert rows["tenders"].split()[:5] == ["tenders", "1.0", "entry", "point", "yes"]
+    assert rows["tenders"].rstrip().endswith("roles")
+    assert "FAILED" in rows["bad"] and "import: RuntimeError: broken at import" in rows["bad"]
+    assert "FAILED" in rows["noisy"] and "salesdesk_roles: ValueError" in rows["noisy"]
+    assert "built-in" in rows["funnel"]
+
+
+@SQLITE_ONLY
+def test_plugin_command_is_invocable(install_plugin: Any, db_url: str, world: Any) -> None:
+    install_plugin("greeter", CLI_COMMAND)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--database", db_url, "hello", "--name", "Ann"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "hello Ann from a plugin"
+    listing = runner.invoke(cli, ["--database", db_url, "--help"])
+    assert "hello" in listing.output and "Say hello" in listing.output
+    builtin = runner.invoke(cli, ["--database", db_url, "users", "--help"])
+    assert "Add, list and change users" in builtin.output  # the built-in kept its name
+    plugins = runner.invoke(cli, ["--database", db_url, "plugins", "list"])
+    assert "'users' is already taken" in plugins.output
+
+
+@SQLITE_ONLY
+def test_builtin_help_does_not_open_the_database(db_url: str, monkeypatch: Any) -> None:
+    def refuse(*_args: Any, **_kw: Any) -> Any:
+        raise AssertionError("opened the database for a built-in command's help")
+
+    monkeypatch.setattr("tui.cli._existing_runtime", refuse)
+    result = CliRunner().invoke(cli, ["--database", db_url, "users", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Add, list and change users" in result.output
+
+
+def test_without_a_database_only_builtins(install_plugin: Any, tmp_path: Path) -> None:
+    install_plugin("greeter", CLI_COMMAND)
+    missing = tmp_path / "none.db"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--database", f"sqlite:///{missing}", "hello"])
+    assert result.exit_code == 2 and "No such command 'hello'" in result.output
+    listing = runner.invoke(cli, ["--database", f"sqlite:///{missing}", "--help"])
+    assert listing.exit_code == 0 and "users" in listing.output
+    assert not missing.exists()  # looking for plugin commands created no database
+    down = runner.invoke(cli, ["--database", "postgresql://nobody@127.0.0.1:1/x", "hello"])
+    assert down.exit_code == 2 and "Traceback" not in down.output
