@@ -31,7 +31,6 @@ from plugins.sales_reports.common import (
     customer_names,
     growth,
     key_condition,
-    month_label,
     parse_month,
     quarter_start,
     ratio,
@@ -161,14 +160,12 @@ class ProductRegionMonths(BaseReport):
         first = add_months(month_start(day), 1 - params.months)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
-            sums = sources.product_region_months(ctx, session, first, day, day,
-                                                 region_ids=regions)
+            cells = sources.product_region_cells(ctx, session, first, day, day, regions)
             names = Names(session)
-        rows = []
-        for (month, product_id, region_id), (amount, qty, lines) in sorted(
-                sums.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):
-            rows.append((month_label(month), *names.product(product_id),
-                         *names.region(region_id), lines, qty, amount))
+        products, regions_ = names.products, names.regions
+        none = (None, None)
+        rows = [(month, *products.get(p, none), *regions_.get(r, none), n, q, a)
+                for month, p, r, n, q, a in cells]
         columns = [Column("month", "Month", "月份"), Column("product", "Product", "产品编码"),
                    Column("product_name", "Product name", "产品"),
                    Column("region", "Region", "区域编码"),
@@ -223,7 +220,7 @@ class TopCustomers(BaseReport):
         with ctx.reading() as session:
             top = sources.top_customers_ytd(ctx, session, day, params.top)
             ids = [cid for cid, _ in top]
-            last_year = sources.customer_totals(ctx, session, ids, dt.date(ly.year, 1, 1), ly)
+            last_year = sources.customers_ytd(ctx, session, ids, ly)
             total = sources.period_sums(ctx, session, [], {"ytd": (dt.date(day.year, 1, 1),
                                                                    day)})
             info = customer_names(session, ids)

@@ -240,3 +240,74 @@ def first_purchase_months(ctx: Context, session: Session) -> dict[int, dt.date]:
              .where(visible(ctx, SalesLine)).group_by(LINE.c.customer_id))
     return {cid: month_start(_as_date(d) if isinstance(d, str) else d)
             for cid, d in session.execute(query)}
+
+
+def month_text(session: Session, column: Any) -> Any:
+    """SQL for 'YYYY-MM' of a date column."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sa.func.strftime("%Y-%m", column)
+    return sa.func.to_char(column, "YYYY-MM")
+
+
+def product_region_cells(ctx: Context, session: Session, first: dt.date, last: dt.date,
+                         as_of: dt.date, region_ids: set[int] | None = None) -> list[tuple]:
+    """(month 'YYYY-MM', product_id, region_id, lines, quantity, amount) per cell over
+    months ``first``..``last`` up to ``as_of``, ordered by month, product, region.
+
+    Summary rows where the reader's rules allow (one per cell: no GROUP BY needed), the
+    lines for a month that runs past ``as_of`` and for readers the summary cannot serve.
+    Runs on the Core connection: no ORM row overhead for tens of thousands of cells.
+    """
+    first, last = month_start(first), month_start(min(last, as_of))
+    cond = summary_visible(ctx, PRM)
+    parts = []
+    summary_last = add_months(first, -1)
+    if cond is not None:
+        summary_last = last if month_complete(session, last, as_of) else add_months(last, -1)
+        if summary_last >= first:
+            parts.append(sa.select(PRM.c.month, PRM.c.product_id, PRM.c.region_id,
+                                   PRM.c.line_count, PRM.c.quantity, PRM.c.amount)
+                         .where(PRM.c.month.between(first, summary_last), cond,
+                                *_region_filter(PRM, region_ids)))
+    line_start = add_months(summary_last, 1)
+    if line_start <= last:
+        parts.append(sa.select(month_expr(session, LINE.c.date).label("month"),
+                               LINE.c.product_id, LINE.c.region_id,
+                               sa.literal(1).label("line_count"), LINE.c.quantity,
+                               LINE.c.amount)
+                     .where(LINE.c.date.between(line_start, min(as_of, month_end(last))),
+                            visible(ctx, SalesLine), *_region_filter(LINE, region_ids)))
+    if not parts:
+        return []
+    src = parts[0].subquery("src") if len(parts) == 1 else sa.union_all(*parts).subquery("src")
+    keys = [src.c.month, src.c.product_id, src.c.region_id]
+    label = month_text(session, src.c.month)
+    if len(parts) == 1 and parts[0].get_final_froms()[0] is PRM:
+        query = sa.select(label, *keys[1:], src.c.line_count, src.c.quantity, src.c.amount)
+    else:
+        query = (sa.select(label, *keys[1:], sa.func.sum(src.c.line_count),
+                           sa.type_coerce(sa.func.sum(src.c.quantity), PRM.c.quantity.type),
+                           sa.type_coerce(sa.func.sum(src.c.amount), PRM.c.amount.type))
+                 .group_by(*keys))
+    query = query.order_by(*keys)
+    return [tuple(r) for r in session.connection().execute(query)]
+
+
+def customers_ytd(ctx: Context, session: Session, customer_ids: list[int],
+                  day: dt.date) -> dict[int, Decimal]:
+    """Sales of a few customers from 1 January to ``day``: whole months from the YTD
+    summary (when the reader's rules allow), the rest of ``day``'s month from the lines."""
+    if summary_visible(ctx, CYTD) is None or not customer_ids:
+        return customer_totals(ctx, session, customer_ids, dt.date(day.year, 1, 1), day)
+    whole = day.month if day == month_end(day) else day.month - 1
+    out: dict[int, Decimal] = dict.fromkeys(customer_ids, ZERO)
+    if whole:
+        col = CYTD.c[f"ytd_{whole:02d}"]
+        for cid, amount in session.execute(sa.select(CYTD.c.customer_id, col).where(
+                CYTD.c.year == day.year, CYTD.c.customer_id.in_(customer_ids))):
+            out[cid] += money(amount)
+    if whole < day.month:
+        for cid, amount in customer_totals(ctx, session, customer_ids, month_start(day),
+                                           day).items():
+            out[cid] += amount
+    return out
