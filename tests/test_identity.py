@@ -1,0 +1,125 @@
+"""Identity: the operating-system login is the salesdesk user. ``salesdesk init`` makes the
+person running it group admin; an unknown or deactivated login gets one clear sentence
+telling how an admin adds it, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from core.errors import UnknownUser
+from core.runtime import open_runtime
+from tui.cli import cli
+
+
+def as_login(monkeypatch: pytest.MonkeyPatch, login: str) -> None:
+    """getpass.getuser() reads LOGNAME first: this is how the OS user is faked."""
+    monkeypatch.setenv("LOGNAME", login)
+
+
+def run(*args: str, database: str | None = None) -> Result:
+    prefix = ["--database", database] if database else []
+    return CliRunner().invoke(cli, [*prefix, *args])
+
+
+def one_sentence_refusal(result: Result, login: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert f"salesdesk users add {login}" in lines[0]
+
+
+def test_init_makes_the_os_user_group_admin(empty_db_url: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    as_login(monkeypatch, "alice")
+    result = run("init", "--name", "Alice Wang", database=empty_db_url)
+    assert result.exit_code == 0, result.output
+    assert "alice is group admin" in result.output
+    runtime = open_runtime(empty_db_url)
+    try:
+        ctx = runtime.context_for()
+        assert (ctx.actor.login, ctx.actor.display_name, ctx.actor.roles) == (
+            "alice", "Alice Wang", ["group_admin"])
+    finally:
+        runtime.db.dispose()
+    listing = run("users", "list", database=empty_db_url)
+    assert listing.exit_code == 0 and "alice" in listing.output
+    assert run("init", database=empty_db_url).exit_code == 0  # again: harmless
+
+    as_login(monkeypatch, "mallory")  # someone else cannot take over an existing database
+    taken = run("init", database=empty_db_url)
+    assert taken.exit_code == 1 and "already has users" in taken.output
+
+
+def test_init_uses_the_default_database_in_the_data_dir(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    import os
+
+    as_login(monkeypatch, "alice")
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    assert (Path(os.environ["SALESDESK_HOME"]) / "salesdesk.db").is_file()
+    assert run("users", "list").exit_code == 0
+
+
+@pytest.fixture
+def alice_db(empty_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    as_login(monkeypatch, "alice")
+    assert run("init", database=empty_db_url).exit_code == 0
+    return empty_db_url
+
+
+def test_unknown_login_gets_one_clear_sentence(alice_db: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    as_login(monkeypatch, "bob")
+    for args in (("users", "list"), ("plugins", "enable", "funnel"),
+                 ("users", "add", "eve", "--name", "Eve", "--role", "sales_rep")):
+        one_sentence_refusal(run(*args, database=alice_db), "bob")
+
+
+def test_users_cannot_pose_as_someone_else_on_real_data(alice_db: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    as_login(monkeypatch, "bob")
+    monkeypatch.setenv("SALESDESK_USER", "alice")  # honoured on demo databases only
+    one_sentence_refusal(run("users", "list", database=alice_db), "bob")
+
+
+def test_added_user_can_act_until_deactivated(alice_db: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    added = run("users", "add", "carol", "--name", "Carol Li", "--role", "sales_rep",
+                database=alice_db)
+    assert added.exit_code == 0, added.output
+    as_login(monkeypatch, "carol")
+    assert run("users", "list", database=alice_db).exit_code == 0
+    refused = run("users", "add", "dave", "--name", "Dave", "--role", "sales_rep",
+                  database=alice_db)  # a rep may not add users: refused, no traceback
+    assert refused.exit_code == 1 and "may not" in refused.output
+    assert "Traceback" not in refused.output
+
+    as_login(monkeypatch, "alice")
+    assert run("users", "deactivate", "carol", database=alice_db).exit_code == 0
+    listing = run("users", "list", "--all", database=alice_db)
+    assert "carol" in listing.output and "deactivated" in listing.output
+
+    as_login(monkeypatch, "carol")
+    one_sentence_refusal(run("users", "list", database=alice_db), "carol")
+    runtime = open_runtime(alice_db)
+    try:
+        with pytest.raises(UnknownUser):
+            runtime.context_for("carol")
+    finally:
+        runtime.db.dispose()
+
+
+def test_set_role_from_the_command_line(alice_db: str, monkeypatch: Any) -> None:
+    assert run("users", "add", "dan", "--name", "Dan", "--role", "sales_rep",
+               database=alice_db).exit_code == 0
+    result = run("users", "set-role", "dan", "sales_manager", "finance", database=alice_db)
+    assert result.exit_code == 0 and "sales_manager, finance" in result.output
+    bad = run("users", "set-role", "dan", "wizard", database=alice_db)
+    assert bad.exit_code == 1 and "wizard" in bad.output and "Traceback" not in bad.output
