@@ -375,3 +375,24 @@ def test_customer_references_and_credit_rights(shop: Any, tmp_path: Path) -> Non
     with pytest.raises(PermissionDenied, match="credit"):
         import_file(shop.op, "customers", credit)  # business operators may not set credit
     assert snapshot(shop) == before
+
+
+def test_big_load_keeps_every_sales_line_index(shop: Any, tmp_path: Path,
+                                               monkeypatch: Any) -> None:
+    """On SQLite a load bigger than the table drops and rebuilds the indexes; a refused
+    load must leave them all in place too (DDL rolled back with the rows)."""
+    monkeypatch.setattr("core.services.import_writes.REBUILD_MIN_ROWS", 2)
+
+    def index_names() -> set[str]:
+        return {ix["name"] for ix in sa.inspect(shop.runtime.db.engine).get_indexes(
+            "sales_line")}
+
+    indexes = index_names()
+    assert len(indexes) >= 4
+    bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,1,1", "2026-01-06,C1,P1,,,,1,x",
+                     name="bad.csv")
+    refused(shop.op, "sales_lines", bad)
+    assert index_names() == indexes
+    good = sales_file(tmp_path, *[f"2026-01-{d:02d},C1,P1,,,,1,1" for d in range(1, 11)])
+    assert import_file(shop.op, "sales_lines", good).rows == 10
+    assert index_names() == indexes
