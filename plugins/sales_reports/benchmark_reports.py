@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
-from core.models import Customer, Product, Region, SalesLine, SalesTarget, User
+from core.models import MONEY, Customer, Product, Region, SalesLine, SalesTarget, User
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.summaries import add_months, month_end, month_start
 from plugins.sales_reports import sources
@@ -31,6 +31,7 @@ from plugins.sales_reports.common import (
     customer_names,
     growth,
     key_condition,
+    money,
     parse_month,
     quarter_start,
     ratio,
@@ -58,19 +59,18 @@ def period_ranges(day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
 
 
 def rep_targets(session: Any, day: dt.date) -> dict[int, dict[str, Decimal]]:
-    """Official rep targets of the months in each period (whole months, through ``day``'s)."""
-    ranges = {"mtd": month_start(day), "qtd": quarter_start(day),
+    """Official rep targets of the months in each period (whole months, through ``day``'s),
+    summed in the database."""
+    firsts = {"mtd": month_start(day), "qtd": quarter_start(day),
               "ytd": dt.date(day.year, 1, 1)}
-    out: dict[int, dict[str, Decimal]] = {}
-    rows = session.execute(sa.select(SalesTarget.key_id, SalesTarget.month, SalesTarget.amount)
-                           .where(SalesTarget.dimension == "rep",
-                                  SalesTarget.month.between(ranges["ytd"], month_start(day))))
-    for key_id, month, amount in rows:
-        targets = out.setdefault(key_id, dict.fromkeys(ranges, ZERO))
-        for name, first in ranges.items():
-            if month >= first:
-                targets[name] += Decimal(str(amount))
-    return out
+    t = SalesTarget.__table__  # type: ignore[attr-defined]
+    sums = [sa.type_coerce(sa.func.sum(sa.case((t.c.month >= first, t.c.amount), else_=0)),
+                           MONEY) for first in firsts.values()]
+    query = (sa.select(t.c.key_id, *sums)
+             .where(t.c.dimension == "rep", t.c.month.between(firsts["ytd"], firsts["mtd"]))
+             .group_by(t.c.key_id))
+    return {key: {name: money(v) for name, v in zip(firsts, values, strict=True)}
+            for key, *values in session.connection().execute(query)}
 
 
 class RepPeriods(BaseReport):
