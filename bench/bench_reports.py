@@ -109,8 +109,11 @@ def _copy_tables(sqlite_path: Path, url: str) -> None:
     import core.models  # noqa: F401  (registers every core table)
 
     src = sqlite3.connect(sqlite_path)
+    present = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     with psycopg.connect(_libpq(url)) as dst:
         for table in SQLModel.metadata.sorted_tables:
+            if table.name not in present:
+                continue
             names = [c.name for c in table.columns]
             cols = ", ".join(f'"{n}"' for n in names)
             with dst.cursor() as cur, cur.copy(
