@@ -90,7 +90,7 @@ class RepPeriods(BaseReport):
         rep_ids = set(sums) | {(r,) for r in targets if r in visible_reps}
         rows = []
         for (rep_id,) in sorted(rep_ids, key=lambda k: names.user(k[0])[0] or ""):
-            actual = sums.get((rep_id,), dict.fromkeys(period_ranges(day), ZERO))
+            actual = sums.get((rep_id,), dict.fromkeys(DRILL_PERIODS, ZERO))
             target = targets.get(rep_id, dict.fromkeys(PERIODS, ZERO))
             login, name = names.user(rep_id)
             row: list[Any] = [login, name]
