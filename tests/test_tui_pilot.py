@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from conftest import FixedClock, make_world
-from tui_helpers import aio, seed
+from tui_helpers import aio, seed, settle
 
 from core.i18n import set_lang
 from core.models import Activity, Customer, Opportunity
@@ -33,13 +33,6 @@ def app_for(ctx: Any, **kw: Any) -> Any:
     from tui.app import SalesdeskApp
 
     return SalesdeskApp(ctx, database_label="test.db", profile="standard", **kw)
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @aio

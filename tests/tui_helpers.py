@@ -23,6 +23,19 @@ def aio(fn: Any) -> Any:
     return wrapper
 
 
+async def settle(pilot: Any, rounds: int = 3) -> None:
+    """Wait until the app's workers are done and the screen has been redrawn. A worker
+    cancelled by a newer one (exclusive groups) is expected, not an error."""
+    from textual.worker import WorkerError
+
+    for _ in range(rounds):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerError:
+            continue
+        await pilot.pause()
+
+
 def seed(world: Any) -> dict[str, Any]:
     """Regions, a manager with two reps, customers (some Chinese names), deals, visits,
     sales lines and this month's targets. Returns the contexts and rows by name."""
