@@ -7,6 +7,7 @@ stderr (row, column, value, what was expected) when the file is refused.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -36,9 +37,14 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
     from core.services.importing import import_file
     from tui.cli import runtime_from  # here, not at the top: tui.cli imports this module
 
+    progress = _progress()
     try:
         ctx = runtime_from(click_ctx).context_for()
-        result = import_file(ctx, kind, file, dry_run=dry_run)
+        try:
+            result = import_file(ctx, kind, file, dry_run=dry_run, progress=progress)
+        finally:
+            if progress is not None:
+                click.echo("", err=True)  # end the progress line
     except ValidationFailed as exc:
         _print_problems(exc)
         sys.exit(1)
@@ -52,6 +58,18 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
     else:
         click.echo(f"imported {result.rows} {what} rows from {file.name} "
                    f"(batch {result.batch_id}, {result.seconds:.1f} s)")
+
+
+def _progress() -> Callable[[int, int | None], None] | None:
+    """Rows done on stderr, rewritten in place, when a person is watching (not in cron)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int | None) -> None:
+        of = f" of about {total:,}" if total else ""
+        click.echo(f"\r  {done:,}{of} rows checked", err=True, nl=False)
+
+    return show
 
 
 def _print_problems(exc: ValidationFailed) -> None:
