@@ -370,3 +370,11 @@ def test_failing_exporter_leaves_no_file(world: Any, tmp_path: Path) -> None:
     with pytest.raises(ExportFailed, match="'xlsx' failed: RuntimeError: database went away"):
         export_report(world.admin, result_of(sales_table(rows())), "xlsx", tmp_path / "r")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_totals_row_when_there_is_nothing_to_total(tmp_path: Path) -> None:
+    cols = [Column("a", "A", "A"), Column("price", "Price", "", ColumnKind.MONEY)]
+    table = Table("t", "T", "T", cols, [("x", Decimal("1.00"))], totals=("Total", None))
+    ws = openpyxl.load_workbook(XlsxExporter().write(result_of(table),
+                                                     tmp_path / "n.xlsx")).active
+    assert ws.max_row == 7 and ws["A7"].value == "x"

@@ -64,8 +64,9 @@ def header_lines(result: ReportResult, table: Table, lang: str) -> list[str]:
 
 def totals_row(table: Table, lang: str) -> tuple | None:
     """The table's totals with the label in ``lang`` (None when it has no totals)."""
-    if table.totals is None and not any(c.total for c in table.columns):
-        return None
+    has_sums = any(c.total for c in table.columns)
+    if not has_sums and (table.totals is None or all(v is None for v in table.totals[1:])):
+        return None  # nothing to show but a label
     values = list(table.totals or (None,) * len(table.columns))
     values += [None] * (len(table.columns) - len(values))
     if values and values[0] in (TOTAL_EN, TOTAL_ZH, None) and not table.columns[0].total:
