@@ -163,3 +163,23 @@ def test_cli_export(cli_run, tmp_path):
                    "-o", str(target))
     assert done.exit_code == 0, done.output
     assert "C3" in target.read_text(encoding="utf-8-sig")
+
+
+def test_cli_list_survives_a_broken_report_plugin(cli_run, monkeypatch):
+    import tui.cli
+
+    original = tui.cli.runtime_from
+
+    def with_broken_plugin(click_ctx, **kw):
+        runtime = original(click_ctx, **kw)
+        runtime.plugins.register(RaisingPlugin(), "tp_raising")
+        runtime.plugins.register(MixedPlugin(), "tp_mixed")
+        return runtime
+
+    monkeypatch.setattr(tui.cli, "runtime_from", with_broken_plugin)
+    listed = cli_run("list")
+    assert listed.exit_code == 0
+    assert "rep_periods" in listed.stdout and "tp_good" in listed.stdout
+    assert "tp_raising" in listed.stderr and "the plugin is broken" in listed.stderr
+    failed = cli_run("run", "tp_explodes")
+    assert failed.exit_code == 1 and "ZeroDivisionError" in failed.stderr
