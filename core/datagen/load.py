@@ -38,7 +38,7 @@ from core.models import (
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows expected)
 COMMIT_EVERY = 250_000  # sales lines per transaction: bounded WAL, few fsyncs
-SQLITE_CACHE_KIB = 128 * 1024
+SQLITE_CACHE_KIB = 64 * 1024  # page cache while loading (part of the 500 MiB budget)
 ID_TABLES = (Region, Channel, Product, User, Customer, Contact, Opportunity, StageChange,
              Activity, SalesTarget)
 
