@@ -184,6 +184,9 @@ def write_table(ws: Any, result: ReportResult, table: Table, lang: str, styles: 
     first = r = header_row + 1
     batch: list[str] = []
     for row in itertools.chain(sample, rows):
+        if len(row) > ncols:
+            raise ValueError(f"table '{table.id}': row {r - header_row} has {len(row)} "
+                             f"values for {ncols} columns")
         batch.append(body.row(r, row))
         r += 1
         if len(batch) >= BATCH_ROWS:

@@ -156,7 +156,7 @@ class RowWriter:
             t = type(v)
             col, num, text, quoted, date = self._cols[i]
             if t is str:
-                if v and v[0] != " " and v[-1] != " " and len(v) <= MAX_CELL_TEXT \
+                if v and v[0] > " " and v[-1] > " " and len(v) <= MAX_CELL_TEXT \
                         and not _NEEDS_CARE.search(v):
                     add(f'<c r="{col}{rs}{quoted if v[0] in _TRIGGERS else text}{v}'
                         "</t></is></c>")
