@@ -115,7 +115,10 @@ class CustomersScreen(BaseScreen):
     def _page_shown(self, event: PagedTable.PageShown) -> None:
         arrow = "↓" if self.descending else "↑"
         title = _(dict(COLUMNS)[self.sort])
-        if event.total:
+        if event.total is None:
+            text = _("{first}–{last} of …").format(first=event.first_row + 1,
+                                                    last=event.first_row + event.shown)
+        elif event.total:
             first, last = event.first_row + 1, event.first_row + event.shown
             text = _("{first}–{last} of {total}").format(first=f"{first:,}", last=f"{last:,}",
                                                           total=f"{event.total:,}")
@@ -133,6 +136,9 @@ class CustomersScreen(BaseScreen):
     @on(PagedTable.HeaderSelected)
     def _header(self, event: PagedTable.HeaderSelected) -> None:
         key = event.column_key.value or "name"
+        if key not in lists.CUSTOMER_SORTS:
+            self.notify(_("This column cannot be sorted"), timeout=2)
+            return
         self.descending = not self.descending if key == self.sort else False
         self.sort = key
         self._requery()
@@ -143,7 +149,7 @@ class CustomersScreen(BaseScreen):
         self.query_one("#filter-text", Input).focus()
 
     def action_sort(self) -> None:
-        keys = [k for k, _t in COLUMNS]
+        keys = [k for k, _t in COLUMNS if k in lists.CUSTOMER_SORTS]
         self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
         self.descending = False
         self._requery()

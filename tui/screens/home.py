@@ -67,7 +67,8 @@ class HomeScreen(BaseScreen):
             table.add_row(_(title), Text("…", justify="right"), key=fid)
         nav.focus()
         if self.app.load_dashboard:  # type: ignore[attr-defined]
-            self.action_refresh()
+            # after the first frame: the screen is usable while the figures are computed
+            self.set_timer(0.05, self.action_refresh)
 
     def on_screen_resume(self) -> None:
         if self.app.load_dashboard:  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -105,7 +106,8 @@ class OpportunitiesScreen(DealActions, BaseScreen):
     OpportunitiesScreen ContentSwitcher { height: 1fr; }
     OpportunitiesScreen #list { height: 1fr; }
     OpportunitiesScreen #board { height: 1fr; }
-    OpportunitiesScreen .stage { width: 1fr; height: 1fr; border: round $primary; }
+    OpportunitiesScreen .stage { width: 1fr; height: 1fr; border: round $primary;
+        overflow-x: hidden; scrollbar-size-horizontal: 0; }
     OpportunitiesScreen .stage:focus { border: round $accent; }
     """
     BINDINGS = [
@@ -185,12 +187,16 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             table.border_subtitle = f"{total:,.0f}"
             tables.append((table, deals))
         board.mount_all([t for t, _d in tables])
+        width = max(8, (board.size.width or self.size.width) // max(1, len(tables)) - 4)
         for table, deals in tables:
-            table.add_column("deal")
+            table.add_column("deal", width=width)
             for row in deals:
                 flag = "! " if stalled(self.ctx, row) else ""
-                table.add_row(f"{flag}{row.title}\n{row.customer[:20]} {row.amount:,.0f}",
-                              key=str(row.id), height=2)
+                card = Text(f"{flag}{row.title}", no_wrap=True, overflow="ellipsis")
+                card.truncate(width, overflow="ellipsis")
+                second = Text(f"{row.amount:,.0f} {row.customer}", style="dim")
+                second.truncate(width, overflow="ellipsis")
+                table.add_row(Text("\n").join([card, second]), key=str(row.id), height=2)
         target = next((t for t, _d in tables if t.id == focused), tables[0][0] if tables
                       else None)
         if target is not None:

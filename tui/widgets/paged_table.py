@@ -39,7 +39,7 @@ class PagedTable(DataTable[Any]):
     ]
 
     class PageShown(Message):
-        def __init__(self, table: PagedTable, offset: int, shown: int, total: int,
+        def __init__(self, table: PagedTable, offset: int, shown: int, total: int | None,
                      elapsed: float) -> None:
             super().__init__()
             self.table, self.first_row, self.shown = table, offset, shown
@@ -58,6 +58,7 @@ class PagedTable(DataTable[Any]):
         self.first_row = 0
         self.page_size = 20
         self.loads = 0  # pages drawn (tests and the benchmark wait on it)
+        self._pending = False
 
     # -- what the screen calls ----------------------------------------------------------
 
@@ -66,7 +67,10 @@ class PagedTable(DataTable[Any]):
         self.source = source
         self.total = None
         self.first_row = 0
-        self._load(0, cursor=0, recount=True)
+        self._pending = True
+        if self.size.height:  # else the first resize (layout done) loads the first page
+            self._pending = False
+            self._load(0, cursor=0, recount=True)
 
     def reload(self) -> None:
         if self.source is not None:
@@ -112,7 +116,12 @@ class PagedTable(DataTable[Any]):
             self.post_message(self.Opened(self, key))
 
     def on_resize(self) -> None:
-        if self.source is not None and self._fit() != self.page_size:
+        if self.source is None:
+            return
+        if self._pending:
+            self._pending = False
+            self._load(0, cursor=0, recount=True)
+        elif self._fit() != self.page_size:
             self._load(self.first_row, cursor=self.cursor_row)
 
     # -- loading -----------------------------------------------------------------------
@@ -127,13 +136,20 @@ class PagedTable(DataTable[Any]):
         source = self.source
         if source is None:
             return
-        total = source.count() if recount or self.total is None else self.total
+        if recount or self.total is None:
+            # A new query: draw its first page at once, count the matches after it.
+            rows = source.fetch(0, limit, 0)
+            self.app.call_from_thread(self._show, source, 0, rows, None, cursor, started)
+            total = source.count()
+            self.app.call_from_thread(self._counted, source, total)
+            return
+        total = self.total
         offset = max(0, min(offset, max(0, total - limit)))
         rows = source.fetch(offset, limit, total)
         self.app.call_from_thread(self._show, source, offset, rows, total, cursor, started)
 
-    def _show(self, source: Source, offset: int, rows: list[Row], total: int, cursor: int,
-              started: float) -> None:
+    def _show(self, source: Source, offset: int, rows: list[Row], total: int | None,
+              cursor: int, started: float) -> None:
         if source is not self.source:
             return  # an older query finished after a newer one was asked for
         self.total, self.first_row = total, offset
@@ -145,3 +161,9 @@ class PagedTable(DataTable[Any]):
         self.loads += 1
         self.post_message(self.PageShown(self, offset, len(rows), total,
                                          time.perf_counter() - started))
+
+    def _counted(self, source: Source, total: int) -> None:
+        if source is not self.source:
+            return
+        self.total = total
+        self.post_message(self.PageShown(self, self.first_row, self.row_count, total, 0.0))

@@ -1,0 +1,163 @@
+"""Benchmark: the TUI's start-up and the customers list's key-to-render latency.
+
+    .venv/bin/python bench/bench_tui.py [--scale large|medium|small] [--runs 5] [--seed 1]
+
+1. Time from process start to the first usable screen (Home drawn, navigation
+   focused), for ``salesdesk`` on the data set and for a bare Textual app in the same
+   run (the baseline). Each in a fresh process, headless, median of ``--runs``.
+2. Key-to-render latency on the customers list (open, next page, last page, filter by
+   name): from the key press until the new page is drawn, median of ``--runs``.
+
+Goals (../shared/PERFORMANCE.md): first usable screen under 1.0 s and under 4x the bare
+app; each key under 100 ms. The data set is the one ``bench_reports.py`` generates
+(SQLite under /tmp, made on first use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+START_GOAL, RATIO_GOAL, KEY_GOAL = 1.0, 4.0, 0.100
+
+BARE_APP = """
+import sys, time
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+class Bare(App):
+    def compose(self):
+        yield Header(); yield Static("hello"); yield Footer()
+    def on_mount(self):
+        self.call_after_refresh(self.ready)
+    def ready(self):
+        print("READY", time.time(), flush=True); self.exit()
+Bare().run(headless=True, size=(120, 40))
+"""
+
+SALESDESK_APP = """
+import sys, time
+from core.runtime import open_runtime
+from tui.cli import tui_specs
+from tui.app import SalesdeskApp
+class Timed(SalesdeskApp):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(self.ready)
+    def ready(self):
+        print("READY", time.time(), flush=True); self.exit()
+runtime = open_runtime(sys.argv[1], extra_specs=tui_specs())
+Timed(runtime.context_for(sys.argv[2])).run(headless=True, size=(120, 40))
+"""
+
+
+def time_to_ready(code: str, *args: str) -> float:
+    started = time.time()
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120, check=False)
+    for line in out.stdout.splitlines():
+        if line.startswith("READY"):
+            return float(line.split()[1]) - started
+    raise RuntimeError(f"the app did not start:\n{out.stdout}\n{out.stderr[-3000:]}")
+
+
+async def key_latencies(url: str, login: str, runs: int) -> dict[str, list[float]]:
+    """Key press -> the new page drawn: the clock stops in the first refresh after the
+    table has its rows (not when the test pilot returns, which waits for idle too)."""
+    from textual.widgets import Input
+
+    from core.runtime import open_runtime
+    from tui.app import SalesdeskApp
+    from tui.cli import tui_specs
+    from tui.widgets.paged_table import PagedTable
+
+    drawn: list[float] = []
+    original = PagedTable._show
+
+    def show_and_mark(self: PagedTable, *args: object) -> None:
+        original(self, *args)
+        self.call_after_refresh(lambda: drawn.append(time.perf_counter()))
+
+    PagedTable._show = show_and_mark  # type: ignore[method-assign]
+    runtime = open_runtime(url, extra_specs=tui_specs())
+    ctx = runtime.context_for(login)
+    needle = _name_fragment(runtime)
+    results: dict[str, list[float]] = {"open": [], "next page": [], "last page": [],
+                                       "filter by name": []}
+    for _run in range(runs):
+        app = SalesdeskApp(ctx, load_dashboard=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            steps = [("open", "2"), ("next page", "pagedown"), ("last page", "end"),
+                     ("filter by name", None)]
+            for label, key in steps:
+                drawn.clear()
+                started = time.perf_counter()
+                if key is None:
+                    app.screen.query_one("#filter-text", Input).value = needle
+                else:
+                    await pilot.press(key)
+                while not drawn:
+                    await asyncio.sleep(0.0005)
+                results[label].append(drawn[-1] - started)
+                await pilot.pause()
+    runtime.db.dispose()
+    PagedTable._show = original  # type: ignore[method-assign]
+    return results
+
+
+def _name_fragment(runtime) -> str:  # type: ignore[no-untyped-def]
+    """A piece of a real customer name from the middle of the table."""
+    import sqlalchemy as sa
+
+    from core.models import Customer
+
+    with runtime.db.read_session() as session:
+        count = session.scalar(sa.select(sa.func.count()).select_from(Customer)) or 1
+        name = session.scalar(sa.select(Customer.name).order_by(Customer.id)
+                              .offset(count // 2).limit(1)) or "a"
+    return name[1:4] if len(name) > 4 else name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="large", choices=["small", "medium", "large"])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    from bench_reports import ADMIN, ensure_sqlite
+
+    path = ensure_sqlite(args.scale, args.seed)
+    url = f"sqlite:///{path}"
+    print(f"data set: {args.scale} ({path}), {args.runs} runs, medians; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+    bare = [time_to_ready(BARE_APP) for _ in range(args.runs)]
+    app = [time_to_ready(SALESDESK_APP, url, ADMIN) for _ in range(args.runs)]
+    bare_s, app_s = statistics.median(bare), statistics.median(app)
+    ratio = app_s / bare_s
+    ok = app_s < START_GOAL and ratio < RATIO_GOAL
+    print(f"first usable screen: salesdesk {app_s:.3f} s, bare Textual app {bare_s:.3f} s, "
+          f"ratio {ratio:.2f}x  (goal < {START_GOAL:.1f} s and < {RATIO_GOAL:.0f}x: "
+          f"{'met' if ok else 'MISSED'})")
+
+    latencies = asyncio.run(key_latencies(url, ADMIN, args.runs))
+    for label, values in latencies.items():
+        median = statistics.median(values)
+        print(f"customers list, {label:<15} {median * 1000:7.1f} ms  (min {min(values) * 1000:.1f},"
+              f" max {max(values) * 1000:.1f}; goal < {KEY_GOAL * 1000:.0f} ms: "
+              f"{'met' if median < KEY_GOAL else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
