@@ -81,8 +81,8 @@ def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any, tmp_p
     fired: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr("core.services.base.fire", lambda ctx, name, **kw: fired.append(
         (name, kw)))
-    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,CH1,2,21.00",
-                      "2026/03/07, C2 ,P2,rep1,R1,,1.5,5.25", "")
+    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,CH1,２,２１．００",  # full-width digits
+                      "2026/03/07, C2 ,P2,rep1,R1,,1.5, 5.25 ", "")
     before = snapshot(shop)
     result = import_file(shop.op, "sales-lines", path)
     assert (result.rows, result.first_date, result.last_date) == (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,8 +34,10 @@ ALIASES = {  # Chinese headers as exported by the usual ERP/Excel sheets
 }
 
 _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?\s*").fullmatch
-_MONEY = re.compile(r"\d{1,14}(?:\.\d{1,2})?").fullmatch  # surrounding blanks: stripped first
-_QUANTITY = re.compile(r"\d{1,11}(?:\.\d{1,3})?").fullmatch
+# ASCII digits only: the text goes to SQLite as it is. Blanks and full-width digits
+# (１２３．５, common from Chinese input methods) are normalised on the slow path.
+_MONEY = re.compile(r"[0-9]{1,14}(?:\.[0-9]{1,2})?").fullmatch
+_QUANTITY = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,3})?").fullmatch
 _CODE = re.compile(r"[A-Za-z0-9_.\-/]{1,32}").fullmatch
 MONEY_EXPECTED = "an amount of 0 or more with at most 2 decimals, e.g. 1234.50"
 QUANTITY_EXPECTED = "a quantity of 0 or more with at most 3 decimals"
@@ -146,8 +149,8 @@ def money_parser(optional: bool = False) -> Callable[[str], Decimal | None]:
     def parse(text: str) -> Decimal | None:
         if not text.strip():
             return None if optional else Decimal("0")
-        text = text.strip()
-        if not _MONEY(text):
+        text = _checked(text, _MONEY)  # type: ignore[assignment]
+        if text is None:
             raise Bad(MONEY_EXPECTED)
         return Decimal(text)
 
@@ -401,8 +404,8 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
 
 
 def _checked(text: str, pattern: Callable[[str], Any]) -> str | None:
-    """The text without surrounding blanks if it matches ``pattern``, else None."""
-    text = text.strip()
+    """The text, stripped and NFKC-normalised, if it then matches ``pattern``; else None."""
+    text = unicodedata.normalize("NFKC", text).strip()
     return text if pattern(text) else None
 
 
