@@ -8,6 +8,8 @@ process so its peak memory (``ru_maxrss``) is its own; runs are interleaved so m
 noise hits all of them alike. Prints medians and the ratio to xlsxwriter.
 
 Goal (../shared/PERFORMANCE.md): xlsx within 1.2x of xlsxwriter, peak under 200 MiB.
+``--stock`` adds openpyxl's stock write-only mode (a WriteOnlyCell per styled value),
+which the xlsx exporter's streaming rows replace.
 
     .venv/bin/python bench/bench_export.py                 # 1,000,000 rows, 3 runs
     .venv/bin/python bench/bench_export.py --rows 100000 --runs 1
@@ -30,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("xlsxwriter", "xlsx", "csv")
+STOCK = "openpyxl"  # --stock: openpyxl's own write-only cells, to show why xlsx_stream exists
 GOAL_RATIO, GOAL_MIB = 1.2, 200
 REPS = ["张伟", "王芳", "Li Na", "Chen Jie", "刘洋", "Zhao Lei", "Sun Mei", "周敏"]
 REGIONS = ["华东区", "华北区", "South", "West", "华南区"]
@@ -127,6 +130,44 @@ def write_xlsxwriter(rows: int, out: Path) -> Path:
     return path
 
 
+def write_stock_openpyxl(rows: int, out: Path) -> Path:
+    """The same cells through openpyxl's own write-only API (for comparison)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from plugins.exporters.xlsx import NUMBER_FORMATS
+
+    result = make_result(rows)
+    table = result.tables[0]
+    path = out / "stock.xlsx"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(table.title_en)
+    ws.freeze_panes = "A7"
+    bold = Font(bold=True)
+
+    def styled(value: object, number_format: str | None = None, font: Font | None = None):
+        cell = WriteOnlyCell(ws, value)
+        if number_format:
+            cell.number_format = number_format
+        if font:
+            cell.font = font
+        return cell
+
+    for text in [result.company_name, result.title_en, "Parameters: rows",
+                 "Generated: 2026-03-16 00:00 UTC", None]:
+        ws.append([styled(text, font=bold)] if text else [])
+    ws.append([styled(c.title_en, font=bold) for c in table.columns])
+    formats = [NUMBER_FORMATS.get(c.kind) for c in table.columns]
+    for row in table.rows:
+        ws.append([styled(v, f) if f else v for v, f in zip(row, formats, strict=True)])
+    last = 6 + rows
+    ws.append(["Total"] + [f"=SUM({chr(65 + c)}7:{chr(65 + c)}{last})" if col.total else None
+                           for c, col in enumerate(table.columns) if c > 0])
+    wb.save(path)
+    return path
+
+
 def child(kind: str, rows: int, out: Path) -> None:
     sys.path.insert(0, str(ROOT))
     # Imports are not part of the timing.
@@ -139,8 +180,12 @@ def child(kind: str, rows: int, out: Path) -> None:
     import plugins.exporters.xlsx_stream  # noqa: F401
 
     started = time.perf_counter()
-    path = write_xlsxwriter(rows, out) if kind == "xlsxwriter" else write_salesdesk(
-        kind, rows, out)
+    if kind == "xlsxwriter":
+        path = write_xlsxwriter(rows, out)
+    elif kind == STOCK:
+        path = write_stock_openpyxl(rows, out)
+    else:
+        path = write_salesdesk(kind, rows, out)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"kind": kind, "seconds": seconds, "peak_mib": peak,
@@ -165,15 +210,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--stock", action="store_true",
+                        help="also time openpyxl's stock write-only cells")
+    parser.add_argument("--child", choices=(*KINDS, STOCK), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.rows, args.out)
         return
-    runs: dict[str, list[dict]] = {k: [] for k in KINDS}
+    kinds = (*KINDS, STOCK) if args.stock else KINDS
+    runs: dict[str, list[dict]] = {k: [] for k in kinds}
     for n in range(args.runs):
-        for kind in KINDS:
+        for kind in kinds:
             runs[kind].append(measure(kind, args.rows))
             last = runs[kind][-1]
             print(f"run {n + 1}/{args.runs} {kind:<10} {last['seconds']:8.2f} s "
@@ -185,8 +233,8 @@ def main() -> None:
     print(f"\nexport of {args.rows:,} rows x 10 columns, median of {args.runs} run(s)")
     print(f"{'writer':<22} {'seconds':>8} {'peak MiB':>9} {'MB':>7} {'vs xlsxwriter':>14}")
     names = {"xlsxwriter": "xlsxwriter const_mem", "xlsx": "salesdesk xlsx",
-             "csv": "salesdesk csv"}
-    for kind in KINDS:
+             "csv": "salesdesk csv", STOCK: "openpyxl write_only"}
+    for kind in kinds:
         seconds, peak, size = med[kind]
         print(f"{names[kind]:<22} {seconds:8.2f} {peak:9.1f} {size / 1e6:7.1f} "
               f"{seconds / base:13.2f}x")
