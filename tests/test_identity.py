@@ -123,3 +123,14 @@ def test_set_role_from_the_command_line(alice_db: str, monkeypatch: Any) -> None
     assert result.exit_code == 0 and "sales_manager, finance" in result.output
     bad = run("users", "set-role", "dan", "wizard", database=alice_db)
     assert bad.exit_code == 1 and "wizard" in bad.output and "Traceback" not in bad.output
+
+
+def test_users_list_follows_record_rules(runtime, make_user) -> None:
+    """A rep listing users sees only themself; a manager sees the team."""
+    from core.services import users as user_service
+
+    manager = make_user("lead_mgr", ["sales_manager"])
+    rep = make_user("lead_rep", ["sales_rep"], manager=manager)
+    make_user("lead_other", ["sales_rep"])
+    assert [u.login for u in user_service.list_users(rep)] == ["lead_rep"]
+    assert {u.login for u in user_service.list_users(manager)} == {"lead_mgr", "lead_rep"}

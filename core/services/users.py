@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.access import visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from core.models import Region, User
@@ -28,7 +29,8 @@ def find_user(ctx: Context, login: str) -> User:
 
 
 def list_users(ctx: Context, include_inactive: bool = False) -> list[User]:
-    query = sa.select(User).order_by(User.login)
+    """Users the actor may see: a rep sees themself, a manager the team, and so on."""
+    query = sa.select(User).where(visible(ctx, User)).order_by(User.login)
     if not include_inactive:
         query = query.where(User.active.is_(True))
     with ctx.reading() as session:
