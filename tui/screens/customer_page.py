@@ -34,8 +34,7 @@ class CustomerPage(BaseScreen):
         Binding("o", "add_deal", "Deal+", id="customer.deal"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="customer.prev_tab",
                 show=False),
-        Binding("right_square_bracket", "tab(1)", "Next tab", id="customer.next_tab",
-                show=False),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="customer.next_tab"),
     ]
 
     def __init__(self, customer_id: int) -> None:

@@ -20,6 +20,10 @@ from tui.widgets.paged_table import PagedTable, Source
 
 COLUMNS = [("code", "Code"), ("name", "Name"), ("region", "Region"), ("owner", "Owner"),
            ("class", "Class"), ("last_follow_up", "Last visit")]
+# Column widths on a narrow (80-column) terminal, so every column stays on screen;
+# wider terminals size columns to their content.
+NARROW_WIDTHS = {"code": 8, "name": 20, "region": 12, "owner": 10, "class": 8,
+                 "last_follow_up": 10}
 
 
 class CustomersScreen(BaseScreen):
@@ -60,8 +64,9 @@ class CustomersScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)
+        narrow = self.app.size.width < 100
         for key, title in COLUMNS:
-            table.add_column(_(title), key=key)
+            table.add_column(_(title), key=key, width=NARROW_WIDTHS[key] if narrow else None)
         table.focus()
         self._requery()
 

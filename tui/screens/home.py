@@ -65,6 +65,7 @@ class HomeScreen(BaseScreen):
         table.add_column(_("Value"), key="value")
         for fid, title in FIGURE_TITLES:
             table.add_row(_(title), Text("…", justify="right"), key=fid)
+        nav.highlighted = 0
         nav.focus()
         if self.app.load_dashboard:  # type: ignore[attr-defined]
             # after the first frame: the screen is usable while the figures are computed

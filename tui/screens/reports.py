@@ -108,6 +108,8 @@ class ReportsScreen(BaseScreen):
             wanted, self.report_id = self.report_id, None
             listing.highlighted = _index(listing, wanted)
             self._show_params(wanted)
+        elif found:
+            listing.highlighted = 0  # Enter runs the first report straight away
         listing.focus()
 
     @on(OptionList.OptionHighlighted, "#report-list")

@@ -24,8 +24,7 @@ class InfoBar(Static):
         line.append("salesdesk", style="bold")
         if self.title_text:
             line.append(" › " + self.title_text, style="bold")
-        line.append(f"  {info['user']} ({roles})  {_('Profile')}: {info['profile']}  "
-                    f"{_('DB')}: {info['database']}")
+        line.append(f"  {info['user']} · {roles} │ {info['profile']} │ {info['database']}")
         line.no_wrap = True
         line.overflow = "ellipsis"
         self.update(line)
