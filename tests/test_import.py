@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import PermissionDenied, ValidationFailed
+from core.hookspecs import hookimpl
 from core.models import AuditEntry, Channel, Customer, ImportBatch, Product, SalesLine
 from core.services.import_rows import MONEY_EXPECTED
 from core.services.importing import (
@@ -76,11 +77,21 @@ def where(err: ValidationFailed) -> set[tuple[int | None, str, object]]:
 # -- good files ------------------------------------------------------------------------
 
 
-def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any, tmp_path: Path,
-                                                                monkeypatch: Any) -> None:
-    fired: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr("core.services.base.fire", lambda ctx, name, **kw: fired.append(
-        (name, kw)))
+class Listener:
+    """A plugin that records the import event it receives."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[str, Any]] = []
+
+    @hookimpl
+    def salesdesk_sales_lines_imported(self, ctx: Any, batch: Any) -> None:
+        self.batches.append((ctx.actor.login, batch))
+
+
+def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any,
+                                                                tmp_path: Path) -> None:
+    listener = Listener()
+    shop.runtime.plugins.register(listener, "import_listener")
     path = sales_file(tmp_path, "2026-01-05,C1,P1,,,CH1,２,２１．００",  # full-width digits
                       "2026/03/07, C2 ,P2,rep1,R1,,1.5, 5.25 ", "")
     before = snapshot(shop)
@@ -105,8 +116,8 @@ def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any, tmp_p
     assert len(audit) == 1 and audit[0].actor_login == "op"
     after = snapshot(shop)
     assert after["AuditEntry"] - before["AuditEntry"] == 1  # one entry per batch, not per line
-    assert [name for name, _ in fired] == ["salesdesk_sales_lines_imported"]
-    assert fired[0][1]["batch"].row_count == 2
+    assert [(login, b.id, b.row_count) for login, b in listener.batches] == [
+        ("op", batch.id, 2)]  # fired once, after commit, with the committed batch
 
 
 def test_sales_summaries_follow_the_import(shop: Any, tmp_path: Path) -> None:
@@ -270,6 +281,8 @@ def test_empty_and_headerless_files(shop: Any, tmp_path: Path) -> None:
 
 
 def test_dry_run_validates_and_writes_nothing(shop: Any, tmp_path: Path) -> None:
+    listener = Listener()
+    shop.runtime.plugins.register(listener, "import_listener")
     path = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00")
     before = snapshot(shop)
     result = import_file(shop.op, "sales_lines", path, dry_run=True)
@@ -277,6 +290,8 @@ def test_dry_run_validates_and_writes_nothing(shop: Any, tmp_path: Path) -> None
     assert snapshot(shop) == before
     bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,x", name="bad.csv")
     assert where(refused(shop.op, "sales_lines", bad, dry_run=True)) == {(2, "amount", "x")}
+    refused(shop.op, "sales_lines", bad)
+    assert listener.batches == []  # no event without a committed batch
     assert import_file(shop.op, "sales_lines", path).rows == 1  # a dry run is no import
 
 
