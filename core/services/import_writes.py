@@ -6,7 +6,8 @@
   are dropped and rebuilt after the load (building an index by sorting once is much
   cheaper than a million random insertions). DDL is transactional in SQLite, so a
   rollback brings the indexes back exactly as they were.
-* Elsewhere (PostgreSQL): a Core ``insert`` executemany with dates and Decimals.
+* PostgreSQL (psycopg): ``COPY ... FROM STDIN`` in the same transaction; the server
+  parses the ISO dates and decimal text. Other drivers: a Core ``insert`` executemany.
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ def line_writer(session: Session) -> Callable[[list[LineTuple]], None]:
             session.connection().exec_driver_sql(sql, chunk)  # type: ignore[arg-type]
 
         return write_sqlite
+    if session.get_bind().dialect.driver == "psycopg":
+        copy_sql = f"COPY {TABLE} ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+
+        def write_copy(chunk: list[LineTuple]) -> None:
+            # COPY inside the session's transaction: one stream per chunk instead of a
+            # round trip per row (executemany ran at ~4,000 rows/s here).
+            raw = session.connection().connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+                for row in chunk:
+                    copy.write_row(row)
+
+        return write_copy
     insert = sa.insert(SalesLine.__table__)  # type: ignore[attr-defined]
     day = functools.lru_cache(maxsize=None)(dt.date.fromisoformat)
 
