@@ -49,6 +49,8 @@ def cell(value: Any) -> Any:
         return number(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()[:8] if isinstance(value, dt.time) else value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return label(value) if str(value) in LABELS else str(value)

@@ -32,13 +32,16 @@ class DailyScreen(BaseScreen):
         padding: 0 1; grid-gutter: 0 1; }
     DailyScreen #entry Label { color: $text-muted; }
     DailyScreen #entry-error { color: $text-error; height: auto; padding: 0 1; }
+    DailyScreen TabbedContent, DailyScreen ContentSwitcher, DailyScreen TabPane {
+        height: 1fr; }
     DailyScreen DataTable { height: 1fr; }
     DailyScreen .caption { height: 1; padding: 0 1; text-style: bold; }
     """
     BINDINGS = [
         Binding("ctrl+s", "save", "Log visit", id="daily.save", priority=True),
         Binding("ctrl+n", "new_row", "New row", id="daily.new_row", show=False),
-        Binding("d", "pick_day", "Day", id="daily.day"),
+        Binding("ctrl+d", "pick_day", "Day", id="daily.day", priority=True),
+        Binding("ctrl+t", "toggle_team", "Team/mine", id="daily.team", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -194,6 +197,17 @@ class DailyScreen(BaseScreen):
     def _submitted(self, event: Input.Submitted) -> None:
         if event.input.id and event.input.id.startswith("e-"):
             self.action_save()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_team":
+            return bool(self.query("#ranking"))  # managers only
+        return True
+
+    def action_toggle_team(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-mine" if tabs.active == "tab-team" else "tab-team"
+        target = "#ranking" if tabs.active == "tab-team" else "#e-customer"
+        self.query_one(target).focus()
 
     def action_new_row(self) -> None:
         self.query_one("#e-customer", Input).focus()
