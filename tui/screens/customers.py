@@ -55,10 +55,8 @@ class CustomersScreen(BaseScreen):
             yield Input(placeholder=_("/ name or code…"), id="filter-text", compact=True)
             yield Select([(label(c), c.value) for c in CustomerClass], prompt=_("Class"),
                          id="filter-class", compact=True)
-            yield Select(self._regions(), prompt=_("Region"), id="filter-region",
-                         compact=True)
-            yield Select(self._owners(), prompt=_("Owner"), id="filter-owner",
-                         compact=True)
+            yield Select([], prompt=_("Region"), id="filter-region", compact=True)
+            yield Select([], prompt=_("Owner"), id="filter-owner", compact=True)
         yield Static("", id="status")
         yield PagedTable(id="customers")
 
@@ -69,6 +67,11 @@ class CustomersScreen(BaseScreen):
             table.add_column(_(title), key=key, width=NARROW_WIDTHS[key] if narrow else None)
         table.focus()
         self._requery()
+        self.set_timer(0.3, self._fill_choices)  # after the first page: not on its path
+
+    def _fill_choices(self) -> None:
+        self.query_one("#filter-region", Select).set_options(self._regions())
+        self.query_one("#filter-owner", Select).set_options(self._owners())
 
     def _regions(self) -> list[tuple[str, int]]:
         with self.ctx.reading() as session:

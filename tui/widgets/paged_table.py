@@ -7,6 +7,7 @@ cancels an older query) and the page is drawn when it arrives: typing never wait
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.worker import get_current_worker
 
 from tui.base import localize_bindings
 
@@ -137,9 +139,15 @@ class PagedTable(DataTable[Any]):
         if source is None:
             return
         if recount or self.total is None:
-            # A new query: draw its first page at once, count the matches after it.
+            # A new query: draw its first page at once, count the matches after it is
+            # on screen (counting first would hold the first page back).
             rows = source.fetch(0, limit, 0)
-            self.app.call_from_thread(self._show, source, 0, rows, None, cursor, started)
+            drawn = threading.Event()
+            self.app.call_from_thread(self._show, source, 0, rows, None, cursor, started,
+                                      drawn)
+            drawn.wait(1.0)
+            if get_current_worker().is_cancelled:
+                return
             total = source.count()
             self.app.call_from_thread(self._counted, source, total)
             return
@@ -149,7 +157,9 @@ class PagedTable(DataTable[Any]):
         self.app.call_from_thread(self._show, source, offset, rows, total, cursor, started)
 
     def _show(self, source: Source, offset: int, rows: list[Row], total: int | None,
-              cursor: int, started: float) -> None:
+              cursor: int, started: float, drawn: threading.Event | None = None) -> None:
+        if drawn is not None:
+            self.call_after_refresh(drawn.set)
         if source is not self.source:
             return  # an older query finished after a newer one was asked for
         self.total, self.first_row = total, offset
