@@ -72,6 +72,11 @@ def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
                   total: int | None = None) -> list[CustomerRow]:
     """Rows ``offset .. offset+limit`` in the chosen order."""
     column = CUSTOMER_SORTS.get(sort, Customer.name)
+    if flt.text.strip():
+        # A substring filter reads every row anyway: scan the table and sort the few
+        # matches, rather than walk the sort index and fetch each row (10x slower on
+        # 100,000 customers when matches are rare). "+ ''" / "+ 0" keeps SQLite off it.
+        column = column + "" if column.type.python_type is str else column + 0
     reverse = total is not None and offset > total // 2
     if reverse:  # read from the end: the last page is as cheap as the first
         descending = not descending
