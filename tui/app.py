@@ -10,6 +10,7 @@ import logging
 import sys
 from typing import Any
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -28,6 +29,9 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "reports": ("5", "Reports", "tui.screens.reports:ReportsScreen"),
     "plugins": ("6", "Plugins", "tui.screens.plugins:PluginsScreen"),
 }
+
+
+CACHED = {"customers", "opportunities", "daily", "reports"}
 
 
 def _load(path: str) -> Any:
@@ -80,6 +84,18 @@ class SalesdeskApp(App[None]):
         self.action_section("home")
         if self.start != "home":
             self.action_section(self.start)
+        self.set_timer(0.1, self._warm_up)
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        """While Home is read: import the list screens and run the customers query once,
+        so the first open of the big list finds its SQL compiled and its pages cached."""
+        import tui.screens.customers
+        import tui.screens.opportunities  # noqa: F401
+        from core.services import lists
+
+        lists.customer_page(self.ctx, lists.CustomerFilter(), 0, 1)
+        lists.count_customers(self.ctx, lists.CustomerFilter())
 
     def sections(self) -> list[tuple[str, str, str]]:
         """(id, key, translated title) of every place in the navigation, plugin views too."""
@@ -110,6 +126,13 @@ class SalesdeskApp(App[None]):
             self.pop_screen()
         if section == "home" and len(self.screen_stack) == 2:
             return
+        if section in CACHED and not section.startswith("view:"):
+            # Sections are built once and kept (installed): opening one again is
+            # instant, and it refreshes its data when it comes back (on_screen_resume).
+            if not self.is_screen_installed(section):
+                self.install_screen(screen, section)
+            self.push_screen(section)
+            return
         self.push_screen(screen)
 
     def _make(self, section: str) -> Any:
@@ -124,6 +147,8 @@ class SalesdeskApp(App[None]):
             return None
         if section == "home" and len(self.screen_stack) >= 2:
             return object()  # just go back to Home
+        if section in CACHED and self.is_screen_installed(section):
+            return object()  # the installed one is pushed
         return _load(SECTIONS[section][2])()
 
     def open_customer(self, customer_id: int) -> None:

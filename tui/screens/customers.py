@@ -69,6 +69,10 @@ class CustomersScreen(BaseScreen):
         self._requery()
         self.set_timer(0.3, self._fill_choices)  # after the first page: not on its path
 
+    def on_screen_resume(self) -> None:
+        if self.query_one(PagedTable).source is not None:
+            self.query_one(PagedTable).reload()  # others may have changed customers
+
     def _fill_choices(self) -> None:
         self.query_one("#filter-region", Select).set_options(self._regions())
         self.query_one("#filter-owner", Select).set_options(self._owners())

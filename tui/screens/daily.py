@@ -90,6 +90,10 @@ class DailyScreen(BaseScreen):
         self.refresh_day()
         self.query_one("#e-customer", Input).focus()
 
+    def on_screen_resume(self) -> None:
+        if self.day is not None:
+            self.refresh_day()
+
     # -- showing the day ---------------------------------------------------------------
 
     def refresh_day(self) -> None:

@@ -137,6 +137,10 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         else:
             self.query_one("#list", DataTable).focus()
 
+    def on_screen_resume(self) -> None:
+        if self.funnel_id:
+            self.load()
+
     @property
     def funnel(self) -> Any:
         return self.ctx.plugins.funnels.get(self.funnel_id) or self.ctx.plugins.funnels.default
