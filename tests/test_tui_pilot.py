@@ -94,6 +94,10 @@ async def test_customers_filter_sort_and_page(tui_world: dict[str, Any]) -> None
         await pilot.press("end")
         await settle(pilot)
         assert table.first_row + table.row_count == 68
+        last_page = table.first_row
+        table.reload()  # as when the list comes back: same page, fresh count
+        await settle(pilot)
+        assert (table.first_row, table.total) == (last_page, 68)
         await pilot.press("slash")
         await pilot.press(*"精密")
         await settle(pilot)

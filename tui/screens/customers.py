@@ -93,7 +93,7 @@ class CustomersScreen(BaseScreen):
     def _requery(self) -> None:
         ctx, flt, sort, desc = self.ctx, self.flt, self.sort, self.descending
 
-        def fetch(offset: int, limit: int, total: int) -> list[Any]:
+        def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
             rows = lists.customer_page(ctx, flt, offset, limit, sort, desc, total)
             return [(r.id, [r.code, r.name, r.region, r.owner, label(r.customer_class),
                             cell(r.last_follow_up)]) for r in rows]

@@ -27,7 +27,7 @@ Row = tuple[Any, Sequence[Any]]  # (key, cells)
 @dataclass
 class Source:
     count: Callable[[], int]
-    fetch: Callable[[int, int, int], list[Row]]  # (offset, limit, total) -> rows
+    fetch: Callable[[int, int, int | None], list[Row]]  # (offset, limit, total) -> rows
 
 
 class PagedTable(DataTable[Any]):
@@ -141,9 +141,9 @@ class PagedTable(DataTable[Any]):
         if recount or self.total is None:
             # A new query: draw its first page at once, count the matches after it is
             # on screen (counting first would hold the first page back).
-            rows = source.fetch(0, limit, 0)
+            rows = source.fetch(offset, limit, None)
             drawn = threading.Event()
-            self.app.call_from_thread(self._show, source, 0, rows, None, cursor, started,
+            self.app.call_from_thread(self._show, source, offset, rows, None, cursor, started,
                                       drawn)
             drawn.wait(1.0)
             if get_current_worker().is_cancelled:
