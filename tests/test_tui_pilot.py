@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pluggy
 import pytest
 import sqlalchemy as sa
 from conftest import FixedClock, make_world
@@ -360,3 +361,49 @@ async def test_command_palette_finds_a_customer(tui_world: dict[str, Any]) -> No
         await settle(pilot)
         assert isinstance(app.screen, CustomerPage), app.screen_stack
         assert app.screen.data is not None and app.screen.data.customer.name == "Zenith Motors"
+
+
+hookimpl = pluggy.HookimplMarker("salesdesk")
+
+
+class _ViewPlugin:
+    """A throwaway plugin contributing one good and one bad view."""
+
+    @hookimpl
+    def salesdesk_views(self) -> list[Any]:
+        from textual.widgets import Static
+
+        from tui.base import BaseScreen
+        from tui.views import ViewSpec
+
+        class Hello(BaseScreen):
+            TITLE_EN = "Hello"
+
+            def body(self) -> Any:
+                yield Static("hello from a plugin", id="hello")
+
+        return [ViewSpec("hello", "Hello view", "你好视图", lambda ctx: Hello(), key="7"),
+                "not a view"]
+
+
+@aio
+async def test_plugin_views_appear_in_navigation(tui_world: dict[str, Any]) -> None:
+    ctx = tui_world["admin"]
+    plugin = _ViewPlugin()
+    assert ctx.plugins.register(plugin, "hello_views")
+    app = app_for(ctx)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        sections = {sid: title for sid, _key, title in app.sections()}
+        assert sections["view:hello_views:hello"] == "Hello view"
+        app.action_section("view:hello_views:hello")
+        await pilot.pause()
+        assert str(app.screen.query_one("#hello").render()) == "hello from a plugin"
+    # the bad contribution was reported, which switched the plugin off for this run
+    assert "salesdesk_views" in ctx.plugins.info["hello_views"].last_error
+
+
+def test_no_color_is_respected(tui_world: dict[str, Any],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert app_for(tui_world["admin"]).no_color
