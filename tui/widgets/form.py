@@ -30,11 +30,10 @@ class FieldSpec:
 class FormFields(VerticalScroll):
     DEFAULT_CSS = """
     FormFields { height: 1fr; padding: 0 1; }
-    FormFields .row { height: 1; margin-bottom: 1; }
+    FormFields .row { height: 1; }
     FormFields .row Label { width: 18; }
     FormFields .row Input, FormFields .row Select { width: 1fr; }
-    FormFields .error { color: $text-error; height: auto; margin: -1 0 1 18; }
-    FormFields .error.-empty { display: none; }
+    FormFields .error { color: $text-error; height: auto; min-height: 1; margin: 0 0 0 18; }
     FormFields #form-message { color: $text-error; height: auto; }
     FormFields #form-message.-empty { display: none; }
     """
