@@ -444,3 +444,17 @@ def test_role_change_applies_to_a_running_session(world: Any, org: dict[str, Any
     c2 = org["c_rep2"]
     with pytest.raises(PermissionDenied):
         customers.assign_customer(mgr, c2.id, org["rep"].actor.id)
+
+
+def test_regional_admin_places_customers_only_in_own_region(
+        world: Any, org: dict[str, Any]) -> None:
+    """A regional admin cannot create or move a customer outside their region subtree."""
+    ra = org["ra"]
+    south_id, north_east_id = world.region_id("south"), world.region_id("north_east")
+    with pytest.raises(PermissionDenied):
+        customers.create_customer(ra, {"name": "Far away", "region_id": south_id})
+    with pytest.raises(PermissionDenied):
+        customers.create_customer(ra, {"name": "No region"})
+    made = customers.create_customer(ra, {"name": "Near", "region_id": north_east_id})
+    with pytest.raises(PermissionDenied):
+        customers.update_customer(ra, made.id, {"region_id": south_id}, made.version)

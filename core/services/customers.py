@@ -36,6 +36,7 @@ def create_customer(ctx: Context, data: CustomerCreate | dict[str, Any]) -> Cust
             uow.require("customer.credit")
         owner_id = _initial_owner(uow, values.owner_id)
         _check_references(uow, values.region_id, owner_id)
+        _require_own_region(uow, values.region_id)
         fields = values.model_dump(exclude={"code", "owner_id"})
         customer = Customer(**fields, owner_id=owner_id,
                             code=values.code or _next_code(uow),
@@ -66,6 +67,7 @@ def update_customer(ctx: Context, customer_id: int, data: CustomerUpdate | dict[
         uow.check_version(customer, expected_version)
         if "region_id" in changes:
             _check_references(uow, changes["region_id"], None)
+            _require_own_region(uow, changes["region_id"])
         applied = uow.apply_changes(customer, changes)
         if applied:
             uow.after_commit("salesdesk_customer_updated", customer=customer, changes=applied)
@@ -161,6 +163,15 @@ def _require_assignable(uow: UnitOfWork, owner_id: int) -> None:
         raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s team")
     if grant.scope is Scope.REGION and owner.region_id not in grant.region_ids:
         raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s region")
+
+
+def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:
+    """A region-scoped actor may not place a customer outside their region (where they
+    would lose sight of it)."""
+    grant = uow.ctx.grant
+    if grant.scope is Scope.REGION and region_id not in grant.region_ids:
+        raise PermissionDenied(
+            f"{uow.ctx.actor.login} may place customers only in their own region")
 
 
 def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | None) -> None:
