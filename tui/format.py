@@ -54,3 +54,20 @@ def cell(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return label(value) if str(value) in LABELS else str(value)
+
+
+def fit_columns(table: Any, headers: list[str], rows: list[tuple[Any, ...]],
+                widest: int = 30) -> None:
+    """Add columns sized to their content (CJK counted as two cells), at most ``widest``.
+
+    Fixed widths keep a table that is refilled while hidden (a tab, a content switcher)
+    from drawing rows at the header's width.
+    """
+    from rich.cells import cell_len
+
+    def width_of(value: Any) -> int:
+        return cell_len(value.plain if isinstance(value, Text) else str(value))
+
+    for index, header in enumerate(headers):
+        content = max((width_of(row[index]) for row in rows), default=0)
+        table.add_column(header, width=min(widest, max(width_of(header), content)))

@@ -18,7 +18,7 @@ from core.i18n import _, pick
 from core.services import lists
 from core.services import opportunities as service
 from tui.base import BaseScreen
-from tui.format import cell, label, money
+from tui.format import cell, fit_columns, label, money
 
 DEAL_BINDINGS = [
     Binding("right_square_bracket", "step(1)", "Next stage", id="deal.next_stage"),
@@ -151,13 +151,16 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         table = self.query_one("#list", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        table.add_columns(_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"),
-                          _("Owner"))
-        for row in rows:
-            flag = " !" if stalled(self.ctx, row) else ""
-            table.add_row(row.title, row.customer, self._stage_title(row) + flag,
-                          money(row.amount), cell(row.expected_close), row.owner,
-                          key=str(row.id))
+        cells = [
+            (row.title, row.customer,
+             self._stage_title(row) + (" !" if stalled(self.ctx, row) else ""),
+             money(row.amount), cell(row.expected_close), row.owner)
+            for row in rows
+        ]
+        fit_columns(table, [_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"),
+                            _("Owner")], cells, widest=20)
+        for row, values in zip(rows, cells, strict=True):
+            table.add_row(*values, key=str(row.id))
         if self.focus_id is not None:
             ids = [r.id for r in rows]
             if self.focus_id in ids:
