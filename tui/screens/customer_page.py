@@ -14,7 +14,7 @@ from core.services import customers as customer_service
 from core.services import opportunities as opp_service
 from core.services.overview import CustomerOverview, customer_overview
 from tui.base import BaseScreen
-from tui.format import cell, label
+from tui.format import cell, fit_columns, label
 from tui.widgets.form import FieldSpec
 
 TABS = [("contacts", "Contacts"), ("opportunities", "Opportunities"), ("visits", "Visits"),
@@ -83,10 +83,10 @@ class CustomerPage(BaseScreen):
               keys: list[int] | None = None) -> None:
         table = self.query_one(f"#t-{tab}", DataTable)
         table.clear(columns=True)
-        table.add_columns(*[_(c) for c in columns])
-        for index, row in enumerate(rows):
-            table.add_row(*[cell(v) for v in row],
-                          key=str(keys[index]) if keys else str(index))
+        cells = [tuple(cell(v) for v in row) for row in rows]
+        fit_columns(table, [_(c) for c in columns], cells)
+        for index, row_cells in enumerate(cells):
+            table.add_row(*row_cells, key=str(keys[index]) if keys else str(index))
 
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)

@@ -19,7 +19,7 @@ from core.models import User, VisitCustomerType, VisitPurpose
 from core.services import activities, lists
 from core.services.overview import names_of, team_day
 from tui.base import BaseScreen
-from tui.format import cell, label, money
+from tui.format import cell, fit_columns, label, money
 
 ENTRY = ["customer", "visit_time", "purpose", "customer_type", "result", "next_visit",
          "notes", "weather"]
@@ -119,10 +119,12 @@ class DailyScreen(BaseScreen):
         ranking = self.guard(team_day, self.ctx, day) or []
         table = self.query_one("#ranking", DataTable)
         table.clear(columns=True)
-        table.add_columns("#", _("Rep"), _("Sales"), _("Visits"), _("Orders"), _("Planned"))
-        for rank, rep in enumerate(ranking, 1):
-            table.add_row(str(rank), rep.name, money(rep.sales), cell(rep.visits),
-                          cell(rep.orders), cell(rep.planned))
+        cells = [(str(rank), rep.name, money(rep.sales), cell(rep.visits), cell(rep.orders),
+                  cell(rep.planned)) for rank, rep in enumerate(ranking, 1)]
+        fit_columns(table, ["#", _("Rep"), _("Sales"), _("Visits"), _("Orders"),
+                            _("Planned")], cells)
+        for row_cells in cells:
+            table.add_row(*row_cells)
         visits = self.guard(activities.visits_on, self.ctx, day) or []
         reps = names_of(self.ctx, User, {a.rep_id for a in visits})
         customers = names_of(self.ctx, None, {a.customer_id for a in visits if a.customer_id})
@@ -133,9 +135,10 @@ class DailyScreen(BaseScreen):
     def _fill(self, selector: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(selector, DataTable)
         table.clear(columns=True)
-        table.add_columns(*[_(c) for c in columns])
-        for row in rows:
-            table.add_row(*[cell(v) for v in row])
+        cells = [tuple(cell(v) for v in row) for row in rows]
+        fit_columns(table, [_(c) for c in columns], cells)
+        for row_cells in cells:
+            table.add_row(*row_cells)
 
     # -- logging a visit ---------------------------------------------------------------
 
