@@ -150,24 +150,7 @@ def exporter_registry(plugins: PluginManager) -> dict[str, Exporter]:
     A bad contribution (wrong shape, duplicate id) is recorded on its plugin, so
     ``salesdesk plugins list`` shows it, and left out; the other exporters stay.
     """
-    found: dict[str, Exporter] = {}
-    for plugin, exporter in plugins.contributions(HOOK):
-        problems = shape_problems(exporter)
-        if not problems and exporter.id in found:
-            problems.append(f"exporter id '{exporter.id}' is already taken")
-        if problems:
-            name = getattr(exporter, "id", None) or type(exporter).__name__
-            _note(plugins, plugin, f"{HOOK}: exporter {name}: {'; '.join(problems)}")
-            continue
-        found[exporter.id] = exporter
-    return found
-
-
-def _note(plugins: PluginManager, plugin: str, message: str) -> None:
-    info = plugins._info_for(plugin)
-    if message not in info.errors:
-        info.errors.append(message)
-        log.error("plugin %s: %s", plugin, message)
+    return plugins.keyed_contributions(HOOK, "exporter", shape_problems)
 
 
 def get_exporter(plugins: PluginManager, exporter_id: str) -> Exporter:

@@ -145,8 +145,9 @@ class PluginManager:
 
     def _implementations(self, hook_name: str) -> list[Any]:
         caller = getattr(self.pm.hook, hook_name)
-        # pluggy calls in LIFO order; keep registration order for stable listings.
-        return list(reversed(caller.get_hookimpls()))
+        # get_hookimpls() is in registration order (pluggy itself calls LIFO); listings
+        # and "first id wins" follow registration order.
+        return list(caller.get_hookimpls())
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation separately; a raising plugin is switched off."""
@@ -180,6 +181,33 @@ class PluginManager:
     def fire(self, hook_name: str, **kwargs: Any) -> None:
         """Fire an event (after commit); failures are reported, never raised."""
         self.call_each(hook_name, **kwargs)
+
+    def keyed_contributions(self, hook_name: str, kind: str,
+                            shape_problems: Callable[[Any], list[str]]) -> dict[str, Any]:
+        """A list hook's items by their ``id``, in registration order.
+
+        An item with a bad shape (``shape_problems`` names what is wrong) or an id already
+        taken is recorded on its plugin, so ``salesdesk plugins list`` shows it, and left
+        out; the other items stay.
+        """
+        found: dict[str, Any] = {}
+        for plugin, item in self.contributions(hook_name):
+            problems = shape_problems(item)
+            if not problems and item.id in found:
+                problems.append(f"{kind} id '{item.id}' is already taken")
+            if problems:
+                name = getattr(item, "id", None) or type(item).__name__
+                self.note(plugin, f"{hook_name}: {kind} {name}: {'; '.join(problems)}")
+                continue
+            found[item.id] = item
+        return found
+
+    def note(self, plugin_name: str, message: str) -> None:
+        """Record a problem with a plugin's contribution without switching it off."""
+        info = self._info_for(plugin_name)
+        if message not in info.errors:
+            info.errors.append(message)
+            log.error("plugin %s: %s", plugin_name, message)
 
     def report(self, plugin_name: str, hook_name: str, exc: BaseException) -> None:
         """Record a bad contribution from a plugin and switch the plugin off."""

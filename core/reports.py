@@ -195,24 +195,7 @@ def report_registry(plugins: PluginManager) -> dict[str, Report]:
     or a duplicate id is recorded on its plugin (``salesdesk plugins list`` shows it) and
     left out. The others stay.
     """
-    found: dict[str, Report] = {}
-    for plugin, report in plugins.contributions(HOOK):
-        problems = shape_problems(report)
-        if not problems and report.id in found:
-            problems.append(f"report id '{report.id}' is already taken")
-        if problems:
-            name = getattr(report, "id", None) or type(report).__name__
-            _note(plugins, plugin, f"{HOOK}: report {name}: {'; '.join(problems)}")
-            continue
-        found[report.id] = report
-    return found
-
-
-def _note(plugins: PluginManager, plugin: str, message: str) -> None:
-    info = plugins._info_for(plugin)
-    if message not in info.errors:
-        info.errors.append(message)
-        log.error("plugin %s: %s", plugin, message)
+    return plugins.keyed_contributions(HOOK, "report", shape_problems)
 
 
 def registry_errors(plugins: PluginManager) -> list[tuple[str, str]]:

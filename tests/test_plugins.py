@@ -236,3 +236,29 @@ def test_without_a_database_only_builtins(install_plugin: Any, tmp_path: Path) -
     assert not missing.exists()  # looking for plugin commands created no database
     down = runner.invoke(cli, ["--database", "postgresql://nobody@127.0.0.1:1/x", "hello"])
     assert down.exit_code == 2 and "Traceback" not in down.output
+
+
+def test_keyed_contributions_first_registered_wins_and_duplicates_are_noted() -> None:
+    """Items are keyed by id in registration order; a later duplicate is noted, not used."""
+    from types import SimpleNamespace
+
+    from core.hookspecs import hookimpl
+    from core.plugins import PluginManager
+
+    def plugin(tag: str) -> object:
+        class Plugin:
+            @hookimpl
+            def salesdesk_reports(self) -> list[object]:
+                return [SimpleNamespace(id="same", tag=tag), SimpleNamespace(id=tag, tag=tag)]
+
+        return Plugin()
+
+    manager = PluginManager()
+    manager.register(plugin("first"), "first")
+    manager.register(plugin("second"), "second")
+    found = manager.keyed_contributions("salesdesk_reports", "report", lambda _item: [])
+    assert list(found) == ["same", "first", "second"]
+    assert found["same"].tag == "first"
+    assert manager.info["second"].errors == [
+        "salesdesk_reports: report same: report id 'same' is already taken"]
+    assert manager.info["first"].errors == []
