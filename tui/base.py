@@ -43,9 +43,18 @@ def report_error(app: Any, exc: BaseException) -> None:
 
 
 class Guarded:
-    """Mixin: ``self.guard(fn, ...)`` runs a service call and reports what it raises."""
+    """Mixin for screens and dialogs: translated bindings, the app's context, and
+    ``self.guard(fn, ...)`` that runs a service call and reports what it raises."""
 
     app: SalesdeskApp
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localize_bindings(self)
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx
 
     def guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         try:
@@ -69,14 +78,6 @@ class BaseScreen(Guarded, Screen[Any]):
     ]
     TITLE_EN = ""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        localize_bindings(self)
-
-    @property
-    def ctx(self) -> Any:
-        return self.app.ctx
-
     def compose(self) -> ComposeResult:
         from tui.widgets.infobar import InfoBar
 
@@ -94,14 +95,6 @@ class BaseScreen(Guarded, Screen[Any]):
 
 class BaseModal(Guarded, ModalScreen[Any]):
     BINDINGS = [Binding("escape", "dismiss_none", "Close", id="close")]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        localize_bindings(self)
-
-    @property
-    def ctx(self) -> Any:
-        return self.app.ctx
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
