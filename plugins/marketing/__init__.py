@@ -1,0 +1,1 @@
+"""The marketing plugin: campaigns, costs, effect, segments, negative information."""
