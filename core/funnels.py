@@ -2,14 +2,33 @@
 
 Plugins contribute funnels through ``salesdesk_funnels``; the core keeps one basic funnel
 so opportunities work with no funnel plugin enabled.
+
+A company adjusts any funnel (its own plugins' or a third party's) without code through
+the company setting ``funnel.overrides``::
+
+    {"b2b": {"stages": {"proposal": {"probability": "0.40", "max_days": 20,
+                                     "visit_every_days": 10, "respond_within_hours": 24}},
+             "remove": ["demo"]}}
+
+The registry applies it to every funnel it serves, so reports, the dashboard and the
+services all read the adjusted figures. Removing a stage that still holds open deals is
+refused unless the deals are mapped to another stage (``change_problems``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
 
 from core.models import CustomerClass
+
+OVERRIDES_KEY = "funnel.overrides"
+STAGE_FIELDS = ("probability", "max_days", "visit_every_days", "respond_within_hours")
 
 
 @dataclass(frozen=True)
@@ -99,12 +118,142 @@ BASIC_FUNNEL = FunnelDefinition(
 )
 
 
-class FunnelRegistry:
-    """Funnels from the core and every enabled plugin, by id."""
+# ---------------------------------------------------------------------------------------
+# Company overrides
+# ---------------------------------------------------------------------------------------
 
-    def __init__(self, funnels: list[FunnelDefinition], default: str | None = None) -> None:
-        self.funnels = {f.id: f for f in funnels}
+
+class FunnelChangeRefused(ValueError):
+    """A funnel override or change that would leave the funnel (or its deals) invalid."""
+
+
+def _limit(value: Any, name: str, stage_id: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise FunnelChangeRefused(f"stage {stage_id}: {name} must be a whole number of days "
+                                  f"or hours, got {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise FunnelChangeRefused(f"stage {stage_id}: {name} must be a whole number, "
+                                  f"got {value!r}") from None
+    if number <= 0:
+        raise FunnelChangeRefused(f"stage {stage_id}: {name} must be above 0, got {number}")
+    return number
+
+
+def _probability(value: Any, stage_id: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise FunnelChangeRefused(f"stage {stage_id}: probability must be a number between "
+                                  f"0 and 1, got {value!r}") from None
+    if not Decimal(0) <= number <= Decimal(1):
+        raise FunnelChangeRefused(f"stage {stage_id}: probability must be between 0 and 1, "
+                                  f"got {number}")
+    return number
+
+
+def _stage_override(stage: Stage, values: Mapping[str, Any]) -> Stage:
+    unknown = sorted(set(values) - set(STAGE_FIELDS))
+    if unknown:
+        raise FunnelChangeRefused(f"stage {stage.id}: cannot override {', '.join(unknown)} "
+                                  f"(only {', '.join(STAGE_FIELDS)})")
+    changes: dict[str, Any] = {}
+    if "probability" in values:
+        if stage.terminal:
+            raise FunnelChangeRefused(f"stage {stage.id} closes the deal: its probability "
+                                      "is fixed")
+        changes["probability"] = _probability(values["probability"], stage.id)
+    for name in STAGE_FIELDS[1:]:
+        if name in values:
+            changes[name] = _limit(values[name], name, stage.id)
+    return dataclasses.replace(stage, **changes)
+
+
+def apply_override(funnel: FunnelDefinition, override: Mapping[str, Any]) -> FunnelDefinition:
+    """``funnel`` with a company's adjustments; FunnelChangeRefused says what is wrong."""
+    if not isinstance(override, Mapping):
+        raise FunnelChangeRefused(f"funnel {funnel.id}: expected a mapping, got {override!r}")
+    unknown = sorted(set(override) - {"stages", "remove"})
+    if unknown:
+        raise FunnelChangeRefused(f"funnel {funnel.id}: unknown keys {', '.join(unknown)} "
+                                  "(expected stages, remove)")
+    stages_in = override.get("stages") or {}
+    removed = list(override.get("remove") or [])
+    known = {s.id for s in funnel.stages}
+    missing = sorted((set(stages_in) | set(removed)) - known)
+    if missing:
+        raise FunnelChangeRefused(f"funnel {funnel.id} has no stage {', '.join(missing)} "
+                                  f"(stages: {', '.join(s.id for s in funnel.stages)})")
+    stages = []
+    for stage in funnel.stages:
+        if stage.id in removed:
+            if stage.terminal:
+                raise FunnelChangeRefused(f"funnel {funnel.id}: the closing stage {stage.id} "
+                                          "cannot be removed")
+            continue
+        stages.append(_stage_override(stage, stages_in.get(stage.id) or {}))
+    changed = dataclasses.replace(funnel, stages=tuple(stages))
+    problems = changed.problems()
+    if problems:
+        raise FunnelChangeRefused(f"funnel {funnel.id}: {'; '.join(problems)}")
+    return changed
+
+
+def change_problems(before: FunnelDefinition, after: FunnelDefinition,
+                    live: Mapping[str, int], mapping: Mapping[str, str]) -> list[str]:
+    """Why changing ``before`` into ``after`` would strand open deals (empty: it is safe).
+
+    ``live`` counts open deals per stage id of ``before``; ``mapping`` sends the deals of
+    a vanishing stage to an open stage of ``after``.
+    """
+    problems = []
+    after_ids = {s.id for s in after.open_stages}
+    for stage_id, count in sorted(live.items()):
+        if not count or stage_id in after_ids:
+            continue
+        target = mapping.get(stage_id)
+        if target is None:
+            problems.append(f"stage {stage_id} of funnel {before.id} still has {count} open "
+                            f"deal(s): map them to one of {', '.join(sorted(after_ids))}")
+        elif target not in after_ids:
+            problems.append(f"stage {stage_id} is mapped to {target}, which is not an open "
+                            f"stage of funnel {after.id}")
+    return problems
+
+
+class FunnelRegistry:
+    """Funnels from the core and every enabled plugin, by id, with company overrides."""
+
+    def __init__(self, funnels: list[FunnelDefinition], default: str | None = None,
+                 overrides: Mapping[str, Any] | None = None) -> None:
+        self.base = {f.id: f for f in funnels}
+        self.funnels = dict(self.base)
         self.default_id = default if default in self.funnels else funnels[0].id
+        self.problems: list[str] = []
+        self.apply_settings(overrides)
+
+    def apply_settings(self, overrides: Mapping[str, Any] | None) -> list[str]:
+        """Rebuild every funnel from its definition plus ``overrides`` (the setting's
+        value). A bad entry is skipped (that funnel stays as defined) and its problem kept
+        in ``problems``, so a broken setting never takes the funnels down."""
+        self.funnels = dict(self.base)
+        self.problems = []
+        if overrides and not isinstance(overrides, Mapping):
+            self.problems.append(f"{OVERRIDES_KEY}: expected a mapping of funnel ids")
+            return self.problems
+        for funnel_id, override in (overrides or {}).items():
+            funnel = self.base.get(funnel_id)
+            if funnel is None:
+                self.problems.append(f"{OVERRIDES_KEY}: no funnel '{funnel_id}' is loaded")
+                continue
+            try:
+                self.funnels[funnel_id] = apply_override(funnel, override)
+            except FunnelChangeRefused as exc:
+                self.problems.append(f"{OVERRIDES_KEY}: {exc}")
+        return self.problems
 
     @property
     def default(self) -> FunnelDefinition:
@@ -112,3 +261,32 @@ class FunnelRegistry:
 
     def get(self, funnel_id: str) -> FunnelDefinition | None:
         return self.funnels.get(funnel_id)
+
+    def stage(self, funnel_id: str, stage_id: str) -> Stage | None:
+        funnel = self.funnels.get(funnel_id)
+        return funnel.stage(stage_id) if funnel else None
+
+    def probability_sql(self, funnel_col: Any, stage_col: Any) -> Any:
+        """SQL for each row's stage probability (0 for a stage no funnel knows)."""
+        whens = [(sa.and_(funnel_col == f.id, stage_col == s.id), sa.literal(s.probability))
+                 for f in self.funnels.values() for s in f.stages]
+        if not whens:
+            return sa.literal(Decimal(0))
+        return sa.case(*whens, else_=sa.literal(Decimal(0)))
+
+    def stage_limit_sql(self, funnel_col: Any, stage_col: Any) -> Any:
+        """SQL for each row's stage time limit in days (NULL when it has none)."""
+        whens = [(sa.and_(funnel_col == f.id, stage_col == s.id), sa.literal(s.max_days))
+                 for f in self.funnels.values() for s in f.open_stages if s.max_days]
+        return sa.case(*whens, else_=sa.null()) if whens else sa.null()
+
+    def class_visit_days(self) -> dict[str, int]:
+        """Visit interval per customer class: the strictest policy among the stages
+        implying that class, in any funnel."""
+        found: dict[str, int] = {}
+        for funnel in self.funnels.values():
+            for stage in funnel.open_stages:
+                days, key = stage.visit_every_days, str(stage.customer_class)
+                if days and days < found.get(key, days + 1):
+                    found[key] = days
+        return found

@@ -82,6 +82,7 @@ def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = 
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     stored = _company_settings(database)
     plugins = PluginManager(extra_specs)
+    plugins.company_settings = dict(stored)
     if load_plugins:
         plugins.load_installed(plugin_switch(stored))
     runtime = Runtime(database, plugins, settings)
