@@ -74,6 +74,9 @@ class PluginManager:
         self.info: dict[str, PluginInfo] = {}
         self._roles: RoleRegistry | None = None
         self._funnels: Any = None
+        # Company settings read at start (open_runtime); the funnel registry applies the
+        # company's funnel overrides from them.
+        self.company_settings: dict[str, Any] = {}
 
     # -- loading --------------------------------------------------------------------
 
@@ -253,8 +256,9 @@ BUILTIN_PROFILES: dict[str, list[str]] = {
 
 
 def funnel_registry(plugins: PluginManager, default: str | None = None):
-    """Build the funnel registry: the core's basic funnel plus every valid contribution."""
-    from core.funnels import BASIC_FUNNEL, FunnelDefinition, FunnelRegistry
+    """Build the funnel registry: the core's basic funnel plus every valid contribution,
+    adjusted by the company's overrides (``funnel.overrides``)."""
+    from core.funnels import BASIC_FUNNEL, OVERRIDES_KEY, FunnelDefinition, FunnelRegistry
 
     funnels: list[FunnelDefinition] = [BASIC_FUNNEL]
     for plugin, funnel in plugins.contributions("salesdesk_funnels"):
@@ -267,4 +271,7 @@ def funnel_registry(plugins: PluginManager, default: str | None = None):
                 f"salesdesk_funnels: {'; '.join(problems)}")
             continue
         funnels.append(funnel)
-    return FunnelRegistry(funnels, default)
+    registry = FunnelRegistry(funnels, default, plugins.company_settings.get(OVERRIDES_KEY))
+    for problem in registry.problems:
+        log.error("funnel settings: %s", problem)
+    return registry
