@@ -299,6 +299,21 @@ class AuditEntry(SQLModel, table=True):
     new_value: str | None = Field(default=None)
 
 
+class NumberSequence(SQLModel, table=True):
+    """The last number issued for a document series, office and year.
+
+    Written only by ``core.services.numbering`` with an atomic increment, so a number is
+    never issued twice, even to two users saving at the same moment.
+    """
+
+    __tablename__: ClassVar[str] = "number_sequence"
+
+    series: str = Field(primary_key=True, max_length=40)
+    office: str = Field(primary_key=True, max_length=20)
+    year: int = Field(primary_key=True)
+    last_value: int
+
+
 EDITABLE_TABLES: tuple[type[SQLModel], ...] = (
     Region,
     User,

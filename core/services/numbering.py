@@ -1,0 +1,132 @@
+"""Document numbers: prefix + two-digit year + sequence, with per-office ranges.
+
+Contracts, quotes, projects and orders are numbered by rule, e.g. ``HT2600001`` for the
+first contract of 2026, where the Shanghai office numbers from 00001 and Beijing from
+20001. A rule lives in the company setting ``numbering.<series>``::
+
+    {"prefix": "HT", "width": 5, "offices": {"SH": 1, "BJ": 20001}}
+
+Numbers are issued by an atomic increment of one ``number_sequence`` row inside the
+caller's write transaction: of two users saving at once, one waits for the other (the row
+lock on PostgreSQL, the single writer on SQLite), so a number is never issued twice; if the
+caller's transaction rolls back, the number was never issued. A company may change a rule
+between years; within a year a number already issued is never issued again, because the
+sequence only moves forward. Give the document's number column a unique constraint too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.company import get_setting
+from core.context import Context
+from core.errors import FieldProblem, SalesdeskError, ValidationFailed
+from core.models import NumberSequence
+from core.services.base import UnitOfWork
+from core.services.company import set_setting
+
+SETTING_PREFIX = "numbering."
+
+
+class NumberRangeExhausted(SalesdeskError):
+    """An office has issued the last number of its range this year."""
+
+
+class NumberingRule(pydantic.BaseModel):
+    """How one document series is numbered."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    prefix: str = pydantic.Field(default="", max_length=10, pattern=r"^[A-Za-z0-9-]*$")
+    width: int = pydantic.Field(default=5, ge=3, le=9)
+    offices: dict[str, int] = pydantic.Field(default_factory=dict)
+
+    @pydantic.model_validator(mode="after")
+    def _ranges_fit(self) -> NumberingRule:
+        top = 10**self.width - 1
+        starts = sorted(self.offices.values())
+        if any(not 1 <= start <= top for start in starts):
+            raise ValueError(f"office range starts must be between 1 and {top}")
+        if len(set(starts)) != len(starts):
+            raise ValueError("two offices start their ranges at the same number")
+        return self
+
+    def office_range(self, office: str) -> tuple[int, int]:
+        """(first, last) number of ``office``: up to the next office's start."""
+        top = 10**self.width - 1
+        if not self.offices:
+            return 1, top
+        if office not in self.offices:
+            known = ", ".join(sorted(self.offices))
+            raise ValidationFailed(
+                [FieldProblem("office", office, f"one of the numbering offices: {known}")],
+                "number")
+        first = self.offices[office]
+        later = [start for start in self.offices.values() if start > first]
+        return first, (min(later) - 1 if later else top)
+
+
+def rule_for(session: Session, series: str, default: NumberingRule | None = None) -> NumberingRule:
+    """The company's rule for ``series``, else ``default``, else the series name as prefix."""
+    stored = get_setting(session, SETTING_PREFIX + series)
+    if stored is None:
+        return default or NumberingRule(prefix=series.upper()[:10])
+    try:
+        return NumberingRule.model_validate(stored)
+    except pydantic.ValidationError as exc:
+        raise SalesdeskError(
+            f"the company setting {SETTING_PREFIX}{series} is not a valid numbering rule: "
+            f"{exc.errors()[0]['msg']}") from exc
+
+
+def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) -> NumberingRule:
+    """Store the numbering rule of ``series`` (needs ``settings.manage``)."""
+    try:
+        checked = NumberingRule.model_validate(rule)
+    except pydantic.ValidationError as exc:
+        problems = [FieldProblem(".".join(map(str, e["loc"])) or "rule", e.get("input"), e["msg"])
+                    for e in exc.errors()]
+        raise ValidationFailed(problems, f"numbering rule {series}") from exc
+    set_setting(ctx, SETTING_PREFIX + series, checked.model_dump())
+    return checked
+
+
+def next_number(uow_or_session: UnitOfWork | Session, series: str, *, office: str = "",
+                on: dt.date, default: NumberingRule | None = None) -> str:
+    """Issue the next number of ``series`` for ``office`` in the year of ``on``.
+
+    Call it inside the write transaction that saves the document.
+    """
+    session: Session = getattr(uow_or_session, "session", uow_or_session)
+    rule = rule_for(session, series, default)
+    first, last = rule.office_range(office)
+    value = _increment(session, series, office, on.year, first)
+    if value > last:
+        raise NumberRangeExhausted(
+            f"office {office or '(all)'} has used every {series} number of {on.year} "
+            f"({first:0{rule.width}d}-{last:0{rule.width}d}); widen the rule "
+            f"{SETTING_PREFIX}{series}")
+    return f"{rule.prefix}{on.year % 100:02d}{value:0{rule.width}d}"
+
+
+def _increment(session: Session, series: str, office: str, year: int, first: int) -> int:
+    table = NumberSequence.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(table).values(series=series, office=office, year=year,
+                                         last_value=first - 1)
+                    .on_conflict_do_nothing())
+    key = sa.and_(table.c.series == series, table.c.office == office, table.c.year == year)
+    # A range start raised after numbers were issued moves the sequence up to it.
+    return session.execute(
+        sa.update(table).where(key)
+        .values(last_value=sa.func.max(table.c.last_value + 1, first)
+                if session.get_bind().dialect.name == "sqlite"
+                else sa.func.greatest(table.c.last_value + 1, first))
+        .returning(table.c.last_value)
+    ).scalar_one()

@@ -1,0 +1,97 @@
+"""Document numbering: format, per-office ranges, exhaustion, and no number issued twice
+when many users save at once (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from core.errors import PermissionDenied, SalesdeskError, ValidationFailed
+from core.services import numbering
+from core.services.base import write
+
+DAY = dt.date(2026, 3, 5)
+
+
+def issue(ctx: Any, series: str, office: str = "", on: dt.date = DAY, **kw: Any) -> str:
+    return write(ctx, lambda uow: numbering.next_number(uow, series, office=office, on=on, **kw))
+
+
+def test_default_rule_numbers_from_one_per_year(world: Any) -> None:
+    assert issue(world.admin, "quote") == "QUOTE2600001"
+    assert issue(world.admin, "quote") == "QUOTE2600002"
+    assert issue(world.admin, "quote", on=dt.date(2027, 1, 2)) == "QUOTE2700001"
+    default = numbering.NumberingRule(prefix="Q", width=4)
+    assert issue(world.admin, "other", default=default) == "Q260001"
+
+
+def test_office_ranges_from_the_company_setting(world: Any) -> None:
+    numbering.set_rule(world.admin, "contract",
+                       {"prefix": "HT", "width": 5, "offices": {"SH": 1, "BJ": 20001}})
+    assert issue(world.admin, "contract", "SH") == "HT2600001"
+    assert issue(world.admin, "contract", "BJ") == "HT2620001"
+    assert issue(world.admin, "contract", "SH") == "HT2600002"
+    with pytest.raises(ValidationFailed, match="one of the numbering offices: BJ, SH"):
+        issue(world.admin, "contract", "GZ")
+
+
+def test_exhausted_range_is_refused_and_nothing_is_issued(world: Any) -> None:
+    numbering.set_rule(world.admin, "tiny", {"prefix": "T", "width": 3,
+                                            "offices": {"A": 1, "B": 3}})
+    assert [issue(world.admin, "tiny", "A") for _ in range(2)] == ["T26001", "T26002"]
+    with pytest.raises(numbering.NumberRangeExhausted, match="001-002"):
+        issue(world.admin, "tiny", "A")
+    assert issue(world.admin, "tiny", "B") == "T26003"
+
+
+def test_raising_a_range_start_never_reissues(world: Any) -> None:
+    assert issue(world.admin, "po") == "PO2600001"
+    numbering.set_rule(world.admin, "po", {"prefix": "PO", "offices": {"": 500}})
+    assert issue(world.admin, "po") == "PO2600500"
+    numbering.set_rule(world.admin, "po", {"prefix": "PO", "offices": {"": 1}})
+    assert issue(world.admin, "po") == "PO2600501"
+
+
+@pytest.mark.parametrize("rule", [
+    {"prefix": "HT", "width": 2},
+    {"prefix": "H T"},
+    {"offices": {"A": 1, "B": 1}},
+    {"width": 3, "offices": {"A": 1000}},
+    {"prefix": "HT", "colour": "red"},
+])
+def test_bad_rules_are_refused_with_a_reason(world: Any, rule: dict[str, Any]) -> None:
+    with pytest.raises(ValidationFailed, match="numbering rule contract"):
+        numbering.set_rule(world.admin, "contract", rule)
+
+
+def test_a_broken_stored_rule_names_the_setting(world: Any) -> None:
+    from core.services.company import set_setting
+
+    set_setting(world.admin, "numbering.order", {"width": "wide"})
+    with pytest.raises(SalesdeskError, match=r"numbering\.order is not a valid numbering rule"):
+        issue(world.admin, "order")
+
+
+def test_only_settings_managers_change_rules(world: Any) -> None:
+    rep = world.user("rep1", "sales_rep")
+    with pytest.raises(PermissionDenied):
+        numbering.set_rule(rep, "contract", {"prefix": "X"})
+
+
+def test_concurrent_saves_never_share_a_number(world: Any) -> None:
+    numbering.set_rule(world.admin, "project", {"prefix": "P", "offices": {"SH": 1, "BJ": 20001}})
+
+    def many(office: str) -> list[str]:
+        return [issue(world.admin, "project", office) for _ in range(10)]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(many, ["SH", "BJ"] * 3))
+    issued = [number for batch in results for number in batch]
+    assert len(issued) == len(set(issued)) == 60
+    assert sorted(n for n in issued if n.startswith("P2600")) == [
+        f"P26{v:05d}" for v in range(1, 31)]
+    assert sorted(n for n in issued if n.startswith("P262")) == [
+        f"P26{v:05d}" for v in range(20001, 20031)]
