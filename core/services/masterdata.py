@@ -45,22 +45,44 @@ def update_product(ctx: Context, product_id: int, changes: dict[str, Any],
 
 def set_target(ctx: Context, data: TargetInput | dict[str, Any]) -> SalesTarget:
     """Create or replace the official target for a month and one dimension key."""
-    values = validate(TargetInput, data, "target")
+    return set_targets(ctx, [data])[0]
 
-    def work(uow: UnitOfWork) -> SalesTarget:
+
+def set_targets(ctx: Context, items: list[TargetInput | dict[str, Any]]) -> list[SalesTarget]:
+    """Create or replace many official targets at once: all of them or none.
+
+    The forecast plugin publishes an approved allocation this way, so a half-published
+    allocation can never become the official figures.
+    """
+    problems: list[FieldProblem] = []
+    rows: list[TargetInput] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            rows.append(validate(TargetInput, item, "target"))
+        except ValidationFailed as exc:
+            problems.extend(FieldProblem(p.field, p.value, p.expected, number)
+                            for p in exc.problems)
+    if problems:
+        raise ValidationFailed(problems, "targets")
+
+    def work(uow: UnitOfWork) -> list[SalesTarget]:
         uow.require("target.manage")
-        row = uow.session.scalars(sa.select(SalesTarget).where(
-            SalesTarget.month == values.month, SalesTarget.dimension == values.dimension,
-            SalesTarget.key_id == values.key_id)).first()
-        if row is None:
-            row = SalesTarget(**values.model_dump())
-            uow.session.add(row)
-            uow.audit_created(row)
-        else:
-            uow.apply_changes(row, {"amount": values.amount})
-        return row
+        return [_put_target(uow, values) for values in rows]
 
     return write(ctx, work)
+
+
+def _put_target(uow: UnitOfWork, values: TargetInput) -> SalesTarget:
+    row = uow.session.scalars(sa.select(SalesTarget).where(
+        SalesTarget.month == values.month, SalesTarget.dimension == values.dimension,
+        SalesTarget.key_id == values.key_id)).first()
+    if row is None:
+        row = SalesTarget(**values.model_dump())
+        uow.session.add(row)
+        uow.audit_created(row)
+    else:
+        uow.apply_changes(row, {"amount": values.amount})
+    return row
 
 
 def _add(ctx: Context, permission: str, model: type[SQLModel], values: dict[str, Any],

@@ -1,0 +1,42 @@
+"""Official sales targets as the rest of salesdesk reads them.
+
+The forecast plugin allocates and approves targets and publishes the approved ones as
+``SalesTarget`` rows (one per month, dimension and key) through
+``core.services.masterdata.set_targets``. Readers such as the funnel's weighted pipeline or
+the contracts' signed-value report call :func:`target_amounts`; an empty dict means "no
+targets were set", which is never the same as a target of zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.models import SalesTarget
+
+TARGET_CUTS = ("company", "rep", "region", "product", "channel")
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def target_amounts(session: Session, start: dt.date, end: dt.date, by: str) -> dict[int, Decimal]:
+    """Key id -> target of the months ``start``..``end`` touch (0 is the company's key).
+
+    Targets are monthly, so a period is counted in whole months: pass month boundaries.
+    """
+    if by not in TARGET_CUTS:
+        raise ValueError(f"unknown target cut {by!r}; expected one of {', '.join(TARGET_CUTS)}")
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    rows = session.execute(
+        sa.select(SalesTarget.key_id, sa.func.sum(SalesTarget.amount))
+        .where(SalesTarget.dimension == by,
+               SalesTarget.month >= month_start(start), SalesTarget.month <= month_start(end))
+        .group_by(SalesTarget.key_id)
+    ).all()
+    return {key: Decimal(amount) for key, amount in rows}
