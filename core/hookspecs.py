@@ -125,6 +125,19 @@ def salesdesk_migrations() -> list[str] | None:
 
 
 @hookspec
+def salesdesk_translations(lang: str) -> dict[str, str] | None:
+    """Contribute this plugin's translations of its UI text.
+
+    :param lang: a language code other than ``"en"``, e.g. ``"zh_CN"``.
+    :returns: English text -> translated text. Usually
+        ``core.i18n.plugin_catalog(__file__, lang)``, which reads ``locale/<lang>.json``
+        beside the plugin's ``__init__``. The core's own catalog wins a clash.
+
+    Called once when the plugin is registered, for every language salesdesk speaks.
+    """
+
+
+@hookspec
 def salesdesk_demo_data(ctx: Context, scale: str, seed: int) -> None:
     """Seed demo data for this plugin.
 

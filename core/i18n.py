@@ -16,6 +16,9 @@ from pathlib import Path
 LANGS = ("en", "zh_CN")
 _LOCALE_DIR = Path(__file__).parent / "locale"
 _current: str | None = None
+# Catalogs contributed by plugins (``salesdesk_translations``), merged per language. The
+# core catalog wins a clash, so a plugin cannot change the core's wording.
+_plugin_entries: dict[str, dict[str, str]] = {}
 
 
 def detect_lang(environ: dict[str, str] | None = None) -> str:
@@ -53,11 +56,31 @@ def catalog(lang: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def add_translations(lang: str, entries: dict[str, str]) -> None:
+    """Add a plugin's translations for ``lang`` (English text -> translation)."""
+    if lang not in LANGS or lang == "en":
+        return
+    merged = _plugin_entries.setdefault(lang, {})
+    merged.update({str(k): str(v) for k, v in entries.items() if v})
+
+
+def plugin_catalog(plugin_file: str, lang: str) -> dict[str, str]:
+    """A plugin's catalog: ``locale/<lang>.json`` beside the plugin's ``__init__``.
+
+    Implement ``salesdesk_translations`` as ``return plugin_catalog(__file__, lang)``.
+    """
+    path = Path(plugin_file).parent / "locale" / f"{lang}.json"
+    if lang == "en" or not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def _(text: str) -> str:
     """``text`` (English) in the current language."""
-    if current_lang() == "en":
+    lang = current_lang()
+    if lang == "en":
         return text
-    return catalog(current_lang()).get(text) or text
+    return catalog(lang).get(text) or _plugin_entries.get(lang, {}).get(text) or text
 
 
 def pick(en: str, zh: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pluggy
 
-from core import hookspecs
+from core import hookspecs, i18n
 from core.access import RoleRegistry
 
 log = logging.getLogger("salesdesk.plugins")
@@ -122,7 +122,23 @@ class PluginManager:
             if impl_name.startswith("salesdesk_") and self._is_impl(plugin, impl_name)
         )
         self._roles = self._funnels = None
-        return True
+        self._install_translations(info, plugin)
+        return info.loaded
+
+    def _install_translations(self, info: PluginInfo, plugin: object) -> None:
+        impl = getattr(plugin, "salesdesk_translations", None)
+        if impl is None or not self._is_impl(plugin, "salesdesk_translations"):
+            return
+        for lang in i18n.LANGS:
+            if lang == "en":
+                continue
+            try:
+                entries = impl(lang=lang)
+                if entries is not None and not isinstance(entries, dict):
+                    raise TypeError(f"expected a dict, got {type(entries).__name__}")
+                i18n.add_translations(lang, entries or {})
+            except Exception as exc:
+                self._fail(info, "salesdesk_translations", exc)
 
     def _is_impl(self, plugin: object, attr: str) -> bool:
         return self.pm.parse_hookimpl_opts(plugin, attr) is not None

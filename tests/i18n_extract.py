@@ -54,7 +54,9 @@ def from_tree(tree: ast.AST) -> set[str]:
                     if isinstance(elt, ast.Tuple) and len(elt.elts) >= 2:
                         found.update(_strings(elt.elts[1]))
             if "LABELS" in names and isinstance(value, ast.Dict):
-                found.update(s for v in value.values for s in _strings(v))
+                # plain strings only: a (en, zh) tuple carries its own translation
+                found.update(s for v in value.values
+                             if not isinstance(v, ast.Tuple) for s in _strings(v))
             if "SECTIONS" in names and isinstance(value, ast.Dict):
                 for v in value.values:
                     if isinstance(v, ast.Tuple):
@@ -62,14 +64,26 @@ def from_tree(tree: ast.AST) -> set[str]:
     return found
 
 
-def english_strings() -> set[str]:
-    found = set(DYNAMIC)
-    paths = [*ROOT.glob("tui/**/*.py"), ROOT / "core/services/dashboard.py"]
+def strings_in(paths: list[Path]) -> set[str]:
+    found: set[str] = set()
     for path in paths:
-        if path.name == "cli.py":
-            continue
         found |= from_tree(ast.parse(path.read_text(encoding="utf-8")))
     return {s for s in found if s.strip()}
+
+
+def english_strings() -> set[str]:
+    """UI strings of the TUI and the core, which the core catalog must cover."""
+    paths = [p for p in ROOT.glob("tui/**/*.py") if p.name != "cli.py"]
+    return strings_in([*paths, ROOT / "core/services/dashboard.py"]) | DYNAMIC
+
+
+def plugin_dirs() -> list[Path]:
+    return sorted(p.parent for p in ROOT.glob("plugins/*/__init__.py"))
+
+
+def plugin_strings(plugin_dir: Path) -> set[str]:
+    """UI strings of one plugin, which its own ``locale/zh_CN.json`` must cover."""
+    return strings_in(sorted(plugin_dir.glob("**/*.py")))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from i18n_extract import english_strings
+from i18n_extract import english_strings, plugin_dirs, plugin_strings
 
 from core import i18n
 
@@ -48,6 +48,46 @@ def test_catalog_covers_every_ui_string() -> None:
 def test_placeholders_match() -> None:
     for en, zh in i18n.catalog("zh_CN").items():
         assert set(re.findall(r"{\w+}", en)) == set(re.findall(r"{\w+}", zh)), en
+
+
+@pytest.mark.parametrize("plugin_dir", plugin_dirs(), ids=lambda p: p.name)
+def test_each_plugin_catalog_covers_its_ui_strings(plugin_dir) -> None:
+    """A plugin ships its own catalog (core entries count, so shared words need no copy)."""
+    own = i18n.plugin_catalog(str(plugin_dir / "__init__.py"), "zh_CN")
+    missing = sorted(plugin_strings(plugin_dir) - set(i18n.catalog("zh_CN")) - set(own))
+    assert not missing, f"add these to {plugin_dir.name}/locale/zh_CN.json: {missing}"
+    assert all(own.values()), "empty translations"
+    for en, zh in own.items():
+        assert set(re.findall(r"{\w+}", en)) == set(re.findall(r"{\w+}", zh)), en
+
+
+def test_plugin_translations_reach_the_ui() -> None:
+    """``salesdesk_translations`` entries are used by ``_()``; the core catalog wins a clash."""
+    from core.hookspecs import hookimpl
+    from core.plugins import PluginManager
+
+    class Shipped:
+        @hookimpl
+        def salesdesk_translations(self, lang: str) -> dict[str, str]:
+            return {"Tender board": "投标看板", "Customers": "顾客"} if lang == "zh_CN" else {}
+
+    class Broken:
+        @hookimpl
+        def salesdesk_translations(self, lang: str) -> list[str]:
+            return ["not a dict"]
+
+    manager = PluginManager()
+    assert manager.register(Shipped(), "shipped")
+    assert not manager.register(Broken(), "broken")
+    assert "salesdesk_translations" in manager.info["broken"].last_error
+    try:
+        i18n.set_lang("zh_CN")
+        assert i18n._("Tender board") == "投标看板"
+        assert i18n._("Customers") == "客户"
+        i18n.set_lang("en")
+        assert i18n._("Tender board") == "Tender board"
+    finally:
+        i18n.set_lang(None)
 
 
 def test_cjk_cells_are_measured_double_width() -> None:
