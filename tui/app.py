@@ -28,6 +28,7 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "daily": ("4", "Daily report", "tui.screens.daily:DailyScreen"),
     "reports": ("5", "Reports", "tui.screens.reports:ReportsScreen"),
     "plugins": ("6", "Plugins", "tui.screens.plugins:PluginsScreen"),
+    "forms": ("7", "Forms", "tui.screens.forms:FormsScreen"),
 }
 
 
@@ -100,11 +101,20 @@ class SalesdeskApp(App[None]):
     def sections(self) -> list[tuple[str, str, str]]:
         """(id, key, translated title) of every place in the navigation, plugin views too."""
         found = [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
-                 if sid != "plugins" or self.ctx.grant.has("plugin.manage")]
+                 if self._offered(sid)]
         for plugin, view in self.views():
             found.append((f"view:{plugin}:{view.id}", view.key,
                           pick(view.title_en, view.title_zh)))
         return found
+
+    def _offered(self, section: str) -> bool:
+        if section == "plugins":
+            return self.ctx.grant.has("plugin.manage")
+        if section == "forms":  # only when an enabled plugin has a form for this user
+            from core.forms import forms_for
+
+            return bool(forms_for(self.ctx))
+        return True
 
     def views(self) -> list[tuple[str, Any]]:
         if self._views is None:

@@ -1,0 +1,116 @@
+"""Forms: every data-entry form the enabled plugins contribute (price tables, tenders,
+quotes...), each an entry screen built from the form's pydantic model. Ctrl+S saves through
+``core.forms.submit_form``; a bad value is shown under its field and nothing typed is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from core.errors import SalesdeskError, ValidationFailed
+from core.i18n import _, pick
+from tui.base import BaseScreen, report_error
+from tui.screens.reports import param_specs
+from tui.widgets.form import FormFields
+
+
+class FormsScreen(BaseScreen):
+    TITLE_EN = "Forms"
+    DEFAULT_CSS = """
+    FormsScreen #forms-body { height: 1fr; }
+    FormsScreen #form-list { width: 30; height: 1fr; border: round $primary; }
+    FormsScreen #entry-box { width: 1fr; height: 1fr; border: round $primary; }
+    FormsScreen #form-about { height: auto; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="forms.save", priority=True),
+        Binding("ctrl+n", "clear", "New", id="forms.new", priority=True),
+    ]
+
+    def __init__(self, form_id: str | None = None) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.forms: dict[str, Any] = {}
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="forms-body"):
+            listing = OptionList(id="form-list")
+            listing.border_title = _("Forms")
+            yield listing
+            with Vertical(id="entry-box") as box:
+                box.border_title = _("Entry")
+                yield Static(_("Choose a form; Tab moves to its fields."), id="form-about")
+                yield Vertical(id="entry")
+
+    def on_mount(self) -> None:
+        from core.forms import forms_for
+
+        found = self.guard(forms_for, self.ctx) or []
+        self.forms = {form.id: form for form in found}
+        listing = self.query_one("#form-list", OptionList)
+        for form in found:
+            listing.add_option(Option(pick(form.title_en, form.title_zh), id=form.id))
+        if not found:
+            self.query_one("#form-about", Static).update(
+                _("No form is available: enable a plugin that provides forms."))
+            return
+        wanted = self.form_id if self.form_id in self.forms else found[0].id
+        self.form_id = None
+        listing.highlighted = list(self.forms).index(wanted)
+        self._show_form(wanted)
+        listing.focus()
+
+    @on(OptionList.OptionHighlighted, "#form-list")
+    def _highlight(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_form(event.option.id or "")
+
+    @on(OptionList.OptionSelected, "#form-list")
+    def _select(self, event: OptionList.OptionSelected) -> None:
+        self._show_form(event.option.id or "")
+        self.focus_next()
+
+    def _show_form(self, form_id: str, force: bool = False) -> None:
+        form = self.forms.get(form_id)
+        if form is None or (self.form_id == form_id and not force):
+            return
+        self.form_id = form_id
+        specs, values = param_specs(form.model)
+        box = self.query_one("#entry", Vertical)
+        box.remove_children()
+        box.mount(FormFields(specs, values))
+        about = pick(form.description_en, form.description_zh)
+        self.query_one("#form-about", Static).update(
+            f"[b]{pick(form.title_en, form.title_zh)}[/b]" + (f"\n{about}" if about else "")
+            + "\n" + _("Ctrl+S saves; Ctrl+N starts a new one."))
+
+    def action_clear(self) -> None:
+        if self.form_id:
+            self._show_form(self.form_id, force=True)
+
+    def action_save(self) -> None:
+        from core.forms import submit_form
+
+        if not self.form_id or not self.query(FormFields):
+            return
+        fields = self.query_one(FormFields)
+        raw = {k: ("" if v is None else v) for k, v in fields.values().items()}
+        try:
+            message = submit_form(self.ctx, self.form_id, raw)
+        except ValidationFailed as exc:
+            fields.show_problems(exc.problems)
+            return
+        except SalesdeskError as exc:
+            fields.show_message(str(exc))
+            return
+        except Exception as exc:
+            report_error(self.app, exc)
+            return
+        fields.clear_problems()
+        self.notify(message, title=_("Saved"))
+        self.action_clear()
