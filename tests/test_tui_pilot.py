@@ -382,7 +382,8 @@ class _ViewPlugin:
             def body(self) -> Any:
                 yield Static("hello from a plugin", id="hello")
 
-        return [ViewSpec("hello", "Hello view", "你好视图", lambda ctx: Hello(), key="7"),
+        return [ViewSpec("hello", "Hello view", "你好视图", lambda ctx: Hello(), key="8"),
+                ViewSpec("clash", "Clash", "冲突", lambda ctx: Hello(), key="2"),
                 "not a view"]
 
 
@@ -394,11 +395,13 @@ async def test_plugin_views_appear_in_navigation(tui_world: dict[str, Any]) -> N
     app = app_for(ctx)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        sections = {sid: title for sid, _key, title in app.sections()}
-        assert sections["view:hello_views:hello"] == "Hello view"
-        app.action_section("view:hello_views:hello")
+        sections = {sid: (key, title) for sid, key, title in app.sections()}
+        assert sections["view:hello_views:hello"] == ("8", "Hello view")
+        assert sections["view:hello_views:clash"] == ("", "Clash")  # "2" is Customers
+        await pilot.press("8")
         await pilot.pause()
         assert str(app.screen.query_one("#hello").render()) == "hello from a plugin"
+    assert "key '2' is already taken" in " ".join(ctx.plugins.info["hello_views"].errors)
     # the bad contribution was reported, which switched the plugin off for this run
     assert "salesdesk_views" in ctx.plugins.info["hello_views"].last_error
 

@@ -120,8 +120,27 @@ class SalesdeskApp(App[None]):
         if self._views is None:
             from tui.views import collect_views
 
-            self._views = collect_views(self.ctx)
+            self._views = self._bind_view_keys(collect_views(self.ctx))
         return self._views
+
+    def _bind_view_keys(self, views: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        """Bind each plugin view's key, unless the core or an earlier view has it (then
+        the view is listed without a key and the clash is noted on its plugin)."""
+        from dataclasses import replace
+
+        taken = {key for key, _t, _p in SECTIONS.values()}
+        bound: list[tuple[str, Any]] = []
+        for plugin, view in views:
+            if view.key in taken:
+                self.ctx.plugins.note(plugin, f"salesdesk_views: view {view.id}: key "
+                                              f"'{view.key}' is already taken; no key bound")
+                view = replace(view, key="")
+            elif view.key:
+                taken.add(view.key)
+                self.bind(view.key, f"section('view:{plugin}:{view.id}')",
+                          description=pick(view.title_en, view.title_zh), show=False)
+            bound.append((plugin, view))
+        return bound
 
     def action_section(self, section: str) -> None:
         """Open a section on top of Home (Escape comes back to Home)."""
