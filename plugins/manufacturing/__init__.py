@@ -1,2 +1,44 @@
-"""The manufacturing plugin. Registered through the salesdesk entry point; its capability is
-built in its own issue, so for now it contributes nothing."""
+"""The manufacturing plugin: engineering tenders, project registration and numbering,
+quote -> order -> delivery -> invoice -> receipt, credit control, production
+coordination and the order-to-cash reports (DOMAIN.md sections 2, 4 and 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.hookspecs import hookimpl
+from core.i18n import plugin_catalog
+
+
+@hookimpl
+def salesdesk_funnels() -> list[Any]:
+    from plugins.manufacturing.funnel import ENGINEERING_FUNNEL
+
+    return [ENGINEERING_FUNNEL]
+
+
+@hookimpl
+def salesdesk_permissions() -> list[Any]:
+    from plugins.manufacturing.access import PERMISSIONS
+
+    return PERMISSIONS
+
+
+@hookimpl
+def salesdesk_roles() -> list[Any]:
+    from plugins.manufacturing.access import ROLES
+
+    return ROLES
+
+
+@hookimpl
+def salesdesk_migrations() -> list[str]:
+    import plugins.manufacturing.models  # noqa: F401  (tables known before migrations run)
+
+    return [str(Path(__file__).parent / "migrations" / "versions")]
+
+
+@hookimpl
+def salesdesk_translations(lang: str) -> dict[str, str] | None:
+    return plugin_catalog(__file__, lang)
