@@ -1,0 +1,86 @@
+"""Writes at the same time: numbers through the manufacturing services (prefix + year +
+per-office ranges, none issued twice) and deliveries racing for one order line."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from core.services.company import set_setting
+from plugins.manufacturing.services import documents, tenders
+
+THREADS = 4
+EACH = 5
+
+
+def test_quote_numbers_follow_the_office_ranges(shop: Any) -> None:
+    set_setting(shop.world.admin, "numbering.mfg_quote",
+                {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}})
+    project = tenders.register_project(shop.sales, {
+        "customer_id": shop.customer.id, "contact": "王工", "specs": "DN200 PN16 flanges",
+        "quantity": "200", "office": "SH"})
+    assert project.number == "FQ2600001"
+    quote = documents.create_quote(shop.sales, {
+        "customer_id": shop.customer.id, "project_id": project.id, "office": "SH",
+        "lines": [{"product_id": shop.flange.id, "quantity": "200", "unit_price": "118"}]})
+    assert quote.number == project.number  # the project's first quote carries its number
+    tianjin = documents.create_quote(shop.sales, {
+        "customer_id": shop.customer.id, "office": "TJ",
+        "lines": [{"product_id": shop.flange.id, "quantity": "1", "unit_price": "118"}]})
+    assert tianjin.number == "FQ2620001"
+
+
+def test_concurrent_orders_never_share_a_number(shop: Any) -> None:
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def create() -> None:
+        try:
+            start.wait()
+            for _ in range(EACH):
+                numbers.append(documents.create_order(shop.sales, {
+                    "customer_id": shop.customer.id,
+                    "lines": [{"product_id": shop.flange.id, "quantity": "1",
+                               "unit_price": "1"}]}).number)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(numbers) == len(set(numbers)) == THREADS * EACH
+    assert sorted(numbers) == [f"SO26{n:05d}" for n in range(1, THREADS * EACH + 1)]
+
+
+def test_racing_deliveries_cannot_over_ship(shop: Any) -> None:
+    """Two clerks submit 6 each against an order line of 10 at once: one is refused."""
+    from mfg_helpers import line_ids
+
+    from core.errors import ValidationFailed
+    from plugins.manufacturing.services import balances, posting
+
+    (line,) = line_ids(shop.sales, shop.order((shop.flange, "10", "120.00")))
+    drafts = [shop.deliver((line, "6"), submit=False) for _ in range(2)]
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def submit(doc_id: int) -> None:
+        start.wait()
+        try:
+            posting.submit(shop.shipping, doc_id)
+            outcomes.append("ok")
+        except ValidationFailed:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=submit, args=(d.id,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok", "refused"]
+    with shop.sales.reading() as session:
+        assert balances.shipped(session, [line])[line] == 6
