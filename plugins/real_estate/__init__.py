@@ -1,2 +1,41 @@
-"""The real_estate plugin. Registered through the salesdesk entry point; its capability is
-built in its own issue, so for now it contributes nothing."""
+"""The real-estate plugin (DOMAIN.md section 6): units and their sign-off, price tables and
+price lists, sales control, payments and area settlement, sales plans, the call register,
+a real-estate funnel, the sales-office roles, reports, screens and demo data.
+
+Hook implementations only; everything they return is imported when the hook is called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.hookspecs import hookimpl
+
+
+@hookimpl
+def salesdesk_permissions() -> list[Any]:
+    from plugins.real_estate.roles import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def salesdesk_roles() -> list[Any]:
+    from plugins.real_estate.roles import ROLES
+
+    return list(ROLES)
+
+
+@hookimpl
+def salesdesk_migrations() -> list[str]:
+    import plugins.real_estate.models  # noqa: F401  (tables registered before migrating)
+
+    return [str(Path(__file__).parent / "migrations" / "versions")]
+
+
+@hookimpl
+def salesdesk_funnels() -> list[Any]:
+    from plugins.real_estate.roles import FUNNEL
+
+    return [FUNNEL]

@@ -1,0 +1,69 @@
+"""Helpers shared by the real-estate services: permissions, errors, look-ups."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
+from plugins.real_estate.models import Building, Project, Unit
+
+# Permissions (declared through salesdesk_permissions)
+SIGNOFF = "real_estate.signoff"  # senior marketing manager: master data and price lists
+CONTROL = "real_estate.control"  # on-site sales control: unit status
+PAYMENT = "real_estate.payment"  # on-site finance: plans and payments
+SERVICE = "real_estate.service"  # sales service: area settlement, move-in
+# Core permissions reused on purpose: the business operator enters master data and
+# prices (product.manage), reps log calls like visits (activity.log), managers set plans.
+MASTERDATA = "product.manage"
+CALLS = "activity.log"
+PLANS = "target.manage"
+
+
+class Refused(SalesdeskError):
+    """A step the sales rules do not allow (a wrong status move, a second signature by
+    the same person, an overpayment)."""
+
+
+def second_person(ctx: Any, submitted_by: int, what: str) -> None:
+    """The two-person rule: whoever submitted a change may not sign it off."""
+    if ctx.actor.id == submitted_by:
+        raise PermissionDenied(
+            f"{ctx.actor.login} submitted this {what} and may not also sign it off: "
+            "a second person (a senior marketing manager) must approve it")
+
+
+def decimal_of(value: Any, field: str, *, positive: bool = False,
+               row: int | None = None) -> Decimal:
+    """A Decimal from user input, or a ValidationFailed naming the field."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip()
+                                                                  .replace(",", ""))
+        if not number.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed([FieldProblem(field, value, "a number", row)], field) from None
+    if positive and number <= 0:
+        raise ValidationFailed([FieldProblem(field, value, "a number above 0", row)], field)
+    return number
+
+
+def unit_label(session: Session, unit: Unit) -> str:
+    building = session.get(Building, unit.building_id)
+    return f"{building.code if building else '?'}-{unit.unit_no}"
+
+
+def building_by_code(session: Session, project: str, code: str) -> Building | None:
+    return session.scalars(
+        sa.select(Building).join(Project, Project.id == Building.project_id)
+        .where(Project.code == project, Building.code == code)).first()
+
+
+def get_building(session: Session, building_id: int) -> Building:
+    building = session.get(Building, building_id)
+    if building is None:
+        raise NotFound(f"building {building_id} does not exist")
+    return building

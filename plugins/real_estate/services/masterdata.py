@@ -1,0 +1,319 @@
+"""Unit master data (房间资料): entered or imported by the business operator, applied only
+when a senior marketing manager signs the change off (two people, both recorded).
+
+A change is all-or-nothing: every row is validated when it is submitted (errors name the
+sheet, row and column) and again when it is approved; either every unit is written or none.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+
+from core.context import Context
+from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.services.base import UnitOfWork, detached, write
+from plugins.real_estate.models import ApprovalStatus, Building, Change, Project, Unit, UnitStatus
+from plugins.real_estate.services.common import (
+    MASTERDATA,
+    SIGNOFF,
+    Refused,
+    building_by_code,
+    second_person,
+)
+from plugins.real_estate.services.pricing import round2
+
+PRICE_SLACK = Decimal("1.00")  # a typed total may differ from price x area by rounding
+AREA_SLACK = Decimal("0.01")
+MAX_ROWS = 20000
+
+
+class UnitRow(pydantic.BaseModel):
+    """One unit as entered or imported. ``total_price`` left empty is computed."""
+
+    model_config = pydantic.ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    project: str = pydantic.Field(min_length=1, max_length=32, description="Project code")
+    project_name: str = pydantic.Field(default="", max_length=200)
+    building: str = pydantic.Field(min_length=1, max_length=32, description="Building code")
+    building_name: str = pydantic.Field(default="", max_length=200)
+    unit_no: str = pydantic.Field(min_length=1, max_length=32, description="Unit number")
+    name: str = pydantic.Field(default="", max_length=100)
+    floor: int = pydantic.Field(ge=-5, le=200)
+    layout: str = pydantic.Field(default="", max_length=32)
+    orientation: str = pydantic.Field(default="", max_length=16)
+    view: str = pydantic.Field(default="", max_length=32)
+    building_area: Decimal = pydantic.Field(gt=0, max_digits=12, decimal_places=2)
+    suite_area: Decimal = pydantic.Field(gt=0, max_digits=12, decimal_places=2)
+    shared_area: Decimal = pydantic.Field(ge=0, max_digits=12, decimal_places=2)
+    unit_price: Decimal = pydantic.Field(ge=0, max_digits=16, decimal_places=2)
+    total_price: Decimal | None = pydantic.Field(default=None, ge=0, max_digits=16,
+                                                 decimal_places=2)
+
+    @pydantic.field_validator("floor", mode="before")
+    @classmethod
+    def _whole_floor(cls, value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self) -> UnitRow:
+        if abs(self.suite_area + self.shared_area - self.building_area) > AREA_SLACK:
+            raise ValueError(
+                f"building_area {self.building_area} to equal suite_area + shared_area "
+                f"({self.suite_area + self.shared_area})")
+        computed = round2(self.unit_price * self.building_area)
+        if self.total_price is None:
+            self.total_price = computed
+        elif abs(self.total_price - computed) > PRICE_SLACK:
+            raise ValueError(f"total_price {self.total_price} to equal unit_price x "
+                             f"building_area ({computed})")
+        return self
+
+
+def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
+    """Validate every row; one ValidationFailed lists every problem (row numbers from 1,
+    or the numbers the rows carry under ``_row``; ``_sheet`` names the sheet)."""
+    parsed: list[UnitRow] = []
+    problems: list[FieldProblem] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, raw in enumerate(rows, start=1):
+        data = dict(raw)
+        row_no = int(data.pop("_row", index))
+        sheet = str(data.pop("_sheet", ""))
+        prefix = f"{sheet}!" if sheet else ""
+        try:
+            unit = UnitRow.model_validate(data)
+        except pydantic.ValidationError as exc:
+            for err in exc.errors():
+                column = ".".join(str(p) for p in err["loc"]) or "building_area"
+                problems.append(FieldProblem(prefix + column, err.get("input"),
+                                             _expected(err), row_no))
+            continue
+        key = (unit.project.upper(), unit.building.upper(), unit.unit_no.upper())
+        if key in seen:
+            problems.append(FieldProblem(prefix + "unit_no", unit.unit_no,
+                                         f"a unit number not already on row {seen[key]}",
+                                         row_no))
+        seen[key] = row_no
+        parsed.append(unit)
+    if not rows:
+        problems.append(FieldProblem("rows", "", "at least one unit"))
+    if len(rows) > MAX_ROWS:
+        problems.append(FieldProblem("rows", len(rows), f"at most {MAX_ROWS} units"))
+    if problems:
+        raise ValidationFailed(problems, f"units{' in ' + where if where else ''}")
+    return parsed
+
+
+def _expected(err: Any) -> str:
+    msg = str(err.get("msg", "a valid value"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    return msg[0].lower() + msg[1:] if msg else "a valid value"
+
+
+# -- submit ------------------------------------------------------------------------------
+
+
+def submit_units(ctx: Context, rows: list[dict[str, Any]], summary: str = "",
+                 kind: str = "entry") -> Change:
+    """The business operator submits units to create or change; nothing is applied yet."""
+    units = parse_rows(rows, summary)
+
+    def work(uow: UnitOfWork) -> Change:
+        uow.require(MASTERDATA)
+        _check_status_for_update(uow, units)
+        change = Change(kind=kind, summary=summary[:200] or f"{len(units)} unit(s)",
+                        payload={"units": [u.model_dump(mode="json") for u in units]},
+                        submitted_by=ctx.actor.id, submitted_at=ctx.now())
+        uow.session.add(change)
+        uow.audit_created(change)
+        return detached(change)
+
+    return write(ctx, work)
+
+
+def _check_status_for_update(uow: UnitOfWork, units: list[UnitRow]) -> None:
+    """Master data of a unit under a deal keeps its price: the deal holds what was agreed,
+    but area corrections go through the settlement. Refuse price edits of such units."""
+    for row_no, unit in enumerate(units, start=1):
+        found = _existing(uow, unit)
+        if found is not None and found.status not in (UnitStatus.AVAILABLE, UnitStatus.HELD) \
+                and (found.unit_price != unit.unit_price
+                     or found.building_area != unit.building_area):
+            raise ValidationFailed([FieldProblem(
+                "unit_price", str(unit.unit_price),
+                f"the current price of unit {unit.building}-{unit.unit_no}: it is "
+                f"{found.status}; settle area differences on its deal", row_no)], "units")
+
+
+def _existing(uow: UnitOfWork, unit: UnitRow) -> Unit | None:
+    building = building_by_code(uow.session, unit.project, unit.building)
+    if building is None:
+        return None
+    return uow.session.scalars(sa.select(Unit).where(
+        Unit.building_id == building.id, Unit.unit_no == unit.unit_no)).first()
+
+
+# -- sign-off ---------------------------------------------------------------------------
+
+
+def approve_change(ctx: Context, change_id: int, version: int | None = None,
+                   note: str = "") -> Change:
+    """A senior marketing manager (not the submitter) signs off; units are written."""
+
+    def work(uow: UnitOfWork) -> Change:
+        uow.require(SIGNOFF)
+        change = uow.get(Change, change_id)
+        uow.check_version(change, version)
+        _pending(change)
+        second_person(ctx, change.submitted_by, "change")
+        units = parse_rows(change.payload["units"], f"change {change_id}")
+        _check_status_for_update(uow, units)
+        for unit in units:
+            _apply_unit(uow, unit)
+        uow.apply_changes(change, {"status": ApprovalStatus.APPROVED.value,
+                                   "decided_by": ctx.actor.id, "decided_at": ctx.now(),
+                                   "note": note[:500]})
+        return detached(change)
+
+    return write(ctx, work)
+
+
+def reject_change(ctx: Context, change_id: int, version: int | None = None,
+                  note: str = "") -> Change:
+    def work(uow: UnitOfWork) -> Change:
+        uow.require(SIGNOFF)
+        change = uow.get(Change, change_id)
+        uow.check_version(change, version)
+        _pending(change)
+        uow.apply_changes(change, {"status": ApprovalStatus.REJECTED.value,
+                                   "decided_by": ctx.actor.id, "decided_at": ctx.now(),
+                                   "note": note[:500]})
+        return detached(change)
+
+    return write(ctx, work)
+
+
+def _pending(change: Change) -> None:
+    if change.status != ApprovalStatus.PENDING:
+        raise Refused(f"change {change.id} is already {change.status}")
+
+
+def _apply_unit(uow: UnitOfWork, row: UnitRow) -> Unit:
+    project = uow.session.scalars(sa.select(Project).where(Project.code == row.project)).first()
+    if project is None:
+        project = Project(code=row.project, name=row.project_name or row.project)
+        uow.session.add(project)
+        uow.audit_created(project)
+    building = building_by_code(uow.session, row.project, row.building)
+    if building is None:
+        building = Building(project_id=project.id, code=row.building,
+                            name=row.building_name or row.building,
+                            base_price=row.unit_price)
+        uow.session.add(building)
+        uow.audit_created(building)
+    values = row.model_dump(exclude={"project", "project_name", "building", "building_name"})
+    unit = uow.session.scalars(sa.select(Unit).where(
+        Unit.building_id == building.id, Unit.unit_no == row.unit_no)).first()
+    if unit is None:
+        unit = Unit(building_id=building.id, **values)
+        uow.session.add(unit)
+        uow.audit_created(unit)
+    else:
+        uow.apply_changes(unit, values)
+    return unit
+
+
+# -- xlsx import --------------------------------------------------------------------------
+
+# Column headers accepted in a workbook (English field names or the Chinese terms).
+HEADERS: dict[str, str] = {
+    "项目": "project", "项目名称": "project_name", "楼栋": "building", "楼栋名称": "building_name",
+    "房号": "unit_no", "房间编号": "unit_no", "房间名称": "name", "楼层": "floor", "户型": "layout",
+    "朝向": "orientation", "景观": "view", "建筑面积": "building_area", "套内面积": "suite_area",
+    "公摊面积": "shared_area", "单价": "unit_price", "总价": "total_price",
+}
+FIELDS = set(UnitRow.model_fields)
+
+
+def read_workbook(path: Path) -> list[dict[str, Any]]:
+    """Rows of every sheet, keyed by field, each with ``_sheet`` and ``_row`` (as Excel
+    numbers it). An unknown header is an error naming the sheet and the cell."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # not a workbook, missing, damaged
+        raise ValidationFailed([FieldProblem("file", str(path), f"an .xlsx workbook ({exc})")],
+                               "import") from None
+    rows: list[dict[str, Any]] = []
+    problems: list[FieldProblem] = []
+    try:
+        for sheet in book.worksheets:
+            rows += _sheet_rows(sheet, problems)
+    finally:
+        book.close()
+    if problems:
+        raise ValidationFailed(problems, f"import of {Path(path).name}")
+    return rows
+
+
+def _sheet_rows(sheet: Any, problems: list[FieldProblem]) -> list[dict[str, Any]]:
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if not header or all(h is None for h in header):
+        return []
+    names: list[str | None] = []
+    for col, title in enumerate(header, start=1):
+        text = str(title).strip() if title is not None else ""
+        name = HEADERS.get(text, text.lower().replace(" ", "_")) if text else None
+        if name is not None and name not in FIELDS:
+            problems.append(FieldProblem(f"{sheet.title}!{_letter(col)}1", text,
+                                         "a known column: " + ", ".join(sorted(FIELDS)), 1))
+        names.append(name)
+    out = []
+    for row_no, cells in enumerate(values, start=2):
+        if all(c is None or str(c).strip() == "" for c in cells):
+            continue
+        record: dict[str, Any] = {"_sheet": sheet.title, "_row": row_no}
+        for name, cell in zip(names, cells, strict=False):
+            if name and cell is not None and str(cell).strip() != "":
+                record[name] = str(cell) if isinstance(cell, float) and name != "floor" else cell
+        out.append(record)
+    return out
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(col))
+
+
+def import_units(ctx: Context, path: Path | str) -> Change:
+    """Import a workbook as one change waiting for sign-off (all rows or none)."""
+    path = Path(path)
+    return submit_units(ctx, read_workbook(path), f"import {path.name}", kind="import")
+
+
+# -- reads --------------------------------------------------------------------------------
+
+
+def pending_changes(ctx: Context) -> list[Change]:
+    with ctx.reading() as session:
+        return list(session.scalars(sa.select(Change).where(
+            Change.status == ApprovalStatus.PENDING).order_by(Change.id)))
+
+
+def get_change(ctx: Context, change_id: int) -> Change:
+    with ctx.reading() as session:
+        change = session.get(Change, change_id)
+        if change is None:
+            raise NotFound(f"change {change_id} does not exist")
+        return change

@@ -1,0 +1,238 @@
+"""Payments (on-site finance, 现场财务), area settlement and move-in (sales service).
+
+What a deal owes is its agreed price plus its area settlement (negative: a refund). A
+payment plan splits the price into instalments (deposit, down payment, instalments,
+mortgage) that must add up to the price; receipts are never more than what is owed, and
+refunds never more than what was received beyond it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.company import get_setting
+from core.context import Context
+from core.errors import FieldProblem, ValidationFailed
+from core.services.base import UnitOfWork, detached, write
+from plugins.real_estate.models import (
+    Deal,
+    DealStatus,
+    Instalment,
+    Payment,
+    Settlement,
+    Unit,
+    UnitStatus,
+)
+from plugins.real_estate.services.common import PAYMENT, SERVICE, Refused, decimal_of
+from plugins.real_estate.services.pricing import AREA_TOLERANCE, AreaSettlement, settle_area
+
+PAYMENT_KINDS = ("deposit", "down_payment", "instalment", "mortgage", "area", "refund")
+PLAN_KINDS = ("deposit", "down_payment", "instalment", "mortgage")
+ZERO = Decimal("0")
+TOLERANCE_KEY = "real_estate.area_tolerance"
+
+
+@dataclass(frozen=True)
+class Balance:
+    price: Decimal
+    settlement: Decimal
+    paid: Decimal
+
+    @property
+    def due(self) -> Decimal:
+        return self.price + self.settlement
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.due - self.paid
+
+
+def balance(session: Session, deal_id: int) -> Balance:
+    deal = session.get(Deal, deal_id)
+    price = deal.price if deal else ZERO
+    settled = session.scalar(sa.select(Settlement.amount).where(Settlement.deal_id == deal_id))
+    paid = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), 0))
+                          .where(Payment.deal_id == deal_id))
+    return Balance(price, settled or ZERO, Decimal(paid or 0))
+
+
+def deal_balance(ctx: Context, deal_id: int) -> Balance:
+    with ctx.reading() as session:
+        return balance(session, deal_id)
+
+
+def _active(uow: UnitOfWork, deal_id: int) -> Deal:
+    deal = uow.get(Deal, deal_id)
+    if deal.status != DealStatus.ACTIVE:
+        raise Refused(f"deal {deal_id} is {deal.status}")
+    return deal
+
+
+def _date(value: Any, field: str, row: int | None = None) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationFailed([FieldProblem(field, value, "a date YYYY-MM-DD", row)],
+                               field) from None
+
+
+def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> list[Instalment]:
+    """Replace the deal's payment plan; the instalments must add up to its price."""
+    rows: list[tuple[str, dt.date, Decimal]] = []
+    problems: list[FieldProblem] = []
+    for n, item in enumerate(instalments, start=1):
+        kind = str(item.get("kind", "")).strip()
+        if kind not in PLAN_KINDS:
+            problems.append(FieldProblem("kind", kind, "one of " + ", ".join(PLAN_KINDS), n))
+            continue
+        try:
+            rows.append((kind, _date(item.get("due_on"), "due_on", n),
+                         decimal_of(item.get("amount"), "amount", positive=True, row=n)))
+        except ValidationFailed as exc:
+            problems += exc.problems
+    if problems or not rows:
+        raise ValidationFailed(problems or [FieldProblem("instalments", "", "at least one")],
+                               "payment plan")
+
+    def work(uow: UnitOfWork) -> list[Instalment]:
+        uow.require(PAYMENT)
+        deal = _active(uow, deal_id)
+        total = sum((a for _k, _d, a in rows), ZERO)
+        if total != deal.price:
+            raise ValidationFailed([FieldProblem(
+                "amount", f"{total:.2f}", f"instalments adding up to the price {deal.price:.2f}")],
+                "payment plan")
+        for old in uow.session.scalars(sa.select(Instalment).where(
+                Instalment.deal_id == deal_id)):
+            uow.audit("delete", "real_estate_instalment", old.id, "amount", old.amount, None)
+            uow.session.delete(old)
+        made = []
+        for seq, (kind, due_on, amount) in enumerate(sorted(rows, key=lambda r: r[1]), 1):
+            item = Instalment(deal_id=deal_id, seq=seq, kind=kind, due_on=due_on, amount=amount)
+            uow.session.add(item)
+            uow.audit_created(item)
+            made.append(detached(item))
+        return made
+
+    return write(ctx, work)
+
+
+def plan_of(ctx: Context, deal_id: int) -> list[Instalment]:
+    with ctx.reading() as session:
+        return list(session.scalars(sa.select(Instalment).where(Instalment.deal_id == deal_id)
+                                    .order_by(Instalment.seq)))
+
+
+def record_payment(ctx: Context, deal_id: int, kind: str, amount: Decimal | str,
+                   paid_on: dt.date | str | None = None, reference: str = "") -> Payment:
+    """Finance records money received (or, kind ``refund``, paid back)."""
+    if kind not in PAYMENT_KINDS:
+        raise ValidationFailed([FieldProblem("kind", kind, "one of " + ", ".join(PAYMENT_KINDS))],
+                               "payment")
+    value = decimal_of(amount, "amount", positive=True)
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationFailed([FieldProblem("amount", str(amount), "at most 2 decimals")],
+                               "payment")
+    day = _date(paid_on, "paid_on") if paid_on not in (None, "") else ctx.today()
+
+    def work(uow: UnitOfWork) -> Payment:
+        uow.require(PAYMENT)
+        deal = uow.get(Deal, deal_id)
+        owed = balance(uow.session, deal_id)
+        signed = -value if kind == "refund" else value
+        if kind == "refund":
+            refundable = -owed.outstanding if deal.status == DealStatus.ACTIVE else owed.paid
+            if value > refundable:
+                raise Refused(f"deal {deal_id}: a refund of {value:,.2f} is more than the "
+                              f"{max(refundable, ZERO):,.2f} to pay back")
+        else:
+            if deal.status != DealStatus.ACTIVE:
+                raise Refused(f"deal {deal_id} is {deal.status}: it takes no more payments")
+            if value > owed.outstanding:
+                raise Refused(f"deal {deal_id}: {value:,.2f} is more than the "
+                              f"{max(owed.outstanding, ZERO):,.2f} still owed")
+        payment = Payment(deal_id=deal_id, kind=kind, paid_on=day, amount=signed,
+                          reference=reference.strip()[:64], recorded_by=ctx.actor.id)
+        uow.session.add(payment)
+        uow.audit_created(payment)
+        return detached(payment)
+
+    return write(ctx, work)
+
+
+def payments_of(ctx: Context, deal_id: int) -> list[Payment]:
+    with ctx.reading() as session:
+        return list(session.scalars(sa.select(Payment).where(Payment.deal_id == deal_id)
+                                    .order_by(Payment.paid_on, Payment.id)))
+
+
+def tolerance(session: Session) -> Decimal:
+    return Decimal(str(get_setting(session, TOLERANCE_KEY, AREA_TOLERANCE)))
+
+
+def preview_settlement(ctx: Context, deal_id: int, measured_area: Decimal | str) -> AreaSettlement:
+    measured = decimal_of(measured_area, "measured_area", positive=True)
+    with ctx.reading() as session:
+        deal = session.get(Deal, deal_id)
+        if deal is None:
+            raise ValidationFailed([FieldProblem("deal", deal_id, "an existing deal")], "deal")
+        return settle_area(deal.contracted_area, measured, deal.unit_price, tolerance(session))
+
+
+def settle(ctx: Context, deal_id: int, measured_area: Decimal | str,
+           on: dt.date | None = None) -> Settlement:
+    """Area-difference settlement (面积补差) from the surveyed area; once per deal."""
+    measured = decimal_of(measured_area, "measured_area", positive=True)
+    if measured != measured.quantize(Decimal("0.01")):
+        raise ValidationFailed([FieldProblem("measured_area", str(measured_area),
+                                             "an area with at most 2 decimals")], "settlement")
+
+    def work(uow: UnitOfWork) -> Settlement:
+        uow.require(SERVICE)
+        deal = _active(uow, deal_id)
+        unit = uow.get(Unit, deal.unit_id)
+        if unit.status not in (UnitStatus.SIGNED, UnitStatus.SOLD):
+            raise Refused(f"deal {deal_id}: the unit is {unit.status}; the area is settled "
+                          "only after the contract is signed")
+        if uow.session.scalar(sa.select(Settlement.id).where(Settlement.deal_id == deal_id)):
+            raise Refused(f"deal {deal_id} is already settled")
+        result = settle_area(deal.contracted_area, measured, deal.unit_price,
+                             tolerance(uow.session))
+        row = Settlement(deal_id=deal_id, contracted_area=deal.contracted_area,
+                         measured_area=measured, unit_price=deal.unit_price,
+                         amount=result.amount, settled_on=on or ctx.today(),
+                         settled_by=ctx.actor.id)
+        uow.session.add(row)
+        uow.audit_created(row)
+        return detached(row)
+
+    return write(ctx, work)
+
+
+def move_in(ctx: Context, deal_id: int, on: dt.date | None = None) -> Deal:
+    """Move-in (入伙): only for a sold unit whose area is settled and nothing is owed."""
+
+    def work(uow: UnitOfWork) -> Deal:
+        uow.require(SERVICE)
+        deal = _active(uow, deal_id)
+        unit = uow.get(Unit, deal.unit_id)
+        owed = balance(uow.session, deal_id)
+        settled = uow.session.scalar(sa.select(Settlement.id).where(Settlement.deal_id == deal_id))
+        if unit.status != UnitStatus.SOLD or not settled or owed.outstanding != 0:
+            raise Refused(f"deal {deal_id}: move-in needs a sold unit, a settled area and "
+                          f"nothing owed (unit {unit.status}, outstanding "
+                          f"{owed.outstanding:,.2f}, {'settled' if settled else 'not settled'})")
+        if deal.moved_in_on is not None:
+            raise Refused(f"deal {deal_id} moved in on {deal.moved_in_on}")
+        uow.apply_changes(deal, {"moved_in_on": on or ctx.today()})
+        return detached(deal)
+
+    return write(ctx, work)
