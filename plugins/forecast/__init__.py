@@ -1,2 +1,48 @@
-"""The forecast plugin. Registered through the salesdesk entry point; its capability is
-built in its own issue, so for now it contributes nothing."""
+"""The forecast plugin: forecasting methods, automatic choice by backtest, forecasts by any
+cut, target allocation (指标分摊) with approval, and target-vs-actual evaluation.
+
+Hook implementations only; everything heavy is imported inside the hook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.hookspecs import hookimpl
+from core.i18n import plugin_catalog
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def salesdesk_translations(lang: str) -> dict[str, str] | None:
+    return plugin_catalog(__file__, lang)
+
+
+@hookimpl
+def salesdesk_forecasting_methods() -> list[Any]:
+    from plugins.forecast.methods import BUILTIN_METHODS
+
+    return list(BUILTIN_METHODS)
+
+
+@hookimpl
+def salesdesk_migrations() -> list[str]:
+    import plugins.forecast.models  # noqa: F401  (tables on the metadata before migrating)
+
+    return [str(HERE / "migrations" / "versions")]
+
+
+@hookimpl
+def salesdesk_permissions() -> list[Any]:
+    from plugins.forecast.roles import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def salesdesk_roles() -> list[Any]:
+    from plugins.forecast.roles import ROLES
+
+    return list(ROLES)

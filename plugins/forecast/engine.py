@@ -1,0 +1,121 @@
+"""Forecast many series at once, in worker processes, and reconcile the cut.
+
+Pure computation (no database): ``forecast_many`` takes arrays by series key and returns
+a :class:`SeriesResult` per key. Series are sent to a ``ProcessPoolExecutor`` in chunks
+(one pickling round trip per chunk, not per series); ``progress(done, total)`` is called
+as chunks finish. ``reconcile`` makes the cut's forecasts add up to the company forecast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+
+from plugins.forecast.methods import Forecast
+from plugins.forecast.select import DEFAULT_CANDIDATES, Choice, auto_forecast, short_series
+
+Progress = Callable[[int, int], None]
+CHUNK = 40
+_METHODS: dict[str, Any] = {}
+
+
+@dataclass
+class SeriesResult:
+    key: Any
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class Job:
+    method: str  # a method id or "auto"
+    horizon: int
+    season: int
+    level: float = 0.8
+    candidates: tuple[str, ...] = DEFAULT_CANDIDATES
+    unit: str = "months"
+
+
+def forecast_one(y: np.ndarray, job: Job, methods: dict[str, Any]) -> Choice:
+    if job.method == "auto":
+        return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
+                             candidates=job.candidates, unit=job.unit)
+    method = methods[job.method]
+    if len(y) < int(getattr(method, "min_history", 1)):
+        return short_series(y, job.horizon, methods, job.season, job.level, job.unit)
+    forecast: Forecast = method.fit_predict(y, job.horizon, season=job.season, level=job.level)
+    return Choice(forecast, method.id, (method.id,), explanation="")
+
+
+def _init_worker(methods: list[Any]) -> None:
+    _METHODS.clear()
+    _METHODS.update({m.id: m for m in methods})
+
+
+def _run_chunk(items: list[tuple[Any, np.ndarray]], job: Job) -> list[SeriesResult]:
+    return [SeriesResult(key, forecast_one(y, job, _METHODS)) for key, y in items]
+
+
+def forecast_many(series: dict[Any, np.ndarray], job: Job, methods: Sequence[Any], *,
+                  processes: int | None = None, progress: Progress | None = None
+                  ) -> dict[Any, SeriesResult]:
+    """Forecast every series; ``processes=1`` stays in this process (tests, tiny cuts)."""
+    items = list(series.items())
+    total = len(items)
+    processes = processes or min(os.cpu_count() or 1, 8)
+    by_id = {m.id: m for m in methods}
+    if processes <= 1 or total <= CHUNK:
+        out = {}
+        for done, (key, y) in enumerate(items, start=1):
+            out[key] = SeriesResult(key, forecast_one(y, job, by_id))
+            if progress:
+                progress(done, total)
+        return out
+    chunks = [items[i:i + CHUNK] for i in range(0, total, CHUNK)]
+    out, done = {}, 0
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn"),
+                             initializer=_init_worker, initargs=(list(methods),)) as pool:
+        futures = [pool.submit(_run_chunk, chunk, job) for chunk in chunks]
+        for future in as_completed(futures):
+            for result in future.result():
+                out[result.key] = result
+            done += len(out) - done
+            if progress:
+                progress(done, total)
+    return {key: out[key] for key, _ in items}
+
+
+def reconcile(company: Forecast, parts: dict[Any, Forecast], how: str) -> dict[Any, Forecast]:
+    """Make the parts add up to the company total, per period.
+
+    ``bottom_up``: the company forecast becomes the sum of the parts (returned under the
+    key ``None``). ``top_down``: the company forecast stands and each part is scaled by
+    its share of the parts' sum in that period (equal shares where the sum is zero).
+    """
+    keys = list(parts)
+    if not keys:
+        return {None: company}
+    stack = np.array([parts[k].mean for k in keys])
+    if how == "bottom_up":
+        mean = stack.sum(axis=0)
+        half_sq = np.array([(parts[k].upper - parts[k].lower) / 2 for k in keys]) ** 2
+        half = np.sqrt(half_sq.sum(axis=0))  # independent errors add in quadrature
+        out = dict(parts)
+        out[None] = Forecast(mean, mean - half, mean + half, "bottom_up", company.level)
+        return out
+    clipped = np.clip(stack, 0, None)
+    sums = clipped.sum(axis=0)
+    share = np.where(sums > 0, clipped / np.where(sums > 0, sums, 1), 1 / len(keys))
+    out = {None: company}
+    for i, k in enumerate(keys):
+        f = parts[k]
+        scale = np.divide(share[i] * company.mean, f.mean, out=np.ones_like(f.mean),
+                          where=f.mean != 0)
+        mean = share[i] * company.mean
+        out[k] = Forecast(mean, f.lower * scale, f.upper * scale, f.method, f.level)
+    return out

@@ -1,0 +1,435 @@
+"""Forecasting methods and their contract.
+
+A method (contributed through ``salesdesk_forecasting_methods``) is any object with
+
+* ``id``: short lower-case name (``"theta"``), unique across plugins;
+* ``title``: English title shown to people;
+* ``min_history``: the fewest observations it needs (fewer: the auto choice skips it);
+* ``fit_predict(history, horizon, *, season=12, level=0.8, drivers=None) -> Forecast``.
+
+``history`` is a 1-D float array (or a pandas Series, whose values are used) of equally
+spaced observations, oldest first; ``season`` is the number of observations per year (12
+monthly, 52 weekly, 1 for none). ``Forecast`` holds ``horizon`` point forecasts and the
+lower/upper bounds of a ``level`` prediction interval. Methods are plain picklable objects
+so forecasts can run in worker processes.
+
+Fast methods (numpy only, on seasonally adjusted data, as the M3 Theta entry did) carry
+``fast = True``; the automatic choice backtests those by default because every backtest
+is several fits per series and 1,500 series must finish in a minute on 2 cores. The
+statsmodels methods (Holt-Winters, SARIMA, Theta) are always available by name.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from scipy.stats import norm
+
+Array = np.ndarray
+
+
+@dataclass
+class Forecast:
+    """Point forecasts and a prediction interval, each ``horizon`` long."""
+
+    mean: Array
+    lower: Array
+    upper: Array
+    method: str
+    level: float = 0.8
+
+
+@runtime_checkable
+class ForecastingMethod(Protocol):
+    id: str
+    title: str
+    min_history: int
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast: ...
+
+
+def as_array(history: Any) -> Array:
+    values = getattr(history, "to_numpy", None)
+    arr = np.asarray(values() if callable(values) else history, dtype=float)
+    return np.nan_to_num(arr.ravel(), nan=0.0)
+
+
+def z_value(level: float) -> float:
+    return float(norm.ppf(0.5 + level / 2))
+
+
+def _finish(mean: Array, sd: Array, level: float, method: str) -> Forecast:
+    mean = np.asarray(mean, dtype=float)
+    half = z_value(level) * np.asarray(sd, dtype=float)
+    return Forecast(mean, mean - half, mean + half, method, level)
+
+
+# ---------------------------------------------------------------------------------------
+# Seasonal adjustment (classical multiplicative decomposition, as the M3 Theta method)
+# ---------------------------------------------------------------------------------------
+
+
+def is_seasonal(y: Array, season: int) -> bool:
+    """90 % test on the autocorrelation at the seasonal lag (Assimakopoulos & Nikolopoulos)."""
+    n = len(y)
+    if season <= 1 or n < 3 * season:
+        return False
+    x = y - y.mean()
+    denom = float(x @ x)
+    if denom == 0:
+        return False
+    acf = np.array([float(x[k:] @ x[:-k]) / denom for k in range(1, season + 1)])
+    limit = 1.645 * math.sqrt((1 + 2 * float(acf[:-1] @ acf[:-1])) / n)
+    return abs(acf[-1]) > limit
+
+
+def seasonal_indices(y: Array, season: int) -> Array | None:
+    """Multiplicative indices (one per position in the year, mean 1) or None when the
+    series is not seasonal, too short or not positive."""
+    if not is_seasonal(y, season) or y.min() <= 0:
+        return None
+    n = len(y)
+    kernel = np.ones(season + 1) / season
+    if season % 2 == 0:
+        kernel[0] = kernel[-1] = 0.5 / season
+    else:
+        kernel = np.ones(season) / season
+    trend = np.convolve(y, kernel, mode="valid")
+    offset = (len(kernel) - 1) // 2
+    ratios = y[offset:offset + len(trend)] / trend
+    positions = (np.arange(len(trend)) + offset) % season
+    idx = np.array([ratios[positions == p].mean() for p in range(season)])
+    if not np.all(np.isfinite(idx)) or idx.min() <= 0:
+        return None
+    del n
+    return idx / idx.mean()
+
+
+class _Adjusted:
+    """Seasonally adjust, forecast the adjusted series, put the season back."""
+
+    def __init__(self, y: Array, season: int) -> None:
+        self.season = season
+        self.idx = seasonal_indices(y, season) if season > 1 else None
+        self.n = len(y)
+        self.adjusted = y / self.factors(0, self.n) if self.idx is not None else y
+
+    def factors(self, start: int, count: int) -> Array:
+        if self.idx is None:
+            return np.ones(count)
+        return self.idx[(np.arange(start, start + count)) % self.season]
+
+    def restore(self, values: Array) -> Array:
+        return values * self.factors(self.n, len(values))
+
+
+# ---------------------------------------------------------------------------------------
+# Simple methods
+# ---------------------------------------------------------------------------------------
+
+
+class SeasonalNaive:
+    """Each future period repeats the same period of the last year (naive when no season
+    fits in the history)."""
+
+    id = "snaive"
+    title = "Seasonal naive"
+    min_history = 1
+    fast = True
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        y = as_array(history)
+        m = season if season > 1 and len(y) >= season else 1
+        steps = np.arange(horizon)
+        mean = y[len(y) - m + steps % m]
+        resid = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
+        sd = _rms(resid) * np.sqrt(steps // m + 1)
+        return _finish(mean, sd, level, self.id)
+
+
+class MovingAverage:
+    """The mean of the last ``window`` observations (a year by default), held flat."""
+
+    id = "moving_average"
+    title = "Moving average"
+    min_history = 1
+    fast = True
+
+    def __init__(self, window: int | None = None) -> None:
+        self.window = window
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        y = as_array(history)
+        w = max(1, min(len(y), self.window or max(season, 3)))
+        mean = np.full(horizon, y[-w:].mean())
+        if len(y) > w:
+            windows = np.lib.stride_tricks.sliding_window_view(y[:-1], w).mean(axis=1)
+            resid = y[w:] - windows
+        else:
+            resid = y - y.mean()
+        sd = np.full(horizon, _rms(resid) * math.sqrt(1 + 1 / w))
+        return _finish(mean, sd, level, self.id)
+
+
+def _rms(values: Array) -> float:
+    values = values[np.isfinite(values)]
+    return float(np.sqrt(np.mean(values**2))) if len(values) else 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# Exponential smoothing, fast: every parameter on a grid at once (vectorised in numpy)
+# ---------------------------------------------------------------------------------------
+
+_ALPHAS = np.array([0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 0.95])
+_BETAS = np.array([0.01, 0.05, 0.15, 0.3])
+_PHIS = np.array([0.8, 0.9, 0.95, 0.98])
+
+
+def _holt_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array, Array, Array]:
+    """Run damped Holt for every (alpha, beta, phi) on the grid; return the final levels,
+    trends and the sum of squared one-step errors per grid point."""
+    level = np.full(alpha.shape, y[0])
+    trend = np.full(alpha.shape, (y[min(len(y) - 1, 3)] - y[0]) / max(1, min(len(y) - 1, 3))
+                    if len(y) > 1 else 0.0) * (beta > 0)
+    sse = np.zeros(alpha.shape)
+    for value in y[1:]:
+        pred = level + phi * trend
+        err = value - pred
+        sse += err * err
+        new_level = pred + alpha * err
+        trend = phi * trend + alpha * beta * err
+        level = new_level
+    return level, trend, sse
+
+
+class _SmoothingBase:
+    min_history = 3
+    fast = True
+    damped = False
+
+    def grid(self) -> tuple[Array, Array, Array]:
+        if not self.damped:
+            return _ALPHAS, np.zeros_like(_ALPHAS), np.ones_like(_ALPHAS)
+        a, b, p = np.meshgrid(_ALPHAS, _BETAS, _PHIS, indexing="ij")
+        return a.ravel(), b.ravel(), p.ravel()
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        y = as_array(history)
+        adj = _Adjusted(y, season)
+        alpha, beta, phi = self.grid()
+        lv, tr, sse = _holt_grid(adj.adjusted, alpha, beta, phi)
+        best = int(np.argmin(sse))
+        a, b, p = alpha[best], beta[best], phi[best]
+        steps = np.arange(1, horizon + 1)
+        damp = np.cumsum(p ** steps) if b > 0 else np.zeros(horizon)
+        mean = adj.restore(lv[best] + damp * tr[best])
+        sigma = math.sqrt(sse[best] / max(1, len(y) - 1))
+        # h-step variance of the linear innovations model: 1 + sum (a + a*b*damp_j)^2
+        coef = a + a * b * np.concatenate(([0.0], damp[:-1]))
+        var = 1 + np.concatenate(([0.0], np.cumsum(coef[:-1] ** 2)))
+        sd = sigma * np.sqrt(var) * adj.factors(len(y), horizon)
+        return _finish(mean, sd, level, self.id)
+
+
+class SimpleSmoothing(_SmoothingBase):
+    """Simple exponential smoothing of the seasonally adjusted series (ETS(A,N,N))."""
+
+    id = "ses"
+    title = "Exponential smoothing (simple)"
+
+
+class DampedTrend(_SmoothingBase):
+    """Holt's damped-trend smoothing of the seasonally adjusted series (ETS(A,Ad,N))."""
+
+    id = "damped"
+    title = "Exponential smoothing (damped trend)"
+    min_history = 4
+    damped = True
+
+
+class FastTheta:
+    """The Theta method of the M3 competition: SES with drift equal to half the slope of
+    the linear trend, on the seasonally adjusted series."""
+
+    id = "theta_fast"
+    title = "Theta (fast)"
+    min_history = 4
+    fast = True
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        y = as_array(history)
+        adj = _Adjusted(y, season)
+        x = adj.adjusted
+        n = len(x)
+        t = np.arange(n)
+        slope = np.polyfit(t, x, 1)[0] if n > 1 else 0.0
+        alpha = _ALPHAS
+        lv, _, sse = _holt_grid(x, alpha, np.zeros_like(alpha), np.ones_like(alpha))
+        best = int(np.argmin(sse))
+        a = alpha[best]
+        steps = np.arange(1, horizon + 1)
+        drift = 0.5 * slope * (steps - 1 + 1 / a - ((1 - a) ** n) / a)
+        mean = adj.restore(lv[best] + drift)
+        sigma = math.sqrt(sse[best] / max(1, n - 1))
+        sd = sigma * np.sqrt(1 + (steps - 1) * a * a) * adj.factors(n, horizon)
+        return _finish(mean, sd, level, self.id)
+
+
+# ---------------------------------------------------------------------------------------
+# statsmodels methods
+# ---------------------------------------------------------------------------------------
+
+
+def _quiet() -> Any:
+    ctx = warnings.catch_warnings()
+    ctx.__enter__()
+    warnings.simplefilter("ignore")
+    return ctx
+
+
+class HoltWinters:
+    """statsmodels Holt-Winters (additive damped trend, multiplicative season when the
+    series is positive and holds two years, else additive or none)."""
+
+    id = "holt_winters"
+    title = "Holt-Winters (statsmodels)"
+    min_history = 4
+    fast = False
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+        y = as_array(history)
+        seasonal = None
+        if season > 1 and len(y) >= 2 * season:
+            seasonal = "mul" if y.min() > 0 else "add"
+        quiet = _quiet()
+        try:
+            model = ExponentialSmoothing(
+                y, trend="add", damped_trend=True, seasonal=seasonal,
+                seasonal_periods=season if seasonal else None,
+                initialization_method="estimated")
+            fit = model.fit()
+            mean = np.asarray(fit.forecast(horizon), dtype=float)
+            resid = y - np.asarray(fit.fittedvalues, dtype=float)
+        finally:
+            quiet.__exit__(None, None, None)
+        alpha = float(fit.params.get("smoothing_level", 0.5) or 0.5)
+        steps = np.arange(horizon)
+        sd = _rms(resid) * np.sqrt(1 + steps * alpha * alpha)
+        return _finish(mean, sd, level, self.id)
+
+
+class Sarima:
+    """statsmodels SARIMAX, the airline model (0,1,1)(0,1,1)s when two seasons are known,
+    else ARIMA(0,1,1) (Box-Jenkins)."""
+
+    id = "arima"
+    title = "ARIMA / SARIMA (statsmodels)"
+    min_history = 6
+    fast = False
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        y = as_array(history)
+        seasonal = (0, 1, 1, season) if season > 1 and len(y) >= 2 * season + 2 else (0, 0, 0, 0)
+        quiet = _quiet()
+        try:
+            fit = SARIMAX(y, order=(0, 1, 1), seasonal_order=seasonal,
+                          enforce_invertibility=False).fit(disp=False)
+            pred = fit.get_forecast(horizon)
+            mean = np.asarray(pred.predicted_mean, dtype=float)
+            bounds = np.asarray(pred.conf_int(alpha=1 - level), dtype=float)
+        finally:
+            quiet.__exit__(None, None, None)
+        return Forecast(mean, bounds[:, 0], bounds[:, 1], self.id, level)
+
+
+class Theta:
+    """statsmodels ThetaModel (deseasonalised when the series tests seasonal)."""
+
+    id = "theta"
+    title = "Theta (statsmodels)"
+    min_history = 4
+    fast = False
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        y = as_array(history)
+        positive = y.min() > 0
+        deseason = season > 1 and len(y) >= 2 * season and positive
+        quiet = _quiet()
+        try:
+            fit = ThetaModel(y, period=season if deseason else 1,
+                             deseasonalize=deseason).fit()
+            mean = np.asarray(fit.forecast(horizon), dtype=float)
+            bounds = np.asarray(fit.prediction_intervals(horizon, alpha=1 - level),
+                                dtype=float)
+        finally:
+            quiet.__exit__(None, None, None)
+        return Forecast(mean, bounds[:, 0], bounds[:, 1], self.id, level)
+
+
+class Regression:
+    """Least squares on a linear trend, month-of-year dummies and outside drivers (price,
+    promotion flags: ``drivers`` is a 2-D array of ``len(history) + horizon`` rows, the
+    future rows being the planned values)."""
+
+    id = "regression"
+    title = "Regression on trend, season and drivers"
+    min_history = 6
+    fast = False
+
+    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
+                    level: float = 0.8, drivers: Any = None) -> Forecast:
+        y = as_array(history)
+        n = len(y)
+        design = self.design(n + horizon, season if n >= 2 * season else 1, drivers)
+        x_hist, x_future = design[:n], design[n:]
+        coef, *_ = np.linalg.lstsq(x_hist, y, rcond=None)
+        resid = y - x_hist @ coef
+        dof = max(1, n - x_hist.shape[1])
+        sigma = math.sqrt(float(resid @ resid) / dof)
+        mean = x_future @ coef
+        xtx_inv = np.linalg.pinv(x_hist.T @ x_hist)
+        leverage = np.einsum("ij,jk,ik->i", x_future, xtx_inv, x_future)
+        return _finish(mean, sigma * np.sqrt(1 + leverage), level, self.id)
+
+    @staticmethod
+    def design(rows: int, season: int, drivers: Any) -> Array:
+        t = np.arange(rows, dtype=float)
+        cols = [np.ones(rows), t]
+        cols += [(t % season == p).astype(float) for p in range(1, season)]
+        if drivers is not None:
+            d = np.asarray(drivers, dtype=float).reshape(rows, -1)
+            cols += list(d.T)
+        return np.column_stack(cols)
+
+
+BUILTIN_METHODS: tuple[Any, ...] = (
+    SeasonalNaive(), MovingAverage(), SimpleSmoothing(), DampedTrend(), FastTheta(),
+    HoltWinters(), Sarima(), Theta(), Regression(),
+)
+
+
+def shape_problems(method: object) -> list[str]:
+    """Why ``method`` does not honour the contract (empty when it does)."""
+    problems = [f"missing '{name}'" for name in ("id", "title")
+                if not isinstance(getattr(method, name, None), str) or not getattr(method, name)]
+    if not callable(getattr(method, "fit_predict", None)):
+        problems.append("'fit_predict' must be callable")
+    return problems

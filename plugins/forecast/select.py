@@ -1,0 +1,182 @@
+"""Automatic choice of method by rolling-origin backtest, with a plain-language reason.
+
+For each series the candidates forecast the last ``h`` known periods from up to three
+origins (each origin half a backtest window earlier); their sMAPE and MASE on those known
+periods decide. A combination (the mean of the damped-trend and Theta forecasts) is scored
+the same way from the same backtest forecasts, so it costs no extra fit. A series shorter
+than two seasons cannot be backtested on a whole season: it falls back to smoothing the
+level and says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.i18n import _
+from plugins.forecast.methods import Forecast, as_array
+
+DEFAULT_CANDIDATES = ("snaive", "moving_average", "ses", "damped", "theta_fast")
+COMBINATION = ("damped", "theta_fast")
+COMBINATION_ID = "combination"
+# A single method must beat the combination by this factor on MASE to be chosen alone:
+# picking on a few backtest windows is noisy, and combining is the safer default.
+SINGLE_MARGIN = 0.7
+
+
+@dataclass
+class Choice:
+    """The forecast of one series and why it was made this way."""
+
+    forecast: Forecast
+    method: str
+    members: tuple[str, ...] = ()
+    smape: float | None = None
+    mase: float | None = None
+    naive_smape: float | None = None
+    naive_mase: float | None = None
+    origins: int = 0
+    short: bool = False
+    explanation: str = ""
+    scores: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def smape(actual: np.ndarray, pred: np.ndarray) -> float:
+    """Symmetric MAPE in percent (a 0/0 period counts as no error)."""
+    denom = np.abs(actual) + np.abs(pred)
+    ratio = np.divide(np.abs(actual - pred), denom, out=np.zeros_like(denom),
+                      where=denom > 0)
+    return float(200 * ratio.mean())
+
+
+def mase_scale(train: np.ndarray, season: int) -> float:
+    """Mean absolute in-sample seasonal-naive error (naive when too short)."""
+    m = season if season > 1 and len(train) > season else 1
+    if len(train) <= m:
+        return float("nan")
+    scale = float(np.mean(np.abs(train[m:] - train[:-m])))
+    return scale if scale > 0 else float("nan")
+
+
+def mase(actual: np.ndarray, pred: np.ndarray, train: np.ndarray, season: int) -> float:
+    return float(np.mean(np.abs(actual - pred))) / mase_scale(train, season)
+
+
+def origins_for(n: int, horizon: int, season: int, count: int = 3) -> tuple[int, list[int]]:
+    """Backtest window length and the training lengths of each origin (newest first)."""
+    window = max(1, min(horizon, season if season > 1 else horizon, n // 3))
+    step = max(1, window // 2)
+    min_train = max(4, min(2 * season, n // 2))
+    cuts = [n - window - j * step for j in range(count)]
+    return window, [c for c in cuts if c >= min_train]
+
+
+def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season: int = 12,
+                  level: float = 0.8, candidates: Sequence[str] = DEFAULT_CANDIDATES,
+                  unit: str = "months") -> Choice:
+    """Choose per series by backtest and forecast with the winner."""
+    y = as_array(history)
+    n = len(y)
+    window, cuts = origins_for(n, horizon, season)
+    usable = [c for c in candidates if c in methods and n - window >= _min_len(methods[c])]
+    if n < max(2 * season, 6) or not usable or not cuts:
+        return short_series(y, horizon, methods, season, level, unit)
+    errors: dict[str, list[tuple[float, float]]] = {c: [] for c in usable}
+    combo = [c for c in COMBINATION if c in usable]
+    if len(combo) > 1:
+        errors[COMBINATION_ID] = []
+    for cut in cuts:
+        train, actual = y[:cut], y[cut:cut + window]
+        preds = {c: methods[c].fit_predict(train, window, season=season, level=level).mean
+                 for c in usable}
+        if len(combo) > 1:
+            preds[COMBINATION_ID] = np.mean([preds[c] for c in combo], axis=0)
+        for c, pred in preds.items():
+            errors[c].append((smape(actual, pred), mase(actual, pred, train, season)))
+    scores = {c: _mean_scores(e) for c, e in errors.items() if e}
+    best = _pick(scores)
+    forecast, members = _final(best, y, horizon, methods, combo, season, level)
+    choice = Choice(forecast, best, members, *scores[best],
+                    *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores)
+    choice.explanation = explain(choice, methods, window, unit)
+    return choice
+
+
+def _min_len(method: Any) -> int:
+    return int(getattr(method, "min_history", 1))
+
+
+def _mean_scores(errors: list[tuple[float, float]]) -> tuple[float, float]:
+    s = [e[0] for e in errors]
+    m = [e[1] for e in errors if math.isfinite(e[1])]
+    return float(np.mean(s)), (float(np.mean(m)) if m else float("nan"))
+
+
+def _rank(score: tuple[float, float]) -> tuple[float, float]:
+    s, m = score
+    return (m if math.isfinite(m) else s / 100 + 1e6, s)
+
+
+def _pick(scores: dict[str, tuple[float, float]]) -> str:
+    best = min(scores, key=lambda c: _rank(scores[c]))
+    if COMBINATION_ID in scores and best != COMBINATION_ID:
+        combo_m, best_m = scores[COMBINATION_ID][1], scores[best][1]
+        if math.isfinite(combo_m) and math.isfinite(best_m) and best_m > SINGLE_MARGIN * combo_m:
+            return COMBINATION_ID
+    return best
+
+
+def _final(best: str, y: np.ndarray, horizon: int, methods: dict[str, Any],
+           combo: list[str], season: int, level: float) -> tuple[Forecast, tuple[str, ...]]:
+    if best != COMBINATION_ID:
+        return methods[best].fit_predict(y, horizon, season=season, level=level), (best,)
+    parts = [methods[c].fit_predict(y, horizon, season=season, level=level) for c in combo]
+    mean = np.mean([p.mean for p in parts], axis=0)
+    # Interval: the members' average half-width (they err together, so no sqrt(k) gain).
+    half = np.mean([(p.upper - p.lower) / 2 for p in parts], axis=0)
+    return Forecast(mean, mean - half, mean + half, COMBINATION_ID, level), tuple(combo)
+
+
+def short_series(y: np.ndarray, horizon: int, methods: dict[str, Any], season: int,
+                  level: float, unit: str) -> Choice:
+    n = len(y)
+    if n == 0:
+        zeros = np.zeros(horizon)
+        return Choice(Forecast(zeros, zeros, zeros, "none", level), "none", short=True,
+                      explanation=_("No history: the forecast is zero."))
+    method_id = "ses" if n >= 3 and "ses" in methods else "moving_average"
+    forecast = methods[method_id].fit_predict(y, horizon, season=1, level=level)
+    text = _("Only {n} {unit} of history, fewer than two seasons: no season can be "
+             "estimated or checked, so the level was smoothed ({method}) and held flat. "
+             "Treat it as a rough guide until more history exists.").format(
+        n=n, unit=_(unit), method=_(methods[method_id].title))
+    return Choice(forecast, method_id, (method_id,), short=True, explanation=text)
+
+
+def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str) -> str:
+    """Why this method, and how accurate it was, in words a planner reads."""
+    if choice.method == COMBINATION_ID:
+        name = _("the average of {names}").format(
+            names=", ".join(_(methods[m].title) for m in choice.members))
+    else:
+        name = _(methods[choice.method].title)
+    text = _("Chose {name}: forecasting the last {window} known {unit} from {origins} "
+             "earlier points, it was off by {smape:.1f}% on average (sMAPE), "
+             "MASE {mase:.2f}.").format(name=name, window=window, unit=_(unit),
+                                        origins=choice.origins, smape=choice.smape or 0,
+                                        mase=_finite(choice.mase))
+    if choice.naive_smape is not None and choice.method != "snaive":
+        text += " " + _("Repeating last year would have been off by {smape:.1f}% "
+                        "(MASE {mase:.2f}).").format(smape=choice.naive_smape,
+                                                     mase=_finite(choice.naive_mase))
+    if choice.mase is not None and math.isfinite(choice.mase) and choice.mase > 1:
+        text += " " + _("The series is hard to forecast: expect wide misses.")
+    return text
+
+
+def _finite(value: float | None) -> float:
+    return value if value is not None and math.isfinite(value) else float("nan")

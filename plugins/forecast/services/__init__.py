@@ -1,0 +1,1 @@
+"""Every read and write of the forecast plugin (forecasts, allocations, evaluation)."""

@@ -1,0 +1,160 @@
+"""Run forecasts for a cut and store them in the plugin's tables."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from core.access import require
+from core.company import get_setting
+from core.context import Context
+from core.errors import FieldProblem, ValidationFailed
+from core.services.base import UnitOfWork, write
+from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
+from plugins.forecast.methods import Forecast, shape_problems
+from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
+from plugins.forecast.services.history import History, load_history, parse_cut, step
+
+HOOK = "salesdesk_forecasting_methods"
+RECONCILE_KEY = "forecast.reconcile"
+RECONCILE = ("bottom_up", "top_down")
+RUN_PERMISSIONS = ("forecast.run", "target.manage")
+UNITS = {"month": "months", "week": "weeks"}
+
+
+def method_registry(ctx_or_plugins: Any) -> dict[str, Any]:
+    """Every valid forecasting method of the enabled plugins, by id."""
+    plugins = getattr(ctx_or_plugins, "plugins", ctx_or_plugins)
+    return plugins.keyed_contributions(HOOK, "forecasting method", shape_problems)
+
+
+def require_any(ctx: Context, permissions: tuple[str, ...]) -> None:
+    """Refuse unless the actor holds one of ``permissions`` (the first one is named)."""
+    if not any(ctx.grant.has(name) for name in permissions):
+        require(ctx, permissions[0])
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    series: int
+    seconds: float
+    methods: dict[str, int]
+    short: int
+
+
+def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
+                 method: str = "auto", freq: str = "month", processes: int | None = None,
+                 progress: Progress | None = None, reconcile_how: str | None = None,
+                 level: float = 0.8) -> RunSummary:
+    """Forecast the company and every series of the cut; store the run; return a summary."""
+    started = time.perf_counter()
+    require_any(ctx, RUN_PERMISSIONS)
+    cut = parse_cut(by)
+    methods = method_registry(ctx)
+    _check_args(method, methods, horizon, level)
+    how = reconcile_how or _setting(ctx, RECONCILE_KEY, "bottom_up")
+    if how not in RECONCILE:
+        raise ValidationFailed([FieldProblem("reconcile", how, "bottom_up or top_down")],
+                               "forecast")
+    history = load_history(ctx, cut, freq)
+    if not history.periods:
+        raise ValidationFailed([FieldProblem("history", "", "sales lines you may see")],
+                               "forecast")
+    job = Job(method, horizon, history.season, level, unit=UNITS[freq])
+    series = dict(history.series) if cut else {}
+    series[None] = history.company()
+    results = forecast_many(series, job, list(methods.values()), processes=processes,
+                            progress=progress)
+    final = _reconciled(results, how)
+    seconds = time.perf_counter() - started
+    run_id = _store(ctx, history, job, how, results, final, seconds)
+    used: dict[str, int] = {}
+    for r in results.values():
+        used[r.choice.method] = used.get(r.choice.method, 0) + 1
+    return RunSummary(run_id, len(results), seconds, used,
+                      sum(r.choice.short for r in results.values()))
+
+
+def _check_args(method: str, methods: dict[str, Any], horizon: int, level: float) -> None:
+    problems = []
+    if method != "auto" and method not in methods:
+        problems.append(FieldProblem("method", method, "auto or one of "
+                                     + ", ".join(sorted(methods))))
+    if not 1 <= horizon <= 120:
+        problems.append(FieldProblem("horizon", horizon, "1 to 120 periods"))
+    if not 0.5 <= level < 1:
+        problems.append(FieldProblem("level", level, "a fraction from 0.5 to 0.99"))
+    if problems:
+        raise ValidationFailed(problems, "forecast")
+
+
+def _setting(ctx: Context, key: str, default: Any) -> Any:
+    with ctx.reading() as session:
+        return get_setting(session, key, default)
+
+
+def _reconciled(results: dict[Any, SeriesResult], how: str) -> dict[Any, Forecast]:
+    company = results[None].choice.forecast
+    parts = {k: r.choice.forecast for k, r in results.items() if k is not None}
+    return reconcile(company, parts, how)
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(round(float(value), 2))) if np.isfinite(value) else Decimal(0)
+
+
+def _store(ctx: Context, history: History, job: Job, how: str,
+           results: dict[Any, SeriesResult], final: dict[Any, Forecast],
+           seconds: float) -> int:
+    def work(uow: UnitOfWork) -> int:
+        require_any(ctx, RUN_PERMISSIONS)
+        run = ForecastRun(created_at=ctx.now(), created_by_id=ctx.actor.id,
+                          cut=",".join(history.cut) or "company", freq=history.freq,
+                          horizon=job.horizon, method=job.method, reconcile=how,
+                          series_count=len(results), history_start=history.periods[0],
+                          history_end=history.periods[-1], seconds=round(seconds, 3))
+        uow.session.add(run)
+        uow.audit_created(run)
+        for key, result in results.items():
+            _store_series(uow, run.id, history, key, result, final[key])
+        return int(run.id)
+
+    return write(ctx, work)
+
+
+def _store_series(uow: UnitOfWork, run_id: int, history: History, key: Any,
+                  result: SeriesResult, forecast: Forecast) -> None:
+    c = result.choice
+    row = ForecastSeries(
+        run_id=run_id, series_key="" if key is None else history.codes.get(key, str(key)),
+        label="" if key is None else history.labels.get(key, ""),
+        method=forecast.method if forecast.method == "bottom_up" else c.method,
+        smape=_clean(c.smape), mase=_clean(c.mase), naive_smape=_clean(c.naive_smape),
+        naive_mase=_clean(c.naive_mase), short=c.short, explanation=c.explanation[:2000])
+    uow.session.add(row)
+    uow.session.flush()
+    y = history.company() if key is None else history.series[key]
+    values = [{"series_id": row.id, "period": p, "kind": "history", "amount": _money(v),
+               "lower": None, "upper": None} for p, v in zip(history.periods, y, strict=True)]
+    last = history.periods[-1]
+    values += [{"series_id": row.id, "period": step(history.freq, last, i + 1),
+                "kind": "forecast", "amount": _money(m), "lower": _money(lo),
+                "upper": _money(hi)}
+               for i, (m, lo, hi) in enumerate(zip(forecast.mean, forecast.lower,
+                                                   forecast.upper, strict=True))]
+    uow.session.execute(sa.insert(ForecastValue), values)
+
+
+def _clean(value: float | None) -> float | None:
+    return float(value) if value is not None and np.isfinite(value) else None
+
+
+def latest_run(ctx: Context) -> ForecastRun | None:
+    with ctx.reading() as session:
+        return session.scalars(sa.select(ForecastRun).order_by(ForecastRun.id.desc())).first()

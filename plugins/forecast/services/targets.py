@@ -1,0 +1,331 @@
+"""Target allocations (指标分摊): draft, adjust, revise, approve, publish.
+
+A draft splits a period's total target over the keys of one dimension by their share of
+sales MTD, QTD or YTD (or of a forecast of the period). Adjustments are percentages per
+key; the others are rebalanced so the total holds to the cent (``allocate``). A manager
+other than the one who drafted it approves it: it then becomes the official targets,
+published month by month as core ``SalesTarget`` rows through
+``core.services.masterdata.set_targets``, and the previously approved version of the
+same period and dimension is kept as ``superseded`` history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
+
+from core.access import visible
+from core.company import get_setting
+from core.context import Context
+from core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.models import SalesLine
+from core.services.base import UnitOfWork, write
+from core.services.masterdata import set_targets
+from plugins.forecast import allocate as al
+from plugins.forecast.models import Allocation, AllocationLine
+from plugins.forecast.services.forecasting import method_registry, require_any
+from plugins.forecast.services.history import LABELS, LINE_COLUMNS, load_history
+
+PLAN_PERMISSIONS = ("forecast.plan", "target.manage")
+APPROVER_ROLES_KEY = "forecast.approver_roles"
+DEFAULT_APPROVER_ROLES = ("sales_manager", "group_admin")
+
+
+@dataclass
+class AllocationView:
+    allocation: Allocation
+    lines: list[AllocationLine]
+
+
+def basis_amounts(ctx: Context, dimension: str, start: dt.date, end: dt.date) -> dict[int, Decimal]:
+    """Sales per key of ``dimension`` from ``start`` to ``end`` (the reader's rows)."""
+    line = SalesLine.__table__  # type: ignore[attr-defined]
+    col = line.c[LINE_COLUMNS[dimension]]
+    with ctx.reading() as session:
+        rows = session.execute(
+            sa.select(col, sa.func.sum(line.c.amount))
+            .where(visible(ctx, SalesLine), line.c.date.between(start, end), col.is_not(None))
+            .group_by(col)).all()
+    return {int(k): Decimal(str(v or 0)) for k, v in rows}
+
+
+def forecast_basis(ctx: Context, dimension: str, start: dt.date, end: dt.date,
+                   method: str = "auto") -> dict[int, Decimal]:
+    """Each key's forecast sales over the target period, from its monthly history up to
+    the month before ``start`` (generated targets)."""
+    from plugins.forecast.engine import Job, forecast_many
+    from plugins.forecast.services.history import last_complete
+
+    history = load_history(ctx, (dimension,), "month", end=last_complete("month", start))
+    months = al.months_of(start, end)
+    if not history.periods:
+        return {}
+    last = history.periods[-1]
+    horizon = (months[-1].year - last.year) * 12 + months[-1].month - last.month
+    skip = horizon - len(months)
+    methods = method_registry(ctx)
+    results = forecast_many(history.series, Job(method, horizon, 12), list(methods.values()),
+                            processes=1)
+    out = {}
+    for key, result in results.items():
+        if key[0] is None:
+            continue
+        total = float(np.clip(result.choice.forecast.mean[skip:], 0, None).sum())
+        out[int(key[0])] = Decimal(str(round(total, 2)))
+    return out
+
+
+def _labels(ctx: Context, dimension: str) -> dict[int, tuple[str, str]]:
+    id_col, code_col, name_col = LABELS[dimension]
+    with ctx.reading() as session:
+        return {i: (c, n) for i, c, n in session.execute(sa.select(id_col, code_col, name_col))}
+
+
+def create_allocation(ctx: Context, *, period_kind: str, period_start: dt.date,
+                      dimension: str, total: Decimal | str, basis: str = "ytd",
+                      as_of: dt.date | None = None, note: str = "",
+                      method: str = "auto") -> AllocationView:
+    """Draft a new allocation (a new revision when the period already has one)."""
+    require_any(ctx, PLAN_PERMISSIONS)
+    total = _check_new(period_kind, dimension, basis, total)
+    start, end = al.period_bounds(period_kind, period_start)
+    as_of = as_of or ctx.today()
+    if basis == "forecast":
+        amounts = forecast_basis(ctx, dimension, start, end, method)
+    else:
+        amounts = basis_amounts(ctx, dimension, *al.to_date_range(basis, as_of))
+    if not amounts:
+        raise ValidationFailed([FieldProblem("basis", basis, "a period with sales to share "
+                                             "the target by")], "allocation")
+    keys = sorted(amounts)
+    base = [amounts[k] for k in keys]
+    parts = al.split_exact(total, base)
+    share = al.shares(base)
+    names = _labels(ctx, dimension)
+
+    def work(uow: UnitOfWork) -> AllocationView:
+        require_any(ctx, PLAN_PERMISSIONS)
+        revision = 1 + (uow.session.scalar(sa.select(sa.func.max(Allocation.revision)).where(
+            Allocation.period_start == start, Allocation.period_kind == period_kind,
+            Allocation.dimension == dimension)) or 0)
+        alloc = Allocation(period_kind=period_kind, period_start=start, period_end=end,
+                           dimension=dimension, basis=basis, basis_as_of=as_of, total=total,
+                           revision=revision, status="draft", note=note,
+                           requested_by_id=ctx.actor.id, created_at=ctx.now())
+        uow.session.add(alloc)
+        uow.audit_created(alloc)
+        lines = []
+        for k, b, s, amount in zip(keys, base, share, parts, strict=True):
+            code, label = names.get(k, (str(k), ""))
+            line = AllocationLine(allocation_id=alloc.id, key_id=k, code=code, label=label,
+                                  basis_amount=al.cents(b), share=s, amount=amount)
+            uow.session.add(line)
+            lines.append(line)
+        uow.session.flush()
+        return AllocationView(alloc, lines)
+
+    return write(ctx, work)
+
+
+def _check_new(period_kind: str, dimension: str, basis: str, total: Any) -> Decimal:
+    problems = []
+    if period_kind not in al.PERIOD_KINDS:
+        problems.append(FieldProblem("period", period_kind, "year, quarter or month"))
+    if dimension not in al.DIMENSIONS:
+        problems.append(FieldProblem("by", dimension, ", ".join(al.DIMENSIONS)))
+    if basis not in al.BASES:
+        problems.append(FieldProblem("basis", basis, ", ".join(al.BASES)))
+    try:
+        amount = al.cents(Decimal(str(total)))
+        if amount <= 0:
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        problems.append(FieldProblem("total", total, "a positive amount"))
+        amount = Decimal(0)
+    if problems:
+        raise ValidationFailed(problems, "allocation")
+    return amount
+
+
+def get_allocation(ctx: Context, allocation_id: int) -> AllocationView:
+    with ctx.reading() as session:
+        alloc = session.get(Allocation, allocation_id)
+        if alloc is None:
+            raise NotFound(f"allocation {allocation_id} does not exist")
+        lines = list(session.scalars(sa.select(AllocationLine).where(
+            AllocationLine.allocation_id == allocation_id).order_by(AllocationLine.key_id)))
+        session.expunge_all()
+    return AllocationView(alloc, lines)
+
+
+def list_allocations(ctx: Context) -> list[Allocation]:
+    with ctx.reading() as session:
+        rows = list(session.scalars(sa.select(Allocation).order_by(
+            Allocation.period_start.desc(), Allocation.dimension, Allocation.revision.desc())))
+        session.expunge_all()
+    return rows
+
+
+def set_adjustments(ctx: Context, allocation_id: int, pcts: dict[int, Decimal | str],
+                    expected_version: int | None) -> AllocationView:
+    """Set adjustment percentages by key id (0 removes one); rebalance the others."""
+    def work(uow: UnitOfWork) -> AllocationView:
+        require_any(ctx, PLAN_PERMISSIONS)
+        alloc = uow.get(Allocation, allocation_id)
+        uow.check_version(alloc, expected_version)
+        if alloc.status != "draft":
+            raise ValidationFailed([FieldProblem("status", alloc.status, "a draft (approved "
+                                                 "allocations are revised, not edited)")],
+                                   f"allocation {allocation_id}")
+        lines = list(uow.session.scalars(sa.select(AllocationLine).where(
+            AllocationLine.allocation_id == allocation_id).order_by(AllocationLine.key_id)))
+        by_key = {ln.key_id: ln for ln in lines}
+        unknown = [k for k in pcts if k not in by_key]
+        if unknown:
+            raise ValidationFailed([FieldProblem("key", k, "a key of this allocation")
+                                    for k in unknown], f"allocation {allocation_id}")
+        new_pct = [Decimal(str(pcts.get(ln.key_id, ln.adjustment_pct))) for ln in lines]
+        base = al.split_exact(alloc.total, [ln.basis_amount for ln in lines])
+        amounts = al.apply_adjustments(alloc.total, base, new_pct,
+                                       [ln.code for ln in lines])
+        for ln, pct, amount in zip(lines, new_pct, amounts, strict=True):
+            uow.apply_changes(ln, {"adjustment_pct": pct, "amount": amount})
+        flag_modified(alloc, "note")  # bump the header's version: its lines changed
+        uow.session.flush()
+        return AllocationView(alloc, lines)
+
+    return write(ctx, work)
+
+
+def adjust_by(ctx: Context, allocation_id: int, key_id: int, step_pct: Decimal | str,
+              expected_version: int | None) -> AllocationView:
+    """Add ``step_pct`` (e.g. +5) to one key's adjustment (the TUI's +/- keys)."""
+    view = get_allocation(ctx, allocation_id)
+    current = {ln.key_id: ln.adjustment_pct for ln in view.lines}
+    if key_id not in current:
+        raise ValidationFailed([FieldProblem("key", key_id, "a key of this allocation")],
+                               f"allocation {allocation_id}")
+    return set_adjustments(ctx, allocation_id,
+                           {key_id: current[key_id] + Decimal(str(step_pct))},
+                           expected_version)
+
+
+def revise_allocation(ctx: Context, allocation_id: int, total: Decimal | str | None = None,
+                      note: str = "") -> AllocationView:
+    """A new draft revision copying an allocation's lines (its history stays)."""
+    source = get_allocation(ctx, allocation_id)
+    a = source.allocation
+    new_total = _check_new(a.period_kind, a.dimension, a.basis,
+                           a.total if total is None else total)
+
+    def work(uow: UnitOfWork) -> AllocationView:
+        require_any(ctx, PLAN_PERMISSIONS)
+        revision = 1 + (uow.session.scalar(sa.select(sa.func.max(Allocation.revision)).where(
+            Allocation.period_start == a.period_start, Allocation.period_kind == a.period_kind,
+            Allocation.dimension == a.dimension)) or 0)
+        alloc = Allocation(period_kind=a.period_kind, period_start=a.period_start,
+                           period_end=a.period_end, dimension=a.dimension, basis=a.basis,
+                           basis_as_of=a.basis_as_of, total=new_total, revision=revision,
+                           status="draft", note=note or a.note, requested_by_id=ctx.actor.id,
+                           created_at=ctx.now())
+        uow.session.add(alloc)
+        uow.audit_created(alloc)
+        base = al.split_exact(new_total, [ln.basis_amount for ln in source.lines])
+        amounts = al.apply_adjustments(new_total, base,
+                                       [ln.adjustment_pct for ln in source.lines],
+                                       [ln.code for ln in source.lines])
+        lines = []
+        for ln, amount in zip(source.lines, amounts, strict=True):
+            copy = AllocationLine(allocation_id=alloc.id, key_id=ln.key_id, code=ln.code,
+                                  label=ln.label, basis_amount=ln.basis_amount, share=ln.share,
+                                  adjustment_pct=ln.adjustment_pct, amount=amount)
+            uow.session.add(copy)
+            lines.append(copy)
+        uow.session.flush()
+        return AllocationView(alloc, lines)
+
+    return write(ctx, work)
+
+
+def approver_roles(ctx: Context) -> tuple[str, ...]:
+    with ctx.reading() as session:
+        return tuple(get_setting(session, APPROVER_ROLES_KEY, DEFAULT_APPROVER_ROLES))
+
+
+def approve_allocation(ctx: Context, allocation_id: int,
+                       expected_version: int | None) -> AllocationView:
+    """Approve a draft: a manager who did not draft it; then publish it as the targets."""
+    roles = approver_roles(ctx)
+
+    def work(uow: UnitOfWork) -> tuple[Allocation, list[AllocationLine], Allocation | None]:
+        uow.require("target.manage")
+        if not set(ctx.actor.roles) & set(roles):
+            raise PermissionDenied(f"{ctx.actor.login} may not approve targets: it takes "
+                                   f"one of the roles {', '.join(roles)}")
+        alloc = uow.get(Allocation, allocation_id)
+        uow.check_version(alloc, expected_version)
+        if alloc.status != "draft":
+            raise Conflict("forecast_allocation", allocation_id, None, None, alloc.version)
+        if alloc.requested_by_id == ctx.actor.id:
+            raise PermissionDenied(f"{ctx.actor.login} drafted allocation {allocation_id} "
+                                   "and may not approve it: another manager must")
+        previous = uow.session.scalars(sa.select(Allocation).where(
+            Allocation.period_start == alloc.period_start,
+            Allocation.period_kind == alloc.period_kind,
+            Allocation.dimension == alloc.dimension, Allocation.status == "approved")).first()
+        if previous is not None:
+            uow.apply_changes(previous, {"status": "superseded"})
+        uow.apply_changes(alloc, {"status": "approved", "approved_by_id": ctx.actor.id,
+                                  "approved_at": ctx.now()})
+        lines = list(uow.session.scalars(sa.select(AllocationLine).where(
+            AllocationLine.allocation_id == allocation_id)))
+        uow.session.flush()
+        return alloc, lines, previous
+
+    alloc, lines, previous = write(ctx, work)
+    try:
+        set_targets(ctx, publish_items(alloc, lines, get_allocation(ctx, previous.id).lines
+                                       if previous else []))
+    except Exception:
+        _undo_approval(ctx, allocation_id, previous.id if previous else None)
+        raise
+    return get_allocation(ctx, allocation_id)
+
+
+def publish_items(alloc: Allocation, lines: list[AllocationLine],
+                  old_lines: list[AllocationLine]) -> list[dict[str, Any]]:
+    """Monthly ``SalesTarget`` rows for an approved allocation: each amount split evenly
+    over the period's months to the cent; keys dropped since the last version get 0."""
+    months = al.months_of(alloc.period_start, alloc.period_end)
+    items: list[dict[str, Any]] = []
+    amounts = {ln.key_id: ln.amount for ln in lines}
+    for ln in old_lines:
+        amounts.setdefault(ln.key_id, Decimal(0))
+    for key, amount in sorted(amounts.items()):
+        for month, part in zip(months, al.split_exact(amount, [Decimal(1)] * len(months)),
+                               strict=True):
+            items.append({"month": month, "dimension": alloc.dimension, "key_id": key,
+                          "amount": part})
+    for month, part in zip(months, al.split_exact(alloc.total, [Decimal(1)] * len(months)),
+                           strict=True):
+        items.append({"month": month, "dimension": "company", "key_id": 0, "amount": part})
+    return items
+
+
+def _undo_approval(ctx: Context, allocation_id: int, previous_id: int | None) -> None:
+    """Publishing failed: put the allocation back to draft (and the previous one back)."""
+    def work(uow: UnitOfWork) -> None:
+        uow.apply_changes(uow.get(Allocation, allocation_id),
+                          {"status": "draft", "approved_by_id": None, "approved_at": None},
+                          action="revert")
+        if previous_id is not None:
+            uow.apply_changes(uow.get(Allocation, previous_id), {"status": "approved"},
+                              action="revert")
+
+    write(ctx, work)
