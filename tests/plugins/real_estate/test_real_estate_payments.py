@@ -1,0 +1,92 @@
+"""Payment plans, receipts, area settlement after the survey, move-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from core.errors import PermissionDenied, ValidationFailed
+from plugins.real_estate.services import control, payments
+from plugins.real_estate.services.common import Refused
+
+D = Decimal
+
+
+def signed_deal(estate: Any, no: str = "201") -> Any:
+    unit = estate.unit(no)
+    deal = control.reserve(estate.control, unit, "陈静", subscribe=True)
+    control.sign(estate.control, unit, "HT-TEST-1")
+    return deal
+
+
+def test_plan_must_add_up_to_the_price(estate: Any) -> None:
+    deal = signed_deal(estate)  # 1,050,600.00
+    with pytest.raises(ValidationFailed, match=r"adding up to the price 1050600\.00"):
+        payments.set_plan(estate.finance, deal.id, [
+            {"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"}])
+    with pytest.raises(ValidationFailed, match="row 2, column 'kind'"):
+        payments.set_plan(estate.finance, deal.id, [
+            {"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"},
+            {"kind": "gift", "due_on": "2026-03-16", "amount": "1"}])
+    plan = payments.set_plan(estate.finance, deal.id, [
+        {"kind": "mortgage", "due_on": "2026-05-01", "amount": "735420.00"},
+        {"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"},
+        {"kind": "down_payment", "due_on": "2026-04-01", "amount": "265180.00"}])
+    assert [(i.seq, i.kind) for i in plan] == [(1, "deposit"), (2, "down_payment"),
+                                               (3, "mortgage")]
+
+
+def test_payments_never_exceed_what_is_owed(estate: Any) -> None:
+    deal = signed_deal(estate)
+    payments.record_payment(estate.finance, deal.id, "deposit", "50000", "2026-03-16")
+    payments.record_payment(estate.finance, deal.id, "down_payment", "1000000.00")
+    owed = payments.deal_balance(estate.finance, deal.id)
+    assert (owed.paid, owed.outstanding) == (D("1050000.00"), D("600.00"))
+    with pytest.raises(Refused, match=r"600\.00 still owed"):
+        payments.record_payment(estate.finance, deal.id, "mortgage", "600.01")
+    with pytest.raises(Refused, match="refund"):
+        payments.record_payment(estate.finance, deal.id, "refund", "1")
+    with pytest.raises(PermissionDenied):
+        payments.record_payment(estate.control, deal.id, "deposit", "1")
+    with pytest.raises(ValidationFailed):
+        payments.record_payment(estate.finance, deal.id, "deposit", "-5")
+
+
+def test_extra_area_is_owed_then_paid_then_move_in(estate: Any) -> None:
+    deal = signed_deal(estate)  # 100.00 m2 at 10,506.00
+    payments.record_payment(estate.finance, deal.id, "mortgage", "1050600.00")
+    control.complete_sale(estate.control, estate.unit("201"))
+    with pytest.raises(PermissionDenied):
+        payments.settle(estate.finance, deal.id, "101.50")
+    settled = payments.settle(estate.service, deal.id, "101.50", dt.date(2026, 9, 1))
+    assert settled.amount == D("15759.00")  # 1.50 x 10506.00
+    with pytest.raises(Refused, match="already settled"):
+        payments.settle(estate.service, deal.id, "101.00")
+    with pytest.raises(Refused, match=r"outstanding 15,759\.00"):
+        payments.move_in(estate.service, deal.id)
+    payments.record_payment(estate.finance, deal.id, "area", "15759.00")
+    moved = payments.move_in(estate.service, deal.id, dt.date(2026, 10, 1))
+    assert moved.moved_in_on == dt.date(2026, 10, 1)
+
+
+def test_smaller_area_is_refunded_double_beyond_three_percent(estate: Any) -> None:
+    deal = signed_deal(estate)
+    payments.record_payment(estate.finance, deal.id, "mortgage", "1050600.00")
+    preview = payments.preview_settlement(estate.service, deal.id, "95.00")
+    settled = payments.settle(estate.service, deal.id, "95.00")
+    assert preview.amount == settled.amount == D("-73542.00")
+    owed = payments.deal_balance(estate.finance, deal.id)
+    assert owed.outstanding == D("-73542.00")
+    with pytest.raises(Refused):
+        payments.record_payment(estate.finance, deal.id, "refund", "73542.01")
+    payments.record_payment(estate.finance, deal.id, "refund", "73542.00")
+    assert payments.deal_balance(estate.finance, deal.id).outstanding == 0
+
+
+def test_area_is_settled_only_after_signing(estate: Any) -> None:
+    deal = control.reserve(estate.control, estate.unit("101"), "Buyer")
+    with pytest.raises(Refused, match="only after the contract is signed"):
+        payments.settle(estate.service, deal.id, "100.00")

@@ -1,0 +1,144 @@
+"""Master data and prices take effect only after a second person, a senior marketing
+manager, signs them off; both people are recorded. Imports are all-or-nothing and name the
+sheet, row and column of every bad cell."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from re_helpers import make_estate, unit_rows
+
+from core.errors import PermissionDenied, ValidationFailed
+from core.models import AuditEntry
+from plugins.real_estate.models import Change, PriceList, Unit
+from plugins.real_estate.services import masterdata, prices
+from plugins.real_estate.services.common import Refused
+
+D = Decimal
+
+
+def count_units(world: Any) -> int:
+    with world.runtime.db.read_session() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(Unit))
+
+
+def test_submitted_units_wait_for_the_second_person(world: Any) -> None:
+    operator = world.user("op", "business_operator")
+    senior = world.user("senior", "re_senior_marketing")
+    change = masterdata.submit_units(operator, unit_rows(), "initial data")
+    assert count_units(world) == 0  # nothing applied yet
+    with pytest.raises(PermissionDenied):
+        masterdata.approve_change(operator, change.id)  # no sign-off right
+    approved = masterdata.approve_change(senior, change.id, change.version, note="checked")
+    assert count_units(world) == 4
+    assert approved.submitted_by == operator.actor.id
+    assert approved.decided_by == senior.actor.id and approved.status == "approved"
+    with world.runtime.db.read_session() as session:
+        actors = set(session.scalars(sa.select(AuditEntry.actor_login).where(
+            AuditEntry.entity == "real_estate_change", AuditEntry.entity_id == str(change.id))))
+    assert actors == {"op", "senior"}
+    with pytest.raises(Refused):
+        masterdata.approve_change(senior, change.id)  # already decided
+
+
+def test_the_submitter_cannot_sign_off_even_holding_both_roles(world: Any) -> None:
+    both = world.user("both", ["business_operator", "re_senior_marketing"])
+    change = masterdata.submit_units(both, unit_rows())
+    with pytest.raises(PermissionDenied, match="second person"):
+        masterdata.approve_change(both, change.id)
+    assert count_units(world) == 0
+
+
+def test_rejected_change_writes_no_unit(world: Any) -> None:
+    change = masterdata.submit_units(world.user("op", "business_operator"), unit_rows())
+    rejected = masterdata.reject_change(world.user("senior", "re_senior_marketing"), change.id,
+                                        note="wrong areas")
+    assert rejected.status == "rejected" and count_units(world) == 0
+
+
+def test_a_sales_rep_may_not_enter_master_data(world: Any) -> None:
+    with pytest.raises(PermissionDenied):
+        masterdata.submit_units(world.user("rep", "sales_rep"), unit_rows())
+
+
+def test_bad_rows_are_all_named_and_nothing_is_submitted(world: Any) -> None:
+    rows = unit_rows()
+    rows[1]["building_area"] = "81.00"  # suite 65 + shared 15.5 = 80.5
+    rows[2]["floor"] = "two"
+    rows[3]["unit_no"] = "101"  # duplicate of row 1
+    with pytest.raises(ValidationFailed) as err:
+        masterdata.submit_units(world.user("op", "business_operator"), rows)
+    text = str(err.value)
+    assert "row 2" in text and "suite_area + shared_area" in text
+    assert "row 3, column 'floor'" in text
+    assert "row 4, column 'unit_no'" in text and "row 1" in text
+    with world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 0
+
+
+def write_workbook(path: Path, rows: list[dict[str, Any]], headers_zh: bool = True) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "A1栋"
+    zh = {v: k for k, v in masterdata.HEADERS.items()}
+    fields = list(rows[0])
+    sheet.append([zh.get(f, f) if headers_zh else f for f in fields])
+    for row in rows:
+        sheet.append([row[f] for f in fields])
+    book.save(path)
+    return path
+
+
+def test_import_from_xlsx_is_one_change(world: Any, tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "units.xlsx", unit_rows())
+    change = masterdata.import_units(world.user("op", "business_operator"), path)
+    assert change.kind == "import" and len(change.payload["units"]) == 4
+    masterdata.approve_change(world.user("senior", "re_senior_marketing"), change.id)
+    with world.runtime.db.read_session() as session:
+        unit = session.scalars(sa.select(Unit).where(Unit.unit_no == "102")).one()
+    assert (unit.building_area, unit.suite_area, unit.shared_area) == (
+        D("80.50"), D("65.00"), D("15.50"))
+    assert unit.total_price == D("724500.00")  # 9000 x 80.50, computed when left empty
+
+
+def test_import_errors_name_sheet_row_and_column(world: Any, tmp_path: Path) -> None:
+    rows = unit_rows()
+    rows[2]["building_area"] = "-1"
+    path = write_workbook(tmp_path / "bad.xlsx", rows)
+    with pytest.raises(ValidationFailed) as err:
+        masterdata.import_units(world.user("op", "business_operator"), path)
+    assert "row 4, column 'A1栋!building_area'" in str(err.value)  # header is row 1
+    with world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 0
+
+
+def test_price_changes_take_effect_only_when_signed_off(world: Any) -> None:
+    estate = make_estate(world)  # list 1 published with the hand-checked prices
+    prices.set_base_price(estate.operator, estate.building_id, "11000")
+    second = prices.submit_price_list(estate.operator, estate.building_id)
+    with world.runtime.db.read_session() as session:
+        unit = session.get(Unit, estate.unit("201"))
+    assert unit.unit_price == D("10506.00")  # still list 1
+    with pytest.raises(Refused, match="still waiting"):
+        prices.submit_price_list(estate.operator, estate.building_id)
+    prices.approve_price_list(estate.senior, second.id, second.version)
+    with world.runtime.db.read_session() as session:
+        unit = session.get(Unit, estate.unit("201"))
+        lists = {p.number: p.status for p in session.scalars(sa.select(PriceList))}
+    assert unit.unit_price == D("11536.00")  # (11000 + 200) x 1.03
+    assert lists == {1: "superseded", 2: "published"}
+
+
+def test_price_list_submitter_cannot_approve_it(world: Any) -> None:
+    estate = make_estate(world, published=False)
+    both = world.user("both", ["business_operator", "re_senior_marketing"])
+    plist = prices.submit_price_list(both, estate.building_id)
+    with pytest.raises(PermissionDenied, match="second person"):
+        prices.approve_price_list(both, plist.id)
+    prices.approve_price_list(estate.senior, plist.id)
