@@ -144,10 +144,14 @@ class PluginManager:
         return self.pm.parse_hookimpl_opts(plugin, attr) is not None
 
     def _unknown_hooks(self, name: str) -> list[str]:
+        """Hooks the plugin implements that no spec declares. An implementation marked
+        ``@hookimpl(optionalhook=True)`` may wait for its spec: ``salesdesk_views`` is
+        declared only when the TUI adds its hookspecs, not in a core-only runtime."""
         plugin = self.pm.get_plugin(name)
         return [
             caller.name for caller in self.pm.get_hookcallers(plugin) or []
-            if not caller.has_spec()
+            if not caller.has_spec() and not any(
+                impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin)
         ]
 
     def _fail(self, info: PluginInfo, hook: str, exc: BaseException) -> None:
