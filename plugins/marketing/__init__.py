@@ -1,1 +1,63 @@
-"""The marketing plugin: campaigns, costs, effect, segments, negative information."""
+"""The marketing plugin: campaigns, costs, effect, segments, negative information.
+
+Hook implementations only; the work lives in ``services``, ``reports`` and ``views``
+(imported inside the hooks so loading the plugin stays cheap and textual-free).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.hookspecs import hookimpl
+
+PLUGIN = "marketing"
+
+
+@hookimpl
+def salesdesk_permissions() -> list[Any]:
+    from plugins.marketing.access import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def salesdesk_roles() -> list[Any]:
+    from plugins.marketing.access import ROLES
+
+    return list(ROLES)
+
+
+@hookimpl
+def salesdesk_migrations() -> list[str]:
+    import plugins.marketing.models  # noqa: F401  (tables known before migrations run)
+
+    return [str(Path(__file__).parent / "migrations" / "versions")]
+
+
+@hookimpl
+def salesdesk_reports() -> list[Any]:
+    from plugins.marketing.reports import all_reports
+
+    return all_reports()
+
+
+@hookimpl(optionalhook=True)  # its spec exists only when the TUI is loaded
+def salesdesk_views() -> list[Any]:
+    from plugins.marketing.views import view_specs
+
+    return view_specs()
+
+
+@hookimpl
+def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
+    from plugins.marketing.demo import seed_demo
+
+    seed_demo(ctx, scale, seed)
+
+
+@hookimpl
+def salesdesk_translations(lang: str) -> dict[str, str] | None:
+    from core.i18n import plugin_catalog
+
+    return plugin_catalog(__file__, lang)

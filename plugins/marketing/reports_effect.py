@@ -1,0 +1,242 @@
+"""Campaign effect (促销活动效果分析): leads, deals, won amount, cost per lead, cost per won
+deal, ROI and the sales uplift of the target segment.
+
+Definitions (hand-checkable, the figures a marketing clerk computes on paper):
+* leads: customers whose ``source`` is the campaign code;
+* opportunities: deals whose ``source`` is the code, or blank with a lead as customer;
+  won / won amount: those with status won (count / sum of amount);
+* cost: the actual amounts of the campaign's cost lines;
+  cost per lead = cost / leads; cost per won deal = cost / won deals;
+  ROI = (won amount - cost) / cost;
+* sales: the target segment's sales lines (its customers, and the campaign's products when
+  it names some) from the start to the end of the campaign (or ``as_of`` while it runs);
+  same period last year: the same dates a year earlier; before: the ``weeks_before`` weeks
+  right before the start (default: as many days as the campaign), scaled to the campaign's
+  length; uplift = (sales - base) / base.
+Every count and sum runs in SQL under the reader's record rules, and every figure drills
+down to the rows it counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+
+from core.access import visible
+from core.context import Context
+from core.drill import opportunities_table, sales_lines_table
+from core.models import Customer, Opportunity, SalesLine
+from core.reports import TOTAL_EN, ChartSpec, Column, ReportResult, Table
+from plugins.marketing import queries
+from plugins.marketing.access import sees_money
+from plugins.marketing.models import Campaign, CostLine
+from plugins.marketing.report_common import (
+    ZERO,
+    BaseReport,
+    K,
+    change,
+    cost_lines_table,
+    customers_table,
+    divide,
+    money,
+    year_span,
+)
+
+
+class EffectParams(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    campaign: str | None = pydantic.Field(None, description="Campaign code (default: every "
+                                          "campaign running in the year)")
+    year: int | None = pydantic.Field(None, description="Year of the campaigns (default: "
+                                      "this year)")
+    as_of: dt.date | None = pydantic.Field(None, description="Count sales up to this day "
+                                           "(default: today)")
+    weeks_before: int | None = pydantic.Field(None, ge=1, le=52, description="Weeks before "
+                                              "the start to compare with (default: the "
+                                              "campaign's length)")
+
+
+Span = tuple[dt.date, dt.date]
+
+
+@dataclass
+class Periods:
+    during: Span
+    last_year: Span
+    before: Span
+
+    @property
+    def days(self) -> int:
+        return (self.during[1] - self.during[0]).days + 1
+
+    @property
+    def before_days(self) -> int:
+        return (self.before[1] - self.before[0]).days + 1
+
+
+def periods(campaign: Campaign, as_of: dt.date, weeks_before: int | None) -> Periods | None:
+    """The comparison periods; None before the campaign has started."""
+    if campaign.start > as_of:
+        return None
+    start, end = campaign.start, min(campaign.end, as_of)
+    days = (end - start).days + 1
+    before_days = weeks_before * 7 if weeks_before else days
+    return Periods((start, end), (queries.year_ago(start), queries.year_ago(end)),
+                   (start - dt.timedelta(days=before_days), start - dt.timedelta(days=1)))
+
+
+COLUMNS = [
+    Column("code", "Campaign", "活动编码"), Column("name", "Campaign name", "活动名称"),
+    Column("leads", "Leads", "线索数", K.INTEGER, total=True),
+    Column("opportunities", "Opportunities", "商机数", K.INTEGER, total=True),
+    Column("won", "Won deals", "成交数", K.INTEGER, total=True),
+    Column("won_amount", "Won amount", "成交金额", K.MONEY, total=True),
+    Column("cost", "Actual cost", "实际费用", K.MONEY, total=True),
+    Column("cost_per_lead", "Cost per lead", "单线索成本", K.MONEY),
+    Column("cost_per_won", "Cost per won deal", "单成交成本", K.MONEY),
+    Column("roi", "ROI", "投资回报率", K.PERCENT),
+    Column("sales", "Segment sales", "目标客户销售额", K.MONEY, total=True),
+    Column("sales_ly", "Same period last year", "去年同期", K.MONEY, total=True),
+    Column("uplift_ly", "Uplift vs last year", "同比提升", K.PERCENT),
+    Column("sales_before", "Before (scaled)", "活动前(折算)", K.MONEY, total=True),
+    Column("uplift_before", "Uplift vs before", "较活动前提升", K.PERCENT),
+]
+DRILLABLE = tuple(c.id for c in COLUMNS[2:])
+
+
+def _count(session: Any, model: Any, *conds: Any) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(model).where(*conds)) or 0)
+
+
+def _sales(ctx: Context, session: Any, campaign: Campaign, span: Span) -> Decimal:
+    conds = queries.segment_sales_conditions(ctx, session, campaign, *span,
+                                             _audience_day(campaign))
+    return money(session.scalar(sa.select(sa.func.sum(SalesLine.amount)).where(*conds)))
+
+
+def _audience_day(campaign: Campaign) -> dt.date:
+    """RFM segments are read as they stood the day before the campaign started."""
+    return campaign.start - dt.timedelta(days=1)
+
+
+def figures(ctx: Context, session: Any, campaign: Campaign, as_of: dt.date,
+            weeks_before: int | None, show_money: bool) -> tuple:
+    """One row of the effect table."""
+    code = campaign.code
+    leads = _count(session, Customer, queries.lead_condition(code), visible(ctx, Customer))
+    opp_vis = visible(ctx, Opportunity)
+    opps = _count(session, Opportunity, queries.opportunity_condition(code), opp_vis)
+    won_count, won_sum = session.execute(
+        sa.select(sa.func.count(), sa.func.sum(Opportunity.amount))
+        .where(queries.won_condition(code), opp_vis)).one()
+    won_amount = money(won_sum)
+    cost = money(session.scalar(sa.select(sa.func.sum(CostLine.actual)).where(
+        CostLine.campaign_id == campaign.id))) if show_money else None
+    money_part = (cost, divide(cost, leads), divide(cost, won_count),
+                  change(won_amount, cost))
+    span = periods(campaign, as_of, weeks_before)
+    sales_part: tuple = (None,) * 5
+    if span is not None:
+        now = _sales(ctx, session, campaign, span.during)
+        ly = _sales(ctx, session, campaign, span.last_year)
+        before = (_sales(ctx, session, campaign, span.before) * span.days
+                  / span.before_days).quantize(Decimal("0.01"))
+        sales_part = (now, ly, change(now, ly), before, change(now, before))
+    return (code, campaign.name, leads, opps, int(won_count or 0), won_amount, *money_part,
+            *sales_part)
+
+
+def _total(rows: list[tuple], i: int) -> Any:
+    values = [r[i] for r in rows if r[i] is not None]
+    return sum(values, ZERO) if values else None
+
+
+def totals(rows: list[tuple]) -> tuple:
+    leads, opps, won = (sum(r[i] for r in rows) for i in (2, 3, 4))
+    won_amount, cost, sales, ly, before = (_total(rows, i) for i in (5, 6, 10, 11, 13))
+    won_amount = won_amount or ZERO
+    return (TOTAL_EN, None, leads, opps, won, won_amount, cost, divide(cost, leads),
+            divide(cost, won), change(won_amount, cost), sales, ly, change(sales, ly),
+            before, change(sales, before))
+
+
+class CampaignEffect(BaseReport):
+    id = "marketing_campaign_effect"
+    title_en = "Campaign effect analysis"
+    title_zh = "促销活动效果分析表"
+    Params = EffectParams
+
+    def campaigns(self, ctx: Context, params: EffectParams) -> list[Campaign]:
+        query = sa.select(Campaign).order_by(Campaign.start, Campaign.code)
+        if params.campaign:
+            query = query.where(Campaign.code == params.campaign)
+        else:
+            first, last = year_span(params.year, ctx.today())
+            query = query.where(Campaign.start <= last, Campaign.end >= first)
+        with ctx.reading() as session:
+            found = list(session.scalars(query))
+        if params.campaign and not found:
+            from core.errors import NotFound
+
+            raise NotFound(f"there is no campaign '{params.campaign}'")
+        return found
+
+    def run(self, ctx: Context, params: EffectParams) -> ReportResult:
+        as_of = params.as_of or ctx.today()
+        show_money = sees_money(ctx)
+        with ctx.reading() as session:
+            rows = [figures(ctx, session, c, as_of, params.weeks_before, show_money)
+                    for c in self.campaigns(ctx, params)]
+        table = Table("effect", "Campaign effect", "活动效果", COLUMNS, rows,
+                      totals=totals(rows), drill_columns=DRILLABLE)
+        chart = ChartSpec("column", "Won amount and cost", "成交金额与费用", "effect", "code",
+                          ("won_amount", "cost"))
+        return self.result(params, [table], [chart])
+
+    def drill(self, ctx: Context, params: EffectParams, table_id: str, row: tuple | None,
+              column_id: str) -> Table:
+        if table_id != "effect" or column_id not in DRILLABLE:
+            return super().drill(ctx, params, table_id, row, column_id)
+        chosen = [c for c in self.campaigns(ctx, params) if row is None or c.code == row[0]]
+        if column_id == "leads":
+            return customers_table(ctx, sa.or_(sa.false(), *(
+                queries.lead_condition(c.code) for c in chosen)))
+        if column_id == "opportunities":
+            return opportunities_table(ctx, sa.or_(sa.false(), *(
+                queries.opportunity_condition(c.code) for c in chosen)))
+        if column_id in ("won", "won_amount", "roi"):
+            return opportunities_table(ctx, sa.or_(sa.false(), *(
+                queries.won_condition(c.code) for c in chosen)), title_en="Won deals",
+                title_zh="成交商机")
+        if column_id in ("cost", "cost_per_lead", "cost_per_won"):
+            return cost_lines_table(ctx, CostLine.campaign_id.in_([c.id for c in chosen]
+                                                                  or [-1]))
+        return self._sales_drill(ctx, params, chosen, column_id)
+
+    def _sales_drill(self, ctx: Context, params: EffectParams, chosen: list[Campaign],
+                     column_id: str) -> Table:
+        """The segment's sales lines of the periods behind a sales or uplift figure."""
+        as_of = params.as_of or ctx.today()
+        names = {"sales": ("during",), "sales_ly": ("last_year",),
+                 "sales_before": ("before",), "uplift_ly": ("during", "last_year"),
+                 "uplift_before": ("during", "before")}[column_id]
+        parts: list[Any] = []
+        with ctx.reading() as session:
+            for c in chosen:
+                span = periods(c, as_of, params.weeks_before)
+                if span is None:
+                    continue
+                for name in names:
+                    parts.append(sa.and_(*queries.segment_sales_conditions(
+                        ctx, session, c, *getattr(span, name), _audience_day(c))))
+        return sales_lines_table(ctx, sa.or_(sa.false(), *parts),
+                                 title_en="Segment sales lines", title_zh="目标客户销售明细")
+
+
+__all__ = ["CampaignEffect", "periods"]
