@@ -5,6 +5,9 @@ the grain each report needs). They are derived data: ``core.summaries`` rebuilds
 ``sales_line`` for a range of months, inside the transaction that changed the lines, so a
 committed line is always counted. Nobody edits them.
 
+Each has a unique key (migration 0005) so an import adds its own lines' totals with one
+upsert per key instead of recomputing whole months.
+
 Rep-grain tables keep ``rep_id`` and ``region_id`` so the reader's record rules
 (``core.access.visible`` on sales lines) apply to them unchanged.
 """
@@ -23,6 +26,12 @@ from core.models import MONEY, QUANTITY
 YTD_COLUMNS = tuple(f"ytd_{m:02d}" for m in range(1, 13))
 
 
+def _null_as_zero(column: str) -> sa.TextClause:
+    """A NULL rep or region is 0 in a unique key (ids start at 1): one row per NULL key,
+    as ``GROUP BY`` makes it, so imports can add their totals with an upsert."""
+    return sa.text(f"COALESCE({column}, 0)")
+
+
 def _money() -> Decimal:
     return Field(default=Decimal("0"), sa_type=MONEY)
 
@@ -35,7 +44,11 @@ class SalesSumRepDay(SQLModel, table=True):
     """Sales per day x rep x region (partial months of MTD/QTD/YTD periods)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_day"
-    __table_args__ = (sa.Index("ix_sales_sum_rep_day_day", "day", "rep_id"),)
+    __table_args__ = (
+        sa.Index("ix_sales_sum_rep_day_day", "day", "rep_id"),
+        sa.Index("ux_sales_sum_rep_day", "day", _null_as_zero("rep_id"),
+                 _null_as_zero("region_id"), unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     day: dt.date
@@ -50,7 +63,11 @@ class SalesSumRepMonth(SQLModel, table=True):
     """Sales per month x rep x region (rep performance, targets, trends)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_month"
-    __table_args__ = (sa.Index("ix_sales_sum_rep_month_month", "month", "rep_id"),)
+    __table_args__ = (
+        sa.Index("ix_sales_sum_rep_month_month", "month", "rep_id"),
+        sa.Index("ux_sales_sum_rep_month", "month", _null_as_zero("rep_id"),
+                 _null_as_zero("region_id"), unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     month: dt.date
@@ -65,7 +82,11 @@ class SalesSumProductRegionMonth(SQLModel, table=True):
     """Sales per month x product x region (monthly statistics, Q2)."""
 
     __tablename__: ClassVar[str] = "sales_sum_product_region_month"
-    __table_args__ = (sa.Index("ix_sales_sum_prm_month", "month", "product_id"),)
+    __table_args__ = (
+        sa.Index("ix_sales_sum_prm_month", "month", "product_id"),
+        sa.Index("ux_sales_sum_prm", "month", "product_id", _null_as_zero("region_id"),
+                 unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     month: dt.date
@@ -81,7 +102,7 @@ class SalesSumCustomerMonth(SQLModel, table=True):
 
     __tablename__: ClassVar[str] = "sales_sum_customer_month"
     __table_args__ = (
-        sa.Index("ix_sales_sum_cm_month", "month", "customer_id"),
+        sa.Index("ux_sales_sum_cm", "month", "customer_id", unique=True),
         sa.Index("ix_sales_sum_cm_customer", "customer_id", "month"),
     )
 
@@ -98,7 +119,7 @@ class SalesSumCustomerYtd(SQLModel, table=True):
     month MM. One row per customer and year, so "top customers YTD" reads one column."""
 
     __tablename__: ClassVar[str] = "sales_sum_customer_ytd"
-    __table_args__ = (sa.Index("ix_sales_sum_cytd_year", "year", "customer_id"),)
+    __table_args__ = (sa.Index("ux_sales_sum_cytd", "year", "customer_id", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     year: int

@@ -1,9 +1,15 @@
 """Maintain and read the report summary tables (``core.models_summary``).
 
-``refresh_sales_summaries(session, first_month, last_month)`` recomputes every summary for
-those months from ``sales_line`` with ``INSERT ... SELECT ... GROUP BY`` inside the caller's
-transaction (SQLite and PostgreSQL alike); importers and the data generator call it after
-inserting lines, so a committed line is always in the summaries.
+Two ways to keep them equal to ``sales_line``, both inside the caller's transaction:
+
+* incremental: ``add_line_totals(session, where, params, sign)`` adds (or, with
+  ``sign=-1``, takes away) the totals of the lines matching ``where`` with one
+  ``INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE`` per table; the unique keys
+  (migration 0005) make the upsert safe between concurrent PostgreSQL imports. The SQLite
+  importer aggregates its batch itself and sends the totals through ``upsert_sql``.
+  Taking lines away deletes the summary rows left with no line.
+* from scratch: ``refresh_sales_summaries(session, first_month, last_month)`` recomputes
+  those months (DELETE + INSERT ... SELECT); ``rebuild_all`` recomputes everything.
 
 Reading: ``summary_visible(ctx, table)`` is ``core.access.visible(ctx, SalesLine)`` moved
 onto a summary table, or ``None`` when the table lacks a column the rule needs (a rep's
@@ -13,6 +19,7 @@ rules on a product x region grain): the caller then reads the lines instead.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -132,7 +139,9 @@ def _refresh_ytd(session: Session, year: int) -> None:
 
 
 def rebuild_all(session: Session) -> None:
-    """Recompute every summary from the first to the last sales line."""
+    """Recompute every summary from scratch (rows outside the lines' dates go too)."""
+    for table in (*GRAINS, YTD_TABLE):
+        session.execute(sa.text(f"DELETE FROM {getattr(table, 'table', table)}"))
     lo, hi = session.execute(sa.select(sa.func.min(LINE.c.date),
                                        sa.func.max(LINE.c.date))).one()
     if lo is not None:
@@ -141,6 +150,107 @@ def rebuild_all(session: Session) -> None:
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+# ---------------------------------------------------------------------------------------
+# Incremental maintenance
+# ---------------------------------------------------------------------------------------
+
+NULL_KEYS = frozenset({"rep_id", "region_id"})  # NULL is 0 in the unique key
+MEASURES = ("amount", "quantity", "line_count")
+YTD_TABLE = "sales_sum_customer_ytd"
+
+
+@dataclass(frozen=True)
+class Grain:
+    """One summary table: its time column ("day" or "month") and its other key columns."""
+
+    table: str
+    time: str
+    keys: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.time, *self.keys)
+
+
+GRAINS = (
+    Grain("sales_sum_rep_day", "day", ("rep_id", "region_id")),
+    Grain("sales_sum_rep_month", "month", ("rep_id", "region_id")),
+    Grain("sales_sum_product_region_month", "month", ("product_id", "region_id")),
+    Grain("sales_sum_customer_month", "month", ("customer_id",)),
+)
+
+
+def upsert_tail(table: str, keys: tuple[str, ...], measures: tuple[str, ...]) -> str:
+    """``ON CONFLICT`` on ``table``'s unique key adding ``measures`` (SQLite and PG)."""
+    target = ", ".join(f"(COALESCE({k}, 0))" if k in NULL_KEYS else k for k in keys)
+    added = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    return f" ON CONFLICT ({target}) DO UPDATE SET {added}"
+
+
+def upsert_sql(grain: Grain) -> str:
+    """SQLite ``INSERT ... VALUES (?, ...)`` adding one row of totals to ``grain``."""
+    columns = (*grain.columns, *MEASURES)
+    return (f"INSERT INTO {grain.table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+            + upsert_tail(grain.table, grain.columns, MEASURES))
+
+
+def ytd_upsert_sql() -> str:
+    """SQLite ``INSERT ... VALUES`` adding (year, customer_id, ytd_01..ytd_12) deltas."""
+    columns = ("year", "customer_id", *YTD_COLUMNS)
+    return (f"INSERT INTO {YTD_TABLE} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+            + upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS))
+
+
+def add_line_totals(session: Session, where: str, params: dict[str, Any],
+                    first: dt.date, last: dt.date, sign: int = 1) -> None:
+    """Add to every summary the totals of the lines matching the SQL condition ``where``
+    (``sign=-1``: take them away, before the lines are deleted). ``first``..``last``
+    bound those lines' dates; rows left without lines there are deleted."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    month = ("date(date, 'start of month')" if sqlite
+             else "CAST(date_trunc('month', date) AS DATE)")
+    neg = "-" if sign < 0 else ""
+    for grain in GRAINS:
+        keys = ", ".join(("date" if grain.time == "day" else month, *grain.keys))
+        session.execute(sa.text(
+            f"INSERT INTO {grain.table} ({', '.join((*grain.columns, *MEASURES))}) "
+            f"SELECT {keys}, {neg}SUM(amount), {neg}SUM(quantity), {neg}COUNT(*) "
+            f"FROM sales_line WHERE {where} GROUP BY {keys}"
+            + upsert_tail(grain.table, grain.columns, MEASURES)), params)
+    year, month_no = (("CAST(strftime('%Y', date) AS INTEGER)",
+                       "CAST(strftime('%m', date) AS INTEGER)") if sqlite else
+                      ("CAST(EXTRACT(YEAR FROM date) AS INTEGER)", "EXTRACT(MONTH FROM date)"))
+    cumulative = ", ".join(f"{neg}SUM(CASE WHEN {month_no} <= {m} THEN amount ELSE 0 END)"
+                           for m in range(1, 13))
+    session.execute(sa.text(
+        f"INSERT INTO {YTD_TABLE} (year, customer_id, {', '.join(YTD_COLUMNS)}) "
+        f"SELECT {year}, customer_id, {cumulative} FROM sales_line WHERE {where} "
+        f"GROUP BY {year}, customer_id"
+        + upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS)), params)
+    if sign < 0:
+        drop_empty_rows(session, first, last)
+
+
+def drop_empty_rows(session: Session, first: dt.date, last: dt.date) -> None:
+    """Delete summary rows of ``first``..``last`` that no line backs any more (a full
+    rebuild would not have them), and YTD rows of customers left without a month."""
+    lo, hi = month_start(first), month_start(last)
+    for grain in GRAINS:
+        bounds = (first, last) if grain.time == "day" else (lo, hi)
+        session.execute(sa.text(
+            f"DELETE FROM {grain.table} WHERE line_count <= 0 "
+            f"AND {grain.time} BETWEEN :lo AND :hi"), {"lo": bounds[0], "hi": bounds[1]})
+    for year in range(first.year, last.year + 1):
+        session.execute(sa.text(
+            f"DELETE FROM {YTD_TABLE} WHERE year = :year AND NOT EXISTS ("
+            "SELECT 1 FROM sales_sum_customer_month cm "
+            f"WHERE cm.customer_id = {YTD_TABLE}.customer_id "
+            "AND cm.month BETWEEN :jan AND :dec)"),
+            {"year": year, "jan": dt.date(year, 1, 1), "dec": dt.date(year, 12, 1)})
 
 
 # ---------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -37,6 +36,7 @@ from core.models import (
     ImportBatch,
     Product,
     Region,
+    SalesLine,
     User,
 )
 from core.services.base import UnitOfWork, detached, write
@@ -53,7 +53,9 @@ from core.services.import_rows import (
     product_spec,
     sales_line_chunks,
 )
-from core.services.import_writes import big_cache, deferred_indexes, line_writer
+from core.services.import_totals import BatchTotals
+from core.services.import_writes import big_cache, deferred_indexes, is_sqlite, line_writer
+from core.summaries import add_line_totals
 
 KINDS = ("customers", "products", "sales_lines")
 PERMISSIONS = {"customers": ("sales.import", "customer.create"),
@@ -182,6 +184,9 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
     lookups = _sales_lookups(session)
     batch = _new_batch(job, session) if uow is not None else None
     write_lines = line_writer(session)
+    # SQLite: the batch's totals are gathered from the validated lines as they go in;
+    # other backends aggregate the inserted batch in SQL afterwards.
+    totals = BatchTotals() if uow is not None and is_sqlite(session) else None
     rows = 0
     with big_cache(session):
         with deferred_indexes(session, job.facts.approx_rows if uow is not None else 0):
@@ -190,6 +195,8 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
                 _checkpoint(job, seen, table.total)
                 if chunk and uow is not None and not problems:
                     write_lines(chunk)
+                    if totals is not None:
+                        totals.add(chunk)
                 rows = seen
             _raise_problems(job, problems)
         days = lookups.dates.values()
@@ -201,10 +208,19 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
             _finish_batch(job, session, uow, batch, result)
             if first is not None and last is not None:
                 started = time.perf_counter()
-                refresh_summaries(session, first, last)
+                _add_to_summaries(session, batch, totals, first, last)
                 result.summaries_seconds = time.perf_counter() - started
             uow.after_commit("salesdesk_sales_lines_imported", batch=detached(batch))
     return result
+
+
+def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals | None,
+                      first: dt.date, last: dt.date) -> None:
+    """Add the batch's own totals to the report summaries (nothing else is re-read)."""
+    if totals is not None:
+        totals.apply(session)
+    else:
+        add_line_totals(session, "batch_id = :batch", {"batch": batch.id}, first, last)
 
 
 def _sales_lookups(session: Session) -> SalesLookups:
@@ -219,17 +235,37 @@ def _sales_lookups(session: Session) -> SalesLookups:
     )
 
 
-def refresh_summaries(session: Session, first: dt.date, last: dt.date) -> None:
-    """Recompute the report summary tables for the months the import touched.
+def delete_sales_batch(ctx: Context, batch_id: int) -> int:
+    """Undo a sales-line import: its lines go, the summaries lose exactly their totals,
+    and the batch record goes so the corrected file may be imported again. One audit
+    entry; returns the number of lines deleted."""
+    require(ctx, "sales.import")
+    return write(ctx, lambda uow: _delete_batch(uow, batch_id))
 
-    ``core.summaries`` belongs to the reports issue; until it exists there is nothing to
-    keep in step, so a missing module is skipped (an error inside it is not).
-    """
-    if importlib.util.find_spec("core.summaries") is None:
-        return
-    from core.summaries import refresh_sales_summaries  # type: ignore[import-not-found]
 
-    refresh_sales_summaries(session, first.replace(day=1), last.replace(day=1))
+def _delete_batch(uow: UnitOfWork, batch_id: int) -> int:
+    uow.require("sales.import")
+    session = uow.session
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or batch.kind != "sales_lines":
+        raise SalesdeskError(f"there is no sales-line import batch {batch_id}")
+    where, params = "batch_id = :batch", {"batch": batch_id}
+    lines = session.execute(sa.select(sa.func.count(), sa.func.min(SalesLine.date),
+                                      sa.func.max(SalesLine.date))
+                            .where(SalesLine.batch_id == batch_id)).one()
+    count, first, last = lines[0], _day(lines[1]), _day(lines[2])
+    if count:
+        add_line_totals(session, where, params, first, last, sign=-1)
+        session.execute(sa.delete(SalesLine).where(SalesLine.batch_id == batch_id))
+    uow.audit("delete", "import_batch", batch_id, batch.kind,
+              f"{batch.row_count} rows from {batch.file_name} (sha256 {batch.checksum[:16]})",
+              None)
+    session.delete(batch)
+    return int(count)
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 # -- customers and products ----------------------------------------------------------------
