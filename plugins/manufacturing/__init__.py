@@ -42,3 +42,10 @@ def salesdesk_migrations() -> list[str]:
 @hookimpl
 def salesdesk_translations(lang: str) -> dict[str, str] | None:
     return plugin_catalog(__file__, lang)
+
+
+@hookimpl
+def salesdesk_reports() -> list[Any]:
+    from plugins.manufacturing.reports import all_reports
+
+    return all_reports()
