@@ -97,6 +97,21 @@ def check_invoice(uow: UnitOfWork, lines: list[Line]) -> None:
                           "(an invoice bills no more than was delivered)", "invoice")
 
 
+def check_quote_lines(uow: UnitOfWork, lines: list[Line]) -> None:
+    """Refuse ordering more than a quote line offered (two drafts from one quote)."""
+    sources = [ln.source_line_id for ln in lines if ln.source_line_id is not None]
+    _lock(uow, Line, sources)
+    done = balances.ordered_from(uow.session, sources)
+    for line in lines:
+        if line.source_line_id is None:
+            continue
+        quoted = uow.session.get(Line, line.source_line_id).quantity  # type: ignore[union-attr]
+        if done.get(line.source_line_id, ZERO) + line.quantity > quoted:
+            raise problem("quantity", format(line.quantity, "f"),
+                          f"at most {quoted - done.get(line.source_line_id, ZERO):f} still "
+                          f"open on quote line {line.source_line_id}", "order")
+
+
 def check_receipt(uow: UnitOfWork, receipt: Document) -> None:
     """Each allocation within its invoice's open amount; all within the receipt."""
     rows = list(uow.session.scalars(sa.select(Allocation)
@@ -152,8 +167,9 @@ def submit(ctx: Context, doc_id: int, expected_version: int | None = None) -> Do
         uow.check_version(doc, expected_version)
         require_draft(doc)
         lines = _lines(uow, doc)
-        if doc.kind == DocKind.ORDER and doc.credit_approved_by_id is None:
-            why = credit_problem(uow, doc)
+        if doc.kind == DocKind.ORDER:
+            check_quote_lines(uow, lines)
+            why = None if doc.credit_approved_by_id else credit_problem(uow, doc)
             if why:
                 raise PermissionDenied(f"order {doc.number} needs a finance approval: {why}")
         elif doc.kind == DocKind.DELIVERY:
