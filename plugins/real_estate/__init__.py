@@ -39,3 +39,10 @@ def salesdesk_funnels() -> list[Any]:
     from plugins.real_estate.roles import FUNNEL
 
     return [FUNNEL]
+
+
+@hookimpl
+def salesdesk_reports() -> list[Any]:
+    from plugins.real_estate.reports import all_reports
+
+    return all_reports()

@@ -1,0 +1,98 @@
+"""The sales-office reports on a small hand-built sales day; every figure by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.reports import drill_report, run_report
+from plugins.real_estate.services import calls, control, payments, plans
+
+D = Decimal
+
+
+@pytest.fixture
+def sold_some(estate: Any) -> Any:
+    """201 signed and fully paid then sold; 101 signed with a deposit; 102 reserved;
+    202 held. Plans for March: 2 units, 2,000,000.00."""
+    c = estate.control
+    d201 = control.reserve(c, estate.unit("201"), "A", subscribe=True)
+    control.sign(c, estate.unit("201"))
+    payments.record_payment(estate.finance, d201.id, "mortgage", "1050600.00")
+    control.complete_sale(c, estate.unit("201"))
+    d101 = control.reserve(c, estate.unit("101"), "B", subscribe=True)
+    control.sign(c, estate.unit("101"))
+    payments.set_plan(estate.finance, d101.id, [
+        {"kind": "deposit", "due_on": "2026-03-10", "amount": "100000.00"},
+        {"kind": "mortgage", "due_on": "2026-06-01", "amount": "899100.00"}])
+    payments.record_payment(estate.finance, d101.id, "deposit", "40000.00")
+    control.reserve(c, estate.unit("102"), "C")
+    control.hold(c, estate.unit("202"))
+    plans.set_plan(estate.senior, estate.building_id, "2026-03", 2, "2000000")
+    return estate
+
+
+def test_sales_control_summary(sold_some: Any) -> None:
+    result = run_report(sold_some.senior, "real_estate_sales_control", {})
+    table = result.table("buildings")
+    (row,) = table.rows
+    assert row[:9] == ("P1", "A1", 4, 0, 1, 1, 0, 1, 1)
+    # signed/sold area 100 + 100; amount 1,050,600 + 999,100; received 1,050,600 + 40,000
+    assert row[9:] == (D("200.00"), D("2049700.00"), D("1090600.00"), D("0.5"))
+    assert table.totals[2] == 4 and table.totals[-1] == D("0.5")
+    units = drill_report(sold_some.senior, "real_estate_sales_control", {}, "buildings", row,
+                         "signed")
+    assert [r[1] for r in units.rows] == ["101"]
+
+
+def test_price_list_totals(sold_some: Any) -> None:
+    table = run_report(sold_some.senior, "real_estate_price_list",
+                       {"building": "A1"}).table("units")
+    assert [r[1] for r in table.rows] == ["201", "202", "101", "102"]
+    assert table.totals[5] == D("361.00") and table.totals[9] == D("3623555.50")
+    assert table.totals[8] == D("10037.55")
+
+
+def test_plan_vs_actual(sold_some: Any) -> None:
+    table = run_report(sold_some.senior, "real_estate_plan_actual", {"year": 2026}).table("plan")
+    assert table.rows == [("A1", "2026-03", 2, 2, D("2000000.00"), D("2049700.00"),
+                           D("1.0249"))]
+
+
+def test_receivables_as_of(sold_some: Any) -> None:
+    table = run_report(sold_some.senior, "real_estate_receivables",
+                       {"as_of": "2026-03-31"}).table("deals")
+    by_unit = {r[1]: r for r in table.rows}
+    # 101: price 999,100; received 40,000; deposit of 100,000 due by 03-10 -> 60,000 overdue
+    assert by_unit["101"][4:] == (D("999100.00"), D("0.00"), D("40000.00"), D("959100.00"),
+                                  D("60000.00"))
+    assert by_unit["201"][7:] == (D("0.00"), D("0.00"))
+    assert by_unit["102"][7] == D("765233.00")
+    assert table.totals[7] == D("959100.00") + D("765233.00")
+
+
+def test_call_statistics(estate: Any) -> None:
+    rep = estate.world.user("rep", "sales_rep")
+    first = calls.log_call(rep, estate.project_id, {"phone": "139", "source": "web", "grade": "a"})
+    assert first.follow_up_on == dt.date(2026, 3, 17)  # grade A: call back the next day
+    calls.log_call(rep, estate.project_id, {"phone": "138", "source": "web", "grade": "C"})
+    calls.log_call(rep, estate.project_id, {"caller_name": "Z", "source": "referral",
+                                            "grade": "B"})
+    calls.follow_up(rep, first.id, visited=True)
+    control.reserve(estate.control, estate.unit("101"), "Caller", call_id=first.id)
+    table = run_report(estate.senior, "real_estate_calls", {}).table("sources")
+    assert table.rows == [("referral", 1, 0, 1, 0, 0, 0, 0, D("0")),
+                          ("web", 2, 1, 0, 1, 1, 1, 1, D("0.5"))]
+    assert table.totals == ("Total", 3, 1, 1, 1, 1, 1, 1, D("0.3333"))
+
+
+def test_summary_exports_to_xlsx(sold_some: Any, tmp_path: Path) -> None:
+    from core.exports import export_report
+
+    result = run_report(sold_some.senior, "real_estate_sales_control", {})
+    path = export_report(sold_some.senior, result, "xlsx", tmp_path / "control.xlsx")
+    assert Path(path).stat().st_size > 0
