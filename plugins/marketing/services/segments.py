@@ -74,3 +74,15 @@ def update_segment(ctx: Context, segment_id: int, data: SegmentInput | dict[str,
         return row
 
     return write(ctx, work)
+
+
+def export_call_list(ctx: Context, exporter_id: str, path: Any, *, segment: str = "",
+                     campaign: str = "") -> Any:
+    """Write the call list of a segment (or of a campaign's audience) with any registered
+    exporter (``csv``, ``xlsx``, ...); returns the file written."""
+    from core.exports import export_report
+    from core.reports import run_report
+
+    params = {"segment": segment or None, "campaign": campaign or None}
+    result = run_report(ctx, "marketing_call_list", params)
+    return export_report(ctx, result, exporter_id, path)
