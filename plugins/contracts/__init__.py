@@ -1,2 +1,65 @@
-"""The contracts plugin. Registered through the salesdesk entry point; its capability is
-built in its own issue, so for now it contributes nothing."""
+"""The contracts plugin: contract lifecycle as data, approval chains, control nodes,
+amendments, reports and screens. Hook implementations only; the work is in the modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.hookspecs import hookimpl
+
+
+@hookimpl
+def salesdesk_translations(lang: str) -> dict[str, str]:
+    from core.i18n import plugin_catalog
+
+    return plugin_catalog(__file__, lang)
+
+
+@hookimpl
+def salesdesk_migrations() -> list[str]:
+    import plugins.contracts.models  # noqa: F401  (tables known before migrations run)
+
+    return [str(Path(__file__).parent / "migrations" / "versions")]
+
+
+@hookimpl
+def salesdesk_permissions() -> list[Any]:
+    from plugins.contracts.roles import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def salesdesk_roles() -> list[Any]:
+    from plugins.contracts.roles import ROLES
+
+    return list(ROLES)
+
+
+@hookimpl
+def salesdesk_reports() -> list[Any]:
+    from plugins.contracts.reports import REPORTS
+
+    return [report() for report in REPORTS]
+
+
+@hookimpl
+def salesdesk_cli_commands() -> list[Any]:
+    from plugins.contracts.cli import contracts_group
+
+    return [contracts_group]
+
+
+@hookimpl
+def salesdesk_opportunity_stage_changed(ctx: Any, opportunity: Any, to_stage: str) -> None:
+    from plugins.contracts.services.events import draft_on_won
+
+    draft_on_won(ctx, opportunity, to_stage)
+
+
+@hookimpl
+def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
+    from plugins.contracts.demo import seed_contracts
+
+    seed_contracts(ctx, scale, seed)

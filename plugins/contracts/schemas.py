@@ -1,0 +1,95 @@
+"""Input models for contracts (validated before anything is written)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+
+class Party(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(default="buyer", max_length=50)  # buyer, seller, guarantor, ...
+
+
+class MilestoneIn(BaseModel):
+    due_date: dt.date
+    amount: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    condition: str = Field(default="", max_length=300)
+
+
+class AttachmentIn(BaseModel):
+    ref: str = Field(min_length=1, max_length=500, description="a file path or a reference")
+    title: str = Field(default="", max_length=200)
+
+
+class _Common(BaseModel):
+    @field_validator("currency", check_fields=False)
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        value = value.strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("a three-letter currency code such as CNY")
+        return value
+
+    @field_validator("parties", mode="before", check_fields=False)
+    @classmethod
+    def _parties(cls, value: Any) -> Any:
+        """Accept "Name; Name (role)" text from a one-line form field."""
+        if not isinstance(value, str):
+            return value
+        parties = []
+        for part in filter(None, (p.strip() for p in value.split(";"))):
+            name, _sep, role = part.partition("(")
+            parties.append({"name": name.strip(), "role": role.rstrip(")").strip() or "buyer"})
+        return parties
+
+    @model_validator(mode="after")
+    def _dates_and_sum(self) -> Any:
+        start, end = getattr(self, "start_date", None), getattr(self, "end_date", None)
+        if start and end and end < start:
+            raise ValueError(f"end_date {end} before start_date {start}")
+        return self
+
+
+class ContractCreate(_Common):
+    title: str = Field(min_length=1, max_length=200)
+    customer_id: int
+    opportunity_id: int | None = None
+    contract_type: str = Field(default="sales", min_length=1, max_length=32)
+    parties: list[Party] = Field(default_factory=list)
+    amount: Decimal = Field(default=Decimal("0"), ge=0, max_digits=16, decimal_places=2)
+    currency: str = "CNY"
+    terms: str = Field(default="", max_length=4000)
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    owner_id: int | None = None
+    office: str = Field(default="", max_length=16)
+    milestones: list[MilestoneIn] = Field(default_factory=list)
+    attachments: list[AttachmentIn] = Field(default_factory=list)
+
+
+class ContractUpdate(_Common):
+    """Only the fields given change; ``milestones``/``parties`` replace the whole list."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    opportunity_id: int | None = None
+    contract_type: str | None = Field(default=None, min_length=1, max_length=32)
+    parties: list[Party] | None = None
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+    currency: str | None = None
+    terms: str | None = Field(default=None, max_length=4000)
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    owner_id: int | None = None
+    office: str | None = Field(default=None, max_length=16)
+    milestones: list[MilestoneIn] | None = None
+    attachments: list[AttachmentIn] | None = None
+
+
+# Changes to these send a submitted or approved contract back to approval.
+APPROVAL_FIELDS = frozenset({"amount", "currency", "terms", "parties", "milestones"})

@@ -1,0 +1,181 @@
+"""Approvals: a round of steps per submission, decided in order by holders of each step's
+role. Nobody approves a contract they requested or own, or two steps of one round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import flag_modified
+
+from core.context import Context
+from core.errors import Conflict, PermissionDenied
+from core.services.base import UnitOfWork, write
+from plugins.contracts.chains import chain_for
+from plugins.contracts.machine import Machine
+from plugins.contracts.models import ApprovalStep, Contract
+from plugins.contracts.services.common import (
+    chains_of,
+    contract_visible,
+    label,
+    load_for_write,
+    log,
+    machine_of,
+    refuse,
+    set_stage,
+)
+
+PENDING, APPROVED, REJECTED, VOID = "pending", "approved", "rejected", "void"
+
+
+class AlreadyDecided(Conflict):
+    """Someone decided this step first (two approvers at once): nothing was changed."""
+
+    def __init__(self, contract: Contract, step: ApprovalStep) -> None:
+        super().__init__("contracts_contract", contract.id, step.decided_by_login,
+                         step.decided_at, contract.version)
+        when = f" at {step.decided_at:%Y-%m-%d %H:%M:%S}" if step.decided_at else ""
+        verb = step.status if step.status != VOID else "withdrawn"
+        self.args = (f"contract {label(contract)}: approval step {step.seq} ({step.role}) "
+                     f"was already {verb} by {step.decided_by_login or 'someone else'}{when}; "
+                     "your decision was not recorded",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def start_round(uow: UnitOfWork, machine: Machine, contract: Contract, reason: str) -> None:
+    """Void any open steps, build the chain for the contract's type and amount, and put the
+    contract in the approval stage with the actor as requester."""
+    void_pending(uow, contract)
+    chain = chain_for(chains_of(uow.session), contract.contract_type, contract.amount)
+    contract.approval_round += 1
+    contract.requested_by_id = uow.ctx.actor.id
+    contract.submitted_at = uow.ctx.now()
+    for seq, role in enumerate(chain, start=1):
+        uow.session.add(ApprovalStep(contract_id=contract.id, round=contract.approval_round,
+                                     seq=seq, role=role))
+    uow.audit("submit", Contract.__tablename__, contract.id, "approval_round", None,
+              f"{contract.approval_round}: {' -> '.join(chain) or 'no approval needed'}")
+    target = machine.role("approval") if chain else machine.role("approved")
+    if contract.stage == target:
+        log(uow, contract, "resubmit", contract.stage, target, reason)
+    else:
+        set_stage(uow, machine, contract, target, "submit", reason)
+
+
+def void_pending(uow: UnitOfWork, contract: Contract) -> None:
+    for step in uow.session.scalars(sa.select(ApprovalStep).where(
+            ApprovalStep.contract_id == contract.id, ApprovalStep.status == PENDING)):
+        step.status = VOID
+        uow.audit("void", ApprovalStep.__tablename__, step.id, "status", PENDING, VOID)
+
+
+def steps_of(session: Any, contract_id: int, round_: int | None = None) -> list[ApprovalStep]:
+    query = sa.select(ApprovalStep).where(ApprovalStep.contract_id == contract_id)
+    if round_ is not None:
+        query = query.where(ApprovalStep.round == round_)
+    return list(session.scalars(query.order_by(ApprovalStep.round, ApprovalStep.seq)))
+
+
+def current_step(session: Any, contract: Contract) -> ApprovalStep | None:
+    return next((s for s in steps_of(session, contract.id, contract.approval_round)
+                 if s.status == PENDING), None)
+
+
+def approve(ctx: Context, contract_id: int, comment: str = "", step_id: int | None = None,
+            expected_version: int | None = None) -> Contract:
+    """Approve the current step; the last approval moves the contract to approved."""
+    return write(ctx, lambda uow: _decide(uow, contract_id, APPROVED, comment, step_id,
+                                          expected_version))
+
+
+def reject(ctx: Context, contract_id: int, comment: str, step_id: int | None = None,
+           expected_version: int | None = None) -> Contract:
+    """Reject at the current step (a comment saying why is required)."""
+    return write(ctx, lambda uow: _decide(uow, contract_id, REJECTED, comment, step_id,
+                                          expected_version))
+
+
+def _decide(uow: UnitOfWork, contract_id: int, decision: str, comment: str,
+            step_id: int | None, expected_version: int | None) -> Contract:
+    contract = load_for_write(uow, contract_id, None)  # locked: deciders queue here
+    machine = machine_of(uow.session)
+    _refuse_decided(uow, contract, step_id)
+    if contract.stage != machine.role("approval"):
+        raise refuse(contract, "stage", contract.stage, "a contract waiting for approval")
+    step = current_step(uow.session, contract)
+    if step is None:
+        raise refuse(contract, "approval", None, "a pending approval step")
+    uow.check_version(contract, expected_version)
+    _check_approver(uow, contract, step)
+    if decision == REJECTED and not comment.strip():
+        raise refuse(contract, "comment", comment, "the reason for rejecting")
+    step.status, step.comment = decision, comment.strip()
+    step.decided_by_id, step.decided_by_login = uow.ctx.actor.id, uow.ctx.actor.login
+    step.decided_at = uow.ctx.now()
+    uow.audit(decision, ApprovalStep.__tablename__, step.id, "status", PENDING, decision)
+    text = f"step {step.seq} ({step.role})" + (f": {step.comment}" if step.comment else "")
+    if decision == REJECTED:
+        void_pending(uow, contract)
+        set_stage(uow, machine, contract, machine.role("rejected"), "reject", text)
+    elif current_step(uow.session, contract) is None:
+        set_stage(uow, machine, contract, machine.role("approved"), "approve", text)
+    else:
+        log(uow, contract, "approve", comment=text)
+        # A mid-chain decision changes no column of the contract; flag one so its version
+        # still counts up and a screen opened before it sees that it is stale.
+        flag_modified(contract, "approval_round")
+    return contract
+
+
+def _refuse_decided(uow: UnitOfWork, contract: Contract, step_id: int | None) -> None:
+    if step_id is None:
+        return
+    step = uow.session.get(ApprovalStep, step_id)
+    if step is None or step.contract_id != contract.id:
+        raise refuse(contract, "step", step_id, "an approval step of this contract")
+    if step.status != PENDING:
+        raise AlreadyDecided(contract, step)
+
+
+def _check_approver(uow: UnitOfWork, contract: Contract, step: ApprovalStep) -> None:
+    actor = uow.ctx.actor
+    who = f"{actor.login} ({', '.join(actor.roles) or 'no role'})"
+    if actor.id in (contract.requested_by_id, contract.owner_id):
+        raise PermissionDenied(f"{actor.login} requested or owns contract {label(contract)} "
+                               "and may not approve or reject it")
+    if step.role not in actor.roles:
+        raise PermissionDenied(f"step {step.seq} of contract {label(contract)} needs a "
+                               f"{step.role}; {who} may not decide it")
+    earlier = [s for s in steps_of(uow.session, contract.id, contract.approval_round)
+               if s.decided_by_id == actor.id and s.status == APPROVED]
+    if earlier:
+        raise PermissionDenied(f"{actor.login} already approved step {earlier[0].seq} of "
+                               f"contract {label(contract)}; step {step.seq} needs another "
+                               "person")
+
+
+def waiting_query(ctx: Context) -> sa.Select[Any]:
+    """(contract, step) pairs whose current step the actor may decide."""
+    earlier = aliased(ApprovalStep)
+    lower_pending = sa.select(earlier.id).where(
+        earlier.contract_id == ApprovalStep.contract_id, earlier.round == ApprovalStep.round,
+        earlier.status == PENDING, earlier.seq < ApprovalStep.seq).exists()
+    actor = ctx.actor
+    return (sa.select(Contract, ApprovalStep)
+            .join(ApprovalStep, ApprovalStep.contract_id == Contract.id)
+            .where(ApprovalStep.status == PENDING,
+                   ApprovalStep.round == Contract.approval_round,
+                   ApprovalStep.role.in_(list(actor.roles) or [""]), ~lower_pending,
+                   sa.or_(Contract.requested_by_id.is_(None),
+                          Contract.requested_by_id != actor.id),
+                   sa.or_(Contract.owner_id.is_(None), Contract.owner_id != actor.id),
+                   contract_visible(ctx))
+            .order_by(Contract.submitted_at, Contract.id))
+
+
+def waiting_for_me(ctx: Context) -> list[tuple[Contract, ApprovalStep]]:
+    with ctx.reading() as session:
+        return [(c, s) for c, s in session.execute(waiting_query(ctx)).all()]

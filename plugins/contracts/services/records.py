@@ -1,0 +1,290 @@
+"""Contracts: create, read, edit, copy; milestones and attachments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.access import Scope
+from core.context import Context
+from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.models import Customer, Opportunity, User
+from core.services.base import UnitOfWork, validate, write
+from core.services.numbering import NumberingRule
+from core.services.numbering import next_number as core_next
+from plugins.contracts.models import (
+    ApprovalStep,
+    Attachment,
+    Contract,
+    Milestone,
+    Signoff,
+    TimelineEntry,
+)
+from plugins.contracts.schemas import APPROVAL_FIELDS, ContractCreate, ContractUpdate
+from plugins.contracts.services import approvals
+from plugins.contracts.services.common import (
+    check_milestone_sum,
+    contract_visible,
+    label,
+    load_for_write,
+    log,
+    machine_of,
+    milestones_of,
+    refuse,
+    require_write,
+)
+
+DEFAULT_NUMBERING = NumberingRule(prefix="HT", width=5)  # 合同 (HeTong)
+
+
+def next_number(uow: UnitOfWork, office: str, on: dt.date) -> str:
+    """The next contract number (series ``contract``; rule in ``numbering.contract``,
+    ``HT`` + year + 5 digits when the company set none)."""
+    return core_next(uow, "contract", office=office, on=on, default=DEFAULT_NUMBERING)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def get_contract(ctx: Context, contract_id: int) -> Contract:
+    with ctx.reading() as session:
+        row = session.scalars(sa.select(Contract).where(
+            Contract.id == contract_id, contract_visible(ctx))).first()
+    if row is None:
+        raise NotFound(f"contract {contract_id} does not exist or is not visible to you")
+    return row
+
+
+@dataclass
+class ContractRow:
+    id: int
+    number: str
+    revision: int
+    title: str
+    customer: str
+    amount: Decimal
+    currency: str
+    stage: str
+    status: str
+    owner: str
+    superseded: bool
+
+
+def contract_rows(ctx: Context, stage: str | None = None, search: str = "",
+                  include_superseded: bool = False) -> list[ContractRow]:
+    owner = sa.orm.aliased(User)
+    query = (sa.select(Contract.id, Contract.number, Contract.revision, Contract.title,
+                       Customer.name, Contract.amount, Contract.currency, Contract.stage,
+                       Contract.status, owner.login, Contract.superseded_by_id)
+             .join(Customer, Customer.id == Contract.customer_id)
+             .outerjoin(owner, owner.id == Contract.owner_id)
+             .where(contract_visible(ctx)))
+    if not include_superseded:
+        query = query.where(Contract.superseded_by_id.is_(None))
+    if stage:
+        query = query.where(Contract.stage == stage)
+    if search.strip():
+        like = f"%{search.strip()}%"
+        query = query.where(sa.or_(Contract.number.ilike(like), Contract.title.ilike(like),
+                                   Customer.name.ilike(like)))
+    with ctx.reading() as session:
+        rows = session.execute(query.order_by(Contract.id.desc()).limit(1000)).all()
+    return [ContractRow(*r[:10], r[10] is not None) for r in rows]
+
+
+@dataclass
+class ContractDetail:
+    contract: Contract
+    customer: str
+    milestones: list[Milestone]
+    attachments: list[Attachment]
+    steps: list[ApprovalStep]
+    timeline: list[TimelineEntry]
+    signoffs: list[Signoff]
+    allowed: list[str] = field(default_factory=list)
+    pending_step: ApprovalStep | None = None
+
+
+def contract_detail(ctx: Context, contract_id: int) -> ContractDetail:
+    contract = get_contract(ctx, contract_id)
+    with ctx.reading() as session:
+        machine = machine_of(session)
+
+        def rows(model: Any, order: Any) -> list[Any]:
+            return list(session.scalars(sa.select(model).where(
+                model.contract_id == contract_id).order_by(order)))
+
+        return ContractDetail(
+            contract=contract,
+            customer=session.get(Customer, contract.customer_id).name,
+            milestones=milestones_of(session, contract_id),
+            attachments=rows(Attachment, Attachment.id),
+            steps=approvals.steps_of(session, contract_id),
+            timeline=rows(TimelineEntry, TimelineEntry.id),
+            signoffs=rows(Signoff, Signoff.id),
+            allowed=[] if contract.superseded_by_id else machine.targets(contract.stage),
+            pending_step=approvals.current_step(session, contract),
+        )
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def create_contract(ctx: Context, data: ContractCreate | dict[str, Any],
+                    copied_from: int | None = None) -> Contract:
+    values = validate(ContractCreate, data, "contract")
+    check_milestone_sum("contract", values.amount, values.milestones)
+
+    def work(uow: UnitOfWork) -> Contract:
+        require_write(ctx)
+        customer = uow.get(Customer, values.customer_id)
+        uow.require_record(Customer, values.customer_id)
+        _check_opportunity(uow, values.opportunity_id, customer.id)
+        machine = machine_of(uow.session)
+        owner_id = values.owner_id or ctx.actor.id
+        if ctx.grant.scope is Scope.OWN:
+            owner_id = ctx.actor.id
+        initial = machine.role("initial")
+        contract = Contract(
+            **values.model_dump(exclude={"milestones", "attachments", "owner_id", "parties"}),
+            parties=[p.model_dump() for p in values.parties], owner_id=owner_id,
+            number=next_number(uow, values.office, ctx.today()), stage=initial,
+            status=machine.stage(initial).status, created_at=ctx.now(),
+            created_by_id=ctx.actor.id, copied_from_id=copied_from)
+        uow.session.add(contract)
+        uow.audit_created(contract)
+        _replace_milestones(uow, contract, [m.model_dump() for m in values.milestones])
+        _add_attachments(uow, contract, [a.model_dump() for a in values.attachments])
+        log(uow, contract, "create", "", initial,
+            f"copy of contract {copied_from}" if copied_from else "")
+        return contract
+
+    return write(ctx, work)
+
+
+def update_contract(ctx: Context, contract_id: int, data: ContractUpdate | dict[str, Any],
+                    expected_version: int | None) -> Contract:
+    """Edit a contract that is not signed. Changing amount, currency, terms, parties or
+    milestones of a submitted or approved contract sends it back for approval."""
+    values = validate(ContractUpdate, data, "contract")
+    changes = values.model_dump(exclude_unset=True)
+
+    def work(uow: UnitOfWork) -> Contract:
+        require_write(ctx)
+        contract = load_for_write(uow, contract_id, expected_version)
+        machine = machine_of(uow.session)
+        refuse_if_read_only(machine, contract)
+        milestones = changes.pop("milestones", None)
+        attachments = changes.pop("attachments", None)
+        if "parties" in changes:
+            changes["parties"] = [dict(p) for p in changes["parties"] or []]
+        if "opportunity_id" in changes:
+            _check_opportunity(uow, changes["opportunity_id"], contract.customer_id)
+        amount = changes.get("amount", contract.amount)
+        check_milestone_sum(f"contract {label(contract)}", amount,
+                            milestones if milestones is not None
+                            else milestones_of(uow.session, contract.id))
+        applied = set(uow.apply_changes(contract, changes))
+        if milestones is not None and _replace_milestones(uow, contract, milestones):
+            applied.add("milestones")
+        if attachments:
+            _add_attachments(uow, contract, attachments)
+        if not applied and not attachments:
+            return contract
+        log(uow, contract, "edit", comment=", ".join(sorted(applied)))
+        touched = sorted(applied & APPROVAL_FIELDS)
+        if touched and contract.stage in (machine.role("approval"), machine.role("approved")):
+            approvals.start_round(uow, machine, contract,
+                                  "back to approval: " + ", ".join(touched) + " changed")
+        return contract
+
+    return write(ctx, work)
+
+
+def copy_contract(ctx: Context, contract_id: int) -> Contract:
+    """A new contract with the same content, a new number and a fresh draft: approvals,
+    sign-offs and payments are not copied."""
+    source = get_contract(ctx, contract_id)
+    with ctx.reading() as session:
+        milestones = milestones_of(session, contract_id)
+        attachments = list(session.scalars(sa.select(Attachment).where(
+            Attachment.contract_id == contract_id)))
+    data = {name: getattr(source, name) for name in (
+        "title", "customer_id", "opportunity_id", "contract_type", "parties", "amount",
+        "currency", "terms", "start_date", "end_date", "owner_id", "office")}
+    data["milestones"] = [{"due_date": m.due_date, "amount": m.amount,
+                           "condition": m.condition} for m in milestones]
+    data["attachments"] = [{"ref": a.ref, "title": a.title} for a in attachments]
+    return create_contract(ctx, data, copied_from=source.id)
+
+
+def mark_milestone_paid(ctx: Context, milestone_id: int, paid_on: dt.date | None,
+                        expected_version: int | None = None) -> Milestone:
+    """Record (or clear) the payment of a milestone; allowed at any stage, it is not a
+    change of the contract's terms."""
+
+    def work(uow: UnitOfWork) -> Milestone:
+        require_write(ctx)
+        milestone = uow.get(Milestone, milestone_id)
+        load_for_write(uow, milestone.contract_id, None)
+        uow.check_version(milestone, expected_version)
+        uow.apply_changes(milestone, {"paid_on": paid_on}, action="paid")
+        return milestone
+
+    return write(ctx, work)
+
+
+def refuse_if_read_only(machine: Any, contract: Contract) -> None:
+    if contract.superseded_by_id:
+        raise refuse(contract, "contract", label(contract),
+                     "the current version; this one was replaced by an amendment")
+    if machine.is_locked(contract.stage):
+        raise refuse(contract, "stage", contract.stage,
+                     "a contract not yet signed; a signed contract is read-only: amend it")
+    if contract.stage == machine.role("cancelled"):
+        raise refuse(contract, "stage", contract.stage, "an open contract; it was cancelled")
+
+
+def _check_opportunity(uow: UnitOfWork, opportunity_id: int | None, customer_id: int) -> None:
+    if opportunity_id is None:
+        return
+    opp = uow.get(Opportunity, opportunity_id)
+    if opp.customer_id != customer_id:
+        raise ValidationFailed([FieldProblem("opportunity_id", opportunity_id,
+                                             f"a deal of customer {customer_id}")], "contract")
+
+
+def _replace_milestones(uow: UnitOfWork, contract: Contract,
+                        milestones: list[dict[str, Any]]) -> bool:
+    """Replace the milestones; return whether anything changed (audited as one field)."""
+    old = milestones_of(uow.session, contract.id)
+    before = [(m.due_date, Decimal(m.amount), m.condition) for m in old]
+    after = [(m["due_date"], Decimal(m["amount"]), m.get("condition", "")) for m in milestones]
+    if before == after:
+        return False
+    for row in old:
+        uow.session.delete(row)
+    for seq, (due, amount, condition) in enumerate(after, start=1):
+        uow.session.add(Milestone(contract_id=contract.id, seq=seq, due_date=due,
+                                  amount=amount, condition=condition))
+    uow.audit("update", Contract.__tablename__, contract.id, "milestones",
+              milestone_text(before) or None, milestone_text(after) or None)
+    return True
+
+
+def milestone_text(items: list[tuple[Any, Any, str]]) -> str:
+    return "; ".join(f"{due} {Decimal(amount):,.2f}" + (f" {cond}" if cond else "")
+                     for due, amount, cond in items)
+
+
+def _add_attachments(uow: UnitOfWork, contract: Contract,
+                     attachments: list[dict[str, Any]]) -> None:
+    for item in attachments:
+        row = Attachment(contract_id=contract.id, ref=item["ref"], title=item.get("title", ""),
+                         added_at=uow.ctx.now(), added_by_id=uow.ctx.actor.id)
+        uow.session.add(row)
+        uow.audit("attach", Contract.__tablename__, contract.id, "attachment", None, row.ref)
