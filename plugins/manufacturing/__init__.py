@@ -49,3 +49,17 @@ def salesdesk_reports() -> list[Any]:
     from plugins.manufacturing.reports import all_reports
 
     return all_reports()
+
+
+@hookimpl
+def salesdesk_forms() -> list[Any]:
+    from plugins.manufacturing.forms import all_forms
+
+    return all_forms()
+
+
+@hookimpl(optionalhook=True)  # declared only when the TUI adds its hookspecs
+def salesdesk_views() -> list[Any]:
+    from plugins.manufacturing.views import all_views
+
+    return all_views()

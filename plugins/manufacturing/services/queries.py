@@ -1,0 +1,192 @@
+"""Reads for screens and the CLI: documents with their open figures, lines, tenders, stock,
+and the conversions that turn one document into the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.context import Context
+from core.errors import NotFound
+from core.models import Customer, Product
+from plugins.manufacturing.models import DocKind, DocStatus, Document, Line, Stock, Tender
+from plugins.manufacturing.services import balances, documents
+from plugins.manufacturing.services.common import ZERO, money, problem, visible_rows
+
+LIST_LIMIT = 500  # newest first; older documents are reached through the reports
+
+
+@dataclass(frozen=True)
+class DocRow:
+    id: int
+    number: str
+    doc_date: dt.date
+    customer: str
+    status: str
+    amount: Decimal
+    open: Decimal  # unordered, unshipped, unbilled, uncollected or unapplied value
+    version: int
+
+
+def list_documents(ctx: Context, kind: str, limit: int = LIST_LIMIT) -> list[DocRow]:
+    with ctx.reading() as session:
+        rows = session.execute(
+            sa.select(Document, Customer.name).join(Customer, Customer.id == Document.customer_id)
+            .where(Document.kind == kind, visible_rows(ctx, Document.customer_id))
+            .order_by(Document.id.desc()).limit(limit)).all()
+        opens = open_values(session, [d for d, _n in rows])
+    return [DocRow(d.id, d.number, d.doc_date, name, d.status, money(d.amount),
+                   opens.get(d.id, ZERO), d.version) for d, name in rows]
+
+
+def open_values(session: Session, docs: list[Document]) -> dict[int, Decimal]:
+    """What is still to do on each submitted document, as money."""
+    out: dict[int, Decimal] = {}
+    live = [d for d in docs if d.status == DocStatus.SUBMITTED]
+    lines = session.scalars(sa.select(Line).where(
+        Line.document_id.in_([d.id for d in live]))).all() if live else []
+    by_kind = {d.id: d.kind for d in live}
+    done: dict[int, Decimal] = {}
+    for kind, fn in ((DocKind.QUOTE, balances.ordered_from), (DocKind.ORDER, balances.shipped),
+                     (DocKind.DELIVERY, balances.billed)):
+        done.update(fn(session, [ln.id for ln in lines if by_kind[ln.document_id] == kind]))
+    for line in lines:
+        if by_kind[line.document_id] != DocKind.INVOICE:
+            left = line.quantity - done.get(line.id, ZERO)
+            out[line.document_id] = out.get(line.document_id, ZERO) + money(
+                left * line.unit_price)
+    invoices = [d for d in live if d.kind == DocKind.INVOICE]
+    paid = balances.collected(session, [d.id for d in invoices])
+    out.update({d.id: money(d.amount) - paid.get(d.id, ZERO) for d in invoices})
+    for receipt in (d for d in live if d.kind == DocKind.RECEIPT):
+        out[receipt.id] = balances.receipt_unapplied(session, receipt)
+    return out
+
+
+def document_lines(ctx: Context, doc_id: int) -> list[tuple[Any, ...]]:
+    """(line id, product code, product name, quantity, price, amount, done quantity)."""
+    with ctx.reading() as session:
+        doc = session.scalar(sa.select(Document).where(
+            Document.id == doc_id, visible_rows(ctx, Document.customer_id)))
+        if doc is None:
+            raise NotFound(f"document {doc_id} does not exist or is not visible to you")
+        rows = session.execute(sa.select(Line, Product.code, Product.name)
+                               .join(Product, Product.id == Line.product_id)
+                               .where(Line.document_id == doc_id).order_by(Line.id)).all()
+        fn = {DocKind.QUOTE: balances.ordered_from, DocKind.ORDER: balances.shipped,
+              DocKind.DELIVERY: balances.billed}.get(DocKind(doc.kind))
+        done = fn(session, [r[0].id for r in rows]) if fn else {}
+    return [(ln.id, code, name, ln.quantity, ln.unit_price, ln.amount,
+             done.get(ln.id, ZERO)) for ln, code, name in rows]
+
+
+def list_tenders(ctx: Context, limit: int = LIST_LIMIT) -> list[tuple[Tender, str]]:
+    with ctx.reading() as session:
+        return [(t, name) for t, name in session.execute(
+            sa.select(Tender, Customer.name).join(Customer, Customer.id == Tender.customer_id)
+            .where(visible_rows(ctx, Tender.customer_id))
+            .order_by(Tender.id.desc()).limit(limit))]
+
+
+def stock_on_hand(ctx: Context) -> dict[str, Decimal]:
+    with ctx.reading() as session:
+        return {code: on_hand for code, on_hand in session.execute(
+            sa.select(Product.code, Stock.on_hand).join(Product, Product.id == Stock.product_id)
+            .order_by(Product.code))}
+
+
+def customer_id_for(ctx: Context, code: str) -> int:
+    with ctx.reading() as session:
+        found = session.scalar(sa.select(Customer.id).where(
+            Customer.code == code.strip(), visible_rows(ctx, Customer.id)))
+    if found is None:
+        raise problem("customer_code", code, "the code of a customer you can see", "form")
+    return found
+
+
+def product_id_for(ctx: Context, code: str) -> int:
+    with ctx.reading() as session:
+        found = session.scalar(sa.select(Product.id).where(Product.code == code.strip()))
+    if found is None:
+        raise problem("product_code", code, "an existing product code", "form")
+    return found
+
+
+# -- conversions -------------------------------------------------------------------------
+
+
+def _open_lines(ctx: Context, doc_ids: list[int], kind: str) -> list[tuple[Line, Decimal]]:
+    fn = balances.shipped if kind == DocKind.ORDER else balances.billed
+    with ctx.reading() as session:
+        docs = session.scalars(sa.select(Document).where(
+            Document.id.in_(doc_ids), visible_rows(ctx, Document.customer_id))).all()
+        if len(docs) != len(set(doc_ids)) or any(d.kind != kind for d in docs):
+            raise problem("documents", doc_ids, f"visible {kind}s", "conversion")
+        lines = session.scalars(sa.select(Line).where(Line.document_id.in_(doc_ids))
+                                .order_by(Line.document_id, Line.id)).all()
+        done = fn(session, [ln.id for ln in lines])
+    return [(ln, ln.quantity - done.get(ln.id, ZERO)) for ln in lines
+            if ln.quantity - done.get(ln.id, ZERO) > 0]
+
+
+def deliver_orders(ctx: Context, order_ids: list[int],
+                   quantities: list[Decimal] | None = None) -> Document:
+    """A draft delivery of the open lines of one or more orders; ``quantities`` (one per
+    open line, in order) ship part of them, else everything open ships."""
+    open_lines = _open_lines(ctx, order_ids, DocKind.ORDER)
+    if not open_lines:
+        raise problem("orders", order_ids, "orders with quantities still to ship", "delivery")
+    if quantities is not None and len(quantities) != len(open_lines):
+        raise problem("quantities", [str(q) for q in quantities],
+                      f"{len(open_lines)} quantities, one per open line", "delivery")
+    wanted = quantities or [left for _ln, left in open_lines]
+    items = [{"order_line_id": ln.id, "quantity": q}
+             for (ln, _left), q in zip(open_lines, wanted, strict=True) if q > 0]
+    return documents.create_delivery(ctx, {"lines": items})
+
+
+def invoice_for(ctx: Context, delivery_ids: list[int]) -> Document:
+    _open_lines(ctx, delivery_ids, DocKind.DELIVERY)  # visibility and kind checks
+    return documents.invoice_deliveries(ctx, delivery_ids)
+
+
+def receipt_for(ctx: Context, invoice_id: int, amount: Decimal | None = None) -> Document:
+    """A draft receipt applied to one invoice (default: everything it still owes)."""
+    with ctx.reading() as session:
+        invoice = session.scalar(sa.select(Document).where(
+            Document.id == invoice_id, Document.kind == DocKind.INVOICE,
+            visible_rows(ctx, Document.customer_id)))
+        if invoice is None:
+            raise NotFound(f"invoice {invoice_id} does not exist or is not visible to you")
+        owed = balances.invoice_open(session, invoice)
+    amount = owed if amount is None else amount
+    return documents.create_receipt(ctx, {
+        "customer_id": invoice.customer_id, "amount": amount,
+        "allocations": [{"invoice_id": invoice_id, "amount": min(amount, owed)}]})
+
+
+def convert(ctx: Context, doc_ids: list[int], quantities: list[Decimal] | None = None,
+            amount: Decimal | None = None) -> Document:
+    """The next document for the given ones: quote -> order, orders -> delivery,
+    deliveries -> invoice, invoice -> receipt."""
+    with ctx.reading() as session:
+        kinds = {k for (k,) in session.execute(
+            sa.select(Document.kind).where(Document.id.in_(doc_ids)))}
+    if len(kinds) != 1:
+        raise problem("documents", doc_ids, "documents of one kind", "conversion")
+    kind = kinds.pop()
+    if kind == DocKind.QUOTE and len(doc_ids) == 1:
+        return documents.order_from_quote(ctx, doc_ids[0])
+    if kind == DocKind.ORDER:
+        return deliver_orders(ctx, doc_ids, quantities)
+    if kind == DocKind.DELIVERY:
+        return invoice_for(ctx, doc_ids)
+    if kind == DocKind.INVOICE and len(doc_ids) == 1:
+        return receipt_for(ctx, doc_ids[0], amount)
+    raise problem("documents", doc_ids, "one quote, orders, deliveries or one invoice",
+                  "conversion")

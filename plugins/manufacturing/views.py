@@ -1,0 +1,398 @@
+"""Terminal screens: tenders, and the order-to-cash documents (quotes, orders,
+deliveries, invoices, receipts) with keys to create, convert, submit, reverse and
+approve. The only module of the plugin that imports textual."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from core.errors import FieldProblem, ValidationFailed
+from core.i18n import _
+from plugins.manufacturing.models import DocKind
+from plugins.manufacturing.services import documents, posting, queries, tenders
+from plugins.manufacturing.services.common import P_BILL, P_SELL, P_SHIP, P_TENDER
+from tui.base import BaseScreen
+from tui.format import cell, fit_columns
+from tui.views import ViewSpec
+from tui.widgets.form import FieldSpec
+
+KIND_TITLES = {DocKind.QUOTE: "Quotes", DocKind.ORDER: "Sales orders",
+               DocKind.DELIVERY: "Deliveries", DocKind.INVOICE: "Invoices",
+               DocKind.RECEIPT: "Receipts"}
+NEXT = {DocKind.QUOTE: DocKind.ORDER, DocKind.ORDER: DocKind.DELIVERY,
+        DocKind.DELIVERY: DocKind.INVOICE, DocKind.INVOICE: DocKind.RECEIPT}
+STATUS = {"draft": "Draft", "submitted": "Submitted", "reversed": "Reversed",
+          "reversal": "Reversal"}
+OPEN_TITLE = {DocKind.QUOTE: "Not ordered", DocKind.ORDER: "Not shipped",
+              DocKind.DELIVERY: "Not invoiced", DocKind.INVOICE: "Not collected",
+              DocKind.RECEIPT: "Not applied"}
+
+
+def decimals(text: str, field: str) -> list[Decimal]:
+    try:
+        return [Decimal(part.strip()) for part in text.split(",") if part.strip()]
+    except InvalidOperation:
+        raise ValidationFailed([FieldProblem(field, text, "numbers separated by commas")],
+                               _("Quantities")) from None
+
+
+class Selectable:
+    """A DataTable whose row keys are record ids."""
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#rows", DataTable)  # type: ignore[attr-defined]
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or 0)
+
+    def fill(self, headers: list[str], rows: list[tuple[Any, ...]], keys: list[int],
+             focus_id: int | None = None) -> None:
+        table = self.query_one("#rows", DataTable)  # type: ignore[attr-defined]
+        table.clear(columns=True)
+        fit_columns(table, headers, rows)
+        for key, row in zip(keys, rows, strict=True):
+            table.add_row(*row, key=str(key))
+        if focus_id is not None and focus_id in keys:
+            table.move_cursor(row=keys.index(focus_id))
+
+
+class TendersScreen(Selectable, BaseScreen):
+    TITLE_EN = "Tenders"
+    DEFAULT_CSS = """
+    TendersScreen #rows { height: 1fr; }
+    TendersScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("n", "new", "New tender", id="mfg.tender.new"),
+        Binding("w", "decide('won')", "Won", id="mfg.tender.won"),
+        Binding("l", "decide('lost')", "Lost", id="mfg.tender.lost"),
+        Binding("p", "project", "Register project", id="mfg.tender.project"),
+        Binding("u", "quote", "Quote", id="mfg.tender.quote"),
+    ]
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="status")
+        yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one("#rows", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.load(self.selected_id())
+
+    def load(self, focus_id: int | None = None) -> None:
+        found = self.guard(queries.list_tenders, self.ctx) or []
+        headers = [_("Tender"), _("Title"), _("Customer"), _("Deadline"), _("Bid price"),
+                   _("Bid bond"), _("Result"), _("Reason")]
+        rows = [(t.number, t.title, name, cell(t.deadline), cell(t.bid_price),
+                 cell(t.bid_bond), cell(t.result), t.reason) for t, name in found]
+        self.tenders = {t.id: t for t, _n in found}
+        self.fill(headers, rows, [t.id for t, _n in found], focus_id)
+        self.query_one("#status", Static).update(
+            _("{n} tenders").format(n=len(rows)) + "  ·  "
+            + _("n new · w won · l lost · p register project · u quote"))
+
+    def action_new(self) -> None:
+        from plugins.manufacturing.forms import TenderForm, save_tender
+        from tui.screens.dialogs import FormDialog
+
+        specs = [FieldSpec(name, f.description or name) for name, f in
+                 TenderForm.model_fields.items()]
+
+        def submit(values: dict[str, Any]) -> str:
+            clean = {k: v for k, v in values.items() if v not in ("", None)}
+            from core.services.base import validate
+
+            return save_tender(self.ctx, validate(TenderForm, clean, _("Tender")))
+
+        self.app.push_screen(FormDialog(_("New tender"), specs, {}, submit), self._saved)
+
+    def _saved(self, message: str | None) -> None:
+        if message:
+            self.app.notify(message)
+            self.load()
+
+    def action_decide(self, result: str) -> None:
+        from tui.screens.dialogs import PromptDialog
+
+        tender_id = self.selected_id()
+        if tender_id is None:
+            return
+        prompt = _("Why was the tender lost?") if result == "lost" else _("Note (optional)")
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            tender = self.tenders[tender_id]
+            try:
+                saved = self.guard(tenders.decide_tender, self.ctx, tender_id,
+                                   {"result": result, "reason": reason}, tender.version)
+            except ValidationFailed as exc:
+                self.app.notify("; ".join(p.expected for p in exc.problems),
+                                title=_("Not done"), severity="warning")
+                return
+            if saved is not None:
+                self.app.notify(_("Tender {number}: {result}").format(
+                    number=saved.number, result=cell(saved.result)))
+                self.load(tender_id)
+
+        self.app.push_screen(PromptDialog(_("Tender result"), prompt), done)
+
+    def action_project(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        tender_id = self.selected_id()
+        if tender_id is None:
+            return
+        tender = self.tenders[tender_id]
+        specs = [FieldSpec("contact", "Contact"), FieldSpec("phone", "Phone"),
+                 FieldSpec("specs", "Specifications"), FieldSpec("quantity", "Quantity")]
+
+        def submit(values: dict[str, Any]) -> str:
+            data = {k: v for k, v in values.items() if v not in ("", None)}
+            project = tenders.register_project(self.ctx, {
+                **data, "customer_id": tender.customer_id, "tender_id": tender.id})
+            return _("Project {number} registered").format(number=project.number)
+
+        self.app.push_screen(FormDialog(_("Project registration"), specs, {}, submit),
+                             self._saved)
+
+    def action_quote(self) -> None:
+        tender_id = self.selected_id()
+        if tender_id is not None:
+            tender = self.tenders[tender_id]
+            open_line_form(self, DocKind.QUOTE, {"customer_id": tender.customer_id,
+                                                 "tender_id": tender.id})
+
+
+def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
+    """A one-line quote or order: product code, quantity, unit price (and customer code
+    when the customer is not known from the context)."""
+    from tui.screens.dialogs import FormDialog
+
+    specs = [] if "customer_id" in fixed else [FieldSpec("customer_code", "Customer code")]
+    specs += [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity"),
+              FieldSpec("unit_price", "Unit price")]
+    if kind == DocKind.ORDER:
+        specs.append(FieldSpec("promised_date", "Promised date", placeholder="YYYY-MM-DD"))
+
+    def submit(values: dict[str, Any]) -> str:
+        ctx = screen.ctx
+        customer_id = fixed.get("customer_id") or queries.customer_id_for(
+            ctx, values.get("customer_code") or "")
+        line = {"product_id": queries.product_id_for(ctx, values["product_code"] or ""),
+                "quantity": values["quantity"], "unit_price": values["unit_price"]}
+        data = {**fixed, "customer_id": customer_id, "lines": [line]}
+        if values.get("promised_date"):
+            data["promised_date"] = values["promised_date"]
+        create = documents.create_quote if kind == DocKind.QUOTE else documents.create_order
+        doc = create(ctx, data)
+        return _("{number} saved as draft").format(number=doc.number)
+
+    title = _("New quote") if kind == DocKind.QUOTE else _("New sales order")
+    screen.app.push_screen(FormDialog(title, specs, {}, submit), screen._saved)
+
+
+class DocumentsScreen(Selectable, BaseScreen):
+    """One kind of document at a time; keys switch the kind."""
+
+    TITLE_EN = "Order to cash"
+    DEFAULT_CSS = """
+    DocumentsScreen #rows { height: 1fr; }
+    DocumentsScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("u", "kind('quote')", "Quotes", id="mfg.docs.quotes"),
+        Binding("o", "kind('order')", "Orders", id="mfg.docs.orders"),
+        Binding("d", "kind('delivery')", "Deliveries", id="mfg.docs.deliveries"),
+        Binding("i", "kind('invoice')", "Invoices", id="mfg.docs.invoices"),
+        Binding("r", "kind('receipt')", "Receipts", id="mfg.docs.receipts"),
+        Binding("n", "new", "New", id="mfg.docs.new"),
+        Binding("s", "submit", "Submit", id="mfg.docs.submit"),
+        Binding("c", "convert", "Convert", id="mfg.docs.convert"),
+        Binding("x", "reverse", "Reverse", id="mfg.docs.reverse"),
+        Binding("a", "approve", "Approve credit", id="mfg.docs.approve"),
+        Binding("space", "mark", "Mark", id="mfg.docs.mark"),
+    ]
+
+    def __init__(self, kind: str = DocKind.QUOTE) -> None:
+        super().__init__()
+        self.kind = kind
+        self.marked: set[int] = set()
+        self.rows: dict[int, queries.DocRow] = {}
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="status")
+        yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one("#rows", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.load(self.selected_id())
+
+    def load(self, focus_id: int | None = None) -> None:
+        found = self.guard(queries.list_documents, self.ctx, self.kind) or []
+        self.rows = {r.id: r for r in found}
+        self.marked &= set(self.rows)
+        headers = ["", _("Number"), _("Date"), _("Customer"), _("Status"), _("Amount"),
+                   _(OPEN_TITLE[DocKind(self.kind)])]
+        rows = [("*" if r.id in self.marked else "", r.number, cell(r.doc_date), r.customer,
+                 _(STATUS.get(r.status, r.status)), cell(r.amount), cell(r.open))
+                for r in found]
+        self.fill(headers, rows, [r.id for r in found], focus_id)
+        self.query_one("#status", Static).update(
+            _(KIND_TITLES[DocKind(self.kind)]) + f" ({len(rows)})  ·  "
+            + _("u/o/d/i/r kind · n new · s submit · c convert · x reverse · space mark"))
+
+    def action_kind(self, kind: str) -> None:
+        self.kind, self.marked = kind, set()
+        self.load()
+
+    def action_mark(self) -> None:
+        doc_id = self.selected_id()
+        if doc_id is not None:
+            self.marked ^= {doc_id}
+            table = self.query_one("#rows", DataTable)
+            row = table.cursor_row
+            self.load(doc_id)
+            table.move_cursor(row=min(row + 1, table.row_count - 1))
+
+    def _saved(self, message: str | None) -> None:
+        if message:
+            self.app.notify(message)
+            self.load()
+
+    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.guard(fn, self.ctx, *args, **kwargs)
+        except ValidationFailed as exc:
+            self.app.notify("\n".join(str(p) for p in exc.problems), title=_("Not done"),
+                            severity="warning", timeout=8)
+        return None
+
+    def action_new(self) -> None:
+        if self.kind in (DocKind.QUOTE, DocKind.ORDER):
+            open_line_form(self, self.kind, {})
+        elif self.kind == DocKind.RECEIPT:
+            self._new_receipt()
+        else:
+            self.app.notify(_("Deliveries and invoices are made from orders and deliveries: "
+                              "select them and press c"), severity="information")
+
+    def _new_receipt(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        specs = [FieldSpec("customer_code", "Customer code"), FieldSpec("amount", "Amount")]
+
+        def submit(values: dict[str, Any]) -> str:
+            doc = documents.create_receipt(self.ctx, {
+                "customer_id": queries.customer_id_for(self.ctx, values["customer_code"] or ""),
+                "amount": values["amount"]})
+            return _("{number} saved as draft").format(number=doc.number)
+
+        self.app.push_screen(FormDialog(_("New receipt"), specs, {}, submit), self._saved)
+
+    def action_submit(self) -> None:
+        doc_id = self.selected_id()
+        if doc_id is None:
+            return
+        saved = self._run(posting.submit, doc_id, self.rows[doc_id].version)
+        if saved is not None:
+            self.app.notify(_("{number} submitted").format(number=saved.number))
+            self.load(doc_id)
+
+    def action_approve(self) -> None:
+        doc_id = self.selected_id()
+        if doc_id is None or self.kind != DocKind.ORDER:
+            return
+        saved = self._run(posting.approve_credit, doc_id, self.rows[doc_id].version)
+        if saved is not None:
+            self.app.notify(_("{number}: credit approved").format(number=saved.number))
+            self.load(doc_id)
+
+    def action_reverse(self) -> None:
+        from tui.screens.dialogs import PromptDialog
+
+        doc_id = self.selected_id()
+        if doc_id is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            saved = self._run(posting.reverse, doc_id, self.rows[doc_id].version, reason)
+            if saved is not None:
+                self.app.notify(_("{number} reversed by {mirror}").format(
+                    number=self.rows[doc_id].number, mirror=saved.number))
+                self.load(doc_id)
+
+        self.app.push_screen(PromptDialog(_("Reverse"), _("Reason for the reversal")), done)
+
+    def action_convert(self) -> None:
+        from tui.screens.dialogs import PromptDialog
+
+        ids = sorted(self.marked) or ([self.selected_id()] if self.selected_id() else [])
+        if not ids or self.kind not in NEXT:
+            return
+        if self.kind == DocKind.ORDER:
+            prompt = _("Quantities to ship, one per open line, separated by commas "
+                       "(blank: everything open)")
+            self.app.push_screen(PromptDialog(_("Delivery"), prompt),
+                                 lambda text: self._convert(ids, text))
+        elif self.kind == DocKind.INVOICE:
+            owed = self.rows[ids[0]].open
+            self.app.push_screen(PromptDialog(_("Receipt"), _("Amount received"), str(owed)),
+                                 lambda text: self._convert(ids, text))
+        else:
+            self._convert(ids, "")
+
+    def _convert(self, ids: list[int], text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            values = decimals(text, "quantities") if text.strip() else None
+        except ValidationFailed as exc:
+            self.app.notify(str(exc.problems[0]), title=_("Not done"), severity="warning")
+            return
+        amount = values[0] if values and self.kind == DocKind.INVOICE else None
+        quantities = values if self.kind == DocKind.ORDER else None
+        made = self._run(queries.convert, ids, quantities=quantities, amount=amount)
+        if made is not None:
+            self.app.notify(_("{number} saved as draft").format(number=made.number))
+            self.kind, self.marked = NEXT[DocKind(self.kind)], set()
+            self.load(made.id)
+
+    @on(DataTable.RowSelected)
+    def _lines(self, event: DataTable.RowSelected) -> None:
+        from tui.screens.dialogs import TableDialog
+
+        doc_id = int(event.row_key.value or 0)
+        lines = self.guard(queries.document_lines, self.ctx, doc_id)
+        if lines is None:
+            return
+        rows = [(code, name, cell(q), cell(p), cell(a), cell(done))
+                for _id, code, name, q, p, a, done in lines]
+        self.app.push_screen(TableDialog(
+            self.rows[doc_id].number,
+            [_("Product"), _("Name"), _("Quantity"), _("Unit price"), _("Amount"),
+             _("Done")], rows))
+
+
+def all_views() -> list[ViewSpec]:
+    return [
+        ViewSpec("mfg_tenders", "Tenders", "工程投标", lambda ctx: TendersScreen(),
+                 permission=P_TENDER),
+        ViewSpec("mfg_documents", "Order to cash", "订单到收款", lambda ctx: DocumentsScreen(
+            DocKind.QUOTE if ctx.grant.has(P_SELL) else DocKind.DELIVERY
+            if ctx.grant.has(P_SHIP) else DocKind.INVOICE if ctx.grant.has(P_BILL)
+            else DocKind.ORDER)),
+    ]

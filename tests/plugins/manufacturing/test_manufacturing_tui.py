@@ -1,0 +1,163 @@
+"""A new user's walk through the TUI: a tender won, its quote turned into an order, two
+partial deliveries, one invoice for both, a receipt, and the collection-status report
+exported."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from core.i18n import set_lang
+from plugins.manufacturing.models import DocKind, DocStatus, Document, Tender
+
+
+def aio(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+async def settle(pilot: Any) -> None:
+    from textual.worker import WorkerError
+
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerError:
+            continue
+        await pilot.pause()
+
+
+@pytest.fixture
+def tui_shop(world: Any) -> Iterator[dict[str, Any]]:
+    import tui.hookspecs
+
+    set_lang("en")
+    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)  # as the TUI's runtime has
+    user = world.user("mei", ["mfg_sales_manager", "mfg_finance"], region="EAST")
+    customer = world.customer(owner=user, region="EAST", code="C00042",
+                              name="上海精密锻造有限公司")
+    world.product(code="FL-100", name="Forged flange", price="120.00")
+    yield {"ctx": user, "customer": customer, "world": world}
+    set_lang(None)
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="manufacturing")
+
+
+async def fill(pilot: Any, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        pilot.app.screen.query_one(f"#f-{name}").value = value
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def answer(pilot: Any, text: str | None) -> None:
+    from tui.screens.dialogs import PromptDialog
+
+    assert isinstance(pilot.app.screen, PromptDialog)
+    if text is not None:
+        pilot.app.screen.query_one("#prompt-input").value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def docs(ctx: Any, kind: str) -> list[Document]:
+    with ctx.reading() as session:
+        return list(session.scalars(sa.select(Document).where(Document.kind == kind)
+                                    .order_by(Document.id)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the screens are the same on both
+@aio
+async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Path) -> None:
+    from plugins.manufacturing.views import DocumentsScreen, TendersScreen
+    from tui.screens.report_view import ExportDialog, ReportView
+
+    ctx = tui_shop["ctx"]
+    app = app_for(ctx)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        sections = {sid for sid, _key, _title in app.sections()}
+        assert {"view:manufacturing:mfg_tenders", "view:manufacturing:mfg_documents"} <= sections
+        app.action_section("view:manufacturing:mfg_tenders")
+        await settle(pilot)
+        assert isinstance(app.screen, TendersScreen)
+
+        await pilot.press("n")
+        await fill(pilot, {"customer_code": "C00042", "title": "Bridge flanges",
+                           "deadline": "2026-03-10", "bid_bond": "5000", "bid_price": "1200",
+                           "competitors": "Acme Forge"})
+        await pilot.press("w")
+        await answer(pilot, "")
+        with ctx.reading() as session:
+            tender = session.scalars(sa.select(Tender)).one()
+        assert tender.result == "won"
+        await pilot.press("u")
+        await fill(pilot, {"product_code": "FL-100", "quantity": "10", "unit_price": "120"})
+        (quote,) = docs(ctx, DocKind.QUOTE)
+        assert quote.tender_id == tender.id and quote.status == DocStatus.DRAFT
+
+        app.action_section("view:manufacturing:mfg_documents")
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentsScreen) and app.screen.kind == DocKind.QUOTE
+        await pilot.press("s")  # submit the quote
+        await pilot.press("c")  # -> draft order
+        await settle(pilot)
+        assert app.screen.kind == DocKind.ORDER
+        await pilot.press("s")
+        await pilot.press("c")  # -> first partial delivery
+        await answer(pilot, "4")
+        await pilot.press("s")
+        await pilot.press("o")
+        await pilot.press("c")  # -> second partial delivery
+        await answer(pilot, "6")
+        await pilot.press("s")
+        await settle(pilot)
+        deliveries = docs(ctx, DocKind.DELIVERY)
+        assert [d.amount for d in deliveries] == [Decimal("480.00"), Decimal("720.00")]
+        assert all(d.status == DocStatus.SUBMITTED for d in deliveries)
+
+        await pilot.press("space", "space")  # mark both deliveries
+        await pilot.press("c")  # -> one invoice for both
+        await settle(pilot)
+        assert app.screen.kind == DocKind.INVOICE
+        await pilot.press("s")
+        await pilot.press("c")  # -> receipt of what the invoice owes
+        await answer(pilot, None)
+        await pilot.press("s")
+        await settle(pilot)
+        (invoice,) = docs(ctx, DocKind.INVOICE)
+        (receipt,) = docs(ctx, DocKind.RECEIPT)
+        assert invoice.amount == receipt.amount == Decimal("1200.00")
+        assert receipt.status == DocStatus.SUBMITTED
+
+        app.open_report("mfg_collection_status")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        target = tmp_path / "collection.csv"
+        app.screen.query_one("#exporter").value = "csv"
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+    text = target.read_text(encoding="utf-8-sig")
+    assert "上海精密锻造有限公司" in text and "1200.00" in text.replace(",", "")
