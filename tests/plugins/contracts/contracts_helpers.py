@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from plugins.contracts import services
 
 
@@ -56,3 +58,47 @@ def approved(team: dict[str, Any], amount: str = "150000.00", **extra: Any) -> A
 def signed(team: dict[str, Any], amount: str = "150000.00", **extra: Any) -> Any:
     c = approved(team, amount, **extra)
     return services.sign(team["rep"], c.id)
+
+
+# The default machine's paths: how to bring a fresh contract to each stage.
+PATHS: dict[str, tuple[str, ...]] = {
+    "preparation": (),
+    "drafting": ("drafting",),
+    "submitted": ("drafting", "submitted"),
+    "approved": ("drafting", "submitted", "approved"),
+    "rejected": ("drafting", "submitted", "rejected"),
+    "signed": ("drafting", "submitted", "approved", "signed"),
+    "planning": ("drafting", "submitted", "approved", "signed", "planning"),
+    "in_execution": ("drafting", "submitted", "approved", "signed", "planning",
+                     "in_execution"),
+    "completed": ("drafting", "submitted", "approved", "signed", "planning", "in_execution",
+                  "completed"),
+    "closed": ("drafting", "submitted", "approved", "signed", "planning", "in_execution",
+               "completed", "closed"),
+    "cancelled": ("cancelled",),
+}
+
+
+def step_to(team: dict[str, Any], contract: Any, stage: str) -> Any:
+    """Take one allowed step of the default machine the way a user would."""
+    rep, mgr = team["rep"], team["mgr"]
+    if stage == "approved":
+        return services.approve(mgr, contract.id, "fine")
+    if stage == "rejected":
+        return services.reject(mgr, contract.id, "price too low")
+    if stage == "cancelled":
+        return services.cancel(rep, contract.id, "customer withdrew")
+    if stage == "in_execution" and contract.stage == "planning":
+        services.sign_off(mgr, contract.id, "kickoff", "plan agreed")
+    return services.transition(rep, contract.id, stage)
+
+
+def at_stage(team: dict[str, Any], stage: str, **extra: Any) -> Any:
+    contract = draft(team, **extra)
+    for step in PATHS[stage]:
+        contract = step_to(team, contract, step)
+    assert contract.stage == stage
+    return contract
+
+
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
