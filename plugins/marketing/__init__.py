@@ -42,6 +42,13 @@ def salesdesk_reports() -> list[Any]:
     return all_reports()
 
 
+@hookimpl
+def salesdesk_forms() -> list[Any]:
+    from plugins.marketing.forms import form_specs
+
+    return form_specs()
+
+
 @hookimpl(optionalhook=True)  # its spec exists only when the TUI is loaded
 def salesdesk_views() -> list[Any]:
     from plugins.marketing.views import view_specs

@@ -29,7 +29,8 @@ PERMISSIONS: tuple[PermissionSpec, ...] = (
 
 _PLANNER = frozenset({"marketing.read", "marketing.plan", "marketing.segment",
                       "marketing.negative", "report.run", "customer.create",
-                      "customer.update", "opportunity.write", "activity.log"})
+                      "customer.update", "opportunity.write", "activity.log",
+                      "sales.import"})
 
 ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("marketing_staff", "Marketing staff", "市场专员", _PLANNER, Scope.ALL),

@@ -19,6 +19,16 @@ from marketing_helpers import make_team  # noqa: E402
 
 
 @pytest.fixture
+def root_conftest(request: pytest.FixtureRequest) -> Any:
+    """The suite's tests/conftest.py module (its World builders), which a plain
+    ``import conftest`` here would not reach: this folder's conftest has the same name."""
+    for plugin in request.config.pluginmanager.get_plugins():
+        if str(getattr(plugin, "__file__", "")).endswith(str(Path("tests", "conftest.py"))):
+            return plugin
+    raise LookupError("tests/conftest.py is not loaded")
+
+
+@pytest.fixture
 def mk(world: Any) -> dict[str, Any]:
     """Marketing staff (planner), two marketing managers, a sales manager and two reps."""
     return make_team(world)

@@ -1,0 +1,164 @@
+"""Tried as a new user would in the TUI (SQLite): plan a campaign for a segment, have it
+approved and started, record costs, import its leads into the pool, win a deal, read the
+effect report and export it; the segment's call list opens from the Segments view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from marketing_helpers import make_team, sale
+from tui_helpers import aio, settle
+
+from core.i18n import set_lang
+from core.services import customers, opportunities
+from plugins.marketing.services import campaigns, leads, segments
+
+
+@pytest.fixture
+def tui_world(db_factory: Any, root_conftest: Any) -> Iterator[dict[str, Any]]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    world = root_conftest.make_world(rt, root_conftest.FixedClock())
+    team = make_team(world)
+    a = world.customer(owner=team["rep1"], region="north", industry="machinery", name="A")
+    sale(world, a, world.product(code="P1"), "2026-03-02", "1200", team["rep1"])
+    segments.create_segment(team["planner"], {"code": "MACH", "name": "Machinery north",
+                                              "industry": "machinery", "region": "north"})
+    yield {"world": world, **team}
+    set_lang(None)
+    rt.db.dispose()
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard")
+
+
+async def fill_and_save(pilot: Any, values: dict[str, Any]) -> None:
+    from tui.widgets.form import FormFields
+
+    pilot.app.screen.query_one(FormFields).set_values(values)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+@aio
+async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    from plugins.marketing.views import CampaignDetail, CampaignsScreen
+    from tui.screens.forms import FormsScreen
+    from tui.screens.report_view import ReportView
+
+    planner, boss, rep1 = tui_world["planner"], tui_world["boss"], tui_world["rep1"]
+    app = app_for(planner)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignsScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, FormsScreen)
+        await fill_and_save(pilot, {"name": "Spring", "code": "SPRING", "start": "2026-03-01",
+                                    "end": "2026-03-31", "budget": "3000",
+                                    "segment": "MACH", "kind": "promotion"})
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignDetail)
+        await pilot.press("s")  # submit the budget
+        await settle(pilot)
+        await pilot.press("a")  # the requester may not approve: told, nothing changes
+        await settle(pilot)
+        assert campaigns.find_campaign(planner, "SPRING").budget_status == "submitted"
+
+    app = app_for(boss)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("t")  # planned -> running
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await fill_and_save(pilot, {"campaign": "SPRING", "date": "2026-03-02",
+                                    "category": "advertising", "medium": "print",
+                                    "budget": "1000", "actual": "1500"})
+    row = campaigns.find_campaign(boss, "SPRING")
+    assert (row.status, row.budget_status) == ("running", "approved")
+
+    csv_file = tmp_path / "fair.csv"
+    csv_file.write_text("code,name,industry,region_code\nL1,Lead one,machinery,north\n"
+                        "L2,Lead two,machinery,north\nL3,Lead three,retail,north\n",
+                        encoding="utf-8")
+    assert leads.import_leads(planner, "SPRING", csv_file).rows == 3
+    lead = customers.get_customer(boss, _id(boss, "L1"))
+    assert (lead.owner_id, lead.source) == (None, "SPRING")  # in the pool
+    customers.assign_customer(boss, lead.id, rep1.actor.id)
+    deal = opportunities.create_opportunity(rep1, {"customer_id": lead.id, "title": "Pumps",
+                                                   "amount": "6000"})
+    opportunities.win(rep1, deal.id)
+
+    app = app_for(boss)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        (effect,) = app.screen.result.table("effect").rows
+        # 3 leads, 1 deal won for 6000, cost 1500: 500 a lead, ROI (6000-1500)/1500 = 3
+        assert effect[2:10] == (3, 1, 1, Decimal("6000.00"), Decimal("1500.00"),
+                                Decimal("500.00"), Decimal("1500.00"), Decimal("3.0000"))
+        await pilot.press("x")
+        await settle(pilot)
+        from textual.widgets import Input, Select
+
+        dialog = app.screen
+        dialog.query_one("#exporter", Select).value = "csv"
+        await settle(pilot)
+        path_input = dialog.query_one("#path", Input)
+        path_input.value = str(tmp_path / "effect.csv")
+        path_input.focus()
+        await pilot.press("enter")
+        await settle(pilot, rounds=6)
+    written = (tmp_path / "effect.csv").read_text(encoding="utf-8-sig")
+    assert "SPRING" in written and "Cost per lead" in written
+
+
+@aio
+async def test_segments_view_opens_call_list(tui_world: dict[str, Any]) -> None:
+    from tui.screens.report_view import ReportView
+
+    app = app_for(tui_world["planner"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("7")  # Forms exist: the marketing forms are offered
+        await settle(pilot)
+        await pilot.press("escape")
+        app.action_section("view:marketing:segments")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        rows = app.screen.result.table("call_list").rows
+        assert [r[1] for r in rows] == ["A"]
+
+
+def _id(ctx: Any, code: str) -> int:
+    import sqlalchemy as sa
+
+    from core.models import Customer
+
+    with ctx.reading() as session:
+        return session.scalar(sa.select(Customer.id).where(Customer.code == code))
