@@ -1,0 +1,77 @@
+"""Events both ways: a won deal drafts a contract (when the company wants it); a signed
+contract marks its deal won. No import of the funnel plugin: core events and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from contracts_helpers import SQLITE_ONLY, approved, draft
+
+from core.services import opportunities
+from core.services.company import set_setting
+from plugins.contracts import services
+from plugins.contracts.models import Contract
+
+
+def contracts_of(world: Any, deal_id: int) -> list[Contract]:
+    with world.runtime.db.read_session() as session:
+        return list(session.scalars(sa.select(Contract).where(
+            Contract.opportunity_id == deal_id)))
+
+
+def test_won_deal_drafts_a_contract_when_the_setting_is_on(team: dict[str, Any],
+                                                           world: Any) -> None:
+    deal = team["deal"]
+    opportunities.win(team["rep"], deal.id)
+    assert contracts_of(world, deal.id) == []  # the setting is off by default
+    set_setting(team["admin"], "contracts.draft_on_won", True)
+    other = world.opportunity(team["customer"], owner=team["rep"], amount="88000.00",
+                              title="Spare parts")
+    opportunities.move_stage(team["rep"], other.id, "qualified")
+    assert contracts_of(world, other.id) == []  # not won yet
+    opportunities.win(team["rep"], other.id)
+    (made,) = contracts_of(world, other.id)
+    assert (made.title, made.amount, made.stage) == ("Spare parts", other.amount,
+                                                     "preparation")
+    assert made.owner_id == team["rep"].actor.id and made.parties[0]["name"] == "Acme Trading"
+
+
+@SQLITE_ONLY
+def test_lost_deal_drafts_nothing(team: dict[str, Any], world: Any) -> None:
+    set_setting(team["admin"], "contracts.draft_on_won", True)
+    opportunities.lose(team["rep"], team["deal"].id, "price")
+    assert contracts_of(world, team["deal"].id) == []
+
+
+def test_signing_marks_the_deal_won_once(team: dict[str, Any], world: Any) -> None:
+    set_setting(team["admin"], "contracts.draft_on_won", True)
+    contract = approved(team)
+    services.sign(team["rep"], contract.id)
+    deal = opportunities.get_opportunity(team["rep"], team["deal"].id)
+    assert deal.status == "won" and "signed" in deal.close_reason
+    # winning it through the contract did not draft a second contract
+    assert [c.id for c in contracts_of(world, deal.id)] == [contract.id]
+
+
+@SQLITE_ONLY
+def test_sign_with_a_closed_deal_notes_it_and_keeps_the_signature(team: dict[str, Any]) -> None:
+    contract = approved(team)
+    opportunities.lose(team["rep"], team["deal"].id, "lost on price, then won back")
+    signed = services.sign(team["rep"], contract.id)
+    assert signed.stage == "signed"
+    assert opportunities.get_opportunity(team["rep"], team["deal"].id).status == "lost"
+
+
+@SQLITE_ONLY
+def test_signer_who_may_not_win_the_deal_gets_a_note(team: dict[str, Any], world: Any) -> None:
+    clerk = world.user("clerk", "contract_clerk", region="EAST")
+    contract = draft(team)
+    for stage in ("drafting", "submitted"):
+        services.transition(team["rep"], contract.id, stage)
+    services.approve(team["mgr"], contract.id)
+    services.sign(clerk, contract.id)
+    assert opportunities.get_opportunity(team["rep"], team["deal"].id).status == "open"
+    notes = [t.comment for t in services.contract_detail(team["rep"], contract.id).timeline
+             if t.action == "note"]
+    assert notes and "not marked won" in notes[0]
