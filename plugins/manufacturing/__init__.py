@@ -63,3 +63,10 @@ def salesdesk_views() -> list[Any]:
     from plugins.manufacturing.views import all_views
 
     return all_views()
+
+
+@hookimpl
+def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
+    from plugins.manufacturing.demo import seed as seed_demo
+
+    seed_demo(ctx, scale, seed)

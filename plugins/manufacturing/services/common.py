@@ -86,10 +86,14 @@ def office_for(session: Session, office: str) -> str:
 
 def allocate_number(uow: UnitOfWork, series: str, office: str, on: dt.date) -> str:
     """The next number of ``series`` inside this write's transaction (core numbering)."""
-    from core.services.numbering import NumberingRule, next_number
+    from core.services.numbering import NumberingRule, next_number, rule_for
 
     name, prefix = SERIES[series]
-    return next_number(uow, name, office=office, on=on, default=NumberingRule(prefix=prefix))
+    default = NumberingRule(prefix=prefix)
+    # Without office ranges the series is company-wide: one sequence, whatever the office.
+    if not rule_for(uow.session, name, default).offices:
+        office = ""
+    return next_number(uow, name, office=office, on=on, default=default)
 
 
 def get_document(uow: UnitOfWork, doc_id: int, kind: str | None = None) -> Document:

@@ -30,6 +30,14 @@ def test_quote_numbers_follow_the_office_ranges(shop: Any) -> None:
     assert tianjin.number == "FQ2620001"
 
 
+def test_a_series_without_office_ranges_is_company_wide(shop: Any) -> None:
+    made = [documents.create_order(shop.sales, {
+        "customer_id": shop.customer.id, "office": office,
+        "lines": [{"product_id": shop.flange.id, "quantity": "1", "unit_price": "1"}]}).number
+        for office in ("SH", "TJ", "")]
+    assert made == ["SO2600001", "SO2600002", "SO2600003"]
+
+
 def test_concurrent_orders_never_share_a_number(shop: Any) -> None:
     numbers: list[str] = []
     errors: list[BaseException] = []
