@@ -46,3 +46,17 @@ def salesdesk_roles() -> list[Any]:
     from plugins.forecast.roles import ROLES
 
     return list(ROLES)
+
+
+@hookimpl
+def salesdesk_reports() -> list[Any]:
+    from plugins.forecast.reports import REPORTS
+
+    return list(REPORTS)
+
+
+@hookimpl
+def salesdesk_cli_commands() -> list[Any]:
+    from plugins.forecast.cli import COMMANDS
+
+    return list(COMMANDS)

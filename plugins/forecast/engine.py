@@ -48,8 +48,8 @@ def forecast_one(y: np.ndarray, job: Job, methods: dict[str, Any]) -> Choice:
     method = methods[job.method]
     if len(y) < int(getattr(method, "min_history", 1)):
         return short_series(y, job.horizon, methods, job.season, job.level, job.unit)
-    forecast: Forecast = method.fit_predict(y, job.horizon, season=job.season, level=job.level)
-    return Choice(forecast, method.id, (method.id,), explanation="")
+    return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
+                         unit=job.unit, force=job.method)
 
 
 def _init_worker(methods: list[Any]) -> None:
@@ -114,7 +114,7 @@ def reconcile(company: Forecast, parts: dict[Any, Forecast], how: str) -> dict[A
     out = {None: company}
     for i, k in enumerate(keys):
         f = parts[k]
-        scale = np.divide(share[i] * company.mean, f.mean, out=np.ones_like(f.mean),
+        scale = np.divide(share[i] * company.mean, f.mean, out=np.ones(len(f.mean)),
                           where=f.mean != 0)
         mean = share[i] * company.mean
         out[k] = Forecast(mean, f.lower * scale, f.upper * scale, f.method, f.level)

@@ -75,9 +75,10 @@ def _finish(mean: Array, sd: Array, level: float, method: str) -> Forecast:
 
 
 def is_seasonal(y: Array, season: int) -> bool:
-    """90 % test on the autocorrelation at the seasonal lag (Assimakopoulos & Nikolopoulos)."""
+    """90 % test on the autocorrelation at the seasonal lag (Assimakopoulos & Nikolopoulos);
+    two whole seasons are enough to try (sales histories are often only 2-3 years)."""
     n = len(y)
-    if season <= 1 or n < 3 * season:
+    if season <= 1 or n < 2 * season:
         return False
     x = y - y.mean()
     denom = float(x @ x)
@@ -188,8 +189,8 @@ def _rms(values: Array) -> float:
 # ---------------------------------------------------------------------------------------
 
 _ALPHAS = np.array([0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 0.95])
-_BETAS = np.array([0.01, 0.05, 0.15, 0.3])
-_PHIS = np.array([0.8, 0.9, 0.95, 0.98])
+_BETAS = np.array([0.005, 0.02, 0.05, 0.1, 0.2])
+_PHIS = np.array([0.85, 0.9, 0.94, 0.97, 0.99])
 
 
 def _holt_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array, Array, Array]:

@@ -30,6 +30,7 @@ class ForecastRun(SQLModel, table=True):
     horizon: int
     method: str = Field(max_length=40)
     reconcile: str = Field(max_length=16)  # bottom_up, top_down
+    level: float = 0.8  # of the prediction intervals
     series_count: int = 0
     history_start: dt.date | None = None
     history_end: dt.date | None = None

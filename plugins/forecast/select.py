@@ -25,7 +25,7 @@ COMBINATION = ("damped", "theta_fast")
 COMBINATION_ID = "combination"
 # A single method must beat the combination by this factor on MASE to be chosen alone:
 # picking on a few backtest windows is noisy, and combining is the safer default.
-SINGLE_MARGIN = 0.7
+SINGLE_MARGIN = 0.5
 
 
 @dataclass
@@ -54,12 +54,15 @@ def smape(actual: np.ndarray, pred: np.ndarray) -> float:
 
 
 def mase_scale(train: np.ndarray, season: int) -> float:
-    """Mean absolute in-sample seasonal-naive error (naive when too short)."""
-    m = season if season > 1 and len(train) > season else 1
-    if len(train) <= m:
-        return float("nan")
-    scale = float(np.mean(np.abs(train[m:] - train[:-m])))
-    return scale if scale > 0 else float("nan")
+    """Mean absolute in-sample seasonal-naive error; a series that repeats exactly falls
+    back to the naive error, then to its mean level, so the scale is never zero."""
+    for m in (season if season > 1 and len(train) > season else 1, 1):
+        if len(train) > m:
+            scale = float(np.mean(np.abs(train[m:] - train[:-m])))
+            if scale > 0:
+                return scale
+    level = float(np.mean(np.abs(train))) if len(train) else 0.0
+    return level if level > 0 else float("nan")
 
 
 def mase(actual: np.ndarray, pred: np.ndarray, train: np.ndarray, season: int) -> float:
@@ -77,8 +80,11 @@ def origins_for(n: int, horizon: int, season: int, count: int = 3) -> tuple[int,
 
 def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season: int = 12,
                   level: float = 0.8, candidates: Sequence[str] = DEFAULT_CANDIDATES,
-                  unit: str = "months") -> Choice:
-    """Choose per series by backtest and forecast with the winner."""
+                  unit: str = "months", force: str | None = None) -> Choice:
+    """Choose per series by backtest and forecast with the winner (``force``: use that
+    method whatever the backtest says, still reporting how accurate it was)."""
+    if force is not None:
+        candidates = (force, *(c for c in ("snaive",) if c != force))
     y = as_array(history)
     n = len(y)
     window, cuts = origins_for(n, horizon, season)
@@ -86,7 +92,7 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
     if n < max(2 * season, 6) or not usable or not cuts:
         return short_series(y, horizon, methods, season, level, unit)
     errors: dict[str, list[tuple[float, float]]] = {c: [] for c in usable}
-    combo = [c for c in COMBINATION if c in usable]
+    combo = [c for c in COMBINATION if c in usable] if force is None else []
     if len(combo) > 1:
         errors[COMBINATION_ID] = []
     for cut in cuts:
@@ -98,11 +104,11 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
         for c, pred in preds.items():
             errors[c].append((smape(actual, pred), mase(actual, pred, train, season)))
     scores = {c: _mean_scores(e) for c, e in errors.items() if e}
-    best = _pick(scores)
+    best = force if force in scores else _pick(scores)
     forecast, members = _final(best, y, horizon, methods, combo, season, level)
     choice = Choice(forecast, best, members, *scores[best],
                     *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores)
-    choice.explanation = explain(choice, methods, window, unit)
+    choice.explanation = explain(choice, methods, window, unit, forced=force is not None)
     return choice
 
 
@@ -157,18 +163,20 @@ def short_series(y: np.ndarray, horizon: int, methods: dict[str, Any], season: i
     return Choice(forecast, method_id, (method_id,), short=True, explanation=text)
 
 
-def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str) -> str:
+def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
+            forced: bool = False) -> str:
     """Why this method, and how accurate it was, in words a planner reads."""
     if choice.method == COMBINATION_ID:
         name = _("the average of {names}").format(
             names=", ".join(_(methods[m].title) for m in choice.members))
     else:
         name = _(methods[choice.method].title)
-    text = _("Chose {name}: forecasting the last {window} known {unit} from {origins} "
-             "earlier points, it was off by {smape:.1f}% on average (sMAPE), "
-             "MASE {mase:.2f}.").format(name=name, window=window, unit=_(unit),
-                                        origins=choice.origins, smape=choice.smape or 0,
-                                        mase=_finite(choice.mase))
+    verb = _("Used {name}, as asked:") if forced else _("Chose {name}:")
+    text = verb.format(name=name) + " " + _(
+        "forecasting the last {window} known {unit} from {origins} earlier points, it was "
+        "off by {smape:.1f}% on average (sMAPE), MASE {mase:.2f}.").format(
+        window=window, unit=_(unit), origins=choice.origins, smape=choice.smape or 0,
+        mase=_finite(choice.mase))
     if choice.naive_smape is not None and choice.method != "snaive":
         text += " " + _("Repeating last year would have been off by {smape:.1f}% "
                         "(MASE {mase:.2f}).").format(smape=choice.naive_smape,

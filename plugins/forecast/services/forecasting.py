@@ -14,6 +14,7 @@ from core.access import require
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
+from core.i18n import _
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
 from plugins.forecast.methods import Forecast, shape_problems
@@ -116,7 +117,7 @@ def _store(ctx: Context, history: History, job: Job, how: str,
         require_any(ctx, RUN_PERMISSIONS)
         run = ForecastRun(created_at=ctx.now(), created_by_id=ctx.actor.id,
                           cut=",".join(history.cut) or "company", freq=history.freq,
-                          horizon=job.horizon, method=job.method, reconcile=how,
+                          horizon=job.horizon, method=job.method, reconcile=how, level=job.level,
                           series_count=len(results), history_start=history.periods[0],
                           history_end=history.periods[-1], seconds=round(seconds, 3))
         uow.session.add(run)
@@ -131,12 +132,16 @@ def _store(ctx: Context, history: History, job: Job, how: str,
 def _store_series(uow: UnitOfWork, run_id: int, history: History, key: Any,
                   result: SeriesResult, forecast: Forecast) -> None:
     c = result.choice
+    explanation = c.explanation
+    if forecast.method == "bottom_up":
+        explanation = _("The company forecast is the sum of the cut's forecasts "
+                        "(bottom-up), so the cut adds up to it.") + " " + explanation
     row = ForecastSeries(
         run_id=run_id, series_key="" if key is None else history.codes.get(key, str(key)),
         label="" if key is None else history.labels.get(key, ""),
         method=forecast.method if forecast.method == "bottom_up" else c.method,
         smape=_clean(c.smape), mase=_clean(c.mase), naive_smape=_clean(c.naive_smape),
-        naive_mase=_clean(c.naive_mase), short=c.short, explanation=c.explanation[:2000])
+        naive_mase=_clean(c.naive_mase), short=c.short, explanation=explanation[:2000])
     uow.session.add(row)
     uow.session.flush()
     y = history.company() if key is None else history.series[key]

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("horizon", sa.Integer(), nullable=False),
         sa.Column("method", sa.String(40), nullable=False),
         sa.Column("reconcile", sa.String(16), nullable=False),
+        sa.Column("level", sa.Float(), nullable=False),
         sa.Column("series_count", sa.Integer(), nullable=False),
         sa.Column("history_start", sa.Date(), nullable=True),
         sa.Column("history_end", sa.Date(), nullable=True),

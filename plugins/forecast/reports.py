@@ -1,0 +1,238 @@
+"""Reports of the forecast plugin: a stored forecast (history, forecast, interval, chart),
+target vs actual with last year and the rep ranking (table and chart), and one target
+allocation with its lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+
+from core.context import Context
+from core.drill import sales_lines_table
+from core.errors import NotFound
+from core.models import SalesLine
+from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
+from plugins.forecast.services import evaluation as ev
+from plugins.forecast.services.history import LINE_COLUMNS
+
+K = ColumnKind
+CHART_ROWS = 40  # the TUI draws at most 40 points: keep the newest history that fits
+
+
+class _Base:
+    category = "forecast"
+    Params: type[pydantic.BaseModel]
+    id = ""
+    title_en = ""
+    title_zh = ""
+
+    def result(self, params: pydantic.BaseModel, tables: list[Table],
+               charts: list[ChartSpec] | None = None) -> ReportResult:
+        return ReportResult(self.id, self.title_en, self.title_zh,
+                            params.model_dump(mode="json"), tables, charts or [])
+
+    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
+              column_id: str) -> Table:
+        raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
+
+
+# ---------------------------------------------------------------------------------------
+# Forecast
+# ---------------------------------------------------------------------------------------
+
+
+class ForecastParams(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    run: int | None = pydantic.Field(None, description="Forecast run id (default: the latest)")
+    series: str = pydantic.Field("", description="Series key, e.g. P01 / R03 "
+                                 "(empty: the company)")
+
+
+class ForecastReport(_Base):
+    id = "forecast"
+    title_en = "Sales forecast: history, forecast and interval"
+    title_zh = "销售预测:历史、预测与区间"
+    Params = ForecastParams
+
+    def run(self, ctx: Context, params: ForecastParams) -> ReportResult:
+        with ctx.reading() as session:
+            run = _run(session, params.run)
+            series = list(session.scalars(sa.select(ForecastSeries).where(
+                ForecastSeries.run_id == run.id).order_by(ForecastSeries.series_key)))
+            chosen = next((s for s in series if s.series_key == params.series), None)
+            if chosen is None:
+                raise NotFound(f"forecast run {run.id} has no series '{params.series}'")
+            values = list(session.execute(sa.select(
+                ForecastValue.period, ForecastValue.kind, ForecastValue.amount,
+                ForecastValue.lower, ForecastValue.upper).where(
+                ForecastValue.series_id == chosen.id).order_by(ForecastValue.period)))
+        params = params.model_copy(update={"run": run.id})
+        tables = [self._values(values, run), self._series(series)]
+        chart = ChartSpec("line", "Forecast with its interval", "预测及区间", "values",
+                          "period", ("value", "lower", "upper"))
+        return self.result(params, tables, [chart])
+
+    def _values(self, values: list[Any], run: ForecastRun) -> Table:
+        future = sum(1 for v in values if v.kind == "forecast")
+        keep = max(0, CHART_ROWS - future)
+        history = [v for v in values if v.kind == "history"][-keep:] if keep else []
+        rows = []
+        for v in history:
+            rows.append((_label(v.period, run.freq), v.amount, None, v.amount, v.amount,
+                         v.amount))
+        for v in values:
+            if v.kind == "forecast":
+                rows.append((_label(v.period, run.freq), None, v.amount, v.amount, v.lower,
+                             v.upper))
+        pct = round(run.level * 100)
+        columns = [Column("period", "Period", "期间"),
+                   Column("actual", "Actual", "实际", K.MONEY),
+                   Column("forecast", "Forecast", "预测", K.MONEY, True),
+                   Column("value", "Actual / forecast", "实际/预测", K.MONEY),
+                   Column("lower", f"Lower ({pct}%)", f"下限({pct}%)", K.MONEY),
+                   Column("upper", f"Upper ({pct}%)", f"上限({pct}%)", K.MONEY)]
+        total = sum((r[2] for r in rows if r[2] is not None), Decimal(0))
+        return Table("values", "History and forecast", "历史与预测", columns, rows,
+                     totals=(TOTAL_EN, None, total, None, None, None))
+
+    def _series(self, series: list[ForecastSeries]) -> Table:
+        columns = [Column("key", "Series", "序列"), Column("label", "Name", "名称"),
+                   Column("method", "Method", "方法"),
+                   Column("smape", "Backtest sMAPE", "回测sMAPE", K.PERCENT),
+                   Column("mase", "Backtest MASE", "回测MASE", K.QUANTITY),
+                   Column("why", "Why", "说明")]
+        rows = [(s.series_key or "(company)", s.label, s.method, _pct(s.smape),
+                 None if s.mase is None else Decimal(str(round(s.mase, 3))), s.explanation)
+                for s in series]
+        return Table("series", "Series and the method chosen", "序列及所选方法", columns, rows)
+
+
+def _run(session: Any, run_id: int | None) -> ForecastRun:
+    query = sa.select(ForecastRun)
+    query = query.where(ForecastRun.id == run_id) if run_id else query.order_by(
+        ForecastRun.id.desc())
+    run = session.scalars(query).first()
+    if run is None:
+        raise NotFound("no forecast has been run yet: run 'salesdesk forecast' first"
+                       if run_id is None else f"forecast run {run_id} does not exist")
+    return run
+
+
+def _label(period: dt.date, freq: str) -> str:
+    return period.strftime("%Y-%m") if freq == "month" else period.isoformat()
+
+
+def _pct(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value / 100, 4)))
+
+
+# ---------------------------------------------------------------------------------------
+# Target vs actual
+# ---------------------------------------------------------------------------------------
+
+
+class EvalParams(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    by: str = pydantic.Field("rep", pattern="^(company|rep|channel|region|product)$",
+                             description="company, rep, channel, region or product")
+    period: str = pydantic.Field("ytd", pattern="^(mtd|qtd|ytd)$",
+                                 description="mtd, qtd or ytd")
+    as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
+
+
+class TargetVsActual(_Base):
+    id = "target_vs_actual"
+    title_en = "Target vs actual, last year and rep ranking"
+    title_zh = "指标完成率、同比增长与业务员排名"
+    Params = EvalParams
+
+    def run(self, ctx: Context, params: EvalParams) -> ReportResult:
+        e = ev.evaluate(ctx, params.by, params.period, params.as_of)
+        columns = [Column("key", "Code", "编码"), Column("name", "Name", "名称"),
+                   Column("target", "Target", "指标", K.MONEY, True),
+                   Column("actual", "Actual", "实际", K.MONEY, True),
+                   Column("completion", "Completion", "完成率", K.PERCENT),
+                   Column("last_year", "Last year", "去年同期", K.MONEY, True),
+                   Column("growth", "Growth", "增长率", K.PERCENT),
+                   Column("rank", "Rank", "排名", K.INTEGER)]
+        rows = [(r.code, r.name, r.target, r.actual, r.completion, r.last_year, r.growth,
+                 r.rank) for r in e.rows]
+        t = e.total
+        table = Table("evaluation", f"{params.period.upper()} {e.start} .. {e.end}",
+                      f"{params.period.upper()} {e.start} .. {e.end}", columns, rows,
+                      totals=(TOTAL_EN, None, t.target, t.actual, t.completion, t.last_year,
+                              t.growth, None),
+                      drill_columns=("actual", "last_year"))
+        chart = ChartSpec("column", "Target vs actual", "指标与实际", "evaluation", "name",
+                          ("target", "actual"))
+        return self.result(params, [table], [chart])
+
+    def drill(self, ctx: Context, params: EvalParams, table_id: str, row: tuple | None,
+              column_id: str) -> Table:
+        if table_id != "evaluation" or column_id not in ("actual", "last_year"):
+            return super().drill(ctx, params, table_id, row, column_id)
+        from plugins.forecast import allocate as al
+
+        start, end = al.to_date_range(params.period, params.as_of or ctx.today())
+        if column_id == "last_year":
+            start, end = al.last_year(start), al.last_year(end)
+        conds = [SalesLine.date.between(start, end)]
+        if row is not None and params.by != "company":
+            key = _key_id(ctx, params, row)
+            conds.append(getattr(SalesLine, LINE_COLUMNS[params.by]) == key)
+        return sales_lines_table(ctx, *conds)
+
+
+def _key_id(ctx: Context, params: EvalParams, row: tuple) -> int:
+    e = ev.evaluate(ctx, params.by, params.period, params.as_of)
+    for r in e.rows:
+        if r.code == row[0]:
+            return r.key_id
+    raise NotFound(f"no {params.by} '{row[0]}' in this report")
+
+
+# ---------------------------------------------------------------------------------------
+# Allocation
+# ---------------------------------------------------------------------------------------
+
+
+class AllocationParams(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    allocation: int = pydantic.Field(..., description="Allocation id "
+                                     "('salesdesk targets show' lists them)")
+
+
+class AllocationReport(_Base):
+    id = "target_allocation"
+    title_en = "Target allocation"
+    title_zh = "指标分摊"
+    Params = AllocationParams
+
+    def run(self, ctx: Context, params: AllocationParams) -> ReportResult:
+        from plugins.forecast.services.targets import get_allocation
+
+        view = get_allocation(ctx, params.allocation)
+        a = view.allocation
+        columns = [Column("key", "Code", "编码"), Column("name", "Name", "名称"),
+                   Column("basis", f"Basis ({a.basis.upper()})", f"基数({a.basis.upper()})",
+                          K.MONEY, True),
+                   Column("share", "Share", "占比", K.PERCENT),
+                   Column("adjustment", "Adjustment", "调整", K.PERCENT),
+                   Column("amount", "Target", "指标", K.MONEY, True)]
+        rows = [(ln.code, ln.label, ln.basis_amount, ln.share, ln.adjustment_pct / 100,
+                 ln.amount) for ln in view.lines]
+        title = (f"{a.period_kind} {a.period_start} .. {a.period_end}, {a.dimension}, "
+                 f"revision {a.revision}, {a.status}")
+        table = Table("lines", title, title, columns, rows,
+                      totals=(TOTAL_EN, None, sum((r[2] for r in rows), Decimal(0)), None,
+                              None, sum((r[5] for r in rows), Decimal(0))))
+        chart = ChartSpec("bar", "Allocated targets", "分摊指标", "lines", "name", ("amount",))
+        return self.result(params, [table], [chart])
+
+
+REPORTS = (ForecastReport(), TargetVsActual(), AllocationReport())

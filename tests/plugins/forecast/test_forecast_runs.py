@@ -1,0 +1,98 @@
+"""Forecasts by cut from the sales lines: stored, reconciled, under record rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from forecast_world import BASE, MONTHS, SEASON
+
+from core.errors import PermissionDenied, ValidationFailed
+from core.reports import run_report
+from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
+from plugins.forecast.services.forecasting import run_forecast
+from plugins.forecast.services.history import load_history
+
+
+def _values(ctx, run_id: int) -> dict[str, dict[dt.date, Decimal]]:
+    with ctx.reading() as session:
+        rows = session.execute(
+            sa.select(ForecastSeries.series_key, ForecastValue.period, ForecastValue.amount)
+            .join(ForecastValue, ForecastValue.series_id == ForecastSeries.id)
+            .where(ForecastSeries.run_id == run_id, ForecastValue.kind == "forecast")).all()
+    out: dict[str, dict[dt.date, Decimal]] = {}
+    for key, period, amount in rows:
+        out.setdefault(key, {})[period] = amount
+    return out
+
+
+def test_history_per_cut_matches_the_lines(sales) -> None:
+    h = load_history(sales.mgr, ("product", "region"))
+    assert len(h.periods) == MONTHS and h.periods[-1] == dt.date(2026, 2, 1)
+    key = (sales.ids["A"], sales.ids["N"])
+    assert h.codes[key] == "A / N" and h.labels[key] == "Alpha / N"
+    assert h.series[key][0] == float(BASE[("A", "N")] * SEASON[2])  # March 2023
+    weekly = load_history(sales.mgr, ("channel",), "week")
+    assert weekly.periods[0].weekday() == 0
+    # Weeks run to the last whole week before the clock (2026-03-09..15): March's lines too.
+    assert weekly.periods[-1] == dt.date(2026, 3, 9)
+    assert weekly.company().sum() == pytest.approx(h.company().sum() + 600)
+
+
+def test_run_by_product_region_is_stored_and_adds_up(sales) -> None:
+    summary = run_forecast(sales.mgr, "product,region", horizon=6, processes=1)
+    assert summary.series == 5 and summary.short == 0
+    values = _values(sales.mgr, summary.run_id)
+    parts = [k for k in values if k]
+    assert sorted(parts) == ["A / N", "A / S", "B / N", "B / S"]
+    for period, total in values[""].items():
+        assert abs(sum(values[k][period] for k in parts) - total) <= Decimal("0.02")
+    # A perfectly seasonal history: seasonal naive wins and repeats last year exactly.
+    assert values["A / N"][dt.date(2026, 3, 1)] == Decimal("1000.00")
+    with sales.mgr.reading() as session:
+        run = session.get(ForecastRun, summary.run_id)
+        why = session.scalar(sa.select(ForecastSeries.explanation).where(
+            ForecastSeries.run_id == run.id, ForecastSeries.series_key == "A / N"))
+    assert run.cut == "product,region" and run.horizon == 6 and run.history_end.month == 2
+    assert why.startswith("Chose Seasonal naive")
+
+
+def test_top_down_keeps_the_company_forecast(sales) -> None:
+    summary = run_forecast(sales.mgr, "region", horizon=3, processes=1,
+                           reconcile_how="top_down")
+    values = _values(sales.mgr, summary.run_id)
+    for period, total in values[""].items():
+        assert abs(values["N"][period] + values["S"][period] - total) <= Decimal("0.02")
+
+
+def test_a_rep_forecasts_only_what_they_may_see(sales) -> None:
+    with pytest.raises(PermissionDenied):
+        run_forecast(sales.rep_n, "region", horizon=3, processes=1)
+    h = load_history(sales.rep_n, ("region",))  # reading is allowed; own lines only
+    assert list(h.series) == [(sales.ids["N"],)]
+
+
+def test_bad_arguments_name_the_field(sales) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        run_forecast(sales.mgr, "product,colour", processes=1)
+    assert "by" in str(err.value)
+    with pytest.raises(ValidationFailed) as err:
+        run_forecast(sales.mgr, "region", method="crystal_ball", horizon=0, processes=1)
+    assert "method" in str(err.value) and "horizon" in str(err.value)
+
+
+def test_forecast_report_has_history_forecast_interval_and_chart(sales) -> None:
+    summary = run_forecast(sales.planner, "product", horizon=4, method="damped", processes=1)
+    result = run_report(sales.planner, "forecast", {"run": summary.run_id, "series": "A"})
+    table = result.table("values")
+    rows = table.materialize()
+    assert len(rows) == MONTHS + 4
+    last = rows[-1]
+    assert last[1] is None and last[4] <= last[2] <= last[5]
+    assert result.charts[0].value_columns == ("value", "lower", "upper")
+    series = result.table("series").materialize()
+    assert {r[0] for r in series} == {"(company)", "A", "B"}
+    assert np.isfinite(float(series[0][3]))
