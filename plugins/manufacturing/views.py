@@ -219,6 +219,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         Binding("c", "convert", "Convert", id="mfg.docs.convert"),
         Binding("x", "reverse", "Reverse", id="mfg.docs.reverse"),
         Binding("a", "approve", "Approve credit", id="mfg.docs.approve"),
+        Binding("e", "edit", "Edit quantities", id="mfg.docs.edit"),
         Binding("space", "mark", "Mark", id="mfg.docs.mark"),
     ]
 
@@ -309,6 +310,33 @@ class DocumentsScreen(Selectable, BaseScreen):
         if saved is not None:
             self.app.notify(_("{number} submitted").format(number=saved.number))
             self.load(doc_id)
+
+    def action_edit(self) -> None:
+        from tui.screens.dialogs import PromptDialog
+
+        doc_id = self.selected_id()
+        if doc_id is None:
+            return
+        lines = self.guard(queries.document_lines, self.ctx, doc_id) or []
+        current = ", ".join(f"{q.normalize():f}" for _i, _c, _n, q, _p, _a, _d in lines)
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                quantities = decimals(text, "quantities")
+            except ValidationFailed as exc:
+                self.app.notify(str(exc.problems[0]), title=_("Not done"), severity="warning")
+                return
+            saved = self._run(documents.set_quantities, doc_id, quantities,
+                              self.rows[doc_id].version)
+            if saved is not None:
+                self.app.notify(_("{number} saved as draft").format(number=saved.number))
+                self.load(doc_id)
+
+        self.app.push_screen(PromptDialog(
+            _("Edit quantities"), _("Quantities, one per line, separated by commas "
+                                    "(0 drops a line)"), current), done)
 
     def action_approve(self) -> None:
         doc_id = self.selected_id()

@@ -331,3 +331,48 @@ def _permission(kind: str) -> str:
 
 
 permission_for = _permission
+
+
+def set_quantities(ctx: Context, doc_id: int, quantities: list[Decimal],
+                   expected_version: int | None = None) -> Document:
+    """Change the quantities of a draft's lines (one per line, in order); a zero drops the
+    line. Deliveries and invoices are checked against what is still open."""
+
+    def work(uow: UnitOfWork) -> Document:
+        doc = get_document(uow, doc_id)
+        uow.require(_permission(doc.kind))
+        uow.check_version(doc, expected_version)
+        require_draft(doc)
+        lines = list(uow.session.scalars(sa.select(Line).where(Line.document_id == doc.id)
+                                         .order_by(Line.id)))
+        if doc.kind == DocKind.RECEIPT or len(quantities) != len(lines):
+            raise problem("quantities", [str(q) for q in quantities],
+                          f"{len(lines)} quantities, one per line", f"{doc.kind} {doc.number}")
+        kept = []
+        for i, (line, quantity) in enumerate(zip(lines, quantities, strict=True)):
+            if quantity < 0:
+                raise problem(f"quantities.{i}", str(quantity), "zero or more",
+                              f"{doc.kind} {doc.number}")
+            if quantity == 0:
+                uow.audit("delete", "manufacturing_line", line.id, "quantity", line.quantity)
+                uow.session.delete(line)
+                continue
+            uow.apply_changes(line, {"quantity": quantity,
+                                     "amount": line_amount(quantity, line.unit_price)})
+            kept.append(line)
+        if not kept:
+            raise problem("quantities", [str(q) for q in quantities],
+                          "at least one line above zero (discard the draft instead)",
+                          f"{doc.kind} {doc.number}")
+        from plugins.manufacturing.services import posting
+
+        if doc.kind == DocKind.DELIVERY:
+            posting.check_delivery(uow, kept)
+        elif doc.kind == DocKind.INVOICE:
+            posting.check_invoice(uow, kept)
+        elif doc.kind == DocKind.ORDER:
+            posting.check_quote_lines(uow, kept)
+        uow.apply_changes(doc, {"amount": sum((ln.amount for ln in kept), ZERO)})
+        return doc
+
+    return write(ctx, work)

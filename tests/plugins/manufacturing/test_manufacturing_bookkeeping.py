@@ -171,3 +171,18 @@ def test_record_rules_hide_other_reps_documents(shop: Any) -> None:
         posting.reverse(other, order.id)
     with pytest.raises(PermissionDenied):
         documents.order_from_quote(other, order.id)
+
+
+def test_drafts_can_be_changed_until_submitted(shop: Any) -> None:
+    order = shop.order((shop.flange, "10", "120.00"), (shop.ring, "2", "300.00"))
+    first, second = line_ids(shop.sales, order)
+    draft = shop.deliver((first, "4"), (second, "2"), submit=False)
+    with pytest.raises(ValidationFailed, match="at most 10"):
+        documents.set_quantities(shop.shipping, draft.id, [D("11"), D("2")])
+    changed = documents.set_quantities(shop.shipping, draft.id, [D("5"), D("0")],
+                                       draft.version)
+    assert changed.amount == D("600.00")
+    posting.submit(shop.shipping, draft.id)
+    assert shipped(shop.sales, [first, second]) == {first: D("5")}
+    with pytest.raises(ValidationFailed, match="reversal"):
+        documents.set_quantities(shop.shipping, draft.id, [D("4")])
