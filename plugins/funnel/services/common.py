@@ -1,0 +1,60 @@
+"""Small SQL and number helpers shared by the funnel services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+CENT = Decimal("0.01")
+RATIO = Decimal("0.0001")
+DAYS = Decimal("0.1")
+
+
+def money(value: Any) -> Decimal:
+    """A SUM from either backend (SQLite hands back floats) as a cent-exact Decimal."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def ratio(part: Any, whole: Any) -> Decimal | None:
+    if part is None or not whole:
+        return None
+    return (Decimal(str(part)) / Decimal(str(whole))).quantize(RATIO)
+
+
+def days(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(DAYS)
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def days_between(session: Session, start: Any, end: Any) -> Any:
+    """SQL for ``end - start`` in (fractional) days on the session's backend."""
+    if is_sqlite(session):
+        return sa.func.julianday(end) - sa.func.julianday(start)
+    return sa.func.extract("epoch", end - start) / 86400.0
+
+
+def month_label(session: Session, column: Any) -> Any:
+    """SQL for 'YYYY-MM' of a date column."""
+    if is_sqlite(session):
+        return sa.func.strftime("%Y-%m", column)
+    return sa.func.to_char(column, "YYYY-MM")
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    total = month.year * 12 + month.month - 1 + n
+    return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def month_labels(first: dt.date, count: int) -> list[str]:
+    return [f"{m:%Y-%m}" for m in (add_months(first.replace(day=1), i) for i in range(count))]
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
