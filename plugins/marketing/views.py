@@ -19,7 +19,7 @@ from tui.format import cell, money
 from tui.views import ViewSpec
 
 # Stored values -> English titles (translated with _ when shown).
-TITLES = {"promotion": "Promotion", "exhibition": "Exhibition", "advertising": "Advertising",
+LABELS = {"promotion": "Promotion", "exhibition": "Exhibition", "advertising": "Advertising",
           "call": "Call campaign", "other": "Other", "planned": "Planned",
           "running": "Running", "finished": "Finished", "evaluated": "Evaluated",
           "draft": "Draft", "submitted": "Submitted", "approved": "Approved",
@@ -28,7 +28,7 @@ TITLES = {"promotion": "Promotion", "exhibition": "Exhibition", "advertising": "
 
 
 def title(value: str) -> str:
-    return _(TITLES.get(value, value))
+    return _(LABELS.get(value, value))
 
 
 CAMPAIGN_COLUMNS = [("code", "Code"), ("name", "Campaign"), ("kind", "Type"),

@@ -39,7 +39,7 @@ def tui_world(db_factory: Any, root_conftest: Any) -> Iterator[dict[str, Any]]:
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard")
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 async def fill_and_save(pilot: Any, values: dict[str, Any]) -> None:

@@ -1,0 +1,54 @@
+"""The plugin as a whole: registered through its entry point with its hooks, roles and
+reports; its migration branch; demo data on a small world; every report runs for a rep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.reports import report_registry, run_report
+from plugins.marketing.models import Campaign, CostLine, NegativeInfo, Segment
+
+REPORTS = {"marketing_campaign_plan", "marketing_cost_analysis", "marketing_ad_expense",
+           "marketing_campaign_effect", "marketing_segments", "marketing_call_list",
+           "marketing_negative"}
+
+
+def test_registered_with_roles_reports_and_tables(world: Any) -> None:
+    plugins = world.runtime.plugins
+    info = plugins.info["marketing"]
+    assert info.loaded and not info.errors
+    assert {"marketing_manager", "marketing_staff"} <= set(plugins.roles.roles)
+    assert set(report_registry(plugins)) >= REPORTS
+    tables = set(sa.inspect(world.runtime.db.engine).get_table_names())
+    assert {"marketing_campaign", "marketing_cost", "marketing_segment",
+            "marketing_negative"} <= tables
+
+
+def test_demo_data_then_every_report_runs(world: Any) -> None:
+    from plugins.marketing.demo import seed_demo
+
+    world.region("east")
+    rep = world.user("rep", "sales_rep", region="east")
+    for i in range(12):
+        cust = world.customer(owner=rep, region="east", industry="machinery")
+        if i % 3 == 0:
+            world.opportunity(cust, owner=rep, amount=f"{1000 * (i + 1)}.00")
+    world.product(code="DP1")
+    seed_demo(world.admin, "small", 7)
+    with world.runtime.db.read_session() as session:
+        counts = {m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
+                  for m in (Campaign, CostLine, Segment, NegativeInfo)}
+        statuses = set(session.scalars(sa.select(Campaign.status)))
+    assert counts["Campaign"] == 4 and counts["Segment"] == 3 and counts["NegativeInfo"] == 6
+    assert counts["CostLine"] >= 8
+    assert statuses == {"planned", "running", "finished", "evaluated"}
+    manager = world.runtime.context_for("mkt_manager")
+    manager.clock = world.clock
+    for report_id in REPORTS - {"marketing_call_list"}:
+        assert run_report(manager, report_id, {}).tables
+    effect = run_report(manager, "marketing_campaign_effect", {}).table("effect")
+    assert sum(r[2] for r in effect.rows) > 0  # leads were attributed
+    assert run_report(manager, "marketing_call_list", {"segment": "TOP"}).tables
+    assert run_report(rep, "marketing_campaign_effect", {}).tables  # a rep may read it
