@@ -70,3 +70,10 @@ def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
     from plugins.manufacturing.demo import seed as seed_demo
 
     seed_demo(ctx, scale, seed)
+
+
+@hookimpl
+def salesdesk_cli_commands() -> list[Any]:
+    from plugins.manufacturing.cli import mfg
+
+    return [mfg]

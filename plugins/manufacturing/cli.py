@@ -1,0 +1,148 @@
+"""``salesdesk mfg ...``: the order-to-cash documents and stock from scripts and cron."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import click
+import sqlalchemy as sa
+
+from core.errors import FieldProblem, NotFound, SalesdeskError, ValidationFailed
+from plugins.manufacturing.models import DocKind, Document
+
+KINDS = [k.value for k in DocKind]
+
+
+def _context(click_ctx: click.Context) -> Any:
+    from core.runtime import open_runtime
+
+    url = click_ctx.find_root().params.get("database")
+    runtime = open_runtime(url, require_current=True)
+    click_ctx.call_on_close(runtime.db.dispose)
+    return runtime.context_for()
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SalesdeskError as exc:
+            click.echo(f"salesdesk: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _doc_id(ctx: Any, number: str) -> tuple[int, int]:
+    with ctx.reading() as session:
+        found = session.execute(sa.select(Document.id, Document.version)
+                                .where(Document.number == number)).first()
+    if found is None:
+        raise NotFound(f"there is no document numbered {number}")
+    return found[0], found[1]
+
+
+def _decimal(text: str, field: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed([FieldProblem(field, text, "a number")], "mfg") from None
+
+
+@click.group("mfg", help="Manufacturing: quotes, orders, deliveries, invoices, receipts, stock.")
+def mfg() -> None:
+    pass
+
+
+@mfg.command("list", help="Documents of one kind, newest first, with what is still open.")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.pass_context
+@friendly
+def list_command(click_ctx: click.Context, kind: str, limit: int) -> None:
+    from plugins.manufacturing.services import queries
+
+    for row in queries.list_documents(_context(click_ctx), kind, limit):
+        click.echo(f"{row.number}\t{row.doc_date}\t{row.status}\t{row.amount}\t{row.open}\t"
+                   f"{row.customer}")
+
+
+@mfg.command("submit", help="Submit a draft document by its number.")
+@click.argument("number")
+@click.pass_context
+@friendly
+def submit_command(click_ctx: click.Context, number: str) -> None:
+    from plugins.manufacturing.services import posting
+
+    ctx = _context(click_ctx)
+    doc_id, version = _doc_id(ctx, number)
+    click.echo(f"{posting.submit(ctx, doc_id, version).number} submitted")
+
+
+@mfg.command("reverse", help="Reverse a submitted document by its number.")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why it is reversed (kept with the reversal).")
+@click.pass_context
+@friendly
+def reverse_command(click_ctx: click.Context, number: str, reason: str) -> None:
+    from plugins.manufacturing.services import posting
+
+    ctx = _context(click_ctx)
+    doc_id, version = _doc_id(ctx, number)
+    click.echo(f"{number} reversed by {posting.reverse(ctx, doc_id, version, reason).number}")
+
+
+@mfg.command("approve", help="Finance: approve a draft order past the credit limit.")
+@click.argument("number")
+@click.pass_context
+@friendly
+def approve_command(click_ctx: click.Context, number: str) -> None:
+    from plugins.manufacturing.services import posting
+
+    ctx = _context(click_ctx)
+    doc_id, version = _doc_id(ctx, number)
+    click.echo(f"{posting.approve_credit(ctx, doc_id, version).number}: credit approved")
+
+
+@mfg.command("stock", help="Stock on hand per product.")
+@click.pass_context
+@friendly
+def stock_command(click_ctx: click.Context) -> None:
+    from plugins.manufacturing.services import queries
+
+    for code, on_hand in queries.stock_on_hand(_context(click_ctx)).items():
+        click.echo(f"{code}\t{on_hand}")
+
+
+@mfg.command("receive", help="Production finished QUANTITY of PRODUCT (a product code).")
+@click.argument("product")
+@click.argument("quantity")
+@click.pass_context
+@friendly
+def receive_command(click_ctx: click.Context, product: str, quantity: str) -> None:
+    from plugins.manufacturing.services import queries, tenders
+
+    ctx = _context(click_ctx)
+    stock = tenders.receive_stock(ctx, queries.product_id_for(ctx, product),
+                                  _decimal(quantity, "quantity"))
+    click.echo(f"{product}: {stock.on_hand} on hand")
+
+
+@mfg.command("tolerance", help="Allow deliveries this fraction over the order (0.05 = 5%).")
+@click.argument("fraction")
+@click.pass_context
+@friendly
+def tolerance_command(click_ctx: click.Context, fraction: str) -> None:
+    from core.services.company import set_setting
+    from plugins.manufacturing.services.common import S_TOLERANCE
+
+    value = _decimal(fraction, "fraction")
+    if not Decimal(0) <= value <= Decimal(1):
+        raise ValidationFailed([FieldProblem("fraction", fraction, "between 0 and 1")], "mfg")
+    set_setting(_context(click_ctx), S_TOLERANCE, format(value, "f"))
+    click.echo(f"over-delivery tolerance set to {value:%}")
