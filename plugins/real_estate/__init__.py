@@ -60,3 +60,24 @@ def salesdesk_translations(lang: str) -> dict[str, str] | None:
     from core.i18n import plugin_catalog
 
     return plugin_catalog(__file__, lang)
+
+
+@hookimpl
+def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
+    from plugins.real_estate.demo import seed_demo
+
+    seed_demo(ctx, scale, seed)
+
+
+@hookimpl
+def salesdesk_forms() -> list[Any]:
+    from plugins.real_estate.forms import all_forms
+
+    return all_forms()
+
+
+@hookimpl
+def salesdesk_cli_commands() -> list[Any]:
+    from plugins.real_estate.cli import COMMANDS
+
+    return list(COMMANDS)

@@ -44,28 +44,37 @@ def test_the_whole_way_from_available_to_sold(estate: Any) -> None:
                      ("subscribed", "signed", deal.id), ("signed", "sold", deal.id)]
 
 
-@pytest.mark.parametrize("setup, step, message", [
-    ([], "subscribe", "no deal"),  # available has no deal to subscribe
-    ([], "sign", "no deal"),
-    (["reserve"], "reserve", "is reserved: it cannot become reserved"),
-    (["reserve"], "sign", "is reserved: it cannot become signed"),
-    (["reserve", "subscribe"], "hold", "is subscribed: it cannot become held"),
-    (["hold"], "reserve", "is held: it cannot become reserved"),
-    (["reserve", "subscribe", "sign"], "subscribe", "is signed: it cannot become subscribed"),
-])
-def test_refused_moves_change_nothing(estate: Any, setup: list[str], step: str,
-                                      message: str) -> None:
-    unit = estate.unit("101")
-    steps = {"reserve": lambda: control.reserve(estate.control, unit, "Buyer"),
-             "subscribe": lambda: control.subscribe(estate.control, unit),
-             "sign": lambda: control.sign(estate.control, unit),
-             "hold": lambda: control.hold(estate.control, unit, "for the boss")}
-    for name in setup:
-        steps[name]()
-    before = status(estate, "101")
-    with pytest.raises(Refused, match=message):
-        steps[step]()
-    assert status(estate, "101") == before
+REFUSED = [  # (unit, its status, the refused step, the message)
+    ("101", "available", "subscribe", "no deal"),
+    ("101", "available", "sign", "no deal"),
+    ("102", "reserved", "reserve", "is reserved: it cannot become reserved"),
+    ("102", "reserved", "sign", "is reserved: it cannot become signed"),
+    ("201", "subscribed", "hold", "is subscribed: it cannot become held"),
+    ("202", "held", "reserve", "is held: it cannot become reserved"),
+    ("202", "held", "sign", "is held and has no deal"),
+]
+
+
+def test_refused_moves_change_nothing(estate: Any) -> None:
+    c = estate.control
+    control.reserve(c, estate.unit("102"), "Buyer")
+    control.reserve(c, estate.unit("201"), "Buyer", subscribe=True)
+    control.hold(c, estate.unit("202"), "for the boss")
+    steps = {"reserve": lambda u: control.reserve(c, u, "Buyer"),
+             "subscribe": lambda u: control.subscribe(c, u),
+             "sign": lambda u: control.sign(c, u),
+             "hold": lambda u: control.hold(c, u)}
+    for no, before, step, message in REFUSED:
+        assert status(estate, no) == before
+        with pytest.raises(Refused, match=message):
+            steps[step](estate.unit(no))
+        assert status(estate, no) == before, (no, step)
+    control.sign(c, estate.unit("201"))
+    with pytest.raises(Refused, match="is signed: it cannot become subscribed"):
+        control.subscribe(c, estate.unit("201"))
+    with pytest.raises(Refused, match="fully paid"):
+        control.complete_sale(c, estate.unit("201"))
+    assert status(estate, "201") == "signed"
 
 
 def test_hold_release_and_walk_in_subscription(estate: Any) -> None:

@@ -1,0 +1,88 @@
+"""``salesdesk real-estate ...``: import units from a workbook, list and sign off pending
+changes and price lists, for scripts. Exit codes: 0 done, 1 refused or failed."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _ctx(click_ctx: click.Context) -> Any:
+    from core.runtime import open_runtime
+
+    url = click_ctx.find_root().params.get("database")
+    return open_runtime(url, require_current=True).context_for()
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A SalesdeskError becomes its message and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from core.errors import SalesdeskError
+
+        try:
+            return func(*args, **kwargs)
+        except SalesdeskError as exc:
+            click.echo(f"salesdesk: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group("real-estate")
+def real_estate() -> None:
+    """Units, sign-offs and price lists of the real-estate plugin."""
+
+
+@real_estate.command("import-units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@friendly
+def import_units_command(click_ctx: click.Context, path: Path) -> None:
+    """Submit every unit of an .xlsx workbook as one change (all rows or none)."""
+    from plugins.real_estate.services.masterdata import import_units
+
+    change = import_units(_ctx(click_ctx), path)
+    click.echo(f"change {change.id}: {len(change.payload['units'])} unit(s) waiting for "
+               "sign-off")
+
+
+@real_estate.command("pending")
+@click.pass_context
+@friendly
+def pending_command(click_ctx: click.Context) -> None:
+    """List changes and price lists waiting for sign-off."""
+    from plugins.real_estate.services import masterdata, prices
+
+    ctx = _ctx(click_ctx)
+    for change in masterdata.pending_changes(ctx):
+        click.echo(f"change {change.id}\t{change.summary}")
+    for plist in prices.price_lists(ctx, status="pending"):
+        click.echo(f"price-list {plist.id}\tbuilding {plist.building_id} no. {plist.number}\t"
+                   f"{plist.total_value:,.2f}")
+
+
+@real_estate.command("approve")
+@click.argument("kind", type=click.Choice(["change", "price-list"]))
+@click.argument("record_id", type=int)
+@click.pass_context
+@friendly
+def approve_command(click_ctx: click.Context, kind: str, record_id: int) -> None:
+    """Sign off a change or a price list (a senior marketing manager, not the submitter)."""
+    from plugins.real_estate.services import masterdata, prices
+
+    ctx = _ctx(click_ctx)
+    if kind == "change":
+        masterdata.approve_change(ctx, record_id)
+    else:
+        prices.approve_price_list(ctx, record_id)
+    click.echo(f"{kind} {record_id} approved by {ctx.actor.login}")
+
+
+COMMANDS = [real_estate]

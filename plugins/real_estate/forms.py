@@ -1,0 +1,79 @@
+"""Entry forms (``salesdesk_forms``): one unit's master data (waits for sign-off), a
+month of the sales plan, an inbound call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+import pydantic
+import sqlalchemy as sa
+
+from core.context import Context
+from core.errors import FieldProblem, ValidationFailed
+from plugins.real_estate.models import Project
+from plugins.real_estate.services import calls, masterdata, plans
+from plugins.real_estate.services.common import CALLS, MASTERDATA, PLANS, building_by_code
+
+
+def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
+    change = masterdata.submit_units(ctx, [record.model_dump(mode="json")],
+                                     f"unit {record.project}/{record.building}-{record.unit_no}")
+    return (f"Unit {record.building}-{record.unit_no} submitted as change {change.id}; "
+            "it takes effect when a senior marketing manager signs it off")
+
+
+class PlanForm(pydantic.BaseModel):
+    project: str = pydantic.Field(min_length=1, description="Project code")
+    building: str = pydantic.Field(min_length=1, description="Building code")
+    month: str = pydantic.Field(pattern=r"^\d{4}-\d{2}$", description="Month (YYYY-MM)")
+    units: int = pydantic.Field(ge=0, description="Units to sign")
+    amount: Decimal = pydantic.Field(ge=0, max_digits=16, decimal_places=2,
+                                     description="Amount to sign")
+
+
+def save_plan(ctx: Context, record: PlanForm) -> str:
+    with ctx.reading() as session:
+        building = building_by_code(session, record.project, record.building)
+    if building is None:
+        raise ValidationFailed([FieldProblem("building", record.building,
+                                             f"a building of project {record.project}")],
+                               "sales plan")
+    plans.set_plan(ctx, building.id, dt.date.fromisoformat(record.month + "-01"), record.units,
+                   record.amount)
+    return f"Plan of {record.building} for {record.month} saved"
+
+
+class CallForm(pydantic.BaseModel):
+    project: str = pydantic.Field(min_length=1, description="Project code")
+    caller_name: str = pydantic.Field(default="", max_length=100, description="Caller")
+    phone: str = pydantic.Field(default="", max_length=32, description="Phone")
+    source: Literal[calls.SOURCES] = pydantic.Field(  # type: ignore[valid-type]
+        description="Where they heard of us")
+    grade: Literal["A", "B", "C"] = pydantic.Field(description="A hot, B warm, C cold")
+    notes: str = pydantic.Field(default="", max_length=500, description="Notes")
+
+
+def save_call(ctx: Context, record: CallForm) -> str:
+    with ctx.reading() as session:
+        project_id = session.scalar(sa.select(Project.id).where(Project.code == record.project))
+    if project_id is None:
+        raise ValidationFailed([FieldProblem("project", record.project, "an existing project")],
+                               "call")
+    call = calls.log_call(ctx, project_id, record.model_dump(exclude={"project"}))
+    return f"Call logged; follow up by {call.follow_up_on}"
+
+
+def all_forms() -> list[Any]:
+    from core.forms import FormSpec
+
+    return [
+        FormSpec("real_estate_unit", "Unit master data", "房间资料", masterdata.UnitRow,
+                 save_unit, MASTERDATA,
+                 "Enter or change one unit; a senior marketing manager signs it off",
+                 "录入或修改房间资料,须经市场营销部高级经理审批"),
+        FormSpec("real_estate_plan", "Sales plan (month)", "楼盘销售计划", PlanForm, save_plan,
+                 PLANS),
+        FormSpec("real_estate_call", "Call-in register", "来电登记", CallForm, save_call, CALLS),
+    ]

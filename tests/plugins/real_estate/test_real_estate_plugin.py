@@ -1,0 +1,105 @@
+"""The plugin's contributions: roles, funnel, forms, migrations, demo data, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from re_helpers import unit_rows
+
+from core import db as dbmod
+from core.errors import PermissionDenied, ValidationFailed
+from core.forms import form_registry, submit_form
+from plugins.real_estate.models import Call, Change, SalesPlan, Unit
+
+
+def test_roles_funnel_and_reports_are_contributed(world: Any) -> None:
+    plugins = world.runtime.plugins
+    assert {"re_sales_control", "re_finance", "re_sales_service",
+            "re_senior_marketing"} <= set(plugins.roles.roles)
+    funnel = plugins.funnels.get("real_estate")
+    assert [s.id for s in funnel.open_stages] == ["call_visit", "reserved", "subscribed"]
+    assert funnel.won_stage.id == "signed"
+    assert {"real_estate_unit", "real_estate_plan", "real_estate_call"} <= set(
+        form_registry(plugins))
+
+
+def test_unit_form_submits_a_change_and_refuses_bad_areas(world: Any) -> None:
+    operator = world.user("op", "business_operator")
+    row = {k: str(v) for k, v in unit_rows()[0].items()}
+    message = submit_form(operator, "real_estate_unit", row)
+    assert "signs it off" in message
+    with pytest.raises(ValidationFailed, match="suite_area"):
+        submit_form(operator, "real_estate_unit", {**row, "shared_area": "30"})
+    with pytest.raises(PermissionDenied):
+        submit_form(world.user("rep", "sales_rep"), "real_estate_unit", row)
+    with world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(Unit)) == 0
+
+
+def test_plan_and_call_forms(estate: Any) -> None:
+    submit_form(estate.senior, "real_estate_plan", {"project": "P1", "building": "A1",
+                                                    "month": "2026-04", "units": "2",
+                                                    "amount": "2000000"})
+    with pytest.raises(ValidationFailed, match="building"):
+        submit_form(estate.senior, "real_estate_plan", {"project": "P1", "building": "ZZ",
+                                                        "month": "2026-04", "units": "2",
+                                                        "amount": "1"})
+    rep = estate.world.user("rep", "sales_rep")
+    assert "2026-03-19" in submit_form(rep, "real_estate_call", {
+        "project": "P1", "phone": "139", "source": "web", "grade": "B"})
+    with pytest.raises(ValidationFailed, match="grade"):
+        submit_form(rep, "real_estate_call", {"project": "P1", "phone": "1", "source": "web",
+                                              "grade": "Z"})
+    with estate.world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(SalesPlan)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(Call)) == 1
+
+
+def test_own_branch_downgrades_and_upgrades(world: Any) -> None:
+    runtime = world.runtime
+    locations = runtime.plugins.migration_locations()
+    dbmod.downgrade(runtime.db, "real_estate@base", locations)
+    assert "real_estate_unit" not in sa.inspect(runtime.db.engine).get_table_names()
+    runtime.upgrade()
+    assert "real_estate_unit" in sa.inspect(runtime.db.engine).get_table_names()
+    assert runtime.is_current()
+
+
+def test_demo_data_is_deterministic(world: Any) -> None:
+    from core.reports import run_report
+    from plugins.real_estate.demo import seed_demo
+
+    seed_demo(world.admin, "small", 7)
+    first = run_report(world.admin, "real_estate_sales_control", {}).tables[0].totals
+    assert first[2] == 24 and first[8] > 0  # 24 units, some sold
+    seed_demo(world.admin, "small", 7)  # a second run adds nothing
+    assert run_report(world.admin, "real_estate_sales_control", {}).tables[0].totals == first
+
+
+def test_cli_imports_lists_and_approves(world: Any, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_real_estate_signoff import write_workbook
+
+    from plugins.real_estate.cli import real_estate
+
+    world.user("op", "business_operator")
+    world.user("senior", "re_senior_marketing")
+    root = click.Group(params=[click.Option(["--database"])])
+    root.add_command(real_estate)
+    path = write_workbook(tmp_path / "u.xlsx", unit_rows())
+    args = ["--database", world.runtime.db.url, "real-estate"]
+    monkeypatch.setattr("core.runtime.os_login", lambda: "op")
+    result = CliRunner().invoke(root, [*args, "import-units", str(path)])
+    assert result.exit_code == 0 and "4 unit(s) waiting" in result.output, result.output
+    refused = CliRunner().invoke(root, [*args, "approve", "change", "1"])
+    assert refused.exit_code == 1 and "may not" in refused.output
+    monkeypatch.setattr("core.runtime.os_login", lambda: "senior")
+    assert "change 1" in CliRunner().invoke(root, [*args, "pending"]).output
+    done = CliRunner().invoke(root, [*args, "approve", "change", "1"])
+    assert done.exit_code == 0 and "approved by senior" in done.output
