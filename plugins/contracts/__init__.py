@@ -44,6 +44,13 @@ def salesdesk_reports() -> list[Any]:
     return [report() for report in REPORTS]
 
 
+@hookimpl(optionalhook=True)  # its spec exists only when the TUI is loaded
+def salesdesk_views() -> list[Any]:
+    from plugins.contracts.views import view_specs
+
+    return view_specs()
+
+
 @hookimpl
 def salesdesk_cli_commands() -> list[Any]:
     from plugins.contracts.cli import contracts_group

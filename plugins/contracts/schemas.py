@@ -48,6 +48,20 @@ class _Common(BaseModel):
             parties.append({"name": name.strip(), "role": role.rstrip(")").strip() or "buyer"})
         return parties
 
+    @field_validator("milestones", mode="before", check_fields=False)
+    @classmethod
+    def _milestones(cls, value: Any) -> Any:
+        """Accept "2026-04-30 75000 on delivery; 2026-06-30 75000" from a form field."""
+        if not isinstance(value, str):
+            return value
+        items = []
+        for part in filter(None, (p.strip() for p in value.split(";"))):
+            due, _sp, rest = part.partition(" ")
+            amount, _sp, condition = rest.strip().partition(" ")
+            items.append({"due_date": due, "amount": amount.replace(",", "") or None,
+                          "condition": condition.strip()})
+        return items
+
     @model_validator(mode="after")
     def _dates_and_sum(self) -> Any:
         start, end = getattr(self, "start_date", None), getattr(self, "end_date", None)

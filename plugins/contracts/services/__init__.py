@@ -13,6 +13,7 @@ from plugins.contracts.services.records import (
     contract_rows,
     copy_contract,
     create_contract,
+    customer_choices,
     get_contract,
     mark_milestone_paid,
     update_contract,
@@ -20,7 +21,7 @@ from plugins.contracts.services.records import (
 from plugins.contracts.services.settings import set_approval_chains, set_machine
 
 __all__ = ["AlreadyDecided", "amend", "approve", "cancel", "contract_detail", "contract_rows",
-           "copy_contract", "create_contract", "diff", "get_contract", "history",
-           "mark_milestone_paid", "reject", "set_approval_chains", "set_machine", "sign",
-           "sign_off", "submit", "transition", "update_contract", "versions",
+           "copy_contract", "create_contract", "customer_choices", "diff", "get_contract",
+           "history", "mark_milestone_paid", "reject", "set_approval_chains", "set_machine",
+           "sign", "sign_off", "submit", "transition", "update_contract", "versions",
            "waiting_for_me"]

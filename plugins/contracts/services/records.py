@@ -288,3 +288,13 @@ def _add_attachments(uow: UnitOfWork, contract: Contract,
                          added_at=uow.ctx.now(), added_by_id=uow.ctx.actor.id)
         uow.session.add(row)
         uow.audit("attach", Contract.__tablename__, contract.id, "attachment", None, row.ref)
+
+
+def customer_choices(ctx: Context, limit: int = 500) -> list[tuple[str, int]]:
+    """(name, id) of customers the actor may make contracts for, by name."""
+    from core.access import visible
+
+    with ctx.reading() as session:
+        return [(f"{name} ({code})", cid) for cid, name, code in session.execute(
+            sa.select(Customer.id, Customer.name, Customer.code)
+            .where(visible(ctx, Customer)).order_by(Customer.name).limit(limit))]

@@ -1,0 +1,415 @@
+"""Contract screens: the list (all, or waiting for my approval), one contract's page with
+milestones, approval steps and its timeline, and dialogs for new contracts, edits,
+amendments, decisions and the versions side by side. Every action has a key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from core.errors import Conflict, ValidationFailed
+from core.i18n import _
+from plugins.contracts import services
+from tui.base import BaseScreen
+from tui.format import cell, fit_columns, money
+from tui.views import ViewSpec
+from tui.widgets.form import FieldSpec
+
+ACTIONS = [
+    Binding("s", "submit", "Submit", id="contract.submit"),
+    Binding("a", "approve", "Approve", id="contract.approve"),
+    Binding("r", "reject", "Reject", id="contract.reject"),
+    Binding("g", "sign", "Sign", id="contract.sign"),
+    Binding("t", "move", "Move stage", id="contract.move"),
+    Binding("m", "amend", "Amend", id="contract.amend"),
+    Binding("c", "copy", "Copy", id="contract.copy"),
+    Binding("x", "cancel_contract", "Cancel", id="contract.cancel", show=False),
+]
+
+
+def view_specs() -> list[ViewSpec]:
+    return [ViewSpec("contracts", "Contracts", "合同", lambda ctx: ContractsScreen(), key="8")]
+
+
+def contract_fields(ctx: Any, with_customer: bool) -> list[FieldSpec]:
+    fields = [FieldSpec("title", "Title")]
+    if with_customer:
+        fields.append(FieldSpec("customer_id", "Customer",
+                                choices=services.customer_choices(ctx)))
+    return [
+        *fields, FieldSpec("amount", "Amount"), FieldSpec("currency", "Currency"),
+        FieldSpec("parties", "Parties", placeholder="Name (role); Name (role)"),
+        FieldSpec("terms", "Terms"),
+        FieldSpec("start_date", "Start", placeholder="YYYY-MM-DD"),
+        FieldSpec("end_date", "End", placeholder="YYYY-MM-DD"),
+        FieldSpec("milestones", "Milestones",
+                  placeholder="YYYY-MM-DD amount condition; ..."),
+    ]
+
+
+def contract_values(detail: Any) -> dict[str, Any]:
+    c = detail.contract
+    return {"title": c.title, "amount": f"{c.amount}", "currency": c.currency,
+            "parties": "; ".join(f"{p.get('name')} ({p.get('role')})" for p in c.parties),
+            "terms": c.terms, "start_date": c.start_date or "", "end_date": c.end_date or "",
+            "milestones": "; ".join(f"{m.due_date} {m.amount} {m.condition}".strip()
+                                    for m in detail.milestones)}
+
+
+def cleaned(values: dict[str, Any]) -> dict[str, Any]:
+    """Empty form fields mean "not given"."""
+    return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+class ContractActions:
+    """Keys shared by the list and the contract page; the selected contract is acted on
+    at the version the screen shows, so a stale screen gets a clear conflict."""
+
+    def selected(self) -> Any:
+        raise NotImplementedError
+
+    def after_change(self, contract: Any = None) -> None:
+        raise NotImplementedError
+
+    def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = self.guard(fn, *args, **kwargs)  # type: ignore[attr-defined]
+        except ValidationFailed as exc:
+            self.app.notify("; ".join(str(p) for p in exc.problems),  # type: ignore[attr-defined]
+                            title=_("Not done"), severity="warning", timeout=10)
+            return None
+        except Conflict as exc:
+            self.app.notify(str(exc), title=_("Not done"), severity="error",  # type: ignore[attr-defined]
+                            timeout=10)
+            self.after_change()
+            return None
+        if result is not None:
+            self.after_change(result)
+        return result
+
+    def _act(self, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> None:
+        detail = self.selected()
+        if detail is None:
+            return
+        c = detail.contract
+        result = self._run(fn, self.ctx, c.id, *args,  # type: ignore[attr-defined]
+                           expected_version=c.version, **kwargs)
+        if result is not None and done:
+            self.app.notify(done.format(number=c.number, stage=getattr(result, "stage", "")))  # type: ignore[attr-defined]
+
+    def _ask(self, title: str, prompt: str, then: Callable[[str], None],
+             value: str = "") -> None:
+        from tui.screens.dialogs import PromptDialog
+
+        self.app.push_screen(PromptDialog(title, prompt, value),  # type: ignore[attr-defined]
+                             lambda text: then(text) if text is not None else None)
+
+    def action_submit(self) -> None:
+        self._act(services.submit, done=_("{number}: submitted for approval"))
+
+    def action_sign(self) -> None:
+        self._act(services.sign, done=_("{number}: signed"))
+
+    def action_approve(self) -> None:
+        self._decide(services.approve, _("Approve"), _("Comment (optional)"))
+
+    def action_reject(self) -> None:
+        self._decide(services.reject, _("Reject"), _("Why is it rejected?"))
+
+    def _decide(self, fn: Callable[..., Any], title: str, prompt: str) -> None:
+        detail = self.selected()
+        if detail is None:
+            return
+        step = detail.pending_step
+        if step is None:
+            self.app.notify(_("This contract is not waiting for approval"),  # type: ignore[attr-defined]
+                            severity="warning")
+            return
+        self._ask(title, prompt, lambda text: self._act(
+            fn, text, step_id=step.id, done=_("{number}: now {stage}")))
+
+    def action_move(self) -> None:
+        detail = self.selected()
+        if detail is None:
+            return
+        allowed = detail.allowed
+        if not allowed:
+            self.app.notify(_("No move is allowed from here"), severity="warning")  # type: ignore[attr-defined]
+            return
+        prompt = _("Move to which stage? Allowed: {stages}").format(stages=", ".join(allowed))
+
+        def move(stage: str) -> None:
+            stage = stage.strip()
+            if stage == "cancelled":
+                self.action_cancel_contract()
+                return
+            self._act(services.transition, stage, done=_("{number}: now {stage}"))
+
+        self._ask(_("Move stage"), prompt, move, allowed[0])
+
+    def action_cancel_contract(self) -> None:
+        self._ask(_("Cancel the contract"), _("Why is it cancelled?"),
+                  lambda reason: self._act(services.cancel, reason,
+                                           done=_("{number}: cancelled")))
+
+    def action_copy(self) -> None:
+        detail = self.selected()
+        if detail is None:
+            return
+        copy = self._run(services.copy_contract, self.ctx, detail.contract.id)  # type: ignore[attr-defined]
+        if copy is not None:
+            self.app.notify(_("Copied as {number} (a new draft)").format(number=copy.number))  # type: ignore[attr-defined]
+
+    def action_amend(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        detail = self.selected()
+        if detail is None:
+            return
+        c = detail.contract
+        values = contract_values(detail)
+
+        def save(form: dict[str, Any]) -> Any:
+            changed = {k: v for k, v in cleaned(form).items() if str(v) != str(values.get(k))}
+            if "amount" in changed and "milestones" not in changed:
+                changed["milestones"] = form.get("milestones") or []
+            return services.amend(self.ctx, c.id, changed, c.version)  # type: ignore[attr-defined]
+
+        def opened(amendment: Any) -> None:
+            if amendment is not None:
+                self.app.notify(_("Amendment rev. {n} started").format(n=amendment.revision))  # type: ignore[attr-defined]
+                self.app.push_screen(ContractDetailScreen(amendment.id))  # type: ignore[attr-defined]
+
+        self.app.push_screen(FormDialog(  # type: ignore[attr-defined]
+            _("Amend {number}").format(number=c.number),
+            contract_fields(self.ctx, False), values, save), opened)  # type: ignore[attr-defined]
+
+
+class ContractsScreen(ContractActions, BaseScreen):
+    TITLE_EN = "Contracts"
+    DEFAULT_CSS = """
+    ContractsScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    ContractsScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("n", "new", "New", id="contracts.new"),
+        Binding("f", "toggle_waiting", "Waiting for me", id="contracts.waiting"),
+        *ACTIONS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = False
+        self.ids: list[int] = []
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="status")
+        yield DataTable(id="contracts", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        if self.waiting:
+            pairs = self.guard(services.waiting_for_me, self.ctx) or []
+            rows = [(c.id, c.number, c.revision, c.title, "", c.amount, c.currency,
+                     f"{s.seq}: {s.role}") for c, s in pairs]
+        else:
+            rows = [(r.id, r.number, r.revision, r.title, r.customer, r.amount, r.currency,
+                     r.stage) for r in self.guard(services.contract_rows, self.ctx) or []]
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        cells = [(n + (f" r{rev}" if rev > 1 else ""), title, customer, money(amount), cur,
+                  stage) for _id, n, rev, title, customer, amount, cur, stage in rows]
+        fit_columns(table, [_("Number"), _("Title"), _("Customer"), _("Amount"), _("Cur."),
+                            _("Step") if self.waiting else _("Stage")], cells, widest=24)
+        for row, values in zip(rows, cells, strict=True):
+            table.add_row(*values, key=str(row[0]))
+        self.ids = [r[0] for r in rows]
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        what = _("waiting for my approval") if self.waiting else _("all contracts")
+        self.query_one("#status", Static).update(
+            _("{n} contracts").format(n=len(rows)) + f"  ·  {what}  ·  "
+            + _("Enter opens, n new, f waiting for me"))
+
+    def selected(self) -> Any:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return self.guard(services.contract_detail, self.ctx, int(key or 0))
+
+    def after_change(self, contract: Any = None) -> None:
+        self.load()
+
+    def action_toggle_waiting(self) -> None:
+        self.waiting = not self.waiting
+        self.load()
+
+    def action_new(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        def save(form: dict[str, Any]) -> Any:
+            return services.create_contract(self.ctx, cleaned(form))
+
+        def created(contract: Any) -> None:
+            if contract is not None:
+                self.app.notify(_("Contract {number} created").format(number=contract.number))
+                self.load()
+
+        self.app.push_screen(FormDialog(_("New contract"), contract_fields(self.ctx, True),
+                                        {"currency": "CNY"}, save), created)
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(ContractDetailScreen(int(event.row_key.value or 0)))
+
+
+class ContractDetailScreen(ContractActions, BaseScreen):
+    TITLE_EN = "Contract"
+    DEFAULT_CSS = """
+    ContractDetailScreen #head { height: auto; padding: 0 1; }
+    ContractDetailScreen .hint { height: 1; padding: 0 1; color: $text-muted; }
+    ContractDetailScreen DataTable { height: auto; max-height: 8; }
+    ContractDetailScreen #timeline { height: 1fr; max-height: 100%; }
+    """
+    BINDINGS = [
+        Binding("e", "edit", "Edit", id="contract.edit"),
+        Binding("o", "signoff", "Sign off node", id="contract.signoff"),
+        Binding("v", "versions", "Versions", id="contract.versions"),
+        Binding("d", "diff", "Diff", id="contract.diff"),
+        *ACTIONS,
+    ]
+
+    def __init__(self, contract_id: int) -> None:
+        super().__init__()
+        self.contract_id = contract_id
+        self.detail: Any = None
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="head")
+        yield Static(_("Payment milestones"), classes="hint")
+        yield DataTable(id="milestones", cursor_type="row")
+        yield Static(_("Approval steps"), classes="hint")
+        yield DataTable(id="steps", cursor_type="row")
+        yield Static(_("Timeline"), classes="hint")
+        yield DataTable(id="timeline", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.after_change()
+        self.query_one("#timeline", DataTable).focus()
+
+    def selected(self) -> Any:
+        return self.detail
+
+    def after_change(self, contract: Any = None) -> None:
+        detail = self.guard(services.contract_detail, self.ctx, self.contract_id)
+        if detail is None:
+            return
+        self.detail = detail
+        c = detail.contract
+        flags = [_("read-only")] if c.signed_at or c.superseded_by_id else []
+        if c.superseded_by_id:
+            flags.append(_("replaced by an amendment"))
+        self.query_one("#head", Static).update(
+            f"[b]{c.number}" + (f" rev. {c.revision}" if c.revision > 1 else "")
+            + f"[/b] {c.title}  ·  {detail.customer}\n"
+            + f"{_('Stage')}: {c.stage} ({c.status})  ·  {_('Amount')}: {c.amount:,.2f} "
+            f"{c.currency}  ·  {c.start_date or '—'} → {c.end_date or '—'}\n"
+            + f"{_('Parties')}: " + "; ".join(p.get("name", "") for p in c.parties)
+            + f"  ·  {_('Terms')}: {c.terms or '—'}\n"
+            + f"{_('Allowed next')}: {', '.join(detail.allowed) or '—'}"
+            + (f"  ·  {', '.join(flags)}" if flags else ""))
+        self._fill("#milestones", [_("Due"), _("Amount"), _("Condition"), _("Paid")],
+                   [(cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
+                    for m in detail.milestones])
+        self._fill("#steps", [_("Round"), _("Step"), _("Role"), _("Status"), _("By"),
+                              _("When"), _("Comment")],
+                   [(s.round, s.seq, s.role, s.status, s.decided_by_login,
+                     cell(s.decided_at), s.comment) for s in detail.steps])
+        self._fill("#timeline", [_("When"), _("Who"), _("What"), _("From"), _("To"),
+                                 _("Comment")],
+                   [(cell(t.at), t.actor_login, t.action, t.from_stage, t.to_stage,
+                     t.comment) for t in detail.timeline])
+
+    def _fill(self, selector: str, headers: list[str], rows: list[tuple]) -> None:
+        table = self.query_one(selector, DataTable)
+        table.clear(columns=True)
+        fit_columns(table, headers, [tuple(cell(v) if not hasattr(v, "plain") else v
+                                           for v in r) for r in rows], widest=30)
+        for row in rows:
+            table.add_row(*(cell(v) if not hasattr(v, "plain") else v for v in row))
+
+    def action_edit(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        if self.detail is None:
+            return
+        c = self.detail.contract
+        values = contract_values(self.detail)
+
+        def save(form: dict[str, Any]) -> Any:
+            changed = {k: v for k, v in form.items() if str(v) != str(values.get(k) or "")}
+            changed = {k: (v if v != "" else None) for k, v in changed.items()}
+            if changed.get("milestones") is None and "milestones" in changed:
+                changed["milestones"] = []
+            return services.update_contract(self.ctx, c.id, changed, c.version)
+
+        self.app.push_screen(FormDialog(_("Edit {number}").format(number=c.number),
+                                        contract_fields(self.ctx, False), values, save),
+                             lambda saved: self.after_change() if saved else None)
+
+    def action_signoff(self) -> None:
+        from plugins.contracts.services.common import machine_of
+
+        if self.detail is None:
+            return
+        with self.ctx.reading() as session:
+            nodes = machine_of(session).nodes_at(self.detail.contract.stage)
+        if not nodes:
+            self.app.notify(_("No control node at this stage"), severity="warning")
+            return
+        node = nodes[0]
+        self._ask(_("Sign off: {node}").format(node=node.title_en),
+                  _("Comment (optional)"),
+                  lambda text: self._act(services.sign_off, node.id, text,
+                                         done=_("{number}: control node signed off")))
+
+    def action_versions(self) -> None:
+        from tui.screens.dialogs import TableDialog
+
+        table = self.guard(services.history, self.ctx, self.contract_id)
+        if table is None:
+            return
+        rows = [(("* " if changed else "  ") + name, *cells)
+                for name, cells, changed in table.rows]
+        self.app.push_screen(TableDialog(_("Versions side by side (* = changed)"),
+                                         [_("Field"), *table.revisions], rows))
+
+    def action_diff(self) -> None:
+        from tui.screens.dialogs import TableDialog
+
+        c = self.detail.contract if self.detail else None
+        if c is None:
+            return
+        other = c.amends_id or c.superseded_by_id
+        if other is None:
+            self.app.notify(_("This contract has no other version"), severity="warning")
+            return
+        old, new = (other, c.id) if c.amends_id else (c.id, other)
+        changes = self.guard(services.diff, self.ctx, old, new)
+        if changes is None:
+            return
+        self.app.push_screen(TableDialog(_("Changes in the amendment"),
+                                         [_("Field"), _("Before"), _("After")], changes))

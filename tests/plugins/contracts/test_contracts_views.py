@@ -1,0 +1,178 @@
+"""Pilot test: a rep drafts and submits a contract, the manager approves it in the
+approvals list, the rep signs it and amends it, and sees the amendment's diff."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from contracts_helpers import SQLITE_ONLY
+
+from core.context import Context
+from core.i18n import set_lang
+from core.services import opportunities
+from plugins.contracts import services
+
+
+@pytest.fixture
+def tui_ctx(world: Any, team: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Contexts of the team on a plugin manager that knows the TUI hooks."""
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
+    yield {name: Context(rt.db, team[name].actor, rt.plugins, world.clock)
+           for name in ("rep", "mgr")}
+    set_lang(None)
+    rt.db.dispose()
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
+                        load_dashboard=False)
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def fill(pilot: Any, values: dict[str, Any]) -> None:
+    from tui.widgets.form import FormFields
+
+    form = pilot.app.screen.query_one(FormFields)
+    current = form.values()
+    current.update(values)
+    form.set_values(current)
+    await pilot.pause()
+
+
+def messages(app: Any) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def open_first(pilot: Any) -> None:
+    await pilot.press("8")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def rep_drafts_and_submits(ctx: Any, customer_id: int) -> None:
+    from plugins.contracts.views import ContractDetailScreen, ContractsScreen
+
+    app = app_for(ctx)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        assert isinstance(app.screen, ContractsScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(pilot, {"title": "Flanges 2026", "customer_id": customer_id,
+                           "amount": "120000", "parties": "Acme Trading (buyer)",
+                           "terms": "30 days net", "start_date": "2026-04-01",
+                           "milestones": "2026-04-30 100000 on delivery"})
+        await pilot.press("ctrl+s")  # milestones do not add up: refused next to the field
+        await pilot.pause()
+        assert "adding up" in str(app.screen.query_one("#err-milestones").render())
+        await fill(pilot, {"milestones": "2026-04-30 120000 on delivery"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContractsScreen)
+        assert any("created" in m for m in messages(app))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ContractDetailScreen)
+        await pilot.press("s")  # preparation cannot be submitted yet
+        await settle(pilot)
+        assert any("allowed from preparation" in m for m in messages(app))
+        await pilot.press("t")  # move: the first allowed stage is offered
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.screen.detail.contract.stage == "submitted"
+        await pilot.press("a")  # the requester may not approve
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("may not approve" in m for m in messages(app))
+
+
+async def manager_approves(ctx: Any) -> None:
+    from plugins.contracts.views import ContractsScreen
+
+    app = app_for(ctx)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        await pilot.press("f")  # waiting for me
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContractsScreen) and len(screen.ids) == 1
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"fine")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.ids == []  # nothing left waiting
+        assert any("now approved" in m for m in messages(app))
+
+
+async def rep_signs_and_amends(ctx: Any) -> None:
+    from plugins.contracts.views import ContractDetailScreen
+    from tui.screens.dialogs import TableDialog
+
+    app = app_for(ctx)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_first(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert app.screen.detail.contract.stage == "signed"
+        await pilot.press("e")  # read-only now
+        await pilot.pause()
+        await fill(pilot, {"title": "Changed"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "read-only" in str(app.screen.query_one("#form-message").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        await fill(pilot, {"amount": "130000",
+                           "milestones": "2026-04-30 130000 on delivery"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContractDetailScreen)
+        assert screen.detail.contract.revision == 2
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, TableDialog)
+        changed = {row[0]: row[1:] for row in app.screen.rows}
+        assert changed["amount"] == ("120,000.00", "130,000.00")
+        await pilot.press("escape")
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, TableDialog)
+        assert app.screen.columns[1:] == ["rev. 1", "rev. 2"]
+
+
+@SQLITE_ONLY
+def test_draft_submit_approve_sign_amend(tui_ctx: dict[str, Any], team: dict[str, Any]) -> None:
+    rep, mgr = tui_ctx["rep"], tui_ctx["mgr"]
+    asyncio.run(rep_drafts_and_submits(rep, team["customer"].id))
+    asyncio.run(manager_approves(mgr))
+    (contract,) = [r for r in services.contract_rows(rep) if r.revision == 1]
+    assert contract.stage == "approved"
+    asyncio.run(rep_signs_and_amends(rep))
+    rows = services.contract_rows(rep, include_superseded=True)
+    assert sorted((r.revision, r.stage) for r in rows) == [(1, "signed"), (2, "preparation")]
+    assert opportunities.get_opportunity(rep, team["deal"].id).status == "open"  # not linked
