@@ -161,3 +161,42 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         await settle(pilot)
     text = target.read_text(encoding="utf-8-sig")
     assert "上海精密锻造有限公司" in text and "1200.00" in text.replace(",", "")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) -> None:
+    from core.services import customers
+    from plugins.manufacturing.services import documents
+    from plugins.manufacturing.views import DocumentsScreen
+
+    ctx, customer = tui_shop["ctx"], tui_shop["customer"]
+    finance = tui_shop["world"].user("fin", "mfg_finance")
+    customers.update_customer(finance, customer.id, {"credit_limit": "500.00"}, None)
+    with ctx.reading() as session:
+        product_id = session.scalar(sa.text("SELECT id FROM product WHERE code = 'FL-100'"))
+    documents.create_order(ctx, {"customer_id": customer.id, "lines": [
+        {"product_id": product_id, "quantity": "10", "unit_price": "120"}]})
+    app = app_for(ctx)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_section("view:manufacturing:mfg_documents")
+        await settle(pilot)
+        await pilot.press("o", "s")  # refused: 1,200 past the 500 limit
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentsScreen)
+        (order,) = docs(ctx, DocKind.ORDER)
+        assert order.status == DocStatus.DRAFT
+        assert any("finance approval" in n.message for n in app._notifications)
+        await pilot.press("a", "s")
+        await settle(pilot)
+        (order,) = docs(ctx, DocKind.ORDER)
+        assert order.status == DocStatus.SUBMITTED and order.credit_approved_by_id
+        await pilot.press("c")
+        await answer(pilot, "")  # everything open
+        await pilot.press("e")
+        await answer(pilot, "3")
+        await pilot.press("s", "x")
+        await answer(pilot, "wrong truck")
+        (delivery, mirror) = docs(ctx, DocKind.DELIVERY)
+        assert delivery.amount == Decimal("360.00") and delivery.status == DocStatus.REVERSED
+        assert mirror.amount == Decimal("-360.00") and mirror.notes == "wrong truck"
