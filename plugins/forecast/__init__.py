@@ -60,3 +60,10 @@ def salesdesk_cli_commands() -> list[Any]:
     from plugins.forecast.cli import COMMANDS
 
     return list(COMMANDS)
+
+
+@hookimpl
+def salesdesk_views() -> list[Any]:
+    from plugins.forecast.views import VIEWS
+
+    return list(VIEWS)

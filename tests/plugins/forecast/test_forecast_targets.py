@@ -1,0 +1,164 @@
+"""Target allocation: arithmetic to the cent, versions, approval rules, publishing as the
+official targets, and target-vs-actual evaluation on hand-checked numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+import sqlalchemy as sa
+
+from core.errors import Conflict, PermissionDenied, ValidationFailed
+from core.models import AuditEntry
+from core.reports import run_report
+from core.targets import target_amounts
+from plugins.forecast import allocate as al
+from plugins.forecast.services import targets as svc
+from plugins.forecast.services.evaluation import evaluate
+
+YEAR = dt.date(2026, 1, 1)
+
+
+# -- arithmetic (no database) ----------------------------------------------------------
+
+
+def test_split_exact_uses_largest_remainders() -> None:
+    assert al.split_exact(D("100.00"), [D(1), D(1), D(1)]) == [D("33.34"), D("33.33"),
+                                                             D("33.33")]
+    assert al.split_exact(D("1000"), [D(500), D(300), D(200)]) == [D(500), D(300), D(200)]
+    assert al.split_exact(D("0.05"), [D(0), D(0)]) == [D("0.03"), D("0.02")]
+    parts = al.split_exact(D("12345.67"), [D("1.7"), D("2.9"), D("0.3"), D("7")])
+    assert sum(parts) == D("12345.67")
+
+
+def test_adjustment_rebalances_the_others_by_their_share() -> None:
+    base = [D(500), D(300), D(200)]
+    assert al.apply_adjustments(D(1000), base, [D(10), D(0), D(0)]) == [D(550), D(270), D(180)]
+    assert al.apply_adjustments(D(1000), base, [D(10), D(-5), D(0)]) == [D(550), D(285), D(165)]
+    assert al.apply_adjustments(D(1000), base, [D(10)] * 3) == base  # all up: same shares
+
+
+def test_adjustment_keeps_the_total_to_the_cent() -> None:
+    base = al.split_exact(D("100.00"), [D(1)] * 3)
+    out = al.apply_adjustments(D("100.00"), base, [D(5), D(0), D(0)])
+    assert out == [D("35.01"), D("32.50"), D("32.49")] and sum(out) == D("100.00")
+
+
+def test_an_adjustment_larger_than_the_total_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as err:
+        al.apply_adjustments(D(1000), [D(500), D(300), D(200)], [D(150), D(0), D(0)], "ABC")
+    assert "A" in str(err.value) and "1000" in str(err.value)
+
+
+def test_periods() -> None:
+    day = dt.date(2026, 5, 20)
+    assert al.period_bounds("quarter", day) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert al.to_date_range("ytd", day) == (YEAR, day)
+    assert al.last_year(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
+
+
+# -- services ----------------------------------------------------------------------------
+
+
+def _draft(sales, who=None, dimension="region", total="10000"):
+    return svc.create_allocation(who or sales.planner, period_kind="year", period_start=YEAR,
+                                 dimension=dimension, total=total, basis="ytd")
+
+
+def _amounts(view) -> dict[str, D]:
+    return {ln.code: ln.amount for ln in view.lines}
+
+
+def test_allocation_by_ytd_share_then_adjusted(sales) -> None:
+    view = _draft(sales)
+    # YTD to 2026-03-16: N = 1000x1.7 + 500 + 300x1.7 = 2710, S = 600x1.7 + 100x1.7 + 100
+    assert {ln.code: ln.basis_amount for ln in view.lines} == {"N": D(2710), "S": D(1290)}
+    assert _amounts(view) == {"N": D("6775.00"), "S": D("3225.00")}
+    a = view.allocation
+    assert (a.status, a.revision, a.requested_by_id) == ("draft", 1, sales.planner.actor.id)
+    n = next(ln.key_id for ln in view.lines if ln.code == "N")
+    view = svc.adjust_by(sales.planner, a.id, n, D(10), a.version)
+    assert _amounts(view) == {"N": D("7452.50"), "S": D("2547.50")}
+    assert view.allocation.version == a.version + 1
+    with pytest.raises(Conflict):  # the version seen before the edit is stale now
+        svc.adjust_by(sales.planner, a.id, n, D(5), a.version)
+    with sales.mgr.reading() as session:
+        audited = session.scalars(sa.select(AuditEntry.field).where(
+            AuditEntry.entity == "forecast_allocation_line")).all()
+    assert "amount" in audited and "adjustment_pct" in audited
+
+
+def test_a_rep_may_not_draft_and_bad_input_names_fields(sales) -> None:
+    with pytest.raises(PermissionDenied):
+        _draft(sales, who=sales.rep_n)
+    with pytest.raises(ValidationFailed) as err:
+        svc.create_allocation(sales.planner, period_kind="decade", period_start=YEAR,
+                              dimension="colour", total="-5")
+    text = str(err.value)
+    assert "period" in text and "by" in text and "total" in text
+
+
+def test_approval_rules_and_publishing(sales) -> None:
+    view = _draft(sales, who=sales.mgr)
+    a = view.allocation
+    with pytest.raises(PermissionDenied):  # a planner has no manager role
+        svc.approve_allocation(sales.planner, a.id, a.version)
+    with pytest.raises(PermissionDenied, match="drafted"):  # nor may the requester
+        svc.approve_allocation(sales.mgr, a.id, a.version)
+    approved = svc.approve_allocation(sales.mgr2, a.id, a.version)
+    assert approved.allocation.status == "approved"
+    assert approved.allocation.approved_by_id == sales.mgr2.actor.id
+    with sales.mgr.reading() as session:
+        q1 = target_amounts(session, YEAR, dt.date(2026, 3, 31), "region")
+        company = target_amounts(session, YEAR, dt.date(2026, 12, 31), "company")
+    # 6775.00 / 12 months: 564.59 x 7 + 564.58 x 5 (largest remainder, first months first)
+    assert q1[sales.ids["N"]] == D("1693.77")
+    assert company == {0: D("10000.00")}
+    with pytest.raises(ValidationFailed):  # approved: revise, do not edit
+        svc.set_adjustments(sales.mgr, a.id, {view.lines[0].key_id: D(5)}, None)
+
+
+def test_revision_supersedes_with_history(sales) -> None:
+    first = _draft(sales)
+    svc.approve_allocation(sales.mgr, first.allocation.id, first.allocation.version)
+    second = svc.revise_allocation(sales.planner, first.allocation.id, total="12000")
+    assert second.allocation.revision == 2 and sum(_amounts(second).values()) == D(12000)
+    svc.approve_allocation(sales.mgr2, second.allocation.id, second.allocation.version)
+    statuses = {a.revision: a.status for a in svc.list_allocations(sales.mgr)}
+    assert statuses == {1: "superseded", 2: "approved"}
+    with sales.mgr.reading() as session:
+        year = target_amounts(session, YEAR, dt.date(2026, 12, 31), "region")
+    assert year == {sales.ids["N"]: D("8130.00"), sales.ids["S"]: D("3870.00")}
+
+
+def test_evaluation_target_vs_actual_and_last_year(sales) -> None:
+    view = _draft(sales)
+    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version)
+    e = evaluate(sales.mgr, "region", "qtd", dt.date(2026, 3, 16))
+    n = next(r for r in e.rows if r.code == "N")
+    # Q1 actual to 16 March: 2710; last year to 16 March 2025: 1040 + 1170 + 1300 = 3510
+    assert (n.actual, n.last_year, n.target) == (D(2710), D(3510), D("1693.77"))
+    assert n.completion == (D(2710) / D("1693.77")).quantize(D("0.0001"))
+    assert n.growth == D("-0.2279")
+    assert e.total.actual == D(4000) and e.total.target == D("2500.02")
+
+
+def test_rep_ranking_by_completion(sales) -> None:
+    view = svc.create_allocation(sales.planner, period_kind="month", period_start=YEAR,
+                                 dimension="rep", total="2000", basis="ytd",
+                                 as_of=dt.date(2025, 12, 31))
+    reps = {ln.code: ln.key_id for ln in view.lines}
+    view = svc.set_adjustments(sales.planner, view.allocation.id, {reps["rep_s"]: D(50)},
+                               view.allocation.version)
+    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version)
+    result = run_report(sales.mgr, "target_vs_actual",
+                        {"by": "rep", "period": "mtd", "as_of": "2026-01-31"})
+    rows = {r[0]: r for r in result.table("evaluation").materialize()}
+    # 2025 shares 15600 : 8400 give 1300 / 700; rep_s +50 % = 1050, rep_n takes the rest
+    assert rows["rep_n"][2] == D("950.00") and rows["rep_s"][2] == D("1050.00")
+    # January 2026: rep_n sold 1040 (109.47 %), rep_s 560 (53.33 %)
+    assert rows["rep_n"][3] == D(1040) and rows["rep_s"][3] == D(560)
+    assert rows["rep_n"][4] == D("1.0947") and rows["rep_s"][4] == D("0.5333")
+    assert rows["rep_n"][7] == 1 and rows["rep_s"][7] == 2
+    assert result.charts and result.charts[0].value_columns == ("target", "actual")
