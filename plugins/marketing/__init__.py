@@ -43,6 +43,13 @@ def salesdesk_reports() -> list[Any]:
 
 
 @hookimpl
+def salesdesk_cli_commands() -> list[Any]:
+    from plugins.marketing.cli import COMMANDS
+
+    return list(COMMANDS)
+
+
+@hookimpl
 def salesdesk_forms() -> list[Any]:
     from plugins.marketing.forms import form_specs
 
