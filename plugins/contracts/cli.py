@@ -1,45 +1,80 @@
-"""``salesdesk contracts ...``: list contracts and approvals waiting, for scripts and cron."""
+"""``salesdesk contracts ...``: list contracts, the approvals waiting for you, and decide
+them, for scripts. Exit codes: 0 done, 1 refused or failed (the message says why)."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 import click
 
 
-def _ctx() -> object:
+def _ctx(click_ctx: click.Context) -> Any:
     from core.runtime import open_runtime
 
-    return open_runtime(require_current=True).context_for()
+    url = click_ctx.find_root().params.get("database")
+    return open_runtime(url, require_current=True).context_for()
 
 
-@click.group("contracts", help="Sales contracts: list them and approvals waiting for you.")
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A SalesdeskError becomes its message and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from core.errors import SalesdeskError
+
+        try:
+            return func(*args, **kwargs)
+        except SalesdeskError as exc:
+            click.echo(f"salesdesk: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group("contracts")
 def contracts_group() -> None:
-    pass
+    """Sales contracts: list them, see and decide the approvals waiting for you."""
 
 
-@contracts_group.command("list", help="Contracts you may see (newest first).")
+@contracts_group.command("list")
 @click.option("--stage", default=None, help="Only contracts in this stage (stage id).")
-def list_contracts(stage: str | None) -> None:
-    from core.errors import SalesdeskError
+@click.pass_context
+@friendly
+def list_contracts(click_ctx: click.Context, stage: str | None) -> None:
+    """Contracts you may see, newest first (current versions)."""
     from plugins.contracts.services import contract_rows
 
-    try:
-        rows = contract_rows(_ctx(), stage=stage)
-    except SalesdeskError as exc:
-        raise click.ClickException(str(exc)) from exc
-    for row in rows:
-        click.echo(f"{row.number}\tr{row.revision}\t{row.stage}\t{row.amount:,.2f} "
-                   f"{row.currency}\t{row.customer}\t{row.title}")
+    for row in contract_rows(_ctx(click_ctx), stage=stage):
+        click.echo(f"{row.id}\t{row.number}\tr{row.revision}\t{row.stage}\t"
+                   f"{row.amount:,.2f} {row.currency}\t{row.customer}\t{row.title}")
 
 
-@contracts_group.command("waiting", help="Approval steps you may decide now.")
-def waiting() -> None:
-    from core.errors import SalesdeskError
+@contracts_group.command("waiting")
+@click.pass_context
+@friendly
+def waiting(click_ctx: click.Context) -> None:
+    """Approval steps you may decide now."""
     from plugins.contracts.services import waiting_for_me
 
-    try:
-        pairs = waiting_for_me(_ctx())
-    except SalesdeskError as exc:
-        raise click.ClickException(str(exc)) from exc
-    for contract, step in pairs:
-        click.echo(f"{contract.number}\tr{contract.revision}\tstep {step.seq} ({step.role})\t"
-                   f"{contract.amount:,.2f}\t{contract.title}")
+    for contract, step in waiting_for_me(_ctx(click_ctx)):
+        click.echo(f"{contract.id}\t{contract.number}\tr{contract.revision}\t"
+                   f"step {step.seq} ({step.role})\t{contract.amount:,.2f}\t{contract.title}")
+
+
+@contracts_group.command("decide")
+@click.argument("contract_id", type=int)
+@click.argument("decision", type=click.Choice(["approve", "reject"]))
+@click.option("--comment", default="", help="Your comment (required to reject).")
+@click.pass_context
+@friendly
+def decide(click_ctx: click.Context, contract_id: int, decision: str, comment: str) -> None:
+    """Approve or reject the current approval step of a contract."""
+    from plugins.contracts import services
+
+    ctx = _ctx(click_ctx)
+    fn = services.approve if decision == "approve" else services.reject
+    contract = fn(ctx, contract_id, comment)
+    click.echo(f"{contract.number}: {decision}d by {ctx.actor.login}; now {contract.stage}")

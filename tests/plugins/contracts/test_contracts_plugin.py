@@ -1,0 +1,67 @@
+"""The plugin's contributions: roles and permissions, migrations, demo data, CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from contracts_helpers import SQLITE_ONLY, at_stage
+
+from core import db as dbmod
+from plugins.contracts import services
+from plugins.contracts.models import Contract
+
+
+@SQLITE_ONLY
+def test_roles_and_permissions_are_registered(world: Any) -> None:
+    roles = world.runtime.plugins.roles
+    assert {"contract.write", "contract.approve"} <= set(roles.permissions)
+    assert roles.roles["contract_executive"].permissions >= {"contract.approve"}
+    assert "contracts" in world.runtime.plugins.loaded_names()
+
+
+@SQLITE_ONLY
+def test_own_migration_branch_down_and_up(world: Any) -> None:
+    locations = world.runtime.plugins.migration_locations()
+    dbmod.downgrade(world.runtime.db, "contracts@base", locations)
+    assert "contracts_contract" not in sa.inspect(world.runtime.db.engine).get_table_names()
+    world.runtime.upgrade()
+    assert "contracts_contract" in sa.inspect(world.runtime.db.engine).get_table_names()
+
+
+@SQLITE_ONLY
+def test_demo_data(world: Any, team: dict[str, Any]) -> None:
+    from plugins.contracts.demo import seed_contracts
+
+    customer = team["customer"]
+    for i in range(6):
+        world.opportunity(customer, owner=team["rep"], amount=f"{(i + 1) * 90000}.00")
+    seed_contracts(world.admin, "small", 3)
+    with world.runtime.db.read_session() as session:
+        stages = sorted(session.scalars(sa.select(Contract.stage)).all())
+    assert len(stages) == 7  # one per open deal
+    assert {"preparation", "submitted"} & set(stages)
+    assert {"signed", "planning", "approved"} & set(stages)
+
+
+@SQLITE_ONLY
+def test_cli_lists_waiting_and_decides(world: Any, team: dict[str, Any],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugins.contracts.cli import contracts_group
+
+    contract = at_stage(team, "submitted")
+    root = click.Group(params=[click.Option(["--database"])])
+    root.add_command(contracts_group)
+    args = ["--database", world.runtime.db.url, "contracts"]
+    monkeypatch.setattr("core.runtime.os_login", lambda: "rep")
+    assert contract.number in CliRunner().invoke(root, [*args, "list"]).output
+    refused = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
+    assert refused.exit_code == 1 and "may not approve" in refused.output
+    monkeypatch.setattr("core.runtime.os_login", lambda: "mgr")
+    assert "step 1 (sales_manager)" in CliRunner().invoke(root, [*args, "waiting"]).output
+    done = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
+    assert done.exit_code == 0 and "approved by mgr; now approved" in done.output
+    assert services.get_contract(team["rep"], contract.id).stage == "approved"
