@@ -58,10 +58,19 @@ def _lines(uow: UnitOfWork, doc: Document) -> list[Line]:
 # -- checks -----------------------------------------------------------------------------
 
 
+def _sources_submitted(uow: UnitOfWork, source_ids: list[int], what: str) -> None:
+    """The documents the lines come from must still be submitted (not reversed since)."""
+    docs = uow.session.scalars(sa.select(Document).join(Line, Line.document_id == Document.id)
+                               .where(Line.id.in_(source_ids))).all()
+    for doc in docs:
+        require_submitted(doc, what)
+
+
 def check_delivery(uow: UnitOfWork, lines: list[Line]) -> None:
     """Refuse shipping more than ordered (plus the tolerance) on any order line."""
     sources = [ln.source_line_id for ln in lines]
     _lock(uow, Line, sources)
+    _sources_submitted(uow, sources, "order")
     done = balances.shipped(uow.session, sources)
     allowed = Decimal(1) + tolerance(uow.session)
     wanted: dict[int, Decimal] = {}
@@ -83,6 +92,7 @@ def check_invoice(uow: UnitOfWork, lines: list[Line]) -> None:
     """Refuse billing more than was delivered on any delivery line."""
     sources = [ln.source_line_id for ln in lines if ln.source_line_id is not None]
     _lock(uow, Line, sources)
+    _sources_submitted(uow, sources, "delivery")
     done = balances.billed(uow.session, sources)
     wanted: dict[int, Decimal] = {}
     for line in lines:
@@ -101,6 +111,7 @@ def check_quote_lines(uow: UnitOfWork, lines: list[Line]) -> None:
     """Refuse ordering more than a quote line offered (two drafts from one quote)."""
     sources = [ln.source_line_id for ln in lines if ln.source_line_id is not None]
     _lock(uow, Line, sources)
+    _sources_submitted(uow, sources, "quote")
     done = balances.ordered_from(uow.session, sources)
     for line in lines:
         if line.source_line_id is None:

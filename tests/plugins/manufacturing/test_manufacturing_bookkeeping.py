@@ -186,3 +186,12 @@ def test_drafts_can_be_changed_until_submitted(shop: Any) -> None:
     assert shipped(shop.sales, [first, second]) == {first: D("5")}
     with pytest.raises(ValidationFailed, match="reversal"):
         documents.set_quantities(shop.shipping, draft.id, [D("4")])
+
+
+def test_a_draft_cannot_ship_against_an_order_reversed_since(shop: Any) -> None:
+    order = shop.order((shop.flange, "10", "120.00"))
+    (line,) = line_ids(shop.sales, order)
+    draft = shop.deliver((line, "5"), submit=False)
+    posting.reverse(shop.finance, order.id, reason="customer cancelled")
+    with pytest.raises(ValidationFailed, match="submitted order"):
+        posting.submit(shop.shipping, draft.id)
