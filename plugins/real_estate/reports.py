@@ -24,6 +24,8 @@ from plugins.real_estate.models import (
     DealStatus,
     Instalment,
     Payment,
+    PriceList,
+    PriceListLine,
     Project,
     SalesPlan,
     Settlement,
@@ -107,16 +109,24 @@ def unit_rows(session: Any, building_ids: list[int], status: str | None = None) 
     return [tuple(r) for r in session.execute(query)]
 
 
+class PriceListParams(BuildingParams):
+    number: int | None = pydantic.Field(
+        None, ge=1, description="Price list version of the building (default: current prices)")
+
+
 class PriceListReport(_Base):
     id = "real_estate_price_list"
     title_en = "Price list"
     title_zh = "楼盘价目表"
-    Params = BuildingParams
+    Params = PriceListParams
 
-    def run(self, ctx: Context, params: BuildingParams) -> ReportResult:
+    def run(self, ctx: Context, params: PriceListParams) -> ReportResult:
         with ctx.reading() as session:
             ids = [b[0] for b in _buildings(session, params.project, params.building)]
-            rows = unit_rows(session, ids)
+            if params.number is None:
+                rows = unit_rows(session, ids)
+            else:
+                rows = self._version(session, ids, params)
         area = sum((r[5] for r in rows), ZERO)
         value = sum((r[9] for r in rows), ZERO)
         average = _dec(value / area) if area else None
@@ -124,6 +134,28 @@ class PriceListReport(_Base):
                   sum((r[7] for r in rows), ZERO), average, value, None)
         table = Table("units", "Units and prices", "房间价目", UNIT_COLUMNS, rows, totals=totals)
         return self._result(params, [table])
+
+
+    def _version(self, session: Any, ids: list[int], params: PriceListParams) -> list[tuple]:
+        """The lines of one numbered price list (published, superseded or pending)."""
+        if len(ids) != 1:
+            raise ValidationFailed([FieldProblem("building", params.building,
+                                                 "one building when a version is asked for")],
+                                   "report")
+        list_id = session.scalar(sa.select(PriceList.id).where(
+            PriceList.building_id == ids[0], PriceList.number == params.number))
+        if list_id is None:
+            raise ValidationFailed([FieldProblem("number", params.number,
+                                                 "an existing price list number")], "report")
+        query = (sa.select(Building.code, Unit.unit_no, Unit.floor, Unit.layout,
+                           Unit.orientation, Unit.building_area, Unit.suite_area,
+                           Unit.shared_area, PriceListLine.unit_price,
+                           PriceListLine.total_price, Unit.status)
+                 .join(Unit, Unit.id == PriceListLine.unit_id)
+                 .join(Building, Building.id == Unit.building_id)
+                 .where(PriceListLine.price_list_id == list_id)
+                 .order_by(Unit.floor.desc(), Unit.unit_no))
+        return [tuple(r) for r in session.execute(query)]
 
 
 # -- sales control summary ----------------------------------------------------------------

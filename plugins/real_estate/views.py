@@ -100,6 +100,8 @@ class SalesControlBoard(EstateScreen):
         Binding("p", "pay", "Payment", id="re.pay"),
         Binding("a", "settle", "Settle area", id="re.settle"),
         Binding("m", "move_in", "Move in", id="re.move_in"),
+        Binding("l", "plan", "Payment plan", id="re.plan"),
+        Binding("i", "history", "History", id="re.history"),
     ]
 
     def __init__(self) -> None:
@@ -253,6 +255,37 @@ class SalesControlBoard(EstateScreen):
             lambda paid: self._done(_("Received {amount}").format(
                 amount=f"{paid.amount:,.2f}")) if paid else None)
 
+    def action_plan(self) -> None:
+        unit = self.selected()
+        if unit is None or unit.deal_id is None:
+            self.app.notify(_("Choose a unit with a deal"), severity="warning")
+            return
+        specs = [FieldSpec("deposit", "Deposit"), FieldSpec("down_payment", "Down payment"),
+                 FieldSpec("start", "Deposit due", placeholder="YYYY-MM-DD")]
+
+        def submit(values: dict[str, Any]) -> Any:
+            return payments.standard_plan(self.ctx, unit.deal_id, values["deposit"] or "0",
+                                          values["down_payment"] or "0", values["start"])
+
+        self.app.push_screen(
+            FormDialog(_("Payment plan for unit {unit}").format(unit=unit.unit_no), specs,
+                       {"deposit": "50000"}, submit),
+            lambda plan: self._done(_("Payment plan saved: {count} instalments").format(
+                count=len(plan))) if plan else None)
+
+    def action_history(self) -> None:
+        from tui.screens.dialogs import TableDialog
+
+        unit = self.selected()
+        if unit is None:
+            return
+        rows = [(f"{c.at:%Y-%m-%d %H:%M}", status_title(c.from_status),
+                 status_title(c.to_status), c.reason)
+                for c in control.history(self.ctx, unit.id)]
+        self.app.push_screen(TableDialog(
+            _("Sales changes of unit {unit}").format(unit=unit.unit_no),
+            [_("When"), _("From"), _("To"), _("Reason")], rows))
+
     def action_settle(self) -> None:
         unit = self.selected()
         if unit is None or unit.deal_id is None:
@@ -294,6 +327,7 @@ class PriceTableScreen(EstateScreen):
         Binding("e", "base_price", "Base price", id="re.base_price"),
         Binding("f", "factor", "Factor", id="re.factor"),
         Binding("w", "what_if", "What-if", id="re.what_if"),
+        Binding("c", "custom", "Adjust unit", id="re.custom"),
         Binding("p", "submit", "Submit price list", id="re.submit_prices"),
     ]
 
@@ -372,8 +406,10 @@ class PriceTableScreen(EstateScreen):
                       done=_("Base price saved (draft)"))
 
     def action_factor(self) -> None:
-        if self.building_id is None:
-            return
+        if self.building_id is not None:
+            self._factor_dialog({"kind": "floor"})
+
+    def _factor_dialog(self, values: dict[str, Any]) -> None:
         kinds = [(_(k.capitalize()), k) for k in ("floor", "orientation", "view", "layout",
                                                     "unit")]
         specs = [FieldSpec("kind", "Factor", choices=kinds), FieldSpec("key", "Matches"),
@@ -386,8 +422,16 @@ class PriceTableScreen(EstateScreen):
                               values["percent"] or "0")
             return True
 
-        self.app.push_screen(FormDialog(_("Price factor"), specs, {"kind": "floor"}, submit),
+        self.app.push_screen(FormDialog(_("Price factor"), specs, values, submit),
                              lambda ok: self.refresh_data() if ok else None)
+
+    def action_custom(self) -> None:
+        """Edit the grid in place: a custom adjustment of the unit under the cursor."""
+        table = self.query_one("#prices", DataTable)
+        if self.building_id is None or not table.row_count:
+            return
+        unit_no = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self._factor_dialog({"kind": "unit", "key": unit_no})
 
     def action_what_if(self) -> None:
         if self.building_id is None:

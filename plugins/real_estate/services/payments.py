@@ -125,6 +125,28 @@ def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> l
     return write(ctx, work)
 
 
+def standard_plan(ctx: Context, deal_id: int, deposit: Decimal | str,
+                  down_payment: Decimal | str, start: dt.date | str | None = None,
+                  down_after_days: int = 30, mortgage_after_days: int = 90) -> list[Instalment]:
+    """The usual plan: a deposit now, a down payment after ``down_after_days``, the rest by
+    mortgage after ``mortgage_after_days``; the mortgage is what the price leaves."""
+    first = _date(start, "start") if start not in (None, "") else ctx.today()
+    dep = decimal_of(deposit, "deposit")
+    down = decimal_of(down_payment, "down_payment")
+    with ctx.reading() as session:
+        deal = session.get(Deal, deal_id)
+        price = deal.price if deal else ZERO
+    mortgage = price - dep - down
+    if dep < 0 or down < 0 or mortgage < 0:
+        raise ValidationFailed([FieldProblem(
+            "down_payment", f"{down:.2f}",
+            f"deposit + down payment of at most the price {price:,.2f}")], "payment plan")
+    items = [("deposit", first, dep), ("down_payment", first + dt.timedelta(down_after_days), down),
+             ("mortgage", first + dt.timedelta(mortgage_after_days), mortgage)]
+    return set_plan(ctx, deal_id, [{"kind": k, "due_on": d, "amount": a}
+                                   for k, d, a in items if a > 0])
+
+
 def plan_of(ctx: Context, deal_id: int) -> list[Instalment]:
     with ctx.reading() as session:
         return list(session.scalars(sa.select(Instalment).where(Instalment.deal_id == deal_id)

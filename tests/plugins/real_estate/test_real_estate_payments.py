@@ -90,3 +90,14 @@ def test_area_is_settled_only_after_signing(estate: Any) -> None:
     deal = control.reserve(estate.control, estate.unit("101"), "Buyer")
     with pytest.raises(Refused, match="only after the contract is signed"):
         payments.settle(estate.service, deal.id, "100.00")
+
+
+def test_standard_plan_leaves_the_rest_to_the_mortgage(estate: Any) -> None:
+    deal = signed_deal(estate)  # 1,050,600.00
+    plan = payments.standard_plan(estate.finance, deal.id, "50000", "265180", "2026-03-16")
+    assert [(i.kind, i.due_on, i.amount) for i in plan] == [
+        ("deposit", dt.date(2026, 3, 16), D("50000.00")),
+        ("down_payment", dt.date(2026, 4, 15), D("265180.00")),
+        ("mortgage", dt.date(2026, 6, 14), D("735420.00"))]
+    with pytest.raises(ValidationFailed, match="at most the price"):
+        payments.standard_plan(estate.finance, deal.id, "50000", "1000601")

@@ -16,7 +16,7 @@ from re_helpers import make_estate
 from tui_helpers import aio, settle
 
 from core.i18n import set_lang
-from plugins.real_estate.models import Deal, PriceList, Settlement, Unit
+from plugins.real_estate.models import Deal, Instalment, PriceList, Settlement, Unit
 
 D = Decimal
 
@@ -81,6 +81,10 @@ async def draft_and_submit(office: Any) -> None:
         # 101 10300.00, 102 10000.00 x 80.5, 201 10506.00, 202 10200.00 x 80.5:
         # 1,030,000 + 805,000 + 1,050,600 + 821,100 = 3,706,700.00
         assert "3,706,700.00" in totals, totals
+        app.screen.query_one("#prices").move_cursor(row=1)  # 202: a custom adjustment
+        await pilot.press("c")
+        await fill(pilot, {"amount": "50"})
+        assert "3,710,725.00" in str(app.screen.query_one("#totals").render())  # + 50 x 80.5
         await pilot.press("w")
         await prompt(pilot, "12000")  # what-if only
         assert "What-if" in str(app.screen.query_one("#totals").render())
@@ -142,11 +146,18 @@ async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) ->
         await pilot.press("s")
         await settle(pilot)
         assert "Signed" in str(pilot.app.screen.query_one("#legend").render())
+        await pilot.press("i")  # the sales changes of the unit
+        await settle(pilot)
+        assert len(pilot.app.screen.rows) == 3  # reserved, subscribed, signed
+        await pilot.press("escape")
 
     await on_board(office.control, sell)
     assert unit_row(office, "201").status == "signed"
 
     async def pay(pilot: Any) -> None:
+        await pilot.press("l")
+        await fill(pilot, {"deposit": "50000", "down_payment": "265180",
+                           "start": "2026-03-16"})
         for kind, amount in (("deposit", "50000"), ("mortgage", "1000600.00")):
             await pilot.press("p")
             await fill(pilot, {"kind": kind, "amount": amount, "paid_on": "2026-03-20"})
@@ -161,7 +172,10 @@ async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) ->
 
     await on_board(office.service, settle_area)
     with office.world.runtime.db.read_session() as session:
+        plan = session.scalars(sa.select(Instalment).order_by(Instalment.seq)).all()
         deal = session.scalars(sa.select(Deal)).one()
+    assert [i.amount for i in plan] == [D("50000.00"), D("265180.00"), D("735420.00")]
+    with office.world.runtime.db.read_session() as session:
         settlement = session.scalars(sa.select(Settlement)).one()
     assert (deal.contract_no, settlement.amount) == ("HT2600001", D("15759.00"))
 

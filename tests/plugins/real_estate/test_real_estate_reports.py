@@ -96,3 +96,19 @@ def test_summary_exports_to_xlsx(sold_some: Any, tmp_path: Path) -> None:
     result = run_report(sold_some.senior, "real_estate_sales_control", {})
     path = export_report(sold_some.senior, result, "xlsx", tmp_path / "control.xlsx")
     assert Path(path).stat().st_size > 0
+
+
+def test_price_list_versions_stay_printable(estate: Any) -> None:
+    from plugins.real_estate.services import prices
+
+    prices.set_base_price(estate.operator, estate.building_id, "11000")
+    second = prices.submit_price_list(estate.operator, estate.building_id)
+    prices.approve_price_list(estate.senior, second.id)
+    old = run_report(estate.senior, "real_estate_price_list",
+                     {"building": "A1", "number": 1}).table("units")
+    new = run_report(estate.senior, "real_estate_price_list", {"building": "A1"}).table("units")
+    assert old.totals[9] == D("3623555.50")
+    # each unit +1000/m2 before its percent: 201 (11200 x 1.03) = 11536.00
+    assert {r[1]: r[8] for r in new.rows}["201"] == D("11536.00")
+    with pytest.raises(Exception, match="existing price list number"):
+        run_report(estate.senior, "real_estate_price_list", {"building": "A1", "number": 9})
