@@ -146,3 +146,16 @@ def tolerance_command(click_ctx: click.Context, fraction: str) -> None:
         raise ValidationFailed([FieldProblem("fraction", fraction, "between 0 and 1")], "mfg")
     set_setting(_context(click_ctx), S_TOLERANCE, format(value, "f"))
     click.echo(f"over-delivery tolerance set to {value:%}")
+
+
+@mfg.command("block-overdue", help="Whether overdue receivables block new orders (on/off).")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.pass_context
+@friendly
+def block_overdue_command(click_ctx: click.Context, state: str) -> None:
+    from core.services.company import set_setting
+    from plugins.manufacturing.services.common import S_BLOCK_OVERDUE
+
+    set_setting(_context(click_ctx), S_BLOCK_OVERDUE, state == "on")
+    click.echo(f"overdue receivables {'block' if state == 'on' else 'no longer block'} "
+               "new orders (a finance approval still lets one through)")

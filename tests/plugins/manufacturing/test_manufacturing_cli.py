@@ -37,3 +37,9 @@ def test_mfg_commands(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = run(shop, "ship", monkeypatch, "receive", "FL-100", "lots")
     assert bad.exit_code == 1 and "expected a number" in bad.output
     assert run(shop, "admin", monkeypatch, "tolerance", "0.05").exit_code == 0
+    assert run(shop, "admin", monkeypatch, "block-overdue", "off").exit_code == 0
+    from core.company import get_setting
+
+    with shop.sales.reading() as session:
+        assert get_setting(session, "manufacturing.over_delivery_tolerance") == "0.05"
+        assert get_setting(session, "manufacturing.block_overdue") is False

@@ -77,3 +77,20 @@ def test_project_registration_needs_permission_and_visibility(shop: Any) -> None
         "customer_id": shop.customer.id, "contact": "王工", "phone": "021-5555",
         "specs": "DN300", "quantity": "20"})
     assert project.number.startswith("FQ26") and project.registered_on is not None
+
+
+def test_forms_save_a_tender_and_a_project_registration(shop: Any) -> None:
+    from core.forms import forms_for, submit_form
+
+    assert {"mfg_tender", "mfg_project"} <= {f.id for f in forms_for(shop.sales)}
+    assert not {"mfg_tender", "mfg_project"} & {f.id for f in forms_for(shop.shipping)}
+    code = shop.customer.code
+    said = submit_form(shop.sales, "mfg_tender", {"customer_code": code, "title": "Dam",
+                                                   "deadline": "2026-05-01", "bid_bond": "",
+                                                   "bid_price": "880000"})
+    assert said.startswith("Tender TB26")
+    said = submit_form(shop.sales, "mfg_project", {"customer_code": code, "contact": "李工",
+                                                    "specs": "DN500", "quantity": "8"})
+    assert said.startswith("Project FQ26")
+    with pytest.raises(ValidationFailed, match="customer_code"):
+        submit_form(shop.sales, "mfg_project", {"customer_code": "NOPE"})
