@@ -24,10 +24,10 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from scipy.stats import norm
 
 Array = np.ndarray
 
@@ -60,7 +60,7 @@ def as_array(history: Any) -> Array:
 
 
 def z_value(level: float) -> float:
-    return float(norm.ppf(0.5 + level / 2))
+    return NormalDist().inv_cdf(0.5 + level / 2)
 
 
 def _finish(mean: Array, sd: Array, level: float, method: str) -> Forecast:
