@@ -44,11 +44,8 @@ class SalesSumRepDay(SQLModel, table=True):
     """Sales per day x rep x region (partial months of MTD/QTD/YTD periods)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_day"
-    __table_args__ = (
-        sa.Index("ix_sales_sum_rep_day_day", "day", "rep_id"),
-        sa.Index("ux_sales_sum_rep_day", "day", _null_as_zero("rep_id"),
-                 _null_as_zero("region_id"), unique=True),
-    )
+    __table_args__ = (sa.Index("ux_sales_sum_rep_day", "day", _null_as_zero("rep_id"),
+                               _null_as_zero("region_id"), unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     day: dt.date
@@ -82,11 +79,8 @@ class SalesSumProductRegionMonth(SQLModel, table=True):
     """Sales per month x product x region (monthly statistics, Q2)."""
 
     __tablename__: ClassVar[str] = "sales_sum_product_region_month"
-    __table_args__ = (
-        sa.Index("ix_sales_sum_prm_month", "month", "product_id"),
-        sa.Index("ux_sales_sum_prm", "month", "product_id", _null_as_zero("region_id"),
-                 unique=True),
-    )
+    __table_args__ = (sa.Index("ux_sales_sum_prm", "month", "product_id",
+                               _null_as_zero("region_id"), unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     month: dt.date

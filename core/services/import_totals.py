@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from core.summaries import GRAINS, Grain, upsert_sql, ytd_upsert_sql
 FLOAT_EXACT_AMOUNT = 1e11
 FLOAT_EXACT_QUANTITY = 1e9
 Arrays = dict[str, np.ndarray]
+Totals = tuple[Grain, list[np.ndarray], list[np.ndarray]]  # grain, keys, sums
 
 
 class _Ordinals(dict[str, int]):
@@ -49,8 +51,8 @@ class BatchTotals:
     def add(self, chunk: Sequence[LineTuple]) -> None:
         if not chunk:
             return
-        days, customers, products, reps, regions, _ch, qty, amount, _b = zip(*chunk,
-                                                                            strict=True)
+        days, customers, products, reps, regions, qty, amount = (
+            list(map(itemgetter(i), chunk)) for i in (0, 1, 2, 3, 4, 6, 7))
         n = len(chunk)
         self._parts.append({
             "day": np.fromiter(map(self._ordinals.__getitem__, days), np.int64, n),
@@ -63,33 +65,39 @@ class BatchTotals:
         })
         self.rows += n
 
-    def apply(self, session: Session) -> None:
-        """Add the collected totals to every summary table."""
+    def prepare(self) -> list[tuple[str, Totals]]:
+        """Each summary's totals as arrays (upsert SQL, keys and sums); touches no
+        database, so it may run while SQLite rebuilds the line indexes on another thread."""
         if not self._parts:
-            return
-        cols = {k: np.concatenate([p[k] for p in self._parts]) for k in self._parts[0]}
+            return []
+        cols = {k: np.concatenate([p.pop(k) for p in self._parts]) for k in list(self._parts[0])}
         self._parts = []
         first_day = int(cols["day"].min())
         span = int(cols["day"].max()) - first_day + 1
-        month_of = _month_index(first_day, span)
-        cols["month"] = month_of[cols["day"] - first_day]
-        conn = session.connection()
-        for grain in GRAINS:
-            keys, sums = _totals(cols, grain)
-            conn.exec_driver_sql(upsert_sql(grain),  # type: ignore[arg-type]
-                                 list(_rows(grain, keys, sums)))
-        # YTD from the customer x month totals (the last grain), far fewer than the lines
-        conn.exec_driver_sql(ytd_upsert_sql(), list(_ytd_rows(keys, sums)))  # type: ignore[arg-type]
+        cols["month"] = _month_index(first_day, span)[cols["day"] - first_day]
+        prepared = [(upsert_sql(grain), (grain, *_totals(cols, grain))) for grain in GRAINS]
+        return prepared
+
+    def apply(self, session: Session, prepared: list[tuple[str, Totals]] | None = None) -> None:
+        """Add the totals (``prepare``'s, or prepared now) to every summary table. Rows
+        stream to the driver: a million rows of tuples would double the peak memory."""
+        raw = session.connection().connection.driver_connection
+        prepared = self.prepare() if prepared is None else prepared
+        for sql, (grain, keys, sums) in prepared:
+            raw.executemany(sql, _rows(grain, keys, sums))  # type: ignore[union-attr]
+        if prepared:  # YTD from the customer x month totals (the last grain)
+            _, (_, keys, sums) = prepared[-1]
+            raw.executemany(ytd_upsert_sql(), _ytd_rows(keys, sums))  # type: ignore[union-attr]
 
 
-def _ids(values: tuple[int | None, ...]) -> np.ndarray:
+def _ids(values: list[int | None]) -> np.ndarray:
     """Ids with NULL as 0 (ids start at 1; the summaries' unique keys fold NULL to 0)."""
     if None in values:
         return np.array([v or 0 for v in values], dtype=np.int64)
     return np.array(values, dtype=np.int64)
 
 
-def _scaled(texts: tuple[str, ...], places: int, exact_below: float) -> np.ndarray:
+def _scaled(texts: list[str], places: int, exact_below: float) -> np.ndarray:
     """Checked decimal text as integers of 10**-places (cents, thousandths)."""
     floats = np.array(texts, dtype=np.float64)
     if floats.size and floats.max() < exact_below:
@@ -109,7 +117,7 @@ def _month_index(first_day: int, span: int) -> np.ndarray:
 def _totals(cols: Arrays, grain: Grain) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Distinct keys of ``grain`` in key order, and per key: cents, thousandths, count."""
     key_cols = [cols[c] for c in grain.columns]
-    order = np.lexsort(key_cols[::-1])
+    order = np.argsort(_packed(key_cols), kind="stable")
     sorted_keys = [k[order] for k in key_cols]
     new = np.zeros(len(order), dtype=bool)
     new[0] = True
@@ -119,6 +127,19 @@ def _totals(cols: Arrays, grain: Grain) -> tuple[list[np.ndarray], list[np.ndarr
     counts = np.diff(np.append(starts, len(order)))
     sums = [np.add.reduceat(cols[m][order], starts) for m in ("cents", "milli")]
     return [k[starts] for k in sorted_keys], [*sums, counts]
+
+
+def _packed(key_cols: list[np.ndarray]) -> np.ndarray:
+    """One int64 per row ordering like the key columns (one sort instead of a lexsort)."""
+    packed = np.zeros(len(key_cols[0]), dtype=np.int64)
+    room = 1
+    for k in key_cols:
+        low, span = int(k.min()), int(k.max() - k.min()) + 1
+        room *= span
+        if room >= 2**62:  # too wide to pack: sort on the columns themselves
+            return np.lexsort(key_cols[::-1]).argsort(kind="stable")
+        packed = packed * span + (k - low)
+    return packed
 
 
 def _rows(grain: Grain, keys: list[np.ndarray],

@@ -54,7 +54,13 @@ from core.services.import_rows import (
     sales_line_chunks,
 )
 from core.services.import_totals import BatchTotals
-from core.services.import_writes import big_cache, deferred_indexes, is_sqlite, line_writer
+from core.services.import_writes import (
+    big_cache,
+    deferred_indexes,
+    is_sqlite,
+    line_writer,
+    trusted_foreign_keys,
+)
 from core.summaries import add_line_totals
 
 KINDS = ("customers", "products", "sales_lines")
@@ -131,6 +137,9 @@ def import_file(ctx: Context, kind: str, path: str | Path, *, dry_run: bool = Fa
         with ctx.db.read_session() as session, session.begin():
             result = _run(job, session, None)
             session.rollback()
+    elif kind == "sales_lines":
+        with trusted_foreign_keys(ctx.db):  # every id is looked up in the transaction
+            result = write(ctx, lambda uow: _run(job, uow.session, uow))
     else:
         result = write(ctx, lambda uow: _run(job, uow.session, uow))
     result.seconds = time.perf_counter() - started
@@ -189,7 +198,8 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
     totals = BatchTotals() if uow is not None and is_sqlite(session) else None
     rows = 0
     with big_cache(session):
-        with deferred_indexes(session, job.facts.approx_rows if uow is not None else 0):
+        with deferred_indexes(session, job.facts.approx_rows if uow is not None else 0) \
+                as indexes:
             for seen, chunk in sales_line_chunks(table.rows, positions, lookups, problems,
                                                  batch.id if batch else None, job.chunk_rows):
                 _checkpoint(job, seen, table.total)
@@ -199,6 +209,9 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
                         totals.add(chunk)
                 rows = seen
             _raise_problems(job, problems)
+            started = time.perf_counter()
+            upserts = indexes.rebuild_while(totals.prepare if totals else list)
+            prepare_seconds = time.perf_counter() - started
         days = lookups.dates.values()
         first, last = ((dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days)))
                        if rows else (None, None))
@@ -208,17 +221,17 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
             _finish_batch(job, session, uow, batch, result)
             if first is not None and last is not None:
                 started = time.perf_counter()
-                _add_to_summaries(session, batch, totals, first, last)
-                result.summaries_seconds = time.perf_counter() - started
+                _add_to_summaries(session, batch, totals, upserts, first, last)
+                result.summaries_seconds = time.perf_counter() - started + prepare_seconds
             uow.after_commit("salesdesk_sales_lines_imported", batch=detached(batch))
     return result
 
 
 def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals | None,
-                      first: dt.date, last: dt.date) -> None:
+                      upserts: list[Any], first: dt.date, last: dt.date) -> None:
     """Add the batch's own totals to the report summaries (nothing else is re-read)."""
     if totals is not None:
-        totals.apply(session)
+        totals.apply(session, upserts)
     else:
         add_line_totals(session, "batch_id = :batch", {"batch": batch.id}, first, last)
 
