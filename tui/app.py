@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from core.context import Context
 from core.i18n import _, pick
 from tui.base import localize_bindings, report_error
+
+if TYPE_CHECKING:  # SQLAlchemy and the models load after the first frame (see _open)
+    from core.context import Context
 
 log = logging.getLogger("salesdesk.tui")
 
@@ -58,26 +61,82 @@ class SalesdeskApp(App[None]):
           for sid, (key, title, _path) in SECTIONS.items()],
     ]
 
-    def __init__(self, context: Context, *, database_label: str | None = None,
+    def __init__(self, context: Context | None = None, *, database_label: str | None = None,
                  profile: str | None = None, start: str = "home",
-                 load_dashboard: bool = True) -> None:
+                 load_dashboard: bool = True,
+                 opener: Callable[[], Context] | None = None) -> None:
+        """Either ``context`` (ready at once: tests, the demo) or ``opener``, called in a
+        thread after the first frame is drawn: Home with its navigation shows at once
+        while SQLAlchemy, the models and the plugins load (about 1 s on a busy machine).
+        Keys pressed meanwhile are kept and acted on when the context is ready."""
         from tui.commands import SalesdeskCommands
 
         super().__init__()
+        if (context is None) == (opener is None):
+            raise TypeError("give either a context or an opener")
         self.COMMANDS = {SalesdeskCommands}
-        self.ctx = context
+        self.ctx: Any = context
         self.start = start
         self.load_dashboard = load_dashboard
+        self._opener = opener
+        self._profile, self._database_label = profile, database_label
+        self._pending: list[Callable[[], None]] = []
+        self.startup_error: str | None = None
         localize_bindings(self)
-        self.session_info = {
-            "user": context.actor.display_name,
-            "roles": [context.roles.roles[r] for r in context.actor.roles
-                      if r in context.roles.roles],
-            "profile": profile or _company_profile(context),
-            "database": database_label or _short_db(context.db.describe()),
-        }
+        self.session_info = (_session_info(context, database_label, profile)
+                             if context is not None else _loading_info(database_label))
         self._views: list[tuple[str, Any]] | None = None
         self.crash_on_error: bool | None = None
+
+    # -- start-up ----------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """True once the context is there (at once unless the app was given an opener)."""
+        return self.ctx is not None
+
+    def when_ready(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now, or as soon as the context is ready (keys typed early)."""
+        if self.ready:
+            action()
+        else:
+            self._pending.append(action)
+
+    @work(thread=True, group="open", exit_on_error=False)
+    def _open(self) -> None:
+        assert self._opener is not None
+        try:
+            ctx = self._opener()
+            info = _session_info(ctx, self._database_label, self._profile)
+        except Exception as exc:
+            from core.errors import SalesdeskError
+
+            if isinstance(exc, SalesdeskError):
+                message = str(exc)
+            else:
+                log.exception("salesdesk could not open", exc_info=exc)
+                message = f"{type(exc).__name__}: {exc}"
+            self.call_from_thread(self._failed, message)
+            return
+        self.call_from_thread(self._opened, ctx, info)
+
+    def _failed(self, message: str) -> None:
+        self.startup_error = message
+        self.exit(return_code=1)
+
+    def _opened(self, ctx: Context, info: dict[str, Any]) -> None:
+        from tui.widgets.infobar import InfoBar
+
+        self.ctx, self.session_info, self._views = ctx, info, None
+        for screen in self.screen_stack:
+            for bar in screen.query(InfoBar):
+                bar.show_info()
+            if hasattr(screen, "context_ready"):
+                screen.context_ready()
+        pending, self._pending = self._pending, []
+        for action in pending:
+            action()
+        self.set_timer(0.1, self._warm_up)
 
     # -- navigation --------------------------------------------------------------------
 
@@ -85,7 +144,11 @@ class SalesdeskApp(App[None]):
         self.action_section("home")
         if self.start != "home":
             self.action_section(self.start)
-        self.set_timer(0.1, self._warm_up)
+        if self.ready:
+            self.set_timer(0.1, self._warm_up)
+        else:
+            # open the database once Home is drawn, so the first frame does not wait
+            self.call_after_refresh(self._open)
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
@@ -100,6 +163,9 @@ class SalesdeskApp(App[None]):
 
     def sections(self) -> list[tuple[str, str, str]]:
         """(id, key, translated title) of every place in the navigation, plugin views too."""
+        if not self.ready:  # until the context is there: the sections everyone has
+            return [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
+                    if sid not in ("plugins", "forms")]
         found = [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
                  if self._offered(sid)]
         for plugin, view in self.views():
@@ -144,6 +210,10 @@ class SalesdeskApp(App[None]):
 
     def action_section(self, section: str) -> None:
         """Open a section on top of Home (Escape comes back to Home)."""
+        if not self.ready and section != "home":
+            self.notify(_("Opening the database…"), timeout=2)
+            self.when_ready(lambda: self.action_section(section))
+            return
         try:
             screen = self._make(section)
         except Exception as exc:
@@ -224,6 +294,25 @@ class SalesdeskApp(App[None]):
         report_error(self, error)
 
 
+def _session_info(ctx: Context, database_label: str | None,
+                  profile: str | None) -> dict[str, Any]:
+    """What the info bar shows: user, roles, company profile, database."""
+    return {
+        "user": ctx.actor.display_name,
+        "roles": [ctx.roles.roles[r] for r in ctx.actor.roles if r in ctx.roles.roles],
+        "profile": profile or _company_profile(ctx),
+        "database": database_label or _short_db(ctx.db.describe()),
+    }
+
+
+def _loading_info(database_label: str | None) -> dict[str, Any]:
+    """The info bar before the database is open: the OS user, the database if known."""
+    import getpass
+
+    return {"user": getpass.getuser(), "roles": [], "profile": "…",
+            "database": _short_db(database_label) if database_label else "…"}
+
+
 def _short_db(described: str) -> str:
     """A SQLite file by its name (the path rarely fits on 80 columns)."""
     import os
@@ -243,10 +332,23 @@ def _company_profile(ctx: Context) -> str:
         return "-"
 
 
-def run_app(runtime: Any) -> None:
-    """Open the app as the operating-system user's salesdesk account."""
+def run_app(runtime: Any = None, *, open_runtime: Callable[[], Any] | None = None,
+            database_label: str | None = None) -> None:
+    """Open the app as the operating-system user's salesdesk account: on an open
+    ``runtime``, or (faster to the first frame) on the one ``open_runtime()`` makes in a
+    thread while Home is already drawn. A refusal (unknown user, old schema) is printed
+    and the exit code is 1."""
     from core.errors import SalesdeskError
 
+    if open_runtime is not None:
+        opener = open_runtime
+        app = SalesdeskApp(opener=lambda: opener().context_for(),
+                           database_label=database_label)
+        app.run()
+        if app.startup_error:
+            print(f"salesdesk: {app.startup_error}", file=sys.stderr)
+            raise SystemExit(1)
+        return
     try:
         ctx = runtime.context_for()
     except SalesdeskError as exc:

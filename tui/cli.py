@@ -12,17 +12,33 @@ import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from core.errors import SalesdeskError
-from core.runtime import Runtime, open_runtime, os_login
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 from tui.cli_report import report_group
 
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# core.runtime (SQLAlchemy, the models) is imported when a command needs the database,
+# not with this module: the app draws its first frame before it is loaded.
+def open_runtime(*args: Any, **kwargs: Any) -> Runtime:
+    from core.runtime import open_runtime as open_
+
+    return open_(*args, **kwargs)
+
+
+def os_login() -> str:
+    from core.runtime import os_login as login
+
+    return login()
 
 
 def tui_specs() -> list[Any]:
@@ -86,10 +102,11 @@ def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
 
 
 def _open_tui(click_ctx: click.Context) -> None:
-    runtime = runtime_from(click_ctx)
     from tui.app import run_app
 
-    run_app(runtime)
+    # The database opens in a thread while the app draws Home (first frame sooner).
+    run_app(open_runtime=lambda: runtime_from(click_ctx),
+            database_label=click_ctx.find_root().params.get("database"))
 
 
 @cli.command()

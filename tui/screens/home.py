@@ -3,7 +3,7 @@ deals. Every figure is a row: Enter opens the records behind it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -14,9 +14,11 @@ from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
 from core.i18n import _
-from core.services import dashboard
 from tui.base import BaseScreen
 from tui.format import money, number
+
+if TYPE_CHECKING:  # the services load after the first frame (the app opens them)
+    from core.services import dashboard
 
 FIGURE_TITLES = [
     ("target", "Target this month"), ("actual", "Actual this month"),
@@ -57,9 +59,7 @@ class HomeScreen(BaseScreen):
 
     def on_mount(self) -> None:
         nav = self.query_one("#nav", OptionList)
-        for sid, key, title in self.app.sections():  # type: ignore[attr-defined]
-            if sid != "home":
-                nav.add_option(Option(f"{key or ' '}  {title}", id=sid))
+        nav.add_options(self._nav_options())
         table = self.query_one("#figures", DataTable)
         table.add_column(_("Figure"), key="title")
         table.add_column(_("Value"), key="value")
@@ -67,12 +67,33 @@ class HomeScreen(BaseScreen):
             table.add_row(_(title), Text("…", justify="right"), key=fid)
         nav.highlighted = 0
         nav.focus()
-        if self.app.load_dashboard:  # type: ignore[attr-defined]
+        if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
             # after the first frame: the screen is usable while the figures are computed
             self.set_timer(0.05, self.action_refresh)
 
-    def on_screen_resume(self) -> None:
+    def _nav_options(self) -> list[Option]:
+        return [Option(f"{key or ' '}  {title}", id=sid)
+                for sid, key, title in self.app.sections()  # type: ignore[attr-defined]
+                if sid != "home"]
+
+    def context_ready(self) -> None:
+        """The database is open: the sections that depend on the user and the enabled
+        plugins join the navigation (the highlight stays put), the figures are read."""
+        nav = self.query_one("#nav", OptionList)
+        index = nav.highlighted
+        current = nav.get_option_at_index(index).id if index is not None else None
+        options = self._nav_options()
+        if [o.id for o in options] != [nav.get_option_at_index(i).id
+                                       for i in range(nav.option_count)]:
+            nav.clear_options()
+            nav.add_options(options)
+            ids = [o.id for o in options]
+            nav.highlighted = ids.index(current) if current in ids else 0
         if self.app.load_dashboard:  # type: ignore[attr-defined]
+            self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
             self.action_refresh()
 
     def action_noop(self) -> None:
@@ -83,6 +104,8 @@ class HomeScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def _compute(self) -> None:
+        from core.services import dashboard
+
         board = dashboard.compute(self.ctx)
         self.app.call_from_thread(self.show, board)
 
@@ -110,6 +133,8 @@ class HomeScreen(BaseScreen):
 
     @on(DataTable.RowSelected, "#figures")
     def _drill(self, event: DataTable.RowSelected) -> None:
+        if not self.app.ready:  # type: ignore[attr-defined]
+            return  # the figures are not read yet ("…")
         figure = event.row_key.value or ""
         if figure == "completion":
             figure = "actual"

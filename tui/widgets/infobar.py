@@ -18,8 +18,14 @@ class InfoBar(Static):
         self.title_text = title
 
     def on_mount(self) -> None:
+        self.show_info()
+
+    def show_info(self) -> None:
+        """Draw the line from the app's session info (again once the database is open)."""
         info = self.app.session_info  # type: ignore[attr-defined]
-        roles = ", ".join(pick(r.title_en, r.title_zh) for r in info["roles"]) or _("no role")
+        ready = getattr(self.app, "ready", True)
+        roles = ", ".join(pick(r.title_en, r.title_zh) for r in info["roles"]) \
+            or (_("no role") if ready else "…")
         line = Text()
         line.append("salesdesk", style="bold")
         if self.title_text:

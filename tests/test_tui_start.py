@@ -1,0 +1,100 @@
+"""Start-up of the TUI: Home is drawn before the database opens (in a thread), keys typed
+meanwhile are kept, and a refusal while opening ends the app with its message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FixedClock, make_world
+from tui_helpers import aio, seed, settle
+
+from core.i18n import set_lang
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def tui_world(db_factory: Any) -> Iterator[dict[str, Any]]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    data = seed(make_world(rt, FixedClock()))
+    yield data
+    set_lang(None)
+    rt.db.dispose()
+
+
+def _nav_ids(app: Any) -> list[str]:
+    from textual.widgets import OptionList
+
+    nav = app.screen.query_one("#nav", OptionList)
+    return [nav.get_option_at_index(i).id for i in range(nav.option_count)]
+
+
+@aio
+async def test_home_first_then_the_database(tui_world: dict[str, Any]) -> None:
+    from tui.app import SalesdeskApp
+    from tui.screens.customers import CustomersScreen
+    from tui.screens.home import HomeScreen
+    from tui.widgets.infobar import InfoBar
+
+    release = threading.Event()
+
+    def opener() -> Any:
+        assert release.wait(10)
+        return tui_world["admin"]
+
+    app = SalesdeskApp(opener=opener, database_label="test.db", profile="standard")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and not app.ready
+        assert "plugins" not in _nav_ids(app)  # needs the user's permissions: later
+        bar = str(app.screen.query_one(InfoBar).render())
+        assert "test.db" in bar and "…" in bar
+        assert str(app.screen.query_one("#figures").get_cell("target", "value")) == "…"
+        await pilot.press("2")  # typed before the database is open: kept, not lost
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        release.set()
+        await settle(pilot, rounds=4)
+        assert app.ready and isinstance(app.screen, CustomersScreen)
+        assert "Group admin" in str(app.screen.query_one(InfoBar).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert "plugins" in _nav_ids(app)
+        assert "60,000.00" in str(app.screen.query_one("#figures").get_cell("target", "value"))
+
+
+@aio
+async def test_refusal_while_opening_ends_the_app(tui_world: dict[str, Any]) -> None:
+    from core.errors import UnknownUser
+    from tui.app import SalesdeskApp
+
+    def opener() -> Any:
+        raise UnknownUser("nobody")
+
+    app = SalesdeskApp(opener=opener, database_label="test.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    assert app.return_code == 1
+    assert app.startup_error and "salesdesk users add nobody" in app.startup_error
+
+
+def test_app_modules_do_not_load_the_database_layer() -> None:
+    """What the first frame needs must not import SQLAlchemy, pydantic or the models
+    (about 1 s on a busy machine); they load in the opening thread."""
+    code = ("import sys, tui.cli, tui.app, tui.screens.home, tui.widgets.infobar; "
+            "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'core.models', "
+            "'core.runtime') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
