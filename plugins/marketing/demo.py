@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.models import Customer, Opportunity, Product, Region, User
-from core.services import users
+from core.services import opportunities, users
 from plugins.marketing.models import NegativeReason
 from plugins.marketing.services import attribution, campaigns, negative, segments
 
@@ -48,10 +48,12 @@ def seed_demo(ctx: Context, scale: str, seed: int) -> None:
         region = session.scalar(sa.select(Region.code).order_by(Region.id).limit(1))
         product_codes = list(session.scalars(sa.select(Product.code).order_by(Product.id)
                                              .limit(3)))
-        customer_ids = list(session.scalars(sa.select(Customer.id).where(
-            Customer.source == "").order_by(Customer.id).limit(400)))
-        opp_ids = list(session.scalars(sa.select(Opportunity.id).where(
-            Opportunity.source == "").order_by(Opportunity.id).limit(200)))
+        # The core's demo gives every customer a channel source (exhibition, phone...);
+        # some of them are re-attributed to the demo campaigns.
+        customer_ids = list(session.scalars(sa.select(Customer.id).order_by(Customer.id)
+                                            .limit(400)))
+        opp_ids = list(session.scalars(sa.select(Opportunity.id).order_by(Opportunity.id)
+                                       .limit(200)))
     for index, (code, name, kind, offset, days, budget, status) in enumerate(CAMPAIGNS):
         start = today + dt.timedelta(days=offset)
         row = campaigns.create_campaign(staff, {
@@ -73,7 +75,7 @@ def seed_demo(ctx: Context, scale: str, seed: int) -> None:
         for step in STEPS[status]:
             campaigns.set_status(staff, row.id, step)
         if status != "planned":
-            _attribute(staff, rng, code, customer_ids, opp_ids)
+            _attribute(staff, rng, code, customer_ids, opp_ids, win=status != "running")
     _negative(ctx, staff, manager, rng, today)
 
 
@@ -87,14 +89,18 @@ def _users(ctx: Context) -> tuple[Context, Context]:
 
 
 def _attribute(staff: Context, rng: random.Random, code: str, customer_ids: list[int],
-               opp_ids: list[int]) -> None:
-    """Mark a handful of existing customers and deals as coming from the campaign."""
+               opp_ids: list[int], win: bool) -> None:
+    """Mark a handful of existing customers and open deals as coming from the campaign;
+    the first such deal of a campaign that has ended is won."""
     for customer_id in _take(rng, customer_ids, rng.randint(4, 9)):
         attribution.attribute_customer(staff, customer_id, code)
-    for opp_id in _take(rng, opp_ids, rng.randint(1, 3)):
+    for opp_id in _take(rng, opp_ids, rng.randint(2, 4)):
         opp = _opportunity(staff, opp_id)
         if opp is not None and opp.status == "open":
             attribution.attribute_opportunity(staff, opp_id, code)
+            if win:
+                opportunities.win(staff, opp_id)
+                win = False
 
 
 def _take(rng: random.Random, pool: list[int], n: int) -> list[int]:

@@ -101,13 +101,14 @@ COLUMNS = [
     Column("cost_per_lead", "Cost per lead", "单线索成本", K.MONEY),
     Column("cost_per_won", "Cost per won deal", "单成交成本", K.MONEY),
     Column("roi", "ROI", "投资回报率", K.PERCENT),
-    Column("sales", "Segment sales", "目标客户销售额", K.MONEY, total=True),
-    Column("sales_ly", "Same period last year", "去年同期", K.MONEY, total=True),
+    Column("sales", "Segment sales", "目标客户销售额", K.MONEY),
+    Column("sales_ly", "Same period last year", "去年同期", K.MONEY),
     Column("uplift_ly", "Uplift vs last year", "同比提升", K.PERCENT),
-    Column("sales_before", "Before (scaled)", "活动前(折算)", K.MONEY, total=True),
+    Column("sales_before", "Before (scaled)", "活动前(折算)", K.MONEY),
     Column("uplift_before", "Uplift vs before", "较活动前提升", K.PERCENT),
 ]
 DRILLABLE = tuple(c.id for c in COLUMNS[2:])
+SALES_COLUMNS = ("sales", "sales_ly", "uplift_ly", "sales_before", "uplift_before")
 
 
 def _count(session: Any, model: Any, *conds: Any) -> int:
@@ -152,18 +153,15 @@ def figures(ctx: Context, session: Any, campaign: Campaign, as_of: dt.date,
             *sales_part)
 
 
-def _total(rows: list[tuple], i: int) -> Any:
-    values = [r[i] for r in rows if r[i] is not None]
-    return sum(values, ZERO) if values else None
-
-
 def totals(rows: list[tuple]) -> tuple:
+    """Leads, deals and costs add up (a lead has one source). Segment sales do not: the
+    audiences of two campaigns may share customers, so those cells stay empty."""
     leads, opps, won = (sum(r[i] for r in rows) for i in (2, 3, 4))
-    won_amount, cost, sales, ly, before = (_total(rows, i) for i in (5, 6, 10, 11, 13))
-    won_amount = won_amount or ZERO
+    won_amount = sum((r[5] for r in rows), ZERO)
+    costs = [r[6] for r in rows if r[6] is not None]
+    cost = sum(costs, ZERO) if costs else None
     return (TOTAL_EN, None, leads, opps, won, won_amount, cost, divide(cost, leads),
-            divide(cost, won), change(won_amount, cost), sales, ly, change(sales, ly),
-            before, change(sales, before))
+            divide(cost, won), change(won_amount, cost), None, None, None, None, None)
 
 
 class CampaignEffect(BaseReport):
@@ -203,6 +201,8 @@ class CampaignEffect(BaseReport):
               column_id: str) -> Table:
         if table_id != "effect" or column_id not in DRILLABLE:
             return super().drill(ctx, params, table_id, row, column_id)
+        if row is None and column_id in SALES_COLUMNS:
+            return super().drill(ctx, params, table_id, row, column_id)  # no total shown
         chosen = [c for c in self.campaigns(ctx, params) if row is None or c.code == row[0]]
         if column_id == "leads":
             return customers_table(ctx, sa.or_(sa.false(), *(

@@ -85,6 +85,9 @@ def test_effect_arithmetic(spring: dict[str, Any], mk: dict[str, Any]) -> None:
     assert row[2:] == (3, 3, 2, D("9000.00"), D("1500.00"), D("500.00"), D("750.00"),
                        D("5.0000"), D("1500.00"), D("1000.00"), D("0.5000"), D("1200.00"),
                        D("0.2500"))
+    totals = run_report(mk["boss"], "marketing_campaign_effect", {}).table("effect").totals
+    # leads, deals and costs add up across campaigns; overlapping segment sales do not
+    assert totals[2:10] == row[2:10] and totals[10:] == (None,) * 5
 
 
 def test_uplift_against_four_weeks_before_is_scaled(spring: dict[str, Any],
