@@ -16,7 +16,7 @@ from core.errors import Conflict, ValidationFailed
 from core.i18n import _
 from plugins.real_estate.services import calls, control, masterdata, payments, prices, queries
 from tui.base import BaseScreen
-from tui.format import money
+from tui.format import fit_columns, money
 from tui.screens.dialogs import FormDialog, PromptDialog
 from tui.widgets.form import FieldSpec
 
@@ -87,7 +87,7 @@ class SalesControlBoard(EstateScreen):
     DEFAULT_CSS = """
     SalesControlBoard #board { height: 1fr; }
     SalesControlBoard #unit-detail { height: 3; padding: 0 1; }
-    SalesControlBoard #legend { height: 1; padding: 0 1; }
+    SalesControlBoard #legend { height: 2; padding: 0 1; }
     """
     BINDINGS = [
         Binding("b", "next_building", "Next building", id="re.building"),
@@ -128,15 +128,15 @@ class SalesControlBoard(EstateScreen):
         for unit in units:
             floors.setdefault(unit.floor, []).append(unit)
         width = max((len(v) for v in floors.values()), default=0)
-        table.add_column(_("Floor"), key="floor")
-        for i in range(width):
-            table.add_column(str(i + 1), key=f"c{i}")
+        rows: list[tuple[Any, ...]] = []
         for row, (floor, row_units) in enumerate(sorted(floors.items(), reverse=True)):
             cells: list[Any] = [Text(f"{floor}F", justify="right")]
             for col, unit in enumerate(row_units, start=1):
                 self.cells[(row, col)] = unit
                 cells.append(Text(f" {unit.unit_no} ", style=STATUS_STYLE.get(unit.status, "")))
-            cells += [""] * (width + 1 - len(cells))
+            rows.append(tuple(cells + [""] * (width + 1 - len(cells))))
+        fit_columns(table, [_("Floor")] + [str(i + 1) for i in range(width)], rows)
+        for (floor, _u), cells in zip(sorted(floors.items(), reverse=True), rows, strict=True):
             table.add_row(*cells, key=f"f{floor}")
         if units:
             table.move_cursor(row=min(where.row, len(floors) - 1),
@@ -145,7 +145,7 @@ class SalesControlBoard(EstateScreen):
         self.show_detail()
 
     def _legend(self, units: list[queries.BoardUnit]) -> None:
-        legend = Text(self.building_label() + "  ")
+        legend = Text(self.building_label() + "\n")
         for status, style in STATUS_STYLE.items():
             n = sum(1 for u in units if u.status == status)
             legend.append(f" {status_title(status)} {n} ", style=style)
@@ -320,7 +320,7 @@ class PriceTableScreen(EstateScreen):
     DEFAULT_CSS = """
     PriceTableScreen #prices { height: 2fr; }
     PriceTableScreen #factors { height: 1fr; }
-    PriceTableScreen #totals { height: 2; padding: 0 1; }
+    PriceTableScreen #totals { height: 3; padding: 0 1; }
     """
     BINDINGS = [
         Binding("b", "next_building", "Next building", id="re.price_building"),
@@ -348,29 +348,32 @@ class PriceTableScreen(EstateScreen):
     def refresh_data(self) -> None:
         table = self.query_one("#prices", DataTable)
         table.clear(columns=True)
-        for title in (_("Unit"), _("Floor"), _("Orientation"), _("Layout"), _("Area"),
-                      _("Adj/m2"), _("Adj %"), _("Unit price"), _("Total price"), _("Published")):
-            table.add_column(title)
+        headers = [_("Unit"), _("Floor"), _("Orientation"), _("Layout"), _("Area"),
+                   _("Adj/m2"), _("Adj %"), _("Unit price"), _("Total price"), _("Published")]
         if self.building_id is None:
+            fit_columns(table, headers, [])
             self.query_one("#totals", Static).update(_("No building yet"))
             return
         draft = self.guard(prices.what_if, self.ctx, self.building_id, self.trial)
         if draft is None:
             return
-        published = {u.unit_no: u.total_price for u in queries.board(self.ctx, self.building_id)}
         shapes = {u.unit_no: u for u in queries.board(self.ctx, self.building_id)}
+        rows = []
         for line in draft.lines:
             unit = shapes[line.unit_no]
-            table.add_row(line.unit_no, str(unit.floor), unit.orientation, unit.layout,
-                          money(line.building_area), money(line.amount),
-                          Text(f"{line.percent * 100:.2f}%", justify="right"),
-                          money(line.unit_price), money(line.total_price),
-                          money(published.get(line.unit_no)), key=line.unit_no)
+            rows.append((line.unit_no, str(unit.floor), unit.orientation, unit.layout,
+                         money(line.building_area), money(line.amount),
+                         Text(f"{line.percent * 100:.2f}%", justify="right"),
+                         money(line.unit_price), money(line.total_price),
+                         money(unit.total_price)))
+        fit_columns(table, headers, rows)
+        for row in rows:
+            table.add_row(*row, key=row[0])
         head = _("What-if (not saved)") if self.trial is not None else _("Draft")
         self.query_one("#totals", Static).update(
             f"{self.building_label()}  {head}\n" + _(
-                "Base {base}/m2  units {units}  area {area} m2  saleable value {value}  "
-                "average {average}/m2").format(
+                "Base {base}/m2  units {units}  area {area} m2\n"
+                "Saleable value {value}  average {average}/m2").format(
                 base=f"{draft.base_price:,.2f}", units=draft.unit_count,
                 area=f"{draft.total_area:,.2f}", value=f"{draft.total_value:,.2f}",
                 average=f"{draft.average_price:,.2f}"))
@@ -383,15 +386,15 @@ class PriceTableScreen(EstateScreen):
 
         table = self.query_one("#factors", DataTable)
         table.clear(columns=True)
-        for title in (_("Factor"), _("Matches"), _("Adj/m2"), _("Adj %")):
-            table.add_column(title)
         with self.ctx.reading() as session:
-            rows = session.scalars(select(PriceFactor).where(
+            factors = session.scalars(select(PriceFactor).where(
                 PriceFactor.building_id == self.building_id)
                 .order_by(PriceFactor.kind, PriceFactor.key)).all()
+        rows = [(_(f.kind.capitalize()), f.key, money(f.amount),
+                 Text(f"{f.percent * 100:.2f}%", justify="right")) for f in factors]
+        fit_columns(table, [_("Factor"), _("Matches"), _("Adj/m2"), _("Adj %")], rows)
         for row in rows:
-            table.add_row(row.kind, row.key, money(row.amount),
-                          Text(f"{row.percent * 100:.2f}%", justify="right"))
+            table.add_row(*row)
 
     def action_base_price(self) -> None:
         if self.building_id is None:
