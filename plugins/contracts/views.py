@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import _
+from core.i18n import _, current_lang
 from plugins.contracts import services
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns, money
@@ -289,6 +289,8 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         Binding("o", "signoff", "Sign off node", id="contract.signoff"),
         Binding("v", "versions", "Versions", id="contract.versions"),
         Binding("d", "diff", "Diff", id="contract.diff"),
+        Binding("p", "attach", "Attach", id="contract.attach"),
+        Binding("y", "paid", "Milestone paid", id="contract.paid", show=False),
         *ACTIONS,
     ]
 
@@ -325,11 +327,13 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         self.query_one("#head", Static).update(
             f"[b]{c.number}" + (f" rev. {c.revision}" if c.revision > 1 else "")
             + f"[/b] {c.title}  ·  {detail.customer}\n"
-            + f"{_('Stage')}: {c.stage} ({c.status})  ·  {_('Amount')}: {c.amount:,.2f} "
-            f"{c.currency}  ·  {c.start_date or '—'} → {c.end_date or '—'}\n"
+            + f"{_('Stage')}: {self._stage(c.stage)} ({c.status})  ·  "
+            f"{_('Amount')}: {c.amount:,.2f} {c.currency}  ·  "
+            f"{c.start_date or '—'} → {c.end_date or '—'}\n"
             + f"{_('Parties')}: " + "; ".join(p.get("name", "") for p in c.parties)
             + f"  ·  {_('Terms')}: {c.terms or '—'}\n"
-            + f"{_('Allowed next')}: {', '.join(detail.allowed) or '—'}"
+            + f"{_('Attachments')}: " + ("; ".join(a.ref for a in detail.attachments) or "—")
+            + f"\n{_('Allowed next')}: {', '.join(detail.allowed) or '—'}"
             + (f"  ·  {', '.join(flags)}" if flags else ""))
         self._fill("#milestones", [_("Due"), _("Amount"), _("Condition"), _("Paid")],
                    [(cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
@@ -342,6 +346,30 @@ class ContractDetailScreen(ContractActions, BaseScreen):
                                  _("Comment")],
                    [(cell(t.at), t.actor_login, t.action, t.from_stage, t.to_stage,
                      t.comment) for t in detail.timeline])
+
+    def _stage(self, stage_id: str) -> str:
+        from plugins.contracts.services.common import machine_of
+
+        with self.ctx.reading() as session:
+            return machine_of(session).title(stage_id, current_lang())
+
+    def action_attach(self) -> None:
+        if self.detail is None:
+            return
+        self._ask(_("Attach a document"), _("Path or reference of the document"),
+                  lambda ref: self._run(services.add_attachment, self.ctx,
+                                        self.contract_id, ref))
+
+    def action_paid(self) -> None:
+        """Mark the milestone under the cursor paid today (again: not paid)."""
+        table = self.query_one("#milestones", DataTable)
+        if self.detail is None or not self.detail.milestones:
+            return
+        milestone = self.detail.milestones[min(table.cursor_row,
+                                               len(self.detail.milestones) - 1)]
+        paid = None if milestone.paid_on else self.ctx.today()
+        self._run(services.mark_milestone_paid, self.ctx, milestone.id, paid,
+                  milestone.version)
 
     def _fill(self, selector: str, headers: list[str], rows: list[tuple]) -> None:
         table = self.query_one(selector, DataTable)

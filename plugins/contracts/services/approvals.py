@@ -146,7 +146,7 @@ def _check_approver(uow: UnitOfWork, contract: Contract, step: ApprovalStep) -> 
     if actor.id in (contract.requested_by_id, contract.owner_id):
         raise PermissionDenied(f"{actor.login} requested or owns contract {label(contract)} "
                                "and may not approve or reject it")
-    if step.role not in actor.roles:
+    if step.role not in actor.roles or uow.ctx.grant.read_only:
         raise PermissionDenied(f"step {step.seq} of contract {label(contract)} needs a "
                                f"{step.role}; {who} may not decide it")
     earlier = [s for s in steps_of(uow.session, contract.id, contract.approval_round)

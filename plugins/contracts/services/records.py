@@ -298,3 +298,24 @@ def customer_choices(ctx: Context, limit: int = 500) -> list[tuple[str, int]]:
         return [(f"{name} ({code})", cid) for cid, name, code in session.execute(
             sa.select(Customer.id, Customer.name, Customer.code)
             .where(visible(ctx, Customer)).order_by(Customer.name).limit(limit))]
+
+
+def add_attachment(ctx: Context, contract_id: int, ref: str, title: str = "") -> Attachment:
+    """Attach a document by path or reference. Allowed on signed contracts too (the signed
+    scan is filed after signing): an attachment does not change the agreed terms."""
+    from plugins.contracts.schemas import AttachmentIn
+
+    item = validate(AttachmentIn, {"ref": ref.strip(), "title": title}, "attachment")
+
+    def work(uow: UnitOfWork) -> Attachment:
+        require_write(ctx)
+        contract = load_for_write(uow, contract_id, None)
+        if contract.stage == machine_of(uow.session).role("cancelled"):
+            raise refuse(contract, "stage", contract.stage, "an open contract")
+        _add_attachments(uow, contract, [item.model_dump()])
+        log(uow, contract, "attach", comment=item.ref)
+        uow.session.flush()
+        return uow.session.scalars(sa.select(Attachment).where(
+            Attachment.contract_id == contract.id).order_by(Attachment.id.desc())).first()
+
+    return write(ctx, work)

@@ -88,3 +88,18 @@ def test_amendment_keeps_milestones_and_checks_their_sum(team: dict[str, Any]) -
     services.cancel(team["rep"], same.id, "not needed")
     assert services.amend(team["rep"], original.id, {"title": "Again"}).revision == 3
     assert services.get_contract(team["rep"], original.id).superseded_by_id is None
+
+
+@SQLITE_ONLY
+def test_attachments_on_signed_but_not_cancelled(team: dict[str, Any]) -> None:
+    contract = signed(team)
+    services.add_attachment(team["rep"], contract.id, "\\\\dms\\HT\\signed.pdf", "scan")
+    detail = services.contract_detail(team["rep"], contract.id)
+    assert [(a.ref, a.title) for a in detail.attachments] == [("\\\\dms\\HT\\signed.pdf",
+                                                              "scan")]
+    assert detail.timeline[-1].action == "attach"
+    gone = at_stage(team, "cancelled")
+    with pytest.raises(ValidationFailed, match="an open contract"):
+        services.add_attachment(team["rep"], gone.id, "x.pdf")
+    with pytest.raises(ValidationFailed, match="ref"):
+        services.add_attachment(team["rep"], contract.id, "  ")

@@ -136,6 +136,15 @@ async def rep_signs_and_amends(ctx: Any) -> None:
         await pilot.press("g")
         await settle(pilot)
         assert app.screen.detail.contract.stage == "signed"
+        await pilot.press("p")  # the signed scan is filed after signing
+        await pilot.pause()
+        await pilot.press(*"scans/signed.pdf")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [a.ref for a in app.screen.detail.attachments] == ["scans/signed.pdf"]
+        await pilot.press("y")  # first milestone paid today
+        await settle(pilot)
+        assert app.screen.detail.milestones[0].paid_on is not None
         await pilot.press("e")  # read-only now
         await pilot.pause()
         await fill(pilot, {"title": "Changed"})
