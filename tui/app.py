@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -322,6 +323,35 @@ def _short_db(described: str) -> str:
     return described
 
 
+@contextmanager
+def _logs_held() -> Iterator[None]:
+    """Hold back log records meant for the terminal while the app draws on it (a plugin
+    failing to load would scribble over the screen); print them once it has closed.
+    The app shows such errors as messages meanwhile."""
+    import logging.handlers
+
+    root = logging.getLogger()
+    terminal = [h for h in root.handlers if isinstance(h, logging.StreamHandler)
+                and getattr(h.stream, "isatty", lambda: False)()]
+    if not terminal:
+        yield
+        return
+    held = logging.handlers.MemoryHandler(capacity=10_000, flushLevel=logging.CRITICAL + 1,
+                                          target=terminal[0])
+    held.setLevel(min(h.level for h in terminal))
+    for handler in terminal:
+        root.removeHandler(handler)
+    root.addHandler(held)
+    try:
+        yield
+    finally:
+        root.removeHandler(held)
+        for handler in terminal:
+            root.addHandler(handler)
+        held.flush()
+        held.close()
+
+
 def _company_profile(ctx: Context) -> str:
     from core.company import PROFILE_KEY, get_setting
 
@@ -343,8 +373,10 @@ def run_app(runtime: Any = None, *, open_runtime: Callable[[], Any] | None = Non
     if open_runtime is not None:
         opener = open_runtime
         app = SalesdeskApp(opener=lambda: opener().context_for(),
-                           database_label=database_label)
-        app.run()
+                           database_label=_short_db(database_label) if database_label
+                           else None)
+        with _logs_held():  # plugins load while the app is on screen
+            app.run()
         if app.startup_error:
             print(f"salesdesk: {app.startup_error}", file=sys.stderr)
             raise SystemExit(1)
