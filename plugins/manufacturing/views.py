@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, ValidationFailed
-from core.i18n import _
+from core.i18n import _, pick
 from plugins.manufacturing.models import DocKind
 from plugins.manufacturing.services import documents, posting, queries, tenders
 from plugins.manufacturing.services.common import P_BILL, P_SELL, P_SHIP, P_TENDER
@@ -22,16 +22,19 @@ from tui.format import cell, fit_columns
 from tui.views import ViewSpec
 from tui.widgets.form import FieldSpec
 
-KIND_TITLES = {DocKind.QUOTE: "Quotes", DocKind.ORDER: "Sales orders",
-               DocKind.DELIVERY: "Deliveries", DocKind.INVOICE: "Invoices",
-               DocKind.RECEIPT: "Receipts"}
+# Labels with their own Chinese (pick), not through the shared catalog, where another
+# plugin may translate the same English word for a different meaning.
+KIND_TITLES = {DocKind.QUOTE: ("Quotes", "报价单"), DocKind.ORDER: ("Sales orders", "销售订单"),
+               DocKind.DELIVERY: ("Deliveries", "发货单"),
+               DocKind.INVOICE: ("Invoices", "销售发票"), DocKind.RECEIPT: ("Receipts", "收款单")}
 NEXT = {DocKind.QUOTE: DocKind.ORDER, DocKind.ORDER: DocKind.DELIVERY,
         DocKind.DELIVERY: DocKind.INVOICE, DocKind.INVOICE: DocKind.RECEIPT}
-STATUS = {"draft": "Draft", "submitted": "Submitted", "reversed": "Reversed",
-          "reversal": "Reversal"}
-OPEN_TITLE = {DocKind.QUOTE: "Not ordered", DocKind.ORDER: "Not shipped",
-              DocKind.DELIVERY: "Not invoiced", DocKind.INVOICE: "Not collected",
-              DocKind.RECEIPT: "Not applied"}
+STATUS = {"draft": ("Draft", "草稿"), "submitted": ("Submitted", "已提交"),
+          "reversed": ("Reversed", "已冲销"), "reversal": ("Reversal", "冲销单")}
+OPEN_TITLE = {DocKind.QUOTE: ("Not ordered", "未下单"), DocKind.ORDER: ("Not shipped", "未发货"),
+              DocKind.DELIVERY: ("Not invoiced", "未开票"),
+              DocKind.INVOICE: ("Not collected", "未收款"),
+              DocKind.RECEIPT: ("Not applied", "未核销")}
 
 
 def decimals(text: str, field: str) -> list[Decimal]:
@@ -210,14 +213,14 @@ class DocumentsScreen(Selectable, BaseScreen):
     """
     BINDINGS = [
         Binding("u", "kind('quote')", "Quotes", id="mfg.docs.quotes"),
-        Binding("o", "kind('order')", "Orders", id="mfg.docs.orders"),
+        Binding("o", "kind('order')", "Sales orders", id="mfg.docs.orders"),
         Binding("d", "kind('delivery')", "Deliveries", id="mfg.docs.deliveries"),
         Binding("i", "kind('invoice')", "Invoices", id="mfg.docs.invoices"),
         Binding("r", "kind('receipt')", "Receipts", id="mfg.docs.receipts"),
         Binding("n", "new", "New", id="mfg.docs.new"),
         Binding("s", "submit", "Submit", id="mfg.docs.submit"),
         Binding("c", "convert", "Convert", id="mfg.docs.convert"),
-        Binding("x", "reverse", "Reverse", id="mfg.docs.reverse"),
+        Binding("x", "reverse", "Reversal", id="mfg.docs.reverse"),
         Binding("a", "approve", "Approve credit", id="mfg.docs.approve"),
         Binding("e", "edit", "Edit quantities", id="mfg.docs.edit"),
         Binding("space", "mark", "Mark", id="mfg.docs.mark"),
@@ -245,13 +248,13 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.rows = {r.id: r for r in found}
         self.marked &= set(self.rows)
         headers = ["", _("Number"), _("Date"), _("Customer"), _("Status"), _("Amount"),
-                   _(OPEN_TITLE[DocKind(self.kind)])]
+                   pick(*OPEN_TITLE[DocKind(self.kind)])]
         rows = [("*" if r.id in self.marked else "", r.number, cell(r.doc_date), r.customer,
-                 _(STATUS.get(r.status, r.status)), cell(r.amount), cell(r.open))
+                 pick(*STATUS.get(r.status, (r.status, r.status))), cell(r.amount), cell(r.open))
                 for r in found]
         self.fill(headers, rows, [r.id for r in found], focus_id)
         self.query_one("#status", Static).update(
-            _(KIND_TITLES[DocKind(self.kind)]) + f" ({len(rows)})  ·  "
+            pick(*KIND_TITLES[DocKind(self.kind)]) + f" ({len(rows)})  ·  "
             + _("u/o/d/i/r kind · n new · s submit · c convert · x reverse · space mark"))
 
     def action_kind(self, kind: str) -> None:
@@ -363,7 +366,7 @@ class DocumentsScreen(Selectable, BaseScreen):
                     number=self.rows[doc_id].number, mirror=saved.number))
                 self.load(doc_id)
 
-        self.app.push_screen(PromptDialog(_("Reverse"), _("Reason for the reversal")), done)
+        self.app.push_screen(PromptDialog(_("Reversal"), _("Reason for the reversal")), done)
 
     def action_convert(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -378,7 +381,8 @@ class DocumentsScreen(Selectable, BaseScreen):
                                  lambda text: self._convert(ids, text))
         elif self.kind == DocKind.INVOICE:
             owed = self.rows[ids[0]].open
-            self.app.push_screen(PromptDialog(_("Receipt"), _("Amount received"), str(owed)),
+            self.app.push_screen(PromptDialog(_("Receipt"), _("Amount received"),
+                                              "" if owed is None else str(owed)),
                                  lambda text: self._convert(ids, text))
         else:
             self._convert(ids, "")

@@ -29,7 +29,8 @@ class DocRow:
     customer: str
     status: str
     amount: Decimal
-    open: Decimal  # unordered, unshipped, unbilled, uncollected or unapplied value
+    open: Decimal | None  # unordered, unshipped, unbilled, uncollected or unapplied value
+    # (None: a draft or a reversed document, where nothing is open)
     version: int
 
 
@@ -41,7 +42,8 @@ def list_documents(ctx: Context, kind: str, limit: int = LIST_LIMIT) -> list[Doc
             .order_by(Document.id.desc()).limit(limit)).all()
         opens = open_values(session, [d for d, _n in rows])
     return [DocRow(d.id, d.number, d.doc_date, name, d.status, money(d.amount),
-                   opens.get(d.id, ZERO), d.version) for d, name in rows]
+                   opens.get(d.id, ZERO) if d.status == DocStatus.SUBMITTED else None,
+                   d.version) for d, name in rows]
 
 
 def open_values(session: Session, docs: list[Document]) -> dict[int, Decimal]:

@@ -1,5 +1,5 @@
-"""Strings the screens translate at run time (kind titles, statuses, form field titles)
-are in the plugin's Chinese catalog too; the static ones are checked by tests/test_i18n."""
+"""Labels the screens choose at run time carry their Chinese (kinds, statuses), and form
+field titles are in the plugin's catalog; static strings are checked by tests/test_i18n."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ def test_dynamic_strings_have_chinese() -> None:
     from plugins.manufacturing.views import KIND_TITLES, OPEN_TITLE, STATUS
 
     catalog = plugin_catalog(plugin.__file__, "zh_CN")
-    wanted = {*KIND_TITLES.values(), *STATUS.values(), *OPEN_TITLE.values()}
+    for en, zh in (*KIND_TITLES.values(), *STATUS.values(), *OPEN_TITLE.values()):
+        assert en and zh and en != zh
+    wanted: set[str] = set()
     for form in (TenderForm, ProjectForm):
         wanted |= {f.description for f in form.model_fields.values() if f.description}
     assert not sorted(wanted - set(catalog))
