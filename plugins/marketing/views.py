@@ -31,7 +31,7 @@ def title(value: str) -> str:
     return _(LABELS.get(value, value))
 
 
-CAMPAIGN_COLUMNS = [("code", "Code"), ("name", "Campaign"), ("kind", "Type"),
+CAMPAIGN_COLUMNS = [("code", "Code"), ("name", "Campaign"), ("kind", "Campaign type"),
                     ("start", "Start"), ("end", "End"), ("status", "Status"),
                     ("budget_status", "Budget approval"), ("budget", "Budget")]
 
@@ -153,12 +153,12 @@ class CampaignDetail(BaseScreen):
         self.version, self.code = c.version, c.code
         show_money = sees_money(self.ctx)
         budget = f"{c.budget:,.2f}" if show_money else "—"
-        target = ", ".join(p for p in (c.industry, c.size, c.customer_class) if p)
+        target = self.guard(campaigns.target_text, self.ctx, c) or ""
         self.query_one("#facts", Static).update(
             f"[b]{c.code}[/b] {c.name}  ·  {title(c.kind)}  ·  {c.start} → {c.end}\n"
             + _("Status") + f": {title(c.status)}  ·  " + _("Budget") + f": {budget} "
             + f"({title(c.budget_status)})\n"
-            + _("Target") + f": {target or _('all customers')}  ·  " + _("Products")
+            + _("Target") + f": {target}  ·  " + _("Products")
             + f": {', '.join(c.products) or '—'}  ·  " + _("Channels")
             + f": {', '.join(c.channels) or '—'}")
         table = self.query_one(DataTable)

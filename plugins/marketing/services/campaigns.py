@@ -180,6 +180,20 @@ def advance(ctx: Context, campaign_id: int, expected_version: int | None = None)
     return set_status(ctx, campaign_id, nxt[0], expected_version)
 
 
+def target_text(ctx: Context, campaign: Campaign) -> str:
+    """The target segment in words: saved segment, industry, region, size, class."""
+    from core.i18n import _
+    from core.models import Region
+    from plugins.marketing.models import Segment
+
+    with ctx.reading() as session:
+        segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
+        region = session.get(Region, campaign.region_id) if campaign.region_id else None
+    parts = [f"{_('Segment')} {segment.code}" if segment else "", campaign.industry,
+             region.code if region else "", campaign.size, campaign.customer_class]
+    return ", ".join(p for p in parts if p) or _("all customers")
+
+
 # -- cost lines ----------------------------------------------------------------------------
 
 
