@@ -67,3 +67,11 @@ def get_building(session: Session, building_id: int) -> Building:
     if building is None:
         raise NotFound(f"building {building_id} does not exist")
     return building
+
+
+def lock(uow: Any, row: Any) -> None:
+    """Re-read ``row`` under a row lock on PostgreSQL, so of two people deciding the same
+    sign-off at once the second sees the first one's decision (SQLite writers queue on
+    BEGIN IMMEDIATE already)."""
+    if uow.session.get_bind().dialect.name != "sqlite":
+        uow.session.refresh(row, with_for_update=True)

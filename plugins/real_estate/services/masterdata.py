@@ -23,6 +23,7 @@ from plugins.real_estate.services.common import (
     SIGNOFF,
     Refused,
     building_by_code,
+    lock,
     second_person,
 )
 from plugins.real_estate.services.pricing import round2
@@ -172,6 +173,7 @@ def approve_change(ctx: Context, change_id: int, version: int | None = None,
         uow.require(SIGNOFF)
         change = uow.get(Change, change_id)
         uow.check_version(change, version)
+        lock(uow, change)
         _pending(change)
         second_person(ctx, change.submitted_by, "change")
         units = parse_rows(change.payload["units"], f"change {change_id}")
@@ -192,6 +194,7 @@ def reject_change(ctx: Context, change_id: int, version: int | None = None,
         uow.require(SIGNOFF)
         change = uow.get(Change, change_id)
         uow.check_version(change, version)
+        lock(uow, change)
         _pending(change)
         uow.apply_changes(change, {"status": ApprovalStatus.REJECTED.value,
                                    "decided_by": ctx.actor.id, "decided_at": ctx.now(),

@@ -30,6 +30,7 @@ from plugins.real_estate.services.common import (
     Refused,
     decimal_of,
     get_building,
+    lock,
     second_person,
 )
 from plugins.real_estate.services.pricing import (
@@ -165,6 +166,7 @@ def approve_price_list(ctx: Context, price_list_id: int,
         uow.require(SIGNOFF)
         plist = uow.get(PriceList, price_list_id)
         uow.check_version(plist, version)
+        lock(uow, plist)
         _pending(plist)
         second_person(ctx, plist.submitted_by, "price list")
         for old in uow.session.scalars(sa.select(PriceList).where(
@@ -191,6 +193,7 @@ def reject_price_list(ctx: Context, price_list_id: int,
         uow.require(SIGNOFF)
         plist = uow.get(PriceList, price_list_id)
         uow.check_version(plist, version)
+        lock(uow, plist)
         _pending(plist)
         uow.apply_changes(plist, {"status": PriceListStatus.REJECTED.value,
                                   "decided_by": ctx.actor.id, "decided_at": ctx.now()})

@@ -101,3 +101,15 @@ def test_standard_plan_leaves_the_rest_to_the_mortgage(estate: Any) -> None:
         ("mortgage", dt.date(2026, 6, 14), D("735420.00"))]
     with pytest.raises(ValidationFailed, match="at most the price"):
         payments.standard_plan(estate.finance, deal.id, "50000", "1000601")
+
+
+def test_money_of_a_cancelled_deal_is_refunded(estate: Any) -> None:
+    deal = signed_deal(estate)
+    payments.record_payment(estate.finance, deal.id, "deposit", "50000")
+    control.cancel(estate.control, estate.unit("201"), "buyer's loan refused")
+    with pytest.raises(Refused, match="takes no more payments"):
+        payments.record_payment(estate.finance, deal.id, "down_payment", "1")
+    with pytest.raises(Refused, match=r"50,000\.00 to pay back"):
+        payments.record_payment(estate.finance, deal.id, "refund", "50000.01")
+    payments.record_payment(estate.finance, deal.id, "refund", "50000")
+    assert payments.deal_balance(estate.finance, deal.id).paid == 0

@@ -142,3 +142,31 @@ def test_price_list_submitter_cannot_approve_it(world: Any) -> None:
     with pytest.raises(PermissionDenied, match="second person"):
         prices.approve_price_list(both, plist.id)
     prices.approve_price_list(estate.senior, plist.id)
+
+
+def test_two_managers_signing_off_at_once_apply_the_change_once(world: Any) -> None:
+    import threading
+
+    from core.errors import SalesdeskError
+
+    change = masterdata.submit_units(world.user("op", "business_operator"), unit_rows())
+    seniors = [world.user(f"senior{i}", "re_senior_marketing") for i in range(2)]
+    start = threading.Barrier(2, timeout=30)
+    results: list[Any] = []
+
+    def approve(ctx: Any) -> None:
+        start.wait()
+        try:
+            results.append(masterdata.approve_change(ctx, change.id))
+        except SalesdeskError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=approve, args=(s,)) for s in seniors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(isinstance(r, Change) for r in results) == 1, results
+    (loser,) = [r for r in results if not isinstance(r, Change)]
+    assert isinstance(loser, Refused) and "already approved" in str(loser)
+    assert count_units(world) == 4
