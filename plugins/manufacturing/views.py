@@ -419,6 +419,67 @@ class DocumentsScreen(Selectable, BaseScreen):
              _("Done")], rows))
 
 
+class ProductionScreen(BaseScreen):
+    """What to produce this week against stock, and the open order lines by promise."""
+
+    TITLE_EN = "Production plan"
+    DEFAULT_CSS = """
+    ProductionScreen DataTable { height: 1fr; }
+    ProductionScreen .caption { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [Binding("g", "receive", "Production finished", id="mfg.production.receive")]
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="plan-caption", classes="caption")
+        yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="lines-caption", classes="caption")
+        yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one("#plan", DataTable).focus()
+
+    def load(self) -> None:
+        from core.reports import run_report
+
+        result = self.guard(run_report, self.ctx, "mfg_order_backlog", {})
+        if result is None:
+            return
+        backlog, plan = result.tables
+        for table, widget, caption in ((plan, "#plan", "#plan-caption"),
+                                       (backlog, "#lines", "#lines-caption")):
+            grid = self.query_one(widget, DataTable)
+            grid.clear(columns=True)
+            rows = [tuple(cell(v) for v in row) for row in table.materialize()]
+            fit_columns(grid, [pick(c.title_en, c.title_zh) for c in table.columns], rows)
+            for row in rows:
+                grid.add_row(*row)
+            self.query_one(caption, Static).update(
+                f"{pick(table.title_en, table.title_zh)} ({len(rows)})")
+
+    def action_receive(self) -> None:
+        from tui.screens.dialogs import FormDialog
+
+        specs = [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity")]
+
+        def submit(values: dict[str, Any]) -> str:
+            quantity = decimals(values.get("quantity") or "", "quantity")
+            if len(quantity) != 1:
+                raise ValidationFailed([FieldProblem("quantity", values.get("quantity"),
+                                                     "one number")], _("Quantity"))
+            code = values.get("product_code") or ""
+            stock = tenders.receive_stock(self.ctx, queries.product_id_for(self.ctx, code),
+                                          quantity[0])
+            return _("{code}: {quantity} on hand").format(code=code, quantity=stock.on_hand)
+
+        def done(message: str | None) -> None:
+            if message:
+                self.app.notify(message)
+                self.load()
+
+        self.app.push_screen(FormDialog(_("Production finished"), specs, {}, submit), done)
+
+
 def all_views() -> list[ViewSpec]:
     return [
         ViewSpec("mfg_tenders", "Tenders", "工程投标", lambda ctx: TendersScreen(),
@@ -427,4 +488,5 @@ def all_views() -> list[ViewSpec]:
             DocKind.QUOTE if ctx.grant.has(P_SELL) else DocKind.DELIVERY
             if ctx.grant.has(P_SHIP) else DocKind.INVOICE if ctx.grant.has(P_BILL)
             else DocKind.ORDER)),
+        ViewSpec("mfg_production", "Production plan", "生产安排", lambda ctx: ProductionScreen()),
     ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -246,20 +247,21 @@ def reverse(ctx: Context, doc_id: int, expected_version: int | None = None,
                           amount=-doc.amount, notes=reason[:2000], created_at=ctx.now(),
                           submitted_at=ctx.now())
         uow.session.add(mirror)
-        uow.session.flush()
-        for line in lines:
-            uow.session.add(Line(document_id=mirror.id, product_id=line.product_id,
-                                 quantity=-line.quantity, unit_price=line.unit_price,
-                                 amount=-line.amount, unit_cost=line.unit_cost,
-                                 source_line_id=line.source_line_id,
-                                 promised_date=line.promised_date))
-        for alloc in uow.session.scalars(sa.select(Allocation)
-                                         .where(Allocation.receipt_id == doc.id)).all():
-            uow.session.add(Allocation(receipt_id=mirror.id, invoice_id=alloc.invoice_id,
-                                       amount=-alloc.amount))
+        uow.audit_created(mirror)
+        negated: list[Any] = [
+            Line(document_id=mirror.id, product_id=line.product_id, quantity=-line.quantity,
+                 unit_price=line.unit_price, amount=-line.amount, unit_cost=line.unit_cost,
+                 source_line_id=line.source_line_id, promised_date=line.promised_date)
+            for line in lines]
+        negated += [Allocation(receipt_id=mirror.id, invoice_id=alloc.invoice_id,
+                               amount=-alloc.amount)
+                    for alloc in uow.session.scalars(sa.select(Allocation).where(
+                        Allocation.receipt_id == doc.id)).all()]
+        for row in negated:
+            uow.session.add(row)
+            uow.audit_created(row)
         if doc.kind == DocKind.DELIVERY:
             _move_stock(uow, lines, +1)
-        uow.audit_created(mirror)
         uow.apply_changes(doc, {"status": DocStatus.REVERSED.value}, action="reverse")
         return mirror
 

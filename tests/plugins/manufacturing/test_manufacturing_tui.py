@@ -200,3 +200,30 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
         (delivery, mirror) = docs(ctx, DocKind.DELIVERY)
         assert delivery.amount == Decimal("360.00") and delivery.status == DocStatus.REVERSED
         assert mirror.amount == Decimal("-360.00") and mirror.notes == "wrong truck"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> None:
+    from plugins.manufacturing.models import Stock
+    from plugins.manufacturing.services import documents, posting
+    from plugins.manufacturing.views import ProductionScreen
+
+    ctx, customer = tui_shop["ctx"], tui_shop["customer"]
+    with ctx.reading() as session:
+        product_id = session.scalar(sa.text("SELECT id FROM product WHERE code = 'FL-100'"))
+    posting.submit(ctx, documents.create_order(ctx, {
+        "customer_id": customer.id, "promised_date": "2026-03-18",
+        "lines": [{"product_id": product_id, "quantity": "10", "unit_price": "120"}]}).id)
+    app = app_for(ctx)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_section("view:manufacturing:mfg_production")
+        await settle(pilot)
+        assert isinstance(app.screen, ProductionScreen)
+        plan = app.screen.query_one("#plan")
+        assert plan.row_count == 1 and "10" in str(plan.get_row_at(0)[5])  # to produce
+        await pilot.press("g")
+        await fill(pilot, {"product_code": "FL-100", "quantity": "4"})
+        assert "6" in str(app.screen.query_one("#plan").get_row_at(0)[5])
+    with ctx.reading() as session:
+        assert session.get(Stock, product_id).on_hand == Decimal("4")
