@@ -189,3 +189,39 @@ def open_deal_ids(ctx: Context, *conditions: Any) -> list[int]:
     with ctx.reading() as session:
         return list(session.scalars(sa.select(Opportunity.id).where(*open_deals(ctx),
                                                                      *conditions)))
+
+
+@dataclass
+class BoardCard:
+    deal_id: int
+    title: str
+    customer: str
+    owner: str
+    amount: Decimal
+    entered: dt.datetime
+    stalled: bool
+
+
+def board(ctx: Context, funnel: FunnelDefinition, per_stage: int = 50
+          ) -> dict[str, list[BoardCard]]:
+    """The biggest open deals of each open stage (the pipeline board), ``per_stage`` each."""
+    from core.models import Customer, User
+
+    rank = sa.func.row_number().over(partition_by=Opportunity.stage,
+                                     order_by=(Opportunity.amount.desc(), Opportunity.id))
+    inner = (sa.select(Opportunity.id, Opportunity.stage, Opportunity.title,
+                       Customer.name.label("customer"), User.login, Opportunity.amount,
+                       Opportunity.stage_entered_at,
+                       sa.case((stalled_condition(ctx), 1), else_=0).label("stalled"),
+                       rank.label("rank"))
+             .join(Customer, Customer.id == Opportunity.customer_id)
+             .outerjoin(User, User.id == Opportunity.owner_id)
+             .where(*open_deals(ctx), Opportunity.funnel == funnel.id).subquery())
+    out: dict[str, list[BoardCard]] = {s.id: [] for s in funnel.open_stages}
+    with ctx.reading() as session:
+        rows = session.execute(sa.select(inner).where(inner.c.rank <= per_stage)
+                               .order_by(inner.c.stage, inner.c.rank)).all()
+    for did, stage, title, customer, login, amount, entered, stalled, _rank in rows:
+        out.setdefault(stage, []).append(BoardCard(did, title, customer, login or "",
+                                                   money(amount), entered, bool(stalled)))
+    return out

@@ -483,3 +483,30 @@ def lead_history(ctx: Context, customer_id: int) -> list[LeadEvent]:
             raise NotFound(f"customer {customer_id} does not exist or is not visible to you")
         return list(session.scalars(sa.select(LeadEvent).where(
             LeadEvent.customer_id == customer_id).order_by(LeadEvent.at, LeadEvent.id)))
+
+
+@dataclass
+class PoolLead:
+    customer_id: int
+    code: str
+    name: str
+    industry: str
+    region: str
+    size: str
+    source: str
+    pool_since: dt.datetime | None
+    version: int
+
+
+def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
+    """Leads in the pool (no owner), the longest waiting first."""
+    query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.industry,
+                       Region.code, Customer.size, Customer.source, Customer.pool_since,
+                       Customer.version)
+             .outerjoin(Region, Region.id == Customer.region_id)
+             .where(Customer.owner_id.is_(None), Customer.status == CustomerStatus.ACTIVE,
+                    visible(ctx, Customer))
+             .order_by(Customer.pool_since, Customer.id).limit(limit))
+    with ctx.reading() as session:
+        return [PoolLead(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8])
+                for r in session.execute(query)]

@@ -1,0 +1,364 @@
+"""The funnel plugin's screens (the only module importing textual): the pipeline board
+with its funnel chart, the due list, the lead pool (claim, assign by rules, reassign,
+reclaim) and the handover wizard (preview, then hand over in one transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Static
+
+from core.i18n import _, pick
+from plugins.funnel.services import analytics, due, handover, pool
+from tui.base import BaseScreen
+from tui.format import cell, label
+from tui.views import ViewSpec
+
+BAR_WIDTH = 36
+KIND_LABELS = {"stalled": "Stalled deal", "follow_up": "Follow-up due",
+               "visit": "Visit interval passed", "lead": "Idle lead"}
+ACTIONS = {"remind": "Remind", "manager": "Manager told", "reclaim": "Reclaim"}
+EVENTS = {"import": "Import", "claim": "Claim", "assign": "Assign", "return": "Return",
+          "reclaim": "Reclaim", "remind": "Remind", "escalate": "Escalate",
+          "handover": "Handover"}
+BOARD_COLUMNS = ("Deal", "Customer", "Successor", "Contacts")
+SUBJECTS = {"idle lead: reminder": "Reminder sent", "idle lead: manager told":
+            "Manager told", "idle lead: returns to the pool": "Returns to the pool"}
+
+
+def funnel_chart(stages: list[analytics.StageFigures]) -> str:
+    """A text funnel: one bar per stage, as long as its share of the biggest amount."""
+    top = max((s.amount for s in stages), default=Decimal(0)) or Decimal(1)
+    lines = []
+    for s in stages:
+        width = int(s.amount / top * BAR_WIDTH) if s.amount else 0
+        bar = "█" * width or "▏"
+        lines.append(f"{pick(s.title_en, s.title_zh)[:12]:<12} {bar:<{BAR_WIDTH}} "
+                     f"{s.amount:>14,.2f}  {s.deals:>4}  {_('weighted')} {s.weighted:,.2f}")
+    return "\n".join(lines)
+
+
+def open_report(screen: BaseScreen, report_id: str, raw: dict[str, Any]) -> None:
+    from core.reports import run_report
+    from tui.screens.report_view import ReportView
+
+    result = screen.guard(run_report, screen.ctx, report_id, raw)
+    if result is not None:
+        screen.app.push_screen(ReportView(report_id, raw, result))
+
+
+def _current_key(table: DataTable) -> str | None:
+    if not table.row_count:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+class PipelineBoard(BaseScreen):
+    """Open deals by stage (columns), the biggest first; the funnel chart above."""
+
+    TITLE_EN = "Pipeline board"
+    DEFAULT_CSS = """
+    PipelineBoard #chart { height: auto; max-height: 9; padding: 0 1; }
+    PipelineBoard DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("f", "next_funnel", "Next funnel", id="funnel.board.next"),
+        Binding("r", "report", "Report", id="funnel.board.report"),
+        Binding("f5", "refresh", "Refresh", id="funnel.board.refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.funnel_id = ""
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="chart")
+        yield DataTable(zebra_stripes=True, id="board")
+
+    def on_mount(self) -> None:
+        self.funnel_id = self.ctx.plugins.funnels.default_id
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_next_funnel(self) -> None:
+        ids = list(self.ctx.plugins.funnels.funnels)
+        self.funnel_id = ids[(ids.index(self.funnel_id) + 1) % len(ids)]
+        self.action_refresh()
+
+    def action_report(self) -> None:
+        open_report(self, "funnel.stages", {"funnel": self.funnel_id})
+
+    def action_refresh(self) -> None:
+        funnel = self.ctx.plugins.funnels.get(self.funnel_id)
+        stages = self.guard(analytics.funnel_stages, self.ctx, funnel) or []
+        cards = self.guard(analytics.board, self.ctx, funnel) or {}
+        self.query_one("#chart", Static).update(
+            f"[b]{pick(funnel.title_en, funnel.title_zh)}[/b]  (f: {_('Next funnel')})\n"
+            + funnel_chart(stages))
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for s in stages:
+            table.add_column(f"{pick(s.title_en, s.title_zh)} {s.probability:.0%} ({s.deals})",
+                             key=s.stage_id)
+        depth = max((len(v) for v in cards.values()), default=0)
+        for i in range(depth):
+            row = []
+            for s in stages:
+                column = cards.get(s.stage_id, [])
+                row.append(self._card(column[i]) if i < len(column) else "")
+            table.add_row(*row)
+
+    @staticmethod
+    def _card(card: analytics.BoardCard) -> str:
+        mark = "⚠ " if card.stalled else ""
+        return f"{mark}{card.title[:18]} {card.amount:,.0f} {card.owner}"
+
+
+class DueListScreen(BaseScreen):
+    """Stalled deals, follow-ups due, visits past their interval, idle leads."""
+
+    TITLE_EN = "Due list"
+    DEFAULT_CSS = """
+    DueListScreen DataTable { height: 1fr; }
+    DueListScreen #hint { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("m", "mine", "Mine / team", id="funnel.due.mine"),
+        Binding("r", "report", "Report", id="funnel.due.report"),
+        Binding("f5", "refresh", "Refresh", id="funnel.due.refresh", show=False),
+    ]
+    COLUMNS = [("kind", "Kind"), ("customer", "Customer"), ("owner", "Owner"),
+               ("manager", "Manager"), ("subject", "What"), ("due", "Due"),
+               ("days", "Days over")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mine = False
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="hint")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="due")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, title in self.COLUMNS:
+            table.add_column(_(title), key=key)
+        table.focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_mine(self) -> None:
+        self.mine = not self.mine
+        self.action_refresh()
+
+    def action_report(self) -> None:
+        open_report(self, "funnel.due", {"owner": self.ctx.actor.login} if self.mine else {})
+
+    def action_refresh(self) -> None:
+        owner = self.ctx.actor.login if self.mine else None
+        items = self.guard(due.due_list, self.ctx, owner) or []
+        self.query_one("#hint", Static).update(
+            (_("Mine") if self.mine else _("Everything you may see")) + f": {len(items)}  ·  "
+            + _("m switches mine / team; r opens the report (x exports it)."))
+        table = self.query_one(DataTable)
+        table.clear()
+        for n, i in enumerate(items):
+            subject = _(SUBJECTS[i.subject]) if i.subject in SUBJECTS else label(i.subject)
+            table.add_row(_(KIND_LABELS[i.kind]), i.customer, i.owner, i.manager, subject,
+                          cell(i.due), cell(i.days_over), key=f"{i.kind}:{i.record_id}:{n}")
+
+
+class LeadPoolScreen(BaseScreen):
+    """Leads waiting in the pool; claim, assign by the rules, reassign, reclaim."""
+
+    TITLE_EN = "Lead pool"
+    DEFAULT_CSS = """
+    LeadPoolScreen DataTable { height: 1fr; }
+    LeadPoolScreen #hint { height: auto; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("c", "claim", "Claim", id="funnel.pool.claim"),
+        Binding("a", "assign", "Assign by rules", id="funnel.pool.assign"),
+        Binding("t", "give", "Give to", id="funnel.pool.give"),
+        Binding("p", "preview_reclaim", "Reclaim preview", id="funnel.pool.preview"),
+        Binding("R", "reclaim", "Reclaim now", id="funnel.pool.reclaim"),
+        Binding("l", "history", "History", id="funnel.pool.history"),
+        Binding("f5", "refresh", "Refresh", id="funnel.pool.refresh", show=False),
+    ]
+    COLUMNS = [("code", "Code"), ("name", "Customer"), ("industry", "Industry"),
+               ("region", "Region"), ("size", "Size"), ("source", "Source"),
+               ("since", "In pool since")]
+
+    def body(self) -> ComposeResult:
+        yield Static(_("c claims the lead, a assigns the pool by the rules, t gives the lead "
+                       "to a rep, p previews the reclaim ladder, R runs it."), id="hint")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="pool")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, title in self.COLUMNS:
+            table.add_column(_(title), key=key)
+        table.focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for lead in self.guard(pool.pool_leads, self.ctx) or []:
+            since = lead.pool_since.date() if lead.pool_since else None
+            table.add_row(lead.code, lead.name, lead.industry, lead.region, label(lead.size),
+                          lead.source, cell(since), key=str(lead.customer_id))
+
+    def _selected(self) -> int | None:
+        key = _current_key(self.query_one(DataTable))
+        return int(key) if key else None
+
+    def _done(self, message: str) -> None:
+        self.notify(message, timeout=3)
+        self.action_refresh()
+
+    def action_claim(self) -> None:
+        lead = self._selected()
+        if lead is not None and self.guard(pool.claim, self.ctx, lead) is not None:
+            self._done(_("Claimed"))
+
+    def action_assign(self) -> None:
+        done = self.guard(pool.auto_assign, self.ctx)
+        if done is not None:
+            given = sum(1 for a in done if a.to)
+            self._done(_("Assigned") + f": {given} / {len(done)}")
+
+    def action_give(self) -> None:
+        from tui.screens.dialogs import PromptDialog
+
+        lead = self._selected()
+        if lead is None:
+            return
+
+        def chosen(login: str | None) -> None:
+            if login and self.guard(pool.reassign, self.ctx, [lead], login.strip()) is not None:
+                self._done(_("Assigned"))
+
+        self.app.push_screen(PromptDialog(_("Give to"), _("Login of the rep")), chosen)
+
+    def action_preview_reclaim(self) -> None:
+        from tui.screens.dialogs import TableDialog
+
+        actions = self.guard(pool.reclaim, self.ctx, dry_run=True)
+        if actions is None:
+            return
+        rows = [(_(ACTIONS[a.action]), a.code, a.name, a.owner, a.manager, a.idle_days)
+                for a in actions]
+        self.app.push_screen(TableDialog(_("Reclaim preview"), [
+            _("Step"), _("Code"), _("Customer"), _("Owner"), _("Manager"), _("Days idle")],
+            rows))
+
+    def action_reclaim(self) -> None:
+        actions = self.guard(pool.reclaim, self.ctx)
+        if actions is not None:
+            back = sum(1 for a in actions if a.action == "reclaim")
+            self._done(_("Returned to the pool") + f": {back}")
+
+    def action_history(self) -> None:
+        from tui.screens.dialogs import TableDialog
+
+        lead = self._selected()
+        events = self.guard(pool.lead_history, self.ctx, lead) if lead else None
+        if events is None:
+            return
+        rows = [(cell(e.at.date()), _(EVENTS.get(e.kind, e.kind)), e.reason) for e in events]
+        self.app.push_screen(TableDialog(_("Lead history"), [_("Date"), _("Kind"),
+                                                              _("Reason")], rows))
+
+
+class HandoverWizard(BaseScreen):
+    """Leaving rep and successors -> preview (deals about to close with contacts) ->
+    hand over everything in one transaction."""
+
+    TITLE_EN = "Handover"
+    DEFAULT_CSS = """
+    HandoverWizard Horizontal { height: 3; }
+    HandoverWizard Input { width: 1fr; }
+    HandoverWizard #summary { height: auto; padding: 0 1; }
+    HandoverWizard DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("f2", "preview", "Preview", id="funnel.handover.preview", priority=True),
+        Binding("ctrl+s", "confirm", "Hand over", id="funnel.handover.confirm",
+                priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: handover.HandoverPlan | None = None
+
+    def body(self) -> ComposeResult:
+        with Horizontal():
+            yield Input(placeholder=_("Leaving rep (login)"), id="leaving")
+            yield Input(placeholder=_("Successors (logins, comma separated)"), id="successors")
+        yield Static(_("F2 previews what moves; Ctrl+S hands it over."), id="summary")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="closing")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for title in BOARD_COLUMNS:
+            table.add_column(_(title))
+        self.query_one("#leaving", Input).focus()
+
+    def _inputs(self) -> tuple[str, list[str]]:
+        leaving = self.query_one("#leaving", Input).value.strip()
+        successors = [s.strip() for s in self.query_one("#successors", Input).value.split(",")
+                      if s.strip()]
+        return leaving, successors
+
+    def action_preview(self) -> None:
+        leaving, successors = self._inputs()
+        self.plan = self.guard(handover.preview, self.ctx, leaving, successors)
+        table = self.query_one(DataTable)
+        table.clear()
+        if self.plan is None:
+            return
+        p = self.plan
+        self.query_one("#summary", Static).update(
+            _("Customers") + f": {len(p.customers)}  ·  " + _("Open deals")
+            + f": {len(p.deals)}  ·  " + _("Open follow-ups") + f": {len(p.follow_ups)}  ·  "
+            + _("Target months") + f": {len(p.targets)}\n"
+            + _("Deals about to close (hand over in person):"))
+        for _id, title, customer, to, contacts in p.closing:
+            table.add_row(title, customer, to, contacts)
+
+    def action_confirm(self) -> None:
+        leaving, successors = self._inputs()
+        if self.plan is None or (self.plan.leaving, self.plan.successors) != (leaving,
+                                                                            successors):
+            self.notify(_("Preview first (F2)"), timeout=4)
+            return
+        record = self.guard(handover.hand_over, self.ctx, leaving, successors)
+        if record is not None:
+            self.plan = None
+            self.query_one("#summary", Static).update(
+                _("Handover done") + f": #{record.id} ({dt.date.today():%Y-%m-%d})")
+            open_report(self, "funnel.handover", {"handover": record.id})
+
+
+def view_specs() -> list[Any]:
+    return [
+        ViewSpec("funnel.board", "Pipeline board", "销售漏斗看板", lambda ctx: PipelineBoard(),
+                 key="b"),
+        ViewSpec("funnel.due", "Due list", "待办清单", lambda ctx: DueListScreen(), key="u"),
+        ViewSpec("funnel.pool", "Lead pool", "线索池", lambda ctx: LeadPoolScreen(), key="l"),
+        ViewSpec("funnel.handover", "Handover", "离职交接", lambda ctx: HandoverWizard(),
+                 permission="customer.assign"),
+    ]

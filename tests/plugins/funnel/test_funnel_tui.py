@@ -1,0 +1,104 @@
+"""The funnel's screens driven as a user would (SQLite): the board with its chart, the
+due list, claiming from the lead pool, and the handover wizard (preview, then confirm)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from tui_helpers import aio, settle
+
+from core.i18n import set_lang
+from core.models import Customer
+from core.services import opportunities
+
+
+@pytest.fixture
+def tui_team(db_factory: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    root = next(p for p in request.config.pluginmanager.get_plugins()
+                if str(getattr(p, "__file__", "")).endswith("tests/conftest.py"))
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    world = root.make_world(rt, root.FixedClock())
+    world.mgr = world.user("mgr", "sales_manager", region="N")
+    world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
+    world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
+    yield world
+    set_lang(None)
+    rt.db.dispose()
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
+
+
+@aio
+async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
+    from plugins.funnel.views import DueListScreen, LeadPoolScreen, PipelineBoard
+
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    opportunities.create_opportunity(w.r1, {"customer_id": mine.id, "title": "Pumps",
+                                            "amount": "1200", "funnel": "basic"})
+    w.clock.now += dt.timedelta(days=40)  # the deal is stalled (lead: 30 days)
+    lead = w.customer(None, "N", name="Pool Lead Ltd")
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineBoard)
+        chart = str(app.screen.query_one("#chart").render())
+        assert "Lead" in chart and "1,200.00" in chart
+        await pilot.press("escape")
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, DueListScreen)
+        table = app.screen.query_one("#due")
+        kinds = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert "Stalled deal" in kinds
+        await pilot.press("escape")
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadPoolScreen)
+        assert app.screen.query_one("#pool").row_count == 1
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.screen.query_one("#pool").row_count == 0
+    with w.runtime.db.read_session() as session:
+        assert session.get(Customer, lead.id).owner_id == w.r1.actor.id
+
+
+@aio
+async def test_handover_wizard_previews_then_hands_over(tui_team: Any) -> None:
+    from plugins.funnel.views import HandoverWizard
+
+    w = tui_team
+    for n in range(3):
+        w.customer(w.r1, "N", name=f"Book {n}")
+    app = app_for(w.mgr)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await app.push_screen(HandoverWizard())
+        await settle(pilot)
+        app.screen.query_one("#leaving").value = "r1"
+        app.screen.query_one("#successors").value = "r2"
+        await pilot.press("ctrl+s")  # refused: no preview yet
+        await settle(pilot)
+        with w.runtime.db.read_session() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(Customer).where(
+                Customer.owner_id == w.r1.actor.id)) == 3
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "Customers: 3" in str(app.screen.query_one("#summary").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with w.runtime.db.read_session() as session:
+        owners = session.scalars(sa.select(Customer.owner_id)).all()
+    assert set(owners) == {w.r2.actor.id}
