@@ -7,6 +7,7 @@ running only with an approved budget; changing the budget afterwards asks again.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,7 +62,7 @@ def create_campaign(ctx: Context, data: CampaignInput | dict[str, Any]) -> Campa
     def work(uow: UnitOfWork) -> Campaign:
         uow.require("marketing.plan")
         refs = _references(uow, values)
-        code = values.code or _next_code(uow, values.start.year)
+        code = values.code or _next_code(uow, values.start)
         if uow.session.scalar(sa.select(Campaign.id).where(Campaign.code == code)):
             raise ValidationFailed([FieldProblem("code", code, "a code no other campaign has")],
                                    "campaign")
@@ -262,10 +263,13 @@ def _references(uow: UnitOfWork, values: CampaignInput) -> dict[str, Any]:
     return refs
 
 
-def _next_code(uow: UnitOfWork, year: int) -> str:
-    """MC + 2-digit year + 4-digit sequence, never reused (the highest + 1)."""
-    prefix = f"MC{year % 100:02d}"
-    codes = uow.session.scalars(sa.select(Campaign.code).where(Campaign.code.like(
-        prefix + "%")))
-    numbers = [int(c[len(prefix):]) for c in codes if c[len(prefix):].isdigit()]
-    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+def _next_code(uow: UnitOfWork, start: dt.date) -> str:
+    """The next number of series ``marketing.campaign`` (core numbering: MC + 2-digit year
+    + 4 digits unless the company set a rule); skips a number typed by hand already."""
+    from core.services.numbering import NumberingRule, next_number
+
+    default = NumberingRule(prefix="MC", width=4)
+    while True:
+        code = next_number(uow, "marketing.campaign", on=start, default=default)
+        if not uow.session.scalar(sa.select(Campaign.id).where(Campaign.code == code)):
+            return code

@@ -143,3 +143,11 @@ def test_rep_reads_plan_without_money(mk: dict[str, Any]) -> None:
     assert row[0] == "SPRING" and row[10] is None and row[12] is None
     with pytest.raises(PermissionDenied):
         run_report(mk["rep1"], "marketing_cost_analysis", {})
+
+
+def test_generated_codes_follow_the_numbering_series(mk: dict[str, Any]) -> None:
+    plan = {k: v for k, v in PLAN.items() if k != "code"}
+    campaigns.create_campaign(mk["planner"], {**plan, "code": "MC260002"})  # typed by hand
+    first = campaigns.create_campaign(mk["planner"], plan)
+    second = campaigns.create_campaign(mk["planner"], plan)
+    assert (first.code, second.code) == ("MC260001", "MC260003")
