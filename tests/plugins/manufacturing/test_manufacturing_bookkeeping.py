@@ -195,3 +195,12 @@ def test_a_draft_cannot_ship_against_an_order_reversed_since(shop: Any) -> None:
     posting.reverse(shop.finance, order.id, reason="customer cancelled")
     with pytest.raises(ValidationFailed, match="submitted order"):
         posting.submit(shop.shipping, draft.id)
+
+
+def test_a_stale_version_is_a_conflict(shop: Any) -> None:
+    from core.errors import Conflict
+
+    draft = shop.order((shop.flange, "1", "120.00"), submit=False)
+    documents.set_quantities(shop.sales, draft.id, [D("2")], draft.version)
+    with pytest.raises(Conflict, match="eng"):  # names who changed it
+        posting.submit(shop.sales, draft.id, draft.version)
