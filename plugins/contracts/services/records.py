@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from core.access import Scope
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.models import Customer, Opportunity, User
+from core.models import Customer, Opportunity, Region, User
 from core.services.base import UnitOfWork, validate, write
-from core.services.numbering import NumberingRule
+from core.services.numbering import NumberingRule, rule_for
 from core.services.numbering import next_number as core_next
 from plugins.contracts.models import (
     ApprovalStep,
@@ -45,6 +45,19 @@ def next_number(uow: UnitOfWork, office: str, on: dt.date) -> str:
     """The next contract number (series ``contract``; rule in ``numbering.contract``,
     ``HT`` + year + 5 digits when the company set none)."""
     return core_next(uow, "contract", office=office, on=on, default=DEFAULT_NUMBERING)
+
+
+def default_office(uow: UnitOfWork, owner_id: int | None) -> str:
+    """When the company numbers contracts per office, a contract without one counts in the
+    range of its owner's region (its code, or the nearest parent region's that has one)."""
+    rule = rule_for(uow.session, "contract", DEFAULT_NUMBERING)
+    owner = uow.session.get(User, owner_id) if owner_id else None
+    region = uow.session.get(Region, owner.region_id) if owner and owner.region_id else None
+    while region is not None and rule.offices:
+        if region.code in rule.offices:
+            return region.code
+        region = uow.session.get(Region, region.parent_id) if region.parent_id else None
+    return ""
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -149,10 +162,12 @@ def create_contract(ctx: Context, data: ContractCreate | dict[str, Any],
         if ctx.grant.scope is Scope.OWN:
             owner_id = ctx.actor.id
         initial = machine.role("initial")
+        office = values.office or default_office(uow, owner_id)
         contract = Contract(
-            **values.model_dump(exclude={"milestones", "attachments", "owner_id", "parties"}),
+            **values.model_dump(exclude={"milestones", "attachments", "owner_id", "parties",
+                                         "office"}), office=office,
             parties=[p.model_dump() for p in values.parties], owner_id=owner_id,
-            number=next_number(uow, values.office, ctx.today()), stage=initial,
+            number=next_number(uow, office, ctx.today()), stage=initial,
             status=machine.stage(initial).status, created_at=ctx.now(),
             created_by_id=ctx.actor.id, copied_from_id=copied_from)
         uow.session.add(contract)

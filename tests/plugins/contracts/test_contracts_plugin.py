@@ -66,3 +66,24 @@ def test_cli_lists_waiting_and_decides(world: Any, team: dict[str, Any],
     done = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
     assert done.exit_code == 0 and "approved by mgr; now approved" in done.output
     assert services.get_contract(team["rep"], contract.id).stage == "approved"
+
+
+@SQLITE_ONLY
+def test_numbers_follow_the_company_rule_and_office_ranges(world: Any,
+                                                           team: dict[str, Any]) -> None:
+    from contracts_helpers import draft
+
+    from core.services.numbering import set_rule
+
+    assert draft(team).number == "HT2600001"  # the default rule
+    set_rule(team["admin"], "contract", {"prefix": "SC", "width": 5,
+                                         "offices": {"EAST": 1, "BJ": 20001}})
+    assert draft(team).number == "SC2600001"  # the rep's region is office EAST
+    assert draft(team, office="BJ").number == "SC2620001"
+    from core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="one of the numbering offices"):
+        draft(team, office="XX")
+    # a copy gets the next number of its office
+    copy = services.copy_contract(team["rep"], draft(team, office="BJ").id)
+    assert copy.number == "SC2620003"
