@@ -151,3 +151,16 @@ def test_generated_codes_follow_the_numbering_series(mk: dict[str, Any]) -> None
     first = campaigns.create_campaign(mk["planner"], plan)
     second = campaigns.create_campaign(mk["planner"], plan)
     assert (first.code, second.code) == ("MC260001", "MC260003")
+
+
+def test_cost_line_corrected_with_its_version(mk: dict[str, Any]) -> None:
+    from core.errors import Conflict
+
+    row = approved_campaign(mk)
+    line = campaigns.add_cost(mk["planner"], row.id, {"date": "2026-03-02", "actual": "10"})
+    line = campaigns.update_cost(mk["planner"], line.id, {"actual": "12.50"}, line.version)
+    assert line.actual == Decimal("12.50")
+    with pytest.raises(Conflict):
+        campaigns.update_cost(mk["boss"], line.id, {"actual": "1"}, line.version - 1)
+    with pytest.raises(PermissionDenied):
+        campaigns.list_costs(mk["rep1"], row.id)

@@ -113,3 +113,16 @@ def test_segment_as_audience_and_call_list_export(world: Any, buyers: dict[str, 
     flat = [c for r in rows for c in r]
     assert "Ms Wang" in flat and "021-555" in flat and "C1" in flat
     assert "C2" not in flat
+
+
+def test_segment_redefined_keeps_code_and_checks_version(buyers: dict[str, Any],
+                                                         mk: dict[str, Any]) -> None:
+    from core.errors import Conflict
+
+    seg = segments.create_segment(mk["planner"], {"code": "S", "name": "S"})
+    seg = segments.update_segment(mk["planner"], seg.id, {"name": "Big", "min_monetary": 5},
+                                  seg.version)
+    assert (seg.code, seg.name, seg.min_monetary) == ("S", "Big", 5)
+    assert set(call_list(mk["boss"], segment="S")) == {"c2"}
+    with pytest.raises(Conflict):
+        segments.update_segment(mk["planner"], seg.id, {"name": "Stale"}, seg.version - 1)
