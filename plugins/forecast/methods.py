@@ -195,12 +195,15 @@ _PHIS = np.array([0.85, 0.9, 0.94, 0.97, 0.99])
 
 def _holt_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array, Array, Array]:
     """Run damped Holt for every (alpha, beta, phi) on the grid; return the final levels,
-    trends and the sum of squared one-step errors per grid point."""
-    level = np.full(alpha.shape, y[0])
-    trend = np.full(alpha.shape, (y[min(len(y) - 1, 3)] - y[0]) / max(1, min(len(y) - 1, 3))
-                    if len(y) > 1 else 0.0) * (beta > 0)
+    trends and the sum of squared one-step errors per grid point. The start is a line
+    fitted to the first observations (a single first point makes a noisy start)."""
+    k = min(len(y), 10)
+    slope, intercept = np.polyfit(np.arange(k), y[:k], 1) if k > 2 else (0.0, y[0])
+    trending = beta > 0
+    level = np.where(trending, intercept - slope, float(np.mean(y[:k])))
+    trend = np.full(alpha.shape, slope) * trending
     sse = np.zeros(alpha.shape)
-    for value in y[1:]:
+    for value in y:
         pred = level + phi * trend
         err = value - pred
         sse += err * err
