@@ -71,6 +71,7 @@ def test_own_branch_downgrades_and_upgrades(world: Any) -> None:
     assert runtime.is_current()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the services it calls run on both
 def test_demo_data_is_deterministic(world: Any) -> None:
     from core.reports import run_report
     from plugins.real_estate.demo import seed_demo
@@ -82,6 +83,7 @@ def test_demo_data_is_deterministic(world: Any) -> None:
     assert run_report(world.admin, "real_estate_sales_control", {}).tables[0].totals == first
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_cli_imports_lists_and_approves(world: Any, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from test_real_estate_signoff import write_workbook

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from re_helpers import make_estate
 
 from core.reports import drill_report, run_report
 from plugins.real_estate.services import calls, control, payments, plans
@@ -15,10 +16,12 @@ from plugins.real_estate.services import calls, control, payments, plans
 D = Decimal
 
 
-@pytest.fixture
-def sold_some(estate: Any) -> Any:
+@pytest.fixture(scope="module")
+def sold_some(module_world: Any) -> Any:
     """201 signed and fully paid then sold; 101 signed with a deposit; 102 reserved;
-    202 held. Plans for March: 2 units, 2,000,000.00."""
+    202 held. Plans for March: 2 units, 2,000,000.00. Built once per backend; the tests
+    using it only read."""
+    estate = make_estate(module_world)
     c = estate.control
     d201 = control.reserve(c, estate.unit("201"), "A", subscribe=True)
     control.sign(c, estate.unit("201"))
