@@ -139,3 +139,19 @@ def test_profit_check(books: Any) -> None:
     drill = drill_report(books.finance, "mfg_profit_check", {"year": 2026}, "months",
                          months.rows[0], "revenue")
     assert drill.totals[7] == D("480.00")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_every_report_exports_to_xlsx_in_chinese(books: Any, tmp_path: Any) -> None:
+    import openpyxl
+
+    from core.exports import export_report
+
+    for report_id in ("mfg_collection_status", "mfg_receivables_ageing", "mfg_order_backlog",
+                      "mfg_tender_analysis", "mfg_profit_check"):
+        result = run_report(books.finance, report_id, {})
+        written = export_report(books.finance, result, "xlsx", tmp_path / f"{report_id}.xlsx",
+                                lang="zh_CN")
+        sheet = openpyxl.load_workbook(written).worksheets[0]
+        assert any(result.title_zh in str(c.value) for row in sheet.iter_rows()
+                   for c in row if c.value), report_id
