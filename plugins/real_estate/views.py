@@ -472,6 +472,7 @@ class SignOffScreen(EstateScreen):
     BINDINGS = [
         Binding("a", "approve", "Approve", id="re.approve"),
         Binding("x", "reject", "Reject", id="re.reject"),
+        Binding("i", "import_units", "Import units", id="re.import"),
     ]
 
     def body(self) -> ComposeResult:
@@ -522,6 +523,17 @@ class SignOffScreen(EstateScreen):
             fn = masterdata.approve_change if picked[0] == "change" else \
                 prices.approve_price_list
             self.run_step(fn, picked[1], done=_("Approved"))
+
+    def action_import_units(self) -> None:
+        self.app.push_screen(
+            PromptDialog(_("Import units"), _("Path of the .xlsx workbook (one row per unit)")),
+            lambda path: self._import(path) if path else None)
+
+    def _import(self, path: str) -> None:
+        change = self.run_step(masterdata.import_units, path.strip())
+        if change is not None:
+            self.app.notify(_("Change {change}: {count} units waiting for sign-off").format(
+                change=change.id, count=len(change.payload["units"])))
 
     def action_reject(self) -> None:
         picked = self._key()

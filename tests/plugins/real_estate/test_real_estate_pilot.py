@@ -211,3 +211,36 @@ async def print_summary(office: Any, tmp_path: Path) -> None:
     assert "A1" in values and 1050600 in [float(v) for v in values
                                           if isinstance(v, int | float | D)]
     assert dt.date  # the summary printed on the fixed day
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_import_a_workbook_from_the_sign_off_screen(world: Any, tmp_path: Path) -> None:
+    from re_helpers import unit_rows
+    from test_real_estate_signoff import write_workbook
+
+    import tui.hookspecs
+    from plugins.real_estate.services import masterdata
+
+    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
+    set_lang("en")
+    operator = world.user("op", "business_operator")
+    rows = unit_rows()
+    good = write_workbook(tmp_path / "good.xlsx", rows)
+    rows[1]["floor"] = "ground"
+    bad = write_workbook(tmp_path / "bad.xlsx", rows)
+    app = app_for(operator)
+    messages: list[str] = []
+    app.notify = lambda message, **kw: messages.append(str(message))  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.action_section("view:real_estate:signoffs")
+        await settle(pilot)
+        await pilot.press("i")
+        await prompt(pilot, str(bad))
+        assert "row 3, column 'A1栋!floor'" in messages[-1]
+        await pilot.press("i")
+        await prompt(pilot, str(good))
+        assert "4 units waiting for sign-off" in messages[-1]
+        assert app.screen.query_one("#pending").row_count == 1
+    set_lang(None)
+    assert len(masterdata.pending_changes(operator)) == 1
