@@ -412,3 +412,33 @@ def test_big_load_keeps_every_sales_line_index(shop: Any, tmp_path: Path,
     good = sales_file(tmp_path, *[f"2026-01-{d:02d},C1,P1,,,,1,1" for d in range(1, 11)])
     assert import_file(shop.op, "sales_lines", good).rows == 10
     assert index_names() == indexes
+
+
+def test_import_skips_fk_checks_only_inside_its_transaction(
+        shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """Validated ids need no per-row FK lookups (a SQLite pragma inside the import's own
+    transaction); any later transaction still refuses a dangling id, on both backends."""
+    from core.services import importing
+
+    sqlite = shop.runtime.db.is_sqlite
+    inside: list[int] = []
+    lookups = importing._sales_lookups
+
+    def fk_pragma(session: Any) -> int:
+        return session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar()
+
+    def spy(session: Any) -> Any:
+        inside.append(fk_pragma(session) if sqlite else 1)
+        return lookups(session)
+
+    monkeypatch.setattr(importing, "_sales_lookups", spy)
+    import_file(shop.op, "sales_lines", sales_file(tmp_path, "2026-01-05,C1,P1,,,,1,1"))
+    assert inside == ([0] if sqlite else [1])
+    for session_of in (shop.runtime.db.write_session, shop.runtime.db.read_session):
+        with session_of() as session, session.begin():
+            assert not sqlite or fk_pragma(session) == 1
+    dangling = {"date": dt.date(2026, 1, 5), "customer_id": 10**6, "product_id": 1,
+                "quantity": Decimal(1), "amount": Decimal(1)}
+    with pytest.raises(sa.exc.IntegrityError), shop.runtime.db.write_session() as session, \
+            session.begin():
+        session.execute(sa.insert(SalesLine), [dangling])
