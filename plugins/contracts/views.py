@@ -13,8 +13,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import _, current_lang
+from core.i18n import _, current_lang, pick
 from plugins.contracts import services
+from plugins.contracts.services.common import machine_of
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns, money
 from tui.views import ViewSpec
@@ -32,12 +33,30 @@ ACTIONS = [
 ]
 
 
+# Stored codes -> English labels shown through the catalog (company-defined statuses and
+# stages of a custom machine fall back to their own text).
+LABELS = {
+    "draft": "Draft", "in_approval": "In approval", "approved": "Approved",
+    "rejected": "Rejected", "in_force": "In force", "completed": "Completed",
+    "closed": "Closed", "cancelled": "Cancelled", "pending": "Pending", "void": "Withdrawn",
+    "create": "Created", "move": "Moved", "submit": "Sent for approval", "resubmit": "Resubmitted",
+    "approve": "Approved", "reject": "Rejected", "sign": "Signed", "cancel": "Cancelled",
+    "edit": "Edited", "amend": "Amendment started", "amendment": "Amendment",
+    "superseded": "Superseded", "continue": "Continued", "signoff": "Sign-off",
+    "attach": "Attached", "note": "Note",
+}
+
+
+def shown(code: str) -> str:
+    return _(LABELS[code]) if code in LABELS else code
+
+
 def view_specs() -> list[ViewSpec]:
     return [ViewSpec("contracts", "Contracts", "合同", lambda ctx: ContractsScreen(), key="8")]
 
 
 def contract_fields(ctx: Any, with_customer: bool) -> list[FieldSpec]:
-    fields = [FieldSpec("title", "Title")]
+    fields = [FieldSpec("title", "Contract title")]
     if with_customer:
         fields.append(FieldSpec("customer_id", "Customer",
                                 choices=services.customer_choices(ctx)))
@@ -45,8 +64,8 @@ def contract_fields(ctx: Any, with_customer: bool) -> list[FieldSpec]:
         *fields, FieldSpec("amount", "Amount"), FieldSpec("currency", "Currency"),
         FieldSpec("parties", "Parties", placeholder="Name (role); Name (role)"),
         FieldSpec("terms", "Terms"),
-        FieldSpec("start_date", "Start", placeholder="YYYY-MM-DD"),
-        FieldSpec("end_date", "End", placeholder="YYYY-MM-DD"),
+        FieldSpec("start_date", "Start date", placeholder="YYYY-MM-DD"),
+        FieldSpec("end_date", "End date", placeholder="YYYY-MM-DD"),
         FieldSpec("milestones", "Milestones",
                   placeholder="YYYY-MM-DD amount condition; ..."),
     ]
@@ -229,9 +248,13 @@ class ContractsScreen(ContractActions, BaseScreen):
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
+        with self.ctx.reading() as session:
+            machine = machine_of(session)
         cells = [(n + (f" r{rev}" if rev > 1 else ""), title, customer, money(amount), cur,
-                  stage) for _id, n, rev, title, customer, amount, cur, stage in rows]
-        fit_columns(table, [_("Number"), _("Title"), _("Customer"), _("Amount"), _("Cur."),
+                  stage if self.waiting else machine.title(stage, current_lang()))
+                 for _id, n, rev, title, customer, amount, cur, stage in rows]
+        fit_columns(table, [_("Contract no."), _("Contract title"), _("Customer"),
+                            _("Amount"), _("Cur."),
                             _("Step") if self.waiting else _("Stage")], cells, widest=24)
         for row, values in zip(rows, cells, strict=True):
             table.add_row(*values, key=str(row[0]))
@@ -298,6 +321,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         super().__init__()
         self.contract_id = contract_id
         self.detail: Any = None
+        self.machine: Any = None
 
     def body(self) -> ComposeResult:
         yield Static("", id="head")
@@ -327,31 +351,39 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         self.query_one("#head", Static).update(
             f"[b]{c.number}" + (f" rev. {c.revision}" if c.revision > 1 else "")
             + f"[/b] {c.title}  ·  {detail.customer}\n"
-            + f"{_('Stage')}: {self._stage(c.stage)} ({c.status})  ·  "
+            + f"{_('Stage')}: {self._stage(c.stage)} ({shown(c.status)})  ·  "
             f"{_('Amount')}: {c.amount:,.2f} {c.currency}  ·  "
             f"{c.start_date or '—'} → {c.end_date or '—'}\n"
             + f"{_('Parties')}: " + "; ".join(p.get("name", "") for p in c.parties)
             + f"  ·  {_('Terms')}: {c.terms or '—'}\n"
             + f"{_('Attachments')}: " + ("; ".join(a.ref for a in detail.attachments) or "—")
-            + f"\n{_('Allowed next')}: {', '.join(detail.allowed) or '—'}"
+            + f"\n{_('Allowed next')}: "
+            + (", ".join(f"{self._stage(s)} ({s})" for s in detail.allowed) or "—")
             + (f"  ·  {', '.join(flags)}" if flags else ""))
-        self._fill("#milestones", [_("Due"), _("Amount"), _("Condition"), _("Paid")],
+        self._fill("#milestones", [_("Due date"), _("Amount"), _("Condition"), _("Paid")],
                    [(cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
                     for m in detail.milestones])
         self._fill("#steps", [_("Round"), _("Step"), _("Role"), _("Status"), _("By"),
                               _("When"), _("Comment")],
-                   [(s.round, s.seq, s.role, s.status, s.decided_by_login,
+                   [(s.round, s.seq, self._role(s.role), shown(s.status), s.decided_by_login,
                      cell(s.decided_at), s.comment) for s in detail.steps])
-        self._fill("#timeline", [_("When"), _("Who"), _("What"), _("From"), _("To"),
+        self._fill("#timeline", [_("When"), _("Who"), _("What"), _("From stage"), _("To stage"),
                                  _("Comment")],
-                   [(cell(t.at), t.actor_login, t.action, t.from_stage, t.to_stage,
+                   [(cell(t.at), t.actor_login, shown(t.action), self._stage(t.from_stage),
+                     self._stage(t.to_stage),
                      t.comment) for t in detail.timeline])
 
     def _stage(self, stage_id: str) -> str:
-        from plugins.contracts.services.common import machine_of
+        if not stage_id:
+            return ""
+        if self.machine is None:
+            with self.ctx.reading() as session:
+                self.machine = machine_of(session)
+        return self.machine.title(stage_id, current_lang())
 
-        with self.ctx.reading() as session:
-            return machine_of(session).title(stage_id, current_lang())
+    def _role(self, name: str) -> str:
+        spec = self.ctx.roles.roles.get(name)
+        return pick(spec.title_en, spec.title_zh) if spec else name
 
     def action_attach(self) -> None:
         if self.detail is None:
@@ -399,8 +431,6 @@ class ContractDetailScreen(ContractActions, BaseScreen):
                              lambda saved: self.after_change() if saved else None)
 
     def action_signoff(self) -> None:
-        from plugins.contracts.services.common import machine_of
-
         if self.detail is None:
             return
         with self.ctx.reading() as session:
