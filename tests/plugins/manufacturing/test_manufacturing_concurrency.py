@@ -92,3 +92,31 @@ def test_racing_deliveries_cannot_over_ship(shop: Any) -> None:
     assert sorted(outcomes) == ["ok", "refused"]
     with shop.sales.reading() as session:
         assert balances.shipped(session, [line])[line] == 6
+
+
+def test_racing_orders_cannot_both_use_the_last_credit(shop: Any) -> None:
+    """Each order fits the credit limit alone, not both: one needs finance approval."""
+    from core.errors import PermissionDenied
+    from core.services import customers
+    from plugins.manufacturing.services import posting
+
+    customers.update_customer(shop.finance, shop.customer.id, {"credit_limit": "1000.00"},
+                              None)
+    drafts = [shop.order((shop.flange, "5", "120.00"), submit=False) for _ in range(2)]
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def submit(doc_id: int) -> None:
+        start.wait()
+        try:
+            posting.submit(shop.sales, doc_id)
+            outcomes.append("ok")
+        except PermissionDenied:
+            outcomes.append("needs approval")
+
+    threads = [threading.Thread(target=submit, args=(d.id,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["needs approval", "ok"]
