@@ -18,10 +18,11 @@ KINDS = [k.value for k in DocKind]
 
 
 def _context(click_ctx: click.Context) -> Any:
-    from core.runtime import open_runtime
+    import tui.hookspecs  # hook declarations only (no textual): every plugin loads as in
+    from core.runtime import open_runtime  # the app, so the schema check sees them all
 
     url = click_ctx.find_root().params.get("database")
-    runtime = open_runtime(url, require_current=True)
+    runtime = open_runtime(url, extra_specs=[tui.hookspecs], require_current=True)
     click_ctx.call_on_close(runtime.db.dispose)
     return runtime.context_for()
 
