@@ -4,8 +4,9 @@
   decimal text are what SQLAlchemy would have bound, minus its per-row work), with a
   bigger page cache, and for a load at least as big as the table the secondary indexes
   are dropped and rebuilt after the load (building an index by sorting once is much
-  cheaper than a million random insertions). DDL is transactional in SQLite, so a
-  rollback brings the indexes back exactly as they were.
+  cheaper than a million random insertions), on a second thread while the importer
+  computes the batch's summary totals (``IndexRebuild.rebuild_while``). DDL is
+  transactional in SQLite, so a rollback brings the indexes back exactly as they were.
 * SQLite foreign keys are not checked row by row during an import
   (``trusted_foreign_keys``): every id in a validated line was looked up in this same
   write transaction, which holds SQLite's only write lock, so none can dangle; the six

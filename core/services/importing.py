@@ -8,6 +8,10 @@ problem rolls the transaction back. A dry run validates the same way and writes 
 A committed import leaves an ``ImportBatch`` row holding the file's sha256: the same file
 is refused the second time so sales are never counted twice. One audit entry records the
 batch (not one per line), and ``salesdesk_sales_lines_imported`` fires after commit.
+The report summaries get the batch's own totals in the same transaction (SQLite: gathered
+from the validated lines by ``import_totals``; PostgreSQL: aggregated from the inserted
+batch), never a recomputation of whole months; ``delete_sales_batch`` undoes an import,
+taking exactly its totals away.
 
 Long imports report ``progress(rows_done, total_or_None)`` and stop, writing nothing,
 when the ``cancel`` event is set, so the TUI can run them in a worker thread.
