@@ -372,7 +372,10 @@ def set_quantities(ctx: Context, doc_id: int, quantities: list[Decimal],
             posting.check_invoice(uow, kept)
         elif doc.kind == DocKind.ORDER:
             posting.check_quote_lines(uow, kept)
-        uow.apply_changes(doc, {"amount": sum((ln.amount for ln in kept), ZERO)})
+        changes: dict[str, Any] = {"amount": sum((ln.amount for ln in kept), ZERO)}
+        if doc.credit_approved_by_id is not None:  # an approval covers what was approved
+            changes.update(credit_approved_by_id=None, credit_approved_at=None)
+        uow.apply_changes(doc, changes)
         return doc
 
     return write(ctx, work)

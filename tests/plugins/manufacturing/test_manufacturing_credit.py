@@ -34,6 +34,11 @@ def test_order_past_the_limit_needs_finance_approval(shop: Any) -> None:
         posting.approve_credit(shop.sales, big.id)  # the rep cannot approve
     approved = posting.approve_credit(shop.finance, big.id)
     assert approved.credit_approved_by_id == shop.finance.actor.id
+    changed = documents.set_quantities(shop.sales, big.id, [D("6")])  # more than approved
+    assert changed.credit_approved_by_id is None
+    with pytest.raises(PermissionDenied, match="finance approval"):
+        posting.submit(shop.sales, big.id)
+    posting.approve_credit(shop.finance, big.id)
     assert posting.submit(shop.sales, big.id).status == DocStatus.SUBMITTED
 
 
