@@ -9,7 +9,7 @@ import click
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from re_helpers import unit_rows
+from re_helpers import estate_fixture, unit_rows  # noqa: F401  (fixture)
 
 from core import db as dbmod
 from core.errors import PermissionDenied, ValidationFailed
