@@ -8,7 +8,7 @@ other documents may have been submitted in between.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,7 +51,8 @@ from plugins.manufacturing.services.schemas import (
 
 
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
-    return (quantity * price).quantize(CENT)
+    """Quantity x price to the cent, half up (四舍五入, as the books round)."""
+    return (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _header(uow: UnitOfWork, kind: str, customer_id: int, office: str, on: dt.date,

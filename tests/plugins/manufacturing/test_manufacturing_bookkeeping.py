@@ -204,3 +204,8 @@ def test_a_stale_version_is_a_conflict(shop: Any) -> None:
     documents.set_quantities(shop.sales, draft.id, [D("2")], draft.version)
     with pytest.raises(Conflict, match="eng"):  # names who changed it
         posting.submit(shop.sales, draft.id, draft.version)
+
+
+def test_line_amounts_round_half_up_to_the_cent() -> None:
+    assert documents.line_amount(D("2.5"), D("0.01")) == D("0.03")  # 0.025 -> 0.03
+    assert documents.line_amount(D("0.333"), D("10.00")) == D("3.33")
