@@ -400,8 +400,33 @@ class CallStatistics(_Base):
                 Column("conversion", "Call to deal", "来电成交率", K.PERCENT)]
         sums = [sum(r[i] for r in out) for i in range(1, 8)]
         totals = (TOTAL_EN, *sums, _ratio(sums[-1], sums[0]))
-        return self._result(params, [Table("sources", f"Calls {start} to {end}",
-                                           f"来电 {start} 至 {end}", cols, out, totals=totals)])
+        sources = Table("sources", f"Calls {start} to {end}", f"来电 {start} 至 {end}", cols,
+                        out, totals=totals)
+        funnel = self._funnel(ctx, start, end, sums[0], sums[5])
+        chart = ChartSpec("funnel", "Real-estate funnel", "房地产销售漏斗", "funnel", "stage",
+                          ("count",))
+        return self._result(params, [sources, funnel], [chart])
+
+    def _funnel(self, ctx: Context, start: dt.date, end: dt.date, calls: int,
+                visits: int) -> Table:
+        """Calls -> visits -> reserved -> subscribed -> signed in the period (the stages of
+        the real-estate funnel); each with its ratio to the stage before."""
+        with ctx.reading() as session:
+            def deals(column: Any) -> int:
+                return int(session.scalar(sa.select(sa.func.count()).select_from(Deal).where(
+                    column.between(start, end))) or 0)
+
+            counts = [calls, visits, deals(Deal.reserved_on), deals(Deal.subscribed_on),
+                      deals(Deal.signed_on)]
+        stages = [("Calls", "来电"), ("Visits", "来访"), ("Reserved", "预留"),
+                  ("Subscribed", "认购"), ("Signed", "签约")]
+        rows = [(en, zh, n, _ratio(n, counts[i - 1]) if i else None)
+                for i, ((en, zh), n) in enumerate(zip(stages, counts, strict=True))]
+        cols = [Column("stage", "Stage", "阶段"), Column("stage_zh", "Stage (zh)", "阶段名"),
+                Column("count", "Count", "数量", K.INTEGER),
+                Column("step", "From the stage before", "阶段转化率", K.PERCENT)]
+        return Table("funnel", "Funnel: call/visit -> reserve -> subscribe -> sign",
+                     "漏斗:来电来访 -> 预留 -> 认购 -> 签约", cols, rows)
 
 
 def all_reports() -> list[Any]:

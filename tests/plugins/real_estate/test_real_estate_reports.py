@@ -91,6 +91,11 @@ def test_call_statistics(estate: Any) -> None:
     assert table.rows == [("referral", 1, 0, 1, 0, 0, 0, 0, D("0")),
                           ("web", 2, 1, 0, 1, 1, 1, 1, D("0.5"))]
     assert table.totals == ("Total", 3, 1, 1, 1, 1, 1, 1, D("0.3333"))
+    funnel = run_report(estate.senior, "real_estate_calls", {}).table("funnel")
+    # 3 calls, 1 visit, 1 reserved (101), none subscribed or signed this month
+    assert [(r[0], r[2], r[3]) for r in funnel.rows] == [
+        ("Calls", 3, None), ("Visits", 1, D("0.3333")), ("Reserved", 1, D("1")),
+        ("Subscribed", 0, D("0")), ("Signed", 0, None)]
 
 
 def test_summary_exports_to_xlsx(sold_some: Any, tmp_path: Path) -> None:
