@@ -30,7 +30,6 @@ def test_unsigned_contracts_are_not_amended(team: dict[str, Any]) -> None:
         services.amend(team["rep"], contract.id, {"terms": "x"})
 
 
-@SQLITE_ONLY
 def test_amendment_with_its_own_approval_replaces_the_signed_version(
         team: dict[str, Any]) -> None:
     rep = team["rep"]
