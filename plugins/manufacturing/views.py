@@ -247,7 +247,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         found = self.guard(queries.list_documents, self.ctx, self.kind) or []
         self.rows = {r.id: r for r in found}
         self.marked &= set(self.rows)
-        headers = ["", _("Number"), _("Date"), _("Customer"), _("Status"), _("Amount"),
+        headers = ["", pick("Number", "单号"), _("Date"), _("Customer"), _("Status"), _("Amount"),
                    pick(*OPEN_TITLE[DocKind(self.kind)])]
         rows = [("*" if r.id in self.marked else "", r.number, cell(r.doc_date), r.customer,
                  pick(*STATUS.get(r.status, (r.status, r.status))), cell(r.amount), cell(r.open))
@@ -416,7 +416,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.app.push_screen(TableDialog(
             self.rows[doc_id].number,
             [_("Product"), _("Name"), _("Quantity"), _("Unit price"), _("Amount"),
-             _("Done")], rows))
+             pick("Done", "已执行")], rows))
 
 
 class ProductionScreen(BaseScreen):
