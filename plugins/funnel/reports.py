@@ -98,9 +98,10 @@ class FunnelReport(BaseReport):
     def run(self, ctx: Context, params: FunnelParams) -> ReportResult:
         owners = _owner_ids(ctx, params.owner)
         rows = []
-        for funnel in _funnels(ctx, params.funnel):
-            for s in analytics.funnel_stages(ctx, funnel, owners):
-                rows.append((funnel.id, s.stage_id, s.title_en, s.title_zh, s.probability,
+        for funnel_id, stages in analytics.funnels_stages(
+                ctx, _funnels(ctx, params.funnel), owners).items():
+            for s in stages:
+                rows.append((funnel_id, s.stage_id, s.title_en, s.title_zh, s.probability,
                              s.deals, s.amount, s.weighted, s.stalled))
         columns = [Column("funnel", "Funnel", "漏斗"), Column("stage", "Stage", "阶段编码"),
                    Column("stage_en", "Stage name", "阶段"),
