@@ -46,17 +46,18 @@ class SegmentList(BaseReport):
 
     def run(self, ctx: Context, params: SegmentListParams) -> ReportResult:
         as_of = params.as_of or ctx.today()
-        rows = []
         with ctx.reading() as session:
             regions = dict(session.execute(sa.select(Region.id, Region.code)).all())
-            for seg in session.scalars(sa.select(Segment).order_by(Segment.code)).all():
-                members = queries.segment_members(ctx, session, seg, as_of).subquery()
-                count, buyers, sales = session.execute(sa.select(
-                    sa.func.count(), sa.func.count(members.c.last_date),
-                    sa.func.sum(members.c.monetary))).one()
-                sales = money(sales)
-                rows.append((seg.code, seg.name, definition(seg, regions), int(count),
-                             int(buyers), sales, divide(sales, buyers)))
+            found = session.scalars(sa.select(Segment).order_by(Segment.code)).all()
+            figures: dict[int, tuple[int, int, Any]] = {}
+            for months in sorted({seg.rfm_months for seg in found}):
+                group = [seg for seg in found if seg.rfm_months == months]
+                figures.update(_window_figures(ctx, session, group, as_of, months))
+        rows = []
+        for seg in found:
+            count, buyers, sales = figures[seg.id]
+            rows.append((seg.code, seg.name, definition(seg, regions), count, buyers, sales,
+                         divide(sales, buyers)))
         columns = [Column("code", "Segment", "细分编码"), Column("name", "Name", "名称"),
                    Column("definition", "Definition", "条件"),
                    Column("customers", "Customers", "客户数", K.INTEGER),
@@ -75,6 +76,20 @@ class SegmentList(BaseReport):
         params_cl = CallListParams(segment=row[0], as_of=params.as_of,
                                    buyers_only=column_id != "customers")
         return CallList().run(ctx, params_cl).tables[0]
+
+
+def _window_figures(ctx: Context, session: Any, group: list[Segment], as_of: dt.date,
+                    months: int) -> dict[int, tuple[int, int, Any]]:
+    """Customers, buyers and sales of every segment sharing one RFM window, in one
+    statement (the RFM rows are computed once, as a materialized CTE, for all of them)."""
+    rfm = queries.rfm_subquery(ctx, *queries.rfm_window(as_of, months))
+    parts = []
+    for seg in group:
+        m = queries.segment_members(ctx, session, seg, as_of, rfm).subquery(f"m{seg.id}")
+        parts.append(sa.select(sa.literal(seg.id), sa.func.count(),
+                               sa.func.count(m.c.last_date), sa.func.sum(m.c.monetary)))
+    found = session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
+    return {sid: (int(n or 0), int(b or 0), money(v)) for sid, n, b, v in found}
 
 
 class CallListParams(pydantic.BaseModel):
@@ -118,11 +133,8 @@ class CallList(BaseReport):
         audience = queries.audience_ids(ctx, session, camp,
                                         camp.start - dt.timedelta(days=1))
         rfm = queries.rfm_subquery(ctx, *queries.rfm_window(as_of, 12))
-        return (sa.select(Customer.id, Customer.code, Customer.name, Customer.industry,
-                          Customer.region_id, Customer.owner_id, rfm.c.last_date,
-                          rfm.c.frequency, rfm.c.monetary, rfm.c.r, rfm.c.f, rfm.c.m)
-                .outerjoin(rfm, rfm.c.customer_id == Customer.id)
-                .where(visible(ctx, Customer), Customer.id.in_(audience))).subquery("m")
+        return queries.members_select([visible(ctx, Customer), Customer.id.in_(audience)],
+                                      [], rfm).subquery("m")
 
     def run(self, ctx: Context, params: CallListParams) -> ReportResult:
         as_of = params.as_of or ctx.today()
