@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -77,10 +78,23 @@ class BaseScreen(Guarded, Screen[Any]):
         Binding("escape", "back", "Back", id="back"),
     ]
     TITLE_EN = ""
+    _styled_for: int | None = None
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen that comes back, which also drops
+        # the tables' drawn cells: about half the cost of showing a kept section again.
+        # Needed only when the app's CSS changed (a theme switch) since the last time.
+        # (Runs before Screen's own handler, which reads the flag.)
+        css_version = getattr(self.app, "_css_update_count", None)
+        if css_version is not None and css_version == self._styled_for:
+            event.refresh_styles = False
+        self._styled_for = css_version
 
     def compose(self) -> ComposeResult:
         from tui.widgets.infobar import InfoBar
 
+        # styled as it mounts: its first showing need not restyle it either
+        self._styled_for = getattr(self.app, "_css_update_count", None)
         yield InfoBar(_(self.TITLE_EN))
         yield from self.body()
         yield Footer()

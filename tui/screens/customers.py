@@ -70,8 +70,10 @@ class CustomersScreen(BaseScreen):
         self.set_timer(0.3, self._fill_choices)  # after the first page: not on its path
 
     def on_screen_resume(self) -> None:
+        # Others may have changed customers: read the page again, after the screen is
+        # drawn with the rows it kept (a query thread started now would slow the frame).
         if self.query_one(PagedTable).source is not None:
-            self.query_one(PagedTable).reload()  # others may have changed customers
+            self.call_after_refresh(self.query_one(PagedTable).reload)
 
     def _fill_choices(self) -> None:
         self.query_one("#filter-region", Select).set_options(self._regions())

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.message import Message
@@ -61,6 +62,8 @@ class PagedTable(DataTable[Any]):
         self.page_size = 20
         self.loads = 0  # pages drawn (tests and the benchmark wait on it)
         self._pending = False
+        self._page: list[tuple[str, tuple[Any, ...]]] = []  # the rows in the table now
+        self._asked = 0  # loads asked for; only the latest one's page is drawn
 
     # -- what the screen calls ----------------------------------------------------------
 
@@ -69,10 +72,16 @@ class PagedTable(DataTable[Any]):
         self.source = source
         self.total = None
         self.first_row = 0
-        self._pending = True
-        if self.size.height:  # else the first resize (layout done) loads the first page
+        if self.size.height:
             self._pending = False
             self._load(0, cursor=0, recount=True)
+            return
+        # Not laid out yet (just mounted, or built ahead while the user is elsewhere):
+        # read as many rows as the terminal could show, so the first frame has them;
+        # the first resize (layout done) then fits the page to the table's height.
+        self._pending = True
+        self._load(0, cursor=0, recount=True,
+                   limit=max(self.page_size, self.app.size.height))
 
     def reload(self) -> None:
         if self.source is not None:
@@ -122,19 +131,21 @@ class PagedTable(DataTable[Any]):
             return
         if self._pending:
             self._pending = False
-            self._load(0, cursor=0, recount=True)
+            self._load(self.first_row, cursor=self.cursor_row, recount=self.total is None)
         elif self._fit() != self.page_size:
             self._load(self.first_row, cursor=self.cursor_row)
 
     # -- loading -----------------------------------------------------------------------
 
-    def _load(self, offset: int, cursor: int, recount: bool = False) -> None:
-        self.page_size = self._fit()
-        self._query(offset, self.page_size, cursor, recount, time.perf_counter())
+    def _load(self, offset: int, cursor: int, recount: bool = False,
+              limit: int | None = None) -> None:
+        self.page_size = limit or self._fit()
+        self._asked += 1
+        self._query(offset, self.page_size, cursor, recount, time.perf_counter(), self._asked)
 
     @work(thread=True, exclusive=True, group="paged-table", exit_on_error=False)
     def _query(self, offset: int, limit: int, cursor: int, recount: bool,
-               started: float) -> None:
+               started: float, ticket: int) -> None:
         source = self.source
         if source is None:
             return
@@ -144,7 +155,7 @@ class PagedTable(DataTable[Any]):
             rows = source.fetch(offset, limit, None)
             drawn = threading.Event()
             self.app.call_from_thread(self._show, source, offset, rows, None, cursor, started,
-                                      drawn)
+                                      drawn, ticket)
             drawn.wait(1.0)
             if get_current_worker().is_cancelled:
                 return
@@ -154,26 +165,51 @@ class PagedTable(DataTable[Any]):
         total = self.total
         offset = max(0, min(offset, max(0, total - limit)))
         rows = source.fetch(offset, limit, total)
-        self.app.call_from_thread(self._show, source, offset, rows, total, cursor, started)
+        self.app.call_from_thread(self._show, source, offset, rows, total, cursor, started,
+                                  None, ticket)
 
     def _show(self, source: Source, offset: int, rows: list[Row], total: int | None,
-              cursor: int, started: float, drawn: threading.Event | None = None) -> None:
+              cursor: int, started: float, drawn: threading.Event | None = None,
+              ticket: int = 0) -> None:
         if drawn is not None:
             self.call_after_refresh(drawn.set)
-        if source is not self.source:
+        if source is not self.source or ticket != self._asked:
             return  # an older query finished after a newer one was asked for
-        self.total, self.first_row = total, offset
-        self.clear()
-        for key, cells in rows:
-            self.add_row(*cells, key=str(key))
+        self.total = total
+        self._draw(offset, [(str(key), tuple(cells)) for key, cells in rows])
         if rows:
             self.move_cursor(row=max(0, min(cursor, len(rows) - 1)), scroll=False)
         self.loads += 1
         self.post_message(self.PageShown(self, offset, len(rows), total,
                                          time.perf_counter() - started))
 
+    def _draw(self, offset: int, page: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Put ``page`` in the table, touching only what changed: a reload that finds
+        the same rows (the usual case when a screen comes back) redraws nothing, and a
+        page cut to the table's height only drops the rows below."""
+        same_start = offset == self.first_row and self._page[:len(page)] == page
+        self.first_row = offset
+        if same_start and len(page) == len(self._page):
+            return
+        if same_start and page:
+            for key, _cells in self._page[len(page):]:
+                self.remove_row(key)
+        else:
+            self.clear()
+            for key, cells in page:
+                self.add_row(*map(_plain, cells), key=key)
+        self._page = page
+
     def _counted(self, source: Source, total: int) -> None:
         if source is not self.source:
             return
         self.total = total
         self.post_message(self.PageShown(self, self.first_row, self.row_count, total, 0.0))
+
+
+def _plain(value: Any) -> Any:
+    """A text holding "[" as Text, so it is shown as typed: DataTable reads a str as
+    markup (a customer named "X [/] Y" would fail to draw)."""
+    if isinstance(value, str) and "[" in value:
+        return Text(value, no_wrap=True, end="")
+    return value
