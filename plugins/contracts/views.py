@@ -218,12 +218,14 @@ class ContractsScreen(ContractActions, BaseScreen):
     BINDINGS = [
         Binding("n", "new", "New", id="contracts.new"),
         Binding("f", "toggle_waiting", "Waiting for me", id="contracts.waiting"),
+        Binding("slash", "search", "Search", id="contracts.search"),
         *ACTIONS,
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.waiting = False
+        self.search = ""
         self.ids: list[int] = []
 
     def body(self) -> ComposeResult:
@@ -244,7 +246,8 @@ class ContractsScreen(ContractActions, BaseScreen):
                      f"{s.seq}: {s.role}") for c, s in pairs]
         else:
             rows = [(r.id, r.number, r.revision, r.title, r.customer, r.amount, r.currency,
-                     r.stage) for r in self.guard(services.contract_rows, self.ctx) or []]
+                     r.stage) for r in self.guard(services.contract_rows, self.ctx,
+                                                  search=self.search) or []]
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
@@ -262,6 +265,11 @@ class ContractsScreen(ContractActions, BaseScreen):
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         what = _("waiting for my approval") if self.waiting else _("all contracts")
+        if self.search and not self.waiting:
+            what = _("matching '{text}'").format(text=self.search)
+        if len(rows) >= services.LIST_LIMIT:
+            what += "  ·  " + _("newest {n} shown; search for older ones").format(
+                n=services.LIST_LIMIT)
         self.query_one("#status", Static).update(
             _("{n} contracts").format(n=len(rows)) + f"  ·  {what}  ·  "
             + _("Enter opens, n new, f waiting for me"))
@@ -279,6 +287,15 @@ class ContractsScreen(ContractActions, BaseScreen):
     def action_toggle_waiting(self) -> None:
         self.waiting = not self.waiting
         self.load()
+
+    def action_search(self) -> None:
+        def apply(text: str) -> None:
+            self.search = text.strip()
+            self.waiting = False
+            self.load()
+
+        self._ask(_("Search contracts"), _("Number, title or customer (empty: all)"), apply,
+                  self.search)
 
     def action_new(self) -> None:
         from tui.screens.dialogs import FormDialog

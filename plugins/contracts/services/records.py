@@ -38,6 +38,7 @@ from plugins.contracts.services.common import (
     require_write,
 )
 
+LIST_LIMIT = 1000  # newest first; older contracts are found by searching
 DEFAULT_NUMBERING = NumberingRule(prefix="HT", width=5)  # 合同 (HeTong)
 
 
@@ -105,7 +106,7 @@ def contract_rows(ctx: Context, stage: str | None = None, search: str = "",
         query = query.where(sa.or_(Contract.number.ilike(like), Contract.title.ilike(like),
                                    Customer.name.ilike(like)))
     with ctx.reading() as session:
-        rows = session.execute(query.order_by(Contract.id.desc()).limit(1000)).all()
+        rows = session.execute(query.order_by(Contract.id.desc()).limit(LIST_LIMIT)).all()
     return [ContractRow(*r[:10], r[10] is not None) for r in rows]
 
 

@@ -87,3 +87,19 @@ def test_numbers_follow_the_company_rule_and_office_ranges(world: Any,
     # a copy gets the next number of its office
     copy = services.copy_contract(team["rep"], draft(team, office="BJ").id)
     assert copy.number == "SC2620003"
+
+
+@SQLITE_ONLY
+def test_list_search_and_record_rules(team: dict[str, Any]) -> None:
+    from contracts_helpers import draft
+
+    first = draft(team, title="Valves for Zenith")
+    draft(team, title="Pumps")
+    rep = team["rep"]
+    assert [r.id for r in services.contract_rows(rep, search="zenith")] == [first.id]
+    assert [r.id for r in services.contract_rows(rep, search=first.number)][-1] == first.id
+    assert len(services.contract_rows(rep, stage="preparation")) == 2
+    assert services.contract_rows(team["rep2"]) == []  # another rep's customer
+    assert len(services.contract_rows(team["mgr"])) == 2  # the rep's manager
+    assert services.contract_rows(team["mgr2"]) == []
+    assert len(services.contract_rows(team["fin"])) == 2  # finance sees all

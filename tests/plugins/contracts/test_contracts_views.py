@@ -113,6 +113,11 @@ async def manager_approves(ctx: Any) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("8")
         await settle(pilot)
+        await pilot.press("slash")  # search by title
+        await pilot.pause()
+        await pilot.press(*"Flanges", "enter")
+        await settle(pilot)
+        assert len(app.screen.ids) == 1
         await pilot.press("f")  # waiting for me
         await settle(pilot)
         screen = app.screen
