@@ -67,3 +67,10 @@ def salesdesk_views() -> list[Any]:
     from plugins.forecast.views import VIEWS
 
     return list(VIEWS)
+
+
+@hookimpl
+def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
+    from plugins.forecast.demo import seed_demo
+
+    seed_demo(ctx, scale, seed)

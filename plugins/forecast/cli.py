@@ -154,7 +154,8 @@ def adjust_command(click_ctx: click.Context, allocation_id: int, changes: tuple[
         try:
             pcts[by_code[code]] = Decimal(pct)
         except (KeyError, ArithmeticError):
-            problems.append(FieldProblem(code, pct, "CODE=PCT with a code of this allocation"))
+            problems.append(FieldProblem("change", change, "CODE=PCT with a code of "
+                                                           "this allocation"))
     if problems:
         raise ValidationFailed(problems, f"allocation {allocation_id}")
     _print(set_adjustments(ctx, allocation_id, pcts, view.allocation.version))

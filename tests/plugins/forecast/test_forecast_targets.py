@@ -162,3 +162,36 @@ def test_rep_ranking_by_completion(sales) -> None:
     assert rows["rep_n"][4] == D("1.0947") and rows["rep_s"][4] == D("0.5333")
     assert rows["rep_n"][7] == 1 and rows["rep_s"][7] == 2
     assert result.charts and result.charts[0].value_columns == ("target", "actual")
+
+
+def test_targets_generated_by_a_forecast(sales) -> None:
+    view = svc.create_allocation(sales.planner, period_kind="quarter",
+                                 period_start=dt.date(2026, 4, 1), dimension="product",
+                                 total="9000", basis="forecast")
+    basis = {ln.code: ln.basis_amount for ln in view.lines}
+    # Seasonal naive wins on the exact seasonal history: Q2 = last Q2 (1.1 + 1.2 + 1.0)
+    assert basis == {"A": D("5280.00"), "B": D("1320.00")}
+    assert _amounts(view) == {"A": D("7200.00"), "B": D("1800.00")}
+
+
+def test_demo_data_drafts_and_approves_this_years_targets(sales) -> None:
+    from plugins.forecast.demo import seed_demo
+
+    seed_demo(sales.admin, "small", 1)
+    (alloc,) = svc.list_allocations(sales.admin)
+    assert alloc.status == "approved" and alloc.approved_by_id == sales.mgr.actor.id
+    # 2025 sold 2000 x 12 = 24000; + 10 % = 26400
+    assert alloc.total == D("26400.00")
+    with sales.mgr.reading() as session:
+        assert sum(target_amounts(session, YEAR, dt.date(2026, 12, 31), "region").values()) \
+            == D("26400.00")
+
+
+def test_dynamic_titles_are_translated() -> None:
+    from core.i18n import plugin_catalog
+    from plugins.forecast.methods import BUILTIN_METHODS
+
+    zh = plugin_catalog(str(al.__file__), "zh_CN")
+    words = [m.title for m in BUILTIN_METHODS] + list(al.PERIOD_KINDS) + list(al.DIMENSIONS)
+    assert [w for w in [*words, "draft", "approved", "superseded", "months", "weeks"]
+            if w not in zh] == []
