@@ -243,7 +243,38 @@ class SignedVsTarget(_Report):
             drill_columns=("count", "value"))
         chart = ChartSpec("column", "Signed vs target", "签订额与指标", "months", "month",
                           ("value", "target"))
-        return self.result(params, [table], [chart])
+        return self.result(params, [table, self._by_rep(ctx, year)], [chart])
+
+    def _by_rep(self, ctx: Context, year: int) -> Table:
+        """The year per contract owner against each rep's own target."""
+        before = aliased(Contract)
+        start, end = month_span(year, 1)[0], month_span(year, 12)[1]
+        with ctx.reading() as session:
+            found = session.execute(
+                sa.select(User.id, User.login, User.display_name, sa.func.count(Contract.id),
+                          sa.func.sum(Contract.amount - sa.func.coalesce(before.amount, 0)))
+                .join(User, User.id == Contract.owner_id)
+                .outerjoin(before, before.id == Contract.amends_id)
+                .where(contract_visible(ctx), Contract.signed_at >= start,
+                       Contract.signed_at < end)
+                .group_by(User.id, User.login, User.display_name)
+                .order_by(User.login)).all()
+            targets = target_amounts(session, dt.date(year, 1, 1), dt.date(year, 12, 1), "rep")
+        rows = []
+        for uid, login, name, count, value in found:
+            target = targets.get(uid)
+            value = money(value)
+            rows.append((login, name, int(count), value,
+                         money(target) if target is not None else None,
+                         (value / target).quantize(Decimal("0.0001")) if target else None))
+        return Table("reps", "Signed per owner", "按负责人签订", [
+            Column("login", "Login", "账号"), Column("name", "Owner", "负责人"),
+            Column("count", "Signed", "签订数", INT, True),
+            Column("value", "Signed value", "签订金额", M, True),
+            Column("target", "Year target", "年度指标", M),
+            Column("completion", "Completion", "完成率", P)], rows,
+            totals=(TOTAL_EN, None, sum(r[2] for r in rows),
+                    sum((r[3] for r in rows), Decimal("0")), None, None))
 
     def _signed(self, ctx: Context, session: Any, start: dt.datetime,
                 end: dt.datetime) -> tuple[int, Decimal]:

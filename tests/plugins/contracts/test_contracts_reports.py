@@ -77,6 +77,9 @@ def test_signed_value_per_month_vs_target(team: dict[str, Any], world: Any) -> N
     with world.runtime.db.write_session() as session, session.begin():
         session.add(SalesTarget(month=dt.date(2026, 3, 1), dimension="company", key_id=0,
                                 amount=Decimal("400000.00")))
+        for month in (3, 4):
+            session.add(SalesTarget(month=dt.date(2026, month, 1), dimension="rep",
+                                    key_id=team["rep"].actor.id, amount=Decimal("250000.00")))
     first = signed(team, amount="150000.00")  # signed on the fixed clock: 2026-03-16
     signed(team, amount="50000.00", milestones=[])
     world.clock.advance(days=30)  # April
@@ -87,12 +90,16 @@ def test_signed_value_per_month_vs_target(team: dict[str, Any], world: Any) -> N
     services.approve(team["mgr"], amendment.id)
     services.sign(team["rep"], amendment.id)
     result = run_report(team["mgr"], "contracts_signed_vs_target", {"year": "2026"})
-    months = {r[0]: r[1:] for r in rows(result)}
+    months = {r[0]: r[1:] for r in rows(result, "months")}
     assert months["2026-03"] == (2, Decimal("200000.00"), Decimal("400000.00"),
                                  Decimal("0.5000"))
     assert months["2026-04"] == (1, Decimal("30000.00"), None, None)  # the increase only
     totals = result.tables[0].totals
     assert totals[1:3] == (3, Decimal("230000.00"))
+    (rep_row,) = rows(result, "reps")  # every signed contract is the rep's
+    assert rep_row[0] == "rep" and rep_row[2:5] == (3, Decimal("230000.00"),
+                                                    Decimal("500000.00"))
+    assert rep_row[5] == Decimal("0.4600")
     drilled = drill_report(team["mgr"], "contracts_signed_vs_target", {"year": "2026"},
                            "months", next(r for r in result.tables[0].rows
                                           if r[0] == "2026-03"), "value")
