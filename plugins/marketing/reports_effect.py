@@ -117,12 +117,13 @@ def _count(session: Any, model: Any, *conds: Any) -> int:
 
 def _sales(ctx: Context, session: Any, campaign: Campaign,
            spans: list[Span]) -> list[Decimal]:
-    """The segment's sales in each span, in one pass over the lines of all of them."""
+    """The segment's sales in each span: one statement, one scalar subquery per span so
+    each reads its date range through the (customer, date) index."""
     conds = queries.segment_conditions(ctx, session, campaign, _audience_day(campaign))
-    in_span = [SalesLine.date.between(*span) for span in spans]
-    sums = [sa.func.sum(sa.case((cond, SalesLine.amount), else_=0)) for cond in in_span]
-    found = session.execute(sa.select(*sums).where(*conds, sa.or_(*in_span))).one()
-    return [money(v) for v in found]
+    sums = [sa.select(sa.func.sum(SalesLine.amount))
+            .where(*conds, SalesLine.date.between(*span)).scalar_subquery()
+            for span in spans]
+    return [money(v) for v in session.execute(sa.select(*sums)).one()]
 
 
 def _audience_day(campaign: Campaign) -> dt.date:
