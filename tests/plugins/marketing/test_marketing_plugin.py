@@ -52,3 +52,19 @@ def test_demo_data_then_every_report_runs(world: Any) -> None:
     assert sum(r[2] for r in effect.rows) > 0  # leads were attributed
     assert run_report(manager, "marketing_call_list", {"segment": "TOP"}).tables
     assert run_report(rep, "marketing_campaign_effect", {}).tables  # a rep may read it
+
+
+def test_views_hook_waits_for_its_spec_in_a_core_only_manager() -> None:
+    """The plugin's salesdesk_views is marked optionalhook, so a manager without the TUI
+    hookspecs (tests, CLI) still loads it; a misspelt hook is still refused."""
+    import types
+
+    import plugins.marketing
+    from core.hookspecs import hookimpl
+    from core.plugins import PluginManager
+
+    manager = PluginManager()
+    assert manager.register(plugins.marketing, "marketing")
+    typo = types.SimpleNamespace(salesdesk_reprots=hookimpl(lambda: []))
+    assert not manager.register(typo, "typo")
+    assert "salesdesk_reprots" in manager.info["typo"].errors[0]
