@@ -29,7 +29,7 @@ from plugins.real_estate.models import (
     Unit,
     UnitStatus,
 )
-from plugins.real_estate.services.common import PAYMENT, SERVICE, Refused, decimal_of
+from plugins.real_estate.services.common import PAYMENT, SERVICE, Refused, decimal_of, lock
 from plugins.real_estate.services.pricing import AREA_TOLERANCE, AreaSettlement, settle_area
 
 PAYMENT_KINDS = ("deposit", "down_payment", "instalment", "mortgage", "area", "refund")
@@ -69,6 +69,7 @@ def deal_balance(ctx: Context, deal_id: int) -> Balance:
 
 def _active(uow: UnitOfWork, deal_id: int) -> Deal:
     deal = uow.get(Deal, deal_id)
+    lock(uow, deal)
     if deal.status != DealStatus.ACTIVE:
         raise Refused(f"deal {deal_id} is {deal.status}")
     return deal
@@ -168,6 +169,7 @@ def record_payment(ctx: Context, deal_id: int, kind: str, amount: Decimal | str,
     def work(uow: UnitOfWork) -> Payment:
         uow.require(PAYMENT)
         deal = uow.get(Deal, deal_id)
+        lock(uow, deal)  # two cashiers at once must not both take the last amount owed
         owed = balance(uow.session, deal_id)
         signed = -value if kind == "refund" else value
         if kind == "refund":

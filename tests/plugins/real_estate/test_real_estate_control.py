@@ -123,10 +123,21 @@ def test_a_stale_screen_cannot_move_a_unit(estate: Any) -> None:
         control.reserve(estate.control, unit, "Buyer", version=seen)
 
 
-def test_no_double_sale_when_two_agents_reserve_at_once(estate: Any) -> None:
-    """Both agents start their transactions together; exactly one gets the unit."""
+def test_no_double_sale_when_two_agents_reserve_at_once(estate: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both agents read the unit as available (each waits up to 1 s for the other to have
+    read it too), then both try to take it: exactly one UPDATE matches."""
     unit = estate.unit("201")
     start = threading.Barrier(2, timeout=30)
+    both_read = threading.Barrier(2)
+    label = control.unit_label
+
+    def label_then_wait(session: Any, row: Any) -> str:
+        with contextlib.suppress(threading.BrokenBarrierError):  # SQLite: writers queue
+            both_read.wait(timeout=1)
+        return label(session, row)
+
+    monkeypatch.setattr(control, "unit_label", label_then_wait)
     outcomes: dict[str, Any] = {}
 
     def agent(name: str, ctx: Any) -> None:

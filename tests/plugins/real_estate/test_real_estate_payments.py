@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -114,3 +115,45 @@ def test_money_of_a_cancelled_deal_is_refunded(estate: Any) -> None:
         payments.record_payment(estate.finance, deal.id, "refund", "50000.01")
     payments.record_payment(estate.finance, deal.id, "refund", "50000")
     assert payments.deal_balance(estate.finance, deal.id).paid == 0
+
+
+def test_two_cashiers_cannot_both_take_the_last_amount(estate: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each cashier's transaction waits (up to 1 s) after reading the balance for the other
+    to read it too: without the row lock both would see 50,000.00 owed and both take it."""
+    import threading
+
+    from core.errors import SalesdeskError
+
+    read_balance = payments.balance
+    both_read = threading.Barrier(2)
+
+    def balance_then_wait(session: Any, deal_id: int) -> Any:
+        found = read_balance(session, deal_id)
+        if threading.current_thread() is not threading.main_thread():
+            # a broken barrier: the other cashier is held by the lock, as it should be
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_read.wait(timeout=1)
+        return found
+
+    monkeypatch.setattr(payments, "balance", balance_then_wait)
+    deal = signed_deal(estate)
+    payments.record_payment(estate.finance, deal.id, "down_payment", "1000600.00")
+    cashiers = [estate.finance, estate.world.user("fin2", "re_finance")]
+    start = threading.Barrier(2, timeout=30)
+    results: list[Any] = []
+
+    def pay(ctx: Any) -> None:
+        start.wait()
+        try:
+            results.append(payments.record_payment(ctx, deal.id, "mortgage", "50000"))
+        except SalesdeskError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=pay, args=(c,)) for c in cashiers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(isinstance(r, Refused) for r in results) == 1, results
+    assert payments.deal_balance(estate.finance, deal.id).outstanding == 0
