@@ -144,11 +144,24 @@ def test_price_list_submitter_cannot_approve_it(world: Any) -> None:
     prices.approve_price_list(estate.senior, plist.id)
 
 
-def test_two_managers_signing_off_at_once_apply_the_change_once(world: Any) -> None:
+def test_two_managers_signing_off_at_once_apply_the_change_once(
+        world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each manager waits (up to 1 s) after finding the change pending for the other to
+    find it too; the row lock makes the second see the first one's approval."""
+    import contextlib
     import threading
 
     from core.errors import SalesdeskError
 
+    both_read = threading.Barrier(2)
+    check = masterdata.second_person
+
+    def check_then_wait(*args: Any) -> None:
+        check(*args)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait(timeout=1)
+
+    monkeypatch.setattr(masterdata, "second_person", check_then_wait)
     change = masterdata.submit_units(world.user("op", "business_operator"), unit_rows())
     seniors = [world.user(f"senior{i}", "re_senior_marketing") for i in range(2)]
     start = threading.Barrier(2, timeout=30)
