@@ -3,10 +3,16 @@
     .venv/bin/python bench/bench_tui.py [--scale large|medium|small] [--runs 5] [--seed 1]
 
 1. Time from process start to the first usable screen (Home drawn, navigation
-   focused), for ``salesdesk`` on the data set and for a bare Textual app in the same
-   run (the baseline). Each in a fresh process, headless, median of ``--runs``.
+   focused; the database opens in a thread meanwhile, as ``salesdesk`` does), for
+   ``salesdesk`` on the data set and for a bare Textual app in the same run (the
+   baseline), interleaved. Each in a fresh process, headless, median of ``--runs``.
+   Also shown: when Home's figures are read and drawn.
 2. Key-to-render latency on the customers list (open, next page, last page, filter by
-   name): from the key press until the new page is drawn, median of ``--runs``.
+   name, open again after Escape): from the key press until the new page is drawn,
+   median of ``--runs``, with the main thread's CPU time (the app's own work; wall
+   time on a loaded machine is mostly waiting for a core). "open" is pressed once the
+   list has been built ahead (the app does that while Home is read); "open at once",
+   pressed as soon as Home shows, is the cold path, for reference.
 
 Goals (../shared/PERFORMANCE.md): first usable screen under 1.0 s and under 4x the bare
 app; each key under 100 ms. The data set is the one ``bench_reports.py`` generates
@@ -23,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,11 +93,14 @@ def time_to_ready(code: str, *args: str) -> dict[str, float]:
     return marks
 
 
-async def key_latencies(url: str, login: str, runs: int) -> dict[str, list[float]]:
+async def key_latencies(url: str, login: str,
+                        runs: int) -> dict[str, list[tuple[float, float]]]:
     """Key press -> the new page drawn, not when the test pilot returns (it waits for
     idle too). Opening the list: the clock stops at the first frame that shows the
-    customers screen with rows in its table. A page key or the filter: at the first
-    refresh after the table has its new rows."""
+    customers screen with rows in its table (opening it again shows the rows it kept,
+    then reads the page again). A page key or the filter: at the first refresh after
+    the table has its new rows. Each as (wall seconds, main-thread CPU seconds): the
+    CPU figure tells the app's own work from waiting on a loaded machine."""
     from textual.app import App
     from textual.widgets import Input
 
@@ -100,40 +110,42 @@ async def key_latencies(url: str, login: str, runs: int) -> dict[str, list[float
     from tui.screens.customers import CustomersScreen
     from tui.widgets.paged_table import PagedTable
 
-    drawn: list[float] = []
-    frames: list[float] = []
+    drawn: list[tuple[float, float]] = []
+    frames: list[tuple[float, float]] = []
     original = PagedTable._show
     original_display = App._display
 
     def show_and_mark(self: PagedTable, *args: object) -> None:
         original(self, *args)
-        self.call_after_refresh(lambda: drawn.append(time.perf_counter()))
+        self.call_after_refresh(lambda: drawn.append((time.perf_counter(),
+                                                      time.thread_time())))
 
     def display_and_mark(self: App, screen: object, renderable: object) -> None:
         original_display(self, screen, renderable)  # headless: composed, not written
         if renderable is not None and not self._batch_count \
                 and isinstance(screen, CustomersScreen) \
                 and screen.query_one(PagedTable).row_count:
-            frames.append(time.perf_counter())
+            frames.append((time.perf_counter(), time.thread_time()))
 
     PagedTable._show = show_and_mark  # type: ignore[method-assign]
     App._display = display_and_mark  # type: ignore[method-assign]
     runtime = open_runtime(url, extra_specs=tui_specs())
     ctx = runtime.context_for(login)
     needle = _name_fragment(runtime)
-    results: dict[str, list[float]] = {"open": [], "next page": [], "last page": [],
-                                       "filter by name": [], "open again": []}
+    results: dict[str, list[tuple[float, float]]] = {
+        "open": [], "next page": [], "last page": [], "filter by name": [], "open again": []}
     for _run in range(runs):
         app = SalesdeskApp(ctx, load_dashboard=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause(0.3)  # a person reads Home before the first key
-            await app.workers.wait_for_complete()
+            await pilot.pause(0.3)  # a person reads Home before the first key; on a
+            await app.workers.wait_for_complete()  # loaded machine, a little longer:
+            await _built_ahead(app)  # until the list is built, as in a second or so
             steps = [("open", "2"), ("next page", "pagedown"), ("last page", "end"),
                      ("filter by name", None)]
             for label, key in steps:
                 drawn.clear()
                 frames.clear()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 if key is None:
                     app.screen.query_one("#filter-text", Input).value = needle
                 else:
@@ -141,20 +153,75 @@ async def key_latencies(url: str, login: str, runs: int) -> dict[str, list[float
                 marks = frames if label == "open" else drawn
                 while not marks:
                     await asyncio.sleep(0.0005)
-                results[label].append(marks[0] - started)
+                results[label].append((marks[0][0] - started, marks[0][1] - cpu))
                 await pilot.pause()
                 await app.workers.wait_for_complete()  # the count, before the next key
             await pilot.press("escape")  # back to Home; the list is kept
             await app.workers.wait_for_complete()
             await pilot.pause(0.2)
             frames.clear()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             await pilot.press("2")
             while not frames:
                 await asyncio.sleep(0.0005)
-            results["open again"].append(frames[0] - started)
+            results["open again"].append((frames[0][0] - started, frames[0][1] - cpu))
     runtime.db.dispose()
     PagedTable._show = original  # type: ignore[method-assign]
+    App._display = original_display  # type: ignore[method-assign]
+    return results
+
+
+async def _built_ahead(app: Any, timeout: float = 10.0) -> None:
+    """Wait until the customers screen has been built off screen with its first page."""
+    from tui.widgets.paged_table import PagedTable
+
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if app.is_screen_installed("customers"):
+            screen = app.get_screen("customers")
+            tables = screen.query(PagedTable) if screen.is_mounted else []
+            if tables and tables.first().loads:
+                return
+        await asyncio.sleep(0.01)
+    raise RuntimeError("the customers list was not built ahead")
+
+
+async def cold_open(url: str, login: str, runs: int) -> list[tuple[float, float]]:
+    """Opening the list right after Home is drawn, before it was built ahead."""
+    from textual.app import App
+
+    from core.runtime import open_runtime
+    from tui.app import SalesdeskApp
+    from tui.cli import tui_specs
+    from tui.screens.customers import CustomersScreen
+    from tui.widgets.paged_table import PagedTable
+
+    frames: list[tuple[float, float]] = []
+    original_display = App._display
+
+    def display_and_mark(self: App, screen: object, renderable: object) -> None:
+        original_display(self, screen, renderable)
+        if renderable is not None and not self._batch_count \
+                and isinstance(screen, CustomersScreen) \
+                and screen.query_one(PagedTable).row_count:
+            frames.append((time.perf_counter(), time.thread_time()))
+
+    App._display = display_and_mark  # type: ignore[method-assign]
+    runtime = open_runtime(url, extra_specs=tui_specs())
+    ctx = runtime.context_for(login)
+    results = []
+    for _run in range(runs):
+        app = SalesdeskApp(ctx, load_dashboard=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            frames.clear()
+            started, cpu = time.perf_counter(), time.thread_time()
+            await pilot.press("2")
+            while not frames:
+                await asyncio.sleep(0.0005)
+            results.append((frames[0][0] - started, frames[0][1] - cpu))
+            await app.workers.wait_for_complete()
+    runtime.db.dispose()
     App._display = original_display  # type: ignore[method-assign]
     return results
 
@@ -202,11 +269,14 @@ def main() -> None:
           f"{filled_s:.3f} s, {filled_s / bare_s:.2f}x the bare app (no goal; for reference)")
 
     latencies = asyncio.run(key_latencies(url, ADMIN, args.runs))
-    for label, values in latencies.items():
+    latencies["open at once"] = asyncio.run(cold_open(url, ADMIN, args.runs))
+    for label, measured in latencies.items():
+        values = [wall for wall, _cpu in measured]
         median = statistics.median(values)
+        cpu = statistics.median(cpu for _wall, cpu in measured)
         print(f"customers list, {label:<15} {median * 1000:7.1f} ms  (min {min(values) * 1000:.1f},"
-              f" max {max(values) * 1000:.1f}; goal < {KEY_GOAL * 1000:.0f} ms: "
-              f"{'met' if median < KEY_GOAL else 'MISSED'})")
+              f" max {max(values) * 1000:.1f}; main-thread CPU {cpu * 1000:.1f} ms; "
+              f"goal < {KEY_GOAL * 1000:.0f} ms: {'met' if median < KEY_GOAL else 'MISSED'})")
 
 
 if __name__ == "__main__":

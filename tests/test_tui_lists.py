@@ -1,0 +1,120 @@
+"""The customers list kept fast: built ahead while Home is read, shown again without
+rebuilding, reloads that redraw only what changed, and a theme change still applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import FixedClock, make_world
+from tui_helpers import aio, seed, settle
+
+from core.i18n import set_lang
+
+
+@pytest.fixture
+def tui_world(db_factory: Any) -> Iterator[dict[str, Any]]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    world = make_world(rt, FixedClock())
+    data = seed(world)
+    data["world"] = world
+    yield data
+    set_lang(None)
+    rt.db.dispose()
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
+                        load_dashboard=False)
+
+
+async def built_ahead(pilot: Any) -> Any:
+    from tui.widgets.paged_table import PagedTable
+
+    for _ in range(50):
+        await settle(pilot)
+        app = pilot.app
+        if app.is_screen_installed("customers"):
+            screen = app.get_screen("customers")
+            if screen.is_mounted and screen.query_one(PagedTable).loads:
+                return screen
+        await pilot.pause(0.05)
+    raise AssertionError("the customers list was not built ahead")
+
+
+def _rename(world: Any, customer: Any, name: str) -> None:
+    with world.runtime.db.write_session() as session, session.begin():
+        session.get(type(customer), customer.id).name = name
+
+
+@aio
+async def test_list_built_ahead_then_kept(tui_world: dict[str, Any]) -> None:
+    from tui.screens.home import HomeScreen
+    from tui.widgets.paged_table import PagedTable
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await built_ahead(pilot)
+        assert isinstance(app.screen, HomeScreen)  # built off screen, Home still shown
+        table = screen.query_one(PagedTable)
+        assert table.row_count == 8  # the first page is already read
+        await pilot.press("2")
+        assert app.screen is screen and table.row_count == 8  # shown with its rows
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("2")
+        assert app.screen is screen
+        await settle(pilot)
+        assert table.total == 8 and table.get_row_at(0)[1] == "Acme Trading"
+
+
+@aio
+async def test_reload_redraws_only_what_changed(tui_world: dict[str, Any]) -> None:
+    from tui.widgets.paged_table import PagedTable
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await built_ahead(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        cleared = []
+        original = table.clear
+        table.clear = lambda *a, **k: (cleared.append(1), original(*a, **k))[1]
+        table.reload()
+        await settle(pilot)
+        assert not cleared and table.row_count == 8  # the same rows: nothing redrawn
+        acme = next(c for c in tui_world["customers"] if c.name == "Acme Trading")
+        _rename(tui_world["world"], acme, "Acme [/] Trading")  # not markup: shown as typed
+        table.reload()
+        await settle(pilot)
+        assert cleared
+        assert str(table.get_row_at(0)[1]) == "Acme [/] Trading"
+        await pilot.pause()  # drawn without a markup error
+
+
+@aio
+async def test_theme_change_reaches_a_kept_screen(tui_world: dict[str, Any]) -> None:
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await built_ahead(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        before = screen.styles.background
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.styles.background != before
+        assert screen.styles.background == app.screen_stack[-2].styles.background
