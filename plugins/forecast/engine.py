@@ -41,15 +41,20 @@ class Job:
     unit: str = "months"
 
 
-def forecast_one(y: np.ndarray, job: Job, methods: dict[str, Any]) -> Choice:
+def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
+    """One series; ``y`` may be ``(history, drivers)`` where drivers cover the horizon."""
+    drivers = None
+    if isinstance(y, tuple):
+        y, drivers = y
     if job.method == "auto":
         return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
-                             candidates=job.candidates, unit=job.unit)
+                             candidates=job.candidates, unit=job.unit,
+                             drivers=drivers)
     method = methods[job.method]
     if len(y) < int(getattr(method, "min_history", 1)):
         return short_series(y, job.horizon, methods, job.season, job.level, job.unit)
     return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
-                         unit=job.unit, force=job.method)
+                         unit=job.unit, force=job.method, drivers=drivers)
 
 
 def _init_worker(methods: list[Any]) -> None:

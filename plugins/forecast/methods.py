@@ -397,6 +397,7 @@ class Regression:
     title = "Regression on trend, season and drivers"
     min_history = 6
     fast = False
+    uses_drivers = True
 
     def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
                     level: float = 0.8, drivers: Any = None) -> Forecast:

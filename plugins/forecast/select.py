@@ -80,9 +80,12 @@ def origins_for(n: int, horizon: int, season: int, count: int = 3) -> tuple[int,
 
 def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season: int = 12,
                   level: float = 0.8, candidates: Sequence[str] = DEFAULT_CANDIDATES,
-                  unit: str = "months", force: str | None = None) -> Choice:
+                  unit: str = "months", force: str | None = None,
+                  drivers: np.ndarray | None = None) -> Choice:
     """Choose per series by backtest and forecast with the winner (``force``: use that
-    method whatever the backtest says, still reporting how accurate it was)."""
+    method whatever the backtest says, still reporting how accurate it was). ``drivers``:
+    outside drivers for ``len(history) + horizon`` periods, handed to methods that declare
+    ``uses_drivers``; a backtest gives them the drivers' known values of its window."""
     if force is not None:
         candidates = (force, *(c for c in ("snaive",) if c != force))
     y = as_array(history)
@@ -97,7 +100,8 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
         errors[COMBINATION_ID] = []
     for cut in cuts:
         train, actual = y[:cut], y[cut:cut + window]
-        preds = {c: methods[c].fit_predict(train, window, season=season, level=level).mean
+        known = None if drivers is None else drivers[:cut + window]
+        preds = {c: _fit(methods[c], train, window, season, level, known).mean
                  for c in usable}
         if len(combo) > 1:
             preds[COMBINATION_ID] = np.mean([preds[c] for c in combo], axis=0)
@@ -105,7 +109,7 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
             errors[c].append((smape(actual, pred), mase(actual, pred, train, season)))
     scores = {c: _mean_scores(e) for c, e in errors.items() if e}
     best = force if force in scores else _pick(scores)
-    forecast, members = _final(best, y, horizon, methods, combo, season, level)
+    forecast, members = _final(best, y, horizon, methods, combo, season, level, drivers)
     choice = Choice(forecast, best, members, *scores[best],
                     *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores)
     choice.explanation = explain(choice, methods, window, unit, forced=force is not None)
@@ -136,10 +140,18 @@ def _pick(scores: dict[str, tuple[float, float]]) -> str:
     return best
 
 
+def _fit(method: Any, y: np.ndarray, horizon: int, season: int, level: float,
+         drivers: np.ndarray | None) -> Forecast:
+    if drivers is not None and getattr(method, "uses_drivers", False):
+        return method.fit_predict(y, horizon, season=season, level=level, drivers=drivers)
+    return method.fit_predict(y, horizon, season=season, level=level)
+
+
 def _final(best: str, y: np.ndarray, horizon: int, methods: dict[str, Any],
-           combo: list[str], season: int, level: float) -> tuple[Forecast, tuple[str, ...]]:
+           combo: list[str], season: int, level: float,
+           drivers: np.ndarray | None = None) -> tuple[Forecast, tuple[str, ...]]:
     if best != COMBINATION_ID:
-        return methods[best].fit_predict(y, horizon, season=season, level=level), (best,)
+        return _fit(methods[best], y, horizon, season, level, drivers), (best,)
     parts = [methods[c].fit_predict(y, horizon, season=season, level=level) for c in combo]
     mean = np.mean([p.mean for p in parts], axis=0)
     # Interval: the members' average half-width (they err together, so no sqrt(k) gain).

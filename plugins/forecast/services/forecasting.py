@@ -19,10 +19,12 @@ from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
 from plugins.forecast.methods import Forecast, shape_problems
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
+from plugins.forecast.select import DEFAULT_CANDIDATES
 from plugins.forecast.services.history import History, load_history, parse_cut, step
 
 HOOK = "salesdesk_forecasting_methods"
 RECONCILE_KEY = "forecast.reconcile"
+CANDIDATES_KEY = "forecast.auto_candidates"  # method ids the automatic choice backtests
 RECONCILE = ("bottom_up", "top_down")
 RUN_PERMISSIONS = ("forecast.run", "target.manage")
 UNITS = {"month": "months", "week": "weeks"}
@@ -67,9 +69,12 @@ def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
     if not history.periods:
         raise ValidationFailed([FieldProblem("history", "", "sales lines you may see")],
                                "forecast")
-    job = Job(method, horizon, history.season, level, unit=UNITS[freq])
-    series = dict(history.series) if cut else {}
+    job = Job(method, horizon, history.season, level, unit=UNITS[freq],
+              candidates=tuple(_setting(ctx, CANDIDATES_KEY, DEFAULT_CANDIDATES)))
+    series: dict[Any, Any] = dict(history.series) if cut else {}
     series[None] = history.company()
+    if _uses_drivers(method, job, methods):
+        series = {k: (y, history.price_drivers(k, horizon)) for k, y in series.items()}
     results = forecast_many(series, job, list(methods.values()), processes=processes,
                             progress=progress)
     final = _reconciled(results, how)
@@ -80,6 +85,11 @@ def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
         used[r.choice.method] = used.get(r.choice.method, 0) + 1
     return RunSummary(run_id, len(results), seconds, used,
                       sum(r.choice.short for r in results.values()))
+
+
+def _uses_drivers(method: str, job: Job, methods: dict[str, Any]) -> bool:
+    ids = job.candidates if method == "auto" else (method,)
+    return any(getattr(methods.get(i), "uses_drivers", False) for i in ids)
 
 
 def _check_args(method: str, methods: dict[str, Any], horizon: int, level: float) -> None:

@@ -45,6 +45,7 @@ class History:
     freq: str
     periods: list[dt.date]
     series: dict[Key, np.ndarray] = field(default_factory=dict)
+    quantity: dict[Key, np.ndarray] = field(default_factory=dict)
     codes: dict[Key, str] = field(default_factory=dict)
     labels: dict[Key, str] = field(default_factory=dict)
 
@@ -57,6 +58,24 @@ class History:
             return np.zeros(len(self.periods))
         return np.sum(list(self.series.values()), axis=0)
 
+    def company_quantity(self) -> np.ndarray:
+        if not self.quantity:
+            return np.zeros(len(self.periods))
+        return np.sum(list(self.quantity.values()), axis=0)
+
+    def price_drivers(self, key: Key | None, horizon: int) -> np.ndarray | None:
+        """Average price (amount / quantity) per period, the future held at the mean of
+        the last three known prices (planned prices are not known to salesdesk); None
+        when no period has a quantity."""
+        amount = self.company() if key is None else self.series[key]
+        qty = self.company_quantity() if key is None else self.quantity.get(key)
+        if qty is None or not np.any(qty > 0):
+            return None
+        price = np.divide(amount, qty, out=np.full(len(qty), np.nan), where=qty > 0)
+        known = np.flatnonzero(np.isfinite(price))
+        filled = np.interp(np.arange(len(price)), known, price[known])
+        future = np.full(horizon, filled[known[-3:]].mean())
+        return np.concatenate([filled, future])
 
 def parse_cut(text: str) -> tuple[str, ...]:
     names = tuple(p.strip() for p in text.split(",") if p.strip() and p.strip() != "company")
@@ -106,13 +125,13 @@ def _aggregate(ctx: Context, session: Session, cut: tuple[str, ...], freq: str,
         t = table.__table__
         keys = [t.c[LINE_COLUMNS[c]] for c in cut]
         cond = summary_visible(ctx, table)
-        query = (sa.select(t.c.month, *keys, sa.func.sum(t.c.amount))
+        query = (sa.select(t.c.month, *keys, sa.func.sum(t.c.quantity), sa.func.sum(t.c.amount))
                  .where(cond, t.c.month <= last).group_by(t.c.month, *keys))
         return [tuple(r) for r in session.execute(query)]
     line = SalesLine.__table__  # type: ignore[attr-defined]
     period = period_expr(session, freq, line.c.date)
     keys = [line.c[LINE_COLUMNS[c]] for c in cut]
-    query = (sa.select(period, *keys, sa.func.sum(line.c.amount))
+    query = (sa.select(period, *keys, sa.func.sum(line.c.quantity), sa.func.sum(line.c.amount))
              .where(visible(ctx, SalesLine), line.c.date < step(freq, last, 1))
              .group_by(period, *keys))
     return [tuple(r) for r in session.execute(query)]
@@ -145,14 +164,17 @@ def _assemble(cut: tuple[str, ...], freq: str, rows: list[tuple], last: dt.date)
         p = step(freq, p, 1)
     index = {p: i for i, p in enumerate(periods)}
     series: dict[Key, np.ndarray] = {}
+    quantity: dict[Key, np.ndarray] = {}
     for row in rows:
         i = index.get(_as_date(row[0]))
         if i is None:
             continue
-        key = tuple(row[1:-1])
-        arr = series.setdefault(key, np.zeros(len(periods)))
-        arr[i] += float(row[-1] or 0)
-    return History(cut, freq, periods, dict(sorted(series.items(), key=lambda kv: str(kv[0]))))
+        key = tuple(row[1:-2])
+        series.setdefault(key, np.zeros(len(periods)))[i] += float(row[-1] or 0)
+        quantity.setdefault(key, np.zeros(len(periods)))[i] += float(row[-2] or 0)
+    order = sorted(series, key=str)
+    return History(cut, freq, periods, {k: series[k] for k in order},
+                   {k: quantity[k] for k in order})
 
 
 def _label(session: Session, history: History) -> None:

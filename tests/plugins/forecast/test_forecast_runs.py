@@ -96,3 +96,14 @@ def test_forecast_report_has_history_forecast_interval_and_chart(sales) -> None:
     series = result.table("series").materialize()
     assert {r[0] for r in series} == {"(company)", "A", "B"}
     assert np.isfinite(float(series[0][3]))
+
+
+def test_regression_gets_the_average_price_as_driver(sales) -> None:
+    h = load_history(sales.mgr, ("product", "region"))
+    key = (sales.ids["A"], sales.ids["N"])
+    drivers = h.price_drivers(key, 3)
+    assert np.allclose(drivers[:MONTHS], h.series[key])  # one unit a line: price = amount
+    assert np.allclose(drivers[MONTHS:], (1000 + 800 + 900) / 3)  # Dec, Jan, Feb held
+    summary = run_forecast(sales.mgr, "product,region", horizon=3, method="regression",
+                           processes=1)
+    assert summary.methods == {"regression": 5}
