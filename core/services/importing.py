@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -57,7 +57,6 @@ from core.services.import_rows import (
     product_spec,
     sales_line_chunks,
 )
-from core.services.import_totals import BatchTotals
 from core.services.import_writes import (
     big_cache,
     deferred_indexes,
@@ -66,6 +65,9 @@ from core.services.import_writes import (
     trusted_foreign_keys,
 )
 from core.summaries import add_line_totals
+
+if TYPE_CHECKING:
+    from core.services.import_totals import BatchTotals
 
 KINDS = ("customers", "products", "sales_lines")
 PERMISSIONS = {"customers": ("sales.import", "customer.create"),
@@ -199,7 +201,7 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
     write_lines = line_writer(session)
     # SQLite: the batch's totals are gathered from the validated lines as they go in;
     # other backends aggregate the inserted batch in SQL afterwards.
-    totals = BatchTotals() if uow is not None and is_sqlite(session) else None
+    totals = _batch_totals() if uow is not None and is_sqlite(session) else None
     rows = 0
     with big_cache(session):
         with deferred_indexes(session, job.facts.approx_rows if uow is not None else 0) \
@@ -229,6 +231,12 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
                 result.summaries_seconds = time.perf_counter() - started + prepare_seconds
             uow.after_commit("salesdesk_sales_lines_imported", batch=detached(batch))
     return result
+
+
+def _batch_totals() -> BatchTotals:
+    from core.services.import_totals import BatchTotals  # numpy: only when importing
+
+    return BatchTotals()
 
 
 def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals | None,
