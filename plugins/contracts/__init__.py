@@ -52,6 +52,18 @@ def salesdesk_views() -> list[Any]:
 
 
 @hookimpl
+def salesdesk_forms() -> list[Any]:
+    from core.forms import FormSpec
+    from plugins.contracts.schemas import ContractEntry
+    from plugins.contracts.services.records import save_entry
+
+    return [FormSpec("contracts.new", "New contract", "新建合同", ContractEntry, save_entry,
+                     description_en="A draft contract; add milestones as "
+                     "'YYYY-MM-DD amount condition; ...'",
+                     description_zh="新建合同草稿;收款节点格式:'YYYY-MM-DD 金额 条件; ...'")]
+
+
+@hookimpl
 def salesdesk_cli_commands() -> list[Any]:
     from plugins.contracts.cli import contracts_group
 

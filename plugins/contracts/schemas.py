@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Party(BaseModel):
@@ -107,3 +107,21 @@ class ContractUpdate(_Common):
 
 # Changes to these send a submitted or approved contract back to approval.
 APPROVAL_FIELDS = frozenset({"amount", "currency", "terms", "parties", "milestones"})
+
+
+class ContractEntry(BaseModel):
+    """The "New contract" entry form of the Forms screen: one line per field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200, title="Contract title")
+    customer_code: str = Field(min_length=1, max_length=32, title="Customer code")
+    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2, title="Amount")
+    currency: str = Field("CNY", title="Currency")
+    parties: str = Field("", max_length=1000, title="Parties",
+                         description="Name (role); Name (role)")
+    terms: str = Field("", max_length=4000, title="Terms")
+    start_date: dt.date | None = Field(None, title="Start date")
+    end_date: dt.date | None = Field(None, title="End date")
+    milestones: str = Field("", max_length=2000, title="Milestones",
+                            description="YYYY-MM-DD amount condition; ...")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from core.access import Scope
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import _
 from core.models import Customer, Opportunity, Region, User
 from core.services.base import UnitOfWork, validate, write
 from core.services.numbering import NumberingRule, rule_for
@@ -335,3 +336,20 @@ def add_attachment(ctx: Context, contract_id: int, ref: str, title: str = "") ->
             Attachment.contract_id == contract.id).order_by(Attachment.id.desc())).first()
 
     return write(ctx, work)
+
+
+def save_entry(ctx: Context, entry: Any) -> str:
+    """Save the Forms screen's "New contract" entry (customer named by its code)."""
+    from core.access import visible
+
+    with ctx.reading() as session:
+        customer_id = session.scalar(sa.select(Customer.id).where(
+            Customer.code == entry.customer_code.strip(), visible(ctx, Customer)))
+    if customer_id is None:
+        raise ValidationFailed([FieldProblem("customer_code", entry.customer_code,
+                                             "the code of a customer you can see")],
+                               "contract")
+    data = entry.model_dump(exclude={"customer_code"})
+    data = {k: v for k, v in data.items() if v not in ("", None)}
+    contract = create_contract(ctx, {**data, "customer_id": customer_id})
+    return _("Contract {number} created").format(number=contract.number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -103,3 +104,26 @@ def test_list_search_and_record_rules(team: dict[str, Any]) -> None:
     assert len(services.contract_rows(team["mgr"])) == 2  # the rep's manager
     assert services.contract_rows(team["mgr2"]) == []
     assert len(services.contract_rows(team["fin"])) == 2  # finance sees all
+
+
+@SQLITE_ONLY
+def test_new_contract_entry_form(team: dict[str, Any]) -> None:
+    from core.errors import ValidationFailed
+    from core.forms import submit_form
+
+    rep = team["rep"]
+    raw = {"title": "Gaskets", "customer_code": team["customer"].code, "amount": "9000",
+           "currency": "", "parties": "Acme Trading (buyer); Bank (guarantor)", "terms": "",
+           "start_date": "2026-04-01", "end_date": "",
+           "milestones": "2026-04-30 4000 on delivery; 2026-05-31 5000"}
+    message = submit_form(rep, "contracts.new", raw)
+    (row,) = services.contract_rows(rep, search="Gaskets")
+    assert message == f"Contract {row.number} created"
+    detail = services.contract_detail(rep, row.id)
+    assert [p["role"] for p in detail.contract.parties] == ["buyer", "guarantor"]
+    assert [(m.amount, m.condition) for m in detail.milestones] == [
+        (Decimal("4000.00"), "on delivery"), (Decimal("5000.00"), "")]
+    with pytest.raises(ValidationFailed, match="customer you can see"):
+        submit_form(team["rep2"], "contracts.new", raw)
+    with pytest.raises(ValidationFailed, match="milestones"):
+        submit_form(rep, "contracts.new", {**raw, "milestones": "2026-04-30 1 x"})
