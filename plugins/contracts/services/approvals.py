@@ -36,10 +36,13 @@ class AlreadyDecided(Conflict):
         super().__init__("contracts_contract", contract.id, step.decided_by_login,
                          step.decided_at, contract.version)
         when = f" at {step.decided_at:%Y-%m-%d %H:%M:%S}" if step.decided_at else ""
-        verb = step.status if step.status != VOID else "withdrawn"
+        if step.status == VOID:
+            what = ("was withdrawn: the contract was changed, sent back or cancelled since "
+                    "you opened it")
+        else:
+            what = f"was already {step.status} by {step.decided_by_login}{when}"
         self.args = (f"contract {label(contract)}: approval step {step.seq} ({step.role}) "
-                     f"was already {verb} by {step.decided_by_login or 'someone else'}{when}; "
-                     "your decision was not recorded",)
+                     f"{what}; your decision was not recorded",)
 
     def __str__(self) -> str:
         return str(self.args[0])

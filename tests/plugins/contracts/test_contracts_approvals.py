@@ -235,3 +235,13 @@ def test_stale_screen_decision_is_refused(team: dict[str, Any], world: Any) -> N
     with pytest.raises(Conflict):
         services.approve(team["fin"], contract.id, expected_version=contract.version)
     assert Decimal(services.get_contract(team["rep"], contract.id).amount) == Decimal("300000")
+
+
+@SQLITE_ONLY
+def test_decision_on_a_withdrawn_step(team: dict[str, Any]) -> None:
+    contract = at_stage(team, "submitted")
+    step = services.contract_detail(team["rep"], contract.id).pending_step
+    services.update_contract(team["rep"], contract.id, {"terms": "45 days"}, contract.version)
+    with pytest.raises(services.AlreadyDecided, match="was withdrawn"):
+        services.approve(team["mgr"], contract.id, step_id=step.id)
+    assert services.approve(team["mgr"], contract.id).stage == "approved"  # the new round
