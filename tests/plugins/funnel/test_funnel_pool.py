@@ -159,3 +159,18 @@ def test_due_list_for_owner_and_manager(team: Any) -> None:
     assert due.due_list(team.r3) == [] and due.due_list(team.mgr2, owner="r1") == []
     board = dashboard.compute(team.r1)
     assert board.stalled == 1 and board.overdue == 1
+
+
+def test_product_line_ladder_wins_over_the_class_ladder(team: Any) -> None:
+    leads.set_reclaim_policy(team.admin, {"remind": 3, "manager": 5, "reclaim": 7,
+                                          "product_lines": {"Engineering": {
+                                              "remind": 10, "manager": 20, "reclaim": 30}}})
+    t0 = team.clock.now
+    project = team.customer(team.r1, "N")
+    team.opportunity(project, team.r1, product_id=team.product(category="Engineering").id)
+    plain = team.customer(team.r1, "N")
+    team.clock.now = t0 + dt.timedelta(days=10)
+    assert [(a.code, a.action) for a in pool.reclaim(team.admin)] == [
+        (project.code, "remind"), (plain.code, "reclaim")]
+    with pytest.raises(ValidationFailed, match="days must rise"):
+        leads.set_reclaim_policy(team.admin, {"classes": {"potential": {"remind": 9}}})
