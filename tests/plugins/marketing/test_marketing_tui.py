@@ -95,25 +95,26 @@ async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, An
         await fill_and_save(pilot, {"campaign": "SPRING", "date": "2026-03-02",
                                     "category": "advertising", "medium": "print",
                                     "budget": "1000", "actual": "1500"})
-    row = campaigns.find_campaign(boss, "SPRING")
-    assert (row.status, row.budget_status) == ("running", "approved")
+        row = campaigns.find_campaign(boss, "SPRING")
+        assert (row.status, row.budget_status) == ("running", "approved")
 
-    csv_file = tmp_path / "fair.csv"
-    csv_file.write_text("code,name,industry,region_code\nL1,Lead one,machinery,north\n"
-                        "L2,Lead two,machinery,north\nL3,Lead three,retail,north\n",
-                        encoding="utf-8")
-    assert leads.import_leads(planner, "SPRING", csv_file).rows == 3
-    lead = customers.get_customer(boss, _id(boss, "L1"))
-    assert (lead.owner_id, lead.source) == (None, "SPRING")  # in the pool
-    customers.assign_customer(boss, lead.id, rep1.actor.id)
-    deal = opportunities.create_opportunity(rep1, {"customer_id": lead.id, "title": "Pumps",
-                                                   "amount": "6000"})
-    opportunities.win(rep1, deal.id)
+        # Meanwhile the leads of the fair come in and a rep wins one of them.
+        csv_file = tmp_path / "fair.csv"
+        csv_file.write_text("code,name,industry,region_code\nL1,Lead one,machinery,north\n"
+                            "L2,Lead two,machinery,north\nL3,Lead three,retail,north\n",
+                            encoding="utf-8")
+        assert leads.import_leads(planner, "SPRING", csv_file).rows == 3
+        lead = customers.get_customer(boss, _id(boss, "L1"))
+        assert (lead.owner_id, lead.source) == (None, "SPRING")  # in the pool
+        customers.assign_customer(boss, lead.id, rep1.actor.id)
+        deal = opportunities.create_opportunity(rep1, {"customer_id": lead.id,
+                                                       "title": "Pumps", "amount": "6000"})
+        opportunities.win(rep1, deal.id)
 
-    app = app_for(boss)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("m")
+        await pilot.press("escape")  # back from the form to the campaign, costs reloaded
         await settle(pilot)
+        assert isinstance(app.screen, CampaignDetail)
+        assert app.screen.query_one("#costs").row_count == 1
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, ReportView)
