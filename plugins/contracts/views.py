@@ -452,8 +452,11 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             return
         with self.ctx.reading() as session:
             nodes = machine_of(session).nodes_at(self.detail.contract.stage)
+        done = {s.node for s in self.detail.signoffs}
+        nodes = [n for n in nodes if n.id not in done]
         if not nodes:
-            self.app.notify(_("No control node at this stage"), severity="warning")
+            self.app.notify(_("No control node left to sign off at this stage"),
+                            severity="warning")
             return
         node = nodes[0]
         self._ask(_("Sign off: {node}").format(node=node.title_en),

@@ -190,3 +190,33 @@ def test_draft_submit_approve_sign_amend(tui_ctx: dict[str, Any], team: dict[str
     rows = services.contract_rows(rep, include_superseded=True)
     assert sorted((r.revision, r.stage) for r in rows) == [(1, "signed"), (2, "preparation")]
     assert opportunities.get_opportunity(rep, team["deal"].id).status == "open"  # not linked
+
+
+async def manager_passes_the_control_node(ctx: Any) -> None:
+    app = app_for(ctx)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_first(pilot)
+        await pilot.press("t")  # not yet: the control node is not signed off
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("Execution plan agreed" in m for m in messages(app))
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*"plan ok", "enter")
+        await settle(pilot)
+        assert [s.node for s in app.screen.detail.signoffs] == ["kickoff"]
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.detail.contract.stage == "in_execution"
+
+
+@SQLITE_ONLY
+def test_control_node_signed_off_in_the_tui(tui_ctx: dict[str, Any],
+                                             team: dict[str, Any]) -> None:
+    from contracts_helpers import at_stage
+
+    at_stage(team, "planning")
+    asyncio.run(manager_passes_the_control_node(tui_ctx["mgr"]))
