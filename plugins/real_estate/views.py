@@ -475,31 +475,66 @@ class SignOffScreen(EstateScreen):
         Binding("i", "import_units", "Import units", id="re.import"),
     ]
 
+    DEFAULT_CSS = """
+    SignOffScreen #pending { height: 1fr; }
+    SignOffScreen #decided { height: 1fr; }
+    SignOffScreen .caption { height: 1; padding: 0 1; text-style: bold; }
+    """
+
     def body(self) -> ComposeResult:
+        yield Static(_("Waiting for sign-off"), classes="caption")
         yield DataTable(id="pending", cursor_type="row")
+        yield Static(_("Decided (both people recorded)"), classes="caption")
+        yield DataTable(id="decided", cursor_type="row")
 
     def on_mount(self) -> None:
         self.refresh_data()
         self.query_one("#pending", DataTable).focus()
 
     def refresh_data(self) -> None:
+        users = self._logins()
+        names = dict(self.buildings())
+        pending: list[tuple[Any, ...]] = []
+        keys: list[str] = []
+        for change in masterdata.pending_changes(self.ctx):
+            pending.append((_("Unit data"), change.summary, users.get(change.submitted_by, "?"),
+                            f"{change.submitted_at:%Y-%m-%d %H:%M}"))
+            keys.append(f"change:{change.id}")
+        for plist in prices.price_lists(self.ctx, status="pending"):
+            pending.append((_("Price list"), self._list_summary(plist, names),
+                            users.get(plist.submitted_by, "?"),
+                            f"{plist.submitted_at:%Y-%m-%d %H:%M}"))
+            keys.append(f"list:{plist.id}")
         table = self.query_one("#pending", DataTable)
         table.clear(columns=True)
-        for title in (_("What"), _("Summary"), _("Submitted by"), _("Submitted")):
-            table.add_column(title)
-        users = self._logins()
-        for change in masterdata.pending_changes(self.ctx):
-            table.add_row(_("Unit data"), change.summary, users.get(change.submitted_by, "?"),
-                          f"{change.submitted_at:%Y-%m-%d %H:%M}", key=f"change:{change.id}")
-        names = dict(self.buildings())
-        for plist in prices.price_lists(self.ctx, status="pending"):
-            summary = _("{building} no. {number}: {units} units, {value}, avg {average}/m2")
-            table.add_row(_("Price list"), summary.format(
-                building=names.get(plist.building_id, "?"), number=plist.number,
-                units=plist.unit_count, value=f"{plist.total_value:,.2f}",
-                average=f"{plist.average_price:,.2f}"),
-                users.get(plist.submitted_by, "?"), f"{plist.submitted_at:%Y-%m-%d %H:%M}",
-                key=f"list:{plist.id}")
+        fit_columns(table, [_("What"), _("Summary"), _("Submitted by"), _("Submitted")],
+                    pending, widest=60)
+        for row, key in zip(pending, keys, strict=True):
+            table.add_row(*row, key=key)
+        self._decided(users, names)
+
+    def _list_summary(self, plist: Any, names: dict[int, str]) -> str:
+        return _("{building} no. {number}: {units} units, {value}, avg {average}/m2").format(
+            building=names.get(plist.building_id, "?"), number=plist.number,
+            units=plist.unit_count, value=f"{plist.total_value:,.2f}",
+            average=f"{plist.average_price:,.2f}")
+
+    def _decided(self, users: dict[int, str], names: dict[int, str]) -> None:
+        items = [(c.decided_at, _("Unit data"), c.summary, c.status, c.submitted_by,
+                  c.decided_by) for c in masterdata.decided_changes(self.ctx)]
+        items += [(p.decided_at, _("Price list"), self._list_summary(p, names), p.status,
+                   p.submitted_by, p.decided_by) for p in prices.price_lists(self.ctx)
+                  if p.status != "pending"]
+        items.sort(key=lambda i: (i[0] is not None, i[0]), reverse=True)
+        rows = [(what, summary, _(status.capitalize()), users.get(by, "?"),
+                 users.get(decider, "?"), f"{at:%Y-%m-%d %H:%M}" if at else "")
+                for at, what, summary, status, by, decider in items[:12]]
+        table = self.query_one("#decided", DataTable)
+        table.clear(columns=True)
+        fit_columns(table, [_("What"), _("Summary"), _("Status"), _("Submitted by"),
+                            _("Decided by"), _("Decided")], rows, widest=60)
+        for row in rows:
+            table.add_row(*row)
 
     def _logins(self) -> dict[int, str]:
         import sqlalchemy as sa

@@ -314,6 +314,13 @@ def pending_changes(ctx: Context) -> list[Change]:
             Change.status == ApprovalStatus.PENDING).order_by(Change.id)))
 
 
+def decided_changes(ctx: Context, limit: int = 10) -> list[Change]:
+    """The latest approved or rejected changes (who submitted, who decided)."""
+    with ctx.reading() as session:
+        return list(session.scalars(sa.select(Change).where(
+            Change.status != ApprovalStatus.PENDING).order_by(Change.id.desc()).limit(limit)))
+
+
 def get_change(ctx: Context, change_id: int) -> Change:
     with ctx.reading() as session:
         change = session.get(Change, change_id)

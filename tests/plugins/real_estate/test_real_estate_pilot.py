@@ -107,6 +107,9 @@ async def sign_off(office: Any) -> None:
         await pilot.press("a")
         await settle(pilot)
         assert app.screen.query_one("#pending").row_count == 0
+        decided = app.screen.query_one("#decided")  # the unit data and the price list
+        assert decided.row_count == 2
+        assert all(decided.get_row_at(i)[3:5] == ["op", "senior"] for i in range(2))
     assert unit_row(office, "201").unit_price == D("10506.00")
     with office.world.runtime.db.read_session() as session:
         plist = session.scalars(sa.select(PriceList)).one()
