@@ -36,12 +36,24 @@ CAMPAIGN_COLUMNS = [("code", "Code"), ("name", "Campaign"), ("kind", "Campaign t
                     ("budget_status", "Budget approval"), ("budget", "Budget")]
 
 
+def call(screen: BaseScreen, fn: Any, *args: Any) -> Any:
+    """Run a service call; any refusal (a bad status move, a stale version, a missing
+    right) becomes a message on screen, never a crash. None when it was refused."""
+    from tui.base import report_error
+
+    try:
+        return fn(*args)
+    except Exception as exc:  # a SalesdeskError is shown as is; others are also logged
+        report_error(screen.app, exc)
+    return None
+
+
 def open_report(screen: BaseScreen, report_id: str, raw: dict[str, Any]) -> None:
     """Run a report and show it in the standard report view (drill-down, chart, export)."""
     from core.reports import run_report
     from tui.screens.report_view import ReportView
 
-    result = screen.guard(run_report, screen.ctx, report_id, raw)
+    result = call(screen, run_report, screen.ctx, report_id, raw)
     if result is not None:
         screen.app.push_screen(ReportView(report_id, raw, result))
 
@@ -82,7 +94,7 @@ class CampaignsScreen(BaseScreen):
         table = self.query_one(DataTable)
         table.clear()
         show_money = sees_money(self.ctx)
-        for c in self.guard(campaigns.list_campaigns, self.ctx) or []:
+        for c in call(self, campaigns.list_campaigns, self.ctx) or []:
             table.add_row(c.code, c.name, title(c.kind), cell(c.start), cell(c.end),
                           title(c.status), title(c.budget_status),
                           money(c.budget if show_money else None), key=str(c.id))
@@ -103,9 +115,9 @@ class CampaignsScreen(BaseScreen):
 
     def action_effect(self) -> None:
         current = self._current()
-        if current is not None:
-            code = campaigns.get_campaign(self.ctx, current).code
-            open_report(self, "marketing_campaign_effect", {"campaign": code})
+        row = call(self, campaigns.get_campaign, self.ctx, current) if current else None
+        if row is not None:
+            open_report(self, "marketing_campaign_effect", {"campaign": row.code})
 
 
 class CampaignDetail(BaseScreen):
@@ -147,13 +159,13 @@ class CampaignDetail(BaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        c = self.guard(campaigns.get_campaign, self.ctx, self.campaign_id)
+        c = call(self, campaigns.get_campaign, self.ctx, self.campaign_id)
         if c is None:
             return
         self.version, self.code = c.version, c.code
         show_money = sees_money(self.ctx)
         budget = f"{c.budget:,.2f}" if show_money else "—"
-        target = self.guard(campaigns.target_text, self.ctx, c) or ""
+        target = call(self, campaigns.target_text, self.ctx, c) or ""
         self.query_one("#facts", Static).update(
             f"[b]{c.code}[/b] {c.name}  ·  {title(c.kind)}  ·  {c.start} → {c.end}\n"
             + _("Status") + f": {title(c.status)}  ·  " + _("Budget") + f": {budget} "
@@ -164,12 +176,12 @@ class CampaignDetail(BaseScreen):
         table = self.query_one(DataTable)
         table.clear()
         if show_money:
-            for line in self.guard(campaigns.list_costs, self.ctx, self.campaign_id) or []:
+            for line in call(self, campaigns.list_costs, self.ctx, self.campaign_id) or []:
                 table.add_row(cell(line.date), title(line.category), line.medium or "—",
                               line.description, money(line.budget), money(line.actual))
 
     def _do(self, fn: Any, *args: Any) -> None:
-        if self.guard(fn, self.ctx, self.campaign_id, *args) is not None:
+        if call(self, fn, self.ctx, self.campaign_id, *args) is not None:
             self.notify(_("Done"), timeout=2)
         self.reload()
 
@@ -237,7 +249,7 @@ class SegmentsScreen(BaseScreen):
 
         table = self.query_one(DataTable)
         table.clear()
-        result = self.guard(run_report, self.ctx, "marketing_segments", {})
+        result = call(self, run_report, self.ctx, "marketing_segments", {})
         if result is None:
             return
         for row in result.table("segments").rows:

@@ -74,6 +74,9 @@ async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, An
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CampaignDetail)
+        await pilot.press("t")  # start without an approved budget: refused, told why
+        await settle(pilot)
+        assert campaigns.find_campaign(planner, "SPRING").status == "planned"
         await pilot.press("s")  # submit the budget
         await settle(pilot)
         await pilot.press("a")  # the requester may not approve: told, nothing changes
