@@ -14,8 +14,9 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
+from core.access import Scope
 from core.context import Context
-from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.real_estate.models import (
     Building,
@@ -32,6 +33,7 @@ from plugins.real_estate.models import (
     Unit,
     UnitStatus,
 )
+from plugins.real_estate.services.common import PAYMENT, SIGNOFF
 
 K = ColumnKind
 ZERO = Decimal("0")
@@ -321,6 +323,7 @@ class Receivables(_Base):
     Params = AsOfParams
 
     def run(self, ctx: Context, params: AsOfParams) -> ReportResult:
+        _finance_reader(ctx)
         day = params.as_of or ctx.today()
         with ctx.reading() as session:
             ids = [b[0] for b in _buildings(session, params.project)]
@@ -356,6 +359,20 @@ class Receivables(_Base):
                                            f"截至{day}应收", cols, out, totals=totals)])
 
 
+def _finance_reader(ctx: Context) -> None:
+    """Receivables are finance data: on-site finance, senior marketing managers and those
+    who read the whole company (executives, head office) see them; reps do not."""
+    grant = ctx.grant
+    if PAYMENT in grant.permissions or SIGNOFF in grant.permissions or grant.scope is Scope.ALL:
+        return
+    raise PermissionDenied(f"{ctx.actor.login} may not read receivables (finance data)")
+
+
+def _own_only(ctx: Context) -> bool:
+    """A rep (own records only) sees the calls and deals they handled."""
+    return ctx.grant.scope is Scope.OWN
+
+
 # -- call register statistics -------------------------------------------------------------
 
 
@@ -385,7 +402,8 @@ class CallStatistics(_Base):
                           count(Call.grade == "B"), count(Call.grade == "C"),
                           count(Call.followed_up_on.is_not(None)),
                           count(Call.visited_on.is_not(None)), count(Call.deal_id.is_not(None)))
-                .where(Call.called_at >= lo, Call.called_at < hi)
+                .where(Call.called_at >= lo, Call.called_at < hi,
+                       Call.agent_id == ctx.actor.id if _own_only(ctx) else sa.true())
                 .group_by(Call.source).order_by(Call.source)).all()
         out = [(src, *[int(v or 0) for v in vals], _ratio(int(vals[-1] or 0), int(vals[0])))
                for src, *vals in rows]
@@ -413,8 +431,9 @@ class CallStatistics(_Base):
         the real-estate funnel); each with its ratio to the stage before."""
         with ctx.reading() as session:
             def deals(column: Any) -> int:
+                mine = Deal.agent_id == ctx.actor.id if _own_only(ctx) else sa.true()
                 return int(session.scalar(sa.select(sa.func.count()).select_from(Deal).where(
-                    column.between(start, end))) or 0)
+                    column.between(start, end), mine)) or 0)
 
             counts = [calls, visits, deals(Deal.reserved_on), deals(Deal.subscribed_on),
                       deals(Deal.signed_on)]

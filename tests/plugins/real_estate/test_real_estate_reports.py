@@ -120,3 +120,22 @@ def test_price_list_versions_stay_printable(estate: Any) -> None:
     assert {r[1]: r[8] for r in new.rows}["201"] == D("11536.00")
     with pytest.raises(Exception, match="existing price list number"):
         run_report(estate.senior, "real_estate_price_list", {"building": "A1", "number": 9})
+
+
+def test_receivables_are_finance_data(sold_some: Any) -> None:
+    from core.errors import PermissionDenied
+
+    world = sold_some.world
+    for login, role in (("rep_r", "sales_rep"), ("svc_r", "re_sales_service")):
+        with pytest.raises(PermissionDenied, match="finance data"):
+            run_report(world.user(login, role), "real_estate_receivables", {})
+    for who in (sold_some.finance, world.user("exec_r", "executive")):
+        assert run_report(who, "real_estate_receivables", {}).tables[0].row_count == 3
+
+
+def test_a_rep_counts_only_their_own_calls(estate: Any) -> None:
+    rep, other = estate.world.user("rep", "sales_rep"), estate.world.user("rep2", "sales_rep")
+    calls.log_call(rep, estate.project_id, {"phone": "1", "source": "web", "grade": "A"})
+    calls.log_call(other, estate.project_id, {"phone": "2", "source": "web", "grade": "B"})
+    assert run_report(rep, "real_estate_calls", {}).table("sources").totals[1] == 1
+    assert run_report(estate.senior, "real_estate_calls", {}).table("sources").totals[1] == 2
