@@ -33,6 +33,9 @@ from plugins.forecast.services.forecasting import method_registry, require_any
 from plugins.forecast.services.history import LABELS, LINE_COLUMNS, load_history
 
 PLAN_PERMISSIONS = ("forecast.plan", "target.manage")
+# Allocations name every key's target: planners, managers and readers of the audit trail
+# (executives, finance) may read them; a rep sees their own official target elsewhere.
+READ_PERMISSIONS = ("forecast.plan", "target.manage", "audit.read")
 APPROVER_ROLES_KEY = "forecast.approver_roles"
 DEFAULT_APPROVER_ROLES = ("sales_manager", "group_admin")
 
@@ -153,7 +156,13 @@ def _check_new(period_kind: str, dimension: str, basis: str, total: Any) -> Deci
     return amount
 
 
+def require_read(ctx: Context) -> None:
+    if not any(p in ctx.grant.permissions for p in READ_PERMISSIONS):
+        raise PermissionDenied(f"{ctx.actor.login} may not read target allocations")
+
+
 def get_allocation(ctx: Context, allocation_id: int) -> AllocationView:
+    require_read(ctx)
     with ctx.reading() as session:
         alloc = session.get(Allocation, allocation_id)
         if alloc is None:
@@ -165,6 +174,7 @@ def get_allocation(ctx: Context, allocation_id: int) -> AllocationView:
 
 
 def list_allocations(ctx: Context) -> list[Allocation]:
+    require_read(ctx)
     with ctx.reading() as session:
         rows = list(session.scalars(sa.select(Allocation).order_by(
             Allocation.period_start.desc(), Allocation.dimension, Allocation.revision.desc())))

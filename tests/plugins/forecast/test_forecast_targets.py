@@ -89,9 +89,14 @@ def test_allocation_by_ytd_share_then_adjusted(sales) -> None:
     assert "amount" in audited and "adjustment_pct" in audited
 
 
-def test_a_rep_may_not_draft_and_bad_input_names_fields(sales) -> None:
+def test_a_rep_may_not_draft_nor_read_and_bad_input_names_fields(sales) -> None:
     with pytest.raises(PermissionDenied):
         _draft(sales, who=sales.rep_n)
+    view = _draft(sales)
+    with pytest.raises(PermissionDenied):
+        svc.get_allocation(sales.rep_n, view.allocation.id)
+    with pytest.raises(PermissionDenied):
+        run_report(sales.rep_s, "target_allocation", {"allocation": view.allocation.id})
     with pytest.raises(ValidationFailed) as err:
         svc.create_allocation(sales.planner, period_kind="decade", period_start=YEAR,
                               dimension="colour", total="-5")
