@@ -6,7 +6,7 @@ Two ways to keep them equal to ``sales_line``, both inside the caller's transact
   ``sign=-1``, takes away) the totals of the lines matching ``where`` with one
   ``INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE`` per table; the unique keys
   (migration 0005) make the upsert safe between concurrent PostgreSQL imports. The SQLite
-  importer aggregates its batch itself and sends the totals through ``upsert_sql``.
+  importer aggregates its batch itself and sends the totals through ``upsert_parts``.
   Taking lines away deletes the summary rows left with no line.
 * from scratch: ``refresh_sales_summaries(session, first_month, last_month)`` recomputes
   those months (DELETE + INSERT ... SELECT); ``rebuild_all`` recomputes everything.
@@ -189,20 +189,19 @@ def upsert_tail(table: str, keys: tuple[str, ...], measures: tuple[str, ...]) ->
     return f" ON CONFLICT ({target}) DO UPDATE SET {added}"
 
 
-def upsert_sql(grain: Grain) -> str:
-    """SQLite ``INSERT ... VALUES (?, ...)`` adding one row of totals to ``grain``."""
+def upsert_parts(grain: Grain) -> tuple[str, int, str]:
+    """(``INSERT INTO table (columns)``, values per row, ``ON CONFLICT ...``) adding rows
+    of totals to ``grain``; the caller puts ``VALUES (?, ...), ...`` in between."""
     columns = (*grain.columns, *MEASURES)
-    return (f"INSERT INTO {grain.table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})"
-            + upsert_tail(grain.table, grain.columns, MEASURES))
+    return (f"INSERT INTO {grain.table} ({', '.join(columns)})", len(columns),
+            upsert_tail(grain.table, grain.columns, MEASURES))
 
 
-def ytd_upsert_sql() -> str:
-    """SQLite ``INSERT ... VALUES`` adding (year, customer_id, ytd_01..ytd_12) deltas."""
+def ytd_upsert_parts() -> tuple[str, int, str]:
+    """Like ``upsert_parts`` for (year, customer_id, ytd_01..ytd_12) deltas."""
     columns = ("year", "customer_id", *YTD_COLUMNS)
-    return (f"INSERT INTO {YTD_TABLE} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})"
-            + upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS))
+    return (f"INSERT INTO {YTD_TABLE} ({', '.join(columns)})", len(columns),
+            upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS))
 
 
 def add_line_totals(session: Session, where: str, params: dict[str, Any],

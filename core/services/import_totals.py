@@ -4,8 +4,8 @@ Re-reading a million fresh lines with ``GROUP BY`` costs SQLite about a second p
 table (a sort each), and recomputing whole months costs more. The importer already holds
 every validated line, so it hands each chunk here: the columns go into numpy arrays as
 integers (day ordinals, ids, cents, thousandths), and at the end one sort per grain gives
-the batch's totals, which ``core.summaries.upsert_sql`` adds to the summary tables in key
-order. Sums are exact integers; amounts reach SQLite as the float SQLite would have made of
+the batch's totals, which ``core.summaries.upsert_parts`` adds to the summary tables in
+key order. Sums are exact integers; amounts reach SQLite as the float SQLite would have made of
 the decimal text anyway.
 """
 
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from core.models_summary import YTD_COLUMNS
 from core.services.import_rows import LineTuple
-from core.summaries import GRAINS, Grain, upsert_sql, ytd_upsert_sql
+from core.services.import_writes import insert_many
+from core.summaries import GRAINS, Grain, upsert_parts, ytd_upsert_parts
 
 # Below these the float parse of the checked decimal text, times 100 (1000), is exact after
 # rounding; bigger values take the Decimal path.
@@ -65,8 +66,8 @@ class BatchTotals:
         })
         self.rows += n
 
-    def prepare(self) -> list[tuple[str, Totals]]:
-        """Each summary's totals as arrays (upsert SQL, keys and sums); touches no
+    def prepare(self) -> list[Totals]:
+        """Each summary's totals as arrays (grain, keys and sums); touches no
         database, so it may run while SQLite rebuilds the line indexes on another thread."""
         if not self._parts:
             return []
@@ -75,19 +76,19 @@ class BatchTotals:
         first_day = int(cols["day"].min())
         span = int(cols["day"].max()) - first_day + 1
         cols["month"] = _month_index(first_day, span)[cols["day"] - first_day]
-        prepared = [(upsert_sql(grain), (grain, *_totals(cols, grain))) for grain in GRAINS]
-        return prepared
+        return [(grain, *_totals(cols, grain)) for grain in GRAINS]
 
-    def apply(self, session: Session, prepared: list[tuple[str, Totals]] | None = None) -> None:
-        """Add the totals (``prepare``'s, or prepared now) to every summary table. Rows
-        stream to the driver: a million rows of tuples would double the peak memory."""
-        raw = session.connection().connection.driver_connection
+    def apply(self, session: Session, prepared: list[Totals] | None = None) -> None:
+        """Add the totals (``prepare``'s, or prepared now) to every summary table, one
+        table at a time (a million rows of tuples at once would double the peak memory)."""
         prepared = self.prepare() if prepared is None else prepared
-        for sql, (grain, keys, sums) in prepared:
-            raw.executemany(sql, _rows(grain, keys, sums))  # type: ignore[union-attr]
+        for grain, keys, sums in prepared:
+            head, width, tail = upsert_parts(grain)
+            insert_many(session, head, width, _rows(grain, keys, sums), tail)
         if prepared:  # YTD from the customer x month totals (the last grain)
-            _, (_, keys, sums) = prepared[-1]
-            raw.executemany(ytd_upsert_sql(), _ytd_rows(keys, sums))  # type: ignore[union-attr]
+            _, keys, sums = prepared[-1]
+            head, width, tail = ytd_upsert_parts()
+            insert_many(session, head, width, _ytd_rows(keys, sums), tail)
 
 
 def _ids(values: list[int | None]) -> np.ndarray:

@@ -1,12 +1,13 @@
 """Writing validated sales lines fast, inside the import's one transaction.
 
 * SQLite: the validated tuples go to the driver as they are (ISO date text and checked
-  decimal text are what SQLAlchemy would have bound, minus its per-row work), with a
-  bigger page cache, and for a load at least as big as the table the secondary indexes
-  are dropped and rebuilt after the load (building an index by sorting once is much
-  cheaper than a million random insertions), on a second thread while the importer
-  computes the batch's summary totals (``IndexRebuild.rebuild_while``). DDL is
-  transactional in SQLite, so a rollback brings the indexes back exactly as they were.
+  decimal text are what SQLAlchemy would have bound, minus its per-row work), a hundred
+  rows a statement (``insert_many``), with a bigger page cache, and for a load at least
+  as big as the table the secondary indexes are dropped and rebuilt after the load
+  (building an index by sorting once is much cheaper than a million random insertions),
+  on a second thread while the importer computes the batch's summary totals
+  (``IndexRebuild.rebuild_while``). DDL is transactional in SQLite, so a rollback
+  brings the indexes back exactly as they were.
 * SQLite foreign keys are not checked row by row during an import
   (``trusted_foreign_keys``): every id in a validated line was looked up in this same
   write transaction, which holds SQLite's only write lock, so none can dangle; the six
@@ -23,10 +24,11 @@ import datetime as dt
 import functools
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
+from itertools import chain
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -42,6 +44,7 @@ LINE_COLUMNS = ("date", "customer_id", "product_id", "rep_id", "region_id", "cha
                 "quantity", "amount", "batch_id")
 IMPORT_CACHE_KIB = 128 * 1024
 REBUILD_MIN_ROWS = 50_000  # below this, keeping the indexes is cheaper anyway
+ROWS_PER_STATEMENT = 100
 TABLE = SalesLine.__tablename__
 T = TypeVar("T")
 
@@ -102,11 +105,10 @@ def is_sqlite(session: Session) -> bool:
 def line_writer(session: Session) -> Callable[[list[LineTuple]], None]:
     """A function inserting one chunk of validated lines."""
     if is_sqlite(session):
-        sql = (f"INSERT INTO {TABLE} ({', '.join(LINE_COLUMNS)}) "
-               f"VALUES ({', '.join('?' * len(LINE_COLUMNS))})")
+        head = f"INSERT INTO {TABLE} ({', '.join(LINE_COLUMNS)})"
 
         def write_sqlite(chunk: list[LineTuple]) -> None:
-            session.connection().exec_driver_sql(sql, chunk)  # type: ignore[arg-type]
+            insert_many(session, head, len(LINE_COLUMNS), chunk)
 
         return write_sqlite
     if session.get_bind().dialect.driver == "psycopg":
@@ -131,6 +133,24 @@ def line_writer(session: Session) -> Callable[[list[LineTuple]], None]:
             for d, c, p, r, g, ch, q, a, b in chunk])
 
     return write_core
+
+
+def insert_many(session: Session, head: str, width: int, rows: Iterable[Sequence[Any]],
+                tail: str = "") -> None:
+    """SQLite ``head VALUES (...), (...) tail`` with ``ROWS_PER_STATEMENT`` rows of
+    ``width`` values a statement: a third less CPU than one statement step per row."""
+    raw = session.connection().connection.driver_connection
+    one = f"({', '.join('?' * width)})"
+    flat = list(chain.from_iterable(rows))
+    step = width * ROWS_PER_STATEMENT
+    whole = len(flat) // step * step
+    if whole:
+        raw.executemany(  # type: ignore[union-attr]
+            f"{head} VALUES {', '.join([one] * ROWS_PER_STATEMENT)}{tail}",
+            (flat[i:i + step] for i in range(0, whole, step)))
+    if whole < len(flat):
+        raw.executemany(f"{head} VALUES {one}{tail}",  # type: ignore[union-attr]
+                        (flat[i:i + width] for i in range(whole, len(flat), width)))
 
 
 @contextmanager
