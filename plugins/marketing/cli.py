@@ -16,10 +16,14 @@ import click
 
 
 def _ctx(click_ctx: click.Context) -> Any:
+    """The acting user on the database named by --database, with every plugin loaded
+    as the main command loads them (the TUI hookspecs too: a plugin with views must not
+    drop out, or its migrations would be missing from the schema check)."""
+    import tui.hookspecs  # pluggy specs only; no textual
     from core.runtime import open_runtime
 
     url = click_ctx.find_root().params.get("database")
-    return open_runtime(url, require_current=True).context_for()
+    return open_runtime(url, extra_specs=[tui.hookspecs], require_current=True).context_for()
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
