@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -79,9 +80,10 @@ class AllocationScreen(BaseScreen):
         row = table.cursor_row if keep_row else 0
         table.clear()
         for ln in self.view.lines:
-            table.add_row(ln.code, ln.label, f"{ln.basis_amount:,.2f}",
-                          f"{ln.share * 100:.2f}%", f"{ln.adjustment_pct:+.1f}%",
-                          f"{ln.amount:,.2f}", key=str(ln.key_id))
+            figures = (f"{ln.basis_amount:,.2f}", f"{ln.share * 100:.2f}%",
+                       f"{ln.adjustment_pct:+.1f}%", f"{ln.amount:,.2f}")
+            table.add_row(ln.code, ln.label, *(Text(f, justify="right") for f in figures),
+                          key=str(ln.key_id))
         table.move_cursor(row=min(row, max(0, len(self.view.lines) - 1)))
         head = _("{n}/{count}: {kind} from {start} by {dimension}, revision {revision}, "
                  "{status}; basis {basis} to {as_of}").format(
