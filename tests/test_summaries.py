@@ -267,3 +267,6 @@ def test_batch_delete_rights_audit_and_reimport(world, tmp_path):
     again = import_file(sw.admin, "sales_lines", path)  # the same file may come back
     assert again.rows == 5
     _assert_like_rebuild(world)
+    empty = tmp_path / "empty.csv"
+    empty.write_text(HEADER + "\n", encoding="utf-8")
+    assert delete_sales_batch(sw.admin, import_file(sw.admin, "sales_lines", empty).batch_id) == 0

@@ -278,9 +278,9 @@ def _delete_batch(uow: UnitOfWork, batch_id: int) -> int:
     lines = session.execute(sa.select(sa.func.count(), sa.func.min(SalesLine.date),
                                       sa.func.max(SalesLine.date))
                             .where(SalesLine.batch_id == batch_id)).one()
-    count, first, last = lines[0], _day(lines[1]), _day(lines[2])
+    count = lines[0]
     if count:
-        add_line_totals(session, where, params, first, last, sign=-1)
+        add_line_totals(session, where, params, _day(lines[1]), _day(lines[2]), sign=-1)
         session.execute(sa.delete(SalesLine).where(SalesLine.batch_id == batch_id))
     uow.audit("delete", "import_batch", batch_id, batch.kind,
               f"{batch.row_count} rows from {batch.file_name} (sha256 {batch.checksum[:16]})",
