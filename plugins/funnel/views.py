@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -19,7 +20,9 @@ from tui.base import BaseScreen
 from tui.format import cell, label
 from tui.views import ViewSpec
 
-BAR_WIDTH = 36
+BAR_WIDTH = 22
+SHOWN = 1000
+CARD_WIDTH = 30  # due items listed on screen; the report has them all
 KIND_LABELS = {"stalled": "Stalled deal", "follow_up": "Follow-up due",
                "visit": "Visit interval passed", "lead": "Idle lead"}
 ACTIONS = {"remind": "Remind", "manager": "Manager told", "reclaim": "Reclaim"}
@@ -31,15 +34,27 @@ SUBJECTS = {"idle lead: reminder": "Reminder sent", "idle lead: manager told":
             "Manager told", "idle lead: returns to the pool": "Returns to the pool"}
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify by terminal cells, so Chinese (two cells a character) lines up."""
+    while cell_len(text) > width:
+        text = text[:-1]
+    return text + " " * (width - cell_len(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - cell_len(text)) + text
+
+
 def funnel_chart(stages: list[analytics.StageFigures]) -> str:
     """A text funnel: one bar per stage, as long as its share of the biggest amount."""
     top = max((s.amount for s in stages), default=Decimal(0)) or Decimal(1)
-    lines = []
+    lines = [f"{_pad('', 12 + 1 + BAR_WIDTH)} {_right(_('Amount'), 14)} "
+             f"{_right(_('Deals'), 6)} {_right(_('Weighted'), 14)}"]
     for s in stages:
         width = int(s.amount / top * BAR_WIDTH) if s.amount else 0
         bar = "█" * width or "▏"
-        lines.append(f"{pick(s.title_en, s.title_zh)[:12]:<12} {bar:<{BAR_WIDTH}} "
-                     f"{s.amount:>14,.2f}  {s.deals:>4}  {_('weighted')} {s.weighted:,.2f}")
+        lines.append(f"{_pad(pick(s.title_en, s.title_zh), 12)} {_pad(bar, BAR_WIDTH)} "
+                     f"{s.amount:>14,.2f} {s.deals:>6} {s.weighted:>14,.2f}")
     return "\n".join(lines)
 
 
@@ -104,16 +119,13 @@ class PipelineBoard(BaseScreen):
             + funnel_chart(stages))
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        for s in stages:
-            table.add_column(f"{pick(s.title_en, s.title_zh)} {s.probability:.0%} ({s.deals})",
-                             key=s.stage_id)
-        depth = max((len(v) for v in cards.values()), default=0)
-        for i in range(depth):
-            row = []
-            for s in stages:
-                column = cards.get(s.stage_id, [])
-                row.append(self._card(column[i]) if i < len(column) else "")
-            table.add_row(*row)
+        columns = [[self._card(c) for c in cards.get(s.stage_id, [])] for s in stages]
+        for s, texts in zip(stages, columns, strict=True):
+            header = f"{pick(s.title_en, s.title_zh)} {s.probability:.0%} ({s.deals})"
+            width = min(CARD_WIDTH, max([cell_len(header), *map(cell_len, texts)]))
+            table.add_column(header, key=s.stage_id, width=width)
+        for i in range(max(map(len, columns), default=0)):
+            table.add_row(*[texts[i] if i < len(texts) else "" for texts in columns])
 
     @staticmethod
     def _card(card: analytics.BoardCard) -> str:
@@ -166,12 +178,14 @@ class DueListScreen(BaseScreen):
     def action_refresh(self) -> None:
         owner = self.ctx.actor.login if self.mine else None
         items = self.guard(due.due_list, self.ctx, owner) or []
+        shown = items[:SHOWN]  # a table of tens of thousands of rows would freeze the UI
         self.query_one("#hint", Static).update(
-            (_("Mine") if self.mine else _("Everything you may see")) + f": {len(items)}  ·  "
-            + _("m switches mine / team; r opens the report (x exports it)."))
+            (_("Mine") if self.mine else _("Everything you may see")) + f": {len(items)}"
+            + (f" ({_('most overdue shown')}: {len(shown)})" if len(shown) < len(items) else "")
+            + "  ·  " + _("m switches mine / team; r opens the report (x exports it)."))
         table = self.query_one(DataTable)
         table.clear()
-        for n, i in enumerate(items):
+        for n, i in enumerate(shown):
             subject = _(SUBJECTS[i.subject]) if i.subject in SUBJECTS else label(i.subject)
             table.add_row(_(KIND_LABELS[i.kind]), i.customer, i.owner, i.manager, subject,
                           cell(i.due), cell(i.days_over), key=f"{i.kind}:{i.record_id}:{n}")
