@@ -14,6 +14,17 @@ from plugins.marketing.services import campaigns, segments
 from tui.cli import cli
 
 
+def upgrade_for_cli(url: str) -> None:
+    """The CLI loads plugins with the TUI hookspecs; a plugin whose views hook is not
+    optional loads only then, so its branch may be missing from the test template."""
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    runtime = open_runtime(url, extra_specs=[tui.hookspecs])
+    runtime.upgrade()
+    runtime.db.dispose()
+
+
 def run(url: str, *args: str) -> Any:
     return CliRunner().invoke(cli, ["--database", url, "marketing", *args])
 
@@ -32,6 +43,7 @@ def test_cli_flow(world: Any, mk: dict[str, Any], db_url: str, as_login: Any,
                                                     "start": "2026-03-01",
                                                     "end": "2026-03-20"})
     campaigns.submit_budget(mk["planner"], row.id)
+    upgrade_for_cli(db_url)
     as_login("planner")
     refused = run(db_url, "decide", "FAIR")
     assert refused.exit_code == 1 and "Traceback" not in refused.output
