@@ -274,12 +274,6 @@ class FunnelRegistry:
             return sa.literal(Decimal(0))
         return sa.case(*whens, else_=sa.literal(Decimal(0)))
 
-    def stage_limit_sql(self, funnel_col: Any, stage_col: Any) -> Any:
-        """SQL for each row's stage time limit in days (NULL when it has none)."""
-        whens = [(sa.and_(funnel_col == f.id, stage_col == s.id), sa.literal(s.max_days))
-                 for f in self.funnels.values() for s in f.open_stages if s.max_days]
-        return sa.case(*whens, else_=sa.null()) if whens else sa.null()
-
     def class_visit_days(self) -> dict[str, int]:
         """Visit interval per customer class: the strictest policy among the stages
         implying that class, in any funnel."""
