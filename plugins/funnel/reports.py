@@ -34,6 +34,8 @@ from plugins.funnel.services.common import money, ratio
 K = ColumnKind
 ZERO = Decimal("0.00")
 Dimension = Literal["rep", "team", "region", "product", "funnel"]
+DIMENSION_ZH = {"rep": "业务员", "team": "团队", "region": "区域", "product": "产品",
+                "funnel": "漏斗"}
 
 
 class _Params(pydantic.BaseModel):
@@ -178,7 +180,7 @@ class PipelineReport(BaseReport):
         totals = (TOTAL_EN, None, *sums, target, ratio(sums[n], target), last,
                   ratio(sums[n], last))
         table = Table("pipeline", f"Weighted pipeline by {params.by}",
-                      f"加权在途({params.by})", columns, rows, totals=totals,
+                      f"按{DIMENSION_ZH[params.by]}加权在途", columns, rows, totals=totals,
                       drill_columns=(*[f"m{m}" for m in result.months], "weighted", "amount",
                                      "deals"))
         chart = ChartSpec("column", "Weighted pipeline", "加权在途", "pipeline", "key",
