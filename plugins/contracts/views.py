@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.markup import escape
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -49,6 +51,11 @@ LABELS = {
 
 def shown(code: str) -> str:
     return _(LABELS[code]) if code in LABELS else code
+
+
+def plain(value: Any) -> Any:
+    """User text as a Text, so a DataTable never reads '[...]' in it as markup."""
+    return Text(value) if isinstance(value, str) else value
 
 
 def view_specs() -> list[ViewSpec]:
@@ -253,12 +260,13 @@ class ContractsScreen(ContractActions, BaseScreen):
         table.clear(columns=True)
         with self.ctx.reading() as session:
             machine = machine_of(session)
-        cells = [(n + (f" r{rev}" if rev > 1 else ""), title, customer, money(amount), cur,
+        cells = [(n + (f" r{rev}" if rev > 1 else ""), plain(title), plain(customer),
+                  Text(f"{amount:,.2f} {cur}", justify="right"),
                   stage if self.waiting else machine.title(stage, current_lang()))
                  for _id, n, rev, title, customer, amount, cur, stage in rows]
         fit_columns(table, [_("Contract no."), _("Contract title"), _("Customer"),
-                            _("Amount"), _("Cur."),
-                            _("Step") if self.waiting else _("Stage")], cells, widest=24)
+                            _("Amount"), _("Step") if self.waiting else _("Stage")], cells,
+                    widest=22)
         for row, values in zip(rows, cells, strict=True):
             table.add_row(*values, key=str(row[0]))
         self.ids = [r[0] for r in rows]
@@ -365,18 +373,20 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         flags = [_("read-only")] if c.signed_at or c.superseded_by_id else []
         if c.superseded_by_id:
             flags.append(_("replaced by an amendment"))
+        parties = "; ".join(p.get("name", "") for p in c.parties) or "—"
+        attachments = "; ".join(a.ref for a in detail.attachments) or "—"
+        allowed = ", ".join(f"{self._stage(s)} ({s})" for s in detail.allowed) or "—"
         self.query_one("#head", Static).update(
-            f"[b]{c.number}" + (f" rev. {c.revision}" if c.revision > 1 else "")
-            + f"[/b] {c.title}  ·  {detail.customer}\n"
-            + f"{_('Stage')}: {self._stage(c.stage)} ({shown(c.status)})  ·  "
-            f"{_('Amount')}: {c.amount:,.2f} {c.currency}  ·  "
-            f"{c.start_date or '—'} → {c.end_date or '—'}\n"
-            + f"{_('Parties')}: " + "; ".join(p.get("name", "") for p in c.parties)
-            + f"  ·  {_('Terms')}: {c.terms or '—'}\n"
-            + f"{_('Attachments')}: " + ("; ".join(a.ref for a in detail.attachments) or "—")
-            + f"\n{_('Allowed next')}: "
-            + (", ".join(f"{self._stage(s)} ({s})" for s in detail.allowed) or "—")
-            + (f"  ·  {', '.join(flags)}" if flags else ""))
+            f"[b]{escape(c.number)}" + (f" rev. {c.revision}" if c.revision > 1 else "")
+            + f"[/b] {escape(c.title)}  ·  {escape(detail.customer)}\n"
+            + f"{_('Stage')}: {escape(self._stage(c.stage))} ({escape(shown(c.status))})  ·  "
+            f"{_('Amount')}: {c.amount:,.2f} {c.currency}"
+            + (f"  ·  {', '.join(flags)}" if flags else "") + "\n"
+            + f"{c.start_date or '—'} → {c.end_date or '—'}  ·  "
+            f"{_('Parties')}: {escape(parties)}\n"
+            + f"{_('Terms')}: {escape(c.terms or '—')}  ·  "
+            f"{_('Attachments')}: {escape(attachments)}\n"
+            + f"{_('Allowed next')}: {escape(allowed)}")
         self._fill("#milestones", [_("Due date"), _("Amount"), _("Condition"), _("Paid")],
                    [(cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
                     for m in detail.milestones])
@@ -423,10 +433,10 @@ class ContractDetailScreen(ContractActions, BaseScreen):
     def _fill(self, selector: str, headers: list[str], rows: list[tuple]) -> None:
         table = self.query_one(selector, DataTable)
         table.clear(columns=True)
-        fit_columns(table, headers, [tuple(cell(v) if not hasattr(v, "plain") else v
-                                           for v in r) for r in rows], widest=30)
-        for row in rows:
-            table.add_row(*(cell(v) if not hasattr(v, "plain") else v for v in row))
+        cells = [tuple(plain(v if isinstance(v, Text) else cell(v)) for v in r) for r in rows]
+        fit_columns(table, headers, cells, widest=30)
+        for row in cells:
+            table.add_row(*row)
 
     def action_edit(self) -> None:
         from tui.screens.dialogs import FormDialog
@@ -470,7 +480,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         table = self.guard(services.history, self.ctx, self.contract_id)
         if table is None:
             return
-        rows = [(("* " if changed else "  ") + name, *cells)
+        rows = [(("* " if changed else "  ") + name, *(plain(c) for c in cells))
                 for name, cells, changed in table.rows]
         self.app.push_screen(TableDialog(_("Versions side by side (* = changed)"),
                                          [_("Field"), *table.revisions], rows))
@@ -489,5 +499,6 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         changes = self.guard(services.diff, self.ctx, old, new)
         if changes is None:
             return
+        rows = [(name, plain(before), plain(after)) for name, before, after in changes]
         self.app.push_screen(TableDialog(_("Changes in the amendment"),
-                                         [_("Field"), _("Before"), _("After")], changes))
+                                         [_("Field"), _("Before"), _("After")], rows))

@@ -74,7 +74,7 @@ async def rep_drafts_and_submits(ctx: Any, customer_id: int) -> None:
         assert isinstance(app.screen, ContractsScreen)
         await pilot.press("n")
         await pilot.pause()
-        await fill(pilot, {"title": "Flanges 2026", "customer_id": customer_id,
+        await fill(pilot, {"title": "Flanges [/b] 2026", "customer_id": customer_id,
                            "amount": "120000", "parties": "Acme Trading (buyer)",
                            "terms": "30 days net", "start_date": "2026-04-01",
                            "milestones": "2026-04-30 100000 on delivery"})
@@ -170,7 +170,7 @@ async def rep_signs_and_amends(ctx: Any) -> None:
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, TableDialog)
-        changed = {row[0]: row[1:] for row in app.screen.rows}
+        changed = {row[0]: tuple(str(v) for v in row[1:]) for row in app.screen.rows}
         assert changed["amount"] == ("120,000.00", "130,000.00")
         await pilot.press("escape")
         await pilot.press("v")
