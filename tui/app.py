@@ -163,18 +163,23 @@ class SalesdeskApp(App[None]):
         lists.count_customers(self.ctx, lists.CustomerFilter())
         self.call_from_thread(self._build_ahead, "customers")
 
-    def _build_ahead(self, section: str) -> None:
-        """Build a cached section while the user is on Home: composed, mounted and its
-        first page read, off screen, so even its first opening only draws it.
+    async def _build_ahead(self, section: str) -> None:
+        """Build a cached section while the user is on Home: composed, mounted, laid out
+        and its first page read and drawn, off screen, so its first opening only shows it.
 
         Uses ``App._get_screen`` (Textual 8: mounts an installed screen that is not on
-        the stack); without it, the section is built on first use as before."""
+        the stack) and ``Screen._refresh_layout``; without them, the section is built
+        on first use as before."""
         get_screen = getattr(self, "_get_screen", None)
         if (get_screen is None or section not in CACHED or self.is_screen_installed(section)
                 or not self.is_running):
             return
         self.install_screen(_load(SECTIONS[section][2])(), section)
-        get_screen(section)
+        screen, mounted = get_screen(section)
+        await mounted
+        lay_out = getattr(screen, "_refresh_layout", None)
+        if lay_out is not None and not screen.is_current:
+            lay_out(self.size)  # widgets get their sizes (a table reads a page to fit)
 
     def sections(self) -> list[tuple[str, str, str]]:
         """(id, key, translated title) of every place in the navigation, plugin views too."""

@@ -16,6 +16,7 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
@@ -179,6 +180,8 @@ class PagedTable(DataTable[Any]):
         self._draw(offset, [(str(key), tuple(cells)) for key, cells in rows])
         if rows:
             self.move_cursor(row=max(0, min(cursor, len(rows) - 1)), scroll=False)
+        if self.size.height and not self.screen.is_current:
+            self._draw_ahead()
         self.loads += 1
         self.post_message(self.PageShown(self, offset, len(rows), total,
                                          time.perf_counter() - started))
@@ -199,6 +202,11 @@ class PagedTable(DataTable[Any]):
             for key, cells in page:
                 self.add_row(*map(_plain, cells), key=key)
         self._page = page
+
+    def _draw_ahead(self) -> None:
+        """Off screen (a section built ahead): draw the visible rows now, into the
+        table's caches, so the first showing does not pay for drawing each cell."""
+        self.render_lines(Region(0, 0, self.size.width, self.size.height))
 
     def _counted(self, source: Source, total: int) -> None:
         if source is not self.source:
