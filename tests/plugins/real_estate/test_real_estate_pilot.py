@@ -35,7 +35,8 @@ def office(world: Any) -> Iterator[Any]:
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="real_estate")
+    return SalesdeskApp(ctx, database_label="test.db", profile="real_estate",
+                        load_dashboard=False)
 
 
 async def fill(pilot: Any, values: dict[str, str]) -> None:
