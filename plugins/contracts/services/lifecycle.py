@@ -184,6 +184,9 @@ def _supersede(uow: UnitOfWork, machine: Machine, amendment: Contract) -> None:
     """A signed amendment replaces the version it amends; it carries on at the stage the
     old version had reached (planning, execution, ...)."""
     old = uow.session.get(Contract, amendment.amends_id, with_for_update=True)
+    if old.stage == machine.role("cancelled") or old.superseded_by_id:
+        raise refuse(amendment, "amends", label(old),
+                     "a version still in force; it was cancelled or replaced meanwhile")
     old.superseded_by_id = amendment.id
     uow.audit("supersede", Contract.__tablename__, old.id, "superseded_by_id", None,
               amendment.id)

@@ -102,3 +102,16 @@ def test_attachments_on_signed_but_not_cancelled(team: dict[str, Any]) -> None:
         services.add_attachment(team["rep"], gone.id, "x.pdf")
     with pytest.raises(ValidationFailed, match="ref"):
         services.add_attachment(team["rep"], contract.id, "  ")
+
+
+@SQLITE_ONLY
+def test_amendment_of_a_since_cancelled_contract_cannot_be_signed(team: dict[str, Any]) -> None:
+    original = signed(team)
+    amendment = services.amend(team["rep"], original.id, {"title": "Renamed"})
+    for stage in ("drafting", "submitted"):
+        amendment = step_to(team, amendment, stage)
+    amendment = services.approve(team["mgr"], amendment.id)
+    services.cancel(team["rep"], original.id, "customer terminated")
+    with pytest.raises(ValidationFailed, match="still in force"):
+        services.sign(team["rep"], amendment.id)
+    assert services.get_contract(team["rep"], amendment.id).stage == "approved"
