@@ -1,5 +1,6 @@
 """Campaign plans: the budget approval rule, the status machine, cost lines and the cost
 reports' arithmetic, and who may read money."""
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from marketing_helpers import approved_campaign
+from marketing_helpers import approved_campaign, mk  # noqa: F401 (fixtures)
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.models import AuditEntry

@@ -1,5 +1,6 @@
 """``salesdesk marketing ...``: leads import, budget decision, status and call list from
 the command line; errors are one line and exit code 1."""
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from marketing_helpers import approved_campaign
+from marketing_helpers import approved_campaign, mk  # noqa: F401 (fixtures)
 
 from plugins.marketing.services import campaigns, segments
 from tui.cli import cli

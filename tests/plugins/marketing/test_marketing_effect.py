@@ -12,6 +12,7 @@ are outside the segment):
 Hence: cost per lead 1500/3 = 500, cost per won deal 1500/2 = 750,
 ROI (9000 - 1500) / 1500 = 5.
 """
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from marketing_helpers import approved_campaign, sale
+from marketing_helpers import approved_campaign, mk, sale  # noqa: F401 (fixtures)
 
 from core.exports import export_report
 from core.reports import drill_report, run_report

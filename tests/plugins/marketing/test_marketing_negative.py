@@ -1,6 +1,7 @@
 """Negative information (负面情报分析改善表): recording, lost-deal classification,
 improvement actions with owner and due date, the report by reason, product and region,
 and who sees what."""
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from marketing_helpers import mk  # noqa: F401 (fixtures)
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.reports import drill_report, run_report

@@ -10,6 +10,7 @@ Window: the 12 months to 2026-03-16. Five buyers (n = 5, so score = rank):
   c6 no purchase               -> 0 0 0
   old: bought only in 2024 (outside the window) -> 0 0 0
 """
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from marketing_helpers import sale
+from marketing_helpers import mk, sale  # noqa: F401 (fixtures)
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.reports import drill_report, run_report

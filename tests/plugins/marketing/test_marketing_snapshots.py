@@ -1,5 +1,6 @@
 """Snapshots of the marketing screens (fixed world and clock). Update after an intended
 change with ``pytest tests/plugins/marketing/test_marketing_snapshots.py --snapshot-update``."""
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from marketing_helpers import approved_campaign, make_team
+from marketing_helpers import approved_campaign, make_team, root_conftest  # noqa: F401 (fixtures)
 from tui_helpers import settle
 
 from core.i18n import set_lang

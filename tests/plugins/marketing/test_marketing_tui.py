@@ -1,6 +1,7 @@
 """Tried as a new user would in the TUI (SQLite): plan a campaign for a segment, have it
 approved and started, record costs, import its leads into the pool, win a deal, read the
 effect report and export it; the segment's call list opens from the Segments view."""
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from marketing_helpers import make_team, sale
+from marketing_helpers import make_team, root_conftest, sale  # noqa: F401 (fixtures)
 from tui_helpers import aio, settle
 
 from core.i18n import set_lang
