@@ -42,14 +42,16 @@ def allowed_from(target: str) -> frozenset[str]:
 
 
 def move_unit(uow: UnitOfWork, unit_id: int, target: str, *, deal_id: int | None = None,
-              reason: str = "", version: int | None = None) -> Unit:
-    """Move a unit to ``target`` if its status allows it; exactly one racer wins."""
+              reason: str = "", version: int | None = None,
+              only_from: frozenset[str] | None = None) -> Unit:
+    """Move a unit to ``target`` if its status allows it (and is in ``only_from`` when
+    given: a release frees a held unit, never one under a deal); exactly one racer wins."""
     session = uow.session
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise NotFound(f"unit {unit_id} does not exist")
     label = unit_label(session, unit)
-    sources = allowed_from(target)
+    sources = allowed_from(target) & (only_from or frozenset(ALLOWED))
     if unit.status not in sources:
         raise Refused(f"unit {label} is {unit.status}: it cannot become {target} "
                       f"(only from {', '.join(sorted(sources)) or 'nowhere'})")
@@ -133,7 +135,8 @@ def _deal_step(ctx: Context, unit_id: int, target: str, stamp: dict[str, Any],
                           f"no deal: it cannot become {target}")
         if check is not None:
             check(uow, deal)
-        move_unit(uow, unit_id, target, deal_id=deal.id, version=version, reason=reason)
+        move_unit(uow, unit_id, target, deal_id=deal.id, version=version, reason=reason,
+                  only_from=UNDER_DEAL)
         values = {k: (v(uow, deal) if callable(v) else v) for k, v in stamp.items()}
         uow.apply_changes(deal, values)
         return detached(deal)
@@ -199,7 +202,8 @@ def hold(ctx: Context, unit_id: int, reason: str = "", *, version: int | None = 
 def release(ctx: Context, unit_id: int, *, version: int | None = None) -> None:
     def work(uow: UnitOfWork) -> None:
         uow.require(CONTROL)
-        move_unit(uow, unit_id, S.AVAILABLE, reason="released", version=version)
+        move_unit(uow, unit_id, S.AVAILABLE, reason="released", version=version,
+                  only_from=frozenset({S.HELD}))
 
     write(ctx, work)
 

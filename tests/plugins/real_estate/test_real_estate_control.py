@@ -53,6 +53,7 @@ REFUSED = [  # (unit, its status, the refused step, the message)
     ("201", "subscribed", "hold", "is subscribed: it cannot become held"),
     ("202", "held", "reserve", "is held: it cannot become reserved"),
     ("202", "held", "sign", "is held and has no deal"),
+    ("102", "reserved", "release", "is reserved: it cannot become available"),
 ]
 
 
@@ -64,7 +65,8 @@ def test_refused_moves_change_nothing(estate: Any) -> None:
     steps = {"reserve": lambda u: control.reserve(c, u, "Buyer"),
              "subscribe": lambda u: control.subscribe(c, u),
              "sign": lambda u: control.sign(c, u),
-             "hold": lambda u: control.hold(c, u)}
+             "hold": lambda u: control.hold(c, u),
+             "release": lambda u: control.release(c, u)}
     for no, before, step, message in REFUSED:
         assert status(estate, no) == before
         with pytest.raises(Refused, match=message):
