@@ -118,7 +118,7 @@ def _month_index(first_day: int, span: int) -> np.ndarray:
 def _totals(cols: Arrays, grain: Grain) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Distinct keys of ``grain`` in key order, and per key: cents, thousandths, count."""
     key_cols = [cols[c] for c in grain.columns]
-    order = np.argsort(_packed(key_cols), kind="stable")
+    order = np.argsort(_packed(key_cols))
     sorted_keys = [k[order] for k in key_cols]
     new = np.zeros(len(order), dtype=bool)
     new[0] = True
