@@ -89,6 +89,15 @@ class Machine:
         return (stage.title_zh or stage.title_en) if lang.startswith("zh") else stage.title_en
 
 
+# The default statuses' English labels (translated through the plugin's catalog); a
+# company's own statuses are shown as they are written.
+STATUS_LABELS = {
+    "draft": "Draft", "in_approval": "In approval", "approved": "Approved",
+    "rejected": "Rejected", "in_force": "In force", "completed": "Completed",
+    "closed": "Closed", "cancelled": "Cancelled",
+}
+
+
 def _s(id_: str, en: str, zh: str, status: str, cancellable: bool = True) -> dict[str, Any]:
     return {"id": id_, "title_en": en, "title_zh": zh, "status": status,
             "cancellable": cancellable}

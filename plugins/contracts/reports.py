@@ -14,10 +14,11 @@ from sqlalchemy.orm import aliased
 
 from core.context import Context
 from core.errors import NotFound
+from core.i18n import _, current_lang
 from core.models import Customer, User
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.targets import target_amounts
-from plugins.contracts.machine import Machine
+from plugins.contracts.machine import STATUS_LABELS, Machine
 from plugins.contracts.models import Contract, Milestone
 from plugins.contracts.services.approvals import waiting_query
 from plugins.contracts.services.common import contract_visible, machine_of
@@ -29,6 +30,10 @@ T, INT, M, P, D = (ColumnKind.TEXT, ColumnKind.INTEGER, ColumnKind.MONEY, Column
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 class NoParams(pydantic.BaseModel):
@@ -83,7 +88,8 @@ class ContractsByStage(_Report):
                 sa.select(Contract.stage, sa.func.count(), sa.func.sum(Contract.amount))
                 .where(contract_visible(ctx), Contract.superseded_by_id.is_(None))
                 .group_by(Contract.stage))))
-        rows = [(stage.id, machine.title(stage.id), stage.status,
+        lang = current_lang()
+        rows = [(stage.id, machine.title(stage.id, lang), status_label(stage.status),
                  int(found.get(stage.id, (0, 0))[0]), money(found.get(stage.id, (0, 0))[1]))
                 for stage in machine.stages]
         rows += [(s, s, "?", int(n), money(a)) for s, (n, a) in found.items()

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _, current_lang, pick
 from plugins.contracts import services
+from plugins.contracts.machine import STATUS_LABELS
 from plugins.contracts.services.common import machine_of
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns, money
@@ -38,9 +39,7 @@ ACTIONS = [
 # Stored codes -> English labels shown through the catalog (company-defined statuses and
 # stages of a custom machine fall back to their own text).
 LABELS = {
-    "draft": "Draft", "in_approval": "In approval", "approved": "Approved",
-    "rejected": "Rejected", "in_force": "In force", "completed": "Completed",
-    "closed": "Closed", "cancelled": "Cancelled", "pending": "Pending", "void": "Withdrawn",
+    **STATUS_LABELS, "pending": "Pending", "void": "Withdrawn",
     "create": "Created", "move": "Moved", "submit": "Sent for approval", "resubmit": "Resubmitted",
     "approve": "Approved", "reject": "Rejected", "sign": "Signed", "cancel": "Cancelled",
     "edit": "Edited", "amend": "Amendment started", "amendment": "Amendment",

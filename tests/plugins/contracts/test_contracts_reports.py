@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from contracts_helpers import SQLITE_ONLY, at_stage, draft, signed
 
+from core.i18n import set_lang
 from core.models import SalesTarget
 from core.reports import drill_report, report_registry, run_report
 from plugins.contracts import services
@@ -32,11 +33,17 @@ def test_by_stage_counts_current_versions(team: dict[str, Any], world: Any) -> N
     table = result.table("stages")
     assert table.totals[3] == 4 and table.totals[4] == Decimal("2800.00")
     statuses = dict((s, (n, a)) for s, n, a in rows(result, "statuses"))
-    assert statuses["draft"] == (3, Decimal("1800.00"))
+    assert statuses["Draft"] == (3, Decimal("1800.00"))
     drilled = drill_report(team["mgr"], "contracts_by_stage", {}, "stages",
                            next(r for r in table.rows if r[0] == "preparation"), "count")
     assert sorted(r[4] for r in drilled.rows) == [Decimal("100.00"), Decimal("200.00"),
                                                   Decimal("1500.00")]
+    set_lang("zh_CN")  # stage titles and statuses in the reader's language
+    try:
+        zh = run_report(team["mgr"], "contracts_by_stage").table("stages").materialize()
+    finally:
+        set_lang(None)
+    assert zh[0][1:3] == ("准备", "草稿")
     # record rules: the other team's manager sees none of it
     other = run_report(team["mgr2"], "contracts_by_stage").table("stages")
     assert other.totals[3] == 0
