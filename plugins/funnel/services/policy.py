@@ -29,6 +29,7 @@ from core.models import CustomerClass, CustomerSize
 RULES_KEY = "funnel.assignment_rules"
 CURSOR_KEY = "funnel.assignment_cursor"
 RECLAIM_KEY = "funnel.reclaim"
+BOUGHT = (CustomerClass.CUSTOMER, CustomerClass.DORMANT)
 
 
 class AssignmentRule(pydantic.BaseModel):
@@ -63,6 +64,8 @@ class ReclaimPolicy(Ladder):
     def ladder_for(self, customer_class: str, product_line: str | None) -> Ladder | None:
         """The ladder of a lead (product line first, then class), None when exempt."""
         base = {"remind": self.remind, "manager": self.manager, "reclaim": self.reclaim}
+        if customer_class in BOUGHT and customer_class not in self.classes:
+            return None  # a buying customer is not a lead: only an explicit class rule
         if product_line and product_line in self.product_lines:
             return Ladder(**{**base, **self.product_lines[product_line]})
         if customer_class in self.classes:

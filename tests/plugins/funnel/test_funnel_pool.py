@@ -169,6 +169,8 @@ def test_product_line_ladder_wins_over_the_class_ladder(team: Any) -> None:
     project = team.customer(team.r1, "N")
     team.opportunity(project, team.r1, product_id=team.product(category="Engineering").id)
     plain = team.customer(team.r1, "N")
+    bought = team.customer(team.r1, "N", customer_class="customer")
+    team.opportunity(bought, team.r1, product_id=team.product(category="Engineering").id)
     team.clock.now = t0 + dt.timedelta(days=10)
     assert [(a.code, a.action) for a in pool.reclaim(team.admin)] == [
         (project.code, "remind"), (plain.code, "reclaim")]
