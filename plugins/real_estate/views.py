@@ -61,6 +61,21 @@ class EstateScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         self.refresh_data()
 
+    def dialog(self, title: str, specs: list[FieldSpec], values: dict[str, Any],
+               submit: Callable[[dict[str, Any]], Any], then: Callable[[Any], None]) -> None:
+        """A form dialog whose save goes through ``submit``. A stale write (someone changed
+        the unit meanwhile) closes it with the message and reloads the screen."""
+
+        def safe(typed: dict[str, Any]) -> Any:
+            try:
+                return submit(typed)
+            except Conflict as exc:
+                self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
+                return False
+
+        self.app.push_screen(FormDialog(title, specs, values, safe),
+                             lambda result: then(result) if result else self.refresh_data())
+
     def run_step(self, fn: Callable[..., Any], *args: Any, done: str = "",
                  **kwargs: Any) -> Any:
         """Run a service call; a refusal is a message, success refreshes the screen."""
@@ -193,11 +208,9 @@ class SalesControlBoard(EstateScreen):
                                    values["buyer_phone"], version=unit.version,
                                    subscribe=values.get("subscribe") == "yes")
 
-        self.app.push_screen(
-            FormDialog(_("Reserve unit {unit}").format(unit=unit.unit_no), specs,
-                       {"subscribe": "no"}, submit),
-            lambda deal: self._done(_("Unit {unit} reserved").format(unit=unit.unit_no))
-            if deal else None)
+        self.dialog(_("Reserve unit {unit}").format(unit=unit.unit_no), specs,
+                    {"subscribe": "no"}, submit,
+                    lambda deal: self._done(_("Unit {unit} reserved").format(unit=unit.unit_no)))
 
     def _done(self, message: str) -> None:
         self.app.notify(message)
@@ -249,11 +262,10 @@ class SalesControlBoard(EstateScreen):
             return payments.record_payment(self.ctx, unit.deal_id, values["kind"] or "",
                                            values["amount"], values["paid_on"] or None)
 
-        self.app.push_screen(
-            FormDialog(_("Payment for unit {unit}").format(unit=unit.unit_no), specs,
-                       {"kind": "deposit"}, submit),
-            lambda paid: self._done(_("Received {amount}").format(
-                amount=f"{paid.amount:,.2f}")) if paid else None)
+        self.dialog(_("Payment for unit {unit}").format(unit=unit.unit_no), specs,
+                    {"kind": "deposit"}, submit,
+                    lambda paid: self._done(_("Received {amount}").format(
+                        amount=f"{paid.amount:,.2f}")))
 
     def action_plan(self) -> None:
         unit = self.selected()
@@ -267,11 +279,10 @@ class SalesControlBoard(EstateScreen):
             return payments.standard_plan(self.ctx, unit.deal_id, values["deposit"] or "0",
                                           values["down_payment"] or "0", values["start"])
 
-        self.app.push_screen(
-            FormDialog(_("Payment plan for unit {unit}").format(unit=unit.unit_no), specs,
-                       {"deposit": "50000"}, submit),
-            lambda plan: self._done(_("Payment plan saved: {count} instalments").format(
-                count=len(plan))) if plan else None)
+        self.dialog(_("Payment plan for unit {unit}").format(unit=unit.unit_no), specs,
+                    {"deposit": "50000"}, submit,
+                    lambda plan: self._done(
+                        _("Payment plan saved: {count} instalments").format(count=len(plan))))
 
     def action_history(self) -> None:
         from tui.screens.dialogs import TableDialog
@@ -296,11 +307,11 @@ class SalesControlBoard(EstateScreen):
         def submit(values: dict[str, Any]) -> Any:
             return payments.settle(self.ctx, unit.deal_id, values["measured_area"])
 
-        self.app.push_screen(
-            FormDialog(_("Settle the area of unit {unit}").format(unit=unit.unit_no), specs,
-                       {}, submit),
-            lambda row: self._done(_("Area settled: {amount} (negative: refund)").format(
-                amount=f"{row.amount:,.2f}")) if row else None)
+        self.dialog(_("Settle the area of unit {unit}").format(unit=unit.unit_no), specs,
+                    {}, submit,
+                    lambda row: self._done(
+                        _("Area settled: {amount} (negative: refund)").format(
+                            amount=f"{row.amount:,.2f}")))
 
     def action_move_in(self) -> None:
         unit = self.selected()
@@ -425,8 +436,7 @@ class PriceTableScreen(EstateScreen):
                               values["percent"] or "0")
             return True
 
-        self.app.push_screen(FormDialog(_("Price factor"), specs, values, submit),
-                             lambda ok: self.refresh_data() if ok else None)
+        self.dialog(_("Price factor"), specs, values, submit, lambda _ok: self.refresh_data())
 
     def action_custom(self) -> None:
         """Edit the grid in place: a custom adjustment of the unit under the cursor."""
@@ -627,8 +637,7 @@ class CallRegisterScreen(EstateScreen):
             return calls.log_call(self.ctx, values.pop("project") or 0, values)
 
         first = choices[0][1] if choices else None
-        self.app.push_screen(FormDialog(_("New call"), specs, {"project": first}, submit),
-                             lambda call: self._done(call) if call else None)
+        self.dialog(_("New call"), specs, {"project": first}, submit, self._done)
 
     def _done(self, call: Any) -> None:
         self.app.notify(_("Call logged; follow up by {day}").format(day=call.follow_up_on))

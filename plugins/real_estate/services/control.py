@@ -50,6 +50,8 @@ def move_unit(uow: UnitOfWork, unit_id: int, target: str, *, deal_id: int | None
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise NotFound(f"unit {unit_id} does not exist")
+    if version is not None and unit.version != version:
+        raise conflict_for(session, unit)  # the screen showed an older state: say who
     label = unit_label(session, unit)
     sources = allowed_from(target) & (only_from or frozenset(ALLOWED))
     if unit.status not in sources:

@@ -248,3 +248,25 @@ async def test_import_a_workbook_from_the_sign_off_screen(world: Any, tmp_path: 
         assert app.screen.query_one("#pending").row_count == 1
     set_lang(None)
     assert len(masterdata.pending_changes(operator)) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_a_unit_taken_meanwhile_is_a_message_not_a_crash(office: Any) -> None:
+    from plugins.real_estate.services import control
+    from plugins.real_estate.views import SalesControlBoard
+
+    app = app_for(office.control)
+    messages: list[str] = []
+    app.notify = lambda message, **kw: messages.append(str(message))  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.action_section("view:real_estate:board")
+        await settle(pilot)
+        app.screen.query_one("#board").move_cursor(row=0, column=1)
+        await settle(pilot)
+        control.reserve(office.control2, office.unit("201"), "Faster buyer")  # meanwhile
+        await pilot.press("r")
+        await fill(pilot, {"buyer_name": "Slower buyer"})
+        assert isinstance(app.screen, SalesControlBoard)
+        assert "ctl2" in messages[-1]  # who took it
+        assert app.screen.selected().status == "reserved"  # the board reloaded
