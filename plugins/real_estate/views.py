@@ -83,6 +83,8 @@ class EstateScreen(BaseScreen):
             result = self.guard(fn, self.ctx, *args, **kwargs)
         except (ValidationFailed, Conflict) as exc:
             self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
+            if isinstance(exc, Conflict):
+                self.refresh_data()  # show what the other person did
             return None
         if result is not None or done:
             if done:
