@@ -9,8 +9,9 @@ as chunks finish. ``reconcile`` makes the cut's forecasts add up to the company 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
@@ -22,6 +23,7 @@ from plugins.forecast.select import DEFAULT_CANDIDATES, Choice, auto_forecast, s
 
 Progress = Callable[[int, int], None]
 CHUNK = 40
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _METHODS: dict[str, Any] = {}
 
 
@@ -66,6 +68,23 @@ def _run_chunk(items: list[tuple[Any, np.ndarray]], job: Job) -> list[SeriesResu
     return [SeriesResult(key, forecast_one(y, job, _METHODS)) for key, y in items]
 
 
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Workers inherit the environment when spawned: one BLAS thread each, or N workers x
+    N BLAS threads fight over the cores (statsmodels' many small matrix products slow
+    down several-fold)."""
+    saved = {k: os.environ.get(k) for k in BLAS_THREADS}
+    os.environ.update(dict.fromkeys(BLAS_THREADS, "1"))
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def forecast_many(series: dict[Any, np.ndarray], job: Job, methods: Sequence[Any], *,
                   processes: int | None = None, progress: Progress | None = None
                   ) -> dict[Any, SeriesResult]:
@@ -74,17 +93,22 @@ def forecast_many(series: dict[Any, np.ndarray], job: Job, methods: Sequence[Any
     total = len(items)
     processes = processes or min(os.cpu_count() or 1, 8)
     by_id = {m.id: m for m in methods}
-    if processes <= 1 or total <= CHUNK:
+    ids = job.candidates if job.method == "auto" else (job.method,)
+    heavy = any(not getattr(by_id.get(i), "fast", False) for i in ids)
+    if processes <= 1 or total <= 1 or (total <= CHUNK and not heavy):
         out = {}
         for done, (key, y) in enumerate(items, start=1):
             out[key] = SeriesResult(key, forecast_one(y, job, by_id))
             if progress:
                 progress(done, total)
         return out
-    chunks = [items[i:i + CHUNK] for i in range(0, total, CHUNK)]
+    # Several chunks per worker so the slow series of one chunk do not idle the others.
+    size = max(1, min(CHUNK, -(-total // (processes * 4))))
+    chunks = [items[i:i + size] for i in range(0, total, size)]
     out, done = {}, 0
-    with ProcessPoolExecutor(processes, mp_context=get_context("spawn"),
-                             initializer=_init_worker, initargs=(list(methods),)) as pool:
+    with single_threaded_blas(), ProcessPoolExecutor(
+            processes, mp_context=get_context("spawn"), initializer=_init_worker,
+            initargs=(list(methods),)) as pool:
         futures = [pool.submit(_run_chunk, chunk, job) for chunk in chunks]
         for future in as_completed(futures):
             for result in future.result():
