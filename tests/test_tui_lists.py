@@ -56,6 +56,8 @@ def _rename(world: Any, customer: Any, name: str) -> None:
 
 @aio
 async def test_list_built_ahead_then_kept(tui_world: dict[str, Any]) -> None:
+    from textual.geometry import Region
+
     from tui.screens.home import HomeScreen
     from tui.widgets.paged_table import PagedTable
 
@@ -65,15 +67,24 @@ async def test_list_built_ahead_then_kept(tui_world: dict[str, Any]) -> None:
         assert isinstance(app.screen, HomeScreen)  # built off screen, Home still shown
         table = screen.query_one(PagedTable)
         assert table.row_count == 8  # the first page is already read
+        # read again off screen with a longer name: drawn ahead once the column widened
+        acme = next(c for c in tui_world["customers"] if c.name == "Acme Trading")
+        _rename(tui_world["world"], acme, "Acme Trading Worldwide Holdings Group")
+        table.reload()
+        await settle(pilot)
+        await pilot.pause(0.2)
         await pilot.press("2")
         assert app.screen is screen and table.row_count == 8  # shown with its rows
+        drawn = [strip.text for strip in table.render_lines(Region(0, 0, *table.size))]
+        assert any("Acme Trading Worldwide Holdings Group" in line for line in drawn), drawn
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("2")
         assert app.screen is screen
         await settle(pilot)
-        assert table.total == 8 and table.get_row_at(0)[1] == "Acme Trading"
+        assert table.total == 8
+        assert table.get_row_at(0)[1] == "Acme Trading Worldwide Holdings Group"
 
 
 @aio

@@ -45,6 +45,7 @@ async def test_home_first_then_the_database(tui_world: dict[str, Any]) -> None:
     from tui.screens.customers import CustomersScreen
     from tui.screens.home import HomeScreen
     from tui.widgets.infobar import InfoBar
+    from tui.widgets.paged_table import PagedTable
 
     release = threading.Event()
 
@@ -60,12 +61,15 @@ async def test_home_first_then_the_database(tui_world: dict[str, Any]) -> None:
         bar = str(app.screen.query_one(InfoBar).render())
         assert "test.db" in bar and "…" in bar
         assert str(app.screen.query_one("#figures").get_cell("target", "value")) == "…"
-        await pilot.press("2")  # typed before the database is open: kept, not lost
+        await pilot.press("3", "1")  # changed their mind: stays on Home
+        await pilot.press("2", "2")  # typed before the database is open: kept, once
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         release.set()
         await settle(pilot, rounds=4)
         assert app.ready and isinstance(app.screen, CustomersScreen)
+        assert len(app.screen_stack) == 3 and isinstance(app.focused, PagedTable)
+        assert app.screen.query_one("#filter-text").value == ""
         assert "Group admin" in str(app.screen.query_one(InfoBar).render())
         await pilot.press("escape")
         await settle(pilot)

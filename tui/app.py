@@ -82,6 +82,7 @@ class SalesdeskApp(App[None]):
         self._opener = opener
         self._profile, self._database_label = profile, database_label
         self._pending: list[Callable[[], None]] = []
+        self._pending_section = ""
         self.startup_error: str | None = None
         localize_bindings(self)
         self.session_info = (_session_info(context, database_label, profile)
@@ -102,6 +103,11 @@ class SalesdeskApp(App[None]):
             action()
         else:
             self._pending.append(action)
+
+    def _open_pending_section(self) -> None:
+        section, self._pending_section = self._pending_section, ""
+        if section:
+            self.action_section(section)
 
     @work(thread=True, group="open", exit_on_error=False)
     def _open(self) -> None:
@@ -230,9 +236,14 @@ class SalesdeskApp(App[None]):
 
     def action_section(self, section: str) -> None:
         """Open a section on top of Home (Escape comes back to Home)."""
-        if not self.ready and section != "home":
-            self.notify(_("Opening the database…"), timeout=2)
-            self.when_ready(lambda: self.action_section(section))
+        if not self.ready and section == "home":
+            self._pending_section = ""  # changed their mind: stay on Home
+        elif not self.ready:
+            # opened when the database is (the last one asked for, once)
+            if not self._pending_section:
+                self.notify(_("Opening the database…"), timeout=2)
+                self.when_ready(self._open_pending_section)
+            self._pending_section = section
             return
         try:
             screen = self._make(section)

@@ -28,6 +28,9 @@ NARROW_WIDTHS = {"code": 8, "name": 20, "region": 12, "owner": 10, "class": 8,
 
 class CustomersScreen(BaseScreen):
     TITLE_EN = "Customers"
+    # The list has the keys from the start: with the filter focused first (Textual's
+    # default), a key typed while the screen is still being built went into the filter.
+    AUTO_FOCUS = "PagedTable"
     DEFAULT_CSS = """
     CustomersScreen #filters { height: 1; margin: 0 0 0 0; }
     CustomersScreen #filter-text { width: 1fr; min-width: 16; }

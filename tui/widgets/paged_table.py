@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -203,9 +204,18 @@ class PagedTable(DataTable[Any]):
                 self.add_row(*map(_plain, cells), key=key)
         self._page = page
 
-    def _draw_ahead(self) -> None:
+    def _draw_ahead(self, tries: int = 0) -> None:
         """Off screen (a section built ahead): draw the visible rows now, into the
         table's caches, so the first showing does not pay for drawing each cell."""
+        if not self.size.height or self.screen.is_current:
+            return
+        if getattr(self, "_require_update_dimensions", False) \
+                or getattr(self, "_updated_cells", None):
+            # DataTable measures column widths when idle; cells drawn before that
+            # would be kept at the old widths
+            if tries < 50:
+                self.set_timer(0.02, partial(self._draw_ahead, tries + 1))
+            return
         self.render_lines(Region(0, 0, self.size.width, self.size.height))
 
     def _counted(self, source: Source, total: int) -> None:
