@@ -16,10 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.access import visible
+from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
-from core.models import SalesLine
+from core.models import SalesLine, User
 from core.targets import target_amounts
 from plugins.forecast import allocate as al
 from plugins.forecast.services.history import LABELS, LINE_COLUMNS
@@ -70,7 +70,8 @@ def evaluate(ctx: Context, by: str = "rep", period: str = "ytd",
     with ctx.reading() as session:
         actual = _sums(ctx, session, by, start, end)
         previous = _sums(ctx, session, by, ly_start, ly_end)
-        targets = target_amounts(session, start, end, by)
+        targets = _visible_targets(ctx, session, by, target_amounts(session, start, end, by),
+                                   set(actual) | set(previous))
         names = _names(session, by)
     keys = sorted(set(actual) | set(previous) | set(targets),
                   key=lambda k: names.get(k, (str(k), ""))[0])
@@ -84,6 +85,19 @@ def evaluate(ctx: Context, by: str = "rep", period: str = "ytd",
                     ratio(total_actual, total_target), total_ly,
                     ratio(total_actual - total_ly, total_ly))
     return Evaluation(by, period, start, end, rows, total)
+
+
+def _visible_targets(ctx: Context, session: Any, by: str, targets: dict[int, Decimal],
+                     with_sales: set[int]) -> dict[int, Decimal]:
+    """Targets of the keys the reader may see: all for a company-wide reader; else the
+    reps within their rules, or the keys where they can see sales."""
+    if ctx.grant.scope is Scope.ALL or by == "company":
+        return targets
+    if by == "rep":
+        allowed = set(session.scalars(sa.select(User.id).where(visible(ctx, User))))
+    else:
+        allowed = with_sales
+    return {k: v for k, v in targets.items() if k in allowed}
 
 
 def _row(key: int, names: dict[int, tuple[str, str]], actual: dict[int, Decimal],

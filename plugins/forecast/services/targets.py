@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from core.access import visible
 from core.company import get_setting
 from core.context import Context
-from core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from core.models import SalesLine
 from core.services.base import UnitOfWork, write
 from core.services.masterdata import set_targets
@@ -281,7 +281,8 @@ def approve_allocation(ctx: Context, allocation_id: int,
         alloc = uow.get(Allocation, allocation_id)
         uow.check_version(alloc, expected_version)
         if alloc.status != "draft":
-            raise Conflict("forecast_allocation", allocation_id, None, None, alloc.version)
+            raise ValidationFailed([FieldProblem("status", alloc.status, "a draft")],
+                                   f"allocation {allocation_id}")
         if alloc.requested_by_id == ctx.actor.id:
             raise PermissionDenied(f"{ctx.actor.login} drafted allocation {allocation_id} "
                                    "and may not approve it: another manager must")

@@ -200,3 +200,13 @@ def test_dynamic_titles_are_translated() -> None:
     words = [m.title for m in BUILTIN_METHODS] + list(al.PERIOD_KINDS) + list(al.DIMENSIONS)
     assert [w for w in [*words, "draft", "approved", "superseded", "months", "weeks"]
             if w not in zh] == []
+
+
+def test_a_rep_evaluates_only_themself(sales) -> None:
+    view = _draft(sales, dimension="rep")
+    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version)
+    with pytest.raises(ValidationFailed):  # approved already
+        svc.approve_allocation(sales.mgr2, view.allocation.id, None)
+    e = evaluate(sales.rep_n, "rep", "ytd", dt.date(2026, 3, 16))
+    assert [r.code for r in e.rows] == ["rep_n"] and e.rows[0].rank == 1
+    assert e.rows[0].target == D("1693.77")  # 564.59 x 3: the same split as region N
