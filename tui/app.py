@@ -357,7 +357,7 @@ def _short_db(described: str) -> str:
 def _logs_held() -> Iterator[None]:
     """Hold back log records meant for the terminal while the app draws on it (a plugin
     failing to load would scribble over the screen); print them once it has closed.
-    The app shows such errors as messages meanwhile."""
+    Meanwhile the Plugins screen lists plugin errors, and the app shows its own."""
     import logging.handlers
 
     root = logging.getLogger()
