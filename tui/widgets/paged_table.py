@@ -173,8 +173,11 @@ class PagedTable(DataTable[Any]):
     def _show(self, source: Source, offset: int, rows: list[Row], total: int | None,
               cursor: int, started: float, drawn: threading.Event | None = None,
               ticket: int = 0) -> None:
-        if drawn is not None:
-            self.call_after_refresh(drawn.set)
+        if drawn is not None:  # the count waits for the page to be on screen
+            if self.screen.is_current:
+                self.call_after_refresh(drawn.set)
+            else:  # built ahead: no frame to wait for
+                drawn.set()
         if source is not self.source or ticket != self._asked:
             return  # an older query finished after a newer one was asked for
         self.total = total
