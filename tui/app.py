@@ -241,7 +241,7 @@ class SalesdeskApp(App[None]):
         elif not self.ready:
             # opened when the database is (the last one asked for, once)
             if not self._pending_section:
-                self.notify(_("Opening the database…"), timeout=2)
+                self.notify(_("Loading…"), timeout=2)
                 self.when_ready(self._open_pending_section)
             self._pending_section = section
             return
