@@ -61,6 +61,9 @@ async def test_home_first_then_the_database(tui_world: dict[str, Any]) -> None:
         bar = str(app.screen.query_one(InfoBar).render())
         assert "test.db" in bar and "…" in bar
         assert str(app.screen.query_one("#figures").get_cell("target", "value")) == "…"
+        await pilot.press("ctrl+p", *"Zen")  # the palette finds screens meanwhile
+        await pilot.pause(0.3)
+        await pilot.press("escape")
         await pilot.press("3", "1")  # changed their mind: stays on Home
         await pilot.press("2", "2")  # typed before the database is open: kept, once
         await pilot.pause()

@@ -25,6 +25,8 @@ class SalesdeskCommands(Provider):
                 for sid, key, title in app.sections()]
 
     def _reports(self) -> list[tuple[str, Any, str]]:
+        if not getattr(self._app, "ready", True):
+            return []  # the database is still opening: screens only
         try:
             from tui.screens.reports import available_reports
         except ImportError:
@@ -46,7 +48,7 @@ class SalesdeskCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), command, text=text, help=help_text)
-        if len(query.strip()) < 2:
+        if len(query.strip()) < 2 or not getattr(self._app, "ready", True):
             return
         for hit in await self._records(query.strip()):
             yield hit
