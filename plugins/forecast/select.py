@@ -23,6 +23,11 @@ from plugins.forecast.methods import Forecast, as_array
 DEFAULT_CANDIDATES = ("snaive", "moving_average", "ses", "damped", "theta_fast")
 COMBINATION = ("damped", "theta_fast")
 COMBINATION_ID = "combination"
+# Joins the combination's final forecast only: statsmodels Holt-Winters is too slow to fit
+# at every backtest origin of 1,500 series in a minute, but one fit per series is
+# affordable and the three-way average is more accurate (M3 monthly MASE 0.854 -> 0.845).
+# The combination's backtest score is therefore that of its two fast members.
+FINAL_EXTRA = ("holt_winters",)
 # A single method must beat the combination by this factor on MASE to be chosen alone:
 # picking on a few backtest windows is noisy, and combining is the safer default.
 SINGLE_MARGIN = 0.5
@@ -152,11 +157,29 @@ def _final(best: str, y: np.ndarray, horizon: int, methods: dict[str, Any],
            drivers: np.ndarray | None = None) -> tuple[Forecast, tuple[str, ...]]:
     if best != COMBINATION_ID:
         return _fit(methods[best], y, horizon, season, level, drivers), (best,)
+    members = list(combo)
     parts = [methods[c].fit_predict(y, horizon, season=season, level=level) for c in combo]
+    for extra in FINAL_EXTRA:
+        if extra in methods and extra not in combo and len(y) >= _min_len(methods[extra]):
+            part = _try_fit(methods[extra], y, horizon, season, level)
+            if part is not None:
+                members.append(extra)
+                parts.append(part)
     mean = np.mean([p.mean for p in parts], axis=0)
     # Interval: the members' average half-width (they err together, so no sqrt(k) gain).
     half = np.mean([(p.upper - p.lower) / 2 for p in parts], axis=0)
-    return Forecast(mean, mean - half, mean + half, COMBINATION_ID, level), tuple(combo)
+    return Forecast(mean, mean - half, mean + half, COMBINATION_ID, level), tuple(members)
+
+
+def _try_fit(method: Any, y: np.ndarray, horizon: int, season: int,
+             level: float) -> Forecast | None:
+    """An optional member: a fit that fails or goes non-finite is left out, not fatal."""
+    try:
+        part = method.fit_predict(y, horizon, season=season, level=level)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None
+    ok = all(np.all(np.isfinite(a)) for a in (part.mean, part.lower, part.upper))
+    return part if ok else None
 
 
 def short_series(y: np.ndarray, horizon: int, methods: dict[str, Any], season: int,
@@ -189,6 +212,9 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
         "off by {smape:.1f}% on average (sMAPE), MASE {mase:.2f}.").format(
         window=window, unit=_(unit), origins=choice.origins, smape=choice.smape or 0,
         mase=_finite(choice.mase))
+    if choice.method == COMBINATION_ID and set(choice.members) & set(FINAL_EXTRA):
+        text += " " + _("Holt-Winters joins the average for the forecast itself; the "
+                        "backtest figures are those of the other members.")
     if choice.naive_smape is not None and choice.method != "snaive":
         text += " " + _("Repeating last year would have been off by {smape:.1f}% "
                         "(MASE {mase:.2f}).").format(smape=choice.naive_smape,
