@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import pydantic
 import pytest
-from conftest import FixedClock, make_world
+from testworld import FixedClock, make_world
 from tui_helpers import aio, settle
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -50,7 +50,8 @@ def forms_world(db_factory: Any) -> Iterator[tuple[Any, FormPlugin]]:
     from core.runtime import open_runtime
 
     set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs],
+                      load_plugins=False)  # only this test's forms
     world = make_world(rt, FixedClock())
     plugin = FormPlugin()
     assert rt.plugins.register(plugin, "tender_forms")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FixedClock, make_world
+from testworld import FixedClock, make_world
 from tui_helpers import aio, seed, settle
 
 from core.i18n import set_lang

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import FixedClock, make_world
+from testworld import FixedClock, make_world
 from tui_helpers import seed, settle
 
 from core.i18n import set_lang

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FixedClock, make_world
+from testworld import FixedClock, make_world
 from tui_helpers import aio, seed, settle
 
 from core.i18n import set_lang
