@@ -62,7 +62,7 @@ def salesdesk_cli_commands() -> list[Any]:
     return list(COMMANDS)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # its spec exists only when the TUI is loaded
 def salesdesk_views() -> list[Any]:
     from plugins.forecast.views import VIEWS
 
