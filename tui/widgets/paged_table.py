@@ -207,6 +207,14 @@ class PagedTable(DataTable[Any]):
                 self.add_row(*map(_plain, cells), key=key)
         self._page = page
 
+    def _update_dimensions(self, new_rows: Any) -> None:
+        super()._update_dimensions(new_rows)
+        # DataTable keys its cell cache without the column widths: a frame drawn between
+        # add_row and this measurement (a loaded machine) would keep every cell cut to
+        # the header's width until the next reload.
+        self._clear_caches()
+        self.refresh()
+
     def _draw_ahead(self, tries: int = 0) -> None:
         """Off screen (a section built ahead): draw the visible rows now, into the
         table's caches, so the first showing does not pay for drawing each cell."""
