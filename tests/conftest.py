@@ -55,11 +55,8 @@ _pg_ran = 0
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
     report = yield
-    global _pg_ran
     if item.get_closest_marker("postgres") is None:
         return report
-    if report.passed and report.when == "call":
-        _pg_ran += 1
     if report.skipped and _require_pg():
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
@@ -68,7 +65,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     return report
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Counted where reports are logged: under xdist that is the controller, which runs
+    # no test itself and decides the session's exit status.
+    global _pg_ran
+    if report.when == "call" and report.passed and "postgres" in report.keywords:
+        _pg_ran += 1
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller counts every worker's reports
     if _require_pg() and _pg_ran == 0 and exitstatus in (0, 5):
         session.exitstatus = 1
         print(f"\n{REQUIRE_PG_ENV}=1 but no PostgreSQL test passed")
