@@ -308,7 +308,8 @@ class SalesdeskApp(App[None]):
         seen: set[str] = set()
         for _key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if binding.action in seen or not binding.description or not binding.id:
+            ours = bool(binding.id) or binding.action.startswith("section(")  # plugin views
+            if binding.action in seen or not binding.description or not ours:
                 continue  # Textual's own bindings (cursor moves, focus) need no teaching
             seen.add(binding.action)
             rows.append((self.get_key_display(binding), binding.description))
