@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.models import Region, User
+from core.models import Customer, Region, User
 from plugins.funnel.services.leads import set_reclaim_policy, set_rules
 from plugins.funnel.services.pool import auto_assign
 
@@ -30,8 +30,17 @@ def seed_demo(ctx: Any, scale: str, seed: int) -> None:
         set_rules(ctx, rules)
     set_reclaim_policy(ctx, {"remind": 3, "manager": 5, "reclaim": 7})
     if rules:
-        auto_assign(ctx)
+        auto_assign(ctx, _most_pool_leads(ctx))
     seed_b2b_deals(ctx, scale, seed)
+
+
+def _most_pool_leads(ctx: Any) -> list[int]:
+    """Two thirds of the pool's leads, oldest first: the rest stay in the pool, so the
+    demo's lead pool has leads to claim and hand out."""
+    with ctx.reading() as session:
+        ids = list(session.scalars(sa.select(Customer.id).where(Customer.owner_id.is_(None))
+                                   .order_by(Customer.id)))
+    return ids[:len(ids) * 2 // 3]
 
 
 B2B_DEALS = {"small": 12, "medium": 60, "large": 200}
