@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -81,6 +82,40 @@ def _(text: str) -> str:
     if lang == "en":
         return text
     return catalog(lang).get(text) or _plugin_entries.get(lang, {}).get(text) or text
+
+
+def translator(module_file: str) -> Callable[[str], str]:
+    """``_`` for a plugin's module: the plugin's own catalog first, then the shared one.
+
+    The plugin's catalog is ``locale/`` in the nearest package folder up from
+    ``module_file`` that has one. Plugins and the core may translate the same English
+    word differently (marketing's "Medium" is 媒体, the core's size "Medium" is 中); a
+    plugin's own screens must get its own. Use ``_ = translator(__file__)``.
+    """
+    locale_dir = _nearest_locale(Path(module_file).resolve().parent)
+
+    def translate(text: str) -> str:
+        lang = current_lang()
+        if lang == "en":
+            return text
+        own = _own_catalog(str(locale_dir), lang) if locale_dir else {}
+        return own.get(text) or _(text)
+
+    return translate
+
+
+def _nearest_locale(folder: Path) -> Path | None:
+    while (folder / "__init__.py").exists():
+        if (folder / "locale").is_dir():
+            return folder / "locale"
+        folder = folder.parent
+    return None
+
+
+@cache
+def _own_catalog(locale_dir: str, lang: str) -> dict[str, str]:
+    path = Path(locale_dir) / f"{lang}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def pick(en: str, zh: str) -> str:

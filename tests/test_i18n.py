@@ -90,6 +90,22 @@ def test_plugin_translations_reach_the_ui() -> None:
         i18n.set_lang(None)
 
 
+def test_a_plugin_module_reads_its_own_catalog_first() -> None:
+    """Marketing's "Medium" is the advertising medium (媒体); the core's is a size (中)."""
+    import plugins.marketing.views as marketing_views
+
+    try:
+        i18n.set_lang("zh_CN")
+        assert marketing_views._("Medium") == "媒体"
+        assert i18n._("Medium") == "中"
+        assert marketing_views._("Customers") == "客户数"
+        assert marketing_views._("Quit") == i18n._("Quit") == "退出"  # not its own: shared
+        i18n.set_lang("en")
+        assert marketing_views._("Medium") == "Medium"
+    finally:
+        i18n.set_lang(None)
+
+
 def test_cjk_cells_are_measured_double_width() -> None:
     """Tables line up because cells are measured in terminal cells, not characters."""
     from rich.cells import cell_len

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from core.context import Context
 from core.errors import NotFound
-from core.i18n import _, current_lang
+from core.i18n import current_lang, translator
 from core.models import Customer, User
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.targets import target_amounts
@@ -22,6 +22,8 @@ from plugins.contracts.machine import STATUS_LABELS, Machine
 from plugins.contracts.models import Contract, Milestone
 from plugins.contracts.services.approvals import waiting_query
 from plugins.contracts.services.common import contract_visible, machine_of
+
+_ = translator(__file__)  # this plugin's words first
 
 CENT = Decimal("0.01")
 T, INT, M, P, D = (ColumnKind.TEXT, ColumnKind.INTEGER, ColumnKind.MONEY, ColumnKind.PERCENT,

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import _, current_lang, pick
+from core.i18n import current_lang, pick, translator
 from plugins.contracts import services
 from plugins.contracts.machine import STATUS_LABELS
 from plugins.contracts.services.common import machine_of
@@ -23,6 +23,8 @@ from tui.base import BaseScreen
 from tui.format import cell, fit_columns, money
 from tui.views import ViewSpec
 from tui.widgets.form import FieldSpec
+
+_ = translator(__file__)  # this plugin's words first
 
 ACTIONS = [
     Binding("s", "submit", "Submit", id="contract.submit"),

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from core.i18n import _
+from core.i18n import translator
 from plugins.forecast.methods import Forecast, as_array
+
+_ = translator(__file__)  # this plugin's words first
 
 DEFAULT_CANDIDATES = ("snaive", "moving_average", "ses", "damped", "theta_fast")
 COMBINATION = ("damped", "theta_fast")

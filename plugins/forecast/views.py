@@ -16,10 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from core.i18n import _
+from core.i18n import translator
 from plugins.forecast.services import targets as svc
 from tui.base import BaseScreen
 from tui.views import ViewSpec
+
+_ = translator(__file__)  # this plugin's words first
 
 STEP = Decimal(5)
 

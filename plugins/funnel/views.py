@@ -14,11 +14,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
-from core.i18n import _, pick
+from core.i18n import pick, translator
 from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen
 from tui.format import cell, label
 from tui.views import ViewSpec
+
+_ = translator(__file__)  # this plugin's words first
 
 BAR_WIDTH = 22
 SHOWN = 1000

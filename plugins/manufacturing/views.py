@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, ValidationFailed
-from core.i18n import _, pick
+from core.i18n import pick, translator
 from plugins.manufacturing.models import DocKind
 from plugins.manufacturing.services import documents, posting, queries, tenders
 from plugins.manufacturing.services.common import P_BILL, P_SELL, P_SHIP, P_TENDER
@@ -21,6 +21,8 @@ from tui.base import BaseScreen
 from tui.format import cell, fit_columns
 from tui.views import ViewSpec
 from tui.widgets.form import FieldSpec
+
+_ = translator(__file__)  # this plugin's words first
 
 # Labels with their own Chinese (pick), not through the shared catalog, where another
 # plugin may translate the same English word for a different meaning.

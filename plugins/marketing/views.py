@@ -11,12 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from core.i18n import _
+from core.i18n import translator
 from plugins.marketing.access import sees_money
 from plugins.marketing.services import campaigns
 from tui.base import BaseScreen
 from tui.format import cell, money
 from tui.views import ViewSpec
+
+_ = translator(__file__)  # this plugin's words first
 
 # Stored values -> English titles (translated with _ when shown).
 LABELS = {"promotion": "Promotion", "exhibition": "Exhibition", "advertising": "Advertising",

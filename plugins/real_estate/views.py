@@ -13,12 +13,14 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import _
+from core.i18n import translator
 from plugins.real_estate.services import calls, control, masterdata, payments, prices, queries
 from tui.base import BaseScreen
 from tui.format import fit_columns, money
 from tui.screens.dialogs import FormDialog, PromptDialog
 from tui.widgets.form import FieldSpec
+
+_ = translator(__file__)  # this plugin's words first
 
 STATUS_STYLE = {"available": "black on green", "held": "white on grey37",
                 "reserved": "black on yellow", "subscribed": "black on dark_orange",

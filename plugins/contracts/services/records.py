@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from core.access import Scope
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import translator
 from core.models import Customer, Opportunity, Region, User
 from core.services.base import UnitOfWork, validate, write
 from core.services.numbering import NumberingRule, rule_for
@@ -38,6 +38,8 @@ from plugins.contracts.services.common import (
     refuse,
     require_write,
 )
+
+_ = translator(__file__)  # this plugin's words first
 
 LIST_LIMIT = 1000  # newest first; older contracts are found by searching
 DEFAULT_NUMBERING = NumberingRule(prefix="HT", width=5)  # 合同 (HeTong)

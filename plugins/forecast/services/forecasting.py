@@ -14,13 +14,15 @@ from core.access import require
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
-from core.i18n import _
+from core.i18n import translator
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
 from plugins.forecast.methods import Forecast, shape_problems
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import DEFAULT_CANDIDATES
 from plugins.forecast.services.history import History, load_history, parse_cut, step
+
+_ = translator(__file__)  # this plugin's words first
 
 HOOK = "salesdesk_forecasting_methods"
 RECONCILE_KEY = "forecast.reconcile"

@@ -183,9 +183,11 @@ def advance(ctx: Context, campaign_id: int, expected_version: int | None = None)
 
 def target_text(ctx: Context, campaign: Campaign) -> str:
     """The target segment in words: saved segment, industry, region, size, class."""
-    from core.i18n import _
+    from core.i18n import translator
     from core.models import Region
     from plugins.marketing.models import Segment
+
+    _ = translator(__file__)
 
     with ctx.reading() as session:
         segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
