@@ -171,3 +171,5 @@ def test_funnel_report_stalled_matches_dashboard(team: Any) -> None:
     assert lead[8] == 1 == dashboard.compute(team.admin).stalled
     behind = drill_report(team.admin, "funnel.stages", params, "stages", lead, "stalled")
     assert [r[-1] for r in behind.materialize()] == [D("700.00")]
+    stalled = dashboard.drill(team.admin, "stalled")
+    assert [row[2] for row in stalled.rows] == ["Lead"]  # the stage's title, not its id
