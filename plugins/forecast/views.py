@@ -33,8 +33,8 @@ class AllocationScreen(BaseScreen):
         Binding("plus,equals_sign", "adjust(5)", "+5%", id="forecast.plus"),
         Binding("minus", "adjust(-5)", "-5%", id="forecast.minus"),
         Binding("0", "clear", "Clear adjustment", show=False, id="forecast.clear"),
-        Binding("n", "move(1)", "Next", id="forecast.next"),
-        Binding("p", "move(-1)", "Previous", show=False, id="forecast.prev"),
+        Binding("n", "move(1)", "Next allocation", id="forecast.next"),
+        Binding("p", "move(-1)", "Previous allocation", show=False, id="forecast.prev"),
         Binding("a", "approve", "Approve", id="forecast.approve"),
         Binding("r", "revise", "Revise", id="forecast.revise"),
     ]
