@@ -97,9 +97,12 @@ def _check_move(uow: UnitOfWork, machine: Machine, contract: Contract, to_stage:
                      "the current version; this one was replaced by an amendment")
     allowed = machine.targets(contract.stage)
     if to_stage not in allowed:
+        path = _path(machine, contract.stage, to_stage)
+        later = (f"; {to_stage} comes after {' -> '.join(path[:-1])}: move the contract "
+                 f"on to {path[0]} first" if len(path) > 1 else "")
         raise refuse(contract, "stage", to_stage,
                      f"a stage allowed from {contract.stage}: "
-                     + (", ".join(allowed) or "none, it is final"))
+                     + (", ".join(allowed) or "none, it is final") + later)
     roles = machine.roles
     if contract.stage == roles["approval"] and to_stage in (roles["approved"],
                                                             roles["rejected"]):
@@ -112,6 +115,24 @@ def _check_move(uow: UnitOfWork, machine: Machine, contract: Contract, to_stage:
     if machine.order(to_stage) > machine.order(contract.stage):
         for node in machine.nodes_at(contract.stage):
             _check_node_passed(uow, contract, node)
+
+
+def _path(machine: Machine, start: str, goal: str) -> list[str]:
+    """The shortest chain of stages after ``start`` that ends at ``goal`` ([] if none)."""
+    came_from: dict[str, str] = {start: ""}
+    queue = [start]
+    while queue:
+        stage = queue.pop(0)
+        for nxt in machine.targets(stage):
+            if nxt not in came_from:
+                came_from[nxt] = stage
+                queue.append(nxt)
+    if goal not in came_from or goal == start:
+        return []
+    path = [goal]
+    while came_from[path[-1]] != start:
+        path.append(came_from[path[-1]])
+    return path[::-1]
 
 
 def _check_node_passed(uow: UnitOfWork, contract: Contract, node: ControlNode) -> None:

@@ -68,6 +68,18 @@ def test_every_refused_move_names_the_allowed_ones(team: dict[str, Any], stage: 
 
 
 @SQLITE_ONLY
+def test_submitting_too_early_says_which_stage_comes_first(team: dict[str, Any]) -> None:
+    contract = at_stage(team, "preparation")
+    with pytest.raises(ValidationFailed,
+                       match="submitted comes after drafting: move the contract on to "
+                             "drafting first"):
+        services.submit(team["rep"], contract.id)
+    with pytest.raises(ValidationFailed, match="signed comes after drafting -> submitted -> "
+                                               "approved: move the contract on to drafting"):
+        services.sign(team["rep"], contract.id)
+
+
+@SQLITE_ONLY
 def test_decisions_are_not_plain_moves(team: dict[str, Any]) -> None:
     contract = at_stage(team, "submitted")
     for target in ("approved", "rejected"):
