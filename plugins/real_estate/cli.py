@@ -61,11 +61,15 @@ def pending_command(click_ctx: click.Context) -> None:
     from plugins.real_estate.services import masterdata, prices
 
     ctx = _ctx(click_ctx)
-    for change in masterdata.pending_changes(ctx):
+    changes = masterdata.pending_changes(ctx)
+    price_lists = prices.price_lists(ctx, status="pending")
+    for change in changes:
         click.echo(f"change {change.id}\t{change.summary}")
-    for plist in prices.price_lists(ctx, status="pending"):
+    for plist in price_lists:
         click.echo(f"price-list {plist.id}\tbuilding {plist.building_id} no. {plist.number}\t"
                    f"{plist.total_value:,.2f}")
+    if not changes and not price_lists:
+        click.echo("Nothing is waiting for sign-off.", err=True)
 
 
 @real_estate.command("approve")

@@ -105,3 +105,4 @@ def test_cli_imports_lists_and_approves(world: Any, tmp_path: Path,
     assert "change 1" in CliRunner().invoke(root, [*args, "pending"]).output
     done = CliRunner().invoke(root, [*args, "approve", "change", "1"])
     assert done.exit_code == 0 and "approved by senior" in done.output
+    assert "Nothing is waiting" in CliRunner().invoke(root, [*args, "pending"]).output
