@@ -138,7 +138,7 @@ async def key_latencies(url: str, login: str,
         app = SalesdeskApp(ctx, load_dashboard=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.3)  # a person reads Home before the first key; on a
-            await app.workers.wait_for_complete()  # loaded machine, a little longer:
+            await _workers_done(app)  # loaded machine, a little longer:
             await _built_ahead(app)  # until the list is built, as in a second or so
             steps = [("open", "2"), ("next page", "pagedown"), ("last page", "end"),
                      ("filter by name", None)]
@@ -155,9 +155,9 @@ async def key_latencies(url: str, login: str,
                     await asyncio.sleep(0.0005)
                 results[label].append((marks[0][0] - started, marks[0][1] - cpu))
                 await pilot.pause()
-                await app.workers.wait_for_complete()  # the count, before the next key
+                await _workers_done(app)  # the count, before the next key
             await pilot.press("escape")  # back to Home; the list is kept
-            await app.workers.wait_for_complete()
+            await _workers_done(app)
             await pilot.pause(0.2)
             frames.clear()
             started, cpu = time.perf_counter(), time.thread_time()
@@ -220,7 +220,7 @@ async def cold_open(url: str, login: str, runs: int) -> list[tuple[float, float]
             while not frames:
                 await asyncio.sleep(0.0005)
             results.append((frames[0][0] - started, frames[0][1] - cpu))
-            await app.workers.wait_for_complete()
+            await _workers_done(app)
     runtime.db.dispose()
     App._display = original_display  # type: ignore[method-assign]
     return results
@@ -237,6 +237,19 @@ def _name_fragment(runtime) -> str:  # type: ignore[no-untyped-def]
         name = session.scalar(sa.select(Customer.name).order_by(Customer.id)
                               .offset(count // 2).limit(1)) or "a"
     return name[1:4] if len(name) > 4 else name
+
+
+async def _workers_done(app: Any) -> None:
+    """Wait for the app's workers; a load superseded by a newer one is cancelled, which
+    is normal, so wait again for what is left."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
 
 
 def main() -> None:

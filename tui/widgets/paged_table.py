@@ -208,12 +208,14 @@ class PagedTable(DataTable[Any]):
         self._page = page
 
     def _update_dimensions(self, new_rows: Any) -> None:
+        widths = [column.content_width for column in self.columns.values()]
         super()._update_dimensions(new_rows)
         # DataTable keys its cell cache without the column widths: a frame drawn between
         # add_row and this measurement (a loaded machine) would keep every cell cut to
-        # the header's width until the next reload.
-        self._clear_caches()
-        self.refresh()
+        # the old width until the next reload. Only a change of width costs a redraw.
+        if widths != [column.content_width for column in self.columns.values()]:
+            self._clear_caches()
+            self.refresh()
 
     def _draw_ahead(self, tries: int = 0) -> None:
         """Off screen (a section built ahead): draw the visible rows now, into the
