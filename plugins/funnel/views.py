@@ -214,10 +214,23 @@ class LeadPoolScreen(BaseScreen):
                ("region", "Region"), ("size", "Size"), ("source", "Source"),
                ("since", "In pool since")]
 
+    MANAGER_ACTIONS = ("assign", "give", "preview_reclaim", "reclaim")
+
     def body(self) -> ComposeResult:
-        yield Static(_("c claims the lead, a assigns the pool by the rules, t gives the lead "
-                       "to a rep, p previews the reclaim ladder, R runs it."), id="hint")
+        hint = (_("c claims the lead, a assigns the pool by the rules, t gives the lead "
+                  "to a rep, p previews the reclaim ladder, R runs it.")
+                if self._manages_pool() else _("c claims the lead under the cursor."))
+        yield Static(hint, id="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="pool")
+
+    def _manages_pool(self) -> bool:
+        return self.ctx.grant.has("customer.assign")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # a rep is not shown keys that would only be refused
+        if action in self.MANAGER_ACTIONS and not self._manages_pool():
+            return False
+        return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -69,11 +69,29 @@ async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
         await settle(pilot)
         assert isinstance(app.screen, LeadPoolScreen)
         assert app.screen.query_one("#pool").row_count == 1
+        # a rep is taught only the key they may use
+        shown = {a.binding.action for a in app.screen.active_bindings.values()}
+        assert "claim" in shown and not shown & {"assign", "give", "reclaim"}
+        assert str(app.screen.query_one("#hint").render()) == "c claims the lead under the cursor."
         await pilot.press("c")
         await settle(pilot)
         assert app.screen.query_one("#pool").row_count == 0
     with w.runtime.db.read_session() as session:
         assert session.get(Customer, lead.id).owner_id == w.r1.actor.id
+
+
+@aio
+async def test_a_manager_is_shown_the_pool_keys(tui_team: Any) -> None:
+    from plugins.funnel.views import LeadPoolScreen
+
+    app = app_for(tui_team.mgr)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadPoolScreen)
+        shown = {a.binding.action for a in app.screen.active_bindings.values()}
+        assert {"claim", "assign", "give", "reclaim"} <= shown
+        assert "a assigns the pool" in str(app.screen.query_one("#hint").render())
 
 
 @aio
