@@ -221,9 +221,18 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
         text += " " + _("Repeating last year would have been off by {smape:.1f}% "
                         "(MASE {mase:.2f}).").format(smape=choice.naive_smape,
                                                      mase=_finite(choice.naive_mase))
+        if choice.method == COMBINATION_ID and _beat_in_backtest(choice):
+            text += " " + _("It did better in this backtest, but a single method must do "
+                            "twice as well as the average to be trusted alone: a few "
+                            "backtest windows are a noisy judge.")
     if choice.mase is not None and math.isfinite(choice.mase) and choice.mase > 1:
         text += " " + _("The series is hard to forecast: expect wide misses.")
     return text
+
+
+def _beat_in_backtest(choice: Choice) -> bool:
+    naive, chosen = _finite(choice.naive_mase), _finite(choice.mase)
+    return math.isfinite(naive) and math.isfinite(chosen) and naive < chosen
 
 
 def _finite(value: float | None) -> float:

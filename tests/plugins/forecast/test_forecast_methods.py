@@ -132,3 +132,16 @@ def test_parallel_processes_give_the_same_forecasts() -> None:
     assert list(two) == list(series) and seen[-1] == 90
     for key in series:
         assert np.allclose(one[key].choice.forecast.mean, two[key].choice.forecast.mean)
+
+
+def test_explanation_says_why_the_average_stays_when_naive_backtested_better() -> None:
+    from plugins.forecast.select import COMBINATION_ID, Choice, explain
+
+    base = auto_forecast(seasonal(4), 12, METHODS, season=12)
+    choice = Choice(base.forecast, COMBINATION_ID, ("damped", "theta_fast"), smape=16.1,
+                    mase=0.68, naive_smape=9.8, naive_mase=0.48, origins=3)
+    text = explain(choice, METHODS, 6, "months")
+    assert "Repeating last year would have been off by 9.8%" in text
+    assert "twice as well as the average" in text
+    choice.naive_mase = 0.9  # the average won the backtest: nothing to excuse
+    assert "twice as well" not in explain(choice, METHODS, 6, "months")
