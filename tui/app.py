@@ -33,7 +33,10 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "reports": ("5", "Reports", "tui.screens.reports:ReportsScreen"),
     "plugins": ("6", "Plugins", "tui.screens.plugins:PluginsScreen"),
     "forms": ("7", "Forms", "tui.screens.forms:FormsScreen"),
+    "import": ("i", "Import", "tui.screens.imports:ImportScreen"),
 }
+# Sections only some users are offered (the rest are everyone's).
+PERMITTED = {"plugins": "plugin.manage", "import": "sales.import"}
 
 
 CACHED = {"customers", "opportunities", "daily", "reports"}
@@ -191,7 +194,7 @@ class SalesdeskApp(App[None]):
         """(id, key, translated title) of every place in the navigation, plugin views too."""
         if not self.ready:  # until the context is there: the sections everyone has
             return [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
-                    if sid not in ("plugins", "forms")]
+                    if sid not in (*PERMITTED, "forms")]
         found = [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
                  if self._offered(sid)]
         for plugin, view in self.views():
@@ -200,8 +203,8 @@ class SalesdeskApp(App[None]):
         return found
 
     def _offered(self, section: str) -> bool:
-        if section == "plugins":
-            return self.ctx.grant.has("plugin.manage")
+        if section in PERMITTED:
+            return self.ctx.grant.has(PERMITTED[section])
         if section == "forms":  # only when an enabled plugin has a form for this user
             from core.forms import forms_for
 
@@ -274,6 +277,10 @@ class SalesdeskApp(App[None]):
             return None
         if section == "plugins" and not self.ctx.grant.has("plugin.manage"):
             self.notify(_("Only administrators see the plugins"), severity="warning")
+            return None
+        if section == "import" and not self.ctx.grant.has("sales.import"):
+            self.notify(_("Importing needs the import permission (business operators, finance, "
+                          "administrators)"), severity="warning")
             return None
         if section == "home" and len(self.screen_stack) >= 2:
             return object()  # just go back to Home

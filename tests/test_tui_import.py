@@ -1,0 +1,146 @@
+"""The Import screen driven by keys: a bad file lists every problem and writes nothing, a
+good file is imported, a running import is cancelled with k, and only users who may
+import are offered the screen."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from testworld import FixedClock, make_world
+from tui_helpers import aio, seed, settle
+
+from core.i18n import set_lang
+from core.models import SalesLine
+
+HEADER = "date,customer_code,product_code,quantity,amount\n"
+
+
+@pytest.fixture
+def tui_world(db_factory: Any) -> Iterator[dict[str, Any]]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    data = seed(make_world(rt, FixedClock()))
+    yield data
+    set_lang(None)
+    rt.db.dispose()
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
+                        load_dashboard=False)
+
+
+def sales_lines(ctx: Any) -> int:
+    with ctx.db.read_session() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(SalesLine)) or 0
+
+
+async def open_import(pilot: Any, path: Path) -> Any:
+    from tui.screens.imports import ImportScreen
+
+    await pilot.press("i")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ImportScreen)
+    await pilot.press(*str(path))
+    return pilot.app.screen
+
+
+def status(screen: Any) -> str:
+    return str(screen.query_one("#import-status").render())
+
+
+@aio
+async def test_bad_file_lists_every_problem_and_writes_nothing(
+        tui_world: dict[str, Any], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "2026-03-02,C00001,P0001,3,1200.50\n"
+                   "2026-13-01,C00001,P0001,2,-5\n2026-03-03,NOPE,P0001,1,100\n")
+    admin = tui_world["admin"]
+    before = sales_lines(admin)
+    app = app_for(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, bad)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = screen.query_one("#import-problems")
+        rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        assert [(r[0], r[1]) for r in rows] == [("3", "date"), ("3", "amount"),
+                                              ("4", "customer_code")]
+        assert "3 problem(s) in 2 row(s); nothing was imported" in status(screen)
+        assert screen.query_one("#import-path").value == str(bad)  # nothing typed is lost
+    assert sales_lines(admin) == before
+
+
+@aio
+async def test_good_file_is_imported(tui_world: dict[str, Any], tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "2026-03-02,C00001,P0001,3,1200.50\n"
+                    "2026-03-03,C00002,P0001,1,99.90\n")
+    admin = tui_world["admin"]
+    before = sales_lines(admin)
+    app = app_for(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, good)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "good.csv: 2 rows imported" in status(screen)
+        assert screen.query_one("#import-progress").percentage == 1
+    assert sales_lines(admin) == before + 2
+
+
+@aio
+async def test_k_cancels_a_running_import(tui_world: dict[str, Any], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen hands its cancel event to the service (whose own cancel is tested with
+    the import service): the import stops when k is pressed, and the screen says so."""
+    import core.services.importing as importing
+
+    started = threading.Event()
+
+    def slow_import(ctx: Any, kind: str, path: Any, *, cancel: threading.Event,
+                    progress: Any, **_kw: Any) -> Any:
+        progress(10, 1000)
+        started.set()
+        assert cancel.wait(10), "the screen never set the cancel event"
+        raise importing.ImportCancelled(Path(path).name)
+
+    monkeypatch.setattr(importing, "import_file", slow_import)
+    file = tmp_path / "big.csv"
+    file.write_text(HEADER)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, file)
+        await pilot.press("ctrl+r")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if started.is_set():
+                break
+        assert screen.running and screen.query_one("#import-path").disabled
+        await pilot.press("k")
+        await settle(pilot)
+        assert "Import cancelled; nothing was written" in status(screen)
+        assert not screen.running and not screen.query_one("#import-path").disabled
+
+
+@aio
+async def test_import_is_offered_only_to_those_who_may_import(
+        tui_world: dict[str, Any]) -> None:
+    from tui.screens.imports import ImportScreen
+
+    assert "import" in [sid for sid, _k, _t in app_for(tui_world["admin"]).sections()]
+    app = app_for(tui_world["rep"])
+    assert "import" not in [sid for sid, _k, _t in app.sections()]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await settle(pilot)
+        assert not isinstance(app.screen, ImportScreen)
