@@ -50,6 +50,21 @@ LABELS = {
 }
 
 
+# Fields of the versions table and the amendment diff -> English labels (catalog).
+FIELD_LABELS = {
+    "customer": "Customer", "title": "Contract title", "contract_type": "Contract type",
+    "parties": "Parties", "amount": "Amount", "currency": "Currency", "terms": "Terms",
+    "start_date": "Start date", "end_date": "End date", "owner": "Owner", "office": "Office",
+    "stage": "Stage", "signed_at": "Signed at",
+}
+
+
+def field_label(name: str) -> str:
+    if name.startswith("milestone "):
+        return _("Milestone {n}").format(n=name.split(" ", 1)[1])
+    return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
 def shown(code: str) -> str:
     return _(LABELS[code]) if code in LABELS else code
 
@@ -481,10 +496,11 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         table = self.guard(services.history, self.ctx, self.contract_id)
         if table is None:
             return
-        rows = [(("* " if changed else "  ") + name, *(plain(c) for c in cells))
-                for name, cells, changed in table.rows]
+        rows = [(plain(("* " if changed else "  ") + field_label(name)),
+                 *(plain(c) for c in cells)) for name, cells, changed in table.rows]
+        revisions = [_("rev. {n}").format(n=r.removeprefix("rev. ")) for r in table.revisions]
         self.app.push_screen(TableDialog(_("Versions side by side (* = changed)"),
-                                         [_("Field"), *table.revisions], rows))
+                                         [_("Field"), *revisions], rows))
 
     def action_diff(self) -> None:
         from tui.screens.dialogs import TableDialog
@@ -500,6 +516,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         changes = self.guard(services.diff, self.ctx, old, new)
         if changes is None:
             return
-        rows = [(name, plain(before), plain(after)) for name, before, after in changes]
+        rows = [(plain(field_label(name)), plain(before), plain(after))
+                for name, before, after in changes]
         self.app.push_screen(TableDialog(_("Changes in the amendment"),
                                          [_("Field"), _("Before"), _("After")], rows))

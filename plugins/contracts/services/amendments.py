@@ -12,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.context import Context
-from core.models import Customer
+from core.i18n import current_lang
+from core.models import Customer, User
 from core.services.base import UnitOfWork, validate, write
 from plugins.contracts.models import Contract
 from plugins.contracts.schemas import ContractUpdate
@@ -35,8 +36,11 @@ from plugins.contracts.services.records import (
 COPIED = ("title", "contract_type", "customer_id", "opportunity_id", "parties", "amount",
           "currency", "terms", "start_date", "end_date", "owner_id", "office")
 DIFF_FIELDS = ("title", "contract_type", "parties", "amount", "currency", "terms",
-               "start_date", "end_date", "owner_id", "office", "milestones", "stage",
+               "start_date", "end_date", "owner", "office", "milestones", "stage",
                "signed_at")
+# Where a version is in its life, not what it agrees: shown side by side, but not as a
+# change an amendment makes (every amendment starts unsigned at the first stage).
+LIFECYCLE_FIELDS = ("stage", "signed_at")
 
 
 def amend(ctx: Context, contract_id: int, data: ContractUpdate | dict[str, Any] | None = None,
@@ -109,25 +113,45 @@ def versions(ctx: Context, contract_id: int) -> list[Contract]:
 
 
 def field_values(ctx: Context, contract: Contract) -> dict[str, str]:
-    """The comparable fields of one version as text."""
+    """The comparable fields of one version as text a person reads: one entry per payment
+    milestone (``milestone 1``, ...) so a changed one is seen without the others, stage
+    titles in the reader's language, the owner by name, times to the minute."""
     with ctx.reading() as session:
         milestones = milestones_of(session, contract.id)
-        owner = session.get(Customer, contract.customer_id)
-    values: dict[str, str] = {}
+        customer = session.get(Customer, contract.customer_id)
+        owner = session.get(User, contract.owner_id) if contract.owner_id else None
+        machine = machine_of(session)
+    values: dict[str, str] = {"customer": customer.name if customer else ""}
     for name in DIFF_FIELDS:
         if name == "milestones":
-            values[name] = milestone_text([(m.due_date, m.amount, m.condition)
-                                           for m in milestones])
+            for seq, m in enumerate(milestones, start=1):
+                values[f"milestone {seq}"] = milestone_text([(m.due_date, m.amount,
+                                                              m.condition)])
         elif name == "parties":
             values[name] = "; ".join(f"{p.get('name')} ({p.get('role')})"
                                      for p in contract.parties)
         elif name == "amount":
             values[name] = f"{contract.amount:,.2f}"
+        elif name == "owner":
+            values[name] = f"{owner.display_name} ({owner.login})" if owner else ""
+        elif name == "stage":
+            values[name] = machine.title(contract.stage, current_lang())
+        elif name == "signed_at":
+            values[name] = f"{contract.signed_at:%Y-%m-%d %H:%M}" if contract.signed_at else ""
         else:
             value = getattr(contract, name)
             values[name] = "" if value is None else str(value)
-    values["customer"] = owner.name if owner else ""
     return values
+
+
+def _field_names(values: list[dict[str, str]]) -> list[str]:
+    """Every field, with as many milestone rows as the version with the most."""
+    count = max((sum(1 for n in v if n.startswith("milestone ")) for v in values), default=0)
+    names: list[str] = []
+    for name in ("customer", *DIFF_FIELDS):
+        names += ([f"milestone {i}" for i in range(1, count + 1)] if name == "milestones"
+                  else [name])
+    return names
 
 
 @dataclass
@@ -142,14 +166,15 @@ def history(ctx: Context, contract_id: int) -> VersionTable:
     found = versions(ctx, contract_id)
     values = [field_values(ctx, c) for c in found]
     rows = []
-    for name in ("customer", *DIFF_FIELDS):
-        cells = [v[name] for v in values]
+    for name in _field_names(values):
+        cells = [v.get(name, "") for v in values]
         rows.append((name, cells, len(set(cells)) > 1))
     return VersionTable([f"rev. {c.revision}" for c in found], rows)
 
 
 def diff(ctx: Context, old_id: int, new_id: int) -> list[tuple[str, str, str]]:
-    """(field, old, new) for every field that differs between two versions."""
+    """(field, old, new) for every agreed field that differs between two versions."""
     old = field_values(ctx, get_contract(ctx, old_id))
     new = field_values(ctx, get_contract(ctx, new_id))
-    return [(name, old[name], new[name]) for name in old if old[name] != new[name]]
+    return [(name, old.get(name, ""), new.get(name, "")) for name in _field_names([old, new])
+            if name not in LIFECYCLE_FIELDS and old.get(name, "") != new.get(name, "")]

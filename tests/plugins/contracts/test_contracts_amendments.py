@@ -70,7 +70,7 @@ def test_amendment_with_its_own_approval_replaces_the_signed_version(
     changed = {name: cells for name, cells, differs in table.rows if differs}
     assert changed["amount"] == ["150,000.00", "330,000.00"]
     assert changed["terms"] == ["30 days net", "45 days net"]
-    assert "customer" not in changed and "milestones" in changed
+    assert "customer" not in changed and "milestone 1" in changed
     diff = dict((f, (a, b)) for f, a, b in services.diff(rep, old.id, amendment.id))
     assert diff["amount"] == ("150,000.00", "330,000.00")
 
@@ -115,3 +115,24 @@ def test_amendment_of_a_since_cancelled_contract_cannot_be_signed(team: dict[str
     with pytest.raises(ValidationFailed, match="still in force"):
         services.sign(team["rep"], amendment.id)
     assert services.get_contract(team["rep"], amendment.id).stage == "approved"
+
+
+@SQLITE_ONLY
+def test_diff_and_versions_read_as_a_person_reads_them(team: dict[str, Any]) -> None:
+    """One row per milestone (the changed one alone in the diff), the owner by name, stage
+    titles and minutes; the amendment's diff leaves out where each version is in its life."""
+    rep = team["rep"]
+    original = signed(team)
+    kept = [{"due_date": m.due_date, "amount": m.amount, "condition": m.condition}
+            for m in services.contract_detail(rep, original.id).milestones]
+    added = f"milestone {len(kept) + 1}"
+    amendment = services.amend(rep, original.id, {"amount": "180000.00", "milestones": [
+        *kept, {"due_date": "2026-09-30", "amount": "30000.00", "condition": "extra"}]})
+    diff = {f: (a, b) for f, a, b in services.diff(rep, original.id, amendment.id)}
+    assert set(diff) == {"amount", added}
+    assert diff[added] == ("", "2026-09-30 30,000.00 extra")
+    table = services.history(rep, amendment.id)
+    rows = {name: cells for name, cells, _changed in table.rows}
+    assert rows["stage"] == ["Signed", "Preparation"]
+    assert len(rows["signed_at"][0]) == len("2026-04-01 09:30") and rows["signed_at"][1] == ""
+    assert team["rep"].actor.login in rows["owner"][0]

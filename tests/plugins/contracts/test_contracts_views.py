@@ -170,8 +170,11 @@ async def rep_signs_and_amends(ctx: Any) -> None:
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, TableDialog)
-        changed = {row[0]: tuple(str(v) for v in row[1:]) for row in app.screen.rows}
-        assert changed["amount"] == ("120,000.00", "130,000.00")
+        changed = {str(row[0]): tuple(str(v) for v in row[1:]) for row in app.screen.rows}
+        assert changed["Amount"] == ("120,000.00", "130,000.00")
+        assert changed["Milestone 1"] == ("2026-04-30 120,000.00 on delivery",
+                                          "2026-04-30 130,000.00 on delivery")
+        assert "stage" not in changed and "Stage" not in changed
         await pilot.press("escape")
         await pilot.press("v")
         await settle(pilot)
