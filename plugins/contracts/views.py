@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from rich.markup import escape
 from rich.text import Text
 from textual import on
@@ -16,6 +17,7 @@ from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
 from core.i18n import current_lang, pick, translator
+from core.models import Customer
 from plugins.contracts import services
 from plugins.contracts.machine import STATUS_LABELS
 from plugins.contracts.services.common import machine_of
@@ -67,6 +69,32 @@ def field_label(name: str) -> str:
 
 def shown(code: str) -> str:
     return _(LABELS[code]) if code in LABELS else code
+
+
+def stage_title(ctx: Any, stage_id: str) -> str:
+    """A stage as the reader knows it (the machine's title in their language)."""
+    with ctx.reading() as session:
+        return machine_of(session).title(stage_id, current_lang())
+
+
+def numbered(contract: Any) -> str:
+    """A contract's number and, for an amendment, its revision, in the reader's words."""
+    if contract.revision <= 1:
+        return contract.number
+    return f"{contract.number} " + _("rev. {n}").format(n=contract.revision)
+
+
+def role_title(ctx: Any, name: str) -> str:
+    spec = ctx.roles.roles.get(name)
+    return pick(spec.title_en, spec.title_zh) if spec else name
+
+
+def customer_names(ctx: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    with ctx.reading() as session:
+        return dict(session.execute(sa.select(Customer.id, Customer.name)
+                                    .where(Customer.id.in_(ids))).all())
 
 
 def plain(value: Any) -> Any:
@@ -142,7 +170,8 @@ class ContractActions:
         result = self._run(fn, self.ctx, c.id, *args,  # type: ignore[attr-defined]
                            expected_version=c.version, **kwargs)
         if result is not None and done:
-            self.app.notify(done.format(number=c.number, stage=getattr(result, "stage", "")))  # type: ignore[attr-defined]
+            stage = stage_title(self.ctx, getattr(result, "stage", ""))  # type: ignore[attr-defined]
+            self.app.notify(done.format(number=numbered(c), stage=stage))  # type: ignore[attr-defined]
 
     def _ask(self, title: str, prompt: str, then: Callable[[str], None],
              value: str = "") -> None:
@@ -173,7 +202,18 @@ class ContractActions:
                             severity="warning")
             return
         self._ask(title, prompt, lambda text: self._act(
-            fn, text, step_id=step.id, done=_("{number}: now {stage}")))
+            fn, text, step_id=step.id, done=self._decided(detail, step)))
+
+    def _decided(self, detail: Any, step: Any) -> str:
+        """What the decider is told: the next step while the round goes on, else the stage
+        the contract reached."""
+        later = [s for s in detail.steps if s.round == step.round and s.seq > step.seq
+                 and s.status == "pending"]
+        if later:
+            return _("{number}: step {seq} decided; next: {role}").format(
+                number="{number}", seq=step.seq,
+                role=role_title(self.ctx, later[0].role).replace("{", "{{").replace("}", "}}"))  # type: ignore[attr-defined]
+        return _("{number}: now {stage}")
 
     def action_move(self) -> None:
         detail = self.selected()
@@ -183,10 +223,13 @@ class ContractActions:
         if not allowed:
             self.app.notify(_("No move is allowed from here"), severity="warning")  # type: ignore[attr-defined]
             return
-        prompt = _("Move to which stage? Allowed: {stages}").format(stages=", ".join(allowed))
+        titles = {s: stage_title(self.ctx, s) for s in allowed}  # type: ignore[attr-defined]
+        prompt = _("Move to which stage? Allowed: {stages}").format(
+            stages=", ".join(f"{t} ({s})" for s, t in titles.items()))
+        typed = {t.casefold(): s for s, t in titles.items()}
 
         def move(stage: str) -> None:
-            stage = stage.strip()
+            stage = typed.get(stage.strip().casefold(), stage.strip())
             if stage == "cancelled":
                 self.action_cancel_contract()
                 return
@@ -265,8 +308,10 @@ class ContractsScreen(ContractActions, BaseScreen):
     def load(self) -> None:
         if self.waiting:
             pairs = self.guard(services.waiting_for_me, self.ctx) or []
-            rows = [(c.id, c.number, c.revision, c.title, "", c.amount, c.currency,
-                     f"{s.seq}: {s.role}") for c, s in pairs]
+            names = customer_names(self.ctx, {c.customer_id for c, _s in pairs})
+            rows = [(c.id, c.number, c.revision, c.title, names.get(c.customer_id, ""),
+                     c.amount, c.currency, f"{s.seq}: {role_title(self.ctx, s.role)}")
+                    for c, s in pairs]
         else:
             rows = [(r.id, r.number, r.revision, r.title, r.customer, r.amount, r.currency,
                      r.stage) for r in self.guard(services.contract_rows, self.ctx,
@@ -393,8 +438,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         attachments = "; ".join(a.ref for a in detail.attachments) or "—"
         allowed = ", ".join(f"{self._stage(s)} ({s})" for s in detail.allowed) or "—"
         self.query_one("#head", Static).update(
-            f"[b]{escape(c.number)}" + (f" rev. {c.revision}" if c.revision > 1 else "")
-            + f"[/b] {escape(c.title)}  ·  {escape(detail.customer)}\n"
+            f"[b]{escape(numbered(c))}[/b] {escape(c.title)}  ·  {escape(detail.customer)}\n"
             + f"{_('Stage')}: {escape(self._stage(c.stage))} ({escape(shown(c.status))})  ·  "
             f"{_('Amount')}: {c.amount:,.2f} {c.currency}"
             + (f"  ·  {', '.join(flags)}" if flags else "") + "\n"
@@ -425,8 +469,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         return self.machine.title(stage_id, current_lang())
 
     def _role(self, name: str) -> str:
-        spec = self.ctx.roles.roles.get(name)
-        return pick(spec.title_en, spec.title_zh) if spec else name
+        return role_title(self.ctx, name)
 
     def action_attach(self) -> None:
         if self.detail is None:

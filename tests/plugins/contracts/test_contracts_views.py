@@ -92,10 +92,13 @@ async def rep_drafts_and_submits(ctx: Any, customer_id: int) -> None:
         await pilot.press("s")  # preparation cannot be submitted yet
         await settle(pilot)
         assert any("allowed from preparation" in m for m in messages(app))
-        await pilot.press("t")  # move: the first allowed stage is offered
+        await pilot.press("t")  # move: the first allowed stage is offered by its title
         await pilot.pause()
+        assert "Drafting (drafting)" in app.screen.prompt
+        await pilot.press("end", "ctrl+u", *"Drafting")  # a title typed is understood
         await pilot.press("enter")
         await settle(pilot)
+        assert any(m.endswith(": now Drafting") for m in messages(app))
         await pilot.press("s")
         await settle(pilot)
         assert app.screen.detail.contract.stage == "submitted"
@@ -107,6 +110,8 @@ async def rep_drafts_and_submits(ctx: Any, customer_id: int) -> None:
 
 
 async def manager_approves(ctx: Any) -> None:
+    from textual.widgets import DataTable
+
     from plugins.contracts.views import ContractsScreen
 
     app = app_for(ctx)
@@ -122,13 +127,16 @@ async def manager_approves(ctx: Any) -> None:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ContractsScreen) and len(screen.ids) == 1
+        table = screen.query_one(DataTable)
+        waiting = [str(v) for v in table.get_row_at(0)]
+        assert waiting[2] and waiting[4] == "1: Sales manager"  # customer, step by role title
         await pilot.press("a")
         await pilot.pause()
         await pilot.press(*"fine")
         await pilot.press("enter")
         await settle(pilot)
         assert screen.ids == []  # nothing left waiting
-        assert any("now approved" in m for m in messages(app))
+        assert any("now Approved" in m for m in messages(app))
 
 
 async def rep_signs_and_amends(ctx: Any) -> None:
