@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import on
@@ -134,6 +135,28 @@ def contract_values(detail: Any) -> dict[str, Any]:
 def cleaned(values: dict[str, Any]) -> dict[str, Any]:
     """Empty form fields mean "not given"."""
     return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+LIST_FLEXIBLE = (1, 2, 4)  # title, customer, stage give way; number and amount never
+LIST_NARROWEST = 10
+
+
+def list_widths(headers: list[str], cells: list[tuple], screen_width: int) -> list[int]:
+    """Column widths of the contract list that fit the screen, so the stage is seen at 80
+    columns and long titles use a wide one: the widest of title, customer and stage gives
+    way, one cell at a time, down to LIST_NARROWEST."""
+    def width_of(value: Any) -> int:
+        return cell_len(value.plain if isinstance(value, Text) else str(value))
+
+    widths = [max([width_of(h), *(width_of(r[i]) for r in cells)])
+              for i, h in enumerate(headers)]
+    room = screen_width - 2 * len(headers) - 2  # cell padding, the scroll bar
+    while sum(widths) > room:
+        i = max(LIST_FLEXIBLE, key=lambda i: widths[i])
+        if widths[i] <= LIST_NARROWEST:
+            break
+        widths[i] -= 1
+    return widths
 
 
 class ContractActions:
@@ -325,9 +348,11 @@ class ContractsScreen(ContractActions, BaseScreen):
                   Text(f"{amount:,.2f} {cur}", justify="right"),
                   stage if self.waiting else machine.title(stage, current_lang()))
                  for _id, n, rev, title, customer, amount, cur, stage in rows]
-        fit_columns(table, [_("Contract no."), _("Contract title"), _("Customer"),
-                            _("Amount"), _("Step") if self.waiting else _("Stage")], cells,
-                    widest=22)
+        headers = [_("Contract no."), _("Contract title"), _("Customer"), _("Amount"),
+                   _("Step") if self.waiting else _("Stage")]
+        for header, width in zip(headers, list_widths(headers, cells, self.size.width),
+                                 strict=True):
+            table.add_column(header, width=width)
         for row, values in zip(rows, cells, strict=True):
             table.add_row(*values, key=str(row[0]))
         self.ids = [r[0] for r in rows]
@@ -342,6 +367,9 @@ class ContractsScreen(ContractActions, BaseScreen):
         self.query_one("#status", Static).update(
             _("{n} contracts").format(n=len(rows)) + f"  ·  {what}  ·  "
             + _("Enter opens, n new, f waiting for me"))
+
+    def on_resize(self) -> None:
+        self.load()  # the columns are fitted to the screen's width
 
     def selected(self) -> Any:
         table = self.query_one(DataTable)

@@ -231,3 +231,26 @@ def test_control_node_signed_off_in_the_tui(tui_ctx: dict[str, Any],
 
     at_stage(team, "planning")
     asyncio.run(manager_passes_the_control_node(tui_ctx["mgr"]))
+
+
+async def list_at(ctx: Any, size: tuple[int, int]) -> list[int]:
+    from textual.widgets import DataTable
+
+    app = app_for(ctx)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        return [c.get_render_width(table) for c in table.columns.values()]
+
+
+@SQLITE_ONLY
+def test_contract_list_fits_the_screen(tui_ctx: dict[str, Any], team: dict[str, Any]) -> None:
+    """At 80 columns the stage is on screen; a wide screen gives long titles their room."""
+    from contracts_helpers import draft
+
+    draft(team, title="Annual supply of precision flanges and bearings for line 3")
+    narrow = asyncio.run(list_at(tui_ctx["rep"], (80, 24)))
+    assert len(narrow) == 5 and sum(narrow) <= 80 - 2
+    wide = asyncio.run(list_at(tui_ctx["rep"], (160, 40)))
+    assert wide[1] > narrow[1] and wide[1] > 22
