@@ -421,14 +421,15 @@ class ContractDetailScreen(ContractActions, BaseScreen):
     ContractDetailScreen DataTable { height: auto; max-height: 8; }
     ContractDetailScreen #timeline { height: 1fr; max-height: 100%; }
     """
+    # The lifecycle keys first: at 80 columns the footer shows only its first keys.
     BINDINGS = [
+        *ACTIONS,
         Binding("e", "edit", "Edit", id="contract.edit"),
         Binding("o", "signoff", "Sign off node", id="contract.signoff"),
         Binding("v", "versions", "Versions", id="contract.versions"),
         Binding("d", "diff", "Diff", id="contract.diff"),
         Binding("p", "attach", "Attach", id="contract.attach"),
         Binding("y", "paid", "Milestone paid", id="contract.paid", show=False),
-        *ACTIONS,
     ]
 
     def __init__(self, contract_id: int) -> None:
