@@ -103,8 +103,10 @@ class PromptDialog(BaseModal):
 class TableDialog(BaseModal):
     """A read-only table (stage history, details)."""
 
+    # As wide as its columns need, up to the terminal (side-by-side versions, previews).
     DEFAULT_CSS = DIALOG_CSS.format(name="TableDialog") + """
-    TableDialog DataTable { height: auto; max-height: 18; }
+    TableDialog > Vertical { width: auto; min-width: 72; max-width: 96%; }
+    TableDialog DataTable { width: auto; max-width: 100%; height: auto; max-height: 18; }
     """
 
     def __init__(self, title: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
