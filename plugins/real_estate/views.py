@@ -82,12 +82,17 @@ class EstateScreen(BaseScreen):
                  **kwargs: Any) -> Any:
         """Run a service call; a refusal is a message, success refreshes the screen."""
         try:
-            result = self.guard(fn, self.ctx, *args, **kwargs)
+            # guard() reports a refusal and returns None; the 1-tuple tells a refusal
+            # from a step that returns nothing, so "done" is never shown after "Not done"
+            outcome = self.guard(lambda: (fn(self.ctx, *args, **kwargs),))
         except (ValidationFailed, Conflict) as exc:
             self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
             if isinstance(exc, Conflict):
                 self.refresh_data()  # show what the other person did
             return None
+        if outcome is None:
+            return None
+        result = outcome[0]
         if result is not None or done:
             if done:
                 self.app.notify(done)

@@ -270,3 +270,31 @@ async def test_a_unit_taken_meanwhile_is_a_message_not_a_crash(office: Any) -> N
         assert isinstance(app.screen, SalesControlBoard)
         assert "ctl2" in messages[-1]  # who took it
         assert app.screen.selected().status == "reserved"  # the board reloaded
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_a_refused_step_is_not_also_reported_done(office: Any) -> None:
+    """Signing a reserved unit, or approving without the right, says why it was not done
+    and nothing else: no "signed"/"Approved" notice after the refusal."""
+    from plugins.real_estate.services import control, prices
+
+    control.reserve(office.control, office.unit("201"), "张伟")
+    prices.set_base_price(office.operator, office.building_id, "10000")
+    prices.submit_price_list(office.operator, office.building_id)
+    for ctx, section, key in ((office.control, "board", "s"),
+                              (office.operator, "signoffs", "a")):
+        app = app_for(ctx)
+        messages: list[str] = []
+        app.notify = lambda message, seen=messages, **kw: seen.append(str(message))  # type: ignore[method-assign]
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.action_section(f"view:real_estate:{section}")
+            await settle(pilot)
+            if section == "board":
+                app.screen.query_one("#board").move_cursor(row=0, column=1)  # 201
+                await settle(pilot)
+            await pilot.press(key)
+            await settle(pilot)
+        assert len(messages) == 1, messages
+        assert "signed" not in messages[0].split(":")[0] and messages[0] != "Approved"
+    assert unit_row(office, "201").status == "reserved"
