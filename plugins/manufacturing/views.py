@@ -122,7 +122,8 @@ class TendersScreen(Selectable, BaseScreen):
     def _saved(self, message: str | None) -> None:
         if message:
             self.app.notify(message)
-            self.load()
+            # stay on the tender: the next key (u after p) is meant for the same one
+            self.load(self.selected_id())
 
     def action_decide(self, result: str) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -159,6 +160,7 @@ class TendersScreen(Selectable, BaseScreen):
         tender = self.tenders[tender_id]
         specs = [FieldSpec("contact", "Contact"), FieldSpec("phone", "Phone"),
                  FieldSpec("specs", "Specifications"), FieldSpec("quantity", "Quantity")]
+        offices, initial = office_fields(self.ctx, "quote")  # the project takes a quote number
 
         def submit(values: dict[str, Any]) -> str:
             data = {k: v for k, v in values.items() if v not in ("", None)}
@@ -166,15 +168,28 @@ class TendersScreen(Selectable, BaseScreen):
                 **data, "customer_id": tender.customer_id, "tender_id": tender.id})
             return _("Project {number} registered").format(number=project.number)
 
-        self.app.push_screen(FormDialog(_("Project registration"), specs, {}, submit),
-                             self._saved)
+        self.app.push_screen(FormDialog(_("Project registration"), specs + offices, initial,
+                                        submit), self._saved)
 
     def action_quote(self) -> None:
         tender_id = self.selected_id()
         if tender_id is not None:
             tender = self.tenders[tender_id]
-            open_line_form(self, DocKind.QUOTE, {"customer_id": tender.customer_id,
-                                                 "tender_id": tender.id})
+            fixed: dict[str, Any] = {"customer_id": tender.customer_id, "tender_id": tender.id}
+            project = self.guard(queries.tender_project, self.ctx, tender.id)
+            if project is not None:  # 项目编号 = 报价号码: the quote carries the project's number
+                fixed.update(project_id=project.id, office=project.office)
+            open_line_form(self, DocKind.QUOTE, fixed)
+
+
+def office_fields(ctx: Any, series: str) -> tuple[list[FieldSpec], dict[str, Any]]:
+    """An Office choice when ``series`` numbers per office (else nothing to ask), with the
+    company's default office chosen: without it such a number cannot be given."""
+    offices, default = queries.numbering_offices(ctx, series)
+    if not offices:
+        return [], {}
+    return ([FieldSpec("office", "Office", choices=[(o, o) for o in offices])],
+            {"office": default if default in offices else None})
 
 
 def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
@@ -187,6 +202,8 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
               FieldSpec("unit_price", "Unit price")]
     if kind == DocKind.ORDER:
         specs.append(FieldSpec("promised_date", "Promised date", placeholder="YYYY-MM-DD"))
+    offices, initial = ([], {}) if "office" in fixed else office_fields(screen.ctx, kind)
+    specs += offices
 
     def submit(values: dict[str, Any]) -> str:
         ctx = screen.ctx
@@ -197,12 +214,14 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
         data = {**fixed, "customer_id": customer_id, "lines": [line]}
         if values.get("promised_date"):
             data["promised_date"] = values["promised_date"]
+        if offices:
+            data["office"] = values.get("office") or ""
         create = documents.create_quote if kind == DocKind.QUOTE else documents.create_order
         doc = create(ctx, data)
         return _("{number} saved as draft").format(number=doc.number)
 
     title = _("New quote") if kind == DocKind.QUOTE else _("New sales order")
-    screen.app.push_screen(FormDialog(title, specs, {}, submit), screen._saved)
+    screen.app.push_screen(FormDialog(title, specs, initial, submit), screen._saved)
 
 
 class DocumentsScreen(Selectable, BaseScreen):
@@ -297,15 +316,17 @@ class DocumentsScreen(Selectable, BaseScreen):
     def _new_receipt(self) -> None:
         from tui.screens.dialogs import FormDialog
 
-        specs = [FieldSpec("customer_code", "Customer code"), FieldSpec("amount", "Amount")]
+        offices, initial = office_fields(self.ctx, DocKind.RECEIPT)
+        specs = [FieldSpec("customer_code", "Customer code"), FieldSpec("amount", "Amount"),
+                 *offices]
 
         def submit(values: dict[str, Any]) -> str:
             doc = documents.create_receipt(self.ctx, {
                 "customer_id": queries.customer_id_for(self.ctx, values["customer_code"] or ""),
-                "amount": values["amount"]})
+                "amount": values["amount"], "office": values.get("office") or ""})
             return _("{number} saved as draft").format(number=doc.number)
 
-        self.app.push_screen(FormDialog(_("New receipt"), specs, {}, submit), self._saved)
+        self.app.push_screen(FormDialog(_("New receipt"), specs, initial, submit), self._saved)
 
     def action_submit(self) -> None:
         doc_id = self.selected_id()

@@ -14,9 +14,24 @@ from sqlalchemy.orm import Session
 from core.context import Context
 from core.errors import NotFound
 from core.models import Customer, Product
-from plugins.manufacturing.models import DocKind, DocStatus, Document, Line, Stock, Tender
+from plugins.manufacturing.models import (
+    DocKind,
+    DocStatus,
+    Document,
+    Line,
+    Project,
+    Stock,
+    Tender,
+)
 from plugins.manufacturing.services import balances, documents
-from plugins.manufacturing.services.common import ZERO, money, problem, visible_rows
+from plugins.manufacturing.services.common import (
+    SERIES,
+    ZERO,
+    money,
+    office_for,
+    problem,
+    visible_rows,
+)
 
 LIST_LIMIT = 500  # newest first; older documents are reached through the reports
 
@@ -93,6 +108,25 @@ def list_tenders(ctx: Context, limit: int = LIST_LIMIT) -> list[tuple[Tender, st
             sa.select(Tender, Customer.name).join(Customer, Customer.id == Tender.customer_id)
             .where(visible_rows(ctx, Tender.customer_id))
             .order_by(Tender.id.desc()).limit(limit))]
+
+
+def numbering_offices(ctx: Context, series: str) -> tuple[list[str], str]:
+    """The offices with their own number range in ``series`` (empty: one company-wide
+    sequence, no office to choose) and the company's default office."""
+    from core.services.numbering import NumberingRule, rule_for
+
+    name, prefix = SERIES[series]
+    with ctx.reading() as session:
+        rule = rule_for(session, name, NumberingRule(prefix=prefix))
+        return sorted(rule.offices), office_for(session, "")
+
+
+def tender_project(ctx: Context, tender_id: int) -> Project | None:
+    """The latest project registered for a tender (its quotes carry the project number)."""
+    with ctx.reading() as session:
+        return session.scalar(sa.select(Project).where(
+            Project.tender_id == tender_id, visible_rows(ctx, Project.customer_id))
+            .order_by(Project.id.desc()).limit(1))
 
 
 def stock_on_hand(ctx: Context) -> dict[str, Decimal]:

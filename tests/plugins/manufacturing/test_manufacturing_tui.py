@@ -227,3 +227,45 @@ async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> 
         assert "6" in str(app.screen.query_one("#plan").get_row_at(0)[5])
     with ctx.reading() as session:
         assert session.get(Stock, product_id).on_hand == Decimal("4")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_project_and_tender_quote_with_office_numbering(
+        tui_shop: dict[str, Any]) -> None:
+    """Quote numbers per office (as the demo has): the project dialog offers the offices
+    with the company default chosen, and the tender's quote carries the project number."""
+    from core.services.company import set_setting
+    from plugins.manufacturing.models import Project
+    from plugins.manufacturing.services import tenders
+    from tui.screens.dialogs import FormDialog
+
+    ctx, customer, world = tui_shop["ctx"], tui_shop["customer"], tui_shop["world"]
+    set_setting(world.admin, "numbering.mfg_quote",
+                {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}})
+    set_setting(world.admin, "manufacturing.office", "TJ")
+    tender = tenders.create_tender(ctx, {"customer_id": customer.id, "title": "Flanges",
+                                         "deadline": "2026-03-10"})
+    tenders.decide_tender(ctx, tender.id, {"result": "won"})
+    tenders.create_tender(ctx, {"customer_id": customer.id, "title": "Later tender",
+                                "deadline": "2026-04-10"})
+    app = app_for(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_section("view:manufacturing:mfg_tenders")
+        await settle(pilot)
+        await pilot.press("down")  # the won tender, below the newer one
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.screen.query_one("#f-office").value == "TJ"
+        await fill(pilot, {"contact": "王工", "quantity": "40"})
+        assert not isinstance(app.screen, FormDialog)
+        await pilot.press("u")
+        await settle(pilot)
+        await fill(pilot, {"product_code": "FL-100", "quantity": "10", "unit_price": "120"})
+        assert not isinstance(app.screen, FormDialog)
+    with ctx.reading() as session:
+        project = session.scalars(sa.select(Project)).one()
+    (quote,) = docs(ctx, DocKind.QUOTE)
+    assert project.office == "TJ" and project.number.startswith("FQ2620")
+    assert (quote.number, quote.project_id, quote.office) == (project.number, project.id, "TJ")
+    assert project.tender_id == quote.tender_id == tender.id
