@@ -3,7 +3,9 @@
 Pure computation (no database): ``forecast_many`` takes arrays by series key and returns
 a :class:`SeriesResult` per key. Series are sent to a ``ProcessPoolExecutor`` in chunks
 (one pickling round trip per chunk, not per series); ``progress(done, total)`` is called
-as chunks finish. ``reconcile`` makes the cut's forecasts add up to the company forecast.
+as chunks finish; if it raises, the chunks not yet started are dropped and the error
+propagates (how a run is cancelled). ``reconcile`` makes the cut's forecasts add up to
+the company forecast.
 """
 
 from __future__ import annotations
@@ -110,12 +112,18 @@ def forecast_many(series: dict[Any, np.ndarray], job: Job, methods: Sequence[Any
             processes, mp_context=get_context("spawn"), initializer=_init_worker,
             initargs=(list(methods),)) as pool:
         futures = [pool.submit(_run_chunk, chunk, job) for chunk in chunks]
-        for future in as_completed(futures):
-            for result in future.result():
-                out[result.key] = result
-            done += len(out) - done
-            if progress:
-                progress(done, total)
+        try:
+            for future in as_completed(futures):
+                for result in future.result():
+                    out[result.key] = result
+                done += len(out) - done
+                if progress:
+                    progress(done, total)  # may raise to stop the run (a cancel)
+        except BaseException:
+            # Leaving the pool waits for its work: drop the chunks not started yet,
+            # so a cancel or an error stops after the running ones, not all of them.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return {key: out[key] for key, _ in items}
 
 

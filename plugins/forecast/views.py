@@ -1,24 +1,34 @@
-"""The target allocation screen: the allocations, one of them as an editable table.
+"""The plugin's screens; the only module of the plugin that imports Textual.
 
-Keys: ``n``/``p`` next and previous allocation, ``+``/``-`` adjust the selected key by
-5 % (the others are rebalanced at once so the total holds; the totals line shows it),
-``0`` clears the key's adjustment, ``a`` approve, ``r`` start a new revision.
-The only module of the plugin that imports Textual.
+Target allocation: the allocations, one of them as an editable table. Keys: ``n``/``p``
+next and previous allocation, ``+``/``-`` adjust the selected key by 5 % (the others are
+rebalanced at once so the total holds; the totals line shows it), ``0`` clears the key's
+adjustment, ``a`` approve, ``r`` start a new revision.
+
+Sales forecast: a small form (cut, horizon, method, reconcile); Ctrl+R runs the forecast
+in a worker thread with a progress bar, ``k`` cancels it (nothing is stored), ``o`` opens
+the stored run in the forecast report.
 """
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from typing import Any
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.containers import Horizontal
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
+from textual.worker import get_current_worker
 
+from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import translator
 from plugins.forecast.services import targets as svc
-from tui.base import BaseScreen
+from tui.base import BaseScreen, report_error
 from tui.views import ViewSpec
 
 _ = translator(__file__)  # this plugin's words first
@@ -159,4 +169,241 @@ class AllocationScreen(BaseScreen):
             return None
 
 
-VIEWS = (ViewSpec("targets", "Target allocation", "指标分摊", lambda ctx: AllocationScreen()),)
+# The cuts offered as suggestions; any comma list of the dimensions is accepted.
+CUTS = ("company", "product", "region", "channel", "rep", "product,region", "region,rep")
+REPORT_ID = "forecast"  # plugins/forecast/reports.py ForecastReport
+
+
+class ForecastScreen(BaseScreen):
+    """Run a forecast from the TUI: the CLI's ``salesdesk forecast`` with a progress bar."""
+
+    TITLE_EN = "Sales forecast"
+    BINDINGS = [
+        *BaseScreen.BINDINGS,
+        Binding("ctrl+r", "start", "Run forecast", id="forecast.run", priority=True),
+        Binding("k", "cancel_run", "Cancel forecast", id="forecast.cancel"),
+        Binding("o", "open_run", "Open in report", id="forecast.open"),
+    ]
+    DEFAULT_CSS = """
+    ForecastScreen #fc-about { height: auto; padding: 0 1; color: $text-muted; }
+    ForecastScreen .fc-row { height: 1; padding: 0 1; margin-top: 1; }
+    ForecastScreen .fc-row Label { width: 12; }
+    ForecastScreen #fc-cut { width: 1fr; }
+    ForecastScreen #fc-horizon { width: 8; margin-right: 2; }
+    ForecastScreen #fc-method-label { width: auto; margin-right: 1; }
+    ForecastScreen #fc-method { width: 1fr; }
+    ForecastScreen #fc-reconcile { width: 1fr; margin-right: 2; }
+    ForecastScreen #fc-run { width: auto; min-width: 10; }
+    ForecastScreen #fc-progress { height: 1; padding: 0 1; margin-top: 1; }
+    ForecastScreen #fc-progress Bar { width: 1fr; }
+    ForecastScreen #fc-status { height: auto; padding: 0 1; }
+    ForecastScreen #fc-status.-error { color: $error; }
+    """
+    FORM = ("#fc-cut", "#fc-horizon", "#fc-method", "#fc-reconcile", "#fc-run")
+
+    def __init__(self, processes: int | None = None) -> None:
+        super().__init__()
+        self.processes = processes  # None: the engine's choice (worker processes)
+        self.running = False
+        self.cancel = threading.Event()
+        self.run_id: int | None = None
+        self.titles: dict[str, str] = {}  # method id -> title in the reader's language
+
+    def body(self) -> ComposeResult:
+        yield Static(_("Forecast sales by a cut and store the run. Ctrl+R runs it, k "
+                       "cancels (nothing is stored), o opens the stored run."), id="fc-about")
+        with Horizontal(classes="fc-row"):
+            yield Label(_("Cut"))
+            yield Input("company", id="fc-cut", compact=True,
+                        placeholder=_("company, or a comma list of product, region, "
+                                      "channel, rep"),
+                        suggester=SuggestFromList(CUTS, case_sensitive=False))
+        with Horizontal(classes="fc-row"):
+            yield Label(_("Horizon"))
+            yield Input("12", id="fc-horizon", type="integer", compact=True)
+            yield Label(_("Method"), id="fc-method-label")
+            yield Select([(_("Automatic (best in backtest)"), "auto")], value="auto",
+                         allow_blank=False, id="fc-method", compact=True)
+        with Horizontal(classes="fc-row"):
+            yield Label(_("Reconcile"))
+            yield Select(_reconcile_choices(), value="bottom_up", allow_blank=False,
+                         id="fc-reconcile", compact=True)
+            yield Button(_("Run"), id="fc-run", compact=True, variant="primary")
+        yield ProgressBar(total=100, show_eta=False, id="fc-progress")
+        yield Static("", id="fc-status")
+
+    def on_mount(self) -> None:
+        from plugins.forecast.select import COMBINATION_ID
+        from plugins.forecast.services import forecasting as fc
+
+        methods = self.guard(fc.method_registry, self.ctx) or {}
+        self.titles = {m.id: _(m.title) for m in methods.values()}
+        self.titles[COMBINATION_ID] = _("Average of methods")  # chosen, never offered
+        self.query_one("#fc-method", Select).set_options(
+            [(_("Automatic (best in backtest)"), "auto"),
+             *((title, mid) for mid, title in self.titles.items())])
+        self.query_one("#fc-method", Select).value = "auto"
+        how = self.guard(fc.default_reconcile, self.ctx)
+        if how:
+            self.query_one("#fc-reconcile", Select).value = how
+        if not any(self.ctx.grant.has(p) for p in fc.RUN_PERMISSIONS):
+            self._status(_("Running a forecast needs the forecast permission (planners, "
+                           "sales managers)."), error=True)
+        self.query_one("#fc-cut", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_run":
+            return self.running  # taught only while a run is on
+        if action == "start":
+            return not self.running
+        if action == "open_run":
+            return self.run_id is not None and not self.running
+        return super().check_action(action, parameters)
+
+    # -- starting ------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#fc-run")
+    def _submitted(self) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        if self.running:
+            return
+        args = self._args()
+        if args is None:
+            return
+        self.run_id = None
+        self._set_running(True)
+        self._status(_("Reading the sales history…"))
+        self._run(*args)
+
+    def _args(self) -> tuple[str, int, str, str] | None:
+        """(cut, horizon, method, reconcile) from the form; a bad horizon is reported."""
+        cut = self.query_one("#fc-cut", Input).value.strip().replace(" ", "") or "company"
+        raw = self.query_one("#fc-horizon", Input).value.strip()
+        try:
+            horizon = int(raw)
+        except ValueError:
+            self._failed(ValidationFailed([FieldProblem("horizon", raw, "1 to 120 periods")],
+                                          "forecast"))
+            return None
+        method = str(self.query_one("#fc-method", Select).value)
+        how = str(self.query_one("#fc-reconcile", Select).value)
+        return cut, horizon, method, how
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        if running:
+            self.cancel = threading.Event()
+        for widget_id in self.FORM:
+            self.query_one(widget_id).disabled = running
+        bar = self.query_one("#fc-progress", ProgressBar)
+        bar.update(total=None if running else 100, progress=0)  # unknown until the 1st tick
+        if running:
+            self.set_focus(None)  # k must reach the screen, not a text box
+        else:
+            self.query_one("#fc-run", Button).focus()  # Enter runs again, o opens
+        self.refresh_bindings()
+
+    # -- the worker ----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="forecast-run", exit_on_error=False)
+    def _run(self, cut: str, horizon: int, method: str, how: str) -> None:
+        from plugins.forecast.services.forecasting import run_forecast
+
+        worker = get_current_worker()
+
+        def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:  # the screen went away: stop as a cancel would
+                self.cancel.set()
+            self.app.call_from_thread(self._progress, done, total)
+
+        try:
+            summary = run_forecast(self.ctx, cut, horizon=horizon, method=method,
+                                   reconcile_how=how, processes=self.processes,
+                                   progress=progress, cancel=self.cancel)
+        except Exception as exc:  # shown on the screen; the worker itself never fails
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._done, summary)
+
+    def _progress(self, done: int, total: int) -> None:
+        if not self.is_attached:  # the screen was left meanwhile
+            return
+        self.query_one("#fc-progress", ProgressBar).update(total=total, progress=done)
+        if not self.cancel.is_set():
+            self._status(_("{done} of {total} series forecast").format(done=done, total=total))
+
+    def _done(self, summary: Any) -> None:
+        if not self.is_attached:
+            return
+        self._set_running(False)
+        self.query_one("#fc-progress", ProgressBar).update(total=summary.series,
+                                                          progress=summary.series)
+        self.run_id = summary.run_id
+        self.refresh_bindings()
+        used = ", ".join(f"{self.titles.get(m, m)} {n}"
+                         for m, n in sorted(summary.methods.items()))
+        self._status(_("Run {run}: {series} series in {seconds:.1f} s; methods: {used}; "
+                       "short series: {short}. o opens it in the forecast report.").format(
+            run=summary.run_id, series=summary.series, seconds=summary.seconds, used=used,
+            short=summary.short))
+
+    def _failed(self, exc: BaseException) -> None:
+        from plugins.forecast.services.forecasting import ForecastCancelled
+
+        if not self.is_attached:
+            return
+        if self.running:
+            self._set_running(False)
+        if isinstance(exc, ForecastCancelled):
+            self._status(str(exc), error=True)
+            return
+        # the message stays on the screen; report_error also notifies (and logs a bug)
+        self._status(str(exc) if isinstance(exc, SalesdeskError)
+                     else _("Unexpected error (logged)"), error=True)
+        report_error(self.app, exc)
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#fc-status", Static)
+        status.update(Text(text))  # plain text: a cut or a message may hold [brackets]
+        status.set_class(error, "-error")
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        # Textual cancels a left screen's workers; say so rather than drop the run silently
+        if self.running:
+            self.cancel.set()
+            self.app.notify(_("Forecast cancelled on leaving; nothing was stored."),
+                            severity="warning")
+        super().action_back()
+
+    def action_cancel_run(self) -> None:
+        if self.running:
+            self.cancel.set()
+            self._status(_("Cancelling…"))
+
+    def action_open_run(self) -> None:
+        """The stored run in the forecast report (its table, chart, drill and export)."""
+        from core.reports import run_report
+        from tui.screens.report_view import ReportView
+
+        if self.run_id is None or self.running:
+            return
+        raw = {"run": self.run_id}
+        result = self.guard(run_report, self.ctx, REPORT_ID, raw)
+        if result is not None:
+            self.app.push_screen(ReportView(REPORT_ID, raw, result))
+
+
+def _reconcile_choices() -> list[tuple[str, str]]:
+    return [(_("Bottom-up: the company is the sum of the cut"), "bottom_up"),
+            (_("Top-down: the company forecast stands"), "top_down")]
+
+
+VIEWS = (
+    ViewSpec("targets", "Target allocation", "指标分摊", lambda ctx: AllocationScreen()),
+    ViewSpec("forecast", "Sales forecast", "销售预测", lambda ctx: ForecastScreen(), key="f"),
+)

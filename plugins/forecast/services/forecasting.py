@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from core.access import require
 from core.company import get_setting
 from core.context import Context
-from core.errors import FieldProblem, ValidationFailed
+from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import translator
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
@@ -44,6 +45,29 @@ def require_any(ctx: Context, permissions: tuple[str, ...]) -> None:
         require(ctx, permissions[0])
 
 
+class ForecastCancelled(SalesdeskError):
+    """The run was cancelled before it was stored: nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(_("forecast cancelled; nothing was stored"))
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise ForecastCancelled()
+
+
+def _ticker(cancel: threading.Event | None, progress: Progress | None) -> Progress:
+    """The engine's progress callback, which also stops the run between series (or
+    chunks) once ``cancel`` is set: the engine knows nothing of cancelling."""
+    def tick(done: int, total: int) -> None:
+        _check_cancel(cancel)
+        if progress is not None:
+            progress(done, total)
+
+    return tick
+
+
 @dataclass
 class RunSummary:
     run_id: int
@@ -56,10 +80,15 @@ class RunSummary:
 def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
                  method: str = "auto", freq: str = "month", processes: int | None = None,
                  progress: Progress | None = None, reconcile_how: str | None = None,
-                 level: float = 0.8) -> RunSummary:
-    """Forecast the company and every series of the cut; store the run; return a summary."""
+                 level: float = 0.8, cancel: threading.Event | None = None) -> RunSummary:
+    """Forecast the company and every series of the cut; store the run; return a summary.
+
+    Once ``cancel`` is set the run stops at the next series (or chunk of series) and
+    raises :class:`ForecastCancelled`; a run is stored only if it was not set before the
+    store began."""
     started = time.perf_counter()
     require_any(ctx, RUN_PERMISSIONS)
+    _check_cancel(cancel)
     cut = parse_cut(by)
     methods = method_registry(ctx)
     _check_args(method, methods, horizon, level)
@@ -78,10 +107,10 @@ def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
     if _uses_drivers(method, job, methods):
         series = {k: (y, history.price_drivers(k, horizon)) for k, y in series.items()}
     results = forecast_many(series, job, list(methods.values()), processes=processes,
-                            progress=progress)
+                            progress=_ticker(cancel, progress))
     final = _reconciled(results, how)
     seconds = time.perf_counter() - started
-    run_id = _store(ctx, history, job, how, results, final, seconds)
+    run_id = _store(ctx, history, job, how, results, final, seconds, cancel)
     used: dict[str, int] = {}
     for r in results.values():
         used[r.choice.method] = used.get(r.choice.method, 0) + 1
@@ -107,6 +136,12 @@ def _check_args(method: str, methods: dict[str, Any], horizon: int, level: float
         raise ValidationFailed(problems, "forecast")
 
 
+def default_reconcile(ctx: Context) -> str:
+    """How the cut adds up when the caller does not say (setting, else bottom-up)."""
+    how = _setting(ctx, RECONCILE_KEY, "bottom_up")
+    return how if how in RECONCILE else "bottom_up"
+
+
 def _setting(ctx: Context, key: str, default: Any) -> Any:
     with ctx.reading() as session:
         return get_setting(session, key, default)
@@ -124,9 +159,10 @@ def _money(value: float) -> Decimal:
 
 def _store(ctx: Context, history: History, job: Job, how: str,
            results: dict[Any, SeriesResult], final: dict[Any, Forecast],
-           seconds: float) -> int:
+           seconds: float, cancel: threading.Event | None = None) -> int:
     def work(uow: UnitOfWork) -> int:
         require_any(ctx, RUN_PERMISSIONS)
+        _check_cancel(cancel)  # the last chance: raising here rolls the transaction back
         run = ForecastRun(created_at=ctx.now(), created_by_id=ctx.actor.id,
                           cut=",".join(history.cut) or "company", freq=history.freq,
                           horizon=job.horizon, method=job.method, reconcile=how, level=job.level,

@@ -145,3 +145,20 @@ def test_explanation_says_why_the_average_stays_when_naive_backtested_better() -
     assert "twice as well as the average" in text
     choice.naive_mase = 0.9  # the average won the backtest: nothing to excuse
     assert "twice as well" not in explain(choice, METHODS, 6, "months")
+
+
+def test_an_error_in_progress_stops_the_parallel_run() -> None:
+    """How a cancel stops the worker processes: the error propagates at once and the
+    chunks not yet started are dropped (the run does not wait for all of them)."""
+    rng = np.random.default_rng(5)
+    series = {i: seasonal(3) * rng.uniform(0.5, 2) + rng.normal(0, 2, 36) for i in range(90)}
+    calls: list[int] = []
+
+    def stop(done: int, total: int) -> None:
+        calls.append(done)
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        forecast_many(series, Job("auto", 6, 12), BUILTIN_METHODS, processes=2,
+                      progress=stop)
+    assert len(calls) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import numpy as np
@@ -13,7 +14,7 @@ from forecast_world import BASE, MONTHS, SEASON
 from core.errors import PermissionDenied, ValidationFailed
 from core.reports import run_report
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
-from plugins.forecast.services.forecasting import run_forecast
+from plugins.forecast.services.forecasting import ForecastCancelled, run_forecast
 from plugins.forecast.services.history import load_history
 
 
@@ -107,3 +108,35 @@ def test_regression_gets_the_average_price_as_driver(sales) -> None:
     summary = run_forecast(sales.mgr, "product,region", horizon=3, method="regression",
                            processes=1)
     assert summary.methods == {"regression": 5}
+
+
+def _run_count(ctx) -> int:
+    with ctx.reading() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(ForecastRun))
+
+
+def test_a_cancel_before_the_start_stores_nothing(sales) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(ForecastCancelled, match="nothing was stored"):
+        run_forecast(sales.mgr, "region", horizon=3, processes=1, cancel=cancel)
+    assert _run_count(sales.mgr) == 0
+
+
+def test_a_cancel_between_series_stops_the_run_and_stores_nothing(sales) -> None:
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        cancel.set()  # as the cancel key would, after the first series
+
+    with pytest.raises(ForecastCancelled):
+        run_forecast(sales.mgr, "product,region", horizon=3, processes=1,
+                     progress=progress, cancel=cancel)
+    assert seen == [1]  # the next series was not forecast
+    assert _run_count(sales.mgr) == 0
+    # an unset cancel changes nothing
+    summary = run_forecast(sales.mgr, "region", horizon=3, processes=1,
+                           cancel=threading.Event())
+    assert summary.series == 3 and _run_count(sales.mgr) == 1

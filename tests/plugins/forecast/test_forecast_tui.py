@@ -62,3 +62,150 @@ def test_plus_and_minus_rebalance_live_and_approve(sales) -> None:
     finally:
         set_lang(None)
     assert svc.get_allocation(sales.mgr, view.allocation.id).allocation.status == "draft"
+
+
+def _runs(ctx: Any) -> list[Any]:
+    import sqlalchemy as sa
+
+    from plugins.forecast.models import ForecastRun
+
+    with ctx.reading() as session:
+        return list(session.scalars(sa.select(ForecastRun)))
+
+
+async def _open_forecast(pilot: Any, cut: str, horizon: str) -> Any:
+    """Press f (the view's key), fill the form; in-process forecasting (no pool)."""
+    from textual.widgets import Input
+
+    from plugins.forecast.views import ForecastScreen
+
+    await _settle(pilot)
+    await pilot.press("f")
+    await _settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ForecastScreen)
+    screen.processes = 1
+    screen.query_one("#fc-cut", Input).value = cut
+    screen.query_one("#fc-horizon", Input).value = horizon
+    return screen
+
+
+def _text(screen: Any, widget_id: str) -> str:
+    return str(screen.query_one(widget_id).render())
+
+
+def _shown(screen: Any) -> set[str]:
+    return {a.binding.action for a in screen.active_bindings.values()}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_forecast_screen_runs_stores_and_opens_the_run(sales) -> None:
+    from textual.widgets import ProgressBar
+
+    from tui.screens.report_view import ReportView
+
+    set_lang("en")
+
+    async def run() -> None:
+        app = _app(sales.mgr)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _open_forecast(pilot, "region", "3")
+            assert "open_run" not in _shown(screen)  # nothing to open yet
+            await pilot.press("ctrl+r")
+            await _settle(pilot)
+            bar = screen.query_one("#fc-progress", ProgressBar)
+            assert bar.total == 3 and bar.progress == 3  # the company, N and S
+            [stored] = _runs(sales.mgr)
+            assert stored.cut == "region" and stored.horizon == 3
+            status = _text(screen, "#fc-status")
+            assert status.startswith(f"Run {stored.id}: 3 series in ")
+            assert "Seasonal naive 3" in status and "o opens it" in status
+            assert "open_run" in _shown(screen) and "cancel_run" not in _shown(screen)
+            await pilot.press("o")
+            await _settle(pilot)
+            assert isinstance(app.screen, ReportView)
+            assert app.screen.report_id == "forecast"
+            assert app.screen.result.params["run"] == stored.id
+
+    try:
+        asyncio.run(run())
+    finally:
+        set_lang(None)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_forecast_screen_cancel_key_stores_nothing(sales, monkeypatch) -> None:
+    """The first series waits on a gate; k is pressed while it runs, then the gate opens:
+    the run stops before the next series and nothing is stored."""
+    import threading
+
+    from plugins.forecast import engine
+
+    gate, started = threading.Event(), threading.Event()
+    real = engine.forecast_one
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "forecast_one", slow)
+    set_lang("en")
+
+    async def run() -> None:
+        app = _app(sales.mgr)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _open_forecast(pilot, "product,region", "3")
+            await pilot.press("ctrl+r")
+            for _ in range(100):  # until the worker is inside the first series
+                if started.is_set():
+                    break
+                await asyncio.sleep(0.05)
+            await pilot.pause()
+            assert screen.running and "cancel_run" in _shown(screen)
+            await pilot.press("k")
+            assert _text(screen, "#fc-status") == "Cancelling…"
+            gate.set()
+            await _settle(pilot)
+            assert not screen.running and screen.run_id is None
+            assert _text(screen, "#fc-status") == "forecast cancelled; nothing was stored"
+            assert "open_run" not in _shown(screen)
+
+    try:
+        asyncio.run(run())
+    finally:
+        gate.set()
+        set_lang(None)
+    assert _runs(sales.mgr) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_forecast_screen_shows_bad_input_and_refusals(sales) -> None:
+    set_lang("en")
+
+    async def run() -> None:
+        app = _app(sales.mgr)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _open_forecast(pilot, "region,colour", "3")
+            await pilot.press("ctrl+r")
+            await _settle(pilot)
+            assert "column 'by'" in _text(screen, "#fc-status")
+            screen.query_one("#fc-cut").value = "region"
+            screen.query_one("#fc-horizon").value = "0"
+            await pilot.press("ctrl+r")
+            await _settle(pilot)
+            assert "column 'horizon'" in _text(screen, "#fc-status")
+            assert not screen.running and "start" in _shown(screen)
+        app = _app(sales.rep_n)  # a rep may not run forecasts: told, not crashed
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _open_forecast(pilot, "region", "3")
+            assert "needs the forecast permission" in _text(screen, "#fc-status")
+            await pilot.press("ctrl+r")
+            await _settle(pilot)
+            assert "may not run" in _text(screen, "#fc-status")
+
+    try:
+        asyncio.run(run())
+    finally:
+        set_lang(None)
+    assert _runs(sales.mgr) == []
