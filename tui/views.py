@@ -12,7 +12,8 @@ class ViewSpec:
     """A plugin screen. ``factory(ctx)`` returns a Textual ``Screen`` for the app's context.
 
     ``key`` is an optional single key shown on the home screen's navigation list;
-    ``permission`` hides the view from users who do not hold it.
+    ``permission`` hides the view from users who hold none of it (one permission, or a
+    tuple of which any one will do).
     """
 
     id: str
@@ -20,7 +21,11 @@ class ViewSpec:
     title_zh: str
     factory: Callable[[Any], Any]
     key: str = ""
-    permission: str = ""
+    permission: str | tuple[str, ...] = ""
+
+    def allowed(self, grant: Any) -> bool:
+        needed = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return not any(needed) or any(grant.has(name) for name in needed if name)
 
 
 def collect_views(ctx: Any) -> list[tuple[str, ViewSpec]]:
@@ -35,7 +40,7 @@ def collect_views(ctx: Any) -> list[tuple[str, ViewSpec]]:
             ctx.plugins.report(plugin, "salesdesk_views",
                                TypeError(f"expected a ViewSpec, got {type(view).__name__}"))
             continue
-        if view.permission and not ctx.grant.has(view.permission):
+        if not view.allowed(ctx.grant):
             continue
         found.append((plugin, view))
     return found

@@ -34,6 +34,9 @@ from tui.views import ViewSpec
 _ = translator(__file__)  # this plugin's words first
 
 STEP = Decimal(5)
+# services.forecasting.RUN_PERMISSIONS, not imported: it loads numpy, and this module is
+# read when the app starts (a test keeps the two equal)
+RUN_PERMISSIONS = ("forecast.run", "target.manage")
 
 
 class AllocationScreen(BaseScreen):
@@ -405,5 +408,6 @@ def _reconcile_choices() -> list[tuple[str, str]]:
 
 VIEWS = (
     ViewSpec("targets", "Target allocation", "指标分摊", lambda ctx: AllocationScreen()),
-    ViewSpec("forecast", "Sales forecast", "销售预测", lambda ctx: ForecastScreen(), key="f"),
+    ViewSpec("forecast", "Sales forecast", "销售预测", lambda ctx: ForecastScreen(), key="f",
+             permission=RUN_PERMISSIONS),
 )

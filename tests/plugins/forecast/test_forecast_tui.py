@@ -181,6 +181,11 @@ def test_forecast_screen_cancel_key_stores_nothing(sales, monkeypatch) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_forecast_screen_shows_bad_input_and_refusals(sales) -> None:
+    from plugins.forecast.services.forecasting import RUN_PERMISSIONS
+    from plugins.forecast.views import RUN_PERMISSIONS as VIEW_PERMISSIONS
+    from plugins.forecast.views import ForecastScreen
+
+    assert VIEW_PERMISSIONS == RUN_PERMISSIONS
     set_lang("en")
 
     async def run() -> None:
@@ -196,9 +201,16 @@ def test_forecast_screen_shows_bad_input_and_refusals(sales) -> None:
             await _settle(pilot)
             assert "column 'horizon'" in _text(screen, "#fc-status")
             assert not screen.running and "start" in _shown(screen)
-        app = _app(sales.rep_n)  # a rep may not run forecasts: told, not crashed
+        app = _app(sales.rep_n)  # a rep may not run forecasts: not offered the view
+        assert "view:forecast:forecast" not in [sid for sid, _k, _t in app.sections()]
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _open_forecast(pilot, "region", "3")
+            await _settle(pilot)
+            await pilot.press("f")
+            await _settle(pilot)
+            assert not isinstance(pilot.app.screen, ForecastScreen)
+            pilot.app.push_screen(ForecastScreen())  # reached anyway: told, not crashed
+            await _settle(pilot)
+            screen = pilot.app.screen
             assert "needs the forecast permission" in _text(screen, "#fc-status")
             await pilot.press("ctrl+r")
             await _settle(pilot)
