@@ -4,6 +4,7 @@ approve. The only module of the plugin that imports textual."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,6 +34,9 @@ NEXT = {DocKind.QUOTE: DocKind.ORDER, DocKind.ORDER: DocKind.DELIVERY,
         DocKind.DELIVERY: DocKind.INVOICE, DocKind.INVOICE: DocKind.RECEIPT}
 STATUS = {"draft": ("Draft", "草稿"), "submitted": ("Submitted", "已提交"),
           "reversed": ("Reversed", "已冲销"), "reversal": ("Reversal", "冲销单")}
+# Tender results in tender words (the shared catalog's Won/Lost are a deal's 成交/失败).
+RESULTS = {"open": ("Open", "未决"), "won": ("Won", "中标"), "lost": ("Lost", "未中标"),
+           "withdrawn": ("Withdrawn", "已放弃")}
 OPEN_TITLE = {DocKind.QUOTE: ("Not ordered", "未下单"), DocKind.ORDER: ("Not shipped", "未发货"),
               DocKind.DELIVERY: ("Not invoiced", "未开票"),
               DocKind.INVOICE: ("Not collected", "未收款"),
@@ -67,6 +71,21 @@ class Selectable:
             table.move_cursor(row=keys.index(focus_id))
 
 
+def own_key_words(screen: Any) -> None:
+    """Translate the screen's key descriptions with this plugin's catalog first: the
+    shared one (used by the base screen) gives a deal's words, e.g. 成交 for Won."""
+    english = {b.id: b.description for b in type(screen).BINDINGS
+               if isinstance(b, Binding) and b.id}
+    bindings = screen._bindings.key_to_bindings
+    for key, items in bindings.items():
+        bindings[key] = [replace(b, description=_(english[b.id])) if b.id in english else b
+                         for b in items]
+
+
+def result_text(result: str) -> str:
+    return pick(*RESULTS.get(result, (result, result)))
+
+
 class TendersScreen(Selectable, BaseScreen):
     TITLE_EN = "Tenders"
     DEFAULT_CSS = """
@@ -80,6 +99,10 @@ class TendersScreen(Selectable, BaseScreen):
         Binding("p", "project", "Register project", id="mfg.tender.project"),
         Binding("u", "quote", "Quote", id="mfg.tender.quote"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        own_key_words(self)
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
@@ -97,7 +120,7 @@ class TendersScreen(Selectable, BaseScreen):
         headers = [_("Tender"), _("Title"), _("Customer"), _("Deadline"), _("Bid price"),
                    _("Bid bond"), _("Result"), _("Reason")]
         rows = [(t.number, t.title, name, cell(t.deadline), cell(t.bid_price),
-                 cell(t.bid_bond), cell(t.result), t.reason) for t, name in found]
+                 cell(t.bid_bond), result_text(t.result), t.reason) for t, name in found]
         self.tenders = {t.id: t for t, _n in found}
         self.fill(headers, rows, [t.id for t, _n in found], focus_id)
         self.query_one("#status", Static).update(
@@ -146,7 +169,7 @@ class TendersScreen(Selectable, BaseScreen):
                 return
             if saved is not None:
                 self.app.notify(_("Tender {number}: {result}").format(
-                    number=saved.number, result=cell(saved.result)))
+                    number=saved.number, result=result_text(saved.result)))
                 self.load(tender_id)
 
         self.app.push_screen(PromptDialog(_("Tender result"), prompt), done)

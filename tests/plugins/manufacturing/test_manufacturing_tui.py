@@ -269,3 +269,26 @@ async def test_project_and_tender_quote_with_office_numbering(
     assert project.office == "TJ" and project.number.startswith("FQ2620")
     assert (quote.number, quote.project_id, quote.office) == (project.number, project.id, "TJ")
     assert project.tender_id == quote.tender_id == tender.id
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_tenders_speak_tender_words_in_chinese(tui_shop: dict[str, Any]) -> None:
+    """中标/未中标 and 项目名称, not a deal's 成交/失败 or a person's 职务 (shared catalog)."""
+    from plugins.manufacturing.services import tenders
+
+    ctx, customer = tui_shop["ctx"], tui_shop["customer"]
+    tender = tenders.create_tender(ctx, {"customer_id": customer.id, "title": "Flanges",
+                                         "deadline": "2026-03-10"})
+    tenders.decide_tender(ctx, tender.id, {"result": "won"})
+    set_lang("zh_CN")
+    app = app_for(ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_section("view:manufacturing:mfg_tenders")
+        await settle(pilot)
+        keys = app.screen._bindings.key_to_bindings
+        assert (keys["w"][0].description, keys["l"][0].description) == ("中标", "未中标")
+        table = app.screen.query_one("#rows")
+        headers = [str(c.label) for c in table.ordered_columns]
+        assert "项目名称" in headers and "职务" not in headers
+        assert "中标" in [str(v) for v in table.get_row_at(0)]
