@@ -51,6 +51,12 @@ def decimals(text: str, field: str) -> list[Decimal]:
                                _("Quantities")) from None
 
 
+def problem_lines(exc: ValidationFailed) -> str:
+    """What the refusal needs, one line each, without the column names and raw values
+    of ``str(problem)`` (which are for logs and the command line)."""
+    return "\n".join(_("Needs {what}").format(what=p.expected) for p in exc.problems)
+
+
 class Selectable:
     """A DataTable whose row keys are record ids."""
 
@@ -164,7 +170,7 @@ class TendersScreen(Selectable, BaseScreen):
                 saved = self.guard(tenders.decide_tender, self.ctx, tender_id,
                                    {"result": result, "reason": reason}, tender.version)
             except ValidationFailed as exc:
-                self.app.notify("; ".join(p.expected for p in exc.problems),
+                self.app.notify(problem_lines(exc),
                                 title=_("Not done"), severity="warning")
                 return
             if saved is not None:
@@ -323,7 +329,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         try:
             return self.guard(fn, self.ctx, *args, **kwargs)
         except ValidationFailed as exc:
-            self.app.notify("\n".join(str(p) for p in exc.problems), title=_("Not done"),
+            self.app.notify(problem_lines(exc), title=_("Not done"),
                             severity="warning", timeout=8)
         return None
 
@@ -375,7 +381,7 @@ class DocumentsScreen(Selectable, BaseScreen):
             try:
                 quantities = decimals(text, "quantities")
             except ValidationFailed as exc:
-                self.app.notify(str(exc.problems[0]), title=_("Not done"), severity="warning")
+                self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning")
                 return
             saved = self._run(documents.set_quantities, doc_id, quantities,
                               self.rows[doc_id].version)
@@ -439,7 +445,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         try:
             values = decimals(text, "quantities") if text.strip() else None
         except ValidationFailed as exc:
-            self.app.notify(str(exc.problems[0]), title=_("Not done"), severity="warning")
+            self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning")
             return
         amount = values[0] if values and self.kind == DocKind.INVOICE else None
         quantities = values if self.kind == DocKind.ORDER else None

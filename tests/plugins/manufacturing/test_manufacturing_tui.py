@@ -292,3 +292,25 @@ async def test_tenders_speak_tender_words_in_chinese(tui_shop: dict[str, Any]) -
         headers = [str(c.label) for c in table.ordered_columns]
         assert "项目名称" in headers and "职务" not in headers
         assert "中标" in [str(v) for v in table.get_row_at(0)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_refusals_read_as_plain_words(tui_shop: dict[str, Any]) -> None:
+    """Submitting a submitted quote says what it needs, not "column 'status': got ..."."""
+    from plugins.manufacturing.services import documents, posting
+
+    ctx, customer = tui_shop["ctx"], tui_shop["customer"]
+    with ctx.reading() as session:
+        product_id = session.scalar(sa.text("SELECT id FROM product WHERE code = 'FL-100'"))
+    posting.submit(ctx, documents.create_quote(ctx, {"customer_id": customer.id, "lines": [
+        {"product_id": product_id, "quantity": "10", "unit_price": "120"}]}).id)
+    app = app_for(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_section("view:manufacturing:mfg_documents")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        (message,) = [n.message for n in app._notifications]
+    assert message.startswith("Needs a draft") and "column" not in message
+    assert "'submitted'" not in message
