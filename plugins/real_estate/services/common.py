@@ -9,7 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
+from core.i18n import translator
 from plugins.real_estate.models import Building, Project, Unit
+
+# Refusals are read on the sales-office screens: they speak the reader's language
+_ = translator(__file__)
 
 # Permissions (declared through salesdesk_permissions)
 SIGNOFF = "real_estate.signoff"  # senior marketing manager: master data and price lists
@@ -28,12 +32,18 @@ class Refused(SalesdeskError):
     the same person, an overpayment)."""
 
 
+def status_word(status: str) -> str:
+    """A unit, deal or sign-off status as the reader says it ("reserved", 预留)."""
+    return _(str(status))
+
+
 def second_person(ctx: Any, submitted_by: int, what: str) -> None:
     """The two-person rule: whoever submitted a change may not sign it off."""
     if ctx.actor.id == submitted_by:
-        raise PermissionDenied(
-            f"{ctx.actor.login} submitted this {what} and may not also sign it off: "
-            "a second person (a senior marketing manager) must approve it")
+        raise PermissionDenied(_(
+            "{login} submitted this {what} and may not also sign it off: "
+            "a second person (a senior marketing manager) must approve it").format(
+            login=ctx.actor.login, what=_(what)))
 
 
 def decimal_of(value: Any, field: str, *, positive: bool = False,

@@ -23,7 +23,7 @@ from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.services.base import UnitOfWork, conflict_for, detached, write
 from plugins.real_estate.models import Call, Deal, DealStatus, StatusChange, Unit, UnitStatus
-from plugins.real_estate.services.common import CONTROL, Refused, unit_label
+from plugins.real_estate.services.common import CONTROL, Refused, _, status_word, unit_label
 
 S = UnitStatus
 ALLOWED: dict[str, frozenset[str]] = {
@@ -55,8 +55,10 @@ def move_unit(uow: UnitOfWork, unit_id: int, target: str, *, deal_id: int | None
     label = unit_label(session, unit)
     sources = allowed_from(target) & (only_from or frozenset(ALLOWED))
     if unit.status not in sources:
-        raise Refused(f"unit {label} is {unit.status}: it cannot become {target} "
-                      f"(only from {', '.join(sorted(sources)) or 'nowhere'})")
+        raise Refused(_("unit {unit} is {status}: it cannot become {target} (only from "
+                        "{sources})").format(
+            unit=label, status=status_word(unit.status), target=status_word(target),
+            sources=", ".join(status_word(s) for s in sorted(sources)) or _("nowhere")))
     condition = [Unit.id == unit_id, Unit.status == unit.status]
     if version is not None:
         condition.append(Unit.version == version)
@@ -133,8 +135,10 @@ def _deal_step(ctx: Context, unit_id: int, target: str, stamp: dict[str, Any],
         deal = active_deal(uow.session, unit_id)
         if deal is None:
             unit = uow.get(Unit, unit_id)
-            raise Refused(f"unit {unit_label(uow.session, unit)} is {unit.status} and has "
-                          f"no deal: it cannot become {target}")
+            raise Refused(_("unit {unit} is {status} and has no deal: it cannot become "
+                            "{target}").format(unit=unit_label(uow.session, unit),
+                                               status=status_word(unit.status),
+                                               target=status_word(target)))
         if check is not None:
             check(uow, deal)
         move_unit(uow, unit_id, target, deal_id=deal.id, version=version, reason=reason,
@@ -176,8 +180,10 @@ def complete_sale(ctx: Context, unit_id: int, *, version: int | None = None) -> 
 
         owed = balance(uow.session, deal.id)
         if owed.outstanding > 0:
-            raise Refused(f"deal {deal.id} still owes {owed.outstanding:,.2f} of "
-                          f"{owed.due:,.2f}: a unit is sold only when fully paid")
+            raise Refused(_("unit {unit} still owes {owed} of {due}: a unit is sold only "
+                            "when fully paid").format(
+                unit=unit_label(uow.session, uow.get(Unit, deal.unit_id)),
+                owed=f"{owed.outstanding:,.2f}", due=f"{owed.due:,.2f}"))
 
     return _deal_step(ctx, unit_id, S.SOLD, {"sold_on": ctx.today()}, version, paid_up)
 

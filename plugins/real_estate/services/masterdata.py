@@ -22,9 +22,11 @@ from plugins.real_estate.services.common import (
     MASTERDATA,
     SIGNOFF,
     Refused,
+    _,
     building_by_code,
     lock,
     second_person,
+    status_word,
 )
 from plugins.real_estate.services.pricing import round2
 
@@ -206,7 +208,8 @@ def reject_change(ctx: Context, change_id: int, version: int | None = None,
 
 def _pending(change: Change) -> None:
     if change.status != ApprovalStatus.PENDING:
-        raise Refused(f"change {change.id} is already {change.status}")
+        raise Refused(_("change {change} is already {status}").format(
+            change=change.id, status=status_word(change.status)))
 
 
 def _apply_unit(uow: UnitOfWork, row: UnitRow) -> Unit:

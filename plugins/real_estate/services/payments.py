@@ -29,7 +29,16 @@ from plugins.real_estate.models import (
     Unit,
     UnitStatus,
 )
-from plugins.real_estate.services.common import PAYMENT, SERVICE, Refused, decimal_of, lock
+from plugins.real_estate.services.common import (
+    PAYMENT,
+    SERVICE,
+    Refused,
+    _,
+    decimal_of,
+    lock,
+    status_word,
+    unit_label,
+)
 from plugins.real_estate.services.pricing import AREA_TOLERANCE, AreaSettlement, settle_area
 
 PAYMENT_KINDS = ("deposit", "down_payment", "instalment", "mortgage", "area", "refund")
@@ -71,8 +80,14 @@ def _active(uow: UnitOfWork, deal_id: int) -> Deal:
     deal = uow.get(Deal, deal_id)
     lock(uow, deal)
     if deal.status != DealStatus.ACTIVE:
-        raise Refused(f"deal {deal_id} is {deal.status}")
+        raise Refused(_("the deal on unit {unit} is {status}").format(
+            unit=_unit_of(uow, deal), status=status_word(deal.status)))
     return deal
+
+
+def _unit_of(uow: UnitOfWork, deal: Deal) -> str:
+    """The unit a deal is on, as the office names it (A1-602): deal ids mean nothing."""
+    return unit_label(uow.session, uow.get(Unit, deal.unit_id))
 
 
 def _date(value: Any, field: str, row: int | None = None) -> dt.date:
@@ -175,14 +190,19 @@ def record_payment(ctx: Context, deal_id: int, kind: str, amount: Decimal | str,
         if kind == "refund":
             refundable = -owed.outstanding if deal.status == DealStatus.ACTIVE else owed.paid
             if value > refundable:
-                raise Refused(f"deal {deal_id}: a refund of {value:,.2f} is more than the "
-                              f"{max(refundable, ZERO):,.2f} to pay back")
+                raise Refused(_("unit {unit}: a refund of {value} is more than the {left} "
+                                "to pay back").format(unit=_unit_of(uow, deal),
+                                                      value=f"{value:,.2f}",
+                                                      left=f"{max(refundable, ZERO):,.2f}"))
         else:
             if deal.status != DealStatus.ACTIVE:
-                raise Refused(f"deal {deal_id} is {deal.status}: it takes no more payments")
+                raise Refused(_("the deal on unit {unit} is {status}: it takes no more "
+                                "payments").format(unit=_unit_of(uow, deal),
+                                                   status=status_word(deal.status)))
             if value > owed.outstanding:
-                raise Refused(f"deal {deal_id}: {value:,.2f} is more than the "
-                              f"{max(owed.outstanding, ZERO):,.2f} still owed")
+                raise Refused(_("unit {unit}: {value} is more than the {left} still "
+                                "owed").format(unit=_unit_of(uow, deal), value=f"{value:,.2f}",
+                                               left=f"{max(owed.outstanding, ZERO):,.2f}"))
         payment = Payment(deal_id=deal_id, kind=kind, paid_on=day, amount=signed,
                           reference=reference.strip()[:64], recorded_by=ctx.actor.id)
         uow.session.add(payment)
@@ -224,10 +244,12 @@ def settle(ctx: Context, deal_id: int, measured_area: Decimal | str,
         deal = _active(uow, deal_id)
         unit = uow.get(Unit, deal.unit_id)
         if unit.status not in (UnitStatus.SIGNED, UnitStatus.SOLD):
-            raise Refused(f"deal {deal_id}: the unit is {unit.status}; the area is settled "
-                          "only after the contract is signed")
+            raise Refused(_("unit {unit} is {status}: the area is settled only after the "
+                            "contract is signed").format(unit=_unit_of(uow, deal),
+                                                         status=status_word(unit.status)))
         if uow.session.scalar(sa.select(Settlement.id).where(Settlement.deal_id == deal_id)):
-            raise Refused(f"deal {deal_id} is already settled")
+            raise Refused(_("the area of unit {unit} is already settled").format(
+                unit=_unit_of(uow, deal)))
         result = settle_area(deal.contracted_area, measured, deal.unit_price,
                              tolerance(uow.session))
         row = Settlement(deal_id=deal_id, contracted_area=deal.contracted_area,
@@ -251,11 +273,14 @@ def move_in(ctx: Context, deal_id: int, on: dt.date | None = None) -> Deal:
         owed = balance(uow.session, deal_id)
         settled = uow.session.scalar(sa.select(Settlement.id).where(Settlement.deal_id == deal_id))
         if unit.status != UnitStatus.SOLD or not settled or owed.outstanding != 0:
-            raise Refused(f"deal {deal_id}: move-in needs a sold unit, a settled area and "
-                          f"nothing owed (unit {unit.status}, outstanding "
-                          f"{owed.outstanding:,.2f}, {'settled' if settled else 'not settled'})")
+            raise Refused(_("unit {unit}: move-in needs a sold unit, a settled area and "
+                            "nothing owed (now {status}, outstanding {owed}, {area})").format(
+                unit=_unit_of(uow, deal), status=status_word(unit.status),
+                owed=f"{owed.outstanding:,.2f}",
+                area=_("area settled") if settled else _("area not settled")))
         if deal.moved_in_on is not None:
-            raise Refused(f"deal {deal_id} moved in on {deal.moved_in_on}")
+            raise Refused(_("unit {unit} moved in on {day}").format(
+                unit=_unit_of(uow, deal), day=deal.moved_in_on))
         uow.apply_changes(deal, {"moved_in_on": on or ctx.today()})
         return detached(deal)
 

@@ -28,10 +28,12 @@ from plugins.real_estate.services.common import (
     MASTERDATA,
     SIGNOFF,
     Refused,
+    _,
     decimal_of,
     get_building,
     lock,
     second_person,
+    status_word,
 )
 from plugins.real_estate.services.pricing import (
     FACTOR_KINDS,
@@ -132,11 +134,13 @@ def submit_price_list(ctx: Context, building_id: int) -> PriceList:
         waiting = uow.session.scalar(sa.select(PriceList.number).where(
             PriceList.building_id == building_id, PriceList.status == PriceListStatus.PENDING))
         if waiting is not None:
-            raise Refused(f"price list {building.code}/{waiting} is still waiting for "
-                          "sign-off; approve or reject it first")
+            raise Refused(_("price list {building}/{number} is still waiting for sign-off; "
+                            "approve or reject it first").format(building=building.code,
+                                                                 number=waiting))
         pairs = shapes(uow.session, building_id)
         if not pairs:
-            raise Refused(f"building {building.code} has no units to price")
+            raise Refused(_("building {building} has no units to price").format(
+                building=building.code))
         table = price_table(building.base_price, [s for _i, s in pairs],
                             factors_of(uow.session, building_id))
         number = (uow.session.scalar(sa.select(sa.func.max(PriceList.number)).where(
@@ -204,7 +208,8 @@ def reject_price_list(ctx: Context, price_list_id: int,
 
 def _pending(plist: PriceList) -> None:
     if plist.status != PriceListStatus.PENDING:
-        raise Refused(f"price list {plist.number} is already {plist.status}")
+        raise Refused(_("price list {number} is already {status}").format(
+            number=plist.number, status=status_word(plist.status)))
 
 
 def price_lists(ctx: Context, building_id: int | None = None,

@@ -157,3 +157,28 @@ def test_two_cashiers_cannot_both_take_the_last_amount(estate: Any,
         t.join(60)
     assert sum(isinstance(r, Refused) for r in results) == 1, results
     assert payments.deal_balance(estate.finance, deal.id).outstanding == 0
+
+
+def test_refusals_name_the_unit_in_the_readers_language(estate: Any) -> None:
+    """The office knows units (A1-201), not deal ids; a Chinese screen reads Chinese."""
+    from core.i18n import set_lang
+
+    deal = signed_deal(estate)
+    with pytest.raises(Refused) as over:
+        payments.record_payment(estate.finance, deal.id, "deposit", "2000000")
+    assert str(over.value) == "unit A1-201: 2,000,000.00 is more than the 1,050,600.00 still owed"
+    set_lang("zh_CN")
+    try:
+        with pytest.raises(Refused) as over:
+            payments.record_payment(estate.finance, deal.id, "deposit", "2000000")
+        with pytest.raises(Refused) as early:
+            control.complete_sale(estate.control, estate.unit("201"))
+        control.reserve(estate.control, estate.unit("102"), "王芳")
+        with pytest.raises(Refused) as skipped:
+            control.sign(estate.control, estate.unit("102"))
+    finally:
+        set_lang(None)
+    assert str(over.value) == "房间 A1-201:收款 2,000,000.00 超过尚欠金额 1,050,600.00"
+    assert str(early.value) == "房间 A1-201 应收 1,050,600.00,尚欠 1,050,600.00:房款收齐后才能售出"
+    assert str(skipped.value) == ("房间 A1-102 当前为「预留」,不能改为「签约」"
+                                  "(只能从「认购」改为此状态)")
