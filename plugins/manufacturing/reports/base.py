@@ -47,9 +47,11 @@ class BaseReport:
     Params: type[pydantic.BaseModel] = AsOfParams
 
     def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: list[ChartSpec] | None = None) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), tables, charts or [])
+               charts: list[ChartSpec] | None = None, **used: Any) -> ReportResult:
+        """``used``: the values a left-out parameter took (the period's dates), so the
+        header and an export say which period the figures cover."""
+        shown = params.model_copy(update=used).model_dump(mode="json")
+        return ReportResult(self.id, self.title_en, self.title_zh, shown, tables, charts or [])
 
     def no_drill(self, table_id: str, column_id: str) -> NotFound:
         return NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")

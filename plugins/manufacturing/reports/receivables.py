@@ -76,7 +76,7 @@ class CollectionStatus(BaseReport):
                                      "receivable", "overdue"))
         chart = ChartSpec("bar", "Invoiced and received", "开票与收款", "customers", "customer",
                           ("invoiced", "received"))
-        return self.result(params, [table], [chart])
+        return self.result(params, [table], [chart], start=start, end=end)
 
     def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
               column_id: str) -> Table:
@@ -176,7 +176,7 @@ class ReceivablesAgeing(BaseReport):
                       drill_columns=(*ids, "open"))
         chart = ChartSpec("column", "Receivables by age", "应收账龄", "ageing", "customer",
                           tuple(ids))
-        return self.result(params, [table], [chart])
+        return self.result(params, [table], [chart], as_of=as_of)
 
     def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
               column_id: str) -> Table:

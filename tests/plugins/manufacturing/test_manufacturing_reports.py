@@ -74,6 +74,16 @@ def test_collection_status(books: Any) -> None:
     assert run_report(stranger, "mfg_collection_status", {}).tables[0].rows == []
 
 
+def test_left_out_dates_are_shown_as_the_period_used(books: Any) -> None:
+    """An export's header says which period the figures cover, not "Parameters: none"."""
+    today = books.sales.today()
+    result = run_report(books.sales, "mfg_collection_status", {})
+    assert (result.params["start"], result.params["end"]) == (
+        f"{today.year}-01-01", today.isoformat())
+    ageing = run_report(books.finance, "mfg_receivables_ageing", {})
+    assert ageing.params["as_of"] == today.isoformat()
+
+
 def test_receivables_ageing(books: Any) -> None:
     result = run_report(books.finance, "mfg_receivables_ageing", {})
     table = result.tables[0]
