@@ -156,7 +156,8 @@ def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
 
 def _expected(err: Any) -> str:
     msg = str(err.get("msg", "a valid value"))
-    for prefix in ("Value error, ", "Assertion failed, "):
+    # pydantic says "Input should be a valid decimal"; shown as "expected a valid decimal"
+    for prefix in ("Value error, ", "Assertion failed, ", "Input should be "):
         msg = msg.removeprefix(prefix)
     return msg[0].lower() + msg[1:] if msg else "a valid value"
 
