@@ -26,6 +26,7 @@ from plugins.manufacturing.reports.base import (
     period,
     total_row,
 )
+from plugins.manufacturing.services import balances as ledger
 from plugins.manufacturing.services.common import ZERO, money
 
 FLOWS = (("ordered", DocKind.ORDER), ("delivered", DocKind.DELIVERY),
@@ -58,6 +59,7 @@ class CollectionStatus(BaseReport):
             conds = customer_filter(ctx, session, params.region)
             flows = _flows(session, start, end, conds)
             balances = _balances(ctx, session, end, conds)
+            unbilled = _unbilled_orders(session, {**flows[0], **balances[0]})
         rows = []
         for cid, (code, name, rating, limit) in sorted(
                 {**flows[0], **balances[0]}.items(), key=lambda kv: kv[1][0]):
@@ -67,7 +69,7 @@ class CollectionStatus(BaseReport):
             rows.append((code, name, rating, limit, f.get("ordered", ZERO),
                          f.get("delivered", ZERO), invoiced, received,
                          fraction(received, invoiced), due, late,
-                         limit - due if limit else None))
+                         limit - due - unbilled.get(cid, ZERO) if limit else None))
         totals = list(total_row(COLLECTION_COLUMNS, rows))
         totals[8] = fraction(totals[7], totals[6])
         table = Table("customers", self.title_en, self.title_zh, COLLECTION_COLUMNS, rows,
@@ -115,6 +117,13 @@ def _flows(session: Any, start: dt.date, end: dt.date,
         heads[r[0]] = (r[1], r[2], r[3], money(r[4]))
         flows[r[0]] = {name: money(r[5 + i]) for i, (name, _k) in enumerate(FLOWS)}
     return heads, flows
+
+
+def _unbilled_orders(session: Any, heads: dict[int, tuple]) -> dict[int, Decimal]:
+    """Submitted orders not yet invoiced, per customer with a credit limit: the order
+    check counts them against the limit, so "credit available" must too."""
+    return {cid: ledger.unbilled_orders(session, cid) for cid, head in heads.items()
+            if head[3]}
 
 
 def _balances(ctx: Context, session: Any, as_of: dt.date, conds: list[Any]
