@@ -29,8 +29,17 @@ STATUS_TITLES = {"available": "Available", "held": "Held", "reserved": "Reserved
                  "subscribed": "Subscribed", "signed": "Signed", "sold": "Sold"}
 
 
+SOURCE_TITLES = {"newspaper": "Newspaper", "web": "Web", "billboard": "Billboard",
+                 "referral": "Referral", "passing": "Passing", "tv": "TV", "other": "Other"}
+
+
 def status_title(status: str) -> str:
     return _(STATUS_TITLES.get(status, status))
+
+
+def source_title(source: str) -> str:
+    """Where a caller heard of the project, as the register reads it (TV, 电视)."""
+    return _(SOURCE_TITLES.get(source, source))
 
 
 class EstateScreen(BaseScreen):
@@ -609,7 +618,13 @@ class CallRegisterScreen(EstateScreen):
         Binding("v", "visited", "Visited", id="re.visited"),
     ]
 
+    DEFAULT_CSS = """
+    CallRegisterScreen #calls-caption { height: 1; padding: 0 1; }
+    CallRegisterScreen #calls { height: 1fr; }
+    """
+
     def body(self) -> ComposeResult:
+        yield Static("", id="calls-caption")
         yield DataTable(id="calls", cursor_type="row")
 
     def on_mount(self) -> None:
@@ -619,11 +634,21 @@ class CallRegisterScreen(EstateScreen):
     def refresh_data(self) -> None:
         table = self.query_one("#calls", DataTable)
         table.clear(columns=True)
-        for title in (_("Due"), _("Caller"), _("Phone"), _("Source"), _("Grade"), _("Notes")):
-            table.add_column(title)
-        for call in calls.due_follow_ups(self.ctx):
-            table.add_row(str(call.follow_up_on), call.caller_name, call.phone, call.source,
-                          call.grade, call.notes[:30], key=str(call.id))
+        due = calls.due_follow_ups(self.ctx)
+        rows = [(str(call.follow_up_on), call.caller_name, call.phone,
+                 source_title(call.source), call.grade, call.notes[:30]) for call in due]
+        # sized to the content: columns added bare keep the header's width (a date cut
+        # to "202")
+        fit_columns(table, [_("Due"), _("Caller"), _("Phone"), _("Source"), _("Grade"),
+                            _("Notes")], rows)
+        for call, row in zip(due, rows, strict=True):
+            table.add_row(*row, key=str(call.id))
+        # only calls due today or earlier are listed: say so, or a new call seems lost
+        caption = _("Follow-ups due by {day}: {count}. A new call is listed on its "
+                    "follow-up day.") if due else _("No follow-up due by {day}. n logs a "
+                                                    "new call.")
+        self.query_one("#calls-caption", Static).update(
+            caption.format(day=self.ctx.today(), count=len(due)))
 
     def _selected(self) -> int | None:
         table = self.query_one("#calls", DataTable)
@@ -637,7 +662,7 @@ class CallRegisterScreen(EstateScreen):
         choices = [(name, pid) for pid, name in projects(self.ctx)]
         specs = [FieldSpec("project", "Project", choices=choices),
                  FieldSpec("caller_name", "Caller"), FieldSpec("phone", "Phone"),
-                 FieldSpec("source", "Source", choices=[(_(s.capitalize()), s)
+                 FieldSpec("source", "Source", choices=[(source_title(s), s)
                                                         for s in calls.SOURCES]),
                  FieldSpec("grade", "Grade", choices=[("A", "A"), ("B", "B"), ("C", "C")]),
                  FieldSpec("notes", "Notes")]

@@ -298,3 +298,30 @@ async def test_a_refused_step_is_not_also_reported_done(office: Any) -> None:
         assert len(messages) == 1, messages
         assert "signed" not in messages[0].split(":")[0] and messages[0] != "Approved"
     assert unit_row(office, "201").status == "reserved"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@aio
+async def test_call_register_shows_whole_dates_and_says_what_it_lists(office: Any) -> None:
+    """The due date was cut to the header's width ("202") and the source was a code;
+    a new call (due later) vanished without a word."""
+    from plugins.real_estate.services import calls
+
+    call = calls.log_call(office.control, office.project_id,
+                          {"caller_name": "李雷", "phone": "13912345678", "source": "tv",
+                           "grade": "A", "follow_up_on": "2026-01-05"})
+    app = app_for(office.control)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_section("view:real_estate:calls")
+        await settle(pilot)
+        table = app.screen.query_one("#calls")
+        assert table.get_row_at(0)[:4] == ["2026-01-05", "李雷", "13912345678", "TV"]
+        assert all(c.width >= len(str(v)) for c, v in zip(table.columns.values(),
+                                                         table.get_row_at(0), strict=True))
+        caption = str(app.screen.query_one("#calls-caption").render())
+        assert caption.startswith("Follow-ups due by ") and ": 1." in caption, caption
+        await pilot.press("f")
+        await settle(pilot)
+        assert table.row_count == 0
+        assert "No follow-up due" in str(app.screen.query_one("#calls-caption").render())
+    assert calls.due_follow_ups(office.control) == [] and call.id
