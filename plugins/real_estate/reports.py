@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from core.access import Scope
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import pick
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.real_estate.models import (
     Building,
@@ -108,7 +109,17 @@ def unit_rows(session: Any, building_ids: list[int], status: str | None = None) 
              .order_by(Building.code, Unit.floor.desc(), Unit.unit_no))
     if status:
         query = query.where(Unit.status == status)
-    return [tuple(r) for r in session.execute(query)]
+    return [_titled(r) for r in session.execute(query)]
+
+
+def status_title(status: str) -> str:
+    """A unit status as the printed sheet says it (Available, 可售), never the code."""
+    return pick(str(status).title(), STATUS_ZH.get(str(status), ""))
+
+
+def _titled(row: Any) -> tuple:
+    """A unit row with its status (the last column) as a title."""
+    return (*tuple(row)[:-1], status_title(row[-1]))
 
 
 class PriceListParams(BuildingParams):
@@ -157,7 +168,7 @@ class PriceListReport(_Base):
                  .join(Building, Building.id == Unit.building_id)
                  .where(PriceListLine.price_list_id == list_id)
                  .order_by(Unit.floor.desc(), Unit.unit_no))
-        return [tuple(r) for r in session.execute(query)]
+        return [_titled(r) for r in session.execute(query)]
 
 
 # -- sales control summary ----------------------------------------------------------------
@@ -344,7 +355,7 @@ class Receivables(_Base):
         for code, unit_no, buyer, status, price, settled, due_now, got in rows:
             price, settled, got = _dec(price), _dec(settled), _dec(got)
             overdue = max(_dec(due_now) - got, ZERO)
-            out.append((code, unit_no, buyer, status, price, settled, got,
+            out.append((code, unit_no, buyer, status_title(status), price, settled, got,
                         price + settled - got, overdue))
         cols = [Column("building", "Building", "楼栋"), Column("unit_no", "Unit", "房号"),
                 Column("buyer", "Buyer", "客户"), Column("status", "Status", "状态"),

@@ -139,3 +139,20 @@ def test_a_rep_counts_only_their_own_calls(estate: Any) -> None:
     calls.log_call(other, estate.project_id, {"phone": "2", "source": "web", "grade": "B"})
     assert run_report(rep, "real_estate_calls", {}).table("sources").totals[1] == 1
     assert run_report(estate.senior, "real_estate_calls", {}).table("sources").totals[1] == 2
+
+
+def test_printed_status_is_a_title_not_a_code(sold_some: Any) -> None:
+    """The price list and the drilled units printed "available"/"signed" even in Chinese."""
+    from core.i18n import set_lang
+
+    table = run_report(sold_some.senior, "real_estate_price_list", {}).table("units")
+    assert {r[1]: r[-1] for r in table.rows}["101"] == "Signed"
+    set_lang("zh_CN")
+    try:
+        table = run_report(sold_some.senior, "real_estate_price_list", {}).table("units")
+        owed = run_report(sold_some.senior, "real_estate_receivables", {}).table("deals")
+    finally:
+        set_lang(None)
+    assert {r[1]: r[-1] for r in table.rows} == {"201": "售出", "202": "保留", "101": "签约",
+                                                 "102": "预留"}
+    assert {r[1]: r[3] for r in owed.rows}["102"] == "预留"
