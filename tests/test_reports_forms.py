@@ -177,3 +177,13 @@ def test_drill_lines_of_a_rep_stay_within_the_rules(sw):
     lines = drill_report(sw.rep_a, "monthly_sales", P, "months", None, "amount")
     assert {r[lines.index("rep")] for r in lines.rows} == {"rep_a"}
     assert lines.totals[lines.index("amount")] == M("150.50")
+
+
+def test_quantities_show_their_own_places() -> None:
+    from tui.widgets.report_table import quantity_text
+
+    assert quantity_text(Decimal("118.60")) == "118.60"  # an area keeps its cents
+    assert quantity_text(Decimal("1704.00")) == "1,704.00"
+    assert quantity_text(Decimal("3")) == "3"
+    assert quantity_text(Decimal("0.333333333")) == "0.333"
+    assert quantity_text(2.5) == "2.5"

@@ -27,13 +27,21 @@ def format_value(kind: ColumnKind, value: Any) -> Any:
     if kind is ColumnKind.MONEY:
         return Text(f"{Decimal(value):,.2f}", justify="right")
     if kind is ColumnKind.QUANTITY:
-        return Text(f"{Decimal(value):,.3f}".rstrip("0").rstrip("."), justify="right")
+        return Text(quantity_text(value), justify="right")
     if kind is ColumnKind.INTEGER:
         return Text(f"{int(value):,}", justify="right")
     if kind is ColumnKind.DATE:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
     text = str(value)
     return TOTAL_ZH if text == TOTAL_EN and current_lang() == "zh_CN" else text
+
+
+def quantity_text(value: Any) -> str:
+    """A Decimal as stored, to its own places (an area 118.60 m² stays 118.60); a float or
+    a long computed Decimal to at most 3 places, trailing zeros dropped."""
+    if isinstance(value, Decimal) and value.as_tuple().exponent >= -3:
+        return f"{value:,}"
+    return f"{Decimal(value):,.3f}".rstrip("0").rstrip(".")
 
 
 class ReportTable(DataTable[Any]):
