@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.errors import PermissionDenied
+from core.i18n import _, pick
 from core.models import Activity, Contact, Customer, Opportunity, Region, SalesLine, User
 
 if TYPE_CHECKING:
@@ -235,13 +236,21 @@ def visible(ctx: Context, model: type) -> sa.ColumnElement[bool]:
 def require(ctx: Context, permission: str) -> None:
     """Refuse unless the actor holds ``permission`` (and is not read-only)."""
     if not ctx.actor.active:
-        raise PermissionDenied(f"user '{ctx.actor.login}' is deactivated")
+        raise PermissionDenied(_("user '{login}' is deactivated").format(
+            login=ctx.actor.login))
     if not ctx.grant.has(permission):
         spec = ctx.roles.permissions.get(permission)
-        what = spec.title_en.lower() if spec else permission
-        raise PermissionDenied(
-            f"{ctx.actor.login} ({', '.join(ctx.actor.roles) or 'no role'}) may not {what}"
-        )
+        what = pick(spec.title_en.lower(), spec.title_zh) if spec else permission
+        raise PermissionDenied(_("{user} ({roles}) may not {what}").format(
+            user=ctx.actor.display_name or ctx.actor.login,
+            roles=_role_titles(ctx) or _("no role"), what=what))
+
+
+def _role_titles(ctx: Context) -> str:
+    """The actor's roles as people read them (业务员, Sales rep), in the reader's language."""
+    specs = [ctx.roles.roles.get(name) for name in ctx.actor.roles]
+    return ", ".join(pick(spec.title_en, spec.title_zh) if spec else name
+                     for spec, name in zip(specs, ctx.actor.roles, strict=True))
 
 
 def require_record(ctx: Context, session: Session, model: type, record_id: Any) -> None:

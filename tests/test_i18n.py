@@ -112,3 +112,25 @@ def test_cjk_cells_are_measured_double_width() -> None:
 
     assert cell_len("上海精密锻造") == 12
     assert cell_len("Acme") == 4
+
+
+def test_a_refusal_reads_in_the_readers_language() -> None:
+    """A permission refusal names the person, their role and what they may not do."""
+    from types import SimpleNamespace
+
+    from core.access import RoleRegistry, require
+    from core.errors import PermissionDenied
+
+    actor = SimpleNamespace(login="rep001", display_name="吴雪梅", roles=["sales_rep"],
+                            active=True)
+    ctx = SimpleNamespace(actor=actor, roles=RoleRegistry.core(),
+                          grant=SimpleNamespace(has=lambda name: False))
+    try:
+        i18n.set_lang("zh_CN")
+        with pytest.raises(PermissionDenied, match=r"^吴雪梅\(业务员\)无权导入数据$"):
+            require(ctx, "sales.import")
+        i18n.set_lang("en")
+        with pytest.raises(PermissionDenied, match=r"^吴雪梅 \(Sales rep\) may not import"):
+            require(ctx, "sales.import")
+    finally:
+        i18n.set_lang(None)
