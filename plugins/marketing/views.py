@@ -4,7 +4,9 @@ and the call list of each, exportable with x in the report view)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -61,9 +63,20 @@ def open_report(screen: BaseScreen, report_id: str, raw: dict[str, Any]) -> None
 
 
 def open_form(screen: BaseScreen, form_id: str) -> None:
+    """Open the entry form, or say why not: the Forms screen would otherwise silently
+    show its first form to a user who may not fill this one in."""
+    from core.forms import forms_for
     from tui.screens.forms import FormsScreen
 
+    if form_id not in {form.id for form in forms_for(screen.ctx)}:
+        screen.notify(_("Your role may not fill in this form."), title=_("Not done"),
+                      severity="warning")
+        return
     screen.app.push_screen(FormsScreen(form_id))
+
+
+def may(screen: BaseScreen, permission: str) -> bool:
+    return bool(screen.ctx.grant.has(permission))
 
 
 class CampaignsScreen(BaseScreen):
@@ -79,8 +92,16 @@ class CampaignsScreen(BaseScreen):
     ]
 
     def body(self) -> ComposeResult:
-        yield Static(_("Enter opens a campaign; n plans a new one."), id="hint")
+        hint = (_("Enter opens a campaign; n plans a new one.") if may(self, "marketing.plan")
+                else _("Enter opens a campaign; e shows its effect."))
+        yield Static(hint, id="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="campaigns")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # keys that would only be refused are not shown
+        if action == "new" and not may(self, "marketing.plan"):
+            return False
+        return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -126,15 +147,16 @@ class CampaignDetail(BaseScreen):
     TITLE_EN = "Campaign"
     DEFAULT_CSS = """
     CampaignDetail #facts { height: auto; padding: 0 1; }
+    CampaignDetail #cost-note { height: auto; padding: 0 1; color: $text-muted; }
     CampaignDetail DataTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("s", "submit", "Submit budget", id="marketing.campaign.submit"),
+        Binding("s", "submit", "Submit", id="marketing.campaign.submit"),
         Binding("a", "approve", "Approve", id="marketing.campaign.approve"),
-        Binding("r", "reject", "Reject", id="marketing.campaign.reject", show=False),
-        Binding("t", "advance", "Next status", id="marketing.campaign.advance"),
-        Binding("c", "cost", "Add cost", id="marketing.campaign.cost"),
-        Binding("l", "lead", "Add lead", id="marketing.campaign.lead"),
+        Binding("r", "reject", "Reject", id="marketing.campaign.reject"),
+        Binding("t", "advance", "Advance", id="marketing.campaign.advance"),
+        Binding("c", "cost", "Cost+", id="marketing.campaign.cost"),
+        Binding("l", "lead", "Lead+", id="marketing.campaign.lead"),
         Binding("e", "effect", "Effect", id="marketing.campaign.effect"),
         Binding("p", "call_list", "Call list", id="marketing.campaign.call_list"),
     ]
@@ -144,9 +166,42 @@ class CampaignDetail(BaseScreen):
         self.campaign_id = campaign_id
         self.version: int | None = None
         self.code = ""
+        self.status = ""
+        self.budget_status = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Only the keys this user can use on the campaign as it stands are shown, so the
+        # footer fits 80 columns; while a budget waits for this user's decision, the
+        # decision keys take the place of Cost+ and Lead+. The services check every move.
+        if action in self.ALLOWED and not self.ALLOWED[action](self):
+            return False
+        return super().check_action(action, parameters)
+
+    def _can_submit(self) -> bool:
+        return may(self, "marketing.plan") and self.budget_status in ("draft", "rejected")
+
+    def _can_decide(self) -> bool:
+        return may(self, "marketing.approve") and self.budget_status == "submitted"
+
+    def _can_advance(self) -> bool:
+        if not may(self, "marketing.plan") or self.status == "evaluated":
+            return False
+        return self.status != "planned" or self.budget_status == "approved"
+
+    def _can_cost(self) -> bool:
+        return (may(self, "marketing.plan") and self.status != "evaluated"
+                and not self._can_decide())
+
+    def _can_lead(self) -> bool:
+        return may(self, "customer.create") and not self._can_decide()
+
+    ALLOWED: ClassVar[dict[str, Callable[[CampaignDetail], bool]]] = {
+        "submit": _can_submit, "approve": _can_decide, "reject": _can_decide,
+        "advance": _can_advance, "cost": _can_cost, "lead": _can_lead}
 
     def body(self) -> ComposeResult:
         yield Static("", id="facts")
+        yield Static("", id="cost-note")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="costs")
 
     def on_mount(self) -> None:
@@ -165,6 +220,8 @@ class CampaignDetail(BaseScreen):
         if c is None:
             return
         self.version, self.code = c.version, c.code
+        self.status, self.budget_status = c.status, c.budget_status
+        self.refresh_bindings()
         show_money = sees_money(self.ctx)
         budget = f"{c.budget:,.2f}" if show_money else "—"
         target = call(self, campaigns.target_text, self.ctx, c) or ""
@@ -177,10 +234,25 @@ class CampaignDetail(BaseScreen):
             + f": {', '.join(c.channels) or '—'}")
         table = self.query_one(DataTable)
         table.clear()
-        if show_money:
-            for line in call(self, campaigns.list_costs, self.ctx, self.campaign_id) or []:
-                table.add_row(cell(line.date), title(line.category), line.medium or "—",
-                              line.description, money(line.budget), money(line.actual))
+        table.display = show_money
+        lines = (call(self, campaigns.list_costs, self.ctx, self.campaign_id) or []
+                 if show_money else [])
+        for line in lines:
+            table.add_row(cell(line.date), title(line.category), title(line.medium or "—"),
+                          line.description, money(line.budget), money(line.actual))
+        self.query_one("#cost-note", Static).update(self._cost_note(show_money, lines))
+
+    def _cost_note(self, show_money: bool, lines: list[Any]) -> str:
+        """What the cost table shows, or why it is empty or hidden."""
+        if not show_money:
+            return _("Budgets and costs are shown to marketing staff and executives.")
+        if not lines:
+            return (_("No cost lines yet; c records one.") if self._can_cost()
+                    else _("No cost lines."))
+        budget = sum((line.budget for line in lines), Decimal(0))
+        actual = sum((line.actual for line in lines), Decimal(0))
+        return (_("Cost lines") + f": {len(lines)}  ·  " + _("Budget") + f": {budget:,.2f}"
+                + "  ·  " + _("Actual") + f": {actual:,.2f}")
 
     def _do(self, fn: Any, *args: Any) -> None:
         if call(self, fn, self.ctx, self.campaign_id, *args) is not None:
@@ -230,9 +302,16 @@ class SegmentsScreen(BaseScreen):
     ]
 
     def body(self) -> ComposeResult:
-        yield Static(_("Enter shows the call list (x exports it); n saves a new segment."),
-                     id="hint")
+        hint = (_("Enter shows the call list (x exports it); n saves a new segment.")
+                if may(self, "marketing.segment")
+                else _("Enter shows the call list (x exports it)."))
+        yield Static(hint, id="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="segments")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new" and not may(self, "marketing.segment"):
+            return False
+        return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -167,3 +167,57 @@ def _id(ctx: Any, code: str) -> int:
 
     with ctx.reading() as session:
         return session.scalar(sa.select(Customer.id).where(Customer.code == code))
+
+
+def _shown(screen: Any, *actions: str) -> list[str]:
+    return [a for a in actions if screen.check_action(a, ()) is not False]
+
+
+@aio
+async def test_keys_follow_role_and_budget_state(tui_world: dict[str, Any]) -> None:
+    """A rep is not offered planning keys (n used to open another form), the approver
+    sees a/r only for a submitted budget, and an empty or hidden cost table says why."""
+    from textual.widgets import DataTable, Static
+
+    from plugins.marketing.views import CampaignDetail, CampaignsScreen, open_form
+
+    planner, boss, rep1 = tui_world["planner"], tui_world["boss"], tui_world["rep1"]
+    row = campaigns.create_campaign(planner, {"name": "Spring", "code": "SPRING",
+                                              "start": "2026-03-01", "end": "2026-03-31",
+                                              "budget": "3000", "segment": "MACH"})
+    actions = ("submit", "approve", "reject", "advance", "cost", "lead")
+    async with app_for(rep1).run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("n")  # not theirs: stays on the list
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CampaignsScreen)
+        assert "n plans" not in str(pilot.app.screen.query_one("#hint", Static).render())
+        open_form(pilot.app.screen, "marketing.cost")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CampaignsScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, CampaignDetail)
+        assert _shown(screen, *actions) == ["lead"]
+        assert not screen.query_one(DataTable).display
+        assert "marketing staff" in str(screen.query_one("#cost-note", Static).render())
+
+    async with app_for(planner).run_test(size=(80, 24)) as pilot:
+        pilot.app.push_screen(CampaignDetail(row.id))
+        await settle(pilot)
+        assert _shown(pilot.app.screen, *actions) == ["submit", "cost", "lead"]
+        assert "c records one" in str(pilot.app.screen.query_one("#cost-note",
+                                                                 Static).render())
+        await pilot.press("s")
+        await settle(pilot)
+        assert _shown(pilot.app.screen, *actions) == ["cost", "lead"]
+
+    async with app_for(boss).run_test(size=(80, 24)) as pilot:
+        pilot.app.push_screen(CampaignDetail(row.id))
+        await settle(pilot)
+        assert _shown(pilot.app.screen, *actions) == ["approve", "reject"]
+        await pilot.press("a")
+        await settle(pilot)
+        assert _shown(pilot.app.screen, *actions) == ["advance", "cost", "lead"]
