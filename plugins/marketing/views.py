@@ -28,7 +28,10 @@ LABELS = {"promotion": "Promotion", "exhibition": "Exhibition", "advertising": "
           "running": "Running", "finished": "Finished", "evaluated": "Evaluated",
           "draft": "Draft", "submitted": "Submitted", "approved": "Approved",
           "rejected": "Rejected", "venue": "Venue", "materials": "Materials",
-          "gifts": "Gifts", "staff": "Staff", "travel": "Travel"}
+          "gifts": "Gifts", "staff": "Staff", "travel": "Travel",
+          # media of a cost line ("exhibition", "phone" and "other" as above)
+          "tv": "TV", "radio": "Radio", "print": "Print", "online": "Online",
+          "outdoor": "Outdoor", "phone": "Phone", "direct_mail": "Direct mail"}
 
 
 def title(value: str) -> str:

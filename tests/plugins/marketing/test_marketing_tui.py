@@ -221,3 +221,16 @@ async def test_keys_follow_role_and_budget_state(tui_world: dict[str, Any]) -> N
         await pilot.press("a")
         await settle(pilot)
         assert _shown(pilot.app.screen, *actions) == ["advance", "cost", "lead"]
+
+
+def test_cost_media_read_as_titles() -> None:
+    """The cost table names a medium as a person says it, in the reader's language."""
+    from plugins.marketing.views import title
+
+    try:
+        assert [title(m) for m in ("print", "online", "direct_mail")] == [
+            "Print", "Online", "Direct mail"]
+        set_lang("zh_CN")
+        assert [title(m) for m in ("print", "tv", "phone")] == ["平面媒体", "电视", "电话"]
+    finally:
+        set_lang(None)
