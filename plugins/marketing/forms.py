@@ -7,14 +7,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from core.context import Context
 from core.forms import FormSpec
+from core.i18n import translator
 from core.models import CustomerClass, CustomerSize
 from core.schemas import Code, Input, Money, Name, Short, Text
 from plugins.marketing.models import CampaignKind, CostCategory, Medium
 from plugins.marketing.schemas import NegativeInput, OptCode, SegmentInput
+
+# Field titles are translated through the shared catalog, where the core's "Type" is a
+# customer type and its "Medium" a size: so the titles say "Campaign type" and "Ad
+# medium". Messages use this plugin's own words first.
+_ = translator(__file__)
 
 
 def _codes(text: str) -> list[str]:
@@ -24,7 +30,7 @@ def _codes(text: str) -> list[str]:
 class CampaignForm(Input):
     name: Name = Field(title="Name")
     code: Code | None = Field(None, title="Code", description="empty: generated")
-    kind: CampaignKind = Field(CampaignKind.PROMOTION, title="Type")
+    kind: CampaignKind = Field(CampaignKind.PROMOTION, title="Campaign type")
     start: dt.date = Field(title="Start")
     end: dt.date = Field(title="End")
     budget: Money = Field(Decimal("0"), title="Budget")
@@ -38,6 +44,15 @@ class CampaignForm(Input):
     owner: OptCode = Field("", title="Owner", description="login (empty: you)")
     notes: Text = Field("", title="Notes")
 
+    @field_validator("end")
+    @classmethod
+    def _not_before_start(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        # checked here so the problem shows under End, not as a loose line on top
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(_("a date on or after the start ({start})").format(start=start))
+        return end
+
 
 def save_campaign(ctx: Context, form: CampaignForm) -> str:
     from plugins.marketing.services.campaigns import create_campaign
@@ -47,14 +62,14 @@ def save_campaign(ctx: Context, form: CampaignForm) -> str:
                 size=form.size.value if form.size else "",
                 customer_class=form.customer_class.value if form.customer_class else "")
     row = create_campaign(ctx, data)
-    return f"Campaign {row.code} planned; submit its budget for approval"
+    return _("Campaign {code} planned; submit its budget for approval").format(code=row.code)
 
 
 class CostForm(Input):
     campaign: Code = Field(title="Campaign", description="campaign code")
     date: dt.date = Field(title="Date")
     category: CostCategory = Field(CostCategory.OTHER, title="Category")
-    medium: Medium = Field(Medium.NONE, title="Medium")
+    medium: Medium = Field(Medium.NONE, title="Ad medium")
     description: Short = Field("", title="Description")
     budget: Money = Field(Decimal("0"), title="Budget")
     actual: Money = Field(Decimal("0"), title="Actual")
@@ -65,7 +80,7 @@ def save_cost(ctx: Context, form: CostForm) -> str:
 
     campaign = find_campaign(ctx, form.campaign)
     row = add_cost(ctx, campaign.id, form.model_dump(exclude={"campaign"}))
-    return f"Cost line {row.id} of {campaign.code} saved"
+    return _("Cost line {line} of {code} saved").format(line=row.id, code=campaign.code)
 
 
 class LeadForm(Input):
@@ -98,20 +113,22 @@ def save_lead(ctx: Context, form: LeadForm) -> str:
     if form.contact:
         add_contact(ctx, row.id, {"name": form.contact, "phone": form.phone,
                                   "is_primary": True})
-    where = "the lead pool" if row.owner_id is None else "your customers"
-    return f"Lead {row.code} of {form.campaign} added to {where}"
+    text = (_("Lead {code} of {campaign} added to the lead pool") if row.owner_id is None
+            else _("Lead {code} of {campaign} added to your customers"))
+    return text.format(code=row.code, campaign=form.campaign)
 
 
 def save_segment(ctx: Context, form: SegmentInput) -> str:
     from plugins.marketing.services.segments import create_segment
 
-    return f"Segment {create_segment(ctx, form).code} saved"
+    return _("Segment {code} saved").format(code=create_segment(ctx, form).code)
 
 
 def save_negative(ctx: Context, form: NegativeInput) -> str:
     from plugins.marketing.services.negative import record_negative
 
-    return f"Negative information {record_negative(ctx, form).id} recorded"
+    return _("Negative information {number} recorded").format(
+        number=record_negative(ctx, form).id)
 
 
 def form_specs() -> list[FormSpec]:

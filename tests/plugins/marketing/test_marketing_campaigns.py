@@ -165,3 +165,27 @@ def test_cost_line_corrected_with_its_version(mk: dict[str, Any]) -> None:
         campaigns.update_cost(mk["boss"], line.id, {"actual": "1"}, line.version - 1)
     with pytest.raises(PermissionDenied):
         campaigns.list_costs(mk["rep1"], row.id)
+
+
+def test_plan_form_speaks_the_readers_words(world: Any, mk: dict[str, Any]) -> None:
+    """The plan form puts an end before the start under End, names its fields so the
+    shared catalog cannot mistake them (the core's Type is a customer type, its Medium a
+    size), and answers a saved plan in the reader's language."""
+    from core.forms import submit_form
+    from core.i18n import _, set_lang
+
+    raw = {"name": "Winter", "code": "WINTER", "start": "2026-12-10", "end": "2026-12-01"}
+    with pytest.raises(ValidationFailed) as failed:
+        submit_form(mk["planner"], "marketing.campaign", raw)
+    assert [(p.field, p.expected) for p in failed.value.problems] == [
+        ("end", "a date on or after the start (2026-12-10)")]
+    try:
+        set_lang("zh_CN")
+        from plugins.marketing.forms import CampaignForm, CostForm
+
+        titles = (CampaignForm.model_fields["kind"].title, CostForm.model_fields["medium"].title)
+        assert tuple(_(t or "") for t in titles) == ("活动类型", "广告媒体")
+        message = submit_form(mk["planner"], "marketing.campaign", {**raw, "end": "2026-12-20"})
+        assert message == "活动 WINTER 已计划；请提交其预算审批"
+    finally:
+        set_lang(None)
