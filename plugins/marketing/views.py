@@ -38,9 +38,11 @@ def title(value: str) -> str:
     return _(LABELS.get(value, value))
 
 
-CAMPAIGN_COLUMNS = [("code", "Code"), ("name", "Campaign"), ("kind", "Campaign type"),
-                    ("start", "Start"), ("end", "End"), ("status", "Status"),
-                    ("budget_status", "Budget approval"), ("budget", "Budget")]
+# Status, approval and budget right after the name: at 80 columns they are what a
+# planner and an approver look for, and the dates and type scroll in after them.
+CAMPAIGN_COLUMNS = [("code", "Code"), ("name", "Campaign"), ("status", "Status"),
+                    ("budget_status", "Budget approval"), ("budget", "Budget"),
+                    ("start", "Start"), ("end", "End"), ("kind", "Campaign type")]
 
 
 def call(screen: BaseScreen, fn: Any, *args: Any) -> Any:
@@ -121,9 +123,9 @@ class CampaignsScreen(BaseScreen):
         table.clear()
         show_money = sees_money(self.ctx)
         for c in call(self, campaigns.list_campaigns, self.ctx) or []:
-            table.add_row(c.code, c.name, title(c.kind), cell(c.start), cell(c.end),
-                          title(c.status), title(c.budget_status),
-                          money(c.budget if show_money else None), key=str(c.id))
+            table.add_row(c.code, c.name, title(c.status), title(c.budget_status),
+                          money(c.budget if show_money else None), cell(c.start),
+                          cell(c.end), title(c.kind), key=str(c.id))
 
     def _current(self) -> int | None:
         table = self.query_one(DataTable)

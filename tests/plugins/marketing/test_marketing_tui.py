@@ -234,3 +234,19 @@ def test_cost_media_read_as_titles() -> None:
         assert [title(m) for m in ("print", "tv", "phone")] == ["平面媒体", "电视", "电话"]
     finally:
         set_lang(None)
+
+
+@aio
+async def test_campaign_list_shows_status_and_budget_at_80_columns(
+        tui_world: dict[str, Any]) -> None:
+    """Status, approval and budget come right after the name, inside 80 columns."""
+    from textual.widgets import DataTable
+
+    async with app_for(tui_world["boss"]).run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
+        await settle(pilot)
+        table = pilot.app.screen.query_one(DataTable)
+        keys = [str(c.key.value) for c in table.ordered_columns]
+        assert keys[:5] == ["code", "name", "status", "budget_status", "budget"]
+        widths = sum(c.get_render_width(table) for c in table.ordered_columns[:5])
+        assert widths <= 78
