@@ -84,6 +84,7 @@ def _(text: str) -> str:
     return catalog(lang).get(text) or _plugin_entries.get(lang, {}).get(text) or text
 
 
+@cache
 def translator(module_file: str) -> Callable[[str], str]:
     """``_`` for a plugin's module: the plugin's own catalog first, then the shared one.
 

@@ -4,6 +4,7 @@ footer, and one way to run service calls so errors become messages, never crashe
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,7 +17,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from core.errors import Conflict, SalesdeskError, ValidationFailed
-from core.i18n import _
+from core.i18n import _, translator
 
 if TYPE_CHECKING:
     from tui.app import SalesdeskApp
@@ -26,11 +27,15 @@ T = TypeVar("T")
 
 
 def localize_bindings(node: Any) -> None:
-    """Translate the descriptions of ``node``'s bindings (they are English in the code)."""
+    """Translate the descriptions of ``node``'s bindings (they are English in the code),
+    a plugin's screen with its plugin's own words first ("Submit" is 送审 in contracts
+    and 提交预算 in marketing)."""
+    module = sys.modules.get(type(node).__module__)
+    tr = translator(module.__file__) if module and getattr(module, "__file__", None) else _
     bindings = node._bindings.key_to_bindings
     for key, items in bindings.items():
-        bindings[key] = [replace(b, description=_(b.description),
-                                 tooltip=_(b.tooltip) if b.tooltip else "") for b in items]
+        bindings[key] = [replace(b, description=tr(b.description),
+                                 tooltip=tr(b.tooltip) if b.tooltip else "") for b in items]
 
 
 def report_error(app: Any, exc: BaseException) -> None:
