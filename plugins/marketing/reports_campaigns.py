@@ -43,7 +43,8 @@ class PlanParams(pydantic.BaseModel):
     year: int | None = pydantic.Field(None, description="Campaigns running in this year "
                                       "(default: this year)")
     status: CampaignStatus | None = pydantic.Field(None, description="Only this status")
-    kind: CampaignKind | None = pydantic.Field(None, description="Only this campaign type")
+    kind: CampaignKind | None = pydantic.Field(None, title="Campaign type",
+                                               description="Only this campaign type")
 
 
 def _target_text(row: Any, regions: dict[int, str], segments: dict[int, str]) -> str:

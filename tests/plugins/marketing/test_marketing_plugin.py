@@ -68,3 +68,24 @@ def test_views_hook_waits_for_its_spec_in_a_core_only_manager() -> None:
     typo = types.SimpleNamespace(salesdesk_reprots=hookimpl(lambda: []))
     assert not manager.register(typo, "typo")
     assert "salesdesk_reprots" in manager.info["typo"].errors[0]
+
+
+def test_report_parameters_read_in_chinese(world: Any) -> None:
+    """Every parameter of the marketing reports has a Chinese label and hint (they were
+    English on the Reports screen: Year, As of, 'Campaign code (default: ...)')."""
+    from core.i18n import _, set_lang
+    from tui.screens.reports import param_specs
+
+    registry = report_registry(world.runtime.plugins)
+    untranslated = []
+    try:
+        set_lang("zh_CN")
+        for report_id in sorted(REPORTS):
+            specs, _values = param_specs(registry[report_id].Params)
+            for spec in specs:
+                hint = spec.placeholder.removeprefix("YYYY-MM-DD · ")
+                untranslated += [f"{report_id}: {text}" for text in (spec.title, hint)
+                                 if text and _(text) == text]
+    finally:
+        set_lang(None)
+    assert untranslated == []
