@@ -187,3 +187,22 @@ def test_quantities_show_their_own_places() -> None:
     assert quantity_text(Decimal("3")) == "3"
     assert quantity_text(Decimal("0.333333333")) == "0.333"
     assert quantity_text(2.5) == "2.5"
+
+
+def test_a_date_parameter_hint_reads_in_chinese() -> None:
+    import datetime as dt
+
+    import pydantic
+
+    from core.i18n import set_lang
+    from tui.screens.reports import param_specs
+
+    class Params(pydantic.BaseModel):
+        as_of: dt.date | None = pydantic.Field(None, title="As of", description="Next visit")
+
+    try:
+        set_lang("zh_CN")
+        (spec,), _values = param_specs(Params)
+    finally:
+        set_lang(None)
+    assert spec.placeholder == "YYYY-MM-DD · 下次拜访"

@@ -36,7 +36,8 @@ def param_specs(model: type[pydantic.BaseModel]) -> tuple[list[FieldSpec], dict[
         choices = _choices(info.annotation)
         placeholder = info.description or ""
         if _is_date(info.annotation):
-            placeholder = "YYYY-MM-DD" + (f" · {placeholder}" if placeholder else "")
+            # translated here: the joined text would not be found in a catalog
+            placeholder = "YYYY-MM-DD" + (f" · {_(placeholder)}" if placeholder else "")
         specs.append(FieldSpec(name, title, choices=choices, placeholder=placeholder))
         default = info.get_default(call_default_factory=True)
         if default is not None and default is not pydantic.fields.PydanticUndefined:
