@@ -3,35 +3,10 @@ them, for scripts. Exit codes: 0 done, 1 refused or failed (the message says why
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 import click
 
-
-def _ctx(click_ctx: click.Context) -> Any:
-    from core.runtime import open_runtime
-
-    url = click_ctx.find_root().params.get("database")
-    return open_runtime(url, require_current=True).context_for()
-
-
-def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A SalesdeskError becomes its message and exit code 1, never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from core.errors import SalesdeskError
-
-        try:
-            return func(*args, **kwargs)
-        except SalesdeskError as exc:
-            click.echo(f"salesdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
+from core.plugin_cli import acting_context as _ctx
+from core.plugin_cli import friendly
 
 
 @click.group("contracts")

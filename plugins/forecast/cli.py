@@ -4,39 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 import click
 
-
-def _ctx(click_ctx: click.Context) -> Any:
-    """The acting user on the database named by --database (or the settings), opened
-    the way the salesdesk command opens it (with the TUI's hook specs, which only name
-    hooks: nothing of Textual is imported)."""
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    url = click_ctx.find_root().params.get("database")
-    runtime = open_runtime(url, extra_specs=[tui.hookspecs], require_current=True)
-    return runtime.context_for()
-
-
-def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A SalesdeskError becomes its message and exit code 1, never a traceback."""
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from core.errors import SalesdeskError
-
-        try:
-            return func(*args, **kwargs)
-        except SalesdeskError as exc:
-            click.echo(f"salesdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
+from core.plugin_cli import acting_context as _ctx
+from core.plugin_cli import friendly
 
 
 def _export(ctx: Any, report_id: str, params: dict[str, Any], path: str) -> None:

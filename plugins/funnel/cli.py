@@ -8,37 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-
-def _ctx(click_ctx: click.Context) -> Any:
-    """The acting user on the database named by --database (or the settings)."""
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    url = click_ctx.find_root().params.get("database")
-    runtime = open_runtime(url, extra_specs=[tui.hookspecs], require_current=True)
-    return runtime.context_for()
-
-
-def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A SalesdeskError becomes its message and exit code 1, never a traceback."""
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from core.errors import SalesdeskError
-
-        try:
-            return func(*args, **kwargs)
-        except SalesdeskError as exc:
-            click.echo(f"salesdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
+from core.plugin_cli import acting_context as _ctx
+from core.plugin_cli import friendly
 
 
 @click.group("funnel")

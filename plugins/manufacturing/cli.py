@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import sys
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
 import sqlalchemy as sa
 
-from core.errors import FieldProblem, NotFound, SalesdeskError, ValidationFailed
+from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.plugin_cli import acting_context as _context
+from core.plugin_cli import friendly
 from plugins.manufacturing.models import DocKind, Document
 
 KINDS = [k.value for k in DocKind]
-
-
-def _context(click_ctx: click.Context) -> Any:
-    import tui.hookspecs  # hook declarations only (no textual): every plugin loads as in
-    from core.runtime import open_runtime  # the app, so the schema check sees them all
-
-    url = click_ctx.find_root().params.get("database")
-    runtime = open_runtime(url, extra_specs=[tui.hookspecs], require_current=True)
-    click_ctx.call_on_close(runtime.db.dispose)
-    return runtime.context_for()
-
-
-def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SalesdeskError as exc:
-            click.echo(f"salesdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 def _doc_id(ctx: Any, number: str) -> tuple[int, int]:
