@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.i18n import pick
 from core.models import CustomerClass
 
 OVERRIDES_KEY = "funnel.overrides"
@@ -265,6 +266,11 @@ class FunnelRegistry:
     def stage(self, funnel_id: str, stage_id: str) -> Stage | None:
         funnel = self.funnels.get(funnel_id)
         return funnel.stage(stage_id) if funnel else None
+
+    def stage_title(self, funnel_id: str, stage_id: str) -> str:
+        """A stage's title in the reader's language (its id when no funnel knows it)."""
+        stage = self.stage(funnel_id, stage_id)
+        return pick(stage.title_en, stage.title_zh) if stage else stage_id
 
     def probability_sql(self, funnel_col: Any, stage_col: Any) -> Any:
         """SQL for each row's stage probability (0 for a stage no funnel knows)."""

@@ -17,7 +17,6 @@ from sqlalchemy.orm import aliased
 
 from core.access import Scope, visible
 from core.context import Context
-from core.i18n import pick
 from core.models import (
     Activity,
     Customer,
@@ -186,15 +185,11 @@ def _opportunity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
              .where(*conds).order_by(Opportunity.amount.desc()).limit(limit))
     with ctx.reading() as session:
         found = session.execute(query).all()
-    rows = [(o.title, cust, _stage_title(ctx, o), o.amount, Decimal(probability(ctx, o)) * 100,
+    titles = ctx.plugins.funnels.stage_title
+    rows = [(o.title, cust, titles(o.funnel, o.stage), o.amount, Decimal(probability(ctx, o)) * 100,
              o.stage_entered_at.date(), who or "") for o, cust, who in found]
     return Drill(["Deal", "Customer", "Stage", "Amount", "Prob. %", "In stage since", "Owner"],
                  rows, "opportunity", [o.id for o, _c, _w in found])
-
-
-def _stage_title(ctx: Context, deal: Opportunity) -> str:
-    stage = ctx.plugins.funnels.stage(deal.funnel, deal.stage)
-    return pick(stage.title_en, stage.title_zh) if stage else deal.stage
 
 
 def _activity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:

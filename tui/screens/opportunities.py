@@ -49,9 +49,7 @@ class DealActions:
                             title=_("Not done"), severity="warning")
             return
         if saved is not None:
-            funnel = self.ctx.plugins.funnels.get(saved.funnel)  # type: ignore[attr-defined]
-            stage = funnel.stage(saved.stage) if funnel else None
-            name = pick(stage.title_en, stage.title_zh) if stage else saved.stage
+            name = self.ctx.plugins.funnels.stage_title(saved.funnel, saved.stage)  # type: ignore[attr-defined]
             self.app.notify(_("{deal}: now {stage}").format(deal=saved.title, stage=name))  # type: ignore[attr-defined]
             self.after_change()
 
@@ -279,9 +277,7 @@ class OpportunityDetail(DealActions, BaseScreen):
         opp = self.guard(service.get_opportunity, self.ctx, self.opportunity_id)
         if opp is None:
             return
-        funnel = self.ctx.plugins.funnels.get(opp.funnel)
-        stage = funnel.stage(opp.stage) if funnel else None
-        stage_name = pick(stage.title_en, stage.title_zh) if stage else opp.stage
+        stage_name = self.ctx.plugins.funnels.stage_title(opp.funnel, opp.stage)
         prob = service.probability(self.ctx, opp)
         self.query_one("#deal", Static).update(
             f"[b]{opp.title}[/b]  ·  {_('Stage')}: {stage_name} ({float(prob):.0%})  ·  "
