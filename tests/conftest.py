@@ -343,3 +343,23 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     yield install
     for module in modules:
         sys.modules.pop(module, None)
+
+
+@pytest.fixture
+def tui_world(db_factory: DatabaseFactory) -> Iterator[dict[str, Any]]:
+    """The TUI tests' fixed world (tests/tui_helpers.py ``seed``) on SQLite, in English,
+    with the TUI's hook specs; ``data["world"]`` builds more records."""
+    from tui_helpers import seed
+
+    import tui.hookspecs
+    from core.i18n import set_lang
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    world = make_world(rt, FixedClock())
+    data = seed(world)
+    data["world"] = world
+    yield data
+    set_lang(None)
+    rt.db.dispose()

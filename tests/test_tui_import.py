@@ -5,32 +5,16 @@ import are offered the screen."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from testworld import FixedClock, make_world
-from tui_helpers import aio, seed, settle
+from tui_helpers import aio, settle
 
-from core.i18n import set_lang
 from core.models import SalesLine
 
 HEADER = "date,customer_code,product_code,quantity,amount\n"
-
-
-@pytest.fixture
-def tui_world(db_factory: Any) -> Iterator[dict[str, Any]]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-    data = seed(make_world(rt, FixedClock()))
-    yield data
-    set_lang(None)
-    rt.db.dispose()
 
 
 def app_for(ctx: Any) -> Any:

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pluggy
 import pytest
 import sqlalchemy as sa
-from testworld import FixedClock, make_world
-from tui_helpers import aio, seed, settle
+from tui_helpers import aio, settle
 
-from core.i18n import set_lang
 from core.models import Activity, Customer, Opportunity
-
-
-@pytest.fixture
-def tui_world(db_factory: Any) -> Iterator[dict[str, Any]]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-    world = make_world(rt, FixedClock())
-    data = seed(world)
-    data["world"] = world
-    yield data
-    set_lang(None)
-    rt.db.dispose()
 
 
 def app_for(ctx: Any, **kw: Any) -> Any:

@@ -6,30 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from testworld import FixedClock, make_world
-from tui_helpers import aio, seed, settle
-
-from core.i18n import set_lang
+from tui_helpers import aio, settle
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def tui_world(db_factory: Any) -> Iterator[dict[str, Any]]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-    data = seed(make_world(rt, FixedClock()))
-    yield data
-    set_lang(None)
-    rt.db.dispose()
 
 
 def _nav_ids(app: Any) -> list[str]:
