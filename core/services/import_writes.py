@@ -43,6 +43,7 @@ from core.services.import_rows import LineTuple
 LINE_COLUMNS = ("date", "customer_id", "product_id", "rep_id", "region_id", "channel_id",
                 "quantity", "amount", "batch_id")
 IMPORT_CACHE_KIB = 128 * 1024
+SORT_CACHE_KIB = 4 * 1024
 REBUILD_MIN_ROWS = 50_000  # below this, keeping the indexes is cheaper anyway
 ROWS_PER_STATEMENT = 100
 TABLE = SalesLine.__tablename__
@@ -188,8 +189,9 @@ class IndexRebuild:
 
         def build() -> None:
             try:
-                for sql in pending:
-                    raw.execute(sql)  # type: ignore[union-attr]
+                with _small_sort_cache(raw):
+                    for sql in pending:
+                        raw.execute(sql)  # type: ignore[union-attr]
             except BaseException as exc:  # re-raised on the caller's thread
                 failure.append(exc)
 
@@ -205,6 +207,21 @@ class IndexRebuild:
 
     def finish(self) -> None:
         self.rebuild_while(lambda: None)
+
+
+@contextmanager
+def _small_sort_cache(raw: Any) -> Iterator[None]:
+    """A small page cache while indexes are built: SQLite's sorter sorts runs of one
+    cache's size and merges them, and runs that fit the CPU's caches make the four
+    sales_line indexes about a quarter faster than one sort of a million keys in 128 MiB
+    (bench/bench_import.py); the line pages still dirty in the cache go to the WAL now,
+    on this thread, instead of at commit."""
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 @contextmanager
