@@ -140,9 +140,14 @@ def insert_many(session: Session, head: str, width: int, rows: Iterable[Sequence
                 tail: str = "") -> None:
     """SQLite ``head VALUES (...), (...) tail`` with ``ROWS_PER_STATEMENT`` rows of
     ``width`` values a statement: a third less CPU than one statement step per row."""
+    insert_flat(session, head, width, list(chain.from_iterable(rows)), tail)
+
+
+def insert_flat(session: Session, head: str, width: int, flat: list[Any],
+                tail: str = "") -> None:
+    """``insert_many`` of rows already laid out one after another in ``flat``."""
     raw = session.connection().connection.driver_connection
     one = f"({', '.join('?' * width)})"
-    flat = list(chain.from_iterable(rows))
     step = width * ROWS_PER_STATEMENT
     whole = len(flat) // step * step
     if whole:
