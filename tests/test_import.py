@@ -19,7 +19,15 @@ import sqlalchemy as sa
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.hookspecs import hookimpl
-from core.models import AuditEntry, Channel, Customer, ImportBatch, Product, SalesLine
+from core.models import (
+    AuditEntry,
+    Channel,
+    Customer,
+    ImportBatch,
+    Product,
+    Region,
+    SalesLine,
+)
 from core.services.import_rows import MONEY_EXPECTED
 from core.services.importing import (
     AlreadyImported,
@@ -119,6 +127,32 @@ def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any,
     assert after["AuditEntry"] - before["AuditEntry"] == 1  # one entry per batch, not per line
     assert [(login, b.id, b.row_count) for login, b in listener.batches] == [
         ("op", batch.id, 2)]  # fired once, after commit, with the committed batch
+
+
+def test_repeated_rows_are_stored_like_their_first_sight(shop: Any, tmp_path: Path) -> None:
+    """A row whose cells were all seen before takes the plain-lookup path; it must store
+    exactly what the full checks store, and an empty or padded optional cell, a new
+    quantity or a bad amount after it must still get the full checks."""
+    row = "2026-01-05,C2,P2,rep1,R1,CH1,3,7.50"
+    path = sales_file(tmp_path, row, row, "2026-01-05,C2,P2,,R1,CH1,3,7.50",
+                      "2026-01-05,C2,P2,rep1, R2 ,CH1,4,7.50", row)
+    assert import_file(shop.op, "sales_lines", path).rows == 5
+    with shop.runtime.db.read_session() as session:
+        stored = session.execute(sa.select(
+            SalesLine.date, SalesLine.customer_id, SalesLine.product_id, SalesLine.rep_id,
+            SalesLine.region_id, SalesLine.channel_id, SalesLine.quantity, SalesLine.amount,
+        ).order_by(SalesLine.id)).all()
+        r1, r2 = (session.scalar(sa.select(Region.id).where(Region.code == code))
+                  for code in ("R1", "R2"))
+        ch1 = session.scalar(sa.select(Channel.id).where(Channel.code == "CH1"))
+    first = (dt.date(2026, 1, 5), shop.c2.id, stored[0][2], shop.rep.actor.id, r1, ch1,
+             Decimal("3"), Decimal("7.50"))
+    assert [tuple(line) for line in stored] == [
+        first, first, (*first[:3], None, *first[4:]),  # C2 is in the pool: no owner
+        (*first[:4], r2, ch1, Decimal("4"), Decimal("7.50")), first]
+    bad = sales_file(tmp_path, row, row, "2026-01-05,C2,P2,rep1,R1,CH1,3,7.505", row,
+                     name="bad.csv")
+    assert where(refused(shop.op, "sales_lines", bad)) == {(4, "amount", "7.505")}
 
 
 def test_sales_summaries_follow_the_import(shop: Any, tmp_path: Path) -> None:

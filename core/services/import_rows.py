@@ -318,15 +318,20 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
 
     Good rows stop being collected at the first problem (nothing will be written), but
     validation goes on to the end so every problem is reported.
+
+    Most rows repeat codes, dates and quantities already seen, so a row whose every cell
+    is found as it stands in the maps (filled by the full checks on first sight) is taken
+    with plain lookups; any miss, an empty optional cell or a bad amount sends the row
+    through ``_SalesLineCheck``, which reports problems.
     """
-    i_date, i_cust, i_prod, i_qty, i_amount = (positions[c] for c in SALES_REQUIRED)
-    i_rep, i_region, i_channel = (positions.get(c, -1) for c in
-                                  ("rep_login", "region_code", "channel_code"))
     width = len(positions)
+    check = _SalesLineCheck(positions, lk, problems, batch_id)
+    i_date, i_cust, i_prod, i_qty, i_amount = (positions[c] for c in SALES_REQUIRED)
+    i_rep, i_region, i_channel = check.i_rep, check.i_region, check.i_channel
+    fast = min(i_rep, i_region, i_channel) >= 0
     customers, products, users = lk.customers, lk.products, lk.users
     regions, channels, dates = lk.regions, lk.channels, lk.dates
-    quantities: dict[str, str] = {}
-    money, add = _MONEY, problems.add
+    quantities, money = check.quantities, _MONEY
     chunk: list[LineTuple] = []
     seen = 0
     for number, cells in rows:
@@ -334,73 +339,103 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
         if len(cells) != width and not _padded(number, cells, width, problems):
             seen -= not any(cells)  # a blank line is not a row
             continue
-        ok = True
-        text = cells[i_date]
-        day = dates.get(text)
-        if day is None:
-            parsed = parse_date(text)
-            if parsed is None:
-                ok = False
-                add(number, "date", text, DATE_EXPECTED)
-            else:
-                day = dates[text] = parsed.isoformat()
-        text = cells[i_cust]
-        customer = customers.get(text) or customers.get(text.strip())
-        if customer is None:
-            ok = False
-            add(number, "customer_code", text, "the code of an existing customer")
-            customer = (0, None, None)
-        text = cells[i_prod]
-        product = products.get(text) or products.get(text.strip())
-        if product is None:
-            ok = False
-            add(number, "product_code", text, "the code of an existing product")
-        rep = customer[2]
-        if i_rep >= 0 and (text := cells[i_rep]):
-            found = users.get(text) or users.get(text.strip())
-            if found is not None:
-                rep = found
-            elif text.strip():
-                ok = False
-                add(number, "rep_login", text, "the login of an active salesdesk user")
-        region = customer[1]
-        if i_region >= 0 and (text := cells[i_region]):
-            found = regions.get(text) or regions.get(text.strip())
-            if found is not None:
-                region = found
-            elif text.strip():
-                ok = False
-                add(number, "region_code", text, "the code of an existing region")
-        channel = None
-        if i_channel >= 0 and (text := cells[i_channel]):
-            found = channels.get(text) or channels.get(text.strip())
-            if found is not None:
-                channel = found
-            elif text.strip():
-                ok = False
-                add(number, "channel_code", text, "the code of an existing channel")
-        text = cells[i_qty]
-        qty = quantities.get(text)
-        if qty is None:
-            qty = _checked(text, _QUANTITY)
-            if qty is None:
-                ok = False
-                add(number, "quantity", text, QUANTITY_EXPECTED)
-            else:
-                quantities[text] = qty
-        amount = cells[i_amount]
-        if not money(amount):
-            amount = _checked(amount, money)
-            if amount is None:
-                ok = False
-                add(number, "amount", cells[i_amount], MONEY_EXPECTED)
-        if ok and not problems.count:
-            chunk.append((day, customer[0], product, rep, region, channel,  # type: ignore[arg-type]
-                          qty, amount, batch_id))
+        line: LineTuple | None = None
+        if fast and not problems.count:
+            try:
+                if money(amount := cells[i_amount]):
+                    line = (dates[cells[i_date]], customers[cells[i_cust]][0],
+                            products[cells[i_prod]], users[cells[i_rep]],
+                            regions[cells[i_region]], channels[cells[i_channel]],
+                            quantities[cells[i_qty]], amount, batch_id)
+            except KeyError:
+                pass
+        if line is None:
+            line = check(number, cells)
+        if line is not None and not problems.count:
+            chunk.append(line)
         if seen % chunk_size == 0:
             yield seen, chunk
             chunk = []
     yield seen, chunk
+
+
+class _SalesLineCheck:
+    """Every check of one sales-line row, reporting each problem; the first sight of a
+    date or quantity is remembered in the maps the fast path reads."""
+
+    def __init__(self, positions: dict[str, int], lk: SalesLookups, problems: Problems,
+                 batch_id: int | None) -> None:
+        self.i_date, self.i_cust, self.i_prod, self.i_qty, self.i_amount = (
+            positions[c] for c in SALES_REQUIRED)
+        self.i_rep, self.i_region, self.i_channel = (
+            positions.get(c, -1) for c in ("rep_login", "region_code", "channel_code"))
+        self.lk, self.add, self.batch_id = lk, problems.add, batch_id
+        self.quantities: dict[str, str] = {}
+
+    def __call__(self, number: int, cells: list[str]) -> LineTuple | None:
+        """The validated line, or None after reporting what is wrong with the row."""
+        lk, add = self.lk, self.add
+        ok = True
+        day = self._day(number, cells[self.i_date])
+        text = cells[self.i_cust]
+        customer = lk.customers.get(text) or lk.customers.get(text.strip())
+        if customer is None:
+            ok = False
+            add(number, "customer_code", text, "the code of an existing customer")
+            customer = (0, None, None)
+        text = cells[self.i_prod]
+        product = lk.products.get(text) or lk.products.get(text.strip())
+        if product is None:
+            ok = False
+            add(number, "product_code", text, "the code of an existing product")
+        rep, region, channel = customer[2], customer[1], None
+        for index, mapping, column, expected in (
+                (self.i_rep, lk.users, "rep_login", "the login of an active salesdesk user"),
+                (self.i_region, lk.regions, "region_code", "the code of an existing region"),
+                (self.i_channel, lk.channels, "channel_code",
+                 "the code of an existing channel")):
+            if index < 0 or not (text := cells[index]).strip():
+                continue
+            found = mapping.get(text) or mapping.get(text.strip())
+            if found is None:
+                ok = False
+                add(number, column, text, expected)
+            elif column == "rep_login":
+                rep = found
+            elif column == "region_code":
+                region = found
+            else:
+                channel = found
+        qty = self._quantity(number, cells[self.i_qty])
+        amount = cells[self.i_amount]
+        if not _MONEY(amount):
+            amount = _checked(amount, _MONEY)  # type: ignore[assignment]
+            if amount is None:
+                ok = False
+                add(number, "amount", cells[self.i_amount], MONEY_EXPECTED)
+        if not ok or day is None or product is None or qty is None:
+            return None
+        return (day, customer[0], product, rep, region, channel, qty, amount, self.batch_id)
+
+    def _day(self, number: int, text: str) -> str | None:
+        day = self.lk.dates.get(text)
+        if day is None:
+            parsed = parse_date(text)
+            if parsed is None:
+                self.add(number, "date", text, DATE_EXPECTED)
+                return None
+            day = self.lk.dates[text] = parsed.isoformat()
+        return day
+
+    def _quantity(self, number: int, text: str) -> str | None:
+        qty = self.quantities.get(text)
+        if qty is None:
+            qty = _checked(text, _QUANTITY)
+            if qty is None:
+                self.add(number, "quantity", text, QUANTITY_EXPECTED)
+                return None
+            self.quantities[text] = qty
+        return qty
 
 
 def _checked(text: str, pattern: Callable[[str], Any]) -> str | None:
