@@ -482,13 +482,13 @@ def test_import_skips_fk_checks_only_inside_its_transaction(
 def test_index_rebuild_sorts_in_a_small_cache_and_gives_it_back() -> None:
     """The rebuild's small sorting cache is set only around the index builds; the
     import's own (bigger) cache is back afterwards, also when a build fails."""
-    from core.services.import_writes import SORT_CACHE_KIB, _small_sort_cache
+    from core.services.import_writes import SORT_CACHE_KIB, page_cache
 
     conn = sqlite3.connect(":memory:")
     conn.execute("PRAGMA cache_size = -131072")
-    with _small_sort_cache(conn):
+    with page_cache(conn, SORT_CACHE_KIB):
         assert conn.execute("PRAGMA cache_size").fetchone()[0] == -SORT_CACHE_KIB
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == -131072
-    with pytest.raises(sqlite3.OperationalError), _small_sort_cache(conn):
+    with pytest.raises(sqlite3.OperationalError), page_cache(conn, SORT_CACHE_KIB):
         conn.execute("CREATE INDEX broken ON missing_table (x)")
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == -131072

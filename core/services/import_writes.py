@@ -166,13 +166,20 @@ def big_cache(session: Session) -> Iterator[None]:
     if not is_sqlite(session):
         yield
         return
-    conn = session.connection()
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    with page_cache(session.connection().connection.driver_connection, IMPORT_CACHE_KIB):
+        yield
+
+
+@contextmanager
+def page_cache(raw: Any, kib: int) -> Iterator[None]:
+    """SQLite's page cache at ``kib`` KiB on the driver connection ``raw`` inside the
+    block, and back to what it was afterwards, also on an error."""
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = -{kib}")
     try:
         yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+        raw.execute(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
 class IndexRebuild:
@@ -194,7 +201,12 @@ class IndexRebuild:
 
         def build() -> None:
             try:
-                with _small_sort_cache(raw):
+                # SQLite's sorter sorts runs of one cache's size and merges them: runs
+                # that fit the CPU's caches build the four sales_line indexes about a
+                # quarter faster than one sort of a million keys in the import's 128 MiB
+                # (bench/bench_import.py), and the line pages still dirty in the cache
+                # go to the WAL now, on this thread, instead of at commit.
+                with page_cache(raw, SORT_CACHE_KIB):
                     for sql in pending:
                         raw.execute(sql)  # type: ignore[union-attr]
             except BaseException as exc:  # re-raised on the caller's thread
@@ -212,21 +224,6 @@ class IndexRebuild:
 
     def finish(self) -> None:
         self.rebuild_while(lambda: None)
-
-
-@contextmanager
-def _small_sort_cache(raw: Any) -> Iterator[None]:
-    """A small page cache while indexes are built: SQLite's sorter sorts runs of one
-    cache's size and merges them, and runs that fit the CPU's caches make the four
-    sales_line indexes about a quarter faster than one sort of a million keys in 128 MiB
-    (bench/bench_import.py); the line pages still dirty in the cache go to the WAL now,
-    on this thread, instead of at commit."""
-    before = raw.execute("PRAGMA cache_size").fetchone()[0]
-    raw.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        raw.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 @contextmanager
