@@ -326,8 +326,9 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
     """
     width = len(positions)
     check = _SalesLineCheck(positions, lk, problems, batch_id)
-    i_date, i_cust, i_prod, i_qty, i_amount = (positions[c] for c in SALES_REQUIRED)
-    i_rep, i_region, i_channel = check.i_rep, check.i_region, check.i_channel
+    i_date, i_cust, i_prod, i_qty, i_amount = (check.i_date, check.i_cust, check.i_prod,
+                                               check.i_qty, check.i_amount)
+    i_rep, i_region, i_channel = check.optional
     fast = min(i_rep, i_region, i_channel) >= 0
     customers, products, users = lk.customers, lk.products, lk.users
     regions, channels, dates = lk.regions, lk.channels, lk.dates
@@ -359,6 +360,11 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
     yield seen, chunk
 
 
+_OPTIONAL = (("rep_login", "the login of an active salesdesk user"),
+             ("region_code", "the code of an existing region"),
+             ("channel_code", "the code of an existing channel"))
+
+
 class _SalesLineCheck:
     """Every check of one sales-line row, reporting each problem; the first sight of a
     date or quantity is remembered in the maps the fast path reads."""
@@ -367,8 +373,7 @@ class _SalesLineCheck:
                  batch_id: int | None) -> None:
         self.i_date, self.i_cust, self.i_prod, self.i_qty, self.i_amount = (
             positions[c] for c in SALES_REQUIRED)
-        self.i_rep, self.i_region, self.i_channel = (
-            positions.get(c, -1) for c in ("rep_login", "region_code", "channel_code"))
+        self.optional = [positions.get(c, -1) for c, _ in _OPTIONAL]  # rep, region, channel
         self.lk, self.add, self.batch_id = lk, problems.add, batch_id
         self.quantities: dict[str, str] = {}
 
@@ -388,24 +393,17 @@ class _SalesLineCheck:
         if product is None:
             ok = False
             add(number, "product_code", text, "the code of an existing product")
-        rep, region, channel = customer[2], customer[1], None
-        for index, mapping, column, expected in (
-                (self.i_rep, lk.users, "rep_login", "the login of an active salesdesk user"),
-                (self.i_region, lk.regions, "region_code", "the code of an existing region"),
-                (self.i_channel, lk.channels, "channel_code",
-                 "the code of an existing channel")):
+        # rep, region, channel: the customer's owner and region unless the row names them
+        ids: list[int | None] = [customer[2], customer[1], None]
+        for k, (index, mapping, (column, expected)) in enumerate(zip(
+                self.optional, (lk.users, lk.regions, lk.channels), _OPTIONAL, strict=True)):
             if index < 0 or not (text := cells[index]).strip():
                 continue
             found = mapping.get(text) or mapping.get(text.strip())
             if found is None:
                 ok = False
                 add(number, column, text, expected)
-            elif column == "rep_login":
-                rep = found
-            elif column == "region_code":
-                region = found
-            else:
-                channel = found
+            ids[k] = found
         qty = self._quantity(number, cells[self.i_qty])
         amount = cells[self.i_amount]
         if not _MONEY(amount):
@@ -415,7 +413,7 @@ class _SalesLineCheck:
                 add(number, "amount", cells[self.i_amount], MONEY_EXPECTED)
         if not ok or day is None or product is None or qty is None:
             return None
-        return (day, customer[0], product, rep, region, channel, qty, amount, self.batch_id)
+        return (day, customer[0], product, *ids, qty, amount, self.batch_id)  # type: ignore[return-value]
 
     def _day(self, number: int, text: str) -> str | None:
         day = self.lk.dates.get(text)
