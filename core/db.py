@@ -20,6 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import models  # noqa: F401  (tables must be imported before migrations run)
+from core.errors import SalesdeskError
+from core.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 60_000
@@ -111,11 +113,15 @@ def alembic_config(db: Database, extra_locations: Iterable[str] = ()) -> Any:
     return cfg
 
 
-def upgrade(db: Database, extra_locations: Iterable[str] = (), target: str = "heads") -> None:
-    """Bring the schema to ``target`` (every branch head by default), keeping all rows."""
+def upgrade(db: Database, extra_locations: Iterable[str] = (),
+            target: str | Iterable[str] = "heads") -> None:
+    """Bring the schema to ``target`` (every branch head by default, or each of several
+    heads in turn), keeping all rows."""
     from alembic import command
 
-    command.upgrade(alembic_config(db, extra_locations), target)
+    cfg = alembic_config(db, extra_locations)
+    for each in [target] if isinstance(target, str) else list(target):
+        command.upgrade(cfg, each)
 
 
 def downgrade(db: Database, target: str, extra_locations: Iterable[str] = ()) -> None:
@@ -131,16 +137,61 @@ def current_revisions(db: Database) -> set[str]:
         return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def pending_heads(db: Database, extra_locations: Iterable[str] = ()) -> set[str]:
-    """Heads in the scripts that the database has not reached."""
+class SchemaTooNew(SalesdeskError):
+    def __init__(self) -> None:
+        super().__init__(_(
+            "This database was last upgraded by a newer salesdesk than this one: install "
+            "that version (or newer) to open it, or restore a backup made with this one"))
+
+
+def stray_revisions(script: Any, applied: Iterable[str]) -> set[str]:
+    """Applied revisions that no installed migration folder knows: those of a plugin whose
+    code is gone. They are left in the database (its tables and rows too), so reinstalling
+    the plugin takes up where it was. Raises :class:`SchemaTooNew` when the core's own
+    revision is unknown: upgrading around it would rebuild the core's tables."""
+    from alembic.util import CommandError
+
+    stray: set[str] = set()
+    known: set[str] = set()
+    for rev in applied:
+        try:
+            script.get_revision(rev)
+        except CommandError:
+            stray.add(rev)
+        else:
+            known.add(rev)
+    if stray:
+        core = {r.revision for r in script.iterate_revisions("core@head", "base")}
+        if not known & core:
+            raise SchemaTooNew()
+    return stray
+
+
+def pending_heads(db: Database, extra_locations: Iterable[str] = (),
+                  only_in: Iterable[str] | None = None) -> set[str]:
+    """Heads in the scripts that the database has not reached; with ``only_in``, only the
+    heads whose revision file is in one of those folders (the enabled plugins' and the
+    core's: a switched-off plugin's branch is neither needed nor upgraded)."""
+    return schema_status(db, extra_locations, only_in)[0]
+
+
+def schema_status(db: Database, extra_locations: Iterable[str] = (),
+                  only_in: Iterable[str] | None = None) -> tuple[set[str], set[str]]:
+    """(pending heads as :func:`pending_heads` says, stray revisions)."""
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config(db, extra_locations))
     applied = current_revisions(db)
+    stray = stray_revisions(script, applied)
     reached: set[str] = set()
-    for rev in applied:
+    for rev in applied - stray:
         reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
-    return {h for h in script.get_heads() if h not in reached}
+    heads = {h for h in script.get_heads() if h not in reached}
+    if only_in is not None:
+        folders = {Path(folder).resolve() for folder in [MIGRATIONS_DIR / "versions", *only_in]}
+        heads = {h for h in heads
+                 if Path(script.get_revision(h).path).resolve().parent in folders}
+    return heads, stray
 
 
 # ---------------------------------------------------------------------------------------

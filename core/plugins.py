@@ -262,16 +262,45 @@ class PluginManager:
         return self._funnels
 
     def migration_locations(self) -> list[str]:
+        """The migration folders of the enabled plugins."""
         return [str(path) for _plugin, path in self.contributions("salesdesk_migrations")]
+
+    def schema_locations(self) -> dict[str, list[str]]:
+        """Every installed plugin's migration folders, by plugin: the loaded ones answer the
+        hook; a switched-off one is imported (never registered) to ask it, so the
+        database's record of its tables still makes sense while it is off."""
+        found: dict[str, list[str]] = {}
+        for plugin, path in self.contributions("salesdesk_migrations"):
+            found.setdefault(plugin, []).append(str(path))
+        for info in self.info.values():
+            if not info.loaded and info.name not in found:
+                folders = self._dormant_migrations(info)
+                if folders:
+                    found[info.name] = folders
+        return found
+
+    def _dormant_migrations(self, info: PluginInfo) -> list[str]:
+        try:
+            module = importlib.import_module(info.module)
+            if not self._is_impl(module, "salesdesk_migrations"):
+                return []
+            return [str(path) for path in module.salesdesk_migrations() or []]
+        except Exception as exc:  # like a plugin whose code is gone
+            log.warning("plugin %s (switched off) did not name its migrations: %s",
+                        info.name, exc)
+            return []
 
     def loaded_names(self) -> list[str]:
         return [name for name, info in self.info.items() if info.loaded]
 
 
+# Every profile keeps ``exporters``: without it no report could be written to a file.
 BUILTIN_PROFILES: dict[str, list[str]] = {
-    "standard": ["funnel", "forecast", "contracts", "sales_reports"],
-    "manufacturing": ["funnel", "forecast", "contracts", "manufacturing", "sales_reports"],
-    "real_estate": ["funnel", "forecast", "contracts", "real_estate", "sales_reports"],
+    "standard": ["funnel", "forecast", "contracts", "sales_reports", "exporters"],
+    "manufacturing": ["funnel", "forecast", "contracts", "manufacturing", "sales_reports",
+                      "exporters"],
+    "real_estate": ["funnel", "forecast", "contracts", "real_estate", "sales_reports",
+                    "exporters"],
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -17,6 +18,7 @@ from core import db as dbmod
 from core.company import DEMO_KEY, all_settings, plugin_switch
 from core.context import Context
 from core.errors import SalesdeskError, UnknownUser
+from core.i18n import _
 from core.models import CompanySetting, User, utcnow
 from core.plugins import PluginManager
 from core.settings import Settings, load_settings
@@ -28,6 +30,13 @@ class SchemaOutOfDate(SalesdeskError):
             f"The database {url} needs upgrading before use: run 'salesdesk db upgrade' "
             "(or 'salesdesk init' for a new one)"
         )
+
+
+class PluginOlderThanData(SalesdeskError):
+    def __init__(self, plugin: str) -> None:
+        super().__init__(_(
+            "The installed plugin {plugin} is older than its data in this database: install "
+            "the version that last upgraded the database (or newer)").format(plugin=plugin))
 
 
 @dataclass
@@ -46,15 +55,41 @@ class Runtime:
         return Context(self.db, user, self.plugins, utcnow)
 
     def upgrade(self) -> None:
-        dbmod.upgrade(self.db, self.plugins.migration_locations())
+        """Bring the core and every enabled plugin to their newest revision. A switched-off
+        plugin's tables stay as they are (with its rows) until it is switched on again."""
+        every, pending, _missing = self._schema()
+        if pending:
+            dbmod.upgrade(self.db, every, sorted(pending))
 
     def is_current(self) -> bool:
-        return not dbmod.pending_heads(self.db, self.plugins.migration_locations())
+        return not self._schema()[1]
+
+    def missing_plugins(self) -> list[str]:
+        """Plugins whose data is in the database but whose code is not installed."""
+        return self._schema()[2]
+
+    def _schema(self) -> tuple[list[str], set[str], list[str]]:
+        """(every installed plugin's migration folders, the heads the core and the enabled
+        plugins still need, the plugins whose data is here but whose code is not)."""
+        by_plugin = self.plugins.schema_locations()
+        every = [folder for folders in by_plugin.values() for folder in folders]
+        enabled = [f for name in self.plugins.loaded_names() for f in by_plugin.get(name, [])]
+        pending, stray = dbmod.schema_status(self.db, every, only_in=enabled)
+        missing = sorted({_plugin_of(rev) for rev in stray})
+        older = [name for name in missing if name in by_plugin]
+        if older:
+            raise PluginOlderThanData(older[0])
+        return every, pending, missing
 
     def is_demo(self) -> bool:
         with self.db.read_session() as session:
             row = session.get(CompanySetting, DEMO_KEY)
             return bool(row and row.value)
+
+
+def _plugin_of(revision: str) -> str:
+    match = re.match(r"([a-z][a-z0-9_]*?)_\d+", revision)
+    return match.group(1) if match else revision
 
 
 def os_login() -> str:

@@ -140,6 +140,8 @@ def db_upgrade(click_ctx: click.Context) -> None:
     runtime = runtime_from(click_ctx, require_current=False)
     runtime.upgrade()
     click.echo(f"{runtime.db.describe()} is up to date.")
+    for name in runtime.missing_plugins():
+        click.echo(_missing_plugin_note(name), err=True)
 
 
 @db.command("backup")
@@ -266,6 +268,16 @@ def plugins_list(click_ctx: click.Context) -> None:
         detail = info.last_error or (", ".join(h.removeprefix("salesdesk_")
                                                for h in info.hooks) or "-")
         click.echo(f"{info.name:<16} {info.version:<9} {info.origin:<12} {state:<8} {detail}")
+    for name in runtime.missing_plugins():
+        click.echo(f"{name:<16} {'-':<9} {'-':<12} {'missing':<8} "
+                   f"{_missing_plugin_note(name)}")
+
+
+def _missing_plugin_note(name: str) -> str:
+    from core.i18n import _
+
+    return _("plugin {name} is not installed; its data is kept in the database. Reinstall "
+             "it to use the data again (see README, Plugins)").format(name=name)
 
 
 @plugins.command("enable")
