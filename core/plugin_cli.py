@@ -25,6 +25,7 @@ def acting_context(click_ctx: click.Context) -> Context:
     url = click_ctx.find_root().params.get("database")
     runtime = open_runtime(url, require_current=True)
     click_ctx.call_on_close(runtime.db.dispose)
+    click_ctx.call_on_close(runtime.save_plugin_failures)  # runs first: the engine is open
     return runtime.context_for()
 
 

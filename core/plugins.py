@@ -3,18 +3,27 @@
 Built-in plugins and third-party ones are found the same way: entry points in the
 ``salesdesk`` group (our own pyproject declares the built-ins there). Each is imported and
 registered under a guard: a plugin that fails to import, names a hook that does not exist,
-or raises inside a hook is recorded (plugin, hook, error, traceback in the log) and
-switched off for the rest of the run, while everything else keeps working.
+or raises inside a hook is recorded (plugin, hook, error) and switched off for the rest of
+the run, while everything else keeps working.
+
+"Raises" means anything, ``SystemExit`` and other ``BaseException`` types included, except
+``KeyboardInterrupt``: a plugin's interrupt cannot be told from the user's Ctrl+C, and the
+user's must always stop the command. A failure is remembered in the company settings
+(``plugins.failures``), so ``salesdesk plugins list`` shows it on later runs until the hook
+that failed works again; its traceback goes to the log file once, the terminal gets one
+line naming the plugin the first time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -25,6 +34,8 @@ from core.access import RoleRegistry
 
 log = logging.getLogger("salesdesk.plugins")
 ENTRY_POINT_GROUP = hookspecs.PROJECT
+FAILURES_KEY = "plugins.failures"  # company setting: plugin name -> its last hook failure
+TRACEBACKS = "salesdesk.plugins.tracebacks"  # to the log file only, never the terminal
 
 
 @dataclass
@@ -39,10 +50,16 @@ class PluginInfo:
     loaded: bool = False
     hooks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    remembered_error: str = ""  # a hook failure of an earlier run, not yet recovered from
 
     @property
     def last_error(self) -> str:
-        return self.errors[-1] if self.errors else ""
+        return self.errors[-1] if self.errors else self.remembered_error
+
+    @property
+    def failed(self) -> bool:
+        """Switched off by a failure in this run, or failed in an earlier one."""
+        return (bool(self.errors) and not self.loaded) or bool(self.remembered_error)
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,10 @@ class PluginManager:
         # Company settings read at start (open_runtime); the funnel registry applies the
         # company's funnel overrides from them.
         self.company_settings: dict[str, Any] = {}
+        # Hook failures to remember (plugin -> record) or forget (recovered), saved by
+        # Runtime.save_plugin_failures once the command is done.
+        self.new_failures: dict[str, dict[str, str]] = {}
+        self.recovered: set[str] = set()
 
     # -- loading --------------------------------------------------------------------
 
@@ -86,6 +107,7 @@ class PluginManager:
             origin = "built-in" if found.distribution == "salesdesk" else "entry point"
             info = PluginInfo(found.name, found.module, found.version, origin)
             info.enabled = enabled(found.name)
+            info.remembered_error = self._remembered(info).get("error", "")
             self.info[found.name] = info
             if info.enabled:
                 self._import_and_register(info)
@@ -93,13 +115,21 @@ class PluginManager:
     def register(self, plugin: object, name: str, origin: str = "registered") -> bool:
         """Register an already imported plugin object (tests, embedding)."""
         info = PluginInfo(name, getattr(plugin, "__name__", name), origin=origin)
+        info.remembered_error = self._remembered(info).get("error", "")
         self.info[name] = info
         return self._register(info, plugin)
+
+    def _remembered(self, info: PluginInfo) -> dict[str, str]:
+        """The stored failure of this plugin, if it was recorded for the same version."""
+        record = (self.company_settings.get(FAILURES_KEY) or {}).get(info.name) or {}
+        return record if record.get("version", "") == info.version else {}
 
     def _import_and_register(self, info: PluginInfo) -> bool:
         try:
             module = importlib.import_module(info.module)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             self._fail(info, "import", exc)
             return False
         return self._register(info, module)
@@ -113,7 +143,9 @@ class PluginManager:
                 raise pluggy.PluginValidationError(
                     plugin, f"implements hooks that do not exist: {', '.join(unknown)}"
                 )
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             self._fail(info, "register", exc)
             return False
         info.loaded = True
@@ -137,7 +169,9 @@ class PluginManager:
                 if entries is not None and not isinstance(entries, dict):
                     raise TypeError(f"expected a dict, got {type(entries).__name__}")
                 i18n.add_translations(lang, entries or {})
-            except Exception as exc:
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
                 self._fail(info, "salesdesk_translations", exc)
 
     def _is_impl(self, plugin: object, attr: str) -> bool:
@@ -158,11 +192,20 @@ class PluginManager:
         message = f"{hook}: {type(exc).__name__}: {exc}"
         info.errors.append(message)
         info.loaded = False
-        log.error("plugin %s failed in %s\n%s", info.name, hook,
-                  "".join(traceback.format_exception(exc)))
         if self.pm.get_plugin(info.name) is not None:
             self.pm.unregister(name=info.name)
         self._roles = self._funnels = None
+        self.recovered.discard(info.name)
+        if message == self._remembered(info).get("error"):
+            log.info("plugin %s failed again in %s: %s", info.name, hook, message)
+            return
+        self.new_failures[info.name] = {"error": message, "hook": hook,
+                                        "version": info.version,
+                                        "at": dt.datetime.now(dt.UTC).isoformat()}
+        where = _traceback_log().log(info.name, hook, exc)
+        log.warning(i18n._("plugin {name} failed in {hook} ({error}) and is switched off "
+                           "for this run; details: {where}").format(
+            name=info.name, hook=hook, error=f"{type(exc).__name__}: {exc}", where=where))
 
     # -- calling --------------------------------------------------------------------
 
@@ -182,11 +225,40 @@ class PluginManager:
             try:
                 # Like pluggy, pass each implementation only the arguments it names.
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-            except Exception as exc:
+            except KeyboardInterrupt:
+                raise  # the user's Ctrl+C (a plugin's cannot be told apart from it)
+            except BaseException as exc:  # SystemExit too: it must not end the command
                 self._fail(self._info_for(plugin_name), hook_name, exc)
                 continue
+            self._worked(plugin_name, hook_name)
             results.append((plugin_name, result))
         return results
+
+    def _worked(self, plugin_name: str, hook_name: str) -> None:
+        """The hook that failed in an earlier run works again: forget that failure."""
+        info = self.info.get(plugin_name)
+        if info and info.remembered_error and not info.errors \
+                and self._remembered(info).get("hook") == hook_name:
+            info.remembered_error = ""
+            self.recovered.add(plugin_name)
+
+    def failure_changes(self) -> tuple[dict[str, dict[str, str]], set[str]]:
+        """(failures to remember, plugins whose stored failure is to be forgotten): new
+        ones, recovered ones, and those stored for another version of the plugin."""
+        stored = self.company_settings.get(FAILURES_KEY) or {}
+        stale = {name for name in stored if name in self.info
+                 and not self._remembered(self.info[name])}
+        return dict(self.new_failures), (self.recovered | stale) - set(self.new_failures)
+
+    def failures_saved(self) -> None:
+        stored = dict(self.company_settings.get(FAILURES_KEY) or {})
+        remember, forget = self.failure_changes()
+        for name in forget:
+            stored.pop(name, None)
+        stored.update(remember)
+        self.company_settings[FAILURES_KEY] = stored
+        self.new_failures.clear()
+        self.recovered.clear()
 
     def contributions(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Flatten a list-returning hook into (plugin name, item) pairs."""
@@ -285,7 +357,9 @@ class PluginManager:
             if not self._is_impl(module, "salesdesk_migrations"):
                 return []
             return [str(path) for path in module.salesdesk_migrations() or []]
-        except Exception as exc:  # like a plugin whose code is gone
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # like a plugin whose code is gone
             log.warning("plugin %s (switched off) did not name its migrations: %s",
                         info.name, exc)
             return []
@@ -324,3 +398,52 @@ def funnel_registry(plugins: PluginManager, default: str | None = None):
     for problem in registry.problems:
         log.error("funnel settings: %s", problem)
     return registry
+
+
+class _TracebackLog:
+    """Plugin tracebacks go to the log file (setting ``log_file``, default
+    ``salesdesk.log`` in the data directory), not to the terminal."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger(TRACEBACKS)
+        self.logger.propagate = False
+        self.logger.setLevel(logging.INFO)
+        self.path: Path | None = None
+
+    def log(self, plugin: str, hook: str, exc: BaseException) -> str:
+        path = _log_file()
+        if path != self.path:  # the data directory may change (tests, another home)
+            for old in list(self.logger.handlers):
+                self.logger.removeHandler(old)
+                old.close()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+            except OSError:
+                handler = logging.NullHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+            self.logger.addHandler(handler)
+            self.path = path
+        self.logger.error("plugin %s failed in %s\n%s", plugin, hook,
+                          "".join(traceback.format_exception(exc)).rstrip())
+        return str(path)
+
+
+def _log_file() -> Path:
+    from core.settings import data_dir, load_settings
+
+    try:
+        configured = load_settings().log_file
+    except Exception:  # a broken settings file must not hide a plugin's failure
+        configured = None
+    return Path(configured).expanduser() if configured else data_dir() / "salesdesk.log"
+
+
+_tracebacks: _TracebackLog | None = None
+
+
+def _traceback_log() -> _TracebackLog:
+    global _tracebacks
+    if _tracebacks is None:
+        _tracebacks = _TracebackLog()
+    return _tracebacks

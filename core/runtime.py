@@ -6,6 +6,7 @@ Used by the CLI, the TUI and tests, so all three start the same way.
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import re
 from collections.abc import Iterable
@@ -22,6 +23,8 @@ from core.i18n import _
 from core.models import CompanySetting, User, utcnow
 from core.plugins import PluginManager
 from core.settings import Settings, load_settings
+
+log = logging.getLogger("salesdesk.runtime")
 
 
 class SchemaOutOfDate(SalesdeskError):
@@ -80,6 +83,22 @@ class Runtime:
         if older:
             raise PluginOlderThanData(older[0])
         return every, pending, missing
+
+    def save_plugin_failures(self) -> None:
+        """Remember this run's plugin hook failures (and forget recovered ones) in the
+        company settings; called when a command is done, outside any transaction. Best
+        effort: a database without settings yet (before init) keeps nothing."""
+        remember, forget = self.plugins.failure_changes()
+        if not remember and not forget:
+            return
+        from core.services.company import record_plugin_failures
+
+        try:
+            record_plugin_failures(self.db, remember, forget)
+        except Exception as exc:
+            log.info("plugin failures not saved: %s", exc)
+            return
+        self.plugins.failures_saved()
 
     def is_demo(self) -> bool:
         with self.db.read_session() as session:

@@ -4,6 +4,7 @@ profiles, ``salesdesk plugins list`` and plugin-contributed commands."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,111 @@ def test_keyed_contributions_first_registered_wins_and_duplicates_are_noted() ->
     assert manager.info["second"].errors == [
         "salesdesk_reports: report same: report id 'same' is already taken"]
     assert manager.info["first"].errors == []
+
+
+# -- anything a hook raises is the plugin's failure, remembered across runs (#16.18) ------
+
+EXITS_IN_REPORTS = '''
+import logging
+from pathlib import Path
+
+BROKEN = Path({flag!r})
+
+@hookimpl
+def salesdesk_reports():
+    if BROKEN.exists():
+        raise SystemExit(3)
+    return []
+'''
+EXITS_AT_IMPORT = '''
+raise SystemExit(2)
+'''
+
+
+class _Odd(BaseException):
+    """Neither an Exception nor an interrupt: still the plugin's failure."""
+
+
+@pytest.mark.parametrize("raised", [SystemExit(3), GeneratorExit(), _Odd("odd"),
+                                    __import__("asyncio").CancelledError()])
+def test_any_base_exception_in_a_hook_switches_the_plugin_off(raised: BaseException) -> None:
+    from core.hookspecs import hookimpl
+
+    class Raiser:
+        @hookimpl
+        def salesdesk_reports(self) -> list[Any]:
+            raise raised
+
+    manager = PluginManager()
+    manager.register(Raiser(), "raiser")
+    assert manager.contributions("salesdesk_reports") == []
+    info = manager.info["raiser"]
+    assert not info.loaded and manager.pm.get_plugin("raiser") is None
+    assert info.failed and info.last_error.startswith(
+        f"salesdesk_reports: {type(raised).__name__}")
+
+
+def test_a_keyboard_interrupt_is_the_users_and_stops_the_command() -> None:
+    from core.hookspecs import hookimpl
+
+    class Interrupted:
+        @hookimpl
+        def salesdesk_reports(self) -> list[Any]:
+            raise KeyboardInterrupt
+
+    manager = PluginManager()
+    manager.register(Interrupted(), "interrupted")
+    with pytest.raises(KeyboardInterrupt):
+        manager.contributions("salesdesk_reports")
+
+
+def test_a_plugin_exiting_at_import_is_reported_and_the_others_load(
+        install_plugin: Any) -> None:
+    manager = loaded(install_plugin, ("quitter", EXITS_AT_IMPORT), ("tenders", GOOD))
+    assert manager.info["quitter"].last_error == "import: SystemExit: 2"
+    assert manager.info["tenders"].loaded
+
+
+def _log_file() -> Path:
+    from core.settings import data_dir
+
+    return data_dir() / "salesdesk.log"
+
+
+def test_plugin_exiting_in_a_hook_is_named_remembered_and_logged_once(
+        install_plugin: Any, db_url: str, world: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
+    flag = tmp_path / "broken"
+    flag.touch()
+    install_plugin("quitter", EXITS_IN_REPORTS.format(flag=str(flag)))
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        caplog.clear()
+        result = runner.invoke(cli, ["--database", db_url, *args])
+        assert result.exit_code == 0, (args, result.exit_code, result.output)
+        assert "Traceback" not in result.output
+        return result
+
+    listed = run("report", "list")  # not ended with code 3: the other reports are listed
+    assert "sales_summary" in listed.output or len(listed.output.splitlines()) > 3
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING
+            and r.name.startswith("salesdesk") and "quitter" in r.getMessage()]
+    assert len(loud) == 1 and "Traceback" not in loud[0].getMessage()
+
+    plugins = run("plugins", "list")  # a new run: the failure was remembered
+    row = next(line for line in plugins.output.splitlines() if line.startswith("quitter "))
+    assert "FAILED" in row and "salesdesk_reports: SystemExit: 3" in row, plugins.output
+
+    run("report", "list")  # the same failure again: nothing new on the terminal or the log
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING
+                and "quitter" in r.getMessage()]
+    logged = _log_file().read_text(encoding="utf-8")
+    assert logged.count("Traceback") == 1 and "quitter" in logged
+
+    flag.unlink()  # fixed: the hook that failed works again, and the record is cleared
+    run("report", "list")
+    healthy = run("plugins", "list")
+    row = next(line for line in healthy.output.splitlines() if line.startswith("quitter "))
+    assert "FAILED" not in row and "yes" in row, healthy.output

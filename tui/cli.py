@@ -50,7 +50,9 @@ def tui_specs() -> list[Any]:
 def runtime_from(click_ctx: click.Context, *, require_current: bool = True) -> Runtime:
     """Open the database named by --database (or settings) with its enabled plugins."""
     url = click_ctx.find_root().params.get("database")
-    return open_runtime(url, extra_specs=tui_specs(), require_current=require_current)
+    runtime = open_runtime(url, extra_specs=tui_specs(), require_current=require_current)
+    click_ctx.call_on_close(runtime.save_plugin_failures)  # plugins list shows them later
+    return runtime
 
 
 def friendly(func: F) -> F:
@@ -264,7 +266,8 @@ def plugins_list(click_ctx: click.Context) -> None:
     plugin_commands(runtime, cli.commands)
     click.echo(f"{'plugin':<16} {'version':<9} {'origin':<12} {'enabled':<8} hooks / error")
     for info in sorted(runtime.plugins.info.values(), key=lambda i: i.name):
-        state = "yes" if info.enabled and info.loaded else ("FAILED" if info.errors else "no")
+        state = ("FAILED" if info.enabled and info.failed
+                 else "yes" if info.enabled and info.loaded else "no")
         detail = info.last_error or (", ".join(h.removeprefix("salesdesk_")
                                                for h in info.hooks) or "-")
         click.echo(f"{info.name:<16} {info.version:<9} {info.origin:<12} {state:<8} {detail}")
@@ -340,6 +343,7 @@ def _plugin_commands(click_ctx: click.Context, group: click.Group) -> dict[str, 
             try:
                 root.meta[PLUGIN_COMMANDS_KEY] = plugin_commands(runtime, group.commands)
             finally:
+                runtime.save_plugin_failures()
                 runtime.db.dispose()
     return root.meta[PLUGIN_COMMANDS_KEY]
 

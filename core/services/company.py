@@ -6,9 +6,11 @@ from typing import Any
 
 from core.company import OVERRIDES_KEY, PROFILE_KEY, profiles
 from core.context import Context
+from core.db import Database
 from core.errors import FieldProblem, ValidationFailed
-from core.models import CompanySetting
-from core.services.base import UnitOfWork, write
+from core.models import AuditEntry, CompanySetting, utcnow
+from core.plugins import FAILURES_KEY
+from core.services.base import UnitOfWork, audit_text, write
 
 
 def set_setting(ctx: Context, key: str, value: Any, permission: str = "settings.manage") -> None:
@@ -46,6 +48,32 @@ def set_profile(ctx: Context, profile: str | None) -> None:
         _store(uow, PROFILE_KEY, profile)
 
     write(ctx, work)
+
+
+def record_plugin_failures(db: Database, remember: dict[str, dict[str, str]],
+                           forget: set[str]) -> None:
+    """Remember plugins' hook failures (and forget recovered ones) for later runs.
+
+    Bookkeeping by salesdesk itself, not a user's decision: whoever's command saw a plugin
+    fail records it, so there is no permission to check; the audit entry names
+    ``salesdesk`` as the actor. Two runs saving at once queue on the row lock.
+    """
+    with db.write_session() as session, session.begin():
+        row = session.get(CompanySetting, FAILURES_KEY, with_for_update=True)
+        old = dict(row.value or {}) if row is not None else {}
+        new = {name: record for name, record in old.items() if name not in forget}
+        new.update(remember)
+        if new == old:
+            return
+        if row is None:
+            session.add(CompanySetting(key=FAILURES_KEY, value=new))
+        else:
+            row.value = new
+        session.add(AuditEntry(at=utcnow(), actor_id=None, actor_login="salesdesk",
+                               action="create" if row is None else "update",
+                               entity="company_setting", entity_id=FAILURES_KEY,
+                               field="value", old_value=audit_text(old or None),
+                               new_value=audit_text(new)))
 
 
 def _store(uow: UnitOfWork, key: str, value: Any) -> None:

@@ -37,8 +37,8 @@ class PluginsScreen(BaseScreen):
         table.clear(columns=True)
         table.add_columns(_("Plugin"), _("Version"), _("Origin"), _("State"), _("Error"))
         for info in sorted(plugins.info.values(), key=lambda i: i.name):
-            state = (_("on") if info.enabled and info.loaded
-                     else _("failed") if info.errors else _("off"))
+            state = (_("failed") if info.enabled and info.failed
+                     else _("on") if info.enabled and info.loaded else _("off"))
             table.add_row(info.name, info.version or "-", _(info.origin), state,
                           (info.last_error or "")[:60], key=info.name)
 
@@ -48,7 +48,7 @@ class PluginsScreen(BaseScreen):
         if info is None:
             return
         hooks = ", ".join(h.removeprefix("salesdesk_") for h in info.hooks) or "-"
-        errors = "\n".join(info.errors[-3:])
+        errors = "\n".join(info.errors[-3:]) or info.last_error
         self.query_one("#detail", Static).update(
             f"[b]{info.name}[/b] ({info.module})  {_('hooks')}: {hooks}"
             + (f"\n[red]{errors}[/red]" if errors else ""))
