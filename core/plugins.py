@@ -360,7 +360,7 @@ class PluginManager:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # like a plugin whose code is gone
-            log.warning("plugin %s (switched off) did not name its migrations: %s",
+            log.info("plugin %s (not loaded) did not name its migrations: %s",
                         info.name, exc)
             return []
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
 from core import db as dbmod
@@ -182,7 +183,17 @@ def test_uninstalled_plugin_leaves_a_clear_message_and_its_data(
     assert "not installed" in row and "kept" in row, listing
     upgraded = _invoke(db_url, "db", "upgrade").output
     assert "tenders" in upgraded and "not installed" in upgraded, upgraded
-    assert "tenders_0001" in dbmod.current_revisions(world.runtime.db)  # its place is kept
+    # The core moves on meanwhile (down one revision and up again): the plugin's place is
+    # set aside and kept both ways.
+    runtime = open_runtime(db_url)
+    locations = runtime.plugins.migration_locations()
+    script = ScriptDirectory.from_config(dbmod.alembic_config(runtime.db, locations))
+    (core_head,) = script.get_revisions("core@head")
+    dbmod.downgrade(runtime.db, core_head.down_revision, locations)
+    runtime.db.dispose()
+    assert "tenders_0001" in dbmod.current_revisions(world.runtime.db)
+    _invoke(db_url, "db", "upgrade")
+    assert {"tenders_0001", core_head.revision} <= dbmod.current_revisions(world.runtime.db)
 
     _install_tenders(install_plugin, tmp_path)  # back again: its data is where it was
     _invoke(db_url, "db", "upgrade")
