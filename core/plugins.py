@@ -132,6 +132,7 @@ class PluginManager:
         except BaseException as exc:
             self._fail(info, "import", exc)
             return False
+        self._worked(info.name, "import")
         return self._register(info, module)
 
     def _register(self, info: PluginInfo, plugin: object) -> bool:
@@ -149,6 +150,7 @@ class PluginManager:
             self._fail(info, "register", exc)
             return False
         info.loaded = True
+        self._worked(info.name, "register")
         info.hooks = sorted(
             impl_name for impl_name in dir(plugin)
             if impl_name.startswith("salesdesk_") and self._is_impl(plugin, impl_name)
@@ -173,6 +175,8 @@ class PluginManager:
                 raise
             except BaseException as exc:
                 self._fail(info, "salesdesk_translations", exc)
+                return
+        self._worked(info.name, "salesdesk_translations")
 
     def _is_impl(self, plugin: object, attr: str) -> bool:
         return self.pm.parse_hookimpl_opts(plugin, attr) is not None

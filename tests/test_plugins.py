@@ -371,3 +371,27 @@ def test_plugin_exiting_in_a_hook_is_named_remembered_and_logged_once(
     healthy = run("plugins", "list")
     row = next(line for line in healthy.output.splitlines() if line.startswith("quitter "))
     assert "FAILED" not in row and "yes" in row, healthy.output
+
+
+def test_a_remembered_failure_is_forgotten_once_fixed_or_upgraded(install_plugin: Any) -> None:
+    from core.plugins import FAILURES_KEY
+
+    install_plugin("fixed", GOOD)
+    install_plugin("upgraded", GOOD, version="2.0")
+    install_plugin("still", RAISES_IN_CONTRIBUTION)
+    manager = PluginManager()
+    manager.company_settings = {FAILURES_KEY: {
+        "fixed": {"error": "import: SystemExit: 2", "hook": "import", "version": "1.0"},
+        "upgraded": {"error": "salesdesk_roles: SystemExit: 3", "hook": "salesdesk_roles",
+                     "version": "1.0"},
+        "still": {"error": "salesdesk_roles: ValueError: broken in roles",
+                  "hook": "salesdesk_roles", "version": "1.0"},
+    }}
+    manager.load_installed()
+    assert not manager.info["fixed"].failed  # imports now
+    assert not manager.info["upgraded"].failed  # the failure was another version's
+    assert manager.info["still"].failed  # not called yet this run: still remembered
+    manager.roles  # noqa: B018  (calls salesdesk_roles: fails the same way again)
+    remember, forget = manager.failure_changes()
+    assert remember == {} and forget == {"fixed", "upgraded"}
+    assert manager.info["still"].last_error == "salesdesk_roles: ValueError: broken in roles"
