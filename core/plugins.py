@@ -365,7 +365,7 @@ class PluginManager:
             raise
         except BaseException as exc:  # like a plugin whose code is gone
             log.info("plugin %s (not loaded) did not name its migrations: %s",
-                        info.name, exc)
+                     info.name, exc)
             return []
 
     def loaded_names(self) -> list[str]:
