@@ -102,13 +102,29 @@ def _refuse_partial(ctx: Context, dimension: str, seen: set[int], start: dt.date
     if left_out:
         names = _labels(ctx, dimension)
         pick = 1 if dimension == "rep" else 0  # a rep by name (never a login), else a code
-        shown = ", ".join(names.get(k, (str(k), str(k)))[pick] for k in left_out[:20])
-        more = f" (+{len(left_out) - 20})" if len(left_out) > 20 else ""
-        raise PermissionDenied(_("An allocation by {dimension} sets the targets of the whole "
-                                 "company, but {user} cannot see the sales of {keys}; ask a "
-                                 "planner who sees every {dimension} to draft it").format(
-            dimension=_(dimension), user=ctx.actor.display_name or ctx.actor.login,
-            keys=shown + more))
+        raise _partial(ctx, dimension, [names.get(k, (str(k), str(k)))[pick]
+                                        for k in left_out])
+
+
+def _require_every_line(ctx: Context, allocation_id: int) -> AllocationView:
+    """The whole allocation, for one who sees every line of it: revising or adjusting
+    changes (rebalances) every key, so it is refused to a reader who sees only some."""
+    whole = _load(ctx, allocation_id)
+    seen = {ln.key_id for ln in get_allocation(ctx, allocation_id).lines}
+    hidden = [ln.label or ln.code if whole.allocation.dimension == "rep" else ln.code
+              for ln in whole.lines if ln.key_id not in seen]
+    if hidden:
+        raise _partial(ctx, whole.allocation.dimension, hidden)
+    return whole
+
+
+def _partial(ctx: Context, dimension: str, left_out: list[str]) -> PermissionDenied:
+    more = f" (+{len(left_out) - 20})" if len(left_out) > 20 else ""
+    return PermissionDenied(_("An allocation by {dimension} sets the targets of the whole "
+                              "company, but {user} cannot see the sales of {keys}; ask a "
+                              "planner who sees every {dimension} to draft it").format(
+        dimension=_(dimension), user=ctx.actor.display_name or ctx.actor.login,
+        keys=", ".join(left_out[:20]) + more))
 
 
 def forecast_basis(ctx: Context, dimension: str, start: dt.date, end: dt.date,
@@ -249,6 +265,9 @@ def list_allocations(ctx: Context) -> list[Allocation]:
 def set_adjustments(ctx: Context, allocation_id: int, pcts: dict[int, Decimal | str],
                     expected_version: int | None) -> AllocationView:
     """Set adjustment percentages by key id (0 removes one); rebalance the others."""
+    require_any(ctx, PLAN_PERMISSIONS)
+    _require_every_line(ctx, allocation_id)
+
     def work(uow: UnitOfWork) -> AllocationView:
         require_any(ctx, PLAN_PERMISSIONS)
         alloc = uow.get(Allocation, allocation_id)
@@ -294,12 +313,8 @@ def revise_allocation(ctx: Context, allocation_id: int, total: Decimal | str | N
                       note: str = "") -> AllocationView:
     """A new draft revision copying an allocation's lines (its history stays); like a
     draft, only by someone who sees every key it covers."""
-    source = _load(ctx, allocation_id)
+    source = _require_every_line(ctx, allocation_id)
     a = source.allocation
-    seen = {ln.key_id for ln in get_allocation(ctx, allocation_id).lines}
-    if len(seen) < len(source.lines):
-        _refuse_partial(ctx, a.dimension, seen,
-                        *basis_range(a.basis, a.basis_as_of, a.period_start))
     new_total = _check_new(a.period_kind, a.dimension, a.basis,
                            a.total if total is None else total)
 

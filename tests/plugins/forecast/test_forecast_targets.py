@@ -241,6 +241,10 @@ def test_a_regional_manager_may_not_draft_a_plan_covering_only_their_region(sale
     assert _amounts(view) == {"N": D("6775.00"), "S": D("3225.00")}
     with pytest.raises(PermissionDenied, match="cannot see the sales of S"):
         svc.revise_allocation(north, view.allocation.id, total="11000")
+    n = next(ln.key_id for ln in view.lines if ln.code == "N")
+    with pytest.raises(PermissionDenied, match="cannot see the sales of S"):  # rebalances S
+        svc.set_adjustments(north, view.allocation.id, {n: D(10)}, view.allocation.version)
+    assert _amounts(svc.get_allocation(sales.mgr, view.allocation.id)) == _amounts(view)
 
 
 def test_allocation_lines_follow_the_readers_record_rules(sales) -> None:
