@@ -259,3 +259,27 @@ def test_allocation_lines_follow_the_readers_record_rules(sales) -> None:
     assert [r[0] for r in rows] == ["N"] and rows[0][2] == D(2710)
     assert run_report(sales.mgr2, "target_allocation", {"allocation": aid}).table(
         "lines").materialize() == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_targets_show_prints_only_the_readers_keys(sales, monkeypatch) -> None:
+    """``salesdesk targets show`` goes through the same rule as the report."""
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    view = _draft(sales)
+    sales.world.user("north_head", ["sales_manager", "regional_admin"], region="N")
+    url = sales.world.runtime.db.engine.url.render_as_string(hide_password=False)
+
+    def show(login: str) -> str:
+        monkeypatch.setattr("core.runtime.os_login", lambda: login)
+        result = CliRunner().invoke(cli, ["--database", url, "targets", "show",
+                                          str(view.allocation.id)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    planner = show("planner")
+    assert "\n  N\t" in planner and "\n  S\t" in planner
+    north = show("north_head")
+    assert "\n  N\t" in north and "\n  S\t" not in north and "1,290.00" not in north
