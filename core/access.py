@@ -206,6 +206,20 @@ _RULES: dict[type, tuple[Any, Any, bool]] = {
 }
 
 
+def follow_up_owner() -> sa.ColumnElement[Any]:
+    """Who makes a visit's planned next visit: the rep it moved to, else who made it."""
+    return sa.func.coalesce(Activity.follow_up_rep_id, Activity.rep_id)
+
+
+def visible_follow_ups(ctx: Context) -> sa.ColumnElement[bool]:
+    """The planned visits the actor may see: the rule for visits, applied to who is to
+    make the planned one (a rep sees the follow-ups handed to them, not the old visit's
+    rep; the visit itself stays under ``visible(ctx, Activity)``)."""
+    if ctx.grant.scope is Scope.ALL:
+        return sa.true()
+    return _owner_rule(ctx.grant, follow_up_owner(), None, False)
+
+
 def visible(ctx: Context, model: type) -> sa.ColumnElement[bool]:
     """The SQL condition selecting the rows of ``model`` the actor may see."""
     grant = ctx.grant
@@ -218,6 +232,11 @@ def visible(ctx: Context, model: type) -> sa.ColumnElement[bool]:
     owner_col, region_col, pool_visible = _RULES[model]
     if model is Opportunity:
         region_col = None
+    return _owner_rule(grant, owner_col, region_col, pool_visible)
+
+
+def _owner_rule(grant: Grant, owner_col: Any, region_col: Any,
+                pool_visible: bool) -> sa.ColumnElement[bool]:
     if grant.scope is Scope.REGION:
         if region_col is not None:
             cond = region_col.in_(grant.region_ids) if grant.region_ids else sa.false()

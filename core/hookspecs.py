@@ -3,13 +3,15 @@
 The docstrings in this module ARE the plugin reference: ``docs/plugins.md`` is checked
 against them, and a test fails when a hook here has no docstring or no test of its own.
 
-Hook names start with ``salesdesk_``. There are two kinds:
+Hook names start with ``salesdesk_``. There are three kinds:
 
 * **Contributions** return a list (or ``None`` when the plugin has nothing to add). The
   plugin manager concatenates the lists of every enabled plugin, calling each plugin
   separately so one that raises is reported and switched off without hiding the others.
 * **Events** are called after the transaction that caused them has committed. Their return
   value is ignored. An event handler that raises is reported and does not undo the change.
+* **In-transaction hooks** are called inside the write they belong to, with its unit of
+  work, so a plugin's rows change in the same transaction; one that raises undoes it all.
 
 Every event receives the :class:`core.context.Context` of the actor who made the change, so
 a handler that writes (for example a contract created when a deal is won) goes through
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from core.context import Context
     from core.funnels import FunnelDefinition
     from core.models import Activity, Customer, ImportBatch, Opportunity
+    from core.services.base import UnitOfWork
 
 PROJECT = "salesdesk"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -226,4 +229,31 @@ def salesdesk_sales_lines_imported(ctx: Context, batch: ImportBatch) -> None:
     :param ctx: the context of the actor who imported them.
     :param batch: the committed :class:`core.models.ImportBatch` (file name, checksum,
         row count, first and last date), detached.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# In transaction: called inside the write they belong to, all or nothing with it
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def salesdesk_move_open_records(uow: UnitOfWork, customer_id: int, from_owner_id: int,
+                                to_owner_id: int) -> None:
+    """A customer's open work is moving from one owner to another: move this plugin's own
+    open records of that customer in the same transaction.
+
+    :param uow: the running :class:`core.services.base.UnitOfWork` (its ``session``, its
+        ``ctx`` and the audit helpers ``apply_changes`` / ``audit``). Change rows through
+        it so every change is audited; do not commit.
+    :param customer_id: the customer whose owner changes.
+    :param from_owner_id: the user id of the previous owner.
+    :param to_owner_id: the user id of the new owner.
+
+    Called by ``core.services.ownership.move_open_work`` when a customer is assigned,
+    reassigned in bulk or handed over (离职交接), after the core moved the customer's open
+    deals and planned visits. Move what is still to be done (the contracts plugin: its
+    contracts not yet signed); leave history (closed, signed, done) with whoever did it.
+    Unlike an event, an exception here is not swallowed: it undoes the whole change, so a
+    customer never changes hands with part of its open work left behind.
     """

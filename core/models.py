@@ -210,6 +210,10 @@ class Activity(SQLModel, table=True):
     result: str = Field(default="", max_length=500)
     customer_type: str = Field(default=VisitCustomerType.EXISTING, max_length=16)
     next_visit: dt.date | None = Field(default=None, index=True)
+    # Who makes the planned visit when it is no longer ``rep_id`` (NULL: the rep who made
+    # this one). A reassignment or handover moves the plan here; the visit itself stays
+    # with whoever made it (core.services.ownership).
+    follow_up_rep_id: int | None = Field(default=None, foreign_key="sd_user.id", index=True)
     notes: str = Field(default="", max_length=2000)
     weather: str = Field(default="", max_length=50)
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -281,6 +281,14 @@ class PluginManager:
         """Fire an event (after commit); failures are reported, never raised."""
         self.call_each(hook_name, **kwargs)
 
+    def call_in_transaction(self, hook_name: str, **kwargs: Any) -> None:
+        """Call an in-transaction hook: every implementation, in registration order. An
+        exception propagates (the caller's transaction rolls back) and the plugin stays
+        on, so a retry cannot succeed by quietly skipping its part."""
+        for impl in self._implementations(hook_name):
+            if self.pm.get_plugin(impl.plugin_name) is not None:
+                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+
     def keyed_contributions(self, hook_name: str, kind: str,
                             shape_problems: Callable[[Any], list[str]]) -> dict[str, Any]:
         """A list hook's items by their ``id``, in registration order.

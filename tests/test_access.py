@@ -407,6 +407,27 @@ def test_regional_admin_cannot_escalate(world: Any, org: dict[str, Any], roles: 
         users.set_roles(ra, "rep", roles)
 
 
+@pytest.mark.parametrize("roles", [[FIN], [BO], [EXE], [REP, FIN], ["sales_planner"]])
+def test_regional_admin_grants_nothing_wider_than_the_region(
+        world: Any, org: dict[str, Any], roles: list[str]) -> None:
+    """Issue #16.8: a company-wide role would let the new user read every region (as
+    ``multi_year`` did), so a regional admin may not create or grant one."""
+    ra, region = org["ra"], world.region_id("north_east")
+    with pytest.raises(PermissionDenied, match="limited to their own region"):
+        users.add_user(ra, {"login": uniq("wide"), "display_name": "W", "roles": roles,
+                            "region_id": region})
+    with pytest.raises(PermissionDenied, match="limited to their own region"):
+        users.set_roles(ra, "rep", roles)
+    assert users.find_user(ra, "rep").roles == [REP]
+    made = users.add_user(ra, {"login": uniq("ok"), "display_name": "OK", "roles": [REP, MGR],
+                               "region_id": region})
+    assert made.roles == [REP, MGR]
+    users.set_roles(ra, made.login, [MGR])
+    users.set_roles(world.admin, made.login, [FIN])  # the group admin still may
+    with pytest.raises(PermissionDenied):  # and the regional admin may not take it back
+        users.set_roles(ra, made.login, [REP])
+
+
 def test_regional_admin_cannot_touch_a_fellow_admin(world: Any, org: dict[str, Any]) -> None:
     ra = org["ra"]
     world.user("ra2", RA, region="north_east")

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.access import visible
+from core.access import visible, visible_follow_ups
 from core.context import Context
 from core.errors import PermissionDenied
 from core.models import Activity, Customer
@@ -63,7 +63,8 @@ def visits_on(ctx: Context, day: dt.date, rep_id: int | None = None) -> list[Act
 
 
 def planned_visits(ctx: Context, day: dt.date) -> list[Activity]:
-    """Visits whose next planned visit falls on ``day``."""
-    query = sa.select(Activity).where(Activity.next_visit == day, visible(ctx, Activity))
+    """Visits whose next planned visit falls on ``day``, among the planned visits the
+    actor is to make (or, for a manager, their team is): a plan handed over moves."""
+    query = sa.select(Activity).where(Activity.next_visit == day, visible_follow_ups(ctx))
     with ctx.reading() as session:
         return list(session.scalars(query.order_by(Activity.rep_id)))

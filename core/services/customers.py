@@ -12,6 +12,7 @@ from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFail
 from core.models import Contact, Customer, Region, User
 from core.schemas import ContactInput, CustomerCreate, CustomerUpdate
 from core.services.base import UnitOfWork, detached, validate, write
+from core.services.ownership import move_open_work
 
 CREDIT_FIELDS = {"credit_rating", "credit_limit"}
 
@@ -78,7 +79,10 @@ def update_customer(ctx: Context, customer_id: int, data: CustomerUpdate | dict[
 
 def assign_customer(ctx: Context, customer_id: int, owner_id: int | None,
                     expected_version: int | None = None) -> Customer:
-    """Give a customer to a rep, or return it to the lead pool (``owner_id=None``)."""
+    """Give a customer to a rep, or return it to the lead pool (``owner_id=None``).
+
+    Its open deals, open follow-ups and plugins' open records move with it in the same
+    transaction; its history stays (``core.services.ownership``)."""
 
     def work(uow: UnitOfWork) -> Customer:
         customer = uow.get(Customer, customer_id)
@@ -93,8 +97,10 @@ def assign_customer(ctx: Context, customer_id: int, owner_id: int | None,
             _check_references(uow, None, owner_id)
             _require_assignable(uow, owner_id)
         pool_since = None if owner_id else ctx.now()
+        before = customer.owner_id
         applied = uow.apply_changes(customer, {"owner_id": owner_id}, action="assign")
         customer.pool_since = pool_since
+        move_open_work(uow, customer_id, before, owner_id, "assign")
         if applied:
             uow.after_commit("salesdesk_customer_updated", customer=customer, changes=applied)
         return customer

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from core.access import Scope, visible
+from core.access import Scope, visible, visible_follow_ups
 from core.context import Context
 from core.models import (
     Activity,
@@ -119,7 +119,7 @@ def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:
     done = sa.exists().where(later.customer_id == Activity.customer_id,
                              later.date >= Activity.next_visit, later.id != Activity.id)
     when = Activity.next_visit == today if which == "due_today" else Activity.next_visit < today
-    conds = [when, ~done, visible(ctx, Activity)]
+    conds = [when, ~done, visible_follow_ups(ctx)]
     if count:
         return sa.select(sa.func.count()).select_from(Activity).where(*conds)
     return conds

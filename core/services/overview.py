@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.access import visible
+from core.access import follow_up_owner, visible, visible_follow_ups
 from core.context import Context
 from core.models import Activity, AuditEntry, Contact, Customer, Opportunity, SalesLine, User
 from core.services.customers import get_customer
@@ -82,11 +82,12 @@ def team_day(ctx: Context, day: dt.date) -> list[RepDay]:
                 .group_by(Activity.rep_id, User.display_name)):
             entry = rep(rid, name)
             entry.visits, entry.orders = n, int(orders or 0)
+        planner = follow_up_owner()  # who is to make it, not who planned it
         for rid, name, n in session.execute(
-                sa.select(Activity.rep_id, User.display_name, sa.func.count())
-                .join(User, User.id == Activity.rep_id)
-                .where(Activity.next_visit == day, Activity.date < day, visible(ctx, Activity))
-                .group_by(Activity.rep_id, User.display_name)):
+                sa.select(planner, User.display_name, sa.func.count())
+                .join(User, User.id == planner)
+                .where(Activity.next_visit == day, Activity.date < day, visible_follow_ups(ctx))
+                .group_by(planner, User.display_name)):
             rep(rid, name).planned = n
         for rid, name, amount in session.execute(
                 sa.select(SalesLine.rep_id, User.display_name, sa.func.sum(SalesLine.amount))

@@ -1,7 +1,11 @@
 """User administration: add, change roles, deactivate.
 
 A group admin manages everyone; a regional admin manages the users of their own region
-(and below), and can neither grant roles they do not hold themselves nor make admins.
+(and below). A grant never exceeds the granter's own scope: a regional admin places users
+only inside their region subtree and grants only roles whose record scope stays inside it
+(own, team or region: ``sales_rep``, ``sales_manager``, region-scoped plugin roles), never
+a company-wide role (``finance``, ``business_operator``, ``executive``, ...) and never an
+administrator role, all of which they could not hold within their region themselves.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.access import visible
+from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import _, pick
 from core.models import Region, User
 from core.schemas import UserCreate
 from core.services.base import UnitOfWork, validate, write
@@ -41,8 +46,8 @@ def add_user(ctx: Context, data: UserCreate | dict[str, Any]) -> User:
     values = validate(UserCreate, data, "user")
 
     def work(uow: UnitOfWork) -> User:
-        _require_manage(uow, values.region_id, values.roles)
         _check_roles(uow, values.roles)
+        _require_manage(uow, values.region_id, values.roles)
         if uow.session.scalar(sa.select(User.id).where(User.login == values.login)):
             raise ValidationFailed([FieldProblem("login", values.login,
                                                  "a login no other user has")], "user")
@@ -59,9 +64,9 @@ def set_roles(ctx: Context, login: str, roles: list[str],
               expected_version: int | None = None) -> User:
     def work(uow: UnitOfWork) -> User:
         user = _by_login(uow, login)
+        _check_roles(uow, roles)
         # The roles taken away count too: a regional admin may not demote a fellow admin.
         _require_manage(uow, user.region_id, [*user.roles, *roles])
-        _check_roles(uow, roles)
         if not roles:
             raise ValidationFailed([FieldProblem("roles", "", "at least one role")], "user")
         uow.check_version(user, expected_version)
@@ -119,11 +124,24 @@ def _require_manage(uow: UnitOfWork, region_id: int | None, roles: list[str]) ->
     if region_id is None or region_id not in grant.region_ids:
         raise PermissionDenied(
             f"{uow.ctx.actor.login} may manage users of their own region only")
-    escalation = set(roles) & ADMIN_ROLES or set(roles) - set(uow.ctx.actor.roles) - {
-        "sales_rep", "sales_manager", "business_operator", "finance", "executive"}
+    escalation = sorted(r for r in set(roles) if not _within_region(uow, r))
     if escalation:
-        granted = ", ".join(sorted(escalation))
-        raise PermissionDenied(f"{uow.ctx.actor.login} may not grant {granted}")
+        known = uow.ctx.roles.roles
+        granted = ", ".join(pick(known[r].title_en, known[r].title_zh) if r in known else r
+                            for r in escalation)
+        raise PermissionDenied(_("{user} may not grant {roles}: a regional administrator "
+                                 "grants only roles limited to their own region").format(
+            user=uow.ctx.actor.display_name or uow.ctx.actor.login, roles=granted))
+
+
+def _within_region(uow: UnitOfWork, role_name: str) -> bool:
+    """Whether a regional admin may grant ``role_name``: not an admin role (nor one that
+    manages users), and its record scope no wider than a region."""
+    spec = uow.ctx.roles.roles.get(role_name)
+    if spec is None or role_name in ADMIN_ROLES:
+        return False
+    manages = {"user.manage", "user.manage_region"} & spec.permissions
+    return not manages and spec.scope <= Scope.REGION
 
 
 def _check_roles(uow: UnitOfWork, roles: list[str]) -> None:

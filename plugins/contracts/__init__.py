@@ -78,6 +78,14 @@ def salesdesk_opportunity_stage_changed(ctx: Any, opportunity: Any, to_stage: st
 
 
 @hookimpl
+def salesdesk_move_open_records(uow: Any, customer_id: int, from_owner_id: int,
+                                to_owner_id: int) -> None:
+    from plugins.contracts.services.events import move_open_contracts
+
+    move_open_contracts(uow, customer_id, from_owner_id, to_owner_id)
+
+
+@hookimpl
 def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
     from plugins.contracts.demo import seed_contracts
 

@@ -49,7 +49,7 @@ LABELS = {
     "approve": "Approved", "reject": "Rejected", "sign": "Signed", "cancel": "Cancelled",
     "edit": "Edited", "amend": "Amendment started", "amendment": "Amendment",
     "superseded": "Superseded", "continue": "Continued", "signoff": "Sign-off",
-    "attach": "Attached", "note": "Note",
+    "attach": "Attached", "note": "Note", "reassign": "Moved to the customer's new owner",
 }
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from core.access import Scope
 from core.context import Context
-from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.i18n import pick
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.real_estate.models import (
@@ -34,7 +34,7 @@ from plugins.real_estate.models import (
     Unit,
     UnitStatus,
 )
-from plugins.real_estate.services.common import PAYMENT, SIGNOFF
+from plugins.real_estate.services.common import may_read_finance, require_finance_reader
 
 K = ColumnKind
 ZERO = Decimal("0")
@@ -216,6 +216,11 @@ class SalesControlSummary(_Base):
             totals.append(sum((r[i] for r in rows), ZERO if col.kind != K.INTEGER else 0))
         taken = totals[7] + totals[8]  # signed + sold
         totals.append(_ratio(taken, totals[2]))
+        if not may_read_finance(ctx):  # money received is finance data, as in receivables
+            keep = [i for i, col in enumerate(cols) if col.id != "received"]
+            cols = [cols[i] for i in keep]
+            rows = [tuple(r[i] for i in keep) for r in rows]
+            totals = [totals[i] for i in keep]
         table = Table("buildings", "Sales control by building", "分楼栋销控", cols, rows,
                       totals=tuple(totals), drill_columns=tuple(s.value for s in STATUSES))
         chart = ChartSpec("column", "Units by status", "各状态套数", "buildings", "building",
@@ -334,7 +339,7 @@ class Receivables(_Base):
     Params = AsOfParams
 
     def run(self, ctx: Context, params: AsOfParams) -> ReportResult:
-        _finance_reader(ctx)
+        require_finance_reader(ctx)
         day = params.as_of or ctx.today()
         with ctx.reading() as session:
             ids = [b[0] for b in _buildings(session, params.project)]
@@ -368,15 +373,6 @@ class Receivables(_Base):
                   *[sum((r[i] for r in out), ZERO) for i in range(4, 9)])
         return self._result(params, [Table("deals", f"Receivables as of {day}",
                                            f"截至{day}应收", cols, out, totals=totals)])
-
-
-def _finance_reader(ctx: Context) -> None:
-    """Receivables are finance data: on-site finance, senior marketing managers and those
-    who read the whole company (executives, head office) see them; reps do not."""
-    grant = ctx.grant
-    if PAYMENT in grant.permissions or SIGNOFF in grant.permissions or grant.scope is Scope.ALL:
-        return
-    raise PermissionDenied(f"{ctx.actor.login} may not read receivables (finance data)")
 
 
 def _own_only(ctx: Context) -> bool:

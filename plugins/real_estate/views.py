@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from core.errors import Conflict, ValidationFailed
 from core.i18n import translator
 from plugins.real_estate.services import calls, control, masterdata, payments, prices, queries
+from plugins.real_estate.services.common import may_read_finance
 from tui.base import BaseScreen
 from tui.format import fit_columns, money
 from tui.screens.dialogs import FormDialog, PromptDialog
@@ -203,7 +204,7 @@ class SalesControlBoard(EstateScreen):
             unit=unit.unit_no, status=status_title(unit.status), layout=unit.layout,
             orientation=unit.orientation, area=unit.building_area,
             price=f"{unit.unit_price:,.2f}", total=f"{unit.total_price:,.2f}")
-        if unit.deal_id is not None:
+        if unit.deal_id is not None and may_read_finance(self.ctx):
             owed = queries.deal_balance(self.ctx, unit.deal_id)
             text += "\n" + _("Buyer {buyer}  due {due}  received {paid}  "
                              "outstanding {owed}").format(

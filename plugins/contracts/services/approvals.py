@@ -1,5 +1,6 @@
 """Approvals: a round of steps per submission, decided in order by holders of each step's
-role. Nobody approves a contract they requested or own, or two steps of one round."""
+role. Nobody approves a contract they created, requested or own, or two steps of one
+round: a manager who drafts a contract for a rep is as interested as the rep."""
 
 from __future__ import annotations
 
@@ -146,9 +147,9 @@ def _refuse_decided(uow: UnitOfWork, contract: Contract, step_id: int | None) ->
 def _check_approver(uow: UnitOfWork, contract: Contract, step: ApprovalStep) -> None:
     actor = uow.ctx.actor
     who = f"{actor.login} ({', '.join(actor.roles) or 'no role'})"
-    if actor.id in (contract.requested_by_id, contract.owner_id):
-        raise PermissionDenied(f"{actor.login} requested or owns contract {label(contract)} "
-                               "and may not approve or reject it")
+    if actor.id in (contract.requested_by_id, contract.owner_id, contract.created_by_id):
+        raise PermissionDenied(f"{actor.login} created, requested or owns contract "
+                               f"{label(contract)} and may not approve or reject it")
     if step.role not in actor.roles or uow.ctx.grant.read_only:
         raise PermissionDenied(f"step {step.seq} of contract {label(contract)} needs a "
                                f"{step.role}; {who} may not decide it")
@@ -175,6 +176,8 @@ def waiting_query(ctx: Context) -> sa.Select[Any]:
                    sa.or_(Contract.requested_by_id.is_(None),
                           Contract.requested_by_id != actor.id),
                    sa.or_(Contract.owner_id.is_(None), Contract.owner_id != actor.id),
+                   sa.or_(Contract.created_by_id.is_(None),
+                          Contract.created_by_id != actor.id),
                    contract_visible(ctx))
             .order_by(Contract.submitted_at, Contract.id))
 

@@ -7,6 +7,18 @@ other than the one who drafted it approves it: it then becomes the official targ
 published month by month as core ``SalesTarget`` rows through
 ``core.services.masterdata.set_targets``, and the previously approved version of the
 same period and dimension is kept as ``superseded`` history.
+
+Integrity rules (issue #16.10, #16.21):
+
+* An allocation is a company-wide plan: approving it publishes the company target and
+  every key's. So a draft must cover every key with sales in its basis period; a drafter
+  who cannot see some of them (a regional manager drafting "by region") is refused with
+  the keys it would leave out, instead of silently giving their own keys 100 %.
+* Approving a draft never replaces a newer approved revision of the same period and
+  dimension: the approval is refused, naming that revision (revise it instead).
+* Readers see the lines of the keys they may see, by the rule target-vs-actual uses for
+  the same figures (``visible_keys``): all for a company-wide reader; else the reps within
+  their record rules, or the regions, products and channels where they see sales.
 """
 
 from __future__ import annotations
@@ -20,11 +32,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
-from core.access import visible
+from core.access import Scope, visible
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
-from core.models import SalesLine
+from core.i18n import translator
+from core.models import SalesLine, User
 from core.services.base import UnitOfWork, write
 from core.services.masterdata import set_targets
 from plugins.forecast import allocate as al
@@ -32,6 +45,7 @@ from plugins.forecast.models import Allocation, AllocationLine
 from plugins.forecast.services.forecasting import method_registry, require_any
 from plugins.forecast.services.history import LABELS, LINE_COLUMNS, load_history
 
+_ = translator(__file__)  # this plugin's words first
 PLAN_PERMISSIONS = ("forecast.plan", "target.manage")
 # Allocations name every key's target: planners, managers and readers of the audit trail
 # (executives, finance) may read them; a rep sees their own official target elsewhere.
@@ -46,16 +60,71 @@ class AllocationView:
     lines: list[AllocationLine]
 
 
-def basis_amounts(ctx: Context, dimension: str, start: dt.date, end: dt.date) -> dict[int, Decimal]:
-    """Sales per key of ``dimension`` from ``start`` to ``end`` (the reader's rows)."""
+def basis_amounts(ctx: Context, dimension: str, start: dt.date, end: dt.date,
+                  everyone: bool = False) -> dict[int, Decimal]:
+    """Sales per key of ``dimension`` from ``start`` to ``end`` (the reader's rows, or
+    the whole company's with ``everyone``: only to learn which keys a plan must cover)."""
     line = SalesLine.__table__  # type: ignore[attr-defined]
     col = line.c[LINE_COLUMNS[dimension]]
+    rule = sa.true() if everyone else visible(ctx, SalesLine)
     with ctx.reading() as session:
         rows = session.execute(
             sa.select(col, sa.func.sum(line.c.amount))
-            .where(visible(ctx, SalesLine), line.c.date.between(start, end), col.is_not(None))
+            .where(rule, line.c.date.between(start, end), col.is_not(None))
             .group_by(col)).all()
     return {int(k): Decimal(str(v or 0)) for k, v in rows}
+
+
+def basis_range(basis: str, as_of: dt.date, period_start: dt.date) -> tuple[dt.date, dt.date]:
+    """The sales a basis reads: MTD/QTD/YTD to ``as_of``; a forecast's last year of history."""
+    if basis == "forecast":
+        return period_start.replace(year=period_start.year - 1), period_start - dt.timedelta(1)
+    return al.to_date_range(basis, as_of)
+
+
+def visible_keys(ctx: Context, dimension: str, keys: set[int], start: dt.date,
+                 end: dt.date) -> set[int]:
+    """The keys whose targets and basis the reader may see (as target-vs-actual decides):
+    every key for a company-wide reader; else the reps within their record rules, or the
+    keys where they see sales from ``start`` to ``end``."""
+    if ctx.grant.scope is Scope.ALL:
+        return set(keys)
+    if dimension == "rep":
+        with ctx.reading() as session:
+            return keys & set(session.scalars(sa.select(User.id).where(visible(ctx, User))))
+    return keys & set(basis_amounts(ctx, dimension, start, end))
+
+
+def _refuse_partial(ctx: Context, dimension: str, seen: set[int], start: dt.date,
+                    end: dt.date) -> None:
+    """A plan covers every key with sales in its basis period, or it is refused."""
+    left_out = sorted(set(basis_amounts(ctx, dimension, start, end, everyone=True)) - seen)
+    if left_out:
+        names = _labels(ctx, dimension)
+        pick = 1 if dimension == "rep" else 0  # a rep by name (never a login), else a code
+        raise _partial(ctx, dimension, [names.get(k, (str(k), str(k)))[pick]
+                                        for k in left_out])
+
+
+def _require_every_line(ctx: Context, allocation_id: int) -> AllocationView:
+    """The whole allocation, for one who sees every line of it: revising or adjusting
+    changes (rebalances) every key, so it is refused to a reader who sees only some."""
+    whole = _load(ctx, allocation_id)
+    seen = {ln.key_id for ln in get_allocation(ctx, allocation_id).lines}
+    hidden = [ln.label or ln.code if whole.allocation.dimension == "rep" else ln.code
+              for ln in whole.lines if ln.key_id not in seen]
+    if hidden:
+        raise _partial(ctx, whole.allocation.dimension, hidden)
+    return whole
+
+
+def _partial(ctx: Context, dimension: str, left_out: list[str]) -> PermissionDenied:
+    more = f" (+{len(left_out) - 20})" if len(left_out) > 20 else ""
+    return PermissionDenied(_("An allocation by {dimension} sets the targets of the whole "
+                              "company, but {user} cannot see the sales of {keys}; ask a "
+                              "planner who sees every {dimension} to draft it").format(
+        dimension=_(dimension), user=ctx.actor.display_name or ctx.actor.login,
+        keys=", ".join(left_out[:20]) + more))
 
 
 def forecast_basis(ctx: Context, dimension: str, start: dt.date, end: dt.date,
@@ -103,6 +172,7 @@ def create_allocation(ctx: Context, *, period_kind: str, period_start: dt.date,
         amounts = forecast_basis(ctx, dimension, start, end, method)
     else:
         amounts = basis_amounts(ctx, dimension, *al.to_date_range(basis, as_of))
+    _refuse_partial(ctx, dimension, set(amounts), *basis_range(basis, as_of, start))
     if not amounts:
         raise ValidationFailed([FieldProblem("basis", basis, "a period with sales to share "
                                              "the target by")], "allocation")
@@ -162,6 +232,16 @@ def require_read(ctx: Context) -> None:
 
 
 def get_allocation(ctx: Context, allocation_id: int) -> AllocationView:
+    """An allocation with the lines of the keys the reader may see (``visible_keys``)."""
+    view = _load(ctx, allocation_id)
+    a = view.allocation
+    seen = visible_keys(ctx, a.dimension, {ln.key_id for ln in view.lines},
+                        *basis_range(a.basis, a.basis_as_of, a.period_start))
+    return AllocationView(a, [ln for ln in view.lines if ln.key_id in seen])
+
+
+def _load(ctx: Context, allocation_id: int) -> AllocationView:
+    """An allocation with every line (for the services that copy or publish it)."""
     require_read(ctx)
     with ctx.reading() as session:
         alloc = session.get(Allocation, allocation_id)
@@ -185,6 +265,9 @@ def list_allocations(ctx: Context) -> list[Allocation]:
 def set_adjustments(ctx: Context, allocation_id: int, pcts: dict[int, Decimal | str],
                     expected_version: int | None) -> AllocationView:
     """Set adjustment percentages by key id (0 removes one); rebalance the others."""
+    require_any(ctx, PLAN_PERMISSIONS)
+    _require_every_line(ctx, allocation_id)
+
     def work(uow: UnitOfWork) -> AllocationView:
         require_any(ctx, PLAN_PERMISSIONS)
         alloc = uow.get(Allocation, allocation_id)
@@ -228,8 +311,9 @@ def adjust_by(ctx: Context, allocation_id: int, key_id: int, step_pct: Decimal |
 
 def revise_allocation(ctx: Context, allocation_id: int, total: Decimal | str | None = None,
                       note: str = "") -> AllocationView:
-    """A new draft revision copying an allocation's lines (its history stays)."""
-    source = get_allocation(ctx, allocation_id)
+    """A new draft revision copying an allocation's lines (its history stays); like a
+    draft, only by someone who sees every key it covers."""
+    source = _require_every_line(ctx, allocation_id)
     a = source.allocation
     new_total = _check_new(a.period_kind, a.dimension, a.basis,
                            a.total if total is None else total)
@@ -290,6 +374,12 @@ def approve_allocation(ctx: Context, allocation_id: int,
             Allocation.period_start == alloc.period_start,
             Allocation.period_kind == alloc.period_kind,
             Allocation.dimension == alloc.dimension, Allocation.status == "approved")).first()
+        if previous is not None and previous.revision > alloc.revision:
+            raise ValidationFailed([FieldProblem(
+                "revision", alloc.revision,
+                _("a draft newer than the approved revision {revision}; revise revision "
+                  "{revision} instead").format(revision=previous.revision))],
+                _("allocation {id}").format(id=allocation_id))
         if previous is not None:
             uow.apply_changes(previous, {"status": "superseded"})
         uow.apply_changes(alloc, {"status": "approved", "approved_by_id": ctx.actor.id,
@@ -301,7 +391,7 @@ def approve_allocation(ctx: Context, allocation_id: int,
 
     alloc, lines, previous = write(ctx, work)
     try:
-        set_targets(ctx, publish_items(alloc, lines, get_allocation(ctx, previous.id).lines
+        set_targets(ctx, publish_items(alloc, lines, _load(ctx, previous.id).lines
                                        if previous else []))
     except Exception:
         _undo_approval(ctx, allocation_id, previous.id if previous else None)

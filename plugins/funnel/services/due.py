@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from core.access import visible
+from core.access import follow_up_owner, visible, visible_follow_ups
 from core.context import Context
 from core.models import Activity, Customer, CustomerStatus, Opportunity, User
 from plugins.funnel.services.analytics import stalled_condition
@@ -106,16 +106,16 @@ def follow_up_conditions(ctx: Context, which: str = "due") -> list[Any]:
                              later.date >= Activity.next_visit, later.id != Activity.id)
     when = {"due": Activity.next_visit <= today, "today": Activity.next_visit == today,
             "overdue": Activity.next_visit < today}[which]
-    return [when, ~done, visible(ctx, Activity)]
+    return [when, ~done, visible_follow_ups(ctx)]
 
 
 def overdue_follow_ups(ctx: Context, owner: str | None = None,
                        limit: int = LIMIT) -> list[DueItem]:
     today = ctx.today()
-    query = (sa.select(Activity.id, Activity.customer_id, Customer.name, Activity.rep_id,
+    query = (sa.select(Activity.id, Activity.customer_id, Customer.name, follow_up_owner(),
                        Activity.purpose, Activity.next_visit)
              .outerjoin(Customer, Customer.id == Activity.customer_id)
-             .where(*follow_up_conditions(ctx), *_owner_filter(Activity.rep_id, owner))
+             .where(*follow_up_conditions(ctx), *_owner_filter(follow_up_owner(), owner))
              .order_by(Activity.next_visit, Activity.id).limit(limit))
     with ctx.reading() as session:
         people = _people(session)

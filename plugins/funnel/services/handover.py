@@ -4,7 +4,10 @@ shares move to one or more successors in one transaction.
 ``preview`` shows what would move (and the deals about to close, with their contacts, for
 an in-person handover); ``hand_over`` does it, all or nothing, with no batch limit. History
 stays with the records: stage changes, visits and audit entries keep their authors; only
-the owner of what is still open changes.
+the owner of what is still open changes. Customers move through the core's
+``core.services.ownership.move_open_work`` (as a reassignment does), so plugins move their
+own open records too; a planned visit moves as a plan (``follow_up_rep_id``), never by
+rewriting who made the visit.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from core.access import Scope
+from core.access import Scope, follow_up_owner
 from core.context import Context
 from core.errors import FieldProblem, PermissionDenied, ValidationFailed
 from core.models import (
@@ -31,6 +34,7 @@ from core.models import (
     User,
 )
 from core.services.base import UnitOfWork, write
+from core.services.ownership import move_deal, move_follow_up, move_open_work, open_follow_up
 from plugins.funnel.models import Handover, LeadEventKind
 from plugins.funnel.services.pool import log_event, require_assignable, user_by_login
 
@@ -144,14 +148,12 @@ def _contacts(session: Session, customer_id: int) -> str:
 
 
 def _open_follow_ups(session: Session, rep_id: int) -> list[tuple]:
-    """The rep's planned visits not yet followed by a visit to that customer."""
-    later = aliased(Activity)
-    done = sa.exists().where(later.customer_id == Activity.customer_id,
-                             later.date >= Activity.next_visit, later.id != Activity.id)
+    """The planned visits the rep is to make, not yet followed by a visit to that
+    customer (the visits they were planned on stay the rep's: history)."""
     return [tuple(r) for r in session.execute(
         sa.select(Activity.id, Customer.name, Activity.next_visit, Activity.customer_id)
         .outerjoin(Customer, Customer.id == Activity.customer_id)
-        .where(Activity.rep_id == rep_id, Activity.next_visit.is_not(None), ~done)
+        .where(follow_up_owner() == rep_id, open_follow_up())
         .order_by(Activity.next_visit, Activity.id))]
 
 
@@ -189,11 +191,16 @@ def _apply(uow: UnitOfWork, plan: HandoverPlan, note: str) -> Handover:
         uow.apply_changes(customer, {"owner_id": users[to].id}, action="handover")
         log_event(uow, cid, LeadEventKind.HANDOVER, before, users[to].id,
                   f"handover {record.id}", record.id)
+        move_open_work(uow, cid, before, users[to].id, "handover")
+    # What the rep had open on customers owned by others moves on its own.
     for did, *_rest, to in plan.deals:
-        uow.apply_changes(uow.get(Opportunity, did), {"owner_id": users[to].id},
-                          action="handover")
+        deal = uow.get(Opportunity, did)
+        if deal.owner_id == leaving.id:
+            move_deal(uow, deal, users[to].id or 0, "handover")
     for aid, _cust, _due, to in plan.follow_ups:
-        uow.apply_changes(uow.get(Activity, aid), {"rep_id": users[to].id}, action="handover")
+        visit = uow.get(Activity, aid)
+        if (visit.follow_up_rep_id or visit.rep_id) == leaving.id:
+            move_follow_up(uow, visit, users[to].id or 0, "handover")
     for month, _amount, split in plan.targets:
         _move_target(uow, leaving.id or 0, month, {users[k].id or 0: v for k, v in split.items()})
     return record

@@ -24,12 +24,12 @@ from core.models import (
     CustomerClass,
     CustomerStatus,
     Opportunity,
-    OpportunityStatus,
     Product,
     Region,
     User,
 )
 from core.services.base import UnitOfWork, write
+from core.services.ownership import move_open_work
 from plugins.funnel.models import OWNER_CHANGES, LeadEvent, LeadEventKind
 from plugins.funnel.services import policy
 from plugins.funnel.services.common import as_utc
@@ -50,18 +50,15 @@ def log_event(uow: UnitOfWork, customer_id: int, kind: str, from_owner: int | No
 def set_owner(uow: UnitOfWork, customer: Customer, owner_id: int | None, kind: str,
               reason: str = "", handover_id: int | None = None,
               move_deals: bool = True) -> None:
-    """Give ``customer`` to ``owner_id`` (None: the pool), audited and logged; the open
-    deals the previous owner held on it move with it."""
+    """Give ``customer`` to ``owner_id`` (None: the pool), audited and logged; what the
+    previous owner had open on it (deals, planned visits, plugins' open records) moves
+    with it, its history stays (``core.services.ownership``)."""
     before = customer.owner_id
     uow.apply_changes(customer, {"owner_id": owner_id}, action=kind)
     customer.pool_since = None if owner_id else uow.ctx.now()
     log_event(uow, customer.id or 0, kind, before, owner_id, reason, handover_id)
-    if move_deals and before is not None and owner_id is not None:
-        deals = uow.session.scalars(sa.select(Opportunity).where(
-            Opportunity.customer_id == customer.id, Opportunity.owner_id == before,
-            Opportunity.status == OpportunityStatus.OPEN))
-        for deal in deals:
-            uow.apply_changes(deal, {"owner_id": owner_id}, action=kind)
+    if move_deals:
+        move_open_work(uow, customer.id or 0, before, owner_id, kind)
 
 
 def require_assignable(uow: UnitOfWork, user: User | None, what: str = "owner") -> User:

@@ -27,6 +27,24 @@ CALLS = "activity.log"
 PLANS = "target.manage"
 
 
+def may_read_finance(ctx: Any) -> bool:
+    """Money received and owed is finance data: on-site finance, senior marketing managers
+    and those who read the whole company (executives, head office) see it; reps and sales
+    control do not. Every report, screen and command showing such a figure asks this."""
+    from core.access import Scope
+
+    grant = ctx.grant
+    return PAYMENT in grant.permissions or SIGNOFF in grant.permissions \
+        or grant.scope is Scope.ALL
+
+
+def require_finance_reader(ctx: Any) -> None:
+    if not may_read_finance(ctx):
+        raise PermissionDenied(_("{user} may not read payments and receivables "
+                                 "(finance data)").format(
+            user=ctx.actor.display_name or ctx.actor.login))
+
+
 class Refused(SalesdeskError):
     """A step the sales rules do not allow (a wrong status move, a second signature by
     the same person, an overpayment)."""

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from plugins.real_estate.models import Building, Deal, DealStatus, Project, Unit
+from plugins.real_estate.services.common import require_finance_reader
 from plugins.real_estate.services.payments import Balance, balance
 
 
@@ -51,6 +52,8 @@ def board(ctx: Context, building_id: int) -> list[BoardUnit]:
 
 
 def deal_balance(ctx: Context, deal_id: int) -> Balance:
+    """Due, received and outstanding on a deal: finance data (``may_read_finance``)."""
+    require_finance_reader(ctx)
     with ctx.reading() as session:
         return balance(session, deal_id)
 

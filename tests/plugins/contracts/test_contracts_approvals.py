@@ -64,13 +64,13 @@ def test_chains_by_contract_type_from_settings(team: dict[str, Any]) -> None:
 @SQLITE_ONLY
 def test_who_may_decide(team: dict[str, Any], world: Any) -> None:
     contract = at_stage(team, "submitted", amount="300000.00")
-    with pytest.raises(PermissionDenied, match="requested or owns"):
+    with pytest.raises(PermissionDenied, match="created, requested or owns"):
         services.approve(team["rep"], contract.id)
     # a manager who submits a contract may not approve it either
     mine = draft(team)
     services.transition(team["mgr"], mine.id, "drafting")
     services.submit(team["mgr"], mine.id)
-    with pytest.raises(PermissionDenied, match="requested or owns"):
+    with pytest.raises(PermissionDenied, match="created, requested or owns"):
         services.approve(team["mgr"], mine.id)
     with pytest.raises(PermissionDenied, match="needs a sales_manager"):
         services.approve(team["fin"], contract.id)
@@ -84,6 +84,25 @@ def test_who_may_decide(team: dict[str, Any], world: Any) -> None:
     assert rejected.stage == "rejected"
     with pytest.raises(ValidationFailed, match="waiting for approval"):
         services.approve(team["mgr"], contract.id)
+
+
+def test_the_creator_may_not_approve(team: dict[str, Any]) -> None:
+    """A manager who drafts a contract for a rep is excluded like its owner and requester
+    (issue #16.11): the rep submits, and the manager neither sees it waiting nor decides."""
+    made = services.create_contract(team["mgr"], {
+        "title": "Drafted by the manager", "customer_id": team["customer"].id,
+        "owner_id": team["rep"].actor.id, "amount": "5000.00",
+        "parties": [{"name": "Acme Trading"}]})
+    assert made.owner_id == team["rep"].actor.id and made.created_by_id == team["mgr"].actor.id
+    services.transition(team["rep"], made.id, "drafting")
+    submitted = services.submit(team["rep"], made.id)
+    assert chain_of(team, submitted) == ["sales_manager"]
+    assert made.id not in [c.id for c, _s in services.waiting_for_me(team["mgr"])]
+    with pytest.raises(PermissionDenied, match="created, requested or owns"):
+        services.approve(team["mgr"], made.id)
+    with pytest.raises(PermissionDenied, match="created, requested or owns"):
+        services.reject(team["mgr"], made.id, "my own draft")
+    assert services.contract_detail(team["rep"], made.id).contract.stage == "submitted"
 
 
 @SQLITE_ONLY

@@ -75,3 +75,23 @@ def test_signer_who_may_not_win_the_deal_gets_a_note(team: dict[str, Any], world
     notes = [t.comment for t in services.contract_detail(team["rep"], contract.id).timeline
              if t.action == "note"]
     assert notes and "not marked won" in notes[0]
+
+
+def test_contracts_not_yet_signed_follow_a_reassigned_customer(team: dict[str, Any],
+                                                               world: Any) -> None:
+    """Issue #16.9: after a customer changed owner its draft contract stayed with the old
+    rep. Contracts not yet signed move in the reassignment's transaction; signed ones stay
+    with who signed them, and the timeline says why the owner changed."""
+    from contracts_helpers import signed
+
+    from core.services import customers
+
+    rep, rep2 = team["rep"], team["rep2"]
+    pending, done, submitted = draft(team), signed(team), approved(team)
+    customers.assign_customer(team["mgr"], team["customer"].id, rep2.actor.id)
+    with world.runtime.db.read_session() as session:
+        owners = {c.id: c.owner_id for c in session.scalars(sa.select(Contract))}
+    assert owners[pending.id] == rep2.actor.id and owners[submitted.id] == rep2.actor.id
+    assert owners[done.id] == rep.actor.id
+    timeline = services.contract_detail(rep2, pending.id).timeline
+    assert timeline[-1].action == "reassign" and timeline[-1].actor_login == "mgr"

@@ -210,3 +210,76 @@ def test_a_rep_evaluates_only_themself(sales) -> None:
     e = evaluate(sales.rep_n, "rep", "ytd", dt.date(2026, 3, 16))
     assert [r.code for r in e.rows] == ["rep_n"] and e.rows[0].rank == 1
     assert e.rows[0].target == D("1693.77")  # 564.59 x 3: the same split as region N
+
+
+# -- integrity (issue #16.10, #16.21) -----------------------------------------------------
+
+
+def test_approving_an_older_draft_never_replaces_a_newer_approved_revision(sales) -> None:
+    first = _draft(sales)
+    second = svc.revise_allocation(sales.planner, first.allocation.id, total="12000")
+    svc.approve_allocation(sales.mgr, second.allocation.id, second.allocation.version)
+    with pytest.raises(ValidationFailed, match="approved revision 2; revise revision 2"):
+        svc.approve_allocation(sales.mgr2, first.allocation.id, first.allocation.version)
+    statuses = {a.revision: a.status for a in svc.list_allocations(sales.mgr)}
+    assert statuses == {1: "draft", 2: "approved"}
+    with sales.mgr.reading() as session:
+        year = target_amounts(session, YEAR, dt.date(2026, 12, 31), "region")
+        company = target_amounts(session, YEAR, dt.date(2026, 12, 31), "company")
+    assert year == {sales.ids["N"]: D("8130.00"), sales.ids["S"]: D("3870.00")}
+    assert company == {0: D("12000.00")}
+
+
+def test_a_regional_manager_may_not_draft_a_plan_covering_only_their_region(sales) -> None:
+    north = sales.world.user("north_head", ["sales_manager", "regional_admin"], region="N")
+    with pytest.raises(PermissionDenied, match="cannot see the sales of S"):
+        _draft(sales, who=north)
+    with pytest.raises(PermissionDenied, match="cannot see the sales of Rep_S"):
+        _draft(sales, who=north, dimension="rep")
+    assert svc.list_allocations(sales.planner) == []
+    view = _draft(sales, who=sales.mgr)  # the manager of both reps sees every region
+    assert _amounts(view) == {"N": D("6775.00"), "S": D("3225.00")}
+    with pytest.raises(PermissionDenied, match="cannot see the sales of S"):
+        svc.revise_allocation(north, view.allocation.id, total="11000")
+    n = next(ln.key_id for ln in view.lines if ln.code == "N")
+    with pytest.raises(PermissionDenied, match="cannot see the sales of S"):  # rebalances S
+        svc.set_adjustments(north, view.allocation.id, {n: D(10)}, view.allocation.version)
+    assert _amounts(svc.get_allocation(sales.mgr, view.allocation.id)) == _amounts(view)
+
+
+def test_allocation_lines_follow_the_readers_record_rules(sales) -> None:
+    view = _draft(sales)
+    north = sales.world.user("north_head", ["sales_manager", "regional_admin"], region="N")
+    aid = view.allocation.id
+    assert {ln.code for ln in svc.get_allocation(sales.planner, aid).lines} == {"N", "S"}
+    assert {ln.code for ln in svc.get_allocation(north, aid).lines} == {"N"}
+    assert svc.get_allocation(sales.mgr2, aid).lines == []  # a manager without a team
+    rows = run_report(north, "target_allocation", {"allocation": aid}).table(
+        "lines").materialize()
+    assert [r[0] for r in rows] == ["N"] and rows[0][2] == D(2710)
+    assert run_report(sales.mgr2, "target_allocation", {"allocation": aid}).table(
+        "lines").materialize() == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_targets_show_prints_only_the_readers_keys(sales, monkeypatch) -> None:
+    """``salesdesk targets show`` goes through the same rule as the report."""
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    view = _draft(sales)
+    sales.world.user("north_head", ["sales_manager", "regional_admin"], region="N")
+    url = sales.world.runtime.db.engine.url.render_as_string(hide_password=False)
+
+    def show(login: str) -> str:
+        monkeypatch.setattr("core.runtime.os_login", lambda: login)
+        result = CliRunner().invoke(cli, ["--database", url, "targets", "show",
+                                          str(view.allocation.id)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    planner = show("planner")
+    assert "\n  N\t" in planner and "\n  S\t" in planner
+    north = show("north_head")
+    assert "\n  N\t" in north and "\n  S\t" not in north and "1,290.00" not in north

@@ -93,7 +93,8 @@ def test_handover_moves_everything_open_to_successors(team: Any) -> None:
         owners = [session.get(Customer, c.id).owner_id for c in book["customers"]]
         assert owners == [r2, mgr, r2]
         assert session.get(Opportunity, book["early"].id).owner_id == mgr
-        assert session.get(Activity, book["visit"].id).rep_id == r2
+        visit = session.get(Activity, book["visit"].id)  # the plan moves, the visit stays
+        assert (visit.rep_id, visit.follow_up_rep_id) == (r1, r2)
         april = dict(session.execute(sa.select(SalesTarget.key_id, SalesTarget.amount)
                                      .where(SalesTarget.month == dt.date(2026, 4, 1))).all())
         assert {k: Decimal(v) for k, v in april.items()} == {
@@ -108,3 +109,39 @@ def test_handover_moves_everything_open_to_successors(team: Any) -> None:
     report = run_report(team.mgr, "funnel.handover", {})
     assert report.tables[0].materialize()[0][2:5] == ("r1", "r2, mgr", 3)
     assert handover.preview(team.mgr, "r1", ["r2"]).customers == []
+
+
+def test_handover_moves_plans_never_the_visits_made(team: Any) -> None:
+    """Issue #16.20: handing r1 over used to set ``rep_id`` of r1's past visits that had a
+    next-visit date, so the team ranking of past days changed and r2's day listed a visit
+    she never made. The planned visit moves; the visit stays r1's."""
+    from core.services.overview import team_day
+
+    past, later = dt.date(2026, 3, 9), dt.date(2026, 3, 20)
+    cust = team.customer(team.r1, "N")
+    done = team.customer(team.r1, "N")
+    made = team._insert(Activity(date=past, rep_id=team.r1.actor.id, customer_id=cust.id,
+                                 next_visit=later, result="first talk"))
+    kept = team._insert(Activity(date=past, rep_id=team.r1.actor.id, customer_id=done.id,
+                                 next_visit=dt.date(2026, 3, 12)))
+    team._insert(Activity(date=dt.date(2026, 3, 12), rep_id=team.r1.actor.id,
+                          customer_id=done.id))  # that plan was kept: history
+    ranking = [(r.name, r.visits, r.orders, r.planned) for r in team_day(team.mgr, past)]
+    assert [v.id for v in activities.planned_visits(team.r1, later)] == [made.id]
+
+    plan = handover.preview(team.mgr, "r1", ["r2"])
+    assert [f[0] for f in plan.follow_ups] == [made.id]
+    handover.hand_over(team.mgr, "r1", ["r2"])
+
+    assert [(r.name, r.visits, r.orders, r.planned)
+            for r in team_day(team.mgr, past)] == ranking
+    assert activities.visits_on(team.r2, past) == []  # r2's day: nothing she did not do
+    assert sorted(v.result for v in activities.visits_on(team.r1, past)) == ["", "first talk"]
+    assert [v.id for v in activities.planned_visits(team.r2, later)] == [made.id]
+    assert activities.planned_visits(team.r1, later) == []
+    with team.runtime.db.read_session() as session:
+        moved, history = session.get(Activity, made.id), session.get(Activity, kept.id)
+        assert (moved.rep_id, moved.follow_up_rep_id) == (team.r1.actor.id, team.r2.actor.id)
+        assert (history.rep_id, history.follow_up_rep_id) == (team.r1.actor.id, None)
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.entity == "activity", AuditEntry.field == "rep_id")) == 0

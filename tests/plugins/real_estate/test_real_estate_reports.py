@@ -133,6 +133,31 @@ def test_receivables_are_finance_data(sold_some: Any) -> None:
         assert run_report(who, "real_estate_receivables", {}).tables[0].row_count == 3
 
 
+def test_money_received_follows_the_receivables_rule(sold_some: Any) -> None:
+    """Issue #16.10: the summary by building showed money received to sales control and
+    reps while the receivables report refused them; both now ask one rule."""
+    from core.errors import PermissionDenied
+    from plugins.real_estate.services import queries
+
+    world = sold_some.world
+    deal_id = next(u.deal_id for u in queries.board(sold_some.senior, sold_some.building_id)
+                   if u.unit_no == "201")
+    for who in (sold_some.control, world.user("rep_sc", "sales_rep")):
+        table = run_report(who, "real_estate_sales_control", {}).table("buildings")
+        assert "received" not in [c.id for c in table.columns]
+        assert table.rows[0][:9] == ("P1", "A1", 4, 0, 1, 1, 0, 1, 1)
+        assert D("1090600.00") not in table.rows[0] and len(table.totals) == len(table.columns)
+        with pytest.raises(PermissionDenied, match="finance data"):
+            run_report(who, "real_estate_receivables", {})
+        with pytest.raises(PermissionDenied, match="finance data"):  # the unit board's line
+            queries.deal_balance(who, deal_id)
+    for who in (sold_some.finance, sold_some.senior):
+        table = run_report(who, "real_estate_sales_control", {}).table("buildings")
+        received = [c.id for c in table.columns].index("received")
+        assert table.rows[0][received] == D("1090600.00")
+        assert queries.deal_balance(who, deal_id).paid == D("1050600.00")
+
+
 def test_a_rep_counts_only_their_own_calls(estate: Any) -> None:
     rep, other = estate.world.user("rep", "sales_rep"), estate.world.user("rep2", "sales_rep")
     calls.log_call(rep, estate.project_id, {"phone": "1", "source": "web", "grade": "A"})
