@@ -492,3 +492,45 @@ def test_index_rebuild_sorts_in_a_small_cache_and_gives_it_back() -> None:
     with pytest.raises(sqlite3.OperationalError), page_cache(conn, SORT_CACHE_KIB):
         conn.execute("CREATE INDEX broken ON missing_table (x)")
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == -131072
+
+
+class ForeignKeyProbe:
+    """A plugin whose import handler writes: it records whether its own write transaction
+    checks foreign keys, and tries to add a contact to a customer that does not exist."""
+
+    def __init__(self) -> None:
+        self.checks: list[Any] = []
+        self.orphan_refused: list[bool] = []
+
+    @hookimpl
+    def salesdesk_sales_lines_imported(self, ctx: Any, batch: Any) -> None:
+        from core.models import Contact
+        from core.services.base import write as write_unit
+
+        def probe(uow: Any) -> Any:
+            if uow.session.get_bind().dialect.name == "sqlite":
+                return uow.session.execute(sa.text("PRAGMA foreign_keys")).scalar()
+            return 1
+
+        self.checks.append(write_unit(ctx, probe))
+        try:
+            write_unit(ctx, lambda uow: uow.session.add(Contact(customer_id=987654,
+                                                                name="ghost")))
+            self.orphan_refused.append(False)
+        except ValidationFailed:
+            self.orphan_refused.append(True)
+
+
+def test_import_event_handlers_write_with_foreign_keys_checked(shop: Any,
+                                                               tmp_path: Path) -> None:
+    """#16.6: the import skips SQLite's foreign-key checks for its own transaction only;
+    a handler of its event writes with them on again."""
+    probe = ForeignKeyProbe()
+    shop.runtime.plugins.register(probe, "fk_probe")
+    import_file(shop.op, "sales_lines", sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00"))
+    assert probe.checks == [1]
+    assert probe.orphan_refused == [True]
+    with shop.runtime.db.read_session() as session:
+        from core.models import Contact
+        assert session.scalar(sa.select(sa.func.count()).select_from(Contact).where(
+            Contact.customer_id == 987654)) == 0

@@ -105,6 +105,21 @@ class UnitOfWork:
 
 def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
     """Run ``work`` in one write transaction; fire its events after commit."""
+    result, events = commit(ctx, work)
+    fire_events(ctx, events)
+    return result
+
+
+def fire_events(ctx: Context, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Fire the events a committed unit of work queued."""
+    for hook_name, kwargs in events:
+        fire(ctx, hook_name, **kwargs)
+
+
+def commit(ctx: Context, work: Callable[[UnitOfWork], T]
+           ) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
+    """``write`` without firing: the result and the queued events, for a caller that must
+    restore its connection settings first (see ``importing.import_file``)."""
     for attempt in range(LOCK_RETRIES):
         uow = UnitOfWork(ctx, ctx.db.write_session())
         try:
@@ -120,9 +135,7 @@ def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
             raise stale_conflict(ctx, uow, exc) from exc
         except IntegrityError as exc:
             raise integrity_problem(exc) from exc
-    for hook_name, kwargs in uow.events:
-        fire(ctx, hook_name, **kwargs)
-    return result
+    return result, uow.events
 
 
 def _refresh_actor(uow: UnitOfWork) -> None:
