@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.models import Customer, Opportunity, OpportunityStatus, Product
+from core.schemas import QUANTITY_MAX
 from core.services.base import UnitOfWork, validate, write
 from plugins.manufacturing.models import Document, Project, Stock, Tender, TenderResult
 from plugins.manufacturing.services.common import (
@@ -18,7 +19,12 @@ from plugins.manufacturing.services.common import (
     office_for,
     problem,
 )
-from plugins.manufacturing.services.schemas import ProjectIn, TenderIn, TenderResultIn
+from plugins.manufacturing.services.schemas import (
+    ProjectIn,
+    StockReceiptIn,
+    TenderIn,
+    TenderResultIn,
+)
 
 ENGINEERING = "engineering"
 NEGOTIATION = "negotiation"
@@ -112,10 +118,10 @@ def register_project(ctx: Context, data: ProjectIn | dict[str, Any]) -> Project:
     return write(ctx, work)
 
 
-def receive_stock(ctx: Context, product_id: int, quantity: Decimal) -> Stock:
+def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Stock:
     """Production finished ``quantity`` of a product: stock on hand goes up."""
-    if quantity <= 0:
-        raise problem("quantity", format(quantity, "f"), "a positive quantity", "stock")
+    values = validate(StockReceiptIn, {"product_id": product_id, "quantity": quantity},
+                      "stock")
 
     def work(uow: UnitOfWork) -> Stock:
         uow.require(P_SHIP)
@@ -125,7 +131,12 @@ def receive_stock(ctx: Context, product_id: int, quantity: Decimal) -> Stock:
             stock = Stock(product_id=product_id, on_hand=Decimal("0"))
             uow.session.add(stock)
             uow.session.flush()
-        uow.apply_changes(stock, {"on_hand": stock.on_hand + quantity}, action="stock")
+        on_hand = stock.on_hand + values.quantity
+        if on_hand > QUANTITY_MAX:
+            raise problem("quantity", format(values.quantity, "f"),
+                          f"at most {format(QUANTITY_MAX - stock.on_hand, 'f')} more "
+                          "(the most stock a product can hold)", "stock")
+        uow.apply_changes(stock, {"on_hand": on_hand}, action="stock")
         return stock
 
     return write(ctx, work)
