@@ -64,7 +64,7 @@ from core.services.import_writes import (
     line_writer,
     trusted_foreign_keys,
 )
-from core.summaries import add_line_totals
+from core.summaries import add_line_totals, check_totals
 
 if TYPE_CHECKING:
     from core.services.import_totals import BatchTotals
@@ -248,6 +248,7 @@ def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals 
         totals.apply(session, upserts)
     else:
         add_line_totals(session, "batch_id = :batch", {"batch": batch.id}, first, last)
+    check_totals(session, first, last)  # a total too big is refused, never shown wrong
 
 
 def _sales_lookups(session: Session) -> SalesLookups:
