@@ -216,11 +216,15 @@ def add_line_totals(session: Session, where: str, params: dict[str, Any],
              else "CAST(date_trunc('month', date) AS DATE)")
     neg = "-" if sign < 0 else ""
     for grain in GRAINS:
-        keys = ", ".join(("date" if grain.time == "day" else month, *grain.keys))
+        key_exprs = ("date" if grain.time == "day" else month, *grain.keys)
+        keys = ", ".join(key_exprs)
+        # In key order (as the unique index sorts): concurrent imports then lock the
+        # summary rows they share in the same order instead of deadlocking.
+        order = ", ".join(f"COALESCE({k}, 0)" if k in NULL_KEYS else k for k in key_exprs)
         session.execute(sa.text(
             f"INSERT INTO {grain.table} ({', '.join((*grain.columns, *MEASURES))}) "
             f"SELECT {keys}, {neg}SUM(amount), {neg}SUM(quantity), {neg}COUNT(*) "
-            f"FROM sales_line WHERE {where} GROUP BY {keys}"
+            f"FROM sales_line WHERE {where} GROUP BY {keys} ORDER BY {order}"
             + upsert_tail(grain.table, grain.columns, MEASURES)), params)
     year, month_no = (("CAST(strftime('%Y', date) AS INTEGER)",
                        "CAST(strftime('%m', date) AS INTEGER)") if sqlite else
@@ -230,7 +234,7 @@ def add_line_totals(session: Session, where: str, params: dict[str, Any],
     session.execute(sa.text(
         f"INSERT INTO {YTD_TABLE} (year, customer_id, {', '.join(YTD_COLUMNS)}) "
         f"SELECT {year}, customer_id, {cumulative} FROM sales_line WHERE {where} "
-        f"GROUP BY {year}, customer_id"
+        f"GROUP BY {year}, customer_id ORDER BY {year}, customer_id"
         + upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS)), params)
     if sign < 0:
         drop_empty_rows(session, first, last)

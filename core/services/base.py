@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,7 +129,7 @@ def commit(ctx: Context, work: Callable[[UnitOfWork], T]
                 result = work(uow)
             break
         except OperationalError as exc:
-            if not _is_lock_error(exc) or attempt == LOCK_RETRIES - 1:
+            if not _is_transient(exc) or attempt == LOCK_RETRIES - 1:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
         except StaleDataError as exc:
@@ -199,17 +200,37 @@ def stale_conflict(ctx: Context, uow: UnitOfWork, exc: StaleDataError) -> Confli
     return Conflict("record", "?", None, None)
 
 
+_PG_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) already exists")
+
+
 def integrity_problem(exc: IntegrityError) -> ValidationFailed:
+    """A unique or foreign-key violation the checks before it did not catch (a race),
+    naming the field and value: SQLite says ``UNIQUE constraint failed: table.column``,
+    PostgreSQL ``Key (column)=(value) already exists``."""
     text = str(exc.orig)
     if "UNIQUE" in text.upper() or "duplicate key" in text:
-        column = text.rsplit(".", 1)[-1].strip() if "UNIQUE" in text.upper() else "value"
-        return ValidationFailed([FieldProblem(column, "", "a value not used already")],
-                                "duplicate")
+        found = _PG_KEY.search(text)
+        if found:
+            column, value = found["columns"], found["values"]
+        else:
+            column = text.split(":", 1)[-1].split(",")[0].rsplit(".", 1)[-1].strip()
+            value = ""
+        return ValidationFailed([FieldProblem(column or "value", value,
+                                              "a value not used already")], "duplicate")
     return ValidationFailed([FieldProblem("reference", "", "an existing record")],
                             "invalid reference")
 
 
-def _is_lock_error(exc: OperationalError) -> bool:
+# PostgreSQL's deadlock_detected and serialization_failure: the server rolled back one
+# transaction of a cycle; run again, it succeeds once the other has committed.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    """A failure that running the whole transaction again resolves: SQLite's "database
+    is locked", PostgreSQL's deadlock and serialization failures."""
+    if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text
 

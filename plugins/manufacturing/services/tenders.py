@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.context import Context
 from core.models import Customer, Opportunity, OpportunityStatus, Product
@@ -128,9 +129,15 @@ def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Sto
         uow.get(Product, product_id)
         stock = uow.session.get(Stock, product_id, with_for_update=True)
         if stock is None:
-            stock = Stock(product_id=product_id, on_hand=Decimal("0"))
-            uow.session.add(stock)
-            uow.session.flush()
+            # The first receipt of a product: two at once must both add to one row,
+            # so insert-if-absent, then lock the row whoever inserted it.
+            insert = (postgresql.insert if uow.session.get_bind().dialect.name
+                      == "postgresql" else sqlite.insert)
+            uow.session.execute(insert(Stock.__table__).values(  # type: ignore[attr-defined]
+                product_id=product_id, on_hand=Decimal("0"), version=1)
+                .on_conflict_do_nothing())
+            stock = uow.session.get(Stock, product_id, with_for_update=True,
+                                    populate_existing=True)
         on_hand = stock.on_hand + values.quantity
         if on_hand > QUANTITY_MAX:
             raise problem("quantity", format(values.quantity, "f"),
