@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,12 @@ from core.i18n import _
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 60_000
 WRITE_OPTION = "salesdesk_write"
+# Set (by ``core.services.import_writes.trusted_foreign_keys``) around a SQLite write whose
+# every id was looked up in its own transaction: its BEGIN switches foreign keys off, and
+# the connection gets them back when it returns to the pool. Listeners are registered
+# with the engine, never later: adding one while other threads dispatch events races.
+SKIP_FK_CHECKS: ContextVar[bool] = ContextVar("salesdesk_skip_fk_checks", default=False)
+_FK_OFF = "salesdesk_foreign_keys_off"
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -65,7 +72,16 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        if immediate and SKIP_FK_CHECKS.get():
+            # The pragma is a no-op inside a transaction: set it just before BEGIN.
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            conn.connection.info[_FK_OFF] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: sqlite3.Connection, record: Any) -> None:
+        if record is not None and record.info.pop(_FK_OFF, False):
+            dbapi_conn.execute("PRAGMA foreign_keys = ON")  # rolled back already: applies
 
 
 class Database:

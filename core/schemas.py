@@ -25,7 +25,16 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
                                         pattern=r"^[A-Za-z0-9_.\-/]+$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+# Amounts and quantities as the database stores them (core.models MONEY, QUANTITY):
+# finite (no NaN or Infinity), no more places than stored, no more digits than fit.
+# Every schema that takes money or a quantity, core's and the plugins', uses these.
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2, allow_inf_nan=False)]
+PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2,
+                                         allow_inf_nan=False)]
+Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3, allow_inf_nan=False)]
+PositiveQuantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3,
+                                            allow_inf_nan=False)]
+QUANTITY_MAX = Decimal("99999999999.999")  # the most a quantity column holds
 Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
 CREDIT_RATINGS = ("", "AAA", "AA", "A", "BBB", "BB", "B", "C")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 
 from core.access import visible
+from core.errors import SalesdeskError
 from core.models import SalesLine
 from core.models_summary import (
     YTD_COLUMNS,
@@ -214,11 +216,15 @@ def add_line_totals(session: Session, where: str, params: dict[str, Any],
              else "CAST(date_trunc('month', date) AS DATE)")
     neg = "-" if sign < 0 else ""
     for grain in GRAINS:
-        keys = ", ".join(("date" if grain.time == "day" else month, *grain.keys))
+        key_exprs = ("date" if grain.time == "day" else month, *grain.keys)
+        keys = ", ".join(key_exprs)
+        # In key order (as the unique index sorts): concurrent imports then lock the
+        # summary rows they share in the same order instead of deadlocking.
+        order = ", ".join(f"COALESCE({k}, 0)" if k in NULL_KEYS else k for k in key_exprs)
         session.execute(sa.text(
             f"INSERT INTO {grain.table} ({', '.join((*grain.columns, *MEASURES))}) "
             f"SELECT {keys}, {neg}SUM(amount), {neg}SUM(quantity), {neg}COUNT(*) "
-            f"FROM sales_line WHERE {where} GROUP BY {keys}"
+            f"FROM sales_line WHERE {where} GROUP BY {keys} ORDER BY {order}"
             + upsert_tail(grain.table, grain.columns, MEASURES)), params)
     year, month_no = (("CAST(strftime('%Y', date) AS INTEGER)",
                        "CAST(strftime('%m', date) AS INTEGER)") if sqlite else
@@ -228,7 +234,7 @@ def add_line_totals(session: Session, where: str, params: dict[str, Any],
     session.execute(sa.text(
         f"INSERT INTO {YTD_TABLE} (year, customer_id, {', '.join(YTD_COLUMNS)}) "
         f"SELECT {year}, customer_id, {cumulative} FROM sales_line WHERE {where} "
-        f"GROUP BY {year}, customer_id"
+        f"GROUP BY {year}, customer_id ORDER BY {year}, customer_id"
         + upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS)), params)
     if sign < 0:
         drop_empty_rows(session, first, last)
@@ -250,6 +256,78 @@ def drop_empty_rows(session: Session, first: dt.date, last: dt.date) -> None:
             f"WHERE cm.customer_id = {YTD_TABLE}.customer_id "
             "AND cm.month BETWEEN :jan AND :dec)"),
             {"year": year, "jan": dt.date(year, 1, 1), "dec": dt.date(year, 12, 1)})
+
+
+# ---------------------------------------------------------------------------------------
+# Bounds
+# ---------------------------------------------------------------------------------------
+
+# The most a report total may be: what a line's amount or quantity column holds (reports
+# and exports show figures of that size; SQLite's REAL sums are exact to the cent well
+# below it). The summary columns are wider, so a total can pass it and be named here.
+AMOUNT_MAX = Decimal("99999999999999.99")
+QUANTITY_MAX = Decimal("99999999999.999")
+_CHECK_ORDER = ("sales_sum_customer_month", "sales_sum_product_region_month",
+                "sales_sum_rep_month", "sales_sum_rep_day")
+_KEY_NAMES = {"customer_id": ("customer", "code", "customer"),
+              "product_id": ("product", "code", "product"),
+              "rep_id": ("sd_user", "login", "sales rep"),
+              "region_id": ("region", "code", "region")}
+
+
+class SummaryOverflow(SalesdeskError):
+    """A report total would pass what a total holds."""
+
+
+def check_totals(session: Session, first: dt.date, last: dt.date) -> None:
+    """Refuse (``SummaryOverflow``, naming the total) when a summary row of
+    ``first``..``last`` now holds more than ``AMOUNT_MAX`` or ``QUANTITY_MAX``. Run
+    after adding lines' totals, in the same transaction, so a refusal rolls it all back."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    limits = {"amax": float(AMOUNT_MAX) if sqlite else AMOUNT_MAX,
+              "qmax": float(QUANTITY_MAX) if sqlite else QUANTITY_MAX}
+    for grain in sorted(GRAINS, key=lambda g: _CHECK_ORDER.index(g.table)):
+        lo, hi = (first, last) if grain.time == "day" else (month_start(first),
+                                                             month_start(last))
+        row = session.execute(sa.text(
+            f"SELECT {', '.join(grain.columns)}, amount, quantity FROM {grain.table} "
+            f"WHERE {grain.time} BETWEEN :lo AND :hi "
+            "AND (ABS(amount) > :amax OR ABS(quantity) > :qmax) LIMIT 1"),
+            {"lo": lo, "hi": hi, **limits}).first()
+        if row is not None:
+            raise _overflow(session, grain, row)
+    over = " OR ".join(f"ABS({c}) > :amax" for c in YTD_COLUMNS)
+    row = session.execute(sa.text(
+        f"SELECT year, customer_id FROM {YTD_TABLE} WHERE year BETWEEN :lo AND :hi "
+        f"AND ({over}) LIMIT 1"), {"lo": first.year, "hi": last.year, **limits}).first()
+    if row is not None:
+        raise SummaryOverflow(
+            f"the sales amount of {_key_name(session, 'customer_id', row[1])} in the year "
+            f"{row[0]} would total more than {AMOUNT_MAX:,} in the reports, more than a "
+            "report total holds; nothing was imported")
+
+
+def _overflow(session: Session, grain: Grain, row: Any) -> SummaryOverflow:
+    *keys, amount, quantity = row
+    when = _as_date(keys[0])
+    period = when.isoformat() if grain.time == "day" else f"{when:%Y-%m}"
+    names = ", ".join(_key_name(session, k, v) for k, v in zip(grain.keys, keys[1:],
+                                                                 strict=True))
+    big_amount = abs(Decimal(str(amount))) > AMOUNT_MAX
+    measure, limit, value = (("sales amount", AMOUNT_MAX, amount) if big_amount
+                             else ("quantity", QUANTITY_MAX, quantity))
+    return SummaryOverflow(
+        f"the {measure} of {names} in {period} would total {Decimal(str(value)):,f} in "
+        f"the reports, more than the {limit:,} a report total holds; nothing was imported")
+
+
+def _key_name(session: Session, column: str, value: Any) -> str:
+    table, code, word = _KEY_NAMES[column]
+    if not value:
+        return f"no {word}"
+    found = session.execute(sa.text(f"SELECT {code} FROM {table} WHERE id = :id"),
+                            {"id": value}).scalar()
+    return f"{word} {found or value}"
 
 
 # ---------------------------------------------------------------------------------------

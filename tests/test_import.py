@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from core.errors import PermissionDenied, ValidationFailed
+from core.errors import PermissionDenied, SalesdeskError, ValidationFailed
 from core.hookspecs import hookimpl
 from core.models import (
     AuditEntry,
@@ -28,7 +28,7 @@ from core.models import (
     Region,
     SalesLine,
 )
-from core.services.import_rows import MONEY_EXPECTED
+from core.services.import_rows import LINE_AMOUNT_EXPECTED
 from core.services.importing import (
     AlreadyImported,
     ImportCancelled,
@@ -272,7 +272,7 @@ def test_late_problem_rolls_back_lines_already_inserted(shop: Any, tmp_path: Pat
     before = snapshot(shop)
     err = refused(shop.op, "sales_lines", path, chunk_rows=5)  # 5 chunks went in first
     assert where(err) == {(30, "amount", "-1")}
-    assert err.problems[0].expected == MONEY_EXPECTED
+    assert err.problems[0].expected == LINE_AMOUNT_EXPECTED
     assert snapshot(shop) == before
     assert "30" in str(err) and "nothing was imported" in str(err)
 
@@ -492,3 +492,113 @@ def test_index_rebuild_sorts_in_a_small_cache_and_gives_it_back() -> None:
     with pytest.raises(sqlite3.OperationalError), page_cache(conn, SORT_CACHE_KIB):
         conn.execute("CREATE INDEX broken ON missing_table (x)")
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == -131072
+
+
+class ForeignKeyProbe:
+    """A plugin whose import handler writes: it records whether its own write transaction
+    checks foreign keys, and tries to add a contact to a customer that does not exist."""
+
+    def __init__(self) -> None:
+        self.checks: list[Any] = []
+        self.orphan_refused: list[bool] = []
+
+    @hookimpl
+    def salesdesk_sales_lines_imported(self, ctx: Any, batch: Any) -> None:
+        from core.models import Contact
+        from core.services.base import write as write_unit
+
+        def probe(uow: Any) -> Any:
+            if uow.session.get_bind().dialect.name == "sqlite":
+                return uow.session.execute(sa.text("PRAGMA foreign_keys")).scalar()
+            return 1
+
+        self.checks.append(write_unit(ctx, probe))
+        try:
+            write_unit(ctx, lambda uow: uow.session.add(Contact(customer_id=987654,
+                                                                name="ghost")))
+            self.orphan_refused.append(False)
+        except ValidationFailed:
+            self.orphan_refused.append(True)
+
+
+def test_import_event_handlers_write_with_foreign_keys_checked(shop: Any,
+                                                               tmp_path: Path) -> None:
+    """#16.6: the import skips SQLite's foreign-key checks for its own transaction only;
+    a handler of its event writes with them on again."""
+    probe = ForeignKeyProbe()
+    shop.runtime.plugins.register(probe, "fk_probe")
+    import_file(shop.op, "sales_lines", sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00"))
+    assert probe.checks == [1]
+    assert probe.orphan_refused == [True]
+    with shop.runtime.db.read_session() as session:
+        from core.models import Contact
+        assert session.scalar(sa.select(sa.func.count()).select_from(Contact).where(
+            Contact.customer_id == 987654)) == 0
+
+
+# -- #16.4: report summaries never overflow into a wrong total ---------------------------
+
+
+def _month_total(world: Any, column: str = "amount") -> Decimal:
+    from core.models_summary import SalesSumCustomerMonth
+
+    with world.runtime.db.read_session() as session:
+        value = session.scalar(sa.select(getattr(SalesSumCustomerMonth, column)).where(
+            SalesSumCustomerMonth.month == dt.date(2026, 1, 1),
+            SalesSumCustomerMonth.customer_id == world.c1.id))
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def test_a_line_amount_past_the_business_maximum_is_refused(shop: Any,
+                                                            tmp_path: Path) -> None:
+    """1,000 lines of 99999999999999.99 wrapped the SQLite summaries' int64 cents
+    (monthly_sales -84,467,440,704,726,370.14) and raised a raw numeric overflow on
+    PostgreSQL; now every such row is named, and nothing is imported."""
+    path = sales_file(tmp_path, *["2026-01-05,C1,P1,,,,1,99999999999999.99"] * 1000)
+    before = snapshot(shop)
+    err = refused(shop.op, "sales_lines", path)
+    assert err.total == 1000
+    assert (err.problems[0].row, err.problems[0].field) == (2, "amount")
+    assert "9999999999.99" in err.problems[0].expected
+    assert snapshot(shop) == before
+
+
+def test_summary_totals_are_exact_up_to_the_line_maximum(shop: Any, tmp_path: Path) -> None:
+    path = sales_file(tmp_path, *["2026-01-05,C1,P1,,,,1,9999999999.99"] * 5)
+    import_file(shop.op, "sales_lines", path)
+    assert _month_total(shop) == Decimal("49999999999.95")
+
+
+@pytest.mark.parametrize("column, cell", [("amount", "1,9999999999.99"),
+                                          ("quantity", "99999999999,1.00")])
+def test_a_summary_total_past_what_it_holds_is_refused(shop: Any, tmp_path: Path,
+                                                       column: str, cell: str) -> None:
+    """Lines each within bounds whose total for one customer and month passes what a
+    report total holds: a clear refusal naming the total, nothing imported, never a
+    wrapped or rounded figure (PostgreSQL: no numeric overflow traceback)."""
+    lines = 10_001 if column == "amount" else 2
+    first = sales_file(tmp_path, *["2026-01-05,C1,P1,,,," + cell] * (lines - 1),
+                       name="first.csv")
+    import_file(shop.op, "sales_lines", first)
+    before = snapshot(shop)
+    with pytest.raises(SalesdeskError) as info:
+        import_file(shop.op, "sales_lines",
+                    sales_file(tmp_path, "2026-01-20,C1,P1,,,," + cell, name="second.csv"))
+    text = str(info.value)
+    assert column in text and "C1" in text and "2026-01" in text
+    assert "Traceback" not in text and "numeric" not in text
+    assert snapshot(shop) == before
+
+
+def test_batch_totals_do_not_wrap_int64() -> None:
+    """The SQLite importer sums cents and thousandths in numpy int64: 100,000 lines of
+    the largest quantity (10**14 thousandths each) would wrap; the sum must stay exact."""
+    from core.services.import_totals import BatchTotals
+
+    totals = BatchTotals()
+    line = ("2026-01-05", 1, 1, None, None, None, "99999999999.999", "9999999999.99", 1)
+    totals.add([line] * 100_000)
+    upserts = totals.prepare()
+    head, _width, _tail, values = upserts[3]  # customer x month
+    assert "sales_sum_customer_month" in head
+    assert values[2:5] == [999999999999000.0, 9999999999999900.0, 100_000]

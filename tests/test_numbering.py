@@ -95,3 +95,34 @@ def test_concurrent_saves_never_share_a_number(world: Any) -> None:
         f"P26{v:05d}" for v in range(1, 31)]
     assert sorted(n for n in issued if n.startswith("P262")) == [
         f"P26{v:05d}" for v in range(20001, 20031)]
+
+
+def test_a_prefix_belongs_to_one_series_across_plugins(world: Any) -> None:
+    """#16.15: two series defaulting to the same prefix would print the same numbers;
+    the second is told which series has the prefix, by default or by rule."""
+    ht = numbering.NumberingRule(prefix="HT", width=5)
+    assert issue(world.admin, "contract", default=ht) == "HT2600001"
+    with pytest.raises(numbering.PrefixTaken, match="'HT', which contract numbers"):
+        issue(world.admin, "deal.contract", default=ht)
+    with pytest.raises(ValidationFailed, match="contract numbers start with it"):
+        numbering.set_rule(world.admin, "deal.contract", {"prefix": "HT"})
+    assert issue(world.admin, "contract", default=ht) == "HT2600002"  # its own, still
+    numbering.set_rule(world.admin, "contract", {"prefix": "HT", "width": 6})
+    assert issue(world.admin, "deal.contract",
+                 default=numbering.NumberingRule(prefix="GF")) == "GF2600001"
+
+
+def test_the_builtin_series_have_prefixes_of_their_own(world: Any) -> None:
+    """Contracts and real-estate deals both numbered HT + 5 digits before #16.15."""
+    import ast
+    from pathlib import Path
+
+    prefixes: dict[str, list[str]] = {}
+    for path in Path(__file__).parents[1].glob("plugins/*/**/*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "NumberingRule":
+                for kw in node.keywords:
+                    if kw.arg == "prefix" and isinstance(kw.value, ast.Constant):
+                        prefixes.setdefault(kw.value.value, []).append(str(path))
+    assert "HT" in prefixes
+    assert {p: places for p, places in prefixes.items() if len(places) > 1} == {}

@@ -175,17 +175,20 @@ def _assert_like_rebuild(world) -> dict:
 def _sales_csv(tmp_path, name: str, rng: random.Random, first: dt.date, days: int,
                rows: int) -> str:
     """Random lines: blank rep/region (customer's own, C4 has no owner), full-width and
-    huge amounts (past the float shortcut), zero amounts, quantities with decimals."""
+    the largest amount a line takes, zero amounts, quantities with decimals (one huge,
+    past the float shortcut)."""
     lines = [HEADER]
     for n in range(rows):
         day = first + dt.timedelta(days=rng.randrange(days))
         amount = rng.choice([f"{rng.randrange(1, 10**6) / 100:.2f}", "0", "17", "１２．５"])
         if n == rows // 2:  # once: SQLite keeps REAL, so sums of many would lose cents
-            amount = f"{rng.randrange(10**11, 10**12)}.{rng.randrange(100):02d}"
+            amount = f"{rng.randrange(10**9, 10**10)}.{rng.randrange(100):02d}"
+        quantity = rng.choice(["1", "2.5", "0.125", "40"])
+        if n == rows // 3:  # once: past the float shortcut of quantities
+            quantity = f"{rng.randrange(10**9, 10**11)}.{rng.randrange(1000):03d}"
         lines.append(",".join([day.isoformat(), rng.choice(["C1", "C2", "C3", "C4"]),
                                rng.choice(["P1", "P2"]), rng.choice(["", "rep_a", "rep_b"]),
-                               rng.choice(["", "N", "N1", "S"]), "",
-                               rng.choice(["1", "2.5", "0.125", "40"]), amount]))
+                               rng.choice(["", "N", "N1", "S"]), "", quantity, amount]))
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,6 +106,21 @@ class UnitOfWork:
 
 def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
     """Run ``work`` in one write transaction; fire its events after commit."""
+    result, events = commit(ctx, work)
+    fire_events(ctx, events)
+    return result
+
+
+def fire_events(ctx: Context, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Fire the events a committed unit of work queued."""
+    for hook_name, kwargs in events:
+        fire(ctx, hook_name, **kwargs)
+
+
+def commit(ctx: Context, work: Callable[[UnitOfWork], T]
+           ) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
+    """``write`` without firing: the result and the queued events, for a caller that must
+    restore its connection settings first (see ``importing.import_file``)."""
     for attempt in range(LOCK_RETRIES):
         uow = UnitOfWork(ctx, ctx.db.write_session())
         try:
@@ -113,16 +129,14 @@ def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
                 result = work(uow)
             break
         except OperationalError as exc:
-            if not _is_lock_error(exc) or attempt == LOCK_RETRIES - 1:
+            if not _is_transient(exc) or attempt == LOCK_RETRIES - 1:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
         except StaleDataError as exc:
             raise stale_conflict(ctx, uow, exc) from exc
         except IntegrityError as exc:
             raise integrity_problem(exc) from exc
-    for hook_name, kwargs in uow.events:
-        fire(ctx, hook_name, **kwargs)
-    return result
+    return result, uow.events
 
 
 def _refresh_actor(uow: UnitOfWork) -> None:
@@ -186,17 +200,37 @@ def stale_conflict(ctx: Context, uow: UnitOfWork, exc: StaleDataError) -> Confli
     return Conflict("record", "?", None, None)
 
 
+_PG_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) already exists")
+
+
 def integrity_problem(exc: IntegrityError) -> ValidationFailed:
+    """A unique or foreign-key violation the checks before it did not catch (a race),
+    naming the field and value: SQLite says ``UNIQUE constraint failed: table.column``,
+    PostgreSQL ``Key (column)=(value) already exists``."""
     text = str(exc.orig)
     if "UNIQUE" in text.upper() or "duplicate key" in text:
-        column = text.rsplit(".", 1)[-1].strip() if "UNIQUE" in text.upper() else "value"
-        return ValidationFailed([FieldProblem(column, "", "a value not used already")],
-                                "duplicate")
+        found = _PG_KEY.search(text)
+        if found:
+            column, value = found["columns"], found["values"]
+        else:
+            column = text.split(":", 1)[-1].split(",")[0].rsplit(".", 1)[-1].strip()
+            value = ""
+        return ValidationFailed([FieldProblem(column or "value", value,
+                                              "a value not used already")], "duplicate")
     return ValidationFailed([FieldProblem("reference", "", "an existing record")],
                             "invalid reference")
 
 
-def _is_lock_error(exc: OperationalError) -> bool:
+# PostgreSQL's deadlock_detected and serialization_failure: the server rolled back one
+# transaction of a cycle; run again, it succeeds once the other has committed.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    """A failure that running the whole transaction again resolves: SQLite's "database
+    is locked", PostgreSQL's deadlock and serialization failures."""
+    if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text
 

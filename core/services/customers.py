@@ -198,6 +198,12 @@ def _refuse_duplicate_code(uow: UnitOfWork, code: str) -> None:
 
 
 def _next_code(uow: UnitOfWork) -> str:
+    """C + six digits after the highest id. On PostgreSQL concurrent creators take turns
+    (a transaction lock, released at commit) so two never compute the same code; SQLite's
+    BEGIN IMMEDIATE already makes them."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        uow.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                            {"key": "salesdesk-customer-code"})
     highest = uow.session.scalar(sa.select(sa.func.max(Customer.id))) or 0
     candidate = highest + 1
     while uow.session.scalar(sa.select(Customer.id).where(Customer.code == f"C{candidate:06d}")):

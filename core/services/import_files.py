@@ -6,6 +6,14 @@ in the file (the header is row 1) and every cell is a ``str``, so the validators
 input type; blank rows may come through (empty or all blank) and validators skip them.
 CSV is streamed; a spreadsheet is read by calamine, which is fast but holds the sheet
 (the format caps a sheet at about a million rows anyway).
+
+calamine allocates a sheet's whole rectangle at once, sized by the ``<dimension>`` the
+file declares or by its farthest cell, so a 1.5 KB file naming cell XFD1048576 would ask
+for 512 GiB and abort the process; a zip bomb would inflate to gigabytes. Every workbook
+is therefore checked before calamine sees it (``check_workbook``): the members' sizes,
+counted while inflating them rather than trusted from the zip directory, and each
+sheet's declared and actual extent. Every importer reads spreadsheets through this
+module (``open_table``, ``workbook_sheets``).
 """
 
 from __future__ import annotations
@@ -14,6 +22,9 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import re
+import zipfile
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +34,15 @@ from typing import IO, Any
 from core.errors import SalesdeskError
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+# What a workbook may hold: a million rows of 16 columns (calamine keeps about 32 bytes a
+# cell, so about half a GiB), and as much XML as such a sheet takes.
+MAX_CELLS = 16 * 1_048_576
+MAX_INFLATED_BYTES = 1 << 30
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
+_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+# A cell reference of two or three-plus letters (rows' r="..." are digits): a literal
+# prefix, which the regex engine scans for quickly.
+_WIDE_CELL = {width: re.compile(rb' r="([A-Z]{%d,})[0-9]' % width) for width in (2, 3)}
 SNIFF_BYTES = 1 << 20
 csv.field_size_limit(1 << 20)  # a 1 MiB cell is already absurd; the default 128 KiB is too
 
@@ -108,6 +128,7 @@ def _csv_table(fh: IO[str], approx_rows: int | None, encoding: str) -> Table:
 def _spreadsheet_table(path: Path) -> Table:
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
@@ -140,3 +161,117 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def workbook_sheets(path: Path) -> Iterator[tuple[str, int, Iterator[list[Any]]]]:
+    """Every sheet of a checked workbook: its name, the number of its first used row and
+    its rows of raw cell values (``None`` for an empty cell; numbers as calamine gives
+    them, floats; ``cell_text`` makes them the text a CSV would hold)."""
+    from python_calamine import CalamineWorkbook
+
+    check_workbook(path)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = list(workbook.sheet_names)
+    except Exception as exc:  # calamine raises its own types for corrupt files
+        raise UnreadableFile(f"cannot read {path.name} as a spreadsheet: {exc}") from exc
+    for name in names:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except Exception as exc:
+            raise UnreadableFile(f"cannot read sheet {name} of {path.name}: {exc}") from exc
+        first = (sheet.start or (0, 0))[0] + 1
+        yield name, first, ([None if c == "" else c for c in row] for row in sheet.iter_rows())
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse a workbook that would take more memory than any real one needs: more than
+    ``MAX_INFLATED_BYTES`` inflated, or a sheet spanning more than ``MAX_CELLS`` cells
+    (declared or actual). Zip-based formats only (xlsx, xlsm, xlsb, ods)."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return  # .xls (BIFF), or not a workbook at all: calamine names the problem
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            declared = sum(info.file_size for info in members)
+            if declared > MAX_INFLATED_BYTES:
+                raise _too_big(path, declared)
+            budget = MAX_INFLATED_BYTES
+            for info in members:
+                budget -= _inflate(archive, info, path, budget)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise UnreadableFile(f"cannot read {path.name} as a spreadsheet: {exc}") from exc
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int) -> int:
+    """Inflate one member, counting its bytes (the zip directory may lie); for a sheet,
+    measure its extent on the way. Returns the bytes inflated."""
+    is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+    extent = _Extent(path, info.filename) if is_sheet else None
+    used = 0
+    tail = b""
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            used += len(chunk)
+            if used > budget:
+                raise _too_big(path, MAX_INFLATED_BYTES - budget + used)
+            if extent is not None:
+                extent.feed(tail + chunk)
+                tail = chunk[-200:]  # a tag cut between chunks is seen whole next time
+    return used
+
+
+class _Extent:
+    """The rows x columns a sheet's XML spans, declared and actual, fed in chunks."""
+
+    def __init__(self, path: Path, member: str) -> None:
+        self.path, self.member = path, member
+        self.rows = self.columns = 0
+        self.first = True
+
+    def feed(self, data: bytes) -> None:
+        if self.first:
+            self.first = False
+            found = _DIMENSION.search(data)
+            if found and found.group(3):
+                rows = int(found.group(4)) - int(found.group(2) or 1) + 1
+                columns = column_number(found.group(3)) - column_number(found.group(1)) + 1
+                self._check(rows, columns, "declares")
+        window = max(0, len(data) - 16384)  # rows come in order: the chunk's last is enough
+        last = deque(_ROW.finditer(data, window), maxlen=1) or (
+            deque(_ROW.finditer(data), maxlen=1) if window else None)
+        if last:
+            self.rows = max(self.rows, int(last[0].group(1)))
+        self.columns = max(self.columns, self._widest(data))
+        self._check(self.rows, self.columns, "reaches")
+
+    def _widest(self, data: bytes) -> int:
+        # Most sheets use columns A-Z only: two cheap searches find out; only wider
+        # sheets pay for reading every wide cell reference.
+        if not _WIDE_CELL[2].search(data):
+            return 26
+        for width in (3, 2):
+            if _WIDE_CELL[width].search(data):
+                return max(column_number(m) for m in _WIDE_CELL[width].findall(data))
+        return 26
+
+    def _check(self, rows: int, columns: int, verb: str) -> None:
+        if rows * columns > MAX_CELLS:
+            raise UnreadableFile(
+                f"{self.path.name} {verb} a sheet of {rows:,} rows x {columns:,} columns "
+                f"({self.member.rsplit('/', 1)[-1]}), more than the {MAX_CELLS:,} cells "
+                "salesdesk reads; delete the empty rows and columns or save it as CSV")
+
+
+def column_number(letters: bytes | str) -> int:
+    """Spreadsheet column letters as a number (A = 1, XFD = 16384)."""
+    number = 0
+    for letter in letters.decode() if isinstance(letters, bytes) else letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _too_big(path: Path, size: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"{path.name} inflates to more than {MAX_INFLATED_BYTES >> 20:,} MiB "
+        f"({size >> 20:,} MiB seen); salesdesk does not read a workbook that big")

@@ -37,9 +37,16 @@ _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)
 # ASCII digits only: the text goes to SQLite as it is. Blanks and full-width digits
 # (１２３．５, common from Chinese input methods) are normalised on the slow path.
 _MONEY = re.compile(r"[0-9]{1,14}(?:\.[0-9]{1,2})?").fullmatch
+# A sales line's amount: below ten billion, a business-sane maximum for one line that
+# keeps every report total of any import far from what a total holds (core.summaries
+# AMOUNT_MAX, checked after each import) and the importer's int64 cent sums exact.
+_LINE_AMOUNT = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?").fullmatch
+LINE_AMOUNT_MAX = "9999999999.99"
 _QUANTITY = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,3})?").fullmatch
 _CODE = re.compile(r"[A-Za-z0-9_.\-/]{1,32}").fullmatch
 MONEY_EXPECTED = "an amount of 0 or more with at most 2 decimals, e.g. 1234.50"
+LINE_AMOUNT_EXPECTED = (f"an amount from 0 to {LINE_AMOUNT_MAX} with at most 2 decimals, "
+                        "e.g. 1234.50")
 QUANTITY_EXPECTED = "a quantity of 0 or more with at most 3 decimals"
 DATE_EXPECTED = "a date written YYYY-MM-DD"
 
@@ -332,7 +339,7 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
     fast = min(i_rep, i_region, i_channel) >= 0
     customers, products, users = lk.customers, lk.products, lk.users
     regions, channels, dates = lk.regions, lk.channels, lk.dates
-    quantities, money = check.quantities, _MONEY
+    quantities, money = check.quantities, _LINE_AMOUNT
     chunk: list[LineTuple] = []
     seen = 0
     for number, cells in rows:
@@ -406,11 +413,11 @@ class _SalesLineCheck:
             ids[k] = found
         qty = self._quantity(number, cells[self.i_qty])
         amount = cells[self.i_amount]
-        if not _MONEY(amount):
-            amount = _checked(amount, _MONEY)  # type: ignore[assignment]
+        if not _LINE_AMOUNT(amount):
+            amount = _checked(amount, _LINE_AMOUNT)  # type: ignore[assignment]
             if amount is None:
                 ok = False
-                add(number, "amount", cells[self.i_amount], MONEY_EXPECTED)
+                add(number, "amount", cells[self.i_amount], LINE_AMOUNT_EXPECTED)
         if not ok or day is None or product is None or qty is None:
             return None
         return (day, customer[0], product, *ids, qty, amount, self.batch_id)  # type: ignore[return-value]

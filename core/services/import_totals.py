@@ -132,8 +132,16 @@ def _totals(cols: Arrays, grain: Grain) -> tuple[list[np.ndarray], list[np.ndarr
         new[1:] |= k[1:] != k[:-1]
     starts = np.flatnonzero(new)
     counts = np.diff(np.append(starts, len(order)))
-    sums = [np.add.reduceat(cols[m][order], starts) for m in ("cents", "milli")]
+    sums = [np.add.reduceat(_exact(cols[m])[order], starts) for m in ("cents", "milli")]
     return [k[starts] for k in sorted_keys], [*sums, counts]
+
+
+def _exact(values: np.ndarray) -> np.ndarray:
+    """``values`` as they are when no sum of them can pass int64, else as Python ints
+    (slower, exact): 100,000 lines of the largest quantity would wrap."""
+    if values.size and int(np.abs(values).max()) * values.size >= 2**63:
+        return values.astype(object)
+    return values
 
 
 def _packed(key_cols: list[np.ndarray]) -> np.ndarray:
@@ -168,7 +176,7 @@ def _ytd_rows(keys: list[np.ndarray], sums: list[np.ndarray]) -> Iterator[tuple[
     pair = np.ones(len(years), dtype=bool)
     pair[1:] = (years[1:] != years[:-1]) | (customers[1:] != customers[:-1])
     starts = np.flatnonzero(pair)
-    grid = np.zeros((len(starts), len(YTD_COLUMNS)), dtype=np.int64)
+    grid = np.zeros((len(starts), len(YTD_COLUMNS)), dtype=sums[0].dtype)
     grid[np.cumsum(pair) - 1, month_no] = sums[0][order]  # one (year, customer, month) each
     cumulative = np.cumsum(grid, axis=1) / 100
     return zip(years[starts].tolist(), customers[starts].tolist(),

@@ -12,8 +12,8 @@
   (``trusted_foreign_keys``): every id in a validated line was looked up in this same
   write transaction, which holds SQLite's only write lock, so none can dangle; the six
   parent lookups per line cost about a third of the insert. The pragma can only change
-  outside a transaction, so it is set at the import's BEGIN and set back when the
-  connection returns to the pool.
+  outside a transaction, so core.db sets it just before the import's BEGIN and back when
+  the connection returns to the pool.
 * PostgreSQL (psycopg): ``COPY ... FROM STDIN`` in the same transaction; the server
   parses the ISO dates and decimal text. Other drivers: a Core ``insert`` executemany.
 """
@@ -23,20 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from decimal import Decimal
 from itertools import chain
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core.db import WRITE_OPTION, Database
+from core.db import SKIP_FK_CHECKS, Database
 from core.models import SalesLine
 from core.services.import_rows import LineTuple
 
@@ -50,53 +46,19 @@ TABLE = SalesLine.__tablename__
 T = TypeVar("T")
 
 
-_SKIP_FK_CHECKS: ContextVar[bool] = ContextVar("salesdesk_skip_fk_checks", default=False)
-_FK_OFF = "salesdesk_foreign_keys_off"
-_HOOKED: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
 @contextmanager
 def trusted_foreign_keys(db: Database) -> Iterator[None]:
     """SQLite write transactions begun on this thread inside the block skip foreign-key
-    checks; use only around a write whose every id was looked up in its own transaction."""
+    checks (``core.db.SKIP_FK_CHECKS``); use only around a write whose every id was looked
+    up in its own transaction, and fire its events after the block."""
     if not db.is_sqlite:
         yield
         return
-    _hook(db.engine)
-    token = _SKIP_FK_CHECKS.set(True)
+    token = SKIP_FK_CHECKS.set(True)
     try:
         yield
     finally:
-        _SKIP_FK_CHECKS.reset(token)
-
-
-def _hook(engine: Engine) -> None:
-    if engine in _HOOKED:
-        return
-    _HOOKED.add(engine)
-    event.listen(engine, "begin", _after_begin)
-    event.listen(engine, "checkin", _on_checkin)
-
-
-def _after_begin(conn: sa.Connection) -> None:
-    """Runs after core.db's listener has issued ``BEGIN IMMEDIATE``: the pragma is a
-    no-op inside a transaction, so end the empty one, switch, and begin again (nothing
-    has been read yet, so this is just a slightly later start)."""
-    if not (_SKIP_FK_CHECKS.get() and conn.get_execution_options().get(WRITE_OPTION)):
-        return
-    raw = conn.connection.driver_connection
-    began = raw.in_transaction  # type: ignore[union-attr]
-    if began:
-        raw.execute("COMMIT")  # type: ignore[union-attr]
-    raw.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
-    conn.connection.info[_FK_OFF] = True
-    if began:
-        raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
-
-
-def _on_checkin(dbapi_conn: Any, record: Any) -> None:
-    if record is not None and record.info.pop(_FK_OFF, False):
-        dbapi_conn.execute("PRAGMA foreign_keys = ON")  # rolled back already: takes effect
+        SKIP_FK_CHECKS.reset(token)
 
 
 def is_sqlite(session: Session) -> bool:

@@ -43,7 +43,7 @@ from core.models import (
     SalesLine,
     User,
 )
-from core.services.base import UnitOfWork, detached, write
+from core.services.base import UnitOfWork, commit, detached, fire_events, write
 from core.services.import_files import FileFacts, Table, UnreadableFile, file_facts, open_table
 from core.services.import_rows import (
     SALES_COLUMNS,
@@ -64,7 +64,7 @@ from core.services.import_writes import (
     line_writer,
     trusted_foreign_keys,
 )
-from core.summaries import add_line_totals
+from core.summaries import add_line_totals, check_totals
 
 if TYPE_CHECKING:
     from core.services.import_totals import BatchTotals
@@ -145,7 +145,9 @@ def import_file(ctx: Context, kind: str, path: str | Path, *, dry_run: bool = Fa
             session.rollback()
     elif kind == "sales_lines":
         with trusted_foreign_keys(ctx.db):  # every id is looked up in the transaction
-            result = write(ctx, lambda uow: _run(job, uow.session, uow))
+            result, events = commit(ctx, lambda uow: _run(job, uow.session, uow))
+        # Only now: a handler's own writes must check foreign keys again.
+        fire_events(ctx, events)
     else:
         result = write(ctx, lambda uow: _run(job, uow.session, uow))
     result.seconds = time.perf_counter() - started
@@ -246,6 +248,7 @@ def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals 
         totals.apply(session, upserts)
     else:
         add_line_totals(session, "batch_id = :batch", {"batch": batch.id}, first, last)
+    check_totals(session, first, last)  # a total too big is refused, never shown wrong
 
 
 def _sales_lookups(session: Session) -> SalesLookups:

@@ -12,6 +12,11 @@ lock on PostgreSQL, the single writer on SQLite), so a number is never issued tw
 caller's transaction rolls back, the number was never issued. A company may change a rule
 between years; within a year a number already issued is never issued again, because the
 sequence only moves forward. Give the document's number column a unique constraint too.
+
+A prefix belongs to one series across all plugins (contracts and real-estate deals may
+not both print ``HT2600001``): the first series to issue a number with a prefix claims it
+in the company setting ``numbering.prefix.<PREFIX>``; another series asking for that
+prefix, by default or by rule, is refused with ``PrefixTaken``.
 """
 
 from __future__ import annotations
@@ -27,15 +32,20 @@ from sqlalchemy.orm import Session
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.models import NumberSequence
+from core.models import CompanySetting, NumberSequence
 from core.services.base import UnitOfWork
 from core.services.company import set_setting
 
 SETTING_PREFIX = "numbering."
+CLAIM_PREFIX = "numbering.prefix."
 
 
 class NumberRangeExhausted(SalesdeskError):
     """An office has issued the last number of its range this year."""
+
+
+class PrefixTaken(SalesdeskError):
+    """Another document series numbers with this prefix already."""
 
 
 class NumberingRule(pydantic.BaseModel):
@@ -93,8 +103,40 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
         problems = [FieldProblem(".".join(map(str, e["loc"])) or "rule", e.get("input"), e["msg"])
                     for e in exc.errors()]
         raise ValidationFailed(problems, f"numbering rule {series}") from exc
+    with ctx.reading() as session:
+        owner = prefix_owner(session, checked.prefix)
+    if owner not in (None, series):
+        raise ValidationFailed([FieldProblem("prefix", checked.prefix,
+                                             f"a prefix no other series uses ({owner} "
+                                             "numbers start with it)")],
+                               f"numbering rule {series}")
     set_setting(ctx, SETTING_PREFIX + series, checked.model_dump())
     return checked
+
+
+def prefix_owner(session: Session, prefix: str) -> str | None:
+    """The series that claimed ``prefix``, if any."""
+    owner = get_setting(session, CLAIM_PREFIX + prefix.upper())
+    return None if owner is None else str(owner)
+
+
+def _claim(session: Session, series: str, prefix: str) -> None:
+    """Claim ``prefix`` for ``series`` unless it is already; refuse if another has it.
+    The insert-if-absent makes two first issues racing on one prefix agree on its owner."""
+    owner = prefix_owner(session, prefix)
+    if owner is None:
+        table = CompanySetting.__table__
+        insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+                  else sqlite.insert)
+        session.execute(insert(table).values(key=CLAIM_PREFIX + prefix.upper(), value=series,
+                                             version=1).on_conflict_do_nothing())
+        owner = session.execute(sa.select(table.c.value).where(
+            table.c.key == CLAIM_PREFIX + prefix.upper())).scalar_one()
+    if owner != series:
+        raise PrefixTaken(
+            f"{series} numbers would start with '{prefix}', which {owner} numbers already "
+            f"use; give {series} a prefix of its own in the company setting "
+            f"{SETTING_PREFIX}{series}")
 
 
 def next_number(uow_or_session: UnitOfWork | Session, series: str, *, office: str = "",
@@ -106,6 +148,7 @@ def next_number(uow_or_session: UnitOfWork | Session, series: str, *, office: st
     session: Session = getattr(uow_or_session, "session", uow_or_session)
     rule = rule_for(session, series, default)
     first, last = rule.office_range(office)
+    _claim(session, series, rule.prefix)
     value = _increment(session, series, office, on.year, first)
     if value > last:
         raise NumberRangeExhausted(

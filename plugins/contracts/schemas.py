@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.schemas import Money, PositiveMoney
+
 
 class Party(BaseModel):
     name: str = Field(min_length=1, max_length=200)
@@ -16,7 +18,7 @@ class Party(BaseModel):
 
 class MilestoneIn(BaseModel):
     due_date: dt.date
-    amount: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    amount: Money
     condition: str = Field(default="", max_length=300)
 
 
@@ -76,7 +78,7 @@ class ContractCreate(_Common):
     opportunity_id: int | None = None
     contract_type: str = Field(default="sales", min_length=1, max_length=32)
     parties: list[Party] = Field(default_factory=list)
-    amount: Decimal = Field(default=Decimal("0"), ge=0, max_digits=16, decimal_places=2)
+    amount: Money = Decimal("0")
     currency: str = "CNY"
     terms: str = Field(default="", max_length=4000)
     start_date: dt.date | None = None
@@ -94,7 +96,7 @@ class ContractUpdate(_Common):
     opportunity_id: int | None = None
     contract_type: str | None = Field(default=None, min_length=1, max_length=32)
     parties: list[Party] | None = None
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+    amount: Money | None = None
     currency: str | None = None
     terms: str | None = Field(default=None, max_length=4000)
     start_date: dt.date | None = None
@@ -116,7 +118,7 @@ class ContractEntry(BaseModel):
 
     title: str = Field(min_length=1, max_length=200, title="Contract title")
     customer_code: str = Field(min_length=1, max_length=32, title="Customer code")
-    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2, title="Amount")
+    amount: PositiveMoney = Field(title="Amount")
     currency: str = Field("CNY", title="Currency")
     parties: str = Field("", max_length=1000, title="Parties",
                          description="Name (role); Name (role)")

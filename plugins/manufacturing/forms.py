@@ -11,6 +11,7 @@ import pydantic
 from pydantic import Field, StringConstraints
 
 from core.context import Context
+from core.schemas import Money, Quantity
 from plugins.manufacturing.services import queries, tenders
 from plugins.manufacturing.services.common import P_TENDER
 
@@ -24,8 +25,8 @@ class TenderForm(pydantic.BaseModel):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
         description="Project title")
     deadline: dt.date = Field(description="Bid deadline")
-    bid_bond: Decimal = Field(Decimal("0"), ge=0, decimal_places=2, description="Bid bond")
-    bid_price: Decimal = Field(Decimal("0"), ge=0, decimal_places=2, description="Bid price")
+    bid_bond: Money = Field(Decimal("0"), description="Bid bond")
+    bid_price: Money = Field(Decimal("0"), description="Bid price")
     competitors: Annotated[str, StringConstraints(max_length=500)] = Field(
         "", description="Competitors")
     office: Annotated[str, StringConstraints(max_length=16)] = Field("", description="Office")
@@ -40,7 +41,7 @@ class ProjectForm(pydantic.BaseModel):
     registered_on: dt.date | None = Field(None, description="Registration date")
     specs: Annotated[str, StringConstraints(max_length=1000)] = Field(
         "", description="Specifications")
-    quantity: Decimal = Field(Decimal("0"), ge=0, decimal_places=3, description="Quantity")
+    quantity: Quantity = Field(Decimal("0"), description="Quantity")
     office: Annotated[str, StringConstraints(max_length=16)] = Field("", description="Office")
 
 

@@ -4,7 +4,6 @@ month of the sales plan, an inbound call."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any, Literal
 
 import pydantic
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
+from core.schemas import Money
 from plugins.real_estate.models import Project
 from plugins.real_estate.services import calls, masterdata, plans
 from plugins.real_estate.services.common import CALLS, MASTERDATA, PLANS, building_by_code
@@ -29,8 +29,7 @@ class PlanForm(pydantic.BaseModel):
     building: str = pydantic.Field(min_length=1, description="Building code")
     month: str = pydantic.Field(pattern=r"^\d{4}-\d{2}$", description="Month (YYYY-MM)")
     units: int = pydantic.Field(ge=0, description="Units to sign")
-    amount: Decimal = pydantic.Field(ge=0, max_digits=16, decimal_places=2,
-                                     description="Amount to sign")
+    amount: Money = pydantic.Field(description="Amount to sign")
 
 
 def save_plan(ctx: Context, record: PlanForm) -> str:

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
-Positive = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
-PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
+from core.schemas import Money, PositiveMoney, Quantity
+from core.schemas import PositiveQuantity as Positive
+
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Office = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
@@ -44,7 +44,7 @@ class ProjectIn(Input):
     phone: Annotated[str, StringConstraints(max_length=50)] = ""
     registered_on: dt.date | None = None
     specs: Text = ""
-    quantity: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)] = Decimal("0")
+    quantity: Quantity = Decimal("0")
     tender_id: int | None = None
     office: Office = ""
     notes: Text = ""
@@ -70,6 +70,13 @@ class QuoteIn(Input):
 
 class OrderIn(QuoteIn):
     promised_date: dt.date | None = None
+
+
+class StockReceiptIn(Input):
+    """Production finished ``quantity`` of a product."""
+
+    product_id: int
+    quantity: Positive
 
 
 class ShipLineIn(Input):

@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.context import Context
 from core.models import Customer, Opportunity, OpportunityStatus, Product
+from core.schemas import QUANTITY_MAX
 from core.services.base import UnitOfWork, validate, write
 from plugins.manufacturing.models import Document, Project, Stock, Tender, TenderResult
 from plugins.manufacturing.services.common import (
@@ -18,7 +20,12 @@ from plugins.manufacturing.services.common import (
     office_for,
     problem,
 )
-from plugins.manufacturing.services.schemas import ProjectIn, TenderIn, TenderResultIn
+from plugins.manufacturing.services.schemas import (
+    ProjectIn,
+    StockReceiptIn,
+    TenderIn,
+    TenderResultIn,
+)
 
 ENGINEERING = "engineering"
 NEGOTIATION = "negotiation"
@@ -112,20 +119,31 @@ def register_project(ctx: Context, data: ProjectIn | dict[str, Any]) -> Project:
     return write(ctx, work)
 
 
-def receive_stock(ctx: Context, product_id: int, quantity: Decimal) -> Stock:
+def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Stock:
     """Production finished ``quantity`` of a product: stock on hand goes up."""
-    if quantity <= 0:
-        raise problem("quantity", format(quantity, "f"), "a positive quantity", "stock")
+    values = validate(StockReceiptIn, {"product_id": product_id, "quantity": quantity},
+                      "stock")
 
     def work(uow: UnitOfWork) -> Stock:
         uow.require(P_SHIP)
         uow.get(Product, product_id)
         stock = uow.session.get(Stock, product_id, with_for_update=True)
         if stock is None:
-            stock = Stock(product_id=product_id, on_hand=Decimal("0"))
-            uow.session.add(stock)
-            uow.session.flush()
-        uow.apply_changes(stock, {"on_hand": stock.on_hand + quantity}, action="stock")
+            # The first receipt of a product: two at once must both add to one row,
+            # so insert-if-absent, then lock the row whoever inserted it.
+            insert = (postgresql.insert if uow.session.get_bind().dialect.name
+                      == "postgresql" else sqlite.insert)
+            uow.session.execute(insert(Stock.__table__).values(  # type: ignore[attr-defined]
+                product_id=product_id, on_hand=Decimal("0"), version=1)
+                .on_conflict_do_nothing())
+            stock = uow.session.get(Stock, product_id, with_for_update=True,
+                                    populate_existing=True)
+        on_hand = stock.on_hand + values.quantity
+        if on_hand > QUANTITY_MAX:
+            raise problem("quantity", format(values.quantity, "f"),
+                          f"at most {format(QUANTITY_MAX - stock.on_hand, 'f')} more "
+                          "(the most stock a product can hold)", "stock")
+        uow.apply_changes(stock, {"on_hand": on_hand}, action="stock")
         return stock
 
     return write(ctx, work)

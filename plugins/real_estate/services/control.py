@@ -166,7 +166,7 @@ def sign(ctx: Context, unit_id: int, contract_no: str = "", *,
         from core.services.numbering import NumberingRule, next_number
 
         return next_number(uow, "real_estate.contract", on=ctx.today(),
-                           default=NumberingRule(prefix="HT", width=5))
+                           default=NumberingRule(prefix="GF", width=5))  # 购房合同
 
     return _deal_step(ctx, unit_id, S.SIGNED,
                       {"signed_on": ctx.today(), "contract_no": number}, version)

@@ -7,6 +7,7 @@ sheet, row and column) and again when it is approved; either every unit is writt
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -251,47 +252,47 @@ FIELDS = set(UnitRow.model_fields)
 
 def read_workbook(path: Path) -> list[dict[str, Any]]:
     """Rows of every sheet, keyed by field, each with ``_sheet`` and ``_row`` (as Excel
-    numbers it). An unknown header is an error naming the sheet and the cell."""
-    import openpyxl
+    numbers it). An unknown header is an error naming the sheet and the cell. Read by the
+    core's checked reader, which refuses workbooks too big to hold."""
+    from core.services.import_files import UnreadableFile, workbook_sheets
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook, missing, damaged
-        raise ValidationFailed([FieldProblem("file", str(path), f"an .xlsx workbook ({exc})")],
-                               "import") from None
     rows: list[dict[str, Any]] = []
     problems: list[FieldProblem] = []
     try:
-        for sheet in book.worksheets:
-            rows += _sheet_rows(sheet, problems)
-    finally:
-        book.close()
+        for title, first, values in workbook_sheets(Path(path)):
+            rows += _sheet_rows(title, first, values, problems)
+    except UnreadableFile as exc:  # not a workbook, missing, damaged, too big
+        raise ValidationFailed([FieldProblem("file", str(path), f"an .xlsx workbook ({exc})")],
+                               "import") from None
     if problems:
         raise ValidationFailed(problems, f"import of {Path(path).name}")
     return rows
 
 
-def _sheet_rows(sheet: Any, problems: list[FieldProblem]) -> list[dict[str, Any]]:
-    values = sheet.iter_rows(values_only=True)
+def _sheet_rows(title: str, first: int, values: Iterator[list[Any]],
+                problems: list[FieldProblem]) -> list[dict[str, Any]]:
+    from core.services.import_files import cell_text
+
     header = next(values, None)
     if not header or all(h is None for h in header):
         return []
     names: list[str | None] = []
-    for col, title in enumerate(header, start=1):
-        text = str(title).strip() if title is not None else ""
+    for col, heading in enumerate(header, start=1):
+        text = cell_text(heading).strip()
         name = HEADERS.get(text, text.lower().replace(" ", "_")) if text else None
         if name is not None and name not in FIELDS:
-            problems.append(FieldProblem(f"{sheet.title}!{_letter(col)}1", text,
-                                         "a known column: " + ", ".join(sorted(FIELDS)), 1))
+            problems.append(FieldProblem(f"{title}!{_letter(col)}{first}", text,
+                                         "a known column: " + ", ".join(sorted(FIELDS)),
+                                         first))
         names.append(name)
     out = []
-    for row_no, cells in enumerate(values, start=2):
+    for row_no, cells in enumerate(values, start=first + 1):
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
-        record: dict[str, Any] = {"_sheet": sheet.title, "_row": row_no}
+        record: dict[str, Any] = {"_sheet": title, "_row": row_no}
         for name, cell in zip(names, cells, strict=False):
             if name and cell is not None and str(cell).strip() != "":
-                record[name] = str(cell) if isinstance(cell, float) and name != "floor" else cell
+                record[name] = cell if name == "floor" else cell_text(cell)
         out.append(record)
     return out
 

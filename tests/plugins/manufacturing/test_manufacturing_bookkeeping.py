@@ -209,3 +209,27 @@ def test_a_stale_version_is_a_conflict(shop: Any) -> None:
 def test_line_amounts_round_half_up_to_the_cent() -> None:
     assert documents.line_amount(D("2.5"), D("0.01")) == D("0.03")  # 0.025 -> 0.03
     assert documents.line_amount(D("0.333"), D("10.00")) == D("3.33")
+
+
+@pytest.mark.parametrize("quantity", ["Infinity", "inf", "-inf", "1e400", "NaN", "sNaN",
+                                      "14.0000001", "100000000000000016", "0", "-1"])
+def test_stock_receipt_quantities_are_validated_like_every_quantity(shop: Any,
+                                                                    quantity: str) -> None:
+    """#16.5: a receipt takes the shared quantity rule (finite, at most three places and
+    what the column holds), as text from the CLI or as a Decimal from a screen, and is
+    refused naming the quantity on both engines instead of storing or crashing."""
+    for given in (quantity, D(quantity)):
+        with pytest.raises(ValidationFailed) as info:
+            tenders.receive_stock(shop.shipping, shop.flange.id, given)
+        assert [p.field for p in info.value.problems] == ["quantity"]
+    assert stock(shop.shipping, shop.flange) == D(0)
+
+
+def test_stock_on_hand_cannot_grow_past_what_it_holds(shop: Any) -> None:
+    tenders.receive_stock(shop.shipping, shop.flange.id, D("99999999999"))
+    with pytest.raises(ValidationFailed) as info:
+        tenders.receive_stock(shop.shipping, shop.flange.id, D("1"))
+    assert [p.field for p in info.value.problems] == ["quantity"]
+    assert stock(shop.shipping, shop.flange) == D("99999999999")
+    tenders.receive_stock(shop.shipping, shop.flange.id, D("0.999"))
+    assert stock(shop.shipping, shop.flange) == D("99999999999.999")

@@ -120,3 +120,30 @@ def test_racing_orders_cannot_both_use_the_last_credit(shop: Any) -> None:
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["needs approval", "ok"]
+
+
+def test_concurrent_first_receipts_of_a_product_all_count(shop: Any) -> None:
+    """The first stock receipts of one product at once: on PostgreSQL all but one were
+    refused ("duplicate: column '': got ''"), both inserting the product's stock row."""
+    from decimal import Decimal
+
+    from plugins.manufacturing.models import Stock
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS * 2)
+
+    def receive() -> None:
+        try:
+            start.wait(60)
+            tenders.receive_stock(shop.shipping, shop.ring.id, Decimal("2.5"))
+        except BaseException as exc:  # collected below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=receive) for _ in range(THREADS * 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    with shop.world.runtime.db.read_session() as session:
+        assert session.get(Stock, shop.ring.id).on_hand == Decimal("2.5") * THREADS * 2

@@ -32,7 +32,7 @@ def test_the_whole_way_from_available_to_sold(estate: Any) -> None:
         D("1050600.00"), D("10506.00"), D("100.00"))
     control.subscribe(estate.control, unit)
     signed = control.sign(estate.control, unit)
-    assert signed.contract_no == "HT2600001" and status(estate, "201") == "signed"
+    assert signed.contract_no == "GF2600001" and status(estate, "201") == "signed"
     with pytest.raises(Refused, match="fully paid"):
         control.complete_sale(estate.control, unit)
     payments.record_payment(estate.finance, deal.id, "down_payment", "1050600.00")

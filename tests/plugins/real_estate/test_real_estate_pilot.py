@@ -181,7 +181,7 @@ async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) ->
     assert [i.amount for i in plan] == [D("50000.00"), D("265180.00"), D("735420.00")]
     with office.world.runtime.db.read_session() as session:
         settlement = session.scalars(sa.select(Settlement)).one()
-    assert (deal.contract_no, settlement.amount) == ("HT2600001", D("15759.00"))
+    assert (deal.contract_no, settlement.amount) == ("GF2600001", D("15759.00"))
 
     await print_summary(office, tmp_path)
 
