@@ -1,6 +1,6 @@
 """who makes a planned visit: activity.follow_up_rep_id
 
-Revision ID: 0006_access_follow_up_owner
+Revision ID: 0006_follow_up_owner
 Revises: 0005_summary_keys
 
 A reassignment or handover used to rewrite ``activity.rep_id`` of past visits to move
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_access_follow_up_owner"
+revision = "0006_follow_up_owner"
 down_revision = "0005_summary_keys"
 branch_labels = None
 depends_on = None

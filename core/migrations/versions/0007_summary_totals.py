@@ -1,7 +1,7 @@
 """summary totals sized for the sums they hold (PostgreSQL)
 
-Revision ID: 0006_data_summary_totals
-Revises: 0005_summary_keys
+Revision ID: 0007_summary_totals
+Revises: 0006_follow_up_owner
 
 A summary row adds up many lines, each up to what a line holds (numeric(16,2) amounts,
 numeric(14,3) quantities), so two big lines overflowed the column with a raw "numeric
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_data_summary_totals"
-down_revision = "0005_summary_keys"
+revision = "0007_summary_totals"
+down_revision = "0006_follow_up_owner"
 branch_labels = None
 depends_on = None
 
