@@ -5,7 +5,6 @@ Used by the CLI, the TUI and tests, so all three start the same way.
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from types import ModuleType
 import sqlalchemy as sa
 
 from core import db as dbmod
+from core import identity
 from core.company import DEMO_KEY, all_settings, plugin_switch
 from core.context import Context
 from core.errors import SalesdeskError, UnknownUser
@@ -58,7 +58,8 @@ class Runtime:
 
 
 def os_login() -> str:
-    return getpass.getuser()
+    """The OS account of the real user id (tests replace this to act as someone)."""
+    return identity.os_login()
 
 
 def current_login(runtime: Runtime | None = None) -> str:
