@@ -17,6 +17,7 @@ from core import identity
 from core.company import DEMO_KEY, all_settings, plugin_switch
 from core.context import Context
 from core.errors import SalesdeskError, UnknownUser
+from core.i18n import _
 from core.models import CompanySetting, User, utcnow
 from core.plugins import PluginManager
 from core.settings import Settings, load_settings
@@ -28,6 +29,22 @@ class SchemaOutOfDate(SalesdeskError):
             f"The database {url} needs upgrading before use: run 'salesdesk db upgrade' "
             "(or 'salesdesk init' for a new one)"
         )
+
+
+class NoUsersYet(SalesdeskError):
+    def __init__(self, url: str) -> None:
+        super().__init__(_(
+            "The database {url} has no users yet: run 'salesdesk init' to set it up and "
+            "become its group admin"
+        ).format(url=url))
+
+
+class NoDatabase(SalesdeskError):
+    def __init__(self, path: str) -> None:
+        super().__init__(_(
+            "There is no salesdesk database at {path}: run 'salesdesk init' to create one, "
+            "or name another with --database"
+        ).format(path=path))
 
 
 @dataclass
@@ -44,6 +61,18 @@ class Runtime:
         if user is None or not user.active:
             raise UnknownUser(login)
         return Context(self.db, user, self.plugins, utcnow)
+
+    def require_known_user(self) -> str:
+        """The acting login, refused unless it is an active user here. Reads only the
+        login and active columns, so it works on a schema that needs upgrading."""
+        if not sa.inspect(self.db.engine).has_table(User.__tablename__):
+            raise NoUsersYet(self.db.describe())
+        login = current_login(self)
+        with self.db.read_session() as session:
+            active = session.scalar(sa.select(User.active).where(User.login == login))
+        if not active:
+            raise UnknownUser(login)
+        return login
 
     def upgrade(self) -> None:
         dbmod.upgrade(self.db, self.plugins.migration_locations())
@@ -73,13 +102,18 @@ def current_login(runtime: Runtime | None = None) -> str:
 
 def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = (),
                  load_plugins: bool = True, require_current: bool = False,
-                 engine: sa.Engine | None = None) -> Runtime:
-    """Connect, read company settings, load the enabled plugins."""
+                 engine: sa.Engine | None = None, create: bool = True) -> Runtime:
+    """Connect, read company settings, load the enabled plugins.
+
+    ``create=False`` (every command but ``init``): a missing SQLite file is refused
+    instead of being created empty, and so is its missing folder."""
     settings = load_settings() if url is None else None
     database = dbmod.Database(url or settings.database_url, engine=engine)  # type: ignore[union-attr]
     if database.is_sqlite:
         path = database.engine.url.database
         if path and path != ":memory:":
+            if not create and not os.path.isfile(path):
+                raise NoDatabase(os.path.abspath(path))
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     stored = _company_settings(database)
     plugins = PluginManager(extra_specs)

@@ -86,6 +86,40 @@ def test_unknown_login_gets_one_clear_sentence(alice_db: str,
         one_sentence_refusal(run(*args, database=alice_db), "bob")
 
 
+def test_unknown_login_may_run_no_command_at_all(alice_db: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not even the ones that only read or maintain: backup dumps every row."""
+    as_login(monkeypatch, "bob")
+    for args in (("db", "backup", str(tmp_path / "copy.db")), ("db", "upgrade"),
+                 ("report", "list"), ("plugins", "list"),
+                 ("report", "run", "sales_summary")):
+        one_sentence_refusal(run(*args, database=alice_db), "bob")
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_commands_on_a_database_without_users_say_run_init(empty_db_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    as_login(monkeypatch, "alice")
+    for args in (("users", "list"), ("db", "upgrade"), ("plugins", "list")):
+        result = run(*args, database=empty_db_url)
+        assert result.exit_code == 1 and "salesdesk init" in result.output, result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_read_creates_no_database_in_a_missing_folder(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    as_login(monkeypatch, "alice")
+    missing = tmp_path / "no" / "such" / "sales.db"
+    for args in (("users", "list"), ("report", "list"), ("db", "upgrade")):
+        result = run(*args, database=f"sqlite:///{missing}")
+        assert result.exit_code == 1, result.output
+        assert str(missing) in result.output and "salesdesk init" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "no").exists()
+
+
 def test_users_cannot_pose_as_someone_else_on_real_data(alice_db: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     as_login(monkeypatch, "bob")

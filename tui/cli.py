@@ -47,10 +47,18 @@ def tui_specs() -> list[Any]:
     return [hookspecs]
 
 
-def runtime_from(click_ctx: click.Context, *, require_current: bool = True) -> Runtime:
-    """Open the database named by --database (or settings) with its enabled plugins."""
+def runtime_from(click_ctx: click.Context, *, require_current: bool = True,
+                 known_user: bool = True, create: bool = False) -> Runtime:
+    """Open the database named by --database (or settings) with its enabled plugins.
+
+    Every command but ``init`` needs an existing database (a read never creates one) and
+    is refused, before it does anything, unless the OS user is an active user there."""
     url = click_ctx.find_root().params.get("database")
-    return open_runtime(url, extra_specs=tui_specs(), require_current=require_current)
+    runtime = open_runtime(url, extra_specs=tui_specs(), require_current=require_current,
+                           create=create)
+    if known_user:
+        runtime.require_known_user()
+    return runtime
 
 
 def friendly(func: F) -> F:
@@ -105,7 +113,8 @@ def _open_tui(click_ctx: click.Context) -> None:
     from tui.app import run_app
 
     # The database opens in a thread while the app draws Home (first frame sooner).
-    run_app(open_runtime=lambda: runtime_from(click_ctx),
+    # The app tells an unknown user how to get added itself, on its own screen.
+    run_app(open_runtime=lambda: runtime_from(click_ctx, known_user=False),
             database_label=click_ctx.find_root().params.get("database"))
 
 
@@ -117,7 +126,7 @@ def init(click_ctx: click.Context, name: str | None) -> None:
     """Create or upgrade the database and make you its group admin."""
     from core.services.bootstrap import create_first_admin
 
-    runtime = runtime_from(click_ctx, require_current=False)
+    runtime = runtime_from(click_ctx, require_current=False, known_user=False, create=True)
     runtime.upgrade()
     login = os_login()
     create_first_admin(runtime, login, name or login)
