@@ -157,13 +157,10 @@ def db_upgrade(click_ctx: click.Context) -> None:
 @friendly
 def db_backup(click_ctx: click.Context, path: Path) -> None:
     """Write a consistent copy of the database to PATH while others keep working."""
-    from core.db import backup
+    from core.services.maintenance import backup_database
 
     runtime = runtime_from(click_ctx, require_current=False)
-    try:
-        written = backup(runtime.db, path)
-    except (OSError, ValueError) as exc:
-        raise SalesdeskError(f"backup failed: {exc}") from exc
+    written = backup_database(runtime.context_for(), path)
     click.echo(f"Backup written to {written}")
 
 
