@@ -103,10 +103,27 @@ class SalesdeskGroup(click.Group):
 @click.pass_context
 def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
     """salesdesk: sales management in the terminal. Without a command, opens the app."""
+    if click_ctx.invoked_subcommand is not None:
+        _clean_output(click_ctx)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if click_ctx.invoked_subcommand is None:
         friendly(_open_tui)(click_ctx)
+
+
+def _clean_output(click_ctx: click.Context) -> None:
+    """Everything a subcommand prints (its own lines, plugins' commands, log lines) goes
+    through core.terminal.clean: data can never send the terminal a control sequence.
+    The app (no subcommand) draws on the terminal itself and is left alone."""
+    from core.terminal import CleanWriter
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = CleanWriter(sys.stdout), CleanWriter(sys.stderr)
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = saved
+
+    click_ctx.call_on_close(restore)
 
 
 def _open_tui(click_ctx: click.Context) -> None:

@@ -20,6 +20,7 @@ import click
 from rich.cells import cell_len
 
 from core.errors import SalesdeskError
+from core.terminal import clean_cell
 
 WIDTH_SAMPLE = 1000  # rows measured for column widths; later rows stream through
 
@@ -187,18 +188,18 @@ def _text(value: Any, kind: Any) -> str:
 
 def _print_rows(header: Iterable[str], rows: Iterable[tuple], numeric: set[int],
                 totals: tuple | None = None) -> None:
-    header = tuple(header)
+    header = tuple(clean_cell(h) for h in header)
     rows_iter: Iterator[tuple] = iter(rows)
     sample = list(islice(rows_iter, WIDTH_SAMPLE))
     widths = [cell_len(h) for h in header]
     for row in chain(sample, [totals] if totals else []):
         for i, value in enumerate(row):
-            widths[i] = max(widths[i], cell_len(str(value)))
+            widths[i] = max(widths[i], cell_len(clean_cell(value)))
 
     def line(row: tuple) -> str:
         cells = []
         for i, value in enumerate(row):
-            text = str(value)
+            text = clean_cell(value)
             pad = " " * max(0, widths[i] - cell_len(text))
             cells.append(pad + text if i in numeric else text + pad)
         return "  ".join(cells).rstrip()
