@@ -108,6 +108,7 @@ def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = 
     ``create=False`` (every command but ``init``): a missing SQLite file is refused
     instead of being created empty, and so is its missing folder."""
     settings = load_settings() if url is None else None
+    _refuse_unknown_scheme(url or settings.database_url)  # type: ignore[union-attr]
     database = dbmod.Database(url or settings.database_url, engine=engine)  # type: ignore[union-attr]
     if database.is_sqlite:
         path = database.engine.url.database
@@ -124,6 +125,15 @@ def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = 
     if require_current and not runtime.is_current():
         raise SchemaOutOfDate(database.describe())
     return runtime
+
+
+def _refuse_unknown_scheme(url: str) -> None:
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    if scheme not in ("sqlite", "postgresql"):
+        raise SalesdeskError(_(
+            "salesdesk keeps its data in SQLite (sqlite:///file.db) or PostgreSQL "
+            "(postgresql://user@host/db), not in '{scheme}': change the database URL"
+        ).format(scheme=scheme))
 
 
 def _company_settings(database: dbmod.Database) -> dict[str, object]:

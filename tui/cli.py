@@ -7,7 +7,6 @@ them, so ``salesdesk --help`` and cron jobs start fast.
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 from collections.abc import Callable, Iterable
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from core.errors import SalesdeskError
+from core.failures import friendly
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 from tui.cli_report import report_group
@@ -61,20 +61,6 @@ def runtime_from(click_ctx: click.Context, *, require_current: bool = True,
     return runtime
 
 
-def friendly(func: F) -> F:
-    """Turn a SalesdeskError into its message and exit code 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SalesdeskError as exc:
-            click.echo(f"salesdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
 class SalesdeskGroup(click.Group):
     """The built-in commands plus those the enabled plugins contribute.
 
@@ -105,8 +91,12 @@ def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
     """salesdesk: sales management in the terminal. Without a command, opens the app."""
     if click_ctx.invoked_subcommand is not None:
         _clean_output(click_ctx)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if not verbose:  # a failure logged with its traceback is told as one sentence
+        handler.addFilter(lambda record: not record.exc_info)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        handlers=[handler])
     if click_ctx.invoked_subcommand is None:
         friendly(_open_tui)(click_ctx)
 
