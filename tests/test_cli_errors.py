@@ -184,3 +184,18 @@ def test_report_rows_that_fail_while_printing(world: Any,
     result = CliRunner().invoke(cli, ["--database", world.runtime.db.url, "report", "run",
                                       "tp_rows_fail"])
     refused(result, "tp_rows_fail", "ZeroDivisionError")
+
+
+def test_the_sentence_is_in_the_readers_language(tmp_path: Path) -> None:
+    from core import i18n
+
+    missing = tmp_path / "nowhere" / "sales.db"
+    try:
+        i18n.set_lang("zh_CN")
+        result = CliRunner().invoke(cli, ["--database", f"sqlite:///{missing}", "users",
+                                          "list"])
+        bad_url = CliRunner().invoke(cli, ["--database", "mysql://x@h/db", "report", "list"])
+    finally:
+        i18n.set_lang(None)
+    refused(result, str(missing), "没有 salesdesk 数据库")
+    refused(bad_url, "不支持 'mysql'")

@@ -89,10 +89,10 @@ def open_table(path: Path, approx_rows: int | None = None) -> Iterator[Table]:
                 "save the whole file as CSV UTF-8"
             ).format(file=path.name, encoding=exc.encoding, line=table.line())) from exc
         except csv.Error as exc:
-            raise UnreadableFile(_(
-                "{file}, line {line}: {reason}; a cell may hold at most 1 MiB of text"
-                if "field limit" in str(exc) else "{file}, line {line}: {reason}"
-            ).format(file=path.name, line=table.line() + 1, reason=exc)) from exc
+            template = (_("{file}, line {line}: a cell holds more than 1 MiB of text")
+                        if "field limit" in str(exc) else _("{file}, line {line}: {reason}"))
+            raise UnreadableFile(template.format(file=path.name, line=table.line() + 1,
+                                                 reason=exc)) from exc
 
 
 def sniff_encoding(path: Path) -> str:
