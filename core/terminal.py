@@ -4,13 +4,17 @@ A customer called ``"Acme\\x1b]0;pwned\\x07"`` must print as those characters, n
 the window, move the cursor or hide the lines before it. ``clean`` shows every control
 character (C0 but newline and tab, DEL, C1, and the bidi overrides that reorder what is
 shown) as a visible escape like ``\\x1b``; letters of every script, CJK included, pass
-unchanged. ``CleanWriter`` applies it to a whole stream, which is how every line a
-``salesdesk`` subcommand prints (plugins' commands and log lines included) is cleaned.
+unchanged. ``CleanWriter`` applies it to a whole stream; ``clean_streams`` puts it on
+stdout and stderr, which is how every line the ``salesdesk`` command prints (plugins'
+commands, usage errors and log lines included) is cleaned.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -47,3 +51,25 @@ class CleanWriter:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+@contextmanager
+def clean_streams() -> Iterator[None]:
+    """stdout and stderr through ``clean`` for the duration."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = CleanWriter(sys.stdout), CleanWriter(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+@contextmanager
+def raw_streams() -> Iterator[None]:
+    """The streams beneath ``clean_streams`` (a full-screen app draws with escapes)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (getattr(s, "_stream", s) for s in saved)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

@@ -57,3 +57,10 @@ def test_error_messages_print_escaped(world: Any, cli_as_admin: Any) -> None:
     refused = cli_as_admin("users", "deactivate", EVIL)
     assert refused.exit_code == 1
     assert_clean(refused.output)
+
+
+def test_usage_errors_print_escaped() -> None:
+    """Click's own messages quote what was typed (here an unknown command)."""
+    result = CliRunner().invoke(cli, [EVIL])
+    assert result.exit_code == 2
+    assert_clean(result.output)

@@ -8,7 +8,6 @@ them, so ``salesdesk --help`` and cron jobs start fast.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -70,6 +69,14 @@ class SalesdeskGroup(click.Group):
     database for this; without a database, only the built-ins exist.
     """
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Everything printed (data, messages, usage errors, logs) goes through
+        core.terminal.clean: data can never send the terminal a control sequence."""
+        from core.terminal import clean_streams
+
+        with clean_streams():
+            return super().main(*args, **kwargs)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None:
@@ -89,8 +96,6 @@ class SalesdeskGroup(click.Group):
 @click.pass_context
 def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
     """salesdesk: sales management in the terminal. Without a command, opens the app."""
-    if click_ctx.invoked_subcommand is not None:
-        _clean_output(click_ctx)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     if not verbose:  # a failure logged with its traceback is told as one sentence
@@ -101,28 +106,15 @@ def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
         friendly(_open_tui)(click_ctx)
 
 
-def _clean_output(click_ctx: click.Context) -> None:
-    """Everything a subcommand prints (its own lines, plugins' commands, log lines) goes
-    through core.terminal.clean: data can never send the terminal a control sequence.
-    The app (no subcommand) draws on the terminal itself and is left alone."""
-    from core.terminal import CleanWriter
-
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = CleanWriter(sys.stdout), CleanWriter(sys.stderr)
-
-    def restore() -> None:
-        sys.stdout, sys.stderr = saved
-
-    click_ctx.call_on_close(restore)
-
-
 def _open_tui(click_ctx: click.Context) -> None:
+    from core.terminal import raw_streams
     from tui.app import run_app
 
     # The database opens in a thread while the app draws Home (first frame sooner).
     # The app tells an unknown user how to get added itself, on its own screen.
-    run_app(open_runtime=lambda: runtime_from(click_ctx, known_user=False),
-            database_label=click_ctx.find_root().params.get("database"))
+    with raw_streams():
+        run_app(open_runtime=lambda: runtime_from(click_ctx, known_user=False),
+                database_label=click_ctx.find_root().params.get("database"))
 
 
 @cli.command()

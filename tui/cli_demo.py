@@ -34,9 +34,11 @@ def demo_command(scale: str, seed: int, path: Path | None, no_open: bool) -> Non
     runtime = friendly(build_demo)(path or default_demo_path(), scale, seed,
                                    verbose=scale != "small")
     if not no_open:
+        from core.terminal import raw_streams
         from tui.app import run_app
 
-        run_app(runtime)
+        with raw_streams():
+            run_app(runtime)
 
 
 def default_demo_path() -> Path:
