@@ -71,7 +71,7 @@ def explain(exc: BaseException, database: str | None = None) -> str:
                      "try again in a moment").format(db=where)
         if "not a database" in lowered:
             return _("{db} is not a salesdesk database file").format(db=where)
-        if not where.startswith("sqlite"):
+        if isinstance(exc, sa.exc.OperationalError) and not where.startswith("sqlite"):
             return _("Cannot reach the database server for {db}: is it running, and are "
                      "the address and user right? ({reason})").format(db=where, reason=text)
         return _("The database {db} refused the operation: {reason}").format(

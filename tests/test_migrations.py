@@ -226,6 +226,7 @@ def test_only_an_admin_may_back_up_and_it_is_audited(world: Any, backend: str,
         entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "backup")
                                 ).one()
     assert entry.actor_login == "admin" and entry.new_value == str(tmp_path / "copy.db")
+    assert entry.entity_id == Path(world.runtime.db.engine.url.database).name
 
 
 class _KilledCopy(sqlite3.Connection):

@@ -20,7 +20,8 @@ def backup_database(ctx: Context, target: Path) -> Path:
     written = dbmod.backup(ctx.db, target)
 
     def work(uow: UnitOfWork) -> None:
-        uow.audit("backup", "database", ctx.db.describe(), "file", None, str(written))
+        name = Path(ctx.db.engine.url.database or "database").name[-64:]  # the key's size
+        uow.audit("backup", "database", name, "file", None, str(written))
 
     write(ctx, work)
     return written
