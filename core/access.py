@@ -71,6 +71,7 @@ CORE_PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec("settings.manage", "Change company settings", "修改公司设置"),
     PermissionSpec("report.run", "Run and export reports", "运行与导出报表"),
     PermissionSpec("audit.read", "Read the audit trail", "查看审计记录"),
+    PermissionSpec("database.backup", "Back up the whole database", "备份整个数据库"),
 )
 
 _ALL_CORE = frozenset(p.name for p in CORE_PERMISSIONS)

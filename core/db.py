@@ -8,9 +8,13 @@ lock (the classic "database is locked" trap).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
+import tempfile
 from collections.abc import Iterable
+from contextlib import closing
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -215,33 +219,72 @@ def schema_status(db: Database, extra_locations: Iterable[str] = (),
 # ---------------------------------------------------------------------------------------
 
 
+class BackupFailed(SalesdeskError):
+    """The copy could not be written; no file is left under the target's name."""
+
+
 def backup(db: Database, target: Path) -> Path:
-    """Write a consistent copy while others keep working.
+    """Write a consistent copy while others keep working; return the target.
 
     SQLite: the online backup API copies the whole file in one step under one read
     snapshot; in WAL mode writers carry on meanwhile. (Copying in chunks would restart
     after every concurrent write and may never finish on a busy database.)
     PostgreSQL: ``pg_dump`` (custom format) does the same from a snapshot.
+    The copy holds every row, so it is readable by its owner only (0600), and it is
+    written under a temporary name and renamed when complete: a copy cut short (killed,
+    disk full) never looks like a finished, merely empty, backup.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if db.is_sqlite:
-        source_path = db.engine.url.database
-        if not source_path or source_path == ":memory:":
-            raise ValueError("an in-memory database cannot be backed up")
-        with sqlite3.connect(source_path, timeout=BUSY_TIMEOUT_MS / 1000) as src, \
-                sqlite3.connect(target) as dst:
-            src.backup(dst, pages=-1)
-        return target
+    if db.is_sqlite and db.engine.url.database in (None, "", ":memory:"):
+        raise BackupFailed(_("An in-memory database cannot be backed up"))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                    suffix=".partial")  # mode 0600
+        os.close(fd)
+    except OSError as exc:
+        raise BackupFailed(_("The backup could not be written to {path}: {reason}").format(
+            path=target, reason=exc.strerror or exc)) from exc
+    partial = Path(name)
+    try:
+        if db.is_sqlite:
+            _copy_sqlite(str(db.engine.url.database), partial)
+        else:
+            _pg_dump(db, partial)
+        os.chmod(partial, 0o600)
+        os.replace(partial, target)
+    except BaseException as exc:
+        for leftover in (partial, Path(f"{partial}-journal")):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, OSError | sqlite3.Error):
+            raise BackupFailed(_("The backup of {db} to {path} failed: {reason}").format(
+                db=db.describe(), path=target,
+                reason=getattr(exc, "strerror", None) or exc)) from exc
+        raise
+    return target
+
+
+def _copy_sqlite(source: str, partial: Path) -> None:
+    with closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)) as src, \
+            closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst, pages=-1)
+
+
+def _pg_dump(db: Database, partial: Path) -> None:
+    """``pg_dump`` with the password in its environment, never on its command line
+    (where ``ps`` shows it to every user of the machine)."""
     pg_dump = shutil.which("pg_dump")
     if not pg_dump:
-        raise FileNotFoundError("pg_dump is needed to back up PostgreSQL and was not found")
-    import subprocess
-
+        raise BackupFailed(_("Backing up PostgreSQL needs the pg_dump program, which is "
+                             "not installed on this machine"))
     url = db.engine.url.set(drivername="postgresql")
-    subprocess.run(
-        [pg_dump, "--format=custom", f"--file={target}",
-         url.render_as_string(hide_password=False)],
-        check=True,
-    )
-    return target
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    safe = url._replace(password=None).render_as_string(hide_password=False)
+    done = subprocess.run([pg_dump, "--format=custom", f"--file={partial}", safe],
+                          env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        reason = (done.stderr or "").strip().splitlines()
+        raise BackupFailed(_("The backup of {db} failed: {reason}").format(
+            db=db.describe(), reason=reason[-1] if reason else f"exit {done.returncode}"))

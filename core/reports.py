@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import pydantic
 
 from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
+from core.i18n import _
 from core.models import utcnow
 
 if TYPE_CHECKING:
@@ -239,9 +240,34 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
     except pydantic.ValidationError as exc:
         problems += [FieldProblem(".".join(str(p) for p in err["loc"]) or "params",
                                   err.get("input"), err["msg"]) for err in exc.errors()]
+    else:
+        problems += out_of_range(params)
     if problems:
         raise ValidationFailed(problems, subject=f"parameters of report '{report.id}'")
     return params
+
+
+# Dates and years a report may be asked about. Reports do calendar arithmetic (a year
+# back, the month's end, ten years of columns): far outside this range Python's dates and
+# the databases' overflow, and no business figure lives there anyway.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def out_of_range(params: pydantic.BaseModel) -> list[FieldProblem]:
+    """Every date, and every whole number named like a year, outside the business range
+    (checked once here for all reports, whatever their own bounds say)."""
+    problems = []
+    for name, value in params:
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if isinstance(day, dt.date) and not FIRST_DAY <= day <= LAST_DAY:
+            problems.append(FieldProblem(name, value.isoformat(), _(
+                "a date from {first} to {last}").format(first=FIRST_DAY, last=LAST_DAY)))
+        elif (isinstance(value, int) and not isinstance(value, bool)
+              and name.endswith("year") and not FIRST_DAY.year <= value <= LAST_DAY.year):
+            problems.append(FieldProblem(name, value, _(
+                "a year from {first} to {last}").format(first=FIRST_DAY.year,
+                                                        last=LAST_DAY.year)))
+    return problems
 
 
 def params_dict(params: pydantic.BaseModel) -> dict[str, Any]:

@@ -5,7 +5,6 @@ Used by the CLI, the TUI and tests, so all three start the same way.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 import re
@@ -16,6 +15,7 @@ from types import ModuleType
 import sqlalchemy as sa
 
 from core import db as dbmod
+from core import identity
 from core.company import DEMO_KEY, all_settings, plugin_switch
 from core.context import Context
 from core.errors import SalesdeskError, UnknownUser
@@ -42,6 +42,22 @@ class PluginOlderThanData(SalesdeskError):
             "the version that last upgraded the database (or newer)").format(plugin=plugin))
 
 
+class NoUsersYet(SalesdeskError):
+    def __init__(self, url: str) -> None:
+        super().__init__(_(
+            "The database {url} has no users yet: run 'salesdesk init' to set it up and "
+            "become its group admin"
+        ).format(url=url))
+
+
+class NoDatabase(SalesdeskError):
+    def __init__(self, path: str) -> None:
+        super().__init__(_(
+            "There is no salesdesk database at {path}: run 'salesdesk init' to create one, "
+            "or name another with --database"
+        ).format(path=path))
+
+
 @dataclass
 class Runtime:
     db: dbmod.Database
@@ -56,6 +72,18 @@ class Runtime:
         if user is None or not user.active:
             raise UnknownUser(login)
         return Context(self.db, user, self.plugins, utcnow)
+
+    def require_known_user(self) -> str:
+        """The acting login, refused unless it is an active user here. Reads only the
+        login and active columns, so it works on a schema that needs upgrading."""
+        if not sa.inspect(self.db.engine).has_table(User.__tablename__):
+            raise NoUsersYet(self.db.describe())
+        login = current_login(self)
+        with self.db.read_session() as session:
+            active = session.scalar(sa.select(User.active).where(User.login == login))
+        if not active:
+            raise UnknownUser(login)
+        return login
 
     def upgrade(self) -> None:
         """Bring the core and every enabled plugin to their newest revision. A switched-off
@@ -112,7 +140,8 @@ def _plugin_of(revision: str) -> str:
 
 
 def os_login() -> str:
-    return getpass.getuser()
+    """The OS account of the real user id (tests replace this to act as someone)."""
+    return identity.os_login()
 
 
 def current_login(runtime: Runtime | None = None) -> str:
@@ -126,13 +155,19 @@ def current_login(runtime: Runtime | None = None) -> str:
 
 def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = (),
                  load_plugins: bool = True, require_current: bool = False,
-                 engine: sa.Engine | None = None) -> Runtime:
-    """Connect, read company settings, load the enabled plugins."""
+                 engine: sa.Engine | None = None, create: bool = True) -> Runtime:
+    """Connect, read company settings, load the enabled plugins.
+
+    ``create=False`` (every command but ``init``): a missing SQLite file is refused
+    instead of being created empty, and so is its missing folder."""
     settings = load_settings() if url is None else None
+    _refuse_unknown_scheme(url or settings.database_url)  # type: ignore[union-attr]
     database = dbmod.Database(url or settings.database_url, engine=engine)  # type: ignore[union-attr]
     if database.is_sqlite:
         path = database.engine.url.database
         if path and path != ":memory:":
+            if not create and not os.path.isfile(path):
+                raise NoDatabase(os.path.abspath(path))
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     stored = _company_settings(database)
     plugins = PluginManager(extra_specs)
@@ -143,6 +178,15 @@ def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = 
     if require_current and not runtime.is_current():
         raise SchemaOutOfDate(database.describe())
     return runtime
+
+
+def _refuse_unknown_scheme(url: str) -> None:
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    if scheme not in ("sqlite", "postgresql"):
+        raise SalesdeskError(_(
+            "salesdesk keeps its data in SQLite (sqlite:///file.db) or PostgreSQL "
+            "(postgresql://user@host/db), not in '{scheme}': change the database URL"
+        ).format(scheme=scheme))
 
 
 def _company_settings(database: dbmod.Database) -> dict[str, object]:

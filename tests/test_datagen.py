@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import itertools
 import re
+import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -294,6 +295,67 @@ def test_demo_command_builds_a_fresh_demo_database(tmp_path: Path) -> None:
         assert lines == 20_000
     finally:
         runtime.db.dispose()
+
+
+def _demo_at(path: Path) -> Any:
+    from tui.cli import cli
+
+    return CliRunner().invoke(cli, ["demo", "--no-open", "--path", str(path)])
+
+
+def test_demo_never_replaces_a_real_database(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not even when its admin runs it; a rep there may not destroy it either."""
+    from tui.cli import cli
+
+    path = tmp_path / "sales.db"
+    monkeypatch.setattr("core.runtime.os_login", lambda: "alice")
+    made = CliRunner().invoke(cli, ["--database", f"sqlite:///{path}", "init"])
+    assert made.exit_code == 0, made.output
+    before = path.read_bytes()
+    for login in ("alice", "rep9"):
+        monkeypatch.setattr("core.runtime.os_login", lambda login=login: login)
+        refused = _demo_at(path)
+        assert refused.exit_code == 1, refused.output
+        assert "is not a demo database" in refused.output and str(path) in refused.output
+        assert "Traceback" not in refused.output
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT login FROM sd_user").fetchall() == [("alice",)]
+
+
+@pytest.mark.parametrize("content", [b"", b"quarterly notes\n", b"SQLite format 3\0junk"])
+def test_demo_never_replaces_a_file_that_is_no_salesdesk_database(
+        tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    refused = _demo_at(path)
+    assert refused.exit_code == 1 and "is not a demo database" in refused.output
+    assert path.read_bytes() == content
+
+
+def test_demo_replaces_an_other_apps_sqlite_file_never(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE company_setting (key TEXT, value TEXT)")
+    conn.close()
+    assert _demo_at(path).exit_code == 1
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM company_setting").fetchone() == (0,)
+    conn.close()
+
+
+def test_only_the_demo_builder_marks_a_demo_and_never_on_real_work(world: Any) -> None:
+    from core.company import DEMO_KEY
+    from core.errors import PermissionDenied
+    from core.services.company import mark_demo, set_setting
+
+    with pytest.raises(PermissionDenied):
+        set_setting(world.admin, DEMO_KEY, True)
+    world.customer()
+    with pytest.raises(PermissionDenied):
+        mark_demo(world.admin)
+    assert not world.runtime.is_demo()
 
 
 def test_demo_default_path_is_in_the_data_dir(monkeypatch: pytest.MonkeyPatch,

@@ -53,7 +53,15 @@ def env_with(site: Path) -> dict[str, str]:
 
 
 def test_report_list_shows_the_installed_report(site: Path, db_factory: Any) -> None:
+    from core.runtime import open_runtime, os_login
+    from core.services.bootstrap import create_first_admin
+
     url = db_factory.new("sqlite")
+    runtime = open_runtime(url)
+    try:  # the command line acts as the OS user, who must be a user of the database
+        create_first_admin(runtime, os_login(), "Me")
+    finally:
+        runtime.db.dispose()
     done = subprocess.run([sys.executable, "-m", "tui.cli", "--database", url, "report",
                            "list"], capture_output=True, text=True, env=env_with(site),
                           cwd=ROOT, timeout=300, check=False)

@@ -4,6 +4,8 @@ telling how an admin adds it, never a traceback."""
 
 from __future__ import annotations
 
+import os
+import pwd
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,12 @@ from tui.cli import cli
 
 
 def as_login(monkeypatch: pytest.MonkeyPatch, login: str) -> None:
-    """getpass.getuser() reads LOGNAME first: this is how the OS user is faked."""
-    monkeypatch.setenv("LOGNAME", login)
+    """Act as the OS user ``login`` (the real one comes from the process's user id)."""
+    monkeypatch.setattr("core.runtime.os_login", lambda: login)
+
+
+def real_login() -> str:
+    return pwd.getpwuid(os.getuid()).pw_name
 
 
 def run(*args: str, database: str | None = None) -> Result:
@@ -58,8 +64,6 @@ def test_init_makes_the_os_user_group_admin(empty_db_url: str,
 
 def test_init_uses_the_default_database_in_the_data_dir(monkeypatch: pytest.MonkeyPatch
                                                         ) -> None:
-    import os
-
     as_login(monkeypatch, "alice")
     result = run("init")
     assert result.exit_code == 0, result.output
@@ -80,6 +84,40 @@ def test_unknown_login_gets_one_clear_sentence(alice_db: str,
     for args in (("users", "list"), ("plugins", "enable", "funnel"),
                  ("users", "add", "eve", "--name", "Eve", "--role", "sales_rep")):
         one_sentence_refusal(run(*args, database=alice_db), "bob")
+
+
+def test_unknown_login_may_run_no_command_at_all(alice_db: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not even the ones that only read or maintain: backup dumps every row."""
+    as_login(monkeypatch, "bob")
+    for args in (("db", "backup", str(tmp_path / "copy.db")), ("db", "upgrade"),
+                 ("report", "list"), ("plugins", "list"),
+                 ("report", "run", "sales_summary")):
+        one_sentence_refusal(run(*args, database=alice_db), "bob")
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_commands_on_a_database_without_users_say_run_init(empty_db_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    as_login(monkeypatch, "alice")
+    for args in (("users", "list"), ("db", "upgrade"), ("plugins", "list")):
+        result = run(*args, database=empty_db_url)
+        assert result.exit_code == 1 and "salesdesk init" in result.output, result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_read_creates_no_database_in_a_missing_folder(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    as_login(monkeypatch, "alice")
+    missing = tmp_path / "no" / "such" / "sales.db"
+    for args in (("users", "list"), ("report", "list"), ("db", "upgrade")):
+        result = run(*args, database=f"sqlite:///{missing}")
+        assert result.exit_code == 1, result.output
+        assert str(missing) in result.output and "salesdesk init" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "no").exists()
 
 
 def test_users_cannot_pose_as_someone_else_on_real_data(alice_db: str,
@@ -134,3 +172,32 @@ def test_users_list_follows_record_rules(runtime, make_user) -> None:
     make_user("lead_other", ["sales_rep"])
     assert [u.login for u in user_service.list_users(rep)] == ["lead_rep"]
     assert {u.login for u in user_service.list_users(manager)} == {"lead_mgr", "lead_rep"}
+
+
+def test_the_login_comes_from_the_user_id_not_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.identity import os_login
+
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(name, "boss")
+    assert os_login() == real_login() != "boss"
+
+
+def test_logname_does_not_make_you_the_admin(empty_db_url: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """``LOGNAME=boss salesdesk users add ...`` is refused as the real user, and the
+    audit never records the false name."""
+    as_login(monkeypatch, "boss")
+    assert run("init", database=empty_db_url).exit_code == 0
+    monkeypatch.undo()  # back to the real OS user, who is not a salesdesk user
+    for name in ("LOGNAME", "USER"):
+        monkeypatch.setenv(name, "boss")
+    refused = run("users", "add", "eve", "--name", "Eve", "--role", "group_admin",
+                  database=empty_db_url)
+    one_sentence_refusal(refused, real_login())
+    runtime = open_runtime(empty_db_url)
+    try:
+        with pytest.raises(UnknownUser):
+            runtime.context_for("eve")
+    finally:
+        runtime.db.dispose()

@@ -94,7 +94,11 @@ def test_previous_revision_with_data_upgrades_keeping_rows(world: Any) -> None:
     customers.create_customer(rep, {"name": "After upgrade Ltd"})  # and it still works
 
 
-def test_cli_db_upgrade(empty_db_url: str) -> None:
+def test_cli_db_upgrade(empty_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
+    refused = CliRunner().invoke(cli, ["--database", empty_db_url, "db", "upgrade"])
+    assert refused.exit_code == 1 and "salesdesk init" in refused.output  # nobody's yet
+    assert CliRunner().invoke(cli, ["--database", empty_db_url, "init"]).exit_code == 0
     result = CliRunner().invoke(cli, ["--database", empty_db_url, "db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
@@ -106,6 +110,8 @@ def test_cli_db_upgrade(empty_db_url: str) -> None:
 
 
 def test_cli_refuses_an_old_schema_with_a_clear_message(empty_db_url: str) -> None:
+    if empty_db_url.startswith("sqlite"):
+        sqlite3.connect(sa.make_url(empty_db_url).database).close()  # the file exists
     result = CliRunner().invoke(cli, ["--database", empty_db_url, "users", "list"])
     assert result.exit_code == 1
     assert "salesdesk db upgrade" in result.output
@@ -135,7 +141,9 @@ def _fill(world: Any, rows: int) -> None:
 
 
 def test_cli_backup_while_another_connection_writes(world: Any, backend: str, tmp_path: Path,
-                                                    db_factory: Any) -> None:
+                                                    db_factory: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
     if backend == "postgres" and not shutil.which("pg_dump"):
         pytest.fail("pg_dump is needed to back up PostgreSQL")
     _fill(world, 30_000)
@@ -182,7 +190,92 @@ def _copied_counts(backend: str, target: Path, db_factory: Any) -> dict[str, int
 def test_backup_of_memory_database_is_refused(tmp_path: Path) -> None:
     runtime = open_runtime("sqlite://")
     try:
-        with pytest.raises(ValueError):
+        with pytest.raises(dbmod.BackupFailed):
             dbmod.backup(runtime.db, tmp_path / "x.db")
     finally:
         runtime.db.dispose()
+
+
+def backup_as(login: str, world: Any, target: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr("core.runtime.os_login", lambda: login)
+    return CliRunner().invoke(cli, ["--database", world.runtime.db.url, "db", "backup",
+                                    str(target)])
+
+
+def test_only_an_admin_may_back_up_and_it_is_audited(world: Any, backend: str,
+                                                     tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backup holds every row of every user: a rep's record rules do not apply to it."""
+    if backend == "postgres" and not shutil.which("pg_dump"):
+        pytest.fail("pg_dump is needed to back up PostgreSQL")
+    world.user("rep_b", "sales_rep")
+    world.user("exec_b", "executive")
+    for login in ("rep_b", "exec_b"):
+        refused = backup_as(login, world, tmp_path / "copy.db", monkeypatch)
+        assert refused.exit_code == 1 and "may not back up" in refused.output, refused.output
+        assert "Traceback" not in refused.output
+    assert list(tmp_path.iterdir()) == []
+
+    done = backup_as("admin", world, tmp_path / "copy.db", monkeypatch)
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "copy.db").stat().st_mode & 0o777 == 0o600  # every row: owner only
+    assert [p.name for p in tmp_path.iterdir()] == ["copy.db"]
+    with world.runtime.db.read_session() as session:
+        from core.models import AuditEntry
+
+        entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "backup")
+                                ).one()
+    assert entry.actor_login == "admin" and entry.new_value == str(tmp_path / "copy.db")
+    assert entry.entity_id == Path(world.runtime.db.engine.url.database).name
+
+
+class _KilledCopy(sqlite3.Connection):
+    """A connection whose backup dies half-way, as when the process is killed."""
+
+    def backup(self, target: sqlite3.Connection, **kw: Any) -> None:  # type: ignore[override]
+        target.execute("CREATE TABLE half_copied (x)")
+        target.commit()
+        raise KeyboardInterrupt
+
+
+def test_a_backup_cut_short_leaves_nothing_that_looks_finished(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    from types import SimpleNamespace
+
+    source = tmp_path / "live.db"
+    sqlite3.connect(source).close()
+    runtime = open_runtime(f"sqlite:///{source}", load_plugins=False)
+    out = tmp_path / "backups"
+    killed = SimpleNamespace(Error=sqlite3.Error, connect=lambda *a, **kw: sqlite3.connect(
+        *a, factory=_KilledCopy, **kw))
+    monkeypatch.setattr(dbmod, "sqlite3", killed)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            dbmod.backup(runtime.db, out / "copy.db")
+    finally:
+        runtime.db.dispose()
+    assert list(out.iterdir()) == []  # neither copy.db nor copy.db-journal
+
+
+def test_pg_dump_gets_the_password_in_its_environment_not_its_arguments(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arguments are visible to every user of the machine (``ps``); the environment not."""
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_run(args: list[str], **kw: Any) -> subprocess.CompletedProcess:
+        calls.append((args, kw.get("env") or {}))
+        Path(next(a for a in args if a.startswith("--file="))[7:]).write_bytes(b"PGDMP")
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    database = dbmod.Database("postgresql://sales:s3cret@db.example:5432/sales")
+    try:
+        written = dbmod.backup(database, tmp_path / "sales.dump")
+    finally:
+        database.dispose()
+    ((args, env),) = calls
+    assert not any("s3cret" in arg for arg in args), args
+    assert env.get("PGPASSWORD") == "s3cret"
+    assert written.read_bytes() == b"PGDMP" and written.stat().st_mode & 0o777 == 0o600

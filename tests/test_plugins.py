@@ -184,7 +184,8 @@ def test_enable_disable_and_profiles_per_company(install_plugin: Any, db_url: st
 
 @SQLITE_ONLY
 def test_plugins_list_shows_name_version_origin_enabled_hooks_error(
-        install_plugin: Any, db_url: str, world: Any) -> None:
+        install_plugin: Any, db_url: str, world: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # plugins list needs a user
     install_plugin("tenders", GOOD)
     install_plugin("bad", RAISES_AT_IMPORT)
     install_plugin("noisy", RAISES_IN_CONTRIBUTION)
@@ -201,7 +202,9 @@ def test_plugins_list_shows_name_version_origin_enabled_hooks_error(
 
 
 @SQLITE_ONLY
-def test_plugin_command_is_invocable(install_plugin: Any, db_url: str, world: Any) -> None:
+def test_plugin_command_is_invocable(install_plugin: Any, db_url: str, world: Any,
+                                     monkeypatch: Any) -> None:
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # plugins list needs a user
     install_plugin("greeter", CLI_COMMAND)
     runner = CliRunner()
     result = runner.invoke(cli, ["--database", db_url, "hello", "--name", "Ann"])

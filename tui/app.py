@@ -346,9 +346,13 @@ def _session_info(ctx: Context, database_label: str | None,
 
 def _loading_info(database_label: str | None) -> dict[str, Any]:
     """The info bar before the database is open: the OS user, the database if known."""
-    import getpass
+    from core.identity import os_login
 
-    return {"user": getpass.getuser(), "roles": [], "profile": "…",
+    try:
+        user = os_login()
+    except Exception:  # shown again, as a sentence, once the database is open
+        user = "?"
+    return {"user": user, "roles": [], "profile": "…",
             "database": _short_db(database_label) if database_label else "…"}
 
 

@@ -7,9 +7,7 @@ them, so ``salesdesk --help`` and cron jobs start fast.
 
 from __future__ import annotations
 
-import functools
 import logging
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from core.errors import SalesdeskError
+from core.failures import friendly
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 from tui.cli_report import report_group
@@ -47,26 +46,19 @@ def tui_specs() -> list[Any]:
     return [hookspecs]
 
 
-def runtime_from(click_ctx: click.Context, *, require_current: bool = True) -> Runtime:
-    """Open the database named by --database (or settings) with its enabled plugins."""
+def runtime_from(click_ctx: click.Context, *, require_current: bool = True,
+                 known_user: bool = True, create: bool = False) -> Runtime:
+    """Open the database named by --database (or settings) with its enabled plugins.
+
+    Every command but ``init`` needs an existing database (a read never creates one) and
+    is refused, before it does anything, unless the OS user is an active user there."""
     url = click_ctx.find_root().params.get("database")
-    runtime = open_runtime(url, extra_specs=tui_specs(), require_current=require_current)
+    runtime = open_runtime(url, extra_specs=tui_specs(), require_current=require_current,
+                           create=create)
     click_ctx.call_on_close(runtime.save_plugin_failures)  # plugins list shows them later
+    if known_user:
+        runtime.require_known_user()
     return runtime
-
-
-def friendly(func: F) -> F:
-    """Turn a SalesdeskError into its message and exit code 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SalesdeskError as exc:
-            click.echo(f"salesdesk: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 class SalesdeskGroup(click.Group):
@@ -77,6 +69,14 @@ class SalesdeskGroup(click.Group):
     (``salesdesk --help``). A built-in command, with or without --help, never opens the
     database for this; without a database, only the built-ins exist.
     """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Everything printed (data, messages, usage errors, logs) goes through
+        core.terminal.clean: data can never send the terminal a control sequence."""
+        from core.terminal import clean_streams
+
+        with clean_streams():
+            return super().main(*args, **kwargs)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -97,18 +97,25 @@ class SalesdeskGroup(click.Group):
 @click.pass_context
 def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
     """salesdesk: sales management in the terminal. Without a command, opens the app."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if not verbose:  # a failure logged with its traceback is told as one sentence
+        handler.addFilter(lambda record: not record.exc_info)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        handlers=[handler])
     if click_ctx.invoked_subcommand is None:
         friendly(_open_tui)(click_ctx)
 
 
 def _open_tui(click_ctx: click.Context) -> None:
+    from core.terminal import raw_streams
     from tui.app import run_app
 
     # The database opens in a thread while the app draws Home (first frame sooner).
-    run_app(open_runtime=lambda: runtime_from(click_ctx),
-            database_label=click_ctx.find_root().params.get("database"))
+    # The app tells an unknown user how to get added itself, on its own screen.
+    with raw_streams():
+        run_app(open_runtime=lambda: runtime_from(click_ctx, known_user=False),
+                database_label=click_ctx.find_root().params.get("database"))
 
 
 @cli.command()
@@ -119,7 +126,7 @@ def init(click_ctx: click.Context, name: str | None) -> None:
     """Create or upgrade the database and make you its group admin."""
     from core.services.bootstrap import create_first_admin
 
-    runtime = runtime_from(click_ctx, require_current=False)
+    runtime = runtime_from(click_ctx, require_current=False, known_user=False, create=True)
     runtime.upgrade()
     login = os_login()
     create_first_admin(runtime, login, name or login)
@@ -152,13 +159,10 @@ def db_upgrade(click_ctx: click.Context) -> None:
 @friendly
 def db_backup(click_ctx: click.Context, path: Path) -> None:
     """Write a consistent copy of the database to PATH while others keep working."""
-    from core.db import backup
+    from core.services.maintenance import backup_database
 
     runtime = runtime_from(click_ctx, require_current=False)
-    try:
-        written = backup(runtime.db, path)
-    except (OSError, ValueError) as exc:
-        raise SalesdeskError(f"backup failed: {exc}") from exc
+    written = backup_database(runtime.context_for(), path)
     click.echo(f"Backup written to {written}")
 
 

@@ -34,9 +34,11 @@ def demo_command(scale: str, seed: int, path: Path | None, no_open: bool) -> Non
     runtime = friendly(build_demo)(path or default_demo_path(), scale, seed,
                                    verbose=scale != "small")
     if not no_open:
+        from core.terminal import raw_streams
         from tui.app import run_app
 
-        run_app(runtime)
+        with raw_streams():
+            run_app(runtime)
 
 
 def default_demo_path() -> Path:
@@ -47,14 +49,15 @@ def default_demo_path() -> Path:
 
 def build_demo(path: Path, scale: str, seed: int, *, verbose: bool = False):
     """Replace ``path`` with a migrated, seeded demo database; return its runtime."""
-    from core.company import COMPANY_NAME_KEY, DEMO_KEY
+    from core.company import COMPANY_NAME_KEY
     from core.datagen import seed_demo
     from core.runtime import open_runtime, os_login
     from core.services.bootstrap import create_first_admin
-    from core.services.company import set_setting
+    from core.services.company import mark_demo, set_setting
     from tui.cli import tui_specs
 
     path = path.expanduser().resolve()
+    refuse_unless_demo(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -65,7 +68,7 @@ def build_demo(path: Path, scale: str, seed: int, *, verbose: bool = False):
     login = os_login()
     create_first_admin(runtime, login, login)
     ctx = runtime.context_for(login)
-    set_setting(ctx, DEMO_KEY, True)
+    mark_demo(ctx)
     set_setting(ctx, COMPANY_NAME_KEY, DEMO_COMPANY)
     result = seed_demo(ctx, scale, seed, progress=_progress_printer() if verbose else None)
     lines = result.counts.get("sales_line", 0)
@@ -76,6 +79,46 @@ def build_demo(path: Path, scale: str, seed: int, *, verbose: bool = False):
     click.echo(f"Open it again with: salesdesk --database {url}   "
                "(SALESDESK_USER=rep001 to act as a rep)", err=True)
     return runtime
+
+
+def refuse_unless_demo(path: Path) -> None:
+    """Refuse to replace ``path`` unless it is missing or a demo database: real work
+    (made by ``salesdesk init``) and files that are not salesdesk databases stay."""
+    from core.errors import SalesdeskError
+    from core.i18n import _
+
+    if not path.exists():
+        return
+    if not is_demo_file(path):
+        raise SalesdeskError(_(
+            "{path} is not a demo database, so 'salesdesk demo' will not replace it; "
+            "choose another file with --path"
+        ).format(path=path))
+
+
+def is_demo_file(path: Path) -> bool:
+    """Whether ``path`` is a SQLite salesdesk database marked as a demo by this command.
+    Read only; anything unreadable or unexpected counts as not a demo."""
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    from core.company import DEMO_KEY
+
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM company_setting WHERE key = ?",
+                               (DEMO_KEY,)).fetchone()
+    except (sqlite3.Error, OSError, ValueError):
+        return False
+    if row is None:
+        return False
+    value = row[0]
+    try:
+        value = json.loads(value) if isinstance(value, str | bytes) else value
+    except ValueError:
+        return False
+    return value is True or value == 1
 
 
 def _progress_printer():

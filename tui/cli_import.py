@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from core.errors import SalesdeskError, ValidationFailed
+from core.failures import friendly
 
 KINDS = ("customers", "products", "sales-lines")
 
@@ -22,6 +23,7 @@ KINDS = ("customers", "products", "sales-lines")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
 @click.pass_context
+@friendly
 def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: bool) -> None:
     """Import KIND from FILE (CSV or xlsx), all or nothing.
 

@@ -20,6 +20,9 @@ import click
 from rich.cells import cell_len
 
 from core.errors import SalesdeskError
+from core.failures import friendly
+from core.i18n import _
+from core.terminal import clean_cell
 
 WIDTH_SAMPLE = 1000  # rows measured for column widths; later rows stream through
 
@@ -51,6 +54,7 @@ def _lang(lang: str | None) -> str:
 @report_group.command("list")
 @click.option("--lang", type=click.Choice(["en", "zh_CN"]), default=None)
 @click.pass_context
+@friendly
 def report_list(click_ctx: click.Context, lang: str | None) -> None:
     """Show every report of the enabled plugins; plugin problems go to stderr."""
     from core.reports import registry_errors, report_registry
@@ -76,6 +80,7 @@ def _title(obj: Any, lang: str) -> str:
 @report_group.command("show")
 @click.argument("report_id")
 @click.pass_context
+@friendly
 def report_show(click_ctx: click.Context, report_id: str) -> None:
     """Show REPORT_ID's parameters (name, type, default, description)."""
     from core.reports import get_report
@@ -104,6 +109,7 @@ def report_show(click_ctx: click.Context, report_id: str) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh_CN"]), default=None,
               help="Language of titles (default: SALESDESK_LANG / locale).")
 @click.pass_context
+@friendly
 def report_run(click_ctx: click.Context, report_id: str, params: tuple[str, ...],
                fmt: str | None, output: Path | None, lang: str | None) -> None:
     """Run REPORT_ID; print it, or write it with --format FORMAT -o FILE."""
@@ -121,7 +127,7 @@ def report_run(click_ctx: click.Context, report_id: str, params: tuple[str, ...]
         ctx = _runtime(click_ctx).context_for()
         result = run_report(ctx, report_id, raw)
         if fmt is None:
-            _print_result(result, lang)
+            _print_printing(result, lang)
             return
         from core.exports import export_report
 
@@ -142,6 +148,22 @@ def _parse_params(items: Iterable[str]) -> dict[str, str]:
 
 
 # -- text output ----------------------------------------------------------------------------
+
+
+def _print_printing(result: Any, lang: str) -> None:
+    """Print ``result``; rows computed lazily that fail on the way are one sentence."""
+    from core.reports import ReportFailed, log
+
+    try:
+        _print_result(result, lang)
+    except SalesdeskError:
+        raise
+    except Exception as exc:
+        log.exception("report %s failed while printing", result.report_id)
+        raise ReportFailed(_(
+            "Report '{report}' failed while its rows were printed ({kind}: {reason}); the "
+            "rows above are incomplete. The plugin that provides it may need fixing"
+        ).format(report=result.report_id, kind=type(exc).__name__, reason=exc)) from exc
 
 
 def _print_result(result: Any, lang: str) -> None:
@@ -187,18 +209,18 @@ def _text(value: Any, kind: Any) -> str:
 
 def _print_rows(header: Iterable[str], rows: Iterable[tuple], numeric: set[int],
                 totals: tuple | None = None) -> None:
-    header = tuple(header)
+    header = tuple(clean_cell(h) for h in header)
     rows_iter: Iterator[tuple] = iter(rows)
     sample = list(islice(rows_iter, WIDTH_SAMPLE))
     widths = [cell_len(h) for h in header]
     for row in chain(sample, [totals] if totals else []):
         for i, value in enumerate(row):
-            widths[i] = max(widths[i], cell_len(str(value)))
+            widths[i] = max(widths[i], cell_len(clean_cell(value)))
 
     def line(row: tuple) -> str:
         cells = []
         for i, value in enumerate(row):
-            text = str(value)
+            text = clean_cell(value)
             pad = " " * max(0, widths[i] - cell_len(text))
             cells.append(pad + text if i in numeric else text + pad)
         return "  ".join(cells).rstrip()

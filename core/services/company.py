@@ -4,19 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.company import OVERRIDES_KEY, PROFILE_KEY, profiles
+import sqlalchemy as sa
+
+from core.company import DEMO_KEY, OVERRIDES_KEY, PROFILE_KEY, profiles
 from core.context import Context
 from core.db import Database
-from core.errors import FieldProblem, ValidationFailed
-from core.models import AuditEntry, CompanySetting, utcnow
+from core.errors import FieldProblem, PermissionDenied, ValidationFailed
+from core.i18n import _
+from core.models import AuditEntry, CompanySetting, Customer, User, utcnow
 from core.plugins import FAILURES_KEY
 from core.services.base import UnitOfWork, audit_text, write
 
 
 def set_setting(ctx: Context, key: str, value: Any, permission: str = "settings.manage") -> None:
+    if key == DEMO_KEY:
+        raise PermissionDenied(_("Only 'salesdesk demo' marks a database as a demo"))
+
     def work(uow: UnitOfWork) -> None:
         uow.require(permission)
         _store(uow, key, value)
+
+    write(ctx, work)
+
+
+def mark_demo(ctx: Context) -> None:
+    """Mark a new database as a demo (the demo builder does, before seeding it).
+
+    A demo may be thrown away by the next ``salesdesk demo`` and lets ``SALESDESK_USER``
+    act as anyone, so a database that already holds work can never become one."""
+    def work(uow: UnitOfWork) -> None:
+        uow.require("settings.manage")
+        users = uow.session.scalar(sa.select(sa.func.count()).select_from(User))
+        customers = uow.session.scalar(sa.select(sa.func.count()).select_from(Customer))
+        if (users or 0) > 1 or customers:
+            raise PermissionDenied(_("Only a new, empty database can become a demo database"))
+        _store(uow, DEMO_KEY, True)
 
     write(ctx, work)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.errors import SalesdeskError
+from core.i18n import _
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 # What a workbook may hold: a million rows of 16 columns (calamine keeps about 32 bytes a
@@ -65,6 +66,11 @@ class Table:
     rows: Iterator[tuple[int, list[str]]]
     total: int | None  # data rows, when known (exact for spreadsheets, estimated for CSV)
     encoding: str = ""
+    reader: Any = None  # the csv reader, whose line_num says where a read failed
+
+    def line(self) -> int:
+        """The last line of the file read completely (CSV)."""
+        return 1 + (self.reader.line_num if self.reader is not None else 0)
 
 
 def file_facts(path: Path) -> FileFacts:
@@ -94,7 +100,19 @@ def open_table(path: Path, approx_rows: int | None = None) -> Iterator[Table]:
         return
     encoding = sniff_encoding(path)
     with open(path, encoding=encoding, newline="") as fh:
-        yield _csv_table(fh, approx_rows, encoding)
+        table = _csv_table(fh, approx_rows, encoding)
+        try:
+            yield table
+        except UnicodeDecodeError as exc:  # the sniffed start was fine, a later part not
+            raise UnreadableFile(_(
+                "{file} changes from {encoding} to another text encoding after line {line}; "
+                "save the whole file as CSV UTF-8"
+            ).format(file=path.name, encoding=exc.encoding, line=table.line())) from exc
+        except csv.Error as exc:
+            template = (_("{file}, line {line}: a cell holds more than 1 MiB of text")
+                        if "field limit" in str(exc) else _("{file}, line {line}: {reason}"))
+            raise UnreadableFile(template.format(file=path.name, line=table.line() + 1,
+                                                 reason=exc)) from exc
 
 
 def sniff_encoding(path: Path) -> str:
@@ -122,7 +140,7 @@ def _csv_table(fh: IO[str], approx_rows: int | None, encoding: str) -> Table:
     reader = csv.reader(fh, delimiter=delimiter)
     # Blank lines come through as empty rows (keeping the numbering right); the
     # validators skip them, which saves a generator step per row on big files.
-    return Table(header, enumerate(reader, start=2), approx_rows, encoding)
+    return Table(header, enumerate(reader, start=2), approx_rows, encoding, reader)
 
 
 def _spreadsheet_table(path: Path) -> Table:

@@ -28,6 +28,12 @@ def import_leads(ctx: Context, campaign_code: str, path: str | Path,
             rows = list(csv.reader(handle))
     except OSError as exc:
         raise SalesdeskError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SalesdeskError(f"{path.name} is not UTF-8 text throughout; save the whole "
+                             "file as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise SalesdeskError(f"{path.name}: {exc}; a cell may hold at most 1 MiB of "
+                             "text") from None
     if not rows:
         raise ValidationFailed([FieldProblem("header", "", "a header row")], path.name)
     header = [h.strip() for h in rows[0]]
