@@ -207,7 +207,9 @@ def test_uninstalled_plugin_leaves_a_clear_message_and_its_data(
 
 
 @SQLITE_ONLY
-def test_database_of_a_newer_salesdesk_is_refused_clearly(db_url: str, world: Any) -> None:
+def test_database_of_a_newer_salesdesk_is_refused_clearly(db_url: str, world: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # commands need a user
     core_row = next(r for r in dbmod.current_revisions(world.runtime.db) if r[0].isdigit())
     with world.runtime.db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_future' "
@@ -219,7 +221,9 @@ def test_database_of_a_newer_salesdesk_is_refused_clearly(db_url: str, world: An
 
 
 @SQLITE_ONLY
-def test_plugin_older_than_its_data_is_refused_clearly(db_url: str, world: Any) -> None:
+def test_plugin_older_than_its_data_is_refused_clearly(db_url: str, world: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # commands need a user
     with world.runtime.db.engine.begin() as conn:  # as if a newer marketing had upgraded it
         conn.execute(sa.text("UPDATE alembic_version SET version_num = 'marketing_0099' "
                              "WHERE version_num = 'marketing_0001'"))
