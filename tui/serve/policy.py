@@ -70,14 +70,22 @@ SENTENCES = {
                  "salesdesk：您已打开 {limit} 个会话，已达上限；请关闭一个后再试。"),
     "ended": ("salesdesk: your session was ended ({reason}).",
               "salesdesk：您的会话已结束（{reason}）。"),
-    "idle": ("salesdesk: your session was closed after {minutes} minutes without a key "
-             "press.", "salesdesk：{minutes} 分钟无按键，会话已关闭。"),
+    "idle": ("salesdesk: your session was closed after {duration} without a key press.",
+             "salesdesk：{duration_zh}无按键，会话已关闭。"),
     "stopping": ("salesdesk: the server is stopping; connect again in a moment.",
                  "salesdesk：服务器正在停止；请稍后重新连接。"),
     "crashed": ("salesdesk: the app stopped unexpectedly; your saved work is kept. Connect "
                 "again to continue.", "salesdesk：应用意外停止；已保存的内容不会丢失。"
                 "请重新连接继续。"),
 }
+
+
+def duration(seconds: float) -> dict[str, str]:
+    """``{duration}`` and ``{duration_zh}`` for a sentence: minutes, or seconds if short."""
+    if seconds >= 120:
+        minutes = f"{seconds / 60:.0f}"
+        return {"duration": f"{minutes} minutes", "duration_zh": f"{minutes} 分钟"}
+    return {"duration": f"{seconds:.0f} seconds", "duration_zh": f"{seconds:.0f} 秒"}
 
 
 def sentence(lang: str, key: str, **values: object) -> str:

@@ -450,11 +450,11 @@ class Hub:
         code = await proc.wait()
         return code if code >= 0 else 128 - code
 
-    def end(self, running: Running, reason: str, key: str, **values: object) -> None:
+    def end(self, running: Running, why: str, key: str, **values: object) -> None:
         """End a session now: stop its process, restore the client's screen, say why."""
         if running.end_reason:
             return
-        running.end_reason = reason
+        running.end_reason = why
         if running.proc is not None and running.proc.returncode is None:
             _signal(running.proc, signal.SIGTERM)
             self._spawn(self._kill_later(running.proc))
@@ -483,8 +483,8 @@ class Hub:
         now = time.monotonic()
         for running in list(self.sessions.values()):
             if now - running.last_input > self.config.idle_timeout:
-                minutes = max(1, round(self.config.idle_timeout / 60))
-                self.end(running, "idle timeout", "idle", minutes=minutes)
+                self.end(running, "idle timeout", "idle",
+                         **policy.duration(self.config.idle_timeout))
         ids = list(self.sessions)
         ending = await asyncio.to_thread(records.to_end, self.db, self.node, ids)
         for record_id, reason in ending.items():

@@ -55,6 +55,7 @@ def _run_app(ticket: Any, grace: float) -> int:
     from tui.app import SalesdeskApp
 
     app = SalesdeskApp(opener=lambda: _redeemed_runtime(ticket).context_for())
+    app.session_info["user"] = "…"  # not the server's account while the key's user loads
 
     def stopping(*_: Any) -> None:  # runs between bytecodes: hand over to a thread
         message = (f"The server is stopping in {grace:.0f} seconds: finish what you are "
