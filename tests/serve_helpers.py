@@ -59,6 +59,7 @@ class Server:
     @classmethod
     def start(cls, url: str, home: Path, *, host_key: Path | None = None,
               node: str | None = None, **settings: Any) -> Server:
+        home.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SALESDESK_")}
         env.update(PYTHONPATH=str(ROOT), SALESDESK_HOME=str(home),
                    SALESDESK_SETTINGS=str(home / "settings.toml"), PYTHONUNBUFFERED="1")

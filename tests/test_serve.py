@@ -222,3 +222,44 @@ def test_host_key_made_once_private_and_reused(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     again, _ = load_host_key(path)
     assert again.get_fingerprint() == key.get_fingerprint()
+
+
+# -- the commands ------------------------------------------------------------------------
+
+
+def test_key_commands_round_trip(world: Any, pub: str, unbound: Any) -> None:
+    """users add-key LOGIN - / users keys / users remove-key, run as the admin."""
+    from click.testing import CliRunner
+
+    from core.served import bind
+    from tui.cli import cli
+
+    world.user("rep1", "sales_rep")
+    url = world.runtime.db.engine.url.render_as_string(hide_password=False)
+    bind(world.admin.actor)  # act as the admin without depending on the OS login
+
+    def invoke(*args: str, stdin: str | None = None) -> Any:
+        return CliRunner().invoke(cli, ["--database", url, *args], input=stdin)
+
+    added = invoke("users", "add-key", "rep1", "-", stdin=pub)
+    assert added.exit_code == 0, added.output
+    fingerprint = added.output.split()[2]
+    listed = invoke("users", "keys", "rep1")
+    assert fingerprint in listed.output and "k1@test" in listed.output
+    assert "by admin" in listed.output and "last used never" in listed.output
+    again = invoke("users", "add-key", "rep1", "-", stdin=pub)
+    assert again.exit_code == 1 and "Traceback" not in again.output
+    assert invoke("sessions").exit_code == 0
+    missing = invoke("sessions", "end", "999")
+    assert missing.exit_code == 1 and "no open session 999" in missing.output
+    removed = invoke("users", "remove-key", "rep1", fingerprint)
+    assert removed.exit_code == 0, removed.output
+    assert "has no SSH keys" in invoke("users", "keys", "rep1").output
+
+
+def test_sessions_are_for_admins(world: Any) -> None:
+    rep = world.user("rep1", "sales_rep")
+    with pytest.raises(PermissionDenied):
+        records.list_open(rep)
+    with pytest.raises(PermissionDenied):
+        records.request_end(rep, 1)

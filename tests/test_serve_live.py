@@ -405,3 +405,54 @@ def test_sigterm_tells_sessions_waits_then_closes(own_site: Site, tmp_path: Path
             ServedSession.kind == "app")).all()
         check = session.scalar(sa.text("PRAGMA integrity_check"))
     assert [r.end_reason for r in rows] == ["server stopped"] and check == "ok"
+
+
+@pytest.mark.postgres
+def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -> None:
+    """Two servers, one host key, one database: li on one node and zhao on the other see
+    their own rows; the listing shows both; ending zhao's session from li's node works."""
+    from conftest import pg_server_url
+
+    if pg_server_url() is None:
+        pytest.skip("PostgreSQL test: set SALESDESK_TEST_PG_URL to a server URL to run it")
+    from tui.serve.server import load_host_key
+
+    url = db_factory.new("postgres")
+    site = build_site(url, tmp_path)
+    host_key = tmp_path / "shared_host_key"
+    load_host_key(host_key)
+    nodes = [Server.start(url, tmp_path / name, host_key=host_key, node=name)
+             for name in ("node-a", "node-b")]
+    try:
+        async def scenario() -> None:
+            fingerprints = set()
+            for node in nodes:
+                async with asyncssh.connect("127.0.0.1", node.port, username="x",
+                                            client_keys=[str(site.user("li"))],
+                                            known_hosts=None, agent_path=None) as conn:
+                    fingerprints.add(conn.get_server_host_key().get_fingerprint())
+            assert len(fingerprints) == 1  # the same host key on both nodes
+            site.server = nodes[0]
+            li = await home(site, "li")
+            site.server = nodes[1]
+            zhao = await home(site, "zhao")
+            li.press("2")
+            zhao.press("2")
+            li_screen, zhao_screen = await asyncio.gather(li.wait_for("Zenith Motors"),
+                                                          zhao.wait_for("Acme Trading"))
+            assert "Acme Trading" not in li_screen and "Zenith Motors" not in zhao_screen
+            listed = {s.login: s for s in records.list_open(site.world.admin)}
+            assert (listed["li"].node, listed["zhao"].node) == ("node-a", "node-b")
+            await asyncio.to_thread(records.request_end, site.world.admin, listed["zhao"].id)
+            await zhao.wait_closed(timeout=15)
+            assert b"ended by admin" in zhao.stderr
+            li.press("3")
+            await li.wait_for("Opportunities")  # the other node's session goes on
+            await li.close()
+
+        run(scenario())
+    finally:
+        for node in nodes:
+            node.stop()
+        site.world.runtime.db.dispose()
+        db_factory.release(url)
