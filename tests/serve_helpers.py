@@ -118,6 +118,7 @@ class Terminal:
         self.stderr = b""
         self.closed = asyncio.Event()
         self.exit_status: int | None = None
+        self.outputs: list[float] = []  # when each chunk of output arrived (benchmarks)
 
     @classmethod
     async def open(cls, port: int, key: Path, *, width: int = 80, height: int = 24,
@@ -166,6 +167,7 @@ class _Sink(asyncssh.SSHClientSession):  # type: ignore[misc]
         self.term = term
 
     def data_received(self, data: bytes, datatype: Any) -> None:
+        self.term.outputs.append(time.monotonic())
         if datatype == asyncssh.EXTENDED_DATA_STDERR:
             self.term.stderr += data
         self.term.stream.feed(data)
