@@ -105,6 +105,11 @@ def bind(user: User) -> None:
     _bound_user_id = user.id
 
 
+def is_served() -> bool:
+    """True in a session process of ``salesdesk serve`` (after its ticket was redeemed)."""
+    return _bound_user_id is not None
+
+
 def bound_user_id() -> int | None:
     """The user a redeemed ticket made this process act as; None in a local process."""
     return _bound_user_id
