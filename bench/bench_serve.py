@@ -115,7 +115,7 @@ async def press_keys(write: Any, outputs: list[float], count: int, pace: float,
 
 
 async def one_session(port: int, key: Path, name: str, keys: int, pace: float,
-                      seed: int) -> tuple[float, list[float]]:
+                      seed: int, on_ready: Any = None) -> tuple[float, list[float]]:
     from serve_helpers import Terminal
 
     started = time.monotonic()
@@ -123,6 +123,8 @@ async def one_session(port: int, key: Path, name: str, keys: int, pace: float,
     await term.wait_for(name[:12], "Quit", timeout=300)
     first_screen = time.monotonic() - started
     await asyncio.sleep(2)  # Home's figures load
+    if on_ready is not None:
+        on_ready()
     latencies = await press_keys(term.press, term.outputs, keys, pace, random.Random(seed))
     await term.close()
     return first_screen, latencies
@@ -146,9 +148,12 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def usage(pid: int) -> tuple[float, float, float]:
-    """(RSS MiB, PSS MiB, CPU seconds) of ``pid`` and its descendants."""
-    rss = pss = cpu = 0.0
+def usage(pid: int, cpu_by_pid: dict[int, float] | None = None) -> tuple[float, float, float]:
+    """(RSS MiB, PSS MiB, CPU seconds) of ``pid`` and its descendants. With
+    ``cpu_by_pid``, the CPU of processes that have exited since an earlier call still
+    counts (their last reading is kept)."""
+    rss = pss = 0.0
+    cpu_by_pid = {} if cpu_by_pid is None else cpu_by_pid
     tick = os.sysconf("SC_CLK_TCK")
     for p in tree(pid):
         try:
@@ -158,41 +163,56 @@ def usage(pid: int) -> tuple[float, float, float]:
                 elif line.startswith("Pss:"):
                     pss += int(line.split()[1]) / 1024
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu += (int(fields[11]) + int(fields[12])) / tick
+            cpu_by_pid[p] = (int(fields[11]) + int(fields[12])) / tick
         except (OSError, IndexError):
             continue
-    return rss, pss, cpu
+    return rss, pss, sum(cpu_by_pid.values())
 
 
 async def served(port: int, pid: int, keys: dict[str, Path], reps: list[tuple[str, str]],
                  count: int, n_keys: int, pace: float) -> dict[str, Any]:
     sampled: list[tuple[float, float]] = []
-    cpu_marks: list[tuple[float, float]] = []
+    cpu_by_pid: dict[int, float] = {}
+    phases: dict[str, tuple[float, float]] = {}  # name -> (time, CPU seconds) at its start
     stop = asyncio.Event()
 
     async def sample() -> None:
         while not stop.is_set():
-            rss, pss, cpu = usage(pid)
+            rss, pss, _cpu = usage(pid, cpu_by_pid)
             sampled.append((rss, pss))
-            cpu_marks.append((time.monotonic(), cpu))
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.5)
 
+    def mark(name: str) -> None:
+        phases[name] = (time.monotonic(), usage(pid, cpu_by_pid)[2])
+
+    mark("start")
     sampler = asyncio.ensure_future(sample())
+    ready = 0
+
+    def mark_ready() -> None:
+        nonlocal ready
+        ready += 1
+        if ready == count:
+            mark("keys")
+
     jobs = []
     for i in range(count):
         login, name = reps[i % len(reps)]
-        jobs.append(one_session(port, keys[login], name, n_keys, pace, i))
+        jobs.append(one_session(port, keys[login], name, n_keys, pace, i,
+                                on_ready=mark_ready))
+
     results = await asyncio.gather(*jobs)
+    mark("end")
     stop.set()
     await sampler
     firsts = [r[0] for r in results]
     latencies = [x for r in results for x in r[1]]
-    busy = [(t, c) for t, c in cpu_marks]
-    cores = ((busy[-1][1] - busy[0][1]) / (busy[-1][0] - busy[0][0])
-             if len(busy) > 1 else float("nan"))
+    (_t0, c0), (t1, c1), (t2, c2) = phases["start"], phases.get("keys", phases["end"]), \
+        phases["end"]
     return {"first": firsts, "lat": latencies,
             "rss": max(s[0] for s in sampled), "pss": max(s[1] for s in sampled),
-            "cores": cores}
+            "start_cpu": (c1 - c0) / count,
+            "cores": (c2 - c1) / (t2 - t1) if t2 > t1 else float("nan")}
 
 
 async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list[float]:
@@ -275,7 +295,7 @@ def main() -> None:
             print(f"server idle: RSS {idle_rss:.0f} MiB, PSS {idle_pss:.0f} MiB")
             print(f"{'sessions':>8} {'key p50':>8} {'key p95':>8} {'x base':>7} "
                   f"{'1st p50':>8} {'1st p95':>8} {'RSS MiB':>8} {'PSS MiB':>8} "
-                  f"{'PSS/sess':>8} {'cores':>6}")
+                  f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6}")
             for count in counts:
                 r = asyncio.run(served(server.port, server.proc.pid, keys, reps, count,
                                        args.keys, args.pace))
@@ -285,7 +305,7 @@ def main() -> None:
                       f"{statistics.median(r['first']):>7.1f}s "
                       f"{percentile(r['first'], 0.95):>7.1f}s {r['rss']:>8.0f} "
                       f"{r['pss']:>8.0f} {(r['pss'] - idle_pss) / count:>8.0f} "
-                      f"{r['cores']:>6.2f}", flush=True)
+                      f"{r['start_cpu']:>8.1f}s {r['cores']:>6.2f}", flush=True)
         finally:
             server.stop()
     finally:
