@@ -107,13 +107,13 @@ def _require_manage_reading(ctx: Context, user: User) -> None:
     raise PermissionDenied(f"{ctx.actor.login} may see only their own keys")
 
 
-def remove_key(ctx: Context, login: str, fingerprint: str) -> None:
+def remove_key(ctx: Context, login: str, fingerprint: str) -> str:
     """Remove a key; sessions opened with it end within seconds (the server watches)."""
     fingerprint = fingerprint.strip()
     if fingerprint and not fingerprint.startswith("SHA256:"):
         fingerprint = "SHA256:" + fingerprint
 
-    def work(uow: UnitOfWork) -> None:
+    def work(uow: UnitOfWork) -> str:
         user = _by_login(uow, login)
         _require_manage(uow, user.region_id, list(user.roles))
         row = uow.session.scalars(sa.select(UserKey).where(
@@ -122,5 +122,6 @@ def remove_key(ctx: Context, login: str, fingerprint: str) -> None:
             raise NotFound(f"{login} has no key with the fingerprint {fingerprint}")
         uow.session.delete(row)
         uow.audit("remove-key", "user", user.id, "ssh_key", row.fingerprint, None)
+        return row.fingerprint
 
-    write(ctx, work)
+    return write(ctx, work)

@@ -163,16 +163,17 @@ def history(ctx: Context, limit: int = 50) -> list[SessionInfo]:
     return [_info(r) for r in rows]
 
 
-def request_end(ctx: Context, session_id: int) -> None:
+def request_end(ctx: Context, session_id: int) -> int:
     """Ask the node running the session to end it (it does within seconds)."""
     _require_admin(ctx)
 
-    def work(uow: UnitOfWork) -> None:
+    def work(uow: UnitOfWork) -> int:
         row = uow.session.get(ServedSession, session_id)
         if row is None or row.ended_at is not None or row.kind == "refused":
             raise NotFound(f"there is no open session {session_id}")
         row.end_requested_at = ctx.now()
         row.end_requested_by = ctx.actor.login
         uow.audit("end-session", "served_session", session_id, "login", row.login, None)
+        return session_id
 
-    write(ctx, work)
+    return write(ctx, work)
