@@ -4,8 +4,8 @@ The SSH server authenticates a key, writes a ``served_session`` row holding the 
 a random secret, and starts the session process itself, handing it the session id and the
 secret on an inherited pipe (never in its arguments or environment, which other local
 users can read in /proc). The process redeems the ticket once (``redeem``): the row must
-exist, be unclaimed, unended and fresh, and the secret must match. Only then does it call
-``bind``, and from then on ``Runtime.context_for()`` acts as that user.
+exist, be unclaimed, unended and under ten minutes old, and the secret must match. Only
+then does it call ``bind``, and from then on ``Runtime.context_for()`` acts as that user.
 
 Forging a ticket therefore needs write access to the database, which only the server's
 account has (``salesdesk serve`` refuses a SQLite file others can open). The ordinary
@@ -29,7 +29,9 @@ from core.db import Database
 from core.errors import SalesdeskError
 from core.models import ServedSession, User, utcnow
 
-TICKET_TTL = dt.timedelta(seconds=60)
+# Generous: under a burst of logins a session process may take a while to import and
+# reach the database; the secret is single-use and never leaves the pipe anyway.
+TICKET_TTL = dt.timedelta(minutes=10)
 _bound_user_id: int | None = None
 
 

@@ -116,6 +116,7 @@ class Running:
     record_id: int
     user_id: int
     channel: SessionChannel
+    app: bool = True  # the app (idle timeout applies) or a command
     proc: asyncio.subprocess.Process | None = None
     last_input: float = field(default_factory=time.monotonic)
     end_reason: str = ""
@@ -365,7 +366,7 @@ class Hub:
             records.record_start, self.db, owner, fingerprint=conn.fingerprint,
             client=conn.client, node=self.node, kind="app" if words is None else "command",
             command=" ".join(words or []))
-        running = Running(record_id, owner.user_id, channel)
+        running = Running(record_id, owner.user_id, channel, app=words is None)
         channel.running = running
         self.sessions[record_id] = running
         try:
@@ -482,7 +483,7 @@ class Hub:
     async def _check(self) -> None:
         now = time.monotonic()
         for running in list(self.sessions.values()):
-            if now - running.last_input > self.config.idle_timeout:
+            if running.app and now - running.last_input > self.config.idle_timeout:
                 self.end(running, "idle timeout", "idle",
                          **policy.duration(self.config.idle_timeout))
         ids = list(self.sessions)
