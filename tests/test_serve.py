@@ -263,3 +263,19 @@ def test_sessions_are_for_admins(world: Any) -> None:
         records.list_open(rep)
     with pytest.raises(PermissionDenied):
         records.request_end(rep, 1)
+
+
+def test_serve_command_refuses_a_shared_database_file(db_factory: Any, tmp_path: Path) -> None:
+    """`salesdesk serve` on a SQLite file others can read: exit 1, one sentence, the fix."""
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    url = db_factory.new("sqlite")
+    path = Path(url.split("///", 1)[1])
+    path.chmod(0o644)
+    result = CliRunner().invoke(cli, ["--database", url, "serve", "--port", "0",
+                                      "--host-key", str(tmp_path / "hk")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"chmod 600 {path.resolve()}" in result.output
+    assert not (tmp_path / "hk").exists()  # refused before anything was made

@@ -456,3 +456,18 @@ def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -
             node.stop()
         site.world.runtime.db.dispose()
         db_factory.release(url)
+
+
+def test_language_comes_from_the_client_and_nothing_else(site: Site) -> None:
+    """SALESDESK_LANG from the client shows the app in Chinese; SALESDESK_USER and a
+    database URL sent along are ignored: still li, on the server's database."""
+
+    async def scenario() -> None:
+        term = await Terminal.open(site.port, site.user("li"), env={
+            "SALESDESK_LANG": "zh_CN", "SALESDESK_USER": "admin",
+            "SALESDESK_DATABASE_URL": "sqlite:////tmp/elsewhere.db"})
+        screen = await term.wait_for("首页", "Li Lei")
+        assert "Admin" not in screen
+        await term.close()
+
+    run(scenario())
