@@ -279,3 +279,24 @@ def test_serve_command_refuses_a_shared_database_file(db_factory: Any, tmp_path:
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"chmod 600 {path.resolve()}" in result.output
     assert not (tmp_path / "hk").exists()  # refused before anything was made
+
+
+def test_limits_count_live_sessions_on_every_node(world: Any, pub: str) -> None:
+    """limits: open sessions of all nodes count; ended ones and those of a node that stopped
+    heartbeating (it died) do not."""
+    world.user("rep1", "sales_rep")
+    db = world.runtime.db
+    first, _ = _open(world, "rep1", pub)
+    owner = records.key_owner(db, keys.list_keys(world.admin, "rep1")[0].fingerprint)
+    records.record_start(db, owner, fingerprint="f", client="c", node="n2", kind="app")
+    gone, _ = records.record_start(db, owner, fingerprint="f", client="c", node="n3",
+                                   kind="app")
+    records.record_refused(db, reason="unknown key", client="c", node="n1")
+    other = world.user("rep3", "sales_rep").actor
+    assert records.open_counts(db, owner.user_id) == (3, 3)
+    assert records.open_counts(db, other.id) == (3, 0)
+    with db.write_session() as session, session.begin():
+        session.get(ServedSession, gone).seen_at -= dt.timedelta(minutes=5)
+    records.record_end(db, first, "quit")
+    assert records.open_counts(db, owner.user_id) == (1, 1)
+    assert [s.node for s in records.list_open(world.admin)] == ["n2"]
