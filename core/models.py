@@ -337,3 +337,49 @@ for _table in EDITABLE_TABLES:
 # Report summary tables live in their own module; importing it here registers them with
 # the metadata whenever the core models are imported.
 from core import models_summary  # noqa: E402, F401
+
+
+class UserKey(SQLModel, table=True):
+    """An SSH public key that logs its user in to ``salesdesk serve``."""
+
+    __tablename__: ClassVar[str] = "user_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="sd_user.id", index=True)
+    fingerprint: str = Field(max_length=100, unique=True, index=True)  # SHA256:...
+    public_key: str  # the OpenSSH one-line form, without the comment
+    comment: str = Field(default="", max_length=200)
+    added_at: dt.datetime = Field(default_factory=utcnow)
+    added_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
+    last_used_at: dt.datetime | None = Field(default=None)
+
+
+class ServedSession(SQLModel, table=True):
+    """One SSH login to ``salesdesk serve`` (or one refused attempt, ``refused`` set).
+
+    The server writes these rows; any node can read them, so the listing and the ending of
+    sessions work across nodes. ``end_requested_at`` asks the node that runs the session
+    to end it; ``seen_at`` is that node's heartbeat (a session whose node died stops
+    counting). ``ticket_hash`` is how the session process proves it was started by the
+    server (see ``core.served``).
+    """
+
+    __tablename__: ClassVar[str] = "served_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="sd_user.id", index=True)
+    login: str = Field(default="", max_length=64)
+    fingerprint: str = Field(default="", max_length=100)
+    client: str = Field(default="", max_length=100)  # address:port
+    node: str = Field(default="", max_length=100)
+    kind: str = Field(default="app", max_length=16)  # app, command, refused
+    command: str = Field(default="", max_length=500)
+    started_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    seen_at: dt.datetime | None = Field(default=None)
+    ended_at: dt.datetime | None = Field(default=None, index=True)
+    end_reason: str = Field(default="", max_length=200)
+    end_requested_at: dt.datetime | None = Field(default=None)
+    end_requested_by: str = Field(default="", max_length=64)
+    ticket_hash: str = Field(default="", max_length=64)
+    claimed_at: dt.datetime | None = Field(default=None)
+    pid: int | None = Field(default=None)

@@ -65,10 +65,15 @@ class Runtime:
     settings: Settings | None = None
 
     def context_for(self, login: str | None = None) -> Context:
-        """A context acting as ``login`` (default: the operating-system user)."""
-        login = login or current_login(self)
+        """A context acting as ``login`` (default: the operating-system user, or in a
+        session process of ``salesdesk serve`` the user its key belongs to)."""
+        from core.served import bound_user_id
+
+        served = bound_user_id() if login is None else None
+        login = login or ("" if served is not None else current_login(self))
         with self.db.read_session() as session:
-            user = session.scalars(sa.select(User).where(User.login == login)).first()
+            where = User.id == served if served is not None else User.login == login
+            user = session.scalars(sa.select(User).where(where)).first()
         if user is None or not user.active:
             raise UnknownUser(login)
         return Context(self.db, user, self.plugins, utcnow)

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     lang: str | None = None
     log_file: str | None = None
+    # salesdesk serve (README "Deploying for a team")
+    serve_address: str = "127.0.0.1"
+    serve_port: int = Field(default=2222, ge=0, le=65535)
+    serve_host_key: str | None = None  # default: ssh_host_ed25519_key in the data dir
+    serve_node: str | None = None  # this node's name in session listings (default: host)
+    serve_idle_timeout: float = Field(default=1800.0, gt=0)  # seconds without a key press
+    serve_max_sessions: int = Field(default=100, ge=1)
+    serve_max_sessions_per_user: int = Field(default=3, ge=1)
+    serve_grace: float = Field(default=10.0, ge=0)  # seconds sessions get on shutdown
 
     @field_validator("database_url")
     @classmethod

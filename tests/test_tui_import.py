@@ -128,3 +128,25 @@ async def test_import_is_offered_only_to_those_who_may_import(
         await pilot.press("i")
         await settle(pilot)
         assert not isinstance(app.screen, ImportScreen)
+
+
+@aio
+async def test_served_session_reads_no_server_file(tui_world: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    """Over SSH (salesdesk serve) the import screen refuses to read the server's files."""
+    import core.served
+
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "2026-03-02,C00001,P0001,3,1200.50\n")
+    admin = tui_world["admin"]
+    before = sales_lines(admin)
+    core.served.bind(admin.actor)
+    try:
+        async with app_for(admin).run_test(size=(80, 24)) as pilot:
+            screen = await open_import(pilot, good)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "cannot read files on the server" in status(screen)
+    finally:
+        core.served._bound_user_id = None
+    assert sales_lines(admin) == before

@@ -34,6 +34,7 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "plugins": ("6", "Plugins", "tui.screens.plugins:PluginsScreen"),
     "forms": ("7", "Forms", "tui.screens.forms:FormsScreen"),
     "import": ("i", "Import", "tui.screens.imports:ImportScreen"),
+    "users": ("0", "Users and keys", "tui.screens.users:UsersScreen"),
 }
 # Sections only some users are offered (the rest are everyone's).
 PERMITTED = {"plugins": "plugin.manage", "import": "sales.import"}

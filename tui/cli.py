@@ -19,6 +19,7 @@ from core.failures import friendly
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 from tui.cli_report import report_group
+from tui.cli_serve import add_key_commands, serve_command, sessions_group
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -371,7 +372,10 @@ def _existing_runtime(root: click.Context) -> Runtime | None:
         return None
 
 
+add_key_commands(users)
 cli.add_command(import_command)
+cli.add_command(serve_command)
+cli.add_command(sessions_group)
 cli.add_command(demo_command)
 cli.add_command(report_group)
 

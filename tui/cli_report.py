@@ -105,7 +105,7 @@ def report_show(click_ctx: click.Context, report_id: str) -> None:
               help="A report parameter (repeatable), e.g. --param as_of=2026-03-31.")
 @click.option("--format", "-f", "fmt", default=None, help="Exporter id (e.g. xlsx, csv).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="File to write with --format.")
+              default=None, help="File to write with --format (- for stdout).")
 @click.option("--lang", type=click.Choice(["en", "zh_CN"]), default=None,
               help="Language of titles (default: SALESDESK_LANG / locale).")
 @click.pass_context
@@ -131,10 +131,26 @@ def report_run(click_ctx: click.Context, report_id: str, params: tuple[str, ...]
             return
         from core.exports import export_report
 
+        if str(output) == "-":
+            _export_to_stdout(ctx, result, fmt, lang)
+            return
         written = export_report(ctx, result, fmt, output, lang=lang)
     except SalesdeskError as exc:
         _fail(exc)
     click.echo(f"Wrote {written}")
+
+
+def _export_to_stdout(ctx: Any, result: Any, fmt: str, lang: str) -> None:
+    """``-o -``: the exported file's bytes on stdout (scripts over ``salesdesk serve``)."""
+    import tempfile
+
+    from core.exports import export_report
+
+    with tempfile.TemporaryDirectory(prefix="salesdesk-") as folder:
+        written = export_report(ctx, result, fmt, Path(folder) / f"report.{fmt}", lang=lang)
+        stdout = click.get_binary_stream("stdout")
+        stdout.write(Path(written).read_bytes())
+        stdout.flush()
 
 
 def _parse_params(items: Iterable[str]) -> dict[str, str]:

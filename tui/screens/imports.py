@@ -96,6 +96,12 @@ class ImportScreen(BaseScreen):
         if not raw:
             self._status(_("Type the path of the file to import."), error=True)
             return
+        from core.served import is_served
+
+        if is_served():  # the server's files are not the user's: nothing to read there
+            self._status(_("Over SSH the app cannot read files on the server; an "
+                           "administrator imports them with 'salesdesk import'."), error=True)
+            return
         path = Path(raw).expanduser()
         kind = str(self.query_one("#import-kind", Select).value)
         dry_run = self.query_one("#import-check", Checkbox).value

@@ -163,6 +163,12 @@ class ReportView(BaseScreen):
             return
         if self.exporting:
             return
+        from core.served import is_served
+
+        if is_served():  # a file on the server would reach nobody, or overwrite its data
+            self.notify(_("Over SSH, export with: ssh SERVER report run {id} -f FORMAT > "
+                          "FILE").format(id=self.report_id), severity="warning", timeout=10)
+            return
         self.app.push_screen(ExportDialog(found, self.report_id), self._start_export)
 
     def _start_export(self, choice: tuple[str, str] | None) -> None:

@@ -1,0 +1,316 @@
+"""Benchmark: ``salesdesk serve`` with many concurrent sessions.
+
+    .venv/bin/python bench/bench_serve.py [--scale medium] [--sessions 10,25,50]
+        [--keys 12] [--pace 1.0] [--seed 1]
+
+A real server on 127.0.0.1 serves the generated data set (the one ``bench_reports.py``
+makes, copied and upgraded so the original stays as it is). For each count, that many
+asyncssh clients log in at once as the data set's reps (one key each, sessions spread
+over them) and press keys at a person's pace (``--pace`` seconds apart, jittered):
+Customers, next page, back, Opportunities, back, ... Printed per count:
+
+- key-to-update latency at the client, p50/p95: from writing a key to the first bytes
+  of the redrawn screen arriving;
+- handshake-to-first-screen, p50/p95: from opening the connection until Home shows the
+  user's name;
+- the server's memory (RSS and PSS, the listener plus every session process) and CPU
+  (cores busy while the keys are pressed);
+- the baseline, measured in the same run: the same app as the same user in a local
+  process on a PTY (no SSH), pressed the same way.
+
+One process per session is the design (crash isolation, Textual's driver owns one
+terminal); docs/serve.md records the figures that decided it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pty
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+KEYS = ["2", "\x1b[6~", "\x1b", "3", "\x1b"]  # Customers, PgDn, Esc, Opportunities, Esc
+
+
+def prepare(scale: str, seed: int, folder: Path) -> tuple[str, list[tuple[str, str]]]:
+    """A private copy of the data set at the newest schema; the reps (login, name)."""
+    from bench_reports import ensure_sqlite
+
+    from core.runtime import open_runtime
+
+    source = ensure_sqlite(scale, seed)
+    target = folder / "serve.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    target.chmod(0o600)
+    url = f"sqlite:///{target}"
+    runtime = open_runtime(url)
+    runtime.upgrade()
+    runtime.db.dispose()
+    with sqlite3.connect(target) as conn:
+        reps = conn.execute("SELECT login, display_name FROM sd_user WHERE roles LIKE "
+                            "'%sales_rep%' AND active ORDER BY id").fetchall()
+    for extra in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+        if extra.exists():
+            extra.chmod(0o600)
+    return url, reps
+
+
+def add_keys(url: str, reps: list[tuple[str, str]], folder: Path) -> dict[str, Path]:
+    """One key per rep, added by the data set's admin through the keys service."""
+    from bench_reports import ADMIN
+    from serve_helpers import make_key
+
+    from core.runtime import open_runtime
+    from core.services import keys
+
+    runtime = open_runtime(url)
+    admin = runtime.context_for(ADMIN)
+    paths = {}
+    for login, _name in reps:
+        private, public = make_key(folder, login)
+        keys.add_key(admin, login, public)
+        paths[login] = private
+    runtime.db.dispose()
+    return paths
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def press_keys(write: Any, outputs: list[float], count: int, pace: float,
+                     rng: random.Random) -> list[float]:
+    """Press ``count`` keys; each latency is the wait for the first output after it."""
+    latencies = []
+    for i in range(count):
+        await asyncio.sleep(pace * rng.uniform(0.7, 1.3))
+        seen = len(outputs)
+        pressed = time.monotonic()
+        write(KEYS[i % len(KEYS)])
+        deadline = pressed + 10
+        while len(outputs) == seen and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        if len(outputs) > seen:
+            latencies.append(outputs[seen] - pressed)
+        await asyncio.sleep(0.3)  # let the redraw finish before the next key
+    return latencies
+
+
+async def one_session(port: int, key: Path, name: str, keys: int, pace: float,
+                      seed: int, on_ready: Any = None) -> tuple[float, list[float]]:
+    from serve_helpers import Terminal
+
+    started = time.monotonic()
+    term = await Terminal.open(port, key)
+    await term.wait_for(name[:12], "Quit", timeout=300)
+    first_screen = time.monotonic() - started
+    await asyncio.sleep(2)  # Home's figures load
+    if on_ready is not None:
+        on_ready()
+    latencies = await press_keys(term.press, term.outputs, keys, pace, random.Random(seed))
+    await term.close()
+    return first_screen, latencies
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def usage(pid: int, cpu_by_pid: dict[int, float] | None = None) -> tuple[float, float, float]:
+    """(RSS MiB, PSS MiB, CPU seconds) of ``pid`` and its descendants. With
+    ``cpu_by_pid``, the CPU of processes that have exited since an earlier call still
+    counts (their last reading is kept)."""
+    rss = pss = 0.0
+    cpu_by_pid = {} if cpu_by_pid is None else cpu_by_pid
+    tick = os.sysconf("SC_CLK_TCK")
+    for p in tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) / 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) / 1024
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu_by_pid[p] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            continue
+    return rss, pss, sum(cpu_by_pid.values())
+
+
+async def served(port: int, pid: int, keys: dict[str, Path], reps: list[tuple[str, str]],
+                 count: int, n_keys: int, pace: float) -> dict[str, Any]:
+    sampled: list[tuple[float, float]] = []
+    cpu_by_pid: dict[int, float] = {}
+    phases: dict[str, tuple[float, float]] = {}  # name -> (time, CPU seconds) at its start
+    stop = asyncio.Event()
+
+    async def sample() -> None:
+        while not stop.is_set():
+            rss, pss, _cpu = usage(pid, cpu_by_pid)
+            sampled.append((rss, pss))
+            await asyncio.sleep(0.5)
+
+    def mark(name: str) -> None:
+        phases[name] = (time.monotonic(), usage(pid, cpu_by_pid)[2])
+
+    mark("start")
+    sampler = asyncio.ensure_future(sample())
+    ready = 0
+
+    def mark_ready() -> None:
+        nonlocal ready
+        ready += 1
+        if ready == count:
+            mark("keys")
+
+    jobs = []
+    for i in range(count):
+        login, name = reps[i % len(reps)]
+        jobs.append(one_session(port, keys[login], name, n_keys, pace, i,
+                                on_ready=mark_ready))
+
+    results = await asyncio.gather(*jobs)
+    mark("end")
+    stop.set()
+    await sampler
+    firsts = [r[0] for r in results]
+    latencies = [x for r in results for x in r[1]]
+    (_t0, c0), (t1, c1), (t2, c2) = phases["start"], phases.get("keys", phases["end"]), \
+        phases["end"]
+    return {"first": firsts, "lat": latencies,
+            "rss": max(s[0] for s in sampled), "pss": max(s[1] for s in sampled),
+            "start_cpu": (c1 - c0) / count,
+            "cores": (c2 - c1) / (t2 - t1) if t2 > t1 else float("nan")}
+
+
+async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list[float]:
+    """The same app as the same user in a local process on a PTY: no SSH, no server."""
+    code = ("import sys, sqlalchemy as sa\n"
+            "from core.runtime import open_runtime\nfrom core.models import User\n"
+            "from core.served import bind\nfrom tui import hookspecs\n"
+            "from tui.app import SalesdeskApp\n"
+            "rt = open_runtime(sys.argv[1], extra_specs=[hookspecs])\n"
+            "with rt.db.read_session() as s:\n"
+            "    u = s.scalars(sa.select(User).where(User.login == sys.argv[2])).one()\n"
+            "    s.expunge(u)\n"
+            "bind(u)\nSalesdeskApp(rt.context_for()).run()\n")
+    master, slave = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, url, login, stdin=slave, stdout=slave, stderr=slave,
+        env=env, start_new_session=True)
+    os.close(slave)
+    outputs: list[float] = []
+    loop = asyncio.get_running_loop()
+    received = bytearray()
+
+    def readable() -> None:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            loop.remove_reader(master)
+            return
+        outputs.append(time.monotonic())
+        received.extend(data)
+
+    loop.add_reader(master, readable)
+    deadline = time.monotonic() + 300
+    while b"Quit" not in received and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2)
+    latencies = await press_keys(lambda k: os.write(master, k.encode()), outputs, n_keys,
+                                 pace, random.Random(0))
+    os.write(master, b"q")
+    await asyncio.wait_for(proc.wait(), 30)
+    loop.remove_reader(master)
+    os.close(master)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="medium")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sessions", default="10,25,50")
+    parser.add_argument("--keys", type=int, default=12, help="keys per session")
+    parser.add_argument("--pace", type=float, default=1.0, help="seconds between keys")
+    args = parser.parse_args()
+    from serve_helpers import Server
+
+    folder = Path(tempfile.mkdtemp(prefix="sd_bench_serve_"))
+    folder.chmod(0o700)
+    try:
+        url, reps = prepare(args.scale, args.seed, folder)
+        keys = add_keys(url, reps, folder)
+        print(f"{args.scale}: {len(reps)} reps; keys every ~{args.pace:.1f} s, "
+              f"{args.keys} per session", flush=True)
+        base = asyncio.run(local_baseline(url, reps[0][0], args.keys, args.pace))
+        b50, b95 = percentile(base, 0.5), percentile(base, 0.95)
+        print(f"local session (baseline): key-to-update p50 {b50 * 1000:.0f} ms, "
+              f"p95 {b95 * 1000:.0f} ms", flush=True)
+        counts = [int(c) for c in args.sessions.split(",")]
+        server = Server.start(url, folder, max_sessions=max(counts) + 5,
+                              max_sessions_per_user=max(counts))
+        try:
+            idle_rss, idle_pss, _ = usage(server.proc.pid)
+            print(f"server idle: RSS {idle_rss:.0f} MiB, PSS {idle_pss:.0f} MiB")
+            print(f"{'sessions':>8} {'key p50':>8} {'key p95':>8} {'x base':>7} "
+                  f"{'1st p50':>8} {'1st p95':>8} {'RSS MiB':>8} {'PSS MiB':>8} "
+                  f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6}")
+            for count in counts:
+                r = asyncio.run(served(server.port, server.proc.pid, keys, reps, count,
+                                       args.keys, args.pace))
+                p50, p95 = percentile(r["lat"], 0.5), percentile(r["lat"], 0.95)
+                print(f"{count:>8} {p50 * 1000:>6.0f}ms {p95 * 1000:>6.0f}ms "
+                      f"{p50 / b50 if b50 else float('nan'):>7.1f} "
+                      f"{statistics.median(r['first']):>7.1f}s "
+                      f"{percentile(r['first'], 0.95):>7.1f}s {r['rss']:>8.0f} "
+                      f"{r['pss']:>8.0f} {(r['pss'] - idle_pss) / count:>8.0f} "
+                      f"{r['start_cpu']:>8.1f}s {r['cores']:>6.2f}", flush=True)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Served identity: who a session process started by ``salesdesk serve`` acts as.
+
+The SSH server authenticates a key, writes a ``served_session`` row holding the SHA-256 of
+a random secret, and starts the session process itself, handing it the session id and the
+secret on an inherited pipe (never in its arguments or environment, which other local
+users can read in /proc). The process redeems the ticket once (``redeem``): the row must
+exist, be unclaimed, unended and under ten minutes old, and the secret must match. Only
+then does it call ``bind``, and from then on ``Runtime.context_for()`` acts as that user.
+
+Forging a ticket therefore needs write access to the database, which only the server's
+account has (``salesdesk serve`` refuses a SQLite file others can open). The ordinary
+``salesdesk`` command never reads a ticket; this module is reached only from
+``tui.serve.session``, the entry point the server launches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from core.db import Database
+from core.errors import SalesdeskError
+from core.models import ServedSession, User, utcnow
+
+# Generous: under a burst of logins a session process may take a while to import and
+# reach the database; the secret is single-use and never leaves the pipe anyway.
+TICKET_TTL = dt.timedelta(minutes=10)
+_bound_user_id: int | None = None
+
+
+class BadTicket(SalesdeskError):
+    def __init__(self) -> None:
+        super().__init__("this session was not started by the salesdesk server")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    session_id: int
+    secret: str
+    database_url: str
+    command: list[str] | None = None  # None: the app; else the CLI words to run
+
+    def dumps(self) -> bytes:
+        return json.dumps({"session": self.session_id, "secret": self.secret,
+                           "database": self.database_url, "command": self.command}).encode()
+
+    @classmethod
+    def loads(cls, raw: bytes) -> Ticket:
+        data = json.loads(raw)
+        return cls(int(data["session"]), str(data["secret"]), str(data["database"]),
+                   data.get("command"))
+
+
+def new_secret() -> tuple[str, str]:
+    """(secret, its hash for the session row)."""
+    secret = secrets.token_hex(32)
+    return secret, hash_secret(secret)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def read_ticket(fd: int) -> Ticket:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    os.close(fd)
+    try:
+        return Ticket.loads(b"".join(chunks))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadTicket() from exc
+
+
+def redeem(db: Database, ticket: Ticket, pid: int) -> User:
+    """Claim the session row once; the user it was opened for, if still active."""
+    now = utcnow()
+    with db.write_session() as session, session.begin():
+        row = session.scalars(sa.select(ServedSession).where(
+            ServedSession.id == ticket.session_id).with_for_update()).first()
+        if (row is None or not row.ticket_hash or row.claimed_at is not None
+                or row.ended_at is not None or row.user_id is None
+                or not hmac.compare_digest(row.ticket_hash, hash_secret(ticket.secret))
+                or now - _aware(row.started_at) > TICKET_TTL):
+            raise BadTicket()
+        row.claimed_at, row.pid, row.ticket_hash = now, pid, ""
+        user = session.get(User, row.user_id)
+        if user is None or not user.active:
+            raise BadTicket()
+        session.expunge(user)
+    return user
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def bind(user: User) -> None:
+    global _bound_user_id
+    _bound_user_id = user.id
+
+
+def is_served() -> bool:
+    """True in a session process of ``salesdesk serve`` (after its ticket was redeemed)."""
+    return _bound_user_id is not None
+
+
+def bound_user_id() -> int | None:
+    """The user a redeemed ticket made this process act as; None in a local process."""
+    return _bound_user_id

@@ -1,0 +1,179 @@
+"""Sessions of ``salesdesk serve``: the server records logins, refusals and ends; admins
+list open sessions and end one (on whichever node runs it).
+
+The ``record_*`` functions are the server's own bookkeeping, written by the system rather
+than by a user, so they take the database, not a Context. ``request_end`` is an admin
+action: permission-checked and audited like every other write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from core.context import Context
+from core.db import Database
+from core.errors import NotFound, PermissionDenied
+from core.models import ServedSession, User, UserKey, utcnow
+from core.served import new_secret
+from core.services.base import UnitOfWork, write
+
+# A session whose node has not been heard of for this long is gone (the node died).
+STALE_AFTER = dt.timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    user_id: int
+    login: str
+    display_name: str
+
+
+def key_owner(db: Database, fingerprint: str) -> KeyOwner | None:
+    """The active user this key logs in, or None."""
+    with db.read_session() as session:
+        row = session.execute(
+            sa.select(User.id, User.login, User.display_name)
+            .join(UserKey, UserKey.user_id == User.id)
+            .where(UserKey.fingerprint == fingerprint, User.active.is_(True))).first()
+    return KeyOwner(*row) if row else None
+
+
+def record_refused(db: Database, *, reason: str, client: str, node: str,
+                   fingerprint: str = "", login: str = "", user_id: int | None = None,
+                   command: str = "") -> None:
+    now = utcnow()
+    with db.write_session() as session, session.begin():
+        session.add(ServedSession(user_id=user_id, login=login[:64], fingerprint=fingerprint,
+                                  client=client[:100], node=node[:100], kind="refused",
+                                  command=command[:500], started_at=now, ended_at=now,
+                                  end_reason=reason[:200]))
+
+
+def record_start(db: Database, owner: KeyOwner, *, fingerprint: str, client: str,
+                 node: str, kind: str, command: str = "") -> tuple[int, str]:
+    """A new open session row; returns (id, the ticket secret for its process)."""
+    secret, digest = new_secret()
+    now = utcnow()
+    with db.write_session() as session, session.begin():
+        row = ServedSession(user_id=owner.user_id, login=owner.login, fingerprint=fingerprint,
+                            client=client[:100], node=node[:100], kind=kind,
+                            command=command[:500], started_at=now, seen_at=now,
+                            ticket_hash=digest)
+        session.add(row)
+        session.execute(sa.update(UserKey).where(UserKey.fingerprint == fingerprint)
+                        .values(last_used_at=now))
+        session.flush()
+        return int(row.id), secret  # type: ignore[arg-type]
+
+
+def record_end(db: Database, session_id: int, reason: str) -> None:
+    with db.write_session() as session, session.begin():
+        session.execute(sa.update(ServedSession).where(
+            ServedSession.id == session_id, ServedSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason[:200], ticket_hash=""))
+
+
+def open_counts(db: Database, user_id: int) -> tuple[int, int]:
+    """(open sessions in total, open sessions of ``user_id``) over every live node."""
+    fresh = utcnow() - STALE_AFTER
+    live = sa.and_(ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
+                   ServedSession.seen_at >= fresh)
+    with db.read_session() as session:
+        total = session.scalar(sa.select(sa.func.count()).where(live)) or 0
+        mine = session.scalar(sa.select(sa.func.count()).where(
+            live, ServedSession.user_id == user_id)) or 0
+    return int(total), int(mine)
+
+
+def to_end(db: Database, node: str, session_ids: list[int]) -> dict[int, str]:
+    """Heartbeat the node's open sessions; those that must end now, with why: an admin
+    asked, the user was deactivated, or the key they logged in with was removed."""
+    if not session_ids:
+        return {}
+    now = utcnow()
+    with db.write_session() as session, session.begin():
+        session.execute(sa.update(ServedSession).where(ServedSession.id.in_(session_ids))
+                        .values(seen_at=now))
+        key_exists = sa.exists().where(UserKey.fingerprint == ServedSession.fingerprint,
+                                       UserKey.user_id == ServedSession.user_id)
+        rows = session.execute(
+            sa.select(ServedSession.id, ServedSession.end_requested_at,
+                      ServedSession.end_requested_by, ServedSession.ended_at, User.active,
+                      key_exists.label("key"))
+            .outerjoin(User, User.id == ServedSession.user_id)
+            .where(ServedSession.id.in_(session_ids))).all()
+    ending: dict[int, str] = {}
+    for sid, requested, by, ended, active, key in rows:
+        if requested is not None or ended is not None:
+            ending[sid] = f"ended by {by}" if by else "ended by an administrator"
+        elif not active:
+            ending[sid] = "user deactivated"
+        elif not key:
+            ending[sid] = "key removed"
+    return ending
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    login: str
+    fingerprint: str
+    client: str
+    node: str
+    kind: str
+    command: str
+    started_at: dt.datetime
+    seen_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    end_reason: str
+
+
+def _info(row: ServedSession) -> SessionInfo:
+    return SessionInfo(int(row.id or 0), row.login, row.fingerprint, row.client, row.node,
+                       row.kind, row.command, row.started_at, row.seen_at, row.ended_at,
+                       row.end_reason)
+
+
+def _require_admin(ctx: Context) -> None:
+    if not (ctx.grant.has("user.manage") or ctx.grant.has("user.manage_region")):
+        raise PermissionDenied(f"{ctx.actor.login} may not see or end other people's "
+                               "sessions")
+
+
+def list_open(ctx: Context) -> list[SessionInfo]:
+    """Open sessions on every live node (admins)."""
+    _require_admin(ctx)
+    fresh = utcnow() - STALE_AFTER
+    with ctx.reading() as session:
+        rows = session.scalars(sa.select(ServedSession).where(
+            ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
+            ServedSession.seen_at >= fresh).order_by(ServedSession.started_at)).all()
+    return [_info(r) for r in rows]
+
+
+def history(ctx: Context, limit: int = 50) -> list[SessionInfo]:
+    """The latest logins and refused attempts, newest first (admins)."""
+    _require_admin(ctx)
+    with ctx.reading() as session:
+        rows = session.scalars(sa.select(ServedSession).order_by(
+            ServedSession.started_at.desc(), ServedSession.id.desc()).limit(limit)).all()
+    return [_info(r) for r in rows]
+
+
+def request_end(ctx: Context, session_id: int) -> int:
+    """Ask the node running the session to end it (it does within seconds)."""
+    _require_admin(ctx)
+
+    def work(uow: UnitOfWork) -> int:
+        row = uow.session.get(ServedSession, session_id)
+        if row is None or row.ended_at is not None or row.kind == "refused":
+            raise NotFound(f"there is no open session {session_id}")
+        row.end_requested_at = ctx.now()
+        row.end_requested_by = ctx.actor.login
+        uow.audit("end-session", "served_session", session_id, "login", row.login, None)
+        return session_id
+
+    return write(ctx, work)

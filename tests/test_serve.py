@@ -1,0 +1,302 @@
+"""``salesdesk serve`` without a network: SSH keys as a service, the served-identity
+ticket, the command policy, the private-database check. The live server: test_serve_live.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from serve_helpers import ROOT, make_key
+
+from core.errors import NotFound, PermissionDenied, SalesdeskError, ValidationFailed
+from core.models import AuditEntry, ServedSession
+from core.services import keys
+from core.services import sessions as records
+
+
+@pytest.fixture
+def pub(tmp_path: Path) -> str:
+    return make_key(tmp_path, "k1")[1]
+
+
+def test_admin_adds_a_key_and_the_user_sees_it(world: Any, pub: str) -> None:
+    """keys: added with fingerprint, comment, when and by whom; the owner lists their own."""
+    rep = world.user("rep1", "sales_rep", region="EAST")
+    row = keys.add_key(world.admin, "rep1", pub)
+    assert row.fingerprint.startswith("SHA256:") and row.comment == "k1@test"
+    (info,) = keys.list_keys(rep, "rep1")
+    assert (info.fingerprint, info.comment, info.added_by, info.last_used_at) == (
+        row.fingerprint, "k1@test", "admin", None)
+    with world.runtime.db.read_session() as session:
+        audit = session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.action == "add-key")).one()
+    assert row.fingerprint in (audit.new_value or "")
+
+
+def test_a_rep_may_neither_add_keys_nor_see_others_keys(world: Any, pub: str,
+                                                        tmp_path: Path) -> None:
+    """keys: only whoever manages a user manages their keys; others' keys stay hidden."""
+    rep = world.user("rep1", "sales_rep", region="EAST")
+    world.user("rep2", "sales_rep", region="EAST")
+    with pytest.raises(PermissionDenied):
+        keys.add_key(rep, "rep1", pub)
+    keys.add_key(world.admin, "rep2", pub)
+    with pytest.raises(PermissionDenied):
+        keys.list_keys(rep, "rep2")
+    with pytest.raises(PermissionDenied):
+        keys.remove_key(rep, "rep2", keys.list_keys(world.admin, "rep2")[0].fingerprint)
+
+
+def test_a_key_belongs_to_one_user_and_must_be_a_public_key(world: Any, pub: str,
+                                                             tmp_path: Path) -> None:
+    """keys: the same key twice and a private key or junk are refused with what is expected."""
+    world.user("rep1", "sales_rep")
+    world.user("rep2", "sales_rep")
+    keys.add_key(world.admin, "rep1", pub)
+    with pytest.raises(ValidationFailed, match="another user"):
+        keys.add_key(world.admin, "rep2", pub)
+    with pytest.raises(ValidationFailed, match="public key"):
+        keys.add_key(world.admin, "rep2", (tmp_path / "k1").read_text())
+    with pytest.raises(ValidationFailed, match="public key"):
+        keys.add_key(world.admin, "rep2", "")
+
+
+def test_removed_key_no_longer_logs_in(world: Any, pub: str) -> None:
+    """keys: removal takes the key away at once (key_owner finds nobody)."""
+    world.user("rep1", "sales_rep")
+    row = keys.add_key(world.admin, "rep1", pub)
+    assert records.key_owner(world.runtime.db, row.fingerprint).login == "rep1"
+    keys.remove_key(world.admin, "rep1", row.fingerprint.removeprefix("SHA256:"))
+    assert records.key_owner(world.runtime.db, row.fingerprint) is None
+    with pytest.raises(NotFound):
+        keys.remove_key(world.admin, "rep1", row.fingerprint)
+
+
+def test_deactivated_users_key_logs_nobody_in(world: Any, pub: str) -> None:
+    from core.services import users
+
+    world.user("rep1", "sales_rep")
+    row = keys.add_key(world.admin, "rep1", pub)
+    users.deactivate(world.admin, "rep1")
+    assert records.key_owner(world.runtime.db, row.fingerprint) is None
+
+
+# -- served identity --------------------------------------------------------------------
+
+
+def _open(world: Any, login: str, pub: str) -> tuple[int, str]:
+    from core.services import users
+
+    row = keys.add_key(world.admin, login, pub)
+    owner = records.key_owner(world.runtime.db, row.fingerprint)
+    assert owner is not None and users.find_user(world.admin, login).id == owner.user_id
+    return records.record_start(world.runtime.db, owner, fingerprint=row.fingerprint,
+                                client="127.0.0.1:1", node="n1", kind="app")
+
+
+@pytest.fixture
+def unbound() -> Any:
+    import core.served
+
+    yield core.served
+    core.served._bound_user_id = None
+
+
+def test_a_ticket_is_redeemed_once_with_its_secret(world: Any, pub: str,
+                                                   unbound: Any) -> None:
+    """identity: only the right secret, once, makes the process act as the key's user."""
+    from core.served import BadTicket, Ticket, bind, redeem
+
+    world.user("rep1", "sales_rep")
+    session_id, secret = _open(world, "rep1", pub)
+    url = str(world.runtime.db.engine.url)
+    with pytest.raises(BadTicket):
+        redeem(world.runtime.db, Ticket(session_id, "0" * 64, url), 1)
+    with pytest.raises(BadTicket):
+        redeem(world.runtime.db, Ticket(session_id + 1, secret, url), 1)
+    user = redeem(world.runtime.db, Ticket(session_id, secret, url), 4242)
+    assert user.login == "rep1"
+    with pytest.raises(BadTicket):  # a replay
+        redeem(world.runtime.db, Ticket(session_id, secret, url), 1)
+    assert world.runtime.context_for("admin").actor.login == "admin"
+    bind(user)
+    assert world.runtime.context_for().actor.login == "rep1"
+
+
+def test_an_old_ticket_is_refused(world: Any, pub: str, unbound: Any) -> None:
+    from core.served import BadTicket, Ticket, redeem
+
+    world.user("rep1", "sales_rep")
+    session_id, secret = _open(world, "rep1", pub)
+    with world.runtime.db.write_session() as session, session.begin():
+        row = session.get(ServedSession, session_id)
+        row.started_at -= dt.timedelta(minutes=15)
+    with pytest.raises(BadTicket):
+        redeem(world.runtime.db, Ticket(session_id, secret, ""), 1)
+
+
+def test_the_session_entry_point_run_by_hand_acts_as_nobody(world: Any, pub: str) -> None:
+    """identity: a local user starting the session process without the server's secret
+    (guessing it, or setting SALESDESK_USER) acts as nobody and runs nothing."""
+    world.user("rep1", "sales_rep")
+    session_id, _secret = _open(world, "rep1", pub)
+    url = world.runtime.db.engine.url.render_as_string(hide_password=False)
+    read_end, write_end = os.pipe()
+    os.write(write_end, json.dumps({"session": session_id, "secret": "guess",
+                                    "database": url, "command": ["report", "list"]}).encode())
+    os.close(write_end)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SALESDESK_USER": "admin"}
+    done = subprocess.run([sys.executable, "-m", "tui.serve.session", "--ticket-fd",
+                           str(read_end)], pass_fds=(read_end,), env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    os.close(read_end)
+    assert done.returncode == 1
+    assert "not started by the salesdesk server" in done.stderr
+    assert "contracts_by_stage" not in done.stdout
+
+
+# -- the command policy and the start-up checks -------------------------------------
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("report list", ["report", "list"]),
+    ("report run top_customers -p year=2026 -f csv",
+     ["report", "run", "top_customers", "-p", "year=2026", "-f", "csv", "-o", "-"]),
+    ("report run x -f csv -o -", ["report", "run", "x", "-f", "csv", "-o", "-"]),
+    ("funnel due", ["funnel", "due"]),
+    ("bash", None), ("sh -c 'report list'", None), ("scp -t /tmp", None),
+    ("report run x -f csv -o /etc/passwd", None), ("report run x -o/tmp/a", None),
+    ("report run x --output=/tmp/a", None), ("--database sqlite:///x report list", None),
+    ("users add x --name y --role group_admin", None), ("db backup /tmp/x", None),
+    ("report list '", None), ("", None),
+])
+def test_command_policy(line: str, expected: list[str] | None) -> None:
+    """commands: only the read-only ones, never writing a file on the server."""
+    from tui.serve.policy import allowed_command
+
+    assert allowed_command(line) == expected
+
+
+def test_client_environment_passes_only_term_and_language() -> None:
+    from tui.serve.policy import client_env
+
+    env = {"LANG": "zh_CN.UTF-8", "SALESDESK_LANG": "zh_CN", "SALESDESK_USER": "admin",
+           "SALESDESK_DATABASE_URL": "sqlite:///x", "PATH": "/evil", "LC_ALL": "$(x)"}
+    assert client_env(env, "xterm") == {"TERM": "xterm", "LANG": "zh_CN.UTF-8",
+                                        "SALESDESK_LANG": "zh_CN"}
+
+
+def test_serve_refuses_a_database_file_others_can_read(tmp_path: Path) -> None:
+    """data: a world-readable SQLite file stops the server, with the fix."""
+    from core.db import Database
+    from tui.serve.server import check_private_database
+
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    path = folder / "sd.db"
+    path.write_bytes(b"")
+    path.chmod(0o644)
+    db = Database(f"sqlite:///{path}")
+    with pytest.raises(SalesdeskError, match=f"chmod 600 {path}"):
+        check_private_database(db)
+    path.chmod(0o600)
+    check_private_database(db)
+    folder.chmod(0o777)
+    with pytest.raises(SalesdeskError, match="chmod 700"):
+        check_private_database(db)
+    folder.chmod(0o700)
+
+
+def test_host_key_made_once_private_and_reused(tmp_path: Path) -> None:
+    from tui.serve.server import load_host_key
+
+    key, path = load_host_key(tmp_path / "hk")
+    assert path.stat().st_mode & 0o777 == 0o600
+    again, _ = load_host_key(path)
+    assert again.get_fingerprint() == key.get_fingerprint()
+
+
+# -- the commands ------------------------------------------------------------------------
+
+
+def test_key_commands_round_trip(world: Any, pub: str, unbound: Any) -> None:
+    """users add-key LOGIN - / users keys / users remove-key, run as the admin."""
+    from click.testing import CliRunner
+
+    from core.served import bind
+    from tui.cli import cli
+
+    world.user("rep1", "sales_rep")
+    url = world.runtime.db.engine.url.render_as_string(hide_password=False)
+    bind(world.admin.actor)  # act as the admin without depending on the OS login
+
+    def invoke(*args: str, stdin: str | None = None) -> Any:
+        return CliRunner().invoke(cli, ["--database", url, *args], input=stdin)
+
+    added = invoke("users", "add-key", "rep1", "-", stdin=pub)
+    assert added.exit_code == 0, added.output
+    fingerprint = added.output.split()[2]
+    listed = invoke("users", "keys", "rep1")
+    assert fingerprint in listed.output and "k1@test" in listed.output
+    assert "by admin" in listed.output and "last used never" in listed.output
+    again = invoke("users", "add-key", "rep1", "-", stdin=pub)
+    assert again.exit_code == 1 and "Traceback" not in again.output
+    assert invoke("sessions").exit_code == 0
+    missing = invoke("sessions", "end", "999")
+    assert missing.exit_code == 1 and "no open session 999" in missing.output
+    removed = invoke("users", "remove-key", "rep1", fingerprint)
+    assert removed.exit_code == 0, removed.output
+    assert "has no SSH keys" in invoke("users", "keys", "rep1").output
+
+
+def test_sessions_are_for_admins(world: Any) -> None:
+    rep = world.user("rep1", "sales_rep")
+    with pytest.raises(PermissionDenied):
+        records.list_open(rep)
+    with pytest.raises(PermissionDenied):
+        records.request_end(rep, 1)
+
+
+def test_serve_command_refuses_a_shared_database_file(db_factory: Any, tmp_path: Path) -> None:
+    """`salesdesk serve` on a SQLite file others can read: exit 1, one sentence, the fix."""
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    url = db_factory.new("sqlite")
+    path = Path(url.split("///", 1)[1])
+    path.chmod(0o644)
+    result = CliRunner().invoke(cli, ["--database", url, "serve", "--port", "0",
+                                      "--host-key", str(tmp_path / "hk")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"chmod 600 {path.resolve()}" in result.output
+    assert not (tmp_path / "hk").exists()  # refused before anything was made
+
+
+def test_limits_count_live_sessions_on_every_node(world: Any, pub: str) -> None:
+    """limits: open sessions of all nodes count; ended ones and those of a node that stopped
+    heartbeating (it died) do not."""
+    world.user("rep1", "sales_rep")
+    db = world.runtime.db
+    first, _ = _open(world, "rep1", pub)
+    owner = records.key_owner(db, keys.list_keys(world.admin, "rep1")[0].fingerprint)
+    records.record_start(db, owner, fingerprint="f", client="c", node="n2", kind="app")
+    gone, _ = records.record_start(db, owner, fingerprint="f", client="c", node="n3",
+                                   kind="app")
+    records.record_refused(db, reason="unknown key", client="c", node="n1")
+    other = world.user("rep3", "sales_rep").actor
+    assert records.open_counts(db, owner.user_id) == (3, 3)
+    assert records.open_counts(db, other.id) == (3, 0)
+    with db.write_session() as session, session.begin():
+        session.get(ServedSession, gone).seen_at -= dt.timedelta(minutes=5)
+    records.record_end(db, first, "quit")
+    assert records.open_counts(db, owner.user_id) == (1, 1)
+    assert [s.node for s in records.list_open(world.admin)] == ["n2"]

@@ -1,0 +1,167 @@
+"""``salesdesk serve``, ``salesdesk sessions`` and the SSH key commands of ``users``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from core.errors import SalesdeskError
+
+
+def _cli() -> Any:
+    from tui import cli
+
+    return cli
+
+
+@click.command("serve")
+@click.option("--address", default=None, help="Listen address (setting serve_address).")
+@click.option("--port", type=int, default=None, help="Listen port (setting serve_port).")
+@click.option("--host-key", default=None, help="Host key file (setting serve_host_key).")
+@click.option("--node", default=None, help="This node's name in session listings.")
+@click.pass_context
+def serve_command(click_ctx: click.Context, address: str | None, port: int | None,
+                  host_key: str | None, node: str | None) -> None:
+    """Serve the app over SSH: each key's user gets the app, or a read-only command."""
+    import asyncio
+    from pathlib import Path
+
+    from core.settings import load_settings
+    from tui.serve.server import (
+        Hub,
+        ServeConfig,
+        check_private_database,
+        load_host_key,
+        serve_forever,
+    )
+
+    cli = _cli()
+    try:
+        runtime = cli.runtime_from(click_ctx)
+        check_private_database(runtime.db)
+        settings = runtime.settings or load_settings()
+        config = ServeConfig.from_settings(
+            settings, address=address, port=port, node=node,
+            host_key=Path(host_key) if host_key else None)
+        key, key_path = load_host_key(config.host_key)
+    except SalesdeskError as exc:
+        click.echo(f"salesdesk: {exc}", err=True)
+        sys.exit(1)
+    url = runtime.db.engine.url.render_as_string(hide_password=False)
+    hub = Hub(runtime.db, url, config)
+
+    def ready(hub: Hub) -> None:
+        click.echo(f"salesdesk serve on {config.address}:{config.port} "
+                   f"(node {hub.node}, database {runtime.db.describe()})")
+        click.echo(f"host key {key_path}: {key.get_fingerprint('sha256')}")
+        sys.stdout.flush()
+
+    asyncio.run(serve_forever(hub, key, ready))
+    click.echo("salesdesk serve stopped.")
+
+
+@click.group("sessions", invoke_without_command=True)
+@click.option("--history", "history", type=int, default=None, metavar="N",
+              help="Show the latest N logins and refused attempts instead.")
+@click.pass_context
+def sessions_group(click_ctx: click.Context, history: int | None) -> None:
+    """List open SSH sessions on every node (admins); 'sessions end ID' ends one."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from core.services import sessions
+
+    cli = _cli()
+    try:
+        ctx = cli.runtime_from(click_ctx).context_for()
+        rows = (sessions.history(ctx, history) if history is not None
+                else sessions.list_open(ctx))
+    except SalesdeskError as exc:
+        click.echo(f"salesdesk: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{'id':>5} {'user':<12} {'kind':<8} {'client':<21} {'node':<18} "
+               f"{'started':<16} {'ended / why'}")
+    for s in rows:
+        ended = (f"{s.ended_at:%Y-%m-%d %H:%M} {s.end_reason}" if s.ended_at
+                 else s.command)
+        click.echo(f"{s.id:>5} {s.login or '-':<12} {s.kind:<8} {s.client:<21} "
+                   f"{s.node:<18} {s.started_at:%Y-%m-%d %H:%M} {ended}".rstrip())
+
+
+@sessions_group.command("end")
+@click.argument("session_id", type=int)
+@click.pass_context
+def sessions_end(click_ctx: click.Context, session_id: int) -> None:
+    """End open session SESSION_ID (its node closes it within seconds)."""
+    from core.services import sessions
+
+    cli = _cli()
+    try:
+        sessions.request_end(cli.runtime_from(click_ctx).context_for(), session_id)
+    except SalesdeskError as exc:
+        click.echo(f"salesdesk: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Session {session_id} will end within seconds.")
+
+
+def add_key_commands(users: click.Group) -> None:
+    @users.command("add-key")
+    @click.argument("login")
+    @click.argument("file", type=click.File("r"))
+    @click.option("--comment", default=None, help="A note (default: the key's comment).")
+    @click.pass_context
+    def users_add_key(click_ctx: click.Context, login: str, file: Any,
+                      comment: str | None) -> None:
+        """Let LOGIN log in to 'salesdesk serve' with the public key in FILE (- : stdin)."""
+        from core.services import keys
+
+        def run() -> None:
+            ctx = _cli().runtime_from(click_ctx).context_for()
+            row = keys.add_key(ctx, login, file.read(), comment)
+            click.echo(f"Added key {row.fingerprint} for {login}.")
+
+        _friendly(run)
+
+    @users.command("keys")
+    @click.argument("login")
+    @click.pass_context
+    def users_keys(click_ctx: click.Context, login: str) -> None:
+        """List LOGIN's SSH keys: fingerprint, comment, added when and by whom, last used."""
+        from core.services import keys
+
+        def run() -> None:
+            ctx = _cli().runtime_from(click_ctx).context_for()
+            rows = keys.list_keys(ctx, login)
+            if not rows:
+                click.echo(f"{login} has no SSH keys; add one with: salesdesk users add-key "
+                           f"{login} FILE.pub")
+            for k in rows:
+                used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never"
+                click.echo(f"{k.fingerprint}  {k.comment or '-'}  added "
+                           f"{k.added_at:%Y-%m-%d %H:%M} by {k.added_by or '-'}  "
+                           f"last used {used}")
+
+        _friendly(run)
+
+    @users.command("remove-key")
+    @click.argument("login")
+    @click.argument("fingerprint")
+    @click.pass_context
+    def users_remove_key(click_ctx: click.Context, login: str, fingerprint: str) -> None:
+        """Remove LOGIN's key FINGERPRINT; its open sessions end within seconds."""
+        from core.services import keys
+
+        def run() -> None:
+            keys.remove_key(_cli().runtime_from(click_ctx).context_for(), login, fingerprint)
+            click.echo(f"Removed the key {fingerprint} of {login}.")
+
+        _friendly(run)
+
+
+def _friendly(run: Any) -> None:
+    try:
+        run()
+    except SalesdeskError as exc:
+        click.echo(f"salesdesk: {exc}", err=True)
+        sys.exit(1)
