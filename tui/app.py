@@ -323,14 +323,25 @@ class SalesdeskApp(App[None]):
         title = getattr(self.screen, "TITLE_EN", "") or "salesdesk"
         self.push_screen(KeysDialog(rows, _(title)))
 
+    async def _dispatch_action(self, namespace: Any, action_name: str,
+                               params: Any) -> bool:
+        # An action (a key, a click) that fails becomes a message and the app keeps
+        # running: the failure is in one command, the rest of the app is sound. Tests
+        # (headless) still fail loudly unless they ask for the user's behaviour.
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as exc:
+            if self.crash_on_error if self.crash_on_error is not None else self.is_headless:
+                raise
+            report_error(self, exc)
+            return True
+
     def _handle_exception(self, error: Exception) -> None:
-        # The last resort: an unexpected error in a handler becomes a message, and the
-        # app keeps running instead of exiting with a traceback. Tests (headless) still
-        # fail loudly unless they ask for the user's behaviour.
-        if self.crash_on_error if self.crash_on_error is not None else self.is_headless:
-            super()._handle_exception(error)
-            return
-        report_error(self, error)
+        # Anywhere else, Textual has already stopped the message loop that raised (the
+        # app's own, or a widget's): carrying on would leave a dead screen or end the app
+        # with exit status 0. So the app ends with the traceback, logged, and status 1.
+        log.error("unexpected error; salesdesk stops", exc_info=error)
+        super()._handle_exception(error)
 
 
 def _session_info(ctx: Context, database_label: str | None,
@@ -418,10 +429,20 @@ def run_app(runtime: Any = None, *, open_runtime: Callable[[], Any] | None = Non
         if app.startup_error:
             print(f"salesdesk: {app.startup_error}", file=sys.stderr)
             raise SystemExit(1)
+        _exit_like(app)
         return
     try:
         ctx = runtime.context_for()
     except SalesdeskError as exc:
         print(f"salesdesk: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
-    SalesdeskApp(ctx).run()
+    app = SalesdeskApp(ctx)
+    app.run()
+    _exit_like(app)
+
+
+def _exit_like(app: App[Any]) -> None:
+    """End the process with the app's status: a crash (status 1) is not a clean quit,
+    so a wrapper script or a supervisor can tell."""
+    if app.return_code:
+        raise SystemExit(app.return_code)
