@@ -143,3 +143,144 @@ def test_run_app_exits_non_zero_after_a_crash(tui_world: dict[str, Any],
     with pytest.raises(SystemExit) as exit_info:
         run_app(tui_world["world"].runtime)
     assert exit_info.value.code == 1
+
+
+# -- 2. typed input: a burst of keys lands where it was typed -----------------------------
+
+
+def _burst(app: Any, text_by_field: list[str]) -> None:
+    """Post every key at once, as a paste or typeahead over a slow link delivers them:
+    each field's text, then Tab to the next (nothing awaited in between)."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    keys: list[tuple[str, str | None]] = []
+    for i, text in enumerate(text_by_field):
+        if i:
+            keys.append(("tab", "\t"))
+        keys.extend((_character_to_key(c) if not c.isalnum() else c, c) for c in text)
+    for key, char in keys:
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+BURST = ["Zhang Wei 张伟 (purchasing, second floor, east gate)",
+         "Head Buyer / 采购经理 & deputy plant manager (forgings)",
+         "+86 21 5555 0123 ext. 4567, mobile 138 0000 1111",
+         "zhang.wei+orders@shanghai-precision-forging.example.cn"]
+
+
+@aio
+async def test_a_burst_of_keys_lands_in_the_fields_it_was_typed_for(
+        tui_world: dict[str, Any]) -> None:
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    assert len("\t".join(BURST)) >= 200
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(tui_world["customers"][0].id)
+        await settle(pilot)
+        await pilot.press("c")  # a new contact: name, title, phone, email
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        _burst(app, BURST)
+        await settle(pilot, rounds=6)
+        values = app.screen.query_one(FormFields).values()
+        assert [values[f] for f in ("name", "title", "phone", "email")] == BURST
+
+
+# -- 2. typed input is not thrown away without asking -------------------------------------
+
+
+async def _half_filled_customer(pilot: Any) -> Any:
+    """Customers, New, a name typed, then Tab to the Region choice (a key there is a
+    command, not text)."""
+    from textual.widgets import Select
+
+    from tui.screens.customer_form import CustomerForm
+
+    await pilot.press("2")
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomerForm)
+    await pilot.press(*"Zhang", "tab", "tab", "tab")
+    await pilot.pause()
+    assert isinstance(pilot.app.focused, Select)
+    return pilot.app.screen
+
+
+@aio
+async def test_quit_from_a_half_filled_form_asks_first(tui_world: dict[str, Any]) -> None:
+    from tui.screens.dialogs import ConfirmDialog
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await _half_filled_customer(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ConfirmDialog)
+        assert "New customer" in str(app.screen.query_one("#confirm-question").render())
+        await pilot.press("enter")  # Cancel has the focus: back to the form
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#f-name").value == "Zhang"
+        await pilot.press("q", "right", "enter")  # the Discard button, deliberately
+        await settle(pilot)
+        assert app.return_code == 0  # quit, cleanly
+
+
+@aio
+async def test_escape_or_another_section_from_a_dirty_form_asks(
+        tui_world: dict[str, Any]) -> None:
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.dialogs import ConfirmDialog
+    from tui.screens.opportunities import OpportunitiesScreen
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await _half_filled_customer(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # Escape on the question keeps the form
+        await pilot.pause()
+        assert app.screen is form
+        await pilot.press("3")  # Opportunities, from the Region choice
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OpportunitiesScreen)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)
+        await pilot.press("escape")  # nothing typed: leaves at once
+        await pilot.pause()
+        assert not isinstance(app.screen, CustomerForm | ConfirmDialog)
+
+
+@aio
+async def test_closing_a_dialog_with_typing_asks(tui_world: dict[str, Any]) -> None:
+    from tui.screens.dialogs import ConfirmDialog, FormDialog
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(tui_world["customers"][0].id)
+        await settle(pilot)
+        await pilot.press("c", *"Li Na")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        await pilot.press("escape", "right", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormDialog | ConfirmDialog)
