@@ -284,3 +284,31 @@ async def test_closing_a_dialog_with_typing_asks(tui_world: dict[str, Any]) -> N
         await pilot.press("escape", "right", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, FormDialog | ConfirmDialog)
+
+
+# -- 3. the one confirmation: the reader's language, user text as typed -------------------
+
+
+@aio
+async def test_confirmation_speaks_the_readers_language(tui_world: dict[str, Any]) -> None:
+    from core.i18n import set_lang
+    from tui.screens.dialogs import ConfirmDialog, confirm
+
+    set_lang("zh_CN")
+    done: list[str] = []
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        confirm(app, "签订合同 [b]C-1[/b]", "与 Acme [/b] 签订?", "签订",
+                lambda: done.append("signed"), columns=["客户"], rows=[("Acme [/b]",)])
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert str(dialog.query_one("#confirm-question").render()) == "与 Acme [/b] 签订?"
+        assert str(dialog.query_one("#confirm-rows").get_row_at(0)[0]) == "Acme [/b]"
+        buttons = [str(b.label) for b in dialog.query("Button")]
+        assert buttons == ["取消", "签订"] and app.focused.id == "cancel"
+        assert "Esc 取消" in str(dialog.query_one(".keys").render())
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert done == [] and not isinstance(app.screen, ConfirmDialog)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -199,14 +200,15 @@ class ConfirmDialog(BaseModal):
         self.columns, self.rows = columns or [], rows or []
 
     def compose(self) -> ComposeResult:
+        # names, titles and amounts are the user's text: shown as typed, never as markup
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.question, id="confirm-question")
+            yield Label(self.title_text, classes="title", markup=False)
+            yield Static(self.question, id="confirm-question", markup=False)
             if self.columns:
                 table: DataTable[Any] = DataTable(cursor_type="row", id="confirm-rows")
                 table.add_columns(*self.columns)
                 for row in self.rows:
-                    table.add_row(*row)
+                    table.add_row(*(Text(v) if isinstance(v, str) else v for v in row))
                 yield table
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.cancel_text, id="cancel", variant="primary", compact=True)
