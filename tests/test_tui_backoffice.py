@@ -191,6 +191,29 @@ async def test_a_burst_of_keys_lands_in_the_fields_it_was_typed_for(
         assert [values[f] for f in ("name", "title", "phone", "email")] == BURST
 
 
+@aio
+async def test_a_paste_right_after_tab_lands_in_the_next_field(
+        tui_world: dict[str, Any]) -> None:
+    from textual import events
+
+    from tui.widgets.form import FormFields
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(tui_world["customers"][0].id)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        _burst(app, ["Li", ""])  # Li, Tab
+        paste = events.Paste("Head Buyer")
+        paste.set_sender(app)
+        app.post_message(paste)
+        _burst(app, ["", "12"])  # Tab, 12
+        await settle(pilot, rounds=6)
+        values = app.screen.query_one(FormFields).values()
+        assert (values["name"], values["title"], values["phone"]) == ("Li", "Head Buyer", "12")
+
+
 # -- 2. typed input is not thrown away without asking -------------------------------------
 
 

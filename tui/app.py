@@ -101,7 +101,7 @@ class SalesdeskApp(App[None]):
         self.crash_on_error: bool | None = None
         self._key_on_way: events.Key | None = None  # see on_event
         self._key_chain: list[Any] = []
-        self._held_keys: list[events.Key] = []
+        self._held_keys: list[events.Key | events.Paste] = []
         self._key_timer: Any = None
 
     # -- start-up ----------------------------------------------------------------------
@@ -355,19 +355,20 @@ class SalesdeskApp(App[None]):
         has been dealt with. Textual hands a key to the focused widget and moves on; a Tab
         travels up to the app's binding later, so keys typed right after it (a paste, a
         burst over a slow SSH link) went to the field being left."""
-        if not isinstance(event, events.Key) or event.is_forwarded or not self.screen_stack:
+        typed = isinstance(event, events.Key | events.Paste)
+        if not typed or event.is_forwarded or not self.screen_stack:  # type: ignore[attr-defined]
             await super().on_event(event)
             return
         if self._key_on_way is not None or self._held_keys:
-            self._held_keys.append(event)
+            self._held_keys.append(event)  # type: ignore[arg-type]
             return
-        await self._deliver_key(event)
+        await self._deliver_key(event)  # type: ignore[arg-type]
 
-    async def _deliver_key(self, event: events.Key) -> None:
+    async def _deliver_key(self, event: events.Key | events.Paste) -> None:
         target = self.focused or self.screen
         await super().on_event(event)
-        if not event.is_forwarded:  # a priority binding took it: already done
-            return
+        if isinstance(event, events.Paste) or not event.is_forwarded:
+            return  # a paste stays in one field; a priority binding has done its work
         self._key_on_way = event
         self._key_chain = [node for node in target.ancestors_with_self
                            if not isinstance(node, App)]
