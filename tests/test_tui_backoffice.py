@@ -335,3 +335,26 @@ async def test_confirmation_speaks_the_readers_language(tui_world: dict[str, Any
         await pilot.press("enter", "enter")
         await pilot.pause()
         assert done == [] and not isinstance(app.screen, ConfirmDialog)
+
+
+@aio
+async def test_a_visit_being_typed_is_kept_across_sections_and_asked_about_on_quit(
+        tui_world: dict[str, Any]) -> None:
+    from tui.screens.daily import DailyScreen
+    from tui.screens.dialogs import ConfirmDialog
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        daily = app.screen
+        assert isinstance(daily, DailyScreen)
+        await pilot.press(*"C00001", "escape")  # the kept section: back to Home, no question
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDialog | DailyScreen)
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.screen is daily and daily.query_one("#e-customer").value == "C00001"
+        await app.run_action("quit")  # (q would be typed into the field)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and app.return_code is None

@@ -255,8 +255,11 @@ class SalesdeskApp(App[None]):
     def action_section(self, section: str) -> None:
         """Open a section on top of Home (Escape comes back to Home), after asking if
         a form being left holds typing that was not saved."""
-        ask_to_discard(self, list(self.screen_stack[1:]),
-                       lambda: self._open_section(section))
+        ask_to_discard(self, self._left_behind(), lambda: self._open_section(section))
+
+    def _left_behind(self) -> list[Any]:
+        """The screens a section switch throws away (kept sections keep their typing)."""
+        return [s for s in self.screen_stack[1:] if not self.is_screen_installed(s)]
 
     def _open_section(self, section: str) -> None:
         if not self.ready and section == "home":
@@ -328,7 +331,7 @@ class SalesdeskApp(App[None]):
             self._open_section("home")
             show()
 
-        ask_to_discard(self, list(self.screen_stack[1:]), go)
+        ask_to_discard(self, self._left_behind(), go)
 
     def action_keys(self) -> None:
         from tui.screens.dialogs import KeysDialog

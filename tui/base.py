@@ -137,7 +137,8 @@ class BaseScreen(Guarded, Screen[Any]):
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
-            ask_to_discard(self.app, [self], self.app.pop_screen)
+            kept = self.app.is_screen_installed(self)  # a kept section keeps its typing
+            ask_to_discard(self.app, [] if kept else [self], self.app.pop_screen)
 
 
 class BaseModal(Guarded, ModalScreen[Any]):
