@@ -403,13 +403,13 @@ class SalesdeskApp(App[None]):
         while self._held_keys and self._key_on_way is None:
             await self._deliver_key(self._held_keys.pop(0))
 
-    async def _dispatch_action(self, namespace: Any, action_name: str,
-                               params: Any) -> bool:
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
         # An action (a key, a click) that fails becomes a message and the app keeps
         # running: the failure is in one command, the rest of the app is sound. Tests
         # (headless) still fail loudly unless they ask for the user's behaviour.
         try:
-            return await super()._dispatch_action(namespace, action_name, params)
+            return await super().run_action(action, default_namespace, namespaces)
         except Exception as exc:
             if self.crash_on_error if self.crash_on_error is not None else self.is_headless:
                 raise

@@ -119,6 +119,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.focus_id = focus_id
         self.board = board
         self.funnel_id = ""
+        self.columns: list[DataTable[Any]] = []  # the board's, left to right
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
@@ -200,7 +201,8 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({len(deals)})"
             table.border_subtitle = f"{total:,.0f}"
             tables.append((table, deals))
-        board.mount_all([t for t, _d in tables])
+        self.columns = [t for t, _d in tables]
+        board.mount_all(self.columns)
         width = max(8, (board.size.width or self.size.width) // max(1, len(tables)) - 4)
         for table, deals in tables:
             table.add_column("deal", width=width)
@@ -245,7 +247,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         """Left/Right move between the board's stage columns."""
         if not self.board or event.key not in ("left", "right"):
             return
-        columns = [c for c in self.query(".stage") if not c._pruning]  # not the old ones
+        columns: list[Any] = self.columns
         if self.focused in columns:
             index = columns.index(self.focused) + (1 if event.key == "right" else -1)
             if 0 <= index < len(columns):
