@@ -10,14 +10,17 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
 
 from core.i18n import _, pick
-from tui.base import localize_bindings, report_error
+from tui.base import ask_to_discard, localize_bindings, report_error
 
 if TYPE_CHECKING:  # SQLAlchemy and the models load after the first frame (see _open)
     from core.context import Context
@@ -48,6 +51,10 @@ def _load(path: str) -> Any:
 
     module, name = path.split(":")
     return getattr(importlib.import_module(module), name)
+
+
+class HeldKeys(Message):
+    """Deliver the next held key (posted behind the key on its way, so it comes after)."""
 
 
 class SalesdeskApp(App[None]):
@@ -93,6 +100,10 @@ class SalesdeskApp(App[None]):
                              if context is not None else _loading_info(database_label))
         self._views: list[tuple[str, Any]] | None = None
         self.crash_on_error: bool | None = None
+        self._key_on_way: events.Key | None = None  # see on_event
+        self._key_chain: list[Any] = []
+        self._held_keys: list[events.Key | events.Paste] = []
+        self._key_timer: Any = None
 
     # -- start-up ----------------------------------------------------------------------
 
@@ -238,8 +249,20 @@ class SalesdeskApp(App[None]):
             bound.append((plugin, view))
         return bound
 
+    async def action_quit(self) -> None:
+        """Quit, after asking if a form holds typing that was not saved."""
+        ask_to_discard(self, list(self.screen_stack), self.exit)
+
     def action_section(self, section: str) -> None:
-        """Open a section on top of Home (Escape comes back to Home)."""
+        """Open a section on top of Home (Escape comes back to Home), after asking if
+        a form being left holds typing that was not saved."""
+        ask_to_discard(self, self._left_behind(), lambda: self._open_section(section))
+
+    def _left_behind(self) -> list[Any]:
+        """The screens a section switch throws away (kept sections keep their typing)."""
+        return [s for s in self.screen_stack[1:] if not self.is_screen_installed(s)]
+
+    def _open_section(self, section: str) -> None:
         if not self.ready and section == "home":
             self._pending_section = ""  # changed their mind: stay on Home
         elif not self.ready:
@@ -297,14 +320,19 @@ class SalesdeskApp(App[None]):
     def open_opportunity(self, opportunity_id: int) -> None:
         from tui.screens.opportunities import OpportunitiesScreen
 
-        self.action_section("home")
-        self.push_screen(OpportunitiesScreen(focus_id=opportunity_id))
+        self._home_then(lambda: self.push_screen(OpportunitiesScreen(focus_id=opportunity_id)))
 
     def open_report(self, report_id: str) -> None:
         from tui.screens.reports import ReportsScreen
 
-        self.action_section("home")
-        self.push_screen(ReportsScreen(report_id=report_id))
+        self._home_then(lambda: self.push_screen(ReportsScreen(report_id=report_id)))
+
+    def _home_then(self, show: Callable[[], Any]) -> None:
+        def go() -> None:
+            self._open_section("home")
+            show()
+
+        ask_to_discard(self, self._left_behind(), go)
 
     def action_keys(self) -> None:
         from tui.screens.dialogs import KeysDialog
@@ -324,14 +352,77 @@ class SalesdeskApp(App[None]):
         title = getattr(self.screen, "TITLE_EN", "") or "salesdesk"
         self.push_screen(KeysDialog(rows, _(title)))
 
-    def _handle_exception(self, error: Exception) -> None:
-        # The last resort: an unexpected error in a handler becomes a message, and the
-        # app keeps running instead of exiting with a traceback. Tests (headless) still
-        # fail loudly unless they ask for the user's behaviour.
-        if self.crash_on_error if self.crash_on_error is not None else self.is_headless:
-            super()._handle_exception(error)
+    # -- keys, one at a time ---------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys are delivered one after the other: the next key waits until the one before
+        has been dealt with. Textual hands a key to the focused widget and moves on; a Tab
+        travels up to the app's binding later, so keys typed right after it (a paste, a
+        burst over a slow SSH link) went to the field being left."""
+        typed = isinstance(event, events.Key | events.Paste)
+        if not typed or event.is_forwarded or not self.screen_stack:  # type: ignore[attr-defined]
+            await super().on_event(event)
             return
-        report_error(self, error)
+        if self._key_on_way is not None or self._held_keys:
+            self._held_keys.append(event)  # type: ignore[arg-type]
+            return
+        await self._deliver_key(event)  # type: ignore[arg-type]
+
+    async def _deliver_key(self, event: events.Key | events.Paste) -> None:
+        target = self.focused or self.screen
+        await super().on_event(event)
+        if isinstance(event, events.Paste) or not event.is_forwarded:
+            return  # a paste stays in one field; a priority binding has done its work
+        self._key_on_way = event
+        self._key_chain = [node for node in target.ancestors_with_self
+                           if not isinstance(node, App)]
+        for node in self._key_chain:
+            node.message_signal.subscribe(self, partial(self._key_seen, node), immediate=True)
+        # a widget removed on the way never reports back: do not hold keys for long
+        self._key_timer = self.set_timer(1.0, self._key_done)
+
+    def _key_seen(self, node: Any, message: Message) -> None:
+        """A widget on the key's way up has dealt with it. Done if it went no further, or
+        if a screen passed it on to the app (queued there ahead of the replay message)."""
+        if message is not self._key_on_way:
+            return
+        if (isinstance(node, Screen) or message._stop_propagation
+                or not (node.is_parent_active and node.is_attached)):
+            self._key_done()
+
+    def _key_done(self) -> None:
+        for node in self._key_chain:
+            node.message_signal.unsubscribe(self)
+        self._key_on_way, self._key_chain = None, []
+        if self._key_timer is not None:
+            self._key_timer.stop()
+            self._key_timer = None
+        if self._held_keys:
+            self.post_message(HeldKeys())
+
+    async def on_held_keys(self, message: HeldKeys) -> None:
+        while self._held_keys and self._key_on_way is None:
+            await self._deliver_key(self._held_keys.pop(0))
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        # An action (a key, a click) that fails becomes a message and the app keeps
+        # running: the failure is in one command, the rest of the app is sound. Tests
+        # (headless) still fail loudly unless they ask for the user's behaviour.
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as exc:
+            if self.crash_on_error if self.crash_on_error is not None else self.is_headless:
+                raise
+            report_error(self, exc)
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Anywhere else, Textual has already stopped the message loop that raised (the
+        # app's own, or a widget's): carrying on would leave a dead screen or end the app
+        # with exit status 0. So the app ends with the traceback, logged, and status 1.
+        log.error("unexpected error; salesdesk stops", exc_info=error)
+        super()._handle_exception(error)
 
 
 def _session_info(ctx: Context, database_label: str | None,
@@ -423,10 +514,20 @@ def run_app(runtime: Any = None, *, open_runtime: Callable[[], Any] | None = Non
         if app.startup_error:
             print(f"salesdesk: {app.startup_error}", file=sys.stderr)
             raise SystemExit(1)
+        _exit_like(app)
         return
     try:
         ctx = runtime.context_for()
     except SalesdeskError as exc:
         print(f"salesdesk: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
-    SalesdeskApp(ctx).run()
+    app = SalesdeskApp(ctx)
+    app.run()
+    _exit_like(app)
+
+
+def _exit_like(app: App[Any]) -> None:
+    """End the process with the app's status: a crash (status 1) is not a clean quit,
+    so a wrapper script or a supervisor can tell."""
+    if app.return_code:
+        raise SystemExit(app.return_code)

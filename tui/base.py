@@ -48,11 +48,39 @@ def report_error(app: Any, exc: BaseException) -> None:
                severity="error", timeout=10)
 
 
+def ask_to_discard(app: Any, screens: list[Any], then: Callable[[], Any]) -> None:
+    """Run ``then`` (which leaves ``screens``) at once, or after the user agrees to drop
+    what they typed into any of them and did not save."""
+    from tui.screens.dialogs import ConfirmDialog, confirm
+
+    unsaved = [s for s in screens if getattr(s, "unsaved_input", lambda: False)()]
+    if not unsaved:
+        then()
+        return
+    if isinstance(app.screen, ConfirmDialog):
+        return  # already asking
+    form = unsaved[-1]
+    name = getattr(form, "title_text", "") or _(getattr(form, "TITLE_EN", "") or "Form")
+    confirm(app, _("Discard what you typed?"),
+            _("{form}: what you typed has not been saved.").format(form=name),
+            _("Discard"), then)
+
+
 class Guarded:
     """Mixin for screens and dialogs: translated bindings, the app's context, and
     ``self.guard(fn, ...)`` that runs a service call and reports what it raises."""
 
     app: SalesdeskApp
+    # A data-entry screen: leaving it (Escape, q, another section) with typing that was
+    # not saved asks first.
+    GUARDS_INPUT = False
+
+    def unsaved_input(self) -> bool:
+        if not self.GUARDS_INPUT:
+            return False
+        from tui.widgets.form import FormFields
+
+        return any(form.dirty for form in self.query(FormFields))  # type: ignore[attr-defined]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,11 +137,12 @@ class BaseScreen(Guarded, Screen[Any]):
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
+            kept = self.app.is_screen_installed(self)  # a kept section keeps its typing
+            ask_to_discard(self.app, [] if kept else [self], self.app.pop_screen)
 
 
 class BaseModal(Guarded, ModalScreen[Any]):
     BINDINGS = [Binding("escape", "dismiss_none", "Close", id="close")]
 
     def action_dismiss_none(self) -> None:
-        self.dismiss(None)
+        ask_to_discard(self.app, [self], lambda: self.dismiss(None))

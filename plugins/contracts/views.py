@@ -207,7 +207,19 @@ class ContractActions:
         self._act(services.submit, done=_("{number}: submitted for approval"))
 
     def action_sign(self) -> None:
-        self._act(services.sign, done=_("{number}: signed"))
+        from tui.screens.dialogs import confirm
+
+        detail = self.selected()
+        if detail is None:
+            return
+        c = detail.contract
+        customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
+        confirm(self.app, _("Sign {number}").format(number=numbered(c)),  # type: ignore[attr-defined]
+                _("Record contract {number} \"{title}\" with {customer}, {amount} {currency}, "
+                  "as signed? A signed contract changes only by an amendment.").format(
+                    number=numbered(c), title=c.title, customer=customer,
+                    amount=f"{c.amount:,.2f}", currency=c.currency),
+                _("Sign"), lambda: self._act(services.sign, done=_("{number}: signed")))
 
     def action_approve(self) -> None:
         self._decide(services.approve, _("Approve"), _("Comment (optional)"))

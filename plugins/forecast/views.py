@@ -144,10 +144,24 @@ class AllocationScreen(BaseScreen):
             self.reload(keep_row=False)
 
     def action_approve(self) -> None:
+        from tui.screens.dialogs import confirm
+
         if self.view is None:
             return
         a = self.view.allocation
-        if self.guard(svc.approve_allocation, self.ctx, a.id, a.version) is not None:
+        rows = [(ln.code, ln.label, Text(f"{ln.amount:,.2f}", justify="right"))
+                for ln in self.view.lines]
+        confirm(self.app, _("Approve the targets"),
+                _("Approve the {kind} targets from {start} by {dimension} (revision "
+                  "{revision}), {total} in all? They become the official targets every "
+                  "report measures against; a change later is a new revision.").format(
+                    kind=_(a.period_kind), start=a.period_start, dimension=_(a.dimension),
+                    revision=a.revision, total=f"{a.total:,.2f}"),
+                _("Approve"), lambda: self._approve(a.id, a.version),
+                columns=[_("Code"), _("Name"), _("Target")], rows=rows)
+
+    def _approve(self, allocation_id: int, version: int) -> None:
+        if self.guard(svc.approve_allocation, self.ctx, allocation_id, version) is not None:
             self.app.notify(_("Approved: these are now the official targets."))
             self.reload()
 

@@ -31,7 +31,7 @@ ACTIONS = {"remind": "Remind", "manager": "Manager told", "reclaim": "Reclaim"}
 EVENTS = {"import": "Import", "claim": "Claim", "assign": "Assign", "return": "Return",
           "reclaim": "Reclaim", "remind": "Remind", "escalate": "Escalate",
           "handover": "Handover"}
-BOARD_COLUMNS = ("Deal", "Customer", "Successor", "Contacts")
+HANDOVER_COLUMNS = ("Code", "Customer", "New owner", "About to close (contacts)")
 SUBJECTS = {"idle lead: reminder": "Reminder sent", "idle lead: manager told":
             "Manager told", "idle lead: returns to the pool": "Returns to the pool"}
 
@@ -259,8 +259,20 @@ class LeadPoolScreen(BaseScreen):
         self.action_refresh()
 
     def action_claim(self) -> None:
+        from tui.screens.dialogs import confirm
+
         lead = self._selected()
-        if lead is not None and self.guard(pool.claim, self.ctx, lead) is not None:
+        if lead is None:
+            return
+        table = self.query_one(DataTable)
+        name = str(table.get_cell(str(lead), "name"))
+        confirm(self.app, _("Claim the lead"),
+                _("Claim {customer}? It becomes your customer and leaves the pool; only "
+                  "a manager can give it to someone else.").format(customer=name),
+                _("Claim"), lambda: self._claim(lead))
+
+    def _claim(self, lead: int) -> None:
+        if self.guard(pool.claim, self.ctx, lead) is not None:
             self._done(_("Claimed"))
 
     def action_assign(self) -> None:
@@ -342,7 +354,7 @@ class HandoverWizard(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title in BOARD_COLUMNS:
+        for title in HANDOVER_COLUMNS:
             table.add_column(_(title))
         self.query_one("#leaving", Input).focus()
 
@@ -364,22 +376,73 @@ class HandoverWizard(BaseScreen):
             _("Customers") + f": {len(p.customers)}  ·  " + _("Open deals")
             + f": {len(p.deals)}  ·  " + _("Open follow-ups") + f": {len(p.follow_ups)}  ·  "
             + _("Target months") + f": {len(p.targets)}\n"
-            + _("Deals about to close (hand over in person):"))
-        for _id, title, customer, to, contacts in p.closing:
-            table.add_row(title, customer, to, contacts)
+            + _("Each customer and its new owner; deals about to close are handed over in "
+                "person."))
+        for row in self._moves(p):
+            table.add_row(*row)
+
+    def _moves(self, plan: handover.HandoverPlan) -> list[tuple[str, str, str, str]]:
+        """Each customer that moves, its new owner by name, and its deals about to close
+        with their contacts (customers of the rep's deals only, too)."""
+        names = _people(self.ctx, plan.successors)
+        closing: dict[str, list[str]] = {}
+        for _id, title, customer, _to, contacts in plan.closing:
+            closing.setdefault(customer, []).append(f"{title} ({contacts})" if contacts
+                                                    else title)
+        rows = [(code, name, names.get(to, to), "; ".join(closing.pop(name, [])))
+                for _cid, code, name, to in plan.customers]
+        rows += [("", customer, names.get(to, to), "; ".join(closing.pop(customer, [])))
+                 for customer, to in dict((d[2], d[5]) for d in plan.deals).items()
+                 if customer in closing]
+        return rows
 
     def action_confirm(self) -> None:
+        from tui.screens.dialogs import confirm
+
         leaving, successors = self._inputs()
         if self.plan is None or (self.plan.leaving, self.plan.successors) != (leaving,
                                                                             successors):
             self.notify(_("Preview first (F2)"), timeout=4)
             return
-        record = self.guard(handover.hand_over, self.ctx, leaving, successors)
+        p = self.plan
+        who = _people(self.ctx, [leaving]).get(leaving, leaving)
+        confirm(self.app, _("Hand over {rep}'s customers").format(rep=who),
+                _("{customers} customers, {deals} open deals, {follow_ups} follow-ups and "
+                  "{targets} target months move from {rep} to these new owners. This "
+                  "cannot be undone from here.").format(
+                    customers=len(p.customers), deals=len(p.deals),
+                    follow_ups=len(p.follow_ups), targets=len(p.targets), rep=who),
+                _("Hand over"), lambda: self._hand_over(p),
+                columns=[_(t) for t in HANDOVER_COLUMNS[:3]],
+                rows=[row[:3] for row in self._moves(p)])
+
+    def _hand_over(self, shown: handover.HandoverPlan) -> None:
+        """Hand over what was confirmed; if the book changed meanwhile, show it again."""
+        now = self.guard(handover.preview, self.ctx, shown.leaving, shown.successors)
+        if now is None:
+            return
+        if now.customers != shown.customers or now.deals != shown.deals:
+            self.notify(_("The rep's customers changed since the preview; check the new "
+                          "preview and confirm again."), severity="warning", timeout=8)
+            self.action_preview()
+            return
+        record = self.guard(handover.hand_over, self.ctx, shown.leaving, shown.successors)
         if record is not None:
             self.plan = None
             self.query_one("#summary", Static).update(
                 _("Handover done") + f": #{record.id} ({dt.date.today():%Y-%m-%d})")
             open_report(self, "funnel.handover", {"handover": record.id})
+
+
+def _people(ctx: Any, logins: list[str]) -> dict[str, str]:
+    """Display names by login: people are shown by name, never by their login."""
+    import sqlalchemy as sa
+
+    from core.models import User
+
+    with ctx.reading() as session:
+        return dict(session.execute(sa.select(User.login, User.display_name)
+                                    .where(User.login.in_(logins))).all())
 
 
 def view_specs() -> list[Any]:

@@ -394,10 +394,21 @@ class DocumentsScreen(Selectable, BaseScreen):
                                     "(0 drops a line)"), current), done)
 
     def action_approve(self) -> None:
+        from tui.screens.dialogs import confirm
+
         doc_id = self.selected_id()
         if doc_id is None or self.kind != DocKind.ORDER:
             return
-        saved = self._run(posting.approve_credit, doc_id, self.rows[doc_id].version)
+        row = self.rows[doc_id]
+        confirm(self.app, _("Approve credit"),
+                _("Approve credit for sales order {number}: {customer}, {amount}? The order "
+                  "may then go ahead past the customer's credit limit or overdue debts, on "
+                  "your approval.").format(number=row.number, customer=row.customer,
+                                           amount=f"{row.amount:,.2f}"),
+                _("Approve credit"), lambda: self._approve(doc_id, row.version))
+
+    def _approve(self, doc_id: int, version: int) -> None:
+        saved = self._run(posting.approve_credit, doc_id, version)
         if saved is not None:
             self.app.notify(_("{number}: credit approved").format(number=saved.number))
             self.load(doc_id)

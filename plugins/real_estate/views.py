@@ -18,7 +18,7 @@ from plugins.real_estate.services import calls, control, masterdata, payments, p
 from plugins.real_estate.services.common import may_read_finance
 from tui.base import BaseScreen
 from tui.format import fit_columns, money
-from tui.screens.dialogs import FormDialog, PromptDialog
+from tui.screens.dialogs import FormDialog, PromptDialog, confirm
 from tui.widgets.form import FieldSpec
 
 _ = translator(__file__)  # this plugin's words first
@@ -245,7 +245,15 @@ class SalesControlBoard(EstateScreen):
         self._unit_step(control.subscribe, _("Unit {unit} subscribed"))
 
     def action_sign(self) -> None:
-        self._unit_step(control.sign, _("Unit {unit} signed"))
+        unit = self.selected()
+        if unit is None:
+            return
+        confirm(self.app, _("Sign unit {unit}").format(unit=unit.unit_no),
+                _("Sign the purchase contract for unit {unit} with {buyer}, {total} in all? "
+                  "Once signed, only cancelling the deal undoes it.").format(
+                    unit=unit.unit_no, buyer=unit.buyer or "—",
+                    total=f"{unit.total_price:,.2f}"),
+                _("Sign"), lambda: self._unit_step(control.sign, _("Unit {unit} signed")))
 
     def action_complete(self) -> None:
         self._unit_step(control.complete_sale, _("Unit {unit} sold"))
@@ -582,11 +590,61 @@ class SignOffScreen(EstateScreen):
         return kind, int(ident)
 
     def action_approve(self) -> None:
+        """Sign off after seeing what changes: each unit's price, or the units' data."""
         picked = self._key()
-        if picked is not None:
-            fn = masterdata.approve_change if picked[0] == "change" else \
-                prices.approve_price_list
-            self.run_step(fn, picked[1], done=_("Approved"))
+        if picked is None:
+            return
+        kind, ident = picked
+        if kind == "change":
+            asked = self.guard(self._unit_changes, ident)
+            fn = masterdata.approve_change
+        else:
+            asked = self.guard(self._price_changes, ident)
+            fn = prices.approve_price_list
+        if asked is None:
+            return
+        question, columns, rows = asked
+        confirm(self.app, _("Sign off"), question, _("Sign off"),
+                lambda: self.run_step(fn, ident, done=_("Approved")),
+                columns=columns, rows=rows)
+
+    def _price_changes(self, list_id: int) -> tuple[str, list[str], list[tuple[Any, ...]]]:
+        """The price list against the prices the units have now, unit by unit."""
+        import sqlalchemy as sa
+
+        from plugins.real_estate.models import PriceListLine, Unit
+
+        plist = prices.get_price_list(self.ctx, list_id)
+        with self.ctx.reading() as session:
+            lines = session.execute(
+                sa.select(Unit.unit_no, Unit.unit_price, PriceListLine.unit_price,
+                          Unit.total_price, PriceListLine.total_price)
+                .join(Unit, Unit.id == PriceListLine.unit_id)
+                .where(PriceListLine.price_list_id == list_id).order_by(Unit.unit_no)).all()
+        changed = [line for line in lines if (line[1], line[3]) != (line[2], line[4])]
+        before = sum((line[3] for line in lines), Decimal(0))
+        building = dict(self.buildings()).get(plist.building_id, "?")
+        question = _("Publish price list no. {number} of {building}? {changed} of {units} "
+                     "units change price; their total value goes from {before} to {after}. "
+                     "Unit prices change at once.").format(
+            number=plist.number, building=building, changed=len(changed), units=len(lines),
+            before=f"{before:,.2f}", after=f"{plist.total_value:,.2f}")
+        rows = [(no, money(old), money(new), money(old_total), money(new_total),
+                 f"{(new_total - old_total) / old_total:+.1%}" if old_total else "—")
+                for no, old, new, old_total, new_total in changed]
+        return question, [_("Unit"), _("Price/m2 now"), _("New price/m2"), _("Total now"),
+                          _("New total"), _("Change")], rows
+
+    def _unit_changes(self, change_id: int) -> tuple[str, list[str], list[tuple[Any, ...]]]:
+        change = masterdata.get_change(self.ctx, change_id)
+        units = (change.payload or {}).get("units", [])
+        question = _("Apply {summary}: {count} units created or changed as listed?").format(
+            summary=change.summary or _("Unit data"), count=len(units))
+        rows = [(u.get("building", ""), u.get("unit_no", ""), u.get("layout", ""),
+                 u.get("building_area", ""), money(Decimal(str(u.get("unit_price") or 0))))
+                for u in units]
+        return question, [_("Building"), _("Unit"), _("Layout"), _("Area m2"),
+                          _("Price/m2")], rows
 
     def action_import_units(self) -> None:
         self.app.push_screen(

@@ -16,7 +16,7 @@ from core.i18n import _
 from core.models import CustomerClass, CustomerSize, CustomerStatus, Region
 from core.schemas import CREDIT_RATINGS
 from core.services import customers as service
-from tui.base import BaseScreen
+from tui.base import BaseScreen, ask_to_discard
 from tui.format import label
 from tui.screens.dialogs import ConflictDialog
 from tui.widgets.form import FieldSpec, FormFields
@@ -43,6 +43,7 @@ def _specs(regions: list[tuple[str, int]], creating: bool) -> list[FieldSpec]:
 class CustomerForm(BaseScreen):
     """``customer_id`` None creates a new customer."""
 
+    GUARDS_INPUT = True
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
         Binding("escape", "back", "Cancel", id="back"),
@@ -152,4 +153,4 @@ class CustomerForm(BaseScreen):
         # None: stay in the form with everything still typed
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        ask_to_discard(self.app, [self], lambda: self.dismiss(None))

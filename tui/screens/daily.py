@@ -149,6 +149,12 @@ class DailyScreen(BaseScreen):
             values[name] = widget.value if isinstance(widget, Input | Select) else None
         return values
 
+    def unsaved_input(self) -> bool:
+        """A visit typed but not logged (asked about on quitting; the section is kept,
+        so switching away loses nothing)."""
+        return any(self.query_one(f"#e-{name}", Input).value.strip()
+                   for name in ("customer", "visit_time", "result", "next_visit", "notes"))
+
     def action_save(self) -> None:
         values = self.typed()
         error = self.query_one("#entry-error", Static)

@@ -1,13 +1,16 @@
-"""Small modal dialogs: the keys of the screen, a conflict, a reason, a message."""
+"""Small modal dialogs: the keys of the screen, a conflict, a reason, a message, and the
+one confirmation asked before anything that cannot be undone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Label, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from core.errors import Conflict
 from core.i18n import _
@@ -128,6 +131,7 @@ class FormDialog(BaseModal):
     """A small form in a dialog. ``submit(values)`` saves through a service; its
     ValidationFailed is shown next to the fields and the dialog stays open."""
 
+    GUARDS_INPUT = True
     DEFAULT_CSS = DIALOG_CSS.format(name="FormDialog") + """
     FormDialog FormFields { height: auto; max-height: 16; }
     """
@@ -166,3 +170,69 @@ class FormDialog(BaseModal):
             return
         if result is not None:
             self.dismiss(result)
+
+
+class ConfirmDialog(BaseModal):
+    """Ask before a step that cannot be undone (signing, approving, handing customers
+    over) or that throws away what was typed. It names the thing in business words and
+    may list what will change. Cancel has the focus, so Enter pressed twice (or a key
+    typed ahead) never confirms by accident: Tab or → reaches the confirm button.
+    Dismisses with True (confirmed) or False."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog") + """
+    ConfirmDialog > Vertical { width: auto; min-width: 60; max-width: 96%; }
+    ConfirmDialog DataTable { width: auto; max-width: 100%; height: auto; max-height: 14;
+        margin-top: 1; }
+    ConfirmDialog #confirm-buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    ConfirmDialog Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("left", "pick('cancel')", "Cancel", id="confirm.left", show=False),
+        Binding("right", "pick('confirm')", "Confirm", id="confirm.right", show=False),
+    ]
+
+    def __init__(self, title: str, question: str, confirm: str, *,
+                 columns: list[str] | None = None, rows: list[tuple[Any, ...]] | None = None,
+                 cancel: str = "") -> None:
+        super().__init__()
+        self.title_text, self.question, self.confirm_text = title, question, confirm
+        self.cancel_text = cancel or _("Cancel")
+        self.columns, self.rows = columns or [], rows or []
+
+    def compose(self) -> ComposeResult:
+        # names, titles and amounts are the user's text: shown as typed, never as markup
+        with Vertical():
+            yield Label(self.title_text, classes="title", markup=False)
+            yield Static(self.question, id="confirm-question", markup=False)
+            if self.columns:
+                table: DataTable[Any] = DataTable(cursor_type="row", id="confirm-rows")
+                table.add_columns(*self.columns)
+                for row in self.rows:
+                    table.add_row(*(Text(v) if isinstance(v, str) else v for v in row))
+                yield table
+            with Horizontal(id="confirm-buttons"):
+                yield Button(self.cancel_text, id="cancel", variant="primary", compact=True)
+                yield Button(self.confirm_text, id="confirm", variant="error", compact=True)
+            yield Static(_("Enter presses the highlighted button; Tab or the arrows move "
+                           "between them. Escape cancels."), classes="keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def action_pick(self, button: str) -> None:
+        self.query_one(f"#{button}", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(False)
+
+
+def confirm(app: Any, title: str, question: str, confirm_label: str,
+            then: Callable[[], Any], *, columns: list[str] | None = None,
+            rows: list[tuple[Any, ...]] | None = None) -> None:
+    """Show a ConfirmDialog and call ``then()`` only if the user confirms."""
+    app.push_screen(ConfirmDialog(title, question, confirm_label, columns=columns, rows=rows),
+                    lambda confirmed: then() if confirmed else None)

@@ -15,13 +15,14 @@ from textual.widgets.option_list import Option
 
 from core.errors import SalesdeskError, ValidationFailed
 from core.i18n import _, pick
-from tui.base import BaseScreen, report_error
+from tui.base import BaseScreen, ask_to_discard, report_error
 from tui.screens.reports import param_specs
 from tui.widgets.form import FormFields
 
 
 class FormsScreen(BaseScreen):
     TITLE_EN = "Forms"
+    GUARDS_INPUT = True
     DEFAULT_CSS = """
     FormsScreen #forms-body { height: 1fr; }
     FormsScreen #form-list { width: 30; height: 1fr; border: round $primary; }
@@ -68,12 +69,18 @@ class FormsScreen(BaseScreen):
 
     @on(OptionList.OptionHighlighted, "#form-list")
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
-        self._show_form(event.option.id or "")
+        form_id = event.option.id or ""
+        if form_id != self.form_id:
+            ask_to_discard(self.app, [self], lambda: self._show_form(form_id))
 
     @on(OptionList.OptionSelected, "#form-list")
     def _select(self, event: OptionList.OptionSelected) -> None:
-        self._show_form(event.option.id or "")
-        self.focus_next()
+        form_id = event.option.id or ""
+        if form_id == self.form_id:
+            self.focus_next()
+        else:
+            ask_to_discard(self.app, [self], lambda: (self._show_form(form_id),
+                                                      self.focus_next()))
 
     def _show_form(self, form_id: str, force: bool = False) -> None:
         form = self.forms.get(form_id)
@@ -91,7 +98,8 @@ class FormsScreen(BaseScreen):
 
     def action_clear(self) -> None:
         if self.form_id:
-            self._show_form(self.form_id, force=True)
+            ask_to_discard(self.app, [self],
+                           lambda: self._show_form(self.form_id or "", force=True))
 
     def action_save(self) -> None:
         from core.forms import submit_form
@@ -112,5 +120,6 @@ class FormsScreen(BaseScreen):
             report_error(self.app, exc)
             return
         fields.clear_problems()
+        fields.mark_clean()
         self.notify(message, title=_("Saved"))
         self.action_clear()

@@ -119,6 +119,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.focus_id = focus_id
         self.board = board
         self.funnel_id = ""
+        self.columns: list[DataTable[Any]] = []  # the board's, left to right
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
@@ -127,7 +128,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             yield Horizontal(id="board")
 
     def on_mount(self) -> None:
-        self.funnel_id = self.ctx.plugins.funnels.default_id
+        self.funnel_id = self._funnel_of(self.focus_id) or self.ctx.plugins.funnels.default_id
         self.load()
         if self.board:
             self.board = False
@@ -143,8 +144,15 @@ class OpportunitiesScreen(DealActions, BaseScreen):
     def funnel(self) -> Any:
         return self.ctx.plugins.funnels.get(self.funnel_id) or self.ctx.plugins.funnels.default
 
+    def _funnel_of(self, deal_id: int | None) -> str:
+        """The funnel of the deal to show first (the list shows one funnel at a time)."""
+        if deal_id is None:
+            return ""
+        found = self.guard(lists.opportunity_rows, self.ctx, ids=[deal_id], status=None) or []
+        return found[0].funnel if found and self.ctx.plugins.funnels.get(found[0].funnel) else ""
+
     def load(self) -> None:
-        rows = self.guard(lists.opportunity_rows, self.ctx) or []
+        rows = self.guard(lists.opportunity_rows, self.ctx, funnel=self.funnel.id) or []
         self.rows = rows
         table = self.query_one("#list", DataTable)
         keep = table.cursor_row
@@ -179,19 +187,22 @@ class OpportunitiesScreen(DealActions, BaseScreen):
 
     def _fill_board(self) -> None:
         board = self.query_one("#board", Horizontal)
-        focused = self.focused.id if self.focused else None
+        focused = self.focused.name if self.focused else None
         cursor = self.focused.cursor_row if isinstance(self.focused, DataTable) else 0
+        # The old columns go once this handler returns, the new ones are mounted now: so
+        # the columns are told apart by name, not by id (ids must be unique meanwhile).
         board.remove_children()
         tables = []
         for stage in self.funnel.open_stages:
-            table: DataTable[Any] = DataTable(id=f"stage-{stage.id}", classes="stage",
+            table: DataTable[Any] = DataTable(name=f"stage-{stage.id}", classes="stage",
                                               cursor_type="row", show_header=False)
-            deals = [r for r in self.rows if r.funnel == self.funnel.id and r.stage == stage.id]
+            deals = [r for r in self.rows if r.stage == stage.id]
             total = sum((r.amount for r in deals), start=0)
             table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({len(deals)})"
             table.border_subtitle = f"{total:,.0f}"
             tables.append((table, deals))
-        board.mount_all([t for t, _d in tables])
+        self.columns = [t for t, _d in tables]
+        board.mount_all(self.columns)
         width = max(8, (board.size.width or self.size.width) // max(1, len(tables)) - 4)
         for table, deals in tables:
             table.add_column("deal", width=width)
@@ -202,7 +213,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
                 second = Text(f"{row.amount:,.0f} {row.customer}", style="dim")
                 second.truncate(width, overflow="ellipsis")
                 table.add_row(Text("\n").join([card, second]), key=str(row.id), height=2)
-        target = next((t for t, _d in tables if t.id == focused), tables[0][0] if tables
+        target = next((t for t, _d in tables if t.name == focused), tables[0][0] if tables
                       else None)
         if target is not None:
             target.focus()
@@ -236,7 +247,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         """Left/Right move between the board's stage columns."""
         if not self.board or event.key not in ("left", "right"):
             return
-        columns = list(self.query(".stage"))
+        columns: list[Any] = self.columns
         if self.focused in columns:
             index = columns.index(self.focused) + (1 if event.key == "right" else -1)
             if 0 <= index < len(columns):

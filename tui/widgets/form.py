@@ -42,6 +42,19 @@ class FormFields(VerticalScroll):
         super().__init__(**kw)
         self.specs = specs
         self.initial = dict(values)
+        self._saved: dict[str, Any] | None = None  # what the fields showed when opened
+
+    def on_mount(self) -> None:
+        self.mark_clean()
+
+    def mark_clean(self) -> None:
+        """What the fields show now counts as saved (opened, reloaded, saved)."""
+        self._saved = self.values()
+
+    @property
+    def dirty(self) -> bool:
+        """True when something was typed or chosen since the form was opened or saved."""
+        return self._saved is not None and self.values() != self._saved
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-message", classes="-empty")
@@ -82,6 +95,7 @@ class FormFields(VerticalScroll):
                 widget.value = value if value is not None else Select.NULL
             else:
                 widget.value = "" if value is None else str(value)
+        self.mark_clean()
 
     def clear_problems(self) -> None:
         for node in self.query(".error"):

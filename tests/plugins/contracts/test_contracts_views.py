@@ -141,12 +141,21 @@ async def manager_approves(ctx: Any) -> None:
 
 async def rep_signs_and_amends(ctx: Any) -> None:
     from plugins.contracts.views import ContractDetailScreen
-    from tui.screens.dialogs import TableDialog
+    from tui.screens.dialogs import ConfirmDialog, TableDialog
 
     app = app_for(ctx)
     async with app.run_test(size=(100, 32)) as pilot:
         await open_first(pilot)
-        await pilot.press("g")
+        page = app.screen
+        await pilot.press("g")  # asks first, naming the contract, customer and amount
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert page.detail.contract.number in question and "120,000.00" in question
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        assert app.screen is page and page.detail.contract.stage != "signed"
+        await pilot.press("g", "right", "enter")
         await settle(pilot)
         assert app.screen.detail.contract.stage == "signed"
         await pilot.press("p")  # the signed scan is filed after signing

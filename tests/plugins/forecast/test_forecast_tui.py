@@ -29,6 +29,7 @@ async def _settle(pilot: Any) -> None:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the screen, not the SQL
 def test_plus_and_minus_rebalance_live_and_approve(sales) -> None:
     from plugins.forecast.views import AllocationScreen
+    from tui.screens.dialogs import ConfirmDialog
 
     set_lang("en")
     view = svc.create_allocation(sales.mgr, period_kind="year", period_start=dt.date(2026, 1, 1),
@@ -53,9 +54,20 @@ def test_plus_and_minus_rebalance_live_and_approve(sales) -> None:
             await _settle(pilot)
             amounts = {ln.code: ln.amount for ln in screen.view.lines}
             assert amounts == {"N": D("6436.25"), "S": D("3563.75")}
-            await pilot.press("a")  # the requester may not approve: told, not crashed
+            await pilot.press("a")  # asks first, naming the targets and listing them
             await _settle(pilot)
-            assert screen.view.allocation.status == "draft"
+            dialog = app.screen
+            assert isinstance(dialog, ConfirmDialog)
+            question = str(dialog.query_one("#confirm-question").render())
+            assert "year targets from 2026-01-01 by region" in question
+            assert "10,000.00" in question
+            assert dialog.query_one("#confirm-rows").row_count == 2
+            await pilot.press("enter")  # Cancel has the focus
+            await _settle(pilot)
+            assert app.screen is screen and screen.view.allocation.status == "draft"
+            await pilot.press("a", "right", "enter")
+            await _settle(pilot)  # the requester may not approve: told, not crashed
+            assert app.screen is screen and screen.view.allocation.status == "draft"
 
     try:
         asyncio.run(run())

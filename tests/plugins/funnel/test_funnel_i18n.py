@@ -8,10 +8,10 @@ from core.i18n import plugin_catalog
 
 def test_run_time_labels_have_chinese() -> None:
     import plugins.funnel as plugin
-    from plugins.funnel.views import ACTIONS, BOARD_COLUMNS, EVENTS, KIND_LABELS, SUBJECTS
+    from plugins.funnel.views import ACTIONS, EVENTS, HANDOVER_COLUMNS, KIND_LABELS, SUBJECTS
 
     catalog = plugin_catalog(plugin.__file__, "zh_CN")
     wanted = {*ACTIONS.values(), *EVENTS.values(), *KIND_LABELS.values(),
-              *SUBJECTS.values(), *BOARD_COLUMNS}
+              *SUBJECTS.values(), *HANDOVER_COLUMNS}
     assert not sorted(wanted - set(catalog))
     assert all(catalog[k] and catalog[k] != k for k in wanted)

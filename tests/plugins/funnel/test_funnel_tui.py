@@ -43,6 +43,7 @@ def app_for(ctx: Any) -> Any:
 @aio
 async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
     from plugins.funnel.views import DueListScreen, LeadPoolScreen, PipelineBoard
+    from tui.screens.dialogs import ConfirmDialog
 
     w = tui_team
     mine = w.customer(w.r1, "N", name="Mine Co")
@@ -73,7 +74,15 @@ async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
         shown = {a.binding.action for a in app.screen.active_bindings.values()}
         assert "claim" in shown and not shown & {"assign", "give", "reclaim"}
         assert str(app.screen.query_one("#hint").render()) == "c claims the lead under the cursor."
-        await pilot.press("c")
+        pool_screen = app.screen
+        await pilot.press("c")  # asks first, naming the lead
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Claim Pool Lead Ltd?" in str(app.screen.query_one("#confirm-question").render())
+        await pilot.press("enter", "enter")  # Cancel has the focus: Enter twice claims nothing
+        await settle(pilot)
+        assert app.screen is pool_screen and pool_screen.query_one("#pool").row_count == 1
+        await pilot.press("c", "right", "enter")
         await settle(pilot)
         assert app.screen.query_one("#pool").row_count == 0
     with w.runtime.db.read_session() as session:
@@ -97,6 +106,7 @@ async def test_a_manager_is_shown_the_pool_keys(tui_team: Any) -> None:
 @aio
 async def test_handover_wizard_previews_then_hands_over(tui_team: Any) -> None:
     from plugins.funnel.views import HandoverWizard
+    from tui.screens.dialogs import ConfirmDialog
 
     w = tui_team
     for n in range(3):
@@ -114,8 +124,27 @@ async def test_handover_wizard_previews_then_hands_over(tui_team: Any) -> None:
                 Customer.owner_id == w.r1.actor.id)) == 3
         await pilot.press("f2")
         await settle(pilot)
-        assert "Customers: 3" in str(app.screen.query_one("#summary").render())
-        await pilot.press("ctrl+s")
+        wizard = app.screen
+        assert "Customers: 3" in str(wizard.query_one("#summary").render())
+        table = wizard.query_one("#closing")  # each customer and its new owner, by name
+        assert sorted(tuple(table.get_row_at(i)[1:3]) for i in range(table.row_count)) == [
+            (f"Book {n}", "R2") for n in range(3)]
+        await pilot.press("ctrl+s")  # asks first, listing who gets which customer
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "Hand over R1's customers" in str(dialog.query_one(".title").render())
+        moves = dialog.query_one("#confirm-rows")
+        assert sorted(tuple(map(str, moves.get_row_at(i)[1:]))
+                      for i in range(moves.row_count)) == [
+            (f"Book {n}", "R2") for n in range(3)]
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        assert app.screen is wizard
+        with w.runtime.db.read_session() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(Customer).where(
+                Customer.owner_id == w.r1.actor.id)) == 3
+        await pilot.press("ctrl+s", "right", "enter")
         await settle(pilot)
     with w.runtime.db.read_session() as session:
         owners = session.scalars(sa.select(Customer.owner_id)).all()

@@ -169,6 +169,7 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
     from core.services import customers
     from plugins.manufacturing.services import documents
     from plugins.manufacturing.views import DocumentsScreen
+    from tui.screens.dialogs import ConfirmDialog
 
     ctx, customer = tui_shop["ctx"], tui_shop["customer"]
     finance = tui_shop["world"].user("fin", "mfg_finance")
@@ -187,7 +188,17 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
         (order,) = docs(ctx, DocKind.ORDER)
         assert order.status == DocStatus.DRAFT
         assert any("finance approval" in n.message for n in app._notifications)
-        await pilot.press("a", "s")
+        listing = app.screen
+        await pilot.press("a")  # asks first, naming the order, customer and amount
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert order.number in question and "1,200.00" in question
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        (order,) = docs(ctx, DocKind.ORDER)
+        assert app.screen is listing and not order.credit_approved_by_id
+        await pilot.press("a", "right", "enter", "s")
         await settle(pilot)
         (order,) = docs(ctx, DocKind.ORDER)
         assert order.status == DocStatus.SUBMITTED and order.credit_approved_by_id

@@ -98,6 +98,7 @@ async def draft_and_submit(office: Any) -> None:
 
 async def sign_off(office: Any) -> None:
     from plugins.real_estate.views import SignOffScreen
+    from tui.screens.dialogs import ConfirmDialog
 
     app = app_for(office.senior)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -105,7 +106,20 @@ async def sign_off(office: Any) -> None:
         await settle(pilot)
         assert isinstance(app.screen, SignOffScreen)
         assert app.screen.query_one("#pending").row_count == 1
-        await pilot.press("a")
+        screen = app.screen
+        await pilot.press("a")  # asks first, showing each unit's price now and after
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Publish price list no. 1" in str(
+            app.screen.query_one("#confirm-question").render())
+        changes = app.screen.query_one("#confirm-rows")
+        row_201 = next(r for r in (changes.get_row_at(i) for i in range(changes.row_count))
+                       if str(r[0]) == "201")
+        assert (str(row_201[1]), str(row_201[2])) == ("9,000.00", "10,506.00")
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#pending").row_count == 1
+        await pilot.press("a", "right", "enter")
         await settle(pilot)
         assert app.screen.query_one("#pending").row_count == 0
         decided = app.screen.query_one("#decided")  # the unit data and the price list
@@ -136,18 +150,28 @@ async def on_board(ctx: Any, steps: Any) -> None:
 @pytest.mark.parametrize("backend", ["sqlite"])
 @aio
 async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) -> None:
+    from tui.screens.dialogs import ConfirmDialog
+
     await draft_and_submit(office)
     await sign_off(office)
 
     async def sell(pilot: Any) -> None:
         await pilot.press("r")
         await fill(pilot, {"buyer_name": "张伟", "buyer_phone": "13800000000"})
-        await pilot.press("s")  # refused: reserved units are subscribed first
+        await pilot.press("s", "right", "enter")  # refused: reserved units are subscribed first
         await settle(pilot)
         assert unit_row(office, "201").status == "reserved"
         await pilot.press("u")
         await settle(pilot)
-        await pilot.press("s")
+        await pilot.press("s")  # asks first, naming the unit and the buyer
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        question = str(pilot.app.screen.query_one("#confirm-question").render())
+        assert "unit 201 with 张伟" in question
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        assert unit_row(office, "201").status == "subscribed"
+        await pilot.press("s", "right", "enter")
         await settle(pilot)
         assert "Signed" in str(pilot.app.screen.query_one("#legend").render())
         await pilot.press("i")  # the sales changes of the unit
@@ -293,7 +317,7 @@ async def test_a_refused_step_is_not_also_reported_done(office: Any) -> None:
             if section == "board":
                 app.screen.query_one("#board").move_cursor(row=0, column=1)  # 201
                 await settle(pilot)
-            await pilot.press(key)
+            await pilot.press(key, "right", "enter")  # asked, confirmed
             await settle(pilot)
         assert len(messages) == 1, messages
         assert "signed" not in messages[0].split(":")[0] and messages[0] != "Approved"
