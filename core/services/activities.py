@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from core.access import visible, visible_follow_ups
 from core.context import Context
-from core.errors import PermissionDenied
+from core.errors import FieldProblem, PermissionDenied, ValidationFailed
+from core.i18n import _
 from core.models import Activity, Customer
 from core.schemas import ActivityInput
 from core.services.base import UnitOfWork, validate, write
@@ -17,6 +18,7 @@ from core.services.base import UnitOfWork, validate, write
 
 def log_visit(ctx: Context, data: ActivityInput | dict[str, Any]) -> Activity:
     values = validate(ActivityInput, data, "visit")
+    refuse_future_visit(ctx, values.date)
 
     def work(uow: UnitOfWork) -> Activity:
         uow.require("activity.log")
@@ -47,10 +49,22 @@ def update_visit(ctx: Context, activity_id: int, data: dict[str, Any],
         uow.check_version(activity, expected_version)
         current = activity.model_dump(include=set(ActivityInput.model_fields) - {"rep_id"})
         values = validate(ActivityInput, {**current, **data}, "visit")
+        refuse_future_visit(ctx, values.date)
         uow.apply_changes(activity, values.model_dump(exclude={"rep_id"}))
         return activity
 
     return write(ctx, work)
+
+
+def refuse_future_visit(ctx: Context, day: dt.date) -> None:
+    """A visit is reported after it happened: a visit dated after today would also count as
+    the customer's last follow-up and keep the lead from ever being reclaimed."""
+    today = ctx.today()
+    if day > today:
+        raise ValidationFailed([FieldProblem("date", day.isoformat(), _(
+            "a day up to today ({today}): a visit is reported once it has happened; "
+            "plan a later one as the next visit").format(today=today.isoformat()))],
+            "visit")
 
 
 def visits_on(ctx: Context, day: dt.date, rep_id: int | None = None) -> list[Activity]:

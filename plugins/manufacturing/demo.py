@@ -83,14 +83,30 @@ def _customer_story(ctx: Context, rng: random.Random, customer_id: int,
 
 
 def _fulfil(ctx: Context, rng: random.Random, order_id: int, today: dt.date, n: int) -> None:
+    """Half ships and is invoiced the same past day (an invoice never predates its
+    delivery); production is booked first, since deliveries ship from stock."""
     open_lines = queries.document_lines(ctx, order_id)
-    first = queries.deliver_orders(ctx, [order_id], [
+    _produce(ctx, open_lines)
+    shipped_on = today - dt.timedelta(days=rng.randint(10, 70))
+    moment = dt.datetime.combine(shipped_on, dt.time(10, 0), dt.UTC)
+    that_day = Context(ctx.db, ctx.actor, ctx.plugins, lambda: moment)
+    first = queries.deliver_orders(that_day, [order_id], [
         (q / 2).quantize(Decimal("1")) for _i, _c, _n, q, _p, _a, _d in open_lines])
-    posting.submit(ctx, first.id)
-    invoice = documents.invoice_deliveries(ctx, [first.id],
-                                           on=today - dt.timedelta(days=rng.randint(10, 70)))
+    posting.submit(that_day, first.id)
+    invoice = documents.invoice_deliveries(ctx, [first.id], on=shipped_on)
     posting.submit(ctx, invoice.id)
     if n % 2 == 0:
         posting.submit(ctx, queries.receipt_for(ctx, invoice.id).id)
     if n % 3 == 0:
         posting.submit(ctx, queries.deliver_orders(ctx, [order_id]).id)
+
+
+def _produce(ctx: Context, open_lines: list) -> None:
+    """Book the production of what the order still needs beyond the stock on hand."""
+    on_hand = queries.stock_on_hand(ctx)
+    with ctx.reading() as session:
+        ids = {code: pid for code, pid in session.execute(sa.select(Product.code, Product.id))}
+    for _i, code, _n, quantity, _p, _a, done in open_lines:
+        short = Decimal(quantity) - Decimal(done) - on_hand.get(code, Decimal(0))
+        if short > 0:
+            tenders.receive_stock(ctx, ids[code], short)

@@ -112,12 +112,14 @@ def _sell(staff: dict[str, Context], building_id: int, rng: random.Random,
         if n % 6 == 3:
             continue  # subscribed, not yet signed
         control.sign(ctl, unit_id)
-        _pay(staff, deal, day, n)
+        _pay(staff, deal, day, n, today)
     control.hold(staff["re_control"], unit_ids[-1], "show flat 样板间")
 
 
-def _pay(staff: dict[str, Context], deal: Any, day: dt.date, n: int) -> None:
+def _pay(staff: dict[str, Context], deal: Any, day: dt.date, n: int, today: dt.date) -> None:
+    """A plan from the signing day; each payment on its own day, none after today."""
     fin = _on(staff["re_finance"], day)
+    down_on, paid_up_on = day + dt.timedelta(days=20), day + dt.timedelta(days=25)
     deposit = Decimal("50000.00")
     down = (deal.price * Decimal("0.3")).quantize(Decimal("0.01")) - deposit
     mortgage = deal.price - deposit - down
@@ -126,13 +128,13 @@ def _pay(staff: dict[str, Context], deal: Any, day: dt.date, n: int) -> None:
         {"kind": "down_payment", "due_on": day + dt.timedelta(days=30), "amount": down},
         {"kind": "mortgage", "due_on": day + dt.timedelta(days=90), "amount": mortgage}])
     payments.record_payment(fin, deal.id, "deposit", deposit, day)
-    if n % 3 == 0:
+    if n % 3 == 0 or down_on > today:
         return
-    payments.record_payment(fin, deal.id, "down_payment", down, day + dt.timedelta(days=20))
-    if n % 3 == 2:
-        payments.record_payment(fin, deal.id, "mortgage", mortgage, day + dt.timedelta(days=25))
-        control.complete_sale(_on(staff["re_control"], day + dt.timedelta(days=25)),
-                              deal.unit_id)
+    payments.record_payment(_on(fin, down_on), deal.id, "down_payment", down, down_on)
+    if n % 3 == 2 and paid_up_on <= today:
+        payments.record_payment(_on(fin, paid_up_on), deal.id, "mortgage", mortgage,
+                                paid_up_on)
+        control.complete_sale(_on(staff["re_control"], paid_up_on), deal.unit_id)
         area = deal.contracted_area + Decimal(n % 5 - 2) / Decimal(2)
         payments.settle(staff["re_service"], deal.id, area)
 

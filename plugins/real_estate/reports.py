@@ -201,7 +201,7 @@ class SalesControlSummary(_Base):
             buildings = _buildings(session, params.project, params.building)
             ids = [b[0] for b in buildings]
             counts = self._counts(session, ids)
-            money = self._money(session, ids)
+            money = self._money(session, ids, ctx.today())
         rows = []
         for bid, code, _name, project in buildings:
             by_status = counts.get(bid, {})
@@ -235,8 +235,10 @@ class SalesControlSummary(_Base):
             out.setdefault(bid, {})[status] = int(n)
         return out
 
-    def _money(self, session: Any, ids: list[int]) -> dict[int, tuple[Decimal, ...]]:
-        """Area and amount of signed/sold units and money received on active deals."""
+    def _money(self, session: Any, ids: list[int],
+               today: dt.date) -> dict[int, tuple[Decimal, ...]]:
+        """Area and amount of signed/sold units and money received on active deals (by
+        today: a payment dated later has not been received)."""
         taken = (sa.select(Unit.building_id, sa.func.sum(Deal.contracted_area),
                            sa.func.sum(Deal.price))
                  .join(Deal, Deal.unit_id == Unit.id)
@@ -245,7 +247,8 @@ class SalesControlSummary(_Base):
                  .group_by(Unit.building_id))
         received = (sa.select(Unit.building_id, sa.func.sum(Payment.amount))
                     .join(Deal, Deal.unit_id == Unit.id).join(Payment, Payment.deal_id == Deal.id)
-                    .where(Unit.building_id.in_(ids or [-1]), Deal.status == DealStatus.ACTIVE)
+                    .where(Unit.building_id.in_(ids or [-1]), Deal.status == DealStatus.ACTIVE,
+                           Payment.paid_on <= today)
                     .group_by(Unit.building_id))
         out: dict[int, list[Decimal]] = {}
         for bid, area, amount in session.execute(taken):

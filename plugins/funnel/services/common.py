@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from core.models import Activity, Customer
+
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
 DAYS = Decimal("0.1")
@@ -58,3 +60,13 @@ def month_labels(first: dt.date, count: int) -> list[str]:
 
 def as_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def last_follow_up(today: dt.date) -> Any:
+    """SQL for the customer's last follow-up up to ``today``. A stored date after today
+    (a visit logged ahead of time, or imported so) is not a follow-up yet: the latest visit
+    up to today counts instead, so such a date cannot keep a lead from being reclaimed."""
+    visited = (sa.select(sa.func.max(Activity.date))
+               .where(Activity.customer_id == Customer.id, Activity.date <= today)
+               .scalar_subquery())
+    return sa.case((Customer.last_follow_up > today, visited), else_=Customer.last_follow_up)

@@ -25,7 +25,7 @@ from core.access import follow_up_owner, visible, visible_follow_ups
 from core.context import Context
 from core.models import Activity, Customer, CustomerStatus, Opportunity, User
 from plugins.funnel.services.analytics import stalled_condition
-from plugins.funnel.services.common import as_utc
+from plugins.funnel.services.common import as_utc, last_follow_up
 from plugins.funnel.services.pipeline import open_deals
 
 KINDS = ("stalled", "follow_up", "visit", "lead")
@@ -131,13 +131,13 @@ def overdue_follow_ups(ctx: Context, owner: str | None = None,
 def visit_conditions(ctx: Context) -> list[Any]:
     """Owned, active customers past their class's visit interval."""
     today = ctx.today()
+    last = last_follow_up(today)
     per_class = []
     for cls, every in ctx.plugins.funnels.class_visit_days().items():
         cutoff = today - dt.timedelta(days=every)
         since = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
         per_class.append(sa.and_(Customer.customer_class == cls, sa.or_(
-            Customer.last_follow_up < cutoff,
-            sa.and_(Customer.last_follow_up.is_(None), Customer.created_at < since))))
+            last < cutoff, sa.and_(last.is_(None), Customer.created_at < since))))
     return [Customer.owner_id.is_not(None), Customer.status == CustomerStatus.ACTIVE,
             visible(ctx, Customer), sa.or_(*per_class) if per_class else sa.false()]
 
@@ -145,10 +145,11 @@ def visit_conditions(ctx: Context) -> list[Any]:
 def visits_due(ctx: Context, owner: str | None = None, limit: int = LIMIT) -> list[DueItem]:
     today = ctx.today()
     every = ctx.plugins.funnels.class_visit_days()
+    last = last_follow_up(today)
     query = (sa.select(Customer.id, Customer.name, Customer.owner_id, Customer.customer_class,
-                       Customer.last_follow_up, Customer.created_at)
+                       last, Customer.created_at)
              .where(*visit_conditions(ctx), *_owner_filter(Customer.owner_id, owner))
-             .order_by(Customer.last_follow_up, Customer.id).limit(limit))
+             .order_by(last, Customer.id).limit(limit))
     with ctx.reading() as session:
         people = _people(session)
         rows = session.execute(query).all()

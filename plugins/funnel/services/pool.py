@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from core.access import Scope, region_subtree, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import translator
 from core.models import (
     AuditEntry,
     CompanySetting,
@@ -30,11 +31,12 @@ from core.models import (
 )
 from core.services.base import UnitOfWork, write
 from core.services.ownership import move_open_work
-from plugins.funnel.models import OWNER_CHANGES, LeadEvent, LeadEventKind
+from plugins.funnel.models import OWNER_CHANGES, Handover, LeadEvent, LeadEventKind
 from plugins.funnel.services import policy
-from plugins.funnel.services.common import as_utc
+from plugins.funnel.services.common import as_utc, last_follow_up
 from plugins.funnel.services.due import DueItem
 
+_ = translator(__file__)
 K = LeadEventKind
 LEAD_CLASSES = (CustomerClass.POTENTIAL,)  # what counts against a rep's cap
 
@@ -66,12 +68,31 @@ def require_assignable(uow: UnitOfWork, user: User | None, what: str = "owner") 
     if user is None or not user.active:
         raise ValidationFailed([FieldProblem(what, getattr(user, "login", None),
                                              "an active user")], "lead pool")
+    refuse_leaving(uow, user, what)
     grant = uow.ctx.grant
     if grant.scope is Scope.TEAM and user.id not in grant.team_ids:
         raise PermissionDenied(f"user {user.login} is not in {uow.ctx.actor.login}'s team")
     if grant.scope is Scope.REGION and user.region_id not in grant.region_ids:
         raise PermissionDenied(f"user {user.login} is not in {uow.ctx.actor.login}'s region")
     return user
+
+
+def handed_over_on(session: Any, user_id: int | None) -> dt.date | None:
+    """The day the user's book was last handed over (they are leaving), or None."""
+    at = session.scalar(sa.select(sa.func.max(Handover.at))
+                        .where(Handover.from_user_id == user_id))
+    return as_utc(at).date() if at is not None else None
+
+
+def refuse_leaving(uow: UnitOfWork, user: User, what: str = "owner") -> None:
+    """A leaving rep takes no new leads: once their customers were handed over, nothing
+    may be given back to them (rules, claims, reassignments, later handovers)."""
+    day = handed_over_on(uow.session, user.id)
+    if day is not None:
+        raise ValidationFailed([FieldProblem(what, user.display_name or user.login, _(
+            "a rep who still takes leads: {name}'s customers were handed over on {day} "
+            "and a leaving rep gets no new leads").format(
+                name=user.display_name or user.login, day=day.isoformat()))], "lead pool")
 
 
 def user_by_login(uow: UnitOfWork, login: str, what: str = "owner") -> User:
@@ -109,6 +130,7 @@ def claim(ctx: Context, customer_id: int, expected_version: int | None = None) -
             raise ValidationFailed([FieldProblem("customer", customer.code,
                                                  "a lead in the pool; it has an owner")],
                                    "claim")
+        refuse_leaving(uow, uow.session.get(User, ctx.actor.id), "customer")
         cap = _cap_of(uow, ctx.actor.login)
         held = lead_counts(uow.session, [ctx.actor.id or 0]).get(ctx.actor.id or 0, 0)
         if cap is not None and held >= cap:
@@ -229,7 +251,8 @@ def _assign(uow: UnitOfWork, customer_ids: list[int] | None, dry_run: bool
     if customer_ids is not None:
         query = query.where(Customer.id.in_(customer_ids or [0]))
     leads = list(session.scalars(query.order_by(Customer.id)))
-    users = {u.login: u for u in session.scalars(sa.select(User))}
+    leaving = set(session.scalars(sa.select(Handover.from_user_id)))
+    users = {u.login: u for u in session.scalars(sa.select(User)) if u.id not in leaving}
     held = lead_counts(session, [u.id for u in users.values()])
     cursor_row = session.get(CompanySetting, policy.CURSOR_KEY)
     cursor: dict[str, int] = dict(cursor_row.value or {}) if cursor_row else {}
@@ -244,7 +267,7 @@ def _assign(uow: UnitOfWork, customer_ids: list[int] | None, dry_run: bool
         rep = _next_rep(rule, users, held, cursor)
         if rep is None:
             out.append(Assignment(lead.id or 0, lead.code, lead.name, rule.name, None,
-                                  "every rep of the rule is at the cap or inactive"))
+                                  "every rep of the rule is at the cap, inactive or leaving"))
             continue
         require_assignable(uow, rep)
         held[rep.id or 0] = held.get(rep.id or 0, 0) + 1
@@ -366,13 +389,13 @@ def _ladder(ctx: Context, session: Any, reclaim: policy.ReclaimPolicy,
     classes = [str(c) for c in reclaim.classes]
     subject = sa.or_(Customer.customer_class.in_(classes or [""]),
                      _latest_line(session).in_(list(reclaim.product_lines) or [""]))
+    last = last_follow_up(today)
     query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.owner_id,
-                       Customer.customer_class, Customer.last_follow_up, Customer.created_at,
+                       Customer.customer_class, last, Customer.created_at,
                        event, audited, _latest_line(session))
              .where(Customer.owner_id.is_not(None), Customer.status == CustomerStatus.ACTIVE,
                     visible(ctx, Customer), subject,
-                    sa.or_(Customer.last_follow_up.is_(None),
-                           Customer.last_follow_up <= cutoff))
+                    sa.or_(last.is_(None), last <= cutoff))
              .order_by(Customer.id))
     if owner:
         query = query.where(Customer.owner_id.in_(sa.select(User.id).where(User.login == owner)))

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.context import Context
+from core.i18n import translator
 from core.models import Customer, Product
 from core.services.base import UnitOfWork, validate, write
 from plugins.manufacturing.models import (
@@ -48,6 +49,8 @@ from plugins.manufacturing.services.schemas import (
     QuoteIn,
     ReceiptIn,
 )
+
+_ = translator(__file__)  # refusals are read on the order-to-cash screens
 
 
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
@@ -224,12 +227,29 @@ def create_invoice(ctx: Context, data: InvoiceIn | dict[str, Any]) -> Document:
 
         check_invoice(uow, lines)
         on = values.doc_date or ctx.today()
+        _not_before_delivery(uow, lines, on)
         due = values.due_date or on + dt.timedelta(days=payment_days(uow.session))
         doc = _header(uow, DocKind.INVOICE, customer_id, values.office, on, due_date=due,
                       notes=values.notes)
         return _add_lines(uow, doc, lines)
 
     return write(ctx, work)
+
+
+def _not_before_delivery(uow: UnitOfWork, lines: list[Line], on: dt.date) -> None:
+    """An invoice bills goods already delivered: it is dated on or after its deliveries."""
+    sources = [ln.source_line_id for ln in lines if ln.source_line_id is not None]
+    if not sources:
+        return
+    number, shipped = uow.session.execute(
+        sa.select(Document.number, Document.doc_date)
+        .join(Line, Line.document_id == Document.id).where(Line.id.in_(sources))
+        .order_by(Document.doc_date.desc(), Document.id).limit(1)).one()
+    if on < shipped:
+        raise problem("doc_date", on.isoformat(), _(
+            "a date on or after {day}, when delivery {number} shipped: an invoice bills "
+            "goods already delivered").format(day=shipped.isoformat(), number=number),
+            "invoice")
 
 
 def _billed_lines(uow: UnitOfWork, values: InvoiceIn) -> tuple[int, list[Line]]:

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from core.company import get_setting
 from core.context import Context
 from core.errors import PermissionDenied
-from core.models import Customer
+from core.i18n import translator
+from core.models import Customer, Product
 from core.services.base import UnitOfWork, write
 from plugins.manufacturing.models import Allocation, DocKind, DocStatus, Document, Line, Stock
 from plugins.manufacturing.services import balances
@@ -42,6 +43,8 @@ from plugins.manufacturing.services.common import (
     tolerance,
 )
 from plugins.manufacturing.services.documents import permission_for
+
+_ = translator(__file__)  # refusals are read on the order-to-cash screens
 
 
 def _lock(uow: UnitOfWork, model: type, ids: Iterable[int]) -> None:
@@ -106,6 +109,25 @@ def check_invoice(uow: UnitOfWork, lines: list[Line]) -> None:
             raise problem("quantity", format(quantity, "f"),
                           f"at most {left.normalize():f} on delivery line {source_id} "
                           "(an invoice bills no more than was delivered)", "invoice")
+
+
+def check_stock(uow: UnitOfWork, doc: Document, lines: list[Line]) -> None:
+    """Refuse shipping more of a product than is in stock: goods leave only from stock,
+    so stock on hand (and the production plan built on it) never goes below zero."""
+    wanted: dict[int, Decimal] = {}
+    for line in lines:
+        wanted[line.product_id] = wanted.get(line.product_id, ZERO) + line.quantity
+    for product_id, quantity in sorted(wanted.items()):
+        stock = uow.session.get(Stock, product_id, with_for_update=True)
+        on_hand = stock.on_hand if stock is not None else ZERO
+        if quantity > on_hand:
+            product = uow.session.get(Product, product_id)
+            raise problem("quantity", format(quantity.normalize(), "f"), _(
+                "at most {left} of {product}, the stock on hand: a delivery ships from "
+                "stock, so book the finished production first").format(
+                    left=format(max(on_hand, ZERO).normalize(), "f"),
+                    product=product.name if product else product_id),
+                f"{doc.kind} {doc.number}")
 
 
 def check_quote_lines(uow: UnitOfWork, lines: list[Line]) -> None:
@@ -186,6 +208,7 @@ def submit(ctx: Context, doc_id: int, expected_version: int | None = None) -> Do
                 raise PermissionDenied(f"order {doc.number} needs a finance approval: {why}")
         elif doc.kind == DocKind.DELIVERY:
             check_delivery(uow, lines)
+            check_stock(uow, doc, lines)
             _move_stock(uow, lines, -1)
         elif doc.kind == DocKind.INVOICE:
             check_invoice(uow, lines)

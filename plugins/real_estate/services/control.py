@@ -178,7 +178,7 @@ def complete_sale(ctx: Context, unit_id: int, *, version: int | None = None) -> 
     def paid_up(uow: UnitOfWork, deal: Deal) -> None:
         from plugins.real_estate.services.payments import balance
 
-        owed = balance(uow.session, deal.id)
+        owed = balance(uow.session, deal.id, ctx.today())
         if owed.outstanding > 0:
             raise Refused(_("unit {unit} still owes {owed} of {due}: a unit is sold only "
                             "when fully paid").format(

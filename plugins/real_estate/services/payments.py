@@ -62,12 +62,17 @@ class Balance:
         return self.due - self.paid
 
 
-def balance(session: Session, deal_id: int) -> Balance:
+def balance(session: Session, deal_id: int, received_by: dt.date | None = None) -> Balance:
+    """What the deal owes and has paid; with ``received_by``, only money received by that
+    day counts as paid (a payment dated later has not arrived)."""
     deal = session.get(Deal, deal_id)
     price = deal.price if deal else ZERO
     settled = session.scalar(sa.select(Settlement.amount).where(Settlement.deal_id == deal_id))
-    paid = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), 0))
-                          .where(Payment.deal_id == deal_id))
+    query = (sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), 0))
+             .where(Payment.deal_id == deal_id))
+    if received_by is not None:
+        query = query.where(Payment.paid_on <= received_by)
+    paid = session.scalar(query)
     return Balance(price, settled or ZERO, Decimal(paid or 0))
 
 
@@ -180,6 +185,10 @@ def record_payment(ctx: Context, deal_id: int, kind: str, amount: Decimal | str,
         raise ValidationFailed([FieldProblem("amount", str(amount), "at most 2 decimals")],
                                "payment")
     day = _date(paid_on, "paid_on") if paid_on not in (None, "") else ctx.today()
+    if day > ctx.today():
+        raise Refused(_("a payment is recorded on the day the money arrived: {day} is after "
+                        "today ({today})").format(day=day.isoformat(),
+                                                  today=ctx.today().isoformat()))
 
     def work(uow: UnitOfWork) -> Payment:
         uow.require(PAYMENT)
@@ -270,7 +279,7 @@ def move_in(ctx: Context, deal_id: int, on: dt.date | None = None) -> Deal:
         uow.require(SERVICE)
         deal = _active(uow, deal_id)
         unit = uow.get(Unit, deal.unit_id)
-        owed = balance(uow.session, deal_id)
+        owed = balance(uow.session, deal_id, ctx.today())
         settled = uow.session.scalar(sa.select(Settlement.id).where(Settlement.deal_id == deal_id))
         if unit.status != UnitStatus.SOLD or not settled or owed.outstanding != 0:
             raise Refused(_("unit {unit}: move-in needs a sold unit, a settled area and "

@@ -28,6 +28,15 @@ class Shop:
                       for p, q, price in lines], **extra})
         return posting.submit(self.sales, doc.id) if submit else doc
 
+    def stock_up(self, quantity: str = "100") -> None:
+        """Book finished production of both products: deliveries ship from stock."""
+        from decimal import Decimal
+
+        from plugins.manufacturing.services import tenders
+
+        for product in (self.flange, self.ring):
+            tenders.receive_stock(self.shipping, product.id, Decimal(quantity))
+
     def deliver(self, *items: tuple[int, str], submit: bool = True) -> Any:
         doc = documents.create_delivery(self.shipping, {
             "lines": [{"order_line_id": line_id, "quantity": q} for line_id, q in items]})

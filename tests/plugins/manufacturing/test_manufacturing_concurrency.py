@@ -71,6 +71,7 @@ def test_racing_deliveries_cannot_over_ship(shop: Any) -> None:
     from core.errors import ValidationFailed
     from plugins.manufacturing.services import balances, posting
 
+    shop.stock_up()
     (line,) = line_ids(shop.sales, shop.order((shop.flange, "10", "120.00")))
     drafts = [shop.deliver((line, "6"), submit=False) for _ in range(2)]
     outcomes: list[str] = []

@@ -44,6 +44,7 @@ def test_order_past_the_limit_needs_finance_approval(shop: Any) -> None:
 
 def test_receipts_free_the_limit_again(shop: Any) -> None:
     limit(shop, "1000.00")
+    shop.stock_up()
     order = shop.order((shop.flange, "8", "120.00"))  # 960
     (line,) = line_ids(shop.sales, order)
     delivery = shop.deliver((line, "8"))

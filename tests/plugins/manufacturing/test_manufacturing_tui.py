@@ -51,6 +51,13 @@ def tui_shop(world: Any) -> Iterator[dict[str, Any]]:
     set_lang(None)
 
 
+def stock_up(ctx: Any, quantity: str = "100") -> None:
+    """Book finished flanges: deliveries ship from stock."""
+    from plugins.manufacturing.services import queries, tenders
+
+    tenders.receive_stock(ctx, queries.product_id_for(ctx, "FL-100"), Decimal(quantity))
+
+
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
@@ -88,6 +95,7 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
     from tui.screens.report_view import ExportDialog, ReportView
 
     ctx = tui_shop["ctx"]
+    stock_up(ctx)
     app = app_for(ctx)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -172,6 +180,7 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
     from tui.screens.dialogs import ConfirmDialog
 
     ctx, customer = tui_shop["ctx"], tui_shop["customer"]
+    stock_up(ctx)
     finance = tui_shop["world"].user("fin", "mfg_finance")
     customers.update_customer(finance, customer.id, {"credit_limit": "500.00"}, None)
     with ctx.reading() as session:

@@ -188,7 +188,7 @@ async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) ->
                            "start": "2026-03-16"})
         for kind, amount in (("deposit", "50000"), ("mortgage", "1000600.00")):
             await pilot.press("p")
-            await fill(pilot, {"kind": kind, "amount": amount, "paid_on": "2026-03-20"})
+            await fill(pilot, {"kind": kind, "amount": amount, "paid_on": "2026-03-16"})
         detail = str(pilot.app.screen.query_one("#unit-detail").render())
         assert "outstanding 0.00" in detail, detail
 
