@@ -1,6 +1,6 @@
 """Who runs this process: the operating-system account of the real user id.
 
-Never the environment: ``LOGNAME``/``USER`` (what ``getpass.getuser()`` reads first) are
+Never the environment: ``LOGNAME``/``USER`` (what the getpass module reads first) are
 set by anyone, so ``LOGNAME=boss salesdesk ...`` must not make you the boss. The only
 override is ``SALESDESK_USER`` on a demo database (see ``core.runtime.current_login``).
 Kept free of heavy imports: the app shows the login before the database is open.
