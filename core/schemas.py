@@ -29,7 +29,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
 Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
-VatRate = Annotated[Decimal, Field(ge=0, lt=1, decimal_places=4)]
+VatRate = Annotated[Decimal, Field(ge=0, lt=1, decimal_places=4)]  # 0.13 is 13 %
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50,
                                          pattern=r"^[0-9+()\- ]*$")]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

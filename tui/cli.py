@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from core.errors import SalesdeskError
+from tui.cli_admin import register_admin
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 from tui.cli_report import report_group
@@ -370,6 +371,7 @@ def _existing_runtime(root: click.Context) -> Runtime | None:
 cli.add_command(import_command)
 cli.add_command(demo_command)
 cli.add_command(report_group)
+register_admin(cli)
 
 
 def main() -> None:

@@ -40,11 +40,6 @@ REGION_RULE_EN = ("Regions as organised today: each sale counts for the office i
 REGION_RULE_ZH = "区域按当前组织结构统计：每笔销售计入成交的办事处，并随该办事处归入其现属区域。"
 
 
-def region_rule() -> str:
-    """The report caption stating how sales are grouped by region (reader's language)."""
-    return _(REGION_RULE_EN)
-
-
 # -- regions -----------------------------------------------------------------------------
 
 
@@ -86,7 +81,7 @@ def find_region(ctx: Context, code: str) -> Region:
 
 
 def add_region(ctx: Context, data: RegionInput | dict[str, Any]) -> Region:
-    values = validate(RegionInput, data, _("region"))
+    values = _checked(RegionInput, data, _("region"))
 
     def work(uow: UnitOfWork) -> Region:
         _require_tree(uow, parents=[values.parent_id])
@@ -191,7 +186,7 @@ def find_channel(ctx: Context, code: str) -> Channel:
 
 
 def add_channel(ctx: Context, data: ChannelInput | dict[str, Any]) -> Channel:
-    values = validate(ChannelInput, data, _("channel"))
+    values = _checked(ChannelInput, data, _("channel"))
 
     def work(uow: UnitOfWork) -> Channel:
         _require_tree(uow, parents=[values.region_id])
@@ -214,7 +209,7 @@ def update_channel(ctx: Context, channel_id: int, changes: dict[str, Any],
         channel = uow.get(Channel, channel_id)
         _require_tree(uow, parents=[channel.region_id])
         current = channel.model_dump(include=set(ChannelInput.model_fields))
-        values = validate(ChannelInput, {**current, **changes}, _("channel"))
+        values = _checked(ChannelInput, {**current, **changes}, _("channel"))
         if values.region_id != channel.region_id:
             _require_tree(uow, parents=[values.region_id])
             if values.region_id is not None:
@@ -260,7 +255,26 @@ def _name(name: str, subject: str) -> str:
     class Named(pydantic.BaseModel):
         name: Name
 
-    return validate(Named, {"name": name}, subject).name
+    return _checked(Named, {"name": name}, subject).name
+
+
+def _labels() -> dict[str, str]:
+    """Fields as people call them (read at call time, in the reader's language)."""
+    return {"code": _("code"), "name": _("name"), "parent_id": _("parent region"),
+            "kind": _("kind"), "region_id": _("region"), "active": _("active"),
+            "currency": _("currency"), "fiscal_year_start": _("fiscal year start month"),
+            "vat_rate": _("VAT rate")}
+
+
+def _checked(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
+    """``validate`` with the problems naming business fields, not attribute names."""
+    try:
+        return validate(model, data, subject)
+    except ValidationFailed as exc:
+        labels = _labels()
+        for problem in exc.problems:
+            problem.field = labels.get(problem.field, problem.field)
+        raise
 
 
 # -- company settings --------------------------------------------------------------------
@@ -276,9 +290,38 @@ class CompanySettings(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = pydantic.Field("", max_length=200)
-    currency: str = pydantic.Field("CNY", pattern=r"^[A-Z]{3}$")
+    currency: str = "CNY"
     fiscal_year_start: int = pydantic.Field(1, ge=1, le=12)
-    vat_rate: Decimal = pydantic.Field(Decimal("0.13"), ge=0, lt=1, decimal_places=4)
+    vat_rate: Decimal = Decimal("0.13")
+
+    @pydantic.field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if len(code) != 3 or not code.isascii() or not code.isalpha():
+            raise ValueError(_("a three-letter currency code such as CNY"))
+        return code
+
+    @pydantic.field_validator("vat_rate", mode="before")
+    @classmethod
+    def _rate(cls, value: Any) -> Decimal:
+        return vat_rate(value)
+
+
+def vat_rate(value: Any) -> Decimal:
+    """A VAT rate from 0 to below 1 with at most 4 decimals (0.13 is 13 %)."""
+    try:
+        rate = Decimal(str(value).strip())
+    except ArithmeticError:
+        rate = Decimal(-1)
+    if not rate.is_finite() or not 0 <= rate < 1 or rate.as_tuple().exponent < -4:
+        raise ValueError(_("a VAT rate from 0 to below 1, e.g. 0.13 for 13 %"))
+    return rate
+
+
+def percent(rate: Decimal) -> str:
+    """0.13 -> '13 %'."""
+    return f"{(rate * 100).normalize():f} %"
 
 
 _KEYS = {"name": COMPANY_NAME_KEY, "currency": CURRENCY_KEY,
@@ -296,7 +339,7 @@ def company_settings(ctx: Context) -> CompanySettings:
 def set_company(ctx: Context, changes: dict[str, Any]) -> CompanySettings:
     """Change some company settings (``settings.manage``); each change is audited."""
     current = company_settings(ctx)
-    values = validate(CompanySettings, {**current.model_dump(), **changes}, _("company"))
+    values = _checked(CompanySettings, {**current.model_dump(), **changes}, _("company"))
 
     def work(uow: UnitOfWork) -> CompanySettings:
         uow.require("settings.manage")
