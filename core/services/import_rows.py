@@ -175,6 +175,18 @@ def bool_parser(text: str) -> bool:
     raise Bad("true or false")
 
 
+def vat_rate_parser(text: str) -> Decimal | None:
+    from core.services.organisation import vat_rate
+
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return vat_rate(Decimal(text[:-1].strip()) / 100 if text.endswith("%") else text)
+    except (ValueError, ArithmeticError):
+        raise Bad("a VAT rate such as 0.13 or 13%") from None
+
+
 def rating_parser(text: str) -> str:
     value = text.strip().upper()
     if value not in CREDIT_RATINGS:
@@ -237,6 +249,7 @@ def product_spec() -> Spec:
         "unit": ("unit", lambda _: text_parser(_limit(p, "unit")), False),
         "list_price": ("list_price", lambda _: money_parser(), False),
         "standard_cost": ("standard_cost", lambda _: money_parser(optional=True), False),
+        "vat_rate": ("vat_rate", lambda _: vat_rate_parser, False),
         "active": ("active", lambda _: bool_parser, False),
     }
 
