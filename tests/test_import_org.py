@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import PermissionDenied, ValidationFailed
-from core.models import AuditEntry, Channel, ImportBatch, Product, Region, User
+from core.models import AuditEntry, Channel, Customer, ImportBatch, Product, Region, User
 from core.services.importing import import_file
 from core.services.organisation import set_company
 
@@ -150,3 +150,20 @@ def test_products_import_vat_rate_defaults_to_the_company(world: Any,
     bad = write(tmp_path, "code,name,vat_rate\nP4,X,1.5\nP5,Y,abc\n", "bad.csv")
     assert problems_of(world.admin, "products", bad) == {(2, "vat_rate", "1.5"),
                                                         (3, "vat_rate", "abc")}
+
+
+def test_customers_import_invoicing_fields_with_credit_code_check(world: Any,
+                                                                  tmp_path: Path) -> None:
+    path = write(tmp_path, "编码,名称,统一社会信用代码,开票抬头,开户行,银行账号\n"
+                 "C1,福州精密,91350100m000100y43,福州精密机械有限公司,工行福州分行,1402020009\n")
+    assert import_file(world.admin, "customers", path).rows == 1
+    with world.runtime.db.read_session() as session:
+        row = session.scalars(sa.select(Customer)).one()
+    assert (row.credit_code, row.invoice_title, row.bank_account) == (
+        "91350100M000100Y43", "福州精密机械有限公司", "1402020009")
+    before = counts(world)
+    bad = write(tmp_path, "code,name,credit_code\nC2,X,91350100M000100Y44\nC3,Y,\n",
+                "bad.csv")
+    assert problems_of(world.admin, "customers", bad) == {
+        (2, "credit_code", "91350100M000100Y44")}
+    assert counts(world) == before

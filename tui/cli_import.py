@@ -29,7 +29,9 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
 
     \b
     customers:   code, name, industry, region_code, size, source, customer_class,
-                 owner_login, credit_rating, credit_limit, status, last_follow_up, notes
+                 owner_login, credit_rating, credit_limit, status, last_follow_up, notes,
+                 credit_code, invoice_title, bank_name, bank_account,
+                 billing_address, billing_phone
     products:    code, name, category, unit, list_price, standard_cost, vat_rate, active
     regions:     code, name, parent_code, kind (group/region/office), active
     channels:    code, name, kind, region_code, active
