@@ -113,3 +113,28 @@ async def test_company_settings_form(tui_world: dict[str, Any]) -> None:
     from core.services.organisation import company_settings
 
     assert company_settings(admin).name == "华东精密"
+
+
+@aio
+async def test_customer_form_refuses_a_bad_credit_code_next_to_the_field(
+        tui_world: dict[str, Any]) -> None:
+    from tui.screens.customer_form import CustomerForm
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, CustomerForm)
+        await pilot.press(*"Fuzhou Precision")
+        app.screen.query_one("#f-credit_code").value = "91350100M000100Y44"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)
+        error = str(app.screen.query_one("#err-credit_code").render())
+        assert "unified social credit code" in error
+        app.screen.query_one("#f-credit_code").value = "91350100M000100Y43"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CustomerForm)
