@@ -363,8 +363,11 @@ def test_product_has_vat_rate_and_is_deactivated_not_deleted(world: Any) -> None
     assert product.vat_rate == Decimal("0.09")
     with pytest.raises(ValidationFailed):
         masterdata.add_product(world.admin, {"code": "V2", "name": "X", "vat_rate": "1.3"})
+    organisation.set_company(world.admin, {"vat_rate": "0.06"})
+    assert masterdata.add_product(world.admin, {"code": "S1", "name": "Service"}).vat_rate \
+        == Decimal("0.06")  # a new product takes the company's default rate
     masterdata.set_product_active(world.admin, product.id, False)
-    assert [p.code for p in masterdata.list_products(world.admin)] == []
+    assert [p.code for p in masterdata.list_products(world.admin)] == ["S1"]
     with world.runtime.db.read_session() as session:
         assert session.get(Product, product.id).active is False
 

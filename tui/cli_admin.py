@@ -326,11 +326,9 @@ def _product_options(func: Any) -> Any:
 def products_add(click_ctx: click.Context, code: str, **values: Any) -> None:
     """Add product CODE (VAT rate defaults to the company's)."""
     from core.services.masterdata import add_product
-    from core.services.organisation import company_settings
 
     ctx = _ctx(click_ctx)
     data = {k: v for k, v in values.items() if v is not None}
-    data.setdefault("vat_rate", company_settings(ctx).vat_rate)
     if "name" not in data:
         raise click.UsageError(_("a new product needs --name"))
     product = add_product(ctx, {"code": code, **data})

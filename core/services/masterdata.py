@@ -28,6 +28,10 @@ def add_channel(ctx: Context, data: ChannelInput | dict[str, Any]) -> Channel:
 
 
 def add_product(ctx: Context, data: ProductInput | dict[str, Any]) -> Product:
+    if isinstance(data, dict) and data.get("vat_rate") in (None, ""):
+        from core.services.organisation import company_settings
+
+        data = {**data, "vat_rate": company_settings(ctx).vat_rate}  # the company's default
     values = validate(ProductInput, data, "product")
     return _add(ctx, "product.manage", Product, values.model_dump(), values.code)
 
