@@ -35,9 +35,9 @@ from core.schemas import ChannelInput, Name, RegionInput
 from core.services.base import UnitOfWork, validate, write
 from core.services.company import _store
 
-REGION_RULE_EN = ("Regions as organised today: each sale counts for the office it was made "
-                  "in, under that office's current region.")
-REGION_RULE_ZH = "区域按当前组织结构统计：每笔销售计入成交的办事处，并随该办事处归入其现属区域。"
+REGION_RULE_EN = ("Regions as organised today: a region counts every office now below it, "
+                  "past sales included.")
+REGION_RULE_ZH = "区域按当前组织结构统计：区域包含现属其下的所有办事处，连同其历史销售。"
 
 
 # -- regions -----------------------------------------------------------------------------
