@@ -63,6 +63,8 @@ CORE_PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec("activity.log", "Log visits (daily report)", "填写日报"),
     PermissionSpec("product.manage", "Maintain products and prices", "维护产品与价格"),
     PermissionSpec("masterdata.manage", "Maintain regions and channels", "维护区域与渠道"),
+    PermissionSpec("region.manage_own", "Maintain the regions and channels under one's own "
+                   "region", "维护本区域下属区域与渠道"),
     PermissionSpec("sales.import", "Import sales lines, customers and products", "导入数据"),
     PermissionSpec("target.manage", "Set official targets", "设定销售指标"),
     PermissionSpec("user.manage", "Manage all users", "管理全部用户"),
@@ -81,7 +83,7 @@ _REP = _perms("customer.create", "customer.update", "contact.write", "opportunit
 CORE_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("group_admin", "Group administrator", "集团管理员", _ALL_CORE, Scope.ALL),
     RoleSpec("regional_admin", "Regional administrator", "区域管理员",
-             _perms("user.manage_region", "customer.create", "customer.update",
+             _perms("user.manage_region", "region.manage_own", "customer.create", "customer.update",
                     "customer.assign", "contact.write", "report.run", "audit.read"),
              Scope.REGION),
     RoleSpec("business_operator", "Business operator", "业务操作员",

@@ -81,13 +81,28 @@ class VisitCustomerType(StrEnum):
     EXISTING = "existing"  # 原有
 
 
+class RegionKind(StrEnum):
+    """A level of the organisation tree (any depth; the kind is a label, not a rule)."""
+
+    GROUP = "group"  # 集团
+    REGION = "region"  # 区域
+    OFFICE = "office"  # 办事处/分公司
+
+
 class Region(SQLModel, table=True):
-    """A sales region; regions form a tree (group -> region -> district)."""
+    """A node of the organisation tree (group -> region -> office/branch, any depth).
+
+    A sales line keeps the region (office) it was sold in; where that office sits in the
+    tree is read today, so moving an office moves its past sales with it in every report.
+    Regions in use are deactivated, never deleted.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=200)
     parent_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    kind: str = Field(default=RegionKind.REGION, max_length=16)
+    active: bool = Field(default=True)
     version: int = Field(default=1)
 
 
@@ -128,6 +143,7 @@ class Product(SQLModel, table=True):
     unit: str = Field(default="pcs", max_length=20)
     list_price: Decimal = money_field()
     standard_cost: Decimal | None = money_field(default=None, nullable=True)
+    vat_rate: Decimal = Field(default=Decimal("0.13"), sa_type=RATIO)  # 增值税率
     active: bool = Field(default=True)
     version: int = Field(default=1)
 
@@ -150,6 +166,13 @@ class Customer(SQLModel, table=True):
     last_follow_up: dt.date | None = Field(default=None)
     pool_since: dt.datetime | None = Field(default=None)
     notes: str = Field(default="", max_length=2000)
+    # Invoicing (开票信息): unified social credit code, invoice title, bank, billing.
+    credit_code: str = Field(default="", max_length=18)  # 统一社会信用代码
+    invoice_title: str = Field(default="", max_length=200)  # 开票抬头
+    bank_name: str = Field(default="", max_length=200)  # 开户行
+    bank_account: str = Field(default="", max_length=50)  # 银行账号
+    billing_address: str = Field(default="", max_length=500)
+    billing_phone: str = Field(default="", max_length=50)
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1)
 

@@ -135,9 +135,15 @@ class ReportResult:
     charts: list[ChartSpec] = field(default_factory=list)
     generated_at: dt.datetime = field(default_factory=utcnow)
     company_name: str = ""
+    # Notes every rendering shows under the title, (English, Chinese); e.g. how sales are
+    # grouped by region when the report has a region filter or column.
+    captions: list[tuple[str, str]] = field(default_factory=list)
 
     def title(self, lang: str = "en") -> str:
         return self.title_zh if lang.startswith("zh") and self.title_zh else self.title_en
+
+    def caption_lines(self, lang: str = "en") -> list[str]:
+        return [zh if lang.startswith("zh") and zh else en for en, zh in self.captions]
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
@@ -286,7 +292,23 @@ def run_report(ctx: Context, report_id: str,
                            "not a ReportResult")
     if not result.company_name:
         result.company_name = company_name(ctx)
+    _state_region_rule(report, result)
     return result
+
+
+REGION_COLUMNS = frozenset({"region", "region_name", "region_code"})
+
+
+def _state_region_rule(report: Report, result: ReportResult) -> None:
+    """Every report that filters or groups by region says which tree it follows (one
+    rule for all: today's, see ``core.services.organisation``)."""
+    from core.services.organisation import REGION_RULE_EN, REGION_RULE_ZH
+
+    by_region = "region" in report.Params.model_fields or any(
+        column.id in REGION_COLUMNS for table in result.tables for column in table.columns)
+    rule = (REGION_RULE_EN, REGION_RULE_ZH)
+    if by_region and rule not in result.captions:
+        result.captions.append(rule)
 
 
 def drill_report(ctx: Context, report_id: str,

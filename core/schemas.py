@@ -12,10 +12,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from core.invoicing import clean_credit_code
 from core.models import (
     CustomerClass,
     CustomerSize,
     CustomerStatus,
+    RegionKind,
     VisitCustomerType,
     VisitPurpose,
 )
@@ -36,6 +38,13 @@ PositiveQuantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=
                                             allow_inf_nan=False)]
 QUANTITY_MAX = Decimal("99999999999.999")  # the most a quantity column holds
 Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
+VatRate = Annotated[Decimal, Field(ge=0, lt=1, decimal_places=4)]  # 0.13 is 13 %
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50,
+                                         pattern=r"^[0-9+()\- ]*$")]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Account = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50,
+                                           pattern=r"^[0-9A-Za-z \-]*$")]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 CREDIT_RATINGS = ("", "AAA", "AA", "A", "BBB", "BB", "B", "C")
 
 
@@ -56,6 +65,15 @@ class CustomerCreate(Input):
     credit_limit: Money = Decimal("0")
     status: CustomerStatus = CustomerStatus.ACTIVE
     notes: Text = ""
+    credit_code: str = ""  # 统一社会信用代码, checksum validated
+    invoice_title: Title = ""
+    bank_name: Title = ""
+    bank_account: Account = ""
+    billing_address: Address = ""
+    billing_phone: Phone = ""
+
+    _credit_code = field_validator("credit_code")(
+        lambda cls, v: clean_credit_code(v))  # type: ignore[arg-type]
 
     @field_validator("credit_rating")
     @classmethod
@@ -77,9 +95,17 @@ class CustomerUpdate(Input):
     credit_limit: Money | None = None
     status: CustomerStatus | None = None
     notes: Text | None = None
+    credit_code: str | None = None
+    invoice_title: Title | None = None
+    bank_name: Title | None = None
+    bank_account: Account | None = None
+    billing_address: Address | None = None
+    billing_phone: Phone | None = None
 
     _rating = field_validator("credit_rating")(
         lambda cls, v: None if v is None else CustomerCreate._rating(v))  # type: ignore[arg-type]
+    _credit_code = field_validator("credit_code")(
+        lambda cls, v: None if v is None else clean_credit_code(v))  # type: ignore[arg-type]
 
 
 class ContactInput(Input):
@@ -145,6 +171,7 @@ class ProductInput(Input):
                                            max_length=20)] = "pcs"
     list_price: Money = Decimal("0")
     standard_cost: Money | None = None
+    vat_rate: VatRate = Decimal("0.13")
     active: bool = True
 
 
@@ -152,6 +179,7 @@ class RegionInput(Input):
     code: Code
     name: Name
     parent_id: int | None = None
+    kind: RegionKind = RegionKind.REGION
 
 
 class ChannelInput(Input):

@@ -1,4 +1,4 @@
-"""The Users and keys screen (key 0): everyone sees their own SSH keys; an admin adds
+"""The Users and keys screen (key 9): everyone sees their own SSH keys; an admin adds
 and removes keys and ends open SSH sessions."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def test_a_rep_sees_only_their_own_keys(tui_world: dict[str, Any],
     mine = keys.add_key(admin, rep.actor.login, make_key(tmp_path, "mine")[1])
     keys.add_key(admin, rep2.actor.login, make_key(tmp_path, "theirs")[1])
     async with app_for(rep).run_test(size=(100, 30)) as pilot:
-        await pilot.press("0")
+        await pilot.press("9")
         await settle(pilot)
         screen = pilot.app.screen
         assert [row[0] for row in cells(screen.query_one("#users"))] == [rep.actor.login]
@@ -47,7 +47,7 @@ async def test_admin_adds_and_removes_a_key(tui_world: dict[str, Any],
     admin, rep = tui_world["admin"], tui_world["rep"]
     public = make_key(tmp_path, "new")[1]
     async with app_for(admin).run_test(size=(100, 30)) as pilot:
-        await pilot.press("0")
+        await pilot.press("9")
         await settle(pilot)
         screen = pilot.app.screen
         users = screen.query_one("#users")
@@ -74,7 +74,7 @@ async def test_admin_ends_an_open_session(tui_world: dict[str, Any], tmp_path: P
     session_id, _secret = records.record_start(admin.db, owner, fingerprint=row.fingerprint,
                                                client="10.0.0.5:5000", node="n1", kind="app")
     async with app_for(admin).run_test(size=(100, 30)) as pilot:
-        await pilot.press("0", "o")
+        await pilot.press("9", "o")
         await settle(pilot)
         table = pilot.app.screen.query_one("#sessions")
         assert cells(table)[0][:3] == (rep.actor.login, "app", "10.0.0.5:5000")

@@ -37,10 +37,13 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "plugins": ("6", "Plugins", "tui.screens.plugins:PluginsScreen"),
     "forms": ("7", "Forms", "tui.screens.forms:FormsScreen"),
     "import": ("i", "Import", "tui.screens.imports:ImportScreen"),
-    "users": ("0", "Users and keys", "tui.screens.users:UsersScreen"),
+    "users": ("9", "Users and keys", "tui.screens.users:UsersScreen"),
+    "admin": ("0", "Admin", "tui.screens.admin:AdminScreen"),
 }
 # Sections only some users are offered (the rest are everyone's).
-PERMITTED = {"plugins": "plugin.manage", "import": "sales.import"}
+PERMITTED: dict[str, str | tuple[str, ...]] = {
+    "plugins": "plugin.manage", "import": "sales.import",
+    "admin": ("masterdata.manage", "region.manage_own", "settings.manage")}
 
 
 CACHED = {"customers", "opportunities", "daily", "reports"}
@@ -216,7 +219,9 @@ class SalesdeskApp(App[None]):
 
     def _offered(self, section: str) -> bool:
         if section in PERMITTED:
-            return self.ctx.grant.has(PERMITTED[section])
+            needed = PERMITTED[section]
+            names = (needed,) if isinstance(needed, str) else needed
+            return any(self.ctx.grant.has(name) for name in names)
         if section == "forms":  # only when an enabled plugin has a form for this user
             from core.forms import forms_for
 
@@ -305,6 +310,10 @@ class SalesdeskApp(App[None]):
         if section == "import" and not self.ctx.grant.has("sales.import"):
             self.notify(_("Importing needs the import permission (business operators, finance, "
                           "administrators)"), severity="warning")
+            return None
+        if section == "admin" and not self._offered("admin"):
+            self.notify(_("Only administrators and business operators see the admin area"),
+                        severity="warning")
             return None
         if section == "home" and len(self.screen_stack) >= 2:
             return object()  # just go back to Home

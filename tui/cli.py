@@ -16,6 +16,7 @@ import click
 
 from core.errors import SalesdeskError
 from core.failures import friendly
+from tui.cli_admin import register_admin
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 from tui.cli_report import report_group
@@ -378,6 +379,7 @@ cli.add_command(serve_command)
 cli.add_command(sessions_group)
 cli.add_command(demo_command)
 cli.add_command(report_group)
+register_admin(cli)
 
 
 def main() -> None:

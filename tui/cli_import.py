@@ -15,7 +15,7 @@ import click
 from core.errors import SalesdeskError, ValidationFailed
 from core.failures import friendly
 
-KINDS = ("customers", "products", "sales-lines")
+KINDS = ("customers", "products", "sales-lines", "regions", "channels", "users")
 
 
 @click.command("import")
@@ -31,8 +31,14 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
 
     \b
     customers:   code, name, industry, region_code, size, source, customer_class,
-                 owner_login, credit_rating, credit_limit, status, last_follow_up, notes
-    products:    code, name, category, unit, list_price, standard_cost, active
+                 owner_login, credit_rating, credit_limit, status, last_follow_up, notes,
+                 credit_code, invoice_title, bank_name, bank_account,
+                 billing_address, billing_phone
+    products:    code, name, category, unit, list_price, standard_cost, vat_rate, active
+    regions:     code, name, parent_code, kind (group/region/office), active
+    channels:    code, name, kind, region_code, active
+    users:       login, display_name, roles (separated by ;), region_code,
+                 manager_login, email
     sales-lines: date, customer_code, product_code, rep_login, region_code,
                  channel_code, quantity, amount
     """

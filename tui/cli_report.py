@@ -189,6 +189,8 @@ def _print_result(result: Any, lang: str) -> None:
     header = [f"{k}={v}" for k, v in result.params.items() if v is not None]
     stamp = f"{result.generated_at:%Y-%m-%d %H:%M} UTC"
     click.echo("  ".join(filter(None, [result.company_name, stamp, *header])))
+    for line in result.caption_lines(lang):
+        click.echo(line)
     for table in result.tables:
         click.echo("")
         click.echo(table.title(lang))

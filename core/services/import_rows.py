@@ -31,6 +31,8 @@ ALIASES = {  # Chinese headers as exported by the usual ERP/Excel sheets
     "产品编码": "product_code", "产品代码": "product_code", "业务员": "rep_login",
     "区域": "region_code", "渠道": "channel_code", "数量": "quantity", "金额": "amount",
     "编码": "code", "名称": "name", "class": "customer_class",
+    "统一社会信用代码": "credit_code", "开票抬头": "invoice_title", "开户行": "bank_name",
+    "银行账号": "bank_account", "开票地址": "billing_address", "开票电话": "billing_phone",
 }
 
 _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?\s*").fullmatch
@@ -182,6 +184,27 @@ def bool_parser(text: str) -> bool:
     raise Bad("true or false")
 
 
+def vat_rate_parser(text: str) -> Decimal | None:
+    from core.services.organisation import vat_rate
+
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return vat_rate(Decimal(text[:-1].strip()) / 100 if text.endswith("%") else text)
+    except (ValueError, ArithmeticError):
+        raise Bad("a VAT rate such as 0.13 or 13%") from None
+
+
+def credit_code_parser(text: str) -> str:
+    from core.invoicing import CREDIT_CODE_EXPECTED, clean_credit_code
+
+    try:
+        return clean_credit_code(text)
+    except ValueError:
+        raise Bad(CREDIT_CODE_EXPECTED) from None
+
+
 def rating_parser(text: str) -> str:
     value = text.strip().upper()
     if value not in CREDIT_RATINGS:
@@ -232,6 +255,16 @@ def customer_spec() -> Spec:
                    False),
         "last_follow_up": ("last_follow_up", lambda _: date_parser, False),
         "notes": ("notes", lambda _: text_parser(_limit(c, "notes")), False),
+        "credit_code": ("credit_code", lambda _: credit_code_parser, False),
+        "invoice_title": ("invoice_title", lambda _: text_parser(_limit(c, "invoice_title")),
+                          False),
+        "bank_name": ("bank_name", lambda _: text_parser(_limit(c, "bank_name")), False),
+        "bank_account": ("bank_account", lambda _: text_parser(_limit(c, "bank_account")),
+                         False),
+        "billing_address": ("billing_address", lambda _: text_parser(
+            _limit(c, "billing_address")), False),
+        "billing_phone": ("billing_phone", lambda _: text_parser(_limit(c, "billing_phone")),
+                          False),
     }
 
 
@@ -244,6 +277,7 @@ def product_spec() -> Spec:
         "unit": ("unit", lambda _: text_parser(_limit(p, "unit")), False),
         "list_price": ("list_price", lambda _: money_parser(), False),
         "standard_cost": ("standard_cost", lambda _: money_parser(optional=True), False),
+        "vat_rate": ("vat_rate", lambda _: vat_rate_parser, False),
         "active": ("active", lambda _: bool_parser, False),
     }
 

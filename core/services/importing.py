@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ from core.models import (
 )
 from core.services.base import UnitOfWork, commit, detached, fire_events, write
 from core.services.import_files import FileFacts, Table, UnreadableFile, file_facts, open_table
+from core.services.import_org import ORG_KINDS, ORG_PERMISSIONS, import_org
 from core.services.import_rows import (
     SALES_COLUMNS,
     SALES_REQUIRED,
@@ -69,10 +71,10 @@ from core.summaries import add_line_totals, check_totals
 if TYPE_CHECKING:
     from core.services.import_totals import BatchTotals
 
-KINDS = ("customers", "products", "sales_lines")
+KINDS = ("customers", "products", "sales_lines", *ORG_KINDS)
 PERMISSIONS = {"customers": ("sales.import", "customer.create"),
                "products": ("sales.import", "product.manage"),
-               "sales_lines": ("sales.import",)}
+               "sales_lines": ("sales.import",), **ORG_PERMISSIONS}
 CHUNK_ROWS = 20_000
 Progress = Callable[[int, int | None], None]
 
@@ -163,6 +165,8 @@ def _run(job: _Job, session: Session, uow: UnitOfWork | None) -> ImportResult:
         with open_table(job.path, job.facts.approx_rows) as table:
             if job.kind == "sales_lines":
                 return _import_sales_lines(job, session, uow, table)
+            if job.kind in ORG_KINDS:
+                return import_org(job, session, uow, table)
             return _import_master(job, session, uow, table)
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"{job.path.name} is not valid {exc.encoding} text throughout; "
@@ -310,6 +314,8 @@ def _import_master(job: _Job, session: Session, uow: UnitOfWork | None,
                "users": _code_map(session, User.login, User.id, User.active.is_(True))}
     existing = set(session.scalars(sa.select(model.code)))
     base = _defaults(model, job.ctx)
+    if model is Product:  # a new product's VAT rate is the company's default
+        base["vat_rate"] = _company_vat_rate(session)
     insert = sa.insert(model.__table__)
     chunk: list[dict[str, Any]] = []
     rows = 0
@@ -331,6 +337,13 @@ def _import_master(job: _Job, session: Session, uow: UnitOfWork | None,
     if uow is not None:
         _finish_batch(job, session, uow, _new_batch(job, session), result)
     return result
+
+
+def _company_vat_rate(session: Session) -> Decimal:
+    from core.company import get_setting
+    from core.services.organisation import VAT_RATE_KEY
+
+    return Decimal(str(get_setting(session, VAT_RATE_KEY, "0.13")))
 
 
 def _check_customer_rights(ctx: Context, number: int, values: dict[str, Any]) -> None:

@@ -8,23 +8,30 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from core.context import Context
-from core.errors import FieldProblem, ValidationFailed
+from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import _
 from core.models import Channel, Product, Region, SalesTarget
 from core.schemas import ChannelInput, ProductInput, RegionInput, TargetInput
 from core.services.base import UnitOfWork, validate, write
 
 
 def add_region(ctx: Context, data: RegionInput | dict[str, Any]) -> Region:
-    values = validate(RegionInput, data, "region")
-    return _add(ctx, "masterdata.manage", Region, values.model_dump(), values.code)
+    from core.services.organisation import add_region as add  # the tree's own rules
+
+    return add(ctx, data)
 
 
 def add_channel(ctx: Context, data: ChannelInput | dict[str, Any]) -> Channel:
-    values = validate(ChannelInput, data, "channel")
-    return _add(ctx, "masterdata.manage", Channel, values.model_dump(), values.code)
+    from core.services.organisation import add_channel as add
+
+    return add(ctx, data)
 
 
 def add_product(ctx: Context, data: ProductInput | dict[str, Any]) -> Product:
+    if isinstance(data, dict) and data.get("vat_rate") in (None, ""):
+        from core.services.organisation import company_settings
+
+        data = {**data, "vat_rate": company_settings(ctx).vat_rate}  # the company's default
     values = validate(ProductInput, data, "product")
     return _add(ctx, "product.manage", Product, values.model_dump(), values.code)
 
@@ -41,6 +48,35 @@ def update_product(ctx: Context, product_id: int, changes: dict[str, Any],
         return product
 
     return write(ctx, work)
+
+
+def set_product_active(ctx: Context, product_id: int, active: bool) -> Product:
+    """Deactivate (or reactivate) a product; sold products stay on their sales lines."""
+
+    def work(uow: UnitOfWork) -> Product:
+        uow.require("product.manage")
+        product = uow.get(Product, product_id)
+        uow.apply_changes(product, {"active": active},
+                          action="activate" if active else "deactivate")
+        return product
+
+    return write(ctx, work)
+
+
+def list_products(ctx: Context, include_inactive: bool = False) -> list[Product]:
+    query = sa.select(Product).order_by(Product.code)
+    if not include_inactive:
+        query = query.where(Product.active.is_(True))
+    with ctx.reading() as session:
+        return list(session.scalars(query))
+
+
+def find_product(ctx: Context, code: str) -> Product:
+    with ctx.reading() as session:
+        row = session.scalars(sa.select(Product).where(Product.code == code)).first()
+    if row is None:
+        raise NotFound(_("there is no product with code '{code}'").format(code=code))
+    return row
 
 
 def set_target(ctx: Context, data: TargetInput | dict[str, Any]) -> SalesTarget:

@@ -59,7 +59,8 @@ def header_lines(result: ReportResult, table: Table, lang: str) -> list[str]:
     if len(result.tables) > 1:
         title = f"{title} - {table.title(lang)}"
     lines = [result.company_name] if result.company_name else []
-    return [*lines, title, params_line(result, lang), generated_line(result, lang)]
+    return [*lines, title, params_line(result, lang), generated_line(result, lang),
+            *result.caption_lines(lang)]
 
 
 def totals_row(table: Table, lang: str) -> tuple | None:

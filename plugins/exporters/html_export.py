@@ -53,7 +53,8 @@ class HtmlExporter:
             if result.company_name:
                 out.write(f'<p class="meta">{esc(safe_text(result.company_name))}</p>\n')
             out.write(f"<h1>{esc(safe_text(result.title(lang)))}</h1>\n")
-            for line in (common.params_line(result, lang), common.generated_line(result, lang)):
+            for line in (common.params_line(result, lang), common.generated_line(result, lang),
+                         *result.caption_lines(lang)):
                 out.write(f'<p class="meta">{esc(safe_text(line))}</p>\n')
             for table in result.tables:
                 _write_table(out, table, lang, ticker, len(result.tables) > 1)

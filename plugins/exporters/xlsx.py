@@ -205,7 +205,7 @@ def write_table(ws: Any, result: ReportResult, table: Table, lang: str, styles: 
 def _header_block(lines: list[str], result: ReportResult, styles: Styles) -> str:
     from plugins.exporters.xlsx_stream import RowWriter
 
-    roles = ["title", "note", "note"]
+    roles = ["title", "note", "note", *(["note"] * len(result.captions))]
     if result.company_name:
         roles.insert(0, "company")
     xml = []

@@ -37,6 +37,13 @@ def _specs(regions: list[tuple[str, int]], creating: bool) -> list[FieldSpec]:
         FieldSpec("credit_limit", "Credit limit"),
         FieldSpec("status", "Status", choices=[(label(s), s.value) for s in CustomerStatus]),
         FieldSpec("notes", "Notes"),
+        # invoicing (开票信息)
+        FieldSpec("credit_code", "Unified social credit code", placeholder="18 characters"),
+        FieldSpec("invoice_title", "Invoice title"),
+        FieldSpec("bank_name", "Bank"),
+        FieldSpec("bank_account", "Bank account"),
+        FieldSpec("billing_address", "Billing address"),
+        FieldSpec("billing_phone", "Billing phone"),
     ]
 
 

@@ -74,7 +74,8 @@ class ReportView(BaseScreen):
     def body(self) -> ComposeResult:
         r = self.result
         params = ", ".join(f"{k}={v}" for k, v in r.params.items() if v not in (None, ""))
-        yield Static(f"[b]{pick(r.title_en, r.title_zh)}[/b]  {params}\n"
+        captions = "".join(f"{line}\n" for line in r.caption_lines(current_lang()))
+        yield Static(f"[b]{pick(r.title_en, r.title_zh)}[/b]  {params}\n" + captions
                      + _("Enter on a figure shows the rows behind it."), id="result-head")
         with ContentSwitcher(initial="tables"):
             with TabbedContent(id="tables"):

@@ -1,0 +1,140 @@
+"""The Admin area (#17.1): keyboard-driven region tree, channels and company settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from tui_helpers import aio, settle
+
+from core.models import AuditEntry, Region
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard")
+
+
+def region(ctx: Any, code: str) -> Region:
+    with ctx.reading() as session:
+        return session.scalars(sa.select(Region).where(Region.code == code)).one()
+
+
+@aio
+async def test_admin_adds_moves_renames_and_deactivates_a_region(
+        tui_world: dict[str, Any]) -> None:
+    from tui.screens.admin import AdminScreen
+    from tui.screens.dialogs import FormDialog, PromptDialog
+
+    admin = tui_world["admin"]
+    app = app_for(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        assert isinstance(app.screen, AdminScreen)
+        await pilot.press("n")  # a new office under the highlighted region (EAST)
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press(*"SH", "tab", *"Shanghai", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AdminScreen)
+        sh = region(admin, "SH")
+        assert (sh.parent_id, sh.kind) == (region(admin, "EAST").id, "office")
+        table = app.screen.query_one("#regions")
+        table.move_cursor(row=[str(k.value) for k in table.rows].index(str(sh.id)))
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptDialog)
+        await pilot.press(*"NORTH", "enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"Shanghai branch", "enter")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+    sh = region(admin, "SH")
+    assert (sh.parent_id, sh.name, sh.active) == (region(admin, "NORTH").id,
+                                                  "Shanghai branch", False)
+    with admin.reading() as session:
+        actions = set(session.scalars(sa.select(AuditEntry.action).where(
+            AuditEntry.entity == "region", AuditEntry.entity_id == str(sh.id))))
+    assert actions == {"create", "move", "rename", "deactivate"}
+
+
+@aio
+async def test_a_refused_move_is_a_message_not_a_crash(tui_world: dict[str, Any]) -> None:
+    admin = tui_world["admin"]
+    world = tui_world["world"]
+    world.region("SUB", parent="EAST")
+    app = app_for(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        table = app.screen.query_one("#regions")
+        east = region(admin, "EAST").id
+        table.move_cursor(row=[str(k.value) for k in table.rows].index(str(east)))
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"SUB", "enter")  # under its own sub-region: refused
+        await settle(pilot)
+        notes = [n.message for n in app._notifications]
+    assert any("not EAST itself nor below it" in m for m in notes)
+    assert region(admin, "EAST").parent_id is None
+
+
+@aio
+async def test_admin_area_is_offered_to_admins_only(tui_world: dict[str, Any]) -> None:
+    from tui.screens.admin import AdminScreen
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert "admin" not in [sid for sid, _k, _t in app.sections()]
+        await pilot.press("0")
+        await settle(pilot)
+        assert not isinstance(app.screen, AdminScreen)
+
+
+@aio
+async def test_company_settings_form(tui_world: dict[str, Any]) -> None:
+    from tui.screens.admin import AdminScreen
+
+    admin = tui_world["admin"]
+    app = app_for(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+a", *"华东精密", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AdminScreen)
+    from core.services.organisation import company_settings
+
+    assert company_settings(admin).name == "华东精密"
+
+
+@aio
+async def test_customer_form_refuses_a_bad_credit_code_next_to_the_field(
+        tui_world: dict[str, Any]) -> None:
+    from tui.screens.customer_form import CustomerForm
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, CustomerForm)
+        await pilot.press(*"Fuzhou Precision")
+        app.screen.query_one("#f-credit_code").value = "91350100M000100Y44"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)
+        error = str(app.screen.query_one("#err-credit_code").render())
+        assert "unified social credit code" in error
+        app.screen.query_one("#f-credit_code").value = "91350100M000100Y43"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CustomerForm)

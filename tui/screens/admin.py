@@ -1,0 +1,243 @@
+"""Admin (administrators): the region tree, channels and company settings, by keyboard.
+
+Everything goes through ``core.services.organisation``, so a regional admin sees the
+whole tree but changes only their own subtree, and every change is audited. Nothing is
+deleted: ``d`` deactivates (and activates again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from core.errors import SalesdeskError
+from core.i18n import _, current_lang
+from tui.base import BaseScreen, report_error
+from tui.screens.dialogs import FormDialog, PromptDialog
+from tui.widgets.form import FieldSpec
+
+KINDS = [("Group", "group"), ("Region", "region"), ("Office / branch", "office")]
+
+
+class AdminScreen(BaseScreen):
+    TITLE_EN = "Admin"
+    DEFAULT_CSS = """
+    AdminScreen DataTable { height: 1fr; }
+    AdminScreen #admin-hint { height: auto; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("n", "new", "New", id="admin.new"),
+        Binding("r", "rename", "Rename", id="admin.rename"),
+        Binding("m", "move", "Move", id="admin.move"),
+        Binding("d", "toggle_active", "Deactivate/activate", id="admin.toggle"),
+        Binding("e", "edit_company", "Company settings", id="admin.company"),
+    ]
+
+    def body(self) -> ComposeResult:
+        from core.services.organisation import REGION_RULE_EN, REGION_RULE_ZH
+
+        zh = current_lang() == "zh_CN"
+        yield Static(REGION_RULE_ZH if zh else REGION_RULE_EN, id="admin-hint")
+        with TabbedContent(id="admin-tabs"):
+            with TabPane(_("Regions"), id="tab-regions"):
+                yield DataTable(id="regions", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Channels"), id="tab-channels"):
+                yield DataTable(id="channels", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Company"), id="tab-company"):
+                yield DataTable(id="company", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one("#regions", DataTable).focus()
+
+    # -- showing -------------------------------------------------------------------------
+
+    def load(self) -> None:
+        from core.services import organisation as org
+
+        regions = org.list_regions(self.ctx, include_inactive=True)
+        self.codes = {n.region.id: n.region.code for n in regions}
+        table = self._table("regions", _("Code"), _("Name"), _("Kind"), _("State"))
+        for node in regions:
+            r = node.region
+            table.add_row("  " * node.depth + r.code, r.name, _(dict(KINDS_BY_VALUE).get(
+                r.kind, r.kind)), _state(r.active), key=str(r.id))
+        table = self._table("channels", _("Code"), _("Name"), _("Kind"), _("Region"),
+                            _("State"))
+        for ch in org.list_channels(self.ctx, include_inactive=True):
+            table.add_row(ch.code, ch.name, ch.kind, self.codes.get(ch.region_id, "-"),
+                          _state(ch.active), key=str(ch.id))
+        s = org.company_settings(self.ctx)
+        table = self._table("company", _("Setting"), _("Value"))
+        for label, value in ((_("Name"), s.name or "-"), (_("Currency"), s.currency),
+                             (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
+                             (_("Default VAT rate"), org.percent(s.vat_rate))):
+            table.add_row(label, value)
+
+    def _table(self, table_id: str, *columns: str) -> DataTable[Any]:
+        """The table emptied; the cursor goes back to the same record once it is filled
+        (a moved region changes its place in the tree)."""
+        table: DataTable[Any] = self.query_one(f"#{table_id}", DataTable)
+        keep = self._selected(table_id) if table_id != "company" else None
+        table.clear(columns=True)
+        table.add_columns(*columns)
+
+        def restore() -> None:
+            keys = [k.value for k in table.rows]
+            if keep is not None and str(keep) in keys:
+                table.move_cursor(row=keys.index(str(keep)))
+
+        table.call_after_refresh(restore)
+        return table
+
+    def _try(self, fn: Any, *args: Any) -> Any:
+        """Run a service call; a refusal (a bad move, a conflict) becomes a message."""
+        try:
+            return fn(*args)
+        except SalesdeskError as exc:
+            report_error(self.app, exc)
+            return None
+
+    def _tab(self) -> str:
+        return self.query_one(TabbedContent).active.removeprefix("tab-")
+
+    def _selected(self, table_id: str) -> int | None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return int(key) if key else None
+
+    def _done(self, message: str) -> None:
+        self.load()
+        self.app.notify(message)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        from core.services import organisation as org
+
+        if self._tab() == "channels":
+            specs = [FieldSpec("code", "Code"), FieldSpec("name", "Name"),
+                     FieldSpec("kind", "Kind", placeholder="direct, distributor, online"),
+                     FieldSpec("region", "Region", placeholder="region code")]
+
+            def add_channel(v: dict[str, Any]) -> Any:
+                return org.add_channel(self.ctx, {
+                    "code": v["code"], "name": v["name"], "kind": v["kind"] or "direct",
+                    "region_id": self._region_id(v["region"])})
+
+            self.app.push_screen(FormDialog(_("New channel"), specs, {}, add_channel),
+                                 lambda r: r and self._done(_("Channel saved.")))
+            return
+        parent = self.codes.get(self._selected("regions") or 0, "")
+        specs = [FieldSpec("code", "Code"), FieldSpec("name", "Name"),
+                 FieldSpec("kind", "Kind", choices=[(_(t), v) for t, v in KINDS]),
+                 FieldSpec("parent", "Parent region", placeholder="region code")]
+
+        def add_region(v: dict[str, Any]) -> Any:
+            return org.add_region(self.ctx, {
+                "code": v["code"], "name": v["name"], "kind": v["kind"] or "region",
+                "parent_id": self._region_id(v["parent"])})
+
+        self.app.push_screen(FormDialog(_("New region"), specs,
+                                        {"parent": parent, "kind": "office"}, add_region),
+                             lambda r: r and self._done(_("Region saved.")))
+
+    def action_rename(self) -> None:
+        from core.services import organisation as org
+
+        tab = self._tab()
+        record_id = self._selected(tab) if tab in ("regions", "channels") else None
+        if record_id is None:
+            return
+
+        def rename(name: str | None) -> None:
+            if not name:
+                return
+            if tab == "regions":
+                done = self._try(org.rename_region, self.ctx, record_id, name)
+            else:
+                done = self._try(org.update_channel, self.ctx, record_id, {"name": name},
+                                  None, "rename")
+            if done is not None:
+                self._done(_("Renamed."))
+
+        self.app.push_screen(PromptDialog(_("Rename"), _("New name:")), rename)
+
+    def action_move(self) -> None:
+        from core.services import organisation as org
+
+        tab = self._tab()
+        record_id = self._selected(tab) if tab in ("regions", "channels") else None
+        if record_id is None:
+            return
+
+        def move(code: str | None) -> None:
+            if code is None:
+                return
+            parent = self._try(self._region_id, code)
+            if parent is None and code.strip():
+                return
+            if tab == "regions":
+                done = self._try(org.move_region, self.ctx, record_id, parent)
+            else:
+                done = self._try(org.update_channel, self.ctx, record_id,
+                                  {"region_id": parent}, None, "move")
+            if done is not None:
+                self._done(_("Moved; reports count past sales under the new region."))
+
+        prompt = _("Code of the new parent region (empty: top level):") if tab == "regions" \
+            else _("Code of the channel's region (empty: company-wide):")
+        self.app.push_screen(PromptDialog(_("Move"), prompt), move)
+
+    def action_toggle_active(self) -> None:
+        from core.models import Channel, Region
+        from core.services import organisation as org
+
+        tab = self._tab()
+        record_id = self._selected(tab) if tab in ("regions", "channels") else None
+        if record_id is None:
+            return
+        with self.ctx.reading() as session:
+            row = session.get(Region if tab == "regions" else Channel, record_id)
+        if row is None:
+            return
+        if tab == "regions":
+            done = self._try(org.set_region_active, self.ctx, record_id, not row.active)
+        else:
+            done = self._try(org.update_channel, self.ctx, record_id,
+                              {"active": not row.active}, None,
+                              "activate" if not row.active else "deactivate")
+        if done is not None:
+            self._done(_("Activated.") if not row.active else _("Deactivated."))
+
+    def action_edit_company(self) -> None:
+        from core.services import organisation as org
+
+        s = org.company_settings(self.ctx)
+        specs = [FieldSpec("name", "Name"), FieldSpec("currency", "Currency"),
+                 FieldSpec("fiscal_year_start", "Fiscal year starts in month"),
+                 FieldSpec("vat_rate", "Default VAT rate", placeholder="0.13")]
+        values = {k: str(v) for k, v in s.model_dump().items()}
+        self.app.push_screen(
+            FormDialog(_("Company settings"), specs, values,
+                       lambda v: org.set_company(self.ctx, {
+                           k: x for k, x in v.items() if x != values[k]})),
+            lambda r: r and self._done(_("Company settings saved.")))
+
+    def _region_id(self, code: str | None) -> int | None:
+        from core.services.organisation import find_region
+
+        code = (code or "").strip()
+        return find_region(self.ctx, code).id if code else None
+
+
+KINDS_BY_VALUE = [(v, t) for t, v in KINDS]
+
+
+def _state(active: bool) -> str:
+    return _("active") if active else _("deactivated")
