@@ -1,6 +1,7 @@
 """The repository documents itself: the domain and the performance goals live in
 docs/domain.md and docs/performance.md, and no tracked file points at notes kept outside
-the repository (the old DOMAIN.md / PERFORMANCE.md beside it, or a ../shared folder)."""
+the repository (the domain and performance notes that used to sit in a shared folder
+beside it)."""
 
 from __future__ import annotations
 
