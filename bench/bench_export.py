@@ -7,7 +7,7 @@ header lines, frozen header, autofilter and SUM totals). Each write runs in its 
 process so its peak memory (``ru_maxrss``) is its own; runs are interleaved so machine
 noise hits all of them alike. Prints medians and the ratio to xlsxwriter.
 
-Goal (../shared/PERFORMANCE.md): xlsx within 1.2x of xlsxwriter, peak under 200 MiB.
+Goal (docs/performance.md): xlsx within 1.2x of xlsxwriter, peak under 200 MiB.
 ``--stock`` adds openpyxl's stock write-only mode (a WriteOnlyCell per styled value),
 which the xlsx exporter's streaming rows replace.
 

@@ -15,7 +15,7 @@ DuckDB in-memory (not timed) and timed there:
 
 salesdesk runs them as its reports (``funnel.stages``, ``funnel.pipeline`` by rep), in SQL
 under the admin's record rules, rows read to the end. Medians of ``--runs`` runs after a
-warm-up; the ratio to DuckDB is printed per engine (goal: within 5x, PERFORMANCE.md).
+warm-up; the ratio to DuckDB is printed per engine (goal: within 5x, docs/performance.md).
 """
 
 from __future__ import annotations

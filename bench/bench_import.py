@@ -17,7 +17,7 @@ fresh subprocess, so the peak RSS it reports is the import's own:
 
 Prints rows/s and peak RSS for both (medians of the runs) and the ratio; ``--verify``
 then checks the summaries one import leaves against a rebuild from scratch. The goal
-(PERFORMANCE.md): at least 100,000 validated rows/s with peak memory under 500 MiB.
+(docs/performance.md): at least 100,000 validated rows/s with peak memory under 500 MiB.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Benchmark: Q1-Q3 of PERFORMANCE.md as salesdesk reports vs DuckDB in-memory.
+"""Benchmark: Q1-Q3 of docs/performance.md as salesdesk reports vs DuckDB in-memory.
 
     .venv/bin/python bench/bench_reports.py [--scale large|medium|small] [--runs 3]
         [--seed 1] [--pg-url postgresql://postgres@127.0.0.1/postgres] [--no-pg]
@@ -7,7 +7,7 @@ The data set is generated once with ``core.datagen.generate`` into a SQLite file
 /tmp (reused by later runs), copied into a PostgreSQL database of its own with COPY
 (reused while its line count matches), and loaded into DuckDB in-memory tables (not
 timed). Each query then runs ``--runs`` times per engine; the medians and the ratio of
-each salesdesk engine to DuckDB are printed (goal: within 5x, PERFORMANCE.md).
+each salesdesk engine to DuckDB are printed (goal: within 5x, docs/performance.md).
 """
 
 from __future__ import annotations

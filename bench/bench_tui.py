@@ -14,7 +14,7 @@
    list has been built ahead (the app does that while Home is read); "open at once",
    pressed as soon as Home shows, is the cold path, for reference.
 
-Goals (../shared/PERFORMANCE.md): first usable screen under 1.0 s and under 4x the bare
+Goals (docs/performance.md): first usable screen under 1.0 s and under 4x the bare
 app; each key under 100 ms. The data set is the one ``bench_reports.py`` generates
 (SQLite under /tmp, made on first use).
 """

@@ -160,6 +160,15 @@ def salesdesk_cli_commands() -> list[Any] | None:
     :returns: a list of :class:`click.Command` objects; each is added under its own name
         to the ``salesdesk`` command group. A name that is already taken is reported and
         skipped.
+
+    Keep the module that returns them light (import heavy code inside the commands): it
+    is imported to list the commands. With a database, the plugins the company enabled
+    contribute; before one exists (a fresh machine, or a server that does not answer),
+    every installed plugin does, so ``salesdesk --help`` lists them and their ``--help``
+    works. A command opens the database itself (``core.plugin_cli.acting_context``),
+    which tells a user without one to run ``salesdesk init``. A plugin switched off for
+    the company keeps its commands out of the listing; naming one says the plugin is
+    switched off and how an admin switches it on.
     """
 
 

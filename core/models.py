@@ -38,7 +38,7 @@ def versioned(cls: type[SQLModel]) -> type[SQLModel]:
 
 
 class CustomerClass(StrEnum):
-    """Where a customer stands in the funnel (DOMAIN.md section 2)."""
+    """Where a customer stands in the funnel (docs/domain.md section 2)."""
 
     POTENTIAL = "potential"  # 潜在客户
     PROMISING = "promising"  # 最有希望客户
@@ -66,7 +66,7 @@ class OpportunityStatus(StrEnum):
 
 
 class VisitPurpose(StrEnum):
-    """Purposes of a visit on the daily report (DOMAIN.md section 7)."""
+    """Purposes of a visit on the daily report (docs/domain.md section 7)."""
 
     ORDER = "order"  # 订货
     COLLECTION = "collection"  # 收款

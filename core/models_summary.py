@@ -1,9 +1,9 @@
 """Summary tables the standard reports read instead of the sales lines.
 
-Each keeps one report grain (PERFORMANCE.md: aggregate in the database, keep summaries at
-the grain each report needs). They are derived data: ``core.summaries`` rebuilds them from
-``sales_line`` for a range of months, inside the transaction that changed the lines, so a
-committed line is always counted. Nobody edits them.
+Each keeps one report grain (docs/performance.md, "Design rules": aggregate in the
+database, keep summaries at the grain each report needs). They are derived data:
+``core.summaries`` rebuilds them from ``sales_line`` for a range of months, inside the
+transaction that changed the lines, so a committed line is always counted. Nobody edits them.
 
 Each has a unique key (migration 0005) so an import adds its own lines' totals with one
 upsert per key instead of recomputing whole months.

@@ -141,7 +141,7 @@ class OpportunityUpdate(Input):
 
 
 class ActivityInput(Input):
-    """One visit on the daily report (DOMAIN.md section 7)."""
+    """One visit on the daily report (docs/domain.md section 7)."""
 
     date: dt.date
     customer_id: int | None = None

@@ -195,8 +195,14 @@ def _pg_admin(statement: str) -> None:
     url = pg_server_url()
     if url is None:
         raise RuntimeError(f"{PG_ENV} is not set")
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
         conn.execute(statement)  # type: ignore[arg-type]
+
+
+def _libpq_url(url: str) -> str:
+    """``url`` as libpq reads it: the product also takes SQLAlchemy's driver form
+    (``postgresql+psycopg://``), which psycopg.connect refuses."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _pg_url(database: str) -> str:

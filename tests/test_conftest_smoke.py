@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 import sqlalchemy as sa
 
 from core.models import Customer, User
@@ -23,3 +26,30 @@ def test_make_user_builds_team(world, make_user, clock):
     world.customer(owner=rep)
     with rep.reading() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 1
+
+
+PG_FORMS = ["postgresql://{rest}", "postgresql+psycopg://{rest}"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", PG_FORMS, ids=["plain", "psycopg-driver"])
+def test_harness_accepts_every_postgres_url_form_the_product_accepts(
+        form: str, db_factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SALESDESK_TEST_PG_URL may be written as the product's --database is: with or
+    without the SQLAlchemy driver name (the harness's own server connection is libpq's)."""
+    from core.runtime import open_runtime
+
+    server = os.environ.get("SALESDESK_TEST_PG_URL")
+    if not server:
+        pytest.skip("PostgreSQL test: set SALESDESK_TEST_PG_URL to a server URL to run it")
+    rest = sa.make_url(server).render_as_string(hide_password=False).split("://", 1)[1]
+    monkeypatch.setenv("SALESDESK_TEST_PG_URL", form.format(rest=rest))
+    url = db_factory.new("postgres", migrated=False)  # created through the harness
+    try:
+        runtime = open_runtime(url, load_plugins=False)
+        with runtime.db.engine.connect() as conn:
+            assert conn.scalar(sa.text("select current_database()")) == sa.make_url(
+                url).database
+        runtime.db.dispose()
+    finally:
+        db_factory.release(url)

@@ -229,19 +229,6 @@ def test_builtin_help_does_not_open_the_database(db_url: str, monkeypatch: Any) 
     assert "Add, list and change users" in result.output
 
 
-def test_without_a_database_only_builtins(install_plugin: Any, tmp_path: Path) -> None:
-    install_plugin("greeter", CLI_COMMAND)
-    missing = tmp_path / "none.db"
-    runner = CliRunner()
-    result = runner.invoke(cli, ["--database", f"sqlite:///{missing}", "hello"])
-    assert result.exit_code == 2 and "No such command 'hello'" in result.output
-    listing = runner.invoke(cli, ["--database", f"sqlite:///{missing}", "--help"])
-    assert listing.exit_code == 0 and "users" in listing.output
-    assert not missing.exists()  # looking for plugin commands created no database
-    down = runner.invoke(cli, ["--database", "postgresql://nobody@127.0.0.1:1/x", "hello"])
-    assert down.exit_code == 2 and "Traceback" not in down.output
-
-
 def test_keyed_contributions_first_registered_wins_and_duplicates_are_noted() -> None:
     """Items are keyed by id in registration order; a later duplicate is noted, not used."""
     from types import SimpleNamespace

@@ -23,6 +23,7 @@ from tui.cli_report import report_group
 from tui.cli_serve import add_key_commands, serve_command, sessions_group
 
 if TYPE_CHECKING:
+    from core.plugins import PluginManager
     from core.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +70,9 @@ class SalesdeskGroup(click.Group):
     Plugin commands depend on the database (which plugins the company enabled), so they
     are looked up lazily: only for a name that is not built in, or to list every command
     (``salesdesk --help``). A built-in command, with or without --help, never opens the
-    database for this; without a database, only the built-ins exist.
+    database for this. Without a database every installed plugin's commands are there
+    (help works; running one says to run ``salesdesk init``); a plugin switched off in the
+    database hides its commands, and naming one says it is switched off.
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -84,6 +87,8 @@ class SalesdeskGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is None:
             command = _plugin_commands(ctx, self).get(cmd_name)
+        if command is None:
+            command = _switched_off_command(ctx, self, cmd_name)
         return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -320,19 +325,24 @@ def _switch_plugin(click_ctx: click.Context, name: str, enabled: bool) -> None:
 
 
 PLUGIN_COMMANDS_KEY = "salesdesk.plugin_commands"
+SWITCHED_OFF_KEY = "salesdesk.plugins_switched_off"
 
 
 def plugin_commands(runtime: Runtime, taken: Iterable[str]) -> dict[str, click.Command]:
     """The commands enabled plugins contribute, by name; bad or clashing ones are reported
     against their plugin (``salesdesk plugins list`` shows it) and skipped."""
+    return _commands_of(runtime.plugins, taken)
+
+
+def _commands_of(plugins: PluginManager, taken: Iterable[str]) -> dict[str, click.Command]:
     commands: dict[str, click.Command] = {}
     taken = set(taken)
-    for plugin, command in runtime.plugins.contributions("salesdesk_cli_commands"):
+    for plugin, command in plugins.contributions("salesdesk_cli_commands"):
         if not isinstance(command, click.Command) or not command.name:
-            runtime.plugins.report(plugin, "salesdesk_cli_commands",
-                                   TypeError("expected click commands with names"))
+            plugins.report(plugin, "salesdesk_cli_commands",
+                           TypeError("expected click commands with names"))
         elif command.name in taken or command.name in commands:
-            runtime.plugins.info[plugin].errors.append(
+            plugins.info[plugin].errors.append(
                 f"salesdesk_cli_commands: the command name '{command.name}' is already taken")
         else:
             commands[command.name] = command
@@ -340,18 +350,71 @@ def plugin_commands(runtime: Runtime, taken: Iterable[str]) -> dict[str, click.C
 
 
 def _plugin_commands(click_ctx: click.Context, group: click.Group) -> dict[str, click.Command]:
-    """Plugin commands for this invocation, found once; {} when there is no database."""
+    """Plugin commands for this invocation, found once.
+
+    With a database, those of the plugins the company enabled. Without one (a fresh
+    machine, a missing file, a server down) those of every installed plugin, as
+    ``salesdesk init`` would enable them: they are listed and their help works, and running
+    one tells what is missing (the command opens the database itself)."""
     root = click_ctx.find_root()
     if PLUGIN_COMMANDS_KEY not in root.meta:
         root.meta[PLUGIN_COMMANDS_KEY] = {}
+        root.meta[SWITCHED_OFF_KEY] = []
         runtime = _existing_runtime(root)
-        if runtime is not None:
-            try:
-                root.meta[PLUGIN_COMMANDS_KEY] = plugin_commands(runtime, group.commands)
-            finally:
-                runtime.save_plugin_failures()
-                runtime.db.dispose()
+        if runtime is None:
+            root.meta[PLUGIN_COMMANDS_KEY] = _commands_of(_installed_plugins(), group.commands)
+            return root.meta[PLUGIN_COMMANDS_KEY]
+        try:
+            root.meta[PLUGIN_COMMANDS_KEY] = plugin_commands(runtime, group.commands)
+            root.meta[SWITCHED_OFF_KEY] = sorted(
+                name for name, info in runtime.plugins.info.items() if not info.enabled)
+        finally:
+            runtime.save_plugin_failures()
+            runtime.db.dispose()
     return root.meta[PLUGIN_COMMANDS_KEY]
+
+
+def _installed_plugins(enabled: Callable[[str], bool] = lambda _name: True) -> PluginManager:
+    """Installed plugins loaded without a database (no company settings: all on)."""
+    from core.plugins import PluginManager
+
+    plugins = PluginManager(tui_specs())
+    plugins.load_installed(enabled)
+    return plugins
+
+
+def _switched_off_command(click_ctx: click.Context, group: click.Group,
+                          cmd_name: str) -> click.Command | None:
+    """A command of a plugin the company switched off: kept out of the listing, but naming
+    it says so (and how to switch it back on) rather than "No such command". Only then are
+    the switched-off plugins imported, to learn their command names."""
+    off = click_ctx.find_root().meta.get(SWITCHED_OFF_KEY) or []
+    if not off:
+        return None
+    plugins = _installed_plugins(lambda name: name in off)
+    for plugin, command in plugins.contributions("salesdesk_cli_commands"):
+        if isinstance(command, click.Command) and command.name == cmd_name \
+                and cmd_name not in group.commands:
+            return _refusal(cmd_name, plugin)
+    return None
+
+
+def _refusal(cmd_name: str, plugin: str) -> click.Command:
+    from core.i18n import _
+
+    message = _("The command '{command}' comes from the plugin {plugin}, which is switched "
+                "off for this company: an admin can switch it on with 'salesdesk plugins "
+                "enable {plugin}'").format(command=cmd_name, plugin=plugin)
+
+    @click.pass_context
+    def refuse(click_ctx: click.Context) -> None:
+        click.echo(f"salesdesk: {message}", err=True)
+        click_ctx.exit(1)
+
+    # Any arguments and --help reach the refusal: it is the answer to every use.
+    return click.Command(cmd_name, callback=refuse, add_help_option=False, hidden=True,
+                         context_settings={"ignore_unknown_options": True,
+                                           "allow_extra_args": True})
 
 
 def _existing_runtime(root: click.Context) -> Runtime | None:
@@ -368,8 +431,8 @@ def _existing_runtime(root: click.Context) -> Runtime | None:
             if not path or path == ":memory:" or not Path(path).is_file():
                 return None
         return open_runtime(url, extra_specs=tui_specs())
-    except Exception as exc:  # no database, a bad URL, a server down: built-ins only
-        logging.getLogger("salesdesk.cli").info("plugin commands unavailable: %s", exc)
+    except Exception as exc:  # no database, a bad URL, a server down: installed plugins
+        logging.getLogger("salesdesk.cli").info("plugin commands from the database: %s", exc)
         return None
 
 

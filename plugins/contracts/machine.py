@@ -1,6 +1,6 @@
 """The contract lifecycle as data: stages, statuses, transitions and control nodes.
 
-The default follows DOMAIN.md section 4 (准备 -> 制作 -> 送审 -> 审批 -> 签订 -> 组织规划 ->
+The default follows docs/domain.md section 4 (准备 -> 制作 -> 送审 -> 审批 -> 签订 -> 组织规划 ->
 开始实施 -> 实施完成 -> 关闭, cancelled from any open stage). A company replaces it with its
 own definition in the setting ``contracts.machine`` (same shape as ``DEFAULT_MACHINE``);
 ``load_machine`` validates it and names every problem.

@@ -1,5 +1,5 @@
 """The funnel plugin: funnel definitions, weighted pipeline, conversion and dwell time,
-the due list, the lead pool with its escalation ladder, and handover (DOMAIN.md section 2).
+the due list, the lead pool with its escalation ladder, and handover (docs/domain.md section 2).
 
 Hook implementations only; the work lives in ``services``, ``reports``, ``cli`` and
 ``views`` (the only module importing textual), each imported when its hook is called.

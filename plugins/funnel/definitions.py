@@ -1,4 +1,4 @@
-"""The funnels this plugin ships: a generic B2B funnel (DOMAIN.md section 2)."""
+"""The funnels this plugin ships: a generic B2B funnel (docs/domain.md section 2)."""
 
 from __future__ import annotations
 

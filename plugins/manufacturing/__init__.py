@@ -1,6 +1,6 @@
 """The manufacturing plugin: engineering tenders, project registration and numbering,
 quote -> order -> delivery -> invoice -> receipt, credit control, production
-coordination and the order-to-cash reports (DOMAIN.md sections 2, 4 and 5)."""
+coordination and the order-to-cash reports (docs/domain.md sections 2, 4 and 5)."""
 
 from __future__ import annotations
 

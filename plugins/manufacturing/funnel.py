@@ -1,4 +1,4 @@
-"""The engineering (project) sales funnel (DOMAIN.md section 2, 工程型销售)."""
+"""The engineering (project) sales funnel (docs/domain.md section 2, 工程型销售)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The real-estate plugin (DOMAIN.md section 6): units and their sign-off, price tables and
+"""The real-estate plugin (docs/domain.md section 6): units and their sign-off, price tables and
 price lists, sales control, payments and area settlement, sales plans, the call register,
 a real-estate funnel, the sales-office roles, reports, screens and demo data.
 

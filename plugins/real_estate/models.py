@@ -1,4 +1,4 @@
-"""Tables of the real-estate plugin (DOMAIN.md section 6).
+"""Tables of the real-estate plugin (docs/domain.md section 6).
 
 Master data (projects, buildings, units) and prices change only through a sign-off: an
 operator submits a ``real_estate_change`` (or a price list), a senior marketing manager

@@ -1,4 +1,4 @@
-"""Roles and permissions of a sales office (DOMAIN.md section 8), and the real-estate
+"""Roles and permissions of a sales office (docs/domain.md section 8), and the real-estate
 funnel (call/visit -> reserve -> subscribe -> sign)."""
 
 from __future__ import annotations

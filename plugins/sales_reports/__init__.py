@@ -1,4 +1,4 @@
-"""The standard sales forms (DOMAIN.md section 7) and the benchmark reports Q1-Q3.
+"""The standard sales forms (docs/domain.md section 7) and the benchmark reports Q1-Q3.
 
 Every report reads the summary tables of ``core.models_summary`` where the reader's
 record rules allow it and the sales lines otherwise, so totals never include rows the

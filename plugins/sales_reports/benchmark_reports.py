@@ -1,4 +1,4 @@
-"""The three benchmark reports of PERFORMANCE.md, as ordinary reports.
+"""The three benchmark reports of docs/performance.md, as ordinary reports.
 
 Q1 rep periods: per rep, actual, target and completion for MTD/QTD/YTD, plus the same
 periods last year. Q2: month x product x region totals over 36 months. Q3: the top 20

@@ -1,5 +1,5 @@
 """Standard forms about sales figures: daily sales, salesperson monthly performance,
-monthly sales statistics, multi-year comparison (DOMAIN.md section 7)."""
+monthly sales statistics, multi-year comparison (docs/domain.md section 7)."""
 
 from __future__ import annotations
 
