@@ -378,3 +378,17 @@ def test_no_totals_row_when_there_is_nothing_to_total(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(XlsxExporter().write(result_of(table),
                                                      tmp_path / "n.xlsx")).active
     assert ws.max_row == 7 and ws["A7"].value == "x"
+
+
+def test_html_writes_negative_numbers_as_numbers(tmp_path: Path) -> None:
+    """The formula guard is for text: a negative figure is not a formula to neutralise."""
+    cols = [Column("name", "Name", ""), Column("amount", "Amount", "", ColumnKind.MONEY),
+            Column("growth", "Growth", "", ColumnKind.PERCENT),
+            Column("visits", "Visits", "", ColumnKind.INTEGER)]
+    rows = [("-dash", Decimal("-1234.5"), Decimal("-0.57"), -3)]
+    page = HtmlExporter().write(result_of(Table("t", "T", "", cols, rows, totals=None)),
+                                tmp_path / "n.html").read_text("utf-8")
+    assert '<td class="num">-1,234.50</td>' in page
+    assert '<td class="num">-57.0%</td>' in page
+    assert '<td class="num">-3</td>' in page
+    assert "<td>&#x27;-dash</td>" in page  # text that starts like a formula still is guarded
