@@ -309,7 +309,7 @@ def test_registry_reports_and_skips_bad_contributions() -> None:
     pm.register(exporters, "exporters")
     pm.register(_Plugin(), "third")
     found = exporter_registry(pm)
-    assert sorted(found) == ["csv", "csv-excel", "html", "json", "xlsx"]
+    assert sorted(found) == ["csv", "csv-excel", "html", "json", "pdf", "xlsx"]
     errors = pm.info["third"].errors
     assert any("exporter Bad Id" in e and "suffix 'txt'" in e and "'write'" in e
                for e in errors)
@@ -332,9 +332,9 @@ def test_export_report_writes_into_place(world: Any, tmp_path: Path) -> None:
 
 
 def test_export_report_names_the_known_formats(world: Any, tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match=r"no export format 'pdf' \(known: xlsx, csv, "
-                                       r"csv-excel, html"):
-        export_report(world.admin, result_of(sales_table()), "pdf", tmp_path / "r.pdf")
+    with pytest.raises(NotFound, match=r"no export format 'odt' \(known: xlsx, csv, "
+                                       r"csv-excel, html, pdf"):
+        export_report(world.admin, result_of(sales_table()), "odt", tmp_path / "r.odt")
 
 
 def test_export_report_refuses_a_user_without_report_run(world: Any, tmp_path: Path) -> None:
@@ -344,7 +344,7 @@ def test_export_report_refuses_a_user_without_report_run(world: Any, tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "csv", "html"])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "html", "pdf"])
 def test_cancelled_export_leaves_no_file(world: Any, tmp_path: Path, fmt: str) -> None:
     stop = threading.Event()
 

@@ -17,6 +17,9 @@ LABELS = {
     "generated": ("Generated", "生成时间"),
     "none": ("none", "无"),
     "total": (TOTAL_EN, TOTAL_ZH),
+    "prepared_by": ("Prepared by", "制表人"),
+    "checked_by": ("Checked by", "审核人"),
+    "date": ("Date", "日期"),
 }
 
 
@@ -27,6 +30,10 @@ def is_zh(lang: str) -> bool:
 def label(key: str, lang: str) -> str:
     en, zh = LABELS[key]
     return zh if is_zh(lang) else en
+
+
+def page_text(page: int, pages: int, lang: str) -> str:
+    return f"第 {page} 页，共 {pages} 页" if is_zh(lang) else f"Page {page} of {pages}"
 
 
 def param_text(value: Any) -> str:
