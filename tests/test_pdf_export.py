@@ -99,3 +99,25 @@ def test_a_long_table_repeats_its_header_and_numbers_every_page(tmp_path: Path) 
     assert "45,092.50" in pages[-1] and "Prepared by: ____" in pages[-1]
     assert "-57.50" in pages[-1] and "'-57.50" not in pages[-1]  # a number, not a formula
     assert "=cmd|x" in pages[-1]  # a pdf runs no formulas: text is printed as it is
+
+
+def test_a_table_too_wide_even_landscape_prints_in_slices_of_columns(tmp_path: Path) -> None:
+    years = [Column(f"y{y}", str(y), f"{y}年销售额", ColumnKind.MONEY, total=True)
+             for y in range(2000, 2030)]
+    rows = [("华东区", *(Decimal("12345678.90") for _ in years)),
+            ("华南区", *(Decimal(-1) for _ in years))]
+    table = Table("t", "T", "T", [Column("region", "Region", "区域"), *years], rows)
+    result = ReportResult("wide", "Wide", "宽表", {}, [table])
+    path = PdfExporter().write(result, tmp_path / "w.pdf", lang="zh_CN")
+    assert page_sizes(path)[0] == (841.89, 595.276)
+    text = pdf_text(path)
+    assert all(f"{y}年销售额" in text for y in range(2000, 2030))  # no column is cut off
+    assert "续表：第 2 部分" in text
+    assert text.count("华东区") == text.count("续表") + 1  # the region repeats in each slice
+    assert "12,345,677.90" in text and "-1.00" in text  # a year's total and a loss
+
+
+def test_a_report_without_tables_still_prints_its_form(tmp_path: Path) -> None:
+    result = ReportResult("none", "Nothing", "无数据", {}, [])
+    text = pdf_text(PdfExporter().write(result, tmp_path / "e.pdf", lang="zh_CN"))
+    assert "无数据" in text and "制表人" in text and "第 1 页，共 1 页" in text

@@ -36,6 +36,14 @@ def page_text(page: int, pages: int, lang: str) -> str:
     return f"第 {page} 页，共 {pages} 页" if is_zh(lang) else f"Page {page} of {pages}"
 
 
+def part_text(part: int, parts: int, lang: str) -> str:
+    """The caption of one slice of a table too wide for the page."""
+    if is_zh(lang):
+        lead = "续表：" if part > 1 else ""
+        return f"{lead}第 {part} 部分，共 {parts} 部分"
+    return f"Part {part} of {parts} of the columns"
+
+
 def param_text(value: Any) -> str:
     if isinstance(value, list | tuple | set):
         return ", ".join(param_text(v) for v in value)

@@ -164,22 +164,55 @@ def styles(size: float) -> dict[str, Any]:
     }
 
 
-def table_flowable(grid: Grid, room: float) -> Any:
+def table_flowables(grid: Grid, room: float, lang: str) -> list[Any]:
+    """The table, in slices of columns side by side when even the smallest type is too
+    wide for the page (the leading text columns repeat in every slice, as a printed
+    spreadsheet does)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import Paragraph
+    from reportlab.platypus import Paragraph, Spacer
 
     size = type_size(grid, room)
     widths = fitted_widths(grid, size, room)
-    cell_style = styles(size)["cell"]
+    st = styles(size)
+    groups = column_groups(widths, grid.numeric, room)
 
-    def fit(line: list[str]) -> list[Any]:  # text wider than its column wraps
-        return [Paragraph(escape(t), cell_style)
-                if not num and stringWidth(t, FONT, size) > w - 2 * CELL_PAD else t
-                for t, w, num in zip(line, widths, grid.numeric, strict=False)]
+    def fit(line: list[str], cols: list[int]) -> list[Any]:  # wider text wraps
+        return [Paragraph(escape(line[i]), st["cell"])
+                if not grid.numeric[i]
+                and stringWidth(line[i], FONT, size) > widths[i] - 2 * CELL_PAD else line[i]
+                for i in cols]
 
-    lines = [fit(r) for r in grid.rows]
-    return PagedTable(fit(grid.header), lines, fit(grid.totals) if grid.totals else None,
-                      TableLook(widths, size, grid.numeric))
+    out: list[Any] = []
+    for n, cols in enumerate(groups, start=1):
+        if len(groups) > 1:
+            out += [Spacer(1, 6)] if n > 1 else []
+            out.append(Paragraph(escape(common.part_text(n, len(groups), lang)), st["meta"]))
+        look = TableLook([widths[i] for i in cols], size, [grid.numeric[i] for i in cols])
+        out.append(PagedTable(fit(grid.header, cols), [fit(r, cols) for r in grid.rows],
+                              fit(grid.totals, cols) if grid.totals else None, look))
+    return out
+
+
+def column_groups(widths: list[float], numeric: list[bool], room: float) -> list[list[int]]:
+    """Column indexes of each slice; one slice holding all when they fit."""
+    if sum(widths) <= room:
+        return [list(range(len(widths)))]
+    lead: list[int] = []
+    for i, num in enumerate(numeric[:2]):
+        if num or sum(widths[j] for j in lead) + widths[i] > room / 2:
+            break
+        lead.append(i)
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i in range(len(lead), len(widths)):
+        used = sum(widths[j] for j in [*lead, *current])
+        if current and used + widths[i] > room:
+            groups.append([*lead, *current])
+            current = []
+        current.append(i)
+    if current:
+        groups.append([*lead, *current])
+    return groups
 
 
 class TableLook:
@@ -344,7 +377,7 @@ def story(result: ReportResult, grids: list[Grid], lang: str, signoff: Signoff |
     for grid in grids:
         if len(grids) > 1:
             out.append(Paragraph(escape(grid.table.title(lang)), st["h2"]))
-        out.append(table_flowable(grid, room))
+        out += table_flowables(grid, room, lang)
         for spec in result.charts:
             if spec.table_id == grid.table.id:
                 chart = chart_flowable(spec, grid, lang, room)
