@@ -80,6 +80,7 @@ def test_a_wide_report_goes_landscape_over_numbered_pages(sw: Any, tmp_path: Pat
     assert "Salesperson monthly performance" in text and "Same month last year" in text
     assert "1,149.50" in text and "574.8%" in text  # actual and completion of rep_a
     assert "Prepared by: Rep_A" in text  # whoever exported it
+    assert "Actual vs target" in text  # the report's chart, drawn under its table
     assert f"Page 1 of {len(sizes)}" in text
     assert render(path)
 

@@ -326,6 +326,8 @@ def chart_flowable(spec: ChartSpec, grid: Grid, lang: str, room: float) -> Any |
         axis.labels.fontName, axis.labels.fontSize = FONT, 7
     if kind is VerticalBarChart:
         chart.categoryAxis.labels.angle, chart.categoryAxis.labels.boxAnchor = 30, "ne"
+    if kind is HorizontalBarChart:  # a funnel reads from its first stage down
+        chart.categoryAxis.reverseDirection = 1
     low = min(min(s) for s in series)
     chart.valueAxis.valueMin = min(0.0, low)
     for n in range(len(series)):
