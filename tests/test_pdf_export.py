@@ -14,7 +14,7 @@ import pytest
 from reports_helpers import build
 
 from core.company import COMPANY_NAME_KEY
-from core.exports import export_report
+from core.exports import ExportCancelled, export_report
 from core.reports import Column, ColumnKind, ReportResult, Table, run_report
 from core.services.company import set_setting
 from plugins.exporters.pdf_export import PdfExporter
@@ -122,3 +122,16 @@ def test_a_report_without_tables_still_prints_its_form(tmp_path: Path) -> None:
     result = ReportResult("none", "Nothing", "无数据", {}, [])
     text = pdf_text(PdfExporter().write(result, tmp_path / "e.pdf", lang="zh_CN"))
     assert "无数据" in text and "制表人" in text and "第 1 页，共 1 页" in text
+
+
+def test_cancel_while_the_pages_are_laid_out_leaves_no_file(world: Any, tmp_path: Path) -> None:
+    """Reading the rows is quick; laying out the pages is what takes long, so the cancel
+    button is also heard page by page."""
+    asked = itertools.count()
+    cols = [Column("name", "Customer", "客户")]
+    table = Table("t", "T", "T", cols, [(f"Customer {i}",) for i in range(500)])
+    result = ReportResult("long", "Long list", "长清单", {}, [table])
+    target = tmp_path / "r.pdf"
+    with pytest.raises(ExportCancelled):  # asked once after reading, then on page 2
+        export_report(world.admin, result, "pdf", target, cancel=lambda: next(asked) >= 3)
+    assert list(tmp_path.iterdir()) == []

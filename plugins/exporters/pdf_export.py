@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from core.exports import CancelFn, ProgressFn, Signoff, Ticker, total_rows
+from core.exports import CancelFn, ProgressFn, Signoff, Ticker, check_cancel, total_rows
 from core.reports import NUMERIC_KINDS, ChartSpec, ReportResult, Table
 from plugins.exporters import common
 
@@ -46,7 +46,7 @@ class PdfExporter:
         ticker = Ticker(progress, cancel, total_rows(result))
         grids = [read_table(table, lang, ticker) for table in result.tables]
         ticker.tick()
-        build_pdf(result, grids, path, lang, signoff)
+        build_pdf(result, grids, path, lang, signoff, cancel)
         ticker.tick()
         return path
 
@@ -164,7 +164,8 @@ def styles(size: float) -> dict[str, Any]:
     }
 
 
-def table_flowables(grid: Grid, room: float, lang: str) -> list[Any]:
+def table_flowables(grid: Grid, room: float, lang: str,
+                    cancel: CancelFn | None = None) -> list[Any]:
     """The table, in slices of columns side by side when even the smallest type is too
     wide for the page (the leading text columns repeat in every slice, as a printed
     spreadsheet does)."""
@@ -187,7 +188,8 @@ def table_flowables(grid: Grid, room: float, lang: str) -> list[Any]:
         if len(groups) > 1:
             out += [Spacer(1, 6)] if n > 1 else []
             out.append(Paragraph(escape(common.part_text(n, len(groups), lang)), st["meta"]))
-        look = TableLook([widths[i] for i in cols], size, [grid.numeric[i] for i in cols])
+        look = TableLook([widths[i] for i in cols], size, [grid.numeric[i] for i in cols],
+                         cancel)
         out.append(PagedTable(fit(grid.header, cols), [fit(r, cols) for r in grid.rows],
                               fit(grid.totals, cols) if grid.totals else None, look))
     return out
@@ -218,8 +220,10 @@ def column_groups(widths: list[float], numeric: list[bool], room: float) -> list
 class TableLook:
     """How every page's slice of a table is drawn."""
 
-    def __init__(self, widths: list[float], size: float, numeric: list[bool]) -> None:
+    def __init__(self, widths: list[float], size: float, numeric: list[bool],
+                 cancel: CancelFn | None = None) -> None:
         self.widths, self.size, self.numeric = widths, size, numeric
+        self.cancel = cancel  # asked once a page: laying out thousands of pages takes time
 
     def table(self, data: list[list[Any]], with_totals: bool) -> Any:
         from reportlab.lib import colors
@@ -278,6 +282,7 @@ class PagedTable(_paged_table_base()):  # type: ignore[misc]
         return self.width, self.height
 
     def split(self, avail_width: float, avail_height: float) -> list[Any]:
+        check_cancel(self.look.cancel)
         window = self._window(avail_height)
         window.wrap(avail_width, avail_height)
         parts = window.split(avail_width, avail_height)
@@ -365,7 +370,7 @@ def signoff_flowable(signoff: Signoff | None, lang: str, room: float) -> Any:
 
 
 def story(result: ReportResult, grids: list[Grid], lang: str, signoff: Signoff | None,
-          room: float) -> list[Any]:
+          room: float, cancel: CancelFn | None = None) -> list[Any]:
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     st = styles(BODY_SIZE)
@@ -379,7 +384,7 @@ def story(result: ReportResult, grids: list[Grid], lang: str, signoff: Signoff |
     for grid in grids:
         if len(grids) > 1:
             out.append(Paragraph(escape(grid.table.title(lang)), st["h2"]))
-        out += table_flowables(grid, room, lang)
+        out += table_flowables(grid, room, lang, cancel)
         for spec in result.charts:
             if spec.table_id == grid.table.id:
                 chart = chart_flowable(spec, grid, lang, room)
@@ -390,7 +395,7 @@ def story(result: ReportResult, grids: list[Grid], lang: str, signoff: Signoff |
 
 
 def build_pdf(result: ReportResult, grids: list[Grid], path: Path, lang: str,
-              signoff: Signoff | None) -> None:
+              signoff: Signoff | None, cancel: CancelFn | None = None) -> None:
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
 
@@ -401,7 +406,7 @@ def build_pdf(result: ReportResult, grids: list[Grid], path: Path, lang: str,
                             bottomMargin=(MARGIN_MM + 6) * mm, title=result.title(lang),
                             author=result.company_name, creator="salesdesk")
     footer = "  |  ".join(t for t in (result.company_name, result.title(lang)) if t)
-    doc.build(story(result, grids, lang, signoff, doc.width),
+    doc.build(story(result, grids, lang, signoff, doc.width, cancel),
               canvasmaker=numbered_canvas(footer, lang))
 
 
