@@ -135,3 +135,28 @@ def test_cancel_while_the_pages_are_laid_out_leaves_no_file(world: Any, tmp_path
     with pytest.raises(ExportCancelled):  # asked once after reading, then on page 2
         export_report(world.admin, result, "pdf", target, cancel=lambda: next(asked) >= 3)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_standard_form_prints_in_chinese(sw: Any, tmp_path: Path) -> None:
+    from core.reports import report_registry
+
+    reports = {k: r for k, r in report_registry(sw.admin.plugins).items()
+               if type(r).__module__.startswith("plugins.sales_reports")}
+    assert len(reports) >= 10
+    for report_id, report in reports.items():
+        raw = {"as_of": "2026-03-16"} if "as_of" in report.Params.model_fields else {}
+        result = run_report(sw.admin, report_id, raw)
+        path = export_report(sw.admin, result, "pdf", tmp_path / report_id, lang="zh_CN")
+        text = pdf_text(path)
+        assert result.title_zh in text and "制表人：Admin" in text, report_id
+
+
+def test_column_slices_repeat_the_names_and_are_even() -> None:
+    from plugins.exporters.pdf_export import column_groups
+
+    widths, numeric = [80.0, 60.0, *[70.0] * 11], [False, False, *[True] * 11]
+    assert column_groups(widths, numeric, 960.0) == [list(range(13))]  # fits: one slice
+    groups = column_groups(widths, numeric, 500.0)  # five figures fit beside the names
+    assert all(g[:2] == [0, 1] for g in groups)  # the names lead every slice
+    assert sorted(i for g in groups for i in g[2:]) == list(range(2, 13))
+    assert [len(g) - 2 for g in groups] == [4, 4, 3]  # not 5, 5 and one alone

@@ -25,6 +25,7 @@ from plugins.exporters import common
 
 FONT = "STSong-Light"
 BODY_SIZE, MIN_SIZE = 9.0, 6.0
+SLICE_SIZE = 8.0  # the type of a table printed in slices of columns
 MARGIN_MM = 12
 CELL_PAD = 4.0  # points left and right of a cell's text
 MAX_COL_SHARE = 0.35  # a column of long text wraps beyond this share of the page width
@@ -174,6 +175,9 @@ def table_flowables(grid: Grid, room: float, lang: str,
 
     size = type_size(grid, room)
     widths = fitted_widths(grid, size, room)
+    if sum(widths) > room:  # sliced anyway: print the slices in readable type
+        size = SLICE_SIZE
+        widths = fitted_widths(grid, size, room)
     st = styles(size)
     groups = column_groups(widths, grid.numeric, room)
 
@@ -196,7 +200,8 @@ def table_flowables(grid: Grid, room: float, lang: str,
 
 
 def column_groups(widths: list[float], numeric: list[bool], room: float) -> list[list[int]]:
-    """Column indexes of each slice; one slice holding all when they fit."""
+    """Column indexes of each slice; one slice holding all when they fit. Slices are
+    evened out (not a full page and a last column alone)."""
     if sum(widths) <= room:
         return [list(range(len(widths)))]
     lead: list[int] = []
@@ -204,11 +209,23 @@ def column_groups(widths: list[float], numeric: list[bool], room: float) -> list
         if num or sum(widths[j] for j in lead) + widths[i] > room / 2:
             break
         lead.append(i)
+    groups = fill(widths, lead, room)
+    cap = room
+    while cap > room / 2:  # narrow the slices while it takes no more of them
+        narrower = fill(widths, lead, cap * 0.95)
+        if len(narrower) > len(groups):
+            break
+        groups, cap = narrower, cap * 0.95
+    return groups
+
+
+def fill(widths: list[float], lead: list[int], cap: float) -> list[list[int]]:
+    """Slices filled up to ``cap`` points, each starting with the ``lead`` columns."""
     groups: list[list[int]] = []
     current: list[int] = []
     for i in range(len(lead), len(widths)):
         used = sum(widths[j] for j in [*lead, *current])
-        if current and used + widths[i] > room:
+        if current and used + widths[i] > cap:
             groups.append([*lead, *current])
             current = []
         current.append(i)
