@@ -1,7 +1,8 @@
 """The pdf exporter: a report laid out as a printed form on A4.
 
-Each page is A4, portrait, or landscape when a table is too wide to stand upright (and
-the type gets smaller, down to a floor, when even landscape is too narrow). The first
+Each page is A4, portrait, or landscape when a table is too wide to stand upright (the
+type gets smaller, down to a floor, when even landscape is too narrow; beyond that the
+table prints in slices of columns, the leading name columns repeated in each). The first
 page heads the form with the company, the report title, the parameters and the time it
 was generated; every table repeats its column titles on each page and ends with its
 totals; charts follow their table; the form closes with the 制表人 / 审核人 / 日期
@@ -14,6 +15,7 @@ CJK font). Numbers are written as numbers: the formula guard is for spreadsheets
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -194,7 +196,7 @@ def table_flowables(grid: Grid, room: float, lang: str,
             out.append(Paragraph(escape(common.part_text(n, len(groups), lang)), st["meta"]))
         look = TableLook([widths[i] for i in cols], size, [grid.numeric[i] for i in cols],
                          cancel)
-        out.append(PagedTable(fit(grid.header, cols), [fit(r, cols) for r in grid.rows],
+        out.append(paged_table()(fit(grid.header, cols), [fit(r, cols) for r in grid.rows],
                               fit(grid.totals, cols) if grid.totals else None, look))
     return out
 
@@ -265,55 +267,58 @@ class TableLook:
                        hAlign="LEFT")
 
 
-def _paged_table_base() -> type:
+@functools.cache
+def paged_table() -> type:
+    """The PagedTable class (made on first use: reportlab loads only when printing)."""
     from reportlab.platypus import Flowable
 
-    return Flowable
+    class PagedTable(Flowable):
+        """A long table split page by page in linear time: each split lays out only a
+        page's worth of rows (reportlab's own split re-measures every remaining row on each
+        page, which takes minutes for tens of thousands of rows). The header repeats on every
+        page; the totals row closes the last."""
 
+        def __init__(self, header: list[Any], lines: list[list[Any]], totals: list[Any] | None,
+                     look: TableLook) -> None:
+            super().__init__()
+            self.header, self.lines, self.totals, self.look = header, lines, totals, look
+            self.hAlign = "LEFT"
+            self._slice: Any = None
 
-class PagedTable(_paged_table_base()):  # type: ignore[misc]
-    """A long table split page by page in linear time: each split lays out only a
-    page's worth of rows (reportlab's own split re-measures every remaining row on each
-    page, which takes minutes for tens of thousands of rows). The header repeats on every
-    page; the totals row closes the last."""
+        def _window(self, height: float) -> Any:
+            """The header and at most the rows that could fit ``height`` (each row is at
+            least a line of text tall), with the totals when they are within reach."""
+            reach = int(height / self.look.size) + 2
+            rows = self.lines[:reach]
+            with_totals = self.totals is not None and len(self.lines) < reach
+            data = [self.header, *rows, *([self.totals] if with_totals else [])]
+            return self.look.table(data, with_totals)
 
-    def __init__(self, header: list[Any], lines: list[list[Any]], totals: list[Any] | None,
-                 look: TableLook) -> None:
-        super().__init__()
-        self.header, self.lines, self.totals, self.look = header, lines, totals, look
-        self.hAlign = "LEFT"
-        self._slice: Any = None
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            self._slice = self._window(avail_height)
+            self.width, self.height = self._slice.wrap(avail_width, avail_height)
+            return self.width, self.height
 
-    def _window(self, height: float) -> Any:
-        """The header and at most the rows that could fit ``height`` (each row is at
-        least a line of text tall), with the totals when they are within reach."""
-        reach = int(height / self.look.size) + 2
-        rows = self.lines[:reach]
-        with_totals = self.totals is not None and len(self.lines) < reach
-        data = [self.header, *rows, *([self.totals] if with_totals else [])]
-        return self.look.table(data, with_totals)
+        def split(self, avail_width: float, avail_height: float) -> list[Any]:
+            check_cancel(self.look.cancel)
+            window = self._window(avail_height)
+            window.wrap(avail_width, avail_height)
+            parts = window.split(avail_width, avail_height)
+            if len(parts) < 2:
+                return parts
+            placed = len(parts[0]._cellvalues) - 1  # rows of data on this page
+            if placed > len(self.lines):  # the totals row fitted too: nothing is left
+                return [parts[0]]
+            if placed == len(self.lines):  # only the totals row moves on
+                rest = type(self)(self.header, [], self.totals, self.look)
+            else:
+                rest = type(self)(self.header, self.lines[placed:], self.totals, self.look)
+            return [parts[0], rest]
 
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self._slice = self._window(avail_height)
-        self.width, self.height = self._slice.wrap(avail_width, avail_height)
-        return self.width, self.height
+        def draw(self) -> None:
+            self._slice.drawOn(self.canv, 0, 0)
 
-    def split(self, avail_width: float, avail_height: float) -> list[Any]:
-        check_cancel(self.look.cancel)
-        window = self._window(avail_height)
-        window.wrap(avail_width, avail_height)
-        parts = window.split(avail_width, avail_height)
-        if len(parts) < 2:
-            return parts
-        placed = len(parts[0]._cellvalues) - 1  # rows of data on this page
-        if placed >= len(self.lines):  # only the totals row moves on
-            rest = PagedTable(self.header, [], self.totals, self.look)
-        else:
-            rest = PagedTable(self.header, self.lines[placed:], self.totals, self.look)
-        return [parts[0], rest]
-
-    def draw(self) -> None:
-        self._slice.drawOn(self.canv, 0, 0)
+    return PagedTable
 
 
 def chart_flowable(spec: ChartSpec, grid: Grid, lang: str, room: float) -> Any | None:
