@@ -1,9 +1,10 @@
 """The exporter contract: how a report result becomes a file.
 
 An exporter has an id (what ``--format`` names), titles in both languages, a file suffix
-and ``write(result, path, *, lang, progress, cancel) -> Path``. Exporters come from the
-``salesdesk_exporters`` hook of every enabled plugin (xlsx, csv and html are the built-in
-``exporters`` plugin). ``export_report`` is what the CLI and the TUI call: it checks the
+and ``write(result, path, *, lang, progress, cancel) -> Path`` (a printed format may also
+take ``signoff``: who prepared it and when). Exporters come from the
+``salesdesk_exporters`` hook of every enabled plugin (xlsx, csv, html and pdf are the
+built-in ``exporters`` plugin). ``export_report`` is what the CLI and the TUI call: it checks the
 reader may run reports, writes into a scratch folder beside the target and only renames
 the finished files into place, so a cancelled or failed export leaves no half file.
 
@@ -15,11 +16,14 @@ the text as it is in a string cell with ``quotePrefix`` so it round-trips as tex
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 import logging
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -37,6 +41,15 @@ ProgressFn = Callable[[int, "int | None"], None]  # (rows written, rows in all o
 CancelFn = Callable[[], bool]  # True once the user asked to stop
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """Who prepared a printed form and on which day (the acting user, the context's
+    clock). Given to exporters whose ``write`` takes a ``signoff`` keyword."""
+
+    prepared_by: str
+    date: dt.date
 
 
 class ExportCancelled(SalesdeskError):
@@ -198,18 +211,28 @@ def export_report(ctx: Context, result: ReportResult, exporter_id: str, path: Pa
     scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial",
                                     dir=final.parent))
     try:
-        written = _write(exporter, result, scratch / final.name, lang, progress, cancel)
+        signoff = Signoff(ctx.actor.display_name or ctx.actor.login, ctx.today())
+        written = _write(exporter, result, scratch / final.name, lang, progress, cancel,
+                         signoff)
         check_cancel(cancel)
         return _move_into_place(scratch, final.parent, written)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def takes_signoff(exporter: Exporter) -> bool:
+    try:
+        return "signoff" in inspect.signature(exporter.write).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _write(exporter: Exporter, result: ReportResult, path: Path, lang: str,
-           progress: ProgressFn | None, cancel: CancelFn | None) -> Path:
+           progress: ProgressFn | None, cancel: CancelFn | None, signoff: Signoff) -> Path:
+    extra = {"signoff": signoff} if takes_signoff(exporter) else {}
     try:
         written = Path(exporter.write(result, path, lang=lang, progress=progress,
-                                      cancel=cancel))
+                                      cancel=cancel, **extra))
     except SalesdeskError:
         raise
     except OSError as exc:

@@ -309,7 +309,7 @@ def test_registry_reports_and_skips_bad_contributions() -> None:
     pm.register(exporters, "exporters")
     pm.register(_Plugin(), "third")
     found = exporter_registry(pm)
-    assert sorted(found) == ["csv", "csv-excel", "html", "json", "xlsx"]
+    assert sorted(found) == ["csv", "csv-excel", "html", "json", "pdf", "xlsx"]
     errors = pm.info["third"].errors
     assert any("exporter Bad Id" in e and "suffix 'txt'" in e and "'write'" in e
                for e in errors)
@@ -332,9 +332,9 @@ def test_export_report_writes_into_place(world: Any, tmp_path: Path) -> None:
 
 
 def test_export_report_names_the_known_formats(world: Any, tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match=r"no export format 'pdf' \(known: xlsx, csv, "
-                                       r"csv-excel, html"):
-        export_report(world.admin, result_of(sales_table()), "pdf", tmp_path / "r.pdf")
+    with pytest.raises(NotFound, match=r"no export format 'odt' \(known: xlsx, csv, "
+                                       r"csv-excel, html, pdf"):
+        export_report(world.admin, result_of(sales_table()), "odt", tmp_path / "r.odt")
 
 
 def test_export_report_refuses_a_user_without_report_run(world: Any, tmp_path: Path) -> None:
@@ -344,7 +344,7 @@ def test_export_report_refuses_a_user_without_report_run(world: Any, tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "csv", "html"])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "html", "pdf"])
 def test_cancelled_export_leaves_no_file(world: Any, tmp_path: Path, fmt: str) -> None:
     stop = threading.Event()
 
@@ -378,3 +378,17 @@ def test_no_totals_row_when_there_is_nothing_to_total(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(XlsxExporter().write(result_of(table),
                                                      tmp_path / "n.xlsx")).active
     assert ws.max_row == 7 and ws["A7"].value == "x"
+
+
+def test_html_writes_negative_numbers_as_numbers(tmp_path: Path) -> None:
+    """The formula guard is for text: a negative figure is not a formula to neutralise."""
+    cols = [Column("name", "Name", ""), Column("amount", "Amount", "", ColumnKind.MONEY),
+            Column("growth", "Growth", "", ColumnKind.PERCENT),
+            Column("visits", "Visits", "", ColumnKind.INTEGER)]
+    rows = [("-dash", Decimal("-1234.5"), Decimal("-0.57"), -3)]
+    page = HtmlExporter().write(result_of(Table("t", "T", "", cols, rows, totals=None)),
+                                tmp_path / "n.html").read_text("utf-8")
+    assert '<td class="num">-1,234.50</td>' in page
+    assert '<td class="num">-57.0%</td>' in page
+    assert '<td class="num">-3</td>' in page
+    assert "<td>&#x27;-dash</td>" in page  # text that starts like a formula still is guarded

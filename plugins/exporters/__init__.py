@@ -1,7 +1,7 @@
-"""The built-in exporters: xlsx, csv, csv for Excel (with BOM) and html.
+"""The built-in exporters: xlsx, csv, csv for Excel (with BOM), html and pdf.
 
 Registered through the ``salesdesk`` entry point like any third-party plugin; heavy
-libraries (openpyxl) are imported only when a file is written.
+libraries (openpyxl, reportlab) are imported only when a file is written.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from core.hookspecs import hookimpl
 def salesdesk_exporters() -> list[Any]:
     from plugins.exporters.csv_export import CsvExporter
     from plugins.exporters.html_export import HtmlExporter
+    from plugins.exporters.pdf_export import PdfExporter
     from plugins.exporters.xlsx import XlsxExporter
 
-    return [XlsxExporter(), CsvExporter(), CsvExporter(bom=True), HtmlExporter()]
+    return [XlsxExporter(), CsvExporter(), CsvExporter(bom=True), HtmlExporter(),
+            PdfExporter()]

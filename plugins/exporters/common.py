@@ -17,6 +17,9 @@ LABELS = {
     "generated": ("Generated", "生成时间"),
     "none": ("none", "无"),
     "total": (TOTAL_EN, TOTAL_ZH),
+    "prepared_by": ("Prepared by", "制表人"),
+    "checked_by": ("Checked by", "审核人"),
+    "date": ("Date", "日期"),
 }
 
 
@@ -27,6 +30,18 @@ def is_zh(lang: str) -> bool:
 def label(key: str, lang: str) -> str:
     en, zh = LABELS[key]
     return zh if is_zh(lang) else en
+
+
+def page_text(page: int, pages: int, lang: str) -> str:
+    return f"第 {page} 页，共 {pages} 页" if is_zh(lang) else f"Page {page} of {pages}"
+
+
+def part_text(part: int, parts: int, lang: str) -> str:
+    """The caption of one slice of a table too wide for the page."""
+    if is_zh(lang):
+        lead = "续表：" if part > 1 else ""
+        return f"{lead}第 {part} 部分，共 {parts} 部分"
+    return f"Part {part} of {parts} of the columns"
 
 
 def param_text(value: Any) -> str:

@@ -2,7 +2,7 @@
 the company, report title, parameters and every table with its totals (summed while
 streaming where the report gave none). Everything taken from data is escaped; text
 that a spreadsheet would run as a formula (a page can be opened in Excel) gets a leading
-apostrophe."""
+apostrophe; numbers, negative ones too, are written as numbers."""
 
 from __future__ import annotations
 
@@ -29,9 +29,12 @@ tfoot td { font-weight: bold; border-top: 2px solid #888; }
 
 
 def cell(value: object, kind: ColumnKind) -> str:
+    """One cell; only text is guarded against formulas (``-57.0%`` is a number)."""
     text = common.display(value, kind)
+    if isinstance(value, str):
+        text = safe_text(text)
     css = ' class="num"' if kind in NUMERIC_KINDS else ""
-    return f"<td{css}>{html.escape(safe_text(text))}</td>"
+    return f"<td{css}>{html.escape(text)}</td>"
 
 
 class HtmlExporter:
