@@ -83,12 +83,16 @@ class Runtime:
         login and active columns, so it works on a schema that needs upgrading."""
         if not sa.inspect(self.db.engine).has_table(User.__tablename__):
             raise NoUsersYet(self.db.describe())
-        login = current_login(self)
+        from core.served import bound_user_id
+
+        served = bound_user_id()  # a command run by salesdesk serve acts as the key's user
+        login = "" if served is not None else current_login(self)
+        where = User.id == served if served is not None else User.login == login
         with self.db.read_session() as session:
-            active = session.scalar(sa.select(User.active).where(User.login == login))
-        if not active:
+            row = session.execute(sa.select(User.login, User.active).where(where)).first()
+        if row is None or not row.active:
             raise UnknownUser(login)
-        return login
+        return row.login
 
     def upgrade(self) -> None:
         """Bring the core and every enabled plugin to their newest revision. A switched-off

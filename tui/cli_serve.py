@@ -39,7 +39,8 @@ def serve_command(click_ctx: click.Context, address: str | None, port: int | Non
 
     cli = _cli()
     try:
-        runtime = cli.runtime_from(click_ctx)
+        # The server's own account owns the data; it need not be a salesdesk user.
+        runtime = cli.runtime_from(click_ctx, known_user=False)
         check_private_database(runtime.db)
         settings = runtime.settings or load_settings()
         config = ServeConfig.from_settings(
