@@ -35,20 +35,33 @@ def test_daily_sales(sw):
 
 
 def test_rep_monthly(sw):
+    """March 2026 as of the 16th: 1-16 March against 1-16 March 2025 (issue #19.2; the
+    sale of 20 March is after the report date, the 5.00 of 17 March 2025 after its match)."""
     result = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01"})
-    assert by_key(result, "reps", "rep", "actual") == {"rep_a": M("1149.50"),
+    assert by_key(result, "reps", "rep", "actual") == {"rep_a": M("150.50"),
                                                       "rep_b": M("0.00"), None: M("10.00")}
-    assert by_key(result, "reps", "rep", "completion")["rep_a"] == M("5.7475")
-    assert by_key(result, "reps", "rep", "ly")["rep_a"] == M("85.00")
-    assert by_key(result, "reps", "rep", "growth")["rep_a"] == M("12.5235")
+    assert by_key(result, "reps", "rep", "completion")["rep_a"] == M("0.7525")
+    assert by_key(result, "reps", "rep", "ly")["rep_a"] == M("80.00")
+    assert by_key(result, "reps", "rep", "growth")["rep_a"] == M("0.8812")
     assert by_key(result, "reps", "rep", "ytd_target") == {"rep_a": M("300.00"),
                                                           "rep_b": M("400.00"),
                                                           None: M("0.00")}
-    assert total(result, "reps", "ytd") == M("1499.50")
-    assert total(result, "reps", "ytd_ly") == M("285.00")
+    assert total(result, "reps", "ytd") == M("500.50")
+    assert total(result, "reps", "ytd_ly") == M("280.00")
+    assert any("2025-03-16" in en and "同期可比" in zh for en, zh in result.captions)
     mine = run_report(sw.rep_b, "rep_monthly", {"month": "2026-03-01"})
     assert column(mine, "reps", "rep") == ["rep_b"]
     assert total(mine, "reps", "ytd_completion") == M("0.85")
+
+
+def test_rep_monthly_whole_month_only_when_asked(sw):
+    full = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01", "compare_full": True})
+    assert by_key(full, "reps", "rep", "ly")["rep_a"] == M("85.00")
+    assert total(full, "reps", "ytd_ly") == M("285.00")
+    assert any("Full-period" in en for en, _zh in full.captions)
+    closed = run_report(sw.admin, "rep_monthly", {"month": "2026-02-01"})
+    assert by_key(closed, "reps", "rep", "actual")["rep_b"] == M("300.00")
+    assert by_key(closed, "reps", "rep", "ly")["rep_b"] == M("200.00")
 
 
 def test_monthly_sales(sw):

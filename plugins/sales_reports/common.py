@@ -33,6 +33,13 @@ class AsOfParams(pydantic.BaseModel):
         None, description="Region code: only this region and the regions below it")
 
 
+class CompareParams(AsOfParams):
+    """A report comparing periods: like-for-like unless the reader asks for whole periods."""
+
+    compare_full: bool = pydantic.Field(
+        False, description="Compare with whole periods instead of the same days")
+
+
 class BaseReport:
     """Common behaviour; subclasses set the class attributes and implement ``run``."""
 
@@ -50,9 +57,12 @@ class BaseReport:
         raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
 
     def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: Iterable[ChartSpec] = ()) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), tables, list(charts))
+               charts: Iterable[ChartSpec] = (),
+               captions: Iterable[tuple[str, str]] = ()) -> ReportResult:
+        out = ReportResult(self.id, self.title_en, self.title_zh,
+                           params.model_dump(mode="json"), tables, list(charts))
+        out.captions.extend(captions)
+        return out
 
 
 def as_of(ctx: Context, params: Any) -> dt.date:
@@ -97,13 +107,6 @@ def parse_month(label: str) -> dt.date:
 
 def quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-
-
-def year_ago(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def months_of(first: dt.date, last: dt.date) -> list[dt.date]:
