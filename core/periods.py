@@ -90,3 +90,8 @@ def compare_caption(now: Span, then: Span, full: bool = False) -> tuple[str, str
                 f"整期比较（按要求）：{_fmt(now)} 对比 {_fmt(then)} 全期。")
     return (f"Like-for-like: {_fmt(now)} against the same days {_fmt(then)}.",
             f"同期可比：{_fmt(now)} 对比相同天数 {_fmt(then)}。")
+
+
+def same_days_years_ago(start: dt.date, end: dt.date, years: int) -> Span:
+    """The same days ``years`` years earlier (whole months stay whole)."""
+    return _shift_span(start, end, -12 * years)

@@ -91,14 +91,25 @@ def test_customer_changes(sw):
 
 
 def test_multi_year(sw):
+    """As of 16 March: 2025 is read to 16 March 2025, not to 31 December (issue #19.2)."""
     result = run_report(sw.admin, "multi_year", P)
     months = {r[0]: r[1:] for r in result.table("months").rows}
     assert months["02"] == (M("0.00"), M("200.00"), M("300.00"), M("0.5"))
-    assert months["03"][1:3] == (M("85.00"), M("160.50"))
-    assert total(result, "months", "y2025") == M("355.00")
+    assert months["03"][1:3] == (M("80.00"), M("160.50"))
+    assert months["12"][1:3] == (M("0.00"), M("0.00"))
+    assert total(result, "months", "y2025") == M("280.00")
     assert total(result, "months", "y2026") == M("500.50")
-    assert by_key(result, "regions", "region", "y2025") == {"N1": M("155.00"),
+    assert total(result, "months", "growth") == M("0.7875")
+    assert by_key(result, "regions", "region", "y2025") == {"N1": M("80.00"),
                                                            "S": M("200.00"), "N": M("0.00")}
+    assert any("2025-01-01 – 2025-03-16" in en for en, _zh in result.captions)
+
+
+def test_multi_year_whole_years_only_when_asked(sw):
+    result = run_report(sw.admin, "multi_year", {**P, "compare_full": True})
+    assert total(result, "months", "y2025") == M("355.00")
+    assert by_key(result, "regions", "region", "y2025")["N1"] == M("155.00")
+    assert any("Full-period" in en for en, _zh in result.captions)
 
 
 def test_price_list(sw):

@@ -343,7 +343,7 @@ class MonthlySales(BaseReport):
 # -- multi-year comparison ------------------------------------------------------------------------
 
 
-class MultiYearParams(AsOfParams):
+class MultiYearParams(CompareParams):
     years: int = pydantic.Field(3, ge=2, le=10, description="How many years to compare")
 
 
@@ -354,13 +354,26 @@ class MultiYear(BaseReport):
     category = "performance"
     Params = MultiYearParams
 
-    def run(self, ctx: Context, params: MultiYearParams) -> ReportResult:
+    def spans(self, ctx: Context, params: MultiYearParams) -> dict[int, tuple[dt.date, dt.date]]:
+        """Each year to the report date's day of the year (whole years when asked for)."""
         day = as_of(ctx, params)
-        years = list(range(day.year - params.years + 1, day.year + 1))
+        now = (dt.date(day.year, 1, 1), day)
+        out = {}
+        for back in range(params.years - 1, -1, -1):
+            start, end = pr.same_days_years_ago(*now, back)
+            out[start.year] = (start, dt.date(start.year, 12, 31)
+                               if params.compare_full and back else end)
+        return out
+
+    def run(self, ctx: Context, params: MultiYearParams) -> ReportResult:
+        spans = self.spans(ctx, params)
+        years = list(spans)
+        sums: dict[tuple, Decimal] = {}
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
-            sums = sources.monthly_actuals(ctx, session, dt.date(years[0], 1, 1), day,
-                                           ["region_id"], regions)
+            for start, end in spans.values():
+                sums.update(sources.monthly_actuals(ctx, session, start, end, ["region_id"],
+                                                    regions))
             names = Names(session)
         grid: dict[int, dict[int, Decimal]] = {m: {} for m in range(1, 13)}
         by_region: dict[Any, dict[int, Decimal]] = {}
@@ -397,15 +410,15 @@ class MultiYear(BaseReport):
         ]
         chart = ChartSpec("line", "Sales by month and year", "历年各月销售额", "months", "month",
                           year_ids)
-        return self.result(params, tables, [chart])
+        caption = pr.compare_caption(spans[years[-1]], spans[years[-2]], params.compare_full)
+        return self.result(params, tables, [chart], [caption])
 
     def drill(self, ctx: Context, params: MultiYearParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         if not column_id.startswith("y"):
             return super().drill(ctx, params, table_id, row, column_id)
-        day = as_of(ctx, params)
         year = int(column_id[1:])
-        start, end = dt.date(year, 1, 1), min(day, dt.date(year, 12, 31))
+        start, end = self.spans(ctx, params)[year]
         with ctx.reading() as session:
             conds = _region_conds(session, params.region)
             if table_id == "months" and row is not None:
