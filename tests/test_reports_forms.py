@@ -83,11 +83,28 @@ def test_customer_changes(sw):
     rows = result.table("months").rows
     assert rows == [("2026-01", 1, 1, 0, 1, 0), ("2026-02", 1, 0, 0, 0, 0),
                     ("2026-03", 3, 3, 1, 1, 2)]
-    assert result.table("year").rows == [("2026", 4, 3, 1, 0, 1)]
+    # last year to 16 March 2025 (C1, C3), not C2's sale of 31 December 2025 (#19.2)
+    assert result.table("year").rows == [("2026", 4, 2, 1, 0, 2)]
     mine = run_report(sw.rep_a, "customer_changes", P)
     assert mine.table("months").rows[-1] == ("2026-03", 2, 2, 0, 0, 2)
     north = run_report(sw.admin, "customer_changes", {**P, "region": "N"})
-    assert north.table("year").rows == [("2026", 3, 2, 1, 0, 1)]
+    assert north.table("year").rows == [("2026", 3, 1, 1, 0, 2)]
+    whole = run_report(sw.admin, "customer_changes", {**P, "compare_full": True})
+    assert whole.table("year").rows == [("2026", 4, 3, 1, 0, 1)]
+
+
+def test_customer_changes_partial_month_against_the_same_days(sw):
+    """As of 5 March, 1-5 March (C1) is compared with 1-5 February (nobody), so C3, who
+    bought on 15 February, is not yet 'lost'; the whole of February only when asked."""
+    early = {"as_of": "2026-03-05"}
+    result = run_report(sw.admin, "customer_changes", early)
+    assert result.table("months").rows[-1] == ("2026-03", 1, 1, 0, 0, 1)
+    assert any("2026-02-01 – 2026-02-05" in en for en, _zh in result.captions)
+    whole = run_report(sw.admin, "customer_changes", {**early, "compare_full": True})
+    assert whole.table("months").rows[-1] == ("2026-03", 1, 1, 0, 1, 0)
+    lost = drill_report(sw.admin, "customer_changes", {**early, "compare_full": True},
+                        "months", whole.table("months").rows[-1], "lost")
+    assert lost.row_count == 1
 
 
 def test_multi_year(sw):
