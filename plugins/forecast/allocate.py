@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from core import periods
 from core.errors import FieldProblem, ValidationFailed
 
 CENT = Decimal("0.01")
@@ -119,7 +120,5 @@ def months_of(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def last_year(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+    """The same day a year earlier (29 February -> 28 February), by ``core.periods``."""
+    return periods.shift_months(day, -12)

@@ -11,6 +11,7 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
+from core import periods as pr
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
@@ -170,7 +171,10 @@ class TargetVsActual(_Base):
                       drill_columns=("actual", "last_year"))
         chart = ChartSpec("column", "Target vs actual", "指标与实际", "evaluation", "name",
                           ("target", "actual"))
-        return self.result(params, [table], [chart])
+        result = self.result(params, [table], [chart])
+        result.captions.append(pr.compare_caption((e.start, e.end),
+                                                  pr.same_days_last_year(e.start, e.end)))
+        return result
 
     def drill(self, ctx: Context, params: EvalParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
@@ -180,7 +184,7 @@ class TargetVsActual(_Base):
 
         start, end = al.to_date_range(params.period, params.as_of or ctx.today())
         if column_id == "last_year":
-            start, end = al.last_year(start), al.last_year(end)
+            start, end = pr.same_days_last_year(start, end)
         conds = [SalesLine.date.between(start, end)]
         if row is not None and params.by != "company":
             key = _key_id(ctx, params, row)
