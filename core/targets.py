@@ -40,3 +40,15 @@ def target_amounts(session: Session, start: dt.date, end: dt.date, by: str) -> d
         .group_by(SalesTarget.key_id)
     ).all()
     return {key: Decimal(amount) for key, amount in rows}
+
+
+def published_targets(session: Session, by: str, start: dt.date,
+                      end: dt.date) -> dict[tuple[int, dt.date], Decimal]:
+    """(key id, month) -> the published target of each month ``start``..``end`` touch."""
+    if end < start:
+        return {}
+    rows = session.execute(
+        sa.select(SalesTarget.key_id, SalesTarget.month, SalesTarget.amount)
+        .where(SalesTarget.dimension == by, SalesTarget.month >= month_start(start),
+               SalesTarget.month <= month_start(end))).all()
+    return {(key, month): Decimal(str(amount)) for key, month, amount in rows}
