@@ -12,11 +12,13 @@ import pydantic
 import sqlalchemy as sa
 
 from core import periods as pr
+from core.access import Scope
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
 from core.models import SalesLine
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.targets import reconciliation_caption
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.services import evaluation as ev
 from plugins.forecast.services.history import LINE_COLUMNS
@@ -174,6 +176,11 @@ class TargetVsActual(_Base):
         result = self.result(params, [table], [chart])
         result.captions.append(pr.compare_caption((e.start, e.end),
                                                   pr.same_days_last_year(e.start, e.end)))
+        if ctx.grant.scope is Scope.ALL:
+            with ctx.reading() as session:
+                gap = reconciliation_caption(session, e.start, e.end, params.by)
+            if gap:
+                result.captions.append(gap)
         return result
 
     def drill(self, ctx: Context, params: EvalParams, table_id: str, row: tuple | None,

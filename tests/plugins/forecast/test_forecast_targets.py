@@ -378,3 +378,21 @@ def test_a_revision_leaves_closed_months_untouched(sales) -> None:
     assert sum(v for (k, _m), v in after.items() if k == n) == D("8130.00")
     assert sum(company.values()) == D("12000.00")
     assert after[(n, dt.date(2026, 3, 1))] > before[(n, dt.date(2026, 3, 1))]
+
+
+def test_the_company_target_and_the_allocations_reconcile_or_show_the_gap(sales) -> None:
+    regions = _draft(sales)  # 10000 by region
+    svc.approve_allocation(sales.mgr, regions.allocation.id, regions.allocation.version)
+    reps = _draft(sales, dimension="rep", total="12000")  # approved last: the company's
+    svc.approve_allocation(sales.mgr, reps.allocation.id, reps.allocation.version)
+    p = {"period": "ytd", "as_of": "2026-03-16"}
+    by_rep = run_report(sales.admin, "target_vs_actual", {**p, "by": "rep"})
+    assert not [en for en, _zh in by_rep.captions if "company target" in en]
+    by_region = run_report(sales.admin, "target_vs_actual", {**p, "by": "region"})
+    # Q1 by rep: 8130 -> 609.75 + 542.00 + 677.50, 3870 -> 290.25 + 258.00 + 322.50
+    gap = [(en, zh) for en, zh in by_region.captions if "company target" in en]
+    assert gap and "2,700.00" in gap[0][0] and "2,250.01" in gap[0][0] \
+        and "449.99" in gap[0][0] and "相差 449.99" in gap[0][1]
+    budget = run_report(sales.admin, "budget_vs_actual", {"as_of": "2026-03-16",
+                                                          "dimension": "region"})
+    assert any("2,000.00" in en for en, _zh in budget.captions)  # 12000 vs 10000
