@@ -22,6 +22,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from core import periods
 from core.errors import FieldProblem, ValidationFailed
+from core.i18n import translator
 
 CENT = Decimal("0.01")
 PERIOD_KINDS = ("year", "quarter", "month")
@@ -166,11 +167,12 @@ def phase(amount: Decimal, weights: Sequence[Decimal], kept: Sequence[Decimal | 
     open_months = [i for i, k in enumerate(kept) if k is None]
     rest = amount - sum((k for k in kept if k is not None), Decimal(0))
     if rest < 0 or (not open_months and rest != 0):
+        _ = translator(__file__)
         raise ValidationFailed([FieldProblem(
             "total", f"{label} {amount}".strip(),
-            f"at least the {amount - rest} its closed months already carry"
-            if open_months else "the amount its closed months carry: none is open")],
-            "allocation")
+            _("at least the {amount} its closed months already carry").format(
+                amount=amount - rest) if open_months
+            else _("the amount its closed months carry: none is open"))], _("allocation"))
     out = list(kept)
     for i, part in zip(open_months, split_exact(rest, [weights[i] for i in open_months]),
                        strict=True):

@@ -371,7 +371,8 @@ def approve_allocation(ctx: Context, allocation_id: int, expected_version: int |
     roles = approver_roles(ctx)
     phasing = phasing or _setting(ctx, PHASING_KEY, "seasonal")
     if phasing not in al.PHASINGS:
-        raise ValidationFailed([FieldProblem("phasing", phasing, ", ".join(al.PHASINGS))],
+        raise ValidationFailed([FieldProblem(_("phasing"), phasing, ", ".join(
+            _(p) for p in al.PHASINGS))],
                                _("allocation {id}").format(id=allocation_id))
 
     def work(uow: UnitOfWork) -> tuple[Allocation, list[AllocationLine], Allocation | None]:
