@@ -78,3 +78,12 @@ def test_growth_agrees_between_the_yearly_forms(sw):
     periods = run_report(sw.admin, "rep_periods", p)
     assert total(years, "months", "growth") == total(sales, "months", "growth") == \
         total(periods, "reps", "ytd_growth") == M("0.7875")
+
+
+@pytest.mark.parametrize("report_id", ["rep_monthly", "rep_periods", "monthly_sales",
+                                       "multi_year", "customer_changes", "top_customers",
+                                       "target_vs_actual"])
+def test_every_comparing_form_says_what_it_compares(sw, report_id):
+    result = run_report(sw.admin, report_id, {"as_of": "2026-03-16"})
+    assert any(en.startswith("Like-for-like") and "2025-03-16" in en and "同期可比" in zh
+               for en, zh in result.captions), result.captions
