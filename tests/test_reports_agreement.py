@@ -87,3 +87,30 @@ def test_every_comparing_form_says_what_it_compares(sw, report_id):
     result = run_report(sw.admin, report_id, {"as_of": "2026-03-16"})
     assert any(en.startswith("Like-for-like") and "2025-03-16" in en and "同期可比" in zh
                for en, zh in result.captions), result.captions
+
+
+def test_29_february_is_counted_when_a_whole_february_is_compared(sw):
+    """As of 28 February 2025 February is whole, so it is set against the whole of
+    February 2024, 29 February included (7.00 + 29.00), in every form."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from core.models import SalesLine
+    from core.summaries import refresh_sales_summaries
+
+    ids = sw.ids
+    with sw.world.runtime.db.write_session() as session, session.begin():
+        session.execute(sa.insert(SalesLine), [
+            {"date": day, "customer_id": ids["C1"], "product_id": ids["P1"],
+             "rep_id": ids["rep_a"], "region_id": ids["N1"], "quantity": M(1),
+             "amount": M(amount)}
+            for day, amount in ((dt.date(2024, 2, 28), "7.00"), (dt.date(2024, 2, 29), "29.00"))])
+        refresh_sales_summaries(session, dt.date(2024, 1, 1), dt.date(2024, 12, 1))
+    day = "2025-02-28"
+    figures = _figures(sw.admin, day)
+    assert {r: v for r, v in figures["mtd"]} == {r: M("200.00") for r, _v in figures["mtd"]}
+    for name in ("mtd_ly", "ytd_ly"):
+        assert {r: v for r, v in figures[name]} == {r: M("36.00") for r, _v in figures[name]}
+    leap = _figures(sw.admin, "2024-02-29")
+    assert {r: v for r, v in leap["mtd"]} == {r: M("36.00") for r, _v in leap["mtd"]}
