@@ -114,3 +114,27 @@ def test_29_february_is_counted_when_a_whole_february_is_compared(sw):
         assert {r: v for r, v in figures[name]} == {r: M("36.00") for r, _v in figures[name]}
     leap = _figures(sw.admin, "2024-02-29")
     assert {r: v for r, v in leap["mtd"]} == {r: M("36.00") for r, _v in leap["mtd"]}
+
+
+def test_completion_by_rep_shows_the_gap_to_the_company_target(sw):
+    """Rep targets to March add up to 700.00; a company target of 800.00 (set by another
+    allocation) is named with the difference where completion by rep is shown."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from core.models import SalesTarget
+
+    p = {"as_of": "2026-03-16"}
+    assert not [c for c in run_report(sw.admin, "rep_periods", p).captions
+                if "company target" in c[0]]
+    with sw.world.runtime.db.write_session() as session, session.begin():
+        session.execute(sa.insert(SalesTarget), [
+            {"month": dt.date(2026, 1, 1), "dimension": "company", "key_id": 0,
+             "amount": M("800.00"), "version": 1}])
+    for report_id in ("rep_periods", "rep_monthly"):
+        gap = [en for en, _zh in run_report(sw.admin, report_id, p).captions
+               if "company target" in en]
+        assert gap and "800.00" in gap[0] and "700.00" in gap[0] and "100.00" in gap[0]
+    assert not [c for c in run_report(sw.rep_a, "rep_periods", p).captions
+                if "company target" in c[0]]  # a rep sees no company figures

@@ -38,6 +38,7 @@ from plugins.sales_reports.common import (
     ratio,
     region_ids,
     rep_condition,
+    target_gap,
 )
 
 K = ColumnKind
@@ -82,6 +83,7 @@ class RepPeriods(BaseReport):
             regions = region_ids(session, params.region)
             sums = sources.period_sums(ctx, session, ["rep_id"], period_ranges(day), regions)
             targets = rep_targets(session, day)
+            gap = target_gap(ctx, session, dt.date(day.year, 1, 1), day, "rep")
             visible_reps = {u.id for u in _visible_rep_ids(ctx, session, regions)}
             names = Names(session)
         rep_ids = set(sums) | {(r,) for r in targets if r in visible_reps}
@@ -98,8 +100,8 @@ class RepPeriods(BaseReport):
         spans = period_ranges(day)
         return self.result(params, [self._table(rows)], [ChartSpec(
             "column", "YTD actual vs target", "本年累计:实际与指标", "reps", "rep_name",
-            ("ytd", "ytd_target"))], [pr.compare_caption(spans[p], spans[f"{p}_ly"])
-                                      for p in PERIODS])
+            ("ytd", "ytd_target"))], [*(pr.compare_caption(spans[p], spans[f"{p}_ly"])
+                                        for p in PERIODS), *gap])
 
     def _table(self, rows: list[tuple]) -> Table:
         columns = [Column("rep", "Rep", "业务员"), Column("rep_name", "Name", "姓名")]

@@ -11,12 +11,13 @@ import pydantic
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.access import region_subtree, visible
+from core.access import Scope, region_subtree, visible
 from core.context import Context
 from core.errors import NotFound, ValidationFailed
 from core.models import Customer, Product, Region, SalesLine, User
 from core.reports import ChartSpec, ReportResult, Table
 from core.summaries import add_months, month_start
+from core.targets import reconciliation_caption
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -63,6 +64,16 @@ class BaseReport:
                            params.model_dump(mode="json"), tables, list(charts))
         out.captions.extend(captions)
         return out
+
+
+def target_gap(ctx: Context, session: Session, start: dt.date, end: dt.date,
+               by: str) -> list[tuple[str, str]]:
+    """The caption naming the gap between the company target and the targets by ``by``
+    (for a company-wide reader, who sees both), or nothing when they agree."""
+    if ctx.grant.scope is not Scope.ALL:
+        return []
+    gap = reconciliation_caption(session, start, end, by)
+    return [gap] if gap else []
 
 
 def as_of(ctx: Context, params: Any) -> dt.date:

@@ -18,7 +18,6 @@ from core.drill import activities_table, sales_lines_table
 from core.models import Activity, Customer, Product, Region, SalesLine, SalesTarget, User
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.summaries import add_months, month_end, month_start
-from core.targets import reconciliation_caption
 from plugins.sales_reports import sources
 from plugins.sales_reports.common import (
     ZERO,
@@ -32,6 +31,7 @@ from plugins.sales_reports.common import (
     parse_month,
     ratio,
     region_ids,
+    target_gap,
     visible_users,
 )
 from plugins.sales_reports.forms_sales import YearParams, year_span
@@ -286,12 +286,9 @@ class BudgetVsActual(BaseReport):
                                 drill_columns=("actual",)))
         chart = ChartSpec("column", "Budget vs actual", "预算与实际", "months", "month",
                           ("target", "actual"))
-        gap = None
-        if ctx.grant.scope is Scope.ALL:
-            with ctx.reading() as session:
-                gap = reconciliation_caption(session, dt.date(year, 1, 1),
-                                             dt.date(year, 12, 31), dim)
-        return self.result(params, tables, [chart], [gap] if gap else [])
+        with ctx.reading() as session:
+            gap = target_gap(ctx, session, dt.date(year, 1, 1), dt.date(year, 12, 31), dim)
+        return self.result(params, tables, [chart], gap)
 
     def _actuals(self, ctx: Context, session: Any, year: int, end: dt.date, dim: str,
                  regions: set[int] | None) -> dict[tuple, Decimal]:

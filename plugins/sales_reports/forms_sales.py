@@ -33,6 +33,7 @@ from plugins.sales_reports.common import (
     ratio,
     region_ids,
     rep_condition,
+    target_gap,
 )
 
 K = ColumnKind
@@ -174,6 +175,7 @@ class RepMonthly(BaseReport):
             regions = region_ids(session, params.region)
             sums = sources.period_sums(ctx, session, ["rep_id"], periods, regions)
             targets = _rep_targets(ctx, session, month, regions)
+            gap = target_gap(ctx, session, dt.date(month.year, 1, 1), month, "rep")
             names = Names(session)
         keys = set(sums) | {(r,) for r in targets}
         rows = []
@@ -203,7 +205,8 @@ class RepMonthly(BaseReport):
         chart = ChartSpec("column", "Actual vs target", "实绩与目标", "reps", "rep_name",
                           ("actual", "target"))
         captions = [pr.compare_caption(periods["actual"], periods["ly"], params.compare_full),
-                    pr.compare_caption(periods["ytd"], periods["ytd_ly"], params.compare_full)]
+                    pr.compare_caption(periods["ytd"], periods["ytd_ly"], params.compare_full),
+                    *gap]
         return self.result(params, [table], [chart], captions)
 
     def drill(self, ctx: Context, params: MonthParams, table_id: str, row: tuple | None,
