@@ -35,20 +35,33 @@ def test_daily_sales(sw):
 
 
 def test_rep_monthly(sw):
+    """March 2026 as of the 16th: 1-16 March against 1-16 March 2025 (issue #19.2; the
+    sale of 20 March is after the report date, the 5.00 of 17 March 2025 after its match)."""
     result = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01"})
-    assert by_key(result, "reps", "rep", "actual") == {"rep_a": M("1149.50"),
+    assert by_key(result, "reps", "rep", "actual") == {"rep_a": M("150.50"),
                                                       "rep_b": M("0.00"), None: M("10.00")}
-    assert by_key(result, "reps", "rep", "completion")["rep_a"] == M("5.7475")
-    assert by_key(result, "reps", "rep", "ly")["rep_a"] == M("85.00")
-    assert by_key(result, "reps", "rep", "growth")["rep_a"] == M("12.5235")
+    assert by_key(result, "reps", "rep", "completion")["rep_a"] == M("0.7525")
+    assert by_key(result, "reps", "rep", "ly")["rep_a"] == M("80.00")
+    assert by_key(result, "reps", "rep", "growth")["rep_a"] == M("0.8812")
     assert by_key(result, "reps", "rep", "ytd_target") == {"rep_a": M("300.00"),
                                                           "rep_b": M("400.00"),
                                                           None: M("0.00")}
-    assert total(result, "reps", "ytd") == M("1499.50")
-    assert total(result, "reps", "ytd_ly") == M("285.00")
+    assert total(result, "reps", "ytd") == M("500.50")
+    assert total(result, "reps", "ytd_ly") == M("280.00")
+    assert any("2025-03-16" in en and "同期可比" in zh for en, zh in result.captions)
     mine = run_report(sw.rep_b, "rep_monthly", {"month": "2026-03-01"})
     assert column(mine, "reps", "rep") == ["rep_b"]
     assert total(mine, "reps", "ytd_completion") == M("0.85")
+
+
+def test_rep_monthly_whole_month_only_when_asked(sw):
+    full = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01", "compare_full": True})
+    assert by_key(full, "reps", "rep", "ly")["rep_a"] == M("85.00")
+    assert total(full, "reps", "ytd_ly") == M("285.00")
+    assert any("Full-period" in en for en, _zh in full.captions)
+    closed = run_report(sw.admin, "rep_monthly", {"month": "2026-02-01"})
+    assert by_key(closed, "reps", "rep", "actual")["rep_b"] == M("300.00")
+    assert by_key(closed, "reps", "rep", "ly")["rep_b"] == M("200.00")
 
 
 def test_monthly_sales(sw):
@@ -70,22 +83,50 @@ def test_customer_changes(sw):
     rows = result.table("months").rows
     assert rows == [("2026-01", 1, 1, 0, 1, 0), ("2026-02", 1, 0, 0, 0, 0),
                     ("2026-03", 3, 3, 1, 1, 2)]
-    assert result.table("year").rows == [("2026", 4, 3, 1, 0, 1)]
+    # last year to 16 March 2025 (C1, C3), not C2's sale of 31 December 2025 (#19.2)
+    assert result.table("year").rows == [("2026", 4, 2, 1, 0, 2)]
     mine = run_report(sw.rep_a, "customer_changes", P)
     assert mine.table("months").rows[-1] == ("2026-03", 2, 2, 0, 0, 2)
     north = run_report(sw.admin, "customer_changes", {**P, "region": "N"})
-    assert north.table("year").rows == [("2026", 3, 2, 1, 0, 1)]
+    assert north.table("year").rows == [("2026", 3, 1, 1, 0, 2)]
+    whole = run_report(sw.admin, "customer_changes", {**P, "compare_full": True})
+    assert whole.table("year").rows == [("2026", 4, 3, 1, 0, 1)]
+
+
+def test_customer_changes_partial_month_against_the_same_days(sw):
+    """As of 5 March, 1-5 March (C1) is compared with 1-5 February (nobody), so C3, who
+    bought on 15 February, is not yet 'lost'; the whole of February only when asked."""
+    early = {"as_of": "2026-03-05"}
+    result = run_report(sw.admin, "customer_changes", early)
+    assert result.table("months").rows[-1] == ("2026-03", 1, 1, 0, 0, 1)
+    assert any("2026-02-01 – 2026-02-05" in en for en, _zh in result.captions)
+    whole = run_report(sw.admin, "customer_changes", {**early, "compare_full": True})
+    assert whole.table("months").rows[-1] == ("2026-03", 1, 1, 0, 1, 0)
+    lost = drill_report(sw.admin, "customer_changes", {**early, "compare_full": True},
+                        "months", whole.table("months").rows[-1], "lost")
+    assert lost.row_count == 1
 
 
 def test_multi_year(sw):
+    """As of 16 March: 2025 is read to 16 March 2025, not to 31 December (issue #19.2)."""
     result = run_report(sw.admin, "multi_year", P)
     months = {r[0]: r[1:] for r in result.table("months").rows}
     assert months["02"] == (M("0.00"), M("200.00"), M("300.00"), M("0.5"))
-    assert months["03"][1:3] == (M("85.00"), M("160.50"))
-    assert total(result, "months", "y2025") == M("355.00")
+    assert months["03"][1:3] == (M("80.00"), M("160.50"))
+    assert months["12"][1:3] == (M("0.00"), M("0.00"))
+    assert total(result, "months", "y2025") == M("280.00")
     assert total(result, "months", "y2026") == M("500.50")
-    assert by_key(result, "regions", "region", "y2025") == {"N1": M("155.00"),
+    assert total(result, "months", "growth") == M("0.7875")
+    assert by_key(result, "regions", "region", "y2025") == {"N1": M("80.00"),
                                                            "S": M("200.00"), "N": M("0.00")}
+    assert any("2025-01-01 – 2025-03-16" in en for en, _zh in result.captions)
+
+
+def test_multi_year_whole_years_only_when_asked(sw):
+    result = run_report(sw.admin, "multi_year", {**P, "compare_full": True})
+    assert total(result, "months", "y2025") == M("355.00")
+    assert by_key(result, "regions", "region", "y2025")["N1"] == M("155.00")
+    assert any("Full-period" in en for en, _zh in result.captions)
 
 
 def test_price_list(sw):

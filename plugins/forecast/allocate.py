@@ -4,6 +4,9 @@ Pure functions on Decimals, so the rules are pinned by tests on hand-checkable n
 
 * ``split_exact(total, weights)``: the total in proportion to the weights, rounded to
   cents by the largest-remainder method, so the parts always add up to the total.
+* ``phase(amount, weights, kept)``: a key's amount over the months of its period by the
+  phasing weights (last year's monthly shares, the forecast's seasonal profile, or flat);
+  closed months keep what they already carry and only the open months are re-spread.
 * ``apply_adjustments(total, base, pcts)``: a key adjusted by +5 % gets exactly its base
   amount x 1.05 (to the cent); the keys left unadjusted share what remains in proportion
   to their base amounts, so the total still holds. When every key is adjusted, all are
@@ -17,12 +20,15 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from core import periods
 from core.errors import FieldProblem, ValidationFailed
+from core.i18n import translator
 
 CENT = Decimal("0.01")
 PERIOD_KINDS = ("year", "quarter", "month")
 BASES = ("mtd", "qtd", "ytd", "forecast")
 DIMENSIONS = ("product", "region", "channel", "rep")
+PHASINGS = ("seasonal", "forecast", "flat")
 
 
 def cents(value: Decimal) -> Decimal:
@@ -119,7 +125,56 @@ def months_of(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def last_year(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+    """The same day a year earlier (29 February -> 28 February), by ``core.periods``."""
+    return periods.shift_months(day, -12)
+
+
+# ---------------------------------------------------------------------------------------
+# Phasing: monthly targets by season (issue #19.3)
+# ---------------------------------------------------------------------------------------
+
+
+def spring_festival(year: int) -> dt.date:
+    """Chinese New Year's day (正月初一) of ``year``, computed by ``lunardate``."""
+    from lunardate import LunarDate
+
+    return LunarDate(year, 1, 1).to_solar_date()
+
+
+def seasonal_weights(months: Sequence[dt.date],
+                     last_year: dict[dt.date, Decimal]) -> list[Decimal]:
+    """Each target month's weight: the sales of the same month a year earlier, so the
+    targets follow last year's monthly shares. Spring Festival moves between January and
+    February; last year's shares carry the holiday in the month it fell, so when it falls
+    in the other month this year, January's and February's shares are swapped. Flat
+    when last year had no sales in these months."""
+    weights = {m: max(Decimal(0), last_year.get(periods.shift_months(m, -12), Decimal(0)))
+               for m in months}
+    for year in sorted({m.year for m in months}):
+        jan, feb = dt.date(year, 1, 1), dt.date(year, 2, 1)
+        moved = spring_festival(year).month != spring_festival(year - 1).month
+        if moved and jan in weights and feb in weights:
+            weights[jan], weights[feb] = weights[feb], weights[jan]
+    if sum(weights.values()) == 0:
+        return [Decimal(1)] * len(months)
+    return [weights[m] for m in months]
+
+
+def phase(amount: Decimal, weights: Sequence[Decimal], kept: Sequence[Decimal | None],
+          label: str = "") -> list[Decimal]:
+    """``amount`` over the months: a month with a kept amount (closed) keeps it; the open
+    months share the rest in proportion to ``weights``, to the cent."""
+    open_months = [i for i, k in enumerate(kept) if k is None]
+    rest = amount - sum((k for k in kept if k is not None), Decimal(0))
+    if rest < 0 or (not open_months and rest != 0):
+        _ = translator(__file__)
+        raise ValidationFailed([FieldProblem(
+            "total", f"{label} {amount}".strip(),
+            _("at least the {amount} its closed months already carry").format(
+                amount=amount - rest) if open_months
+            else _("the amount its closed months carry: none is open"))], _("allocation"))
+    out = list(kept)
+    for i, part in zip(open_months, split_exact(rest, [weights[i] for i in open_months]),
+                       strict=True):
+        out[i] = part
+    return [Decimal(x) for x in out]

@@ -151,15 +151,19 @@ def revise_command(click_ctx: click.Context, allocation_id: int, total: str | No
 
 @targets_group.command("approve")
 @click.argument("allocation_id", type=int)
+@click.option("--phasing", default=None, type=click.Choice(["seasonal", "forecast", "flat"]),
+              help="How the months share each target: last year's monthly shares "
+                   "(default), the forecast's seasonal profile, or flat")
 @click.pass_context
 @friendly
-def approve_command(click_ctx: click.Context, allocation_id: int) -> None:
+def approve_command(click_ctx: click.Context, allocation_id: int,
+                    phasing: str | None) -> None:
     """Approve a draft (a manager who did not draft it): it becomes the official targets."""
     from plugins.forecast.services.targets import approve_allocation, get_allocation
 
     ctx = _ctx(click_ctx)
     view = get_allocation(ctx, allocation_id)
-    _print(approve_allocation(ctx, allocation_id, view.allocation.version))
+    _print(approve_allocation(ctx, allocation_id, view.allocation.version, phasing))
 
 
 @targets_group.command("show")

@@ -11,11 +11,14 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
+from core import periods as pr
+from core.access import Scope
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
 from core.models import SalesLine
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.targets import reconciliation_caption
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.services import evaluation as ev
 from plugins.forecast.services.history import LINE_COLUMNS
@@ -170,7 +173,15 @@ class TargetVsActual(_Base):
                       drill_columns=("actual", "last_year"))
         chart = ChartSpec("column", "Target vs actual", "指标与实际", "evaluation", "name",
                           ("target", "actual"))
-        return self.result(params, [table], [chart])
+        result = self.result(params, [table], [chart])
+        result.captions.append(pr.compare_caption((e.start, e.end),
+                                                  pr.same_days_last_year(e.start, e.end)))
+        if ctx.grant.scope is Scope.ALL:
+            with ctx.reading() as session:
+                gap = reconciliation_caption(session, e.start, e.end, params.by)
+            if gap:
+                result.captions.append(gap)
+        return result
 
     def drill(self, ctx: Context, params: EvalParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
@@ -180,7 +191,7 @@ class TargetVsActual(_Base):
 
         start, end = al.to_date_range(params.period, params.as_of or ctx.today())
         if column_id == "last_year":
-            start, end = al.last_year(start), al.last_year(end)
+            start, end = pr.same_days_last_year(start, end)
         conds = [SalesLine.date.between(start, end)]
         if row is not None and params.by != "company":
             key = _key_id(ctx, params, row)

@@ -32,10 +32,6 @@ def shift_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
-def year_ago(day: dt.date) -> dt.date:
-    return shift_months(day, -12)
-
-
 def rfm_window(as_of: dt.date, months: int) -> tuple[dt.date, dt.date]:
     """The ``months`` months ending on ``as_of`` (both ends included)."""
     return shift_months(as_of, -months) + dt.timedelta(days=1), as_of

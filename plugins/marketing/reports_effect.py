@@ -27,6 +27,7 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
+from core import periods as pr
 from core.access import visible
 from core.context import Context
 from core.drill import opportunities_table, sales_lines_table
@@ -87,7 +88,7 @@ def periods(campaign: Campaign, as_of: dt.date, weeks_before: int | None) -> Per
     start, end = campaign.start, min(campaign.end, as_of)
     days = (end - start).days + 1
     before_days = weeks_before * 7 if weeks_before else days
-    return Periods((start, end), (queries.year_ago(start), queries.year_ago(end)),
+    return Periods((start, end), pr.same_days_last_year(start, end),
                    (start - dt.timedelta(days=before_days), start - dt.timedelta(days=1)))
 
 

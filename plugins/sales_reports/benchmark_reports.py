@@ -14,6 +14,7 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
+from core import periods as pr
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
@@ -37,7 +38,7 @@ from plugins.sales_reports.common import (
     ratio,
     region_ids,
     rep_condition,
-    year_ago,
+    target_gap,
 )
 
 K = ColumnKind
@@ -48,14 +49,11 @@ PERIOD_TITLES = {"mtd": ("MTD", "本月累计"), "qtd": ("QTD", "本季累计"),
 
 
 def period_ranges(day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
-    """MTD/QTD/YTD ending ``day`` and the same periods a year earlier (``*_ly``)."""
-    ly = year_ago(day)
-    return {
-        "mtd": (month_start(day), day), "qtd": (quarter_start(day), day),
-        "ytd": (dt.date(day.year, 1, 1), day),
-        "mtd_ly": (month_start(ly), ly), "qtd_ly": (quarter_start(ly), ly),
-        "ytd_ly": (dt.date(ly.year, 1, 1), ly),
-    }
+    """MTD/QTD/YTD ending ``day`` and the same days a year earlier (``*_ly``, the shared
+    like-for-like rule of ``core.periods``)."""
+    now = {"mtd": (month_start(day), day), "qtd": (quarter_start(day), day),
+           "ytd": (dt.date(day.year, 1, 1), day)}
+    return {**now, **{f"{k}_ly": pr.same_days_last_year(*span) for k, span in now.items()}}
 
 
 def rep_targets(session: Any, day: dt.date) -> dict[int, dict[str, Decimal]]:
@@ -85,6 +83,7 @@ class RepPeriods(BaseReport):
             regions = region_ids(session, params.region)
             sums = sources.period_sums(ctx, session, ["rep_id"], period_ranges(day), regions)
             targets = rep_targets(session, day)
+            gap = target_gap(ctx, session, dt.date(day.year, 1, 1), day, "rep")
             visible_reps = {u.id for u in _visible_rep_ids(ctx, session, regions)}
             names = Names(session)
         rep_ids = set(sums) | {(r,) for r in targets if r in visible_reps}
@@ -98,9 +97,11 @@ class RepPeriods(BaseReport):
                 row += [actual[p], target[p], ratio(actual[p], target[p]), actual[f"{p}_ly"],
                         growth(actual[p], actual[f"{p}_ly"])]
             rows.append(tuple(row))
+        spans = period_ranges(day)
         return self.result(params, [self._table(rows)], [ChartSpec(
             "column", "YTD actual vs target", "本年累计:实际与指标", "reps", "rep_name",
-            ("ytd", "ytd_target"))])
+            ("ytd", "ytd_target"))], [*(pr.compare_caption(spans[p], spans[f"{p}_ly"])
+                                        for p in PERIODS), *gap])
 
     def _table(self, rows: list[tuple]) -> Table:
         columns = [Column("rep", "Rep", "业务员"), Column("rep_name", "Name", "姓名")]
@@ -216,7 +217,8 @@ class TopCustomers(BaseReport):
 
     def run(self, ctx: Context, params: Q3Params) -> ReportResult:
         day = as_of(ctx, params)
-        ly = year_ago(day)
+        span = (dt.date(day.year, 1, 1), day)
+        ly = pr.same_days_last_year(*span)[1]
         with ctx.reading() as session:
             top = sources.top_customers_ytd(ctx, session, day, params.top)
             ids = [cid for cid, _ in top]
@@ -246,14 +248,16 @@ class TopCustomers(BaseReport):
                       ("ytd", "ytd_ly"))
         chart = ChartSpec("bar", "Top customers YTD", "本年累计前列客户", "customers",
                           "customer_name", ("ytd", "ytd_ly"))
-        return self.result(params, [table], [chart])
+        caption = pr.compare_caption(span, pr.same_days_last_year(*span))
+        return self.result(params, [table], [chart], [caption])
 
     def drill(self, ctx: Context, params: Q3Params, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         if table_id != "customers" or column_id not in ("ytd", "ytd_ly"):
             return super().drill(ctx, params, table_id, row, column_id)
         day = as_of(ctx, params)
-        end = day if column_id == "ytd" else year_ago(day)
+        span = (dt.date(day.year, 1, 1), day)
+        end = day if column_id == "ytd" else pr.same_days_last_year(*span)[1]
         conds: list[Any] = [SalesLine.date.between(dt.date(end.year, 1, 1), end)]
         with ctx.reading() as session:
             if row is not None:

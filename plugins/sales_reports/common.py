@@ -11,12 +11,13 @@ import pydantic
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.access import region_subtree, visible
+from core.access import Scope, region_subtree, visible
 from core.context import Context
 from core.errors import NotFound, ValidationFailed
 from core.models import Customer, Product, Region, SalesLine, User
 from core.reports import ChartSpec, ReportResult, Table
 from core.summaries import add_months, month_start
+from core.targets import reconciliation_caption
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -31,6 +32,13 @@ class AsOfParams(pydantic.BaseModel):
     as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
     region: str | None = pydantic.Field(
         None, description="Region code: only this region and the regions below it")
+
+
+class CompareParams(AsOfParams):
+    """A report comparing periods: like-for-like unless the reader asks for whole periods."""
+
+    compare_full: bool = pydantic.Field(
+        False, description="Compare with whole periods instead of the same days")
 
 
 class BaseReport:
@@ -50,9 +58,22 @@ class BaseReport:
         raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
 
     def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: Iterable[ChartSpec] = ()) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), tables, list(charts))
+               charts: Iterable[ChartSpec] = (),
+               captions: Iterable[tuple[str, str]] = ()) -> ReportResult:
+        out = ReportResult(self.id, self.title_en, self.title_zh,
+                           params.model_dump(mode="json"), tables, list(charts))
+        out.captions.extend(captions)
+        return out
+
+
+def target_gap(ctx: Context, session: Session, start: dt.date, end: dt.date,
+               by: str) -> list[tuple[str, str]]:
+    """The caption naming the gap between the company target and the targets by ``by``
+    (for a company-wide reader, who sees both), or nothing when they agree."""
+    if ctx.grant.scope is not Scope.ALL:
+        return []
+    gap = reconciliation_caption(session, start, end, by)
+    return [gap] if gap else []
 
 
 def as_of(ctx: Context, params: Any) -> dt.date:
@@ -97,13 +118,6 @@ def parse_month(label: str) -> dt.date:
 
 def quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-
-
-def year_ago(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def months_of(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -4,12 +4,14 @@ product price list, sales budget plan vs actual, visit statistics with the daily
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 import pydantic
 import sqlalchemy as sa
 
+from core import periods as pr
 from core.access import Scope, visible
 from core.context import Context
 from core.drill import activities_table, sales_lines_table
@@ -29,6 +31,7 @@ from plugins.sales_reports.common import (
     parse_month,
     ratio,
     region_ids,
+    target_gap,
     visible_users,
 )
 from plugins.sales_reports.forms_sales import YearParams, year_span
@@ -39,6 +42,20 @@ K = ColumnKind
 # -- customer increase / decrease -----------------------------------------------------------
 
 
+@dataclass
+class _CustomerSets:
+    months: list[dt.date]
+    active: dict[dt.date, set[int]]
+    before: dict[dt.date, set[int]]  # by the month compared with
+    last_year: set[int]
+    firsts: dict[int, dt.date]
+    spans: dict[dt.date, tuple[dt.date, dt.date]]  # each month's days read
+    compared: dict[dt.date, tuple[dt.date, dt.date]]  # the days each month is compared with
+    year: tuple[dt.date, dt.date]
+    year_ly: tuple[dt.date, dt.date]
+    full: bool
+
+
 class CustomerChanges(BaseReport):
     id = "customer_changes"
     title_en = "Customer increase/decrease analysis"
@@ -46,37 +63,58 @@ class CustomerChanges(BaseReport):
     category = "customers"
     Params = YearParams
 
-    def _sets(self, ctx: Context, params: YearParams) -> tuple[list[dt.date], dict, dict]:
-        """Months of the year, customers active per month (from December before), first
-        purchase month per customer; all limited to the region and the reader's rules."""
+    def _sets(self, ctx: Context, params: YearParams) -> _CustomerSets:
+        """Months of the year, customers active per month, the customers each month is
+        compared with (a partial month: the same days of the month before), last year's
+        customers (to the same day, or the whole year when asked for) and first purchase
+        months; all limited to the region and the reader's rules."""
         year, end = year_span(ctx, params)
+        now = (month_start(end), end)
+        prev = pr.previous_month_full(end) if params.compare_full or not pr.is_partial(
+            now[0], month_end(end), end) else pr.same_days_previous_month(*now)
+        ly = pr.last_year_full(dt.date(year, 1, 1), dt.date(year, 12, 31)) \
+            if params.compare_full else pr.same_days_last_year(dt.date(year, 1, 1), end)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
-            pairs = sources.customer_months(ctx, session, dt.date(year - 1, 1, 1), end, end)
+            pairs = sources.customer_months(ctx, session, dt.date(year, 1, 1), end, end)
+            before = sources.customer_months(ctx, session, add_months(dt.date(year, 1, 1), -1),
+                                             add_months(now[0], -2), end)
+            before.update(sources.customer_months(ctx, session, *prev, prev[1]))
+            last_year = sources.customer_months(ctx, session, *ly, ly[1])
             firsts = sources.first_purchase_months(ctx, session)
             allowed = None
             if regions is not None:
                 allowed = set(session.scalars(sa.select(Customer.id).where(
                     Customer.region_id.in_(regions or {-1}))))
-        active: dict[dt.date, set[int]] = {}
-        for (month, cid), amount in pairs.items():
-            if amount and (allowed is None or cid in allowed):
-                active.setdefault(month, set()).add(cid)
+
+        def by_month(found: dict) -> dict[dt.date, set[int]]:
+            out: dict[dt.date, set[int]] = {}
+            for (month, cid), amount in found.items():
+                if amount and (allowed is None or cid in allowed):
+                    out.setdefault(month, set()).add(cid)
+            return out
+
         months = [dt.date(year, m, 1) for m in range(1, 13) if dt.date(year, m, 1) <= end]
-        return months, active, firsts
+        return _CustomerSets(months, by_month(pairs), by_month(before),
+                             set().union(*by_month(last_year).values()), firsts,
+                             {m: (m, min(month_end(m), end)) for m in months},
+                             {m: prev if m == now[0] else (add_months(m, -1),
+                                                           month_end(add_months(m, -1)))
+                              for m in months}, (dt.date(year, 1, 1), end), ly,
+                             params.compare_full)
 
     def run(self, ctx: Context, params: YearParams) -> ReportResult:
-        months, active, firsts = self._sets(ctx, params)
+        sets = self._sets(ctx, params)
+        months, active, firsts = sets.months, sets.active, sets.firsts
         rows = []
         for m in months:
-            now, before = active.get(m, set()), active.get(add_months(m, -1), set())
+            now, before = active.get(m, set()), sets.before.get(add_months(m, -1), set())
             new = {c for c in now if firsts.get(c) == m}
             rows.append((month_label(m), len(now), len(now - before), len(new),
                          len(before - now), len(now) - len(before)))
         year = months[0].year if months else as_of(ctx, params).year
         this_year = set().union(*[active.get(m, set()) for m in months]) if months else set()
-        last_year = set().union(*[active.get(dt.date(year - 1, m, 1), set())
-                                  for m in range(1, 13)])
+        last_year = sets.last_year
         year_new = {c for c in this_year if firsts.get(c) and firsts[c].year == year}
         columns = [Column("month", "Month", "月份"),
                    Column("active", "Active customers", "交易客户数", K.INTEGER),
@@ -100,7 +138,10 @@ class CustomerChanges(BaseReport):
             Column("net", "Net change", "净增减", K.INTEGER)], year_rows)
         chart = ChartSpec("column", "Customers gained and lost", "客户增减", "months", "month",
                           ("gained", "lost"))
-        return self.result(params, [months_table, year_table], [chart])
+        captions = [pr.compare_caption(sets.spans[m], sets.compared[m], sets.full)
+                    for m in months[-1:]]
+        captions.append(pr.compare_caption(sets.year, sets.year_ly, sets.full))
+        return self.result(params, [months_table, year_table], [chart], captions)
 
     def drill(self, ctx: Context, params: YearParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
@@ -108,15 +149,15 @@ class CustomerChanges(BaseReport):
         if table_id != "months" or row is None or column_id not in (
                 "active", "gained", "new", "lost"):
             return super().drill(ctx, params, table_id, row, column_id)
-        _months, active, firsts = self._sets(ctx, params)
+        sets = self._sets(ctx, params)
         month = parse_month(row[0])
-        now, before = active.get(month, set()), active.get(add_months(month, -1), set())
+        now = sets.active.get(month, set())
+        before = sets.before.get(add_months(month, -1), set())
         chosen = {"active": now, "gained": now - before, "lost": before - now,
-                  "new": {c for c in now if firsts.get(c) == month}}[column_id]
-        shown = add_months(month, -1) if column_id == "lost" else month
-        end = min(month_end(shown), year_span(ctx, params)[1])
+                  "new": {c for c in now if sets.firsts.get(c) == month}}[column_id]
+        span = sets.compared[month] if column_id == "lost" else sets.spans[month]
         return sales_lines_table(ctx, SalesLine.customer_id.in_(sorted(chosen) or [-1]),
-                                 SalesLine.date.between(shown, end))
+                                 SalesLine.date.between(*span))
 
 
 # -- product price list ---------------------------------------------------------------------------
@@ -245,7 +286,9 @@ class BudgetVsActual(BaseReport):
                                 drill_columns=("actual",)))
         chart = ChartSpec("column", "Budget vs actual", "预算与实际", "months", "month",
                           ("target", "actual"))
-        return self.result(params, tables, [chart])
+        with ctx.reading() as session:
+            gap = target_gap(ctx, session, dt.date(year, 1, 1), dt.date(year, 12, 31), dim)
+        return self.result(params, tables, [chart], gap)
 
     def _actuals(self, ctx: Context, session: Any, year: int, end: dt.date, dim: str,
                  regions: set[int] | None) -> dict[tuple, Decimal]:

@@ -10,6 +10,7 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
+from core import periods as pr
 from core.access import visible
 from core.context import Context
 from core.drill import sales_lines_table
@@ -21,6 +22,7 @@ from plugins.sales_reports.common import (
     ZERO,
     AsOfParams,
     BaseReport,
+    CompareParams,
     Names,
     as_of,
     col_sum,
@@ -31,7 +33,7 @@ from plugins.sales_reports.common import (
     ratio,
     region_ids,
     rep_condition,
-    year_ago,
+    target_gap,
 )
 
 K = ColumnKind
@@ -137,7 +139,7 @@ def _q(value: Any) -> Decimal:
 # -- salesperson monthly performance ---------------------------------------------------------
 
 
-class MonthParams(AsOfParams):
+class MonthParams(CompareParams):
     month: dt.date | None = pydantic.Field(
         None, description="Any day of the month to report (default: this month)")
 
@@ -153,23 +155,32 @@ class RepMonthly(BaseReport):
     category = "performance"
     Params = MonthParams
 
-    def periods(self, month: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
-        ly = year_ago(month)
-        return {"actual": (month, month_end(month)), "ly": (ly, month_end(ly)),
-                "ytd": (dt.date(month.year, 1, 1), month_end(month)),
-                "ytd_ly": (dt.date(ly.year, 1, 1), month_end(ly))}
+    def periods(self, ctx: Context, params: MonthParams) -> dict[str, tuple[dt.date, dt.date]]:
+        """The month (and year) up to the report date, against the same days last year
+        (or, when asked, the whole of last year's month and year to its end)."""
+        month = _month(ctx, params)
+        now = pr.current(month, month_end(month), as_of(ctx, params))
+        ytd = (dt.date(month.year, 1, 1), now[1])
+        if params.compare_full:
+            ly = pr.last_year_full(*now)
+            ytd_ly = (dt.date(ly[0].year, 1, 1), ly[1])
+        else:
+            ly, ytd_ly = pr.same_days_last_year(*now), pr.same_days_last_year(*ytd)
+        return {"actual": now, "ly": ly, "ytd": ytd, "ytd_ly": ytd_ly}
 
     def run(self, ctx: Context, params: MonthParams) -> ReportResult:
         month = _month(ctx, params)
+        periods = self.periods(ctx, params)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
-            sums = sources.period_sums(ctx, session, ["rep_id"], self.periods(month), regions)
+            sums = sources.period_sums(ctx, session, ["rep_id"], periods, regions)
             targets = _rep_targets(ctx, session, month, regions)
+            gap = target_gap(ctx, session, dt.date(month.year, 1, 1), month, "rep")
             names = Names(session)
         keys = set(sums) | {(r,) for r in targets}
         rows = []
         for (rep_id,) in sorted(keys, key=lambda k: names.user(k[0])[0] or ""):
-            a = sums.get((rep_id,), dict.fromkeys(self.periods(month), ZERO))
+            a = sums.get((rep_id,), dict.fromkeys(periods, ZERO))
             t = targets.get(rep_id, (ZERO, ZERO))
             rows.append((*names.user(rep_id), a["actual"], t[0], ratio(a["actual"], t[0]),
                          a["ly"], growth(a["actual"], a["ly"]), a["ytd"], t[1],
@@ -193,11 +204,14 @@ class RepMonthly(BaseReport):
                       drill_columns=("actual", "ly", "ytd", "ytd_ly"))
         chart = ChartSpec("column", "Actual vs target", "实绩与目标", "reps", "rep_name",
                           ("actual", "target"))
-        return self.result(params, [table], [chart])
+        captions = [pr.compare_caption(periods["actual"], periods["ly"], params.compare_full),
+                    pr.compare_caption(periods["ytd"], periods["ytd_ly"], params.compare_full),
+                    *gap]
+        return self.result(params, [table], [chart], captions)
 
     def drill(self, ctx: Context, params: MonthParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
-        periods = self.periods(_month(ctx, params))
+        periods = self.periods(ctx, params)
         if table_id != "reps" or column_id not in periods:
             return super().drill(ctx, params, table_id, row, column_id)
         with ctx.reading() as session:
@@ -228,9 +242,17 @@ def _rep_targets(ctx: Context, session: Any, month: dt.date,
 # -- monthly sales statistics -------------------------------------------------------------------
 
 
-class YearParams(AsOfParams):
+class YearParams(CompareParams):
     year: int | None = pydantic.Field(None, ge=1990, le=2200,
                                       description="Year (default: the report date's)")
+
+
+def last_year_span(params: Any, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """What ``start``..``end`` is compared with: the same days last year, or (asked for)
+    the whole of last year's months."""
+    if getattr(params, "compare_full", False):
+        return pr.last_year_full(start, end)
+    return pr.same_days_last_year(start, end)
 
 
 def year_span(ctx: Context, params: Any) -> tuple[int, dt.date]:
@@ -249,12 +271,12 @@ class MonthlySales(BaseReport):
 
     def run(self, ctx: Context, params: YearParams) -> ReportResult:
         year, end = year_span(ctx, params)
-        ly_end = year_ago(end)
+        ly_start, ly_end = last_year_span(params, dt.date(year, 1, 1), end)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
             now = sources.product_region_months(ctx, session, dt.date(year, 1, 1), end, end,
                                                 ("month", "product_id"), regions)
-            before = sources.product_region_months(ctx, session, dt.date(year - 1, 1, 1),
+            before = sources.product_region_months(ctx, session, ly_start,
                                                    ly_end, ly_end, ("month",), regions)
             names = Names(session)
         months = [dt.date(year, m, 1) for m in range(1, 13) if dt.date(year, m, 1) <= end]
@@ -294,7 +316,9 @@ class MonthlySales(BaseReport):
             drill_columns=(*[f"m{m:02d}" for m in range(1, 13)], "total"))
         chart = ChartSpec("line", "Monthly sales vs last year", "月销售额与去年同期", "months",
                           "month", ("amount", "ly"))
-        return self.result(params, [month_table, product_table], [chart])
+        caption = pr.compare_caption((dt.date(year, 1, 1), end), (ly_start, ly_end),
+                                     params.compare_full)
+        return self.result(params, [month_table, product_table], [chart], [caption])
 
     def drill(self, ctx: Context, params: YearParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
@@ -307,7 +331,7 @@ class MonthlySales(BaseReport):
                     start = parse_month(row[0])
                     end = min(end, month_end(start))
                 if column_id == "ly":
-                    start, end = year_ago(start), year_ago(end)
+                    start, end = last_year_span(params, start, end)
             elif table_id == "products":
                 if column_id.startswith("m"):
                     start = dt.date(year, int(column_id[1:]), 1)
@@ -322,7 +346,7 @@ class MonthlySales(BaseReport):
 # -- multi-year comparison ------------------------------------------------------------------------
 
 
-class MultiYearParams(AsOfParams):
+class MultiYearParams(CompareParams):
     years: int = pydantic.Field(3, ge=2, le=10, description="How many years to compare")
 
 
@@ -333,13 +357,26 @@ class MultiYear(BaseReport):
     category = "performance"
     Params = MultiYearParams
 
-    def run(self, ctx: Context, params: MultiYearParams) -> ReportResult:
+    def spans(self, ctx: Context, params: MultiYearParams) -> dict[int, tuple[dt.date, dt.date]]:
+        """Each year to the report date's day of the year (whole years when asked for)."""
         day = as_of(ctx, params)
-        years = list(range(day.year - params.years + 1, day.year + 1))
+        now = (dt.date(day.year, 1, 1), day)
+        out = {}
+        for back in range(params.years - 1, -1, -1):
+            start, end = pr.same_days_years_ago(*now, back)
+            out[start.year] = (start, dt.date(start.year, 12, 31)
+                               if params.compare_full and back else end)
+        return out
+
+    def run(self, ctx: Context, params: MultiYearParams) -> ReportResult:
+        spans = self.spans(ctx, params)
+        years = list(spans)
+        sums: dict[tuple, Decimal] = {}
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
-            sums = sources.monthly_actuals(ctx, session, dt.date(years[0], 1, 1), day,
-                                           ["region_id"], regions)
+            for start, end in spans.values():
+                sums.update(sources.monthly_actuals(ctx, session, start, end, ["region_id"],
+                                                    regions))
             names = Names(session)
         grid: dict[int, dict[int, Decimal]] = {m: {} for m in range(1, 13)}
         by_region: dict[Any, dict[int, Decimal]] = {}
@@ -376,15 +413,15 @@ class MultiYear(BaseReport):
         ]
         chart = ChartSpec("line", "Sales by month and year", "历年各月销售额", "months", "month",
                           year_ids)
-        return self.result(params, tables, [chart])
+        caption = pr.compare_caption(spans[years[-1]], spans[years[-2]], params.compare_full)
+        return self.result(params, tables, [chart], [caption])
 
     def drill(self, ctx: Context, params: MultiYearParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         if not column_id.startswith("y"):
             return super().drill(ctx, params, table_id, row, column_id)
-        day = as_of(ctx, params)
         year = int(column_id[1:])
-        start, end = dt.date(year, 1, 1), min(day, dt.date(year, 12, 31))
+        start, end = self.spans(ctx, params)[year]
         with ctx.reading() as session:
             conds = _region_conds(session, params.region)
             if table_id == "months" and row is not None:

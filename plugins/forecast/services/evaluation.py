@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core import periods as pr
 from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
@@ -66,7 +67,7 @@ def evaluate(ctx: Context, by: str = "rep", period: str = "ytd",
                                "evaluation")
     as_of = as_of or ctx.today()
     start, end = al.to_date_range(period, as_of)
-    ly_start, ly_end = al.last_year(start), al.last_year(end)
+    ly_start, ly_end = pr.same_days_last_year(start, end)  # the shared like-for-like rule
     with ctx.reading() as session:
         actual = _sums(ctx, session, by, start, end)
         previous = _sums(ctx, session, by, ly_start, ly_end)

@@ -40,6 +40,7 @@ from core.i18n import translator
 from core.models import SalesLine, User
 from core.services.base import UnitOfWork, write
 from core.services.masterdata import set_targets
+from core.targets import published_targets
 from plugins.forecast import allocate as al
 from plugins.forecast.models import Allocation, AllocationLine
 from plugins.forecast.services.forecasting import method_registry, require_any
@@ -51,6 +52,7 @@ PLAN_PERMISSIONS = ("forecast.plan", "target.manage")
 # (executives, finance) may read them; a rep sees their own official target elsewhere.
 READ_PERMISSIONS = ("forecast.plan", "target.manage", "audit.read")
 APPROVER_ROLES_KEY = "forecast.approver_roles"
+PHASING_KEY = "forecast.phasing"  # seasonal (default), forecast or flat
 DEFAULT_APPROVER_ROLES = ("sales_manager", "group_admin")
 
 
@@ -131,6 +133,21 @@ def forecast_basis(ctx: Context, dimension: str, start: dt.date, end: dt.date,
                    method: str = "auto") -> dict[int, Decimal]:
     """Each key's forecast sales over the target period, from its monthly history up to
     the month before ``start`` (generated targets)."""
+    return {key: Decimal(str(round(float(values.sum()), 2)))
+            for key, values in _forecast_months(ctx, dimension, start, end, method).items()}
+
+
+def forecast_profile(ctx: Context, dimension: str, start: dt.date, end: dt.date,
+                     method: str = "auto") -> list[Decimal]:
+    """The forecast's seasonal profile: the keys' forecasts summed month by month."""
+    found = list(_forecast_months(ctx, dimension, start, end, method).values())
+    if not found:
+        return []
+    return [Decimal(str(round(float(v), 2))) for v in np.sum(found, axis=0)]
+
+
+def _forecast_months(ctx: Context, dimension: str, start: dt.date, end: dt.date,
+                     method: str) -> dict[int, np.ndarray]:
     from plugins.forecast.engine import Job, forecast_many
     from plugins.forecast.services.history import last_complete
 
@@ -144,13 +161,8 @@ def forecast_basis(ctx: Context, dimension: str, start: dt.date, end: dt.date,
     methods = method_registry(ctx)
     results = forecast_many(history.series, Job(method, horizon, 12), list(methods.values()),
                             processes=1)
-    out = {}
-    for key, result in results.items():
-        if key[0] is None:
-            continue
-        total = float(np.clip(result.choice.forecast.mean[skip:], 0, None).sum())
-        out[int(key[0])] = Decimal(str(round(total, 2)))
-    return out
+    return {int(key[0]): np.clip(result.choice.forecast.mean[skip:], 0, None)
+            for key, result in results.items() if key[0] is not None}
 
 
 def _labels(ctx: Context, dimension: str) -> dict[int, tuple[str, str]]:
@@ -352,10 +364,16 @@ def approver_roles(ctx: Context) -> tuple[str, ...]:
         return tuple(get_setting(session, APPROVER_ROLES_KEY, DEFAULT_APPROVER_ROLES))
 
 
-def approve_allocation(ctx: Context, allocation_id: int,
-                       expected_version: int | None) -> AllocationView:
-    """Approve a draft: a manager who did not draft it; then publish it as the targets."""
+def approve_allocation(ctx: Context, allocation_id: int, expected_version: int | None,
+                       phasing: str | None = None) -> AllocationView:
+    """Approve a draft: a manager who did not draft it; then publish it as the targets,
+    month by month by ``phasing`` (default: the company setting, else ``seasonal``)."""
     roles = approver_roles(ctx)
+    phasing = phasing or _setting(ctx, PHASING_KEY, "seasonal")
+    if phasing not in al.PHASINGS:
+        raise ValidationFailed([FieldProblem(_("phasing"), phasing, ", ".join(
+            _(p) for p in al.PHASINGS))],
+                               _("allocation {id}").format(id=allocation_id))
 
     def work(uow: UnitOfWork) -> tuple[Allocation, list[AllocationLine], Allocation | None]:
         uow.require("target.manage")
@@ -391,31 +409,90 @@ def approve_allocation(ctx: Context, allocation_id: int,
 
     alloc, lines, previous = write(ctx, work)
     try:
+        months = al.months_of(alloc.period_start, alloc.period_end)
+        first_open = ctx.today().replace(day=1) if previous else None  # a revision
+        closed = closed_targets(ctx, alloc, first_open) if first_open else {}
         set_targets(ctx, publish_items(alloc, lines, _load(ctx, previous.id).lines
-                                       if previous else []))
+                                       if previous else [],
+                                       phase_weights(ctx, alloc, phasing, months), closed,
+                                       first_open))
     except Exception:
         _undo_approval(ctx, allocation_id, previous.id if previous else None)
         raise
     return get_allocation(ctx, allocation_id)
 
 
+def _setting(ctx: Context, key: str, default: Any) -> Any:
+    with ctx.reading() as session:
+        return get_setting(session, key, default)
+
+
+def phase_weights(ctx: Context, alloc: Allocation, phasing: str,
+                  months: list[dt.date]) -> list[Decimal]:
+    """How the period's months share each target: last year's monthly sales of the whole
+    company (Spring Festival's move between January and February handled), the forecast's
+    seasonal profile, or flat."""
+    if phasing == "flat" or len(months) == 1:
+        return [Decimal(1)] * len(months)
+    if phasing == "forecast":
+        profile = forecast_profile(ctx, alloc.dimension, alloc.period_start, alloc.period_end)
+        return profile if len(profile) == len(months) and sum(profile) > 0 \
+            else [Decimal(1)] * len(months)
+    line = SalesLine.__table__  # type: ignore[attr-defined]
+    first, last = al.last_year(months[0]), al.last_year(alloc.period_end)
+    with ctx.reading() as session:  # company-wide: the plan is the whole company's
+        rows = session.execute(sa.select(line.c.date, sa.func.sum(line.c.amount))
+                               .where(line.c.date.between(first, last))
+                               .group_by(line.c.date)).all()
+    by_month: dict[dt.date, Decimal] = {}
+    for day, amount in rows:
+        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
+        month = day.replace(day=1)
+        by_month[month] = by_month.get(month, Decimal(0)) + Decimal(str(amount or 0))
+    return al.seasonal_weights(months, by_month)
+
+
+def closed_targets(ctx: Context, alloc: Allocation,
+                   first_open: dt.date) -> dict[tuple[int, dt.date], Decimal]:
+    """The published targets of the period's closed months (before ``first_open``): a
+    revision leaves them as they are."""
+    with ctx.reading() as session:
+        return published_targets(session, alloc.dimension, alloc.period_start,
+                                 min(alloc.period_end, first_open - dt.timedelta(days=1)))
+
+
 def publish_items(alloc: Allocation, lines: list[AllocationLine],
-                  old_lines: list[AllocationLine]) -> list[dict[str, Any]]:
-    """Monthly ``SalesTarget`` rows for an approved allocation: each amount split evenly
-    over the period's months to the cent; keys dropped since the last version get 0."""
+                  old_lines: list[AllocationLine], weights: list[Decimal] | None = None,
+                  closed: dict[tuple[int, dt.date], Decimal] | None = None,
+                  first_open: dt.date | None = None) -> list[dict[str, Any]]:
+    """Monthly ``SalesTarget`` rows for an approved allocation: each key's amount phased
+    over the period's months by ``weights`` to the cent; a revision's closed months
+    (before ``first_open``; their targets in ``closed``) keep them and are not
+    republished; keys dropped since the last version get 0 in the open months. The
+    company's month is the sum of the keys' months, so the company target and the
+    allocations reconcile."""
     months = al.months_of(alloc.period_start, alloc.period_end)
+    weights = weights or [Decimal(1)] * len(months)
+    closed = closed or {}
+    shut = {m for m in months if first_open is not None and m < first_open}
     items: list[dict[str, Any]] = []
     amounts = {ln.key_id: ln.amount for ln in lines}
-    for ln in old_lines:
-        amounts.setdefault(ln.key_id, Decimal(0))
-    for key, amount in sorted(amounts.items()):
-        for month, part in zip(months, al.split_exact(amount, [Decimal(1)] * len(months)),
-                               strict=True):
-            items.append({"month": month, "dimension": alloc.dimension, "key_id": key,
-                          "amount": part})
-    for month, part in zip(months, al.split_exact(alloc.total, [Decimal(1)] * len(months)),
-                           strict=True):
-        items.append({"month": month, "dimension": "company", "key_id": 0, "amount": part})
+    dropped = {ln.key_id for ln in old_lines} - set(amounts)
+    company = dict.fromkeys(months, Decimal(0))
+    labels = {ln.key_id: ln.code for ln in lines}
+    for key in sorted(set(amounts) | dropped):
+        kept = [closed.get((key, m), Decimal(0)) if m in shut else None for m in months]
+        if key in dropped:
+            parts = [k if k is not None else Decimal(0) for k in kept]
+        else:
+            parts = al.phase(amounts[key], weights, kept, labels.get(key, str(key)))
+        for month, part in zip(months, parts, strict=True):
+            company[month] += part
+            if month not in shut:
+                items.append({"month": month, "dimension": alloc.dimension, "key_id": key,
+                              "amount": part})
+    items += [{"month": m, "dimension": "company", "key_id": 0, "amount": company[m]}
+              for m in months if m not in shut]
     return items
 
 

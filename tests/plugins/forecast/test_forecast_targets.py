@@ -117,8 +117,10 @@ def test_approval_rules_and_publishing(sales) -> None:
     with sales.mgr.reading() as session:
         q1 = target_amounts(session, YEAR, dt.date(2026, 3, 31), "region")
         company = target_amounts(session, YEAR, dt.date(2026, 12, 31), "company")
-    # 6775.00 / 12 months: 564.59 x 7 + 564.58 x 5 (largest remainder, first months first)
-    assert q1[sales.ids["N"]] == D("1693.77")
+    # 6775.00 phased by 2025's monthly shares (2000 x season; Spring Festival fell in
+    # January 2025 and falls in February 2026, so January and February swap shares):
+    # 6775 x 1800/24000 = 508.13, x 1600/24000 = 451.67, x 2000/24000 = 564.58
+    assert q1[sales.ids["N"]] == D("1524.38")
     assert company == {0: D("10000.00")}
     with pytest.raises(ValidationFailed):  # approved: revise, do not edit
         svc.set_adjustments(sales.mgr, a.id, {view.lines[0].key_id: D(5)}, None)
@@ -143,10 +145,11 @@ def test_evaluation_target_vs_actual_and_last_year(sales) -> None:
     e = evaluate(sales.mgr, "region", "qtd", dt.date(2026, 3, 16))
     n = next(r for r in e.rows if r.code == "N")
     # Q1 actual to 16 March: 2710; last year to 16 March 2025: 1040 + 1170 + 1300 = 3510
-    assert (n.actual, n.last_year, n.target) == (D(2710), D(3510), D("1693.77"))
-    assert n.completion == (D(2710) / D("1693.77")).quantize(D("0.0001"))
+    assert (n.actual, n.last_year, n.target) == (D(2710), D(3510), D("1524.38"))
+    assert n.completion == (D(2710) / D("1524.38")).quantize(D("0.0001"))
     assert n.growth == D("-0.2279")
-    assert e.total.actual == D(4000) and e.total.target == D("2500.02")
+    # S: 3225 x (1800 + 1600 + 2000) / 24000 = 241.88 + 215.00 + 268.75
+    assert e.total.actual == D(4000) and e.total.target == D("2250.01")
 
 
 def test_rep_ranking_by_completion(sales) -> None:
@@ -209,7 +212,7 @@ def test_a_rep_evaluates_only_themself(sales) -> None:
         svc.approve_allocation(sales.mgr2, view.allocation.id, None)
     e = evaluate(sales.rep_n, "rep", "ytd", dt.date(2026, 3, 16))
     assert [r.code for r in e.rows] == ["rep_n"] and e.rows[0].rank == 1
-    assert e.rows[0].target == D("1693.77")  # 564.59 x 3: the same split as region N
+    assert e.rows[0].target == D("1524.38")  # the same phasing as region N
 
 
 # -- integrity (issue #16.10, #16.21) -----------------------------------------------------
@@ -283,3 +286,113 @@ def test_targets_show_prints_only_the_readers_keys(sales, monkeypatch) -> None:
     assert "\n  N\t" in planner and "\n  S\t" in planner
     north = show("north_head")
     assert "\n  N\t" in north and "\n  S\t" not in north and "1,290.00" not in north
+
+
+# -- phased monthly targets (issue #19.3) --------------------------------------------------
+
+
+def _published(ctx, dimension: str) -> dict[tuple[int, dt.date], D]:
+    from core.targets import published_targets
+
+    with ctx.reading() as session:
+        return published_targets(session, dimension, YEAR, dt.date(2026, 12, 31))
+
+
+def test_spring_festival_moves_january_and_february_shares() -> None:
+    assert al.spring_festival(2025) == dt.date(2025, 1, 29)
+    assert al.spring_festival(2026) == dt.date(2026, 2, 17)
+    assert al.spring_festival(2028) == dt.date(2028, 1, 26)
+    months = al.months_of(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    last_year = {dt.date(2025, 1, 1): D(100), dt.date(2025, 2, 1): D(300),
+                 dt.date(2025, 3, 1): D(200)}
+    # the holiday leaves January (2025) for February (2026): the shares swap
+    assert al.seasonal_weights(months, last_year) == [D(300), D(100), D(200)]
+    # 2027's falls in February like 2026's: last year's shares as they were
+    months27 = al.months_of(dt.date(2027, 1, 1), dt.date(2027, 3, 31))
+    ly27 = {dt.date(2026, 1, 1): D(100), dt.date(2026, 2, 1): D(300)}
+    assert al.seasonal_weights(months27, ly27) == [D(100), D(300), D(0)]
+    assert al.seasonal_weights(months27, {}) == [D(1)] * 3  # no history: flat
+
+
+def test_phase_keeps_closed_months_and_the_total_to_the_cent() -> None:
+    weights = [D(1), D(2), D(3), D(4)]
+    assert al.phase(D("100.00"), weights, [None] * 4) == [D(10), D(20), D(30), D(40)]
+    # two months closed at 30 + 10: the other two share the remaining 60 as 3 : 4
+    assert al.phase(D("100.00"), weights, [D(30), D(10), None, None]) == [
+        D(30), D(10), D("25.71"), D("34.29")]
+    with pytest.raises(ValidationFailed, match="closed months"):
+        al.phase(D("30.00"), weights, [D(30), D(10), None, None], "N")
+
+
+def test_phased_targets_follow_last_years_shares_and_sum_to_the_total(sales) -> None:
+    view = _draft(sales, total="10000.01")
+    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version)
+    region, company = _published(sales.mgr, "region"), _published(sales.mgr, "company")
+    n = sales.ids["N"]
+    months = al.months_of(YEAR, dt.date(2026, 12, 31))
+    n_months = [region[(n, m)] for m in months]
+    assert sum(n_months) == next(ln.amount for ln in view.lines if ln.code == "N")
+    assert sum(company[(0, m)] for m in months) == D("10000.01")
+    # the company's month is the sum of its regions' months (they reconcile)
+    assert all(company[(0, m)] == sum(v for (k, mm), v in region.items() if mm == m)
+               for m in months)
+    # 2025's shares: May (1.2) is 1.5 x August (0.8); January takes February's 0.9
+    assert float(n_months[4] / n_months[7]) == pytest.approx(1.5, abs=1e-3)
+    assert float(n_months[0] / n_months[1]) == pytest.approx(0.9 / 0.8, abs=1e-3)
+
+
+def test_flat_phasing_only_when_chosen(sales) -> None:
+    view = _draft(sales)
+    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version, "flat")
+    with sales.mgr.reading() as session:
+        q1 = target_amounts(session, YEAR, dt.date(2026, 3, 31), "region")
+    assert q1[sales.ids["N"]] == D("1693.77")  # 564.59 x 3
+    with pytest.raises(ValidationFailed, match="phasing"):
+        svc.approve_allocation(sales.mgr2, view.allocation.id, None, "weekly")
+
+
+def test_forecast_phasing_follows_the_forecasts_profile(sales) -> None:
+    view = _draft(sales)
+    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version,
+                           "forecast")
+    region = _published(sales.mgr, "region")
+    n = sales.ids["N"]
+    # seasonal naive repeats 2025 (no holiday swap: the profile is the forecast's own)
+    assert region[(n, dt.date(2026, 1, 1))] == D("451.67")  # 6775 x 1600 / 24000
+    assert region[(n, dt.date(2026, 5, 1))] == D("677.50")  # 6775 x 2400 / 24000
+
+
+def test_a_revision_leaves_closed_months_untouched(sales) -> None:
+    first = _draft(sales)
+    svc.approve_allocation(sales.mgr, first.allocation.id, first.allocation.version)
+    before = _published(sales.mgr, "region")
+    company_before = _published(sales.mgr, "company")
+    second = svc.revise_allocation(sales.planner, first.allocation.id, total="12000")
+    svc.approve_allocation(sales.mgr2, second.allocation.id, second.allocation.version)
+    after, company = _published(sales.mgr, "region"), _published(sales.mgr, "company")
+    closed = [dt.date(2026, 1, 1), dt.date(2026, 2, 1)]  # today is 16 March 2026
+    for key in (sales.ids["N"], sales.ids["S"]):
+        assert [after[(key, m)] for m in closed] == [before[(key, m)] for m in closed]
+    assert [company[(0, m)] for m in closed] == [company_before[(0, m)] for m in closed]
+    n = sales.ids["N"]
+    assert sum(v for (k, _m), v in after.items() if k == n) == D("8130.00")
+    assert sum(company.values()) == D("12000.00")
+    assert after[(n, dt.date(2026, 3, 1))] > before[(n, dt.date(2026, 3, 1))]
+
+
+def test_the_company_target_and_the_allocations_reconcile_or_show_the_gap(sales) -> None:
+    regions = _draft(sales)  # 10000 by region
+    svc.approve_allocation(sales.mgr, regions.allocation.id, regions.allocation.version)
+    reps = _draft(sales, dimension="rep", total="12000")  # approved last: the company's
+    svc.approve_allocation(sales.mgr, reps.allocation.id, reps.allocation.version)
+    p = {"period": "ytd", "as_of": "2026-03-16"}
+    by_rep = run_report(sales.admin, "target_vs_actual", {**p, "by": "rep"})
+    assert not [en for en, _zh in by_rep.captions if "company target" in en]
+    by_region = run_report(sales.admin, "target_vs_actual", {**p, "by": "region"})
+    # Q1 by rep: 8130 -> 609.75 + 542.00 + 677.50, 3870 -> 290.25 + 258.00 + 322.50
+    gap = [(en, zh) for en, zh in by_region.captions if "company target" in en]
+    assert gap and "2,700.00" in gap[0][0] and "2,250.01" in gap[0][0] \
+        and "449.99" in gap[0][0] and "相差 449.99" in gap[0][1]
+    budget = run_report(sales.admin, "budget_vs_actual", {"as_of": "2026-03-16",
+                                                          "dimension": "region"})
+    assert any("2,000.00" in en for en, _zh in budget.captions)  # 12000 vs 10000
