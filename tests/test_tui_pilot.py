@@ -364,7 +364,7 @@ class _ViewPlugin:
             def body(self) -> Any:
                 yield Static("hello from a plugin", id="hello")
 
-        return [ViewSpec("hello", "Hello view", "你好视图", lambda ctx: Hello(), key="9"),
+        return [ViewSpec("hello", "Hello view", "你好视图", lambda ctx: Hello(), key="y"),
                 ViewSpec("clash", "Clash", "冲突", lambda ctx: Hello(), key="2"),
                 "not a view"]
 
@@ -378,9 +378,9 @@ async def test_plugin_views_appear_in_navigation(tui_world: dict[str, Any]) -> N
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         sections = {sid: (key, title) for sid, key, title in app.sections()}
-        assert sections["view:hello_views:hello"] == ("9", "Hello view")
+        assert sections["view:hello_views:hello"] == ("y", "Hello view")
         assert sections["view:hello_views:clash"] == ("", "Clash")  # "2" is Customers
-        await pilot.press("9")
+        await pilot.press("y")
         await pilot.pause()
         assert str(app.screen.query_one("#hello").render()) == "hello from a plugin"
     assert "key '2' is already taken" in " ".join(ctx.plugins.info["hello_views"].errors)
