@@ -29,7 +29,7 @@ import numpy as np
 J2000 = 2451545.0
 BEIJING = 8 / 24  # UTC+8, in days
 SYNODIC = 29.530588861
-SPRING_HOLIDAY = (-1, 6)  # New Year's Eve to the 6th day: 7 days off
+SPRING_HOLIDAY = (-1, 5)  # days from New Year, inclusive: the Eve to the 6th day, 7 days off
 PRE_FESTIVAL = (-22, -1)  # the three weeks of stocking up before the Eve
 GOLDEN_WEEK = ((10, 1), (10, 8))  # 1-7 October
 CALENDAR_NAMES = ("spring_pre", "spring_holiday", "working_days")
