@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.i18n import translator
-from plugins.forecast.methods import Forecast, as_array
+from plugins.forecast.methods import Forecast, as_array, z_value
 
 _ = translator(__file__)  # this plugin's words first
 
@@ -33,6 +33,13 @@ FINAL_EXTRA = ("holt_winters",)
 # A single method must beat the combination by this factor on MASE to be chosen alone:
 # picking on a few backtest windows is noisy, and combining is the safer default.
 SINGLE_MARGIN = 0.5
+# Interval calibration: the backtest's errors, in units of each method's own standard
+# error, say how much wider (or narrower) its intervals should be. A few windows are a
+# noisy judge, so the ratio is shrunk towards 1 by this many pseudo-errors of ratio 1
+# (M3 monthly, every 4th series: the models' own intervals covered 73 % / 89 % at the
+# 80 % / 95 % levels; scaled by the backtest 78 % / 92 %).
+PRIOR_POINTS = 12
+REPORT_LEVELS = (0.8, 0.95)
 
 
 @dataclass
@@ -50,6 +57,10 @@ class Choice:
     short: bool = False
     explanation: str = ""
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Calibrated (lower, upper) bounds by level, for the levels reports show.
+    intervals: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    widen: float = 1.0  # the calibration factor applied to the method's own intervals
+    std_errors: np.ndarray | None = None  # the backtest errors behind ``widen``
 
 
 def smape(actual: np.ndarray, pred: np.ndarray) -> float:
@@ -102,25 +113,64 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
     if n < max(2 * season, 6) or not usable or not cuts:
         return short_series(y, horizon, methods, season, level, unit)
     errors: dict[str, list[tuple[float, float]]] = {c: [] for c in usable}
+    ratios: dict[str, list[np.ndarray]] = {c: [] for c in usable}
     combo = [c for c in COMBINATION if c in usable] if force is None else []
     if len(combo) > 1:
         errors[COMBINATION_ID] = []
+        ratios[COMBINATION_ID] = []
+    z = z_value(level)
     for cut in cuts:
         train, actual = y[:cut], y[cut:cut + window]
         known = None if drivers is None else drivers[:cut + window]
-        preds = {c: _fit(methods[c], train, window, season, level, known).mean
-                 for c in usable}
+        fits = {c: _fit(methods[c], train, window, season, level, known) for c in usable}
+        preds = {c: (f.mean, (f.upper - f.lower) / 2) for c, f in fits.items()}
         if len(combo) > 1:
-            preds[COMBINATION_ID] = np.mean([preds[c] for c in combo], axis=0)
-        for c, pred in preds.items():
+            preds[COMBINATION_ID] = (np.mean([preds[c][0] for c in combo], axis=0),
+                                     np.mean([preds[c][1] for c in combo], axis=0))
+        for c, (pred, half) in preds.items():
             errors[c].append((smape(actual, pred), mase(actual, pred, train, season)))
+            ratios[c].append(_std_errors(actual, pred, half / z))
     scores = {c: _mean_scores(e) for c, e in errors.items() if e}
     best = force if force in scores else _pick(scores)
     forecast, members = _final(best, y, horizon, methods, combo, season, level, drivers)
+    widen = calibration(ratios.get(best, []))
+    intervals = _intervals(forecast, widen, level, window)
+    forecast = Forecast(forecast.mean, *intervals.get(level, (forecast.lower, forecast.upper)),
+                        forecast.method, level)
     choice = Choice(forecast, best, members, *scores[best],
-                    *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores)
+                    *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores,
+                    intervals=intervals, widen=widen,
+                    std_errors=np.concatenate(ratios[best]) if ratios.get(best) else None)
     choice.explanation = explain(choice, methods, window, unit, forced=force is not None)
     return choice
+
+
+def _std_errors(actual: np.ndarray, pred: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Backtest errors in units of the method's own standard error (where it has one)."""
+    ok = np.isfinite(sd) & (sd > 0) & np.isfinite(pred)
+    return np.abs(actual - pred)[ok] / sd[ok]
+
+
+def calibration(ratios: list[np.ndarray]) -> float:
+    """How much to widen the intervals: the root mean square of the backtest's standard
+    errors, shrunk towards 1 (the method's own intervals) by ``PRIOR_POINTS``."""
+    values = np.concatenate(ratios) if ratios else np.zeros(0)
+    values = values[np.isfinite(values)]
+    return math.sqrt((PRIOR_POINTS + float(values @ values)) / (PRIOR_POINTS + len(values)))
+
+
+def _intervals(forecast: Forecast, widen: float, level: float,
+               window: int) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Calibrated bounds at ``level`` and the reported levels, from the method's own
+    (normal) interval at ``level`` scaled by ``widen``. Past the backtest's window the
+    errors were never checked and grow faster than the models say: the bounds widen
+    in proportion to the step beyond it (M3 monthly, horizon 18 on a 12-month window:
+    coverage 79.6 -> 81.0 % at 80 %, 93.3 -> 94.1 % at 95 %, on every 4th series)."""
+    steps = np.arange(1, len(forecast.mean) + 1)
+    sd = ((forecast.upper - forecast.lower) / 2 / z_value(level) * widen
+          * np.maximum(1.0, steps / max(1, window)))
+    return {lv: (forecast.mean - z_value(lv) * sd, forecast.mean + z_value(lv) * sd)
+            for lv in {level, *REPORT_LEVELS}}
 
 
 def _min_len(method: Any) -> int:
