@@ -18,7 +18,7 @@ from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import translator
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
-from plugins.forecast.methods import Forecast, shape_problems
+from plugins.forecast.methods import Forecast, shape_problems, z_value
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import DEFAULT_CANDIDATES
 from plugins.forecast.services.history import History, load_history, parse_cut, step
@@ -194,14 +194,24 @@ def _store_series(uow: UnitOfWork, run_id: int, history: History, key: Any,
     uow.session.flush()
     y = history.company() if key is None else history.series[key]
     values = [{"series_id": row.id, "period": p, "kind": "history", "amount": _money(v),
-               "lower": None, "upper": None} for p, v in zip(history.periods, y, strict=True)]
+               "lower": None, "upper": None, "lower95": None, "upper95": None}
+              for p, v in zip(history.periods, y, strict=True)]
     last = history.periods[-1]
+    lower95, upper95 = outer_band(forecast)
     values += [{"series_id": row.id, "period": step(history.freq, last, i + 1),
                 "kind": "forecast", "amount": _money(m), "lower": _money(lo),
-                "upper": _money(hi)}
-               for i, (m, lo, hi) in enumerate(zip(forecast.mean, forecast.lower,
-                                                   forecast.upper, strict=True))]
+                "upper": _money(hi), "lower95": _money(lo95), "upper95": _money(hi95)}
+               for i, (m, lo, hi, lo95, hi95) in enumerate(zip(
+                   forecast.mean, forecast.lower, forecast.upper, lower95, upper95,
+                   strict=True))]
     uow.session.execute(sa.insert(ForecastValue), values)
+
+
+def outer_band(forecast: Forecast, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The 95 % bounds from the run's interval: every interval here is normal around the
+    forecast (the calibration scales its width), so the wider one is the same shape."""
+    half = (forecast.upper - forecast.lower) / 2 * z_value(level) / z_value(forecast.level)
+    return forecast.mean - half, forecast.mean + half
 
 
 def _clean(value: float | None) -> float | None:
