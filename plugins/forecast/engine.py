@@ -10,16 +10,19 @@ the company forecast.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 
+from plugins.forecast.calendar import monthly_features
 from plugins.forecast.methods import Forecast
 from plugins.forecast.select import DEFAULT_CANDIDATES, Choice, auto_forecast, short_series
 
@@ -43,6 +46,13 @@ class Job:
     level: float = 0.8
     candidates: tuple[str, ...] = DEFAULT_CANDIDATES
     unit: str = "months"
+    # The first month of every series: set, the holiday adjustment is tried (monthly only).
+    first: dt.date | None = None
+
+
+@lru_cache(maxsize=8)
+def _calendar(first: dt.date, count: int) -> np.ndarray:
+    return monthly_features(first, count)
 
 
 def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
@@ -50,15 +60,18 @@ def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
     drivers = None
     if isinstance(y, tuple):
         y, drivers = y
+    calendar = None
+    if job.first is not None and job.season == 12:
+        calendar = _calendar(job.first, len(y) + job.horizon)
     if job.method == "auto":
         return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
                              candidates=job.candidates, unit=job.unit,
-                             drivers=drivers)
+                             drivers=drivers, calendar=calendar)
     method = methods[job.method]
     if len(y) < int(getattr(method, "min_history", 1)):
         return short_series(y, job.horizon, methods, job.season, job.level, job.unit)
     return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
-                         unit=job.unit, force=job.method, drivers=drivers)
+                         unit=job.unit, force=job.method, drivers=drivers, calendar=calendar)
 
 
 def _init_worker(methods: list[Any]) -> None:

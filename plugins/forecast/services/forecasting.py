@@ -28,6 +28,7 @@ _ = translator(__file__)  # this plugin's words first
 HOOK = "salesdesk_forecasting_methods"
 RECONCILE_KEY = "forecast.reconcile"
 CANDIDATES_KEY = "forecast.auto_candidates"  # method ids the automatic choice backtests
+HOLIDAYS_KEY = "forecast.holidays"  # try the Spring Festival / working-day adjustment
 RECONCILE = ("bottom_up", "top_down")
 RUN_PERMISSIONS = ("forecast.run", "target.manage")
 UNITS = {"month": "months", "week": "weeks"}
@@ -100,8 +101,10 @@ def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
     if not history.periods:
         raise ValidationFailed([FieldProblem("history", "", "sales lines you may see")],
                                "forecast")
+    holidays = freq == "month" and bool(_setting(ctx, HOLIDAYS_KEY, True))
     job = Job(method, horizon, history.season, level, unit=UNITS[freq],
-              candidates=tuple(_setting(ctx, CANDIDATES_KEY, DEFAULT_CANDIDATES)))
+              candidates=tuple(_setting(ctx, CANDIDATES_KEY, DEFAULT_CANDIDATES)),
+              first=history.periods[0] if holidays else None)
     series: dict[Any, Any] = dict(history.series) if cut else {}
     series[None] = history.company()
     if _uses_drivers(method, job, methods):

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
-from plugins.forecast.calendar import holidays, month_features, spring_festival
+from plugins.forecast.calendar import holidays, month_features, monthly_features, spring_festival
+from plugins.forecast.methods import BUILTIN_METHODS
+from plugins.forecast.select import auto_forecast, mase
+
+METHODS = {m.id: m for m in BUILTIN_METHODS}
 
 # Published table of the first day of the first lunar month (Hong Kong Observatory's
 # Gregorian-lunar calendar conversion tables, 2000-2040), as month-day per year.
@@ -47,3 +52,36 @@ def test_holidays_and_month_shares() -> None:
     assert feb[1] == 1.0 and jan[0] + feb[0] == pytest.approx(1.0)
     # October 2024: 23 weekdays, 5 of them in the golden week.
     assert month_features(dt.date(2024, 10, 1))[2] == 18
+
+
+def _chinese_sales(effect: bool, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Six years of monthly sales from 2019 and the next year, growing, seasonal; with
+    ``effect`` the three weeks before the festival sell 42 % more (exp 0.35) and its
+    holiday month 36 % less (exp -0.45), wherever the lunar calendar puts them."""
+    features = monthly_features(dt.date(2019, 1, 1), 84)
+    t = np.arange(84)
+    calendar = np.exp(0.35 * features[:, 0] - 0.45 * features[:, 1]) if effect else 1
+    noise = np.random.default_rng(seed).lognormal(0, 0.03, 84)
+    y = 1000 * (1 + 0.004 * t) * (1 + 0.1 * np.sin(2 * np.pi * t / 12)) * calendar * noise
+    return y[:72], y[72:], features
+
+
+def test_the_spring_festival_effect_is_found_and_forecast() -> None:
+    x, outcome, features = _chinese_sales(effect=True)
+    plain = auto_forecast(x, 12, METHODS, season=12)
+    adjusted = auto_forecast(x, 12, METHODS, season=12, calendar=features)
+    assert plain.holiday is None and adjusted.holiday is not None
+    pre, festival, _ = adjusted.holiday.coef
+    assert pre == pytest.approx(0.35, abs=0.1) and festival == pytest.approx(-0.45, abs=0.1)
+    assert "Spring Festival" in adjusted.explanation
+    # 2025: the festival in late January, 2025-01-29 (the plain forecast repeats the
+    # average January/February pattern and misses where it falls).
+    err_plain = mase(outcome, plain.forecast.mean, x, 12)
+    err_adjusted = mase(outcome, adjusted.forecast.mean, x, 12)
+    assert err_adjusted < 0.9 * err_plain  # measured 0.29 vs 0.34
+
+
+def test_no_holiday_adjustment_without_an_effect() -> None:
+    for seed in range(4):
+        x, _, features = _chinese_sales(effect=False, seed=seed)
+        assert auto_forecast(x, 12, METHODS, season=12, calendar=features).holiday is None
