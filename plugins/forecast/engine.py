@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.forecast.calendar import monthly_features
+from plugins.forecast.calendar import CALENDAR_NAMES, monthly_features
 from plugins.forecast.methods import Forecast
 from plugins.forecast.select import DEFAULT_CANDIDATES, Choice, auto_forecast, short_series
 
@@ -55,23 +55,37 @@ def _calendar(first: dt.date, count: int) -> np.ndarray:
     return monthly_features(first, count)
 
 
-def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
-    """One series; ``y`` may be ``(history, drivers)`` where drivers cover the horizon."""
-    drivers = None
-    if isinstance(y, tuple):
-        y, drivers = y
-    calendar = None
+def _features(y: np.ndarray, job: Job, extra: Any) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """The holiday calendar (when the job asks) and the outside drivers' columns."""
+    cols, names = [], []
     if job.first is not None and job.season == 12:
-        calendar = _calendar(job.first, len(y) + job.horizon)
+        cols.append(_calendar(job.first, len(y) + job.horizon))
+        names += CALENDAR_NAMES
+    if extra is not None:
+        cols.append(extra[0])
+        names += extra[1]
+    return (np.column_stack(cols) if cols else None), tuple(names)
+
+
+def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
+    """One series; ``y`` may be ``(history, drivers)`` where drivers cover the horizon
+    (for methods that take drivers), or ``(history, drivers, (columns, names))`` adding
+    outside drivers the automatic choice may adjust for."""
+    drivers = extra = None
+    if isinstance(y, tuple):
+        y, drivers, *rest = y
+        extra = rest[0] if rest else None
+    calendar, names = _features(y, job, extra)
     if job.method == "auto":
         return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
                              candidates=job.candidates, unit=job.unit,
-                             drivers=drivers, calendar=calendar)
+                             drivers=drivers, calendar=calendar, feature_names=names)
     method = methods[job.method]
     if len(y) < int(getattr(method, "min_history", 1)):
         return short_series(y, job.horizon, methods, job.season, job.level, job.unit)
     return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
-                         unit=job.unit, force=job.method, drivers=drivers, calendar=calendar)
+                         unit=job.unit, force=job.method, drivers=drivers, calendar=calendar,
+                         feature_names=names)
 
 
 def _init_worker(methods: list[Any]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.i18n import translator
+from plugins.forecast.calendar import CALENDAR_NAMES
 from plugins.forecast.holiday import HolidayEffect, estimate
 from plugins.forecast.methods import Forecast, as_array, z_value
 
@@ -105,14 +106,16 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
                   level: float = 0.8, candidates: Sequence[str] = DEFAULT_CANDIDATES,
                   unit: str = "months", force: str | None = None,
                   drivers: np.ndarray | None = None,
-                  calendar: np.ndarray | None = None) -> Choice:
+                  calendar: np.ndarray | None = None,
+                  feature_names: Sequence[str] = CALENDAR_NAMES) -> Choice:
     """Choose per series by backtest and forecast with the winner (``force``: use that
     method whatever the backtest says, still reporting how accurate it was). ``drivers``:
     outside drivers for ``len(history) + horizon`` periods, handed to methods that declare
     ``uses_drivers``; a backtest gives them the drivers' known values of its window.
     ``calendar``: holiday features for ``len(history) + horizon`` months
-    (``calendar.monthly_features``); the adjustment is used when it improves the backtest
-    of the chosen method."""
+    (``calendar.monthly_features``), then any outside drivers' columns, named by
+    ``feature_names``; the adjustment is used when it improves the backtest of the chosen
+    method."""
     if force is not None:
         candidates = (force, *(c for c in ("snaive",) if c != force))
     y = as_array(history)
@@ -137,7 +140,8 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
     holiday, gain = None, None
     if calendar is not None and best in scores:
         holiday, gain, held = _holiday_backtest(best, combo, methods, y, cuts, window, season,
-                                                level, drivers, calendar, scores[best])
+                                                level, drivers, calendar, scores[best],
+                                                tuple(feature_names))
         if holiday is not None:
             scores[best], ratios[best] = held
     if holiday is not None:
@@ -188,12 +192,12 @@ def _score(preds: dict[str, tuple[np.ndarray, np.ndarray]], actual: np.ndarray,
 def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: np.ndarray,
                       cuts: list[int], window: int, season: int, level: float,
                       drivers: np.ndarray | None, calendar: np.ndarray,
-                      plain: tuple[float, float]) -> tuple[
+                      plain: tuple[float, float], names: tuple[str, ...]) -> tuple[
                           HolidayEffect | None, tuple[float, float] | None,
                           tuple[tuple[float, float], list[np.ndarray]]]:
     """Backtest ``best`` on holiday-adjusted histories; the effect estimated on the whole
     history when that beat the plain backtest by ``HOLIDAY_GAIN``, else None."""
-    effect = estimate(y, calendar[:len(y)], season)
+    effect = estimate(y, calendar[:len(y)], season, names)
     if effect is None or not math.isfinite(plain[1]):
         return None, None, (plain, [])
     names = combo if best == COMBINATION_ID else [best]
@@ -201,7 +205,7 @@ def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: n
     ratios: dict[str, list[np.ndarray]] = {best: []}
     for cut in cuts:
         train, actual = y[:cut], y[cut:cut + window]
-        part = estimate(train, calendar[:cut], season)
+        part = estimate(train, calendar[:cut], season, names)
         factors = part.factors(calendar[:cut + window]) if part else np.ones(cut + window)
         known = None if drivers is None else drivers[:cut + window]
         preds = _backtest(names, combo, methods, train / factors[:cut], window, season,
@@ -346,15 +350,26 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
                             "twice as well as the average to be trusted alone: a few "
                             "backtest windows are a noisy judge.")
     if choice.holiday is not None and choice.holiday_gain is not None:
-        before, after = choice.holiday_gain
-        text += " " + _("Adjusted for the Spring Festival and working days, which made the "
-                        "backtest more accurate (MASE {before:.2f} without, {after:.2f} "
-                        "with): a month holding the festival holiday sells {festival:+.0f}%, "
-                        "the three weeks before it {pre:+.0f}%.").format(
-            before=before, after=after, festival=choice.holiday.festival_pct(),
-            pre=choice.holiday.pre_festival_pct())
+        text += " " + _adjustment_text(choice.holiday, choice.holiday_gain)
     if choice.mase is not None and math.isfinite(choice.mase) and choice.mase > 1:
         text += " " + _("The series is hard to forecast: expect wide misses.")
+    return text
+
+
+def _adjustment_text(effect: HolidayEffect, gain: tuple[float, float]) -> str:
+    """What the calendar / driver adjustment found and what it added in the backtest."""
+    what = ([_("the Spring Festival and working days")] if effect.calendar else []) + [
+        _(name) for name in effect.drivers]
+    text = _("Adjusted for {what}, which made the backtest more accurate (MASE {before:.2f} "
+             "without, {after:.2f} with).").format(what=", ".join(what), before=gain[0],
+                                                   after=gain[1])
+    if effect.calendar:
+        text += " " + _("A month holding the festival holiday sells {festival:+.0f}%, the "
+                        "three weeks before it {pre:+.0f}%.").format(
+            festival=effect.festival_pct(), pre=effect.pre_festival_pct())
+    for name in effect.drivers:
+        text += " " + _("{driver}: a month fully under it sells {pct:+.0f}%.").format(
+            driver=_(name), pct=effect.pct(name) or 0.0)
     return text
 
 

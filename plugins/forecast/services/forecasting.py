@@ -21,6 +21,7 @@ from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, 
 from plugins.forecast.methods import Forecast, shape_problems, z_value
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import DEFAULT_CANDIDATES
+from plugins.forecast.services.drivers import collect as collect_drivers
 from plugins.forecast.services.history import History, load_history, parse_cut, step
 
 _ = translator(__file__)  # this plugin's words first
@@ -107,8 +108,12 @@ def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
               first=history.periods[0] if holidays else None)
     series: dict[Any, Any] = dict(history.series) if cut else {}
     series[None] = history.company()
-    if _uses_drivers(method, job, methods):
-        series = {k: (y, history.price_drivers(k, horizon)) for k, y in series.items()}
+    prices = _uses_drivers(method, job, methods)
+    outside = collect_drivers(ctx, history, horizon)
+    if prices or outside:
+        series = {k: (y, history.price_drivers(k, horizon) if prices else None,
+                      outside.get("" if k is None else history.codes.get(k, "")))
+                  for k, y in series.items()}
     results = forecast_many(series, job, list(methods.values()), processes=processes,
                             progress=_ticker(cancel, progress))
     final = _reconciled(results, how)
