@@ -44,6 +44,9 @@ PRIOR_POINTS = 12
 REPORT_LEVELS = (0.8, 0.95)
 # The holiday adjustment is kept only when it cuts the backtest MASE by this fraction.
 HOLIDAY_GAIN = 0.03
+# ... and backtested only when an effect of this size (in logs) shows on the whole history
+# (a cheap least-squares fit): most series have none, and the backtest costs fits.
+HOLIDAY_MIN_EFFECT = 0.05
 
 
 @dataclass
@@ -198,7 +201,8 @@ def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: n
     """Backtest ``best`` on holiday-adjusted histories; the effect estimated on the whole
     history when that beat the plain backtest by ``HOLIDAY_GAIN``, else None."""
     effect = estimate(y, calendar[:len(y)], season, names)
-    if effect is None or not math.isfinite(plain[1]):
+    if (effect is None or not math.isfinite(plain[1])
+            or _largest_effect(effect) < HOLIDAY_MIN_EFFECT):
         return None, None, (plain, [])
     names = combo if best == COMBINATION_ID else [best]
     errors: dict[str, list[tuple[float, float]]] = {best: []}
@@ -217,6 +221,12 @@ def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: n
     if not held[1] < (1 - HOLIDAY_GAIN) * plain[1]:
         return None, None, (plain, [])
     return effect, (plain[1], held[1]), (held, ratios[best])
+
+
+def _largest_effect(effect: HolidayEffect) -> float:
+    """The largest effect of a festival or driver month (working days are per day)."""
+    return max((abs(c) for c, n in zip(effect.coef, effect.names, strict=True)
+                if n != "working_days"), default=0.0)
 
 
 def _std_errors(actual: np.ndarray, pred: np.ndarray, sd: np.ndarray) -> np.ndarray:
