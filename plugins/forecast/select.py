@@ -35,6 +35,11 @@ FINAL_EXTRA = ("holt_winters",)
 # A single method must beat the combination by this factor on MASE to be chosen alone:
 # picking on a few backtest windows is noisy, and combining is the safer default.
 SINGLE_MARGIN = 0.5
+# Between the two: a single method whose backtest MASE is at most this fraction of the
+# combination's gets half the weight, the combination the other half (M3 monthly, every
+# 10th series: sMAPE 14.00 -> 13.70, MASE 0.839 -> 0.835 against the combination alone).
+BLEND_MARGIN = 0.7
+BLEND_ID = "blend"
 # Interval calibration: the backtest's errors, in units of each method's own standard
 # error, say how much wider (or narrower) its intervals should be. A few windows are a
 # noisy judge, so the ratio is shrunk towards 1 by this many pseudo-errors of ratio 1
@@ -133,29 +138,40 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
     if len(combo) > 1:
         errors[COMBINATION_ID] = []
         ratios[COMBINATION_ID] = []
+    kept = []
     for cut in cuts:
         train, actual = y[:cut], y[cut:cut + window]
         known = None if drivers is None else drivers[:cut + window]
         preds = _backtest(usable, combo, methods, train, window, season, level, known)
         _score(preds, actual, train, season, errors, ratios, level)
+        kept.append((train, actual, preds))
     scores = {c: _mean_scores(e) for c, e in errors.items() if e}
     best = force if force in scores else _pick(scores)
+    partner = _blend_partner(scores) if force is None and best == COMBINATION_ID else None
+    if partner is not None:
+        best = BLEND_ID
+        errors[best], ratios[best] = [], []
+        for train, actual, preds in kept:
+            _score({best: _blend(preds[partner], preds[COMBINATION_ID])}, actual, train,
+                   season, errors, ratios, level)
+        scores[best] = _mean_scores(errors[best])
     holiday, gain = None, None
     if calendar is not None and best in scores:
         holiday, gain, held = _holiday_backtest(best, combo, methods, y, cuts, window, season,
                                                 level, drivers, calendar, scores[best],
-                                                tuple(feature_names))
+                                                tuple(feature_names), partner)
         if holiday is not None:
             scores[best], ratios[best] = held
     if holiday is not None:
         factors = holiday.factors(calendar[:n + horizon])
         forecast, members = _final(best, y / factors[:n], horizon, methods, combo, season,
-                                   level, drivers)
+                                   level, drivers, partner)
         f = factors[n:]
         forecast = Forecast(forecast.mean * f, forecast.lower * f, forecast.upper * f,
                             forecast.method, level)
     else:
-        forecast, members = _final(best, y, horizon, methods, combo, season, level, drivers)
+        forecast, members = _final(best, y, horizon, methods, combo, season, level, drivers,
+                                   partner)
     widen = calibration(ratios.get(best, []))
     intervals = _intervals(forecast, widen, level, window)
     forecast = Forecast(forecast.mean, *intervals.get(level, (forecast.lower, forecast.upper)),
@@ -195,7 +211,8 @@ def _score(preds: dict[str, tuple[np.ndarray, np.ndarray]], actual: np.ndarray,
 def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: np.ndarray,
                       cuts: list[int], window: int, season: int, level: float,
                       drivers: np.ndarray | None, calendar: np.ndarray,
-                      plain: tuple[float, float], names: tuple[str, ...]) -> tuple[
+                      plain: tuple[float, float], names: tuple[str, ...],
+                      partner: str | None = None) -> tuple[
                           HolidayEffect | None, tuple[float, float] | None,
                           tuple[tuple[float, float], list[np.ndarray]]]:
     """Backtest ``best`` on holiday-adjusted histories; the effect estimated on the whole
@@ -204,7 +221,8 @@ def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: n
     if (effect is None or not math.isfinite(plain[1])
             or _largest_effect(effect) < HOLIDAY_MIN_EFFECT):
         return None, None, (plain, [])
-    names = combo if best == COMBINATION_ID else [best]
+    fitted = [best] if best not in (COMBINATION_ID, BLEND_ID) else [*combo, partner or ""]
+    fitted = [c for c in fitted if c in methods]
     errors: dict[str, list[tuple[float, float]]] = {best: []}
     ratios: dict[str, list[np.ndarray]] = {best: []}
     for cut in cuts:
@@ -212,8 +230,10 @@ def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: n
         part = estimate(train, calendar[:cut], season, names)
         factors = part.factors(calendar[:cut + window]) if part else np.ones(cut + window)
         known = None if drivers is None else drivers[:cut + window]
-        preds = _backtest(names, combo, methods, train / factors[:cut], window, season,
+        preds = _backtest(fitted, combo, methods, train / factors[:cut], window, season,
                           level, known)
+        if partner is not None:
+            preds[BLEND_ID] = _blend(preds[partner], preds[COMBINATION_ID])
         f = factors[cut:]
         preds = {c: (p * f, h * f) for c, (p, h) in preds.items()}
         _score(preds, actual, train, season, errors, ratios, level)
@@ -272,6 +292,22 @@ def _rank(score: tuple[float, float]) -> tuple[float, float]:
     return (m if math.isfinite(m) else s / 100 + 1e6, s)
 
 
+def _blend_partner(scores: dict[str, tuple[float, float]]) -> str | None:
+    """The single method clearly better than the combination in the backtest, if any."""
+    singles = [c for c in scores if c != COMBINATION_ID]
+    if COMBINATION_ID not in scores or not singles:
+        return None
+    single = min(singles, key=lambda c: _rank(scores[c]))
+    combo_m, single_m = scores[COMBINATION_ID][1], scores[single][1]
+    ok = math.isfinite(combo_m) and math.isfinite(single_m)
+    return single if ok and single_m <= BLEND_MARGIN * combo_m else None
+
+
+def _blend(a: tuple[np.ndarray, np.ndarray],
+           b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+
+
 def _pick(scores: dict[str, tuple[float, float]]) -> str:
     best = min(scores, key=lambda c: _rank(scores[c]))
     if COMBINATION_ID in scores and best != COMBINATION_ID:
@@ -290,7 +326,14 @@ def _fit(method: Any, y: np.ndarray, horizon: int, season: int, level: float,
 
 def _final(best: str, y: np.ndarray, horizon: int, methods: dict[str, Any],
            combo: list[str], season: int, level: float,
-           drivers: np.ndarray | None = None) -> tuple[Forecast, tuple[str, ...]]:
+           drivers: np.ndarray | None = None,
+           partner: str | None = None) -> tuple[Forecast, tuple[str, ...]]:
+    if best == BLEND_ID and partner is not None:
+        whole, members = _final(COMBINATION_ID, y, horizon, methods, combo, season, level)
+        single = _fit(methods[partner], y, horizon, season, level, drivers)
+        mean, half = _blend((single.mean, (single.upper - single.lower) / 2),
+                            (whole.mean, (whole.upper - whole.lower) / 2))
+        return Forecast(mean, mean - half, mean + half, BLEND_ID, level), (partner, *members)
     if best != COMBINATION_ID:
         return _fit(methods[best], y, horizon, season, level, drivers), (best,)
     members = list(combo)
@@ -340,6 +383,10 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
     if choice.method == COMBINATION_ID:
         name = _("the average of {names}").format(
             names=", ".join(_(methods[m].title) for m in choice.members))
+    elif choice.method == BLEND_ID:
+        name = _("an even blend of {single} and the average of {names}").format(
+            single=_(methods[choice.members[0]].title),
+            names=", ".join(_(methods[m].title) for m in choice.members[1:]))
     else:
         name = _(methods[choice.method].title)
     verb = _("Used {name}, as asked:") if forced else _("Chose {name}:")
@@ -348,7 +395,12 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
         "off by {smape:.1f}% on average (sMAPE), MASE {mase:.2f}.").format(
         window=window, unit=_(unit), origins=choice.origins, smape=choice.smape or 0,
         mase=_finite(choice.mase))
-    if choice.method == COMBINATION_ID and set(choice.members) & set(FINAL_EXTRA):
+    if choice.method == BLEND_ID:
+        text += " " + _("{single} did clearly better than the average in the backtest, so "
+                        "it carries half the weight.").format(
+            single=_(methods[choice.members[0]].title))
+    if (choice.method in (COMBINATION_ID, BLEND_ID)
+            and set(choice.members) & set(FINAL_EXTRA)):
         text += " " + _("Holt-Winters joins the average for the forecast itself; the "
                         "backtest figures are those of the other members.")
     if choice.naive_smape is not None and choice.method != "snaive":
