@@ -204,13 +204,13 @@ def _verdict(table: dict[str, np.ndarray], worse: list[str]) -> None:
 # -- cost on large ---------------------------------------------------------------------------
 
 
-def large(processes: int, seed: int) -> None:
+def large(processes: int, seed: int, scale: str = "large") -> None:
     from bench_reports import ADMIN, ensure_sqlite
 
     from core.runtime import open_runtime
     from plugins.forecast.services.forecasting import run_forecast
 
-    source = ensure_sqlite("large", seed)
+    source = ensure_sqlite(scale, seed)
     scratch = Path(tempfile.mkdtemp(prefix="sd_forecast_bench_")) / "large.db"
     print(f"\n== large: copying {source.name} to a scratch file ...", flush=True)
     shutil.copyfile(source, scratch)
@@ -251,6 +251,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1, help="every Nth M3 series")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", default="large", help="data set of part 2 (small for a "
+                        "quick check)")
     parser.add_argument("--skip", default="", help="method ids to leave out of part 1")
     parser.add_argument("--slow-every", type=int, default=1,
                         help="score the statsmodels methods on every Nth series only")
@@ -259,7 +261,7 @@ def main() -> None:
         accuracy(args.sample, args.processes, set(filter(None, args.skip.split(","))),
                  args.slow_every)
     if args.part in ("large", "both"):
-        large(args.processes, args.seed)
+        large(args.processes, args.seed, args.scale)
 
 
 if __name__ == "__main__":
