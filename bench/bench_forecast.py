@@ -177,9 +177,11 @@ def accuracy(sample: int, processes: int, skip: set[str], slow_every: int) -> No
     categories = sorted({row[0] for rows in merged.values() for row in rows})
     worse = []
     for category in categories:
-        part = _table(category, {n: [r for r in rows if r[0] == category]
-                                 for n, rows in merged.items()})
-        singles = {n: v for n, v in part.items() if n != "auto" and n in part}
+        rows_of = {n: [r for r in rows if r[0] == category] for n, rows in merged.items()}
+        part = _table(category, rows_of)
+        # Compare on the same series only (--slow-every scores some methods on fewer).
+        singles = {n: v for n, v in part.items()
+                   if n != "auto" and len(rows_of[n]) == len(rows_of["auto"])}
         best = min(singles, key=lambda n: singles[n][1])
         if "auto" in part and part["auto"][1] > singles[best][1]:
             worse.append(f"{category} (auto {part['auto'][1]:.3f} vs {best} "
