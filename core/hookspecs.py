@@ -98,6 +98,24 @@ def salesdesk_forecasting_methods() -> list[Any] | None:
 
 
 @hookspec
+def salesdesk_forecast_drivers(ctx: Context, cut: list[str], months: list[Any],
+                               series: dict[str, dict[str, str]]) -> list[Any] | None:
+    """Contribute outside drivers of monthly sales forecasts (promotions, price changes).
+
+    :param ctx: the context of the person running the forecast (read what they may see).
+    :param cut: the dimensions of the forecast's series, e.g. ``["product", "region"]``
+        (empty for the company alone).
+    :param months: the first day of each month of the history and then of the horizon.
+    :param series: each series' code (``"P01 / R03"``; ``""`` is the company) mapped to
+        its code in each dimension of the cut.
+    :returns: a list of drivers, each a dict with ``id``, ``title`` (the words a planner
+        reads) and ``values``: series code -> one number per month of ``months`` (e.g.
+        the share of the month under a campaign). Series not named are not touched; the
+        forecast uses a driver only where it improves the series' backtest.
+    """
+
+
+@hookspec
 def salesdesk_roles() -> list[RoleSpec] | None:
     """Contribute roles.
 

@@ -198,4 +198,34 @@ def _print(view: Any) -> None:
     click.echo(f"  total\t{sum(ln.amount for ln in view.lines):,.2f}")
 
 
-COMMANDS = (forecast_command, targets_group)
+@click.command("forecast-override")
+@click.argument("run_id", type=int)
+@click.argument("series")
+@click.argument("changes", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why the forecast is changed (kept and audited)")
+@click.pass_context
+@friendly
+def override_command(click_ctx: click.Context, run_id: int, series: str,
+                     changes: tuple[str, ...], reason: str) -> None:
+    """Replace a stored forecast for some months, as YYYY-MM=AMOUNT (e.g. 2026-04=90000);
+    SERIES is the series code as listed by the forecast report ("" for the company).
+    Whether the overrides helped: salesdesk report run forecast_value_added -p run=ID."""
+    from core.errors import FieldProblem, ValidationFailed
+    from plugins.forecast.services.overrides import override_forecast
+
+    parsed: dict[dt.date, Decimal] = {}
+    problems = []
+    for change in changes:
+        month, _, amount = change.partition("=")
+        try:
+            parsed[dt.date.fromisoformat(f"{month}-01")] = Decimal(amount)
+        except (ValueError, ArithmeticError):
+            problems.append(FieldProblem("change", change, "YYYY-MM=AMOUNT"))
+    if problems:
+        raise ValidationFailed(problems, "forecast override")
+    rows = override_forecast(_ctx(click_ctx), run_id, series, parsed, reason)
+    for row in rows:
+        click.echo(f"{row.period:%Y-%m}\tstatistical {row.statistical}\tfinal {row.final}")
+
+
+COMMANDS = (forecast_command, override_command, targets_group)

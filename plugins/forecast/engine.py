@@ -10,16 +10,19 @@ the company forecast.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 
+from plugins.forecast.calendar import CALENDAR_NAMES, monthly_features
 from plugins.forecast.methods import Forecast
 from plugins.forecast.select import DEFAULT_CANDIDATES, Choice, auto_forecast, short_series
 
@@ -43,22 +46,46 @@ class Job:
     level: float = 0.8
     candidates: tuple[str, ...] = DEFAULT_CANDIDATES
     unit: str = "months"
+    # The first month of every series: set, the holiday adjustment is tried (monthly only).
+    first: dt.date | None = None
+
+
+@lru_cache(maxsize=8)
+def _calendar(first: dt.date, count: int) -> np.ndarray:
+    return monthly_features(first, count)
+
+
+def _features(y: np.ndarray, job: Job, extra: Any) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """The holiday calendar (when the job asks) and the outside drivers' columns."""
+    cols, names = [], []
+    if job.first is not None and job.season == 12:
+        cols.append(_calendar(job.first, len(y) + job.horizon))
+        names += CALENDAR_NAMES
+    if extra is not None:
+        cols.append(extra[0])
+        names += extra[1]
+    return (np.column_stack(cols) if cols else None), tuple(names)
 
 
 def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
-    """One series; ``y`` may be ``(history, drivers)`` where drivers cover the horizon."""
-    drivers = None
+    """One series; ``y`` may be ``(history, drivers)`` where drivers cover the horizon
+    (for methods that take drivers), or ``(history, drivers, (columns, names))`` adding
+    outside drivers the automatic choice may adjust for."""
+    drivers = extra = None
     if isinstance(y, tuple):
-        y, drivers = y
+        y, drivers, *rest = y
+        extra = rest[0] if rest else None
+    calendar, names = _features(y, job, extra)
     if job.method == "auto":
         return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
                              candidates=job.candidates, unit=job.unit,
-                             drivers=drivers)
+                             drivers=drivers, calendar=calendar, feature_names=names)
     method = methods[job.method]
     if len(y) < int(getattr(method, "min_history", 1)):
         return short_series(y, job.horizon, methods, job.season, job.level, job.unit)
     return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
-                         unit=job.unit, force=job.method, drivers=drivers)
+                         unit=job.unit, force=job.method, drivers=drivers, calendar=calendar,
+                         feature_names=names)
 
 
 def _init_worker(methods: list[Any]) -> None:

@@ -69,6 +69,27 @@ class ForecastValue(SQLModel, table=True):
     amount: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
     lower: Decimal | None = Field(default=None, sa_type=MONEY, nullable=True)
     upper: Decimal | None = Field(default=None, sa_type=MONEY, nullable=True)
+    # The 95 % interval (the fan chart's outer band); ``lower``/``upper`` are the run's level.
+    lower95: Decimal | None = Field(default=None, sa_type=MONEY, nullable=True)
+    upper95: Decimal | None = Field(default=None, sa_type=MONEY, nullable=True)
+
+
+class ForecastOverride(SQLModel, table=True):
+    """A person's judgement on one forecast period of one series: the statistical figure
+    it replaces, the final one, why, who and when. Changing it later is audited."""
+
+    __tablename__: ClassVar[str] = "forecast_override"
+    __table_args__ = (sa.UniqueConstraint("series_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="forecast_series.id", index=True)
+    period: dt.date
+    statistical: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    final: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    reason: str = Field(max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
 
 
 class Allocation(SQLModel, table=True):
@@ -121,3 +142,4 @@ class AllocationLine(SQLModel, table=True):
 
 versioned(Allocation)
 versioned(AllocationLine)
+versioned(ForecastOverride)

@@ -72,12 +72,14 @@ class ForecastReport(_Base):
                 raise NotFound(f"forecast run {run.id} has no series '{params.series}'")
             values = list(session.execute(sa.select(
                 ForecastValue.period, ForecastValue.kind, ForecastValue.amount,
-                ForecastValue.lower, ForecastValue.upper).where(
+                ForecastValue.lower, ForecastValue.upper, ForecastValue.lower95,
+                ForecastValue.upper95).where(
                 ForecastValue.series_id == chosen.id).order_by(ForecastValue.period)))
         params = params.model_copy(update={"run": run.id})
         tables = [self._values(values, run), self._series(series)]
+        # A fan: the forecast between its inner (run level) and outer (95 %) bands.
         chart = ChartSpec("line", "Forecast with its interval", "预测及区间", "values",
-                          "period", ("value", "lower", "upper"))
+                          "period", ("value", "lower", "upper", "lower95", "upper95"))
         return self.result(params, tables, [chart])
 
     def _values(self, values: list[Any], run: ForecastRun) -> Table:
@@ -87,21 +89,23 @@ class ForecastReport(_Base):
         rows = []
         for v in history:
             rows.append((_label(v.period, run.freq), v.amount, None, v.amount, v.amount,
-                         v.amount))
+                         v.amount, v.amount, v.amount))
         for v in values:
             if v.kind == "forecast":
                 rows.append((_label(v.period, run.freq), None, v.amount, v.amount, v.lower,
-                             v.upper))
+                             v.upper, v.lower95, v.upper95))
         pct = round(run.level * 100)
         columns = [Column("period", "Period", "期间"),
                    Column("actual", "Actual", "实际", K.MONEY),
                    Column("forecast", "Forecast", "预测", K.MONEY, True),
                    Column("value", "Actual / forecast", "实际/预测", K.MONEY),
                    Column("lower", f"Lower ({pct}%)", f"下限({pct}%)", K.MONEY),
-                   Column("upper", f"Upper ({pct}%)", f"上限({pct}%)", K.MONEY)]
+                   Column("upper", f"Upper ({pct}%)", f"上限({pct}%)", K.MONEY),
+                   Column("lower95", "Lower (95%)", "下限(95%)", K.MONEY),
+                   Column("upper95", "Upper (95%)", "上限(95%)", K.MONEY)]
         total = sum((r[2] for r in rows if r[2] is not None), Decimal(0))
         return Table("values", "History and forecast", "历史与预测", columns, rows,
-                     totals=(TOTAL_EN, None, total, None, None, None))
+                     totals=(TOTAL_EN, None, total, None, None, None, None, None))
 
     def _series(self, series: list[ForecastSeries]) -> Table:
         columns = [Column("key", "Series", "序列"), Column("label", "Name", "名称"),
@@ -246,4 +250,54 @@ class AllocationReport(_Base):
         return self.result(params, [table], [chart])
 
 
-REPORTS = (ForecastReport(), TargetVsActual(), AllocationReport())
+# ---------------------------------------------------------------------------------------
+# Forecast value added
+# ---------------------------------------------------------------------------------------
+
+
+class ValueAddedParams(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    run: int | None = pydantic.Field(None, description="Forecast run id (default: the latest)")
+    by: str = pydantic.Field("person", pattern="^(person|series)$",
+                             description="person or series")
+
+
+class ValueAddedReport(_Base):
+    id = "forecast_value_added"
+    title_en = "Forecast overrides: did they help?"
+    title_zh = "预测人工调整:是否改进了预测?"
+    Params = ValueAddedParams
+
+    def run(self, ctx: Context, params: ValueAddedParams) -> ReportResult:
+        from plugins.forecast.services.overrides import outcomes, value_added
+
+        with ctx.reading() as session:
+            run = _run(session, params.run)
+        params = params.model_copy(update={"run": run.id})
+        rows = value_added(outcomes(ctx, run.id), params.by)
+        first = ("Person", "人员") if params.by == "person" else ("Series", "序列")
+        columns = [Column("group", *first), Column("overrides", "Overrides", "调整次数",
+                                                   K.INTEGER, True),
+                   Column("helped", "Closer to actual", "更接近实际", K.INTEGER, True),
+                   Column("statistical_error", "Error of the statistical forecast",
+                          "统计预测误差", K.MONEY, True),
+                   Column("final_error", "Error after overrides", "调整后误差", K.MONEY, True),
+                   Column("value_added", "Value added", "增值", K.MONEY, True),
+                   Column("value_added_pct", "Value added %", "增值率", K.PERCENT)]
+
+        def cells(r: Any) -> tuple:
+            pct = None if r.value_added_pct is None else r.value_added_pct / 100
+            return (r.overrides, r.helped, r.statistical_error, r.final_error,
+                    r.value_added, pct)
+
+        *groups, total = rows
+        table = Table("value_added", f"Run {run.id}: periods with actual sales",
+                      f"批次 {run.id}:已有实际销售的期间", columns,
+                      [(r.group or "(company)", *cells(r)) for r in groups],
+                      totals=(TOTAL_EN, *cells(total)))
+        chart = ChartSpec("bar", "Error before and after overrides", "调整前后误差",
+                          "value_added", "group", ("statistical_error", "final_error"))
+        return self.result(params, [table], [chart])
+
+
+REPORTS = (ForecastReport(), TargetVsActual(), AllocationReport(), ValueAddedReport())

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from core.i18n import translator
-from plugins.forecast.methods import Forecast, as_array
+from plugins.forecast.calendar import CALENDAR_NAMES
+from plugins.forecast.holiday import HolidayEffect, estimate
+from plugins.forecast.methods import Forecast, as_array, z_value
 
 _ = translator(__file__)  # this plugin's words first
 
@@ -33,6 +35,23 @@ FINAL_EXTRA = ("holt_winters",)
 # A single method must beat the combination by this factor on MASE to be chosen alone:
 # picking on a few backtest windows is noisy, and combining is the safer default.
 SINGLE_MARGIN = 0.5
+# Between the two: a single method whose backtest MASE is at most this fraction of the
+# combination's gets half the weight, the combination the other half (M3 monthly, every
+# 10th series: sMAPE 14.00 -> 13.70, MASE 0.839 -> 0.835 against the combination alone).
+BLEND_MARGIN = 0.7
+BLEND_ID = "blend"
+# Interval calibration: the backtest's errors, in units of each method's own standard
+# error, say how much wider (or narrower) its intervals should be. A few windows are a
+# noisy judge, so the ratio is shrunk towards 1 by this many pseudo-errors of ratio 1
+# (M3 monthly, every 4th series: the models' own intervals covered 73 % / 89 % at the
+# 80 % / 95 % levels; scaled by the backtest 78 % / 92 %).
+PRIOR_POINTS = 12
+REPORT_LEVELS = (0.8, 0.95)
+# The holiday adjustment is kept only when it cuts the backtest MASE by this fraction.
+HOLIDAY_GAIN = 0.03
+# ... and backtested only when an effect of this size (in logs) shows on the whole history
+# (a cheap least-squares fit): most series have none, and the backtest costs fits.
+HOLIDAY_MIN_EFFECT = 0.05
 
 
 @dataclass
@@ -50,6 +69,12 @@ class Choice:
     short: bool = False
     explanation: str = ""
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Calibrated (lower, upper) bounds by level, for the levels reports show.
+    intervals: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    widen: float = 1.0  # the calibration factor applied to the method's own intervals
+    std_errors: np.ndarray | None = None  # the backtest errors behind ``widen``
+    holiday: HolidayEffect | None = None  # the calendar effect, when it was used
+    holiday_gain: tuple[float, float] | None = None  # backtest MASE without, with it
 
 
 def smape(actual: np.ndarray, pred: np.ndarray) -> float:
@@ -88,11 +113,17 @@ def origins_for(n: int, horizon: int, season: int, count: int = 3) -> tuple[int,
 def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season: int = 12,
                   level: float = 0.8, candidates: Sequence[str] = DEFAULT_CANDIDATES,
                   unit: str = "months", force: str | None = None,
-                  drivers: np.ndarray | None = None) -> Choice:
+                  drivers: np.ndarray | None = None,
+                  calendar: np.ndarray | None = None,
+                  feature_names: Sequence[str] = CALENDAR_NAMES) -> Choice:
     """Choose per series by backtest and forecast with the winner (``force``: use that
     method whatever the backtest says, still reporting how accurate it was). ``drivers``:
     outside drivers for ``len(history) + horizon`` periods, handed to methods that declare
-    ``uses_drivers``; a backtest gives them the drivers' known values of its window."""
+    ``uses_drivers``; a backtest gives them the drivers' known values of its window.
+    ``calendar``: holiday features for ``len(history) + horizon`` months
+    (``calendar.monthly_features``), then any outside drivers' columns, named by
+    ``feature_names``; the adjustment is used when it improves the backtest of the chosen
+    method."""
     if force is not None:
         candidates = (force, *(c for c in ("snaive",) if c != force))
     y = as_array(history)
@@ -102,25 +133,148 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
     if n < max(2 * season, 6) or not usable or not cuts:
         return short_series(y, horizon, methods, season, level, unit)
     errors: dict[str, list[tuple[float, float]]] = {c: [] for c in usable}
+    ratios: dict[str, list[np.ndarray]] = {c: [] for c in usable}
     combo = [c for c in COMBINATION if c in usable] if force is None else []
     if len(combo) > 1:
         errors[COMBINATION_ID] = []
+        ratios[COMBINATION_ID] = []
+    kept = []
     for cut in cuts:
         train, actual = y[:cut], y[cut:cut + window]
         known = None if drivers is None else drivers[:cut + window]
-        preds = {c: _fit(methods[c], train, window, season, level, known).mean
-                 for c in usable}
-        if len(combo) > 1:
-            preds[COMBINATION_ID] = np.mean([preds[c] for c in combo], axis=0)
-        for c, pred in preds.items():
-            errors[c].append((smape(actual, pred), mase(actual, pred, train, season)))
+        preds = _backtest(usable, combo, methods, train, window, season, level, known)
+        _score(preds, actual, train, season, errors, ratios, level)
+        kept.append((train, actual, preds))
     scores = {c: _mean_scores(e) for c, e in errors.items() if e}
     best = force if force in scores else _pick(scores)
-    forecast, members = _final(best, y, horizon, methods, combo, season, level, drivers)
+    partner = _blend_partner(scores) if force is None and best == COMBINATION_ID else None
+    if partner is not None:
+        best = BLEND_ID
+        errors[best], ratios[best] = [], []
+        for train, actual, preds in kept:
+            _score({best: _blend(preds[partner], preds[COMBINATION_ID])}, actual, train,
+                   season, errors, ratios, level)
+        scores[best] = _mean_scores(errors[best])
+    holiday, gain = None, None
+    if calendar is not None and best in scores:
+        holiday, gain, held = _holiday_backtest(best, combo, methods, y, cuts, window, season,
+                                                level, drivers, calendar, scores[best],
+                                                tuple(feature_names), partner)
+        if holiday is not None:
+            scores[best], ratios[best] = held
+    if holiday is not None:
+        factors = holiday.factors(calendar[:n + horizon])
+        forecast, members = _final(best, y / factors[:n], horizon, methods, combo, season,
+                                   level, drivers, partner)
+        f = factors[n:]
+        forecast = Forecast(forecast.mean * f, forecast.lower * f, forecast.upper * f,
+                            forecast.method, level)
+    else:
+        forecast, members = _final(best, y, horizon, methods, combo, season, level, drivers,
+                                   partner)
+    widen = calibration(ratios.get(best, []))
+    intervals = _intervals(forecast, widen, level, window)
+    forecast = Forecast(forecast.mean, *intervals.get(level, (forecast.lower, forecast.upper)),
+                        forecast.method, level)
     choice = Choice(forecast, best, members, *scores[best],
-                    *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores)
+                    *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores,
+                    intervals=intervals, widen=widen,
+                    std_errors=np.concatenate(ratios[best]) if ratios.get(best) else None,
+                    holiday=holiday, holiday_gain=gain)
     choice.explanation = explain(choice, methods, window, unit, forced=force is not None)
     return choice
+
+
+def _backtest(names: Sequence[str], combo: list[str], methods: dict[str, Any],
+              train: np.ndarray, window: int, season: int, level: float,
+              known: np.ndarray | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each method's (forecast, interval half-width) of the window after ``train``, and
+    the combination's from its members' (no extra fit)."""
+    fits = {c: _fit(methods[c], train, window, season, level, known) for c in names}
+    preds = {c: (f.mean, (f.upper - f.lower) / 2) for c, f in fits.items()}
+    if len(combo) > 1 and all(c in preds for c in combo):
+        preds[COMBINATION_ID] = (np.mean([preds[c][0] for c in combo], axis=0),
+                                 np.mean([preds[c][1] for c in combo], axis=0))
+    return preds
+
+
+def _score(preds: dict[str, tuple[np.ndarray, np.ndarray]], actual: np.ndarray,
+           train: np.ndarray, season: int, errors: dict[str, list[tuple[float, float]]],
+           ratios: dict[str, list[np.ndarray]], level: float = 0.8) -> None:
+    z = z_value(level)
+    for c, (pred, half) in preds.items():
+        if c in errors:
+            errors[c].append((smape(actual, pred), mase(actual, pred, train, season)))
+            ratios[c].append(_std_errors(actual, pred, half / z))
+
+
+def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: np.ndarray,
+                      cuts: list[int], window: int, season: int, level: float,
+                      drivers: np.ndarray | None, calendar: np.ndarray,
+                      plain: tuple[float, float], names: tuple[str, ...],
+                      partner: str | None = None) -> tuple[
+                          HolidayEffect | None, tuple[float, float] | None,
+                          tuple[tuple[float, float], list[np.ndarray]]]:
+    """Backtest ``best`` on holiday-adjusted histories; the effect estimated on the whole
+    history when that beat the plain backtest by ``HOLIDAY_GAIN``, else None."""
+    effect = estimate(y, calendar[:len(y)], season, names)
+    if (effect is None or not math.isfinite(plain[1])
+            or _largest_effect(effect) < HOLIDAY_MIN_EFFECT):
+        return None, None, (plain, [])
+    fitted = [best] if best not in (COMBINATION_ID, BLEND_ID) else [*combo, partner or ""]
+    fitted = [c for c in fitted if c in methods]
+    errors: dict[str, list[tuple[float, float]]] = {best: []}
+    ratios: dict[str, list[np.ndarray]] = {best: []}
+    for cut in cuts:
+        train, actual = y[:cut], y[cut:cut + window]
+        part = estimate(train, calendar[:cut], season, names)
+        factors = part.factors(calendar[:cut + window]) if part else np.ones(cut + window)
+        known = None if drivers is None else drivers[:cut + window]
+        preds = _backtest(fitted, combo, methods, train / factors[:cut], window, season,
+                          level, known)
+        if partner is not None:
+            preds[BLEND_ID] = _blend(preds[partner], preds[COMBINATION_ID])
+        f = factors[cut:]
+        preds = {c: (p * f, h * f) for c, (p, h) in preds.items()}
+        _score(preds, actual, train, season, errors, ratios, level)
+    held = _mean_scores(errors[best])
+    if not held[1] < (1 - HOLIDAY_GAIN) * plain[1]:
+        return None, None, (plain, [])
+    return effect, (plain[1], held[1]), (held, ratios[best])
+
+
+def _largest_effect(effect: HolidayEffect) -> float:
+    """The largest effect of a festival or driver month (working days are per day)."""
+    return max((abs(c) for c, n in zip(effect.coef, effect.names, strict=True)
+                if n != "working_days"), default=0.0)
+
+
+def _std_errors(actual: np.ndarray, pred: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Backtest errors in units of the method's own standard error (where it has one)."""
+    ok = np.isfinite(sd) & (sd > 0) & np.isfinite(pred)
+    return np.abs(actual - pred)[ok] / sd[ok]
+
+
+def calibration(ratios: list[np.ndarray]) -> float:
+    """How much to widen the intervals: the root mean square of the backtest's standard
+    errors, shrunk towards 1 (the method's own intervals) by ``PRIOR_POINTS``."""
+    values = np.concatenate(ratios) if ratios else np.zeros(0)
+    values = values[np.isfinite(values)]
+    return math.sqrt((PRIOR_POINTS + float(values @ values)) / (PRIOR_POINTS + len(values)))
+
+
+def _intervals(forecast: Forecast, widen: float, level: float,
+               window: int) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Calibrated bounds at ``level`` and the reported levels, from the method's own
+    (normal) interval at ``level`` scaled by ``widen``. Past the backtest's window the
+    errors were never checked and grow faster than the models say: the bounds widen
+    in proportion to the step beyond it (M3 monthly, horizon 18 on a 12-month window:
+    coverage 79.6 -> 81.0 % at 80 %, 93.3 -> 94.1 % at 95 %, on every 4th series)."""
+    steps = np.arange(1, len(forecast.mean) + 1)
+    sd = ((forecast.upper - forecast.lower) / 2 / z_value(level) * widen
+          * np.maximum(1.0, steps / max(1, window)))
+    return {lv: (forecast.mean - z_value(lv) * sd, forecast.mean + z_value(lv) * sd)
+            for lv in {level, *REPORT_LEVELS}}
 
 
 def _min_len(method: Any) -> int:
@@ -136,6 +290,22 @@ def _mean_scores(errors: list[tuple[float, float]]) -> tuple[float, float]:
 def _rank(score: tuple[float, float]) -> tuple[float, float]:
     s, m = score
     return (m if math.isfinite(m) else s / 100 + 1e6, s)
+
+
+def _blend_partner(scores: dict[str, tuple[float, float]]) -> str | None:
+    """The single method clearly better than the combination in the backtest, if any."""
+    singles = [c for c in scores if c != COMBINATION_ID]
+    if COMBINATION_ID not in scores or not singles:
+        return None
+    single = min(singles, key=lambda c: _rank(scores[c]))
+    combo_m, single_m = scores[COMBINATION_ID][1], scores[single][1]
+    ok = math.isfinite(combo_m) and math.isfinite(single_m)
+    return single if ok and single_m <= BLEND_MARGIN * combo_m else None
+
+
+def _blend(a: tuple[np.ndarray, np.ndarray],
+           b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
 
 
 def _pick(scores: dict[str, tuple[float, float]]) -> str:
@@ -156,7 +326,14 @@ def _fit(method: Any, y: np.ndarray, horizon: int, season: int, level: float,
 
 def _final(best: str, y: np.ndarray, horizon: int, methods: dict[str, Any],
            combo: list[str], season: int, level: float,
-           drivers: np.ndarray | None = None) -> tuple[Forecast, tuple[str, ...]]:
+           drivers: np.ndarray | None = None,
+           partner: str | None = None) -> tuple[Forecast, tuple[str, ...]]:
+    if best == BLEND_ID and partner is not None:
+        whole, members = _final(COMBINATION_ID, y, horizon, methods, combo, season, level)
+        single = _fit(methods[partner], y, horizon, season, level, drivers)
+        mean, half = _blend((single.mean, (single.upper - single.lower) / 2),
+                            (whole.mean, (whole.upper - whole.lower) / 2))
+        return Forecast(mean, mean - half, mean + half, BLEND_ID, level), (partner, *members)
     if best != COMBINATION_ID:
         return _fit(methods[best], y, horizon, season, level, drivers), (best,)
     members = list(combo)
@@ -206,6 +383,10 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
     if choice.method == COMBINATION_ID:
         name = _("the average of {names}").format(
             names=", ".join(_(methods[m].title) for m in choice.members))
+    elif choice.method == BLEND_ID:
+        name = _("an even blend of {single} and the average of {names}").format(
+            single=_(methods[choice.members[0]].title),
+            names=", ".join(_(methods[m].title) for m in choice.members[1:]))
     else:
         name = _(methods[choice.method].title)
     verb = _("Used {name}, as asked:") if forced else _("Chose {name}:")
@@ -214,7 +395,12 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
         "off by {smape:.1f}% on average (sMAPE), MASE {mase:.2f}.").format(
         window=window, unit=_(unit), origins=choice.origins, smape=choice.smape or 0,
         mase=_finite(choice.mase))
-    if choice.method == COMBINATION_ID and set(choice.members) & set(FINAL_EXTRA):
+    if choice.method == BLEND_ID:
+        text += " " + _("{single} did clearly better than the average in the backtest, so "
+                        "it carries half the weight.").format(
+            single=_(methods[choice.members[0]].title))
+    if (choice.method in (COMBINATION_ID, BLEND_ID)
+            and set(choice.members) & set(FINAL_EXTRA)):
         text += " " + _("Holt-Winters joins the average for the forecast itself; the "
                         "backtest figures are those of the other members.")
     if choice.naive_smape is not None and choice.method != "snaive":
@@ -225,8 +411,27 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
             text += " " + _("It did better in this backtest, but a single method must do "
                             "twice as well as the average to be trusted alone: a few "
                             "backtest windows are a noisy judge.")
+    if choice.holiday is not None and choice.holiday_gain is not None:
+        text += " " + _adjustment_text(choice.holiday, choice.holiday_gain)
     if choice.mase is not None and math.isfinite(choice.mase) and choice.mase > 1:
         text += " " + _("The series is hard to forecast: expect wide misses.")
+    return text
+
+
+def _adjustment_text(effect: HolidayEffect, gain: tuple[float, float]) -> str:
+    """What the calendar / driver adjustment found and what it added in the backtest."""
+    what = ([_("the Spring Festival and working days")] if effect.calendar else []) + [
+        _(name) for name in effect.drivers]
+    text = _("Adjusted for {what}, which made the backtest more accurate (MASE {before:.2f} "
+             "without, {after:.2f} with).").format(what=", ".join(what), before=gain[0],
+                                                   after=gain[1])
+    if effect.calendar:
+        text += " " + _("A month holding the festival holiday sells {festival:+.0f}%, the "
+                        "three weeks before it {pre:+.0f}%.").format(
+            festival=effect.festival_pct(), pre=effect.pre_festival_pct())
+    for name in effect.drivers:
+        text += " " + _("{driver}: a month fully under it sells {pct:+.0f}%.").format(
+            driver=_(name), pct=effect.pct(name) or 0.0)
     return text
 
 

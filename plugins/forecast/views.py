@@ -250,7 +250,7 @@ class ForecastScreen(BaseScreen):
         yield Static("", id="fc-status")
 
     def on_mount(self) -> None:
-        from plugins.forecast.select import COMBINATION_ID
+        from plugins.forecast.select import BLEND_ID, COMBINATION_ID
         from plugins.forecast.services import forecasting as fc
 
         methods = self.guard(fc.method_registry, self.ctx) or {}
@@ -260,6 +260,7 @@ class ForecastScreen(BaseScreen):
             [(_("Automatic (best in backtest)"), "auto"),
              *((title, mid) for mid, title in self.titles.items())])
         self.query_one("#fc-method", Select).value = "auto"
+        self.titles[BLEND_ID] = _("One method blended with the average")  # chosen only
         how = self.guard(fc.default_reconcile, self.ctx)
         if how:
             self.query_one("#fc-reconcile", Select).value = how

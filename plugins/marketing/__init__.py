@@ -75,3 +75,11 @@ def salesdesk_translations(lang: str) -> dict[str, str] | None:
     from core.i18n import plugin_catalog
 
     return plugin_catalog(__file__, lang)
+
+
+@hookimpl
+def salesdesk_forecast_drivers(ctx: Any, cut: list[str], months: list[Any],
+                               series: dict[str, dict[str, str]]) -> list[Any]:
+    from plugins.marketing.forecast_drivers import campaign_drivers
+
+    return campaign_drivers(ctx, cut, months, series)

@@ -18,9 +18,10 @@ from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import translator
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
-from plugins.forecast.methods import Forecast, shape_problems
+from plugins.forecast.methods import Forecast, shape_problems, z_value
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import DEFAULT_CANDIDATES
+from plugins.forecast.services.drivers import collect as collect_drivers
 from plugins.forecast.services.history import History, load_history, parse_cut, step
 
 _ = translator(__file__)  # this plugin's words first
@@ -28,6 +29,7 @@ _ = translator(__file__)  # this plugin's words first
 HOOK = "salesdesk_forecasting_methods"
 RECONCILE_KEY = "forecast.reconcile"
 CANDIDATES_KEY = "forecast.auto_candidates"  # method ids the automatic choice backtests
+HOLIDAYS_KEY = "forecast.holidays"  # try the Spring Festival / working-day adjustment
 RECONCILE = ("bottom_up", "top_down")
 RUN_PERMISSIONS = ("forecast.run", "target.manage")
 UNITS = {"month": "months", "week": "weeks"}
@@ -100,12 +102,18 @@ def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
     if not history.periods:
         raise ValidationFailed([FieldProblem("history", "", "sales lines you may see")],
                                "forecast")
+    holidays = freq == "month" and bool(_setting(ctx, HOLIDAYS_KEY, True))
     job = Job(method, horizon, history.season, level, unit=UNITS[freq],
-              candidates=tuple(_setting(ctx, CANDIDATES_KEY, DEFAULT_CANDIDATES)))
+              candidates=tuple(_setting(ctx, CANDIDATES_KEY, DEFAULT_CANDIDATES)),
+              first=history.periods[0] if holidays else None)
     series: dict[Any, Any] = dict(history.series) if cut else {}
     series[None] = history.company()
-    if _uses_drivers(method, job, methods):
-        series = {k: (y, history.price_drivers(k, horizon)) for k, y in series.items()}
+    prices = _uses_drivers(method, job, methods)
+    outside = collect_drivers(ctx, history, horizon)
+    if prices or outside:
+        series = {k: (y, history.price_drivers(k, horizon) if prices else None,
+                      outside.get("" if k is None else history.codes.get(k, "")))
+                  for k, y in series.items()}
     results = forecast_many(series, job, list(methods.values()), processes=processes,
                             progress=_ticker(cancel, progress))
     final = _reconciled(results, how)
@@ -194,14 +202,24 @@ def _store_series(uow: UnitOfWork, run_id: int, history: History, key: Any,
     uow.session.flush()
     y = history.company() if key is None else history.series[key]
     values = [{"series_id": row.id, "period": p, "kind": "history", "amount": _money(v),
-               "lower": None, "upper": None} for p, v in zip(history.periods, y, strict=True)]
+               "lower": None, "upper": None, "lower95": None, "upper95": None}
+              for p, v in zip(history.periods, y, strict=True)]
     last = history.periods[-1]
+    lower95, upper95 = outer_band(forecast)
     values += [{"series_id": row.id, "period": step(history.freq, last, i + 1),
                 "kind": "forecast", "amount": _money(m), "lower": _money(lo),
-                "upper": _money(hi)}
-               for i, (m, lo, hi) in enumerate(zip(forecast.mean, forecast.lower,
-                                                   forecast.upper, strict=True))]
+                "upper": _money(hi), "lower95": _money(lo95), "upper95": _money(hi95)}
+               for i, (m, lo, hi, lo95, hi95) in enumerate(zip(
+                   forecast.mean, forecast.lower, forecast.upper, lower95, upper95,
+                   strict=True))]
     uow.session.execute(sa.insert(ForecastValue), values)
+
+
+def outer_band(forecast: Forecast, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The 95 % bounds from the run's interval: every interval here is normal around the
+    forecast (the calibration scales its width), so the wider one is the same shape."""
+    half = (forecast.upper - forecast.lower) / 2 * z_value(level) / z_value(forecast.level)
+    return forecast.mean - half, forecast.mean + half
 
 
 def _clean(value: float | None) -> float | None:

@@ -162,3 +162,24 @@ def test_an_error_in_progress_stops_the_parallel_run() -> None:
         forecast_many(series, Job("auto", 6, 12), BUILTIN_METHODS, processes=2,
                       progress=stop)
     assert len(calls) == 1
+
+
+def test_a_clearly_better_single_method_is_blended_half_and_half() -> None:
+    from plugins.forecast.select import BLEND_ID, COMBINATION_ID
+
+    fast = {k: m for k, m in METHODS.items() if getattr(m, "fast", False)}
+    y = seasonal(4) + np.random.default_rng(0).normal(0, 6, 48)
+    choice = auto_forecast(y, 12, fast, season=12)
+    # Seasonal naive's backtest MASE is 0.53 of the combination's: between the margins.
+    ratio = choice.scores["snaive"][1] / choice.scores[COMBINATION_ID][1]
+    assert 0.5 < ratio <= 0.7
+    assert choice.method == BLEND_ID and choice.members == ("snaive", "damped", "theta_fast")
+    single = fast["snaive"].fit_predict(y, 12, season=12).mean
+    combo = np.mean([fast[m].fit_predict(y, 12, season=12).mean
+                     for m in ("damped", "theta_fast")], axis=0)
+    assert np.allclose(choice.forecast.mean, (single + combo) / 2)
+    assert "carries half the weight" in choice.explanation
+    # Not clearly better (0.72 of it): the combination alone.
+    other = auto_forecast(seasonal(4) + np.random.default_rng(2).normal(0, 6, 48), 12, fast,
+                          season=12)
+    assert other.method == COMBINATION_ID

@@ -93,7 +93,8 @@ def test_forecast_report_has_history_forecast_interval_and_chart(sales) -> None:
     assert len(rows) == MONTHS + 4
     last = rows[-1]
     assert last[1] is None and last[4] <= last[2] <= last[5]
-    assert result.charts[0].value_columns == ("value", "lower", "upper")
+    assert last[6] < last[4] and last[7] > last[5]  # the 95 % band outside the 80 % one
+    assert result.charts[0].value_columns == ("value", "lower", "upper", "lower95", "upper95")
     series = result.table("series").materialize()
     assert {r[0] for r in series} == {"(company)", "A", "B"}
     assert np.isfinite(float(series[0][3]))

@@ -11,7 +11,7 @@ from core import db as dbmod
 from plugins.forecast import models
 
 TABLES = (models.ForecastRun, models.ForecastSeries, models.ForecastValue, models.Allocation,
-          models.AllocationLine)
+          models.AllocationLine, models.ForecastOverride)
 
 
 def _columns(runtime: Any) -> dict[str, set[str]]:
