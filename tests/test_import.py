@@ -268,10 +268,10 @@ def test_bad_sales_files_report_every_row_and_write_nothing(shop: Any, tmp_path:
 
 def test_late_problem_rolls_back_lines_already_inserted(shop: Any, tmp_path: Path) -> None:
     good = [f"2026-01-{d:02d},C1,P1,,,,1,10.00" for d in range(1, 29)]
-    path = sales_file(tmp_path, *good, "2026-01-29,C1,P1,,,,1,-1")
+    path = sales_file(tmp_path, *good, "2026-01-29,C1,P1,,,,1,1.005")
     before = snapshot(shop)
     err = refused(shop.op, "sales_lines", path, chunk_rows=5)  # 5 chunks went in first
-    assert where(err) == {(30, "amount", "-1")}
+    assert where(err) == {(30, "amount", "1.005")}
     assert err.problems[0].expected == LINE_AMOUNT_EXPECTED
     assert snapshot(shop) == before
     assert "30" in str(err) and "nothing was imported" in str(err)
