@@ -34,6 +34,7 @@ ALIASES = {  # Chinese headers as exported by the usual ERP/Excel sheets
     "编码": "code", "名称": "name", "class": "customer_class",
     "统一社会信用代码": "credit_code", "开票抬头": "invoice_title", "开户行": "bank_name",
     "银行账号": "bank_account", "开票地址": "billing_address", "开票电话": "billing_phone",
+    "收款日期": "date", "发票号": "reference", "单据号": "reference", "备注": "note",
 }
 
 _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?\s*").fullmatch
@@ -287,6 +288,35 @@ def product_spec() -> Spec:
         "vat_rate": ("vat_rate", lambda _: vat_rate_parser, False),
         "active": ("active", lambda _: bool_parser, False),
     }
+
+
+def receipt_spec() -> Spec:
+    """A receipt (收款) row: the customer by code, a positive amount, and optionally the
+    invoice or sales document it pays."""
+    from core.models import Receipt
+
+    return {
+        "date": ("date", lambda _: required_date_parser, True),
+        "customer_code": ("customer_id", lambda lk: ref_parser(
+            lk["customers"], "the code of an existing customer"), True),
+        "amount": ("amount", lambda _: positive_money_parser, True),
+        "reference": ("reference", lambda _: text_parser(_limit(Receipt, "reference")), False),
+        "note": ("note", lambda _: text_parser(_limit(Receipt, "note")), False),
+    }
+
+
+def required_date_parser(text: str) -> dt.date:
+    day = date_parser(text)
+    if day is None:
+        raise Bad(DATE_EXPECTED)
+    return day
+
+
+def positive_money_parser(text: str) -> Decimal:
+    value = money_parser()(text)
+    if not value:
+        raise Bad("an amount above 0 with at most 2 decimals, e.g. 1234.50")
+    return value
 
 
 def master_rows(rows: Iterable[tuple[int, list[str]]], spec: Spec, positions: dict[str, int],
