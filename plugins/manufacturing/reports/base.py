@@ -103,7 +103,8 @@ def invoice_balances(ctx: Context, session: Session, as_of: dt.date,
         return list(open_sales(session, as_of, customers, payment_days(session)))
     inv, receipt = aliased(Document), aliased(Document)
     base_id = sa.func.coalesce(inv.reverses_id, inv.id)
-    billed = (sa.select(base_id.label("invoice_id"), sa.func.sum(inv.amount).label("amount"))
+    billed = (sa.select(base_id.label("invoice_id"),  # gross: 价税合计 is what is owed
+                        sa.func.sum(inv.amount + inv.tax).label("amount"))
               .where(inv.kind == DocKind.INVOICE, inv.status.in_(COUNTED),
                      inv.doc_date <= as_of)
               .group_by(base_id).subquery())

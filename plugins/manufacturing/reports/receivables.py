@@ -111,8 +111,10 @@ class CollectionStatus(BaseReport):
 
 def _flows(session: Any, start: dt.date, end: dt.date,
            conds: list[Any]) -> tuple[dict[int, tuple], dict[int, dict[str, Decimal]]]:
-    """Amounts ordered, delivered, invoiced and received in the period, per customer."""
-    sums = [sa.func.sum(sa.case((Document.kind == kind, Document.amount), else_=0)).label(name)
+    """Amounts ordered, delivered, invoiced and received in the period, per customer;
+    gross (VAT included) like the receivables they become (a receipt has no VAT)."""
+    gross = Document.amount + Document.tax
+    sums = [sa.func.sum(sa.case((Document.kind == kind, gross), else_=0)).label(name)
             for name, kind in FLOWS]
     query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.credit_rating,
                        Customer.credit_limit, *sums)

@@ -183,9 +183,10 @@ def credit_problem(uow: UnitOfWork, order: Document) -> str | None:
     if limit > 0:
         exposure = (balances.receivable(uow.session, order.customer_id)
                     + balances.unbilled_orders(uow.session, order.customer_id))
-        if exposure + order.amount > limit:
+        gross = order.amount + order.tax  # what the invoices will bill
+        if exposure + gross > limit:
             return (f"open receivables and orders of {exposure:f} plus this order's "
-                    f"{order.amount:f} exceed {customer.name}'s credit limit of {limit:f}")
+                    f"{gross:f} exceed {customer.name}'s credit limit of {limit:f}")
     return None
 
 

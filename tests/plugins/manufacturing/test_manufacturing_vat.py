@@ -14,11 +14,20 @@ from mfg_helpers import line_ids
 
 from core.errors import SalesdeskError, ValidationFailed
 from core.invoicing import credit_code_check, vat_line
+from core.reports import run_report
 from core.services import customers, masterdata
 from plugins.manufacturing.models import Document, Line
 from plugins.manufacturing.services import documents, posting, tenders
 
 D = Decimal
+
+
+@pytest.fixture
+def taxed(shop: Any) -> Any:
+    """The shop with both products at the standard 13 % VAT."""
+    for product in (shop.flange, shop.ring):
+        masterdata.update_product(shop.world.admin, product.id, {"vat_rate": "0.13"}, None)
+    return shop
 
 
 def _lines(ctx: Any, doc: Any) -> list[tuple]:
@@ -45,7 +54,8 @@ def test_vat_line_rounds_half_up_per_line(net: str, rate: str, tax: str) -> None
     assert vat_line(D(net), D(rate)) == (D(net), D(tax), D(net) + D(tax))
 
 
-def test_invoice_tax_is_the_sum_of_its_lines_not_a_tax_on_the_total(shop: Any) -> None:
+def test_invoice_tax_is_the_sum_of_its_lines_not_a_tax_on_the_total(taxed: Any) -> None:
+    shop = taxed
     invoice = documents.create_invoice(shop.finance, {
         "customer_id": shop.customer.id, "direct_lines": [
             {"product_id": shop.flange.id, "quantity": "3", "unit_price": "33.35"},
@@ -64,7 +74,8 @@ def test_invoice_tax_is_the_sum_of_its_lines_not_a_tax_on_the_total(shop: Any) -
     assert (doc.amount, doc.tax) == (D("101.10"), D("13.15"))
 
 
-def test_a_line_keeps_the_rate_of_the_document_it_came_from(shop: Any) -> None:
+def test_a_line_keeps_the_rate_of_the_document_it_came_from(taxed: Any) -> None:
+    shop = taxed
     tenders.receive_stock(shop.shipping, shop.flange.id, D("5"))
     order = shop.order((shop.flange, "2", "120.00"))
     masterdata.update_product(shop.world.admin, shop.flange.id, {"vat_rate": "0.09"}, None)
@@ -79,7 +90,8 @@ def test_a_line_keeps_the_rate_of_the_document_it_came_from(shop: Any) -> None:
     assert _lines(shop.finance, direct) == [(D("240.00"), D("0.0900"), D("21.60"))]
 
 
-def test_red_letter_invoice_nets_the_original_to_zero(shop: Any) -> None:
+def test_red_letter_invoice_nets_the_original_to_zero(taxed: Any) -> None:
+    shop = taxed
     code = "91310000MA1FL4XQ0"
     code += credit_code_check(code)
     customers.update_customer(shop.world.admin, shop.customer.id, {"credit_code": code}, None)
@@ -100,7 +112,8 @@ def test_red_letter_invoice_nets_the_original_to_zero(shop: Any) -> None:
         _lines(shop.finance, invoice)
 
 
-def test_a_special_invoice_needs_the_buyers_credit_code(shop: Any) -> None:
+def test_a_special_invoice_needs_the_buyers_credit_code(taxed: Any) -> None:
+    shop = taxed
     with pytest.raises(ValidationFailed) as info:
         documents.create_invoice(shop.finance, {
             "customer_id": shop.customer.id, "invoice_type": "special",
@@ -113,3 +126,25 @@ def test_a_special_invoice_needs_the_buyers_credit_code(shop: Any) -> None:
             "customer_id": shop.customer.id, "invoice_type": "VAT",
             "direct_lines": [{"product_id": shop.ring.id, "quantity": "1",
                               "unit_price": "1.00"}]})
+
+
+def test_receivables_are_gross_and_a_receipt_of_the_gross_clears_them(taxed: Any) -> None:
+    shop = taxed
+    invoice = documents.create_invoice(shop.finance, {
+        "customer_id": shop.customer.id,
+        "direct_lines": [{"product_id": shop.ring.id, "quantity": "1",
+                          "unit_price": "100.50"}]})
+    posting.submit(shop.finance, invoice.id)
+    period = {"start": "2026-01-01", "end": "2026-03-16"}
+    (row,) = run_report(shop.sales, "mfg_collection_status", period).tables[0].rows
+    assert (row[6], row[9]) == (D("113.57"), D("113.57"))  # invoiced, receivable
+    with pytest.raises(ValidationFailed):  # more than the invoice owes
+        posting.submit(shop.finance, documents.create_receipt(shop.finance, {
+            "customer_id": shop.customer.id, "amount": "113.58",
+            "allocations": [{"invoice_id": invoice.id, "amount": "113.58"}]}).id)
+    posting.submit(shop.finance, documents.create_receipt(shop.finance, {
+        "customer_id": shop.customer.id, "amount": "113.57"}).id)
+    (row,) = run_report(shop.sales, "mfg_collection_status", period).tables[0].rows
+    assert (row[7], row[9]) == (D("113.57"), D("0.00"))  # received, receivable
+    ageing = run_report(shop.sales, "mfg_receivables_ageing", {"as_of": "2026-03-16"})
+    assert ageing.tables[0].rows == []
