@@ -147,11 +147,6 @@ def open_sales(session: Session, as_of: dt.date, customers: Any,
                        gross - settled)
 
 
-def has_receipts_or_sales(session: Session) -> bool:
-    return bool(session.scalar(sa.select(sa.exists().where(SalesLine.id.is_not(None))))
-                or session.scalar(sa.select(sa.exists().where(Receipt.id.is_not(None)))))
-
-
 def _money(value: Any) -> Decimal:
     return ZERO if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
