@@ -113,6 +113,18 @@ def sales_and_receipts(session: Session, start: dt.date, end: dt.date,
     return flows
 
 
+def receipt_rows(session: Session, start: dt.date, end: dt.date,
+                 customers: Any) -> list[tuple[Any, ...]]:
+    """The receipts behind a "received" figure: (date, customer code, name, reference,
+    note, amount), oldest first."""
+    query = (sa.select(Receipt.date, Customer.code, Customer.name, Receipt.reference,
+                       Receipt.note, Receipt.amount)
+             .join(Customer, Customer.id == Receipt.customer_id)
+             .where(Receipt.date.between(start, end), Receipt.customer_id.in_(customers))
+             .order_by(Receipt.date, Receipt.id))
+    return [(_date(r[0]), *r[1:5], _money(r[5])) for r in session.execute(query)]
+
+
 def open_sales(session: Session, as_of: dt.date, customers: Any,
                payment_days: int) -> Iterator[tuple[Any, ...]]:
     """Imported sales still unpaid on ``as_of``, one row per customer and sales day, in

@@ -63,6 +63,12 @@ def test_collection_form_of_an_import_only_company(trading: Any) -> None:
     receivable = drill_report(trading.sales, "mfg_collection_status", PERIOD, "customers",
                               row, "receivable")
     assert receivable.totals[7] == v["receivable"]
+    received = drill_report(trading.sales, "mfg_collection_status", PERIOD, "customers", row,
+                            "received")
+    assert [(r[0], r[3], r[5]) for r in received.rows] == [
+        (dt.date(2026, 2, 1), "INV-1", D("500.00")), (dt.date(2026, 3, 5), "", D("300.00"))]
+    assert received.totals[5] == v["received"]
+    assert table.drill_columns == ("received", "receivable", "overdue")
 
 
 def test_ageing_of_an_import_only_company(trading: Any) -> None:
