@@ -66,6 +66,7 @@ CORE_PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec("region.manage_own", "Maintain the regions and channels under one's own "
                    "region", "维护本区域下属区域与渠道"),
     PermissionSpec("sales.import", "Import sales lines, customers and products", "导入数据"),
+    PermissionSpec("receipt.record", "Enter and import receipts from customers", "登记收款"),
     PermissionSpec("target.manage", "Set official targets", "设定销售指标"),
     PermissionSpec("user.manage", "Manage all users", "管理全部用户"),
     PermissionSpec("user.manage_region", "Manage users of one's own region", "管理本区域用户"),
@@ -94,7 +95,8 @@ CORE_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("sales_manager", "Sales manager", "销售经理",
              _REP | _perms("customer.assign", "target.manage", "audit.read"), Scope.TEAM),
     RoleSpec("finance", "Finance", "财务",
-             _perms("customer.credit", "sales.import", "report.run", "audit.read"), Scope.ALL),
+             _perms("customer.credit", "sales.import", "receipt.record", "report.run",
+                    "audit.read"), Scope.ALL),
     RoleSpec("executive", "Executive (read-only)", "高层(只读)", _perms("report.run",
              "audit.read"), Scope.ALL, read_only=True),
 )

@@ -276,8 +276,29 @@ class SalesLine(SQLModel, table=True):
     region_id: int | None = Field(default=None, foreign_key="region.id")
     channel_id: int | None = Field(default=None, foreign_key="channel.id")
     quantity: Decimal = Field(default=Decimal("0"), sa_type=QUANTITY)
-    amount: Decimal = money_field()
+    amount: Decimal = money_field()  # net of VAT; a return's quantity and amount are < 0
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+    tax_rate: Decimal | None = Field(default=None, sa_type=RATIO)  # VAT rate when known
+    return_reason: str | None = Field(default=None, max_length=200)  # set on returns only
+
+
+class Receipt(SQLModel, table=True):
+    """Money received from a customer (收款), entered or imported: with imported sales it
+    gives every company the collection form and receivables ageing. ``reference`` names
+    the invoice or sales document paid, when the payer said which."""
+
+    __tablename__: ClassVar[str] = "sales_receipt"
+    __table_args__ = (sa.Index("ix_sales_receipt_customer_date", "customer_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    amount: Decimal = money_field()  # gross: what reached the bank
+    reference: str = Field(default="", max_length=64)
+    note: str = Field(default="", max_length=200)
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class SalesTarget(SQLModel, table=True):

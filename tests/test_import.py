@@ -268,10 +268,10 @@ def test_bad_sales_files_report_every_row_and_write_nothing(shop: Any, tmp_path:
 
 def test_late_problem_rolls_back_lines_already_inserted(shop: Any, tmp_path: Path) -> None:
     good = [f"2026-01-{d:02d},C1,P1,,,,1,10.00" for d in range(1, 29)]
-    path = sales_file(tmp_path, *good, "2026-01-29,C1,P1,,,,1,-1")
+    path = sales_file(tmp_path, *good, "2026-01-29,C1,P1,,,,1,1.005")
     before = snapshot(shop)
     err = refused(shop.op, "sales_lines", path, chunk_rows=5)  # 5 chunks went in first
-    assert where(err) == {(30, "amount", "-1")}
+    assert where(err) == {(30, "amount", "1.005")}
     assert err.problems[0].expected == LINE_AMOUNT_EXPECTED
     assert snapshot(shop) == before
     assert "30" in str(err) and "nothing was imported" in str(err)
@@ -602,3 +602,27 @@ def test_batch_totals_do_not_wrap_int64() -> None:
     head, _width, _tail, values = upserts[3]  # customer x month
     assert "sales_sum_customer_month" in head
     assert values[2:5] == [999999999999000.0, 9999999999999900.0, 100_000]
+
+
+def test_cli_imports_receipts(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """#17.6: ``salesdesk import receipts FILE``, by finance; a rep is refused."""
+    from click.testing import CliRunner
+
+    from core.models import Receipt
+    from tui.cli import cli
+
+    url = str(shop.runtime.db.engine.url.render_as_string(hide_password=False))
+    path = write(tmp_path, "日期,客户编码,金额,单据号,备注\n2026-01-06,C1,１２０.５０,SO-1,首付\n"
+                           "2026-01-07,C2,80,,\n", name="receipts.csv")
+    monkeypatch.setattr("core.runtime.os_login", lambda: "rep1")
+    refused_run = CliRunner().invoke(cli, ["--database", url, "import", "receipts", str(path)])
+    assert refused_run.exit_code == 1 and "Traceback" not in refused_run.output
+    monkeypatch.setattr("core.runtime.os_login", lambda: "fin")
+    result = CliRunner().invoke(cli, ["--database", url, "import", "receipts", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "imported 2 rows of receipts" in result.output
+    with shop.runtime.db.read_session() as session:
+        got = session.execute(sa.select(Receipt.customer_id, Receipt.amount, Receipt.reference,
+                                        Receipt.note).order_by(Receipt.date)).all()
+    assert [tuple(r) for r in got] == [(shop.c1.id, Decimal("120.50"), "SO-1", "首付"),
+                                       (shop.c2.id, Decimal("80.00"), "", "")]

@@ -1,4 +1,4 @@
-"""``salesdesk import customers|products|sales-lines FILE [--dry-run]``.
+"""``salesdesk import customers|products|sales-lines|receipts FILE [--dry-run]``.
 
 Shell-friendly: exit 0 and one line on success; exit 1 with every listed problem on
 stderr (row, column, value, what was expected) when the file is refused.
@@ -15,7 +15,7 @@ import click
 from core.errors import SalesdeskError, ValidationFailed
 from core.failures import friendly
 
-KINDS = ("customers", "products", "sales-lines", "regions", "channels", "users")
+KINDS = ("customers", "products", "sales-lines", "receipts", "regions", "channels", "users")
 
 
 @click.command("import")
@@ -40,7 +40,9 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
     users:       login, display_name, roles (separated by ;), region_code,
                  manager_login, email
     sales-lines: date, customer_code, product_code, rep_login, region_code,
-                 channel_code, quantity, amount
+                 channel_code, quantity, amount, tax_rate, return_reason
+                 (a return: quantity and amount below 0 and a return_reason)
+    receipts:    date, customer_code, amount, reference (invoice or document paid), note
     """
     from core.services.importing import import_file
     from tui.cli import runtime_from  # here, not at the top: tui.cli imports this module

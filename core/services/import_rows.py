@@ -24,15 +24,17 @@ MAX_LISTED_PROBLEMS = 10_000  # all are counted; this many are kept to show
 ROW = "(row)"  # the "column" of a problem about a whole row
 
 SALES_COLUMNS = ("date", "customer_code", "product_code", "rep_login", "region_code",
-                 "channel_code", "quantity", "amount")
+                 "channel_code", "quantity", "amount", "tax_rate", "return_reason")
 SALES_REQUIRED = ("date", "customer_code", "product_code", "quantity", "amount")
 ALIASES = {  # Chinese headers as exported by the usual ERP/Excel sheets
     "日期": "date", "客户编码": "customer_code", "客户代码": "customer_code",
     "产品编码": "product_code", "产品代码": "product_code", "业务员": "rep_login",
     "区域": "region_code", "渠道": "channel_code", "数量": "quantity", "金额": "amount",
+    "税率": "tax_rate", "退货原因": "return_reason",
     "编码": "code", "名称": "name", "class": "customer_class",
     "统一社会信用代码": "credit_code", "开票抬头": "invoice_title", "开户行": "bank_name",
     "银行账号": "bank_account", "开票地址": "billing_address", "开票电话": "billing_phone",
+    "收款日期": "date", "发票号": "reference", "单据号": "reference", "备注": "note",
 }
 
 _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?\s*").fullmatch
@@ -47,9 +49,15 @@ LINE_AMOUNT_MAX = "9999999999.99"
 _QUANTITY = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,3})?").fullmatch
 _CODE = re.compile(r"[A-Za-z0-9_.\-/]{1,32}").fullmatch
 MONEY_EXPECTED = "an amount of 0 or more with at most 2 decimals, e.g. 1234.50"
-LINE_AMOUNT_EXPECTED = (f"an amount from 0 to {LINE_AMOUNT_MAX} with at most 2 decimals, "
-                        "e.g. 1234.50")
-QUANTITY_EXPECTED = "a quantity of 0 or more with at most 3 decimals"
+LINE_AMOUNT_EXPECTED = (f"an amount from 0 to {LINE_AMOUNT_MAX} (down to -{LINE_AMOUNT_MAX} "
+                        "on a return) with at most 2 decimals, e.g. 1234.50")
+QUANTITY_EXPECTED = ("a quantity with at most 3 decimals, 0 or more (below 0 only on a "
+                     "return)")
+RETURN_BOTH_NEGATIVE = ("a negative quantity and a negative amount together: a return has "
+                        "both below 0")
+RETURN_REASON_NEEDED = "a return reason on a return (a line with a negative quantity)"
+RETURN_REASON_UNUSED = "no return reason on a sale (only returns, below 0, have one)"
+RETURN_REASON_MAX = 200
 DATE_EXPECTED = "a date written YYYY-MM-DD"
 
 
@@ -282,6 +290,35 @@ def product_spec() -> Spec:
     }
 
 
+def receipt_spec() -> Spec:
+    """A receipt (收款) row: the customer by code, a positive amount, and optionally the
+    invoice or sales document it pays."""
+    from core.models import Receipt
+
+    return {
+        "date": ("date", lambda _: required_date_parser, True),
+        "customer_code": ("customer_id", lambda lk: ref_parser(
+            lk["customers"], "the code of an existing customer"), True),
+        "amount": ("amount", lambda _: positive_money_parser, True),
+        "reference": ("reference", lambda _: text_parser(_limit(Receipt, "reference")), False),
+        "note": ("note", lambda _: text_parser(_limit(Receipt, "note")), False),
+    }
+
+
+def required_date_parser(text: str) -> dt.date:
+    day = date_parser(text)
+    if day is None:
+        raise Bad(DATE_EXPECTED)
+    return day
+
+
+def positive_money_parser(text: str) -> Decimal:
+    value = money_parser()(text)
+    if not value:
+        raise Bad("an amount above 0 with at most 2 decimals, e.g. 1234.50")
+    return value
+
+
 def master_rows(rows: Iterable[tuple[int, list[str]]], spec: Spec, positions: dict[str, int],
                 lookups: dict[str, dict[str, int]], existing_codes: set[str],
                 problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -348,8 +385,9 @@ class SalesLookups:
 
 # One validated line: ISO date, customer, product, rep, region, channel ids, then quantity
 # and amount as their checked decimal text (the writer turns them into what the driver
-# wants), then the batch id.
-LineTuple = tuple[str, int, int, int | None, int | None, int | None, str, str, int | None]
+# wants), the batch id, the VAT rate as decimal text (or None) and a return's reason.
+LineTuple = tuple[str, int, int, int | None, int | None, int | None, str, str, int | None,
+                  str | None, str | None]
 
 
 def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str, int],
@@ -362,14 +400,17 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
 
     Most rows repeat codes, dates and quantities already seen, so a row whose every cell
     is found as it stands in the maps (filled by the full checks on first sight) is taken
-    with plain lookups; any miss, an empty optional cell or a bad amount sends the row
-    through ``_SalesLineCheck``, which reports problems.
+    with plain lookups; any miss, an empty optional cell, a bad or negative amount or a
+    return reason sends the row through ``_SalesLineCheck``, which reports problems.
+    Negative quantities are never in the map, so a return always takes the full checks.
     """
     width = len(positions)
     check = _SalesLineCheck(positions, lk, problems, batch_id)
     i_date, i_cust, i_prod, i_qty, i_amount = (check.i_date, check.i_cust, check.i_prod,
                                                check.i_qty, check.i_amount)
     i_rep, i_region, i_channel = check.optional
+    i_rate, i_reason = check.i_rate, check.i_reason
+    rates = check.rates
     fast = min(i_rep, i_region, i_channel) >= 0
     customers, products, users = lk.customers, lk.products, lk.users
     regions, channels, dates = lk.regions, lk.channels, lk.dates
@@ -384,11 +425,12 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
         line: LineTuple | None = None
         if fast and not problems.count:
             try:
-                if money(amount := cells[i_amount]):
+                if money(amount := cells[i_amount]) and (i_reason < 0 or not cells[i_reason]):
                     line = (dates[cells[i_date]], customers[cells[i_cust]][0],
                             products[cells[i_prod]], users[cells[i_rep]],
                             regions[cells[i_region]], channels[cells[i_channel]],
-                            quantities[cells[i_qty]], amount, batch_id)
+                            quantities[cells[i_qty]], amount, batch_id,
+                            rates[cells[i_rate]] if i_rate >= 0 else None, None)
             except KeyError:
                 pass
         if line is None:
@@ -415,8 +457,11 @@ class _SalesLineCheck:
         self.i_date, self.i_cust, self.i_prod, self.i_qty, self.i_amount = (
             positions[c] for c in SALES_REQUIRED)
         self.optional = [positions.get(c, -1) for c, _ in _OPTIONAL]  # rep, region, channel
+        self.i_rate = positions.get("tax_rate", -1)
+        self.i_reason = positions.get("return_reason", -1)
         self.lk, self.add, self.batch_id = lk, problems.add, batch_id
-        self.quantities: dict[str, str] = {}
+        self.quantities: dict[str, str] = {}  # never a negative one: see sales_line_chunks
+        self.rates: dict[str, str | None] = {}
 
     def __call__(self, number: int, cells: list[str]) -> LineTuple | None:
         """The validated line, or None after reporting what is wrong with the row."""
@@ -446,15 +491,55 @@ class _SalesLineCheck:
                 add(number, column, text, expected)
             ids[k] = found
         qty = self._quantity(number, cells[self.i_qty])
-        amount = cells[self.i_amount]
-        if not _LINE_AMOUNT(amount):
-            amount = _checked(amount, _LINE_AMOUNT)  # type: ignore[assignment]
-            if amount is None:
-                ok = False
-                add(number, "amount", cells[self.i_amount], LINE_AMOUNT_EXPECTED)
-        if not ok or day is None or product is None or qty is None:
+        amount = _signed(cells[self.i_amount], _LINE_AMOUNT)
+        if amount is None:
+            ok = False
+            add(number, "amount", cells[self.i_amount], LINE_AMOUNT_EXPECTED)
+        rate, rate_ok = self._rate(number, cells)
+        reason = cells[self.i_reason].strip() if self.i_reason >= 0 else ""
+        if qty is not None and amount is not None:
+            ok = self._return_checks(number, qty, amount, reason, cells) and ok
+        if not ok or not rate_ok or day is None or product is None or qty is None:
             return None
-        return (day, customer[0], product, *ids, qty, amount, self.batch_id)  # type: ignore[return-value]
+        return (day, customer[0], product, *ids, qty, amount, self.batch_id,  # type: ignore[return-value]
+                rate, reason or None)
+
+    def _rate(self, number: int, cells: list[str]) -> tuple[str | None, bool]:
+        """The VAT rate's decimal text (None when not given) and whether it was good."""
+        if self.i_rate < 0:
+            return None, True
+        text = cells[self.i_rate]
+        if text in self.rates:
+            return self.rates[text], True
+        try:
+            rate = vat_rate_parser(text)
+        except Bad as exc:
+            self.add(number, "tax_rate", text, str(exc))
+            return None, False
+        found = self.rates[text] = None if rate is None else str(rate)
+        return found, True
+
+    def _return_checks(self, number: int, qty: str, amount: str, reason: str,
+                       cells: list[str]) -> bool:
+        """A return has a negative quantity, a negative amount and a reason; a sale has
+        neither sign below 0 nor a reason."""
+        back_qty, back_amount = Decimal(qty) < 0, Decimal(amount) < 0
+        if back_qty != back_amount:
+            column = "quantity" if back_qty else "amount"  # the cell below 0 is named
+            bad = cells[self.i_qty if back_qty else self.i_amount]
+            self.add(number, column, bad, RETURN_BOTH_NEGATIVE)
+            return False
+        if back_qty and not reason:
+            self.add(number, "return_reason", "", RETURN_REASON_NEEDED)
+            return False
+        if not back_qty and reason:
+            self.add(number, "return_reason", reason, RETURN_REASON_UNUSED)
+            return False
+        if len(reason) > RETURN_REASON_MAX:
+            self.add(number, "return_reason", reason,
+                     f"at most {RETURN_REASON_MAX} characters (got {len(reason)})")
+            return False
+        return True
 
     def _day(self, number: int, text: str) -> str | None:
         day = self.lk.dates.get(text)
@@ -469,12 +554,24 @@ class _SalesLineCheck:
     def _quantity(self, number: int, text: str) -> str | None:
         qty = self.quantities.get(text)
         if qty is None:
-            qty = _checked(text, _QUANTITY)
+            qty = _signed(text, _QUANTITY)
             if qty is None:
                 self.add(number, "quantity", text, QUANTITY_EXPECTED)
                 return None
-            self.quantities[text] = qty
+            if not qty.startswith("-"):  # the fast path takes only sales' quantities
+                self.quantities[text] = qty
         return qty
+
+
+def _signed(text: str, pattern: Callable[[str], Any]) -> str | None:
+    """Like ``_checked``, also taking a leading minus sign (returns): '-0' is refused."""
+    if pattern(text):
+        return text
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text.startswith("-"):
+        body = _checked(text[1:], pattern)
+        return None if body is None or not Decimal(body) else f"-{body}"
+    return text if pattern(text) else None
 
 
 def _checked(text: str, pattern: Callable[[str], Any]) -> str | None:

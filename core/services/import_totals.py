@@ -107,7 +107,7 @@ def _ids(values: list[int | None]) -> np.ndarray:
 def _scaled(texts: list[str], places: int, exact_below: float) -> np.ndarray:
     """Checked decimal text as integers of 10**-places (cents, thousandths)."""
     floats = np.array(texts, dtype=np.float64)
-    if floats.size and floats.max() < exact_below:
+    if floats.size and np.abs(floats).max() < exact_below:  # returns are negative
         return np.rint(floats * 10**places).astype(np.int64)
     return np.array([int(Decimal(t).scaleb(places)) for t in texts], dtype=np.int64)
 

@@ -37,7 +37,7 @@ from core.models import SalesLine
 from core.services.import_rows import LineTuple
 
 LINE_COLUMNS = ("date", "customer_id", "product_id", "rep_id", "region_id", "channel_id",
-                "quantity", "amount", "batch_id")
+                "quantity", "amount", "batch_id", "tax_rate", "return_reason")
 IMPORT_CACHE_KIB = 128 * 1024
 SORT_CACHE_KIB = 4 * 1024
 REBUILD_MIN_ROWS = 50_000  # below this, keeping the indexes is cheaper anyway
@@ -92,8 +92,9 @@ def line_writer(session: Session) -> Callable[[list[LineTuple]], None]:
     def write_core(chunk: list[LineTuple]) -> None:
         session.execute(insert, [
             {"date": day(d), "customer_id": c, "product_id": p, "rep_id": r, "region_id": g,
-             "channel_id": ch, "quantity": Decimal(q), "amount": Decimal(a), "batch_id": b}
-            for d, c, p, r, g, ch, q, a, b in chunk])
+             "channel_id": ch, "quantity": Decimal(q), "amount": Decimal(a), "batch_id": b,
+             "tax_rate": None if t is None else Decimal(t), "return_reason": why}
+            for d, c, p, r, g, ch, q, a, b, t, why in chunk])
 
     return write_core
 

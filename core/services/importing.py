@@ -40,6 +40,7 @@ from core.models import (
     Customer,
     ImportBatch,
     Product,
+    Receipt,
     Region,
     SalesLine,
     User,
@@ -57,6 +58,7 @@ from core.services.import_rows import (
     customer_spec,
     master_rows,
     product_spec,
+    receipt_spec,
     sales_line_chunks,
 )
 from core.services.import_writes import (
@@ -71,10 +73,11 @@ from core.summaries import add_line_totals, check_totals
 if TYPE_CHECKING:
     from core.services.import_totals import BatchTotals
 
-KINDS = ("customers", "products", "sales_lines", *ORG_KINDS)
+KINDS = ("customers", "products", "sales_lines", "receipts", *ORG_KINDS)
 PERMISSIONS = {"customers": ("sales.import", "customer.create"),
                "products": ("sales.import", "product.manage"),
-               "sales_lines": ("sales.import",), **ORG_PERMISSIONS}
+               "sales_lines": ("sales.import",), "receipts": ("receipt.record",),
+               **ORG_PERMISSIONS}
 CHUNK_ROWS = 20_000
 Progress = Callable[[int, int | None], None]
 
@@ -167,6 +170,8 @@ def _run(job: _Job, session: Session, uow: UnitOfWork | None) -> ImportResult:
                 return _import_sales_lines(job, session, uow, table)
             if job.kind in ORG_KINDS:
                 return import_org(job, session, uow, table)
+            if job.kind == "receipts":
+                return _import_receipts(job, session, uow, table)
             return _import_master(job, session, uow, table)
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"{job.path.name} is not valid {exc.encoding} text throughout; "
@@ -336,6 +341,32 @@ def _import_master(job: _Job, session: Session, uow: UnitOfWork | None,
     result = ImportResult(job.kind, job.path.name, rows, job.dry_run)
     if uow is not None:
         _finish_batch(job, session, uow, _new_batch(job, session), result)
+    return result
+
+
+def _import_receipts(job: _Job, session: Session, uow: UnitOfWork | None,
+                     table: Table) -> ImportResult:
+    """Receipts (收款) against customers by code; all or nothing like every import."""
+    spec = receipt_spec()
+    problems = Problems()
+    required = [name for name, (_, _, needed) in spec.items() if needed]
+    positions = _header(table, spec, required, problems, job)
+    lookups = {"customers": _code_map(session, Customer.code, Customer.id)}
+    rows = [values for _n, values in master_rows(table.rows, spec, positions, lookups,
+                                                  set(), problems)]
+    _raise_problems(job, problems)
+    days = [v["date"] for v in rows]
+    result = ImportResult(job.kind, job.path.name, len(rows), job.dry_run,
+                          first_date=min(days, default=None), last_date=max(days, default=None))
+    if uow is not None:
+        batch = _new_batch(job, session)
+        base = {"reference": "", "note": "", "batch_id": batch.id,
+                "created_by_id": job.ctx.actor.id, "created_at": job.ctx.now()}
+        for start in range(0, len(rows), job.chunk_rows):
+            _checkpoint(job, start, len(rows))
+            session.execute(sa.insert(Receipt.__table__),  # type: ignore[attr-defined]
+                            [{**base, **v} for v in rows[start:start + job.chunk_rows]])
+        _finish_batch(job, session, uow, batch, result)
     return result
 
 

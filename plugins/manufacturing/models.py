@@ -5,7 +5,12 @@ allocations and stock on hand.
 Bookkeeping rule: a document counts once it is submitted. A submitted document is never
 edited; it is reversed by a new submitted document of the same kind whose lines (and
 allocations) carry the negated quantities and amounts. So every open quantity or amount
-is a plain SUM over non-draft rows, and the history stays readable.
+is a plain SUM over non-draft rows, and the history stays readable. An issued invoice's
+reversal is its red-letter invoice (红字发票): the same lines, net, VAT and type, negated.
+
+VAT (增值税): every line carries its rate and its tax, rounded per line as a Chinese VAT
+invoice does (``core.invoicing.vat_line``); a document's ``amount`` is the net total and
+``tax`` the sum of its lines' taxes, so gross (价税合计) = amount + tax.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.models import QUANTITY, money_field, utcnow, versioned
+from core.models import QUANTITY, RATIO, money_field, utcnow, versioned
 
 
 class DocKind(StrEnum):
@@ -34,6 +39,11 @@ class DocStatus(StrEnum):
     SUBMITTED = "submitted"
     REVERSED = "reversed"  # a submitted document cancelled by its reversal
     REVERSAL = "reversal"  # the document that cancels another
+
+
+class InvoiceType(StrEnum):
+    SPECIAL = "special"  # 增值税专用发票 (专票): the buyer may deduct the VAT
+    ORDINARY = "ordinary"  # 增值税普通发票 (普票)
 
 
 class TenderResult(StrEnum):
@@ -110,7 +120,9 @@ class Document(SQLModel, table=True):
     reverses_id: int | None = Field(default=None, foreign_key="manufacturing_document.id")
     promised_date: dt.date | None = None  # order: default promise for its lines
     due_date: dt.date | None = Field(default=None, index=True)  # invoice: payment due
-    amount: Decimal = money_field()  # lines' total; a receipt's amount received
+    amount: Decimal = money_field()  # lines' net total; a receipt's amount received
+    tax: Decimal = money_field()  # the sum of the lines' VAT
+    invoice_type: str = Field(default="", max_length=16)  # an invoice's InvoiceType
     credit_approved_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
     credit_approved_at: dt.datetime | None = None
     notes: str = Field(default="", max_length=2000)
@@ -130,7 +142,9 @@ class Line(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id", index=True)
     quantity: Decimal = Field(default=Decimal("0"), sa_type=QUANTITY)
     unit_price: Decimal = money_field()
-    amount: Decimal = money_field()
+    amount: Decimal = money_field()  # net of VAT
+    tax_rate: Decimal = Field(default=Decimal("0"), sa_type=RATIO)
+    tax: Decimal = money_field()  # round(amount x tax_rate, 2), half up
     unit_cost: Decimal | None = money_field(default=None, nullable=True)
     source_line_id: int | None = Field(default=None, foreign_key="manufacturing_line.id",
                                        index=True)

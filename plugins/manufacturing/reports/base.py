@@ -15,8 +15,9 @@ from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.models import Customer, Product, Region
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.services.receipts import open_sales
 from plugins.manufacturing.models import COUNTED, Allocation, DocKind, Document, Line
-from plugins.manufacturing.services.common import ZERO, money, qty, visible_rows
+from plugins.manufacturing.services.common import ZERO, money, payment_days, qty, visible_rows
 
 K = ColumnKind
 DRILL_LIMIT = 100_000
@@ -85,13 +86,25 @@ def total_row(columns: list[Column], rows: list[tuple]) -> tuple:
     return tuple(out)
 
 
+def documents_in_use(session: Session) -> bool:
+    """Whether the company keeps order-to-cash documents at all. A company that only
+    imports its sales gets its receivables from those and the core's receipts."""
+    return bool(session.scalar(sa.select(sa.exists().where(Document.id.is_not(None)))))
+
+
 def invoice_balances(ctx: Context, session: Session, as_of: dt.date,
                      *conditions: Any) -> list[Any]:
     """Open invoices as of a day: (id, number, customer id, code, name, date, due,
-    amount, collected, open), computed in SQL from counted rows dated up to ``as_of``."""
+    amount, collected, open), computed in SQL from counted rows dated up to ``as_of``.
+    Without documents: the imported sales days still unpaid (``conditions`` are then
+    on ``Customer`` only), from the core's receipts service."""
+    if not documents_in_use(session):
+        customers = sa.select(Customer.id).where(*conditions)
+        return list(open_sales(session, as_of, customers, payment_days(session)))
     inv, receipt = aliased(Document), aliased(Document)
     base_id = sa.func.coalesce(inv.reverses_id, inv.id)
-    billed = (sa.select(base_id.label("invoice_id"), sa.func.sum(inv.amount).label("amount"))
+    billed = (sa.select(base_id.label("invoice_id"),  # gross: 价税合计 is what is owed
+                        sa.func.sum(inv.amount + inv.tax).label("amount"))
               .where(inv.kind == DocKind.INVOICE, inv.status.in_(COUNTED),
                      inv.doc_date <= as_of)
               .group_by(base_id).subquery())

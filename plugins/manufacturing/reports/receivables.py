@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from core.context import Context
 from core.models import Customer
 from core.reports import ChartSpec, Column, ReportResult, Table
+from core.services.receipts import receipt_rows, sales_and_receipts
 from plugins.manufacturing.models import COUNTED, DocKind, Document
 from plugins.manufacturing.reports.base import (
     AsOfParams,
@@ -19,6 +20,7 @@ from plugins.manufacturing.reports.base import (
     PeriodParams,
     customer_filter,
     document_lines_table,
+    documents_in_use,
     documents_table,
     fraction,
     invoice_balances,
@@ -57,7 +59,8 @@ class CollectionStatus(BaseReport):
         start, end = period(ctx, params)
         with ctx.reading() as session:
             conds = customer_filter(ctx, session, params.region)
-            flows = _flows(session, start, end, conds)
+            documents = documents_in_use(session)
+            flows = (_flows if documents else _imported_flows)(session, start, end, conds)
             balances = _balances(ctx, session, end, conds)
             unbilled = _unbilled_orders(session, {**flows[0], **balances[0]})
         rows = []
@@ -75,7 +78,8 @@ class CollectionStatus(BaseReport):
         table = Table("customers", self.title_en, self.title_zh, COLLECTION_COLUMNS, rows,
                       len(rows), tuple(totals),
                       drill_columns=("ordered", "delivered", "invoiced", "received",
-                                     "receivable", "overdue"))
+                                     "receivable", "overdue") if documents
+                      else ("received", "receivable", "overdue"))
         chart = ChartSpec("bar", "Invoiced and received", "开票与收款", "customers", "customer",
                           ("invoiced", "received"))
         return self.result(params, [table], [chart], start=start, end=end)
@@ -85,15 +89,22 @@ class CollectionStatus(BaseReport):
         start, end = period(ctx, params)
         with ctx.reading() as session:
             conds = customer_filter(ctx, session, params.region)
+            documents = documents_in_use(session)
         if row is not None:
             conds.append(Customer.code == row[0])
         in_customers = Document.customer_id.in_(sa.select(Customer.id).where(*conds))
         if column_id in ("receivable", "overdue"):
-            extra = [Document.due_date < end] if column_id == "overdue" else []
             cust = [Customer.id.in_(sa.select(Customer.id).where(*conds))]
-            return invoices_table(ctx, end, *cust, *extra)
+            table = invoices_table(ctx, end, *cust)
+            if column_id == "overdue":  # due before the end, as the figure counts it
+                keep = [r for r in table.materialize() if r[4] is not None and r[4] < end]
+                table.rows, table.row_count = keep, len(keep)
+                table.totals = total_row(table.columns, keep)
+            return table
         kind = dict(FLOWS).get(column_id)
-        if kind is None:
+        if kind == DocKind.RECEIPT and not documents:
+            return _receipts_table(ctx, start, end, conds)
+        if kind is None or not documents:
             raise self.no_drill(table_id, column_id)
         where = [Document.kind == kind, Document.doc_date.between(start, end), in_customers]
         if kind == DocKind.RECEIPT:
@@ -103,8 +114,10 @@ class CollectionStatus(BaseReport):
 
 def _flows(session: Any, start: dt.date, end: dt.date,
            conds: list[Any]) -> tuple[dict[int, tuple], dict[int, dict[str, Decimal]]]:
-    """Amounts ordered, delivered, invoiced and received in the period, per customer."""
-    sums = [sa.func.sum(sa.case((Document.kind == kind, Document.amount), else_=0)).label(name)
+    """Amounts ordered, delivered, invoiced and received in the period, per customer;
+    gross (VAT included) like the receivables they become (a receipt has no VAT)."""
+    gross = Document.amount + Document.tax
+    sums = [sa.func.sum(sa.case((Document.kind == kind, gross), else_=0)).label(name)
             for name, kind in FLOWS]
     query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.credit_rating,
                        Customer.credit_limit, *sums)
@@ -116,6 +129,33 @@ def _flows(session: Any, start: dt.date, end: dt.date,
     for r in session.execute(query):
         heads[r[0]] = (r[1], r[2], r[3], money(r[4]))
         flows[r[0]] = {name: money(r[5 + i]) for i, (name, _k) in enumerate(FLOWS)}
+    return heads, flows
+
+
+RECEIPT_COLUMNS = [
+    Column("date", "Date", "日期", K.DATE), Column("customer_code", "Customer code", "客户编码"),
+    Column("customer", "Customer", "客户"), Column("reference", "Reference", "单据号"),
+    Column("note", "Note", "备注"), Column("amount", "Amount", "金额", K.MONEY, total=True),
+]
+
+
+def _receipts_table(ctx: Context, start: dt.date, end: dt.date, conds: list[Any]) -> Table:
+    """The core's receipts behind "received" when the company keeps no documents."""
+    with ctx.reading() as session:
+        rows = receipt_rows(session, start, end, sa.select(Customer.id).where(*conds))
+    return Table("receipts", "Receipts", "收款", RECEIPT_COLUMNS, rows, len(rows),
+                 total_row(RECEIPT_COLUMNS, rows))
+
+
+def _imported_flows(session: Any, start: dt.date, end: dt.date, conds: list[Any]
+                    ) -> tuple[dict[int, tuple], dict[int, dict[str, Decimal]]]:
+    """Without documents: imported sales (gross, returns netted) as invoiced and the
+    core's receipts as received; nothing is ordered or delivered."""
+    found = sales_and_receipts(session, start, end, sa.select(Customer.id).where(*conds))
+    heads = {r[0]: (r[1], r[2], r[3], money(r[4])) for r in session.execute(
+        sa.select(Customer.id, Customer.code, Customer.name, Customer.credit_rating,
+                  Customer.credit_limit).where(Customer.id.in_(list(found))))}
+    flows = {cid: {"invoiced": f.gross, "received": f.received} for cid, f in found.items()}
     return heads, flows
 
 

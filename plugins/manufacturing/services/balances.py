@@ -68,7 +68,12 @@ def collected(session: Session, invoice_ids: Iterable[int]) -> dict[int, Decimal
 def invoice_open(session: Session, invoice: Document) -> Decimal:
     if invoice.status != DocStatus.SUBMITTED:
         return ZERO
-    return money(invoice.amount) - collected(session, [invoice.id]).get(invoice.id, ZERO)
+    return gross(invoice) - collected(session, [invoice.id]).get(invoice.id, ZERO)
+
+
+def gross(doc: Document) -> Decimal:
+    """What a customer owes for an invoice (价税合计): net plus VAT."""
+    return money(doc.amount) + money(doc.tax)
 
 
 def open_invoices(session: Session, customer_id: int) -> list[tuple[Document, Decimal]]:
@@ -79,12 +84,12 @@ def open_invoices(session: Session, customer_id: int) -> list[tuple[Document, De
                                   Document.status == DocStatus.SUBMITTED)
         .order_by(Document.due_date, Document.id)).all()
     paid = collected(session, [i.id for i in invoices])
-    out = [(i, money(i.amount) - paid.get(i.id, ZERO)) for i in invoices]
+    out = [(i, gross(i) - paid.get(i.id, ZERO)) for i in invoices]
     return [(i, amount) for i, amount in out if amount != ZERO]
 
 
 def receivable(session: Session, customer_id: int) -> Decimal:
-    """Net amount invoiced minus net amount applied, for one customer."""
+    """Gross amount invoiced minus amount applied, for one customer."""
     return sum((amount for _i, amount in open_invoices(session, customer_id)), ZERO)
 
 
@@ -94,18 +99,19 @@ def overdue(session: Session, customer_id: int, today: dt.date) -> Decimal:
 
 
 def unbilled_orders(session: Session, customer_id: int) -> Decimal:
-    """Value of the customer's submitted orders not yet invoiced (committed exposure)."""
+    """Gross value of the customer's submitted orders not yet invoiced (committed
+    exposure), VAT included as the invoices will bill it."""
     order_line = aliased(Line)
     delivery_line = aliased(Line)
     invoice_line = aliased(Line)
     order, delivery, invoice = aliased(Document), aliased(Document), aliased(Document)
     ordered = session.scalar(
-        sa.select(sa.func.sum(order_line.amount))
+        sa.select(sa.func.sum(order_line.amount + order_line.tax))
         .join(order, order.id == order_line.document_id)
         .where(order.kind == DocKind.ORDER, order.customer_id == customer_id,
                order.status == DocStatus.SUBMITTED))
     invoiced = session.scalar(
-        sa.select(sa.func.sum(invoice_line.amount))
+        sa.select(sa.func.sum(invoice_line.amount + invoice_line.tax))
         .join(invoice, invoice.id == invoice_line.document_id)
         .join(delivery_line, delivery_line.id == invoice_line.source_line_id)
         .join(delivery, delivery.id == delivery_line.document_id)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.i18n import translator
+from core.invoicing import vat_line
 from core.models import Customer, Product
 from core.services.base import UnitOfWork, validate, write
 from plugins.manufacturing.models import (
@@ -22,6 +23,7 @@ from plugins.manufacturing.models import (
     DocKind,
     DocStatus,
     Document,
+    InvoiceType,
     Line,
     Project,
     Tender,
@@ -75,12 +77,25 @@ def _header(uow: UnitOfWork, kind: str, customer_id: int, office: str, on: dt.da
 def _add_lines(uow: UnitOfWork, doc: Document, lines: list[Line]) -> Document:
     for line in lines:
         line.document_id = doc.id  # type: ignore[assignment]
+        line.tax_rate = _rate(uow, line)
+        line.amount, line.tax, _gross = vat_line(line.amount, line.tax_rate)
         uow.session.add(line)
     doc.amount = sum((line.amount for line in lines), ZERO)
+    doc.tax = sum((line.tax for line in lines), ZERO)  # per line, never on the total
     uow.audit_created(doc)
     for line in lines:
         uow.audit_created(line)
     return doc
+
+
+def _rate(uow: UnitOfWork, line: Line) -> Decimal:
+    """A line's VAT rate: its source line's (the quote an order line came from, the order
+    a delivery ships, the delivery an invoice bills), else the product's."""
+    if line.source_line_id is not None:
+        source = uow.session.get(Line, line.source_line_id)
+        if source is not None:
+            return source.tax_rate
+    return uow.get(Product, line.product_id).vat_rate
 
 
 def _priced(uow: UnitOfWork, items: list[LineIn], default_promise: dt.date | None) -> list[Line]:
@@ -229,11 +244,21 @@ def create_invoice(ctx: Context, data: InvoiceIn | dict[str, Any]) -> Document:
         on = values.doc_date or ctx.today()
         _not_before_delivery(uow, lines, on)
         due = values.due_date or on + dt.timedelta(days=payment_days(uow.session))
+        _special_needs_buyer_details(uow, customer_id, values.invoice_type)
         doc = _header(uow, DocKind.INVOICE, customer_id, values.office, on, due_date=due,
-                      notes=values.notes)
+                      notes=values.notes, invoice_type=values.invoice_type)
         return _add_lines(uow, doc, lines)
 
     return write(ctx, work)
+
+
+def _special_needs_buyer_details(uow: UnitOfWork, customer_id: int, kind: str) -> None:
+    """A special VAT invoice (专票) names the buyer by its unified social credit code."""
+    customer = uow.get(Customer, customer_id)
+    if kind == InvoiceType.SPECIAL and not customer.credit_code:
+        raise problem("invoice_type", kind, _(
+            "an ordinary invoice (普票): a special VAT invoice (专票) needs the customer's "
+            "unified social credit code in its invoicing details"), "invoice")
 
 
 def _not_before_delivery(uow: UnitOfWork, lines: list[Line], on: dt.date) -> None:
@@ -378,8 +403,8 @@ def set_quantities(ctx: Context, doc_id: int, quantities: list[Decimal],
                 uow.audit("delete", "manufacturing_line", line.id, "quantity", line.quantity)
                 uow.session.delete(line)
                 continue
-            uow.apply_changes(line, {"quantity": quantity,
-                                     "amount": line_amount(quantity, line.unit_price)})
+            net, tax, _gross = vat_line(line_amount(quantity, line.unit_price), line.tax_rate)
+            uow.apply_changes(line, {"quantity": quantity, "amount": net, "tax": tax})
             kept.append(line)
         if not kept:
             raise problem("quantities", [str(q) for q in quantities],
@@ -393,7 +418,8 @@ def set_quantities(ctx: Context, doc_id: int, quantities: list[Decimal],
             posting.check_invoice(uow, kept)
         elif doc.kind == DocKind.ORDER:
             posting.check_quote_lines(uow, kept)
-        changes: dict[str, Any] = {"amount": sum((ln.amount for ln in kept), ZERO)}
+        changes: dict[str, Any] = {"amount": sum((ln.amount for ln in kept), ZERO),
+                                   "tax": sum((ln.tax for ln in kept), ZERO)}
         if doc.credit_approved_by_id is not None:  # an approval covers what was approved
             changes.update(credit_approved_by_id=None, credit_approved_at=None)
         uow.apply_changes(doc, changes)

@@ -183,9 +183,10 @@ def credit_problem(uow: UnitOfWork, order: Document) -> str | None:
     if limit > 0:
         exposure = (balances.receivable(uow.session, order.customer_id)
                     + balances.unbilled_orders(uow.session, order.customer_id))
-        if exposure + order.amount > limit:
+        gross = order.amount + order.tax  # what the invoices will bill
+        if exposure + gross > limit:
             return (f"open receivables and orders of {exposure:f} plus this order's "
-                    f"{order.amount:f} exceed {customer.name}'s credit limit of {limit:f}")
+                    f"{gross:f} exceed {customer.name}'s credit limit of {limit:f}")
     return None
 
 
@@ -253,7 +254,9 @@ def _move_stock(uow: UnitOfWork, lines: list[Line], sign: int) -> None:
 
 def reverse(ctx: Context, doc_id: int, expected_version: int | None = None,
             reason: str = "") -> Document:
-    """Cancel a submitted document with a reversal (negated lines), keeping both."""
+    """Cancel a submitted document with a reversal (negated lines), keeping both. An
+    issued invoice is corrected only this way: its reversal is the red-letter invoice
+    (红字发票) with the same type, rates and negated net and VAT, so the pair nets to 0."""
 
     def work(uow: UnitOfWork) -> Document:
         uow.require(P_REVERSE)
@@ -267,13 +270,14 @@ def reverse(ctx: Context, doc_id: int, expected_version: int | None = None,
                           doc_date=ctx.today(), status=DocStatus.REVERSAL,
                           project_id=doc.project_id, tender_id=doc.tender_id,
                           source_id=doc.source_id, reverses_id=doc.id, due_date=doc.due_date,
-                          amount=-doc.amount, notes=reason[:2000], created_at=ctx.now(),
-                          submitted_at=ctx.now())
+                          amount=-doc.amount, tax=-doc.tax, invoice_type=doc.invoice_type,
+                          notes=reason[:2000], created_at=ctx.now(), submitted_at=ctx.now())
         uow.session.add(mirror)
         uow.audit_created(mirror)
         negated: list[Any] = [
             Line(document_id=mirror.id, product_id=line.product_id, quantity=-line.quantity,
-                 unit_price=line.unit_price, amount=-line.amount, unit_cost=line.unit_cost,
+                 unit_price=line.unit_price, amount=-line.amount, tax_rate=line.tax_rate,
+                 tax=-line.tax, unit_cost=line.unit_cost,
                  source_line_id=line.source_line_id, promised_date=line.promised_date)
             for line in lines]
         negated += [Allocation(receipt_id=mirror.id, invoice_id=alloc.invoice_id,

@@ -79,7 +79,7 @@ def open_values(session: Session, docs: list[Document]) -> dict[int, Decimal]:
                 left * line.unit_price)
     invoices = [d for d in live if d.kind == DocKind.INVOICE]
     paid = balances.collected(session, [d.id for d in invoices])
-    out.update({d.id: money(d.amount) - paid.get(d.id, ZERO) for d in invoices})
+    out.update({d.id: balances.gross(d) - paid.get(d.id, ZERO) for d in invoices})
     for receipt in (d for d in live if d.kind == DocKind.RECEIPT):
         out[receipt.id] = balances.receipt_unapplied(session, receipt)
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -109,6 +109,7 @@ class InvoiceIn(Input):
     due_date: dt.date | None = None
     office: Office = ""
     notes: Text = ""
+    invoice_type: Literal["special", "ordinary"] = "ordinary"  # 专票 / 普票
 
 
 class ApplyIn(Input):

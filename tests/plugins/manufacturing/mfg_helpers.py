@@ -61,7 +61,10 @@ def make_shop(world: Any) -> Shop:
     shipping = world.user("ship", "mfg_shipping")
     finance = world.user("fin", "mfg_finance")
     customer = world.customer(owner=sales, region="EAST", name="上海精密锻造有限公司")
+    # Zero-rated (VAT 0): the bookkeeping tests' hand figures are net = gross; VAT per
+    # line is pinned by test_manufacturing_vat with products of its own.
     flange = world.product(code="FL-100", name="Forged flange", price="120.00",
-                           standard_cost=Decimal("80.00"))
-    ring = world.product(code="RG-200", name="Rolled ring", price="300.00")
+                           standard_cost=Decimal("80.00"), vat_rate=Decimal("0"))
+    ring = world.product(code="RG-200", name="Rolled ring", price="300.00",
+                         vat_rate=Decimal("0"))
     return Shop(world, sales, shipping, finance, manager, customer, flange, ring)

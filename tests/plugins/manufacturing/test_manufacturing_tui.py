@@ -150,7 +150,9 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         await settle(pilot)
         (invoice,) = docs(ctx, DocKind.INVOICE)
         (receipt,) = docs(ctx, DocKind.RECEIPT)
-        assert invoice.amount == receipt.amount == Decimal("1200.00")
+        # net 1200.00 + 13 % VAT: the receipt pays what the invoice owes, gross
+        assert (invoice.amount, invoice.tax, receipt.amount) == (
+            Decimal("1200.00"), Decimal("156.00"), Decimal("1356.00"))
         assert receipt.status == DocStatus.SUBMITTED
 
         app.open_report("mfg_collection_status")
@@ -168,7 +170,7 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         await pilot.press("enter")
         await settle(pilot)
     text = target.read_text(encoding="utf-8-sig")
-    assert "上海精密锻造有限公司" in text and "1200.00" in text.replace(",", "")
+    assert "上海精密锻造有限公司" in text and "1356.00" in text.replace(",", "")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -1,0 +1,171 @@
+"""Receipts (收款): money a customer paid, entered one by one or imported from a file.
+
+With the imported sales lines they give a company that keeps no order-to-cash documents
+its collection form (客户销售收款状况分析表) and receivables ageing: what a customer owes
+is its gross sales (net plus each line's VAT, returns netted) less what it paid. A
+receipt settles the oldest sales first, as a customer's bank transfer usually does, so
+the ageing shows the days that are still open. Entering or importing receipts needs
+``receipt.record`` (finance); reading them goes through the reports' own record rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.context import Context
+from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import _
+from core.models import Customer, Receipt, SalesLine
+from core.services.base import UnitOfWork, write
+
+PERMISSION = "receipt.record"
+ZERO = Decimal("0.00")
+AMOUNT_MAX = Decimal("9999999999.99")
+
+
+def record_receipt(ctx: Context, customer_id: int, day: dt.date, amount: Decimal | str,
+                   reference: str = "", note: str = "") -> Receipt:
+    """Enter one receipt; ``reference`` names the invoice or sales document it pays."""
+    value = _amount(amount)
+    reference, note = reference.strip(), note.strip()
+    problems = [FieldProblem(name, text, _("at most {n} characters").format(n=limit))
+                for name, text, limit in (("reference", reference, 64), ("note", note, 200))
+                if len(text) > limit]
+    if problems:
+        raise ValidationFailed(problems, _("receipt"))
+
+    def work(uow: UnitOfWork) -> Receipt:
+        uow.require(PERMISSION)
+        if uow.session.get(Customer, customer_id) is None:
+            raise NotFound(_("customer {id} does not exist").format(id=customer_id))
+        uow.require_record(Customer, customer_id)
+        receipt = Receipt(date=day, customer_id=customer_id, amount=value,
+                          reference=reference, note=note, created_by_id=ctx.actor.id,
+                          created_at=ctx.now())
+        uow.session.add(receipt)
+        uow.audit_created(receipt)
+        return receipt
+
+    return write(ctx, work)
+
+
+def _amount(amount: Decimal | str) -> Decimal:
+    try:
+        value = Decimal(str(amount).strip())
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 < value <= AMOUNT_MAX \
+            or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValidationFailed([FieldProblem("amount", str(amount), _(
+            "an amount above 0 with at most 2 decimals, e.g. 1234.50"))], _("receipt"))
+    return value
+
+
+# -- what reports read --------------------------------------------------------------------
+
+
+def line_tax() -> Any:
+    """The VAT of one sales line in cents, as SQL: net x rate rounded half-up (away from
+    zero, so a return mirrors its sale), in integers so SQLite's floating point cannot
+    round a half cent the wrong way. A line without a rate has no VAT."""
+    cents = sa.cast(sa.func.round(SalesLine.amount * 100), sa.BigInteger)
+    rate = sa.cast(sa.func.round(sa.func.coalesce(SalesLine.tax_rate, 0) * 10000),
+                   sa.BigInteger)
+    product = cents * rate  # below 10^16: a line's cents times a rate in 1/10000
+    return sa.case((product < 0, -((-product + 5000) // 10000)),
+                   else_=(product + 5000) // 10000)
+
+
+@dataclass
+class Flow:
+    """One customer's imported sales and receipts in a period (returns netted)."""
+
+    net: Decimal = ZERO
+    gross: Decimal = ZERO
+    received: Decimal = ZERO
+
+
+def sales_and_receipts(session: Session, start: dt.date, end: dt.date,
+                       customers: Any) -> dict[int, Flow]:
+    """Per customer id in the select ``customers``: net and gross sales and receipts
+    dated ``start``..``end``."""
+    flows: dict[int, Flow] = {}
+    sold = (sa.select(SalesLine.customer_id, sa.func.sum(SalesLine.amount),
+                      sa.func.sum(line_tax()))
+            .where(SalesLine.date.between(start, end), SalesLine.customer_id.in_(customers))
+            .group_by(SalesLine.customer_id))
+    for cid, net, tax in session.execute(sold):
+        flow = flows.setdefault(cid, Flow())
+        flow.net = _money(net)
+        flow.gross = flow.net + _cents(tax)
+    for cid, paid in session.execute(
+            sa.select(Receipt.customer_id, sa.func.sum(Receipt.amount))
+            .where(Receipt.date.between(start, end), Receipt.customer_id.in_(customers))
+            .group_by(Receipt.customer_id)):
+        flows.setdefault(cid, Flow()).received = _money(paid)
+    return flows
+
+
+def receipt_rows(session: Session, start: dt.date, end: dt.date,
+                 customers: Any) -> list[tuple[Any, ...]]:
+    """The receipts behind a "received" figure: (date, customer code, name, reference,
+    note, amount), oldest first."""
+    query = (sa.select(Receipt.date, Customer.code, Customer.name, Receipt.reference,
+                       Receipt.note, Receipt.amount)
+             .join(Customer, Customer.id == Receipt.customer_id)
+             .where(Receipt.date.between(start, end), Receipt.customer_id.in_(customers))
+             .order_by(Receipt.date, Receipt.id))
+    return [(_date(r[0]), *r[1:5], _money(r[5])) for r in session.execute(query)]
+
+
+def open_sales(session: Session, as_of: dt.date, customers: Any,
+               payment_days: int) -> Iterator[tuple[Any, ...]]:
+    """Imported sales still unpaid on ``as_of``, one row per customer and sales day, in
+    the shape of an open invoice: (None, day as number, customer id, code, name, day,
+    due, gross, collected, open). Receipts and returns up to ``as_of`` settle the
+    oldest days first; due is the day plus ``payment_days``."""
+    days = (sa.select(SalesLine.customer_id, SalesLine.date,
+                      sa.func.sum(SalesLine.amount), sa.func.sum(line_tax()))
+            .where(SalesLine.date <= as_of, SalesLine.customer_id.in_(customers))
+            .group_by(SalesLine.customer_id, SalesLine.date)
+            .order_by(SalesLine.customer_id, SalesLine.date))
+    paid = dict(session.execute(
+        sa.select(Receipt.customer_id, sa.func.sum(Receipt.amount))
+        .where(Receipt.date <= as_of, Receipt.customer_id.in_(customers))
+        .group_by(Receipt.customer_id)).all())
+    heads = {cid: (code, name) for cid, code, name in session.execute(
+        sa.select(Customer.id, Customer.code, Customer.name).where(Customer.id.in_(customers)))}
+    per: dict[int, list[tuple[dt.date, Decimal]]] = {}
+    for cid, day, net, tax in session.execute(days):
+        per.setdefault(cid, []).append((_date(day), _money(net) + _cents(tax)))
+    for cid in sorted(per, key=lambda c: heads[c][0]):
+        credit = _money(paid.get(cid)) + sum((-g for _d, g in per[cid] if g < 0), ZERO)
+        for day, gross in per[cid]:
+            if gross <= 0:
+                continue
+            settled = min(credit, gross)
+            credit -= settled
+            if gross > settled:
+                code, name = heads[cid]
+                yield (None, day.isoformat(), cid, code, name, day,
+                       day + dt.timedelta(days=payment_days), gross, settled,
+                       gross - settled)
+
+
+def _money(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _cents(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(int(value)).scaleb(-2)
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
