@@ -1,0 +1,105 @@
+"""The guided first set-up: where a new company stands, derived from its data.
+
+A step is done when its data exists (a company name, a region, a channel, a product, a
+user besides the first admin) or when the admin finished or skipped it; that record is
+one company setting (``SETUP_KEY``), written through ``set_setting`` (audited, needs
+``settings.manage``). So quitting half-way and opening the app again resumes at the
+first step still open, and nothing but the data and that setting says where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.company import COMPANY_NAME_KEY, get_setting
+from core.context import Context
+from core.models import Channel, Customer, Product, Region, User
+from core.services.company import set_setting
+
+SETUP_KEY = "setup.progress"
+STEPS = ("company", "regions", "channels", "products", "users")
+# What only the group admin may do in the set-up: settings, the organisation, users.
+SETUP_PERMISSIONS = ("settings.manage", "masterdata.manage", "user.manage")
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """Each step's state ('open', 'done', 'skipped'), whether the admin started or
+    finished the guide, and whether the database is still new (nothing in it yet)."""
+
+    steps: dict[str, str]
+    started: bool
+    finished: bool
+    fresh: bool
+
+    @property
+    def current(self) -> str | None:
+        """The first step still open (None: every step is done or skipped)."""
+        return next((s for s in STEPS if self.steps[s] == "open"), None)
+
+    @property
+    def pending(self) -> bool:
+        """The guide should open by itself: not finished, and started or still new."""
+        return not self.finished and (self.started or self.fresh)
+
+
+def may_set_up(ctx: Context) -> bool:
+    return all(ctx.grant.has(name) for name in SETUP_PERMISSIONS)
+
+
+def setup_state(ctx: Context) -> SetupState:
+    with ctx.reading() as session:
+        stored = get_setting(session, SETUP_KEY) or {}
+        counts = {name: session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+                  for name, model in (("regions", Region), ("channels", Channel),
+                                      ("products", Product), ("customers", Customer),
+                                      ("users", User))}
+        named = bool(get_setting(session, COMPANY_NAME_KEY))
+    recorded: dict[str, str] = dict(stored.get("steps") or {})
+    has_data = {"company": named, "regions": counts["regions"] > 0,
+                "channels": counts["channels"] > 0, "products": counts["products"] > 0,
+                "users": counts["users"] > 1}
+    steps = {s: recorded.get(s) or ("done" if has_data[s] else "open") for s in STEPS}
+    fresh = not (named or counts["regions"] or counts["channels"] or counts["products"]
+                 or counts["customers"] or counts["users"] > 1)
+    return SetupState(steps, bool(stored.get("started")), bool(stored.get("finished")),
+                      fresh)
+
+
+def _record(ctx: Context, change: dict[str, Any], step: str | None = None,
+            outcome: str = "") -> None:
+    with ctx.reading() as session:
+        stored = dict(get_setting(session, SETUP_KEY) or {})
+    steps = dict(stored.get("steps") or {})
+    if step is not None:
+        steps[step] = outcome
+    set_setting(ctx, SETUP_KEY, {**stored, **change, "steps": steps})
+
+
+def start_setup(ctx: Context) -> None:
+    """The admin opened the guide: it opens again by itself until it is finished."""
+    _record(ctx, {"started": True, "finished": False})
+
+
+def finish_step(ctx: Context, step: str) -> None:
+    _record(ctx, {"started": True}, step, "done")
+
+
+def skip_step(ctx: Context, step: str) -> None:
+    _record(ctx, {"started": True}, step, "skipped")
+
+
+def finish_setup(ctx: Context) -> None:
+    _record(ctx, {"started": True, "finished": True})
+
+
+def reopen_setup(ctx: Context) -> None:
+    """Open the guide again (from Admin): the skipped steps are offered again."""
+    with ctx.reading() as session:
+        stored = dict(get_setting(session, SETUP_KEY) or {})
+    steps = {s: v for s, v in (stored.get("steps") or {}).items() if v != "skipped"}
+    set_setting(ctx, SETUP_KEY, {**stored, "started": True, "finished": False,
+                                 "steps": steps})
