@@ -176,3 +176,92 @@ async def test_the_guide_on_a_new_database_ends_with_a_usable_company(
     assert count(admin, Channel) == 1 and count(admin, Activity) == 1
     state = setup_state(admin)
     assert state.finished and not state.pending
+
+
+@aio
+async def test_quitting_half_way_resumes_at_the_first_open_step(fresh: Any) -> None:
+    from tui.screens.dialogs import ConfirmDialog
+    from tui.screens.home import HomeScreen
+
+    admin = fresh.admin
+    app = app_for(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"Fuzhou Precision", "ctrl+s")
+        await settle(pilot)
+        assert step_of(app) == "regions"
+        await pilot.press(*"EAST", "tab", *"East China", "ctrl+s")
+        await settle(pilot)
+        await pilot.press(*"NOR")  # typed, not saved: leaving asks first
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("right", "enter")  # discard
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    # opened again: the regions are there, so the guide goes on with the channels
+    app = app_for(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert step_of(app) == "channels"
+    assert count(admin, Region) == 1
+
+
+@aio
+async def test_escape_skips_a_step_and_asks_before_dropping_typing(fresh: Any) -> None:
+    from core.services.setup import setup_state
+    from tui.screens.dialogs import ConfirmDialog
+
+    admin = fresh.admin
+    app = app_for(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # nothing typed: the company step is skipped at once
+        await settle(pilot)
+        assert step_of(app) == "regions"
+        await pilot.press(*"EAST", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")  # Cancel has the focus: back to the typing
+        await settle(pilot)
+        assert step_of(app) == "regions"
+        assert app.screen.query_one("#f-code").value == "EAST"
+        await pilot.press("escape", "right", "enter")
+        await settle(pilot)
+        assert step_of(app) == "channels"
+        for _step in ("channels", "products", "users"):
+            await pilot.press("escape")
+            await settle(pilot)
+        assert step_of(app) == "done"
+    state = setup_state(admin)
+    assert state.steps == {s: "skipped" for s in state.steps} and state.finished
+    assert count(admin, Region) == 0
+    # finished: it no longer opens by itself; Admin's w opens it again, skipped steps too
+    app = app_for(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert step_of(app) == ""
+        await pilot.press("0")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert step_of(app) == "company"
+
+
+@aio
+async def test_others_are_told_the_admin_has_not_finished(fresh: Any) -> None:
+    rep = fresh.user("li", "sales_rep")
+    app = app_for(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert step_of(app) == ""
+        notes = [n.message for n in app._notifications]
+    assert any("has not finished setting up" in m for m in notes)
+
+
+@aio
+async def test_a_database_in_use_gets_no_guide(tui_world: dict[str, Any]) -> None:
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert step_of(app) == ""

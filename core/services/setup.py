@@ -28,7 +28,8 @@ SETUP_PERMISSIONS = ("settings.manage", "masterdata.manage", "user.manage")
 @dataclass(frozen=True)
 class SetupState:
     """Each step's state ('open', 'done', 'skipped'), whether the admin started or
-    finished the guide, and whether the database is still new (nothing in it yet)."""
+    finished the guide, and whether the database is still new (no company name, region,
+    channel, product or customer yet)."""
 
     steps: dict[str, str]
     started: bool
@@ -63,8 +64,9 @@ def setup_state(ctx: Context) -> SetupState:
                 "channels": counts["channels"] > 0, "products": counts["products"] > 0,
                 "users": counts["users"] > 1}
     steps = {s: recorded.get(s) or ("done" if has_data[s] else "open") for s in STEPS}
+    # users do not count: the admin may have added some with ``salesdesk users add``
     fresh = not (named or counts["regions"] or counts["channels"] or counts["products"]
-                 or counts["customers"] or counts["users"] > 1)
+                 or counts["customers"])
     return SetupState(steps, bool(stored.get("started")), bool(stored.get("finished")),
                       fresh)
 
