@@ -115,7 +115,7 @@ async def first_visit_and_report(pilot: Any, words: dict[str, str]) -> None:
     from tui.screens.reports import ReportsScreen
 
     app = pilot.app
-    await pilot.press("ctrl+l")  # leave the finished guide: Home
+    await pilot.press("enter")  # leave the finished guide: Home
     await settle(pilot)
     await pilot.press("2")
     await settle(pilot)

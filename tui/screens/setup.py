@@ -41,8 +41,9 @@ def _about(step: str) -> str:
                       "or xlsx file (columns code, name, unit, list_price, vat_rate)."),
         "users": _("Your colleagues: their login is their operating-system user name. "
                    "Ctrl+S adds one; Ctrl+O imports a file; Ctrl+N goes on."),
-        "done": _("The company is set up. Next: 2 Customers to add customers, 4 Daily "
-                  "report to log visits, 5 Reports. 0 Admin then w opens this guide again."),
+        "done": _("The company is set up. Enter goes to Home; then 2 Customers to add "
+                  "customers, 4 Daily report to log visits, 5 Reports. 0 Admin then w "
+                  "opens this guide again."),
     }[step]
 
 
@@ -155,16 +156,18 @@ class SetupScreen(BaseScreen):
     SetupScreen #setup-list { height: 1fr; min-height: 3; }
     SetupScreen FormFields { height: auto; max-height: 11; }
     SetupScreen FormFields .error.-empty { display: none; }
+    SetupScreen FormFields .row Label { width: 30; }
+    SetupScreen FormFields .error { margin: 0 0 0 30; }
     SetupScreen.-company FormFields { height: 1fr; max-height: 100%; }
     """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="setup.save", priority=True),
         Binding("ctrl+n", "next", "Next step", id="setup.next", priority=True),
-        Binding("escape", "skip", "Skip step", id="setup.skip"),
-        Binding("ctrl+o", "import_file", "Import a file", id="setup.import", priority=True),
+        Binding("escape", "skip", "Skip", id="setup.skip"),
+        Binding("ctrl+o", "import_file", "Import", id="setup.import", priority=True),
         Binding("ctrl+b", "previous", "Previous step", id="setup.previous", priority=True,
                 show=False),
-        Binding("ctrl+l", "later", "Finish later", id="setup.later", priority=True),
+        Binding("ctrl+l", "later", "Later", id="setup.later", priority=True),
     ]
 
     def __init__(self, step: str | None = None) -> None:
@@ -230,6 +233,10 @@ class SetupScreen(BaseScreen):
             table.add_row(_(TITLES[step]), words[state.steps[step]])
 
     # -- actions -----------------------------------------------------------------------
+
+    def on_data_table_row_selected(self) -> None:
+        if self.step == "done":  # Enter on the summary: Home
+            self.action_later()
 
     def on_input_submitted(self) -> None:
         self.action_save()
