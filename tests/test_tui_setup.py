@@ -265,3 +265,63 @@ async def test_a_database_in_use_gets_no_guide(tui_world: dict[str, Any]) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert step_of(app) == ""
+
+
+@aio
+async def test_products_imported_from_a_file_in_the_guide(fresh: Any, tmp_path: Any) -> None:
+    from tui.screens.dialogs import TableDialog
+
+    good, bad = tmp_path / "products.csv", tmp_path / "bad.csv"
+    good.write_text("code,name,unit,list_price\nP1,Flange,pcs,10.50\nP2,Valve,pcs,99\n")
+    bad.write_text("code,name,list_price\nP3,Gasket,cheap\n")
+    app = app_for(fresh.admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _step in ("company", "regions", "channels"):
+            await pilot.press("escape")
+            await settle(pilot)
+        assert step_of(app) == "products"
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*str(bad), "enter")
+        await settle(pilot, rounds=5)
+        assert isinstance(app.screen, TableDialog)  # every bad row, nothing imported
+        assert app.screen.rows[0][:3] == ("2", "list_price", "cheap")
+        await pilot.press("escape")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*str(good), "enter")
+        await settle(pilot, rounds=5)
+        assert app.screen.query_one("#setup-list").row_count == 2
+    with fresh.admin.reading() as session:
+        assert list(session.scalars(sa.select(Product.code).order_by(Product.code))) == [
+            "P1", "P2"]
+
+
+@pytest.mark.parametrize("who", ["admin", "rep"])
+def test_setup_state_is_read_from_the_data_and_one_setting(world: Any, who: str) -> None:
+    """Service level, on SQLite and PostgreSQL: steps done by their data, skipped or
+    finished by the record; only the group admin may record."""
+    from core.errors import PermissionDenied
+    from core.services import setup as guide
+
+    admin = world.admin
+    state = guide.setup_state(admin)
+    assert state.pending and state.current == "company" and not state.started
+    world.region("EAST")
+    state = guide.setup_state(admin)
+    assert state.steps["regions"] == "done" and not state.fresh and not state.pending
+    if who == "rep":
+        rep = world.user("li", "sales_rep")
+        assert not guide.may_set_up(rep)
+        with pytest.raises(PermissionDenied):
+            guide.skip_step(rep, "company")
+        return
+    guide.skip_step(admin, "company")
+    state = guide.setup_state(admin)
+    assert state.started and state.pending and state.current == "channels"
+    guide.finish_setup(admin)
+    assert not guide.setup_state(admin).pending
+    guide.reopen_setup(admin)
+    state = guide.setup_state(admin)
+    assert state.pending and state.current == "company"  # skipped steps offered again
