@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from core.company import COMPANY_NAME_KEY, get_setting
 from core.context import Context
-from core.models import Channel, Customer, Product, Region, User
+from core.models import AuditEntry, Channel, Customer, Product, Region, User
 from core.services.company import set_setting
 
 SETUP_KEY = "setup.progress"
@@ -29,7 +29,8 @@ SETUP_PERMISSIONS = ("settings.manage", "masterdata.manage", "user.manage")
 class SetupState:
     """Each step's state ('open', 'done', 'skipped'), whether the admin started or
     finished the guide, and whether the database is still new (no company name, region,
-    channel, product or customer yet)."""
+    channel, product, customer nor any other record yet; users do not count: the admin
+    may have added some with ``salesdesk users add``)."""
 
     steps: dict[str, str]
     started: bool
@@ -54,21 +55,25 @@ def may_set_up(ctx: Context) -> bool:
 def setup_state(ctx: Context) -> SetupState:
     with ctx.reading() as session:
         stored = get_setting(session, SETUP_KEY) or {}
-        counts = {name: session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-                  for name, model in (("regions", Region), ("channels", Channel),
-                                      ("products", Product), ("customers", Customer),
-                                      ("users", User))}
+        has = {name: _any(session, sa.select(model.id))
+               for name, model in (("regions", Region), ("channels", Channel),
+                                   ("products", Product), ("customers", Customer))}
+        has["users"] = _any(session, sa.select(User.id).offset(1))  # besides the admin
         named = bool(get_setting(session, COMPANY_NAME_KEY))
+        # New: nothing of the company yet, and nothing recorded but users and settings
+        # (a plugin's own records, real-estate units say, mean the company is in use).
+        fresh = not (named or has["regions"] or has["channels"] or has["products"]
+                     or has["customers"] or _any(session, sa.select(AuditEntry.id).where(
+                         AuditEntry.entity.not_in(("sd_user", "user_key", "company_setting")))))
     recorded: dict[str, str] = dict(stored.get("steps") or {})
-    has_data = {"company": named, "regions": counts["regions"] > 0,
-                "channels": counts["channels"] > 0, "products": counts["products"] > 0,
-                "users": counts["users"] > 1}
+    has_data = {"company": named, **has}
     steps = {s: recorded.get(s) or ("done" if has_data[s] else "open") for s in STEPS}
-    # users do not count: the admin may have added some with ``salesdesk users add``
-    fresh = not (named or counts["regions"] or counts["channels"] or counts["products"]
-                 or counts["customers"])
     return SetupState(steps, bool(stored.get("started")), bool(stored.get("finished")),
                       fresh)
+
+
+def _any(session: Any, query: Any) -> bool:
+    return session.scalars(query.limit(1)).first() is not None
 
 
 def _record(ctx: Context, change: dict[str, Any], step: str | None = None,

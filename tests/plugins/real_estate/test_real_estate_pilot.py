@@ -25,11 +25,9 @@ D = Decimal
 def office(world: Any) -> Iterator[Any]:
     """The sales office on SQLite, with the TUI's hooks added to its plugin manager."""
     import tui.hookspecs
-    from core.services.setup import finish_setup
 
     world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
     set_lang("en")
-    finish_setup(world.admin)  # a company set up already: no first-start guide or notice
     yield make_estate(world, published=False)
     set_lang(None)
 
