@@ -53,6 +53,7 @@ def forms_world(db_factory: Any) -> Iterator[tuple[Any, FormPlugin]]:
     rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs],
                       load_plugins=False)  # only this test's forms
     world = make_world(rt, FixedClock())
+    world.region("EAST")  # a company in use: the first-start guide does not open
     plugin = FormPlugin()
     assert rt.plugins.register(plugin, "tender_forms")
     yield world, plugin

@@ -158,10 +158,18 @@ class SalesdeskApp(App[None]):
                 bar.show_info()
             if hasattr(screen, "context_ready"):
                 screen.context_ready()
+        self._offer_setup()
         pending, self._pending = self._pending, []
         for action in pending:
             action()
         self.set_timer(0.1, self._warm_up)
+
+    def _offer_setup(self) -> None:
+        """A database not set up yet: the group admin gets the guided set-up."""
+        if self.start == "home":
+            from tui.screens.setup import offer_setup
+
+            offer_setup(self)
 
     # -- navigation --------------------------------------------------------------------
 
@@ -170,6 +178,7 @@ class SalesdeskApp(App[None]):
         if self.start != "home":
             self.action_section(self.start)
         if self.ready:
+            self._offer_setup()
             self.set_timer(0.1, self._warm_up)
         else:
             # open the database once Home is drawn, so the first frame does not wait

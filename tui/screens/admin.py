@@ -34,6 +34,7 @@ class AdminScreen(BaseScreen):
         Binding("m", "move", "Move", id="admin.move"),
         Binding("d", "toggle_active", "Deactivate/activate", id="admin.toggle"),
         Binding("e", "edit_company", "Company settings", id="admin.company"),
+        Binding("w", "setup", "Set-up guide", id="admin.setup"),
     ]
 
     def body(self) -> ComposeResult:
@@ -228,6 +229,18 @@ class AdminScreen(BaseScreen):
                        lambda v: org.set_company(self.ctx, {
                            k: x for k, x in v.items() if x != values[k]})),
             lambda r: r and self._done(_("Company settings saved.")))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "setup":  # the group admin's, like the guide itself
+            from core.services.setup import may_set_up
+
+            return may_set_up(self.ctx)
+        return True
+
+    def action_setup(self) -> None:
+        from tui.screens.setup import reopen
+
+        reopen(self.app)
 
     def _region_id(self, code: str | None) -> int | None:
         from core.services.organisation import find_region
