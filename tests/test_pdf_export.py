@@ -72,7 +72,7 @@ def test_a_chinese_standard_form_prints_to_pdf(sw: Any, tmp_path: Path) -> None:
 
 def test_a_wide_report_goes_landscape_over_numbered_pages(sw: Any, tmp_path: Path) -> None:
     """Twelve columns with long English titles do not fit upright."""
-    result = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01"})
+    result = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01", "as_of": "2026-03-31"})
     path = export_report(sw.rep_a, result, "pdf", tmp_path / "wide.pdf", lang="en")
     sizes = page_sizes(path)
     assert sizes == [(841.89, 595.276)] * len(sizes)  # A4 landscape

@@ -67,7 +67,8 @@ def test_returns_and_tax_rates_are_stored_and_netted(sw, tmp_path):
     march = run_report(sw.admin, "monthly_sales", {"as_of": "2026-03-31"})
     assert column(march, "months", "amount")[-1] == before + M("330.00")
     assert by_key(march, "products", "product", "total")["P1"] > 0
-    rep = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01"})  # C2: rep_a too
+    # March as of its last day (the month runs to the report date); C2 is rep_a's too
+    rep = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01", "as_of": "2026-03-31"})
     assert by_key(rep, "reps", "rep", "actual")["rep_a"] == M("1149.50") + M("330.00")
 
 
