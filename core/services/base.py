@@ -267,3 +267,22 @@ def _same(old: Any, new: Any) -> bool:
 def detached(row: M) -> M:
     """A copy of a committed row that is safe to hand to event handlers."""
     return type(row).model_validate(row.model_dump())
+
+
+def list_coded(ctx: Context, model: Any, include_inactive: bool = False) -> list[Any]:
+    """Master data with a code and an active flag (regions, channels, products), by code."""
+    query = sa.select(model).order_by(model.code)
+    if not include_inactive:
+        query = query.where(model.active.is_(True))
+    with ctx.reading() as session:
+        return list(session.scalars(query))
+
+
+def find_coded(ctx: Context, model: Any, code: str, missing: str) -> Any:
+    """The row of ``model`` with ``code``; ``missing`` (translated, with ``{code}``) names
+    it in business words when there is none."""
+    with ctx.reading() as session:
+        row = session.scalars(sa.select(model).where(model.code == code)).first()
+    if row is None:
+        raise NotFound(missing.format(code=code))
+    return row

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from core.context import Context
-from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
 from core.i18n import _
 from core.models import Channel, Product, Region, SalesTarget
 from core.schemas import ChannelInput, ProductInput, RegionInput, TargetInput
-from core.services.base import UnitOfWork, validate, write
+from core.services.base import UnitOfWork, find_coded, list_coded, validate, write
 
 
 def add_region(ctx: Context, data: RegionInput | dict[str, Any]) -> Region:
@@ -64,19 +64,11 @@ def set_product_active(ctx: Context, product_id: int, active: bool) -> Product:
 
 
 def list_products(ctx: Context, include_inactive: bool = False) -> list[Product]:
-    query = sa.select(Product).order_by(Product.code)
-    if not include_inactive:
-        query = query.where(Product.active.is_(True))
-    with ctx.reading() as session:
-        return list(session.scalars(query))
+    return list_coded(ctx, Product, include_inactive)
 
 
 def find_product(ctx: Context, code: str) -> Product:
-    with ctx.reading() as session:
-        row = session.scalars(sa.select(Product).where(Product.code == code)).first()
-    if row is None:
-        raise NotFound(_("there is no product with code '{code}'").format(code=code))
-    return row
+    return find_coded(ctx, Product, code, _("there is no product with code '{code}'"))
 
 
 def set_target(ctx: Context, data: TargetInput | dict[str, Any]) -> SalesTarget:

@@ -28,11 +28,11 @@ import sqlalchemy as sa
 from core.access import region_subtree
 from core.company import COMPANY_NAME_KEY, get_setting
 from core.context import Context
-from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.errors import FieldProblem, PermissionDenied, ValidationFailed
 from core.i18n import _
 from core.models import Channel, Region
 from core.schemas import ChannelInput, Name, RegionInput
-from core.services.base import UnitOfWork, validate, write
+from core.services.base import UnitOfWork, find_coded, list_coded, validate, write
 from core.services.company import _store
 
 REGION_RULE_EN = ("Regions as organised today: a region counts every office now below it, "
@@ -73,11 +73,7 @@ def list_regions(ctx: Context, include_inactive: bool = False) -> list[RegionNod
 
 
 def find_region(ctx: Context, code: str) -> Region:
-    with ctx.reading() as session:
-        row = session.scalars(sa.select(Region).where(Region.code == code)).first()
-    if row is None:
-        raise NotFound(_("there is no region with code '{code}'").format(code=code))
-    return row
+    return find_coded(ctx, Region, code, _("there is no region with code '{code}'"))
 
 
 def add_region(ctx: Context, data: RegionInput | dict[str, Any]) -> Region:
@@ -170,19 +166,11 @@ def _active_parent(uow: UnitOfWork, parent_id: int) -> Region:
 
 
 def list_channels(ctx: Context, include_inactive: bool = False) -> list[Channel]:
-    query = sa.select(Channel).order_by(Channel.code)
-    if not include_inactive:
-        query = query.where(Channel.active.is_(True))
-    with ctx.reading() as session:
-        return list(session.scalars(query))
+    return list_coded(ctx, Channel, include_inactive)
 
 
 def find_channel(ctx: Context, code: str) -> Channel:
-    with ctx.reading() as session:
-        row = session.scalars(sa.select(Channel).where(Channel.code == code)).first()
-    if row is None:
-        raise NotFound(_("there is no channel with code '{code}'").format(code=code))
-    return row
+    return find_coded(ctx, Channel, code, _("there is no channel with code '{code}'"))
 
 
 def add_channel(ctx: Context, data: ChannelInput | dict[str, Any]) -> Channel:
