@@ -250,3 +250,28 @@ async def test_user_administration_speaks_chinese(tui_world: dict[str, Any]) -> 
         await settle(pilot)
         labels = [str(label.render()) for label in pilot.app.screen.query("Label")]
         assert "角色" in labels and "区域" in labels
+
+
+@aio
+async def test_a_refusal_is_one_sentence_in_chinese(tui_world: dict[str, Any]) -> None:
+    from core.i18n import set_lang
+
+    set_lang("zh_CN")
+    regional = tui_world["world"].user("sun", "regional_admin", region="EAST")
+    app = app_for(regional)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        select_user(screen, tui_world["rep"].actor.login)
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        # only the regional admin's own region (and below) is offered
+        region_ids = [v for _t, v in form.query_one("#f-region_id")._options]
+        assert tui_world["east"].id in region_ids and len(region_ids) == 2  # blank + EAST
+        form.query_one("#f-roles").value = "executive"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (refusal,) = errors(app)
+        assert refusal.startswith("Sun 不能授予") and "区域管理员" in refusal

@@ -145,8 +145,11 @@ class UsersScreen(BaseScreen):
         known = self.ctx.roles.roles
         roles = sorted(((pick(spec.title_en, spec.title_zh), name)
                         for name, spec in known.items()), key=lambda c: c[0])
+        grant = self.ctx.grant
+        # a regional administrator places users only inside their own region and below
         regions = [("  " * n.depth + n.region.name, n.region.id)
-                   for n in self.guard(organisation.list_regions, self.ctx) or []]
+                   for n in self.guard(organisation.list_regions, self.ctx) or []
+                   if grant.has("user.manage") or n.region.id in grant.region_ids]
         managers = [(u.display_name, u.id) for u in self.guard(users.list_users, self.ctx) or []]
         return {"roles": roles, "region_id": regions, "manager_id": managers}
 
