@@ -81,3 +81,197 @@ async def test_admin_ends_an_open_session(tui_world: dict[str, Any], tmp_path: P
         await pilot.press("e")
         await settle(pilot)
     assert records.to_end(admin.db, "n1", [session_id]) == {session_id: "ended by admin"}
+
+
+# -- users: add, change role/region/manager, deactivate (#17.2) --------------------------
+
+
+def select_user(screen: Any, login: str) -> None:
+    users = screen.query_one("#users")
+    users.move_cursor(row=[r[0] for r in cells(users)].index(login))
+
+
+def audit_actions(admin: Any, login: str) -> list[tuple[str, str]]:
+    import sqlalchemy as sa
+
+    from core.models import AuditEntry
+    from core.services.users import find_user
+
+    user_id = str(find_user(admin, login).id)
+    with admin.reading() as session:
+        rows = session.execute(sa.select(AuditEntry.action, AuditEntry.field).where(
+            AuditEntry.entity_id == user_id, AuditEntry.entity.contains("user")))
+        return [(a, f) for a, f in rows]
+
+
+def errors(app: Any) -> list[str]:
+    return [n.message for n in app._notifications if n.severity == "error"]
+
+
+@aio
+async def test_admin_adds_a_user_and_changes_role_region_and_manager(
+        tui_world: dict[str, Any]) -> None:
+    from core.services.users import find_user
+
+    admin, manager, world = tui_world["admin"], tui_world["manager"], tui_world["world"]
+    north = world.region("SOUTH", name="South 华南")
+    app = app_for(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("n")
+        await settle(pilot)
+        form = pilot.app.screen
+        form.query_one("#f-login").value = "chen"
+        form.query_one("#f-display_name").value = "Chen Jing"
+        form.query_one("#f-roles").value = "sales_rep"
+        form.query_one("#f-region_id").value = tui_world["east"].id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen, errors(app)
+        row = next(r for r in cells(screen.query_one("#users")) if r[0] == "chen")
+        assert row[2] == "Sales rep"  # the role's title, not its id
+        assert find_user(admin, "chen").roles == ["sales_rep"]
+
+        select_user(screen, "chen")
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        form.query_one("#f-roles").value = "sales_manager"
+        form.query_one("#f-region_id").value = north.id
+        form.query_one("#f-manager_id").value = manager.actor.id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen, errors(app)
+    chen = find_user(admin, "chen")
+    assert (chen.roles, chen.region_id, chen.manager_id) == (
+        ["sales_manager"], north.id, manager.actor.id)
+    actions = audit_actions(admin, "chen")
+    assert ("set-role", "roles") in actions
+    assert {("update", "region_id"), ("update", "manager_id")} <= set(actions)
+    assert not errors(app)
+
+
+@aio
+async def test_regional_admin_is_refused_a_company_wide_role(
+        tui_world: dict[str, Any]) -> None:
+    from core.services.users import find_user
+
+    world = tui_world["world"]
+    regional = world.user("sun", "regional_admin", region="EAST")
+    rep = tui_world["rep"]
+    app = app_for(regional)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        select_user(screen, rep.actor.login)
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        form.query_one("#f-roles").value = "finance"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is form  # still open: nothing saved
+        (refusal,) = errors(app)
+        assert refusal == ("Sun may not grant Finance: a regional administrator grants "
+                           "only roles limited to their own region")
+    assert find_user(tui_world["admin"], rep.actor.login).roles == ["sales_rep"]
+
+
+@aio
+async def test_a_rep_sees_no_user_administration(tui_world: dict[str, Any]) -> None:
+    from tui.screens.dialogs import KeysDialog
+
+    rep = tui_world["rep"]
+    async with app_for(rep).run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("n", "e", "x")
+        await settle(pilot)
+        assert pilot.app.screen is screen  # no form, no question
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, KeysDialog)
+        actions = [r[1] for r in pilot.app.screen.rows]
+        for hidden in ("New user", "Change role, region, manager", "Deactivate user",
+                       "Add key", "Remove key", "Open sessions"):
+            assert hidden not in actions
+
+
+@aio
+async def test_deactivation_asks_first_and_enter_alone_cancels(
+        tui_world: dict[str, Any]) -> None:
+    from core.services.users import find_user
+    from tui.screens.dialogs import ConfirmDialog
+
+    admin, rep = tui_world["admin"], tui_world["rep"]
+    async with app_for(admin).run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        select_user(screen, rep.actor.login)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert find_user(admin, rep.actor.login).active
+        await pilot.press("x", "right", "enter")
+        await settle(pilot)
+        assert not find_user(admin, rep.actor.login).active
+        assert rep.actor.login not in [r[0] for r in cells(screen.query_one("#users"))]
+    assert ("deactivate", "active") in audit_actions(admin, rep.actor.login)
+
+
+@aio
+async def test_user_administration_speaks_chinese(tui_world: dict[str, Any]) -> None:
+    from core.i18n import set_lang
+    from tui.screens.dialogs import ConfirmDialog
+
+    set_lang("zh_CN")
+    admin, rep = tui_world["admin"], tui_world["rep"]
+    async with app_for(admin).run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        row = next(r for r in cells(screen.query_one("#users")) if r[0] == rep.actor.login)
+        assert row[2] == "业务员"
+        select_user(screen, rep.actor.login)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        question = str(pilot.app.screen.query_one("#confirm-question").render())
+        assert question.startswith("停用") and "李雷 Li Lei" in question
+        await pilot.press("escape", "e")
+        await settle(pilot)
+        labels = [str(label.render()) for label in pilot.app.screen.query("Label")]
+        assert "角色" in labels and "区域" in labels
+
+
+@aio
+async def test_a_refusal_is_one_sentence_in_chinese(tui_world: dict[str, Any]) -> None:
+    from core.i18n import set_lang
+
+    set_lang("zh_CN")
+    regional = tui_world["world"].user("sun", "regional_admin", region="EAST")
+    app = app_for(regional)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        select_user(screen, tui_world["rep"].actor.login)
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        # only the regional admin's own region (and below) is offered
+        region_ids = [v for _t, v in form.query_one("#f-region_id")._options]
+        assert tui_world["east"].id in region_ids and len(region_ids) == 2  # blank + EAST
+        form.query_one("#f-roles").value = "executive"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (refusal,) = errors(app)
+        assert refusal.startswith("Sun 不能授予") and "区域管理员" in refusal

@@ -102,7 +102,7 @@ def deactivate(ctx: Context, login: str) -> User:
         user = _by_login(uow, login)
         _require_manage(uow, user.region_id, list(user.roles))
         if user.id == ctx.actor.id:
-            raise PermissionDenied("you cannot deactivate your own account")
+            raise PermissionDenied(_("You cannot deactivate your own account."))
         uow.apply_changes(user, {"active": False}, action="deactivate")
         return user
 
@@ -122,8 +122,8 @@ def _require_manage(uow: UnitOfWork, region_id: int | None, roles: list[str]) ->
         return
     uow.require("user.manage_region")
     if region_id is None or region_id not in grant.region_ids:
-        raise PermissionDenied(
-            f"{uow.ctx.actor.login} may manage users of their own region only")
+        raise PermissionDenied(_("{user} may manage users of their own region only.").format(
+            user=uow.ctx.actor.display_name or uow.ctx.actor.login))
     escalation = sorted(r for r in set(roles) if not _within_region(uow, r))
     if escalation:
         known = uow.ctx.roles.roles

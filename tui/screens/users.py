@@ -2,7 +2,9 @@
 
 Everyone sees their own keys; whoever manages a user adds and removes theirs (the same
 checks as ``salesdesk users add-key``, they live in ``core.services.keys``). Removing a
-key ends the sessions opened with it within seconds.
+key ends the sessions opened with it within seconds. Administrators also add users, change
+their role, region and manager, and deactivate them, through ``core.services.users``: a
+regional administrator manages only their own region and below, and grants nothing wider.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from core.i18n import _
+from core.i18n import _, pick
 from tui.base import BaseScreen
+
+# Keys only an administrator (group or regional) can use; hidden from everyone else.
+MANAGING = {"add_user", "edit_user", "deactivate", "add_key", "remove_key", "sessions"}
 
 
 def _when(value: Any) -> str:
@@ -30,6 +35,9 @@ class UsersScreen(BaseScreen):
     UsersScreen #keys { height: 8; }
     """
     BINDINGS = [
+        Binding("n", "add_user", "New user", id="users.add"),
+        Binding("e", "edit_user", "Change role, region, manager", id="users.edit"),
+        Binding("x", "deactivate", "Deactivate user", id="users.deactivate"),
         Binding("a", "add_key", "Add key", id="users.add_key"),
         Binding("d", "remove_key", "Remove key", id="users.remove_key"),
         Binding("tab", "switch", "Users/keys", id="users.switch", show=False),
@@ -52,9 +60,20 @@ class UsersScreen(BaseScreen):
         table.clear(columns=True)
         table.add_columns(_("Login"), _("Name"), _("Roles"))
         for user in self.guard(users.list_users, self.ctx) or []:
-            table.add_row(user.login, user.display_name, ", ".join(user.roles),
+            table.add_row(user.login, user.display_name, self.role_titles(user.roles),
                           key=user.login)
         self.show_keys(self.selected_login() or self.ctx.actor.login)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MANAGING:
+            grant = self.ctx.grant
+            return grant.has("user.manage") or grant.has("user.manage_region")
+        return True
+
+    def role_titles(self, roles: list[str]) -> str:
+        known = self.ctx.roles.roles
+        return ", ".join(pick(known[r].title_en, known[r].title_zh) if r in known else r
+                         for r in roles)
 
     def selected_login(self) -> str | None:
         table = self.query_one("#users", DataTable)
@@ -116,6 +135,89 @@ class UsersScreen(BaseScreen):
 
     def action_sessions(self) -> None:
         self.app.push_screen(SessionsScreen())
+
+    # -- users -----------------------------------------------------------------------------
+
+    def _choices(self) -> dict[str, list[tuple[str, Any]]]:
+        """Role titles, regions and possible managers, named as the reader knows them."""
+        from core.services import organisation, users
+
+        known = self.ctx.roles.roles
+        roles = sorted(((pick(spec.title_en, spec.title_zh), name)
+                        for name, spec in known.items()), key=lambda c: c[0])
+        grant = self.ctx.grant
+        # a regional administrator places users only inside their own region and below
+        regions = [("  " * n.depth + n.region.name, n.region.id)
+                   for n in self.guard(organisation.list_regions, self.ctx) or []
+                   if grant.has("user.manage") or n.region.id in grant.region_ids]
+        managers = [(u.display_name, u.id) for u in self.guard(users.list_users, self.ctx) or []]
+        return {"roles": roles, "region_id": regions, "manager_id": managers}
+
+    def _done(self, message: str) -> None:
+        self.app.notify(message)
+        self.load()
+
+    def action_add_user(self) -> None:
+        from core.services import users
+        from tui.screens.dialogs import FormDialog
+        from tui.widgets.form import FieldSpec
+
+        choices = self._choices()
+        specs = [FieldSpec("login", "Login"), FieldSpec("display_name", "Name"),
+                 *(FieldSpec(name, title, choices=choices[name]) for name, title in (
+                     ("roles", "Role"), ("region_id", "Region"), ("manager_id", "Manager")))]
+
+        def add(v: dict[str, Any]) -> Any:
+            return users.add_user(self.ctx, {**v, "roles": [v["roles"]] if v["roles"] else []})
+
+        self.app.push_screen(FormDialog(_("New user"), specs, {}, add),
+                             lambda r: r and self._done(_("User added.")))
+
+    def action_edit_user(self) -> None:
+        from core.services import users
+        from tui.screens.dialogs import FormDialog
+        from tui.widgets.form import FieldSpec
+
+        login = self.selected_login()
+        user = login and self.guard(users.find_user, self.ctx, login)
+        if not user:
+            return
+        choices = self._choices()
+        specs = [FieldSpec(name, title, choices=choices[name]) for name, title in (
+            ("roles", "Role"), ("region_id", "Region"), ("manager_id", "Manager"))]
+        before = {"roles": user.roles[0] if user.roles else None,
+                  "region_id": user.region_id, "manager_id": user.manager_id}
+
+        def change(v: dict[str, Any]) -> bool:
+            # the role first: a refused grant leaves region and manager as they were
+            if v["roles"] != before["roles"]:
+                users.set_roles(self.ctx, user.login, [v["roles"]] if v["roles"] else [])
+            moved = {k: v[k] for k in ("region_id", "manager_id") if v[k] != before[k]}
+            if moved:
+                users.update_user(self.ctx, user.login, moved)
+            return True
+
+        self.app.push_screen(
+            FormDialog(_("Change {name}").format(name=user.display_name), specs, before,
+                       change),
+            lambda r: r and self._done(_("User changed.")))
+
+    def action_deactivate(self) -> None:
+        from core.services import users
+        from tui.screens.dialogs import confirm
+
+        login = self.selected_login()
+        user = login and self.guard(users.find_user, self.ctx, login)
+        if not user:
+            return
+
+        def deactivate() -> None:
+            if self.guard(users.deactivate, self.ctx, user.login) is not None:
+                self._done(_("{name} can no longer sign in.").format(name=user.display_name))
+
+        confirm(self.app, _("Deactivate user"),
+                _("Deactivate {name}? They can no longer sign in; their records stay.")
+                .format(name=user.display_name), _("Deactivate"), deactivate)
 
 
 class SessionsScreen(BaseScreen):
