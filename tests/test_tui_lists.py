@@ -109,3 +109,17 @@ async def test_theme_change_reaches_a_kept_screen(tui_world: dict[str, Any]) -> 
         assert app.screen is screen
         assert screen.styles.background != before
         assert screen.styles.background == app.screen_stack[-2].styles.background
+
+
+@aio
+async def test_choices_timer_after_the_list_was_closed_is_harmless(
+        tui_world: dict[str, Any]) -> None:
+    """The filter choices are filled by a timer; when the list built ahead is closed first
+    (its widgets gone), the late timer must not end the app with an error."""
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await built_ahead(pilot)
+        await screen.remove_children()
+        screen._fill_choices()  # what the timer does once the widgets are gone
+        await settle(pilot)
+        assert app.is_running and app.return_code is None

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.widgets import Input, Select, Static
 
 from core.i18n import _
@@ -79,8 +80,13 @@ class CustomersScreen(BaseScreen):
             self.call_after_refresh(self.query_one(PagedTable).reload)
 
     def _fill_choices(self) -> None:
-        self.query_one("#filter-region", Select).set_options(self._regions())
-        self.query_one("#filter-owner", Select).set_options(self._owners())
+        try:
+            region = self.query_one("#filter-region", Select)
+            owner = self.query_one("#filter-owner", Select)
+        except NoMatches:
+            return  # the screen was closed before its timer fired
+        region.set_options(self._regions())
+        owner.set_options(self._owners())
 
     def _regions(self) -> list[tuple[str, int]]:
         with self.ctx.reading() as session:
