@@ -38,9 +38,9 @@ def app_for(ctx: Any) -> Any:
 
 
 async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    from tui_helpers import settle as settled  # a worker cancelled by a newer one is fine
+
+    await settled(pilot)
 
 
 async def fill(pilot: Any, values: dict[str, Any]) -> None:

@@ -21,9 +21,9 @@ def _app(ctx: Any) -> Any:
 
 
 async def _settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    from tui_helpers import settle  # a worker cancelled by a newer one is no error
+
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the screen, not the SQL

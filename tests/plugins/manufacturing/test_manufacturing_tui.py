@@ -27,14 +27,9 @@ def aio(fn: Any) -> Any:
 
 
 async def settle(pilot: Any) -> None:
-    from textual.worker import WorkerError
+    from tui_helpers import settle as settled
 
-    for _ in range(3):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerError:
-            continue
-        await pilot.pause()
+    await settled(pilot)
 
 
 @pytest.fixture
