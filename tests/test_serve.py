@@ -265,6 +265,27 @@ def test_sessions_are_for_admins(world: Any) -> None:
         records.request_end(rep, 1)
 
 
+def test_a_regional_admin_sees_and_ends_only_their_regions_sessions(
+        world: Any, tmp_path: Path) -> None:
+    """A regional admin manages the users of their region only, so they see, list in the
+    history and end only those users' sessions; refused attempts are for company admins."""
+    world.user("east_rep", "sales_rep", region="EAST")
+    world.user("west_rep", "sales_rep", region="WEST")
+    east_admin = world.user("radmin_e", "regional_admin", region="EAST")
+    east, _ = _open(world, "east_rep", make_key(tmp_path, "ke")[1])
+    west, _ = _open(world, "west_rep", make_key(tmp_path, "kw")[1])
+    records.record_refused(world.runtime.db, reason="unknown key", client="127.0.0.1:2",
+                           node="n1", fingerprint="SHA256:x", login="someone")
+
+    assert [s.id for s in records.list_open(east_admin)] == [east]
+    assert {s.login for s in records.history(east_admin)} == {"east_rep"}
+    with pytest.raises(NotFound):
+        records.request_end(east_admin, west)
+    assert records.request_end(east_admin, east) == east
+    assert {s.id for s in records.list_open(world.admin)} == {east, west}
+    assert len(records.history(world.admin)) == 3  # the refused attempt too
+
+
 def test_serve_command_refuses_a_shared_database_file(db_factory: Any, tmp_path: Path) -> None:
     """`salesdesk serve` on a SQLite file others can read: exit 1, one sentence, the fix."""
     from click.testing import CliRunner

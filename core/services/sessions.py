@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from core.context import Context
 from core.db import Database
 from core.errors import NotFound, PermissionDenied
+from core.i18n import _
 from core.models import ServedSession, User, UserKey, utcnow
 from core.served import new_secret
 from core.services.base import UnitOfWork, write
@@ -137,40 +138,49 @@ def _info(row: ServedSession) -> SessionInfo:
                        row.end_reason)
 
 
-def _require_admin(ctx: Context) -> None:
-    if not (ctx.grant.has("user.manage") or ctx.grant.has("user.manage_region")):
-        raise PermissionDenied(f"{ctx.actor.login} may not see or end other people's "
-                               "sessions")
+def _scope(ctx: Context) -> sa.ColumnElement[bool]:
+    """Which sessions the actor may see and end: all for a company-wide user admin; for a
+    regional admin, those of users in their region and below (no refused attempts)."""
+    if ctx.grant.has("user.manage"):
+        return sa.true()
+    if ctx.grant.has("user.manage_region"):
+        in_region = sa.select(User.id).where(User.region_id.in_(ctx.grant.region_ids))
+        return ServedSession.user_id.in_(in_region)
+    raise PermissionDenied(_("{user} may not see or end other people's sessions.").format(
+        user=ctx.actor.display_name or ctx.actor.login))
 
 
 def list_open(ctx: Context) -> list[SessionInfo]:
-    """Open sessions on every live node (admins)."""
-    _require_admin(ctx)
+    """Open sessions on every live node (admins; a regional admin: their region's)."""
+    scope = _scope(ctx)
     fresh = utcnow() - STALE_AFTER
     with ctx.reading() as session:
         rows = session.scalars(sa.select(ServedSession).where(
-            ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
+            scope, ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
             ServedSession.seen_at >= fresh).order_by(ServedSession.started_at)).all()
     return [_info(r) for r in rows]
 
 
 def history(ctx: Context, limit: int = 50) -> list[SessionInfo]:
-    """The latest logins and refused attempts, newest first (admins)."""
-    _require_admin(ctx)
+    """The latest logins and refused attempts, newest first (admins; a regional admin:
+    their region's logins)."""
+    scope = _scope(ctx)
     with ctx.reading() as session:
-        rows = session.scalars(sa.select(ServedSession).order_by(
+        rows = session.scalars(sa.select(ServedSession).where(scope).order_by(
             ServedSession.started_at.desc(), ServedSession.id.desc()).limit(limit)).all()
     return [_info(r) for r in rows]
 
 
 def request_end(ctx: Context, session_id: int) -> int:
     """Ask the node running the session to end it (it does within seconds)."""
-    _require_admin(ctx)
+    scope = _scope(ctx)
 
     def work(uow: UnitOfWork) -> int:
-        row = uow.session.get(ServedSession, session_id)
+        row = uow.session.scalars(sa.select(ServedSession).where(
+            ServedSession.id == session_id, scope)).first()
         if row is None or row.ended_at is not None or row.kind == "refused":
-            raise NotFound(f"there is no open session {session_id}")
+            # a session outside the actor's scope reads as absent: nothing to learn from it
+            raise NotFound(_("There is no open session {id}.").format(id=session_id))
         row.end_requested_at = ctx.now()
         row.end_requested_by = ctx.actor.login
         uow.audit("end-session", "served_session", session_id, "login", row.login, None)
