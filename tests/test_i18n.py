@@ -134,3 +134,29 @@ def test_a_refusal_reads_in_the_readers_language() -> None:
             require(ctx, "sales.import")
     finally:
         i18n.set_lang(None)
+
+
+def test_validation_expectations_read_in_chinese() -> None:
+    """What a field expects reads in Chinese on a Chinese screen (pydantic's own words are
+    English and may name a regular expression); English stays pydantic's wording."""
+    import pydantic
+
+    from core.errors import ValidationFailed
+    from core.services.base import validate
+
+    class Person(pydantic.BaseModel):
+        login: str = pydantic.Field(min_length=1)
+        phone: str = pydantic.Field("", pattern=r"^[0-9+()\- ]*$")
+        limit: int = 0
+
+    def expected(lang: str) -> list[str]:
+        i18n.set_lang(lang)
+        try:
+            with pytest.raises(ValidationFailed) as failed:
+                validate(Person, {"login": "", "phone": "abc", "limit": "many"}, "user")
+        finally:
+            i18n.set_lang(None)
+        return [p.expected for p in failed.value.problems]
+
+    assert expected("zh_CN") == ["至少 1 个字符", "格式正确的内容", "整数"]
+    assert expected("en")[0] == "string should have at least 1 character"

@@ -28,6 +28,7 @@ from sqlmodel import SQLModel
 from core.access import require, require_record
 from core.context import Context, fire
 from core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import current_lang
 from core.models import AuditEntry, User
 
 T = TypeVar("T")
@@ -168,7 +169,30 @@ def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
         raise ValidationFailed(problems, subject) from None
 
 
+# What pydantic's commonest checks expect, for a Chinese reader (its own messages are
+# English and sometimes name a regular expression). Keyed by pydantic's error type.
+_EXPECTED_ZH = {
+    "missing": "必填", "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符", "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项", "string_pattern_mismatch": "格式正确的内容",
+    "decimal_parsing": "有效的数字", "decimal_type": "有效的数字",
+    "float_parsing": "有效的数字", "int_parsing": "整数", "bool_parsing": "是或否",
+    "decimal_max_digits": "最多 {max_digits} 位数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_whole_digits": "整数部分最多 {whole_digits} 位",
+    "date_parsing": "YYYY-MM-DD 格式的日期", "date_from_datetime_parsing": "YYYY-MM-DD 格式的日期",
+    "greater_than": "大于 {gt}", "greater_than_equal": "不小于 {ge}",
+    "less_than": "小于 {lt}", "less_than_equal": "不大于 {le}",
+    "enum": "以下之一：{expected}", "literal_error": "以下之一：{expected}",
+}
+
+
 def _expected(err: Any) -> str:
+    if current_lang().startswith("zh") and err.get("type") in _EXPECTED_ZH:
+        try:
+            return _EXPECTED_ZH[err["type"]].format(**(err.get("ctx") or {}))
+        except (KeyError, IndexError):
+            pass  # a check with other details: pydantic's own words below
     msg = str(err.get("msg", "a valid value"))
     # pydantic says "Input should be a valid decimal"; shown as "expected a valid decimal"
     for prefix in ("Value error, ", "Assertion failed, ", "Input should be "):
