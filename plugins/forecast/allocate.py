@@ -23,16 +23,13 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from core import periods
 from core.errors import FieldProblem, ValidationFailed
 from core.i18n import translator
+from core.report_kit import CENT
+from core.report_kit import money as cents
 
-CENT = Decimal("0.01")
 PERIOD_KINDS = ("year", "quarter", "month")
 BASES = ("mtd", "qtd", "ytd", "forecast")
 DIMENSIONS = ("product", "region", "channel", "rep")
 PHASINGS = ("seasonal", "forecast", "flat")
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def split_exact(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

@@ -17,6 +17,7 @@ from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
 from core.models import SalesLine
+from core.report_kit import KitParams, ReportBase
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.targets import reconciliation_caption
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
@@ -27,37 +28,20 @@ K = ColumnKind
 CHART_ROWS = 40  # the TUI draws at most 40 points: keep the newest history that fits
 
 
-class _Base:
-    category = "forecast"
-    Params: type[pydantic.BaseModel]
-    id = ""
-    title_en = ""
-    title_zh = ""
-
-    def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: list[ChartSpec] | None = None) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), tables, charts or [])
-
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
-        raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
-
-
 # ---------------------------------------------------------------------------------------
 # Forecast
 # ---------------------------------------------------------------------------------------
 
 
-class ForecastParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
+class ForecastParams(KitParams):
     run: int | None = pydantic.Field(None, description="Forecast run id (default: the latest)")
     series: str = pydantic.Field("", description="Series key, e.g. P01 / R03 "
                                  "(empty: the company)")
 
 
-class ForecastReport(_Base):
+class ForecastReport(ReportBase):
     id = "forecast"
+    category = "forecast"
     title_en = "Sales forecast: history, forecast and interval"
     title_zh = "销售预测:历史、预测与区间"
     Params = ForecastParams
@@ -143,8 +127,7 @@ def _pct(value: float | None) -> Decimal | None:
 # ---------------------------------------------------------------------------------------
 
 
-class EvalParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
+class EvalParams(KitParams):
     by: str = pydantic.Field("rep", pattern="^(company|rep|channel|region|product)$",
                              description="company, rep, channel, region or product")
     period: str = pydantic.Field("ytd", pattern="^(mtd|qtd|ytd)$",
@@ -152,8 +135,9 @@ class EvalParams(pydantic.BaseModel):
     as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
 
 
-class TargetVsActual(_Base):
+class TargetVsActual(ReportBase):
     id = "target_vs_actual"
+    category = "forecast"
     title_en = "Target vs actual, last year and rep ranking"
     title_zh = "指标完成率、同比增长与业务员排名"
     Params = EvalParams
@@ -216,14 +200,14 @@ def _key_id(ctx: Context, params: EvalParams, row: tuple) -> int:
 # ---------------------------------------------------------------------------------------
 
 
-class AllocationParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
+class AllocationParams(KitParams):
     allocation: int = pydantic.Field(..., description="Allocation id "
                                      "('salesdesk targets show' lists them)")
 
 
-class AllocationReport(_Base):
+class AllocationReport(ReportBase):
     id = "target_allocation"
+    category = "forecast"
     title_en = "Target allocation"
     title_zh = "指标分摊"
     Params = AllocationParams
@@ -255,15 +239,15 @@ class AllocationReport(_Base):
 # ---------------------------------------------------------------------------------------
 
 
-class ValueAddedParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
+class ValueAddedParams(KitParams):
     run: int | None = pydantic.Field(None, description="Forecast run id (default: the latest)")
     by: str = pydantic.Field("person", pattern="^(person|series)$",
                              description="person or series")
 
 
-class ValueAddedReport(_Base):
+class ValueAddedReport(ReportBase):
     id = "forecast_value_added"
+    category = "forecast"
     title_en = "Forecast overrides: did they help?"
     title_zh = "预测人工调整:是否改进了预测?"
     Params = ValueAddedParams

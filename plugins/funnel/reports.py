@@ -27,36 +27,15 @@ from core.models import (
     StageChange,
     User,
 )
+from core.report_kit import KitParams, ReportBase, end_field, money, period, ratio, start_field
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.funnel.services import analytics, due, handover, pipeline
-from plugins.funnel.services.common import money, ratio
 
 K = ColumnKind
 ZERO = Decimal("0.00")
 Dimension = Literal["rep", "team", "region", "product", "funnel"]
 DIMENSION_ZH = {"rep": "业务员", "team": "团队", "region": "区域", "product": "产品",
                 "funnel": "漏斗"}
-
-
-class _Params(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-
-class BaseReport:
-    id = ""
-    title_en = ""
-    title_zh = ""
-    category = "funnel"
-    Params: type[pydantic.BaseModel] = _Params
-
-    def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: list[ChartSpec] | None = None) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), tables, charts or [])
-
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
-        raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
 
 
 def _funnels(ctx: Context, funnel_id: str | None) -> list[Any]:
@@ -85,14 +64,15 @@ def _owner_ids(ctx: Context, owner: str | None) -> list[int] | None:
 # -- funnel by stage ------------------------------------------------------------------------
 
 
-class FunnelParams(_Params):
+class FunnelParams(KitParams):
     funnel: str | None = pydantic.Field(None, description="Funnel id (default: every funnel)")
     owner: str | None = pydantic.Field(None, description="Owner login (default: everyone "
                                        "you may see)")
 
 
-class FunnelReport(BaseReport):
+class FunnelReport(ReportBase):
     id = "funnel.stages"
+    category = "funnel"
     title_en = "Sales funnel by stage"
     title_zh = "销售漏斗(按阶段)"
     Params = FunnelParams
@@ -140,7 +120,7 @@ class FunnelReport(BaseReport):
 # -- weighted pipeline ----------------------------------------------------------------------
 
 
-class PipelineParams(_Params):
+class PipelineParams(KitParams):
     start: dt.date | None = pydantic.Field(None, description="First close month (default: "
                                            "this month)")
     months: int = pydantic.Field(6, ge=1, le=24, description="Number of close months")
@@ -148,8 +128,9 @@ class PipelineParams(_Params):
     funnel: str | None = pydantic.Field(None, description="Only this funnel")
 
 
-class PipelineReport(BaseReport):
+class PipelineReport(ReportBase):
     id = "funnel.pipeline"
+    category = "funnel"
     title_en = "Weighted pipeline forecast"
     title_zh = "加权销售预测(漏斗)"
     Params = PipelineParams
@@ -210,27 +191,23 @@ class PipelineReport(BaseReport):
 # -- conversion and velocity ----------------------------------------------------------------
 
 
-class PeriodParams(_Params):
+class ConversionParams(KitParams):
     funnel: str | None = pydantic.Field(None, description="Funnel id (default: the default "
                                         "funnel)")
-    start: dt.date | None = pydantic.Field(None, description="First day (default: 1 January)")
-    end: dt.date | None = pydantic.Field(None, description="Last day (default: today)")
+    start: dt.date | None = start_field()
+    end: dt.date | None = end_field()
 
 
-def _period(ctx: Context, params: PeriodParams) -> tuple[dt.date, dt.date]:
-    end = params.end or ctx.today()
-    return params.start or end.replace(month=1, day=1), end
-
-
-class ConversionReport(BaseReport):
+class ConversionReport(ReportBase):
     id = "funnel.conversion"
+    category = "funnel"
     title_en = "Funnel conversion and velocity"
     title_zh = "漏斗转化率与周期"
-    Params = PeriodParams
+    Params = ConversionParams
 
-    def run(self, ctx: Context, params: PeriodParams) -> ReportResult:
+    def run(self, ctx: Context, params: ConversionParams) -> ReportResult:
         funnel = _funnels(ctx, params.funnel or ctx.plugins.funnels.default_id)[0]
-        start, end = _period(ctx, params)
+        start, end = period(ctx, params)
         rows = [(c.stage_id, c.title_en, c.title_zh, c.reached, c.next_reached, c.rate,
                  c.avg_days, c.stays) for c in analytics.conversion(ctx, funnel, start, end)]
         stages = Table("conversion", "Stage-to-stage conversion", "阶段转化",
@@ -257,10 +234,10 @@ class ConversionReport(BaseReport):
                           "stage_en", ("reached",))
         return self.result(params, [stages, summary], [chart])
 
-    def drill(self, ctx: Context, params: PeriodParams, table_id: str, row: tuple | None,
+    def drill(self, ctx: Context, params: ConversionParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         funnel = _funnels(ctx, params.funnel or ctx.plugins.funnels.default_id)[0]
-        start, end = _period(ctx, params)
+        start, end = period(ctx, params)
         lo = dt.datetime.combine(start, dt.time(), dt.UTC)
         hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
         conds: list[Any] = [Opportunity.funnel == funnel.id]
@@ -280,7 +257,7 @@ class ConversionReport(BaseReport):
 # -- due list -------------------------------------------------------------------------------
 
 
-class DueParams(_Params):
+class DueParams(KitParams):
     owner: str | None = pydantic.Field(None, description="Owner login (default: everyone "
                                        "you may see)")
     kind: Literal["stalled", "follow_up", "visit", "lead"] | None = pydantic.Field(
@@ -294,8 +271,9 @@ DUE_COLUMNS = [Column("kind", "Kind", "类别"), Column("record", "Record", "编
                Column("days_over", "Days over", "逾期天数", K.INTEGER)]
 
 
-class DueReport(BaseReport):
+class DueReport(ReportBase):
     id = "funnel.due"
+    category = "funnel"
     title_en = "Due list: stalled deals and overdue follow-ups"
     title_zh = "待办:停滞商机与逾期跟进"
     Params = DueParams
@@ -323,14 +301,15 @@ class DueReport(BaseReport):
 # -- potential-customer tracking --------------------------------------------------------------
 
 
-class ProspectParams(_Params):
+class ProspectParams(KitParams):
     customer_class: Literal["potential", "promising", "closing"] | None = pydantic.Field(
         None, description="potential, promising or closing (default: all three)")
     owner: str | None = pydantic.Field(None, description="Owner login")
 
 
-class ProspectReport(BaseReport):
+class ProspectReport(ReportBase):
     id = "funnel.prospects"
+    category = "funnel"
     title_en = "Potential-customer tracking"
     title_zh = "潜在客户追踪表"
     Params = ProspectParams
@@ -402,13 +381,14 @@ class ProspectReport(BaseReport):
 # -- handovers ------------------------------------------------------------------------------
 
 
-class HandoverParams(_Params):
+class HandoverParams(KitParams):
     handover: int | None = pydantic.Field(None, description="Handover number (default: the "
                                           "latest)")
 
 
-class HandoverReport(BaseReport):
+class HandoverReport(ReportBase):
     id = "funnel.handover"
+    category = "funnel"
     title_en = "Handover report"
     title_zh = "离职交接报告"
     Params = HandoverParams

@@ -1,64 +1,21 @@
-"""Pieces the marketing reports share: base class, numbers, cost-line and customer
-drill-down tables."""
+"""Pieces the marketing reports share: the money permission, cost-line and customer
+drill-down tables (the base class and numbers come from ``core.report_kit``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
-import pydantic
 import sqlalchemy as sa
 
 from core.access import visible
 from core.context import Context
 from core.errors import NotFound, PermissionDenied
 from core.models import Customer, Region, User
-from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.report_kit import ZERO, K, money
+from core.reports import TOTAL_EN, Column, Table
 from plugins.marketing.access import sees_money
 from plugins.marketing.models import Campaign, CostLine
-
-K = ColumnKind
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-RATIO = Decimal("0.0001")
-
-
-def money(value: Any) -> Decimal:
-    """A SUM from either backend (SQLite may hand back floats) as a cent-exact Decimal."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-def divide(part: Decimal | None, whole: Decimal | int | None, unit: Decimal = CENT) -> Any:
-    """``part / whole`` rounded to ``unit``; None when undefined (nothing to divide by)."""
-    if part is None or not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(unit)
-
-
-def change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
-    """(now - before) / before as a fraction; None without a base."""
-    if now is None or not before:
-        return None
-    return ((Decimal(now) - Decimal(before)) / Decimal(before)).quantize(RATIO)
-
-
-class BaseReport:
-    id = ""
-    title_en = ""
-    title_zh = ""
-    category = "marketing"
-    Params: type[pydantic.BaseModel] = pydantic.BaseModel
-
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
-        raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
-
-    def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: Iterable[ChartSpec] = ()) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), tables, list(charts))
 
 
 def require_money(ctx: Context) -> None:

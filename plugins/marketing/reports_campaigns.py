@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.models import Region, User
+from core.report_kit import ZERO, K, KitParams, ReportBase, money, ratio
 from core.reports import TOTAL_EN, ChartSpec, Column, ReportResult, Table
 from core.summaries import month_expr
 from plugins.marketing.access import sees_money
@@ -24,22 +25,14 @@ from plugins.marketing.models import (
     Segment,
 )
 from plugins.marketing.report_common import (
-    RATIO,
-    ZERO,
-    BaseReport,
-    K,
     campaign_id_of,
     cost_lines_table,
-    divide,
-    money,
     require_money,
     year_span,
 )
 
 
-class PlanParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class PlanParams(KitParams):
     year: int | None = pydantic.Field(None, description="Campaigns running in this year "
                                       "(default: this year)")
     status: CampaignStatus | None = pydantic.Field(None, description="Only this status")
@@ -54,8 +47,9 @@ def _target_text(row: Any, regions: dict[int, str], segments: dict[int, str]) ->
     return ", ".join(p for p in parts if p) or "all customers"
 
 
-class CampaignPlan(BaseReport):
+class CampaignPlan(ReportBase):
     id = "marketing_campaign_plan"
+    category = "marketing"
     title_en = "Promotion plan"
     title_zh = "促销活动计划表"
     Params = PlanParams
@@ -82,7 +76,7 @@ class CampaignPlan(BaseReport):
         rows = []
         for c, owner, planned, actual in found:
             money_cells = ((money(c.budget), c.budget_status, money(planned), money(actual),
-                            divide(money(actual), c.budget, RATIO)) if show_money
+                            ratio(money(actual), c.budget)) if show_money
                            else (None, c.budget_status, None, None, None))
             rows.append((c.code, c.name, c.kind, c.start, c.end, c.status, owner,
                          _target_text(c, regions, segments), ", ".join(c.products),
@@ -123,9 +117,7 @@ class CampaignPlan(BaseReport):
 # -- cost analysis --------------------------------------------------------------------------
 
 
-class CostParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class CostParams(KitParams):
     start: dt.date | None = pydantic.Field(None, description="First cost date (default: "
                                            "1 January this year)")
     end: dt.date | None = pydantic.Field(None, description="Last cost date (default: "
@@ -156,14 +148,14 @@ def _money_columns() -> list[Column]:
 
 def _money_cells(lines: int, budget: Any, actual: Any) -> tuple:
     b, a = money(budget), money(actual)
-    return (int(lines or 0), b, a, a - b, divide(a, b, RATIO))
+    return (int(lines or 0), b, a, a - b, ratio(a, b))
 
 
 def _totals(rows: list[tuple], lead: int) -> tuple:
     n = sum(r[lead] for r in rows)
     b = sum((r[lead + 1] for r in rows), ZERO)
     a = sum((r[lead + 2] for r in rows), ZERO)
-    return (TOTAL_EN, *([None] * (lead - 1)), n, b, a, a - b, divide(a, b, RATIO))
+    return (TOTAL_EN, *([None] * (lead - 1)), n, b, a, a - b, ratio(a, b))
 
 
 def _grouped(ctx: Context, keys: list[Any], conds: list[Any]) -> list[Any]:
@@ -198,8 +190,9 @@ def _month_condition(label: str) -> Any:
     return sa.and_(CostLine.date >= first, CostLine.date < nxt)
 
 
-class CostAnalysis(BaseReport):
+class CostAnalysis(ReportBase):
     id = "marketing_cost_analysis"
+    category = "marketing"
     title_en = "Promotion cost analysis"
     title_zh = "促销成本分析表"
     Params = CostParams
@@ -233,10 +226,11 @@ class CostAnalysis(BaseReport):
         return cost_lines_table(ctx, *_cost_conditions(ctx, params, *extra))
 
 
-class AdExpense(BaseReport):
+class AdExpense(ReportBase):
     """Advertising cost lines by medium and by month."""
 
     id = "marketing_ad_expense"
+    category = "marketing"
     title_en = "Advertising expense analysis"
     title_zh = "广告费用分析表"
     Params = CostParams
@@ -251,11 +245,11 @@ class AdExpense(BaseReport):
         found = _grouped(ctx, [CostLine.medium], conds)
         rows = [(medium or "-", *_money_cells(n, b, a)) for medium, n, b, a in found]
         total_actual = sum((r[3] for r in rows), ZERO)
-        rows = [(*r, divide(r[3], total_actual, RATIO)) for r in rows]
+        rows = [(*r, ratio(r[3], total_actual)) for r in rows]
         columns = [Column("medium", "Medium", "媒体"), *_money_columns(),
                    Column("share", "Share of actual", "占实际比例", K.PERCENT)]
         media = Table("media", "By medium", "按媒体", columns, rows,
-                      totals=(*_totals(rows, 1), divide(total_actual, total_actual, RATIO)),
+                      totals=(*_totals(rows, 1), ratio(total_actual, total_actual)),
                       drill_columns=("lines", "budget", "actual", "variance"))
         chart = ChartSpec("bar", "Advertising actual by medium", "各媒体广告实际费用", "media",
                           "medium", ("actual",))

@@ -32,26 +32,15 @@ from core.access import visible
 from core.context import Context
 from core.drill import opportunities_table, sales_lines_table
 from core.models import Customer, Opportunity, SalesLine
+from core.report_kit import CENT, ZERO, K, KitParams, ReportBase, growth, money, ratio
 from core.reports import TOTAL_EN, ChartSpec, Column, ReportResult, Table
 from plugins.marketing import queries
 from plugins.marketing.access import sees_money
 from plugins.marketing.models import Campaign, CostLine
-from plugins.marketing.report_common import (
-    ZERO,
-    BaseReport,
-    K,
-    change,
-    cost_lines_table,
-    customers_table,
-    divide,
-    money,
-    year_span,
-)
+from plugins.marketing.report_common import cost_lines_table, customers_table, year_span
 
 
-class EffectParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class EffectParams(KitParams):
     campaign: str | None = pydantic.Field(None, description="Campaign code (default: every "
                                           "campaign running in the year)")
     year: int | None = pydantic.Field(None, description="Year of the campaigns (default: "
@@ -145,15 +134,15 @@ def figures(ctx: Context, session: Any, campaign: Campaign, as_of: dt.date,
     won_amount = money(won_sum)
     cost = money(session.scalar(sa.select(sa.func.sum(CostLine.actual)).where(
         CostLine.campaign_id == campaign.id))) if show_money else None
-    money_part = (cost, divide(cost, leads), divide(cost, won_count),
-                  change(won_amount, cost))
+    money_part = (cost, ratio(cost, leads, unit=CENT), ratio(cost, won_count, unit=CENT),
+                  growth(won_amount, cost))
     span = periods(campaign, as_of, weeks_before)
     sales_part: tuple = (None,) * 5
     if span is not None:
         now, ly, before_raw = _sales(ctx, session, campaign,
                                      [span.during, span.last_year, span.before])
         before = (before_raw * span.days / span.before_days).quantize(Decimal("0.01"))
-        sales_part = (now, ly, change(now, ly), before, change(now, before))
+        sales_part = (now, ly, growth(now, ly), before, growth(now, before))
     return (code, campaign.name, leads, opps, int(won_count or 0), won_amount, *money_part,
             *sales_part)
 
@@ -165,12 +154,13 @@ def totals(rows: list[tuple]) -> tuple:
     won_amount = sum((r[5] for r in rows), ZERO)
     costs = [r[6] for r in rows if r[6] is not None]
     cost = sum(costs, ZERO) if costs else None
-    return (TOTAL_EN, None, leads, opps, won, won_amount, cost, divide(cost, leads),
-            divide(cost, won), change(won_amount, cost), None, None, None, None, None)
+    return (TOTAL_EN, None, leads, opps, won, won_amount, cost, ratio(cost, leads, unit=CENT),
+            ratio(cost, won, unit=CENT), growth(won_amount, cost), None, None, None, None, None)
 
 
-class CampaignEffect(BaseReport):
+class CampaignEffect(ReportBase):
     id = "marketing_campaign_effect"
+    category = "marketing"
     title_en = "Campaign effect analysis"
     title_zh = "促销活动效果分析表"
     Params = EffectParams

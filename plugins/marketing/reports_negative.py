@@ -13,17 +13,16 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.models import Customer, Opportunity, Product, Region, User
+from core.report_kit import ZERO, K, KitParams, ReportBase, money
 from core.reports import TOTAL_EN, Column, ReportResult, Table
 from plugins.marketing.access import negative_visible
 from plugins.marketing.models import ActionStatus, NegativeInfo, NegativeKind
-from plugins.marketing.report_common import ZERO, BaseReport, K, money, year_span
+from plugins.marketing.report_common import year_span
 
 N = NegativeInfo
 
 
-class NegativeParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class NegativeParams(KitParams):
     start: dt.date | None = pydantic.Field(None, description="First date (default: 1 "
                                            "January this year)")
     end: dt.date | None = pydantic.Field(None, description="Last date (default: 31 "
@@ -76,8 +75,9 @@ def _base(query: Any) -> Any:
             .outerjoin(Region, Region.id == N.region_id))
 
 
-class NegativeAnalysis(BaseReport):
+class NegativeAnalysis(ReportBase):
     id = "marketing_negative"
+    category = "marketing"
     title_en = "Negative information analysis and improvement"
     title_zh = "负面情报分析改善表"
     Params = NegativeParams

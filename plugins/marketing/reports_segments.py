@@ -14,15 +14,13 @@ from core.access import visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.models import Contact, Customer, Region, User
+from core.report_kit import CENT, ZERO, K, KitParams, ReportBase, money, ratio
 from core.reports import TOTAL_EN, Column, ReportResult, Table
 from plugins.marketing import queries
 from plugins.marketing.models import Campaign, Segment
-from plugins.marketing.report_common import ZERO, BaseReport, K, divide, money
 
 
-class SegmentListParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class SegmentListParams(KitParams):
     as_of: dt.date | None = pydantic.Field(None, description="RFM window ends on this day "
                                            "(default: today)")
 
@@ -38,8 +36,9 @@ def definition(segment: Segment, regions: dict[int, str]) -> str:
     return ", ".join(p for p in parts if p) or "all customers"
 
 
-class SegmentList(BaseReport):
+class SegmentList(ReportBase):
     id = "marketing_segments"
+    category = "marketing"
     title_en = "Customer segments"
     title_zh = "客户细分表"
     Params = SegmentListParams
@@ -57,7 +56,7 @@ class SegmentList(BaseReport):
         for seg in found:
             count, buyers, sales = figures[seg.id]
             rows.append((seg.code, seg.name, definition(seg, regions), count, buyers, sales,
-                         divide(sales, buyers)))
+                         ratio(sales, buyers, unit=CENT)))
         columns = [Column("code", "Segment", "细分编码"), Column("name", "Name", "名称"),
                    Column("definition", "Definition", "条件"),
                    Column("customers", "Customers", "客户数", K.INTEGER),
@@ -92,9 +91,7 @@ def _window_figures(ctx: Context, session: Any, group: list[Segment], as_of: dt.
     return {sid: (int(n or 0), int(b or 0), money(v)) for sid, n, b, v in found}
 
 
-class CallListParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class CallListParams(KitParams):
     segment: str | None = pydantic.Field(None, description="Segment code")
     campaign: str | None = pydantic.Field(None, description="Campaign code: its audience")
     as_of: dt.date | None = pydantic.Field(None, description="RFM window ends on this day "
@@ -108,8 +105,9 @@ def _primary(column: Any) -> Any:
             .order_by(Contact.is_primary.desc(), Contact.id).limit(1).scalar_subquery())
 
 
-class CallList(BaseReport):
+class CallList(ReportBase):
     id = "marketing_call_list"
+    category = "marketing"
     title_en = "Segment call list"
     title_zh = "目标客户电话清单"
     Params = CallListParams

@@ -19,24 +19,27 @@ from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
 from core.models import MONEY, Customer, Product, Region, SalesLine, SalesTarget, User
+from core.report_kit import (
+    ZERO,
+    AsOfParams,
+    AsOfRegionParams,
+    ReportBase,
+    as_of,
+    col_sum,
+    growth,
+    money,
+    ratio,
+    region_ids,
+)
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.summaries import add_months, month_end, month_start
 from plugins.sales_reports import sources
 from plugins.sales_reports.common import (
-    ZERO,
-    AsOfParams,
-    BaseReport,
     Names,
-    as_of,
-    col_sum,
     customer_names,
-    growth,
     key_condition,
-    money,
     parse_month,
     quarter_start,
-    ratio,
-    region_ids,
     rep_condition,
     target_gap,
 )
@@ -71,13 +74,14 @@ def rep_targets(session: Any, day: dt.date) -> dict[int, dict[str, Decimal]]:
             for key, *values in session.connection().execute(query)}
 
 
-class RepPeriods(BaseReport):
+class RepPeriods(ReportBase):
     id = "rep_periods"
     title_en = "Rep performance: MTD, QTD, YTD vs target and last year (Q1)"
     title_zh = "业务员业绩:本月/本季/本年累计 与指标及去年同期对比"
     category = "performance"
+    Params = AsOfRegionParams
 
-    def run(self, ctx: Context, params: AsOfParams) -> ReportResult:
+    def run(self, ctx: Context, params: AsOfRegionParams) -> ReportResult:
         day = as_of(ctx, params)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
@@ -121,7 +125,7 @@ class RepPeriods(BaseReport):
         drill = tuple(c for p in PERIODS for c in (p, f"{p}_ly"))
         return Table("reps", "Reps", "业务员", columns, rows, len(rows), tuple(totals), drill)
 
-    def drill(self, ctx: Context, params: AsOfParams, table_id: str, row: tuple | None,
+    def drill(self, ctx: Context, params: AsOfRegionParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         if table_id != "reps" or column_id not in DRILL_PERIODS:
             return super().drill(ctx, params, table_id, row, column_id)
@@ -145,11 +149,11 @@ def _visible_rep_ids(ctx: Context, session: Any, regions: set[int] | None) -> li
     return session.execute(query).all()
 
 
-class Q2Params(AsOfParams):
+class Q2Params(AsOfRegionParams):
     months: int = pydantic.Field(36, ge=1, le=120, description="Months back from the date")
 
 
-class ProductRegionMonths(BaseReport):
+class ProductRegionMonths(ReportBase):
     id = "product_region_months"
     title_en = "Sales by month, product and region (Q2)"
     title_zh = "按月份、产品、区域销售汇总"
@@ -201,14 +205,11 @@ class ProductRegionMonths(BaseReport):
         return sales_lines_table(ctx, *conds)
 
 
-class Q3Params(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
+class Q3Params(AsOfParams):
     top: int = pydantic.Field(20, ge=1, le=1000, description="How many customers")
 
 
-class TopCustomers(BaseReport):
+class TopCustomers(ReportBase):
     id = "top_customers"
     title_en = "Top customers year to date vs last year (Q3)"
     title_zh = "本年累计前列客户及同比"

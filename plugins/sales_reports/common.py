@@ -1,69 +1,21 @@
-"""Shared pieces of the standard reports: base class, parameters, names, numbers."""
+"""Shared pieces of the standard reports: months, names and keys (the base class,
+parameters and numbers come from ``core.report_kit``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
-import pydantic
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.access import Scope, region_subtree, visible
+from core.access import Scope, visible
 from core.context import Context
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound
 from core.models import Customer, Product, Region, SalesLine, User
-from core.reports import ChartSpec, ReportResult, Table
 from core.summaries import add_months, month_start
 from core.targets import reconciliation_caption
-
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-RATIO = Decimal("0.0001")
-
-
-class AsOfParams(pydantic.BaseModel):
-    """Parameters most reports share; unknown names are refused."""
-
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
-    region: str | None = pydantic.Field(
-        None, description="Region code: only this region and the regions below it")
-
-
-class CompareParams(AsOfParams):
-    """A report comparing periods: like-for-like unless the reader asks for whole periods."""
-
-    compare_full: bool = pydantic.Field(
-        False, description="Compare with whole periods instead of the same days")
-
-
-class BaseReport:
-    """Common behaviour; subclasses set the class attributes and implement ``run``."""
-
-    id = ""
-    title_en = ""
-    title_zh = ""
-    category = "sales"
-    Params: type[pydantic.BaseModel] = AsOfParams
-
-    def run(self, ctx: Context, params: Any) -> ReportResult:
-        raise NotImplementedError
-
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
-        raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
-
-    def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: Iterable[ChartSpec] = (),
-               captions: Iterable[tuple[str, str]] = ()) -> ReportResult:
-        out = ReportResult(self.id, self.title_en, self.title_zh,
-                           params.model_dump(mode="json"), tables, list(charts))
-        out.captions.extend(captions)
-        return out
 
 
 def target_gap(ctx: Context, session: Session, start: dt.date, end: dt.date,
@@ -74,35 +26,6 @@ def target_gap(ctx: Context, session: Session, start: dt.date, end: dt.date,
         return []
     gap = reconciliation_caption(session, start, end, by)
     return [gap] if gap else []
-
-
-def as_of(ctx: Context, params: Any) -> dt.date:
-    return getattr(params, "as_of", None) or ctx.today()
-
-
-# -- numbers ----------------------------------------------------------------------------
-
-
-def money(value: Any) -> Decimal:
-    """A SUM from either backend (SQLite hands back floats) as a cent-exact Decimal."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
-    """``part / whole`` as a fraction, None when the whole is zero or missing."""
-    if part is None or not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(RATIO)
-
-
-def growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
-    if now is None or not before:
-        return None
-    return ((Decimal(now) - Decimal(before)) / Decimal(before)).quantize(RATIO)
-
-
-def col_sum(rows: list[tuple], index: int) -> Decimal:
-    return sum((r[index] or ZERO for r in rows), ZERO)
 
 
 # -- months and periods ------------------------------------------------------------------
@@ -163,19 +86,6 @@ def customer_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str,
             sa.select(Customer.id, Customer.code, Customer.name, Customer.region_id)
             .where(Customer.id.in_(part)))})
     return out
-
-
-def region_ids(session: Session, code: str | None) -> set[int] | None:
-    """The region with ``code`` and every region below it; None when no filter."""
-    if not code:
-        return None
-    region_id = session.scalar(sa.select(Region.id).where(Region.code == code))
-    if region_id is None:
-        from core.errors import FieldProblem
-
-        raise ValidationFailed([FieldProblem("region", code, "an existing region code")],
-                               subject="report parameters")
-    return region_subtree(session, region_id)
 
 
 def key_condition(column: Any, session: Session, model: Any, code_column: Any,

@@ -16,21 +16,15 @@ from core.access import Scope, visible
 from core.context import Context
 from core.drill import activities_table, sales_lines_table
 from core.models import Activity, Customer, Product, Region, SalesLine, SalesTarget, User
+from core.report_kit import ZERO, AsOfRegionParams, ReportBase, as_of, col_sum, ratio, region_ids
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.summaries import add_months, month_end, month_start
 from plugins.sales_reports import sources
 from plugins.sales_reports.common import (
-    ZERO,
-    AsOfParams,
-    BaseReport,
     Names,
-    as_of,
-    col_sum,
     key_condition,
     month_label,
     parse_month,
-    ratio,
-    region_ids,
     target_gap,
     visible_users,
 )
@@ -56,7 +50,7 @@ class _CustomerSets:
     full: bool
 
 
-class CustomerChanges(BaseReport):
+class CustomerChanges(ReportBase):
     id = "customer_changes"
     title_en = "Customer increase/decrease analysis"
     title_zh = "客户增减分析表"
@@ -163,12 +157,12 @@ class CustomerChanges(BaseReport):
 # -- product price list ---------------------------------------------------------------------------
 
 
-class PriceListParams(AsOfParams):
+class PriceListParams(AsOfRegionParams):
     category: str | None = pydantic.Field(None, description="Only this product category")
     include_inactive: bool = pydantic.Field(False, description="List inactive products too")
 
 
-class PriceList(BaseReport):
+class PriceList(ReportBase):
     id = "price_list"
     title_en = "Product price list and pricing"
     title_zh = "产品价目表"
@@ -239,7 +233,7 @@ class BudgetParams(YearParams):
         "company", description="Targets of: company, rep, region or product")
 
 
-class BudgetVsActual(BaseReport):
+class BudgetVsActual(ReportBase):
     id = "budget_vs_actual"
     title_en = "Sales budget plan vs actual"
     title_zh = "销售预算计划与实际"
@@ -343,13 +337,14 @@ PURPOSES = (("order", "Order", "订货"), ("collection", "Collection", "收款")
             ("explanation", "Explanation", "说明"))
 
 
-class ActivityStats(BaseReport):
+class ActivityStats(ReportBase):
     id = "activity_stats"
     title_en = "Visit statistics and daily ranking"
     title_zh = "拜访统计与每日排名"
     category = "daily"
+    Params = AsOfRegionParams
 
-    def run(self, ctx: Context, params: AsOfParams) -> ReportResult:
+    def run(self, ctx: Context, params: AsOfRegionParams) -> ReportResult:
         day = as_of(ctx, params)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
@@ -414,7 +409,7 @@ class ActivityStats(BaseReport):
         chart = ChartSpec("bar", "Visits today", "今日拜访", "ranking", "rep_name", ("visits",))
         return self.result(params, [rank_table, best, month_table], [chart])
 
-    def drill(self, ctx: Context, params: AsOfParams, table_id: str, row: tuple | None,
+    def drill(self, ctx: Context, params: AsOfRegionParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         day = as_of(ctx, params)
         if table_id not in ("ranking", "month"):
@@ -441,7 +436,7 @@ class ActivityStats(BaseReport):
             conds.append(Activity.rep_id.in_(self._rep_ids(ctx, params)))
         return activities_table(ctx, *conds)
 
-    def _rep_ids(self, ctx: Context, params: AsOfParams) -> list[int]:
+    def _rep_ids(self, ctx: Context, params: AsOfRegionParams) -> list[int]:
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
             return [u.id for u in visible_users(ctx, session)

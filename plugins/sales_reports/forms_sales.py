@@ -15,23 +15,27 @@ from core.access import visible
 from core.context import Context
 from core.drill import sales_lines_table
 from core.models import Product, Region, SalesLine, SalesTarget, User
+from core.report_kit import (
+    ZERO,
+    AsOfRegionParams,
+    CompareParams,
+    ReportBase,
+    as_of,
+    col_sum,
+    growth,
+    money,
+    quantity,
+    ratio,
+    region_ids,
+)
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.summaries import add_months, month_end, month_start
 from plugins.sales_reports import sources
 from plugins.sales_reports.common import (
-    ZERO,
-    AsOfParams,
-    BaseReport,
-    CompareParams,
     Names,
-    as_of,
-    col_sum,
-    growth,
     key_condition,
     month_label,
     parse_month,
-    ratio,
-    region_ids,
     rep_condition,
     target_gap,
 )
@@ -62,13 +66,14 @@ def _sum_totals(rows: list[tuple], first_numeric: int, width: int) -> tuple:
 # -- daily sales ----------------------------------------------------------------------------
 
 
-class DailySales(BaseReport):
+class DailySales(ReportBase):
     id = "daily_sales"
     title_en = "Daily sales report"
     title_zh = "销售日报表"
     category = "daily"
+    Params = AsOfRegionParams
 
-    def run(self, ctx: Context, params: AsOfParams) -> ReportResult:
+    def run(self, ctx: Context, params: AsOfRegionParams) -> ReportResult:
         day = as_of(ctx, params)
         with ctx.reading() as session:
             conds = [SalesLine.date == day, visible(ctx, SalesLine),
@@ -86,12 +91,12 @@ class DailySales(BaseReport):
                                       {"mtd": (month_start(day), day)},
                                       region_ids(session, params.region))
             names = Names(session)
-        today = {r: (n, c, _q(q), _m(a)) for r, n, c, q, a in by_rep}
+        today = {r: (n, c, quantity(q), money(a)) for r, n, c, q, a in by_rep}
         idle = (0, 0, Decimal("0.000"), Decimal("0.00"))  # sold this month, not today
         rep_rows = sorted(((*names.user(r), *today.get(r, idle), mtd[(r,)]["mtd"])
                            for r in today.keys() | {k[0] for k, v in mtd.items() if v["mtd"]}),
                           key=lambda t: (-t[5], -t[6], t[0] or ""))
-        product_rows = sorted(((*names.product(p), n, _q(q), _m(a))
+        product_rows = sorted(((*names.product(p), n, quantity(q), money(a))
                                for p, n, q, a in by_product), key=lambda t: (-t[4], t[0] or ""))
         reps = Table("reps", "By rep", "按业务员",
                      [Column("rep", "Rep", "业务员"), Column("rep_name", "Name", "姓名"),
@@ -109,7 +114,7 @@ class DailySales(BaseReport):
         chart = ChartSpec("bar", "Sales by rep", "业务员销售额", "reps", "rep_name", ("amount",))
         return self.result(params, [reps, products], [chart])
 
-    def drill(self, ctx: Context, params: AsOfParams, table_id: str, row: tuple | None,
+    def drill(self, ctx: Context, params: AsOfRegionParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         day = as_of(ctx, params)
         start = month_start(day) if column_id == "mtd" else day
@@ -128,18 +133,10 @@ def _daily_totals(rows: list[tuple]) -> tuple:
             sum((r[4] for r in rows), Decimal("0.000")), col_sum(rows, 5), col_sum(rows, 6))
 
 
-def _m(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def _q(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.001"))
-
-
 # -- salesperson monthly performance ---------------------------------------------------------
 
 
-class MonthParams(CompareParams):
+class MonthParams(CompareParams, AsOfRegionParams):
     month: dt.date | None = pydantic.Field(
         None, description="Any day of the month to report (default: this month)")
 
@@ -148,7 +145,7 @@ def _month(ctx: Context, params: Any) -> dt.date:
     return month_start(params.month or as_of(ctx, params))
 
 
-class RepMonthly(BaseReport):
+class RepMonthly(ReportBase):
     id = "rep_monthly"
     title_en = "Salesperson monthly performance"
     title_zh = "销售员实绩综合月报表"
@@ -234,7 +231,7 @@ def _rep_targets(ctx: Context, session: Any, month: dt.date,
     out: dict[int, tuple[Decimal, Decimal]] = {}
     for key, m, amount in session.execute(query):
         now, ytd = out.get(key, (ZERO, ZERO))
-        amount = _m(amount)
+        amount = money(amount)
         out[key] = (now + amount if m == month else now, ytd + amount)
     return out
 
@@ -242,7 +239,7 @@ def _rep_targets(ctx: Context, session: Any, month: dt.date,
 # -- monthly sales statistics -------------------------------------------------------------------
 
 
-class YearParams(CompareParams):
+class YearParams(CompareParams, AsOfRegionParams):
     year: int | None = pydantic.Field(None, ge=1990, le=2200,
                                       description="Year (default: the report date's)")
 
@@ -262,7 +259,7 @@ def year_span(ctx: Context, params: Any) -> tuple[int, dt.date]:
     return year, min(day, dt.date(year, 12, 31)) if year >= day.year else dt.date(year, 12, 31)
 
 
-class MonthlySales(BaseReport):
+class MonthlySales(ReportBase):
     id = "monthly_sales"
     title_en = "Monthly sales statistics"
     title_zh = "月销售统计表"
@@ -346,11 +343,11 @@ class MonthlySales(BaseReport):
 # -- multi-year comparison ------------------------------------------------------------------------
 
 
-class MultiYearParams(CompareParams):
+class MultiYearParams(CompareParams, AsOfRegionParams):
     years: int = pydantic.Field(3, ge=2, le=10, description="How many years to compare")
 
 
-class MultiYear(BaseReport):
+class MultiYear(ReportBase):
     id = "multi_year"
     title_en = "Multi-year performance comparison"
     title_zh = "历年销售业绩比较表"

@@ -29,6 +29,7 @@ from core.models_summary import (
     SalesSumRepDay,
     SalesSumRepMonth,
 )
+from core.report_kit import ZERO, money
 from core.summaries import (
     add_months,
     month_complete,
@@ -38,7 +39,6 @@ from core.summaries import (
     period_parts,
     summary_visible,
 )
-from plugins.sales_reports.common import ZERO, money
 
 RM = SalesSumRepMonth.__table__  # type: ignore[attr-defined]
 RD = SalesSumRepDay.__table__  # type: ignore[attr-defined]

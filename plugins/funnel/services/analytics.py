@@ -22,7 +22,8 @@ from core.access import visible
 from core.context import Context
 from core.funnels import FunnelDefinition
 from core.models import Opportunity, OpportunityStatus, StageChange
-from plugins.funnel.services.common import days, days_between, money, ratio
+from core.report_kit import money, ratio
+from plugins.funnel.services.common import days, days_between
 from plugins.funnel.services.pipeline import open_deals
 
 

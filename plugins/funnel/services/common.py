@@ -11,20 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Activity, Customer
 
-CENT = Decimal("0.01")
-RATIO = Decimal("0.0001")
 DAYS = Decimal("0.1")
-
-
-def money(value: Any) -> Decimal:
-    """A SUM from either backend (SQLite hands back floats) as a cent-exact Decimal."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-def ratio(part: Any, whole: Any) -> Decimal | None:
-    if part is None or not whole:
-        return None
-    return (Decimal(str(part)) / Decimal(str(whole))).quantize(RATIO)
 
 
 def days(value: Any) -> Decimal | None:

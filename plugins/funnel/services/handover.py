@@ -33,12 +33,11 @@ from core.models import (
     SalesTarget,
     User,
 )
+from core.report_kit import CENT
 from core.services.base import UnitOfWork, write
 from core.services.ownership import move_deal, move_follow_up, move_open_work, open_follow_up
 from plugins.funnel.models import Handover, LeadEventKind
 from plugins.funnel.services.pool import log_event, require_assignable, user_by_login
-
-CENT = Decimal("0.01")
 
 
 @dataclass

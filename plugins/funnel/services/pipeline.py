@@ -21,8 +21,9 @@ from core.access import visible
 from core.context import Context
 from core.models import Customer, Opportunity, OpportunityStatus, Product, Region, SalesLine, User
 from core.models_summary import SalesSumProductRegionMonth, SalesSumRepMonth
+from core.report_kit import money
 from core.summaries import summary_visible
-from plugins.funnel.services.common import add_months, money, month_label, month_labels
+from plugins.funnel.services.common import add_months, month_label, month_labels
 
 DIMENSIONS = ("rep", "team", "region", "product", "funnel")
 TARGET_CUT = {"rep": "rep", "team": "rep", "region": "region", "product": "product"}
