@@ -16,8 +16,19 @@ import sqlalchemy as sa
 
 from core.access import Scope
 from core.context import Context
-from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
 from core.i18n import pick
+from core.report_kit import (
+    AsOfParams,
+    KitParams,
+    ReportBase,
+    as_of,
+    end_field,
+    money,
+    period,
+    ratio,
+    start_field,
+)
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.real_estate.models import (
     Building,
@@ -38,16 +49,10 @@ from plugins.real_estate.services.common import may_read_finance, require_financ
 
 K = ColumnKind
 ZERO = Decimal("0")
-CATEGORY = "real_estate"
 
 
 def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP) \
-        if whole else None
-
-
-def _dec(value: Any) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+    return ratio(part, whole, rounding=ROUND_HALF_UP)  # the printed sheets round half-up
 
 
 def _buildings(session: Any, project: str | None, building: str | None = None) -> list[Any]:
@@ -66,23 +71,10 @@ def _buildings(session: Any, project: str | None, building: str | None = None) -
     return rows
 
 
-class _Base:
-    category = CATEGORY
-
-    def _result(self, params: pydantic.BaseModel, tables: list[Table],
-                charts: list[ChartSpec] | None = None) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,  # type: ignore[attr-defined]
-                            params.model_dump(mode="json"), tables, charts or [])
-
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
-        raise NotFound(f"report '{self.id}' has no drill-down")  # type: ignore[attr-defined]
-
-
 # -- price list ---------------------------------------------------------------------------
 
 
-class BuildingParams(pydantic.BaseModel):
+class BuildingParams(KitParams):
     project: str | None = pydantic.Field(None, description="Project code (default: all)")
     building: str | None = pydantic.Field(None, description="Building code (default: all)")
 
@@ -127,8 +119,9 @@ class PriceListParams(BuildingParams):
         None, ge=1, description="Price list version of the building (default: current prices)")
 
 
-class PriceListReport(_Base):
+class PriceListReport(ReportBase):
     id = "real_estate_price_list"
+    category = "real_estate"
     title_en = "Price list"
     title_zh = "楼盘价目表"
     Params = PriceListParams
@@ -142,11 +135,11 @@ class PriceListReport(_Base):
                 rows = self._version(session, ids, params)
         area = sum((r[5] for r in rows), ZERO)
         value = sum((r[9] for r in rows), ZERO)
-        average = _dec(value / area) if area else None
+        average = money(value / area) if area else None
         totals = (TOTAL_EN, None, len(rows), None, None, area, sum((r[6] for r in rows), ZERO),
                   sum((r[7] for r in rows), ZERO), average, value, None)
         table = Table("units", "Units and prices", "房间价目", UNIT_COLUMNS, rows, totals=totals)
-        return self._result(params, [table])
+        return self.result(params, [table])
 
 
     def _version(self, session: Any, ids: list[int], params: PriceListParams) -> list[tuple]:
@@ -180,8 +173,9 @@ STATUS_ZH = {"available": "可售", "held": "保留", "reserved": "预留", "sub
              "signed": "签约", "sold": "售出"}
 
 
-class SalesControlSummary(_Base):
+class SalesControlSummary(ReportBase):
     id = "real_estate_sales_control"
+    category = "real_estate"
     title_en = "Sales control summary by building"
     title_zh = "销控汇总表"
     Params = BuildingParams
@@ -201,15 +195,15 @@ class SalesControlSummary(_Base):
             buildings = _buildings(session, params.project, params.building)
             ids = [b[0] for b in buildings]
             counts = self._counts(session, ids)
-            money = self._money(session, ids, ctx.today())
+            amounts = self._money(session, ids, ctx.today())
         rows = []
         for bid, code, _name, project in buildings:
             by_status = counts.get(bid, {})
             units = sum(by_status.values())
             taken = by_status.get("signed", 0) + by_status.get("sold", 0)
-            area, contracted, received = money.get(bid, (ZERO, ZERO, ZERO))
+            area, contracted, received = amounts.get(bid, (ZERO, ZERO, ZERO))
             rows.append((project, code, units, *[by_status.get(s.value, 0) for s in STATUSES],
-                         _dec(area), _dec(contracted), _dec(received), _ratio(taken, units)))
+                         money(area), money(contracted), money(received), _ratio(taken, units)))
         cols = self.columns()
         totals: list[Any] = [TOTAL_EN, None]
         for i, col in enumerate(cols[2:-1], start=2):
@@ -225,7 +219,7 @@ class SalesControlSummary(_Base):
                       totals=tuple(totals), drill_columns=tuple(s.value for s in STATUSES))
         chart = ChartSpec("column", "Units by status", "各状态套数", "buildings", "building",
                           tuple(s.value for s in STATUSES))
-        return self._result(params, [table], [chart])
+        return self.result(params, [table], [chart])
 
     def _counts(self, session: Any, ids: list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {}
@@ -273,13 +267,14 @@ class SalesControlSummary(_Base):
 # -- sales plan vs actual -----------------------------------------------------------------
 
 
-class YearParams(pydantic.BaseModel):
+class YearParams(KitParams):
     year: int | None = pydantic.Field(None, ge=2000, le=2100, description="Year (default: this)")
     project: str | None = pydantic.Field(None, description="Project code (default: all)")
 
 
-class PlanVsActual(_Base):
+class PlanVsActual(ReportBase):
     id = "real_estate_plan_actual"
+    category = "real_estate"
     title_en = "Sales plan vs actual"
     title_zh = "楼盘销售计划执行表"
     Params = YearParams
@@ -308,7 +303,7 @@ class PlanVsActual(_Base):
         for bid, month in sorted(set(plans) | set(actual), key=lambda k: (buildings[k[0]], k[1])):
             pu, pa = plans.get((bid, month), (0, ZERO))
             au, aa = actual.get((bid, month), (0, ZERO))
-            rows.append((buildings[bid], f"{month:%Y-%m}", pu, au, _dec(pa), _dec(aa),
+            rows.append((buildings[bid], f"{month:%Y-%m}", pu, au, money(pa), money(aa),
                          _ratio(aa, pa)))
         cols = [Column("building", "Building", "楼栋"), Column("month", "Month", "月份"),
                 Column("plan_units", "Plan units", "计划套数", K.INTEGER, True),
@@ -324,26 +319,26 @@ class PlanVsActual(_Base):
                       totals=totals)
         chart = ChartSpec("column", "Plan vs signed", "计划与签约", "plan", "month",
                           ("plan_amount", "actual_amount"))
-        return self._result(params, [table], [chart])
+        return self.result(params, [table], [chart])
 
 
 # -- payments and receivables ------------------------------------------------------------
 
 
-class AsOfParams(pydantic.BaseModel):
-    as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
+class ReceivablesParams(AsOfParams):
     project: str | None = pydantic.Field(None, description="Project code (default: all)")
 
 
-class Receivables(_Base):
+class Receivables(ReportBase):
     id = "real_estate_receivables"
+    category = "real_estate"
     title_en = "Payments and receivables"
     title_zh = "房款收款与应收表"
-    Params = AsOfParams
+    Params = ReceivablesParams
 
-    def run(self, ctx: Context, params: AsOfParams) -> ReportResult:
+    def run(self, ctx: Context, params: ReceivablesParams) -> ReportResult:
         require_finance_reader(ctx)
-        day = params.as_of or ctx.today()
+        day = as_of(ctx, params)
         with ctx.reading() as session:
             ids = [b[0] for b in _buildings(session, params.project)]
             paid = (sa.select(Payment.deal_id, sa.func.sum(Payment.amount).label("paid"))
@@ -361,8 +356,8 @@ class Receivables(_Base):
                 .order_by(Building.code, Unit.unit_no)).all()
         out = []
         for code, unit_no, buyer, status, price, settled, due_now, got in rows:
-            price, settled, got = _dec(price), _dec(settled), _dec(got)
-            overdue = max(_dec(due_now) - got, ZERO)
+            price, settled, got = money(price), money(settled), money(got)
+            overdue = max(money(due_now) - got, ZERO)
             out.append((code, unit_no, buyer, status_title(status), price, settled, got,
                         price + settled - got, overdue))
         cols = [Column("building", "Building", "楼栋"), Column("unit_no", "Unit", "房号"),
@@ -374,7 +369,7 @@ class Receivables(_Base):
                 Column("overdue", "Overdue", "逾期应收", K.MONEY, True)]
         totals = (TOTAL_EN, None, None, None,
                   *[sum((r[i] for r in out), ZERO) for i in range(4, 9)])
-        return self._result(params, [Table("deals", f"Receivables as of {day}",
+        return self.result(params, [Table("deals", f"Receivables as of {day}",
                                            f"截至{day}应收", cols, out, totals=totals)])
 
 
@@ -386,20 +381,20 @@ def _own_only(ctx: Context) -> bool:
 # -- call register statistics -------------------------------------------------------------
 
 
-class PeriodParams(pydantic.BaseModel):
-    start: dt.date | None = pydantic.Field(None, description="First day (default: month start)")
-    end: dt.date | None = pydantic.Field(None, description="Last day (default: today)")
+class CallParams(KitParams):
+    start: dt.date | None = start_field("month start")
+    end: dt.date | None = end_field()
 
 
-class CallStatistics(_Base):
+class CallStatistics(ReportBase):
     id = "real_estate_calls"
+    category = "real_estate"
     title_en = "Call register statistics"
     title_zh = "来电统计表"
-    Params = PeriodParams
+    Params = CallParams
 
-    def run(self, ctx: Context, params: PeriodParams) -> ReportResult:
-        end = params.end or ctx.today()
-        start = params.start or end.replace(day=1)
+    def run(self, ctx: Context, params: CallParams) -> ReportResult:
+        start, end = period(ctx, params, "month")
         lo = dt.datetime.combine(start, dt.time.min, dt.UTC)
         hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, dt.UTC)
 
@@ -433,7 +428,7 @@ class CallStatistics(_Base):
         funnel = self._funnel(ctx, start, end, sums[0], sums[5])
         chart = ChartSpec("funnel", "Real-estate funnel", "房地产销售漏斗", "funnel", "stage",
                           ("count",))
-        return self._result(params, [sources, funnel], [chart])
+        return self.result(params, [sources, funnel], [chart])
 
     def _funnel(self, ctx: Context, start: dt.date, end: dt.date, calls: int,
                 visits: int) -> Table:

@@ -18,14 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
+from core.report_kit import money
+
 ZERO = Decimal("0")
 FACTOR_KINDS = ("floor", "orientation", "view", "layout", "unit")
 AREA_TOLERANCE = Decimal("0.03")  # 3 %: the usual contract clause on area differences
 
 
 def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return money(value)  # half-up to the cent, as the price lists print
 
 
 @dataclass(frozen=True)
