@@ -12,10 +12,11 @@ import pydantic
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from core import report_kit as kit
 from core.context import Context
-from core.errors import NotFound
 from core.i18n import current_lang, translator
 from core.models import Customer, User
+from core.report_kit import AsOfParams, KitParams, NoParams, ReportBase, money, ratio
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.targets import target_amounts
 from plugins.contracts.machine import STATUS_LABELS, Machine
@@ -25,36 +26,12 @@ from plugins.contracts.services.common import contract_visible, machine_of
 
 _ = translator(__file__)  # this plugin's words first
 
-CENT = Decimal("0.01")
 T, INT, M, P, D = (ColumnKind.TEXT, ColumnKind.INTEGER, ColumnKind.MONEY, ColumnKind.PERCENT,
                  ColumnKind.DATE)
 
 
-def money(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
 def status_label(status: str) -> str:
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
-
-
-class NoParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-
-class _Report:
-    id = title_en = title_zh = ""
-    category = "contracts"
-    Params: type[pydantic.BaseModel] = NoParams
-
-    def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: list[ChartSpec] | None = None) -> ReportResult:
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), tables, charts or [])
-
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
-        raise NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
 
 
 LIST_COLUMNS = [Column("number", "Number", "合同编号"), Column("title", "Title", "名称"),
@@ -78,8 +55,9 @@ def contract_list(ctx: Context, title: tuple[str, str], *where: Any) -> Table:
                  totals=(TOTAL_EN, None, None, None, total, None))
 
 
-class ContractsByStage(_Report):
+class ContractsByStage(ReportBase):
     id = "contracts_by_stage"
+    category = "contracts"
     title_en = "Contracts by status and stage"
     title_zh = "合同状态与阶段统计"
 
@@ -125,8 +103,9 @@ class ContractsByStage(_Report):
         return contract_list(ctx, ("Contracts", "合同"), *where)
 
 
-class ApprovalsWaiting(_Report):
+class ApprovalsWaiting(ReportBase):
     id = "contracts_approvals_waiting"
+    category = "contracts"
     title_en = "Contract approvals waiting for me"
     title_zh = "待我审批的合同"
 
@@ -154,22 +133,20 @@ class ApprovalsWaiting(_Report):
         return self.result(params, [table])
 
 
-class MilestoneParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
+class MilestoneParams(AsOfParams):
     days: int = pydantic.Field(30, ge=0, le=366,
                                description="Days ahead counted as due soon")
 
 
-class MilestonesDue(_Report):
+class MilestonesDue(ReportBase):
     id = "contracts_milestones_due"
+    category = "contracts"
     title_en = "Payment milestones due and overdue"
     title_zh = "合同收款节点(到期与逾期)"
     Params = MilestoneParams
 
     def run(self, ctx: Context, params: MilestoneParams) -> ReportResult:
-        as_of = params.as_of or ctx.today()
+        as_of = kit.as_of(ctx, params)
         with ctx.reading() as session:
             machine = machine_of(session)
             overdue = self._rows(ctx, session, machine, as_of, Milestone.due_date < as_of)
@@ -203,9 +180,7 @@ class MilestonesDue(_Report):
                           None, None))
 
 
-class YearParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class YearParams(KitParams):
     year: int | None = pydantic.Field(None, ge=2000, le=2100,
                                       description="Calendar year (default: this year)")
 
@@ -216,12 +191,13 @@ def month_span(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-class SignedVsTarget(_Report):
+class SignedVsTarget(ReportBase):
     """Signed value of a month: each version signed in it counts with what it added (an
     amendment counts its amount minus the amount of the version it amends), so the year's
     total is the value of the contracts as they now stand."""
 
     id = "contracts_signed_vs_target"
+    category = "contracts"
     title_en = "Contract value signed per month vs target"
     title_zh = "每月合同签订额与指标对比"
     Params = YearParams
@@ -234,7 +210,7 @@ class SignedVsTarget(_Report):
                 count, value = self._signed(ctx, session, *month_span(year, month))
                 first = dt.date(year, month, 1)
                 target = target_amounts(session, first, first, "company").get(0)
-                done = (value / target).quantize(Decimal("0.0001")) if target else None
+                done = ratio(value, target)
                 rows.append((f"{year}-{month:02d}", count, value,
                              money(target) if target is not None else None, done))
         total_value = sum((r[2] for r in rows), Decimal("0"))
@@ -246,7 +222,7 @@ class SignedVsTarget(_Report):
             Column("target", "Target", "指标", M, True),
             Column("completion", "Completion", "完成率", P)], rows,
             totals=(TOTAL_EN, sum(r[1] for r in rows), total_value, total_target,
-                    (total_value / total_target).quantize(Decimal("0.0001"))
+                    ratio(total_value, total_target)
                     if total_target else None),
             drill_columns=("count", "value"))
         chart = ChartSpec("column", "Signed vs target", "签订额与指标", "months", "month",
@@ -274,7 +250,7 @@ class SignedVsTarget(_Report):
             value = money(value)
             rows.append((login, name, int(count), value,
                          money(target) if target is not None else None,
-                         (value / target).quantize(Decimal("0.0001")) if target else None))
+                         ratio(value, target)))
         return Table("reps", "Signed per owner", "按负责人签订", [
             Column("login", "Login", "账号"), Column("name", "Owner", "负责人"),
             Column("count", "Signed", "签订数", INT, True),

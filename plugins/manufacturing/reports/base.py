@@ -1,89 +1,47 @@
-"""Shared pieces of the manufacturing reports: parameters, record rules, drill tables."""
+"""Shared pieces of the manufacturing reports: record rules and drill tables (the base
+class, parameters and numbers come from ``core.report_kit``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
-import pydantic
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from core.access import region_subtree
+from core import report_kit as kit
 from core.context import Context
-from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.models import Customer, Product, Region
-from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.models import Customer, Product
+from core.report_kit import RegionParams, money, region_condition, region_field, totals_row
+from core.report_kit import quantity as qty
+from core.reports import Column, ColumnKind, Table
 from core.services.receipts import open_sales
 from plugins.manufacturing.models import COUNTED, Allocation, DocKind, Document, Line
-from plugins.manufacturing.services.common import ZERO, money, payment_days, qty, visible_rows
+from plugins.manufacturing.services.common import payment_days, visible_rows
 
 K = ColumnKind
 DRILL_LIMIT = 100_000
 
 
-class PeriodParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    start: dt.date | None = pydantic.Field(None, description="First day (default: 1 January)")
-    end: dt.date | None = pydantic.Field(None, description="Last day (default: today)")
-    region: str | None = pydantic.Field(
-        None, description="Region code: only customers of this region and below")
+CUSTOMER_REGION = "Region code: only customers of this region and below"
 
 
-class AsOfParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
+class PeriodParams(RegionParams, kit.PeriodParams):
+    """start, end and the customers' region."""
 
-    as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
-    region: str | None = pydantic.Field(
-        None, description="Region code: only customers of this region and below")
+    region: str | None = region_field(CUSTOMER_REGION)
 
 
-class BaseReport:
-    id = ""
-    title_en = ""
-    title_zh = ""
-    category = "manufacturing"
-    Params: type[pydantic.BaseModel] = AsOfParams
+class AsOfParams(RegionParams, kit.AsOfParams):
+    """as_of and the customers' region."""
 
-    def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: list[ChartSpec] | None = None, **used: Any) -> ReportResult:
-        """``used``: the values a left-out parameter took (the period's dates), so the
-        header and an export say which period the figures cover."""
-        shown = params.model_copy(update=used).model_dump(mode="json")
-        return ReportResult(self.id, self.title_en, self.title_zh, shown, tables, charts or [])
-
-    def no_drill(self, table_id: str, column_id: str) -> NotFound:
-        return NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
-
-
-def period(ctx: Context, params: Any) -> tuple[dt.date, dt.date]:
-    end = params.end or ctx.today()
-    start = params.start or dt.date(end.year, 1, 1)
-    if start > end:
-        raise ValidationFailed([FieldProblem("start", start.isoformat(),
-                                             "a day on or before the end")], "report parameters")
-    return start, end
+    region: str | None = region_field(CUSTOMER_REGION)
 
 
 def customer_filter(ctx: Context, session: Session, region: str | None) -> list[Any]:
     """Conditions on ``Customer`` for the reader's record rules and the region filter."""
-    conds = [visible_rows(ctx, Customer.id)]
-    if region:
-        region_id = session.scalar(sa.select(Region.id).where(Region.code == region))
-        if region_id is None:
-            raise ValidationFailed([FieldProblem("region", region, "an existing region code")],
-                                   "report parameters")
-        conds.append(Customer.region_id.in_(region_subtree(session, region_id)))
-    return conds
-
-
-def total_row(columns: list[Column], rows: list[tuple]) -> tuple:
-    out: list[Any] = [TOTAL_EN]
-    for i, col in enumerate(columns[1:], start=1):
-        out.append(sum((r[i] or ZERO for r in rows), ZERO) if col.total else None)
-    return tuple(out)
+    return [visible_rows(ctx, Customer.id),
+            region_condition(session, Customer.region_id, region)]
 
 
 def documents_in_use(session: Session) -> bool:
@@ -144,7 +102,7 @@ def invoices_table(ctx: Context, as_of: dt.date, *conditions: Any,
     rows = [(r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
              max((as_of - r[6]).days, 0) if r[6] else None) for r in found]
     return Table("invoices", title_en, title_zh, INVOICE_COLUMNS, rows, len(rows),
-                 total_row(INVOICE_COLUMNS, rows))
+                 totals_row(INVOICE_COLUMNS, rows))
 
 
 DOC_COLUMNS = [
@@ -170,7 +128,7 @@ def document_lines_table(ctx: Context, *conditions: Any, title_en: str = "Docume
     with ctx.reading() as session:
         rows = [(*r[:6], qty(r[6]), money(r[7])) for r in session.execute(query)]
     return Table("lines", title_en, title_zh, DOC_COLUMNS, rows, len(rows),
-                 total_row(DOC_COLUMNS, rows))
+                 totals_row(DOC_COLUMNS, rows))
 
 
 def documents_table(ctx: Context, *conditions: Any, title_en: str = "Documents",
@@ -185,8 +143,4 @@ def documents_table(ctx: Context, *conditions: Any, title_en: str = "Documents",
     with ctx.reading() as session:
         rows = [(*r[:6], None, money(r[7])) for r in session.execute(query)]
     return Table("documents", title_en, title_zh, DOC_COLUMNS, rows, len(rows),
-                 total_row(DOC_COLUMNS, rows))
-
-
-def fraction(part: Decimal, whole: Decimal) -> Decimal | None:
-    return (part / whole).quantize(Decimal("0.0001")) if whole else None
+                 totals_row(DOC_COLUMNS, rows))

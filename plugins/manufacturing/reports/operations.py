@@ -13,6 +13,8 @@ from sqlalchemy.orm import aliased
 
 from core.context import Context
 from core.models import Customer, Product, User
+from core.report_kit import ZERO, KitParams, ReportBase, money, period, ratio, totals_row
+from core.report_kit import quantity as qty
 from core.reports import ChartSpec, Column, ReportResult, Table
 from plugins.manufacturing.models import (
     COUNTED,
@@ -26,21 +28,15 @@ from plugins.manufacturing.models import (
 )
 from plugins.manufacturing.reports.base import (
     DRILL_LIMIT,
-    BaseReport,
     K,
     PeriodParams,
     customer_filter,
     document_lines_table,
-    fraction,
-    period,
-    total_row,
 )
-from plugins.manufacturing.services.common import ZERO, money, qty, visible_rows
+from plugins.manufacturing.services.common import visible_rows
 
 
-class BacklogParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class BacklogParams(KitParams):
     as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
     until: dt.date | None = pydantic.Field(
         None, description="Only lines promised up to this day (default: all open lines)")
@@ -89,8 +85,9 @@ def open_lines_query(ctx: Context, conds: list[Any]) -> Any:
             .order_by(promised, Document.number, Line.id))
 
 
-class OrderBacklog(BaseReport):
+class OrderBacklog(ReportBase):
     id = "mfg_order_backlog"
+    category = "manufacturing"
     title_en = "Order backlog and production plan"
     title_zh = "订单执行与生产安排表"
     Params = BacklogParams
@@ -120,10 +117,10 @@ class OrderBacklog(BaseReport):
                      for pid, (code, name, due, left) in sorted(plan.items(),
                                                                 key=lambda kv: kv[1][0])]
         tables = [Table("backlog", "Open order lines", "未完成订单行", BACKLOG_COLUMNS, rows,
-                        len(rows), total_row(BACKLOG_COLUMNS, rows),
+                        len(rows), totals_row(BACKLOG_COLUMNS, rows),
                         drill_columns=("shipped", "ordered")),
                   Table("plan", "What to produce this week", "本周生产安排", PLAN_COLUMNS,
-                        plan_rows, len(plan_rows), total_row(PLAN_COLUMNS, plan_rows))]
+                        plan_rows, len(plan_rows), totals_row(PLAN_COLUMNS, plan_rows))]
         chart = ChartSpec("bar", "Due this week vs stock", "本周应交与库存", "plan",
                           "product_code", ("due_this_week", "on_hand"))
         return self.result(params, tables, [chart])
@@ -158,8 +155,9 @@ REASON_COLUMNS = [
 ]
 
 
-class TenderAnalysis(BaseReport):
+class TenderAnalysis(ReportBase):
     id = "mfg_tender_analysis"
+    category = "manufacturing"
     title_en = "Tender win/loss analysis"
     title_zh = "投标输赢分析表"
     Params = PeriodParams
@@ -188,15 +186,15 @@ class TenderAnalysis(BaseReport):
                    .where(Tender.result == TenderResult.LOST, *conds)
                    .group_by(Tender.reason).order_by(sa.func.count().desc(), Tender.reason))
         with ctx.reading() as session:
-            rows = [(r[0], *map(int, r[1:6]), fraction(Decimal(r[2]), Decimal(r[2] + r[3])),
+            rows = [(r[0], *map(int, r[1:6]), ratio(Decimal(r[2]), Decimal(r[2] + r[3])),
                      money(r[6]), money(r[7]), money(r[8])) for r in session.execute(by_owner)]
             why = [(r[0], int(r[1]), money(r[2])) for r in session.execute(reasons)]
-        totals = list(total_row(TENDER_COLUMNS, rows))
-        totals[6] = fraction(Decimal(totals[2] or 0), Decimal((totals[2] or 0) + (totals[3] or 0)))
+        totals = list(totals_row(TENDER_COLUMNS, rows))
+        totals[6] = ratio(Decimal(totals[2] or 0), Decimal((totals[2] or 0) + (totals[3] or 0)))
         tables = [Table("owners", self.title_en, self.title_zh, TENDER_COLUMNS, rows, len(rows),
                         tuple(totals), drill_columns=("tenders", "won", "lost", "open")),
                   Table("reasons", "Why tenders were lost", "失标原因", REASON_COLUMNS, why,
-                        len(why), total_row(REASON_COLUMNS, why), drill_columns=("tenders",))]
+                        len(why), totals_row(REASON_COLUMNS, why), drill_columns=("tenders",))]
         chart = ChartSpec("bar", "Won and lost by owner", "各负责人中标与失标", "owners",
                           "owner", ("won", "lost"))
         return self.result(params, tables, [chart])
@@ -229,12 +227,10 @@ def tenders_table(ctx: Context, *conds: Any) -> Table:
              .order_by(Tender.deadline, Tender.id).limit(DRILL_LIMIT))
     with ctx.reading() as session:
         rows = [(*r[:7], money(r[7])) for r in session.execute(query)]
-    return Table("tenders", "Tenders", "投标", columns, rows, len(rows), total_row(columns, rows))
+    return Table("tenders", "Tenders", "投标", columns, rows, len(rows), totals_row(columns, rows))
 
 
-class ProfitParams(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class ProfitParams(KitParams):
     year: int | None = pydantic.Field(None, ge=2000, le=2100,
                                       description="Year (default: this year)")
     region: str | None = pydantic.Field(
@@ -252,8 +248,9 @@ PROFIT_COLUMNS = [
 ]
 
 
-class ProfitCheck(BaseReport):
+class ProfitCheck(ReportBase):
     id = "mfg_profit_check"
+    category = "manufacturing"
     title_en = "Monthly profit check"
     title_zh = "月份经营利益检核表"
     Params = ProfitParams
@@ -290,8 +287,8 @@ class ProfitCheck(BaseReport):
                 ("products", "Profit by product", "各产品毛利", products,
                  Column("product", "Product", "产品"))):
             columns = [first, *PROFIT_COLUMNS[1:]]
-            totals = list(total_row(columns, rows))
-            totals[5] = fraction(totals[4] or ZERO, totals[2] or ZERO)
+            totals = list(totals_row(columns, rows))
+            totals[5] = ratio(totals[4] or ZERO, totals[2] or ZERO)
             tables.append(Table(tid, en, zh, columns, rows, len(rows), tuple(totals),
                                 drill_columns=("revenue", "uncosted")))
         chart = ChartSpec("column", "Revenue and gross profit", "收入与毛利", "months", "month",
@@ -312,4 +309,4 @@ class ProfitCheck(BaseReport):
 
 def _profit(values: Any) -> tuple:
     revenue, costed, cost = (money(v) for v in values)
-    return revenue, costed, cost, costed - cost, fraction(costed - cost, costed), revenue - costed
+    return revenue, costed, cost, costed - cost, ratio(costed - cost, costed), revenue - costed

@@ -10,26 +10,23 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.models import Customer
+from core.report_kit import ReportBase, money, period, ratio, totals_row
 from core.reports import ChartSpec, Column, ReportResult, Table
 from core.services.receipts import receipt_rows, sales_and_receipts
 from plugins.manufacturing.models import COUNTED, DocKind, Document
 from plugins.manufacturing.reports.base import (
     AsOfParams,
-    BaseReport,
     K,
     PeriodParams,
     customer_filter,
     document_lines_table,
     documents_in_use,
     documents_table,
-    fraction,
     invoice_balances,
     invoices_table,
-    period,
-    total_row,
 )
 from plugins.manufacturing.services import balances as ledger
-from plugins.manufacturing.services.common import ZERO, money
+from plugins.manufacturing.services.common import ZERO
 
 FLOWS = (("ordered", DocKind.ORDER), ("delivered", DocKind.DELIVERY),
          ("invoiced", DocKind.INVOICE), ("received", DocKind.RECEIPT))
@@ -49,8 +46,9 @@ COLLECTION_COLUMNS = [
 ]
 
 
-class CollectionStatus(BaseReport):
+class CollectionStatus(ReportBase):
     id = "mfg_collection_status"
+    category = "manufacturing"
     title_en = "Customer sales and collection status"
     title_zh = "客户销售收款状况分析表"
     Params = PeriodParams
@@ -71,10 +69,10 @@ class CollectionStatus(BaseReport):
             invoiced, received = f.get("invoiced", ZERO), f.get("received", ZERO)
             rows.append((code, name, rating, limit, f.get("ordered", ZERO),
                          f.get("delivered", ZERO), invoiced, received,
-                         fraction(received, invoiced), due, late,
+                         ratio(received, invoiced), due, late,
                          limit - due - unbilled.get(cid, ZERO) if limit else None))
-        totals = list(total_row(COLLECTION_COLUMNS, rows))
-        totals[8] = fraction(totals[7], totals[6])
+        totals = list(totals_row(COLLECTION_COLUMNS, rows))
+        totals[8] = ratio(totals[7], totals[6])
         table = Table("customers", self.title_en, self.title_zh, COLLECTION_COLUMNS, rows,
                       len(rows), tuple(totals),
                       drill_columns=("ordered", "delivered", "invoiced", "received",
@@ -99,7 +97,7 @@ class CollectionStatus(BaseReport):
             if column_id == "overdue":  # due before the end, as the figure counts it
                 keep = [r for r in table.materialize() if r[4] is not None and r[4] < end]
                 table.rows, table.row_count = keep, len(keep)
-                table.totals = total_row(table.columns, keep)
+                table.totals = totals_row(table.columns, keep)
             return table
         kind = dict(FLOWS).get(column_id)
         if kind == DocKind.RECEIPT and not documents:
@@ -144,7 +142,7 @@ def _receipts_table(ctx: Context, start: dt.date, end: dt.date, conds: list[Any]
     with ctx.reading() as session:
         rows = receipt_rows(session, start, end, sa.select(Customer.id).where(*conds))
     return Table("receipts", "Receipts", "收款", RECEIPT_COLUMNS, rows, len(rows),
-                 total_row(RECEIPT_COLUMNS, rows))
+                 totals_row(RECEIPT_COLUMNS, rows))
 
 
 def _imported_flows(session: Any, start: dt.date, end: dt.date, conds: list[Any]
@@ -201,8 +199,9 @@ def bucket(due: dt.date | None, as_of: dt.date) -> str:
     return "d30" if days <= 30 else "d60" if days <= 60 else "d90" if days <= 90 else "older"
 
 
-class ReceivablesAgeing(BaseReport):
+class ReceivablesAgeing(ReportBase):
     id = "mfg_receivables_ageing"
+    category = "manufacturing"
     title_en = "Receivables ageing"
     title_zh = "应收账款账龄分析表"
     Params = AsOfParams
@@ -221,7 +220,7 @@ class ReceivablesAgeing(BaseReport):
         rows = [(code, name, *[c[i] for i in ids], sum(c.values(), ZERO))
                 for (code, name), c in sorted(per.items())]
         table = Table("ageing", self.title_en, self.title_zh, AGEING_COLUMNS, rows, len(rows),
-                      total_row(AGEING_COLUMNS, rows),
+                      totals_row(AGEING_COLUMNS, rows),
                       drill_columns=(*ids, "open"))
         chart = ChartSpec("column", "Receivables by age", "应收账龄", "ageing", "customer",
                           tuple(ids))
@@ -239,5 +238,5 @@ class ReceivablesAgeing(BaseReport):
             keep = [r for r in table.materialize()
                     if bucket(r[4], as_of) == column_id]
             table.rows, table.row_count = keep, len(keep)
-            table.totals = total_row(table.columns, keep)
+            table.totals = totals_row(table.columns, keep)
         return table

@@ -15,8 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from core.report_kit import money
+from core.report_kit import quantity as qty
 from plugins.manufacturing.models import COUNTED, Allocation, DocKind, DocStatus, Document, Line
-from plugins.manufacturing.services.common import ZERO, money, qty
+from plugins.manufacturing.services.common import ZERO
 
 
 def _sum_by_source(session: Session, source_ids: Iterable[int], kind: str,

@@ -35,17 +35,6 @@ SERIES = {"quote": ("mfg_quote", "FQ"), "order": ("mfg_order", "SO"),
           "delivery": ("mfg_delivery", "DN"), "invoice": ("mfg_invoice", "IV"),
           "receipt": ("mfg_receipt", "RC"), "tender": ("mfg_tender", "TB")}
 ZERO = Decimal("0")
-CENT = Decimal("0.01")
-MILLI = Decimal("0.001")
-
-
-def money(value: Any) -> Decimal:
-    """A SUM from either backend (SQLite may hand back floats) as a cent-exact Decimal."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-def qty(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(MILLI)
 
 
 def problem(field: str, value: Any, expected: str, subject: str) -> ValidationFailed:

@@ -17,6 +17,7 @@ from core.context import Context
 from core.i18n import translator
 from core.invoicing import vat_line
 from core.models import Customer, Product
+from core.report_kit import CENT
 from core.services.base import UnitOfWork, validate, write
 from plugins.manufacturing.models import (
     Allocation,
@@ -30,7 +31,6 @@ from plugins.manufacturing.models import (
 )
 from plugins.manufacturing.services import balances
 from plugins.manufacturing.services.common import (
-    CENT,
     P_BILL,
     P_SELL,
     P_SHIP,

@@ -27,6 +27,7 @@ from core.context import Context
 from core.errors import PermissionDenied
 from core.i18n import translator
 from core.models import Customer, Product
+from core.report_kit import money
 from core.services.base import UnitOfWork, write
 from plugins.manufacturing.models import Allocation, DocKind, DocStatus, Document, Line, Stock
 from plugins.manufacturing.services import balances
@@ -36,7 +37,6 @@ from plugins.manufacturing.services.common import (
     S_BLOCK_OVERDUE,
     ZERO,
     get_document,
-    money,
     problem,
     require_draft,
     require_submitted,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.context import Context
 from core.errors import NotFound
 from core.models import Customer, Product
+from core.report_kit import money
 from plugins.manufacturing.models import (
     DocKind,
     DocStatus,
@@ -24,14 +25,7 @@ from plugins.manufacturing.models import (
     Tender,
 )
 from plugins.manufacturing.services import balances, documents
-from plugins.manufacturing.services.common import (
-    SERIES,
-    ZERO,
-    money,
-    office_for,
-    problem,
-    visible_rows,
-)
+from plugins.manufacturing.services.common import SERIES, ZERO, office_for, problem, visible_rows
 
 LIST_LIMIT = 500  # newest first; older documents are reached through the reports
 
