@@ -3,7 +3,6 @@ share, and their summed credit limits, computed in SQL under the reader's record
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pydantic
@@ -11,16 +10,24 @@ import sqlalchemy as sa
 
 from core.access import visible
 from core.context import Context
-from core.errors import NotFound
 from core.models import Customer, CustomerStatus, User
-from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.report_kit import (
+    KitParams,
+    ReportBase,
+    integer_column,
+    money,
+    money_column,
+    percent,
+    percent_column,
+    text_column,
+    totals_row,
+)
+from core.reports import ChartSpec, Column, ReportResult, Table
 
 NO_INDUSTRY = "(none)"
 
 
-class Params(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-
+class Params(KitParams):
     status: CustomerStatus | None = pydantic.Field(
         None, description="Only customers with this status (default: all)")
     min_customers: int = pydantic.Field(
@@ -28,14 +35,14 @@ class Params(pydantic.BaseModel):
 
 
 COLUMNS = [
-    Column("industry", "Industry", "行业"),
-    Column("customers", "Customers", "客户数", ColumnKind.INTEGER, total=True),
-    Column("share", "Share", "占比", ColumnKind.PERCENT),
-    Column("credit_limit", "Credit limits", "信用额度合计", ColumnKind.MONEY, total=True),
+    text_column("industry", "Industry", "行业"),
+    integer_column("customers", "Customers", "客户数"),
+    percent_column("share", "Share", "占比"),
+    money_column("credit_limit", "Credit limits", "信用额度合计"),
 ]
 
 
-class CustomersPerIndustry:
+class CustomersPerIndustry(ReportBase):
     id = "example_customers_per_industry"
     title_en = "Customers per industry (example plugin)"
     title_zh = "各行业客户数 (示例插件)"
@@ -53,21 +60,22 @@ class CustomersPerIndustry:
         with ctx.reading() as session:
             found = session.execute(query).all()
         total = sum(n for _, n, _ in found)
-        credit = sum((_money(c) for _, _, c in found), Decimal("0.00"))
-        rows = [(name, n, _share(n, total), _money(c)) for name, n, c in found]
+        rows = [(name, n, percent(n, total), money(c)) for name, n, c in found]
+        # the kit's totals convention: counts and money summed, the share recomputed
+        totals = totals_row(COLUMNS, rows, ratios={"share": ("customers", "customers")})
         table = Table("industries", "Customers per industry", "各行业客户数", COLUMNS, rows,
-                      totals=(TOTAL_EN, total, Decimal("1") if total else None, credit),
-                      drill_columns=("customers",))
-        chart = ChartSpec("bar", "Customers per industry", "各行业客户数", "industries",
-                          "industry", ("customers",))
-        return ReportResult(self.id, self.title_en, self.title_zh,
-                            params.model_dump(mode="json"), [table], [chart])
+                      totals=totals, drill_columns=("customers",))
+        return self.result(params, [table])
+
+    def charts(self, tables: list[Table]) -> list[ChartSpec]:
+        return [ChartSpec("bar", "Customers per industry", "各行业客户数", "industries",
+                          "industry", ("customers",))]
 
     def drill(self, ctx: Context, params: Params, table_id: str, row: tuple | None,
               column_id: str) -> Table:
         """The customers behind one industry's count (``row=None``: all of them)."""
         if table_id != "industries":
-            raise NotFound(f"report '{self.id}' has no table '{table_id}'")
+            raise self.no_drill(table_id, column_id)
         filters = self._filters(ctx, params)
         if row is not None:
             name = row[0]
@@ -87,12 +95,3 @@ class CustomersPerIndustry:
         if params.status is not None:
             filters.append(Customer.status == params.status.value)
         return filters
-
-
-def _money(value: Any) -> Decimal:
-    """SQLite sums NUMERIC as float; PostgreSQL as Decimal: make both cent-exact."""
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def _share(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None

@@ -85,4 +85,4 @@ def test_json_export_keeps_cents_and_text(admin: Context, tmp_path: Path) -> Non
     assert [c["id"] for c in table["columns"]] == ["industry", "customers", "share",
                                                    "credit_limit"]
     assert table["rows"][0] == ["Retail", 2, "0.5000", "150.10"]
-    assert table["totals"] == ["Total", 4, "1", "150.10"]
+    assert table["totals"] == ["Total", 4, "1.0000", "150.10"]  # share: 4 / 4, to 4 places
