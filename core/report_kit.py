@@ -413,11 +413,12 @@ def product_id(session: Session, code: str | None) -> int | None:
 
 def line_amount(amount: Any, tax_rate: Any, amounts: str = "net",
                 default_rate: Decimal = Decimal("0")) -> Any:
-    """SQL for a sales line's amount as asked: net (the stored amount) or gross, the
-    amount times (1 + its VAT rate; ``default_rate`` when the line has none)."""
+    """SQL for a sales line's amount as asked: net (the stored amount, ``sales_line`` keeps
+    amounts net of VAT) or gross (价税合计): net plus the VAT rounded to the cent per line,
+    as an invoice rounds it, at the line's rate or ``default_rate`` when it has none."""
     if amounts != "gross":
         return amount
-    return amount * (1 + sa.func.coalesce(tax_rate, default_rate))
+    return amount + sa.func.round(amount * sa.func.coalesce(tax_rate, default_rate), 2)
 
 
 def amounts_caption(amounts: str) -> tuple[str, str]:

@@ -17,9 +17,11 @@ from core.drill import sales_lines_table
 from core.models import Product, Region, SalesLine, SalesTarget, User
 from core.report_kit import (
     ZERO,
+    AmountsParams,
     AsOfRegionParams,
     CompareParams,
     ReportBase,
+    amounts_caption,
     as_of,
     col_sum,
     growth,
@@ -66,30 +68,36 @@ def _sum_totals(rows: list[tuple], first_numeric: int, width: int) -> tuple:
 # -- daily sales ----------------------------------------------------------------------------
 
 
+class DailyParams(AmountsParams, AsOfRegionParams):
+    """as_of, region, amounts (net of VAT or including it)."""
+
+
 class DailySales(ReportBase):
     id = "daily_sales"
     title_en = "Daily sales report"
     title_zh = "销售日报表"
     category = "daily"
-    Params = AsOfRegionParams
+    Params = DailyParams
 
-    def run(self, ctx: Context, params: AsOfRegionParams) -> ReportResult:
+    def run(self, ctx: Context, params: DailyParams) -> ReportResult:
         day = as_of(ctx, params)
+        amount = sources.amount_of(ctx, params.amounts)
+        total = sa.func.sum(SalesLine.amount if amount is None else amount)
         with ctx.reading() as session:
             conds = [SalesLine.date == day, visible(ctx, SalesLine),
                      *_region_conds(session, params.region)]
             by_rep = session.execute(
                 sa.select(SalesLine.rep_id, sa.func.count(),
                           sa.func.count(sa.distinct(SalesLine.customer_id)),
-                          sa.func.sum(SalesLine.quantity), sa.func.sum(SalesLine.amount))
+                          sa.func.sum(SalesLine.quantity), total)
                 .where(*conds).group_by(SalesLine.rep_id)).all()
             by_product = session.execute(
                 sa.select(SalesLine.product_id, sa.func.count(),
-                          sa.func.sum(SalesLine.quantity), sa.func.sum(SalesLine.amount))
+                          sa.func.sum(SalesLine.quantity), total)
                 .where(*conds).group_by(SalesLine.product_id)).all()
             mtd = sources.period_sums(ctx, session, ["rep_id"],
                                       {"mtd": (month_start(day), day)},
-                                      region_ids(session, params.region))
+                                      region_ids(session, params.region), amount)
             names = Names(session)
         today = {r: (n, c, quantity(q), money(a)) for r, n, c, q, a in by_rep}
         idle = (0, 0, Decimal("0.000"), Decimal("0.00"))  # sold this month, not today
@@ -112,7 +120,7 @@ class DailySales(ReportBase):
                          product_rows, totals=_sum_totals(product_rows, 2, 5),
                          drill_columns=("amount",))
         chart = ChartSpec("bar", "Sales by rep", "业务员销售额", "reps", "rep_name", ("amount",))
-        return self.result(params, [reps, products], [chart])
+        return self.result(params, [reps, products], [chart], [amounts_caption(params.amounts)])
 
     def drill(self, ctx: Context, params: AsOfRegionParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:
@@ -259,22 +267,27 @@ def year_span(ctx: Context, params: Any) -> tuple[int, dt.date]:
     return year, min(day, dt.date(year, 12, 31)) if year >= day.year else dt.date(year, 12, 31)
 
 
+class MonthlySalesParams(AmountsParams, YearParams):
+    """as_of, region, compare_full, year, amounts."""
+
+
 class MonthlySales(ReportBase):
     id = "monthly_sales"
     title_en = "Monthly sales statistics"
     title_zh = "月销售统计表"
     category = "statistics"
-    Params = YearParams
+    Params = MonthlySalesParams
 
-    def run(self, ctx: Context, params: YearParams) -> ReportResult:
+    def run(self, ctx: Context, params: MonthlySalesParams) -> ReportResult:
         year, end = year_span(ctx, params)
         ly_start, ly_end = last_year_span(params, dt.date(year, 1, 1), end)
+        amount = sources.amount_of(ctx, params.amounts)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
             now = sources.product_region_months(ctx, session, dt.date(year, 1, 1), end, end,
-                                                ("month", "product_id"), regions)
-            before = sources.product_region_months(ctx, session, ly_start,
-                                                   ly_end, ly_end, ("month",), regions)
+                                                ("month", "product_id"), regions, amount)
+            before = sources.product_region_months(ctx, session, ly_start, ly_end, ly_end,
+                                                   ("month",), regions, amount)
             names = Names(session)
         months = [dt.date(year, m, 1) for m in range(1, 13) if dt.date(year, m, 1) <= end]
         per_month: dict[dt.date, list[Any]] = {m: [0, Decimal("0.000"), ZERO] for m in months}
@@ -315,10 +328,11 @@ class MonthlySales(ReportBase):
                           "month", ("amount", "ly"))
         caption = pr.compare_caption((dt.date(year, 1, 1), end), (ly_start, ly_end),
                                      params.compare_full)
-        return self.result(params, [month_table, product_table], [chart], [caption])
+        return self.result(params, [month_table, product_table], [chart],
+                           [caption, amounts_caption(params.amounts)])
 
-    def drill(self, ctx: Context, params: YearParams, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(self, ctx: Context, params: MonthlySalesParams, table_id: str,
+              row: tuple | None, column_id: str) -> Table:
         year, end = year_span(ctx, params)
         start = dt.date(year, 1, 1)
         with ctx.reading() as session:
@@ -343,7 +357,7 @@ class MonthlySales(ReportBase):
 # -- multi-year comparison ------------------------------------------------------------------------
 
 
-class MultiYearParams(CompareParams, AsOfRegionParams):
+class MultiYearParams(AmountsParams, CompareParams, AsOfRegionParams):
     years: int = pydantic.Field(3, ge=2, le=10, description="How many years to compare")
 
 
@@ -369,11 +383,12 @@ class MultiYear(ReportBase):
         spans = self.spans(ctx, params)
         years = list(spans)
         sums: dict[tuple, Decimal] = {}
+        amount = sources.amount_of(ctx, params.amounts)
         with ctx.reading() as session:
             regions = region_ids(session, params.region)
             for start, end in spans.values():
                 sums.update(sources.monthly_actuals(ctx, session, start, end, ["region_id"],
-                                                    regions))
+                                                    regions, amount))
             names = Names(session)
         grid: dict[int, dict[int, Decimal]] = {m: {} for m in range(1, 13)}
         by_region: dict[Any, dict[int, Decimal]] = {}
@@ -411,7 +426,7 @@ class MultiYear(ReportBase):
         chart = ChartSpec("line", "Sales by month and year", "历年各月销售额", "months", "month",
                           year_ids)
         caption = pr.compare_caption(spans[years[-1]], spans[years[-2]], params.compare_full)
-        return self.result(params, tables, [chart], [caption])
+        return self.result(params, tables, [chart], [caption, amounts_caption(params.amounts)])
 
     def drill(self, ctx: Context, params: MultiYearParams, table_id: str, row: tuple | None,
               column_id: str) -> Table:

@@ -29,7 +29,7 @@ from core.models_summary import (
     SalesSumRepDay,
     SalesSumRepMonth,
 )
-from core.report_kit import ZERO, money
+from core.report_kit import ZERO, line_amount, money
 from core.summaries import (
     add_months,
     month_complete,
@@ -57,10 +57,20 @@ def _region_filter(table: Any, region_ids: set[int] | None) -> list[Any]:
 
 
 def period_sums(ctx: Context, session: Session, keys: list[str], periods: dict[str, Period],
-                region_ids: set[int] | None = None) -> dict[tuple, dict[str, Decimal]]:
+                region_ids: set[int] | None = None, amount: Any = None
+                ) -> dict[tuple, dict[str, Decimal]]:
     """Sales amount per key (columns of the rep grain: rep_id, region_id) for each named
-    period: whole months from the month summary, edge days from the day summary."""
+    period: whole months from the month summary, edge days from the day summary.
+    ``amount``: an expression on the lines (gross, see ``gross_amount``) read from the
+    lines instead; None is the stored net amount."""
     out: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(periods, ZERO))
+    if amount is not None:
+        for name, (start, end) in periods.items():
+            found: dict = defaultdict(lambda: [ZERO, Decimal("0.000"), 0])
+            _add_lines(found, ctx, session, keys, start, end, region_ids, amount)
+            for key, acc in found.items():
+                out[key][name] += acc[0]
+        return out
     month_ranges, day_ranges = {}, {}
     for name, (start, end) in periods.items():
         months, days = period_parts(start, end)
@@ -103,15 +113,17 @@ def rep_months(ctx: Context, session: Session, first: dt.date, last: dt.date,
 def product_region_months(ctx: Context, session: Session, first: dt.date, last: dt.date,
                           as_of: dt.date, keys: Iterable[str] = ("month", "product_id",
                                                                  "region_id"),
-                          region_ids: set[int] | None = None
+                          region_ids: set[int] | None = None, amount: Any = None
                           ) -> dict[tuple, list[Decimal | int]]:
-    """(amount, quantity, lines) per key over months ``first``..``last`` up to ``as_of``."""
+    """(amount, quantity, lines) per key over months ``first``..``last`` up to ``as_of``
+    (``amount``: as in ``period_sums``)."""
     keys = list(keys)
     first, last = month_start(first), month_start(min(last, as_of))
     out: dict[tuple, list[Any]] = defaultdict(lambda: [ZERO, Decimal("0.000"), 0])
     cond = summary_visible(ctx, PRM)
-    if cond is None:
-        _add_lines(out, ctx, session, keys, first, min(as_of, month_end(last)), region_ids)
+    if cond is None or amount is not None:
+        _add_lines(out, ctx, session, keys, first, min(as_of, month_end(last)), region_ids,
+                   amount)
         return out
     summary_last = last if month_complete(session, last, as_of) else add_months(last, -1)
     if summary_last >= first:
@@ -130,10 +142,24 @@ def _line_key(session: Session, key: str) -> Any:
     return month_expr(session, LINE.c.date) if key == "month" else LINE.c[key]
 
 
+def gross_amount(ctx: Context) -> Any:
+    """A line's amount including VAT (价税合计): net plus the VAT rounded to the cent per
+    line, at the line's rate or, when it has none, the company's."""
+    from core.services.organisation import company_settings
+
+    return line_amount(LINE.c.amount, LINE.c.tax_rate, "gross", company_settings(ctx).vat_rate)
+
+
+def amount_of(ctx: Context, amounts: str) -> Any:
+    """The line amount a report with the net/gross choice aggregates (None: net)."""
+    return gross_amount(ctx) if amounts == "gross" else None
+
+
 def _add_lines(out: dict, ctx: Context, session: Session, keys: list[str], start: dt.date,
-               end: dt.date, region_ids: set[int] | None) -> None:
+               end: dt.date, region_ids: set[int] | None, amount: Any = None) -> None:
     exprs = [_line_key(session, k) for k in keys]
-    query = (sa.select(*exprs, sa.func.sum(LINE.c.amount), sa.func.sum(LINE.c.quantity),
+    total = sa.func.sum(LINE.c.amount if amount is None else amount)
+    query = (sa.select(*exprs, total, sa.func.sum(LINE.c.quantity),
                        sa.func.count())
              .where(LINE.c.date.between(start, end), visible(ctx, SalesLine),
                     *_region_filter(LINE, region_ids))
@@ -212,12 +238,17 @@ def customer_totals(ctx: Context, session: Session, customer_ids: list[int], sta
 
 
 def monthly_actuals(ctx: Context, session: Session, first: dt.date, as_of: dt.date,
-                    keys: list[str], region_ids: set[int] | None = None
+                    keys: list[str], region_ids: set[int] | None = None, amount: Any = None
                     ) -> dict[tuple, Decimal]:
     """Amount per (month, *keys) from ``first``'s month through ``as_of`` (rep grain):
-    whole months from the month summary, ``as_of``'s month from the day summary."""
+    whole months from the month summary, ``as_of``'s month from the day summary
+    (``amount``: as in ``period_sums``)."""
     current = month_start(as_of)
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    if amount is not None:
+        found: dict = defaultdict(lambda: [ZERO, Decimal("0.000"), 0])
+        _add_lines(found, ctx, session, ["month", *keys], first, as_of, region_ids, amount)
+        return {key: acc[0] for key, acc in found.items()}
     if month_start(first) < current:
         for key, amount in rep_months(ctx, session, first, add_months(current, -1), keys,
                                       region_ids).items():
