@@ -15,6 +15,9 @@ The first cell of a totals row is usually the label ``TOTAL_EN`` ("Total"); show
 Permissions: ``run_report`` refuses a reader without ``report.run``; every query a report
 makes filters with ``core.access.visible`` so the screen, the totals, the drill-down and
 every export show only rows the reader may see.
+
+Write a report on ``core.report_kit`` (base class, shared parameters, money and ratio
+helpers, the totals convention); this module stays the contract and the runner.
 """
 
 from __future__ import annotations
