@@ -29,6 +29,7 @@ from core.report_kit import (
     growth,
     money,
     ratio,
+    region_condition,
     region_ids,
 )
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
@@ -132,9 +133,7 @@ class RepPeriods(ReportBase):
         start, end = period_ranges(as_of(ctx, params))[column_id]
         with ctx.reading() as session:
             conds = [SalesLine.date.between(start, end)]
-            regions = region_ids(session, params.region)
-            if regions is not None:
-                conds.append(SalesLine.region_id.in_(regions or {-1}))
+            conds.append(region_condition(session, SalesLine.region_id, params.region))
             if row is not None:
                 conds.append(rep_condition(session, row[0]))
         return sales_lines_table(ctx, *conds)
@@ -192,9 +191,7 @@ class ProductRegionMonths(ReportBase):
         first = add_months(month_start(day), 1 - params.months)
         conds: list[Any] = [SalesLine.date.between(first, day)]
         with ctx.reading() as session:
-            regions = region_ids(session, params.region)
-            if regions is not None:
-                conds.append(SalesLine.region_id.in_(regions or {-1}))
+            conds.append(region_condition(session, SalesLine.region_id, params.region))
             if row is not None:
                 month = parse_month(row[0])
                 conds += [SalesLine.date.between(month, min(day, month_end(month))),

@@ -16,7 +16,16 @@ from core.access import Scope, visible
 from core.context import Context
 from core.drill import activities_table, sales_lines_table
 from core.models import Activity, Customer, Product, Region, SalesLine, SalesTarget, User
-from core.report_kit import ZERO, AsOfRegionParams, ReportBase, as_of, col_sum, ratio, region_ids
+from core.report_kit import (
+    ZERO,
+    AsOfRegionParams,
+    ReportBase,
+    as_of,
+    col_sum,
+    ratio,
+    region_condition,
+    region_ids,
+)
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.summaries import add_months, month_end, month_start
 from plugins.sales_reports import sources
@@ -211,9 +220,7 @@ class PriceList(ReportBase):
         day = as_of(ctx, params)
         with ctx.reading() as session:
             conds = [SalesLine.date.between(add_months(month_start(day), -11), day)]
-            regions = region_ids(session, params.region)
-            if regions is not None:
-                conds.append(SalesLine.region_id.in_(regions or {-1}))
+            conds.append(region_condition(session, SalesLine.region_id, params.region))
             if row is not None:
                 conds.append(key_condition(SalesLine.product_id, session, Product,
                                            Product.code, row[0]))
@@ -315,8 +322,7 @@ class BudgetVsActual(ReportBase):
         year, end = year_span(ctx, params)
         start = dt.date(year, 1, 1)
         with ctx.reading() as session:
-            regions = region_ids(session, params.region)
-            conds = [] if regions is None else [SalesLine.region_id.in_(regions or {-1})]
+            conds = [region_condition(session, SalesLine.region_id, params.region)]
             if table_id == "months" and row is not None:
                 start = parse_month(row[0])
                 end = min(end, month_end(start))

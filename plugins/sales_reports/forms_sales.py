@@ -28,6 +28,7 @@ from core.report_kit import (
     money,
     quantity,
     ratio,
+    region_condition,
     region_ids,
 )
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
@@ -43,11 +44,6 @@ from plugins.sales_reports.common import (
 )
 
 K = ColumnKind
-
-
-def _region_conds(session: Any, code: str | None) -> list[Any]:
-    regions = region_ids(session, code)
-    return [] if regions is None else [SalesLine.region_id.in_(regions or {-1})]
 
 
 def _amount_cols() -> list[Column]:
@@ -85,7 +81,7 @@ class DailySales(ReportBase):
         total = sa.func.sum(SalesLine.amount if amount is None else amount)
         with ctx.reading() as session:
             conds = [SalesLine.date == day, visible(ctx, SalesLine),
-                     *_region_conds(session, params.region)]
+                     region_condition(session, SalesLine.region_id, params.region)]
             by_rep = session.execute(
                 sa.select(SalesLine.rep_id, sa.func.count(),
                           sa.func.count(sa.distinct(SalesLine.customer_id)),
@@ -127,7 +123,8 @@ class DailySales(ReportBase):
         day = as_of(ctx, params)
         start = month_start(day) if column_id == "mtd" else day
         with ctx.reading() as session:
-            conds = [SalesLine.date.between(start, day), *_region_conds(session, params.region)]
+            conds = [SalesLine.date.between(start, day),
+                     region_condition(session, SalesLine.region_id, params.region)]
             if row is not None and table_id == "reps":
                 conds.append(rep_condition(session, row[0]))
             elif row is not None and table_id == "products":
@@ -221,7 +218,7 @@ class RepMonthly(ReportBase):
             return super().drill(ctx, params, table_id, row, column_id)
         with ctx.reading() as session:
             conds = [SalesLine.date.between(*periods[column_id]),
-                     *_region_conds(session, params.region)]
+                     region_condition(session, SalesLine.region_id, params.region)]
             if row is not None:
                 conds.append(rep_condition(session, row[0]))
         return sales_lines_table(ctx, *conds)
@@ -336,7 +333,7 @@ class MonthlySales(ReportBase):
         year, end = year_span(ctx, params)
         start = dt.date(year, 1, 1)
         with ctx.reading() as session:
-            conds = _region_conds(session, params.region)
+            conds = [region_condition(session, SalesLine.region_id, params.region)]
             if table_id == "months":
                 if row is not None:
                     start = parse_month(row[0])
@@ -435,7 +432,7 @@ class MultiYear(ReportBase):
         year = int(column_id[1:])
         start, end = self.spans(ctx, params)[year]
         with ctx.reading() as session:
-            conds = _region_conds(session, params.region)
+            conds = [region_condition(session, SalesLine.region_id, params.region)]
             if table_id == "months" and row is not None:
                 start = dt.date(year, int(row[0]), 1)
                 end = min(end, month_end(start))
