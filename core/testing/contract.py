@@ -242,7 +242,9 @@ def _is_test_file(path: Path) -> bool:
 
 
 def hooks_to_test(name: str) -> list[str]:
-    """The hooks the plugin implements that this contract does not call itself."""
+    """The hooks the plugin implements that this contract does not call itself: events,
+    hooks in a transaction and other plugins' hooks. Views (they need the TUI) and demo
+    data (it needs a populated world) are left to the plugin's screen and demo tests."""
     info = loaded_manager(name).info[name]
     return [hook for hook in info.hooks if hook not in CONTRIBUTIONS
             and hook != "salesdesk_views" and hook != "salesdesk_demo_data"]

@@ -24,6 +24,11 @@ tests use the fixtures without a conftest. Every fixture name starts with ``sale
     admin, manager, rep and a rep of another region, operator, finance, executive).
 ``salesdesk_exporters``
     The exporters the runtime knows, by id.
+``salesdesk_empty_db_url``
+    A fresh database without any table (for migration tests).
+``salesdesk_contract``
+    ``salesdesk_contract("acme", tests=[folder])``: the problems the plugin contract
+    (:mod:`core.testing.contract`) finds in the installed plugin, on this backend.
 ``salesdesk_run``
     A :class:`Runner`: ``report(id, ctx=None, **params)``, ``export(result, "xlsx",
     path)`` and ``cli("report", "list", user="admin")``.
@@ -37,7 +42,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -76,15 +81,17 @@ class Databases:
         self._pg: list[str] = []
         self._count = 0
 
-    def new(self, backend: str) -> str:
+    def new(self, backend: str, migrated: bool = True) -> str:
         self._count += 1
         name = f"{self.prefix}_{self._count}"
-        template = self._template(backend)
+        template = self._template(backend) if migrated else None
         if backend == "sqlite":
             path = self.folder / f"{name}.db"
-            shutil.copyfile(template, path)
+            if template:
+                shutil.copyfile(template, path)
             return f"sqlite:///{path}"
-        self._pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self._pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"'
+                                                       if template else ""))
         self._pg.append(name)
         return _pg_url(name)
 
@@ -166,6 +173,27 @@ def salesdesk_db_url(salesdesk_backend: str, salesdesk_databases: Databases,
                      salesdesk_home: Path) -> str:
     """A fresh database at the newest schema (core and every installed plugin)."""
     return salesdesk_databases.new(salesdesk_backend)
+
+
+@pytest.fixture
+def salesdesk_empty_db_url(salesdesk_backend: str, salesdesk_databases: Databases,
+                           salesdesk_home: Path) -> str:
+    """A fresh database without any table (for migration tests)."""
+    return salesdesk_databases.new(salesdesk_backend, migrated=False)
+
+
+@pytest.fixture
+def salesdesk_contract(salesdesk_empty_db_url: str) -> Callable[..., list[str]]:
+    """``salesdesk_contract(name, tests=[folder], report_prefixes=None) -> problems``:
+    the plugin contract (``core.testing.contract.check_plugin``) on this backend."""
+    from core.testing.contract import check_plugin
+
+    def check(name: str, tests: Iterable[Path | str],
+              report_prefixes: Iterable[str] | None = None) -> list[str]:
+        return check_plugin(name, salesdesk_empty_db_url, [Path(t) for t in tests],
+                            report_prefixes)
+
+    return check
 
 
 # ---------------------------------------------------------------------------------------
