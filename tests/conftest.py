@@ -35,6 +35,10 @@ import pytest
 import sqlalchemy as sa
 from testworld import FixedClock, World, make_world
 
+# The fixtures salesdesk ships to plugin authors (salesdesk_world, salesdesk_users, ...);
+# the built-in plugins' tests use them too.
+pytest_plugins = ["core.testing.pytest_plugin"]
+
 PG_ENV = "SALESDESK_TEST_PG_URL"
 REQUIRE_PG_ENV = "SALESDESK_REQUIRE_PG"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -1,7 +1,8 @@
 """salesdesk's pytest plugin: fixtures for testing a salesdesk plugin against a real database.
 
-Installed with salesdesk (the ``pytest11`` entry point ``salesdesk``), so a plugin author's
-tests use the fixtures without a conftest. Every fixture name starts with ``salesdesk_``:
+Installed with salesdesk (a ``pytest11`` entry point named after this module), so a plugin
+author's tests use the fixtures without a conftest; ``-p no:core.testing.pytest_plugin``
+switches it off. Every fixture name starts with ``salesdesk_``:
 
 ``salesdesk_backend``
     ``"sqlite"``, and also ``"postgres"`` when ``SALESDESK_TEST_PG_URL`` names a server
@@ -60,10 +61,15 @@ def _backends() -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that uses a salesdesk database on each available backend."""
-    if "salesdesk_backend" in metafunc.fixturenames:
-        metafunc.parametrize("salesdesk_backend", _backends(), scope="session",
-                             indirect=True)
+    """Run every test that uses a salesdesk database on each available backend (a
+    PostgreSQL run carries the ``postgres`` mark where the project declares one)."""
+    if "salesdesk_backend" not in metafunc.fixturenames:
+        return
+    declared = any(line.split(":")[0].strip() == "postgres"
+                   for line in metafunc.config.getini("markers"))
+    params = [pytest.param(b, marks=pytest.mark.postgres) if b == "postgres" and declared
+              else b for b in _backends()]
+    metafunc.parametrize("salesdesk_backend", params, scope="session", indirect=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Marketing's answer to the forecast plugin's ``salesdesk_forecast_drivers`` hook: the
-share of each month under a promotion, for the series the campaign touches."""
+share of each month under a promotion, for the series the campaign touches. Written with
+the fixtures salesdesk ships to plugin authors (core/testing/pytest_plugin.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from plugins.marketing.models import Campaign
 MONTHS = [dt.date(2026, m, 1) for m in (3, 4, 5, 6)]
 
 
-def test_a_promotion_is_a_driver_of_the_products_it_names(world: Any) -> None:
+def test_a_promotion_is_a_driver_of_the_products_it_names(salesdesk_world: Any) -> None:
+    world = salesdesk_world
     world._insert(Campaign(code="SPRING", name="Spring promotion", kind="promotion",
                            start=dt.date(2026, 4, 16), end=dt.date(2026, 5, 31),
                            products=["A"], channels=[]))
@@ -29,7 +31,8 @@ def test_a_promotion_is_a_driver_of_the_products_it_names(world: Any) -> None:
     assert "B" not in driver["values"]  # not among the campaign's products
 
 
-def test_no_campaign_no_driver(world: Any) -> None:
+def test_no_campaign_no_driver(salesdesk_world: Any) -> None:
+    world = salesdesk_world
     answers = world.runtime.plugins.contributions(
         "salesdesk_forecast_drivers", ctx=world.admin, cut=[], months=MONTHS,
         series={"": {}})
