@@ -451,12 +451,18 @@ class PluginManager:
 
 def plugin_hookspecs(module_name: str) -> ModuleType | None:
     """The ``hookspecs`` module of a plugin package, or ``None`` (a plain module, or a
-    package without one). Importing it imports the plugin's ``__init__`` first."""
+    package without one). The package is looked at on disk first, so a plugin without
+    one is not imported for it; importing one imports the plugin's ``__init__`` too."""
     try:
-        found = importlib.util.find_spec(f"{module_name}.hookspecs")
-    except ModuleNotFoundError:  # a plain module has no submodules
+        package = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):  # its parent package is missing or broken
         return None
-    return importlib.import_module(found.name) if found is not None else None
+    folders = (package.submodule_search_locations or []) if package else []
+    if not any((Path(folder) / "hookspecs.py").is_file()
+               or (Path(folder) / "hookspecs" / "__init__.py").is_file()
+               for folder in folders):
+        return None
+    return importlib.import_module(f"{module_name}.hookspecs")
 
 
 def declared_hooks(specs: ModuleType) -> list[str]:

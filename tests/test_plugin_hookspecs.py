@@ -155,3 +155,15 @@ def test_a_broken_hookspecs_module_switches_only_its_plugin_off(install_plugin: 
     assert not manager.info["broken"].loaded
     assert "boom" in manager.info["broken"].last_error
     assert manager.info["forecast"].loaded
+
+
+def test_a_switched_off_plugin_without_hooks_of_its_own_is_not_imported(
+        install_plugin: Any) -> None:
+    import sys
+
+    plain = install_plugin("plain_off", OWNER)
+    package = install_plugin("package_off", OWNER, files={"reports.py": ""})
+    manager = PluginManager()
+    manager.load_installed(lambda name: name not in ("plain_off", "package_off"))
+    assert plain not in sys.modules and package not in sys.modules
+    assert not manager.info["plain_off"].errors and not manager.info["package_off"].errors
