@@ -332,7 +332,8 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     ``sys.path``, so ``PluginManager().load_installed()`` finds it exactly as it finds a
     pip-installed plugin. ``source`` may use ``hookimpl`` (imported for it). With
     ``files`` (file name -> source) the plugin is a package: ``source`` is its
-    ``__init__.py`` and each file sits beside it (e.g. ``hookspecs.py``).
+    ``__init__.py`` and each file sits beside it (e.g. ``hookspecs.py``, or
+    ``migrations/versions/x_0001.py``).
     """
     modules: list[str] = []
 
@@ -347,6 +348,7 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
             (root / module).mkdir()
             main = root / module / "__init__.py"
             for file_name, text in files.items():
+                (root / module / file_name).parent.mkdir(parents=True, exist_ok=True)
                 (root / module / file_name).write_text(textwrap.dedent(text), encoding="utf-8")
         main.write_text(
             "from core.hookspecs import hookimpl  # noqa: F401\n\n"

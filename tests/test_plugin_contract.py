@@ -191,3 +191,37 @@ def test_a_well_behaved_third_party_plugin_passes_the_whole_contract(
     tests = tmp_path / "acme_tests"
     tests.mkdir()
     assert contract.check_plugin("acme", empty_url, [tests]) == []
+
+
+MISNAMED_REVISION = '''
+import sqlalchemy as sa
+from alembic import op
+
+revision = "stampz_0001"
+down_revision = None
+branch_labels = ("stamps",)
+depends_on = "core"
+
+
+def upgrade() -> None:
+    op.create_table("stamps_item", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade() -> None:
+    op.drop_table("stamps_item")
+'''
+
+
+@pytest.mark.slow
+def test_a_revision_not_named_after_its_plugin_is_found(install_plugin: Any,
+                                                        empty_url: str) -> None:
+    install_plugin("stamps", '''
+        from pathlib import Path
+
+
+        @hookimpl
+        def salesdesk_migrations():
+            return [str(Path(__file__).parent / "migrations" / "versions")]
+    ''', files={"migrations/versions/stampz_0001.py": MISNAMED_REVISION})
+    assert contract.migration_problems("stamps", empty_url) == [
+        "no applied revision is named 'stamps_NNNN'"]
