@@ -1,7 +1,14 @@
-"""Every hook salesdesk offers to plugins.
+"""Every hook the core offers to plugins.
 
 The docstrings in this module ARE the plugin reference: ``docs/plugins.md`` is checked
-against them, and a test fails when a hook here has no docstring or no test of its own.
+against them (``tests/test_plugin_docs.py``), and a test fails when a hook here has no
+docstring (``tests/test_docs_hooks.py``) or is named in no test besides those reference
+checks (``tests/test_plugin_contract.py``).
+
+A plugin may offer hooks of its own to other plugins in a ``hookspecs`` module of its
+package, marked with :data:`hookspec` from here (the forecast plugin's forecasting methods
+and forecast drivers live in ``plugins/forecast/hookspecs.py``); ``core.plugins`` adds them
+before any implementation is registered.
 
 Hook names start with ``salesdesk_``. There are three kinds:
 
@@ -25,10 +32,15 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from core.access import PermissionSpec, RoleSpec
     from core.context import Context
+    from core.exports import Exporter
+    from core.forms import FormSpec
     from core.funnels import FunnelDefinition
     from core.models import Activity, Customer, ImportBatch, Opportunity
+    from core.reports import Report
     from core.services.base import UnitOfWork
 
 PROJECT = "salesdesk"
@@ -56,7 +68,7 @@ def salesdesk_funnels() -> list[FunnelDefinition] | None:
 
 
 @hookspec
-def salesdesk_forms() -> list[Any] | None:
+def salesdesk_forms() -> list[FormSpec] | None:
     """Contribute data-entry forms (price tables, tender records, quotes, ...).
 
     :returns: a list of :class:`core.forms.FormSpec`: an id, titles in English and
@@ -66,10 +78,10 @@ def salesdesk_forms() -> list[Any] | None:
 
 
 @hookspec
-def salesdesk_reports() -> list[Any] | None:
+def salesdesk_reports() -> list[Report] | None:
     """Contribute reports.
 
-    :returns: a list of report objects implementing the contract in ``core.reports``: an
+    :returns: a list of objects implementing :class:`core.reports.Report`: an
         id, titles in both languages, a pydantic parameter model and a ``run`` that computes
         its tables in the database under the reader's record rules.
 
@@ -79,39 +91,11 @@ def salesdesk_reports() -> list[Any] | None:
 
 
 @hookspec
-def salesdesk_exporters() -> list[Any] | None:
+def salesdesk_exporters() -> list[Exporter] | None:
     """Contribute exporters (file formats a report can be written to).
 
-    :returns: a list of exporter objects implementing the contract in ``core.exports``:
+    :returns: a list of objects implementing :class:`core.exports.Exporter`:
         an id (used by ``--format``), a file suffix and a ``write`` method.
-    """
-
-
-@hookspec
-def salesdesk_forecasting_methods() -> list[Any] | None:
-    """Contribute forecasting methods.
-
-    :returns: a list of objects implementing the forecasting-method contract of the
-        forecast plugin: an id, a title and ``fit_predict(history, horizon)`` returning
-        point forecasts with a prediction interval.
-    """
-
-
-@hookspec
-def salesdesk_forecast_drivers(ctx: Context, cut: list[str], months: list[Any],
-                               series: dict[str, dict[str, str]]) -> list[Any] | None:
-    """Contribute outside drivers of monthly sales forecasts (promotions, price changes).
-
-    :param ctx: the context of the person running the forecast (read what they may see).
-    :param cut: the dimensions of the forecast's series, e.g. ``["product", "region"]``
-        (empty for the company alone).
-    :param months: the first day of each month of the history and then of the horizon.
-    :param series: each series' code (``"P01 / R03"``; ``""`` is the company) mapped to
-        its code in each dimension of the cut.
-    :returns: a list of drivers, each a dict with ``id``, ``title`` (the words a planner
-        reads) and ``values``: series code -> one number per month of ``months`` (e.g.
-        the share of the month under a campaign). Series not named are not touched; the
-        forecast uses a driver only where it improves the series' backtest.
     """
 
 
@@ -172,7 +156,7 @@ def salesdesk_demo_data(ctx: Context, scale: str, seed: int) -> None:
 
 
 @hookspec
-def salesdesk_cli_commands() -> list[Any] | None:
+def salesdesk_cli_commands() -> list[click.Command] | None:
     """Contribute ``salesdesk`` subcommands.
 
     :returns: a list of :class:`click.Command` objects; each is added under its own name

@@ -6,6 +6,13 @@ registered under a guard: a plugin that fails to import, names a hook that does 
 or raises inside a hook is recorded (plugin, hook, error) and switched off for the rest of
 the run, while everything else keeps working.
 
+A plugin may offer hooks of its own to other plugins: a ``hookspecs`` module in its package
+(``<plugin>/hookspecs.py``, marked with ``core.hookspecs.hookspec``). The specifications of
+every installed plugin are added before any plugin's implementations are registered, so
+registration order does not matter, and a plugin implementing a hook of a plugin that is
+switched off still loads (the hook is simply never called). A hook whose owner may not be
+installed at all is implemented with ``@hookimpl(optionalhook=True)``.
+
 "Raises" means anything, ``SystemExit`` and other ``BaseException`` types included, except
 ``KeyboardInterrupt``: a plugin's interrupt cannot be told from the user's Ctrl+C, and the
 user's must always stop the command. A failure is remembered in the company settings
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -49,6 +57,7 @@ class PluginInfo:
     enabled: bool = True
     loaded: bool = False
     hooks: list[str] = field(default_factory=list)
+    offers: list[str] = field(default_factory=list)  # hooks it declares for other plugins
     errors: list[str] = field(default_factory=list)
     remembered_error: str = ""  # a hook failure of an earlier run, not yet recovered from
 
@@ -89,6 +98,7 @@ class PluginManager:
         for spec in extra_specs:
             self.pm.add_hookspecs(spec)
         self.info: dict[str, PluginInfo] = {}
+        self._spec_modules: set[str] = set()  # plugins' hookspecs modules already added
         self._roles: RoleRegistry | None = None
         self._funnels: Any = None
         # Company settings read at start (open_runtime); the funnel registry applies the
@@ -102,38 +112,95 @@ class PluginManager:
     # -- loading --------------------------------------------------------------------
 
     def load_installed(self, enabled: Callable[[str], bool] = lambda _name: True) -> None:
-        """Import and register every installed plugin that ``enabled`` says is on."""
+        """Import and register every installed plugin that ``enabled`` says is on.
+
+        Two passes: first every enabled plugin is imported and every installed plugin's
+        own hook specifications are added, then the enabled ones are registered, so an
+        implementation of another plugin's hook is checked against its specification
+        whatever the order of the entry points."""
+        imported: list[tuple[PluginInfo, ModuleType]] = []
         for found in discover():
             origin = "built-in" if found.distribution == "salesdesk" else "entry point"
             info = PluginInfo(found.name, found.module, found.version, origin)
             info.enabled = enabled(found.name)
             info.remembered_error = self._remembered(info).get("error", "")
             self.info[found.name] = info
-            if info.enabled:
-                self._import_and_register(info)
+            if not info.enabled:
+                self._add_dormant_hookspecs(info)
+                continue
+            module = self._import(info)
+            if module is not None and self._add_plugin_hookspecs(info, module.__name__):
+                imported.append((info, module))
+        for info, module in imported:
+            self._register(info, module)
 
     def register(self, plugin: object, name: str, origin: str = "registered") -> bool:
-        """Register an already imported plugin object (tests, embedding)."""
+        """Register an already imported plugin object (tests, embedding). A plugin package
+        with a ``hookspecs`` module has its hooks added first."""
         info = PluginInfo(name, getattr(plugin, "__name__", name), origin=origin)
         info.remembered_error = self._remembered(info).get("error", "")
         self.info[name] = info
+        if isinstance(plugin, ModuleType) and not self._add_plugin_hookspecs(info, info.module):
+            return False
         return self._register(info, plugin)
+
+    # -- hooks a plugin offers to other plugins ---------------------------------------
+
+    def _add_plugin_hookspecs(self, info: PluginInfo, module_name: str) -> bool:
+        """Add the hooks declared in the plugin's ``hookspecs`` module, if it has one. A
+        module that fails to import or redeclares a hook switches the plugin off."""
+        try:
+            specs = plugin_hookspecs(module_name)
+            if specs is not None:
+                info.offers = self._add_hookspecs(specs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            self._fail(info, "hookspecs", exc)
+            return False
+        return True
+
+    def _add_dormant_hookspecs(self, info: PluginInfo) -> None:
+        """A switched-off plugin's hooks still exist, so the plugins implementing them
+        load (nothing calls those hooks while their owner is off)."""
+        try:
+            specs = plugin_hookspecs(info.module)
+            if specs is not None:
+                info.offers = self._add_hookspecs(specs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # it is off: note it, do not switch anything off
+            log.info("plugin %s (switched off) did not declare its hooks: %s", info.name, exc)
+
+    def _add_hookspecs(self, specs: ModuleType) -> list[str]:
+        names = declared_hooks(specs)
+        if not names:
+            return []
+        if specs.__name__ in self._spec_modules:
+            return names  # already added (the same plugin registered again)
+        taken = [n for n in names if getattr(self.pm.hook, n, None) is not None
+                 and getattr(self.pm.hook, n).has_spec()]
+        if taken:
+            raise ValueError(f"declares hooks that already exist: {', '.join(taken)}")
+        self.pm.add_hookspecs(specs)
+        self._spec_modules.add(specs.__name__)
+        return names
 
     def _remembered(self, info: PluginInfo) -> dict[str, str]:
         """The stored failure of this plugin, if it was recorded for the same version."""
         record = (self.company_settings.get(FAILURES_KEY) or {}).get(info.name) or {}
         return record if record.get("version", "") == info.version else {}
 
-    def _import_and_register(self, info: PluginInfo) -> bool:
+    def _import(self, info: PluginInfo) -> ModuleType | None:
         try:
             module = importlib.import_module(info.module)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
             self._fail(info, "import", exc)
-            return False
+            return None
         self._worked(info.name, "import")
-        return self._register(info, module)
+        return module
 
     def _register(self, info: PluginInfo, plugin: object) -> bool:
         try:
@@ -142,7 +209,9 @@ class PluginManager:
             if unknown:
                 self.pm.unregister(name=info.name)
                 raise pluggy.PluginValidationError(
-                    plugin, f"implements hooks that do not exist: {', '.join(unknown)}"
+                    plugin, f"implements hooks that do not exist: {', '.join(unknown)} "
+                    "(a hook of a plugin that may not be installed needs "
+                    "@hookimpl(optionalhook=True))"
                 )
         except KeyboardInterrupt:
             raise
@@ -378,6 +447,30 @@ class PluginManager:
 
     def loaded_names(self) -> list[str]:
         return [name for name, info in self.info.items() if info.loaded]
+
+
+def plugin_hookspecs(module_name: str) -> ModuleType | None:
+    """The ``hookspecs`` module of a plugin package, or ``None`` (a plain module, or a
+    package without one). The package is looked at on disk first, so a plugin without
+    one is not imported for it; importing one imports the plugin's ``__init__`` too."""
+    try:
+        package = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):  # its parent package is missing or broken
+        return None
+    folders = (package.submodule_search_locations or []) if package else []
+    if not any((Path(folder) / "hookspecs.py").is_file()
+               or (Path(folder) / "hookspecs" / "__init__.py").is_file()
+               for folder in folders):
+        return None
+    return importlib.import_module(f"{module_name}.hookspecs")
+
+
+def declared_hooks(specs: ModuleType) -> list[str]:
+    """The hook specifications a module declares, in source order."""
+    marker = f"{hookspecs.PROJECT}_spec"
+    found = [obj for name, obj in vars(specs).items()
+             if name.startswith("salesdesk_") and callable(obj) and hasattr(obj, marker)]
+    return [f.__name__ for f in sorted(found, key=lambda f: f.__code__.co_firstlineno)]
 
 
 # Every profile keeps ``exporters``: without it no report could be written to a file.

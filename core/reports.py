@@ -112,6 +112,12 @@ class Table:
             self.row_count = len(self.rows)
         return self.rows
 
+    def to_pandas(self) -> Any:
+        """The table as a pandas DataFrame (exact ``Decimal`` money; see core.frames)."""
+        from core.frames import table_to_frame
+
+        return table_to_frame(self)
+
 
 ChartKind = Literal["bar", "line", "funnel", "column"]
 
@@ -153,6 +159,12 @@ class ReportResult:
             if table.id == table_id:
                 return table
         raise NotFound(f"report '{self.report_id}' has no table '{table_id}'")
+
+    def to_pandas(self) -> dict[str, Any]:
+        """Each table as a pandas DataFrame, by table id (see core.frames)."""
+        from core.frames import result_to_frames
+
+        return result_to_frames(self)
 
 
 @runtime_checkable

@@ -1,9 +1,10 @@
 """Regenerate the hook reference in ``docs/plugins.md`` from the hook specifications.
 
-The docstrings in ``core/hookspecs.py`` and ``tui/hookspecs.py`` are the reference; this
-script copies them between the ``hooks:start`` and ``hooks:end`` markers, grouped under
-the banners of the source file. ``tests/test_plugin_docs.py`` fails when the page is out
-of date, so a new hook cannot land undocumented.
+The docstrings in ``core/hookspecs.py``, ``tui/hookspecs.py`` and the built-in plugins'
+own ``plugins/<name>/hookspecs.py`` are the reference; this script copies them between the
+``hooks:start`` and ``hooks:end`` markers, grouped under the banners of the source file
+(a file without banners is one group, titled after it). ``tests/test_plugin_docs.py``
+fails when the page is out of date, so a new hook cannot land undocumented.
 
     .venv/bin/python docs/gen_hooks.py          # rewrite the section
     .venv/bin/python docs/gen_hooks.py --check  # exit 1 when it is out of date
@@ -25,10 +26,27 @@ BANNER = re.compile(r"^# ([A-Z][^:]+):")
 
 def hook_modules() -> list[tuple[ModuleType, str]]:
     sys.path.insert(0, str(ROOT))
+    import importlib
+
     from core import hookspecs as core_specs
     from tui import hookspecs as tui_specs
 
-    return [(core_specs, "core/hookspecs.py"), (tui_specs, "tui/hookspecs.py")]
+    found = [(core_specs, "core/hookspecs.py"), (tui_specs, "tui/hookspecs.py")]
+    for path in sorted((ROOT / "plugins").glob("*/hookspecs.py")):
+        module = importlib.import_module(f"plugins.{path.parent.name}.hookspecs")
+        found.append((module, path.relative_to(ROOT).as_posix()))
+    return found
+
+
+DEFAULT_TITLES = {"tui/hookspecs.py": "Views (terminal UI)"}
+
+
+def default_title(source: str) -> str:
+    """The group title of a file without banners: a plugin's own hooks by its name."""
+    if source in DEFAULT_TITLES:
+        return DEFAULT_TITLES[source]
+    plugin = source.split("/")[1].replace("_", " ")
+    return f"Offered by the {plugin} plugin"
 
 
 def hooks(module: ModuleType) -> list[FunctionType]:
@@ -61,7 +79,7 @@ def render() -> str:
         current = None
         for func in hooks(module):
             title = next((t for n, t in sorted(titles.items(), reverse=True)
-                          if n < func.__code__.co_firstlineno), "Views (terminal UI)")
+                          if n < func.__code__.co_firstlineno), default_title(source))
             if (source, title) != current:
                 current = (source, title)
                 out += [f"### {title} (`{source}`)", ""]

@@ -35,6 +35,10 @@ import pytest
 import sqlalchemy as sa
 from testworld import FixedClock, World, make_world
 
+# The fixtures salesdesk ships to plugin authors (salesdesk_world, salesdesk_users, ...);
+# the built-in plugins' tests use them too.
+pytest_plugins = ["core.testing.pytest_plugin"]
+
 PG_ENV = "SALESDESK_TEST_PG_URL"
 REQUIRE_PG_ENV = "SALESDESK_REQUIRE_PG"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -321,21 +325,32 @@ def make_user(world: World) -> Callable[..., Any]:
 
 @pytest.fixture
 def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
-    """``install_plugin(name, source, version="1.0") -> module name``.
+    """``install_plugin(name, source, version="1.0", files=None) -> module name``.
 
     Writes a throwaway distribution (a module plus ``<dist>.dist-info`` with METADATA and an
     ``entry_points.txt`` in group ``salesdesk``) to a fresh directory and puts it on
     ``sys.path``, so ``PluginManager().load_installed()`` finds it exactly as it finds a
-    pip-installed plugin. ``source`` may use ``hookimpl`` (imported for it).
+    pip-installed plugin. ``source`` may use ``hookimpl`` (imported for it). With
+    ``files`` (file name -> source) the plugin is a package: ``source`` is its
+    ``__init__.py`` and each file sits beside it (e.g. ``hookspecs.py``, or
+    ``migrations/versions/x_0001.py``).
     """
     modules: list[str] = []
 
-    def install(name: str, source: str, version: str = "1.0") -> str:
+    def install(name: str, source: str, version: str = "1.0",
+                files: dict[str, str] | None = None) -> str:
         module = f"sd_throwaway_{name}_{uuid.uuid4().hex[:6]}"
         root = tmp_path / f"site_{module}"
         dist_info = root / f"{module}-{version}.dist-info"
         dist_info.mkdir(parents=True)
-        (root / f"{module}.py").write_text(
+        main = root / f"{module}.py"
+        if files is not None:
+            (root / module).mkdir()
+            main = root / module / "__init__.py"
+            for file_name, text in files.items():
+                (root / module / file_name).parent.mkdir(parents=True, exist_ok=True)
+                (root / module / file_name).write_text(textwrap.dedent(text), encoding="utf-8")
+        main.write_text(
             "from core.hookspecs import hookimpl  # noqa: F401\n\n"
             + textwrap.dedent(source), encoding="utf-8")
         (dist_info / "METADATA").write_text(
@@ -348,7 +363,8 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
     yield install
     for module in modules:
-        sys.modules.pop(module, None)
+        for loaded in [m for m in sys.modules if m == module or m.startswith(f"{module}.")]:
+            sys.modules.pop(loaded, None)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from core import hookspecs as core_hookspecs
-from core.plugins import PluginManager
+from core.plugins import PluginManager, discover, plugin_hookspecs
 from tui import hookspecs as tui_hookspecs
 
 SPEC_ATTR = f"{core_hookspecs.PROJECT}_spec"  # set by pluggy's HookspecMarker
@@ -20,13 +20,17 @@ def hooks(module: ModuleType) -> list[tuple[str, object]]:
             if inspect.isfunction(obj) and hasattr(obj, SPEC_ATTR)]
 
 
-ALL_HOOKS = [pytest.param(obj, id=name) for module in (core_hookspecs, tui_hookspecs)
+# Hooks the installed plugins declare for each other (plugins/forecast/hookspecs.py, ...).
+PLUGIN_SPECS = [m for m in (plugin_hookspecs(found.module) for found in discover()) if m]
+ALL_HOOKS = [pytest.param(obj, id=name)
+             for module in (core_hookspecs, tui_hookspecs, *PLUGIN_SPECS)
              for name, obj in hooks(module)]
 
 
 def test_hookspec_modules_declare_hooks() -> None:
     assert len(hooks(core_hookspecs)) >= 15
     assert [name for name, _ in hooks(tui_hookspecs)] == ["salesdesk_views"]
+    assert "plugins.forecast.hookspecs" in {m.__name__ for m in PLUGIN_SPECS}
 
 
 @pytest.mark.parametrize("hook", ALL_HOOKS)
@@ -44,5 +48,7 @@ def test_every_hook_has_a_docstring(hook: object) -> None:
 
 def test_every_documented_hook_is_callable_through_the_manager() -> None:
     manager = PluginManager([tui_hookspecs])
-    for _name, hook in hooks(core_hookspecs) + hooks(tui_hookspecs):
+    manager.load_installed()
+    plugin_hooks = [h for module in PLUGIN_SPECS for h in hooks(module)]
+    for _name, hook in hooks(core_hookspecs) + hooks(tui_hookspecs) + plugin_hooks:
         assert getattr(manager.pm.hook, hook.__name__).has_spec()  # type: ignore[attr-defined]

@@ -4,13 +4,16 @@ should import textual; its ``__init__`` implements this hook with a lazy import.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from core.hookspecs import hookspec
 
+if TYPE_CHECKING:
+    from tui.views import ViewSpec
+
 
 @hookspec
-def salesdesk_views() -> list[Any] | None:
+def salesdesk_views() -> list[ViewSpec] | None:
     """Contribute screens to the navigation.
 
     :returns: a list of :class:`tui.views.ViewSpec` (id, titles in English and Chinese,

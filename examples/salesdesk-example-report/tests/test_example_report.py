@@ -86,3 +86,14 @@ def test_json_export_keeps_cents_and_text(admin: Context, tmp_path: Path) -> Non
                                                    "credit_limit"]
     assert table["rows"][0] == ["Retail", 2, "0.5000", "150.10"]
     assert table["totals"] == ["Total", 4, "1.0000", "150.10"]  # share: 4 / 4, to 4 places
+
+
+def test_the_plugin_keeps_the_plugin_contract(tmp_path: Path) -> None:
+    """The checks salesdesk runs over every installed plugin (docs/plugins.md, section 8).
+    The report id predates the convention (``example_report.<name>``): its prefix is
+    accepted by name rather than renamed under its users."""
+    from core.testing.contract import check_plugin
+
+    problems = check_plugin("example_report", f"sqlite:///{tmp_path / 'contract.db'}",
+                            tests=[Path(__file__).parent], report_prefixes=("example",))
+    assert not problems, "\n".join(problems)

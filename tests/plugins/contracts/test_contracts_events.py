@@ -22,6 +22,7 @@ def contracts_of(world: Any, deal_id: int) -> list[Contract]:
 
 def test_won_deal_drafts_a_contract_when_the_setting_is_on(team: dict[str, Any],
                                                            world: Any) -> None:
+    """Through the plugin's salesdesk_opportunity_stage_changed implementation."""
     deal = team["deal"]
     opportunities.win(team["rep"], deal.id)
     assert contracts_of(world, deal.id) == []  # the setting is off by default
@@ -80,7 +81,8 @@ def test_signer_who_may_not_win_the_deal_gets_a_note(team: dict[str, Any], world
 def test_contracts_not_yet_signed_follow_a_reassigned_customer(team: dict[str, Any],
                                                                world: Any) -> None:
     """Issue #16.9: after a customer changed owner its draft contract stayed with the old
-    rep. Contracts not yet signed move in the reassignment's transaction; signed ones stay
+    rep. Contracts not yet signed move in the reassignment's transaction (the plugin's
+    salesdesk_move_open_records); signed ones stay
     with who signed them, and the timeline says why the owner changed."""
     from contracts_helpers import signed
 

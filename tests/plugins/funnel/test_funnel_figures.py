@@ -141,6 +141,8 @@ def test_conversion_days_in_stage_and_velocity(team: Any) -> None:
 
 
 def test_customer_class_follows_the_deals(team: Any) -> None:
+    """The plugin's salesdesk_opportunity_created and salesdesk_opportunity_stage_changed
+    implementations keep the customer's class in step with its deals."""
     t0 = team.clock.now
     ca, cb, _a = _history_world(team)
 
@@ -157,6 +159,9 @@ def test_customer_class_follows_the_deals(team: Any) -> None:
     assert cls(other) == "promising"
     opportunities.move_stage(team.r1, deal.id, "negotiation")
     assert cls(other) == "closing"
+    fresh = team.customer(team.r1, "N")
+    _deal(team.r1, fresh, "100", "b2b", "proposal", None)  # created past the lead stage
+    assert cls(fresh) == "promising"
 
 
 def test_funnel_report_stalled_matches_dashboard(team: Any) -> None:
