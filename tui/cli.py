@@ -19,6 +19,7 @@ from core.failures import friendly
 from tui.cli_admin import register_admin
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
+from tui.cli_plugin_new import plugin_new
 from tui.cli_report import report_group
 from tui.cli_serve import add_key_commands, serve_command, sessions_group
 
@@ -263,7 +264,7 @@ def _region_id(ctx: Any, code: str | None) -> int | None:
 
 @cli.group()
 def plugins() -> None:
-    """List, enable and disable plugins."""
+    """List, enable and disable plugins; start a new one."""
 
 
 @plugins.command("list")
@@ -310,6 +311,13 @@ def plugins_enable(click_ctx: click.Context, name: str) -> None:
 def plugins_disable(click_ctx: click.Context, name: str) -> None:
     """Switch plugin NAME off for the company."""
     _switch_plugin(click_ctx, name, False)
+
+
+plugins.add_command(plugin_new)
+# `salesdesk plugin new NAME` reads naturally: `plugin` is `plugins` under another name
+# (the same commands), kept out of the listing.
+cli.add_command(click.Group("plugin", commands=plugins.commands, hidden=True,
+                            help=plugins.help))
 
 
 def _switch_plugin(click_ctx: click.Context, name: str, enabled: bool) -> None:
