@@ -25,12 +25,12 @@ def plugin_new(name: str, folder: Path | None) -> None:
     from core.scaffold import write_plugin
 
     names, files = write_plugin(name, folder)
-    root = files[0].parent
+    root = files[0].parent.resolve()
     click.echo(_("Wrote the plugin {name} in {folder}: distribution {distribution}, "
                  "module {module}, report {report}.").format(
         name=names.name, folder=root, distribution=names.distribution, module=names.module,
         report=names.report_id))
     for path in files:
-        click.echo(f"  {path.relative_to(root)}")
+        click.echo(f"  {path.resolve().relative_to(root)}")
     click.echo(_("Next: pip install -e '{folder}[test]', then run pytest in {folder}; "
                  "its README says how to use it.").format(folder=root))
