@@ -41,7 +41,7 @@ def test_writes_a_package_named_after_the_plugin(tmp_path: Path,
     assert code == 0, output
     folder = tmp_path / "salesdesk-price-list"
     assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
-        "README.md", "pyproject.toml", "salesdesk_price_list/__init__.py",
+        ".gitignore", "README.md", "pyproject.toml", "salesdesk_price_list/__init__.py",
         "salesdesk_price_list/locale/zh_CN.json", "salesdesk_price_list/reports.py",
         "tests/test_price_list.py"]
     assert "price_list.sales_by_product" in output and str(folder) in output

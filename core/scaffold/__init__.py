@@ -25,6 +25,7 @@ MAX_NAME = 30
 FILES = {
     "pyproject.toml": "pyproject.toml.tmpl",
     "README.md": "README.md.tmpl",
+    ".gitignore": "gitignore.tmpl",
     "{module}/__init__.py": "init.py.tmpl",
     "{module}/reports.py": "reports.py.tmpl",
     "{module}/locale/zh_CN.json": "zh_CN.json.tmpl",
