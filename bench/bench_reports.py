@@ -196,9 +196,9 @@ def duck_q2(con: Any, day: dt.date, months: int = 36) -> list[tuple]:
 
 
 def duck_q3(con: Any, day: dt.date, top: int = 20) -> list[tuple]:
-    from plugins.sales_reports.common import year_ago
+    from core.periods import clamp
 
-    ly = year_ago(day)
+    ly = clamp(day.year - 1, day.month, day.day)  # 29 February falls back to the 28th
     return con.execute(f"""
         WITH y AS (SELECT customer_id, sum(amount) AS ytd FROM sales_line
                    WHERE date BETWEEN DATE '{day.year}-01-01' AND DATE '{day}'
