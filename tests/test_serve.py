@@ -321,3 +321,36 @@ def test_limits_count_live_sessions_on_every_node(world: Any, pub: str) -> None:
     records.record_end(db, first, "quit")
     assert records.open_counts(db, owner.user_id) == (1, 1)
     assert [s.node for s in records.list_open(world.admin)] == ["n2"]
+
+
+@pytest.mark.parametrize("limits", [(100, 3), (4, 100)], ids=["per_user", "total"])
+def test_limits_hold_when_many_sessions_start_at_once(world: Any, pub: str,
+                                                      limits: tuple[int, int]) -> None:
+    """limits: twelve logins in the same instant (threads, each its own connection, as two
+    nodes or two channels would be) open exactly as many sessions as the limit allows."""
+    import threading
+
+    world.user("rep1", "sales_rep")
+    db = world.runtime.db
+    row = keys.add_key(world.admin, "rep1", pub)
+    owner = records.key_owner(db, row.fingerprint)
+    gate, opened, refused = threading.Barrier(12), [], []
+
+    def attempt(i: int) -> None:
+        gate.wait()
+        try:
+            opened.append(records.start_within_limits(
+                db, owner, max_total=limits[0], max_per_user=limits[1],
+                fingerprint=row.fingerprint, client=f"c{i}", node="n1", kind="app"))
+        except records.SessionLimit as exc:
+            refused.append(exc.which)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    allowed = min(limits)
+    assert (len(opened), len(refused)) == (allowed, 12 - allowed)
+    assert set(refused) == {"per_user" if limits[1] < limits[0] else "total"}
+    assert records.open_counts(db, owner.user_id) == (allowed, allowed)

@@ -148,19 +148,18 @@ class Hub:
         if self.stopping:
             channel.say("stopping")
             return 1
-        total, mine = await asyncio.to_thread(records.open_counts, self.db, owner.user_id)
-        if total >= self.config.max_sessions or mine >= self.config.max_sessions_per_user:
-            over_total = total >= self.config.max_sessions
-            await conn.refuse("too many sessions" if over_total
+        try:  # counted and registered at once: two logins cannot both take the last place
+            record_id, secret = await asyncio.to_thread(
+                records.start_within_limits, self.db, owner,
+                max_total=self.config.max_sessions,
+                max_per_user=self.config.max_sessions_per_user, fingerprint=conn.fingerprint,
+                client=conn.client, node=self.node, kind="app" if words is None else "command",
+                command=" ".join(words or []))
+        except records.SessionLimit as full:
+            await conn.refuse("too many sessions" if full.which == "total"
                               else "too many sessions for this user")
-            channel.say("total" if over_total else "per_user",
-                        limit=self.config.max_sessions if over_total
-                        else self.config.max_sessions_per_user)
+            channel.say(full.which, limit=full.limit)
             return 1
-        record_id, secret = await asyncio.to_thread(
-            records.record_start, self.db, owner, fingerprint=conn.fingerprint,
-            client=conn.client, node=self.node, kind="app" if words is None else "command",
-            command=" ".join(words or []))
         running = Running(record_id, owner.user_id, channel, app=words is None)
         channel.running = running
         self.sessions[record_id] = running
