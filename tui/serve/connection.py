@@ -41,7 +41,7 @@ class Running:
     user_id: int
     channel: SessionChannel
     app: bool = True  # the app (idle timeout applies) or a command
-    proc: asyncio.subprocess.Process | None = None
+    proc: Any = None  # asyncio's Process, or a zygote's Child: pid, returncode, wait()
     last_input: float = field(default_factory=time.monotonic)
     end_reason: str = ""
 
@@ -150,7 +150,7 @@ def set_size(fd: int, width: int, height: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
 
-def signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:
+def signal_group(proc: Any, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
 
