@@ -332,7 +332,7 @@ class SetupScreen(BaseScreen):
         from core.services.importing import import_file
 
         try:
-            result = import_file(self.ctx, self.step, Path(path).expanduser())
+            result = import_file(self.ctx, self.step, path)  # core.served.user_path
         except Exception as exc:  # shown on the screen; the worker itself never fails
             self.app.call_from_thread(self._import_failed, exc)
             return
