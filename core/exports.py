@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from core.errors import NotFound, SalesdeskError
-from core.served import user_path
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -183,7 +182,7 @@ def get_exporter(plugins: PluginManager, exporter_id: str) -> Exporter:
 def target_path(path: Path | str, exporter: Exporter, result: ReportResult) -> Path:
     """Where the file goes: ``path`` itself, or ``<report id><suffix>`` inside a folder;
     a name without a suffix gets the exporter's."""
-    target = user_path(path)  # over SSH: inside the user's own folder on the server
+    target = Path(path).expanduser()
     if target.is_dir():
         return target / f"{result.report_id}{exporter.suffix}"
     return target if target.suffix else target.with_suffix(exporter.suffix)

@@ -177,6 +177,8 @@ def test_the_session_entry_point_run_by_hand_acts_as_nobody(world: Any, pub: str
     ("report run x --output=/tmp/a", None), ("--database sqlite:///x report list", None),
     ("users add x --name y --role group_admin", None), ("db backup /tmp/x", None),
     ("report list '", None), ("", None),
+    ("files put book.xlsx", ["files", "put", "book.xlsx"]), ("files list", ["files", "list"]),
+    ("files rm x", None), ("files get x -o /tmp/y", None),
 ])
 def test_command_policy(line: str, expected: list[str] | None) -> None:
     """commands: only the read-only ones, never writing a file on the server."""

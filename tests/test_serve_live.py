@@ -216,6 +216,31 @@ def test_read_only_commands_stream_their_output_and_exit_code(site: Site) -> Non
     assert done.returncode == 0 and "top_customers" in done.stdout
 
 
+def test_files_go_in_and_out_of_the_users_own_folder(site: Site, tmp_path: Path) -> None:
+    """files put/list/get over SSH (OpenSSH's client, stdin and stdout as a person would
+    redirect them): a workbook lands in the user's own folder on the server and comes back
+    byte for byte; another user's folder and a server path stay out of reach."""
+    key, other = site.user("files1"), site.user("files2")
+    payload = os.urandom(300_000)  # more than a pipe holds: the upload must wait for it
+    (tmp_path / "in.bin").write_bytes(payload)
+    with (tmp_path / "in.bin").open("rb") as upload:
+        put = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "put",
+                                      "in.bin"), stdin=upload, capture_output=True,
+                             timeout=120)
+    assert put.returncode == 0, put.stderr
+    listed = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "list"),
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "in.bin" in listed.stdout and "300,000" in listed.stdout
+    got = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "get", "in.bin"),
+                         capture_output=True, timeout=120)
+    assert got.returncode == 0 and got.stdout == payload
+    code, out, err = run(run_command(site.port, other, "files get in.bin"))
+    assert code == 1 and out == "" and "in.bin" in err  # files2's folder has no such file
+    for where in ("/etc/passwd", "../1/x"):
+        code, out, err = run(run_command(site.port, key, f"files get {where}"))
+        assert code == 1 and "your own folder" in err
+
+
 @pytest.mark.parametrize("command", ["bash", "sh -c id", "users add x --name x --role "
                                      "group_admin", "db backup /tmp/x",
                                      "report run top_customers -f csv -o /tmp/x.csv"])

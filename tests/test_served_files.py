@@ -141,14 +141,24 @@ async def test_served_setup_import_refuses_a_server_path(tui_world: dict[str, An
         assert any("your own folder" in m for m in seen), seen
 
 
-def test_served_plugin_import_refuses_a_server_path(tui_world: dict[str, Any],
-                                                    served_as: Any, tmp_path: Path) -> None:
-    """A plugin's file import (real estate units) goes through the same guard."""
-    from plugins.real_estate.services.masterdata import import_units
+@aio
+async def test_served_plugin_import_refuses_a_server_path(tui_world: dict[str, Any],
+                                                          served_as: Any,
+                                                          tmp_path: Path) -> None:
+    """A plugin screen asking for a path (real estate: import units) uses the same guard:
+    a server path is refused with the sentence before the file is opened."""
+    from plugins.real_estate.views import SignOffScreen
 
     elsewhere = tmp_path / "units.xlsx"
-    elsewhere.write_bytes(b"not read")
+    elsewhere.write_bytes(b"not a workbook: never opened")
     admin = tui_world["admin"]
     served_as(admin)
-    with pytest.raises(OutsideYourFolder):
-        import_units(admin, str(elsewhere))
+    app = app_for(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(SignOffScreen())
+        await settle(pilot)
+        seen: list[str] = []
+        app.notify = lambda message, *a, **k: seen.append(str(message))  # type: ignore
+        app.screen._import(str(elsewhere))
+        await settle(pilot)
+        assert any("your own folder" in m for m in seen), seen

@@ -45,7 +45,6 @@ from core.models import (
     SalesLine,
     User,
 )
-from core.served import user_path
 from core.services.base import UnitOfWork, commit, detached, fire_events, write
 from core.services.import_files import FileFacts, Table, UnreadableFile, file_facts, open_table
 from core.services.import_org import ORG_KINDS, ORG_PERMISSIONS, import_org
@@ -142,7 +141,7 @@ def import_file(ctx: Context, kind: str, path: str | Path, *, dry_run: bool = Fa
         raise SalesdeskError(f"cannot import '{kind}': choose one of {', '.join(KINDS)}")
     for permission in PERMISSIONS[kind]:
         require(ctx, permission)  # before reading a byte; checked again in the transaction
-    path = user_path(path)  # over SSH: a file of the user's own folder, nothing else
+    path = Path(path)
     job = _Job(ctx, kind, path, file_facts(path), dry_run, progress, cancel, chunk_rows)
     started = time.perf_counter()
     if dry_run:

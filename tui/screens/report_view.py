@@ -197,7 +197,9 @@ class ReportView(BaseScreen):
 
         written = None
         try:
-            written = self._write(exporter_id, result, path, progress)  # core.served.user_path
+            from core.served import user_path  # over SSH: into the user's own folder
+
+            written = self._write(exporter_id, result, user_path(path), progress)
         except Exception as exc:
             if not self.cancel.is_set():  # a cancel is reported by _done, not as an error
                 raise exc from None

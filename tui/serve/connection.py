@@ -55,6 +55,9 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
         self.term: str | None = None
         self.size = (80, 24)
         self.master: int | None = None
+        self.stdin: int | None = None  # a command's standard input (a pipe, non-blocking)
+        self._pending = bytearray()
+        self._eof = self._paused = self._stdin_done = False
         self.running: Running | None = None
         self.task: asyncio.Task[None] | None = None
 
@@ -87,6 +90,9 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
         if self.master is not None:
             with contextlib.suppress(OSError):
                 os.write(self.master, data)
+        elif self.term is None and not self._stdin_done:  # a command's input, perhaps
+            self._pending += data                         # before the command has started
+            self._flush()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int,
                               pixheight: int) -> None:
@@ -95,7 +101,53 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
             set_size(self.master, *self.size)
 
     def eof_received(self) -> bool:
+        self._eof = True
+        self._flush()
         return True
+
+    def flush_stdin(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        """Feed the command's stdin what the client sent; when the pipe is full, stop
+        reading from the client until the command has read some (no unbounded buffer)."""
+        fd = self.stdin
+        if fd is None:  # not started yet: hold a little, then make the client wait
+            if len(self._pending) > 1 << 20:
+                self._pause(True)
+            return
+        try:
+            while self._pending:
+                del self._pending[:os.write(fd, self._pending)]
+        except BlockingIOError:
+            self._pause(True)
+            return
+        except OSError:  # the command stopped reading (it exited): the rest goes nowhere
+            self._pending.clear()
+        self._pause(False)
+        if self._eof:
+            self.close_stdin()
+
+    def _pause(self, paused: bool) -> None:
+        """Stop (or resume) reading from the client; while stopped, write when the pipe
+        has room again."""
+        loop = asyncio.get_running_loop()
+        if self.stdin is not None:
+            if paused:
+                loop.add_writer(self.stdin, self._flush)
+            else:
+                loop.remove_writer(self.stdin)
+        if paused != self._paused and self.chan is not None:
+            self._paused = paused
+            (self.chan.pause_reading if paused else self.chan.resume_reading)()
+
+    def close_stdin(self) -> None:
+        self._stdin_done = True
+        self._pending.clear()
+        if self.stdin is not None:
+            asyncio.get_running_loop().remove_writer(self.stdin)
+            os.close(self.stdin)
+            self.stdin = None
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.running and self.running.proc and self.running.proc.returncode is None:

@@ -197,17 +197,22 @@ class Hub:
             set_size(master, *channel.size)
             channel.master = master
             stdio, outputs = [slave, slave, slave], [(master, chan.write)]
-        else:  # a command without a terminal: its stdout and stderr stay apart
+        else:  # a command without a terminal: its stdin, stdout and stderr are pipes
+            in_read, channel.stdin = os.pipe()
+            os.set_blocking(channel.stdin, False)
             out_read, out_write = os.pipe()
             err_read, err_write = os.pipe()
-            stdio = [os.open(os.devnull, os.O_RDONLY), out_write, err_write]
+            stdio = [in_read, out_write, err_write]
             outputs = [(out_read, chan.write), (err_read, chan.write_stderr)]
         try:
             running.proc = await self._launch(ticket, env, stdio)
+            if channel.stdin is not None:
+                channel.flush_stdin()  # what the client sent before the command started
         except BaseException:
             for fd, _write in outputs:
                 os.close(fd)
             channel.master = None
+            channel.close_stdin()
             raise
         finally:
             for fd in set(stdio):
@@ -259,6 +264,7 @@ class Hub:
                 await asyncio.wait_for(drained.wait(), 2.0)  # the last output, then EOF
         finally:
             channel.master = None
+            channel.close_stdin()
             for fd, _write in outputs:
                 loop.remove_reader(fd)
                 os.close(fd)

@@ -14,7 +14,6 @@ from core.access import visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.models import CompanySetting, Customer
-from core.served import user_path
 from core.services.base import UnitOfWork, write
 from core.services.import_files import open_table
 from core.services.import_rows import normalise
@@ -37,7 +36,6 @@ def import_leads(ctx: Context, path: Path, dry_run: bool = False,
                  assign: bool = True) -> LeadImport:
     """Import leads into the pool (a file naming owners is refused: leads arrive unowned),
     then, unless ``assign`` is off, assign them by the rules."""
-    path = user_path(path)  # over SSH: a file of the user's own folder, nothing else
     codes = _file_codes(path)
     result = import_file(ctx, "customers", path, dry_run=dry_run)
     out = LeadImport(result.rows)

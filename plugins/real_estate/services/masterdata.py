@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.served import user_path
 from core.services.base import UnitOfWork, detached, write
 from plugins.real_estate.models import ApprovalStatus, Building, Change, Project, Unit, UnitStatus
 from plugins.real_estate.services.common import (
@@ -306,7 +305,7 @@ def _letter(col: int) -> str:
 
 def import_units(ctx: Context, path: Path | str) -> Change:
     """Import a workbook as one change waiting for sign-off (all rows or none)."""
-    path = user_path(path)  # over SSH: a file of the user's own folder, nothing else
+    path = Path(path)
     return submit_units(ctx, read_workbook(path), f"import {path.name}", kind="import")
 
 
