@@ -277,7 +277,9 @@ def test_sftp_scp_and_forwarding_are_refused(site: Site, tmp_path: Path) -> None
                 await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
             with pytest.raises(asyncssh.ChannelListenError):
                 await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
-            with pytest.raises(asyncssh.ChannelOpenError):
+            sftp = await conn.run(subsystem="sftp", input="", check=False)
+            assert sftp.exit_status == 1 and "not allowed" in str(sftp.stderr)
+            with pytest.raises(asyncssh.sftp.SFTPError):
                 await conn.start_sftp_client()
             with pytest.raises(asyncssh.ChannelOpenError):
                 await conn.create_session(asyncssh.SSHClientSession, "report list",
@@ -285,6 +287,101 @@ def test_sftp_scp_and_forwarding_are_refused(site: Site, tmp_path: Path) -> None
                                           x11_display="127.0.0.1:0")
 
     run(scenario())
+
+
+def test_agent_x11_and_port_forwarding_are_refused_with_a_sentence(site: Site,
+                                                                    tmp_path: Path) -> None:
+    """asyncssh's client: agent and X11 forwarding requests are refused (the command still
+    runs, and stderr says why), local and remote port forwarding are refused with the
+    sentence; every refusal is recorded."""
+    key = site.user("fwd1")
+
+    async def scenario() -> None:
+        async with asyncssh.connect("127.0.0.1", site.port, username="x",
+                                    client_keys=[str(key)], known_hosts=None,
+                                    agent_path=str(tmp_path / "agent.sock"),
+                                    agent_forwarding=True) as conn:
+            done = await conn.run("report list", check=False)
+            assert done.exit_status == 0 and "top_customers" in str(done.stdout)
+            assert "agent forwarding is not allowed here" in str(done.stderr)
+            with pytest.raises(asyncssh.ChannelOpenError,
+                               match="salesdesk does not allow port forwarding"):
+                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
+            with pytest.raises(asyncssh.ChannelListenError):
+                await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
+            again = await conn.run("report list", check=False)  # the connection still works
+            assert again.exit_status == 0
+            assert "remote port forwarding is not allowed here" in str(again.stderr)
+            with pytest.raises(asyncssh.ChannelOpenError, match="X11"):
+                await conn.create_session(asyncssh.SSHClientSession, "report list",
+                                          x11_forwarding=True, x11_display="127.0.0.1:0")
+
+    run(scenario())
+    time.sleep(1.5)  # the refusals are written in the background
+    reasons = [s.end_reason for s in records.history(site.world.admin, 40)
+               if s.login == "fwd1" and s.kind == "refused"]
+    for what in ("agent forwarding", "X11 forwarding", "port forwarding",
+                 "remote port forwarding"):
+        assert f"refused: {what}" in reasons, reasons
+
+
+def test_openssh_forwarding_requests_are_refused_with_a_sentence(site: Site,
+                                                                 tmp_path: Path) -> None:
+    """OpenSSH's client: -A (with a running agent), -X, -W/-L and -R, and a shell command:
+    each refused, with the sentence on the terminal."""
+    key = site.user("fwd2")
+    host = "x@127.0.0.1"
+    agent = subprocess.run(["ssh-agent", "-a", str(tmp_path / "agent"), "-s"],
+                           capture_output=True, text=True, timeout=30, check=True)
+    agent_pid = int(agent.stdout.split("SSH_AGENT_PID=")[1].split(";")[0])
+    env = {**os.environ, "SSH_AUTH_SOCK": str(tmp_path / "agent"), "DISPLAY": "127.0.0.1:0"}
+    try:
+        def ssh(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(ssh_argv(site.port, key, *args), capture_output=True,
+                                  text=True, timeout=120, env=env, input="")
+
+        agent_run = ssh("-A", host, "report", "list")
+        assert agent_run.returncode == 0 and "top_customers" in agent_run.stdout
+        assert "agent forwarding is not allowed here" in agent_run.stderr
+        x11 = ssh("-X", "-o", "ForwardX11Trusted=yes", host, "report", "list")
+        assert "X11 forwarding is not allowed here" in x11.stderr, x11.stderr
+        stdio_forward = ssh("-W", "127.0.0.1:22", host)
+        assert stdio_forward.returncode == 255 and "forwarding failed" in stdio_forward.stderr
+        assert "salesdesk does not allow port forwarding" in _local_forward(site, key)
+        remote = ssh("-R", "0:127.0.0.1:22", host, "report", "list")
+        assert "remote port forwarding is not allowed here" in remote.stderr, remote.stderr
+        shell = ssh(host, "bash", "-i")
+        assert shell.returncode == 1 and "is not allowed here" in shell.stderr
+    finally:
+        os.kill(agent_pid, signal.SIGTERM)
+
+
+def _local_forward(site: Site, key: Path) -> str:
+    """``ssh -N -L``: connect through the forward once; what OpenSSH then printed."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        local = probe.getsockname()[1]
+    argv = [a if a != "LogLevel=ERROR" else "LogLevel=INFO" for a in ssh_argv(site.port, key)]
+    forward = subprocess.Popen([*argv, "-N", "-L", f"{local}:127.0.0.1:22", "x@127.0.0.1"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", local), timeout=5) as through:
+                    through.settimeout(10)
+                    assert through.recv(100) == b""  # the server refused: closed at once
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "ssh -L never listened"
+                time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        forward.terminate()
+        _out, err = forward.communicate(timeout=30)
+    return err
 
 
 # -- the terminal ------------------------------------------------------------------------

@@ -65,6 +65,7 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
+        self.conn.channels.add(self)
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
                       term_modes: Any) -> bool:
@@ -150,6 +151,7 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
             self.stdin = None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.conn.channels.discard(self)
         if self.running and self.running.proc and self.running.proc.returncode is None:
             self.running.end_reason = self.running.end_reason or "client disconnected"
             signal_group(self.running.proc, signal.SIGHUP)
@@ -182,6 +184,8 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
                 self.chan.exit(code)
 
     async def _serve(self, command: str | None, refuse: str) -> int:
+        for what in self.conn.refused_forwards:  # asked for before this session started
+            self.say("forward", **policy.forward_names(what))
         words = None
         if command is not None and not refuse:
             words = policy.allowed_command(command)
@@ -219,8 +223,12 @@ class Connection(asyncssh.SSHServer):  # type: ignore[misc]
         self.owner: records.KeyOwner | None = None
         self.fingerprint = ""
         self.offered = ""
+        self.ssh: asyncssh.SSHServerConnection | None = None
+        self.channels: set[SessionChannel] = set()
+        self.refused_forwards: list[str] = []
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.ssh = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.client = f"{peer[0]}:{peer[1]}"
 
@@ -251,29 +259,47 @@ class Connection(asyncssh.SSHServer):  # type: ignore[misc]
         self.owner, self.fingerprint = owner, fingerprint
         return True
 
-    def session_requested(self) -> SessionChannel:
-        return SessionChannel(self)
+    def session_requested(self) -> tuple[asyncssh.SSHServerChannel, SessionChannel]:
+        session = SessionChannel(self)
+        assert self.ssh is not None
+        chan = self.ssh.create_server_channel()
+        # Agent and X11 forwarding are off in the server; asyncssh has no callback for
+        # these channel requests, so its handlers are replaced on this channel: each
+        # refuses, tells the person and records the attempt (the session itself goes on).
+        for request, what in (("auth_agent_req_at_openssh_dot_com", "agent forwarding"),
+                              ("x11_req", "X11 forwarding")):
+            setattr(chan, f"_process_{request}_request",
+                    lambda _packet, what=what: self._forward_refused(what, raise_=False))
+        return chan, session
 
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str,
                              orig_port: int) -> bool:
         return self._forward_refused("port forwarding")
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
-        self._forward_refused("remote port forwarding")
-        return False
+        # a plain False: raising here would wedge the connection's later requests
+        return self._forward_refused("remote port forwarding", raise_=False)
 
     def unix_connection_requested(self, dest_path: str) -> bool:
         return self._forward_refused("socket forwarding")
 
     def unix_server_requested(self, listen_path: str) -> bool:
-        self._forward_refused("socket forwarding")
-        return False
+        return self._forward_refused("remote socket forwarding", raise_=False)
 
-    def _forward_refused(self, what: str) -> bool:
+    def _forward_refused(self, what: str, raise_: bool = True) -> bool:
+        """Record the refusal and say it on the client's sessions (now and later ones);
+        a channel open is refused with the sentence as its reason."""
         self.hub.record_refused(f"refused: {what}", self.client, owner=self.owner,
                                 fingerprint=self.fingerprint)
-        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
-                                        f"salesdesk does not allow {what}")
+        if what not in self.refused_forwards:
+            self.refused_forwards.append(what)
+            for channel in list(self.channels):
+                if channel.task is not None:  # started; a later one says it when it starts
+                    channel.say("forward", **policy.forward_names(what))
+        if raise_:
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
+                                            f"salesdesk does not allow {what}")
+        return False
 
     async def refuse(self, why: str, command: str = "") -> None:
         await asyncio.to_thread(records.record_refused, self.hub.db, reason=why,

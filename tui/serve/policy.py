@@ -71,6 +71,8 @@ SENTENCES = {
     "per_user": ("salesdesk: you already have {limit} sessions open, the most allowed; "
                  "close one and try again.",
                  "salesdesk：您已打开 {limit} 个会话，已达上限；请关闭一个后再试。"),
+    "forward": ("salesdesk: {what} is not allowed here; the session goes on without it.",
+                "salesdesk：这里不允许{what_zh}；会话将在没有它的情况下继续。"),
     "ended": ("salesdesk: your session was ended ({reason}).",
               "salesdesk：您的会话已结束（{reason}）。"),
     "idle": ("salesdesk: your session was closed after {duration} without a key press.",
@@ -81,6 +83,16 @@ SENTENCES = {
                 "again to continue.", "salesdesk：应用意外停止；已保存的内容不会丢失。"
                 "请重新连接继续。"),
 }
+
+
+FORWARDS = {"agent forwarding": "代理转发", "X11 forwarding": "X11 转发",
+            "port forwarding": "端口转发", "remote port forwarding": "远程端口转发",
+            "socket forwarding": "套接字转发", "remote socket forwarding": "远程套接字转发"}
+
+
+def forward_names(what: str) -> dict[str, str]:
+    """``{what}`` and ``{what_zh}`` for the "forward" sentence."""
+    return {"what": what, "what_zh": FORWARDS.get(what, what)}
 
 
 def duration(seconds: float) -> dict[str, str]:
