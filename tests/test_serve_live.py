@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -459,6 +460,61 @@ def test_a_crashing_session_leaves_the_others_working(site: Site) -> None:
         await other.close()
 
     run(scenario())
+
+
+def _fds(pid: int) -> list[str]:
+    found = []
+    for entry in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            found.append(os.readlink(entry))
+    return found
+
+
+def _zygote(server_pid: int) -> int:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == server_pid and b"tui.serve.zygote" in (
+                        entry / "cmdline").read_bytes():
+                    return int(entry.name)
+    raise AssertionError("no zygote under the server")
+
+
+def test_sessions_are_forked_from_a_zygote_that_holds_no_data(site: Site) -> None:
+    """prefork: the session is the zygote's child; the zygote has no database open; the
+    session holds neither the server's sockets (the listener) nor the zygote's control
+    socket. A zygote that dies is replaced: the open session goes on, a new one starts,
+    and the old one's end is still recorded."""
+    assert site.server is not None
+    server_pid = site.server.proc.pid
+    database = str(site.world.runtime.db.engine.url.database)
+
+    async def scenario() -> None:
+        term = await home(site, "zyg1")
+        (row,) = site.open_records("zyg1")
+        zygote = _zygote(server_pid)
+        stat = Path(f"/proc/{row.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(stat[1]) == zygote
+        assert not [f for f in _fds(zygote) if f.startswith(database)]
+        assert [f for f in _fds(row.pid) if f.startswith(database)]  # its own connection
+        sockets = {f for f in _fds(row.pid) if f.startswith("socket:")}
+        assert sockets.isdisjoint(f for pid in (server_pid, zygote) for f in _fds(pid)
+                                  if f.startswith("socket:"))
+        os.kill(zygote, signal.SIGKILL)
+        other = await home(site, "zyg2")  # a new zygote forks it
+        assert _zygote(server_pid) != zygote
+        term.press("2")
+        await term.wait_for("Customers")
+        term.press("q")
+        await term.wait_closed(timeout=30)
+        await other.close()
+
+    run(scenario())
+    deadline = time.monotonic() + 15
+    while site.open_records("zyg1"):
+        assert time.monotonic() < deadline, "the orphaned session's end was not recorded"
+        time.sleep(0.3)
 
 
 def test_sessions_per_user_are_limited_with_a_sentence(site: Site) -> None:
