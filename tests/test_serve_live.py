@@ -587,7 +587,8 @@ def test_sigterm_tells_sessions_waits_then_closes(own_site: Site, tmp_path: Path
 
 @pytest.mark.postgres
 def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -> None:
-    """Two servers, one host key, one database: li on one node and zhao on the other see
+    """Two servers, one host key, one database (one forking sessions from its zygote, one
+    starting an interpreter per session): li on one node and zhao on the other see
     their own rows; the listing shows both; ending zhao's session from li's node works."""
     if not os.environ.get("SALESDESK_TEST_PG_URL"):
         pytest.skip("PostgreSQL test: set SALESDESK_TEST_PG_URL to a server URL to run it")
@@ -597,7 +598,9 @@ def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -
     site = build_site(url, tmp_path)
     host_key = tmp_path / "shared_host_key"
     load_host_key(host_key)
-    nodes = [Server.start(url, tmp_path / name, host_key=host_key, node=name)
+    # node-b starts each session as a new interpreter (serve_prefork off): both work
+    nodes = [Server.start(url, tmp_path / name, host_key=host_key, node=name,
+                          prefork=str(name == "node-a").lower())
              for name in ("node-a", "node-b")]
     try:
         async def scenario() -> None:
