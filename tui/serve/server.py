@@ -1,8 +1,9 @@
 """The SSH listener of ``salesdesk serve``.
 
 One asyncio process accepts connections (asyncssh), authenticates keys against the
-``user_key`` table and starts one child process per session (``tui.serve.session``): the
-app on a PTY sized like the client's terminal, or a read-only command on pipes. A crash
+``user_key`` table and has one process started per session (``tui.serve.session``,
+forked by the warm ``tui.serve.zygote``): the app on a PTY sized like the client's
+terminal, or a command on pipes. A crash
 in one child leaves the others untouched; the listener only copies bytes, watches the
 database every second (ended sessions, removed keys, deactivated users) and enforces the
 idle timeout and the session limits. Decision and measurements: docs/serve.md.

@@ -31,6 +31,7 @@ import selectors
 import signal
 import socket
 import sys
+import threading
 import traceback
 from typing import Any
 
@@ -43,6 +44,7 @@ PRELOAD = ("tui.app", "tui.hookspecs", "tui.serve.session", "tui.cli", "core.run
 SKIPPED_PARTS = {"tests", "migrations", "__main__"}
 SKIPPED = ("tui.serve.server", "tui.serve.connection", "core.datagen")  # the server's, or tools
 MESSAGE_MAX = 65536
+SINGLE_THREADED = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 # -- the zygote process ------------------------------------------------------------------
@@ -53,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     control = socket.socket(fileno=int(args[args.index("--control-fd") + 1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
     _warm()
+    if _threads() > 1:
+        log.warning("the session zygote runs %d threads; forking it may copy a held lock",
+                    _threads())
     gc.collect()
     gc.freeze()  # the imported objects are never scanned again: their pages stay shared
     control.send(json.dumps({"ready": os.getpid()}).encode())
@@ -74,6 +79,14 @@ def _warm() -> None:
             if not SKIPPED_PARTS & set(info.name.split(".")) and not info.name.startswith(
                     SKIPPED):
                 _try_import(info.name)
+
+
+def _threads() -> int:
+    """Threads of this process, C ones included (Linux), else Python's."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 def _try_import(name: str) -> Any:
@@ -238,12 +251,15 @@ class Zygote:
         self._watching: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
+        # numpy's BLAS would start a thread pool on import: forking is safe only from a
+        # single thread, and many sessions on few cores gain nothing from a pool each
+        env = {**{name: "1" for name in SINGLE_THREADED}, **self.env}
         here, there = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.ready = asyncio.Event()
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "tui.serve.zygote", "--control-fd", str(there.fileno()),
-                pass_fds=(there.fileno(),), env=self.env, start_new_session=True,
+                pass_fds=(there.fileno(),), env=env, start_new_session=True,
                 stdin=asyncio.subprocess.DEVNULL)
         finally:
             there.close()
