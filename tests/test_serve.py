@@ -356,3 +356,31 @@ def test_limits_hold_when_many_sessions_start_at_once(world: Any, pub: str,
     assert (len(opened), len(refused)) == (allowed, 12 - allowed)
     assert set(refused) == {"per_user" if limits[1] < limits[0] else "total"}
     assert records.open_counts(db, owner.user_id) == (allowed, allowed)
+
+
+def test_forked_sessions_do_not_share_random_sequences() -> None:
+    """zygote: two children forked from one parent state draw different numbers from
+    random and numpy (numpy's generator is not reseeded by a fork on its own)."""
+    import random
+
+    import numpy
+
+    from tui.serve.zygote import _reseed
+
+    random.seed(7)
+    numpy.random.seed(7)
+    draws = []
+    for _child in range(2):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os.close(read_end)
+            _reseed()
+            os.write(write_end, f"{random.getrandbits(64)} {numpy.random.randint(2**62)}".encode())
+            os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            draws.append(pipe.read().split())
+        os.waitpid(pid, 0)
+    assert draws[0][0] != draws[1][0] and draws[0][1] != draws[1][1]
+    assert str(numpy.random.randint(2**62)) not in (draws[0][1], draws[1][1])
