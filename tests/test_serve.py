@@ -384,3 +384,83 @@ def test_forked_sessions_do_not_share_random_sequences() -> None:
         os.waitpid(pid, 0)
     assert draws[0][0] != draws[1][0] and draws[0][1] != draws[1][1]
     assert str(numpy.random.randint(2**62)) not in (draws[0][1], draws[1][1])
+
+
+def test_a_session_that_cannot_start_is_recorded_and_told(world: Any, pub: str,
+                                                          monkeypatch: Any) -> None:
+    """hub: when no session process can be started (the zygote cannot fork), the record
+    ends with why and the client is told, instead of the listener failing mid-way."""
+    import asyncio
+
+    from tui.serve.server import Hub, ServeConfig
+
+    world.user("rep1", "sales_rep")
+    row = keys.add_key(world.admin, "rep1", pub)
+    db = world.runtime.db
+    hub = Hub(db, str(db.engine.url), ServeConfig(node="n1"))
+
+    async def no_process(*_args: Any) -> Any:
+        raise ConnectionError("the session zygote stopped")
+
+    monkeypatch.setattr(hub, "_launch", no_process)
+    said: list[str] = []
+
+    class Chan:
+        def get_environment(self) -> dict[str, str]:
+            return {}
+
+        def write(self, data: bytes) -> None:
+            raise AssertionError("no process, no output")
+
+        write_stderr = write
+
+    class Conn:
+        owner = records.key_owner(db, row.fingerprint)
+        fingerprint, client = row.fingerprint, "127.0.0.1:1"
+
+    channel = type("Channel", (), {"chan": Chan(), "conn": Conn(), "term": None,
+                                   "size": (80, 24), "master": None, "stdin": None,
+                                   "running": None,
+                                   "say": lambda self, key, **v: said.append(key),
+                                   "close_stdin": lambda self: None})()
+    code = asyncio.run(hub.run_session(channel, ["report", "list"]))
+    assert code == 1 and said == ["unavailable"]
+    (last,) = records.history(world.admin, 1)
+    assert last.ended_at is not None and "could not start" in last.end_reason
+
+
+def test_a_dead_zygote_is_replaced_for_the_next_session(tmp_path: Path) -> None:
+    """zygote: killed between two sessions (before the server noticed), the next request
+    starts a new one and gets its process; that process runs on the descriptors it was
+    given, with the environment it was given, and its exit code comes back."""
+    import asyncio
+    import signal
+    import time
+
+    from tui.serve.zygote import Zygote
+
+    async def scenario() -> None:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME")}
+        zygote = Zygote(env)
+        await zygote.start()
+        await asyncio.wait_for(zygote.ready.wait(), 120)
+        assert zygote.proc is not None
+        first = zygote.proc.pid
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.5)  # dead, and the loop has not run: the server has not noticed
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        null = os.open(os.devnull, os.O_RDONLY)
+        ticket = json.dumps({"session": 1, "secret": "x", "command": ["report", "list"],
+                             "database": f"sqlite:///{tmp_path}/none.db"}).encode()
+        child = await zygote.fork(ticket, {**env, "SALESDESK_LANG": "en"}, 1.0,
+                                  [null, out_write, err_write])
+        for fd in (null, out_write, err_write):
+            os.close(fd)
+        assert await asyncio.wait_for(child.wait(), 60) == 1
+        assert zygote.proc.pid != first
+        with os.fdopen(err_read) as err, os.fdopen(out_read) as out:
+            assert "salesdesk:" in err.read() and out.read() == ""
+        await zygote.close()
+
+    asyncio.run(scenario())

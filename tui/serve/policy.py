@@ -73,6 +73,8 @@ SENTENCES = {
                  "salesdesk：您已打开 {limit} 个会话，已达上限；请关闭一个后再试。"),
     "forward": ("salesdesk: {what} is not allowed here; the session goes on without it.",
                 "salesdesk：这里不允许{what_zh}；会话将在没有它的情况下继续。"),
+    "unavailable": ("salesdesk: the server could not start your session; try again in a "
+                    "moment.", "salesdesk：服务器无法启动您的会话；请稍后再试。"),
     "ended": ("salesdesk: your session was ended ({reason}).",
               "salesdesk：您的会话已结束（{reason}）。"),
     "idle": ("salesdesk: your session was closed after {duration} without a key press.",

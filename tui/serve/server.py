@@ -174,9 +174,14 @@ class Hub:
         running = Running(record_id, owner.user_id, channel, app=words is None)
         channel.running = running
         self.sessions[record_id] = running
+        code = 1
         try:
             ticket = Ticket(record_id, secret, self.database_url, words)
             code = await self._run_child(channel, running, ticket)
+        except (OSError, TimeoutError) as exc:  # no process could be started for it
+            log.error("could not start a session process: %s", exc)
+            running.end_reason = f"could not start: {exc}"
+            channel.say("unavailable")
         finally:
             self.sessions.pop(record_id, None)
             done = "quit" if words is None else "finished"

@@ -133,7 +133,13 @@ def _receive(control: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
 
 def _fork(request: dict[str, Any], fds: list[int], own: tuple[Any, ...]) -> None:
     control = own[0]
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as exc:  # out of processes or memory: this session fails, we go on
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"id": request["id"], "error": str(exc)}).encode())
+        return
     if pid == 0:
         code = 1
         try:
@@ -279,9 +285,17 @@ class Zygote:
         self.waiting[request_id] = answer
         message = json.dumps({"id": request_id, "ticket": ticket.decode(), "env": env,
                               "grace": grace}).encode()
+        rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
         try:
-            self.sock.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                           array.array("i", fds))])
+            try:
+                self.sock.sendmsg([message], rights)
+            except OSError:  # it has just died, unnoticed yet: start another, ask it
+                del self.waiting[request_id]
+                self._lost()
+                await self.start()
+                self.waiting[request_id] = answer
+                assert self.sock is not None
+                self.sock.sendmsg([message], rights)
             return await asyncio.wait_for(answer, 120)  # the zygote may still be warming
         finally:
             self.waiting.pop(request_id, None)
@@ -305,6 +319,11 @@ class Zygote:
             answer = self.waiting.get(message["id"])
             if answer is not None and not answer.done():
                 answer.set_result(child)
+        elif "error" in message:
+            answer = self.waiting.get(message["id"])
+            if answer is not None and not answer.done():
+                answer.set_exception(ConnectionError(
+                    f"the session zygote could not fork: {message['error']}"))
         elif "exit" in message:
             found = self.children.pop(message["exit"], None)
             if found is not None:
