@@ -162,3 +162,29 @@ async def test_served_plugin_import_refuses_a_server_path(tui_world: dict[str, A
         app.screen._import(str(elsewhere))
         await settle(pilot)
         assert any("your own folder" in m for m in seen), seen
+
+
+def test_files_commands_refuse_with_a_sentence(tui_world: dict[str, Any], served_as: Any,
+                                               tmp_path: Path) -> None:
+    """files put/get: a name that is a folder, a missing file, and (locally) the commands
+    at all are refused with a sentence, never a traceback; a put lands whole."""
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    url = str(tui_world["world"].runtime.db.engine.url)
+    runner = CliRunner()
+    local = runner.invoke(cli, ["--database", url, "files", "list"])
+    assert local.exit_code == 1 and "for SSH sessions" in local.output
+    folder = served_as(tui_world["rep"])
+    (folder / "sub").mkdir()
+    for args, words in ((["files", "put", "sub"], "could not store sub"),
+                        (["files", "get", "missing.csv"], "no file missing.csv"),
+                        (["files", "get", "sub"], "no file sub")):
+        done = runner.invoke(cli, ["--database", url, *args], input=b"data")
+        assert done.exit_code == 1 and words in done.output, done.output
+        assert "Traceback" not in done.output
+        assert done.exception is None or isinstance(done.exception, SystemExit)
+    done = runner.invoke(cli, ["--database", url, "files", "put", "a/b.csv"], input=b"x,y\n")
+    assert done.exit_code == 0 and (folder / "a" / "b.csv").read_bytes() == b"x,y\n"
+    assert not [p for p in (folder / "a").iterdir() if p.name.startswith(".upload-")]

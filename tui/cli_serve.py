@@ -221,8 +221,12 @@ def files_get(name: str) -> None:
         if not path.is_file():
             raise SalesdeskError(_("There is no file {name} in your folder.").format(
                 name=name))
-        with path.open("rb") as source:
-            shutil.copyfileobj(source, sys.stdout.buffer, 1 << 16)
+        try:
+            with path.open("rb") as source:
+                shutil.copyfileobj(source, sys.stdout.buffer, 1 << 16)
+        except OSError as exc:
+            raise SalesdeskError(_("could not read {name}: {why}").format(
+                name=name, why=exc.strerror or exc)) from exc
         sys.stdout.buffer.flush()
 
     _friendly(run)
@@ -254,9 +258,12 @@ def files_put(name: str) -> None:
                                                    name=name, limit=PUT_LIMIT >> 20))
                     out.write(chunk)
             os.replace(scratch, path)  # a half upload never replaces a whole file
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(scratch)
+            if isinstance(exc, OSError):  # a folder by that name, a full disk
+                raise SalesdeskError(_("could not store {name}: {why}").format(
+                    name=name, why=exc.strerror or exc)) from exc
             raise
         click.echo(_("Stored {name} ({size} bytes).").format(name=name, size=f"{written:,}"),
                    err=True)
