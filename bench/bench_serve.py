@@ -1,7 +1,7 @@
 """Benchmark: ``salesdesk serve`` with many concurrent sessions.
 
     .venv/bin/python bench/bench_serve.py [--scale medium] [--sessions 10,25,50]
-        [--keys 12] [--pace 1.0] [--seed 1]
+        [--keys 12] [--pace 1.0] [--seed 1] [--launch prefork,spawn] [--runs 1]
 
 A real server on 127.0.0.1 serves the generated data set (the one ``bench_reports.py``
 makes, copied and upgraded so the original stays as it is). For each count, that many
@@ -16,7 +16,12 @@ Customers, next page, back, Opportunities, back, ... Printed per count:
 - the server's memory (RSS and PSS, the listener plus every session process) and CPU
   (cores busy while the keys are pressed);
 - the baseline, measured in the same run: the same app as the same user in a local
-  process on a PTY (no SSH), pressed the same way.
+  process on a PTY (no SSH), pressed the same way;
+- the load average of the machine before and after the row (other work on it counts).
+
+``--launch`` compares how sessions start: ``prefork`` (forked from the server's warm
+zygote, the default) and ``spawn`` (a new interpreter per session). ``--runs N`` repeats
+each row N times and prints the medians.
 
 One process per session is the design (crash isolation, Textual's driver owns one
 terminal); docs/serve.md records the figures that decided it.
@@ -266,6 +271,25 @@ async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list
     return latencies
 
 
+def figures(r: dict[str, Any], count: int, idle_pss: float, b50: float,
+            load: float) -> dict[str, float]:
+    p50 = percentile(r["lat"], 0.5)
+    return {"p50": p50 * 1000, "p95": percentile(r["lat"], 0.95) * 1000,
+            "x": p50 / b50 if b50 else float("nan"),
+            "first50": statistics.median(r["first"]), "first95": percentile(r["first"], 0.95),
+            "rss": r["rss"], "pss": r["pss"], "per": (r["pss"] - idle_pss) / count,
+            "cpu": r["start_cpu"], "cores": r["cores"], "load0": load,
+            "load1": os.getloadavg()[0]}
+
+
+def row_text(rows: list[dict[str, float]]) -> str:
+    """The medians of several runs of one row."""
+    m = {k: statistics.median(row[k] for row in rows) for k in rows[0]}
+    return (f"{m['p50']:>6.0f}ms {m['p95']:>6.0f}ms {m['x']:>7.1f} {m['first50']:>7.1f}s "
+            f"{m['first95']:>7.1f}s {m['rss']:>8.0f} {m['pss']:>8.0f} {m['per']:>8.0f} "
+            f"{m['cpu']:>8.2f}s {m['cores']:>6.2f} {m['load0']:>4.1f}->{m['load1']:<4.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", default="medium")
@@ -273,6 +297,9 @@ def main() -> None:
     parser.add_argument("--sessions", default="10,25,50")
     parser.add_argument("--keys", type=int, default=12, help="keys per session")
     parser.add_argument("--pace", type=float, default=1.0, help="seconds between keys")
+    parser.add_argument("--launch", default="prefork,spawn",
+                        help="how sessions start: prefork (warm zygote), spawn (new interpreter)")
+    parser.add_argument("--runs", type=int, default=1, help="runs per row (medians printed)")
     args = parser.parse_args()
     from serve_helpers import Server
 
@@ -286,28 +313,27 @@ def main() -> None:
         base = asyncio.run(local_baseline(url, reps[0][0], args.keys, args.pace))
         b50, b95 = percentile(base, 0.5), percentile(base, 0.95)
         print(f"local session (baseline): key-to-update p50 {b50 * 1000:.0f} ms, "
-              f"p95 {b95 * 1000:.0f} ms", flush=True)
+              f"p95 {b95 * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}", flush=True)
         counts = [int(c) for c in args.sessions.split(",")]
-        server = Server.start(url, folder, max_sessions=max(counts) + 5,
-                              max_sessions_per_user=max(counts))
-        try:
-            idle_rss, idle_pss, _ = usage(server.proc.pid)
-            print(f"server idle: RSS {idle_rss:.0f} MiB, PSS {idle_pss:.0f} MiB")
-            print(f"{'sessions':>8} {'key p50':>8} {'key p95':>8} {'x base':>7} "
-                  f"{'1st p50':>8} {'1st p95':>8} {'RSS MiB':>8} {'PSS MiB':>8} "
-                  f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6}")
-            for count in counts:
-                r = asyncio.run(served(server.port, server.proc.pid, keys, reps, count,
-                                       args.keys, args.pace))
-                p50, p95 = percentile(r["lat"], 0.5), percentile(r["lat"], 0.95)
-                print(f"{count:>8} {p50 * 1000:>6.0f}ms {p95 * 1000:>6.0f}ms "
-                      f"{p50 / b50 if b50 else float('nan'):>7.1f} "
-                      f"{statistics.median(r['first']):>7.1f}s "
-                      f"{percentile(r['first'], 0.95):>7.1f}s {r['rss']:>8.0f} "
-                      f"{r['pss']:>8.0f} {(r['pss'] - idle_pss) / count:>8.0f} "
-                      f"{r['start_cpu']:>8.1f}s {r['cores']:>6.2f}", flush=True)
-        finally:
-            server.stop()
+        print(f"{'launch':>7} {'sessions':>8} {'key p50':>8} {'key p95':>8} {'x base':>7} "
+              f"{'1st p50':>8} {'1st p95':>8} {'RSS MiB':>8} {'PSS MiB':>8} "
+              f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6} {'load':>10}", flush=True)
+        for launch in args.launch.split(","):
+            server = Server.start(url, folder, max_sessions=max(counts) + 5,
+                                  max_sessions_per_user=max(counts),
+                                  prefork=str(launch == "prefork").lower())
+            try:
+                idle_pss = usage(server.proc.pid)[1]
+                for count in counts:
+                    rows = []
+                    for _run in range(args.runs):
+                        load = os.getloadavg()[0]
+                        r = asyncio.run(served(server.port, server.proc.pid, keys, reps,
+                                               count, args.keys, args.pace))
+                        rows.append(figures(r, count, idle_pss, b50, load))
+                    print(f"{launch:>7} {count:>8} " + row_text(rows), flush=True)
+            finally:
+                server.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

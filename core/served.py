@@ -15,6 +15,7 @@ account has (``salesdesk serve`` refuses a SQLite file others can open). The ord
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -22,6 +23,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -115,3 +117,63 @@ def is_served() -> bool:
 def bound_user_id() -> int | None:
     """The user a redeemed ticket made this process act as; None in a local process."""
     return _bound_user_id
+
+
+# -- files of a served session ----------------------------------------------------------
+#
+# A served user must not read or write the server's files, yet should be able to import a
+# workbook and export a report. Every file a screen (core or plugin) asks for goes through
+# ``user_path``: locally it is the path as typed; in a served session it is a file in that
+# user's own folder on the server, ``<data dir>/served-files/<user id>``, which the user
+# fills and empties over SSH (``files put NAME < file``, ``files get NAME > file``).
+
+FILES_FOLDER = "served-files"
+
+
+class OutsideYourFolder(SalesdeskError):
+    def __init__(self, typed: str) -> None:
+        from core.i18n import _
+
+        super().__init__(_(
+            "Over SSH your files are kept in your own folder on the server: give just a "
+            "file name, not '{typed}' (list them with: ssh SERVER files list).").format(
+                typed=typed[:60]))
+
+
+def user_folder(user_id: int | None = None) -> Path:
+    """The served user's own folder (made on first use, private to the server's account)."""
+    from core.settings import data_dir
+
+    uid = user_id if user_id is not None else _bound_user_id
+    if uid is None:
+        raise BadTicket()
+    folder = data_dir() / FILES_FOLDER / str(int(uid))
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def user_path(typed: str | Path) -> Path:
+    """The file a person means by ``typed``. Locally the path as typed (``~`` expanded);
+    in a served session a file inside their own folder: a name or a relative path inside
+    it, never an absolute path elsewhere, ``..`` out of it, or a link leading out."""
+    if not is_served():
+        return Path(typed).expanduser()
+    folder = user_folder().resolve()
+    path = (folder / Path(typed)).resolve()  # an absolute path replaces the folder
+    if str(typed).startswith("~") or path == folder or not path.is_relative_to(folder):
+        raise OutsideYourFolder(str(typed))
+    return path
+
+
+def shown_path(path: Path) -> str:
+    """How to show a file's path: in a served session its name in the user's folder (the
+    server's layout is none of the client's business)."""
+    if is_served():
+        with contextlib.suppress(ValueError):
+            return str(path.resolve().relative_to(user_folder().resolve()))
+    return str(path)
+
+
+def suggested_path(name: str) -> str:
+    """Where a new file goes unless the person says otherwise."""
+    return name if is_served() else str(Path.home() / name)

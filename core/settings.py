@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     serve_max_sessions: int = Field(default=100, ge=1)
     serve_max_sessions_per_user: int = Field(default=3, ge=1)
     serve_grace: float = Field(default=10.0, ge=0)  # seconds sessions get on shutdown
+    serve_prefork: bool = True  # fork sessions from a warm parent (False: a new interpreter)
 
     @field_validator("database_url")
     @classmethod

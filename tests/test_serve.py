@@ -177,6 +177,8 @@ def test_the_session_entry_point_run_by_hand_acts_as_nobody(world: Any, pub: str
     ("report run x --output=/tmp/a", None), ("--database sqlite:///x report list", None),
     ("users add x --name y --role group_admin", None), ("db backup /tmp/x", None),
     ("report list '", None), ("", None),
+    ("files put book.xlsx", ["files", "put", "book.xlsx"]), ("files list", ["files", "list"]),
+    ("files rm x", None), ("files get x -o /tmp/y", None),
 ])
 def test_command_policy(line: str, expected: list[str] | None) -> None:
     """commands: only the read-only ones, never writing a file on the server."""
@@ -321,3 +323,144 @@ def test_limits_count_live_sessions_on_every_node(world: Any, pub: str) -> None:
     records.record_end(db, first, "quit")
     assert records.open_counts(db, owner.user_id) == (1, 1)
     assert [s.node for s in records.list_open(world.admin)] == ["n2"]
+
+
+@pytest.mark.parametrize("limits", [(100, 3), (4, 100)], ids=["per_user", "total"])
+def test_limits_hold_when_many_sessions_start_at_once(world: Any, pub: str,
+                                                      limits: tuple[int, int]) -> None:
+    """limits: twelve logins in the same instant (threads, each its own connection, as two
+    nodes or two channels would be) open exactly as many sessions as the limit allows."""
+    import threading
+
+    world.user("rep1", "sales_rep")
+    db = world.runtime.db
+    row = keys.add_key(world.admin, "rep1", pub)
+    owner = records.key_owner(db, row.fingerprint)
+    gate, opened, refused = threading.Barrier(12), [], []
+
+    def attempt(i: int) -> None:
+        gate.wait()
+        try:
+            opened.append(records.start_within_limits(
+                db, owner, max_total=limits[0], max_per_user=limits[1],
+                fingerprint=row.fingerprint, client=f"c{i}", node="n1", kind="app"))
+        except records.SessionLimit as exc:
+            refused.append(exc.which)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    allowed = min(limits)
+    assert (len(opened), len(refused)) == (allowed, 12 - allowed)
+    assert set(refused) == {"per_user" if limits[1] < limits[0] else "total"}
+    assert records.open_counts(db, owner.user_id) == (allowed, allowed)
+
+
+def test_forked_sessions_do_not_share_random_sequences() -> None:
+    """zygote: two children forked from one parent state draw different numbers from
+    random and numpy (numpy's generator is not reseeded by a fork on its own)."""
+    import random
+
+    import numpy
+
+    from tui.serve.zygote import _reseed
+
+    random.seed(7)
+    numpy.random.seed(7)
+    draws = []
+    for _child in range(2):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os.close(read_end)
+            _reseed()
+            os.write(write_end, f"{random.getrandbits(64)} {numpy.random.randint(2**62)}".encode())
+            os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            draws.append(pipe.read().split())
+        os.waitpid(pid, 0)
+    assert draws[0][0] != draws[1][0] and draws[0][1] != draws[1][1]
+    assert str(numpy.random.randint(2**62)) not in (draws[0][1], draws[1][1])
+
+
+def test_a_session_that_cannot_start_is_recorded_and_told(world: Any, pub: str,
+                                                          monkeypatch: Any) -> None:
+    """hub: when no session process can be started (the zygote cannot fork), the record
+    ends with why and the client is told, instead of the listener failing mid-way."""
+    import asyncio
+
+    from tui.serve.server import Hub, ServeConfig
+
+    world.user("rep1", "sales_rep")
+    row = keys.add_key(world.admin, "rep1", pub)
+    db = world.runtime.db
+    hub = Hub(db, str(db.engine.url), ServeConfig(node="n1"))
+
+    async def no_process(*_args: Any) -> Any:
+        raise ConnectionError("the session zygote stopped")
+
+    monkeypatch.setattr(hub, "_launch", no_process)
+    said: list[str] = []
+
+    class Chan:
+        def get_environment(self) -> dict[str, str]:
+            return {}
+
+        def write(self, data: bytes) -> None:
+            raise AssertionError("no process, no output")
+
+        write_stderr = write
+
+    class Conn:
+        owner = records.key_owner(db, row.fingerprint)
+        fingerprint, client = row.fingerprint, "127.0.0.1:1"
+
+    channel = type("Channel", (), {"chan": Chan(), "conn": Conn(), "term": None,
+                                   "size": (80, 24), "master": None, "stdin": None,
+                                   "running": None,
+                                   "say": lambda self, key, **v: said.append(key),
+                                   "close_stdin": lambda self: None})()
+    code = asyncio.run(hub.run_session(channel, ["report", "list"]))
+    assert code == 1 and said == ["unavailable"]
+    (last,) = records.history(world.admin, 1)
+    assert last.ended_at is not None and "could not start" in last.end_reason
+
+
+def test_a_dead_zygote_is_replaced_for_the_next_session(tmp_path: Path) -> None:
+    """zygote: killed between two sessions (before the server noticed), the next request
+    starts a new one and gets its process; that process runs on the descriptors it was
+    given, with the environment it was given, and its exit code comes back."""
+    import asyncio
+    import signal
+    import time
+
+    from tui.serve.zygote import Zygote
+
+    async def scenario() -> None:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME")}
+        zygote = Zygote(env)
+        await zygote.start()
+        await asyncio.wait_for(zygote.ready.wait(), 120)
+        assert zygote.proc is not None
+        first = zygote.proc.pid
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.5)  # dead, and the loop has not run: the server has not noticed
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        null = os.open(os.devnull, os.O_RDONLY)
+        ticket = json.dumps({"session": 1, "secret": "x", "command": ["report", "list"],
+                             "database": f"sqlite:///{tmp_path}/none.db"}).encode()
+        child = await zygote.fork(ticket, {**env, "SALESDESK_LANG": "en"}, 1.0,
+                                  [null, out_write, err_write])
+        for fd in (null, out_write, err_write):
+            os.close(fd)
+        assert await asyncio.wait_for(child.wait(), 60) == 1
+        assert zygote.proc.pid != first
+        with os.fdopen(err_read) as err, os.fdopen(out_read) as out:
+            assert "salesdesk:" in err.read() and out.read() == ""
+        await zygote.close()
+
+    asyncio.run(scenario())

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -216,6 +217,31 @@ def test_read_only_commands_stream_their_output_and_exit_code(site: Site) -> Non
     assert done.returncode == 0 and "top_customers" in done.stdout
 
 
+def test_files_go_in_and_out_of_the_users_own_folder(site: Site, tmp_path: Path) -> None:
+    """files put/list/get over SSH (OpenSSH's client, stdin and stdout as a person would
+    redirect them): a workbook lands in the user's own folder on the server and comes back
+    byte for byte; another user's folder and a server path stay out of reach."""
+    key, other = site.user("files1"), site.user("files2")
+    payload = os.urandom(300_000)  # more than a pipe holds: the upload must wait for it
+    (tmp_path / "in.bin").write_bytes(payload)
+    with (tmp_path / "in.bin").open("rb") as upload:
+        put = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "put",
+                                      "in.bin"), stdin=upload, capture_output=True,
+                             timeout=120)
+    assert put.returncode == 0, put.stderr
+    listed = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "list"),
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "in.bin" in listed.stdout and "300,000" in listed.stdout
+    got = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "get", "in.bin"),
+                         capture_output=True, timeout=120)
+    assert got.returncode == 0 and got.stdout == payload
+    code, out, err = run(run_command(site.port, other, "files get in.bin"))
+    assert code == 1 and out == "" and "in.bin" in err  # files2's folder has no such file
+    for where in ("/etc/passwd", "../1/x"):
+        code, out, err = run(run_command(site.port, key, f"files get {where}"))
+        assert code == 1 and "your own folder" in err
+
+
 @pytest.mark.parametrize("command", ["bash", "sh -c id", "users add x --name x --role "
                                      "group_admin", "db backup /tmp/x",
                                      "report run top_customers -f csv -o /tmp/x.csv"])
@@ -252,7 +278,9 @@ def test_sftp_scp_and_forwarding_are_refused(site: Site, tmp_path: Path) -> None
                 await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
             with pytest.raises(asyncssh.ChannelListenError):
                 await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
-            with pytest.raises(asyncssh.ChannelOpenError):
+            sftp = await conn.run(subsystem="sftp", input="", check=False)
+            assert sftp.exit_status == 1 and "not allowed" in str(sftp.stderr)
+            with pytest.raises(asyncssh.sftp.SFTPError):
                 await conn.start_sftp_client()
             with pytest.raises(asyncssh.ChannelOpenError):
                 await conn.create_session(asyncssh.SSHClientSession, "report list",
@@ -260,6 +288,101 @@ def test_sftp_scp_and_forwarding_are_refused(site: Site, tmp_path: Path) -> None
                                           x11_display="127.0.0.1:0")
 
     run(scenario())
+
+
+def test_agent_x11_and_port_forwarding_are_refused_with_a_sentence(site: Site,
+                                                                    tmp_path: Path) -> None:
+    """asyncssh's client: agent and X11 forwarding requests are refused (the command still
+    runs, and stderr says why), local and remote port forwarding are refused with the
+    sentence; every refusal is recorded."""
+    key = site.user("fwd1")
+
+    async def scenario() -> None:
+        async with asyncssh.connect("127.0.0.1", site.port, username="x",
+                                    client_keys=[str(key)], known_hosts=None,
+                                    agent_path=str(tmp_path / "agent.sock"),
+                                    agent_forwarding=True) as conn:
+            done = await conn.run("report list", check=False)
+            assert done.exit_status == 0 and "top_customers" in str(done.stdout)
+            assert "agent forwarding is not allowed here" in str(done.stderr)
+            with pytest.raises(asyncssh.ChannelOpenError,
+                               match="salesdesk does not allow port forwarding"):
+                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
+            with pytest.raises(asyncssh.ChannelListenError):
+                await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
+            again = await conn.run("report list", check=False)  # the connection still works
+            assert again.exit_status == 0
+            assert "remote port forwarding is not allowed here" in str(again.stderr)
+            with pytest.raises(asyncssh.ChannelOpenError, match="X11"):
+                await conn.create_session(asyncssh.SSHClientSession, "report list",
+                                          x11_forwarding=True, x11_display="127.0.0.1:0")
+
+    run(scenario())
+    time.sleep(1.5)  # the refusals are written in the background
+    reasons = [s.end_reason for s in records.history(site.world.admin, 40)
+               if s.login == "fwd1" and s.kind == "refused"]
+    for what in ("agent forwarding", "X11 forwarding", "port forwarding",
+                 "remote port forwarding"):
+        assert f"refused: {what}" in reasons, reasons
+
+
+def test_openssh_forwarding_requests_are_refused_with_a_sentence(site: Site,
+                                                                 tmp_path: Path) -> None:
+    """OpenSSH's client: -A (with a running agent), -X, -W/-L and -R, and a shell command:
+    each refused, with the sentence on the terminal."""
+    key = site.user("fwd2")
+    host = "x@127.0.0.1"
+    agent = subprocess.run(["ssh-agent", "-a", str(tmp_path / "agent"), "-s"],
+                           capture_output=True, text=True, timeout=30, check=True)
+    agent_pid = int(agent.stdout.split("SSH_AGENT_PID=")[1].split(";")[0])
+    env = {**os.environ, "SSH_AUTH_SOCK": str(tmp_path / "agent"), "DISPLAY": "127.0.0.1:0"}
+    try:
+        def ssh(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(ssh_argv(site.port, key, *args), capture_output=True,
+                                  text=True, timeout=120, env=env, input="")
+
+        agent_run = ssh("-A", host, "report", "list")
+        assert agent_run.returncode == 0 and "top_customers" in agent_run.stdout
+        assert "agent forwarding is not allowed here" in agent_run.stderr
+        x11 = ssh("-X", "-o", "ForwardX11Trusted=yes", host, "report", "list")
+        assert "X11 forwarding is not allowed here" in x11.stderr, x11.stderr
+        stdio_forward = ssh("-W", "127.0.0.1:22", host)
+        assert stdio_forward.returncode == 255 and "forwarding failed" in stdio_forward.stderr
+        assert "salesdesk does not allow port forwarding" in _local_forward(site, key)
+        remote = ssh("-R", "0:127.0.0.1:22", host, "report", "list")
+        assert "remote port forwarding is not allowed here" in remote.stderr, remote.stderr
+        shell = ssh(host, "bash", "-i")
+        assert shell.returncode == 1 and "is not allowed here" in shell.stderr
+    finally:
+        os.kill(agent_pid, signal.SIGTERM)
+
+
+def _local_forward(site: Site, key: Path) -> str:
+    """``ssh -N -L``: connect through the forward once; what OpenSSH then printed."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        local = probe.getsockname()[1]
+    argv = [a if a != "LogLevel=ERROR" else "LogLevel=INFO" for a in ssh_argv(site.port, key)]
+    forward = subprocess.Popen([*argv, "-N", "-L", f"{local}:127.0.0.1:22", "x@127.0.0.1"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", local), timeout=5) as through:
+                    through.settimeout(10)
+                    assert through.recv(100) == b""  # the server refused: closed at once
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "ssh -L never listened"
+                time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        forward.terminate()
+        _out, err = forward.communicate(timeout=30)
+    return err
 
 
 # -- the terminal ------------------------------------------------------------------------
@@ -339,6 +462,61 @@ def test_a_crashing_session_leaves_the_others_working(site: Site) -> None:
     run(scenario())
 
 
+def _fds(pid: int) -> list[str]:
+    found = []
+    for entry in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            found.append(os.readlink(entry))
+    return found
+
+
+def _zygote(server_pid: int) -> int:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == server_pid and b"tui.serve.zygote" in (
+                        entry / "cmdline").read_bytes():
+                    return int(entry.name)
+    raise AssertionError("no zygote under the server")
+
+
+def test_sessions_are_forked_from_a_zygote_that_holds_no_data(site: Site) -> None:
+    """prefork: the session is the zygote's child; the zygote has no database open; the
+    session holds neither the server's sockets (the listener) nor the zygote's control
+    socket. A zygote that dies is replaced: the open session goes on, a new one starts,
+    and the old one's end is still recorded."""
+    assert site.server is not None
+    server_pid = site.server.proc.pid
+    database = str(site.world.runtime.db.engine.url.database)
+
+    async def scenario() -> None:
+        term = await home(site, "zyg1")
+        (row,) = site.open_records("zyg1")
+        zygote = _zygote(server_pid)
+        stat = Path(f"/proc/{row.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(stat[1]) == zygote
+        assert not [f for f in _fds(zygote) if f.startswith(database)]
+        assert [f for f in _fds(row.pid) if f.startswith(database)]  # its own connection
+        sockets = {f for f in _fds(row.pid) if f.startswith("socket:")}
+        assert sockets.isdisjoint(f for pid in (server_pid, zygote) for f in _fds(pid)
+                                  if f.startswith("socket:"))
+        os.kill(zygote, signal.SIGKILL)
+        other = await home(site, "zyg2")  # a new zygote forks it
+        assert _zygote(server_pid) != zygote
+        term.press("2")
+        await term.wait_for("Customers")
+        term.press("q")
+        await term.wait_closed(timeout=30)
+        await other.close()
+
+    run(scenario())
+    deadline = time.monotonic() + 15
+    while site.open_records("zyg1"):
+        assert time.monotonic() < deadline, "the orphaned session's end was not recorded"
+        time.sleep(0.3)
+
+
 def test_sessions_per_user_are_limited_with_a_sentence(site: Site) -> None:
     async def scenario() -> None:
         first, second = await asyncio.gather(home(site, "limit1"), home(site, "limit1"))
@@ -409,7 +587,8 @@ def test_sigterm_tells_sessions_waits_then_closes(own_site: Site, tmp_path: Path
 
 @pytest.mark.postgres
 def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -> None:
-    """Two servers, one host key, one database: li on one node and zhao on the other see
+    """Two servers, one host key, one database (one forking sessions from its zygote, one
+    starting an interpreter per session): li on one node and zhao on the other see
     their own rows; the listing shows both; ending zhao's session from li's node works."""
     if not os.environ.get("SALESDESK_TEST_PG_URL"):
         pytest.skip("PostgreSQL test: set SALESDESK_TEST_PG_URL to a server URL to run it")
@@ -419,7 +598,9 @@ def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -
     site = build_site(url, tmp_path)
     host_key = tmp_path / "shared_host_key"
     load_host_key(host_key)
-    nodes = [Server.start(url, tmp_path / name, host_key=host_key, node=name)
+    # node-b starts each session as a new interpreter (serve_prefork off): both work
+    nodes = [Server.start(url, tmp_path / name, host_key=host_key, node=name,
+                          prefork=str(name == "node-a").lower())
              for name in ("node-a", "node-b")]
     try:
         async def scenario() -> None:

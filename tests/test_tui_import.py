@@ -133,7 +133,7 @@ async def test_import_is_offered_only_to_those_who_may_import(
 @aio
 async def test_served_session_reads_no_server_file(tui_world: dict[str, Any],
                                                    tmp_path: Path) -> None:
-    """Over SSH (salesdesk serve) the import screen refuses to read the server's files."""
+    """Over SSH (salesdesk serve) the import screen refuses a file outside the user's folder."""
     import core.served
 
     good = tmp_path / "good.csv"
@@ -146,7 +146,7 @@ async def test_served_session_reads_no_server_file(tui_world: dict[str, Any],
             screen = await open_import(pilot, good)
             await pilot.press("enter")
             await settle(pilot)
-            assert "cannot read files on the server" in status(screen)
+            assert "your own folder" in status(screen)
     finally:
         core.served._bound_user_id = None
     assert sales_lines(admin) == before

@@ -21,7 +21,7 @@ from tui.cli_demo import demo_command
 from tui.cli_import import import_command
 from tui.cli_plugin_new import plugin_new
 from tui.cli_report import report_group
-from tui.cli_serve import add_key_commands, serve_command, sessions_group
+from tui.cli_serve import add_key_commands, files_group, serve_command, sessions_group
 
 if TYPE_CHECKING:
     from core.plugins import PluginManager
@@ -448,6 +448,7 @@ add_key_commands(users)
 cli.add_command(import_command)
 cli.add_command(serve_command)
 cli.add_command(sessions_group)
+cli.add_command(files_group)
 cli.add_command(demo_command)
 cli.add_command(report_group)
 register_admin(cli)

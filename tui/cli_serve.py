@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
@@ -166,3 +167,105 @@ def _friendly(run: Any) -> None:
     except SalesdeskError as exc:
         click.echo(f"salesdesk: {exc}", err=True)
         sys.exit(1)
+
+
+# -- files of a served user ----------------------------------------------------------------
+
+PUT_LIMIT = 1 << 30  # one upload at most 1 GiB: the server's disk is everyone's
+
+
+@click.group("files")
+def files_group() -> None:
+    """Your own folder on the server, over SSH: 'files list', 'files get NAME > FILE',
+    'files put NAME < FILE'. The app's import and export screens use the same folder."""
+
+
+def _served_folder() -> Any:
+    from core.i18n import _
+    from core.served import is_served, user_folder
+
+    if not is_served():
+        raise SalesdeskError(_("The files commands are for SSH sessions of 'salesdesk "
+                               "serve'; here, use your own files directly."))
+    return user_folder()
+
+
+@files_group.command("list")
+def files_list() -> None:
+    """List the files in your folder: size, when changed, name."""
+    import datetime as dt
+
+    def run() -> None:
+        folder = _served_folder()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = path.stat()
+            changed = dt.datetime.fromtimestamp(info.st_mtime)
+            click.echo(f"{info.st_size:>14,} {changed:%Y-%m-%d %H:%M} "
+                       f"{path.relative_to(folder)}")
+
+    _friendly(run)
+
+
+@files_group.command("get")
+@click.argument("name")
+def files_get(name: str) -> None:
+    """Write file NAME of your folder to standard output."""
+    import shutil
+
+    from core.i18n import _
+    from core.served import user_path
+
+    def run() -> None:
+        _served_folder()
+        path = user_path(name)
+        if not path.is_file():
+            raise SalesdeskError(_("There is no file {name} in your folder.").format(
+                name=name))
+        try:
+            with path.open("rb") as source:
+                shutil.copyfileobj(source, sys.stdout.buffer, 1 << 16)
+        except OSError as exc:
+            raise SalesdeskError(_("could not read {name}: {why}").format(
+                name=name, why=exc.strerror or exc)) from exc
+        sys.stdout.buffer.flush()
+
+    _friendly(run)
+
+
+@files_group.command("put")
+@click.argument("name")
+def files_put(name: str) -> None:
+    """Store standard input as file NAME in your folder (replacing it)."""
+    import os
+    import tempfile
+
+    from core.i18n import _
+    from core.served import user_path
+
+    def run() -> None:
+        _served_folder()
+        path = user_path(name)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            written = 0
+            with os.fdopen(fd, "wb") as out:
+                while chunk := sys.stdin.buffer.read(1 << 16):
+                    written += len(chunk)
+                    if written > PUT_LIMIT:
+                        raise SalesdeskError(_("{name} is larger than {limit} MB; nothing "
+                                               "was stored.").format(
+                                                   name=name, limit=PUT_LIMIT >> 20))
+                    out.write(chunk)
+            os.replace(scratch, path)  # a half upload never replaces a whole file
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+            if isinstance(exc, OSError):  # a folder by that name, a full disk
+                raise SalesdeskError(_("could not store {name}: {why}").format(
+                    name=name, why=exc.strerror or exc)) from exc
+            raise
+        click.echo(_("Stored {name} ({size} bytes).").format(name=name, size=f"{written:,}"),
+                   err=True)
+
+    _friendly(run)

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from core.context import Context
 from core.db import Database
@@ -55,19 +56,56 @@ def record_refused(db: Database, *, reason: str, client: str, node: str,
 
 def record_start(db: Database, owner: KeyOwner, *, fingerprint: str, client: str,
                  node: str, kind: str, command: str = "") -> tuple[int, str]:
-    """A new open session row; returns (id, the ticket secret for its process)."""
+    """A new open session row, whatever the limits; returns (id, the ticket secret for its
+    process). The server uses ``start_within_limits``."""
+    secret, digest = new_secret()
+    with db.write_session() as session, session.begin():
+        return _add_open(session, owner, digest, utcnow(), fingerprint=fingerprint,
+                         client=client, node=node, kind=kind, command=command), secret
+
+
+def _add_open(session: sa.orm.Session, owner: KeyOwner, digest: str, now: dt.datetime, *,
+              fingerprint: str, client: str, node: str, kind: str, command: str) -> int:
+    row = ServedSession(user_id=owner.user_id, login=owner.login, fingerprint=fingerprint,
+                        client=client[:100], node=node[:100], kind=kind,
+                        command=command[:500], started_at=now, seen_at=now,
+                        ticket_hash=digest)
+    session.add(row)
+    session.execute(sa.update(UserKey).where(UserKey.fingerprint == fingerprint)
+                    .values(last_used_at=now))
+    session.flush()
+    return int(row.id)  # type: ignore[arg-type]
+
+
+class SessionLimit(Exception):
+    """A new session would pass a limit: ``which`` is "total" or "per_user"."""
+
+    def __init__(self, which: str, limit: int) -> None:
+        super().__init__(which)
+        self.which, self.limit = which, limit
+
+
+def start_within_limits(db: Database, owner: KeyOwner, *, max_total: int, max_per_user: int,
+                        fingerprint: str, client: str, node: str, kind: str,
+                        command: str = "") -> tuple[int, str]:
+    """``record_start`` unless the limits are reached (raises ``SessionLimit``), counted and
+    registered in one transaction that holds the server-wide lock: two logins at once (on
+    one node or two) cannot both take the last place."""
     secret, digest = new_secret()
     now = utcnow()
     with db.write_session() as session, session.begin():
-        row = ServedSession(user_id=owner.user_id, login=owner.login, fingerprint=fingerprint,
-                            client=client[:100], node=node[:100], kind=kind,
-                            command=command[:500], started_at=now, seen_at=now,
-                            ticket_hash=digest)
-        session.add(row)
-        session.execute(sa.update(UserKey).where(UserKey.fingerprint == fingerprint)
-                        .values(last_used_at=now))
-        session.flush()
-        return int(row.id), secret  # type: ignore[arg-type]
+        # SQLite's write transactions start with BEGIN IMMEDIATE (one writer at a time);
+        # PostgreSQL needs the lock said, else both would count before either inserts.
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                            {"key": "salesdesk-serve-session-limits"})
+        total, mine = _open_counts(session, owner.user_id)
+        if total >= max_total:
+            raise SessionLimit("total", max_total)
+        if mine >= max_per_user:
+            raise SessionLimit("per_user", max_per_user)
+        return _add_open(session, owner, digest, now, fingerprint=fingerprint,
+                         client=client, node=node, kind=kind, command=command), secret
 
 
 def record_end(db: Database, session_id: int, reason: str) -> None:
@@ -79,13 +117,16 @@ def record_end(db: Database, session_id: int, reason: str) -> None:
 
 def open_counts(db: Database, user_id: int) -> tuple[int, int]:
     """(open sessions in total, open sessions of ``user_id``) over every live node."""
-    fresh = utcnow() - STALE_AFTER
-    live = sa.and_(ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
-                   ServedSession.seen_at >= fresh)
     with db.read_session() as session:
-        total = session.scalar(sa.select(sa.func.count()).where(live)) or 0
-        mine = session.scalar(sa.select(sa.func.count()).where(
-            live, ServedSession.user_id == user_id)) or 0
+        return _open_counts(session, user_id)
+
+
+def _open_counts(session: sa.orm.Session, user_id: int) -> tuple[int, int]:
+    live = sa.and_(ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
+                   ServedSession.seen_at >= utcnow() - STALE_AFTER)
+    total = session.scalar(sa.select(sa.func.count()).where(live)) or 0
+    mine = session.scalar(sa.select(sa.func.count()).where(
+        live, ServedSession.user_id == user_id)) or 0
     return int(total), int(mine)
 
 

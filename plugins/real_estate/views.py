@@ -652,7 +652,10 @@ class SignOffScreen(EstateScreen):
             lambda path: self._import(path) if path else None)
 
     def _import(self, path: str) -> None:
-        change = self.run_step(masterdata.import_units, path.strip())
+        from core.served import user_path  # over SSH: only a file of the user's own folder
+
+        change = self.run_step(lambda ctx, typed: masterdata.import_units(ctx, user_path(typed)),
+                               path.strip())
         if change is not None:
             self.app.notify(_("Change {change}: {count} units waiting for sign-off").format(
                 change=change.id, count=len(change.payload["units"])))

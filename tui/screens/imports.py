@@ -96,13 +96,13 @@ class ImportScreen(BaseScreen):
         if not raw:
             self._status(_("Type the path of the file to import."), error=True)
             return
-        from core.served import is_served
+        from core.served import user_path
 
-        if is_served():  # the server's files are not the user's: nothing to read there
-            self._status(_("Over SSH the app cannot read files on the server; an "
-                           "administrator imports them with 'salesdesk import'."), error=True)
+        try:  # over SSH: only a file of the user's own folder on the server
+            path = user_path(raw)
+        except SalesdeskError as exc:
+            self._status(str(exc), error=True)
             return
-        path = Path(raw).expanduser()
         kind = str(self.query_one("#import-kind", Select).value)
         dry_run = self.query_one("#import-check", Checkbox).value
         self.query_one("#import-problems", DataTable).clear()

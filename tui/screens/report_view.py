@@ -164,12 +164,6 @@ class ReportView(BaseScreen):
             return
         if self.exporting:
             return
-        from core.served import is_served
-
-        if is_served():  # a file on the server would reach nobody, or overwrite its data
-            self.notify(_("Over SSH, export with: ssh SERVER report run {id} -f FORMAT > "
-                          "FILE").format(id=self.report_id), severity="warning", timeout=10)
-            return
         self.app.push_screen(ExportDialog(found, self.report_id), self._start_export)
 
     def _start_export(self, choice: tuple[str, str] | None) -> None:
@@ -203,7 +197,9 @@ class ReportView(BaseScreen):
 
         written = None
         try:
-            written = self._write(exporter_id, result, Path(path).expanduser(), progress)
+            from core.served import user_path  # over SSH: into the user's own folder
+
+            written = self._write(exporter_id, result, user_path(path), progress)
         except Exception as exc:
             if not self.cancel.is_set():  # a cancel is reported by _done, not as an error
                 raise exc from None
@@ -232,7 +228,10 @@ class ReportView(BaseScreen):
         if self.cancel.is_set():
             self.notify(_("Export cancelled"), severity="warning")
         elif written is not None:
-            self.notify(_("Exported to {path}").format(path=written), timeout=8)
+            from core.served import shown_path
+
+            self.notify(_("Exported to {path}").format(path=shown_path(Path(written))),
+                        timeout=8)
 
     def action_cancel_export(self) -> None:
         if self.exporting:
@@ -262,7 +261,9 @@ class ExportDialog(BaseModal):
     def _path(self, exporter: Any) -> str:
         suffix = str(getattr(exporter, "suffix", "")).lstrip(".")
         stamp = dt.date.today().strftime("%Y%m%d")
-        return str(Path.home() / f"{self.report_id}-{stamp}.{suffix or 'out'}")
+        from core.served import suggested_path
+
+        return suggested_path(f"{self.report_id}-{stamp}.{suffix or 'out'}")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

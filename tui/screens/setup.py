@@ -329,10 +329,11 @@ class SetupScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="setup-import", exit_on_error=False)
     def _import(self, path: str) -> None:
+        from core.served import user_path
         from core.services.importing import import_file
 
-        try:
-            result = import_file(self.ctx, self.step, Path(path).expanduser())
+        try:  # over SSH: only a file of the user's own folder on the server
+            result = import_file(self.ctx, self.step, user_path(path))
         except Exception as exc:  # shown on the screen; the worker itself never fails
             self.app.call_from_thread(self._import_failed, exc)
             return

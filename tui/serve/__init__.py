@@ -1,2 +1,3 @@
 """``salesdesk serve``: the app and a few read-only commands over SSH, one process per
-session (see ``server`` for the listener, ``session`` for the process it starts)."""
+session (see ``server`` for the listener, ``zygote`` for the warm process that forks the
+sessions, ``session`` for a session's process)."""

@@ -41,7 +41,7 @@ class Running:
     user_id: int
     channel: SessionChannel
     app: bool = True  # the app (idle timeout applies) or a command
-    proc: asyncio.subprocess.Process | None = None
+    proc: Any = None  # asyncio's Process, or a zygote's Child: pid, returncode, wait()
     last_input: float = field(default_factory=time.monotonic)
     end_reason: str = ""
 
@@ -55,6 +55,9 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
         self.term: str | None = None
         self.size = (80, 24)
         self.master: int | None = None
+        self.stdin: int | None = None  # a command's standard input (a pipe, non-blocking)
+        self._pending = bytearray()
+        self._eof = self._paused = self._stdin_done = False
         self.running: Running | None = None
         self.task: asyncio.Task[None] | None = None
 
@@ -62,6 +65,7 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
+        self.conn.channels.add(self)
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
                       term_modes: Any) -> bool:
@@ -87,6 +91,9 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
         if self.master is not None:
             with contextlib.suppress(OSError):
                 os.write(self.master, data)
+        elif self.term is None and not self._stdin_done:  # a command's input, perhaps
+            self._pending += data                         # before the command has started
+            self._flush()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int,
                               pixheight: int) -> None:
@@ -95,9 +102,56 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
             set_size(self.master, *self.size)
 
     def eof_received(self) -> bool:
+        self._eof = True
+        self._flush()
         return True
 
+    def flush_stdin(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        """Feed the command's stdin what the client sent; when the pipe is full, stop
+        reading from the client until the command has read some (no unbounded buffer)."""
+        fd = self.stdin
+        if fd is None:  # not started yet: hold a little, then make the client wait
+            if len(self._pending) > 1 << 20:
+                self._pause(True)
+            return
+        try:
+            while self._pending:
+                del self._pending[:os.write(fd, self._pending)]
+        except BlockingIOError:
+            self._pause(True)
+            return
+        except OSError:  # the command stopped reading (it exited): the rest goes nowhere
+            self._pending.clear()
+        self._pause(False)
+        if self._eof:
+            self.close_stdin()
+
+    def _pause(self, paused: bool) -> None:
+        """Stop (or resume) reading from the client; while stopped, write when the pipe
+        has room again."""
+        loop = asyncio.get_running_loop()
+        if self.stdin is not None:
+            if paused:
+                loop.add_writer(self.stdin, self._flush)
+            else:
+                loop.remove_writer(self.stdin)
+        if paused != self._paused and self.chan is not None:
+            self._paused = paused
+            (self.chan.pause_reading if paused else self.chan.resume_reading)()
+
+    def close_stdin(self) -> None:
+        self._stdin_done = True
+        self._pending.clear()
+        if self.stdin is not None:
+            asyncio.get_running_loop().remove_writer(self.stdin)
+            os.close(self.stdin)
+            self.stdin = None
+
     def connection_lost(self, exc: Exception | None) -> None:
+        self.conn.channels.discard(self)
         if self.running and self.running.proc and self.running.proc.returncode is None:
             self.running.end_reason = self.running.end_reason or "client disconnected"
             signal_group(self.running.proc, signal.SIGHUP)
@@ -130,6 +184,8 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
                 self.chan.exit(code)
 
     async def _serve(self, command: str | None, refuse: str) -> int:
+        for what in self.conn.refused_forwards:  # asked for before this session started
+            self.say("forward", **policy.forward_names(what))
         words = None
         if command is not None and not refuse:
             words = policy.allowed_command(command)
@@ -150,7 +206,7 @@ def set_size(fd: int, width: int, height: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
 
-def signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:
+def signal_group(proc: Any, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
 
@@ -167,8 +223,12 @@ class Connection(asyncssh.SSHServer):  # type: ignore[misc]
         self.owner: records.KeyOwner | None = None
         self.fingerprint = ""
         self.offered = ""
+        self.ssh: asyncssh.SSHServerConnection | None = None
+        self.channels: set[SessionChannel] = set()
+        self.refused_forwards: list[str] = []
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.ssh = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.client = f"{peer[0]}:{peer[1]}"
 
@@ -199,29 +259,47 @@ class Connection(asyncssh.SSHServer):  # type: ignore[misc]
         self.owner, self.fingerprint = owner, fingerprint
         return True
 
-    def session_requested(self) -> SessionChannel:
-        return SessionChannel(self)
+    def session_requested(self) -> tuple[asyncssh.SSHServerChannel, SessionChannel]:
+        session = SessionChannel(self)
+        assert self.ssh is not None
+        chan = self.ssh.create_server_channel()
+        # Agent and X11 forwarding are off in the server; asyncssh has no callback for
+        # these channel requests, so its handlers are replaced on this channel: each
+        # refuses, tells the person and records the attempt (the session itself goes on).
+        for request, what in (("auth_agent_req_at_openssh_dot_com", "agent forwarding"),
+                              ("x11_req", "X11 forwarding")):
+            setattr(chan, f"_process_{request}_request",
+                    lambda _packet, what=what: self._forward_refused(what, raise_=False))
+        return chan, session
 
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str,
                              orig_port: int) -> bool:
         return self._forward_refused("port forwarding")
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
-        self._forward_refused("remote port forwarding")
-        return False
+        # a plain False: raising here would wedge the connection's later requests
+        return self._forward_refused("remote port forwarding", raise_=False)
 
     def unix_connection_requested(self, dest_path: str) -> bool:
         return self._forward_refused("socket forwarding")
 
     def unix_server_requested(self, listen_path: str) -> bool:
-        self._forward_refused("socket forwarding")
-        return False
+        return self._forward_refused("remote socket forwarding", raise_=False)
 
-    def _forward_refused(self, what: str) -> bool:
+    def _forward_refused(self, what: str, raise_: bool = True) -> bool:
+        """Record the refusal and say it on the client's sessions (now and later ones);
+        a channel open is refused with the sentence as its reason."""
         self.hub.record_refused(f"refused: {what}", self.client, owner=self.owner,
                                 fingerprint=self.fingerprint)
-        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
-                                        f"salesdesk does not allow {what}")
+        if what not in self.refused_forwards:
+            self.refused_forwards.append(what)
+            for channel in list(self.channels):
+                if channel.task is not None:  # started; a later one says it when it starts
+                    channel.say("forward", **policy.forward_names(what))
+        if raise_:
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
+                                            f"salesdesk does not allow {what}")
+        return False
 
     async def refuse(self, why: str, command: str = "") -> None:
         await asyncio.to_thread(records.record_refused, self.hub.db, reason=why,

@@ -1,15 +1,17 @@
 """What a served session may run without a terminal, and the sentences refusals say.
 
-Commands are the read-only CLI commands, run as the key's user; nothing writes files on
-the server (``-o`` may only be ``-``, the client's stdout)."""
+Commands are the read-only CLI commands, run as the key's user, and the ``files``
+commands, which reach only the user's own folder on the server (``core.served.user_path``);
+nothing else writes files on the server (``-o`` may only be ``-``, the client's stdout)."""
 
 from __future__ import annotations
 
 import re
 import shlex
 
-READ_ONLY = {("report", "list"), ("report", "show"), ("report", "run"),
-             ("funnel", "due"), ("users", "list"), ("users", "keys")}
+ALLOWED = {("report", "list"), ("report", "show"), ("report", "run"),
+           ("funnel", "due"), ("users", "list"), ("users", "keys"),
+           ("files", "list"), ("files", "get"), ("files", "put")}
 LANG_VALUE = re.compile(r"^[A-Za-z0-9_.@-]{1,40}$")
 
 
@@ -19,7 +21,7 @@ def allowed_command(command: str) -> list[str] | None:
         words = shlex.split(command)
     except ValueError:
         return None
-    if tuple(words[:2]) not in READ_ONLY or any(w.startswith("--database") for w in words):
+    if tuple(words[:2]) not in ALLOWED or any(w.startswith("--database") for w in words):
         return None
     for i, word in enumerate(words):
         if word in ("-o", "--output"):
@@ -59,7 +61,8 @@ SENTENCES = {
                 "users list, users keys LOGIN. Without a command you get the app.",
                 "salesdesk：这里不允许{what}。可用的命令：report list、report show ID、"
                 "report run ID [-p 名称=值] [-f csv]、funnel due、users list、"
-                "users keys 登录名。不带命令连接即打开应用。"),
+                "users keys 登录名、files list、files get 文件名、files put 文件名。"
+                "不带命令连接即打开应用。"),
     "no_pty": ("salesdesk: the app needs a terminal; connect with 'ssh -t', or give a "
                "command such as 'report list'.",
                "salesdesk：应用需要终端；请用 'ssh -t' 连接，或给出命令，例如 'report list'。"),
@@ -68,6 +71,10 @@ SENTENCES = {
     "per_user": ("salesdesk: you already have {limit} sessions open, the most allowed; "
                  "close one and try again.",
                  "salesdesk：您已打开 {limit} 个会话，已达上限；请关闭一个后再试。"),
+    "forward": ("salesdesk: {what} is not allowed here; the session goes on without it.",
+                "salesdesk：这里不允许{what_zh}；会话将在没有它的情况下继续。"),
+    "unavailable": ("salesdesk: the server could not start your session; try again in a "
+                    "moment.", "salesdesk：服务器无法启动您的会话；请稍后再试。"),
     "ended": ("salesdesk: your session was ended ({reason}).",
               "salesdesk：您的会话已结束（{reason}）。"),
     "idle": ("salesdesk: your session was closed after {duration} without a key press.",
@@ -78,6 +85,16 @@ SENTENCES = {
                 "again to continue.", "salesdesk：应用意外停止；已保存的内容不会丢失。"
                 "请重新连接继续。"),
 }
+
+
+FORWARDS = {"agent forwarding": "代理转发", "X11 forwarding": "X11 转发",
+            "port forwarding": "端口转发", "remote port forwarding": "远程端口转发",
+            "socket forwarding": "套接字转发", "remote socket forwarding": "远程套接字转发"}
+
+
+def forward_names(what: str) -> dict[str, str]:
+    """``{what}`` and ``{what_zh}`` for the "forward" sentence."""
+    return {"what": what, "what_zh": FORWARDS.get(what, what)}
 
 
 def duration(seconds: float) -> dict[str, str]:

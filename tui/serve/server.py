@@ -1,8 +1,9 @@
 """The SSH listener of ``salesdesk serve``.
 
 One asyncio process accepts connections (asyncssh), authenticates keys against the
-``user_key`` table and starts one child process per session (``tui.serve.session``): the
-app on a PTY sized like the client's terminal, or a read-only command on pipes. A crash
+``user_key`` table and has one process started per session (``tui.serve.session``,
+forked by the warm ``tui.serve.zygote``): the app on a PTY sized like the client's
+terminal, or a command on pipes. A crash
 in one child leaves the others untouched; the listener only copies bytes, watches the
 database every second (ended sessions, removed keys, deactivated users) and enforces the
 idle timeout and the session limits. Decision and measurements: docs/serve.md.
@@ -35,6 +36,7 @@ from core.services import sessions as records
 from core.settings import Settings, data_dir
 from tui.serve import policy
 from tui.serve.connection import Connection, Running, SessionChannel, set_size, signal_group
+from tui.serve.zygote import Zygote
 
 log = logging.getLogger("salesdesk.serve")
 WATCH_EVERY = 1.0
@@ -52,6 +54,7 @@ class ServeConfig:
     max_sessions: int = 100
     max_sessions_per_user: int = 3
     grace: float = 10.0
+    prefork: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings | None, **overrides: Any) -> ServeConfig:
@@ -59,7 +62,7 @@ class ServeConfig:
         config = cls(s.serve_address, s.serve_port,
                      Path(s.serve_host_key) if s.serve_host_key else None,
                      s.serve_node or "", s.serve_idle_timeout, s.serve_max_sessions,
-                     s.serve_max_sessions_per_user, s.serve_grace)
+                     s.serve_max_sessions_per_user, s.serve_grace, s.serve_prefork)
         for name, value in overrides.items():
             if value is not None:
                 setattr(config, name, value)
@@ -116,8 +119,16 @@ class Hub:
         self.stopping = False
         self.server: asyncssh.SSHAcceptor | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.zygote: Zygote | None = None
 
     async def start(self, host_key: asyncssh.SSHKey) -> None:
+        if self.config.prefork:  # warm before the first login, not during it
+            self.zygote = Zygote({k: os.environ[k] for k in SESSION_ENV if k in os.environ})
+            await self.zygote.start()
+            try:
+                await asyncio.wait_for(self.zygote.ready.wait(), 120)
+            except TimeoutError:
+                log.warning("the session zygote is slow to warm; sessions will wait for it")
         self.server = await asyncssh.create_server(
             lambda: Connection(self), self.config.address, self.config.port,
             server_host_keys=[host_key], encoding=None, agent_forwarding=False,
@@ -148,25 +159,29 @@ class Hub:
         if self.stopping:
             channel.say("stopping")
             return 1
-        total, mine = await asyncio.to_thread(records.open_counts, self.db, owner.user_id)
-        if total >= self.config.max_sessions or mine >= self.config.max_sessions_per_user:
-            over_total = total >= self.config.max_sessions
-            await conn.refuse("too many sessions" if over_total
+        try:  # counted and registered at once: two logins cannot both take the last place
+            record_id, secret = await asyncio.to_thread(
+                records.start_within_limits, self.db, owner,
+                max_total=self.config.max_sessions,
+                max_per_user=self.config.max_sessions_per_user, fingerprint=conn.fingerprint,
+                client=conn.client, node=self.node, kind="app" if words is None else "command",
+                command=" ".join(words or []))
+        except records.SessionLimit as full:
+            await conn.refuse("too many sessions" if full.which == "total"
                               else "too many sessions for this user")
-            channel.say("total" if over_total else "per_user",
-                        limit=self.config.max_sessions if over_total
-                        else self.config.max_sessions_per_user)
+            channel.say(full.which, limit=full.limit)
             return 1
-        record_id, secret = await asyncio.to_thread(
-            records.record_start, self.db, owner, fingerprint=conn.fingerprint,
-            client=conn.client, node=self.node, kind="app" if words is None else "command",
-            command=" ".join(words or []))
         running = Running(record_id, owner.user_id, channel, app=words is None)
         channel.running = running
         self.sessions[record_id] = running
+        code = 1
         try:
             ticket = Ticket(record_id, secret, self.database_url, words)
             code = await self._run_child(channel, running, ticket)
+        except (OSError, TimeoutError) as exc:  # no process could be started for it
+            log.error("could not start a session process: %s", exc)
+            running.end_reason = f"could not start: {exc}"
+            channel.say("unavailable")
         finally:
             self.sessions.pop(record_id, None)
             done = "quit" if words is None else "finished"
@@ -179,72 +194,86 @@ class Hub:
 
     async def _run_child(self, channel: SessionChannel, running: Running,
                          ticket: Ticket) -> int:
+        chan = channel.chan
+        assert chan is not None
         env = {k: os.environ[k] for k in SESSION_ENV if k in os.environ}
-        env.update(policy.client_env(dict(channel.chan.get_environment()), channel.term))
+        env.update(policy.client_env(dict(chan.get_environment()), channel.term))
+        if ticket.command is None or channel.term is not None:
+            master, slave = pty.openpty()
+            set_size(master, *channel.size)
+            channel.master = master
+            stdio, outputs = [slave, slave, slave], [(master, chan.write)]
+        else:  # a command without a terminal: its stdin, stdout and stderr are pipes
+            in_read, channel.stdin = os.pipe()
+            os.set_blocking(channel.stdin, False)
+            out_read, out_write = os.pipe()
+            err_read, err_write = os.pipe()
+            stdio = [in_read, out_write, err_write]
+            outputs = [(out_read, chan.write), (err_read, chan.write_stderr)]
+        try:
+            running.proc = await self._launch(ticket, env, stdio)
+            if channel.stdin is not None:
+                channel.flush_stdin()  # what the client sent before the command started
+        except BaseException:
+            for fd, _write in outputs:
+                os.close(fd)
+            channel.master = None
+            channel.close_stdin()
+            raise
+        finally:
+            for fd in set(stdio):
+                os.close(fd)
+        return await self._pump(channel, running.proc, outputs)
+
+    async def _launch(self, ticket: Ticket, env: dict[str, str], stdio: list[int]) -> Any:
+        """The session process on ``stdio``: forked from the warm zygote, or (with
+        ``serve_prefork`` off) a new interpreter that reads its ticket from a pipe."""
+        if self.zygote is not None:
+            return await self.zygote.fork(ticket.dumps(), env, self.config.grace, stdio)
         read_end, write_end = os.pipe()
         os.write(write_end, ticket.dumps())
         os.close(write_end)
-        argv = [sys.executable, "-m", "tui.serve.session", "--ticket-fd", str(read_end),
-                "--grace", str(self.config.grace)]
-        pty_wanted = ticket.command is None or channel.term is not None
-        slave = None
         try:
-            if pty_wanted:
-                master, slave = pty.openpty()
-                set_size(master, *channel.size)
-                channel.master = master
-                stdio: dict[str, Any] = {"stdin": slave, "stdout": slave, "stderr": slave}
-            else:
-                stdio = {"stdin": asyncio.subprocess.DEVNULL,
-                         "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.PIPE}
-            running.proc = await asyncio.create_subprocess_exec(
-                *argv, env=env, pass_fds=(read_end,), start_new_session=True, **stdio)
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tui.serve.session", "--ticket-fd", str(read_end),
+                "--grace", str(self.config.grace), env=env, pass_fds=(read_end,),
+                start_new_session=True, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
         finally:
             os.close(read_end)
-            if slave is not None:
-                os.close(slave)
-        if pty_wanted:
-            return await self._pump_pty(channel, running.proc)
-        return await self._pump_pipes(channel, running.proc)
 
-    async def _pump_pty(self, channel: SessionChannel,
-                        proc: asyncio.subprocess.Process) -> int:
-        loop, master, done = asyncio.get_running_loop(), channel.master, asyncio.Event()
-        assert master is not None and channel.chan is not None
+    async def _pump(self, channel: SessionChannel, proc: Any,
+                    outputs: list[tuple[int, Any]]) -> int:
+        """Copy the session's output to the client until it exits; its exit code."""
+        loop, chan = asyncio.get_running_loop(), channel.chan
+        assert chan is not None
+        open_outputs, drained = len(outputs), asyncio.Event()
 
-        def readable() -> None:
+        def readable(fd: int, write: Any) -> None:
+            nonlocal open_outputs
             try:
-                data = os.read(master, 65536)
-            except OSError:
+                data = os.read(fd, 65536)
+            except OSError:  # EIO: the PTY's last holder closed it
                 data = b""
             if not data:
-                loop.remove_reader(master)
-                done.set()
-            elif not channel.chan.is_closing():
-                channel.chan.write(data)
+                loop.remove_reader(fd)
+                open_outputs -= 1
+                if not open_outputs:
+                    drained.set()
+            elif not chan.is_closing():
+                write(data)
 
-        loop.add_reader(master, readable)
-        code = await proc.wait()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(done.wait(), 1.0)  # the last frame, then EOF
-        loop.remove_reader(master)
-        channel.master = None
-        os.close(master)
-        return code if code >= 0 else 128 - code
-
-    async def _pump_pipes(self, channel: SessionChannel,
-                          proc: asyncio.subprocess.Process) -> int:
-        chan = channel.chan
-        assert chan is not None and proc.stdout is not None and proc.stderr is not None
-
-        async def copy(stream: asyncio.StreamReader, write: Any) -> None:
-            while data := await stream.read(65536):
-                if not chan.is_closing():
-                    write(data)
-
-        await asyncio.gather(copy(proc.stdout, chan.write), copy(proc.stderr,
-                                                                 chan.write_stderr))
-        code = await proc.wait()
+        for fd, write in outputs:
+            loop.add_reader(fd, readable, fd, write)
+        try:
+            code = await proc.wait()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(drained.wait(), 2.0)  # the last output, then EOF
+        finally:
+            channel.master = None
+            channel.close_stdin()
+            for fd, _write in outputs:
+                loop.remove_reader(fd)
+                os.close(fd)
         return code if code >= 0 else 128 - code
 
     def end(self, running: Running, why: str, key: str, **values: object) -> None:
@@ -260,7 +289,7 @@ class Hub:
             chan.write(b"\x1b[?1049l\x1b[?25h\x1b[0m\r\n")  # leave the app's screen
         running.channel.say(key, **values)
 
-    async def _kill_later(self, proc: asyncio.subprocess.Process, after: float = 3.0) -> None:
+    async def _kill_later(self, proc: Any, after: float = 3.0) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(proc.wait(), after)
             return
@@ -308,6 +337,8 @@ class Hub:
         deadline = time.monotonic() + 5
         while self.sessions and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
+        if self.zygote is not None:
+            await self.zygote.close()
         for task in list(self._tasks):
             task.cancel()
         if self.server is not None:

@@ -1,9 +1,11 @@
 """The process ``salesdesk serve`` starts for one SSH session.
 
-It is launched only by the server (``python -m tui.serve.session --ticket-fd N``), with
-the client's PTY as its terminal (or pipes for a command) and a ticket on an inherited
-pipe; it redeems the ticket (``core.served``) and then acts as the key's user. Run by
-hand, it finds no ticket and stops: nobody becomes somebody else by starting it.
+It is started only by the server: forked from the warm parent (``tui.serve.zygote``,
+which calls ``run``) or launched as ``python -m tui.serve.session --ticket-fd N``, with
+the client's PTY as its terminal (or pipes for a command) and a ticket on a private
+socket or an inherited pipe; it redeems the ticket (``core.served``) and then acts as the
+key's user. Run by hand, it finds no ticket and stops: nobody becomes somebody else by
+starting it.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, SalesdeskError) as exc:
         print(f"salesdesk: {exc}", file=sys.stderr)
         return 1
+    return run(ticket, args.grace)
+
+
+def run(ticket: Any, grace: float) -> int:
+    """The session itself, in a process of its own: the app or the command of the ticket.
+    Called by ``main`` (a freshly started interpreter) or by the warm parent
+    (``tui.serve.zygote``) in a child it has just forked."""
     if ticket.command is None:
-        return _run_app(ticket, args.grace)
+        return _run_app(ticket, grace)
     return _run_command(ticket)
 
 
