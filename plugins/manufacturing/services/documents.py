@@ -299,8 +299,10 @@ def _billed_lines(uow: UnitOfWork, values: InvoiceIn) -> tuple[int, list[Line]]:
 
 
 def invoice_deliveries(ctx: Context, delivery_ids: list[int], on: dt.date | None = None,
-                       due_date: dt.date | None = None) -> Document:
-    """A draft invoice for everything of the given deliveries not billed yet."""
+                       due_date: dt.date | None = None,
+                       invoice_type: str = InvoiceType.ORDINARY) -> Document:
+    """A draft invoice (专票 or 普票) for everything of the given deliveries not billed
+    yet."""
     with ctx.reading() as session:
         lines = session.scalars(sa.select(Line).where(Line.document_id.in_(delivery_ids))
                                 .order_by(Line.id)).all()
@@ -310,7 +312,8 @@ def invoice_deliveries(ctx: Context, delivery_ids: list[int], on: dt.date | None
     if not items:
         raise problem("deliveries", delivery_ids, "deliveries with quantities not yet "
                       "invoiced", "invoice")
-    return create_invoice(ctx, {"lines": items, "doc_date": on, "due_date": due_date})
+    return create_invoice(ctx, {"lines": items, "doc_date": on, "due_date": due_date,
+                                "invoice_type": invoice_type})
 
 
 def create_receipt(ctx: Context, data: ReceiptIn | dict[str, Any]) -> Document:
