@@ -78,3 +78,28 @@ def test_imported_receipts_take_the_method_by_name(world: Any, tmp_path: Path) -
     import_file(finance, "receipts", path)
     assert saved(finance) == [(Decimal("500.00"), "bill"), (Decimal("70.25"), "transfer"),
                               (Decimal("1.00"), "")]
+
+
+def test_cli_receipts_add_and_list(world: Any, db_url: str,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    world.user("qian", "finance")
+    world.user("li", "sales_rep")
+    world.customer(code="C00001")
+    runner = CliRunner()
+
+    def run(login: str, *args: str, code: int = 0) -> str:
+        monkeypatch.setattr("core.runtime.os_login", lambda: login)
+        result = runner.invoke(cli, ["--database", db_url, "receipts", *args])
+        assert result.exit_code == code, result.output
+        return result.output
+
+    assert "may not" in run("li", "add", "C00001", "10.00", code=1)
+    run("qian", "add", "C00001", "1234.50", "--date", "2026-03-10", "--method", "承兑汇票",
+        "--reference", "INV-9")
+    assert "2026-03-10" in run("qian", "list", "--customer", "C00001")
+    run("qian", "add", "C00001", "5", "--method", "paypal", code=2)
+    assert saved(world.admin) == [(Decimal("1234.50"), "bill")]
