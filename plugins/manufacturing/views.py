@@ -42,6 +42,8 @@ RESULTS = {"open": ("Open", "未决"), "won": ("Won", "中标"), "lost": ("Lost"
 INVOICE_TYPES = {"special": ("Special VAT invoice (专票)", "专票"),
                  "ordinary": ("Ordinary invoice (普票)", "普票")}
 RED_LETTER = ("Red-letter", "红字")
+# The list's narrow column: the type in a word (the detail's title spells it out).
+INVOICE_TYPES_SHORT = {"special": ("Special", "专票"), "ordinary": ("Ordinary", "普票")}
 OPEN_TITLE = {DocKind.QUOTE: ("Not ordered", "未下单"), DocKind.ORDER: ("Not shipped", "未发货"),
               DocKind.DELIVERY: ("Not invoiced", "未开票"),
               DocKind.INVOICE: ("Not collected", "未收款"),
@@ -97,9 +99,10 @@ def result_text(result: str) -> str:
     return pick(*RESULTS.get(result, (result, result)))
 
 
-def invoice_type_text(invoice_type: str, red_letter: bool = False) -> str:
+def invoice_type_text(invoice_type: str, red_letter: bool = False, short: bool = False) -> str:
     """专票 / 普票, prefixed 红字 for the red-letter invoice that reverses one."""
-    text = pick(*INVOICE_TYPES.get(invoice_type, (invoice_type, invoice_type)))
+    names = INVOICE_TYPES_SHORT if short else INVOICE_TYPES
+    text = pick(*names.get(invoice_type, (invoice_type, invoice_type)))
     return f"{pick(*RED_LETTER)} {text}" if red_letter else text
 
 
@@ -388,7 +391,7 @@ class DocumentsScreen(Selectable, BaseScreen):
             row: list[Any] = ["*" if r.id in self.marked else "", r.number, cell(r.doc_date),
                               r.customer, self.status_text(r)]
             if invoices:
-                row.append(invoice_type_text(r.invoice_type, r.red_letter))
+                row.append(invoice_type_text(r.invoice_type, r.red_letter, short=True))
             row += ([cell(r.amount)] if self.kind == DocKind.RECEIPT
                     else [cell(r.amount), cell(r.tax), cell(r.gross)])
             rows.append((*row, cell(r.open)))
@@ -600,22 +603,37 @@ class DocumentsScreen(Selectable, BaseScreen):
         title = row.number
         if self.kind == DocKind.INVOICE:
             title += "  ·  " + invoice_type_text(row.invoice_type, row.red_letter)
-        self.app.push_screen(TableDialog(title, *line_table(lines)))
+        done = self.kind in (DocKind.QUOTE, DocKind.ORDER, DocKind.DELIVERY)
+        self.app.push_screen(TableDialog(title, *line_table(lines, done)))
 
 
-def line_table(lines: list[queries.LineRow]) -> tuple[list[str], list[tuple[Any, ...]]]:
+def line_table(lines: list[queries.LineRow],
+               done: bool = True) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Each line with its VAT rate, net, VAT and gross, then the document's totals (the
-    sums of the lines' figures: VAT is rounded per line, never on the total)."""
+    sums of the lines' figures: VAT is rounded per line, never on the total). ``done``:
+    with the quantity ordered, shipped or billed from each line."""
     headers = [_("Product"), _("Name"), _("Quantity"), _("Unit price"),
-               pick("VAT rate", "税率"), *vat_headers(), pick("Done", "已执行")]
+               pick("VAT rate", "税率"), *vat_headers()]
     rows: list[tuple[Any, ...]] = [
-        (ln.code, ln.name, cell(ln.quantity), cell(ln.unit_price), rate_text(ln.tax_rate),
-         cell(ln.amount), cell(ln.tax), cell(ln.gross), cell(ln.done)) for ln in lines]
+        (ln.code, ellipsis(ln.name, 20), cell(ln.quantity), cell(ln.unit_price),
+         rate_text(ln.tax_rate), cell(ln.amount), cell(ln.tax), cell(ln.gross))
+        for ln in lines]
     net = sum((ln.amount for ln in lines), Decimal("0"))
     tax = sum((ln.tax for ln in lines), Decimal("0"))
     rows.append((pick("Total", "合计"), "", "", "", "", cell(net), cell(tax),
-                 cell(net + tax), ""))
-    return headers, rows
+                 cell(net + tax)))
+    if not done:
+        return headers, rows
+    done_cells = [cell(ln.done) for ln in lines] + [""]
+    return ([*headers, pick("Done", "已执行")],
+            [(*row, d) for row, d in zip(rows, done_cells, strict=True)])
+
+
+def ellipsis(text: str, cells: int) -> str:
+    """``text`` cut to ``cells`` terminal cells (CJK counts two), marked with …."""
+    from rich.cells import cell_len, set_cell_size
+
+    return text if cell_len(text) <= cells else set_cell_size(text, cells - 1) + "…"
 
 
 class ProductionScreen(BaseScreen):

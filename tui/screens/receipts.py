@@ -38,8 +38,8 @@ def receipt_fields(customer_code: str, today: Any) -> tuple[list[Any], dict[str,
              FieldSpec("amount", "Amount"),
              FieldSpec("method", "Payment method",
                        choices=[(pick(*names), key) for key, names in METHODS.items()]),
-             FieldSpec("reference", "Invoice or sales document",
-                       placeholder="Number it pays (optional)"),
+             FieldSpec("reference", "Document paid",
+                       placeholder="Invoice or sales document number (optional)"),
              FieldSpec("note", "Note")]
     return specs, {"customer_code": customer_code, "date": today.isoformat(),
                    "method": "transfer"}
@@ -106,7 +106,7 @@ class ReceiptsScreen(BaseScreen):
         table = self.query_one("#receipts", DataTable)
         table.clear(columns=True)
         headers = [_("Date"), _("Customer"), _("Name"), _("Amount"), _("Payment method"),
-                   _("Invoice or sales document"), _("Note"), _("Source")]
+                   _("Document paid"), _("Note"), _("Source")]
         cells = [(cell(r.date), r.customer_code, r.customer_name, cell(r.amount),
                   method_text(r.method), r.reference or "—", r.note or "",
                   _("Imported") if r.imported else _("Entered")) for r in rows]
@@ -117,8 +117,7 @@ class ReceiptsScreen(BaseScreen):
         who = customer[1] if customer else _("All customers")
         self.query_one("#receipts-title", Static).update(
             _("{who}: {n} receipts, {total} received").format(
-                who=who, n=len(rows), total=f"{total:,.2f}")
-            + "  ·  " + _("n new receipt · f customer (blank: all)"))
+                who=who, n=len(rows), total=f"{total:,.2f}"))
 
     def action_customer(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -154,7 +153,7 @@ class ReceiptsScreen(BaseScreen):
                      "receipt is not edited or deleted afterwards.").format(
             amount=f"{draft.amount:,.2f}", customer=draft.customer, day=draft.day.isoformat())
         rows = [(_("Payment method"), method_text(draft.method)),
-                (_("Invoice or sales document"), draft.reference or "—"),
+                (_("Document paid"), draft.reference or "—"),
                 (_("Note"), draft.note or "—")]
         confirm(self.app, _("Record receipt"), question, _("Record receipt"),
                 lambda: self._record(draft), columns=[_("Field"), _("Value")], rows=rows)
