@@ -100,8 +100,12 @@ def _rate(uow: UnitOfWork, line: Line) -> Decimal:
 
 def _priced(uow: UnitOfWork, items: list[LineIn], default_promise: dt.date | None) -> list[Line]:
     out = []
-    for item in items:
+    for i, item in enumerate(items):
         product = uow.get(Product, item.product_id)
+        if not product.active:  # deactivated: kept on old documents, no longer offered
+            raise problem(f"lines.{i}.product_id", product.code, _(
+                "an active product: {code} is deactivated and no longer offered").format(
+                code=product.code), "document")
         cost = item.unit_cost if item.unit_cost is not None else product.standard_cost
         out.append(Line(product_id=item.product_id, quantity=item.quantity,
                         unit_price=item.unit_price, unit_cost=cost,
