@@ -183,3 +183,38 @@ async def test_receipts_import_from_the_import_screen(tui_world: dict[str, Any],
     assert [(r.amount, r.method) for r in saved] == [
         (Decimal("500.00"), "bill"), (Decimal("70.25"), "transfer")]
     assert all(r.batch_id for r in saved)
+
+
+@aio
+async def test_receipts_typed_and_imported_reach_the_collection_form(
+        tui_world: dict[str, Any], tmp_path: Path) -> None:
+    """A company that only imports its sales: what finance records on this screen and
+    imports on the Import screen is what the collection form (客户销售收款状况分析表)
+    counts as received."""
+    from core.reports import run_report
+
+    world, customer = tui_world["world"], tui_world["customers"][0]
+    finance = world.user("qian", "finance")
+    good = tmp_path / "receipts.csv"
+    good.write_text(f"date,customer_code,amount\n2026-03-02,{customer.code},300.00\n",
+                    encoding="utf-8")
+    app = app_for(finance)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_receipts(pilot)
+        await type_receipt(pilot, {"customer_code": customer.code, "amount": "200.00",
+                                   "date": "2026-03-05"})
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        await pilot.press("escape", "i")
+        await settle(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#import-kind").value = "receipts"
+        screen.query_one("#import-path").value = str(good)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+    result = run_report(finance, "mfg_collection_status",
+                        {"start": "2026-03-01", "end": "2026-03-16"})
+    table = result.tables[0]
+    ids = [c.id for c in table.columns]
+    rows = {row[ids.index("customer_code")]: row for row in table.rows}
+    assert rows[customer.code][ids.index("received")] == Decimal("500.00")
