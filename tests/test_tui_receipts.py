@@ -218,3 +218,26 @@ async def test_receipts_typed_and_imported_reach_the_collection_form(
     ids = [c.id for c in table.columns]
     rows = {row[ids.index("customer_code")]: row for row in table.rows}
     assert rows[customer.code][ids.index("received")] == Decimal("500.00")
+
+
+@aio
+async def test_receipts_speak_chinese(tui_world: dict[str, Any]) -> None:
+    from core.i18n import set_lang
+    from tui.screens.dialogs import ConfirmDialog
+
+    set_lang("zh_CN")
+    finance = tui_world["world"].user("qian", "finance")
+    async with app_for(finance).run_test(size=(80, 24)) as pilot:
+        screen = await open_receipts(pilot)
+        await type_receipt(pilot, {"customer_code": "C00001", "amount": "88.00"})
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        question = str(pilot.app.screen.query_one("#confirm-question").render())
+        assert question.startswith("登记") and "88.00" in question
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        table = screen.query_one("#receipts")
+        headers = [str(c.label) for c in table.ordered_columns]
+        assert headers == ["日期", "客户", "名称", "金额", "收款方式", "所付单据", "说明", "来源"]
+        (row,) = cells(table)
+        assert row[4] == "银行转账" and row[-1] == "手工登记"
+        assert str(screen.query_one("#receipts-title").render()).startswith("全部客户")
