@@ -230,8 +230,8 @@ class UserDialog(FormDialog):
     a grant never exceeds the granter's own scope."""
 
     DEFAULT_CSS = FormDialog.DEFAULT_CSS.replace("FormDialog", "UserDialog") + """
-    UserDialog #roles-title { margin-top: 1; }
-    UserDialog SelectionList { height: auto; max-height: 9; }
+    UserDialog #roles-title { color: $text-muted; }
+    UserDialog SelectionList { height: auto; max-height: 7; border: none; padding: 0 1; }
     """
 
     def __init__(self, title: str, specs: list[Any], values: dict[str, Any],
