@@ -384,3 +384,31 @@ async def test_a_granter_cannot_tick_a_role_beyond_their_own_scope(
         "sales_manager", "sales_rep"]
     refusals = errors(app)
     assert len(refusals) == 2 and all("may not grant" in r for r in refusals)
+
+
+@aio
+async def test_changing_roles_keeps_a_since_deactivated_region(
+        tui_world: dict[str, Any]) -> None:
+    from core.services import organisation
+    from core.services.users import find_user
+
+    admin, world = tui_world["admin"], tui_world["world"]
+    west = world.region("WEST", name="West 华西")
+    world.user("chen", "sales_rep", region="WEST")
+    organisation.set_region_active(admin, west.id, False)
+    app = app_for(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        select_user(screen, "chen")
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert form.query_one("#f-region_id").value == west.id  # shown, marked
+        form.query_one("#f-roles").select("sales_manager")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen, errors(app)
+    chen = find_user(admin, "chen")
+    assert (set(chen.roles), chen.region_id) == ({"sales_rep", "sales_manager"}, west.id)

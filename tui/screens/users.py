@@ -157,6 +157,21 @@ class UsersScreen(BaseScreen):
         managers = [(u.display_name, u.id) for u in self.guard(users.list_users, self.ctx) or []]
         return {"roles": roles, "region_id": regions, "manager_id": managers}
 
+    def _keep_inactive(self, choices: dict[str, list[tuple[str, Any]]],
+                       current: dict[str, Any]) -> None:
+        """A since-deactivated region or manager of the user is still offered (marked),
+        so saving other changes keeps it rather than clearing it."""
+        from core.services import organisation, users
+
+        names = {"region_id": {n.region.id: n.region.name for n in self.guard(
+                     organisation.list_regions, self.ctx, True) or []},
+                 "manager_id": {u.id: u.display_name for u in self.guard(
+                     users.list_users, self.ctx, True) or []}}
+        for field, value in current.items():
+            if value is not None and value not in {v for _t, v in choices[field]}:
+                label = f"{names[field].get(value, value)} {_('(deactivated)')}"
+                choices[field].append((label, value))
+
     def _done(self, message: str) -> None:
         self.app.notify(message)
         self.load()
@@ -190,6 +205,7 @@ class UsersScreen(BaseScreen):
             return
         choices = self._choices()
         before = {"region_id": user.region_id, "manager_id": user.manager_id}
+        self._keep_inactive(choices, before)
 
         def change(v: dict[str, Any]) -> bool:
             # the roles first: a refused grant leaves region and manager as they were
