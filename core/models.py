@@ -296,6 +296,7 @@ class Receipt(SQLModel, table=True):
     amount: Decimal = money_field()  # gross: what reached the bank
     reference: str = Field(default="", max_length=64)
     note: str = Field(default="", max_length=200)
+    method: str = Field(default="", max_length=16)  # core.services.receipts.METHODS
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
     created_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
     created_at: dt.datetime = Field(default_factory=utcnow)

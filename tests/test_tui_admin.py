@@ -138,3 +138,60 @@ async def test_customer_form_refuses_a_bad_credit_code_next_to_the_field(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, CustomerForm)
+
+
+@aio
+async def test_numbering_offices_in_the_company_settings(tui_world: dict[str, Any]) -> None:
+    """Company settings include how each document series is numbered and each office's
+    own range (e.g. Shanghai from 1, Beijing from 20001), changed by keyboard."""
+    from core.services.numbering import list_rules
+    from tui.screens.admin import AdminScreen
+    from tui.screens.dialogs import FormDialog
+
+    admin = tui_world["admin"]
+    app = app_for(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#admin-tabs").active = "tab-company"
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormDialog)
+        values = {"series": "mfg_order", "prefix": "SO", "width": "5", "offices": "SH=x"}
+        for name, value in values.items():
+            form.query_one(f"#f-{name}").value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and "OFFICE=FIRST" in str(
+            form.query_one("#err-offices").render())
+        form.query_one("#f-offices").value = "SH=1, BJ=20001"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        table = screen.query_one("#company")
+        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1])
+                for i in range(table.row_count)}
+        assert rows["Numbering of mfg_order"] == "SO, 5 digits; SH from 1, BJ from 20001"
+        table.focus()
+        table.move_cursor(row=list(rows).index("Numbering of mfg_order"))
+        await pilot.press("o")  # the highlighted series opens with its rule
+        await settle(pilot)
+        assert app.screen.query_one("#f-offices").value == "SH=1, BJ=20001"
+    rule = list_rules(admin)["mfg_order"]
+    assert (rule.prefix, rule.offices) == ("SO", {"SH": 1, "BJ": 20001})
+
+
+@aio
+async def test_numbering_is_not_offered_to_a_regional_admin(tui_world: dict[str, Any]) -> None:
+    regional = tui_world["world"].user("sun", "regional_admin", region="EAST")
+    app = app_for(regional)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.screen is screen

@@ -150,3 +150,24 @@ async def test_served_session_reads_no_server_file(tui_world: dict[str, Any],
     finally:
         core.served._bound_user_id = None
     assert sales_lines(admin) == before
+
+
+@aio
+async def test_the_import_screen_offers_the_kinds_its_user_may_import(
+        tui_world: dict[str, Any]) -> None:
+    """As ``salesdesk import``: every kind for the group admin; finance its receipts (and
+    sales lines), never the organisation or users."""
+    from tui.screens.imports import ImportScreen
+
+    finance = tui_world["world"].user("qian", "finance")
+    offered = {}
+    for who, ctx in (("admin", tui_world["admin"]), ("finance", finance)):
+        async with app_for(ctx).run_test(size=(80, 24)) as pilot:
+            await pilot.press("i")
+            await settle(pilot)
+            assert isinstance(pilot.app.screen, ImportScreen)
+            offered[who] = {v for _t, v in pilot.app.screen.query_one("#import-kind")._options}
+    assert offered["admin"] == {"sales_lines", "customers", "products", "receipts", "regions",
+                                "channels", "users"}
+    assert "receipts" in offered["finance"]
+    assert not {"regions", "channels", "users"} & offered["finance"]

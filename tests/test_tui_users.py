@@ -125,7 +125,7 @@ async def test_admin_adds_a_user_and_changes_role_region_and_manager(
         form = pilot.app.screen
         form.query_one("#f-login").value = "chen"
         form.query_one("#f-display_name").value = "Chen Jing"
-        form.query_one("#f-roles").value = "sales_rep"
+        form.query_one("#f-roles").select("sales_rep")
         form.query_one("#f-region_id").value = tui_world["east"].id
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -138,7 +138,8 @@ async def test_admin_adds_a_user_and_changes_role_region_and_manager(
         await pilot.press("e")
         await settle(pilot)
         form = pilot.app.screen
-        form.query_one("#f-roles").value = "sales_manager"
+        form.query_one("#f-roles").deselect("sales_rep")
+        form.query_one("#f-roles").select("sales_manager")
         form.query_one("#f-region_id").value = north.id
         form.query_one("#f-manager_id").value = manager.actor.id
         await pilot.press("ctrl+s")
@@ -170,7 +171,8 @@ async def test_regional_admin_is_refused_a_company_wide_role(
         await pilot.press("e")
         await settle(pilot)
         form = pilot.app.screen
-        form.query_one("#f-roles").value = "finance"
+        form.query_one("#f-roles").deselect("sales_rep")
+        form.query_one("#f-roles").select("finance")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is form  # still open: nothing saved
@@ -270,8 +272,143 @@ async def test_a_refusal_is_one_sentence_in_chinese(tui_world: dict[str, Any]) -
         # only the regional admin's own region (and below) is offered
         region_ids = [v for _t, v in form.query_one("#f-region_id")._options]
         assert tui_world["east"].id in region_ids and len(region_ids) == 2  # blank + EAST
-        form.query_one("#f-roles").value = "executive"
+        form.query_one("#f-roles").select("executive")
         await pilot.press("ctrl+s")
         await settle(pilot)
         (refusal,) = errors(app)
         assert refusal.startswith("Sun 不能授予") and "区域管理员" in refusal
+
+
+def ticked(form: Any) -> set[str]:
+    return set(form.query_one("#f-roles").selected)
+
+
+@aio
+async def test_a_user_holds_several_roles_round_trip(tui_world: dict[str, Any]) -> None:
+    """Roles are ticked in a list: a sales manager who also approves credit keeps both,
+    and the form shows what the user holds when opened again."""
+    from core.services.users import find_user
+    from tui.screens.users import UserDialog
+
+    admin = tui_world["admin"]
+    app = app_for(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("n")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, UserDialog) and ticked(form) == set()
+        form.query_one("#f-login").value = "chen"
+        form.query_one("#f-display_name").value = "Chen Jing"
+        form.query_one("#f-region_id").value = tui_world["east"].id
+        form.query_one("#f-roles").focus()
+        await pilot.press("space", "down", "space")  # keyboard: tick two roles
+        await settle(pilot)
+        first_two = {name for _t, name in form.role_choices[:2]}
+        assert ticked(form) == first_two
+        form.query_one("#f-roles").deselect_all()
+        form.query_one("#f-roles").select("sales_manager")
+        form.query_one("#f-roles").select("finance")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen, errors(app)
+        assert set(find_user(admin, "chen").roles) == {"sales_manager", "finance"}
+        row = next(r for r in cells(screen.query_one("#users")) if r[0] == "chen")
+        assert set(row[2].split(", ")) == {"Sales manager", "Finance"}
+
+        select_user(screen, "chen")
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert ticked(form) == {"sales_manager", "finance"}
+        form.query_one("#f-roles").deselect("finance")
+        form.query_one("#f-roles").select("business_operator")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen, errors(app)
+        select_user(screen, "chen")
+        await pilot.press("e")
+        await settle(pilot)
+        assert ticked(pilot.app.screen) == {"sales_manager", "business_operator"}
+        pilot.app.screen.query_one("#f-roles").deselect_all()  # none: refused
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "at least one role" in str(
+            pilot.app.screen.query_one("#form-message").render())
+    assert set(find_user(admin, "chen").roles) == {"sales_manager", "business_operator"}
+    assert [a for a in audit_actions(admin, "chen") if a[0] == "set-role"] == [
+        ("set-role", "roles")]
+
+
+@aio
+async def test_a_granter_cannot_tick_a_role_beyond_their_own_scope(
+        tui_world: dict[str, Any]) -> None:
+    """A regional admin may give a rep a second role within their region, never a
+    company-wide one (nor an administrator's): the whole change is refused."""
+    from core.services.users import find_user
+
+    world = tui_world["world"]
+    regional = world.user("sun", "regional_admin", region="EAST")
+    rep = tui_world["rep"]
+    app = app_for(regional)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        for beyond in ("finance", "regional_admin"):
+            select_user(screen, rep.actor.login)
+            await pilot.press("e")
+            await settle(pilot)
+            form = pilot.app.screen
+            form.query_one("#f-roles").select("sales_manager")
+            form.query_one("#f-roles").select(beyond)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert pilot.app.screen is form  # refused: still open, nothing saved
+            assert find_user(tui_world["admin"], rep.actor.login).roles == ["sales_rep"]
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("right", "enter")  # discard the ticks
+            await settle(pilot)
+            assert pilot.app.screen is screen
+        select_user(screen, rep.actor.login)
+        await pilot.press("e")
+        await settle(pilot)
+        pilot.app.screen.query_one("#f-roles").select("sales_manager")  # within the region
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen, errors(app)
+    assert find_user(tui_world["admin"], rep.actor.login).roles == [
+        "sales_manager", "sales_rep"]
+    refusals = errors(app)
+    assert len(refusals) == 2 and all("may not grant" in r for r in refusals)
+
+
+@aio
+async def test_changing_roles_keeps_a_since_deactivated_region(
+        tui_world: dict[str, Any]) -> None:
+    from core.services import organisation
+    from core.services.users import find_user
+
+    admin, world = tui_world["admin"], tui_world["world"]
+    west = world.region("WEST", name="West 华西")
+    world.user("chen", "sales_rep", region="WEST")
+    organisation.set_region_active(admin, west.id, False)
+    app = app_for(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = pilot.app.screen
+        select_user(screen, "chen")
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert form.query_one("#f-region_id").value == west.id  # shown, marked
+        form.query_one("#f-roles").select("sales_manager")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen, errors(app)
+    chen = find_user(admin, "chen")
+    assert (set(chen.roles), chen.region_id) == ({"sales_rep", "sales_manager"}, west.id)

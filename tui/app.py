@@ -37,12 +37,14 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "plugins": ("6", "Plugins", "tui.screens.plugins:PluginsScreen"),
     "forms": ("7", "Forms", "tui.screens.forms:FormsScreen"),
     "import": ("i", "Import", "tui.screens.imports:ImportScreen"),
+    "receipts": ("j", "Receipts", "tui.screens.receipts:ReceiptsScreen"),
     "users": ("9", "Users and keys", "tui.screens.users:UsersScreen"),
     "admin": ("0", "Admin", "tui.screens.admin:AdminScreen"),
 }
 # Sections only some users are offered (the rest are everyone's).
 PERMITTED: dict[str, str | tuple[str, ...]] = {
-    "plugins": "plugin.manage", "import": "sales.import",
+    "plugins": "plugin.manage",
+    "import": ("sales.import", "receipt.record", "masterdata.manage", "user.manage"),
     "admin": ("masterdata.manage", "region.manage_own", "settings.manage")}
 
 

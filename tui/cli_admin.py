@@ -369,6 +369,8 @@ ADMIN_GROUPS = (regions, channels, company, products)
 
 
 def register_admin(group: click.Group) -> None:
-    for command in ADMIN_GROUPS:
+    from tui.cli_receipts import receipts  # it builds on this module's helpers
+
+    for command in (*ADMIN_GROUPS, receipts):
         group.add_command(command)
 

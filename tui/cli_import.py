@@ -42,7 +42,8 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
     sales-lines: date, customer_code, product_code, rep_login, region_code,
                  channel_code, quantity, amount, tax_rate, return_reason
                  (a return: quantity and amount below 0 and a return_reason)
-    receipts:    date, customer_code, amount, reference (invoice or document paid), note
+    receipts:    date, customer_code, amount, reference (invoice or document paid), note,
+                 method (transfer, bill, cash, cheque or other)
     """
     from core.services.importing import import_file
     from tui.cli import runtime_from  # here, not at the top: tui.cli imports this module

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import _
 from core.models import Contact, Customer, Region, User
 from core.schemas import ContactInput, CustomerCreate, CustomerUpdate
 from core.services.base import UnitOfWork, detached, validate, write
@@ -66,7 +67,7 @@ def update_customer(ctx: Context, customer_id: int, data: CustomerUpdate | dict[
         customer = uow.get(Customer, customer_id)
         uow.require_record(Customer, customer_id)
         uow.check_version(customer, expected_version)
-        if "region_id" in changes:
+        if "region_id" in changes and changes["region_id"] != customer.region_id:
             _check_references(uow, changes["region_id"], None)
             _require_own_region(uow, changes["region_id"])
         applied = uow.apply_changes(customer, changes)
@@ -182,8 +183,12 @@ def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:
 
 def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | None) -> None:
     problems: list[FieldProblem] = []
-    if region_id is not None and uow.session.get(Region, region_id) is None:
+    region = uow.session.get(Region, region_id) if region_id is not None else None
+    if region_id is not None and region is None:
         problems.append(FieldProblem("region_id", region_id, "an existing region"))
+    elif region is not None and not region.active:  # deactivated: takes nobody new
+        problems.append(FieldProblem("region_id", region.code, _(
+            "an active region: {code} is deactivated").format(code=region.code)))
     if owner_id is not None and uow.session.get(User, owner_id) is None:
         problems.append(FieldProblem("owner_id", owner_id, "an existing user"))
     if problems:

@@ -302,7 +302,18 @@ def receipt_spec() -> Spec:
         "amount": ("amount", lambda _: positive_money_parser, True),
         "reference": ("reference", lambda _: text_parser(_limit(Receipt, "reference")), False),
         "note": ("note", lambda _: text_parser(_limit(Receipt, "note")), False),
+        "method": ("method", lambda _: receipt_method_parser, False),
     }
+
+
+def receipt_method_parser(text: str) -> str:
+    """bank transfer, acceptance bill, cash, ... by key, English or Chinese name."""
+    from core.services.receipts import method_of
+
+    try:
+        return method_of(text)
+    except ValueError as exc:
+        raise Bad(str(exc)) from None
 
 
 def required_date_parser(text: str) -> dt.date:

@@ -360,7 +360,7 @@ def _import_receipts(job: _Job, session: Session, uow: UnitOfWork | None,
                           first_date=min(days, default=None), last_date=max(days, default=None))
     if uow is not None:
         batch = _new_batch(job, session)
-        base = {"reference": "", "note": "", "batch_id": batch.id,
+        base = {"reference": "", "note": "", "method": "", "batch_id": batch.id,
                 "created_by_id": job.ctx.actor.id, "created_at": job.ctx.now()}
         for start in range(0, len(rows), job.chunk_rows):
             _checkpoint(job, start, len(rows))

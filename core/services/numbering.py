@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
+from core.i18n import _
 from core.models import CompanySetting, NumberSequence
 from core.services.base import UnitOfWork
 from core.services.company import set_setting
@@ -112,6 +113,33 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
                                f"numbering rule {series}")
     set_setting(ctx, SETTING_PREFIX + series, checked.model_dump())
     return checked
+
+
+def list_rules(ctx: Context) -> dict[str, NumberingRule]:
+    """Every series with a stored rule or numbers already issued, by name, with its rule
+    (the series name as prefix when none is stored, as ``rule_for`` gives it)."""
+    with ctx.reading() as session:
+        stored = session.scalars(sa.select(CompanySetting.key).where(
+            CompanySetting.key.startswith(SETTING_PREFIX),
+            ~CompanySetting.key.startswith(CLAIM_PREFIX))).all()
+        used = session.scalars(sa.select(NumberSequence.series).distinct()).all()
+        names = {k.removeprefix(SETTING_PREFIX) for k in stored} | set(used)
+        return {name: rule_for(session, name) for name in sorted(names)}
+
+
+def parse_offices(text: str) -> dict[str, int]:
+    """"SH=1, BJ=20001" -> {"SH": 1, "BJ": 20001} (blank: one company-wide sequence)."""
+    offices: dict[str, int] = {}
+    for item in (part.strip() for part in text.replace("，", ",").split(",")):
+        if not item:
+            continue
+        office, _sep, first = item.partition("=")
+        if not office.strip() or not first.strip().isdigit():
+            raise ValidationFailed([FieldProblem("offices", item, _(
+                "offices written OFFICE=FIRST, separated by commas, e.g. SH=1, BJ=20001"))],
+                _("numbering"))
+        offices[office.strip()] = int(first)
+    return offices
 
 
 def prefix_owner(session: Session, prefix: str) -> str | None:

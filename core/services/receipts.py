@@ -21,23 +21,46 @@ from sqlalchemy.orm import Session
 
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import _, pick
 from core.models import Customer, Receipt, SalesLine
 from core.services.base import UnitOfWork, write
 
 PERMISSION = "receipt.record"
 ZERO = Decimal("0.00")
 AMOUNT_MAX = Decimal("9999999999.99")
+# How the money came, as a Chinese back office books it; "" when not said (imports).
+METHODS: dict[str, tuple[str, str]] = {
+    "transfer": ("Bank transfer", "银行转账"), "bill": ("Acceptance bill", "承兑汇票"),
+    "cash": ("Cash", "现金"), "cheque": ("Cheque", "支票"), "other": ("Other", "其他")}
+
+
+def method_of(text: str) -> str:
+    """The method key for ``text``: its key, English or Chinese name (blank: none)."""
+    wanted = text.strip().casefold()
+    for key, names in METHODS.items():
+        if wanted in (key, *(n.casefold() for n in names)):
+            return key
+    if not wanted:
+        return ""
+    raise ValueError(methods_expected())
+
+
+def methods_expected() -> str:
+    return _("one of: {names}").format(names=", ".join(
+        f"{key} ({pick(*names)})" for key, names in METHODS.items()))
 
 
 def record_receipt(ctx: Context, customer_id: int, day: dt.date, amount: Decimal | str,
-                   reference: str = "", note: str = "") -> Receipt:
-    """Enter one receipt; ``reference`` names the invoice or sales document it pays."""
+                   reference: str = "", note: str = "", method: str = "") -> Receipt:
+    """Enter one receipt; ``reference`` names the invoice or sales document it pays,
+    ``method`` how it was paid (a key of ``METHODS``)."""
     value = _amount(amount)
     reference, note = reference.strip(), note.strip()
     problems = [FieldProblem(name, text, _("at most {n} characters").format(n=limit))
                 for name, text, limit in (("reference", reference, 64), ("note", note, 200))
                 if len(text) > limit]
+    if method not in ("", *METHODS):
+        problems.append(FieldProblem("method", method, methods_expected()))
     if problems:
         raise ValidationFailed(problems, _("receipt"))
 
@@ -47,13 +70,72 @@ def record_receipt(ctx: Context, customer_id: int, day: dt.date, amount: Decimal
             raise NotFound(_("customer {id} does not exist").format(id=customer_id))
         uow.require_record(Customer, customer_id)
         receipt = Receipt(date=day, customer_id=customer_id, amount=value,
-                          reference=reference, note=note, created_by_id=ctx.actor.id,
-                          created_at=ctx.now())
+                          reference=reference, note=note, method=method,
+                          created_by_id=ctx.actor.id, created_at=ctx.now())
         uow.session.add(receipt)
         uow.audit_created(receipt)
         return receipt
 
     return write(ctx, work)
+
+
+@dataclass(frozen=True)
+class ReceiptDraft:
+    """A typed receipt, checked and ready to record (shown before it is recorded)."""
+
+    customer_id: int
+    customer: str  # code and name
+    day: dt.date
+    amount: Decimal
+    method: str
+    reference: str
+    note: str
+
+
+def prepare_receipt(ctx: Context, values: dict[str, Any]) -> ReceiptDraft:
+    """Check a receipt typed on a form (customer by code, date, amount, method,
+    reference, note) without writing: every problem at once, by field."""
+    from core.services.import_rows import DATE_EXPECTED, parse_date
+
+    text = {k: str(values.get(k) or "").strip() for k in (
+        "customer_code", "date", "amount", "method", "reference", "note")}
+    problems: list[FieldProblem] = []
+    found = customer_by_code(ctx, text["customer_code"])
+    if found is None:
+        problems.append(FieldProblem("customer_code", text["customer_code"],
+                                     _("the code of a customer you can see")))
+    day = parse_date(text["date"]) if text["date"] else ctx.today()
+    if day is None:
+        problems.append(FieldProblem("date", text["date"], _(DATE_EXPECTED)))
+    amount = ZERO
+    try:
+        amount = _amount(text["amount"])
+    except ValidationFailed as exc:
+        problems += exc.problems
+    if text["method"] not in ("", *METHODS):
+        problems.append(FieldProblem("method", text["method"], methods_expected()))
+    problems += [FieldProblem(name, text[name], _("at most {n} characters").format(n=limit))
+                 for name, limit in (("reference", 64), ("note", 200))
+                 if len(text[name]) > limit]
+    if problems or found is None or day is None:
+        raise ValidationFailed(problems, _("receipt"))
+    return ReceiptDraft(found[0], found[1], day, amount, text["method"], text["reference"],
+                        text["note"])
+
+
+def customer_by_code(ctx: Context, code: str) -> tuple[int, str] | None:
+    """(id, "code name") of the customer with ``code`` the actor may see, else None."""
+    from core.access import visible
+
+    with ctx.reading() as session:
+        found = session.execute(sa.select(Customer.id, Customer.code, Customer.name).where(
+            Customer.code == code.strip(), visible(ctx, Customer))).first()
+    return None if found is None else (found[0], f"{found[1]} {found[2]}")
+
+
+def record_draft(ctx: Context, draft: ReceiptDraft) -> Receipt:
+    return record_receipt(ctx, draft.customer_id, draft.day, draft.amount, draft.reference,
+                          draft.note, draft.method)
 
 
 def _amount(amount: Decimal | str) -> Decimal:
@@ -66,6 +148,39 @@ def _amount(amount: Decimal | str) -> Decimal:
         raise ValidationFailed([FieldProblem("amount", str(amount), _(
             "an amount above 0 with at most 2 decimals, e.g. 1234.50"))], _("receipt"))
     return value
+
+
+@dataclass(frozen=True)
+class ReceiptRow:
+    """One receipt as the receipts screen lists it."""
+
+    id: int
+    date: dt.date
+    customer_code: str
+    customer_name: str
+    amount: Decimal
+    method: str
+    reference: str
+    note: str
+    imported: bool  # came in a file (an import batch) rather than typed
+
+
+def list_receipts(ctx: Context, customer_id: int | None = None,
+                  limit: int = 500) -> list[ReceiptRow]:
+    """Receipts of the customers the actor may see (of one customer when given), newest
+    first."""
+    from core.access import visible
+
+    query = (sa.select(Receipt, Customer.code, Customer.name)
+             .join(Customer, Customer.id == Receipt.customer_id)
+             .where(visible(ctx, Customer))
+             .order_by(Receipt.date.desc(), Receipt.id.desc()).limit(limit))
+    if customer_id is not None:
+        query = query.where(Receipt.customer_id == customer_id)
+    with ctx.reading() as session:
+        return [ReceiptRow(r.id, r.date, code, name, _money(r.amount), r.method, r.reference,
+                           r.note, r.batch_id is not None)
+                for r, code, name in session.execute(query)]
 
 
 # -- what reports read --------------------------------------------------------------------

@@ -89,7 +89,10 @@ def update_user(ctx: Context, login: str, changes: dict[str, Any],
         _require_manage(uow, user.region_id, list(user.roles))
         if "region_id" in changes:
             _require_manage(uow, changes["region_id"], [])
-        _check_refs(uow, changes.get("region_id"), changes.get("manager_id"))
+        # a user kept in a since-deactivated region (or under a deactivated manager)
+        # stays; only a move there is refused
+        _check_refs(uow, *(changes.get(k) if changes.get(k) != getattr(user, k) else None
+                           for k in ("region_id", "manager_id")))
         uow.check_version(user, expected_version)
         uow.apply_changes(user, changes)
         return user
@@ -154,9 +157,17 @@ def _check_roles(uow: UnitOfWork, roles: list[str]) -> None:
 
 def _check_refs(uow: UnitOfWork, region_id: int | None, manager_id: int | None) -> None:
     problems = []
-    if region_id is not None and uow.session.get(Region, region_id) is None:
+    region = uow.session.get(Region, region_id) if region_id is not None else None
+    manager = uow.session.get(User, manager_id) if manager_id is not None else None
+    if region_id is not None and region is None:
         problems.append(FieldProblem("region_id", region_id, "an existing region"))
-    if manager_id is not None and uow.session.get(User, manager_id) is None:
+    elif region is not None and not region.active:  # deactivated: takes nobody new
+        problems.append(FieldProblem("region_id", region.code, _(
+            "an active region: {code} is deactivated").format(code=region.code)))
+    if manager_id is not None and manager is None:
         problems.append(FieldProblem("manager_id", manager_id, "an existing user"))
+    elif manager is not None and not manager.active:
+        problems.append(FieldProblem("manager_id", manager.login, _(
+            "an active user: {login} is deactivated").format(login=manager.login)))
     if problems:
         raise ValidationFailed(problems, "user")

@@ -20,8 +20,9 @@ from plugins.manufacturing.services import documents, posting, queries, tenders
 from plugins.manufacturing.services.common import P_BILL, P_SELL, P_SHIP, P_TENDER
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns
+from tui.screens.dialogs import FormDialog
 from tui.views import ViewSpec
-from tui.widgets.form import FieldSpec
+from tui.widgets.form import FieldSpec, FormFields
 
 _ = translator(__file__)  # this plugin's words first
 
@@ -37,6 +38,12 @@ STATUS = {"draft": ("Draft", "草稿"), "submitted": ("Submitted", "已提交"),
 # Tender results in tender words (the shared catalog's Won/Lost are a deal's 成交/失败).
 RESULTS = {"open": ("Open", "未决"), "won": ("Won", "中标"), "lost": ("Lost", "未中标"),
            "withdrawn": ("Withdrawn", "已放弃")}
+# Invoice types as printed on the invoice; an issued invoice's reversal is red-letter.
+INVOICE_TYPES = {"special": ("Special VAT invoice (专票)", "专票"),
+                 "ordinary": ("Ordinary invoice (普票)", "普票")}
+RED_LETTER = ("Red-letter", "红字")
+# The list's narrow column: the type in a word (the detail's title spells it out).
+INVOICE_TYPES_SHORT = {"special": ("Special", "专票"), "ordinary": ("Ordinary", "普票")}
 OPEN_TITLE = {DocKind.QUOTE: ("Not ordered", "未下单"), DocKind.ORDER: ("Not shipped", "未发货"),
               DocKind.DELIVERY: ("Not invoiced", "未开票"),
               DocKind.INVOICE: ("Not collected", "未收款"),
@@ -92,6 +99,30 @@ def result_text(result: str) -> str:
     return pick(*RESULTS.get(result, (result, result)))
 
 
+def invoice_type_text(invoice_type: str, red_letter: bool = False, short: bool = False) -> str:
+    """专票 / 普票, prefixed 红字 for the red-letter invoice that reverses one."""
+    names = INVOICE_TYPES_SHORT if short else INVOICE_TYPES
+    text = pick(*names.get(invoice_type, (invoice_type, invoice_type)))
+    return f"{pick(*RED_LETTER)} {text}" if red_letter else text
+
+
+def rate_text(rate: Decimal | None) -> str:
+    from core.services.organisation import percent
+
+    return "—" if rate is None else percent(rate)
+
+
+def vat_headers() -> list[str]:
+    """不含税金额 / 税额 / 价税合计, the three amounts of a Chinese VAT invoice."""
+    return [pick("Net", "不含税金额"), pick("VAT", "税额"), pick("Gross", "价税合计")]
+
+
+def vat_summary(net: Decimal, tax: Decimal) -> str:
+    """One line: net, VAT and gross, as the foot of a VAT invoice."""
+    net_h, tax_h, gross_h = vat_headers()
+    return f"{net_h} {net:,.2f}  ·  {tax_h} {tax:,.2f}  ·  {gross_h} {net + tax:,.2f}"
+
+
 class TendersScreen(Selectable, BaseScreen):
     TITLE_EN = "Tenders"
     DEFAULT_CSS = """
@@ -135,8 +166,6 @@ class TendersScreen(Selectable, BaseScreen):
 
     def action_new(self) -> None:
         from plugins.manufacturing.forms import TenderForm, save_tender
-        from tui.screens.dialogs import FormDialog
-
         specs = [FieldSpec(name, f.description or name) for name, f in
                  TenderForm.model_fields.items()]
 
@@ -181,8 +210,6 @@ class TendersScreen(Selectable, BaseScreen):
         self.app.push_screen(PromptDialog(_("Tender result"), prompt), done)
 
     def action_project(self) -> None:
-        from tui.screens.dialogs import FormDialog
-
         tender_id = self.selected_id()
         if tender_id is None:
             return
@@ -221,11 +248,53 @@ def office_fields(ctx: Any, series: str) -> tuple[list[FieldSpec], dict[str, Any
             {"office": default if default in offices else None})
 
 
+def line_vat_preview(ctx: Any, rates: dict[str, Decimal | None],
+                     values: dict[str, Any]) -> str:
+    """What a typed line comes to: the product's VAT rate, net, VAT and gross, rounded
+    per line as the document will round it (empty until product, quantity and price
+    are readable)."""
+    from core.invoicing import vat_line
+
+    code = (values.get("product_code") or "").strip()
+    try:
+        quantity = Decimal(str(values.get("quantity") or "").strip())
+        price = Decimal(str(values.get("unit_price") or "").strip())
+    except InvalidOperation:
+        return ""
+    if not code or not quantity.is_finite() or not price.is_finite():
+        return ""
+    if code not in rates:
+        rates[code] = queries.product_vat_rate(ctx, code)
+    rate = rates[code]
+    if rate is None:
+        return _("No product with code {code}").format(code=code)
+    net, tax, _gross = vat_line(documents.line_amount(quantity, price), rate)
+    return f"{pick('VAT rate', '税率')} {rate_text(rate)}  ·  {vat_summary(net, tax)}"
+
+
+class LineFormDialog(FormDialog):
+    """A FormDialog for one document line that shows the line's VAT as it is typed."""
+
+    DEFAULT_CSS = FormDialog.DEFAULT_CSS.replace("FormDialog", "LineFormDialog") + """
+    LineFormDialog #vat-preview { height: 1; padding: 0 1; color: $accent; }
+    """
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.rates: dict[str, Decimal | None] = {}
+        form = self.query_one(FormFields)
+        form.parent.mount(Static("", id="vat-preview"), after=form)  # type: ignore[union-attr]
+
+    def on_input_changed(self) -> None:
+        values = self.query_one(FormFields).values()
+        self.query_one("#vat-preview", Static).update(
+            line_vat_preview(self.app.ctx, self.rates, values))
+
+
 def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
     """A one-line quote or order: product code, quantity, unit price (and customer code
-    when the customer is not known from the context)."""
-    from tui.screens.dialogs import FormDialog
-
+    when the customer is not known from the context). The line's VAT rate (the
+    product's), net, VAT and gross show as they are typed."""
     specs = [] if "customer_id" in fixed else [FieldSpec("customer_code", "Customer code")]
     specs += [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity"),
               FieldSpec("unit_price", "Unit price")]
@@ -247,10 +316,16 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
             data["office"] = values.get("office") or ""
         create = documents.create_quote if kind == DocKind.QUOTE else documents.create_order
         doc = create(ctx, data)
-        return _("{number} saved as draft").format(number=doc.number)
+        return saved_text(doc)
 
     title = _("New quote") if kind == DocKind.QUOTE else _("New sales order")
-    screen.app.push_screen(FormDialog(title, specs, initial, submit), screen._saved)
+    screen.app.push_screen(LineFormDialog(title, specs, initial, submit), screen._saved)
+
+
+def saved_text(doc: Any) -> str:
+    """"Q26-00001 saved as draft" with its net, VAT and gross."""
+    return _("{number} saved as draft").format(number=doc.number) + "  ·  " + vat_summary(
+        doc.amount, doc.tax)
 
 
 class DocumentsScreen(Selectable, BaseScreen):
@@ -297,15 +372,36 @@ class DocumentsScreen(Selectable, BaseScreen):
         found = self.guard(queries.list_documents, self.ctx, self.kind) or []
         self.rows = {r.id: r for r in found}
         self.marked &= set(self.rows)
-        headers = ["", pick("Number", "单号"), _("Date"), _("Customer"), _("Status"), _("Amount"),
-                   pick(*OPEN_TITLE[DocKind(self.kind)])]
-        rows = [("*" if r.id in self.marked else "", r.number, cell(r.doc_date), r.customer,
-                 pick(*STATUS.get(r.status, (r.status, r.status))), cell(r.amount), cell(r.open))
-                for r in found]
-        self.fill(headers, rows, [r.id for r in found], focus_id)
+        self.fill(*self.table_of(found), [r.id for r in found], focus_id)
         self.query_one("#status", Static).update(
-            pick(*KIND_TITLES[DocKind(self.kind)]) + f" ({len(rows)})  ·  "
+            pick(*KIND_TITLES[DocKind(self.kind)]) + f" ({len(found)})  ·  "
             + _("u/o/d/i/r kind · n new · s submit · c convert · x reverse · space mark"))
+
+    def table_of(self, found: list[queries.DocRow]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Headers and rows: a receipt shows what was received; the other documents
+        their net, VAT and gross (价税合计), an invoice also its type (专票/普票, 红字)."""
+        invoices = self.kind == DocKind.INVOICE
+        headers = ["", pick("Number", "单号"), _("Date"), _("Customer"), _("Status")]
+        if invoices:
+            headers.append(pick("Type", "发票类型"))
+        headers += [_("Amount")] if self.kind == DocKind.RECEIPT else vat_headers()
+        headers.append(pick(*OPEN_TITLE[DocKind(self.kind)]))
+        rows = []
+        for r in found:
+            row: list[Any] = ["*" if r.id in self.marked else "", r.number, cell(r.doc_date),
+                              r.customer, self.status_text(r)]
+            if invoices:
+                row.append(invoice_type_text(r.invoice_type, r.red_letter, short=True))
+            row += ([cell(r.amount)] if self.kind == DocKind.RECEIPT
+                    else [cell(r.amount), cell(r.tax), cell(r.gross)])
+            rows.append((*row, cell(r.open)))
+        return headers, rows
+
+    @staticmethod
+    def status_text(row: queries.DocRow) -> str:
+        if row.red_letter:  # an invoice is corrected by a red-letter invoice, not edited
+            return pick("Red-letter invoice", "红字发票")
+        return pick(*STATUS.get(row.status, (row.status, row.status)))
 
     def action_kind(self, kind: str) -> None:
         self.kind, self.marked = kind, set()
@@ -343,8 +439,6 @@ class DocumentsScreen(Selectable, BaseScreen):
                               "select them and press c"), severity="information")
 
     def _new_receipt(self) -> None:
-        from tui.screens.dialogs import FormDialog
-
         offices, initial = office_fields(self.ctx, DocKind.RECEIPT)
         specs = [FieldSpec("customer_code", "Customer code"), FieldSpec("amount", "Amount"),
                  *offices]
@@ -429,7 +523,14 @@ class DocumentsScreen(Selectable, BaseScreen):
                     number=self.rows[doc_id].number, mirror=saved.number))
                 self.load(doc_id)
 
-        self.app.push_screen(PromptDialog(_("Reversal"), _("Reason for the reversal")), done)
+        if self.kind == DocKind.INVOICE:  # an issued invoice is corrected, never edited
+            title, prompt = (_("Red-letter invoice"), _(
+                "Reason for the red-letter invoice: it reverses {number} in full "
+                "(net, VAT and type), and cannot be undone").format(
+                number=self.rows[doc_id].number))
+        else:
+            title, prompt = _("Reversal"), _("Reason for the reversal")
+        self.app.push_screen(PromptDialog(title, prompt), done)
 
     def action_convert(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -447,8 +548,34 @@ class DocumentsScreen(Selectable, BaseScreen):
             self.app.push_screen(PromptDialog(_("Receipt"), _("Amount received"),
                                               "" if owed is None else str(owed)),
                                  lambda text: self._convert(ids, text))
+        elif self.kind == DocKind.DELIVERY:
+            self._ask_invoice_type(ids)
         else:
             self._convert(ids, "")
+
+    def _ask_invoice_type(self, ids: list[int]) -> None:
+        """Deliveries -> invoice: the type (专票/普票) is chosen, with the net, VAT and
+        gross the invoice will carry."""
+        totals = self.guard(queries.uninvoiced, self.ctx, ids)
+        if totals is None:
+            return
+        specs = [FieldSpec("invoice_type", "Invoice type", choices=[
+            (pick(*INVOICE_TYPES["ordinary"]), "ordinary"),
+            (pick(*INVOICE_TYPES["special"]), "special")])]
+
+        def submit(values: dict[str, Any]) -> Any:
+            return queries.convert(self.ctx, ids, invoice_type=values.get("invoice_type")
+                                   or "ordinary")
+
+        dialog = FormDialog(_("New invoice") + "  ·  " + vat_summary(*totals), specs,
+                            {"invoice_type": "ordinary"}, submit)
+        self.app.push_screen(dialog, self._made)
+
+    def _made(self, made: Any) -> None:
+        if made:
+            self.app.notify(saved_text(made))
+            self.kind, self.marked = NEXT[DocKind(self.kind)], set()
+            self.load(made.id)
 
     def _convert(self, ids: list[int], text: str | None) -> None:
         if text is None:
@@ -462,24 +589,51 @@ class DocumentsScreen(Selectable, BaseScreen):
         quantities = values if self.kind == DocKind.ORDER else None
         made = self._run(queries.convert, ids, quantities=quantities, amount=amount)
         if made is not None:
-            self.app.notify(_("{number} saved as draft").format(number=made.number))
-            self.kind, self.marked = NEXT[DocKind(self.kind)], set()
-            self.load(made.id)
+            self._made(made)
 
     @on(DataTable.RowSelected)
     def _lines(self, event: DataTable.RowSelected) -> None:
         from tui.screens.dialogs import TableDialog
 
         doc_id = int(event.row_key.value or 0)
-        lines = self.guard(queries.document_lines, self.ctx, doc_id)
+        lines = self.guard(queries.document_vat_lines, self.ctx, doc_id)
         if lines is None:
             return
-        rows = [(code, name, cell(q), cell(p), cell(a), cell(done))
-                for _id, code, name, q, p, a, done in lines]
-        self.app.push_screen(TableDialog(
-            self.rows[doc_id].number,
-            [_("Product"), _("Name"), _("Quantity"), _("Unit price"), _("Amount"),
-             pick("Done", "已执行")], rows))
+        row = self.rows[doc_id]
+        title = row.number
+        if self.kind == DocKind.INVOICE:
+            title += "  ·  " + invoice_type_text(row.invoice_type, row.red_letter)
+        done = self.kind in (DocKind.QUOTE, DocKind.ORDER, DocKind.DELIVERY)
+        self.app.push_screen(TableDialog(title, *line_table(lines, done)))
+
+
+def line_table(lines: list[queries.LineRow],
+               done: bool = True) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Each line with its VAT rate, net, VAT and gross, then the document's totals (the
+    sums of the lines' figures: VAT is rounded per line, never on the total). ``done``:
+    with the quantity ordered, shipped or billed from each line."""
+    headers = [_("Product"), _("Name"), _("Quantity"), _("Unit price"),
+               pick("VAT rate", "税率"), *vat_headers()]
+    rows: list[tuple[Any, ...]] = [
+        (ln.code, ellipsis(ln.name, 20), cell(ln.quantity), cell(ln.unit_price),
+         rate_text(ln.tax_rate), cell(ln.amount), cell(ln.tax), cell(ln.gross))
+        for ln in lines]
+    net = sum((ln.amount for ln in lines), Decimal("0"))
+    tax = sum((ln.tax for ln in lines), Decimal("0"))
+    rows.append((pick("Total", "合计"), "", "", "", "", cell(net), cell(tax),
+                 cell(net + tax)))
+    if not done:
+        return headers, rows
+    done_cells = [cell(ln.done) for ln in lines] + [""]
+    return ([*headers, pick("Done", "已执行")],
+            [(*row, d) for row, d in zip(rows, done_cells, strict=True)])
+
+
+def ellipsis(text: str, cells: int) -> str:
+    """``text`` cut to ``cells`` terminal cells (CJK counts two), marked with …."""
+    from rich.cells import cell_len, set_cell_size
+
+    return text if cell_len(text) <= cells else set_cell_size(text, cells - 1) + "…"
 
 
 class ProductionScreen(BaseScreen):
@@ -521,8 +675,6 @@ class ProductionScreen(BaseScreen):
                 f"{pick(table.title_en, table.title_zh)} ({len(rows)})")
 
     def action_receive(self) -> None:
-        from tui.screens.dialogs import FormDialog
-
         specs = [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity")]
 
         def submit(values: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ class AdminScreen(BaseScreen):
         Binding("m", "move", "Move", id="admin.move"),
         Binding("d", "toggle_active", "Deactivate/activate", id="admin.toggle"),
         Binding("e", "edit_company", "Company settings", id="admin.company"),
+        Binding("o", "numbering", "Numbering offices", id="admin.numbering"),
         Binding("w", "setup", "Set-up guide", id="admin.setup"),
     ]
 
@@ -58,6 +59,7 @@ class AdminScreen(BaseScreen):
 
     def load(self) -> None:
         from core.services import organisation as org
+        from core.services.numbering import list_rules
 
         regions = org.list_regions(self.ctx, include_inactive=True)
         self.codes = {n.region.id: n.region.code for n in regions}
@@ -77,6 +79,9 @@ class AdminScreen(BaseScreen):
                              (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
                              (_("Default VAT rate"), org.percent(s.vat_rate))):
             table.add_row(label, value)
+        for series, rule in (self._try(list_rules, self.ctx) or {}).items():
+            table.add_row(_("Numbering of {series}").format(series=series),
+                          numbering_text(rule), key=f"numbering:{series}")
 
     def _table(self, table_id: str, *columns: str) -> DataTable[Any]:
         """The table emptied; the cursor goes back to the same record once it is filled
@@ -230,7 +235,40 @@ class AdminScreen(BaseScreen):
                            k: x for k, x in v.items() if x != values[k]})),
             lambda r: r and self._done(_("Company settings saved.")))
 
+    def action_numbering(self) -> None:
+        """How a document series is numbered, with each office's own range (编号规则):
+        the selected series on the Company tab, else a new one."""
+        from core.services.numbering import NumberingRule, list_rules, parse_offices, set_rule
+
+        series = ""
+        table = self.query_one("#company", DataTable)
+        if self._tab() == "company" and table.row_count:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
+            series = key.removeprefix("numbering:") if key.startswith("numbering:") else ""
+        rule = (self._try(list_rules, self.ctx) or {}).get(series) or NumberingRule()
+        specs = [FieldSpec("series", "Document series", placeholder="e.g. mfg_order"),
+                 FieldSpec("prefix", "Prefix"), FieldSpec("width", "Digits"),
+                 FieldSpec("offices", "Offices", placeholder="SH=1, BJ=20001")]
+        values = {"series": series, "prefix": rule.prefix, "width": str(rule.width),
+                  "offices": ", ".join(f"{o}={n}" for o, n in rule.offices.items())}
+
+        def save(v: dict[str, Any]) -> Any:
+            name = (v["series"] or "").strip()
+            if not name:
+                from core.errors import FieldProblem, ValidationFailed
+
+                raise ValidationFailed([FieldProblem("series", "", _(
+                    "the name of a document series"))], _("numbering"))
+            return set_rule(self.ctx, name, {
+                "prefix": (v["prefix"] or "").strip(), "width": (v["width"] or "5").strip(),
+                "offices": parse_offices(v["offices"] or "")})
+
+        self.app.push_screen(FormDialog(_("Numbering offices"), specs, values, save),
+                             lambda r: r and self._done(_("Numbering saved.")))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "numbering":  # a company setting: hidden from who may not change it
+            return self.ctx.grant.has("settings.manage")
         if action == "setup":  # the group admin's, like the guide itself
             from core.services.setup import may_set_up
 
@@ -250,6 +288,16 @@ class AdminScreen(BaseScreen):
 
 
 KINDS_BY_VALUE = [(v, t) for t, v in KINDS]
+
+
+def numbering_text(rule: Any) -> str:
+    """"FQ, 5 digits; SH from 1, BJ from 20001" (no offices: one company-wide range)."""
+    head = _("{prefix}, {width} digits").format(prefix=rule.prefix or "—", width=rule.width)
+    if not rule.offices:
+        return head + "; " + _("one range for the whole company")
+    return head + "; " + ", ".join(_("{office} from {first}").format(office=o, first=n)
+                                   for o, n in sorted(rule.offices.items(),
+                                                      key=lambda item: item[1]))
 
 
 def _state(active: bool) -> str:

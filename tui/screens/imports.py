@@ -1,7 +1,8 @@
-"""Import: customers, products or sales lines from a CSV or xlsx file, all or nothing,
-through ``core.services.importing.import_file``. The import runs in a worker thread with
-a progress bar; ``k`` cancels it (nothing is written). Every bad row is listed with its
-row, column, value and what was expected."""
+"""Import: sales lines, customers, products, receipts, regions, channels or users from a
+CSV or xlsx file, all or nothing, through ``core.services.importing.import_file`` (the
+kinds of ``salesdesk import``). The import runs in a worker thread with a progress bar;
+``k`` cancels it (nothing is written). Every bad row is listed with its row, column,
+value and what was expected."""
 
 from __future__ import annotations
 
@@ -21,9 +22,16 @@ from core.i18n import _
 from tui.base import BaseScreen, report_error
 
 
-def _kinds() -> list[tuple[str, str]]:
-    return [(_("Sales lines"), "sales_lines"), (_("Customers"), "customers"),
-            (_("Products"), "products")]
+def _kinds(grant: Any = None) -> list[tuple[str, str]]:
+    """What may be imported, as the CLI's ``salesdesk import`` offers it; with ``grant``
+    only the kinds its holder may import."""
+    from core.services.importing import PERMISSIONS
+
+    kinds = [(_("Sales lines"), "sales_lines"), (_("Customers"), "customers"),
+             (_("Products"), "products"), (_("Receipts"), "receipts"),
+             (_("Regions"), "regions"), (_("Channels"), "channels"), (_("Users"), "users")]
+    return [(title, kind) for title, kind in kinds
+            if grant is None or all(grant.has(p) for p in PERMISSIONS[kind])]
 
 
 def _problem_columns() -> list[tuple[str, str]]:
@@ -60,7 +68,8 @@ class ImportScreen(BaseScreen):
                        "Ctrl+R starts; tick 'Check only' to validate without writing."),
                      id="import-about")
         with Horizontal(id="import-form"):
-            yield Select(_kinds(), value="sales_lines",
+            kinds = _kinds(self.ctx.grant) or _kinds()
+            yield Select(kinds, value=kinds[0][1],
                          allow_blank=False, id="import-kind", compact=True)
             yield Input(placeholder=_("File path (.csv or .xlsx)"), id="import-path",
                         compact=True)

@@ -3,8 +3,9 @@
 Everyone sees their own keys; whoever manages a user adds and removes theirs (the same
 checks as ``salesdesk users add-key``, they live in ``core.services.keys``). Removing a
 key ends the sessions opened with it within seconds. Administrators also add users, change
-their role, region and manager, and deactivate them, through ``core.services.users``: a
-regional administrator manages only their own region and below, and grants nothing wider.
+their roles (several may be ticked), region and manager, and deactivate them, through
+``core.services.users``: a regional administrator manages only their own region and
+below, and grants nothing wider.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.containers import Vertical
+from textual.widgets import DataTable, Label, SelectionList, Static
 
+from core.errors import ValidationFailed
 from core.i18n import _, pick
 from tui.base import BaseScreen
+from tui.screens.dialogs import FormDialog
 
 # Keys only an administrator (group or regional) can use; hidden from everyone else.
 MANAGING = {"add_user", "edit_user", "deactivate", "add_key", "remove_key", "sessions"}
@@ -153,53 +157,69 @@ class UsersScreen(BaseScreen):
         managers = [(u.display_name, u.id) for u in self.guard(users.list_users, self.ctx) or []]
         return {"roles": roles, "region_id": regions, "manager_id": managers}
 
+    def _keep_inactive(self, choices: dict[str, list[tuple[str, Any]]],
+                       current: dict[str, Any]) -> None:
+        """A since-deactivated region or manager of the user is still offered (marked),
+        so saving other changes keeps it rather than clearing it."""
+        from core.services import organisation, users
+
+        names = {"region_id": {n.region.id: n.region.name for n in self.guard(
+                     organisation.list_regions, self.ctx, True) or []},
+                 "manager_id": {u.id: u.display_name for u in self.guard(
+                     users.list_users, self.ctx, True) or []}}
+        for field, value in current.items():
+            if value is not None and value not in {v for _t, v in choices[field]}:
+                label = f"{names[field].get(value, value)} {_('(deactivated)')}"
+                choices[field].append((label, value))
+
     def _done(self, message: str) -> None:
         self.app.notify(message)
         self.load()
 
+    def _place_specs(self, choices: dict[str, list[tuple[str, Any]]]) -> list[Any]:
+        from tui.widgets.form import FieldSpec
+
+        return [FieldSpec(name, title, choices=choices[name]) for name, title in (
+            ("region_id", "Region"), ("manager_id", "Manager"))]
+
     def action_add_user(self) -> None:
         from core.services import users
-        from tui.screens.dialogs import FormDialog
         from tui.widgets.form import FieldSpec
 
         choices = self._choices()
         specs = [FieldSpec("login", "Login"), FieldSpec("display_name", "Name"),
-                 *(FieldSpec(name, title, choices=choices[name]) for name, title in (
-                     ("roles", "Role"), ("region_id", "Region"), ("manager_id", "Manager")))]
+                 *self._place_specs(choices)]
 
         def add(v: dict[str, Any]) -> Any:
-            return users.add_user(self.ctx, {**v, "roles": [v["roles"]] if v["roles"] else []})
+            return users.add_user(self.ctx, v)
 
-        self.app.push_screen(FormDialog(_("New user"), specs, {}, add),
+        self.app.push_screen(UserDialog(_("New user"), specs, {}, choices["roles"], [], add),
                              lambda r: r and self._done(_("User added.")))
 
     def action_edit_user(self) -> None:
         from core.services import users
-        from tui.screens.dialogs import FormDialog
-        from tui.widgets.form import FieldSpec
 
         login = self.selected_login()
         user = login and self.guard(users.find_user, self.ctx, login)
         if not user:
             return
         choices = self._choices()
-        specs = [FieldSpec(name, title, choices=choices[name]) for name, title in (
-            ("roles", "Role"), ("region_id", "Region"), ("manager_id", "Manager"))]
-        before = {"roles": user.roles[0] if user.roles else None,
-                  "region_id": user.region_id, "manager_id": user.manager_id}
+        before = {"region_id": user.region_id, "manager_id": user.manager_id}
+        self._keep_inactive(choices, before)
 
         def change(v: dict[str, Any]) -> bool:
-            # the role first: a refused grant leaves region and manager as they were
-            if v["roles"] != before["roles"]:
-                users.set_roles(self.ctx, user.login, [v["roles"]] if v["roles"] else [])
+            # the roles first: a refused grant leaves region and manager as they were
+            if set(v["roles"]) != set(user.roles):
+                users.set_roles(self.ctx, user.login, v["roles"])
             moved = {k: v[k] for k in ("region_id", "manager_id") if v[k] != before[k]}
             if moved:
                 users.update_user(self.ctx, user.login, moved)
             return True
 
         self.app.push_screen(
-            FormDialog(_("Change {name}").format(name=user.display_name), specs, before,
-                       change),
+            UserDialog(_("Change {name}").format(name=user.display_name),
+                       self._place_specs(choices), before, choices["roles"],
+                       list(user.roles), change),
             lambda r: r and self._done(_("User changed.")))
 
     def action_deactivate(self) -> None:
@@ -218,6 +238,54 @@ class UsersScreen(BaseScreen):
         confirm(self.app, _("Deactivate user"),
                 _("Deactivate {name}? They can no longer sign in; their records stay.")
                 .format(name=user.display_name), _("Deactivate"), deactivate)
+
+
+class UserDialog(FormDialog):
+    """A user's fields and their roles, ticked in a list: a user may hold several roles
+    (a manager who also approves credit). The services decide what the granter may give:
+    a grant never exceeds the granter's own scope."""
+
+    DEFAULT_CSS = FormDialog.DEFAULT_CSS.replace("FormDialog", "UserDialog") + """
+    UserDialog #roles-title { color: $text-muted; }
+    UserDialog SelectionList { height: auto; max-height: 7; border: none; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, specs: list[Any], values: dict[str, Any],
+                 roles: list[tuple[str, str]], held: list[str], submit: Any) -> None:
+        super().__init__(title, specs, values, submit)
+        self.role_choices, self.held = roles, list(held)
+
+    def compose(self) -> ComposeResult:
+        from tui.widgets.form import FormFields
+
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield FormFields(self.specs, self.values)
+            yield Label(_("Roles"), id="roles-title")
+            yield SelectionList[str](*[(title, name, name in self.held)
+                                       for title, name in self.role_choices], id="f-roles")
+            yield Static(_("Space ticks or unticks a role. Ctrl+S saves, Escape cancels."),
+                         classes="keys")
+
+    def roles(self) -> list[str]:
+        """The ticked roles, in the list's order."""
+        ticked = set(self.query_one("#f-roles", SelectionList).selected)
+        return [name for _title, name in self.role_choices if name in ticked]
+
+    def unsaved_input(self) -> bool:
+        return super().unsaved_input() or set(self.roles()) != set(self.held)
+
+    def action_save(self) -> None:
+        from tui.widgets.form import FormFields
+
+        form = self.query_one(FormFields)
+        try:
+            result = self.guard(self.submit, {**form.values(), "roles": self.roles()})
+        except ValidationFailed as exc:
+            form.show_problems(exc.problems)
+            return
+        if result is not None:
+            self.dismiss(result)
 
 
 class SessionsScreen(BaseScreen):

@@ -100,8 +100,12 @@ def _rate(uow: UnitOfWork, line: Line) -> Decimal:
 
 def _priced(uow: UnitOfWork, items: list[LineIn], default_promise: dt.date | None) -> list[Line]:
     out = []
-    for item in items:
+    for i, item in enumerate(items):
         product = uow.get(Product, item.product_id)
+        if not product.active:  # deactivated: kept on old documents, no longer offered
+            raise problem(f"lines.{i}.product_id", product.code, _(
+                "an active product: {code} is deactivated and no longer offered").format(
+                code=product.code), "document")
         cost = item.unit_cost if item.unit_cost is not None else product.standard_cost
         out.append(Line(product_id=item.product_id, quantity=item.quantity,
                         unit_price=item.unit_price, unit_cost=cost,
@@ -299,8 +303,10 @@ def _billed_lines(uow: UnitOfWork, values: InvoiceIn) -> tuple[int, list[Line]]:
 
 
 def invoice_deliveries(ctx: Context, delivery_ids: list[int], on: dt.date | None = None,
-                       due_date: dt.date | None = None) -> Document:
-    """A draft invoice for everything of the given deliveries not billed yet."""
+                       due_date: dt.date | None = None,
+                       invoice_type: str = InvoiceType.ORDINARY) -> Document:
+    """A draft invoice (专票 or 普票) for everything of the given deliveries not billed
+    yet."""
     with ctx.reading() as session:
         lines = session.scalars(sa.select(Line).where(Line.document_id.in_(delivery_ids))
                                 .order_by(Line.id)).all()
@@ -310,7 +316,8 @@ def invoice_deliveries(ctx: Context, delivery_ids: list[int], on: dt.date | None
     if not items:
         raise problem("deliveries", delivery_ids, "deliveries with quantities not yet "
                       "invoiced", "invoice")
-    return create_invoice(ctx, {"lines": items, "doc_date": on, "due_date": due_date})
+    return create_invoice(ctx, {"lines": items, "doc_date": on, "due_date": due_date,
+                                "invoice_type": invoice_type})
 
 
 def create_receipt(ctx: Context, data: ReceiptIn | dict[str, Any]) -> Document:

@@ -19,6 +19,7 @@ from plugins.manufacturing.models import (
     DocKind,
     DocStatus,
     Document,
+    InvoiceType,
     Line,
     Project,
     Stock,
@@ -37,10 +38,18 @@ class DocRow:
     doc_date: dt.date
     customer: str
     status: str
-    amount: Decimal
+    amount: Decimal  # net of VAT (不含税金额); a receipt's amount received
     open: Decimal | None  # unordered, unshipped, unbilled, uncollected or unapplied value
     # (None: a draft or a reversed document, where nothing is open)
     version: int
+    tax: Decimal = ZERO  # the lines' VAT (税额)
+    invoice_type: str = ""  # an invoice's special (专票) or ordinary (普票)
+    red_letter: bool = False  # the reversal of an issued invoice (红字发票)
+
+    @property
+    def gross(self) -> Decimal:
+        """价税合计: net plus VAT."""
+        return self.amount + self.tax
 
 
 def list_documents(ctx: Context, kind: str, limit: int = LIST_LIMIT) -> list[DocRow]:
@@ -52,7 +61,9 @@ def list_documents(ctx: Context, kind: str, limit: int = LIST_LIMIT) -> list[Doc
         opens = open_values(session, [d for d, _n in rows])
     return [DocRow(d.id, d.number, d.doc_date, name, d.status, money(d.amount),
                    opens.get(d.id, ZERO) if d.status == DocStatus.SUBMITTED else None,
-                   d.version) for d, name in rows]
+                   d.version, money(d.tax), d.invoice_type,
+                   d.kind == DocKind.INVOICE and d.reverses_id is not None)
+            for d, name in rows]
 
 
 def open_values(session: Session, docs: list[Document]) -> dict[int, Decimal]:
@@ -77,6 +88,64 @@ def open_values(session: Session, docs: list[Document]) -> dict[int, Decimal]:
     for receipt in (d for d in live if d.kind == DocKind.RECEIPT):
         out[receipt.id] = balances.receipt_unapplied(session, receipt)
     return out
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """One document line with its VAT (rounded per line, as the invoice prints it)."""
+
+    id: int
+    code: str
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal  # net (不含税金额)
+    done: Decimal  # quantity ordered, shipped or billed from it
+    tax_rate: Decimal = ZERO
+    tax: Decimal = ZERO  # 税额
+
+    @property
+    def gross(self) -> Decimal:
+        """价税合计."""
+        return self.amount + self.tax
+
+
+def document_vat_lines(ctx: Context, doc_id: int) -> list[LineRow]:
+    """The lines of a document with rate, net, tax and gross each."""
+    return [LineRow(*row[:7], tax_rate=rate, tax=money(tax))
+            for row, (rate, tax) in zip(document_lines(ctx, doc_id),
+                                        _line_taxes(ctx, doc_id), strict=True)]
+
+
+def _line_taxes(ctx: Context, doc_id: int) -> list[tuple[Decimal, Decimal]]:
+    with ctx.reading() as session:
+        return [(r, t) for r, t in session.execute(
+            sa.select(Line.tax_rate, Line.tax).where(Line.document_id == doc_id)
+            .order_by(Line.id))]
+
+
+def product_vat_rate(ctx: Context, code: str) -> Decimal | None:
+    """The VAT rate a new line of product ``code`` takes (None: no such product)."""
+    with ctx.reading() as session:
+        return session.scalar(sa.select(Product.vat_rate).where(Product.code == code.strip()))
+
+
+def uninvoiced(ctx: Context, delivery_ids: list[int]) -> tuple[Decimal, Decimal]:
+    """(net, VAT) an invoice for everything not yet billed of these deliveries would
+    carry, each line rounded as the invoice will round it."""
+    from core.invoicing import vat_line
+
+    net = tax = ZERO
+    with ctx.reading() as session:
+        lines = session.scalars(sa.select(Line).where(
+            Line.document_id.in_(delivery_ids))).all()
+        done = balances.billed(session, [ln.id for ln in lines])
+    for ln in lines:
+        left = ln.quantity - done.get(ln.id, ZERO)
+        if left > 0:
+            n, t, _g = vat_line(documents.line_amount(left, ln.unit_price), ln.tax_rate)
+            net, tax = net + n, tax + t
+    return net, tax
 
 
 def document_lines(ctx: Context, doc_id: int) -> list[tuple[Any, ...]]:
@@ -180,9 +249,10 @@ def deliver_orders(ctx: Context, order_ids: list[int],
     return documents.create_delivery(ctx, {"lines": items})
 
 
-def invoice_for(ctx: Context, delivery_ids: list[int]) -> Document:
+def invoice_for(ctx: Context, delivery_ids: list[int],
+                invoice_type: str = InvoiceType.ORDINARY) -> Document:
     _open_lines(ctx, delivery_ids, DocKind.DELIVERY)  # visibility and kind checks
-    return documents.invoice_deliveries(ctx, delivery_ids)
+    return documents.invoice_deliveries(ctx, delivery_ids, invoice_type=invoice_type)
 
 
 def receipt_for(ctx: Context, invoice_id: int, amount: Decimal | None = None) -> Document:
@@ -201,9 +271,10 @@ def receipt_for(ctx: Context, invoice_id: int, amount: Decimal | None = None) ->
 
 
 def convert(ctx: Context, doc_ids: list[int], quantities: list[Decimal] | None = None,
-            amount: Decimal | None = None) -> Document:
+            amount: Decimal | None = None,
+            invoice_type: str = InvoiceType.ORDINARY) -> Document:
     """The next document for the given ones: quote -> order, orders -> delivery,
-    deliveries -> invoice, invoice -> receipt."""
+    deliveries -> invoice (of ``invoice_type``), invoice -> receipt."""
     with ctx.reading() as session:
         kinds = {k for (k,) in session.execute(
             sa.select(Document.kind).where(Document.id.in_(doc_ids)))}
@@ -215,7 +286,7 @@ def convert(ctx: Context, doc_ids: list[int], quantities: list[Decimal] | None =
     if kind == DocKind.ORDER:
         return deliver_orders(ctx, doc_ids, quantities)
     if kind == DocKind.DELIVERY:
-        return invoice_for(ctx, doc_ids)
+        return invoice_for(ctx, doc_ids, invoice_type)
     if kind == DocKind.INVOICE and len(doc_ids) == 1:
         return receipt_for(ctx, doc_ids[0], amount)
     raise problem("documents", doc_ids, "one quote, orders, deliveries or one invoice",

@@ -135,7 +135,11 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         assert all(d.status == DocStatus.SUBMITTED for d in deliveries)
 
         await pilot.press("space", "space")  # mark both deliveries
-        await pilot.press("c")  # -> one invoice for both
+        await pilot.press("c")  # -> one invoice for both: its type is asked first
+        await settle(pilot)
+        title = str(app.screen.query_one(".title").render())
+        assert "1,200.00" in title and "156.00" in title and "1,356.00" in title
+        await pilot.press("ctrl+s")  # ordinary (普票), the default
         await settle(pilot)
         assert app.screen.kind == DocKind.INVOICE
         await pilot.press("s")
