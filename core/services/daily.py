@@ -15,7 +15,7 @@ from core.access import follow_up_owner, visible, visible_follow_ups
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
 from core.i18n import _
-from core.models import Activity, Customer, DailyReport, SalesLine, User, VisitPlan
+from core.models import Activity, Customer, DailyReport, Region, SalesLine, User, VisitPlan
 from core.schemas import DailyReportInput, VisitPlanInput
 from core.services.activities import reporter
 from core.services.base import UnitOfWork, validate, write
@@ -33,6 +33,18 @@ def get_header(ctx: Context, rep_id: int, day: dt.date) -> DailyReport | None:
     with ctx.reading() as session:
         return session.scalar(sa.select(DailyReport).where(
             DailyReport.rep_id == rep_id, DailyReport.date == day, visible(ctx, DailyReport)))
+
+
+def header_of(ctx: Context, rep_id: int, day: dt.date) -> tuple[DailyReport | None, str]:
+    """The rep's header for the day (None before it is entered) and the name of the
+    region it reports for (the rep's region until then)."""
+    header = get_header(ctx, rep_id, day)
+    with ctx.reading() as session:
+        region_id = header.region_id if header else session.scalar(
+            sa.select(User.region_id).where(User.id == rep_id))
+        name = session.scalar(sa.select(Region.name).where(Region.id == region_id)) \
+            if region_id else None
+    return header, name or ""
 
 
 def open_header(ctx: Context, data: DailyReportInput | dict[str, Any]) -> DailyReport:

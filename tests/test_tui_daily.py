@@ -1,0 +1,108 @@
+"""The daily report screen by keyboard (issue #22): the day's weather once, visits with
+start and end times and amounts, a plan for the next day, the refusal of an end before
+the start, the question before quitting with a visit typed, the reps-only ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from tui_helpers import DAY, aio, settle
+
+from core.models import Activity, DailyReport, VisitPlan
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard")
+
+
+async def _open_daily(pilot: Any) -> Any:
+    from tui.screens.daily import DailyScreen
+
+    await pilot.press("4")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DailyScreen)
+    return pilot.app.screen
+
+
+@aio
+async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
+    rep = tui_world["rep"]
+    app = app_for(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        assert app.focused.id == "e-weather"  # the header first, once a day
+        await pilot.press("enter", "down", "down", "down", "down", "enter")  # 雨 Rain
+        await pilot.press("tab", *"C00001", "tab", "tab", *"09:00", "tab", *"10:30",
+                          "tab", "tab", *"signed", "tab", *"12,000.50", "tab", *"300",
+                          "ctrl+s")
+        await settle(pilot)
+        assert str(screen.query_one("#entry-error").render()) == ""
+        assert screen.query_one("#today").row_count == 1
+        assert app.focused.id == "e-customer"  # ready for the next visit
+        await pilot.press("ctrl+l", *"C00003", "tab", "tab", "tab", *"bring samples",
+                          "ctrl+s")
+        await settle(pilot)
+        assert screen.query_one("#tomorrow").row_count == 1
+        assert not screen.unsaved_input()
+    with rep.reading() as session:
+        header = session.scalars(sa.select(DailyReport)).one()
+        visit = session.scalars(sa.select(Activity).where(Activity.date == DAY)).one()
+        plan = session.scalars(sa.select(VisitPlan)).one()
+    assert (header.rep_id, header.date, header.weather) == (rep.actor.id, DAY, "rain")
+    assert (visit.visit_time, visit.end_time) == (dt.time(9, 0), dt.time(10, 30))
+    assert (visit.order_amount, visit.collection_amount) == (Decimal("12000.50"),
+                                                             Decimal("300.00"))
+    assert (plan.date, plan.notes) == (DAY + dt.timedelta(days=1), "bring samples")
+
+
+@aio
+async def test_an_end_before_the_start_is_shown_and_nothing_saved(
+        tui_world: dict[str, Any]) -> None:
+    rep = tui_world["rep"]
+    app = app_for(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        screen.query_one("#e-customer").focus()
+        await pilot.press(*"C00001", "tab", "tab", *"10:00", "tab", *"09:00", "enter")
+        await settle(pilot)
+        assert "End: '09:00'" in str(screen.query_one("#entry-error").render())
+        assert app.focused.id == "e-end_time"
+        assert screen.query_one("#today").row_count == 0
+
+
+@aio
+async def test_quitting_with_a_visit_typed_asks_first(tui_world: dict[str, Any]) -> None:
+    from tui.screens.dialogs import ConfirmDialog
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        screen.query_one("#e-order_amount").focus()
+        await pilot.press(*"500")
+        await app.action_quit()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+
+
+@aio
+async def test_the_team_ranking_leaves_the_manager_out(tui_world: dict[str, Any]) -> None:
+    from core.services.activities import log_visit
+
+    log_visit(tui_world["rep2"], {"date": DAY, "customer_id": tui_world["customers"][1].id,
+                                  "collection_amount": "50"})
+    app = app_for(tui_world["manager"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_daily(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        ranking = screen.query_one("#ranking")
+        names = [str(ranking.get_row_at(i)[1]) for i in range(ranking.row_count)]
+        assert names == ["赵敏 Zhao Min", "李雷 Li Lei"]  # no "Wang": a manager is no rep
+        await pilot.press("ctrl+o", "ctrl+o")  # by amount collected
+        await settle(pilot)
+        assert "collected" in str(screen.query_one("#rank-title").render())
