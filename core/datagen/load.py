@@ -26,6 +26,7 @@ from core.models import (
     Channel,
     Contact,
     Customer,
+    DailyReport,
     Opportunity,
     Product,
     Region,
@@ -33,6 +34,7 @@ from core.models import (
     SalesTarget,
     StageChange,
     User,
+    VisitPlan,
     utcnow,
 )
 
@@ -40,7 +42,7 @@ Progress = Callable[[str, int, int], None]  # (table, rows done, rows expected)
 COMMIT_EVERY = 250_000  # sales lines per transaction: bounded WAL, few fsyncs
 SQLITE_CACHE_KIB = 64 * 1024  # page cache while loading (part of the 500 MiB budget)
 ID_TABLES = (Region, Channel, Product, User, Customer, Contact, Opportunity, StageChange,
-             Activity, SalesTarget)
+             Activity, DailyReport, VisitPlan, SalesTarget)
 
 
 @dataclass
@@ -92,7 +94,10 @@ def generate(db: Database, scale: str = "small", seed: int = 1, *,
     timed("opportunity", [opps], len(opps))
     timed("stage_change", [changes], len(changes))
     visits = pipeline.activities(world)
+    headers, plans = pipeline.daily_reports(world, visits)
     timed("activity", [visits], len(visits))
+    timed("daily_report", [headers], len(headers))
+    timed("visit_plan", [plans], len(plans))
     totals = _sales_lines(world, engine, result, report, db.is_sqlite)
     goals = pipeline.targets(world, totals.by_rep_month)
     timed("sales_target", [goals], len(goals))
