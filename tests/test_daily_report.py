@@ -231,3 +231,14 @@ def test_older_visits_get_their_header_and_zero_amounts(world: Any) -> None:
     assert [(h.date, h.rep_id, h.region_id, h.weather) for h in headers] == [
         (dt.date(2026, 3, 2), rep.actor.id, world.region_id("EAST"), "rain")]
     assert amounts == {(Decimal("0.00"), Decimal("0.00"))}
+
+
+def test_a_plan_for_a_later_day_follows_the_customer_to_its_new_owner(team: Any) -> None:
+    from core.services import customers as customer_service
+
+    world, mgr, rep_a, rep_b, customers = team
+    day = _today(world)
+    plan = daily.plan_visit(rep_a, {"planned_on": day, "customer_id": customers[0].id})
+    customer_service.assign_customer(mgr, customers[0].id, rep_b.actor.id)
+    assert [c.rep_id for c in daily.plan_vs_done(mgr, plan.date)] == [rep_b.actor.id]
+    assert daily.plan_vs_done(rep_a, plan.date) == []
