@@ -35,8 +35,10 @@ async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
     app = app_for(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_daily(pilot)
-        assert app.focused.id == "e-weather"  # the header first, once a day
-        await pilot.press("enter", "down", "down", "down", "down", "enter")  # 雨 Rain
+        assert app.focused.id == "e-customer"  # typing never lands on a section key
+        assert "Weather not entered" in str(screen.query_one("#day-title").render())
+        await pilot.press("shift+tab", "enter", "down", "down", "down", "down",
+                          "enter")  # the header's weather, once a day: 雨 Rain
         await pilot.press("tab", *"C00001", "tab", "tab", *"09:00", "tab", *"10:30",
                           "tab", "tab", *"signed", "tab", *"12,000.50", "tab", *"300",
                           "ctrl+s")
@@ -44,6 +46,7 @@ async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
         assert str(screen.query_one("#entry-error").render()) == ""
         assert screen.query_one("#today").row_count == 1
         assert app.focused.id == "e-customer"  # ready for the next visit
+        assert "Weather not entered" not in str(screen.query_one("#day-title").render())
         await pilot.press("ctrl+l", *"C00003", "tab", "tab", "tab", *"bring samples",
                           "ctrl+s")
         await settle(pilot)
@@ -67,7 +70,6 @@ async def test_an_end_before_the_start_is_shown_and_nothing_saved(
     app = app_for(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_daily(pilot)
-        screen.query_one("#e-customer").focus()
         await pilot.press(*"C00001", "tab", "tab", *"10:00", "tab", *"09:00", "enter")
         await settle(pilot)
         assert "End: '09:00'" in str(screen.query_one("#entry-error").render())

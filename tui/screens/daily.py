@@ -185,9 +185,11 @@ class DailyScreen(BaseScreen):
 
     def show(self, day: dt.date, data: DayData) -> None:
         self.data = data
+        no_weather = data.header is None or not data.header.weather
         self.query_one("#day-title", Static).update(
             _("Visits on {day}").format(day=day.isoformat()) + "  ·  "
-            + _("Ctrl+S saves the day's weather and the visit"))
+            + (_("Weather not entered: Shift+Tab") if no_weather
+               else _("Ctrl+S saves the day's weather and the visit")))
         self.query_one("#region", Static).update(data.region or "—")
         weather = self.query_one("#e-weather", Select)
         saved = data.header.weather if data.header and data.header.weather else None
@@ -204,14 +206,13 @@ class DailyScreen(BaseScreen):
         self._first_focus(data)
 
     def _first_focus(self, data: DayData) -> None:
-        """The header once a day: the weather first until it is entered."""
+        """The customer field: typing lands there, never on a key that leaves the screen
+        (the weather, entered once a day, is one Shift+Tab back)."""
         focused = self.app.focused
         if focused is not None and focused.id and focused.id.startswith("e-"):
             return
-        tabs = self.query_one(TabbedContent)
-        if tabs.active == "tab-mine":
-            need_header = data.header is None or not data.header.weather
-            self.query_one("#e-weather" if need_header else "#e-customer").focus()
+        if self.query_one(TabbedContent).active == "tab-mine":
+            self.query_one("#e-customer").focus()
 
     def _show_plans(self, day: dt.date, data: DayData) -> None:
         tomorrow = day + dt.timedelta(days=1)
