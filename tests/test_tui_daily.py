@@ -108,3 +108,30 @@ async def test_the_team_ranking_leaves_the_manager_out(tui_world: dict[str, Any]
         await pilot.press("ctrl+o", "ctrl+o")  # by amount collected
         await settle(pilot)
         assert "collected" in str(screen.query_one("#rank-title").render())
+
+
+@aio
+async def test_the_printable_forms_open_from_the_day(tui_world: dict[str, Any]) -> None:
+    """Ctrl+F: the day's form of the rep under the ranking's cursor; Ctrl+W: the week."""
+    from core.services.activities import log_visit
+    from tui.screens.report_view import ReportView
+
+    log_visit(tui_world["rep2"], {"date": DAY, "customer_id": tui_world["customers"][1].id,
+                                  "order_amount": "80", "visit_time": "08:00"})
+    app = app_for(tui_world["manager"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_daily(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        assert app.screen.report_id == "daily_visit_form"
+        assert app.screen.result.table("header").rows[0][1] == "zhao"
+        assert app.screen.result.table("visits").rows[0][0] == "08:00"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("ctrl+w")
+        await settle(pilot)
+        assert app.screen.report_id == "rep_weekly_visits"

@@ -76,6 +76,8 @@ class DailyScreen(BaseScreen):
         Binding("ctrl+t", "toggle_team", "Team/mine", id="daily.team", priority=True),
         Binding("ctrl+o", "rank_by", "Rank by", id="daily.rank_by", show=False),
         Binding("ctrl+f", "print_form", "Daily form", id="daily.form", priority=True),
+        Binding("ctrl+w", "print_form('rep_weekly_visits')", "Weekly report",
+                id="daily.weekly", show=False),
         Binding("delete", "remove_plan", "Remove plan", id="daily.remove_plan", show=False),
     ]
 
@@ -411,21 +413,31 @@ class DailyScreen(BaseScreen):
     def action_new_row(self) -> None:
         self.query_one("#e-customer", Input).focus()
 
-    def action_print_form(self) -> None:
-        self._open_form((self.day or self.ctx.today()).isoformat())
+    def action_print_form(self, report_id: str = "daily_visit_form") -> None:
+        """The printable form of the day: the reader's own, or on the team tab the rep
+        under the ranking's cursor."""
+        self._open_form(report_id, (self.day or self.ctx.today()).isoformat(),
+                        self._ranked_rep())
+
+    def _ranked_rep(self) -> str:
+        if (self.query_one(TabbedContent).active != "tab-team" or self.data is None
+                or not self.data.ranking):
+            return ""
+        table = self.query_one("#ranking", DataTable)
+        return self.data.ranking[min(table.cursor_row, len(self.data.ranking) - 1)].login
 
     @work(thread=True, exclusive=True, group="daily-form", exit_on_error=False)
-    def _open_form(self, day: str) -> None:
+    def _open_form(self, report_id: str, day: str, rep: str) -> None:
         from core.reports import run_report
 
-        raw = {"as_of": day, "rep": ""}
-        result = run_report(self.ctx, "daily_visit_form", raw)
-        self.app.call_from_thread(self._push_form, raw, result)
+        raw = {"as_of": day, "rep": rep}
+        result = run_report(self.ctx, report_id, raw)
+        self.app.call_from_thread(self._push_form, report_id, raw, result)
 
-    def _push_form(self, raw: dict[str, Any], result: Any) -> None:
+    def _push_form(self, report_id: str, raw: dict[str, Any], result: Any) -> None:
         from tui.screens.report_view import ReportView
 
-        self.app.push_screen(ReportView("daily_visit_form", raw, result))
+        self.app.push_screen(ReportView(report_id, raw, result))
 
     def action_pick_day(self) -> None:
         from tui.screens.dialogs import PromptDialog
