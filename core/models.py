@@ -240,6 +240,7 @@ class Activity(SQLModel, table=True):
     date: dt.date = Field(index=True)
     rep_id: int = Field(foreign_key="sd_user.id", index=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")  # who was met
     visit_time: dt.time | None = Field(default=None)  # when the visit started
     end_time: dt.time | None = Field(default=None)  # after visit_time when both are set
     purpose: str = Field(default=VisitPurpose.DEVELOPMENT, max_length=16)

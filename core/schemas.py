@@ -146,6 +146,7 @@ class ActivityInput(Input):
 
     date: dt.date
     customer_id: int | None = None
+    contact_id: int | None = None  # one of the customer's contacts
     visit_time: dt.time | None = None  # start
     end_time: dt.time | None = None  # checked against the start by the service
     purpose: VisitPurpose = VisitPurpose.DEVELOPMENT

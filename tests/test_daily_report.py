@@ -242,3 +242,20 @@ def test_a_plan_for_a_later_day_follows_the_customer_to_its_new_owner(team: Any)
     customer_service.assign_customer(mgr, customers[0].id, rep_b.actor.id)
     assert [c.rep_id for c in daily.plan_vs_done(mgr, plan.date)] == [rep_b.actor.id]
     assert daily.plan_vs_done(rep_a, plan.date) == []
+
+
+def test_the_contact_met_is_one_of_the_customers(team: Any) -> None:
+    from core.services import customers as customer_service
+
+    world, _mgr, rep, _rep_b, customers = team
+    mine = customer_service.add_contact(rep, customers[0].id, {"name": "王经理"})
+    theirs = customer_service.add_contact(rep, customers[1].id, {"name": "李工"})
+    visit = activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
+                                       "contact_id": mine.id})
+    assert visit.contact_id == mine.id
+    with pytest.raises(ValidationFailed) as refused:
+        activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
+                                   "contact_id": theirs.id})
+    assert refused.value.problems[0].field == "contact_id"
+    with pytest.raises(ValidationFailed):
+        activities.update_visit(rep, visit.id, {"contact_id": theirs.id}, visit.version)

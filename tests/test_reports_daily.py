@@ -17,7 +17,7 @@ import pytest
 from core.errors import NotFound
 from core.exports import export_report
 from core.reports import drill_report, run_report
-from core.services import activities, daily
+from core.services import activities, customers, daily
 
 M = Decimal
 DAY = dt.date(2026, 3, 16)  # the test clock's day (a Monday)
@@ -37,7 +37,9 @@ def day_world(world: Any) -> Any:
         daily.plan_visit(rep, {"planned_on": yesterday, "customer_id": customer.id,
                                "purpose": "order"})
     daily.open_header(rep, {"date": DAY, "weather": "rain"})
-    activities.log_visit(rep, {"date": DAY, "customer_id": c[0].id, "visit_time": "09:00",
+    met = customers.add_contact(rep, c[0].id, {"name": "王经理"})
+    activities.log_visit(rep, {"date": DAY, "customer_id": c[0].id, "contact_id": met.id,
+                               "visit_time": "09:00",
                                "end_time": "10:30", "purpose": "order", "result": "签单",
                                "order_amount": "12000.50", "collection_amount": "0"})
     activities.log_visit(rep, {"date": DAY, "customer_id": c[2].id, "visit_time": "14:00",
@@ -54,9 +56,9 @@ def test_the_daily_form_reads_like_the_paper_form(day_world: Any) -> None:
     result = run_report(rep, "daily_visit_form", {"as_of": DAY.isoformat()})
     assert result.table("header").rows == [("华东区", "rep_a", "Rep_A", DAY, "Rain")]
     visits = result.table("visits")
-    assert [(r[0], r[1], r[2], r[7], r[8]) for r in visits.rows] == [
-        ("09:00", "10:30", "K0", M("12000.50"), M("0")),
-        ("14:00", "15:00", "K2", M("0"), M("8000.25"))]
+    assert [(r[0], r[1], r[2], r[4], r[8], r[9]) for r in visits.rows] == [
+        ("09:00", "10:30", "K0", "王经理", M("12000.50"), M("0")),
+        ("14:00", "15:00", "K2", "", M("0"), M("8000.25"))]
     assert visits.totals[visits.index("order_amount")] == M("12000.50")
     assert visits.totals[visits.index("collection_amount")] == M("8000.25")
     plan = result.table("plan")  # a plan line and a visit's next-visit date
@@ -124,7 +126,7 @@ def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(day_world: Any,
     grids = {t.id: read_table(t, "zh_CN", Ticker(None, None, 0)) for t in result.tables}
     assert grids["header"].header == ["区域", "填报人", "姓名", "日期", "天气"]
     assert grids["visits"].rows[0][:2] == ["09:00", "10:30"]
-    assert grids["visits"].totals[7] == "12,000.50"
+    assert grids["visits"].totals[8] == "12,000.50"
     register_font()
     flowables = story(result, list(grids.values()), "zh_CN", Signoff("Rep_A", DAY), 500.0)
     signoff = flowables[-1]._content[-1]._cellvalues[0]

@@ -11,7 +11,7 @@ from core.access import visible, visible_follow_ups
 from core.context import Context
 from core.errors import FieldProblem, PermissionDenied, ValidationFailed
 from core.i18n import _
-from core.models import Activity, Customer, DailyReport, User
+from core.models import Activity, Contact, Customer, DailyReport, User
 from core.schemas import ActivityInput
 from core.services.base import UnitOfWork, validate, write
 
@@ -25,6 +25,7 @@ def log_visit(ctx: Context, data: ActivityInput | dict[str, Any]) -> Activity:
         uow.require("activity.log")
         rep_id = reporter(ctx, values.rep_id)
         ensure_header(uow, rep_id, values.date)
+        check_contact(uow, values)
         if values.customer_id is not None:
             customer = uow.get(Customer, values.customer_id)
             uow.require_record(Customer, values.customer_id)
@@ -51,6 +52,7 @@ def update_visit(ctx: Context, activity_id: int, data: dict[str, Any],
         values = validate(ActivityInput, {**current, **data}, "visit")
         refuse_future_visit(ctx, values.date)
         check_times(values)
+        check_contact(uow, values)
         uow.apply_changes(activity, values.model_dump(exclude={"rep_id"}))
         ensure_header(uow, activity.rep_id, activity.date)
         return activity
@@ -80,6 +82,17 @@ def ensure_header(uow: UnitOfWork, rep_id: int, day: dt.date) -> DailyReport:
     uow.session.add(header)
     uow.audit_created(header)
     return header
+
+
+def check_contact(uow: UnitOfWork, values: ActivityInput) -> None:
+    """The person met is one of the visited customer's contacts."""
+    if values.contact_id is None:
+        return
+    customer = uow.session.scalar(sa.select(Contact.customer_id).where(
+        Contact.id == values.contact_id))
+    if customer is None or customer != values.customer_id:
+        raise ValidationFailed([FieldProblem("contact_id", values.contact_id, _(
+            "one of the visited customer's contacts"))], "visit")
 
 
 def check_times(values: ActivityInput) -> None:

@@ -16,7 +16,7 @@ from core.context import Context
 from core.drill import activities_table
 from core.errors import NotFound
 from core.i18n import pick
-from core.models import Activity, DailyReport, Region, User
+from core.models import Activity, Contact, DailyReport, Region, User
 from core.reports import TOTAL_EN, Column, ColumnKind, ReportResult, Table
 from core.services import daily
 from plugins.sales_reports.common import ZERO, BaseReport, as_of, col_sum, customer_names, ratio
@@ -89,32 +89,37 @@ class DailyVisitForm(BaseReport):
             next_plan = daily.plan_vs_done(ctx, tomorrow, rep_id)
             names = customer_names(session, {v.customer_id for v in visits if v.customer_id}
                                    | {p.customer_id for p in today_plan + next_plan})
+            people = dict(session.execute(sa.select(Contact.id, Contact.name).where(
+                Contact.id.in_({v.contact_id for v in visits if v.contact_id} or {-1}))).all())
         head = Table("header", "Report", "表头", [
             Column("region", "Region", "区域"), Column("rep", "Reporter", "填报人"),
             Column("rep_name", "Name", "姓名"), Column("date", "Date", "日期", K.DATE),
             Column("weather", "Weather", "天气")],
             [(region or "", login, name, day, word(WEATHER, header.weather if header else ""))])
-        return self.result(params, [head, _visits_table(visits, names),
+        return self.result(params, [head, _visits_table(visits, names, people),
                                     _plan_table(next_plan, names, tomorrow),
                                     _done_table(today_plan, names, day)])
 
 
-def _visits_table(visits: list[Activity], names: dict[int, tuple[str, str, Any]]) -> Table:
+def _visits_table(visits: list[Activity], names: dict[int, tuple[str, str, Any]],
+                  people: dict[int, str]) -> Table:
     rows = [(_hhmm(v.visit_time), _hhmm(v.end_time),
-             *(names.get(v.customer_id or 0, ("", ""))[:2]), word(PURPOSE, v.purpose),
-             word(CUSTOMER_TYPE, v.customer_type), v.result, Decimal(v.order_amount or ZERO),
-             Decimal(v.collection_amount or ZERO), v.next_visit, v.notes) for v in visits]
+             *names.get(v.customer_id or 0, ("", ""))[:2], people.get(v.contact_id or 0, ""),
+             word(PURPOSE, v.purpose), word(CUSTOMER_TYPE, v.customer_type), v.result,
+             Decimal(v.order_amount or ZERO), Decimal(v.collection_amount or ZERO),
+             v.next_visit, v.notes) for v in visits]
     return Table("visits", "Visits", "拜访记录", [
         Column("start", "Start", "开始"), Column("end", "End", "结束"),
         Column("customer_code", "Customer code", "客户编码"),
-        Column("customer", "Customer", "客户"), Column("purpose", "Purpose", "目的"),
+        Column("customer", "Customer", "客户"), Column("contact", "Contact", "拜访对象"),
+        Column("purpose", "Purpose", "目的"),
         Column("customer_type", "Customer type", "客户类别"),
         Column("result", "Result", "结果"),
         Column("order_amount", "Order amount", "订货金额", K.MONEY, True),
         Column("collection_amount", "Collected", "收款金额", K.MONEY, True),
         Column("next_visit", "Next visit", "下次拜访", K.DATE), Column("notes", "Notes", "备注")],
-        rows, totals=(TOTAL_EN, None, None, None, None, None, None, col_sum(rows, 7),
-                      col_sum(rows, 8), None, None))
+        rows, totals=(TOTAL_EN, None, None, None, None, None, None, None, col_sum(rows, 8),
+                      col_sum(rows, 9), None, None))
 
 
 def _plan_table(plans: list[daily.PlanCheck], names: dict[int, tuple[str, str, Any]],

@@ -1,5 +1,5 @@
 """daily: the daily report's header (region, reporter, date, weather), visit end times,
-order and collection amounts per visit, and visits planned for a later day
+the contact met, order and collection amounts per visit, and visits planned for a later day
 
 Revision ID: 0011_daily_visit_reports
 Revises: 0010_vat_sales_receipts
@@ -25,6 +25,9 @@ WEATHER_WORDS = (("sunny", ("晴", "sunny")), ("cloudy", ("多云", "cloudy")),
 def upgrade() -> None:
     with op.batch_alter_table("activity") as batch:
         batch.add_column(sa.Column("end_time", sa.Time(), nullable=True))
+        batch.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_activity_contact_id_contact", "contact", ["contact_id"],
+                                 ["id"])
         # Existing visits recorded no amounts: zero, as the service writes for a new one.
         batch.add_column(sa.Column("order_amount", sa.Numeric(16, 2), nullable=False,
                                    server_default="0"))
@@ -84,4 +87,6 @@ def downgrade() -> None:
     with op.batch_alter_table("activity") as batch:
         batch.drop_column("collection_amount")
         batch.drop_column("order_amount")
+        batch.drop_constraint("fk_activity_contact_id_contact", type_="foreignkey")
+        batch.drop_column("contact_id")
         batch.drop_column("end_time")
