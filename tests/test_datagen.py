@@ -163,6 +163,10 @@ def test_daily_reports_have_headers_times_amounts_and_plans(small: tuple[Any, An
         headers = s.scalars(sa.select(DailyReport)).all()
         plans = s.scalars(sa.select(VisitPlan)).all()
         admin = s.scalar(sa.select(User).where(User.login == "ceo"))
+        strangers = s.scalar(sa.select(sa.func.count()).select_from(Activity).join(
+            Contact, Contact.id == Activity.contact_id).where(
+            Contact.customer_id != Activity.customer_id))
+    assert strangers == 0  # the person met works for the visited customer
     assert {(h.rep_id, h.date) for h in headers} == {(v.rep_id, v.date) for v in visits}
     assert len(headers) == len({(h.rep_id, h.date) for h in headers})
     assert {h.weather for h in headers} <= {w.value for w in Weather}
@@ -170,6 +174,7 @@ def test_daily_reports_have_headers_times_amounts_and_plans(small: tuple[Any, An
     assert sum(v.order_amount > 0 for v in visits if v.purpose == "order") > 0
     assert sum(v.collection_amount > 0 for v in visits if v.purpose == "collection") > 0
     assert all(v.order_amount == 0 for v in visits if v.purpose != "order")
+    assert sum(v.contact_id is not None for v in visits) > len(visits) // 2
     assert any(p.date == REFERENCE + dt.timedelta(days=1) for p in plans)
     reader = Context(runtime.db, admin, runtime.plugins, lambda: dt.datetime(2026, 3, 16, 12))
     checks = [c for day in {p.date for p in plans if p.date <= REFERENCE}

@@ -31,7 +31,12 @@ async def _open_daily(pilot: Any) -> Any:
 
 @aio
 async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
+    from core.services import customers
+
     rep = tui_world["rep"]
+    first = tui_world["customers"][0]
+    tui_world["zhang"] = customers.add_contact(rep, first.id, {"name": "张伟 Zhang Wei"})
+    customers.add_contact(rep, first.id, {"name": "刘洋 Liu Yang"})
     app = app_for(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_daily(pilot)
@@ -39,9 +44,9 @@ async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
         assert "Weather not entered" in str(screen.query_one("#day-title").render())
         await pilot.press("shift+tab", "enter", "down", "down", "down", "down",
                           "enter")  # the header's weather, once a day: 雨 Rain
-        await pilot.press("tab", *"C00001", "tab", "tab", *"09:00", "tab", *"10:30",
-                          "tab", "tab", *"signed", "tab", *"12,000.50", "tab", *"300",
-                          "ctrl+s")
+        await pilot.press("tab", *"C00001", "tab", *"zhang", "tab", "tab", "tab", *"09:00",
+                          "tab", *"10:30", "tab", *"signed", "tab", "tab", *"12,000.50",
+                          "tab", *"300", "ctrl+s")
         await settle(pilot)
         assert str(screen.query_one("#entry-error").render()) == ""
         assert screen.query_one("#today").row_count == 1
@@ -61,6 +66,7 @@ async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
     assert (visit.order_amount, visit.collection_amount) == (Decimal("12000.50"),
                                                              Decimal("300.00"))
     assert (plan.date, plan.notes) == (DAY + dt.timedelta(days=1), "bring samples")
+    assert visit.contact_id == tui_world["zhang"].id
 
 
 @aio
@@ -70,7 +76,12 @@ async def test_an_end_before_the_start_is_shown_and_nothing_saved(
     app = app_for(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_daily(pilot)
-        await pilot.press(*"C00001", "tab", "tab", *"10:00", "tab", *"09:00", "enter")
+        await pilot.press(*"C00001", "tab", *"nobody", "tab", "tab", "tab", *"10:00", "tab",
+                          *"09:00", "enter")
+        await settle(pilot)
+        assert "Person met: 'nobody'" in str(screen.query_one("#entry-error").render())
+        assert app.focused.id == "e-contact"
+        await pilot.press(*["backspace"] * 6, "enter")
         await settle(pilot)
         assert "End: '09:00'" in str(screen.query_one("#entry-error").render())
         assert app.focused.id == "e-end_time"

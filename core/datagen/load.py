@@ -90,11 +90,11 @@ def generate(db: Database, scale: str = "small", seed: int = 1, *,
     timed("channel", [world.channels], len(world.channels))
     timed("product", [world.products], len(world.products))
     timed("sd_user", [world.users], len(world.users))
-    _customers(world, timed)
+    primary = _customers(world, timed)
     timed("opportunity", [opps], len(opps))
     timed("stage_change", [changes], len(changes))
     visits = pipeline.activities(world)
-    headers, plans = pipeline.daily_reports(world, visits)
+    headers, plans = pipeline.daily_reports(world, visits, primary)
     timed("activity", [visits], len(visits))
     timed("daily_report", [headers], len(headers))
     timed("visit_plan", [plans], len(plans))
@@ -129,11 +129,16 @@ def _offsets(engine: sa.Engine) -> dict[str, int]:
                 for m in ID_TABLES}
 
 
-def _customers(world: World, timed: Callable[..., None]) -> None:
+def _customers(world: World, timed: Callable[..., None]) -> dict[int, int]:
+    """Load customers and contacts; return each customer's primary contact (the person
+    a visit usually meets)."""
+    primary: dict[int, int] = {}
     # Each chunk's contacts go in right after its customers (their foreign keys need them).
     for customers, contacts in customer_chunks(world):
         timed("customer", [customers], world.scale.customers)
         timed("contact", [contacts], 0)
+        primary.update((c["customer_id"], c["id"]) for c in contacts if c.get("is_primary"))
+    return primary
 
 
 def _sales_lines(world: World, engine: sa.Engine, result: GenerationResult,

@@ -182,15 +182,19 @@ def _visit(world: World, rng: random.Random, rep: dict, customer: int, day: dt.d
     }
 
 
-def daily_reports(world: World, visits: list[dict]) -> tuple[list[dict], list[dict]]:
+def daily_reports(world: World, visits: list[dict],
+                  primary: dict[int, int]) -> tuple[list[dict], list[dict]]:
     """The daily report around the visits (docs/domain.md section 7): each visit gets an
-    end time and the amount ordered or collected; each rep's reported day one header
+    end time, the amount ordered or collected and mostly the customer's primary contact
+    (``primary``: customer id -> contact id); each rep's reported day one header
     (region, weather); each day a plan for the rep's next day out, mostly kept, and today
     a plan for tomorrow. A stream of its own, so the visits themselves stay as they were."""
     rng = rng_for(world.seed, "daily")
     days: dict[int, dict[dt.date, list[dict]]] = {}
     for visit in visits:
         _time_and_amounts(rng, visit)
+        met = primary.get(visit["customer_id"])
+        visit["contact_id"] = met if met is not None and rng.random() < 0.8 else None
         days.setdefault(visit["rep_id"], {}).setdefault(visit["date"], []).append(visit)
     region = {rep["id"]: rep["region_id"] for rep in world.reps}
     headers: list[dict] = []

@@ -19,19 +19,20 @@ from core.access import Scope
 from core.errors import FieldProblem, ValidationFailed
 from core.i18n import _
 from core.models import User, VisitCustomerType, VisitPurpose, Weather
-from core.services import activities, daily, lists
+from core.services import activities, customers, daily, lists
 from core.services.overview import names_of
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns, label, money
 
-VISIT_INPUTS = ("customer", "visit_time", "end_time", "result", "order_amount",
+VISIT_INPUTS = ("customer", "contact", "visit_time", "end_time", "result", "order_amount",
                 "collection_amount", "next_visit", "notes")
 PLAN_INPUTS = ("p-customer", "p-date", "p-notes")
 AMOUNTS = ("order_amount", "collection_amount")
 RANK_BY: tuple[daily.RankBy, ...] = ("visits", "orders", "collections")
 RANK_TITLES = {"visits": "Ranking by visits", "orders": "Ranking by order amount",
                "collections": "Ranking by amount collected"}
-TITLES = {"customer": "Customer", "visit_time": "Start", "end_time": "End",
+TITLES = {"customer": "Customer", "contact": "Person met", "contact_id": "Person met",
+          "visit_time": "Start", "end_time": "End",
           "result": "Result", "next_visit": "Next visit", "notes": "Notes",
           "weather": "Weather", "customer_id": "Customer", "purpose": "Purpose",
           "order_amount": "Ordered", "collection_amount": "Collected", "date": "Date",
@@ -59,7 +60,7 @@ class DailyScreen(BaseScreen):
     DailyScreen #head { grid-size: 4 1; grid-columns: 10 1fr 10 1fr; height: 1;
         padding: 0 1; grid-gutter: 0 1; }
     DailyScreen #entry, DailyScreen #plan-entry { grid-size: 4; grid-columns: 10 1fr 10 1fr;
-        height: 5; padding: 0 1; grid-gutter: 0 1; }
+        height: 6; padding: 0 1; grid-gutter: 0 1; }
     DailyScreen #plan-entry { height: 2; }
     DailyScreen Grid Label { color: $text-muted; }
     DailyScreen .error { color: $text-error; height: auto; padding: 0 1; }
@@ -120,25 +121,27 @@ class DailyScreen(BaseScreen):
     def _visit_fields(self) -> ComposeResult:
         yield Label(_("Customer"))
         yield Input(id="e-customer", placeholder=_("code or name"), compact=True)
+        yield Label(_("Person met"))
+        yield Input(id="e-contact", placeholder=_("whom you met"), compact=True)
         yield Label(_("Purpose"))
         yield Select([(label(p), p.value) for p in VisitPurpose], compact=True,
                      id="e-purpose", value=VisitPurpose.DEVELOPMENT.value, allow_blank=False)
-        yield Label(_("Start"))
-        yield Input(id="e-visit_time", placeholder="09:30", compact=True)
-        yield Label(_("End"))
-        yield Input(id="e-end_time", placeholder="10:30", compact=True)
         yield Label(_("Type"))
         yield Select([(label(t), t.value) for t in VisitCustomerType], compact=True,
                      id="e-customer_type", allow_blank=False,
                      value=VisitCustomerType.EXISTING.value)
+        yield Label(_("Start"))
+        yield Input(id="e-visit_time", placeholder="09:30", compact=True)
+        yield Label(_("End"))
+        yield Input(id="e-end_time", placeholder="10:30", compact=True)
         yield Label(_("Result"))
         yield Input(id="e-result", compact=True)
+        yield Label(_("Next visit"))
+        yield Input(id="e-next_visit", placeholder="YYYY-MM-DD", compact=True)
         yield Label(_("Ordered"))
         yield Input(id="e-order_amount", placeholder="0.00", compact=True)
         yield Label(_("Collected"))
         yield Input(id="e-collection_amount", placeholder="0.00", compact=True)
-        yield Label(_("Next visit"))
-        yield Input(id="e-next_visit", placeholder="YYYY-MM-DD", compact=True)
         yield Label(_("Notes"))
         yield Input(id="e-notes", compact=True)
 
@@ -308,10 +311,12 @@ class DailyScreen(BaseScreen):
                 problems: list[FieldProblem] = []
                 customer_id = _resolve_customer(self.ctx, visit.pop("customer"), "customer",
                                                 problems)
+                contact_id = _resolve_contact(self.ctx, customer_id, visit.pop("contact"),
+                                              problems)
                 if problems:
                     raise ValidationFailed(problems, "visit")
                 data = {k: v for k, v in visit.items() if v not in ("", None)}
-                activities.log_visit(self.ctx, {**data, "date": day,
+                activities.log_visit(self.ctx, {**data, "date": day, "contact_id": contact_id,
                                                 "customer_id": customer_id})
         except ValidationFailed as exc:
             self.app.call_from_thread(self._show_problems, "#entry-error", exc.problems)
@@ -461,6 +466,26 @@ def _span(visit: Any) -> str:
     start = visit.visit_time.strftime("%H:%M") if visit.visit_time else ""
     end = visit.end_time.strftime("%H:%M") if visit.end_time else ""
     return f"{start}–{end}" if end else start
+
+
+def _resolve_contact(ctx: Any, customer_id: int | None, text: str,
+                     problems: list[FieldProblem]) -> int | None:
+    """One of the customer's contacts whose name holds the text typed."""
+    text = text.strip()
+    if not text or problems:
+        return None
+    if customer_id is None:
+        problems.append(FieldProblem("contact", text, _("a customer first, then its contact")))
+        return None
+    found = [c for c in customers.list_contacts(ctx, customer_id)
+             if text.casefold() in c.name.casefold()]
+    exact = [c for c in found if c.name.casefold() == text.casefold()]
+    if len(exact) == 1 or len(found) == 1:
+        return (exact or found)[0].id
+    problems.append(FieldProblem("contact", text, _("no contact of this customer matches")
+                                 if not found else _("{n} contacts match: {names}").format(
+                                     n=len(found), names=", ".join(c.name for c in found[:3]))))
+    return None
 
 
 def _resolve_customer(ctx: Any, text: str, field_name: str,
