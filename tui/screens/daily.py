@@ -160,9 +160,7 @@ class DailyScreen(BaseScreen):
         self.day = self.ctx.today()
         self.refresh_day()
 
-    def on_screen_resume(self, event: Any = None) -> None:
-        if event is not None:
-            super().on_screen_resume(event)
+    def on_screen_resume(self) -> None:  # BaseScreen's handler runs too (Textual's MRO)
         if self.day is not None:
             self.refresh_day()
 
