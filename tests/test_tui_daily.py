@@ -100,6 +100,11 @@ async def test_quitting_with_a_visit_typed_asks_first(tui_world: dict[str, Any])
         await app.action_quit()
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # stay
+        screen.query_one("#e-order_amount").value = ""
+        assert not screen.unsaved_input()
+        screen.query_one("#e-weather").value = "snow"  # the header's weather, not saved
+        assert screen.unsaved_input()
 
 
 @aio
