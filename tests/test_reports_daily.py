@@ -133,3 +133,24 @@ def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(day_world: Any,
     assert [c.split("：")[0] for c in signoff] == ["制表人", "审核人", "日期"]
     path = export_report(rep, result, "pdf", tmp_path / "day", lang="zh_CN")
     assert path.read_bytes()[:4] == b"%PDF"
+
+
+def test_the_command_line_prints_the_form_in_the_language_asked(
+        day_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from core.i18n import set_lang
+    from tui.cli import cli
+
+    world = day_world[0]
+    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
+    try:
+        result = CliRunner().invoke(cli, [
+            "--database", world.runtime.db.url, "report", "run", "daily_visit_form",
+            "-p", "rep=rep_a", "-p", "as_of=2026-03-16", "--lang", "zh_CN"])
+    finally:
+        set_lang(None)
+    assert result.exit_code == 0, result.output
+    assert "业务员销售日报表" in result.output
+    for word in ("雨", "订货", "收款", "已完成", "未完成", "12,000.50"):
+        assert word in result.output, word
