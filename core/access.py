@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session
 
 from core.errors import PermissionDenied
 from core.i18n import _, pick
-from core.models import Activity, Contact, Customer, Opportunity, Region, SalesLine, User
+from core.models import (
+    Activity,
+    Contact,
+    Customer,
+    DailyReport,
+    Opportunity,
+    Region,
+    SalesLine,
+    User,
+    VisitPlan,
+)
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -206,6 +216,8 @@ _RULES: dict[type, tuple[Any, Any, bool]] = {
     Customer: (Customer.owner_id, Customer.region_id, True),
     Opportunity: (Opportunity.owner_id, None, True),
     Activity: (Activity.rep_id, None, False),
+    DailyReport: (DailyReport.rep_id, None, False),
+    VisitPlan: (VisitPlan.rep_id, None, False),
     SalesLine: (SalesLine.rep_id, SalesLine.region_id, False),
     User: (User.id, User.region_id, False),
 }

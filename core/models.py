@@ -81,6 +81,18 @@ class VisitCustomerType(StrEnum):
     EXISTING = "existing"  # 原有
 
 
+class Weather(StrEnum):
+    """The day's weather on the daily report header (it explains a thin day of visits)."""
+
+    SUNNY = "sunny"  # 晴
+    CLOUDY = "cloudy"  # 多云
+    OVERCAST = "overcast"  # 阴
+    RAIN = "rain"  # 雨
+    SNOW = "snow"  # 雪
+    FOG = "fog"  # 雾
+    WINDY = "windy"  # 大风
+
+
 class RegionKind(StrEnum):
     """A level of the organisation tree (any depth; the kind is a label, not a rule)."""
 
@@ -228,7 +240,9 @@ class Activity(SQLModel, table=True):
     date: dt.date = Field(index=True)
     rep_id: int = Field(foreign_key="sd_user.id", index=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
-    visit_time: dt.time | None = Field(default=None)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")  # who was met
+    visit_time: dt.time | None = Field(default=None)  # when the visit started
+    end_time: dt.time | None = Field(default=None)  # after visit_time when both are set
     purpose: str = Field(default=VisitPurpose.DEVELOPMENT, max_length=16)
     result: str = Field(default="", max_length=500)
     customer_type: str = Field(default=VisitCustomerType.EXISTING, max_length=16)
@@ -238,7 +252,45 @@ class Activity(SQLModel, table=True):
     # with whoever made it (core.services.ownership).
     follow_up_rep_id: int | None = Field(default=None, foreign_key="sd_user.id", index=True)
     notes: str = Field(default="", max_length=2000)
-    weather: str = Field(default="", max_length=50)
+    weather: str = Field(default="", max_length=50)  # older reports; now on DailyReport
+    order_amount: Decimal = money_field()  # ordered at this visit (订货金额)
+    collection_amount: Decimal = money_field()  # collected at this visit (收款金额)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class DailyReport(SQLModel, table=True):
+    """The header of a rep's daily visit report (销售日报表): one per rep and day. The
+    visits are the day's ``Activity`` rows of the rep; the plans for the next day are
+    ``VisitPlan`` rows entered on it."""
+
+    __tablename__: ClassVar[str] = "daily_report"
+    __table_args__ = (sa.UniqueConstraint("rep_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)
+    rep_id: int = Field(foreign_key="sd_user.id", index=True)  # the reporter (填报人)
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    weather: str = Field(default="", max_length=16)  # a Weather value, "" when not said
+    notes: str = Field(default="", max_length=2000)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class VisitPlan(SQLModel, table=True):
+    """A visit planned on one day's report for a later day (明日计划); it counts as done
+    when the rep visits that customer on that day."""
+
+    __tablename__: ClassVar[str] = "visit_plan"
+    __table_args__ = (sa.UniqueConstraint("rep_id", "date", "customer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)  # the day the visit is planned for
+    rep_id: int = Field(foreign_key="sd_user.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    purpose: str = Field(default=VisitPurpose.DEVELOPMENT, max_length=16)
+    notes: str = Field(default="", max_length=500)
+    planned_on: dt.date  # the report the plan was entered on
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1)
 
@@ -372,6 +424,8 @@ EDITABLE_TABLES: tuple[type[SQLModel], ...] = (
     Contact,
     Opportunity,
     Activity,
+    DailyReport,
+    VisitPlan,
     SalesTarget,
     CompanySetting,
 )

@@ -20,6 +20,7 @@ from core.models import (
     RegionKind,
     VisitCustomerType,
     VisitPurpose,
+    Weather,
 )
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -145,13 +146,17 @@ class ActivityInput(Input):
 
     date: dt.date
     customer_id: int | None = None
-    visit_time: dt.time | None = None
+    contact_id: int | None = None  # one of the customer's contacts
+    visit_time: dt.time | None = None  # start
+    end_time: dt.time | None = None  # checked against the start by the service
     purpose: VisitPurpose = VisitPurpose.DEVELOPMENT
     result: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
     customer_type: VisitCustomerType = VisitCustomerType.EXISTING
     next_visit: dt.date | None = None
     notes: Text = ""
     weather: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    order_amount: Money = Decimal("0")
+    collection_amount: Money = Decimal("0")
     rep_id: int | None = None  # a manager may log for a rep of the team
 
     @field_validator("next_visit")
@@ -161,6 +166,28 @@ class ActivityInput(Input):
         if value is not None and visit is not None and value < visit:
             raise ValueError("a date on or after the visit date")
         return value
+
+
+class DailyReportInput(Input):
+    """The header of a daily visit report; the region defaults to the rep's."""
+
+    date: dt.date
+    rep_id: int | None = None  # the reporter; default the actor
+    region_id: int | None = None
+    weather: Weather | None = None
+    notes: Text = ""
+
+
+class VisitPlanInput(Input):
+    """A visit planned on ``planned_on``'s report for a later ``date`` (default the next
+    day)."""
+
+    planned_on: dt.date
+    date: dt.date | None = None
+    customer_id: int
+    purpose: VisitPurpose = VisitPurpose.DEVELOPMENT
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    rep_id: int | None = None
 
 
 class ProductInput(Input):

@@ -149,6 +149,40 @@ def test_visits_today_and_planned_for_tomorrow(small: tuple[Any, Any]) -> None:
     assert tomorrow > 0
 
 
+def test_daily_reports_have_headers_times_amounts_and_plans(small: tuple[Any, Any]) -> None:
+    """The demo shows the daily report's new parts: one header per rep and reported day
+    with a typed weather, end times after start, order and collection amounts, plans for
+    the next day out that are mostly (not all) kept (issue #22)."""
+    from core.context import Context
+    from core.models import DailyReport, VisitPlan, Weather
+    from core.services.daily import plan_vs_done
+
+    runtime, _ = small
+    with runtime.db.read_session() as s:
+        visits = s.scalars(sa.select(Activity)).all()
+        headers = s.scalars(sa.select(DailyReport)).all()
+        plans = s.scalars(sa.select(VisitPlan)).all()
+        admin = s.scalar(sa.select(User).where(User.login == "ceo"))
+        strangers = s.scalar(sa.select(sa.func.count()).select_from(Activity).join(
+            Contact, Contact.id == Activity.contact_id).where(
+            Contact.customer_id != Activity.customer_id))
+    assert strangers == 0  # the person met works for the visited customer
+    assert {(h.rep_id, h.date) for h in headers} == {(v.rep_id, v.date) for v in visits}
+    assert len(headers) == len({(h.rep_id, h.date) for h in headers})
+    assert {h.weather for h in headers} <= {w.value for w in Weather}
+    assert all(v.end_time > v.visit_time for v in visits)
+    assert sum(v.order_amount > 0 for v in visits if v.purpose == "order") > 0
+    assert sum(v.collection_amount > 0 for v in visits if v.purpose == "collection") > 0
+    assert all(v.order_amount == 0 for v in visits if v.purpose != "order")
+    assert sum(v.contact_id is not None for v in visits) > len(visits) // 2
+    assert any(p.date == REFERENCE + dt.timedelta(days=1) for p in plans)
+    reader = Context(runtime.db, admin, runtime.plugins, lambda: dt.datetime(2026, 3, 16, 12))
+    checks = [c for day in {p.date for p in plans if p.date <= REFERENCE}
+              for c in plan_vs_done(reader, day)]
+    kept = sum(c.done for c in checks)
+    assert 0 < kept < len(checks)
+
+
 def test_targets_per_rep_and_company_every_month(small: tuple[Any, Any]) -> None:
     runtime, result = small
     with runtime.db.read_session() as s:

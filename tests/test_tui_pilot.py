@@ -179,10 +179,11 @@ async def test_log_visits_on_daily_report(tui_world: dict[str, Any]) -> None:
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, DailyScreen)
-        await pilot.press(*"C00001", "tab", *"09:30")
-        for _ in range(3):  # purpose, type, result
+        await pilot.press(*"C00001")
+        for _ in range(4):  # contact, purpose, type, start
             await pilot.press("tab")
-        await pilot.press(*"ordered 20 flanges", "tab", *"2026-03-20", "enter")
+        await pilot.press(*"09:30", "tab", "tab", *"ordered 20 flanges", "tab",
+                          *"2026-03-20", "enter")  # end, result, next visit
         await settle(pilot)
         await pilot.press(*"nobody-like-this", "enter")  # an unknown customer
         await pilot.pause()

@@ -128,7 +128,7 @@ async def first_visit_and_report(pilot: Any, words: dict[str, str]) -> None:
     await pilot.press("4")
     await settle(pilot)
     assert isinstance(app.screen, DailyScreen)
-    await pilot.press(*words["customer"], "tab", *"09:30", "ctrl+s")
+    await pilot.press(*words["customer"], "tab", "tab", "tab", "tab", *"09:30", "ctrl+s")
     await settle(pilot)
     assert app.screen.query_one("#today").row_count == 1
     await pilot.press("escape", "5")

@@ -122,6 +122,10 @@ def report_run(click_ctx: click.Context, report_id: str, params: tuple[str, ...]
         raise click.UsageError("--format needs -o FILE")
     from core.reports import run_report
 
+    if lang is not None:  # the words a report computes (weather, done) follow --lang too
+        from core.i18n import set_lang
+
+        set_lang(lang)
     lang = _lang(lang)
     try:
         ctx = _runtime(click_ctx).context_for()

@@ -18,7 +18,8 @@ LABELS = {
     "open": "Open", "won": "Won", "lost": "Lost", "order": "Order",
     "collection": "Collection", "development": "Development", "service": "Service",
     "explanation": "Explanation", "prospect": "Prospect", "new": "New",
-    "existing": "Existing",
+    "existing": "Existing", "sunny": "Sunny", "cloudy": "Cloudy", "overcast": "Overcast",
+    "rain": "Rain", "snow": "Snow", "fog": "Fog", "windy": "Windy",
 }
 
 

@@ -26,6 +26,7 @@ from core.models import (
     Channel,
     Contact,
     Customer,
+    DailyReport,
     Opportunity,
     Product,
     Region,
@@ -33,6 +34,7 @@ from core.models import (
     SalesTarget,
     StageChange,
     User,
+    VisitPlan,
     utcnow,
 )
 
@@ -40,7 +42,7 @@ Progress = Callable[[str, int, int], None]  # (table, rows done, rows expected)
 COMMIT_EVERY = 250_000  # sales lines per transaction: bounded WAL, few fsyncs
 SQLITE_CACHE_KIB = 64 * 1024  # page cache while loading (part of the 500 MiB budget)
 ID_TABLES = (Region, Channel, Product, User, Customer, Contact, Opportunity, StageChange,
-             Activity, SalesTarget)
+             Activity, DailyReport, VisitPlan, SalesTarget)
 
 
 @dataclass
@@ -88,11 +90,14 @@ def generate(db: Database, scale: str = "small", seed: int = 1, *,
     timed("channel", [world.channels], len(world.channels))
     timed("product", [world.products], len(world.products))
     timed("sd_user", [world.users], len(world.users))
-    _customers(world, timed)
+    primary = _customers(world, timed)
     timed("opportunity", [opps], len(opps))
     timed("stage_change", [changes], len(changes))
     visits = pipeline.activities(world)
+    headers, plans = pipeline.daily_reports(world, visits, primary)
     timed("activity", [visits], len(visits))
+    timed("daily_report", [headers], len(headers))
+    timed("visit_plan", [plans], len(plans))
     totals = _sales_lines(world, engine, result, report, db.is_sqlite)
     goals = pipeline.targets(world, totals.by_rep_month)
     timed("sales_target", [goals], len(goals))
@@ -124,11 +129,16 @@ def _offsets(engine: sa.Engine) -> dict[str, int]:
                 for m in ID_TABLES}
 
 
-def _customers(world: World, timed: Callable[..., None]) -> None:
+def _customers(world: World, timed: Callable[..., None]) -> dict[int, int]:
+    """Load customers and contacts; return each customer's primary contact (the person
+    a visit usually meets)."""
+    primary: dict[int, int] = {}
     # Each chunk's contacts go in right after its customers (their foreign keys need them).
     for customers, contacts in customer_chunks(world):
         timed("customer", [customers], world.scale.customers)
         timed("contact", [contacts], 0)
+        primary.update((c["customer_id"], c["id"]) for c in contacts if c.get("is_primary"))
+    return primary
 
 
 def _sales_lines(world: World, engine: sa.Engine, result: GenerationResult,

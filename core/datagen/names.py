@@ -101,6 +101,8 @@ TITLES = (
 )
 SOURCES = ("exhibition", "phone", "referral", "list", "website")
 WEATHER = ("晴 Sunny", "多云 Cloudy", "阴 Overcast", "小雨 Light rain", "大风 Windy")
+# The daily report header's typed weather for each of the words above
+WEATHER_CODES = dict(zip(WEATHER, ("sunny", "cloudy", "overcast", "rain", "windy"), strict=True))
 
 VISIT_RESULTS: dict[str, tuple[tuple[str, str], ...]] = {
     "order": (("客户下单，下周发货", "Order placed, ships next week"),

@@ -182,6 +182,61 @@ def _visit(world: World, rng: random.Random, rep: dict, customer: int, day: dt.d
     }
 
 
+def daily_reports(world: World, visits: list[dict],
+                  primary: dict[int, int]) -> tuple[list[dict], list[dict]]:
+    """The daily report around the visits (docs/domain.md section 7): each visit gets an
+    end time, the amount ordered or collected and mostly the customer's primary contact
+    (``primary``: customer id -> contact id); each rep's reported day one header
+    (region, weather); each day a plan for the rep's next day out, mostly kept, and today
+    a plan for tomorrow. A stream of its own, so the visits themselves stay as they were."""
+    rng = rng_for(world.seed, "daily")
+    days: dict[int, dict[dt.date, list[dict]]] = {}
+    for visit in visits:
+        _time_and_amounts(rng, visit)
+        met = primary.get(visit["customer_id"])
+        visit["contact_id"] = met if met is not None and rng.random() < 0.8 else None
+        days.setdefault(visit["rep_id"], {}).setdefault(visit["date"], []).append(visit)
+    region = {rep["id"]: rep["region_id"] for rep in world.reps}
+    headers: list[dict] = []
+    plans: list[dict] = []
+    for rep_id, by_day in days.items():
+        known = sorted({v["customer_id"] for day in by_day.values() for v in day})
+        order = sorted(by_day)
+        for i, day in enumerate(order):
+            headers.append({
+                "id": world.offsets["daily_report"] + len(headers) + 1, "date": day,
+                "rep_id": rep_id, "region_id": region.get(rep_id),
+                "weather": names.WEATHER_CODES.get(by_day[day][0]["weather"], ""),
+                "notes": "", "created_at": at_noon(day)})
+            later = order[i + 1] if i + 1 < len(order) else day + dt.timedelta(days=1)
+            made = [v["customer_id"] for v in by_day.get(later, [])]
+            for customer in _planned(rng, made, known):
+                plans.append({
+                    "id": world.offsets["visit_plan"] + len(plans) + 1, "date": later,
+                    "rep_id": rep_id, "customer_id": customer,
+                    "purpose": rng.choice(("order", "collection", "service", "development")),
+                    "notes": "", "planned_on": day, "created_at": at_noon(day)})
+    return headers, plans
+
+
+def _time_and_amounts(rng: random.Random, visit: dict) -> None:
+    start = dt.datetime.combine(visit["date"], visit["visit_time"])
+    visit["end_time"] = (start + dt.timedelta(minutes=rng.choice((30, 45, 60, 60, 90)))).time()
+    ordered = visit["purpose"] == "order" and rng.random() < 0.8
+    collected = visit["purpose"] == "collection" and rng.random() < 0.85
+    visit["order_amount"] = Decimal(rng.randint(150, 6000) * 10) if ordered else Decimal(0)
+    visit["collection_amount"] = (Decimal(rng.randint(300, 9000) * 10) if collected
+                                  else Decimal(0))
+
+
+def _planned(rng: random.Random, made: list[int], known: list[int]) -> list[int]:
+    """Customers planned for the next day out: most of them visited then, one often not."""
+    chosen = {c for c in made if rng.random() < 0.7}
+    if known and (rng.random() < 0.4 or not chosen):
+        chosen.add(rng.choice(known))
+    return sorted(chosen)
+
+
 def targets(world: World, by_rep_month: np.ndarray) -> list[dict]:
     """Monthly targets per rep and for the company, from the window's first month to the
     end of the reference year: last year's same month plus ~10%, rounded to 1,000 yuan."""

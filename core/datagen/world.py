@@ -83,7 +83,8 @@ def build_world(scale: Scale, seed: int, reference: dt.date,
                 offsets: dict[str, int] | None = None) -> World:
     world = World(scale, seed, reference, dict(offsets or {}))
     for table in ("region", "channel", "product", "sd_user", "customer", "contact",
-                  "opportunity", "stage_change", "activity", "sales_target", "audit_entry"):
+                  "opportunity", "stage_change", "activity", "daily_report", "visit_plan",
+                  "sales_target", "audit_entry"):
         world.offsets.setdefault(table, 0)
     _regions(world)
     _channels(world)

@@ -11,7 +11,7 @@ from core.access import visible, visible_follow_ups
 from core.context import Context
 from core.errors import FieldProblem, PermissionDenied, ValidationFailed
 from core.i18n import _
-from core.models import Activity, Customer
+from core.models import Activity, Contact, Customer, DailyReport, User
 from core.schemas import ActivityInput
 from core.services.base import UnitOfWork, validate, write
 
@@ -19,12 +19,13 @@ from core.services.base import UnitOfWork, validate, write
 def log_visit(ctx: Context, data: ActivityInput | dict[str, Any]) -> Activity:
     values = validate(ActivityInput, data, "visit")
     refuse_future_visit(ctx, values.date)
+    check_times(values)
 
     def work(uow: UnitOfWork) -> Activity:
         uow.require("activity.log")
-        rep_id = values.rep_id or ctx.actor.id
-        if rep_id != ctx.actor.id and rep_id not in ctx.grant.team_ids:
-            raise PermissionDenied(f"{ctx.actor.login} may log visits only for their own team")
+        rep_id = reporter(ctx, values.rep_id)
+        ensure_header(uow, rep_id, values.date)
+        check_contact(uow, values)
         if values.customer_id is not None:
             customer = uow.get(Customer, values.customer_id)
             uow.require_record(Customer, values.customer_id)
@@ -50,10 +51,63 @@ def update_visit(ctx: Context, activity_id: int, data: dict[str, Any],
         current = activity.model_dump(include=set(ActivityInput.model_fields) - {"rep_id"})
         values = validate(ActivityInput, {**current, **data}, "visit")
         refuse_future_visit(ctx, values.date)
+        check_times(values)
+        check_contact(uow, values)
         uow.apply_changes(activity, values.model_dump(exclude={"rep_id"}))
+        ensure_header(uow, activity.rep_id, activity.date)
         return activity
 
     return write(ctx, work)
+
+
+def reporter(ctx: Context, rep_id: int | None) -> int:
+    """Whose daily report a write is for: the actor's own, or a rep of their team."""
+    rep_id = rep_id or ctx.actor.id
+    if rep_id != ctx.actor.id and rep_id not in ctx.grant.team_ids:
+        raise PermissionDenied(_("{user} may fill in daily reports only for their own "
+                                 "team").format(user=ctx.actor.display_name or ctx.actor.login))
+    return rep_id
+
+
+def ensure_header(uow: UnitOfWork, rep_id: int, day: dt.date) -> DailyReport:
+    """The rep's report header for the day, opened in the rep's region when the first
+    visit comes before the header (one header per rep and day, whichever comes first)."""
+    found = uow.session.scalar(sa.select(DailyReport).where(
+        DailyReport.rep_id == rep_id, DailyReport.date == day))
+    if found is not None:
+        return found
+    header = DailyReport(date=day, rep_id=rep_id, created_at=uow.ctx.now(),
+                         region_id=uow.session.scalar(
+                             sa.select(User.region_id).where(User.id == rep_id)))
+    uow.session.add(header)
+    uow.audit_created(header)
+    return header
+
+
+def check_contact(uow: UnitOfWork, values: ActivityInput) -> None:
+    """The person met is one of the visited customer's contacts."""
+    if values.contact_id is None:
+        return
+    customer = uow.session.scalar(sa.select(Contact.customer_id).where(
+        Contact.id == values.contact_id))
+    if customer is None or customer != values.customer_id:
+        raise ValidationFailed([FieldProblem("contact_id", values.contact_id, _(
+            "one of the visited customer's contacts"))], "visit")
+
+
+def check_times(values: ActivityInput) -> None:
+    """A visit ends after it starts; an end time needs a start time."""
+    start, end = values.visit_time, values.end_time
+    if end is None:
+        return
+    if start is None:
+        expected = _("a start time as well: the end time needs the time the visit began")
+    elif end <= start:
+        expected = _("a time after the start ({start})").format(start=start.strftime("%H:%M"))
+    else:
+        return
+    raise ValidationFailed([FieldProblem("end_time", end.strftime("%H:%M"), expected)],
+                           "visit")
 
 
 def refuse_future_visit(ctx: Context, day: dt.date) -> None:

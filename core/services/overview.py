@@ -9,10 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.access import follow_up_owner, visible, visible_follow_ups
+from core.access import visible
 from core.context import Context
 from core.models import Activity, AuditEntry, Contact, Customer, Opportunity, SalesLine, User
 from core.services.customers import get_customer
+from core.services.daily import RepDay, day_ranking
+
+__all__ = ["CustomerOverview", "RepDay", "customer_overview", "names_of", "team_day"]
 
 
 @dataclass
@@ -56,46 +59,9 @@ def customer_overview(ctx: Context, customer_id: int, limit: int = 200) -> Custo
                             contacts, opps, acts, sales, audit)
 
 
-@dataclass
-class RepDay:
-    rep_id: int
-    name: str
-    visits: int
-    orders: int  # visits whose purpose was an order
-    sales: Decimal
-    planned: int  # visits planned for this day by earlier reports
-
-
 def team_day(ctx: Context, day: dt.date) -> list[RepDay]:
-    """Every visible rep's day, best first (sales, then visits): the manager's ranking."""
-    with ctx.reading() as session:
-        reps: dict[int, RepDay] = {}
-
-        def rep(rep_id: int, name: str) -> RepDay:
-            return reps.setdefault(rep_id, RepDay(rep_id, name, 0, 0, Decimal(0), 0))
-
-        counts = sa.select(Activity.rep_id, User.display_name, sa.func.count(),
-                           sa.func.sum(sa.case((Activity.purpose == "order", 1), else_=0)))
-        for rid, name, n, orders in session.execute(
-                counts.join(User, User.id == Activity.rep_id)
-                .where(Activity.date == day, visible(ctx, Activity))
-                .group_by(Activity.rep_id, User.display_name)):
-            entry = rep(rid, name)
-            entry.visits, entry.orders = n, int(orders or 0)
-        planner = follow_up_owner()  # who is to make it, not who planned it
-        for rid, name, n in session.execute(
-                sa.select(planner, User.display_name, sa.func.count())
-                .join(User, User.id == planner)
-                .where(Activity.next_visit == day, Activity.date < day, visible_follow_ups(ctx))
-                .group_by(planner, User.display_name)):
-            rep(rid, name).planned = n
-        for rid, name, amount in session.execute(
-                sa.select(SalesLine.rep_id, User.display_name, sa.func.sum(SalesLine.amount))
-                .join(User, User.id == SalesLine.rep_id)
-                .where(SalesLine.date == day, visible(ctx, SalesLine))
-                .group_by(SalesLine.rep_id, User.display_name)):
-            rep(rid, name).sales = Decimal(amount or 0)
-    return sorted(reps.values(), key=lambda r: (-r.sales, -r.visits, r.name))
+    """Every visible rep's day, best first: the manager's ranking (reps only)."""
+    return day_ranking(ctx, day)
 
 
 def names_of(ctx: Context, model: Any, ids: set[int]) -> dict[int, str]:

@@ -10,6 +10,8 @@ transaction and audited:
   (``next_visit``) not yet followed by a visit moves to the new owner through
   ``Activity.follow_up_rep_id``; the visit itself keeps its ``rep_id``, so daily reports,
   rankings and "My day" of past days never change hands;
+* the customer's visits the previous owner planned for a later day on a daily report
+  (``VisitPlan`` after today; the day's own plan stays, it is that day's work);
 * every plugin's own open records of the customer, through the in-transaction hook
   ``salesdesk_move_open_records`` (the contracts plugin: contracts not yet signed).
 
@@ -25,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from core.access import follow_up_owner
-from core.models import Activity, Opportunity, OpportunityStatus
+from core.models import Activity, Opportunity, OpportunityStatus, VisitPlan
 from core.services.base import UnitOfWork
 
 
@@ -61,6 +63,22 @@ def move_deal(uow: UnitOfWork, deal: Opportunity, to_id: int, action: str) -> No
     uow.apply_changes(deal, {"owner_id": to_id}, action=action)
 
 
+def move_plans(uow: UnitOfWork, customer_id: int, from_id: int, to_id: int,
+               action: str) -> int:
+    """Move the previous owner's plan lines for the customer after today to the new
+    owner (one the new owner already has for that day is left where it is)."""
+    session, moved = uow.session, 0
+    for plan in list(session.scalars(sa.select(VisitPlan).where(
+            VisitPlan.customer_id == customer_id, VisitPlan.rep_id == from_id,
+            VisitPlan.date > uow.ctx.today()).order_by(VisitPlan.id))):
+        if session.scalar(sa.select(VisitPlan.id).where(
+                VisitPlan.customer_id == customer_id, VisitPlan.rep_id == to_id,
+                VisitPlan.date == plan.date)) is None:
+            uow.apply_changes(plan, {"rep_id": to_id}, action=action)
+            moved += 1
+    return moved
+
+
 def move_open_work(uow: UnitOfWork, customer_id: int, from_id: int | None,
                    to_id: int | None, action: str) -> MovedWork:
     """Move a customer's open deals, open follow-ups and plugins' open records from its
@@ -77,6 +95,7 @@ def move_open_work(uow: UnitOfWork, customer_id: int, from_id: int | None,
     for activity in list(session.scalars(open_follow_ups_of(from_id, customer_id))):
         move_follow_up(uow, activity, to_id, action)
         moved.follow_ups += 1
+    moved.follow_ups += move_plans(uow, customer_id, from_id, to_id, action)
     uow.ctx.plugins.call_in_transaction(
         "salesdesk_move_open_records", uow=uow, customer_id=customer_id,
         from_owner_id=from_id, to_owner_id=to_id)

@@ -15,6 +15,7 @@ from core import periods as pr
 from core.access import Scope, visible
 from core.context import Context
 from core.drill import activities_table, sales_lines_table
+from core.i18n import pick
 from core.models import Activity, Customer, Product, Region, SalesLine, SalesTarget, User
 from core.report_kit import (
     ZERO,
@@ -27,6 +28,7 @@ from core.report_kit import (
     region_ids,
 )
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.services import daily
 from core.summaries import add_months, month_end, month_start
 from plugins.sales_reports import sources
 from plugins.sales_reports.common import (
@@ -343,53 +345,55 @@ PURPOSES = (("order", "Order", "订货"), ("collection", "Collection", "收款")
             ("explanation", "Explanation", "说明"))
 
 
+class RankParams(AsOfRegionParams):
+    rank_by: Literal["visits", "orders", "collections"] = pydantic.Field(
+        "visits", description="Rank reps by visits, order amount or amount collected")
+
+
 class ActivityStats(ReportBase):
     id = "activity_stats"
     title_en = "Visit statistics and daily ranking"
     title_zh = "拜访统计与每日排名"
     category = "daily"
-    Params = AsOfRegionParams
+    Params = RankParams
 
-    def run(self, ctx: Context, params: AsOfRegionParams) -> ReportResult:
+    def run(self, ctx: Context, params: RankParams) -> ReportResult:
         day = as_of(ctx, params)
         with ctx.reading() as session:
-            regions = region_ids(session, params.region)
-            reps = [u for u in visible_users(ctx, session)
-                    if {"sales_rep", "sales_manager"} & set(u.roles or [])
-                    and (regions is None or u.region_id in regions)]
+            reps = _ranked_reps(ctx, session, params.region)
             visits = session.execute(
                 sa.select(Activity.rep_id, Activity.date, Activity.purpose,
                           Activity.customer_id, Activity.customer_type)
                 .where(visible(ctx, Activity), Activity.date.between(month_start(day), day),
                        Activity.rep_id.in_([u.id for u in reps] or [-1]))).all()
-            sold = dict(session.execute(
-                sa.select(SalesLine.rep_id, sa.func.sum(SalesLine.amount))
-                .where(visible(ctx, SalesLine), SalesLine.date == day,
-                       SalesLine.rep_id.in_([u.id for u in reps] or [-1]))
-                .group_by(SalesLine.rep_id)).all())
-        ranking = []
-        for u in reps:
-            today = [v for v in visits if v.rep_id == u.id and v.date == day]
-            ranking.append([u.login, u.display_name, len(today),
-                            sum(1 for v in today if v.purpose == "order"),
-                            len({v.customer_id for v in today if v.customer_id}),
-                            Decimal(str(sold.get(u.id) or 0)).quantize(Decimal("0.01"))])
-        ranking.sort(key=lambda r: (-r[2], -r[3], -r[5], r[0]))
-        rank_rows = [(i, *r) for i, r in enumerate(ranking, 1)]
+        ranked = daily.day_ranking(ctx, day, params.rank_by, {u.id for u in reps})
+        rank_rows = [(i, r.login, r.name, r.visits, r.orders,
+                      len({v.customer_id for v in visits
+                           if v.rep_id == r.rep_id and v.date == day and v.customer_id}),
+                      r.sales, r.order_amount, r.collection_amount, r.planned, r.done,
+                      r.completion) for i, r in enumerate(ranked, 1)]
+        planned, done = sum(r[9] for r in rank_rows), sum(r[10] for r in rank_rows)
         rank_table = Table("ranking", f"Ranking on {day}", f"{day} 排名", [
             Column("rank", "Rank", "名次", K.INTEGER), Column("rep", "Rep", "业务员"),
             Column("rep_name", "Name", "姓名"),
             Column("visits", "Visits", "拜访数", K.INTEGER, True),
             Column("orders", "Order visits", "订货拜访", K.INTEGER, True),
             Column("customers", "Customers", "客户数", K.INTEGER),
-            Column("amount", "Sales", "销售额", K.MONEY, True)], rank_rows,
+            Column("amount", "Sales", "销售额", K.MONEY, True),
+            Column("order_amount", "Order amount", "订货金额", K.MONEY, True),
+            Column("collection_amount", "Collected", "收款金额", K.MONEY, True),
+            Column("planned", "Planned", "计划拜访", K.INTEGER, True),
+            Column("done", "Plans done", "计划完成", K.INTEGER, True),
+            Column("completion", "Plan completion", "计划完成率", K.PERCENT)], rank_rows,
             totals=(TOTAL_EN, None, None, sum(r[3] for r in rank_rows),
-                    sum(r[4] for r in rank_rows), None, col_sum(rank_rows, 6)),
+                    sum(r[4] for r in rank_rows), None, col_sum(rank_rows, 6),
+                    col_sum(rank_rows, 7), col_sum(rank_rows, 8), planned, done,
+                    ratio(Decimal(done), Decimal(planned))),
             drill_columns=("visits", "orders", "amount"))
         extremes = []
         if rank_rows:
-            extremes = [("Best / 最佳", *rank_rows[0][1:5], rank_rows[0][6]),
-                        ("Worst / 最差", *rank_rows[-1][1:5], rank_rows[-1][6])]
+            extremes = [(pick("Best", "最佳"), *rank_rows[0][1:5], rank_rows[0][6]),
+                        (pick("Worst", "最差"), *rank_rows[-1][1:5], rank_rows[-1][6])]
         best = Table("extremes", "Best and worst", "最佳与最差", [
             Column("which", "", ""), Column("rep", "Rep", "业务员"),
             Column("rep_name", "Name", "姓名"), Column("visits", "Visits", "拜访数", K.INTEGER),
@@ -444,7 +448,11 @@ class ActivityStats(ReportBase):
 
     def _rep_ids(self, ctx: Context, params: AsOfRegionParams) -> list[int]:
         with ctx.reading() as session:
-            regions = region_ids(session, params.region)
-            return [u.id for u in visible_users(ctx, session)
-                    if {"sales_rep", "sales_manager"} & set(u.roles or [])
-                    and (regions is None or u.region_id in regions)] or [-1]
+            return [u.id for u in _ranked_reps(ctx, session, params.region)] or [-1]
+
+
+def _ranked_reps(ctx: Context, session: Any, region: str | None) -> list[Any]:
+    """The reps of the ranking: users holding the rep role (a manager is not ranked)."""
+    regions = region_ids(session, region)
+    return [u for u in visible_users(ctx, session, daily.REP_ROLE)
+            if regions is None or u.region_id in regions]

@@ -9,6 +9,7 @@ from plugins.sales_reports.benchmark_reports import (
     RepPeriods,
     TopCustomers,
 )
+from plugins.sales_reports.forms_daily import DailyVisitForm, RepWeekly
 from plugins.sales_reports.forms_other import (
     ActivityStats,
     BudgetVsActual,
@@ -19,6 +20,6 @@ from plugins.sales_reports.forms_sales import DailySales, MonthlySales, MultiYea
 
 
 def all_reports() -> list[Any]:
-    return [DailySales(), ActivityStats(), RepMonthly(), MonthlySales(), CustomerChanges(),
-            MultiYear(), PriceList(), BudgetVsActual(), RepPeriods(), ProductRegionMonths(),
-            TopCustomers()]
+    return [DailySales(), DailyVisitForm(), RepWeekly(), ActivityStats(), RepMonthly(),
+            MonthlySales(), CustomerChanges(), MultiYear(), PriceList(), BudgetVsActual(),
+            RepPeriods(), ProductRegionMonths(), TopCustomers()]

@@ -1,12 +1,15 @@
-"""The daily report (销售日报表): log today's visits from a keyboard grid, see tomorrow's
-planned visits; a manager also sees the team's day and the ranking."""
+"""The daily report (销售日报表): the day's header (weather; the region is the rep's) once,
+then each visit with its start and end time and the amounts ordered and collected; the
+plan for the next day and how this day's plan was kept; a manager also sees the team's
+day and the ranking of the reps. Ctrl+F opens the printable form."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
@@ -15,122 +18,241 @@ from textual.widgets import DataTable, Input, Label, Select, Static, TabbedConte
 from core.access import Scope
 from core.errors import FieldProblem, ValidationFailed
 from core.i18n import _
-from core.models import User, VisitCustomerType, VisitPurpose
-from core.services import activities, lists
-from core.services.overview import names_of, team_day
+from core.models import User, VisitCustomerType, VisitPurpose, Weather
+from core.services import activities, customers, daily, lists
+from core.services.overview import names_of
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns, label, money
 
-ENTRY = ["customer", "visit_time", "purpose", "customer_type", "result", "next_visit",
-         "notes", "weather"]
+VISIT_INPUTS = ("customer", "contact", "visit_time", "end_time", "result", "order_amount",
+                "collection_amount", "next_visit", "notes")
+PLAN_INPUTS = ("p-customer", "p-date", "p-notes")
+AMOUNTS = ("order_amount", "collection_amount")
+RANK_BY: tuple[daily.RankBy, ...] = ("visits", "orders", "collections")
+RANK_TITLES = {"visits": "Ranking by visits", "orders": "Ranking by order amount",
+               "collections": "Ranking by amount collected"}
+TITLES = {"customer": "Customer", "contact": "Person met", "contact_id": "Person met",
+          "visit_time": "Start", "end_time": "End",
+          "result": "Result", "next_visit": "Next visit", "notes": "Notes",
+          "weather": "Weather", "customer_id": "Customer", "purpose": "Purpose",
+          "order_amount": "Ordered", "collection_amount": "Collected", "date": "Date",
+          "p-customer": "Customer", "p-date": "Date", "p-notes": "Notes"}
+
+
+@dataclass
+class DayData:
+    """What the screen shows of one day, read in a worker."""
+
+    header: Any
+    region: str
+    mine: list[Any]
+    tomorrow: list[daily.PlanCheck]
+    today_plan: list[daily.PlanCheck]
+    customers: dict[int, str]
+    ranking: list[daily.RepDay] | None = None
+    team: list[Any] = field(default_factory=list)
+    rep_names: dict[int, str] = field(default_factory=dict)
 
 
 class DailyScreen(BaseScreen):
     TITLE_EN = "Daily report"
     DEFAULT_CSS = """
-    DailyScreen #entry { grid-size: 4 4; grid-columns: 10 1fr 10 1fr; height: 4;
+    DailyScreen #head { grid-size: 4 1; grid-columns: 10 1fr 10 1fr; height: 1;
         padding: 0 1; grid-gutter: 0 1; }
-    DailyScreen #entry Label { color: $text-muted; }
-    DailyScreen #entry-error { color: $text-error; height: auto; padding: 0 1; }
+    DailyScreen #entry, DailyScreen #plan-entry { grid-size: 4; grid-columns: 10 1fr 10 1fr;
+        height: 6; padding: 0 1; grid-gutter: 0 1; }
+    DailyScreen #plan-entry { height: 2; }
+    DailyScreen Grid Label { color: $text-muted; }
+    DailyScreen .error { color: $text-error; height: auto; padding: 0 1; }
     DailyScreen TabbedContent, DailyScreen ContentSwitcher, DailyScreen TabPane {
         height: 1fr; }
     DailyScreen DataTable { height: 1fr; }
     DailyScreen .caption { height: 1; padding: 0 1; text-style: bold; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Log visit", id="daily.save", priority=True),
+        Binding("ctrl+s", "save", "Save", id="daily.save", priority=True),
         Binding("ctrl+n", "new_row", "New row", id="daily.new_row", show=False),
         Binding("ctrl+d", "pick_day", "Day", id="daily.day", priority=True),
+        Binding("ctrl+l", "plans", "Plans", id="daily.plans", priority=True),
         Binding("ctrl+t", "toggle_team", "Team/mine", id="daily.team", priority=True),
+        Binding("ctrl+o", "rank_by", "Rank by", id="daily.rank_by", show=False),
+        Binding("ctrl+f", "print_form", "Daily form", id="daily.form", priority=True),
+        Binding("ctrl+w", "print_form('rep_weekly_visits')", "Weekly report",
+                id="daily.weekly", show=False),
+        Binding("delete", "remove_plan", "Remove plan", id="daily.remove_plan", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.day: dt.date | None = None
+        self.data: DayData | None = None
+        self.rank_by: daily.RankBy = "visits"
 
     def body(self) -> ComposeResult:
         manager = self.ctx.grant.scope is not Scope.OWN
         with TabbedContent(id="tabs"):
             with TabPane(_("My day"), id="tab-mine"):
                 yield Static("", id="day-title", classes="caption")
-                with Grid(id="entry"):
-                    yield Label(_("Customer"))
-                    yield Input(id="e-customer", placeholder=_("code or name"), compact=True)
-                    yield Label(_("Time"))
-                    yield Input(id="e-visit_time", placeholder="09:30", compact=True)
-                    yield Label(_("Purpose"))
-                    yield Select([(label(p), p.value) for p in VisitPurpose], compact=True,
-                                 id="e-purpose", value=VisitPurpose.DEVELOPMENT.value,
-                                 allow_blank=False)
-                    yield Label(_("Type"))
-                    yield Select([(label(t), t.value) for t in VisitCustomerType],
-                                 compact=True, id="e-customer_type", allow_blank=False,
-                                 value=VisitCustomerType.EXISTING.value)
-                    yield Label(_("Result"))
-                    yield Input(id="e-result", compact=True)
-                    yield Label(_("Next visit"))
-                    yield Input(id="e-next_visit", placeholder="YYYY-MM-DD", compact=True)
-                    yield Label(_("Notes"))
-                    yield Input(id="e-notes", compact=True)
+                with Grid(id="head"):
                     yield Label(_("Weather"))
-                    yield Input(id="e-weather", compact=True)
-                yield Static("", id="entry-error")
+                    yield Select([(label(w), w.value) for w in Weather], compact=True,
+                                 id="e-weather", prompt=_("not entered"))
+                    yield Label(_("Region"))
+                    yield Static("", id="region")
+                with Grid(id="entry"):
+                    yield from self._visit_fields()
+                yield Static("", id="entry-error", classes="error")
                 yield DataTable(id="today", cursor_type="row", zebra_stripes=True)
-                yield Static(_("Planned for the next day"), classes="caption")
+            with TabPane(_("Plans"), id="tab-plans"):
+                yield Static("", id="plan-title", classes="caption")
+                with Grid(id="plan-entry"):
+                    yield from self._plan_fields()
+                yield Static("", id="plan-error", classes="error")
                 yield DataTable(id="tomorrow", cursor_type="row")
+                yield Static("", id="done-title", classes="caption")
+                yield DataTable(id="plan-done", cursor_type="row")
             if manager:
                 with TabPane(_("Team"), id="tab-team"):
-                    yield Static(_("Ranking (sales, then visits)"), classes="caption")
+                    yield Static("", id="rank-title", classes="caption")
                     yield DataTable(id="ranking", cursor_type="row")
                     yield Static(_("Team visits"), classes="caption")
                     yield DataTable(id="team", cursor_type="row", zebra_stripes=True)
 
+    def _visit_fields(self) -> ComposeResult:
+        yield Label(_("Customer"))
+        yield Input(id="e-customer", placeholder=_("code or name"), compact=True)
+        yield Label(_("Person met"))
+        yield Input(id="e-contact", placeholder=_("whom you met"), compact=True)
+        yield Label(_("Purpose"))
+        yield Select([(label(p), p.value) for p in VisitPurpose], compact=True,
+                     id="e-purpose", value=VisitPurpose.DEVELOPMENT.value, allow_blank=False)
+        yield Label(_("Type"))
+        yield Select([(label(t), t.value) for t in VisitCustomerType], compact=True,
+                     id="e-customer_type", allow_blank=False,
+                     value=VisitCustomerType.EXISTING.value)
+        yield Label(_("Start"))
+        yield Input(id="e-visit_time", placeholder="09:30", compact=True)
+        yield Label(_("End"))
+        yield Input(id="e-end_time", placeholder="10:30", compact=True)
+        yield Label(_("Result"))
+        yield Input(id="e-result", compact=True)
+        yield Label(_("Next visit"))
+        yield Input(id="e-next_visit", placeholder="YYYY-MM-DD", compact=True)
+        yield Label(_("Ordered"))
+        yield Input(id="e-order_amount", placeholder="0.00", compact=True)
+        yield Label(_("Collected"))
+        yield Input(id="e-collection_amount", placeholder="0.00", compact=True)
+        yield Label(_("Notes"))
+        yield Input(id="e-notes", compact=True)
+
+    def _plan_fields(self) -> ComposeResult:
+        yield Label(_("Customer"))
+        yield Input(id="e-p-customer", placeholder=_("code or name"), compact=True)
+        yield Label(_("Purpose"))
+        yield Select([(label(p), p.value) for p in VisitPurpose], compact=True,
+                     id="e-p-purpose", value=VisitPurpose.DEVELOPMENT.value, allow_blank=False)
+        yield Label(_("Date"))
+        yield Input(id="e-p-date", placeholder=_("the next day"), compact=True)
+        yield Label(_("Notes"))
+        yield Input(id="e-p-notes", compact=True)
+
     def on_mount(self) -> None:
         self.day = self.ctx.today()
         self.refresh_day()
-        self.query_one("#e-customer", Input).focus()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self) -> None:  # BaseScreen's handler runs too (Textual's MRO)
         if self.day is not None:
             self.refresh_day()
 
     # -- showing the day ---------------------------------------------------------------
 
     def refresh_day(self) -> None:
-        day = self.day or self.ctx.today()
+        self._load(self.day or self.ctx.today(), self.rank_by)
+
+    @work(thread=True, exclusive=True, group="daily-load", exit_on_error=False)
+    def _load(self, day: dt.date, rank_by: daily.RankBy) -> None:
+        me = self.ctx.actor.id
+        header, region = daily.header_of(self.ctx, me, day)
+        mine = activities.visits_on(self.ctx, day, me)
+        tomorrow = daily.plan_vs_done(self.ctx, day + dt.timedelta(days=1), me)
+        data = DayData(header, region, mine, tomorrow, daily.plan_vs_done(self.ctx, day, me),
+                       {})
+        if self.ctx.grant.scope is not Scope.OWN:
+            data.ranking = daily.day_ranking(self.ctx, day, rank_by)
+            data.team = activities.visits_on(self.ctx, day)
+            data.rep_names = names_of(self.ctx, User, {a.rep_id for a in data.team})
+        wanted = {a.customer_id for a in mine + data.team if a.customer_id}
+        wanted |= {p.customer_id for p in data.tomorrow + data.today_plan}
+        data.customers = names_of(self.ctx, None, wanted)
+        self.app.call_from_thread(self.show, day, data)
+
+    def show(self, day: dt.date, data: DayData) -> None:
+        self.data = data
+        no_weather = data.header is None or not data.header.weather
         self.query_one("#day-title", Static).update(
             _("Visits on {day}").format(day=day.isoformat()) + "  ·  "
-            + _("Ctrl+S logs the visit"))
-        mine = self.guard(activities.visits_on, self.ctx, day, self.ctx.actor.id) or []
-        planned = self.guard(activities.planned_visits, self.ctx,
-                             day + dt.timedelta(days=1)) or []
-        customers = names_of(self.ctx, None, {a.customer_id for a in mine + planned
-                                              if a.customer_id})
-        self._fill("#today", ["Time", "Customer", "Purpose", "Type", "Result", "Next"],
-                   [(a.visit_time, customers.get(a.customer_id or 0, ""), a.purpose,
-                     a.customer_type, a.result, a.next_visit) for a in mine])
-        self._fill("#tomorrow", ["Customer", "Last visit", "Purpose", "Result"],
-                   [(customers.get(a.customer_id or 0, ""), a.date, a.purpose, a.result)
-                    for a in planned])
-        if self.query("#ranking"):
-            self._team(day)
+            + (_("Weather not entered: Shift+Tab") if no_weather
+               else _("Ctrl+S saves the day's weather and the visit")))
+        self.query_one("#region", Static).update(data.region or "—")
+        weather = self.query_one("#e-weather", Select)
+        saved = data.header.weather if data.header and data.header.weather else None
+        weather.value = saved if saved else Select.NULL
+        names = data.customers
+        self._fill("#today", ["Time", "Customer", "Purpose", "Result", "Ordered", "Collected",
+                              "Next"],
+                   [(_span(a), names.get(a.customer_id or 0, ""), label(a.purpose), a.result,
+                     money(a.order_amount), money(a.collection_amount), a.next_visit)
+                    for a in data.mine])
+        self._show_plans(day, data)
+        if data.ranking is not None and self.query("#ranking"):
+            self._show_team(data)
+        self._first_focus(data)
 
-    def _team(self, day: dt.date) -> None:
-        ranking = self.guard(team_day, self.ctx, day) or []
+    def _first_focus(self, data: DayData) -> None:
+        """The customer field: typing lands there, never on a key that leaves the screen
+        (the weather, entered once a day, is one Shift+Tab back)."""
+        focused = self.app.focused
+        if focused is not None and focused.id and focused.id.startswith("e-"):
+            return
+        if self.query_one(TabbedContent).active == "tab-mine":
+            self.query_one("#e-customer").focus()
+
+    def _show_plans(self, day: dt.date, data: DayData) -> None:
+        tomorrow = day + dt.timedelta(days=1)
+        names = data.customers
+        self.query_one("#plan-title", Static).update(
+            _("Plan for {day}").format(day=tomorrow.isoformat()) + "  ·  "
+            + _("Ctrl+S adds the visit to the plan; Delete removes a plan line"))
+        self._fill("#tomorrow", ["Customer", "Purpose", "Notes", "Source"],
+                   [(names.get(p.customer_id, ""), label(p.purpose), p.notes,
+                     _("plan") if p.plan_id else _("visit of {day}").format(day=p.planned_on))
+                    for p in data.tomorrow])
+        done = sum(1 for p in data.today_plan if p.done)
+        self.query_one("#done-title", Static).update(
+            _("Plan for {day}: {done} of {planned} visits made").format(
+                day=day.isoformat(), done=done, planned=len(data.today_plan)))
+        self._fill("#plan-done", ["Customer", "Purpose", "Planned on", "Done?"],
+                   [(names.get(p.customer_id, ""), label(p.purpose), p.planned_on,
+                     _("done") if p.done else _("not done")) for p in data.today_plan])
+
+    def _show_team(self, data: DayData) -> None:
+        self.query_one("#rank-title", Static).update(
+            _(RANK_TITLES[self.rank_by]) + "  ·  " + _("Ctrl+O ranks by another figure"))
+        ranking = data.ranking or []
         table = self.query_one("#ranking", DataTable)
         table.clear(columns=True)
-        cells = [(str(rank), rep.name, money(rep.sales), cell(rep.visits), cell(rep.orders),
-                  cell(rep.planned)) for rank, rep in enumerate(ranking, 1)]
-        fit_columns(table, ["#", _("Rep"), _("Sales"), _("Visits"), _("Orders"),
-                            _("Planned")], cells)
+        cells = [(str(rank), rep.name, cell(rep.visits), money(rep.order_amount),
+                  money(rep.collection_amount), money(rep.sales), f"{rep.done}/{rep.planned}")
+                 for rank, rep in enumerate(ranking, 1)]
+        fit_columns(table, ["#", _("Rep"), _("Visits"), _("Ordered"), _("Collected"),
+                            _("Sales"), _("Plan done")], cells)
         for row_cells in cells:
             table.add_row(*row_cells)
-        visits = self.guard(activities.visits_on, self.ctx, day) or []
-        reps = names_of(self.ctx, User, {a.rep_id for a in visits})
-        customers = names_of(self.ctx, None, {a.customer_id for a in visits if a.customer_id})
-        self._fill("#team", ["Rep", "Time", "Customer", "Purpose", "Result", "Next"],
-                   [(reps.get(a.rep_id, ""), a.visit_time, customers.get(a.customer_id or 0, ""),
-                     a.purpose, a.result, a.next_visit) for a in visits])
+        self._fill("#team", ["Rep", "Time", "Customer", "Purpose", "Result", "Ordered",
+                             "Collected"],
+                   [(data.rep_names.get(a.rep_id, ""), _span(a),
+                     data.customers.get(a.customer_id or 0, ""), label(a.purpose), a.result,
+                     money(a.order_amount), money(a.collection_amount)) for a in data.team])
 
     def _fill(self, selector: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(selector, DataTable)
@@ -140,69 +262,105 @@ class DailyScreen(BaseScreen):
         for row_cells in cells:
             table.add_row(*row_cells)
 
-    # -- logging a visit ---------------------------------------------------------------
+    # -- saving ------------------------------------------------------------------------
 
-    def typed(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name in ENTRY:
-            widget = self.query_one(f"#e-{name}")
-            values[name] = widget.value if isinstance(widget, Input | Select) else None
+    def _text(self, name: str) -> str:
+        return self.query_one(f"#e-{name}", Input).value.strip()
+
+    def typed_visit(self) -> dict[str, Any]:
+        values: dict[str, Any] = {name: self._text(name) for name in VISIT_INPUTS}
+        for name in AMOUNTS:  # "12,000.50" as people write it
+            values[name] = values[name].replace(",", "").replace("，", "")
+        for name in ("purpose", "customer_type"):
+            values[name] = self.query_one(f"#e-{name}", Select).value
         return values
 
+    def weather_changed(self) -> bool:
+        chosen = self.query_one("#e-weather", Select).value
+        header = self.data.header if self.data else None
+        saved = header.weather if header and header.weather else None
+        return chosen is not Select.NULL and chosen != saved
+
     def unsaved_input(self) -> bool:
-        """A visit typed but not logged (asked about on quitting; the section is kept,
-        so switching away loses nothing)."""
-        return any(self.query_one(f"#e-{name}", Input).value.strip()
-                   for name in ("customer", "visit_time", "result", "next_visit", "notes"))
+        """A visit or a plan typed but not saved, or the weather changed (asked about on
+        quitting; the section is kept, so switching away loses nothing)."""
+        return (any(self._text(name) for name in VISIT_INPUTS + PLAN_INPUTS)
+                or self.weather_changed())
 
     def action_save(self) -> None:
-        values = self.typed()
-        error = self.query_one("#entry-error", Static)
-        problems: list[FieldProblem] = []
-        customer_id = self._resolve_customer(str(values.pop("customer") or ""), problems)
-        data = {k: v for k, v in values.items() if v not in ("", None)}
-        data.update(date=self.day, customer_id=customer_id)
-        if problems:
-            self._show_problems(problems)
-            return
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "tab-plans":
+            self._save_plan(self.day or self.ctx.today(), self._typed_plan())
+        elif tabs.active == "tab-mine":
+            weather = self.query_one("#e-weather", Select).value
+            header = self.data.header if self.data else None
+            self._save_day(self.day or self.ctx.today(), self.typed_visit(),
+                           weather if self.weather_changed() else None,
+                           header.version if header else None)
+
+    @work(thread=True, exclusive=True, group="daily-save", exit_on_error=False)
+    def _save_day(self, day: dt.date, visit: dict[str, Any], weather: str | None,
+                  version: int | None) -> None:
+        typed = any(visit[name] for name in VISIT_INPUTS)
         try:
-            saved = self.guard(activities.log_visit, self.ctx, data)
+            if weather is not None:
+                daily.save_header(self.ctx, {"date": day, "weather": weather}, version)
+            if typed:
+                problems: list[FieldProblem] = []
+                customer_id = _resolve_customer(self.ctx, visit.pop("customer"), "customer",
+                                                problems)
+                contact_id = _resolve_contact(self.ctx, customer_id, visit.pop("contact"),
+                                              problems)
+                if problems:
+                    raise ValidationFailed(problems, "visit")
+                data = {k: v for k, v in visit.items() if v not in ("", None)}
+                activities.log_visit(self.ctx, {**data, "date": day, "contact_id": contact_id,
+                                                "customer_id": customer_id})
         except ValidationFailed as exc:
-            self._show_problems(exc.problems)
+            self.app.call_from_thread(self._show_problems, "#entry-error", exc.problems)
             return
-        if saved is None:
+        self.app.call_from_thread(self._saved, "#entry-error", VISIT_INPUTS, "#e-customer",
+                                  _("Visit logged") if typed else _("Weather saved"))
+
+    def _typed_plan(self) -> dict[str, Any]:
+        return {"customer": self._text("p-customer"), "date": self._text("p-date"),
+                "notes": self._text("p-notes"),
+                "purpose": self.query_one("#e-p-purpose", Select).value}
+
+    @work(thread=True, exclusive=True, group="daily-save", exit_on_error=False)
+    def _save_plan(self, day: dt.date, plan: dict[str, Any]) -> None:
+        problems: list[FieldProblem] = []
+        customer_id = _resolve_customer(self.ctx, plan.pop("customer"), "p-customer",
+                                        problems)
+        if not problems and customer_id is None:
+            problems.append(FieldProblem("p-customer", "", _("a customer to visit")))
+        try:
+            if problems:
+                raise ValidationFailed(problems, "visit plan")
+            daily.plan_visit(self.ctx, {**{k: v for k, v in plan.items() if v},
+                                        "planned_on": day, "customer_id": customer_id})
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self._show_problems, "#plan-error", exc.problems)
             return
-        error.update("")
-        for name in ("customer", "visit_time", "result", "next_visit", "notes"):
+        self.app.call_from_thread(self._saved, "#plan-error", PLAN_INPUTS, "#e-p-customer",
+                                  _("Visit planned"))
+
+    def _saved(self, error: str, cleared: tuple[str, ...], focus: str, message: str) -> None:
+        self.query_one(error, Static).update("")
+        for name in cleared:
             self.query_one(f"#e-{name}", Input).value = ""
-        self.app.notify(_("Visit logged"))
+        self.app.notify(message)
         self.refresh_day()
-        self.call_after_refresh(self.query_one("#e-customer", Input).focus)
+        self.call_after_refresh(self.query_one(focus).focus)
 
-    def _resolve_customer(self, text: str, problems: list[FieldProblem]) -> int | None:
-        text = text.strip()
-        if not text:
-            return None
-        found = lists.find_customer_by_code(self.ctx, text)
-        if found is not None:
-            return found
-        matches = lists.customer_choices(self.ctx, text, 5)
-        if len(matches) == 1:
-            return matches[0][0]
-        what = (_("no customer matches") if not matches else
-                _("{n} customers match: {names}").format(
-                    n=len(matches), names=", ".join(m[1] for m in matches[:3])))
-        problems.append(FieldProblem("customer", text, what))
-        return None
-
-    def _show_problems(self, problems: list[FieldProblem]) -> None:
-        titles = {"customer": _("Customer"), "visit_time": _("Time"), "result": _("Result"),
-                  "next_visit": _("Next visit"), "notes": _("Notes"), "weather": _("Weather"),
-                  "customer_id": _("Customer"), "purpose": _("Purpose")}
-        lines = [f"{titles.get(p.field, p.field)}: '{p.value}' — {_('expected')} {p.expected}"
-                 for p in problems]
-        self.query_one("#entry-error", Static).update("\n".join(lines))
-        first = problems[0].field.replace("customer_id", "customer")
+    def _show_problems(self, where: str, problems: list[FieldProblem]) -> None:
+        plan = where == "#plan-error"
+        lines = [f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} "
+                 f"{p.expected}" for p in problems]
+        self.query_one(where, Static).update("\n".join(lines))
+        first = {"customer_id": "customer"}.get(problems[0].field, problems[0].field)
+        if plan and not first.startswith("p-"):
+            first = {"customer": "p-customer"}.get(first, f"p-{first}")
         if self.query(f"#e-{first}"):
             self.query_one(f"#e-{first}").focus()
 
@@ -211,8 +369,37 @@ class DailyScreen(BaseScreen):
         if event.input.id and event.input.id.startswith("e-"):
             self.action_save()
 
+    # -- plans, the team, the form -------------------------------------------------------
+
+    def action_plans(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-mine" if tabs.active == "tab-plans" else "tab-plans"
+        self.query_one("#e-p-customer" if tabs.active == "tab-plans" else "#e-customer").focus()
+
+    def action_remove_plan(self) -> None:
+        from tui.screens.dialogs import confirm
+
+        table = self.query_one("#tomorrow", DataTable)
+        if self.data is None or self.app.focused is not table or not self.data.tomorrow:
+            return
+        plan = self.data.tomorrow[min(table.cursor_row, len(self.data.tomorrow) - 1)]
+        name = self.data.customers.get(plan.customer_id, "")
+        if plan.plan_id is None:
+            self.app.notify(_("{name} is planned by a visit's next-visit date; change the "
+                              "visit to move it").format(name=name), severity="warning")
+            return
+        confirm(self.app, _("Remove the plan line?"),
+                _("{name} will no longer be planned for {day}.").format(
+                    name=name, day=(self.day or self.ctx.today()) + dt.timedelta(days=1)),
+                _("Remove"), lambda: self._remove(plan.plan_id))
+
+    @work(thread=True, group="daily-save", exit_on_error=False)
+    def _remove(self, plan_id: int) -> None:
+        daily.remove_plan(self.ctx, plan_id)
+        self.app.call_from_thread(self.refresh_day)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_team":
+        if action in ("toggle_team", "rank_by"):
             return bool(self.query("#ranking"))  # managers only
         return True
 
@@ -222,8 +409,38 @@ class DailyScreen(BaseScreen):
         target = "#ranking" if tabs.active == "tab-team" else "#e-customer"
         self.query_one(target).focus()
 
+    def action_rank_by(self) -> None:
+        self.rank_by = RANK_BY[(RANK_BY.index(self.rank_by) + 1) % len(RANK_BY)]
+        self.refresh_day()
+
     def action_new_row(self) -> None:
         self.query_one("#e-customer", Input).focus()
+
+    def action_print_form(self, report_id: str = "daily_visit_form") -> None:
+        """The printable form of the day: the reader's own, or on the team tab the rep
+        under the ranking's cursor."""
+        self._open_form(report_id, (self.day or self.ctx.today()).isoformat(),
+                        self._ranked_rep())
+
+    def _ranked_rep(self) -> str:
+        if (self.query_one(TabbedContent).active != "tab-team" or self.data is None
+                or not self.data.ranking):
+            return ""
+        table = self.query_one("#ranking", DataTable)
+        return self.data.ranking[min(table.cursor_row, len(self.data.ranking) - 1)].login
+
+    @work(thread=True, exclusive=True, group="daily-form", exit_on_error=False)
+    def _open_form(self, report_id: str, day: str, rep: str) -> None:
+        from core.reports import run_report
+
+        raw = {"as_of": day, "rep": rep}
+        result = run_report(self.ctx, report_id, raw)
+        self.app.call_from_thread(self._push_form, report_id, raw, result)
+
+    def _push_form(self, report_id: str, raw: dict[str, Any], result: Any) -> None:
+        from tui.screens.report_view import ReportView
+
+        self.app.push_screen(ReportView(report_id, raw, result))
 
     def action_pick_day(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -240,3 +457,49 @@ class DailyScreen(BaseScreen):
 
         self.app.push_screen(PromptDialog(_("Show another day"), _("Date (YYYY-MM-DD)"),
                                           (self.day or self.ctx.today()).isoformat()), chosen)
+
+
+def _span(visit: Any) -> str:
+    """09:00–10:30, or the start alone."""
+    start = visit.visit_time.strftime("%H:%M") if visit.visit_time else ""
+    end = visit.end_time.strftime("%H:%M") if visit.end_time else ""
+    return f"{start}–{end}" if end else start
+
+
+def _resolve_contact(ctx: Any, customer_id: int | None, text: str,
+                     problems: list[FieldProblem]) -> int | None:
+    """One of the customer's contacts whose name holds the text typed."""
+    text = text.strip()
+    if not text or problems:
+        return None
+    if customer_id is None:
+        problems.append(FieldProblem("contact", text, _("a customer first, then its contact")))
+        return None
+    found = [c for c in customers.list_contacts(ctx, customer_id)
+             if text.casefold() in c.name.casefold()]
+    exact = [c for c in found if c.name.casefold() == text.casefold()]
+    if len(exact) == 1 or len(found) == 1:
+        return (exact or found)[0].id
+    problems.append(FieldProblem("contact", text, _("no contact of this customer matches")
+                                 if not found else _("{n} contacts match: {names}").format(
+                                     n=len(found), names=", ".join(c.name for c in found[:3]))))
+    return None
+
+
+def _resolve_customer(ctx: Any, text: str, field_name: str,
+                      problems: list[FieldProblem]) -> int | None:
+    """A customer from its code, or from a name matching exactly one customer."""
+    text = text.strip()
+    if not text:
+        return None
+    found = lists.find_customer_by_code(ctx, text)
+    if found is not None:
+        return found
+    matches = lists.customer_choices(ctx, text, 5)
+    if len(matches) == 1:
+        return matches[0][0]
+    what = (_("no customer matches") if not matches else
+            _("{n} customers match: {names}").format(
+                n=len(matches), names=", ".join(m[1] for m in matches[:3])))
+    problems.append(FieldProblem(field_name, text, what))
+    return None

@@ -1,0 +1,153 @@
+"""The daily report screen by keyboard (issue #22): the day's weather once, visits with
+start and end times and amounts, a plan for the next day, the refusal of an end before
+the start, the question before quitting with a visit typed, the reps-only ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from tui_helpers import DAY, aio, settle
+
+from core.models import Activity, DailyReport, VisitPlan
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard")
+
+
+async def _open_daily(pilot: Any) -> Any:
+    from tui.screens.daily import DailyScreen
+
+    await pilot.press("4")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DailyScreen)
+    return pilot.app.screen
+
+
+@aio
+async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
+    from core.services import customers
+
+    rep = tui_world["rep"]
+    first = tui_world["customers"][0]
+    tui_world["zhang"] = customers.add_contact(rep, first.id, {"name": "张伟 Zhang Wei"})
+    customers.add_contact(rep, first.id, {"name": "刘洋 Liu Yang"})
+    app = app_for(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        assert app.focused.id == "e-customer"  # typing never lands on a section key
+        assert "Weather not entered" in str(screen.query_one("#day-title").render())
+        await pilot.press("shift+tab", "enter", "down", "down", "down", "down",
+                          "enter")  # the header's weather, once a day: 雨 Rain
+        await pilot.press("tab", *"C00001", "tab", *"zhang", "tab", "tab", "tab", *"09:00",
+                          "tab", *"10:30", "tab", *"signed", "tab", "tab", *"12,000.50",
+                          "tab", *"300", "ctrl+s")
+        await settle(pilot)
+        assert str(screen.query_one("#entry-error").render()) == ""
+        assert screen.query_one("#today").row_count == 1
+        assert app.focused.id == "e-customer"  # ready for the next visit
+        assert "Weather not entered" not in str(screen.query_one("#day-title").render())
+        await pilot.press("ctrl+l", *"C00003", "tab", "tab", "tab", *"bring samples",
+                          "ctrl+s")
+        await settle(pilot)
+        assert screen.query_one("#tomorrow").row_count == 1
+        assert not screen.unsaved_input()
+    with rep.reading() as session:
+        header = session.scalars(sa.select(DailyReport)).one()
+        visit = session.scalars(sa.select(Activity).where(Activity.date == DAY)).one()
+        plan = session.scalars(sa.select(VisitPlan)).one()
+    assert (header.rep_id, header.date, header.weather) == (rep.actor.id, DAY, "rain")
+    assert (visit.visit_time, visit.end_time) == (dt.time(9, 0), dt.time(10, 30))
+    assert (visit.order_amount, visit.collection_amount) == (Decimal("12000.50"),
+                                                             Decimal("300.00"))
+    assert (plan.date, plan.notes) == (DAY + dt.timedelta(days=1), "bring samples")
+    assert visit.contact_id == tui_world["zhang"].id
+
+
+@aio
+async def test_an_end_before_the_start_is_shown_and_nothing_saved(
+        tui_world: dict[str, Any]) -> None:
+    rep = tui_world["rep"]
+    app = app_for(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        await pilot.press(*"C00001", "tab", *"nobody", "tab", "tab", "tab", *"10:00", "tab",
+                          *"09:00", "enter")
+        await settle(pilot)
+        assert "Person met: 'nobody'" in str(screen.query_one("#entry-error").render())
+        assert app.focused.id == "e-contact"
+        await pilot.press(*["backspace"] * 6, "enter")
+        await settle(pilot)
+        assert "End: '09:00'" in str(screen.query_one("#entry-error").render())
+        assert app.focused.id == "e-end_time"
+        assert screen.query_one("#today").row_count == 0
+
+
+@aio
+async def test_quitting_with_a_visit_typed_asks_first(tui_world: dict[str, Any]) -> None:
+    from tui.screens.dialogs import ConfirmDialog
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        screen.query_one("#e-order_amount").focus()
+        await pilot.press(*"500")
+        await app.action_quit()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # stay
+        screen.query_one("#e-order_amount").value = ""
+        assert not screen.unsaved_input()
+        screen.query_one("#e-weather").value = "snow"  # the header's weather, not saved
+        assert screen.unsaved_input()
+
+
+@aio
+async def test_the_team_ranking_leaves_the_manager_out(tui_world: dict[str, Any]) -> None:
+    from core.services.activities import log_visit
+
+    log_visit(tui_world["rep2"], {"date": DAY, "customer_id": tui_world["customers"][1].id,
+                                  "collection_amount": "50"})
+    app = app_for(tui_world["manager"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_daily(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        ranking = screen.query_one("#ranking")
+        names = [str(ranking.get_row_at(i)[1]) for i in range(ranking.row_count)]
+        assert names == ["赵敏 Zhao Min", "李雷 Li Lei"]  # no "Wang": a manager is no rep
+        await pilot.press("ctrl+o", "ctrl+o")  # by amount collected
+        await settle(pilot)
+        assert "collected" in str(screen.query_one("#rank-title").render())
+
+
+@aio
+async def test_the_printable_forms_open_from_the_day(tui_world: dict[str, Any]) -> None:
+    """Ctrl+F: the day's form of the rep under the ranking's cursor; Ctrl+W: the week."""
+    from core.services.activities import log_visit
+    from tui.screens.report_view import ReportView
+
+    log_visit(tui_world["rep2"], {"date": DAY, "customer_id": tui_world["customers"][1].id,
+                                  "order_amount": "80", "visit_time": "08:00"})
+    app = app_for(tui_world["manager"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_daily(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        assert app.screen.report_id == "daily_visit_form"
+        assert app.screen.result.table("header").rows[0][1] == "zhao"
+        assert app.screen.result.table("visits").rows[0][0] == "08:00"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("ctrl+w")
+        await settle(pilot)
+        assert app.screen.report_id == "rep_weekly_visits"
