@@ -1,6 +1,6 @@
 """receipts: how the money came (bank transfer, acceptance bill, cash, ...)
 
-Revision ID: 0011_setup_receipt_method
+Revision ID: 0011_receipt_method
 Revises: 0010_vat_sales_receipts
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_setup_receipt_method"
+revision = "0011_receipt_method"
 down_revision = "0010_vat_sales_receipts"
 branch_labels = None
 depends_on = None

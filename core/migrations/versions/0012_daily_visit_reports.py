@@ -1,8 +1,8 @@
 """daily: the daily report's header (region, reporter, date, weather), visit end times,
 the contact met, order and collection amounts per visit, and visits planned for a later day
 
-Revision ID: 0011_daily_visit_reports
-Revises: 0010_vat_sales_receipts
+Revision ID: 0012_daily_visit_reports
+Revises: 0011_receipt_method
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0011_daily_visit_reports"
-down_revision = "0010_vat_sales_receipts"
+revision = "0012_daily_visit_reports"
+down_revision = "0011_receipt_method"
 branch_labels = None
 depends_on = None
 
