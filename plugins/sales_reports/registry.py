@@ -9,6 +9,7 @@ from plugins.sales_reports.benchmark_reports import (
     RepPeriods,
     TopCustomers,
 )
+from plugins.sales_reports.forms_collection import CollectionStatus, ReceivablesAgeing
 from plugins.sales_reports.forms_daily import DailyVisitForm, RepWeekly
 from plugins.sales_reports.forms_other import (
     ActivityStats,
@@ -22,4 +23,5 @@ from plugins.sales_reports.forms_sales import DailySales, MonthlySales, MultiYea
 def all_reports() -> list[Any]:
     return [DailySales(), DailyVisitForm(), RepWeekly(), ActivityStats(), RepMonthly(),
             MonthlySales(), CustomerChanges(), MultiYear(), PriceList(), BudgetVsActual(),
-            RepPeriods(), ProductRegionMonths(), TopCustomers()]
+            RepPeriods(), ProductRegionMonths(), TopCustomers(), CollectionStatus(),
+            ReceivablesAgeing()]
