@@ -24,7 +24,8 @@ from core.reports import (
 
 STANDARD = {"daily_sales", "activity_stats", "rep_monthly", "monthly_sales",
             "customer_changes", "multi_year", "price_list", "budget_vs_actual", "rep_periods",
-            "product_region_months", "top_customers"}
+            "product_region_months", "top_customers", "collection_status",
+            "receivables_ageing"}
 
 
 class NoParams(pydantic.BaseModel):
