@@ -87,7 +87,7 @@ def heads(session: Session, ids: set[int]) -> dict[int, tuple[str, str, str | No
     return {r[0]: (r[1], r[2], r[3]) for r in session.execute(query)}
 
 
-def _one_customer(session: Session, ids: Any, row: tuple | None) -> Any:
+def _one_customer(ids: Any, row: tuple | None) -> Any:
     """``ids`` narrowed to the customer of a drilled row (its code is the first cell)."""
     if row is None:
         return ids
@@ -207,7 +207,7 @@ class CollectionStatus(ReportBase):
               column_id: str) -> Table:
         start, end = period(ctx, params)
         with ctx.reading() as session:
-            ids = _one_customer(session, customer_ids(ctx, session, params), row)
+            ids = _one_customer(customer_ids(ctx, session, params), row)
             if column_id == "outstanding":
                 return open_table(open_rows(session, end, ids))
         if column_id == "sales":
@@ -275,7 +275,7 @@ class ReceivablesAgeing(ReportBase):
             raise self.no_drill(table_id, column_id)
         day = as_of(ctx, params)
         with ctx.reading() as session:
-            ids = _one_customer(session, customer_ids(ctx, session, params), row)
+            ids = _one_customer(customer_ids(ctx, session, params), row)
             rows = open_rows(session, day, ids)
         if column_id != "outstanding":
             rows = [r for r in rows if bucket_of(r[3]) == column_id]
