@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.errors import Conflict, SalesdeskError, ValidationFailed
 from core.i18n import _, translator
@@ -98,6 +98,29 @@ class Guarded:
         except Exception as exc:
             report_error(self.app, exc)
             return None
+
+    def read_then(self, fetch: Callable[[], T], show: Callable[[T], object], *,
+             group: str = "load") -> Worker[None]:
+        """Run ``fetch`` (database work) in a thread worker, then ``show`` its result on
+        the UI thread: keys are handled meanwhile (docs/performance.md, "Keep the UI
+        thread free"). A newer load of the same group replaces an older one, whose
+        result is dropped; a failure is reported by ``on_worker_state_changed``."""
+
+        tickets: dict[str, int] = self.__dict__.setdefault("_load_tickets", {})
+        ticket = tickets[group] = tickets.get(group, 0) + 1
+
+        def run() -> None:
+            result = fetch()
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._loaded, show, result, group, ticket)
+
+        return self.run_worker(run, name=group, group=group, thread=True, exclusive=True,
+                               exit_on_error=False)
+
+    def _loaded(self, show: Callable[[T], object], result: T, group: str, ticket: int) -> None:
+        # not closed while the query ran, and no newer load asked for since
+        if self.is_attached and self.__dict__["_load_tickets"][group] == ticket:
+            show(result)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
