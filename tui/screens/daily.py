@@ -101,36 +101,47 @@ class DailyScreen(BaseScreen):
         self.query_one("#day-title", Static).update(
             _("Visits on {day}").format(day=day.isoformat()) + "  ·  "
             + _("Ctrl+S logs the visit"))
-        mine = self.guard(activities.visits_on, self.ctx, day, self.ctx.actor.id) or []
-        planned = self.guard(activities.planned_visits, self.ctx,
-                             day + dt.timedelta(days=1)) or []
-        customers = names_of(self.ctx, None, {a.customer_id for a in mine + planned
-                                              if a.customer_id})
-        self._fill("#today", ["Time", "Customer", "Purpose", "Type", "Result", "Next"],
-                   [(a.visit_time, customers.get(a.customer_id or 0, ""), a.purpose,
-                     a.customer_type, a.result, a.next_visit) for a in mine])
-        self._fill("#tomorrow", ["Customer", "Last visit", "Purpose", "Result"],
-                   [(customers.get(a.customer_id or 0, ""), a.date, a.purpose, a.result)
-                    for a in planned])
-        if self.query("#ranking"):
-            self._team(day)
+        team = bool(self.query("#ranking"))
+        self.read_then(lambda: self._read_day(day, team), self._show_day, group="day")
 
-    def _team(self, day: dt.date) -> None:
-        ranking = self.guard(team_day, self.ctx, day) or []
-        table = self.query_one("#ranking", DataTable)
-        table.clear(columns=True)
-        cells = [(str(rank), rep.name, money(rep.sales), cell(rep.visits), cell(rep.orders),
-                  cell(rep.planned)) for rank, rep in enumerate(ranking, 1)]
-        fit_columns(table, ["#", _("Rep"), _("Sales"), _("Visits"), _("Orders"),
-                            _("Planned")], cells)
-        for row_cells in cells:
-            table.add_row(*row_cells)
-        visits = self.guard(activities.visits_on, self.ctx, day) or []
-        reps = names_of(self.ctx, User, {a.rep_id for a in visits})
-        customers = names_of(self.ctx, None, {a.customer_id for a in visits if a.customer_id})
-        self._fill("#team", ["Rep", "Time", "Customer", "Purpose", "Result", "Next"],
-                   [(reps.get(a.rep_id, ""), a.visit_time, customers.get(a.customer_id or 0, ""),
-                     a.purpose, a.result, a.next_visit) for a in visits])
+    def _read_day(self, day: dt.date, team: bool) -> dict[str, list[tuple[Any, ...]]]:
+        """In a worker: the day's rows for each table (the team's too for a manager)."""
+        ctx = self.ctx
+        mine = activities.visits_on(ctx, day, ctx.actor.id)
+        planned = activities.planned_visits(ctx, day + dt.timedelta(days=1))
+        customers = names_of(ctx, None, {a.customer_id for a in mine + planned
+                                         if a.customer_id})
+        found = {
+            "today": [(a.visit_time, customers.get(a.customer_id or 0, ""), a.purpose,
+                       a.customer_type, a.result, a.next_visit) for a in mine],
+            "tomorrow": [(customers.get(a.customer_id or 0, ""), a.date, a.purpose, a.result)
+                         for a in planned]}
+        if team:
+            found["ranking"] = [(str(rank), rep.name, money(rep.sales), cell(rep.visits),
+                                 cell(rep.orders), cell(rep.planned))
+                                for rank, rep in enumerate(team_day(ctx, day), 1)]
+            visits = activities.visits_on(ctx, day)
+            reps = names_of(ctx, User, {a.rep_id for a in visits})
+            customers = names_of(ctx, None, {a.customer_id for a in visits if a.customer_id})
+            found["team"] = [(reps.get(a.rep_id, ""), a.visit_time,
+                              customers.get(a.customer_id or 0, ""), a.purpose, a.result,
+                              a.next_visit) for a in visits]
+        return found
+
+    def _show_day(self, found: dict[str, list[tuple[Any, ...]]]) -> None:
+        self._fill("#today", ["Time", "Customer", "Purpose", "Type", "Result", "Next"],
+                   found["today"])
+        self._fill("#tomorrow", ["Customer", "Last visit", "Purpose", "Result"],
+                   found["tomorrow"])
+        if "ranking" in found and self.query("#ranking"):
+            table = self.query_one("#ranking", DataTable)
+            table.clear(columns=True)
+            fit_columns(table, ["#", _("Rep"), _("Sales"), _("Visits"), _("Orders"),
+                                _("Planned")], found["ranking"])
+            for row_cells in found["ranking"]:
+                table.add_row(*row_cells)
+            self._fill("#team", ["Rep", "Time", "Customer", "Purpose", "Result", "Next"],
+                       found["team"])
 
     def _fill(self, selector: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(selector, DataTable)
