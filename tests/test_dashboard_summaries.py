@@ -43,3 +43,25 @@ def test_figures_do_not_read_the_sales_lines(tui_world: dict[str, Any]) -> None:
     after = dashboard.compute(ctx)
     assert (after.mtd, after.ytd) == (before.mtd, before.ytd)
     assert _from_lines(ctx)[2] == before.ytd + 1000
+
+
+@pytest.mark.parametrize("who", ["admin", "rep"])
+def test_customer_sales_by_month_match_the_lines(tui_world: dict[str, Any], who: str) -> None:
+    """The customer page's months: the summary for a company-wide reader, the lines for a
+    rep (the customer x month summary has no rep to apply a rep's rules to)."""
+    import sqlalchemy as sa
+
+    from core.models import SalesLine
+    from core.services.overview import customer_overview
+
+    ctx = tui_world[who]
+    customer = tui_world["customers"][0]
+    month = sa.func.substr(sa.cast(SalesLine.date, sa.String), 1, 7)
+    with ctx.reading() as session:
+        expected = [(m, f"{a:.2f}", n) for m, a, n in session.execute(
+            sa.select(month, sa.func.sum(SalesLine.amount), sa.func.count())
+            .where(SalesLine.customer_id == customer.id).group_by(month)
+            .order_by(month.desc()))]
+    got = customer_overview(ctx, customer.id).sales_by_month
+    assert [(m, f"{a:.2f}", n) for m, a, n in got] == expected
+    assert len(expected) == 3
