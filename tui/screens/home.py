@@ -43,6 +43,7 @@ class HomeScreen(BaseScreen):
         Binding("f5", "refresh", "Refresh", id="home.refresh"),
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
+    _resumed = False
 
     def body(self) -> ComposeResult:
         with Horizontal(id="home"):
@@ -93,6 +94,9 @@ class HomeScreen(BaseScreen):
             self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        if not self._resumed:  # shown the first time: on_mount reads the figures (reading
+            self._resumed = True  # them twice kept a core busy for nothing at start-up)
+            return
         if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
             self.action_refresh()
 
