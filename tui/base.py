@@ -112,12 +112,13 @@ class Guarded:
         def run() -> None:
             result = fetch()
             if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._loaded, show, result, group, ticket)
+                self.app.call_from_thread(self._read_done, show, result, group, ticket)
 
         return self.run_worker(run, name=group, group=group, thread=True, exclusive=True,
                                exit_on_error=False)
 
-    def _loaded(self, show: Callable[[T], object], result: T, group: str, ticket: int) -> None:
+    def _read_done(self, show: Callable[[T], object], result: T, group: str,
+                   ticket: int) -> None:
         # not closed while the query ran, and no newer load asked for since
         if self.is_attached and self.__dict__["_load_tickets"][group] == ticket:
             show(result)
