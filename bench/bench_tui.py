@@ -86,9 +86,8 @@ def show_and_exit(self, board):
                                      self.app.exit()))
 HomeScreen.show = show_and_exit
 class Timed(SalesdeskApp):
-    def on_mount(self):
-        super().on_mount()
-        self.call_after_refresh(self.first_frame)
+    def on_mount(self):  # Textual calls SalesdeskApp.on_mount too (each class's handler):
+        self.call_after_refresh(self.first_frame)  # calling it here opened the database twice
     def first_frame(self):
         assert isinstance(self.focused, OptionList), self.focused
         print("READY", time.time(), flush=True)

@@ -142,3 +142,29 @@ async def test_keys_work_while_the_due_list_loads(tui_world: dict[str, Any],
         held.release()
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)  # the late result went nowhere
+
+
+@aio
+async def test_plugin_views_are_read_off_the_ui_thread(tui_world: dict[str, Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the database: the plugins' views (their modules imported) are collected in
+    the opening thread, after Home's figures; they then join the navigation."""
+    import tui.views
+    from tui.app import SalesdeskApp
+
+    threads: list[str] = []
+    collect = tui.views.collect_views
+
+    def collect_views(ctx: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return collect(ctx)
+
+    monkeypatch.setattr(tui.views, "collect_views", collect_views)
+    app = SalesdeskApp(opener=lambda: tui_world["admin"], database_label="test.db")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, rounds=4)
+        assert app.figures_shown.is_set()
+        nav = app.screen.query_one("#nav")
+        ids = [nav.get_option_at_index(i).id for i in range(nav.option_count)]
+        assert "view:funnel:funnel.due" in ids
+        assert threads and threading.main_thread().name not in threads

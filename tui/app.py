@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -102,6 +103,9 @@ class SalesdeskApp(App[None]):
         self.session_info = (_session_info(context, database_label, profile)
                              if context is not None else _loading_info(database_label))
         self._views: list[tuple[str, Any]] | None = None
+        self._views_coming = False  # collected in the opening thread (see _open)
+        self._forms_offered: bool | None = None
+        self.figures_shown = threading.Event()  # set by Home when its figures are drawn
         self.crash_on_error: bool | None = None
         self._key_on_way: events.Key | None = None  # see on_event
         self._key_chain: list[Any] = []
@@ -144,6 +148,29 @@ class SalesdeskApp(App[None]):
             self.call_from_thread(self._failed, message)
             return
         self.call_from_thread(self._opened, ctx, info)
+        # Then, still off the UI thread, what the navigation adds: the plugins' views
+        # (importing them took 0.4-1.4 s, which held Home's figures back when done on
+        # the UI thread) and whether this user has forms; once Home's figures are in,
+        # so that their reading does not share the interpreter with these imports.
+        if self.load_dashboard:
+            self.figures_shown.wait(2.0)
+        try:
+            from core.forms import forms_for
+            from tui.views import collect_views
+
+            views, forms = collect_views(ctx), bool(forms_for(ctx))
+        except Exception as exc:  # the core sections work without them
+            log.exception("the plugins' views could not be read", exc_info=exc)
+            views, forms = [], False
+        self.call_from_thread(self._views_ready, views, forms)
+
+    def _views_ready(self, views: list[tuple[str, Any]], forms: bool) -> None:
+        self._views_coming, self._forms_offered = False, forms
+        self._views = self._bind_view_keys(views)
+        for screen in self.screen_stack:
+            if hasattr(screen, "sections_changed"):
+                screen.sections_changed()
+        self.set_timer(0.1, self._warm_up)
 
     def _failed(self, message: str) -> None:
         self.startup_error = message
@@ -153,6 +180,7 @@ class SalesdeskApp(App[None]):
         from tui.widgets.infobar import InfoBar
 
         self.ctx, self.session_info, self._views = ctx, info, None
+        self._views_coming = True
         for screen in self.screen_stack:
             for bar in screen.query(InfoBar):
                 bar.show_info()
@@ -162,7 +190,6 @@ class SalesdeskApp(App[None]):
         pending, self._pending = self._pending, []
         for action in pending:
             action()
-        self.set_timer(0.1, self._warm_up)
 
     def _offer_setup(self) -> None:
         """A database not set up yet: the group admin gets the guided set-up."""
@@ -221,7 +248,7 @@ class SalesdeskApp(App[None]):
                     if sid not in (*PERMITTED, "forms")]
         found = [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
                  if self._offered(sid)]
-        for plugin, view in self.views():
+        for plugin, view in ([] if self._views_coming else self.views()):
             found.append((f"view:{plugin}:{view.id}", view.key,
                           pick(view.title_en, view.title_zh)))
         return found
@@ -234,6 +261,8 @@ class SalesdeskApp(App[None]):
         if section == "forms":  # only when an enabled plugin has a form for this user
             from core.forms import forms_for
 
+            if self._views_coming or self._forms_offered is not None:
+                return bool(self._forms_offered)  # read with the views (_open)
             return bool(forms_for(self.ctx))
         return True
 
