@@ -168,3 +168,34 @@ async def test_plugin_views_are_read_off_the_ui_thread(tui_world: dict[str, Any]
         ids = [nav.get_option_at_index(i).id for i in range(nav.option_count)]
         assert "view:funnel:funnel.due" in ids
         assert threads and threading.main_thread().name not in threads
+
+
+@aio
+async def test_long_tables_are_filled_a_batch_at_a_time() -> None:
+    """A screenful at once, the rest in later turns of the event loop; a newer fill of
+    the same table drops what is left of the older one."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from tui.base import add_rows_in_steps
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+    app = One()
+    async with app.run_test() as pilot:
+        table = app.query_one(DataTable)
+        table.add_column("n")
+        add_rows_in_steps(table, [(n,) for n in range(500)], [str(n) for n in range(500)])
+        assert table.row_count == 60
+        await pilot.pause()
+        await pilot.pause()
+        assert table.row_count == 500
+        table.clear()
+        add_rows_in_steps(table, [(n,) for n in range(400)])
+        table.clear()
+        add_rows_in_steps(table, [(n,) for n in range(70)])
+        for _ in range(5):
+            await pilot.pause()
+        assert table.row_count == 70

@@ -38,6 +38,26 @@ def localize_bindings(node: Any) -> None:
                                  tooltip=tr(b.tooltip) if b.tooltip else "") for b in items]
 
 
+def add_rows_in_steps(table: Any, rows: list[tuple[Any, ...]], keys: list[str] | None = None,
+                      *, first: int = 60, step: int = 150) -> None:
+    """Add ``rows`` to a DataTable: the ``first`` (a screenful) now, the rest ``step`` at a
+    time, each batch in its own turn of the event loop, so keys are handled between
+    them (500 rows added at once held the UI thread 0.1-0.3 s). A newer fill of the
+    same table drops what is left of an older one."""
+    ticket = getattr(table, "_fill_ticket", 0) + 1
+    table._fill_ticket = ticket
+
+    def add(start: int, count: int) -> None:
+        if table._fill_ticket != ticket or not table.is_attached:
+            return
+        for index in range(start, min(start + count, len(rows))):
+            table.add_row(*rows[index], key=keys[index] if keys else None)
+        if start + count < len(rows):
+            table.call_later(add, start + count, step)
+
+    add(0, first)
+
+
 def report_error(app: Any, exc: BaseException) -> None:
     """Show an error as a notification; an unexpected one is logged with its traceback."""
     if isinstance(exc, SalesdeskError):

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from core.i18n import pick, translator
 from plugins.funnel.services import analytics, due, handover, pool
-from tui.base import BaseScreen
+from tui.base import BaseScreen, add_rows_in_steps
 from tui.format import cell, label
 from tui.views import ViewSpec
 
@@ -205,8 +205,7 @@ class DueListScreen(BaseScreen):
             + "  ·  " + _("m switches mine / team; r opens the report (x exports it)."))
         table = self.query_one(DataTable)
         table.clear()
-        for *cells, key in rows:
-            table.add_row(*cells, key=key)
+        add_rows_in_steps(table, [tuple(r[:-1]) for r in rows], [r[-1] for r in rows])
 
 
 class LeadPoolScreen(BaseScreen):
@@ -272,8 +271,7 @@ class LeadPoolScreen(BaseScreen):
     def _show(self, rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for *cells, key in rows:
-            table.add_row(*cells, key=key)
+        add_rows_in_steps(table, [tuple(r[:-1]) for r in rows], [r[-1] for r in rows])
 
     def _selected(self) -> int | None:
         key = _current_key(self.query_one(DataTable))

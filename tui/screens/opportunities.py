@@ -17,7 +17,7 @@ from core.errors import ValidationFailed
 from core.i18n import _, pick
 from core.services import lists
 from core.services import opportunities as service
-from tui.base import BaseScreen
+from tui.base import BaseScreen, add_rows_in_steps
 from tui.format import cell, fit_columns, label, money
 
 DEAL_BINDINGS = [
@@ -178,13 +178,12 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         table.clear(columns=True)
         fit_columns(table, [_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"),
                             _("Owner")], cells, widest=20)
-        for row, values in zip(rows, cells, strict=True):
-            table.add_row(*values, key=str(row.id))
+        ids = [r.id for r in rows]
         if self.focus_id is not None:
-            ids = [r.id for r in rows]
             if self.focus_id in ids:
                 keep = ids.index(self.focus_id)
             self.focus_id = None
+        add_rows_in_steps(table, cells, [str(i) for i in ids], first=max(60, keep + 1))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.query_one("#status", Static).update(
