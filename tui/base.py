@@ -120,12 +120,11 @@ class Guarded:
             return None
 
     def read_then(self, fetch: Callable[[], T], show: Callable[[T], object], *,
-             group: str = "load") -> Worker[None]:
+                  group: str = "load") -> Worker[None]:
         """Run ``fetch`` (database work) in a thread worker, then ``show`` its result on
         the UI thread: keys are handled meanwhile (docs/performance.md, "Keep the UI
         thread free"). A newer load of the same group replaces an older one, whose
         result is dropped; a failure is reported by ``on_worker_state_changed``."""
-
         tickets: dict[str, int] = self.__dict__.setdefault("_load_tickets", {})
         ticket = tickets[group] = tickets.get(group, 0) + 1
 
