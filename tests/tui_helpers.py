@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.models import Activity, SalesLine, SalesTarget
+from core.summaries import refresh_sales_summaries
 
 DAY = dt.date(2026, 3, 16)
 
@@ -85,6 +86,9 @@ def seed(world: Any) -> dict[str, Any]:
                                 amount=Decimal("60000")))
         session.add(SalesTarget(month=DAY.replace(day=1), dimension="rep",
                                 key_id=rep.actor.id, amount=Decimal("25000")))
+        session.flush()
+        # as an import would: the summaries Home and the reports read follow the lines
+        refresh_sales_summaries(session, DAY - dt.timedelta(days=93), DAY)
     return {"admin": world.admin, "manager": manager, "rep": rep, "rep2": rep2,
             "customers": customers, "deals": deals, "east": east}
 

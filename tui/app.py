@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -104,6 +105,9 @@ class SalesdeskApp(App[None]):
         self.session_info = (_session_info(context, database_label, profile)
                              if context is not None else _loading_info(database_label))
         self._views: list[tuple[str, Any]] | None = None
+        self._views_coming = False  # collected in the opening thread (see _open)
+        self._forms_offered: bool | None = None
+        self.figures_shown = threading.Event()  # set by Home when its figures are drawn
         self.crash_on_error: bool | None = None
         self._key_on_way: events.Key | None = None  # see on_event
         self._key_chain: list[Any] = []
@@ -146,6 +150,29 @@ class SalesdeskApp(App[None]):
             self.call_from_thread(self._failed, message)
             return
         self.call_from_thread(self._opened, ctx, info)
+        # Then, still off the UI thread, what the navigation adds: the plugins' views
+        # (importing them took 0.4-1.4 s, which held Home's figures back when done on
+        # the UI thread) and whether this user has forms; once Home's figures are in,
+        # so that their reading does not share the interpreter with these imports.
+        if self.load_dashboard:
+            self.figures_shown.wait(2.0)
+        try:
+            from core.forms import forms_for
+            from tui.views import collect_views
+
+            views, forms = collect_views(ctx), bool(forms_for(ctx))
+        except Exception as exc:  # the core sections work without them
+            log.exception("the plugins' views could not be read", exc_info=exc)
+            views, forms = [], False
+        self.call_from_thread(self._views_ready, views, forms)
+
+    def _views_ready(self, views: list[tuple[str, Any]], forms: bool) -> None:
+        self._views_coming, self._forms_offered = False, forms
+        self._views = self._bind_view_keys(views)
+        for screen in self.screen_stack:
+            if hasattr(screen, "sections_changed"):
+                screen.sections_changed()
+        self.set_timer(0.1, self._warm_up)
 
     def _failed(self, message: str) -> None:
         self.startup_error = message
@@ -155,6 +182,7 @@ class SalesdeskApp(App[None]):
         from tui.widgets.infobar import InfoBar
 
         self.ctx, self.session_info, self._views = ctx, info, None
+        self._views_coming = True
         for screen in self.screen_stack:
             for bar in screen.query(InfoBar):
                 bar.show_info()
@@ -164,7 +192,6 @@ class SalesdeskApp(App[None]):
         pending, self._pending = self._pending, []
         for action in pending:
             action()
-        self.set_timer(0.1, self._warm_up)
 
     def _offer_setup(self) -> None:
         """A database not set up yet: the group admin gets the guided set-up."""
@@ -205,6 +232,7 @@ class SalesdeskApp(App[None]):
         Uses ``App._get_screen`` (Textual 8: mounts an installed screen that is not on
         the stack) and ``Screen._refresh_layout``; without them, the section is built
         on first use as before."""
+        _freeze_once()
         get_screen = getattr(self, "_get_screen", None)
         if (get_screen is None or section not in CACHED or self.is_screen_installed(section)
                 or not self.is_running):
@@ -223,7 +251,7 @@ class SalesdeskApp(App[None]):
                     if sid not in (*PERMITTED, "forms")]
         found = [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
                  if self._offered(sid)]
-        for plugin, view in self.views():
+        for plugin, view in ([] if self._views_coming else self.views()):
             found.append((f"view:{plugin}:{view.id}", view.key,
                           pick(view.title_en, view.title_zh)))
         return found
@@ -236,6 +264,8 @@ class SalesdeskApp(App[None]):
         if section == "forms":  # only when an enabled plugin has a form for this user
             from core.forms import forms_for
 
+            if self._views_coming or self._forms_offered is not None:
+                return bool(self._forms_offered)  # read with the views (_open)
             return bool(forms_for(self.ctx))
         return True
 
@@ -443,6 +473,22 @@ class SalesdeskApp(App[None]):
         # with exit status 0. So the app ends with the traceback, logged, and status 1.
         log.error("unexpected error; salesdesk stops", exc_info=error)
         super()._handle_exception(error)
+
+
+_frozen = threading.Event()
+
+
+def _freeze_once() -> None:
+    """Once per process, when the database layer, the plugins and the first screens are
+    loaded: move every object there is now out of the garbage collector's reach. They
+    live as long as the process; checking them again and again made the collector stop
+    the UI thread for 0.1-0.6 s of CPU at random moments (tables filling, screens
+    opening) on a process holding SQLAlchemy, the models and the plugins."""
+    if not _frozen.is_set():
+        _frozen.set()
+        import gc
+
+        gc.freeze()  # without a collection first: that would be the pause avoided
 
 
 def _session_info(ctx: Context, database_label: str | None,

@@ -328,9 +328,10 @@ class ContractsScreen(ContractActions, BaseScreen):
         self.waiting = False
         self.search = ""
         self.ids: list[int] = []
+        self._found: tuple[list[tuple[Any, ...]], Any] | None = None  # rows, stage machine
 
     def body(self) -> ComposeResult:
-        yield Static("", id="status")
+        yield Static(_("Loading…"), id="status")
         yield DataTable(id="contracts", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -341,21 +342,35 @@ class ContractsScreen(ContractActions, BaseScreen):
         self.load()
 
     def load(self) -> None:
-        if self.waiting:
-            pairs = self.guard(services.waiting_for_me, self.ctx) or []
+        """Read the contracts in a worker; they are drawn (and fitted to the width) when
+        they come, and again on a resize without reading them again."""
+        waiting, search = self.waiting, self.search
+        self.read_then(lambda: self._read(waiting, search), self._loaded, group="contracts")
+
+    def _read(self, waiting: bool, search: str) -> tuple[list[tuple[Any, ...]], Any]:
+        if waiting:
+            pairs = services.waiting_for_me(self.ctx)
             names = customer_names(self.ctx, {c.customer_id for c, _s in pairs})
             rows = [(c.id, c.number, c.revision, c.title, names.get(c.customer_id, ""),
                      c.amount, c.currency, f"{s.seq}: {role_title(self.ctx, s.role)}")
                     for c, s in pairs]
         else:
             rows = [(r.id, r.number, r.revision, r.title, r.customer, r.amount, r.currency,
-                     r.stage) for r in self.guard(services.contract_rows, self.ctx,
-                                                  search=self.search) or []]
+                     r.stage) for r in services.contract_rows(self.ctx, search=search)]
+        with self.ctx.reading() as session:
+            return rows, machine_of(session)
+
+    def _loaded(self, found: tuple[list[tuple[Any, ...]], Any]) -> None:
+        self._found = found
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._found is None:
+            return
+        rows, machine = self._found
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        with self.ctx.reading() as session:
-            machine = machine_of(session)
         cells = [(n + (f" r{rev}" if rev > 1 else ""), plain(title), plain(customer),
                   Text(f"{amount:,.2f} {cur}", justify="right"),
                   stage if self.waiting else machine.title(stage, current_lang()))
@@ -381,7 +396,7 @@ class ContractsScreen(ContractActions, BaseScreen):
             + _("Enter opens, n new, f waiting for me"))
 
     def on_resize(self) -> None:
-        self.load()  # the columns are fitted to the screen's width
+        self._draw()  # the columns are fitted to the screen's width
 
     def selected(self) -> Any:
         table = self.query_one(DataTable)

@@ -77,14 +77,23 @@ class AllocationScreen(BaseScreen):
     # -- data ----------------------------------------------------------------------
 
     def reload(self, keep_row: bool = True) -> None:
-        found = self.guard(svc.list_allocations, self.ctx)
-        self.allocations = found or []
+        index = self.index
+
+        def fetch() -> tuple[list[Any], int, svc.AllocationView | None]:
+            found = svc.list_allocations(self.ctx)
+            at = max(0, min(index, len(found) - 1))
+            return found, at, svc.get_allocation(self.ctx, found[at].id) if found else None
+
+        self.read_then(fetch, lambda found: self._loaded_view(*found, keep_row),
+                       group="allocation")
+
+    def _loaded_view(self, found: list[Any], index: int, view: svc.AllocationView | None,
+                     keep_row: bool) -> None:
+        self.allocations, self.index, self.view = found, index, view
         if not self.allocations:
             self.query_one("#alloc-head", Static).update(
                 _("No allocations yet: draft one with 'salesdesk targets allocate'."))
             return
-        self.index = max(0, min(self.index, len(self.allocations) - 1))
-        self.view = self.guard(svc.get_allocation, self.ctx, self.allocations[self.index].id)
         self.show(keep_row)
 
     def show(self, keep_row: bool) -> None:

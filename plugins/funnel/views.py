@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from core.i18n import pick, translator
 from plugins.funnel.services import analytics, due, handover, pool
-from tui.base import BaseScreen
+from tui.base import BaseScreen, add_rows_in_steps
 from tui.format import cell, label
 from tui.views import ViewSpec
 
@@ -114,8 +114,12 @@ class PipelineBoard(BaseScreen):
 
     def action_refresh(self) -> None:
         funnel = self.ctx.plugins.funnels.get(self.funnel_id)
-        stages = self.guard(analytics.funnel_stages, self.ctx, funnel) or []
-        cards = self.guard(analytics.board, self.ctx, funnel) or {}
+        self.read_then(lambda: (analytics.funnel_stages(self.ctx, funnel),
+                           analytics.board(self.ctx, funnel)),
+                  lambda found: self._show(funnel, *found))
+
+    def _show(self, funnel: Any, stages: list[analytics.StageFigures],
+              cards: dict[str, list[analytics.BoardCard]]) -> None:
         self.query_one("#chart", Static).update(
             f"[b]{pick(funnel.title_en, funnel.title_zh)}[/b]  (f: {_('Next funnel')})\n"
             + funnel_chart(stages))
@@ -165,6 +169,7 @@ class DueListScreen(BaseScreen):
         for key, title in self.COLUMNS:
             table.add_column(_(title), key=key)
         table.focus()
+        self.query_one("#hint", Static).update(_("Loading…"))
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
@@ -178,19 +183,29 @@ class DueListScreen(BaseScreen):
         open_report(self, "funnel.due", {"owner": self.ctx.actor.login} if self.mine else {})
 
     def action_refresh(self) -> None:
-        owner = self.ctx.actor.login if self.mine else None
-        items = self.guard(due.due_list, self.ctx, owner) or []
-        shown = items[:SHOWN]  # a table of tens of thousands of rows would freeze the UI
+        owner, mine = (self.ctx.actor.login if self.mine else None), self.mine
+        self.read_then(lambda: self._rows(owner), lambda found: self._show(found, mine))
+
+    def _rows(self, owner: str | None) -> tuple[int, list[tuple[Any, ...]]]:
+        """In the worker: the due items and their cells (a table of tens of thousands
+        of rows would freeze the UI: the most overdue are shown)."""
+        items = due.due_list(self.ctx, owner)
+        rows = []
+        for n, i in enumerate(items[:SHOWN]):
+            subject = _(SUBJECTS[i.subject]) if i.subject in SUBJECTS else label(i.subject)
+            rows.append((_(KIND_LABELS[i.kind]), i.customer, i.owner, i.manager, subject,
+                         cell(i.due), cell(i.days_over), f"{i.kind}:{i.record_id}:{n}"))
+        return len(items), rows
+
+    def _show(self, found: tuple[int, list[tuple[Any, ...]]], mine: bool) -> None:
+        count, rows = found
         self.query_one("#hint", Static).update(
-            (_("Mine") if self.mine else _("Everything you may see")) + f": {len(items)}"
-            + (f" ({_('most overdue shown')}: {len(shown)})" if len(shown) < len(items) else "")
+            (_("Mine") if mine else _("Everything you may see")) + f": {count}"
+            + (f" ({_('most overdue shown')}: {len(rows)})" if len(rows) < count else "")
             + "  ·  " + _("m switches mine / team; r opens the report (x exports it)."))
         table = self.query_one(DataTable)
         table.clear()
-        for n, i in enumerate(shown):
-            subject = _(SUBJECTS[i.subject]) if i.subject in SUBJECTS else label(i.subject)
-            table.add_row(_(KIND_LABELS[i.kind]), i.customer, i.owner, i.manager, subject,
-                          cell(i.due), cell(i.days_over), key=f"{i.kind}:{i.record_id}:{n}")
+        add_rows_in_steps(table, [tuple(r[:-1]) for r in rows], [r[-1] for r in rows])
 
 
 class LeadPoolScreen(BaseScreen):
@@ -243,12 +258,20 @@ class LeadPoolScreen(BaseScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        self.read_then(self._rows, self._show)
+
+    def _rows(self) -> list[tuple[Any, ...]]:
+        rows = []
+        for lead in pool.pool_leads(self.ctx):
+            since = lead.pool_since.date() if lead.pool_since else None
+            rows.append((lead.code, lead.name, lead.industry, lead.region, label(lead.size),
+                         lead.source, cell(since), str(lead.customer_id)))
+        return rows
+
+    def _show(self, rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for lead in self.guard(pool.pool_leads, self.ctx) or []:
-            since = lead.pool_since.date() if lead.pool_since else None
-            table.add_row(lead.code, lead.name, lead.industry, lead.region, label(lead.size),
-                          lead.source, cell(since), key=str(lead.customer_id))
+        add_rows_in_steps(table, [tuple(r[:-1]) for r in rows], [r[-1] for r in rows])
 
     def _selected(self) -> int | None:
         key = _current_key(self.query_one(DataTable))

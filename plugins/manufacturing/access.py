@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from core.access import PermissionSpec, RoleSpec, Scope
-from plugins.manufacturing.services.common import (
-    P_APPROVE,
-    P_BILL,
-    P_REVERSE,
-    P_SELL,
-    P_SHIP,
-    P_TENDER,
-)
+
+# Permissions (the services import them from here). Not defined with the services: the
+# roles are read at every login, and the services import the plugin's models.
+P_TENDER = "manufacturing.tender"  # tenders and project registrations
+P_SELL = "manufacturing.sell"  # quotes and orders
+P_SHIP = "manufacturing.ship"  # deliveries and stock
+P_BILL = "manufacturing.bill"  # invoices and receipts
+P_REVERSE = "manufacturing.reverse"  # reverse submitted documents
+P_APPROVE = "customer.credit"  # finance: credit approval of an order (core permission)
 
 PERMISSIONS = [
     PermissionSpec(P_TENDER, "Manage tenders and project registrations", "维护投标与项目立项"),

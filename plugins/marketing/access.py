@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from core.access import PermissionSpec, RoleSpec, Scope
 from core.models import User
-from plugins.marketing.models import NegativeInfo
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -48,6 +47,9 @@ def sees_money(ctx: Context) -> bool:
 def negative_visible(ctx: Context) -> sa.ColumnElement[bool]:
     """Negative information the actor may read: what they or their team/region reported,
     plus the actions they own."""
+    # imported here: the roles above are read at every login, the models need not be
+    from plugins.marketing.models import NegativeInfo
+
     grant = ctx.grant
     if grant.scope is Scope.ALL:
         return sa.true()

@@ -119,10 +119,13 @@ class CampaignsScreen(BaseScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        self.read_then(lambda: campaigns.list_campaigns(self.ctx), self._show, group="campaigns")
+
+    def _show(self, found: list[Any]) -> None:
         table = self.query_one(DataTable)
         table.clear()
         show_money = sees_money(self.ctx)
-        for c in call(self, campaigns.list_campaigns, self.ctx) or []:
+        for c in found:
             table.add_row(c.code, c.name, title(c.status), title(c.budget_status),
                           money(c.budget if show_money else None), cell(c.start),
                           cell(c.end), title(c.kind), key=str(c.id))
@@ -333,11 +336,12 @@ class SegmentsScreen(BaseScreen):
     def action_refresh(self) -> None:
         from core.reports import run_report
 
+        self.read_then(lambda: run_report(self.ctx, "marketing_segments", {}), self._show,
+                       group="segments")
+
+    def _show(self, result: Any) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        result = call(self, run_report, self.ctx, "marketing_segments", {})
-        if result is None:
-            return
         for row in result.table("segments").rows:
             table.add_row(row[0], row[1], row[2], cell(row[3]), cell(row[4]), money(row[5]),
                           key=row[0])

@@ -37,6 +37,7 @@ class AdminScreen(BaseScreen):
         Binding("o", "numbering", "Numbering offices", id="admin.numbering"),
         Binding("w", "setup", "Set-up guide", id="admin.setup"),
     ]
+    codes: dict[int, str] = {}  # region id -> code, once read (load)
 
     def body(self) -> ComposeResult:
         from core.services.organisation import REGION_RULE_EN, REGION_RULE_ZH
@@ -61,7 +62,15 @@ class AdminScreen(BaseScreen):
         from core.services import organisation as org
         from core.services.numbering import list_rules
 
-        regions = org.list_regions(self.ctx, include_inactive=True)
+        ctx = self.ctx
+        self.read_then(lambda: (org.list_regions(ctx, include_inactive=True),
+                                org.list_channels(ctx, include_inactive=True),
+                                org.company_settings(ctx)),
+                       lambda found: self._show(*found), group="organisation")
+
+    def _show(self, regions: list[Any], channels: list[Any], s: Any) -> None:
+        from core.services import organisation as org
+
         self.codes = {n.region.id: n.region.code for n in regions}
         table = self._table("regions", _("Code"), _("Name"), _("Kind"), _("State"))
         for node in regions:
@@ -70,10 +79,9 @@ class AdminScreen(BaseScreen):
                 r.kind, r.kind)), _state(r.active), key=str(r.id))
         table = self._table("channels", _("Code"), _("Name"), _("Kind"), _("Region"),
                             _("State"))
-        for ch in org.list_channels(self.ctx, include_inactive=True):
+        for ch in channels:
             table.add_row(ch.code, ch.name, ch.kind, self.codes.get(ch.region_id, "-"),
                           _state(ch.active), key=str(ch.id))
-        s = org.company_settings(self.ctx)
         table = self._table("company", _("Setting"), _("Value"))
         for label, value in ((_("Name"), s.name or "-"), (_("Currency"), s.currency),
                              (_("Fiscal year starts in month"), str(s.fiscal_year_start)),

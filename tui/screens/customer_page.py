@@ -43,7 +43,7 @@ class CustomerPage(BaseScreen):
         self.data: CustomerOverview | None = None
 
     def body(self) -> ComposeResult:
-        yield Static("", id="summary")
+        yield Static(_("Loading…"), id="summary")
         with TabbedContent():
             for tab_id, title in TABS:
                 with TabPane(_(title), id=f"tab-{tab_id}"):
@@ -54,9 +54,11 @@ class CustomerPage(BaseScreen):
         self.query_one("#t-contacts", DataTable).focus()
 
     def refresh_data(self) -> None:
-        data = self.guard(customer_overview, self.ctx, self.customer_id)
-        if data is None:
-            return
+        customer_id = self.customer_id
+        self.read_then(lambda: customer_overview(self.ctx, customer_id), self._show,
+                       group="overview")
+
+    def _show(self, data: CustomerOverview) -> None:
         self.data = data
         c = data.customer
         self.query_one("#summary", Static).update(

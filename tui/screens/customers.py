@@ -80,13 +80,18 @@ class CustomersScreen(BaseScreen):
             self.call_after_refresh(self.query_one(PagedTable).reload)
 
     def _fill_choices(self) -> None:
+        if self.is_attached:  # not closed before its timer fired
+            self.read_then(lambda: (self._regions(), self._owners()), self._show_choices,
+                           group="choices")
+
+    def _show_choices(self, found: tuple[list[tuple[str, int]], list[tuple[str, int]]]) -> None:
         try:
             region = self.query_one("#filter-region", Select)
             owner = self.query_one("#filter-owner", Select)
         except NoMatches:
-            return  # the screen was closed before its timer fired
-        region.set_options(self._regions())
-        owner.set_options(self._owners())
+            return
+        region.set_options(found[0])
+        owner.set_options(found[1])
 
     def _regions(self) -> list[tuple[str, int]]:
         with self.ctx.reading() as session:

@@ -43,6 +43,7 @@ class HomeScreen(BaseScreen):
         Binding("f5", "refresh", "Refresh", id="home.refresh"),
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
+    _resumed = False
 
     def body(self) -> ComposeResult:
         with Horizontal(id="home"):
@@ -77,8 +78,15 @@ class HomeScreen(BaseScreen):
                 if sid != "home"]
 
     def context_ready(self) -> None:
-        """The database is open: the sections that depend on the user and the enabled
-        plugins join the navigation (the highlight stays put), the figures are read."""
+        """The database is open: the figures are read, the sections that depend on the
+        user join the navigation (the plugins' views when they are read, see
+        ``sections_changed``)."""
+        if self.app.load_dashboard:  # type: ignore[attr-defined]
+            self.action_refresh()
+        self.sections_changed()
+
+    def sections_changed(self) -> None:
+        """The navigation shows the sections offered now (the highlight stays put)."""
         nav = self.query_one("#nav", OptionList)
         index = nav.highlighted
         current = nav.get_option_at_index(index).id if index is not None else None
@@ -89,10 +97,11 @@ class HomeScreen(BaseScreen):
             nav.add_options(options)
             ids = [o.id for o in options]
             nav.highlighted = ids.index(current) if current in ids else 0
-        if self.app.load_dashboard:  # type: ignore[attr-defined]
-            self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        if not self._resumed:  # shown the first time: on_mount reads the figures (reading
+            self._resumed = True  # them twice kept a core busy for nothing at start-up)
+            return
         if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
             self.action_refresh()
 
@@ -126,6 +135,7 @@ class HomeScreen(BaseScreen):
             if fid == "overdue" and board.overdue:
                 value.stylize("bold red")
             table.update_cell(fid, "value", value, update_width=True)
+        self.app.figures_shown.set()  # type: ignore[attr-defined]
 
     @on(OptionList.OptionSelected, "#nav")
     def _go(self, event: OptionList.OptionSelected) -> None:

@@ -17,7 +17,7 @@ from core.errors import ValidationFailed
 from core.i18n import _, pick
 from core.services import lists
 from core.services import opportunities as service
-from tui.base import BaseScreen
+from tui.base import BaseScreen, add_rows_in_steps
 from tui.format import cell, fit_columns, label, money
 
 DEAL_BINDINGS = [
@@ -119,6 +119,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.focus_id = focus_id
         self.board = board
         self.funnel_id = ""
+        self.rows: list[lists.OpportunityRow] = []  # read in a worker (load)
         self.columns: list[DataTable[Any]] = []  # the board's, left to right
 
     def body(self) -> ComposeResult:
@@ -128,7 +129,9 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             yield Horizontal(id="board")
 
     def on_mount(self) -> None:
-        self.funnel_id = self._funnel_of(self.focus_id) or self.ctx.plugins.funnels.default_id
+        if self.focus_id is None:
+            self.funnel_id = self.ctx.plugins.funnels.default_id
+        self.query_one("#status", Static).update(_("Loading…"))
         self.load()
         if self.board:
             self.board = False
@@ -148,30 +151,39 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         """The funnel of the deal to show first (the list shows one funnel at a time)."""
         if deal_id is None:
             return ""
-        found = self.guard(lists.opportunity_rows, self.ctx, ids=[deal_id], status=None) or []
+        found = lists.opportunity_rows(self.ctx, ids=[deal_id], status=None)
         return found[0].funnel if found and self.ctx.plugins.funnels.get(found[0].funnel) else ""
 
     def load(self) -> None:
-        rows = self.guard(lists.opportunity_rows, self.ctx, funnel=self.funnel.id) or []
-        self.rows = rows
+        """Read the funnel's open deals in a worker; the list (and board) show them."""
+        funnel_id, focus_id = self.funnel_id, self.focus_id
+
+        def fetch() -> tuple[str, list[lists.OpportunityRow], list[tuple[Any, ...]]]:
+            chosen = (funnel_id or self._funnel_of(focus_id)
+                      or self.ctx.plugins.funnels.default_id)
+            funnel = self.ctx.plugins.funnels.get(chosen) or self.ctx.plugins.funnels.default
+            rows = lists.opportunity_rows(self.ctx, funnel=funnel.id)
+            cells = [(row.title, row.customer,
+                      self._stage_title(row) + (" !" if stalled(self.ctx, row) else ""),
+                      money(row.amount), cell(row.expected_close), row.owner) for row in rows]
+            return funnel.id, rows, cells
+
+        self.read_then(fetch, lambda found: self._show(*found), group="deals")
+
+    def _show(self, funnel_id: str, rows: list[lists.OpportunityRow],
+              cells: list[tuple[Any, ...]]) -> None:
+        self.funnel_id, self.rows = funnel_id, rows
         table = self.query_one("#list", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        cells = [
-            (row.title, row.customer,
-             self._stage_title(row) + (" !" if stalled(self.ctx, row) else ""),
-             money(row.amount), cell(row.expected_close), row.owner)
-            for row in rows
-        ]
         fit_columns(table, [_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"),
                             _("Owner")], cells, widest=20)
-        for row, values in zip(rows, cells, strict=True):
-            table.add_row(*values, key=str(row.id))
+        ids = [r.id for r in rows]
         if self.focus_id is not None:
-            ids = [r.id for r in rows]
             if self.focus_id in ids:
                 keep = ids.index(self.focus_id)
             self.focus_id = None
+        add_rows_in_steps(table, cells, [str(i) for i in ids], first=max(60, keep + 1))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.query_one("#status", Static).update(
@@ -273,7 +285,7 @@ class OpportunityDetail(DealActions, BaseScreen):
         self.opportunity_id = opportunity_id
 
     def body(self) -> ComposeResult:
-        yield Static("", id="deal")
+        yield Static(_("Loading…"), id="deal")
         yield Static(_("Stage history"), classes="hint")
         yield DataTable(cursor_type="row")
 
@@ -285,9 +297,12 @@ class OpportunityDetail(DealActions, BaseScreen):
         return self.opportunity_id
 
     def after_change(self) -> None:
-        opp = self.guard(service.get_opportunity, self.ctx, self.opportunity_id)
-        if opp is None:
-            return
+        deal = self.opportunity_id
+        self.read_then(lambda: (service.get_opportunity(self.ctx, deal),
+                                service.stage_history(self.ctx, deal)),
+                       lambda found: self._show(*found), group="deal")
+
+    def _show(self, opp: Any, history: list[Any]) -> None:
         stage_name = self.ctx.plugins.funnels.stage_title(opp.funnel, opp.stage)
         prob = service.probability(self.ctx, opp)
         self.query_one("#deal", Static).update(
@@ -298,5 +313,5 @@ class OpportunityDetail(DealActions, BaseScreen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("From"), _("To"))
-        for change in service.stage_history(self.ctx, self.opportunity_id):
+        for change in history:
             table.add_row(cell(change.changed_at), change.from_stage or "—", change.to_stage)

@@ -60,12 +60,20 @@ class UsersScreen(BaseScreen):
     def load(self) -> None:
         from core.services import users
 
+        self.read_then(lambda: [(u.login, u.display_name, self.role_titles(u.roles))
+                                for u in users.list_users(self.ctx)], self._show_users,
+                       group="users")
+
+    def _show_users(self, rows: list[tuple[str, str, str]]) -> None:
         table = self.query_one("#users", DataTable)
+        keep = self.selected_login()
         table.clear(columns=True)
         table.add_columns(_("Login"), _("Name"), _("Roles"))
-        for user in self.guard(users.list_users, self.ctx) or []:
-            table.add_row(user.login, user.display_name, self.role_titles(user.roles),
-                          key=user.login)
+        for login, name, roles in rows:
+            table.add_row(login, name, roles, key=login)
+        logins = [row[0] for row in rows]
+        if keep in logins:
+            table.move_cursor(row=logins.index(keep))
         self.show_keys(self.selected_login() or self.ctx.actor.login)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -93,11 +101,14 @@ class UsersScreen(BaseScreen):
     def show_keys(self, login: str) -> None:
         from core.services import keys
 
+        self.read_then(lambda: keys.list_keys(self.ctx, login),
+                       lambda found: self._show_keys(login, found), group="keys")
+
+    def _show_keys(self, login: str, found: list[Any]) -> None:
         table = self.query_one("#keys", DataTable)
         table.clear(columns=True)
         table.add_columns(_("Fingerprint"), _("Comment"), _("Added"), _("By"),
                           _("Last used"))
-        found = self.guard(keys.list_keys, self.ctx, login)
         self.query_one("#keys-title", Static).update(
             _("SSH keys of {login}").format(login=login))
         for k in found or []:

@@ -402,8 +402,11 @@ def _ladder(ctx: Context, session: Any, reclaim: policy.ReclaimPolicy,
     people = {u.id: (u.login, u.manager_id) for u in session.execute(
         sa.select(User.id, User.login, User.manager_id))}
     out: list[LadderStep] = []
+    ladders: dict[tuple[Any, Any], policy.Ladder | None] = {}  # one per class and line:
     for cid, code, name, owner_id, cls, last, created, ev, au, line in session.execute(query):
-        steps = reclaim.ladder_for(cls, line)
+        if (cls, line) not in ladders:  # not one validated model per lead (20,000 on large)
+            ladders[cls, line] = reclaim.ladder_for(cls, line)
+        steps = ladders[cls, line]
         if steps is None:
             continue
         starts = [as_utc(created).date()] + [as_utc(x).date() for x in (ev, au) if x]

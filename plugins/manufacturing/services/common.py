@@ -15,14 +15,15 @@ from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.models import Customer
 from core.services.base import UnitOfWork
+from plugins.manufacturing.access import (  # noqa: F401 (the services import them from here)
+    P_APPROVE,
+    P_BILL,
+    P_REVERSE,
+    P_SELL,
+    P_SHIP,
+    P_TENDER,
+)
 from plugins.manufacturing.models import DocStatus, Document
-
-P_TENDER = "manufacturing.tender"  # tenders and project registrations
-P_SELL = "manufacturing.sell"  # quotes and orders
-P_SHIP = "manufacturing.ship"  # deliveries and stock
-P_BILL = "manufacturing.bill"  # invoices and receipts
-P_REVERSE = "manufacturing.reverse"  # reverse submitted documents
-P_APPROVE = "customer.credit"  # finance: credit approval of an order (core permission)
 
 S_TOLERANCE = "manufacturing.over_delivery_tolerance"  # fraction, e.g. "0.05"
 S_BLOCK_OVERDUE = "manufacturing.block_overdue"  # bool, default True

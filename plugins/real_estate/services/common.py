@@ -11,15 +11,11 @@ from sqlalchemy.orm import Session
 from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
 from core.i18n import translator
 from plugins.real_estate.models import Building, Project, Unit
+from plugins.real_estate.roles import CONTROL, PAYMENT, SERVICE, SIGNOFF  # noqa: F401 (here too)
 
 # Refusals are read on the sales-office screens: they speak the reader's language
 _ = translator(__file__)
 
-# Permissions (declared through salesdesk_permissions)
-SIGNOFF = "real_estate.signoff"  # senior marketing manager: master data and price lists
-CONTROL = "real_estate.control"  # on-site sales control: unit status
-PAYMENT = "real_estate.payment"  # on-site finance: plans and payments
-SERVICE = "real_estate.service"  # sales service: area settlement, move-in
 # Core permissions reused on purpose: the business operator enters master data and
 # prices (product.manage), reps log calls like visits (activity.log), managers set plans.
 MASTERDATA = "product.manage"

@@ -1,0 +1,201 @@
+"""The UI thread stays free while screens read the database (docs/performance.md, "Keep
+the UI thread free"): each test holds a screen's query back in its worker and shows that
+keys are handled meanwhile, and that what is typed is kept. Not timed tests: a read that
+ran on the UI thread would hold the keys back until it finished, so the order tells."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from tui_helpers import aio, settle
+
+
+def app_for(ctx: Any, **kw: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", **kw)
+
+
+class Held:
+    """Wraps a service function: the call waits until ``release`` (at most 5 s, so an old
+    UI-thread read ends the test instead of hanging it), then runs; ``returned`` tells
+    whether it has finished."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.gate = threading.Event()
+        self.returned = threading.Event()
+        self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        self.gate.wait(5)
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            self.returned.set()
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def _hold(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> Held:
+    held = Held(getattr(module, name))
+    monkeypatch.setattr(module, name, held)
+    return held
+
+
+@aio
+async def test_keys_work_while_home_reads_its_figures(tui_world: dict[str, Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.services import dashboard
+    from tui.screens.customers import CustomersScreen
+    from tui.screens.home import HomeScreen
+
+    held = _hold(monkeypatch, dashboard, "compute")
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert held.calls == 1 and not held.returned.is_set()
+        figures = app.screen.query_one("#figures")
+        assert str(figures.get_cell("ytd", "value")) == "…"
+        await pilot.press("2")  # the figures are still being read
+        await pilot.pause()
+        assert isinstance(app.screen, CustomersScreen)
+        assert not held.returned.is_set()
+        held.release()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert str(app.screen.query_one("#figures").get_cell("ytd", "value")) != "…"
+
+
+@aio
+async def test_keys_work_while_the_opportunities_load(tui_world: dict[str, Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.services import lists
+    from tui.screens.dialogs import KeysDialog
+    from tui.screens.opportunities import OpportunitiesScreen
+
+    held = _hold(monkeypatch, lists, "opportunity_rows")
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        assert isinstance(app.screen, OpportunitiesScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysDialog)
+        assert not held.returned.is_set()  # the keys did not wait for the query
+        held.release()
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OpportunitiesScreen)
+        assert screen.query_one("#list").row_count == len(tui_world["deals"])
+
+
+@aio
+async def test_typing_is_kept_while_the_day_loads(tui_world: dict[str, Any],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys typed into the visit form while the day's visits are read all arrive."""
+    from textual.widgets import Input
+
+    from core.services import activities
+
+    held = _hold(monkeypatch, activities, "visits_on")
+    app = app_for(tui_world["rep"], load_dashboard=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press(*"C00001")
+        await pilot.pause()
+        typed = app.screen.query_one("#e-customer", Input).value
+        done_before = held.returned.is_set()
+        held.release()
+        await settle(pilot)
+        assert typed == "C00001" and not done_before
+        assert app.screen.query_one("#e-customer", Input).value == "C00001"
+
+
+@aio
+async def test_keys_work_while_the_due_list_loads(tui_world: dict[str, Any],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin view (funnel's due list) reads in a worker too."""
+    from plugins.funnel.services import due
+    from plugins.funnel.views import DueListScreen
+    from tui.screens.home import HomeScreen
+
+    held = _hold(monkeypatch, due, "due_list")
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, DueListScreen)
+        await pilot.press("escape")  # changed their mind before the list came
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert not held.returned.is_set()
+        held.release()
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)  # the late result went nowhere
+
+
+@aio
+async def test_plugin_views_are_read_off_the_ui_thread(tui_world: dict[str, Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the database: the plugins' views (their modules imported) are collected in
+    the opening thread, after Home's figures; they then join the navigation."""
+    import tui.views
+    from tui.app import SalesdeskApp
+
+    threads: list[str] = []
+    collect = tui.views.collect_views
+
+    def collect_views(ctx: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return collect(ctx)
+
+    monkeypatch.setattr(tui.views, "collect_views", collect_views)
+    app = SalesdeskApp(opener=lambda: tui_world["admin"], database_label="test.db")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, rounds=4)
+        assert app.figures_shown.is_set()
+        nav = app.screen.query_one("#nav")
+        ids = [nav.get_option_at_index(i).id for i in range(nav.option_count)]
+        assert "view:funnel:funnel.due" in ids
+        assert threads and threading.main_thread().name not in threads
+
+
+@aio
+async def test_long_tables_are_filled_a_batch_at_a_time() -> None:
+    """A screenful at once, the rest in later turns of the event loop; a newer fill of
+    the same table drops what is left of the older one."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from tui.base import add_rows_in_steps
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+    app = One()
+    async with app.run_test() as pilot:
+        table = app.query_one(DataTable)
+        table.add_column("n")
+        add_rows_in_steps(table, [(n,) for n in range(500)], [str(n) for n in range(500)])
+        assert table.row_count == 60
+        await pilot.pause()
+        await pilot.pause()
+        assert table.row_count == 500
+        table.clear()
+        add_rows_in_steps(table, [(n,) for n in range(400)])
+        table.clear()
+        add_rows_in_steps(table, [(n,) for n in range(70)])
+        for _ in range(5):
+            await pilot.pause()
+        assert table.row_count == 70
