@@ -106,9 +106,10 @@ def save_header(ctx: Context, data: dict[str, Any],
             DailyReport.rep_id == rep_id, DailyReport.date == values.date))
     if found is None:
         return open_header(ctx, values)
-    changes = values.model_dump(include={"region_id", "weather", "notes"})
-    if changes["region_id"] is None:
-        changes.pop("region_id")
+    # only what the caller gave: saving the region alone keeps the weather, and back
+    changes = values.model_dump(include={"region_id", "weather", "notes"},
+                                exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None or k == "notes"}
     return update_header(ctx, found.id, changes, expected_version)
 
 
