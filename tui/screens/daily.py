@@ -215,6 +215,8 @@ class DailyScreen(BaseScreen):
         saved = data.header.weather if data.header and data.header.weather else None
         weather.value = saved if saved else Select.NULL
         self._show_visits(data)
+        if self.editing is not None:
+            self._edit_title()
         self._show_plans(day, data)
         if data.ranking is not None and self.query("#ranking"):
             self._show_team(data)
