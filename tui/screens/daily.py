@@ -207,6 +207,7 @@ class DailyScreen(BaseScreen):
         self.query_one("#day-title", Static).update(
             _("Visits on {day}").format(day=day.isoformat()) + "  ·  "
             + (_("Weather not entered: Shift+Tab") if no_weather
+               else _("Enter on a visit changes it; Delete removes it") if data.mine
                else _("Ctrl+S saves the day's weather and the visit")))
         region = self.query_one("#e-region", Select)
         region.set_options([(name, rid) for rid, name in data.regions])
@@ -502,14 +503,14 @@ class DailyScreen(BaseScreen):
 
     def _edit_title(self) -> None:
         day = (self.day or self.ctx.today()).isoformat()
-        text = _("Visits on {day}").format(day=day) + "  ·  "
-        if self.editing is not None:
+        if self.editing is not None:  # no date: the keys must fit 80 columns
             name = self.data.customers.get(self.editing.customer_id or 0, "") if self.data \
                 else ""
-            text += _("Changing the visit to {name}: Ctrl+S saves, Ctrl+N a new one").format(
+            text = _("Changing the visit to {name}: Ctrl+S saves, Ctrl+N a new one").format(
                 name=name)
         else:
-            text += _("Enter on a visit changes it; Delete removes it")
+            text = (_("Visits on {day}").format(day=day) + "  ·  "
+                    + _("Enter on a visit changes it; Delete removes it"))
         self.query_one("#day-title", Static).update(text)
 
     def _reset_visit_form(self) -> None:
