@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static, TabbedConte
 from core.access import Scope
 from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.i18n import _
-from core.models import User, VisitCustomerType, VisitPurpose, Weather
+from core.models import Activity, User, VisitCustomerType, VisitPurpose, Weather
 from core.services import activities, customers, daily, lists
 from core.services.overview import names_of
 from tui.base import BaseScreen
@@ -342,9 +342,13 @@ class DailyScreen(BaseScreen):
         elif tabs.active == "tab-mine":
             self._save_mine()
 
-    def _save_mine(self, version: int | None = None) -> None:
-        """The day's header when changed, then the visit typed (new) or changed."""
+    def _save_mine(self, version: int | None = None,
+                   header_version: int | None = None) -> None:
+        """The day's header when changed, then the visit typed (new) or changed; the
+        versions given override those read (keeping mine after a conflict)."""
         header = self.data.header if self.data else None
+        if header_version is None and header is not None:
+            header_version = header.version
         head: dict[str, Any] = {}
         if self.weather_changed():
             head["weather"] = self.query_one("#e-weather", Select).value
@@ -352,7 +356,7 @@ class DailyScreen(BaseScreen):
             head["region_id"] = self.query_one("#e-region", Select).value
         editing = self.editing
         self._save_day(self.day or self.ctx.today(), self.typed_visit(), self.visit_changes(),
-                       head, header.version if header else None, editing,
+                       head, header_version, editing,
                        version if version is not None else getattr(editing, "version", None))
 
     @work(thread=True, exclusive=True, group="daily-save", exit_on_error=False)
@@ -398,11 +402,17 @@ class DailyScreen(BaseScreen):
     def _conflict(self, exc: Conflict) -> None:
         from tui.screens.dialogs import ConflictDialog
 
+        on_visit = exc.entity == Activity.__tablename__
+
         def resolve(choice: str | None) -> None:
-            if choice == "keep":
-                self._save_mine(exc.current_version)
-            elif choice == "reload" and self.editing is not None:
+            if choice == "keep" and on_visit:
+                self._save_mine(version=exc.current_version)
+            elif choice == "keep":  # the day's header (weather, region)
+                self._save_mine(header_version=exc.current_version)
+            elif choice == "reload" and on_visit and self.editing is not None:
                 self._load_visit(self.editing.id)
+            elif choice == "reload":
+                self.refresh_day()
             # None: back to the form, everything still typed
 
         self.app.push_screen(ConflictDialog(exc), resolve)
