@@ -259,3 +259,48 @@ def test_the_contact_met_is_one_of_the_customers(team: Any) -> None:
     assert refused.value.problems[0].field == "contact_id"
     with pytest.raises(ValidationFailed):
         activities.update_visit(rep, visit.id, {"contact_id": theirs.id}, visit.version)
+
+
+# -- changing a visit and the header's region (the TUI's follow-ups) ----------------------
+
+
+def test_a_visit_is_changed_by_its_rep_or_their_manager_only(team: Any) -> None:
+    from core.errors import Conflict
+
+    world, mgr, rep, rep_b, customers = team
+    visit = activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id})
+    with pytest.raises(PermissionDenied):
+        activities.update_visit(rep_b, visit.id, {"result": "theirs"}, visit.version)
+    changed = activities.update_visit(rep, visit.id, {"order_amount": "80"}, visit.version)
+    assert changed.order_amount == Decimal("80.00")
+    with pytest.raises(Conflict):  # read before the rep's change
+        activities.update_visit(mgr, visit.id, {"result": "stale"}, visit.version)
+    assert activities.update_visit(mgr, visit.id, {"result": "ok"},
+                                   changed.version).result == "ok"
+
+
+def test_a_visit_is_deleted_by_its_rep_or_their_manager_only(team: Any) -> None:
+    world, mgr, rep, rep_b, customers = team
+    day = _today(world)
+    first = activities.log_visit(rep, {"date": day, "customer_id": customers[0].id})
+    second = activities.log_visit(rep, {"date": day, "customer_id": customers[1].id})
+    with pytest.raises(PermissionDenied):
+        activities.delete_visit(rep_b, first.id)
+    activities.delete_visit(rep, first.id)
+    activities.delete_visit(mgr, second.id)
+    assert activities.visits_on(rep, day, rep.actor.id) == []
+
+
+def test_the_header_region_is_one_the_reporter_may_use(team: Any) -> None:
+    world, _mgr, rep, _rep_b, _customers = team
+    city = world.region("EAST_SH", parent="EAST", name="Shanghai")
+    world.region("WEST", name="West")
+    rep = world.context(rep.actor)  # sees the sub-region made after it
+    day = _today(world)
+    assert [name for _id, name in daily.header_regions(rep)] == ["East", "Shanghai"]
+    saved = daily.save_header(rep, {"date": day, "region_id": city.id})
+    assert saved.region_id == city.id
+    with pytest.raises(ValidationFailed) as refused:
+        daily.save_header(rep, {"date": day, "region_id": world.region_id("WEST")},
+                          saved.version)
+    assert refused.value.problems[0].field == "region_id"

@@ -151,3 +151,122 @@ async def test_the_printable_forms_open_from_the_day(tui_world: dict[str, Any]) 
         await pilot.press("ctrl+w")
         await settle(pilot)
         assert app.screen.report_id == "rep_weekly_visits"
+
+
+@aio
+async def test_the_days_region_is_chosen_among_the_reps_regions(
+        tui_world: dict[str, Any]) -> None:
+    world = tui_world["world"]
+    city = world.region("EAST_SH", parent="EAST", name="Shanghai 上海")
+    rep = world.context(tui_world["rep"].actor)  # its grant sees the new sub-region
+    app = app_for(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        region = screen.query_one("#e-region")
+        assert [str(text) for text, value in region._options if value != region.NULL] == [
+            "East 华东", "Shanghai 上海"]
+        region.focus()
+        await pilot.press("enter", "down", "enter")
+        assert screen.unsaved_input()  # the dirty-form guard knows the region changed
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not screen.unsaved_input()
+    header = daily_header(rep)
+    assert header.region_id == city.id
+
+
+def daily_header(ctx: Any) -> Any:
+    with ctx.reading() as session:
+        return session.scalars(sa.select(DailyReport)).one()
+
+
+@aio
+async def test_a_logged_visit_is_edited_and_deleted_from_its_row(
+        tui_world: dict[str, Any]) -> None:
+    from core.services.activities import log_visit, update_visit
+    from tui.screens.dialogs import ConfirmDialog, ConflictDialog
+
+    rep, first = tui_world["rep"], tui_world["customers"][0]
+    visit = log_visit(rep, {"date": DAY, "customer_id": first.id, "visit_time": "09:00",
+                            "order_amount": "100", "result": "met"})
+    app = app_for(rep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_daily(pilot)
+        screen.query_one("#today").focus()
+        await pilot.press("enter")  # the row into the form
+        await settle(pilot)
+        assert screen.query_one("#e-customer").value == "C00001"
+        assert screen.query_one("#e-visit_time").value == "09:00"
+        assert screen.query_one("#e-order_amount").value == "100.00"
+        assert app.focused.id == "e-customer"
+        assert not screen.unsaved_input()  # loaded, not yet changed
+        screen.query_one("#e-end_time").focus()
+        await pilot.press(*"10:15")
+        assert screen.unsaved_input()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.query_one("#today").row_count == 1  # changed, not logged again
+        saved = _visit(rep, visit.id)
+        assert (saved.end_time, saved.result) == (dt.time(10, 15), "met")
+        # someone else changes it while it is open here: the conflict is asked about
+        screen.query_one("#today").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        update_visit(tui_world["manager"], visit.id, {"result": "the manager's"},
+                     saved.version)
+        screen.query_one("#e-collection_amount").focus()
+        await pilot.press(*"50", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        await pilot.press("k")  # keep mine, over theirs
+        await settle(pilot)
+        kept = _visit(rep, visit.id)
+        assert (kept.collection_amount, kept.result) == (Decimal("50.00"), "the manager's")
+        # deleting asks first
+        screen.query_one("#today").focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        assert screen.query_one("#today").row_count == 0
+    assert _visit(rep, visit.id) is None
+
+
+def _visit(ctx: Any, visit_id: int) -> Any:
+    with ctx.reading() as session:
+        return session.get(Activity, visit_id)
+
+
+@aio
+async def test_at_80x24_a_rep_sees_five_visits_and_their_essential_columns(
+        tui_world: dict[str, Any]) -> None:
+    from core.i18n import _, set_lang
+    from core.services.activities import log_visit
+
+    rep = tui_world["rep"]
+    for i in range(6):
+        log_visit(rep, {"date": DAY, "customer_id": tui_world["customers"][2 * (i % 4)].id,
+                        "visit_time": f"0{i + 1}:00", "end_time": f"0{i + 1}:45",
+                        "result": "signed the yearly frame contract at last",
+                        "order_amount": "1234567.00", "collection_amount": "23456.00",
+                        "next_visit": "2026-03-20"})
+    for lang in ("en", "zh_CN"):
+        set_lang(lang)
+        app = app_for(rep)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _open_daily(pilot)
+            table = screen.query_one("#today")
+            await pilot.press(*"nobody", "enter")  # an error shown above the table
+            await settle(pilot)
+            visible_rows = table.scrollable_content_region.height - 1  # less the header
+            assert visible_rows >= 5, (lang, visible_rows)
+            keys = [str(c.label) for c in table.columns.values()]
+            essential = 5
+            assert keys[:essential] == [_(k) for k in ("Time", "Customer", "Purpose",
+                                                       "Ordered", "Collected")]
+            shown = sum(c.get_render_width(table) for c in list(table.columns.values())[
+                :essential])
+            assert shown <= table.scrollable_content_region.width, (lang, keys)
+            assert app.screen is screen
+    set_lang("en")

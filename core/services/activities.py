@@ -60,6 +60,19 @@ def update_visit(ctx: Context, activity_id: int, data: dict[str, Any],
     return write(ctx, work)
 
 
+def delete_visit(ctx: Context, activity_id: int) -> None:
+    """Remove a visit logged by mistake: the rep's own, or one of their team's for a
+    manager (the record rules). The day's header stays: it holds the weather."""
+    def work(uow: UnitOfWork) -> None:
+        uow.require("activity.log")
+        activity = uow.get(Activity, activity_id)
+        uow.require_record(Activity, activity_id)
+        uow.audit("delete", "activity", activity_id, "customer_id", activity.customer_id, None)
+        uow.session.delete(activity)
+
+    write(ctx, work)
+
+
 def reporter(ctx: Context, rep_id: int | None) -> int:
     """Whose daily report a write is for: the actor's own, or a rep of their team."""
     rep_id = rep_id or ctx.actor.id

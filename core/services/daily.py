@@ -60,6 +60,7 @@ def open_header(ctx: Context, data: DailyReportInput | dict[str, Any]) -> DailyR
             raise ValidationFailed([FieldProblem("date", values.date.isoformat(), _(
                 "a day without a report: this rep's report for the day is already open; "
                 "change its header instead"))], "daily report")
+        _check_region(uow, values.region_id)
         header = DailyReport(date=values.date, rep_id=rep_id, created_at=uow.ctx.now(),
                              region_id=values.region_id or _region_of(uow, rep_id),
                              weather=values.weather or "", notes=values.notes)
@@ -85,6 +86,8 @@ def update_header(ctx: Context, header_id: int, data: dict[str, Any],
             raise ValidationFailed([FieldProblem("date", values.date.isoformat(), _(
                 "the report's own day and rep: open another day's report instead"))],
                 "daily report")
+        if values.region_id != header.region_id:
+            _check_region(uow, values.region_id)
         uow.apply_changes(header, {"region_id": values.region_id,
                                    "weather": values.weather or "", "notes": values.notes})
         return header
@@ -103,10 +106,32 @@ def save_header(ctx: Context, data: dict[str, Any],
             DailyReport.rep_id == rep_id, DailyReport.date == values.date))
     if found is None:
         return open_header(ctx, values)
-    changes = values.model_dump(include={"region_id", "weather", "notes"})
-    if changes["region_id"] is None:
-        changes.pop("region_id")
+    # only what the caller gave: saving the region alone keeps the weather, and back
+    changes = values.model_dump(include={"region_id", "weather", "notes"},
+                                exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None or k == "notes"}
     return update_header(ctx, found.id, changes, expected_version)
+
+
+def header_regions(ctx: Context) -> list[tuple[int, str]]:
+    """The regions a report header may name: the actor's region and those below it,
+    active ones, in code order."""
+    ids = ctx.grant.region_ids
+    with ctx.reading() as session:
+        return [(r.id, r.name) for r in session.execute(
+            sa.select(Region.id, Region.name).where(Region.id.in_(ids or [-1]),
+                                                    Region.active.is_(True))
+            .order_by(Region.code))]
+
+
+def _check_region(uow: UnitOfWork, region_id: int | None) -> None:
+    """A header reports for a region of the actor's (their own or one below it)."""
+    if region_id is None:
+        return
+    active = uow.session.scalar(sa.select(Region.active).where(Region.id == region_id))
+    if region_id not in uow.ctx.grant.region_ids or not active:
+        raise ValidationFailed([FieldProblem("region_id", region_id, _(
+            "one of your regions (your own or one below it)"))], "daily report")
 
 
 def _region_of(uow: UnitOfWork, rep_id: int) -> int | None:

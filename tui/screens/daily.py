@@ -1,7 +1,8 @@
-"""The daily report (销售日报表): the day's header (weather; the region is the rep's) once,
-then each visit with its start and end time and the amounts ordered and collected; the
-plan for the next day and how this day's plan was kept; a manager also sees the team's
-day and the ranking of the reps. Ctrl+F opens the printable form."""
+"""The daily report (销售日报表): the day's header (weather, and the region among the
+reporter's own) once, then each visit with its start and end time and the amounts ordered
+and collected; Enter on a visit brings it back into the form to change, Delete removes it
+(asked first); the plan for the next day and how this day's plan was kept; a manager also
+sees the team's day and the ranking of the reps. Ctrl+F opens the printable form."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from textual.containers import Grid
 from textual.widgets import DataTable, Input, Label, Select, Static, TabbedContent, TabPane
 
 from core.access import Scope
-from core.errors import FieldProblem, ValidationFailed
+from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.i18n import _
-from core.models import User, VisitCustomerType, VisitPurpose, Weather
+from core.models import Activity, User, VisitCustomerType, VisitPurpose, Weather
 from core.services import activities, customers, daily, lists
 from core.services.overview import names_of
 from tui.base import BaseScreen
@@ -26,6 +27,8 @@ from tui.format import cell, fit_columns, label, money
 
 VISIT_INPUTS = ("customer", "contact", "visit_time", "end_time", "result", "order_amount",
                 "collection_amount", "next_visit", "notes")
+VISIT_SELECTS = ("purpose", "customer_type")
+ESSENTIAL = 5  # the visits' columns always on screen: time, customer, purpose, amounts
 PLAN_INPUTS = ("p-customer", "p-date", "p-notes")
 AMOUNTS = ("order_amount", "collection_amount")
 RANK_BY: tuple[daily.RankBy, ...] = ("visits", "orders", "collections")
@@ -34,7 +37,8 @@ RANK_TITLES = {"visits": "Ranking by visits", "orders": "Ranking by order amount
 TITLES = {"customer": "Customer", "contact": "Person met", "contact_id": "Person met",
           "visit_time": "Start", "end_time": "End",
           "result": "Result", "next_visit": "Next visit", "notes": "Notes",
-          "weather": "Weather", "customer_id": "Customer", "purpose": "Purpose",
+          "weather": "Weather", "region_id": "Region", "customer_id": "Customer",
+          "purpose": "Purpose",
           "order_amount": "Ordered", "collection_amount": "Collected", "date": "Date",
           "p-customer": "Customer", "p-date": "Date", "p-notes": "Notes"}
 
@@ -45,6 +49,8 @@ class DayData:
 
     header: Any
     region: str
+    region_id: int | None
+    regions: list[tuple[int, str]]
     mine: list[Any]
     tomorrow: list[daily.PlanCheck]
     today_plan: list[daily.PlanCheck]
@@ -63,7 +69,9 @@ class DailyScreen(BaseScreen):
         height: 6; padding: 0 1; grid-gutter: 0 1; }
     DailyScreen #plan-entry { height: 2; }
     DailyScreen Grid Label { color: $text-muted; }
-    DailyScreen .error { color: $text-error; height: auto; padding: 0 1; }
+    DailyScreen .error { color: $text-error; height: auto; max-height: 3; padding: 0 1;
+        display: none; }
+    DailyScreen .error.shown { display: block; }
     DailyScreen TabbedContent, DailyScreen ContentSwitcher, DailyScreen TabPane {
         height: 1fr; }
     DailyScreen DataTable { height: 1fr; }
@@ -79,7 +87,7 @@ class DailyScreen(BaseScreen):
         Binding("ctrl+f", "print_form", "Daily form", id="daily.form", priority=True),
         Binding("ctrl+w", "print_form('rep_weekly_visits')", "Weekly report",
                 id="daily.weekly", show=False),
-        Binding("delete", "remove_plan", "Remove plan", id="daily.remove_plan", show=False),
+        Binding("delete", "remove", "Remove", id="daily.remove", show=False),
     ]
 
     def __init__(self) -> None:
@@ -87,18 +95,21 @@ class DailyScreen(BaseScreen):
         self.day: dt.date | None = None
         self.data: DayData | None = None
         self.rank_by: daily.RankBy = "visits"
+        self.editing: Any = None  # the visit loaded into the form to change
+        self.loaded: dict[str, Any] = {}  # the form as loaded: what counts as unsaved
 
     def body(self) -> ComposeResult:
         manager = self.ctx.grant.scope is not Scope.OWN
         with TabbedContent(id="tabs"):
             with TabPane(_("My day"), id="tab-mine"):
                 yield Static("", id="day-title", classes="caption")
-                with Grid(id="head"):
+                with Grid(id="head"):  # the weather stays one Shift+Tab from the customer
+                    yield Label(_("Region"))
+                    yield Select([], compact=True, id="e-region", allow_blank=True,
+                                 prompt=_("not entered"))
                     yield Label(_("Weather"))
                     yield Select([(label(w), w.value) for w in Weather], compact=True,
                                  id="e-weather", prompt=_("not entered"))
-                    yield Label(_("Region"))
-                    yield Static("", id="region")
                 with Grid(id="entry"):
                     yield from self._visit_fields()
                 yield Static("", id="entry-error", classes="error")
@@ -173,10 +184,14 @@ class DailyScreen(BaseScreen):
     def _load(self, day: dt.date, rank_by: daily.RankBy) -> None:
         me = self.ctx.actor.id
         header, region = daily.header_of(self.ctx, me, day)
+        region_id = header.region_id if header else self.ctx.actor.region_id
         mine = activities.visits_on(self.ctx, day, me)
         tomorrow = daily.plan_vs_done(self.ctx, day + dt.timedelta(days=1), me)
-        data = DayData(header, region, mine, tomorrow, daily.plan_vs_done(self.ctx, day, me),
-                       {})
+        regions = daily.header_regions(self.ctx)
+        if region_id is not None and region_id not in dict(regions):
+            regions.append((region_id, region))  # the day's, though no longer the rep's
+        data = DayData(header, region, region_id, regions, mine, tomorrow,
+                       daily.plan_vs_done(self.ctx, day, me), {})
         if self.ctx.grant.scope is not Scope.OWN:
             data.ranking = daily.day_ranking(self.ctx, day, rank_by)
             data.team = activities.visits_on(self.ctx, day)
@@ -192,21 +207,40 @@ class DailyScreen(BaseScreen):
         self.query_one("#day-title", Static).update(
             _("Visits on {day}").format(day=day.isoformat()) + "  ·  "
             + (_("Weather not entered: Shift+Tab") if no_weather
+               else _("Enter on a visit changes it; Delete removes it") if data.mine
                else _("Ctrl+S saves the day's weather and the visit")))
-        self.query_one("#region", Static).update(data.region or "—")
+        region = self.query_one("#e-region", Select)
+        region.set_options([(name, rid) for rid, name in data.regions])
+        region.value = data.region_id if data.region_id in dict(data.regions) else Select.NULL
         weather = self.query_one("#e-weather", Select)
         saved = data.header.weather if data.header and data.header.weather else None
         weather.value = saved if saved else Select.NULL
-        names = data.customers
-        self._fill("#today", ["Time", "Customer", "Purpose", "Result", "Ordered", "Collected",
-                              "Next"],
-                   [(_span(a), names.get(a.customer_id or 0, ""), label(a.purpose), a.result,
-                     money(a.order_amount), money(a.collection_amount), a.next_visit)
-                    for a in data.mine])
+        self._show_visits(data)
+        if self.editing is not None:
+            self._edit_title()
         self._show_plans(day, data)
         if data.ranking is not None and self.query("#ranking"):
             self._show_team(data)
         self._first_focus(data)
+
+    def _show_visits(self, data: DayData) -> None:
+        """The essential columns first, the customer's narrowed so they fit the width
+        (80 columns included); the result and the next visit follow, scrolled to."""
+        names = data.customers
+        columns = ["Time", "Customer", "Purpose", "Ordered", "Collected", "Result", "Next"]
+        rows = [(_span(a), names.get(a.customer_id or 0, ""), label(a.purpose),
+                 money(a.order_amount), money(a.collection_amount), a.result, a.next_visit)
+                for a in data.mine]
+        table = self.query_one("#today", DataTable)
+        self._fill("#today", columns, rows)
+        room = (table.scrollable_content_region.width or self.app.size.width) - 2
+        cols = list(table.columns.values())[:ESSENTIAL]
+        used = sum(c.width + 2 * table.cell_padding for c in cols)
+        customer = cols[1]
+        if used > room:
+            customer.width = max(len(customer.label), customer.width - (used - room))
+            customer.auto_width = False
+            table.refresh()
 
     def _first_focus(self, data: DayData) -> None:
         """The customer field: typing lands there, never on a key that leaves the screen
@@ -281,46 +315,107 @@ class DailyScreen(BaseScreen):
         saved = header.weather if header and header.weather else None
         return chosen is not Select.NULL and chosen != saved
 
+    def region_changed(self) -> bool:
+        chosen = self.query_one("#e-region", Select).value
+        return (self.data is not None and chosen is not Select.NULL
+                and chosen != self.data.region_id)
+
+    def visit_changes(self) -> dict[str, Any]:
+        """The visit's fields that differ from the form as loaded (all typed ones when
+        the form holds a new visit)."""
+        typed = self.typed_visit()
+        if self.editing is None:
+            return {k: v for k, v in typed.items() if k in VISIT_INPUTS and v}
+        return {k: v for k, v in typed.items() if v != self.loaded.get(k)}
+
     def unsaved_input(self) -> bool:
-        """A visit or a plan typed but not saved, or the weather changed (asked about on
-        quitting; the section is kept, so switching away loses nothing)."""
-        return (any(self._text(name) for name in VISIT_INPUTS + PLAN_INPUTS)
-                or self.weather_changed())
+        """A visit or a plan typed or changed but not saved, or the day's weather or region
+        changed (asked about on quitting; the section is kept, so switching away loses
+        nothing)."""
+        return (bool(self.visit_changes()) or any(self._text(name) for name in PLAN_INPUTS)
+                or self.weather_changed() or self.region_changed())
 
     def action_save(self) -> None:
         tabs = self.query_one(TabbedContent)
         if tabs.active == "tab-plans":
             self._save_plan(self.day or self.ctx.today(), self._typed_plan())
         elif tabs.active == "tab-mine":
-            weather = self.query_one("#e-weather", Select).value
-            header = self.data.header if self.data else None
-            self._save_day(self.day or self.ctx.today(), self.typed_visit(),
-                           weather if self.weather_changed() else None,
-                           header.version if header else None)
+            self._save_mine()
+
+    def _save_mine(self, version: int | None = None,
+                   header_version: int | None = None) -> None:
+        """The day's header when changed, then the visit typed (new) or changed; the
+        versions given override those read (keeping mine after a conflict)."""
+        header = self.data.header if self.data else None
+        if header_version is None and header is not None:
+            header_version = header.version
+        head: dict[str, Any] = {}
+        if self.weather_changed():
+            head["weather"] = self.query_one("#e-weather", Select).value
+        if self.region_changed():
+            head["region_id"] = self.query_one("#e-region", Select).value
+        editing = self.editing
+        self._save_day(self.day or self.ctx.today(), self.typed_visit(), self.visit_changes(),
+                       head, header_version, editing,
+                       version if version is not None else getattr(editing, "version", None))
 
     @work(thread=True, exclusive=True, group="daily-save", exit_on_error=False)
-    def _save_day(self, day: dt.date, visit: dict[str, Any], weather: str | None,
+    def _save_day(self, day: dt.date, visit: dict[str, Any], changed: dict[str, Any],
+                  head: dict[str, Any], header_version: int | None, editing: Any,
                   version: int | None) -> None:
-        typed = any(visit[name] for name in VISIT_INPUTS)
         try:
-            if weather is not None:
-                daily.save_header(self.ctx, {"date": day, "weather": weather}, version)
-            if typed:
-                problems: list[FieldProblem] = []
-                customer_id = _resolve_customer(self.ctx, visit.pop("customer"), "customer",
-                                                problems)
-                contact_id = _resolve_contact(self.ctx, customer_id, visit.pop("contact"),
-                                              problems)
-                if problems:
-                    raise ValidationFailed(problems, "visit")
-                data = {k: v for k, v in visit.items() if v not in ("", None)}
-                activities.log_visit(self.ctx, {**data, "date": day, "contact_id": contact_id,
-                                                "customer_id": customer_id})
+            if head:
+                daily.save_header(self.ctx, {"date": day, **head}, header_version)
+            if changed:
+                self._write_visit(day, visit, changed, editing, version)
         except ValidationFailed as exc:
             self.app.call_from_thread(self._show_problems, "#entry-error", exc.problems)
             return
+        except Conflict as exc:
+            self.app.call_from_thread(self._conflict, exc)
+            return
+        message = (_("Visit changed") if changed and editing is not None else
+                   _("Visit logged") if changed else _("The day's header saved"))
         self.app.call_from_thread(self._saved, "#entry-error", VISIT_INPUTS, "#e-customer",
-                                  _("Visit logged") if typed else _("Weather saved"))
+                                  message)
+
+    def _write_visit(self, day: dt.date, visit: dict[str, Any], changed: dict[str, Any],
+                     editing: Any, version: int | None) -> None:
+        problems: list[FieldProblem] = []
+        customer_id = _resolve_customer(self.ctx, visit.pop("customer"), "customer",
+                                        problems)
+        contact_id = _resolve_contact(self.ctx, customer_id, visit.pop("contact"), problems)
+        if problems:
+            raise ValidationFailed(problems, "visit")
+        if editing is None:
+            data = {k: v for k, v in visit.items() if v not in ("", None)}
+            activities.log_visit(self.ctx, {**data, "date": day, "contact_id": contact_id,
+                                            "customer_id": customer_id})
+            return
+        # only what was changed here: a change saved meanwhile by someone else stays
+        data = {k: (v if v != "" or k in ("result", "notes") else None)
+                for k, v in visit.items() if k in changed}
+        if "customer" in changed or "contact" in changed:
+            data.update(customer_id=customer_id, contact_id=contact_id)
+        activities.update_visit(self.ctx, editing.id, data, version)
+
+    def _conflict(self, exc: Conflict) -> None:
+        from tui.screens.dialogs import ConflictDialog
+
+        on_visit = exc.entity == Activity.__tablename__
+
+        def resolve(choice: str | None) -> None:
+            if choice == "keep" and on_visit:
+                self._save_mine(version=exc.current_version)
+            elif choice == "keep":  # the day's header (weather, region)
+                self._save_mine(header_version=exc.current_version)
+            elif choice == "reload" and on_visit and self.editing is not None:
+                self._load_visit(self.editing.id)
+            elif choice == "reload":
+                self.refresh_day()
+            # None: back to the form, everything still typed
+
+        self.app.push_screen(ConflictDialog(exc), resolve)
 
     def _typed_plan(self) -> dict[str, Any]:
         return {"customer": self._text("p-customer"), "date": self._text("p-date"),
@@ -346,9 +441,11 @@ class DailyScreen(BaseScreen):
                                   _("Visit planned"))
 
     def _saved(self, error: str, cleared: tuple[str, ...], focus: str, message: str) -> None:
-        self.query_one(error, Static).update("")
+        self._error(error, "")
         for name in cleared:
             self.query_one(f"#e-{name}", Input).value = ""
+        if error == "#entry-error":
+            self._reset_visit_form()
         self.app.notify(message)
         self.refresh_day()
         self.call_after_refresh(self.query_one(focus).focus)
@@ -357,12 +454,79 @@ class DailyScreen(BaseScreen):
         plan = where == "#plan-error"
         lines = [f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} "
                  f"{p.expected}" for p in problems]
-        self.query_one(where, Static).update("\n".join(lines))
+        self._error(where, "\n".join(lines))
         first = {"customer_id": "customer"}.get(problems[0].field, problems[0].field)
         if plan and not first.startswith("p-"):
             first = {"customer": "p-customer"}.get(first, f"p-{first}")
         if self.query(f"#e-{first}"):
             self.query_one(f"#e-{first}").focus()
+
+    def _error(self, where: str, text: str) -> None:
+        """Shown only when there is something to say: the visits keep the line."""
+        shown = self.query_one(where, Static)
+        shown.update(text)
+        shown.set_class(bool(text), "shown")
+
+    # -- changing a logged visit ---------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#today")
+    def _visit_chosen(self, event: DataTable.RowSelected) -> None:
+        if self.data is None or not self.data.mine:
+            return
+        visit = self.data.mine[min(event.cursor_row, len(self.data.mine) - 1)]
+        if self.unsaved_input():
+            self.app.notify(_("Save or clear the visit being typed first"),
+                            severity="warning")
+            return
+        self._load_visit(visit.id)
+
+    @work(thread=True, exclusive=True, group="daily-visit", exit_on_error=False)
+    def _load_visit(self, visit_id: int) -> None:
+        found = [a for a in activities.visits_on(self.ctx, self.day or self.ctx.today())
+                 if a.id == visit_id]
+        if not found:
+            return
+        visit = found[0]
+        code = contact = ""
+        if visit.customer_id is not None:
+            code = customers.get_customer(self.ctx, visit.customer_id).code
+            contact = next((c.name for c in customers.list_contacts(self.ctx, visit.customer_id)
+                            if c.id == visit.contact_id), "")
+        self.app.call_from_thread(self._into_form, visit, code, contact)
+
+    def _into_form(self, visit: Any, code: str, contact: str) -> None:
+        values = {"customer": code, "contact": contact,
+                  "visit_time": _clock(visit.visit_time), "end_time": _clock(visit.end_time),
+                  "result": visit.result or "", "next_visit": _iso(visit.next_visit),
+                  "order_amount": _amount(visit.order_amount),
+                  "collection_amount": _amount(visit.collection_amount),
+                  "notes": visit.notes or "", "purpose": _value(visit.purpose),
+                  "customer_type": _value(visit.customer_type)}
+        for name in VISIT_INPUTS:
+            self.query_one(f"#e-{name}", Input).value = values[name]
+        for name in VISIT_SELECTS:
+            self.query_one(f"#e-{name}", Select).value = values[name]
+        self.editing, self.loaded = visit, self.typed_visit()
+        self._error("#entry-error", "")
+        self._edit_title()
+        self.query_one("#e-customer").focus()
+
+    def _edit_title(self) -> None:
+        day = (self.day or self.ctx.today()).isoformat()
+        if self.editing is not None:  # no date: the keys must fit 80 columns
+            name = self.data.customers.get(self.editing.customer_id or 0, "") if self.data \
+                else ""
+            text = _("Changing the visit to {name}: Ctrl+S saves, Ctrl+N a new one").format(
+                name=name)
+        else:
+            text = (_("Visits on {day}").format(day=day) + "  ·  "
+                    + _("Enter on a visit changes it; Delete removes it"))
+        self.query_one("#day-title", Static).update(text)
+
+    def _reset_visit_form(self) -> None:
+        self.editing, self.loaded = None, {}
+        self.query_one("#e-purpose", Select).value = VisitPurpose.DEVELOPMENT.value
+        self.query_one("#e-customer_type", Select).value = VisitCustomerType.EXISTING.value
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -376,7 +540,40 @@ class DailyScreen(BaseScreen):
         tabs.active = "tab-mine" if tabs.active == "tab-plans" else "tab-plans"
         self.query_one("#e-p-customer" if tabs.active == "tab-plans" else "#e-customer").focus()
 
-    def action_remove_plan(self) -> None:
+    def action_remove(self) -> None:
+        """Delete on a visit row removes the visit, on a plan line the plan (asked first)."""
+        if self.data is not None and self.app.focused is self.query_one("#today"):
+            self._remove_visit(self.data)
+        else:
+            self._remove_plan()
+
+    def _remove_visit(self, data: DayData) -> None:
+        from tui.screens.dialogs import confirm
+
+        if not data.mine:
+            return
+        table = self.query_one("#today", DataTable)
+        visit = data.mine[min(table.cursor_row, len(data.mine) - 1)]
+        name = data.customers.get(visit.customer_id or 0, "")
+        confirm(self.app, _("Delete the visit?"),
+                _("The visit to {name} at {time} will be removed from the day's report.")
+                .format(name=name or "—", time=_span(visit) or "—"),
+                _("Delete"), lambda: self._delete_visit(visit.id))
+
+    @work(thread=True, group="daily-save", exit_on_error=False)
+    def _delete_visit(self, visit_id: int) -> None:
+        activities.delete_visit(self.ctx, visit_id)
+        self.app.call_from_thread(self._visit_deleted, visit_id)
+
+    def _visit_deleted(self, visit_id: int) -> None:
+        if self.editing is not None and self.editing.id == visit_id:
+            for name in VISIT_INPUTS:
+                self.query_one(f"#e-{name}", Input).value = ""
+            self._reset_visit_form()
+        self.app.notify(_("Visit deleted"))
+        self.refresh_day()
+
+    def _remove_plan(self) -> None:
         from tui.screens.dialogs import confirm
 
         table = self.query_one("#tomorrow", DataTable)
@@ -414,7 +611,23 @@ class DailyScreen(BaseScreen):
         self.refresh_day()
 
     def action_new_row(self) -> None:
-        self.query_one("#e-customer", Input).focus()
+        """A new visit; leaving a visit being changed asks first when it was changed."""
+        from tui.screens.dialogs import confirm
+
+        def fresh() -> None:
+            for name in VISIT_INPUTS:
+                self.query_one(f"#e-{name}", Input).value = ""
+            self._reset_visit_form()
+            self._edit_title()
+            self.query_one("#e-customer", Input).focus()
+
+        if self.editing is not None and self.visit_changes():
+            confirm(self.app, _("Discard the changes?"),
+                    _("The changes to this visit are not saved."), _("Discard"), fresh)
+        elif self.editing is not None:
+            fresh()
+        else:
+            self.query_one("#e-customer", Input).focus()
 
     def action_print_form(self, report_id: str = "daily_visit_form") -> None:
         """The printable form of the day: the reader's own, or on the team tab the rep
@@ -464,6 +677,23 @@ def _span(visit: Any) -> str:
     start = visit.visit_time.strftime("%H:%M") if visit.visit_time else ""
     end = visit.end_time.strftime("%H:%M") if visit.end_time else ""
     return f"{start}–{end}" if end else start
+
+
+def _clock(value: dt.time | None) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _value(choice: Any) -> str:
+    return str(getattr(choice, "value", choice))
+
+
+def _amount(value: Any) -> str:
+    """An amount as typed into the form: blank when nothing."""
+    return f"{value:.2f}" if value else ""
 
 
 def _resolve_contact(ctx: Any, customer_id: int | None, text: str,
