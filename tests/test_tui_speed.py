@@ -110,7 +110,10 @@ async def test_typing_is_kept_while_the_day_loads(tui_world: dict[str, Any],
     app = app_for(tui_world["rep"], load_dashboard=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("4")
-        await pilot.pause()
+        for _ in range(50):  # the screen mounts first; its reads are held back
+            await pilot.pause(0.05)
+            if app.screen.query("#e-customer"):
+                break
         await pilot.press(*"C00001")
         await pilot.pause()
         typed = app.screen.query_one("#e-customer", Input).value
