@@ -62,6 +62,9 @@ class DayData:
 
 class DailyScreen(BaseScreen):
     TITLE_EN = "Daily report"
+    # Typing lands in the visit form from the first key, even before the day has loaded:
+    # on the region or weather list a digit would switch sections.
+    AUTO_FOCUS = "#e-customer"
     DEFAULT_CSS = """
     DailyScreen #head { grid-size: 4 1; grid-columns: 10 1fr 10 1fr; height: 1;
         padding: 0 1; grid-gutter: 0 1; }
