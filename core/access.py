@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.errors import PermissionDenied
 from core.i18n import _, pick
@@ -181,17 +182,19 @@ def build_grant(session: Session, user: User, registry: RoleRegistry) -> Grant:
 def region_subtree(session: Session, region_id: int | None) -> set[int]:
     if region_id is None:
         return set()
-    pairs = session.execute(sa.select(Region.id, Region.parent_id)).all()
+    pairs = session.execute(sa.select(col(Region.id), col(Region.parent_id))).all()
     children: dict[int | None, list[int]] = {}
     for rid, parent in pairs:
+        assert rid is not None  # a stored row's primary key
         children.setdefault(parent, []).append(rid)
     return _walk(children, region_id)
 
 
 def team_of(session: Session, user_id: int) -> set[int]:
-    pairs = session.execute(sa.select(User.id, User.manager_id)).all()
+    pairs = session.execute(sa.select(col(User.id), col(User.manager_id))).all()
     reports: dict[int | None, list[int]] = {}
     for uid, manager in pairs:
+        assert uid is not None  # a stored row's primary key
         reports.setdefault(manager, []).append(uid)
     return _walk(reports, user_id)
 
@@ -243,7 +246,8 @@ def visible(ctx: Context, model: type) -> sa.ColumnElement[bool]:
     if grant.scope is Scope.ALL:
         return sa.true()
     if model is Contact:
-        return Contact.customer_id.in_(sa.select(Customer.id).where(visible(ctx, Customer)))
+        return col(Contact.customer_id).in_(
+            sa.select(col(Customer.id)).where(visible(ctx, Customer)))
     if model not in _RULES:
         return sa.true()  # reference data (products, regions, channels) is public
     owner_col, region_col, pool_visible = _RULES[model]
@@ -258,7 +262,7 @@ def _owner_rule(grant: Grant, owner_col: Any, region_col: Any,
         if region_col is not None:
             cond = region_col.in_(grant.region_ids) if grant.region_ids else sa.false()
         else:
-            in_region = sa.select(User.id).where(User.region_id.in_(grant.region_ids))
+            in_region = sa.select(col(User.id)).where(col(User.region_id).in_(grant.region_ids))
             cond = sa.or_(owner_col.in_(in_region), owner_col == grant.user_id)
     elif grant.scope is Scope.TEAM:
         cond = owner_col.in_(grant.team_ids)
@@ -291,7 +295,7 @@ def _role_titles(ctx: Context) -> str:
 
 def require_record(ctx: Context, session: Session, model: type, record_id: Any) -> None:
     """Refuse unless the record is within the actor's record rules."""
-    pk = sa.inspect(model).primary_key[0]
+    pk: sa.Column[Any] = sa.inspect(model).primary_key[0]
     found = session.execute(
         sa.select(sa.literal(1)).select_from(model).where(pk == record_id, visible(ctx, model))
     ).first()

@@ -208,7 +208,8 @@ def schema_status(db: Database, extra_locations: Iterable[str] = (),
         reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
     heads = {h for h in script.get_heads() if h not in reached}
     if only_in is not None:
-        folders = {Path(folder).resolve() for folder in [MIGRATIONS_DIR / "versions", *only_in]}
+        folders = {Path(folder).resolve()
+                   for folder in [str(MIGRATIONS_DIR / "versions"), *only_in]}
         heads = {h for h in heads
                  if Path(script.get_revision(h).path).resolve().parent in folders}
     return heads, stray

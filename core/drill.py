@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import visible
 from core.models import Activity, Customer, Opportunity, Product, Region, SalesLine, User
@@ -38,14 +39,15 @@ def sales_lines_table(ctx: Context, *conditions: Any, title_en: str = "Sales lin
     """The visible sales lines matching ``conditions``, with totals of quantity and amount."""
     rep, region = sa.orm.aliased(User), sa.orm.aliased(Region)
     query = (
-        sa.select(SalesLine.id, SalesLine.date, Customer.code, Customer.name, Product.code,
-                  Product.name, rep.login, region.code, SalesLine.quantity, SalesLine.amount)
-        .join(Customer, Customer.id == SalesLine.customer_id)
-        .join(Product, Product.id == SalesLine.product_id)
-        .outerjoin(rep, rep.id == SalesLine.rep_id)
-        .outerjoin(region, region.id == SalesLine.region_id)
+        sa.select(col(SalesLine.id), col(SalesLine.date), col(Customer.code), col(Customer.name),
+                  col(Product.code), col(Product.name), col(rep.login), col(region.code),
+                  col(SalesLine.quantity), col(SalesLine.amount))
+        .join(Customer, col(Customer.id) == SalesLine.customer_id)
+        .join(Product, col(Product.id) == SalesLine.product_id)
+        .outerjoin(rep, col(rep.id) == SalesLine.rep_id)
+        .outerjoin(region, col(region.id) == SalesLine.region_id)
         .where(visible(ctx, SalesLine), *conditions)
-        .order_by(SalesLine.date, SalesLine.id)
+        .order_by(col(SalesLine.date), col(SalesLine.id))
         .limit(limit)
     )
     with ctx.reading() as session:
@@ -69,13 +71,13 @@ def activities_table(ctx: Context, *conditions: Any, title_en: str = "Visits",
                      title_zh: str = "拜访记录", limit: int = DRILL_LIMIT) -> Table:
     """The visible visits (daily-report lines) matching ``conditions``."""
     query = (
-        sa.select(Activity.id, Activity.date, User.login, Customer.code, Customer.name,
-                  Activity.purpose, Activity.customer_type, Activity.result,
-                  Activity.next_visit)
-        .join(User, User.id == Activity.rep_id)
-        .outerjoin(Customer, Customer.id == Activity.customer_id)
+        sa.select(col(Activity.id), col(Activity.date), col(User.login), col(Customer.code),
+                  col(Customer.name), col(Activity.purpose), col(Activity.customer_type),
+                  col(Activity.result), col(Activity.next_visit))
+        .join(User, col(User.id) == col(Activity.rep_id))
+        .outerjoin(Customer, col(Customer.id) == col(Activity.customer_id))
         .where(visible(ctx, Activity), *conditions)
-        .order_by(Activity.date, Activity.id)
+        .order_by(col(Activity.date), col(Activity.id))
         .limit(limit)
     )
     with ctx.reading() as session:
@@ -95,13 +97,14 @@ def opportunities_table(ctx: Context, *conditions: Any, title_en: str = "Opportu
                         title_zh: str = "商机", limit: int = DRILL_LIMIT) -> Table:
     """The visible opportunities matching ``conditions``, with the total amount."""
     query = (
-        sa.select(Opportunity.id, Opportunity.title, Customer.code, Customer.name, User.login,
-                  Opportunity.funnel, Opportunity.stage, Opportunity.status,
-                  Opportunity.expected_close, Opportunity.amount)
-        .join(Customer, Customer.id == Opportunity.customer_id)
-        .outerjoin(User, User.id == Opportunity.owner_id)
+        sa.select(col(Opportunity.id), col(Opportunity.title), col(Customer.code),
+                  col(Customer.name), col(User.login), col(Opportunity.funnel),
+                  col(Opportunity.stage), col(Opportunity.status),
+                  col(Opportunity.expected_close), col(Opportunity.amount))
+        .join(Customer, col(Customer.id) == col(Opportunity.customer_id))
+        .outerjoin(User, col(User.id) == col(Opportunity.owner_id))
         .where(visible(ctx, Opportunity), *conditions)
-        .order_by(Opportunity.id)
+        .order_by(col(Opportunity.id))
         .limit(limit)
     )
     with ctx.reading() as session:

@@ -133,7 +133,7 @@ class Ticker:
 def total_rows(result: ReportResult) -> int | None:
     """Rows in all tables, when every table knows its count."""
     counts = [t.row_count for t in result.tables]
-    return None if any(c is None for c in counts) else sum(counts)  # type: ignore[misc]
+    return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
 
 
 # ---------------------------------------------------------------------------------------

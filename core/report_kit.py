@@ -363,10 +363,12 @@ def region_ids(session: Session, code: str | None) -> set[int] | None:
     ``core.access.region_subtree``); None when there is no filter."""
     if not code:
         return None
+    from sqlmodel import col
+
     from core.access import region_subtree
     from core.models import Region
 
-    region_id = session.scalar(sa.select(Region.id).where(Region.code == code))
+    region_id = session.scalar(sa.select(col(Region.id)).where(col(Region.code) == code))
     if region_id is None:
         raise problem("region", code, _("an existing region code"))
     return region_subtree(session, region_id)

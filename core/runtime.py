@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core import db as dbmod
 from core import identity
@@ -72,7 +73,7 @@ class Runtime:
         served = bound_user_id() if login is None else None
         login = login or ("" if served is not None else current_login(self))
         with self.db.read_session() as session:
-            where = User.id == served if served is not None else User.login == login
+            where = col(User.id) == served if served is not None else col(User.login) == login
             user = session.scalars(sa.select(User).where(where)).first()
         if user is None or not user.active:
             raise UnknownUser(login)
@@ -87,9 +88,9 @@ class Runtime:
 
         served = bound_user_id()  # a command run by salesdesk serve acts as the key's user
         login = "" if served is not None else current_login(self)
-        where = User.id == served if served is not None else User.login == login
+        where = col(User.id) == served if served is not None else col(User.login) == login
         with self.db.read_session() as session:
-            row = session.execute(sa.select(User.login, User.active).where(where)).first()
+            row = session.execute(sa.select(col(User.login), col(User.active)).where(where)).first()
         if row is None or not row.active:
             raise UnknownUser(login)
         return row.login

@@ -10,7 +10,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from core.invoicing import clean_credit_code
 from core.models import (
@@ -74,7 +81,7 @@ class CustomerCreate(Input):
     billing_phone: Phone = ""
 
     _credit_code = field_validator("credit_code")(
-        lambda cls, v: clean_credit_code(v))  # type: ignore[arg-type]
+        lambda cls, v: clean_credit_code(v))
 
     @field_validator("credit_rating")
     @classmethod
@@ -104,9 +111,9 @@ class CustomerUpdate(Input):
     billing_phone: Phone | None = None
 
     _rating = field_validator("credit_rating")(
-        lambda cls, v: None if v is None else CustomerCreate._rating(v))  # type: ignore[arg-type]
+        lambda cls, v: None if v is None else CustomerCreate._rating(v))
     _credit_code = field_validator("credit_code")(
-        lambda cls, v: None if v is None else clean_credit_code(v))  # type: ignore[arg-type]
+        lambda cls, v: None if v is None else clean_credit_code(v))
 
 
 class ContactInput(Input):
@@ -161,7 +168,7 @@ class ActivityInput(Input):
 
     @field_validator("next_visit")
     @classmethod
-    def _after_visit(cls, value: dt.date | None, info):  # type: ignore[no-untyped-def]
+    def _after_visit(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         visit = info.data.get("date")
         if value is not None and visit is not None and value < visit:
             raise ValueError("a date on or after the visit date")

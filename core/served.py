@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.db import Database
 from core.errors import SalesdeskError
@@ -86,7 +87,7 @@ def redeem(db: Database, ticket: Ticket, pid: int) -> User:
     now = utcnow()
     with db.write_session() as session, session.begin():
         row = session.scalars(sa.select(ServedSession).where(
-            ServedSession.id == ticket.session_id).with_for_update()).first()
+            col(ServedSession.id) == ticket.session_id).with_for_update()).first()
         if (row is None or not row.ticket_hash or row.claimed_at is not None
                 or row.ended_at is not None or row.user_id is None
                 or not hmac.compare_digest(row.ticket_hash, hash_secret(ticket.secret))

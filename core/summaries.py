@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
+from sqlmodel import col
 
 from core.access import visible
 from core.errors import SalesdeskError
@@ -94,19 +95,18 @@ def refresh_sales_summaries(session: Session, first_month: dt.date,
     month = month_expr(session, LINE.c.date).label("month")
     measures = [sa.func.sum(LINE.c.amount), sa.func.sum(LINE.c.quantity), sa.func.count()]
 
-    _replace(session, SalesSumRepDay, SalesSumRepDay.day.between(lo, hi),
+    _replace(session, SalesSumRepDay, col(SalesSumRepDay.day).between(lo, hi),
              ["day", "rep_id", "region_id"],
              [LINE.c.date, LINE.c.rep_id, LINE.c.region_id], measures, in_range)
-    month_between = [first, last]
-    _replace(session, SalesSumRepMonth, SalesSumRepMonth.month.between(*month_between),
+    _replace(session, SalesSumRepMonth, col(SalesSumRepMonth.month).between(first, last),
              ["month", "rep_id", "region_id"], [month, LINE.c.rep_id, LINE.c.region_id],
              measures, in_range)
     _replace(session, SalesSumProductRegionMonth,
-             SalesSumProductRegionMonth.month.between(*month_between),
+             col(SalesSumProductRegionMonth.month).between(first, last),
              ["month", "product_id", "region_id"],
              [month, LINE.c.product_id, LINE.c.region_id], measures, in_range)
     _replace(session, SalesSumCustomerMonth,
-             SalesSumCustomerMonth.month.between(*month_between),
+             col(SalesSumCustomerMonth.month).between(first, last),
              ["month", "customer_id"], [month, LINE.c.customer_id], measures, in_range)
     for year in range(first.year, last.year + 1):
         _refresh_ytd(session, year)
@@ -340,7 +340,7 @@ def summary_visible(ctx: Context, table: Any) -> Any | None:
     table = getattr(table, "__table__", table)
     missing: list[str] = []
 
-    def swap(element: Any) -> Any:
+    def swap(element: Any, **_kw: Any) -> Any:
         if isinstance(element, sa.Column) and element.table is LINE:
             if element.name in table.c:
                 return table.c[element.name]

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.models import SalesTarget
 
@@ -34,10 +35,11 @@ def target_amounts(session: Session, start: dt.date, end: dt.date, by: str) -> d
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     rows = session.execute(
-        sa.select(SalesTarget.key_id, sa.func.sum(SalesTarget.amount))
-        .where(SalesTarget.dimension == by,
-               SalesTarget.month >= month_start(start), SalesTarget.month <= month_start(end))
-        .group_by(SalesTarget.key_id)
+        sa.select(col(SalesTarget.key_id), sa.func.sum(SalesTarget.amount))
+        .where(col(SalesTarget.dimension) == by,
+               col(SalesTarget.month) >= month_start(start),
+               col(SalesTarget.month) <= month_start(end))
+        .group_by(col(SalesTarget.key_id))
     ).all()
     return {key: Decimal(amount) for key, amount in rows}
 
@@ -48,9 +50,9 @@ def published_targets(session: Session, by: str, start: dt.date,
     if end < start:
         return {}
     rows = session.execute(
-        sa.select(SalesTarget.key_id, SalesTarget.month, SalesTarget.amount)
-        .where(SalesTarget.dimension == by, SalesTarget.month >= month_start(start),
-               SalesTarget.month <= month_start(end))).all()
+        sa.select(col(SalesTarget.key_id), col(SalesTarget.month), col(SalesTarget.amount))
+        .where(col(SalesTarget.dimension) == by, col(SalesTarget.month) >= month_start(start),
+               col(SalesTarget.month) <= month_start(end))).all()
     return {(key, month): Decimal(str(amount)) for key, month, amount in rows}
 
 

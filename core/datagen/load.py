@@ -112,8 +112,12 @@ def generate(db: Database, scale: str = "small", seed: int = 1, *,
     return result
 
 
+def _table_of(model: type) -> sa.Table:
+    return model.__table__  # type: ignore[attr-defined]  # sqlmodel declares no __table__
+
+
 def _table(name: str) -> sa.Table:
-    return next(m.__table__ for m in (*ID_TABLES, SalesLine) if m.__tablename__ == name)
+    return next(t for t in map(_table_of, (*ID_TABLES, SalesLine)) if t.name == name)
 
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
@@ -125,8 +129,8 @@ def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
 def _offsets(engine: sa.Engine) -> dict[str, int]:
     """Highest id per table, so generated ids follow rows already there (the admin)."""
     with engine.connect() as conn:
-        return {m.__tablename__: conn.scalar(sa.select(sa.func.max(m.__table__.c.id))) or 0
-                for m in ID_TABLES}
+        return {t.name: conn.scalar(sa.select(sa.func.max(t.c.id))) or 0
+                for t in map(_table_of, ID_TABLES)}
 
 
 def _customers(world: World, timed: Callable[..., None]) -> dict[int, int]:
@@ -206,7 +210,7 @@ def _drop_indexes_if_empty(raw: Any) -> list[str]:
 def _refresh_summaries(db: Database, first_month: dt.date, last_month: dt.date) -> bool:
     """Rebuild the report summaries when the reports module providing them is installed."""
     try:
-        from core.summaries import refresh_sales_summaries  # type: ignore[import-not-found]
+        from core.summaries import refresh_sales_summaries
     except ModuleNotFoundError as exc:
         if exc.name != "core.summaries":
             raise
@@ -219,7 +223,7 @@ def _refresh_summaries(db: Database, first_month: dt.date, last_month: dt.date) 
 def _audit(conn: sa.Connection, result: GenerationResult, login: str,
            actor_id: int | None) -> None:
     now = utcnow()
-    conn.execute(AuditEntry.__table__.insert(), [
+    conn.execute(_table_of(AuditEntry).insert(), [
         {"at": now, "actor_id": actor_id, "actor_login": login, "action": "seed",
          "entity": table, "entity_id": "*", "field": "rows", "old_value": None,
          "new_value": f"demo generator seeded {count} rows "

@@ -36,6 +36,11 @@ def at_noon(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
+def _unset() -> np.ndarray:
+    """An empty array until the customer step fills the per-customer columns."""
+    return np.empty(0)
+
+
 @dataclass
 class World:
     scale: Scale
@@ -49,13 +54,13 @@ class World:
     leaves: list[dict] = field(default_factory=list)
     reps: list[dict] = field(default_factory=list)
     # per customer (index i -> id offsets["customer"] + i + 1)
-    kind: np.ndarray = field(default=None)  # type: ignore[assignment]
-    leaf: np.ndarray = field(default=None)  # type: ignore[assignment]
-    owner: np.ndarray = field(default=None)  # type: ignore[assignment]  (rep index, -1 pool)
-    channel: np.ndarray = field(default=None)  # type: ignore[assignment]
-    weight: np.ndarray = field(default=None)  # type: ignore[assignment]
-    active_from: np.ndarray = field(default=None)  # type: ignore[assignment]  (day index)
-    active_to: np.ndarray = field(default=None)  # type: ignore[assignment]
+    kind: np.ndarray = field(default_factory=_unset)
+    leaf: np.ndarray = field(default_factory=_unset)
+    owner: np.ndarray = field(default_factory=_unset)  # rep index, -1 pool
+    channel: np.ndarray = field(default_factory=_unset)
+    weight: np.ndarray = field(default_factory=_unset)
+    active_from: np.ndarray = field(default_factory=_unset)  # day index
+    active_to: np.ndarray = field(default_factory=_unset)
     class_override: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -113,7 +118,7 @@ def _regions(world: World) -> None:
         world.leaves.append(row)
     for code, row in areas.items():
         if not any(leaf["_area"] == code for leaf in world.leaves):
-            zh, en = row["name"].split(" ", 1)
+            zh, en = str(row["name"]).split(" ", 1)
             world.leaves.append({**row, "_zh": zh, "_en": en, "_area": code})
 
 

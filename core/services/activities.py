@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import visible, visible_follow_ups
 from core.context import Context
@@ -136,16 +137,16 @@ def refuse_future_visit(ctx: Context, day: dt.date) -> None:
 
 def visits_on(ctx: Context, day: dt.date, rep_id: int | None = None) -> list[Activity]:
     """Visits the actor may see on a day (own for a rep; the team's for a manager)."""
-    query = sa.select(Activity).where(Activity.date == day, visible(ctx, Activity))
+    query = sa.select(Activity).where(col(Activity.date) == day, visible(ctx, Activity))
     if rep_id is not None:
-        query = query.where(Activity.rep_id == rep_id)
+        query = query.where(col(Activity.rep_id) == rep_id)
     with ctx.reading() as session:
-        return list(session.scalars(query.order_by(Activity.rep_id, Activity.visit_time)))
+        return list(session.scalars(query.order_by(col(Activity.rep_id), col(Activity.visit_time))))
 
 
 def planned_visits(ctx: Context, day: dt.date) -> list[Activity]:
     """Visits whose next planned visit falls on ``day``, among the planned visits the
     actor is to make (or, for a manager, their team is): a plan handed over moves."""
-    query = sa.select(Activity).where(Activity.next_visit == day, visible_follow_ups(ctx))
+    query = sa.select(Activity).where(col(Activity.next_visit) == day, visible_follow_ups(ctx))
     with ctx.reading() as session:
-        return list(session.scalars(query.order_by(Activity.rep_id)))
+        return list(session.scalars(query.order_by(col(Activity.rep_id))))

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from core.access import require, require_record
 from core.context import Context, fire
@@ -204,9 +204,9 @@ def conflict_for(session: Session, row: SQLModel) -> Conflict:
     entity = entity_name(type(row))
     key = primary_key(row)
     last = session.execute(
-        sa.select(AuditEntry.actor_login, AuditEntry.at)
-        .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(key))
-        .order_by(AuditEntry.id.desc()).limit(1)
+        sa.select(col(AuditEntry.actor_login), col(AuditEntry.at))
+        .where(col(AuditEntry.entity) == entity, col(AuditEntry.entity_id) == str(key))
+        .order_by(col(AuditEntry.id).desc()).limit(1)
     ).first()
     who, when = (last[0], last[1]) if last else (None, None)
     return Conflict(entity, key, who, when, getattr(row, "version", None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.errors import SalesdeskError
 from core.models import AuditEntry, User, utcnow
@@ -13,7 +14,7 @@ def create_first_admin(runtime: Runtime, login: str, display_name: str) -> User:
     """Make ``login`` the group admin of a database that has no users yet."""
     with runtime.db.write_session() as session, session.begin():
         if session.scalar(sa.select(sa.func.count()).select_from(User)):
-            existing = session.scalars(sa.select(User).where(User.login == login)).first()
+            existing = session.scalars(sa.select(User).where(col(User.login) == login)).first()
             if existing is not None and "group_admin" in existing.roles:
                 return existing
             raise SalesdeskError(

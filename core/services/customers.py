@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import Scope, visible
 from core.context import Context
@@ -22,7 +23,7 @@ def get_customer(ctx: Context, customer_id: int) -> Customer:
     """One customer the actor may see (NotFound otherwise, so ids do not leak)."""
     with ctx.reading() as session:
         row = session.scalars(
-            sa.select(Customer).where(Customer.id == customer_id, visible(ctx, Customer))
+            sa.select(Customer).where(col(Customer.id) == customer_id, visible(ctx, Customer))
         ).first()
     if row is None:
         raise NotFound(f"customer {customer_id} does not exist or is not visible to you")
@@ -144,8 +145,8 @@ def list_contacts(ctx: Context, customer_id: int) -> list[Contact]:
     get_customer(ctx, customer_id)
     with ctx.reading() as session:
         return list(session.scalars(
-            sa.select(Contact).where(Contact.customer_id == customer_id)
-            .order_by(Contact.is_primary.desc(), Contact.name)))
+            sa.select(Contact).where(col(Contact.customer_id) == customer_id)
+            .order_by(col(Contact.is_primary).desc(), col(Contact.name))))
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | No
 
 
 def _refuse_duplicate_code(uow: UnitOfWork, code: str) -> None:
-    taken = uow.session.scalar(sa.select(Customer.id).where(Customer.code == code))
+    taken = uow.session.scalar(sa.select(col(Customer.id)).where(col(Customer.code) == code))
     if taken is not None:
         raise ValidationFailed([FieldProblem("code", code, "a code no other customer has")],
                                "customer")
@@ -211,7 +212,8 @@ def _next_code(uow: UnitOfWork) -> str:
                             {"key": "salesdesk-customer-code"})
     highest = uow.session.scalar(sa.select(sa.func.max(Customer.id))) or 0
     candidate = highest + 1
-    while uow.session.scalar(sa.select(Customer.id).where(Customer.code == f"C{candidate:06d}")):
+    while uow.session.scalar(sa.select(col(Customer.id))
+                             .where(col(Customer.code) == f"C{candidate:06d}")):
         candidate += 1
     return f"C{candidate:06d}"
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from core.access import Scope, visible, visible_follow_ups
 from core.context import Context
@@ -118,22 +119,24 @@ def _money(value: Any) -> Decimal:
 
 def _target(ctx: Context, session: Any, month: dt.date) -> Decimal | None:
     if ctx.grant.scope is Scope.ALL:
-        cond = sa.and_(SalesTarget.dimension == "company", SalesTarget.key_id == 0)
+        cond = sa.and_(col(SalesTarget.dimension) == "company", col(SalesTarget.key_id) == 0)
     elif ctx.grant.scope is Scope.OWN:
-        cond = sa.and_(SalesTarget.dimension == "rep", SalesTarget.key_id == ctx.actor.id)
+        cond = sa.and_(col(SalesTarget.dimension) == "rep", col(SalesTarget.key_id) == ctx.actor.id)
     else:
-        cond = sa.and_(SalesTarget.dimension == "rep",
-                       SalesTarget.key_id.in_(ctx.grant.team_ids or {ctx.actor.id}))
+        cond = sa.and_(col(SalesTarget.dimension) == "rep",
+                       col(SalesTarget.key_id).in_(ctx.grant.team_ids or {ctx.actor.id}))
     value = session.scalar(sa.select(sa.func.sum(SalesTarget.amount))
-                           .where(SalesTarget.month == month, cond))
+                           .where(col(SalesTarget.month) == month, cond))
     return None if value is None else Decimal(value)
 
 
 def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
-    query = (sa.select(Opportunity.funnel, Opportunity.stage, Opportunity.probability_override,
+    query = (sa.select(col(Opportunity.funnel), col(Opportunity.stage),
+                       col(Opportunity.probability_override),
                        sa.func.sum(Opportunity.amount), sa.func.count())
-             .where(Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity))
-             .group_by(Opportunity.funnel, Opportunity.stage, Opportunity.probability_override))
+             .where(col(Opportunity.status) == OpportunityStatus.OPEN, visible(ctx, Opportunity))
+             .group_by(col(Opportunity.funnel), col(Opportunity.stage),
+                       col(Opportunity.probability_override)))
     total, weighted, count = Decimal(0), Decimal(0), 0
     for funnel, stage, override, amount, n in session.execute(query):
         probe = Opportunity(funnel=funnel, stage=stage, probability_override=override,
@@ -149,9 +152,11 @@ def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:
     """Planned visits (next_visit) due today or overdue and not yet followed by a visit."""
     today = ctx.today()
     later = aliased(Activity)
-    done = sa.exists().where(later.customer_id == Activity.customer_id,
-                             later.date >= Activity.next_visit, later.id != Activity.id)
-    when = Activity.next_visit == today if which == "due_today" else Activity.next_visit < today
+    done = sa.exists().where(col(later.customer_id) == col(Activity.customer_id),
+                             col(later.date) >= col(Activity.next_visit),
+                             col(later.id) != col(Activity.id))
+    planned = col(Activity.next_visit)
+    when = planned == today if which == "due_today" else planned < today
     conds = [when, ~done, visible_follow_ups(ctx)]
     if count:
         return sa.select(sa.func.count()).select_from(Activity).where(*conds)
@@ -166,7 +171,7 @@ def _stalled(ctx: Context) -> list[Any]:
             if stage.max_days:
                 limits.append(sa.and_(
                     Opportunity.funnel == funnel.id, Opportunity.stage == stage.id,
-                    Opportunity.stage_entered_at < now - dt.timedelta(days=stage.max_days)))
+                    col(Opportunity.stage_entered_at) < now - dt.timedelta(days=stage.max_days)))
     return [Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity),
             sa.or_(*limits) if limits else sa.false()]
 
@@ -197,11 +202,12 @@ def drill(ctx: Context, figure: str, limit: int = 500) -> Drill:
 
 
 def _sales_rows(ctx: Context, start: dt.date, end: dt.date, limit: int) -> Drill:
-    query = (sa.select(SalesLine.customer_id, Customer.code, Customer.name,
+    query = (sa.select(col(SalesLine.customer_id), col(Customer.code), col(Customer.name),
                        sa.func.sum(SalesLine.amount), sa.func.count())
-             .join(Customer, Customer.id == SalesLine.customer_id)
-             .where(SalesLine.date >= start, SalesLine.date <= end, visible(ctx, SalesLine))
-             .group_by(SalesLine.customer_id, Customer.code, Customer.name)
+             .join(Customer, col(Customer.id) == col(SalesLine.customer_id))
+             .where(col(SalesLine.date) >= start, col(SalesLine.date) <= end,
+                    visible(ctx, SalesLine))
+             .group_by(col(SalesLine.customer_id), col(Customer.code), col(Customer.name))
              .order_by(sa.func.sum(SalesLine.amount).desc()).limit(limit))
     with ctx.reading() as session:
         rows = session.execute(query).all()
@@ -212,25 +218,25 @@ def _sales_rows(ctx: Context, start: dt.date, end: dt.date, limit: int) -> Drill
 
 def _opportunity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
     owner = aliased(User)
-    query = (sa.select(Opportunity, Customer.name, owner.display_name)
-             .join(Customer, Customer.id == Opportunity.customer_id)
-             .outerjoin(owner, owner.id == Opportunity.owner_id)
-             .where(*conds).order_by(Opportunity.amount.desc()).limit(limit))
+    query = (sa.select(Opportunity, col(Customer.name), col(owner.display_name))
+             .join(Customer, col(Customer.id) == Opportunity.customer_id)
+             .outerjoin(owner, col(owner.id) == Opportunity.owner_id)
+             .where(*conds).order_by(col(Opportunity.amount).desc()).limit(limit))
     with ctx.reading() as session:
         found = session.execute(query).all()
     titles = ctx.plugins.funnels.stage_title
     rows = [(o.title, cust, titles(o.funnel, o.stage), o.amount, Decimal(probability(ctx, o)) * 100,
              o.stage_entered_at.date(), who or "") for o, cust, who in found]
     return Drill(["Deal", "Customer", "Stage", "Amount", "Prob. %", "In stage since", "Owner"],
-                 rows, "opportunity", [o.id for o, _c, _w in found])
+                 rows, "opportunity", [o.id for o, _c, _w in found if o.id is not None])
 
 
 def _activity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
     rep = aliased(User)
-    query = (sa.select(Activity, Customer.name, rep.display_name)
-             .outerjoin(Customer, Customer.id == Activity.customer_id)
-             .join(rep, rep.id == Activity.rep_id)
-             .where(*conds).order_by(Activity.next_visit, Activity.id).limit(limit))
+    query = (sa.select(Activity, col(Customer.name), col(rep.display_name))
+             .outerjoin(Customer, col(Customer.id) == Activity.customer_id)
+             .join(rep, col(rep.id) == Activity.rep_id)
+             .where(*conds).order_by(col(Activity.next_visit), col(Activity.id)).limit(limit))
     with ctx.reading() as session:
         found = session.execute(query).all()
     rows = [(a.next_visit, cust or "", who, a.date, a.purpose, a.result) for a, cust, who in found]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.models import Channel, Region, RegionKind, User
 from core.services.base import UnitOfWork
@@ -130,7 +131,8 @@ def import_org(job: _Job, session: Session, uow: UnitOfWork | None,
     required = [name for name, (_, _, needed) in spec.items() if needed]
     positions = _header(table, spec, required, problems, job)
     active_regions = {code: rid for code, rid in session.execute(
-        sa.select(Region.code, Region.id).where(Region.active.is_(True)))}
+        sa.select(col(Region.code), col(Region.id)).where(col(Region.active).is_(True)))
+        if rid is not None}  # never None: stored rows
     model: type[Any] = {"regions": Region, "channels": Channel}.get(job.kind, User)
     key = "login" if model is User else "code"
     existing = set(session.scalars(sa.select(getattr(model, key))))
@@ -183,10 +185,11 @@ def _check_parents(session: Session, links: dict[int, tuple[str, str]], model: t
     """Each parent (manager) exists in the database or in the file; no loop in the file."""
     column = "manager_login" if model is User else "parent_code"
     if model is User:
-        known = set(session.scalars(sa.select(User.login).where(User.active.is_(True))))
+        known = set(session.scalars(sa.select(col(User.login)).where(col(User.active).is_(True))))
         expected = "the login of an active user, or of a user in this file"
     else:
-        known = set(session.scalars(sa.select(Region.code).where(Region.active.is_(True))))
+        known = set(session.scalars(
+            sa.select(col(Region.code)).where(col(Region.active).is_(True))))
         expected = "the code of an existing active region, or of a region in this file"
     in_file = {own: up or None for own, up in links.values() if own}
     found = []
@@ -214,7 +217,7 @@ def _loops(start: str, parents: dict[str, str | None]) -> bool:
     return False
 
 
-def _insert(session: Session, model: type, rows: list[tuple[int, dict[str, Any]]],
+def _insert(session: Session, model: type[Any], rows: list[tuple[int, dict[str, Any]]],
             job: _Job) -> None:
     """Insert parents before children (the file may list them in any order)."""
     if model is Channel:
@@ -232,11 +235,13 @@ def _insert(session: Session, model: type, rows: list[tuple[int, dict[str, Any]]
         for values in ready:
             fields = {k: v for k, v in values.items() if k != parent}
             link = ids.get(values[parent]) if values.get(parent) else None
+            row: User | Region
             if model is User:
                 row = User(**fields, manager_id=link, created_at=job.ctx.now())
             else:
                 row = Region(**fields, parent_id=link)
             session.add(row)
             session.flush()
+            assert row.id is not None  # the flush inserted it
             ids[values[own]] = row.id
         pending = [v for v in pending if v not in ready]

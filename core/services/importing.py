@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.access import require
 from core.context import Context
@@ -187,10 +188,10 @@ def _refuse_same_file(session: Session, job: _Job) -> None:
         session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                         {"key": f"salesdesk-import-{job.facts.checksum}"})
     earlier = session.execute(
-        sa.select(ImportBatch.id, ImportBatch.file_name, ImportBatch.imported_at,
-                  ImportBatch.row_count, User.login)
-        .outerjoin(User, User.id == ImportBatch.imported_by_id)
-        .where(ImportBatch.kind == job.kind, ImportBatch.checksum == job.facts.checksum)
+        sa.select(col(ImportBatch.id), col(ImportBatch.file_name), col(ImportBatch.imported_at),
+                  col(ImportBatch.row_count), col(User.login))
+        .outerjoin(User, col(User.id) == col(ImportBatch.imported_by_id))
+        .where(col(ImportBatch.kind) == job.kind, col(ImportBatch.checksum) == job.facts.checksum)
     ).first()
     if earlier is not None:
         batch_id, name, at, rows, login = earlier
@@ -262,11 +263,12 @@ def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals 
 
 def _sales_lookups(session: Session) -> SalesLookups:
     customers = {code: (cid, region, owner) for code, cid, region, owner in session.execute(
-        sa.select(Customer.code, Customer.id, Customer.region_id, Customer.owner_id))}
+        sa.select(col(Customer.code), col(Customer.id), col(Customer.region_id),
+                  col(Customer.owner_id))) if cid is not None}  # never None: stored rows
     return SalesLookups(
         customers=customers,
         products=_code_map(session, Product.code, Product.id),
-        users=_code_map(session, User.login, User.id, User.active.is_(True)),
+        users=_code_map(session, col(User.login), col(User.id), col(User.active).is_(True)),
         regions=_code_map(session, Region.code, Region.id),
         channels=_code_map(session, Channel.code, Channel.id),
     )
@@ -289,11 +291,11 @@ def _delete_batch(uow: UnitOfWork, batch_id: int) -> int:
     where, params = "batch_id = :batch", {"batch": batch_id}
     lines = session.execute(sa.select(sa.func.count(), sa.func.min(SalesLine.date),
                                       sa.func.max(SalesLine.date))
-                            .where(SalesLine.batch_id == batch_id)).one()
+                            .where(col(SalesLine.batch_id) == batch_id)).one()
     count = lines[0]
     if count:
         add_line_totals(session, where, params, _day(lines[1]), _day(lines[2]), sign=-1)
-        session.execute(sa.delete(SalesLine).where(SalesLine.batch_id == batch_id))
+        session.execute(sa.delete(SalesLine).where(col(SalesLine.batch_id) == batch_id))
     uow.audit("delete", "import_batch", batch_id, batch.kind,
               f"{batch.row_count} rows from {batch.file_name} (sha256 {batch.checksum[:16]})",
               None)
@@ -316,7 +318,7 @@ def _import_master(job: _Job, session: Session, uow: UnitOfWork | None,
     required = [name for name, (_, _, needed) in spec.items() if needed]
     positions = _header(table, spec, required, problems, job)
     lookups = {"regions": _code_map(session, Region.code, Region.id),
-               "users": _code_map(session, User.login, User.id, User.active.is_(True))}
+               "users": _code_map(session, User.login, User.id, col(User.active).is_(True))}
     existing = set(session.scalars(sa.select(model.code)))
     base = _defaults(model, job.ctx)
     if model is Product:  # a new product's VAT rate is the company's default

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
@@ -55,7 +56,7 @@ def add_key(ctx: Context, login: str, key_text: str, comment: str | None = None)
         user = _by_login(uow, login)
         _require_manage(uow, user.region_id, list(user.roles))
         taken = uow.session.scalars(sa.select(UserKey).where(
-            UserKey.fingerprint == parsed.fingerprint)).first()
+            col(UserKey.fingerprint) == parsed.fingerprint)).first()
         if taken is not None:
             owner = uow.session.get(User, taken.user_id)
             who = "them" if owner and owner.id == user.id else "another user"
@@ -85,15 +86,17 @@ class KeyInfo:
 def list_keys(ctx: Context, login: str) -> list[KeyInfo]:
     """``login``'s keys: for themself or for whoever may manage them."""
     with ctx.reading() as session:
-        user = session.scalars(sa.select(User).where(User.login == login)).first()
+        user = session.scalars(sa.select(User).where(col(User.login) == login)).first()
         if user is None:
             raise NotFound(f"there is no user '{login}'")
         if user.id != ctx.actor.id:
             _require_manage_reading(ctx, user)
         adder = sa.orm.aliased(User)
         rows = session.execute(
-            sa.select(UserKey, adder.login).outerjoin(adder, adder.id == UserKey.added_by_id)
-            .where(UserKey.user_id == user.id).order_by(UserKey.added_at, UserKey.id)).all()
+            sa.select(UserKey, col(adder.login))
+            .outerjoin(adder, col(adder.id) == col(UserKey.added_by_id))
+            .where(col(UserKey.user_id) == user.id)
+            .order_by(col(UserKey.added_at), col(UserKey.id))).all()
     return [KeyInfo(k.fingerprint, k.comment, k.added_at, by or "", k.last_used_at)
             for k, by in rows]
 
@@ -117,7 +120,7 @@ def remove_key(ctx: Context, login: str, fingerprint: str) -> str:
         user = _by_login(uow, login)
         _require_manage(uow, user.region_id, list(user.roles))
         row = uow.session.scalars(sa.select(UserKey).where(
-            UserKey.user_id == user.id, UserKey.fingerprint == fingerprint)).first()
+            col(UserKey.user_id) == user.id, col(UserKey.fingerprint) == fingerprint)).first()
         if row is None:
             raise NotFound(f"{login} has no key with the fingerprint {fingerprint}")
         uow.session.delete(row)

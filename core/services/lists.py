@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from core.access import visible
 from core.context import Context
@@ -32,14 +33,14 @@ class CustomerFilter:
         text = self.text.strip()
         if text:
             pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            conds.append(sa.or_(Customer.name.like(pattern, escape="\\"),
-                                Customer.code.like(pattern, escape="\\")))
+            conds.append(sa.or_(col(Customer.name).like(pattern, escape="\\"),
+                                col(Customer.code).like(pattern, escape="\\")))
         if self.region_id is not None:
-            conds.append(Customer.region_id == self.region_id)
+            conds.append(col(Customer.region_id) == self.region_id)
         if self.owner_id is not None:
-            conds.append(Customer.owner_id == self.owner_id)
+            conds.append(col(Customer.owner_id) == self.owner_id)
         if self.customer_class:
-            conds.append(Customer.customer_class == self.customer_class)
+            conds.append(col(Customer.customer_class) == self.customer_class)
         return conds
 
 
@@ -82,8 +83,8 @@ def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
         descending = not descending
         offset = max(0, total - offset - limit)  # type: ignore[operator]
         limit = min(limit, (total or 0) - offset)
-    order = [column.desc(), Customer.id.desc()] if descending else [column, Customer.id]
-    ids_query = (sa.select(Customer.id).where(*flt.where(ctx)).order_by(*order)
+    order = [column.desc(), col(Customer.id).desc()] if descending else [column, col(Customer.id)]
+    ids_query = (sa.select(col(Customer.id)).where(*flt.where(ctx)).order_by(*order)
                  .offset(offset).limit(max(limit, 0)))
     owner = aliased(User)
     with ctx.reading() as session:
@@ -91,15 +92,15 @@ def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
         # Two steps: the page's ids come from an index scan; the names of region and
         # owner are then looked up for those rows only (a join before LIMIT would not).
         query = (
-            sa.select(Customer.id, Customer.code, Customer.name, Region.name,
-                      owner.display_name, Customer.customer_class, Customer.status,
-                      Customer.last_follow_up)
-            .outerjoin(Region, Region.id == Customer.region_id)
-            .outerjoin(owner, owner.id == Customer.owner_id)
-            .where(Customer.id.in_(ids))
+            sa.select(col(Customer.id), col(Customer.code), col(Customer.name), col(Region.name),
+                      col(owner.display_name), col(Customer.customer_class), col(Customer.status),
+                      col(Customer.last_follow_up))
+            .outerjoin(Region, col(Region.id) == Customer.region_id)
+            .outerjoin(owner, col(owner.id) == Customer.owner_id)
+            .where(col(Customer.id).in_(ids))
         )
         found = {r[0]: CustomerRow(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], r[7])
-                 for r in session.execute(query)} if ids else {}
+                 for r in session.execute(query) if r[0] is not None} if ids else {}
     rows = [found[i] for i in ids if i in found]
     return rows[::-1] if reverse else rows
 
@@ -107,14 +108,16 @@ def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
 def customer_choices(ctx: Context, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
     """(id, code, name) of visible customers matching ``text``: for pickers and the palette."""
     flt = CustomerFilter(text=text)
-    query = (sa.select(Customer.id, Customer.code, Customer.name).where(*flt.where(ctx))
-             .order_by(Customer.name, Customer.id).limit(limit))
+    query = (sa.select(col(Customer.id), col(Customer.code), col(Customer.name))
+             .where(*flt.where(ctx)).order_by(col(Customer.name), col(Customer.id)).limit(limit))
     with ctx.reading() as session:
-        return [(r[0], r[1], r[2]) for r in session.execute(query)]
+        return [(r[0], r[1], r[2]) for r in session.execute(query)
+                if r[0] is not None]  # never None: stored rows
 
 
 def find_customer_by_code(ctx: Context, code: str) -> int | None:
-    query = sa.select(Customer.id).where(Customer.code == code.strip(), visible(ctx, Customer))
+    query = sa.select(col(Customer.id)).where(col(Customer.code) == code.strip(),
+                                              visible(ctx, Customer))
     with ctx.reading() as session:
         return session.scalar(query)
 
@@ -140,25 +143,28 @@ def opportunity_rows(ctx: Context, *, text: str = "", status: str | None = Oppor
     """Visible opportunities, soonest expected close first (at most ``limit``)."""
     owner = aliased(User)
     query = (
-        sa.select(Opportunity.id, Opportunity.title, Customer.name, Opportunity.funnel,
-                  Opportunity.stage, Opportunity.amount, Opportunity.expected_close,
-                  owner.display_name, Opportunity.status, Opportunity.stage_entered_at,
-                  Opportunity.version)
-        .join(Customer, Customer.id == Opportunity.customer_id)
-        .outerjoin(owner, owner.id == Opportunity.owner_id)
+        sa.select(col(Opportunity.id), col(Opportunity.title), col(Customer.name),
+                  col(Opportunity.funnel), col(Opportunity.stage), col(Opportunity.amount),
+                  col(Opportunity.expected_close), col(owner.display_name),
+                  col(Opportunity.status), col(Opportunity.stage_entered_at),
+                  col(Opportunity.version))
+        .join(Customer, col(Customer.id) == Opportunity.customer_id)
+        .outerjoin(owner, col(owner.id) == Opportunity.owner_id)
         .where(visible(ctx, Opportunity))
     )
     if status:
-        query = query.where(Opportunity.status == status)
+        query = query.where(col(Opportunity.status) == status)
     if funnel:
-        query = query.where(Opportunity.funnel == funnel)
+        query = query.where(col(Opportunity.funnel) == funnel)
     if ids is not None:
-        query = query.where(Opportunity.id.in_(ids))
+        query = query.where(col(Opportunity.id).in_(ids))
     if text.strip():
         pattern = f"%{text.strip()}%"
-        query = query.where(sa.or_(Opportunity.title.like(pattern), Customer.name.like(pattern)))
-    query = query.order_by(Opportunity.expected_close.is_(None), Opportunity.expected_close,
-                           Opportunity.id).limit(limit)
+        query = query.where(sa.or_(col(Opportunity.title).like(pattern),
+                                   col(Customer.name).like(pattern)))
+    query = query.order_by(col(Opportunity.expected_close).is_(None),
+                           col(Opportunity.expected_close), col(Opportunity.id)).limit(limit)
     with ctx.reading() as session:
         return [OpportunityRow(r[0], r[1], r[2], r[3], r[4], r[5] or Decimal(0), r[6],
-                               r[7] or "", r[8], r[9], r[10]) for r in session.execute(query)]
+                               r[7] or "", r[8], r[9], r[10]) for r in session.execute(query)
+                if r[0] is not None]  # never None: stored rows

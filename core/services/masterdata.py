@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
@@ -102,8 +102,8 @@ def set_targets(ctx: Context, items: list[TargetInput | dict[str, Any]]) -> list
 
 def _put_target(uow: UnitOfWork, values: TargetInput) -> SalesTarget:
     row = uow.session.scalars(sa.select(SalesTarget).where(
-        SalesTarget.month == values.month, SalesTarget.dimension == values.dimension,
-        SalesTarget.key_id == values.key_id)).first()
+        col(SalesTarget.month) == values.month, col(SalesTarget.dimension) == values.dimension,
+        col(SalesTarget.key_id) == values.key_id)).first()
     if row is None:
         row = SalesTarget(**values.model_dump())
         uow.session.add(row)

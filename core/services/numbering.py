@@ -153,7 +153,7 @@ def _claim(session: Session, series: str, prefix: str) -> None:
     The insert-if-absent makes two first issues racing on one prefix agree on its owner."""
     owner = prefix_owner(session, prefix)
     if owner is None:
-        table = CompanySetting.__table__
+        table = CompanySetting.__table__  # type: ignore[attr-defined]  # sqlmodel declares no __table__
         insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
                   else sqlite.insert)
         session.execute(insert(table).values(key=CLAIM_PREFIX + prefix.upper(), value=series,
@@ -173,7 +173,7 @@ def next_number(uow_or_session: UnitOfWork | Session, series: str, *, office: st
 
     Call it inside the write transaction that saves the document.
     """
-    session: Session = getattr(uow_or_session, "session", uow_or_session)
+    session = uow_or_session.session if isinstance(uow_or_session, UnitOfWork) else uow_or_session
     rule = rule_for(session, series, default)
     first, last = rule.office_range(office)
     _claim(session, series, rule.prefix)
@@ -187,7 +187,7 @@ def next_number(uow_or_session: UnitOfWork | Session, series: str, *, office: st
 
 
 def _increment(session: Session, series: str, office: str, year: int, first: int) -> int:
-    table = NumberSequence.__table__
+    table = NumberSequence.__table__  # type: ignore[attr-defined]  # sqlmodel declares no __table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(table).values(series=series, office=office, year=year,
                                          last_value=first - 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import Scope, visible
 from core.context import Context
@@ -18,7 +19,7 @@ from core.services.base import UnitOfWork, validate, write
 def get_opportunity(ctx: Context, opportunity_id: int) -> Opportunity:
     with ctx.reading() as session:
         row = session.scalars(sa.select(Opportunity).where(
-            Opportunity.id == opportunity_id, visible(ctx, Opportunity))).first()
+            col(Opportunity.id) == opportunity_id, visible(ctx, Opportunity))).first()
     if row is None:
         raise NotFound(f"opportunity {opportunity_id} does not exist or is not visible to you")
     return row
@@ -48,6 +49,7 @@ def create_opportunity(ctx: Context, data: OpportunityCreate | dict[str, Any]) -
                           stage_entered_at=now, created_at=now)
         uow.session.add(opp)
         uow.audit_created(opp)
+        assert opp.id is not None  # audit_created flushed the insert
         uow.session.add(StageChange(opportunity_id=opp.id, from_stage=None, to_stage=stage.id,
                                     changed_at=now, changed_by_id=ctx.actor.id))
         uow.after_commit("salesdesk_opportunity_created", opportunity=opp)
@@ -104,6 +106,7 @@ def move_stage(ctx: Context, opportunity_id: int, to_stage: str,
         opp.stage_entered_at = now
         if target.terminal:
             opp.closed_at = now
+        assert opp.id is not None  # a stored opportunity
         uow.session.add(StageChange(opportunity_id=opp.id, from_stage=from_stage,
                                     to_stage=target.id, changed_at=now,
                                     changed_by_id=ctx.actor.id))
@@ -146,7 +149,7 @@ def stage_history(ctx: Context, opportunity_id: int) -> list[StageChange]:
     get_opportunity(ctx, opportunity_id)
     with ctx.reading() as session:
         return list(session.scalars(sa.select(StageChange).where(
-            StageChange.opportunity_id == opportunity_id).order_by(StageChange.id)))
+            col(StageChange.opportunity_id) == opportunity_id).order_by(col(StageChange.id))))
 
 
 def probability(ctx: Context, opp: Opportunity) -> Any:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pydantic
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import region_subtree
 from core.company import COMPANY_NAME_KEY, get_setting
@@ -145,8 +146,8 @@ def set_region_active(ctx: Context, region_id: int, active: bool) -> Region:
 
 
 def _refuse_active_children(uow: UnitOfWork, region: Region) -> None:
-    below = list(uow.session.scalars(sa.select(Region.code).where(
-        Region.parent_id == region.id, Region.active.is_(True)).order_by(Region.code)))
+    below = list(uow.session.scalars(sa.select(col(Region.code)).where(
+        col(Region.parent_id) == region.id, col(Region.active).is_(True)).order_by(Region.code)))
     if below:
         raise ValidationFailed([FieldProblem(
             _("sub-regions"), ", ".join(below),
@@ -227,7 +228,8 @@ def _require_tree(uow: UnitOfWork, targets: list[int] = (),  # type: ignore[assi
     allowed = [t in subtree and t != own for t in targets]
     allowed += [p is not None and p in subtree for p in parents]
     if not all(allowed):
-        own_name = uow.session.get(Region, own).name if own is not None else "-"
+        own_region = uow.session.get(Region, own) if own is not None else None
+        own_name = own_region.name if own_region is not None else "-"
         raise PermissionDenied(_("{user} may manage only the regions and channels below "
                                  "{region}").format(user=uow.ctx.actor.display_name,
                                                     region=own_name))
@@ -302,7 +304,7 @@ def vat_rate(value: Any) -> Decimal:
         rate = Decimal(str(value).strip())
     except ArithmeticError:
         rate = Decimal(-1)
-    if not rate.is_finite() or not 0 <= rate < 1 or rate.as_tuple().exponent < -4:
+    if not rate.is_finite() or not 0 <= rate < 1 or int(rate.as_tuple().exponent) < -4:
         raise ValueError(_("a VAT rate from 0 to below 1, e.g. 0.13 for 13 %"))
     return rate
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import visible
 from core.context import Context
@@ -39,11 +40,11 @@ def customer_overview(ctx: Context, customer_id: int, limit: int = 200) -> Custo
                                 {"i": customer.region_id}) if customer.region_id else ""
         owner = session.get(User, customer.owner_id) if customer.owner_id else None
         contacts = list(session.scalars(sa.select(Contact).where(
-            Contact.customer_id == customer_id).order_by(Contact.is_primary.desc(),
+            col(Contact.customer_id) == customer_id).order_by(col(Contact.is_primary).desc(),
                                                          Contact.name)))
         opps = list(session.scalars(sa.select(Opportunity).where(
-            Opportunity.customer_id == customer_id, visible(ctx, Opportunity))
-            .order_by(Opportunity.id.desc()).limit(limit)))
+            col(Opportunity.customer_id) == customer_id, visible(ctx, Opportunity))
+            .order_by(col(Opportunity.id).desc()).limit(limit)))
         acts = list(session.scalars(sa.select(Activity).where(
             Activity.customer_id == customer_id, visible(ctx, Activity))
             .order_by(Activity.date.desc(), Activity.id.desc()).limit(limit)))
@@ -51,8 +52,8 @@ def customer_overview(ctx: Context, customer_id: int, limit: int = 200) -> Custo
         audit = None
         if ctx.grant.has("audit.read") or ctx.grant.scope.name == "ALL":
             audit = list(session.scalars(sa.select(AuditEntry).where(
-                AuditEntry.entity == "customer", AuditEntry.entity_id == str(customer_id))
-                .order_by(AuditEntry.id.desc()).limit(limit)))
+                col(AuditEntry.entity) == "customer", col(AuditEntry.entity_id) == str(customer_id))
+                .order_by(col(AuditEntry.id).desc()).limit(limit)))
     return CustomerOverview(customer, region or "", owner.display_name if owner else "",
                             contacts, opps, acts, sales, audit)
 
@@ -90,7 +91,9 @@ def names_of(ctx: Context, model: Any, ids: set[int]) -> dict[int, str]:
         return {}
     with ctx.reading() as session:
         if model is User:
-            return dict(session.execute(sa.select(User.id, User.display_name)
-                                        .where(User.id.in_(ids))).all())
-        return dict(session.execute(sa.select(Customer.id, Customer.name)
-                                    .where(Customer.id.in_(ids))).all())
+            return {uid: name for uid, name in session.execute(
+                sa.select(col(User.id), col(User.display_name)).where(col(User.id).in_(ids)))
+                if uid is not None}  # never None: stored rows
+        return {cid: name for cid, name in session.execute(
+            sa.select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(ids)))
+            if cid is not None}

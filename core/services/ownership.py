@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from core.access import follow_up_owner
 from core.models import Activity, Opportunity, OpportunityStatus, VisitPlan
@@ -40,17 +41,18 @@ class MovedWork:
 def open_follow_up() -> sa.ColumnElement[bool]:
     """A planned visit not yet made: no later visit to that customer on or after it."""
     later = aliased(Activity)
-    done = sa.exists().where(later.customer_id == Activity.customer_id,
-                             later.date >= Activity.next_visit, later.id != Activity.id)
-    return sa.and_(Activity.next_visit.is_not(None), ~done)
+    done = sa.exists().where(col(later.customer_id) == col(Activity.customer_id),
+                             col(later.date) >= col(Activity.next_visit),
+                             col(later.id) != col(Activity.id))
+    return sa.and_(col(Activity.next_visit).is_not(None), ~done)
 
 
 def open_follow_ups_of(owner_id: int, customer_id: int | None = None) -> sa.Select:
     """The open follow-ups ``owner_id`` is to make (of one customer when given)."""
     query = sa.select(Activity).where(follow_up_owner() == owner_id, open_follow_up())
     if customer_id is not None:
-        query = query.where(Activity.customer_id == customer_id)
-    return query.order_by(Activity.next_visit, Activity.id)
+        query = query.where(col(Activity.customer_id) == customer_id)
+    return query.order_by(col(Activity.next_visit), col(Activity.id))
 
 
 def move_follow_up(uow: UnitOfWork, activity: Activity, to_id: int, action: str) -> None:
@@ -88,8 +90,8 @@ def move_open_work(uow: UnitOfWork, customer_id: int, from_id: int | None,
         return moved
     session = uow.session
     for deal in list(session.scalars(sa.select(Opportunity).where(
-            Opportunity.customer_id == customer_id, Opportunity.owner_id == from_id,
-            Opportunity.status == OpportunityStatus.OPEN).order_by(Opportunity.id))):
+            col(Opportunity.customer_id) == customer_id, col(Opportunity.owner_id) == from_id,
+            col(Opportunity.status) == OpportunityStatus.OPEN).order_by(col(Opportunity.id)))):
         move_deal(uow, deal, to_id, action)
         moved.deals += 1
     for activity in list(session.scalars(open_follow_ups_of(from_id, customer_id))):

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
@@ -212,18 +213,19 @@ def sales_and_receipts(session: Session, start: dt.date, end: dt.date,
     """Per customer id in the select ``customers``: net and gross sales and receipts
     dated ``start``..``end``."""
     flows: dict[int, Flow] = {}
-    sold = (sa.select(SalesLine.customer_id, sa.func.sum(SalesLine.amount),
+    sold = (sa.select(col(SalesLine.customer_id), sa.func.sum(SalesLine.amount),
                       sa.func.sum(line_tax()))
-            .where(SalesLine.date.between(start, end), SalesLine.customer_id.in_(customers))
-            .group_by(SalesLine.customer_id))
+            .where(col(SalesLine.date).between(start, end),
+                   col(SalesLine.customer_id).in_(customers))
+            .group_by(col(SalesLine.customer_id)))
     for cid, net, tax in session.execute(sold):
         flow = flows.setdefault(cid, Flow())
         flow.net = _money(net)
         flow.gross = flow.net + _cents(tax)
     for cid, paid in session.execute(
-            sa.select(Receipt.customer_id, sa.func.sum(Receipt.amount))
-            .where(Receipt.date.between(start, end), Receipt.customer_id.in_(customers))
-            .group_by(Receipt.customer_id)):
+            sa.select(col(Receipt.customer_id), sa.func.sum(Receipt.amount))
+            .where(col(Receipt.date).between(start, end), col(Receipt.customer_id).in_(customers))
+            .group_by(col(Receipt.customer_id))):
         flows.setdefault(cid, Flow()).received = _money(paid)
     return flows
 
@@ -232,11 +234,11 @@ def receipt_rows(session: Session, start: dt.date, end: dt.date,
                  customers: Any) -> list[tuple[Any, ...]]:
     """The receipts behind a "received" figure: (date, customer code, name, reference,
     note, amount), oldest first."""
-    query = (sa.select(Receipt.date, Customer.code, Customer.name, Receipt.reference,
-                       Receipt.note, Receipt.amount)
-             .join(Customer, Customer.id == Receipt.customer_id)
-             .where(Receipt.date.between(start, end), Receipt.customer_id.in_(customers))
-             .order_by(Receipt.date, Receipt.id))
+    query = (sa.select(col(Receipt.date), col(Customer.code), col(Customer.name),
+                       col(Receipt.reference), col(Receipt.note), col(Receipt.amount))
+             .join(Customer, col(Customer.id) == col(Receipt.customer_id))
+             .where(col(Receipt.date).between(start, end), col(Receipt.customer_id).in_(customers))
+             .order_by(col(Receipt.date), col(Receipt.id)))
     return [(_date(r[0]), *r[1:5], _money(r[5])) for r in session.execute(query)]
 
 
@@ -246,17 +248,18 @@ def open_sales(session: Session, as_of: dt.date, customers: Any,
     the shape of an open invoice: (None, day as number, customer id, code, name, day,
     due, gross, collected, open). Receipts and returns up to ``as_of`` settle the
     oldest days first; due is the day plus ``payment_days``."""
-    days = (sa.select(SalesLine.customer_id, SalesLine.date,
+    days = (sa.select(col(SalesLine.customer_id), col(SalesLine.date),
                       sa.func.sum(SalesLine.amount), sa.func.sum(line_tax()))
-            .where(SalesLine.date <= as_of, SalesLine.customer_id.in_(customers))
-            .group_by(SalesLine.customer_id, SalesLine.date)
-            .order_by(SalesLine.customer_id, SalesLine.date))
+            .where(col(SalesLine.date) <= as_of, col(SalesLine.customer_id).in_(customers))
+            .group_by(col(SalesLine.customer_id), col(SalesLine.date))
+            .order_by(col(SalesLine.customer_id), col(SalesLine.date)))
     paid = dict(session.execute(
-        sa.select(Receipt.customer_id, sa.func.sum(Receipt.amount))
-        .where(Receipt.date <= as_of, Receipt.customer_id.in_(customers))
-        .group_by(Receipt.customer_id)).all())
+        sa.select(col(Receipt.customer_id), sa.func.sum(Receipt.amount))
+        .where(col(Receipt.date) <= as_of, col(Receipt.customer_id).in_(customers))
+        .group_by(col(Receipt.customer_id))).all())
     heads = {cid: (code, name) for cid, code, name in session.execute(
-        sa.select(Customer.id, Customer.code, Customer.name).where(Customer.id.in_(customers)))}
+        sa.select(col(Customer.id), col(Customer.code), col(Customer.name))
+        .where(col(Customer.id).in_(customers)))}
     per: dict[int, list[tuple[dt.date, Decimal]]] = {}
     for cid, day, net, tax in session.execute(days):
         per.setdefault(cid, []).append((_date(day), _money(net) + _cents(tax)))

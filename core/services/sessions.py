@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from sqlmodel import col
 
 from core.context import Context
 from core.db import Database
@@ -37,10 +38,14 @@ def key_owner(db: Database, fingerprint: str) -> KeyOwner | None:
     """The active user this key logs in, or None."""
     with db.read_session() as session:
         row = session.execute(
-            sa.select(User.id, User.login, User.display_name)
-            .join(UserKey, UserKey.user_id == User.id)
-            .where(UserKey.fingerprint == fingerprint, User.active.is_(True))).first()
-    return KeyOwner(*row) if row else None
+            sa.select(col(User.id), col(User.login), col(User.display_name))
+            .join(UserKey, col(UserKey.user_id) == col(User.id))
+            .where(col(UserKey.fingerprint) == fingerprint, col(User.active).is_(True))).first()
+    if row is None:
+        return None
+    user_id, login, name = row
+    assert user_id is not None  # a stored row's primary key
+    return KeyOwner(user_id, login, name)
 
 
 def record_refused(db: Database, *, reason: str, client: str, node: str,
@@ -71,7 +76,7 @@ def _add_open(session: sa.orm.Session, owner: KeyOwner, digest: str, now: dt.dat
                         command=command[:500], started_at=now, seen_at=now,
                         ticket_hash=digest)
     session.add(row)
-    session.execute(sa.update(UserKey).where(UserKey.fingerprint == fingerprint)
+    session.execute(sa.update(UserKey).where(col(UserKey.fingerprint) == fingerprint)
                     .values(last_used_at=now))
     session.flush()
     return int(row.id)  # type: ignore[arg-type]
@@ -111,7 +116,7 @@ def start_within_limits(db: Database, owner: KeyOwner, *, max_total: int, max_pe
 def record_end(db: Database, session_id: int, reason: str) -> None:
     with db.write_session() as session, session.begin():
         session.execute(sa.update(ServedSession).where(
-            ServedSession.id == session_id, ServedSession.ended_at.is_(None))
+            col(ServedSession.id) == session_id, col(ServedSession.ended_at).is_(None))
             .values(ended_at=utcnow(), end_reason=reason[:200], ticket_hash=""))
 
 
@@ -122,11 +127,11 @@ def open_counts(db: Database, user_id: int) -> tuple[int, int]:
 
 
 def _open_counts(session: sa.orm.Session, user_id: int) -> tuple[int, int]:
-    live = sa.and_(ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
-                   ServedSession.seen_at >= utcnow() - STALE_AFTER)
+    live = sa.and_(col(ServedSession.ended_at).is_(None), col(ServedSession.kind) != "refused",
+                   col(ServedSession.seen_at) >= utcnow() - STALE_AFTER)
     total = session.scalar(sa.select(sa.func.count()).where(live)) or 0
     mine = session.scalar(sa.select(sa.func.count()).where(
-        live, ServedSession.user_id == user_id)) or 0
+        live, col(ServedSession.user_id) == user_id)) or 0
     return int(total), int(mine)
 
 
@@ -137,18 +142,19 @@ def to_end(db: Database, node: str, session_ids: list[int]) -> dict[int, str]:
         return {}
     now = utcnow()
     with db.write_session() as session, session.begin():
-        session.execute(sa.update(ServedSession).where(ServedSession.id.in_(session_ids))
+        session.execute(sa.update(ServedSession).where(col(ServedSession.id).in_(session_ids))
                         .values(seen_at=now))
-        key_exists = sa.exists().where(UserKey.fingerprint == ServedSession.fingerprint,
-                                       UserKey.user_id == ServedSession.user_id)
+        key_exists = sa.exists().where(col(UserKey.fingerprint) == col(ServedSession.fingerprint),
+                                       col(UserKey.user_id) == col(ServedSession.user_id))
         rows = session.execute(
-            sa.select(ServedSession.id, ServedSession.end_requested_at,
-                      ServedSession.end_requested_by, ServedSession.ended_at, User.active,
-                      key_exists.label("key"))
-            .outerjoin(User, User.id == ServedSession.user_id)
-            .where(ServedSession.id.in_(session_ids))).all()
+            sa.select(col(ServedSession.id), col(ServedSession.end_requested_at),
+                      col(ServedSession.end_requested_by), col(ServedSession.ended_at),
+                      col(User.active), key_exists.label("key"))
+            .outerjoin(User, col(User.id) == col(ServedSession.user_id))
+            .where(col(ServedSession.id).in_(session_ids))).all()
     ending: dict[int, str] = {}
     for sid, requested, by, ended, active, key in rows:
+        assert sid is not None  # a stored row's primary key
         if requested is not None or ended is not None:
             ending[sid] = f"ended by {by}" if by else "ended by an administrator"
         elif not active:
@@ -185,8 +191,8 @@ def _scope(ctx: Context) -> sa.ColumnElement[bool]:
     if ctx.grant.has("user.manage"):
         return sa.true()
     if ctx.grant.has("user.manage_region"):
-        in_region = sa.select(User.id).where(User.region_id.in_(ctx.grant.region_ids))
-        return ServedSession.user_id.in_(in_region)
+        in_region = sa.select(col(User.id)).where(col(User.region_id).in_(ctx.grant.region_ids))
+        return col(ServedSession.user_id).in_(in_region)
     raise PermissionDenied(_("{user} may not see or end other people's sessions.").format(
         user=ctx.actor.display_name or ctx.actor.login))
 
@@ -197,8 +203,8 @@ def list_open(ctx: Context) -> list[SessionInfo]:
     fresh = utcnow() - STALE_AFTER
     with ctx.reading() as session:
         rows = session.scalars(sa.select(ServedSession).where(
-            scope, ServedSession.ended_at.is_(None), ServedSession.kind != "refused",
-            ServedSession.seen_at >= fresh).order_by(ServedSession.started_at)).all()
+            scope, col(ServedSession.ended_at).is_(None), col(ServedSession.kind) != "refused",
+            col(ServedSession.seen_at) >= fresh).order_by(col(ServedSession.started_at))).all()
     return [_info(r) for r in rows]
 
 
@@ -208,7 +214,7 @@ def history(ctx: Context, limit: int = 50) -> list[SessionInfo]:
     scope = _scope(ctx)
     with ctx.reading() as session:
         rows = session.scalars(sa.select(ServedSession).where(scope).order_by(
-            ServedSession.started_at.desc(), ServedSession.id.desc()).limit(limit)).all()
+            col(ServedSession.started_at).desc(), col(ServedSession.id).desc()).limit(limit)).all()
     return [_info(r) for r in rows]
 
 
@@ -218,7 +224,7 @@ def request_end(ctx: Context, session_id: int) -> int:
 
     def work(uow: UnitOfWork) -> int:
         row = uow.session.scalars(sa.select(ServedSession).where(
-            ServedSession.id == session_id, scope)).first()
+            col(ServedSession.id) == session_id, scope)).first()
         if row is None or row.ended_at is not None or row.kind == "refused":
             # a session outside the actor's scope reads as absent: nothing to learn from it
             raise NotFound(_("There is no open session {id}.").format(id=session_id))

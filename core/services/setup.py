@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.company import COMPANY_NAME_KEY, get_setting
 from core.context import Context
@@ -55,16 +56,17 @@ def may_set_up(ctx: Context) -> bool:
 def setup_state(ctx: Context) -> SetupState:
     with ctx.reading() as session:
         stored = get_setting(session, SETUP_KEY) or {}
-        has = {name: _any(session, sa.select(model.id))
+        has = {name: _any(session, sa.select(col(model.id)))
                for name, model in (("regions", Region), ("channels", Channel),
                                    ("products", Product), ("customers", Customer))}
-        has["users"] = _any(session, sa.select(User.id).offset(1))  # besides the admin
+        has["users"] = _any(session, sa.select(col(User.id)).offset(1))  # besides the admin
         named = bool(get_setting(session, COMPANY_NAME_KEY))
         # New: nothing of the company yet, and nothing recorded but users and settings
         # (a plugin's own records, real-estate units say, mean the company is in use).
         fresh = not (named or has["regions"] or has["channels"] or has["products"]
-                     or has["customers"] or _any(session, sa.select(AuditEntry.id).where(
-                         AuditEntry.entity.not_in(("sd_user", "user_key", "company_setting")))))
+                     or has["customers"] or _any(session, sa.select(col(AuditEntry.id)).where(
+                         col(AuditEntry.entity).not_in(
+                             ("sd_user", "user_key", "company_setting")))))
     recorded: dict[str, str] = dict(stored.get("steps") or {})
     has_data = {"company": named, **has}
     steps = {s: recorded.get(s) or ("done" if has_data[s] else "open") for s in STEPS}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import Scope, visible
 from core.context import Context
@@ -27,7 +28,7 @@ ADMIN_ROLES = {"group_admin", "regional_admin"}
 
 def find_user(ctx: Context, login: str) -> User:
     with ctx.reading() as session:
-        user = session.scalars(sa.select(User).where(User.login == login)).first()
+        user = session.scalars(sa.select(User).where(col(User.login) == login)).first()
     if user is None:
         raise NotFound(f"there is no user '{login}'")
     return user
@@ -37,7 +38,7 @@ def list_users(ctx: Context, include_inactive: bool = False) -> list[User]:
     """Users the actor may see: a rep sees themself, a manager the team, and so on."""
     query = sa.select(User).where(visible(ctx, User)).order_by(User.login)
     if not include_inactive:
-        query = query.where(User.active.is_(True))
+        query = query.where(col(User.active).is_(True))
     with ctx.reading() as session:
         return list(session.scalars(query))
 
@@ -48,7 +49,7 @@ def add_user(ctx: Context, data: UserCreate | dict[str, Any]) -> User:
     def work(uow: UnitOfWork) -> User:
         _check_roles(uow, values.roles)
         _require_manage(uow, values.region_id, values.roles)
-        if uow.session.scalar(sa.select(User.id).where(User.login == values.login)):
+        if uow.session.scalar(sa.select(col(User.id)).where(User.login == values.login)):
             raise ValidationFailed([FieldProblem("login", values.login,
                                                  "a login no other user has")], "user")
         _check_refs(uow, values.region_id, values.manager_id)
@@ -113,7 +114,7 @@ def deactivate(ctx: Context, login: str) -> User:
 
 
 def _by_login(uow: UnitOfWork, login: str) -> User:
-    user = uow.session.scalars(sa.select(User).where(User.login == login)).first()
+    user = uow.session.scalars(sa.select(User).where(col(User.login) == login)).first()
     if user is None:
         raise NotFound(f"there is no user '{login}'")
     return user

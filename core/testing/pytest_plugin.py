@@ -130,7 +130,7 @@ class Databases:
         server = sa.make_url(os.environ[PG_ENV]).set(drivername="postgresql")
         with psycopg.connect(server.render_as_string(hide_password=False),
                              autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def _pg_url(database: str) -> str:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 FIXED_NOW = dt.datetime(2026, 3, 16, 9, 30, tzinfo=dt.UTC)  # a Monday
 
@@ -67,7 +68,7 @@ class World:
         from core.models import Region
 
         with self.runtime.db.read_session() as session:
-            found = session.scalar(sa.select(Region.id).where(Region.code == region))
+            found = session.scalar(sa.select(col(Region.id)).where(col(Region.code) == region))
         return found if found is not None else self.region(region).id
 
     def user(self, login: str, roles: list[str] | str, region: str | int | None = None,
@@ -92,7 +93,7 @@ class World:
             return who
         if isinstance(who, str):
             with self.runtime.db.read_session() as session:
-                return session.scalar(sa.select(User.id).where(User.login == who))
+                return session.scalar(sa.select(col(User.id)).where(col(User.login) == who))
         actor = getattr(who, "actor", who)
         return actor.id
 

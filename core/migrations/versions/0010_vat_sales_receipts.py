@@ -7,7 +7,7 @@ Revises: 0009_organisation
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0010_vat_sales_receipts"
