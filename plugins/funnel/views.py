@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from core.i18n import pick, translator
+from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen
 from tui.format import cell, label
@@ -187,10 +188,22 @@ class DueListScreen(BaseScreen):
             + "  ·  " + _("m switches mine / team; r opens the report (x exports it)."))
         table = self.query_one(DataTable)
         table.clear()
+        names = _people(self.ctx, sorted({i.owner for i in shown} | {i.manager for i in shown}))
         for n, i in enumerate(shown):
-            subject = _(SUBJECTS[i.subject]) if i.subject in SUBJECTS else label(i.subject)
-            table.add_row(_(KIND_LABELS[i.kind]), i.customer, i.owner, i.manager, subject,
+            table.add_row(_(KIND_LABELS[i.kind]), i.customer, names.get(i.owner, i.owner),
+                          names.get(i.manager, i.manager), self._subject(i),
                           cell(i.due), cell(i.days_over), key=f"{i.kind}:{i.record_id}:{n}")
+
+    def _subject(self, item: Any) -> str:
+        """What is due, in words: a stalled deal's stage by its title, never its id."""
+        if item.subject in SUBJECTS:
+            return _(SUBJECTS[item.subject])
+        if item.kind == "stalled":
+            for funnel in self.ctx.plugins.funnels.funnels.values():
+                stage = funnel.stage(item.subject)
+                if stage is not None:
+                    return pick(stage.title_en, stage.title_zh)
+        return label(item.subject)
 
 
 class LeadPoolScreen(BaseScreen):
@@ -247,8 +260,9 @@ class LeadPoolScreen(BaseScreen):
         table.clear()
         for lead in self.guard(pool.pool_leads, self.ctx) or []:
             since = lead.pool_since.date() if lead.pool_since else None
-            table.add_row(lead.code, lead.name, lead.industry, lead.region, label(lead.size),
-                          lead.source, cell(since), key=str(lead.customer_id))
+            table.add_row(lead.code, lead.name, industry_title(lead.industry), lead.region,
+                          label(lead.size), source_title(lead.source), cell(since),
+                          key=str(lead.customer_id))
 
     def _selected(self) -> int | None:
         key = _current_key(self.query_one(DataTable))

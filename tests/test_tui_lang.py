@@ -1,0 +1,126 @@
+"""Every word in the reader's language (issue 22 item 4): titles where codes were shown,
+people by name, business wording for refusals and what a field expects, and money typed
+with thousands separators."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from tui_helpers import aio, settle
+
+from core.i18n import set_lang
+from core.models import Customer
+
+
+def app_for(ctx: Any, **kw: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", **kw)
+
+
+@pytest.fixture
+def zh() -> Any:
+    set_lang("zh_CN")
+    yield
+    set_lang("en")
+
+
+def _set(world: Any, customer: Any, **values: Any) -> None:
+    with world.runtime.db.write_session() as session, session.begin():
+        row = session.get(Customer, customer.id)
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
+@aio
+async def test_customer_form_speaks_titles_and_takes_thousands(tui_world: dict[str, Any],
+                                                               zh: Any) -> None:
+    """Industry and source read as titles (机械, not machinery), the credit limit with
+    separators; "1,200,000" is taken; an untouched industry is saved as its code."""
+    from textual.widgets import Input
+
+    from tui.screens.customer_form import CustomerForm
+
+    world, customer = tui_world["world"], tui_world["customers"][0]
+    _set(world, customer, industry="machinery", source="referral",
+         credit_limit=Decimal("2000000"))
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerForm(customer.id))
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#f-industry", Input).value == "机械"
+        assert form.query_one("#f-source", Input).value == "转介绍"
+        assert form.query_one("#f-credit_limit", Input).value == "2,000,000.00"
+        form.query_one("#f-credit_limit", Input).value = "1,200,000"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CustomerForm)
+    with world.runtime.db.read_session() as session:
+        row = session.get(Customer, customer.id)
+        assert (row.industry, row.source, row.credit_limit) == (
+            "machinery", "referral", Decimal("1200000"))
+
+
+@aio
+async def test_stage_history_names_stages_by_title(tui_world: dict[str, Any], zh: Any) -> None:
+    from core.services.opportunities import move_stage
+    from tui.screens.dialogs import TableDialog
+
+    for deal in tui_world["deals"]:  # every deal has a stage change to show
+        move_stage(tui_world["admin"], deal.id, "proposal")
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, TableDialog)
+        shown = [str(c) for row in app.screen.rows for c in row[1:]]
+        assert shown and not {"lead", "qualified", "proposal"} & set(shown), shown
+
+
+@aio
+async def test_due_list_names_people_and_stages(tui_world: dict[str, Any], zh: Any) -> None:
+    """The stalled deal's stage by its title, its owner and manager by their names."""
+    from textual.widgets import DataTable
+
+    from plugins.funnel.views import DueListScreen
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(DueListScreen())
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        stalled = next(r for r in rows if r[0] == "停滞商机")
+        assert stalled[2:5] == ["赵敏 Zhao Min", "Wang", "已确认需求"], stalled
+
+
+def test_report_parameters_read_as_labelled(tui_world: dict[str, Any], zh: Any) -> None:
+    """"campaign=DEMO-PROMO, buyers_only=False" reads as the form labels it."""
+    from tui.screens.report_view import param_line
+
+    line = param_line(tui_world["admin"], "marketing_call_list",
+                      {"campaign": "DEMO-PROMO", "buyers_only": False, "as_of": None})
+    assert line == "活动 DEMO-PROMO  ·  仅有交易客户 否"
+
+
+def test_industry_and_source_titles_both_ways(zh: Any) -> None:
+    from core.vocabulary import industry_code, industry_title, source_code, source_title
+
+    assert (industry_title("shipbuilding"), source_title("exhibition")) == ("船舶", "展会")
+    assert industry_title("Textiles") == "Textiles"  # the user's own word, as typed
+    assert (industry_code("船舶"), industry_code("Shipbuilding")) == ("shipbuilding",) * 2
+    assert (source_code("展会"), source_code("a friend")) == ("exhibition", "a friend")
+
+
+def test_choices_read_as_titles(zh: Any) -> None:
+    from core.models import CustomerSize
+    from tui.screens.reports import _choices
+
+    assert _choices(CustomerSize) == [("小", "small"), ("中", "medium"), ("大", "large")]
