@@ -81,9 +81,17 @@ class DealActions:
         history = self.guard(service.stage_history, self.ctx, deal)  # type: ignore[attr-defined]
         if history is None:
             return
-        rows = [(cell(h.changed_at), h.from_stage or "—", h.to_stage) for h in history]
+        rows = stage_rows(self.ctx, deal, history)  # type: ignore[attr-defined]
         self.app.push_screen(TableDialog(_("Stage history"),  # type: ignore[attr-defined]
                                          [_("When"), _("From"), _("To")], rows))
+
+
+def stage_rows(ctx: Any, deal_id: int, history: list[Any]) -> list[tuple[Any, str, str]]:
+    """(when, from, to) of a deal's stage changes, the stages by their titles."""
+    funnel = service.get_opportunity(ctx, deal_id).funnel if history else ""
+    title = ctx.plugins.funnels.stage_title
+    return [(cell(h.changed_at), title(funnel, h.from_stage) if h.from_stage else "—",
+             title(funnel, h.to_stage)) for h in history]
 
 
 def stalled(ctx: Any, row: lists.OpportunityRow) -> bool:
@@ -298,5 +306,6 @@ class OpportunityDetail(DealActions, BaseScreen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("From"), _("To"))
-        for change in service.stage_history(self.ctx, self.opportunity_id):
-            table.add_row(cell(change.changed_at), change.from_stage or "—", change.to_stage)
+        history = service.stage_history(self.ctx, self.opportunity_id)
+        for row in stage_rows(self.ctx, self.opportunity_id, history):
+            table.add_row(*row)
