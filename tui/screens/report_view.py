@@ -47,6 +47,25 @@ def exporters(ctx: Any) -> dict[str, Any]:
     return dict(exporter_registry(ctx.plugins))
 
 
+def param_line(ctx: Any, report_id: str, params: dict[str, Any]) -> str:
+    """The parameters a result was run with, as the form labels them: "Campaign DEMO-PROMO
+    · Buyers only no" (never the model's field names or Python's True/False)."""
+    from core.reports import report_registry
+
+    model = getattr(report_registry(ctx.plugins).get(report_id), "Params", None)
+    fields = getattr(model, "model_fields", {})
+    shown = []
+    for name, value in params.items():
+        if value in (None, "", []):
+            continue
+        info = fields.get(name)
+        title = (info.title if info is not None else "") or name.replace("_", " ").capitalize()
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        shown.append(f"{_(title)} {value}")
+    return "  ·  ".join(shown)
+
+
 class ReportView(BaseScreen):
     TITLE_EN = "Report"
     DEFAULT_CSS = """
@@ -73,7 +92,7 @@ class ReportView(BaseScreen):
 
     def body(self) -> ComposeResult:
         r = self.result
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items() if v not in (None, ""))
+        params = param_line(self.ctx, self.report_id, r.params)
         captions = "".join(f"{line}\n" for line in r.caption_lines(current_lang()))
         yield Static(f"[b]{pick(r.title_en, r.title_zh)}[/b]  {params}\n" + captions
                      + _("Enter on a figure shows the rows behind it."), id="result-head")
