@@ -17,6 +17,7 @@ from core.access import visible
 from core.context import Context
 from core.drill import activities_table, opportunities_table
 from core.errors import NotFound, ValidationFailed
+from core.i18n import pick
 from core.models import (
     Activity,
     Customer,
@@ -103,19 +104,19 @@ class FunnelReport(BaseReport):
         for funnel_id, stages in analytics.funnels_stages(
                 ctx, _funnels(ctx, params.funnel), owners).items():
             for s in stages:
-                rows.append((funnel_id, s.stage_id, s.title_en, s.title_zh, s.probability,
-                             s.deals, s.amount, s.weighted, s.stalled))
-        columns = [Column("funnel", "Funnel", "漏斗"), Column("stage", "Stage", "阶段编码"),
-                   Column("stage_en", "Stage name", "阶段"),
-                   Column("stage_zh", "Stage (Chinese)", "阶段(中文)"),
+                # the stage by its title in the reader's language (one language a page)
+                rows.append((funnel_id, s.stage_id, pick(s.title_en, s.title_zh),
+                             s.probability, s.deals, s.amount, s.weighted, s.stalled))
+        columns = [Column("funnel", "Funnel", "漏斗"), Column("stage", "Stage code", "阶段编码"),
+                   Column("stage_en", "Stage", "阶段"),
                    Column("probability", "Probability", "赢单概率", K.PERCENT),
                    Column("deals", "Deals", "商机数", K.INTEGER, True),
                    Column("amount", "Amount", "金额", K.MONEY, True),
                    Column("weighted", "Weighted", "加权金额", K.MONEY, True),
                    Column("stalled", "Stalled", "停滞", K.INTEGER, True)]
-        totals = (TOTAL_EN, None, None, None, None, sum(r[5] for r in rows),
-                  sum((r[6] for r in rows), ZERO), sum((r[7] for r in rows), ZERO),
-                  sum(r[8] for r in rows))
+        totals = (TOTAL_EN, None, None, None, sum(r[4] for r in rows),
+                  sum((r[5] for r in rows), ZERO), sum((r[6] for r in rows), ZERO),
+                  sum(r[7] for r in rows))
         table = Table("stages", "Open deals by stage", "各阶段在途商机", columns, rows,
                       totals=totals, drill_columns=("deals", "amount", "weighted", "stalled"))
         chart = ChartSpec("funnel", "Sales funnel", "销售漏斗", "stages", "stage_en",
