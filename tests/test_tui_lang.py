@@ -124,3 +124,40 @@ def test_choices_read_as_titles(zh: Any) -> None:
     from tui.screens.reports import _choices
 
     assert _choices(CustomerSize) == [("小", "small"), ("中", "medium"), ("大", "large")]
+
+
+def test_refusal_of_a_form_reads_as_business_words(zh: Any) -> None:
+    """Not "handover: 1 problem(s) column 'successors': got [] ..." but the field's name."""
+    from core.errors import FieldProblem, ValidationFailed
+
+    one = ValidationFailed([FieldProblem("successors", [], "at least one successor")],
+                           "handover")
+    assert str(one) == "请更正：接手人：填的是 空，应为 至少一位接手人"
+    two = ValidationFailed([FieldProblem("amount", "x", "a number", row=3),
+                            FieldProblem("cut", "colour", "company")], "forecast")
+    assert str(two).splitlines() == ["请更正以下 2 处：",
+                                     "  第 3 行 amount 列：填的是 'x'，应为 a number",
+                                     "  维度：填的是 'colour'，应为 公司"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_what_a_field_expects_names_no_pattern(lang: str) -> None:
+    import pydantic
+
+    from core.errors import ValidationFailed
+    from core.services.base import validate
+
+    class Phone(pydantic.BaseModel):
+        phone: str = pydantic.Field(pattern=r"^[0-9+()\- ]*$")
+        name: str
+
+    set_lang(lang)
+    try:
+        with pytest.raises(ValidationFailed) as refused:
+            validate(Phone, {"phone": "call me"}, "contact")
+        text = str(refused.value)
+    finally:
+        set_lang("en")
+    assert "pattern" not in text and "^[" not in text and "field required" not in text
+    assert ("a value in the right format" if lang == "en" else "格式正确的内容") in text
+    assert ("a value (required)" if lang == "en" else "必填") in text

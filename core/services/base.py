@@ -187,12 +187,19 @@ _EXPECTED_ZH = {
 }
 
 
+# pydantic's English that names a regular expression or reads as a developer's note
+_EXPECTED_EN = {"missing": "a value (required)",
+                "string_pattern_mismatch": "a value in the right format"}
+
+
 def _expected(err: Any) -> str:
     if current_lang().startswith("zh") and err.get("type") in _EXPECTED_ZH:
         try:
             return _EXPECTED_ZH[err["type"]].format(**(err.get("ctx") or {}))
         except (KeyError, IndexError):
             pass  # a check with other details: pydantic's own words below
+    if err.get("type") in _EXPECTED_EN:  # pydantic's words for these read as code
+        return _EXPECTED_EN[err["type"]]
     msg = str(err.get("msg", "a valid value"))
     # pydantic says "Input should be a valid decimal"; shown as "expected a valid decimal"
     for prefix in ("Value error, ", "Assertion failed, ", "Input should be "):
