@@ -13,9 +13,12 @@ from core.access import Scope, visible
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import translator
 from core.models import Customer
 from core.services.base import UnitOfWork
 from plugins.manufacturing.models import DocStatus, Document
+
+_ = translator(__file__)
 
 P_TENDER = "manufacturing.tender"  # tenders and project registrations
 P_SELL = "manufacturing.sell"  # quotes and orders
@@ -46,6 +49,11 @@ def money(value: Any) -> Decimal:
 
 def qty(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(MILLI)
+
+
+# a document kind in a sentence, with its article ("an invoice", never "a invoice")
+KIND_PHRASES = {"quote": "a quote", "order": "an order", "delivery": "a delivery note",
+                "invoice": "an invoice", "receipt": "a receipt"}
 
 
 def problem(field: str, value: Any, expected: str, subject: str) -> ValidationFailed:
@@ -100,7 +108,9 @@ def get_document(uow: UnitOfWork, doc_id: int, kind: str | None = None) -> Docum
     doc = uow.get(Document, doc_id)
     uow.require_record(Customer, doc.customer_id)
     if kind is not None and doc.kind != kind:
-        raise NotFound(f"{kind} {doc_id} does not exist (document {doc_id} is a {doc.kind})")
+        raise NotFound(_("Document {number} is {actual}, not {kind}.").format(
+            number=doc.number or doc_id, actual=_(KIND_PHRASES.get(doc.kind, doc.kind)),
+            kind=_(KIND_PHRASES.get(kind, kind))))
     return doc
 
 
