@@ -161,3 +161,18 @@ def test_what_a_field_expects_names_no_pattern(lang: str) -> None:
     assert "pattern" not in text and "^[" not in text and "field required" not in text
     assert ("a value in the right format" if lang == "en" else "格式正确的内容") in text
     assert ("a value (required)" if lang == "en" else "必填") in text
+
+
+def test_refusals_name_people_not_logins(tui_world: dict[str, Any], zh: Any) -> None:
+    """A manager giving a customer to a rep outside the team is told the rep's name."""
+    from core.errors import PermissionDenied
+    from core.services import customers
+
+    world = tui_world["world"]
+    outsider = world.user("mgr01", "sales_rep", region="NORTH")
+    with world.runtime.db.write_session() as session, session.begin():
+        session.get(type(outsider.actor), outsider.actor.id).display_name = "钱七"
+    manager, customer = tui_world["manager"], tui_world["customers"][0]
+    with pytest.raises(PermissionDenied) as refused:
+        customers.assign_customer(manager, customer.id, outsider.actor.id)
+    assert str(refused.value) == "钱七不在您的团队中。"

@@ -24,7 +24,7 @@ def log_visit(ctx: Context, data: ActivityInput | dict[str, Any]) -> Activity:
         uow.require("activity.log")
         rep_id = values.rep_id or ctx.actor.id
         if rep_id != ctx.actor.id and rep_id not in ctx.grant.team_ids:
-            raise PermissionDenied(f"{ctx.actor.login} may log visits only for their own team")
+            raise PermissionDenied(_("You may log visits only for your own team."))
         if values.customer_id is not None:
             customer = uow.get(Customer, values.customer_id)
             uow.require_record(Customer, values.customer_id)

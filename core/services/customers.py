@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import _
 from core.models import Contact, Customer, Region, User
 from core.schemas import ContactInput, CustomerCreate, CustomerUpdate
 from core.services.base import UnitOfWork, detached, validate, write
@@ -156,7 +157,7 @@ def _initial_owner(uow: UnitOfWork, requested: int | None) -> int | None:
     if requested is None:
         return uow.ctx.actor.id if grant.scope is Scope.OWN else None
     if requested != uow.ctx.actor.id and not grant.has("customer.assign"):
-        raise PermissionDenied(f"{uow.ctx.actor.login} may not assign customers to others")
+        raise PermissionDenied(_("You may not give customers to other people."))
     return requested
 
 
@@ -166,9 +167,10 @@ def _require_assignable(uow: UnitOfWork, owner_id: int) -> None:
         raise ValidationFailed([FieldProblem("owner", owner_id, "an active user")], "customer")
     grant = uow.ctx.grant
     if grant.scope is Scope.TEAM and owner_id not in grant.team_ids:
-        raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s team")
+        raise PermissionDenied(_("{name} is not in your team.").format(name=owner.display_name))
     if grant.scope is Scope.REGION and owner.region_id not in grant.region_ids:
-        raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s region")
+        raise PermissionDenied(_("{name} is not in your region.").format(
+            name=owner.display_name))
 
 
 def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:
@@ -176,8 +178,7 @@ def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:
     would lose sight of it)."""
     grant = uow.ctx.grant
     if grant.scope is Scope.REGION and region_id not in grant.region_ids:
-        raise PermissionDenied(
-            f"{uow.ctx.actor.login} may place customers only in their own region")
+        raise PermissionDenied(_("You may place customers only in your own region."))
 
 
 def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | None) -> None:
