@@ -1,0 +1,44 @@
+"""Looks (issue 22 item 8): the focused field stands out, a status reads without colour,
+a checkbox shows its state, chart axes print readable numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui_helpers import aio, settle
+
+
+def app_for(ctx: Any, **kw: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", **kw)
+
+
+def _distance(a: Any, b: Any) -> float:
+    return sum((x - y) ** 2 for x, y in zip(a.rgb, b.rgb, strict=True)) ** 0.5
+
+
+@aio
+async def test_focused_field_stands_out(tui_world: dict[str, Any]) -> None:
+    """A compact field's focus was a 5% tint (background 234 against 235): now clearly
+    another colour, for an Input and a Select alike."""
+    from textual.widgets import Input, Select
+
+    from tui.screens.customer_form import CustomerForm
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerForm(None))
+        await settle(pilot)
+        name, industry = app.screen.query_one("#f-name", Input), app.screen.query_one(
+            "#f-industry", Input)
+        name.focus()
+        await pilot.pause()
+        assert _distance(name.background_colors[1], industry.background_colors[1]) > 40
+        size = app.screen.query_one("#f-size", Select)
+        plain = size.query_one("SelectCurrent").background_colors[1]
+        size.focus()
+        await pilot.pause()
+        focused = size.query_one("SelectCurrent").background_colors[1]
+        assert _distance(focused, plain) > 40
