@@ -42,3 +42,11 @@ async def test_focused_field_stands_out(tui_world: dict[str, Any]) -> None:
         await pilot.pause()
         focused = size.query_one("SelectCurrent").background_colors[1]
         assert _distance(focused, plain) > 40
+
+
+def test_sales_control_statuses_read_without_colour() -> None:
+    """With NO_COLOR the board's colours are greys: each status also has its own mark."""
+    from plugins.real_estate.views import STATUS_STYLE, unit_cell
+
+    plain = {unit_cell("101", status).plain for status in STATUS_STYLE}
+    assert len(plain) == len(STATUS_STYLE)  # every status reads differently as text
