@@ -50,3 +50,21 @@ def test_sales_control_statuses_read_without_colour() -> None:
 
     plain = {unit_cell("101", status).plain for status in STATUS_STYLE}
     assert len(plain) == len(STATUS_STYLE)  # every status reads differently as text
+
+
+@aio
+async def test_check_only_box_shows_its_state(tui_world: dict[str, Any]) -> None:
+    """The Import screen's "Check only" showed ▐X▌ ticked or not."""
+    from textual.widgets import Checkbox
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("i")
+        await settle(pilot)
+        box = app.screen.query_one("#import-check", Checkbox)
+        shown = {}
+        for value in (False, True):
+            box.value = value
+            await pilot.pause()
+            shown[value] = box.render().plain
+        assert "✓" in shown[True] and "✓" not in shown[False] and "X" not in shown[False]
