@@ -68,3 +68,19 @@ async def test_check_only_box_shows_its_state(tui_world: dict[str, Any]) -> None
             await pilot.pause()
             shown[value] = box.render().plain
         assert "✓" in shown[True] and "✓" not in shown[False] and "X" not in shown[False]
+
+
+def test_chart_axes_print_readable_amounts() -> None:
+    """plotext labelled a value axis 4474032.2; now round ticks people read."""
+    from core.i18n import set_lang
+    from tui.screens.report_view import axis_ticks
+
+    ticks, words = axis_ticks([4474032.2, 1200000.0])
+    assert ticks == [0, 2_000_000, 4_000_000, 6_000_000]
+    assert words == ["0", "2,000,000", "4,000,000", "6,000,000"]
+    set_lang("zh_CN")
+    try:
+        assert axis_ticks([4474032.2])[1] == ["0", "200万", "400万", "600万"]
+        assert axis_ticks([3.5e8])[1][-1] == "4亿"
+    finally:
+        set_lang("en")

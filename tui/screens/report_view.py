@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,30 @@ def param_line(ctx: Any, report_id: str, params: dict[str, Any]) -> str:
             value = _("yes") if value else _("no")
         shown.append(f"{_(title)} {value}")
     return "  ·  ".join(shown)
+
+
+def axis_ticks(values: list[float], steps: int = 4) -> tuple[list[float], list[str]]:
+    """Round ticks from 0 (or the lowest value) to the highest, labelled as people read
+    amounts: 1,500,000 in English, 150万 or 1.2亿 in Chinese."""
+    if not values:
+        return [], []
+    low, high = min(0.0, min(values)), max(0.0, max(values))
+    if high == low:
+        return [], []
+    raw = (high - low) / steps
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
+    return ticks, [amount_label(t) for t in ticks]
+
+
+def amount_label(value: float) -> str:
+    if current_lang() != "zh_CN" or abs(value) < 10_000:
+        return f"{value:,.0f}" if value == int(value) or abs(value) >= 100 else f"{value:g}"
+    if abs(value) >= 100_000_000:
+        return f"{value / 100_000_000:,.4g}亿"
+    return f"{value / 10_000:,.4g}万"
 
 
 class ReportView(BaseScreen):
@@ -162,8 +187,10 @@ class ReportView(BaseScreen):
         rows = table.materialize()[:40]
         labels = [str(table.value(r, spec.category_column)) for r in rows]
         plt = plot.plt
+        everything: list[float] = []
         for column_id in spec.value_columns:
             values = [float(table.value(r, column_id) or 0) for r in rows]
+            everything += values
             title = table.columns[table.index(column_id)].title(current_lang())
             if spec.kind == "line":
                 plt.plot(values, label=title)
@@ -171,6 +198,9 @@ class ReportView(BaseScreen):
             else:
                 plt.bar(labels, values, label=title,
                         orientation="horizontal" if spec.kind == "funnel" else "vertical")
+        ticks, words = axis_ticks(everything)
+        if ticks:  # plotext's own labels print 4474032.2
+            (plt.xticks if spec.kind == "funnel" else plt.yticks)(ticks, words)
         plt.title(pick(spec.title_en, spec.title_zh))
         return plot
 
