@@ -79,7 +79,7 @@ def axis_ticks(values: list[float], steps: int = 4) -> tuple[list[float], list[s
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.floor(low / step) * step
-    ticks = [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
+    ticks = [first + i * step for i in range(math.ceil((high - first) / step) + 1)]
     return ticks, [amount_label(t) for t in ticks]
 
 
