@@ -42,3 +42,43 @@ async def test_keys_key_is_never_cut_from_the_footer(tui_world: dict[str, Any],
             assert any("command_palette" in action for action in shown), shown
     finally:
         set_lang("en")
+
+
+async def _drill_stages(pilot: Any) -> Any:
+    from textual.widgets import DataTable
+
+    from tui.screens.records import RecordsScreen
+
+    app = pilot.app
+    await settle(pilot)
+    app.push_screen(RecordsScreen("Open pipeline", "pipeline"))
+    await settle(pilot)
+    table = app.screen.query_one(DataTable)
+    return table, [str(c.label) for c in table.columns.values()]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_pipeline_drill_fits_80_columns(tui_world: dict[str, Any], lang: str) -> None:
+    """Home's pipeline drill cut the stage ("Propo") and pushed Amount off screen."""
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            table, _headers = await _drill_stages(pilot)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width  # every column, Amount too, on screen
+            stage = next(c for c in table.columns.values()
+                         if str(c.label) in ("Stage", "阶段"))
+            assert stage.width >= max(len("Proposal"), 8)
+    finally:
+        set_lang("en")
+
+
+@aio
+async def test_lists_widen_on_a_wide_terminal(tui_world: dict[str, Any]) -> None:
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(160, 48)) as pilot:
+        table, _headers = await _drill_stages(pilot)
+        widths = {str(c.label): c.width for c in table.columns.values()}
+        assert widths["Customer"] >= len("上海精密锻造有限公司") * 2  # whole names
