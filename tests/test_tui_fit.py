@@ -82,3 +82,34 @@ async def test_lists_widen_on_a_wide_terminal(tui_world: dict[str, Any]) -> None
         table, _headers = await _drill_stages(pilot)
         widths = {str(c.label): c.width for c in table.columns.values()}
         assert widths["Customer"] >= len("上海精密锻造有限公司") * 2  # whole names
+
+
+def test_fit_columns_keeps_figures_whole_and_narrows_text() -> None:
+    """The production plan at 80 columns: the product column narrows, stock and
+    to-produce stay whole (they were cut off)."""
+    from rich.text import Text
+
+    from tui.format import fit_columns
+
+    class Table:
+        cell_padding = 1
+
+        def __init__(self) -> None:
+            self.widths: list[int] = []
+
+        def add_column(self, header: str, width: int) -> None:
+            self.widths.append(width)
+
+    def money(v: str) -> Text:
+        return Text(v, justify="right")
+
+    headers = ["产品编码", "产品", "本周应交", "全部未发", "库存", "本周需生产"]
+    rows = [("P003", "精密锻件 Precision forging PF-110 重型", money("1,000.00"),
+             money("21.00"), money("14.00"), money("12,000.00"))]
+    table = Table()
+    fit_columns(table, headers, rows, room=78)
+    assert sum(table.widths) + 2 * len(headers) <= 78
+    assert table.widths[2:] == [8, 8, 5, 10]  # every figure and header whole
+    wide = Table()
+    fit_columns(wide, headers, rows, room=158)
+    assert wide.widths[1] == 38  # the whole name on a wide screen
