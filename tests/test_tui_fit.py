@@ -113,3 +113,29 @@ def test_fit_columns_keeps_figures_whole_and_narrows_text() -> None:
     wide = Table()
     fit_columns(wide, headers, rows, room=158)
     assert wide.widths[1] == 38  # the whole name on a wide screen
+
+
+@aio
+async def test_long_placeholder_and_label_read_whole(tui_world: dict[str, Any]) -> None:
+    """The handover report's "Handover number (default: th…" placeholder and a long
+    label ("Unified social credit code") were cut at 80 columns."""
+    from textual.widgets import Input, Label, Static
+
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.reports import ReportsScreen
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ReportsScreen(report_id="funnel.handover"))
+        await settle(pilot)
+        field = app.screen.query_one("#f-handover", Input)
+        field.focus()
+        await settle(pilot)
+        hint = app.screen.query_one("#err-handover", Static)
+        assert str(hint.render()).startswith("Handover number (default: the")
+        app.push_screen(CustomerForm(None))
+        await settle(pilot)
+        label = next(w for w in app.screen.query(Label)
+                     if str(w.render()) == "Unified social credit code")
+        assert label.size.width >= len("Unified social credit code")
