@@ -139,3 +139,35 @@ async def test_long_placeholder_and_label_read_whole(tui_world: dict[str, Any]) 
         label = next(w for w in app.screen.query(Label)
                      if str(w.render()) == "Unified social credit code")
         assert label.size.width >= len("Unified social credit code")
+
+
+@aio
+async def test_a_cut_explanation_opens_whole(tui_world: dict[str, Any]) -> None:
+    """The forecast's Why column was cut at 80 and at 160 and could not be opened: Enter
+    on a text cell shows the whole row, wrapped."""
+    from decimal import Decimal
+
+    from textual.widgets import Static
+
+    from core.reports import Column, ColumnKind, ReportResult, Table
+    from tui.screens.dialogs import TextDialog
+    from tui.screens.report_view import ReportView
+
+    why = ("Seasonal naive chosen: lowest backtest error over the last 12 months; the "
+           "December peak repeats, the trend is flat, holidays move two weeks of orders")
+    table = Table("series", "Series", "序列",
+                  [Column("label", "Series", "序列"),
+                   Column("amount", "Forecast", "预测", ColumnKind.MONEY),
+                   Column("why", "Why", "原因")],
+                  [("East", Decimal("1200000.00"), why)])
+    result = ReportResult("forecast", "Sales forecast", "销售预测", {}, [table])
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ReportView("forecast", {}, result))
+        await settle(pilot)
+        await pilot.press("right", "right", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        text = str(app.screen.query_one("#text", Static).render())
+        assert "Why: " + why[:40] in text and "two weeks of orders" in text

@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 from core.i18n import _, current_lang, pick
 from tui.base import BaseModal, BaseScreen
 from tui.screens.dialogs import DIALOG_CSS
-from tui.widgets.report_table import ReportTable
+from tui.widgets.report_table import ReportTable, format_value
 
 
 class CancelFlag(threading.Event):
@@ -46,6 +46,10 @@ def exporters(ctx: Any) -> dict[str, Any]:
     except ImportError:
         return {}
     return dict(exporter_registry(ctx.plugins))
+
+
+def _plain(value: Any) -> str:
+    return value.plain if hasattr(value, "plain") else str(value if value is not None else "")
 
 
 def param_line(ctx: Any, report_id: str, params: dict[str, Any]) -> str:
@@ -154,11 +158,25 @@ class ReportView(BaseScreen):
         if not isinstance(table, ReportTable):
             return
         figure = table.figure_at(event.coordinate.row, event.coordinate.column)
-        if figure is None:
-            self.notify(_("No rows behind this cell"), timeout=2)
+        if figure is None:  # a name, a date, an explanation: the whole row, readable
+            self._show_row(table, event.coordinate.row)
             return
         row, column_id = figure
         self._drill_rows(table.table.id, row, column_id)
+
+    def _show_row(self, table: ReportTable, row_index: int) -> None:
+        """Every column of one row, wrapped (the forecast's Why is cut at any width)."""
+        from tui.screens.dialogs import TextDialog
+
+        key = table.coordinate_to_cell_key((row_index, 0)).row_key.value
+        if key is None or not key.isdigit():
+            return  # the totals row
+        row = table.rows_shown[int(key)]
+        lang = current_lang()
+        lines = [f"{column.title(lang)}: {_plain(format_value(column.kind, value))}"
+                 for column, value in zip(table.table.columns, row, strict=False)]
+        self.app.push_screen(TextDialog(pick(table.table.title_en, table.table.title_zh),
+                                        "\n".join(lines)))
 
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill_rows(self, table_id: str, row: Any, column_id: str) -> None:
