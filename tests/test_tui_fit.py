@@ -171,3 +171,24 @@ async def test_a_cut_explanation_opens_whole(tui_world: dict[str, Any]) -> None:
         assert isinstance(app.screen, TextDialog)
         text = str(app.screen.query_one("#text", Static).render())
         assert "Why: " + why[:40] in text and "two weeks of orders" in text
+
+
+@aio
+async def test_due_list_fits_80_columns(tui_world: dict[str, Any]) -> None:
+    """The due list's What, Due and Days over were off screen at 80 columns."""
+    from textual.widgets import DataTable
+
+    from plugins.funnel.views import DueListScreen
+
+    set_lang("zh_CN")
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(DueListScreen())
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert table.row_count and used <= table.size.width
+    finally:
+        set_lang("en")

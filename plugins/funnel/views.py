@@ -18,7 +18,7 @@ from core.i18n import pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen
-from tui.format import cell, label
+from tui.format import cell, fit_columns, label
 from tui.views import ViewSpec
 
 _ = translator(__file__)  # this plugin's words first
@@ -162,10 +162,7 @@ class DueListScreen(BaseScreen):
         yield DataTable(cursor_type="row", zebra_stripes=True, id="due")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, title in self.COLUMNS:
-            table.add_column(_(title), key=key)
-        table.focus()
+        self.query_one(DataTable).focus()
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
@@ -187,12 +184,17 @@ class DueListScreen(BaseScreen):
             + (f" ({_('most overdue shown')}: {len(shown)})" if len(shown) < len(items) else "")
             + "  ·  " + _("m switches mine / team; r opens the report (x exports it)."))
         table = self.query_one(DataTable)
-        table.clear()
+        keep = table.cursor_row
+        table.clear(columns=True)
         names = _people(self.ctx, sorted({i.owner for i in shown} | {i.manager for i in shown}))
-        for n, i in enumerate(shown):
-            table.add_row(_(KIND_LABELS[i.kind]), i.customer, names.get(i.owner, i.owner),
-                          names.get(i.manager, i.manager), self._subject(i),
-                          cell(i.due), cell(i.days_over), key=f"{i.kind}:{i.record_id}:{n}")
+        rows = [(_(KIND_LABELS[i.kind]), i.customer, names.get(i.owner, i.owner),
+                 names.get(i.manager, i.manager), self._subject(i), cell(i.due),
+                 cell(i.days_over)) for i in shown]
+        fit_columns(table, [_(title) for _key, title in self.COLUMNS], rows)  # 80 columns
+        for n, (i, row) in enumerate(zip(shown, rows, strict=True)):
+            table.add_row(*row, key=f"{i.kind}:{i.record_id}:{n}")
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
 
     def _subject(self, item: Any) -> str:
         """What is due, in words: a stalled deal's stage by its title, never its id."""
