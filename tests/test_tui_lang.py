@@ -176,3 +176,11 @@ def test_refusals_name_people_not_logins(tui_world: dict[str, Any], zh: Any) -> 
     with pytest.raises(PermissionDenied) as refused:
         customers.assign_customer(manager, customer.id, outsider.actor.id)
     assert str(refused.value) == "钱七不在您的团队中。"
+
+
+def test_forecast_methods_read_as_titles(tui_world: dict[str, Any], zh: Any) -> None:
+    """The forecast report listed "combination" and "seasonal_naive"."""
+    from plugins.forecast.reports import method_title
+
+    assert method_title(tui_world["admin"], "combination") == "多种方法的平均"
+    assert method_title(tui_world["admin"], "something_new") == "something_new"
