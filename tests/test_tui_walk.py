@@ -154,6 +154,9 @@ def cjk_offences(text: str, data: str) -> list[str]:
 # -- the walk ---------------------------------------------------------------------------
 
 SKIP_ACTIONS = {"back", "dismiss_none", "quit", "command_palette", "keys", "refresh"}
+# cursor and page moves show the same words on other rows: not worth a step each
+MOVE_KEYS = {"home", "end", "pageup", "pagedown", "left", "right", "up", "down", "tab",
+             "shift+tab"}
 
 
 def _taught(app: Any) -> list[tuple[Any, Any]]:
@@ -164,7 +167,8 @@ def _taught(app: Any) -> list[tuple[Any, Any]]:
         binding = active.binding
         name = binding.action.split("(")[0].rsplit(".", 1)[-1]
         if (not binding.description or not binding.id or binding.id.startswith("app.")
-                or name in SKIP_ACTIONS or binding.action in seen):
+                or name in SKIP_ACTIONS or binding.action in seen
+                or binding.key in MOVE_KEYS):
             continue
         seen.add(binding.action)
         found.append((active.node, binding))
