@@ -40,9 +40,10 @@ def field_title(name: str) -> str:
     """A field as the forms label it: "credit_limit" is "Credit limit" (信用额度)."""
     from core.i18n import _
 
-    words = name.rsplit(".", 1)[-1].replace("_id", "").replace("_", " ").strip()
-    title = words[:1].upper() + words[1:] if words else name
-    return _(title)
+    head, *rest = name.split(".")  # "transitions.0": the first transition, numbered
+    words = head.removesuffix("_id").replace("_", " ").strip()
+    title = _(words[:1].upper() + words[1:]) if words else name
+    return " ".join([title, *rest])
 
 
 @dataclass
