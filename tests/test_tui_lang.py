@@ -184,3 +184,26 @@ def test_forecast_methods_read_as_titles(tui_world: dict[str, Any], zh: Any) -> 
 
     assert method_title(tui_world["admin"], "combination") == "多种方法的平均"
     assert method_title(tui_world["admin"], "something_new") == "something_new"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_an_amount_takes_thousands_separators(lang: str) -> None:
+    """"1,200,000" in a money field was refused as "a valid decimal"."""
+    import pydantic
+
+    from core.errors import ValidationFailed
+    from core.services.base import validate
+
+    class Budget(pydantic.BaseModel):
+        amount: Decimal
+        note: str = ""
+
+    set_lang(lang)
+    try:
+        assert validate(Budget, {"amount": "1,200,000", "note": "1,2"}, "budget").amount \
+            == Decimal("1200000")
+        assert validate(Budget, {"amount": "12,345.50"}, "budget").amount == Decimal("12345.50")
+        with pytest.raises(ValidationFailed):
+            validate(Budget, {"amount": "1,20"}, "budget")  # not a grouping: refused
+    finally:
+        set_lang("en")
