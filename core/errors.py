@@ -19,11 +19,31 @@ class FieldProblem:
     row: int | None = None
 
     def __str__(self) -> str:
-        where = f"row {self.row}, " if self.row is not None else ""
+        """In the reader's language. A file's problem names its row and column (the user
+        has the file); a form's names the field as a person would, not as the code does."""
+        from core.i18n import _
+
         shown = repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'"
         if isinstance(self.value, str) and len(self.value) > 60:
             shown = f"'{self.value[:57]}...'"
-        return f"{where}column '{self.field}': got {shown}, expected {self.expected}"
+        if self.value is None or self.value == "" or self.value == []:
+            shown = _("nothing")
+        expected = _(self.expected)
+        if self.row is not None:
+            return _("row {row}, column '{field}': got {value}, expected {expected}").format(
+                row=self.row, field=self.field, value=shown, expected=expected)
+        return _("{field}: got {value}, expected {expected}").format(
+            field=field_title(self.field), value=shown, expected=expected)
+
+
+def field_title(name: str) -> str:
+    """A field as the forms label it: "credit_limit" is "Credit limit" (信用额度)."""
+    from core.i18n import _
+
+    head, *rest = name.split(".")  # "transitions.0": the first transition, numbered
+    words = head.removesuffix("_id").replace("_", " ").strip()
+    title = _(words[:1].upper() + words[1:]) if words else name
+    return " ".join([title, *rest])
 
 
 @dataclass
@@ -32,10 +52,14 @@ class ValidationFailed(SalesdeskError):
     subject: str = "input"
 
     def __str__(self) -> str:
-        head = f"{self.subject}: {len(self.problems)} problem(s)"
+        from core.i18n import _
+
+        if len(self.problems) == 1:
+            return _("Please correct: {problem}").format(problem=self.problems[0])
+        head = _("Please correct these {n} entries:").format(n=len(self.problems))
         shown = "\n".join(f"  {p}" for p in self.problems[:50])
         more = len(self.problems) - 50
-        tail = f"\n  ... and {more} more" if more > 0 else ""
+        tail = "\n  " + _("... and {n} more").format(n=more) if more > 0 else ""
         return f"{head}\n{shown}{tail}"
 
 

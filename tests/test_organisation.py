@@ -280,7 +280,7 @@ def test_problems_name_business_fields(world: Any, tree: dict) -> None:
     with pytest.raises(ValidationFailed) as refused:
         organisation.add_region(world.admin, {"code": "bad code!", "name": ""})
     text = str(refused.value)
-    assert "column 'code'" in text and "column 'name'" in text
+    assert "Code: got 'bad code!'" in text and "Name: got nothing" in text
     with pytest.raises(ValidationFailed) as refused:
         organisation.set_company(world.admin, {"currency": "yuan", "vat_rate": "13"})
     text = str(refused.value)

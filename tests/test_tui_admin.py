@@ -145,7 +145,6 @@ async def test_numbering_offices_in_the_company_settings(tui_world: dict[str, An
     """Company settings include how each document series is numbered and each office's
     own range (e.g. Shanghai from 1, Beijing from 20001), changed by keyboard."""
     from core.services.numbering import list_rules
-    from tui.screens.admin import AdminScreen
     from tui.screens.dialogs import FormDialog
 
     admin = tui_world["admin"]

@@ -69,6 +69,9 @@ class SalesdeskApp(App[None]):
     Screen { background: $background; }
     .hint { color: $text-muted; padding: 0 1; height: auto; }
     DataTable { background: $background; }
+    /* a compact field's own focus is a 5% tint, invisible on most terminals */
+    Input.-textual-compact:focus { background-tint: $accent 40%; }
+    Select.-textual-compact:focus > SelectCurrent { background-tint: $accent 40%; }
     """
     BINDINGS = [
         Binding("question_mark,f1", "keys", "Keys", id="app.keys"),

@@ -147,6 +147,18 @@ class Guarded:
             report_error(self.app, event.worker.error)
 
 
+class KeysFooter(Footer):
+    """The footer with "? Keys" first: on a narrow terminal the keys that do not fit
+    are cut at the right edge (mid-word: "? Ke"), and ? lists every one of them."""
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets._footer import FooterKey
+
+        items = list(super().compose())
+        first = [w for w in items if isinstance(w, FooterKey) and w.action in ("keys", "app.keys")]
+        yield from first + [w for w in items if w not in first]
+
+
 class BaseScreen(Guarded, Screen[Any]):
     """A full screen: info bar on top, the body, the footer teaching the keys."""
 
@@ -173,7 +185,7 @@ class BaseScreen(Guarded, Screen[Any]):
         self._styled_for = getattr(self.app, "_css_update_count", None)
         yield InfoBar(_(self.TITLE_EN))
         yield from self.body()
-        yield Footer()
+        yield KeysFooter()
 
     def body(self) -> ComposeResult:
         yield from ()

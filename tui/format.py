@@ -58,9 +58,13 @@ def cell(value: Any) -> Any:
 
 
 def fit_columns(table: Any, headers: list[str], rows: list[tuple[Any, ...]],
-                widest: int = 30) -> None:
-    """Add columns sized to their content (CJK counted as two cells), at most ``widest``.
+                widest: int = 30, room: int | None = None) -> None:
+    """Add columns sized to their content (CJK counted as two cells), within the room
+    the table has (the screen's width unless ``room`` is given).
 
+    Where everything fits, each column is as wide as its content: a wide terminal shows
+    whole names. Where it does not, text columns are narrowed (the widest first, never
+    below their header) so amounts, dates and the last columns stay on screen.
     Fixed widths keep a table that is refilled while hidden (a tab, a content switcher)
     from drawing rows at the header's width.
     """
@@ -69,6 +73,43 @@ def fit_columns(table: Any, headers: list[str], rows: list[tuple[Any, ...]],
     def width_of(value: Any) -> int:
         return cell_len(value.plain if isinstance(value, Text) else str(value))
 
-    for index, header in enumerate(headers):
-        content = max((width_of(row[index]) for row in rows), default=0)
-        table.add_column(header, width=min(widest, max(width_of(header), content)))
+    heads = [width_of(h) for h in headers]
+    natural = [max([heads[i]] + [width_of(row[i]) for row in rows]) for i in range(len(headers))]
+    shrinkable = [i for i in range(len(headers)) if _is_text(rows, i)]
+    if room is None:
+        room = _room_for(table)
+    pad = 2 * getattr(table, "cell_padding", 1)
+    widths = list(natural)
+    if room and sum(widths) + pad * len(widths) > room:
+        widths = [min(w, widest) if i in shrinkable else w for i, w in enumerate(widths)]
+        while sum(widths) + pad * len(widths) > room:
+            candidates = [i for i in shrinkable if widths[i] > max(heads[i], 6)]
+            if not candidates:
+                break
+            widths[max(candidates, key=lambda i: widths[i])] -= 1
+    elif not room:
+        widths = [min(w, widest) for w in widths]
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(header, width=width)
+
+
+def _room_for(table: Any) -> int:
+    """Columns the table may use: its own width once laid out, else the screen's (less
+    its scrollbar)."""
+    try:
+        width = table.size.width or table.app.size.width - 2
+    except Exception:  # not mounted yet
+        return 0
+    return max(0, width - 2)
+
+
+def _is_text(rows: list[tuple[Any, ...]], index: int) -> bool:
+    """Free text (names, titles) may be cut; right-aligned figures and dates may not."""
+    for row in rows[:50]:
+        value = row[index]
+        if isinstance(value, Text) and value.justify == "right":
+            return False
+        text = value.plain if isinstance(value, Text) else str(value)
+        if len(text) == 10 and text[4:5] == "-" and text[:4].isdigit():
+            return False
+    return True

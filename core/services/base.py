@@ -154,12 +154,28 @@ def _refresh_actor(uow: UnitOfWork) -> None:
         ctx.refresh_grant()
 
 
+_GROUPED = re.compile(r"^\s*-?\d{1,3}(,\d{3})+(\.\d+)?\s*$")
+
+
+def _without_separators(model: type[pydantic.BaseModel], data: Any) -> Any:
+    """"1,200,000" typed into an amount is 1200000: thousands separators are dropped from
+    text given to a Decimal field (only where they group digits by three)."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, info in model.model_fields.items():
+        value = out.get(name)
+        if isinstance(value, str) and _GROUPED.match(value) and "Decimal" in str(info.annotation):
+            out[name] = value.replace(",", "").strip()
+    return out
+
+
 def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
     """Parse input with pydantic; turn its errors into a ValidationFailed naming fields."""
     if isinstance(data, model):
         return data
     try:
-        return model.model_validate(data)
+        return model.model_validate(_without_separators(model, data))
     except pydantic.ValidationError as exc:
         problems = [
             FieldProblem(".".join(str(p) for p in err["loc"]) or subject,
@@ -187,12 +203,19 @@ _EXPECTED_ZH = {
 }
 
 
+# pydantic's English that names a regular expression or reads as a developer's note
+_EXPECTED_EN = {"missing": "a value (required)",
+                "string_pattern_mismatch": "a value in the right format"}
+
+
 def _expected(err: Any) -> str:
     if current_lang().startswith("zh") and err.get("type") in _EXPECTED_ZH:
         try:
             return _EXPECTED_ZH[err["type"]].format(**(err.get("ctx") or {}))
         except (KeyError, IndexError):
             pass  # a check with other details: pydantic's own words below
+    if err.get("type") in _EXPECTED_EN:  # pydantic's words for these read as code
+        return _EXPECTED_EN[err["type"]]
     msg = str(err.get("msg", "a valid value"))
     # pydantic says "Input should be a valid decimal"; shown as "expected a valid decimal"
     for prefix in ("Value error, ", "Assertion failed, ", "Input should be "):

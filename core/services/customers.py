@@ -158,7 +158,7 @@ def _initial_owner(uow: UnitOfWork, requested: int | None) -> int | None:
     if requested is None:
         return uow.ctx.actor.id if grant.scope is Scope.OWN else None
     if requested != uow.ctx.actor.id and not grant.has("customer.assign"):
-        raise PermissionDenied(f"{uow.ctx.actor.login} may not assign customers to others")
+        raise PermissionDenied(_("You may not give customers to other people."))
     return requested
 
 
@@ -168,9 +168,10 @@ def _require_assignable(uow: UnitOfWork, owner_id: int) -> None:
         raise ValidationFailed([FieldProblem("owner", owner_id, "an active user")], "customer")
     grant = uow.ctx.grant
     if grant.scope is Scope.TEAM and owner_id not in grant.team_ids:
-        raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s team")
+        raise PermissionDenied(_("{name} is not in your team.").format(name=owner.display_name))
     if grant.scope is Scope.REGION and owner.region_id not in grant.region_ids:
-        raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s region")
+        raise PermissionDenied(_("{name} is not in your region.").format(
+            name=owner.display_name))
 
 
 def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:
@@ -178,8 +179,7 @@ def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:
     would lose sight of it)."""
     grant = uow.ctx.grant
     if grant.scope is Scope.REGION and region_id not in grant.region_ids:
-        raise PermissionDenied(
-            f"{uow.ctx.actor.login} may place customers only in their own region")
+        raise PermissionDenied(_("You may place customers only in your own region."))
 
 
 def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | None) -> None:

@@ -11,6 +11,7 @@ from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.funnels import FunnelDefinition
+from core.i18n import _
 from core.models import Customer, Opportunity, OpportunityStatus, Product, StageChange
 from core.schemas import OpportunityCreate, OpportunityUpdate
 from core.services.base import UnitOfWork, validate, write
@@ -124,10 +125,10 @@ def step_stage(ctx: Context, opportunity_id: int, step: int,
     funnel = _funnel(ctx, opp.funnel)
     target = funnel.next_open(opp.stage, step)
     if target is None:
-        edge = "last" if step > 0 else "first"
-        raise ValidationFailed([FieldProblem("stage", opp.stage, f"a stage before the {edge}; "
-                                             "use won or lost to close the deal")],
-                               "opportunity")
+        expected = (_("won or lost (it is the last open stage)") if step > 0
+                    else _("a later stage (it is the first)"))
+        title = ctx.plugins.funnels.stage_title(opp.funnel, opp.stage)
+        raise ValidationFailed([FieldProblem("stage", title, expected)], "opportunity")
     return move_stage(ctx, opportunity_id, target.id, expected_version)
 
 

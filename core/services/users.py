@@ -30,7 +30,8 @@ def find_user(ctx: Context, login: str) -> User:
     with ctx.reading() as session:
         user = session.scalars(sa.select(User).where(col(User.login) == login)).first()
     if user is None:
-        raise NotFound(f"there is no user '{login}'")
+        raise NotFound(_("No user signs in as {login}; check the spelling.").format(
+            login=login))
     return user
 
 
@@ -116,7 +117,8 @@ def deactivate(ctx: Context, login: str) -> User:
 def _by_login(uow: UnitOfWork, login: str) -> User:
     user = uow.session.scalars(sa.select(User).where(col(User.login) == login)).first()
     if user is None:
-        raise NotFound(f"there is no user '{login}'")
+        raise NotFound(_("No user signs in as {login}; check the spelling.").format(
+            login=login))
     return user
 
 

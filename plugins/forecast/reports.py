@@ -16,6 +16,7 @@ from core.access import Scope
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
+from core.i18n import translator
 from core.models import SalesLine
 from core.report_kit import KitParams, ReportBase
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
@@ -23,6 +24,8 @@ from core.targets import reconciliation_caption
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.services import evaluation as ev
 from plugins.forecast.services.history import LINE_COLUMNS
+
+_ = translator(__file__)
 
 K = ColumnKind
 CHART_ROWS = 40  # the TUI draws at most 40 points: keep the newest history that fits
@@ -60,7 +63,7 @@ class ForecastReport(ReportBase):
                 ForecastValue.upper95).where(
                 ForecastValue.series_id == chosen.id).order_by(ForecastValue.period)))
         params = params.model_copy(update={"run": run.id})
-        tables = [self._values(values, run), self._series(series)]
+        tables = [self._values(values, run), self._series(ctx, series)]
         # A fan: the forecast between its inner (run level) and outer (95 %) bands.
         chart = ChartSpec("line", "Forecast with its interval", "预测及区间", "values",
                           "period", ("value", "lower", "upper", "lower95", "upper95"))
@@ -91,16 +94,28 @@ class ForecastReport(ReportBase):
         return Table("values", "History and forecast", "历史与预测", columns, rows,
                      totals=(TOTAL_EN, None, total, None, None, None, None, None))
 
-    def _series(self, series: list[ForecastSeries]) -> Table:
+    def _series(self, ctx: Context, series: list[ForecastSeries]) -> Table:
         columns = [Column("key", "Series", "序列"), Column("label", "Name", "名称"),
                    Column("method", "Method", "方法"),
                    Column("smape", "Backtest sMAPE", "回测sMAPE", K.PERCENT),
                    Column("mase", "Backtest MASE", "回测MASE", K.QUANTITY),
                    Column("why", "Why", "说明")]
-        rows = [(s.series_key or "(company)", s.label, s.method, _pct(s.smape),
+        rows = [(s.series_key or _("(company)"), s.label, method_title(ctx, s.method),
+                 _pct(s.smape),
                  None if s.mase is None else Decimal(str(round(s.mase, 3))), s.explanation)
                 for s in series]
         return Table("series", "Series and the method chosen", "序列及所选方法", columns, rows)
+
+
+def method_title(ctx: Context, method_id: str) -> str:
+    """A forecasting method by its title in the reader's language, not its id."""
+    from plugins.forecast.select import BLEND_ID, COMBINATION_ID
+    from plugins.forecast.services import forecasting as fc
+
+    titles = {m.id: m.title for m in fc.method_registry(ctx).values()}
+    titles[COMBINATION_ID] = "Average of methods"
+    titles[BLEND_ID] = "One method blended with the average"
+    return _(titles[method_id]) if method_id in titles else method_id
 
 
 def _run(session: Any, run_id: int | None) -> ForecastRun:

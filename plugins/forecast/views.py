@@ -113,7 +113,7 @@ class AllocationScreen(BaseScreen):
                  "{status}; basis {basis} to {as_of}").format(
             n=self.index + 1, count=len(self.allocations), kind=_(a.period_kind),
             start=a.period_start, dimension=_(a.dimension), revision=a.revision,
-            status=_(a.status), basis=a.basis.upper(), as_of=a.basis_as_of)
+            status=_(a.status), basis=_(BASES.get(a.basis, a.basis)), as_of=a.basis_as_of)
         self.query_one("#alloc-head", Static).update(head)
         total = sum((ln.amount for ln in self.view.lines), Decimal(0))
         self.query_one("#alloc-total", Static).update(
@@ -198,6 +198,23 @@ class AllocationScreen(BaseScreen):
 # The cuts offered as suggestions; any comma list of the dimensions is accepted.
 CUTS = ("company", "product", "region", "channel", "rep", "product,region", "region,rep")
 REPORT_ID = "forecast"  # plugins/forecast/reports.py ForecastReport
+DIMENSIONS = ("company", "product", "region", "channel", "rep")
+# what an allocation's shares are taken from (stored as these ids)
+BASES = {"mtd": "Month to date", "qtd": "Quarter to date", "ytd": "Year to date",
+         "forecast": "Forecast"}
+
+
+def cut_words(cut: str) -> str:
+    """A cut as the reader says it: "product,region" is 产品, 区域 on a Chinese screen."""
+    return ", ".join(_(part) for part in cut.split(","))
+
+
+def cut_ids(text: str) -> str:
+    """The cut typed in either language (or as ids) back to its ids: "产品，区域" is
+    "product,region"; a word no dimension has is kept for the service to refuse."""
+    ids = {word.lower(): dim for dim in DIMENSIONS for word in (dim, _(dim))}
+    parts = [p.strip() for p in text.replace("，", ",").replace("、", ",").split(",")]
+    return ",".join(ids.get(p.lower(), p) for p in parts if p)
 
 
 class ForecastScreen(BaseScreen):
@@ -240,10 +257,11 @@ class ForecastScreen(BaseScreen):
                        "cancels (nothing is stored), o opens the stored run."), id="fc-about")
         with Horizontal(classes="fc-row"):
             yield Label(_("Cut"))
-            yield Input("company", id="fc-cut", compact=True,
+            yield Input(cut_words("company"), id="fc-cut", compact=True,
                         placeholder=_("company, or a comma list of product, region, "
                                       "channel, rep"),
-                        suggester=SuggestFromList(CUTS, case_sensitive=False))
+                        suggester=SuggestFromList([cut_words(c) for c in CUTS],
+                                                  case_sensitive=False))
         with Horizontal(classes="fc-row"):
             yield Label(_("Horizon"))
             yield Input("12", id="fc-horizon", type="integer", compact=True)
@@ -307,7 +325,7 @@ class ForecastScreen(BaseScreen):
 
     def _args(self) -> tuple[str, int, str, str] | None:
         """(cut, horizon, method, reconcile) from the form; a bad horizon is reported."""
-        cut = self.query_one("#fc-cut", Input).value.strip().replace(" ", "") or "company"
+        cut = cut_ids(self.query_one("#fc-cut", Input).value) or "company"
         raw = self.query_one("#fc-horizon", Input).value.strip()
         try:
             horizon = int(raw)

@@ -17,6 +17,7 @@ from core.access import visible
 from core.context import Context
 from core.drill import activities_table, opportunities_table
 from core.errors import NotFound, ValidationFailed
+from core.i18n import pick
 from core.models import (
     Activity,
     Customer,
@@ -92,11 +93,11 @@ class FunnelReport(ReportBase):
         for funnel_id, stages in analytics.funnels_stages(
                 ctx, _funnels(ctx, params.funnel), owners).items():
             for s in stages:
-                rows.append((funnel_id, s.stage_id, s.title_en, s.title_zh, s.probability,
-                             s.deals, s.amount, s.weighted, s.stalled))
-        columns = [Column("funnel", "Funnel", "漏斗"), Column("stage", "Stage", "阶段编码"),
-                   Column("stage_en", "Stage name", "阶段"),
-                   Column("stage_zh", "Stage (Chinese)", "阶段(中文)"),
+                # the stage by its title in the reader's language (one language a page)
+                rows.append((funnel_id, s.stage_id, pick(s.title_en, s.title_zh),
+                             s.probability, s.deals, s.amount, s.weighted, s.stalled))
+        columns = [Column("funnel", "Funnel", "漏斗"), Column("stage", "Stage code", "阶段编码"),
+                   Column("stage_en", "Stage", "阶段"),
                    Column("probability", "Probability", "赢单概率", K.PERCENT),
                    Column("deals", "Deals", "商机数", K.INTEGER, True),
                    Column("amount", "Amount", "金额", K.MONEY, True),

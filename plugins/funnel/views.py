@@ -15,9 +15,10 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from core.i18n import pick, translator
+from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen, add_rows_in_steps
-from tui.format import cell, label
+from tui.format import cell, fit_columns, label
 from tui.views import ViewSpec
 
 _ = translator(__file__)  # this plugin's words first
@@ -165,10 +166,7 @@ class DueListScreen(BaseScreen):
         yield DataTable(cursor_type="row", zebra_stripes=True, id="due")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, title in self.COLUMNS:
-            table.add_column(_(title), key=key)
-        table.focus()
+        self.query_one(DataTable).focus()
         self.query_one("#hint", Static).update(_("Loading…"))
         self.action_refresh()
 
@@ -190,11 +188,12 @@ class DueListScreen(BaseScreen):
         """In the worker: the due items and their cells (a table of tens of thousands
         of rows would freeze the UI: the most overdue are shown)."""
         items = due.due_list(self.ctx, owner)
-        rows = []
-        for n, i in enumerate(items[:SHOWN]):
-            subject = _(SUBJECTS[i.subject]) if i.subject in SUBJECTS else label(i.subject)
-            rows.append((_(KIND_LABELS[i.kind]), i.customer, i.owner, i.manager, subject,
-                         cell(i.due), cell(i.days_over), f"{i.kind}:{i.record_id}:{n}"))
+        shown = items[:SHOWN]
+        names = _people(self.ctx, sorted({i.owner for i in shown} | {i.manager for i in shown}))
+        rows = [(_(KIND_LABELS[i.kind]), i.customer, names.get(i.owner, i.owner),
+                 names.get(i.manager, i.manager), self._subject(i), cell(i.due),
+                 cell(i.days_over), f"{i.kind}:{i.record_id}:{n}")
+                for n, i in enumerate(shown)]
         return len(items), rows
 
     def _show(self, found: tuple[int, list[tuple[Any, ...]]], mine: bool) -> None:
@@ -204,8 +203,24 @@ class DueListScreen(BaseScreen):
             + (f" ({_('most overdue shown')}: {len(rows)})" if len(rows) < count else "")
             + "  ·  " + _("m switches mine / team; r opens the report (x exports it)."))
         table = self.query_one(DataTable)
-        table.clear()
-        add_rows_in_steps(table, [tuple(r[:-1]) for r in rows], [r[-1] for r in rows])
+        keep = table.cursor_row
+        table.clear(columns=True)
+        cells = [tuple(r[:-1]) for r in rows]
+        fit_columns(table, [_(title) for _key, title in self.COLUMNS], cells)  # 80 columns
+        add_rows_in_steps(table, cells, [r[-1] for r in rows])
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+
+    def _subject(self, item: Any) -> str:
+        """What is due, in words: a stalled deal's stage by its title, never its id."""
+        if item.subject in SUBJECTS:
+            return _(SUBJECTS[item.subject])
+        if item.kind == "stalled":
+            for funnel in self.ctx.plugins.funnels.funnels.values():
+                stage = funnel.stage(item.subject)
+                if stage is not None:
+                    return pick(stage.title_en, stage.title_zh)
+        return label(item.subject)
 
 
 class LeadPoolScreen(BaseScreen):
@@ -264,8 +279,9 @@ class LeadPoolScreen(BaseScreen):
         rows = []
         for lead in pool.pool_leads(self.ctx):
             since = lead.pool_since.date() if lead.pool_since else None
-            rows.append((lead.code, lead.name, lead.industry, lead.region, label(lead.size),
-                         lead.source, cell(since), str(lead.customer_id)))
+            rows.append((lead.code, lead.name, industry_title(lead.industry), lead.region,
+                         label(lead.size), source_title(lead.source), cell(since),
+                         str(lead.customer_id)))
         return rows
 
     def _show(self, rows: list[tuple[Any, ...]]) -> None:

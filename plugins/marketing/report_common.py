@@ -14,6 +14,7 @@ from core.errors import NotFound, PermissionDenied
 from core.models import Customer, Region, User
 from core.report_kit import K, money, totals_row
 from core.reports import Column, Table
+from core.vocabulary import industry_title, source_title
 from plugins.marketing.access import sees_money
 from plugins.marketing.models import Campaign, CostLine
 
@@ -63,13 +64,14 @@ def customers_table(ctx: Context, *conditions: Any, title_en: str = "Leads",
                     title_zh: str = "线索") -> Table:
     """Visible customers matching ``conditions`` (the leads behind a lead count)."""
     query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.industry,
-                       Region.code, Customer.size, Customer.customer_class, User.login,
+                       Region.code, Customer.size, Customer.customer_class, User.display_name,
                        Customer.source, Customer.created_at)
              .outerjoin(Region, Region.id == Customer.region_id)
              .outerjoin(User, User.id == Customer.owner_id)
              .where(visible(ctx, Customer), *conditions).order_by(Customer.code))
     with ctx.reading() as session:
-        rows = [(*r[:9], r[9].date() if r[9] else None) for r in session.execute(query)]
+        rows = [(*r[:3], industry_title(r[3]), *r[4:8], source_title(r[8]),
+                 r[9].date() if r[9] else None) for r in session.execute(query)]
     columns = [Column("customer_id", "Customer", "编号", K.INTEGER),
                Column("code", "Customer code", "客户编码"), Column("name", "Customer", "客户"),
                Column("industry", "Industry", "行业"), Column("region", "Region", "区域"),

@@ -16,6 +16,7 @@ from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.models import Contact, Customer, Region, User
 from core.report_kit import CENT, ZERO, K, KitParams, ReportBase, money, ratio
 from core.reports import TOTAL_EN, Column, ReportResult, Table
+from core.vocabulary import industry_title
 from plugins.marketing import queries
 from plugins.marketing.models import Campaign, Segment
 
@@ -138,7 +139,7 @@ class CallList(ReportBase):
         as_of = params.as_of or ctx.today()
         with ctx.reading() as session:
             m = self._members(ctx, session, params, as_of)
-            query = (sa.select(m.c.code, m.c.name, m.c.industry, Region.code, User.login,
+            query = (sa.select(m.c.code, m.c.name, m.c.industry, Region.code, User.display_name,
                                _primary(Contact.name), _primary(Contact.phone),
                                m.c.last_date, m.c.frequency, m.c.monetary, m.c.r, m.c.f,
                                m.c.m)
@@ -149,8 +150,9 @@ class CallList(ReportBase):
             if params.buyers_only:
                 query = query.where(m.c.last_date.is_not(None))
             found = session.execute(query).all()
-        rows = [(*r[:7], _as_date(r[7]), int(r[8] or 0), money(r[9]), int(r[10] or 0),
-                 int(r[11] or 0), int(r[12] or 0), f"{r[10] or 0}{r[11] or 0}{r[12] or 0}")
+        rows = [(*r[:2], industry_title(r[2]), *r[3:7], _as_date(r[7]), int(r[8] or 0),
+                 money(r[9]), int(r[10] or 0), int(r[11] or 0), int(r[12] or 0),
+                 f"{r[10] or 0}{r[11] or 0}{r[12] or 0}")
                 for r in found]
         columns = [Column("code", "Customer code", "客户编码"), Column("name", "Customer", "客户"),
                    Column("industry", "Industry", "行业"), Column("region", "Region", "区域"),

@@ -443,9 +443,9 @@ class CallStatistics(ReportBase):
                       deals(Deal.signed_on)]
         stages = [("Calls", "来电"), ("Visits", "来访"), ("Reserved", "预留"),
                   ("Subscribed", "认购"), ("Signed", "签约")]
-        rows = [(en, zh, n, _ratio(n, counts[i - 1]) if i else None)
+        rows = [(pick(en, zh), n, _ratio(n, counts[i - 1]) if i else None)
                 for i, ((en, zh), n) in enumerate(zip(stages, counts, strict=True))]
-        cols = [Column("stage", "Stage", "阶段"), Column("stage_zh", "Stage (zh)", "阶段名"),
+        cols = [Column("stage", "Stage", "阶段"),
                 Column("count", "Count", "数量", K.INTEGER),
                 Column("step", "From the stage before", "阶段转化率", K.PERCENT)]
         return Table("funnel", "Funnel: call/visit -> reserve -> subscribe -> sign",

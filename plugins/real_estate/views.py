@@ -26,6 +26,10 @@ _ = translator(__file__)  # this plugin's words first
 STATUS_STYLE = {"available": "black on green", "held": "white on grey37",
                 "reserved": "black on yellow", "subscribed": "black on dark_orange",
                 "signed": "white on red", "sold": "white on blue"}
+# the status as a mark too: with NO_COLOR (or colour-blind eyes) the colours above are
+# near-identical greys, the marks are not
+STATUS_MARK = {"available": "○", "held": "◌", "reserved": "◔", "subscribed": "◑",
+               "signed": "◕", "sold": "●"}
 STATUS_TITLES = {"available": "Available", "held": "Held", "reserved": "Reserved",
                  "subscribed": "Subscribed", "signed": "Signed", "sold": "Sold"}
 
@@ -36,6 +40,12 @@ SOURCE_TITLES = {"newspaper": "Newspaper", "web": "Web", "billboard": "Billboard
 
 def status_title(status: str) -> str:
     return _(STATUS_TITLES.get(status, status))
+
+
+def unit_cell(unit_no: str, status: str) -> Text:
+    """A unit on the board: its number and its status's mark, in its status's colours."""
+    return Text(f" {unit_no} {STATUS_MARK.get(status, '?')} ",
+                style=STATUS_STYLE.get(status, ""))
 
 
 def source_title(source: str) -> str:
@@ -167,7 +177,7 @@ class SalesControlBoard(EstateScreen):
             cells: list[Any] = [Text(f"{floor}F", justify="right")]
             for col, unit in enumerate(row_units, start=1):
                 self.cells[(row, col)] = unit
-                cells.append(Text(f" {unit.unit_no} ", style=STATUS_STYLE.get(unit.status, "")))
+                cells.append(unit_cell(unit.unit_no, unit.status))
             rows.append(tuple(cells + [""] * (width + 1 - len(cells))))
         fit_columns(table, [_("Floor")] + [str(i + 1) for i in range(width)], rows)
         for (floor, _u), cells in zip(sorted(floors.items(), reverse=True), rows, strict=True):
@@ -182,7 +192,7 @@ class SalesControlBoard(EstateScreen):
         legend = Text(self.building_label() + "\n")
         for status, style in STATUS_STYLE.items():
             n = sum(1 for u in units if u.status == status)
-            legend.append(f" {status_title(status)} {n} ", style=style)
+            legend.append(f" {STATUS_MARK[status]} {status_title(status)} {n} ", style=style)
             legend.append(" ")
         self.query_one("#legend", Static).update(legend)
 

@@ -63,12 +63,20 @@ class AdminScreen(BaseScreen):
         from core.services.numbering import list_rules
 
         ctx = self.ctx
+
+        def rules() -> dict[str, Any]:
+            try:
+                return list_rules(ctx)
+            except SalesdeskError:  # numbering is shown only to those who may read it
+                return {}
+
         self.read_then(lambda: (org.list_regions(ctx, include_inactive=True),
                                 org.list_channels(ctx, include_inactive=True),
-                                org.company_settings(ctx)),
+                                org.company_settings(ctx), rules()),
                        lambda found: self._show(*found), group="organisation")
 
-    def _show(self, regions: list[Any], channels: list[Any], s: Any) -> None:
+    def _show(self, regions: list[Any], channels: list[Any], s: Any,
+              numbering: dict[str, Any]) -> None:
         from core.services import organisation as org
 
         self.codes = {n.region.id: n.region.code for n in regions}
@@ -87,7 +95,7 @@ class AdminScreen(BaseScreen):
                              (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
                              (_("Default VAT rate"), org.percent(s.vat_rate))):
             table.add_row(label, value)
-        for series, rule in (self._try(list_rules, self.ctx) or {}).items():
+        for series, rule in numbering.items():
             table.add_row(_("Numbering of {series}").format(series=series),
                           numbering_text(rule), key=f"numbering:{series}")
 

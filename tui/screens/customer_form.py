@@ -16,6 +16,7 @@ from core.i18n import _
 from core.models import CustomerClass, CustomerSize, CustomerStatus, Region
 from core.schemas import CREDIT_RATINGS
 from core.services import customers as service
+from core.vocabulary import industry_code, industry_title, source_code, source_title
 from tui.base import BaseScreen, ask_to_discard
 from tui.format import label
 from tui.screens.dialogs import ConflictDialog
@@ -25,7 +26,8 @@ from tui.widgets.form import FieldSpec, FormFields
 def _specs(regions: list[tuple[str, int]], creating: bool) -> list[FieldSpec]:
     return [
         FieldSpec("name", "Name"),
-        FieldSpec("code", "Code", placeholder="generated when empty", read_only=not creating),
+        FieldSpec("code", "Code", placeholder="Leave empty for the next number",
+                  read_only=not creating),
         FieldSpec("industry", "Industry"),
         FieldSpec("region_id", "Region", choices=regions),
         FieldSpec("size", "Size", choices=[(label(s), s.value) for s in CustomerSize]),
@@ -45,6 +47,18 @@ def _specs(regions: list[tuple[str, int]], creating: bool) -> list[FieldSpec]:
         FieldSpec("billing_address", "Billing address"),
         FieldSpec("billing_phone", "Billing phone"),
     ]
+
+
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    """A customer's values as the form shows them: industry and source by their titles,
+    the credit limit with thousands separators (both read back when saved)."""
+    shown = dict(values)
+    shown["industry"] = industry_title(values.get("industry"))
+    shown["source"] = source_title(values.get("source"))
+    limit = values.get("credit_limit")
+    if isinstance(limit, Decimal | int | str) and str(limit).replace(".", "", 1).isdigit():
+        shown["credit_limit"] = f"{Decimal(str(limit)):,.2f}"
+    return shown
 
 
 class CustomerForm(BaseScreen):
@@ -74,7 +88,7 @@ class CustomerForm(BaseScreen):
                              "credit_rating": "", "credit_limit": "0"}
         yield Static(_("Ctrl+S saves, Escape cancels. Tab moves between fields."),
                      classes="hint")
-        yield FormFields(_specs(regions, self.customer_id is None), self.original)
+        yield FormFields(_specs(regions, self.customer_id is None), _shown(self.original))
 
     def on_mount(self) -> None:
         self.query_one(FormFields).widget_for("name").focus()
@@ -95,6 +109,8 @@ class CustomerForm(BaseScreen):
         except InvalidOperation:
             problems.append(FieldProblem("credit_limit", raw, "a number such as 50000.00"))
         values["credit_rating"] = values.get("credit_rating") or ""
+        values["industry"] = industry_code(values.get("industry"))
+        values["source"] = source_code(values.get("source"))
         return values, problems
 
     def action_save(self, keep_mine: bool = False) -> None:
@@ -138,7 +154,7 @@ class CustomerForm(BaseScreen):
         """After a conflict: reload theirs, or keep what was typed and save over it."""
         if choice == "reload":
             self.original = self._load()
-            self.query_one(FormFields).set_values(self.original)
+            self.query_one(FormFields).set_values(_shown(self.original))
             self.query_one(FormFields).clear_problems()
             self.app.notify(_("Reloaded; your changes were discarded"))
         elif choice == "keep":

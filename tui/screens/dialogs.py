@@ -127,6 +127,28 @@ class TableDialog(BaseModal):
             yield Static(_("Escape closes."), classes="keys")
 
 
+class TextDialog(BaseModal):
+    """Read-only text that wraps and scrolls: a report row whose cells were cut."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="TextDialog") + """
+    TextDialog > Vertical { width: 90%; max-width: 110; }
+    TextDialog VerticalScroll { height: auto; max-height: 30; }
+    """
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            with VerticalScroll():
+                yield Static(self.text, markup=False, id="text")
+            yield Static(_("Escape closes."), classes="keys")
+
+
 class FormDialog(BaseModal):
     """A small form in a dialog. ``submit(values)`` saves through a service; its
     ValidationFailed is shown next to the fields and the dialog stays open."""

@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 from core.errors import SalesdeskError
 from core.i18n import _
 from tui.base import BaseScreen, report_error
+from tui.widgets.tickbox import TickBox
 
 
 def _kinds(grant: Any = None) -> list[tuple[str, str]]:
@@ -73,7 +74,7 @@ class ImportScreen(BaseScreen):
                          allow_blank=False, id="import-kind", compact=True)
             yield Input(placeholder=_("File path (.csv or .xlsx)"), id="import-path",
                         compact=True)
-            yield Checkbox(_("Check only"), id="import-check", compact=True)
+            yield TickBox(_("Check only"), id="import-check", compact=True)
         yield ProgressBar(total=100, show_eta=False, id="import-progress")
         yield Static("", id="import-status")
         problems: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -81,9 +82,17 @@ class DealActions:
         history = self.guard(service.stage_history, self.ctx, deal)  # type: ignore[attr-defined]
         if history is None:
             return
-        rows = [(cell(h.changed_at), h.from_stage or "—", h.to_stage) for h in history]
+        rows = stage_rows(self.ctx, deal, history)  # type: ignore[attr-defined]
         self.app.push_screen(TableDialog(_("Stage history"),  # type: ignore[attr-defined]
                                          [_("When"), _("From"), _("To")], rows))
+
+
+def stage_rows(ctx: Any, deal_id: int, history: list[Any]) -> list[tuple[Any, str, str]]:
+    """(when, from, to) of a deal's stage changes, the stages by their titles."""
+    funnel = service.get_opportunity(ctx, deal_id).funnel if history else ""
+    title = ctx.plugins.funnels.stage_title
+    return [(cell(h.changed_at), title(funnel, h.from_stage) if h.from_stage else "—",
+             title(funnel, h.to_stage)) for h in history]
 
 
 def stalled(ctx: Any, row: lists.OpportunityRow) -> bool:
@@ -306,12 +315,15 @@ class OpportunityDetail(DealActions, BaseScreen):
         stage_name = self.ctx.plugins.funnels.stage_title(opp.funnel, opp.stage)
         prob = service.probability(self.ctx, opp)
         self.query_one("#deal", Static).update(
-            f"[b]{opp.title}[/b]  ·  {_('Stage')}: {stage_name} ({float(prob):.0%})  ·  "
+            f"[b]{escape(opp.title)}[/b]  ·  {_('Stage')}: {stage_name} ({float(prob):.0%})  ·  "
             f"{_('Amount')}: {opp.amount:,.2f}  ·  {_('Close')}: {opp.expected_close or '—'}"
             f"  ·  {label(opp.status)}" + (f"  ·  {opp.close_reason}" if opp.close_reason
                                            else ""))
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("From"), _("To"))
+        title = self.ctx.plugins.funnels.stage_title  # stages by their titles, not codes
         for change in history:
-            table.add_row(cell(change.changed_at), change.from_stage or "—", change.to_stage)
+            table.add_row(cell(change.changed_at),
+                          title(opp.funnel, change.from_stage) if change.from_stage else "—",
+                          title(opp.funnel, change.to_stage))

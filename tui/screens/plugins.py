@@ -10,6 +10,25 @@ from textual.widgets import DataTable, Static
 from core.i18n import _
 from tui.base import BaseScreen, report_error
 
+# What each hook a plugin implements gives the user, in business words.
+HOOK_TITLES = {
+    "funnels": "sales funnels", "forms": "forms", "reports": "reports",
+    "exporters": "export formats", "forecasting_methods": "forecasting methods",
+    "forecast_drivers": "forecast drivers", "roles": "roles", "permissions": "permissions",
+    "migrations": "its own tables", "translations": "Chinese wording",
+    "demo_data": "demo data", "cli_commands": "command-line commands",
+    "customer_created": "acts on new customers", "customer_updated": "acts on customer changes",
+    "opportunity_created": "acts on new deals",
+    "opportunity_stage_changed": "acts on stage changes",
+    "activity_logged": "acts on visits", "sales_lines_imported": "acts on imported sales",
+    "move_open_records": "takes part in handovers", "views": "screens",
+}
+
+
+def hook_title(hook: str) -> str:
+    name = hook.removeprefix("salesdesk_")
+    return _(HOOK_TITLES[name]) if name in HOOK_TITLES else name
+
 
 class PluginsScreen(BaseScreen):
     TITLE_EN = "Plugins"
@@ -47,10 +66,10 @@ class PluginsScreen(BaseScreen):
         info = self.ctx.plugins.info.get(event.row_key.value or "")
         if info is None:
             return
-        hooks = ", ".join(h.removeprefix("salesdesk_") for h in info.hooks) or "-"
+        hooks = ", ".join(hook_title(h) for h in info.hooks) or "-"
         errors = "\n".join(info.errors[-3:]) or info.last_error
         self.query_one("#detail", Static).update(
-            f"[b]{info.name}[/b] ({info.module})  {_('hooks')}: {hooks}"
+            f"[b]{info.name}[/b]  {_('Adds')}: {hooks}"
             + (f"\n[red]{errors}[/red]" if errors else ""))
 
     def action_toggle(self) -> None:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 from core.i18n import _
 from core.services import dashboard
 from tui.base import BaseScreen
-from tui.format import cell
+from tui.format import cell, fit_columns
 
 
 class RecordsScreen(BaseScreen):
@@ -40,9 +40,10 @@ class RecordsScreen(BaseScreen):
     def _show(self, drill: dashboard.Drill) -> None:
         self.drill = drill
         table = self.query_one(DataTable)
-        table.add_columns(*[_(c) for c in drill.columns])
-        for index, row in enumerate(drill.rows):
-            table.add_row(*[cell(v) for v in row], key=str(index))
+        cells = [tuple(cell(v) for v in row) for row in drill.rows]
+        fit_columns(table, [_(c) for c in drill.columns], cells)
+        for index, row in enumerate(cells):
+            table.add_row(*row, key=str(index))
         more = _(" (first {n})").format(n=len(drill.rows)) if len(drill.rows) >= 500 else ""
         self.query_one("#count", Static).update(
             _("{n} records").format(n=len(drill.rows)) + more

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from textual.worker import get_current_worker
 from core.i18n import _, current_lang, pick
 from tui.base import BaseModal, BaseScreen
 from tui.screens.dialogs import DIALOG_CSS
-from tui.widgets.report_table import ReportTable
+from tui.widgets.report_table import ReportTable, format_value
 
 
 class CancelFlag(threading.Event):
@@ -45,6 +46,53 @@ def exporters(ctx: Any) -> dict[str, Any]:
     except ImportError:
         return {}
     return dict(exporter_registry(ctx.plugins))
+
+
+def _plain(value: Any) -> str:
+    return value.plain if hasattr(value, "plain") else str(value if value is not None else "")
+
+
+def param_line(ctx: Any, report_id: str, params: dict[str, Any]) -> str:
+    """The parameters a result was run with, as the form labels them: "Campaign DEMO-PROMO
+    · Buyers only no" (never the model's field names or Python's True/False)."""
+    from core.reports import report_registry
+
+    model = getattr(report_registry(ctx.plugins).get(report_id), "Params", None)
+    fields = getattr(model, "model_fields", {})
+    shown = []
+    for name, value in params.items():
+        if value in (None, "", []):
+            continue
+        info = fields.get(name)
+        title = (info.title if info is not None else "") or name.replace("_", " ").capitalize()
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        shown.append(f"{_(title)} {value}")
+    return "  ·  ".join(shown)
+
+
+def axis_ticks(values: list[float], steps: int = 4) -> tuple[list[float], list[str]]:
+    """Round ticks from 0 (or the lowest value) to the highest, labelled as people read
+    amounts: 1,500,000 in English, 150万 or 1.2亿 in Chinese."""
+    if not values:
+        return [], []
+    low, high = min(0.0, min(values)), max(0.0, max(values))
+    if high == low:
+        return [], []
+    raw = (high - low) / steps
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = [first + i * step for i in range(math.ceil((high - first) / step) + 1)]
+    return ticks, [amount_label(t) for t in ticks]
+
+
+def amount_label(value: float) -> str:
+    if current_lang() != "zh_CN" or abs(value) < 10_000:
+        return f"{value:,.0f}" if value == int(value) or abs(value) >= 100 else f"{value:g}"
+    if abs(value) >= 100_000_000:
+        return f"{value / 100_000_000:,.4g}亿"
+    return f"{value / 10_000:,.4g}万"
 
 
 class ReportView(BaseScreen):
@@ -73,7 +121,7 @@ class ReportView(BaseScreen):
 
     def body(self) -> ComposeResult:
         r = self.result
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items() if v not in (None, ""))
+        params = param_line(self.ctx, self.report_id, r.params)
         captions = "".join(f"{line}\n" for line in r.caption_lines(current_lang()))
         yield Static(f"[b]{pick(r.title_en, r.title_zh)}[/b]  {params}\n" + captions
                      + _("Enter on a figure shows the rows behind it."), id="result-head")
@@ -110,11 +158,25 @@ class ReportView(BaseScreen):
         if not isinstance(table, ReportTable):
             return
         figure = table.figure_at(event.coordinate.row, event.coordinate.column)
-        if figure is None:
-            self.notify(_("No rows behind this cell"), timeout=2)
+        if figure is None:  # a name, a date, an explanation: the whole row, readable
+            self._show_row(table, event.coordinate.row)
             return
         row, column_id = figure
         self._drill_rows(table.table.id, row, column_id)
+
+    def _show_row(self, table: ReportTable, row_index: int) -> None:
+        """Every column of one row, wrapped (the forecast's Why is cut at any width)."""
+        from tui.screens.dialogs import TextDialog
+
+        key = table.coordinate_to_cell_key((row_index, 0)).row_key.value
+        if key is None or not key.isdigit():
+            return  # the totals row
+        row = table.rows_shown[int(key)]
+        lang = current_lang()
+        lines = [f"{column.title(lang)}: {_plain(format_value(column.kind, value))}"
+                 for column, value in zip(table.table.columns, row, strict=False)]
+        self.app.push_screen(TextDialog(pick(table.table.title_en, table.table.title_zh),
+                                        "\n".join(lines)))
 
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill_rows(self, table_id: str, row: Any, column_id: str) -> None:
@@ -143,8 +205,10 @@ class ReportView(BaseScreen):
         rows = table.materialize()[:40]
         labels = [str(table.value(r, spec.category_column)) for r in rows]
         plt = plot.plt
+        everything: list[float] = []
         for column_id in spec.value_columns:
             values = [float(table.value(r, column_id) or 0) for r in rows]
+            everything += values
             title = table.columns[table.index(column_id)].title(current_lang())
             if spec.kind == "line":
                 plt.plot(values, label=title)
@@ -152,6 +216,9 @@ class ReportView(BaseScreen):
             else:
                 plt.bar(labels, values, label=title,
                         orientation="horizontal" if spec.kind == "funnel" else "vertical")
+        ticks, words = axis_ticks(everything)
+        if ticks:  # plotext's own labels print 4474032.2
+            (plt.xticks if spec.kind == "funnel" else plt.yticks)(ticks, words)
         plt.title(pick(spec.title_en, spec.title_zh))
         return plot
 

@@ -55,12 +55,25 @@ def _args(annotation: Any) -> tuple[Any, ...]:
 def _choices(annotation: Any) -> list[tuple[str, Any]] | None:
     for arg in _args(annotation):
         if isinstance(arg, type) and issubclass(arg, enum.Enum):
-            return [(str(m.value), m.value) for m in arg]
-        if typing.get_origin(arg) is typing.Literal:  # business words, e.g. net / gross
-            return [(_(str(v)), v) for v in typing.get_args(arg)]
+            return [(choice_title(m.value), m.value) for m in arg]
+        if typing.get_origin(arg) is typing.Literal:
+            return [(choice_title(v), v) for v in typing.get_args(arg)]
         if arg is bool:
             return [(_("yes"), True), (_("no"), False)]
     return None
+
+
+def choice_title(value: Any) -> str:
+    """A choice as the reader says it ("small" is 小): the labels the tables use, else the
+    value's own words through the catalogues; a code the catalogues lack shows as is."""
+    from tui.format import LABELS, label
+
+    text = str(value)
+    if text in LABELS:
+        return label(text)
+    words = text.replace("_", " ").capitalize()
+    shown = _(words)
+    return shown if shown != words else text
 
 
 def _is_date(annotation: Any) -> bool:

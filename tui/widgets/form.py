@@ -36,6 +36,7 @@ class FormFields(VerticalScroll):
     FormFields .error { color: $text-error; height: auto; min-height: 1; margin: 0 0 0 18; }
     FormFields #form-message { color: $text-error; height: auto; }
     FormFields #form-message.-empty { display: none; }
+    FormFields .error.-hint { color: $text-muted; }
     """
 
     def __init__(self, specs: list[FieldSpec], values: dict[str, Any], **kw: Any) -> None:
@@ -57,12 +58,46 @@ class FormFields(VerticalScroll):
         return self._saved is not None and self.values() != self._saved
 
     def compose(self) -> ComposeResult:
+        from rich.cells import cell_len
+
+        # labels as wide as the longest (a fixed 18 cut "Unified social credit code")
+        width = min(32, max([cell_len(_(s.title)) + 2 for s in self.specs] + [18]))
         yield Static("", id="form-message", classes="-empty")
         for spec in self.specs:
             with Horizontal(classes="row"):
-                yield Label(_(spec.title))
+                label = Label(_(spec.title))
+                label.styles.width = width
+                yield label
                 yield self._widget(spec, self.initial.get(spec.name))
-            yield Static("", id=f"err-{spec.name}", classes="error -empty")
+            line = Static("", id=f"err-{spec.name}", classes="error -empty")
+            line.styles.margin = (0, 0, 0, width)
+            yield line
+
+    def on_descendant_focus(self, event: Any) -> None:
+        """A placeholder longer than its field ("Handover number (default: th") is shown
+        whole under the field while it has the focus."""
+        from rich.cells import cell_len
+
+        self._clear_hints()
+        widget = event.widget
+        spec = next((s for s in self.specs if widget.id == f"f-{s.name}"), None)
+        if spec is None or not spec.placeholder or not isinstance(widget, Input):
+            return
+        text = _(spec.placeholder)
+        line = self.query_one(f"#err-{spec.name}", Static)
+        if cell_len(text) > widget.size.width and line.has_class("-empty"):
+            line.update(text)
+            line.remove_class("-empty")
+            line.add_class("-hint")
+
+    def on_descendant_blur(self, event: Any) -> None:
+        self._clear_hints()
+
+    def _clear_hints(self) -> None:
+        for line in self.query(".-hint"):
+            line.update("")  # type: ignore[attr-defined]
+            line.remove_class("-hint")
+            line.add_class("-empty")
 
     def _widget(self, spec: FieldSpec, value: Any) -> Widget:
         if spec.choices is not None:
@@ -101,6 +136,7 @@ class FormFields(VerticalScroll):
         for node in self.query(".error"):
             node.update("")  # type: ignore[attr-defined]
             node.add_class("-empty")
+            node.remove_class("-hint")
         self.show_message("")
 
     def show_message(self, text: str) -> None:

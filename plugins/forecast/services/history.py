@@ -81,7 +81,7 @@ def parse_cut(text: str) -> tuple[str, ...]:
     names = tuple(p.strip() for p in text.split(",") if p.strip() and p.strip() != "company")
     bad = [n for n in names if n not in CUTS]
     if bad or len(set(names)) != len(names):
-        raise ValidationFailed([FieldProblem("by", text, "company or a comma list of "
+        raise ValidationFailed([FieldProblem("cut", text, "company or a comma list of "
                                              + ", ".join(CUTS) + " (each once)")], "forecast")
     return names
 

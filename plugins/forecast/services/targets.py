@@ -285,9 +285,10 @@ def set_adjustments(ctx: Context, allocation_id: int, pcts: dict[int, Decimal | 
         alloc = uow.get(Allocation, allocation_id)
         uow.check_version(alloc, expected_version)
         if alloc.status != "draft":
-            raise ValidationFailed([FieldProblem("status", alloc.status, "a draft (approved "
-                                                 "allocations are revised, not edited)")],
-                                   f"allocation {allocation_id}")
+            raise ValidationFailed([FieldProblem(
+                "status", _(alloc.status),
+                _("a draft (approved allocations are revised, not edited)"))],
+                f"allocation {allocation_id}")
         lines = list(uow.session.scalars(sa.select(AllocationLine).where(
             AllocationLine.allocation_id == allocation_id).order_by(AllocationLine.key_id)))
         by_key = {ln.key_id: ln for ln in lines}

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from core.access import Scope, follow_up_owner
 from core.context import Context
 from core.errors import FieldProblem, PermissionDenied, ValidationFailed
+from core.i18n import translator
 from core.models import (
     Activity,
     Contact,
@@ -38,6 +39,8 @@ from core.services.base import UnitOfWork, write
 from core.services.ownership import move_deal, move_follow_up, move_open_work, open_follow_up
 from plugins.funnel.models import Handover, LeadEventKind
 from plugins.funnel.services.pool import log_event, require_assignable, user_by_login
+
+_ = translator(__file__)
 
 
 @dataclass
@@ -84,11 +87,11 @@ def _check(uow: UnitOfWork, leaving: str, successors: list[str]) -> tuple[User, 
     grant = uow.ctx.grant
     if grant.scope is Scope.OWN or (grant.scope is Scope.TEAM and rep.id not in grant.team_ids) \
             or (grant.scope is Scope.REGION and rep.region_id not in grant.region_ids):
-        raise PermissionDenied(f"{uow.ctx.actor.login} may not hand over {leaving}'s "
-                               "customers: outside their team or region")
+        raise PermissionDenied(_("You may not hand over {name}'s customers: {name} is "
+                                 "outside your team or region.").format(name=rep.display_name))
     if rep.id == uow.ctx.actor.id:
-        raise PermissionDenied(f"{leaving} may not hand over their own customers; "
-                               "their manager does")
+        raise PermissionDenied(_("You may not hand over your own customers; your "
+                                 "manager does."))
     found = {login: require_assignable(uow, user_by_login(uow, login, "successors"),
                                        "successors") for login in successors}
     return rep, found

@@ -71,9 +71,10 @@ def require_assignable(uow: UnitOfWork, user: User | None, what: str = "owner") 
     refuse_leaving(uow, user, what)
     grant = uow.ctx.grant
     if grant.scope is Scope.TEAM and user.id not in grant.team_ids:
-        raise PermissionDenied(f"user {user.login} is not in {uow.ctx.actor.login}'s team")
+        raise PermissionDenied(_("{name} is not in your team.").format(name=user.display_name))
     if grant.scope is Scope.REGION and user.region_id not in grant.region_ids:
-        raise PermissionDenied(f"user {user.login} is not in {uow.ctx.actor.login}'s region")
+        raise PermissionDenied(_("{name} is not in your region.").format(
+            name=user.display_name))
     return user
 
 
@@ -196,9 +197,8 @@ def reassign(ctx: Context, customer_ids: list[int], to_login: str, reason: str =
             Customer.id.in_(ids), visible(ctx, Customer))))
         hidden = [i for i in ids if i not in seen]
         if hidden:
-            raise PermissionDenied(f"{ctx.actor.login} may not reassign customers "
-                                   f"{', '.join(map(str, hidden))}: outside their team or "
-                                   "region")
+            raise PermissionDenied(_("You may not reassign {n} of these customers: they "
+                                     "are outside your team or region.").format(n=len(hidden)))
         changed = 0
         for cid in ids:
             if rows[cid].owner_id != target.id:

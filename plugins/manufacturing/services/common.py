@@ -13,6 +13,7 @@ from core.access import Scope, visible
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import translator
 from core.models import Customer
 from core.services.base import UnitOfWork
 from plugins.manufacturing.access import (  # noqa: F401 (the services import them from here)
@@ -25,6 +26,8 @@ from plugins.manufacturing.access import (  # noqa: F401 (the services import th
 )
 from plugins.manufacturing.models import DocStatus, Document
 
+_ = translator(__file__)
+
 S_TOLERANCE = "manufacturing.over_delivery_tolerance"  # fraction, e.g. "0.05"
 S_BLOCK_OVERDUE = "manufacturing.block_overdue"  # bool, default True
 S_PAYMENT_DAYS = "manufacturing.payment_days"  # int, default 30
@@ -36,6 +39,11 @@ SERIES = {"quote": ("mfg_quote", "FQ"), "order": ("mfg_order", "SO"),
           "delivery": ("mfg_delivery", "DN"), "invoice": ("mfg_invoice", "IV"),
           "receipt": ("mfg_receipt", "RC"), "tender": ("mfg_tender", "TB")}
 ZERO = Decimal("0")
+
+
+# a document kind in a sentence, with its article ("an invoice", never "a invoice")
+KIND_PHRASES = {"quote": "a quote", "order": "an order", "delivery": "a delivery note",
+                "invoice": "an invoice", "receipt": "a receipt"}
 
 
 def problem(field: str, value: Any, expected: str, subject: str) -> ValidationFailed:
@@ -90,7 +98,9 @@ def get_document(uow: UnitOfWork, doc_id: int, kind: str | None = None) -> Docum
     doc = uow.get(Document, doc_id)
     uow.require_record(Customer, doc.customer_id)
     if kind is not None and doc.kind != kind:
-        raise NotFound(f"{kind} {doc_id} does not exist (document {doc_id} is a {doc.kind})")
+        raise NotFound(_("Document {number} is {actual}, not {kind}.").format(
+            number=doc.number or doc_id, actual=_(KIND_PHRASES.get(doc.kind, doc.kind)),
+            kind=_(KIND_PHRASES.get(kind, kind))))
     return doc
 
 

@@ -311,5 +311,6 @@ def _refuse_if_used(uow: UnitOfWork, doc: Document, lines: list[Line]) -> None:
         _lock(uow, Document, [doc.id])
         used, later = balances.collected(uow.session, [doc.id]), "receipts"
     if any(v != 0 for v in used.values()):
-        raise problem("document", doc.number, f"a {doc.kind} no submitted {later} count on: "
-                      f"reverse those {later} first", f"reverse {doc.kind} {doc.number}")
+        raise problem("document", doc.number,
+                      _("no {later} recorded against it: reverse those {later} first").format(
+                          later=_(later)), f"reverse {doc.kind} {doc.number}")

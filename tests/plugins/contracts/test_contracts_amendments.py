@@ -100,7 +100,7 @@ def test_attachments_on_signed_but_not_cancelled(team: dict[str, Any]) -> None:
     gone = at_stage(team, "cancelled")
     with pytest.raises(ValidationFailed, match="an open contract"):
         services.add_attachment(team["rep"], gone.id, "x.pdf")
-    with pytest.raises(ValidationFailed, match="ref"):
+    with pytest.raises(ValidationFailed, match="Ref"):
         services.add_attachment(team["rep"], contract.id, "  ")
 
 

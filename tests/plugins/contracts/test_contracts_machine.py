@@ -173,8 +173,8 @@ def test_bad_machine_settings_are_refused_with_every_problem(team: dict[str, Any
     with pytest.raises(ValidationFailed) as caught:
         services.set_machine(team["admin"], bad)
     text = str(caught.value)
-    assert "transitions.0" in text and "no_such_role" in text and "colour" in text
-    with pytest.raises(ValidationFailed, match=r"roles\.signed"):
+    assert "Transitions 0:" in text and "no_such_role" in text and "colour" in text
+    with pytest.raises(ValidationFailed, match="Roles signed"):
         services.set_machine(team["admin"], {**CUSTOM, "roles": {"initial": "draft"}})
     with pytest.raises(PermissionDenied):
         services.set_machine(team["rep"], CUSTOM)

@@ -125,5 +125,5 @@ def test_new_contract_entry_form(team: dict[str, Any]) -> None:
         (Decimal("4000.00"), "on delivery"), (Decimal("5000.00"), "")]
     with pytest.raises(ValidationFailed, match="customer you can see"):
         submit_form(team["rep2"], "contracts.new", raw)
-    with pytest.raises(ValidationFailed, match="milestones"):
+    with pytest.raises(ValidationFailed, match="Milestones"):
         submit_form(rep, "contracts.new", {**raw, "milestones": "2026-04-30 1 x"})

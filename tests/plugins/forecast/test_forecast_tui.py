@@ -206,12 +206,12 @@ def test_forecast_screen_shows_bad_input_and_refusals(sales) -> None:
             screen = await _open_forecast(pilot, "region,colour", "3")
             await pilot.press("ctrl+r")
             await _settle(pilot)
-            assert "column 'by'" in _text(screen, "#fc-status")
+            assert "Cut: got 'region,colour'" in _text(screen, "#fc-status")
             screen.query_one("#fc-cut").value = "region"
             screen.query_one("#fc-horizon").value = "0"
             await pilot.press("ctrl+r")
             await _settle(pilot)
-            assert "column 'horizon'" in _text(screen, "#fc-status")
+            assert "Horizon: got 0, expected 1 to 120 periods" in _text(screen, "#fc-status")
             assert not screen.running and "start" in _shown(screen)
         app = _app(sales.rep_n)  # a rep may not run forecasts: not offered the view
         assert "view:forecast:forecast" not in [sid for sid, _k, _t in app.sections()]

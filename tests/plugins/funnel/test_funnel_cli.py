@@ -39,7 +39,7 @@ def test_funnel_commands(team: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     shown = run(team, "mgr", monkeypatch, "handover", "r2", "--to", "r1", "--preview")
     assert shown.exit_code == 0 and "customers 1" in shown.output
     other = run(team, "mgr2", monkeypatch, "handover", "r2", "--to", "r3")
-    assert other.exit_code == 1 and "outside their team" in other.output
+    assert other.exit_code == 1 and "outside your team" in other.output
 
     from core.services import opportunities
 

@@ -169,11 +169,11 @@ def test_funnel_report_stalled_matches_dashboard(team: Any) -> None:
     params = {"funnel": "b2b"}
     stages = run_report(team.admin, "funnel.stages", params).tables[0]
     lead = next(r for r in stages.materialize() if r[1] == "lead")
-    assert lead[5:] == (1, D("700.00"), D("35.00"), 0)
+    assert lead[4:] == (1, D("700.00"), D("35.00"), 0)
     team.clock.now = team.clock.now + dt.timedelta(days=15)
     lead = next(r for r in run_report(team.admin, "funnel.stages", params).tables[0]
                 .materialize() if r[1] == "lead")
-    assert lead[8] == 1 == dashboard.compute(team.admin).stalled
+    assert lead[7] == 1 == dashboard.compute(team.admin).stalled
     behind = drill_report(team.admin, "funnel.stages", params, "stages", lead, "stalled")
     assert [r[-1] for r in behind.materialize()] == [D("700.00")]
     stalled = dashboard.drill(team.admin, "stalled")

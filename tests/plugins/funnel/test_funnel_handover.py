@@ -52,9 +52,9 @@ def test_handover_refused_for_reps_and_other_teams(team: Any) -> None:
     before = _state(team)
     with pytest.raises(PermissionDenied):
         handover.hand_over(team.r2, "r1", ["r2"])  # a rep cannot hand over r1's book
-    with pytest.raises(PermissionDenied, match="outside their team"):
+    with pytest.raises(PermissionDenied, match="outside your team"):
         handover.hand_over(team.mgr2, "r1", ["r3"])
-    with pytest.raises(PermissionDenied, match="not in mgr's team"):
+    with pytest.raises(PermissionDenied, match="is not in your team"):
         handover.hand_over(team.mgr, "r1", ["r2", "r3"])  # r3 is another team's
     assert _state(team) == before
 

@@ -74,11 +74,11 @@ def test_bulk_reassign_is_all_or_nothing_and_permission_checked(team: Any) -> No
     mine, theirs = team.customer(team.r1, "N"), team.customer(team.r3, "N")
     deal = team.opportunity(mine, team.r1)
     before = _counts(team)
-    with pytest.raises(PermissionDenied, match="outside their team"):
+    with pytest.raises(PermissionDenied, match="outside your team"):
         pool.reassign(team.mgr, [mine.id, theirs.id], "r2")
     with pytest.raises(PermissionDenied):
         pool.reassign(team.r1, [mine.id], "r2")  # a rep may not reassign
-    with pytest.raises(PermissionDenied, match="not in mgr's team"):
+    with pytest.raises(PermissionDenied, match="is not in your team"):
         pool.reassign(team.mgr, [mine.id], "r3")
     assert _counts(team) == before and _owner(team, mine) == team.r1.actor.id
     assert pool.reassign(team.mgr, [mine.id], "r2", "r1 is overloaded") == 1

@@ -85,7 +85,7 @@ def test_segment_by_rfm_counts_and_sales(buyers: dict[str, Any], mk: dict[str, A
 def test_segment_rules_and_rep_view(buyers: dict[str, Any], mk: dict[str, Any]) -> None:
     with pytest.raises(PermissionDenied):
         segments.create_segment(mk["rep1"], {"code": "X", "name": "X"})
-    with pytest.raises(ValidationFailed, match="min_recency"):
+    with pytest.raises(ValidationFailed, match="Min recency"):
         segments.create_segment(mk["planner"], {"code": "X", "name": "X", "min_recency": 6})
     segments.create_segment(mk["planner"], {"code": "ALL", "name": "Everyone"})
     # rep1 sees c1 and c2 only, ranked among themselves (n = 2): 1 + (rank - 1) * 5 // 2

@@ -53,7 +53,7 @@ def test_plan_and_call_forms(estate: Any) -> None:
     rep = estate.world.user("rep", "sales_rep")
     assert "2026-03-19" in submit_form(rep, "real_estate_call", {
         "project": "P1", "phone": "139", "source": "web", "grade": "B"})
-    with pytest.raises(ValidationFailed, match="grade"):
+    with pytest.raises(ValidationFailed, match="Grade"):
         submit_form(rep, "real_estate_call", {"project": "P1", "phone": "1", "source": "web",
                                               "grade": "Z"})
     with estate.world.runtime.db.read_session() as session:

@@ -93,7 +93,7 @@ def test_call_statistics(estate: Any) -> None:
     assert table.totals == ("Total", 3, 1, 1, 1, 1, 1, 1, D("0.3333"))
     funnel = run_report(estate.senior, "real_estate_calls", {}).table("funnel")
     # 3 calls, 1 visit, 1 reserved (101), none subscribed or signed this month
-    assert [(r[0], r[2], r[3]) for r in funnel.rows] == [
+    assert [(r[0], r[1], r[2]) for r in funnel.rows] == [
         ("Calls", 3, None), ("Visits", 1, D("0.3333")), ("Reserved", 1, D("1")),
         ("Subscribed", 0, D("0")), ("Signed", 0, None)]
 

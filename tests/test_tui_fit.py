@@ -1,0 +1,194 @@
+"""What fits at 80x24 (issue 22 item 5): nothing a user needs is cut off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tui_helpers import aio, settle
+
+from core.i18n import set_lang
+
+
+def app_for(ctx: Any, **kw: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", **kw)
+
+
+def visible_keys(app: Any) -> list[str]:
+    """The footer keys drawn fully inside the screen's width."""
+    from textual.widgets import Footer
+
+    width = app.size.width
+    return [key.action for key in app.screen.query_one(Footer).children
+            if key.region.width and key.region.right <= width]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_keys_key_is_never_cut_from_the_footer(tui_world: dict[str, Any],
+                                                      lang: str) -> None:
+    """Opportunities and Contracts teach more keys than 80 columns hold: "? Keys" was the
+    one cut ("? Ke"); it comes first now, so the full list is always one key away."""
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            shown = visible_keys(app)
+            assert "keys" in shown, shown
+            assert any("command_palette" in action for action in shown), shown
+    finally:
+        set_lang("en")
+
+
+async def _drill_stages(pilot: Any) -> Any:
+    from textual.widgets import DataTable
+
+    from tui.screens.records import RecordsScreen
+
+    app = pilot.app
+    await settle(pilot)
+    app.push_screen(RecordsScreen("Open pipeline", "pipeline"))
+    await settle(pilot)
+    table = app.screen.query_one(DataTable)
+    return table, [str(c.label) for c in table.columns.values()]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_pipeline_drill_fits_80_columns(tui_world: dict[str, Any], lang: str) -> None:
+    """Home's pipeline drill cut the stage ("Propo") and pushed Amount off screen."""
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            table, _headers = await _drill_stages(pilot)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width  # every column, Amount too, on screen
+            stage = next(c for c in table.columns.values()
+                         if str(c.label) in ("Stage", "阶段"))
+            assert stage.width >= max(len("Proposal"), 8)
+    finally:
+        set_lang("en")
+
+
+@aio
+async def test_lists_widen_on_a_wide_terminal(tui_world: dict[str, Any]) -> None:
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(160, 48)) as pilot:
+        table, _headers = await _drill_stages(pilot)
+        widths = {str(c.label): c.width for c in table.columns.values()}
+        assert widths["Customer"] >= len("上海精密锻造有限公司") * 2  # whole names
+
+
+def test_fit_columns_keeps_figures_whole_and_narrows_text() -> None:
+    """The production plan at 80 columns: the product column narrows, stock and
+    to-produce stay whole (they were cut off)."""
+    from rich.text import Text
+
+    from tui.format import fit_columns
+
+    class Table:
+        cell_padding = 1
+
+        def __init__(self) -> None:
+            self.widths: list[int] = []
+
+        def add_column(self, header: str, width: int) -> None:
+            self.widths.append(width)
+
+    def money(v: str) -> Text:
+        return Text(v, justify="right")
+
+    headers = ["产品编码", "产品", "本周应交", "全部未发", "库存", "本周需生产"]
+    rows = [("P003", "精密锻件 Precision forging PF-110 重型", money("1,000.00"),
+             money("21.00"), money("14.00"), money("12,000.00"))]
+    table = Table()
+    fit_columns(table, headers, rows, room=78)
+    assert sum(table.widths) + 2 * len(headers) <= 78
+    assert table.widths[2:] == [8, 8, 5, 10]  # every figure and header whole
+    wide = Table()
+    fit_columns(wide, headers, rows, room=158)
+    assert wide.widths[1] == 38  # the whole name on a wide screen
+
+
+@aio
+async def test_long_placeholder_and_label_read_whole(tui_world: dict[str, Any]) -> None:
+    """The handover report's "Handover number (default: th…" placeholder and a long
+    label ("Unified social credit code") were cut at 80 columns."""
+    from textual.widgets import Input, Label, Static
+
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.reports import ReportsScreen
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ReportsScreen(report_id="funnel.handover"))
+        await settle(pilot)
+        field = app.screen.query_one("#f-handover", Input)
+        field.focus()
+        await settle(pilot)
+        hint = app.screen.query_one("#err-handover", Static)
+        assert str(hint.render()).startswith("Handover number (default: the")
+        app.push_screen(CustomerForm(None))
+        await settle(pilot)
+        label = next(w for w in app.screen.query(Label)
+                     if str(w.render()) == "Unified social credit code")
+        assert label.size.width >= len("Unified social credit code")
+
+
+@aio
+async def test_a_cut_explanation_opens_whole(tui_world: dict[str, Any]) -> None:
+    """The forecast's Why column was cut at 80 and at 160 and could not be opened: Enter
+    on a text cell shows the whole row, wrapped."""
+    from decimal import Decimal
+
+    from textual.widgets import Static
+
+    from core.reports import Column, ColumnKind, ReportResult, Table
+    from tui.screens.dialogs import TextDialog
+    from tui.screens.report_view import ReportView
+
+    why = ("Seasonal naive chosen: lowest backtest error over the last 12 months; the "
+           "December peak repeats, the trend is flat, holidays move two weeks of orders")
+    table = Table("series", "Series", "序列",
+                  [Column("label", "Series", "序列"),
+                   Column("amount", "Forecast", "预测", ColumnKind.MONEY),
+                   Column("why", "Why", "原因")],
+                  [("East", Decimal("1200000.00"), why)])
+    result = ReportResult("forecast", "Sales forecast", "销售预测", {}, [table])
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ReportView("forecast", {}, result))
+        await settle(pilot)
+        await pilot.press("right", "right", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        text = str(app.screen.query_one("#text", Static).render())
+        assert "Why: " + why[:40] in text and "two weeks of orders" in text
+
+
+@aio
+async def test_due_list_fits_80_columns(tui_world: dict[str, Any]) -> None:
+    """The due list's What, Due and Days over were off screen at 80 columns."""
+    from textual.widgets import DataTable
+
+    from plugins.funnel.views import DueListScreen
+
+    set_lang("zh_CN")
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(DueListScreen())
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert table.row_count and used <= table.size.width
+    finally:
+        set_lang("en")
