@@ -273,9 +273,24 @@ class ContractActions:
         self._ask(_("Move stage"), prompt, move, allowed[0])
 
     def action_cancel_contract(self) -> None:
-        self._ask(_("Cancel the contract"), _("Why is it cancelled?"),
-                  lambda reason: self._act(services.cancel, reason,
-                                           done=_("{number}: cancelled")))
+        self._ask(_("Cancel the contract"), _("Why is it cancelled?"), self._confirm_cancel)
+
+    def _confirm_cancel(self, reason: str) -> None:
+        """Cancelling is final: say which contract ends, and why, before doing it."""
+        from tui.screens.dialogs import confirm
+
+        detail = self.selected()
+        if detail is None:
+            return
+        c = detail.contract
+        customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
+        confirm(self.app, _("Cancel {number}").format(number=numbered(c)),  # type: ignore[attr-defined]
+                _("Cancel contract {number} \"{title}\" with {customer}, {amount} {currency}, "
+                  "because: {reason}? A cancelled contract cannot be taken up again.").format(
+                    number=numbered(c), title=c.title, customer=customer,
+                    amount=f"{c.amount:,.2f}", currency=c.currency, reason=reason or "—"),
+                _("Cancel the contract"),
+                lambda: self._act(services.cancel, reason, done=_("{number}: cancelled")))
 
     def action_copy(self) -> None:
         detail = self.selected()

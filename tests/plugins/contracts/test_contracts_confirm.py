@@ -1,0 +1,64 @@
+"""Cancelling a contract (``x`` on its page) asks first, in business words, after the
+reason is typed: one key and a reason typed ahead never cancel by accident."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from contracts_helpers import SQLITE_ONLY, draft
+
+from core.context import Context
+from core.i18n import set_lang
+from plugins.contracts import services
+
+
+@pytest.fixture
+def rep_ctx(world: Any, team: dict[str, Any]) -> Iterator[Context]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
+    yield Context(rt.db, team["rep"].actor, rt.plugins, world.clock)
+    set_lang(None)
+    rt.db.dispose()
+
+
+async def cancel_twice(ctx: Any) -> None:
+    from tui_helpers import settle
+
+    from tui.app import SalesdeskApp
+    from tui.screens.dialogs import ConfirmDialog
+
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard",
+                       load_dashboard=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        page = app.screen
+        number = page.detail.contract.number
+        await pilot.press("x", *"customer withdrew", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert number in question and "customer withdrew" in question
+        await pilot.press("enter")  # Cancel has the focus: nothing happens
+        await settle(pilot)
+        assert app.screen is page and page.detail.contract.stage != "cancelled"
+        await pilot.press("x", *"customer withdrew", "enter")
+        await settle(pilot)
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        assert page.detail.contract.stage == "cancelled"
+
+
+@SQLITE_ONLY
+def test_cancel_contract_asks_first(rep_ctx: Context, team: dict[str, Any]) -> None:
+    contract = draft(team)
+    asyncio.run(cancel_twice(rep_ctx))
+    assert services.contract_detail(team["rep"], contract.id).contract.stage == "cancelled"
