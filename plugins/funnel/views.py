@@ -275,7 +275,35 @@ class LeadPoolScreen(BaseScreen):
         if self.guard(pool.claim, self.ctx, lead) is not None:
             self._done(_("Claimed"))
 
+    def _rep_names(self) -> dict[str, str]:
+        """login -> the name people know the rep by (the previews show names)."""
+        from core.services import users
+
+        return {u.login: u.display_name or u.login
+                for u in self.guard(users.list_users, self.ctx) or []}
+
     def action_assign(self) -> None:
+        """Preview who gets which lead by the rules; hand them over once confirmed."""
+        from tui.screens.dialogs import confirm
+
+        preview = self.guard(pool.auto_assign, self.ctx, dry_run=True)
+        if preview is None:
+            return
+        moving = [a for a in preview if a.to]
+        if not moving:
+            self.notify(_("No lead in the pool matches a rule with a rep who can take it."),
+                        severity="warning")
+            return
+        names = self._rep_names()
+        confirm(self.app, _("Assign the pool by the rules"),
+                _("Give {n} of the {total} leads in the pool to the reps below? Each becomes "
+                  "that rep's customer and leaves the pool.").format(
+                    n=len(moving), total=len(preview)),
+                _("Assign"), self._assign,
+                columns=[_("Code"), _("Customer"), _("New owner")],
+                rows=[(a.code, a.name, names.get(a.to or "", a.to or "")) for a in moving])
+
+    def _assign(self) -> None:
         done = self.guard(pool.auto_assign, self.ctx)
         if done is not None:
             given = sum(1 for a in done if a.to)
@@ -307,6 +335,26 @@ class LeadPoolScreen(BaseScreen):
             rows))
 
     def action_reclaim(self) -> None:
+        """Show the ladder's steps due today; take them once confirmed."""
+        from tui.screens.dialogs import confirm
+
+        preview = self.guard(pool.reclaim, self.ctx, dry_run=True)
+        if preview is None:
+            return
+        if not preview:
+            self.notify(_("No lead is idle long enough: nothing to remind or reclaim."))
+            return
+        back = sum(1 for a in preview if a.action == "reclaim")
+        confirm(self.app, _("Reclaim idle leads"),
+                _("Take the steps below now? {n} customer(s) go back to the pool and their "
+                  "owners lose them; the others' owners and managers are reminded.").format(
+                    n=back),
+                _("Reclaim now"), self._reclaim,
+                columns=[_("Step"), _("Code"), _("Customer"), _("Owner"), _("Days idle")],
+                rows=[(_(ACTIONS[a.action]), a.code, a.name, a.owner, a.idle_days)
+                      for a in preview])
+
+    def _reclaim(self) -> None:
         actions = self.guard(pool.reclaim, self.ctx)
         if actions is not None:
             back = sum(1 for a in actions if a.action == "reclaim")

@@ -1,0 +1,104 @@
+"""The lead pool's bulk moves ask first, listing what will happen: assign by rules
+(``a``) shows which lead goes to whom, reclaim now (``R``) which leads leave their owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from tui_helpers import aio, settle
+
+from core.i18n import set_lang
+from core.models import Customer
+from plugins.funnel.services import leads
+
+
+@pytest.fixture
+def tui_team(db_factory: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    root = next(p for p in request.config.pluginmanager.get_plugins()
+                if str(getattr(p, "__file__", "")).endswith("tests/conftest.py"))
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    world = root.make_world(rt, root.FixedClock())
+    world.mgr = world.user("mgr", "sales_manager", region="N")
+    world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
+    world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
+    yield world
+    set_lang(None)
+    rt.db.dispose()
+
+
+def owner_of(w: Any, customer: Any) -> int | None:
+    with w.runtime.db.read_session() as session:
+        return session.scalar(sa.select(Customer.owner_id).where(Customer.id == customer.id))
+
+
+async def open_pool(pilot: Any) -> Any:
+    from plugins.funnel.views import LeadPoolScreen
+
+    await pilot.press("l")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LeadPoolScreen)
+    return pilot.app.screen
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
+
+
+def rows_of(dialog: Any) -> list[tuple[str, ...]]:
+    table = dialog.query_one("#confirm-rows")
+    return [tuple(map(str, table.get_row_at(i))) for i in range(table.row_count)]
+
+
+@aio
+async def test_assign_by_rules_asks_first(tui_team: Any) -> None:
+    from tui.screens.dialogs import ConfirmDialog
+
+    w = tui_team
+    leads.set_rules(w.admin, [{"name": "all", "reps": ["r1"]}])
+    lead = w.customer(None, "N", name="Pool Lead Ltd")
+    async with app_for(w.mgr).run_test(size=(120, 32)) as pilot:
+        screen = await open_pool(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert any("Pool Lead Ltd" in row and "R1" in row for row in rows_of(dialog))
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        assert pilot.app.screen is screen and owner_of(w, lead) is None
+        await pilot.press("a", "right", "enter")
+        await settle(pilot)
+    assert owner_of(w, lead) == w.r1.actor.id
+
+
+@aio
+async def test_reclaim_now_asks_first(tui_team: Any) -> None:
+    from tui.screens.dialogs import ConfirmDialog
+
+    w = tui_team
+    leads.set_reclaim_policy(w.admin, {"remind": 3, "manager": 5, "reclaim": 7})
+    idle = w.customer(w.r1, "N", name="Idle Co")
+    w.clock.now += dt.timedelta(days=30)
+    async with app_for(w.mgr).run_test(size=(120, 32)) as pilot:
+        screen = await open_pool(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert any("Idle Co" in row for row in rows_of(dialog))
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        assert pilot.app.screen is screen and owner_of(w, idle) == w.r1.actor.id
+        await pilot.press("R", "right", "enter")
+        await settle(pilot)
+    assert owner_of(w, idle) is None
