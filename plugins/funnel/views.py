@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from rich.cells import cell_len
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -69,6 +70,12 @@ def open_report(screen: BaseScreen, report_id: str, raw: dict[str, Any]) -> None
         screen.app.push_screen(ReportView(report_id, raw, result))
 
 
+def open_deal(screen: BaseScreen, deal_id: int) -> None:
+    from tui.screens.opportunities import OpportunityDetail
+
+    screen.app.push_screen(OpportunityDetail(deal_id))
+
+
 def _current_key(table: DataTable) -> str | None:
     if not table.row_count:
         return None
@@ -92,6 +99,7 @@ class PipelineBoard(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.funnel_id = ""
+        self.cards: dict[tuple[int, int], int] = {}  # (row, column) -> deal id
 
     def body(self) -> ComposeResult:
         yield Static("", id="chart")
@@ -100,6 +108,14 @@ class PipelineBoard(BaseScreen):
     def on_mount(self) -> None:
         self.funnel_id = self.ctx.plugins.funnels.default_id
         self.action_refresh()
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.CellSelected, "#board")
+    def _open_card(self, event: DataTable.CellSelected) -> None:
+        """Enter on a card opens its deal (Escape comes back to the board)."""
+        deal_id = self.cards.get((event.coordinate.row, event.coordinate.column))
+        if deal_id is not None:
+            open_deal(self, deal_id)
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
@@ -128,6 +144,9 @@ class PipelineBoard(BaseScreen):
             table.add_column(header, key=s.stage_id, width=width)
         for i in range(max(map(len, columns), default=0)):
             table.add_row(*[texts[i] if i < len(texts) else "" for texts in columns])
+        self.cards = {(row, col): card.deal_id
+                      for col, s in enumerate(stages)
+                      for row, card in enumerate(cards.get(s.stage_id, []))}
 
     @staticmethod
     def _card(card: analytics.BoardCard) -> str:
@@ -173,6 +192,15 @@ class DueListScreen(BaseScreen):
     def action_mine(self) -> None:
         self.mine = not self.mine
         self.action_refresh()
+
+    @on(DataTable.RowSelected, "#due")
+    def _open_row(self, event: DataTable.RowSelected) -> None:
+        """Enter opens the stalled deal, or the customer to follow up, visit or work."""
+        kind, record_id, _n = str(event.row_key.value).split(":")
+        if kind == "stalled":
+            open_deal(self, int(record_id))
+        elif int(record_id):
+            self.app.open_customer(int(record_id))
 
     def action_report(self) -> None:
         open_report(self, "funnel.due", {"owner": self.ctx.actor.login} if self.mine else {})

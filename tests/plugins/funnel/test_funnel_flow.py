@@ -1,5 +1,7 @@
-"""The lead pool's bulk moves ask first, listing what will happen: assign by rules
-(``a``) shows which lead goes to whom, reclaim now (``R``) which leads leave their owner."""
+"""The funnel's screens lead somewhere: Enter on a board card or a due-list row opens the
+deal or the customer; the lead pool's bulk moves ask first, listing what will happen:
+assign by rules (``a``) shows which lead goes to whom, reclaim now (``R``) which leads
+leave their owner."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from tui_helpers import aio, settle
 
 from core.i18n import set_lang
 from core.models import Customer
+from core.services import opportunities
 from plugins.funnel.services import leads
 
 
@@ -102,3 +105,61 @@ async def test_reclaim_now_asks_first(tui_team: Any) -> None:
         await pilot.press("R", "right", "enter")
         await settle(pilot)
     assert owner_of(w, idle) is None
+
+
+@aio
+async def test_enter_on_a_board_card_opens_the_deal(tui_team: Any) -> None:
+    from plugins.funnel.views import PipelineBoard
+    from tui.screens.opportunities import OpportunityDetail
+
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    deal = opportunities.create_opportunity(w.r1, {"customer_id": mine.id, "title": "Pumps",
+                                                   "amount": "1200", "funnel": "basic"})
+    async with app_for(w.r1).run_test(size=(120, 32)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        board = pilot.app.screen
+        assert isinstance(board, PipelineBoard)
+        await pilot.press("enter")  # the first stage's biggest deal
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OpportunityDetail)
+        assert pilot.app.screen.opportunity_id == deal.id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is board
+
+
+@aio
+async def test_enter_on_a_due_row_opens_it(tui_team: Any) -> None:
+    from plugins.funnel.views import DueListScreen
+    from tui.screens.customer_page import CustomerPage
+    from tui.screens.opportunities import OpportunityDetail
+
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    deal = opportunities.create_opportunity(w.r1, {"customer_id": mine.id, "title": "Pumps",
+                                                   "amount": "1200", "funnel": "basic"})
+    w.clock.now += dt.timedelta(days=40)  # stalled deal; the customer not visited
+    async with app_for(w.r1).run_test(size=(120, 32)) as pilot:
+        await pilot.press("u")
+        await settle(pilot)
+        due_list = pilot.app.screen
+        assert isinstance(due_list, DueListScreen)
+        table = due_list.query_one("#due")
+        keys = [str(k.value) for k in table.rows]
+        kinds = [k.split(":")[0] for k in keys]
+        assert "stalled" in kinds and any(k != "stalled" for k in kinds)
+        table.move_cursor(row=kinds.index("stalled"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OpportunityDetail)
+        assert pilot.app.screen.opportunity_id == deal.id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is due_list
+        table.move_cursor(row=next(i for i, k in enumerate(kinds) if k != "stalled"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CustomerPage)
+        assert pilot.app.screen.customer_id == mine.id
