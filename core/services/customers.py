@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import _
 from core.models import Contact, Customer, Region, User
 from core.schemas import ContactInput, CustomerCreate, CustomerUpdate
 from core.services.base import UnitOfWork, detached, validate, write
@@ -37,6 +38,8 @@ def create_customer(ctx: Context, data: CustomerCreate | dict[str, Any]) -> Cust
             uow.require("customer.credit")
         owner_id = _initial_owner(uow, values.owner_id)
         _check_references(uow, values.region_id, owner_id)
+        if owner_id is not None and owner_id != ctx.actor.id:
+            _require_able_owner(uow, owner_id, None)
         _require_own_region(uow, values.region_id)
         fields = values.model_dump(exclude={"code", "owner_id"})
         customer = Customer(**fields, owner_id=owner_id,
@@ -95,7 +98,7 @@ def assign_customer(ctx: Context, customer_id: int, owner_id: int | None,
         uow.check_version(customer, expected_version)
         if owner_id is not None:
             _check_references(uow, None, owner_id)
-            _require_assignable(uow, owner_id)
+            _require_assignable(uow, owner_id, customer_id)
         pool_since = None if owner_id else ctx.now()
         before = customer.owner_id
         applied = uow.apply_changes(customer, {"owner_id": owner_id}, action="assign")
@@ -160,15 +163,30 @@ def _initial_owner(uow: UnitOfWork, requested: int | None) -> int | None:
     return requested
 
 
-def _require_assignable(uow: UnitOfWork, owner_id: int) -> None:
-    owner = uow.session.get(User, owner_id)
-    if owner is None or not owner.active:
-        raise ValidationFailed([FieldProblem("owner", owner_id, "an active user")], "customer")
+def _require_assignable(uow: UnitOfWork, owner_id: int, customer_id: int | None = None) -> None:
+    owner = _require_able_owner(uow, owner_id, customer_id)
     grant = uow.ctx.grant
     if grant.scope is Scope.TEAM and owner_id not in grant.team_ids:
         raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s team")
     if grant.scope is Scope.REGION and owner.region_id not in grant.region_ids:
         raise PermissionDenied(f"user {owner.login} is not in {uow.ctx.actor.login}'s region")
+
+
+def _require_able_owner(uow: UnitOfWork, owner_id: int, customer_id: int | None) -> User:
+    """The new owner still works here and takes customers: not deactivated, and no plugin
+    objects (the funnel refuses a leaving rep whose book was handed over)."""
+    owner = uow.session.get(User, owner_id)
+    if owner is None:
+        raise ValidationFailed([FieldProblem("owner", owner_id, _("an existing user"))],
+                               "customer")
+    if not owner.active:
+        name = owner.display_name or owner.login
+        raise ValidationFailed([FieldProblem("owner", name, _(
+            "a rep who is still active: {name} is no longer active (deactivated), give "
+            "the customer to someone else").format(name=name))], "customer")
+    uow.ctx.plugins.call_in_transaction("salesdesk_check_new_owner", uow=uow,
+                                        customer_id=customer_id, owner=owner)
+    return owner
 
 
 def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:
