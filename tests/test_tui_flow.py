@@ -36,3 +36,75 @@ async def test_enter_on_a_board_card_opens_the_deal(tui_world: dict[str, Any]) -
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is board and board.board
+
+
+@aio
+async def test_enter_on_a_contact_edits_it(tui_world: dict[str, Any]) -> None:
+    from core.services import customers
+    from tui.screens.customer_page import CustomerPage
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    rep, cust = tui_world["rep"], tui_world["customers"][0]
+    contact = customers.add_contact(rep, cust.id, {"name": "Zhang [b]Wei", "phone": "123"})
+    app = app_for(rep)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(cust.id)
+        await settle(pilot)
+        page = app.screen
+        assert isinstance(page, CustomerPage)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        form = app.screen.query_one(FormFields)
+        assert form.values()["name"] == "Zhang [b]Wei"
+        form.widget_for("phone").value = "021 5555 0100"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is page
+    (saved,) = customers.list_contacts(rep, cust.id)
+    assert (saved.id, saved.phone) == (contact.id, "021 5555 0100")
+
+
+@aio
+async def test_a_manager_reassigns_a_customer(tui_world: dict[str, Any]) -> None:
+    from core.services import customers
+    from tui.screens.customer_page import CustomerPage
+    from tui.screens.dialogs import ConfirmDialog, FormDialog
+    from tui.widgets.form import FormFields
+
+    manager, rep, rep2 = tui_world["manager"], tui_world["rep"], tui_world["rep2"]
+    cust = tui_world["customers"][0]  # rep's
+    app = app_for(manager)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(cust.id)
+        await settle(pilot)
+        page = app.screen
+        assert isinstance(page, CustomerPage)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        app.screen.query_one(FormFields).widget_for("owner").value = rep2.actor.id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert cust.name in question and "赵敏 Zhao Min" in question
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        assert app.screen is page
+    assert customers.get_customer(manager, cust.id).owner_id == rep2.actor.id
+    assert rep.actor.id != rep2.actor.id
+
+
+@aio
+async def test_a_rep_is_not_offered_reassignment(tui_world: dict[str, Any]) -> None:
+    from tui.screens.customer_page import CustomerPage
+
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(tui_world["customers"][0].id)
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerPage)
+        shown = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert "reassign" not in shown
