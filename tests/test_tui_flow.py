@@ -108,3 +108,47 @@ async def test_a_rep_is_not_offered_reassignment(tui_world: dict[str, Any]) -> N
         assert isinstance(app.screen, CustomerPage)
         shown = {b.binding.action for b in app.screen.active_bindings.values()}
         assert "reassign" not in shown
+
+
+@aio
+async def test_escape_in_the_filter_closes_the_filter(tui_world: dict[str, Any]) -> None:
+    from tui.screens.customers import CustomersScreen
+    from tui.widgets.paged_table import PagedTable
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomersScreen)
+        await pilot.press("slash", *"Acme")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen  # still on the list, not Home
+        assert isinstance(app.focused, PagedTable)
+        assert screen.query_one(PagedTable).total == 1  # the filter still applies
+        await pilot.press("escape")  # from the list: back Home
+        await settle(pilot)
+        assert app.screen is not screen
+
+
+@aio
+async def test_escape_in_a_report_parameter_goes_back_to_the_list(
+        tui_world: dict[str, Any]) -> None:
+    from textual.widgets import OptionList
+
+    from tui.screens.reports import ReportsScreen
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        await pilot.press("tab")  # into the parameters
+        await settle(pilot)
+        assert not isinstance(app.focused, OptionList)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and isinstance(app.focused, OptionList)

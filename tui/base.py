@@ -111,6 +111,9 @@ class BaseScreen(Guarded, Screen[Any]):
         Binding("escape", "back", "Back", id="back"),
     ]
     TITLE_EN = ""
+    # The widget a screen is worked from (its list). Escape pressed anywhere else on the
+    # screen (a filter, a parameter) goes back to it; only Escape from it leaves.
+    MAIN_WIDGET: str | None = None
     _styled_for: int | None = None
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -136,6 +139,11 @@ class BaseScreen(Guarded, Screen[Any]):
         yield from ()
 
     def action_back(self) -> None:
+        main = next(iter(self.query(self.MAIN_WIDGET)), None) if self.MAIN_WIDGET else None
+        focused = self.focused
+        if main is not None and focused is not None and main not in focused.ancestors_with_self:
+            main.focus()
+            return
         if len(self.app.screen_stack) > 2:
             kept = self.app.is_screen_installed(self)  # a kept section keeps its typing
             ask_to_discard(self.app, [] if kept else [self], self.app.pop_screen)

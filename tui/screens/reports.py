@@ -69,6 +69,7 @@ def _is_date(annotation: Any) -> bool:
 
 class ReportsScreen(BaseScreen):
     TITLE_EN = "Reports"
+    MAIN_WIDGET = "#report-list"  # Escape in a parameter comes back to the list
     DEFAULT_CSS = """
     ReportsScreen #reports-body { height: 1fr; }
     ReportsScreen #report-list { width: 30; height: 1fr; border: round $primary; }
