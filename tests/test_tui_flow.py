@@ -152,3 +152,64 @@ async def test_escape_in_a_report_parameter_goes_back_to_the_list(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen and isinstance(app.focused, OptionList)
+
+
+@aio
+async def test_reports_reopen_at_the_report_last_used(tui_world: dict[str, Any]) -> None:
+    from textual.widgets import OptionList
+
+    from tui.screens.report_view import ReportView
+    from tui.screens.reports import ReportsScreen
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        listing = app.screen.query_one("#report-list", OptionList)
+        for _ in range(3):
+            await pilot.press("down")
+        await settle(pilot)
+        used = app.screen.report_id
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        await pilot.press("escape", "escape")  # the result, then the reports: Home
+        await settle(pilot)
+        app.open_report("")  # as the palette or another screen would: no report named
+        await settle(pilot)
+        assert isinstance(app.screen, ReportsScreen) and app.screen.report_id == used
+        listing = app.screen.query_one("#report-list", OptionList)
+        assert listing.get_option_at_index(listing.highlighted or 0).id == used
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert app.screen.report_id == used
+
+
+@aio
+async def test_reports_are_grouped_under_headings(tui_world: dict[str, Any]) -> None:
+    from textual.widgets import OptionList
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        listing = screen.query_one("#report-list", OptionList)
+        options = [listing.get_option_at_index(i) for i in range(listing.option_count)]
+        headings = [str(o.prompt) for o in options if o.disabled]
+        assert {"Daily work", "Funnel and pipeline", "Forecast and targets",
+                "Contracts"} <= set(headings)
+        assert len(headings) == len(set(headings))  # each area once
+        assert options[0].disabled  # the list opens with a heading
+        group = ""
+        for option in options:  # every report sits under its area's heading
+            if option.disabled:
+                group = str(option.prompt)
+                continue
+            report = screen.reports[option.id]
+            from tui.screens.reports import area_title
+
+            assert area_title(report.category) == group
+        assert not listing.get_option_at_index(listing.highlighted).disabled

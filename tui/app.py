@@ -97,6 +97,7 @@ class SalesdeskApp(App[None]):
         self._profile, self._database_label = profile, database_label
         self._pending: list[Callable[[], None]] = []
         self._pending_section = ""
+        self.last_report: str | None = None  # the report last run: Reports reopens at it
         self.startup_error: str | None = None
         localize_bindings(self)
         self.session_info = (_session_info(context, database_label, profile)
