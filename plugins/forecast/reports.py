@@ -16,6 +16,7 @@ from core.access import Scope
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
+from core.i18n import translator
 from core.models import SalesLine
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.targets import reconciliation_caption
@@ -24,6 +25,7 @@ from plugins.forecast.services import evaluation as ev
 from plugins.forecast.services.history import LINE_COLUMNS
 
 K = ColumnKind
+_ = translator(__file__)
 CHART_ROWS = 40  # the TUI draws at most 40 points: keep the newest history that fits
 
 
@@ -218,8 +220,8 @@ def _key_id(ctx: Context, params: EvalParams, row: tuple) -> int:
 
 class AllocationParams(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
-    allocation: int = pydantic.Field(..., description="Allocation id "
-                                     "('salesdesk targets show' lists them)")
+    allocation: int | None = pydantic.Field(
+        None, description="Allocation number (default: the newest)")
 
 
 class AllocationReport(_Base):
@@ -229,8 +231,14 @@ class AllocationReport(_Base):
     Params = AllocationParams
 
     def run(self, ctx: Context, params: AllocationParams) -> ReportResult:
-        from plugins.forecast.services.targets import get_allocation
+        from plugins.forecast.services.targets import get_allocation, list_allocations
 
+        if params.allocation is None:  # the newest, as Target allocation shows first
+            newest = list_allocations(ctx)
+            if not newest:
+                raise NotFound(_("no target allocation has been drafted yet: draft one "
+                                 "on the Target allocation screen"))
+            params = params.model_copy(update={"allocation": newest[0].id})
         view = get_allocation(ctx, params.allocation)
         a = view.allocation
         columns = [Column("key", "Code", "编码"), Column("name", "Name", "名称"),

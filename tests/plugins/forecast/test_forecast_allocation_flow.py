@@ -90,3 +90,44 @@ def test_revise_asks_first(sales: Any) -> None:
         asyncio.run(run())
     finally:
         set_lang(None)
+
+
+async def _run_on_defaults(app: Any, report_id: str) -> Any:
+    """Open the report from Reports, run it with the parameters as offered; the result."""
+    from textual.widgets import OptionList
+    from tui_helpers import settle
+
+    from tui.screens.report_view import ReportView
+    from tui.screens.reports import ReportsScreen
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        app.open_report(report_id)
+        await settle(pilot)
+        assert isinstance(app.screen, ReportsScreen)
+        await pilot.press("ctrl+r")
+        await settle(pilot, rounds=5)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        shown = app.screen
+        if not isinstance(shown, ReportView):  # not run: the focus is not left stuck
+            assert isinstance(app.focused, OptionList) or app.focused is not None
+        return shown, errors
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_forecast_and_allocation_reports_run_on_their_defaults(sales: Any) -> None:
+    from plugins.forecast.services.forecasting import run_forecast
+    from tui.screens.report_view import ReportView
+
+    set_lang("en")
+    run_forecast(sales.admin, "region", horizon=3, processes=1)
+    svc.create_allocation(sales.mgr, period_kind="year", period_start=dt.date(2026, 1, 1),
+                          dimension="region", total="10000", basis="ytd")
+    try:
+        for report_id in ("forecast", "target_allocation"):
+            shown, errors = asyncio.run(_run_on_defaults(_app(sales.mgr), report_id))
+            assert not errors, (report_id, errors)
+            assert isinstance(shown, ReportView), report_id
+            assert shown.result.tables[0].rows, report_id
+    finally:
+        set_lang(None)
