@@ -163,3 +163,36 @@ async def test_enter_on_a_due_row_opens_it(tui_team: Any) -> None:
         await settle(pilot)
         assert isinstance(pilot.app.screen, CustomerPage)
         assert pilot.app.screen.customer_id == mine.id
+
+
+@aio
+async def test_the_handover_report_drills_into_what_moved(tui_team: Any) -> None:
+    from plugins.funnel.services import handover
+    from tui.screens.report_view import DrillView, ReportView
+
+    w = tui_team
+    moving = w.customer(w.r1, "N", name="Moving Co")
+    opportunities.create_opportunity(w.r1, {"customer_id": moving.id, "title": "Valves",
+                                            "amount": "900", "funnel": "basic"})
+    handover.hand_over(w.mgr, "r1", ["r2"])
+    app = app_for(w.mgr)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        app.open_report("funnel.handover")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot, rounds=5)
+        assert isinstance(app.screen, ReportView)
+        table = app.screen.query_one("#rt-handover")
+        for column in ("customers", "deals"):
+            table.move_cursor(row=0, column=table.table.index(column))
+            await pilot.press("enter")
+            await settle(pilot)
+            errors = [n.message for n in app._notifications if n.severity == "error"]
+            assert not errors, errors
+            assert isinstance(app.screen, DrillView), column
+            rows = list(app.screen.table.rows)
+            assert len(rows) == 1 and any("Moving Co" in str(v) or "Valves" in str(v)
+                                          for v in rows[0]), rows
+            await pilot.press("escape")
+            await settle(pilot)
