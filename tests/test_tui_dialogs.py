@@ -82,3 +82,37 @@ async def test_conflict_dialog_shows_brackets_as_typed(tui_world: dict[str, Any]
             assert name in shown(app.screen)
             await pilot.press("escape")
             await settle(pilot)
+
+
+@aio
+async def test_report_view_shows_parameters_as_typed(tui_world: dict[str, Any]) -> None:
+    from core.reports import Column, ReportResult, Table
+    from tui.screens.report_view import ReportView
+
+    table = Table("t", "Rows", "行", [Column("name", "Name", "名称")], [("[/]",)])
+    result = ReportResult("x", "[bold]Title", "[bold]Title", {"customer": "[/]"}, [table])
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ReportView("x", {"customer": "[/]"}, result))
+        await settle(pilot)
+        head = str(app.screen.query_one("#result-head").render())
+        assert "[bold]Title" in head and "customer=[/]" in head
+
+
+@aio
+async def test_lists_show_a_bracketed_customer_name_as_typed(tui_world: dict[str, Any]) -> None:
+    from tui.widgets.paged_table import PagedTable
+
+    world = tui_world["world"]
+    for name in HOSTILE:
+        world.customer(owner=tui_world["rep"], name=name)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        names = [table._get_row_renderables(i).cells[1].plain  # type: ignore[attr-defined]
+                 for i in range(table.row_count)]
+        for name in HOSTILE:
+            assert name in names

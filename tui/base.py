@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,6 +25,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("salesdesk.tui")
 T = TypeVar("T")
+
+
+def _plain_table_cells() -> None:
+    """A DataTable reads a ``str`` cell as Rich markup: a customer named ``[/]`` stopped
+    the screen showing it, ``[b]x`` was drawn bold. Table cells in salesdesk are data
+    (names, codes, reasons), never markup, so strings are shown as typed. Textual 8 calls
+    the module's ``default_cell_formatter``; without it, Textual's behaviour stays."""
+    from textual.widgets import _data_table
+
+    original = getattr(_data_table, "default_cell_formatter", None)
+    if original is None or getattr(original, "plain_strings", False):
+        return
+
+    def plain(obj: Any, wrap: bool = True, height: int = 0) -> Any:
+        if isinstance(obj, str):
+            obj = Text(obj, no_wrap=not wrap, end="")
+        return original(obj, wrap=wrap, height=height)
+
+    plain.plain_strings = True  # type: ignore[attr-defined]
+    _data_table.default_cell_formatter = plain  # type: ignore[attr-defined]
+
+
+_plain_table_cells()
 
 
 def localize_bindings(node: Any) -> None:
