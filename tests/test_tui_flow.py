@@ -213,3 +213,24 @@ async def test_reports_are_grouped_under_headings(tui_world: dict[str, Any]) -> 
 
             assert area_title(report.category) == group
         assert not listing.get_option_at_index(listing.highlighted).disabled
+
+
+@aio
+async def test_home_target_drills_into_the_targets(tui_world: dict[str, Any]) -> None:
+    from decimal import Decimal
+
+    from tui.screens.records import RecordsScreen
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")  # from the navigation to the figures: "Target this month"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordsScreen)
+        drill = app.screen.drill
+        assert drill is not None and drill.kind == "target"
+        amounts = sorted(row[2] for row in drill.rows)
+        assert amounts == [Decimal("25000"), Decimal("60000")]  # the rep's and the company's
+        names = {row[1] for row in drill.rows}
+        assert "李雷 Li Lei" in names
