@@ -234,3 +234,54 @@ async def test_home_target_drills_into_the_targets(tui_world: dict[str, Any]) ->
         assert amounts == [Decimal("25000"), Decimal("60000")]  # the rep's and the company's
         names = {row[1] for row in drill.rows}
         assert "李雷 Li Lei" in names
+
+
+async def keys_listed(app: Any, pilot: Any) -> set[str]:
+    from tui.screens.dialogs import KeysDialog
+
+    await pilot.press("question_mark")
+    await settle(pilot)
+    assert isinstance(app.screen, KeysDialog)
+    listed = {description for _key, description in app.screen.rows}
+    await pilot.press("escape")
+    await settle(pilot)
+    return listed
+
+
+@aio
+async def test_keys_list_only_what_the_user_may_do(tui_world: dict[str, Any]) -> None:
+    world = tui_world["world"]
+    reader = world.user("exec1", "executive", region="EAST")  # reads, does not edit
+    app = app_for(reader)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        listed = await keys_listed(app, pilot)
+        assert not {"Plugins", "Import", "Admin"} & listed  # sections they may not open
+        await pilot.press("2")
+        await settle(pilot)
+        listed = await keys_listed(app, pilot)
+        assert "Filter" in listed and not {"New", "Edit"} & listed
+        app.open_customer(tui_world["customers"][0].id)
+        await settle(pilot)
+        listed = await keys_listed(app, pilot)
+        assert not {"Edit", "Contact+", "Deal+", "Reassign"} & listed
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert {"Plugins", "Import", "Admin"} <= await keys_listed(app, pilot)
+
+
+@aio
+async def test_a_form_says_at_once_that_it_cannot_be_saved(tui_world: dict[str, Any]) -> None:
+    from tui.screens.customer_form import CustomerForm
+
+    world = tui_world["world"]
+    reader = world.user("exec2", "executive", region="EAST")
+    app = app_for(reader)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerForm(tui_world["customers"][0].id))
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)
+        message = str(app.screen.query_one("#form-message").render())
+        assert "may not" in message  # said before anything is typed

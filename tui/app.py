@@ -366,6 +366,10 @@ class SalesdeskApp(App[None]):
             ours = bool(binding.id) or binding.action.startswith("section(")  # plugin views
             if binding.action in seen or not binding.description or not ours:
                 continue  # Textual's own bindings (cursor moves, focus) need no teaching
+            section = binding.action.removeprefix("section('").removesuffix("')")
+            if (binding.action.startswith("section(") and section in SECTIONS and self.ready
+                    and not self._offered(section)):
+                continue  # a place this user may not open is not taught
             seen.add(binding.action)
             rows.append((self.get_key_display(binding), binding.description))
         title = getattr(self.screen, "TITLE_EN", "") or "salesdesk"

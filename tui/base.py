@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import events
@@ -135,10 +135,19 @@ class BaseScreen(Guarded, Screen[Any]):
         Binding("escape", "back", "Back", id="back"),
     ]
     TITLE_EN = ""
+    # action -> the permission it needs: a user without it is not offered the key (the
+    # footer and ? leave it out, the key does nothing); the services check again anyway.
+    NEEDS: ClassVar[dict[str, str]] = {}
     # The widget a screen is worked from (its list). Escape pressed anywhere else on the
     # screen (a filter, a parameter) goes back to it; only Escape from it leaves.
     MAIN_WIDGET: str | None = None
     _styled_for: int | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needed = self.NEEDS.get(action)
+        if needed and self.app.ready and not self.ctx.grant.has(needed):
+            return False
+        return super().check_action(action, parameters)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual restyles every widget of a screen that comes back, which also drops

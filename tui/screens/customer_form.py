@@ -77,7 +77,23 @@ class CustomerForm(BaseScreen):
         yield FormFields(_specs(regions, self.customer_id is None), self.original)
 
     def on_mount(self) -> None:
-        self.query_one(FormFields).widget_for("name").focus()
+        form = self.query_one(FormFields)
+        form.widget_for("name").focus()
+        refusal = self._refusal()
+        if refusal:  # said before anything is typed, not after Ctrl+S
+            form.show_message(refusal)
+
+    def _refusal(self) -> str:
+        """Why this user could not save the form, or ""."""
+        grant = self.ctx.grant
+        if self.customer_id is None:
+            return "" if grant.has("customer.create") else _(
+                "You may not save this form: your role may not create customers.")
+        if grant.has("customer.update"):
+            return ""
+        if grant.has("customer.credit"):
+            return _("Your role may change only the credit rating and the credit limit here.")
+        return _("You may not save this form: your role may not edit customers.")
 
     def _load(self) -> dict[str, Any]:
         row = service.get_customer(self.ctx, self.customer_id)  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ class CustomersScreen(BaseScreen):
     CustomersScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     CustomersScreen PagedTable { height: 1fr; }
     """
+    NEEDS = {"new": "customer.create", "edit": "customer.update"}
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="customers.filter"),
         Binding("n", "new", "New", id="customers.new"),
