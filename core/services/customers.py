@@ -118,7 +118,12 @@ def add_contact(ctx: Context, customer_id: int, data: ContactInput | dict[str, A
         uow.require("contact.write")
         uow.get(Customer, customer_id)
         uow.require_record(Customer, customer_id)
-        contact = Contact(customer_id=customer_id, **values.model_dump())
+        fields = values.model_dump()
+        if not _has_contacts(uow, customer_id):
+            fields["is_primary"] = True  # the first contact is the one to call
+        elif fields["is_primary"]:
+            _clear_primary(uow, customer_id, None)
+        contact = Contact(customer_id=customer_id, **fields)
         uow.session.add(contact)
         uow.audit_created(contact)
         return contact
@@ -136,6 +141,8 @@ def update_contact(ctx: Context, contact_id: int, data: dict[str, Any],
         merged = {**ContactInput.model_validate(contact.model_dump(
             include=set(ContactInput.model_fields))).model_dump(), **data}
         values = validate(ContactInput, merged, "contact")
+        if values.is_primary and not contact.is_primary:
+            _clear_primary(uow, contact.customer_id, contact.id)
         uow.apply_changes(contact, values.model_dump())
         return contact
 
@@ -151,6 +158,19 @@ def list_contacts(ctx: Context, customer_id: int) -> list[Contact]:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _has_contacts(uow: UnitOfWork, customer_id: int) -> bool:
+    return uow.session.scalar(sa.select(Contact.id).where(
+        Contact.customer_id == customer_id).limit(1)) is not None
+
+
+def _clear_primary(uow: UnitOfWork, customer_id: int, keep_id: int | None) -> None:
+    """One primary contact per customer: the others stop being it (audited)."""
+    for other in uow.session.scalars(sa.select(Contact).where(
+            Contact.customer_id == customer_id, Contact.is_primary.is_(True))):
+        if other.id != keep_id:
+            uow.apply_changes(other, {"is_primary": False})
 
 
 def _initial_owner(uow: UnitOfWork, requested: int | None) -> int | None:
