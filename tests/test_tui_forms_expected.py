@@ -60,3 +60,40 @@ def test_the_first_contact_is_the_primary(tui_world: dict[str, Any]) -> None:
     third = customers.add_contact(rep, cust.id, {"name": "Third", "is_primary": True})
     primaries = [c.name for c in customers.list_contacts(rep, cust.id) if c.is_primary]
     assert third.is_primary and primaries == ["Third"]  # one primary contact at a time
+
+
+@aio
+async def test_new_deal_has_a_funnel_and_a_product(tui_world: dict[str, Any]) -> None:
+    import sqlalchemy as sa
+
+    from core.models import Opportunity, Product
+    from tui.screens.customer_page import CustomerPage
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    rep, cust = tui_world["rep"], tui_world["customers"][0]
+    with rep.reading() as session:
+        product_id = session.scalar(sa.select(Product.id).where(Product.code == "P0001"))
+    funnels = list(rep.plugins.funnels.funnels)
+    app = app_for(rep)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(cust.id)
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerPage)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        form = app.screen.query_one(FormFields)
+        assert {"funnel", "product_id"} <= {spec.name for spec in form.specs}
+        form.widget_for("title").value = "Flanges 2026"
+        form.widget_for("amount").value = "1,200"
+        form.widget_for("funnel").value = funnels[-1]
+        form.widget_for("product_id").value = product_id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerPage)
+    with rep.reading() as session:
+        deal = session.scalars(sa.select(Opportunity).where(
+            Opportunity.title == "Flanges 2026")).one()
+    assert (deal.funnel, deal.product_id, str(deal.amount)) == (funnels[-1], product_id,
+                                                                "1200.00")

@@ -204,15 +204,26 @@ class CustomerPage(BaseScreen):
             lambda _r: self.refresh_data())
 
     def action_add_deal(self) -> None:
+        from core.i18n import pick
+        from core.services import masterdata
         from tui.screens.dialogs import FormDialog
 
+        funnels = self.ctx.plugins.funnels
+        products = self.guard(masterdata.list_products, self.ctx) or []
         specs = [FieldSpec("title", "Deal"), FieldSpec("amount", "Amount"),
-                 FieldSpec("expected_close", "Expected close", placeholder="YYYY-MM-DD")]
+                 FieldSpec("expected_close", "Expected close", placeholder="YYYY-MM-DD"),
+                 FieldSpec("funnel", "Funnel", choices=[
+                     (pick(f.title_en, f.title_zh), f.id) for f in funnels.funnels.values()]),
+                 FieldSpec("product_id", "Product", choices=[
+                     (f"{p.code} {p.name}", p.id) for p in products])]
 
         def submit(values: dict[str, Any]) -> Any:
-            data = {k: v for k, v in values.items() if v}
+            data = {k: v for k, v in values.items() if v not in (None, "")}
+            if isinstance(data.get("amount"), str):  # "1,200" as a person writes it
+                data["amount"] = data["amount"].replace(",", "").strip()
             return opp_service.create_opportunity(
                 self.ctx, {**data, "customer_id": self.customer_id})
 
-        self.app.push_screen(FormDialog(_("New opportunity"), specs, {}, submit),
+        self.app.push_screen(FormDialog(_("New opportunity"), specs,
+                                        {"funnel": funnels.default_id}, submit),
                              lambda _r: self.refresh_data())
