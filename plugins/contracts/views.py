@@ -112,6 +112,8 @@ def contract_fields(ctx: Any, with_customer: bool) -> list[FieldSpec]:
     if with_customer:
         fields.append(FieldSpec("customer_id", "Customer",
                                 choices=services.customer_choices(ctx)))
+        # the deal it closes (its customer is taken when no customer is chosen)
+        fields.append(FieldSpec("opportunity_id", "Deal", choices=deal_choices(ctx)))
     return [
         *fields, FieldSpec("amount", "Amount"), FieldSpec("currency", "Currency"),
         FieldSpec("parties", "Parties", placeholder="Name (role); Name (role)"),
@@ -121,6 +123,24 @@ def contract_fields(ctx: Any, with_customer: bool) -> list[FieldSpec]:
         FieldSpec("milestones", "Milestones",
                   placeholder="YYYY-MM-DD amount condition; ..."),
     ]
+
+
+def deal_choices(ctx: Any) -> list[tuple[str, int]]:
+    """The open deals this user sees, as "title · customer"."""
+    from core.services import lists
+
+    return [(f"{row.title} · {row.customer}", row.id)
+            for row in lists.opportunity_rows(ctx, limit=500)]
+
+
+def with_deal_customer(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A contract for a deal is with the deal's customer unless one was chosen."""
+    from core.services import opportunities
+
+    if values.get("opportunity_id") and not values.get("customer_id"):
+        deal = opportunities.get_opportunity(ctx, values["opportunity_id"])
+        values = {**values, "customer_id": deal.customer_id}
+    return values
 
 
 def contract_values(detail: Any) -> dict[str, Any]:
@@ -425,7 +445,8 @@ class ContractsScreen(ContractActions, BaseScreen):
         from tui.screens.dialogs import FormDialog
 
         def save(form: dict[str, Any]) -> Any:
-            return services.create_contract(self.ctx, cleaned(form))
+            return services.create_contract(self.ctx, with_deal_customer(self.ctx,
+                                                                         cleaned(form)))
 
         def created(contract: Any) -> None:
             if contract is not None:

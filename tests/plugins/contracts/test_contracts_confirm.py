@@ -62,3 +62,39 @@ def test_cancel_contract_asks_first(rep_ctx: Context, team: dict[str, Any]) -> N
     contract = draft(team)
     asyncio.run(cancel_twice(rep_ctx))
     assert services.contract_detail(team["rep"], contract.id).contract.stage == "cancelled"
+
+
+async def new_contract_for_a_deal(ctx: Any, deal_id: int) -> None:
+    from tui_helpers import settle
+
+    from tui.app import SalesdeskApp
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard",
+                       load_dashboard=False)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        form = app.screen.query_one(FormFields)
+        assert "opportunity_id" in {spec.name for spec in form.specs}
+        values = form.values()
+        values.update({"title": "From the deal", "opportunity_id": deal_id,
+                       "amount": "150000", "parties": "Acme Trading (buyer)",
+                       "terms": "30 days net", "start_date": "2026-04-01"})
+        form.set_values(values)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormDialog)
+
+
+@SQLITE_ONLY
+def test_a_new_contract_links_to_its_deal(rep_ctx: Context, team: dict[str, Any]) -> None:
+    asyncio.run(new_contract_for_a_deal(rep_ctx, team["deal"].id))
+    (row,) = [r for r in services.contract_rows(team["rep"]) if r.title == "From the deal"]
+    contract = services.contract_detail(team["rep"], row.id).contract
+    assert (contract.opportunity_id, contract.customer_id) == (team["deal"].id,
+                                                               team["customer"].id)
