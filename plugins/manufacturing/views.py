@@ -33,7 +33,8 @@ KIND_TITLES = {DocKind.QUOTE: ("Quotes", "报价单"), DocKind.ORDER: ("Sales or
 NEXT = {DocKind.QUOTE: DocKind.ORDER, DocKind.ORDER: DocKind.DELIVERY,
         DocKind.DELIVERY: DocKind.INVOICE, DocKind.INVOICE: DocKind.RECEIPT}
 STATUS = {"draft": ("Draft", "草稿"), "submitted": ("Submitted", "已提交"),
-          "reversed": ("Reversed", "已冲销"), "reversal": ("Reversal", "冲销单")}
+          "reversed": ("Reversed", "已冲销"), "reversal": ("Reversal", "冲销单"),
+          "ordered": ("Ordered", "已下单"), "partly_ordered": ("Partly ordered", "部分下单")}
 # Tender results in tender words (the shared catalog's Won/Lost are a deal's 成交/失败).
 RESULTS = {"open": ("Open", "未决"), "won": ("Won", "中标"), "lost": ("Lost", "未中标"),
            "withdrawn": ("Withdrawn", "已放弃")}
