@@ -218,18 +218,46 @@ def office_fields(ctx: Any, series: str) -> tuple[list[FieldSpec], dict[str, Any
     offices, default = queries.numbering_offices(ctx, series)
     if not offices:
         return [], {}
+    # no company default: the first office, so the required choice is never left blank
     return ([FieldSpec("office", "Office", choices=[(o, o) for o in offices])],
-            {"office": default if default in offices else None})
+            {"office": default if default in offices else offices[0]})
+
+
+LINES = 3  # line rows on a new quote or order form; empty rows are left out
+
+
+def line_specs() -> list[FieldSpec]:
+    """Product code, quantity and unit price of each line (the first one required)."""
+    specs = []
+    for n in range(1, LINES + 1):
+        tail = "" if n == 1 else f"_{n}"
+        specs += [FieldSpec(f"product_code{tail}", _("Product code {n}").format(n=n)),
+                  FieldSpec(f"quantity{tail}", _("Quantity {n}").format(n=n)),
+                  FieldSpec(f"unit_price{tail}", _("Unit price {n}").format(n=n))]
+    return specs
+
+
+def typed_lines(ctx: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lines filled in, first always (its problems are shown under its fields)."""
+    lines = []
+    for n in range(1, LINES + 1):
+        tail = "" if n == 1 else f"_{n}"
+        code = (values.get(f"product_code{tail}") or "").strip()
+        if n > 1 and not code:
+            continue
+        lines.append({"product_id": queries.product_id_for(ctx, code),
+                      "quantity": (values.get(f"quantity{tail}") or "").replace(",", ""),
+                      "unit_price": (values.get(f"unit_price{tail}") or "").replace(",", "")})
+    return lines
 
 
 def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
-    """A one-line quote or order: product code, quantity, unit price (and customer code
-    when the customer is not known from the context)."""
+    """A quote or order of up to LINES lines: product code, quantity, unit price (and
+    customer code when the customer is not known from the context)."""
     from tui.screens.dialogs import FormDialog
 
     specs = [] if "customer_id" in fixed else [FieldSpec("customer_code", "Customer code")]
-    specs += [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity"),
-              FieldSpec("unit_price", "Unit price")]
+    specs += line_specs()
     if kind == DocKind.ORDER:
         specs.append(FieldSpec("promised_date", "Promised date", placeholder="YYYY-MM-DD"))
     offices, initial = ([], {}) if "office" in fixed else office_fields(screen.ctx, kind)
@@ -239,9 +267,7 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
         ctx = screen.ctx
         customer_id = fixed.get("customer_id") or queries.customer_id_for(
             ctx, values.get("customer_code") or "")
-        line = {"product_id": queries.product_id_for(ctx, values["product_code"] or ""),
-                "quantity": values["quantity"], "unit_price": values["unit_price"]}
-        data = {**fixed, "customer_id": customer_id, "lines": [line]}
+        data = {**fixed, "customer_id": customer_id, "lines": typed_lines(ctx, values)}
         if values.get("promised_date"):
             data["promised_date"] = values["promised_date"]
         if offices:

@@ -3,7 +3,11 @@ while some of it is still open), in the documents list the TUI shows."""
 
 from __future__ import annotations
 
+import asyncio
+from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from plugins.manufacturing.services import documents, posting, queries
 
@@ -35,3 +39,55 @@ def test_a_quote_partly_ordered(shop: Any) -> None:
     part = documents.set_quantities(shop.sales, part.id, [Decimal("4")], part.version)
     posting.submit(shop.sales, part.id)
     assert status_of(shop.sales, quote.id) == "partly_ordered"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_quote_of_several_lines_with_an_office_chosen(shop: Any) -> None:
+    """The new-quote form takes several lines, and per-office numbering with no company
+    default office still offers one chosen (no required field left blank)."""
+    asyncio.run(_quote_by_keyboard(shop))
+    import sqlalchemy as sa
+
+    from plugins.manufacturing.models import DocKind, Document, Line
+
+    with shop.sales.reading() as session:
+        quote = session.scalars(sa.select(Document).where(
+            Document.kind == DocKind.QUOTE)).one()
+        lines = session.scalars(sa.select(Line).where(Line.document_id == quote.id)
+                                .order_by(Line.id)).all()
+    assert quote.office == "SH" and quote.number.startswith("FQ")
+    assert [(ln.quantity, ln.unit_price) for ln in lines] == [
+        (Decimal("10"), Decimal("120.00")), (Decimal("5"), Decimal("300.00"))]
+
+
+async def _quote_by_keyboard(shop: Any) -> None:
+    from tui_helpers import settle
+
+    import tui.hookspecs
+    from core.services.company import set_setting
+    from plugins.manufacturing.views import DocumentsScreen
+    from tui.app import SalesdeskApp
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    shop.world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
+    set_setting(shop.world.admin, "numbering.mfg_quote",
+                {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}})
+    app = SalesdeskApp(shop.sales, database_label="test.db", profile="manufacturing")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(DocumentsScreen())
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        form = app.screen.query_one(FormFields)
+        assert form.values()["office"] == "SH"  # the first office, not blank
+        values = form.values()
+        values.update({"customer_code": shop.customer.code, "product_code": "FL-100",
+                       "quantity": "10", "unit_price": "120", "product_code_2": "RG-200",
+                       "quantity_2": "5", "unit_price_2": "300"})
+        form.set_values(values)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormDialog)
