@@ -98,3 +98,56 @@ def test_a_new_contract_links_to_its_deal(rep_ctx: Context, team: dict[str, Any]
     contract = services.contract_detail(team["rep"], row.id).contract
     assert (contract.opportunity_id, contract.customer_id) == (team["deal"].id,
                                                                team["customer"].id)
+
+
+async def typed_milestones(ctx: Any, customer_id: int) -> None:
+    from tui_helpers import settle
+
+    from tui.app import SalesdeskApp
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard",
+                       load_dashboard=False)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen.query_one(FormFields)
+        names = {spec.name for spec in form.specs}
+        assert {"m1_due", "m1_amount", "m1_condition", "m2_due"} <= names
+        assert "milestones" not in names  # no free text to get the format of wrong
+        values = form.values()
+        values.update({"title": "Typed milestones", "customer_id": customer_id,
+                       "amount": "120,000", "parties": "Acme Trading (buyer)",
+                       "start_date": "2026-04-01", "m1_due": "2026-04-31",
+                       "m1_amount": "20,000", "m1_condition": "on order",
+                       "m2_due": "2026-06-30", "m2_amount": "100000",
+                       "m2_condition": "on delivery"})
+        form.set_values(values)
+        await pilot.press("ctrl+s")  # no 31 April: said under that date
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        assert str(form.query_one("#err-m1_due").render())
+        form.widget_for("m1_due").value = "2026-04-30"
+        form.widget_for("m2_amount").value = "90000"  # 110,000 of 120,000
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "adding up" in str(form.query_one("#err-m1_amount").render())
+        form.widget_for("m2_amount").value = "100,000"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormDialog)
+
+
+@SQLITE_ONLY
+def test_milestones_are_typed_fields(rep_ctx: Context, team: dict[str, Any]) -> None:
+    from decimal import Decimal
+
+    asyncio.run(typed_milestones(rep_ctx, team["customer"].id))
+    (row,) = [r for r in services.contract_rows(team["rep"]) if r.title == "Typed milestones"]
+    detail = services.contract_detail(team["rep"], row.id)
+    assert [(str(m.due_date), m.amount, m.condition) for m in detail.milestones] == [
+        ("2026-04-30", Decimal("20000.00"), "on order"),
+        ("2026-06-30", Decimal("100000.00"), "on delivery")]
