@@ -4,6 +4,7 @@ approve. The only module of the plugin that imports textual."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -280,6 +281,36 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
     screen.app.push_screen(FormDialog(title, specs, initial, submit), screen._saved)
 
 
+def quantity_dialog(screen: Any, title: str, rows: list[tuple[str, Decimal]],
+                    save: Callable[[list[Decimal]], Any],
+                    then: Callable[[Any], None]) -> None:
+    """One typed quantity field per line (labelled by its product), offered at ``rows``'
+    quantities: a quantity that is not a number is shown under its line, not refused as
+    a whole line of text."""
+    from tui.screens.dialogs import FormDialog
+
+    specs = [FieldSpec(f"q{i}", label) for i, (label, _q) in enumerate(rows)]
+    values = {f"q{i}": f"{q.normalize():f}" for i, (_label, q) in enumerate(rows)}
+
+    def submit(typed: dict[str, Any]) -> Any:
+        quantities, problems = [], []
+        for i in range(len(rows)):
+            raw = str(typed.get(f"q{i}") or "0").replace(",", "").strip()
+            try:
+                quantity = Decimal(raw)
+                if not quantity.is_finite() or quantity < 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                problems.append(FieldProblem(f"q{i}", raw, _("a quantity such as 4 or 2.5")))
+                continue
+            quantities.append(quantity)
+        if problems:
+            raise ValidationFailed(problems, "quantities")
+        return save(quantities)
+
+    screen.app.push_screen(FormDialog(title, specs, values, submit), then)
+
+
 class DocumentsScreen(Selectable, BaseScreen):
     """One kind of document at a time; keys switch the kind."""
 
@@ -394,31 +425,22 @@ class DocumentsScreen(Selectable, BaseScreen):
             self.load(doc_id)
 
     def action_edit(self) -> None:
-        from tui.screens.dialogs import PromptDialog
-
         doc_id = self.selected_id()
         if doc_id is None:
             return
         lines = self.guard(queries.document_lines, self.ctx, doc_id) or []
-        current = ", ".join(f"{q.normalize():f}" for _i, _c, _n, q, _p, _a, _d in lines)
+        rows = [(f"{code} {name}", q) for _i, code, name, q, _p, _a, _d in lines]
 
-        def done(text: str | None) -> None:
-            if text is None:
-                return
-            try:
-                quantities = decimals(text, "quantities")
-            except ValidationFailed as exc:
-                self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning")
-                return
-            saved = self._run(documents.set_quantities, doc_id, quantities,
-                              self.rows[doc_id].version)
-            if saved is not None:
-                self.app.notify(_("{number} saved as draft").format(number=saved.number))
+        def save(quantities: list[Decimal]) -> Any:
+            return self._run(documents.set_quantities, doc_id, quantities,
+                             self.rows[doc_id].version)
+
+        def saved(doc: Any) -> None:
+            if doc is not None:
+                self.app.notify(_("{number} saved as draft").format(number=doc.number))
                 self.load(doc_id)
 
-        self.app.push_screen(PromptDialog(
-            _("Edit quantities"), _("Quantities, one per line, separated by commas "
-                                    "(0 drops a line)"), current), done)
+        quantity_dialog(self, _("Edit quantities (0 drops a line)"), rows, save, saved)
 
     def action_approve(self) -> None:
         from tui.screens.dialogs import confirm
@@ -465,10 +487,16 @@ class DocumentsScreen(Selectable, BaseScreen):
         if not ids or self.kind not in NEXT:
             return
         if self.kind == DocKind.ORDER:
-            prompt = _("Quantities to ship, one per open line, separated by commas "
-                       "(blank: everything open)")
-            self.app.push_screen(PromptDialog(_("Delivery"), prompt),
-                                 lambda text: self._convert(ids, text))
+            rows = [(f"{code} {name} · " + _("open {q}").format(q=f"{(q - done).normalize():f}"),
+                     q - done)
+                    for doc_id in sorted(ids)
+                    for _i, code, name, q, _p, _a, done in
+                    self.guard(queries.document_lines, self.ctx, doc_id) or []
+                    if q - done > 0]
+            quantity_dialog(self, _("Delivery: quantities to ship"), rows,
+                            lambda quantities: self._run(queries.convert, ids,
+                                                         quantities=quantities),
+                            self._converted)
         elif self.kind == DocKind.INVOICE:
             owed = self.rows[ids[0]].open
             self.app.push_screen(PromptDialog(_("Receipt"), _("Amount received"),
@@ -487,7 +515,9 @@ class DocumentsScreen(Selectable, BaseScreen):
             return
         amount = values[0] if values and self.kind == DocKind.INVOICE else None
         quantities = values if self.kind == DocKind.ORDER else None
-        made = self._run(queries.convert, ids, quantities=quantities, amount=amount)
+        self._converted(self._run(queries.convert, ids, quantities=quantities, amount=amount))
+
+    def _converted(self, made: Any) -> None:
         if made is not None:
             self.app.notify(_("{number} saved as draft").format(number=made.number))
             self.kind, self.marked = NEXT[DocKind(self.kind)], set()

@@ -91,3 +91,52 @@ async def _quote_by_keyboard(shop: Any) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, FormDialog)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_delivery_quantities_are_typed_per_line(shop: Any) -> None:
+    """c on an order asks the quantity of each open line in its own field, the open
+    quantity offered; a quantity that is not a number is shown under its line."""
+    shop.stock_up()
+    order = shop.order((shop.flange, "10", "120"), (shop.ring, "5", "300"))
+    asyncio.run(_deliver_by_keyboard(shop, order.id))
+    import sqlalchemy as sa
+
+    from plugins.manufacturing.models import DocKind, Document, Line
+
+    with shop.shipping.reading() as session:
+        delivery = session.scalars(sa.select(Document).where(
+            Document.kind == DocKind.DELIVERY)).one()
+        shipped = session.scalars(sa.select(Line.quantity).where(
+            Line.document_id == delivery.id).order_by(Line.id)).all()
+    assert shipped == [Decimal("10"), Decimal("2")]
+
+
+async def _deliver_by_keyboard(shop: Any, order_id: int) -> None:
+    from tui_helpers import settle
+
+    import tui.hookspecs
+    from plugins.manufacturing.views import DocumentsScreen
+    from tui.app import SalesdeskApp
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    shop.world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
+    app = SalesdeskApp(shop.manager, database_label="test.db", profile="manufacturing")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(DocumentsScreen("order"))
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        form = app.screen.query_one(FormFields)
+        assert list(form.values().values()) == ["10", "5"]  # what is open, per line
+        form.widget_for("q1").value = "two"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert str(form.query_one("#err-q1").render())  # said under that line
+        form.widget_for("q1").value = "2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormDialog)
