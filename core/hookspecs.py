@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from core.exports import Exporter
     from core.forms import FormSpec
     from core.funnels import FunnelDefinition
-    from core.models import Activity, Customer, ImportBatch, Opportunity
+    from core.models import Activity, Customer, ImportBatch, Opportunity, User
     from core.reports import Report
     from core.services.base import UnitOfWork
 
@@ -267,4 +267,21 @@ def salesdesk_move_open_records(uow: UnitOfWork, customer_id: int, from_owner_id
     contracts not yet signed); leave history (closed, signed, done) with whoever did it.
     Unlike an event, an exception here is not swallowed: it undoes the whole change, so a
     customer never changes hands with part of its open work left behind.
+    """
+
+
+@hookspec
+def salesdesk_check_new_owner(uow: UnitOfWork, customer_id: int | None, owner: User) -> None:
+    """A customer is about to be given to ``owner`` (assigned, or created for them): raise
+    to refuse, in the same transaction, when this plugin knows the owner may take no
+    customer (the funnel plugin: a leaving rep whose book was handed over).
+
+    :param uow: the running :class:`core.services.base.UnitOfWork`; read through its
+        ``session``, change nothing.
+    :param customer_id: the customer being assigned, or None for a new customer.
+    :param owner: the active :class:`core.models.User` who would own it.
+
+    Called by ``core.services.customers`` before the owner changes. Raise
+    ``ValidationFailed`` with a ``FieldProblem`` on ``owner`` whose ``expected`` says why
+    in business words (it is shown under the owner field); the change is then undone.
     """

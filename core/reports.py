@@ -255,9 +255,14 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
     known = set(report.Params.model_fields)
     problems = [FieldProblem(k, v, f"one of: {', '.join(sorted(known)) or 'no parameters'}")
                 for k, v in raw.items() if k not in known]
+    # A field left empty takes its default ("" is no value for a number or a date);
+    # one with no default is then reported as missing.
+    fields = report.Params.model_fields
+    given = {k: v for k, v in raw.items()
+             if k in known and not (v == "" and not fields[k].is_required())}
     try:
         params = report.Params.model_validate(
-            {k: (None if v == "" else v) for k, v in raw.items() if k in known})
+            {k: (None if v == "" else v) for k, v in given.items()})
     except pydantic.ValidationError as exc:
         problems += [FieldProblem(".".join(str(p) for p in err["loc"]) or "params",
                                   err.get("input"), err["msg"]) for err in exc.errors()]

@@ -103,6 +103,7 @@ class SalesdeskApp(App[None]):
         self._profile, self._database_label = profile, database_label
         self._pending: list[Callable[[], None]] = []
         self._pending_section = ""
+        self.last_report: str | None = None  # the report last run: Reports reopens at it
         self.startup_error: str | None = None
         localize_bindings(self)
         self.session_info = (_session_info(context, database_label, profile)
@@ -400,6 +401,10 @@ class SalesdeskApp(App[None]):
             ours = bool(binding.id) or binding.action.startswith("section(")  # plugin views
             if binding.action in seen or not binding.description or not ours:
                 continue  # Textual's own bindings (cursor moves, focus) need no teaching
+            section = binding.action.removeprefix("section('").removesuffix("')")
+            if (binding.action.startswith("section(") and section in SECTIONS and self.ready
+                    and not self._offered(section)):
+                continue  # a place this user may not open is not taught
             seen.add(binding.action)
             rows.append((self.get_key_display(binding), binding.description))
         title = getattr(self.screen, "TITLE_EN", "") or "salesdesk"

@@ -7,8 +7,9 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,6 +25,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("salesdesk.tui")
 T = TypeVar("T")
+
+
+def _plain_table_cells() -> None:
+    """A DataTable reads a ``str`` cell as Rich markup: a customer named ``[/]`` stopped
+    the screen showing it, ``[b]x`` was drawn bold. Table cells in salesdesk are data
+    (names, codes, reasons), never markup, so strings are shown as typed. Textual 8 calls
+    the module's ``default_cell_formatter``; without it, Textual's behaviour stays."""
+    from textual.widgets import _data_table
+
+    original = getattr(_data_table, "default_cell_formatter", None)
+    if original is None or getattr(original, "plain_strings", False):
+        return
+
+    def plain(obj: Any, wrap: bool = True, height: int = 0) -> Any:
+        if isinstance(obj, str):
+            obj = Text(obj, no_wrap=not wrap, end="")
+        return original(obj, wrap=wrap, height=height)
+
+    plain.plain_strings = True  # type: ignore[attr-defined]
+    _data_table.default_cell_formatter = plain  # type: ignore[attr-defined]
+
+
+_plain_table_cells()
 
 
 def localize_bindings(node: Any) -> None:
@@ -166,7 +190,19 @@ class BaseScreen(Guarded, Screen[Any]):
         Binding("escape", "back", "Back", id="back"),
     ]
     TITLE_EN = ""
+    # action -> the permission it needs: a user without it is not offered the key (the
+    # footer and ? leave it out, the key does nothing); the services check again anyway.
+    NEEDS: ClassVar[dict[str, str]] = {}
+    # The widget a screen is worked from (its list). Escape pressed anywhere else on the
+    # screen (a filter, a parameter) goes back to it; only Escape from it leaves.
+    MAIN_WIDGET: str | None = None
     _styled_for: int | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needed = self.NEEDS.get(action)
+        if needed and self.app.ready and not self.ctx.grant.has(needed):
+            return False
+        return super().check_action(action, parameters)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual restyles every widget of a screen that comes back, which also drops
@@ -191,6 +227,11 @@ class BaseScreen(Guarded, Screen[Any]):
         yield from ()
 
     def action_back(self) -> None:
+        main = next(iter(self.query(self.MAIN_WIDGET)), None) if self.MAIN_WIDGET else None
+        focused = self.focused
+        if main is not None and focused is not None and main not in focused.ancestors_with_self:
+            main.focus()
+            return
         if len(self.app.screen_stack) > 2:
             kept = self.app.is_screen_installed(self)  # a kept section keeps its typing
             ask_to_discard(self.app, [] if kept else [self], self.app.pop_screen)

@@ -39,6 +39,8 @@ def create_customer(ctx: Context, data: CustomerCreate | dict[str, Any]) -> Cust
             uow.require("customer.credit")
         owner_id = _initial_owner(uow, values.owner_id)
         _check_references(uow, values.region_id, owner_id)
+        if owner_id is not None and owner_id != ctx.actor.id:
+            _require_able_owner(uow, owner_id, None)
         _require_own_region(uow, values.region_id)
         fields = values.model_dump(exclude={"code", "owner_id"})
         customer = Customer(**fields, owner_id=owner_id,
@@ -97,7 +99,7 @@ def assign_customer(ctx: Context, customer_id: int, owner_id: int | None,
         uow.check_version(customer, expected_version)
         if owner_id is not None:
             _check_references(uow, None, owner_id)
-            _require_assignable(uow, owner_id)
+            _require_assignable(uow, owner_id, customer_id)
         pool_since = None if owner_id else ctx.now()
         before = customer.owner_id
         applied = uow.apply_changes(customer, {"owner_id": owner_id}, action="assign")
@@ -117,7 +119,12 @@ def add_contact(ctx: Context, customer_id: int, data: ContactInput | dict[str, A
         uow.require("contact.write")
         uow.get(Customer, customer_id)
         uow.require_record(Customer, customer_id)
-        contact = Contact(customer_id=customer_id, **values.model_dump())
+        fields = values.model_dump()
+        if not _has_contacts(uow, customer_id):
+            fields["is_primary"] = True  # the first contact is the one to call
+        elif fields["is_primary"]:
+            _clear_primary(uow, customer_id, None)
+        contact = Contact(customer_id=customer_id, **fields)
         uow.session.add(contact)
         uow.audit_created(contact)
         return contact
@@ -135,6 +142,8 @@ def update_contact(ctx: Context, contact_id: int, data: dict[str, Any],
         merged = {**ContactInput.model_validate(contact.model_dump(
             include=set(ContactInput.model_fields))).model_dump(), **data}
         values = validate(ContactInput, merged, "contact")
+        if values.is_primary and not contact.is_primary:
+            _clear_primary(uow, contact.customer_id, contact.id)
         uow.apply_changes(contact, values.model_dump())
         return contact
 
@@ -152,6 +161,19 @@ def list_contacts(ctx: Context, customer_id: int) -> list[Contact]:
 # -- helpers ------------------------------------------------------------------------------
 
 
+def _has_contacts(uow: UnitOfWork, customer_id: int) -> bool:
+    return uow.session.scalar(sa.select(Contact.id).where(
+        Contact.customer_id == customer_id).limit(1)) is not None
+
+
+def _clear_primary(uow: UnitOfWork, customer_id: int, keep_id: int | None) -> None:
+    """One primary contact per customer: the others stop being it (audited)."""
+    for other in uow.session.scalars(sa.select(Contact).where(
+            Contact.customer_id == customer_id, Contact.is_primary.is_(True))):
+        if other.id != keep_id:
+            uow.apply_changes(other, {"is_primary": False})
+
+
 def _initial_owner(uow: UnitOfWork, requested: int | None) -> int | None:
     """Reps own what they create; others may name an owner or leave it in the pool."""
     grant = uow.ctx.grant
@@ -162,16 +184,31 @@ def _initial_owner(uow: UnitOfWork, requested: int | None) -> int | None:
     return requested
 
 
-def _require_assignable(uow: UnitOfWork, owner_id: int) -> None:
-    owner = uow.session.get(User, owner_id)
-    if owner is None or not owner.active:
-        raise ValidationFailed([FieldProblem("owner", owner_id, "an active user")], "customer")
+def _require_assignable(uow: UnitOfWork, owner_id: int, customer_id: int | None = None) -> None:
+    owner = _require_able_owner(uow, owner_id, customer_id)
     grant = uow.ctx.grant
     if grant.scope is Scope.TEAM and owner_id not in grant.team_ids:
         raise PermissionDenied(_("{name} is not in your team.").format(name=owner.display_name))
     if grant.scope is Scope.REGION and owner.region_id not in grant.region_ids:
         raise PermissionDenied(_("{name} is not in your region.").format(
             name=owner.display_name))
+
+
+def _require_able_owner(uow: UnitOfWork, owner_id: int, customer_id: int | None) -> User:
+    """The new owner still works here and takes customers: not deactivated, and no plugin
+    objects (the funnel refuses a leaving rep whose book was handed over)."""
+    owner = uow.session.get(User, owner_id)
+    if owner is None:
+        raise ValidationFailed([FieldProblem("owner", owner_id, _("an existing user"))],
+                               "customer")
+    if not owner.active:
+        name = owner.display_name or owner.login
+        raise ValidationFailed([FieldProblem("owner", name, _(
+            "a rep who is still active: {name} is no longer active (deactivated), give "
+            "the customer to someone else").format(name=name))], "customer")
+    uow.ctx.plugins.call_in_transaction("salesdesk_check_new_owner", uow=uow,
+                                        customer_id=customer_id, owner=owner)
+    return owner
 
 
 def _require_own_region(uow: UnitOfWork, region_id: int | None) -> None:

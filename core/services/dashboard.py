@@ -18,11 +18,15 @@ from sqlmodel import col
 
 from core.access import Scope, visible, visible_follow_ups
 from core.context import Context
+from core.i18n import _
 from core.models import (
     Activity,
+    Channel,
     Customer,
     Opportunity,
     OpportunityStatus,
+    Product,
+    Region,
     SalesLine,
     SalesTarget,
     User,
@@ -189,8 +193,10 @@ class Drill:
 
 def drill(ctx: Context, figure: str, limit: int = 500) -> Drill:
     today = ctx.today()
-    if figure in ("mtd", "qtd", "ytd", "actual", "target"):
-        start = period_start(today, "mtd" if figure in ("actual", "target") else figure)
+    if figure == "target":
+        return _target_rows(ctx, today.replace(day=1), today)
+    if figure in ("mtd", "qtd", "ytd", "actual"):
+        start = period_start(today, "mtd" if figure == "actual" else figure)
         return _sales_rows(ctx, start, today, limit)
     if figure in ("pipeline", "weighted", "stalled"):
         conds = _stalled(ctx) if figure == "stalled" else [
@@ -199,6 +205,57 @@ def drill(ctx: Context, figure: str, limit: int = 500) -> Drill:
     if figure in ("due_today", "overdue"):
         return _activity_rows(ctx, _follow_ups(ctx, figure), limit)
     raise ValueError(f"unknown figure {figure!r}; expected one of {', '.join(FIGURES)}")
+
+
+# what a target is set for -> the sales line column its actual is summed by
+TARGET_KEYS = {"rep": "rep_id", "product": "product_id", "region": "region_id",
+               "channel": "channel_id"}
+TARGET_TITLES = {"company": "Company", "rep": "Rep", "product": "Product", "region": "Region",
+                 "channel": "Channel"}
+TARGET_NAMES = {"rep": (User, User.display_name), "product": (Product, Product.name),
+                "region": (Region, Region.name), "channel": (Channel, Channel.name)}
+
+
+def _target_rows(ctx: Context, month: dt.date, today: dt.date) -> Drill:
+    """This month's official targets the reader may see (the company's and every key's
+    for a company-wide reader, else their own or their team's), each with its actual."""
+    conds = [SalesTarget.month == month]
+    if ctx.grant.scope is Scope.OWN:
+        conds += [SalesTarget.dimension == "rep", SalesTarget.key_id == ctx.actor.id]
+    elif ctx.grant.scope is not Scope.ALL:
+        conds += [SalesTarget.dimension == "rep",
+                  SalesTarget.key_id.in_(ctx.grant.team_ids or {ctx.actor.id})]
+    with ctx.reading() as session:
+        targets = list(session.scalars(sa.select(SalesTarget).where(*conds).order_by(
+            SalesTarget.dimension, SalesTarget.key_id)))
+        rows = []
+        for t in targets:
+            actual = _target_actual(ctx, session, t, month, today)
+            name = _target_name(session, t)
+            share = actual / t.amount * 100 if t.amount else None
+            rows.append((_(TARGET_TITLES.get(t.dimension, t.dimension)), name,
+                         Decimal(t.amount), actual, share))
+    return Drill(["Target for", "Name", "Target", "Actual", "Completion %"], rows, "target",
+                 [0] * len(rows))
+
+
+def _target_name(session: Any, target: SalesTarget) -> str:
+    if target.dimension not in TARGET_NAMES:
+        return _("The company") if target.dimension == "company" else str(target.key_id)
+    model, column = TARGET_NAMES[target.dimension]
+    return session.scalar(sa.select(column).where(model.id == target.key_id)) or str(
+        target.key_id)
+
+
+def _target_actual(ctx: Context, session: Any, target: SalesTarget, month: dt.date,
+                   today: dt.date) -> Decimal:
+    conds = [SalesLine.date >= month, SalesLine.date <= today, visible(ctx, SalesLine)]
+    if target.dimension in TARGET_KEYS:
+        conds.append(getattr(SalesLine, TARGET_KEYS[target.dimension]) == target.key_id)
+    elif target.dimension != "company":
+        return Decimal(0)
+    return Decimal(session.scalar(sa.select(sa.func.sum(SalesLine.amount)).where(*conds))
+                   or 0)
 
 
 def _sales_rows(ctx: Context, start: dt.date, end: dt.date, limit: int) -> Drill:

@@ -4,7 +4,9 @@ amendments, decisions and the versions side by side. Every action has a key."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,15 +114,94 @@ def contract_fields(ctx: Any, with_customer: bool) -> list[FieldSpec]:
     if with_customer:
         fields.append(FieldSpec("customer_id", "Customer",
                                 choices=services.customer_choices(ctx)))
+        # the deal it closes (its customer is taken when no customer is chosen)
+        fields.append(FieldSpec("opportunity_id", "Deal", choices=deal_choices(ctx)))
     return [
         *fields, FieldSpec("amount", "Amount"), FieldSpec("currency", "Currency"),
         FieldSpec("parties", "Parties", placeholder="Name (role); Name (role)"),
         FieldSpec("terms", "Terms"),
         FieldSpec("start_date", "Start date", placeholder="YYYY-MM-DD"),
         FieldSpec("end_date", "End date", placeholder="YYYY-MM-DD"),
-        FieldSpec("milestones", "Milestones",
-                  placeholder="YYYY-MM-DD amount condition; ..."),
+        *milestone_specs(),
     ]
+
+
+MILESTONES = 3  # milestone rows of the contract dialogs; empty rows are left out
+MILESTONE_PARTS = {"due_date": "due", "amount": "amount", "condition": "condition"}
+MILESTONE_FIELD = re.compile(r"m\d+_(due|amount|condition)")
+
+
+def milestone_specs() -> list[FieldSpec]:
+    """A due date, an amount and a condition per payment milestone: typed fields, so a
+    bad date or amount is shown under it (not a line of text to get the format of)."""
+    specs = []
+    for n in range(1, MILESTONES + 1):
+        specs += [FieldSpec(f"m{n}_due", _("Milestone {n} due").format(n=n),
+                            placeholder="YYYY-MM-DD"),
+                  FieldSpec(f"m{n}_amount", _("Milestone {n} amount").format(n=n)),
+                  FieldSpec(f"m{n}_condition", _("Milestone {n} condition").format(n=n))]
+    return specs
+
+
+def with_milestones(form: dict[str, Any]) -> dict[str, Any]:
+    """The dialog's values with its milestone fields made one ``milestones`` list."""
+    out = {k: v for k, v in form.items() if not MILESTONE_FIELD.fullmatch(k)}
+    items = []
+    for n in range(1, MILESTONES + 1):
+        due, amount, condition = (str(form.get(f"m{n}_{part}") or "").strip()
+                                  for part in ("due", "amount", "condition"))
+        if due or amount or condition:
+            items.append({"due_date": due or None,
+                          "amount": amount.replace(",", "") or None,
+                          "condition": condition})
+    out["milestones"] = items
+    if isinstance(out.get("amount"), str):
+        out["amount"] = out["amount"].replace(",", "").strip()
+    return out
+
+
+def milestone_problems(exc: ValidationFailed) -> ValidationFailed:
+    """A service's problem on ``milestones.1.amount`` shown under "Milestone 2 amount";
+    one on all of them (their sum) under the first amount."""
+    problems = []
+    for p in exc.problems:
+        parts = p.field.split(".")
+        if parts[0] == "milestones" and len(parts) >= 3 and parts[1].isdigit():
+            field = f"m{int(parts[1]) + 1}_{MILESTONE_PARTS.get(parts[2], 'due')}"
+        elif parts[0] == "milestones":
+            field = "m1_amount"
+        else:
+            field = p.field
+        problems.append(replace(p, field=field))
+    return ValidationFailed(problems, exc.subject)
+
+
+def typed_save(save: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    def run(form: dict[str, Any]) -> Any:
+        try:
+            return save(form)
+        except ValidationFailed as exc:
+            raise milestone_problems(exc) from None
+
+    return run
+
+
+def deal_choices(ctx: Any) -> list[tuple[str, int]]:
+    """The open deals this user sees, as "title · customer"."""
+    from core.services import lists
+
+    return [(f"{row.title} · {row.customer}", row.id)
+            for row in lists.opportunity_rows(ctx, limit=500)]
+
+
+def with_deal_customer(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A contract for a deal is with the deal's customer unless one was chosen."""
+    from core.services import opportunities
+
+    if values.get("opportunity_id") and not values.get("customer_id"):
+        deal = opportunities.get_opportunity(ctx, values["opportunity_id"])
+        values = {**values, "customer_id": deal.customer_id}
+    return values
 
 
 def contract_values(detail: Any) -> dict[str, Any]:
@@ -128,8 +209,9 @@ def contract_values(detail: Any) -> dict[str, Any]:
     return {"title": c.title, "amount": f"{c.amount}", "currency": c.currency,
             "parties": "; ".join(f"{p.get('name')} ({p.get('role')})" for p in c.parties),
             "terms": c.terms, "start_date": c.start_date or "", "end_date": c.end_date or "",
-            "milestones": "; ".join(f"{m.due_date} {m.amount} {m.condition}".strip()
-                                    for m in detail.milestones)}
+            **{f"m{n}_{part}": value for n, m in enumerate(detail.milestones[:MILESTONES], 1)
+               for part, value in (("due", m.due_date), ("amount", f"{m.amount}"),
+                                   ("condition", m.condition))}}
 
 
 def cleaned(values: dict[str, Any]) -> dict[str, Any]:
@@ -273,9 +355,24 @@ class ContractActions:
         self._ask(_("Move stage"), prompt, move, allowed[0])
 
     def action_cancel_contract(self) -> None:
-        self._ask(_("Cancel the contract"), _("Why is it cancelled?"),
-                  lambda reason: self._act(services.cancel, reason,
-                                           done=_("{number}: cancelled")))
+        self._ask(_("Cancel the contract"), _("Why is it cancelled?"), self._confirm_cancel)
+
+    def _confirm_cancel(self, reason: str) -> None:
+        """Cancelling is final: say which contract ends, and why, before doing it."""
+        from tui.screens.dialogs import confirm
+
+        detail = self.selected()
+        if detail is None:
+            return
+        c = detail.contract
+        customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
+        confirm(self.app, _("Cancel {number}").format(number=numbered(c)),  # type: ignore[attr-defined]
+                _("Cancel contract {number} \"{title}\" with {customer}, {amount} {currency}, "
+                  "because: {reason}? A cancelled contract cannot be taken up again.").format(
+                    number=numbered(c), title=c.title, customer=customer,
+                    amount=f"{c.amount:,.2f}", currency=c.currency, reason=reason or "—"),
+                _("Cancel the contract"),
+                lambda: self._act(services.cancel, reason, done=_("{number}: cancelled")))
 
     def action_copy(self) -> None:
         detail = self.selected()
@@ -294,10 +391,14 @@ class ContractActions:
         c = detail.contract
         values = contract_values(detail)
 
+        before = with_milestones(values)
+
         def save(form: dict[str, Any]) -> Any:
-            changed = {k: v for k, v in cleaned(form).items() if str(v) != str(values.get(k))}
-            if "amount" in changed and "milestones" not in changed:
-                changed["milestones"] = form.get("milestones") or []
+            typed = with_milestones(form)
+            changed = {k: v for k, v in cleaned(typed).items()
+                       if k != "milestones" and str(v) != str(before.get(k))}
+            if "amount" in changed or typed["milestones"] != before["milestones"]:
+                changed["milestones"] = typed["milestones"]
             return services.amend(self.ctx, c.id, changed, c.version)  # type: ignore[attr-defined]
 
         def opened(amendment: Any) -> None:
@@ -307,7 +408,7 @@ class ContractActions:
 
         self.app.push_screen(FormDialog(  # type: ignore[attr-defined]
             _("Amend {number}").format(number=c.number),
-            contract_fields(self.ctx, False), values, save), opened)  # type: ignore[attr-defined]
+            contract_fields(self.ctx, False), values, typed_save(save)), opened)  # type: ignore[attr-defined]
 
 
 class ContractsScreen(ContractActions, BaseScreen):
@@ -425,7 +526,8 @@ class ContractsScreen(ContractActions, BaseScreen):
         from tui.screens.dialogs import FormDialog
 
         def save(form: dict[str, Any]) -> Any:
-            return services.create_contract(self.ctx, cleaned(form))
+            return services.create_contract(self.ctx, with_deal_customer(
+                self.ctx, cleaned(with_milestones(form))))
 
         def created(contract: Any) -> None:
             if contract is not None:
@@ -433,7 +535,7 @@ class ContractsScreen(ContractActions, BaseScreen):
                 self.load()
 
         self.app.push_screen(FormDialog(_("New contract"), contract_fields(self.ctx, True),
-                                        {"currency": "CNY"}, save), created)
+                                        {"currency": "CNY"}, typed_save(save)), created)
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -561,15 +663,20 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         c = self.detail.contract
         values = contract_values(self.detail)
 
+        before = with_milestones(values)
+
         def save(form: dict[str, Any]) -> Any:
-            changed = {k: v for k, v in form.items() if str(v) != str(values.get(k) or "")}
+            typed = with_milestones(form)
+            changed = {k: v for k, v in typed.items()
+                       if k != "milestones" and str(v) != str(before.get(k) or "")}
             changed = {k: (v if v != "" else None) for k, v in changed.items()}
-            if changed.get("milestones") is None and "milestones" in changed:
-                changed["milestones"] = []
+            if typed["milestones"] != before["milestones"]:
+                changed["milestones"] = typed["milestones"]
             return services.update_contract(self.ctx, c.id, changed, c.version)
 
         self.app.push_screen(FormDialog(_("Edit {number}").format(number=c.number),
-                                        contract_fields(self.ctx, False), values, save),
+                                        contract_fields(self.ctx, False), values,
+                                        typed_save(save)),
                              lambda saved: self.after_change() if saved else None)
 
     def action_signoff(self) -> None:

@@ -216,8 +216,8 @@ def _key_id(ctx: Context, params: EvalParams, row: tuple) -> int:
 
 
 class AllocationParams(KitParams):
-    allocation: int = pydantic.Field(..., description="Allocation id "
-                                     "('salesdesk targets show' lists them)")
+    allocation: int | None = pydantic.Field(
+        None, description="Allocation number (default: the newest)")
 
 
 class AllocationReport(ReportBase):
@@ -228,8 +228,14 @@ class AllocationReport(ReportBase):
     Params = AllocationParams
 
     def run(self, ctx: Context, params: AllocationParams) -> ReportResult:
-        from plugins.forecast.services.targets import get_allocation
+        from plugins.forecast.services.targets import get_allocation, list_allocations
 
+        if params.allocation is None:  # the newest, as Target allocation shows first
+            newest = list_allocations(ctx)
+            if not newest:
+                raise NotFound(_("no target allocation has been drafted yet: draft one "
+                                 "on the Target allocation screen"))
+            params = params.model_copy(update={"allocation": newest[0].id})
         view = get_allocation(ctx, params.allocation)
         a = view.allocation
         columns = [Column("key", "Code", "编码"), Column("name", "Name", "名称"),

@@ -50,7 +50,10 @@ class AllocationScreen(BaseScreen):
         Binding("p", "move(-1)", "Previous allocation", show=False, id="forecast.prev"),
         Binding("a", "approve", "Approve", id="forecast.approve"),
         Binding("r", "revise", "Revise", id="forecast.revise"),
+        Binding("c", "new", "New allocation", id="forecast.new"),
     ]
+    # keys that change allocations: offered only to planners (the services check too)
+    PLAN_ACTIONS = ("adjust", "clear", "approve", "revise", "new")
     DEFAULT_CSS = """
     AllocationScreen #alloc-head { height: auto; padding: 0 1; }
     AllocationScreen #alloc-lines { height: 1fr; }
@@ -74,6 +77,14 @@ class AllocationScreen(BaseScreen):
                           _("Target"))
         self.reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.PLAN_ACTIONS and not self._plans():
+            return False
+        return super().check_action(action, parameters)
+
+    def _plans(self) -> bool:
+        return any(self.ctx.grant.has(p) for p in svc.PLAN_PERMISSIONS)
+
     # -- data ----------------------------------------------------------------------
 
     def reload(self, keep_row: bool = True) -> None:
@@ -92,7 +103,8 @@ class AllocationScreen(BaseScreen):
         self.allocations, self.index, self.view = found, index, view
         if not self.allocations:
             self.query_one("#alloc-head", Static).update(
-                _("No allocations yet: draft one with 'salesdesk targets allocate'."))
+                _("No allocations yet: c drafts one.") if self._plans()
+                else _("No allocations yet."))
             return
         self.show(keep_row)
 
@@ -175,12 +187,73 @@ class AllocationScreen(BaseScreen):
             self.reload()
 
     def action_revise(self) -> None:
+        from tui.screens.dialogs import confirm
+
         if self.view is None:
             return
-        view = self.guard(svc.revise_allocation, self.ctx, self.view.allocation.id)
+        a = self.view.allocation
+        later = 1 + max((x.revision for x in self.allocations
+                         if (x.period_kind, x.period_start, x.dimension)
+                         == (a.period_kind, a.period_start, a.dimension)), default=a.revision)
+        confirm(self.app, _("Revise the targets"),
+                _("Start revision {revision} of the {kind} targets from {start} by "
+                  "{dimension}, {total} in all, as a new draft copying these lines? The "
+                  "current revision stays as it is until the new one is approved.").format(
+                    revision=later, kind=_(a.period_kind), start=a.period_start,
+                    dimension=_(a.dimension), total=f"{a.total:,.2f}"),
+                _("Revise"), lambda: self._revise(a.id))
+
+    def _revise(self, allocation_id: int) -> None:
+        view = self.guard(svc.revise_allocation, self.ctx, allocation_id)
         if view is not None:
-            self.index = 0
+            self._show_new(view)
+
+    def _show_new(self, view: svc.AllocationView) -> None:
+        """Reload the list and show the allocation just made."""
+        self.reload(keep_row=False)
+        ids = [x.id for x in self.allocations]
+        if view.allocation.id in ids:
+            self.index = ids.index(view.allocation.id)
             self.reload(keep_row=False)
+
+    def action_new(self) -> None:
+        """Draft a new allocation: the period, the cut, the total and the sales it is
+        shared by (what ``salesdesk targets allocate`` asks)."""
+        from tui.screens.dialogs import FormDialog
+        from tui.widgets.form import FieldSpec
+
+        if not self._plans():
+            self.app.notify(_("Your role may not plan targets."), severity="warning")
+            return
+        specs = [
+            FieldSpec("period", "Period", choices=[(_(k), k) for k in ("year", "quarter",
+                                                                       "month")]),
+            FieldSpec("start", "Starting", placeholder="YYYY-MM-DD"),
+            FieldSpec("by", "By", choices=[(_(k), k) for k in ("region", "product",
+                                                               "channel", "rep")]),
+            FieldSpec("total", "Total target"),
+            FieldSpec("basis", "Shared by", choices=[
+                (_(BASIS_TITLES[k]), k) for k in ("ytd", "qtd", "mtd", "forecast")]),
+            FieldSpec("note", "Note")]
+        year = self.ctx.today().year
+        values = {"period": "year", "start": f"{year}-01-01", "by": "region", "basis": "ytd"}
+        self.app.push_screen(FormDialog(_("New target allocation"), specs, values,
+                                        self._create),
+                             lambda view: self._show_new(view) if view else None)
+
+    def _create(self, v: dict[str, Any]) -> svc.AllocationView:
+        import datetime as dt
+
+        try:
+            start = dt.date.fromisoformat((v.get("start") or "").strip())
+        except ValueError:
+            raise ValidationFailed([FieldProblem("start", v.get("start"),
+                                                 _("a date such as 2026-01-01"))],
+                                   "allocation") from None
+        return svc.create_allocation(
+            self.ctx, period_kind=v.get("period") or "", period_start=start,
+            dimension=v.get("by") or "", total=(v.get("total") or "").replace(",", ""),
+            basis=v.get("basis") or "", note=v.get("note") or "")
 
     def guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Like the base guard, but a refused edit (validation, conflict) is shown too."""
@@ -195,6 +268,9 @@ class AllocationScreen(BaseScreen):
             return None
 
 
+# What a new allocation's target is shared by (the sales of a period to date, or a forecast)
+BASIS_TITLES = {"ytd": "Sales this year to date", "qtd": "Sales this quarter to date",
+                "mtd": "Sales this month to date", "forecast": "Forecast of the period"}
 # The cuts offered as suggestions; any comma list of the dimensions is accepted.
 CUTS = ("company", "product", "region", "channel", "rep", "product,region", "region,rep")
 REPORT_ID = "forecast"  # plugins/forecast/reports.py ForecastReport

@@ -77,3 +77,10 @@ def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
     from plugins.funnel.demo import seed_demo
 
     seed_demo(ctx, scale, seed)
+
+
+@hookimpl
+def salesdesk_check_new_owner(uow: Any, customer_id: int | None, owner: Any) -> None:
+    from plugins.funnel.services.pool import refuse_leaving
+
+    refuse_leaving(uow, owner)

@@ -402,8 +402,6 @@ class HandoverReport(ReportBase):
     Params = HandoverParams
 
     def run(self, ctx: Context, params: HandoverParams) -> ReportResult:
-        from plugins.funnel.models import LeadEvent
-
         done = handover.handovers(ctx)
         pick = [h for h, _ in done if params.handover in (None, h.id)]
         if not pick:
@@ -424,20 +422,40 @@ class HandoverReport(ReportBase):
                      [(record.id, record.at.date(), leaving, ", ".join(record.successors),
                        record.customers, record.opportunities, record.follow_ups,
                        record.targets)])
+        head.drill_columns = ("customers", "deals")
+        return self.result(params, [head, self._customers(ctx, record.id)])
+
+    @staticmethod
+    def _customers(ctx: Context, handover_id: int | None) -> Table:
+        from plugins.funnel.models import LeadEvent
+
         to = aliased(User)
         with ctx.reading() as session:
             moved = [tuple(r) for r in session.execute(
                 sa.select(Customer.code, Customer.name, to.login, Customer.customer_class)
                 .join(LeadEvent, LeadEvent.customer_id == Customer.id)
                 .outerjoin(to, to.id == LeadEvent.to_owner_id)
-                .where(LeadEvent.handover_id == record.id).order_by(Customer.code))]
-        customers = Table("customers", "Customers handed over", "交接客户",
-                          [Column("code", "Code", "客户编码"),
-                           Column("customer", "Customer", "客户"),
-                           Column("to", "Successor", "接手人"),
-                           Column("class", "Class", "客户类别")], moved,
-                          totals=(TOTAL_EN, len(moved), None, None))
-        return self.result(params, [head, customers])
+                .where(LeadEvent.handover_id == handover_id).order_by(Customer.code))]
+        return Table("customers", "Customers handed over", "交接客户",
+                     [Column("code", "Code", "客户编码"),
+                      Column("customer", "Customer", "客户"),
+                      Column("to", "Successor", "接手人"),
+                      Column("class", "Class", "客户类别")], moved,
+                     totals=(TOTAL_EN, len(moved), None, None))
+
+    def drill(self, ctx: Context, params: HandoverParams, table_id: str, row: tuple | None,
+              column_id: str) -> Table:
+        """The handover's customers, or their deals still open (which moved with them)."""
+        from plugins.funnel.models import LeadEvent
+
+        if table_id != "handover" or row is None or column_id not in ("customers", "deals"):
+            return super().drill(ctx, params, table_id, row, column_id)
+        handover_id = row[0]
+        if column_id == "customers":
+            return self._customers(ctx, handover_id)
+        moved = sa.select(LeadEvent.customer_id).where(LeadEvent.handover_id == handover_id)
+        return opportunities_table(ctx, Opportunity.customer_id.in_(moved),
+                                   Opportunity.status == OpportunityStatus.OPEN)
 
 
 def all_reports() -> list[Any]:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from rich.cells import cell_len
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -70,6 +71,12 @@ def open_report(screen: BaseScreen, report_id: str, raw: dict[str, Any]) -> None
         screen.app.push_screen(ReportView(report_id, raw, result))
 
 
+def open_deal(screen: BaseScreen, deal_id: int) -> None:
+    from tui.screens.opportunities import OpportunityDetail
+
+    screen.app.push_screen(OpportunityDetail(deal_id))
+
+
 def _current_key(table: DataTable) -> str | None:
     if not table.row_count:
         return None
@@ -93,6 +100,7 @@ class PipelineBoard(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.funnel_id = ""
+        self.cards: dict[tuple[int, int], int] = {}  # (row, column) -> deal id
 
     def body(self) -> ComposeResult:
         yield Static("", id="chart")
@@ -101,6 +109,14 @@ class PipelineBoard(BaseScreen):
     def on_mount(self) -> None:
         self.funnel_id = self.ctx.plugins.funnels.default_id
         self.action_refresh()
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.CellSelected, "#board")
+    def _open_card(self, event: DataTable.CellSelected) -> None:
+        """Enter on a card opens its deal (Escape comes back to the board)."""
+        deal_id = self.cards.get((event.coordinate.row, event.coordinate.column))
+        if deal_id is not None:
+            open_deal(self, deal_id)
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
@@ -133,6 +149,9 @@ class PipelineBoard(BaseScreen):
             table.add_column(header, key=s.stage_id, width=width)
         for i in range(max(map(len, columns), default=0)):
             table.add_row(*[texts[i] if i < len(texts) else "" for texts in columns])
+        self.cards = {(row, col): card.deal_id
+                      for col, s in enumerate(stages)
+                      for row, card in enumerate(cards.get(s.stage_id, []))}
 
     @staticmethod
     def _card(card: analytics.BoardCard) -> str:
@@ -176,6 +195,15 @@ class DueListScreen(BaseScreen):
     def action_mine(self) -> None:
         self.mine = not self.mine
         self.action_refresh()
+
+    @on(DataTable.RowSelected, "#due")
+    def _open_row(self, event: DataTable.RowSelected) -> None:
+        """Enter opens the stalled deal, or the customer to follow up, visit or work."""
+        kind, record_id, _n = str(event.row_key.value).split(":")
+        if kind == "stalled":
+            open_deal(self, int(record_id))
+        elif int(record_id):
+            self.app.open_customer(int(record_id))
 
     def action_report(self) -> None:
         open_report(self, "funnel.due", {"owner": self.ctx.actor.login} if self.mine else {})
@@ -314,7 +342,35 @@ class LeadPoolScreen(BaseScreen):
         if self.guard(pool.claim, self.ctx, lead) is not None:
             self._done(_("Claimed"))
 
+    def _rep_names(self) -> dict[str, str]:
+        """login -> the name people know the rep by (the previews show names)."""
+        from core.services import users
+
+        return {u.login: u.display_name or u.login
+                for u in self.guard(users.list_users, self.ctx) or []}
+
     def action_assign(self) -> None:
+        """Preview who gets which lead by the rules; hand them over once confirmed."""
+        from tui.screens.dialogs import confirm
+
+        preview = self.guard(pool.auto_assign, self.ctx, dry_run=True)
+        if preview is None:
+            return
+        moving = [a for a in preview if a.to]
+        if not moving:
+            self.notify(_("No lead in the pool matches a rule with a rep who can take it."),
+                        severity="warning")
+            return
+        names = self._rep_names()
+        confirm(self.app, _("Assign the pool by the rules"),
+                _("Give {n} of the {total} leads in the pool to the reps below? Each becomes "
+                  "that rep's customer and leaves the pool.").format(
+                    n=len(moving), total=len(preview)),
+                _("Assign"), self._assign,
+                columns=[_("Code"), _("Customer"), _("New owner")],
+                rows=[(a.code, a.name, names.get(a.to or "", a.to or "")) for a in moving])
+
+    def _assign(self) -> None:
         done = self.guard(pool.auto_assign, self.ctx)
         if done is not None:
             given = sum(1 for a in done if a.to)
@@ -346,6 +402,26 @@ class LeadPoolScreen(BaseScreen):
             rows))
 
     def action_reclaim(self) -> None:
+        """Show the ladder's steps due today; take them once confirmed."""
+        from tui.screens.dialogs import confirm
+
+        preview = self.guard(pool.reclaim, self.ctx, dry_run=True)
+        if preview is None:
+            return
+        if not preview:
+            self.notify(_("No lead is idle long enough: nothing to remind or reclaim."))
+            return
+        back = sum(1 for a in preview if a.action == "reclaim")
+        confirm(self.app, _("Reclaim idle leads"),
+                _("Take the steps below now? {n} customer(s) go back to the pool and their "
+                  "owners lose them; the others' owners and managers are reminded.").format(
+                    n=back),
+                _("Reclaim now"), self._reclaim,
+                columns=[_("Step"), _("Code"), _("Customer"), _("Owner"), _("Days idle")],
+                rows=[(_(ACTIONS[a.action]), a.code, a.name, a.owner, a.idle_days)
+                      for a in preview])
+
+    def _reclaim(self) -> None:
         actions = self.guard(pool.reclaim, self.ctx)
         if actions is not None:
             back = sum(1 for a in actions if a.action == "reclaim")

@@ -4,6 +4,7 @@ approve. The only module of the plugin that imports textual."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,7 +35,8 @@ KIND_TITLES = {DocKind.QUOTE: ("Quotes", "报价单"), DocKind.ORDER: ("Sales or
 NEXT = {DocKind.QUOTE: DocKind.ORDER, DocKind.ORDER: DocKind.DELIVERY,
         DocKind.DELIVERY: DocKind.INVOICE, DocKind.INVOICE: DocKind.RECEIPT}
 STATUS = {"draft": ("Draft", "草稿"), "submitted": ("Submitted", "已提交"),
-          "reversed": ("Reversed", "已冲销"), "reversal": ("Reversal", "冲销单")}
+          "reversed": ("Reversed", "已冲销"), "reversal": ("Reversal", "冲销单"),
+          "ordered": ("Ordered", "已下单"), "partly_ordered": ("Partly ordered", "部分下单")}
 # Tender results in tender words (the shared catalog's Won/Lost are a deal's 成交/失败).
 RESULTS = {"open": ("Open", "未决"), "won": ("Won", "中标"), "lost": ("Lost", "未中标"),
            "withdrawn": ("Withdrawn", "已放弃")}
@@ -244,8 +246,37 @@ def office_fields(ctx: Any, series: str) -> tuple[list[FieldSpec], dict[str, Any
     offices, default = queries.numbering_offices(ctx, series)
     if not offices:
         return [], {}
+    # no company default: the first office, so the required choice is never left blank
     return ([FieldSpec("office", "Office", choices=[(o, o) for o in offices])],
-            {"office": default if default in offices else None})
+            {"office": default if default in offices else offices[0]})
+
+
+LINES = 3  # line rows on a new quote or order form; empty rows are left out
+
+
+def line_specs() -> list[FieldSpec]:
+    """Product code, quantity and unit price of each line (the first one required)."""
+    specs = []
+    for n in range(1, LINES + 1):
+        tail = "" if n == 1 else f"_{n}"
+        specs += [FieldSpec(f"product_code{tail}", _("Product code {n}").format(n=n)),
+                  FieldSpec(f"quantity{tail}", _("Quantity {n}").format(n=n)),
+                  FieldSpec(f"unit_price{tail}", _("Unit price {n}").format(n=n))]
+    return specs
+
+
+def typed_lines(ctx: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lines filled in, first always (its problems are shown under its fields)."""
+    lines = []
+    for n in range(1, LINES + 1):
+        tail = "" if n == 1 else f"_{n}"
+        code = (values.get(f"product_code{tail}") or "").strip()
+        if n > 1 and not code:
+            continue
+        lines.append({"product_id": queries.product_id_for(ctx, code),
+                      "quantity": (values.get(f"quantity{tail}") or "").replace(",", ""),
+                      "unit_price": (values.get(f"unit_price{tail}") or "").replace(",", "")})
+    return lines
 
 
 def line_vat_preview(ctx: Any, rates: dict[str, Decimal | None],
@@ -292,12 +323,11 @@ class LineFormDialog(FormDialog):
 
 
 def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
-    """A one-line quote or order: product code, quantity, unit price (and customer code
-    when the customer is not known from the context). The line's VAT rate (the
-    product's), net, VAT and gross show as they are typed."""
+    """A quote or order of up to LINES lines: product code, quantity, unit price (and
+    customer code when the customer is not known from the context). The first line's
+    VAT rate (the product's), net, VAT and gross show as they are typed."""
     specs = [] if "customer_id" in fixed else [FieldSpec("customer_code", "Customer code")]
-    specs += [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity"),
-              FieldSpec("unit_price", "Unit price")]
+    specs += line_specs()
     if kind == DocKind.ORDER:
         specs.append(FieldSpec("promised_date", "Promised date", placeholder="YYYY-MM-DD"))
     offices, initial = ([], {}) if "office" in fixed else office_fields(screen.ctx, kind)
@@ -307,9 +337,7 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
         ctx = screen.ctx
         customer_id = fixed.get("customer_id") or queries.customer_id_for(
             ctx, values.get("customer_code") or "")
-        line = {"product_id": queries.product_id_for(ctx, values["product_code"] or ""),
-                "quantity": values["quantity"], "unit_price": values["unit_price"]}
-        data = {**fixed, "customer_id": customer_id, "lines": [line]}
+        data = {**fixed, "customer_id": customer_id, "lines": typed_lines(ctx, values)}
         if values.get("promised_date"):
             data["promised_date"] = values["promised_date"]
         if offices:
@@ -326,6 +354,36 @@ def saved_text(doc: Any) -> str:
     """"Q26-00001 saved as draft" with its net, VAT and gross."""
     return _("{number} saved as draft").format(number=doc.number) + "  ·  " + vat_summary(
         doc.amount, doc.tax)
+
+
+def quantity_dialog(screen: Any, title: str, rows: list[tuple[str, Decimal]],
+                    save: Callable[[list[Decimal]], Any],
+                    then: Callable[[Any], None]) -> None:
+    """One typed quantity field per line (labelled by its product), offered at ``rows``'
+    quantities: a quantity that is not a number is shown under its line, not refused as
+    a whole line of text."""
+    from tui.screens.dialogs import FormDialog
+
+    specs = [FieldSpec(f"q{i}", label) for i, (label, _q) in enumerate(rows)]
+    values = {f"q{i}": f"{q.normalize():f}" for i, (_label, q) in enumerate(rows)}
+
+    def submit(typed: dict[str, Any]) -> Any:
+        quantities, problems = [], []
+        for i in range(len(rows)):
+            raw = str(typed.get(f"q{i}") or "0").replace(",", "").strip()
+            try:
+                quantity = Decimal(raw)
+                if not quantity.is_finite() or quantity < 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                problems.append(FieldProblem(f"q{i}", raw, _("a quantity such as 4 or 2.5")))
+                continue
+            quantities.append(quantity)
+        if problems:
+            raise ValidationFailed(problems, "quantities")
+        return save(quantities)
+
+    screen.app.push_screen(FormDialog(title, specs, values, submit), then)
 
 
 class DocumentsScreen(Selectable, BaseScreen):
@@ -461,31 +519,22 @@ class DocumentsScreen(Selectable, BaseScreen):
             self.load(doc_id)
 
     def action_edit(self) -> None:
-        from tui.screens.dialogs import PromptDialog
-
         doc_id = self.selected_id()
         if doc_id is None:
             return
         lines = self.guard(queries.document_lines, self.ctx, doc_id) or []
-        current = ", ".join(f"{q.normalize():f}" for _i, _c, _n, q, _p, _a, _d in lines)
+        rows = [(f"{code} {name}", q) for _i, code, name, q, _p, _a, _d in lines]
 
-        def done(text: str | None) -> None:
-            if text is None:
-                return
-            try:
-                quantities = decimals(text, "quantities")
-            except ValidationFailed as exc:
-                self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning")
-                return
-            saved = self._run(documents.set_quantities, doc_id, quantities,
-                              self.rows[doc_id].version)
-            if saved is not None:
-                self.app.notify(_("{number} saved as draft").format(number=saved.number))
+        def save(quantities: list[Decimal]) -> Any:
+            return self._run(documents.set_quantities, doc_id, quantities,
+                             self.rows[doc_id].version)
+
+        def saved(doc: Any) -> None:
+            if doc is not None:
+                self.app.notify(_("{number} saved as draft").format(number=doc.number))
                 self.load(doc_id)
 
-        self.app.push_screen(PromptDialog(
-            _("Edit quantities"), _("Quantities, one per line, separated by commas "
-                                    "(0 drops a line)"), current), done)
+        quantity_dialog(self, _("Edit quantities (0 drops a line)"), rows, save, saved)
 
     def action_approve(self) -> None:
         from tui.screens.dialogs import confirm
@@ -539,10 +588,16 @@ class DocumentsScreen(Selectable, BaseScreen):
         if not ids or self.kind not in NEXT:
             return
         if self.kind == DocKind.ORDER:
-            prompt = _("Quantities to ship, one per open line, separated by commas "
-                       "(blank: everything open)")
-            self.app.push_screen(PromptDialog(_("Delivery"), prompt),
-                                 lambda text: self._convert(ids, text))
+            rows = [(f"{code} {name} · " + _("open {q}").format(q=f"{(q - done).normalize():f}"),
+                     q - done)
+                    for doc_id in sorted(ids)
+                    for _i, code, name, q, _p, _a, done in
+                    self.guard(queries.document_lines, self.ctx, doc_id) or []
+                    if q - done > 0]
+            quantity_dialog(self, _("Delivery: quantities to ship"), rows,
+                            lambda quantities: self._run(queries.convert, ids,
+                                                         quantities=quantities),
+                            self._converted)
         elif self.kind == DocKind.INVOICE:
             owed = self.rows[ids[0]].open
             self.app.push_screen(PromptDialog(_("Receipt"), _("Amount received"),
@@ -587,7 +642,9 @@ class DocumentsScreen(Selectable, BaseScreen):
             return
         amount = values[0] if values and self.kind == DocKind.INVOICE else None
         quantities = values if self.kind == DocKind.ORDER else None
-        made = self._run(queries.convert, ids, quantities=quantities, amount=amount)
+        self._converted(self._run(queries.convert, ids, quantities=quantities, amount=amount))
+
+    def _converted(self, made: Any) -> None:
         if made is not None:
             self._made(made)
 

@@ -271,7 +271,17 @@ class CampaignDetail(BaseScreen):
         self._do(campaigns.submit_budget, self.version)
 
     def action_approve(self) -> None:
-        self._do(campaigns.decide_budget, True, "", self.version)
+        from tui.screens.dialogs import confirm
+
+        c = call(self, campaigns.get_campaign, self.ctx, self.campaign_id)
+        if c is None:
+            return
+        confirm(self.app, _("Approve the budget"),
+                _("Approve the budget of campaign {code} \"{name}\", {budget}? The campaign "
+                  "may then start and spend it.").format(
+                    code=c.code, name=c.name, budget=f"{c.budget:,.2f}"),
+                _("Approve"), lambda: self._do(campaigns.decide_budget, True, "",
+                                               self.version))
 
     def action_reject(self) -> None:
         from tui.screens.dialogs import PromptDialog

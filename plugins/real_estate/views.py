@@ -266,7 +266,16 @@ class SalesControlBoard(EstateScreen):
                 _("Sign"), lambda: self._unit_step(control.sign, _("Unit {unit} signed")))
 
     def action_complete(self) -> None:
-        self._unit_step(control.complete_sale, _("Unit {unit} sold"))
+        unit = self.selected()
+        if unit is None:
+            return
+        confirm(self.app, _("Unit {unit} sold").format(unit=unit.unit_no),
+                _("Record unit {unit} as sold to {buyer}, {total} in all? The sale is then "
+                  "closed; only cancelling the deal undoes it.").format(
+                    unit=unit.unit_no, buyer=unit.buyer or "—",
+                    total=f"{unit.total_price:,.2f}"),
+                _("Sold"), lambda: self._unit_step(control.complete_sale,
+                                                   _("Unit {unit} sold")))
 
     def action_hold(self) -> None:
         unit = self.selected()

@@ -23,11 +23,19 @@ from tui.screens.dialogs import ConflictDialog
 from tui.widgets.form import FieldSpec, FormFields
 
 
-def _specs(regions: list[tuple[str, int]], creating: bool) -> list[FieldSpec]:
+def _specs(regions: list[tuple[str, int]], creating: bool,
+           owners: list[tuple[str, int]] | None = None) -> list[FieldSpec]:
+    """The fields; ``owners`` (a new customer, for those who may name its owner) adds the
+    owner. Phone and address come right after the name: they are what a user has at hand
+    (the same ones print on invoices)."""
+    owner = [FieldSpec("owner_id", "Owner", choices=owners)] if owners is not None else []
     return [
         FieldSpec("name", "Name"),
+        FieldSpec("billing_phone", "Phone"),
+        FieldSpec("billing_address", "Address"),
         FieldSpec("code", "Code", placeholder="Leave empty for the next number",
                   read_only=not creating),
+        *owner,
         FieldSpec("industry", "Industry"),
         FieldSpec("region_id", "Region", choices=regions),
         FieldSpec("size", "Size", choices=[(label(s), s.value) for s in CustomerSize]),
@@ -44,8 +52,6 @@ def _specs(regions: list[tuple[str, int]], creating: bool) -> list[FieldSpec]:
         FieldSpec("invoice_title", "Invoice title"),
         FieldSpec("bank_name", "Bank"),
         FieldSpec("bank_account", "Bank account"),
-        FieldSpec("billing_address", "Billing address"),
-        FieldSpec("billing_phone", "Billing phone"),
     ]
 
 
@@ -59,6 +65,9 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
     if isinstance(limit, Decimal | int | str) and str(limit).replace(".", "", 1).isdigit():
         shown["credit_limit"] = f"{Decimal(str(limit)):,.2f}"
     return shown
+
+
+POOL = 0  # the owner choice "lead pool" (a Select needs a value)
 
 
 class CustomerForm(BaseScreen):
@@ -85,13 +94,41 @@ class CustomerForm(BaseScreen):
             self.original = self._load()
         else:
             self.original = {"size": "small", "customer_class": "potential", "status": "active",
-                             "credit_rating": "", "credit_limit": "0"}
+                             "credit_rating": "", "credit_limit": "0", "owner_id": POOL}
         yield Static(_("Ctrl+S saves, Escape cancels. Tab moves between fields."),
                      classes="hint")
-        yield FormFields(_specs(regions, self.customer_id is None), _shown(self.original))
+        yield FormFields(_specs(regions, self.customer_id is None, self._owners()),
+                         _shown(self.original))
+
+    def _owners(self) -> list[tuple[str, int]] | None:
+        """Who a new customer may go to, for a user who may assign (a rep owns what they
+        create): the active users they see, or the lead pool."""
+        from core.services import users
+
+        if self.customer_id is not None or not self.ctx.grant.has("customer.assign"):
+            return None
+        people = self.guard(users.list_users, self.ctx) or []
+        return [(_("lead pool"), POOL)] + [(u.display_name or u.login, u.id or 0)
+                                           for u in people]
 
     def on_mount(self) -> None:
-        self.query_one(FormFields).widget_for("name").focus()
+        form = self.query_one(FormFields)
+        form.widget_for("name").focus()
+        refusal = self._refusal()
+        if refusal:  # said before anything is typed, not after Ctrl+S
+            form.show_message(refusal)
+
+    def _refusal(self) -> str:
+        """Why this user could not save the form, or ""."""
+        grant = self.ctx.grant
+        if self.customer_id is None:
+            return "" if grant.has("customer.create") else _(
+                "You may not save this form: your role may not create customers.")
+        if grant.has("customer.update"):
+            return ""
+        if grant.has("customer.credit"):
+            return _("Your role may change only the credit rating and the credit limit here.")
+        return _("You may not save this form: your role may not edit customers.")
 
     def _load(self) -> dict[str, Any]:
         row = service.get_customer(self.ctx, self.customer_id)  # type: ignore[arg-type]
@@ -121,6 +158,8 @@ class CustomerForm(BaseScreen):
             return
         try:
             if self.customer_id is None:
+                if values.get("owner_id") == POOL:
+                    values["owner_id"] = None
                 values = {k: v for k, v in values.items() if v not in (None, "")
                           or k == "credit_rating"}
                 saved = self.guard(service.create_customer, self.ctx, values)

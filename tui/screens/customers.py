@@ -32,6 +32,7 @@ class CustomersScreen(BaseScreen):
     # The list has the keys from the start: with the filter focused first (Textual's
     # default), a key typed while the screen is still being built went into the filter.
     AUTO_FOCUS = "PagedTable"
+    MAIN_WIDGET = "PagedTable"  # Escape in a filter comes back to the list
     DEFAULT_CSS = """
     CustomersScreen #filters { height: 1; margin: 0 0 0 0; }
     CustomersScreen #filter-text { width: 1fr; min-width: 16; }
@@ -39,6 +40,7 @@ class CustomersScreen(BaseScreen):
     CustomersScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     CustomersScreen PagedTable { height: 1fr; }
     """
+    NEEDS = {"new": "customer.create", "edit": "customer.update"}
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="customers.filter"),
         Binding("n", "new", "New", id="customers.new"),

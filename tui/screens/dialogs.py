@@ -71,7 +71,7 @@ class ConflictDialog(BaseModal):
         with Vertical():
             yield Label(_("Changed by someone else"), classes="title")
             yield Static(_("This record was changed by {who} at {when} after you opened "
-                           "it.").format(who=who, when=when))
+                           "it.").format(who=who, when=when), markup=False)
             yield Static(_("r: reload theirs (your typing is dropped)   k: keep mine "
                            "(save your changes over theirs)   Esc: back to the form"),
                          classes="keys")
@@ -90,9 +90,10 @@ class PromptDialog(BaseModal):
         self.title_text, self.prompt, self.value = title, prompt, value
 
     def compose(self) -> ComposeResult:
+        # the title and prompt often carry a customer's or a deal's name: never markup
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.prompt)
+            yield Label(self.title_text, classes="title", markup=False)
+            yield Static(self.prompt, markup=False)
             yield Input(self.value, id="prompt-input")
             yield Static(_("Enter confirms, Escape cancels."), classes="keys")
 
@@ -117,12 +118,13 @@ class TableDialog(BaseModal):
         self.title_text, self.columns, self.rows = title, columns, rows
 
     def compose(self) -> ComposeResult:
+        # titles and cells are names, reasons, numbers as typed: never markup
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(self.title_text, classes="title", markup=False)
             table: DataTable[Any] = DataTable(cursor_type="row")
             table.add_columns(*self.columns)
             for row in self.rows:
-                table.add_row(*row)
+                table.add_row(*(Text(v) if isinstance(v, str) else v for v in row))
             yield table
             yield Static(_("Escape closes."), classes="keys")
 

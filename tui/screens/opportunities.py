@@ -33,6 +33,9 @@ DEAL_BINDINGS = [
 class DealActions:
     """Stage moves shared by the list, the board and the deal page."""
 
+    NEEDS = {"step": "opportunity.write", "won": "opportunity.write",
+             "lost": "opportunity.write"}
+
     def selected_deal(self) -> int | None:
         raise NotImplementedError
 

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -123,8 +124,10 @@ class ReportView(BaseScreen):
         r = self.result
         params = param_line(self.ctx, self.report_id, r.params)
         captions = "".join(f"{line}\n" for line in r.caption_lines(current_lang()))
-        yield Static(f"[b]{pick(r.title_en, r.title_zh)}[/b]  {params}\n" + captions
-                     + _("Enter on a figure shows the rows behind it."), id="result-head")
+        # parameters are what the user typed (names, codes): shown as typed, never markup
+        head = Text(pick(r.title_en, r.title_zh), style="bold")
+        head.append(f"  {params}\n" + captions + _("Enter on a figure shows the rows behind it."))
+        yield Static(head, id="result-head")
         with ContentSwitcher(initial="tables"):
             with TabbedContent(id="tables"):
                 for table in r.tables:
@@ -139,9 +142,10 @@ class ReportView(BaseScreen):
         tables = list(self.query(ReportTable))
         if tables:
             tables[0].focus()
-            self.query_one("#result-head", Static).update(
-                self.query_one("#result-head", Static).content  # type: ignore[attr-defined]
-                + "  ·  " + "  ".join(t.note() for t in tables))
+            head = self.query_one("#result-head", Static)
+            shown = head.content  # type: ignore[attr-defined]
+            head.update(Text.assemble(shown if isinstance(shown, Text) else str(shown),
+                                      "  ·  " + "  ".join(t.note() for t in tables)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_export":

@@ -9,6 +9,7 @@ import typing
 from typing import Any
 
 import pydantic
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -80,8 +81,27 @@ def _is_date(annotation: Any) -> bool:
     return any(arg in (dt.date, dt.datetime) for arg in _args(annotation))
 
 
+# The reports' areas, in the order the list shows them: the daily work first, then each
+# plugin's. An area not named here (a third-party plugin's) follows, titled by its id.
+AREAS = {"daily": "Daily work", "performance": "Performance", "statistics": "Sales statistics",
+         "customers": "Customers", "products": "Products", "sales": "Sales",
+         "funnel": "Funnel and pipeline", "forecast": "Forecast and targets",
+         "contracts": "Contracts", "marketing": "Marketing",
+         "manufacturing": "Manufacturing", "real_estate": "Real estate"}
+
+
+def area_title(category: str) -> str:
+    return _(AREAS.get(category) or category.replace("_", " ").capitalize() or "Other")
+
+
+def _area_order(category: str) -> tuple[int, str]:
+    order = list(AREAS)
+    return (order.index(category) if category in order else len(order), category)
+
+
 class ReportsScreen(BaseScreen):
     TITLE_EN = "Reports"
+    MAIN_WIDGET = "#report-list"  # Escape in a parameter comes back to the list
     DEFAULT_CSS = """
     ReportsScreen #reports-body { height: 1fr; }
     ReportsScreen #report-list { width: 30; height: 1fr; border: round $primary; }
@@ -111,19 +131,24 @@ class ReportsScreen(BaseScreen):
         found = self.guard(available_reports, self.ctx) or []
         self.reports = {r.id: r for r in found}
         listing = self.query_one("#report-list", OptionList)
-        for category in sorted({getattr(r, "category", "") for r in found}):
+        for category in sorted({getattr(r, "category", "") for r in found}, key=_area_order):
+            # a heading per area: not a report, so the cursor passes over it
+            listing.add_option(Option(Text(area_title(category), style="bold underline"),
+                                      id=f"area:{category}", disabled=True))
             for report in (r for r in found if getattr(r, "category", "") == category):
                 listing.add_option(Option(pick(report.title_en, report.title_zh),
                                           id=report.id))
         if not found:
             self.query_one("#report-about", Static).update(
                 _("No report is available: enable a plugin that provides reports."))
-        if self.report_id in self.reports:
-            wanted, self.report_id = self.report_id, None
+        # the report asked for, else the one this user ran last
+        wanted = self.report_id or self.app.last_report
+        if wanted in self.reports:
+            self.report_id = None
             listing.highlighted = _index(listing, wanted)
             self._show_params(wanted)
         elif found:
-            listing.highlighted = 0  # Enter runs the first report straight away
+            listing.highlighted = _index(listing, _first_report(listing))
         listing.focus()
 
     @on(OptionList.OptionHighlighted, "#report-list")
@@ -153,6 +178,7 @@ class ReportsScreen(BaseScreen):
     def action_run(self) -> None:
         if not self.report_id or not self.query(FormFields):
             return
+        self.app.last_report = self.report_id  # Reports reopens at it
         raw = {k: ("" if v is None else v) for k, v in
                self.query_one(FormFields).values().items()}
         self._run(self.report_id, raw)
@@ -173,6 +199,14 @@ class ReportsScreen(BaseScreen):
         from tui.screens.report_view import ReportView
 
         self.app.push_screen(ReportView(report_id, raw, result))
+
+
+def _first_report(listing: OptionList) -> str:
+    for i in range(listing.option_count):
+        option = listing.get_option_at_index(i)
+        if not option.disabled:
+            return option.id or ""
+    return ""
 
 
 def _index(listing: OptionList, option_id: str) -> int:

@@ -59,11 +59,22 @@ def list_documents(ctx: Context, kind: str, limit: int = LIST_LIMIT) -> list[Doc
             .where(Document.kind == kind, visible_rows(ctx, Document.customer_id))
             .order_by(Document.id.desc()).limit(limit)).all()
         opens = open_values(session, [d for d, _n in rows])
-    return [DocRow(d.id, d.number, d.doc_date, name, d.status, money(d.amount),
+    return [DocRow(d.id, d.number, d.doc_date, name, _shown_status(d, opens.get(d.id, ZERO)),
+                   money(d.amount),
                    opens.get(d.id, ZERO) if d.status == DocStatus.SUBMITTED else None,
                    d.version, money(d.tax), d.invoice_type,
                    d.kind == DocKind.INVOICE and d.reverses_id is not None)
             for d, name in rows]
+
+
+def _shown_status(doc: Document, still_open: Decimal) -> str:
+    """A submitted quote reads "ordered" once submitted orders take all of it, "partly
+    ordered" while some is still open; any other document its stored status."""
+    if doc.kind != DocKind.QUOTE or doc.status != DocStatus.SUBMITTED:
+        return str(doc.status)
+    if still_open <= 0:
+        return "ordered"
+    return "partly_ordered" if still_open < money(doc.amount) else str(doc.status)
 
 
 def open_values(session: Session, docs: list[Document]) -> dict[int, Decimal]:

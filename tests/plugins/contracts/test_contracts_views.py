@@ -77,11 +77,12 @@ async def rep_drafts_and_submits(ctx: Any, customer_id: int) -> None:
         await fill(pilot, {"title": "Flanges [/b] 2026", "customer_id": customer_id,
                            "amount": "120000", "parties": "Acme Trading (buyer)",
                            "terms": "30 days net", "start_date": "2026-04-01",
-                           "milestones": "2026-04-30 100000 on delivery"})
+                           "m1_due": "2026-04-30", "m1_amount": "100000",
+                           "m1_condition": "on delivery"})
         await pilot.press("ctrl+s")  # milestones do not add up: refused next to the field
         await pilot.pause()
-        assert "adding up" in str(app.screen.query_one("#err-milestones").render())
-        await fill(pilot, {"milestones": "2026-04-30 120000 on delivery"})
+        assert "adding up" in str(app.screen.query_one("#err-m1_amount").render())
+        await fill(pilot, {"m1_amount": "120000"})
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ContractsScreen)
@@ -177,8 +178,7 @@ async def rep_signs_and_amends(ctx: Any) -> None:
         await settle(pilot)
         await pilot.press("m")
         await pilot.pause()
-        await fill(pilot, {"amount": "130000",
-                           "milestones": "2026-04-30 130000 on delivery"})
+        await fill(pilot, {"amount": "130000", "m1_amount": "130000"})
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen = app.screen

@@ -77,6 +77,18 @@ async def answer(pilot: Any, text: str | None) -> None:
     await settle(pilot)
 
 
+async def quantities(pilot: Any, typed: list[str] | None) -> None:
+    """Type a quantity per line in the quantity dialog (None: keep those offered)."""
+    from tui.screens.dialogs import FormDialog
+
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, FormDialog)
+    for i, value in enumerate(typed or []):
+        pilot.app.screen.query_one(f"#f-q{i}").value = value
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
 def docs(ctx: Any, kind: str) -> list[Document]:
     with ctx.reading() as session:
         return list(session.scalars(sa.select(Document).where(Document.kind == kind)
@@ -123,11 +135,11 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         assert app.screen.kind == DocKind.ORDER
         await pilot.press("s")
         await pilot.press("c")  # -> first partial delivery
-        await answer(pilot, "4")
+        await quantities(pilot, ["4"])
         await pilot.press("s")
         await pilot.press("o")
         await pilot.press("c")  # -> second partial delivery
-        await answer(pilot, "6")
+        await quantities(pilot, ["6"])
         await pilot.press("s")
         await settle(pilot)
         deliveries = docs(ctx, DocKind.DELIVERY)
@@ -213,9 +225,9 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
         (order,) = docs(ctx, DocKind.ORDER)
         assert order.status == DocStatus.SUBMITTED and order.credit_approved_by_id
         await pilot.press("c")
-        await answer(pilot, "")  # everything open
+        await quantities(pilot, None)  # everything open, as offered
         await pilot.press("e")
-        await answer(pilot, "3")
+        await quantities(pilot, ["3"])
         await pilot.press("s", "x")
         await answer(pilot, "wrong truck")
         (delivery, mirror) = docs(ctx, DocKind.DELIVERY)

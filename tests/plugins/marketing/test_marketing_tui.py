@@ -90,7 +90,7 @@ async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, An
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("a")
+        await pilot.press("a", "right", "enter")  # asks first
         await settle(pilot)
         await pilot.press("t")  # planned -> running
         await settle(pilot)
@@ -218,7 +218,7 @@ async def test_keys_follow_role_and_budget_state(tui_world: dict[str, Any]) -> N
         pilot.app.push_screen(CampaignDetail(row.id))
         await settle(pilot)
         assert _shown(pilot.app.screen, *actions) == ["approve", "reject"]
-        await pilot.press("a")
+        await pilot.press("a", "right", "enter")  # asks first
         await settle(pilot)
         assert _shown(pilot.app.screen, *actions) == ["advance", "cost", "lead"]
 

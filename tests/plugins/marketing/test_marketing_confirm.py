@@ -1,0 +1,62 @@
+"""Approving a campaign's budget (``a``) asks first, naming the campaign and the amount:
+one key never releases a budget by accident."""
+# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from marketing_helpers import make_team, root_conftest  # noqa: F401 (fixtures)
+from tui_helpers import aio, settle
+
+from core.i18n import set_lang
+from plugins.marketing.services import campaigns, segments
+
+
+@pytest.fixture
+def tui_world(db_factory: Any, root_conftest: Any) -> Iterator[dict[str, Any]]:
+    import tui.hookspecs
+    from core.runtime import open_runtime
+
+    set_lang("en")
+    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
+    world = root_conftest.make_world(rt, root_conftest.FixedClock())
+    team = make_team(world)
+    segments.create_segment(team["planner"], {"code": "MACH", "name": "Machinery north",
+                                              "industry": "machinery", "region": "north"})
+    yield {"world": world, **team}
+    set_lang(None)
+    rt.db.dispose()
+
+
+@aio
+async def test_budget_approval_asks_first(tui_world: dict[str, Any]) -> None:
+    from plugins.marketing.views import CampaignDetail
+    from tui.app import SalesdeskApp
+    from tui.screens.dialogs import ConfirmDialog
+
+    planner, boss = tui_world["planner"], tui_world["boss"]
+    row = campaigns.create_campaign(planner, {"name": "Spring fair", "code": "SPRING",
+                                              "start": "2026-03-01", "end": "2026-03-31",
+                                              "budget": "3000", "segment": "MACH"})
+    campaigns.submit_budget(planner, row.id, row.version)
+    app = SalesdeskApp(boss, database_label="test.db", profile="standard",
+                       load_dashboard=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(CampaignDetail(row.id))
+        await settle(pilot)
+        page = app.screen
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert "Spring fair" in question and "3,000.00" in question
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(pilot)
+        assert app.screen is page
+        assert campaigns.find_campaign(boss, "SPRING").budget_status == "submitted"
+        await pilot.press("a", "right", "enter")
+        await settle(pilot)
+        assert campaigns.find_campaign(boss, "SPRING").budget_status == "approved"

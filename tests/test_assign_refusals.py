@@ -1,0 +1,48 @@
+"""A customer goes only to a rep who can take it: the core's ``assign_customer`` refuses a
+deactivated rep, and a leaving rep whose book was handed over (the funnel plugin says so
+through ``salesdesk_check_new_owner``), in a sentence a manager understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.errors import SalesdeskError
+from core.i18n import set_lang
+from core.services import customers, users
+
+
+@pytest.fixture
+def team(world: Any) -> Any:
+    world.mgr = world.user("mgr", "sales_manager", region="N")
+    world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
+    world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
+    return world
+
+
+def test_a_deactivated_rep_gets_no_customer(team: Any) -> None:
+    cust = team.customer(team.r1, "N", name="Moving Ltd")
+    users.deactivate(team.admin, "r2")
+    with pytest.raises(SalesdeskError) as refused:
+        customers.assign_customer(team.mgr, cust.id, team.r2.actor.id)
+    assert "R2 is no longer active" in str(refused.value)
+    set_lang("zh_CN")
+    try:
+        with pytest.raises(SalesdeskError) as refused:
+            customers.assign_customer(team.mgr, cust.id, team.r2.actor.id)
+        assert "R2 已停用" in str(refused.value)
+    finally:
+        set_lang(None)
+    assert customers.get_customer(team.mgr, cust.id).owner_id == team.r1.actor.id
+
+
+def test_a_leaving_rep_gets_no_customer_back(team: Any) -> None:
+    from plugins.funnel.services import handover
+
+    cust = team.customer(team.r1, "N", name="Moving Ltd")
+    handover.hand_over(team.mgr, "r1", ["r2"])  # r1 leaves: the book goes to r2
+    with pytest.raises(SalesdeskError) as refused:
+        customers.assign_customer(team.mgr, cust.id, team.r1.actor.id)
+    assert "handed over" in str(refused.value)
+    assert customers.get_customer(team.mgr, cust.id).owner_id == team.r2.actor.id

@@ -1,0 +1,99 @@
+"""Forms have what users expect (issue 22, item 7): a new customer has an owner, a phone
+and an address; a new deal a funnel and a product; the first contact is the primary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui_helpers import aio, settle
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard")
+
+
+@aio
+async def test_new_customer_has_owner_phone_and_address(tui_world: dict[str, Any]) -> None:
+    from core.services import customers
+    from tui.screens.customer_form import CustomerForm
+    from tui.widgets.form import FormFields
+
+    manager, rep2 = tui_world["manager"], tui_world["rep2"]
+    app = app_for(manager)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)
+        form = app.screen.query_one(FormFields)
+        names = [spec.name for spec in form.specs]
+        assert {"owner_id", "billing_phone", "billing_address"} <= set(names)
+        assert names.index("billing_phone") < 4  # near the name, not below the bank data
+        form.widget_for("name").value = "Owner Test Ltd"
+        form.widget_for("owner_id").value = rep2.actor.id
+        form.widget_for("billing_phone").value = "021 6666 0000"
+        form.widget_for("billing_address").value = "1 Bund Road, Shanghai"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CustomerForm)
+    with manager.reading() as session:
+        import sqlalchemy as sa
+
+        from core.models import Customer
+
+        row = session.scalars(sa.select(Customer).where(Customer.name == "Owner Test Ltd")).one()
+    assert (row.owner_id, row.billing_phone, row.billing_address) == (
+        rep2.actor.id, "021 6666 0000", "1 Bund Road, Shanghai")
+    assert customers.get_customer(manager, row.id).owner_id == rep2.actor.id
+
+
+def test_the_first_contact_is_the_primary(tui_world: dict[str, Any]) -> None:
+    from core.services import customers
+
+    rep, cust = tui_world["rep"], tui_world["customers"][0]
+    first = customers.add_contact(rep, cust.id, {"name": "First"})
+    second = customers.add_contact(rep, cust.id, {"name": "Second"})
+    assert first.is_primary and not second.is_primary
+    third = customers.add_contact(rep, cust.id, {"name": "Third", "is_primary": True})
+    primaries = [c.name for c in customers.list_contacts(rep, cust.id) if c.is_primary]
+    assert third.is_primary and primaries == ["Third"]  # one primary contact at a time
+
+
+@aio
+async def test_new_deal_has_a_funnel_and_a_product(tui_world: dict[str, Any]) -> None:
+    import sqlalchemy as sa
+
+    from core.models import Opportunity, Product
+    from tui.screens.customer_page import CustomerPage
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FormFields
+
+    rep, cust = tui_world["rep"], tui_world["customers"][0]
+    with rep.reading() as session:
+        product_id = session.scalar(sa.select(Product.id).where(Product.code == "P0001"))
+    funnels = list(rep.plugins.funnels.funnels)
+    app = app_for(rep)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_customer(cust.id)
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerPage)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        form = app.screen.query_one(FormFields)
+        assert {"funnel", "product_id"} <= {spec.name for spec in form.specs}
+        form.widget_for("title").value = "Flanges 2026"
+        form.widget_for("amount").value = "1,200"
+        form.widget_for("funnel").value = funnels[-1]
+        form.widget_for("product_id").value = product_id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerPage)
+    with rep.reading() as session:
+        deal = session.scalars(sa.select(Opportunity).where(
+            Opportunity.title == "Flanges 2026")).one()
+    assert (deal.funnel, deal.product_id, str(deal.amount)) == (funnels[-1], product_id,
+                                                                "1200.00")
