@@ -83,3 +83,19 @@ def test_forms_compared_with_net_targets_have_no_gross_choice(sw):
 
     for report_id in ("rep_monthly", "rep_periods", "budget_vs_actual"):
         assert "amounts" not in get_report(sw.admin, report_id).Params.model_fields
+
+
+def test_the_form_offers_the_choice_in_business_words(sw):
+    from core.i18n import set_lang
+    from core.reports import get_report
+    from tui.screens.reports import param_specs
+
+    model = get_report(sw.admin, "daily_sales").Params
+    set_lang("zh_CN")
+    try:
+        specs, values = param_specs(model)
+    finally:
+        set_lang("en")
+    amounts = next(s for s in specs if s.name == "amounts")
+    assert amounts.choices == [("不含税", "net"), ("价税合计(含税)", "gross")]
+    assert values["amounts"] == "net"

@@ -16,7 +16,15 @@ from core import report_kit as kit
 from core.context import Context
 from core.i18n import current_lang, translator
 from core.models import Customer, User
-from core.report_kit import AsOfParams, KitParams, NoParams, ReportBase, money, ratio
+from core.report_kit import (
+    AsOfParams,
+    KitParams,
+    NoParams,
+    ReportBase,
+    money,
+    ratio,
+    totals_row,
+)
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.targets import target_amounts
 from plugins.contracts.machine import STATUS_LABELS, Machine
@@ -50,9 +58,8 @@ def contract_list(ctx: Context, title: tuple[str, str], *where: Any) -> Table:
         rows = [(f"{n}" + (f" r{r}" if r > 1 else ""), t, c, s, money(a),
                  signed.date() if signed else None)
                 for n, r, t, c, s, a, signed in session.execute(query)]
-    total = sum((r[4] for r in rows), Decimal("0"))
     return Table("contracts", *title, LIST_COLUMNS, rows,
-                 totals=(TOTAL_EN, None, None, None, total, None))
+                 totals=totals_row(LIST_COLUMNS, rows))
 
 
 class ContractsByStage(ReportBase):
@@ -121,15 +128,15 @@ class ApprovalsWaiting(ReportBase):
                      c.submitted_at.date() if c.submitted_at else None,
                      (today - c.submitted_at.date()).days if c.submitted_at else None)
                     for c, s, name, who in session.execute(query)]
-        table = Table("waiting", "Waiting for my decision", "待我审批", [
+        columns = [
             Column("number", "Number", "合同编号"), Column("title", "Title", "名称"),
             Column("customer", "Customer", "客户"),
             Column("amount", "Amount", "金额", M, total=True),
             Column("step", "Step", "审批步骤"), Column("requested_by", "Requested by", "申请人"),
             Column("submitted", "Submitted", "送审日期", D),
-            Column("days", "Days waiting", "等待天数", INT)], rows,
-            totals=(TOTAL_EN, None, None, sum((r[3] for r in rows), Decimal("0")),
-                    None, None, None, None))
+            Column("days", "Days waiting", "等待天数", INT)]
+        table = Table("waiting", "Waiting for my decision", "待我审批", columns, rows,
+                      totals=totals_row(columns, rows))
         return self.result(params, [table])
 
 
@@ -172,12 +179,11 @@ class MilestonesDue(ReportBase):
 
     def _table(self, id_: str, en: str, zh: str, rows: list[tuple], days_en: str,
                days_zh: str) -> Table:
-        return Table(id_, en, zh, [
+        columns = [
             Column("number", "Number", "合同编号"), Column("customer", "Customer", "客户"),
             Column("due", "Due", "到期日", D), Column("amount", "Amount", "金额", M, True),
-            Column("condition", "Condition", "付款条件"), Column("days", days_en, days_zh, INT)],
-            rows, totals=(TOTAL_EN, None, None, sum((r[3] for r in rows), Decimal("0")),
-                          None, None))
+            Column("condition", "Condition", "付款条件"), Column("days", days_en, days_zh, INT)]
+        return Table(id_, en, zh, columns, rows, totals=totals_row(columns, rows))
 
 
 class YearParams(KitParams):

@@ -27,7 +27,16 @@ from core.models import (
     StageChange,
     User,
 )
-from core.report_kit import KitParams, ReportBase, end_field, money, period, ratio, start_field
+from core.report_kit import (
+    KitParams,
+    ReportBase,
+    end_field,
+    money,
+    period,
+    ratio,
+    start_field,
+    totals_row,
+)
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.funnel.services import analytics, due, handover, pipeline
 
@@ -93,11 +102,9 @@ class FunnelReport(ReportBase):
                    Column("amount", "Amount", "金额", K.MONEY, True),
                    Column("weighted", "Weighted", "加权金额", K.MONEY, True),
                    Column("stalled", "Stalled", "停滞", K.INTEGER, True)]
-        totals = (TOTAL_EN, None, None, None, None, sum(r[5] for r in rows),
-                  sum((r[6] for r in rows), ZERO), sum((r[7] for r in rows), ZERO),
-                  sum(r[8] for r in rows))
         table = Table("stages", "Open deals by stage", "各阶段在途商机", columns, rows,
-                      totals=totals, drill_columns=("deals", "amount", "weighted", "stalled"))
+                      totals=totals_row(columns, rows),
+                      drill_columns=("deals", "amount", "weighted", "stalled"))
         chart = ChartSpec("funnel", "Sales funnel", "销售漏斗", "stages", "stage_en",
                           ("amount",))
         return self.result(params, [table], [chart])

@@ -12,8 +12,8 @@ from core.access import visible
 from core.context import Context
 from core.errors import NotFound, PermissionDenied
 from core.models import Customer, Region, User
-from core.report_kit import ZERO, K, money
-from core.reports import TOTAL_EN, Column, Table
+from core.report_kit import K, money, totals_row
+from core.reports import Column, Table
 from plugins.marketing.access import sees_money
 from plugins.marketing.models import Campaign, CostLine
 
@@ -55,9 +55,8 @@ def cost_lines_table(ctx: Context, *conditions: Any) -> Table:
                Column("description", "Description", "说明"),
                Column("budget", "Budget", "预算", K.MONEY, total=True),
                Column("actual", "Actual", "实际", K.MONEY, total=True)]
-    totals = (TOTAL_EN, *([None] * 6), sum((r[7] for r in rows), ZERO),
-              sum((r[8] for r in rows), ZERO))
-    return Table("cost_lines", "Cost lines", "费用明细", columns, rows, len(rows), totals)
+    return Table("cost_lines", "Cost lines", "费用明细", columns, rows, len(rows),
+                 totals_row(columns, rows))
 
 
 def customers_table(ctx: Context, *conditions: Any, title_en: str = "Leads",
@@ -78,4 +77,4 @@ def customers_table(ctx: Context, *conditions: Any, title_en: str = "Leads",
                Column("owner", "Owner", "负责人"), Column("source", "Source", "来源"),
                Column("created", "Created", "创建日期", K.DATE)]
     return Table("customers", title_en, title_zh, columns, rows, len(rows),
-                 (TOTAL_EN, *([None] * 9)))
+                 totals_row(columns, rows))

@@ -28,6 +28,7 @@ from core.report_kit import (
     period,
     ratio,
     start_field,
+    totals_row,
 )
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.real_estate.models import (
@@ -367,10 +368,8 @@ class Receivables(ReportBase):
                 Column("paid", "Received", "已收", K.MONEY, True),
                 Column("outstanding", "Outstanding", "未收", K.MONEY, True),
                 Column("overdue", "Overdue", "逾期应收", K.MONEY, True)]
-        totals = (TOTAL_EN, None, None, None,
-                  *[sum((r[i] for r in out), ZERO) for i in range(4, 9)])
-        return self.result(params, [Table("deals", f"Receivables as of {day}",
-                                           f"截至{day}应收", cols, out, totals=totals)])
+        return self.result(params, [Table("deals", f"Receivables as of {day}", f"截至{day}应收",
+                                           cols, out, totals=totals_row(cols, out))])
 
 
 def _own_only(ctx: Context) -> bool:

@@ -56,8 +56,8 @@ def _choices(annotation: Any) -> list[tuple[str, Any]] | None:
     for arg in _args(annotation):
         if isinstance(arg, type) and issubclass(arg, enum.Enum):
             return [(str(m.value), m.value) for m in arg]
-        if typing.get_origin(arg) is typing.Literal:
-            return [(str(v), v) for v in typing.get_args(arg)]
+        if typing.get_origin(arg) is typing.Literal:  # business words, e.g. net / gross
+            return [(_(str(v)), v) for v in typing.get_args(arg)]
         if arg is bool:
             return [(_("yes"), True), (_("no"), False)]
     return None
