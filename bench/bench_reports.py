@@ -162,7 +162,7 @@ def load_duckdb(sqlite_path: Path) -> Any:
 
 
 def duck_q1(con: Any, day: dt.date) -> list[tuple]:
-    from plugins.sales_reports.benchmark_reports import period_ranges
+    from plugins.sales_reports.reports.benchmark import period_ranges
 
     p = period_ranges(day)
     sums = ", ".join(
@@ -196,7 +196,7 @@ def duck_q2(con: Any, day: dt.date, months: int = 36) -> list[tuple]:
 
 
 def duck_q3(con: Any, day: dt.date, top: int = 20) -> list[tuple]:
-    from plugins.sales_reports.common import year_ago
+    from plugins.sales_reports.reports.common import year_ago
 
     ly = year_ago(day)
     return con.execute(f"""

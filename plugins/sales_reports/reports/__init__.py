@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugins.sales_reports.benchmark_reports import (
+from plugins.sales_reports.reports.benchmark import (
     ProductRegionMonths,
     RepPeriods,
     TopCustomers,
 )
-from plugins.sales_reports.forms_other import (
+from plugins.sales_reports.reports.other import (
     ActivityStats,
     BudgetVsActual,
     CustomerChanges,
     PriceList,
 )
-from plugins.sales_reports.forms_sales import DailySales, MonthlySales, MultiYear, RepMonthly
+from plugins.sales_reports.reports.sales import DailySales, MonthlySales, MultiYear, RepMonthly
 
 
 def all_reports() -> list[Any]:
