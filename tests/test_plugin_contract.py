@@ -58,6 +58,12 @@ def test_every_builtin_plugin_has_the_plugin_shape(name: str) -> None:
     assert contract.layout_problems(name, readme=True) == []
 
 
+def test_the_example_plugin_has_the_plugin_shape() -> None:
+    example = TESTS.parent / "examples" / "salesdesk-example-report"
+    assert contract.shape_problems(example / "salesdesk_example_report") == []
+    assert (example / "README.md").is_file()  # a distribution keeps it at its root
+
+
 def test_docs_describe_every_name_of_the_shape() -> None:
     text = (TESTS.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
     shape = text.split("## 1. The package")[1].split("## 2.")[0]
