@@ -79,8 +79,8 @@ def generate(rows: int) -> Iterator[tuple]:
 
 
 def write_salesdesk(kind: str, rows: int, out: Path) -> Path:
-    from plugins.exporters.csv_export import CsvExporter
-    from plugins.exporters.xlsx import XlsxExporter
+    from plugins.exporters.exporters.csv_export import CsvExporter
+    from plugins.exporters.exporters.xlsx import XlsxExporter
 
     exporter = XlsxExporter() if kind == "xlsx" else CsvExporter()
     return exporter.write(make_result(rows), out / f"bench.{kind}")
@@ -136,7 +136,7 @@ def write_stock_openpyxl(rows: int, out: Path) -> Path:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    from plugins.exporters.xlsx import NUMBER_FORMATS
+    from plugins.exporters.exporters.xlsx import NUMBER_FORMATS
 
     result = make_result(rows)
     table = result.tables[0]
@@ -175,9 +175,9 @@ def child(kind: str, rows: int, out: Path) -> None:
     import xlsxwriter  # noqa: F401
 
     import core.reports  # noqa: F401
-    import plugins.exporters.csv_export
-    import plugins.exporters.xlsx
-    import plugins.exporters.xlsx_stream  # noqa: F401
+    import plugins.exporters.exporters.csv_export
+    import plugins.exporters.exporters.xlsx
+    import plugins.exporters.exporters.xlsx_stream  # noqa: F401
 
     started = time.perf_counter()
     if kind == "xlsxwriter":

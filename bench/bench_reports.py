@@ -162,7 +162,7 @@ def load_duckdb(sqlite_path: Path) -> Any:
 
 
 def duck_q1(con: Any, day: dt.date) -> list[tuple]:
-    from plugins.sales_reports.benchmark_reports import period_ranges
+    from plugins.sales_reports.reports.benchmark import period_ranges
 
     p = period_ranges(day)
     sums = ", ".join(

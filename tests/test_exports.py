@@ -25,9 +25,9 @@ from core.exports import (
 from core.hookspecs import hookimpl
 from core.plugins import PluginManager
 from core.reports import ChartSpec, Column, ColumnKind, ReportResult, Table
-from plugins.exporters.csv_export import CsvExporter
-from plugins.exporters.html_export import HtmlExporter
-from plugins.exporters.xlsx import XlsxExporter, sheet_name
+from plugins.exporters.exporters.csv_export import CsvExporter
+from plugins.exporters.exporters.html_export import HtmlExporter
+from plugins.exporters.exporters.xlsx import XlsxExporter, sheet_name
 
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]
 GENERATED = dt.datetime(2026, 3, 16, 9, 30, tzinfo=dt.UTC)

@@ -17,7 +17,7 @@ from core.company import COMPANY_NAME_KEY
 from core.exports import ExportCancelled, export_report
 from core.reports import Column, ColumnKind, ReportResult, Table, run_report
 from core.services.company import set_setting
-from plugins.exporters.pdf_export import PdfExporter
+from plugins.exporters.exporters.pdf_export import PdfExporter
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None
                                 or shutil.which("pdftoppm") is None,
@@ -152,7 +152,7 @@ def test_every_standard_form_prints_in_chinese(sw: Any, tmp_path: Path) -> None:
 
 
 def test_column_slices_repeat_the_names_and_are_even() -> None:
-    from plugins.exporters.pdf_export import column_groups
+    from plugins.exporters.exporters.pdf_export import column_groups
 
     widths, numeric = [80.0, 60.0, *[70.0] * 11], [False, False, *[True] * 11]
     assert column_groups(widths, numeric, 960.0) == [list(range(13))]  # fits: one slice

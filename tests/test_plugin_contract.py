@@ -49,6 +49,80 @@ def test_every_builtin_plugin_is_checked() -> None:
             "real_estate", "sales_reports"} <= set(PLUGINS)
 
 
+BUILTIN = ("contracts", "exporters", "forecast", "funnel", "manufacturing", "marketing",
+           "real_estate", "sales_reports")
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_every_builtin_plugin_has_the_plugin_shape(name: str) -> None:
+    assert contract.layout_problems(name, readme=True) == []
+
+
+def test_the_example_plugin_has_the_plugin_shape() -> None:
+    example = TESTS.parent / "examples" / "salesdesk-example-report"
+    assert contract.shape_problems(example / "salesdesk_example_report") == []
+    assert (example / "README.md").is_file()  # a distribution keeps it at its root
+
+
+def test_docs_describe_every_name_of_the_shape() -> None:
+    text = (TESTS.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
+    shape = text.split("## 1. The package")[1].split("## 2.")[0]
+    names = [*contract.SHAPE_FILES, *(f"{p}/" for p in contract.SHAPE_PACKAGES),
+             "services/common.py", "migrations/versions/", "locale/zh_CN.json"]
+    assert [n for n in names if f"`{n}" not in shape] == []
+
+
+def test_the_layout_check_catches_a_plugin_off_the_shape(install_plugin: Any) -> None:
+    install_plugin("sprawl", "", files={
+        "roles.py": "", "report_common.py": "", "reports_sales.py": "",
+        "services.py": "", "definitions.py": "", "pdf_export.py": "", "common.py": "",
+        "services/schemas.py": "", "reports.py": "", "reports/__init__.py": "",
+        "reports/base.py": "", "exporters/__init__.py": "", "exporters/csv.py": "",
+        "i18n/zh_CN.json": "{}", "migrations/__init__.py": "",
+        "migrations/versions/__init__.py": "", "migrations/versions/sprawl_0001.py": "",
+        "migrations/env.py": "",
+    })
+    problems = contract.layout_problems("sprawl", readme=True)
+    named = "the plugin shape names this"
+    assert problems == [
+        f"common.py: {named} common.py inside the role's package (services/, reports/, "
+        "exporters/)",
+        f"definitions.py: {named} funnels.py",
+        f"i18n/zh_CN.json: {named} locale/<lang>.json",
+        "migrations/__init__.py: no __init__.py under migrations/ (Alembic reads "
+        "revisions by path)",
+        "migrations/env.py: revisions go in migrations/versions/, nothing else in "
+        "migrations/",
+        "migrations/versions/__init__.py: no __init__.py under migrations/ (Alembic "
+        "reads revisions by path)",
+        f"pdf_export.py: {named} exporters.py or an exporters/ package",
+        f"report_common.py: {named} reports.py or a reports/ package",
+        f"reports/base.py: {named} common.py of its role's package",
+        f"reports_sales.py: {named} reports.py or a reports/ package",
+        f"roles.py: {named} access.py",
+        f"services.py: {named} services/ (always a package)",
+        f"services/schemas.py: {named} schemas.py",
+        "services.py and services/ both: keep one",
+        "reports.py and reports/ both: keep one",
+        "exporters/ holds one module: make it exporters.py",
+        "README.md missing: what the plugin adds, its roles, reports, commands, how to "
+        "switch it on",
+    ]
+    assert "README.md missing" not in " ".join(contract.layout_problems("sprawl"))
+
+
+def test_the_layout_check_passes_the_shape_itself(install_plugin: Any) -> None:
+    install_plugin("tidy_shape", "", files={
+        "access.py": "", "models.py": "", "schemas.py": "", "forms.py": "",
+        "funnels.py": "", "views.py": "", "cli.py": "", "demo.py": "", "hookspecs.py": "",
+        "services/__init__.py": "", "services/common.py": "", "services/leads.py": "",
+        "reports/__init__.py": "", "reports/common.py": "", "reports/sales.py": "",
+        "locale/zh_CN.json": "{}", "migrations/versions/tidy_shape_0001.py": "",
+        "README.md": "# tidy\n",
+    })
+    assert contract.layout_problems("tidy_shape", readme=True) == []
+
+
 @pytest.mark.parametrize("name", PLUGINS)
 def test_only_views_import_textual(name: str) -> None:
     assert contract.textual_imports(name) == []

@@ -119,7 +119,7 @@ def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(day_world: Any,
                                                                 tmp_path: Path) -> None:
     """What the PDF prints, read before layout (pdftotext is not everywhere)."""
     from core.exports import Signoff, Ticker
-    from plugins.exporters.pdf_export import read_table, register_font, story
+    from plugins.exporters.exporters.pdf_export import read_table, register_font, story
 
     _world, _mgr, rep, _other, _c = day_world
     result = run_report(rep, "daily_visit_form", {"as_of": DAY.isoformat()})

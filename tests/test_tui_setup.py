@@ -108,7 +108,7 @@ async def walk_the_guide(pilot: Any, words: dict[str, str]) -> None:
 
 async def first_visit_and_report(pilot: Any, words: dict[str, str]) -> None:
     """After the guide: a customer, a visit in the daily report, a standard report."""
-    from plugins.sales_reports.registry import all_reports
+    from plugins.sales_reports.reports import all_reports
     from tui.screens.customer_form import CustomerForm
     from tui.screens.daily import DailyScreen
     from tui.screens.report_view import ReportView

@@ -21,6 +21,8 @@ The checks:
 * its migrations apply to an empty database and it switches off and on again cleanly;
 * every hook it implements is named in its tests (contributions are exercised here);
 * its Chinese catalogue covers its UI strings;
+* its files follow the plugin shape (``roles.py`` is ``access.py``, several report
+  modules are a ``reports/`` package, ...; see :data:`MISNAMED`);
 * its report ids follow the convention: ``<plugin>.<name>`` (``<plugin>_<name>`` is
   accepted; older built-ins use it), lower-case letters, digits and ``_``.
 
@@ -257,6 +259,82 @@ def untested_hooks(name: str, tests: Iterable[Path]) -> list[str]:
             for hook in unexercised_hooks(hooks_to_test(name), tests)]
 
 
+# The plugin shape (docs/plugins.md section 1): the names a role's code goes under, and the
+# names it must not use. A role spread over several modules is a package of that name
+# whose shared helpers sit in its ``common.py``.
+SHAPE_FILES = ("__init__.py", "access.py", "models.py", "schemas.py", "forms.py",
+               "funnels.py", "views.py", "cli.py", "demo.py", "hookspecs.py", "README.md")
+SHAPE_PACKAGES = ("services", "reports", "exporters", "views")  # the role's module or package
+ALWAYS_PACKAGES = ("services",)
+MISNAMED: tuple[tuple[str, str], ...] = (
+    # (pattern of a path inside the package, the shape's name for that role)
+    (r"(roles|permissions|rights)\.py", "access.py"),
+    (r"services\.py", "services/ (always a package)"),
+    (r"services/schemas?\.py|schemas/.*", "schemas.py"),
+    (r"(queries|repository|repo|db)\.py", "services/queries.py"),
+    (r"reports?_\w+\.py|report\.py", "reports.py or a reports/ package"),
+    (r"(\w+_reports|registry)\.py", "reports.py or a reports/ package"),
+    (r"(definitions|funnel|stages)\.py", "funnels.py"),
+    (r"\w+_exports?\.py|exporter\.py", "exporters.py or an exporters/ package"),
+    (r"(screens|tui|ui|widgets)\.py|views_\w+\.py", "views.py"),
+    (r"(commands|command)\.py", "cli.py"),
+    (r"(demo_data|seed|sample_data)\.py", "demo.py"),
+    (r"(hooks|specs)\.py", "hookspecs.py"),
+    (r"(\w+/)?(base|shared|helpers|utils|util)\.py", "common.py of its role's package"),
+    (r"common\.py", "common.py inside the role's package (services/, reports/, exporters/)"),
+    (r"(i18n|locales|translations?)/.*", "locale/<lang>.json"),
+    (r"(?!locale/)(\w+/)*zh_CN\.(json|po)", "locale/zh_CN.json"),
+)
+
+
+def layout_problems(name: str, readme: bool = False) -> list[str]:
+    """Files of the plugin's package named against the plugin shape: a role under another
+    name (``roles.py``, ``reports_*.py``, ``report_common.py``), a role both as a module
+    and a package, a role package of one module (``services/`` excepted: always a
+    package), ``__init__.py`` or stray files in ``migrations/``, and, with ``readme``, a
+    missing ``README.md`` (built-in plugins keep it in the package; a distribution keeps
+    it at its root). A single-module plugin has no layout to check."""
+    root = Path(plugin_module(name).__file__ or "")
+    if root.name != "__init__.py":
+        return []
+    return shape_problems(root.parent, readme)
+
+
+def shape_problems(folder: Path, readme: bool = False) -> list[str]:
+    """:func:`layout_problems` on a package folder."""
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    problems = []
+    for path in files:
+        if path.startswith("migrations/"):
+            problems += _migration_layout(path)
+            continue
+        for pattern, shape in MISNAMED:
+            if re.fullmatch(pattern, path):
+                problems.append(f"{path}: the plugin shape names this {shape}")
+                break
+    for role in SHAPE_PACKAGES:
+        modules = [f for f in files if f.startswith(f"{role}/") and f.endswith(".py")]
+        if f"{role}.py" in files and modules:
+            problems.append(f"{role}.py and {role}/ both: keep one")
+        elif role in ALWAYS_PACKAGES and f"{role}.py" in files:
+            continue  # named by MISNAMED
+        elif modules and len(modules) < 3 and role not in ALWAYS_PACKAGES:
+            problems.append(f"{role}/ holds one module: make it {role}.py")
+    if readme and "README.md" not in files:
+        problems.append("README.md missing: what the plugin adds, its roles, reports, "
+                        "commands, how to switch it on")
+    return problems
+
+
+def _migration_layout(path: str) -> list[str]:
+    if path.endswith("__init__.py"):
+        return [f"{path}: no __init__.py under migrations/ (Alembic reads revisions by path)"]
+    if not re.fullmatch(r"migrations/versions/\w+\.py", path):
+        return [f"{path}: revisions go in migrations/versions/, nothing else in migrations/"]
+    return []
+
+
 def migration_problems(name: str, empty_database_url: str) -> list[str]:
     """Bring an empty database to the newest schema, then switch the plugin off and on
     again as a company admin would, upgrading each time: the schema stays current, the
@@ -324,5 +402,6 @@ def check_plugin(name: str, empty_database_url: str, tests: Iterable[Path],
         "hooks": lambda: untested_hooks(name, tests),
         "translations": lambda: untranslated_strings(name),
         "report ids": lambda: report_id_problems(name, report_prefixes),
+        "layout": lambda: layout_problems(name),
     }
     return [f"{check}: {problem}" for check, run in checks.items() for problem in run()]

@@ -25,14 +25,14 @@ def salesdesk_migrations() -> list[str]:
 
 @hookimpl
 def salesdesk_permissions() -> list[Any]:
-    from plugins.contracts.roles import PERMISSIONS
+    from plugins.contracts.access import PERMISSIONS
 
     return list(PERMISSIONS)
 
 
 @hookimpl
 def salesdesk_roles() -> list[Any]:
-    from plugins.contracts.roles import ROLES
+    from plugins.contracts.access import ROLES
 
     return list(ROLES)
 

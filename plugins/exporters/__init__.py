@@ -13,10 +13,10 @@ from core.hookspecs import hookimpl
 
 @hookimpl
 def salesdesk_exporters() -> list[Any]:
-    from plugins.exporters.csv_export import CsvExporter
-    from plugins.exporters.html_export import HtmlExporter
-    from plugins.exporters.pdf_export import PdfExporter
-    from plugins.exporters.xlsx import XlsxExporter
+    from plugins.exporters.exporters.csv_export import CsvExporter
+    from plugins.exporters.exporters.html_export import HtmlExporter
+    from plugins.exporters.exporters.pdf_export import PdfExporter
+    from plugins.exporters.exporters.xlsx import XlsxExporter
 
     return [XlsxExporter(), CsvExporter(), CsvExporter(bom=True), HtmlExporter(),
             PdfExporter()]

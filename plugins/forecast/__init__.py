@@ -36,14 +36,14 @@ def salesdesk_migrations() -> list[str]:
 
 @hookimpl
 def salesdesk_permissions() -> list[Any]:
-    from plugins.forecast.roles import PERMISSIONS
+    from plugins.forecast.access import PERMISSIONS
 
     return list(PERMISSIONS)
 
 
 @hookimpl
 def salesdesk_roles() -> list[Any]:
-    from plugins.forecast.roles import ROLES
+    from plugins.forecast.access import ROLES
 
     return list(ROLES)
 

@@ -15,7 +15,7 @@ from core.hookspecs import hookimpl
 
 @hookimpl
 def salesdesk_funnels() -> list[Any]:
-    from plugins.funnel.definitions import FUNNELS
+    from plugins.funnel.funnels import FUNNELS
 
     return list(FUNNELS)
 

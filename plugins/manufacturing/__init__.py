@@ -13,7 +13,7 @@ from core.i18n import plugin_catalog
 
 @hookimpl
 def salesdesk_funnels() -> list[Any]:
-    from plugins.manufacturing.funnel import ENGINEERING_FUNNEL
+    from plugins.manufacturing.funnels import ENGINEERING_FUNNEL
 
     return [ENGINEERING_FUNNEL]
 

@@ -15,14 +15,14 @@ from core.hookspecs import hookimpl
 
 @hookimpl
 def salesdesk_permissions() -> list[Any]:
-    from plugins.real_estate.roles import PERMISSIONS
+    from plugins.real_estate.access import PERMISSIONS
 
     return list(PERMISSIONS)
 
 
 @hookimpl
 def salesdesk_roles() -> list[Any]:
-    from plugins.real_estate.roles import ROLES
+    from plugins.real_estate.access import ROLES
 
     return list(ROLES)
 
@@ -36,7 +36,7 @@ def salesdesk_migrations() -> list[str]:
 
 @hookimpl
 def salesdesk_funnels() -> list[Any]:
-    from plugins.real_estate.roles import FUNNEL
+    from plugins.real_estate.access import FUNNEL
 
     return [FUNNEL]
 

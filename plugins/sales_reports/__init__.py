@@ -14,6 +14,6 @@ from core.hookspecs import hookimpl
 
 @hookimpl
 def salesdesk_reports() -> list[Any]:
-    from plugins.sales_reports.registry import all_reports
+    from plugins.sales_reports.reports import all_reports
 
     return all_reports()

@@ -1,7 +1,7 @@
 """An example third-party salesdesk plugin.
 
 It adds one report (customers per industry) and one exporter (JSON). This module only
-implements hooks; the work lives in ``report.py`` and ``json_export.py`` and is imported
+implements hooks; the work lives in ``reports.py`` and ``exporters.py`` and is imported
 when the hook is called, so loading the plugin stays cheap.
 """
 
@@ -14,13 +14,13 @@ from core.hookspecs import hookimpl
 
 @hookimpl
 def salesdesk_reports() -> list[Any]:
-    from salesdesk_example_report.report import CustomersPerIndustry
+    from salesdesk_example_report.reports import CustomersPerIndustry
 
     return [CustomersPerIndustry()]
 
 
 @hookimpl
 def salesdesk_exporters() -> list[Any]:
-    from salesdesk_example_report.json_export import JsonExporter
+    from salesdesk_example_report.exporters import JsonExporter
 
     return [JsonExporter()]

@@ -26,7 +26,7 @@ from plugins.manufacturing.models import (
     Tender,
     TenderResult,
 )
-from plugins.manufacturing.reports.base import (
+from plugins.manufacturing.reports.common import (
     DRILL_LIMIT,
     K,
     PeriodParams,

@@ -14,7 +14,7 @@ from core.report_kit import ReportBase, money, period, ratio, totals_row
 from core.reports import ChartSpec, Column, ReportResult, Table
 from core.services.receipts import receipt_rows, sales_and_receipts
 from plugins.manufacturing.models import COUNTED, DocKind, Document
-from plugins.manufacturing.reports.base import (
+from plugins.manufacturing.reports.common import (
     AsOfParams,
     K,
     PeriodParams,

@@ -29,6 +29,14 @@ from plugins.manufacturing.models import (
     Project,
     Tender,
 )
+from plugins.manufacturing.schemas import (
+    DeliveryIn,
+    InvoiceIn,
+    LineIn,
+    OrderIn,
+    QuoteIn,
+    ReceiptIn,
+)
 from plugins.manufacturing.services import balances
 from plugins.manufacturing.services.common import (
     P_BILL,
@@ -42,14 +50,6 @@ from plugins.manufacturing.services.common import (
     problem,
     require_draft,
     require_submitted,
-)
-from plugins.manufacturing.services.schemas import (
-    DeliveryIn,
-    InvoiceIn,
-    LineIn,
-    OrderIn,
-    QuoteIn,
-    ReceiptIn,
 )
 
 _ = translator(__file__)  # refusals are read on the order-to-cash screens

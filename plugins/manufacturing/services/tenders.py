@@ -13,18 +13,18 @@ from core.models import Customer, Opportunity, OpportunityStatus, Product
 from core.schemas import QUANTITY_MAX
 from core.services.base import UnitOfWork, validate, write
 from plugins.manufacturing.models import Document, Project, Stock, Tender, TenderResult
+from plugins.manufacturing.schemas import (
+    ProjectIn,
+    StockReceiptIn,
+    TenderIn,
+    TenderResultIn,
+)
 from plugins.manufacturing.services.common import (
     P_SHIP,
     P_TENDER,
     allocate_number,
     office_for,
     problem,
-)
-from plugins.manufacturing.services.schemas import (
-    ProjectIn,
-    StockReceiptIn,
-    TenderIn,
-    TenderResultIn,
 )
 
 ENGINEERING = "engineering"

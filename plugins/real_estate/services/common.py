@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
 from core.i18n import translator
+from plugins.real_estate.access import CONTROL, PAYMENT, SERVICE, SIGNOFF  # noqa: F401 (here too)
 from plugins.real_estate.models import Building, Project, Unit
-from plugins.real_estate.roles import CONTROL, PAYMENT, SERVICE, SIGNOFF  # noqa: F401 (here too)
 
 # Refusals are read on the sales-office screens: they speak the reader's language
 _ = translator(__file__)

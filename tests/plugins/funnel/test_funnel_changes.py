@@ -98,7 +98,7 @@ def test_removing_a_stage_with_open_deals_is_refused_or_mapped(team: Any) -> Non
 
 def test_a_broken_setting_never_takes_the_funnels_down() -> None:
     from core.funnels import BASIC_FUNNEL, FunnelRegistry
-    from plugins.funnel.definitions import B2B_FUNNEL
+    from plugins.funnel.funnels import B2B_FUNNEL
 
     registry = FunnelRegistry([BASIC_FUNNEL, B2B_FUNNEL])
     problems = registry.apply_settings({"b2b": {"stages": {"lead": {"probability": "x"}}},

@@ -17,8 +17,8 @@ from core.models import Contact, Customer, Region, User
 from core.report_kit import CENT, ZERO, K, KitParams, ReportBase, money, ratio
 from core.reports import TOTAL_EN, Column, ReportResult, Table
 from core.vocabulary import industry_title
-from plugins.marketing import queries
 from plugins.marketing.models import Campaign, Segment
+from plugins.marketing.services import queries
 
 
 class SegmentListParams(KitParams):

@@ -17,7 +17,7 @@ from core.report_kit import ZERO, K, KitParams, ReportBase, money
 from core.reports import TOTAL_EN, Column, ReportResult, Table
 from plugins.marketing.access import negative_visible
 from plugins.marketing.models import ActionStatus, NegativeInfo, NegativeKind
-from plugins.marketing.report_common import year_span
+from plugins.marketing.reports.common import year_span
 
 N = NegativeInfo
 

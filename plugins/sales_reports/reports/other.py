@@ -30,8 +30,8 @@ from core.report_kit import (
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.services import daily
 from core.summaries import add_months, month_end, month_start
-from plugins.sales_reports import sources
-from plugins.sales_reports.common import (
+from plugins.sales_reports.reports import sources
+from plugins.sales_reports.reports.common import (
     Names,
     key_condition,
     month_label,
@@ -39,7 +39,7 @@ from plugins.sales_reports.common import (
     target_gap,
     visible_users,
 )
-from plugins.sales_reports.forms_sales import YearParams, year_span
+from plugins.sales_reports.reports.sales import YearParams, year_span
 
 K = ColumnKind
 

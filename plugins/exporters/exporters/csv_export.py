@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.exports import CancelFn, ProgressFn, Ticker, safe_text, total_rows
 from core.reports import ReportResult, Table
-from plugins.exporters import common
+from plugins.exporters.exporters import common
 
 
 class CsvExporter:

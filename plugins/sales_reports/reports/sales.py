@@ -33,8 +33,8 @@ from core.report_kit import (
 )
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.summaries import add_months, month_end, month_start
-from plugins.sales_reports import sources
-from plugins.sales_reports.common import (
+from plugins.sales_reports.reports import sources
+from plugins.sales_reports.reports.common import (
     Names,
     key_condition,
     month_label,

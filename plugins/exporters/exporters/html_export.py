@@ -13,7 +13,7 @@ from typing import TextIO
 
 from core.exports import CancelFn, ProgressFn, Ticker, safe_text, total_rows
 from core.reports import NUMERIC_KINDS, ColumnKind, ReportResult, Table
-from plugins.exporters import common
+from plugins.exporters.exporters import common
 
 STYLE = """
 body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;

@@ -20,7 +20,7 @@ from core.models import Activity, Contact, DailyReport, Region, User
 from core.report_kit import ZERO, AsOfParams, ReportBase, as_of, col_sum, ratio
 from core.reports import TOTAL_EN, Column, ColumnKind, ReportResult, Table
 from core.services import daily
-from plugins.sales_reports.common import customer_names
+from plugins.sales_reports.reports.common import customer_names
 
 K = ColumnKind
 

@@ -34,10 +34,10 @@ from core.drill import opportunities_table, sales_lines_table
 from core.models import Customer, Opportunity, SalesLine
 from core.report_kit import CENT, ZERO, K, KitParams, ReportBase, growth, money, ratio
 from core.reports import TOTAL_EN, ChartSpec, Column, ReportResult, Table
-from plugins.marketing import queries
 from plugins.marketing.access import sees_money
 from plugins.marketing.models import Campaign, CostLine
-from plugins.marketing.report_common import cost_lines_table, customers_table, year_span
+from plugins.marketing.reports.common import cost_lines_table, customers_table, year_span
+from plugins.marketing.services import queries
 
 
 class EffectParams(KitParams):

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugins.sales_reports.benchmark_reports import (
+from plugins.sales_reports.reports.benchmark import (
     ProductRegionMonths,
     RepPeriods,
     TopCustomers,
 )
-from plugins.sales_reports.forms_collection import CollectionStatus, ReceivablesAgeing
-from plugins.sales_reports.forms_daily import DailyVisitForm, RepWeekly
-from plugins.sales_reports.forms_other import (
+from plugins.sales_reports.reports.collection import CollectionStatus, ReceivablesAgeing
+from plugins.sales_reports.reports.daily import DailyVisitForm, RepWeekly
+from plugins.sales_reports.reports.other import (
     ActivityStats,
     BudgetVsActual,
     CustomerChanges,
     PriceList,
 )
-from plugins.sales_reports.forms_sales import DailySales, MonthlySales, MultiYear, RepMonthly
+from plugins.sales_reports.reports.sales import DailySales, MonthlySales, MultiYear, RepMonthly
 
 
 def all_reports() -> list[Any]:

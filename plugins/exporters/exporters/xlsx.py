@@ -18,7 +18,7 @@ from typing import Any
 
 from core.exports import CancelFn, ProgressFn, Ticker, total_rows
 from core.reports import ChartSpec, ColumnKind, ReportResult, Table
-from plugins.exporters import common
+from plugins.exporters.exporters import common
 
 log = logging.getLogger("salesdesk.exporters.xlsx")
 
@@ -56,7 +56,7 @@ def write_workbook(result: ReportResult, path: Path, lang: str = "en",
                    progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
     from openpyxl import Workbook
 
-    from plugins.exporters.xlsx_stream import StreamingSheet
+    from plugins.exporters.exporters.xlsx_stream import StreamingSheet
 
     wb = Workbook(write_only=True)
     ticker = Ticker(progress, cancel, total_rows(result))
@@ -135,7 +135,7 @@ class Styles:
         return cell.style_id
 
     def column(self, kind: ColumnKind, role: str = "body") -> Any:
-        from plugins.exporters.xlsx_stream import CellStyles
+        from plugins.exporters.exporters.xlsx_stream import CellStyles
 
         return CellStyles(
             number=self.id(NUMBER_FORMATS.get(kind, "General"), role),
@@ -165,7 +165,7 @@ def write_table(ws: Any, result: ReportResult, table: Table, lang: str, styles: 
                 ticker: Ticker) -> Placed:
     from openpyxl.utils import get_column_letter
 
-    from plugins.exporters.xlsx_stream import RowWriter
+    from plugins.exporters.exporters.xlsx_stream import RowWriter
 
     lines = common.header_lines(result, table, lang)
     header_row = len(lines) + 2
@@ -203,7 +203,7 @@ def write_table(ws: Any, result: ReportResult, table: Table, lang: str, styles: 
 
 
 def _header_block(lines: list[str], result: ReportResult, styles: Styles) -> str:
-    from plugins.exporters.xlsx_stream import RowWriter
+    from plugins.exporters.exporters.xlsx_stream import RowWriter
 
     roles = ["title", "note", "note", *(["note"] * len(result.captions))]
     if result.company_name:
@@ -218,7 +218,7 @@ def _write_totals(ws: Any, table: Table, lang: str, styles: Styles, r: int, firs
                   last: int) -> None:
     from openpyxl.utils import get_column_letter
 
-    from plugins.exporters.xlsx_stream import RowWriter
+    from plugins.exporters.exporters.xlsx_stream import RowWriter
 
     values = common.totals_row(table, lang)
     if values is None:

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 
 from core.exports import CancelFn, ProgressFn, Signoff, Ticker, check_cancel, total_rows
 from core.reports import NUMERIC_KINDS, ChartSpec, ReportResult, Table
-from plugins.exporters import common
+from plugins.exporters.exporters import common
 
 FONT = "STSong-Light"
 BODY_SIZE, MIN_SIZE = 9.0, 6.0

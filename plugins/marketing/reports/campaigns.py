@@ -24,7 +24,7 @@ from plugins.marketing.models import (
     CostLine,
     Segment,
 )
-from plugins.marketing.report_common import (
+from plugins.marketing.reports.common import (
     campaign_id_of,
     cost_lines_table,
     require_money,

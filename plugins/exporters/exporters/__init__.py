@@ -1,0 +1,2 @@
+"""The exporters this plugin contributes (``salesdesk_exporters``), one module a format;
+``common`` holds what they share."""
