@@ -80,6 +80,7 @@ def reporter(ctx: Context, rep_id: int | None) -> int:
     if rep_id != ctx.actor.id and rep_id not in ctx.grant.team_ids:
         raise PermissionDenied(_("{user} may fill in daily reports only for their own "
                                  "team").format(user=ctx.actor.display_name or ctx.actor.login))
+    assert rep_id is not None  # the actor is a stored user
     return rep_id
 
 
@@ -87,12 +88,12 @@ def ensure_header(uow: UnitOfWork, rep_id: int, day: dt.date) -> DailyReport:
     """The rep's report header for the day, opened in the rep's region when the first
     visit comes before the header (one header per rep and day, whichever comes first)."""
     found = uow.session.scalar(sa.select(DailyReport).where(
-        DailyReport.rep_id == rep_id, DailyReport.date == day))
+        col(DailyReport.rep_id) == rep_id, col(DailyReport.date) == day))
     if found is not None:
         return found
     header = DailyReport(date=day, rep_id=rep_id, created_at=uow.ctx.now(),
                          region_id=uow.session.scalar(
-                             sa.select(User.region_id).where(User.id == rep_id)))
+                             sa.select(col(User.region_id)).where(col(User.id) == rep_id)))
     uow.session.add(header)
     uow.audit_created(header)
     return header
@@ -102,8 +103,8 @@ def check_contact(uow: UnitOfWork, values: ActivityInput) -> None:
     """The person met is one of the visited customer's contacts."""
     if values.contact_id is None:
         return
-    customer = uow.session.scalar(sa.select(Contact.customer_id).where(
-        Contact.id == values.contact_id))
+    customer = uow.session.scalar(sa.select(col(Contact.customer_id)).where(
+        col(Contact.id) == values.contact_id))
     if customer is None or customer != values.customer_id:
         raise ValidationFailed([FieldProblem("contact_id", values.contact_id, _(
             "one of the visited customer's contacts"))], "visit")

@@ -162,14 +162,14 @@ def list_contacts(ctx: Context, customer_id: int) -> list[Contact]:
 
 
 def _has_contacts(uow: UnitOfWork, customer_id: int) -> bool:
-    return uow.session.scalar(sa.select(Contact.id).where(
-        Contact.customer_id == customer_id).limit(1)) is not None
+    return uow.session.scalar(sa.select(col(Contact.id)).where(
+        col(Contact.customer_id) == customer_id).limit(1)) is not None
 
 
 def _clear_primary(uow: UnitOfWork, customer_id: int, keep_id: int | None) -> None:
     """One primary contact per customer: the others stop being it (audited)."""
     for other in uow.session.scalars(sa.select(Contact).where(
-            Contact.customer_id == customer_id, Contact.is_primary.is_(True))):
+            col(Contact.customer_id) == customer_id, col(Contact.is_primary).is_(True))):
         if other.id != keep_id:
             uow.apply_changes(other, {"is_primary": False})
 

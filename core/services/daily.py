@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.access import follow_up_owner, visible, visible_follow_ups
 from core.context import Context
@@ -32,7 +33,8 @@ def get_header(ctx: Context, rep_id: int, day: dt.date) -> DailyReport | None:
     """The rep's header for the day, if entered and visible to the actor."""
     with ctx.reading() as session:
         return session.scalar(sa.select(DailyReport).where(
-            DailyReport.rep_id == rep_id, DailyReport.date == day, visible(ctx, DailyReport)))
+            col(DailyReport.rep_id) == rep_id, col(DailyReport.date) == day,
+            visible(ctx, DailyReport)))
 
 
 def header_of(ctx: Context, rep_id: int, day: dt.date) -> tuple[DailyReport | None, str]:
@@ -41,8 +43,8 @@ def header_of(ctx: Context, rep_id: int, day: dt.date) -> tuple[DailyReport | No
     header = get_header(ctx, rep_id, day)
     with ctx.reading() as session:
         region_id = header.region_id if header else session.scalar(
-            sa.select(User.region_id).where(User.id == rep_id))
-        name = session.scalar(sa.select(Region.name).where(Region.id == region_id)) \
+            sa.select(col(User.region_id)).where(col(User.id) == rep_id))
+        name = session.scalar(sa.select(col(Region.name)).where(col(Region.id) == region_id)) \
             if region_id else None
     return header, name or ""
 
@@ -55,8 +57,9 @@ def open_header(ctx: Context, data: DailyReportInput | dict[str, Any]) -> DailyR
     def work(uow: UnitOfWork) -> DailyReport:
         uow.require("activity.log")
         rep_id = reporter(uow.ctx, values.rep_id)
-        if uow.session.scalar(sa.select(DailyReport.id).where(
-                DailyReport.rep_id == rep_id, DailyReport.date == values.date)) is not None:
+        if uow.session.scalar(sa.select(col(DailyReport.id)).where(
+                col(DailyReport.rep_id) == rep_id,
+                col(DailyReport.date) == values.date)) is not None:
             raise ValidationFailed([FieldProblem("date", values.date.isoformat(), _(
                 "a day without a report: this rep's report for the day is already open; "
                 "change its header instead"))], "daily report")
@@ -103,13 +106,14 @@ def save_header(ctx: Context, data: dict[str, Any],
     rep_id = values.rep_id or ctx.actor.id
     with ctx.reading() as session:
         found = session.scalar(sa.select(DailyReport).where(
-            DailyReport.rep_id == rep_id, DailyReport.date == values.date))
+            col(DailyReport.rep_id) == rep_id, col(DailyReport.date) == values.date))
     if found is None:
         return open_header(ctx, values)
     # only what the caller gave: saving the region alone keeps the weather, and back
     changes = values.model_dump(include={"region_id", "weather", "notes"},
                                 exclude_unset=True)
     changes = {k: v for k, v in changes.items() if v is not None or k == "notes"}
+    assert found.id is not None  # a stored row's primary key
     return update_header(ctx, found.id, changes, expected_version)
 
 
@@ -119,23 +123,23 @@ def header_regions(ctx: Context) -> list[tuple[int, str]]:
     ids = ctx.grant.region_ids
     with ctx.reading() as session:
         return [(r.id, r.name) for r in session.execute(
-            sa.select(Region.id, Region.name).where(Region.id.in_(ids or [-1]),
-                                                    Region.active.is_(True))
-            .order_by(Region.code))]
+            sa.select(col(Region.id), col(Region.name)).where(col(Region.id).in_(ids or [-1]),
+                                                    col(Region.active).is_(True))
+            .order_by(col(Region.code)))]
 
 
 def _check_region(uow: UnitOfWork, region_id: int | None) -> None:
     """A header reports for a region of the actor's (their own or one below it)."""
     if region_id is None:
         return
-    active = uow.session.scalar(sa.select(Region.active).where(Region.id == region_id))
+    active = uow.session.scalar(sa.select(col(Region.active)).where(col(Region.id) == region_id))
     if region_id not in uow.ctx.grant.region_ids or not active:
         raise ValidationFailed([FieldProblem("region_id", region_id, _(
             "one of your regions (your own or one below it)"))], "daily report")
 
 
 def _region_of(uow: UnitOfWork, rep_id: int) -> int | None:
-    return uow.session.scalar(sa.select(User.region_id).where(User.id == rep_id))
+    return uow.session.scalar(sa.select(col(User.region_id)).where(col(User.id) == rep_id))
 
 
 # -- plans for a later day -----------------------------------------------------------------
@@ -155,9 +159,9 @@ def plan_visit(ctx: Context, data: VisitPlanInput | dict[str, Any]) -> VisitPlan
         rep_id = reporter(uow.ctx, values.rep_id)
         uow.get(Customer, values.customer_id)
         uow.require_record(Customer, values.customer_id)
-        if uow.session.scalar(sa.select(VisitPlan.id).where(
-                VisitPlan.rep_id == rep_id, VisitPlan.date == day,
-                VisitPlan.customer_id == values.customer_id)) is not None:
+        if uow.session.scalar(sa.select(col(VisitPlan.id)).where(
+                col(VisitPlan.rep_id) == rep_id, col(VisitPlan.date) == day,
+                col(VisitPlan.customer_id) == values.customer_id)) is not None:
             raise ValidationFailed([FieldProblem("customer_id", values.customer_id, _(
                 "a customer not yet planned for {day}").format(day=day.isoformat()))],
                 "visit plan")
@@ -199,24 +203,26 @@ def plan_vs_done(ctx: Context, day: dt.date, rep_id: int | None = None) -> list[
     """The visits planned for ``day`` (plan lines entered on earlier reports, and earlier
     visits' next-visit dates), each done when its rep visited that customer that day.
     One line per rep and customer: a plan line wins over a next-visit date."""
-    plans = sa.select(VisitPlan).where(VisitPlan.date == day, visible(ctx, VisitPlan))
+    plans = sa.select(VisitPlan).where(col(VisitPlan.date) == day, visible(ctx, VisitPlan))
     owner = follow_up_owner()
     follow_ups = sa.select(Activity, owner).where(
-        Activity.next_visit == day, Activity.date < day, Activity.customer_id.is_not(None),
+        col(Activity.next_visit) == day, col(Activity.date) < day,
+        col(Activity.customer_id).is_not(None),
         visible_follow_ups(ctx))
     if rep_id is not None:
-        plans = plans.where(VisitPlan.rep_id == rep_id)
+        plans = plans.where(col(VisitPlan.rep_id) == rep_id)
         follow_ups = follow_ups.where(owner == rep_id)
-    made = sa.select(Activity.rep_id, Activity.customer_id).where(
-        Activity.date == day, Activity.customer_id.is_not(None))
+    made = sa.select(col(Activity.rep_id), col(Activity.customer_id)).where(
+        col(Activity.date) == day, col(Activity.customer_id).is_not(None))
     with ctx.reading() as session:
         visited = {(r, c) for r, c in session.execute(made)}
         found: dict[tuple[int, int], PlanCheck] = {}
-        for plan in session.scalars(plans.order_by(VisitPlan.id)):
+        for plan in session.scalars(plans.order_by(col(VisitPlan.id))):
             found[(plan.rep_id, plan.customer_id)] = PlanCheck(
                 plan.rep_id, plan.customer_id, plan.purpose, plan.notes, plan.planned_on,
                 plan.id, (plan.rep_id, plan.customer_id) in visited)
-        for visit, who in session.execute(follow_ups.order_by(Activity.date, Activity.id)):
+        for visit, who in session.execute(
+                follow_ups.order_by(col(Activity.date), col(Activity.id))):
             key = (who, visit.customer_id)
             if key not in found:
                 found[key] = PlanCheck(who, visit.customer_id, visit.purpose, visit.result,
@@ -261,29 +267,31 @@ def day_ranking(ctx: Context, day: dt.date, rank_by: RankBy = "visits",
     making no visits is not the day's worst."""
     with ctx.reading() as session:
         reps = {u.id: RepDay(u.id, u.display_name, login=u.login)
-                for u in session.execute(sa.select(User.id, User.login, User.display_name,
-                                                   User.roles, User.active)
+                for u in session.execute(sa.select(col(User.id), col(User.login),
+                                                   col(User.display_name),
+                                                   col(User.roles), col(User.active))
                                          .where(visible(ctx, User)))
                 if REP_ROLE in (u.roles or []) and (rep_ids is None or u.id in rep_ids)}
-        active = set(session.scalars(sa.select(User.id).where(User.active.is_(True))))
+        active = set(session.scalars(sa.select(col(User.id)).where(col(User.active).is_(True))))
         worked: set[int] = set()
         for rid, n, orders, ordered, collected in session.execute(
-                sa.select(Activity.rep_id, sa.func.count(),
-                          sa.func.sum(sa.case((Activity.purpose == "order", 1), else_=0)),
-                          sa.func.sum(Activity.order_amount),
-                          sa.func.sum(Activity.collection_amount))
-                .where(Activity.date == day, visible(ctx, Activity),
-                       Activity.rep_id.in_(list(reps) or [-1]))
-                .group_by(Activity.rep_id)):
+                sa.select(col(Activity.rep_id), sa.func.count(),
+                          sa.func.sum(sa.case((col(Activity.purpose) == "order", 1), else_=0)),
+                          sa.func.sum(col(Activity.order_amount)),
+                          sa.func.sum(col(Activity.collection_amount)))
+                .where(col(Activity.date) == day, visible(ctx, Activity),
+                       col(Activity.rep_id).in_(list(reps) or [-1]))
+                .group_by(col(Activity.rep_id))):
             entry = reps[rid]
             entry.visits, entry.orders = n, int(orders or 0)
             entry.order_amount, entry.collection_amount = _cents(ordered), _cents(collected)
             worked.add(rid)
         for rid, amount in session.execute(
-                sa.select(SalesLine.rep_id, sa.func.sum(SalesLine.amount))
-                .where(SalesLine.date == day, visible(ctx, SalesLine),
-                       SalesLine.rep_id.in_(list(reps) or [-1]))
-                .group_by(SalesLine.rep_id)):
+                sa.select(col(SalesLine.rep_id), sa.func.sum(col(SalesLine.amount)))
+                .where(col(SalesLine.date) == day, visible(ctx, SalesLine),
+                       col(SalesLine.rep_id).in_(list(reps) or [-1]))
+                .group_by(col(SalesLine.rep_id))):
+            assert rid is not None  # only the ranked reps' lines
             reps[rid].sales = _cents(amount)
             worked.add(rid)
     for check in plan_vs_done(ctx, day):

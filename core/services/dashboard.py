@@ -96,9 +96,10 @@ def _sales_to_date(ctx: Context, session: Any, today: dt.date) -> tuple[Decimal,
         return _sales_from_lines(ctx, session, today, starts)
     month, day = SalesSumRepMonth, SalesSumRepDay
     earlier = sa.select(*[_sum_since(month.month, month.amount, start) for start in starts[1:]]
-                        ).where(month.month >= starts[2], month.month < starts[0], month_cond)
-    this_month = sa.select(sa.func.coalesce(sa.func.sum(day.amount), 0)).where(
-        day.day >= starts[0], day.day <= today, day_cond)
+                        ).where(col(month.month) >= starts[2], col(month.month) < starts[0],
+                                month_cond)
+    this_month = sa.select(sa.func.coalesce(sa.func.sum(col(day.amount)), 0)).where(
+        col(day.day) >= starts[0], col(day.day) <= today, day_cond)
     qtd, ytd = (_money(v) for v in session.execute(earlier).one())
     mtd = _money(session.scalar(this_month))
     return mtd, qtd + mtd, ytd + mtd
@@ -111,7 +112,7 @@ def _sum_since(date_col: Any, amount: Any, start: dt.date) -> Any:
 def _sales_from_lines(ctx: Context, session: Any, today: dt.date,
                       starts: list[dt.date]) -> tuple[Decimal, ...]:
     query = sa.select(*[_sum_since(SalesLine.date, SalesLine.amount, start) for start in starts]
-                      ).where(SalesLine.date >= starts[2], SalesLine.date <= today,
+                      ).where(col(SalesLine.date) >= starts[2], col(SalesLine.date) <= today,
                               visible(ctx, SalesLine))
     return tuple(_money(v) for v in session.execute(query).one())
 
@@ -212,22 +213,23 @@ TARGET_KEYS = {"rep": "rep_id", "product": "product_id", "region": "region_id",
                "channel": "channel_id"}
 TARGET_TITLES = {"company": "Company", "rep": "Rep", "product": "Product", "region": "Region",
                  "channel": "Channel"}
-TARGET_NAMES = {"rep": (User, User.display_name), "product": (Product, Product.name),
-                "region": (Region, Region.name), "channel": (Channel, Channel.name)}
+TARGET_NAMES: dict[str, tuple[type[User | Product | Region | Channel], str]] = {
+    "rep": (User, User.display_name), "product": (Product, Product.name),
+    "region": (Region, Region.name), "channel": (Channel, Channel.name)}
 
 
 def _target_rows(ctx: Context, month: dt.date, today: dt.date) -> Drill:
     """This month's official targets the reader may see (the company's and every key's
     for a company-wide reader, else their own or their team's), each with its actual."""
-    conds = [SalesTarget.month == month]
+    conds = [col(SalesTarget.month) == month]
     if ctx.grant.scope is Scope.OWN:
-        conds += [SalesTarget.dimension == "rep", SalesTarget.key_id == ctx.actor.id]
+        conds += [col(SalesTarget.dimension) == "rep", col(SalesTarget.key_id) == ctx.actor.id]
     elif ctx.grant.scope is not Scope.ALL:
-        conds += [SalesTarget.dimension == "rep",
-                  SalesTarget.key_id.in_(ctx.grant.team_ids or {ctx.actor.id})]
+        conds += [col(SalesTarget.dimension) == "rep",
+                  col(SalesTarget.key_id).in_(ctx.grant.team_ids or {ctx.actor.id})]
     with ctx.reading() as session:
         targets = list(session.scalars(sa.select(SalesTarget).where(*conds).order_by(
-            SalesTarget.dimension, SalesTarget.key_id)))
+            col(SalesTarget.dimension), col(SalesTarget.key_id))))
         rows = []
         for t in targets:
             actual = _target_actual(ctx, session, t, month, today)
@@ -243,18 +245,18 @@ def _target_name(session: Any, target: SalesTarget) -> str:
     if target.dimension not in TARGET_NAMES:
         return _("The company") if target.dimension == "company" else str(target.key_id)
     model, column = TARGET_NAMES[target.dimension]
-    return session.scalar(sa.select(column).where(model.id == target.key_id)) or str(
+    return session.scalar(sa.select(col(column)).where(col(model.id) == target.key_id)) or str(
         target.key_id)
 
 
 def _target_actual(ctx: Context, session: Any, target: SalesTarget, month: dt.date,
                    today: dt.date) -> Decimal:
-    conds = [SalesLine.date >= month, SalesLine.date <= today, visible(ctx, SalesLine)]
+    conds = [col(SalesLine.date) >= month, col(SalesLine.date) <= today, visible(ctx, SalesLine)]
     if target.dimension in TARGET_KEYS:
         conds.append(getattr(SalesLine, TARGET_KEYS[target.dimension]) == target.key_id)
     elif target.dimension != "company":
         return Decimal(0)
-    return Decimal(session.scalar(sa.select(sa.func.sum(SalesLine.amount)).where(*conds))
+    return Decimal(session.scalar(sa.select(sa.func.sum(col(SalesLine.amount))).where(*conds))
                    or 0)
 
 

@@ -28,6 +28,7 @@ import pydantic
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.company import get_setting
 from core.context import Context
@@ -119,10 +120,10 @@ def list_rules(ctx: Context) -> dict[str, NumberingRule]:
     """Every series with a stored rule or numbers already issued, by name, with its rule
     (the series name as prefix when none is stored, as ``rule_for`` gives it)."""
     with ctx.reading() as session:
-        stored = session.scalars(sa.select(CompanySetting.key).where(
-            CompanySetting.key.startswith(SETTING_PREFIX),
-            ~CompanySetting.key.startswith(CLAIM_PREFIX))).all()
-        used = session.scalars(sa.select(NumberSequence.series).distinct()).all()
+        stored = session.scalars(sa.select(col(CompanySetting.key)).where(
+            col(CompanySetting.key).startswith(SETTING_PREFIX),
+            ~col(CompanySetting.key).startswith(CLAIM_PREFIX))).all()
+        used = session.scalars(sa.select(col(NumberSequence.series)).distinct()).all()
         names = {k.removeprefix(SETTING_PREFIX) for k in stored} | set(used)
         return {name: rule_for(session, name) for name in sorted(names)}
 

@@ -46,8 +46,8 @@ def customer_overview(ctx: Context, customer_id: int, limit: int = 200) -> Custo
             col(Opportunity.customer_id) == customer_id, visible(ctx, Opportunity))
             .order_by(col(Opportunity.id).desc()).limit(limit)))
         acts = list(session.scalars(sa.select(Activity).where(
-            Activity.customer_id == customer_id, visible(ctx, Activity))
-            .order_by(Activity.date.desc(), Activity.id.desc()).limit(limit)))
+            col(Activity.customer_id) == customer_id, visible(ctx, Activity))
+            .order_by(col(Activity.date).desc(), col(Activity.id).desc()).limit(limit)))
         sales = _sales_by_month(ctx, session, customer_id)
         audit = None
         if ctx.grant.has("audit.read") or ctx.grant.scope.name == "ALL":
@@ -65,14 +65,14 @@ def _sales_by_month(ctx: Context, session: Any, customer_id: int,
     or region), else from the lines."""
     if summary_visible(ctx, SalesSumCustomerMonth) is not None:
         cm = SalesSumCustomerMonth
-        query = (sa.select(cm.month, cm.amount, cm.line_count)
-                 .where(cm.customer_id == customer_id, cm.line_count > 0)
-                 .order_by(cm.month.desc()).limit(months))
+        query = (sa.select(col(cm.month), col(cm.amount), col(cm.line_count))
+                 .where(col(cm.customer_id) == customer_id, col(cm.line_count) > 0)
+                 .order_by(col(cm.month).desc()).limit(months))
         return [(str(m)[:7], _money(a), int(n)) for m, a, n in session.execute(query)]
     month = sa.func.substr(sa.cast(SalesLine.date, sa.String), 1, 7)
     return [(str(m), _money(a), int(n)) for m, a, n in session.execute(
-        sa.select(month, sa.func.sum(SalesLine.amount), sa.func.count())
-        .where(SalesLine.customer_id == customer_id, visible(ctx, SalesLine))
+        sa.select(month, sa.func.sum(col(SalesLine.amount)), sa.func.count())
+        .where(col(SalesLine.customer_id) == customer_id, visible(ctx, SalesLine))
         .group_by(month).order_by(month.desc()).limit(months))]
 
 

@@ -71,11 +71,11 @@ def move_plans(uow: UnitOfWork, customer_id: int, from_id: int, to_id: int,
     owner (one the new owner already has for that day is left where it is)."""
     session, moved = uow.session, 0
     for plan in list(session.scalars(sa.select(VisitPlan).where(
-            VisitPlan.customer_id == customer_id, VisitPlan.rep_id == from_id,
-            VisitPlan.date > uow.ctx.today()).order_by(VisitPlan.id))):
-        if session.scalar(sa.select(VisitPlan.id).where(
-                VisitPlan.customer_id == customer_id, VisitPlan.rep_id == to_id,
-                VisitPlan.date == plan.date)) is None:
+            col(VisitPlan.customer_id) == customer_id, col(VisitPlan.rep_id) == from_id,
+            col(VisitPlan.date) > uow.ctx.today()).order_by(col(VisitPlan.id)))):
+        if session.scalar(sa.select(col(VisitPlan.id)).where(
+                col(VisitPlan.customer_id) == customer_id, col(VisitPlan.rep_id) == to_id,
+                col(VisitPlan.date) == plan.date)) is None:
             uow.apply_changes(plan, {"rep_id": to_id}, action=action)
             moved += 1
     return moved

@@ -129,9 +129,14 @@ def customer_by_code(ctx: Context, code: str) -> tuple[int, str] | None:
     from core.access import visible
 
     with ctx.reading() as session:
-        found = session.execute(sa.select(Customer.id, Customer.code, Customer.name).where(
-            Customer.code == code.strip(), visible(ctx, Customer))).first()
-    return None if found is None else (found[0], f"{found[1]} {found[2]}")
+        found = session.execute(sa.select(col(Customer.id), col(Customer.code),
+                                          col(Customer.name)).where(
+            col(Customer.code) == code.strip(), visible(ctx, Customer))).first()
+    if found is None:
+        return None
+    found_id, found_code, name = found
+    assert found_id is not None  # a stored row's primary key
+    return found_id, f"{found_code} {name}"
 
 
 def record_draft(ctx: Context, draft: ReceiptDraft) -> Receipt:
@@ -172,16 +177,19 @@ def list_receipts(ctx: Context, customer_id: int | None = None,
     first."""
     from core.access import visible
 
-    query = (sa.select(Receipt, Customer.code, Customer.name)
-             .join(Customer, Customer.id == Receipt.customer_id)
+    query = (sa.select(Receipt, col(Customer.code), col(Customer.name))
+             .join(Customer, col(Customer.id) == col(Receipt.customer_id))
              .where(visible(ctx, Customer))
-             .order_by(Receipt.date.desc(), Receipt.id.desc()).limit(limit))
+             .order_by(col(Receipt.date).desc(), col(Receipt.id).desc()).limit(limit))
     if customer_id is not None:
-        query = query.where(Receipt.customer_id == customer_id)
+        query = query.where(col(Receipt.customer_id) == customer_id)
+    rows: list[ReceiptRow] = []
     with ctx.reading() as session:
-        return [ReceiptRow(r.id, r.date, code, name, _money(r.amount), r.method, r.reference,
-                           r.note, r.batch_id is not None)
-                for r, code, name in session.execute(query)]
+        for r, code, name in session.execute(query):
+            assert r.id is not None  # a stored row's primary key
+            rows.append(ReceiptRow(r.id, r.date, code, name, _money(r.amount), r.method,
+                                   r.reference, r.note, r.batch_id is not None))
+    return rows
 
 
 # -- what reports read --------------------------------------------------------------------

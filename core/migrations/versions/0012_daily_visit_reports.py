@@ -8,7 +8,7 @@ Revises: 0011_receipt_method
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0012_daily_visit_reports"
