@@ -358,11 +358,11 @@ class ForecastScreen(BaseScreen):
 
         methods = self.guard(fc.method_registry, self.ctx) or {}
         self.titles = {m.id: _(m.title) for m in methods.values()}
-        self.titles[COMBINATION_ID] = _("Average of methods")  # chosen, never offered
         self.query_one("#fc-method", Select).set_options(
             [(_("Automatic (best in backtest)"), "auto"),
              *((title, mid) for mid, title in self.titles.items())])
         self.query_one("#fc-method", Select).value = "auto"
+        self.titles[COMBINATION_ID] = _("Average of methods")  # chosen, never offered
         self.titles[BLEND_ID] = _("One method blended with the average")  # chosen only
         how = self.guard(fc.default_reconcile, self.ctx)
         if how:

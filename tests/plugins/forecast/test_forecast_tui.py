@@ -233,3 +233,31 @@ def test_forecast_screen_shows_bad_input_and_refusals(sales) -> None:
     finally:
         set_lang(None)
     assert _runs(sales.mgr) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_forecast_screen_offers_only_methods_the_service_runs(sales) -> None:
+    """Every method the form lists is one the service accepts: the average of methods is
+    a result the automatic choice reaches, not something to ask for (it was listed, then
+    refused)."""
+    from textual.widgets import Select
+
+    from plugins.forecast.services import forecasting as fc
+
+    set_lang("en")
+
+    async def run() -> list[str]:
+        app = _app(sales.mgr)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _open_forecast(pilot, "region", "3")
+            select = screen.query_one("#fc-method", Select)
+            return [str(value) for _label, value in select._options if value != Select.BLANK]
+
+    try:
+        offered = asyncio.run(run())
+    finally:
+        set_lang(None)
+    methods = fc.method_registry(sales.mgr)
+    assert "auto" in offered and "damped" in offered
+    for method in offered:
+        fc._check_args(method, methods, 3, 0.8)  # raises for a method it refuses
