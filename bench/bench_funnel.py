@@ -53,26 +53,42 @@ def add_months(month: dt.date, n: int) -> dt.date:
 
 
 def load_opportunities(con: Any, sqlite_path: Path) -> None:
-    cols = ("id, customer_id, funnel, stage, amount, expected_close, probability_override, "
-            "owner_id, status, stage_entered_at")
+    cols = (
+        "id, customer_id, funnel, stage, amount, expected_close, probability_override, "
+        "owner_id, status, stage_entered_at"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "opportunity.csv"
-        subprocess.run(["sqlite3", "-csv", "-header", str(sqlite_path),
-                        f"SELECT {cols} FROM opportunity"], stdout=csv.open("w"), check=True)
-        con.execute(f"CREATE TABLE opportunity AS SELECT * FROM read_csv_auto('{csv}', "
-                    "header=true, types={'probability_override': 'DECIMAL(5,4)', "
-                    "'amount': 'DECIMAL(16,2)', 'expected_close': 'DATE', "
-                    "'stage_entered_at': 'TIMESTAMP'})")
+        subprocess.run(
+            ["sqlite3", "-csv", "-header", str(sqlite_path), f"SELECT {cols} FROM opportunity"],
+            stdout=csv.open("w"),
+            check=True,
+        )
+        con.execute(
+            f"CREATE TABLE opportunity AS SELECT * FROM read_csv_auto('{csv}', "
+            "header=true, types={'probability_override': 'DECIMAL(5,4)', "
+            "'amount': 'DECIMAL(16,2)', 'expected_close': 'DATE', "
+            "'stage_entered_at': 'TIMESTAMP'})"
+        )
 
 
 def _cases(registry: Any) -> tuple[str, str]:
-    prob = " ".join(f"WHEN funnel = '{f.id}' AND stage = '{s.id}' THEN {s.probability}"
-                    for f in registry.funnels.values() for s in f.stages)
+    prob = " ".join(
+        f"WHEN funnel = '{f.id}' AND stage = '{s.id}' THEN {s.probability}"
+        for f in registry.funnels.values()
+        for s in f.stages
+    )
     now = NOW.replace(tzinfo=None)
-    stalled = " OR ".join(
-        f"(funnel = '{f.id}' AND stage = '{s.id}' AND stage_entered_at < TIMESTAMP "
-        f"'{now - dt.timedelta(days=s.max_days)}')"
-        for f in registry.funnels.values() for s in f.open_stages if s.max_days) or "false"
+    stalled = (
+        " OR ".join(
+            f"(funnel = '{f.id}' AND stage = '{s.id}' AND stage_entered_at < TIMESTAMP "
+            f"'{now - dt.timedelta(days=s.max_days)}')"
+            for f in registry.funnels.values()
+            for s in f.open_stages
+            if s.max_days
+        )
+        or "false"
+    )
     return f"coalesce(probability_override, CASE {prob} ELSE 0 END)", stalled
 
 
@@ -107,19 +123,25 @@ def duck_pipeline(con: Any, registry: Any, first: dt.date, months: int) -> list[
         LEFT JOIN sd_user u ON u.id = rep_id ORDER BY u.login, p.month""").fetchall()
 
 
-def salesdesk_times(url: str, runs: int, first: dt.date, months: int
-                    ) -> tuple[dict[str, tuple[float, Any]], Any]:
+def salesdesk_times(
+    url: str, runs: int, first: dt.date, months: int
+) -> tuple[dict[str, tuple[float, Any]], Any]:
     from core.reports import run_report
     from core.runtime import open_runtime
 
     runtime = open_runtime(url)
     ctx = runtime.context_for(ADMIN)
     ctx.clock = lambda: NOW
-    queries = {"funnel report": ("funnel.stages", {}),
-               "weighted pipeline": ("funnel.pipeline", {"start": str(first),
-                                                         "months": str(months), "by": "rep"})}
+    queries = {
+        "funnel report": ("funnel.stages", {}),
+        "weighted pipeline": (
+            "funnel.pipeline",
+            {"start": str(first), "months": str(months), "by": "rep"},
+        ),
+    }
     out = {}
     for label, (report_id, params) in queries.items():
+
         def once(report_id: str = report_id, params: dict = params) -> Any:
             result = run_report(ctx, report_id, params)
             for table in result.tables:
@@ -144,19 +166,25 @@ def check_same(name: str, times: dict[str, tuple[float, Any]], duck: dict) -> No
     pipe = dict(zip(cols, table.totals, strict=True))
     d_pipe = duck["weighted pipeline"][1]
     d_pw = sum((Decimal(str(r[3])) for r in d_pipe if r[3] is not None), Decimal(0))
-    d_ly = sum({r[0]: Decimal(str(r[6])) for r in d_pipe if r[6] is not None}.values(),
-               Decimal(0))
-    ok = (stages[6] == d_amount and abs(stages[7] - d_weighted) <= Decimal("0.01") * len(
-        d_stages) and stages[8] == d_stalled and abs(pipe["weighted"] - d_pw) <= Decimal(
-        "0.01") * len(d_pipe) and abs((pipe["last_year"] or 0) - d_ly) < Decimal("0.01"))
-    print(f"{name}: figures {'agree with' if ok else 'DIFFER from'} DuckDB (open amount "
-          f"{stages[6]} vs {d_amount}, weighted {pipe['weighted']} vs {d_pw:.2f}, "
-          f"stalled {stages[8]} vs {d_stalled}, last year {pipe['last_year']} vs {d_ly})")
+    d_ly = sum({r[0]: Decimal(str(r[6])) for r in d_pipe if r[6] is not None}.values(), Decimal(0))
+    ok = (
+        stages[6] == d_amount
+        and abs(stages[7] - d_weighted) <= Decimal("0.01") * len(d_stages)
+        and stages[8] == d_stalled
+        and abs(pipe["weighted"] - d_pw) <= Decimal("0.01") * len(d_pipe)
+        and abs((pipe["last_year"] or 0) - d_ly) < Decimal("0.01")
+    )
+    print(
+        f"{name}: figures {'agree with' if ok else 'DIFFER from'} DuckDB (open amount "
+        f"{stages[6]} vs {d_amount}, weighted {pipe['weighted']} vs {d_pw:.2f}, "
+        f"stalled {stages[8]} vs {d_stalled}, last year {pipe['last_year']} vs {d_ly})"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", default="large", choices=("small", "medium", "large"))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=5)
@@ -168,20 +196,26 @@ def main() -> None:
     pg_url = None if args.no_pg else ensure_postgres(path, args.pg_url)
     first = REFERENCE.replace(day=1)
     engines = {}
-    engines["SQLite"], registry = salesdesk_times(f"sqlite:///{path}", args.runs, first,
-                                                  args.months)
+    engines["SQLite"], registry = salesdesk_times(
+        f"sqlite:///{path}", args.runs, first, args.months
+    )
     if pg_url:
         engines["PostgreSQL"], _ = salesdesk_times(pg_url, args.runs, first, args.months)
     con = load_duckdb(path)
     load_opportunities(con, path)
-    duck = {"funnel report": median_time(lambda: duck_stages(con, registry), args.runs),
-            "weighted pipeline": median_time(
-                lambda: duck_pipeline(con, registry, first, args.months), args.runs)}
+    duck = {
+        "funnel report": median_time(lambda: duck_stages(con, registry), args.runs),
+        "weighted pipeline": median_time(
+            lambda: duck_pipeline(con, registry, first, args.months), args.runs
+        ),
+    }
     with sqlite3.connect(path) as conn:
         deals = conn.execute("SELECT count(*) FROM opportunity").fetchone()[0]
         lines = conn.execute("SELECT count(*) FROM sales_line").fetchone()[0]
-    print(f"\nfunnel on '{args.scale}' ({deals:,} deals, {lines:,} sales lines), as of "
-          f"{REFERENCE}, pipeline {args.months} months, median of {args.runs} runs (seconds)")
+    print(
+        f"\nfunnel on '{args.scale}' ({deals:,} deals, {lines:,} sales lines), as of "
+        f"{REFERENCE}, pipeline {args.months} months, median of {args.runs} runs (seconds)"
+    )
     names = list(duck)
     print(f"{'engine':<22}" + "".join(f"{n:>20}" for n in names))
     print(f"{'DuckDB in-memory':<22}" + "".join(f"{duck[n][0]:>20.4f}" for n in names))

@@ -81,6 +81,7 @@ def run_generate(scale: str, seed: int, folder: Path) -> dict:
     runtime = open_runtime(f"sqlite:///{path}", load_plugins=False)
     runtime.upgrade()
     with RssSampler() as sampler:
+
         def progress(table: str, _done: int, _expected: int) -> None:
             sampler.phase = set_of(table)
 
@@ -94,12 +95,19 @@ def run_generate(scale: str, seed: int, folder: Path) -> dict:
         rows = sum(result.counts.get(t, 0) for t in tables)
         seconds = sum(result.seconds.get(t, 0.0) for t in tables)
         sets[name] = {"rows": rows, "seconds": seconds, "peak": sampler.peaks.get(name, 0)}
-    sets["summaries"] = {"rows": 0, "seconds": result.seconds.get("summaries", 0.0),
-                         "peak": sampler.peaks.get("summaries", 0)}
+    sets["summaries"] = {
+        "rows": 0,
+        "seconds": result.seconds.get("summaries", 0.0),
+        "peak": sampler.peaks.get("summaries", 0),
+    }
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return {"total": total, "sets": sets, "refreshed": result.summaries_refreshed,
-            "cents": result.sales_cents}
+    return {
+        "total": total,
+        "sets": sets,
+        "refreshed": result.summaries_refreshed,
+        "cents": result.sales_cents,
+    }
 
 
 def run_baseline(scale: str, seed: int, folder: Path) -> float:
@@ -114,11 +122,17 @@ def run_baseline(scale: str, seed: int, folder: Path) -> float:
     runtime.db.dispose()
     world = build_world(get_scale(scale), seed, REFERENCE)
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = OFF",
-                   f"cache_size = -{SQLITE_CACHE_KIB}"):
+    for pragma in (
+        "journal_mode = WAL",
+        "synchronous = NORMAL",
+        "foreign_keys = OFF",
+        f"cache_size = -{SQLITE_CACHE_KIB}",
+    ):
         conn.execute(f"PRAGMA {pragma}")
-    sql = (f"INSERT INTO sales_line ({', '.join(SALES_COLUMNS)}) "
-           f"VALUES ({', '.join('?' * len(SALES_COLUMNS))})")
+    sql = (
+        f"INSERT INTO sales_line ({', '.join(SALES_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(SALES_COLUMNS))})"
+    )
     seconds = 0.0
     done = pending = 0
     conn.execute("BEGIN IMMEDIATE")
@@ -155,17 +169,22 @@ def main() -> None:
         print(text, flush=True)
         lines.append(text)
 
-    say(f"bench_generate {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, SQLite "
+    say(
+        f"bench_generate {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, SQLite "
         f"{sqlite3.sqlite_version}, Python {sys.version.split()[0]}, runs={args.runs}, "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory(prefix="sd-bench-gen-", dir="/tmp") as tmp:
         for scale in args.scale or ["medium"]:
             runs = [run_generate(scale, args.seed, Path(tmp)) for _ in range(args.runs)]
-            baseline = statistics.median(run_baseline(scale, args.seed, Path(tmp))
-                                         for _ in range(args.runs))
-            say(f"\n== {scale} (median of {args.runs}; total "
+            baseline = statistics.median(
+                run_baseline(scale, args.seed, Path(tmp)) for _ in range(args.runs)
+            )
+            say(
+                f"\n== {scale} (median of {args.runs}; total "
                 f"{statistics.median(r['total'] for r in runs):.1f} s, summaries refreshed: "
-                f"{runs[0]['refreshed']})")
+                f"{runs[0]['refreshed']})"
+            )
             say(f"{'table set':<12} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'peak MiB':>9}")
             for name in (*TABLE_SETS, "summaries"):
                 rows = runs[0]["sets"][name]["rows"]
@@ -173,11 +192,14 @@ def main() -> None:
                 peak = max(r["sets"][name]["peak"] for r in runs) / 2**20
                 rate = f"{rows / secs:>10,.0f}" if rows and secs else f"{'-':>10}"
                 say(f"{name:<12} {rows:>10,} {secs:>8.2f} {rate} {peak:>9.0f}")
-            sales = statistics.median(r["sets"]["sales_line"]["rows"]
-                                      / r["sets"]["sales_line"]["seconds"] for r in runs)
-            say(f"baseline: raw sqlite3 executemany of the same pre-built tuples "
+            sales = statistics.median(
+                r["sets"]["sales_line"]["rows"] / r["sets"]["sales_line"]["seconds"] for r in runs
+            )
+            say(
+                f"baseline: raw sqlite3 executemany of the same pre-built tuples "
                 f"{baseline:,.0f} rows/s;"
-                f" generator+loader {sales:,.0f} rows/s = {sales / baseline:.2f}x baseline")
+                f" generator+loader {sales:,.0f} rows/s = {sales / baseline:.2f}x baseline"
+            )
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")
 

@@ -54,13 +54,17 @@ def ensure_sqlite(scale: str, seed: int) -> Path:
     runtime = open_runtime(f"sqlite:///{path}")
     runtime.upgrade()
     admin = create_first_admin(runtime, ADMIN, "Benchmark admin")
-    result = generate(runtime.db, scale, seed, reference=REFERENCE, actor_login=ADMIN,
-                      actor_id=admin.id)
+    result = generate(
+        runtime.db, scale, seed, reference=REFERENCE, actor_login=ADMIN, actor_id=admin.id
+    )
     runtime.db.dispose()
     with sqlite3.connect(path) as conn:
         conn.execute("ANALYZE")
-    print(f"generated {result.counts.get('sales_line', 0):,} sales lines in "
-          f"{time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"generated {result.counts.get('sales_line', 0):,} sales lines in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     done.write_text("ok\n")
     return path
 
@@ -75,8 +79,7 @@ def ensure_postgres(sqlite_path: Path, server_url: str) -> str:
     with sqlite3.connect(sqlite_path) as src:
         lines = src.execute("SELECT count(*) FROM sales_line").fetchone()[0]
     with psycopg.connect(server_url, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                               (name,)).fetchone()
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists:
             try:
                 with psycopg.connect(_libpq(url)) as conn:
@@ -119,13 +122,14 @@ def _copy_tables(sqlite_path: Path, url: str) -> None:
                 continue
             names = [c.name for c in table.columns]
             cols = ", ".join(f'"{n}"' for n in names)
-            with dst.cursor() as cur, cur.copy(
-                    f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+            with dst.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
                 for row in src.execute(f'SELECT {cols} FROM "{table.name}"'):
                     copy.write_row(row)
             if "id" in names:
-                dst.execute(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                            f'coalesce(max(id), 0) + 1, false) FROM "{table.name}"')
+                dst.execute(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'coalesce(max(id), 0) + 1, false) FROM "{table.name}"'
+                )
         dst.commit()
         dst.autocommit = True
         dst.execute("VACUUM ANALYZE")
@@ -148,10 +152,14 @@ def load_duckdb(sqlite_path: Path) -> Any:
     with tempfile.TemporaryDirectory() as tmp:
         for table, cols in tables.items():
             csv = Path(tmp) / f"{table}.csv"
-            subprocess.run(["sqlite3", "-csv", "-header", str(sqlite_path),
-                            f"SELECT {cols} FROM {table}"], stdout=csv.open("w"), check=True)
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto('{csv}', "
-                        "header=true)")
+            subprocess.run(
+                ["sqlite3", "-csv", "-header", str(sqlite_path), f"SELECT {cols} FROM {table}"],
+                stdout=csv.open("w"),
+                check=True,
+            )
+            con.execute(
+                f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto('{csv}', header=true)"
+            )
     con.execute("ALTER TABLE sales_line ALTER amount TYPE DECIMAL(16,2)")
     con.execute("ALTER TABLE sales_line ALTER date TYPE DATE")
     con.execute("ALTER TABLE sales_target ALTER month TYPE DATE")
@@ -167,15 +175,17 @@ def duck_q1(con: Any, day: dt.date) -> list[tuple]:
     p = period_ranges(day)
     sums = ", ".join(
         f"sum(amount) FILTER (WHERE date BETWEEN DATE '{a}' AND DATE '{b}') AS {name}"
-        for name, (a, b) in p.items())
+        for name, (a, b) in p.items()
+    )
     targets = ", ".join(
         f"sum(amount) FILTER (WHERE month >= DATE '{p[name][0]:%Y-%m-01}') AS {name}_t"
-        for name in ("mtd", "qtd", "ytd"))
+        for name in ("mtd", "qtd", "ytd")
+    )
     return con.execute(f"""
         WITH a AS (SELECT rep_id, {sums} FROM sales_line
-                   WHERE date BETWEEN DATE '{p['ytd_ly'][0]}' AND DATE '{day}' GROUP BY rep_id),
+                   WHERE date BETWEEN DATE '{p["ytd_ly"][0]}' AND DATE '{day}' GROUP BY rep_id),
              t AS (SELECT key_id AS rep_id, {targets} FROM sales_target
-                   WHERE dimension = 'rep' AND month BETWEEN DATE '{p['ytd'][0]}'
+                   WHERE dimension = 'rep' AND month BETWEEN DATE '{p["ytd"][0]}'
                    AND DATE '{day:%Y-%m-01}' GROUP BY key_id)
         SELECT u.login, u.display_name, a.*, t.*, a.mtd / t.mtd_t, a.qtd / t.qtd_t,
                a.ytd / t.ytd_t
@@ -224,8 +234,11 @@ def median_time(func: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), out
 
 
-QUERIES = (("Q1", "rep_periods", {}), ("Q2", "product_region_months", {}),
-           ("Q3", "top_customers", {}))
+QUERIES = (
+    ("Q1", "rep_periods", {}),
+    ("Q2", "product_region_months", {}),
+    ("Q3", "top_customers", {}),
+)
 
 
 def salesdesk_times(url: str, runs: int, day: dt.date) -> dict[str, tuple[float, Any]]:
@@ -250,15 +263,19 @@ def salesdesk_times(url: str, runs: int, day: dt.date) -> dict[str, tuple[float,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", default="large", choices=("small", "medium", "large"))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-pg", action="store_true", help="Skip PostgreSQL.")
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="Generate (and copy) the data set, time nothing.")
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="Generate (and copy) the data set, time nothing.",
+    )
     args = parser.parse_args()
     path = ensure_sqlite(args.scale, args.seed)
     pg_url = None if args.no_pg else ensure_postgres(path, args.pg_url)
@@ -266,16 +283,20 @@ def main() -> None:
         return
     day = REFERENCE
     con = load_duckdb(path)
-    duck = {"Q1": median_time(lambda: duck_q1(con, day), args.runs),
-            "Q2": median_time(lambda: duck_q2(con, day), args.runs),
-            "Q3": median_time(lambda: duck_q3(con, day), args.runs)}
+    duck = {
+        "Q1": median_time(lambda: duck_q1(con, day), args.runs),
+        "Q2": median_time(lambda: duck_q2(con, day), args.runs),
+        "Q3": median_time(lambda: duck_q3(con, day), args.runs),
+    }
     engines = {"SQLite": salesdesk_times(f"sqlite:///{path}", args.runs, day)}
     if pg_url:
         engines["PostgreSQL"] = salesdesk_times(pg_url, args.runs, day)
     with sqlite3.connect(path) as conn:
         lines = conn.execute("SELECT count(*) FROM sales_line").fetchone()[0]
-    print(f"\nQ1-Q3 on '{args.scale}' ({lines:,} sales lines), as of {day}, "
-          f"median of {args.runs} runs (seconds)")
+    print(
+        f"\nQ1-Q3 on '{args.scale}' ({lines:,} sales lines), as of {day}, "
+        f"median of {args.runs} runs (seconds)"
+    )
     print(f"{'engine':<22}{'Q1':>10}{'Q2':>10}{'Q3':>10}")
     print(f"{'DuckDB in-memory':<22}" + "".join(f"{duck[q][0]:>10.3f}" for q in duck))
     failed = False
@@ -297,10 +318,15 @@ def _check_same(engines: dict[str, dict[str, tuple[float, Any]]], duck: dict) ->
         q2_duck = sum(r[5] for r in duck["Q2"][1])
         q3 = [r[1] for r in times["Q3"][1].tables[0].rows]
         q3_duck = [r[0] for r in duck["Q3"][1]]
-        ok = (abs(float(q1[12]) - float(q1_duck)) < 0.01
-              and abs(float(q2) - float(q2_duck)) < 0.01 and q3 == q3_duck)
-        print(f"{name}: figures {'agree with' if ok else 'DIFFER from'} DuckDB "
-              f"(Q1 YTD {q1[12]} vs {q1_duck}, Q2 {q2} vs {q2_duck})")
+        ok = (
+            abs(float(q1[12]) - float(q1_duck)) < 0.01
+            and abs(float(q2) - float(q2_duck)) < 0.01
+            and q3 == q3_duck
+        )
+        print(
+            f"{name}: figures {'agree with' if ok else 'DIFFER from'} DuckDB "
+            f"(Q1 YTD {q1[12]} vs {q1_duck}, Q2 {q2} vs {q2_duck})"
+        )
 
 
 if __name__ == "__main__":

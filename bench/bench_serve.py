@@ -67,8 +67,10 @@ def prepare(scale: str, seed: int, folder: Path) -> tuple[str, list[tuple[str, s
     runtime.upgrade()
     runtime.db.dispose()
     with sqlite3.connect(target) as conn:
-        reps = conn.execute("SELECT login, display_name FROM sd_user WHERE roles LIKE "
-                            "'%sales_rep%' AND active ORDER BY id").fetchall()
+        reps = conn.execute(
+            "SELECT login, display_name FROM sd_user WHERE roles LIKE "
+            "'%sales_rep%' AND active ORDER BY id"
+        ).fetchall()
     for extra in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         if extra.exists():
             extra.chmod(0o600)
@@ -101,8 +103,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def press_keys(write: Any, outputs: list[float], count: int, pace: float,
-                     rng: random.Random) -> list[float]:
+async def press_keys(
+    write: Any, outputs: list[float], count: int, pace: float, rng: random.Random
+) -> list[float]:
     """Press ``count`` keys; each latency is the wait for the first output after it."""
     latencies = []
     for i in range(count):
@@ -119,8 +122,9 @@ async def press_keys(write: Any, outputs: list[float], count: int, pace: float,
     return latencies
 
 
-async def one_session(port: int, key: Path, name: str, keys: int, pace: float,
-                      seed: int, on_ready: Any = None) -> tuple[float, list[float]]:
+async def one_session(
+    port: int, key: Path, name: str, keys: int, pace: float, seed: int, on_ready: Any = None
+) -> tuple[float, list[float]]:
     from serve_helpers import Terminal
 
     started = time.monotonic()
@@ -174,8 +178,15 @@ def usage(pid: int, cpu_by_pid: dict[int, float] | None = None) -> tuple[float, 
     return rss, pss, sum(cpu_by_pid.values())
 
 
-async def served(port: int, pid: int, keys: dict[str, Path], reps: list[tuple[str, str]],
-                 count: int, n_keys: int, pace: float) -> dict[str, Any]:
+async def served(
+    port: int,
+    pid: int,
+    keys: dict[str, Path],
+    reps: list[tuple[str, str]],
+    count: int,
+    n_keys: int,
+    pace: float,
+) -> dict[str, Any]:
     sampled: list[tuple[float, float]] = []
     cpu_by_pid: dict[int, float] = {}
     phases: dict[str, tuple[float, float]] = {}  # name -> (time, CPU seconds) at its start
@@ -203,8 +214,7 @@ async def served(port: int, pid: int, keys: dict[str, Path], reps: list[tuple[st
     jobs = []
     for i in range(count):
         login, name = reps[i % len(reps)]
-        jobs.append(one_session(port, keys[login], name, n_keys, pace, i,
-                                on_ready=mark_ready))
+        jobs.append(one_session(port, keys[login], name, n_keys, pace, i, on_ready=mark_ready))
 
     results = await asyncio.gather(*jobs)
     mark("end")
@@ -212,25 +222,34 @@ async def served(port: int, pid: int, keys: dict[str, Path], reps: list[tuple[st
     await sampler
     firsts = [r[0] for r in results]
     latencies = [x for r in results for x in r[1]]
-    (_t0, c0), (t1, c1), (t2, c2) = phases["start"], phases.get("keys", phases["end"]), \
-        phases["end"]
-    return {"first": firsts, "lat": latencies,
-            "rss": max(s[0] for s in sampled), "pss": max(s[1] for s in sampled),
-            "start_cpu": (c1 - c0) / count,
-            "cores": (c2 - c1) / (t2 - t1) if t2 > t1 else float("nan")}
+    (_t0, c0), (t1, c1), (t2, c2) = (
+        phases["start"],
+        phases.get("keys", phases["end"]),
+        phases["end"],
+    )
+    return {
+        "first": firsts,
+        "lat": latencies,
+        "rss": max(s[0] for s in sampled),
+        "pss": max(s[1] for s in sampled),
+        "start_cpu": (c1 - c0) / count,
+        "cores": (c2 - c1) / (t2 - t1) if t2 > t1 else float("nan"),
+    }
 
 
 async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list[float]:
     """The same app as the same user in a local process on a PTY: no SSH, no server."""
-    code = ("import sys, sqlalchemy as sa\n"
-            "from core.runtime import open_runtime\nfrom core.models import User\n"
-            "from core.served import bind\nfrom tui import hookspecs\n"
-            "from tui.app import SalesdeskApp\n"
-            "rt = open_runtime(sys.argv[1], extra_specs=[hookspecs])\n"
-            "with rt.db.read_session() as s:\n"
-            "    u = s.scalars(sa.select(User).where(User.login == sys.argv[2])).one()\n"
-            "    s.expunge(u)\n"
-            "bind(u)\nSalesdeskApp(rt.context_for()).run()\n")
+    code = (
+        "import sys, sqlalchemy as sa\n"
+        "from core.runtime import open_runtime\nfrom core.models import User\n"
+        "from core.served import bind\nfrom tui import hookspecs\n"
+        "from tui.app import SalesdeskApp\n"
+        "rt = open_runtime(sys.argv[1], extra_specs=[hookspecs])\n"
+        "with rt.db.read_session() as s:\n"
+        "    u = s.scalars(sa.select(User).where(User.login == sys.argv[2])).one()\n"
+        "    s.expunge(u)\n"
+        "bind(u)\nSalesdeskApp(rt.context_for()).run()\n"
+    )
     master, slave = pty.openpty()
     import fcntl
     import struct
@@ -239,8 +258,17 @@ async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list
     fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", code, url, login, stdin=slave, stdout=slave, stderr=slave,
-        env=env, start_new_session=True)
+        sys.executable,
+        "-c",
+        code,
+        url,
+        login,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
     os.close(slave)
     outputs: list[float] = []
     loop = asyncio.get_running_loop()
@@ -262,8 +290,9 @@ async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list
     while b"Quit" not in received and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     await asyncio.sleep(2)
-    latencies = await press_keys(lambda k: os.write(master, k.encode()), outputs, n_keys,
-                                 pace, random.Random(0))
+    latencies = await press_keys(
+        lambda k: os.write(master, k.encode()), outputs, n_keys, pace, random.Random(0)
+    )
     os.write(master, b"q")
     await asyncio.wait_for(proc.wait(), 30)
     loop.remove_reader(master)
@@ -271,23 +300,34 @@ async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list
     return latencies
 
 
-def figures(r: dict[str, Any], count: int, idle_pss: float, b50: float,
-            load: float) -> dict[str, float]:
+def figures(
+    r: dict[str, Any], count: int, idle_pss: float, b50: float, load: float
+) -> dict[str, float]:
     p50 = percentile(r["lat"], 0.5)
-    return {"p50": p50 * 1000, "p95": percentile(r["lat"], 0.95) * 1000,
-            "x": p50 / b50 if b50 else float("nan"),
-            "first50": statistics.median(r["first"]), "first95": percentile(r["first"], 0.95),
-            "rss": r["rss"], "pss": r["pss"], "per": (r["pss"] - idle_pss) / count,
-            "cpu": r["start_cpu"], "cores": r["cores"], "load0": load,
-            "load1": os.getloadavg()[0]}
+    return {
+        "p50": p50 * 1000,
+        "p95": percentile(r["lat"], 0.95) * 1000,
+        "x": p50 / b50 if b50 else float("nan"),
+        "first50": statistics.median(r["first"]),
+        "first95": percentile(r["first"], 0.95),
+        "rss": r["rss"],
+        "pss": r["pss"],
+        "per": (r["pss"] - idle_pss) / count,
+        "cpu": r["start_cpu"],
+        "cores": r["cores"],
+        "load0": load,
+        "load1": os.getloadavg()[0],
+    }
 
 
 def row_text(rows: list[dict[str, float]]) -> str:
     """The medians of several runs of one row."""
     m = {k: statistics.median(row[k] for row in rows) for k in rows[0]}
-    return (f"{m['p50']:>6.0f}ms {m['p95']:>6.0f}ms {m['x']:>7.1f} {m['first50']:>7.1f}s "
-            f"{m['first95']:>7.1f}s {m['rss']:>8.0f} {m['pss']:>8.0f} {m['per']:>8.0f} "
-            f"{m['cpu']:>8.2f}s {m['cores']:>6.2f} {m['load0']:>4.1f}->{m['load1']:<4.1f}")
+    return (
+        f"{m['p50']:>6.0f}ms {m['p95']:>6.0f}ms {m['x']:>7.1f} {m['first50']:>7.1f}s "
+        f"{m['first95']:>7.1f}s {m['rss']:>8.0f} {m['pss']:>8.0f} {m['per']:>8.0f} "
+        f"{m['cpu']:>8.2f}s {m['cores']:>6.2f} {m['load0']:>4.1f}->{m['load1']:<4.1f}"
+    )
 
 
 def main() -> None:
@@ -297,8 +337,11 @@ def main() -> None:
     parser.add_argument("--sessions", default="10,25,50")
     parser.add_argument("--keys", type=int, default=12, help="keys per session")
     parser.add_argument("--pace", type=float, default=1.0, help="seconds between keys")
-    parser.add_argument("--launch", default="prefork,spawn",
-                        help="how sessions start: prefork (warm zygote), spawn (new interpreter)")
+    parser.add_argument(
+        "--launch",
+        default="prefork,spawn",
+        help="how sessions start: prefork (warm zygote), spawn (new interpreter)",
+    )
     parser.add_argument("--runs", type=int, default=1, help="runs per row (medians printed)")
     args = parser.parse_args()
     from serve_helpers import Server
@@ -308,28 +351,50 @@ def main() -> None:
     try:
         url, reps = prepare(args.scale, args.seed, folder)
         keys = add_keys(url, reps, folder)
-        print(f"{args.scale}: {len(reps)} reps; keys every ~{args.pace:.1f} s, "
-              f"{args.keys} per session", flush=True)
+        print(
+            f"{args.scale}: {len(reps)} reps; keys every ~{args.pace:.1f} s, "
+            f"{args.keys} per session",
+            flush=True,
+        )
         base = asyncio.run(local_baseline(url, reps[0][0], args.keys, args.pace))
         b50, b95 = percentile(base, 0.5), percentile(base, 0.95)
-        print(f"local session (baseline): key-to-update p50 {b50 * 1000:.0f} ms, "
-              f"p95 {b95 * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"local session (baseline): key-to-update p50 {b50 * 1000:.0f} ms, "
+            f"p95 {b95 * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         counts = [int(c) for c in args.sessions.split(",")]
-        print(f"{'launch':>7} {'sessions':>8} {'key p50':>8} {'key p95':>8} {'x base':>7} "
-              f"{'1st p50':>8} {'1st p95':>8} {'RSS MiB':>8} {'PSS MiB':>8} "
-              f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6} {'load':>10}", flush=True)
+        print(
+            f"{'launch':>7} {'sessions':>8} {'key p50':>8} {'key p95':>8} {'x base':>7} "
+            f"{'1st p50':>8} {'1st p95':>8} {'RSS MiB':>8} {'PSS MiB':>8} "
+            f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6} {'load':>10}",
+            flush=True,
+        )
         for launch in args.launch.split(","):
-            server = Server.start(url, folder, max_sessions=max(counts) + 5,
-                                  max_sessions_per_user=max(counts),
-                                  prefork=str(launch == "prefork").lower())
+            server = Server.start(
+                url,
+                folder,
+                max_sessions=max(counts) + 5,
+                max_sessions_per_user=max(counts),
+                prefork=str(launch == "prefork").lower(),
+            )
             try:
                 idle_pss = usage(server.proc.pid)[1]
                 for count in counts:
                     rows = []
                     for _run in range(args.runs):
                         load = os.getloadavg()[0]
-                        r = asyncio.run(served(server.port, server.proc.pid, keys, reps,
-                                               count, args.keys, args.pace))
+                        r = asyncio.run(
+                            served(
+                                server.port,
+                                server.proc.pid,
+                                keys,
+                                reps,
+                                count,
+                                args.keys,
+                                args.pace,
+                            )
+                        )
                         rows.append(figures(r, count, idle_pss, b50, load))
                     print(f"{launch:>7} {count:>8} " + row_text(rows), flush=True)
             finally:

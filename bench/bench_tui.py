@@ -98,18 +98,31 @@ Timed(opener=opener, database_label=sys.argv[1]).run(headless=True, size=(120, 4
 def time_to_ready(code: str, *args: str) -> dict[str, float]:
     """Seconds from process start to each mark the app prints (READY, FILLED)."""
     started = time.time()
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120, check=False)
-    marks = {line.split()[0]: float(line.split()[1]) - started
-             for line in out.stdout.splitlines() if line.startswith(("READY", "FILLED"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    marks = {
+        line.split()[0]: float(line.split()[1]) - started
+        for line in out.stdout.splitlines()
+        if line.startswith(("READY", "FILLED"))
+    }
     if "READY" not in marks or out.returncode:
         raise RuntimeError(f"the app did not start:\n{out.stdout}\n{out.stderr[-3000:]}")
     return marks
 
 
-async def key_latencies(url: str, login: str, runs: int, monitor: StepMonitor,
-                        worst: list[tuple[float, float, str]],
-                        ) -> dict[str, list[tuple[float, float]]]:
+async def key_latencies(
+    url: str,
+    login: str,
+    runs: int,
+    monitor: StepMonitor,
+    worst: list[tuple[float, float, str]],
+) -> dict[str, list[tuple[float, float]]]:
     """Key press -> the new page drawn, not when the test pilot returns (it waits for
     idle too). Opening the list: the clock stops at the first frame that shows the
     customers screen with rows in its table (opening it again shows the rows it kept,
@@ -132,14 +145,16 @@ async def key_latencies(url: str, login: str, runs: int, monitor: StepMonitor,
 
     def show_and_mark(self: PagedTable, *args: object) -> None:
         original(self, *args)
-        self.call_after_refresh(lambda: drawn.append((time.perf_counter(),
-                                                      time.thread_time())))
+        self.call_after_refresh(lambda: drawn.append((time.perf_counter(), time.thread_time())))
 
     def display_and_mark(self: App, screen: object, renderable: object) -> None:
         original_display(self, screen, renderable)  # headless: composed, not written
-        if renderable is not None and not self._batch_count \
-                and isinstance(screen, CustomersScreen) \
-                and screen.query_one(PagedTable).row_count:
+        if (
+            renderable is not None
+            and not self._batch_count
+            and isinstance(screen, CustomersScreen)
+            and screen.query_one(PagedTable).row_count
+        ):
             frames.append((time.perf_counter(), time.thread_time()))
 
     PagedTable._show = show_and_mark  # type: ignore[method-assign]
@@ -148,7 +163,12 @@ async def key_latencies(url: str, login: str, runs: int, monitor: StepMonitor,
     ctx = runtime.context_for(login)
     needle = _name_fragment(runtime)
     results: dict[str, list[tuple[float, float]]] = {
-        "open": [], "next page": [], "last page": [], "filter by name": [], "open again": []}
+        "open": [],
+        "next page": [],
+        "last page": [],
+        "filter by name": [],
+        "open again": [],
+    }
     for _run in range(runs):
         app = SalesdeskApp(ctx, load_dashboard=False)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -156,8 +176,12 @@ async def key_latencies(url: str, login: str, runs: int, monitor: StepMonitor,
             await _workers_done(app)  # loaded machine, a little longer:
             await _built_ahead(app)  # until the list is built, as in a second or so
             monitor.reset()
-            steps = [("open", "2"), ("next page", "pagedown"), ("last page", "end"),
-                     ("filter by name", None)]
+            steps = [
+                ("open", "2"),
+                ("next page", "pagedown"),
+                ("last page", "end"),
+                ("filter by name", None),
+            ]
             for label, key in steps:
                 drawn.clear()
                 frames.clear()
@@ -220,9 +244,12 @@ async def cold_open(url: str, login: str, runs: int) -> list[tuple[float, float]
 
     def display_and_mark(self: App, screen: object, renderable: object) -> None:
         original_display(self, screen, renderable)
-        if renderable is not None and not self._batch_count \
-                and isinstance(screen, CustomersScreen) \
-                and screen.query_one(PagedTable).row_count:
+        if (
+            renderable is not None
+            and not self._batch_count
+            and isinstance(screen, CustomersScreen)
+            and screen.query_one(PagedTable).row_count
+        ):
             frames.append((time.perf_counter(), time.thread_time()))
 
     App._display = display_and_mark  # type: ignore[method-assign]
@@ -283,8 +310,7 @@ class StepMonitor:
         async def dispatch(pump: Any, message: Any) -> None:
             if monitor._active:
                 key = f" {message.key!r}" if hasattr(message, "key") else ""
-                monitor._labels.append(f"{type(pump).__name__} <- "
-                                       f"{type(message).__name__}{key}")
+                monitor._labels.append(f"{type(pump).__name__} <- {type(message).__name__}{key}")
             await monitor._dispatch(pump, message)
 
         events.Handle._run = run  # type: ignore[method-assign]
@@ -339,9 +365,9 @@ def _data_shown(app: Any, screen: Any) -> bool:
     return True
 
 
-async def section_opens(url: str, login: str, runs: int,
-                        monitor: StepMonitor) -> tuple[dict[str, list[tuple[float, float]]],
-                                                       list[tuple[float, float, str]]]:
+async def section_opens(
+    url: str, login: str, runs: int, monitor: StepMonitor
+) -> tuple[dict[str, list[tuple[float, float]]], list[tuple[float, float, str]]]:
     """Each section opened from Home: key -> first frame with its data. Returns the
     timings per section and the UI thread's longest step of each run."""
     from textual.app import App
@@ -356,9 +382,14 @@ async def section_opens(url: str, login: str, runs: int,
 
     def display_and_mark(self: App, screen: object, renderable: object) -> None:
         original_display(self, screen, renderable)
-        if renderable is not None and not self._batch_count and watched \
-                and screen is self.screen and screen is not watched[0] \
-                and _data_shown(self, screen):
+        if (
+            renderable is not None
+            and not self._batch_count
+            and watched
+            and screen is self.screen
+            and screen is not watched[0]
+            and _data_shown(self, screen)
+        ):
             frames.append((time.perf_counter(), time.thread_time()))
 
     App._display = display_and_mark  # type: ignore[method-assign]
@@ -389,7 +420,8 @@ async def section_opens(url: str, login: str, runs: int,
                     await asyncio.sleep(0.0005)
                 if frames:
                     results.setdefault(f"{title} ({key or sid})", []).append(
-                        (frames[0][0] - started, frames[0][1] - cpu))
+                        (frames[0][0] - started, frames[0][1] - cpu)
+                    )
                 watched.clear()
                 await _workers_done(app)
                 await pilot.pause(0.1)
@@ -424,8 +456,12 @@ def _name_fragment(runtime) -> str:  # type: ignore[no-untyped-def]
 
     with runtime.db.read_session() as session:
         count = session.scalar(sa.select(sa.func.count()).select_from(Customer)) or 1
-        name = session.scalar(sa.select(Customer.name).order_by(Customer.id)
-                              .offset(count // 2).limit(1)) or "a"
+        name = (
+            session.scalar(
+                sa.select(Customer.name).order_by(Customer.id).offset(count // 2).limit(1)
+            )
+            or "a"
+        )
     return name[1:4] if len(name) > 4 else name
 
 
@@ -447,8 +483,11 @@ def main() -> None:
     parser.add_argument("--scale", default="large", choices=["small", "medium", "large"])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", default="start,sections,customers",
-                        help="comma-separated parts: start, sections, customers")
+    parser.add_argument(
+        "--only",
+        default="start,sections,customers",
+        help="comma-separated parts: start, sections, customers",
+    )
     args = parser.parse_args()
     parts = set(args.only.split(","))
 
@@ -456,8 +495,10 @@ def main() -> None:
 
     path = ensure_sqlite(args.scale, args.seed)
     url = f"sqlite:///{path}"
-    print(f"data set: {args.scale} ({path}), {args.runs} runs, medians; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"data set: {args.scale} ({path}), {args.runs} runs, medians; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
     bare, app = [], []
     for _run in range(args.runs):  # interleaved: both see the same load
@@ -485,8 +526,10 @@ def main() -> None:
         _print_worst_step(worst, bare_s)
         slow = sorted(monitor.slow.items(), key=lambda item: -item[1][1])
         for label, (wall, cpu) in slow[:10]:
-            print(f"  over {STEP_GOAL * 1000:.0f} ms: {wall * 1000:6.1f} ms (CPU {cpu * 1000:.1f})"
-                  f"  {label}")
+            print(
+                f"  over {STEP_GOAL * 1000:.0f} ms: {wall * 1000:6.1f} ms (CPU {cpu * 1000:.1f})"
+                f"  {label}"
+            )
 
 
 def _print_start(app: list[dict[str, float]], bare_s: float) -> None:
@@ -495,33 +538,42 @@ def _print_start(app: list[dict[str, float]], bare_s: float) -> None:
     after = statistics.median(marks["FILLED"] - marks["READY"] for marks in app)
     ratio = app_s / bare_s
     ok = app_s < START_GOAL and ratio < RATIO_GOAL
-    print(f"first usable screen: salesdesk {app_s:.3f} s, ratio {ratio:.2f}x the bare app  "
-          f"(goal < {START_GOAL:.1f} s and < {RATIO_GOAL:.0f}x: {'met' if ok else 'MISSED'})")
-    print(f"Home's figures after the first frame: {after * 1000:.0f} ms "
-          f"({after / bare_s:.2f}x the bare app's first frame; drawn {filled_s:.3f} s after "
-          f"start)  (goal < {FIGURES_GOAL * 1000:.0f} ms: "
-          f"{'met' if after < FIGURES_GOAL else 'MISSED'})")
+    print(
+        f"first usable screen: salesdesk {app_s:.3f} s, ratio {ratio:.2f}x the bare app  "
+        f"(goal < {START_GOAL:.1f} s and < {RATIO_GOAL:.0f}x: {'met' if ok else 'MISSED'})"
+    )
+    print(
+        f"Home's figures after the first frame: {after * 1000:.0f} ms "
+        f"({after / bare_s:.2f}x the bare app's first frame; drawn {filled_s:.3f} s after "
+        f"start)  (goal < {FIGURES_GOAL * 1000:.0f} ms: "
+        f"{'met' if after < FIGURES_GOAL else 'MISSED'})"
+    )
 
 
 def _print_latency(label: str, measured: list[tuple[float, float]], bare_s: float) -> None:
     values = [wall for wall, _cpu in measured]
     median = statistics.median(values)
     cpu = statistics.median(cpu for _wall, cpu in measured)
-    print(f"{label:<40} {median * 1000:7.1f} ms {median / bare_s:5.2f}x  "
-          f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f}; main-thread CPU "
-          f"{cpu * 1000:.1f} ms; goal < {KEY_GOAL * 1000:.0f} ms: "
-          f"{'met' if median < KEY_GOAL else 'MISSED'})")
+    print(
+        f"{label:<40} {median * 1000:7.1f} ms {median / bare_s:5.2f}x  "
+        f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f}; main-thread CPU "
+        f"{cpu * 1000:.1f} ms; goal < {KEY_GOAL * 1000:.0f} ms: "
+        f"{'met' if median < KEY_GOAL else 'MISSED'})"
+    )
 
 
 def _print_worst_step(worst: list[tuple[float, float, str]], bare_s: float) -> None:
     median = statistics.median(wall for wall, _cpu, _label in worst)
     cpu = statistics.median(cpu for _wall, cpu, _label in worst)
     top = max(worst)
-    print(f"longest UI-thread step while keys were handled: {median * 1000:.1f} ms "
-          f"({median / bare_s:.2f}x; main-thread CPU {cpu * 1000:.1f} ms; median of the "
-          f"{len(worst)} runs' longest)  (goal < {STEP_GOAL * 1000:.0f} ms: "
-          f"{'met' if median < STEP_GOAL else 'MISSED'})")
+    print(
+        f"longest UI-thread step while keys were handled: {median * 1000:.1f} ms "
+        f"({median / bare_s:.2f}x; main-thread CPU {cpu * 1000:.1f} ms; median of the "
+        f"{len(worst)} runs' longest)  (goal < {STEP_GOAL * 1000:.0f} ms: "
+        f"{'met' if median < STEP_GOAL else 'MISSED'})"
+    )
     print(f"  the longest of all: {top[0] * 1000:.1f} ms, {top[2]}")
+
 
 if __name__ == "__main__":
     main()

@@ -74,8 +74,11 @@ CORE_PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec("activity.log", "Log visits (daily report)", "填写日报"),
     PermissionSpec("product.manage", "Maintain products and prices", "维护产品与价格"),
     PermissionSpec("masterdata.manage", "Maintain regions and channels", "维护区域与渠道"),
-    PermissionSpec("region.manage_own", "Maintain the regions and channels under one's own "
-                   "region", "维护本区域下属区域与渠道"),
+    PermissionSpec(
+        "region.manage_own",
+        "Maintain the regions and channels under one's own region",
+        "维护本区域下属区域与渠道",
+    ),
     PermissionSpec("sales.import", "Import sales lines, customers and products", "导入数据"),
     PermissionSpec("receipt.record", "Enter and import receipts from customers", "登记收款"),
     PermissionSpec("target.manage", "Set official targets", "设定销售指标"),
@@ -89,27 +92,72 @@ CORE_PERMISSIONS: tuple[PermissionSpec, ...] = (
 )
 
 _ALL_CORE = frozenset(p.name for p in CORE_PERMISSIONS)
-_REP = _perms("customer.create", "customer.update", "contact.write", "opportunity.write",
-              "activity.log", "report.run")
+_REP = _perms(
+    "customer.create",
+    "customer.update",
+    "contact.write",
+    "opportunity.write",
+    "activity.log",
+    "report.run",
+)
 
 CORE_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("group_admin", "Group administrator", "集团管理员", _ALL_CORE, Scope.ALL),
-    RoleSpec("regional_admin", "Regional administrator", "区域管理员",
-             _perms("user.manage_region", "region.manage_own", "customer.create", "customer.update",
-                    "customer.assign", "contact.write", "report.run", "audit.read"),
-             Scope.REGION),
-    RoleSpec("business_operator", "Business operator", "业务操作员",
-             _perms("customer.create", "customer.update", "customer.assign", "contact.write",
-                    "product.manage", "masterdata.manage", "sales.import", "report.run"),
-             Scope.ALL),
+    RoleSpec(
+        "regional_admin",
+        "Regional administrator",
+        "区域管理员",
+        _perms(
+            "user.manage_region",
+            "region.manage_own",
+            "customer.create",
+            "customer.update",
+            "customer.assign",
+            "contact.write",
+            "report.run",
+            "audit.read",
+        ),
+        Scope.REGION,
+    ),
+    RoleSpec(
+        "business_operator",
+        "Business operator",
+        "业务操作员",
+        _perms(
+            "customer.create",
+            "customer.update",
+            "customer.assign",
+            "contact.write",
+            "product.manage",
+            "masterdata.manage",
+            "sales.import",
+            "report.run",
+        ),
+        Scope.ALL,
+    ),
     RoleSpec("sales_rep", "Sales rep", "业务员", _REP, Scope.OWN),
-    RoleSpec("sales_manager", "Sales manager", "销售经理",
-             _REP | _perms("customer.assign", "target.manage", "audit.read"), Scope.TEAM),
-    RoleSpec("finance", "Finance", "财务",
-             _perms("customer.credit", "sales.import", "receipt.record", "report.run",
-                    "audit.read"), Scope.ALL),
-    RoleSpec("executive", "Executive (read-only)", "高层(只读)", _perms("report.run",
-             "audit.read"), Scope.ALL, read_only=True),
+    RoleSpec(
+        "sales_manager",
+        "Sales manager",
+        "销售经理",
+        _REP | _perms("customer.assign", "target.manage", "audit.read"),
+        Scope.TEAM,
+    ),
+    RoleSpec(
+        "finance",
+        "Finance",
+        "财务",
+        _perms("customer.credit", "sales.import", "receipt.record", "report.run", "audit.read"),
+        Scope.ALL,
+    ),
+    RoleSpec(
+        "executive",
+        "Executive (read-only)",
+        "高层(只读)",
+        _perms("report.run", "audit.read"),
+        Scope.ALL,
+        read_only=True,
+    ),
 )
 
 
@@ -247,7 +295,8 @@ def visible(ctx: Context, model: type) -> sa.ColumnElement[bool]:
         return sa.true()
     if model is Contact:
         return col(Contact.customer_id).in_(
-            sa.select(col(Customer.id)).where(visible(ctx, Customer)))
+            sa.select(col(Customer.id)).where(visible(ctx, Customer))
+        )
     if model not in _RULES:
         return sa.true()  # reference data (products, regions, channels) is public
     owner_col, region_col, pool_visible = _RULES[model]
@@ -256,8 +305,9 @@ def visible(ctx: Context, model: type) -> sa.ColumnElement[bool]:
     return _owner_rule(grant, owner_col, region_col, pool_visible)
 
 
-def _owner_rule(grant: Grant, owner_col: Any, region_col: Any,
-                pool_visible: bool) -> sa.ColumnElement[bool]:
+def _owner_rule(
+    grant: Grant, owner_col: Any, region_col: Any, pool_visible: bool
+) -> sa.ColumnElement[bool]:
     if grant.scope is Scope.REGION:
         if region_col is not None:
             cond = region_col.in_(grant.region_ids) if grant.region_ids else sa.false()
@@ -276,21 +326,26 @@ def _owner_rule(grant: Grant, owner_col: Any, region_col: Any,
 def require(ctx: Context, permission: str) -> None:
     """Refuse unless the actor holds ``permission`` (and is not read-only)."""
     if not ctx.actor.active:
-        raise PermissionDenied(_("user '{login}' is deactivated").format(
-            login=ctx.actor.login))
+        raise PermissionDenied(_("user '{login}' is deactivated").format(login=ctx.actor.login))
     if not ctx.grant.has(permission):
         spec = ctx.roles.permissions.get(permission)
         what = pick(spec.title_en.lower(), spec.title_zh) if spec else permission
-        raise PermissionDenied(_("{user} ({roles}) may not {what}").format(
-            user=ctx.actor.display_name or ctx.actor.login,
-            roles=_role_titles(ctx) or _("no role"), what=what))
+        raise PermissionDenied(
+            _("{user} ({roles}) may not {what}").format(
+                user=ctx.actor.display_name or ctx.actor.login,
+                roles=_role_titles(ctx) or _("no role"),
+                what=what,
+            )
+        )
 
 
 def _role_titles(ctx: Context) -> str:
     """The actor's roles as people read them (业务员, Sales rep), in the reader's language."""
     specs = [ctx.roles.roles.get(name) for name in ctx.actor.roles]
-    return ", ".join(pick(spec.title_en, spec.title_zh) if spec else name
-                     for spec, name in zip(specs, ctx.actor.roles, strict=True))
+    return ", ".join(
+        pick(spec.title_en, spec.title_zh) if spec else name
+        for spec, name in zip(specs, ctx.actor.roles, strict=True)
+    )
 
 
 def require_record(ctx: Context, session: Session, model: type, record_id: Any) -> None:

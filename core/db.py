@@ -50,13 +50,14 @@ def make_engine(url: str, **kw: Any) -> Engine:
         if url.endswith(":memory:") or url in ("sqlite://", "sqlite:///"):
             kw.setdefault("poolclass", sa.pool.StaticPool)
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
             **kw,
         )
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return sa.create_engine(url, pool_pre_ping=True, **kw)
 
 
@@ -133,8 +134,9 @@ def alembic_config(db: Database, extra_locations: Iterable[str] = ()) -> Any:
     return cfg
 
 
-def upgrade(db: Database, extra_locations: Iterable[str] = (),
-            target: str | Iterable[str] = "heads") -> None:
+def upgrade(
+    db: Database, extra_locations: Iterable[str] = (), target: str | Iterable[str] = "heads"
+) -> None:
     """Bring the schema to ``target`` (every branch head by default, or each of several
     heads in turn), keeping all rows."""
     from alembic import command
@@ -159,9 +161,12 @@ def current_revisions(db: Database) -> set[str]:
 
 class SchemaTooNew(SalesdeskError):
     def __init__(self) -> None:
-        super().__init__(_(
-            "This database was last upgraded by a newer salesdesk than this one: install "
-            "that version (or newer) to open it, or restore a backup made with this one"))
+        super().__init__(
+            _(
+                "This database was last upgraded by a newer salesdesk than this one: install "
+                "that version (or newer) to open it, or restore a backup made with this one"
+            )
+        )
 
 
 def stray_revisions(script: Any, applied: Iterable[str]) -> set[str]:
@@ -187,16 +192,18 @@ def stray_revisions(script: Any, applied: Iterable[str]) -> set[str]:
     return stray
 
 
-def pending_heads(db: Database, extra_locations: Iterable[str] = (),
-                  only_in: Iterable[str] | None = None) -> set[str]:
+def pending_heads(
+    db: Database, extra_locations: Iterable[str] = (), only_in: Iterable[str] | None = None
+) -> set[str]:
     """Heads in the scripts that the database has not reached; with ``only_in``, only the
     heads whose revision file is in one of those folders (the enabled plugins' and the
     core's: a switched-off plugin's branch is neither needed nor upgraded)."""
     return schema_status(db, extra_locations, only_in)[0]
 
 
-def schema_status(db: Database, extra_locations: Iterable[str] = (),
-                  only_in: Iterable[str] | None = None) -> tuple[set[str], set[str]]:
+def schema_status(
+    db: Database, extra_locations: Iterable[str] = (), only_in: Iterable[str] | None = None
+) -> tuple[set[str], set[str]]:
     """(pending heads as :func:`pending_heads` says, stray revisions)."""
     from alembic.script import ScriptDirectory
 
@@ -208,10 +215,10 @@ def schema_status(db: Database, extra_locations: Iterable[str] = (),
         reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
     heads = {h for h in script.get_heads() if h not in reached}
     if only_in is not None:
-        folders = {Path(folder).resolve()
-                   for folder in [str(MIGRATIONS_DIR / "versions"), *only_in]}
-        heads = {h for h in heads
-                 if Path(script.get_revision(h).path).resolve().parent in folders}
+        folders = {
+            Path(folder).resolve() for folder in [str(MIGRATIONS_DIR / "versions"), *only_in]
+        }
+        heads = {h for h in heads if Path(script.get_revision(h).path).resolve().parent in folders}
     return heads, stray
 
 
@@ -240,12 +247,16 @@ def backup(db: Database, target: Path) -> Path:
         raise BackupFailed(_("An in-memory database cannot be backed up"))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                    suffix=".partial")  # mode 0600
+        fd, name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )  # mode 0600
         os.close(fd)
     except OSError as exc:
-        raise BackupFailed(_("The backup could not be written to {path}: {reason}").format(
-            path=target, reason=exc.strerror or exc)) from exc
+        raise BackupFailed(
+            _("The backup could not be written to {path}: {reason}").format(
+                path=target, reason=exc.strerror or exc
+            )
+        ) from exc
     partial = Path(name)
     try:
         if db.is_sqlite:
@@ -258,16 +269,20 @@ def backup(db: Database, target: Path) -> Path:
         for leftover in (partial, Path(f"{partial}-journal")):
             leftover.unlink(missing_ok=True)
         if isinstance(exc, OSError | sqlite3.Error):
-            raise BackupFailed(_("The backup of {db} to {path} failed: {reason}").format(
-                db=db.describe(), path=target,
-                reason=getattr(exc, "strerror", None) or exc)) from exc
+            raise BackupFailed(
+                _("The backup of {db} to {path} failed: {reason}").format(
+                    db=db.describe(), path=target, reason=getattr(exc, "strerror", None) or exc
+                )
+            ) from exc
         raise
     return target
 
 
 def _copy_sqlite(source: str, partial: Path) -> None:
-    with closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)) as src, \
-            closing(sqlite3.connect(partial)) as dst:
+    with (
+        closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)) as src,
+        closing(sqlite3.connect(partial)) as dst,
+    ):
         src.backup(dst, pages=-1)
 
 
@@ -276,16 +291,28 @@ def _pg_dump(db: Database, partial: Path) -> None:
     (where ``ps`` shows it to every user of the machine)."""
     pg_dump = shutil.which("pg_dump")
     if not pg_dump:
-        raise BackupFailed(_("Backing up PostgreSQL needs the pg_dump program, which is "
-                             "not installed on this machine"))
+        raise BackupFailed(
+            _(
+                "Backing up PostgreSQL needs the pg_dump program, which is "
+                "not installed on this machine"
+            )
+        )
     url = db.engine.url.set(drivername="postgresql")
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
     safe = url._replace(password=None).render_as_string(hide_password=False)
-    done = subprocess.run([pg_dump, "--format=custom", f"--file={partial}", safe],
-                          env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [pg_dump, "--format=custom", f"--file={partial}", safe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         reason = (done.stderr or "").strip().splitlines()
-        raise BackupFailed(_("The backup of {db} failed: {reason}").format(
-            db=db.describe(), reason=reason[-1] if reason else f"exit {done.returncode}"))
+        raise BackupFailed(
+            _("The backup of {db} failed: {reason}").format(
+                db=db.describe(), reason=reason[-1] if reason else f"exit {done.returncode}"
+            )
+        )

@@ -31,9 +31,11 @@ class FieldProblem:
         expected = _(self.expected)
         if self.row is not None:
             return _("row {row}, column '{field}': got {value}, expected {expected}").format(
-                row=self.row, field=self.field, value=shown, expected=expected)
+                row=self.row, field=self.field, value=shown, expected=expected
+            )
         return _("{field}: got {value}, expected {expected}").format(
-            field=field_title(self.field), value=shown, expected=expected)
+            field=field_title(self.field), value=shown, expected=expected
+        )
 
 
 def field_title(name: str) -> str:
@@ -74,8 +76,14 @@ class NotFound(SalesdeskError):
 class Conflict(SalesdeskError):
     """A stale write: someone else changed the record since it was read."""
 
-    def __init__(self, entity: str, entity_id: object, changed_by: str | None,
-                 changed_at: object | None, current_version: int | None = None) -> None:
+    def __init__(
+        self,
+        entity: str,
+        entity_id: object,
+        changed_by: str | None,
+        changed_at: object | None,
+        current_version: int | None = None,
+    ) -> None:
         self.entity = entity
         self.entity_id = entity_id
         self.changed_by = changed_by
@@ -94,7 +102,7 @@ class UnknownUser(SalesdeskError):
         self.login = login
         super().__init__(
             f"There is no active salesdesk user for the login '{login}'. Ask an administrator "
-            f"to run: salesdesk users add {login} --name \"Your Name\" --role sales_rep"
+            f'to run: salesdesk users add {login} --name "Your Name" --role sales_rep'
         )
 
 

@@ -74,8 +74,15 @@ class Exporter(Protocol):
     title_zh: str
     suffix: str
 
-    def write(self, result: ReportResult, path: Path, *, lang: str = "en",
-              progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path: ...
+    def write(
+        self,
+        result: ReportResult,
+        path: Path,
+        *,
+        lang: str = "en",
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+    ) -> Path: ...
 
 
 # ---------------------------------------------------------------------------------------
@@ -112,8 +119,13 @@ def check_cancel(cancel: CancelFn | Any | None) -> None:
 class Ticker:
     """Counts rows; every ``every`` rows reports progress and checks for cancel."""
 
-    def __init__(self, progress: ProgressFn | None, cancel: CancelFn | None,
-                 total: int | None, every: int = 5000) -> None:
+    def __init__(
+        self,
+        progress: ProgressFn | None,
+        cancel: CancelFn | None,
+        total: int | None,
+        every: int = 5000,
+    ) -> None:
         self.progress, self.cancel, self.total, self.every = progress, cancel, total, every
         self.done = 0
         self._next = every
@@ -143,9 +155,11 @@ def total_rows(result: ReportResult) -> int | None:
 
 def shape_problems(exporter: object) -> list[str]:
     """Why ``exporter`` cannot be used (empty when it can)."""
-    problems = [f"missing '{name}'" for name in ("id", "title_en", "suffix")
-                if not isinstance(getattr(exporter, name, None), str)
-                or not getattr(exporter, name)]
+    problems = [
+        f"missing '{name}'"
+        for name in ("id", "title_en", "suffix")
+        if not isinstance(getattr(exporter, name, None), str) or not getattr(exporter, name)
+    ]
     exporter_id = getattr(exporter, "id", None)
     if isinstance(exporter_id, str) and exporter_id and not ID_PATTERN.match(exporter_id):
         problems.append(f"id '{exporter_id}' must be lower-case letters, digits, - or _")
@@ -188,9 +202,15 @@ def target_path(path: Path | str, exporter: Exporter, result: ReportResult) -> P
     return target if target.suffix else target.with_suffix(exporter.suffix)
 
 
-def export_report(ctx: Context, result: ReportResult, exporter_id: str, path: Path | str,
-                  progress: ProgressFn | None = None, cancel: CancelFn | None = None,
-                  lang: str | None = None) -> Path:
+def export_report(
+    ctx: Context,
+    result: ReportResult,
+    exporter_id: str,
+    path: Path | str,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    lang: str | None = None,
+) -> Path:
     """Write ``result`` with exporter ``exporter_id``; return the main file written.
 
     Refuses a reader without ``report.run``. The exporter writes into a scratch folder in
@@ -208,12 +228,10 @@ def export_report(ctx: Context, result: ReportResult, exporter_id: str, path: Pa
     final = target_path(path, exporter, result)
     if not final.parent.is_dir():
         raise NotFound(f"cannot export to {final}: the folder {final.parent} does not exist")
-    scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial",
-                                    dir=final.parent))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         signoff = Signoff(ctx.actor.display_name or ctx.actor.login, ctx.today())
-        written = _write(exporter, result, scratch / final.name, lang, progress, cancel,
-                         signoff)
+        written = _write(exporter, result, scratch / final.name, lang, progress, cancel, signoff)
         check_cancel(cancel)
         return _move_into_place(scratch, final.parent, written)
     finally:
@@ -227,20 +245,30 @@ def takes_signoff(exporter: Exporter) -> bool:
         return False
 
 
-def _write(exporter: Exporter, result: ReportResult, path: Path, lang: str,
-           progress: ProgressFn | None, cancel: CancelFn | None, signoff: Signoff) -> Path:
+def _write(
+    exporter: Exporter,
+    result: ReportResult,
+    path: Path,
+    lang: str,
+    progress: ProgressFn | None,
+    cancel: CancelFn | None,
+    signoff: Signoff,
+) -> Path:
     extra = {"signoff": signoff} if takes_signoff(exporter) else {}
     try:
-        written = Path(exporter.write(result, path, lang=lang, progress=progress,
-                                      cancel=cancel, **extra))
+        written = Path(
+            exporter.write(result, path, lang=lang, progress=progress, cancel=cancel, **extra)
+        )
     except SalesdeskError:
         raise
     except OSError as exc:
         raise ExportFailed(f"could not write {path.name}: {exc.strerror or exc}") from exc
     except Exception as exc:
         log.exception("exporter %s failed", exporter.id)
-        raise ExportFailed(f"export format '{exporter.id}' failed: {type(exc).__name__}: "
-                           f"{exc}. The details are in the log.") from exc
+        raise ExportFailed(
+            f"export format '{exporter.id}' failed: {type(exc).__name__}: "
+            f"{exc}. The details are in the log."
+        ) from exc
     if written.parent != path.parent or not written.is_file():
         raise ExportFailed(f"export format '{exporter.id}' did not write {path.name}")
     return written

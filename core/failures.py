@@ -61,27 +61,34 @@ def explain(exc: BaseException, database: str | None = None) -> str:
 
     if isinstance(exc, sa.exc.DBAPIError | sa.exc.OperationalError):
         if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
-            return _("The database {db} is read-only for you, so nothing can be saved in "
-                     "it: check the permissions of the file and its folder").format(db=where)
+            return _(
+                "The database {db} is read-only for you, so nothing can be saved in "
+                "it: check the permissions of the file and its folder"
+            ).format(db=where)
         if "unable to open database file" in lowered or "disk i/o error" in lowered:
-            return _("Cannot open the database {db}: check that its folder exists and that "
-                     "you may write in it").format(db=where)
+            return _(
+                "Cannot open the database {db}: check that its folder exists and that "
+                "you may write in it"
+            ).format(db=where)
         if "database is locked" in lowered:
-            return _("The database {db} stayed busy with another writer for too long; "
-                     "try again in a moment").format(db=where)
+            return _(
+                "The database {db} stayed busy with another writer for too long; "
+                "try again in a moment"
+            ).format(db=where)
         if "not a database" in lowered:
             return _("{db} is not a salesdesk database file").format(db=where)
         if isinstance(exc, sa.exc.OperationalError) and not where.startswith("sqlite"):
-            return _("Cannot reach the database server for {db}: is it running, and are "
-                     "the address and user right? ({reason})").format(db=where, reason=text)
-        return _("The database {db} refused the operation: {reason}").format(
-            db=where, reason=text)
+            return _(
+                "Cannot reach the database server for {db}: is it running, and are "
+                "the address and user right? ({reason})"
+            ).format(db=where, reason=text)
+        return _("The database {db} refused the operation: {reason}").format(db=where, reason=text)
     if isinstance(exc, OSError):
         path = exc.filename or where
-        return _("Cannot use {path}: {reason}").format(path=path,
-                                                       reason=exc.strerror or text)
-    return _("salesdesk failed ({kind}: {reason}); run it again with -v to see the "
-             "details").format(kind=type(exc).__name__, reason=text)
+        return _("Cannot use {path}: {reason}").format(path=path, reason=exc.strerror or text)
+    return _("salesdesk failed ({kind}: {reason}); run it again with -v to see the details").format(
+        kind=type(exc).__name__, reason=text
+    )
 
 
 def shown_url(database: str | None) -> str:

@@ -63,8 +63,11 @@ def form_registry(plugins: PluginManager) -> dict[str, FormSpec]:
 
 def forms_for(ctx: Context) -> list[FormSpec]:
     """The forms this user may fill in."""
-    return [form for form in form_registry(ctx.plugins).values()
-            if not form.permission or ctx.grant.has(form.permission)]
+    return [
+        form
+        for form in form_registry(ctx.plugins).values()
+        if not form.permission or ctx.grant.has(form.permission)
+    ]
 
 
 def submit_form(ctx: Context, form_id: str, raw: dict[str, Any]) -> str:

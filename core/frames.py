@@ -44,13 +44,24 @@ DECIMAL_KINDS = (ColumnKind.MONEY, ColumnKind.QUANTITY, ColumnKind.PERCENT)
 def table_to_frame(table: Table) -> pd.DataFrame:
     """The table as a DataFrame (its rows are read, a generator once)."""
     rows = table.materialize()
-    data = {col.id: _series([row[i] for row in rows], col.kind)
-            for i, col in enumerate(table.columns)}
+    data = {
+        col.id: _series([row[i] for row in rows], col.kind) for i, col in enumerate(table.columns)
+    }
     frame = pd.DataFrame(data, columns=[col.id for col in table.columns])
     frame.attrs[ATTRS] = {
-        "id": table.id, "title_en": table.title_en, "title_zh": table.title_zh,
-        "columns": [{"id": c.id, "title_en": c.title_en, "title_zh": c.title_zh,
-                     "kind": str(c.kind), "total": c.total} for c in table.columns],
+        "id": table.id,
+        "title_en": table.title_en,
+        "title_zh": table.title_zh,
+        "columns": [
+            {
+                "id": c.id,
+                "title_en": c.title_en,
+                "title_zh": c.title_zh,
+                "kind": str(c.kind),
+                "total": c.total,
+            }
+            for c in table.columns
+        ],
         "totals": list(table.totals) if table.totals is not None else None,
         "drill_columns": list(table.drill_columns),
     }
@@ -77,11 +88,16 @@ def _series(values: list[Any], kind: ColumnKind) -> pd.Series:
 # ---------------------------------------------------------------------------------------
 
 
-def table_from_frame(frame: pd.DataFrame, table_id: str | None = None,
-                     title_en: str | None = None, title_zh: str | None = None, *,
-                     kinds: Mapping[str, ColumnKind | str] | None = None,
-                     titles: Mapping[str, tuple[str, str]] | None = None,
-                     total_columns: Iterable[str] | None = None) -> Table:
+def table_from_frame(
+    frame: pd.DataFrame,
+    table_id: str | None = None,
+    title_en: str | None = None,
+    title_zh: str | None = None,
+    *,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    titles: Mapping[str, tuple[str, str]] | None = None,
+    total_columns: Iterable[str] | None = None,
+) -> Table:
     """A report table from ``frame``: one column per frame column, in order.
 
     :param kinds: column name -> kind; for the others the kind carried in
@@ -104,18 +120,25 @@ def table_from_frame(frame: pd.DataFrame, table_id: str | None = None,
         old = carried.get(key, {})
         kind = ColumnKind(kinds.get(key) or old.get("kind") or _infer(frame[name]))
         en, zh = titles.get(key) or (old.get("title_en", key), old.get("title_zh", ""))
-        total = key in set(total_columns) if total_columns is not None else \
-            bool(old.get("total"))
+        total = key in set(total_columns) if total_columns is not None else bool(old.get("total"))
         columns.append(Column(key, en, zh, kind, total))
-    rows = [tuple(_cell(value, col.kind) for value, col in zip(values, columns, strict=True))
-            for values in frame.itertuples(index=False, name=None)]
+    rows = [
+        tuple(_cell(value, col.kind) for value, col in zip(values, columns, strict=True))
+        for values in frame.itertuples(index=False, name=None)
+    ]
     if total_columns is not None:
         totals = _totals(columns, rows)
     else:
         totals = tuple(meta["totals"]) if meta.get("totals") is not None else None
-    return Table(table_id or meta.get("id", "table"), title_en or meta.get("title_en", ""),
-                 title_zh if title_zh is not None else meta.get("title_zh", ""), columns,
-                 rows, totals=totals, drill_columns=tuple(meta.get("drill_columns", ())))
+    return Table(
+        table_id or meta.get("id", "table"),
+        title_en or meta.get("title_en", ""),
+        title_zh if title_zh is not None else meta.get("title_zh", ""),
+        columns,
+        rows,
+        totals=totals,
+        drill_columns=tuple(meta.get("drill_columns", ())),
+    )
 
 
 def _infer(series: pd.Series) -> ColumnKind:
@@ -168,10 +191,13 @@ def _totals(columns: list[Column], rows: list[tuple]) -> tuple | None:
     totals: list[Any] = [None] * len(columns)
     for i, col in enumerate(columns):
         if col.total:
-            totals[i] = sum((row[i] for row in rows if row[i] is not None),
-                            Decimal(0) if col.kind in DECIMAL_KINDS else 0)
-    label = next((i for i, col in enumerate(columns)
-                  if col.kind == ColumnKind.TEXT and not col.total), None)
+            totals[i] = sum(
+                (row[i] for row in rows if row[i] is not None),
+                Decimal(0) if col.kind in DECIMAL_KINDS else 0,
+            )
+    label = next(
+        (i for i, col in enumerate(columns) if col.kind == ColumnKind.TEXT and not col.total), None
+    )
     if label is not None:
         totals[label] = TOTAL_EN
     return tuple(totals)

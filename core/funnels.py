@@ -103,16 +103,46 @@ def _d(value: str) -> Decimal:
 
 
 BASIC_FUNNEL = FunnelDefinition(
-    "basic", "Basic funnel", "基本销售漏斗",
+    "basic",
+    "Basic funnel",
+    "基本销售漏斗",
     (
-        Stage("lead", "Lead", "线索", _d("0.10"), CustomerClass.POTENTIAL, max_days=30,
-              visit_every_days=30),
-        Stage("qualified", "Qualified", "已确认需求", _d("0.25"), CustomerClass.POTENTIAL,
-              max_days=30, visit_every_days=21),
-        Stage("proposal", "Proposal", "方案报价", _d("0.50"), CustomerClass.PROMISING,
-              max_days=30, visit_every_days=14),
-        Stage("negotiation", "Negotiation", "商务谈判", _d("0.75"), CustomerClass.CLOSING,
-              max_days=21, visit_every_days=7),
+        Stage(
+            "lead",
+            "Lead",
+            "线索",
+            _d("0.10"),
+            CustomerClass.POTENTIAL,
+            max_days=30,
+            visit_every_days=30,
+        ),
+        Stage(
+            "qualified",
+            "Qualified",
+            "已确认需求",
+            _d("0.25"),
+            CustomerClass.POTENTIAL,
+            max_days=30,
+            visit_every_days=21,
+        ),
+        Stage(
+            "proposal",
+            "Proposal",
+            "方案报价",
+            _d("0.50"),
+            CustomerClass.PROMISING,
+            max_days=30,
+            visit_every_days=14,
+        ),
+        Stage(
+            "negotiation",
+            "Negotiation",
+            "商务谈判",
+            _d("0.75"),
+            CustomerClass.CLOSING,
+            max_days=21,
+            visit_every_days=7,
+        ),
         Stage("won", "Won", "成交", _d("1"), CustomerClass.CUSTOMER, won=True),
         Stage("lost", "Lost", "失败", _d("0"), CustomerClass.POTENTIAL, lost=True),
     ),
@@ -132,13 +162,15 @@ def _limit(value: Any, name: str, stage_id: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise FunnelChangeRefused(f"stage {stage_id}: {name} must be a whole number of days "
-                                  f"or hours, got {value!r}")
+        raise FunnelChangeRefused(
+            f"stage {stage_id}: {name} must be a whole number of days or hours, got {value!r}"
+        )
     try:
         number = int(value)
     except ValueError:
-        raise FunnelChangeRefused(f"stage {stage_id}: {name} must be a whole number, "
-                                  f"got {value!r}") from None
+        raise FunnelChangeRefused(
+            f"stage {stage_id}: {name} must be a whole number, got {value!r}"
+        ) from None
     if number <= 0:
         raise FunnelChangeRefused(f"stage {stage_id}: {name} must be above 0, got {number}")
     return number
@@ -148,24 +180,27 @@ def _probability(value: Any, stage_id: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise FunnelChangeRefused(f"stage {stage_id}: probability must be a number between "
-                                  f"0 and 1, got {value!r}") from None
+        raise FunnelChangeRefused(
+            f"stage {stage_id}: probability must be a number between 0 and 1, got {value!r}"
+        ) from None
     if not Decimal(0) <= number <= Decimal(1):
-        raise FunnelChangeRefused(f"stage {stage_id}: probability must be between 0 and 1, "
-                                  f"got {number}")
+        raise FunnelChangeRefused(
+            f"stage {stage_id}: probability must be between 0 and 1, got {number}"
+        )
     return number
 
 
 def _stage_override(stage: Stage, values: Mapping[str, Any]) -> Stage:
     unknown = sorted(set(values) - set(STAGE_FIELDS))
     if unknown:
-        raise FunnelChangeRefused(f"stage {stage.id}: cannot override {', '.join(unknown)} "
-                                  f"(only {', '.join(STAGE_FIELDS)})")
+        raise FunnelChangeRefused(
+            f"stage {stage.id}: cannot override {', '.join(unknown)} "
+            f"(only {', '.join(STAGE_FIELDS)})"
+        )
     changes: dict[str, Any] = {}
     if "probability" in values:
         if stage.terminal:
-            raise FunnelChangeRefused(f"stage {stage.id} closes the deal: its probability "
-                                      "is fixed")
+            raise FunnelChangeRefused(f"stage {stage.id} closes the deal: its probability is fixed")
         changes["probability"] = _probability(values["probability"], stage.id)
     for name in STAGE_FIELDS[1:]:
         if name in values:
@@ -179,21 +214,25 @@ def apply_override(funnel: FunnelDefinition, override: Mapping[str, Any]) -> Fun
         raise FunnelChangeRefused(f"funnel {funnel.id}: expected a mapping, got {override!r}")
     unknown = sorted(set(override) - {"stages", "remove"})
     if unknown:
-        raise FunnelChangeRefused(f"funnel {funnel.id}: unknown keys {', '.join(unknown)} "
-                                  "(expected stages, remove)")
+        raise FunnelChangeRefused(
+            f"funnel {funnel.id}: unknown keys {', '.join(unknown)} (expected stages, remove)"
+        )
     stages_in = override.get("stages") or {}
     removed = list(override.get("remove") or [])
     known = {s.id for s in funnel.stages}
     missing = sorted((set(stages_in) | set(removed)) - known)
     if missing:
-        raise FunnelChangeRefused(f"funnel {funnel.id} has no stage {', '.join(missing)} "
-                                  f"(stages: {', '.join(s.id for s in funnel.stages)})")
+        raise FunnelChangeRefused(
+            f"funnel {funnel.id} has no stage {', '.join(missing)} "
+            f"(stages: {', '.join(s.id for s in funnel.stages)})"
+        )
     stages = []
     for stage in funnel.stages:
         if stage.id in removed:
             if stage.terminal:
-                raise FunnelChangeRefused(f"funnel {funnel.id}: the closing stage {stage.id} "
-                                          "cannot be removed")
+                raise FunnelChangeRefused(
+                    f"funnel {funnel.id}: the closing stage {stage.id} cannot be removed"
+                )
             continue
         stages.append(_stage_override(stage, stages_in.get(stage.id) or {}))
     changed = dataclasses.replace(funnel, stages=tuple(stages))
@@ -203,8 +242,12 @@ def apply_override(funnel: FunnelDefinition, override: Mapping[str, Any]) -> Fun
     return changed
 
 
-def change_problems(before: FunnelDefinition, after: FunnelDefinition,
-                    live: Mapping[str, int], mapping: Mapping[str, str]) -> list[str]:
+def change_problems(
+    before: FunnelDefinition,
+    after: FunnelDefinition,
+    live: Mapping[str, int],
+    mapping: Mapping[str, str],
+) -> list[str]:
     """Why changing ``before`` into ``after`` would strand open deals (empty: it is safe).
 
     ``live`` counts open deals per stage id of ``before``; ``mapping`` sends the deals of
@@ -217,19 +260,27 @@ def change_problems(before: FunnelDefinition, after: FunnelDefinition,
             continue
         target = mapping.get(stage_id)
         if target is None:
-            problems.append(f"stage {stage_id} of funnel {before.id} still has {count} open "
-                            f"deal(s): map them to one of {', '.join(sorted(after_ids))}")
+            problems.append(
+                f"stage {stage_id} of funnel {before.id} still has {count} open "
+                f"deal(s): map them to one of {', '.join(sorted(after_ids))}"
+            )
         elif target not in after_ids:
-            problems.append(f"stage {stage_id} is mapped to {target}, which is not an open "
-                            f"stage of funnel {after.id}")
+            problems.append(
+                f"stage {stage_id} is mapped to {target}, which is not an open "
+                f"stage of funnel {after.id}"
+            )
     return problems
 
 
 class FunnelRegistry:
     """Funnels from the core and every enabled plugin, by id, with company overrides."""
 
-    def __init__(self, funnels: list[FunnelDefinition], default: str | None = None,
-                 overrides: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        funnels: list[FunnelDefinition],
+        default: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> None:
         self.base = {f.id: f for f in funnels}
         self.funnels = dict(self.base)
         self.default_id = default if default in self.funnels else funnels[0].id
@@ -274,8 +325,11 @@ class FunnelRegistry:
 
     def probability_sql(self, funnel_col: Any, stage_col: Any) -> Any:
         """SQL for each row's stage probability (0 for a stage no funnel knows)."""
-        whens = [(sa.and_(funnel_col == f.id, stage_col == s.id), sa.literal(s.probability))
-                 for f in self.funnels.values() for s in f.stages]
+        whens = [
+            (sa.and_(funnel_col == f.id, stage_col == s.id), sa.literal(s.probability))
+            for f in self.funnels.values()
+            for s in f.stages
+        ]
         if not whens:
             return sa.literal(Decimal(0))
         return sa.case(*whens, else_=sa.literal(Decimal(0)))

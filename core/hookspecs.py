@@ -249,8 +249,9 @@ def salesdesk_sales_lines_imported(ctx: Context, batch: ImportBatch) -> None:
 
 
 @hookspec
-def salesdesk_move_open_records(uow: UnitOfWork, customer_id: int, from_owner_id: int,
-                                to_owner_id: int) -> None:
+def salesdesk_move_open_records(
+    uow: UnitOfWork, customer_id: int, from_owner_id: int, to_owner_id: int
+) -> None:
     """A customer's open work is moving from one owner to another: move this plugin's own
     open records of that customer in the same transaction.
 

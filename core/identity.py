@@ -21,7 +21,9 @@ def os_login() -> str:
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
-        raise SalesdeskError(_(
-            "Your user id {uid} has no login name on this machine, so salesdesk cannot "
-            "tell who you are; ask the system administrator to give it an account"
-        ).format(uid=uid)) from None
+        raise SalesdeskError(
+            _(
+                "Your user id {uid} has no login name on this machine, so salesdesk cannot "
+                "tell who you are; ask the system administrator to give it an account"
+            ).format(uid=uid)
+        ) from None

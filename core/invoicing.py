@@ -12,20 +12,26 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-CREDIT_CODE_EXPECTED = ("a unified social credit code: 18 digits or capital letters (not I, O, "
-                        "Z, S, V) whose last character checks the others")
+CREDIT_CODE_EXPECTED = (
+    "a unified social credit code: 18 digits or capital letters (not I, O, "
+    "Z, S, V) whose last character checks the others"
+)
 
 
 def credit_code_check(first17: str) -> str:
     """The check character for the first 17 characters of a credit code."""
-    total = sum(CREDIT_CODE_CHARS.index(c) * w
-                for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
 def is_credit_code(code: str) -> bool:
-    return (len(code) == 18 and all(c in CREDIT_CODE_CHARS for c in code)
-            and credit_code_check(code[:17]) == code[17])
+    return (
+        len(code) == 18
+        and all(c in CREDIT_CODE_CHARS for c in code)
+        and credit_code_check(code[:17]) == code[17]
+    )
 
 
 def clean_credit_code(value: str) -> str:

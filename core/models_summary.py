@@ -48,8 +48,15 @@ class SalesSumRepDay(SQLModel, table=True):
     """Sales per day x rep x region (partial months of MTD/QTD/YTD periods)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_day"
-    __table_args__ = (sa.Index("ux_sales_sum_rep_day", "day", _null_as_zero("rep_id"),
-                               _null_as_zero("region_id"), unique=True),)
+    __table_args__ = (
+        sa.Index(
+            "ux_sales_sum_rep_day",
+            "day",
+            _null_as_zero("rep_id"),
+            _null_as_zero("region_id"),
+            unique=True,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     day: dt.date
@@ -66,8 +73,13 @@ class SalesSumRepMonth(SQLModel, table=True):
     __tablename__: ClassVar[str] = "sales_sum_rep_month"
     __table_args__ = (
         sa.Index("ix_sales_sum_rep_month_month", "month", "rep_id"),
-        sa.Index("ux_sales_sum_rep_month", "month", _null_as_zero("rep_id"),
-                 _null_as_zero("region_id"), unique=True),
+        sa.Index(
+            "ux_sales_sum_rep_month",
+            "month",
+            _null_as_zero("rep_id"),
+            _null_as_zero("region_id"),
+            unique=True,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,8 +95,11 @@ class SalesSumProductRegionMonth(SQLModel, table=True):
     """Sales per month x product x region (monthly statistics, Q2)."""
 
     __tablename__: ClassVar[str] = "sales_sum_product_region_month"
-    __table_args__ = (sa.Index("ux_sales_sum_prm", "month", "product_id",
-                               _null_as_zero("region_id"), unique=True),)
+    __table_args__ = (
+        sa.Index(
+            "ux_sales_sum_prm", "month", "product_id", _null_as_zero("region_id"), unique=True
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     month: dt.date
@@ -137,6 +152,9 @@ class SalesSumCustomerYtd(SQLModel, table=True):
 
 
 SUMMARY_TABLES: tuple[type[SQLModel], ...] = (
-    SalesSumRepDay, SalesSumRepMonth, SalesSumProductRegionMonth, SalesSumCustomerMonth,
+    SalesSumRepDay,
+    SalesSumRepMonth,
+    SalesSumProductRegionMonth,
+    SalesSumCustomerMonth,
     SalesSumCustomerYtd,
 )

@@ -178,8 +178,11 @@ class PluginManager:
             return []
         if specs.__name__ in self._spec_modules:
             return names  # already added (the same plugin registered again)
-        taken = [n for n in names if getattr(self.pm.hook, n, None) is not None
-                 and getattr(self.pm.hook, n).has_spec()]
+        taken = [
+            n
+            for n in names
+            if getattr(self.pm.hook, n, None) is not None and getattr(self.pm.hook, n).has_spec()
+        ]
         if taken:
             raise ValueError(f"declares hooks that already exist: {', '.join(taken)}")
         self.pm.add_hookspecs(specs)
@@ -209,9 +212,10 @@ class PluginManager:
             if unknown:
                 self.pm.unregister(name=info.name)
                 raise pluggy.PluginValidationError(
-                    plugin, f"implements hooks that do not exist: {', '.join(unknown)} "
+                    plugin,
+                    f"implements hooks that do not exist: {', '.join(unknown)} "
                     "(a hook of a plugin that may not be installed needs "
-                    "@hookimpl(optionalhook=True))"
+                    "@hookimpl(optionalhook=True))",
                 )
         except KeyboardInterrupt:
             raise
@@ -221,7 +225,8 @@ class PluginManager:
         info.loaded = True
         self._worked(info.name, "register")
         info.hooks = sorted(
-            impl_name for impl_name in dir(plugin)
+            impl_name
+            for impl_name in dir(plugin)
             if impl_name.startswith("salesdesk_") and self._is_impl(plugin, impl_name)
         )
         self._roles = self._funnels = None
@@ -256,9 +261,12 @@ class PluginManager:
         declared only when the TUI adds its hookspecs, not in a core-only runtime."""
         plugin = self.pm.get_plugin(name)
         return [
-            caller.name for caller in self.pm.get_hookcallers(plugin) or []
-            if not caller.has_spec() and not any(
-                impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin)
+            caller.name
+            for caller in self.pm.get_hookcallers(plugin) or []
+            if not caller.has_spec()
+            and not any(
+                impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin
+            )
         ]
 
     def _fail(self, info: PluginInfo, hook: str, exc: BaseException) -> None:
@@ -272,13 +280,19 @@ class PluginManager:
         if message == self._remembered(info).get("error"):
             log.info("plugin %s failed again in %s: %s", info.name, hook, message)
             return
-        self.new_failures[info.name] = {"error": message, "hook": hook,
-                                        "version": info.version,
-                                        "at": dt.datetime.now(dt.UTC).isoformat()}
+        self.new_failures[info.name] = {
+            "error": message,
+            "hook": hook,
+            "version": info.version,
+            "at": dt.datetime.now(dt.UTC).isoformat(),
+        }
         where = _traceback_log().log(info.name, hook, exc)
-        log.warning(i18n._("plugin {name} failed in {hook} ({error}) and is switched off "
-                           "for this run; details: {where}").format(
-            name=info.name, hook=hook, error=f"{type(exc).__name__}: {exc}", where=where))
+        log.warning(
+            i18n._(
+                "plugin {name} failed in {hook} ({error}) and is switched off "
+                "for this run; details: {where}"
+            ).format(name=info.name, hook=hook, error=f"{type(exc).__name__}: {exc}", where=where)
+        )
 
     # -- calling --------------------------------------------------------------------
 
@@ -310,8 +324,12 @@ class PluginManager:
     def _worked(self, plugin_name: str, hook_name: str) -> None:
         """The hook that failed in an earlier run works again: forget that failure."""
         info = self.info.get(plugin_name)
-        if info and info.remembered_error and not info.errors \
-                and self._remembered(info).get("hook") == hook_name:
+        if (
+            info
+            and info.remembered_error
+            and not info.errors
+            and self._remembered(info).get("hook") == hook_name
+        ):
             info.remembered_error = ""
             self.recovered.add(plugin_name)
 
@@ -319,8 +337,9 @@ class PluginManager:
         """(failures to remember, plugins whose stored failure is to be forgotten): new
         ones, recovered ones, and those stored for another version of the plugin."""
         stored = self.company_settings.get(FAILURES_KEY) or {}
-        stale = {name for name in stored if name in self.info
-                 and not self._remembered(self.info[name])}
+        stale = {
+            name for name in stored if name in self.info and not self._remembered(self.info[name])
+        }
         return dict(self.new_failures), (self.recovered | stale) - set(self.new_failures)
 
     def failures_saved(self) -> None:
@@ -340,8 +359,11 @@ class PluginManager:
             if result is None:
                 continue
             if not isinstance(result, list | tuple):
-                self.report(plugin_name, hook_name, TypeError(
-                    f"expected a list, got {type(result).__name__}"))
+                self.report(
+                    plugin_name,
+                    hook_name,
+                    TypeError(f"expected a list, got {type(result).__name__}"),
+                )
                 continue
             items.extend((plugin_name, item) for item in result)
         return items
@@ -358,8 +380,9 @@ class PluginManager:
             if self.pm.get_plugin(impl.plugin_name) is not None:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
 
-    def keyed_contributions(self, hook_name: str, kind: str,
-                            shape_problems: Callable[[Any], list[str]]) -> dict[str, Any]:
+    def keyed_contributions(
+        self, hook_name: str, kind: str, shape_problems: Callable[[Any], list[str]]
+    ) -> dict[str, Any]:
         """A list hook's items by their ``id``, in registration order.
 
         An item with a bad shape (``shape_problems`` names what is wrong) or an id already
@@ -441,8 +464,7 @@ class PluginManager:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # like a plugin whose code is gone
-            log.info("plugin %s (not loaded) did not name its migrations: %s",
-                     info.name, exc)
+            log.info("plugin %s (not loaded) did not name its migrations: %s", info.name, exc)
             return []
 
     def loaded_names(self) -> list[str]:
@@ -458,9 +480,11 @@ def plugin_hookspecs(module_name: str) -> ModuleType | None:
     except (ImportError, ValueError):  # its parent package is missing or broken
         return None
     folders = (package.submodule_search_locations or []) if package else []
-    if not any((Path(folder) / "hookspecs.py").is_file()
-               or (Path(folder) / "hookspecs" / "__init__.py").is_file()
-               for folder in folders):
+    if not any(
+        (Path(folder) / "hookspecs.py").is_file()
+        or (Path(folder) / "hookspecs" / "__init__.py").is_file()
+        for folder in folders
+    ):
         return None
     return importlib.import_module(f"{module_name}.hookspecs")
 
@@ -468,18 +492,26 @@ def plugin_hookspecs(module_name: str) -> ModuleType | None:
 def declared_hooks(specs: ModuleType) -> list[str]:
     """The hook specifications a module declares, in source order."""
     marker = f"{hookspecs.PROJECT}_spec"
-    found = [obj for name, obj in vars(specs).items()
-             if name.startswith("salesdesk_") and callable(obj) and hasattr(obj, marker)]
+    found = [
+        obj
+        for name, obj in vars(specs).items()
+        if name.startswith("salesdesk_") and callable(obj) and hasattr(obj, marker)
+    ]
     return [f.__name__ for f in sorted(found, key=lambda f: f.__code__.co_firstlineno)]
 
 
 # Every profile keeps ``exporters``: without it no report could be written to a file.
 BUILTIN_PROFILES: dict[str, list[str]] = {
     "standard": ["funnel", "forecast", "contracts", "sales_reports", "exporters"],
-    "manufacturing": ["funnel", "forecast", "contracts", "manufacturing", "sales_reports",
-                      "exporters"],
-    "real_estate": ["funnel", "forecast", "contracts", "real_estate", "sales_reports",
-                    "exporters"],
+    "manufacturing": [
+        "funnel",
+        "forecast",
+        "contracts",
+        "manufacturing",
+        "sales_reports",
+        "exporters",
+    ],
+    "real_estate": ["funnel", "forecast", "contracts", "real_estate", "sales_reports", "exporters"],
 }
 
 
@@ -490,13 +522,17 @@ def funnel_registry(plugins: PluginManager, default: str | None = None):
 
     funnels: list[FunnelDefinition] = [BASIC_FUNNEL]
     for plugin, funnel in plugins.contributions("salesdesk_funnels"):
-        problems = funnel.problems() if isinstance(funnel, FunnelDefinition) else [
-            f"expected a FunnelDefinition, got {type(funnel).__name__}"]
+        problems = (
+            funnel.problems()
+            if isinstance(funnel, FunnelDefinition)
+            else [f"expected a FunnelDefinition, got {type(funnel).__name__}"]
+        )
         if any(f.id == getattr(funnel, "id", None) for f in funnels):
             problems.append(f"funnel id '{funnel.id}' is already taken")
         if problems:
             plugins.info.setdefault(plugin, PluginInfo(plugin, plugin)).errors.append(
-                f"salesdesk_funnels: {'; '.join(problems)}")
+                f"salesdesk_funnels: {'; '.join(problems)}"
+            )
             continue
         funnels.append(funnel)
     registry = FunnelRegistry(funnels, default, plugins.company_settings.get(OVERRIDES_KEY))
@@ -529,8 +565,12 @@ class _TracebackLog:
             handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
             self.logger.addHandler(handler)
             self.path = path
-        self.logger.error("plugin %s failed in %s\n%s", plugin, hook,
-                          "".join(traceback.format_exception(exc)).rstrip())
+        self.logger.error(
+            "plugin %s failed in %s\n%s",
+            plugin,
+            hook,
+            "".join(traceback.format_exception(exc)).rstrip(),
+        )
         return str(path)
 
 

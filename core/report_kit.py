@@ -62,8 +62,9 @@ def quantity(value: Any, unit: Decimal = MILLI) -> Decimal:
     return Decimal(str(value or 0)).quantize(unit, ROUND_HALF_UP)
 
 
-def ratio(part: Any, whole: Any, unit: Decimal = RATIO,
-          rounding: str = ROUND_HALF_EVEN) -> Decimal | None:
+def ratio(
+    part: Any, whole: Any, unit: Decimal = RATIO, rounding: str = ROUND_HALF_EVEN
+) -> Decimal | None:
     """``part / whole`` to ``unit``; None when either is missing or the whole is zero
     (a completion rate without a target is undefined, not 0 % and not infinite).
     Ratios round half-even (a tie at 1/100 of a percent goes to the even digit, so ties
@@ -125,10 +126,13 @@ def ratio_column(id_: str, en: str, zh: str) -> Column:
     return Column(id_, en, zh, K.QUANTITY)
 
 
-def totals_row(columns: Sequence[Column], rows: Iterable[Sequence[Any]],
-               ratios: Mapping[str, tuple[str, str]] | None = None,
-               growths: Mapping[str, tuple[str, str]] | None = None,
-               label: str | None = TOTAL_EN) -> tuple:
+def totals_row(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    ratios: Mapping[str, tuple[str, str]] | None = None,
+    growths: Mapping[str, tuple[str, str]] | None = None,
+    label: str | None = TOTAL_EN,
+) -> tuple:
     """The one totals row of a table.
 
     A ``total`` column holds the sum of its rows (int for INTEGER, Decimal otherwise).
@@ -195,23 +199,34 @@ class ReportBase:
         """The chart hook: charts over the computed tables (none by default)."""
         return []
 
-    def result(self, params: pydantic.BaseModel, tables: list[Table],
-               charts: Iterable[ChartSpec] | None = None,
-               captions: Iterable[tuple[str, str]] = (), **used: Any) -> ReportResult:
+    def result(
+        self,
+        params: pydantic.BaseModel,
+        tables: list[Table],
+        charts: Iterable[ChartSpec] | None = None,
+        captions: Iterable[tuple[str, str]] = (),
+        **used: Any,
+    ) -> ReportResult:
         """``used``: the values left-out parameters took (the period's dates), so the
         header and every export say what the figures cover."""
         shown = params.model_copy(update=used) if used else params
-        out = ReportResult(self.id, self.title_en, self.title_zh,
-                           shown.model_dump(mode="json"), tables,
-                           list(charts) if charts is not None else self.charts(tables))
+        out = ReportResult(
+            self.id,
+            self.title_en,
+            self.title_zh,
+            shown.model_dump(mode="json"),
+            tables,
+            list(charts) if charts is not None else self.charts(tables),
+        )
         out.captions.extend(captions)
         return out
 
     def no_drill(self, table_id: str, column_id: str) -> NotFound:
         return NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
 
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(
+        self, ctx: Context, params: Any, table_id: str, row: tuple | None, column_id: str
+    ) -> Table:
         raise self.no_drill(table_id, column_id)
 
 
@@ -232,14 +247,14 @@ def end_field() -> Any:
     return pydantic.Field(None, description="Last day (default: today)")
 
 
-def region_field(description: str = "Region code: only this region and the regions "
-                 "below it") -> Any:
+def region_field(
+    description: str = "Region code: only this region and the regions below it",
+) -> Any:
     return pydantic.Field(None, description=description)
 
 
 def rep_field() -> Any:
-    return pydantic.Field(None, description="Salesperson login (default: everyone you may "
-                          "see)")
+    return pydantic.Field(None, description="Salesperson login (default: everyone you may see)")
 
 
 def channel_field() -> Any:
@@ -251,16 +266,16 @@ def product_field() -> Any:
 
 
 def compare_full_field() -> Any:
-    return pydantic.Field(False, description="Compare with whole periods instead of the "
-                          "same days")
+    return pydantic.Field(False, description="Compare with whole periods instead of the same days")
 
 
 Amounts = Literal["net", "gross"]
 
 
 def amounts_field() -> Any:
-    return pydantic.Field("net", description="Amounts: net (excluding VAT) or gross "
-                          "(including VAT)")
+    return pydantic.Field(
+        "net", description="Amounts: net (excluding VAT) or gross (including VAT)"
+    )
 
 
 class AsOfParams(KitParams):
@@ -310,12 +325,10 @@ def as_of(ctx: Context, params: Any) -> dt.date:
 
 
 def problem(name: str, value: Any, expected: str) -> ValidationFailed:
-    return ValidationFailed([FieldProblem(name, value, expected)],
-                            subject=_("report parameters"))
+    return ValidationFailed([FieldProblem(name, value, expected)], subject=_("report parameters"))
 
 
-def period(ctx: Context, params: Any, default_start: Literal["year", "month"] = "year"
-           ) -> pr.Span:
+def period(ctx: Context, params: Any, default_start: Literal["year", "month"] = "year") -> pr.Span:
     """(start, end) from ``start``/``end``: the end defaults to the report date, the
     start to 1 January (or the 1st of the month) of the end's year; start after end is
     refused."""
@@ -342,8 +355,9 @@ def year_span(year: int, day: dt.date) -> pr.Span:
     return pr.current(dt.date(year, 1, 1), dt.date(year, 12, 31), day)
 
 
-def compared(now: pr.Span, compare_full: bool = False,
-             back: Literal["year", "month"] = "year") -> tuple[pr.Span, tuple[str, str]]:
+def compared(
+    now: pr.Span, compare_full: bool = False, back: Literal["year", "month"] = "year"
+) -> tuple[pr.Span, tuple[str, str]]:
     """What ``now`` is compared with and the caption saying so: the same days a year (or
     a month) earlier, or, when the reader asks, the whole comparison months."""
     if compare_full:
@@ -380,8 +394,9 @@ def region_condition(session: Session, column: Any, code: str | None) -> Any:
     return sa.true() if ids is None else column.in_(sorted(ids))
 
 
-def _key(session: Session, name: str, model: Any, code_column: Any, code: str | None,
-         expected: str) -> int | None:
+def _key(
+    session: Session, name: str, model: Any, code_column: Any, code: str | None, expected: str
+) -> int | None:
     if not code:
         return None
     found = session.scalar(sa.select(model.id).where(code_column == code))
@@ -399,22 +414,21 @@ def rep_id(session: Session, login: str | None, name: str = "rep") -> int | None
 def channel_id(session: Session, code: str | None) -> int | None:
     from core.models import Channel
 
-    return _key(session, "channel", Channel, Channel.code, code,
-                _("an existing channel code"))
+    return _key(session, "channel", Channel, Channel.code, code, _("an existing channel code"))
 
 
 def product_id(session: Session, code: str | None) -> int | None:
     from core.models import Product
 
-    return _key(session, "product", Product, Product.code, code,
-                _("an existing product code"))
+    return _key(session, "product", Product, Product.code, code, _("an existing product code"))
 
 
 # -- amounts: net of VAT or including it ------------------------------------------------------
 
 
-def line_amount(amount: Any, tax_rate: Any, amounts: str = "net",
-                default_rate: Decimal = Decimal("0")) -> Any:
+def line_amount(
+    amount: Any, tax_rate: Any, amounts: str = "net", default_rate: Decimal = Decimal("0")
+) -> Any:
     """SQL for a sales line's amount as asked: net (the stored amount, ``sales_line`` keeps
     amounts net of VAT) or gross (价税合计): net plus the VAT rounded to the cent per line,
     as an invoice rounds it, at the line's rate or ``default_rate`` when it has none."""
@@ -426,6 +440,8 @@ def line_amount(amount: Any, tax_rate: Any, amounts: str = "net",
 def amounts_caption(amounts: str) -> tuple[str, str]:
     """The sentence a report with the net/gross choice shows under its title."""
     if amounts == "gross":
-        return ("Amounts include VAT (gross); lines without a VAT rate at the company rate.",
-                "金额为价税合计(含税)；未注明税率的明细按公司税率计。")
+        return (
+            "Amounts include VAT (gross); lines without a VAT rate at the company rate.",
+            "金额为价税合计(含税)；未注明税率的明细按公司税率计。",
+        )
     return "Amounts are net of VAT.", "金额不含税。"

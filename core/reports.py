@@ -53,8 +53,9 @@ class ColumnKind(StrEnum):
     DATE = "date"
 
 
-NUMERIC_KINDS = frozenset({ColumnKind.INTEGER, ColumnKind.MONEY, ColumnKind.QUANTITY,
-                           ColumnKind.PERCENT})
+NUMERIC_KINDS = frozenset(
+    {ColumnKind.INTEGER, ColumnKind.MONEY, ColumnKind.QUANTITY, ColumnKind.PERCENT}
+)
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,9 @@ class Report(Protocol):
 
     def run(self, ctx: Context, params: Any) -> ReportResult: ...
 
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table: ...
+    def drill(
+        self, ctx: Context, params: Any, table_id: str, row: tuple | None, column_id: str
+    ) -> Table: ...
 
 
 class ReportFailed(SalesdeskError):
@@ -199,9 +201,11 @@ class ReportFailed(SalesdeskError):
 
 def shape_problems(report: object) -> list[str]:
     """Why ``report`` cannot be used as a report (empty when it can)."""
-    problems = [f"missing '{name}'" for name in ("id", "title_en", "title_zh")
-                if not isinstance(getattr(report, name, None), str)
-                or not getattr(report, name)]
+    problems = [
+        f"missing '{name}'"
+        for name in ("id", "title_en", "title_zh")
+        if not isinstance(getattr(report, name, None), str) or not getattr(report, name)
+    ]
     params = getattr(report, "Params", None)
     if not (isinstance(params, type) and issubclass(params, pydantic.BaseModel)):
         problems.append("'Params' must be a pydantic model class")
@@ -222,8 +226,12 @@ def report_registry(plugins: PluginManager) -> dict[str, Report]:
 
 def registry_errors(plugins: PluginManager) -> list[tuple[str, str]]:
     """(plugin, message) for every report problem recorded, for lists that show them."""
-    return [(name, err) for name, info in plugins.info.items() for err in info.errors
-            if err.startswith(HOOK)]
+    return [
+        (name, err)
+        for name, info in plugins.info.items()
+        for err in info.errors
+        if err.startswith(HOOK)
+    ]
 
 
 def get_report(ctx: Context, report_id: str) -> Report:
@@ -253,19 +261,28 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
         return raw
     raw = dict(raw or {})
     known = set(report.Params.model_fields)
-    problems = [FieldProblem(k, v, f"one of: {', '.join(sorted(known)) or 'no parameters'}")
-                for k, v in raw.items() if k not in known]
+    problems = [
+        FieldProblem(k, v, f"one of: {', '.join(sorted(known)) or 'no parameters'}")
+        for k, v in raw.items()
+        if k not in known
+    ]
     # A field left empty takes its default ("" is no value for a number or a date);
     # one with no default is then reported as missing.
     fields = report.Params.model_fields
-    given = {k: v for k, v in raw.items()
-             if k in known and not (v == "" and not fields[k].is_required())}
+    given = {
+        k: v for k, v in raw.items() if k in known and not (v == "" and not fields[k].is_required())
+    }
     try:
         params = report.Params.model_validate(
-            {k: (None if v == "" else v) for k, v in given.items()})
+            {k: (None if v == "" else v) for k, v in given.items()}
+        )
     except pydantic.ValidationError as exc:
-        problems += [FieldProblem(".".join(str(p) for p in err["loc"]) or "params",
-                                  err.get("input"), err["msg"]) for err in exc.errors()]
+        problems += [
+            FieldProblem(
+                ".".join(str(p) for p in err["loc"]) or "params", err.get("input"), err["msg"]
+            )
+            for err in exc.errors()
+        ]
     else:
         problems += out_of_range(params)
     if problems:
@@ -286,13 +303,28 @@ def out_of_range(params: pydantic.BaseModel) -> list[FieldProblem]:
     for name, value in params:
         day = value.date() if isinstance(value, dt.datetime) else value
         if isinstance(day, dt.date) and not FIRST_DAY <= day <= LAST_DAY:
-            problems.append(FieldProblem(name, value.isoformat(), _(
-                "a date from {first} to {last}").format(first=FIRST_DAY, last=LAST_DAY)))
-        elif (isinstance(value, int) and not isinstance(value, bool)
-              and name.endswith("year") and not FIRST_DAY.year <= value <= LAST_DAY.year):
-            problems.append(FieldProblem(name, value, _(
-                "a year from {first} to {last}").format(first=FIRST_DAY.year,
-                                                        last=LAST_DAY.year)))
+            problems.append(
+                FieldProblem(
+                    name,
+                    value.isoformat(),
+                    _("a date from {first} to {last}").format(first=FIRST_DAY, last=LAST_DAY),
+                )
+            )
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and name.endswith("year")
+            and not FIRST_DAY.year <= value <= LAST_DAY.year
+        ):
+            problems.append(
+                FieldProblem(
+                    name,
+                    value,
+                    _("a year from {first} to {last}").format(
+                        first=FIRST_DAY.year, last=LAST_DAY.year
+                    ),
+                )
+            )
     return problems
 
 
@@ -300,16 +332,18 @@ def params_dict(params: pydantic.BaseModel) -> dict[str, Any]:
     return params.model_dump(mode="json")
 
 
-def run_report(ctx: Context, report_id: str,
-               raw: Mapping[str, Any] | pydantic.BaseModel | None = None) -> ReportResult:
+def run_report(
+    ctx: Context, report_id: str, raw: Mapping[str, Any] | pydantic.BaseModel | None = None
+) -> ReportResult:
     """Check permission, validate parameters, run; errors become SalesdeskErrors."""
     require_reports(ctx)
     report = get_report(ctx, report_id)
     params = parse_params(report, raw)
     result = _guarded(report, "run", report.run, ctx, params)
     if not isinstance(result, ReportResult):
-        raise ReportFailed(f"report '{report_id}' returned {type(result).__name__}, "
-                           "not a ReportResult")
+        raise ReportFailed(
+            f"report '{report_id}' returned {type(result).__name__}, not a ReportResult"
+        )
     if not result.company_name:
         result.company_name = company_name(ctx)
     _state_region_rule(report, result)
@@ -325,15 +359,21 @@ def _state_region_rule(report: Report, result: ReportResult) -> None:
     from core.services.organisation import REGION_RULE_EN, REGION_RULE_ZH
 
     by_region = "region" in report.Params.model_fields or any(
-        column.id in REGION_COLUMNS for table in result.tables for column in table.columns)
+        column.id in REGION_COLUMNS for table in result.tables for column in table.columns
+    )
     rule = (REGION_RULE_EN, REGION_RULE_ZH)
     if by_region and rule not in result.captions:
         result.captions.append(rule)
 
 
-def drill_report(ctx: Context, report_id: str,
-                 raw: Mapping[str, Any] | pydantic.BaseModel | None, table_id: str,
-                 row: tuple | None, column_id: str) -> Table:
+def drill_report(
+    ctx: Context,
+    report_id: str,
+    raw: Mapping[str, Any] | pydantic.BaseModel | None,
+    table_id: str,
+    row: tuple | None,
+    column_id: str,
+) -> Table:
     """The rows behind one figure of a report (``row=None``: the totals row)."""
     require_reports(ctx)
     report = get_report(ctx, report_id)

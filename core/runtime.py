@@ -38,25 +38,32 @@ class SchemaOutOfDate(SalesdeskError):
 
 class PluginOlderThanData(SalesdeskError):
     def __init__(self, plugin: str) -> None:
-        super().__init__(_(
-            "The installed plugin {plugin} is older than its data in this database: install "
-            "the version that last upgraded the database (or newer)").format(plugin=plugin))
+        super().__init__(
+            _(
+                "The installed plugin {plugin} is older than its data in this database: install "
+                "the version that last upgraded the database (or newer)"
+            ).format(plugin=plugin)
+        )
 
 
 class NoUsersYet(SalesdeskError):
     def __init__(self, url: str) -> None:
-        super().__init__(_(
-            "The database {url} has no users yet: run 'salesdesk init' to set it up and "
-            "become its group admin"
-        ).format(url=url))
+        super().__init__(
+            _(
+                "The database {url} has no users yet: run 'salesdesk init' to set it up and "
+                "become its group admin"
+            ).format(url=url)
+        )
 
 
 class NoDatabase(SalesdeskError):
     def __init__(self, path: str) -> None:
-        super().__init__(_(
-            "There is no salesdesk database at {path}: run 'salesdesk init' to create one, "
-            "or name another with --database"
-        ).format(path=path))
+        super().__init__(
+            _(
+                "There is no salesdesk database at {path}: run 'salesdesk init' to create one, "
+                "or name another with --database"
+            ).format(path=path)
+        )
 
 
 @dataclass
@@ -163,9 +170,15 @@ def current_login(runtime: Runtime | None = None) -> str:
     return os_login()
 
 
-def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = (),
-                 load_plugins: bool = True, require_current: bool = False,
-                 engine: sa.Engine | None = None, create: bool = True) -> Runtime:
+def open_runtime(
+    url: str | None = None,
+    *,
+    extra_specs: Iterable[ModuleType] = (),
+    load_plugins: bool = True,
+    require_current: bool = False,
+    engine: sa.Engine | None = None,
+    create: bool = True,
+) -> Runtime:
     """Connect, read company settings, load the enabled plugins.
 
     ``create=False`` (every command but ``init``): a missing SQLite file is refused
@@ -193,10 +206,12 @@ def open_runtime(url: str | None = None, *, extra_specs: Iterable[ModuleType] = 
 def _refuse_unknown_scheme(url: str) -> None:
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     if scheme not in ("sqlite", "postgresql"):
-        raise SalesdeskError(_(
-            "salesdesk keeps its data in SQLite (sqlite:///file.db) or PostgreSQL "
-            "(postgresql://user@host/db), not in '{scheme}': change the database URL"
-        ).format(scheme=scheme))
+        raise SalesdeskError(
+            _(
+                "salesdesk keeps its data in SQLite (sqlite:///file.db) or PostgreSQL "
+                "(postgresql://user@host/db), not in '{scheme}': change the database URL"
+            ).format(scheme=scheme)
+        )
 
 
 def _company_settings(database: dbmod.Database) -> dict[str, object]:

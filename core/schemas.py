@@ -31,27 +31,35 @@ from core.models import (
 )
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
-                                        pattern=r"^[A-Za-z0-9_.\-/]+$")]
+Code = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-/]+$"
+    ),
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 # Amounts and quantities as the database stores them (core.models MONEY, QUANTITY):
 # finite (no NaN or Infinity), no more places than stored, no more digits than fit.
 # Every schema that takes money or a quantity, core's and the plugins', uses these.
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2, allow_inf_nan=False)]
-PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2,
-                                         allow_inf_nan=False)]
+PositiveMoney = Annotated[
+    Decimal, Field(gt=0, max_digits=16, decimal_places=2, allow_inf_nan=False)
+]
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3, allow_inf_nan=False)]
-PositiveQuantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3,
-                                            allow_inf_nan=False)]
+PositiveQuantity = Annotated[
+    Decimal, Field(gt=0, max_digits=14, decimal_places=3, allow_inf_nan=False)
+]
 QUANTITY_MAX = Decimal("99999999999.999")  # the most a quantity column holds
 Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
 VatRate = Annotated[Decimal, Field(ge=0, lt=1, decimal_places=4)]  # 0.13 is 13 %
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50,
-                                         pattern=r"^[0-9+()\- ]*$")]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()\- ]*$")
+]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Account = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50,
-                                           pattern=r"^[0-9A-Za-z \-]*$")]
+Account = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9A-Za-z \-]*$")
+]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 CREDIT_RATINGS = ("", "AAA", "AA", "A", "BBB", "BB", "B", "C")
 
@@ -80,8 +88,7 @@ class CustomerCreate(Input):
     billing_address: Address = ""
     billing_phone: Phone = ""
 
-    _credit_code = field_validator("credit_code")(
-        lambda cls, v: clean_credit_code(v))
+    _credit_code = field_validator("credit_code")(lambda cls, v: clean_credit_code(v))
 
     @field_validator("credit_rating")
     @classmethod
@@ -111,18 +118,25 @@ class CustomerUpdate(Input):
     billing_phone: Phone | None = None
 
     _rating = field_validator("credit_rating")(
-        lambda cls, v: None if v is None else CustomerCreate._rating(v))
+        lambda cls, v: None if v is None else CustomerCreate._rating(v)
+    )
     _credit_code = field_validator("credit_code")(
-        lambda cls, v: None if v is None else clean_credit_code(v))
+        lambda cls, v: None if v is None else clean_credit_code(v)
+    )
 
 
 class ContactInput(Input):
     name: Name
     title: Short = ""
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50,
-                                            pattern=r"^[0-9+()\- ]*$")] = ""
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200,
-                                            pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
+    phone: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()\- ]*$")
+    ] = ""
+    email: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        ),
+    ] = ""
     is_primary: bool = False
 
 
@@ -201,8 +215,9 @@ class ProductInput(Input):
     code: Code
     name: Name
     category: Short = ""
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                           max_length=20)] = "pcs"
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] = (
+        "pcs"
+    )
     list_price: Money = Decimal("0")
     standard_cost: Money | None = None
     vat_rate: VatRate = Decimal("0.13")
@@ -225,8 +240,12 @@ class ChannelInput(Input):
 
 
 class UserCreate(Input):
-    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
-                                            pattern=r"^[A-Za-z0-9_.\-@]+$")]
+    login: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$"
+        ),
+    ]
     display_name: Name
     roles: list[str] = Field(min_length=1)
     region_id: int | None = None

@@ -51,14 +51,21 @@ class Ticket:
     command: list[str] | None = None  # None: the app; else the CLI words to run
 
     def dumps(self) -> bytes:
-        return json.dumps({"session": self.session_id, "secret": self.secret,
-                           "database": self.database_url, "command": self.command}).encode()
+        return json.dumps(
+            {
+                "session": self.session_id,
+                "secret": self.secret,
+                "database": self.database_url,
+                "command": self.command,
+            }
+        ).encode()
 
     @classmethod
     def loads(cls, raw: bytes) -> Ticket:
         data = json.loads(raw)
-        return cls(int(data["session"]), str(data["secret"]), str(data["database"]),
-                   data.get("command"))
+        return cls(
+            int(data["session"]), str(data["secret"]), str(data["database"]), data.get("command")
+        )
 
 
 def new_secret() -> tuple[str, str]:
@@ -86,12 +93,20 @@ def redeem(db: Database, ticket: Ticket, pid: int) -> User:
     """Claim the session row once; the user it was opened for, if still active."""
     now = utcnow()
     with db.write_session() as session, session.begin():
-        row = session.scalars(sa.select(ServedSession).where(
-            col(ServedSession.id) == ticket.session_id).with_for_update()).first()
-        if (row is None or not row.ticket_hash or row.claimed_at is not None
-                or row.ended_at is not None or row.user_id is None
-                or not hmac.compare_digest(row.ticket_hash, hash_secret(ticket.secret))
-                or now - _aware(row.started_at) > TICKET_TTL):
+        row = session.scalars(
+            sa.select(ServedSession)
+            .where(col(ServedSession.id) == ticket.session_id)
+            .with_for_update()
+        ).first()
+        if (
+            row is None
+            or not row.ticket_hash
+            or row.claimed_at is not None
+            or row.ended_at is not None
+            or row.user_id is None
+            or not hmac.compare_digest(row.ticket_hash, hash_secret(ticket.secret))
+            or now - _aware(row.started_at) > TICKET_TTL
+        ):
             raise BadTicket()
         row.claimed_at, row.pid, row.ticket_hash = now, pid, ""
         user = session.get(User, row.user_id)
@@ -135,10 +150,12 @@ class OutsideYourFolder(SalesdeskError):
     def __init__(self, typed: str) -> None:
         from core.i18n import _
 
-        super().__init__(_(
-            "Over SSH your files are kept in your own folder on the server: give just a "
-            "file name, not '{typed}' (list them with: ssh SERVER files list).").format(
-                typed=typed[:60]))
+        super().__init__(
+            _(
+                "Over SSH your files are kept in your own folder on the server: give just a "
+                "file name, not '{typed}' (list them with: ssh SERVER files list)."
+            ).format(typed=typed[:60])
+        )
 
 
 def user_folder(user_id: int | None = None) -> Path:

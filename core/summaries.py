@@ -84,8 +84,7 @@ def month_expr(session: Session, column: Any) -> Any:
 # ---------------------------------------------------------------------------------------
 
 
-def refresh_sales_summaries(session: Session, first_month: dt.date,
-                            last_month: dt.date) -> None:
+def refresh_sales_summaries(session: Session, first_month: dt.date, last_month: dt.date) -> None:
     """Recompute every summary for the months ``first_month`` .. ``last_month``."""
     first, last = month_start(first_month), month_start(last_month)
     if last < first:
@@ -95,31 +94,65 @@ def refresh_sales_summaries(session: Session, first_month: dt.date,
     month = month_expr(session, LINE.c.date).label("month")
     measures = [sa.func.sum(LINE.c.amount), sa.func.sum(LINE.c.quantity), sa.func.count()]
 
-    _replace(session, SalesSumRepDay, col(SalesSumRepDay.day).between(lo, hi),
-             ["day", "rep_id", "region_id"],
-             [LINE.c.date, LINE.c.rep_id, LINE.c.region_id], measures, in_range)
-    _replace(session, SalesSumRepMonth, col(SalesSumRepMonth.month).between(first, last),
-             ["month", "rep_id", "region_id"], [month, LINE.c.rep_id, LINE.c.region_id],
-             measures, in_range)
-    _replace(session, SalesSumProductRegionMonth,
-             col(SalesSumProductRegionMonth.month).between(first, last),
-             ["month", "product_id", "region_id"],
-             [month, LINE.c.product_id, LINE.c.region_id], measures, in_range)
-    _replace(session, SalesSumCustomerMonth,
-             col(SalesSumCustomerMonth.month).between(first, last),
-             ["month", "customer_id"], [month, LINE.c.customer_id], measures, in_range)
+    _replace(
+        session,
+        SalesSumRepDay,
+        col(SalesSumRepDay.day).between(lo, hi),
+        ["day", "rep_id", "region_id"],
+        [LINE.c.date, LINE.c.rep_id, LINE.c.region_id],
+        measures,
+        in_range,
+    )
+    _replace(
+        session,
+        SalesSumRepMonth,
+        col(SalesSumRepMonth.month).between(first, last),
+        ["month", "rep_id", "region_id"],
+        [month, LINE.c.rep_id, LINE.c.region_id],
+        measures,
+        in_range,
+    )
+    _replace(
+        session,
+        SalesSumProductRegionMonth,
+        col(SalesSumProductRegionMonth.month).between(first, last),
+        ["month", "product_id", "region_id"],
+        [month, LINE.c.product_id, LINE.c.region_id],
+        measures,
+        in_range,
+    )
+    _replace(
+        session,
+        SalesSumCustomerMonth,
+        col(SalesSumCustomerMonth.month).between(first, last),
+        ["month", "customer_id"],
+        [month, LINE.c.customer_id],
+        measures,
+        in_range,
+    )
     for year in range(first.year, last.year + 1):
         _refresh_ytd(session, year)
 
 
-def _replace(session: Session, model: Any, where: Any, keys: list[str], key_exprs: list[Any],
-             measures: list[Any], line_filter: Any) -> None:
+def _replace(
+    session: Session,
+    model: Any,
+    where: Any,
+    keys: list[str],
+    key_exprs: list[Any],
+    measures: list[Any],
+    line_filter: Any,
+) -> None:
     table = model.__table__
     session.execute(sa.delete(table).where(where))
-    select = (sa.select(*key_exprs, *measures).where(line_filter)
-              .group_by(*[k.element if isinstance(k, sa.Label) else k for k in key_exprs]))
-    session.execute(sa.insert(table).from_select(
-        [*keys, "amount", "quantity", "line_count"], select))
+    select = (
+        sa.select(*key_exprs, *measures)
+        .where(line_filter)
+        .group_by(*[k.element if isinstance(k, sa.Label) else k for k in key_exprs])
+    )
+    session.execute(
+        sa.insert(table).from_select([*keys, "amount", "quantity", "line_count"], select)
+    )
 
 
 def _refresh_ytd(session: Session, year: int) -> None:
@@ -129,23 +162,24 @@ def _refresh_ytd(session: Session, year: int) -> None:
     session.execute(sa.delete(table).where(table.c.year == year))
     zero = sa.cast(sa.literal(0), cm.c.amount.type)
     cumulative = [
-        sa.func.coalesce(sa.func.sum(sa.case(
-            (cm.c.month <= dt.date(year, m, 1), cm.c.amount), else_=zero)), zero)
+        sa.func.coalesce(
+            sa.func.sum(sa.case((cm.c.month <= dt.date(year, m, 1), cm.c.amount), else_=zero)), zero
+        )
         for m in range(1, 13)
     ]
-    select = (sa.select(sa.literal(year), cm.c.customer_id, *cumulative)
-              .where(cm.c.month.between(dt.date(year, 1, 1), dt.date(year, 12, 1)))
-              .group_by(cm.c.customer_id))
-    session.execute(sa.insert(table).from_select(["year", "customer_id", *YTD_COLUMNS],
-                                                 select))
+    select = (
+        sa.select(sa.literal(year), cm.c.customer_id, *cumulative)
+        .where(cm.c.month.between(dt.date(year, 1, 1), dt.date(year, 12, 1)))
+        .group_by(cm.c.customer_id)
+    )
+    session.execute(sa.insert(table).from_select(["year", "customer_id", *YTD_COLUMNS], select))
 
 
 def rebuild_all(session: Session) -> None:
     """Recompute every summary from scratch (rows outside the lines' dates go too)."""
     for table in (*GRAINS, YTD_TABLE):
         session.execute(sa.text(f"DELETE FROM {getattr(table, 'table', table)}"))
-    lo, hi = session.execute(sa.select(sa.func.min(LINE.c.date),
-                                       sa.func.max(LINE.c.date))).one()
+    lo, hi = session.execute(sa.select(sa.func.min(LINE.c.date), sa.func.max(LINE.c.date))).one()
     if lo is not None:
         refresh_sales_summaries(session, _as_date(lo), _as_date(hi))
 
@@ -195,25 +229,36 @@ def upsert_parts(grain: Grain) -> tuple[str, int, str]:
     """(``INSERT INTO table (columns)``, values per row, ``ON CONFLICT ...``) adding rows
     of totals to ``grain``; the caller puts ``VALUES (?, ...), ...`` in between."""
     columns = (*grain.columns, *MEASURES)
-    return (f"INSERT INTO {grain.table} ({', '.join(columns)})", len(columns),
-            upsert_tail(grain.table, grain.columns, MEASURES))
+    return (
+        f"INSERT INTO {grain.table} ({', '.join(columns)})",
+        len(columns),
+        upsert_tail(grain.table, grain.columns, MEASURES),
+    )
 
 
 def ytd_upsert_parts() -> tuple[str, int, str]:
     """Like ``upsert_parts`` for (year, customer_id, ytd_01..ytd_12) deltas."""
     columns = ("year", "customer_id", *YTD_COLUMNS)
-    return (f"INSERT INTO {YTD_TABLE} ({', '.join(columns)})", len(columns),
-            upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS))
+    return (
+        f"INSERT INTO {YTD_TABLE} ({', '.join(columns)})",
+        len(columns),
+        upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS),
+    )
 
 
-def add_line_totals(session: Session, where: str, params: dict[str, Any],
-                    first: dt.date, last: dt.date, sign: int = 1) -> None:
+def add_line_totals(
+    session: Session,
+    where: str,
+    params: dict[str, Any],
+    first: dt.date,
+    last: dt.date,
+    sign: int = 1,
+) -> None:
     """Add to every summary the totals of the lines matching the SQL condition ``where``
     (``sign=-1``: take them away, before the lines are deleted). ``first``..``last``
     bound those lines' dates; rows left without lines there are deleted."""
     sqlite = session.get_bind().dialect.name == "sqlite"
-    month = ("date(date, 'start of month')" if sqlite
-             else "CAST(date_trunc('month', date) AS DATE)")
+    month = "date(date, 'start of month')" if sqlite else "CAST(date_trunc('month', date) AS DATE)"
     neg = "-" if sign < 0 else ""
     for grain in GRAINS:
         key_exprs = ("date" if grain.time == "day" else month, *grain.keys)
@@ -221,21 +266,32 @@ def add_line_totals(session: Session, where: str, params: dict[str, Any],
         # In key order (as the unique index sorts): concurrent imports then lock the
         # summary rows they share in the same order instead of deadlocking.
         order = ", ".join(f"COALESCE({k}, 0)" if k in NULL_KEYS else k for k in key_exprs)
-        session.execute(sa.text(
-            f"INSERT INTO {grain.table} ({', '.join((*grain.columns, *MEASURES))}) "
-            f"SELECT {keys}, {neg}SUM(amount), {neg}SUM(quantity), {neg}COUNT(*) "
-            f"FROM sales_line WHERE {where} GROUP BY {keys} ORDER BY {order}"
-            + upsert_tail(grain.table, grain.columns, MEASURES)), params)
-    year, month_no = (("CAST(strftime('%Y', date) AS INTEGER)",
-                       "CAST(strftime('%m', date) AS INTEGER)") if sqlite else
-                      ("CAST(EXTRACT(YEAR FROM date) AS INTEGER)", "EXTRACT(MONTH FROM date)"))
-    cumulative = ", ".join(f"{neg}SUM(CASE WHEN {month_no} <= {m} THEN amount ELSE 0 END)"
-                           for m in range(1, 13))
-    session.execute(sa.text(
-        f"INSERT INTO {YTD_TABLE} (year, customer_id, {', '.join(YTD_COLUMNS)}) "
-        f"SELECT {year}, customer_id, {cumulative} FROM sales_line WHERE {where} "
-        f"GROUP BY {year}, customer_id ORDER BY {year}, customer_id"
-        + upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS)), params)
+        session.execute(
+            sa.text(
+                f"INSERT INTO {grain.table} ({', '.join((*grain.columns, *MEASURES))}) "
+                f"SELECT {keys}, {neg}SUM(amount), {neg}SUM(quantity), {neg}COUNT(*) "
+                f"FROM sales_line WHERE {where} GROUP BY {keys} ORDER BY {order}"
+                + upsert_tail(grain.table, grain.columns, MEASURES)
+            ),
+            params,
+        )
+    year, month_no = (
+        ("CAST(strftime('%Y', date) AS INTEGER)", "CAST(strftime('%m', date) AS INTEGER)")
+        if sqlite
+        else ("CAST(EXTRACT(YEAR FROM date) AS INTEGER)", "EXTRACT(MONTH FROM date)")
+    )
+    cumulative = ", ".join(
+        f"{neg}SUM(CASE WHEN {month_no} <= {m} THEN amount ELSE 0 END)" for m in range(1, 13)
+    )
+    session.execute(
+        sa.text(
+            f"INSERT INTO {YTD_TABLE} (year, customer_id, {', '.join(YTD_COLUMNS)}) "
+            f"SELECT {year}, customer_id, {cumulative} FROM sales_line WHERE {where} "
+            f"GROUP BY {year}, customer_id ORDER BY {year}, customer_id"
+            + upsert_tail(YTD_TABLE, ("year", "customer_id"), YTD_COLUMNS)
+        ),
+        params,
+    )
     if sign < 0:
         drop_empty_rows(session, first, last)
 
@@ -246,16 +302,23 @@ def drop_empty_rows(session: Session, first: dt.date, last: dt.date) -> None:
     lo, hi = month_start(first), month_start(last)
     for grain in GRAINS:
         bounds = (first, last) if grain.time == "day" else (lo, hi)
-        session.execute(sa.text(
-            f"DELETE FROM {grain.table} WHERE line_count <= 0 "
-            f"AND {grain.time} BETWEEN :lo AND :hi"), {"lo": bounds[0], "hi": bounds[1]})
+        session.execute(
+            sa.text(
+                f"DELETE FROM {grain.table} WHERE line_count <= 0 "
+                f"AND {grain.time} BETWEEN :lo AND :hi"
+            ),
+            {"lo": bounds[0], "hi": bounds[1]},
+        )
     for year in range(first.year, last.year + 1):
-        session.execute(sa.text(
-            f"DELETE FROM {YTD_TABLE} WHERE year = :year AND NOT EXISTS ("
-            "SELECT 1 FROM sales_sum_customer_month cm "
-            f"WHERE cm.customer_id = {YTD_TABLE}.customer_id "
-            "AND cm.month BETWEEN :jan AND :dec)"),
-            {"year": year, "jan": dt.date(year, 1, 1), "dec": dt.date(year, 12, 1)})
+        session.execute(
+            sa.text(
+                f"DELETE FROM {YTD_TABLE} WHERE year = :year AND NOT EXISTS ("
+                "SELECT 1 FROM sales_sum_customer_month cm "
+                f"WHERE cm.customer_id = {YTD_TABLE}.customer_id "
+                "AND cm.month BETWEEN :jan AND :dec)"
+            ),
+            {"year": year, "jan": dt.date(year, 1, 1), "dec": dt.date(year, 12, 1)},
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,12 +330,18 @@ def drop_empty_rows(session: Session, first: dt.date, last: dt.date) -> None:
 # below it). The summary columns are wider, so a total can pass it and be named here.
 AMOUNT_MAX = Decimal("99999999999999.99")
 QUANTITY_MAX = Decimal("99999999999.999")
-_CHECK_ORDER = ("sales_sum_customer_month", "sales_sum_product_region_month",
-                "sales_sum_rep_month", "sales_sum_rep_day")
-_KEY_NAMES = {"customer_id": ("customer", "code", "customer"),
-              "product_id": ("product", "code", "product"),
-              "rep_id": ("sd_user", "login", "sales rep"),
-              "region_id": ("region", "code", "region")}
+_CHECK_ORDER = (
+    "sales_sum_customer_month",
+    "sales_sum_product_region_month",
+    "sales_sum_rep_month",
+    "sales_sum_rep_day",
+)
+_KEY_NAMES = {
+    "customer_id": ("customer", "code", "customer"),
+    "product_id": ("product", "code", "product"),
+    "rep_id": ("sd_user", "login", "sales rep"),
+    "region_id": ("region", "code", "region"),
+}
 
 
 class SummaryOverflow(SalesdeskError):
@@ -284,49 +353,60 @@ def check_totals(session: Session, first: dt.date, last: dt.date) -> None:
     ``first``..``last`` now holds more than ``AMOUNT_MAX`` or ``QUANTITY_MAX``. Run
     after adding lines' totals, in the same transaction, so a refusal rolls it all back."""
     sqlite = session.get_bind().dialect.name == "sqlite"
-    limits = {"amax": float(AMOUNT_MAX) if sqlite else AMOUNT_MAX,
-              "qmax": float(QUANTITY_MAX) if sqlite else QUANTITY_MAX}
+    limits = {
+        "amax": float(AMOUNT_MAX) if sqlite else AMOUNT_MAX,
+        "qmax": float(QUANTITY_MAX) if sqlite else QUANTITY_MAX,
+    }
     for grain in sorted(GRAINS, key=lambda g: _CHECK_ORDER.index(g.table)):
-        lo, hi = (first, last) if grain.time == "day" else (month_start(first),
-                                                             month_start(last))
-        row = session.execute(sa.text(
-            f"SELECT {', '.join(grain.columns)}, amount, quantity FROM {grain.table} "
-            f"WHERE {grain.time} BETWEEN :lo AND :hi "
-            "AND (ABS(amount) > :amax OR ABS(quantity) > :qmax) LIMIT 1"),
-            {"lo": lo, "hi": hi, **limits}).first()
+        lo, hi = (first, last) if grain.time == "day" else (month_start(first), month_start(last))
+        row = session.execute(
+            sa.text(
+                f"SELECT {', '.join(grain.columns)}, amount, quantity FROM {grain.table} "
+                f"WHERE {grain.time} BETWEEN :lo AND :hi "
+                "AND (ABS(amount) > :amax OR ABS(quantity) > :qmax) LIMIT 1"
+            ),
+            {"lo": lo, "hi": hi, **limits},
+        ).first()
         if row is not None:
             raise _overflow(session, grain, row)
     over = " OR ".join(f"ABS({c}) > :amax" for c in YTD_COLUMNS)
-    row = session.execute(sa.text(
-        f"SELECT year, customer_id FROM {YTD_TABLE} WHERE year BETWEEN :lo AND :hi "
-        f"AND ({over}) LIMIT 1"), {"lo": first.year, "hi": last.year, **limits}).first()
+    row = session.execute(
+        sa.text(
+            f"SELECT year, customer_id FROM {YTD_TABLE} WHERE year BETWEEN :lo AND :hi "
+            f"AND ({over}) LIMIT 1"
+        ),
+        {"lo": first.year, "hi": last.year, **limits},
+    ).first()
     if row is not None:
         raise SummaryOverflow(
             f"the sales amount of {_key_name(session, 'customer_id', row[1])} in the year "
             f"{row[0]} would total more than {AMOUNT_MAX:,} in the reports, more than a "
-            "report total holds; nothing was imported")
+            "report total holds; nothing was imported"
+        )
 
 
 def _overflow(session: Session, grain: Grain, row: Any) -> SummaryOverflow:
     *keys, amount, quantity = row
     when = _as_date(keys[0])
     period = when.isoformat() if grain.time == "day" else f"{when:%Y-%m}"
-    names = ", ".join(_key_name(session, k, v) for k, v in zip(grain.keys, keys[1:],
-                                                                 strict=True))
+    names = ", ".join(_key_name(session, k, v) for k, v in zip(grain.keys, keys[1:], strict=True))
     big_amount = abs(Decimal(str(amount))) > AMOUNT_MAX
-    measure, limit, value = (("sales amount", AMOUNT_MAX, amount) if big_amount
-                             else ("quantity", QUANTITY_MAX, quantity))
+    measure, limit, value = (
+        ("sales amount", AMOUNT_MAX, amount) if big_amount else ("quantity", QUANTITY_MAX, quantity)
+    )
     return SummaryOverflow(
         f"the {measure} of {names} in {period} would total {Decimal(str(value)):,f} in "
-        f"the reports, more than the {limit:,} a report total holds; nothing was imported")
+        f"the reports, more than the {limit:,} a report total holds; nothing was imported"
+    )
 
 
 def _key_name(session: Session, column: str, value: Any) -> str:
     table, code, word = _KEY_NAMES[column]
     if not value:
         return f"no {word}"
-    found = session.execute(sa.text(f"SELECT {code} FROM {table} WHERE id = :id"),
-                            {"id": value}).scalar()
+    found = session.execute(
+        sa.text(f"SELECT {code} FROM {table} WHERE id = :id"), {"id": value}
+    ).scalar()
     return f"{word} {found or value}"
 
 
@@ -356,13 +436,17 @@ def month_complete(session: Session, month: dt.date, as_of: dt.date) -> bool:
     equals its lines up to ``as_of``)."""
     if as_of >= month_end(month):
         return True
-    later = session.execute(sa.select(sa.literal(1)).where(
-        LINE.c.date > as_of, LINE.c.date <= month_end(month)).limit(1)).first()
+    later = session.execute(
+        sa.select(sa.literal(1))
+        .where(LINE.c.date > as_of, LINE.c.date <= month_end(month))
+        .limit(1)
+    ).first()
     return later is None
 
 
-def period_parts(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None,
-                                                         list[tuple[dt.date, dt.date]]]:
+def period_parts(
+    start: dt.date, end: dt.date
+) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
     """``start..end`` as a range of whole months (first days, inclusive) or None, plus the
     day ranges at either edge that are not whole months."""
     if end < start:

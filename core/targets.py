@@ -36,32 +36,43 @@ def target_amounts(session: Session, start: dt.date, end: dt.date, by: str) -> d
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     rows = session.execute(
         sa.select(col(SalesTarget.key_id), sa.func.sum(SalesTarget.amount))
-        .where(col(SalesTarget.dimension) == by,
-               col(SalesTarget.month) >= month_start(start),
-               col(SalesTarget.month) <= month_start(end))
+        .where(
+            col(SalesTarget.dimension) == by,
+            col(SalesTarget.month) >= month_start(start),
+            col(SalesTarget.month) <= month_start(end),
+        )
         .group_by(col(SalesTarget.key_id))
     ).all()
     return {key: Decimal(amount) for key, amount in rows}
 
 
-def published_targets(session: Session, by: str, start: dt.date,
-                      end: dt.date) -> dict[tuple[int, dt.date], Decimal]:
+def published_targets(
+    session: Session, by: str, start: dt.date, end: dt.date
+) -> dict[tuple[int, dt.date], Decimal]:
     """(key id, month) -> the published target of each month ``start``..``end`` touch."""
     if end < start:
         return {}
     rows = session.execute(
-        sa.select(col(SalesTarget.key_id), col(SalesTarget.month), col(SalesTarget.amount))
-        .where(col(SalesTarget.dimension) == by, col(SalesTarget.month) >= month_start(start),
-               col(SalesTarget.month) <= month_start(end))).all()
+        sa.select(col(SalesTarget.key_id), col(SalesTarget.month), col(SalesTarget.amount)).where(
+            col(SalesTarget.dimension) == by,
+            col(SalesTarget.month) >= month_start(start),
+            col(SalesTarget.month) <= month_start(end),
+        )
+    ).all()
     return {(key, month): Decimal(str(amount)) for key, month, amount in rows}
 
 
-_CUT_WORDS = {"rep": ("reps", "业务员"), "region": ("regions", "区域"),
-              "product": ("products", "产品"), "channel": ("channels", "渠道")}
+_CUT_WORDS = {
+    "rep": ("reps", "业务员"),
+    "region": ("regions", "区域"),
+    "product": ("products", "产品"),
+    "channel": ("channels", "渠道"),
+}
 
 
-def reconciliation_caption(session: Session, start: dt.date, end: dt.date,
-                           by: str) -> tuple[str, str] | None:
+def reconciliation_caption(
+    session: Session, start: dt.date, end: dt.date, by: str
+) -> tuple[str, str] | None:
     """Where completion is shown by ``by``: the company target and the sum of the targets
     by ``by`` over the same months, with their difference, when they do not agree (each
     allocation publishes the company target, so the last one approved sets it)."""
@@ -74,7 +85,9 @@ def reconciliation_caption(session: Session, start: dt.date, end: dt.date,
     en, zh = _CUT_WORDS[by]
     gap = (company - keys).quantize(Decimal("0.01"))
     company, keys = company.quantize(Decimal("0.01")), keys.quantize(Decimal("0.01"))
-    return (f"The company target {company:,} and the targets of the {en} ({keys:,}) differ "
-            f"by {gap:,}: completion by {en[:-1]} is measured against {keys:,}.",
-            f"公司指标 {company:,} 与各{zh}指标合计 {keys:,} 相差 {gap:,}；"
-            f"按{zh}的完成率以 {keys:,} 为准。")
+    return (
+        f"The company target {company:,} and the targets of the {en} ({keys:,}) differ "
+        f"by {gap:,}: completion by {en[:-1]} is measured against {keys:,}.",
+        f"公司指标 {company:,} 与各{zh}指标合计 {keys:,} 相差 {gap:,}；"
+        f"按{zh}的完成率以 {keys:,} 为准。",
+    )

@@ -7,14 +7,25 @@ from __future__ import annotations
 from core.i18n import _
 
 INDUSTRIES = {
-    "machinery": "Machinery", "electronics": "Electronics", "automotive": "Automotive parts",
-    "construction": "Building materials", "chemicals": "Chemicals", "logistics": "Logistics",
-    "trading": "Trading", "technology": "Technology", "manufacturing": "Manufacturing",
-    "energy": "Energy", "shipbuilding": "Shipbuilding", "engineering": "Engineering",
+    "machinery": "Machinery",
+    "electronics": "Electronics",
+    "automotive": "Automotive parts",
+    "construction": "Building materials",
+    "chemicals": "Chemicals",
+    "logistics": "Logistics",
+    "trading": "Trading",
+    "technology": "Technology",
+    "manufacturing": "Manufacturing",
+    "energy": "Energy",
+    "shipbuilding": "Shipbuilding",
+    "engineering": "Engineering",
 }
 SOURCES = {
-    "exhibition": "Trade fair", "phone": "Phone enquiry", "referral": "Referral",
-    "list": "Purchased list", "website": "Website",
+    "exhibition": "Trade fair",
+    "phone": "Phone enquiry",
+    "referral": "Referral",
+    "list": "Purchased list",
+    "website": "Website",
 }
 
 

@@ -64,8 +64,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     if report.skipped and _require_pg():
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
-        report.longrepr = (f"{REQUIRE_PG_ENV}=1 but this PostgreSQL test was skipped: "
-                           f"{reason}")
+        report.longrepr = f"{REQUIRE_PG_ENV}=1 but this PostgreSQL test was skipped: {reason}"
     return report
 
 
@@ -91,8 +90,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path_factory: pytest.TempPathFactory,
-                  monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path_factory.mktemp("salesdesk_home")
     monkeypatch.setenv("SALESDESK_HOME", str(home))
     monkeypatch.setenv("SALESDESK_SETTINGS", str(home / "settings.toml"))
@@ -142,8 +142,9 @@ class DatabaseFactory:
         if not migrated:
             return _pg_url(self._create(None))
         template = self._template("postgres")
-        ready = self._ready.popleft() if self._ready else self._worker.submit(
-            self._create, template)
+        ready = (
+            self._ready.popleft() if self._ready else self._worker.submit(self._create, template)
+        )
         while len(self._ready) < self.PREFETCH:
             self._ready.append(self._worker.submit(self._create, template))
         return _pg_url(ready.result())
@@ -337,8 +338,9 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """
     modules: list[str] = []
 
-    def install(name: str, source: str, version: str = "1.0",
-                files: dict[str, str] | None = None) -> str:
+    def install(
+        name: str, source: str, version: str = "1.0", files: dict[str, str] | None = None
+    ) -> str:
         module = f"sd_throwaway_{name}_{uuid.uuid4().hex[:6]}"
         root = tmp_path / f"site_{module}"
         dist_info = root / f"{module}-{version}.dist-info"
@@ -351,12 +353,15 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
                 (root / module / file_name).parent.mkdir(parents=True, exist_ok=True)
                 (root / module / file_name).write_text(textwrap.dedent(text), encoding="utf-8")
         main.write_text(
-            "from core.hookspecs import hookimpl  # noqa: F401\n\n"
-            + textwrap.dedent(source), encoding="utf-8")
+            "from core.hookspecs import hookimpl  # noqa: F401\n\n" + textwrap.dedent(source),
+            encoding="utf-8",
+        )
         (dist_info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n", encoding="utf-8")
-        (dist_info / "entry_points.txt").write_text(f"[salesdesk]\n{name} = {module}\n",
-                                                    encoding="utf-8")
+            f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n", encoding="utf-8"
+        )
+        (dist_info / "entry_points.txt").write_text(
+            f"[salesdesk]\n{name} = {module}\n", encoding="utf-8"
+        )
         monkeypatch.syspath_prepend(str(root))
         modules.append(module)
         return module

@@ -19,36 +19,45 @@ CONTENT_TYPES = (
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
     'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
     'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-    'spreadsheetml.worksheet+xml"/></Types>')
+    'spreadsheetml.worksheet+xml"/></Types>'
+)
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
 WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
 WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
 
 
 def _cells(row: int, values: list[str]) -> str:
-    cells = "".join(f'<c r="{chr(65 + i)}{row}" t="inlineStr"><is><t>{v}</t></is></c>'
-                    for i, v in enumerate(values))
+    cells = "".join(
+        f'<c r="{chr(65 + i)}{row}" t="inlineStr"><is><t>{v}</t></is></c>'
+        for i, v in enumerate(values)
+    )
     return f'<row r="{row}">{cells}</row>'
 
 
-def _sheet(header: list[str], dimension: str | None, extra_rows: str = "",
-           padding: str = "") -> str:
+def _sheet(
+    header: list[str], dimension: str | None, extra_rows: str = "", padding: str = ""
+) -> str:
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f"{dim}<sheetData>{_cells(1, header)}{padding}{extra_rows}</sheetData></worksheet>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{dim}<sheetData>{_cells(1, header)}{padding}{extra_rows}</sheetData></worksheet>"
+    )
 
 
 def _write(path: Path, sheet: str) -> Path:
@@ -81,8 +90,8 @@ def lying_xlsx(path: Path, header: list[str], inflated_bytes: int) -> Path:
     name = b"xl/worksheets/sheet1.xml"
     at = 0
     while (at := data.find(b"PK\x01\x02", at)) >= 0:  # central directory entries
-        if data[at + 46:at + 46 + len(name)] == name:
-            data[at + 24:at + 28] = (10).to_bytes(4, "little")
+        if data[at + 46 : at + 46 + len(name)] == name:
+            data[at + 24 : at + 28] = (10).to_bytes(4, "little")
         at += 4
     path.write_bytes(bytes(data))
     return path

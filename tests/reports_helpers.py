@@ -34,12 +34,17 @@ LINES = [
     (D(2025, 3, 17), "C1", "P1", "rep_a", "N1", "1", "5.00"),  # after last year's date
 ]
 # (month, rep, amount)
-TARGETS = [(D(2026, 3, 1), "rep_a", "200.00"), (D(2026, 2, 1), "rep_a", "100.00"),
-           (D(2026, 1, 1), "rep_b", "400.00")]
+TARGETS = [
+    (D(2026, 3, 1), "rep_a", "200.00"),
+    (D(2026, 2, 1), "rep_a", "100.00"),
+    (D(2026, 1, 1), "rep_b", "400.00"),
+]
 # (date, rep, customer, purpose)
 VISITS = [
-    (D(2026, 3, 16), "rep_a", "C1", "order"), (D(2026, 3, 16), "rep_a", "C2", "service"),
-    (D(2026, 3, 16), "rep_b", "C3", "order"), (D(2026, 3, 12), "rep_b", "C3", "collection"),
+    (D(2026, 3, 16), "rep_a", "C1", "order"),
+    (D(2026, 3, 16), "rep_a", "C2", "service"),
+    (D(2026, 3, 16), "rep_b", "C3", "order"),
+    (D(2026, 3, 12), "rep_b", "C3", "collection"),
 ]
 
 
@@ -72,18 +77,52 @@ def build(world: Any) -> SalesWorld:
     for code, owner in owners.items():
         ids[code] = world.customer(owner, regions[code], code=code, name=f"Cust {code}").id
     with world.runtime.db.write_session() as session, session.begin():
-        session.execute(sa.insert(SalesLine), [
-            {"date": d, "customer_id": ids[c], "product_id": ids[p],
-             "rep_id": ids[r] if r else None, "region_id": ids[g],
-             "quantity": Decimal(q), "amount": Decimal(a)}
-            for d, c, p, r, g, q, a in LINES])
-        session.execute(sa.insert(SalesTarget), [
-            {"month": m, "dimension": "rep", "key_id": ids[r], "amount": Decimal(a),
-             "version": 1} for m, r, a in TARGETS])
-        session.execute(sa.insert(Activity), [
-            {"date": d, "rep_id": ids[r], "customer_id": ids[c], "purpose": p,
-             "result": "", "customer_type": "existing", "notes": "", "weather": "",
-             "created_at": world.clock(), "version": 1} for d, r, c, p in VISITS])
+        session.execute(
+            sa.insert(SalesLine),
+            [
+                {
+                    "date": d,
+                    "customer_id": ids[c],
+                    "product_id": ids[p],
+                    "rep_id": ids[r] if r else None,
+                    "region_id": ids[g],
+                    "quantity": Decimal(q),
+                    "amount": Decimal(a),
+                }
+                for d, c, p, r, g, q, a in LINES
+            ],
+        )
+        session.execute(
+            sa.insert(SalesTarget),
+            [
+                {
+                    "month": m,
+                    "dimension": "rep",
+                    "key_id": ids[r],
+                    "amount": Decimal(a),
+                    "version": 1,
+                }
+                for m, r, a in TARGETS
+            ],
+        )
+        session.execute(
+            sa.insert(Activity),
+            [
+                {
+                    "date": d,
+                    "rep_id": ids[r],
+                    "customer_id": ids[c],
+                    "purpose": p,
+                    "result": "",
+                    "customer_type": "existing",
+                    "notes": "",
+                    "weather": "",
+                    "created_at": world.clock(),
+                    "version": 1,
+                }
+                for d, r, c, p in VISITS
+            ],
+        )
         refresh_sales_summaries(session, D(2025, 1, 1), D(2026, 3, 1))
     return SalesWorld(world, world.admin, rep_a, rep_b, mgr, boss_n, ids)
 

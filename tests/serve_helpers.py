@@ -57,20 +57,42 @@ class Server:
     log: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, url: str, home: Path, *, host_key: Path | None = None,
-              node: str | None = None, **settings: Any) -> Server:
+    def start(
+        cls,
+        url: str,
+        home: Path,
+        *,
+        host_key: Path | None = None,
+        node: str | None = None,
+        **settings: Any,
+    ) -> Server:
         home.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SALESDESK_")}
-        env.update(PYTHONPATH=str(ROOT), SALESDESK_HOME=str(home),
-                   SALESDESK_SETTINGS=str(home / "settings.toml"), PYTHONUNBUFFERED="1")
+        env.update(
+            PYTHONPATH=str(ROOT),
+            SALESDESK_HOME=str(home),
+            SALESDESK_SETTINGS=str(home / "settings.toml"),
+            PYTHONUNBUFFERED="1",
+        )
         for name, value in settings.items():
             env[f"SALESDESK_SERVE_{name.upper()}"] = str(value)
-        argv = [sys.executable, "-m", "tui.cli", "--database", url, "serve", "--port", "0",
-                "--host-key", str(host_key or home / "host_key")]
+        argv = [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--database",
+            url,
+            "serve",
+            "--port",
+            "0",
+            "--host-key",
+            str(host_key or home / "host_key"),
+        ]
         if node:
             argv += ["--node", node]
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         log: list[str] = []
         deadline = time.monotonic() + 60
         assert proc.stdout is not None
@@ -121,16 +143,34 @@ class Terminal:
         self.outputs: list[float] = []  # when each chunk of output arrived (benchmarks)
 
     @classmethod
-    async def open(cls, port: int, key: Path, *, width: int = 80, height: int = 24,
-                   env: dict[str, str] | None = None, command: str | None = None,
-                   ) -> Terminal:
+    async def open(
+        cls,
+        port: int,
+        key: Path,
+        *,
+        width: int = 80,
+        height: int = 24,
+        env: dict[str, str] | None = None,
+        command: str | None = None,
+    ) -> Terminal:
         term = cls(width, height)
         term.conn = await asyncssh.connect(
-            "127.0.0.1", port, username="anyone", client_keys=[str(key)],
-            known_hosts=None, agent_path=None, password=None)
+            "127.0.0.1",
+            port,
+            username="anyone",
+            client_keys=[str(key)],
+            known_hosts=None,
+            agent_path=None,
+            password=None,
+        )
         term.chan, _ = await term.conn.create_session(
-            lambda: _Sink(term), command, term_type="xterm-256color",
-            term_size=(width, height), env=env or {}, encoding=None)
+            lambda: _Sink(term),
+            command,
+            term_type="xterm-256color",
+            term_size=(width, height),
+            env=env or {},
+            encoding=None,
+        )
         return term
 
     def text(self) -> str:
@@ -143,8 +183,7 @@ class Terminal:
             if all(n in screen for n in needles):
                 return screen
             await asyncio.sleep(0.1)
-        raise AssertionError(f"never saw {needles!r} on:\n{self.text()}\n"
-                             f"stderr: {self.stderr!r}")
+        raise AssertionError(f"never saw {needles!r} on:\n{self.text()}\nstderr: {self.stderr!r}")
 
     async def wait_closed(self, timeout: float = 30) -> None:
         await asyncio.wait_for(self.closed.wait(), timeout)
@@ -181,15 +220,35 @@ class _Sink(asyncssh.SSHClientSession):  # type: ignore[misc]
 
 async def run_command(port: int, key: Path, command: str) -> tuple[int | None, str, str]:
     """Run ``command`` over SSH without a PTY: (exit status, stdout, stderr)."""
-    async with asyncssh.connect("127.0.0.1", port, username="anyone",
-                                client_keys=[str(key)], known_hosts=None,
-                                agent_path=None) as conn:
+    async with asyncssh.connect(
+        "127.0.0.1",
+        port,
+        username="anyone",
+        client_keys=[str(key)],
+        known_hosts=None,
+        agent_path=None,
+    ) as conn:
         result = await conn.run(command, check=False)
     return result.exit_status, str(result.stdout), str(result.stderr)
 
 
 def ssh_argv(port: int, key: Path, *extra: str) -> list[str]:
     """OpenSSH's client against the test server, non-interactive."""
-    return ["ssh", "-p", str(port), "-i", str(key), "-o", "IdentitiesOnly=yes",
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", *extra]
+    return [
+        "ssh",
+        "-p",
+        str(port),
+        "-i",
+        str(key),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "LogLevel=ERROR",
+        *extra,
+    ]

@@ -22,8 +22,15 @@ from core.errors import NotFound, PermissionDenied, UnknownUser
 from core.models import Activity, AuditEntry, Contact, Customer, Opportunity, SalesLine, User
 from core.services import activities, company, customers, masterdata, opportunities, users
 
-GA, RA, BO, REP, MGR, FIN, EXE = ("group_admin", "regional_admin", "business_operator",
-                                  "sales_rep", "sales_manager", "finance", "executive")
+GA, RA, BO, REP, MGR, FIN, EXE = (
+    "group_admin",
+    "regional_admin",
+    "business_operator",
+    "sales_rep",
+    "sales_manager",
+    "finance",
+    "executive",
+)
 ROLES = (GA, RA, BO, REP, MGR, FIN, EXE)
 _serial = itertools.count(1)
 
@@ -44,8 +51,12 @@ def people(module_world: Any) -> dict[str, Any]:
     w.region("north", parent="hq")
     w.region("north_east", parent="north")
     w.region("south", parent="hq")
-    p = {GA: w.admin, RA: w.user("ra", RA, region="north"),
-         BO: w.user("bo", BO, region="hq"), MGR: w.user("mgr", MGR, region="north")}
+    p = {
+        GA: w.admin,
+        RA: w.user("ra", RA, region="north"),
+        BO: w.user("bo", BO, region="hq"),
+        MGR: w.user("mgr", MGR, region="north"),
+    }
     p[REP] = w.user("rep", REP, region="north_east", manager=p[MGR])
     p[FIN] = w.user("fin", FIN, region="hq")
     p[EXE] = w.user("exe", EXE, region="hq")
@@ -70,8 +81,11 @@ def _rep_opportunity(w: Any, p: dict[str, Any]) -> Opportunity:
 
 
 def _rep_visit(w: Any, p: dict[str, Any]) -> Activity:
-    return w._insert(Activity(date=dt.date(2026, 3, 16), rep_id=p[REP].actor.id,
-                              customer_id=_rep_customer(w, p).id))
+    return w._insert(
+        Activity(
+            date=dt.date(2026, 3, 16), rep_id=p[REP].actor.id, customer_id=_rep_customer(w, p).id
+        )
+    )
 
 
 def _north_east_user(w: Any) -> str:
@@ -81,8 +95,9 @@ def _north_east_user(w: Any) -> str:
 
 
 def customer_create(w: Any, p: dict[str, Any], ctx: Any) -> None:
-    customers.create_customer(ctx, {"name": "北方机械有限公司",
-                                     "region_id": w.region_id("north_east")})
+    customers.create_customer(
+        ctx, {"name": "北方机械有限公司", "region_id": w.region_id("north_east")}
+    )
 
 
 def customer_update(w: Any, p: dict[str, Any], ctx: Any) -> None:
@@ -102,8 +117,7 @@ def customer_to_pool(w: Any, p: dict[str, Any], ctx: Any) -> None:
 
 def customer_credit(w: Any, p: dict[str, Any], ctx: Any) -> None:
     c = _rep_customer(w, p)
-    customers.update_customer(ctx, c.id, {"credit_rating": "A", "credit_limit": "50000"},
-                              c.version)
+    customers.update_customer(ctx, c.id, {"credit_rating": "A", "credit_limit": "50000"}, c.version)
 
 
 def contact_add(w: Any, p: dict[str, Any], ctx: Any) -> None:
@@ -116,8 +130,9 @@ def contact_update(w: Any, p: dict[str, Any], ctx: Any) -> None:
 
 
 def opportunity_create(w: Any, p: dict[str, Any], ctx: Any) -> None:
-    opportunities.create_opportunity(ctx, {"customer_id": _rep_customer(w, p).id,
-                                           "title": "Pumps", "amount": "1200.50"})
+    opportunities.create_opportunity(
+        ctx, {"customer_id": _rep_customer(w, p).id, "title": "Pumps", "amount": "1200.50"}
+    )
 
 
 def opportunity_update(w: Any, p: dict[str, Any], ctx: Any) -> None:
@@ -141,8 +156,15 @@ def opportunity_lose(w: Any, p: dict[str, Any], ctx: Any) -> None:
 
 
 def visit_log(w: Any, p: dict[str, Any], ctx: Any) -> None:
-    activities.log_visit(ctx, {"date": "2026-03-16", "customer_id": _rep_customer(w, p).id,
-                               "purpose": "order", "result": "订货 20 台"})
+    activities.log_visit(
+        ctx,
+        {
+            "date": "2026-03-16",
+            "customer_id": _rep_customer(w, p).id,
+            "purpose": "order",
+            "result": "订货 20 台",
+        },
+    )
 
 
 def visit_update(w: Any, p: dict[str, Any], ctx: Any) -> None:
@@ -151,8 +173,15 @@ def visit_update(w: Any, p: dict[str, Any], ctx: Any) -> None:
 
 
 def user_add(w: Any, p: dict[str, Any], ctx: Any) -> None:
-    users.add_user(ctx, {"login": uniq("new"), "display_name": "New Rep", "roles": [REP],
-                         "region_id": w.region_id("north_east")})
+    users.add_user(
+        ctx,
+        {
+            "login": uniq("new"),
+            "display_name": "New Rep",
+            "roles": [REP],
+            "region_id": w.region_id("north_east"),
+        },
+    )
 
 
 def user_set_role(w: Any, p: dict[str, Any], ctx: Any) -> None:
@@ -177,8 +206,7 @@ def product_update(w: Any, p: dict[str, Any], ctx: Any) -> None:
 
 
 def region_add(w: Any, p: dict[str, Any], ctx: Any) -> None:
-    masterdata.add_region(ctx, {"code": uniq("R"), "name": "West",
-                                "parent_id": w.region_id("hq")})
+    masterdata.add_region(ctx, {"code": uniq("R"), "name": "West", "parent_id": w.region_id("hq")})
 
 
 def channel_add(w: Any, p: dict[str, Any], ctx: Any) -> None:
@@ -186,8 +214,9 @@ def channel_add(w: Any, p: dict[str, Any], ctx: Any) -> None:
 
 
 def target_set(w: Any, p: dict[str, Any], ctx: Any) -> None:
-    masterdata.set_target(ctx, {"month": "2026-04-01", "dimension": "rep",
-                                "key_id": next(_serial), "amount": "10000"})
+    masterdata.set_target(
+        ctx, {"month": "2026-04-01", "dimension": "rep", "key_id": next(_serial), "amount": "10000"}
+    )
 
 
 def setting_set(w: Any, p: dict[str, Any], ctx: Any) -> None:
@@ -232,8 +261,11 @@ ALLOWED: dict[Callable[..., None], set[str]] = {
     plugin_switch: {GA},
     profile_set: {GA},
 }
-CASES = [pytest.param(action, role, role in allowed, id=f"{action.__name__}-{role}")
-         for action, allowed in ALLOWED.items() for role in ROLES]
+CASES = [
+    pytest.param(action, role, role in allowed, id=f"{action.__name__}-{role}")
+    for action, allowed in ALLOWED.items()
+    for role in ROLES
+]
 
 
 def audit_count(w: Any, login: str | None = None) -> int:
@@ -245,8 +277,9 @@ def audit_count(w: Any, login: str | None = None) -> int:
 
 
 @pytest.mark.parametrize(("action", "role", "allowed"), CASES)
-def test_action_by_role(module_world: Any, people: dict[str, Any], action: Any, role: str,
-                        allowed: bool) -> None:
+def test_action_by_role(
+    module_world: Any, people: dict[str, Any], action: Any, role: str, allowed: bool
+) -> None:
     ctx = people[role]
     before_all = audit_count(module_world)
     before_mine = audit_count(module_world, ctx.actor.login)
@@ -262,15 +295,32 @@ def test_action_by_role(module_world: Any, people: dict[str, Any], action: Any, 
 def test_every_core_role_is_in_the_table(module_world: Any) -> None:
     registered = {name for name in module_world.runtime.plugins.roles.roles}
     assert set(ROLES) <= registered
-    core_services = {customers.create_customer, customers.update_customer,
-                     customers.assign_customer, customers.add_contact, customers.update_contact,
-                     opportunities.create_opportunity, opportunities.update_opportunity,
-                     opportunities.move_stage, opportunities.win, opportunities.lose,
-                     activities.log_visit, activities.update_visit, users.add_user,
-                     users.set_roles, users.update_user, users.deactivate,
-                     masterdata.add_product, masterdata.update_product, masterdata.add_region,
-                     masterdata.add_channel, masterdata.set_target, company.set_setting,
-                     company.set_plugin_enabled, company.set_profile}
+    core_services = {
+        customers.create_customer,
+        customers.update_customer,
+        customers.assign_customer,
+        customers.add_contact,
+        customers.update_contact,
+        opportunities.create_opportunity,
+        opportunities.update_opportunity,
+        opportunities.move_stage,
+        opportunities.win,
+        opportunities.lose,
+        activities.log_visit,
+        activities.update_visit,
+        users.add_user,
+        users.set_roles,
+        users.update_user,
+        users.deactivate,
+        masterdata.add_product,
+        masterdata.update_product,
+        masterdata.add_region,
+        masterdata.add_channel,
+        masterdata.set_target,
+        company.set_setting,
+        company.set_plugin_enabled,
+        company.set_profile,
+    }
     assert len(ALLOWED) >= len(core_services)
 
 
@@ -286,10 +336,14 @@ def org(world: Any) -> dict[str, Any]:
     w.region("north_east", parent="north")
     w.region("south", parent="hq")
     mgr = w.user("mgr", MGR, region="north")
-    o = {"mgr": mgr, "ra": w.user("ra", RA, region="north"),
-         "rep": w.user("rep", REP, region="north_east", manager=mgr),
-         "rep2": w.user("rep2", REP, region="north_east", manager=mgr),
-         "srep": w.user("srep", REP, region="south"), "exe": w.user("exe", EXE)}
+    o = {
+        "mgr": mgr,
+        "ra": w.user("ra", RA, region="north"),
+        "rep": w.user("rep", REP, region="north_east", manager=mgr),
+        "rep2": w.user("rep2", REP, region="north_east", manager=mgr),
+        "srep": w.user("srep", REP, region="south"),
+        "exe": w.user("exe", EXE),
+    }
     o["c_rep"] = w.customer(owner=o["rep"], region="north_east", name="rep's")
     o["c_rep2"] = w.customer(owner=o["rep2"], region="north_east", name="rep2's")
     o["c_mgr"] = w.customer(owner=mgr, region="north", name="mgr's")
@@ -345,15 +399,15 @@ def test_executive_reads_everything(org: dict[str, Any]) -> None:
 
 
 def test_opportunities_activities_and_sales_lines_follow_the_owner(
-        world: Any, org: dict[str, Any]) -> None:
+    world: Any, org: dict[str, Any]
+) -> None:
     rep, rep2, mgr = org["rep"], org["rep2"], org["mgr"]
     mine = world.opportunity(org["c_rep"], owner=rep, title="mine")
     world.opportunity(org["c_rep2"], owner=rep2, title="colleague's")
     world.opportunity(org["c_south"], owner=org["srep"], title="south")
     world.opportunity(org["c_pool"], owner=None, title="unowned")
     assert visible_names(rep, Opportunity, Opportunity.title) == {"mine", "unowned"}
-    assert visible_names(mgr, Opportunity, Opportunity.title) == {"mine", "colleague's",
-                                                                  "unowned"}
+    assert visible_names(mgr, Opportunity, Opportunity.title) == {"mine", "colleague's", "unowned"}
     with pytest.raises(NotFound):
         opportunities.get_opportunity(org["srep"], mine.id)
 
@@ -368,8 +422,15 @@ def test_opportunities_activities_and_sales_lines_follow_the_owner(
 
     product = world.product()
     for ctx, customer in ((rep, org["c_rep"]), (org["srep"], org["c_south"])):
-        world._insert(SalesLine(date=day, customer_id=customer.id, product_id=product.id,
-                                rep_id=ctx.actor.id, amount=Decimal("10")))
+        world._insert(
+            SalesLine(
+                date=day,
+                customer_id=customer.id,
+                product_id=product.id,
+                rep_id=ctx.actor.id,
+                amount=Decimal("10"),
+            )
+        )
     assert visible_names(rep, SalesLine, SalesLine.rep_id) == {rep.actor.id}
     assert len(visible_names(org["exe"], SalesLine, SalesLine.rep_id)) == 2
 
@@ -381,8 +442,9 @@ def test_regional_admin_limited_to_own_region(world: Any, org: dict[str, Any]) -
     ra = org["ra"]
     south_id, north_east_id = world.region_id("south"), world.region_id("north_east")
     with pytest.raises(PermissionDenied):
-        users.add_user(ra, {"login": "s1", "display_name": "S", "roles": [REP],
-                            "region_id": south_id})
+        users.add_user(
+            ra, {"login": "s1", "display_name": "S", "roles": [REP], "region_id": south_id}
+        )
     with pytest.raises(PermissionDenied):
         users.add_user(ra, {"login": "s2", "display_name": "S", "roles": [REP]})
     with pytest.raises(PermissionDenied):
@@ -391,36 +453,38 @@ def test_regional_admin_limited_to_own_region(world: Any, org: dict[str, Any]) -
         users.set_roles(ra, "srep", [MGR])
     with pytest.raises(PermissionDenied):  # moving a user out of the region
         users.update_user(ra, "rep", {"region_id": south_id})
-    users.add_user(ra, {"login": "n1", "display_name": "N", "roles": [REP],
-                        "region_id": north_east_id})
+    users.add_user(
+        ra, {"login": "n1", "display_name": "N", "roles": [REP], "region_id": north_east_id}
+    )
     users.update_user(ra, "n1", {"display_name": "North One"})
 
 
 @pytest.mark.parametrize("roles", [[GA], [RA], [REP, GA]])
-def test_regional_admin_cannot_escalate(world: Any, org: dict[str, Any], roles: list[str]
-                                        ) -> None:
+def test_regional_admin_cannot_escalate(world: Any, org: dict[str, Any], roles: list[str]) -> None:
     ra, region = org["ra"], world.region_id("north_east")
     with pytest.raises(PermissionDenied):
-        users.add_user(ra, {"login": "x", "display_name": "X", "roles": roles,
-                            "region_id": region})
+        users.add_user(ra, {"login": "x", "display_name": "X", "roles": roles, "region_id": region})
     with pytest.raises(PermissionDenied):
         users.set_roles(ra, "rep", roles)
 
 
 @pytest.mark.parametrize("roles", [[FIN], [BO], [EXE], [REP, FIN], ["sales_planner"]])
 def test_regional_admin_grants_nothing_wider_than_the_region(
-        world: Any, org: dict[str, Any], roles: list[str]) -> None:
+    world: Any, org: dict[str, Any], roles: list[str]
+) -> None:
     """Issue #16.8: a company-wide role would let the new user read every region (as
     ``multi_year`` did), so a regional admin may not create or grant one."""
     ra, region = org["ra"], world.region_id("north_east")
     with pytest.raises(PermissionDenied, match="limited to their own region"):
-        users.add_user(ra, {"login": uniq("wide"), "display_name": "W", "roles": roles,
-                            "region_id": region})
+        users.add_user(
+            ra, {"login": uniq("wide"), "display_name": "W", "roles": roles, "region_id": region}
+        )
     with pytest.raises(PermissionDenied, match="limited to their own region"):
         users.set_roles(ra, "rep", roles)
     assert users.find_user(ra, "rep").roles == [REP]
-    made = users.add_user(ra, {"login": uniq("ok"), "display_name": "OK", "roles": [REP, MGR],
-                               "region_id": region})
+    made = users.add_user(
+        ra, {"login": uniq("ok"), "display_name": "OK", "roles": [REP, MGR], "region_id": region}
+    )
     assert made.roles == [REP, MGR]
     users.set_roles(ra, made.login, [MGR])
     users.set_roles(world.admin, made.login, [FIN])  # the group admin still may
@@ -468,7 +532,8 @@ def test_role_change_applies_to_a_running_session(world: Any, org: dict[str, Any
 
 
 def test_regional_admin_places_customers_only_in_own_region(
-        world: Any, org: dict[str, Any]) -> None:
+    world: Any, org: dict[str, Any]
+) -> None:
     """A regional admin cannot create or move a customer outside their region subtree."""
     ra = org["ra"]
     south_id, north_east_id = world.region_id("south"), world.region_id("north_east")

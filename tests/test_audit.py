@@ -37,25 +37,28 @@ def test_create_and_update_are_audited_field_by_field(world: Any, rep: Any, cloc
     assert created["owner_id"].new_value == str(rep.actor.id)
     assert {e.action for e in created.values()} == {"create"}
     assert {(e.actor_login, e.actor_id, e.at) for e in created.values()} == {
-        ("rep", rep.actor.id, clock())}
+        ("rep", rep.actor.id, clock())
+    }
 
     clock.advance(hours=1)
-    customers.update_customer(rep, c.id, {"name": "East China M&E", "industry": "machinery"},
-                              c.version)
+    customers.update_customer(
+        rep, c.id, {"name": "East China M&E", "industry": "machinery"}, c.version
+    )
     changed = [e for e in entries(world, "customer", c.id) if e.action == "update"]
     assert [(e.field, e.old_value, e.new_value) for e in changed] == [
-        ("name", "华东机电", "East China M&E")]  # an unchanged field writes no entry
+        ("name", "华东机电", "East China M&E")
+    ]  # an unchanged field writes no entry
     assert changed[0].at == clock() and changed[0].actor_login == "rep"
 
 
 def test_money_and_stage_changes_are_audited(world: Any, rep: Any) -> None:
     c = world.customer(owner=rep)
     opp = world.opportunity(c, owner=rep, amount="1000.00")
-    opp = opportunities.update_opportunity(rep, opp.id, {"amount": Decimal("1250.5")},
-                                           opp.version)
+    opp = opportunities.update_opportunity(rep, opp.id, {"amount": Decimal("1250.5")}, opp.version)
     opportunities.move_stage(rep, opp.id, "proposal", opp.version)
-    trail = [(e.action, e.field, e.old_value, e.new_value)
-             for e in entries(world, "opportunity", opp.id)]
+    trail = [
+        (e.action, e.field, e.old_value, e.new_value) for e in entries(world, "opportunity", opp.id)
+    ]
     amounts = [(old, Decimal(new)) for _a, f, old, new in trail if f == "amount"]
     assert amounts == [("1000.00", Decimal("1250.50"))]
     assert ("stage", "stage", "lead", "proposal") in trail
@@ -88,28 +91,40 @@ def test_exception_after_audit_rolls_both_back(world: Any, rep: Any) -> None:
     assert customers.get_customer(rep, c.id).name == "Before"
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_entry SET new_value = 'forged'",
-    "UPDATE audit_entry SET actor_login = 'someone' WHERE id = (SELECT MIN(id) FROM audit_entry)",
-    "DELETE FROM audit_entry",
-    "DELETE FROM audit_entry WHERE id = (SELECT MAX(id) FROM audit_entry)",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entry SET new_value = 'forged'",
+        "UPDATE audit_entry SET actor_login = 'someone' "
+        "WHERE id = (SELECT MIN(id) FROM audit_entry)",
+        "DELETE FROM audit_entry",
+        "DELETE FROM audit_entry WHERE id = (SELECT MAX(id) FROM audit_entry)",
+    ],
+)
 def test_database_refuses_to_edit_audit_entries(world: Any, rep: Any, statement: str) -> None:
     customers.create_customer(rep, {"name": "Audited Ltd"})
     before = [(e.id, e.new_value, e.actor_login) for e in entries(world)]
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"), \
-            world.runtime.db.engine.begin() as conn:
+    with (
+        pytest.raises(sa.exc.DBAPIError, match="append-only"),
+        world.runtime.db.engine.begin() as conn,
+    ):
         conn.execute(sa.text(statement))
     assert [(e.id, e.new_value, e.actor_login) for e in entries(world)] == before
 
 
 def test_orm_cannot_edit_or_delete_audit_entries(world: Any, rep: Any) -> None:
     customers.create_customer(rep, {"name": "Audited Ltd"})
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"), \
-            world.runtime.db.write_session() as session, session.begin():
+    with (
+        pytest.raises(sa.exc.DBAPIError, match="append-only"),
+        world.runtime.db.write_session() as session,
+        session.begin(),
+    ):
         session.delete(session.scalars(sa.select(AuditEntry)).first())
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"), \
-            world.runtime.db.write_session() as session, session.begin():
+    with (
+        pytest.raises(sa.exc.DBAPIError, match="append-only"),
+        world.runtime.db.write_session() as session,
+        session.begin(),
+    ):
         session.scalars(sa.select(AuditEntry)).first().old_value = "forged"
 
 
@@ -117,7 +132,9 @@ def test_truncate_refused_on_postgres(world: Any, backend: str) -> None:
     if backend == "sqlite":
         assert world.runtime.db.is_sqlite  # SQLite has no TRUNCATE; DELETE is covered above
         return
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"), \
-            world.runtime.db.engine.begin() as conn:
+    with (
+        pytest.raises(sa.exc.DBAPIError, match="append-only"),
+        world.runtime.db.engine.begin() as conn,
+    ):
         conn.execute(sa.text("TRUNCATE audit_entry"))
     assert entries(world)  # the init entry of the first admin is still there

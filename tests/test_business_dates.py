@@ -33,17 +33,20 @@ def test_a_visit_dated_after_today_is_refused(world: Any) -> None:
     customer = world.customer(rep)
     today = world.clock.now.date()
     with pytest.raises(ValidationFailed, match="reported once it has happened") as refused:
-        activities.log_visit(rep, {"date": today + dt.timedelta(days=1),
-                                   "customer_id": customer.id})
+        activities.log_visit(
+            rep, {"date": today + dt.timedelta(days=1), "customer_id": customer.id}
+        )
     assert refused.value.problems[0].field == "date"
     assert today.isoformat() in refused.value.problems[0].expected
     assert _last_follow_up(world, customer) is None  # nothing written
-    visit = activities.log_visit(rep, {"date": today, "customer_id": customer.id,
-                                       "next_visit": today + dt.timedelta(days=7)})
+    visit = activities.log_visit(
+        rep, {"date": today, "customer_id": customer.id, "next_visit": today + dt.timedelta(days=7)}
+    )
     assert _last_follow_up(world, customer) == today  # a planned next visit is fine
     with pytest.raises(ValidationFailed, match="reported once it has happened"):
-        activities.update_visit(rep, visit.id, {"date": today + dt.timedelta(days=2)},
-                                visit.version)
+        activities.update_visit(
+            rep, visit.id, {"date": today + dt.timedelta(days=2)}, visit.version
+        )
 
 
 def test_the_clock_decides_what_today_is(world: Any) -> None:

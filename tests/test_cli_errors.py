@@ -35,8 +35,9 @@ def one_sentence(output: str, *expected: str) -> None:
 
 def refused(result: Result, *expected: str) -> None:
     assert result.exit_code == 1, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     one_sentence(result.output, *expected)
 
 
@@ -44,8 +45,7 @@ def refused(result: Result, *expected: str) -> None:
 
 
 def _huge_cell(path: Path) -> None:
-    path.write_text("code,name\nC1,Short\nC2," + "x" * ((1 << 20) + 10) + "\n",
-                    encoding="utf-8")
+    path.write_text("code,name\nC1,Short\nC2," + "x" * ((1 << 20) + 10) + "\n", encoding="utf-8")
 
 
 def _gbk_after_the_first_mib(path: Path) -> None:
@@ -66,12 +66,19 @@ def cli_as_admin(world: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-@pytest.mark.parametrize("make", [_huge_cell, _gbk_after_the_first_mib],
-                         ids=["cell over 1 MiB", "GBK after the first MiB"])
-@pytest.mark.parametrize("command", [("import", "customers"), ("funnel", "import")],
-                         ids=["import customers", "funnel import"])
-def test_unreadable_lead_files(cli_as_admin: Any, tmp_path: Path, make: Any,
-                               command: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "make",
+    [_huge_cell, _gbk_after_the_first_mib],
+    ids=["cell over 1 MiB", "GBK after the first MiB"],
+)
+@pytest.mark.parametrize(
+    "command",
+    [("import", "customers"), ("funnel", "import")],
+    ids=["import customers", "funnel import"],
+)
+def test_unreadable_lead_files(
+    cli_as_admin: Any, tmp_path: Path, make: Any, command: tuple[str, ...]
+) -> None:
     leads = tmp_path / "leads.csv"
     make(leads)
     refused(cli_as_admin(*command, str(leads)), "leads.csv", "line")
@@ -81,8 +88,9 @@ def test_unreadable_lead_files(cli_as_admin: Any, tmp_path: Path, make: Any,
 
 
 def test_urls_salesdesk_cannot_use(tmp_path: Path) -> None:
-    refused(CliRunner().invoke(cli, ["--database", "mysql://sales@db/sales", "users",
-                                     "list"]), "mysql")
+    refused(
+        CliRunner().invoke(cli, ["--database", "mysql://sales@db/sales", "users", "list"]), "mysql"
+    )
     down = "postgresql://sales:secret@127.0.0.1:1/sales"  # nothing listens on port 1
     result = CliRunner().invoke(cli, ["--database", down, "users", "list"])
     refused(result, "postgresql://sales:***@127.0.0.1:1/sales")
@@ -105,8 +113,12 @@ def run_unprivileged(shared: Path, *args: str) -> subprocess.CompletedProcess:
     tests run as root (who may write anywhere), else this user after a chmod."""
     home = Path(tempfile.mkdtemp(prefix="salesdesk-home-"))
     home.chmod(0o777)
-    env = {**os.environ, "SALESDESK_HOME": str(home),
-           "SALESDESK_SETTINGS": str(home / "settings.toml"), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "SALESDESK_HOME": str(home),
+        "SALESDESK_SETTINGS": str(home / "settings.toml"),
+        "PYTHONPATH": str(ROOT),
+    }
     prefix: list[str] = []
     if os.getuid() == 0:
         setpriv = shutil.which("setpriv")
@@ -116,8 +128,14 @@ def run_unprivileged(shared: Path, *args: str) -> subprocess.CompletedProcess:
     else:
         shared.chmod(0o555)
     try:
-        return subprocess.run([*prefix, sys.executable, "-m", "tui.cli", *args], env=env,
-                              cwd=home, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [*prefix, sys.executable, "-m", "tui.cli", *args],
+            env=env,
+            cwd=home,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         shared.chmod(0o755)
         shutil.rmtree(home, ignore_errors=True)
@@ -136,8 +154,18 @@ def test_a_read_only_database_file(shared_dir: Path, monkeypatch: pytest.MonkeyP
     made = CliRunner().invoke(cli, ["--database", f"sqlite:///{path}", "init"])
     assert made.exit_code == 0, made.output
     path.chmod(0o644)
-    done = run_unprivileged(shared_dir, "--database", f"sqlite:///{path}", "users", "add",
-                            "eve", "--name", "Eve", "--role", "sales_rep")
+    done = run_unprivileged(
+        shared_dir,
+        "--database",
+        f"sqlite:///{path}",
+        "users",
+        "add",
+        "eve",
+        "--name",
+        "Eve",
+        "--role",
+        "sales_rep",
+    )
     assert done.returncode == 1, done.stderr
     one_sentence(done.stderr, str(path), "read-only")
 
@@ -150,16 +178,20 @@ class _NoParams(pydantic.BaseModel):
 
 
 class _RowsFailLater:
-    id, title_en, title_zh, category, Params = "tp_rows_fail", "Rows fail", "行失败", "x", \
-        _NoParams
+    id, title_en, title_zh, category, Params = "tp_rows_fail", "Rows fail", "行失败", "x", _NoParams
 
     def run(self, ctx: Any, params: Any) -> ReportResult:
         def rows() -> Iterator[tuple]:
             yield ("fine",)
             raise ZeroDivisionError("the third row divides by zero")
 
-        return ReportResult(self.id, self.title_en, self.title_zh, {},
-                            [Table("t", "T", "T", [Column("name", "Name", "名称")], rows())])
+        return ReportResult(
+            self.id,
+            self.title_en,
+            self.title_zh,
+            {},
+            [Table("t", "T", "T", [Column("name", "Name", "名称")], rows())],
+        )
 
 
 class _Plugin:
@@ -168,8 +200,7 @@ class _Plugin:
         return [_RowsFailLater()]
 
 
-def test_report_rows_that_fail_while_printing(world: Any,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_rows_that_fail_while_printing(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import tui.cli
 
     original = tui.cli.runtime_from
@@ -181,8 +212,9 @@ def test_report_rows_that_fail_while_printing(world: Any,
 
     monkeypatch.setattr(tui.cli, "runtime_from", with_plugin)
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
-    result = CliRunner().invoke(cli, ["--database", world.runtime.db.url, "report", "run",
-                                      "tp_rows_fail"])
+    result = CliRunner().invoke(
+        cli, ["--database", world.runtime.db.url, "report", "run", "tp_rows_fail"]
+    )
     refused(result, "tp_rows_fail", "ZeroDivisionError")
 
 
@@ -192,8 +224,7 @@ def test_the_sentence_is_in_the_readers_language(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "sales.db"
     try:
         i18n.set_lang("zh_CN")
-        result = CliRunner().invoke(cli, ["--database", f"sqlite:///{missing}", "users",
-                                          "list"])
+        result = CliRunner().invoke(cli, ["--database", f"sqlite:///{missing}", "users", "list"])
         bad_url = CliRunner().invoke(cli, ["--database", "mysql://x@h/db", "report", "list"])
     finally:
         i18n.set_lang(None)

@@ -32,11 +32,17 @@ LINES = 25  # per file
 START_TIMEOUT = 120  # spawning twenty interpreters on a busy two-core machine is slow
 
 
-def worker(index: int, url: str, opportunity_ids: list[int], folder: str,
-           start: Any, results: Any) -> None:
+def worker(
+    index: int, url: str, opportunity_ids: list[int], folder: str, start: Any, results: Any
+) -> None:
     """One user: increments with retry on Conflict, imports in between."""
-    outcome: dict[str, Any] = {"index": index, "increments": Counter(), "conflicts": 0,
-                               "lines": 0, "errors": []}
+    outcome: dict[str, Any] = {
+        "index": index,
+        "increments": Counter(),
+        "conflicts": 0,
+        "lines": 0,
+        "errors": [],
+    }
     try:
         from core.errors import Conflict
         from core.runtime import open_runtime
@@ -53,7 +59,8 @@ def worker(index: int, url: str, opportunity_ids: list[int], folder: str,
                 opp = opportunities.get_opportunity(ctx, opp_id)
                 try:
                     opportunities.update_opportunity(
-                        ctx, opp_id, {"amount": opp.amount + 1}, opp.version)
+                        ctx, opp_id, {"amount": opp.amount + 1}, opp.version
+                    )
                 except Conflict:
                     outcome["conflicts"] += 1
                     continue
@@ -61,10 +68,14 @@ def worker(index: int, url: str, opportunity_ids: list[int], folder: str,
                 break
             if step % (INCREMENTS // IMPORTS) == 0:
                 path = Path(folder) / f"lines_{index}_{step}.csv"
-                rows = [f"2026-03-{1 + (index + n) % 28:02d},CONC,P-CONC,{n + 1},"
-                        f"{index}.{step:02d}" for n in range(LINES)]  # unique per file
-                path.write_text("date,customer_code,product_code,quantity,amount\n"
-                                + "\n".join(rows) + "\n", encoding="utf-8")
+                rows = [
+                    f"2026-03-{1 + (index + n) % 28:02d},CONC,P-CONC,{n + 1},{index}.{step:02d}"
+                    for n in range(LINES)
+                ]  # unique per file
+                path.write_text(
+                    "date,customer_code,product_code,quantity,amount\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8",
+                )
                 outcome["lines"] += import_file(ctx, "sales_lines", path).rows
         runtime.db.dispose()
     except BaseException as exc:  # counted by the parent: nothing may reach a caller
@@ -83,10 +94,14 @@ def test_twenty_processes_write_at_once(world: Any, tmp_path: Path) -> None:
     spawn = multiprocessing.get_context("spawn")
     start = spawn.Barrier(WORKERS + 1)
     results = spawn.Queue()
-    processes = [spawn.Process(target=worker, daemon=True,
-                               args=(i, world.runtime.db.url, opportunity_ids, str(tmp_path),
-                                     start, results))
-                 for i in range(WORKERS)]
+    processes = [
+        spawn.Process(
+            target=worker,
+            daemon=True,
+            args=(i, world.runtime.db.url, opportunity_ids, str(tmp_path), start, results),
+        )
+        for i in range(WORKERS)
+    ]
     for process in processes:
         process.start()
     # Every process is up: now they all write at once. (A worker that failed before
@@ -109,14 +124,19 @@ def test_twenty_processes_write_at_once(world: Any, tmp_path: Path) -> None:
             opp = session.get(Opportunity, opp_id)
             assert opp.amount == Decimal("100.00") + increments[opp_id], "lost update"
             assert opp.version == 1 + increments[opp_id]
-        audited = session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-            AuditEntry.entity == "opportunity", AuditEntry.field == "amount"))
+        audited = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.entity == "opportunity", AuditEntry.field == "amount")
+        )
         lines = session.scalar(sa.select(sa.func.count()).select_from(SalesLine))
     assert audited == WORKERS * INCREMENTS
     assert lines == sum(o["lines"] for o in outcomes) == WORKERS * IMPORTS * LINES
     conflicts = sum(o["conflicts"] for o in outcomes)
-    print(f"\n{WORKERS} processes: {WORKERS * INCREMENTS} increments ({conflicts} conflicts "
-          f"retried), {lines} lines imported, {writing_seconds:.1f}s writing")
+    print(
+        f"\n{WORKERS} processes: {WORKERS * INCREMENTS} increments ({conflicts} conflicts "
+        f"retried), {lines} lines imported, {writing_seconds:.1f}s writing"
+    )
 
 
 # -- #16.14: concurrent writers on either engine finish, none refused -------------------
@@ -153,8 +173,9 @@ def test_concurrent_new_customers_get_distinct_automatic_codes(world: Any) -> No
 
     world.user("clerk", ["sales_manager"])
     ctx = world.user("clerk2", ["sales_manager"])
-    results, errors = _at_once(THREADS, lambda i: customers.create_customer(
-        ctx, {"name": f"Walk-in {i}"}).code)
+    results, errors = _at_once(
+        THREADS, lambda i: customers.create_customer(ctx, {"name": f"Walk-in {i}"}).code
+    )
     assert errors == []
     assert len(set(results)) == THREADS
 
@@ -166,9 +187,14 @@ def test_a_duplicate_found_by_the_database_names_the_field() -> None:
         pass
 
     for text, field, value in [
-            ('duplicate key value violates unique constraint "ix_customer_code"\n'
-             "DETAIL:  Key (code)=(C000013) already exists.", "code", "C000013"),
-            ("UNIQUE constraint failed: customer.code", "code", "")]:
+        (
+            'duplicate key value violates unique constraint "ix_customer_code"\n'
+            "DETAIL:  Key (code)=(C000013) already exists.",
+            "code",
+            "C000013",
+        ),
+        ("UNIQUE constraint failed: customer.code", "code", ""),
+    ]:
         problem = integrity_problem(sa.exc.IntegrityError("INSERT", {}, Orig(text))).problems[0]
         assert (problem.field, problem.value) == (field, value)
 
@@ -180,9 +206,12 @@ def _deadlocks(world: Any) -> int:
             return 0
         time.sleep(1.5)  # backends report their counters when idle for a second
         session.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
-        return int(session.execute(sa.text(
-            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
-        )).scalar() or 0)
+        return int(
+            session.execute(
+                sa.text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar()
+            or 0
+        )
 
 
 def test_concurrent_imports_and_batch_deletes_all_finish(world: Any, tmp_path: Path) -> None:
@@ -203,11 +232,16 @@ def test_concurrent_imports_and_batch_deletes_all_finish(world: Any, tmp_path: P
         rng = random.Random(i)
         kept = 0
         for step in range(3):
-            lines = [f"2026-0{rng.randint(1, 3)}-{rng.randint(1, 28):02d},{rng.choice(codes)},"
-                     f"Q{rng.randrange(3)},1,{i}.{step}{n % 10}" for n in range(LINES_EACH)]
+            lines = [
+                f"2026-0{rng.randint(1, 3)}-{rng.randint(1, 28):02d},{rng.choice(codes)},"
+                f"Q{rng.randrange(3)},1,{i}.{step}{n % 10}"
+                for n in range(LINES_EACH)
+            ]
             path = tmp_path / f"w{i}_{step}.csv"
-            path.write_text("date,customer_code,product_code,quantity,amount\n"
-                            + "\n".join(lines) + "\n", encoding="utf-8")
+            path.write_text(
+                "date,customer_code,product_code,quantity,amount\n" + "\n".join(lines) + "\n",
+                encoding="utf-8",
+            )
             batch = import_file(ctx, "sales_lines", path).batch_id
             if step == 1:
                 delete_sales_batch(ctx, batch)
@@ -222,16 +256,22 @@ def test_concurrent_imports_and_batch_deletes_all_finish(world: Any, tmp_path: P
     with world.runtime.db.read_session() as session:
         lines = session.scalar(sa.select(sa.func.count()).select_from(SalesLine))
         line_total = session.scalar(sa.select(sa.func.sum(SalesLine.amount)))
-        summary = session.execute(sa.select(sa.func.sum(SalesSumCustomerMonth.amount),
-                                            sa.func.sum(SalesSumCustomerMonth.line_count))
-                                  ).one()
+        summary = session.execute(
+            sa.select(
+                sa.func.sum(SalesSumCustomerMonth.amount),
+                sa.func.sum(SalesSumCustomerMonth.line_count),
+            )
+        ).one()
     assert lines == sum(results) == THREADS * 2 * LINES_EACH
     assert (Decimal(str(summary[0])).quantize(Decimal("0.01")), summary[1]) == (
-        Decimal(str(line_total)).quantize(Decimal("0.01")), lines)
+        Decimal(str(line_total)).quantize(Decimal("0.01")),
+        lines,
+    )
 
 
-@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_deadlock_victim_is_run_again(world: Any) -> None:
     """Two writers locking the same two rows in opposite orders: PostgreSQL kills one
     with DeadlockDetected; the unit of work runs it again, as it does SQLite's "database
@@ -244,8 +284,10 @@ def test_a_deadlock_victim_is_run_again(world: Any) -> None:
     attempts: Counter[int] = Counter()
 
     def touch(uow: Any, customer_id: int, note: str) -> None:
-        uow.session.execute(sa.text("UPDATE customer SET notes = notes || :n WHERE id = :id"),
-                            {"n": note, "id": customer_id})
+        uow.session.execute(
+            sa.text("UPDATE customer SET notes = notes || :n WHERE id = :id"),
+            {"n": note, "id": customer_id},
+        )
 
     def action(i: int) -> int:
         first, second = customers if i == 0 else customers[::-1]
@@ -264,6 +306,10 @@ def test_a_deadlock_victim_is_run_again(world: Any) -> None:
     assert errors == []
     assert sorted(results) == [1, 2]  # one was the victim and ran again
     with world.runtime.db.read_session() as session:
-        notes = [session.execute(sa.text("SELECT notes FROM customer WHERE id = :id"),
-                                 {"id": c.id}).scalar() for c in customers]
+        notes = [
+            session.execute(
+                sa.text("SELECT notes FROM customer WHERE id = :id"), {"id": c.id}
+            ).scalar()
+            for c in customers
+        ]
     assert all(sorted(n) == ["0", "1"] for n in notes)

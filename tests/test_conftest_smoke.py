@@ -34,7 +34,8 @@ PG_FORMS = ["postgresql://{rest}", "postgresql+psycopg://{rest}"]
 @pytest.mark.postgres
 @pytest.mark.parametrize("form", PG_FORMS, ids=["plain", "psycopg-driver"])
 def test_harness_accepts_every_postgres_url_form_the_product_accepts(
-        form: str, db_factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    form: str, db_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SALESDESK_TEST_PG_URL may be written as the product's --database is: with or
     without the SQLAlchemy driver name (the harness's own server connection is libpq's)."""
     from core.runtime import open_runtime
@@ -48,8 +49,7 @@ def test_harness_accepts_every_postgres_url_form_the_product_accepts(
     try:
         runtime = open_runtime(url, load_plugins=False)
         with runtime.db.engine.connect() as conn:
-            assert conn.scalar(sa.text("select current_database()")) == sa.make_url(
-                url).database
+            assert conn.scalar(sa.text("select current_database()")) == sa.make_url(url).database
         runtime.db.dispose()
     finally:
         db_factory.release(url)

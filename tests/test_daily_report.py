@@ -48,29 +48,52 @@ def _today(world: Any) -> dt.date:
 
 def test_a_visit_keeps_its_times_and_amounts(team: Any) -> None:
     world, _mgr, rep, _rep_b, customers = team
-    visit = activities.log_visit(rep, {
-        "date": _today(world), "customer_id": customers[0].id, "visit_time": "09:30",
-        "end_time": "10:15", "order_amount": "12500.50", "collection_amount": "3000"})
+    visit = activities.log_visit(
+        rep,
+        {
+            "date": _today(world),
+            "customer_id": customers[0].id,
+            "visit_time": "09:30",
+            "end_time": "10:15",
+            "order_amount": "12500.50",
+            "collection_amount": "3000",
+        },
+    )
     assert (visit.visit_time, visit.end_time) == (dt.time(9, 30), dt.time(10, 15))
     assert visit.order_amount == Decimal("12500.50")
     assert visit.collection_amount == Decimal("3000")
 
 
-@pytest.mark.parametrize(("start", "end"), [("10:00", "09:00"), ("10:00", "10:00"),
-                                            (None, "10:00")])
+@pytest.mark.parametrize(
+    ("start", "end"), [("10:00", "09:00"), ("10:00", "10:00"), (None, "10:00")]
+)
 def test_a_visit_ends_after_it_starts(team: Any, start: str | None, end: str) -> None:
     world, _mgr, rep, _rep_b, customers = team
     with pytest.raises(ValidationFailed) as refused:
-        activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
-                                   "visit_time": start, "end_time": end})
+        activities.log_visit(
+            rep,
+            {
+                "date": _today(world),
+                "customer_id": customers[0].id,
+                "visit_time": start,
+                "end_time": end,
+            },
+        )
     assert refused.value.problems[0].field == "end_time"
     assert not activities.visits_on(rep, _today(world))
 
 
 def test_an_end_time_moved_before_the_start_is_refused(team: Any) -> None:
     world, _mgr, rep, _rep_b, customers = team
-    visit = activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
-                                       "visit_time": "14:00", "end_time": "15:00"})
+    visit = activities.log_visit(
+        rep,
+        {
+            "date": _today(world),
+            "customer_id": customers[0].id,
+            "visit_time": "14:00",
+            "end_time": "15:00",
+        },
+    )
     with pytest.raises(ValidationFailed, match="14:00"):
         activities.update_visit(rep, visit.id, {"end_time": "13:30"}, visit.version)
 
@@ -78,8 +101,15 @@ def test_an_end_time_moved_before_the_start_is_refused(team: Any) -> None:
 def test_the_end_time_refusal_reads_in_chinese(team: Any, zh: None) -> None:
     world, _mgr, rep, _rep_b, customers = team
     with pytest.raises(ValidationFailed) as refused:
-        activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
-                                   "visit_time": "10:00", "end_time": "09:00"})
+        activities.log_visit(
+            rep,
+            {
+                "date": _today(world),
+                "customer_id": customers[0].id,
+                "visit_time": "10:00",
+                "end_time": "09:00",
+            },
+        )
     assert "开始时间" in refused.value.problems[0].expected
 
 
@@ -88,8 +118,9 @@ def test_the_end_time_refusal_reads_in_chinese(team: Any, zh: None) -> None:
 def test_amounts_are_money_and_never_negative(team: Any, field: str, amount: str) -> None:
     world, _mgr, rep, _rep_b, customers = team
     with pytest.raises(ValidationFailed) as refused:
-        activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
-                                   field: amount})
+        activities.log_visit(
+            rep, {"date": _today(world), "customer_id": customers[0].id, field: amount}
+        )
     assert refused.value.problems[0].field == field
 
 
@@ -106,9 +137,16 @@ def test_one_header_per_rep_and_day(team: Any) -> None:
     assert refused.value.problems[0].field == "date"
     assert daily.open_header(rep_b, {"date": day}).rep_id == rep_b.actor.id  # another rep
     with world.runtime.db.engine.begin() as conn, pytest.raises(IntegrityError):
-        conn.execute(sa.insert(DailyReport).values(
-            date=day, rep_id=rep.actor.id, weather="", notes="", created_at=world.clock(),
-            version=1))  # the database holds the rule too
+        conn.execute(
+            sa.insert(DailyReport).values(
+                date=day,
+                rep_id=rep.actor.id,
+                weather="",
+                notes="",
+                created_at=world.clock(),
+                version=1,
+            )
+        )  # the database holds the rule too
 
 
 def test_the_weather_is_a_choice(team: Any) -> None:
@@ -145,18 +183,20 @@ def test_the_next_days_plan_is_marked_done_by_the_visits_made(team: Any) -> None
     world, _mgr, rep, _rep_b, customers = team
     day = _today(world)
     for customer in customers[:2]:
-        daily.plan_visit(rep, {"planned_on": day, "customer_id": customer.id,
-                               "purpose": "order"})
-    activities.log_visit(rep, {"date": day, "customer_id": customers[2].id,
-                               "next_visit": day + dt.timedelta(days=1)})
+        daily.plan_visit(rep, {"planned_on": day, "customer_id": customer.id, "purpose": "order"})
+    activities.log_visit(
+        rep, {"date": day, "customer_id": customers[2].id, "next_visit": day + dt.timedelta(days=1)}
+    )
     world.clock.advance(days=1)
     tomorrow = day + dt.timedelta(days=1)
     activities.log_visit(rep, {"date": tomorrow, "customer_id": customers[0].id})
     activities.log_visit(rep, {"date": tomorrow, "customer_id": customers[2].id})
     checks = daily.plan_vs_done(rep, tomorrow, rep.actor.id)
     assert {(c.customer_id, c.plan_id is not None, c.done) for c in checks} == {
-        (customers[0].id, True, True), (customers[1].id, True, False),
-        (customers[2].id, False, True)}
+        (customers[0].id, True, True),
+        (customers[1].id, True, False),
+        (customers[2].id, False, True),
+    }
     (mine,) = [r for r in daily.day_ranking(rep, tomorrow)]
     assert (mine.planned, mine.done, mine.completion) == (3, 2, Decimal("0.6667"))
 
@@ -182,8 +222,9 @@ def test_the_ranking_holds_reps_only(team: Any) -> None:
     """A manager without visits used to be ranked the day's worst."""
     world, mgr, rep_a, rep_b, customers = team
     day = _today(world)
-    activities.log_visit(rep_a, {"date": day, "customer_id": customers[0].id,
-                                 "order_amount": "100"})
+    activities.log_visit(
+        rep_a, {"date": day, "customer_id": customers[0].id, "order_amount": "100"}
+    )
     activities.log_visit(rep_b, {"date": day, "collection_amount": "900"})
     activities.log_visit(rep_b, {"date": day})
     ranking = team_day(mgr, day)
@@ -192,14 +233,18 @@ def test_the_ranking_holds_reps_only(team: Any) -> None:
     assert [r.login for r in daily.day_ranking(mgr, day, "orders")] == ["rep_a", "rep_b"]
     by_collections = daily.day_ranking(mgr, day, "collections")
     assert [(r.login, r.collection_amount) for r in by_collections] == [
-        ("rep_b", Decimal("900.00")), ("rep_a", Decimal("0.00"))]
+        ("rep_b", Decimal("900.00")),
+        ("rep_a", Decimal("0.00")),
+    ]
 
 
 def test_a_rep_without_visits_is_ranked_last(team: Any) -> None:
     world, mgr, rep_a, _rep_b, customers = team
     activities.log_visit(rep_a, {"date": _today(world), "customer_id": customers[0].id})
     assert [(r.login, r.visits) for r in team_day(mgr, _today(world))] == [
-        ("rep_a", 1), ("rep_b", 0)]
+        ("rep_a", 1),
+        ("rep_b", 0),
+    ]
 
 
 # -- the migration -------------------------------------------------------------------------
@@ -218,18 +263,21 @@ def test_older_visits_get_their_header_and_zero_amounts(world: Any) -> None:
     dbmod.downgrade(runtime.db, "0010_vat_sales_receipts", locations)
     with runtime.db.engine.begin() as conn:
         for weather in ("小雨 Light rain", "小雨 Light rain"):
-            conn.execute(sa.text(
-                "INSERT INTO activity (date, rep_id, purpose, result, customer_type, notes, "
-                "weather, created_at, version) VALUES ('2026-03-02', :rep, 'order', '', "
-                "'existing', '', :w, :at, 1)"), {"rep": rep.actor.id, "w": weather,
-                                                 "at": world.clock()})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO activity (date, rep_id, purpose, result, customer_type, notes, "
+                    "weather, created_at, version) VALUES ('2026-03-02', :rep, 'order', '', "
+                    "'existing', '', :w, :at, 1)"
+                ),
+                {"rep": rep.actor.id, "w": weather, "at": world.clock()},
+            )
     runtime.upgrade()
     with runtime.db.read_session() as session:
         headers = list(session.scalars(sa.select(DailyReport)))
-        amounts = set(session.execute(sa.select(Activity.order_amount,
-                                                Activity.collection_amount)))
+        amounts = set(session.execute(sa.select(Activity.order_amount, Activity.collection_amount)))
     assert [(h.date, h.rep_id, h.region_id, h.weather) for h in headers] == [
-        (dt.date(2026, 3, 2), rep.actor.id, world.region_id("EAST"), "rain")]
+        (dt.date(2026, 3, 2), rep.actor.id, world.region_id("EAST"), "rain")
+    ]
     assert amounts == {(Decimal("0.00"), Decimal("0.00"))}
 
 
@@ -250,12 +298,14 @@ def test_the_contact_met_is_one_of_the_customers(team: Any) -> None:
     world, _mgr, rep, _rep_b, customers = team
     mine = customer_service.add_contact(rep, customers[0].id, {"name": "王经理"})
     theirs = customer_service.add_contact(rep, customers[1].id, {"name": "李工"})
-    visit = activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
-                                       "contact_id": mine.id})
+    visit = activities.log_visit(
+        rep, {"date": _today(world), "customer_id": customers[0].id, "contact_id": mine.id}
+    )
     assert visit.contact_id == mine.id
     with pytest.raises(ValidationFailed) as refused:
-        activities.log_visit(rep, {"date": _today(world), "customer_id": customers[0].id,
-                                   "contact_id": theirs.id})
+        activities.log_visit(
+            rep, {"date": _today(world), "customer_id": customers[0].id, "contact_id": theirs.id}
+        )
     assert refused.value.problems[0].field == "contact_id"
     with pytest.raises(ValidationFailed):
         activities.update_visit(rep, visit.id, {"contact_id": theirs.id}, visit.version)
@@ -275,8 +325,7 @@ def test_a_visit_is_changed_by_its_rep_or_their_manager_only(team: Any) -> None:
     assert changed.order_amount == Decimal("80.00")
     with pytest.raises(Conflict):  # read before the rep's change
         activities.update_visit(mgr, visit.id, {"result": "stale"}, visit.version)
-    assert activities.update_visit(mgr, visit.id, {"result": "ok"},
-                                   changed.version).result == "ok"
+    assert activities.update_visit(mgr, visit.id, {"result": "ok"}, changed.version).result == "ok"
 
 
 def test_a_visit_is_deleted_by_its_rep_or_their_manager_only(team: Any) -> None:
@@ -301,6 +350,5 @@ def test_the_header_region_is_one_the_reporter_may_use(team: Any) -> None:
     saved = daily.save_header(rep, {"date": day, "region_id": city.id})
     assert saved.region_id == city.id
     with pytest.raises(ValidationFailed) as refused:
-        daily.save_header(rep, {"date": day, "region_id": world.region_id("WEST")},
-                          saved.version)
+        daily.save_header(rep, {"date": day, "region_id": world.region_id("WEST")}, saved.version)
     assert refused.value.problems[0].field == "region_id"

@@ -37,8 +37,12 @@ def test_figures_do_not_read_the_sales_lines(tui_world: dict[str, Any]) -> None:
     ctx = tui_world["admin"]
     before = dashboard.compute(ctx)
     with tui_world["world"].runtime.db.write_session() as session, session.begin():
-        line = session.scalars(sa.select(SalesLine).where(SalesLine.date <= DAY)
-                               .order_by(SalesLine.date.desc()).limit(1)).one()
+        line = session.scalars(
+            sa.select(SalesLine)
+            .where(SalesLine.date <= DAY)
+            .order_by(SalesLine.date.desc())
+            .limit(1)
+        ).one()
         line.amount += 1000
     after = dashboard.compute(ctx)
     assert (after.mtd, after.ytd) == (before.mtd, before.ytd)
@@ -58,10 +62,15 @@ def test_customer_sales_by_month_match_the_lines(tui_world: dict[str, Any], who:
     customer = tui_world["customers"][0]
     month = sa.func.substr(sa.cast(SalesLine.date, sa.String), 1, 7)
     with ctx.reading() as session:
-        expected = [(m, f"{a:.2f}", n) for m, a, n in session.execute(
-            sa.select(month, sa.func.sum(SalesLine.amount), sa.func.count())
-            .where(SalesLine.customer_id == customer.id).group_by(month)
-            .order_by(month.desc()))]
+        expected = [
+            (m, f"{a:.2f}", n)
+            for m, a, n in session.execute(
+                sa.select(month, sa.func.sum(SalesLine.amount), sa.func.count())
+                .where(SalesLine.customer_id == customer.id)
+                .group_by(month)
+                .order_by(month.desc())
+            )
+        ]
     got = customer_overview(ctx, customer.id).sales_by_month
     assert [(m, f"{a:.2f}", n) for m, a, n in got] == expected
     assert len(expected) == 3

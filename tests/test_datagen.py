@@ -43,9 +43,19 @@ def _fresh(db_factory: Any, backend: str) -> Any:
 def _fingerprint(db: Any) -> dict[str, Any]:
     """Row counts per table and the money sums that must repeat for a seed."""
     with db.engine.connect() as conn:
-        counts = {m.__tablename__: conn.scalar(sa.select(sa.func.count()).select_from(m))
-                  for m in (User, Customer, Contact, Opportunity, StageChange, Activity,
-                            SalesLine, SalesTarget)}
+        counts = {
+            m.__tablename__: conn.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (
+                User,
+                Customer,
+                Contact,
+                Opportunity,
+                StageChange,
+                Activity,
+                SalesLine,
+                SalesTarget,
+            )
+        }
         sums = {
             "sales": conn.scalar(sa.select(sa.func.sum(SalesLine.amount))),
             "quantity": conn.scalar(sa.select(sa.func.sum(SalesLine.quantity))),
@@ -117,8 +127,11 @@ def test_small_scale_is_readable_and_complete(small: tuple[Any, Any]) -> None:
 def test_funnel_shape_narrows(small: tuple[Any, Any]) -> None:
     runtime, _ = small
     with runtime.db.read_session() as s:
-        per_stage = dict(s.execute(sa.select(Opportunity.stage, sa.func.count())
-                                   .group_by(Opportunity.stage)).all())
+        per_stage = dict(
+            s.execute(
+                sa.select(Opportunity.stage, sa.func.count()).group_by(Opportunity.stage)
+            ).all()
+        )
     assert per_stage["lead"] > per_stage["negotiation"]
 
 
@@ -126,8 +139,9 @@ def test_stage_history_walks_to_the_current_stage(small: tuple[Any, Any]) -> Non
     runtime, _ = small
     with runtime.db.read_session() as s:
         opps = {o.id: o for o in s.scalars(sa.select(Opportunity))}
-        changes = s.scalars(sa.select(StageChange).order_by(StageChange.opportunity_id,
-                                                            StageChange.changed_at)).all()
+        changes = s.scalars(
+            sa.select(StageChange).order_by(StageChange.opportunity_id, StageChange.changed_at)
+        ).all()
     by_opp: dict[int, list[StageChange]] = {}
     for change in changes:
         by_opp.setdefault(change.opportunity_id, []).append(change)
@@ -142,8 +156,11 @@ def test_visits_today_and_planned_for_tomorrow(small: tuple[Any, Any]) -> None:
     runtime, _ = small
     with runtime.db.read_session() as s:
         days = set(s.scalars(sa.select(Activity.date).distinct()))
-        tomorrow = s.scalar(sa.select(sa.func.count()).select_from(Activity)
-                            .where(Activity.next_visit == REFERENCE + dt.timedelta(days=1)))
+        tomorrow = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(Activity)
+            .where(Activity.next_visit == REFERENCE + dt.timedelta(days=1))
+        )
     assert REFERENCE in days and len(days) >= 10
     assert max(days) == REFERENCE
     assert tomorrow > 0
@@ -163,9 +180,12 @@ def test_daily_reports_have_headers_times_amounts_and_plans(small: tuple[Any, An
         headers = s.scalars(sa.select(DailyReport)).all()
         plans = s.scalars(sa.select(VisitPlan)).all()
         admin = s.scalar(sa.select(User).where(User.login == "ceo"))
-        strangers = s.scalar(sa.select(sa.func.count()).select_from(Activity).join(
-            Contact, Contact.id == Activity.contact_id).where(
-            Contact.customer_id != Activity.customer_id))
+        strangers = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(Activity)
+            .join(Contact, Contact.id == Activity.contact_id)
+            .where(Contact.customer_id != Activity.customer_id)
+        )
     assert strangers == 0  # the person met works for the visited customer
     assert {(h.rep_id, h.date) for h in headers} == {(v.rep_id, v.date) for v in visits}
     assert len(headers) == len({(h.rep_id, h.date) for h in headers})
@@ -177,8 +197,11 @@ def test_daily_reports_have_headers_times_amounts_and_plans(small: tuple[Any, An
     assert sum(v.contact_id is not None for v in visits) > len(visits) // 2
     assert any(p.date == REFERENCE + dt.timedelta(days=1) for p in plans)
     reader = Context(runtime.db, admin, runtime.plugins, lambda: dt.datetime(2026, 3, 16, 12))
-    checks = [c for day in {p.date for p in plans if p.date <= REFERENCE}
-              for c in plan_vs_done(reader, day)]
+    checks = [
+        c
+        for day in {p.date for p in plans if p.date <= REFERENCE}
+        for c in plan_vs_done(reader, day)
+    ]
     kept = sum(c.done for c in checks)
     assert 0 < kept < len(checks)
 
@@ -186,9 +209,14 @@ def test_daily_reports_have_headers_times_amounts_and_plans(small: tuple[Any, An
 def test_targets_per_rep_and_company_every_month(small: tuple[Any, Any]) -> None:
     runtime, result = small
     with runtime.db.read_session() as s:
-        rows = s.execute(sa.select(SalesTarget.month, SalesTarget.dimension,
-                                   sa.func.count(), sa.func.sum(SalesTarget.amount))
-                         .group_by(SalesTarget.month, SalesTarget.dimension)).all()
+        rows = s.execute(
+            sa.select(
+                SalesTarget.month,
+                SalesTarget.dimension,
+                sa.func.count(),
+                sa.func.sum(SalesTarget.amount),
+            ).group_by(SalesTarget.month, SalesTarget.dimension)
+        ).all()
     months = {r[0] for r in rows}
     assert result.first_month in months and dt.date(REFERENCE.year, 12, 1) in months
     assert len(months) == 36 + 12 - REFERENCE.month
@@ -203,10 +231,18 @@ def test_sales_have_season_and_trend(small: tuple[Any, Any]) -> None:
     month = sa.func.extract("month", SalesLine.date)
     year = sa.func.extract("year", SalesLine.date)
     with runtime.db.read_session() as s:
-        by_month: dict[Any, Any] = dict(s.execute(sa.select(month, sa.func.sum(SalesLine.amount))
-                                  .where(year == 2024).group_by(month)).all())
-        by_year = dict(s.execute(sa.select(year, sa.func.sum(SalesLine.amount))
-                                 .where(year.in_((2024, 2025))).group_by(year)).all())
+        by_month: dict[Any, Any] = dict(
+            s.execute(
+                sa.select(month, sa.func.sum(SalesLine.amount)).where(year == 2024).group_by(month)
+            ).all()
+        )
+        by_year = dict(
+            s.execute(
+                sa.select(year, sa.func.sum(SalesLine.amount))
+                .where(year.in_((2024, 2025)))
+                .group_by(year)
+            ).all()
+        )
     by_month = {int(k): float(v) for k, v in by_month.items()}
     by_year = {int(k): float(v) for k, v in by_year.items()}
     assert by_month[2] < 0.8 * by_month[3]  # Chinese New Year
@@ -217,8 +253,10 @@ def test_sales_have_season_and_trend(small: tuple[Any, Any]) -> None:
 def test_few_customers_buy_most(small: tuple[Any, Any]) -> None:
     runtime, _ = small
     with runtime.db.read_session() as s:
-        totals = sorted(s.scalars(sa.select(sa.func.sum(SalesLine.amount))
-                                  .group_by(SalesLine.customer_id)), reverse=True)
+        totals = sorted(
+            s.scalars(sa.select(sa.func.sum(SalesLine.amount)).group_by(SalesLine.customer_id)),
+            reverse=True,
+        )
     top = totals[: max(1, len(totals) // 5)]
     assert float(sum(top)) > 0.5 * float(sum(totals))
 
@@ -233,14 +271,28 @@ def test_references_hold(small: tuple[Any, Any]) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
         owner = sa.select(Customer.owner_id).where(Customer.id == SalesLine.customer_id)
         region = sa.select(Customer.region_id).where(Customer.id == SalesLine.customer_id)
-        wrong = conn.scalar(sa.select(sa.func.count()).select_from(SalesLine).where(
-            sa.or_(SalesLine.rep_id != owner.scalar_subquery(),
-                   SalesLine.region_id != region.scalar_subquery())))
-        orphans = conn.scalar(sa.select(sa.func.count()).select_from(SalesLine).outerjoin(
-            Customer, Customer.id == SalesLine.customer_id).where(Customer.id.is_(None)))
-        bad_owner = conn.scalar(sa.select(sa.func.count()).select_from(Customer).join(
-            User, User.id == Customer.owner_id).where(
-            sa.not_(sa.cast(User.roles, sa.String).contains("sales_rep"))))
+        wrong = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(SalesLine)
+            .where(
+                sa.or_(
+                    SalesLine.rep_id != owner.scalar_subquery(),
+                    SalesLine.region_id != region.scalar_subquery(),
+                )
+            )
+        )
+        orphans = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(SalesLine)
+            .outerjoin(Customer, Customer.id == SalesLine.customer_id)
+            .where(Customer.id.is_(None))
+        )
+        bad_owner = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(Customer)
+            .join(User, User.id == Customer.owner_id)
+            .where(sa.not_(sa.cast(User.roles, sa.String).contains("sales_rep")))
+        )
     assert (wrong, orphans, bad_owner) == (0, 0, 0)
 
 
@@ -280,8 +332,8 @@ def test_sales_csv_matches_generated_lines(small: tuple[Any, Any], tmp_path: Pat
         body = list(reader)
     # the generated sales are all sales at no stated VAT rate: the optional tax_rate and
     # return_reason columns of the importer are left out
-    assert tuple(header) == CSV_HEADER == SALES_COLUMNS[:len(CSV_HEADER)]
-    assert SALES_COLUMNS[len(CSV_HEADER):] == ("tax_rate", "return_reason")
+    assert tuple(header) == CSV_HEADER == SALES_COLUMNS[: len(CSV_HEADER)]
+    assert SALES_COLUMNS[len(CSV_HEADER) :] == ("tax_rate", "return_reason")
     assert len(body) == rows
     assert sum(int(Decimal(r[-1]) * 100) for r in body) == cents
     with runtime.db.read_session() as s:
@@ -317,8 +369,7 @@ def test_demo_command_builds_a_fresh_demo_database(tmp_path: Path) -> None:
 
     path = tmp_path / "sub" / "demo.db"
     for _ in range(2):  # the second run replaces the first, it does not add to it
-        outcome = CliRunner().invoke(cli, ["demo", "--no-open", "--path", str(path),
-                                           "--seed", "4"])
+        outcome = CliRunner().invoke(cli, ["demo", "--no-open", "--path", str(path), "--seed", "4"])
         assert outcome.exit_code == 0, outcome.output
     runtime = open_runtime(f"sqlite:///{path}")
     try:
@@ -340,8 +391,9 @@ def _demo_at(path: Path) -> Any:
     return CliRunner().invoke(cli, ["demo", "--no-open", "--path", str(path)])
 
 
-def test_demo_never_replaces_a_real_database(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_never_replaces_a_real_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Not even when its admin runs it; a rep there may not destroy it either."""
     from tui.cli import cli
 
@@ -363,7 +415,8 @@ def test_demo_never_replaces_a_real_database(tmp_path: Path,
 
 @pytest.mark.parametrize("content", [b"", b"quarterly notes\n", b"SQLite format 3\0junk"])
 def test_demo_never_replaces_a_file_that_is_no_salesdesk_database(
-        tmp_path: Path, content: bytes) -> None:
+    tmp_path: Path, content: bytes
+) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(content)
     refused = _demo_at(path)
@@ -395,8 +448,9 @@ def test_only_the_demo_builder_marks_a_demo_and_never_on_real_work(world: Any) -
     assert not world.runtime.is_demo()
 
 
-def test_demo_default_path_is_in_the_data_dir(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_demo_default_path_is_in_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from tui.cli_demo import default_demo_path
 
     monkeypatch.setenv("SALESDESK_HOME", str(tmp_path))
@@ -412,7 +466,8 @@ def test_sales_line_indexes_are_rebuilt(small: tuple[Any, Any]) -> None:
 
 
 def test_progress_prints_each_table_once_and_lines_by_tenths(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from tui.cli_demo import _progress_printer
 
     report = _progress_printer()

@@ -23,11 +23,12 @@ def test_a_deactivated_region_takes_no_new_customer_or_user(world: Any) -> None:
         customers.create_customer(admin, {"name": "New Co", "region_id": east.id})
     assert "EAST is deactivated" in info.value.problems[0].expected
     with pytest.raises(ValidationFailed):
-        users.add_user(admin, {"login": "wu", "display_name": "Wu", "roles": ["sales_rep"],
-                               "region_id": east.id})
+        users.add_user(
+            admin,
+            {"login": "wu", "display_name": "Wu", "roles": ["sales_rep"], "region_id": east.id},
+        )
     # already there: kept, and editable as long as the region is not changed to it
-    customers.update_customer(admin, kept.id, {"name": "Kept Co", "region_id": east.id},
-                              None)
+    customers.update_customer(admin, kept.id, {"name": "Kept Co", "region_id": east.id}, None)
     users.update_user(admin, "li", {"display_name": "Li Lei", "region_id": east.id})
     assert users.find_user(admin, "li").region_id == rep.actor.region_id == east.id
 

@@ -16,15 +16,20 @@ SPEC_ATTR = f"{core_hookspecs.PROJECT}_spec"  # set by pluggy's HookspecMarker
 
 
 def hooks(module: ModuleType) -> list[tuple[str, object]]:
-    return [(name, obj) for name, obj in vars(module).items()
-            if inspect.isfunction(obj) and hasattr(obj, SPEC_ATTR)]
+    return [
+        (name, obj)
+        for name, obj in vars(module).items()
+        if inspect.isfunction(obj) and hasattr(obj, SPEC_ATTR)
+    ]
 
 
 # Hooks the installed plugins declare for each other (plugins/forecast/hookspecs.py, ...).
 PLUGIN_SPECS = [m for m in (plugin_hookspecs(found.module) for found in discover()) if m]
-ALL_HOOKS = [pytest.param(obj, id=name)
-             for module in (core_hookspecs, tui_hookspecs, *PLUGIN_SPECS)
-             for name, obj in hooks(module)]
+ALL_HOOKS = [
+    pytest.param(obj, id=name)
+    for module in (core_hookspecs, tui_hookspecs, *PLUGIN_SPECS)
+    for name, obj in hooks(module)
+]
 
 
 def test_hookspec_modules_declare_hooks() -> None:

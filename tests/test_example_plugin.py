@@ -33,13 +33,31 @@ REPORT = "example_customers_per_industry"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example built by pip and installed into a folder of its own."""
     source = tmp_path_factory.mktemp("example") / "salesdesk-example-report"
-    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns(
-        "build", "*.egg-info", "__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        EXAMPLE,
+        source,
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache"),
+    )
     target = tmp_path_factory.mktemp("example_site")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--no-index", "--target", str(target), str(source)],
-        capture_output=True, text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert list(target.glob("salesdesk_example_report-*.dist-info"))
     return target
@@ -47,8 +65,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def env_with(site: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 
 
@@ -62,17 +79,23 @@ def test_report_list_shows_the_installed_report(site: Path, db_factory: Any) -> 
         create_first_admin(runtime, os_login(), "Me")
     finally:
         runtime.db.dispose()
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "--database", url, "report",
-                           "list"], capture_output=True, text=True, env=env_with(site),
-                          cwd=ROOT, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--database", url, "report", "list"],
+        capture_output=True,
+        text=True,
+        env=env_with(site),
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert REPORT in done.stdout
     assert "Customers per industry (example plugin)" in done.stdout
 
 
-def test_plugin_manager_loads_it_like_a_built_in(site: Path, world: Any,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 tmp_path: Path) -> None:
+def test_plugin_manager_loads_it_like_a_built_in(
+    site: Path, world: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.syspath_prepend(str(site))
     plugins = PluginManager()
     plugins.load_installed()
@@ -91,15 +114,22 @@ def test_plugin_manager_loads_it_like_a_built_in(site: Path, world: Any,
     result = run_report(admin, REPORT, {})
     assert sorted(result.tables[0].rows) == [
         ("Energy", 1, Decimal("0.3333"), Decimal("0.00")),
-        ("Retail", 2, Decimal("0.6667"), Decimal("0.00"))]
+        ("Retail", 2, Decimal("0.6667"), Decimal("0.00")),
+    ]
     written = export_report(admin, result, "json", tmp_path / "industries")
     assert written.name == "industries.json"
     assert json.loads(written.read_text("utf-8"))["tables"][0]["totals"][1] == 3
 
 
 def test_the_examples_own_tests_pass(site: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(EXAMPLE / "tests")], capture_output=True, text=True,
-                          env=env_with(site), cwd=EXAMPLE, timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests")],
+        capture_output=True,
+        text=True,
+        env=env_with(site),
+        cwd=EXAMPLE,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout

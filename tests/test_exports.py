@@ -52,9 +52,16 @@ def sales_table(rows: Any = None, **kw: Any) -> Table:
 
 
 def result_of(*tables: Table, charts: tuple[ChartSpec, ...] = ()) -> ReportResult:
-    return ReportResult("demo_sales", "Demo sales", "演示销售", {"month": "2026-03",
-                        "region": None, "reps": ["a", "b"]}, list(tables), list(charts),
-                        GENERATED, "ACME & Sons")
+    return ReportResult(
+        "demo_sales",
+        "Demo sales",
+        "演示销售",
+        {"month": "2026-03", "region": None, "reps": ["a", "b"]},
+        list(tables),
+        list(charts),
+        GENERATED,
+        "ACME & Sons",
+    )
 
 
 def rows_of(ws: Any) -> list[list[Any]]:
@@ -69,16 +76,20 @@ def rows_of(ws: Any) -> list[list[Any]]:
 @pytest.fixture
 def workbook(tmp_path: Path) -> Any:
     chart = ChartSpec("bar", "Amount by rep", "金额", "by_rep", "rep", ("amount", "visits"))
-    path = XlsxExporter().write(result_of(sales_table(), charts=(chart,)),
-                                tmp_path / "r.xlsx")
+    path = XlsxExporter().write(result_of(sales_table(), charts=(chart,)), tmp_path / "r.xlsx")
     return openpyxl.load_workbook(path)
 
 
 def test_xlsx_prints_company_title_params_and_time_above_the_table(workbook: Any) -> None:
     ws = workbook["Sales by rep"]
     assert [ws.cell(r, 1).value for r in range(1, 7)] == [
-        "ACME & Sons", "Demo sales", "Parameters: month = 2026-03; reps = a, b",
-        "Generated: 2026-03-16 09:30 UTC", None, "Rep"]
+        "ACME & Sons",
+        "Demo sales",
+        "Parameters: month = 2026-03; reps = a, b",
+        "Generated: 2026-03-16 09:30 UTC",
+        None,
+        "Rep",
+    ]
     assert [c.value for c in ws[6]] == ["Rep", "Day", "Visits", "Amount", "Completion"]
     assert ws["A1"].font.b and ws["A6"].font.b
 
@@ -100,8 +111,13 @@ def test_xlsx_cells_are_typed_and_formatted(workbook: Any) -> None:
 
 def test_xlsx_totals_are_sum_formulas_over_the_data(workbook: Any) -> None:
     ws = workbook["Sales by rep"]
-    assert [c.value for c in ws[10]] == ["Total", None, "=SUM(C7:C9)", "=SUM(D7:D9)",
-                                         pytest.approx(0.8)]
+    assert [c.value for c in ws[10]] == [
+        "Total",
+        None,
+        "=SUM(C7:C9)",
+        "=SUM(D7:D9)",
+        pytest.approx(0.8),
+    ]
     assert ws["D10"].number_format == "#,##0.00" and ws["D10"].font.b
     assert ws.max_row == 10
 
@@ -134,8 +150,9 @@ def test_xlsx_has_a_native_chart_over_the_table(workbook: Any) -> None:
 
 def test_xlsx_line_chart_and_chinese_titles(tmp_path: Path) -> None:
     chart = ChartSpec("line", "Trend", "趋势", "by_rep", "rep", ("amount",))
-    path = XlsxExporter().write(result_of(sales_table(), charts=(chart,)), tmp_path / "z.xlsx",
-                                lang="zh_CN")
+    path = XlsxExporter().write(
+        result_of(sales_table(), charts=(chart,)), tmp_path / "z.xlsx", lang="zh_CN"
+    )
     ws = openpyxl.load_workbook(path)["按业务员销售"]
     assert ws["A2"].value == "演示销售" and ws["A6"].value == "业务员"
     assert ws["A10"].value == "合计"
@@ -144,13 +161,13 @@ def test_xlsx_line_chart_and_chinese_titles(tmp_path: Path) -> None:
 
 
 def test_xlsx_one_sheet_per_table_with_safe_unique_names(tmp_path: Path) -> None:
-    first = Table("a", "Sales / returns [2026]: by rep and by product, long", "", COLUMNS,
-                  list(ROWS))
+    first = Table(
+        "a", "Sales / returns [2026]: by rep and by product, long", "", COLUMNS, list(ROWS)
+    )
     second = Table("b", "Sales / returns [2026]: by rep and by product, long", "", COLUMNS, [])
     path = XlsxExporter().write(result_of(first, second), tmp_path / "m.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Sales returns 2026 by rep and b",
-                             "Sales returns 2026 by rep a (2)"]
+    assert wb.sheetnames == ["Sales returns 2026 by rep and b", "Sales returns 2026 by rep a (2)"]
     assert all(len(n) <= 31 for n in wb.sheetnames)
     empty = wb.worksheets[1]
     assert empty["A2"].value == "Demo sales - Sales / returns [2026]: by rep and by product, long"
@@ -174,8 +191,11 @@ def test_xlsx_streams_a_generator_with_progress(tmp_path: Path) -> None:
 
     seen: list[tuple[int, int | None]] = []
     table = sales_table(rows(), totals=None)
-    XlsxExporter().write(result_of(table), tmp_path / "big.xlsx",
-                         progress=lambda done, total: seen.append((done, total)))
+    XlsxExporter().write(
+        result_of(table),
+        tmp_path / "big.xlsx",
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen[-1] == (count, None)
     assert len(seen) >= 3 and [d for d, _ in seen] == sorted(d for d, _ in seen)
     ws = openpyxl.load_workbook(tmp_path / "big.xlsx", read_only=True).active
@@ -198,12 +218,15 @@ def test_xlsx_formula_injection_round_trips_as_text(tmp_path: Path) -> None:
 
 def test_xlsx_odd_values_stay_readable(tmp_path: Path) -> None:
     cols = [Column("a", "A", "A"), Column("b", "B", "B", ColumnKind.QUANTITY)]
-    rows = [("<b>&amp;\x01", float("nan")), (" padded ", True),
-            (dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), Decimal("2.5")),
-            (dt.date(1800, 1, 1), 7)]
-    ws = openpyxl.load_workbook(XlsxExporter().write(result_of(Table("t", "T", "T", cols,
-                                                                     rows)),
-                                                     tmp_path / "o.xlsx")).active
+    rows = [
+        ("<b>&amp;\x01", float("nan")),
+        (" padded ", True),
+        (dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), Decimal("2.5")),
+        (dt.date(1800, 1, 1), 7),
+    ]
+    ws = openpyxl.load_workbook(
+        XlsxExporter().write(result_of(Table("t", "T", "T", cols, rows)), tmp_path / "o.xlsx")
+    ).active
     assert ws["A7"].value == "<b>&amp;" and ws["B7"].value is None
     assert ws["A8"].value == " padded " and ws["B8"].value is True
     assert ws["A9"].value == dt.datetime(2026, 3, 1, 12, 0)
@@ -221,10 +244,12 @@ def test_csv_without_bom_is_plain_data(tmp_path: Path) -> None:
     raw = path.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8").splitlines()))
-    assert rows == [["Rep", "Day", "Visits", "Amount", "Completion"],
-                    ["Alice", "2026-03-01", "3", "1234.50", "0.25"],
-                    ["王小明", "2026-03-02", "4", "10.00", ""],
-                    ["Bob", "", "5", "-4.50", "1.5"]]
+    assert rows == [
+        ["Rep", "Day", "Visits", "Amount", "Completion"],
+        ["Alice", "2026-03-01", "3", "1234.50", "0.25"],
+        ["王小明", "2026-03-02", "4", "10.00", ""],
+        ["Bob", "", "5", "-4.50", "1.5"],
+    ]
 
 
 def test_csv_for_excel_has_a_bom_and_one_file_per_table(tmp_path: Path) -> None:
@@ -250,8 +275,10 @@ def test_csv_neutralises_formula_injection(tmp_path: Path) -> None:
 
 
 def test_html_is_standalone_escaped_and_has_totals(tmp_path: Path) -> None:
-    cols = [Column("name", "Name <b>", ""), Column("amount", "Amount", "",
-                                                    ColumnKind.MONEY, total=True)]
+    cols = [
+        Column("name", "Name <b>", ""),
+        Column("amount", "Amount", "", ColumnKind.MONEY, total=True),
+    ]
     rows = [("<script>alert(1)</script>", Decimal("1000.5")), ("=1+1", Decimal("2"))]
     result = result_of(Table("t", "T & U", "", cols, rows, totals=None))
     result.company_name = "A<B>"
@@ -261,7 +288,7 @@ def test_html_is_standalone_escaped_and_has_totals(tmp_path: Path) -> None:
     assert "Name &lt;b&gt;" in page and "A&lt;B&gt;" in page
     assert "<td>&#x27;=1+1</td>" in page
     assert '<td class="num">1,000.50</td>' in page
-    assert "<tfoot><tr><td>Total</td><td class=\"num\">1,002.50</td></tr></tfoot>" in page
+    assert '<tfoot><tr><td>Total</td><td class="num">1,002.50</td></tr></tfoot>' in page
     assert "month = 2026-03" in page
 
 
@@ -311,8 +338,7 @@ def test_registry_reports_and_skips_bad_contributions() -> None:
     found = exporter_registry(pm)
     assert sorted(found) == ["csv", "csv-excel", "html", "json", "pdf", "xlsx"]
     errors = pm.info["third"].errors
-    assert any("exporter Bad Id" in e and "suffix 'txt'" in e and "'write'" in e
-               for e in errors)
+    assert any("exporter Bad Id" in e and "suffix 'txt'" in e and "'write'" in e for e in errors)
     assert any("exporter id 'json' is already taken" in e for e in errors)
     assert pm.info["exporters"].errors == []
 
@@ -332,8 +358,11 @@ def test_export_report_writes_into_place(world: Any, tmp_path: Path) -> None:
 
 
 def test_export_report_names_the_known_formats(world: Any, tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match=r"no export format 'odt' \(known: xlsx, csv, "
-                                       r"csv-excel, html, pdf"):
+    with pytest.raises(
+        NotFound,
+        match=r"no export format 'odt' \(known: xlsx, csv, "
+        r"csv-excel, html, pdf",
+    ):
         export_report(world.admin, result_of(sales_table()), "odt", tmp_path / "r.odt")
 
 
@@ -375,19 +404,24 @@ def test_failing_exporter_leaves_no_file(world: Any, tmp_path: Path) -> None:
 def test_no_totals_row_when_there_is_nothing_to_total(tmp_path: Path) -> None:
     cols = [Column("a", "A", "A"), Column("price", "Price", "", ColumnKind.MONEY)]
     table = Table("t", "T", "T", cols, [("x", Decimal("1.00"))], totals=("Total", None))
-    ws = openpyxl.load_workbook(XlsxExporter().write(result_of(table),
-                                                     tmp_path / "n.xlsx")).active
+    ws = openpyxl.load_workbook(XlsxExporter().write(result_of(table), tmp_path / "n.xlsx")).active
     assert ws.max_row == 7 and ws["A7"].value == "x"
 
 
 def test_html_writes_negative_numbers_as_numbers(tmp_path: Path) -> None:
     """The formula guard is for text: a negative figure is not a formula to neutralise."""
-    cols = [Column("name", "Name", ""), Column("amount", "Amount", "", ColumnKind.MONEY),
-            Column("growth", "Growth", "", ColumnKind.PERCENT),
-            Column("visits", "Visits", "", ColumnKind.INTEGER)]
+    cols = [
+        Column("name", "Name", ""),
+        Column("amount", "Amount", "", ColumnKind.MONEY),
+        Column("growth", "Growth", "", ColumnKind.PERCENT),
+        Column("visits", "Visits", "", ColumnKind.INTEGER),
+    ]
     rows = [("-dash", Decimal("-1234.5"), Decimal("-0.57"), -3)]
-    page = HtmlExporter().write(result_of(Table("t", "T", "", cols, rows, totals=None)),
-                                tmp_path / "n.html").read_text("utf-8")
+    page = (
+        HtmlExporter()
+        .write(result_of(Table("t", "T", "", cols, rows, totals=None)), tmp_path / "n.html")
+        .read_text("utf-8")
+    )
     assert '<td class="num">-1,234.50</td>' in page
     assert '<td class="num">-57.0%</td>' in page
     assert '<td class="num">-3</td>' in page

@@ -38,8 +38,9 @@ class FormPlugin:
     def salesdesk_forms(self) -> list[Any]:
         return [
             FormSpec("tender", "Tender", "投标", TenderRecord, self.save),
-            FormSpec("secret", "Secret", "机密", TenderRecord, self.save,
-                     permission="plugin.manage"),
+            FormSpec(
+                "secret", "Secret", "机密", TenderRecord, self.save, permission="plugin.manage"
+            ),
             FormSpec("", "No id", "", TenderRecord, self.save),
         ]
 
@@ -50,8 +51,9 @@ def forms_world(db_factory: Any) -> Iterator[tuple[Any, FormPlugin]]:
     from core.runtime import open_runtime
 
     set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs],
-                      load_plugins=False)  # only this test's forms
+    rt = open_runtime(
+        db_factory.new("sqlite"), extra_specs=[tui.hookspecs], load_plugins=False
+    )  # only this test's forms
     world = make_world(rt, FixedClock())
     world.region("EAST")  # a company in use: the first-start guide does not open
     plugin = FormPlugin()
@@ -74,8 +76,9 @@ def test_submit_validates_before_saving(forms_world: Any) -> None:
     fields = {p.field for p in caught.value.problems}
     assert fields == {"number", "bid_price"}
     assert plugin.saved == []
-    message = submit_form(world.admin, "tender", {"number": "T26001", "bid_price": "1200.50",
-                                                  "result": ""})
+    message = submit_form(
+        world.admin, "tender", {"number": "T26001", "bid_price": "1200.50", "result": ""}
+    )
     assert message == "Tender T26001 saved"
     assert plugin.saved == [TenderRecord(number="T26001", bid_price=Decimal("1200.50"))]
 
@@ -122,7 +125,8 @@ async def test_forms_screen_shows_errors_then_saves(forms_world: Any) -> None:
 
 
 def test_forms_are_offered_only_when_a_plugin_has_one(
-        forms_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    forms_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import core.forms
     from tui.app import SalesdeskApp
 

@@ -33,8 +33,12 @@ class Recorder:
 
     @hookimpl
     def salesdesk_customer_created(self, ctx: Any, customer: Any) -> None:
-        self.seen.append(("customer_created", (ctx.actor.login, customer.name,
-                                               self._committed(Customer, customer.id))))
+        self.seen.append(
+            (
+                "customer_created",
+                (ctx.actor.login, customer.name, self._committed(Customer, customer.id)),
+            )
+        )
 
     @hookimpl
     def salesdesk_customer_updated(self, ctx: Any, customer: Any, changes: Any) -> None:
@@ -42,19 +46,29 @@ class Recorder:
 
     @hookimpl
     def salesdesk_opportunity_created(self, ctx: Any, opportunity: Any) -> None:
-        self.seen.append(("opportunity_created", (
-            ctx.actor.login, opportunity.title, self._committed(Opportunity, opportunity.id))))
+        self.seen.append(
+            (
+                "opportunity_created",
+                (ctx.actor.login, opportunity.title, self._committed(Opportunity, opportunity.id)),
+            )
+        )
 
     @hookimpl
-    def salesdesk_opportunity_stage_changed(self, ctx: Any, opportunity: Any,
-                                            from_stage: str, to_stage: str) -> None:
-        self.seen.append(("stage_changed", (ctx.actor.login, from_stage, to_stage,
-                                            str(opportunity.status))))
+    def salesdesk_opportunity_stage_changed(
+        self, ctx: Any, opportunity: Any, from_stage: str, to_stage: str
+    ) -> None:
+        self.seen.append(
+            ("stage_changed", (ctx.actor.login, from_stage, to_stage, str(opportunity.status)))
+        )
 
     @hookimpl
     def salesdesk_activity_logged(self, ctx: Any, activity: Any) -> None:
-        self.seen.append(("activity_logged", (ctx.actor.login, activity.result,
-                                              self._committed(Activity, activity.id))))
+        self.seen.append(
+            (
+                "activity_logged",
+                (ctx.actor.login, activity.result, self._committed(Activity, activity.id)),
+            )
+        )
 
     def events(self, kind: str) -> list[Any]:
         return [detail for name, detail in self.seen if name == kind]
@@ -88,8 +102,9 @@ def test_an_unchanged_customer_fires_no_update(world: Any, recorder: Recorder) -
 def test_opportunity_events_follow_the_funnel(world: Any, recorder: Recorder) -> None:
     customer = world.customer(world.admin)
     funnel = world.runtime.plugins.funnels.default
-    opp = opportunities.create_opportunity(world.admin, {"customer_id": customer.id,
-                                                         "title": "Hook deal"})
+    opp = opportunities.create_opportunity(
+        world.admin, {"customer_id": customer.id, "title": "Hook deal"}
+    )
     assert recorder.events("opportunity_created") == [("admin", "Hook deal", True)]
     second = funnel.stages[1].id
     opportunities.move_stage(world.admin, opp.id, second)
@@ -102,8 +117,14 @@ def test_opportunity_events_follow_the_funnel(world: Any, recorder: Recorder) ->
 @SQLITE_ONLY
 def test_a_logged_visit_reaches_the_plugin_after_commit(world: Any, recorder: Recorder) -> None:
     customer = world.customer(world.admin)
-    activities.log_visit(world.admin, {"date": world.clock().date() - dt.timedelta(days=1),
-                                       "customer_id": customer.id, "result": "Met buyer"})
+    activities.log_visit(
+        world.admin,
+        {
+            "date": world.clock().date() - dt.timedelta(days=1),
+            "customer_id": customer.id,
+            "result": "Met buyer",
+        },
+    )
     assert recorder.events("activity_logged") == [("admin", "Met buyer", True)]
 
 
@@ -124,8 +145,9 @@ class Licensing:
 
     @hookimpl
     def salesdesk_roles(self) -> list[RoleSpec]:
-        return [RoleSpec("licence_clerk", "Licence clerk", "许可证专员",
-                         frozenset({"licence.issue"}))]
+        return [
+            RoleSpec("licence_clerk", "Licence clerk", "许可证专员", frozenset({"licence.issue"}))
+        ]
 
 
 @SQLITE_ONLY

@@ -43,8 +43,10 @@ def _units(world: Any, path: Path) -> Any:
 
 
 IMPORTERS: dict[str, tuple[Callable[[Any, Path], Any], list[str]]] = {
-    "sales-lines": (_sales, SALES), "funnel-leads": (_leads, LEADS),
-    "real-estate-units": (_units, UNITS)}
+    "sales-lines": (_sales, SALES),
+    "funnel-leads": (_leads, LEADS),
+    "real-estate-units": (_units, UNITS),
+}
 
 
 def _refused(world: Any, importer: str, path: Path, words: str) -> str:
@@ -61,8 +63,9 @@ def _refused(world: Any, importer: str, path: Path, words: str) -> str:
 @SQLITE
 @pytest.mark.parametrize("importer", list(IMPORTERS))
 @pytest.mark.parametrize("far_cell", [False, True], ids=["declared", "far-cell"])
-def test_a_sheet_spanning_the_whole_grid_is_refused(world: Any, tmp_path: Path,
-                                                    importer: str, far_cell: bool) -> None:
+def test_a_sheet_spanning_the_whole_grid_is_refused(
+    world: Any, tmp_path: Path, importer: str, far_cell: bool
+) -> None:
     path = declared_xlsx(tmp_path / "grid.xlsx", IMPORTERS[importer][1], far_cell)
     assert path.stat().st_size < 2000
     text = _refused(world, importer, path, "1,048,576 rows x 16,384 columns")
@@ -71,9 +74,9 @@ def test_a_sheet_spanning_the_whole_grid_is_refused(world: Any, tmp_path: Path,
 
 @SQLITE
 @pytest.mark.parametrize("importer", list(IMPORTERS))
-def test_a_zip_bomb_is_refused_before_it_inflates(world: Any, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  importer: str) -> None:
+def test_a_zip_bomb_is_refused_before_it_inflates(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, importer: str
+) -> None:
     # The real cap is 1 GiB; a smaller one keeps the test's own file small and fast.
     monkeypatch.setattr(import_files, "MAX_INFLATED_BYTES", 8 << 20)
     path = bomb_xlsx(tmp_path / "bomb.xlsx", IMPORTERS[importer][1], 32 << 20)

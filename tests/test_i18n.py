@@ -10,14 +10,17 @@ from i18n_extract import english_strings, plugin_dirs, plugin_strings
 from core import i18n
 
 
-@pytest.mark.parametrize(("env", "lang"), [
-    ({}, "en"),
-    ({"LANG": "zh_CN.UTF-8"}, "zh_CN"),
-    ({"LANG": "en_US.UTF-8", "LC_ALL": "zh_TW.UTF-8"}, "zh_CN"),
-    ({"LANG": "zh_CN.UTF-8", "SALESDESK_LANG": "en"}, "en"),
-    ({"SALESDESK_LANG": "zh_CN"}, "zh_CN"),
-    ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),  # LC_ALL wins, as in POSIX
-])
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh_CN"),
+        ({"LANG": "en_US.UTF-8", "LC_ALL": "zh_TW.UTF-8"}, "zh_CN"),
+        ({"LANG": "zh_CN.UTF-8", "SALESDESK_LANG": "en"}, "en"),
+        ({"SALESDESK_LANG": "zh_CN"}, "zh_CN"),
+        ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),  # LC_ALL wins, as in POSIX
+    ],
+)
 def test_detect_lang(env: dict[str, str], lang: str) -> None:
     assert i18n.detect_lang(env) == lang
 
@@ -121,10 +124,10 @@ def test_a_refusal_reads_in_the_readers_language() -> None:
     from core.access import RoleRegistry, require
     from core.errors import PermissionDenied
 
-    actor = SimpleNamespace(login="rep001", display_name="吴雪梅", roles=["sales_rep"],
-                            active=True)
-    ctx = SimpleNamespace(actor=actor, roles=RoleRegistry.core(),
-                          grant=SimpleNamespace(has=lambda name: False))
+    actor = SimpleNamespace(login="rep001", display_name="吴雪梅", roles=["sales_rep"], active=True)
+    ctx = SimpleNamespace(
+        actor=actor, roles=RoleRegistry.core(), grant=SimpleNamespace(has=lambda name: False)
+    )
     try:
         i18n.set_lang("zh_CN")
         with pytest.raises(PermissionDenied, match=r"^吴雪梅\(业务员\)无权导入数据$"):

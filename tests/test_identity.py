@@ -40,8 +40,9 @@ def one_sentence_refusal(result: Result, login: str) -> None:
     assert f"salesdesk users add {login}" in lines[0]
 
 
-def test_init_makes_the_os_user_group_admin(empty_db_url: str,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_makes_the_os_user_group_admin(
+    empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     as_login(monkeypatch, "alice")
     result = run("init", "--name", "Alice Wang", database=empty_db_url)
     assert result.exit_code == 0, result.output
@@ -50,7 +51,10 @@ def test_init_makes_the_os_user_group_admin(empty_db_url: str,
     try:
         ctx = runtime.context_for()
         assert (ctx.actor.login, ctx.actor.display_name, ctx.actor.roles) == (
-            "alice", "Alice Wang", ["group_admin"])
+            "alice",
+            "Alice Wang",
+            ["group_admin"],
+        )
     finally:
         runtime.db.dispose()
     listing = run("users", "list", database=empty_db_url)
@@ -62,8 +66,7 @@ def test_init_makes_the_os_user_group_admin(empty_db_url: str,
     assert taken.exit_code == 1 and "already has users" in taken.output
 
 
-def test_init_uses_the_default_database_in_the_data_dir(monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_init_uses_the_default_database_in_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     as_login(monkeypatch, "alice")
     result = run("init")
     assert result.exit_code == 0, result.output
@@ -78,28 +81,37 @@ def alice_db(empty_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return empty_db_url
 
 
-def test_unknown_login_gets_one_clear_sentence(alice_db: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_login_gets_one_clear_sentence(
+    alice_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     as_login(monkeypatch, "bob")
-    for args in (("users", "list"), ("plugins", "enable", "funnel"),
-                 ("users", "add", "eve", "--name", "Eve", "--role", "sales_rep")):
+    for args in (
+        ("users", "list"),
+        ("plugins", "enable", "funnel"),
+        ("users", "add", "eve", "--name", "Eve", "--role", "sales_rep"),
+    ):
         one_sentence_refusal(run(*args, database=alice_db), "bob")
 
 
-def test_unknown_login_may_run_no_command_at_all(alice_db: str, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_login_may_run_no_command_at_all(
+    alice_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Not even the ones that only read or maintain: backup dumps every row."""
     as_login(monkeypatch, "bob")
-    for args in (("db", "backup", str(tmp_path / "copy.db")), ("db", "upgrade"),
-                 ("report", "list"), ("plugins", "list"),
-                 ("report", "run", "sales_summary")):
+    for args in (
+        ("db", "backup", str(tmp_path / "copy.db")),
+        ("db", "upgrade"),
+        ("report", "list"),
+        ("plugins", "list"),
+        ("report", "run", "sales_summary"),
+    ):
         one_sentence_refusal(run(*args, database=alice_db), "bob")
     assert not (tmp_path / "copy.db").exists()
 
 
-def test_commands_on_a_database_without_users_say_run_init(empty_db_url: str,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_commands_on_a_database_without_users_say_run_init(
+    empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     as_login(monkeypatch, "alice")
     for args in (("users", "list"), ("db", "upgrade"), ("plugins", "list")):
         result = run(*args, database=empty_db_url)
@@ -107,9 +119,9 @@ def test_commands_on_a_database_without_users_say_run_init(empty_db_url: str,
         assert "Traceback" not in result.output
 
 
-def test_a_read_creates_no_database_in_a_missing_folder(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_a_read_creates_no_database_in_a_missing_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     as_login(monkeypatch, "alice")
     missing = tmp_path / "no" / "such" / "sales.db"
     for args in (("users", "list"), ("report", "list"), ("db", "upgrade")):
@@ -120,22 +132,26 @@ def test_a_read_creates_no_database_in_a_missing_folder(tmp_path: Path,
     assert not (tmp_path / "no").exists()
 
 
-def test_users_cannot_pose_as_someone_else_on_real_data(alice_db: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_users_cannot_pose_as_someone_else_on_real_data(
+    alice_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     as_login(monkeypatch, "bob")
     monkeypatch.setenv("SALESDESK_USER", "alice")  # honoured on demo databases only
     one_sentence_refusal(run("users", "list", database=alice_db), "bob")
 
 
-def test_added_user_can_act_until_deactivated(alice_db: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    added = run("users", "add", "carol", "--name", "Carol Li", "--role", "sales_rep",
-                database=alice_db)
+def test_added_user_can_act_until_deactivated(
+    alice_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added = run(
+        "users", "add", "carol", "--name", "Carol Li", "--role", "sales_rep", database=alice_db
+    )
     assert added.exit_code == 0, added.output
     as_login(monkeypatch, "carol")
     assert run("users", "list", database=alice_db).exit_code == 0
-    refused = run("users", "add", "dave", "--name", "Dave", "--role", "sales_rep",
-                  database=alice_db)  # a rep may not add users: refused, no traceback
+    refused = run(
+        "users", "add", "dave", "--name", "Dave", "--role", "sales_rep", database=alice_db
+    )  # a rep may not add users: refused, no traceback
     assert refused.exit_code == 1 and "may not" in refused.output
     assert "Traceback" not in refused.output
 
@@ -155,8 +171,12 @@ def test_added_user_can_act_until_deactivated(alice_db: str,
 
 
 def test_set_role_from_the_command_line(alice_db: str, monkeypatch: Any) -> None:
-    assert run("users", "add", "dan", "--name", "Dan", "--role", "sales_rep",
-               database=alice_db).exit_code == 0
+    assert (
+        run(
+            "users", "add", "dan", "--name", "Dan", "--role", "sales_rep", database=alice_db
+        ).exit_code
+        == 0
+    )
     result = run("users", "set-role", "dan", "sales_manager", "finance", database=alice_db)
     assert result.exit_code == 0 and "sales_manager, finance" in result.output
     bad = run("users", "set-role", "dan", "wizard", database=alice_db)
@@ -175,7 +195,8 @@ def test_users_list_follows_record_rules(runtime, make_user) -> None:
 
 
 def test_the_login_comes_from_the_user_id_not_the_environment(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from core.identity import os_login
 
     for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
@@ -183,8 +204,9 @@ def test_the_login_comes_from_the_user_id_not_the_environment(
     assert os_login() == real_login() != "boss"
 
 
-def test_logname_does_not_make_you_the_admin(empty_db_url: str,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logname_does_not_make_you_the_admin(
+    empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``LOGNAME=boss salesdesk users add ...`` is refused as the real user, and the
     audit never records the false name."""
     as_login(monkeypatch, "boss")
@@ -192,8 +214,9 @@ def test_logname_does_not_make_you_the_admin(empty_db_url: str,
     monkeypatch.undo()  # back to the real OS user, who is not a salesdesk user
     for name in ("LOGNAME", "USER"):
         monkeypatch.setenv(name, "boss")
-    refused = run("users", "add", "eve", "--name", "Eve", "--role", "group_admin",
-                  database=empty_db_url)
+    refused = run(
+        "users", "add", "eve", "--name", "Eve", "--role", "group_admin", database=empty_db_url
+    )
     one_sentence_refusal(refused, real_login())
     runtime = open_runtime(empty_db_url)
     try:

@@ -69,8 +69,10 @@ def sales_file(tmp_path: Path, *lines: str, name: str = "sales.csv") -> Path:
 
 def snapshot(world: Any) -> dict[str, int]:
     with world.runtime.db.read_session() as session:
-        return {m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
-                for m in (SalesLine, Customer, Product, ImportBatch, AuditEntry)}
+        return {
+            m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (SalesLine, Customer, Product, ImportBatch, AuditEntry)
+        }
 
 
 def refused(ctx: Any, kind: str, path: Path, **kw: Any) -> ValidationFailed:
@@ -97,28 +99,41 @@ class Listener:
         self.batches.append((ctx.actor.login, batch))
 
 
-def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any,
-                                                                tmp_path: Path) -> None:
+def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any, tmp_path: Path) -> None:
     listener = Listener()
     shop.runtime.plugins.register(listener, "import_listener")
-    path = sales_file(tmp_path, "2026-01-05,C1,P1,,,CH1,２,２１．００",  # full-width digits
-                      "2026/03/07, C2 ,P2,rep1,R1,,1.5, 5.25 ", "")
+    path = sales_file(
+        tmp_path,
+        "2026-01-05,C1,P1,,,CH1,２,２１．００",  # full-width digits
+        "2026/03/07, C2 ,P2,rep1,R1,,1.5, 5.25 ",
+        "",
+    )
     before = snapshot(shop)
     result = import_file(shop.op, "sales-lines", path)
     assert (result.rows, result.first_date, result.last_date) == (
-        2, dt.date(2026, 1, 5), dt.date(2026, 3, 7))
+        2,
+        dt.date(2026, 1, 5),
+        dt.date(2026, 3, 7),
+    )
     with shop.runtime.db.read_session() as session:
         lines = session.scalars(sa.select(SalesLine).order_by(SalesLine.date)).all()
         batch = session.get(ImportBatch, result.batch_id)
-        audit = session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.entity == "import_batch")).all()
+        audit = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.entity == "import_batch")
+        ).all()
     first, second = lines
     # No rep/region in the file: the customer's owner and region.
     assert (first.customer_id, first.rep_id, first.region_id) == (
-        shop.c1.id, shop.rep.actor.id, shop.c1.region_id)
+        shop.c1.id,
+        shop.rep.actor.id,
+        shop.c1.region_id,
+    )
     assert (first.quantity, first.amount) == (Decimal("2"), Decimal("21.00"))
     assert (second.rep_id, second.region_id, second.channel_id) == (
-        shop.rep.actor.id, shop.c1.region_id, None)
+        shop.rep.actor.id,
+        shop.c1.region_id,
+        None,
+    )
     assert second.amount == Decimal("5.25") and second.quantity == Decimal("1.5")
     assert {line.batch_id for line in lines} == {batch.id}
     assert (batch.kind, batch.row_count, batch.file_name) == ("sales_lines", 2, "sales.csv")
@@ -126,7 +141,8 @@ def test_sales_lines_import_with_defaults_batch_audit_and_event(shop: Any,
     after = snapshot(shop)
     assert after["AuditEntry"] - before["AuditEntry"] == 1  # one entry per batch, not per line
     assert [(login, b.id, b.row_count) for login, b in listener.batches] == [
-        ("op", batch.id, 2)]  # fired once, after commit, with the committed batch
+        ("op", batch.id, 2)
+    ]  # fired once, after commit, with the committed batch
 
 
 def test_repeated_rows_are_stored_like_their_first_sight(shop: Any, tmp_path: Path) -> None:
@@ -134,24 +150,55 @@ def test_repeated_rows_are_stored_like_their_first_sight(shop: Any, tmp_path: Pa
     exactly what the full checks store, and an empty or padded optional cell, a new
     quantity or a bad amount after it must still get the full checks."""
     row = "2026-01-05,C2,P2,rep1,R1,CH1,3,7.50"
-    path = sales_file(tmp_path, row, row, "2026-01-05,C2,P2,,R1,CH1,3,7.50",
-                      "2026-01-05,C2,P2,rep1, R2 ,CH1,4,7.50", row)
+    path = sales_file(
+        tmp_path,
+        row,
+        row,
+        "2026-01-05,C2,P2,,R1,CH1,3,7.50",
+        "2026-01-05,C2,P2,rep1, R2 ,CH1,4,7.50",
+        row,
+    )
     assert import_file(shop.op, "sales_lines", path).rows == 5
     with shop.runtime.db.read_session() as session:
-        stored = session.execute(sa.select(
-            SalesLine.date, SalesLine.customer_id, SalesLine.product_id, SalesLine.rep_id,
-            SalesLine.region_id, SalesLine.channel_id, SalesLine.quantity, SalesLine.amount,
-        ).order_by(SalesLine.id)).all()
-        r1, r2 = (session.scalar(sa.select(Region.id).where(Region.code == code))
-                  for code in ("R1", "R2"))
+        stored = session.execute(
+            sa.select(
+                SalesLine.date,
+                SalesLine.customer_id,
+                SalesLine.product_id,
+                SalesLine.rep_id,
+                SalesLine.region_id,
+                SalesLine.channel_id,
+                SalesLine.quantity,
+                SalesLine.amount,
+            ).order_by(SalesLine.id)
+        ).all()
+        r1, r2 = (
+            session.scalar(sa.select(Region.id).where(Region.code == code)) for code in ("R1", "R2")
+        )
         ch1 = session.scalar(sa.select(Channel.id).where(Channel.code == "CH1"))
-    first = (dt.date(2026, 1, 5), shop.c2.id, stored[0][2], shop.rep.actor.id, r1, ch1,
-             Decimal("3"), Decimal("7.50"))
-    assert [tuple(line) for line in stored] == [
-        first, first, (*first[:3], None, *first[4:]),  # C2 is in the pool: no owner
-        (*first[:4], r2, ch1, Decimal("4"), Decimal("7.50")), first]
-    bad = sales_file(tmp_path, row, row, "2026-01-05,C2,P2,rep1,R1,CH1,3,7.505", row,
-                     name="bad.csv")
+    first = (
+        dt.date(2026, 1, 5),
+        shop.c2.id,
+        stored[0][2],
+        shop.rep.actor.id,
+        r1,
+        ch1,
+        Decimal("3"),
+        Decimal("7.50"),
+    )
+    assert (
+        [tuple(line) for line in stored]
+        == [
+            first,
+            first,
+            (*first[:3], None, *first[4:]),  # C2 is in the pool: no owner
+            (*first[:4], r2, ch1, Decimal("4"), Decimal("7.50")),
+            first,
+        ]
+    )
+    bad = sales_file(
+        tmp_path, row, row, "2026-01-05,C2,P2,rep1,R1,CH1,3,7.505", row, name="bad.csv"
+    )
     assert where(refused(shop.op, "sales_lines", bad)) == {(4, "amount", "7.505")}
 
 
@@ -160,18 +207,28 @@ def test_sales_summaries_follow_the_import(shop: Any, tmp_path: Path) -> None:
     path = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00", "2026-01-20,C1,P2,,,,1,4.00")
     import_file(shop.op, "sales_lines", path)
     with shop.runtime.db.read_session() as session:
-        total = session.scalar(sa.select(sa.func.sum(summaries.SalesSumRepMonth.amount)).where(
-            summaries.SalesSumRepMonth.month == dt.date(2026, 1, 1)))
+        total = session.scalar(
+            sa.select(sa.func.sum(summaries.SalesSumRepMonth.amount)).where(
+                summaries.SalesSumRepMonth.month == dt.date(2026, 1, 1)
+            )
+        )
     assert Decimal(total) == Decimal("25.00")
 
 
 def test_customers_and_products_with_cjk_text(shop: Any, tmp_path: Path) -> None:
-    products = write(tmp_path, "\ufeffcode,name,category,unit,list_price,active\n"
-                               "P9,高速切削刀具,刀具,件,1280.50,是\nP10,Drill,,,,false\n",
-                     "products.csv")
-    customers = write(tmp_path, "code,name,industry,region_code,size,class,owner_login,notes\n"
-                                f"C9,{CJK_NAME},机械,R1,large,promising,rep1,展会客户\n"
-                                "C10,Acme,,,,,,\n", "customers.csv")
+    products = write(
+        tmp_path,
+        "\ufeffcode,name,category,unit,list_price,active\n"
+        "P9,高速切削刀具,刀具,件,1280.50,是\nP10,Drill,,,,false\n",
+        "products.csv",
+    )
+    customers = write(
+        tmp_path,
+        "code,name,industry,region_code,size,class,owner_login,notes\n"
+        f"C9,{CJK_NAME},机械,R1,large,promising,rep1,展会客户\n"
+        "C10,Acme,,,,,,\n",
+        "customers.csv",
+    )
     assert import_file(shop.op, "products", products).rows == 2
     assert import_file(shop.op, "customers", customers).rows == 2
     with shop.runtime.db.read_session() as session:
@@ -179,11 +236,19 @@ def test_customers_and_products_with_cjk_text(shop: Any, tmp_path: Path) -> None
         p10 = session.scalars(sa.select(Product).where(Product.code == "P10")).one()
         c9 = session.scalars(sa.select(Customer).where(Customer.code == "C9")).one()
         c10 = session.scalars(sa.select(Customer).where(Customer.code == "C10")).one()
-    assert (p9.name, p9.unit, p9.list_price, p9.active) == ("高速切削刀具", "件",
-                                                           Decimal("1280.50"), True)
+    assert (p9.name, p9.unit, p9.list_price, p9.active) == (
+        "高速切削刀具",
+        "件",
+        Decimal("1280.50"),
+        True,
+    )
     assert (p10.unit, p10.active, p10.version) == ("pcs", False, 1)
     assert (c9.name, c9.notes, c9.owner_id, c9.customer_class) == (
-        CJK_NAME, "展会客户", shop.rep.actor.id, "promising")
+        CJK_NAME,
+        "展会客户",
+        shop.rep.actor.id,
+        "promising",
+    )
     assert c9.pool_since is None and c10.owner_id is None and c10.pool_since is not None
 
 
@@ -231,32 +296,48 @@ def test_xlsx_sales_lines_and_row_numbers(shop: Any, tmp_path: Path) -> None:
 BAD_SALES = {
     "wrong columns": (
         "date,customer_code,product_code,quantity,amout\n2026-01-05,C1,P1,1,2\n",
-        {(1, "amout", "amout"), (1, "amount", None)}),
+        {(1, "amout", "amout"), (1, "amount", None)},
+    ),
     "bad dates": (
         f"{SALES_HEADER}\n2026-02-30,C1,P1,,,,1,2\nyesterday,C1,P1,,,,1,2\n"
         "2026-01-05,C1,P1,,,,1,2\n",
-        {(2, "date", "2026-02-30"), (3, "date", "yesterday")}),
+        {(2, "date", "2026-02-30"), (3, "date", "yesterday")},
+    ),
     "negative amounts": (
         f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,1,-2.00\n2026-01-05,C1,P1,,,,-1,2\n",
-        {(2, "amount", "-2.00"), (3, "quantity", "-1")}),
+        {(2, "amount", "-2.00"), (3, "quantity", "-1")},
+    ),
     "non-numeric": (
-        f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,one,2\n2026-01-05,C1,P1,,,,1,\"1,200.00\"\n"
+        f'{SALES_HEADER}\n2026-01-05,C1,P1,,,,one,2\n2026-01-05,C1,P1,,,,1,"1,200.00"\n'
         "2026-01-05,C1,P1,,,,1,1.005\n2026-01-05,C1,P1,,,,1,NaN\n",
-        {(2, "quantity", "one"), (3, "amount", "1,200.00"), (4, "amount", "1.005"),
-         (5, "amount", "NaN")}),
+        {
+            (2, "quantity", "one"),
+            (3, "amount", "1,200.00"),
+            (4, "amount", "1.005"),
+            (5, "amount", "NaN"),
+        },
+    ),
     "unknown codes": (
         f"{SALES_HEADER}\n2026-01-05,NOPE,P1,,,,1,2\n2026-01-05,C1,P404,ghost,R9,CH9,1,2\n",
-        {(2, "customer_code", "NOPE"), (3, "product_code", "P404"), (3, "rep_login", "ghost"),
-         (3, "region_code", "R9"), (3, "channel_code", "CH9")}),
+        {
+            (2, "customer_code", "NOPE"),
+            (3, "product_code", "P404"),
+            (3, "rep_login", "ghost"),
+            (3, "region_code", "R9"),
+            (3, "channel_code", "CH9"),
+        },
+    ),
     "extra cells": (
         f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,1,2,surprise\n",
-        {(2, "(row)", "9 cells")}),
+        {(2, "(row)", "9 cells")},
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_SALES))
-def test_bad_sales_files_report_every_row_and_write_nothing(shop: Any, tmp_path: Path,
-                                                            case: str) -> None:
+def test_bad_sales_files_report_every_row_and_write_nothing(
+    shop: Any, tmp_path: Path, case: str
+) -> None:
     text, expected = BAD_SALES[case]
     path = write(tmp_path, text)
     before = snapshot(shop)
@@ -284,20 +365,27 @@ def test_duplicates_inside_file_and_against_database(shop: Any, tmp_path: Path) 
     err = refused(shop.op, "customers", customers)
     assert where(err) == {(2, "code", "C1"), (4, "code", "C30")}
     assert "row 3" in str(err)  # the duplicate names the first occurrence
-    assert where(refused(shop.op, "products", products)) == {(2, "code", "P1"),
-                                                              (4, "code", "P30")}
+    assert where(refused(shop.op, "products", products)) == {(2, "code", "P1"), (4, "code", "P30")}
     assert snapshot(shop) == before
 
 
 def test_too_long_text_and_bad_choices_refused(shop: Any, tmp_path: Path) -> None:
     long_name = "长" * 201
-    path = write(tmp_path, f"code,name,size,credit_limit,last_follow_up\n"
-                           f"C40,{long_name},huge,abc,2026-13-01\nC 41,,,,\n")
+    path = write(
+        tmp_path,
+        f"code,name,size,credit_limit,last_follow_up\n"
+        f"C40,{long_name},huge,abc,2026-13-01\nC 41,,,,\n",
+    )
     before = snapshot(shop)
     err = refused(shop.op, "customers", path)
-    assert where(err) == {(2, "name", long_name), (2, "size", "huge"),
-                          (2, "credit_limit", "abc"), (2, "last_follow_up", "2026-13-01"),
-                          (3, "code", "C 41"), (3, "name", "")}
+    assert where(err) == {
+        (2, "name", long_name),
+        (2, "size", "huge"),
+        (2, "credit_limit", "abc"),
+        (2, "last_follow_up", "2026-13-01"),
+        (3, "code", "C 41"),
+        (3, "name", ""),
+    }
     name_problem = next(p for p in err.problems if p.field == "name" and p.row == 2)
     assert name_problem.expected == "at most 200 characters (got 201)"
     assert snapshot(shop) == before
@@ -342,11 +430,17 @@ def test_same_file_twice_is_refused(shop: Any, tmp_path: Path) -> None:
     assert snapshot(shop) == before
 
 
-@pytest.mark.parametrize(("who", "kind"), [("rep", "sales_lines"), ("rep", "customers"),
-                                           ("fin", "customers"), ("fin", "products")])
+@pytest.mark.parametrize(
+    ("who", "kind"),
+    [("rep", "sales_lines"), ("rep", "customers"), ("fin", "customers"), ("fin", "products")],
+)
 def test_permission_refused(shop: Any, tmp_path: Path, who: str, kind: str) -> None:
-    path = write(tmp_path, "code,name\nX1,Thing\n" if kind != "sales_lines"
-                 else f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,1,1\n")
+    path = write(
+        tmp_path,
+        "code,name\nX1,Thing\n"
+        if kind != "sales_lines"
+        else f"{SALES_HEADER}\n2026-01-05,C1,P1,,,,1,1\n",
+    )
     before = snapshot(shop)
     with pytest.raises(PermissionDenied):
         import_file(getattr(shop, who), kind, path)
@@ -361,8 +455,14 @@ def test_finance_imports_sales_lines(shop: Any, tmp_path: Path) -> None:
 def test_cancel_and_progress(shop: Any, tmp_path: Path) -> None:
     path = sales_file(tmp_path, *[f"2026-01-{d:02d},C1,P1,,,,1,1" for d in range(1, 21)])
     seen: list[tuple[int, int | None]] = []
-    import_file(shop.op, "sales_lines", path, dry_run=True, chunk_rows=5,
-                progress=lambda done, total: seen.append((done, total)))
+    import_file(
+        shop.op,
+        "sales_lines",
+        path,
+        dry_run=True,
+        chunk_rows=5,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert [done for done, _ in seen] == [5, 10, 15, 20, 20] and seen[0][1] == 20
     cancel = threading.Event()
 
@@ -371,13 +471,15 @@ def test_cancel_and_progress(shop: Any, tmp_path: Path) -> None:
 
     before = snapshot(shop)
     with pytest.raises(ImportCancelled):
-        import_file(shop.op, "sales_lines", path, chunk_rows=5, cancel=cancel,
-                    progress=stop_after_first)
+        import_file(
+            shop.op, "sales_lines", path, chunk_rows=5, cancel=cancel, progress=stop_after_first
+        )
     assert snapshot(shop) == before
 
 
-def test_refused_error_counts_beyond_the_listed_problems(shop: Any, tmp_path: Path,
-                                                         monkeypatch: Any) -> None:
+def test_refused_error_counts_beyond_the_listed_problems(
+    shop: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
     monkeypatch.setattr("core.services.import_rows.MAX_LISTED_PROBLEMS", 3)
     path = sales_file(tmp_path, *["2026-01-05,C1,P1,,,,1,bad"] * 5)
     err = refused(shop.op, "sales_lines", path)
@@ -397,8 +499,9 @@ def test_cli_import(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
     url = str(shop.runtime.db.engine.url.render_as_string(hide_password=False))
     runner = CliRunner()
     good = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,21.00")
-    result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(good),
-                                 "--dry-run"])
+    result = runner.invoke(
+        cli, ["--database", url, "import", "sales-lines", str(good), "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     assert "checked 1 rows of sales lines" in result.output
     assert "nothing was written" in result.output
@@ -421,27 +524,26 @@ def test_customer_references_and_credit_rights(shop: Any, tmp_path: Path) -> Non
     err = refused(shop.op, "customers", path)
     assert where(err) == {(2, "region_code", "R404"), (3, "owner_login", "gone")}
     assert {p.expected for p in err.problems} == {
-        "the code of an existing region", "the login of an active salesdesk user"}
+        "the code of an existing region",
+        "the login of an active salesdesk user",
+    }
     credit = write(tmp_path, "code,name,credit_limit\nC52,C,5000\n", "credit.csv")
     with pytest.raises(PermissionDenied, match="credit"):
         import_file(shop.op, "customers", credit)  # business operators may not set credit
     assert snapshot(shop) == before
 
 
-def test_big_load_keeps_every_sales_line_index(shop: Any, tmp_path: Path,
-                                               monkeypatch: Any) -> None:
+def test_big_load_keeps_every_sales_line_index(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
     """On SQLite a load bigger than the table drops and rebuilds the indexes; a refused
     load must leave them all in place too (DDL rolled back with the rows)."""
     monkeypatch.setattr("core.services.import_writes.REBUILD_MIN_ROWS", 2)
 
     def index_names() -> set[str]:
-        return {ix["name"] for ix in sa.inspect(shop.runtime.db.engine).get_indexes(
-            "sales_line")}
+        return {ix["name"] for ix in sa.inspect(shop.runtime.db.engine).get_indexes("sales_line")}
 
     indexes = index_names()
     assert len(indexes) >= 4
-    bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,1,1", "2026-01-06,C1,P1,,,,1,x",
-                     name="bad.csv")
+    bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,1,1", "2026-01-06,C1,P1,,,,1,x", name="bad.csv")
     refused(shop.op, "sales_lines", bad)
     assert index_names() == indexes
     good = sales_file(tmp_path, *[f"2026-01-{d:02d},C1,P1,,,,1,1" for d in range(1, 11)])
@@ -450,7 +552,8 @@ def test_big_load_keeps_every_sales_line_index(shop: Any, tmp_path: Path,
 
 
 def test_import_skips_fk_checks_only_inside_its_transaction(
-        shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    shop: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
     """Validated ids need no per-row FK lookups (a SQLite pragma inside the import's own
     transaction); any later transaction still refuses a dangling id, on both backends."""
     from core.services import importing
@@ -472,10 +575,18 @@ def test_import_skips_fk_checks_only_inside_its_transaction(
     for session_of in (shop.runtime.db.write_session, shop.runtime.db.read_session):
         with session_of() as session, session.begin():
             assert not sqlite or fk_pragma(session) == 1
-    dangling = {"date": dt.date(2026, 1, 5), "customer_id": 10**6, "product_id": 1,
-                "quantity": Decimal(1), "amount": Decimal(1)}
-    with pytest.raises(sa.exc.IntegrityError), shop.runtime.db.write_session() as session, \
-            session.begin():
+    dangling = {
+        "date": dt.date(2026, 1, 5),
+        "customer_id": 10**6,
+        "product_id": 1,
+        "quantity": Decimal(1),
+        "amount": Decimal(1),
+    }
+    with (
+        pytest.raises(sa.exc.IntegrityError),
+        shop.runtime.db.write_session() as session,
+        session.begin(),
+    ):
         session.execute(sa.insert(SalesLine), [dangling])
 
 
@@ -514,15 +625,13 @@ class ForeignKeyProbe:
 
         self.checks.append(write_unit(ctx, probe))
         try:
-            write_unit(ctx, lambda uow: uow.session.add(Contact(customer_id=987654,
-                                                                name="ghost")))
+            write_unit(ctx, lambda uow: uow.session.add(Contact(customer_id=987654, name="ghost")))
             self.orphan_refused.append(False)
         except ValidationFailed:
             self.orphan_refused.append(True)
 
 
-def test_import_event_handlers_write_with_foreign_keys_checked(shop: Any,
-                                                               tmp_path: Path) -> None:
+def test_import_event_handlers_write_with_foreign_keys_checked(shop: Any, tmp_path: Path) -> None:
     """#16.6: the import skips SQLite's foreign-key checks for its own transaction only;
     a handler of its event writes with them on again."""
     probe = ForeignKeyProbe()
@@ -532,8 +641,13 @@ def test_import_event_handlers_write_with_foreign_keys_checked(shop: Any,
     assert probe.orphan_refused == [True]
     with shop.runtime.db.read_session() as session:
         from core.models import Contact
-        assert session.scalar(sa.select(sa.func.count()).select_from(Contact).where(
-            Contact.customer_id == 987654)) == 0
+
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(Contact).where(Contact.customer_id == 987654)
+            )
+            == 0
+        )
 
 
 # -- #16.4: report summaries never overflow into a wrong total ---------------------------
@@ -543,14 +657,16 @@ def _month_total(world: Any, column: str = "amount") -> Decimal:
     from core.models_summary import SalesSumCustomerMonth
 
     with world.runtime.db.read_session() as session:
-        value = session.scalar(sa.select(getattr(SalesSumCustomerMonth, column)).where(
-            SalesSumCustomerMonth.month == dt.date(2026, 1, 1),
-            SalesSumCustomerMonth.customer_id == world.c1.id))
+        value = session.scalar(
+            sa.select(getattr(SalesSumCustomerMonth, column)).where(
+                SalesSumCustomerMonth.month == dt.date(2026, 1, 1),
+                SalesSumCustomerMonth.customer_id == world.c1.id,
+            )
+        )
     return Decimal(value).quantize(Decimal("0.01"))
 
 
-def test_a_line_amount_past_the_business_maximum_is_refused(shop: Any,
-                                                            tmp_path: Path) -> None:
+def test_a_line_amount_past_the_business_maximum_is_refused(shop: Any, tmp_path: Path) -> None:
     """1,000 lines of 99999999999999.99 wrapped the SQLite summaries' int64 cents
     (monthly_sales -84,467,440,704,726,370.14) and raised a raw numeric overflow on
     PostgreSQL; now every such row is named, and nothing is imported."""
@@ -569,21 +685,25 @@ def test_summary_totals_are_exact_up_to_the_line_maximum(shop: Any, tmp_path: Pa
     assert _month_total(shop) == Decimal("49999999999.95")
 
 
-@pytest.mark.parametrize("column, cell", [("amount", "1,9999999999.99"),
-                                          ("quantity", "99999999999,1.00")])
-def test_a_summary_total_past_what_it_holds_is_refused(shop: Any, tmp_path: Path,
-                                                       column: str, cell: str) -> None:
+@pytest.mark.parametrize(
+    "column, cell", [("amount", "1,9999999999.99"), ("quantity", "99999999999,1.00")]
+)
+def test_a_summary_total_past_what_it_holds_is_refused(
+    shop: Any, tmp_path: Path, column: str, cell: str
+) -> None:
     """Lines each within bounds whose total for one customer and month passes what a
     report total holds: a clear refusal naming the total, nothing imported, never a
     wrapped or rounded figure (PostgreSQL: no numeric overflow traceback)."""
     lines = 10_001 if column == "amount" else 2
-    first = sales_file(tmp_path, *["2026-01-05,C1,P1,,,," + cell] * (lines - 1),
-                       name="first.csv")
+    first = sales_file(tmp_path, *["2026-01-05,C1,P1,,,," + cell] * (lines - 1), name="first.csv")
     import_file(shop.op, "sales_lines", first)
     before = snapshot(shop)
     with pytest.raises(SalesdeskError) as info:
-        import_file(shop.op, "sales_lines",
-                    sales_file(tmp_path, "2026-01-20,C1,P1,,,," + cell, name="second.csv"))
+        import_file(
+            shop.op,
+            "sales_lines",
+            sales_file(tmp_path, "2026-01-20,C1,P1,,,," + cell, name="second.csv"),
+        )
     text = str(info.value)
     assert column in text and "C1" in text and "2026-01" in text
     assert "Traceback" not in text and "numeric" not in text
@@ -612,8 +732,11 @@ def test_cli_imports_receipts(shop: Any, tmp_path: Path, monkeypatch: Any) -> No
     from tui.cli import cli
 
     url = str(shop.runtime.db.engine.url.render_as_string(hide_password=False))
-    path = write(tmp_path, "日期,客户编码,金额,单据号,备注\n2026-01-06,C1,１２０.５０,SO-1,首付\n"
-                           "2026-01-07,C2,80,,\n", name="receipts.csv")
+    path = write(
+        tmp_path,
+        "日期,客户编码,金额,单据号,备注\n2026-01-06,C1,１２０.５０,SO-1,首付\n2026-01-07,C2,80,,\n",
+        name="receipts.csv",
+    )
     monkeypatch.setattr("core.runtime.os_login", lambda: "rep1")
     refused_run = CliRunner().invoke(cli, ["--database", url, "import", "receipts", str(path)])
     assert refused_run.exit_code == 1 and "Traceback" not in refused_run.output
@@ -622,7 +745,12 @@ def test_cli_imports_receipts(shop: Any, tmp_path: Path, monkeypatch: Any) -> No
     assert result.exit_code == 0, result.output
     assert "imported 2 rows of receipts" in result.output
     with shop.runtime.db.read_session() as session:
-        got = session.execute(sa.select(Receipt.customer_id, Receipt.amount, Receipt.reference,
-                                        Receipt.note).order_by(Receipt.date)).all()
-    assert [tuple(r) for r in got] == [(shop.c1.id, Decimal("120.50"), "SO-1", "首付"),
-                                       (shop.c2.id, Decimal("80.00"), "", "")]
+        got = session.execute(
+            sa.select(
+                Receipt.customer_id, Receipt.amount, Receipt.reference, Receipt.note
+            ).order_by(Receipt.date)
+        ).all()
+    assert [tuple(r) for r in got] == [
+        (shop.c1.id, Decimal("120.50"), "SO-1", "首付"),
+        (shop.c2.id, Decimal("80.00"), "", ""),
+    ]

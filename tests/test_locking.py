@@ -64,8 +64,9 @@ POSTGRES_ONLY = [pytest.param("postgres", marks=pytest.mark.postgres)]
 
 @pytest.mark.parametrize("backend", POSTGRES_ONLY, indirect=True)
 @pytest.mark.parametrize("expected", [1, None], ids=["checked", "unchecked"])
-def test_race_two_sessions_one_conflict(world: Any, team: dict[str, Any], expected: int | None,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_race_two_sessions_one_conflict(
+    world: Any, team: dict[str, Any], expected: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Both sessions read version 1 and pass the read before either writes: one wins, the
     other gets a Conflict naming the winner (PostgreSQL lets both transactions run at once;
     SQLite queues writers with BEGIN IMMEDIATE, so the race cannot happen there).
@@ -85,14 +86,14 @@ def test_race_two_sessions_one_conflict(world: Any, team: dict[str, Any], expect
 
     def edit(who: str, amount: str) -> None:
         try:
-            opportunities.update_opportunity(team[who], opp.id, {"amount": amount},
-                                             expected)
+            opportunities.update_opportunity(team[who], opp.id, {"amount": amount}, expected)
             outcomes[who] = "ok"
         except Exception as exc:
             outcomes[who] = exc
 
-    threads = [threading.Thread(target=edit, args=args)
-               for args in (("rep", "111.00"), ("mgr", "222.00"))]
+    threads = [
+        threading.Thread(target=edit, args=args) for args in (("rep", "111.00"), ("mgr", "222.00"))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -100,7 +101,7 @@ def test_race_two_sessions_one_conflict(world: Any, team: dict[str, Any], expect
     winners = [w for w, result in outcomes.items() if result == "ok"]
     losers = {w: r for w, r in outcomes.items() if r != "ok"}
     assert len(winners) == 1 and len(losers) == 1, outcomes
-    (_loser, err), = losers.items()
+    ((_loser, err),) = losers.items()
     assert isinstance(err, Conflict), err
     assert err.entity == "opportunity" and err.entity_id == opp.id
     assert err.changed_by == team[winners[0]].actor.login

@@ -22,9 +22,23 @@ from core.runtime import open_runtime
 from core.services import customers
 from tui.cli import cli
 
-CORE_TABLES = {"region", "sd_user", "channel", "product", "customer", "contact", "opportunity",
-               "stage_change", "activity", "import_batch", "sales_line", "sales_target",
-               "company_setting", "audit_entry", "alembic_version"}
+CORE_TABLES = {
+    "region",
+    "sd_user",
+    "channel",
+    "product",
+    "customer",
+    "contact",
+    "opportunity",
+    "stage_change",
+    "activity",
+    "import_batch",
+    "sales_line",
+    "sales_target",
+    "company_setting",
+    "audit_entry",
+    "alembic_version",
+}
 
 
 def core_revisions(runtime: Any) -> tuple[str, str]:
@@ -65,9 +79,16 @@ def test_previous_revision_with_data_upgrades_keeping_rows(world: Any) -> None:
     rep = world.user("rep", "sales_rep", region="north")
     kept = customers.create_customer(rep, {"name": "老客户有限公司", "credit_limit": "0"})
     product = world.product(code="KEEP-1", price="12.34")
-    world._insert(SalesLine(date=world.clock().date(), customer_id=kept.id,
-                            product_id=product.id, rep_id=rep.actor.id,
-                            quantity=Decimal("2"), amount=Decimal("24.68")))
+    world._insert(
+        SalesLine(
+            date=world.clock().date(),
+            customer_id=kept.id,
+            product_id=product.id,
+            rep_id=rep.actor.id,
+            quantity=Decimal("2"),
+            amount=Decimal("24.68"),
+        )
+    )
     before = {m: count(runtime, m) for m in (User, Region, Customer, Product, SalesLine)}
 
     head, previous = core_revisions(runtime)
@@ -75,18 +96,23 @@ def test_previous_revision_with_data_upgrades_keeping_rows(world: Any) -> None:
     assert head not in dbmod.current_revisions(runtime.db)
     assert not runtime.is_current()
     with runtime.db.engine.begin() as conn:  # a user of the older version adds rows
-        conn.execute(sa.text(
-            "INSERT INTO region (code, name, version) VALUES ('old', 'Old region', 1)"))
-        conn.execute(sa.text(
-            "INSERT INTO product (code, name, category, unit, list_price, active, version) "
-            "VALUES ('OLD-1', 'Old product', '', 'pcs', 5.50, TRUE, 1)"))
+        conn.execute(
+            sa.text("INSERT INTO region (code, name, version) VALUES ('old', 'Old region', 1)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO product (code, name, category, unit, list_price, active, version) "
+                "VALUES ('OLD-1', 'Old product', '', 'pcs', 5.50, TRUE, 1)"
+            )
+        )
 
     runtime.upgrade()
     assert runtime.is_current()
     after = {m: count(runtime, m) for m in before}
     assert after[Region] == before[Region] + 1 and after[Product] == before[Product] + 1
     assert {m: after[m] for m in (User, Customer, SalesLine)} == {
-        m: before[m] for m in (User, Customer, SalesLine)}
+        m: before[m] for m in (User, Customer, SalesLine)
+    }
     with runtime.db.read_session() as session:
         assert session.get(Customer, kept.id).name == "老客户有限公司"
         old = session.scalars(sa.select(Product).where(Product.code == "OLD-1")).one()
@@ -118,8 +144,9 @@ def test_cli_refuses_an_old_schema_with_a_clear_message(empty_db_url: str) -> No
     assert "Traceback" not in result.output
 
 
-def _keep_writing(world: Any, stop: threading.Event, written: list[int],
-                  errors: list[BaseException]) -> None:
+def _keep_writing(
+    world: Any, stop: threading.Event, written: list[int], errors: list[BaseException]
+) -> None:
     ctx = world.user("writer", "sales_rep")
     try:
         while not stop.is_set():
@@ -135,14 +162,24 @@ def _fill(world: Any, rows: int) -> None:
     product = world.product()
     day = world.clock().date()
     with world.runtime.db.engine.begin() as conn:
-        conn.execute(sa.insert(SalesLine), [
-            {"date": day, "customer_id": customer.id, "product_id": product.id,
-             "quantity": Decimal("1"), "amount": Decimal(i % 1000)} for i in range(rows)])
+        conn.execute(
+            sa.insert(SalesLine),
+            [
+                {
+                    "date": day,
+                    "customer_id": customer.id,
+                    "product_id": product.id,
+                    "quantity": Decimal("1"),
+                    "amount": Decimal(i % 1000),
+                }
+                for i in range(rows)
+            ],
+        )
 
 
-def test_cli_backup_while_another_connection_writes(world: Any, backend: str, tmp_path: Path,
-                                                    db_factory: Any,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_backup_while_another_connection_writes(
+    world: Any, backend: str, tmp_path: Path, db_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
     if backend == "postgres" and not shutil.which("pg_dump"):
         pytest.fail("pg_dump is needed to back up PostgreSQL")
@@ -156,7 +193,8 @@ def test_cli_backup_while_another_connection_writes(world: Any, backend: str, tm
             stop.wait(0.01)  # the writer is really writing when the backup starts
         target = tmp_path / "copy.db"
         result = CliRunner().invoke(
-            cli, ["--database", world.runtime.db.url, "db", "backup", str(target)])
+            cli, ["--database", world.runtime.db.url, "db", "backup", str(target)]
+        )
     finally:
         stop.set()
         writer.join(60)
@@ -198,13 +236,14 @@ def test_backup_of_memory_database_is_refused(tmp_path: Path) -> None:
 
 def backup_as(login: str, world: Any, target: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr("core.runtime.os_login", lambda: login)
-    return CliRunner().invoke(cli, ["--database", world.runtime.db.url, "db", "backup",
-                                    str(target)])
+    return CliRunner().invoke(
+        cli, ["--database", world.runtime.db.url, "db", "backup", str(target)]
+    )
 
 
-def test_only_an_admin_may_back_up_and_it_is_audited(world: Any, backend: str,
-                                                     tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_an_admin_may_back_up_and_it_is_audited(
+    world: Any, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A backup holds every row of every user: a rep's record rules do not apply to it."""
     if backend == "postgres" and not shutil.which("pg_dump"):
         pytest.fail("pg_dump is needed to back up PostgreSQL")
@@ -223,8 +262,7 @@ def test_only_an_admin_may_back_up_and_it_is_audited(world: Any, backend: str,
     with world.runtime.db.read_session() as session:
         from core.models import AuditEntry
 
-        entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "backup")
-                                ).one()
+        entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "backup")).one()
     assert entry.actor_login == "admin" and entry.new_value == str(tmp_path / "copy.db")
     assert entry.entity_id == Path(world.runtime.db.engine.url.database).name
 
@@ -238,17 +276,18 @@ class _KilledCopy(sqlite3.Connection):
         raise KeyboardInterrupt
 
 
-def test_a_backup_cut_short_leaves_nothing_that_looks_finished(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch
-                                                               ) -> None:
+def test_a_backup_cut_short_leaves_nothing_that_looks_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from types import SimpleNamespace
 
     source = tmp_path / "live.db"
     sqlite3.connect(source).close()
     runtime = open_runtime(f"sqlite:///{source}", load_plugins=False)
     out = tmp_path / "backups"
-    killed = SimpleNamespace(Error=sqlite3.Error, connect=lambda *a, **kw: sqlite3.connect(
-        *a, factory=_KilledCopy, **kw))
+    killed = SimpleNamespace(
+        Error=sqlite3.Error, connect=lambda *a, **kw: sqlite3.connect(*a, factory=_KilledCopy, **kw)
+    )
     monkeypatch.setattr(dbmod, "sqlite3", killed)
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -259,7 +298,8 @@ def test_a_backup_cut_short_leaves_nothing_that_looks_finished(tmp_path: Path,
 
 
 def test_pg_dump_gets_the_password_in_its_environment_not_its_arguments(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Arguments are visible to every user of the machine (``ps``); the environment not."""
     calls: list[tuple[list[str], dict[str, str]]] = []
 

@@ -29,8 +29,9 @@ def test_default_rule_numbers_from_one_per_year(world: Any) -> None:
 
 
 def test_office_ranges_from_the_company_setting(world: Any) -> None:
-    numbering.set_rule(world.admin, "contract",
-                       {"prefix": "HT", "width": 5, "offices": {"SH": 1, "BJ": 20001}})
+    numbering.set_rule(
+        world.admin, "contract", {"prefix": "HT", "width": 5, "offices": {"SH": 1, "BJ": 20001}}
+    )
     assert issue(world.admin, "contract", "SH") == "HT2600001"
     assert issue(world.admin, "contract", "BJ") == "HT2620001"
     assert issue(world.admin, "contract", "SH") == "HT2600002"
@@ -39,8 +40,9 @@ def test_office_ranges_from_the_company_setting(world: Any) -> None:
 
 
 def test_exhausted_range_is_refused_and_nothing_is_issued(world: Any) -> None:
-    numbering.set_rule(world.admin, "tiny", {"prefix": "T", "width": 3,
-                                            "offices": {"A": 1, "B": 3}})
+    numbering.set_rule(
+        world.admin, "tiny", {"prefix": "T", "width": 3, "offices": {"A": 1, "B": 3}}
+    )
     assert [issue(world.admin, "tiny", "A") for _ in range(2)] == ["T26001", "T26002"]
     with pytest.raises(numbering.NumberRangeExhausted, match="001-002"):
         issue(world.admin, "tiny", "A")
@@ -55,13 +57,16 @@ def test_raising_a_range_start_never_reissues(world: Any) -> None:
     assert issue(world.admin, "po") == "PO2600501"
 
 
-@pytest.mark.parametrize("rule", [
-    {"prefix": "HT", "width": 2},
-    {"prefix": "H T"},
-    {"offices": {"A": 1, "B": 1}},
-    {"width": 3, "offices": {"A": 1000}},
-    {"prefix": "HT", "colour": "red"},
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"prefix": "HT", "width": 2},
+        {"prefix": "H T"},
+        {"offices": {"A": 1, "B": 1}},
+        {"width": 3, "offices": {"A": 1000}},
+        {"prefix": "HT", "colour": "red"},
+    ],
+)
 def test_bad_rules_are_refused_with_a_reason(world: Any, rule: dict[str, Any]) -> None:
     with pytest.raises(ValidationFailed) as refused:
         numbering.set_rule(world.admin, "contract", rule)
@@ -94,9 +99,11 @@ def test_concurrent_saves_never_share_a_number(world: Any) -> None:
     issued = [number for batch in results for number in batch]
     assert len(issued) == len(set(issued)) == 60
     assert sorted(n for n in issued if n.startswith("P2600")) == [
-        f"P26{v:05d}" for v in range(1, 31)]
+        f"P26{v:05d}" for v in range(1, 31)
+    ]
     assert sorted(n for n in issued if n.startswith("P262")) == [
-        f"P26{v:05d}" for v in range(20001, 20031)]
+        f"P26{v:05d}" for v in range(20001, 20031)
+    ]
 
 
 def test_a_prefix_belongs_to_one_series_across_plugins(world: Any) -> None:
@@ -110,8 +117,10 @@ def test_a_prefix_belongs_to_one_series_across_plugins(world: Any) -> None:
         numbering.set_rule(world.admin, "deal.contract", {"prefix": "HT"})
     assert issue(world.admin, "contract", default=ht) == "HT2600002"  # its own, still
     numbering.set_rule(world.admin, "contract", {"prefix": "HT", "width": 6})
-    assert issue(world.admin, "deal.contract",
-                 default=numbering.NumberingRule(prefix="GF")) == "GF2600001"
+    assert (
+        issue(world.admin, "deal.contract", default=numbering.NumberingRule(prefix="GF"))
+        == "GF2600001"
+    )
 
 
 def test_the_builtin_series_have_prefixes_of_their_own(world: Any) -> None:

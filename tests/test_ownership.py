@@ -34,12 +34,34 @@ def book(world: Any) -> dict[str, Any]:
     won = opportunities.win(rep1, world.opportunity(cust, rep1, "700.00", title="Won").id)
     other_cust = world.customer(rep1, "N", name="Staying Ltd")
     other_deal = world.opportunity(other_cust, rep1, title="Other customer's")
-    planned = world._insert(Activity(date=PAST, rep_id=rep1.actor.id, customer_id=cust.id,
-                                     next_visit=PLANNED, result="first talk"))
-    kept = world._insert(Activity(date=dt.date(2026, 3, 2), rep_id=rep1.actor.id,
-                                  customer_id=cust.id, next_visit=dt.date(2026, 3, 5)))
-    return {"mgr": mgr, "rep1": rep1, "rep2": rep2, "cust": cust, "open": open_deal,
-            "won": won, "other": other_deal, "planned": planned, "kept": kept}
+    planned = world._insert(
+        Activity(
+            date=PAST,
+            rep_id=rep1.actor.id,
+            customer_id=cust.id,
+            next_visit=PLANNED,
+            result="first talk",
+        )
+    )
+    kept = world._insert(
+        Activity(
+            date=dt.date(2026, 3, 2),
+            rep_id=rep1.actor.id,
+            customer_id=cust.id,
+            next_visit=dt.date(2026, 3, 5),
+        )
+    )
+    return {
+        "mgr": mgr,
+        "rep1": rep1,
+        "rep2": rep2,
+        "cust": cust,
+        "open": open_deal,
+        "won": won,
+        "other": other_deal,
+        "planned": planned,
+        "kept": kept,
+    }
 
 
 def _row(world: Any, model: type, row_id: int) -> Any:
@@ -47,8 +69,7 @@ def _row(world: Any, model: type, row_id: int) -> Any:
         return session.get(model, row_id)
 
 
-def test_reassigning_moves_open_work_and_keeps_history(world: Any, book: dict[str, Any]
-                                                       ) -> None:
+def test_reassigning_moves_open_work_and_keeps_history(world: Any, book: dict[str, Any]) -> None:
     rep1, rep2, deal = book["rep1"], book["rep2"], book["open"]
     assert _found(rep1, "Still") == [deal.id] and _found(rep2, "Still") == []
     customers.assign_customer(book["mgr"], book["cust"].id, rep2.actor.id)
@@ -68,8 +89,10 @@ def test_reassigning_moves_open_work_and_keeps_history(world: Any, book: dict[st
     raised = opportunities.update_opportunity(rep2, deal.id, {"amount": "6000.00"}, None)
     assert raised.amount == Decimal("6000.00")
 
-    planned, kept = _row(world, Activity, book["planned"].id), _row(world, Activity,
-                                                                    book["kept"].id)
+    planned, kept = (
+        _row(world, Activity, book["planned"].id),
+        _row(world, Activity, book["kept"].id),
+    )
     assert (planned.rep_id, planned.follow_up_rep_id) == (rep1.actor.id, rep2.actor.id)
     assert (kept.rep_id, kept.follow_up_rep_id) == (rep1.actor.id, None)
     assert [a.id for a in activities.planned_visits(rep2, PLANNED)] == [planned.id]
@@ -92,8 +115,9 @@ class _Refuses:
     """A plugin whose open records cannot move: the reassignment must not half happen."""
 
     @hookimpl
-    def salesdesk_move_open_records(self, uow: Any, customer_id: int, from_owner_id: int,
-                                    to_owner_id: int) -> None:
+    def salesdesk_move_open_records(
+        self, uow: Any, customer_id: int, from_owner_id: int, to_owner_id: int
+    ) -> None:
         raise PermissionDenied("its records may not move")
 
 
@@ -102,15 +126,17 @@ class _Records:
         self.calls: list[tuple[int, int, int]] = []
 
     @hookimpl
-    def salesdesk_move_open_records(self, uow: Any, customer_id: int, from_owner_id: int,
-                                    to_owner_id: int) -> None:
+    def salesdesk_move_open_records(
+        self, uow: Any, customer_id: int, from_owner_id: int, to_owner_id: int
+    ) -> None:
         customer = uow.session.get(Customer, customer_id)
         assert customer.owner_id == to_owner_id  # inside the same transaction
         self.calls.append((customer_id, from_owner_id, to_owner_id))
 
 
-def test_plugins_move_their_records_in_the_same_transaction(world: Any, book: dict[str, Any]
-                                                            ) -> None:
+def test_plugins_move_their_records_in_the_same_transaction(
+    world: Any, book: dict[str, Any]
+) -> None:
     rep1, rep2, cust = book["rep1"], book["rep2"], book["cust"]
     world.runtime.plugins.register(_Refuses(), "refuses")
     with pytest.raises(PermissionDenied, match="may not move"):

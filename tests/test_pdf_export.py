@@ -19,20 +19,23 @@ from core.reports import Column, ColumnKind, ReportResult, Table, run_report
 from core.services.company import set_setting
 from plugins.exporters.exporters.pdf_export import PdfExporter
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None
-                                or shutil.which("pdftoppm") is None,
-                                reason="poppler-utils (pdftotext, pdftoppm) not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+    reason="poppler-utils (pdftotext, pdftoppm) not installed",
+)
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def page_sizes(path: Path) -> list[tuple[float, float]]:
     """(width, height) in points of every page, from ``pdfinfo``."""
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(path)], check=True,
-                          capture_output=True, text=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(path)], check=True, capture_output=True, text=True
+    ).stdout
     sizes = []
     for line in info.splitlines():
         if line.startswith("Page") and "size:" in line:
@@ -42,8 +45,11 @@ def page_sizes(path: Path) -> list[tuple[float, float]]:
 
 
 def render(path: Path) -> list[Path]:
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(path.with_suffix(""))],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(path), str(path.with_suffix(""))],
+        check=True,
+        capture_output=True,
+    )
     return sorted(path.parent.glob(f"{path.stem}*.png"))
 
 
@@ -86,12 +92,21 @@ def test_a_wide_report_goes_landscape_over_numbered_pages(sw: Any, tmp_path: Pat
 
 
 def test_a_long_table_repeats_its_header_and_numbers_every_page(tmp_path: Path) -> None:
-    cols = [Column("name", "Customer", "客户"),
-            Column("amount", "Amount", "金额", ColumnKind.MONEY, total=True)]
-    rows = itertools.chain(((f"Customer {i}", Decimal(i)) for i in range(1, 301)),
-                           [("=cmd|x", Decimal("-57.50"))])
-    result = ReportResult("long", "Long list", "长清单", {}, [Table(
-        "t", "T", "T", cols, rows, totals=("Total", None))], company_name="ACME")
+    cols = [
+        Column("name", "Customer", "客户"),
+        Column("amount", "Amount", "金额", ColumnKind.MONEY, total=True),
+    ]
+    rows = itertools.chain(
+        ((f"Customer {i}", Decimal(i)) for i in range(1, 301)), [("=cmd|x", Decimal("-57.50"))]
+    )
+    result = ReportResult(
+        "long",
+        "Long list",
+        "长清单",
+        {},
+        [Table("t", "T", "T", cols, rows, totals=("Total", None))],
+        company_name="ACME",
+    )
     path = PdfExporter().write(result, tmp_path / "long.pdf", lang="en")
     pages = pdf_text(path).split("\f")[:-1]
     assert len(pages) > 3
@@ -103,10 +118,14 @@ def test_a_long_table_repeats_its_header_and_numbers_every_page(tmp_path: Path) 
 
 
 def test_a_table_too_wide_even_landscape_prints_in_slices_of_columns(tmp_path: Path) -> None:
-    years = [Column(f"y{y}", str(y), f"{y}年销售额", ColumnKind.MONEY, total=True)
-             for y in range(2000, 2030)]
-    rows = [("华东区", *(Decimal("12345678.90") for _ in years)),
-            ("华南区", *(Decimal(-1) for _ in years))]
+    years = [
+        Column(f"y{y}", str(y), f"{y}年销售额", ColumnKind.MONEY, total=True)
+        for y in range(2000, 2030)
+    ]
+    rows = [
+        ("华东区", *(Decimal("12345678.90") for _ in years)),
+        ("华南区", *(Decimal(-1) for _ in years)),
+    ]
     table = Table("t", "T", "T", [Column("region", "Region", "区域"), *years], rows)
     result = ReportResult("wide", "Wide", "宽表", {}, [table])
     path = PdfExporter().write(result, tmp_path / "w.pdf", lang="zh_CN")
@@ -140,8 +159,11 @@ def test_cancel_while_the_pages_are_laid_out_leaves_no_file(world: Any, tmp_path
 def test_every_standard_form_prints_in_chinese(sw: Any, tmp_path: Path) -> None:
     from core.reports import report_registry
 
-    reports = {k: r for k, r in report_registry(sw.admin.plugins).items()
-               if type(r).__module__.startswith("plugins.sales_reports")}
+    reports = {
+        k: r
+        for k, r in report_registry(sw.admin.plugins).items()
+        if type(r).__module__.startswith("plugins.sales_reports")
+    }
     assert len(reports) >= 10
     for report_id, report in reports.items():
         raw = {"as_of": "2026-03-16"} if "as_of" in report.Params.model_fields else {}

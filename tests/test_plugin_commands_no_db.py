@@ -60,7 +60,8 @@ def test_fresh_machine_running_a_plugin_command_says_run_init() -> None:
 
 
 def test_installed_third_party_plugin_is_listed_without_a_database(
-        install_plugin: Any, tmp_path: Path) -> None:
+    install_plugin: Any, tmp_path: Path
+) -> None:
     install_plugin("greeter", GREETER)
     missing = f"sqlite:///{tmp_path / 'none.db'}"
     runner = CliRunner()

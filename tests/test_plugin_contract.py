@@ -26,9 +26,15 @@ REPORT_PREFIXES = {
     "sales_reports": ("",),  # the product's standard forms (monthly_sales, ...)
 }
 # Tests that list every hook by reflection: naming a hook there proves nothing about it.
-REFERENCE_TESTS = [TESTS / name for name in (
-    "test_docs_hooks.py", "test_plugin_docs.py", "test_plugin_contract.py",
-    "test_plugin_hookspecs.py")]
+REFERENCE_TESTS = [
+    TESTS / name
+    for name in (
+        "test_docs_hooks.py",
+        "test_plugin_docs.py",
+        "test_plugin_contract.py",
+        "test_plugin_hookspecs.py",
+    )
+]
 
 
 def plugin_tests(name: str) -> list[Path]:
@@ -45,12 +51,28 @@ def empty_url(db_factory: Any) -> Iterator[str]:
 
 
 def test_every_builtin_plugin_is_checked() -> None:
-    assert {"contracts", "exporters", "forecast", "funnel", "manufacturing", "marketing",
-            "real_estate", "sales_reports"} <= set(PLUGINS)
+    assert {
+        "contracts",
+        "exporters",
+        "forecast",
+        "funnel",
+        "manufacturing",
+        "marketing",
+        "real_estate",
+        "sales_reports",
+    } <= set(PLUGINS)
 
 
-BUILTIN = ("contracts", "exporters", "forecast", "funnel", "manufacturing", "marketing",
-           "real_estate", "sales_reports")
+BUILTIN = (
+    "contracts",
+    "exporters",
+    "forecast",
+    "funnel",
+    "manufacturing",
+    "marketing",
+    "real_estate",
+    "sales_reports",
+)
 
 
 @pytest.mark.parametrize("name", BUILTIN)
@@ -67,32 +89,50 @@ def test_the_example_plugin_has_the_plugin_shape() -> None:
 def test_docs_describe_every_name_of_the_shape() -> None:
     text = (TESTS.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
     shape = text.split("## 1. The package")[1].split("## 2.")[0]
-    names = [*contract.SHAPE_FILES, *(f"{p}/" for p in contract.SHAPE_PACKAGES),
-             "services/common.py", "migrations/versions/", "locale/zh_CN.json"]
+    names = [
+        *contract.SHAPE_FILES,
+        *(f"{p}/" for p in contract.SHAPE_PACKAGES),
+        "services/common.py",
+        "migrations/versions/",
+        "locale/zh_CN.json",
+    ]
     assert [n for n in names if f"`{n}" not in shape] == []
 
 
 def test_the_layout_check_catches_a_plugin_off_the_shape(install_plugin: Any) -> None:
-    install_plugin("sprawl", "", files={
-        "roles.py": "", "report_common.py": "", "reports_sales.py": "",
-        "services.py": "", "definitions.py": "", "pdf_export.py": "", "common.py": "",
-        "services/schemas.py": "", "reports.py": "", "reports/__init__.py": "",
-        "reports/base.py": "", "exporters/__init__.py": "", "exporters/csv.py": "",
-        "i18n/zh_CN.json": "{}", "migrations/__init__.py": "",
-        "migrations/versions/__init__.py": "", "migrations/versions/sprawl_0001.py": "",
-        "migrations/env.py": "",
-    })
+    install_plugin(
+        "sprawl",
+        "",
+        files={
+            "roles.py": "",
+            "report_common.py": "",
+            "reports_sales.py": "",
+            "services.py": "",
+            "definitions.py": "",
+            "pdf_export.py": "",
+            "common.py": "",
+            "services/schemas.py": "",
+            "reports.py": "",
+            "reports/__init__.py": "",
+            "reports/base.py": "",
+            "exporters/__init__.py": "",
+            "exporters/csv.py": "",
+            "i18n/zh_CN.json": "{}",
+            "migrations/__init__.py": "",
+            "migrations/versions/__init__.py": "",
+            "migrations/versions/sprawl_0001.py": "",
+            "migrations/env.py": "",
+        },
+    )
     problems = contract.layout_problems("sprawl", readme=True)
     named = "the plugin shape names this"
     assert problems == [
-        f"common.py: {named} common.py inside the role's package (services/, reports/, "
-        "exporters/)",
+        f"common.py: {named} common.py inside the role's package (services/, reports/, exporters/)",
         f"definitions.py: {named} funnels.py",
         f"i18n/zh_CN.json: {named} locale/<lang>.json",
         "migrations/__init__.py: no __init__.py under migrations/ (Alembic reads "
         "revisions by path)",
-        "migrations/env.py: revisions go in migrations/versions/, nothing else in "
-        "migrations/",
+        "migrations/env.py: revisions go in migrations/versions/, nothing else in migrations/",
         "migrations/versions/__init__.py: no __init__.py under migrations/ (Alembic "
         "reads revisions by path)",
         f"pdf_export.py: {named} exporters.py or an exporters/ package",
@@ -112,14 +152,30 @@ def test_the_layout_check_catches_a_plugin_off_the_shape(install_plugin: Any) ->
 
 
 def test_the_layout_check_passes_the_shape_itself(install_plugin: Any) -> None:
-    install_plugin("tidy_shape", "", files={
-        "access.py": "", "models.py": "", "schemas.py": "", "forms.py": "",
-        "funnels.py": "", "views.py": "", "cli.py": "", "demo.py": "", "hookspecs.py": "",
-        "services/__init__.py": "", "services/common.py": "", "services/leads.py": "",
-        "reports/__init__.py": "", "reports/common.py": "", "reports/sales.py": "",
-        "locale/zh_CN.json": "{}", "migrations/versions/tidy_shape_0001.py": "",
-        "README.md": "# tidy\n",
-    })
+    install_plugin(
+        "tidy_shape",
+        "",
+        files={
+            "access.py": "",
+            "models.py": "",
+            "schemas.py": "",
+            "forms.py": "",
+            "funnels.py": "",
+            "views.py": "",
+            "cli.py": "",
+            "demo.py": "",
+            "hookspecs.py": "",
+            "services/__init__.py": "",
+            "services/common.py": "",
+            "services/leads.py": "",
+            "reports/__init__.py": "",
+            "reports/common.py": "",
+            "reports/sales.py": "",
+            "locale/zh_CN.json": "{}",
+            "migrations/versions/tidy_shape_0001.py": "",
+            "README.md": "# tidy\n",
+        },
+    )
     assert contract.layout_problems("tidy_shape", readme=True) == []
 
 
@@ -155,8 +211,11 @@ def test_its_report_ids_follow_the_convention(name: str) -> None:
 
 
 def every_declared_hook() -> list[str]:
-    modules = [core_hookspecs, tui_hookspecs,
-               *(m for m in (plugin_hookspecs(f.module) for f in discover()) if m)]
+    modules = [
+        core_hookspecs,
+        tui_hookspecs,
+        *(m for m in (plugin_hookspecs(f.module) for f in discover()) if m),
+    ]
     return [hook for module in modules for hook in declared_hooks(module)]
 
 
@@ -172,7 +231,7 @@ def test_every_hook_is_named_in_a_test_of_its_own() -> None:
 # Each check fails on a plugin that breaks it
 # ---------------------------------------------------------------------------------------
 
-BAD_REPORT = '''
+BAD_REPORT = """
 import pydantic
 from core.reports import ReportResult
 
@@ -191,11 +250,13 @@ class Bad:
 
     def drill(self, ctx, params, table_id, row, column_id):
         raise NotImplementedError
-'''
+"""
 
 
 def test_the_checks_catch_a_plugin_that_breaks_the_contract(install_plugin: Any) -> None:
-    install_plugin("shabby", '''
+    install_plugin(
+        "shabby",
+        """
         import textual  # noqa: F401
 
         from core.i18n import _
@@ -215,59 +276,74 @@ def test_the_checks_catch_a_plugin_that_breaks_the_contract(install_plugin: Any)
         @hookimpl
         def salesdesk_translations(lang):
             return {"Unused": ""}
-    ''', files={"reports.py": BAD_REPORT})
-    assert contract.textual_imports("shabby") == ["__init__.py:4 imports textual "
-                                                  "(only views may)"]
+    """,
+        files={"reports.py": BAD_REPORT},
+    )
+    assert contract.textual_imports("shabby") == ["__init__.py:4 imports textual (only views may)"]
     shapes = contract.contribution_problems("shabby")
     assert len(shapes) >= 1 and all(p.startswith("salesdesk_reports: ") for p in shapes)
     assert contract.untested_hooks("shabby", [TESTS / "plugins" / "funnel"]) == [
-        "salesdesk_customer_created is implemented but named in no test"]
+        "salesdesk_customer_created is implemented but named in no test"
+    ]
     assert contract.untranslated_strings("shabby") == [
-        "no zh_CN translation: 'A customer arrived'", "empty zh_CN translation: 'Unused'"]
+        "no zh_CN translation: 'A customer arrived'",
+        "empty zh_CN translation: 'Unused'",
+    ]
     (bad_id,) = contract.report_id_problems("shabby")
     assert "TopThings" in bad_id
 
 
 def test_a_report_id_without_its_plugins_prefix_is_named(install_plugin: Any) -> None:
-    install_plugin("tidy", '''
+    install_plugin(
+        "tidy",
+        """
         @hookimpl
         def salesdesk_reports():
             from .reports import Bad
             Bad.id = "top_things"
             return [Bad()]
-    ''', files={"reports.py": BAD_REPORT})
+    """,
+        files={"reports.py": BAD_REPORT},
+    )
     assert contract.report_id_problems("tidy") == [
-        "report id 'top_things' should start with 'tidy.' (e.g. 'tidy.top_things')"]
+        "report id 'top_things' should start with 'tidy.' (e.g. 'tidy.top_things')"
+    ]
     assert contract.report_id_problems("tidy", ("top",)) == []
 
 
 def test_a_hook_named_in_no_test_is_found(tmp_path: Path) -> None:
     (tmp_path / "test_x.py").write_text("def test(): 'salesdesk_reports'\n")
     (tmp_path / "helper.py").write_text("'salesdesk_exporters'\n")  # not a test file
-    assert contract.unexercised_hooks(["salesdesk_reports", "salesdesk_exporters"],
-                                      [tmp_path]) == ["salesdesk_exporters"]
-    assert contract.unexercised_hooks(["salesdesk_reports"], [tmp_path],
-                                      exclude=[tmp_path / "test_x.py"]) == [
-        "salesdesk_reports"]
+    assert contract.unexercised_hooks(["salesdesk_reports", "salesdesk_exporters"], [tmp_path]) == [
+        "salesdesk_exporters"
+    ]
+    assert contract.unexercised_hooks(
+        ["salesdesk_reports"], [tmp_path], exclude=[tmp_path / "test_x.py"]
+    ) == ["salesdesk_reports"]
 
 
 @pytest.mark.slow
 def test_a_well_behaved_third_party_plugin_passes_the_whole_contract(
-        install_plugin: Any, empty_url: str, tmp_path: Path) -> None:
-    install_plugin("acme", '''
+    install_plugin: Any, empty_url: str, tmp_path: Path
+) -> None:
+    install_plugin(
+        "acme",
+        """
         @hookimpl
         def salesdesk_reports():
             from .reports import Bad
             Bad.id = "acme.top_things"
             Bad.title_zh = "热门"
             return [Bad()]
-    ''', files={"reports.py": BAD_REPORT})
+    """,
+        files={"reports.py": BAD_REPORT},
+    )
     tests = tmp_path / "acme_tests"
     tests.mkdir()
     assert contract.check_plugin("acme", empty_url, [tests]) == []
 
 
-MISNAMED_REVISION = '''
+MISNAMED_REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -283,19 +359,25 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("stamps_item")
-'''
+"""
 
 
 @pytest.mark.slow
-def test_a_revision_not_named_after_its_plugin_is_found(install_plugin: Any,
-                                                        empty_url: str) -> None:
-    install_plugin("stamps", '''
+def test_a_revision_not_named_after_its_plugin_is_found(
+    install_plugin: Any, empty_url: str
+) -> None:
+    install_plugin(
+        "stamps",
+        """
         from pathlib import Path
 
 
         @hookimpl
         def salesdesk_migrations():
             return [str(Path(__file__).parent / "migrations" / "versions")]
-    ''', files={"migrations/versions/stampz_0001.py": MISNAMED_REVISION})
+    """,
+        files={"migrations/versions/stampz_0001.py": MISNAMED_REVISION},
+    )
     assert contract.migration_problems("stamps", empty_url) == [
-        "no applied revision is named 'stamps_NNNN'"]
+        "no applied revision is named 'stamps_NNNN'"
+    ]

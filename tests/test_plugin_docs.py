@@ -28,8 +28,12 @@ HOOKS = [f for module, _ in GEN.hook_modules() for f in GEN.hooks(module)]
 
 def test_every_hook_is_found() -> None:
     names = {f.__name__ for f in HOOKS}
-    assert {"salesdesk_reports", "salesdesk_exporters", "salesdesk_views",
-            "salesdesk_customer_created"} <= names
+    assert {
+        "salesdesk_reports",
+        "salesdesk_exporters",
+        "salesdesk_views",
+        "salesdesk_customer_created",
+    } <= names
     from core import hookspecs
 
     declared = {n for n in dir(hookspecs) if n.startswith("salesdesk_")}

@@ -26,11 +26,11 @@ def salesdesk_greetings(name: str) -> list[str] | None:
     :returns: greetings.
     """
 '''
-OWNER = '''
+OWNER = """
 @hookimpl
 def salesdesk_reports():
     return []
-'''
+"""
 
 
 def _has_spec(manager: PluginManager, hook: str) -> bool:
@@ -77,14 +77,18 @@ def test_marketing_loads_without_the_forecast_plugin() -> None:
 
 
 def test_a_plugin_switched_off_keeps_its_hooks_for_those_implementing_them(
-        install_plugin: Any) -> None:
+    install_plugin: Any,
+) -> None:
     """Forecast off for the company: a third-party plugin implementing its drivers hook
     (without optionalhook) loads; the hook is simply not called."""
-    install_plugin("promo", '''
+    install_plugin(
+        "promo",
+        """
         @hookimpl
         def salesdesk_forecast_drivers(ctx, cut, months, series):
             return []
-    ''')
+    """,
+    )
     manager = PluginManager()
     manager.load_installed(lambda name: name != "forecast")
     assert not manager.info["forecast"].loaded
@@ -94,27 +98,31 @@ def test_a_plugin_switched_off_keeps_its_hooks_for_those_implementing_them(
 
 def test_a_third_party_plugin_offers_a_hook_another_implements(install_plugin: Any) -> None:
     # "aaa" sorts first: its implementation is met before its owner's specification.
-    install_plugin("aaa_greeter", '''
+    install_plugin(
+        "aaa_greeter",
+        """
         @hookimpl
         def salesdesk_greetings(name):
             return [f"hello {name}"]
-    ''')
+    """,
+    )
     install_plugin("owner", OWNER, files={"hookspecs.py": OWNER_SPECS})
     manager = PluginManager()
     manager.load_installed()
     assert manager.info["aaa_greeter"].loaded, manager.info["aaa_greeter"].errors
     assert manager.info["owner"].offers == ["salesdesk_greetings"]
-    assert manager.contributions("salesdesk_greetings", name="Li") == [
-        ("aaa_greeter", "hello Li")]
+    assert manager.contributions("salesdesk_greetings", name="Li") == [("aaa_greeter", "hello Li")]
 
 
-def test_an_implementation_is_checked_against_a_plugins_specification(
-        install_plugin: Any) -> None:
-    install_plugin("aaa_wrong", '''
+def test_an_implementation_is_checked_against_a_plugins_specification(install_plugin: Any) -> None:
+    install_plugin(
+        "aaa_wrong",
+        """
         @hookimpl
         def salesdesk_greetings(person):
             return []
-    ''')
+    """,
+    )
     install_plugin("owner", OWNER, files={"hookspecs.py": OWNER_SPECS})
     manager = PluginManager()
     manager.load_installed()
@@ -132,14 +140,20 @@ def test_an_unknown_hook_is_refused_and_the_message_says_how_to_make_it_optional
 
 
 def test_a_plugin_redeclaring_an_existing_hook_is_switched_off(install_plugin: Any) -> None:
-    install_plugin("thief", OWNER, files={"hookspecs.py": '''
+    install_plugin(
+        "thief",
+        OWNER,
+        files={
+            "hookspecs.py": '''
         from core.hookspecs import hookspec
 
 
         @hookspec
         def salesdesk_reports():
             """Mine now."""
-    '''})
+    '''
+        },
+    )
     manager = PluginManager()
     manager.load_installed()
     thief = manager.info["thief"]
@@ -158,7 +172,8 @@ def test_a_broken_hookspecs_module_switches_only_its_plugin_off(install_plugin: 
 
 
 def test_a_switched_off_plugin_without_hooks_of_its_own_is_not_imported(
-        install_plugin: Any) -> None:
+    install_plugin: Any,
+) -> None:
     import sys
 
     plain = install_plugin("plain_off", OWNER)

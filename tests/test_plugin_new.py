@@ -34,39 +34,48 @@ def no_database_made() -> bool:
     return not any(Path(os.environ["SALESDESK_HOME"]).rglob("*.db"))
 
 
-def test_writes_a_package_named_after_the_plugin(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_a_package_named_after_the_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, output = new("price_list")
     assert code == 0, output
     folder = tmp_path / "salesdesk-price-list"
     assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
-        ".gitignore", "README.md", "pyproject.toml", "salesdesk_price_list/__init__.py",
-        "salesdesk_price_list/locale/zh_CN.json", "salesdesk_price_list/reports.py",
-        "tests/test_price_list.py"]
+        ".gitignore",
+        "README.md",
+        "pyproject.toml",
+        "salesdesk_price_list/__init__.py",
+        "salesdesk_price_list/locale/zh_CN.json",
+        "salesdesk_price_list/reports.py",
+        "tests/test_price_list.py",
+    ]
     assert "price_list.sales_by_product" in output and str(folder) in output
 
     project = tomllib.loads((folder / "pyproject.toml").read_text("utf-8"))
     assert project["project"]["name"] == "salesdesk-price-list"
     assert project["project"]["dependencies"] == ["salesdesk>=0.1"]
-    assert project["project"]["entry-points"]["salesdesk"] == {
-        "price_list": "salesdesk_price_list"}
+    assert project["project"]["entry-points"]["salesdesk"] == {"price_list": "salesdesk_price_list"}
     assert project["tool"]["setuptools"]["package-data"] == {
-        "salesdesk_price_list": ["locale/*.json"]}  # the catalogue ships with the wheel
+        "salesdesk_price_list": ["locale/*.json"]
+    }  # the catalogue ships with the wheel
 
     reports = (folder / "salesdesk_price_list" / "reports.py").read_text("utf-8")
     assert 'id = "price_list.sales_by_product"' in reports
     assert "from core.report_kit import" in reports and "visible(ctx, SalesLine)" in reports
-    catalogue = json.loads((folder / "salesdesk_price_list/locale/zh_CN.json").read_text(
-        "utf-8"))
+    catalogue = json.loads((folder / "salesdesk_price_list/locale/zh_CN.json").read_text("utf-8"))
     assert catalogue["Other products"] == "其他产品"
     tests = (folder / "tests" / "test_price_list.py").read_text("utf-8")
     assert 'salesdesk_contract("price_list"' in tests and "salesdesk_run.export" in tests
     readme = (folder / "README.md").read_text("utf-8")
-    for step in ("pip install -e ./salesdesk-price-list", "salesdesk init",
-                 "salesdesk plugins enable price_list",
-                 "salesdesk report run price_list.sales_by_product --format xlsx",
-                 "--format pdf", "pytest"):
+    for step in (
+        "pip install -e ./salesdesk-price-list",
+        "salesdesk init",
+        "salesdesk plugins enable price_list",
+        "salesdesk report run price_list.sales_by_product --format xlsx",
+        "--format pdf",
+        "pytest",
+    ):
         assert step in readme
     assert no_database_made()
 
@@ -82,22 +91,43 @@ def test_the_generated_code_imports_no_plugin_and_is_lint_clean(tmp_path: Path) 
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.ImportFrom | ast.Import):
-                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [
-                    alias.name for alias in node.names]
-                assert not any(n.split(".")[0] in ("plugins", "textual", "tui")
-                               for n in names), f"{path}: {names}"
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [alias.name for alias in node.names]
+                )
+                assert not any(n.split(".")[0] in ("plugins", "textual", "tui") for n in names), (
+                    f"{path}: {names}"
+                )
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--isolated", "--line-length", "100",
-         "--select", "E,F,W,I,B,UP,SIM,RUF", "--ignore", "RUF001,RUF002,RUF003",
-         "."], cwd=tmp_path / "pkg",  # there, core is a third-party package
-        capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--line-length",
+            "100",
+            "--select",
+            "E,F,W,I,B,UP,SIM,RUF",
+            "--ignore",
+            "RUF001,RUF002,RUF003",
+            ".",
+        ],
+        cwd=tmp_path / "pkg",  # there, core is a third-party package
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("name", ["Acme", "1acme", "ac-me", "acme_", "ac__me", "_acme",
-                                  "a" * 31, "acme.x", "我的"])
-def test_refuses_a_name_that_cannot_name_a_plugin(name: str, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "name", ["Acme", "1acme", "ac-me", "acme_", "ac__me", "_acme", "a" * 31, "acme.x", "我的"]
+)
+def test_refuses_a_name_that_cannot_name_a_plugin(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, output = new(name)
     assert code == 1
@@ -132,7 +162,8 @@ def test_refusals_read_in_chinese(tmp_path: Path) -> None:
 
 
 def test_plugins_new_is_the_same_command_and_plugin_stays_out_of_the_listing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     runner = CliRunner()
     done = runner.invoke(cli, ["plugins", "new", "acme", "--dir", str(tmp_path / "pkg")])
     assert done.exit_code == 0 and (tmp_path / "pkg" / "salesdesk_acme").is_dir()
@@ -144,8 +175,9 @@ def test_plugins_new_is_the_same_command_and_plugin_stays_out_of_the_listing(
 
 def test_the_templates_ship_as_package_data() -> None:
     """A non-editable install must carry every template (setuptools' package-data)."""
-    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"][
-        "setuptools"]["package-data"]["*"]
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["*"]
     templates = sorted(p.name for p in TEMPLATES.iterdir() if p.suffix == ".tmpl")
     assert templates == sorted(FILES.values())
     assert all(any(fnmatch.fnmatch(t, pattern) for pattern in patterns) for t in templates)

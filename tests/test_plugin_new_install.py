@@ -32,22 +32,28 @@ PIP = ("-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, f"{cmd}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
     return done
 
 
 def fresh_venv(folder: Path) -> Path:
     """A venv without pip whose site-packages also reads this environment's packages."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120
+    )
     python = folder / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig."
-                           "get_paths()['purelib'])"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(site) / "test_environment.pth").write_text(
-        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
+    )
     return python
 
 
@@ -56,8 +62,11 @@ def checkout_copy(source: Path) -> Path:
     source.mkdir()
     for name in SHIPPED:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns(
-                "__pycache__", "*.egg-info", "build"))
+            shutil.copytree(
+                ROOT / name,
+                source / name,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"),
+            )
         else:
             shutil.copy(ROOT / name, source / name)
     return source
@@ -65,8 +74,11 @@ def checkout_copy(source: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_new_plugin_installs_passes_its_tests_and_exports(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if k != "PYTHONPATH" and (k == PG or not k.startswith("SALESDESK_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "PYTHONPATH" and (k == PG or not k.startswith("SALESDESK_"))
+    }
     env["SALESDESK_HOME"] = str(tmp_path / "home")
     python = fresh_venv(tmp_path / "venv")
     salesdesk = str(tmp_path / "venv" / "bin" / "salesdesk")
@@ -92,6 +104,20 @@ def test_a_new_plugin_installs_passes_its_tests_and_exports(tmp_path: Path) -> N
     assert "acme enabled" in enabled.stdout
     for fmt in ("xlsx", "pdf"):
         out = tmp_path / f"sales.{fmt}"
-        run([salesdesk, "--database", url, "report", "run", "acme.sales_by_product",
-             "--format", fmt, "-o", str(out)], tmp_path, env)
+        run(
+            [
+                salesdesk,
+                "--database",
+                url,
+                "report",
+                "run",
+                "acme.sales_by_product",
+                "--format",
+                fmt,
+                "-o",
+                str(out),
+            ],
+            tmp_path,
+            env,
+        )
         assert out.read_bytes()[:4] == (b"PK\x03\x04" if fmt == "xlsx" else b"%PDF")

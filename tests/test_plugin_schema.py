@@ -37,15 +37,26 @@ def _one_row_each(world: Any) -> dict[str, Any]:
 
     customer = world.customer(name="Kept Customer Ltd")
     rows = {
-        "contracts": Contract(number="HT-KEEP-1", title="Kept contract",
-                              customer_id=customer.id, stage="draft", status="draft"),
-        "forecast": ForecastRun(cut="company", freq="month", horizon=3, method="naive",
-                                reconcile="bottom_up"),
-        "funnel": LeadEvent(at=world.clock(), customer_id=customer.id, kind="created",
-                            reason="kept"),
-        "manufacturing": Tender(number="TB-KEEP-1", title="Kept tender",
-                                customer_id=customer.id, deadline=dt.date(2026, 3, 1),
-                                bid_price=Decimal("1234.56")),
+        "contracts": Contract(
+            number="HT-KEEP-1",
+            title="Kept contract",
+            customer_id=customer.id,
+            stage="draft",
+            status="draft",
+        ),
+        "forecast": ForecastRun(
+            cut="company", freq="month", horizon=3, method="naive", reconcile="bottom_up"
+        ),
+        "funnel": LeadEvent(
+            at=world.clock(), customer_id=customer.id, kind="created", reason="kept"
+        ),
+        "manufacturing": Tender(
+            number="TB-KEEP-1",
+            title="Kept tender",
+            customer_id=customer.id,
+            deadline=dt.date(2026, 3, 1),
+            bid_price=Decimal("1234.56"),
+        ),
         "marketing": Segment(code="KEEP", name="Kept segment"),
         "real_estate": Project(code="KEEP", name="Kept project"),
     }
@@ -82,7 +93,8 @@ def as_admin(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_plugin_with_tables_switches_off_and_on_keeping_its_data(
-        world: Any, as_admin: None) -> None:
+    world: Any, as_admin: None
+) -> None:
     url = world.runtime.db.url
     rows = _one_row_each(world)
     assert set(rows) == _table_owners(world.runtime)  # a new plugin with tables: add a row
@@ -105,7 +117,8 @@ def test_every_plugin_with_tables_switches_off_and_on_keeping_its_data(
 
 
 def test_every_builtin_profile_keeps_commands_working_and_the_exporters(
-        world: Any, as_admin: None) -> None:
+    world: Any, as_admin: None
+) -> None:
     url = world.runtime.db.url
     rows = _one_row_each(world)
     before = {name: _stored(world.runtime, row) for name, row in rows.items()}
@@ -133,7 +146,7 @@ def test_builtin_profiles_include_the_exporters() -> None:
 
 # -- a plugin whose code is gone ------------------------------------------------------------
 
-TENDERS_REVISION = '''
+TENDERS_REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -150,13 +163,13 @@ def upgrade():
 
 def downgrade():
     op.drop_table("tenders_bid")
-'''
+"""
 
-TENDERS_PLUGIN = '''
+TENDERS_PLUGIN = """
 @hookimpl
 def salesdesk_migrations():
     return [{folder!r}]
-'''
+"""
 
 
 def _install_tenders(install_plugin: Any, tmp_path: Path) -> Path:
@@ -169,7 +182,8 @@ def _install_tenders(install_plugin: Any, tmp_path: Path) -> Path:
 
 
 def test_uninstalled_plugin_leaves_a_clear_message_and_its_data(
-        install_plugin: Any, tmp_path: Path, db_url: str, world: Any, as_admin: None) -> None:
+    install_plugin: Any, tmp_path: Path, db_url: str, world: Any, as_admin: None
+) -> None:
     site = _install_tenders(install_plugin, tmp_path)
     _invoke(db_url, "db", "upgrade")
     with world.runtime.db.engine.begin() as conn:
@@ -207,13 +221,18 @@ def test_uninstalled_plugin_leaves_a_clear_message_and_its_data(
 
 
 @SQLITE_ONLY
-def test_database_of_a_newer_salesdesk_is_refused_clearly(db_url: str, world: Any,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_of_a_newer_salesdesk_is_refused_clearly(
+    db_url: str, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # commands need a user
     core_row = next(r for r in dbmod.current_revisions(world.runtime.db) if r[0].isdigit())
     with world.runtime.db.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_future' "
-                             "WHERE version_num = :r"), {"r": core_row})
+        conn.execute(
+            sa.text(
+                "UPDATE alembic_version SET version_num = '0099_future' WHERE version_num = :r"
+            ),
+            {"r": core_row},
+        )
     for args in (["users", "list"], ["db", "upgrade"]):
         result = CliRunner().invoke(cli, ["--database", db_url, *args])
         assert result.exit_code == 1, result.output
@@ -221,12 +240,17 @@ def test_database_of_a_newer_salesdesk_is_refused_clearly(db_url: str, world: An
 
 
 @SQLITE_ONLY
-def test_plugin_older_than_its_data_is_refused_clearly(db_url: str, world: Any,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plugin_older_than_its_data_is_refused_clearly(
+    db_url: str, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # commands need a user
     with world.runtime.db.engine.begin() as conn:  # as if a newer marketing had upgraded it
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'marketing_0099' "
-                             "WHERE version_num = 'marketing_0001'"))
+        conn.execute(
+            sa.text(
+                "UPDATE alembic_version SET version_num = 'marketing_0099' "
+                "WHERE version_num = 'marketing_0001'"
+            )
+        )
     for args in (["users", "list"], ["db", "upgrade"]):
         result = CliRunner().invoke(cli, ["--database", db_url, *args])
         assert result.exit_code == 1, result.output

@@ -19,34 +19,34 @@ from tui.cli import cli
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
-GOOD = '''
+GOOD = """
 from core.access import RoleSpec
 
 @hookimpl
 def salesdesk_roles():
     return [RoleSpec("tender_clerk", "Tender clerk", "投标文员", frozenset({"report.run"}))]
-'''
-RAISES_AT_IMPORT = '''
+"""
+RAISES_AT_IMPORT = """
 raise RuntimeError("broken at import")
-'''
-UNKNOWN_HOOK = '''
+"""
+UNKNOWN_HOOK = """
 @hookimpl
 def salesdesk_no_such_hook():
     return []
-'''
-RAISES_IN_CONTRIBUTION = '''
+"""
+RAISES_IN_CONTRIBUTION = """
 @hookimpl
 def salesdesk_roles():
     raise ValueError("broken in roles")
-'''
-RAISES_IN_EVENT = '''
+"""
+RAISES_IN_EVENT = """
 calls = []
 
 @hookimpl
 def salesdesk_customer_created(ctx, customer):
     calls.append(customer.name)
     raise KeyError("broken in event")
-'''
+"""
 CLI_COMMAND = '''
 import click
 
@@ -78,7 +78,11 @@ def test_entry_point_plugin_found_without_code_change(install_plugin: Any) -> No
     manager = loaded(install_plugin, ("tenders", GOOD))
     info = manager.info["tenders"]
     assert (info.origin, info.version, info.loaded, info.enabled) == (
-        "entry point", "1.0", True, True)
+        "entry point",
+        "1.0",
+        True,
+        True,
+    )
     assert info.hooks == ["salesdesk_roles"] and not info.errors
     assert "tender_clerk" in manager.roles.roles
 
@@ -91,12 +95,16 @@ def test_builtins_load_through_the_same_path() -> None:
         assert manager.info[name].loaded, manager.info[name].errors
 
 
-@pytest.mark.parametrize(("source", "hook", "message"), [
-    (RAISES_AT_IMPORT, "import", "RuntimeError: broken at import"),
-    (UNKNOWN_HOOK, "register", "salesdesk_no_such_hook"),
-])
-def test_plugin_failing_to_load_is_reported_and_skipped(install_plugin: Any, source: str,
-                                                        hook: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "hook", "message"),
+    [
+        (RAISES_AT_IMPORT, "import", "RuntimeError: broken at import"),
+        (UNKNOWN_HOOK, "register", "salesdesk_no_such_hook"),
+    ],
+)
+def test_plugin_failing_to_load_is_reported_and_skipped(
+    install_plugin: Any, source: str, hook: str, message: str
+) -> None:
     manager = loaded(install_plugin, ("bad", source), ("tenders", GOOD))
     bad = manager.info["bad"]
     assert not bad.loaded and bad.enabled
@@ -118,7 +126,8 @@ def test_plugin_raising_in_a_contribution_is_switched_off(install_plugin: Any) -
 
 
 def test_plugin_raising_in_an_event_is_reported_and_the_change_kept(
-        install_plugin: Any, db_url: str, world: Any) -> None:
+    install_plugin: Any, db_url: str, world: Any
+) -> None:
     module = install_plugin("listener", RAISES_IN_EVENT)
     runtime = open_runtime(db_url)
     try:
@@ -144,15 +153,17 @@ def test_switch_rules() -> None:
     assert everything("anything")
     profile = plugin_switch({PROFILE_KEY: "manufacturing"})
     assert profile("manufacturing") and not profile("real_estate")
-    override = plugin_switch({PROFILE_KEY: "manufacturing",
-                              OVERRIDES_KEY: {"real_estate": True, "forecast": False}})
+    override = plugin_switch(
+        {PROFILE_KEY: "manufacturing", OVERRIDES_KEY: {"real_estate": True, "forecast": False}}
+    )
     assert override("real_estate") and not override("forecast") and override("funnel")
     custom = plugin_switch({PROFILE_KEY: "lean", "plugins.custom_profiles": {"lean": ["funnel"]}})
     assert custom("funnel") and not custom("contracts")
 
 
-def test_enable_disable_and_profiles_per_company(install_plugin: Any, db_url: str,
-                                                 admin_ctx: Any) -> None:
+def test_enable_disable_and_profiles_per_company(
+    install_plugin: Any, db_url: str, admin_ctx: Any
+) -> None:
     install_plugin("tenders", GOOD)
 
     def reopened() -> PluginManager:
@@ -172,7 +183,8 @@ def test_enable_disable_and_profiles_per_company(install_plugin: Any, db_url: st
     company.set_profile(ctx, "real_estate")
     profiled = reopened()
     assert {n for n, i in profiled.info.items() if i.loaded} == set(
-        BUILTIN_PROFILES["real_estate"]) & set(profiled.info)
+        BUILTIN_PROFILES["real_estate"]
+    ) & set(profiled.info)
     company.set_plugin_enabled(ctx, "tenders", True)  # an override beats the profile
     assert reopened().info["tenders"].loaded
     with pytest.raises(Exception, match="profile"):
@@ -184,7 +196,8 @@ def test_enable_disable_and_profiles_per_company(install_plugin: Any, db_url: st
 
 @SQLITE_ONLY
 def test_plugins_list_shows_name_version_origin_enabled_hooks_error(
-        install_plugin: Any, db_url: str, world: Any, monkeypatch: Any) -> None:
+    install_plugin: Any, db_url: str, world: Any, monkeypatch: Any
+) -> None:
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # plugins list needs a user
     install_plugin("tenders", GOOD)
     install_plugin("bad", RAISES_AT_IMPORT)
@@ -192,8 +205,7 @@ def test_plugins_list_shows_name_version_origin_enabled_hooks_error(
     result = CliRunner().invoke(cli, ["--database", db_url, "plugins", "list"])
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.output.splitlines()[1:] if line.strip()}
-    assert result.output.splitlines()[0].split()[:4] == ["plugin", "version", "origin",
-                                                          "enabled"]
+    assert result.output.splitlines()[0].split()[:4] == ["plugin", "version", "origin", "enabled"]
     assert rows["tenders"].split()[:5] == ["tenders", "1.0", "entry", "point", "yes"]
     assert rows["tenders"].rstrip().endswith("roles")
     assert "FAILED" in rows["bad"] and "import: RuntimeError: broken at import" in rows["bad"]
@@ -202,8 +214,9 @@ def test_plugins_list_shows_name_version_origin_enabled_hooks_error(
 
 
 @SQLITE_ONLY
-def test_plugin_command_is_invocable(install_plugin: Any, db_url: str, world: Any,
-                                     monkeypatch: Any) -> None:
+def test_plugin_command_is_invocable(
+    install_plugin: Any, db_url: str, world: Any, monkeypatch: Any
+) -> None:
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")  # plugins list needs a user
     install_plugin("greeter", CLI_COMMAND)
     runner = CliRunner()
@@ -251,13 +264,14 @@ def test_keyed_contributions_first_registered_wins_and_duplicates_are_noted() ->
     assert list(found) == ["same", "first", "second"]
     assert found["same"].tag == "first"
     assert manager.info["second"].errors == [
-        "salesdesk_reports: report same: report id 'same' is already taken"]
+        "salesdesk_reports: report same: report id 'same' is already taken"
+    ]
     assert manager.info["first"].errors == []
 
 
 # -- anything a hook raises is the plugin's failure, remembered across runs (#16.18) ------
 
-EXITS_IN_REPORTS = '''
+EXITS_IN_REPORTS = """
 import logging
 from pathlib import Path
 
@@ -268,18 +282,19 @@ def salesdesk_reports():
     if BROKEN.exists():
         raise SystemExit(3)
     return []
-'''
-EXITS_AT_IMPORT = '''
+"""
+EXITS_AT_IMPORT = """
 raise SystemExit(2)
-'''
+"""
 
 
 class _Odd(BaseException):
     """Neither an Exception nor an interrupt: still the plugin's failure."""
 
 
-@pytest.mark.parametrize("raised", [SystemExit(3), GeneratorExit(), _Odd("odd"),
-                                    __import__("asyncio").CancelledError()])
+@pytest.mark.parametrize(
+    "raised", [SystemExit(3), GeneratorExit(), _Odd("odd"), __import__("asyncio").CancelledError()]
+)
 def test_any_base_exception_in_a_hook_switches_the_plugin_off(raised: BaseException) -> None:
     from core.hookspecs import hookimpl
 
@@ -293,8 +308,7 @@ def test_any_base_exception_in_a_hook_switches_the_plugin_off(raised: BaseExcept
     assert manager.contributions("salesdesk_reports") == []
     info = manager.info["raiser"]
     assert not info.loaded and manager.pm.get_plugin("raiser") is None
-    assert info.failed and info.last_error.startswith(
-        f"salesdesk_reports: {type(raised).__name__}")
+    assert info.failed and info.last_error.startswith(f"salesdesk_reports: {type(raised).__name__}")
 
 
 def test_a_keyboard_interrupt_is_the_users_and_stops_the_command() -> None:
@@ -311,8 +325,7 @@ def test_a_keyboard_interrupt_is_the_users_and_stops_the_command() -> None:
         manager.contributions("salesdesk_reports")
 
 
-def test_a_plugin_exiting_at_import_is_reported_and_the_others_load(
-        install_plugin: Any) -> None:
+def test_a_plugin_exiting_at_import_is_reported_and_the_others_load(install_plugin: Any) -> None:
     manager = loaded(install_plugin, ("quitter", EXITS_AT_IMPORT), ("tenders", GOOD))
     assert manager.info["quitter"].last_error == "import: SystemExit: 2"
     assert manager.info["tenders"].loaded
@@ -325,8 +338,13 @@ def _log_file() -> Path:
 
 
 def test_plugin_exiting_in_a_hook_is_named_remembered_and_logged_once(
-        install_plugin: Any, db_url: str, world: Any, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    install_plugin: Any,
+    db_url: str,
+    world: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
     flag = tmp_path / "broken"
     flag.touch()
@@ -342,8 +360,13 @@ def test_plugin_exiting_in_a_hook_is_named_remembered_and_logged_once(
 
     listed = run("report", "list")  # not ended with code 3: the other reports are listed
     assert "sales_summary" in listed.output or len(listed.output.splitlines()) > 3
-    loud = [r for r in caplog.records if r.levelno >= logging.WARNING
-            and r.name.startswith("salesdesk") and "quitter" in r.getMessage()]
+    loud = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+        and r.name.startswith("salesdesk")
+        and "quitter" in r.getMessage()
+    ]
     assert len(loud) == 1 and "Traceback" not in loud[0].getMessage()
 
     plugins = run("plugins", "list")  # a new run: the failure was remembered
@@ -351,8 +374,9 @@ def test_plugin_exiting_in_a_hook_is_named_remembered_and_logged_once(
     assert "FAILED" in row and "salesdesk_reports: SystemExit: 3" in row, plugins.output
 
     run("report", "list")  # the same failure again: nothing new on the terminal or the log
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING
-                and "quitter" in r.getMessage()]
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.WARNING and "quitter" in r.getMessage()
+    ]
     logged = _log_file().read_text(encoding="utf-8")
     assert logged.count("Traceback") == 1 and "quitter" in logged
 
@@ -370,13 +394,21 @@ def test_a_remembered_failure_is_forgotten_once_fixed_or_upgraded(install_plugin
     install_plugin("upgraded", GOOD, version="2.0")
     install_plugin("still", RAISES_IN_CONTRIBUTION)
     manager = PluginManager()
-    manager.company_settings = {FAILURES_KEY: {
-        "fixed": {"error": "import: SystemExit: 2", "hook": "import", "version": "1.0"},
-        "upgraded": {"error": "salesdesk_roles: SystemExit: 3", "hook": "salesdesk_roles",
-                     "version": "1.0"},
-        "still": {"error": "salesdesk_roles: ValueError: broken in roles",
-                  "hook": "salesdesk_roles", "version": "1.0"},
-    }}
+    manager.company_settings = {
+        FAILURES_KEY: {
+            "fixed": {"error": "import: SystemExit: 2", "hook": "import", "version": "1.0"},
+            "upgraded": {
+                "error": "salesdesk_roles: SystemExit: 3",
+                "hook": "salesdesk_roles",
+                "version": "1.0",
+            },
+            "still": {
+                "error": "salesdesk_roles: ValueError: broken in roles",
+                "hook": "salesdesk_roles",
+                "version": "1.0",
+            },
+        }
+    }
     manager.load_installed()
     assert not manager.info["fixed"].failed  # imports now
     assert not manager.info["upgraded"].failed  # the failure was another version's

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-AUTHORS_TESTS = '''
+AUTHORS_TESTS = """
 import datetime as dt
 from decimal import Decimal
 
@@ -100,12 +100,13 @@ def test_the_plugin_contract_runs_from_the_fixtures(salesdesk_contract, tmp_path
 def test_the_clock_stands_still(salesdesk_clock, salesdesk_world):
     assert salesdesk_clock() == dt.datetime(2026, 3, 16, 9, 30, tzinfo=dt.UTC)
     assert salesdesk_world.clock is salesdesk_clock
-'''
+"""
 
 
 def _entry_point_installed() -> bool:
-    return any(ep.value == "core.testing.pytest_plugin"
-               for ep in metadata.entry_points(group="pytest11"))
+    return any(
+        ep.value == "core.testing.pytest_plugin" for ep in metadata.entry_points(group="pytest11")
+    )
 
 
 @pytest.mark.slow
@@ -114,13 +115,29 @@ def test_a_plugin_authors_tests_use_the_shipped_fixtures(tmp_path: Path) -> None
     folder.mkdir()
     (folder / "test_acme.py").write_text(textwrap.dedent(AUTHORS_TESTS), encoding="utf-8")
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     load = [] if _entry_point_installed() else ["-p", "core.testing.pytest_plugin"]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *load,
-         "--rootdir", str(folder), str(folder)],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            *load,
+            "--rootdir",
+            str(folder),
+            str(folder),
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     backends = 2 if os.environ.get("SALESDESK_TEST_PG_URL") else 1
     assert f"{7 * backends} passed" in done.stdout, done.stdout[-2000:]

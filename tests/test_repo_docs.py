@@ -22,8 +22,9 @@ SECTION_REF = re.compile(r"docs/domain\.md sections? ([\d, and]+)")
 def tracked_files() -> list[Path]:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     return [ROOT / name for name in out.decode().split("\0") if name]
 
 
@@ -40,10 +41,12 @@ def texts() -> list[tuple[str, str]]:
 
 
 def test_no_tracked_file_points_outside_the_repository() -> None:
-    offenders = [f"{name}:{n}: {line.strip()}"
-                 for name, text in texts()
-                 for n, line in enumerate(text.splitlines(), 1)
-                 if any(ref in line for ref in OUTSIDE)]
+    offenders = [
+        f"{name}:{n}: {line.strip()}"
+        for name, text in texts()
+        for n, line in enumerate(text.splitlines(), 1)
+        if any(ref in line for ref in OUTSIDE)
+    ]
     assert offenders == []
 
 
@@ -56,8 +59,12 @@ def test_the_scan_sees_a_reference_outside() -> None:
 def test_domain_sections_referred_to_exist() -> None:
     headings = set(re.findall(r"^## (\d+)\. ", (DOCS / "domain.md").read_text(), re.M))
     assert headings == {str(n) for n in range(1, 9)}
-    cited = {num for _, text in texts() for group in SECTION_REF.findall(text)
-             for num in re.findall(r"\d+", group)}
+    cited = {
+        num
+        for _, text in texts()
+        for group in SECTION_REF.findall(text)
+        for num in re.findall(r"\d+", group)
+    }
     assert cited, "code and READMEs cite docs/domain.md by section"
     assert cited <= headings
 

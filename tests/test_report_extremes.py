@@ -14,9 +14,11 @@ from reports_helpers import build
 from core.reports import report_registry
 from tui.cli import cli
 
-CASES = {"as_of=0001-01-01": ("date", "0001-01-01"),
-         "as_of=9999-12-31": ("date", "9999-12-31"),
-         "year=99999": ("year", "99999")}
+CASES = {
+    "as_of=0001-01-01": ("date", "0001-01-01"),
+    "as_of=9999-12-31": ("date", "9999-12-31"),
+    "year=99999": ("year", "99999"),
+}
 
 
 def _fields(report: Any, kind: str) -> list[str]:
@@ -37,8 +39,9 @@ def _params(names: list[str], kind: str, value: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_every_report_survives_extreme_dates(world: Any, case: str,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_report_survives_extreme_dates(
+    world: Any, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     build(world)
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
     kind, value = CASES[case]
@@ -47,16 +50,25 @@ def test_every_report_survives_extreme_dates(world: Any, case: str,
     unclean = {}
     for report_id, report in reports.items():
         fields = _fields(report, kind)
-        args = ["--database", world.runtime.db.url, "report", "run", report_id,
-                *_params(fields, kind, value)]
+        args = [
+            "--database",
+            world.runtime.db.url,
+            "report",
+            "run",
+            report_id,
+            *_params(fields, kind, value),
+        ]
         result = CliRunner().invoke(cli, args)
         lines = [line for line in result.output.splitlines() if line.strip()]
         clean = result.exit_code == 0 or (
-            result.exit_code == 1 and lines and lines[0].startswith("salesdesk: "))
+            result.exit_code == 1 and lines and lines[0].startswith("salesdesk: ")
+        )
         if fields:  # the shared parameter check refuses them, naming the field
             clean = clean and result.exit_code == 1 and f"'{fields[0]}'" in result.output
-        if not clean or "Traceback" in result.output or (
-                result.exception is not None and not isinstance(result.exception, SystemExit)):
-            unclean[report_id] = (result.exit_code, repr(result.exception),
-                                  result.output[-300:])
+        if (
+            not clean
+            or "Traceback" in result.output
+            or (result.exception is not None and not isinstance(result.exception, SystemExit))
+        ):
+            unclean[report_id] = (result.exit_code, repr(result.exception), result.output[-300:])
     assert not unclean, unclean

@@ -25,11 +25,21 @@ D = dt.date
 # -- numbers --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "cents"), [
-    ("0.005", "0.01"), ("0.0049", "0.00"), ("-0.005", "-0.01"), ("2.675", "2.68"),
-    (2.675, "2.68"), ("1.125", "1.13"), (None, "0.00"), (0, "0.00"), (7, "7.00"),
-    (Decimal("10.994999"), "10.99"),
-])
+@pytest.mark.parametrize(
+    ("raw", "cents"),
+    [
+        ("0.005", "0.01"),
+        ("0.0049", "0.00"),
+        ("-0.005", "-0.01"),
+        ("2.675", "2.68"),
+        (2.675, "2.68"),
+        ("1.125", "1.13"),
+        (None, "0.00"),
+        (0, "0.00"),
+        (7, "7.00"),
+        (Decimal("10.994999"), "10.99"),
+    ],
+)
 def test_money_rounds_half_up_to_the_cent(raw, cents):
     value = kit.money(raw)
     assert value == Decimal(cents) and str(value) == cents
@@ -41,8 +51,9 @@ def test_quantity_rounds_to_the_unit():
 
 
 @pytest.mark.parametrize("func", [kit.ratio, kit.percent, kit.growth])
-@pytest.mark.parametrize(("part", "whole"), [(5, 0), (5, Decimal("0.00")), (5, None),
-                                             (None, 5), (Decimal("0"), 0)])
+@pytest.mark.parametrize(
+    ("part", "whole"), [(5, 0), (5, Decimal("0.00")), (5, None), (None, 5), (Decimal("0"), 0)]
+)
 def test_ratios_are_none_without_a_denominator(func, part, whole):
     assert func(part, whole) is None
 
@@ -58,33 +69,64 @@ def test_ratio_percent_and_growth_values():
 # -- the totals convention -------------------------------------------------------------------
 
 
-COLUMNS = [kit.text_column("rep", "Rep", "业务员"),
-           kit.integer_column("orders", "Orders", "订单数"),
-           kit.money_column("actual", "Actual", "实际"),
-           kit.money_column("target", "Target", "指标"),
-           kit.percent_column("completion", "Completion", "达成率"),
-           kit.money_column("last_year", "Last year", "去年"),
-           kit.percent_column("growth", "Growth", "增长率"),
-           kit.date_column("last", "Last sale", "最近销售")]
+COLUMNS = [
+    kit.text_column("rep", "Rep", "业务员"),
+    kit.integer_column("orders", "Orders", "订单数"),
+    kit.money_column("actual", "Actual", "实际"),
+    kit.money_column("target", "Target", "指标"),
+    kit.percent_column("completion", "Completion", "达成率"),
+    kit.money_column("last_year", "Last year", "去年"),
+    kit.percent_column("growth", "Growth", "增长率"),
+    kit.date_column("last", "Last sale", "最近销售"),
+]
 
 
 def test_totals_sum_money_and_counts_and_recompute_ratios():
-    rows = [("a", 2, Decimal("100.00"), Decimal("100.00"), Decimal("1.0000"),
-             Decimal("50.00"), Decimal("1.0000"), D(2026, 3, 1)),
-            ("b", 1, Decimal("50.00"), Decimal("200.00"), Decimal("0.2500"), None, None,
-             None)]
-    totals = kit.totals_row(COLUMNS, rows, ratios={"completion": ("actual", "target")},
-                            growths={"growth": ("actual", "last_year")})
+    rows = [
+        (
+            "a",
+            2,
+            Decimal("100.00"),
+            Decimal("100.00"),
+            Decimal("1.0000"),
+            Decimal("50.00"),
+            Decimal("1.0000"),
+            D(2026, 3, 1),
+        ),
+        ("b", 1, Decimal("50.00"), Decimal("200.00"), Decimal("0.2500"), None, None, None),
+    ]
+    totals = kit.totals_row(
+        COLUMNS,
+        rows,
+        ratios={"completion": ("actual", "target")},
+        growths={"growth": ("actual", "last_year")},
+    )
     # 150 / 300, not 1.00 + 0.25 nor their average; growth (150 - 50) / 50
-    assert totals == (TOTAL_EN, 3, Decimal("150.00"), Decimal("300.00"), Decimal("0.5000"),
-                      Decimal("50.00"), Decimal("2.0000"), None)
+    assert totals == (
+        TOTAL_EN,
+        3,
+        Decimal("150.00"),
+        Decimal("300.00"),
+        Decimal("0.5000"),
+        Decimal("50.00"),
+        Decimal("2.0000"),
+        None,
+    )
     assert isinstance(totals[1], int)
 
 
 def test_totals_of_no_rows_are_zero_and_undefined_ratios():
     totals = kit.totals_row(COLUMNS, [], ratios={"completion": ("actual", "target")})
-    assert totals == (TOTAL_EN, 0, Decimal("0.00"), Decimal("0.00"), None, Decimal("0.00"),
-                      None, None)
+    assert totals == (
+        TOTAL_EN,
+        0,
+        Decimal("0.00"),
+        Decimal("0.00"),
+        None,
+        Decimal("0.00"),
+        None,
+        None,
+    )
 
 
 def test_percent_and_ratio_columns_are_never_summed():
@@ -109,14 +151,17 @@ def test_params_refuse_unknown_names_and_compose_in_order():
         kit.AmountsParams(amounts="both")
 
 
-@pytest.mark.parametrize(("now", "full", "then"), [
-    ((D(2026, 12, 1), D(2026, 12, 6)), False, (D(2025, 12, 1), D(2025, 12, 6))),  # partial
-    ((D(2026, 11, 1), D(2026, 11, 30)), False, (D(2025, 11, 1), D(2025, 11, 30))),  # whole
-    ((D(2026, 12, 1), D(2026, 12, 6)), True, (D(2025, 12, 1), D(2025, 12, 31))),  # asked
-    ((D(2027, 1, 1), D(2027, 1, 6)), False, (D(2026, 1, 1), D(2026, 1, 6))),  # year boundary
-    ((D(2028, 2, 1), D(2028, 2, 29)), False, (D(2027, 2, 1), D(2027, 2, 28))),  # leap month
-    ((D(2028, 2, 29), D(2028, 2, 29)), False, (D(2027, 2, 28), D(2027, 2, 28))),  # 29 Feb
-])
+@pytest.mark.parametrize(
+    ("now", "full", "then"),
+    [
+        ((D(2026, 12, 1), D(2026, 12, 6)), False, (D(2025, 12, 1), D(2025, 12, 6))),  # partial
+        ((D(2026, 11, 1), D(2026, 11, 30)), False, (D(2025, 11, 1), D(2025, 11, 30))),  # whole
+        ((D(2026, 12, 1), D(2026, 12, 6)), True, (D(2025, 12, 1), D(2025, 12, 31))),  # asked
+        ((D(2027, 1, 1), D(2027, 1, 6)), False, (D(2026, 1, 1), D(2026, 1, 6))),  # year boundary
+        ((D(2028, 2, 1), D(2028, 2, 29)), False, (D(2027, 2, 1), D(2027, 2, 28))),  # leap month
+        ((D(2028, 2, 29), D(2028, 2, 29)), False, (D(2027, 2, 28), D(2027, 2, 28))),  # 29 Feb
+    ],
+)
 def test_compared_is_like_for_like_unless_asked(now, full, then):
     got, (en, zh) = kit.compared(now, full)
     assert got == then
@@ -183,7 +228,7 @@ def test_rep_channel_and_product_lookups(sw):
 
 def _doc_example() -> type:
     page = (ROOT / "docs" / "plugins.md").read_text("utf-8")
-    section = page[page.index("### The report kit"):]
+    section = page[page.index("### The report kit") :]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     space: dict = {}
     exec(compile(code, "docs/plugins.md", "exec"), space)  # the page's own code
@@ -196,8 +241,10 @@ def test_the_documented_example_runs_with_the_region_subtree(sw, monkeypatch):
     # 1-16 March 2026 against 1-16 March 2025 (the line of 17 March 2025 is left out)
     result = run_report(sw.admin, report.id, {"as_of": "2026-03-16"})
     table = result.table("regions")
-    assert table.rows == [("N", Decimal("10.00"), Decimal("0.00"), None),
-                          ("N1", Decimal("150.50"), Decimal("80.00"), Decimal("0.8812"))]
+    assert table.rows == [
+        ("N", Decimal("10.00"), Decimal("0.00"), None),
+        ("N1", Decimal("150.50"), Decimal("80.00"), Decimal("0.8812")),
+    ]
     assert table.totals == (TOTAL_EN, Decimal("160.50"), Decimal("80.00"), Decimal("1.0062"))
     assert any("2025-03-01 – 2025-03-16" in en for en, _ in result.captions)
     assert result.charts[0].table_id == "regions"
@@ -218,12 +265,18 @@ def test_every_built_in_report_is_written_on_the_kit(sw):
     assert [r.id for r in reports.values() if not issubclass(r.Params, kit.KitParams)] == []
 
 
-COPIES = re.compile(r"^CENT = |^def money\(value|^class (BaseReport|_Base|_Report)\b|"
-                    r"^class (AsOf|Period|Compare)Params\(pydantic", re.M)
+COPIES = re.compile(
+    r"^CENT = |^def money\(value|^class (BaseReport|_Base|_Report)\b|"
+    r"^class (AsOf|Period|Compare)Params\(pydantic",
+    re.M,
+)
 
 
 def test_no_plugin_keeps_its_own_copy_of_the_kit():
     sources = [*ROOT.glob("plugins/**/*.py"), *ROOT.glob("examples/**/*.py")]
-    found = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in sources
-             for m in COPIES.finditer(p.read_text("utf-8"))]
+    found = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in sources
+        for m in COPIES.finditer(p.read_text("utf-8"))
+    ]
     assert found == []

@@ -22,10 +22,21 @@ from core.reports import (
     run_report,
 )
 
-STANDARD = {"daily_sales", "activity_stats", "rep_monthly", "monthly_sales",
-            "customer_changes", "multi_year", "price_list", "budget_vs_actual", "rep_periods",
-            "product_region_months", "top_customers", "collection_status",
-            "receivables_ageing"}
+STANDARD = {
+    "daily_sales",
+    "activity_stats",
+    "rep_monthly",
+    "monthly_sales",
+    "customer_changes",
+    "multi_year",
+    "price_list",
+    "budget_vs_actual",
+    "rep_periods",
+    "product_region_months",
+    "top_customers",
+    "collection_status",
+    "receivables_ageing",
+}
 
 
 class NoParams(pydantic.BaseModel):
@@ -36,8 +47,9 @@ class GoodReport:
     id, title_en, title_zh, category, Params = "tp_good", "Good", "好", "x", NoParams
 
     def run(self, ctx, params):
-        return ReportResult(self.id, self.title_en, self.title_zh, {}, [Table("t", "T", "T",
-                                                                              [], [])])
+        return ReportResult(
+            self.id, self.title_en, self.title_zh, {}, [Table("t", "T", "T", [], [])]
+        )
 
 
 class ExplodingReport(GoodReport):
@@ -56,8 +68,7 @@ class RaisingPlugin:
 class MixedPlugin:
     @hookimpl
     def salesdesk_reports(self):
-        shapeless = SimpleNamespace(id="tp_shapeless", title_en="No run", title_zh="",
-                                    Params=dict)
+        shapeless = SimpleNamespace(id="tp_shapeless", title_en="No run", title_zh="", Params=dict)
         return [GoodReport(), ExplodingReport(), shapeless, GoodReport()]
 
 
@@ -81,17 +92,24 @@ def test_registry_keeps_good_reports_and_reports_bad_ones(plugins):
 
 
 def test_failing_report_is_a_clear_error(plugins, world, caplog):
-    with caplog.at_level(logging.ERROR, logger="salesdesk.reports"), \
-            pytest.raises(ReportFailed, match=r"tp_explodes.*ZeroDivisionError"):
+    with (
+        caplog.at_level(logging.ERROR, logger="salesdesk.reports"),
+        pytest.raises(ReportFailed, match=r"tp_explodes.*ZeroDivisionError"),
+    ):
         run_report(world.admin, "tp_explodes", {})
     assert "Traceback" in caplog.text
     assert run_report(world.admin, "tp_good", {}).report_id == "tp_good"
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    ({"as_of": "2026-02-30"}, "as_of"), ({"top": "0"}, "top"), ({"top": "many"}, "top"),
-    ({"topp": "5"}, "topp"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"as_of": "2026-02-30"}, "as_of"),
+        ({"top": "0"}, "top"),
+        ({"top": "many"}, "top"),
+        ({"topp": "5"}, "topp"),
+    ],
+)
 def test_parameters_are_validated(world, raw, field):
     with pytest.raises(ValidationFailed) as err:
         run_report(world.admin, "top_customers", raw)
@@ -160,8 +178,9 @@ def test_cli_errors_exit_1_without_traceback(cli_run):
 
 def test_cli_export(cli_run, tmp_path):
     target = tmp_path / "top.csv"
-    done = cli_run("run", "top_customers", "-p", "as_of=2026-03-16", "--format", "csv",
-                   "-o", str(target))
+    done = cli_run(
+        "run", "top_customers", "-p", "as_of=2026-03-16", "--format", "csv", "-o", str(target)
+    )
     assert done.exit_code == 0, done.output
     assert "C3" in target.read_text(encoding="utf-8-sig")
 

@@ -24,8 +24,9 @@ def sw(world):
     sw = build(world)
     with world.runtime.db.write_session() as session, session.begin():
         for amount, rate in (("100.00", "0.09"), ("50.50", "0.06")):
-            session.execute(sa.update(SalesLine).where(SalesLine.amount == M(amount))
-                            .values(tax_rate=M(rate)))
+            session.execute(
+                sa.update(SalesLine).where(SalesLine.amount == M(amount)).values(tax_rate=M(rate))
+            )
     return sw
 
 
@@ -50,9 +51,11 @@ def test_monthly_sales_gross_like_for_like(sw):
     months = {r[0]: (r[3], r[5]) for r in result.table("months").rows}
     # Jan 40.00 -> 45.20, Feb 300.00 -> 339.00; last year Feb 200.00 -> 226.00, 1-16 Mar
     # 80.00 -> 90.40 (the line of 17 March 2025 is after the same day)
-    assert months == {"2026-01": (M("45.20"), M("0.00")),
-                      "2026-02": (M("339.00"), M("226.00")),
-                      "2026-03": (M("173.83"), M("90.40"))}
+    assert months == {
+        "2026-01": (M("45.20"), M("0.00")),
+        "2026-02": (M("339.00"), M("226.00")),
+        "2026-03": (M("173.83"), M("90.40")),
+    }
     assert _totals(result, "months", "amount", "ly") == (M("558.03"), M("316.40"))
     net = run_report(sw.admin, "monthly_sales", AS_OF)
     assert _totals(net, "months", "amount", "ly") == (M("500.50"), M("280.00"))
@@ -67,8 +70,7 @@ def test_multi_year_gross_and_the_company_rate(sw):
 
 
 def test_a_region_reads_gross_within_its_subtree(sw):
-    result = run_report(sw.admin, "monthly_sales",
-                        {**AS_OF, "amounts": "gross", "region": "N"})
+    result = run_report(sw.admin, "monthly_sales", {**AS_OF, "amounts": "gross", "region": "N"})
     # N and N1 only: March 109.00 + 53.53 + 11.30 (the S lines of Jan/Feb are left out)
     assert _totals(result, "months", "amount") == (M("173.83"),)
 

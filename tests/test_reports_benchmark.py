@@ -20,11 +20,17 @@ def sw(world):
 
 def test_rep_periods_totals_by_hand(sw):
     result = run_report(sw.admin, "rep_periods", {"as_of": str(AS_OF)})
-    assert by_key(result, "reps", "rep", "mtd") == {"rep_a": M("150.50"), "rep_b": M("0.00"),
-                                                   None: M("10.00")}
+    assert by_key(result, "reps", "rep", "mtd") == {
+        "rep_a": M("150.50"),
+        "rep_b": M("0.00"),
+        None: M("10.00"),
+    }
     assert by_key(result, "reps", "rep", "qtd")["rep_b"] == M("340.00")
-    assert by_key(result, "reps", "rep", "ytd_ly") == {"rep_a": M("80.00"),
-                                                      "rep_b": M("200.00"), None: M("0.00")}
+    assert by_key(result, "reps", "rep", "ytd_ly") == {
+        "rep_a": M("80.00"),
+        "rep_b": M("200.00"),
+        None: M("0.00"),
+    }
     assert by_key(result, "reps", "rep", "mtd_target")["rep_a"] == M("200.00")
     assert by_key(result, "reps", "rep", "qtd_target")["rep_a"] == M("300.00")
     assert by_key(result, "reps", "rep", "mtd_pct")["rep_a"] == M("0.7525")
@@ -33,10 +39,15 @@ def test_rep_periods_totals_by_hand(sw):
     assert total(result, "reps", "mtd_ly") == M("80.00")
 
 
-@pytest.mark.parametrize(("who", "mtd", "ytd"), [
-    ("rep_a", "150.50", "150.50"), ("mgr", "150.50", "150.50"), ("rep_b", "0.00", "340.00"),
-    ("boss_n", "160.50", "160.50"),
-])
+@pytest.mark.parametrize(
+    ("who", "mtd", "ytd"),
+    [
+        ("rep_a", "150.50", "150.50"),
+        ("mgr", "150.50", "150.50"),
+        ("rep_b", "0.00", "340.00"),
+        ("boss_n", "160.50", "160.50"),
+    ],
+)
 def test_rep_periods_follow_record_rules(sw, who, mtd, ytd):
     result = run_report(getattr(sw, who), "rep_periods", {"as_of": str(AS_OF)})
     assert total(result, "reps", "mtd") == M(mtd)
@@ -69,14 +80,14 @@ def test_product_region_months(sw):
     mine = run_report(sw.rep_a, "product_region_months", {"as_of": str(AS_OF)})
     assert total(mine, "cells", "amount") == M("305.50")
     for row in mine.table("cells").rows:
-        lines = drill_report(sw.rep_a, "product_region_months", {"as_of": str(AS_OF)},
-                             "cells", row, "amount")
+        lines = drill_report(
+            sw.rep_a, "product_region_months", {"as_of": str(AS_OF)}, "cells", row, "amount"
+        )
         assert lines.totals[lines.index("amount")] == row[7]
 
 
 def test_product_region_months_region_filter(sw):
-    result = run_report(sw.admin, "product_region_months",
-                        {"as_of": "2026-03-31", "region": "N"})
+    result = run_report(sw.admin, "product_region_months", {"as_of": "2026-03-31", "region": "N"})
     assert total(result, "cells", "amount") == M("1314.50")  # N1 and N, line 3 included
 
 
@@ -84,21 +95,27 @@ def test_top_customers(sw):
     result = run_report(sw.admin, "top_customers", {"as_of": str(AS_OF)})
     assert [r[1] for r in result.table("customers").rows] == ["C3", "C1", "C2", "C4"]
     assert by_key(result, "customers", "customer", "ytd") == {
-        "C3": M("340.00"), "C1": M("100.00"), "C2": M("50.50"), "C4": M("10.00")}
+        "C3": M("340.00"),
+        "C1": M("100.00"),
+        "C2": M("50.50"),
+        "C4": M("10.00"),
+    }
     assert by_key(result, "customers", "customer", "ytd_ly")["C3"] == M("200.00")
     assert by_key(result, "customers", "customer", "growth")["C3"] == M("0.7")
     # a whole month: read from the YTD summary, the late March line counts
     month_end = run_report(sw.admin, "top_customers", {"as_of": "2026-03-31", "top": "2"})
-    assert by_key(month_end, "customers", "customer", "ytd") == {"C1": M("1099.00"),
-                                                                "C3": M("340.00")}
+    assert by_key(month_end, "customers", "customer", "ytd") == {
+        "C1": M("1099.00"),
+        "C3": M("340.00"),
+    }
     assert total(month_end, "customers", "share") == M("0.9597")  # 1439.00 / 1499.50
 
 
 def test_top_customers_rep_sees_own(sw):
     result = run_report(sw.rep_a, "top_customers", {"as_of": "2026-03-31"})
-    assert by_key(result, "customers", "customer", "ytd") == {"C1": M("1099.00"),
-                                                             "C2": M("50.50")}
+    assert by_key(result, "customers", "customer", "ytd") == {"C1": M("1099.00"), "C2": M("50.50")}
     row = result.table("customers").rows[0]
-    lines = drill_report(sw.rep_a, "top_customers", {"as_of": "2026-03-31"}, "customers",
-                         row, "ytd")
+    lines = drill_report(
+        sw.rep_a, "top_customers", {"as_of": "2026-03-31"}, "customers", row, "ytd"
+    )
     assert lines.totals[lines.index("amount")] == M("1099.00")

@@ -55,16 +55,29 @@ def cw(world: Any) -> Any:
     world.rep_b = world.user("rep_b", "sales_rep", region="S")
     finance = world.user("qian", "finance")
     owners = {"C1": (world.rep_a, "N1"), "C2": (world.rep_b, "S"), "C3": (world.rep_a, "N")}
-    ids = {code: world.customer(owner, region, code=code, name=f"Cust {code}").id
-           for code, (owner, region) in owners.items()}
+    ids = {
+        code: world.customer(owner, region, code=code, name=f"Cust {code}").id
+        for code, (owner, region) in owners.items()
+    }
     product = world.product("P1", "100.00").id
     with world.runtime.db.write_session() as session, session.begin():
-        session.execute(sa.insert(SalesLine), [
-            {"date": d, "customer_id": ids[c], "product_id": product,
-             "rep_id": owners[c][0].actor.id, "region_id": world.region_id(owners[c][1]),
-             "quantity": M(-1 if a.startswith("-") else 1), "amount": M(a), "tax_rate": rate,
-             "return_reason": reason}
-            for d, c, a, rate, reason in LINES])
+        session.execute(
+            sa.insert(SalesLine),
+            [
+                {
+                    "date": d,
+                    "customer_id": ids[c],
+                    "product_id": product,
+                    "rep_id": owners[c][0].actor.id,
+                    "region_id": world.region_id(owners[c][1]),
+                    "quantity": M(-1 if a.startswith("-") else 1),
+                    "amount": M(a),
+                    "tax_rate": rate,
+                    "return_reason": reason,
+                }
+                for d, c, a, rate, reason in LINES
+            ],
+        )
     for day, code, amount in RECEIPTS:
         record_receipt(finance, ids[code], day, amount)
     return world
@@ -75,17 +88,35 @@ def test_collection_form_per_customer(cw: Any) -> None:
     assert result.params["start"] == "2026-01-01" and result.params["end"] == "2026-03-16"
     assert column(result, "customers", "customer_code") == ["C1", "C2", "C3"]
     assert by_key(result, "customers", "customer_code", "net") == {
-        "C1": M("250.00"), "C2": M("1000.00"), "C3": M("10.00")}
+        "C1": M("250.00"),
+        "C2": M("1000.00"),
+        "C3": M("10.00"),
+    }
     assert by_key(result, "customers", "customer_code", "sales") == {
-        "C1": M("282.50"), "C2": M("1130.00"), "C3": M("11.30")}
+        "C1": M("282.50"),
+        "C2": M("1130.00"),
+        "C3": M("11.30"),
+    }
     assert by_key(result, "customers", "customer_code", "received") == {
-        "C1": M("150.00"), "C2": M("5.00"), "C3": M("0.00")}
+        "C1": M("150.00"),
+        "C2": M("5.00"),
+        "C3": M("0.00"),
+    }
     assert by_key(result, "customers", "customer_code", "collection_rate") == {
-        "C1": M("0.5310"), "C2": M("0.0044"), "C3": M("0")}
+        "C1": M("0.5310"),
+        "C2": M("0.0044"),
+        "C3": M("0"),
+    }
     assert by_key(result, "customers", "customer_code", "outstanding") == {
-        "C1": M("132.50"), "C2": M("1193.88"), "C3": M("11.30")}
+        "C1": M("132.50"),
+        "C2": M("1193.88"),
+        "C3": M("11.30"),
+    }
     assert by_key(result, "customers", "customer_code", "rep") == {
-        "C1": "rep_a", "C2": "rep_b", "C3": "rep_a"}
+        "C1": "rep_a",
+        "C2": "rep_b",
+        "C3": "rep_a",
+    }
     assert total(result, "customers", "sales") == M("1423.80")
     assert total(result, "customers", "received") == M("155.00")
     # the rate of the totals is recomputed (155 / 1423.80), not summed nor averaged
@@ -101,7 +132,8 @@ def test_collection_form_for_an_earlier_period_and_date(cw: Any) -> None:
     rows = {r[0]: r[3:] for r in result.table("customers").rows}
     assert rows == {
         "C1": (M("100.00"), M("113.00"), M("0.00"), M("0"), M("113.00")),
-        "C2": (M("0.00"), M("0.00"), M("0.00"), None, M("68.88"))}
+        "C2": (M("0.00"), M("0.00"), M("0.00"), None, M("68.88")),
+    }
 
 
 def test_ageing_buckets_from_the_oldest_first_settlement(cw: Any) -> None:
@@ -111,7 +143,8 @@ def test_ageing_buckets_from_the_oldest_first_settlement(cw: Any) -> None:
     assert rows == {  # 0-30, 31-60, 61-90, 91-180, 181-365, >365, outstanding
         "C1": (M("132.50"), z, z, z, z, z, M("132.50")),  # day 30: still 0-30
         "C2": (z, M("1130.00"), z, M("58.88"), z, M("5.00"), M("1193.88")),  # day 31
-        "C3": (M("11.30"), z, z, z, z, z, M("11.30"))}
+        "C3": (M("11.30"), z, z, z, z, z, M("11.30")),
+    }
     assert total(result, "ageing", "outstanding") == M("1337.68")
     assert total(result, "ageing", "d0_30") == M("143.80")
     later = run_report(cw.admin, "receivables_ageing", {"as_of": "2026-03-17"})
@@ -131,7 +164,8 @@ def test_ageing_and_collection_agree_and_drill_to_their_figures(cw: Any) -> None
     assert paid.rows and paid.totals[paid.index("amount")] == M("150.00")
     owed = drill_report(cw.admin, "collection_status", {}, "customers", c1, "outstanding")
     assert [(r[0], r[3], r[5], r[6]) for r in owed.rows] == [
-        (D(2026, 2, 14), 30, M("93.50"), M("132.50"))]
+        (D(2026, 2, 14), 30, M("93.50"), M("132.50"))
+    ]
     table = ageing.table("ageing")
     for row in table.rows:
         for col in table.drill_columns:
@@ -164,7 +198,14 @@ def test_titles_and_columns_in_chinese(cw: Any) -> None:
     assert reports["receivables_ageing"].title("zh_CN") == "应收账款账龄分析"
     ageing = run_report(cw.admin, "receivables_ageing", {})
     assert [c.title_zh for c in ageing.table("ageing").columns][3:] == [
-        "0-30天", "31-60天", "61-90天", "91-180天", "181-365天", "365天以上", "应收合计"]
+        "0-30天",
+        "31-60天",
+        "61-90天",
+        "91-180天",
+        "181-365天",
+        "365天以上",
+        "应收合计",
+    ]
     form = run_report(cw.admin, "collection_status", {})
     assert "回款率" in [c.title_zh for c in form.table("customers").columns]
 

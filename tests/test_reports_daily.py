@@ -34,18 +34,38 @@ def day_world(world: Any) -> Any:
     c = [world.customer(rep, region="EAST", code=f"K{i}", name=f"客户{i}") for i in range(4)]
     yesterday = DAY - dt.timedelta(days=1)
     for customer in c[:2]:
-        daily.plan_visit(rep, {"planned_on": yesterday, "customer_id": customer.id,
-                               "purpose": "order"})
+        daily.plan_visit(
+            rep, {"planned_on": yesterday, "customer_id": customer.id, "purpose": "order"}
+        )
     daily.open_header(rep, {"date": DAY, "weather": "rain"})
     met = customers.add_contact(rep, c[0].id, {"name": "王经理"})
-    activities.log_visit(rep, {"date": DAY, "customer_id": c[0].id, "contact_id": met.id,
-                               "visit_time": "09:00",
-                               "end_time": "10:30", "purpose": "order", "result": "签单",
-                               "order_amount": "12000.50", "collection_amount": "0"})
-    activities.log_visit(rep, {"date": DAY, "customer_id": c[2].id, "visit_time": "14:00",
-                               "end_time": "15:00", "purpose": "collection",
-                               "order_amount": "0", "collection_amount": "8000.25",
-                               "next_visit": DAY + dt.timedelta(days=1)})
+    activities.log_visit(
+        rep,
+        {
+            "date": DAY,
+            "customer_id": c[0].id,
+            "contact_id": met.id,
+            "visit_time": "09:00",
+            "end_time": "10:30",
+            "purpose": "order",
+            "result": "签单",
+            "order_amount": "12000.50",
+            "collection_amount": "0",
+        },
+    )
+    activities.log_visit(
+        rep,
+        {
+            "date": DAY,
+            "customer_id": c[2].id,
+            "visit_time": "14:00",
+            "end_time": "15:00",
+            "purpose": "collection",
+            "order_amount": "0",
+            "collection_amount": "8000.25",
+            "next_visit": DAY + dt.timedelta(days=1),
+        },
+    )
     daily.plan_visit(rep, {"planned_on": DAY, "customer_id": c[3].id, "notes": "送样品"})
     activities.log_visit(other, {"date": DAY})
     return world, world.context(mgr.actor), rep, other, c
@@ -58,7 +78,8 @@ def test_the_daily_form_reads_like_the_paper_form(day_world: Any) -> None:
     visits = result.table("visits")
     assert [(r[0], r[1], r[2], r[4], r[8], r[9]) for r in visits.rows] == [
         ("09:00", "10:30", "K0", "王经理", M("12000.50"), M("0")),
-        ("14:00", "15:00", "K2", "", M("0"), M("8000.25"))]
+        ("14:00", "15:00", "K2", "", M("0"), M("8000.25")),
+    ]
     assert visits.totals[visits.index("order_amount")] == M("12000.50")
     assert visits.totals[visits.index("collection_amount")] == M("8000.25")
     plan = result.table("plan")  # a plan line and a visit's next-visit date
@@ -79,8 +100,15 @@ def test_a_manager_prints_a_reps_form_and_a_rep_only_their_own(day_world: Any) -
 def test_the_weekly_report_sums_each_day(day_world: Any) -> None:
     world, _mgr, rep, _other, c = day_world
     world.clock.advance(days=1)
-    activities.log_visit(rep, {"date": DAY + dt.timedelta(days=1), "customer_id": c[3].id,
-                               "purpose": "order", "order_amount": "100"})
+    activities.log_visit(
+        rep,
+        {
+            "date": DAY + dt.timedelta(days=1),
+            "customer_id": c[3].id,
+            "purpose": "order",
+            "order_amount": "100",
+        },
+    )
     result = run_report(rep, "rep_weekly_visits", {"as_of": "2026-03-18"})
     days = result.table("days")
     assert [r[0] for r in days.rows] == [DAY + dt.timedelta(days=i) for i in range(7)]
@@ -88,8 +116,9 @@ def test_the_weekly_report_sums_each_day(day_world: Any) -> None:
     assert monday[2:] == (2, 1, M("12000.50"), M("8000.25"), 2, 1, M("0.5"))
     assert tuesday[2:] == (1, 1, M("100.00"), M("0.00"), 2, 1, M("0.5"))
     assert days.totals[2:] == (3, 2, M("12100.50"), M("8000.25"), 4, 2, M("0.5"))
-    lines = drill_report(rep, "rep_weekly_visits", {"as_of": "2026-03-18"}, "days",
-                         monday, "visits")
+    lines = drill_report(
+        rep, "rep_weekly_visits", {"as_of": "2026-03-18"}, "days", monday, "visits"
+    )
     assert len(lines.rows) == 2
 
 
@@ -97,8 +126,13 @@ def test_the_forms_export_to_xlsx(day_world: Any, tmp_path: Path) -> None:
     _world, _mgr, rep, _other, _c = day_world
     result = run_report(rep, "daily_visit_form", {"as_of": DAY.isoformat()})
     path = export_report(rep, result, "xlsx", tmp_path / "day", lang="zh_CN")
-    cells = [str(v) for ws in openpyxl.load_workbook(path).worksheets
-             for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    cells = [
+        str(v)
+        for ws in openpyxl.load_workbook(path).worksheets
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    ]
     assert "华东区" in cells and "09:00" in cells and "10:30" in cells
     assert any(c.startswith("12000.5") for c in cells)
 
@@ -108,15 +142,24 @@ def test_the_daily_form_prints_with_the_signoff_lines(day_world: Any, tmp_path: 
     _world, _mgr, rep, _other, _c = day_world
     result = run_report(rep, "daily_visit_form", {"as_of": DAY.isoformat()})
     path = export_report(rep, result, "pdf", tmp_path / "day", lang="zh_CN")
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
-    for expected in ("业务员销售日报表", "华东区", "天气", "14:00", "12,000.50", "制表人",
-                     "审核人"):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for expected in (
+        "业务员销售日报表",
+        "华东区",
+        "天气",
+        "14:00",
+        "12,000.50",
+        "制表人",
+        "审核人",
+    ):
         assert expected in text, expected
 
 
-def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(day_world: Any,
-                                                                tmp_path: Path) -> None:
+def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(
+    day_world: Any, tmp_path: Path
+) -> None:
     """What the PDF prints, read before layout (pdftotext is not everywhere)."""
     from core.exports import Signoff, Ticker
     from plugins.exporters.exporters.pdf_export import read_table, register_font, story
@@ -136,7 +179,8 @@ def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(day_world: Any,
 
 
 def test_the_command_line_prints_the_form_in_the_language_asked(
-        day_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    day_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from core.i18n import set_lang
@@ -145,9 +189,22 @@ def test_the_command_line_prints_the_form_in_the_language_asked(
     world = day_world[0]
     monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
     try:
-        result = CliRunner().invoke(cli, [
-            "--database", world.runtime.db.url, "report", "run", "daily_visit_form",
-            "-p", "rep=rep_a", "-p", "as_of=2026-03-16", "--lang", "zh_CN"])
+        result = CliRunner().invoke(
+            cli,
+            [
+                "--database",
+                world.runtime.db.url,
+                "report",
+                "run",
+                "daily_visit_form",
+                "-p",
+                "rep=rep_a",
+                "-p",
+                "as_of=2026-03-16",
+                "--lang",
+                "zh_CN",
+            ],
+        )
     finally:
         set_lang(None)
     assert result.exit_code == 0, result.output

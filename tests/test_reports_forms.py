@@ -23,8 +23,9 @@ def sw(world):
 
 def test_daily_sales(sw):
     result = run_report(sw.admin, "daily_sales", {"as_of": "2026-03-10"})
-    assert result.table("reps").rows == [("rep_a", "Rep_A", 1, 1, M("1.000"), M("50.50"),
-                                          M("150.50"))]
+    assert result.table("reps").rows == [
+        ("rep_a", "Rep_A", 1, 1, M("1.000"), M("50.50"), M("150.50"))
+    ]
     assert by_key(result, "products", "product", "amount") == {"P2": M("50.50")}
     assert total(result, "reps", "mtd") == M("150.50")
     other = run_report(sw.rep_b, "daily_sales", {"as_of": "2026-03-10"})
@@ -38,14 +39,19 @@ def test_rep_monthly(sw):
     """March 2026 as of the 16th: 1-16 March against 1-16 March 2025 (issue #19.2; the
     sale of 20 March is after the report date, the 5.00 of 17 March 2025 after its match)."""
     result = run_report(sw.admin, "rep_monthly", {"month": "2026-03-01"})
-    assert by_key(result, "reps", "rep", "actual") == {"rep_a": M("150.50"),
-                                                      "rep_b": M("0.00"), None: M("10.00")}
+    assert by_key(result, "reps", "rep", "actual") == {
+        "rep_a": M("150.50"),
+        "rep_b": M("0.00"),
+        None: M("10.00"),
+    }
     assert by_key(result, "reps", "rep", "completion")["rep_a"] == M("0.7525")
     assert by_key(result, "reps", "rep", "ly")["rep_a"] == M("80.00")
     assert by_key(result, "reps", "rep", "growth")["rep_a"] == M("0.8812")
-    assert by_key(result, "reps", "rep", "ytd_target") == {"rep_a": M("300.00"),
-                                                          "rep_b": M("400.00"),
-                                                          None: M("0.00")}
+    assert by_key(result, "reps", "rep", "ytd_target") == {
+        "rep_a": M("300.00"),
+        "rep_b": M("400.00"),
+        None: M("0.00"),
+    }
     assert total(result, "reps", "ytd") == M("500.50")
     assert total(result, "reps", "ytd_ly") == M("280.00")
     assert any("2025-03-16" in en and "同期可比" in zh for en, zh in result.captions)
@@ -70,8 +76,7 @@ def test_monthly_sales(sw):
     assert column(result, "months", "ly") == [M("0.00"), M("200.00"), M("80.00")]
     assert column(result, "months", "cumulative")[-1] == M("500.50")
     assert total(result, "months", "lines") == 5
-    assert by_key(result, "products", "product", "total") == {"P1": M("400.00"),
-                                                             "P2": M("100.50")}
+    assert by_key(result, "products", "product", "total") == {"P1": M("400.00"), "P2": M("100.50")}
     assert by_key(result, "products", "product", "m03")["P2"] == M("60.50")
     mine = run_report(sw.rep_a, "monthly_sales", P)
     assert total(mine, "months", "amount") == M("150.50")
@@ -81,8 +86,11 @@ def test_monthly_sales(sw):
 def test_customer_changes(sw):
     result = run_report(sw.admin, "customer_changes", P)
     rows = result.table("months").rows
-    assert rows == [("2026-01", 1, 1, 0, 1, 0), ("2026-02", 1, 0, 0, 0, 0),
-                    ("2026-03", 3, 3, 1, 1, 2)]
+    assert rows == [
+        ("2026-01", 1, 1, 0, 1, 0),
+        ("2026-02", 1, 0, 0, 0, 0),
+        ("2026-03", 3, 3, 1, 1, 2),
+    ]
     # last year to 16 March 2025 (C1, C3), not C2's sale of 31 December 2025 (#19.2)
     assert result.table("year").rows == [("2026", 4, 2, 1, 0, 2)]
     mine = run_report(sw.rep_a, "customer_changes", P)
@@ -102,8 +110,14 @@ def test_customer_changes_partial_month_against_the_same_days(sw):
     assert any("2026-02-01 – 2026-02-05" in en for en, _zh in result.captions)
     whole = run_report(sw.admin, "customer_changes", {**early, "compare_full": True})
     assert whole.table("months").rows[-1] == ("2026-03", 1, 1, 0, 1, 0)
-    lost = drill_report(sw.admin, "customer_changes", {**early, "compare_full": True},
-                        "months", whole.table("months").rows[-1], "lost")
+    lost = drill_report(
+        sw.admin,
+        "customer_changes",
+        {**early, "compare_full": True},
+        "months",
+        whole.table("months").rows[-1],
+        "lost",
+    )
     assert lost.row_count == 1
 
 
@@ -117,8 +131,11 @@ def test_multi_year(sw):
     assert total(result, "months", "y2025") == M("280.00")
     assert total(result, "months", "y2026") == M("500.50")
     assert total(result, "months", "growth") == M("0.7875")
-    assert by_key(result, "regions", "region", "y2025") == {"N1": M("80.00"),
-                                                           "S": M("200.00"), "N": M("0.00")}
+    assert by_key(result, "regions", "region", "y2025") == {
+        "N1": M("80.00"),
+        "S": M("200.00"),
+        "N": M("0.00"),
+    }
     assert any("2025-01-01 – 2025-03-16" in en for en, _zh in result.captions)
 
 
@@ -149,8 +166,11 @@ def test_budget_vs_actual(sw):
     assert column(result, "months", "actual")[:3] == [M("40.00"), M("300.00"), M("160.50")]
     assert total(result, "months", "target") == M("700.00")
     assert total(result, "months", "completion") == M("0.715")
-    assert by_key(result, "reps", "key", "actual") == {"rep_a": M("150.50"),
-                                                      "rep_b": M("340.00"), None: M("10.00")}
+    assert by_key(result, "reps", "key", "actual") == {
+        "rep_a": M("150.50"),
+        "rep_b": M("340.00"),
+        None: M("10.00"),
+    }
     mine = run_report(sw.rep_a, "budget_vs_actual", {**P, "dimension": "rep"})
     assert total(mine, "months", "target") == M("300.00")
     assert total(mine, "months", "actual") == M("150.50")
@@ -187,8 +207,11 @@ def _check_drill(ctx, report_id, params, table, row, col):
         assert len(customers) == figure, (report_id, table.id, col.id, row)
 
 
-REPORT_PARAMS = {"rep_monthly": {"month": "2026-03-01"}, "daily_sales": {"as_of": "2026-03-10"},
-                 "budget_vs_actual": {**P, "dimension": "rep"}}
+REPORT_PARAMS = {
+    "rep_monthly": {"month": "2026-03-01"},
+    "daily_sales": {"as_of": "2026-03-10"},
+    "budget_vs_actual": {**P, "dimension": "rep"},
+}
 
 
 @pytest.mark.parametrize("who", ["admin", "rep_a"])
@@ -196,8 +219,16 @@ def test_every_drill_down_sums_to_its_figure(sw, who):
     ctx = getattr(sw, who)
     reports = report_registry(ctx.plugins)
     checked = 0
-    for report_id in ("daily_sales", "rep_monthly", "monthly_sales", "customer_changes",
-                      "multi_year", "price_list", "budget_vs_actual", "activity_stats"):
+    for report_id in (
+        "daily_sales",
+        "rep_monthly",
+        "monthly_sales",
+        "customer_changes",
+        "multi_year",
+        "price_list",
+        "budget_vs_actual",
+        "activity_stats",
+    ):
         params = REPORT_PARAMS.get(report_id, P)
         result = run_report(ctx, report_id, params)
         assert reports[report_id].title_zh

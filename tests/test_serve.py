@@ -34,15 +34,19 @@ def test_admin_adds_a_key_and_the_user_sees_it(world: Any, pub: str) -> None:
     assert row.fingerprint.startswith("SHA256:") and row.comment == "k1@test"
     (info,) = keys.list_keys(rep, "rep1")
     assert (info.fingerprint, info.comment, info.added_by, info.last_used_at) == (
-        row.fingerprint, "k1@test", "admin", None)
+        row.fingerprint,
+        "k1@test",
+        "admin",
+        None,
+    )
     with world.runtime.db.read_session() as session:
-        audit = session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.action == "add-key")).one()
+        audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "add-key")).one()
     assert row.fingerprint in (audit.new_value or "")
 
 
-def test_a_rep_may_neither_add_keys_nor_see_others_keys(world: Any, pub: str,
-                                                        tmp_path: Path) -> None:
+def test_a_rep_may_neither_add_keys_nor_see_others_keys(
+    world: Any, pub: str, tmp_path: Path
+) -> None:
     """keys: only whoever manages a user manages their keys; others' keys stay hidden."""
     rep = world.user("rep1", "sales_rep", region="EAST")
     world.user("rep2", "sales_rep", region="EAST")
@@ -55,8 +59,9 @@ def test_a_rep_may_neither_add_keys_nor_see_others_keys(world: Any, pub: str,
         keys.remove_key(rep, "rep2", keys.list_keys(world.admin, "rep2")[0].fingerprint)
 
 
-def test_a_key_belongs_to_one_user_and_must_be_a_public_key(world: Any, pub: str,
-                                                             tmp_path: Path) -> None:
+def test_a_key_belongs_to_one_user_and_must_be_a_public_key(
+    world: Any, pub: str, tmp_path: Path
+) -> None:
     """keys: the same key twice and a private key or junk are refused with what is expected."""
     world.user("rep1", "sales_rep")
     world.user("rep2", "sales_rep")
@@ -98,8 +103,14 @@ def _open(world: Any, login: str, pub: str) -> tuple[int, str]:
     row = keys.add_key(world.admin, login, pub)
     owner = records.key_owner(world.runtime.db, row.fingerprint)
     assert owner is not None and users.find_user(world.admin, login).id == owner.user_id
-    return records.record_start(world.runtime.db, owner, fingerprint=row.fingerprint,
-                                client="127.0.0.1:1", node="n1", kind="app")
+    return records.record_start(
+        world.runtime.db,
+        owner,
+        fingerprint=row.fingerprint,
+        client="127.0.0.1:1",
+        node="n1",
+        kind="app",
+    )
 
 
 @pytest.fixture
@@ -110,8 +121,7 @@ def unbound() -> Any:
     core.served._bound_user_id = None
 
 
-def test_a_ticket_is_redeemed_once_with_its_secret(world: Any, pub: str,
-                                                   unbound: Any) -> None:
+def test_a_ticket_is_redeemed_once_with_its_secret(world: Any, pub: str, unbound: Any) -> None:
     """identity: only the right secret, once, makes the process act as the key's user."""
     from core.served import BadTicket, Ticket, bind, redeem
 
@@ -150,13 +160,28 @@ def test_the_session_entry_point_run_by_hand_acts_as_nobody(world: Any, pub: str
     session_id, _secret = _open(world, "rep1", pub)
     url = world.runtime.db.engine.url.render_as_string(hide_password=False)
     read_end, write_end = os.pipe()
-    os.write(write_end, json.dumps({"session": session_id, "secret": "guess",
-                                    "database": url, "command": ["report", "list"]}).encode())
+    os.write(
+        write_end,
+        json.dumps(
+            {
+                "session": session_id,
+                "secret": "guess",
+                "database": url,
+                "command": ["report", "list"],
+            }
+        ).encode(),
+    )
     os.close(write_end)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SALESDESK_USER": "admin"}
-    done = subprocess.run([sys.executable, "-m", "tui.serve.session", "--ticket-fd",
-                           str(read_end)], pass_fds=(read_end,), env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.serve.session", "--ticket-fd", str(read_end)],
+        pass_fds=(read_end,),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     os.close(read_end)
     assert done.returncode == 1
     assert "not started by the salesdesk server" in done.stderr
@@ -166,20 +191,33 @@ def test_the_session_entry_point_run_by_hand_acts_as_nobody(world: Any, pub: str
 # -- the command policy and the start-up checks -------------------------------------
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("report list", ["report", "list"]),
-    ("report run top_customers -p year=2026 -f csv",
-     ["report", "run", "top_customers", "-p", "year=2026", "-f", "csv", "-o", "-"]),
-    ("report run x -f csv -o -", ["report", "run", "x", "-f", "csv", "-o", "-"]),
-    ("funnel due", ["funnel", "due"]),
-    ("bash", None), ("sh -c 'report list'", None), ("scp -t /tmp", None),
-    ("report run x -f csv -o /etc/passwd", None), ("report run x -o/tmp/a", None),
-    ("report run x --output=/tmp/a", None), ("--database sqlite:///x report list", None),
-    ("users add x --name y --role group_admin", None), ("db backup /tmp/x", None),
-    ("report list '", None), ("", None),
-    ("files put book.xlsx", ["files", "put", "book.xlsx"]), ("files list", ["files", "list"]),
-    ("files rm x", None), ("files get x -o /tmp/y", None),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("report list", ["report", "list"]),
+        (
+            "report run top_customers -p year=2026 -f csv",
+            ["report", "run", "top_customers", "-p", "year=2026", "-f", "csv", "-o", "-"],
+        ),
+        ("report run x -f csv -o -", ["report", "run", "x", "-f", "csv", "-o", "-"]),
+        ("funnel due", ["funnel", "due"]),
+        ("bash", None),
+        ("sh -c 'report list'", None),
+        ("scp -t /tmp", None),
+        ("report run x -f csv -o /etc/passwd", None),
+        ("report run x -o/tmp/a", None),
+        ("report run x --output=/tmp/a", None),
+        ("--database sqlite:///x report list", None),
+        ("users add x --name y --role group_admin", None),
+        ("db backup /tmp/x", None),
+        ("report list '", None),
+        ("", None),
+        ("files put book.xlsx", ["files", "put", "book.xlsx"]),
+        ("files list", ["files", "list"]),
+        ("files rm x", None),
+        ("files get x -o /tmp/y", None),
+    ],
+)
 def test_command_policy(line: str, expected: list[str] | None) -> None:
     """commands: only the read-only ones, never writing a file on the server."""
     from tui.serve.policy import allowed_command
@@ -190,10 +228,19 @@ def test_command_policy(line: str, expected: list[str] | None) -> None:
 def test_client_environment_passes_only_term_and_language() -> None:
     from tui.serve.policy import client_env
 
-    env = {"LANG": "zh_CN.UTF-8", "SALESDESK_LANG": "zh_CN", "SALESDESK_USER": "admin",
-           "SALESDESK_DATABASE_URL": "sqlite:///x", "PATH": "/evil", "LC_ALL": "$(x)"}
-    assert client_env(env, "xterm") == {"TERM": "xterm", "LANG": "zh_CN.UTF-8",
-                                        "SALESDESK_LANG": "zh_CN"}
+    env = {
+        "LANG": "zh_CN.UTF-8",
+        "SALESDESK_LANG": "zh_CN",
+        "SALESDESK_USER": "admin",
+        "SALESDESK_DATABASE_URL": "sqlite:///x",
+        "PATH": "/evil",
+        "LC_ALL": "$(x)",
+    }
+    assert client_env(env, "xterm") == {
+        "TERM": "xterm",
+        "LANG": "zh_CN.UTF-8",
+        "SALESDESK_LANG": "zh_CN",
+    }
 
 
 def test_serve_refuses_a_database_file_others_can_read(tmp_path: Path) -> None:
@@ -268,7 +315,8 @@ def test_sessions_are_for_admins(world: Any) -> None:
 
 
 def test_a_regional_admin_sees_and_ends_only_their_regions_sessions(
-        world: Any, tmp_path: Path) -> None:
+    world: Any, tmp_path: Path
+) -> None:
     """A regional admin manages the users of their region only, so they see, list in the
     history and end only those users' sessions; refused attempts are for company admins."""
     world.user("east_rep", "sales_rep", region="EAST")
@@ -276,8 +324,14 @@ def test_a_regional_admin_sees_and_ends_only_their_regions_sessions(
     east_admin = world.user("radmin_e", "regional_admin", region="EAST")
     east, _ = _open(world, "east_rep", make_key(tmp_path, "ke")[1])
     west, _ = _open(world, "west_rep", make_key(tmp_path, "kw")[1])
-    records.record_refused(world.runtime.db, reason="unknown key", client="127.0.0.1:2",
-                           node="n1", fingerprint="SHA256:x", login="someone")
+    records.record_refused(
+        world.runtime.db,
+        reason="unknown key",
+        client="127.0.0.1:2",
+        node="n1",
+        fingerprint="SHA256:x",
+        login="someone",
+    )
 
     assert [s.id for s in records.list_open(east_admin)] == [east]
     assert {s.login for s in records.history(east_admin)} == {"east_rep"}
@@ -297,8 +351,9 @@ def test_serve_command_refuses_a_shared_database_file(db_factory: Any, tmp_path:
     url = db_factory.new("sqlite")
     path = Path(url.split("///", 1)[1])
     path.chmod(0o644)
-    result = CliRunner().invoke(cli, ["--database", url, "serve", "--port", "0",
-                                      "--host-key", str(tmp_path / "hk")])
+    result = CliRunner().invoke(
+        cli, ["--database", url, "serve", "--port", "0", "--host-key", str(tmp_path / "hk")]
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"chmod 600 {path.resolve()}" in result.output
     assert not (tmp_path / "hk").exists()  # refused before anything was made
@@ -312,8 +367,7 @@ def test_limits_count_live_sessions_on_every_node(world: Any, pub: str) -> None:
     first, _ = _open(world, "rep1", pub)
     owner = records.key_owner(db, keys.list_keys(world.admin, "rep1")[0].fingerprint)
     records.record_start(db, owner, fingerprint="f", client="c", node="n2", kind="app")
-    gone, _ = records.record_start(db, owner, fingerprint="f", client="c", node="n3",
-                                   kind="app")
+    gone, _ = records.record_start(db, owner, fingerprint="f", client="c", node="n3", kind="app")
     records.record_refused(db, reason="unknown key", client="c", node="n1")
     other = world.user("rep3", "sales_rep").actor
     assert records.open_counts(db, owner.user_id) == (3, 3)
@@ -326,8 +380,9 @@ def test_limits_count_live_sessions_on_every_node(world: Any, pub: str) -> None:
 
 
 @pytest.mark.parametrize("limits", [(100, 3), (4, 100)], ids=["per_user", "total"])
-def test_limits_hold_when_many_sessions_start_at_once(world: Any, pub: str,
-                                                      limits: tuple[int, int]) -> None:
+def test_limits_hold_when_many_sessions_start_at_once(
+    world: Any, pub: str, limits: tuple[int, int]
+) -> None:
     """limits: twelve logins in the same instant (threads, each its own connection, as two
     nodes or two channels would be) open exactly as many sessions as the limit allows."""
     import threading
@@ -341,9 +396,18 @@ def test_limits_hold_when_many_sessions_start_at_once(world: Any, pub: str,
     def attempt(i: int) -> None:
         gate.wait()
         try:
-            opened.append(records.start_within_limits(
-                db, owner, max_total=limits[0], max_per_user=limits[1],
-                fingerprint=row.fingerprint, client=f"c{i}", node="n1", kind="app"))
+            opened.append(
+                records.start_within_limits(
+                    db,
+                    owner,
+                    max_total=limits[0],
+                    max_per_user=limits[1],
+                    fingerprint=row.fingerprint,
+                    client=f"c{i}",
+                    node="n1",
+                    kind="app",
+                )
+            )
         except records.SessionLimit as exc:
             refused.append(exc.which)
 
@@ -386,8 +450,9 @@ def test_forked_sessions_do_not_share_random_sequences() -> None:
     assert str(numpy.random.randint(2**62)) not in (draws[0][1], draws[1][1])
 
 
-def test_a_session_that_cannot_start_is_recorded_and_told(world: Any, pub: str,
-                                                          monkeypatch: Any) -> None:
+def test_a_session_that_cannot_start_is_recorded_and_told(
+    world: Any, pub: str, monkeypatch: Any
+) -> None:
     """hub: when no session process can be started (the zygote cannot fork), the record
     ends with why and the client is told, instead of the listener failing mid-way."""
     import asyncio
@@ -418,11 +483,21 @@ def test_a_session_that_cannot_start_is_recorded_and_told(world: Any, pub: str,
         owner = records.key_owner(db, row.fingerprint)
         fingerprint, client = row.fingerprint, "127.0.0.1:1"
 
-    channel = type("Channel", (), {"chan": Chan(), "conn": Conn(), "term": None,
-                                   "size": (80, 24), "master": None, "stdin": None,
-                                   "running": None,
-                                   "say": lambda self, key, **v: said.append(key),
-                                   "close_stdin": lambda self: None})()
+    channel = type(
+        "Channel",
+        (),
+        {
+            "chan": Chan(),
+            "conn": Conn(),
+            "term": None,
+            "size": (80, 24),
+            "master": None,
+            "stdin": None,
+            "running": None,
+            "say": lambda self, key, **v: said.append(key),
+            "close_stdin": lambda self: None,
+        },
+    )()
     code = asyncio.run(hub.run_session(channel, ["report", "list"]))
     assert code == 1 and said == ["unavailable"]
     (last,) = records.history(world.admin, 1)
@@ -451,10 +526,17 @@ def test_a_dead_zygote_is_replaced_for_the_next_session(tmp_path: Path) -> None:
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
         null = os.open(os.devnull, os.O_RDONLY)
-        ticket = json.dumps({"session": 1, "secret": "x", "command": ["report", "list"],
-                             "database": f"sqlite:///{tmp_path}/none.db"}).encode()
-        child = await zygote.fork(ticket, {**env, "SALESDESK_LANG": "en"}, 1.0,
-                                  [null, out_write, err_write])
+        ticket = json.dumps(
+            {
+                "session": 1,
+                "secret": "x",
+                "command": ["report", "list"],
+                "database": f"sqlite:///{tmp_path}/none.db",
+            }
+        ).encode()
+        child = await zygote.fork(
+            ticket, {**env, "SALESDESK_LANG": "en"}, 1.0, [null, out_write, err_write]
+        )
         for fd in (null, out_write, err_write):
             os.close(fd)
         assert await asyncio.wait_for(child.wait(), 60) == 1

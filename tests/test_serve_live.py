@@ -30,9 +30,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import asyncssh
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("ssh") is None,
-                                 reason="needs OpenSSH's client (.ci/run installs it)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("ssh") is None, reason="needs OpenSSH's client (.ci/run installs it)"
+    ),
+]
 
 
 class Site:
@@ -63,9 +66,15 @@ class Site:
 
     def open_records(self, login: str) -> list[ServedSession]:
         with self.world.runtime.db.read_session() as session:
-            return list(session.scalars(sa.select(ServedSession).where(
-                ServedSession.login == login, ServedSession.kind == "app",
-                ServedSession.ended_at.is_(None))))
+            return list(
+                session.scalars(
+                    sa.select(ServedSession).where(
+                        ServedSession.login == login,
+                        ServedSession.kind == "app",
+                        ServedSession.ended_at.is_(None),
+                    )
+                )
+            )
 
 
 def build_site(url: str, folder: Path, **settings: Any) -> Site:
@@ -140,9 +149,12 @@ def test_openssh_client_gets_the_app(site: Site) -> None:
 
     async def scenario() -> int:
         proc = await asyncio.create_subprocess_exec(
-            *ssh_argv(site.port, key, "-tt", "x@127.0.0.1"), stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"})
+            *ssh_argv(site.port, key, "-tt", "x@127.0.0.1"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"},
+        )
         assert proc.stdout is not None and proc.stdin is not None
 
         async def pump() -> None:
@@ -169,8 +181,9 @@ def test_two_users_at_once_each_see_only_their_own_rows(site: Site) -> None:
         li, zhao = await asyncio.gather(home(site, "li"), home(site, "zhao"))
         li.press("2")
         zhao.press("2")
-        li_screen, zhao_screen = await asyncio.gather(li.wait_for("Zenith Motors"),
-                                                      zhao.wait_for("Acme Trading"))
+        li_screen, zhao_screen = await asyncio.gather(
+            li.wait_for("Zenith Motors"), zhao.wait_for("Acme Trading")
+        )
         assert "Acme Trading" not in li_screen and "Li Lei" in li_screen
         assert "Zenith Motors" not in zhao_screen and "Zhao Min" in zhao_screen
         await asyncio.gather(li.close(), zhao.close())
@@ -185,13 +198,31 @@ def test_unknown_key_and_password_are_refused_and_recorded(site: Site, tmp_path:
         with pytest.raises(asyncssh.PermissionDenied):
             await Terminal.open(site.port, stranger)
         with pytest.raises(asyncssh.PermissionDenied):
-            await asyncssh.connect("127.0.0.1", site.port, username="li", password="secret",
-                                   client_keys=None, known_hosts=None, agent_path=None)
+            await asyncssh.connect(
+                "127.0.0.1",
+                site.port,
+                username="li",
+                password="secret",
+                client_keys=None,
+                known_hosts=None,
+                agent_path=None,
+            )
 
     run(scenario())
-    done = subprocess.run(ssh_argv(site.port, stranger, "-o", "PasswordAuthentication=yes",
-                                   "li@127.0.0.1", "report", "list"),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ssh_argv(
+            site.port,
+            stranger,
+            "-o",
+            "PasswordAuthentication=yes",
+            "li@127.0.0.1",
+            "report",
+            "list",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 255 and "Permission denied (publickey)" in done.stderr
     time.sleep(1)
     history = records.history(site.world.admin, 20)
@@ -212,8 +243,12 @@ def test_read_only_commands_stream_their_output_and_exit_code(site: Site) -> Non
     assert "Acme Trading" not in out  # as li: li's record rules
     code, _out, err = run(run_command(site.port, key, "report show no_such_report"))
     assert code == 1 and "no report" in err
-    done = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "report", "list"),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ssh_argv(site.port, key, "x@127.0.0.1", "report", "list"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "top_customers" in done.stdout
 
 
@@ -225,15 +260,25 @@ def test_files_go_in_and_out_of_the_users_own_folder(site: Site, tmp_path: Path)
     payload = os.urandom(300_000)  # more than a pipe holds: the upload must wait for it
     (tmp_path / "in.bin").write_bytes(payload)
     with (tmp_path / "in.bin").open("rb") as upload:
-        put = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "put",
-                                      "in.bin"), stdin=upload, capture_output=True,
-                             timeout=120)
+        put = subprocess.run(
+            ssh_argv(site.port, key, "x@127.0.0.1", "files", "put", "in.bin"),
+            stdin=upload,
+            capture_output=True,
+            timeout=120,
+        )
     assert put.returncode == 0, put.stderr
-    listed = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "list"),
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        ssh_argv(site.port, key, "x@127.0.0.1", "files", "list"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0 and "in.bin" in listed.stdout and "300,000" in listed.stdout
-    got = subprocess.run(ssh_argv(site.port, key, "x@127.0.0.1", "files", "get", "in.bin"),
-                         capture_output=True, timeout=120)
+    got = subprocess.run(
+        ssh_argv(site.port, key, "x@127.0.0.1", "files", "get", "in.bin"),
+        capture_output=True,
+        timeout=120,
+    )
     assert got.returncode == 0 and got.stdout == payload
     code, out, err = run(run_command(site.port, other, "files get in.bin"))
     assert code == 1 and out == "" and "in.bin" in err  # files2's folder has no such file
@@ -242,38 +287,68 @@ def test_files_go_in_and_out_of_the_users_own_folder(site: Site, tmp_path: Path)
         assert code == 1 and "your own folder" in err
 
 
-@pytest.mark.parametrize("command", ["bash", "sh -c id", "users add x --name x --role "
-                                     "group_admin", "db backup /tmp/x",
-                                     "report run top_customers -f csv -o /tmp/x.csv"])
-def test_shell_and_other_commands_are_refused_with_a_sentence(site: Site,
-                                                              command: str) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        "bash",
+        "sh -c id",
+        "users add x --name x --role group_admin",
+        "db backup /tmp/x",
+        "report run top_customers -f csv -o /tmp/x.csv",
+    ],
+)
+def test_shell_and_other_commands_are_refused_with_a_sentence(site: Site, command: str) -> None:
     code, out, err = run(run_command(site.port, site.user("li"), command))
     assert code == 1 and out == ""
     assert "is not allowed here" in err and "report list" in err
 
 
 def test_no_terminal_no_app(site: Site) -> None:
-    done = subprocess.run(ssh_argv(site.port, site.user("li"), "-T", "x@127.0.0.1"),
-                          capture_output=True, text=True, timeout=60, input="")
+    done = subprocess.run(
+        ssh_argv(site.port, site.user("li"), "-T", "x@127.0.0.1"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+    )
     assert done.returncode == 1 and "needs a terminal" in done.stderr
 
 
 def test_sftp_scp_and_forwarding_are_refused(site: Site, tmp_path: Path) -> None:
     key = site.user("li")
     (tmp_path / "f.txt").write_text("x")
-    scp = subprocess.run(["scp", "-P", str(site.port), *ssh_argv(0, key)[3:],
-                          str(tmp_path / "f.txt"), "x@127.0.0.1:/tmp/f.txt"],
-                         capture_output=True, text=True, timeout=60)
+    scp = subprocess.run(
+        [
+            "scp",
+            "-P",
+            str(site.port),
+            *ssh_argv(0, key)[3:],
+            str(tmp_path / "f.txt"),
+            "x@127.0.0.1:/tmp/f.txt",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert scp.returncode != 0 and "not allowed" in scp.stderr
-    sftp = subprocess.run(["sftp", "-P", str(site.port), *ssh_argv(0, key)[3:],
-                           "x@127.0.0.1"], capture_output=True, text=True, timeout=60,
-                          input="ls\n")
+    sftp = subprocess.run(
+        ["sftp", "-P", str(site.port), *ssh_argv(0, key)[3:], "x@127.0.0.1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="ls\n",
+    )
     assert sftp.returncode != 0 and "not allowed" in sftp.stderr
 
     async def scenario() -> None:
-        async with asyncssh.connect("127.0.0.1", site.port, username="x",
-                                    client_keys=[str(key)], known_hosts=None,
-                                    agent_path=None) as conn:
+        async with asyncssh.connect(
+            "127.0.0.1",
+            site.port,
+            username="x",
+            client_keys=[str(key)],
+            known_hosts=None,
+            agent_path=None,
+        ) as conn:
             with pytest.raises(asyncssh.ChannelOpenError, match="port forwarding"):
                 await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
             with pytest.raises(asyncssh.ChannelListenError):
@@ -283,30 +358,40 @@ def test_sftp_scp_and_forwarding_are_refused(site: Site, tmp_path: Path) -> None
             with pytest.raises(asyncssh.sftp.SFTPError):
                 await conn.start_sftp_client()
             with pytest.raises(asyncssh.ChannelOpenError):
-                await conn.create_session(asyncssh.SSHClientSession, "report list",
-                                          x11_forwarding=True,
-                                          x11_display="127.0.0.1:0")
+                await conn.create_session(
+                    asyncssh.SSHClientSession,
+                    "report list",
+                    x11_forwarding=True,
+                    x11_display="127.0.0.1:0",
+                )
 
     run(scenario())
 
 
-def test_agent_x11_and_port_forwarding_are_refused_with_a_sentence(site: Site,
-                                                                    tmp_path: Path) -> None:
+def test_agent_x11_and_port_forwarding_are_refused_with_a_sentence(
+    site: Site, tmp_path: Path
+) -> None:
     """asyncssh's client: agent and X11 forwarding requests are refused (the command still
     runs, and stderr says why), local and remote port forwarding are refused with the
     sentence; every refusal is recorded."""
     key = site.user("fwd1")
 
     async def scenario() -> None:
-        async with asyncssh.connect("127.0.0.1", site.port, username="x",
-                                    client_keys=[str(key)], known_hosts=None,
-                                    agent_path=str(tmp_path / "agent.sock"),
-                                    agent_forwarding=True) as conn:
+        async with asyncssh.connect(
+            "127.0.0.1",
+            site.port,
+            username="x",
+            client_keys=[str(key)],
+            known_hosts=None,
+            agent_path=str(tmp_path / "agent.sock"),
+            agent_forwarding=True,
+        ) as conn:
             done = await conn.run("report list", check=False)
             assert done.exit_status == 0 and "top_customers" in str(done.stdout)
             assert "agent forwarding is not allowed here" in str(done.stderr)
-            with pytest.raises(asyncssh.ChannelOpenError,
-                               match="salesdesk does not allow port forwarding"):
+            with pytest.raises(
+                asyncssh.ChannelOpenError, match="salesdesk does not allow port forwarding"
+            ):
                 await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
             with pytest.raises(asyncssh.ChannelListenError):
                 await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
@@ -314,32 +399,51 @@ def test_agent_x11_and_port_forwarding_are_refused_with_a_sentence(site: Site,
             assert again.exit_status == 0
             assert "remote port forwarding is not allowed here" in str(again.stderr)
             with pytest.raises(asyncssh.ChannelOpenError, match="X11"):
-                await conn.create_session(asyncssh.SSHClientSession, "report list",
-                                          x11_forwarding=True, x11_display="127.0.0.1:0")
+                await conn.create_session(
+                    asyncssh.SSHClientSession,
+                    "report list",
+                    x11_forwarding=True,
+                    x11_display="127.0.0.1:0",
+                )
 
     run(scenario())
     time.sleep(1.5)  # the refusals are written in the background
-    reasons = [s.end_reason for s in records.history(site.world.admin, 40)
-               if s.login == "fwd1" and s.kind == "refused"]
-    for what in ("agent forwarding", "X11 forwarding", "port forwarding",
-                 "remote port forwarding"):
+    reasons = [
+        s.end_reason
+        for s in records.history(site.world.admin, 40)
+        if s.login == "fwd1" and s.kind == "refused"
+    ]
+    for what in ("agent forwarding", "X11 forwarding", "port forwarding", "remote port forwarding"):
         assert f"refused: {what}" in reasons, reasons
 
 
-def test_openssh_forwarding_requests_are_refused_with_a_sentence(site: Site,
-                                                                 tmp_path: Path) -> None:
+def test_openssh_forwarding_requests_are_refused_with_a_sentence(
+    site: Site, tmp_path: Path
+) -> None:
     """OpenSSH's client: -A (with a running agent), -X, -W/-L and -R, and a shell command:
     each refused, with the sentence on the terminal."""
     key = site.user("fwd2")
     host = "x@127.0.0.1"
-    agent = subprocess.run(["ssh-agent", "-a", str(tmp_path / "agent"), "-s"],
-                           capture_output=True, text=True, timeout=30, check=True)
+    agent = subprocess.run(
+        ["ssh-agent", "-a", str(tmp_path / "agent"), "-s"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     agent_pid = int(agent.stdout.split("SSH_AGENT_PID=")[1].split(";")[0])
     env = {**os.environ, "SSH_AUTH_SOCK": str(tmp_path / "agent"), "DISPLAY": "127.0.0.1:0"}
     try:
+
         def ssh(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(ssh_argv(site.port, key, *args), capture_output=True,
-                                  text=True, timeout=120, env=env, input="")
+            return subprocess.run(
+                ssh_argv(site.port, key, *args),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=env,
+                input="",
+            )
 
         agent_run = ssh("-A", host, "report", "list")
         assert agent_run.returncode == 0 and "top_customers" in agent_run.stdout
@@ -365,8 +469,11 @@ def _local_forward(site: Site, key: Path) -> str:
         probe.bind(("127.0.0.1", 0))
         local = probe.getsockname()[1]
     argv = [a if a != "LogLevel=ERROR" else "LogLevel=INFO" for a in ssh_argv(site.port, key)]
-    forward = subprocess.Popen([*argv, "-N", "-L", f"{local}:127.0.0.1:22", "x@127.0.0.1"],
-                               stderr=subprocess.PIPE, text=True)
+    forward = subprocess.Popen(
+        [*argv, "-N", "-L", f"{local}:127.0.0.1:22", "x@127.0.0.1"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -424,8 +531,7 @@ def test_removing_the_key_ends_the_session(site: Site) -> None:
     async def scenario() -> None:
         term = await home(site, "keyrm1")
         (info,) = keys.list_keys(site.world.admin, "keyrm1")
-        await asyncio.to_thread(keys.remove_key, site.world.admin, "keyrm1",
-                                info.fingerprint)
+        await asyncio.to_thread(keys.remove_key, site.world.admin, "keyrm1", info.fingerprint)
         await term.wait_closed(timeout=15)
         assert b"key removed" in term.stderr
 
@@ -443,8 +549,9 @@ def test_admin_lists_open_sessions_and_ends_one(site: Site) -> None:
         assert b"ended by admin" in term.stderr
 
     run(scenario())
-    (row,) = [s for s in records.history(site.world.admin, 50) if s.login == "ended1"
-              and s.kind == "app"]
+    (row,) = [
+        s for s in records.history(site.world.admin, 50) if s.login == "ended1" and s.kind == "app"
+    ]
     assert row.ended_at is not None and row.end_reason == "ended by admin"
 
 
@@ -475,8 +582,10 @@ def _zygote(server_pid: int) -> int:
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
                 stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(stat[1]) == server_pid and b"tui.serve.zygote" in (
-                        entry / "cmdline").read_bytes():
+                if (
+                    int(stat[1]) == server_pid
+                    and b"tui.serve.zygote" in (entry / "cmdline").read_bytes()
+                ):
                     return int(entry.name)
     raise AssertionError("no zygote under the server")
 
@@ -499,8 +608,9 @@ def test_sessions_are_forked_from_a_zygote_that_holds_no_data(site: Site) -> Non
         assert not [f for f in _fds(zygote) if f.startswith(database)]
         assert [f for f in _fds(row.pid) if f.startswith(database)]  # its own connection
         sockets = {f for f in _fds(row.pid) if f.startswith("socket:")}
-        assert sockets.isdisjoint(f for pid in (server_pid, zygote) for f in _fds(pid)
-                                  if f.startswith("socket:"))
+        assert sockets.isdisjoint(
+            f for pid in (server_pid, zygote) for f in _fds(pid) if f.startswith("socket:")
+        )
         os.kill(zygote, signal.SIGKILL)
         other = await home(site, "zyg2")  # a new zygote forks it
         assert _zygote(server_pid) != zygote
@@ -545,8 +655,9 @@ def own_site(db_factory: Any, tmp_path: Path) -> Iterator[Site]:
 
 def test_idle_sessions_are_closed(own_site: Site, tmp_path: Path) -> None:
     """The idle clock restarts with every key press; without one the session closes."""
-    own_site.server = Server.start(str(own_site.world.runtime.db.engine.url), tmp_path,
-                                   idle_timeout=25)
+    own_site.server = Server.start(
+        str(own_site.world.runtime.db.engine.url), tmp_path, idle_timeout=25
+    )
 
     async def scenario() -> float:
         term = await home(own_site, "li")
@@ -559,14 +670,14 @@ def test_idle_sessions_are_closed(own_site: Site, tmp_path: Path) -> None:
 
     assert run(scenario()) >= 24
     with own_site.world.runtime.db.read_session() as session:
-        reasons = session.scalars(sa.select(ServedSession.end_reason).where(
-            ServedSession.kind == "app")).all()
+        reasons = session.scalars(
+            sa.select(ServedSession.end_reason).where(ServedSession.kind == "app")
+        ).all()
     assert reasons == ["idle timeout"]
 
 
 def test_sigterm_tells_sessions_waits_then_closes(own_site: Site, tmp_path: Path) -> None:
-    own_site.server = Server.start(str(own_site.world.runtime.db.engine.url), tmp_path,
-                                   grace=3)
+    own_site.server = Server.start(str(own_site.world.runtime.db.engine.url), tmp_path, grace=3)
 
     async def scenario() -> None:
         term = await home(own_site, "li")
@@ -579,8 +690,7 @@ def test_sigterm_tells_sessions_waits_then_closes(own_site: Site, tmp_path: Path
     assert own_site.server.proc.wait(20) == 0
     assert "salesdesk serve stopped." in "".join(own_site.server.log)
     with own_site.world.runtime.db.read_session() as session:
-        rows = session.scalars(sa.select(ServedSession).where(
-            ServedSession.kind == "app")).all()
+        rows = session.scalars(sa.select(ServedSession).where(ServedSession.kind == "app")).all()
         check = session.scalar(sa.text("PRAGMA integrity_check"))
     assert [r.end_reason for r in rows] == ["server stopped"] and check == "ok"
 
@@ -599,16 +709,29 @@ def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -
     host_key = tmp_path / "shared_host_key"
     load_host_key(host_key)
     # node-b starts each session as a new interpreter (serve_prefork off): both work
-    nodes = [Server.start(url, tmp_path / name, host_key=host_key, node=name,
-                          prefork=str(name == "node-a").lower())
-             for name in ("node-a", "node-b")]
+    nodes = [
+        Server.start(
+            url,
+            tmp_path / name,
+            host_key=host_key,
+            node=name,
+            prefork=str(name == "node-a").lower(),
+        )
+        for name in ("node-a", "node-b")
+    ]
     try:
+
         async def scenario() -> None:
             fingerprints = set()
             for node in nodes:
-                async with asyncssh.connect("127.0.0.1", node.port, username="x",
-                                            client_keys=[str(site.user("li"))],
-                                            known_hosts=None, agent_path=None) as conn:
+                async with asyncssh.connect(
+                    "127.0.0.1",
+                    node.port,
+                    username="x",
+                    client_keys=[str(site.user("li"))],
+                    known_hosts=None,
+                    agent_path=None,
+                ) as conn:
                     fingerprints.add(conn.get_server_host_key().get_fingerprint())
             assert len(fingerprints) == 1  # the same host key on both nodes
             site.server = nodes[0]
@@ -617,8 +740,9 @@ def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -
             zhao = await home(site, "zhao")
             li.press("2")
             zhao.press("2")
-            li_screen, zhao_screen = await asyncio.gather(li.wait_for("Zenith Motors"),
-                                                          zhao.wait_for("Acme Trading"))
+            li_screen, zhao_screen = await asyncio.gather(
+                li.wait_for("Zenith Motors"), zhao.wait_for("Acme Trading")
+            )
             assert "Acme Trading" not in li_screen and "Zenith Motors" not in zhao_screen
             listed = {s.login: s for s in records.list_open(site.world.admin)}
             assert (listed["li"].node, listed["zhao"].node) == ("node-a", "node-b")
@@ -642,9 +766,15 @@ def test_language_comes_from_the_client_and_nothing_else(site: Site) -> None:
     database URL sent along are ignored: still li, on the server's database."""
 
     async def scenario() -> None:
-        term = await Terminal.open(site.port, site.user("li"), env={
-            "SALESDESK_LANG": "zh_CN", "SALESDESK_USER": "admin",
-            "SALESDESK_DATABASE_URL": "sqlite:////tmp/elsewhere.db"})
+        term = await Terminal.open(
+            site.port,
+            site.user("li"),
+            env={
+                "SALESDESK_LANG": "zh_CN",
+                "SALESDESK_USER": "admin",
+                "SALESDESK_DATABASE_URL": "sqlite:////tmp/elsewhere.db",
+            },
+        )
         screen = await term.wait_for("首页", "Li Lei")
         assert "Admin" not in screen
         await term.close()

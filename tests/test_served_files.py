@@ -34,12 +34,12 @@ def served_as() -> Iterator[Any]:
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
-def test_served_paths_stay_in_the_users_folder(tui_world: dict[str, Any], served_as: Any,
-                                               tmp_path: Path) -> None:
+def test_served_paths_stay_in_the_users_folder(
+    tui_world: dict[str, Any], served_as: Any, tmp_path: Path
+) -> None:
     """user_path: a name lands in the user's folder; an absolute path elsewhere, '..' out
     of the folder, a link leading out and the folder itself are refused with a sentence."""
     outside = tmp_path / "secret.csv"
@@ -49,8 +49,16 @@ def test_served_paths_stay_in_the_users_folder(tui_world: dict[str, Any], served
     assert user_path("a.csv") == folder.resolve() / "a.csv"
     assert user_path(str(folder / "sub" / "b.csv")) == folder.resolve() / "sub" / "b.csv"
     (folder / "link.csv").symlink_to(outside)
-    for typed in (str(outside), "/etc/passwd", "../1/x.csv", "sub/../../x.csv", "link.csv",
-                  "~/x.csv", "", "."):
+    for typed in (
+        str(outside),
+        "/etc/passwd",
+        "../1/x.csv",
+        "sub/../../x.csv",
+        "link.csv",
+        "~/x.csv",
+        "",
+        ".",
+    ):
         with pytest.raises(OutsideYourFolder, match="your own folder"):
             user_path(typed)
     assert shown_path(folder / "a.csv") == "a.csv" and suggested_path("r.csv") == "r.csv"
@@ -63,9 +71,9 @@ def test_local_paths_are_as_typed(tmp_path: Path) -> None:
 
 
 @aio
-async def test_served_import_reads_the_users_folder_only(tui_world: dict[str, Any],
-                                                         served_as: Any,
-                                                         tmp_path: Path) -> None:
+async def test_served_import_reads_the_users_folder_only(
+    tui_world: dict[str, Any], served_as: Any, tmp_path: Path
+) -> None:
     """Import screen over SSH: a file of the user's folder imports by its name; a server
     path is refused with the sentence and nothing is read."""
     from test_tui_import import open_import, sales_lines, status
@@ -89,9 +97,9 @@ async def test_served_import_reads_the_users_folder_only(tui_world: dict[str, An
 
 
 @aio
-async def test_served_export_writes_into_the_users_folder(tui_world: dict[str, Any],
-                                                          served_as: Any,
-                                                          tmp_path: Path) -> None:
+async def test_served_export_writes_into_the_users_folder(
+    tui_world: dict[str, Any], served_as: Any, tmp_path: Path
+) -> None:
     """Report export over SSH: offered as a bare name, written into the user's folder; a
     path elsewhere on the server is refused and nothing is written there."""
     from tui.screens.report_view import ExportDialog, ReportView
@@ -120,9 +128,9 @@ async def test_served_export_writes_into_the_users_folder(tui_world: dict[str, A
 
 
 @aio
-async def test_served_setup_import_refuses_a_server_path(tui_world: dict[str, Any],
-                                                         served_as: Any,
-                                                         tmp_path: Path) -> None:
+async def test_served_setup_import_refuses_a_server_path(
+    tui_world: dict[str, Any], served_as: Any, tmp_path: Path
+) -> None:
     """The set-up guide's 'import a file' over SSH: a server path is refused."""
     from tui.screens.setup import SetupScreen
 
@@ -142,9 +150,9 @@ async def test_served_setup_import_refuses_a_server_path(tui_world: dict[str, An
 
 
 @aio
-async def test_served_plugin_import_refuses_a_server_path(tui_world: dict[str, Any],
-                                                          served_as: Any,
-                                                          tmp_path: Path) -> None:
+async def test_served_plugin_import_refuses_a_server_path(
+    tui_world: dict[str, Any], served_as: Any, tmp_path: Path
+) -> None:
     """A plugin screen asking for a path (real estate: import units) uses the same guard:
     a server path is refused with the sentence before the file is opened."""
     from plugins.real_estate.views import SignOffScreen
@@ -164,8 +172,9 @@ async def test_served_plugin_import_refuses_a_server_path(tui_world: dict[str, A
         assert any("your own folder" in m for m in seen), seen
 
 
-def test_files_commands_refuse_with_a_sentence(tui_world: dict[str, Any], served_as: Any,
-                                               tmp_path: Path) -> None:
+def test_files_commands_refuse_with_a_sentence(
+    tui_world: dict[str, Any], served_as: Any, tmp_path: Path
+) -> None:
     """files put/get: a name that is a folder, a missing file, and (locally) the commands
     at all are refused with a sentence, never a traceback; a put lands whole."""
     from click.testing import CliRunner
@@ -178,9 +187,11 @@ def test_files_commands_refuse_with_a_sentence(tui_world: dict[str, Any], served
     assert local.exit_code == 1 and "for SSH sessions" in local.output
     folder = served_as(tui_world["rep"])
     (folder / "sub").mkdir()
-    for args, words in ((["files", "put", "sub"], "could not store sub"),
-                        (["files", "get", "missing.csv"], "no file missing.csv"),
-                        (["files", "get", "sub"], "no file sub")):
+    for args, words in (
+        (["files", "put", "sub"], "could not store sub"),
+        (["files", "get", "missing.csv"], "no file missing.csv"),
+        (["files", "get", "sub"], "no file sub"),
+    ):
         done = runner.invoke(cli, ["--database", url, *args], input=b"data")
         assert done.exit_code == 1 and words in done.output, done.output
         assert "Traceback" not in done.output

@@ -21,12 +21,15 @@ def _count(world: Any) -> int:
 
 def test_targets_sum_over_the_months_of_a_period(world: Any) -> None:
     rep = world.user("rep1", "sales_rep")
-    masterdata.set_targets(world.admin, [
-        {"month": "2026-01-01", "dimension": "rep", "key_id": rep.actor.id, "amount": "100.10"},
-        {"month": "2026-02-01", "dimension": "rep", "key_id": rep.actor.id, "amount": "200.20"},
-        {"month": "2026-04-01", "dimension": "rep", "key_id": rep.actor.id, "amount": "999"},
-        {"month": "2026-02-01", "dimension": "company", "amount": "5000"},
-    ])
+    masterdata.set_targets(
+        world.admin,
+        [
+            {"month": "2026-01-01", "dimension": "rep", "key_id": rep.actor.id, "amount": "100.10"},
+            {"month": "2026-02-01", "dimension": "rep", "key_id": rep.actor.id, "amount": "200.20"},
+            {"month": "2026-04-01", "dimension": "rep", "key_id": rep.actor.id, "amount": "999"},
+            {"month": "2026-02-01", "dimension": "company", "amount": "5000"},
+        ],
+    )
     with world.runtime.db.read_session() as session:
         q1 = target_amounts(session, dt.date(2026, 1, 1), dt.date(2026, 3, 31), "rep")
         company = target_amounts(session, dt.date(2026, 2, 1), dt.date(2026, 2, 28), "company")
@@ -38,10 +41,13 @@ def test_targets_sum_over_the_months_of_a_period(world: Any) -> None:
 
 def test_a_bad_row_publishes_nothing(world: Any) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        masterdata.set_targets(world.admin, [
-            {"month": "2026-01-01", "dimension": "company", "amount": "10"},
-            {"month": "2026-02-01", "dimension": "planet", "amount": "10"},
-        ])
+        masterdata.set_targets(
+            world.admin,
+            [
+                {"month": "2026-01-01", "dimension": "company", "amount": "10"},
+                {"month": "2026-02-01", "dimension": "planet", "amount": "10"},
+            ],
+        )
     assert "row 2, column 'dimension'" in str(caught.value)
     assert _count(world) == 0
 
@@ -51,8 +57,9 @@ def test_republishing_replaces_and_needs_the_permission(world: Any) -> None:
     masterdata.set_targets(world.admin, [row])
     masterdata.set_targets(world.admin, [{**row, "amount": "12.50"}])
     with world.runtime.db.read_session() as session:
-        assert target_amounts(session, dt.date(2026, 5, 1), dt.date(2026, 5, 31),
-                              "company") == {0: Decimal("12.50")}
+        assert target_amounts(session, dt.date(2026, 5, 1), dt.date(2026, 5, 31), "company") == {
+            0: Decimal("12.50")
+        }
     with pytest.raises(PermissionDenied):
         masterdata.set_targets(world.user("rep2", "sales_rep"), [row])
 

@@ -39,8 +39,7 @@ def cli_as_admin(world: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_user_names_print_escaped(world: Any, cli_as_admin: Any) -> None:
     from core.services import users
 
-    users.add_user(world.admin, {"login": "eve", "display_name": EVIL,
-                                 "roles": ["sales_rep"]})
+    users.add_user(world.admin, {"login": "eve", "display_name": EVIL, "roles": ["sales_rep"]})
     listed = cli_as_admin("users", "list")
     assert listed.exit_code == 0, listed.output
     assert_clean(listed.output)

@@ -22,8 +22,7 @@ def region(ctx: Any, code: str) -> Region:
 
 
 @aio
-async def test_admin_adds_moves_renames_and_deactivates_a_region(
-        tui_world: dict[str, Any]) -> None:
+async def test_admin_adds_moves_renames_and_deactivates_a_region(tui_world: dict[str, Any]) -> None:
     from tui.screens.admin import AdminScreen
     from tui.screens.dialogs import FormDialog, PromptDialog
 
@@ -55,11 +54,19 @@ async def test_admin_adds_moves_renames_and_deactivates_a_region(
         await pilot.press("d")
         await settle(pilot)
     sh = region(admin, "SH")
-    assert (sh.parent_id, sh.name, sh.active) == (region(admin, "NORTH").id,
-                                                  "Shanghai branch", False)
+    assert (sh.parent_id, sh.name, sh.active) == (
+        region(admin, "NORTH").id,
+        "Shanghai branch",
+        False,
+    )
     with admin.reading() as session:
-        actions = set(session.scalars(sa.select(AuditEntry.action).where(
-            AuditEntry.entity == "region", AuditEntry.entity_id == str(sh.id))))
+        actions = set(
+            session.scalars(
+                sa.select(AuditEntry.action).where(
+                    AuditEntry.entity == "region", AuditEntry.entity_id == str(sh.id)
+                )
+            )
+        )
     assert actions == {"create", "move", "rename", "deactivate"}
 
 
@@ -117,7 +124,8 @@ async def test_company_settings_form(tui_world: dict[str, Any]) -> None:
 
 @aio
 async def test_customer_form_refuses_a_bad_credit_code_next_to_the_field(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     from tui.screens.customer_form import CustomerForm
 
     app = app_for(tui_world["admin"])
@@ -164,15 +172,15 @@ async def test_numbering_offices_in_the_company_settings(tui_world: dict[str, An
             form.query_one(f"#f-{name}").value = value
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is form and "OFFICE=FIRST" in str(
-            form.query_one("#err-offices").render())
+        assert app.screen is form and "OFFICE=FIRST" in str(form.query_one("#err-offices").render())
         form.query_one("#f-offices").value = "SH=1, BJ=20001"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
         table = screen.query_one("#company")
-        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1])
-                for i in range(table.row_count)}
+        rows = {
+            str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)
+        }
         assert rows["Numbering of mfg_order"] == "SO, 5 digits; SH from 1, BJ from 20001"
         table.focus()
         table.move_cursor(row=list(rows).index("Numbering of mfg_order"))

@@ -25,8 +25,7 @@ def _move_to_funnel(world: Any, deal: Any, funnel: str, stage: str) -> None:
 
 def _listed(screen: Any) -> set[int]:
     table = screen.query_one("#list")
-    return {int(table.coordinate_to_cell_key((i, 0)).row_key.value)
-            for i in range(table.row_count)}
+    return {int(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)}
 
 
 # -- 1. the funnel key: board and list show the chosen funnel, no crash -------------------
@@ -131,8 +130,9 @@ async def test_crash_ends_the_app_with_status_1(tui_world: dict[str, Any]) -> No
     assert app.return_code == 1
 
 
-def test_run_app_exits_non_zero_after_a_crash(tui_world: dict[str, Any],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_app_exits_non_zero_after_a_crash(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui.app import SalesdeskApp, run_app
 
     def crashed(self: Any) -> None:
@@ -165,15 +165,18 @@ def _burst(app: Any, text_by_field: list[str]) -> None:
         app.post_message(event)
 
 
-BURST = ["Zhang Wei 张伟 (purchasing, second floor, east gate)",
-         "Head Buyer / 采购经理 & deputy plant manager (forgings)",
-         "+86 21 5555 0123 ext. 4567, mobile 138 0000 1111",
-         "zhang.wei+orders@shanghai-precision-forging.example.cn"]
+BURST = [
+    "Zhang Wei 张伟 (purchasing, second floor, east gate)",
+    "Head Buyer / 采购经理 & deputy plant manager (forgings)",
+    "+86 21 5555 0123 ext. 4567, mobile 138 0000 1111",
+    "zhang.wei+orders@shanghai-precision-forging.example.cn",
+]
 
 
 @aio
 async def test_a_burst_of_keys_lands_in_the_fields_it_was_typed_for(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     from tui.screens.dialogs import FormDialog
     from tui.widgets.form import FormFields
 
@@ -192,8 +195,7 @@ async def test_a_burst_of_keys_lands_in_the_fields_it_was_typed_for(
 
 
 @aio
-async def test_a_paste_right_after_tab_lands_in_the_next_field(
-        tui_world: dict[str, Any]) -> None:
+async def test_a_paste_right_after_tab_lands_in_the_next_field(tui_world: dict[str, Any]) -> None:
     from textual import events
 
     from tui.widgets.form import FormFields
@@ -255,8 +257,7 @@ async def test_quit_from_a_half_filled_form_asks_first(tui_world: dict[str, Any]
 
 
 @aio
-async def test_escape_or_another_section_from_a_dirty_form_asks(
-        tui_world: dict[str, Any]) -> None:
+async def test_escape_or_another_section_from_a_dirty_form_asks(tui_world: dict[str, Any]) -> None:
     from tui.screens.customer_form import CustomerForm
     from tui.screens.dialogs import ConfirmDialog
     from tui.screens.opportunities import OpportunitiesScreen
@@ -322,8 +323,15 @@ async def test_confirmation_speaks_the_readers_language(tui_world: dict[str, Any
     app = app_for(tui_world["admin"])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        confirm(app, "签订合同 [b]C-1[/b]", "与 Acme [/b] 签订?", "签订",
-                lambda: done.append("signed"), columns=["客户"], rows=[("Acme [/b]",)])
+        confirm(
+            app,
+            "签订合同 [b]C-1[/b]",
+            "与 Acme [/b] 签订?",
+            "签订",
+            lambda: done.append("signed"),
+            columns=["客户"],
+            rows=[("Acme [/b]",)],
+        )
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
@@ -339,7 +347,8 @@ async def test_confirmation_speaks_the_readers_language(tui_world: dict[str, Any
 
 @aio
 async def test_a_visit_being_typed_is_kept_across_sections_and_asked_about_on_quit(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     from tui.screens.daily import DailyScreen
     from tui.screens.dialogs import ConfirmDialog
 

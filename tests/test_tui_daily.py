@@ -42,18 +42,35 @@ async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
         screen = await _open_daily(pilot)
         assert app.focused.id == "e-customer"  # typing never lands on a section key
         assert "Weather not entered" in str(screen.query_one("#day-title").render())
-        await pilot.press("shift+tab", "enter", "down", "down", "down", "down",
-                          "enter")  # the header's weather, once a day: 雨 Rain
-        await pilot.press("tab", *"C00001", "tab", *"zhang", "tab", "tab", "tab", *"09:00",
-                          "tab", *"10:30", "tab", *"signed", "tab", "tab", *"12,000.50",
-                          "tab", *"300", "ctrl+s")
+        await pilot.press(
+            "shift+tab", "enter", "down", "down", "down", "down", "enter"
+        )  # the header's weather, once a day: 雨 Rain
+        await pilot.press(
+            "tab",
+            *"C00001",
+            "tab",
+            *"zhang",
+            "tab",
+            "tab",
+            "tab",
+            *"09:00",
+            "tab",
+            *"10:30",
+            "tab",
+            *"signed",
+            "tab",
+            "tab",
+            *"12,000.50",
+            "tab",
+            *"300",
+            "ctrl+s",
+        )
         await settle(pilot)
         assert str(screen.query_one("#entry-error").render()) == ""
         assert screen.query_one("#today").row_count == 1
         assert app.focused.id == "e-customer"  # ready for the next visit
         assert "Weather not entered" not in str(screen.query_one("#day-title").render())
-        await pilot.press("ctrl+l", *"C00003", "tab", "tab", "tab", *"bring samples",
-                          "ctrl+s")
+        await pilot.press("ctrl+l", *"C00003", "tab", "tab", "tab", *"bring samples", "ctrl+s")
         await settle(pilot)
         assert screen.query_one("#tomorrow").row_count == 1
         assert not screen.unsaved_input()
@@ -63,21 +80,22 @@ async def test_a_rep_enters_the_days_report(tui_world: dict[str, Any]) -> None:
         plan = session.scalars(sa.select(VisitPlan)).one()
     assert (header.rep_id, header.date, header.weather) == (rep.actor.id, DAY, "rain")
     assert (visit.visit_time, visit.end_time) == (dt.time(9, 0), dt.time(10, 30))
-    assert (visit.order_amount, visit.collection_amount) == (Decimal("12000.50"),
-                                                             Decimal("300.00"))
+    assert (visit.order_amount, visit.collection_amount) == (Decimal("12000.50"), Decimal("300.00"))
     assert (plan.date, plan.notes) == (DAY + dt.timedelta(days=1), "bring samples")
     assert visit.contact_id == tui_world["zhang"].id
 
 
 @aio
 async def test_an_end_before_the_start_is_shown_and_nothing_saved(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     rep = tui_world["rep"]
     app = app_for(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_daily(pilot)
-        await pilot.press(*"C00001", "tab", *"nobody", "tab", "tab", "tab", *"10:00", "tab",
-                          *"09:00", "enter")
+        await pilot.press(
+            *"C00001", "tab", *"nobody", "tab", "tab", "tab", *"10:00", "tab", *"09:00", "enter"
+        )
         await settle(pilot)
         assert "Person met: 'nobody'" in str(screen.query_one("#entry-error").render())
         assert app.focused.id == "e-contact"
@@ -111,8 +129,10 @@ async def test_quitting_with_a_visit_typed_asks_first(tui_world: dict[str, Any])
 async def test_the_team_ranking_leaves_the_manager_out(tui_world: dict[str, Any]) -> None:
     from core.services.activities import log_visit
 
-    log_visit(tui_world["rep2"], {"date": DAY, "customer_id": tui_world["customers"][1].id,
-                                  "collection_amount": "50"})
+    log_visit(
+        tui_world["rep2"],
+        {"date": DAY, "customer_id": tui_world["customers"][1].id, "collection_amount": "50"},
+    )
     app = app_for(tui_world["manager"])
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _open_daily(pilot)
@@ -132,8 +152,15 @@ async def test_the_printable_forms_open_from_the_day(tui_world: dict[str, Any]) 
     from core.services.activities import log_visit
     from tui.screens.report_view import ReportView
 
-    log_visit(tui_world["rep2"], {"date": DAY, "customer_id": tui_world["customers"][1].id,
-                                  "order_amount": "80", "visit_time": "08:00"})
+    log_visit(
+        tui_world["rep2"],
+        {
+            "date": DAY,
+            "customer_id": tui_world["customers"][1].id,
+            "order_amount": "80",
+            "visit_time": "08:00",
+        },
+    )
     app = app_for(tui_world["manager"])
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _open_daily(pilot)
@@ -154,8 +181,7 @@ async def test_the_printable_forms_open_from_the_day(tui_world: dict[str, Any]) 
 
 
 @aio
-async def test_the_days_region_is_chosen_among_the_reps_regions(
-        tui_world: dict[str, Any]) -> None:
+async def test_the_days_region_is_chosen_among_the_reps_regions(tui_world: dict[str, Any]) -> None:
     world = tui_world["world"]
     city = world.region("EAST_SH", parent="EAST", name="Shanghai 上海")
     rep = world.context(tui_world["rep"].actor)  # its grant sees the new sub-region
@@ -164,7 +190,9 @@ async def test_the_days_region_is_chosen_among_the_reps_regions(
         screen = await _open_daily(pilot)
         region = screen.query_one("#e-region")
         assert [str(text) for text, value in region._options if value != region.NULL] == [
-            "East 华东", "Shanghai 上海"]
+            "East 华东",
+            "Shanghai 上海",
+        ]
         region.focus()
         await pilot.press("enter", "down", "enter")
         assert screen.unsaved_input()  # the dirty-form guard knows the region changed
@@ -181,14 +209,21 @@ def daily_header(ctx: Any) -> Any:
 
 
 @aio
-async def test_a_logged_visit_is_edited_and_deleted_from_its_row(
-        tui_world: dict[str, Any]) -> None:
+async def test_a_logged_visit_is_edited_and_deleted_from_its_row(tui_world: dict[str, Any]) -> None:
     from core.services.activities import log_visit, update_visit
     from tui.screens.dialogs import ConfirmDialog, ConflictDialog
 
     rep, first = tui_world["rep"], tui_world["customers"][0]
-    visit = log_visit(rep, {"date": DAY, "customer_id": first.id, "visit_time": "09:00",
-                            "order_amount": "100", "result": "met"})
+    visit = log_visit(
+        rep,
+        {
+            "date": DAY,
+            "customer_id": first.id,
+            "visit_time": "09:00",
+            "order_amount": "100",
+            "result": "met",
+        },
+    )
     app = app_for(rep)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_daily(pilot)
@@ -212,8 +247,7 @@ async def test_a_logged_visit_is_edited_and_deleted_from_its_row(
         screen.query_one("#today").focus()
         await pilot.press("enter")
         await settle(pilot)
-        update_visit(tui_world["manager"], visit.id, {"result": "the manager's"},
-                     saved.version)
+        update_visit(tui_world["manager"], visit.id, {"result": "the manager's"}, saved.version)
         screen.query_one("#e-collection_amount").focus()
         await pilot.press(*"50", "ctrl+s")
         await settle(pilot)
@@ -240,17 +274,26 @@ def _visit(ctx: Any, visit_id: int) -> Any:
 
 @aio
 async def test_at_80x24_a_rep_sees_five_visits_and_their_essential_columns(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     from core.i18n import _, set_lang
     from core.services.activities import log_visit
 
     rep = tui_world["rep"]
     for i in range(6):
-        log_visit(rep, {"date": DAY, "customer_id": tui_world["customers"][2 * (i % 4)].id,
-                        "visit_time": f"0{i + 1}:00", "end_time": f"0{i + 1}:45",
-                        "result": "signed the yearly frame contract at last",
-                        "order_amount": "1234567.00", "collection_amount": "23456.00",
-                        "next_visit": "2026-03-20"})
+        log_visit(
+            rep,
+            {
+                "date": DAY,
+                "customer_id": tui_world["customers"][2 * (i % 4)].id,
+                "visit_time": f"0{i + 1}:00",
+                "end_time": f"0{i + 1}:45",
+                "result": "signed the yearly frame contract at last",
+                "order_amount": "1234567.00",
+                "collection_amount": "23456.00",
+                "next_visit": "2026-03-20",
+            },
+        )
     for lang in ("en", "zh_CN"):
         set_lang(lang)
         app = app_for(rep)
@@ -263,10 +306,10 @@ async def test_at_80x24_a_rep_sees_five_visits_and_their_essential_columns(
             assert visible_rows >= 5, (lang, visible_rows)
             keys = [str(c.label) for c in table.columns.values()]
             essential = 5
-            assert keys[:essential] == [_(k) for k in ("Time", "Customer", "Purpose",
-                                                       "Ordered", "Collected")]
-            shown = sum(c.get_render_width(table) for c in list(table.columns.values())[
-                :essential])
+            assert keys[:essential] == [
+                _(k) for k in ("Time", "Customer", "Purpose", "Ordered", "Collected")
+            ]
+            shown = sum(c.get_render_width(table) for c in list(table.columns.values())[:essential])
             assert shown <= table.scrollable_content_region.width, (lang, keys)
             assert app.screen is screen
     set_lang("en")

@@ -26,8 +26,10 @@ def shown(screen: Any) -> str:
     for table in screen.query(DataTable):
         for row in range(table.row_count):
             parts += [str(getattr(c, "plain", c)) for c in table.get_row_at(row)]
-            parts += [table._get_row_renderables(row).cells[i].plain  # type: ignore[attr-defined]
-                      for i in range(len(table.columns))]
+            parts += [
+                table._get_row_renderables(row).cells[i].plain  # type: ignore[attr-defined]
+                for i in range(len(table.columns))
+            ]
     return "\n".join(parts)
 
 
@@ -74,8 +76,7 @@ async def test_conflict_dialog_shows_brackets_as_typed(tui_world: dict[str, Any]
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         for name in HOSTILE:
-            conflict = Conflict("customer", 1, name,
-                                dt.datetime(2026, 3, 16, 9, 30))
+            conflict = Conflict("customer", 1, name, dt.datetime(2026, 3, 16, 9, 30))
             app.push_screen(ConflictDialog(conflict))
             await settle(pilot)
             assert isinstance(app.screen, ConflictDialog)
@@ -112,7 +113,9 @@ async def test_lists_show_a_bracketed_customer_name_as_typed(tui_world: dict[str
         await pilot.press("2")
         await settle(pilot)
         table = app.screen.query_one(PagedTable)
-        names = [table._get_row_renderables(i).cells[1].plain  # type: ignore[attr-defined]
-                 for i in range(table.row_count)]
+        names = [
+            table._get_row_renderables(i).cells[1].plain  # type: ignore[attr-defined]
+            for i in range(table.row_count)
+        ]
         for name in HOSTILE:
             assert name in names

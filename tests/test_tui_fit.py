@@ -21,14 +21,16 @@ def visible_keys(app: Any) -> list[str]:
     from textual.widgets import Footer
 
     width = app.size.width
-    return [key.action for key in app.screen.query_one(Footer).children
-            if key.region.width and key.region.right <= width]
+    return [
+        key.action
+        for key in app.screen.query_one(Footer).children
+        if key.region.width and key.region.right <= width
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 @aio
-async def test_keys_key_is_never_cut_from_the_footer(tui_world: dict[str, Any],
-                                                      lang: str) -> None:
+async def test_keys_key_is_never_cut_from_the_footer(tui_world: dict[str, Any], lang: str) -> None:
     """Opportunities and Contracts teach more keys than 80 columns hold: "? Keys" was the
     one cut ("? Ke"); it comes first now, so the full list is always one key away."""
     set_lang(lang)
@@ -68,8 +70,7 @@ async def test_pipeline_drill_fits_80_columns(tui_world: dict[str, Any], lang: s
             table, _headers = await _drill_stages(pilot)
             used = sum(c.get_render_width(table) for c in table.columns.values())
             assert used <= table.size.width  # every column, Amount too, on screen
-            stage = next(c for c in table.columns.values()
-                         if str(c.label) in ("Stage", "阶段"))
+            stage = next(c for c in table.columns.values() if str(c.label) in ("Stage", "阶段"))
             assert stage.width >= max(len("Proposal"), 8)
     finally:
         set_lang("en")
@@ -104,8 +105,16 @@ def test_fit_columns_keeps_figures_whole_and_narrows_text() -> None:
         return Text(v, justify="right")
 
     headers = ["产品编码", "产品", "本周应交", "全部未发", "库存", "本周需生产"]
-    rows = [("P003", "精密锻件 Precision forging PF-110 重型", money("1,000.00"),
-             money("21.00"), money("14.00"), money("12,000.00"))]
+    rows = [
+        (
+            "P003",
+            "精密锻件 Precision forging PF-110 重型",
+            money("1,000.00"),
+            money("21.00"),
+            money("14.00"),
+            money("12,000.00"),
+        )
+    ]
     table = Table()
     fit_columns(table, headers, rows, room=78)
     assert sum(table.widths) + 2 * len(headers) <= 78
@@ -136,8 +145,9 @@ async def test_long_placeholder_and_label_read_whole(tui_world: dict[str, Any]) 
         assert str(hint.render()).startswith("Handover number (default: the")
         app.push_screen(CustomerForm(None))
         await settle(pilot)
-        label = next(w for w in app.screen.query(Label)
-                     if str(w.render()) == "Unified social credit code")
+        label = next(
+            w for w in app.screen.query(Label) if str(w.render()) == "Unified social credit code"
+        )
         assert label.size.width >= len("Unified social credit code")
 
 
@@ -153,13 +163,21 @@ async def test_a_cut_explanation_opens_whole(tui_world: dict[str, Any]) -> None:
     from tui.screens.dialogs import TextDialog
     from tui.screens.report_view import ReportView
 
-    why = ("Seasonal naive chosen: lowest backtest error over the last 12 months; the "
-           "December peak repeats, the trend is flat, holidays move two weeks of orders")
-    table = Table("series", "Series", "序列",
-                  [Column("label", "Series", "序列"),
-                   Column("amount", "Forecast", "预测", ColumnKind.MONEY),
-                   Column("why", "Why", "原因")],
-                  [("East", Decimal("1200000.00"), why)])
+    why = (
+        "Seasonal naive chosen: lowest backtest error over the last 12 months; the "
+        "December peak repeats, the trend is flat, holidays move two weeks of orders"
+    )
+    table = Table(
+        "series",
+        "Series",
+        "序列",
+        [
+            Column("label", "Series", "序列"),
+            Column("amount", "Forecast", "预测", ColumnKind.MONEY),
+            Column("why", "Why", "原因"),
+        ],
+        [("East", Decimal("1200000.00"), why)],
+    )
     result = ReportResult("forecast", "Sales forecast", "销售预测", {}, [table])
     app = app_for(tui_world["admin"])
     async with app.run_test(size=(80, 24)) as pilot:

@@ -135,7 +135,8 @@ async def test_escape_in_the_filter_closes_the_filter(tui_world: dict[str, Any])
 
 @aio
 async def test_escape_in_a_report_parameter_goes_back_to_the_list(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     from textual.widgets import OptionList
 
     from tui.screens.reports import ReportsScreen
@@ -199,8 +200,9 @@ async def test_reports_are_grouped_under_headings(tui_world: dict[str, Any]) -> 
         listing = screen.query_one("#report-list", OptionList)
         options = [listing.get_option_at_index(i) for i in range(listing.option_count)]
         headings = [str(o.prompt) for o in options if o.disabled]
-        assert {"Daily work", "Funnel and pipeline", "Forecast and targets",
-                "Contracts"} <= set(headings)
+        assert {"Daily work", "Funnel and pipeline", "Forecast and targets", "Contracts"} <= set(
+            headings
+        )
         assert len(headings) == len(set(headings))  # each area once
         assert options[0].disabled  # the list opens with a heading
         group = ""

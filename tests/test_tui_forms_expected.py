@@ -46,7 +46,10 @@ async def test_new_customer_has_owner_phone_and_address(tui_world: dict[str, Any
 
         row = session.scalars(sa.select(Customer).where(Customer.name == "Owner Test Ltd")).one()
     assert (row.owner_id, row.billing_phone, row.billing_address) == (
-        rep2.actor.id, "021 6666 0000", "1 Bund Road, Shanghai")
+        rep2.actor.id,
+        "021 6666 0000",
+        "1 Bund Road, Shanghai",
+    )
     assert customers.get_customer(manager, row.id).owner_id == rep2.actor.id
 
 
@@ -93,7 +96,7 @@ async def test_new_deal_has_a_funnel_and_a_product(tui_world: dict[str, Any]) ->
         await settle(pilot)
         assert isinstance(app.screen, CustomerPage)
     with rep.reading() as session:
-        deal = session.scalars(sa.select(Opportunity).where(
-            Opportunity.title == "Flanges 2026")).one()
-    assert (deal.funnel, deal.product_id, str(deal.amount)) == (funnels[-1], product_id,
-                                                                "1200.00")
+        deal = session.scalars(
+            sa.select(Opportunity).where(Opportunity.title == "Flanges 2026")
+        ).one()
+    assert (deal.funnel, deal.product_id, str(deal.amount)) == (funnels[-1], product_id, "1200.00")

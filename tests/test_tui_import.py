@@ -20,8 +20,7 @@ HEADER = "date,customer_code,product_code,quantity,amount\n"
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 def sales_lines(ctx: Any) -> int:
@@ -45,10 +44,13 @@ def status(screen: Any) -> str:
 
 @aio
 async def test_bad_file_lists_every_problem_and_writes_nothing(
-        tui_world: dict[str, Any], tmp_path: Path) -> None:
+    tui_world: dict[str, Any], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text(HEADER + "2026-03-02,C00001,P0001,3,1200.50\n"
-                   "2026-13-01,C00001,P0001,2,-5\n2026-03-03,NOPE,P0001,1,100\n")
+    bad.write_text(
+        HEADER + "2026-03-02,C00001,P0001,3,1200.50\n"
+        "2026-13-01,C00001,P0001,2,-5\n2026-03-03,NOPE,P0001,1,100\n"
+    )
     admin = tui_world["admin"]
     before = sales_lines(admin)
     app = app_for(admin)
@@ -58,8 +60,11 @@ async def test_bad_file_lists_every_problem_and_writes_nothing(
         await settle(pilot)
         table = screen.query_one("#import-problems")
         rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
-        assert [(r[0], r[1]) for r in rows] == [("3", "date"), ("3", "amount"),
-                                              ("4", "customer_code")]
+        assert [(r[0], r[1]) for r in rows] == [
+            ("3", "date"),
+            ("3", "amount"),
+            ("4", "customer_code"),
+        ]
         assert "3 problem(s) in 2 row(s); nothing was imported" in status(screen)
         assert screen.query_one("#import-path").value == str(bad)  # nothing typed is lost
     assert sales_lines(admin) == before
@@ -68,8 +73,7 @@ async def test_bad_file_lists_every_problem_and_writes_nothing(
 @aio
 async def test_good_file_is_imported(tui_world: dict[str, Any], tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
-    good.write_text(HEADER + "2026-03-02,C00001,P0001,3,1200.50\n"
-                    "2026-03-03,C00002,P0001,1,99.90\n")
+    good.write_text(HEADER + "2026-03-02,C00001,P0001,3,1200.50\n2026-03-03,C00002,P0001,1,99.90\n")
     admin = tui_world["admin"]
     before = sales_lines(admin)
     app = app_for(admin)
@@ -83,16 +87,18 @@ async def test_good_file_is_imported(tui_world: dict[str, Any], tmp_path: Path) 
 
 
 @aio
-async def test_k_cancels_a_running_import(tui_world: dict[str, Any], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_k_cancels_a_running_import(
+    tui_world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The screen hands its cancel event to the service (whose own cancel is tested with
     the import service): the import stops when k is pressed, and the screen says so."""
     import core.services.importing as importing
 
     started = threading.Event()
 
-    def slow_import(ctx: Any, kind: str, path: Any, *, cancel: threading.Event,
-                    progress: Any, **_kw: Any) -> Any:
+    def slow_import(
+        ctx: Any, kind: str, path: Any, *, cancel: threading.Event, progress: Any, **_kw: Any
+    ) -> Any:
         progress(10, 1000)
         started.set()
         assert cancel.wait(10), "the screen never set the cancel event"
@@ -117,8 +123,7 @@ async def test_k_cancels_a_running_import(tui_world: dict[str, Any], tmp_path: P
 
 
 @aio
-async def test_import_is_offered_only_to_those_who_may_import(
-        tui_world: dict[str, Any]) -> None:
+async def test_import_is_offered_only_to_those_who_may_import(tui_world: dict[str, Any]) -> None:
     from tui.screens.imports import ImportScreen
 
     assert "import" in [sid for sid, _k, _t in app_for(tui_world["admin"]).sections()]
@@ -131,8 +136,9 @@ async def test_import_is_offered_only_to_those_who_may_import(
 
 
 @aio
-async def test_served_session_reads_no_server_file(tui_world: dict[str, Any],
-                                                   tmp_path: Path) -> None:
+async def test_served_session_reads_no_server_file(
+    tui_world: dict[str, Any], tmp_path: Path
+) -> None:
     """Over SSH (salesdesk serve) the import screen refuses a file outside the user's folder."""
     import core.served
 
@@ -154,7 +160,8 @@ async def test_served_session_reads_no_server_file(tui_world: dict[str, Any],
 
 @aio
 async def test_the_import_screen_offers_the_kinds_its_user_may_import(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     """As ``salesdesk import``: every kind for the group admin; finance its receipts (and
     sales lines), never the organisation or users."""
     from tui.screens.imports import ImportScreen
@@ -167,7 +174,14 @@ async def test_the_import_screen_offers_the_kinds_its_user_may_import(
             await settle(pilot)
             assert isinstance(pilot.app.screen, ImportScreen)
             offered[who] = {v for _t, v in pilot.app.screen.query_one("#import-kind")._options}
-    assert offered["admin"] == {"sales_lines", "customers", "products", "receipts", "regions",
-                                "channels", "users"}
+    assert offered["admin"] == {
+        "sales_lines",
+        "customers",
+        "products",
+        "receipts",
+        "regions",
+        "channels",
+        "users",
+    }
     assert "receipts" in offered["finance"]
     assert not {"regions", "channels", "users"} & offered["finance"]

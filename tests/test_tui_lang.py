@@ -35,8 +35,9 @@ def _set(world: Any, customer: Any, **values: Any) -> None:
 
 
 @aio
-async def test_customer_form_speaks_titles_and_takes_thousands(tui_world: dict[str, Any],
-                                                               zh: Any) -> None:
+async def test_customer_form_speaks_titles_and_takes_thousands(
+    tui_world: dict[str, Any], zh: Any
+) -> None:
     """Industry and source read as titles (机械, not machinery), the credit limit with
     separators; "1,200,000" is taken; an untouched industry is saved as its code."""
     from textual.widgets import Input
@@ -44,8 +45,7 @@ async def test_customer_form_speaks_titles_and_takes_thousands(tui_world: dict[s
     from tui.screens.customer_form import CustomerForm
 
     world, customer = tui_world["world"], tui_world["customers"][0]
-    _set(world, customer, industry="machinery", source="referral",
-         credit_limit=Decimal("2000000"))
+    _set(world, customer, industry="machinery", source="referral", credit_limit=Decimal("2000000"))
     app = app_for(tui_world["admin"])
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -62,7 +62,10 @@ async def test_customer_form_speaks_titles_and_takes_thousands(tui_world: dict[s
     with world.runtime.db.read_session() as session:
         row = session.get(Customer, customer.id)
         assert (row.industry, row.source, row.credit_limit) == (
-            "machinery", "referral", Decimal("1200000"))
+            "machinery",
+            "referral",
+            Decimal("1200000"),
+        )
 
 
 @aio
@@ -102,11 +105,14 @@ async def test_due_list_names_people_and_stages(tui_world: dict[str, Any], zh: A
 
 
 def test_report_parameters_read_as_labelled(tui_world: dict[str, Any], zh: Any) -> None:
-    """"campaign=DEMO-PROMO, buyers_only=False" reads as the form labels it."""
+    """ "campaign=DEMO-PROMO, buyers_only=False" reads as the form labels it."""
     from tui.screens.report_view import param_line
 
-    line = param_line(tui_world["admin"], "marketing_call_list",
-                      {"campaign": "DEMO-PROMO", "buyers_only": False, "as_of": None})
+    line = param_line(
+        tui_world["admin"],
+        "marketing_call_list",
+        {"campaign": "DEMO-PROMO", "buyers_only": False, "as_of": None},
+    )
     assert line == "活动 DEMO-PROMO  ·  仅有交易客户 否"
 
 
@@ -130,14 +136,17 @@ def test_refusal_of_a_form_reads_as_business_words(zh: Any) -> None:
     """Not "handover: 1 problem(s) column 'successors': got [] ..." but the field's name."""
     from core.errors import FieldProblem, ValidationFailed
 
-    one = ValidationFailed([FieldProblem("successors", [], "at least one successor")],
-                           "handover")
+    one = ValidationFailed([FieldProblem("successors", [], "at least one successor")], "handover")
     assert str(one) == "请更正：接手人：填的是 空，应为 至少一位接手人"
-    two = ValidationFailed([FieldProblem("amount", "x", "a number", row=3),
-                            FieldProblem("cut", "colour", "company")], "forecast")
-    assert str(two).splitlines() == ["请更正以下 2 处：",
-                                     "  第 3 行 amount 列：填的是 'x'，应为 a number",
-                                     "  维度：填的是 'colour'，应为 公司"]
+    two = ValidationFailed(
+        [FieldProblem("amount", "x", "a number", row=3), FieldProblem("cut", "colour", "company")],
+        "forecast",
+    )
+    assert str(two).splitlines() == [
+        "请更正以下 2 处：",
+        "  第 3 行 amount 列：填的是 'x'，应为 a number",
+        "  维度：填的是 'colour'，应为 公司",
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
@@ -188,7 +197,7 @@ def test_forecast_methods_read_as_titles(tui_world: dict[str, Any], zh: Any) -> 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_an_amount_takes_thousands_separators(lang: str) -> None:
-    """"1,200,000" in a money field was refused as "a valid decimal"."""
+    """ "1,200,000" in a money field was refused as "a valid decimal"."""
     import pydantic
 
     from core.errors import ValidationFailed
@@ -200,8 +209,9 @@ def test_an_amount_takes_thousands_separators(lang: str) -> None:
 
     set_lang(lang)
     try:
-        assert validate(Budget, {"amount": "1,200,000", "note": "1,2"}, "budget").amount \
-            == Decimal("1200000")
+        assert validate(Budget, {"amount": "1,200,000", "note": "1,2"}, "budget").amount == Decimal(
+            "1200000"
+        )
         assert validate(Budget, {"amount": "12,345.50"}, "budget").amount == Decimal("12345.50")
         with pytest.raises(ValidationFailed):
             validate(Budget, {"amount": "1,20"}, "budget")  # not a grouping: refused

@@ -11,8 +11,7 @@ from tui_helpers import aio, settle
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 async def built_ahead(pilot: Any) -> Any:
@@ -113,7 +112,8 @@ async def test_theme_change_reaches_a_kept_screen(tui_world: dict[str, Any]) -> 
 
 @aio
 async def test_choices_timer_after_the_list_was_closed_is_harmless(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     """The filter choices are filled by a timer; when the list built ahead is closed first
     (its widgets gone), the late timer must not end the app with an error."""
     app = app_for(tui_world["admin"])

@@ -31,8 +31,10 @@ async def test_focused_field_stands_out(tui_world: dict[str, Any]) -> None:
         await settle(pilot)
         app.push_screen(CustomerForm(None))
         await settle(pilot)
-        name, industry = app.screen.query_one("#f-name", Input), app.screen.query_one(
-            "#f-industry", Input)
+        name, industry = (
+            app.screen.query_one("#f-name", Input),
+            app.screen.query_one("#f-industry", Input),
+        )
         name.focus()
         await pilot.pause()
         assert _distance(name.background_colors[1], industry.background_colors[1]) > 40

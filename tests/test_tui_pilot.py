@@ -182,16 +182,18 @@ async def test_log_visits_on_daily_report(tui_world: dict[str, Any]) -> None:
         await pilot.press(*"C00001")
         for _ in range(4):  # contact, purpose, type, start
             await pilot.press("tab")
-        await pilot.press(*"09:30", "tab", "tab", *"ordered 20 flanges", "tab",
-                          *"2026-03-20", "enter")  # end, result, next visit
+        await pilot.press(
+            *"09:30", "tab", "tab", *"ordered 20 flanges", "tab", *"2026-03-20", "enter"
+        )  # end, result, next visit
         await settle(pilot)
         await pilot.press(*"nobody-like-this", "enter")  # an unknown customer
         await pilot.pause()
         assert "no customer matches" in str(app.screen.query_one("#entry-error").render())
         assert app.screen.query_one("#today").row_count == 1
     with rep.reading() as session:
-        visits = list(session.scalars(sa.select(Activity).where(
-            Activity.result == "ordered 20 flanges")))
+        visits = list(
+            session.scalars(sa.select(Activity).where(Activity.result == "ordered 20 flanges"))
+        )
     assert len(visits) == 1 and str(visits[0].next_visit) == "2026-03-20"
 
 
@@ -200,8 +202,10 @@ async def test_manager_sees_team_ranking(tui_world: dict[str, Any]) -> None:
     from core.services.activities import log_visit
 
     day = tui_world["world"].clock().date()
-    log_visit(tui_world["rep"], {"date": day, "customer_id": tui_world["customers"][0].id,
-                                 "purpose": "order"})
+    log_visit(
+        tui_world["rep"],
+        {"date": day, "customer_id": tui_world["customers"][0].id, "purpose": "order"},
+    )
     app = app_for(tui_world["manager"])
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("4")
@@ -282,9 +286,9 @@ async def test_unexpected_error_is_a_message(tui_world: dict[str, Any]) -> None:
         assert app.is_running
 
 
-def test_unknown_user_gets_the_message(tui_world: dict[str, Any],
-                                       monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_user_gets_the_message(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tui.app import run_app
 
     monkeypatch.setattr("core.runtime.os_login", lambda: "nobody")
@@ -365,9 +369,11 @@ class _ViewPlugin:
             def body(self) -> Any:
                 yield Static("hello from a plugin", id="hello")
 
-        return [ViewSpec("hello", "Hello view", "你好视图", lambda ctx: Hello(), key="y"),
-                ViewSpec("clash", "Clash", "冲突", lambda ctx: Hello(), key="2"),
-                "not a view"]
+        return [
+            ViewSpec("hello", "Hello view", "你好视图", lambda ctx: Hello(), key="y"),
+            ViewSpec("clash", "Clash", "冲突", lambda ctx: Hello(), key="2"),
+            "not a view",
+        ]
 
 
 @aio
@@ -389,7 +395,6 @@ async def test_plugin_views_appear_in_navigation(tui_world: dict[str, Any]) -> N
     assert "salesdesk_views" in ctx.plugins.info["hello_views"].last_error
 
 
-def test_no_color_is_respected(tui_world: dict[str, Any],
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_color_is_respected(tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     assert app_for(tui_world["admin"]).no_color

@@ -18,8 +18,7 @@ from core.models import AuditEntry, Receipt
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 def receipts(ctx: Any) -> list[Receipt]:
@@ -79,26 +78,39 @@ async def test_finance_records_a_receipt_after_confirming(tui_world: dict[str, A
         await settle(pilot)
         assert pilot.app.screen is screen and receipts(finance) == []
 
-        await type_receipt(pilot, {"customer_code": "C00001", "amount": "1234.50",
-                                   "method": "bill", "reference": "INV-0042"})
+        await type_receipt(
+            pilot,
+            {
+                "customer_code": "C00001",
+                "amount": "1234.50",
+                "method": "bill",
+                "reference": "INV-0042",
+            },
+        )
         await pilot.press("right", "enter")
         await settle(pilot)
         assert pilot.app.screen is screen
         (row,) = cells(screen.query_one("#receipts"))
     (saved,) = receipts(finance)
     assert (saved.amount, saved.method, saved.reference, saved.customer_id) == (
-        Decimal("1234.50"), "bill", "INV-0042", tui_world["customers"][0].id)
+        Decimal("1234.50"),
+        "bill",
+        "INV-0042",
+        tui_world["customers"][0].id,
+    )
     assert str(saved.date) == "2026-03-16"
     assert row[1] == "C00001" and row[3] == "1,234.50" and row[4] == "Acceptance bill"
     with finance.reading() as session:
-        audited = session.scalars(sa.select(AuditEntry.entity_id).where(
-            AuditEntry.entity == "sales_receipt", AuditEntry.action == "create")).all()
+        audited = session.scalars(
+            sa.select(AuditEntry.entity_id).where(
+                AuditEntry.entity == "sales_receipt", AuditEntry.action == "create"
+            )
+        ).all()
     assert set(audited) == {str(saved.id)}
 
 
 @aio
-async def test_receipts_of_one_customer_and_unsaved_typing_asks(
-        tui_world: dict[str, Any]) -> None:
+async def test_receipts_of_one_customer_and_unsaved_typing_asks(tui_world: dict[str, Any]) -> None:
     from core.services.receipts import record_receipt
     from tui.screens.dialogs import ConfirmDialog, FormDialog, PromptDialog
 
@@ -138,7 +150,8 @@ async def test_receipts_of_one_customer_and_unsaved_typing_asks(
 
 @aio
 async def test_a_rep_reads_their_customers_receipts_but_records_none(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     from core.services.receipts import record_receipt
 
     world, customers, rep = tui_world["world"], tui_world["customers"], tui_world["rep"]
@@ -156,16 +169,20 @@ async def test_a_rep_reads_their_customers_receipts_but_records_none(
 
 
 @aio
-async def test_receipts_import_from_the_import_screen(tui_world: dict[str, Any],
-                                                      tmp_path: Path) -> None:
+async def test_receipts_import_from_the_import_screen(
+    tui_world: dict[str, Any], tmp_path: Path
+) -> None:
     from tui.screens.imports import ImportScreen
 
     world, customers = tui_world["world"], tui_world["customers"]
     finance = world.user("qian", "finance")
     good = tmp_path / "receipts.csv"
-    good.write_text("date,customer_code,amount,reference,method\n"
-                    f"2026-03-10,{customers[0].code},500.00,INV-1,承兑汇票\n"
-                    f"2026-03-11,{customers[1].code},70.25,,transfer\n", encoding="utf-8")
+    good.write_text(
+        "date,customer_code,amount,reference,method\n"
+        f"2026-03-10,{customers[0].code},500.00,INV-1,承兑汇票\n"
+        f"2026-03-11,{customers[1].code},70.25,,transfer\n",
+        encoding="utf-8",
+    )
     app = app_for(finance)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("i")
@@ -181,13 +198,16 @@ async def test_receipts_import_from_the_import_screen(tui_world: dict[str, Any],
         assert "2 rows imported" in str(screen.query_one("#import-status").render())
     saved = receipts(finance)
     assert [(r.amount, r.method) for r in saved] == [
-        (Decimal("500.00"), "bill"), (Decimal("70.25"), "transfer")]
+        (Decimal("500.00"), "bill"),
+        (Decimal("70.25"), "transfer"),
+    ]
     assert all(r.batch_id for r in saved)
 
 
 @aio
 async def test_receipts_typed_and_imported_reach_the_collection_form(
-        tui_world: dict[str, Any], tmp_path: Path) -> None:
+    tui_world: dict[str, Any], tmp_path: Path
+) -> None:
     """A company that only imports its sales: what finance records on this screen and
     imports on the Import screen is what the collection form (客户销售收款状况分析表)
     counts as received."""
@@ -196,13 +216,15 @@ async def test_receipts_typed_and_imported_reach_the_collection_form(
     world, customer = tui_world["world"], tui_world["customers"][0]
     finance = world.user("qian", "finance")
     good = tmp_path / "receipts.csv"
-    good.write_text(f"date,customer_code,amount\n2026-03-02,{customer.code},300.00\n",
-                    encoding="utf-8")
+    good.write_text(
+        f"date,customer_code,amount\n2026-03-02,{customer.code},300.00\n", encoding="utf-8"
+    )
     app = app_for(finance)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_receipts(pilot)
-        await type_receipt(pilot, {"customer_code": customer.code, "amount": "200.00",
-                                   "date": "2026-03-05"})
+        await type_receipt(
+            pilot, {"customer_code": customer.code, "amount": "200.00", "date": "2026-03-05"}
+        )
         await pilot.press("right", "enter")
         await settle(pilot)
         await pilot.press("escape", "i")
@@ -212,8 +234,9 @@ async def test_receipts_typed_and_imported_reach_the_collection_form(
         screen.query_one("#import-path").value = str(good)
         await pilot.press("ctrl+r")
         await settle(pilot)
-    result = run_report(finance, "mfg_collection_status",
-                        {"start": "2026-03-01", "end": "2026-03-16"})
+    result = run_report(
+        finance, "mfg_collection_status", {"start": "2026-03-01", "end": "2026-03-16"}
+    )
     table = result.tables[0]
     ids = [c.id for c in table.columns]
     rows = {row[ids.index("customer_code")]: row for row in table.rows}

@@ -56,12 +56,24 @@ async def pick(pilot: Any, field: str, index: int) -> None:
 
 
 WORDS = {
-    "en": {"company": "Fuzhou Precision", "region": "East China", "office": "Shanghai",
-           "channel": "Direct sales", "product": "Forged flange", "user": "Li Lei",
-           "customer": "Acme Trading"},
-    "zh_CN": {"company": "福州精密", "region": "华东", "office": "上海",
-              "channel": "直销", "product": "锻造法兰", "user": "李雷",
-              "customer": "上海精密锻造"},
+    "en": {
+        "company": "Fuzhou Precision",
+        "region": "East China",
+        "office": "Shanghai",
+        "channel": "Direct sales",
+        "product": "Forged flange",
+        "user": "Li Lei",
+        "customer": "Acme Trading",
+    },
+    "zh_CN": {
+        "company": "福州精密",
+        "region": "华东",
+        "office": "上海",
+        "channel": "直销",
+        "product": "锻造法兰",
+        "user": "李雷",
+        "customer": "上海精密锻造",
+    },
 }
 
 
@@ -71,8 +83,7 @@ async def walk_the_guide(pilot: Any, words: dict[str, str]) -> None:
     app = pilot.app
     assert step_of(app) == "company"
     # Tab selects what a field holds: typing replaces the default
-    await pilot.press(*words["company"], "tab", *"cny", "tab", "4", "tab", *"0.09",
-                      "ctrl+s")
+    await pilot.press(*words["company"], "tab", *"cny", "tab", "4", "tab", *"0.09", "ctrl+s")
     await settle(pilot)
     assert step_of(app) == "regions"
     await pilot.press(*"EAST", "tab", *words["region"], "ctrl+s")
@@ -91,8 +102,7 @@ async def walk_the_guide(pilot: Any, words: dict[str, str]) -> None:
     await pilot.press("ctrl+n")
     await settle(pilot)
     assert step_of(app) == "products"
-    await pilot.press(*"P0001", "tab", *words["product"], "tab", "tab", *"120.50",
-                      "ctrl+s")
+    await pilot.press(*"P0001", "tab", *words["product"], "tab", "tab", *"120.50", "ctrl+s")
     await settle(pilot)
     await pilot.press("ctrl+n")
     await settle(pilot)
@@ -149,7 +159,8 @@ async def first_visit_and_report(pilot: Any, words: dict[str, str]) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 @aio
 async def test_the_guide_on_a_new_database_ends_with_a_usable_company(
-        fresh: Any, lang: str) -> None:
+    fresh: Any, lang: str
+) -> None:
     from core.i18n import set_lang
     from core.services.organisation import company_settings
     from core.services.setup import setup_state
@@ -163,16 +174,19 @@ async def test_the_guide_on_a_new_database_ends_with_a_usable_company(
         await walk_the_guide(pilot, words)
         await first_visit_and_report(pilot, words)
     settings = company_settings(admin)
-    assert (settings.name, settings.currency, settings.fiscal_year_start,
-            str(settings.vat_rate)) == (words["company"], "CNY", 4, "0.09")
+    assert (
+        settings.name,
+        settings.currency,
+        settings.fiscal_year_start,
+        str(settings.vat_rate),
+    ) == (words["company"], "CNY", 4, "0.09")
     with admin.reading() as session:
         sh = session.scalars(sa.select(Region).where(Region.code == "SH")).one()
         east = session.scalars(sa.select(Region).where(Region.code == "EAST")).one()
         user = session.scalars(sa.select(User).where(User.login == "lilei")).one()
         product = session.scalars(sa.select(Product)).one()
     assert (sh.parent_id, sh.kind, sh.name) == (east.id, "office", words["office"])
-    assert (user.display_name, user.roles, user.region_id) == (words["user"], ["sales_rep"],
-                                                               sh.id)
+    assert (user.display_name, user.roles, user.region_id) == (words["user"], ["sales_rep"], sh.id)
     assert (product.list_price, product.vat_rate) == (Decimal("120.50"), Decimal("0.09"))
     assert count(admin, Channel) == 1 and count(admin, Activity) == 1
     state = setup_state(admin)
@@ -295,8 +309,7 @@ async def test_products_imported_from_a_file_in_the_guide(fresh: Any, tmp_path: 
         await settle(pilot, rounds=5)
         assert app.screen.query_one("#setup-list").row_count == 2
     with fresh.admin.reading() as session:
-        assert list(session.scalars(sa.select(Product.code).order_by(Product.code))) == [
-            "P1", "P2"]
+        assert list(session.scalars(sa.select(Product.code).order_by(Product.code))) == ["P1", "P2"]
 
 
 @pytest.mark.parametrize("who", ["admin", "rep"])

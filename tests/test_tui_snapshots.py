@@ -48,8 +48,7 @@ async def settled(pilot: Any) -> None:
 EN_80, ZH_120 = ("en", (80, 24)), ("zh_CN", (120, 40))
 
 
-@pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120, ("zh_CN", (80, 24)),
-                                            ("en", (120, 40))])
+@pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120, ("zh_CN", (80, 24)), ("en", (120, 40))])
 def test_home(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Home: target vs actual, sales to date, pipeline, follow-ups, stalled deals."""
     assert snap_compare(make_app(lang), terminal_size=size, run_before=settled)
@@ -58,36 +57,35 @@ def test_home(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]
 @pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120])
 def test_customers(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Customers list with filters; Chinese names line up in the columns."""
-    assert snap_compare(make_app(lang, start="customers"), terminal_size=size,
-                        run_before=settled)
+    assert snap_compare(make_app(lang, start="customers"), terminal_size=size, run_before=settled)
 
 
 @pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120])
-def test_customer_page(snap_compare: Any, make_app: Any, lang: str,
-                       size: tuple[int, int]) -> None:
+def test_customer_page(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """A customer's page, on its sales tab."""
 
     async def run_before(pilot: Any) -> None:
         await settled(pilot)
-        await pilot.press("enter", "right_square_bracket", "right_square_bracket",
-                          "right_square_bracket")
+        await pilot.press(
+            "enter", "right_square_bracket", "right_square_bracket", "right_square_bracket"
+        )
         await settled(pilot)
 
-    assert snap_compare(make_app(lang, start="customers"), terminal_size=size,
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(lang, start="customers"), terminal_size=size, run_before=run_before
+    )
 
 
 @pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120])
-def test_pipeline_board(snap_compare: Any, make_app: Any, lang: str,
-                        size: tuple[int, int]) -> None:
+def test_pipeline_board(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Opportunities as a board: one column per open stage of the funnel."""
-    assert snap_compare(make_app(lang, start="opportunities"), terminal_size=size,
-                        press=["b"], run_before=settled)
+    assert snap_compare(
+        make_app(lang, start="opportunities"), terminal_size=size, press=["b"], run_before=settled
+    )
 
 
 @pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120])
-def test_daily_report(snap_compare: Any, make_app: Any, lang: str,
-                      size: tuple[int, int]) -> None:
+def test_daily_report(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """The manager's team tab: the day's ranking and the team's visits."""
 
     async def run_before(pilot: Any) -> None:
@@ -95,20 +93,28 @@ def test_daily_report(snap_compare: Any, make_app: Any, lang: str,
         await pilot.press("ctrl+t")
         await settled(pilot)
 
-    assert snap_compare(make_app(lang, user="manager", start="daily"), terminal_size=size,
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(lang, user="manager", start="daily"), terminal_size=size, run_before=run_before
+    )
 
 
 @pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120])
 def test_reports(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Reports: the list and the parameter form generated from the Params model."""
-    assert snap_compare(make_app(lang, start="reports"), terminal_size=size,
-                        press=["down", "down"], run_before=settled)
+    assert snap_compare(
+        make_app(lang, start="reports"),
+        terminal_size=size,
+        press=["down", "down"],
+        run_before=settled,
+    )
 
 
 @pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120])
-def test_keys_dialog(snap_compare: Any, make_app: Any, lang: str,
-                     size: tuple[int, int]) -> None:
+def test_keys_dialog(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """? on the customers list: the keys of the current screen."""
-    assert snap_compare(make_app(lang, start="customers"), terminal_size=size,
-                        press=["question_mark"], run_before=settled)
+    assert snap_compare(
+        make_app(lang, start="customers"),
+        terminal_size=size,
+        press=["question_mark"],
+        run_before=settled,
+    )

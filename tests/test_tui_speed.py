@@ -49,8 +49,9 @@ def _hold(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> Held:
 
 
 @aio
-async def test_keys_work_while_home_reads_its_figures(tui_world: dict[str, Any],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_keys_work_while_home_reads_its_figures(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from core.services import dashboard
     from tui.screens.customers import CustomersScreen
     from tui.screens.home import HomeScreen
@@ -74,8 +75,9 @@ async def test_keys_work_while_home_reads_its_figures(tui_world: dict[str, Any],
 
 
 @aio
-async def test_keys_work_while_the_opportunities_load(tui_world: dict[str, Any],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_keys_work_while_the_opportunities_load(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from core.services import lists
     from tui.screens.dialogs import KeysDialog
     from tui.screens.opportunities import OpportunitiesScreen
@@ -99,8 +101,9 @@ async def test_keys_work_while_the_opportunities_load(tui_world: dict[str, Any],
 
 
 @aio
-async def test_typing_is_kept_while_the_day_loads(tui_world: dict[str, Any],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_typing_is_kept_while_the_day_loads(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keys typed into the visit form while the day's visits are read all arrive."""
     from textual.widgets import Input
 
@@ -125,8 +128,9 @@ async def test_typing_is_kept_while_the_day_loads(tui_world: dict[str, Any],
 
 
 @aio
-async def test_keys_work_while_the_due_list_loads(tui_world: dict[str, Any],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_keys_work_while_the_due_list_loads(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A plugin view (funnel's due list) reads in a worker too."""
     from plugins.funnel.services import due
     from plugins.funnel.views import DueListScreen
@@ -148,8 +152,9 @@ async def test_keys_work_while_the_due_list_loads(tui_world: dict[str, Any],
 
 
 @aio
-async def test_plugin_views_are_read_off_the_ui_thread(tui_world: dict[str, Any],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_plugin_views_are_read_off_the_ui_thread(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Opening the database: the plugins' views (their modules imported) are collected in
     the opening thread, after Home's figures; they then join the navigation."""
     import tui.views

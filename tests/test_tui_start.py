@@ -81,9 +81,17 @@ async def test_refusal_while_opening_ends_the_app(tui_world: dict[str, Any]) -> 
 def test_app_modules_do_not_load_the_database_layer() -> None:
     """What the first frame needs must not import SQLAlchemy, pydantic or the models
     (about 1 s on a busy machine); they load in the opening thread."""
-    code = ("import sys, tui.cli, tui.app, tui.screens.home, tui.widgets.infobar; "
-            "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'core.models', "
-            "'core.runtime') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60, check=True)
+    code = (
+        "import sys, tui.cli, tui.app, tui.screens.home, tui.widgets.infobar; "
+        "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'core.models', "
+        "'core.runtime') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == "[]", out.stdout

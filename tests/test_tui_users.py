@@ -16,8 +16,7 @@ from core.services import sessions as records
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 def cells(table: Any) -> list[tuple[str, ...]]:
@@ -25,8 +24,7 @@ def cells(table: Any) -> list[tuple[str, ...]]:
 
 
 @aio
-async def test_a_rep_sees_only_their_own_keys(tui_world: dict[str, Any],
-                                              tmp_path: Path) -> None:
+async def test_a_rep_sees_only_their_own_keys(tui_world: dict[str, Any], tmp_path: Path) -> None:
     rep, rep2, admin = tui_world["rep"], tui_world["rep2"], tui_world["admin"]
     mine = keys.add_key(admin, rep.actor.login, make_key(tmp_path, "mine")[1])
     keys.add_key(admin, rep2.actor.login, make_key(tmp_path, "theirs")[1])
@@ -42,8 +40,7 @@ async def test_a_rep_sees_only_their_own_keys(tui_world: dict[str, Any],
 
 
 @aio
-async def test_admin_adds_and_removes_a_key(tui_world: dict[str, Any],
-                                            tmp_path: Path) -> None:
+async def test_admin_adds_and_removes_a_key(tui_world: dict[str, Any], tmp_path: Path) -> None:
     admin, rep = tui_world["admin"], tui_world["rep"]
     public = make_key(tmp_path, "new")[1]
     async with app_for(admin).run_test(size=(100, 30)) as pilot:
@@ -71,8 +68,9 @@ async def test_admin_ends_an_open_session(tui_world: dict[str, Any], tmp_path: P
     admin, rep = tui_world["admin"], tui_world["rep"]
     row = keys.add_key(admin, rep.actor.login, make_key(tmp_path, "k")[1])
     owner = records.key_owner(admin.db, row.fingerprint)
-    session_id, _secret = records.record_start(admin.db, owner, fingerprint=row.fingerprint,
-                                               client="10.0.0.5:5000", node="n1", kind="app")
+    session_id, _secret = records.record_start(
+        admin.db, owner, fingerprint=row.fingerprint, client="10.0.0.5:5000", node="n1", kind="app"
+    )
     async with app_for(admin).run_test(size=(100, 30)) as pilot:
         await pilot.press("9", "o")
         await settle(pilot)
@@ -99,8 +97,11 @@ def audit_actions(admin: Any, login: str) -> list[tuple[str, str]]:
 
     user_id = str(find_user(admin, login).id)
     with admin.reading() as session:
-        rows = session.execute(sa.select(AuditEntry.action, AuditEntry.field).where(
-            AuditEntry.entity_id == user_id, AuditEntry.entity.contains("user")))
+        rows = session.execute(
+            sa.select(AuditEntry.action, AuditEntry.field).where(
+                AuditEntry.entity_id == user_id, AuditEntry.entity.contains("user")
+            )
+        )
         return [(a, f) for a, f in rows]
 
 
@@ -110,7 +111,8 @@ def errors(app: Any) -> list[str]:
 
 @aio
 async def test_admin_adds_a_user_and_changes_role_region_and_manager(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     from core.services.users import find_user
 
     admin, manager, world = tui_world["admin"], tui_world["manager"], tui_world["world"]
@@ -147,7 +149,10 @@ async def test_admin_adds_a_user_and_changes_role_region_and_manager(
         assert pilot.app.screen is screen, errors(app)
     chen = find_user(admin, "chen")
     assert (chen.roles, chen.region_id, chen.manager_id) == (
-        ["sales_manager"], north.id, manager.actor.id)
+        ["sales_manager"],
+        north.id,
+        manager.actor.id,
+    )
     actions = audit_actions(admin, "chen")
     assert ("set-role", "roles") in actions
     assert {("update", "region_id"), ("update", "manager_id")} <= set(actions)
@@ -155,8 +160,7 @@ async def test_admin_adds_a_user_and_changes_role_region_and_manager(
 
 
 @aio
-async def test_regional_admin_is_refused_a_company_wide_role(
-        tui_world: dict[str, Any]) -> None:
+async def test_regional_admin_is_refused_a_company_wide_role(tui_world: dict[str, Any]) -> None:
     from core.services.users import find_user
 
     world = tui_world["world"]
@@ -177,8 +181,10 @@ async def test_regional_admin_is_refused_a_company_wide_role(
         await settle(pilot)
         assert pilot.app.screen is form  # still open: nothing saved
         (refusal,) = errors(app)
-        assert refusal == ("Sun may not grant Finance: a regional administrator grants "
-                           "only roles limited to their own region")
+        assert refusal == (
+            "Sun may not grant Finance: a regional administrator grants "
+            "only roles limited to their own region"
+        )
     assert find_user(tui_world["admin"], rep.actor.login).roles == ["sales_rep"]
 
 
@@ -198,14 +204,19 @@ async def test_a_rep_sees_no_user_administration(tui_world: dict[str, Any]) -> N
         await settle(pilot)
         assert isinstance(pilot.app.screen, KeysDialog)
         actions = [r[1] for r in pilot.app.screen.rows]
-        for hidden in ("New user", "Change role, region, manager", "Deactivate user",
-                       "Add key", "Remove key", "Open sessions"):
+        for hidden in (
+            "New user",
+            "Change role, region, manager",
+            "Deactivate user",
+            "Add key",
+            "Remove key",
+            "Open sessions",
+        ):
             assert hidden not in actions
 
 
 @aio
-async def test_deactivation_asks_first_and_enter_alone_cancels(
-        tui_world: dict[str, Any]) -> None:
+async def test_deactivation_asks_first_and_enter_alone_cancels(tui_world: dict[str, Any]) -> None:
     from core.services.users import find_user
     from tui.screens.dialogs import ConfirmDialog
 
@@ -335,16 +346,17 @@ async def test_a_user_holds_several_roles_round_trip(tui_world: dict[str, Any]) 
         pilot.app.screen.query_one("#f-roles").deselect_all()  # none: refused
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "at least one role" in str(
-            pilot.app.screen.query_one("#form-message").render())
+        assert "at least one role" in str(pilot.app.screen.query_one("#form-message").render())
     assert set(find_user(admin, "chen").roles) == {"sales_manager", "business_operator"}
     assert [a for a in audit_actions(admin, "chen") if a[0] == "set-role"] == [
-        ("set-role", "roles")]
+        ("set-role", "roles")
+    ]
 
 
 @aio
 async def test_a_granter_cannot_tick_a_role_beyond_their_own_scope(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     """A regional admin may give a rep a second role within their region, never a
     company-wide one (nor an administrator's): the whole change is refused."""
     from core.services.users import find_user
@@ -380,15 +392,13 @@ async def test_a_granter_cannot_tick_a_role_beyond_their_own_scope(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen, errors(app)
-    assert find_user(tui_world["admin"], rep.actor.login).roles == [
-        "sales_manager", "sales_rep"]
+    assert find_user(tui_world["admin"], rep.actor.login).roles == ["sales_manager", "sales_rep"]
     refusals = errors(app)
     assert len(refusals) == 2 and all("may not grant" in r for r in refusals)
 
 
 @aio
-async def test_changing_roles_keeps_a_since_deactivated_region(
-        tui_world: dict[str, Any]) -> None:
+async def test_changing_roles_keeps_a_since_deactivated_region(tui_world: dict[str, Any]) -> None:
     from core.services import organisation
     from core.services.users import find_user
 

@@ -35,21 +35,79 @@ SIZE = (120, 40)
 # Latin words a Chinese screen may show, and why.
 ZH_ALLOWED = {
     # key names in the footer and the keys list (what is printed on the keyboard)
-    "esc", "tab", "enter", "ctrl", "shift", "pgup", "pgdn", "home", "end", "del", "space",
-    "up", "down", "left", "right", "backspace", "delete", "insert",
+    "esc",
+    "tab",
+    "enter",
+    "ctrl",
+    "shift",
+    "pgup",
+    "pgdn",
+    "home",
+    "end",
+    "del",
+    "space",
+    "up",
+    "down",
+    "left",
+    "right",
+    "backspace",
+    "delete",
+    "insert",
     # the program, its data file, formats and units
-    "salesdesk", "demo", "db", "sqlite", "csv", "xlsx", "pdf", "html", "json", "ssh",
-    "yyyy", "mm", "dd", "hh", "pcs", "kg", "vat", "id", "pub", "rfm",
+    "salesdesk",
+    "demo",
+    "db",
+    "sqlite",
+    "csv",
+    "xlsx",
+    "pdf",
+    "html",
+    "json",
+    "ssh",
+    "yyyy",
+    "mm",
+    "dd",
+    "hh",
+    "pcs",
+    "kg",
+    "vat",
+    "id",
+    "pub",
+    "rfm",
     # currency codes (ISO 4217, what banks and invoices print)
-    "cny", "usd", "eur", "hkd",
+    "cny",
+    "usd",
+    "eur",
+    "hkd",
     # plugin names, as the admin types them (salesdesk plugin enable real_estate)
-    "contracts", "exporters", "forecast", "funnel", "manufacturing", "marketing", "real",
-    "estate", "sales", "reports", "b2b",
+    "contracts",
+    "exporters",
+    "forecast",
+    "funnel",
+    "manufacturing",
+    "marketing",
+    "real",
+    "estate",
+    "sales",
+    "reports",
+    "b2b",
 }
 # Codes a page may show in a column headed as codes (the header is the key).
 CODE_COLUMNS = {
-    "阶段代码": {"preparation", "drafting", "submitted", "approved", "rejected", "signed",
-                 "planning", "in", "execution", "completed", "closed", "cancelled"},
+    "阶段代码": {
+        "preparation",
+        "drafting",
+        "submitted",
+        "approved",
+        "rejected",
+        "signed",
+        "planning",
+        "in",
+        "execution",
+        "completed",
+        "closed",
+        "cancelled",
+    },
     "阶段编码": {"lead", "qualified", "solution", "proposal", "negotiation", "won", "lost"},
 }
 # free-text columns: what people typed or named (codes are recognised by their digits)
@@ -57,7 +115,8 @@ DATA_COLUMNS = re.compile(
     r"(^|_)(name|title|result|notes?|comment|display_name|specs|competitors|reason|"
     r"description|label|summary|condition|terms|invoice_title|bank_name|billing_address|"
     r"contact|approval_note|cancel_reason|email|phone|login|code|number|unit_no|"
-    r"contract_no|layout|orientation|view|reference|medium|category|competitor|action)$")
+    r"contract_no|layout|orientation|view|reference|medium|category|competitor|action)$"
+)
 LATIN_CHUNK = re.compile(r"[A-Za-z0-9_.@/+'’&\-]*[A-Za-z][A-Za-z0-9_.@/+'’&\-]*")
 WORD = re.compile(r"[A-Za-z]+")
 CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -110,8 +169,12 @@ def data_text(path: Path, lang: str) -> str:
                     continue
                 if "CHAR" not in kind and "TEXT" not in kind:
                     continue
-                values += [str(v) for (v,) in conn.execute(
-                    f"SELECT DISTINCT \"{name}\" FROM '{table}' WHERE \"{name}\" IS NOT NULL")]
+                values += [
+                    str(v)
+                    for (v,) in conn.execute(
+                        f'SELECT DISTINCT "{name}" FROM \'{table}\' WHERE "{name}" IS NOT NULL'
+                    )
+                ]
     from tui.cli_demo import DEMO_COMPANY
 
     return "\n".join([*values, DEMO_COMPANY, "Boss Admin 总管"])
@@ -122,10 +185,19 @@ def screen_text(app: Any) -> str:
     from rich.console import Console
 
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system=None, record=True, legacy_windows=False, safe_box=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
     return console.export_text()
 
 
@@ -155,8 +227,7 @@ def cjk_offences(text: str, data: str) -> list[str]:
 
 SKIP_ACTIONS = {"back", "dismiss_none", "quit", "command_palette", "keys", "refresh"}
 # cursor and page moves show the same words on other rows: not worth a step each
-MOVE_KEYS = {"home", "end", "pageup", "pagedown", "left", "right", "up", "down", "tab",
-             "shift+tab"}
+MOVE_KEYS = {"home", "end", "pageup", "pagedown", "left", "right", "up", "down", "tab", "shift+tab"}
 
 
 def _taught(app: Any) -> list[tuple[Any, Any]]:
@@ -166,9 +237,14 @@ def _taught(app: Any) -> list[tuple[Any, Any]]:
     for active in app.screen.active_bindings.values():
         binding = active.binding
         name = binding.action.split("(")[0].rsplit(".", 1)[-1]
-        if (not binding.description or not binding.id or binding.id.startswith("app.")
-                or name in SKIP_ACTIONS or binding.action in seen
-                or binding.key in MOVE_KEYS):
+        if (
+            not binding.description
+            or not binding.id
+            or binding.id.startswith("app.")
+            or name in SKIP_ACTIONS
+            or binding.action in seen
+            or binding.key in MOVE_KEYS
+        ):
             continue
         seen.add(binding.action)
         found.append((active.node, binding))
@@ -265,7 +341,8 @@ async def walk_app(path: Path, lang: str) -> dict[str, str]:
                 await settle(pilot, rounds=2)
             if os.environ.get("TUI_WALK_DUMP"):  # to read the pages: a JSON file per language
                 Path(f"{os.environ['TUI_WALK_DUMP']}-{lang}.json").write_text(
-                    json.dumps(walk.pages, ensure_ascii=False, indent=0))
+                    json.dumps(walk.pages, ensure_ascii=False, indent=0)
+                )
             return walk.pages
     finally:
         runtime.db.dispose()
@@ -288,8 +365,9 @@ async def test_chinese_walk_shows_no_english(demo_copy: Path) -> None:
     pages = await walk_app(demo_copy, "zh_CN")
     assert len(pages) > 60, sorted(pages)  # the walk did reach the screens and dialogs
     vocabulary = {w.lower() for w in WORD.findall(data_text(demo_copy, "zh_CN"))}
-    found = {place: bad for place, text in pages.items()
-             if (bad := latin_offences(text, vocabulary))}
+    found = {
+        place: bad for place, text in pages.items() if (bad := latin_offences(text, vocabulary))
+    }
     assert not found, "English on Chinese screens:\n" + _report(found)
 
 
@@ -307,5 +385,8 @@ def test_the_checks_catch_what_they_should() -> None:
     vocabulary = {"acme", "trading"}
     assert latin_offences("客户 Acme Tradi C000123 esc 返回", vocabulary) == []
     assert latin_offences("阶段 proposal 应为 field required", vocabulary) == [
-        "proposal", "field", "required"]
+        "proposal",
+        "field",
+        "required",
+    ]
     assert cjk_offences("Customer 上海精密 Stage 阶段", "上海精密锻造有限公司") == ["阶段"]

@@ -47,21 +47,40 @@ def seed(world: Any) -> dict[str, Any]:
     rep2 = world.user("zhao", "sales_rep", region="NORTH", manager=manager)
     _rename(world, rep, "李雷 Li Lei")
     _rename(world, rep2, "赵敏 Zhao Min")
-    names = ["上海精密锻造有限公司", "Acme Trading", "北京远航科技", "Blue River Foods",
-             "Zenith Motors", "深圳华光电子", "Golden Gate Supply", "杭州西湖茶业"]
+    names = [
+        "上海精密锻造有限公司",
+        "Acme Trading",
+        "北京远航科技",
+        "Blue River Foods",
+        "Zenith Motors",
+        "深圳华光电子",
+        "Golden Gate Supply",
+        "杭州西湖茶业",
+    ]
     customers = []
     for i, name in enumerate(names):
         owner = rep if i % 2 == 0 else rep2
-        customers.append(world.customer(owner=owner, region="EAST" if i % 2 == 0 else "NORTH",
-                                        name=name, code=f"C{i + 1:05d}",
-                                        customer_class="promising" if i % 3 else "potential"))
+        customers.append(
+            world.customer(
+                owner=owner,
+                region="EAST" if i % 2 == 0 else "NORTH",
+                name=name,
+                code=f"C{i + 1:05d}",
+                customer_class="promising" if i % 3 else "potential",
+            )
+        )
     product = world.product(code="P0001", name="Forged flange")
     deals = []
     for i, customer in enumerate(customers[:6]):
-        deals.append(world.opportunity(customer, owner=rep if i % 2 == 0 else rep2,
-                                       amount=f"{(i + 1) * 12500}.00",
-                                       title=f"Deal {i + 1} {customer.name[:6]}",
-                                       expected_close=DAY + dt.timedelta(days=10 * i)))
+        deals.append(
+            world.opportunity(
+                customer,
+                owner=rep if i % 2 == 0 else rep2,
+                amount=f"{(i + 1) * 12500}.00",
+                title=f"Deal {i + 1} {customer.name[:6]}",
+                expected_close=DAY + dt.timedelta(days=10 * i),
+            )
+        )
     # move some deals on, one of them stalled (entered its stage 60 days ago)
     stages = ["lead", "qualified", "proposal", "negotiation", "qualified", "lead"]
     with world.runtime.db.write_session() as session, session.begin():
@@ -71,26 +90,56 @@ def seed(world: Any) -> dict[str, Any]:
             if deal is deals[1]:
                 row.stage_entered_at = world.clock() - dt.timedelta(days=60)
         for i, customer in enumerate(customers[:4]):
-            session.add(Activity(date=DAY - dt.timedelta(days=3), rep_id=customer.owner_id,
-                                 customer_id=customer.id, purpose="development",
-                                 result="met buyer", next_visit=DAY - dt.timedelta(days=i % 2),
-                                 created_at=world.clock()))
+            session.add(
+                Activity(
+                    date=DAY - dt.timedelta(days=3),
+                    rep_id=customer.owner_id,
+                    customer_id=customer.id,
+                    purpose="development",
+                    result="met buyer",
+                    next_visit=DAY - dt.timedelta(days=i % 2),
+                    created_at=world.clock(),
+                )
+            )
         for month_back in range(3):
             for i, customer in enumerate(customers):
                 day = DAY.replace(day=2 + i) - dt.timedelta(days=31 * month_back)
-                session.add(SalesLine(date=day, customer_id=customer.id, product_id=product.id,
-                                      rep_id=customer.owner_id, region_id=customer.region_id,
-                                      quantity=Decimal(i + 1),
-                                      amount=Decimal(1000 * (i + 1) + 50 * month_back)))
-        session.add(SalesTarget(month=DAY.replace(day=1), dimension="company", key_id=0,
-                                amount=Decimal("60000")))
-        session.add(SalesTarget(month=DAY.replace(day=1), dimension="rep",
-                                key_id=rep.actor.id, amount=Decimal("25000")))
+                session.add(
+                    SalesLine(
+                        date=day,
+                        customer_id=customer.id,
+                        product_id=product.id,
+                        rep_id=customer.owner_id,
+                        region_id=customer.region_id,
+                        quantity=Decimal(i + 1),
+                        amount=Decimal(1000 * (i + 1) + 50 * month_back),
+                    )
+                )
+        session.add(
+            SalesTarget(
+                month=DAY.replace(day=1), dimension="company", key_id=0, amount=Decimal("60000")
+            )
+        )
+        session.add(
+            SalesTarget(
+                month=DAY.replace(day=1),
+                dimension="rep",
+                key_id=rep.actor.id,
+                amount=Decimal("25000"),
+            )
+        )
         session.flush()
         # as an import would: the summaries Home and the reports read follow the lines
         refresh_sales_summaries(session, DAY - dt.timedelta(days=93), DAY)
-    return {"admin": world.admin, "manager": manager, "rep": rep, "rep2": rep2,
-            "customers": customers, "deals": deals, "east": east}
+    return {
+        "admin": world.admin,
+        "manager": manager,
+        "rep": rep,
+        "rep2": rep2,
+        "customers": customers,
+        "deals": deals,
+        "east": east,
+    }
 
 
 def _rename(world: Any, ctx: Any, name: str) -> None:

@@ -46,7 +46,8 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
 PERMITTED: dict[str, str | tuple[str, ...]] = {
     "plugins": "plugin.manage",
     "import": ("sales.import", "receipt.record", "masterdata.manage", "user.manage"),
-    "admin": ("masterdata.manage", "region.manage_own", "settings.manage")}
+    "admin": ("masterdata.manage", "region.manage_own", "settings.manage"),
+}
 
 
 CACHED = {"customers", "opportunities", "daily", "reports"}
@@ -75,17 +76,32 @@ class SalesdeskApp(App[None]):
     """
     BINDINGS = [
         Binding("question_mark,f1", "keys", "Keys", id="app.keys"),
-        Binding("ctrl+p", "command_palette", "Search", id="app.palette", show=False,
-                priority=True, tooltip="Find a screen, customer, deal or report"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Search",
+            id="app.palette",
+            show=False,
+            priority=True,
+            tooltip="Find a screen, customer, deal or report",
+        ),
         Binding("q", "quit", "Quit", id="app.quit", show=False),
-        *[Binding(key, f"section('{sid}')", title, id=f"app.section.{sid}", show=False)
-          for sid, (key, title, _path) in SECTIONS.items()],
+        *[
+            Binding(key, f"section('{sid}')", title, id=f"app.section.{sid}", show=False)
+            for sid, (key, title, _path) in SECTIONS.items()
+        ],
     ]
 
-    def __init__(self, context: Context | None = None, *, database_label: str | None = None,
-                 profile: str | None = None, start: str = "home",
-                 load_dashboard: bool = True,
-                 opener: Callable[[], Context] | None = None) -> None:
+    def __init__(
+        self,
+        context: Context | None = None,
+        *,
+        database_label: str | None = None,
+        profile: str | None = None,
+        start: str = "home",
+        load_dashboard: bool = True,
+        opener: Callable[[], Context] | None = None,
+    ) -> None:
         """Either ``context`` (ready at once: tests, the demo) or ``opener``, called in a
         thread after the first frame is drawn: Home with its navigation shows at once
         while SQLAlchemy, the models and the plugins load (about 1 s on a busy machine).
@@ -106,8 +122,11 @@ class SalesdeskApp(App[None]):
         self.last_report: str | None = None  # the report last run: Reports reopens at it
         self.startup_error: str | None = None
         localize_bindings(self)
-        self.session_info = (_session_info(context, database_label, profile)
-                             if context is not None else _loading_info(database_label))
+        self.session_info = (
+            _session_info(context, database_label, profile)
+            if context is not None
+            else _loading_info(database_label)
+        )
         self._views: list[tuple[str, Any]] | None = None
         self._views_coming = False  # collected in the opening thread (see _open)
         self._forms_offered: bool | None = None
@@ -238,8 +257,12 @@ class SalesdeskApp(App[None]):
         on first use as before."""
         _freeze_once()
         get_screen = getattr(self, "_get_screen", None)
-        if (get_screen is None or section not in CACHED or self.is_screen_installed(section)
-                or not self.is_running):
+        if (
+            get_screen is None
+            or section not in CACHED
+            or self.is_screen_installed(section)
+            or not self.is_running
+        ):
             return
         self.install_screen(_load(SECTIONS[section][2])(), section)
         screen, mounted = get_screen(section)
@@ -251,13 +274,16 @@ class SalesdeskApp(App[None]):
     def sections(self) -> list[tuple[str, str, str]]:
         """(id, key, translated title) of every place in the navigation, plugin views too."""
         if not self.ready:  # until the context is there: the sections everyone has
-            return [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
-                    if sid not in (*PERMITTED, "forms")]
-        found = [(sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items()
-                 if self._offered(sid)]
-        for plugin, view in ([] if self._views_coming else self.views()):
-            found.append((f"view:{plugin}:{view.id}", view.key,
-                          pick(view.title_en, view.title_zh)))
+            return [
+                (sid, key, _(title))
+                for sid, (key, title, _p) in SECTIONS.items()
+                if sid not in (*PERMITTED, "forms")
+            ]
+        found = [
+            (sid, key, _(title)) for sid, (key, title, _p) in SECTIONS.items() if self._offered(sid)
+        ]
+        for plugin, view in [] if self._views_coming else self.views():
+            found.append((f"view:{plugin}:{view.id}", view.key, pick(view.title_en, view.title_zh)))
         return found
 
     def _offered(self, section: str) -> bool:
@@ -289,13 +315,20 @@ class SalesdeskApp(App[None]):
         bound: list[tuple[str, Any]] = []
         for plugin, view in views:
             if view.key in taken:
-                self.ctx.plugins.note(plugin, f"salesdesk_views: view {view.id}: key "
-                                              f"'{view.key}' is already taken; no key bound")
+                self.ctx.plugins.note(
+                    plugin,
+                    f"salesdesk_views: view {view.id}: key "
+                    f"'{view.key}' is already taken; no key bound",
+                )
                 view = replace(view, key="")
             elif view.key:
                 taken.add(view.key)
-                self.bind(view.key, f"section('view:{plugin}:{view.id}')",
-                          description=pick(view.title_en, view.title_zh), show=False)
+                self.bind(
+                    view.key,
+                    f"section('view:{plugin}:{view.id}')",
+                    description=pick(view.title_en, view.title_zh),
+                    show=False,
+                )
             bound.append((plugin, view))
         return bound
 
@@ -353,12 +386,19 @@ class SalesdeskApp(App[None]):
             self.notify(_("Only administrators see the plugins"), severity="warning")
             return None
         if section == "import" and not self.ctx.grant.has("sales.import"):
-            self.notify(_("Importing needs the import permission (business operators, finance, "
-                          "administrators)"), severity="warning")
+            self.notify(
+                _(
+                    "Importing needs the import permission (business operators, finance, "
+                    "administrators)"
+                ),
+                severity="warning",
+            )
             return None
         if section == "admin" and not self._offered("admin"):
-            self.notify(_("Only administrators and business operators see the admin area"),
-                        severity="warning")
+            self.notify(
+                _("Only administrators and business operators see the admin area"),
+                severity="warning",
+            )
             return None
         if section == "home" and len(self.screen_stack) >= 2:
             return object()  # just go back to Home
@@ -402,8 +442,12 @@ class SalesdeskApp(App[None]):
             if binding.action in seen or not binding.description or not ours:
                 continue  # Textual's own bindings (cursor moves, focus) need no teaching
             section = binding.action.removeprefix("section('").removesuffix("')")
-            if (binding.action.startswith("section(") and section in SECTIONS and self.ready
-                    and not self._offered(section)):
+            if (
+                binding.action.startswith("section(")
+                and section in SECTIONS
+                and self.ready
+                and not self._offered(section)
+            ):
                 continue  # a place this user may not open is not taught
             seen.add(binding.action)
             rows.append((self.get_key_display(binding), binding.description))
@@ -432,8 +476,7 @@ class SalesdeskApp(App[None]):
         if isinstance(event, events.Paste) or not event.is_forwarded:
             return  # a paste stays in one field; a priority binding has done its work
         self._key_on_way = event
-        self._key_chain = [node for node in target.ancestors_with_self
-                           if not isinstance(node, App)]
+        self._key_chain = [node for node in target.ancestors_with_self if not isinstance(node, App)]
         for node in self._key_chain:
             node.message_signal.subscribe(self, partial(self._key_seen, node), immediate=True)
         # a widget removed on the way never reports back: do not hold keys for long
@@ -444,8 +487,11 @@ class SalesdeskApp(App[None]):
         if a screen passed it on to the app (queued there ahead of the replay message)."""
         if message is not self._key_on_way:
             return
-        if (isinstance(node, Screen) or message._stop_propagation
-                or not (node.is_parent_active and node.is_attached)):
+        if (
+            isinstance(node, Screen)
+            or message._stop_propagation
+            or not (node.is_parent_active and node.is_attached)
+        ):
             self._key_done()
 
     def _key_done(self) -> None:
@@ -462,8 +508,9 @@ class SalesdeskApp(App[None]):
         while self._held_keys and self._key_on_way is None:
             await self._deliver_key(self._held_keys.pop(0))
 
-    async def run_action(self, action: Any, default_namespace: Any = None,
-                         namespaces: Any = None) -> bool:
+    async def run_action(
+        self, action: Any, default_namespace: Any = None, namespaces: Any = None
+    ) -> bool:
         # An action (a key, a click) that fails becomes a message and the app keeps
         # running: the failure is in one command, the rest of the app is sound. Tests
         # (headless) still fail loudly unless they ask for the user's behaviour.
@@ -499,8 +546,7 @@ def _freeze_once() -> None:
         gc.freeze()  # without a collection first: that would be the pause avoided
 
 
-def _session_info(ctx: Context, database_label: str | None,
-                  profile: str | None) -> dict[str, Any]:
+def _session_info(ctx: Context, database_label: str | None, profile: str | None) -> dict[str, Any]:
     """What the info bar shows: user, roles, company profile, database."""
     return {
         "user": ctx.actor.display_name,
@@ -518,8 +564,12 @@ def _loading_info(database_label: str | None) -> dict[str, Any]:
         user = os_login()
     except Exception:  # shown again, as a sentence, once the database is open
         user = "?"
-    return {"user": user, "roles": [], "profile": "…",
-            "database": _short_db(database_label) if database_label else "…"}
+    return {
+        "user": user,
+        "roles": [],
+        "profile": "…",
+        "database": _short_db(database_label) if database_label else "…",
+    }
 
 
 def _short_db(described: str) -> str:
@@ -539,13 +589,17 @@ def _logs_held() -> Iterator[None]:
     import logging.handlers
 
     root = logging.getLogger()
-    terminal = [h for h in root.handlers if isinstance(h, logging.StreamHandler)
-                and getattr(h.stream, "isatty", lambda: False)()]
+    terminal = [
+        h
+        for h in root.handlers
+        if isinstance(h, logging.StreamHandler) and getattr(h.stream, "isatty", lambda: False)()
+    ]
     if not terminal:
         yield
         return
-    held = logging.handlers.MemoryHandler(capacity=10_000, flushLevel=logging.CRITICAL + 1,
-                                          target=terminal[0])
+    held = logging.handlers.MemoryHandler(
+        capacity=10_000, flushLevel=logging.CRITICAL + 1, target=terminal[0]
+    )
     held.setLevel(min(h.level for h in terminal))
     for handler in terminal:
         root.removeHandler(handler)
@@ -570,8 +624,12 @@ def _company_profile(ctx: Context) -> str:
         return "-"
 
 
-def run_app(runtime: Any = None, *, open_runtime: Callable[[], Any] | None = None,
-            database_label: str | None = None) -> None:
+def run_app(
+    runtime: Any = None,
+    *,
+    open_runtime: Callable[[], Any] | None = None,
+    database_label: str | None = None,
+) -> None:
     """Open the app as the operating-system user's salesdesk account: on an open
     ``runtime``, or (faster to the first frame) on the one ``open_runtime()`` makes in a
     thread while Home is already drawn. A refusal (unknown user, old schema) is printed
@@ -580,9 +638,10 @@ def run_app(runtime: Any = None, *, open_runtime: Callable[[], Any] | None = Non
 
     if open_runtime is not None:
         opener = open_runtime
-        app = SalesdeskApp(opener=lambda: opener().context_for(),
-                           database_label=_short_db(database_label) if database_label
-                           else None)
+        app = SalesdeskApp(
+            opener=lambda: opener().context_for(),
+            database_label=_short_db(database_label) if database_label else None,
+        )
         with _logs_held():  # plugins load while the app is on screen
             app.run()
         if app.startup_error:

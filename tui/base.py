@@ -58,12 +58,20 @@ def localize_bindings(node: Any) -> None:
     tr = translator(module.__file__) if module and getattr(module, "__file__", None) else _
     bindings = node._bindings.key_to_bindings
     for key, items in bindings.items():
-        bindings[key] = [replace(b, description=tr(b.description),
-                                 tooltip=tr(b.tooltip) if b.tooltip else "") for b in items]
+        bindings[key] = [
+            replace(b, description=tr(b.description), tooltip=tr(b.tooltip) if b.tooltip else "")
+            for b in items
+        ]
 
 
-def add_rows_in_steps(table: Any, rows: list[tuple[Any, ...]], keys: list[str] | None = None,
-                      *, first: int = 60, step: int = 150) -> None:
+def add_rows_in_steps(
+    table: Any,
+    rows: list[tuple[Any, ...]],
+    keys: list[str] | None = None,
+    *,
+    first: int = 60,
+    step: int = 150,
+) -> None:
     """Add ``rows`` to a DataTable: the ``first`` (a screenful) now, the rest ``step`` at a
     time, each batch in its own turn of the event loop, so keys are handled between
     them (500 rows added at once held the UI thread 0.1-0.3 s). A newer fill of the
@@ -88,8 +96,12 @@ def report_error(app: Any, exc: BaseException) -> None:
         app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
         return
     log.exception("unexpected error in the TUI", exc_info=exc)
-    app.notify(f"{type(exc).__name__}: {exc}", title=_("Unexpected error (logged)"),
-               severity="error", timeout=10)
+    app.notify(
+        f"{type(exc).__name__}: {exc}",
+        title=_("Unexpected error (logged)"),
+        severity="error",
+        timeout=10,
+    )
 
 
 def ask_to_discard(app: Any, screens: list[Any], then: Callable[[], Any]) -> None:
@@ -105,9 +117,13 @@ def ask_to_discard(app: Any, screens: list[Any], then: Callable[[], Any]) -> Non
         return  # already asking
     form = unsaved[-1]
     name = getattr(form, "title_text", "") or _(getattr(form, "TITLE_EN", "") or "Form")
-    confirm(app, _("Discard what you typed?"),
-            _("{form}: what you typed has not been saved.").format(form=name),
-            _("Discard"), then)
+    confirm(
+        app,
+        _("Discard what you typed?"),
+        _("{form}: what you typed has not been saved.").format(form=name),
+        _("Discard"),
+        then,
+    )
 
 
 class Guarded:
@@ -143,8 +159,9 @@ class Guarded:
             report_error(self.app, exc)
             return None
 
-    def read_then(self, fetch: Callable[[], T], show: Callable[[T], object], *,
-                  group: str = "load") -> Worker[None]:
+    def read_then(
+        self, fetch: Callable[[], T], show: Callable[[T], object], *, group: str = "load"
+    ) -> Worker[None]:
         """Run ``fetch`` (database work) in a thread worker, then ``show`` its result on
         the UI thread: keys are handled meanwhile (docs/performance.md, "Keep the UI
         thread free"). A newer load of the same group replaces an older one, whose
@@ -157,11 +174,11 @@ class Guarded:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._read_done, show, result, group, ticket)
 
-        return self.run_worker(run, name=group, group=group, thread=True, exclusive=True,
-                               exit_on_error=False)
+        return self.run_worker(
+            run, name=group, group=group, thread=True, exclusive=True, exit_on_error=False
+        )
 
-    def _read_done(self, show: Callable[[T], object], result: T, group: str,
-                   ticket: int) -> None:
+    def _read_done(self, show: Callable[[T], object], result: T, group: str, ticket: int) -> None:
         # not closed while the query ran, and no newer load asked for since
         if self.is_attached and self.__dict__["_load_tickets"][group] == ticket:
             show(result)

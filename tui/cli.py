@@ -50,15 +50,21 @@ def tui_specs() -> list[Any]:
     return [hookspecs]
 
 
-def runtime_from(click_ctx: click.Context, *, require_current: bool = True,
-                 known_user: bool = True, create: bool = False) -> Runtime:
+def runtime_from(
+    click_ctx: click.Context,
+    *,
+    require_current: bool = True,
+    known_user: bool = True,
+    create: bool = False,
+) -> Runtime:
     """Open the database named by --database (or settings) with its enabled plugins.
 
     Every command but ``init`` needs an existing database (a read never creates one) and
     is refused, before it does anything, unless the OS user is an active user there."""
     url = click_ctx.find_root().params.get("database")
-    runtime = open_runtime(url, extra_specs=tui_specs(), require_current=require_current,
-                           create=create)
+    runtime = open_runtime(
+        url, extra_specs=tui_specs(), require_current=require_current, create=create
+    )
     click_ctx.call_on_close(runtime.save_plugin_failures)  # plugins list shows them later
     if known_user:
         runtime.require_known_user()
@@ -96,11 +102,19 @@ class SalesdeskGroup(click.Group):
         return sorted({*super().list_commands(ctx), *_plugin_commands(ctx, self)})
 
 
-@click.group(cls=SalesdeskGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=SalesdeskGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 # Eager, so `--database X --help` knows the database when it lists plugin commands.
-@click.option("--database", envvar="SALESDESK_DATABASE_URL", default=None, is_eager=True,
-              help="Database URL (default: the settings file, else SQLite in the data dir).")
+@click.option(
+    "--database",
+    envvar="SALESDESK_DATABASE_URL",
+    default=None,
+    is_eager=True,
+    help="Database URL (default: the settings file, else SQLite in the data dir).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log to stderr.")
 @click.pass_context
 def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
@@ -109,8 +123,7 @@ def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     if not verbose:  # a failure logged with its traceback is told as one sentence
         handler.addFilter(lambda record: not record.exc_info)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        handlers=[handler])
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     if click_ctx.invoked_subcommand is None:
         friendly(_open_tui)(click_ctx)
 
@@ -122,8 +135,10 @@ def _open_tui(click_ctx: click.Context) -> None:
     # The database opens in a thread while the app draws Home (first frame sooner).
     # The app tells an unknown user how to get added itself, on its own screen.
     with raw_streams():
-        run_app(open_runtime=lambda: runtime_from(click_ctx, known_user=False),
-                database_label=click_ctx.find_root().params.get("database"))
+        run_app(
+            open_runtime=lambda: runtime_from(click_ctx, known_user=False),
+            database_label=click_ctx.find_root().params.get("database"),
+        )
 
 
 @cli.command()
@@ -191,15 +206,27 @@ def users() -> None:
 @click.option("--email", default=None)
 @click.pass_context
 @friendly
-def users_add(click_ctx: click.Context, login: str, display_name: str, roles: tuple[str, ...],
-              region: str | None, manager: str | None, email: str | None) -> None:
+def users_add(
+    click_ctx: click.Context,
+    login: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    region: str | None,
+    manager: str | None,
+    email: str | None,
+) -> None:
     """Add a user whose LOGIN is their operating-system user name."""
     from core.services import users as user_service
 
     ctx = runtime_from(click_ctx).context_for()
-    data = {"login": login, "display_name": display_name, "roles": list(roles),
-            "region_id": _region_id(ctx, region), "email": email,
-            "manager_id": user_service.find_user(ctx, manager).id if manager else None}
+    data = {
+        "login": login,
+        "display_name": display_name,
+        "roles": list(roles),
+        "region_id": _region_id(ctx, region),
+        "email": email,
+        "manager_id": user_service.find_user(ctx, manager).id if manager else None,
+    }
     user = user_service.add_user(ctx, data)
     click.echo(f"Added {user.login} ({', '.join(user.roles)}).")
 
@@ -278,21 +305,28 @@ def plugins_list(click_ctx: click.Context) -> None:
     plugin_commands(runtime, cli.commands)
     click.echo(f"{'plugin':<16} {'version':<9} {'origin':<12} {'enabled':<8} hooks / error")
     for info in sorted(runtime.plugins.info.values(), key=lambda i: i.name):
-        state = ("FAILED" if info.enabled and info.failed
-                 else "yes" if info.enabled and info.loaded else "no")
-        detail = info.last_error or (", ".join(h.removeprefix("salesdesk_")
-                                               for h in info.hooks) or "-")
+        state = (
+            "FAILED"
+            if info.enabled and info.failed
+            else "yes"
+            if info.enabled and info.loaded
+            else "no"
+        )
+        detail = info.last_error or (
+            ", ".join(h.removeprefix("salesdesk_") for h in info.hooks) or "-"
+        )
         click.echo(f"{info.name:<16} {info.version:<9} {info.origin:<12} {state:<8} {detail}")
     for name in runtime.missing_plugins():
-        click.echo(f"{name:<16} {'-':<9} {'-':<12} {'missing':<8} "
-                   f"{_missing_plugin_note(name)}")
+        click.echo(f"{name:<16} {'-':<9} {'-':<12} {'missing':<8} {_missing_plugin_note(name)}")
 
 
 def _missing_plugin_note(name: str) -> str:
     from core.i18n import _
 
-    return _("plugin {name} is not installed; its data is kept in the database. Reinstall "
-             "it to use the data again (see README, Plugins)").format(name=name)
+    return _(
+        "plugin {name} is not installed; its data is kept in the database. Reinstall "
+        "it to use the data again (see README, Plugins)"
+    ).format(name=name)
 
 
 @plugins.command("enable")
@@ -316,8 +350,7 @@ def plugins_disable(click_ctx: click.Context, name: str) -> None:
 plugins.add_command(plugin_new)
 # `salesdesk plugin new NAME` reads naturally: `plugin` is `plugins` under another name
 # (the same commands), kept out of the listing.
-cli.add_command(click.Group("plugin", commands=plugins.commands, hidden=True,
-                            help=plugins.help))
+cli.add_command(click.Group("plugin", commands=plugins.commands, hidden=True, help=plugins.help))
 
 
 def _switch_plugin(click_ctx: click.Context, name: str, enabled: bool) -> None:
@@ -325,8 +358,10 @@ def _switch_plugin(click_ctx: click.Context, name: str, enabled: bool) -> None:
 
     runtime = runtime_from(click_ctx)
     company.set_plugin_enabled(runtime.context_for(), name, enabled)
-    click.echo(f"{name} {'enabled' if enabled else 'disabled'}; run 'salesdesk db upgrade' "
-               "if it brings tables.")
+    click.echo(
+        f"{name} {'enabled' if enabled else 'disabled'}; run 'salesdesk db upgrade' "
+        "if it brings tables."
+    )
 
 
 # -- plugin-contributed commands --------------------------------------------------------
@@ -347,11 +382,13 @@ def _commands_of(plugins: PluginManager, taken: Iterable[str]) -> dict[str, clic
     taken = set(taken)
     for plugin, command in plugins.contributions("salesdesk_cli_commands"):
         if not isinstance(command, click.Command) or not command.name:
-            plugins.report(plugin, "salesdesk_cli_commands",
-                           TypeError("expected click commands with names"))
+            plugins.report(
+                plugin, "salesdesk_cli_commands", TypeError("expected click commands with names")
+            )
         elif command.name in taken or command.name in commands:
             plugins.info[plugin].errors.append(
-                f"salesdesk_cli_commands: the command name '{command.name}' is already taken")
+                f"salesdesk_cli_commands: the command name '{command.name}' is already taken"
+            )
         else:
             commands[command.name] = command
     return commands
@@ -375,7 +412,8 @@ def _plugin_commands(click_ctx: click.Context, group: click.Group) -> dict[str, 
         try:
             root.meta[PLUGIN_COMMANDS_KEY] = plugin_commands(runtime, group.commands)
             root.meta[SWITCHED_OFF_KEY] = sorted(
-                name for name, info in runtime.plugins.info.items() if not info.enabled)
+                name for name, info in runtime.plugins.info.items() if not info.enabled
+            )
         finally:
             runtime.save_plugin_failures()
             runtime.db.dispose()
@@ -391,8 +429,9 @@ def _installed_plugins(enabled: Callable[[str], bool] = lambda _name: True) -> P
     return plugins
 
 
-def _switched_off_command(click_ctx: click.Context, group: click.Group,
-                          cmd_name: str) -> click.Command | None:
+def _switched_off_command(
+    click_ctx: click.Context, group: click.Group, cmd_name: str
+) -> click.Command | None:
     """A command of a plugin the company switched off: kept out of the listing, but naming
     it says so (and how to switch it back on) rather than "No such command". Only then are
     the switched-off plugins imported, to learn their command names."""
@@ -401,8 +440,11 @@ def _switched_off_command(click_ctx: click.Context, group: click.Group,
         return None
     plugins = _installed_plugins(lambda name: name in off)
     for plugin, command in plugins.contributions("salesdesk_cli_commands"):
-        if isinstance(command, click.Command) and command.name == cmd_name \
-                and cmd_name not in group.commands:
+        if (
+            isinstance(command, click.Command)
+            and command.name == cmd_name
+            and cmd_name not in group.commands
+        ):
             return _refusal(cmd_name, plugin)
     return None
 
@@ -410,9 +452,11 @@ def _switched_off_command(click_ctx: click.Context, group: click.Group,
 def _refusal(cmd_name: str, plugin: str) -> click.Command:
     from core.i18n import _
 
-    message = _("The command '{command}' comes from the plugin {plugin}, which is switched "
-                "off for this company: an admin can switch it on with 'salesdesk plugins "
-                "enable {plugin}'").format(command=cmd_name, plugin=plugin)
+    message = _(
+        "The command '{command}' comes from the plugin {plugin}, which is switched "
+        "off for this company: an admin can switch it on with 'salesdesk plugins "
+        "enable {plugin}'"
+    ).format(command=cmd_name, plugin=plugin)
 
     @click.pass_context
     def refuse(click_ctx: click.Context) -> None:
@@ -420,9 +464,13 @@ def _refusal(cmd_name: str, plugin: str) -> click.Command:
         click_ctx.exit(1)
 
     # Any arguments and --help reach the refusal: it is the answer to every use.
-    return click.Command(cmd_name, callback=refuse, add_help_option=False, hidden=True,
-                         context_settings={"ignore_unknown_options": True,
-                                           "allow_extra_args": True})
+    return click.Command(
+        cmd_name,
+        callback=refuse,
+        add_help_option=False,
+        hidden=True,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 def _existing_runtime(root: click.Context) -> Runtime | None:
@@ -432,8 +480,11 @@ def _existing_runtime(root: click.Context) -> Runtime | None:
     from core.settings import load_settings
 
     try:
-        url = (root.params.get("database") or os.environ.get("SALESDESK_DATABASE_URL")
-               or load_settings().database_url)
+        url = (
+            root.params.get("database")
+            or os.environ.get("SALESDESK_DATABASE_URL")
+            or load_settings().database_url
+        )
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1] if "///" in url else ""
             if not path or path == ":memory:" or not Path(path).is_file():

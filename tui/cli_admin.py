@@ -66,8 +66,9 @@ def regions_list(click_ctx: click.Context, include_inactive: bool) -> None:
     for node in list_regions(_ctx(click_ctx), include_inactive):
         r = node.region
         indent = "  " * node.depth
-        click.echo(f"{indent}{r.code:<{20 - len(indent)}} {r.name:<24} {_(r.kind)}"
-                   f"{_state(r.active)}")
+        click.echo(
+            f"{indent}{r.code:<{20 - len(indent)}} {r.name:<24} {_(r.kind)}{_state(r.active)}"
+        )
 
 
 @regions.command("add")
@@ -77,14 +78,16 @@ def regions_list(click_ctx: click.Context, include_inactive: bool) -> None:
 @click.option("--kind", type=click.Choice(["group", "region", "office"]), default="region")
 @click.pass_context
 @_friendly
-def regions_add(click_ctx: click.Context, code: str, name: str, parent: str | None,
-                kind: str) -> None:
+def regions_add(
+    click_ctx: click.Context, code: str, name: str, parent: str | None, kind: str
+) -> None:
     """Add region CODE under --parent (top level without it)."""
     from core.services.organisation import add_region
 
     ctx = _ctx(click_ctx)
-    region = add_region(ctx, {"code": code, "name": name, "kind": kind,
-                              "parent_id": _region_id(ctx, parent)})
+    region = add_region(
+        ctx, {"code": code, "name": name, "kind": kind, "parent_id": _region_id(ctx, parent)}
+    )
     click.echo(_("Added region {code} ({name}).").format(code=region.code, name=region.name))
 
 
@@ -104,8 +107,12 @@ def regions_rename(click_ctx: click.Context, code: str, name: str) -> None:
 
 @regions.command("move")
 @click.argument("code")
-@click.option("--under", "parent", default=None,
-              help="Code of the new parent region (omit for the top level).")
+@click.option(
+    "--under",
+    "parent",
+    default=None,
+    help="Code of the new parent region (omit for the top level).",
+)
 @click.pass_context
 @_friendly
 def regions_move(click_ctx: click.Context, code: str, parent: str | None) -> None:
@@ -114,8 +121,11 @@ def regions_move(click_ctx: click.Context, code: str, parent: str | None) -> Non
 
     ctx = _ctx(click_ctx)
     move_region(ctx, _region_id(ctx, code) or 0, _region_id(ctx, parent))
-    click.echo(_("Region {code} moved under {parent}; reports count its past sales under "
-                 "its new region.").format(code=code, parent=parent or _("the top level")))
+    click.echo(
+        _(
+            "Region {code} moved under {parent}; reports count its past sales under its new region."
+        ).format(code=code, parent=parent or _("the top level"))
+    )
 
 
 @regions.command("deactivate")
@@ -163,8 +173,10 @@ def channels_list(click_ctx: click.Context, include_inactive: bool) -> None:
     ctx = _ctx(click_ctx)
     names = {n.region.id: n.region.code for n in list_regions(ctx, True)}
     for ch in list_channels(ctx, include_inactive):
-        click.echo(f"{ch.code:<16} {ch.name:<24} {ch.kind:<12} "
-                   f"{names.get(ch.region_id, '-')}{_state(ch.active)}")
+        click.echo(
+            f"{ch.code:<16} {ch.name:<24} {ch.kind:<12} "
+            f"{names.get(ch.region_id, '-')}{_state(ch.active)}"
+        )
 
 
 @channels.command("add")
@@ -174,14 +186,16 @@ def channels_list(click_ctx: click.Context, include_inactive: bool) -> None:
 @click.option("--region", default=None, help="Code of the region it serves.")
 @click.pass_context
 @_friendly
-def channels_add(click_ctx: click.Context, code: str, name: str, kind: str,
-                 region: str | None) -> None:
+def channels_add(
+    click_ctx: click.Context, code: str, name: str, kind: str, region: str | None
+) -> None:
     """Add channel CODE."""
     from core.services.organisation import add_channel
 
     ctx = _ctx(click_ctx)
-    ch = add_channel(ctx, {"code": code, "name": name, "kind": kind,
-                           "region_id": _region_id(ctx, region)})
+    ch = add_channel(
+        ctx, {"code": code, "name": name, "kind": kind, "region_id": _region_id(ctx, region)}
+    )
     click.echo(_("Added channel {code} ({name}).").format(code=ch.code, name=ch.name))
 
 
@@ -192,8 +206,9 @@ def channels_add(click_ctx: click.Context, code: str, name: str, kind: str,
 @click.option("--region", default=None, help="Code of the region it serves.")
 @click.pass_context
 @_friendly
-def channels_set(click_ctx: click.Context, code: str, name: str | None, kind: str | None,
-                 region: str | None) -> None:
+def channels_set(
+    click_ctx: click.Context, code: str, name: str | None, kind: str | None, region: str | None
+) -> None:
     """Rename channel CODE, change its kind or move it to another region."""
     from core.services.organisation import find_channel, update_channel
 
@@ -234,9 +249,12 @@ def company_show(click_ctx: click.Context) -> None:
     from core.services.organisation import company_settings, percent
 
     s = company_settings(_ctx(click_ctx))
-    for label, value in ((_("Name"), s.name or "-"), (_("Currency"), s.currency),
-                         (_("Fiscal year starts in month"), s.fiscal_year_start),
-                         (_("Default VAT rate"), percent(s.vat_rate))):
+    for label, value in (
+        (_("Name"), s.name or "-"),
+        (_("Currency"), s.currency),
+        (_("Fiscal year starts in month"), s.fiscal_year_start),
+        (_("Default VAT rate"), percent(s.vat_rate)),
+    ):
         click.echo(f"{label}: {value}")
 
 
@@ -247,14 +265,26 @@ def company_show(click_ctx: click.Context) -> None:
 @click.option("--vat-rate", default=None, help="Default VAT rate, e.g. 0.13 for 13 %.")
 @click.pass_context
 @_friendly
-def company_set(click_ctx: click.Context, name: str | None, currency: str | None,
-                fiscal_year_start: int | None, vat_rate: str | None) -> None:
+def company_set(
+    click_ctx: click.Context,
+    name: str | None,
+    currency: str | None,
+    fiscal_year_start: int | None,
+    vat_rate: str | None,
+) -> None:
     """Change company settings (only the options given)."""
     from core.services.organisation import set_company
 
-    changes = {k: v for k, v in (("name", name), ("currency", currency),
-                                 ("fiscal_year_start", fiscal_year_start),
-                                 ("vat_rate", vat_rate)) if v is not None}
+    changes = {
+        k: v
+        for k, v in (
+            ("name", name),
+            ("currency", currency),
+            ("fiscal_year_start", fiscal_year_start),
+            ("vat_rate", vat_rate),
+        )
+        if v is not None
+    }
     if not changes:
         raise click.UsageError(_("give at least one setting to change"))
     set_company(_ctx(click_ctx), changes)
@@ -265,12 +295,17 @@ def company_set(click_ctx: click.Context, name: str | None, currency: str | None
 @click.argument("series")
 @click.option("--prefix", default="", help="Letters before the year, e.g. HT.")
 @click.option("--width", type=int, default=5, help="Digits of the sequence.")
-@click.option("--office", "offices", multiple=True,
-              help="OFFICE=FIRST: the office's range starts at FIRST (repeatable).")
+@click.option(
+    "--office",
+    "offices",
+    multiple=True,
+    help="OFFICE=FIRST: the office's range starts at FIRST (repeatable).",
+)
 @click.pass_context
 @_friendly
-def company_numbering(click_ctx: click.Context, series: str, prefix: str, width: int,
-                      offices: tuple[str, ...]) -> None:
+def company_numbering(
+    click_ctx: click.Context, series: str, prefix: str, width: int, offices: tuple[str, ...]
+) -> None:
     """Set how documents of SERIES are numbered, with each office's own range."""
     from core.services.numbering import set_rule
 
@@ -302,18 +337,22 @@ def products_list(click_ctx: click.Context, include_inactive: bool) -> None:
     from core.services.organisation import percent
 
     for p in list_products(_ctx(click_ctx), include_inactive):
-        click.echo(f"{p.code:<16} {p.name:<24} {p.unit:<6} {p.category:<12} "
-                   f"{p.list_price:>12} {percent(p.vat_rate)}{_state(p.active)}")
+        click.echo(
+            f"{p.code:<16} {p.name:<24} {p.unit:<6} {p.category:<12} "
+            f"{p.list_price:>12} {percent(p.vat_rate)}{_state(p.active)}"
+        )
 
 
 def _product_options(func: Any) -> Any:
-    for option in reversed((
-        click.option("--name", default=None),
-        click.option("--unit", default=None, help="e.g. pcs, kg, set."),
-        click.option("--category", default=None),
-        click.option("--price", "list_price", default=None, help="List price, e.g. 1280.00."),
-        click.option("--vat-rate", default=None, help="e.g. 0.13 for 13 %."),
-    )):
+    for option in reversed(
+        (
+            click.option("--name", default=None),
+            click.option("--unit", default=None, help="e.g. pcs, kg, set."),
+            click.option("--category", default=None),
+            click.option("--price", "list_price", default=None, help="List price, e.g. 1280.00."),
+            click.option("--vat-rate", default=None, help="e.g. 0.13 for 13 %."),
+        )
+    ):
         func = option(func)
     return func
 
@@ -332,8 +371,7 @@ def products_add(click_ctx: click.Context, code: str, **values: Any) -> None:
     if "name" not in data:
         raise click.UsageError(_("a new product needs --name"))
     product = add_product(ctx, {"code": code, **data})
-    click.echo(_("Added product {code} ({name}).").format(code=product.code,
-                                                          name=product.name))
+    click.echo(_("Added product {code} ({name}).").format(code=product.code, name=product.name))
 
 
 @products.command("set")
@@ -347,8 +385,9 @@ def products_set(click_ctx: click.Context, code: str, **values: Any) -> None:
 
     ctx = _ctx(click_ctx)
     product = find_product(ctx, code)
-    update_product(ctx, product.id or 0, {k: v for k, v in values.items() if v is not None},
-                   product.version)
+    update_product(
+        ctx, product.id or 0, {k: v for k, v in values.items() if v is not None}, product.version
+    )
     click.echo(_("Product {code} is changed.").format(code=code))
 
 
@@ -373,4 +412,3 @@ def register_admin(group: click.Group) -> None:
 
     for command in (*ADMIN_GROUPS, receipts):
         group.add_command(command)
-

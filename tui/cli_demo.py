@@ -17,12 +17,26 @@ SCALES = ("small", "medium", "large")
 
 
 @click.command("demo")
-@click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True,
-              help="small: readable demo; medium/large: benchmark-sized data.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Random seed; the same seed gives the same data.")
-@click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Demo database file (default: demo.db in the data directory).")
+@click.option(
+    "--scale",
+    type=click.Choice(SCALES),
+    default="small",
+    show_default=True,
+    help="small: readable demo; medium/large: benchmark-sized data.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed; the same seed gives the same data.",
+)
+@click.option(
+    "--path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Demo database file (default: demo.db in the data directory).",
+)
 @click.option("--no-open", is_flag=True, help="Only build the database; do not open the app.")
 def demo_command(scale: str, seed: int, path: Path | None, no_open: bool) -> None:
     """Create a fresh demo database (replacing an old one) and open it.
@@ -31,8 +45,9 @@ def demo_command(scale: str, seed: int, path: Path | None, no_open: bool) -> Non
     """
     from tui.cli import friendly  # here, not at the top: tui.cli imports this module
 
-    runtime = friendly(build_demo)(path or default_demo_path(), scale, seed,
-                                   verbose=scale != "small")
+    runtime = friendly(build_demo)(
+        path or default_demo_path(), scale, seed, verbose=scale != "small"
+    )
     if not no_open:
         from core.terminal import raw_streams
         from tui.app import run_app
@@ -72,12 +87,16 @@ def build_demo(path: Path, scale: str, seed: int, *, verbose: bool = False):
     set_setting(ctx, COMPANY_NAME_KEY, DEMO_COMPANY)
     result = seed_demo(ctx, scale, seed, progress=_progress_printer() if verbose else None)
     lines = result.counts.get("sales_line", 0)
-    click.echo(f"Demo database ({scale}, seed {seed}) at {path}: "
-               f"{result.counts.get('customer', 0):,} customers, {lines:,} sales lines, "
-               f"{time.perf_counter() - started:.1f} s. You are {login} (group admin).",
-               err=True)
-    click.echo(f"Open it again with: salesdesk --database {url}   "
-               "(SALESDESK_USER=rep001 to act as a rep)", err=True)
+    click.echo(
+        f"Demo database ({scale}, seed {seed}) at {path}: "
+        f"{result.counts.get('customer', 0):,} customers, {lines:,} sales lines, "
+        f"{time.perf_counter() - started:.1f} s. You are {login} (group admin).",
+        err=True,
+    )
+    click.echo(
+        f"Open it again with: salesdesk --database {url}   (SALESDESK_USER=rep001 to act as a rep)",
+        err=True,
+    )
     return runtime
 
 
@@ -90,10 +109,12 @@ def refuse_unless_demo(path: Path) -> None:
     if not path.exists():
         return
     if not is_demo_file(path):
-        raise SalesdeskError(_(
-            "{path} is not a demo database, so 'salesdesk demo' will not replace it; "
-            "choose another file with --path"
-        ).format(path=path))
+        raise SalesdeskError(
+            _(
+                "{path} is not a demo database, so 'salesdesk demo' will not replace it; "
+                "choose another file with --path"
+            ).format(path=path)
+        )
 
 
 def is_demo_file(path: Path) -> bool:
@@ -107,8 +128,9 @@ def is_demo_file(path: Path) -> bool:
 
     try:
         with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
-            row = conn.execute("SELECT value FROM company_setting WHERE key = ?",
-                               (DEMO_KEY,)).fetchone()
+            row = conn.execute(
+                "SELECT value FROM company_setting WHERE key = ?", (DEMO_KEY,)
+            ).fetchone()
     except (sqlite3.Error, OSError, ValueError):
         return False
     if row is None:

@@ -64,11 +64,15 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
         sys.exit(1)
     what = kind.replace("-", " ")
     if dry_run:
-        click.echo(f"dry run: checked {result.rows} rows of {what} in {file.name}, no "
-                   "problems; nothing was written")
+        click.echo(
+            f"dry run: checked {result.rows} rows of {what} in {file.name}, no "
+            "problems; nothing was written"
+        )
     else:
-        click.echo(f"imported {result.rows} rows of {what} from {file.name} "
-                   f"(batch {result.batch_id}, {result.seconds:.1f} s)")
+        click.echo(
+            f"imported {result.rows} rows of {what} from {file.name} "
+            f"(batch {result.batch_id}, {result.seconds:.1f} s)"
+        )
 
 
 def _progress() -> Callable[[int, int | None], None] | None:

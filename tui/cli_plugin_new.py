@@ -15,8 +15,13 @@ from core.failures import friendly
 
 @click.command("new")
 @click.argument("name")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder to create (default: ./salesdesk-NAME).")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to create (default: ./salesdesk-NAME).",
+)
 @friendly
 def plugin_new(name: str, folder: Path | None) -> None:
     """Write a new plugin package NAME: pyproject with the entry point, a report on the
@@ -26,11 +31,23 @@ def plugin_new(name: str, folder: Path | None) -> None:
 
     names, files = write_plugin(name, folder)
     root = files[0].parent.resolve()
-    click.echo(_("Wrote the plugin {name} in {folder}: distribution {distribution}, "
-                 "module {module}, report {report}.").format(
-        name=names.name, folder=root, distribution=names.distribution, module=names.module,
-        report=names.report_id))
+    click.echo(
+        _(
+            "Wrote the plugin {name} in {folder}: distribution {distribution}, "
+            "module {module}, report {report}."
+        ).format(
+            name=names.name,
+            folder=root,
+            distribution=names.distribution,
+            module=names.module,
+            report=names.report_id,
+        )
+    )
     for path in files:
         click.echo(f"  {path.resolve().relative_to(root)}")
-    click.echo(_("Next: pip install -e '{folder}[test]', then run pytest in {folder}; "
-                 "its README says how to use it.").format(folder=root))
+    click.echo(
+        _(
+            "Next: pip install -e '{folder}[test]', then run pytest in {folder}; "
+            "its README says how to use it."
+        ).format(folder=root)
+    )

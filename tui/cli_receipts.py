@@ -20,8 +20,9 @@ def receipts() -> None:
 @click.argument("customer_code")
 @click.argument("amount")
 @click.option("--date", "day", default="", help="YYYY-MM-DD (default: today).")
-@click.option("--method", default="transfer",
-              help="transfer, bill (acceptance bill), cash, cheque or other.")
+@click.option(
+    "--method", default="transfer", help="transfer, bill (acceptance bill), cash, cheque or other."
+)
 @click.option("--reference", default="", help="The invoice or sales document it pays.")
 @click.option("--note", default="")
 @click.pass_context
@@ -35,12 +36,23 @@ def receipts_add(click_ctx: click.Context, customer_code: str, amount: str, **va
         method = method_of(values["method"])
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--method") from None
-    draft = prepare_receipt(ctx, {"customer_code": customer_code, "amount": amount,
-                                  "date": values["day"], "method": method,
-                                  "reference": values["reference"], "note": values["note"]})
+    draft = prepare_receipt(
+        ctx,
+        {
+            "customer_code": customer_code,
+            "amount": amount,
+            "date": values["day"],
+            "method": method,
+            "reference": values["reference"],
+            "note": values["note"],
+        },
+    )
     record_draft(ctx, draft)
-    click.echo(_("Receipt of {amount} from {customer} recorded.").format(
-        amount=f"{draft.amount:,.2f}", customer=draft.customer))
+    click.echo(
+        _("Receipt of {amount} from {customer} recorded.").format(
+            amount=f"{draft.amount:,.2f}", customer=draft.customer
+        )
+    )
 
 
 @receipts.command("list")
@@ -55,8 +67,9 @@ def receipts_list(click_ctx: click.Context, customer_code: str) -> None:
     ctx = _ctx(click_ctx)
     customer = customer_by_code(ctx, customer_code) if customer_code else None
     if customer_code and customer is None:
-        raise NotFound(_("No customer you can see has the code {code}").format(
-            code=customer_code))
+        raise NotFound(_("No customer you can see has the code {code}").format(code=customer_code))
     for r in list_receipts(ctx, customer[0] if customer else None):
-        click.echo(f"{r.date}  {r.customer_code:<10} {r.amount:>14,.2f}  "
-                   f"{r.method or '-':<8} {r.reference or '-':<16} {r.note}")
+        click.echo(
+            f"{r.date}  {r.customer_code:<10} {r.amount:>14,.2f}  "
+            f"{r.method or '-':<8} {r.reference or '-':<16} {r.note}"
+        )

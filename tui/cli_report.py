@@ -65,8 +65,7 @@ def report_list(click_ctx: click.Context, lang: str | None) -> None:
     except SalesdeskError as exc:
         _fail(exc)
     lang = _lang(lang)
-    rows = [(r.id, getattr(r, "category", "") or "", _title(r, lang))
-            for r in reports.values()]
+    rows = [(r.id, getattr(r, "category", "") or "", _title(r, lang)) for r in reports.values()]
     _print_rows(("id", "category", "title"), rows, numeric=set())
     for plugin, message in registry_errors(runtime.plugins):
         click.echo(f"salesdesk: plugin {plugin}: {message}", err=True)
@@ -101,17 +100,38 @@ def report_show(click_ctx: click.Context, report_id: str) -> None:
 
 @report_group.command("run")
 @click.argument("report_id")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="A report parameter (repeatable), e.g. --param as_of=2026-03-31.")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A report parameter (repeatable), e.g. --param as_of=2026-03-31.",
+)
 @click.option("--format", "-f", "fmt", default=None, help="Exporter id (e.g. xlsx, csv).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="File to write with --format (- for stdout).")
-@click.option("--lang", type=click.Choice(["en", "zh_CN"]), default=None,
-              help="Language of titles (default: SALESDESK_LANG / locale).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write with --format (- for stdout).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh_CN"]),
+    default=None,
+    help="Language of titles (default: SALESDESK_LANG / locale).",
+)
 @click.pass_context
 @friendly
-def report_run(click_ctx: click.Context, report_id: str, params: tuple[str, ...],
-               fmt: str | None, output: Path | None, lang: str | None) -> None:
+def report_run(
+    click_ctx: click.Context,
+    report_id: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    lang: str | None,
+) -> None:
     """Run REPORT_ID; print it, or write it with --format FORMAT -o FILE."""
     raw = _parse_params(params)
     if output is not None and fmt is None:
@@ -180,10 +200,12 @@ def _print_printing(result: Any, lang: str) -> None:
         raise
     except Exception as exc:
         log.exception("report %s failed while printing", result.report_id)
-        raise ReportFailed(_(
-            "Report '{report}' failed while its rows were printed ({kind}: {reason}); the "
-            "rows above are incomplete. The plugin that provides it may need fixing"
-        ).format(report=result.report_id, kind=type(exc).__name__, reason=exc)) from exc
+        raise ReportFailed(
+            _(
+                "Report '{report}' failed while its rows were printed ({kind}: {reason}); the "
+                "rows above are incomplete. The plugin that provides it may need fixing"
+            ).format(report=result.report_id, kind=type(exc).__name__, reason=exc)
+        ) from exc
 
 
 def _print_result(result: Any, lang: str) -> None:
@@ -199,8 +221,7 @@ def _print_result(result: Any, lang: str) -> None:
         click.echo("")
         click.echo(table.title(lang))
         kinds = [c.kind for c in table.columns]
-        numeric = {i for i, k in enumerate(kinds) if k not in (ColumnKind.TEXT,
-                                                               ColumnKind.DATE)}
+        numeric = {i for i, k in enumerate(kinds) if k not in (ColumnKind.TEXT, ColumnKind.DATE)}
         rows = (tuple(_text(v, kinds[i]) for i, v in enumerate(row)) for row in table.rows)
         totals = None
         if table.totals is not None:
@@ -229,8 +250,9 @@ def _text(value: Any, kind: Any) -> str:
     return str(value)
 
 
-def _print_rows(header: Iterable[str], rows: Iterable[tuple], numeric: set[int],
-                totals: tuple | None = None) -> None:
+def _print_rows(
+    header: Iterable[str], rows: Iterable[tuple], numeric: set[int], totals: tuple | None = None
+) -> None:
     header = tuple(clean_cell(h) for h in header)
     rows_iter: Iterator[tuple] = iter(rows)
     sample = list(islice(rows_iter, WIDTH_SAMPLE))

@@ -23,8 +23,13 @@ def _cli() -> Any:
 @click.option("--host-key", default=None, help="Host key file (setting serve_host_key).")
 @click.option("--node", default=None, help="This node's name in session listings.")
 @click.pass_context
-def serve_command(click_ctx: click.Context, address: str | None, port: int | None,
-                  host_key: str | None, node: str | None) -> None:
+def serve_command(
+    click_ctx: click.Context,
+    address: str | None,
+    port: int | None,
+    host_key: str | None,
+    node: str | None,
+) -> None:
     """Serve the app over SSH: each key's user gets the app, or a read-only command."""
     import asyncio
     from pathlib import Path
@@ -45,8 +50,12 @@ def serve_command(click_ctx: click.Context, address: str | None, port: int | Non
         check_private_database(runtime.db)
         settings = runtime.settings or load_settings()
         config = ServeConfig.from_settings(
-            settings, address=address, port=port, node=node,
-            host_key=Path(host_key) if host_key else None)
+            settings,
+            address=address,
+            port=port,
+            node=node,
+            host_key=Path(host_key) if host_key else None,
+        )
         key, key_path = load_host_key(config.host_key)
     except SalesdeskError as exc:
         click.echo(f"salesdesk: {exc}", err=True)
@@ -55,8 +64,10 @@ def serve_command(click_ctx: click.Context, address: str | None, port: int | Non
     hub = Hub(runtime.db, url, config)
 
     def ready(hub: Hub) -> None:
-        click.echo(f"salesdesk serve on {config.address}:{config.port} "
-                   f"(node {hub.node}, database {runtime.db.describe()})")
+        click.echo(
+            f"salesdesk serve on {config.address}:{config.port} "
+            f"(node {hub.node}, database {runtime.db.describe()})"
+        )
         click.echo(f"host key {key_path}: {key.get_fingerprint('sha256')}")
         sys.stdout.flush()
 
@@ -65,8 +76,14 @@ def serve_command(click_ctx: click.Context, address: str | None, port: int | Non
 
 
 @click.group("sessions", invoke_without_command=True)
-@click.option("--history", "history", type=int, default=None, metavar="N",
-              help="Show the latest N logins and refused attempts instead.")
+@click.option(
+    "--history",
+    "history",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Show the latest N logins and refused attempts instead.",
+)
 @click.pass_context
 def sessions_group(click_ctx: click.Context, history: int | None) -> None:
     """List open SSH sessions on every node (admins); 'sessions end ID' ends one."""
@@ -77,18 +94,20 @@ def sessions_group(click_ctx: click.Context, history: int | None) -> None:
     cli = _cli()
     try:
         ctx = cli.runtime_from(click_ctx).context_for()
-        rows = (sessions.history(ctx, history) if history is not None
-                else sessions.list_open(ctx))
+        rows = sessions.history(ctx, history) if history is not None else sessions.list_open(ctx)
     except SalesdeskError as exc:
         click.echo(f"salesdesk: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"{'id':>5} {'user':<12} {'kind':<8} {'client':<21} {'node':<18} "
-               f"{'started':<16} {'ended / why'}")
+    click.echo(
+        f"{'id':>5} {'user':<12} {'kind':<8} {'client':<21} {'node':<18} "
+        f"{'started':<16} {'ended / why'}"
+    )
     for s in rows:
-        ended = (f"{s.ended_at:%Y-%m-%d %H:%M} {s.end_reason}" if s.ended_at
-                 else s.command)
-        click.echo(f"{s.id:>5} {s.login or '-':<12} {s.kind:<8} {s.client:<21} "
-                   f"{s.node:<18} {s.started_at:%Y-%m-%d %H:%M} {ended}".rstrip())
+        ended = f"{s.ended_at:%Y-%m-%d %H:%M} {s.end_reason}" if s.ended_at else s.command
+        click.echo(
+            f"{s.id:>5} {s.login or '-':<12} {s.kind:<8} {s.client:<21} "
+            f"{s.node:<18} {s.started_at:%Y-%m-%d %H:%M} {ended}".rstrip()
+        )
 
 
 @sessions_group.command("end")
@@ -113,8 +132,7 @@ def add_key_commands(users: click.Group) -> None:
     @click.argument("file", type=click.File("r"))
     @click.option("--comment", default=None, help="A note (default: the key's comment).")
     @click.pass_context
-    def users_add_key(click_ctx: click.Context, login: str, file: Any,
-                      comment: str | None) -> None:
+    def users_add_key(click_ctx: click.Context, login: str, file: Any, comment: str | None) -> None:
         """Let LOGIN log in to 'salesdesk serve' with the public key in FILE (- : stdin)."""
         from core.services import keys
 
@@ -136,13 +154,17 @@ def add_key_commands(users: click.Group) -> None:
             ctx = _cli().runtime_from(click_ctx).context_for()
             rows = keys.list_keys(ctx, login)
             if not rows:
-                click.echo(f"{login} has no SSH keys; add one with: salesdesk users add-key "
-                           f"{login} FILE.pub")
+                click.echo(
+                    f"{login} has no SSH keys; add one with: salesdesk users add-key "
+                    f"{login} FILE.pub"
+                )
             for k in rows:
                 used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never"
-                click.echo(f"{k.fingerprint}  {k.comment or '-'}  added "
-                           f"{k.added_at:%Y-%m-%d %H:%M} by {k.added_by or '-'}  "
-                           f"last used {used}")
+                click.echo(
+                    f"{k.fingerprint}  {k.comment or '-'}  added "
+                    f"{k.added_at:%Y-%m-%d %H:%M} by {k.added_by or '-'}  "
+                    f"last used {used}"
+                )
 
         _friendly(run)
 
@@ -185,8 +207,12 @@ def _served_folder() -> Any:
     from core.served import is_served, user_folder
 
     if not is_served():
-        raise SalesdeskError(_("The files commands are for SSH sessions of 'salesdesk "
-                               "serve'; here, use your own files directly."))
+        raise SalesdeskError(
+            _(
+                "The files commands are for SSH sessions of 'salesdesk "
+                "serve'; here, use your own files directly."
+            )
+        )
     return user_folder()
 
 
@@ -200,8 +226,7 @@ def files_list() -> None:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             info = path.stat()
             changed = dt.datetime.fromtimestamp(info.st_mtime)
-            click.echo(f"{info.st_size:>14,} {changed:%Y-%m-%d %H:%M} "
-                       f"{path.relative_to(folder)}")
+            click.echo(f"{info.st_size:>14,} {changed:%Y-%m-%d %H:%M} {path.relative_to(folder)}")
 
     _friendly(run)
 
@@ -219,14 +244,14 @@ def files_get(name: str) -> None:
         _served_folder()
         path = user_path(name)
         if not path.is_file():
-            raise SalesdeskError(_("There is no file {name} in your folder.").format(
-                name=name))
+            raise SalesdeskError(_("There is no file {name} in your folder.").format(name=name))
         try:
             with path.open("rb") as source:
                 shutil.copyfileobj(source, sys.stdout.buffer, 1 << 16)
         except OSError as exc:
-            raise SalesdeskError(_("could not read {name}: {why}").format(
-                name=name, why=exc.strerror or exc)) from exc
+            raise SalesdeskError(
+                _("could not read {name}: {why}").format(name=name, why=exc.strerror or exc)
+            ) from exc
         sys.stdout.buffer.flush()
 
     _friendly(run)
@@ -253,19 +278,23 @@ def files_put(name: str) -> None:
                 while chunk := sys.stdin.buffer.read(1 << 16):
                     written += len(chunk)
                     if written > PUT_LIMIT:
-                        raise SalesdeskError(_("{name} is larger than {limit} MB; nothing "
-                                               "was stored.").format(
-                                                   name=name, limit=PUT_LIMIT >> 20))
+                        raise SalesdeskError(
+                            _("{name} is larger than {limit} MB; nothing was stored.").format(
+                                name=name, limit=PUT_LIMIT >> 20
+                            )
+                        )
                     out.write(chunk)
             os.replace(scratch, path)  # a half upload never replaces a whole file
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(scratch)
             if isinstance(exc, OSError):  # a folder by that name, a full disk
-                raise SalesdeskError(_("could not store {name}: {why}").format(
-                    name=name, why=exc.strerror or exc)) from exc
+                raise SalesdeskError(
+                    _("could not store {name}: {why}").format(name=name, why=exc.strerror or exc)
+                ) from exc
             raise
-        click.echo(_("Stored {name} ({size} bytes).").format(name=name, size=f"{written:,}"),
-                   err=True)
+        click.echo(
+            _("Stored {name} ({size} bytes).").format(name=name, size=f"{written:,}"), err=True
+        )
 
     _friendly(run)

@@ -20,9 +20,14 @@ class SalesdeskCommands(Provider):
 
     def _screens(self) -> list[tuple[str, Any, str]]:
         app = self._app
-        return [(f"{_('Go to')}: {title}", partial(app.action_section, sid),
-                 f"{_('key')} {key}" if key else "")
-                for sid, key, title in app.sections()]
+        return [
+            (
+                f"{_('Go to')}: {title}",
+                partial(app.action_section, sid),
+                f"{_('key')} {key}" if key else "",
+            )
+            for sid, key, title in app.sections()
+        ]
 
     def _reports(self) -> list[tuple[str, Any, str]]:
         if not getattr(self._app, "ready", True):
@@ -34,8 +39,9 @@ class SalesdeskCommands(Provider):
         found = []
         for report in available_reports(self._app.ctx):
             title = pick(report.title_en, report.title_zh)
-            found.append((f"{_('Report')}: {title}",
-                          partial(self._app.open_report, report.id), report.id))
+            found.append(
+                (f"{_('Report')}: {title}", partial(self._app.open_report, report.id), report.id)
+            )
         return found
 
     async def discover(self) -> Hits:
@@ -58,13 +64,23 @@ class SalesdeskCommands(Provider):
 
         app = self._app
         customers = await self._in_thread(lists.customer_choices, app.ctx, text, 20)
-        deals = await self._in_thread(lists.opportunity_rows, app.ctx, text=text, status=None,
-                                      limit=20)
-        hits = [Hit(0.5, f"{_('Customer')}: {name} ({code})",
-                    partial(app.open_customer, cid), help=code)
-                for cid, code, name in customers]
-        hits += [Hit(0.4, f"{_('Opportunity')}: {o.title} · {o.customer}",
-                     partial(app.open_opportunity, o.id)) for o in deals]
+        deals = await self._in_thread(
+            lists.opportunity_rows, app.ctx, text=text, status=None, limit=20
+        )
+        hits = [
+            Hit(
+                0.5, f"{_('Customer')}: {name} ({code})", partial(app.open_customer, cid), help=code
+            )
+            for cid, code, name in customers
+        ]
+        hits += [
+            Hit(
+                0.4,
+                f"{_('Opportunity')}: {o.title} · {o.customer}",
+                partial(app.open_opportunity, o.id),
+            )
+            for o in deals
+        ]
         return hits
 
     async def _in_thread(self, fn: Any, *args: Any, **kwargs: Any) -> Any:

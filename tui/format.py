@@ -12,14 +12,35 @@ from core.i18n import _
 
 # Enum values stored in the database -> English labels (translated through the catalog).
 LABELS = {
-    "potential": "Potential", "promising": "Most promising", "closing": "About to close",
-    "customer": "Customer", "dormant": "Dormant", "active": "Active", "inactive": "Inactive",
-    "blocked": "Blocked", "small": "Small", "medium": "Medium", "large": "Large",
-    "open": "Open", "won": "Won", "lost": "Lost", "order": "Order",
-    "collection": "Collection", "development": "Development", "service": "Service",
-    "explanation": "Explanation", "prospect": "Prospect", "new": "New",
-    "existing": "Existing", "sunny": "Sunny", "cloudy": "Cloudy", "overcast": "Overcast",
-    "rain": "Rain", "snow": "Snow", "fog": "Fog", "windy": "Windy",
+    "potential": "Potential",
+    "promising": "Most promising",
+    "closing": "About to close",
+    "customer": "Customer",
+    "dormant": "Dormant",
+    "active": "Active",
+    "inactive": "Inactive",
+    "blocked": "Blocked",
+    "small": "Small",
+    "medium": "Medium",
+    "large": "Large",
+    "open": "Open",
+    "won": "Won",
+    "lost": "Lost",
+    "order": "Order",
+    "collection": "Collection",
+    "development": "Development",
+    "service": "Service",
+    "explanation": "Explanation",
+    "prospect": "Prospect",
+    "new": "New",
+    "existing": "Existing",
+    "sunny": "Sunny",
+    "cloudy": "Cloudy",
+    "overcast": "Overcast",
+    "rain": "Rain",
+    "snow": "Snow",
+    "fog": "Fog",
+    "windy": "Windy",
 }
 
 
@@ -57,8 +78,13 @@ def cell(value: Any) -> Any:
     return label(value) if str(value) in LABELS else str(value)
 
 
-def fit_columns(table: Any, headers: list[str], rows: list[tuple[Any, ...]],
-                widest: int = 30, room: int | None = None) -> None:
+def fit_columns(
+    table: Any,
+    headers: list[str],
+    rows: list[tuple[Any, ...]],
+    widest: int = 30,
+    room: int | None = None,
+) -> None:
     """Add columns sized to their content (CJK counted as two cells), within the room
     the table has (the screen's width unless ``room`` is given).
 

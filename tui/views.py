@@ -37,8 +37,11 @@ def collect_views(ctx: Any) -> list[tuple[str, ViewSpec]]:
         return found
     for plugin, view in items:
         if not isinstance(view, ViewSpec) or not callable(view.factory):
-            ctx.plugins.report(plugin, "salesdesk_views",
-                               TypeError(f"expected a ViewSpec, got {type(view).__name__}"))
+            ctx.plugins.report(
+                plugin,
+                "salesdesk_views",
+                TypeError(f"expected a ViewSpec, got {type(view).__name__}"),
+            )
             continue
         if not view.allowed(ctx.grant):
             continue

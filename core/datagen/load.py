@@ -41,8 +41,20 @@ from core.models import (
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows expected)
 COMMIT_EVERY = 250_000  # sales lines per transaction: bounded WAL, few fsyncs
 SQLITE_CACHE_KIB = 64 * 1024  # page cache while loading (part of the 500 MiB budget)
-ID_TABLES = (Region, Channel, Product, User, Customer, Contact, Opportunity, StageChange,
-             Activity, DailyReport, VisitPlan, SalesTarget)
+ID_TABLES = (
+    Region,
+    Channel,
+    Product,
+    User,
+    Customer,
+    Contact,
+    Opportunity,
+    StageChange,
+    Activity,
+    DailyReport,
+    VisitPlan,
+    SalesTarget,
+)
 
 
 @dataclass
@@ -58,10 +70,17 @@ class GenerationResult:
     summaries_refreshed: bool = False
 
 
-def generate(db: Database, scale: str = "small", seed: int = 1, *,
-             reference: dt.date | None = None, actor_login: str = "datagen",
-             actor_id: int | None = None, funnel: FunnelDefinition = BASIC_FUNNEL,
-             progress: Progress | None = None) -> GenerationResult:
+def generate(
+    db: Database,
+    scale: str = "small",
+    seed: int = 1,
+    *,
+    reference: dt.date | None = None,
+    actor_login: str = "datagen",
+    actor_id: int | None = None,
+    funnel: FunnelDefinition = BASIC_FUNNEL,
+    progress: Progress | None = None,
+) -> GenerationResult:
     """Generate the ``scale`` data set for ``seed`` and load it into ``db``.
 
     ``reference`` is "today" for the data (sales end on it, visits happen up to it);
@@ -70,8 +89,7 @@ def generate(db: Database, scale: str = "small", seed: int = 1, *,
     reference = reference or dt.date.today()
     engine = db.engine.execution_options(**{WRITE_OPTION: True})
     world = build_world(get_scale(scale), seed, reference, _offsets(engine))
-    result = GenerationResult(scale, seed, reference, world.first_day,
-                              reference.replace(day=1))
+    result = GenerationResult(scale, seed, reference, world.first_day, reference.replace(day=1))
     report = progress or (lambda _t, _d, _n: None)
     opps, changes = pipeline.opportunities(world, funnel)  # sets prospects' classes first
 
@@ -122,15 +140,16 @@ def _table(name: str) -> sa.Table:
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     if rows:
-        conn.execute(table.insert(), [{k: v for k, v in r.items() if k[0] != "_"}
-                                      for r in rows])
+        conn.execute(table.insert(), [{k: v for k, v in r.items() if k[0] != "_"} for r in rows])
 
 
 def _offsets(engine: sa.Engine) -> dict[str, int]:
     """Highest id per table, so generated ids follow rows already there (the admin)."""
     with engine.connect() as conn:
-        return {t.name: conn.scalar(sa.select(sa.func.max(t.c.id))) or 0
-                for t in map(_table_of, ID_TABLES)}
+        return {
+            t.name: conn.scalar(sa.select(sa.func.max(t.c.id))) or 0
+            for t in map(_table_of, ID_TABLES)
+        }
 
 
 def _customers(world: World, timed: Callable[..., None]) -> dict[int, int]:
@@ -145,8 +164,9 @@ def _customers(world: World, timed: Callable[..., None]) -> dict[int, int]:
     return primary
 
 
-def _sales_lines(world: World, engine: sa.Engine, result: GenerationResult,
-                 report: Progress, sqlite: bool) -> SalesTotals:
+def _sales_lines(
+    world: World, engine: sa.Engine, result: GenerationResult, report: Progress, sqlite: bool
+) -> SalesTotals:
     """Stream lines in chunks; one transaction per COMMIT_EVERY lines keeps memory flat.
 
     Lines go through the driver's executemany as tuples already in storage form:
@@ -159,8 +179,10 @@ def _sales_lines(world: World, engine: sa.Engine, result: GenerationResult,
     started = time.perf_counter()
     conn = engine.connect()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO sales_line ({', '.join(SALES_COLUMNS)}) "
-           f"VALUES ({', '.join([mark] * len(SALES_COLUMNS))})")
+    sql = (
+        f"INSERT INTO sales_line ({', '.join(SALES_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(SALES_COLUMNS))})"
+    )
     raw = conn.connection.driver_connection if sqlite else None
     deferred: list[str] = []
     try:
@@ -200,8 +222,10 @@ def _drop_indexes_if_empty(raw: Any) -> list[str]:
     """
     if raw.execute("SELECT 1 FROM sales_line LIMIT 1").fetchone():
         return []
-    found = raw.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                        "AND tbl_name = 'sales_line' AND sql IS NOT NULL").fetchall()
+    found = raw.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+        "AND tbl_name = 'sales_line' AND sql IS NOT NULL"
+    ).fetchall()
     for name, _sql in found:
         raw.execute(f'DROP INDEX "{name}"')
     return [create for _name, create in found]
@@ -220,22 +244,35 @@ def _refresh_summaries(db: Database, first_month: dt.date, last_month: dt.date) 
     return True
 
 
-def _audit(conn: sa.Connection, result: GenerationResult, login: str,
-           actor_id: int | None) -> None:
+def _audit(conn: sa.Connection, result: GenerationResult, login: str, actor_id: int | None) -> None:
     now = utcnow()
-    conn.execute(_table_of(AuditEntry).insert(), [
-        {"at": now, "actor_id": actor_id, "actor_login": login, "action": "seed",
-         "entity": table, "entity_id": "*", "field": "rows", "old_value": None,
-         "new_value": f"demo generator seeded {count} rows "
-                      f"(scale {result.scale}, seed {result.seed})"}
-        for table, count in result.counts.items()
-    ])
+    conn.execute(
+        _table_of(AuditEntry).insert(),
+        [
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "actor_login": login,
+                "action": "seed",
+                "entity": table,
+                "entity_id": "*",
+                "field": "rows",
+                "old_value": None,
+                "new_value": f"demo generator seeded {count} rows "
+                f"(scale {result.scale}, seed {result.seed})",
+            }
+            for table, count in result.counts.items()
+        ],
+    )
 
 
 def _reset_sequences(conn: sa.Connection) -> None:
     """PostgreSQL: explicit ids leave the id sequences behind; move them past the rows."""
     for model in ID_TABLES:
         name = model.__tablename__
-        conn.execute(sa.text(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"))
+        conn.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
+            )
+        )

@@ -24,8 +24,16 @@ PRICE_RISE_PER_YEAR = 0.03
 # Chinese New Year empties February; the year-end push fills November and December.
 SEASON = (0.95, 0.62, 1.02, 1.0, 1.0, 1.08, 0.97, 0.94, 1.02, 0.98, 1.12, 1.30)
 WEEKDAY = (1.0, 1.05, 1.05, 1.0, 1.1, 0.3, 0.12)
-CSV_HEADER = ("date", "customer_code", "product_code", "rep_login", "region_code",
-              "channel_code", "quantity", "amount")
+CSV_HEADER = (
+    "date",
+    "customer_code",
+    "product_code",
+    "rep_login",
+    "region_code",
+    "channel_code",
+    "quantity",
+    "amount",
+)
 
 
 @dataclass
@@ -45,8 +53,9 @@ def day_counts(world: World) -> np.ndarray:
     weights = np.empty(world.days)
     for d in range(world.days):
         day = first + dt.timedelta(days=d)
-        weights[d] = ((1 + GROWTH_PER_YEAR) ** (d / 365.25) * SEASON[day.month - 1]
-                      * WEEKDAY[day.weekday()])
+        weights[d] = (
+            (1 + GROWTH_PER_YEAR) ** (d / 365.25) * SEASON[day.month - 1] * WEEKDAY[day.weekday()]
+        )
     exact = weights / weights.sum() * world.scale.sales_lines
     counts = np.floor(exact).astype(np.int64)
     short = world.scale.sales_lines - int(counts.sum())
@@ -88,14 +97,21 @@ def sales_chunks(world: World, chunk_size: int = SALES_CHUNK) -> Iterator[SalesC
         yield SalesChunk(day, customer, product, quantity, cents)
 
 
-def _customers_for(rng: np.random.Generator, day: np.ndarray, world: World,
-                   buyers: np.ndarray, cdf: np.ndarray, always: np.ndarray,
-                   always_cdf: np.ndarray) -> np.ndarray:
+def _customers_for(
+    rng: np.random.Generator,
+    day: np.ndarray,
+    world: World,
+    buyers: np.ndarray,
+    cdf: np.ndarray,
+    always: np.ndarray,
+    always_cdf: np.ndarray,
+) -> np.ndarray:
     """Pick customers by weight, redrawing those not buying yet (or any more) that day."""
     customer = buyers[np.minimum(np.searchsorted(cdf, rng.random(len(day))), len(cdf) - 1)]
     for _ in range(10):
-        bad = np.flatnonzero((world.active_from[customer] > day)
-                             | (world.active_to[customer] <= day))
+        bad = np.flatnonzero(
+            (world.active_from[customer] > day) | (world.active_to[customer] <= day)
+        )
         if not len(bad):
             return customer
         redraw = np.searchsorted(cdf, rng.random(len(bad)))
@@ -114,8 +130,13 @@ class SalesTotals:
         first = world.first_day
         months = (world.reference.year - first.year) * 12 + world.reference.month - first.month
         self.month_of_day = np.array(
-            [((first + dt.timedelta(days=d)).year - first.year) * 12
-             + (first + dt.timedelta(days=d)).month - first.month for d in range(world.days)])
+            [
+                ((first + dt.timedelta(days=d)).year - first.year) * 12
+                + (first + dt.timedelta(days=d)).month
+                - first.month
+                for d in range(world.days)
+            ]
+        )
         self.by_rep_month = np.zeros((len(world.reps), months + 1), dtype=np.int64)
         self.rows = 0
         self.cents = 0
@@ -127,8 +148,16 @@ class SalesTotals:
         self.cents += int(chunk.cents.sum())
 
 
-SALES_COLUMNS = ("date", "customer_id", "product_id", "rep_id", "region_id", "channel_id",
-                 "quantity", "amount")
+SALES_COLUMNS = (
+    "date",
+    "customer_id",
+    "product_id",
+    "rep_id",
+    "region_id",
+    "channel_id",
+    "quantity",
+    "amount",
+)
 
 
 def chunk_tuples(world: World, chunk: SalesChunk, sqlite: bool) -> list[tuple]:
@@ -145,19 +174,29 @@ def chunk_tuples(world: World, chunk: SalesChunk, sqlite: bool) -> list[tuple]:
     product_ids = [p["id"] for p in world.products]
     base = world.offsets["customer"] + 1
     c = chunk.customer
-    amounts = ((chunk.cents / 100).tolist() if sqlite
-               else [Decimal(v).scaleb(-2) for v in chunk.cents.tolist()])
-    return list(zip(
-        [dates[d] for d in chunk.day.tolist()], (c + base).tolist(),
-        [product_ids[p] for p in chunk.product.tolist()],
-        [reps[o] for o in world.owner[c].tolist()],
-        [region_ids[lf] for lf in world.leaf[c].tolist()],
-        [channel_ids[ch] for ch in world.channel[c].tolist()],
-        chunk.quantity.tolist(), amounts, strict=True))
+    amounts = (
+        (chunk.cents / 100).tolist()
+        if sqlite
+        else [Decimal(v).scaleb(-2) for v in chunk.cents.tolist()]
+    )
+    return list(
+        zip(
+            [dates[d] for d in chunk.day.tolist()],
+            (c + base).tolist(),
+            [product_ids[p] for p in chunk.product.tolist()],
+            [reps[o] for o in world.owner[c].tolist()],
+            [region_ids[lf] for lf in world.leaf[c].tolist()],
+            [channel_ids[ch] for ch in world.channel[c].tolist()],
+            chunk.quantity.tolist(),
+            amounts,
+            strict=True,
+        )
+    )
 
 
-def write_sales_csv(path: Path | str, scale: str = "medium", seed: int = 1,
-                    reference: dt.date | None = None) -> tuple[int, int]:
+def write_sales_csv(
+    path: Path | str, scale: str = "medium", seed: int = 1, reference: dt.date | None = None
+) -> tuple[int, int]:
     """Write the scale's sales lines as an import file; return (rows, total cents).
 
     Columns: date, customer_code, product_code, rep_login, region_code, channel_code,
@@ -181,11 +220,26 @@ def write_sales_csv(path: Path | str, scale: str = "medium", seed: int = 1,
             totals.add(chunk)
             c = chunk.customer
             out.writerows(
-                (dates[d], f"C{ci + 1:06d}", products[p], logins[o], regions[lf],
-                 channels[ch], q, f"{a // 100}.{a % 100:02d}")
+                (
+                    dates[d],
+                    f"C{ci + 1:06d}",
+                    products[p],
+                    logins[o],
+                    regions[lf],
+                    channels[ch],
+                    q,
+                    f"{a // 100}.{a % 100:02d}",
+                )
                 for d, ci, p, o, lf, ch, q, a in zip(
-                    chunk.day.tolist(), c.tolist(), chunk.product.tolist(),
-                    world.owner[c].tolist(), world.leaf[c].tolist(),
-                    world.channel[c].tolist(), chunk.quantity.tolist(),
-                    chunk.cents.tolist(), strict=True))
+                    chunk.day.tolist(),
+                    c.tolist(),
+                    chunk.product.tolist(),
+                    world.owner[c].tolist(),
+                    world.leaf[c].tolist(),
+                    world.channel[c].tolist(),
+                    chunk.quantity.tolist(),
+                    chunk.cents.tolist(),
+                    strict=True,
+                )
+            )
     return totals.rows, totals.cents

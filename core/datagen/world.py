@@ -84,12 +84,25 @@ def _next_id(world: World, table: str, rows: list[dict]) -> int:
     return world.offsets[table] + len(rows) + 1
 
 
-def build_world(scale: Scale, seed: int, reference: dt.date,
-                offsets: dict[str, int] | None = None) -> World:
+def build_world(
+    scale: Scale, seed: int, reference: dt.date, offsets: dict[str, int] | None = None
+) -> World:
     world = World(scale, seed, reference, dict(offsets or {}))
-    for table in ("region", "channel", "product", "sd_user", "customer", "contact",
-                  "opportunity", "stage_change", "activity", "daily_report", "visit_plan",
-                  "sales_target", "audit_entry"):
+    for table in (
+        "region",
+        "channel",
+        "product",
+        "sd_user",
+        "customer",
+        "contact",
+        "opportunity",
+        "stage_change",
+        "activity",
+        "daily_report",
+        "visit_plan",
+        "sales_target",
+        "audit_entry",
+    ):
         world.offsets.setdefault(table, 0)
     _regions(world)
     _channels(world)
@@ -100,20 +113,34 @@ def build_world(scale: Scale, seed: int, reference: dt.date,
 
 
 def _regions(world: World) -> None:
-    root = {"id": _next_id(world, "region", world.regions), "code": "CN",
-            "name": "全国 China", "parent_id": None}
+    root = {
+        "id": _next_id(world, "region", world.regions),
+        "code": "CN",
+        "name": "全国 China",
+        "parent_id": None,
+    }
     world.regions.append(root)
     areas: dict[str, dict] = {}
     for code, zh, en in names.AREAS[: world.scale.areas]:
-        row = {"id": _next_id(world, "region", world.regions), "code": code,
-               "name": f"{zh} {en}", "parent_id": root["id"]}
+        row = {
+            "id": _next_id(world, "region", world.regions),
+            "code": code,
+            "name": f"{zh} {en}",
+            "parent_id": root["id"],
+        }
         world.regions.append(row)
         areas[code] = row
     cities = [c for c in names.CITIES if c[3] in areas][: world.scale.cities]
     for code, zh, en, area in cities:
-        row = {"id": _next_id(world, "region", world.regions), "code": code,
-               "name": f"{zh} {en}", "parent_id": areas[area]["id"], "_zh": zh, "_en": en,
-               "_area": area}
+        row = {
+            "id": _next_id(world, "region", world.regions),
+            "code": code,
+            "name": f"{zh} {en}",
+            "parent_id": areas[area]["id"],
+            "_zh": zh,
+            "_en": en,
+            "_area": area,
+        }
         world.regions.append(row)
         world.leaves.append(row)
     for code, row in areas.items():
@@ -125,9 +152,17 @@ def _regions(world: World) -> None:
 def _channels(world: World) -> None:
     for code, zh, en, kind, area in names.CHANNELS[: world.scale.channels]:
         region = next((r["id"] for r in world.regions if r["code"] == area), None)
-        world.channels.append({"id": _next_id(world, "channel", world.channels), "code": code,
-                               "name": f"{zh} {en}", "kind": kind, "region_id": region,
-                               "active": True, "_area": area})
+        world.channels.append(
+            {
+                "id": _next_id(world, "channel", world.channels),
+                "code": code,
+                "name": f"{zh} {en}",
+                "kind": kind,
+                "region_id": region,
+                "active": True,
+                "_area": area,
+            }
+        )
 
 
 def _products(world: World, rng: random.Random) -> None:
@@ -140,23 +175,42 @@ def _products(world: World, rng: random.Random) -> None:
         price = rng.uniform(low, high)
         price = round(price, -2) if price > 5000 else round(price)
         cost = Decimal(str(price)) * Decimal(str(round(rng.uniform(0.55, 0.75), 2)))
-        world.products.append({
-            "id": _next_id(world, "product", world.products), "code": f"P{i + 1:03d}",
-            "name": f"{zh} {en} {model}", "category": category,
-            "unit": "pcs" if family != 4 else "visit",
-            "list_price": Decimal(str(price)).quantize(Decimal("0.01")),
-            "standard_cost": cost.quantize(Decimal("0.01")), "active": True,
-            "_price_cents": round(price * 100), "_q": (q_low, q_high),
-            "_weight": weight * rng.uniform(0.6, 1.4),
-        })
+        world.products.append(
+            {
+                "id": _next_id(world, "product", world.products),
+                "code": f"P{i + 1:03d}",
+                "name": f"{zh} {en} {model}",
+                "category": category,
+                "unit": "pcs" if family != 4 else "visit",
+                "list_price": Decimal(str(price)).quantize(Decimal("0.01")),
+                "standard_cost": cost.quantize(Decimal("0.01")),
+                "active": True,
+                "_price_cents": round(price * 100),
+                "_q": (q_low, q_high),
+                "_weight": weight * rng.uniform(0.6, 1.4),
+            }
+        )
 
 
-def _user(world: World, login: str, display: str, roles: list[str], region: int | None,
-          manager: int | None) -> dict:
-    row = {"id": _next_id(world, "sd_user", world.users), "login": login,
-           "display_name": display, "roles": roles, "region_id": region,
-           "manager_id": manager, "email": f"{login}@demo.salesdesk.example",
-           "active": True, "created_at": at_noon(world.first_day)}
+def _user(
+    world: World,
+    login: str,
+    display: str,
+    roles: list[str],
+    region: int | None,
+    manager: int | None,
+) -> dict:
+    row = {
+        "id": _next_id(world, "sd_user", world.users),
+        "login": login,
+        "display_name": display,
+        "roles": roles,
+        "region_id": region,
+        "manager_id": manager,
+        "email": f"{login}@demo.salesdesk.example",
+        "active": True,
+        "created_at": at_noon(world.first_day),
+    }
     world.users.append(row)
     return row
 
@@ -167,17 +221,35 @@ def _users(world: World, rng: random.Random) -> None:
     _user(world, "finance01", names.person_name(rng, True), ["finance"], root, None)
     _user(world, "ops01", names.person_name(rng, True), ["business_operator"], root, None)
     for i, area in enumerate(r for r in world.regions if r["parent_id"] == root):
-        _user(world, f"radmin{i + 1:02d}", names.person_name(rng, True), ["regional_admin"],
-              area["id"], None)
+        _user(
+            world,
+            f"radmin{i + 1:02d}",
+            names.person_name(rng, True),
+            ["regional_admin"],
+            area["id"],
+            None,
+        )
     managers = [
-        _user(world, f"mgr{i + 1:02d}", names.person_name(rng, rng.random() < 0.8),
-              ["sales_manager"], leaf["id"], ceo["id"])
+        _user(
+            world,
+            f"mgr{i + 1:02d}",
+            names.person_name(rng, rng.random() < 0.8),
+            ["sales_manager"],
+            leaf["id"],
+            ceo["id"],
+        )
         for i, leaf in enumerate(world.leaves)
     ]
     for i in range(world.scale.reps):
         leaf = i % len(world.leaves)
-        rep = _user(world, f"rep{i + 1:03d}", names.person_name(rng, rng.random() < 0.8),
-                    ["sales_rep"], world.leaves[leaf]["id"], managers[leaf]["id"])
+        rep = _user(
+            world,
+            f"rep{i + 1:03d}",
+            names.person_name(rng, rng.random() < 0.8),
+            ["sales_rep"],
+            world.leaves[leaf]["id"],
+            managers[leaf]["id"],
+        )
         rep["_leaf"] = leaf
         world.reps.append(rep)
 
@@ -188,12 +260,18 @@ def _customer_arrays(world: World, rng: np.random.Generator) -> None:
     world.kind = rng.choice(4, size=n, p=[0.60, 0.05, 0.23, 0.12])
     leaf_weights = rng.uniform(0.6, 1.4, len(world.leaves))
     world.leaf = rng.choice(len(world.leaves), size=n, p=leaf_weights / leaf_weights.sum())
-    reps_by_leaf = [np.array([i for i, r in enumerate(world.reps) if r["_leaf"] == leaf])
-                    for leaf in range(len(world.leaves))]
+    reps_by_leaf = [
+        np.array([i for i, r in enumerate(world.reps) if r["_leaf"] == leaf])
+        for leaf in range(len(world.leaves))
+    ]
     picks = rng.random(n)
-    world.owner = np.array([reps_by_leaf[leaf][int(p * len(reps_by_leaf[leaf]))]
-                            for leaf, p in zip(world.leaf.tolist(), picks.tolist(),
-                                               strict=True)], dtype=np.int64)
+    world.owner = np.array(
+        [
+            reps_by_leaf[leaf][int(p * len(reps_by_leaf[leaf]))]
+            for leaf, p in zip(world.leaf.tolist(), picks.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
     world.owner[world.kind == POOL] = -1
     # Pareto (80/20-ish) buying weight, capped so one customer never dominates a demo.
     world.weight = np.minimum(rng.pareto(1.2, n) + 1.0, 400.0)
@@ -203,22 +281,25 @@ def _customer_arrays(world: World, rng: np.random.Generator) -> None:
     late = (rng.random(n) < 0.2) & (world.kind == BUYER)  # customers won during the window
     world.active_from[late] = rng.integers(30, int(days * 0.9), int(late.sum()))
     dormant = world.kind == DORMANT
-    world.active_to[dormant] = rng.integers(int(days * 0.3), int(days * 0.8),
-                                            int(dormant.sum()))
+    world.active_to[dormant] = rng.integers(int(days * 0.3), int(days * 0.8), int(dormant.sum()))
 
 
 def _customer_channels(world: World, rng: np.random.Generator) -> np.ndarray:
     n = world.scale.customers
     direct = [i for i, c in enumerate(world.channels) if c["kind"] == "direct"]
     others = [i for i, c in enumerate(world.channels) if c["kind"] in ("online", "retail")]
-    by_area = {c["_area"]: i for i, c in enumerate(world.channels)
-               if c["kind"] == "distributor" and c["_area"]}
+    by_area = {
+        c["_area"]: i
+        for i, c in enumerate(world.channels)
+        if c["kind"] == "distributor" and c["_area"]
+    }
     any_dist = [i for i, c in enumerate(world.channels) if c["kind"] == "distributor"]
     roll = rng.random(n)
     pick = rng.integers(0, 1 << 30, n)
     out = np.empty(n, dtype=np.int64)
-    for i, (r, leaf, p) in enumerate(zip(roll.tolist(), world.leaf.tolist(), pick.tolist(),
-                                         strict=True)):
+    for i, (r, leaf, p) in enumerate(
+        zip(roll.tolist(), world.leaf.tolist(), pick.tolist(), strict=True)
+    ):
         area = world.leaves[leaf]["_area"]
         if r < 0.6 or not (others or any_dist):
             out[i] = direct[p % len(direct)]
@@ -253,44 +334,72 @@ def _customer_row(world: World, rng: random.Random, i: int, rank: int) -> tuple[
     name, industry, chinese = names.company_name(rng, leaf["_zh"], leaf["_en"])
     kind = int(world.kind[i])
     n = world.scale.customers
-    size = (CustomerSize.LARGE if rank < n * 0.1 else
-            CustomerSize.MEDIUM if rank < n * 0.4 else CustomerSize.SMALL)
+    size = (
+        CustomerSize.LARGE
+        if rank < n * 0.1
+        else CustomerSize.MEDIUM
+        if rank < n * 0.4
+        else CustomerSize.SMALL
+    )
     if kind in (PROSPECT, POOL):
         size = CustomerSize.SMALL if rng.random() < 0.7 else CustomerSize.MEDIUM
     ref = world.reference
-    cls = {BUYER: CustomerClass.CUSTOMER, DORMANT: CustomerClass.DORMANT,
-           PROSPECT: CustomerClass.POTENTIAL, POOL: CustomerClass.POTENTIAL}[kind]
+    cls = {
+        BUYER: CustomerClass.CUSTOMER,
+        DORMANT: CustomerClass.DORMANT,
+        PROSPECT: CustomerClass.POTENTIAL,
+        POOL: CustomerClass.POTENTIAL,
+    }[kind]
     follow_up = {BUYER: (0, 45), DORMANT: (90, 400), PROSPECT: (0, 60), POOL: (60, 200)}[kind]
-    created = (world.first_day + dt.timedelta(days=int(world.active_from[i]))
-               if kind in (BUYER, DORMANT) else ref - dt.timedelta(days=rng.randint(5, 300)))
-    limit = {CustomerSize.LARGE: 2_000_000, CustomerSize.MEDIUM: 500_000,
-             CustomerSize.SMALL: 100_000}[size]
+    created = (
+        world.first_day + dt.timedelta(days=int(world.active_from[i]))
+        if kind in (BUYER, DORMANT)
+        else ref - dt.timedelta(days=rng.randint(5, 300))
+    )
+    limit = {
+        CustomerSize.LARGE: 2_000_000,
+        CustomerSize.MEDIUM: 500_000,
+        CustomerSize.SMALL: 100_000,
+    }[size]
     owner = int(world.owner[i])
     row = {
-        "id": world.customer_id(i), "code": f"C{i + 1:06d}", "name": name,
-        "industry": industry, "region_id": leaf["id"], "size": str(size),
+        "id": world.customer_id(i),
+        "code": f"C{i + 1:06d}",
+        "name": name,
+        "industry": industry,
+        "region_id": leaf["id"],
+        "size": str(size),
         "source": rng.choice(names.SOURCES),
         "customer_class": world.class_override.get(i, str(cls)),
         "owner_id": world.rep_id(owner) if owner >= 0 else None,
         "credit_rating": rng.choice("AABBBCD") if kind != POOL else "",
         "credit_limit": Decimal(limit if kind in (BUYER, DORMANT) else 0),
-        "status": str(CustomerStatus.INACTIVE if kind == DORMANT and rng.random() < 0.3
-                      else CustomerStatus.ACTIVE),
+        "status": str(
+            CustomerStatus.INACTIVE
+            if kind == DORMANT and rng.random() < 0.3
+            else CustomerStatus.ACTIVE
+        ),
         "last_follow_up": ref - dt.timedelta(days=rng.randint(*follow_up)),
-        "pool_since": (at_noon(ref - dt.timedelta(days=rng.randint(5, 120)))
-                       if kind == POOL else None),
-        "notes": "", "created_at": at_noon(min(created, ref)),
+        "pool_since": (
+            at_noon(ref - dt.timedelta(days=rng.randint(5, 120))) if kind == POOL else None
+        ),
+        "notes": "",
+        "created_at": at_noon(min(created, ref)),
     }
     return row, chinese
 
 
-def _contact_row(rng: random.Random, contact_id: int, customer_id: int, chinese: bool,
-                 primary: bool) -> dict:
+def _contact_row(
+    rng: random.Random, contact_id: int, customer_id: int, chinese: bool, primary: bool
+) -> dict:
     title_zh, title_en = rng.choice(names.TITLES)
     return {
-        "id": contact_id, "customer_id": customer_id,
-        "name": names.person_name(rng, chinese), "title": title_zh if chinese else title_en,
-        "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}" if chinese
+        "id": contact_id,
+        "customer_id": customer_id,
+        "name": names.person_name(rng, chinese),
+        "title": title_zh if chinese else title_en,
+        "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        if chinese
         else f"+852 {rng.randrange(10**8):08d}",
         "email": f"{names.pinyin_initials(rng)}{rng.randrange(100)}@example.com",
         "is_primary": primary,

@@ -26,15 +26,20 @@ def run_migrations_online() -> None:
             # upgrade and put back in the same transaction, so its place is kept.
             migration = context.get_context()
             stray = stray_revisions(migration.script, migration.get_current_heads())
-            versions = sa.table(migration.version_table, sa.column("version_num"),
-                                schema=migration.version_table_schema)
+            versions = sa.table(
+                migration.version_table,
+                sa.column("version_num"),
+                schema=migration.version_table_schema,
+            )
             if stray:
-                connection.execute(versions.delete().where(
-                    versions.c.version_num.in_(sorted(stray))))
+                connection.execute(
+                    versions.delete().where(versions.c.version_num.in_(sorted(stray)))
+                )
             context.run_migrations()
             if stray:
-                connection.execute(versions.insert(),
-                                   [{"version_num": rev} for rev in sorted(stray)])
+                connection.execute(
+                    versions.insert(), [{"version_num": rev} for rev in sorted(stray)]
+                )
         connection.commit()
 
 

@@ -63,16 +63,19 @@ class PluginNames:
 def check_name(name: str) -> PluginNames:
     """The names for ``name``, or a refusal saying what a plugin name may be."""
     if not NAME.match(name) or len(name) > MAX_NAME:
-        raise ScaffoldRefused(_(
-            "'{name}' cannot name a plugin: use lower-case letters, digits and single "
-            "underscores, starting with a letter, at most {n} characters (e.g. acme or "
-            "price_list)").format(name=name, n=MAX_NAME))
+        raise ScaffoldRefused(
+            _(
+                "'{name}' cannot name a plugin: use lower-case letters, digits and single "
+                "underscores, starting with a letter, at most {n} characters (e.g. acme or "
+                "price_list)"
+            ).format(name=name, n=MAX_NAME)
+        )
     from core.plugins import discover
 
     if any(found.name == name for found in discover()):
-        raise ScaffoldRefused(_(
-            "A plugin named '{name}' is already installed; choose another name").format(
-            name=name))
+        raise ScaffoldRefused(
+            _("A plugin named '{name}' is already installed; choose another name").format(name=name)
+        )
     return PluginNames(name)
 
 
@@ -86,12 +89,19 @@ def write_plugin(name: str, folder: Path | None = None) -> tuple[PluginNames, li
     names = check_name(name)
     folder = Path(folder) if folder is not None else default_folder(names)
     if folder.exists():
-        raise ScaffoldRefused(_(
-            "{folder} already exists; a new plugin is written into a folder that does not "
-            "exist yet, so nothing of yours is overwritten").format(folder=folder))
-    values = {"name": names.name, "module": names.module,
-              "distribution": names.distribution, "report_id": names.report_id,
-              "title": names.title}
+        raise ScaffoldRefused(
+            _(
+                "{folder} already exists; a new plugin is written into a folder that does not "
+                "exist yet, so nothing of yours is overwritten"
+            ).format(folder=folder)
+        )
+    values = {
+        "name": names.name,
+        "module": names.module,
+        "distribution": names.distribution,
+        "report_id": names.report_id,
+        "title": names.title,
+    }
     written = []
     for target, template in FILES.items():
         path = folder / target.format(module=names.module, name=names.name)

@@ -32,8 +32,9 @@ def log_visit(ctx: Context, data: ActivityInput | dict[str, Any]) -> Activity:
             uow.require_record(Customer, values.customer_id)
             if customer.last_follow_up is None or customer.last_follow_up < values.date:
                 customer.last_follow_up = values.date
-        activity = Activity(**values.model_dump(exclude={"rep_id"}), rep_id=rep_id,
-                            created_at=ctx.now())
+        activity = Activity(
+            **values.model_dump(exclude={"rep_id"}), rep_id=rep_id, created_at=ctx.now()
+        )
         uow.session.add(activity)
         uow.audit_created(activity)
         uow.after_commit("salesdesk_activity_logged", activity=activity)
@@ -42,8 +43,9 @@ def log_visit(ctx: Context, data: ActivityInput | dict[str, Any]) -> Activity:
     return write(ctx, work)
 
 
-def update_visit(ctx: Context, activity_id: int, data: dict[str, Any],
-                 expected_version: int | None) -> Activity:
+def update_visit(
+    ctx: Context, activity_id: int, data: dict[str, Any], expected_version: int | None
+) -> Activity:
     def work(uow: UnitOfWork) -> Activity:
         uow.require("activity.log")
         activity = uow.get(Activity, activity_id)
@@ -64,6 +66,7 @@ def update_visit(ctx: Context, activity_id: int, data: dict[str, Any],
 def delete_visit(ctx: Context, activity_id: int) -> None:
     """Remove a visit logged by mistake: the rep's own, or one of their team's for a
     manager (the record rules). The day's header stays: it holds the weather."""
+
     def work(uow: UnitOfWork) -> None:
         uow.require("activity.log")
         activity = uow.get(Activity, activity_id)
@@ -78,8 +81,11 @@ def reporter(ctx: Context, rep_id: int | None) -> int:
     """Whose daily report a write is for: the actor's own, or a rep of their team."""
     rep_id = rep_id or ctx.actor.id
     if rep_id != ctx.actor.id and rep_id not in ctx.grant.team_ids:
-        raise PermissionDenied(_("{user} may fill in daily reports only for their own "
-                                 "team").format(user=ctx.actor.display_name or ctx.actor.login))
+        raise PermissionDenied(
+            _("{user} may fill in daily reports only for their own team").format(
+                user=ctx.actor.display_name or ctx.actor.login
+            )
+        )
     assert rep_id is not None  # the actor is a stored user
     return rep_id
 
@@ -87,13 +93,19 @@ def reporter(ctx: Context, rep_id: int | None) -> int:
 def ensure_header(uow: UnitOfWork, rep_id: int, day: dt.date) -> DailyReport:
     """The rep's report header for the day, opened in the rep's region when the first
     visit comes before the header (one header per rep and day, whichever comes first)."""
-    found = uow.session.scalar(sa.select(DailyReport).where(
-        col(DailyReport.rep_id) == rep_id, col(DailyReport.date) == day))
+    found = uow.session.scalar(
+        sa.select(DailyReport).where(
+            col(DailyReport.rep_id) == rep_id, col(DailyReport.date) == day
+        )
+    )
     if found is not None:
         return found
-    header = DailyReport(date=day, rep_id=rep_id, created_at=uow.ctx.now(),
-                         region_id=uow.session.scalar(
-                             sa.select(col(User.region_id)).where(col(User.id) == rep_id)))
+    header = DailyReport(
+        date=day,
+        rep_id=rep_id,
+        created_at=uow.ctx.now(),
+        region_id=uow.session.scalar(sa.select(col(User.region_id)).where(col(User.id) == rep_id)),
+    )
     uow.session.add(header)
     uow.audit_created(header)
     return header
@@ -103,11 +115,18 @@ def check_contact(uow: UnitOfWork, values: ActivityInput) -> None:
     """The person met is one of the visited customer's contacts."""
     if values.contact_id is None:
         return
-    customer = uow.session.scalar(sa.select(col(Contact.customer_id)).where(
-        col(Contact.id) == values.contact_id))
+    customer = uow.session.scalar(
+        sa.select(col(Contact.customer_id)).where(col(Contact.id) == values.contact_id)
+    )
     if customer is None or customer != values.customer_id:
-        raise ValidationFailed([FieldProblem("contact_id", values.contact_id, _(
-            "one of the visited customer's contacts"))], "visit")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "contact_id", values.contact_id, _("one of the visited customer's contacts")
+                )
+            ],
+            "visit",
+        )
 
 
 def check_times(values: ActivityInput) -> None:
@@ -121,8 +140,7 @@ def check_times(values: ActivityInput) -> None:
         expected = _("a time after the start ({start})").format(start=start.strftime("%H:%M"))
     else:
         return
-    raise ValidationFailed([FieldProblem("end_time", end.strftime("%H:%M"), expected)],
-                           "visit")
+    raise ValidationFailed([FieldProblem("end_time", end.strftime("%H:%M"), expected)], "visit")
 
 
 def refuse_future_visit(ctx: Context, day: dt.date) -> None:
@@ -130,10 +148,19 @@ def refuse_future_visit(ctx: Context, day: dt.date) -> None:
     the customer's last follow-up and keep the lead from ever being reclaimed."""
     today = ctx.today()
     if day > today:
-        raise ValidationFailed([FieldProblem("date", day.isoformat(), _(
-            "a day up to today ({today}): a visit is reported once it has happened; "
-            "plan a later one as the next visit").format(today=today.isoformat()))],
-            "visit")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "date",
+                    day.isoformat(),
+                    _(
+                        "a day up to today ({today}): a visit is reported once it has happened; "
+                        "plan a later one as the next visit"
+                    ).format(today=today.isoformat()),
+                )
+            ],
+            "visit",
+        )
 
 
 def visits_on(ctx: Context, day: dt.date, rep_id: int | None = None) -> list[Activity]:

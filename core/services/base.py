@@ -63,23 +63,40 @@ class UnitOfWork:
 
     # -- audit ----------------------------------------------------------------------
 
-    def audit(self, action: str, entity: str, entity_id: Any, field_name: str = "",
-              old: Any = None, new: Any = None) -> None:
-        self.session.add(AuditEntry(
-            at=self.ctx.now(), actor_id=self.ctx.actor.id, actor_login=self.ctx.actor.login,
-            action=action, entity=entity, entity_id=str(entity_id), field=field_name,
-            old_value=audit_text(old), new_value=audit_text(new),
-        ))
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        field_name: str = "",
+        old: Any = None,
+        new: Any = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                at=self.ctx.now(),
+                actor_id=self.ctx.actor.id,
+                actor_login=self.ctx.actor.login,
+                action=action,
+                entity=entity,
+                entity_id=str(entity_id),
+                field=field_name,
+                old_value=audit_text(old),
+                new_value=audit_text(new),
+            )
+        )
 
     def audit_created(self, row: SQLModel) -> None:
         self.session.flush()
-        values = {k: v for k, v in row.model_dump().items()
-                  if k != "version" and v not in (None, "", [])}
+        values = {
+            k: v for k, v in row.model_dump().items() if k != "version" and v not in (None, "", [])
+        }
         for name, value in values.items():
             self.audit("create", entity_name(type(row)), primary_key(row), name, None, value)
 
-    def apply_changes(self, row: SQLModel, changes: dict[str, Any],
-                      action: str = "update") -> dict[str, tuple[Any, Any]]:
+    def apply_changes(
+        self, row: SQLModel, changes: dict[str, Any], action: str = "update"
+    ) -> dict[str, tuple[Any, Any]]:
         """Set changed fields on ``row``, audit each, return field -> (old, new)."""
         applied: dict[str, tuple[Any, Any]] = {}
         for name, new in changes.items():
@@ -118,8 +135,9 @@ def fire_events(ctx: Context, events: list[tuple[str, dict[str, Any]]]) -> None:
         fire(ctx, hook_name, **kwargs)
 
 
-def commit(ctx: Context, work: Callable[[UnitOfWork], T]
-           ) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
+def commit(
+    ctx: Context, work: Callable[[UnitOfWork], T]
+) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
     """``write`` without firing: the result and the queued events, for a caller that must
     restore its connection settings first (see ``importing.import_file``)."""
     for attempt in range(LOCK_RETRIES):
@@ -158,7 +176,7 @@ _GROUPED = re.compile(r"^\s*-?\d{1,3}(,\d{3})+(\.\d+)?\s*$")
 
 
 def _without_separators(model: type[pydantic.BaseModel], data: Any) -> Any:
-    """"1,200,000" typed into an amount is 1200000: thousands separators are dropped from
+    """ "1,200,000" typed into an amount is 1200000: thousands separators are dropped from
     text given to a Decimal field (only where they group digits by three)."""
     if not isinstance(data, dict):
         return data
@@ -178,8 +196,9 @@ def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
         return model.model_validate(_without_separators(model, data))
     except pydantic.ValidationError as exc:
         problems = [
-            FieldProblem(".".join(str(p) for p in err["loc"]) or subject,
-                         err.get("input"), _expected(err))
+            FieldProblem(
+                ".".join(str(p) for p in err["loc"]) or subject, err.get("input"), _expected(err)
+            )
             for err in exc.errors()
         ]
         raise ValidationFailed(problems, subject) from None
@@ -188,24 +207,36 @@ def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
 # What pydantic's commonest checks expect, for a Chinese reader (its own messages are
 # English and sometimes name a regular expression). Keyed by pydantic's error type.
 _EXPECTED_ZH = {
-    "missing": "必填", "string_too_short": "至少 {min_length} 个字符",
-    "string_too_long": "最多 {max_length} 个字符", "too_short": "至少 {min_length} 项",
-    "too_long": "最多 {max_length} 项", "string_pattern_mismatch": "格式正确的内容",
-    "decimal_parsing": "有效的数字", "decimal_type": "有效的数字",
-    "float_parsing": "有效的数字", "int_parsing": "整数", "bool_parsing": "是或否",
+    "missing": "必填",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "string_pattern_mismatch": "格式正确的内容",
+    "decimal_parsing": "有效的数字",
+    "decimal_type": "有效的数字",
+    "float_parsing": "有效的数字",
+    "int_parsing": "整数",
+    "bool_parsing": "是或否",
     "decimal_max_digits": "最多 {max_digits} 位数字",
     "decimal_max_places": "最多 {decimal_places} 位小数",
     "decimal_whole_digits": "整数部分最多 {whole_digits} 位",
-    "date_parsing": "YYYY-MM-DD 格式的日期", "date_from_datetime_parsing": "YYYY-MM-DD 格式的日期",
-    "greater_than": "大于 {gt}", "greater_than_equal": "不小于 {ge}",
-    "less_than": "小于 {lt}", "less_than_equal": "不大于 {le}",
-    "enum": "以下之一：{expected}", "literal_error": "以下之一：{expected}",
+    "date_parsing": "YYYY-MM-DD 格式的日期",
+    "date_from_datetime_parsing": "YYYY-MM-DD 格式的日期",
+    "greater_than": "大于 {gt}",
+    "greater_than_equal": "不小于 {ge}",
+    "less_than": "小于 {lt}",
+    "less_than_equal": "不大于 {le}",
+    "enum": "以下之一：{expected}",
+    "literal_error": "以下之一：{expected}",
 }
 
 
 # pydantic's English that names a regular expression or reads as a developer's note
-_EXPECTED_EN = {"missing": "a value (required)",
-                "string_pattern_mismatch": "a value in the right format"}
+_EXPECTED_EN = {
+    "missing": "a value (required)",
+    "string_pattern_mismatch": "a value in the right format",
+}
 
 
 def _expected(err: Any) -> str:
@@ -229,7 +260,8 @@ def conflict_for(session: Session, row: SQLModel) -> Conflict:
     last = session.execute(
         sa.select(col(AuditEntry.actor_login), col(AuditEntry.at))
         .where(col(AuditEntry.entity) == entity, col(AuditEntry.entity_id) == str(key))
-        .order_by(col(AuditEntry.id).desc()).limit(1)
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
     ).first()
     who, when = (last[0], last[1]) if last else (None, None)
     return Conflict(entity, key, who, when, getattr(row, "version", None))
@@ -262,10 +294,12 @@ def integrity_problem(exc: IntegrityError) -> ValidationFailed:
         else:
             column = text.split(":", 1)[-1].split(",")[0].rsplit(".", 1)[-1].strip()
             value = ""
-        return ValidationFailed([FieldProblem(column or "value", value,
-                                              "a value not used already")], "duplicate")
-    return ValidationFailed([FieldProblem("reference", "", "an existing record")],
-                            "invalid reference")
+        return ValidationFailed(
+            [FieldProblem(column or "value", value, "a value not used already")], "duplicate"
+        )
+    return ValidationFailed(
+        [FieldProblem("reference", "", "an existing record")], "invalid reference"
+    )
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the server rolled back one

@@ -19,11 +19,21 @@ def create_first_admin(runtime: Runtime, login: str, display_name: str) -> User:
                 return existing
             raise SalesdeskError(
                 "this database already has users; ask a group admin to add you "
-                f"(salesdesk users add {login} ...)")
+                f"(salesdesk users add {login} ...)"
+            )
         user = User(login=login, display_name=display_name, roles=["group_admin"])
         session.add(user)
         session.flush()
-        session.add(AuditEntry(at=utcnow(), actor_id=user.id, actor_login=login,
-                               action="init", entity="sd_user", entity_id=str(user.id),
-                               field="roles", new_value="group_admin"))
+        session.add(
+            AuditEntry(
+                at=utcnow(),
+                actor_id=user.id,
+                actor_login=login,
+                action="init",
+                entity="sd_user",
+                entity_id=str(user.id),
+                field="roles",
+                new_value="group_admin",
+            )
+        )
     return user

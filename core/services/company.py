@@ -32,6 +32,7 @@ def mark_demo(ctx: Context) -> None:
 
     A demo may be thrown away by the next ``salesdesk demo`` and lets ``SALESDESK_USER``
     act as anyone, so a database that already holds work can never become one."""
+
     def work(uow: UnitOfWork) -> None:
         uow.require("settings.manage")
         users = uow.session.scalar(sa.select(sa.func.count()).select_from(User))
@@ -47,8 +48,10 @@ def set_plugin_enabled(ctx: Context, name: str, enabled: bool) -> None:
     """Switch a plugin on or off for the whole company (takes effect on next start)."""
     known = set(ctx.plugins.info)
     if name not in known:
-        raise ValidationFailed([FieldProblem("plugin", name, "an installed plugin: "
-                                             + ", ".join(sorted(known)))], "plugins")
+        raise ValidationFailed(
+            [FieldProblem("plugin", name, "an installed plugin: " + ", ".join(sorted(known)))],
+            "plugins",
+        )
 
     def work(uow: UnitOfWork) -> None:
         uow.require("plugin.manage")
@@ -65,15 +68,22 @@ def set_profile(ctx: Context, profile: str | None) -> None:
         uow.require("plugin.manage")
         settings = {row.key: row.value for row in uow.session.query(CompanySetting)}
         if profile is not None and profile not in profiles(settings):
-            raise ValidationFailed([FieldProblem("profile", profile, "one of " + ", ".join(
-                sorted(profiles(settings))))], "plugins")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "profile", profile, "one of " + ", ".join(sorted(profiles(settings)))
+                    )
+                ],
+                "plugins",
+            )
         _store(uow, PROFILE_KEY, profile)
 
     write(ctx, work)
 
 
-def record_plugin_failures(db: Database, remember: dict[str, dict[str, str]],
-                           forget: set[str]) -> None:
+def record_plugin_failures(
+    db: Database, remember: dict[str, dict[str, str]], forget: set[str]
+) -> None:
     """Remember plugins' hook failures (and forget recovered ones) for later runs.
 
     Bookkeeping by salesdesk itself, not a user's decision: whoever's command saw a plugin
@@ -91,11 +101,19 @@ def record_plugin_failures(db: Database, remember: dict[str, dict[str, str]],
             session.add(CompanySetting(key=FAILURES_KEY, value=new))
         else:
             row.value = new
-        session.add(AuditEntry(at=utcnow(), actor_id=None, actor_login="salesdesk",
-                               action="create" if row is None else "update",
-                               entity="company_setting", entity_id=FAILURES_KEY,
-                               field="value", old_value=audit_text(old or None),
-                               new_value=audit_text(new)))
+        session.add(
+            AuditEntry(
+                at=utcnow(),
+                actor_id=None,
+                actor_login="salesdesk",
+                action="create" if row is None else "update",
+                entity="company_setting",
+                entity_id=FAILURES_KEY,
+                field="value",
+                old_value=audit_text(old or None),
+                new_value=audit_text(new),
+            )
+        )
 
 
 def _store(uow: UnitOfWork, key: str, value: Any) -> None:

@@ -43,9 +43,12 @@ def create_customer(ctx: Context, data: CustomerCreate | dict[str, Any]) -> Cust
             _require_able_owner(uow, owner_id, None)
         _require_own_region(uow, values.region_id)
         fields = values.model_dump(exclude={"code", "owner_id"})
-        customer = Customer(**fields, owner_id=owner_id,
-                            code=values.code or _next_code(uow),
-                            pool_since=None if owner_id else ctx.now())
+        customer = Customer(
+            **fields,
+            owner_id=owner_id,
+            code=values.code or _next_code(uow),
+            pool_since=None if owner_id else ctx.now(),
+        )
         _refuse_duplicate_code(uow, customer.code)
         uow.session.add(customer)
         uow.audit_created(customer)
@@ -56,8 +59,12 @@ def create_customer(ctx: Context, data: CustomerCreate | dict[str, Any]) -> Cust
     return customer
 
 
-def update_customer(ctx: Context, customer_id: int, data: CustomerUpdate | dict[str, Any],
-                    expected_version: int | None) -> Customer:
+def update_customer(
+    ctx: Context,
+    customer_id: int,
+    data: CustomerUpdate | dict[str, Any],
+    expected_version: int | None,
+) -> Customer:
     """Change the given fields. ``expected_version`` is the version the user edited."""
     values = validate(CustomerUpdate, data, "customer")
     changes = values.model_dump(exclude_unset=True)
@@ -81,8 +88,9 @@ def update_customer(ctx: Context, customer_id: int, data: CustomerUpdate | dict[
     return write(ctx, work)
 
 
-def assign_customer(ctx: Context, customer_id: int, owner_id: int | None,
-                    expected_version: int | None = None) -> Customer:
+def assign_customer(
+    ctx: Context, customer_id: int, owner_id: int | None, expected_version: int | None = None
+) -> Customer:
     """Give a customer to a rep, or return it to the lead pool (``owner_id=None``).
 
     Its open deals, open follow-ups and plugins' open records move with it in the same
@@ -132,15 +140,20 @@ def add_contact(ctx: Context, customer_id: int, data: ContactInput | dict[str, A
     return write(ctx, work)
 
 
-def update_contact(ctx: Context, contact_id: int, data: dict[str, Any],
-                   expected_version: int | None) -> Contact:
+def update_contact(
+    ctx: Context, contact_id: int, data: dict[str, Any], expected_version: int | None
+) -> Contact:
     def work(uow: UnitOfWork) -> Contact:
         uow.require("contact.write")
         contact = uow.get(Contact, contact_id)
         uow.require_record(Customer, contact.customer_id)
         uow.check_version(contact, expected_version)
-        merged = {**ContactInput.model_validate(contact.model_dump(
-            include=set(ContactInput.model_fields))).model_dump(), **data}
+        merged = {
+            **ContactInput.model_validate(
+                contact.model_dump(include=set(ContactInput.model_fields))
+            ).model_dump(),
+            **data,
+        }
         values = validate(ContactInput, merged, "contact")
         if values.is_primary and not contact.is_primary:
             _clear_primary(uow, contact.customer_id, contact.id)
@@ -153,23 +166,34 @@ def update_contact(ctx: Context, contact_id: int, data: dict[str, Any],
 def list_contacts(ctx: Context, customer_id: int) -> list[Contact]:
     get_customer(ctx, customer_id)
     with ctx.reading() as session:
-        return list(session.scalars(
-            sa.select(Contact).where(col(Contact.customer_id) == customer_id)
-            .order_by(col(Contact.is_primary).desc(), col(Contact.name))))
+        return list(
+            session.scalars(
+                sa.select(Contact)
+                .where(col(Contact.customer_id) == customer_id)
+                .order_by(col(Contact.is_primary).desc(), col(Contact.name))
+            )
+        )
 
 
 # -- helpers ------------------------------------------------------------------------------
 
 
 def _has_contacts(uow: UnitOfWork, customer_id: int) -> bool:
-    return uow.session.scalar(sa.select(col(Contact.id)).where(
-        col(Contact.customer_id) == customer_id).limit(1)) is not None
+    return (
+        uow.session.scalar(
+            sa.select(col(Contact.id)).where(col(Contact.customer_id) == customer_id).limit(1)
+        )
+        is not None
+    )
 
 
 def _clear_primary(uow: UnitOfWork, customer_id: int, keep_id: int | None) -> None:
     """One primary contact per customer: the others stop being it (audited)."""
-    for other in uow.session.scalars(sa.select(Contact).where(
-            col(Contact.customer_id) == customer_id, col(Contact.is_primary).is_(True))):
+    for other in uow.session.scalars(
+        sa.select(Contact).where(
+            col(Contact.customer_id) == customer_id, col(Contact.is_primary).is_(True)
+        )
+    ):
         if other.id != keep_id:
             uow.apply_changes(other, {"is_primary": False})
 
@@ -190,8 +214,7 @@ def _require_assignable(uow: UnitOfWork, owner_id: int, customer_id: int | None 
     if grant.scope is Scope.TEAM and owner_id not in grant.team_ids:
         raise PermissionDenied(_("{name} is not in your team.").format(name=owner.display_name))
     if grant.scope is Scope.REGION and owner.region_id not in grant.region_ids:
-        raise PermissionDenied(_("{name} is not in your region.").format(
-            name=owner.display_name))
+        raise PermissionDenied(_("{name} is not in your region.").format(name=owner.display_name))
 
 
 def _require_able_owner(uow: UnitOfWork, owner_id: int, customer_id: int | None) -> User:
@@ -199,15 +222,25 @@ def _require_able_owner(uow: UnitOfWork, owner_id: int, customer_id: int | None)
     objects (the funnel refuses a leaving rep whose book was handed over)."""
     owner = uow.session.get(User, owner_id)
     if owner is None:
-        raise ValidationFailed([FieldProblem("owner", owner_id, _("an existing user"))],
-                               "customer")
+        raise ValidationFailed([FieldProblem("owner", owner_id, _("an existing user"))], "customer")
     if not owner.active:
         name = owner.display_name or owner.login
-        raise ValidationFailed([FieldProblem("owner", name, _(
-            "a rep who is still active: {name} is no longer active (deactivated), give "
-            "the customer to someone else").format(name=name))], "customer")
-    uow.ctx.plugins.call_in_transaction("salesdesk_check_new_owner", uow=uow,
-                                        customer_id=customer_id, owner=owner)
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "owner",
+                    name,
+                    _(
+                        "a rep who is still active: {name} is no longer active (deactivated), give "
+                        "the customer to someone else"
+                    ).format(name=name),
+                )
+            ],
+            "customer",
+        )
+    uow.ctx.plugins.call_in_transaction(
+        "salesdesk_check_new_owner", uow=uow, customer_id=customer_id, owner=owner
+    )
     return owner
 
 
@@ -225,8 +258,13 @@ def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | No
     if region_id is not None and region is None:
         problems.append(FieldProblem("region_id", region_id, "an existing region"))
     elif region is not None and not region.active:  # deactivated: takes nobody new
-        problems.append(FieldProblem("region_id", region.code, _(
-            "an active region: {code} is deactivated").format(code=region.code)))
+        problems.append(
+            FieldProblem(
+                "region_id",
+                region.code,
+                _("an active region: {code} is deactivated").format(code=region.code),
+            )
+        )
     if owner_id is not None and uow.session.get(User, owner_id) is None:
         problems.append(FieldProblem("owner_id", owner_id, "an existing user"))
     if problems:
@@ -236,8 +274,9 @@ def _check_references(uow: UnitOfWork, region_id: int | None, owner_id: int | No
 def _refuse_duplicate_code(uow: UnitOfWork, code: str) -> None:
     taken = uow.session.scalar(sa.select(col(Customer.id)).where(col(Customer.code) == code))
     if taken is not None:
-        raise ValidationFailed([FieldProblem("code", code, "a code no other customer has")],
-                               "customer")
+        raise ValidationFailed(
+            [FieldProblem("code", code, "a code no other customer has")], "customer"
+        )
 
 
 def _next_code(uow: UnitOfWork) -> str:
@@ -245,15 +284,26 @@ def _next_code(uow: UnitOfWork) -> str:
     (a transaction lock, released at commit) so two never compute the same code; SQLite's
     BEGIN IMMEDIATE already makes them."""
     if uow.session.get_bind().dialect.name == "postgresql":
-        uow.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                            {"key": "salesdesk-customer-code"})
+        uow.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": "salesdesk-customer-code"},
+        )
     highest = uow.session.scalar(sa.select(sa.func.max(Customer.id))) or 0
     candidate = highest + 1
-    while uow.session.scalar(sa.select(col(Customer.id))
-                             .where(col(Customer.code) == f"C{candidate:06d}")):
+    while uow.session.scalar(
+        sa.select(col(Customer.id)).where(col(Customer.code) == f"C{candidate:06d}")
+    ):
         candidate += 1
     return f"C{candidate:06d}"
 
 
-__all__ = ["add_contact", "assign_customer", "create_customer", "detached", "get_customer",
-           "list_contacts", "update_contact", "update_customer"]
+__all__ = [
+    "add_contact",
+    "assign_customer",
+    "create_customer",
+    "detached",
+    "get_customer",
+    "list_contacts",
+    "update_contact",
+    "update_customer",
+]

@@ -35,8 +35,18 @@ from core.models_summary import SalesSumRepDay, SalesSumRepMonth
 from core.services.opportunities import probability
 from core.summaries import summary_visible
 
-FIGURES = ("target", "actual", "mtd", "qtd", "ytd", "pipeline", "weighted", "due_today",
-           "overdue", "stalled")
+FIGURES = (
+    "target",
+    "actual",
+    "mtd",
+    "qtd",
+    "ytd",
+    "pipeline",
+    "weighted",
+    "due_today",
+    "overdue",
+    "stalled",
+)
 
 
 @dataclass
@@ -79,8 +89,12 @@ def compute(ctx: Context) -> Dashboard:
         board.pipeline, board.weighted, board.open_deals = _pipeline(ctx, session)
         board.due_today = session.scalar(_follow_ups(ctx, "due_today", count=True)) or 0
         board.overdue = session.scalar(_follow_ups(ctx, "overdue", count=True)) or 0
-        board.stalled = session.scalar(
-            sa.select(sa.func.count()).select_from(Opportunity).where(*_stalled(ctx))) or 0
+        board.stalled = (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(Opportunity).where(*_stalled(ctx))
+            )
+            or 0
+        )
     return board
 
 
@@ -95,11 +109,12 @@ def _sales_to_date(ctx: Context, session: Any, today: dt.date) -> tuple[Decimal,
     if month_cond is None or day_cond is None:  # a rule the summaries cannot apply
         return _sales_from_lines(ctx, session, today, starts)
     month, day = SalesSumRepMonth, SalesSumRepDay
-    earlier = sa.select(*[_sum_since(month.month, month.amount, start) for start in starts[1:]]
-                        ).where(col(month.month) >= starts[2], col(month.month) < starts[0],
-                                month_cond)
+    earlier = sa.select(
+        *[_sum_since(month.month, month.amount, start) for start in starts[1:]]
+    ).where(col(month.month) >= starts[2], col(month.month) < starts[0], month_cond)
     this_month = sa.select(sa.func.coalesce(sa.func.sum(col(day.amount)), 0)).where(
-        col(day.day) >= starts[0], col(day.day) <= today, day_cond)
+        col(day.day) >= starts[0], col(day.day) <= today, day_cond
+    )
     qtd, ytd = (_money(v) for v in session.execute(earlier).one())
     mtd = _money(session.scalar(this_month))
     return mtd, qtd + mtd, ytd + mtd
@@ -109,11 +124,12 @@ def _sum_since(date_col: Any, amount: Any, start: dt.date) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((date_col >= start, amount), else_=0)), 0)
 
 
-def _sales_from_lines(ctx: Context, session: Any, today: dt.date,
-                      starts: list[dt.date]) -> tuple[Decimal, ...]:
-    query = sa.select(*[_sum_since(SalesLine.date, SalesLine.amount, start) for start in starts]
-                      ).where(col(SalesLine.date) >= starts[2], col(SalesLine.date) <= today,
-                              visible(ctx, SalesLine))
+def _sales_from_lines(
+    ctx: Context, session: Any, today: dt.date, starts: list[dt.date]
+) -> tuple[Decimal, ...]:
+    query = sa.select(
+        *[_sum_since(SalesLine.date, SalesLine.amount, start) for start in starts]
+    ).where(col(SalesLine.date) >= starts[2], col(SalesLine.date) <= today, visible(ctx, SalesLine))
     return tuple(_money(v) for v in session.execute(query).one())
 
 
@@ -128,24 +144,35 @@ def _target(ctx: Context, session: Any, month: dt.date) -> Decimal | None:
     elif ctx.grant.scope is Scope.OWN:
         cond = sa.and_(col(SalesTarget.dimension) == "rep", col(SalesTarget.key_id) == ctx.actor.id)
     else:
-        cond = sa.and_(col(SalesTarget.dimension) == "rep",
-                       col(SalesTarget.key_id).in_(ctx.grant.team_ids or {ctx.actor.id}))
-    value = session.scalar(sa.select(sa.func.sum(SalesTarget.amount))
-                           .where(col(SalesTarget.month) == month, cond))
+        cond = sa.and_(
+            col(SalesTarget.dimension) == "rep",
+            col(SalesTarget.key_id).in_(ctx.grant.team_ids or {ctx.actor.id}),
+        )
+    value = session.scalar(
+        sa.select(sa.func.sum(SalesTarget.amount)).where(col(SalesTarget.month) == month, cond)
+    )
     return None if value is None else Decimal(value)
 
 
 def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
-    query = (sa.select(col(Opportunity.funnel), col(Opportunity.stage),
-                       col(Opportunity.probability_override),
-                       sa.func.sum(Opportunity.amount), sa.func.count())
-             .where(col(Opportunity.status) == OpportunityStatus.OPEN, visible(ctx, Opportunity))
-             .group_by(col(Opportunity.funnel), col(Opportunity.stage),
-                       col(Opportunity.probability_override)))
+    query = (
+        sa.select(
+            col(Opportunity.funnel),
+            col(Opportunity.stage),
+            col(Opportunity.probability_override),
+            sa.func.sum(Opportunity.amount),
+            sa.func.count(),
+        )
+        .where(col(Opportunity.status) == OpportunityStatus.OPEN, visible(ctx, Opportunity))
+        .group_by(
+            col(Opportunity.funnel), col(Opportunity.stage), col(Opportunity.probability_override)
+        )
+    )
     total, weighted, count = Decimal(0), Decimal(0), 0
     for funnel, stage, override, amount, n in session.execute(query):
-        probe = Opportunity(funnel=funnel, stage=stage, probability_override=override,
-                            customer_id=0, title="")
+        probe = Opportunity(
+            funnel=funnel, stage=stage, probability_override=override, customer_id=0, title=""
+        )
         amount = Decimal(amount or 0)
         total += amount
         weighted += amount * Decimal(probability(ctx, probe))
@@ -157,9 +184,11 @@ def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:
     """Planned visits (next_visit) due today or overdue and not yet followed by a visit."""
     today = ctx.today()
     later = aliased(Activity)
-    done = sa.exists().where(col(later.customer_id) == col(Activity.customer_id),
-                             col(later.date) >= col(Activity.next_visit),
-                             col(later.id) != col(Activity.id))
+    done = sa.exists().where(
+        col(later.customer_id) == col(Activity.customer_id),
+        col(later.date) >= col(Activity.next_visit),
+        col(later.id) != col(Activity.id),
+    )
     planned = col(Activity.next_visit)
     when = planned == today if which == "due_today" else planned < today
     conds = [when, ~done, visible_follow_ups(ctx)]
@@ -174,11 +203,18 @@ def _stalled(ctx: Context) -> list[Any]:
     for funnel in ctx.plugins.funnels.funnels.values():
         for stage in funnel.open_stages:
             if stage.max_days:
-                limits.append(sa.and_(
-                    Opportunity.funnel == funnel.id, Opportunity.stage == stage.id,
-                    col(Opportunity.stage_entered_at) < now - dt.timedelta(days=stage.max_days)))
-    return [Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity),
-            sa.or_(*limits) if limits else sa.false()]
+                limits.append(
+                    sa.and_(
+                        Opportunity.funnel == funnel.id,
+                        Opportunity.stage == stage.id,
+                        col(Opportunity.stage_entered_at) < now - dt.timedelta(days=stage.max_days),
+                    )
+                )
+    return [
+        Opportunity.status == OpportunityStatus.OPEN,
+        visible(ctx, Opportunity),
+        sa.or_(*limits) if limits else sa.false(),
+    ]
 
 
 # -- the records behind a figure ---------------------------------------------------------
@@ -200,8 +236,11 @@ def drill(ctx: Context, figure: str, limit: int = 500) -> Drill:
         start = period_start(today, "mtd" if figure == "actual" else figure)
         return _sales_rows(ctx, start, today, limit)
     if figure in ("pipeline", "weighted", "stalled"):
-        conds = _stalled(ctx) if figure == "stalled" else [
-            Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity)]
+        conds = (
+            _stalled(ctx)
+            if figure == "stalled"
+            else [Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity)]
+        )
         return _opportunity_rows(ctx, conds, limit)
     if figure in ("due_today", "overdue"):
         return _activity_rows(ctx, _follow_ups(ctx, figure), limit)
@@ -209,13 +248,25 @@ def drill(ctx: Context, figure: str, limit: int = 500) -> Drill:
 
 
 # what a target is set for -> the sales line column its actual is summed by
-TARGET_KEYS = {"rep": "rep_id", "product": "product_id", "region": "region_id",
-               "channel": "channel_id"}
-TARGET_TITLES = {"company": "Company", "rep": "Rep", "product": "Product", "region": "Region",
-                 "channel": "Channel"}
+TARGET_KEYS = {
+    "rep": "rep_id",
+    "product": "product_id",
+    "region": "region_id",
+    "channel": "channel_id",
+}
+TARGET_TITLES = {
+    "company": "Company",
+    "rep": "Rep",
+    "product": "Product",
+    "region": "Region",
+    "channel": "Channel",
+}
 TARGET_NAMES: dict[str, tuple[type[User | Product | Region | Channel], str]] = {
-    "rep": (User, User.display_name), "product": (Product, Product.name),
-    "region": (Region, Region.name), "channel": (Channel, Channel.name)}
+    "rep": (User, User.display_name),
+    "product": (Product, Product.name),
+    "region": (Region, Region.name),
+    "channel": (Channel, Channel.name),
+}
 
 
 def _target_rows(ctx: Context, month: dt.date, today: dt.date) -> Drill:
@@ -225,20 +276,35 @@ def _target_rows(ctx: Context, month: dt.date, today: dt.date) -> Drill:
     if ctx.grant.scope is Scope.OWN:
         conds += [col(SalesTarget.dimension) == "rep", col(SalesTarget.key_id) == ctx.actor.id]
     elif ctx.grant.scope is not Scope.ALL:
-        conds += [col(SalesTarget.dimension) == "rep",
-                  col(SalesTarget.key_id).in_(ctx.grant.team_ids or {ctx.actor.id})]
+        conds += [
+            col(SalesTarget.dimension) == "rep",
+            col(SalesTarget.key_id).in_(ctx.grant.team_ids or {ctx.actor.id}),
+        ]
     with ctx.reading() as session:
-        targets = list(session.scalars(sa.select(SalesTarget).where(*conds).order_by(
-            col(SalesTarget.dimension), col(SalesTarget.key_id))))
+        targets = list(
+            session.scalars(
+                sa.select(SalesTarget)
+                .where(*conds)
+                .order_by(col(SalesTarget.dimension), col(SalesTarget.key_id))
+            )
+        )
         rows = []
         for t in targets:
             actual = _target_actual(ctx, session, t, month, today)
             name = _target_name(session, t)
             share = actual / t.amount * 100 if t.amount else None
-            rows.append((_(TARGET_TITLES.get(t.dimension, t.dimension)), name,
-                         Decimal(t.amount), actual, share))
-    return Drill(["Target for", "Name", "Target", "Actual", "Completion %"], rows, "target",
-                 [0] * len(rows))
+            rows.append(
+                (
+                    _(TARGET_TITLES.get(t.dimension, t.dimension)),
+                    name,
+                    Decimal(t.amount),
+                    actual,
+                    share,
+                )
+            )
+    return Drill(
+        ["Target for", "Name", "Target", "Actual", "Completion %"], rows, "target", [0] * len(rows)
+    )
 
 
 def _target_name(session: Any, target: SalesTarget) -> str:
@@ -246,58 +312,95 @@ def _target_name(session: Any, target: SalesTarget) -> str:
         return _("The company") if target.dimension == "company" else str(target.key_id)
     model, column = TARGET_NAMES[target.dimension]
     return session.scalar(sa.select(col(column)).where(col(model.id) == target.key_id)) or str(
-        target.key_id)
+        target.key_id
+    )
 
 
-def _target_actual(ctx: Context, session: Any, target: SalesTarget, month: dt.date,
-                   today: dt.date) -> Decimal:
+def _target_actual(
+    ctx: Context, session: Any, target: SalesTarget, month: dt.date, today: dt.date
+) -> Decimal:
     conds = [col(SalesLine.date) >= month, col(SalesLine.date) <= today, visible(ctx, SalesLine)]
     if target.dimension in TARGET_KEYS:
         conds.append(getattr(SalesLine, TARGET_KEYS[target.dimension]) == target.key_id)
     elif target.dimension != "company":
         return Decimal(0)
-    return Decimal(session.scalar(sa.select(sa.func.sum(col(SalesLine.amount))).where(*conds))
-                   or 0)
+    return Decimal(session.scalar(sa.select(sa.func.sum(col(SalesLine.amount))).where(*conds)) or 0)
 
 
 def _sales_rows(ctx: Context, start: dt.date, end: dt.date, limit: int) -> Drill:
-    query = (sa.select(col(SalesLine.customer_id), col(Customer.code), col(Customer.name),
-                       sa.func.sum(SalesLine.amount), sa.func.count())
-             .join(Customer, col(Customer.id) == col(SalesLine.customer_id))
-             .where(col(SalesLine.date) >= start, col(SalesLine.date) <= end,
-                    visible(ctx, SalesLine))
-             .group_by(col(SalesLine.customer_id), col(Customer.code), col(Customer.name))
-             .order_by(sa.func.sum(SalesLine.amount).desc()).limit(limit))
+    query = (
+        sa.select(
+            col(SalesLine.customer_id),
+            col(Customer.code),
+            col(Customer.name),
+            sa.func.sum(SalesLine.amount),
+            sa.func.count(),
+        )
+        .join(Customer, col(Customer.id) == col(SalesLine.customer_id))
+        .where(col(SalesLine.date) >= start, col(SalesLine.date) <= end, visible(ctx, SalesLine))
+        .group_by(col(SalesLine.customer_id), col(Customer.code), col(Customer.name))
+        .order_by(sa.func.sum(SalesLine.amount).desc())
+        .limit(limit)
+    )
     with ctx.reading() as session:
         rows = session.execute(query).all()
-    return Drill(["Code", "Customer", "Amount", "Lines"],
-                 [(r[1], r[2], Decimal(r[3]), r[4]) for r in rows], "customer",
-                 [r[0] for r in rows])
+    return Drill(
+        ["Code", "Customer", "Amount", "Lines"],
+        [(r[1], r[2], Decimal(r[3]), r[4]) for r in rows],
+        "customer",
+        [r[0] for r in rows],
+    )
 
 
 def _opportunity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
     owner = aliased(User)
-    query = (sa.select(Opportunity, col(Customer.name), col(owner.display_name))
-             .join(Customer, col(Customer.id) == Opportunity.customer_id)
-             .outerjoin(owner, col(owner.id) == Opportunity.owner_id)
-             .where(*conds).order_by(col(Opportunity.amount).desc()).limit(limit))
+    query = (
+        sa.select(Opportunity, col(Customer.name), col(owner.display_name))
+        .join(Customer, col(Customer.id) == Opportunity.customer_id)
+        .outerjoin(owner, col(owner.id) == Opportunity.owner_id)
+        .where(*conds)
+        .order_by(col(Opportunity.amount).desc())
+        .limit(limit)
+    )
     with ctx.reading() as session:
         found = session.execute(query).all()
     titles = ctx.plugins.funnels.stage_title
-    rows = [(o.title, cust, titles(o.funnel, o.stage), o.amount, Decimal(probability(ctx, o)) * 100,
-             o.stage_entered_at.date(), who or "") for o, cust, who in found]
-    return Drill(["Deal", "Customer", "Stage", "Amount", "Prob. %", "In stage since", "Owner"],
-                 rows, "opportunity", [o.id for o, _c, _w in found if o.id is not None])
+    rows = [
+        (
+            o.title,
+            cust,
+            titles(o.funnel, o.stage),
+            o.amount,
+            Decimal(probability(ctx, o)) * 100,
+            o.stage_entered_at.date(),
+            who or "",
+        )
+        for o, cust, who in found
+    ]
+    return Drill(
+        ["Deal", "Customer", "Stage", "Amount", "Prob. %", "In stage since", "Owner"],
+        rows,
+        "opportunity",
+        [o.id for o, _c, _w in found if o.id is not None],
+    )
 
 
 def _activity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
     rep = aliased(User)
-    query = (sa.select(Activity, col(Customer.name), col(rep.display_name))
-             .outerjoin(Customer, col(Customer.id) == Activity.customer_id)
-             .join(rep, col(rep.id) == Activity.rep_id)
-             .where(*conds).order_by(col(Activity.next_visit), col(Activity.id)).limit(limit))
+    query = (
+        sa.select(Activity, col(Customer.name), col(rep.display_name))
+        .outerjoin(Customer, col(Customer.id) == Activity.customer_id)
+        .join(rep, col(rep.id) == Activity.rep_id)
+        .where(*conds)
+        .order_by(col(Activity.next_visit), col(Activity.id))
+        .limit(limit)
+    )
     with ctx.reading() as session:
         found = session.execute(query).all()
     rows = [(a.next_visit, cust or "", who, a.date, a.purpose, a.result) for a, cust, who in found]
-    return Drill(["Due", "Customer", "Rep", "Last visit", "Purpose", "Result"], rows,
-                 "customer", [a.customer_id or 0 for a, _c, _w in found])
+    return Drill(
+        ["Due", "Customer", "Rep", "Last visit", "Purpose", "Result"],
+        rows,
+        "customer",
+        [a.customer_id or 0 for a, _c, _w in found],
+    )

@@ -104,15 +104,21 @@ def open_table(path: Path, approx_rows: int | None = None) -> Iterator[Table]:
         try:
             yield table
         except UnicodeDecodeError as exc:  # the sniffed start was fine, a later part not
-            raise UnreadableFile(_(
-                "{file} changes from {encoding} to another text encoding after line {line}; "
-                "save the whole file as CSV UTF-8"
-            ).format(file=path.name, encoding=exc.encoding, line=table.line())) from exc
+            raise UnreadableFile(
+                _(
+                    "{file} changes from {encoding} to another text encoding after line {line}; "
+                    "save the whole file as CSV UTF-8"
+                ).format(file=path.name, encoding=exc.encoding, line=table.line())
+            ) from exc
         except csv.Error as exc:
-            template = (_("{file}, line {line}: a cell holds more than 1 MiB of text")
-                        if "field limit" in str(exc) else _("{file}, line {line}: {reason}"))
-            raise UnreadableFile(template.format(file=path.name, line=table.line() + 1,
-                                                 reason=exc)) from exc
+            template = (
+                _("{file}, line {line}: a cell holds more than 1 MiB of text")
+                if "field limit" in str(exc)
+                else _("{file}, line {line}: {reason}")
+            )
+            raise UnreadableFile(
+                template.format(file=path.name, line=table.line() + 1, reason=exc)
+            ) from exc
 
 
 def sniff_encoding(path: Path) -> str:
@@ -257,7 +263,8 @@ class _Extent:
                 self._check(rows, columns, "declares")
         window = max(0, len(data) - 16384)  # rows come in order: the chunk's last is enough
         last = deque(_ROW.finditer(data, window), maxlen=1) or (
-            deque(_ROW.finditer(data), maxlen=1) if window else None)
+            deque(_ROW.finditer(data), maxlen=1) if window else None
+        )
         if last:
             self.rows = max(self.rows, int(last[0].group(1)))
         self.columns = max(self.columns, self._widest(data))
@@ -278,7 +285,8 @@ class _Extent:
             raise UnreadableFile(
                 f"{self.path.name} {verb} a sheet of {rows:,} rows x {columns:,} columns "
                 f"({self.member.rsplit('/', 1)[-1]}), more than the {MAX_CELLS:,} cells "
-                "salesdesk reads; delete the empty rows and columns or save it as CSV")
+                "salesdesk reads; delete the empty rows and columns or save it as CSV"
+            )
 
 
 def column_number(letters: bytes | str) -> int:
@@ -292,4 +300,5 @@ def column_number(letters: bytes | str) -> int:
 def _too_big(path: Path, size: int) -> UnreadableFile:
     return UnreadableFile(
         f"{path.name} inflates to more than {MAX_INFLATED_BYTES >> 20:,} MiB "
-        f"({size >> 20:,} MiB seen); salesdesk does not read a workbook that big")
+        f"({size >> 20:,} MiB seen); salesdesk does not read a workbook that big"
+    )

@@ -38,8 +38,11 @@ if TYPE_CHECKING:
     from core.services.importing import ImportResult, _Job
 
 ORG_KINDS = ("regions", "channels", "users")
-ORG_PERMISSIONS = {"regions": ("masterdata.manage",), "channels": ("masterdata.manage",),
-                   "users": ("user.manage",)}
+ORG_PERMISSIONS = {
+    "regions": ("masterdata.manage",),
+    "channels": ("masterdata.manage",),
+    "users": ("user.manage",),
+}
 _LOGIN = re.compile(r"[A-Za-z0-9_.\-@]{1,64}").fullmatch
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+").fullmatch
 
@@ -74,8 +77,7 @@ def _roles(known: set[str]) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         roles = [r for r in re.split(r"[;,\s]+", text.strip()) if r]
         if not roles or any(r not in known for r in roles):
-            raise Bad("one or more of the roles " + ", ".join(sorted(known))
-                      + " (separated by ;)")
+            raise Bad("one or more of the roles " + ", ".join(sorted(known)) + " (separated by ;)")
         return roles
 
     return parse
@@ -96,8 +98,11 @@ def channel_spec() -> Spec:
         "code": ("code", lambda _: code_parser, True),
         "name": ("name", lambda _: text_parser(_limit(Channel, "name"), required=True), True),
         "kind": ("kind", lambda _: text_parser(_limit(Channel, "kind")), False),
-        "region_code": ("region_id", lambda lk: ref_parser(
-            lk["regions"], "the code of an existing active region"), False),
+        "region_code": (
+            "region_id",
+            lambda lk: ref_parser(lk["regions"], "the code of an existing active region"),
+            False,
+        ),
         "active": ("active", lambda _: bool_parser, False),
     }
 
@@ -105,18 +110,23 @@ def channel_spec() -> Spec:
 def user_spec(known_roles: set[str]) -> Spec:
     return {
         "login": ("login", lambda _: _login, True),
-        "display_name": ("display_name", lambda _: text_parser(
-            _limit(User, "display_name"), required=True), True),
+        "display_name": (
+            "display_name",
+            lambda _: text_parser(_limit(User, "display_name"), required=True),
+            True,
+        ),
         "roles": ("roles", lambda _: _roles(known_roles), True),
-        "region_code": ("region_id", lambda lk: ref_parser(
-            lk["regions"], "the code of an existing active region"), False),
+        "region_code": (
+            "region_id",
+            lambda lk: ref_parser(lk["regions"], "the code of an existing active region"),
+            False,
+        ),
         "manager_login": ("manager_login", lambda _: _optional_login, False),
         "email": ("email", lambda _: _email, False),
     }
 
 
-def import_org(job: _Job, session: Session, uow: UnitOfWork | None,
-               table: Table) -> ImportResult:
+def import_org(job: _Job, session: Session, uow: UnitOfWork | None, table: Table) -> ImportResult:
     from core.services.importing import (
         ImportResult,
         _finish_batch,
@@ -126,20 +136,32 @@ def import_org(job: _Job, session: Session, uow: UnitOfWork | None,
     )
 
     spec = {"regions": region_spec, "channels": channel_spec}.get(
-        job.kind, lambda: user_spec(set(job.ctx.roles.roles)))()
+        job.kind, lambda: user_spec(set(job.ctx.roles.roles))
+    )()
     problems = Problems()
     required = [name for name, (_, _, needed) in spec.items() if needed]
     positions = _header(table, spec, required, problems, job)
-    active_regions = {code: rid for code, rid in session.execute(
-        sa.select(col(Region.code), col(Region.id)).where(col(Region.active).is_(True)))
-        if rid is not None}  # never None: stored rows
+    active_regions = {
+        code: rid
+        for code, rid in session.execute(
+            sa.select(col(Region.code), col(Region.id)).where(col(Region.active).is_(True))
+        )
+        if rid is not None
+    }  # never None: stored rows
     model: type[Any] = {"regions": Region, "channels": Channel}.get(job.kind, User)
     key = "login" if model is User else "code"
     existing = set(session.scalars(sa.select(getattr(model, key))))
     links: dict[int, tuple[str, str]] = {}  # row -> (own key, parent key) as written
-    rows = list(master_rows(_noting_links(table.rows, positions, model, links), spec,
-                            positions, {"regions": active_regions},
-                            existing if model is not User else set(), problems))
+    rows = list(
+        master_rows(
+            _noting_links(table.rows, positions, model, links),
+            spec,
+            positions,
+            {"regions": active_regions},
+            existing if model is not User else set(),
+            problems,
+        )
+    )
     if model is User:
         _unique_logins(rows, existing, problems)
     if model is not Channel:
@@ -152,44 +174,51 @@ def import_org(job: _Job, session: Session, uow: UnitOfWork | None,
     return result
 
 
-def _unique_logins(rows: list[tuple[int, dict[str, Any]]], existing: set[str],
-                   problems: Problems) -> None:
+def _unique_logins(
+    rows: list[tuple[int, dict[str, Any]]], existing: set[str], problems: Problems
+) -> None:
     first: dict[str, int] = {}
     for number, values in rows:
         login = values["login"]
         if login in existing:
             problems.add(number, "login", login, "a login no salesdesk user has already")
         elif login in first:
-            problems.add(number, "login", login, f"a login used once (also on row "
-                         f"{first[login]})")
+            problems.add(number, "login", login, f"a login used once (also on row {first[login]})")
         else:
             first[login] = number
 
 
-def _noting_links(rows: Iterable[tuple[int, list[str]]], positions: dict[str, int],
-                  model: type, links: dict[int, tuple[str, str]]
-                  ) -> Iterator[tuple[int, list[str]]]:
+def _noting_links(
+    rows: Iterable[tuple[int, list[str]]],
+    positions: dict[str, int],
+    model: type,
+    links: dict[int, tuple[str, str]],
+) -> Iterator[tuple[int, list[str]]]:
     """Pass rows through, noting each row's key and parent key (bad rows too, so a row
     with another problem still has its parent checked)."""
     own, parent = ("login", "manager_login") if model is User else ("code", "parent_code")
     i_own, i_parent = positions.get(own), positions.get(parent)
     for number, cells in rows:
         if i_own is not None and i_parent is not None and i_parent < len(cells):
-            links[number] = (cells[i_own].strip() if i_own < len(cells) else "",
-                             cells[i_parent].strip())
+            links[number] = (
+                cells[i_own].strip() if i_own < len(cells) else "",
+                cells[i_parent].strip(),
+            )
         yield number, cells
 
 
-def _check_parents(session: Session, links: dict[int, tuple[str, str]], model: type,
-                   problems: Problems) -> None:
+def _check_parents(
+    session: Session, links: dict[int, tuple[str, str]], model: type, problems: Problems
+) -> None:
     """Each parent (manager) exists in the database or in the file; no loop in the file."""
     column = "manager_login" if model is User else "parent_code"
     if model is User:
         known = set(session.scalars(sa.select(col(User.login)).where(col(User.active).is_(True))))
         expected = "the login of an active user, or of a user in this file"
     else:
-        known = set(session.scalars(
-            sa.select(col(Region.code)).where(col(Region.active).is_(True))))
+        known = set(
+            session.scalars(sa.select(col(Region.code)).where(col(Region.active).is_(True)))
+        )
         expected = "the code of an existing active region, or of a region in this file"
     in_file = {own: up or None for own, up in links.values() if own}
     found = []
@@ -199,8 +228,15 @@ def _check_parents(session: Session, links: dict[int, tuple[str, str]], model: t
         if up not in known and up not in in_file:
             found.append((number, up, expected))
         elif own and _loops(own, in_file):
-            found.append((number, up, "a parent that is not itself nor below it"
-                          if model is Region else "a manager who does not report to this user"))
+            found.append(
+                (
+                    number,
+                    up,
+                    "a parent that is not itself nor below it"
+                    if model is Region
+                    else "a manager who does not report to this user",
+                )
+            )
     for number, up, why in found:
         problems.add(number, column, up, why)
     if found and problems.count == len(problems.items):  # rows were revisited: recount
@@ -217,8 +253,9 @@ def _loops(start: str, parents: dict[str, str | None]) -> bool:
     return False
 
 
-def _insert(session: Session, model: type[Any], rows: list[tuple[int, dict[str, Any]]],
-            job: _Job) -> None:
+def _insert(
+    session: Session, model: type[Any], rows: list[tuple[int, dict[str, Any]]], job: _Job
+) -> None:
     """Insert parents before children (the file may list them in any order)."""
     if model is Channel:
         session.add_all(Channel(**values) for _, values in rows)

@@ -23,18 +23,45 @@ from core.schemas import CREDIT_RATINGS
 MAX_LISTED_PROBLEMS = 10_000  # all are counted; this many are kept to show
 ROW = "(row)"  # the "column" of a problem about a whole row
 
-SALES_COLUMNS = ("date", "customer_code", "product_code", "rep_login", "region_code",
-                 "channel_code", "quantity", "amount", "tax_rate", "return_reason")
+SALES_COLUMNS = (
+    "date",
+    "customer_code",
+    "product_code",
+    "rep_login",
+    "region_code",
+    "channel_code",
+    "quantity",
+    "amount",
+    "tax_rate",
+    "return_reason",
+)
 SALES_REQUIRED = ("date", "customer_code", "product_code", "quantity", "amount")
 ALIASES = {  # Chinese headers as exported by the usual ERP/Excel sheets
-    "日期": "date", "客户编码": "customer_code", "客户代码": "customer_code",
-    "产品编码": "product_code", "产品代码": "product_code", "业务员": "rep_login",
-    "区域": "region_code", "渠道": "channel_code", "数量": "quantity", "金额": "amount",
-    "税率": "tax_rate", "退货原因": "return_reason",
-    "编码": "code", "名称": "name", "class": "customer_class",
-    "统一社会信用代码": "credit_code", "开票抬头": "invoice_title", "开户行": "bank_name",
-    "银行账号": "bank_account", "开票地址": "billing_address", "开票电话": "billing_phone",
-    "收款日期": "date", "发票号": "reference", "单据号": "reference", "备注": "note",
+    "日期": "date",
+    "客户编码": "customer_code",
+    "客户代码": "customer_code",
+    "产品编码": "product_code",
+    "产品代码": "product_code",
+    "业务员": "rep_login",
+    "区域": "region_code",
+    "渠道": "channel_code",
+    "数量": "quantity",
+    "金额": "amount",
+    "税率": "tax_rate",
+    "退货原因": "return_reason",
+    "编码": "code",
+    "名称": "name",
+    "class": "customer_class",
+    "统一社会信用代码": "credit_code",
+    "开票抬头": "invoice_title",
+    "开户行": "bank_name",
+    "银行账号": "bank_account",
+    "开票地址": "billing_address",
+    "开票电话": "billing_phone",
+    "收款日期": "date",
+    "发票号": "reference",
+    "单据号": "reference",
+    "备注": "note",
 }
 
 _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?\s*").fullmatch
@@ -49,12 +76,14 @@ LINE_AMOUNT_MAX = "9999999999.99"
 _QUANTITY = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,3})?").fullmatch
 _CODE = re.compile(r"[A-Za-z0-9_.\-/]{1,32}").fullmatch
 MONEY_EXPECTED = "an amount of 0 or more with at most 2 decimals, e.g. 1234.50"
-LINE_AMOUNT_EXPECTED = (f"an amount from 0 to {LINE_AMOUNT_MAX} (down to -{LINE_AMOUNT_MAX} "
-                        "on a return) with at most 2 decimals, e.g. 1234.50")
-QUANTITY_EXPECTED = ("a quantity with at most 3 decimals, 0 or more (below 0 only on a "
-                     "return)")
-RETURN_BOTH_NEGATIVE = ("a negative quantity and a negative amount together: a return has "
-                        "both below 0")
+LINE_AMOUNT_EXPECTED = (
+    f"an amount from 0 to {LINE_AMOUNT_MAX} (down to -{LINE_AMOUNT_MAX} "
+    "on a return) with at most 2 decimals, e.g. 1234.50"
+)
+QUANTITY_EXPECTED = "a quantity with at most 3 decimals, 0 or more (below 0 only on a return)"
+RETURN_BOTH_NEGATIVE = (
+    "a negative quantity and a negative amount together: a return has both below 0"
+)
 RETURN_REASON_NEEDED = "a return reason on a return (a line with a negative quantity)"
 RETURN_REASON_UNUSED = "no return reason on a sale (only returns, below 0, have one)"
 RETURN_REASON_MAX = 200
@@ -94,8 +123,9 @@ def normalise(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def check_header(header: list[str], known: Iterable[str], required: Iterable[str],
-                 problems: Problems) -> dict[str, int]:
+def check_header(
+    header: list[str], known: Iterable[str], required: Iterable[str], problems: Problems
+) -> dict[str, int]:
     """Map column name -> position; name every unknown, repeated or missing column."""
     known = tuple(known)
     positions: dict[str, int] = {}
@@ -249,30 +279,46 @@ def customer_spec() -> Spec:
         "code": ("code", lambda _: code_parser, True),
         "name": ("name", lambda _: text_parser(_limit(c, "name"), required=True), True),
         "industry": ("industry", lambda _: text_parser(_limit(c, "industry")), False),
-        "region_code": ("region_id", lambda lk: ref_parser(
-            lk["regions"], "the code of an existing region"), False),
+        "region_code": (
+            "region_id",
+            lambda lk: ref_parser(lk["regions"], "the code of an existing region"),
+            False,
+        ),
         "size": ("size", lambda _: choice_parser(CustomerSize, CustomerSize.SMALL), False),
         "source": ("source", lambda _: text_parser(_limit(c, "source")), False),
-        "customer_class": ("customer_class", lambda _: choice_parser(
-            CustomerClass, CustomerClass.POTENTIAL), False),
-        "owner_login": ("owner_id", lambda lk: ref_parser(
-            lk["users"], "the login of an active salesdesk user"), False),
+        "customer_class": (
+            "customer_class",
+            lambda _: choice_parser(CustomerClass, CustomerClass.POTENTIAL),
+            False,
+        ),
+        "owner_login": (
+            "owner_id",
+            lambda lk: ref_parser(lk["users"], "the login of an active salesdesk user"),
+            False,
+        ),
         "credit_rating": ("credit_rating", lambda _: rating_parser, False),
         "credit_limit": ("credit_limit", lambda _: money_parser(), False),
-        "status": ("status", lambda _: choice_parser(CustomerStatus, CustomerStatus.ACTIVE),
-                   False),
+        "status": ("status", lambda _: choice_parser(CustomerStatus, CustomerStatus.ACTIVE), False),
         "last_follow_up": ("last_follow_up", lambda _: date_parser, False),
         "notes": ("notes", lambda _: text_parser(_limit(c, "notes")), False),
         "credit_code": ("credit_code", lambda _: credit_code_parser, False),
-        "invoice_title": ("invoice_title", lambda _: text_parser(_limit(c, "invoice_title")),
-                          False),
+        "invoice_title": (
+            "invoice_title",
+            lambda _: text_parser(_limit(c, "invoice_title")),
+            False,
+        ),
         "bank_name": ("bank_name", lambda _: text_parser(_limit(c, "bank_name")), False),
-        "bank_account": ("bank_account", lambda _: text_parser(_limit(c, "bank_account")),
-                         False),
-        "billing_address": ("billing_address", lambda _: text_parser(
-            _limit(c, "billing_address")), False),
-        "billing_phone": ("billing_phone", lambda _: text_parser(_limit(c, "billing_phone")),
-                          False),
+        "bank_account": ("bank_account", lambda _: text_parser(_limit(c, "bank_account")), False),
+        "billing_address": (
+            "billing_address",
+            lambda _: text_parser(_limit(c, "billing_address")),
+            False,
+        ),
+        "billing_phone": (
+            "billing_phone",
+            lambda _: text_parser(_limit(c, "billing_phone")),
+            False,
+        ),
     }
 
 
@@ -297,8 +343,11 @@ def receipt_spec() -> Spec:
 
     return {
         "date": ("date", lambda _: required_date_parser, True),
-        "customer_code": ("customer_id", lambda lk: ref_parser(
-            lk["customers"], "the code of an existing customer"), True),
+        "customer_code": (
+            "customer_id",
+            lambda lk: ref_parser(lk["customers"], "the code of an existing customer"),
+            True,
+        ),
         "amount": ("amount", lambda _: positive_money_parser, True),
         "reference": ("reference", lambda _: text_parser(_limit(Receipt, "reference")), False),
         "note": ("note", lambda _: text_parser(_limit(Receipt, "note")), False),
@@ -330,12 +379,18 @@ def positive_money_parser(text: str) -> Decimal:
     return value
 
 
-def master_rows(rows: Iterable[tuple[int, list[str]]], spec: Spec, positions: dict[str, int],
-                lookups: dict[str, dict[str, int]], existing_codes: set[str],
-                problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+def master_rows(
+    rows: Iterable[tuple[int, list[str]]],
+    spec: Spec,
+    positions: dict[str, int],
+    lookups: dict[str, dict[str, int]],
+    existing_codes: set[str],
+    problems: Problems,
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Validate customer or product rows; yield (row number, values) for good rows."""
-    parsers = [(name, spec[name][0], spec[name][1](lookups), index)
-               for name, index in positions.items()]
+    parsers = [
+        (name, spec[name][0], spec[name][1](lookups), index) for name, index in positions.items()
+    ]
     width = len(positions)
     first_seen: dict[str, int] = {}
     for number, cells in rows:
@@ -360,8 +415,9 @@ def master_rows(rows: Iterable[tuple[int, list[str]]], spec: Spec, positions: di
             yield number, values
 
 
-def _unique_code(number: int, code: str, first_seen: dict[str, int], existing: set[str],
-                 problems: Problems) -> bool:
+def _unique_code(
+    number: int, code: str, first_seen: dict[str, int], existing: set[str], problems: Problems
+) -> bool:
     if code in existing:
         problems.add(number, "code", code, "a code not in the database already")
         return False
@@ -397,13 +453,19 @@ class SalesLookups:
 # One validated line: ISO date, customer, product, rep, region, channel ids, then quantity
 # and amount as their checked decimal text (the writer turns them into what the driver
 # wants), the batch id, the VAT rate as decimal text (or None) and a return's reason.
-LineTuple = tuple[str, int, int, int | None, int | None, int | None, str, str, int | None,
-                  str | None, str | None]
+LineTuple = tuple[
+    str, int, int, int | None, int | None, int | None, str, str, int | None, str | None, str | None
+]
 
 
-def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str, int],
-                      lk: SalesLookups, problems: Problems, batch_id: int | None,
-                      chunk_size: int) -> Iterator[tuple[int, list[LineTuple]]]:
+def sales_line_chunks(
+    rows: Iterable[tuple[int, list[str]]],
+    positions: dict[str, int],
+    lk: SalesLookups,
+    problems: Problems,
+    batch_id: int | None,
+    chunk_size: int,
+) -> Iterator[tuple[int, list[LineTuple]]]:
     """Validate sales-line rows; yield (rows read so far, good rows) every chunk_size rows.
 
     Good rows stop being collected at the first problem (nothing will be written), but
@@ -417,8 +479,13 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
     """
     width = len(positions)
     check = _SalesLineCheck(positions, lk, problems, batch_id)
-    i_date, i_cust, i_prod, i_qty, i_amount = (check.i_date, check.i_cust, check.i_prod,
-                                               check.i_qty, check.i_amount)
+    i_date, i_cust, i_prod, i_qty, i_amount = (
+        check.i_date,
+        check.i_cust,
+        check.i_prod,
+        check.i_qty,
+        check.i_amount,
+    )
     i_rep, i_region, i_channel = check.optional
     i_rate, i_reason = check.i_rate, check.i_reason
     rates = check.rates
@@ -437,11 +504,19 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
         if fast and not problems.count:
             try:
                 if money(amount := cells[i_amount]) and (i_reason < 0 or not cells[i_reason]):
-                    line = (dates[cells[i_date]], customers[cells[i_cust]][0],
-                            products[cells[i_prod]], users[cells[i_rep]],
-                            regions[cells[i_region]], channels[cells[i_channel]],
-                            quantities[cells[i_qty]], amount, batch_id,
-                            rates[cells[i_rate]] if i_rate >= 0 else None, None)
+                    line = (
+                        dates[cells[i_date]],
+                        customers[cells[i_cust]][0],
+                        products[cells[i_prod]],
+                        users[cells[i_rep]],
+                        regions[cells[i_region]],
+                        channels[cells[i_channel]],
+                        quantities[cells[i_qty]],
+                        amount,
+                        batch_id,
+                        rates[cells[i_rate]] if i_rate >= 0 else None,
+                        None,
+                    )
             except KeyError:
                 pass
         if line is None:
@@ -454,19 +529,23 @@ def sales_line_chunks(rows: Iterable[tuple[int, list[str]]], positions: dict[str
     yield seen, chunk
 
 
-_OPTIONAL = (("rep_login", "the login of an active salesdesk user"),
-             ("region_code", "the code of an existing region"),
-             ("channel_code", "the code of an existing channel"))
+_OPTIONAL = (
+    ("rep_login", "the login of an active salesdesk user"),
+    ("region_code", "the code of an existing region"),
+    ("channel_code", "the code of an existing channel"),
+)
 
 
 class _SalesLineCheck:
     """Every check of one sales-line row, reporting each problem; the first sight of a
     date or quantity is remembered in the maps the fast path reads."""
 
-    def __init__(self, positions: dict[str, int], lk: SalesLookups, problems: Problems,
-                 batch_id: int | None) -> None:
+    def __init__(
+        self, positions: dict[str, int], lk: SalesLookups, problems: Problems, batch_id: int | None
+    ) -> None:
         self.i_date, self.i_cust, self.i_prod, self.i_qty, self.i_amount = (
-            positions[c] for c in SALES_REQUIRED)
+            positions[c] for c in SALES_REQUIRED
+        )
         self.optional = [positions.get(c, -1) for c, _ in _OPTIONAL]  # rep, region, channel
         self.i_rate = positions.get("tax_rate", -1)
         self.i_reason = positions.get("return_reason", -1)
@@ -492,8 +571,9 @@ class _SalesLineCheck:
             add(number, "product_code", text, "the code of an existing product")
         # rep, region, channel: the customer's owner and region unless the row names them
         ids: list[int | None] = [customer[2], customer[1], None]
-        for k, (index, mapping, (column, expected)) in enumerate(zip(
-                self.optional, (lk.users, lk.regions, lk.channels), _OPTIONAL, strict=True)):
+        for k, (index, mapping, (column, expected)) in enumerate(
+            zip(self.optional, (lk.users, lk.regions, lk.channels), _OPTIONAL, strict=True)
+        ):
             if index < 0 or not (text := cells[index]).strip():
                 continue
             found = mapping.get(text) or mapping.get(text.strip())
@@ -512,8 +592,17 @@ class _SalesLineCheck:
             ok = self._return_checks(number, qty, amount, reason, cells) and ok
         if not ok or not rate_ok or day is None or product is None or qty is None:
             return None
-        return (day, customer[0], product, *ids, qty, amount, self.batch_id,  # type: ignore[return-value]
-                rate, reason or None)
+        return (
+            day,
+            customer[0],
+            product,
+            *ids,
+            qty,
+            amount,
+            self.batch_id,  # type: ignore[return-value]
+            rate,
+            reason or None,
+        )
 
     def _rate(self, number: int, cells: list[str]) -> tuple[str | None, bool]:
         """The VAT rate's decimal text (None when not given) and whether it was good."""
@@ -530,8 +619,9 @@ class _SalesLineCheck:
         found = self.rates[text] = None if rate is None else str(rate)
         return found, True
 
-    def _return_checks(self, number: int, qty: str, amount: str, reason: str,
-                       cells: list[str]) -> bool:
+    def _return_checks(
+        self, number: int, qty: str, amount: str, reason: str, cells: list[str]
+    ) -> bool:
         """A return has a negative quantity, a negative amount and a reason; a sale has
         neither sign below 0 nor a reason."""
         back_qty, back_amount = Decimal(qty) < 0, Decimal(amount) < 0
@@ -547,8 +637,12 @@ class _SalesLineCheck:
             self.add(number, "return_reason", reason, RETURN_REASON_UNUSED)
             return False
         if len(reason) > RETURN_REASON_MAX:
-            self.add(number, "return_reason", reason,
-                     f"at most {RETURN_REASON_MAX} characters (got {len(reason)})")
+            self.add(
+                number,
+                "return_reason",
+                reason,
+                f"at most {RETURN_REASON_MAX} characters (got {len(reason)})",
+            )
             return False
         return True
 

@@ -54,17 +54,20 @@ class BatchTotals:
         if not chunk:
             return
         days, customers, products, reps, regions, qty, amount = (
-            list(map(itemgetter(i), chunk)) for i in (0, 1, 2, 3, 4, 6, 7))
+            list(map(itemgetter(i), chunk)) for i in (0, 1, 2, 3, 4, 6, 7)
+        )
         n = len(chunk)
-        self._parts.append({
-            "day": np.fromiter(map(self._ordinals.__getitem__, days), np.int64, n),
-            "customer_id": np.array(customers, dtype=np.int64),
-            "product_id": np.array(products, dtype=np.int64),
-            "rep_id": _ids(reps),
-            "region_id": _ids(regions),
-            "cents": _scaled(amount, 2, FLOAT_EXACT_AMOUNT),
-            "milli": _scaled(qty, 3, FLOAT_EXACT_QUANTITY),
-        })
+        self._parts.append(
+            {
+                "day": np.fromiter(map(self._ordinals.__getitem__, days), np.int64, n),
+                "customer_id": np.array(customers, dtype=np.int64),
+                "product_id": np.array(products, dtype=np.int64),
+                "rep_id": _ids(reps),
+                "region_id": _ids(regions),
+                "cents": _scaled(amount, 2, FLOAT_EXACT_AMOUNT),
+                "milli": _scaled(qty, 3, FLOAT_EXACT_QUANTITY),
+            }
+        )
         self.rows += n
 
     def prepare(self) -> list[Upsert]:
@@ -157,15 +160,19 @@ def _packed(key_cols: list[np.ndarray]) -> np.ndarray:
     return packed
 
 
-def _rows(grain: Grain, keys: list[np.ndarray],
-          sums: list[np.ndarray]) -> Iterator[tuple[Any, ...]]:
+def _rows(
+    grain: Grain, keys: list[np.ndarray], sums: list[np.ndarray]
+) -> Iterator[tuple[Any, ...]]:
     time = keys[0].tolist()
-    when = (_iso_days(time) if grain.time == "day" else _iso_months(time))
-    others = [_nullable(k) if name in ("rep_id", "region_id") else k.tolist()
-              for name, k in zip(grain.keys, keys[1:], strict=True)]
+    when = _iso_days(time) if grain.time == "day" else _iso_months(time)
+    others = [
+        _nullable(k) if name in ("rep_id", "region_id") else k.tolist()
+        for name, k in zip(grain.keys, keys[1:], strict=True)
+    ]
     cents, milli, counts = sums
-    return zip(when, *others, (cents / 100).tolist(), (milli / 1000).tolist(),
-               counts.tolist(), strict=True)
+    return zip(
+        when, *others, (cents / 100).tolist(), (milli / 1000).tolist(), counts.tolist(), strict=True
+    )
 
 
 def _ytd_rows(keys: list[np.ndarray], sums: list[np.ndarray]) -> Iterator[tuple[Any, ...]]:
@@ -179,20 +186,23 @@ def _ytd_rows(keys: list[np.ndarray], sums: list[np.ndarray]) -> Iterator[tuple[
     grid = np.zeros((len(starts), len(YTD_COLUMNS)), dtype=sums[0].dtype)
     grid[np.cumsum(pair) - 1, month_no] = sums[0][order]  # one (year, customer, month) each
     cumulative = np.cumsum(grid, axis=1) / 100
-    return zip(years[starts].tolist(), customers[starts].tolist(),
-               *cumulative.T.tolist(), strict=True)
+    return zip(
+        years[starts].tolist(), customers[starts].tolist(), *cumulative.T.tolist(), strict=True
+    )
 
 
 def _iso_days(ordinals: list[int]) -> list[str]:
     names: dict[int, str] = {}
-    return [names.get(o) or names.setdefault(o, dt.date.fromordinal(o).isoformat())
-            for o in ordinals]
+    return [
+        names.get(o) or names.setdefault(o, dt.date.fromordinal(o).isoformat()) for o in ordinals
+    ]
 
 
 def _iso_months(indexes: list[int]) -> list[str]:
     names: dict[int, str] = {}
-    return [names.get(i) or names.setdefault(i, f"{i // 12:04d}-{i % 12 + 1:02d}-01")
-            for i in indexes]
+    return [
+        names.get(i) or names.setdefault(i, f"{i // 12:04d}-{i % 12 + 1:02d}-01") for i in indexes
+    ]
 
 
 def _nullable(ids: np.ndarray) -> list[int | None]:

@@ -36,8 +36,19 @@ from core.db import SKIP_FK_CHECKS, Database
 from core.models import SalesLine
 from core.services.import_rows import LineTuple
 
-LINE_COLUMNS = ("date", "customer_id", "product_id", "rep_id", "region_id", "channel_id",
-                "quantity", "amount", "batch_id", "tax_rate", "return_reason")
+LINE_COLUMNS = (
+    "date",
+    "customer_id",
+    "product_id",
+    "rep_id",
+    "region_id",
+    "channel_id",
+    "quantity",
+    "amount",
+    "batch_id",
+    "tax_rate",
+    "return_reason",
+)
 IMPORT_CACHE_KIB = 128 * 1024
 SORT_CACHE_KIB = 4 * 1024
 REBUILD_MIN_ROWS = 50_000  # below this, keeping the indexes is cheaper anyway
@@ -90,24 +101,38 @@ def line_writer(session: Session) -> Callable[[list[LineTuple]], None]:
     day = functools.lru_cache(maxsize=None)(dt.date.fromisoformat)
 
     def write_core(chunk: list[LineTuple]) -> None:
-        session.execute(insert, [
-            {"date": day(d), "customer_id": c, "product_id": p, "rep_id": r, "region_id": g,
-             "channel_id": ch, "quantity": Decimal(q), "amount": Decimal(a), "batch_id": b,
-             "tax_rate": None if t is None else Decimal(t), "return_reason": why}
-            for d, c, p, r, g, ch, q, a, b, t, why in chunk])
+        session.execute(
+            insert,
+            [
+                {
+                    "date": day(d),
+                    "customer_id": c,
+                    "product_id": p,
+                    "rep_id": r,
+                    "region_id": g,
+                    "channel_id": ch,
+                    "quantity": Decimal(q),
+                    "amount": Decimal(a),
+                    "batch_id": b,
+                    "tax_rate": None if t is None else Decimal(t),
+                    "return_reason": why,
+                }
+                for d, c, p, r, g, ch, q, a, b, t, why in chunk
+            ],
+        )
 
     return write_core
 
 
-def insert_many(session: Session, head: str, width: int, rows: Iterable[Sequence[Any]],
-                tail: str = "") -> None:
+def insert_many(
+    session: Session, head: str, width: int, rows: Iterable[Sequence[Any]], tail: str = ""
+) -> None:
     """SQLite ``head VALUES (...), (...) tail`` with ``ROWS_PER_STATEMENT`` rows of
     ``width`` values a statement: a third less CPU than one statement step per row."""
     insert_flat(session, head, width, list(chain.from_iterable(rows)), tail)
 
 
-def insert_flat(session: Session, head: str, width: int, flat: list[Any],
-                tail: str = "") -> None:
+def insert_flat(session: Session, head: str, width: int, flat: list[Any], tail: str = "") -> None:
     """``insert_many`` of rows already laid out one after another in ``flat``."""
     raw = session.connection().connection.driver_connection
     one = f"({', '.join('?' * width)})"
@@ -116,10 +141,13 @@ def insert_flat(session: Session, head: str, width: int, flat: list[Any],
     if whole:
         raw.executemany(  # type: ignore[union-attr]
             f"{head} VALUES {', '.join([one] * ROWS_PER_STATEMENT)}{tail}",
-            (flat[i:i + step] for i in range(0, whole, step)))
+            (flat[i : i + step] for i in range(0, whole, step)),
+        )
     if whole < len(flat):
-        raw.executemany(f"{head} VALUES {one}{tail}",  # type: ignore[union-attr]
-                        (flat[i:i + width] for i in range(whole, len(flat), width)))
+        raw.executemany(  # type: ignore[union-attr]
+            f"{head} VALUES {one}{tail}",
+            (flat[i : i + width] for i in range(whole, len(flat), width)),
+        )
 
 
 @contextmanager
@@ -202,9 +230,14 @@ def deferred_indexes(session: Session, incoming_rows: int | None) -> Iterator[In
     if (existing or 0) > incoming_rows:
         yield IndexRebuild(session, [])  # a big table: rebuilding costs more than it saves
         return
-    indexes = [(name, sql) for name, sql in conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL", (TABLE,))]
+    indexes = [
+        (name, sql)
+        for name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            (TABLE,),
+        )
+    ]
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     rebuild = IndexRebuild(session, indexes)

@@ -75,10 +75,13 @@ if TYPE_CHECKING:
     from core.services.import_totals import BatchTotals
 
 KINDS = ("customers", "products", "sales_lines", "receipts", *ORG_KINDS)
-PERMISSIONS = {"customers": ("sales.import", "customer.create"),
-               "products": ("sales.import", "product.manage"),
-               "sales_lines": ("sales.import",), "receipts": ("receipt.record",),
-               **ORG_PERMISSIONS}
+PERMISSIONS = {
+    "customers": ("sales.import", "customer.create"),
+    "products": ("sales.import", "product.manage"),
+    "sales_lines": ("sales.import",),
+    "receipts": ("receipt.record",),
+    **ORG_PERMISSIONS,
+}
 CHUNK_ROWS = 20_000
 Progress = Callable[[int, int | None], None]
 
@@ -100,8 +103,10 @@ class ImportRefused(ValidationFailed):
     bad_rows: int = 0
 
     def __str__(self) -> str:
-        head = (f"{self.subject}: {self.total} problem(s) in {self.bad_rows} row(s); "
-                "nothing was imported")
+        head = (
+            f"{self.subject}: {self.total} problem(s) in {self.bad_rows} row(s); "
+            "nothing was imported"
+        )
         shown = "\n".join(f"  {p}" for p in self.problems[:50])
         more = self.total - min(50, len(self.problems))
         tail = f"\n  ... and {more} more" if more > 0 else ""
@@ -133,9 +138,16 @@ class _Job:
     chunk_rows: int
 
 
-def import_file(ctx: Context, kind: str, path: str | Path, *, dry_run: bool = False,
-                progress: Progress | None = None, cancel: threading.Event | None = None,
-                chunk_rows: int = CHUNK_ROWS) -> ImportResult:
+def import_file(
+    ctx: Context,
+    kind: str,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
     """Import ``path`` as ``kind`` (customers, products, sales_lines / sales-lines)."""
     kind = kind.replace("-", "_")
     if kind not in KINDS:
@@ -175,8 +187,9 @@ def _run(job: _Job, session: Session, uow: UnitOfWork | None) -> ImportResult:
                 return _import_receipts(job, session, uow, table)
             return _import_master(job, session, uow, table)
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{job.path.name} is not valid {exc.encoding} text throughout; "
-                             "save it as CSV UTF-8") from exc
+        raise UnreadableFile(
+            f"{job.path.name} is not valid {exc.encoding} text throughout; save it as CSV UTF-8"
+        ) from exc
     except csv.Error as exc:
         raise UnreadableFile(f"{job.path.name} is not a readable CSV file: {exc}") from exc
 
@@ -185,11 +198,18 @@ def _refuse_same_file(session: Session, job: _Job) -> None:
     if session.get_bind().dialect.name == "postgresql" and not job.dry_run:
         # SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL two imports
         # of the same file would both pass the check below without this lock.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                        {"key": f"salesdesk-import-{job.facts.checksum}"})
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"salesdesk-import-{job.facts.checksum}"},
+        )
     earlier = session.execute(
-        sa.select(col(ImportBatch.id), col(ImportBatch.file_name), col(ImportBatch.imported_at),
-                  col(ImportBatch.row_count), col(User.login))
+        sa.select(
+            col(ImportBatch.id),
+            col(ImportBatch.file_name),
+            col(ImportBatch.imported_at),
+            col(ImportBatch.row_count),
+            col(User.login),
+        )
         .outerjoin(User, col(User.id) == col(ImportBatch.imported_by_id))
         .where(col(ImportBatch.kind) == job.kind, col(ImportBatch.checksum) == job.facts.checksum)
     ).first()
@@ -198,14 +218,16 @@ def _refuse_same_file(session: Session, job: _Job) -> None:
         raise AlreadyImported(
             f"{job.path.name} was already imported as batch {batch_id} ('{name}', {rows} "
             f"rows, by {login or 'unknown'} on {at:%Y-%m-%d %H:%M}); importing it again "
-            "would count it twice, so nothing was imported")
+            "would count it twice, so nothing was imported"
+        )
 
 
 # -- sales lines ---------------------------------------------------------------------------
 
 
-def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
-                        table: Table) -> ImportResult:
+def _import_sales_lines(
+    job: _Job, session: Session, uow: UnitOfWork | None, table: Table
+) -> ImportResult:
     problems = Problems()
     positions = _header(table, SALES_COLUMNS, SALES_REQUIRED, problems, job)
     lookups = _sales_lookups(session)
@@ -216,10 +238,15 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
     totals = _batch_totals() if uow is not None and is_sqlite(session) else None
     rows = 0
     with big_cache(session):
-        with deferred_indexes(session, job.facts.approx_rows if uow is not None else 0) \
-                as indexes:
-            for seen, chunk in sales_line_chunks(table.rows, positions, lookups, problems,
-                                                 batch.id if batch else None, job.chunk_rows):
+        with deferred_indexes(session, job.facts.approx_rows if uow is not None else 0) as indexes:
+            for seen, chunk in sales_line_chunks(
+                table.rows,
+                positions,
+                lookups,
+                problems,
+                batch.id if batch else None,
+                job.chunk_rows,
+            ):
                 _checkpoint(job, seen, table.total)
                 if chunk and uow is not None and not problems:
                     write_lines(chunk)
@@ -231,10 +258,14 @@ def _import_sales_lines(job: _Job, session: Session, uow: UnitOfWork | None,
             upserts = indexes.rebuild_while(totals.prepare if totals else list)
             prepare_seconds = time.perf_counter() - started
         days = lookups.dates.values()
-        first, last = ((dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days)))
-                       if rows else (None, None))
-        result = ImportResult(job.kind, job.path.name, rows, job.dry_run, first_date=first,
-                              last_date=last)
+        first, last = (
+            (dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days)))
+            if rows
+            else (None, None)
+        )
+        result = ImportResult(
+            job.kind, job.path.name, rows, job.dry_run, first_date=first, last_date=last
+        )
         if batch is not None and uow is not None:
             _finish_batch(job, session, uow, batch, result)
             if first is not None and last is not None:
@@ -251,8 +282,14 @@ def _batch_totals() -> BatchTotals:
     return BatchTotals()
 
 
-def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals | None,
-                      upserts: list[Any], first: dt.date, last: dt.date) -> None:
+def _add_to_summaries(
+    session: Session,
+    batch: ImportBatch,
+    totals: BatchTotals | None,
+    upserts: list[Any],
+    first: dt.date,
+    last: dt.date,
+) -> None:
     """Add the batch's own totals to the report summaries (nothing else is re-read)."""
     if totals is not None:
         totals.apply(session, upserts)
@@ -262,9 +299,18 @@ def _add_to_summaries(session: Session, batch: ImportBatch, totals: BatchTotals 
 
 
 def _sales_lookups(session: Session) -> SalesLookups:
-    customers = {code: (cid, region, owner) for code, cid, region, owner in session.execute(
-        sa.select(col(Customer.code), col(Customer.id), col(Customer.region_id),
-                  col(Customer.owner_id))) if cid is not None}  # never None: stored rows
+    customers = {
+        code: (cid, region, owner)
+        for code, cid, region, owner in session.execute(
+            sa.select(
+                col(Customer.code),
+                col(Customer.id),
+                col(Customer.region_id),
+                col(Customer.owner_id),
+            )
+        )
+        if cid is not None
+    }  # never None: stored rows
     return SalesLookups(
         customers=customers,
         products=_code_map(session, Product.code, Product.id),
@@ -289,16 +335,23 @@ def _delete_batch(uow: UnitOfWork, batch_id: int) -> int:
     if batch is None or batch.kind != "sales_lines":
         raise SalesdeskError(f"there is no sales-line import batch {batch_id}")
     where, params = "batch_id = :batch", {"batch": batch_id}
-    lines = session.execute(sa.select(sa.func.count(), sa.func.min(SalesLine.date),
-                                      sa.func.max(SalesLine.date))
-                            .where(col(SalesLine.batch_id) == batch_id)).one()
+    lines = session.execute(
+        sa.select(sa.func.count(), sa.func.min(SalesLine.date), sa.func.max(SalesLine.date)).where(
+            col(SalesLine.batch_id) == batch_id
+        )
+    ).one()
     count = lines[0]
     if count:
         add_line_totals(session, where, params, _day(lines[1]), _day(lines[2]), sign=-1)
         session.execute(sa.delete(SalesLine).where(col(SalesLine.batch_id) == batch_id))
-    uow.audit("delete", "import_batch", batch_id, batch.kind,
-              f"{batch.row_count} rows from {batch.file_name} (sha256 {batch.checksum[:16]})",
-              None)
+    uow.audit(
+        "delete",
+        "import_batch",
+        batch_id,
+        batch.kind,
+        f"{batch.row_count} rows from {batch.file_name} (sha256 {batch.checksum[:16]})",
+        None,
+    )
     session.delete(batch)
     return int(count)
 
@@ -310,15 +363,18 @@ def _day(value: Any) -> dt.date:
 # -- customers and products ----------------------------------------------------------------
 
 
-def _import_master(job: _Job, session: Session, uow: UnitOfWork | None,
-                   table: Table) -> ImportResult:
+def _import_master(
+    job: _Job, session: Session, uow: UnitOfWork | None, table: Table
+) -> ImportResult:
     model: type[Any] = Customer if job.kind == "customers" else Product
     spec: Spec = customer_spec() if model is Customer else product_spec()
     problems = Problems()
     required = [name for name, (_, _, needed) in spec.items() if needed]
     positions = _header(table, spec, required, problems, job)
-    lookups = {"regions": _code_map(session, Region.code, Region.id),
-               "users": _code_map(session, User.login, User.id, col(User.active).is_(True))}
+    lookups = {
+        "regions": _code_map(session, Region.code, Region.id),
+        "users": _code_map(session, User.login, User.id, col(User.active).is_(True)),
+    }
     existing = set(session.scalars(sa.select(model.code)))
     base = _defaults(model, job.ctx)
     if model is Product:  # a new product's VAT rate is the company's default
@@ -326,8 +382,7 @@ def _import_master(job: _Job, session: Session, uow: UnitOfWork | None,
     insert = sa.insert(model.__table__)
     chunk: list[dict[str, Any]] = []
     rows = 0
-    for number, values in master_rows(table.rows, spec, positions, lookups, existing,
-                                      problems):
+    for number, values in master_rows(table.rows, spec, positions, lookups, existing, problems):
         rows += 1
         if model is Customer:
             _check_customer_rights(job.ctx, number, values)
@@ -346,28 +401,44 @@ def _import_master(job: _Job, session: Session, uow: UnitOfWork | None,
     return result
 
 
-def _import_receipts(job: _Job, session: Session, uow: UnitOfWork | None,
-                     table: Table) -> ImportResult:
+def _import_receipts(
+    job: _Job, session: Session, uow: UnitOfWork | None, table: Table
+) -> ImportResult:
     """Receipts (收款) against customers by code; all or nothing like every import."""
     spec = receipt_spec()
     problems = Problems()
     required = [name for name, (_, _, needed) in spec.items() if needed]
     positions = _header(table, spec, required, problems, job)
     lookups = {"customers": _code_map(session, Customer.code, Customer.id)}
-    rows = [values for _n, values in master_rows(table.rows, spec, positions, lookups,
-                                                  set(), problems)]
+    rows = [
+        values for _n, values in master_rows(table.rows, spec, positions, lookups, set(), problems)
+    ]
     _raise_problems(job, problems)
     days = [v["date"] for v in rows]
-    result = ImportResult(job.kind, job.path.name, len(rows), job.dry_run,
-                          first_date=min(days, default=None), last_date=max(days, default=None))
+    result = ImportResult(
+        job.kind,
+        job.path.name,
+        len(rows),
+        job.dry_run,
+        first_date=min(days, default=None),
+        last_date=max(days, default=None),
+    )
     if uow is not None:
         batch = _new_batch(job, session)
-        base = {"reference": "", "note": "", "method": "", "batch_id": batch.id,
-                "created_by_id": job.ctx.actor.id, "created_at": job.ctx.now()}
+        base = {
+            "reference": "",
+            "note": "",
+            "method": "",
+            "batch_id": batch.id,
+            "created_by_id": job.ctx.actor.id,
+            "created_at": job.ctx.now(),
+        }
         for start in range(0, len(rows), job.chunk_rows):
             _checkpoint(job, start, len(rows))
-            session.execute(sa.insert(Receipt.__table__),  # type: ignore[attr-defined]
-                            [{**base, **v} for v in rows[start:start + job.chunk_rows]])
+            session.execute(
+                sa.insert(Receipt.__table__),  # type: ignore[attr-defined]
+                [{**base, **v} for v in rows[start : start + job.chunk_rows]],
+            )
         _finish_batch(job, session, uow, batch, result)
     return result
 
@@ -382,12 +453,17 @@ def _company_vat_rate(session: Session) -> Decimal:
 def _check_customer_rights(ctx: Context, number: int, values: dict[str, Any]) -> None:
     owner = values.get("owner_id")
     if owner is not None and owner != ctx.actor.id and not ctx.grant.has("customer.assign"):
-        raise PermissionDenied(f"row {number}: {ctx.actor.login} may not assign customers "
-                               "to others (column owner_login)")
-    if (values.get("credit_limit") or values.get("credit_rating")) \
-            and not ctx.grant.has("customer.credit"):
-        raise PermissionDenied(f"row {number}: {ctx.actor.login} may not set credit rating "
-                               "and limit (columns credit_rating, credit_limit)")
+        raise PermissionDenied(
+            f"row {number}: {ctx.actor.login} may not assign customers "
+            "to others (column owner_login)"
+        )
+    if (values.get("credit_limit") or values.get("credit_rating")) and not ctx.grant.has(
+        "customer.credit"
+    ):
+        raise PermissionDenied(
+            f"row {number}: {ctx.actor.login} may not set credit rating "
+            "and limit (columns credit_rating, credit_limit)"
+        )
 
 
 def _defaults(model: type[Any], ctx: Context) -> dict[str, Any]:
@@ -398,8 +474,13 @@ def _defaults(model: type[Any], ctx: Context) -> dict[str, Any]:
     return values
 
 
-def _flush(session: Session, uow: UnitOfWork | None, insert: Any,
-           chunk: list[dict[str, Any]], problems: Problems) -> list[dict[str, Any]]:
+def _flush(
+    session: Session,
+    uow: UnitOfWork | None,
+    insert: Any,
+    chunk: list[dict[str, Any]],
+    problems: Problems,
+) -> list[dict[str, Any]]:
     if chunk and uow is not None and not problems:
         session.execute(insert, chunk)
     return []
@@ -408,8 +489,9 @@ def _flush(session: Session, uow: UnitOfWork | None, insert: Any,
 # -- shared steps --------------------------------------------------------------------------
 
 
-def _header(table: Table, known: Iterable[str], required: Iterable[str], problems: Problems,
-            job: _Job) -> dict[str, int]:
+def _header(
+    table: Table, known: Iterable[str], required: Iterable[str], problems: Problems, job: _Job
+) -> dict[str, int]:
     header = list(table.header)
     while header and not header[-1].strip():  # spreadsheets often trail empty columns
         header.pop()
@@ -437,19 +519,30 @@ def _raise_problems(job: _Job, problems: Problems) -> None:
 
 
 def _new_batch(job: _Job, session: Session) -> ImportBatch:
-    batch = ImportBatch(kind=job.kind, file_name=job.path.name[:500],
-                        checksum=job.facts.checksum, imported_at=job.ctx.now(),
-                        imported_by_id=job.ctx.actor.id)
+    batch = ImportBatch(
+        kind=job.kind,
+        file_name=job.path.name[:500],
+        checksum=job.facts.checksum,
+        imported_at=job.ctx.now(),
+        imported_by_id=job.ctx.actor.id,
+    )
     session.add(batch)
     session.flush()
     return batch
 
 
-def _finish_batch(job: _Job, session: Session, uow: UnitOfWork, batch: ImportBatch,
-                  result: ImportResult) -> None:
+def _finish_batch(
+    job: _Job, session: Session, uow: UnitOfWork, batch: ImportBatch, result: ImportResult
+) -> None:
     batch.row_count = result.rows
     batch.first_date, batch.last_date = result.first_date, result.last_date
     session.flush()
     result.batch_id = batch.id
-    uow.audit("import", "import_batch", batch.id, job.kind, None,
-              f"{result.rows} rows from {job.path.name} (sha256 {job.facts.checksum[:16]})")
+    uow.audit(
+        "import",
+        "import_batch",
+        batch.id,
+        job.kind,
+        None,
+        f"{result.rows} rows from {job.path.name} (sha256 {job.facts.checksum[:16]})",
+    )

@@ -31,15 +31,19 @@ def parse_public_key(text: str) -> ParsedKey:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # asyncssh's import warns about DSA support
         import asyncssh
-    lines = [line.strip() for line in text.splitlines()
-             if line.strip() and not line.strip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     if not lines:
         raise _bad_key(text, "a public key line such as 'ssh-ed25519 AAAA... you@host'")
     try:
         key = asyncssh.import_public_key(lines[0])
     except (asyncssh.KeyImportError, ValueError) as exc:
-        raise _bad_key(lines[0][:60], "an OpenSSH public key (the .pub file, not the "
-                       "private key)") from exc
+        raise _bad_key(
+            lines[0][:60], "an OpenSSH public key (the .pub file, not the private key)"
+        ) from exc
     comment = key.get_comment() or ""
     openssh = " ".join(key.export_public_key("openssh").decode().split()[:2])
     return ParsedKey(openssh, key.get_fingerprint("sha256"), comment[:200])
@@ -55,20 +59,34 @@ def add_key(ctx: Context, login: str, key_text: str, comment: str | None = None)
     def work(uow: UnitOfWork) -> UserKey:
         user = _by_login(uow, login)
         _require_manage(uow, user.region_id, list(user.roles))
-        taken = uow.session.scalars(sa.select(UserKey).where(
-            col(UserKey.fingerprint) == parsed.fingerprint)).first()
+        taken = uow.session.scalars(
+            sa.select(UserKey).where(col(UserKey.fingerprint) == parsed.fingerprint)
+        ).first()
         if taken is not None:
             owner = uow.session.get(User, taken.user_id)
             who = "them" if owner and owner.id == user.id else "another user"
-            raise ValidationFailed([FieldProblem("key", parsed.fingerprint,
-                                                 f"a key not yet given to {who}")], "SSH key")
-        row = UserKey(user_id=user.id, fingerprint=parsed.fingerprint,  # type: ignore[arg-type]
-                      public_key=parsed.public_key, comment=comment or parsed.comment,
-                      added_at=ctx.now(), added_by_id=ctx.actor.id)
+            raise ValidationFailed(
+                [FieldProblem("key", parsed.fingerprint, f"a key not yet given to {who}")],
+                "SSH key",
+            )
+        row = UserKey(
+            user_id=user.id,  # type: ignore[arg-type]
+            fingerprint=parsed.fingerprint,
+            public_key=parsed.public_key,
+            comment=comment or parsed.comment,
+            added_at=ctx.now(),
+            added_by_id=ctx.actor.id,
+        )
         uow.session.add(row)
         uow.session.flush()
-        uow.audit("add-key", "user", user.id, "ssh_key", None,
-                  f"{parsed.fingerprint} {row.comment}".strip())
+        uow.audit(
+            "add-key",
+            "user",
+            user.id,
+            "ssh_key",
+            None,
+            f"{parsed.fingerprint} {row.comment}".strip(),
+        )
         return row
 
     return write(ctx, work)
@@ -96,9 +114,11 @@ def list_keys(ctx: Context, login: str) -> list[KeyInfo]:
             sa.select(UserKey, col(adder.login))
             .outerjoin(adder, col(adder.id) == col(UserKey.added_by_id))
             .where(col(UserKey.user_id) == user.id)
-            .order_by(col(UserKey.added_at), col(UserKey.id))).all()
-    return [KeyInfo(k.fingerprint, k.comment, k.added_at, by or "", k.last_used_at)
-            for k, by in rows]
+            .order_by(col(UserKey.added_at), col(UserKey.id))
+        ).all()
+    return [
+        KeyInfo(k.fingerprint, k.comment, k.added_at, by or "", k.last_used_at) for k, by in rows
+    ]
 
 
 def _require_manage_reading(ctx: Context, user: User) -> None:
@@ -119,8 +139,11 @@ def remove_key(ctx: Context, login: str, fingerprint: str) -> str:
     def work(uow: UnitOfWork) -> str:
         user = _by_login(uow, login)
         _require_manage(uow, user.region_id, list(user.roles))
-        row = uow.session.scalars(sa.select(UserKey).where(
-            col(UserKey.user_id) == user.id, col(UserKey.fingerprint) == fingerprint)).first()
+        row = uow.session.scalars(
+            sa.select(UserKey).where(
+                col(UserKey.user_id) == user.id, col(UserKey.fingerprint) == fingerprint
+            )
+        ).first()
         if row is None:
             raise NotFound(f"{login} has no key with the fingerprint {fingerprint}")
         uow.session.delete(row)

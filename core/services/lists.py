@@ -33,8 +33,12 @@ class CustomerFilter:
         text = self.text.strip()
         if text:
             pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            conds.append(sa.or_(col(Customer.name).like(pattern, escape="\\"),
-                                col(Customer.code).like(pattern, escape="\\")))
+            conds.append(
+                sa.or_(
+                    col(Customer.name).like(pattern, escape="\\"),
+                    col(Customer.code).like(pattern, escape="\\"),
+                )
+            )
         if self.region_id is not None:
             conds.append(col(Customer.region_id) == self.region_id)
         if self.owner_id is not None:
@@ -57,8 +61,11 @@ class CustomerRow:
 
 
 CUSTOMER_SORTS: dict[str, Any] = {
-    "code": Customer.code, "name": Customer.name, "region": Customer.region_id,
-    "owner": Customer.owner_id, "class": Customer.customer_class,
+    "code": Customer.code,
+    "name": Customer.name,
+    "region": Customer.region_id,
+    "owner": Customer.owner_id,
+    "class": Customer.customer_class,
 }  # indexed columns only: sorting 100,000 rows on anything else is a full sort
 
 
@@ -68,9 +75,15 @@ def count_customers(ctx: Context, flt: CustomerFilter) -> int:
         return int(session.scalar(query) or 0)
 
 
-def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
-                  sort: str = "name", descending: bool = False,
-                  total: int | None = None) -> list[CustomerRow]:
+def customer_page(
+    ctx: Context,
+    flt: CustomerFilter,
+    offset: int,
+    limit: int,
+    sort: str = "name",
+    descending: bool = False,
+    total: int | None = None,
+) -> list[CustomerRow]:
     """Rows ``offset .. offset+limit`` in the chosen order."""
     column = CUSTOMER_SORTS.get(sort, Customer.name)
     if flt.text.strip():
@@ -84,23 +97,42 @@ def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
         offset = max(0, total - offset - limit)  # type: ignore[operator]
         limit = min(limit, (total or 0) - offset)
     order = [column.desc(), col(Customer.id).desc()] if descending else [column, col(Customer.id)]
-    ids_query = (sa.select(col(Customer.id)).where(*flt.where(ctx)).order_by(*order)
-                 .offset(offset).limit(max(limit, 0)))
+    ids_query = (
+        sa.select(col(Customer.id))
+        .where(*flt.where(ctx))
+        .order_by(*order)
+        .offset(offset)
+        .limit(max(limit, 0))
+    )
     owner = aliased(User)
     with ctx.reading() as session:
         ids = list(session.scalars(ids_query))
         # Two steps: the page's ids come from an index scan; the names of region and
         # owner are then looked up for those rows only (a join before LIMIT would not).
         query = (
-            sa.select(col(Customer.id), col(Customer.code), col(Customer.name), col(Region.name),
-                      col(owner.display_name), col(Customer.customer_class), col(Customer.status),
-                      col(Customer.last_follow_up))
+            sa.select(
+                col(Customer.id),
+                col(Customer.code),
+                col(Customer.name),
+                col(Region.name),
+                col(owner.display_name),
+                col(Customer.customer_class),
+                col(Customer.status),
+                col(Customer.last_follow_up),
+            )
             .outerjoin(Region, col(Region.id) == Customer.region_id)
             .outerjoin(owner, col(owner.id) == Customer.owner_id)
             .where(col(Customer.id).in_(ids))
         )
-        found = {r[0]: CustomerRow(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], r[7])
-                 for r in session.execute(query) if r[0] is not None} if ids else {}
+        found = (
+            {
+                r[0]: CustomerRow(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], r[7])
+                for r in session.execute(query)
+                if r[0] is not None
+            }
+            if ids
+            else {}
+        )
     rows = [found[i] for i in ids if i in found]
     return rows[::-1] if reverse else rows
 
@@ -108,16 +140,22 @@ def customer_page(ctx: Context, flt: CustomerFilter, offset: int, limit: int,
 def customer_choices(ctx: Context, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
     """(id, code, name) of visible customers matching ``text``: for pickers and the palette."""
     flt = CustomerFilter(text=text)
-    query = (sa.select(col(Customer.id), col(Customer.code), col(Customer.name))
-             .where(*flt.where(ctx)).order_by(col(Customer.name), col(Customer.id)).limit(limit))
+    query = (
+        sa.select(col(Customer.id), col(Customer.code), col(Customer.name))
+        .where(*flt.where(ctx))
+        .order_by(col(Customer.name), col(Customer.id))
+        .limit(limit)
+    )
     with ctx.reading() as session:
-        return [(r[0], r[1], r[2]) for r in session.execute(query)
-                if r[0] is not None]  # never None: stored rows
+        return [
+            (r[0], r[1], r[2]) for r in session.execute(query) if r[0] is not None
+        ]  # never None: stored rows
 
 
 def find_customer_by_code(ctx: Context, code: str) -> int | None:
-    query = sa.select(col(Customer.id)).where(col(Customer.code) == code.strip(),
-                                              visible(ctx, Customer))
+    query = sa.select(col(Customer.id)).where(
+        col(Customer.code) == code.strip(), visible(ctx, Customer)
+    )
     with ctx.reading() as session:
         return session.scalar(query)
 
@@ -137,17 +175,31 @@ class OpportunityRow:
     version: int
 
 
-def opportunity_rows(ctx: Context, *, text: str = "", status: str | None = OpportunityStatus.OPEN,
-                     funnel: str | None = None, limit: int = 500,
-                     ids: list[int] | None = None) -> list[OpportunityRow]:
+def opportunity_rows(
+    ctx: Context,
+    *,
+    text: str = "",
+    status: str | None = OpportunityStatus.OPEN,
+    funnel: str | None = None,
+    limit: int = 500,
+    ids: list[int] | None = None,
+) -> list[OpportunityRow]:
     """Visible opportunities, soonest expected close first (at most ``limit``)."""
     owner = aliased(User)
     query = (
-        sa.select(col(Opportunity.id), col(Opportunity.title), col(Customer.name),
-                  col(Opportunity.funnel), col(Opportunity.stage), col(Opportunity.amount),
-                  col(Opportunity.expected_close), col(owner.display_name),
-                  col(Opportunity.status), col(Opportunity.stage_entered_at),
-                  col(Opportunity.version))
+        sa.select(
+            col(Opportunity.id),
+            col(Opportunity.title),
+            col(Customer.name),
+            col(Opportunity.funnel),
+            col(Opportunity.stage),
+            col(Opportunity.amount),
+            col(Opportunity.expected_close),
+            col(owner.display_name),
+            col(Opportunity.status),
+            col(Opportunity.stage_entered_at),
+            col(Opportunity.version),
+        )
         .join(Customer, col(Customer.id) == Opportunity.customer_id)
         .outerjoin(owner, col(owner.id) == Opportunity.owner_id)
         .where(visible(ctx, Opportunity))
@@ -160,11 +212,29 @@ def opportunity_rows(ctx: Context, *, text: str = "", status: str | None = Oppor
         query = query.where(col(Opportunity.id).in_(ids))
     if text.strip():
         pattern = f"%{text.strip()}%"
-        query = query.where(sa.or_(col(Opportunity.title).like(pattern),
-                                   col(Customer.name).like(pattern)))
-    query = query.order_by(col(Opportunity.expected_close).is_(None),
-                           col(Opportunity.expected_close), col(Opportunity.id)).limit(limit)
+        query = query.where(
+            sa.or_(col(Opportunity.title).like(pattern), col(Customer.name).like(pattern))
+        )
+    query = query.order_by(
+        col(Opportunity.expected_close).is_(None),
+        col(Opportunity.expected_close),
+        col(Opportunity.id),
+    ).limit(limit)
     with ctx.reading() as session:
-        return [OpportunityRow(r[0], r[1], r[2], r[3], r[4], r[5] or Decimal(0), r[6],
-                               r[7] or "", r[8], r[9], r[10]) for r in session.execute(query)
-                if r[0] is not None]  # never None: stored rows
+        return [
+            OpportunityRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5] or Decimal(0),
+                r[6],
+                r[7] or "",
+                r[8],
+                r[9],
+                r[10],
+            )
+            for r in session.execute(query)
+            if r[0] is not None
+        ]  # never None: stored rows

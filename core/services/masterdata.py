@@ -36,8 +36,9 @@ def add_product(ctx: Context, data: ProductInput | dict[str, Any]) -> Product:
     return _add(ctx, "product.manage", Product, values.model_dump(), values.code)
 
 
-def update_product(ctx: Context, product_id: int, changes: dict[str, Any],
-                   expected_version: int | None) -> Product:
+def update_product(
+    ctx: Context, product_id: int, changes: dict[str, Any], expected_version: int | None
+) -> Product:
     def work(uow: UnitOfWork) -> Product:
         uow.require("product.manage")
         product = uow.get(Product, product_id)
@@ -56,8 +57,9 @@ def set_product_active(ctx: Context, product_id: int, active: bool) -> Product:
     def work(uow: UnitOfWork) -> Product:
         uow.require("product.manage")
         product = uow.get(Product, product_id)
-        uow.apply_changes(product, {"active": active},
-                          action="activate" if active else "deactivate")
+        uow.apply_changes(
+            product, {"active": active}, action="activate" if active else "deactivate"
+        )
         return product
 
     return write(ctx, work)
@@ -88,8 +90,9 @@ def set_targets(ctx: Context, items: list[TargetInput | dict[str, Any]]) -> list
         try:
             rows.append(validate(TargetInput, item, "target"))
         except ValidationFailed as exc:
-            problems.extend(FieldProblem(p.field, p.value, p.expected, number)
-                            for p in exc.problems)
+            problems.extend(
+                FieldProblem(p.field, p.value, p.expected, number) for p in exc.problems
+            )
     if problems:
         raise ValidationFailed(problems, "targets")
 
@@ -101,9 +104,13 @@ def set_targets(ctx: Context, items: list[TargetInput | dict[str, Any]]) -> list
 
 
 def _put_target(uow: UnitOfWork, values: TargetInput) -> SalesTarget:
-    row = uow.session.scalars(sa.select(SalesTarget).where(
-        col(SalesTarget.month) == values.month, col(SalesTarget.dimension) == values.dimension,
-        col(SalesTarget.key_id) == values.key_id)).first()
+    row = uow.session.scalars(
+        sa.select(SalesTarget).where(
+            col(SalesTarget.month) == values.month,
+            col(SalesTarget.dimension) == values.dimension,
+            col(SalesTarget.key_id) == values.key_id,
+        )
+    ).first()
     if row is None:
         row = SalesTarget(**values.model_dump())
         uow.session.add(row)
@@ -113,14 +120,16 @@ def _put_target(uow: UnitOfWork, values: TargetInput) -> SalesTarget:
     return row
 
 
-def _add(ctx: Context, permission: str, model: type[SQLModel], values: dict[str, Any],
-         code: str) -> Any:
+def _add(
+    ctx: Context, permission: str, model: type[SQLModel], values: dict[str, Any], code: str
+) -> Any:
     def work(uow: UnitOfWork) -> Any:
         uow.require(permission)
         code_col = model.code  # type: ignore[attr-defined]
         if uow.session.scalar(sa.select(code_col).where(code_col == code)):
-            raise ValidationFailed([FieldProblem("code", code, "a code not used already")],
-                                   model.__name__.lower())
+            raise ValidationFailed(
+                [FieldProblem("code", code, "a code not used already")], model.__name__.lower()
+            )
         row = model(**values)
         uow.session.add(row)
         uow.audit_created(row)

@@ -77,8 +77,8 @@ class NumberingRule(pydantic.BaseModel):
         if office not in self.offices:
             known = ", ".join(sorted(self.offices))
             raise ValidationFailed(
-                [FieldProblem("office", office, f"one of the numbering offices: {known}")],
-                "number")
+                [FieldProblem("office", office, f"one of the numbering offices: {known}")], "number"
+            )
         first = self.offices[office]
         later = [start for start in self.offices.values() if start > first]
         return first, (min(later) - 1 if later else top)
@@ -94,7 +94,8 @@ def rule_for(session: Session, series: str, default: NumberingRule | None = None
     except pydantic.ValidationError as exc:
         raise SalesdeskError(
             f"the company setting {SETTING_PREFIX}{series} is not a valid numbering rule: "
-            f"{exc.errors()[0]['msg']}") from exc
+            f"{exc.errors()[0]['msg']}"
+        ) from exc
 
 
 def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) -> NumberingRule:
@@ -102,16 +103,24 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
     try:
         checked = NumberingRule.model_validate(rule)
     except pydantic.ValidationError as exc:
-        problems = [FieldProblem(".".join(map(str, e["loc"])) or "rule", e.get("input"), e["msg"])
-                    for e in exc.errors()]
+        problems = [
+            FieldProblem(".".join(map(str, e["loc"])) or "rule", e.get("input"), e["msg"])
+            for e in exc.errors()
+        ]
         raise ValidationFailed(problems, f"numbering rule {series}") from exc
     with ctx.reading() as session:
         owner = prefix_owner(session, checked.prefix)
     if owner not in (None, series):
-        raise ValidationFailed([FieldProblem("prefix", checked.prefix,
-                                             f"a prefix no other series uses ({owner} "
-                                             "numbers start with it)")],
-                               f"numbering rule {series}")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "prefix",
+                    checked.prefix,
+                    f"a prefix no other series uses ({owner} numbers start with it)",
+                )
+            ],
+            f"numbering rule {series}",
+        )
     set_setting(ctx, SETTING_PREFIX + series, checked.model_dump())
     return checked
 
@@ -120,25 +129,35 @@ def list_rules(ctx: Context) -> dict[str, NumberingRule]:
     """Every series with a stored rule or numbers already issued, by name, with its rule
     (the series name as prefix when none is stored, as ``rule_for`` gives it)."""
     with ctx.reading() as session:
-        stored = session.scalars(sa.select(col(CompanySetting.key)).where(
-            col(CompanySetting.key).startswith(SETTING_PREFIX),
-            ~col(CompanySetting.key).startswith(CLAIM_PREFIX))).all()
+        stored = session.scalars(
+            sa.select(col(CompanySetting.key)).where(
+                col(CompanySetting.key).startswith(SETTING_PREFIX),
+                ~col(CompanySetting.key).startswith(CLAIM_PREFIX),
+            )
+        ).all()
         used = session.scalars(sa.select(col(NumberSequence.series)).distinct()).all()
         names = {k.removeprefix(SETTING_PREFIX) for k in stored} | set(used)
         return {name: rule_for(session, name) for name in sorted(names)}
 
 
 def parse_offices(text: str) -> dict[str, int]:
-    """"SH=1, BJ=20001" -> {"SH": 1, "BJ": 20001} (blank: one company-wide sequence)."""
+    """ "SH=1, BJ=20001" -> {"SH": 1, "BJ": 20001} (blank: one company-wide sequence)."""
     offices: dict[str, int] = {}
     for item in (part.strip() for part in text.replace("，", ",").split(",")):
         if not item:
             continue
         office, _sep, first = item.partition("=")
         if not office.strip() or not first.strip().isdigit():
-            raise ValidationFailed([FieldProblem("offices", item, _(
-                "offices written OFFICE=FIRST, separated by commas, e.g. SH=1, BJ=20001"))],
-                _("numbering"))
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "offices",
+                        item,
+                        _("offices written OFFICE=FIRST, separated by commas, e.g. SH=1, BJ=20001"),
+                    )
+                ],
+                _("numbering"),
+            )
         offices[office.strip()] = int(first)
     return offices
 
@@ -155,21 +174,33 @@ def _claim(session: Session, series: str, prefix: str) -> None:
     owner = prefix_owner(session, prefix)
     if owner is None:
         table = CompanySetting.__table__  # type: ignore[attr-defined]  # sqlmodel declares no __table__
-        insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-                  else sqlite.insert)
-        session.execute(insert(table).values(key=CLAIM_PREFIX + prefix.upper(), value=series,
-                                             version=1).on_conflict_do_nothing())
-        owner = session.execute(sa.select(table.c.value).where(
-            table.c.key == CLAIM_PREFIX + prefix.upper())).scalar_one()
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        session.execute(
+            insert(table)
+            .values(key=CLAIM_PREFIX + prefix.upper(), value=series, version=1)
+            .on_conflict_do_nothing()
+        )
+        owner = session.execute(
+            sa.select(table.c.value).where(table.c.key == CLAIM_PREFIX + prefix.upper())
+        ).scalar_one()
     if owner != series:
         raise PrefixTaken(
             f"{series} numbers would start with '{prefix}', which {owner} numbers already "
             f"use; give {series} a prefix of its own in the company setting "
-            f"{SETTING_PREFIX}{series}")
+            f"{SETTING_PREFIX}{series}"
+        )
 
 
-def next_number(uow_or_session: UnitOfWork | Session, series: str, *, office: str = "",
-                on: dt.date, default: NumberingRule | None = None) -> str:
+def next_number(
+    uow_or_session: UnitOfWork | Session,
+    series: str,
+    *,
+    office: str = "",
+    on: dt.date,
+    default: NumberingRule | None = None,
+) -> str:
     """Issue the next number of ``series`` for ``office`` in the year of ``on``.
 
     Call it inside the write transaction that saves the document.
@@ -183,22 +214,28 @@ def next_number(uow_or_session: UnitOfWork | Session, series: str, *, office: st
         raise NumberRangeExhausted(
             f"office {office or '(all)'} has used every {series} number of {on.year} "
             f"({first:0{rule.width}d}-{last:0{rule.width}d}); widen the rule "
-            f"{SETTING_PREFIX}{series}")
+            f"{SETTING_PREFIX}{series}"
+        )
     return f"{rule.prefix}{on.year % 100:02d}{value:0{rule.width}d}"
 
 
 def _increment(session: Session, series: str, office: str, year: int, first: int) -> int:
     table = NumberSequence.__table__  # type: ignore[attr-defined]  # sqlmodel declares no __table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(table).values(series=series, office=office, year=year,
-                                         last_value=first - 1)
-                    .on_conflict_do_nothing())
+    session.execute(
+        insert(table)
+        .values(series=series, office=office, year=year, last_value=first - 1)
+        .on_conflict_do_nothing()
+    )
     key = sa.and_(table.c.series == series, table.c.office == office, table.c.year == year)
     # A range start raised after numbers were issued moves the sequence up to it.
     return session.execute(
-        sa.update(table).where(key)
-        .values(last_value=sa.func.max(table.c.last_value + 1, first)
-                if session.get_bind().dialect.name == "sqlite"
-                else sa.func.greatest(table.c.last_value + 1, first))
+        sa.update(table)
+        .where(key)
+        .values(
+            last_value=sa.func.max(table.c.last_value + 1, first)
+            if session.get_bind().dialect.name == "sqlite"
+            else sa.func.greatest(table.c.last_value + 1, first)
+        )
         .returning(table.c.last_value)
     ).scalar_one()

@@ -19,8 +19,11 @@ from core.services.base import UnitOfWork, validate, write
 
 def get_opportunity(ctx: Context, opportunity_id: int) -> Opportunity:
     with ctx.reading() as session:
-        row = session.scalars(sa.select(Opportunity).where(
-            col(Opportunity.id) == opportunity_id, visible(ctx, Opportunity))).first()
+        row = session.scalars(
+            sa.select(Opportunity).where(
+                col(Opportunity.id) == opportunity_id, visible(ctx, Opportunity)
+            )
+        ).first()
     if row is None:
         raise NotFound(f"opportunity {opportunity_id} does not exist or is not visible to you")
     return row
@@ -31,9 +34,16 @@ def create_opportunity(ctx: Context, data: OpportunityCreate | dict[str, Any]) -
     funnel = _funnel(ctx, values.funnel or ctx.plugins.funnels.default_id)
     stage = funnel.stage(values.stage) if values.stage else funnel.first_stage
     if stage is None or stage.terminal:
-        raise ValidationFailed([FieldProblem(
-            "stage", values.stage, f"an open stage of {funnel.id}: "
-            + ", ".join(s.id for s in funnel.open_stages))], "opportunity")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "stage",
+                    values.stage,
+                    f"an open stage of {funnel.id}: " + ", ".join(s.id for s in funnel.open_stages),
+                )
+            ],
+            "opportunity",
+        )
 
     def work(uow: UnitOfWork) -> Opportunity:
         uow.require("opportunity.write")
@@ -45,23 +55,38 @@ def create_opportunity(ctx: Context, data: OpportunityCreate | dict[str, Any]) -
         if owner_id is None or ctx.grant.scope is Scope.OWN:
             owner_id = ctx.actor.id
         now = ctx.now()
-        opp = Opportunity(**values.model_dump(exclude={"funnel", "stage", "owner_id"}),
-                          funnel=funnel.id, stage=stage.id, owner_id=owner_id,
-                          stage_entered_at=now, created_at=now)
+        opp = Opportunity(
+            **values.model_dump(exclude={"funnel", "stage", "owner_id"}),
+            funnel=funnel.id,
+            stage=stage.id,
+            owner_id=owner_id,
+            stage_entered_at=now,
+            created_at=now,
+        )
         uow.session.add(opp)
         uow.audit_created(opp)
         assert opp.id is not None  # audit_created flushed the insert
-        uow.session.add(StageChange(opportunity_id=opp.id, from_stage=None, to_stage=stage.id,
-                                    changed_at=now, changed_by_id=ctx.actor.id))
+        uow.session.add(
+            StageChange(
+                opportunity_id=opp.id,
+                from_stage=None,
+                to_stage=stage.id,
+                changed_at=now,
+                changed_by_id=ctx.actor.id,
+            )
+        )
         uow.after_commit("salesdesk_opportunity_created", opportunity=opp)
         return opp
 
     return write(ctx, work)
 
 
-def update_opportunity(ctx: Context, opportunity_id: int,
-                       data: OpportunityUpdate | dict[str, Any],
-                       expected_version: int | None) -> Opportunity:
+def update_opportunity(
+    ctx: Context,
+    opportunity_id: int,
+    data: OpportunityUpdate | dict[str, Any],
+    expected_version: int | None,
+) -> Opportunity:
     values = validate(OpportunityUpdate, data, "opportunity")
 
     def work(uow: UnitOfWork) -> Opportunity:
@@ -76,8 +101,13 @@ def update_opportunity(ctx: Context, opportunity_id: int,
     return write(ctx, work)
 
 
-def move_stage(ctx: Context, opportunity_id: int, to_stage: str,
-               expected_version: int | None = None, reason: str = "") -> Opportunity:
+def move_stage(
+    ctx: Context,
+    opportunity_id: int,
+    to_stage: str,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> Opportunity:
     """Move a deal to any stage of its funnel; a terminal stage wins or loses it."""
 
     def work(uow: UnitOfWork) -> Opportunity:
@@ -89,12 +119,18 @@ def move_stage(ctx: Context, opportunity_id: int, to_stage: str,
         funnel = _funnel(ctx, opp.funnel)
         target = funnel.stage(to_stage)
         if target is None:
-            raise ValidationFailed([FieldProblem(
-                "stage", to_stage, "one of " + ", ".join(s.id for s in funnel.stages))],
-                "opportunity")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "stage", to_stage, "one of " + ", ".join(s.id for s in funnel.stages)
+                    )
+                ],
+                "opportunity",
+            )
         if target.lost and not reason.strip():
-            raise ValidationFailed([FieldProblem("reason", reason, "why the deal was lost")],
-                                   "opportunity")
+            raise ValidationFailed(
+                [FieldProblem("reason", reason, "why the deal was lost")], "opportunity"
+            )
         from_stage = opp.stage
         if from_stage == target.id:
             return opp
@@ -108,49 +144,72 @@ def move_stage(ctx: Context, opportunity_id: int, to_stage: str,
         if target.terminal:
             opp.closed_at = now
         assert opp.id is not None  # a stored opportunity
-        uow.session.add(StageChange(opportunity_id=opp.id, from_stage=from_stage,
-                                    to_stage=target.id, changed_at=now,
-                                    changed_by_id=ctx.actor.id))
-        uow.after_commit("salesdesk_opportunity_stage_changed", opportunity=opp,
-                         from_stage=from_stage, to_stage=target.id)
+        uow.session.add(
+            StageChange(
+                opportunity_id=opp.id,
+                from_stage=from_stage,
+                to_stage=target.id,
+                changed_at=now,
+                changed_by_id=ctx.actor.id,
+            )
+        )
+        uow.after_commit(
+            "salesdesk_opportunity_stage_changed",
+            opportunity=opp,
+            from_stage=from_stage,
+            to_stage=target.id,
+        )
         return opp
 
     return write(ctx, work)
 
 
-def step_stage(ctx: Context, opportunity_id: int, step: int,
-               expected_version: int | None = None) -> Opportunity:
+def step_stage(
+    ctx: Context, opportunity_id: int, step: int, expected_version: int | None = None
+) -> Opportunity:
     """Move to the next (+1) or previous (-1) open stage."""
     opp = get_opportunity(ctx, opportunity_id)
     funnel = _funnel(ctx, opp.funnel)
     target = funnel.next_open(opp.stage, step)
     if target is None:
-        expected = (_("won or lost (it is the last open stage)") if step > 0
-                    else _("a later stage (it is the first)"))
+        expected = (
+            _("won or lost (it is the last open stage)")
+            if step > 0
+            else _("a later stage (it is the first)")
+        )
         title = ctx.plugins.funnels.stage_title(opp.funnel, opp.stage)
         raise ValidationFailed([FieldProblem("stage", title, expected)], "opportunity")
     return move_stage(ctx, opportunity_id, target.id, expected_version)
 
 
-def win(ctx: Context, opportunity_id: int, expected_version: int | None = None,
-        reason: str = "") -> Opportunity:
+def win(
+    ctx: Context, opportunity_id: int, expected_version: int | None = None, reason: str = ""
+) -> Opportunity:
     opp = get_opportunity(ctx, opportunity_id)
-    return move_stage(ctx, opportunity_id, _funnel(ctx, opp.funnel).won_stage.id,
-                      expected_version, reason)
+    return move_stage(
+        ctx, opportunity_id, _funnel(ctx, opp.funnel).won_stage.id, expected_version, reason
+    )
 
 
-def lose(ctx: Context, opportunity_id: int, reason: str,
-         expected_version: int | None = None) -> Opportunity:
+def lose(
+    ctx: Context, opportunity_id: int, reason: str, expected_version: int | None = None
+) -> Opportunity:
     opp = get_opportunity(ctx, opportunity_id)
-    return move_stage(ctx, opportunity_id, _funnel(ctx, opp.funnel).lost_stage.id,
-                      expected_version, reason)
+    return move_stage(
+        ctx, opportunity_id, _funnel(ctx, opp.funnel).lost_stage.id, expected_version, reason
+    )
 
 
 def stage_history(ctx: Context, opportunity_id: int) -> list[StageChange]:
     get_opportunity(ctx, opportunity_id)
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(StageChange).where(
-            col(StageChange.opportunity_id) == opportunity_id).order_by(col(StageChange.id))))
+        return list(
+            session.scalars(
+                sa.select(StageChange)
+                .where(col(StageChange.opportunity_id) == opportunity_id)
+                .order_by(col(StageChange.id))
+            )
+        )
 
 
 def probability(ctx: Context, opp: Opportunity) -> Any:
@@ -166,12 +225,14 @@ def _funnel(ctx: Context, funnel_id: str) -> FunnelDefinition:
     funnel = ctx.plugins.funnels.get(funnel_id)
     if funnel is None:
         known = ", ".join(sorted(ctx.plugins.funnels.funnels))
-        raise ValidationFailed([FieldProblem("funnel", funnel_id, f"one of {known}")],
-                               "opportunity")
+        raise ValidationFailed(
+            [FieldProblem("funnel", funnel_id, f"one of {known}")], "opportunity"
+        )
     return funnel
 
 
 def _require_open(opp: Opportunity) -> None:
     if opp.status != OpportunityStatus.OPEN:
-        raise ValidationFailed([FieldProblem("status", opp.status, "an open deal; "
-                                             "this one is closed")], "opportunity")
+        raise ValidationFailed(
+            [FieldProblem("status", opp.status, "an open deal; this one is closed")], "opportunity"
+        )

@@ -36,8 +36,9 @@ from core.schemas import ChannelInput, Name, RegionInput
 from core.services.base import UnitOfWork, find_coded, list_coded, validate, write
 from core.services.company import _store
 
-REGION_RULE_EN = ("Regions as organised today: a region counts every office now below it, "
-                  "past sales included.")
+REGION_RULE_EN = (
+    "Regions as organised today: a region counts every office now below it, past sales included."
+)
 REGION_RULE_ZH = "区域按当前组织结构统计：区域包含现属其下的所有办事处，连同其历史销售。"
 
 
@@ -93,8 +94,9 @@ def add_region(ctx: Context, data: RegionInput | dict[str, Any]) -> Region:
     return write(ctx, work)
 
 
-def rename_region(ctx: Context, region_id: int, name: str,
-                  expected_version: int | None = None) -> Region:
+def rename_region(
+    ctx: Context, region_id: int, name: str, expected_version: int | None = None
+) -> Region:
     new_name = _name(name, _("region"))
 
     def work(uow: UnitOfWork) -> Region:
@@ -107,8 +109,9 @@ def rename_region(ctx: Context, region_id: int, name: str,
     return write(ctx, work)
 
 
-def move_region(ctx: Context, region_id: int, parent_id: int | None,
-                expected_version: int | None = None) -> Region:
+def move_region(
+    ctx: Context, region_id: int, parent_id: int | None, expected_version: int | None = None
+) -> Region:
     """Put a region (with everything below it) under ``parent_id`` (None: top level)."""
 
     def work(uow: UnitOfWork) -> Region:
@@ -118,10 +121,18 @@ def move_region(ctx: Context, region_id: int, parent_id: int | None,
         if parent_id is not None:
             parent = _active_parent(uow, parent_id)
             if parent_id in region_subtree(uow.session, region_id):
-                raise ValidationFailed([FieldProblem(
-                    _("parent region"), parent.code,
-                    _("a region that is not {code} itself nor below it").format(
-                        code=region.code))], _("region"))
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            _("parent region"),
+                            parent.code,
+                            _("a region that is not {code} itself nor below it").format(
+                                code=region.code
+                            ),
+                        )
+                    ],
+                    _("region"),
+                )
         uow.apply_changes(region, {"parent_id": parent_id}, action="move")
         return region
 
@@ -138,28 +149,48 @@ def set_region_active(ctx: Context, region_id: int, active: bool) -> Region:
             _refuse_active_children(uow, region)
         elif region.parent_id is not None:
             _active_parent(uow, region.parent_id)
-        uow.apply_changes(region, {"active": active},
-                          action="deactivate" if not active else "activate")
+        uow.apply_changes(
+            region, {"active": active}, action="deactivate" if not active else "activate"
+        )
         return region
 
     return write(ctx, work)
 
 
 def _refuse_active_children(uow: UnitOfWork, region: Region) -> None:
-    below = list(uow.session.scalars(sa.select(col(Region.code)).where(
-        col(Region.parent_id) == region.id, col(Region.active).is_(True)).order_by(Region.code)))
+    below = list(
+        uow.session.scalars(
+            sa.select(col(Region.code))
+            .where(col(Region.parent_id) == region.id, col(Region.active).is_(True))
+            .order_by(Region.code)
+        )
+    )
     if below:
-        raise ValidationFailed([FieldProblem(
-            _("sub-regions"), ", ".join(below),
-            _("none still active: deactivate or move them first"))], _("region"))
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    _("sub-regions"),
+                    ", ".join(below),
+                    _("none still active: deactivate or move them first"),
+                )
+            ],
+            _("region"),
+        )
 
 
 def _active_parent(uow: UnitOfWork, parent_id: int) -> Region:
     parent = uow.session.get(Region, parent_id)
     if parent is None or not parent.active:
-        raise ValidationFailed([FieldProblem(
-            _("parent region"), parent.code if parent else parent_id,
-            _("an existing active region"))], _("region"))
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    _("parent region"),
+                    parent.code if parent else parent_id,
+                    _("an existing active region"),
+                )
+            ],
+            _("region"),
+        )
     return parent
 
 
@@ -190,8 +221,13 @@ def add_channel(ctx: Context, data: ChannelInput | dict[str, Any]) -> Channel:
     return write(ctx, work)
 
 
-def update_channel(ctx: Context, channel_id: int, changes: dict[str, Any],
-                   expected_version: int | None = None, action: str = "update") -> Channel:
+def update_channel(
+    ctx: Context,
+    channel_id: int,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+    action: str = "update",
+) -> Channel:
     """Rename a channel, change its kind, move it to another region, (de)activate it."""
 
     def work(uow: UnitOfWork) -> Channel:
@@ -213,8 +249,11 @@ def update_channel(ctx: Context, channel_id: int, changes: dict[str, Any],
 # -- permissions -------------------------------------------------------------------------
 
 
-def _require_tree(uow: UnitOfWork, targets: list[int] = (),  # type: ignore[assignment]
-                  parents: list[int | None] = ()) -> None:  # type: ignore[assignment]
+def _require_tree(
+    uow: UnitOfWork,
+    targets: list[int] = (),  # type: ignore[assignment]
+    parents: list[int | None] = (),  # type: ignore[assignment]
+) -> None:
     """Refuse unless the actor may change ``targets`` and place things under ``parents``.
 
     The whole tree needs ``masterdata.manage``; a regional admin (``region.manage_own``)
@@ -230,15 +269,19 @@ def _require_tree(uow: UnitOfWork, targets: list[int] = (),  # type: ignore[assi
     if not all(allowed):
         own_region = uow.session.get(Region, own) if own is not None else None
         own_name = own_region.name if own_region is not None else "-"
-        raise PermissionDenied(_("{user} may manage only the regions and channels below "
-                                 "{region}").format(user=uow.ctx.actor.display_name,
-                                                    region=own_name))
+        raise PermissionDenied(
+            _("{user} may manage only the regions and channels below {region}").format(
+                user=uow.ctx.actor.display_name, region=own_name
+            )
+        )
 
 
 def _refuse_used_code(uow: UnitOfWork, model: Any, code: str) -> None:
     if uow.session.scalar(sa.select(model.id).where(model.code == code)) is not None:
-        raise ValidationFailed([FieldProblem(_("code"), code, _("a code not used already"))],
-                               _("region") if model is Region else _("channel"))
+        raise ValidationFailed(
+            [FieldProblem(_("code"), code, _("a code not used already"))],
+            _("region") if model is Region else _("channel"),
+        )
 
 
 def _name(name: str, subject: str) -> str:
@@ -250,10 +293,17 @@ def _name(name: str, subject: str) -> str:
 
 def _labels() -> dict[str, str]:
     """Fields as people call them (read at call time, in the reader's language)."""
-    return {"code": _("code"), "name": _("name"), "parent_id": _("parent region"),
-            "kind": _("kind"), "region_id": _("region"), "active": _("active"),
-            "currency": _("currency"), "fiscal_year_start": _("fiscal year start month"),
-            "vat_rate": _("VAT rate")}
+    return {
+        "code": _("code"),
+        "name": _("name"),
+        "parent_id": _("parent region"),
+        "kind": _("kind"),
+        "region_id": _("region"),
+        "active": _("active"),
+        "currency": _("currency"),
+        "fiscal_year_start": _("fiscal year start month"),
+        "vat_rate": _("VAT rate"),
+    }
 
 
 def _checked(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
@@ -314,16 +364,21 @@ def percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f} %"
 
 
-_KEYS = {"name": COMPANY_NAME_KEY, "currency": CURRENCY_KEY,
-         "fiscal_year_start": FISCAL_START_KEY, "vat_rate": VAT_RATE_KEY}
+_KEYS = {
+    "name": COMPANY_NAME_KEY,
+    "currency": CURRENCY_KEY,
+    "fiscal_year_start": FISCAL_START_KEY,
+    "vat_rate": VAT_RATE_KEY,
+}
 
 
 def company_settings(ctx: Context) -> CompanySettings:
     defaults = CompanySettings()
     with ctx.reading() as session:
         stored = {field: get_setting(session, key) for field, key in _KEYS.items()}
-    return CompanySettings(**{k: v if v is not None else getattr(defaults, k)
-                              for k, v in stored.items()})
+    return CompanySettings(
+        **{k: v if v is not None else getattr(defaults, k) for k, v in stored.items()}
+    )
 
 
 def set_company(ctx: Context, changes: dict[str, Any]) -> CompanySettings:

@@ -41,9 +41,11 @@ class MovedWork:
 def open_follow_up() -> sa.ColumnElement[bool]:
     """A planned visit not yet made: no later visit to that customer on or after it."""
     later = aliased(Activity)
-    done = sa.exists().where(col(later.customer_id) == col(Activity.customer_id),
-                             col(later.date) >= col(Activity.next_visit),
-                             col(later.id) != col(Activity.id))
+    done = sa.exists().where(
+        col(later.customer_id) == col(Activity.customer_id),
+        col(later.date) >= col(Activity.next_visit),
+        col(later.id) != col(Activity.id),
+    )
     return sa.and_(col(Activity.next_visit).is_not(None), ~done)
 
 
@@ -57,41 +59,65 @@ def open_follow_ups_of(owner_id: int, customer_id: int | None = None) -> sa.Sele
 
 def move_follow_up(uow: UnitOfWork, activity: Activity, to_id: int, action: str) -> None:
     """Hand a planned visit to ``to_id``; the visit stays with the rep who made it."""
-    uow.apply_changes(activity, {"follow_up_rep_id": None if to_id == activity.rep_id
-                                 else to_id}, action=action)
+    uow.apply_changes(
+        activity, {"follow_up_rep_id": None if to_id == activity.rep_id else to_id}, action=action
+    )
 
 
 def move_deal(uow: UnitOfWork, deal: Opportunity, to_id: int, action: str) -> None:
     uow.apply_changes(deal, {"owner_id": to_id}, action=action)
 
 
-def move_plans(uow: UnitOfWork, customer_id: int, from_id: int, to_id: int,
-               action: str) -> int:
+def move_plans(uow: UnitOfWork, customer_id: int, from_id: int, to_id: int, action: str) -> int:
     """Move the previous owner's plan lines for the customer after today to the new
     owner (one the new owner already has for that day is left where it is)."""
     session, moved = uow.session, 0
-    for plan in list(session.scalars(sa.select(VisitPlan).where(
-            col(VisitPlan.customer_id) == customer_id, col(VisitPlan.rep_id) == from_id,
-            col(VisitPlan.date) > uow.ctx.today()).order_by(col(VisitPlan.id)))):
-        if session.scalar(sa.select(col(VisitPlan.id)).where(
-                col(VisitPlan.customer_id) == customer_id, col(VisitPlan.rep_id) == to_id,
-                col(VisitPlan.date) == plan.date)) is None:
+    for plan in list(
+        session.scalars(
+            sa.select(VisitPlan)
+            .where(
+                col(VisitPlan.customer_id) == customer_id,
+                col(VisitPlan.rep_id) == from_id,
+                col(VisitPlan.date) > uow.ctx.today(),
+            )
+            .order_by(col(VisitPlan.id))
+        )
+    ):
+        if (
+            session.scalar(
+                sa.select(col(VisitPlan.id)).where(
+                    col(VisitPlan.customer_id) == customer_id,
+                    col(VisitPlan.rep_id) == to_id,
+                    col(VisitPlan.date) == plan.date,
+                )
+            )
+            is None
+        ):
             uow.apply_changes(plan, {"rep_id": to_id}, action=action)
             moved += 1
     return moved
 
 
-def move_open_work(uow: UnitOfWork, customer_id: int, from_id: int | None,
-                   to_id: int | None, action: str) -> MovedWork:
+def move_open_work(
+    uow: UnitOfWork, customer_id: int, from_id: int | None, to_id: int | None, action: str
+) -> MovedWork:
     """Move a customer's open deals, open follow-ups and plugins' open records from its
     previous owner to its new one (call it right after the owner changed)."""
     moved = MovedWork()
     if from_id is None or to_id is None or from_id == to_id:
         return moved
     session = uow.session
-    for deal in list(session.scalars(sa.select(Opportunity).where(
-            col(Opportunity.customer_id) == customer_id, col(Opportunity.owner_id) == from_id,
-            col(Opportunity.status) == OpportunityStatus.OPEN).order_by(col(Opportunity.id)))):
+    for deal in list(
+        session.scalars(
+            sa.select(Opportunity)
+            .where(
+                col(Opportunity.customer_id) == customer_id,
+                col(Opportunity.owner_id) == from_id,
+                col(Opportunity.status) == OpportunityStatus.OPEN,
+            )
+            .order_by(col(Opportunity.id))
+        )
+    ):
         move_deal(uow, deal, to_id, action)
         moved.deals += 1
     for activity in list(session.scalars(open_follow_ups_of(from_id, customer_id))):
@@ -99,6 +125,10 @@ def move_open_work(uow: UnitOfWork, customer_id: int, from_id: int | None,
         moved.follow_ups += 1
     moved.follow_ups += move_plans(uow, customer_id, from_id, to_id, action)
     uow.ctx.plugins.call_in_transaction(
-        "salesdesk_move_open_records", uow=uow, customer_id=customer_id,
-        from_owner_id=from_id, to_owner_id=to_id)
+        "salesdesk_move_open_records",
+        uow=uow,
+        customer_id=customer_id,
+        from_owner_id=from_id,
+        to_owner_id=to_id,
+    )
     return moved

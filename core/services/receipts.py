@@ -31,8 +31,12 @@ ZERO = Decimal("0.00")
 AMOUNT_MAX = Decimal("9999999999.99")
 # How the money came, as a Chinese back office books it; "" when not said (imports).
 METHODS: dict[str, tuple[str, str]] = {
-    "transfer": ("Bank transfer", "银行转账"), "bill": ("Acceptance bill", "承兑汇票"),
-    "cash": ("Cash", "现金"), "cheque": ("Cheque", "支票"), "other": ("Other", "其他")}
+    "transfer": ("Bank transfer", "银行转账"),
+    "bill": ("Acceptance bill", "承兑汇票"),
+    "cash": ("Cash", "现金"),
+    "cheque": ("Cheque", "支票"),
+    "other": ("Other", "其他"),
+}
 
 
 def method_of(text: str) -> str:
@@ -47,19 +51,29 @@ def method_of(text: str) -> str:
 
 
 def methods_expected() -> str:
-    return _("one of: {names}").format(names=", ".join(
-        f"{key} ({pick(*names)})" for key, names in METHODS.items()))
+    return _("one of: {names}").format(
+        names=", ".join(f"{key} ({pick(*names)})" for key, names in METHODS.items())
+    )
 
 
-def record_receipt(ctx: Context, customer_id: int, day: dt.date, amount: Decimal | str,
-                   reference: str = "", note: str = "", method: str = "") -> Receipt:
+def record_receipt(
+    ctx: Context,
+    customer_id: int,
+    day: dt.date,
+    amount: Decimal | str,
+    reference: str = "",
+    note: str = "",
+    method: str = "",
+) -> Receipt:
     """Enter one receipt; ``reference`` names the invoice or sales document it pays,
     ``method`` how it was paid (a key of ``METHODS``)."""
     value = _amount(amount)
     reference, note = reference.strip(), note.strip()
-    problems = [FieldProblem(name, text, _("at most {n} characters").format(n=limit))
-                for name, text, limit in (("reference", reference, 64), ("note", note, 200))
-                if len(text) > limit]
+    problems = [
+        FieldProblem(name, text, _("at most {n} characters").format(n=limit))
+        for name, text, limit in (("reference", reference, 64), ("note", note, 200))
+        if len(text) > limit
+    ]
     if method not in ("", *METHODS):
         problems.append(FieldProblem("method", method, methods_expected()))
     if problems:
@@ -70,9 +84,16 @@ def record_receipt(ctx: Context, customer_id: int, day: dt.date, amount: Decimal
         if uow.session.get(Customer, customer_id) is None:
             raise NotFound(_("customer {id} does not exist").format(id=customer_id))
         uow.require_record(Customer, customer_id)
-        receipt = Receipt(date=day, customer_id=customer_id, amount=value,
-                          reference=reference, note=note, method=method,
-                          created_by_id=ctx.actor.id, created_at=ctx.now())
+        receipt = Receipt(
+            date=day,
+            customer_id=customer_id,
+            amount=value,
+            reference=reference,
+            note=note,
+            method=method,
+            created_by_id=ctx.actor.id,
+            created_at=ctx.now(),
+        )
         uow.session.add(receipt)
         uow.audit_created(receipt)
         return receipt
@@ -98,13 +119,18 @@ def prepare_receipt(ctx: Context, values: dict[str, Any]) -> ReceiptDraft:
     reference, note) without writing: every problem at once, by field."""
     from core.services.import_rows import DATE_EXPECTED, parse_date
 
-    text = {k: str(values.get(k) or "").strip() for k in (
-        "customer_code", "date", "amount", "method", "reference", "note")}
+    text = {
+        k: str(values.get(k) or "").strip()
+        for k in ("customer_code", "date", "amount", "method", "reference", "note")
+    }
     problems: list[FieldProblem] = []
     found = customer_by_code(ctx, text["customer_code"])
     if found is None:
-        problems.append(FieldProblem("customer_code", text["customer_code"],
-                                     _("the code of a customer you can see")))
+        problems.append(
+            FieldProblem(
+                "customer_code", text["customer_code"], _("the code of a customer you can see")
+            )
+        )
     day = parse_date(text["date"]) if text["date"] else ctx.today()
     if day is None:
         problems.append(FieldProblem("date", text["date"], _(DATE_EXPECTED)))
@@ -115,13 +141,16 @@ def prepare_receipt(ctx: Context, values: dict[str, Any]) -> ReceiptDraft:
         problems += exc.problems
     if text["method"] not in ("", *METHODS):
         problems.append(FieldProblem("method", text["method"], methods_expected()))
-    problems += [FieldProblem(name, text[name], _("at most {n} characters").format(n=limit))
-                 for name, limit in (("reference", 64), ("note", 200))
-                 if len(text[name]) > limit]
+    problems += [
+        FieldProblem(name, text[name], _("at most {n} characters").format(n=limit))
+        for name, limit in (("reference", 64), ("note", 200))
+        if len(text[name]) > limit
+    ]
     if problems or found is None or day is None:
         raise ValidationFailed(problems, _("receipt"))
-    return ReceiptDraft(found[0], found[1], day, amount, text["method"], text["reference"],
-                        text["note"])
+    return ReceiptDraft(
+        found[0], found[1], day, amount, text["method"], text["reference"], text["note"]
+    )
 
 
 def customer_by_code(ctx: Context, code: str) -> tuple[int, str] | None:
@@ -129,9 +158,11 @@ def customer_by_code(ctx: Context, code: str) -> tuple[int, str] | None:
     from core.access import visible
 
     with ctx.reading() as session:
-        found = session.execute(sa.select(col(Customer.id), col(Customer.code),
-                                          col(Customer.name)).where(
-            col(Customer.code) == code.strip(), visible(ctx, Customer))).first()
+        found = session.execute(
+            sa.select(col(Customer.id), col(Customer.code), col(Customer.name)).where(
+                col(Customer.code) == code.strip(), visible(ctx, Customer)
+            )
+        ).first()
     if found is None:
         return None
     found_id, found_code, name = found
@@ -140,8 +171,9 @@ def customer_by_code(ctx: Context, code: str) -> tuple[int, str] | None:
 
 
 def record_draft(ctx: Context, draft: ReceiptDraft) -> Receipt:
-    return record_receipt(ctx, draft.customer_id, draft.day, draft.amount, draft.reference,
-                          draft.note, draft.method)
+    return record_receipt(
+        ctx, draft.customer_id, draft.day, draft.amount, draft.reference, draft.note, draft.method
+    )
 
 
 def _amount(amount: Decimal | str) -> Decimal:
@@ -149,10 +181,17 @@ def _amount(amount: Decimal | str) -> Decimal:
         value = Decimal(str(amount).strip())
     except ArithmeticError:
         value = Decimal(-1)
-    if not value.is_finite() or not 0 < value <= AMOUNT_MAX \
-            or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValidationFailed([FieldProblem("amount", str(amount), _(
-            "an amount above 0 with at most 2 decimals, e.g. 1234.50"))], _("receipt"))
+    if not value.is_finite() or not 0 < value <= AMOUNT_MAX or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "amount",
+                    str(amount),
+                    _("an amount above 0 with at most 2 decimals, e.g. 1234.50"),
+                )
+            ],
+            _("receipt"),
+        )
     return value
 
 
@@ -171,24 +210,39 @@ class ReceiptRow:
     imported: bool  # came in a file (an import batch) rather than typed
 
 
-def list_receipts(ctx: Context, customer_id: int | None = None,
-                  limit: int = 500) -> list[ReceiptRow]:
+def list_receipts(
+    ctx: Context, customer_id: int | None = None, limit: int = 500
+) -> list[ReceiptRow]:
     """Receipts of the customers the actor may see (of one customer when given), newest
     first."""
     from core.access import visible
 
-    query = (sa.select(Receipt, col(Customer.code), col(Customer.name))
-             .join(Customer, col(Customer.id) == col(Receipt.customer_id))
-             .where(visible(ctx, Customer))
-             .order_by(col(Receipt.date).desc(), col(Receipt.id).desc()).limit(limit))
+    query = (
+        sa.select(Receipt, col(Customer.code), col(Customer.name))
+        .join(Customer, col(Customer.id) == col(Receipt.customer_id))
+        .where(visible(ctx, Customer))
+        .order_by(col(Receipt.date).desc(), col(Receipt.id).desc())
+        .limit(limit)
+    )
     if customer_id is not None:
         query = query.where(col(Receipt.customer_id) == customer_id)
     rows: list[ReceiptRow] = []
     with ctx.reading() as session:
         for r, code, name in session.execute(query):
             assert r.id is not None  # a stored row's primary key
-            rows.append(ReceiptRow(r.id, r.date, code, name, _money(r.amount), r.method,
-                                   r.reference, r.note, r.batch_id is not None))
+            rows.append(
+                ReceiptRow(
+                    r.id,
+                    r.date,
+                    code,
+                    name,
+                    _money(r.amount),
+                    r.method,
+                    r.reference,
+                    r.note,
+                    r.batch_id is not None,
+                )
+            )
     return rows
 
 
@@ -200,11 +254,9 @@ def line_tax() -> Any:
     zero, so a return mirrors its sale), in integers so SQLite's floating point cannot
     round a half cent the wrong way. A line without a rate has no VAT."""
     cents = sa.cast(sa.func.round(SalesLine.amount * 100), sa.BigInteger)
-    rate = sa.cast(sa.func.round(sa.func.coalesce(SalesLine.tax_rate, 0) * 10000),
-                   sa.BigInteger)
+    rate = sa.cast(sa.func.round(sa.func.coalesce(SalesLine.tax_rate, 0) * 10000), sa.BigInteger)
     product = cents * rate  # below 10^16: a line's cents times a rate in 1/10000
-    return sa.case((product < 0, -((-product + 5000) // 10000)),
-                   else_=(product + 5000) // 10000)
+    return sa.case((product < 0, -((-product + 5000) // 10000)), else_=(product + 5000) // 10000)
 
 
 @dataclass
@@ -216,58 +268,86 @@ class Flow:
     received: Decimal = ZERO
 
 
-def sales_and_receipts(session: Session, start: dt.date, end: dt.date,
-                       customers: Any) -> dict[int, Flow]:
+def sales_and_receipts(
+    session: Session, start: dt.date, end: dt.date, customers: Any
+) -> dict[int, Flow]:
     """Per customer id in the select ``customers``: net and gross sales and receipts
     dated ``start``..``end``."""
     flows: dict[int, Flow] = {}
-    sold = (sa.select(col(SalesLine.customer_id), sa.func.sum(SalesLine.amount),
-                      sa.func.sum(line_tax()))
-            .where(col(SalesLine.date).between(start, end),
-                   col(SalesLine.customer_id).in_(customers))
-            .group_by(col(SalesLine.customer_id)))
+    sold = (
+        sa.select(
+            col(SalesLine.customer_id), sa.func.sum(SalesLine.amount), sa.func.sum(line_tax())
+        )
+        .where(col(SalesLine.date).between(start, end), col(SalesLine.customer_id).in_(customers))
+        .group_by(col(SalesLine.customer_id))
+    )
     for cid, net, tax in session.execute(sold):
         flow = flows.setdefault(cid, Flow())
         flow.net = _money(net)
         flow.gross = flow.net + _cents(tax)
     for cid, paid in session.execute(
-            sa.select(col(Receipt.customer_id), sa.func.sum(Receipt.amount))
-            .where(col(Receipt.date).between(start, end), col(Receipt.customer_id).in_(customers))
-            .group_by(col(Receipt.customer_id))):
+        sa.select(col(Receipt.customer_id), sa.func.sum(Receipt.amount))
+        .where(col(Receipt.date).between(start, end), col(Receipt.customer_id).in_(customers))
+        .group_by(col(Receipt.customer_id))
+    ):
         flows.setdefault(cid, Flow()).received = _money(paid)
     return flows
 
 
-def receipt_rows(session: Session, start: dt.date, end: dt.date,
-                 customers: Any) -> list[tuple[Any, ...]]:
+def receipt_rows(
+    session: Session, start: dt.date, end: dt.date, customers: Any
+) -> list[tuple[Any, ...]]:
     """The receipts behind a "received" figure: (date, customer code, name, reference,
     note, amount), oldest first."""
-    query = (sa.select(col(Receipt.date), col(Customer.code), col(Customer.name),
-                       col(Receipt.reference), col(Receipt.note), col(Receipt.amount))
-             .join(Customer, col(Customer.id) == col(Receipt.customer_id))
-             .where(col(Receipt.date).between(start, end), col(Receipt.customer_id).in_(customers))
-             .order_by(col(Receipt.date), col(Receipt.id)))
+    query = (
+        sa.select(
+            col(Receipt.date),
+            col(Customer.code),
+            col(Customer.name),
+            col(Receipt.reference),
+            col(Receipt.note),
+            col(Receipt.amount),
+        )
+        .join(Customer, col(Customer.id) == col(Receipt.customer_id))
+        .where(col(Receipt.date).between(start, end), col(Receipt.customer_id).in_(customers))
+        .order_by(col(Receipt.date), col(Receipt.id))
+    )
     return [(_date(r[0]), *r[1:5], _money(r[5])) for r in session.execute(query)]
 
 
-def open_sales(session: Session, as_of: dt.date, customers: Any,
-               payment_days: int) -> Iterator[tuple[Any, ...]]:
+def open_sales(
+    session: Session, as_of: dt.date, customers: Any, payment_days: int
+) -> Iterator[tuple[Any, ...]]:
     """Imported sales still unpaid on ``as_of``, one row per customer and sales day, in
     the shape of an open invoice: (None, day as number, customer id, code, name, day,
     due, gross, collected, open). Receipts and returns up to ``as_of`` settle the
     oldest days first; due is the day plus ``payment_days``."""
-    days = (sa.select(col(SalesLine.customer_id), col(SalesLine.date),
-                      sa.func.sum(SalesLine.amount), sa.func.sum(line_tax()))
-            .where(col(SalesLine.date) <= as_of, col(SalesLine.customer_id).in_(customers))
-            .group_by(col(SalesLine.customer_id), col(SalesLine.date))
-            .order_by(col(SalesLine.customer_id), col(SalesLine.date)))
-    paid = dict(session.execute(
-        sa.select(col(Receipt.customer_id), sa.func.sum(Receipt.amount))
-        .where(col(Receipt.date) <= as_of, col(Receipt.customer_id).in_(customers))
-        .group_by(col(Receipt.customer_id))).all())
-    heads = {cid: (code, name) for cid, code, name in session.execute(
-        sa.select(col(Customer.id), col(Customer.code), col(Customer.name))
-        .where(col(Customer.id).in_(customers)))}
+    days = (
+        sa.select(
+            col(SalesLine.customer_id),
+            col(SalesLine.date),
+            sa.func.sum(SalesLine.amount),
+            sa.func.sum(line_tax()),
+        )
+        .where(col(SalesLine.date) <= as_of, col(SalesLine.customer_id).in_(customers))
+        .group_by(col(SalesLine.customer_id), col(SalesLine.date))
+        .order_by(col(SalesLine.customer_id), col(SalesLine.date))
+    )
+    paid = dict(
+        session.execute(
+            sa.select(col(Receipt.customer_id), sa.func.sum(Receipt.amount))
+            .where(col(Receipt.date) <= as_of, col(Receipt.customer_id).in_(customers))
+            .group_by(col(Receipt.customer_id))
+        ).all()
+    )
+    heads = {
+        cid: (code, name)
+        for cid, code, name in session.execute(
+            sa.select(col(Customer.id), col(Customer.code), col(Customer.name)).where(
+                col(Customer.id).in_(customers)
+            )
+        )
+    }
     per: dict[int, list[tuple[dt.date, Decimal]]] = {}
     for cid, day, net, tax in session.execute(days):
         per.setdefault(cid, []).append((_date(day), _money(net) + _cents(tax)))
@@ -280,9 +360,18 @@ def open_sales(session: Session, as_of: dt.date, customers: Any,
             credit -= settled
             if gross > settled:
                 code, name = heads[cid]
-                yield (None, day.isoformat(), cid, code, name, day,
-                       day + dt.timedelta(days=payment_days), gross, settled,
-                       gross - settled)
+                yield (
+                    None,
+                    day.isoformat(),
+                    cid,
+                    code,
+                    name,
+                    day,
+                    day + dt.timedelta(days=payment_days),
+                    gross,
+                    settled,
+                    gross - settled,
+                )
 
 
 def _money(value: Any) -> Decimal:

@@ -40,7 +40,8 @@ def key_owner(db: Database, fingerprint: str) -> KeyOwner | None:
         row = session.execute(
             sa.select(col(User.id), col(User.login), col(User.display_name))
             .join(UserKey, col(UserKey.user_id) == col(User.id))
-            .where(col(UserKey.fingerprint) == fingerprint, col(User.active).is_(True))).first()
+            .where(col(UserKey.fingerprint) == fingerprint, col(User.active).is_(True))
+        ).first()
     if row is None:
         return None
     user_id, login, name = row
@@ -48,36 +49,90 @@ def key_owner(db: Database, fingerprint: str) -> KeyOwner | None:
     return KeyOwner(user_id, login, name)
 
 
-def record_refused(db: Database, *, reason: str, client: str, node: str,
-                   fingerprint: str = "", login: str = "", user_id: int | None = None,
-                   command: str = "") -> None:
+def record_refused(
+    db: Database,
+    *,
+    reason: str,
+    client: str,
+    node: str,
+    fingerprint: str = "",
+    login: str = "",
+    user_id: int | None = None,
+    command: str = "",
+) -> None:
     now = utcnow()
     with db.write_session() as session, session.begin():
-        session.add(ServedSession(user_id=user_id, login=login[:64], fingerprint=fingerprint,
-                                  client=client[:100], node=node[:100], kind="refused",
-                                  command=command[:500], started_at=now, ended_at=now,
-                                  end_reason=reason[:200]))
+        session.add(
+            ServedSession(
+                user_id=user_id,
+                login=login[:64],
+                fingerprint=fingerprint,
+                client=client[:100],
+                node=node[:100],
+                kind="refused",
+                command=command[:500],
+                started_at=now,
+                ended_at=now,
+                end_reason=reason[:200],
+            )
+        )
 
 
-def record_start(db: Database, owner: KeyOwner, *, fingerprint: str, client: str,
-                 node: str, kind: str, command: str = "") -> tuple[int, str]:
+def record_start(
+    db: Database,
+    owner: KeyOwner,
+    *,
+    fingerprint: str,
+    client: str,
+    node: str,
+    kind: str,
+    command: str = "",
+) -> tuple[int, str]:
     """A new open session row, whatever the limits; returns (id, the ticket secret for its
     process). The server uses ``start_within_limits``."""
     secret, digest = new_secret()
     with db.write_session() as session, session.begin():
-        return _add_open(session, owner, digest, utcnow(), fingerprint=fingerprint,
-                         client=client, node=node, kind=kind, command=command), secret
+        return _add_open(
+            session,
+            owner,
+            digest,
+            utcnow(),
+            fingerprint=fingerprint,
+            client=client,
+            node=node,
+            kind=kind,
+            command=command,
+        ), secret
 
 
-def _add_open(session: sa.orm.Session, owner: KeyOwner, digest: str, now: dt.datetime, *,
-              fingerprint: str, client: str, node: str, kind: str, command: str) -> int:
-    row = ServedSession(user_id=owner.user_id, login=owner.login, fingerprint=fingerprint,
-                        client=client[:100], node=node[:100], kind=kind,
-                        command=command[:500], started_at=now, seen_at=now,
-                        ticket_hash=digest)
+def _add_open(
+    session: sa.orm.Session,
+    owner: KeyOwner,
+    digest: str,
+    now: dt.datetime,
+    *,
+    fingerprint: str,
+    client: str,
+    node: str,
+    kind: str,
+    command: str,
+) -> int:
+    row = ServedSession(
+        user_id=owner.user_id,
+        login=owner.login,
+        fingerprint=fingerprint,
+        client=client[:100],
+        node=node[:100],
+        kind=kind,
+        command=command[:500],
+        started_at=now,
+        seen_at=now,
+        ticket_hash=digest,
+    )
     session.add(row)
-    session.execute(sa.update(UserKey).where(col(UserKey.fingerprint) == fingerprint)
-                    .values(last_used_at=now))
+    session.execute(
+        sa.update(UserKey).where(col(UserKey.fingerprint) == fingerprint).values(last_used_at=now)
+    )
     session.flush()
     return int(row.id)  # type: ignore[arg-type]
 
@@ -90,9 +145,18 @@ class SessionLimit(Exception):
         self.which, self.limit = which, limit
 
 
-def start_within_limits(db: Database, owner: KeyOwner, *, max_total: int, max_per_user: int,
-                        fingerprint: str, client: str, node: str, kind: str,
-                        command: str = "") -> tuple[int, str]:
+def start_within_limits(
+    db: Database,
+    owner: KeyOwner,
+    *,
+    max_total: int,
+    max_per_user: int,
+    fingerprint: str,
+    client: str,
+    node: str,
+    kind: str,
+    command: str = "",
+) -> tuple[int, str]:
     """``record_start`` unless the limits are reached (raises ``SessionLimit``), counted and
     registered in one transaction that holds the server-wide lock: two logins at once (on
     one node or two) cannot both take the last place."""
@@ -102,22 +166,35 @@ def start_within_limits(db: Database, owner: KeyOwner, *, max_total: int, max_pe
         # SQLite's write transactions start with BEGIN IMMEDIATE (one writer at a time);
         # PostgreSQL needs the lock said, else both would count before either inserts.
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                            {"key": "salesdesk-serve-session-limits"})
+            session.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": "salesdesk-serve-session-limits"},
+            )
         total, mine = _open_counts(session, owner.user_id)
         if total >= max_total:
             raise SessionLimit("total", max_total)
         if mine >= max_per_user:
             raise SessionLimit("per_user", max_per_user)
-        return _add_open(session, owner, digest, now, fingerprint=fingerprint,
-                         client=client, node=node, kind=kind, command=command), secret
+        return _add_open(
+            session,
+            owner,
+            digest,
+            now,
+            fingerprint=fingerprint,
+            client=client,
+            node=node,
+            kind=kind,
+            command=command,
+        ), secret
 
 
 def record_end(db: Database, session_id: int, reason: str) -> None:
     with db.write_session() as session, session.begin():
-        session.execute(sa.update(ServedSession).where(
-            col(ServedSession.id) == session_id, col(ServedSession.ended_at).is_(None))
-            .values(ended_at=utcnow(), end_reason=reason[:200], ticket_hash=""))
+        session.execute(
+            sa.update(ServedSession)
+            .where(col(ServedSession.id) == session_id, col(ServedSession.ended_at).is_(None))
+            .values(ended_at=utcnow(), end_reason=reason[:200], ticket_hash="")
+        )
 
 
 def open_counts(db: Database, user_id: int) -> tuple[int, int]:
@@ -127,11 +204,18 @@ def open_counts(db: Database, user_id: int) -> tuple[int, int]:
 
 
 def _open_counts(session: sa.orm.Session, user_id: int) -> tuple[int, int]:
-    live = sa.and_(col(ServedSession.ended_at).is_(None), col(ServedSession.kind) != "refused",
-                   col(ServedSession.seen_at) >= utcnow() - STALE_AFTER)
+    live = sa.and_(
+        col(ServedSession.ended_at).is_(None),
+        col(ServedSession.kind) != "refused",
+        col(ServedSession.seen_at) >= utcnow() - STALE_AFTER,
+    )
     total = session.scalar(sa.select(sa.func.count()).where(live)) or 0
-    mine = session.scalar(sa.select(sa.func.count()).where(
-        live, col(ServedSession.user_id) == user_id)) or 0
+    mine = (
+        session.scalar(
+            sa.select(sa.func.count()).where(live, col(ServedSession.user_id) == user_id)
+        )
+        or 0
+    )
     return int(total), int(mine)
 
 
@@ -142,16 +226,27 @@ def to_end(db: Database, node: str, session_ids: list[int]) -> dict[int, str]:
         return {}
     now = utcnow()
     with db.write_session() as session, session.begin():
-        session.execute(sa.update(ServedSession).where(col(ServedSession.id).in_(session_ids))
-                        .values(seen_at=now))
-        key_exists = sa.exists().where(col(UserKey.fingerprint) == col(ServedSession.fingerprint),
-                                       col(UserKey.user_id) == col(ServedSession.user_id))
+        session.execute(
+            sa.update(ServedSession)
+            .where(col(ServedSession.id).in_(session_ids))
+            .values(seen_at=now)
+        )
+        key_exists = sa.exists().where(
+            col(UserKey.fingerprint) == col(ServedSession.fingerprint),
+            col(UserKey.user_id) == col(ServedSession.user_id),
+        )
         rows = session.execute(
-            sa.select(col(ServedSession.id), col(ServedSession.end_requested_at),
-                      col(ServedSession.end_requested_by), col(ServedSession.ended_at),
-                      col(User.active), key_exists.label("key"))
+            sa.select(
+                col(ServedSession.id),
+                col(ServedSession.end_requested_at),
+                col(ServedSession.end_requested_by),
+                col(ServedSession.ended_at),
+                col(User.active),
+                key_exists.label("key"),
+            )
             .outerjoin(User, col(User.id) == col(ServedSession.user_id))
-            .where(col(ServedSession.id).in_(session_ids))).all()
+            .where(col(ServedSession.id).in_(session_ids))
+        ).all()
     ending: dict[int, str] = {}
     for sid, requested, by, ended, active, key in rows:
         assert sid is not None  # a stored row's primary key
@@ -180,9 +275,19 @@ class SessionInfo:
 
 
 def _info(row: ServedSession) -> SessionInfo:
-    return SessionInfo(int(row.id or 0), row.login, row.fingerprint, row.client, row.node,
-                       row.kind, row.command, row.started_at, row.seen_at, row.ended_at,
-                       row.end_reason)
+    return SessionInfo(
+        int(row.id or 0),
+        row.login,
+        row.fingerprint,
+        row.client,
+        row.node,
+        row.kind,
+        row.command,
+        row.started_at,
+        row.seen_at,
+        row.ended_at,
+        row.end_reason,
+    )
 
 
 def _scope(ctx: Context) -> sa.ColumnElement[bool]:
@@ -193,8 +298,11 @@ def _scope(ctx: Context) -> sa.ColumnElement[bool]:
     if ctx.grant.has("user.manage_region"):
         in_region = sa.select(col(User.id)).where(col(User.region_id).in_(ctx.grant.region_ids))
         return col(ServedSession.user_id).in_(in_region)
-    raise PermissionDenied(_("{user} may not see or end other people's sessions.").format(
-        user=ctx.actor.display_name or ctx.actor.login))
+    raise PermissionDenied(
+        _("{user} may not see or end other people's sessions.").format(
+            user=ctx.actor.display_name or ctx.actor.login
+        )
+    )
 
 
 def list_open(ctx: Context) -> list[SessionInfo]:
@@ -202,9 +310,16 @@ def list_open(ctx: Context) -> list[SessionInfo]:
     scope = _scope(ctx)
     fresh = utcnow() - STALE_AFTER
     with ctx.reading() as session:
-        rows = session.scalars(sa.select(ServedSession).where(
-            scope, col(ServedSession.ended_at).is_(None), col(ServedSession.kind) != "refused",
-            col(ServedSession.seen_at) >= fresh).order_by(col(ServedSession.started_at))).all()
+        rows = session.scalars(
+            sa.select(ServedSession)
+            .where(
+                scope,
+                col(ServedSession.ended_at).is_(None),
+                col(ServedSession.kind) != "refused",
+                col(ServedSession.seen_at) >= fresh,
+            )
+            .order_by(col(ServedSession.started_at))
+        ).all()
     return [_info(r) for r in rows]
 
 
@@ -213,8 +328,12 @@ def history(ctx: Context, limit: int = 50) -> list[SessionInfo]:
     their region's logins)."""
     scope = _scope(ctx)
     with ctx.reading() as session:
-        rows = session.scalars(sa.select(ServedSession).where(scope).order_by(
-            col(ServedSession.started_at).desc(), col(ServedSession.id).desc()).limit(limit)).all()
+        rows = session.scalars(
+            sa.select(ServedSession)
+            .where(scope)
+            .order_by(col(ServedSession.started_at).desc(), col(ServedSession.id).desc())
+            .limit(limit)
+        ).all()
     return [_info(r) for r in rows]
 
 
@@ -223,8 +342,9 @@ def request_end(ctx: Context, session_id: int) -> int:
     scope = _scope(ctx)
 
     def work(uow: UnitOfWork) -> int:
-        row = uow.session.scalars(sa.select(ServedSession).where(
-            col(ServedSession.id) == session_id, scope)).first()
+        row = uow.session.scalars(
+            sa.select(ServedSession).where(col(ServedSession.id) == session_id, scope)
+        ).first()
         if row is None or row.ended_at is not None or row.kind == "refused":
             # a session outside the actor's scope reads as absent: nothing to learn from it
             raise NotFound(_("There is no open session {id}.").format(id=session_id))

@@ -56,30 +56,45 @@ def may_set_up(ctx: Context) -> bool:
 def setup_state(ctx: Context) -> SetupState:
     with ctx.reading() as session:
         stored = get_setting(session, SETUP_KEY) or {}
-        has = {name: _any(session, sa.select(col(model.id)))
-               for name, model in (("regions", Region), ("channels", Channel),
-                                   ("products", Product), ("customers", Customer))}
+        has = {
+            name: _any(session, sa.select(col(model.id)))
+            for name, model in (
+                ("regions", Region),
+                ("channels", Channel),
+                ("products", Product),
+                ("customers", Customer),
+            )
+        }
         has["users"] = _any(session, sa.select(col(User.id)).offset(1))  # besides the admin
         named = bool(get_setting(session, COMPANY_NAME_KEY))
         # New: nothing of the company yet, and nothing recorded but users and settings
         # (a plugin's own records, real-estate units say, mean the company is in use).
-        fresh = not (named or has["regions"] or has["channels"] or has["products"]
-                     or has["customers"] or _any(session, sa.select(col(AuditEntry.id)).where(
-                         col(AuditEntry.entity).not_in(
-                             ("sd_user", "user_key", "company_setting")))))
+        fresh = not (
+            named
+            or has["regions"]
+            or has["channels"]
+            or has["products"]
+            or has["customers"]
+            or _any(
+                session,
+                sa.select(col(AuditEntry.id)).where(
+                    col(AuditEntry.entity).not_in(("sd_user", "user_key", "company_setting"))
+                ),
+            )
+        )
     recorded: dict[str, str] = dict(stored.get("steps") or {})
     has_data = {"company": named, **has}
     steps = {s: recorded.get(s) or ("done" if has_data[s] else "open") for s in STEPS}
-    return SetupState(steps, bool(stored.get("started")), bool(stored.get("finished")),
-                      fresh)
+    return SetupState(steps, bool(stored.get("started")), bool(stored.get("finished")), fresh)
 
 
 def _any(session: Any, query: Any) -> bool:
     return session.scalars(query.limit(1)).first() is not None
 
 
-def _record(ctx: Context, change: dict[str, Any], step: str | None = None,
-            outcome: str = "") -> None:
+def _record(
+    ctx: Context, change: dict[str, Any], step: str | None = None, outcome: str = ""
+) -> None:
     with ctx.reading() as session:
         stored = dict(get_setting(session, SETUP_KEY) or {})
     steps = dict(stored.get("steps") or {})
@@ -110,5 +125,4 @@ def reopen_setup(ctx: Context) -> None:
     with ctx.reading() as session:
         stored = dict(get_setting(session, SETUP_KEY) or {})
     steps = {s: v for s, v in (stored.get("steps") or {}).items() if v != "skipped"}
-    set_setting(ctx, SETUP_KEY, {**stored, "started": True, "finished": False,
-                                 "steps": steps})
+    set_setting(ctx, SETUP_KEY, {**stored, "started": True, "finished": False, "steps": steps})

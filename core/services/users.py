@@ -30,8 +30,7 @@ def find_user(ctx: Context, login: str) -> User:
     with ctx.reading() as session:
         user = session.scalars(sa.select(User).where(col(User.login) == login)).first()
     if user is None:
-        raise NotFound(_("No user signs in as {login}; check the spelling.").format(
-            login=login))
+        raise NotFound(_("No user signs in as {login}; check the spelling.").format(login=login))
     return user
 
 
@@ -51,8 +50,9 @@ def add_user(ctx: Context, data: UserCreate | dict[str, Any]) -> User:
         _check_roles(uow, values.roles)
         _require_manage(uow, values.region_id, values.roles)
         if uow.session.scalar(sa.select(col(User.id)).where(User.login == values.login)):
-            raise ValidationFailed([FieldProblem("login", values.login,
-                                                 "a login no other user has")], "user")
+            raise ValidationFailed(
+                [FieldProblem("login", values.login, "a login no other user has")], "user"
+            )
         _check_refs(uow, values.region_id, values.manager_id)
         user = User(**values.model_dump(), created_at=ctx.now())
         uow.session.add(user)
@@ -62,8 +62,9 @@ def add_user(ctx: Context, data: UserCreate | dict[str, Any]) -> User:
     return write(ctx, work)
 
 
-def set_roles(ctx: Context, login: str, roles: list[str],
-              expected_version: int | None = None) -> User:
+def set_roles(
+    ctx: Context, login: str, roles: list[str], expected_version: int | None = None
+) -> User:
     def work(uow: UnitOfWork) -> User:
         user = _by_login(uow, login)
         _check_roles(uow, roles)
@@ -78,13 +79,19 @@ def set_roles(ctx: Context, login: str, roles: list[str],
     return write(ctx, work)
 
 
-def update_user(ctx: Context, login: str, changes: dict[str, Any],
-                expected_version: int | None = None) -> User:
+def update_user(
+    ctx: Context, login: str, changes: dict[str, Any], expected_version: int | None = None
+) -> User:
     allowed = {"display_name", "region_id", "manager_id", "email"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationFailed([FieldProblem(k, changes[k], "a field of " + ", ".join(
-            sorted(allowed))) for k in sorted(unknown)], "user")
+        raise ValidationFailed(
+            [
+                FieldProblem(k, changes[k], "a field of " + ", ".join(sorted(allowed)))
+                for k in sorted(unknown)
+            ],
+            "user",
+        )
 
     def work(uow: UnitOfWork) -> User:
         user = _by_login(uow, login)
@@ -93,8 +100,13 @@ def update_user(ctx: Context, login: str, changes: dict[str, Any],
             _require_manage(uow, changes["region_id"], [])
         # a user kept in a since-deactivated region (or under a deactivated manager)
         # stays; only a move there is refused
-        _check_refs(uow, *(changes.get(k) if changes.get(k) != getattr(user, k) else None
-                           for k in ("region_id", "manager_id")))
+        _check_refs(
+            uow,
+            *(
+                changes.get(k) if changes.get(k) != getattr(user, k) else None
+                for k in ("region_id", "manager_id")
+            ),
+        )
         uow.check_version(user, expected_version)
         uow.apply_changes(user, changes)
         return user
@@ -117,8 +129,7 @@ def deactivate(ctx: Context, login: str) -> User:
 def _by_login(uow: UnitOfWork, login: str) -> User:
     user = uow.session.scalars(sa.select(User).where(col(User.login) == login)).first()
     if user is None:
-        raise NotFound(_("No user signs in as {login}; check the spelling.").format(
-            login=login))
+        raise NotFound(_("No user signs in as {login}; check the spelling.").format(login=login))
     return user
 
 
@@ -128,16 +139,23 @@ def _require_manage(uow: UnitOfWork, region_id: int | None, roles: list[str]) ->
         return
     uow.require("user.manage_region")
     if region_id is None or region_id not in grant.region_ids:
-        raise PermissionDenied(_("{user} may manage users of their own region only.").format(
-            user=uow.ctx.actor.display_name or uow.ctx.actor.login))
+        raise PermissionDenied(
+            _("{user} may manage users of their own region only.").format(
+                user=uow.ctx.actor.display_name or uow.ctx.actor.login
+            )
+        )
     escalation = sorted(r for r in set(roles) if not _within_region(uow, r))
     if escalation:
         known = uow.ctx.roles.roles
-        granted = ", ".join(pick(known[r].title_en, known[r].title_zh) if r in known else r
-                            for r in escalation)
-        raise PermissionDenied(_("{user} may not grant {roles}: a regional administrator "
-                                 "grants only roles limited to their own region").format(
-            user=uow.ctx.actor.display_name or uow.ctx.actor.login, roles=granted))
+        granted = ", ".join(
+            pick(known[r].title_en, known[r].title_zh) if r in known else r for r in escalation
+        )
+        raise PermissionDenied(
+            _(
+                "{user} may not grant {roles}: a regional administrator "
+                "grants only roles limited to their own region"
+            ).format(user=uow.ctx.actor.display_name or uow.ctx.actor.login, roles=granted)
+        )
 
 
 def _within_region(uow: UnitOfWork, role_name: str) -> bool:
@@ -154,8 +172,9 @@ def _check_roles(uow: UnitOfWork, roles: list[str]) -> None:
     known = uow.ctx.roles.roles
     bad = [r for r in roles if r not in known]
     if bad:
-        raise ValidationFailed([FieldProblem("roles", r, "one of " + ", ".join(sorted(known)))
-                                for r in bad], "user")
+        raise ValidationFailed(
+            [FieldProblem("roles", r, "one of " + ", ".join(sorted(known))) for r in bad], "user"
+        )
 
 
 def _check_refs(uow: UnitOfWork, region_id: int | None, manager_id: int | None) -> None:
@@ -165,12 +184,22 @@ def _check_refs(uow: UnitOfWork, region_id: int | None, manager_id: int | None) 
     if region_id is not None and region is None:
         problems.append(FieldProblem("region_id", region_id, "an existing region"))
     elif region is not None and not region.active:  # deactivated: takes nobody new
-        problems.append(FieldProblem("region_id", region.code, _(
-            "an active region: {code} is deactivated").format(code=region.code)))
+        problems.append(
+            FieldProblem(
+                "region_id",
+                region.code,
+                _("an active region: {code} is deactivated").format(code=region.code),
+            )
+        )
     if manager_id is not None and manager is None:
         problems.append(FieldProblem("manager_id", manager_id, "an existing user"))
     elif manager is not None and not manager.active:
-        problems.append(FieldProblem("manager_id", manager.login, _(
-            "an active user: {login} is deactivated").format(login=manager.login)))
+        problems.append(
+            FieldProblem(
+                "manager_id",
+                manager.login,
+                _("an active user: {login} is deactivated").format(login=manager.login),
+            )
+        )
     if problems:
         raise ValidationFailed(problems, "user")

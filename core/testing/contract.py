@@ -53,9 +53,17 @@ REPORT_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 LANG = "zh_CN"
 # Checked by calling the hook in the contract itself; other hooks (events, hooks in a
 # transaction, hooks of other plugins) must be named in the plugin's own tests.
-CONTRIBUTIONS = ("salesdesk_reports", "salesdesk_exporters", "salesdesk_forms",
-                 "salesdesk_funnels", "salesdesk_roles", "salesdesk_permissions",
-                 "salesdesk_migrations", "salesdesk_cli_commands", "salesdesk_translations")
+CONTRIBUTIONS = (
+    "salesdesk_reports",
+    "salesdesk_exporters",
+    "salesdesk_forms",
+    "salesdesk_funnels",
+    "salesdesk_roles",
+    "salesdesk_permissions",
+    "salesdesk_migrations",
+    "salesdesk_cli_commands",
+    "salesdesk_translations",
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -68,8 +76,9 @@ def plugin_module(name: str) -> ModuleType:
     for found in discover():
         if found.name == name:
             return importlib.import_module(found.module)
-    raise LookupError(f"no installed plugin named '{name}' (entry-point group "
-                      f"'{hookspecs.PROJECT}')")
+    raise LookupError(
+        f"no installed plugin named '{name}' (entry-point group '{hookspecs.PROJECT}')"
+    )
 
 
 def source_files(module: ModuleType) -> list[Path]:
@@ -86,8 +95,9 @@ def loaded_manager(name: str) -> PluginManager:
     manager.load_installed()
     info = manager.info.get(name)
     if info is None or not info.loaded:
-        raise AssertionError(f"plugin '{name}' did not load: "
-                             f"{info.last_error if info else 'not installed'}")
+        raise AssertionError(
+            f"plugin '{name}' did not load: {info.last_error if info else 'not installed'}"
+        )
     return manager
 
 
@@ -108,8 +118,9 @@ def textual_imports(name: str) -> list[str]:
             continue
         for line, imported in _imports(path):
             if imported.split(".")[0] in UI_PACKAGES:
-                problems.append(f"{path.relative_to(root)}:{line} imports {imported} "
-                                "(only views may)")
+                problems.append(
+                    f"{path.relative_to(root)}:{line} imports {imported} (only views may)"
+                )
     return problems
 
 
@@ -147,12 +158,18 @@ def _shape_checks() -> dict[str, Callable[[Any], list[str]]]:
     from core.funnels import FunnelDefinition
 
     def of_type(kind: type) -> Callable[[Any], list[str]]:
-        return lambda item: [] if isinstance(item, kind) else [
-            f"expected a {kind.__module__}.{kind.__qualname__}, got {type(item).__name__}"]
+        return lambda item: (
+            []
+            if isinstance(item, kind)
+            else [f"expected a {kind.__module__}.{kind.__qualname__}, got {type(item).__name__}"]
+        )
 
     def funnel(item: Any) -> list[str]:
-        return item.problems() if isinstance(item, FunnelDefinition) else \
-            of_type(FunnelDefinition)(item)
+        return (
+            item.problems()
+            if isinstance(item, FunnelDefinition)
+            else of_type(FunnelDefinition)(item)
+        )
 
     def folder(item: Any) -> list[str]:
         return [] if Path(str(item)).is_dir() else [f"{item} is not a folder"]
@@ -185,8 +202,9 @@ def contribution_problems(name: str) -> list[str]:
     try:
         for entries in _call(manager, name, "salesdesk_translations", lang=LANG):
             if not isinstance(entries, dict):
-                problems.append(f"salesdesk_translations: expected a dict, got "
-                                f"{type(entries).__name__}")
+                problems.append(
+                    f"salesdesk_translations: expected a dict, got {type(entries).__name__}"
+                )
     except Exception as exc:
         problems.append(f"salesdesk_translations raised {type(exc).__name__}: {exc}")
     return problems
@@ -204,10 +222,13 @@ def report_id_problems(name: str, prefixes: Iterable[str] | None = None) -> list
             continue  # a shape problem: contribution_problems names it
         if not REPORT_ID.match(report_id):
             problems.append(f"report id '{report_id}': lower-case letters, digits, _ and .")
-        elif not any(not p or report_id == p or report_id.startswith((f"{p}.", f"{p}_"))
-                     for p in allowed):
-            problems.append(f"report id '{report_id}' should start with "
-                            f"'{allowed[0]}.' (e.g. '{allowed[0]}.{report_id}')")
+        elif not any(
+            not p or report_id == p or report_id.startswith((f"{p}.", f"{p}_")) for p in allowed
+        ):
+            problems.append(
+                f"report id '{report_id}' should start with "
+                f"'{allowed[0]}.' (e.g. '{allowed[0]}.{report_id}')"
+            )
     return problems
 
 
@@ -227,20 +248,27 @@ def untranslated_strings(name: str, lang: str = LANG) -> list[str]:
     return problems
 
 
-def unexercised_hooks(hooks: Iterable[str], tests: Iterable[Path],
-                      exclude: Iterable[Path] = ()) -> list[str]:
+def unexercised_hooks(
+    hooks: Iterable[str], tests: Iterable[Path], exclude: Iterable[Path] = ()
+) -> list[str]:
     """The hooks named in no test file (``test_*.py``, ``*_test.py``, ``conftest.py``)
     under ``tests``, ``exclude`` left out."""
     skip = {Path(p).resolve() for p in exclude}
-    texts = [path.read_text(encoding="utf-8") for folder in tests
-             for path in sorted(Path(folder).rglob("*.py"))
-             if _is_test_file(path) and path.resolve() not in skip]
+    texts = [
+        path.read_text(encoding="utf-8")
+        for folder in tests
+        for path in sorted(Path(folder).rglob("*.py"))
+        if _is_test_file(path) and path.resolve() not in skip
+    ]
     return [hook for hook in hooks if not any(hook in text for text in texts)]
 
 
 def _is_test_file(path: Path) -> bool:
-    return path.name.startswith("test_") or path.name.endswith("_test.py") \
+    return (
+        path.name.startswith("test_")
+        or path.name.endswith("_test.py")
         or path.name == "conftest.py"
+    )
 
 
 def hooks_to_test(name: str) -> list[str]:
@@ -248,22 +276,38 @@ def hooks_to_test(name: str) -> list[str]:
     hooks in a transaction and other plugins' hooks. Views (they need the TUI) and demo
     data (it needs a populated world) are left to the plugin's screen and demo tests."""
     info = loaded_manager(name).info[name]
-    return [hook for hook in info.hooks if hook not in CONTRIBUTIONS
-            and hook != "salesdesk_views" and hook != "salesdesk_demo_data"]
+    return [
+        hook
+        for hook in info.hooks
+        if hook not in CONTRIBUTIONS and hook != "salesdesk_views" and hook != "salesdesk_demo_data"
+    ]
 
 
 def untested_hooks(name: str, tests: Iterable[Path]) -> list[str]:
     """Events, hooks in a transaction and other plugins' hooks the plugin implements
     that its tests never name."""
-    return [f"{hook} is implemented but named in no test"
-            for hook in unexercised_hooks(hooks_to_test(name), tests)]
+    return [
+        f"{hook} is implemented but named in no test"
+        for hook in unexercised_hooks(hooks_to_test(name), tests)
+    ]
 
 
 # The plugin shape (docs/plugins.md section 1): the names a role's code goes under, and the
 # names it must not use. A role spread over several modules is a package of that name
 # whose shared helpers sit in its ``common.py``.
-SHAPE_FILES = ("__init__.py", "access.py", "models.py", "schemas.py", "forms.py",
-               "funnels.py", "views.py", "cli.py", "demo.py", "hookspecs.py", "README.md")
+SHAPE_FILES = (
+    "__init__.py",
+    "access.py",
+    "models.py",
+    "schemas.py",
+    "forms.py",
+    "funnels.py",
+    "views.py",
+    "cli.py",
+    "demo.py",
+    "hookspecs.py",
+    "README.md",
+)
 SHAPE_PACKAGES = ("services", "reports", "exporters", "views")  # the role's module or package
 ALWAYS_PACKAGES = ("services",)
 MISNAMED: tuple[tuple[str, str], ...] = (
@@ -302,8 +346,11 @@ def layout_problems(name: str, readme: bool = False) -> list[str]:
 
 def shape_problems(folder: Path, readme: bool = False) -> list[str]:
     """:func:`layout_problems` on a package folder."""
-    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    files = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
     problems = []
     for path in files:
         if path.startswith("migrations/"):
@@ -322,8 +369,10 @@ def shape_problems(folder: Path, readme: bool = False) -> list[str]:
         elif modules and len(modules) < 3 and role not in ALWAYS_PACKAGES:
             problems.append(f"{role}/ holds one module: make it {role}.py")
     if readme and "README.md" not in files:
-        problems.append("README.md missing: what the plugin adds, its roles, reports, "
-                        "commands, how to switch it on")
+        problems.append(
+            "README.md missing: what the plugin adds, its roles, reports, "
+            "commands, how to switch it on"
+        )
     return problems
 
 
@@ -363,8 +412,9 @@ def migration_problems(name: str, empty_database_url: str) -> list[str]:
             if not runtime.is_current():
                 problems.append(f"switched {state}, the schema is not current")
             if _tables(runtime) != tables:
-                problems.append(f"switched {state}, tables changed: "
-                                f"{sorted(_tables(runtime) ^ tables)}")
+                problems.append(
+                    f"switched {state}, tables changed: {sorted(_tables(runtime) ^ tables)}"
+                )
         return problems
     finally:
         runtime.db.dispose()
@@ -385,8 +435,12 @@ def _tables(runtime: Any) -> set[str]:
 # ---------------------------------------------------------------------------------------
 
 
-def check_plugin(name: str, empty_database_url: str, tests: Iterable[Path],
-                 report_prefixes: Iterable[str] | None = None) -> list[str]:
+def check_plugin(
+    name: str,
+    empty_database_url: str,
+    tests: Iterable[Path],
+    report_prefixes: Iterable[str] | None = None,
+) -> list[str]:
     """Every check of the contract on the installed plugin ``name``: its problems, each
     prefixed by the check that found it (empty: the plugin keeps the contract).
 

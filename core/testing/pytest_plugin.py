@@ -65,10 +65,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     PostgreSQL run carries the ``postgres`` mark where the project declares one)."""
     if "salesdesk_backend" not in metafunc.fixturenames:
         return
-    declared = any(line.split(":")[0].strip() == "postgres"
-                   for line in metafunc.config.getini("markers"))
-    params = [pytest.param(b, marks=pytest.mark.postgres) if b == "postgres" and declared
-              else b for b in _backends()]
+    declared = any(
+        line.split(":")[0].strip() == "postgres" for line in metafunc.config.getini("markers")
+    )
+    params = [
+        pytest.param(b, marks=pytest.mark.postgres) if b == "postgres" and declared else b
+        for b in _backends()
+    ]
     metafunc.parametrize("salesdesk_backend", params, scope="session", indirect=True)
 
 
@@ -96,8 +99,9 @@ class Databases:
             if template:
                 shutil.copyfile(template, path)
             return f"sqlite:///{path}"
-        self._pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"'
-                                                       if template else ""))
+        self._pg_admin(
+            f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+        )
         self._pg.append(name)
         return _pg_url(name)
 
@@ -128,8 +132,7 @@ class Databases:
         import psycopg
 
         server = sa.make_url(os.environ[PG_ENV]).set(drivername="postgresql")
-        with psycopg.connect(server.render_as_string(hide_password=False),
-                             autocommit=True) as conn:
+        with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as conn:
             conn.execute(statement)
 
 
@@ -162,8 +165,9 @@ def salesdesk_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def salesdesk_home(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> Path:
+def salesdesk_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A temporary salesdesk home: no settings file, data folder or acting-user override
     of the machine running the tests is read."""
     home = tmp_path_factory.mktemp("salesdesk_home")
@@ -175,15 +179,17 @@ def salesdesk_home(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def salesdesk_db_url(salesdesk_backend: str, salesdesk_databases: Databases,
-                     salesdesk_home: Path) -> str:
+def salesdesk_db_url(
+    salesdesk_backend: str, salesdesk_databases: Databases, salesdesk_home: Path
+) -> str:
     """A fresh database at the newest schema (core and every installed plugin)."""
     return salesdesk_databases.new(salesdesk_backend)
 
 
 @pytest.fixture
-def salesdesk_empty_db_url(salesdesk_backend: str, salesdesk_databases: Databases,
-                           salesdesk_home: Path) -> str:
+def salesdesk_empty_db_url(
+    salesdesk_backend: str, salesdesk_databases: Databases, salesdesk_home: Path
+) -> str:
     """A fresh database without any table (for migration tests)."""
     return salesdesk_databases.new(salesdesk_backend, migrated=False)
 
@@ -194,10 +200,10 @@ def salesdesk_contract(salesdesk_empty_db_url: str) -> Callable[..., list[str]]:
     the plugin contract (``core.testing.contract.check_plugin``) on this backend."""
     from core.testing.contract import check_plugin
 
-    def check(name: str, tests: Iterable[Path | str],
-              report_prefixes: Iterable[str] | None = None) -> list[str]:
-        return check_plugin(name, salesdesk_empty_db_url, [Path(t) for t in tests],
-                            report_prefixes)
+    def check(
+        name: str, tests: Iterable[Path | str], report_prefixes: Iterable[str] | None = None
+    ) -> list[str]:
+        return check_plugin(name, salesdesk_empty_db_url, [Path(t) for t in tests], report_prefixes)
 
     return check
 
@@ -276,8 +282,12 @@ class Runner:
 
         self.monkeypatch.setattr("core.runtime.os_login", lambda: user)
         command = salesdesk_command()
-        return CliRunner().invoke(command, ["--database", self.world.runtime.db.url, *args],
-                                  input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            command,
+            ["--database", self.world.runtime.db.url, *args],
+            input=input,
+            catch_exceptions=False,
+        )
 
 
 def salesdesk_command() -> Any:

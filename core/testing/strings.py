@@ -53,8 +53,9 @@ def from_tree(tree: ast.AST) -> set[str]:
                         found.update(_strings(elt.elts[1]))
             if "LABELS" in names and isinstance(value, ast.Dict):
                 # plain strings only: a (en, zh) tuple carries its own translation
-                found.update(s for v in value.values
-                             if not isinstance(v, ast.Tuple) for s in _strings(v))
+                found.update(
+                    s for v in value.values if not isinstance(v, ast.Tuple) for s in _strings(v)
+                )
             if "SECTIONS" in names and isinstance(value, ast.Dict):
                 for v in value.values:
                     if isinstance(v, ast.Tuple):

@@ -35,7 +35,6 @@ class FixedClock:
         return self.now
 
 
-
 @dataclass
 class World:
     """Builds regions, users and records directly (setup, not under test) and contexts."""
@@ -58,8 +57,7 @@ class World:
     def region(self, code: str, parent: str | int | None = None, name: str = "") -> Any:
         from core.models import Region
 
-        return self._insert(Region(code=code, name=name or code,
-                                   parent_id=self.region_id(parent)))
+        return self._insert(Region(code=code, name=name or code, parent_id=self.region_id(parent)))
 
     def region_id(self, region: str | int | None) -> int | None:
         """A region id from an id or a code (the region is created when missing)."""
@@ -71,8 +69,14 @@ class World:
             found = session.scalar(sa.select(col(Region.id)).where(col(Region.code) == region))
         return found if found is not None else self.region(region).id
 
-    def user(self, login: str, roles: list[str] | str, region: str | int | None = None,
-             manager: Any = None, active: bool = True) -> Any:
+    def user(
+        self,
+        login: str,
+        roles: list[str] | str,
+        region: str | int | None = None,
+        manager: Any = None,
+        active: bool = True,
+    ) -> Any:
         """Insert a user and return a Context acting as them.
 
         ``manager`` may be a Context, a User, a user id or a login.
@@ -80,10 +84,17 @@ class World:
         from core.models import User
 
         roles = [roles] if isinstance(roles, str) else list(roles)
-        user = self._insert(User(login=login, display_name=login.title(), roles=roles,
-                                 region_id=self.region_id(region),
-                                 manager_id=self.user_id(manager), active=active,
-                                 created_at=self.clock()))
+        user = self._insert(
+            User(
+                login=login,
+                display_name=login.title(),
+                roles=roles,
+                region_id=self.region_id(region),
+                manager_id=self.user_id(manager),
+                active=active,
+                created_at=self.clock(),
+            )
+        )
         return self.context(user)
 
     def user_id(self, who: Any) -> int | None:
@@ -97,36 +108,55 @@ class World:
         actor = getattr(who, "actor", who)
         return actor.id
 
-    def customer(self, owner: Any = None, region: str | int | None = None,
-                 **values: Any) -> Any:
+    def customer(self, owner: Any = None, region: str | int | None = None, **values: Any) -> Any:
         """Insert a customer owned by ``owner`` (None: the lead pool)."""
         from core.models import Customer
 
         n = next(self._codes)
         values.setdefault("name", f"Customer {n}")
         values.setdefault("code", f"TC{n:05d}")
-        return self._insert(Customer(owner_id=self.user_id(owner),
-                                     region_id=self.region_id(region),
-                                     created_at=self.clock(), **values))
+        return self._insert(
+            Customer(
+                owner_id=self.user_id(owner),
+                region_id=self.region_id(region),
+                created_at=self.clock(),
+                **values,
+            )
+        )
 
     def product(self, code: str | None = None, price: str = "100.00", **values: Any) -> Any:
         from core.models import Product
 
         n = next(self._codes)
-        return self._insert(Product(code=code or f"P{n:04d}", name=values.pop("name", f"P {n}"),
-                                    list_price=Decimal(price), **values))
+        return self._insert(
+            Product(
+                code=code or f"P{n:04d}",
+                name=values.pop("name", f"P {n}"),
+                list_price=Decimal(price),
+                **values,
+            )
+        )
 
-    def opportunity(self, customer: Any, owner: Any = None, amount: str = "1000.00",
-                    **values: Any) -> Any:
+    def opportunity(
+        self, customer: Any, owner: Any = None, amount: str = "1000.00", **values: Any
+    ) -> Any:
         """Insert an open opportunity in the default funnel's first stage."""
         from core.models import Opportunity
 
         funnel = self.runtime.plugins.funnels.default
         values.setdefault("title", f"Deal {next(self._codes)}")
-        return self._insert(Opportunity(
-            customer_id=customer.id, owner_id=self.user_id(owner), amount=Decimal(amount),
-            funnel=funnel.id, stage=funnel.first_stage.id, stage_entered_at=self.clock(),
-            created_at=self.clock(), **values))
+        return self._insert(
+            Opportunity(
+                customer_id=customer.id,
+                owner_id=self.user_id(owner),
+                amount=Decimal(amount),
+                funnel=funnel.id,
+                stage=funnel.first_stage.id,
+                stage_entered_at=self.clock(),
+                created_at=self.clock(),
+                **values,
+            )
+        )
 
     def channel(self, code: str | None = None, name: str = "") -> Any:
         from core.models import Channel
@@ -152,26 +182,47 @@ class World:
                 customer = session.get(Customer, customer_id)
                 rep = row.get("rep", customer.owner_id if customer else None)
                 region = row.get("region", customer.region_id if customer else None)
-                lines.append({
-                    "date": row["date"], "customer_id": customer_id,
-                    "product_id": _id(row["product"]), "rep_id": self.user_id(rep),
-                    "region_id": self.region_id(region),
-                    "channel_id": _id(row.get("channel")),
-                    "quantity": Decimal(str(row.get("quantity", 1))),
-                    "amount": Decimal(str(row["amount"]))})
+                lines.append(
+                    {
+                        "date": row["date"],
+                        "customer_id": customer_id,
+                        "product_id": _id(row["product"]),
+                        "rep_id": self.user_id(rep),
+                        "region_id": self.region_id(region),
+                        "channel_id": _id(row.get("channel")),
+                        "quantity": Decimal(str(row.get("quantity", 1))),
+                        "amount": Decimal(str(row["amount"])),
+                    }
+                )
         if not lines:
             return 0
         with self.runtime.db.write_session() as session, session.begin():
             session.execute(sa.insert(SalesLine), lines)
-            refresh_sales_summaries(session, min(r["date"] for r in lines),
-                                    max(r["date"] for r in lines))
+            refresh_sales_summaries(
+                session, min(r["date"] for r in lines), max(r["date"] for r in lines)
+            )
         return len(lines)
 
-    def sales_line(self, customer: Any, product: Any, amount: str | Decimal,
-                   date: dt.date | None = None, **extra: Any) -> None:
+    def sales_line(
+        self,
+        customer: Any,
+        product: Any,
+        amount: str | Decimal,
+        date: dt.date | None = None,
+        **extra: Any,
+    ) -> None:
         """One sales line (on the clock's day unless ``date`` says otherwise)."""
-        self.sales_lines([{"customer": customer, "product": product, "amount": amount,
-                           "date": date or self.clock().date(), **extra}])
+        self.sales_lines(
+            [
+                {
+                    "customer": customer,
+                    "product": product,
+                    "amount": amount,
+                    "date": date or self.clock().date(),
+                    **extra,
+                }
+            ]
+        )
 
     def staff(self) -> Staff:
         """One user of each everyday role over two regions (N, S), as contexts."""
@@ -204,10 +255,15 @@ class Staff:
     executive: Any
 
     def by_role(self) -> dict[str, Any]:
-        return {"group_admin": self.admin, "regional_admin": self.regional_admin,
-                "sales_manager": self.manager, "sales_rep": self.rep,
-                "business_operator": self.operator, "finance": self.finance,
-                "executive": self.executive}
+        return {
+            "group_admin": self.admin,
+            "regional_admin": self.regional_admin,
+            "sales_manager": self.manager,
+            "sales_rep": self.rep,
+            "business_operator": self.operator,
+            "finance": self.finance,
+            "executive": self.executive,
+        }
 
 
 def _id(row: Any) -> int | None:

@@ -57,10 +57,17 @@ def salesdesk_forms() -> list[Any]:
     from plugins.contracts.schemas import ContractEntry
     from plugins.contracts.services.records import save_entry
 
-    return [FormSpec("contracts.new", "New contract", "新建合同", ContractEntry, save_entry,
-                     description_en="A draft contract; add milestones as "
-                     "'YYYY-MM-DD amount condition; ...'",
-                     description_zh="新建合同草稿;收款节点格式:'YYYY-MM-DD 金额 条件; ...'")]
+    return [
+        FormSpec(
+            "contracts.new",
+            "New contract",
+            "新建合同",
+            ContractEntry,
+            save_entry,
+            description_en="A draft contract; add milestones as 'YYYY-MM-DD amount condition; ...'",
+            description_zh="新建合同草稿;收款节点格式:'YYYY-MM-DD 金额 条件; ...'",
+        )
+    ]
 
 
 @hookimpl
@@ -78,8 +85,9 @@ def salesdesk_opportunity_stage_changed(ctx: Any, opportunity: Any, to_stage: st
 
 
 @hookimpl
-def salesdesk_move_open_records(uow: Any, customer_id: int, from_owner_id: int,
-                                to_owner_id: int) -> None:
+def salesdesk_move_open_records(
+    uow: Any, customer_id: int, from_owner_id: int, to_owner_id: int
+) -> None:
     from plugins.contracts.services.events import move_open_contracts
 
     move_open_contracts(uow, customer_id, from_owner_id, to_owner_id)

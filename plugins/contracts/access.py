@@ -10,13 +10,24 @@ from __future__ import annotations
 from core.access import PermissionSpec, RoleSpec, Scope
 
 PERMISSIONS = (
-    PermissionSpec("contract.write", "Create, edit, submit and sign contracts",
-                   "创建、修改、送审与签订合同"),
+    PermissionSpec(
+        "contract.write", "Create, edit, submit and sign contracts", "创建、修改、送审与签订合同"
+    ),
 )
 
 ROLES = (
-    RoleSpec("contract_clerk", "Contract clerk", "合同管理员",
-             frozenset({"contract.write", "report.run"}), Scope.REGION),
-    RoleSpec("contract_executive", "Contract approver (executive)", "合同审批(高层)",
-             frozenset({"report.run"}), Scope.ALL),
+    RoleSpec(
+        "contract_clerk",
+        "Contract clerk",
+        "合同管理员",
+        frozenset({"contract.write", "report.run"}),
+        Scope.REGION,
+    ),
+    RoleSpec(
+        "contract_executive",
+        "Contract approver (executive)",
+        "合同审批(高层)",
+        frozenset({"report.run"}),
+        Scope.ALL,
+    ),
 )

@@ -19,8 +19,11 @@ CHAINS_KEY = "contracts.approval_chains"
 DEFAULT_CHAINS: list[dict[str, Any]] = [
     {"type": "*", "min_amount": "0", "steps": ["sales_manager"]},
     {"type": "*", "min_amount": "200000", "steps": ["sales_manager", "finance"]},
-    {"type": "*", "min_amount": "1000000",
-     "steps": ["sales_manager", "finance", "contract_executive"]},
+    {
+        "type": "*",
+        "min_amount": "1000000",
+        "steps": ["sales_manager", "finance", "contract_executive"],
+    },
 ]
 
 
@@ -35,8 +38,9 @@ def load_chains(data: Any, known_roles: set[str] | None = None) -> list[ChainRul
     problems: list[FieldProblem] = []
     rules: list[ChainRule] = []
     if not isinstance(data, list) or not data:
-        raise ValidationFailed([FieldProblem(CHAINS_KEY, data, "a non-empty list of rules")],
-                               CHAINS_KEY)
+        raise ValidationFailed(
+            [FieldProblem(CHAINS_KEY, data, "a non-empty list of rules")], CHAINS_KEY
+        )
     for i, item in enumerate(data):
         rule = _rule(i, item, known_roles, problems)
         if rule is not None:
@@ -46,8 +50,9 @@ def load_chains(data: Any, known_roles: set[str] | None = None) -> list[ChainRul
     return rules
 
 
-def _rule(i: int, item: Any, known_roles: set[str] | None,
-          problems: list[FieldProblem]) -> ChainRule | None:
+def _rule(
+    i: int, item: Any, known_roles: set[str] | None, problems: list[FieldProblem]
+) -> ChainRule | None:
     where = f"{CHAINS_KEY}.{i}"
     if not isinstance(item, dict):
         problems.append(FieldProblem(where, item, "an object with type, min_amount, steps"))
@@ -55,8 +60,7 @@ def _rule(i: int, item: Any, known_roles: set[str] | None,
     try:
         minimum = Decimal(str(item.get("min_amount", "0")))
     except InvalidOperation:
-        problems.append(FieldProblem(f"{where}.min_amount", item.get("min_amount"),
-                                     "an amount"))
+        problems.append(FieldProblem(f"{where}.min_amount", item.get("min_amount"), "an amount"))
         return None
     steps = item.get("steps")
     if not isinstance(steps, list) or not steps:

@@ -23,8 +23,10 @@ def list_contracts(click_ctx: click.Context, stage: str | None) -> None:
     from plugins.contracts.services import contract_rows
 
     for row in contract_rows(_ctx(click_ctx), stage=stage):
-        click.echo(f"{row.id}\t{row.number}\tr{row.revision}\t{row.stage}\t"
-                   f"{row.amount:,.2f} {row.currency}\t{row.customer}\t{row.title}")
+        click.echo(
+            f"{row.id}\t{row.number}\tr{row.revision}\t{row.stage}\t"
+            f"{row.amount:,.2f} {row.currency}\t{row.customer}\t{row.title}"
+        )
 
 
 @contracts_group.command("waiting")
@@ -35,8 +37,10 @@ def waiting(click_ctx: click.Context) -> None:
     from plugins.contracts.services import waiting_for_me
 
     for contract, step in waiting_for_me(_ctx(click_ctx)):
-        click.echo(f"{contract.id}\t{contract.number}\tr{contract.revision}\t"
-                   f"step {step.seq} ({step.role})\t{contract.amount:,.2f}\t{contract.title}")
+        click.echo(
+            f"{contract.id}\t{contract.number}\tr{contract.revision}\t"
+            f"step {step.seq} ({step.role})\t{contract.amount:,.2f}\t{contract.title}"
+        )
 
 
 @contracts_group.command("decide")

@@ -20,8 +20,19 @@ from core.errors import FieldProblem, ValidationFailed
 
 MACHINE_KEY = "contracts.machine"
 # Contract fields a control node may require (filled in before the node is passed).
-REQUIRABLE_FIELDS = ("title", "parties", "amount", "currency", "terms", "start_date",
-                     "end_date", "opportunity_id", "office", "milestones", "attachments")
+REQUIRABLE_FIELDS = (
+    "title",
+    "parties",
+    "amount",
+    "currency",
+    "terms",
+    "start_date",
+    "end_date",
+    "opportunity_id",
+    "office",
+    "milestones",
+    "attachments",
+)
 ROLE_KEYS = ("initial", "approval", "approved", "rejected", "signed", "cancelled")
 
 
@@ -92,15 +103,19 @@ class Machine:
 # The default statuses' English labels (translated through the plugin's catalog); a
 # company's own statuses are shown as they are written.
 STATUS_LABELS = {
-    "draft": "Draft", "in_approval": "In approval", "approved": "Approved",
-    "rejected": "Rejected", "in_force": "In force", "completed": "Completed",
-    "closed": "Closed", "cancelled": "Cancelled",
+    "draft": "Draft",
+    "in_approval": "In approval",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "in_force": "In force",
+    "completed": "Completed",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
 }
 
 
 def _s(id_: str, en: str, zh: str, status: str, cancellable: bool = True) -> dict[str, Any]:
-    return {"id": id_, "title_en": en, "title_zh": zh, "status": status,
-            "cancellable": cancellable}
+    return {"id": id_, "title_en": en, "title_zh": zh, "status": status, "cancellable": cancellable}
 
 
 DEFAULT_MACHINE: dict[str, Any] = {
@@ -118,18 +133,36 @@ DEFAULT_MACHINE: dict[str, Any] = {
         _s("cancelled", "Cancelled", "已取消", "cancelled", cancellable=False),
     ],
     "transitions": [
-        ["preparation", "drafting"], ["drafting", "submitted"], ["submitted", "drafting"],
-        ["submitted", "approved"], ["submitted", "rejected"], ["rejected", "drafting"],
-        ["approved", "drafting"], ["approved", "signed"], ["signed", "planning"],
-        ["planning", "in_execution"], ["in_execution", "completed"],
+        ["preparation", "drafting"],
+        ["drafting", "submitted"],
+        ["submitted", "drafting"],
+        ["submitted", "approved"],
+        ["submitted", "rejected"],
+        ["rejected", "drafting"],
+        ["approved", "drafting"],
+        ["approved", "signed"],
+        ["signed", "planning"],
+        ["planning", "in_execution"],
+        ["in_execution", "completed"],
         ["completed", "closed"],
     ],
-    "roles": {"initial": "preparation", "approval": "submitted", "approved": "approved",
-              "rejected": "rejected", "signed": "signed", "cancelled": "cancelled"},
+    "roles": {
+        "initial": "preparation",
+        "approval": "submitted",
+        "approved": "approved",
+        "rejected": "rejected",
+        "signed": "signed",
+        "cancelled": "cancelled",
+    },
     "control_nodes": [
-        {"id": "kickoff", "stage": "planning", "role": "sales_manager",
-         "title_en": "Execution plan agreed", "title_zh": "实施计划确认",
-         "required_fields": ["start_date", "end_date"]},
+        {
+            "id": "kickoff",
+            "stage": "planning",
+            "role": "sales_manager",
+            "title_en": "Execution plan agreed",
+            "title_zh": "实施计划确认",
+            "required_fields": ["start_date", "end_date"],
+        },
     ],
 }
 
@@ -138,8 +171,10 @@ def load_machine(data: Any, known_roles: set[str] | None = None) -> Machine:
     """Build a Machine from settings data; refuse with every problem named."""
     problems: list[FieldProblem] = []
     if not isinstance(data, dict):
-        raise ValidationFailed([FieldProblem(MACHINE_KEY, data, "an object with stages, "
-                                             "transitions and roles")], MACHINE_KEY)
+        raise ValidationFailed(
+            [FieldProblem(MACHINE_KEY, data, "an object with stages, transitions and roles")],
+            MACHINE_KEY,
+        )
     stages = _stages(data.get("stages"), problems)
     ids = {s.id for s in stages}
     transitions = _transitions(data.get("transitions"), ids, problems)
@@ -149,8 +184,9 @@ def load_machine(data: Any, known_roles: set[str] | None = None) -> Machine:
         raise ValidationFailed(problems, MACHINE_KEY)
     machine = Machine(tuple(stages), frozenset(transitions), roles, tuple(nodes))
     locked = _reachable(machine, roles["signed"]) - {roles["cancelled"]}
-    machine = Machine(machine.stages, machine.transitions, roles, machine.control_nodes,
-                      frozenset(locked))
+    machine = Machine(
+        machine.stages, machine.transitions, roles, machine.control_nodes, frozenset(locked)
+    )
     _check_roles_fit(machine, problems)
     if problems:
         raise ValidationFailed(problems, MACHINE_KEY)
@@ -169,10 +205,15 @@ def _stages(raw: Any, problems: list[FieldProblem]) -> list[Stage]:
         if any(s.id == item["id"] for s in stages):
             problems.append(FieldProblem(f"stages.{i}.id", item["id"], "a unique stage id"))
             continue
-        stages.append(Stage(str(item["id"]), str(item.get("title_en") or item["id"]),
-                            str(item.get("title_zh") or ""),
-                            str(item.get("status") or item["id"]),
-                            bool(item.get("cancellable", True))))
+        stages.append(
+            Stage(
+                str(item["id"]),
+                str(item.get("title_en") or item["id"]),
+                str(item.get("title_zh") or ""),
+                str(item.get("status") or item["id"]),
+                bool(item.get("cancellable", True)),
+            )
+        )
     return stages
 
 
@@ -189,8 +230,9 @@ def _transitions(raw: Any, ids: set[str], problems: list[FieldProblem]) -> set[t
             continue
         bad = [s for s in pair if s not in ids]
         if bad:
-            problems.append(FieldProblem(f"transitions.{i}", pair,
-                                         "stage ids among: " + ", ".join(sorted(ids))))
+            problems.append(
+                FieldProblem(f"transitions.{i}", pair, "stage ids among: " + ", ".join(sorted(ids)))
+            )
             continue
         found.add((str(pair[0]), str(pair[1])))
     return found
@@ -202,15 +244,19 @@ def _roles(raw: Any, ids: set[str], problems: list[FieldProblem]) -> dict[str, s
     for key in ROLE_KEYS:
         value = raw.get(key)
         if value not in ids:
-            problems.append(FieldProblem(f"roles.{key}", value, "one of the stage ids: "
-                                         + ", ".join(sorted(ids))))
+            problems.append(
+                FieldProblem(
+                    f"roles.{key}", value, "one of the stage ids: " + ", ".join(sorted(ids))
+                )
+            )
         else:
             roles[key] = str(value)
     return roles
 
 
-def _nodes(raw: Any, ids: set[str], known_roles: set[str] | None,
-           problems: list[FieldProblem]) -> list[ControlNode]:
+def _nodes(
+    raw: Any, ids: set[str], known_roles: set[str] | None, problems: list[FieldProblem]
+) -> list[ControlNode]:
     nodes: list[ControlNode] = []
     for i, item in enumerate(raw if isinstance(raw, list) else [raw]):
         where = f"control_nodes.{i}"
@@ -218,19 +264,34 @@ def _nodes(raw: Any, ids: set[str], known_roles: set[str] | None,
             problems.append(FieldProblem(where, item, "an object with id, stage and role"))
             continue
         if item.get("stage") not in ids:
-            problems.append(FieldProblem(f"{where}.stage", item.get("stage"),
-                                         "a stage id: " + ", ".join(sorted(ids))))
+            problems.append(
+                FieldProblem(
+                    f"{where}.stage", item.get("stage"), "a stage id: " + ", ".join(sorted(ids))
+                )
+            )
         role = str(item.get("role") or "")
         if not role or (known_roles is not None and role not in known_roles):
             problems.append(FieldProblem(f"{where}.role", role, "a defined role"))
         fields = tuple(item.get("required_fields") or ())
         unknown = [f for f in fields if f not in REQUIRABLE_FIELDS]
         if unknown:
-            problems.append(FieldProblem(f"{where}.required_fields", unknown, "fields among: "
-                                         + ", ".join(REQUIRABLE_FIELDS)))
-        nodes.append(ControlNode(str(item["id"]), str(item.get("stage")), role,
-                                 str(item.get("title_en") or item["id"]),
-                                 str(item.get("title_zh") or ""), fields))
+            problems.append(
+                FieldProblem(
+                    f"{where}.required_fields",
+                    unknown,
+                    "fields among: " + ", ".join(REQUIRABLE_FIELDS),
+                )
+            )
+        nodes.append(
+            ControlNode(
+                str(item["id"]),
+                str(item.get("stage")),
+                role,
+                str(item.get("title_en") or item["id"]),
+                str(item.get("title_zh") or ""),
+                fields,
+            )
+        )
     return nodes
 
 
@@ -248,11 +309,20 @@ def _reachable(machine: Machine, start: str) -> set[str]:
 def _check_roles_fit(machine: Machine, problems: list[FieldProblem]) -> None:
     """The approval stage must lead to approved and rejected, approved to signed."""
     r = machine.roles
-    for frm, to in ((r["approval"], r["approved"]), (r["approval"], r["rejected"]),
-                    (r["approved"], r["signed"])):
+    for frm, to in (
+        (r["approval"], r["approved"]),
+        (r["approval"], r["rejected"]),
+        (r["approved"], r["signed"]),
+    ):
         if (frm, to) not in machine.transitions:
-            problems.append(FieldProblem("transitions", [frm, to],
-                                         f"a transition from {frm} to {to}"))
+            problems.append(
+                FieldProblem("transitions", [frm, to], f"a transition from {frm} to {to}")
+            )
     if machine.is_locked(r["initial"]) or machine.is_locked(r["approval"]):
-        problems.append(FieldProblem("transitions", r["signed"], "no way back from the "
-                                     "signed stage to drafting or approval"))
+        problems.append(
+            FieldProblem(
+                "transitions",
+                r["signed"],
+                "no way back from the signed stage to drafting or approval",
+            )
+        )

@@ -22,8 +22,9 @@ class Contract(SQLModel, table=True):
     """One version of a sales contract (销售合同)."""
 
     __tablename__: ClassVar[str] = "contracts_contract"
-    __table_args__ = (sa.UniqueConstraint("number", "revision",
-                                          name="uq_contracts_contract_number_revision"),)
+    __table_args__ = (
+        sa.UniqueConstraint("number", "revision", name="uq_contracts_contract_number_revision"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, index=True)
@@ -37,8 +38,9 @@ class Contract(SQLModel, table=True):
     contract_type: str = Field(default="sales", max_length=32)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id", index=True)
-    parties: list[dict[str, Any]] = Field(default_factory=list,
-                                          sa_column=Column(JSON, nullable=False))
+    parties: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     amount: Decimal = money_field()
     currency: str = Field(default="CNY", max_length=3)
     terms: str = Field(default="", max_length=4000)
@@ -90,8 +92,9 @@ class ApprovalStep(SQLModel, table=True):
     """One step of an approval round: the role that must decide, and its decision."""
 
     __tablename__: ClassVar[str] = "contracts_approval_step"
-    __table_args__ = (sa.UniqueConstraint("contract_id", "round", "seq",
-                                          name="uq_contracts_approval_step"),)
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "round", "seq", name="uq_contracts_approval_step"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contract_id: int = Field(foreign_key="contracts_contract.id", index=True)
@@ -140,5 +143,12 @@ class Signoff(SQLModel, table=True):
 for _table in (Contract, Milestone, ApprovalStep):
     versioned(_table)
 
-__all__ = ["MONEY", "ApprovalStep", "Attachment", "Contract", "Milestone", "Signoff",
-           "TimelineEntry"]
+__all__ = [
+    "MONEY",
+    "ApprovalStep",
+    "Attachment",
+    "Contract",
+    "Milestone",
+    "Signoff",
+    "TimelineEntry",
+]

@@ -60,8 +60,13 @@ class _Common(BaseModel):
         for part in filter(None, (p.strip() for p in value.split(";"))):
             due, _sp, rest = part.partition(" ")
             amount, _sp, condition = rest.strip().partition(" ")
-            items.append({"due_date": due, "amount": amount.replace(",", "") or None,
-                          "condition": condition.strip()})
+            items.append(
+                {
+                    "due_date": due,
+                    "amount": amount.replace(",", "") or None,
+                    "condition": condition.strip(),
+                }
+            )
         return items
 
     @model_validator(mode="after")
@@ -120,10 +125,12 @@ class ContractEntry(BaseModel):
     customer_code: str = Field(min_length=1, max_length=32, title="Customer code")
     amount: PositiveMoney = Field(title="Amount")
     currency: str = Field("CNY", title="Currency")
-    parties: str = Field("", max_length=1000, title="Parties",
-                         description="Name (role); Name (role)")
+    parties: str = Field(
+        "", max_length=1000, title="Parties", description="Name (role); Name (role)"
+    )
     terms: str = Field("", max_length=4000, title="Terms")
     start_date: dt.date | None = Field(None, title="Start date")
     end_date: dt.date | None = Field(None, title="End date")
-    milestones: str = Field("", max_length=2000, title="Milestones",
-                            description="YYYY-MM-DD amount condition; ...")
+    milestones: str = Field(
+        "", max_length=2000, title="Milestones", description="YYYY-MM-DD amount condition; ..."
+    )

@@ -46,21 +46,44 @@ ACTIONS = [
 # Stored codes -> English labels shown through the catalog (company-defined statuses and
 # stages of a custom machine fall back to their own text).
 LABELS = {
-    **STATUS_LABELS, "pending": "Pending", "void": "Withdrawn",
-    "create": "Created", "move": "Moved", "submit": "Sent for approval", "resubmit": "Resubmitted",
-    "approve": "Approved", "reject": "Rejected", "sign": "Signed", "cancel": "Cancelled",
-    "edit": "Edited", "amend": "Amendment started", "amendment": "Amendment",
-    "superseded": "Superseded", "continue": "Continued", "signoff": "Sign-off",
-    "attach": "Attached", "note": "Note", "reassign": "Moved to the customer's new owner",
+    **STATUS_LABELS,
+    "pending": "Pending",
+    "void": "Withdrawn",
+    "create": "Created",
+    "move": "Moved",
+    "submit": "Sent for approval",
+    "resubmit": "Resubmitted",
+    "approve": "Approved",
+    "reject": "Rejected",
+    "sign": "Signed",
+    "cancel": "Cancelled",
+    "edit": "Edited",
+    "amend": "Amendment started",
+    "amendment": "Amendment",
+    "superseded": "Superseded",
+    "continue": "Continued",
+    "signoff": "Sign-off",
+    "attach": "Attached",
+    "note": "Note",
+    "reassign": "Moved to the customer's new owner",
 }
 
 
 # Fields of the versions table and the amendment diff -> English labels (catalog).
 FIELD_LABELS = {
-    "customer": "Customer", "title": "Contract title", "contract_type": "Contract type",
-    "parties": "Parties", "amount": "Amount", "currency": "Currency", "terms": "Terms",
-    "start_date": "Start date", "end_date": "End date", "owner": "Owner", "office": "Office",
-    "stage": "Stage", "signed_at": "Signed at",
+    "customer": "Customer",
+    "title": "Contract title",
+    "contract_type": "Contract type",
+    "parties": "Parties",
+    "amount": "Amount",
+    "currency": "Currency",
+    "terms": "Terms",
+    "start_date": "Start date",
+    "end_date": "End date",
+    "owner": "Owner",
+    "office": "Office",
+    "stage": "Stage",
+    "signed_at": "Signed at",
 }
 
 
@@ -96,8 +119,9 @@ def customer_names(ctx: Any, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     with ctx.reading() as session:
-        return dict(session.execute(sa.select(Customer.id, Customer.name)
-                                    .where(Customer.id.in_(ids))).all())
+        return dict(
+            session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all()
+        )
 
 
 def plain(value: Any) -> Any:
@@ -112,12 +136,13 @@ def view_specs() -> list[ViewSpec]:
 def contract_fields(ctx: Any, with_customer: bool) -> list[FieldSpec]:
     fields = [FieldSpec("title", "Contract title")]
     if with_customer:
-        fields.append(FieldSpec("customer_id", "Customer",
-                                choices=services.customer_choices(ctx)))
+        fields.append(FieldSpec("customer_id", "Customer", choices=services.customer_choices(ctx)))
         # the deal it closes (its customer is taken when no customer is chosen)
         fields.append(FieldSpec("opportunity_id", "Deal", choices=deal_choices(ctx)))
     return [
-        *fields, FieldSpec("amount", "Amount"), FieldSpec("currency", "Currency"),
+        *fields,
+        FieldSpec("amount", "Amount"),
+        FieldSpec("currency", "Currency"),
         FieldSpec("parties", "Parties", placeholder="Name (role); Name (role)"),
         FieldSpec("terms", "Terms"),
         FieldSpec("start_date", "Start date", placeholder="YYYY-MM-DD"),
@@ -136,10 +161,11 @@ def milestone_specs() -> list[FieldSpec]:
     bad date or amount is shown under it (not a line of text to get the format of)."""
     specs = []
     for n in range(1, MILESTONES + 1):
-        specs += [FieldSpec(f"m{n}_due", _("Milestone {n} due").format(n=n),
-                            placeholder="YYYY-MM-DD"),
-                  FieldSpec(f"m{n}_amount", _("Milestone {n} amount").format(n=n)),
-                  FieldSpec(f"m{n}_condition", _("Milestone {n} condition").format(n=n))]
+        specs += [
+            FieldSpec(f"m{n}_due", _("Milestone {n} due").format(n=n), placeholder="YYYY-MM-DD"),
+            FieldSpec(f"m{n}_amount", _("Milestone {n} amount").format(n=n)),
+            FieldSpec(f"m{n}_condition", _("Milestone {n} condition").format(n=n)),
+        ]
     return specs
 
 
@@ -148,12 +174,17 @@ def with_milestones(form: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in form.items() if not MILESTONE_FIELD.fullmatch(k)}
     items = []
     for n in range(1, MILESTONES + 1):
-        due, amount, condition = (str(form.get(f"m{n}_{part}") or "").strip()
-                                  for part in ("due", "amount", "condition"))
+        due, amount, condition = (
+            str(form.get(f"m{n}_{part}") or "").strip() for part in ("due", "amount", "condition")
+        )
         if due or amount or condition:
-            items.append({"due_date": due or None,
-                          "amount": amount.replace(",", "") or None,
-                          "condition": condition})
+            items.append(
+                {
+                    "due_date": due or None,
+                    "amount": amount.replace(",", "") or None,
+                    "condition": condition,
+                }
+            )
     out["milestones"] = items
     if isinstance(out.get("amount"), str):
         out["amount"] = out["amount"].replace(",", "").strip()
@@ -190,8 +221,9 @@ def deal_choices(ctx: Any) -> list[tuple[str, int]]:
     """The open deals this user sees, as "title · customer"."""
     from core.services import lists
 
-    return [(f"{row.title} · {row.customer}", row.id)
-            for row in lists.opportunity_rows(ctx, limit=500)]
+    return [
+        (f"{row.title} · {row.customer}", row.id) for row in lists.opportunity_rows(ctx, limit=500)
+    ]
 
 
 def with_deal_customer(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -206,12 +238,24 @@ def with_deal_customer(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 def contract_values(detail: Any) -> dict[str, Any]:
     c = detail.contract
-    return {"title": c.title, "amount": f"{c.amount}", "currency": c.currency,
-            "parties": "; ".join(f"{p.get('name')} ({p.get('role')})" for p in c.parties),
-            "terms": c.terms, "start_date": c.start_date or "", "end_date": c.end_date or "",
-            **{f"m{n}_{part}": value for n, m in enumerate(detail.milestones[:MILESTONES], 1)
-               for part, value in (("due", m.due_date), ("amount", f"{m.amount}"),
-                                   ("condition", m.condition))}}
+    return {
+        "title": c.title,
+        "amount": f"{c.amount}",
+        "currency": c.currency,
+        "parties": "; ".join(f"{p.get('name')} ({p.get('role')})" for p in c.parties),
+        "terms": c.terms,
+        "start_date": c.start_date or "",
+        "end_date": c.end_date or "",
+        **{
+            f"m{n}_{part}": value
+            for n, m in enumerate(detail.milestones[:MILESTONES], 1)
+            for part, value in (
+                ("due", m.due_date),
+                ("amount", f"{m.amount}"),
+                ("condition", m.condition),
+            )
+        },
+    }
 
 
 def cleaned(values: dict[str, Any]) -> dict[str, Any]:
@@ -227,11 +271,11 @@ def list_widths(headers: list[str], cells: list[tuple], screen_width: int) -> li
     """Column widths of the contract list that fit the screen, so the stage is seen at 80
     columns and long titles use a wide one: the widest of title, customer and stage gives
     way, one cell at a time, down to LIST_NARROWEST."""
+
     def width_of(value: Any) -> int:
         return cell_len(value.plain if isinstance(value, Text) else str(value))
 
-    widths = [max([width_of(h), *(width_of(r[i]) for r in cells)])
-              for i, h in enumerate(headers)]
+    widths = [max([width_of(h), *(width_of(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     room = screen_width - 2 * len(headers) - 2  # cell padding, the scroll bar
     while sum(widths) > room:
         i = max(LIST_FLEXIBLE, key=lambda i: widths[i])
@@ -255,12 +299,20 @@ class ContractActions:
         try:
             result = self.guard(fn, *args, **kwargs)  # type: ignore[attr-defined]
         except ValidationFailed as exc:
-            self.app.notify("; ".join(str(p) for p in exc.problems),  # type: ignore[attr-defined]
-                            title=_("Not done"), severity="warning", timeout=10)
+            self.app.notify(
+                "; ".join(str(p) for p in exc.problems),  # type: ignore[attr-defined]
+                title=_("Not done"),
+                severity="warning",
+                timeout=10,
+            )
             return None
         except Conflict as exc:
-            self.app.notify(str(exc), title=_("Not done"), severity="error",  # type: ignore[attr-defined]
-                            timeout=10)
+            self.app.notify(
+                str(exc),
+                title=_("Not done"),
+                severity="error",  # type: ignore[attr-defined]
+                timeout=10,
+            )
             self.after_change()
             return None
         if result is not None:
@@ -272,18 +324,25 @@ class ContractActions:
         if detail is None:
             return
         c = detail.contract
-        result = self._run(fn, self.ctx, c.id, *args,  # type: ignore[attr-defined]
-                           expected_version=c.version, **kwargs)
+        result = self._run(
+            fn,
+            self.ctx,
+            c.id,
+            *args,  # type: ignore[attr-defined]
+            expected_version=c.version,
+            **kwargs,
+        )
         if result is not None and done:
             stage = stage_title(self.ctx, getattr(result, "stage", ""))  # type: ignore[attr-defined]
             self.app.notify(done.format(number=numbered(c), stage=stage))  # type: ignore[attr-defined]
 
-    def _ask(self, title: str, prompt: str, then: Callable[[str], None],
-             value: str = "") -> None:
+    def _ask(self, title: str, prompt: str, then: Callable[[str], None], value: str = "") -> None:
         from tui.screens.dialogs import PromptDialog
 
-        self.app.push_screen(PromptDialog(title, prompt, value),  # type: ignore[attr-defined]
-                             lambda text: then(text) if text is not None else None)
+        self.app.push_screen(
+            PromptDialog(title, prompt, value),  # type: ignore[attr-defined]
+            lambda text: then(text) if text is not None else None,
+        )
 
     def action_submit(self) -> None:
         self._act(services.submit, done=_("{number}: submitted for approval"))
@@ -296,12 +355,22 @@ class ContractActions:
             return
         c = detail.contract
         customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
-        confirm(self.app, _("Sign {number}").format(number=numbered(c)),  # type: ignore[attr-defined]
-                _("Record contract {number} \"{title}\" with {customer}, {amount} {currency}, "
-                  "as signed? A signed contract changes only by an amendment.").format(
-                    number=numbered(c), title=c.title, customer=customer,
-                    amount=f"{c.amount:,.2f}", currency=c.currency),
-                _("Sign"), lambda: self._act(services.sign, done=_("{number}: signed")))
+        confirm(
+            self.app,
+            _("Sign {number}").format(number=numbered(c)),  # type: ignore[attr-defined]
+            _(
+                'Record contract {number} "{title}" with {customer}, {amount} {currency}, '
+                "as signed? A signed contract changes only by an amendment."
+            ).format(
+                number=numbered(c),
+                title=c.title,
+                customer=customer,
+                amount=f"{c.amount:,.2f}",
+                currency=c.currency,
+            ),
+            _("Sign"),
+            lambda: self._act(services.sign, done=_("{number}: signed")),
+        )
 
     def action_approve(self) -> None:
         self._decide(services.approve, _("Approve"), _("Comment (optional)"))
@@ -315,21 +384,31 @@ class ContractActions:
             return
         step = detail.pending_step
         if step is None:
-            self.app.notify(_("This contract is not waiting for approval"),  # type: ignore[attr-defined]
-                            severity="warning")
+            self.app.notify(
+                _("This contract is not waiting for approval"),  # type: ignore[attr-defined]
+                severity="warning",
+            )
             return
-        self._ask(title, prompt, lambda text: self._act(
-            fn, text, step_id=step.id, done=self._decided(detail, step)))
+        self._ask(
+            title,
+            prompt,
+            lambda text: self._act(fn, text, step_id=step.id, done=self._decided(detail, step)),
+        )
 
     def _decided(self, detail: Any, step: Any) -> str:
         """What the decider is told: the next step while the round goes on, else the stage
         the contract reached."""
-        later = [s for s in detail.steps if s.round == step.round and s.seq > step.seq
-                 and s.status == "pending"]
+        later = [
+            s
+            for s in detail.steps
+            if s.round == step.round and s.seq > step.seq and s.status == "pending"
+        ]
         if later:
             return _("{number}: step {seq} decided; next: {role}").format(
-                number="{number}", seq=step.seq,
-                role=role_title(self.ctx, later[0].role).replace("{", "{{").replace("}", "}}"))  # type: ignore[attr-defined]
+                number="{number}",
+                seq=step.seq,
+                role=role_title(self.ctx, later[0].role).replace("{", "{{").replace("}", "}}"),
+            )  # type: ignore[attr-defined]
         return _("{number}: now {stage}")
 
     def action_move(self) -> None:
@@ -342,7 +421,8 @@ class ContractActions:
             return
         titles = {s: stage_title(self.ctx, s) for s in allowed}  # type: ignore[attr-defined]
         prompt = _("Move to which stage? Allowed: {stages}").format(
-            stages=", ".join(f"{t} ({s})" for s, t in titles.items()))
+            stages=", ".join(f"{t} ({s})" for s, t in titles.items())
+        )
         typed = {t.casefold(): s for s, t in titles.items()}
 
         def move(stage: str) -> None:
@@ -366,13 +446,23 @@ class ContractActions:
             return
         c = detail.contract
         customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
-        confirm(self.app, _("Cancel {number}").format(number=numbered(c)),  # type: ignore[attr-defined]
-                _("Cancel contract {number} \"{title}\" with {customer}, {amount} {currency}, "
-                  "because: {reason}? A cancelled contract cannot be taken up again.").format(
-                    number=numbered(c), title=c.title, customer=customer,
-                    amount=f"{c.amount:,.2f}", currency=c.currency, reason=reason or "—"),
-                _("Cancel the contract"),
-                lambda: self._act(services.cancel, reason, done=_("{number}: cancelled")))
+        confirm(
+            self.app,
+            _("Cancel {number}").format(number=numbered(c)),  # type: ignore[attr-defined]
+            _(
+                'Cancel contract {number} "{title}" with {customer}, {amount} {currency}, '
+                "because: {reason}? A cancelled contract cannot be taken up again."
+            ).format(
+                number=numbered(c),
+                title=c.title,
+                customer=customer,
+                amount=f"{c.amount:,.2f}",
+                currency=c.currency,
+                reason=reason or "—",
+            ),
+            _("Cancel the contract"),
+            lambda: self._act(services.cancel, reason, done=_("{number}: cancelled")),
+        )
 
     def action_copy(self) -> None:
         detail = self.selected()
@@ -395,8 +485,11 @@ class ContractActions:
 
         def save(form: dict[str, Any]) -> Any:
             typed = with_milestones(form)
-            changed = {k: v for k, v in cleaned(typed).items()
-                       if k != "milestones" and str(v) != str(before.get(k))}
+            changed = {
+                k: v
+                for k, v in cleaned(typed).items()
+                if k != "milestones" and str(v) != str(before.get(k))
+            }
             if "amount" in changed or typed["milestones"] != before["milestones"]:
                 changed["milestones"] = typed["milestones"]
             return services.amend(self.ctx, c.id, changed, c.version)  # type: ignore[attr-defined]
@@ -406,9 +499,15 @@ class ContractActions:
                 self.app.notify(_("Amendment rev. {n} started").format(n=amendment.revision))  # type: ignore[attr-defined]
                 self.app.push_screen(ContractDetailScreen(amendment.id))  # type: ignore[attr-defined]
 
-        self.app.push_screen(FormDialog(  # type: ignore[attr-defined]
-            _("Amend {number}").format(number=c.number),
-            contract_fields(self.ctx, False), values, typed_save(save)), opened)  # type: ignore[attr-defined]
+        self.app.push_screen(
+            FormDialog(  # type: ignore[attr-defined]
+                _("Amend {number}").format(number=c.number),
+                contract_fields(self.ctx, False),
+                values,
+                typed_save(save),
+            ),
+            opened,
+        )  # type: ignore[attr-defined]
 
 
 class ContractsScreen(ContractActions, BaseScreen):
@@ -452,12 +551,24 @@ class ContractsScreen(ContractActions, BaseScreen):
         if waiting:
             pairs = services.waiting_for_me(self.ctx)
             names = customer_names(self.ctx, {c.customer_id for c, _s in pairs})
-            rows = [(c.id, c.number, c.revision, c.title, names.get(c.customer_id, ""),
-                     c.amount, c.currency, f"{s.seq}: {role_title(self.ctx, s.role)}")
-                    for c, s in pairs]
+            rows = [
+                (
+                    c.id,
+                    c.number,
+                    c.revision,
+                    c.title,
+                    names.get(c.customer_id, ""),
+                    c.amount,
+                    c.currency,
+                    f"{s.seq}: {role_title(self.ctx, s.role)}",
+                )
+                for c, s in pairs
+            ]
         else:
-            rows = [(r.id, r.number, r.revision, r.title, r.customer, r.amount, r.currency,
-                     r.stage) for r in services.contract_rows(self.ctx, search=search)]
+            rows = [
+                (r.id, r.number, r.revision, r.title, r.customer, r.amount, r.currency, r.stage)
+                for r in services.contract_rows(self.ctx, search=search)
+            ]
         with self.ctx.reading() as session:
             return rows, machine_of(session)
 
@@ -472,14 +583,26 @@ class ContractsScreen(ContractActions, BaseScreen):
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        cells = [(n + (f" r{rev}" if rev > 1 else ""), plain(title), plain(customer),
-                  Text(f"{amount:,.2f} {cur}", justify="right"),
-                  stage if self.waiting else machine.title(stage, current_lang()))
-                 for _id, n, rev, title, customer, amount, cur, stage in rows]
-        headers = [_("Contract no."), _("Contract title"), _("Customer"), _("Amount"),
-                   _("Step") if self.waiting else _("Stage")]
-        for header, width in zip(headers, list_widths(headers, cells, self.size.width),
-                                 strict=True):
+        cells = [
+            (
+                n + (f" r{rev}" if rev > 1 else ""),
+                plain(title),
+                plain(customer),
+                Text(f"{amount:,.2f} {cur}", justify="right"),
+                stage if self.waiting else machine.title(stage, current_lang()),
+            )
+            for _id, n, rev, title, customer, amount, cur, stage in rows
+        ]
+        headers = [
+            _("Contract no."),
+            _("Contract title"),
+            _("Customer"),
+            _("Amount"),
+            _("Step") if self.waiting else _("Stage"),
+        ]
+        for header, width in zip(
+            headers, list_widths(headers, cells, self.size.width), strict=True
+        ):
             table.add_column(header, width=width)
         for row, values in zip(rows, cells, strict=True):
             table.add_row(*values, key=str(row[0]))
@@ -491,10 +614,13 @@ class ContractsScreen(ContractActions, BaseScreen):
             what = _("matching '{text}'").format(text=self.search)
         if len(rows) >= services.LIST_LIMIT:
             what += "  ·  " + _("newest {n} shown; search for older ones").format(
-                n=services.LIST_LIMIT)
+                n=services.LIST_LIMIT
+            )
         self.query_one("#status", Static).update(
-            _("{n} contracts").format(n=len(rows)) + f"  ·  {what}  ·  "
-            + _("Enter opens, n new, f waiting for me"))
+            _("{n} contracts").format(n=len(rows))
+            + f"  ·  {what}  ·  "
+            + _("Enter opens, n new, f waiting for me")
+        )
 
     def on_resize(self) -> None:
         self._draw()  # the columns are fitted to the screen's width
@@ -519,23 +645,32 @@ class ContractsScreen(ContractActions, BaseScreen):
             self.waiting = False
             self.load()
 
-        self._ask(_("Search contracts"), _("Number, title or customer (empty: all)"), apply,
-                  self.search)
+        self._ask(
+            _("Search contracts"), _("Number, title or customer (empty: all)"), apply, self.search
+        )
 
     def action_new(self) -> None:
         from tui.screens.dialogs import FormDialog
 
         def save(form: dict[str, Any]) -> Any:
-            return services.create_contract(self.ctx, with_deal_customer(
-                self.ctx, cleaned(with_milestones(form))))
+            return services.create_contract(
+                self.ctx, with_deal_customer(self.ctx, cleaned(with_milestones(form)))
+            )
 
         def created(contract: Any) -> None:
             if contract is not None:
                 self.app.notify(_("Contract {number} created").format(number=contract.number))
                 self.load()
 
-        self.app.push_screen(FormDialog(_("New contract"), contract_fields(self.ctx, True),
-                                        {"currency": "CNY"}, typed_save(save)), created)
+        self.app.push_screen(
+            FormDialog(
+                _("New contract"),
+                contract_fields(self.ctx, True),
+                {"currency": "CNY"},
+                typed_save(save),
+            ),
+            created,
+        )
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -599,24 +734,52 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             f"[b]{escape(numbered(c))}[/b] {escape(c.title)}  ·  {escape(detail.customer)}\n"
             + f"{_('Stage')}: {escape(self._stage(c.stage))} ({escape(shown(c.status))})  ·  "
             f"{_('Amount')}: {c.amount:,.2f} {c.currency}"
-            + (f"  ·  {', '.join(flags)}" if flags else "") + "\n"
+            + (f"  ·  {', '.join(flags)}" if flags else "")
+            + "\n"
             + f"{c.start_date or '—'} → {c.end_date or '—'}  ·  "
-            f"{_('Parties')}: {escape(parties)}\n"
-            + f"{_('Terms')}: {escape(c.terms or '—')}  ·  "
+            f"{_('Parties')}: {escape(parties)}\n" + f"{_('Terms')}: {escape(c.terms or '—')}  ·  "
             f"{_('Attachments')}: {escape(attachments)}\n"
-            + f"{_('Allowed next')}: {escape(allowed)}")
-        self._fill("#milestones", [_("Due date"), _("Amount"), _("Condition"), _("Paid")],
-                   [(cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
-                    for m in detail.milestones])
-        self._fill("#steps", [_("Round"), _("Step"), _("Role"), _("Status"), _("By"),
-                              _("When"), _("Comment")],
-                   [(s.round, s.seq, self._role(s.role), shown(s.status), s.decided_by_login,
-                     cell(s.decided_at), s.comment) for s in detail.steps])
-        self._fill("#timeline", [_("When"), _("Who"), _("What"), _("From stage"), _("To stage"),
-                                 _("Comment")],
-                   [(cell(t.at), t.actor_login, shown(t.action), self._stage(t.from_stage),
-                     self._stage(t.to_stage),
-                     t.comment) for t in detail.timeline])
+            + f"{_('Allowed next')}: {escape(allowed)}"
+        )
+        self._fill(
+            "#milestones",
+            [_("Due date"), _("Amount"), _("Condition"), _("Paid")],
+            [
+                (cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
+                for m in detail.milestones
+            ],
+        )
+        self._fill(
+            "#steps",
+            [_("Round"), _("Step"), _("Role"), _("Status"), _("By"), _("When"), _("Comment")],
+            [
+                (
+                    s.round,
+                    s.seq,
+                    self._role(s.role),
+                    shown(s.status),
+                    s.decided_by_login,
+                    cell(s.decided_at),
+                    s.comment,
+                )
+                for s in detail.steps
+            ],
+        )
+        self._fill(
+            "#timeline",
+            [_("When"), _("Who"), _("What"), _("From stage"), _("To stage"), _("Comment")],
+            [
+                (
+                    cell(t.at),
+                    t.actor_login,
+                    shown(t.action),
+                    self._stage(t.from_stage),
+                    self._stage(t.to_stage),
+                    t.comment,
+                )
+                for t in detail.timeline
+            ],
+        )
 
     def _stage(self, stage_id: str) -> str:
         if not stage_id:
@@ -632,20 +795,20 @@ class ContractDetailScreen(ContractActions, BaseScreen):
     def action_attach(self) -> None:
         if self.detail is None:
             return
-        self._ask(_("Attach a document"), _("Path or reference of the document"),
-                  lambda ref: self._run(services.add_attachment, self.ctx,
-                                        self.contract_id, ref))
+        self._ask(
+            _("Attach a document"),
+            _("Path or reference of the document"),
+            lambda ref: self._run(services.add_attachment, self.ctx, self.contract_id, ref),
+        )
 
     def action_paid(self) -> None:
         """Mark the milestone under the cursor paid today (again: not paid)."""
         table = self.query_one("#milestones", DataTable)
         if self.detail is None or not self.detail.milestones:
             return
-        milestone = self.detail.milestones[min(table.cursor_row,
-                                               len(self.detail.milestones) - 1)]
+        milestone = self.detail.milestones[min(table.cursor_row, len(self.detail.milestones) - 1)]
         paid = None if milestone.paid_on else self.ctx.today()
-        self._run(services.mark_milestone_paid, self.ctx, milestone.id, paid,
-                  milestone.version)
+        self._run(services.mark_milestone_paid, self.ctx, milestone.id, paid, milestone.version)
 
     def _fill(self, selector: str, headers: list[str], rows: list[tuple]) -> None:
         table = self.query_one(selector, DataTable)
@@ -667,17 +830,25 @@ class ContractDetailScreen(ContractActions, BaseScreen):
 
         def save(form: dict[str, Any]) -> Any:
             typed = with_milestones(form)
-            changed = {k: v for k, v in typed.items()
-                       if k != "milestones" and str(v) != str(before.get(k) or "")}
+            changed = {
+                k: v
+                for k, v in typed.items()
+                if k != "milestones" and str(v) != str(before.get(k) or "")
+            }
             changed = {k: (v if v != "" else None) for k, v in changed.items()}
             if typed["milestones"] != before["milestones"]:
                 changed["milestones"] = typed["milestones"]
             return services.update_contract(self.ctx, c.id, changed, c.version)
 
-        self.app.push_screen(FormDialog(_("Edit {number}").format(number=c.number),
-                                        contract_fields(self.ctx, False), values,
-                                        typed_save(save)),
-                             lambda saved: self.after_change() if saved else None)
+        self.app.push_screen(
+            FormDialog(
+                _("Edit {number}").format(number=c.number),
+                contract_fields(self.ctx, False),
+                values,
+                typed_save(save),
+            ),
+            lambda saved: self.after_change() if saved else None,
+        )
 
     def action_signoff(self) -> None:
         if self.detail is None:
@@ -687,14 +858,16 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         done = {s.node for s in self.detail.signoffs}
         nodes = [n for n in nodes if n.id not in done]
         if not nodes:
-            self.app.notify(_("No control node left to sign off at this stage"),
-                            severity="warning")
+            self.app.notify(_("No control node left to sign off at this stage"), severity="warning")
             return
         node = nodes[0]
-        self._ask(_("Sign off: {node}").format(node=node.title_en),
-                  _("Comment (optional)"),
-                  lambda text: self._act(services.sign_off, node.id, text,
-                                         done=_("{number}: control node signed off")))
+        self._ask(
+            _("Sign off: {node}").format(node=node.title_en),
+            _("Comment (optional)"),
+            lambda text: self._act(
+                services.sign_off, node.id, text, done=_("{number}: control node signed off")
+            ),
+        )
 
     def action_versions(self) -> None:
         from tui.screens.dialogs import TableDialog
@@ -702,11 +875,14 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         table = self.guard(services.history, self.ctx, self.contract_id)
         if table is None:
             return
-        rows = [(plain(("* " if changed else "  ") + field_label(name)),
-                 *(plain(c) for c in cells)) for name, cells, changed in table.rows]
+        rows = [
+            (plain(("* " if changed else "  ") + field_label(name)), *(plain(c) for c in cells))
+            for name, cells, changed in table.rows
+        ]
         revisions = [_("rev. {n}").format(n=r.removeprefix("rev. ")) for r in table.revisions]
-        self.app.push_screen(TableDialog(_("Versions side by side (* = changed)"),
-                                         [_("Field"), *revisions], rows))
+        self.app.push_screen(
+            TableDialog(_("Versions side by side (* = changed)"), [_("Field"), *revisions], rows)
+        )
 
     def action_diff(self) -> None:
         from tui.screens.dialogs import TableDialog
@@ -722,7 +898,10 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         changes = self.guard(services.diff, self.ctx, old, new)
         if changes is None:
             return
-        rows = [(plain(field_label(name)), plain(before), plain(after))
-                for name, before, after in changes]
-        self.app.push_screen(TableDialog(_("Changes in the amendment"),
-                                         [_("Field"), _("Before"), _("After")], rows))
+        rows = [
+            (plain(field_label(name)), plain(before), plain(after))
+            for name, before, after in changes
+        ]
+        self.app.push_screen(
+            TableDialog(_("Changes in the amendment"), [_("Field"), _("Before"), _("After")], rows)
+        )

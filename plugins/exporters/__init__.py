@@ -18,5 +18,4 @@ def salesdesk_exporters() -> list[Any]:
     from plugins.exporters.exporters.pdf_export import PdfExporter
     from plugins.exporters.exporters.xlsx import XlsxExporter
 
-    return [XlsxExporter(), CsvExporter(), CsvExporter(bom=True), HtmlExporter(),
-            PdfExporter()]
+    return [XlsxExporter(), CsvExporter(), CsvExporter(bom=True), HtmlExporter(), PdfExporter()]

@@ -15,6 +15,11 @@ PERMISSIONS = (
 )
 
 ROLES = (
-    RoleSpec("sales_planner", "Sales planner", "销售计划员",
-             frozenset({"forecast.run", "forecast.plan", "report.run"}), Scope.ALL),
+    RoleSpec(
+        "sales_planner",
+        "Sales planner",
+        "销售计划员",
+        frozenset({"forecast.run", "forecast.plan", "report.run"}),
+        Scope.ALL,
+    ),
 )

@@ -59,14 +59,16 @@ def shares(basis: Sequence[Decimal]) -> list[Decimal]:
     return [(Decimal(b) / whole).quantize(Decimal("1e-10")) for b in basis]
 
 
-def apply_adjustments(total: Decimal, base: Sequence[Decimal],
-                      pcts: Sequence[Decimal], labels: Sequence[str] = ()) -> list[Decimal]:
+def apply_adjustments(
+    total: Decimal, base: Sequence[Decimal], pcts: Sequence[Decimal], labels: Sequence[str] = ()
+) -> list[Decimal]:
     """Amounts after adjusting some keys by percentages, the total held exactly."""
     adjusted = [i for i, p in enumerate(pcts) if p != 0]
     for i in adjusted:
         if pcts[i] <= -100:
-            raise ValidationFailed([FieldProblem("adjustment", str(pcts[i]),
-                                                 "more than -100 %", i + 1)], "allocation")
+            raise ValidationFailed(
+                [FieldProblem("adjustment", str(pcts[i]), "more than -100 %", i + 1)], "allocation"
+            )
     if not adjusted:
         return split_exact(total, base)
     scaled = [cents(b * (1 + p / 100)) for b, p in zip(base, pcts, strict=True)]
@@ -76,9 +78,14 @@ def apply_adjustments(total: Decimal, base: Sequence[Decimal],
     remainder = total - sum((scaled[i] for i in adjusted), Decimal(0))
     if remainder < 0:
         names = ", ".join(labels[i] if labels else str(i + 1) for i in adjusted)
-        raise ValidationFailed([FieldProblem(
-            "adjustment", names, f"adjustments that leave room within the total {total}")],
-            "allocation")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "adjustment", names, f"adjustments that leave room within the total {total}"
+                )
+            ],
+            "allocation",
+        )
     parts = split_exact(remainder, [base[i] for i in rest])
     out = list(scaled)
     for i, part in zip(rest, parts, strict=True):
@@ -98,13 +105,15 @@ def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     if kind == "quarter":
         first = (day.month - 1) // 3 * 3 + 1
         last = first + 2
-        return (dt.date(day.year, first, 1),
-                dt.date(day.year, last, calendar.monthrange(day.year, last)[1]))
+        return (
+            dt.date(day.year, first, 1),
+            dt.date(day.year, last, calendar.monthrange(day.year, last)[1]),
+        )
     if kind == "month":
-        return (day.replace(day=1),
-                day.replace(day=calendar.monthrange(day.year, day.month)[1]))
-    raise ValidationFailed([FieldProblem("period", kind, "one of " + ", ".join(PERIOD_KINDS))],
-                           "allocation")
+        return (day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1]))
+    raise ValidationFailed(
+        [FieldProblem("period", kind, "one of " + ", ".join(PERIOD_KINDS))], "allocation"
+    )
 
 
 def to_date_range(basis: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -138,15 +147,15 @@ def spring_festival(year: int) -> dt.date:
     return LunarDate(year, 1, 1).to_solar_date()
 
 
-def seasonal_weights(months: Sequence[dt.date],
-                     last_year: dict[dt.date, Decimal]) -> list[Decimal]:
+def seasonal_weights(months: Sequence[dt.date], last_year: dict[dt.date, Decimal]) -> list[Decimal]:
     """Each target month's weight: the sales of the same month a year earlier, so the
     targets follow last year's monthly shares. Spring Festival moves between January and
     February; last year's shares carry the holiday in the month it fell, so when it falls
     in the other month this year, January's and February's shares are swapped. Flat
     when last year had no sales in these months."""
-    weights = {m: max(Decimal(0), last_year.get(periods.shift_months(m, -12), Decimal(0)))
-               for m in months}
+    weights = {
+        m: max(Decimal(0), last_year.get(periods.shift_months(m, -12), Decimal(0))) for m in months
+    }
     for year in sorted({m.year for m in months}):
         jan, feb = dt.date(year, 1, 1), dt.date(year, 2, 1)
         moved = spring_festival(year).month != spring_festival(year - 1).month
@@ -157,21 +166,32 @@ def seasonal_weights(months: Sequence[dt.date],
     return [weights[m] for m in months]
 
 
-def phase(amount: Decimal, weights: Sequence[Decimal], kept: Sequence[Decimal | None],
-          label: str = "") -> list[Decimal]:
+def phase(
+    amount: Decimal, weights: Sequence[Decimal], kept: Sequence[Decimal | None], label: str = ""
+) -> list[Decimal]:
     """``amount`` over the months: a month with a kept amount (closed) keeps it; the open
     months share the rest in proportion to ``weights``, to the cent."""
     open_months = [i for i, k in enumerate(kept) if k is None]
     rest = amount - sum((k for k in kept if k is not None), Decimal(0))
     if rest < 0 or (not open_months and rest != 0):
         _ = translator(__file__)
-        raise ValidationFailed([FieldProblem(
-            "total", f"{label} {amount}".strip(),
-            _("at least the {amount} its closed months already carry").format(
-                amount=amount - rest) if open_months
-            else _("the amount its closed months carry: none is open"))], _("allocation"))
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "total",
+                    f"{label} {amount}".strip(),
+                    _("at least the {amount} its closed months already carry").format(
+                        amount=amount - rest
+                    )
+                    if open_months
+                    else _("the amount its closed months carry: none is open"),
+                )
+            ],
+            _("allocation"),
+        )
     out = list(kept)
-    for i, part in zip(open_months, split_exact(rest, [weights[i] for i in open_months]),
-                       strict=True):
+    for i, part in zip(
+        open_months, split_exact(rest, [weights[i] for i in open_months]), strict=True
+    ):
         out[i] = part
     return [Decimal(x) for x in out]

@@ -35,24 +35,47 @@ GOLDEN_WEEK = ((10, 1), (10, 8))  # 1-7 October
 CALENDAR_NAMES = ("spring_pre", "spring_holiday", "working_days")
 
 _NEW_MOON_TERMS = (  # (coefficient, power of E, multiples of M, M', F, Omega)
-    (-0.40720, 0, 0, 1, 0, 0), (0.17241, 1, 1, 0, 0, 0), (0.01608, 0, 0, 2, 0, 0),
-    (0.01039, 0, 0, 0, 2, 0), (0.00739, 1, -1, 1, 0, 0), (-0.00514, 1, 1, 1, 0, 0),
-    (0.00208, 2, 2, 0, 0, 0), (-0.00111, 0, 0, 1, -2, 0), (-0.00057, 0, 0, 1, 2, 0),
-    (0.00056, 1, 1, 2, 0, 0), (-0.00042, 0, 0, 3, 0, 0), (0.00042, 1, 1, 0, 2, 0),
-    (0.00038, 1, 1, 0, -2, 0), (-0.00024, 1, -1, 2, 0, 0), (-0.00017, 0, 0, 0, 0, 1),
-    (-0.00007, 0, 2, 1, 0, 0), (0.00004, 0, 0, 2, -2, 0), (0.00004, 0, 3, 0, 0, 0),
-    (0.00003, 0, 1, 1, -2, 0), (0.00003, 0, 0, 2, 2, 0), (-0.00003, 0, 1, 1, 2, 0),
-    (0.00003, 0, -1, 1, 2, 0), (-0.00002, 0, -1, 1, -2, 0), (-0.00002, 0, 1, 3, 0, 0),
+    (-0.40720, 0, 0, 1, 0, 0),
+    (0.17241, 1, 1, 0, 0, 0),
+    (0.01608, 0, 0, 2, 0, 0),
+    (0.01039, 0, 0, 0, 2, 0),
+    (0.00739, 1, -1, 1, 0, 0),
+    (-0.00514, 1, 1, 1, 0, 0),
+    (0.00208, 2, 2, 0, 0, 0),
+    (-0.00111, 0, 0, 1, -2, 0),
+    (-0.00057, 0, 0, 1, 2, 0),
+    (0.00056, 1, 1, 2, 0, 0),
+    (-0.00042, 0, 0, 3, 0, 0),
+    (0.00042, 1, 1, 0, 2, 0),
+    (0.00038, 1, 1, 0, -2, 0),
+    (-0.00024, 1, -1, 2, 0, 0),
+    (-0.00017, 0, 0, 0, 0, 1),
+    (-0.00007, 0, 2, 1, 0, 0),
+    (0.00004, 0, 0, 2, -2, 0),
+    (0.00004, 0, 3, 0, 0, 0),
+    (0.00003, 0, 1, 1, -2, 0),
+    (0.00003, 0, 0, 2, 2, 0),
+    (-0.00003, 0, 1, 1, 2, 0),
+    (0.00003, 0, -1, 1, 2, 0),
+    (-0.00002, 0, -1, 1, -2, 0),
+    (-0.00002, 0, 1, 3, 0, 0),
     (0.00002, 0, 0, 4, 0, 0),
 )
 _PLANETARY = (  # (a, b, coefficient): a + b k degrees
-    (299.77, 0.107408, 0.000325), (251.88, 0.016321, 0.000165),
-    (251.83, 26.651886, 0.000164), (349.42, 36.412478, 0.000126),
-    (84.66, 18.206239, 0.000110), (141.74, 53.303771, 0.000062),
-    (207.14, 2.453732, 0.000060), (154.84, 7.306860, 0.000056),
-    (34.52, 27.261239, 0.000047), (207.19, 0.121824, 0.000042),
-    (291.34, 1.844379, 0.000040), (161.72, 24.198154, 0.000037),
-    (239.56, 25.513099, 0.000035), (331.55, 3.592518, 0.000023),
+    (299.77, 0.107408, 0.000325),
+    (251.88, 0.016321, 0.000165),
+    (251.83, 26.651886, 0.000164),
+    (349.42, 36.412478, 0.000126),
+    (84.66, 18.206239, 0.000110),
+    (141.74, 53.303771, 0.000062),
+    (207.14, 2.453732, 0.000060),
+    (154.84, 7.306860, 0.000056),
+    (34.52, 27.261239, 0.000047),
+    (207.19, 0.121824, 0.000042),
+    (291.34, 1.844379, 0.000040),
+    (161.72, 24.198154, 0.000037),
+    (239.56, 25.513099, 0.000035),
+    (331.55, 3.592518, 0.000023),
 )
 
 
@@ -63,19 +86,20 @@ def _sin(degrees: float) -> float:
 def new_moon_jde(k: int) -> float:
     """Julian ephemeris day of new moon number ``k`` (0 = 6 January 2000)."""
     t = k / 1236.85
-    jde = (2451550.09766 + SYNODIC * k + 0.00015437 * t**2 - 0.000000150 * t**3
-           + 0.00000000073 * t**4)
+    jde = (
+        2451550.09766 + SYNODIC * k + 0.00015437 * t**2 - 0.000000150 * t**3 + 0.00000000073 * t**4
+    )
     e = 1 - 0.002516 * t - 0.0000074 * t**2
     m = 2.5534 + 29.10535670 * k - 0.0000014 * t**2 - 0.00000011 * t**3
-    mp = (201.5643 + 385.81693528 * k + 0.0107582 * t**2 + 0.00001238 * t**3
-          - 0.000000058 * t**4)
-    f = (160.7108 + 390.67050284 * k - 0.0016118 * t**2 - 0.00000227 * t**3
-         + 0.000000011 * t**4)
+    mp = 201.5643 + 385.81693528 * k + 0.0107582 * t**2 + 0.00001238 * t**3 - 0.000000058 * t**4
+    f = 160.7108 + 390.67050284 * k - 0.0016118 * t**2 - 0.00000227 * t**3 + 0.000000011 * t**4
     om = 124.7746 - 1.56375588 * k + 0.0020672 * t**2 + 0.00000215 * t**3
     for coef, pe, cm, cmp, cf, co in _NEW_MOON_TERMS:
         jde += coef * e**pe * _sin(cm * m + cmp * mp + cf * f + co * om)
-    jde += sum(c * _sin(a + b * k - (0.009173 * t**2 if i == 0 else 0))
-               for i, (a, b, c) in enumerate(_PLANETARY))
+    jde += sum(
+        c * _sin(a + b * k - (0.009173 * t**2 if i == 0 else 0))
+        for i, (a, b, c) in enumerate(_PLANETARY)
+    )
     return jde
 
 
@@ -84,8 +108,11 @@ def sun_longitude(jde: float) -> float:
     t = (jde - J2000) / 36525
     l0 = 280.46646 + 36000.76983 * t + 0.0003032 * t**2
     m = 357.52911 + 35999.05029 * t - 0.0001537 * t**2
-    c = ((1.914602 - 0.004817 * t - 0.000014 * t**2) * _sin(m)
-         + (0.019993 - 0.000101 * t) * _sin(2 * m) + 0.000289 * _sin(3 * m))
+    c = (
+        (1.914602 - 0.004817 * t - 0.000014 * t**2) * _sin(m)
+        + (0.019993 - 0.000101 * t) * _sin(2 * m)
+        + 0.000289 * _sin(3 * m)
+    )
     omega = 125.04 - 1934.136 * t
     return (l0 + c - 0.00569 - 0.00478 * _sin(omega)) % 360
 
@@ -128,10 +155,12 @@ def spring_festival(year: int) -> dt.date:
     end = max(i for i, m in enumerate(moons) if m <= d2)
     offset = 2
     if end - start == 13:
-        terms = [beijing_date(solar_term_jde((270 + 30 * j) % 360, s1 + 30.44 * j))
-                 for j in range(13)]
-        leap = next(i for i in range(start + 1, end)
-                    if not any(moons[i] <= d < moons[i + 1] for d in terms))
+        terms = [
+            beijing_date(solar_term_jde((270 + 30 * j) % 360, s1 + 30.44 * j)) for j in range(13)
+        ]
+        leap = next(
+            i for i in range(start + 1, end) if not any(moons[i] <= d < moons[i + 1] for d in terms)
+        )
         if leap - start <= 2:  # a leap 11th or 12th month delays New Year by a month
             offset = 3
     return moons[start + offset]
@@ -144,8 +173,9 @@ def _days(start: dt.date, end: dt.date) -> set[dt.date]:
 def holidays(year: int) -> set[dt.date]:
     """The statutory Spring Festival and National Day days off of ``year``."""
     sf = spring_festival(year)
-    spring = _days(sf + dt.timedelta(days=SPRING_HOLIDAY[0]),
-                   sf + dt.timedelta(days=SPRING_HOLIDAY[1] + 1))
+    spring = _days(
+        sf + dt.timedelta(days=SPRING_HOLIDAY[0]), sf + dt.timedelta(days=SPRING_HOLIDAY[1] + 1)
+    )
     (m1, d1), (m2, d2) = GOLDEN_WEEK
     return spring | _days(dt.date(year, m1, d1), dt.date(year, m2, d2))
 
@@ -160,8 +190,9 @@ def month_features(month: dt.date) -> tuple[float, float, float]:
     days = _days(month, _next_month(month))
     sf = spring_festival(month.year)
     pre = _days(sf + dt.timedelta(days=PRE_FESTIVAL[0]), sf + dt.timedelta(days=PRE_FESTIVAL[1]))
-    spring = _days(sf + dt.timedelta(days=SPRING_HOLIDAY[0]),
-                   sf + dt.timedelta(days=SPRING_HOLIDAY[1] + 1))
+    spring = _days(
+        sf + dt.timedelta(days=SPRING_HOLIDAY[0]), sf + dt.timedelta(days=SPRING_HOLIDAY[1] + 1)
+    )
     off = holidays(month.year)
     working = sum(1 for d in days if d.weekday() < 5 and d not in off)
     return len(days & pre) / len(pre), len(days & spring) / len(spring), float(working)
@@ -171,8 +202,10 @@ def monthly_features(first: dt.date, count: int) -> np.ndarray:
     """``count`` rows from the month of ``first``: the columns of ``CALENDAR_NAMES``,
     working days as the difference from that calendar month's average (the season
     already carries the average)."""
-    months = [dt.date(first.year + (first.month - 1 + i) // 12,
-                      (first.month - 1 + i) % 12 + 1, 1) for i in range(count)]
+    months = [
+        dt.date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
+        for i in range(count)
+    ]
     rows = np.array([month_features(m) for m in months], dtype=float).reshape(count, 3)
     by_month = np.array([m.month for m in months])
     for month in set(by_month.tolist()):

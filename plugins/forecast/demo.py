@@ -24,17 +24,31 @@ def seed_demo(ctx: Context, scale: str, seed: int) -> None:
     today = ctx.today()
     start = dt.date(today.year, 1, 1)
     with ctx.reading() as session:
-        last_year = session.scalar(sa.select(sa.func.sum(SalesLine.amount)).where(
-            SalesLine.date.between(dt.date(today.year - 1, 1, 1),
-                                   dt.date(today.year - 1, 12, 31))))
-        managers = [u for u in session.scalars(sa.select(User).order_by(User.login))
-                    if "sales_manager" in (u.roles or []) and u.active]
+        last_year = session.scalar(
+            sa.select(sa.func.sum(SalesLine.amount)).where(
+                SalesLine.date.between(
+                    dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+                )
+            )
+        )
+        managers = [
+            u
+            for u in session.scalars(sa.select(User).order_by(User.login))
+            if "sales_manager" in (u.roles or []) and u.active
+        ]
         session.expunge_all()
     if not last_year or not managers:
         return
     run_forecast(ctx, "product", horizon=12, processes=1)
     total = al.cents(Decimal(str(last_year)) * Decimal("1.1")).quantize(Decimal("10000"))
-    view = create_allocation(ctx, period_kind="year", period_start=start, dimension="region",
-                             total=total, basis="ytd", as_of=today,
-                             note="Demo: last year + 10 %")
+    view = create_allocation(
+        ctx,
+        period_kind="year",
+        period_start=start,
+        dimension="region",
+        total=total,
+        basis="ytd",
+        as_of=today,
+        note="Demo: last year + 10 %",
+    )
     approve_allocation(ctx.as_user(managers[0]), view.allocation.id, view.allocation.version)

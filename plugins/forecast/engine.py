@@ -77,15 +77,33 @@ def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
         extra = rest[0] if rest else None
     calendar, names = _features(y, job, extra)
     if job.method == "auto":
-        return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
-                             candidates=job.candidates, unit=job.unit,
-                             drivers=drivers, calendar=calendar, feature_names=names)
+        return auto_forecast(
+            y,
+            job.horizon,
+            methods,
+            season=job.season,
+            level=job.level,
+            candidates=job.candidates,
+            unit=job.unit,
+            drivers=drivers,
+            calendar=calendar,
+            feature_names=names,
+        )
     method = methods[job.method]
     if len(y) < int(getattr(method, "min_history", 1)):
         return short_series(y, job.horizon, methods, job.season, job.level, job.unit)
-    return auto_forecast(y, job.horizon, methods, season=job.season, level=job.level,
-                         unit=job.unit, force=job.method, drivers=drivers, calendar=calendar,
-                         feature_names=names)
+    return auto_forecast(
+        y,
+        job.horizon,
+        methods,
+        season=job.season,
+        level=job.level,
+        unit=job.unit,
+        force=job.method,
+        drivers=drivers,
+        calendar=calendar,
+        feature_names=names,
+    )
 
 
 def _init_worker(methods: list[Any]) -> None:
@@ -114,9 +132,14 @@ def single_threaded_blas() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def forecast_many(series: dict[Any, np.ndarray], job: Job, methods: Sequence[Any], *,
-                  processes: int | None = None, progress: Progress | None = None
-                  ) -> dict[Any, SeriesResult]:
+def forecast_many(
+    series: dict[Any, np.ndarray],
+    job: Job,
+    methods: Sequence[Any],
+    *,
+    processes: int | None = None,
+    progress: Progress | None = None,
+) -> dict[Any, SeriesResult]:
     """Forecast every series; ``processes=1`` stays in this process (tests, tiny cuts)."""
     items = list(series.items())
     total = len(items)
@@ -133,11 +156,17 @@ def forecast_many(series: dict[Any, np.ndarray], job: Job, methods: Sequence[Any
         return out
     # Several chunks per worker so the slow series of one chunk do not idle the others.
     size = max(1, min(CHUNK, -(-total // (processes * 4))))
-    chunks = [items[i:i + size] for i in range(0, total, size)]
+    chunks = [items[i : i + size] for i in range(0, total, size)]
     out, done = {}, 0
-    with single_threaded_blas(), ProcessPoolExecutor(
-            processes, mp_context=get_context("spawn"), initializer=_init_worker,
-            initargs=(list(methods),)) as pool:
+    with (
+        single_threaded_blas(),
+        ProcessPoolExecutor(
+            processes,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(list(methods),),
+        ) as pool,
+    ):
         futures = [pool.submit(_run_chunk, chunk, job) for chunk in chunks]
         try:
             for future in as_completed(futures):
@@ -178,8 +207,9 @@ def reconcile(company: Forecast, parts: dict[Any, Forecast], how: str) -> dict[A
     out = {None: company}
     for i, k in enumerate(keys):
         f = parts[k]
-        scale = np.divide(share[i] * company.mean, f.mean, out=np.ones(len(f.mean)),
-                          where=f.mean != 0)
+        scale = np.divide(
+            share[i] * company.mean, f.mean, out=np.ones(len(f.mean)), where=f.mean != 0
+        )
         mean = share[i] * company.mean
         out[k] = Forecast(mean, f.lower * scale, f.upper * scale, f.method, f.level)
     return out

@@ -51,8 +51,9 @@ class HolidayEffect:
         return tuple(n for n in self.names if n not in CALENDAR_NAMES)
 
 
-def estimate(y: np.ndarray, features: np.ndarray, season: int = 12,
-             names: tuple[str, ...] = CALENDAR_NAMES) -> HolidayEffect | None:
+def estimate(
+    y: np.ndarray, features: np.ndarray, season: int = 12, names: tuple[str, ...] = CALENDAR_NAMES
+) -> HolidayEffect | None:
     """The calendar (and driver) effect on a positive monthly series, or None when it
     cannot be told apart (too short, not positive, or no feature varied)."""
     n = len(y)
@@ -61,8 +62,8 @@ def estimate(y: np.ndarray, features: np.ndarray, season: int = 12,
     kernel = np.ones(13) / 12
     kernel[0] = kernel[-1] = 1 / 24
     trend = np.convolve(y, kernel, mode="valid")
-    ratio = np.log(y[6:6 + len(trend)] / trend)
-    x_all = np.asarray(features, dtype=float)[6:6 + len(trend)]
+    ratio = np.log(y[6 : 6 + len(trend)] / trend)
+    x_all = np.asarray(features, dtype=float)[6 : 6 + len(trend)]
     varying = np.ptp(x_all, axis=0) > 0
     if names[:2] == CALENDAR_NAMES[:2] and not varying[:2].all():
         varying[:3] = False  # the festival never moved: working days alone are noise

@@ -31,9 +31,9 @@ def salesdesk_forecasting_methods() -> list[ForecastingMethod] | None:
 
 
 @hookspec
-def salesdesk_forecast_drivers(ctx: Context, cut: list[str], months: list[dt.date],
-                               series: dict[str, dict[str, str]]
-                               ) -> list[dict[str, Any]] | None:
+def salesdesk_forecast_drivers(
+    ctx: Context, cut: list[str], months: list[dt.date], series: dict[str, dict[str, str]]
+) -> list[dict[str, Any]] | None:
     """Contribute outside drivers of monthly sales forecasts (promotions, price changes).
 
     :param ctx: the context of the person running the forecast (read what they may see).

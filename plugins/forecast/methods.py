@@ -49,8 +49,15 @@ class ForecastingMethod(Protocol):
     title: str
     min_history: int
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast: ...
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast: ...
 
 
 def as_array(history: Any) -> Array:
@@ -102,7 +109,7 @@ def seasonal_indices(y: Array, season: int) -> Array | None:
         kernel = np.ones(season) / season
     trend = np.convolve(y, kernel, mode="valid")
     offset = (len(kernel) - 1) // 2
-    ratios = y[offset:offset + len(trend)] / trend
+    ratios = y[offset : offset + len(trend)] / trend
     positions = (np.arange(len(trend)) + offset) % season
     idx = np.array([ratios[positions == p].mean() for p in range(season)])
     if not np.all(np.isfinite(idx)) or idx.min() <= 0:
@@ -143,8 +150,15 @@ class SeasonalNaive:
     min_history = 1
     fast = True
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         y = as_array(history)
         m = season if season > 1 and len(y) >= season else 1
         steps = np.arange(horizon)
@@ -165,8 +179,15 @@ class MovingAverage:
     def __init__(self, window: int | None = None) -> None:
         self.window = window
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         y = as_array(history)
         w = max(1, min(len(y), self.window or max(season, 3)))
         mean = np.full(horizon, y[-w:].mean())
@@ -224,8 +245,15 @@ class _SmoothingBase:
         a, b, p = np.meshgrid(_ALPHAS, _BETAS, _PHIS, indexing="ij")
         return a.ravel(), b.ravel(), p.ravel()
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         y = as_array(history)
         adj = _Adjusted(y, season)
         alpha, beta, phi = self.grid()
@@ -233,7 +261,7 @@ class _SmoothingBase:
         best = int(np.argmin(sse))
         a, b, p = alpha[best], beta[best], phi[best]
         steps = np.arange(1, horizon + 1)
-        damp = np.cumsum(p ** steps) if b > 0 else np.zeros(horizon)
+        damp = np.cumsum(p**steps) if b > 0 else np.zeros(horizon)
         mean = adj.restore(lv[best] + damp * tr[best])
         sigma = math.sqrt(sse[best] / max(1, len(y) - 1))
         # h-step variance of the linear innovations model: 1 + sum (a + a*b*damp_j)^2
@@ -268,8 +296,15 @@ class FastTheta:
     min_history = 4
     fast = True
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         y = as_array(history)
         adj = _Adjusted(y, season)
         x = adj.adjusted
@@ -309,8 +344,15 @@ class HoltWinters:
     min_history = 4
     fast = False
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
         y = as_array(history)
@@ -320,9 +362,13 @@ class HoltWinters:
         quiet = _quiet()
         try:
             model = ExponentialSmoothing(
-                y, trend="add", damped_trend=True, seasonal=seasonal,
+                y,
+                trend="add",
+                damped_trend=True,
+                seasonal=seasonal,
                 seasonal_periods=season if seasonal else None,
-                initialization_method="estimated")
+                initialization_method="estimated",
+            )
             fit = model.fit()
             mean = np.asarray(fit.forecast(horizon), dtype=float)
             resid = y - np.asarray(fit.fittedvalues, dtype=float)
@@ -343,8 +389,15 @@ class Sarima:
     min_history = 6
     fast = False
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         y = as_array(history)
@@ -369,8 +422,15 @@ class Theta:
     min_history = 4
     fast = False
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         from statsmodels.tsa.forecasting.theta import ThetaModel
 
         y = as_array(history)
@@ -378,11 +438,9 @@ class Theta:
         deseason = season > 1 and len(y) >= 2 * season and positive
         quiet = _quiet()
         try:
-            fit = ThetaModel(y, period=season if deseason else 1,
-                             deseasonalize=deseason).fit()
+            fit = ThetaModel(y, period=season if deseason else 1, deseasonalize=deseason).fit()
             mean = np.asarray(fit.forecast(horizon), dtype=float)
-            bounds = np.asarray(fit.prediction_intervals(horizon, alpha=1 - level),
-                                dtype=float)
+            bounds = np.asarray(fit.prediction_intervals(horizon, alpha=1 - level), dtype=float)
         finally:
             quiet.__exit__(None, None, None)
         return Forecast(mean, bounds[:, 0], bounds[:, 1], self.id, level)
@@ -399,8 +457,15 @@ class Regression:
     fast = False
     uses_drivers = True
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         y = as_array(history)
         n = len(y)
         design = self.design(n + horizon, season if n >= 2 * season else 1, drivers)
@@ -426,15 +491,25 @@ class Regression:
 
 
 BUILTIN_METHODS: tuple[Any, ...] = (
-    SeasonalNaive(), MovingAverage(), SimpleSmoothing(), DampedTrend(), FastTheta(),
-    HoltWinters(), Sarima(), Theta(), Regression(),
+    SeasonalNaive(),
+    MovingAverage(),
+    SimpleSmoothing(),
+    DampedTrend(),
+    FastTheta(),
+    HoltWinters(),
+    Sarima(),
+    Theta(),
+    Regression(),
 )
 
 
 def shape_problems(method: object) -> list[str]:
     """Why ``method`` does not honour the contract (empty when it does)."""
-    problems = [f"missing '{name}'" for name in ("id", "title")
-                if not isinstance(getattr(method, name, None), str) or not getattr(method, name)]
+    problems = [
+        f"missing '{name}'"
+        for name in ("id", "title")
+        if not isinstance(getattr(method, name, None), str) or not getattr(method, name)
+    ]
     if not callable(getattr(method, "fit_predict", None)):
         problems.append("'fit_predict' must be callable")
     return problems

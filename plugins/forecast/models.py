@@ -101,8 +101,7 @@ class Allocation(SQLModel, table=True):
     """
 
     __tablename__: ClassVar[str] = "forecast_allocation"
-    __table_args__ = (sa.UniqueConstraint("period_start", "period_kind", "dimension",
-                                          "revision"),)
+    __table_args__ = (sa.UniqueConstraint("period_start", "period_kind", "dimension", "revision"),)
 
     id: int | None = Field(default=None, primary_key=True)
     period_kind: str = Field(max_length=8)  # year, quarter, month

@@ -80,8 +80,7 @@ class Choice:
 def smape(actual: np.ndarray, pred: np.ndarray) -> float:
     """Symmetric MAPE in percent (a 0/0 period counts as no error)."""
     denom = np.abs(actual) + np.abs(pred)
-    ratio = np.divide(np.abs(actual - pred), denom, out=np.zeros_like(denom),
-                      where=denom > 0)
+    ratio = np.divide(np.abs(actual - pred), denom, out=np.zeros_like(denom), where=denom > 0)
     return float(200 * ratio.mean())
 
 
@@ -110,12 +109,20 @@ def origins_for(n: int, horizon: int, season: int, count: int = 3) -> tuple[int,
     return window, [c for c in cuts if c >= min_train]
 
 
-def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season: int = 12,
-                  level: float = 0.8, candidates: Sequence[str] = DEFAULT_CANDIDATES,
-                  unit: str = "months", force: str | None = None,
-                  drivers: np.ndarray | None = None,
-                  calendar: np.ndarray | None = None,
-                  feature_names: Sequence[str] = CALENDAR_NAMES) -> Choice:
+def auto_forecast(
+    history: Any,
+    horizon: int,
+    methods: dict[str, Any],
+    *,
+    season: int = 12,
+    level: float = 0.8,
+    candidates: Sequence[str] = DEFAULT_CANDIDATES,
+    unit: str = "months",
+    force: str | None = None,
+    drivers: np.ndarray | None = None,
+    calendar: np.ndarray | None = None,
+    feature_names: Sequence[str] = CALENDAR_NAMES,
+) -> Choice:
     """Choose per series by backtest and forecast with the winner (``force``: use that
     method whatever the backtest says, still reporting how accurate it was). ``drivers``:
     outside drivers for ``len(history) + horizon`` periods, handed to methods that declare
@@ -140,8 +147,8 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
         ratios[COMBINATION_ID] = []
     kept = []
     for cut in cuts:
-        train, actual = y[:cut], y[cut:cut + window]
-        known = None if drivers is None else drivers[:cut + window]
+        train, actual = y[:cut], y[cut : cut + window]
+        known = None if drivers is None else drivers[: cut + window]
         preds = _backtest(usable, combo, methods, train, window, season, level, known)
         _score(preds, actual, train, season, errors, ratios, level)
         kept.append((train, actual, preds))
@@ -152,55 +159,105 @@ def auto_forecast(history: Any, horizon: int, methods: dict[str, Any], *, season
         best = BLEND_ID
         errors[best], ratios[best] = [], []
         for train, actual, preds in kept:
-            _score({best: _blend(preds[partner], preds[COMBINATION_ID])}, actual, train,
-                   season, errors, ratios, level)
+            _score(
+                {best: _blend(preds[partner], preds[COMBINATION_ID])},
+                actual,
+                train,
+                season,
+                errors,
+                ratios,
+                level,
+            )
         scores[best] = _mean_scores(errors[best])
     holiday, gain = None, None
     if calendar is not None and best in scores:
-        holiday, gain, held = _holiday_backtest(best, combo, methods, y, cuts, window, season,
-                                                level, drivers, calendar, scores[best],
-                                                tuple(feature_names), partner)
+        holiday, gain, held = _holiday_backtest(
+            best,
+            combo,
+            methods,
+            y,
+            cuts,
+            window,
+            season,
+            level,
+            drivers,
+            calendar,
+            scores[best],
+            tuple(feature_names),
+            partner,
+        )
         if holiday is not None:
             scores[best], ratios[best] = held
     if holiday is not None:
-        factors = holiday.factors(calendar[:n + horizon])
-        forecast, members = _final(best, y / factors[:n], horizon, methods, combo, season,
-                                   level, drivers, partner)
+        factors = holiday.factors(calendar[: n + horizon])
+        forecast, members = _final(
+            best, y / factors[:n], horizon, methods, combo, season, level, drivers, partner
+        )
         f = factors[n:]
-        forecast = Forecast(forecast.mean * f, forecast.lower * f, forecast.upper * f,
-                            forecast.method, level)
+        forecast = Forecast(
+            forecast.mean * f, forecast.lower * f, forecast.upper * f, forecast.method, level
+        )
     else:
-        forecast, members = _final(best, y, horizon, methods, combo, season, level, drivers,
-                                   partner)
+        forecast, members = _final(
+            best, y, horizon, methods, combo, season, level, drivers, partner
+        )
     widen = calibration(ratios.get(best, []))
     intervals = _intervals(forecast, widen, level, window)
-    forecast = Forecast(forecast.mean, *intervals.get(level, (forecast.lower, forecast.upper)),
-                        forecast.method, level)
-    choice = Choice(forecast, best, members, *scores[best],
-                    *scores.get("snaive", (None, None)), origins=len(cuts), scores=scores,
-                    intervals=intervals, widen=widen,
-                    std_errors=np.concatenate(ratios[best]) if ratios.get(best) else None,
-                    holiday=holiday, holiday_gain=gain)
+    forecast = Forecast(
+        forecast.mean,
+        *intervals.get(level, (forecast.lower, forecast.upper)),
+        forecast.method,
+        level,
+    )
+    choice = Choice(
+        forecast,
+        best,
+        members,
+        *scores[best],
+        *scores.get("snaive", (None, None)),
+        origins=len(cuts),
+        scores=scores,
+        intervals=intervals,
+        widen=widen,
+        std_errors=np.concatenate(ratios[best]) if ratios.get(best) else None,
+        holiday=holiday,
+        holiday_gain=gain,
+    )
     choice.explanation = explain(choice, methods, window, unit, forced=force is not None)
     return choice
 
 
-def _backtest(names: Sequence[str], combo: list[str], methods: dict[str, Any],
-              train: np.ndarray, window: int, season: int, level: float,
-              known: np.ndarray | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _backtest(
+    names: Sequence[str],
+    combo: list[str],
+    methods: dict[str, Any],
+    train: np.ndarray,
+    window: int,
+    season: int,
+    level: float,
+    known: np.ndarray | None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each method's (forecast, interval half-width) of the window after ``train``, and
     the combination's from its members' (no extra fit)."""
     fits = {c: _fit(methods[c], train, window, season, level, known) for c in names}
     preds = {c: (f.mean, (f.upper - f.lower) / 2) for c, f in fits.items()}
     if len(combo) > 1 and all(c in preds for c in combo):
-        preds[COMBINATION_ID] = (np.mean([preds[c][0] for c in combo], axis=0),
-                                 np.mean([preds[c][1] for c in combo], axis=0))
+        preds[COMBINATION_ID] = (
+            np.mean([preds[c][0] for c in combo], axis=0),
+            np.mean([preds[c][1] for c in combo], axis=0),
+        )
     return preds
 
 
-def _score(preds: dict[str, tuple[np.ndarray, np.ndarray]], actual: np.ndarray,
-           train: np.ndarray, season: int, errors: dict[str, list[tuple[float, float]]],
-           ratios: dict[str, list[np.ndarray]], level: float = 0.8) -> None:
+def _score(
+    preds: dict[str, tuple[np.ndarray, np.ndarray]],
+    actual: np.ndarray,
+    train: np.ndarray,
+    season: int,
+    errors: dict[str, list[tuple[float, float]]],
+    ratios: dict[str, list[np.ndarray]],
+    level: float = 0.8,
+) -> None:
     z = z_value(level)
     for c, (pred, half) in preds.items():
         if c in errors:
@@ -208,30 +265,44 @@ def _score(preds: dict[str, tuple[np.ndarray, np.ndarray]], actual: np.ndarray,
             ratios[c].append(_std_errors(actual, pred, half / z))
 
 
-def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: np.ndarray,
-                      cuts: list[int], window: int, season: int, level: float,
-                      drivers: np.ndarray | None, calendar: np.ndarray,
-                      plain: tuple[float, float], names: tuple[str, ...],
-                      partner: str | None = None) -> tuple[
-                          HolidayEffect | None, tuple[float, float] | None,
-                          tuple[tuple[float, float], list[np.ndarray]]]:
+def _holiday_backtest(
+    best: str,
+    combo: list[str],
+    methods: dict[str, Any],
+    y: np.ndarray,
+    cuts: list[int],
+    window: int,
+    season: int,
+    level: float,
+    drivers: np.ndarray | None,
+    calendar: np.ndarray,
+    plain: tuple[float, float],
+    names: tuple[str, ...],
+    partner: str | None = None,
+) -> tuple[
+    HolidayEffect | None, tuple[float, float] | None, tuple[tuple[float, float], list[np.ndarray]]
+]:
     """Backtest ``best`` on holiday-adjusted histories; the effect estimated on the whole
     history when that beat the plain backtest by ``HOLIDAY_GAIN``, else None."""
-    effect = estimate(y, calendar[:len(y)], season, names)
-    if (effect is None or not math.isfinite(plain[1])
-            or _largest_effect(effect) < HOLIDAY_MIN_EFFECT):
+    effect = estimate(y, calendar[: len(y)], season, names)
+    if (
+        effect is None
+        or not math.isfinite(plain[1])
+        or _largest_effect(effect) < HOLIDAY_MIN_EFFECT
+    ):
         return None, None, (plain, [])
     fitted = [best] if best not in (COMBINATION_ID, BLEND_ID) else [*combo, partner or ""]
     fitted = [c for c in fitted if c in methods]
     errors: dict[str, list[tuple[float, float]]] = {best: []}
     ratios: dict[str, list[np.ndarray]] = {best: []}
     for cut in cuts:
-        train, actual = y[:cut], y[cut:cut + window]
+        train, actual = y[:cut], y[cut : cut + window]
         part = estimate(train, calendar[:cut], season, names)
-        factors = part.factors(calendar[:cut + window]) if part else np.ones(cut + window)
-        known = None if drivers is None else drivers[:cut + window]
-        preds = _backtest(fitted, combo, methods, train / factors[:cut], window, season,
-                          level, known)
+        factors = part.factors(calendar[: cut + window]) if part else np.ones(cut + window)
+        known = None if drivers is None else drivers[: cut + window]
+        preds = _backtest(
+            fitted, combo, methods, train / factors[:cut], window, season, level, known
+        )
         if partner is not None:
             preds[BLEND_ID] = _blend(preds[partner], preds[COMBINATION_ID])
         f = factors[cut:]
@@ -245,8 +316,10 @@ def _holiday_backtest(best: str, combo: list[str], methods: dict[str, Any], y: n
 
 def _largest_effect(effect: HolidayEffect) -> float:
     """The largest effect of a festival or driver month (working days are per day)."""
-    return max((abs(c) for c, n in zip(effect.coef, effect.names, strict=True)
-                if n != "working_days"), default=0.0)
+    return max(
+        (abs(c) for c, n in zip(effect.coef, effect.names, strict=True) if n != "working_days"),
+        default=0.0,
+    )
 
 
 def _std_errors(actual: np.ndarray, pred: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -263,18 +336,26 @@ def calibration(ratios: list[np.ndarray]) -> float:
     return math.sqrt((PRIOR_POINTS + float(values @ values)) / (PRIOR_POINTS + len(values)))
 
 
-def _intervals(forecast: Forecast, widen: float, level: float,
-               window: int) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+def _intervals(
+    forecast: Forecast, widen: float, level: float, window: int
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Calibrated bounds at ``level`` and the reported levels, from the method's own
     (normal) interval at ``level`` scaled by ``widen``. Past the backtest's window the
     errors were never checked and grow faster than the models say: the bounds widen
     in proportion to the step beyond it (M3 monthly, horizon 18 on a 12-month window:
     coverage 79.6 -> 81.0 % at 80 %, 93.3 -> 94.1 % at 95 %, on every 4th series)."""
     steps = np.arange(1, len(forecast.mean) + 1)
-    sd = ((forecast.upper - forecast.lower) / 2 / z_value(level) * widen
-          * np.maximum(1.0, steps / max(1, window)))
-    return {lv: (forecast.mean - z_value(lv) * sd, forecast.mean + z_value(lv) * sd)
-            for lv in {level, *REPORT_LEVELS}}
+    sd = (
+        (forecast.upper - forecast.lower)
+        / 2
+        / z_value(level)
+        * widen
+        * np.maximum(1.0, steps / max(1, window))
+    )
+    return {
+        lv: (forecast.mean - z_value(lv) * sd, forecast.mean + z_value(lv) * sd)
+        for lv in {level, *REPORT_LEVELS}
+    }
 
 
 def _min_len(method: Any) -> int:
@@ -303,8 +384,9 @@ def _blend_partner(scores: dict[str, tuple[float, float]]) -> str | None:
     return single if ok and single_m <= BLEND_MARGIN * combo_m else None
 
 
-def _blend(a: tuple[np.ndarray, np.ndarray],
-           b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _blend(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     return (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
 
 
@@ -317,22 +399,32 @@ def _pick(scores: dict[str, tuple[float, float]]) -> str:
     return best
 
 
-def _fit(method: Any, y: np.ndarray, horizon: int, season: int, level: float,
-         drivers: np.ndarray | None) -> Forecast:
+def _fit(
+    method: Any, y: np.ndarray, horizon: int, season: int, level: float, drivers: np.ndarray | None
+) -> Forecast:
     if drivers is not None and getattr(method, "uses_drivers", False):
         return method.fit_predict(y, horizon, season=season, level=level, drivers=drivers)
     return method.fit_predict(y, horizon, season=season, level=level)
 
 
-def _final(best: str, y: np.ndarray, horizon: int, methods: dict[str, Any],
-           combo: list[str], season: int, level: float,
-           drivers: np.ndarray | None = None,
-           partner: str | None = None) -> tuple[Forecast, tuple[str, ...]]:
+def _final(
+    best: str,
+    y: np.ndarray,
+    horizon: int,
+    methods: dict[str, Any],
+    combo: list[str],
+    season: int,
+    level: float,
+    drivers: np.ndarray | None = None,
+    partner: str | None = None,
+) -> tuple[Forecast, tuple[str, ...]]:
     if best == BLEND_ID and partner is not None:
         whole, members = _final(COMBINATION_ID, y, horizon, methods, combo, season, level)
         single = _fit(methods[partner], y, horizon, season, level, drivers)
-        mean, half = _blend((single.mean, (single.upper - single.lower) / 2),
-                            (whole.mean, (whole.upper - whole.lower) / 2))
+        mean, half = _blend(
+            (single.mean, (single.upper - single.lower) / 2),
+            (whole.mean, (whole.upper - whole.lower) / 2),
+        )
         return Forecast(mean, mean - half, mean + half, BLEND_ID, level), (partner, *members)
     if best != COMBINATION_ID:
         return _fit(methods[best], y, horizon, season, level, drivers), (best,)
@@ -350,8 +442,9 @@ def _final(best: str, y: np.ndarray, horizon: int, methods: dict[str, Any],
     return Forecast(mean, mean - half, mean + half, COMBINATION_ID, level), tuple(members)
 
 
-def _try_fit(method: Any, y: np.ndarray, horizon: int, season: int,
-             level: float) -> Forecast | None:
+def _try_fit(
+    method: Any, y: np.ndarray, horizon: int, season: int, level: float
+) -> Forecast | None:
     """An optional member: a fit that fails or goes non-finite is left out, not fatal."""
     try:
         part = method.fit_predict(y, horizon, season=season, level=level)
@@ -361,56 +454,78 @@ def _try_fit(method: Any, y: np.ndarray, horizon: int, season: int,
     return part if ok else None
 
 
-def short_series(y: np.ndarray, horizon: int, methods: dict[str, Any], season: int,
-                  level: float, unit: str) -> Choice:
+def short_series(
+    y: np.ndarray, horizon: int, methods: dict[str, Any], season: int, level: float, unit: str
+) -> Choice:
     n = len(y)
     if n == 0:
         zeros = np.zeros(horizon)
-        return Choice(Forecast(zeros, zeros, zeros, "none", level), "none", short=True,
-                      explanation=_("No history: the forecast is zero."))
+        return Choice(
+            Forecast(zeros, zeros, zeros, "none", level),
+            "none",
+            short=True,
+            explanation=_("No history: the forecast is zero."),
+        )
     method_id = "ses" if n >= 3 and "ses" in methods else "moving_average"
     forecast = methods[method_id].fit_predict(y, horizon, season=1, level=level)
-    text = _("Only {n} {unit} of history, fewer than two seasons: no season can be "
-             "estimated or checked, so the level was smoothed ({method}) and held flat. "
-             "Treat it as a rough guide until more history exists.").format(
-        n=n, unit=_(unit), method=_(methods[method_id].title))
+    text = _(
+        "Only {n} {unit} of history, fewer than two seasons: no season can be "
+        "estimated or checked, so the level was smoothed ({method}) and held flat. "
+        "Treat it as a rough guide until more history exists."
+    ).format(n=n, unit=_(unit), method=_(methods[method_id].title))
     return Choice(forecast, method_id, (method_id,), short=True, explanation=text)
 
 
-def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
-            forced: bool = False) -> str:
+def explain(
+    choice: Choice, methods: dict[str, Any], window: int, unit: str, forced: bool = False
+) -> str:
     """Why this method, and how accurate it was, in words a planner reads."""
     if choice.method == COMBINATION_ID:
         name = _("the average of {names}").format(
-            names=", ".join(_(methods[m].title) for m in choice.members))
+            names=", ".join(_(methods[m].title) for m in choice.members)
+        )
     elif choice.method == BLEND_ID:
         name = _("an even blend of {single} and the average of {names}").format(
             single=_(methods[choice.members[0]].title),
-            names=", ".join(_(methods[m].title) for m in choice.members[1:]))
+            names=", ".join(_(methods[m].title) for m in choice.members[1:]),
+        )
     else:
         name = _(methods[choice.method].title)
     verb = _("Used {name}, as asked:") if forced else _("Chose {name}:")
-    text = verb.format(name=name) + " " + _(
-        "forecasting the last {window} known {unit} from {origins} earlier points, it was "
-        "off by {smape:.1f}% on average (sMAPE), MASE {mase:.2f}.").format(
-        window=window, unit=_(unit), origins=choice.origins, smape=choice.smape or 0,
-        mase=_finite(choice.mase))
+    text = (
+        verb.format(name=name)
+        + " "
+        + _(
+            "forecasting the last {window} known {unit} from {origins} earlier points, it was "
+            "off by {smape:.1f}% on average (sMAPE), MASE {mase:.2f}."
+        ).format(
+            window=window,
+            unit=_(unit),
+            origins=choice.origins,
+            smape=choice.smape or 0,
+            mase=_finite(choice.mase),
+        )
+    )
     if choice.method == BLEND_ID:
-        text += " " + _("{single} did clearly better than the average in the backtest, so "
-                        "it carries half the weight.").format(
-            single=_(methods[choice.members[0]].title))
-    if (choice.method in (COMBINATION_ID, BLEND_ID)
-            and set(choice.members) & set(FINAL_EXTRA)):
-        text += " " + _("Holt-Winters joins the average for the forecast itself; the "
-                        "backtest figures are those of the other members.")
+        text += " " + _(
+            "{single} did clearly better than the average in the backtest, so "
+            "it carries half the weight."
+        ).format(single=_(methods[choice.members[0]].title))
+    if choice.method in (COMBINATION_ID, BLEND_ID) and set(choice.members) & set(FINAL_EXTRA):
+        text += " " + _(
+            "Holt-Winters joins the average for the forecast itself; the "
+            "backtest figures are those of the other members."
+        )
     if choice.naive_smape is not None and choice.method != "snaive":
-        text += " " + _("Repeating last year would have been off by {smape:.1f}% "
-                        "(MASE {mase:.2f}).").format(smape=choice.naive_smape,
-                                                     mase=_finite(choice.naive_mase))
+        text += " " + _(
+            "Repeating last year would have been off by {smape:.1f}% (MASE {mase:.2f})."
+        ).format(smape=choice.naive_smape, mase=_finite(choice.naive_mase))
         if choice.method == COMBINATION_ID and _beat_in_backtest(choice):
-            text += " " + _("It did better in this backtest, but a single method must do "
-                            "twice as well as the average to be trusted alone: a few "
-                            "backtest windows are a noisy judge.")
+            text += " " + _(
+                "It did better in this backtest, but a single method must do "
+                "twice as well as the average to be trusted alone: a few "
+                "backtest windows are a noisy judge."
+            )
     if choice.holiday is not None and choice.holiday_gain is not None:
         text += " " + _adjustment_text(choice.holiday, choice.holiday_gain)
     if choice.mase is not None and math.isfinite(choice.mase) and choice.mase > 1:
@@ -421,17 +536,21 @@ def explain(choice: Choice, methods: dict[str, Any], window: int, unit: str,
 def _adjustment_text(effect: HolidayEffect, gain: tuple[float, float]) -> str:
     """What the calendar / driver adjustment found and what it added in the backtest."""
     what = ([_("the Spring Festival and working days")] if effect.calendar else []) + [
-        _(name) for name in effect.drivers]
-    text = _("Adjusted for {what}, which made the backtest more accurate (MASE {before:.2f} "
-             "without, {after:.2f} with).").format(what=", ".join(what), before=gain[0],
-                                                   after=gain[1])
+        _(name) for name in effect.drivers
+    ]
+    text = _(
+        "Adjusted for {what}, which made the backtest more accurate (MASE {before:.2f} "
+        "without, {after:.2f} with)."
+    ).format(what=", ".join(what), before=gain[0], after=gain[1])
     if effect.calendar:
-        text += " " + _("A month holding the festival holiday sells {festival:+.0f}%, the "
-                        "three weeks before it {pre:+.0f}%.").format(
-            festival=effect.festival_pct(), pre=effect.pre_festival_pct())
+        text += " " + _(
+            "A month holding the festival holiday sells {festival:+.0f}%, the "
+            "three weeks before it {pre:+.0f}%."
+        ).format(festival=effect.festival_pct(), pre=effect.pre_festival_pct())
     for name in effect.drivers:
         text += " " + _("{driver}: a month fully under it sells {pct:+.0f}%.").format(
-            driver=_(name), pct=effect.pct(name) or 0.0)
+            driver=_(name), pct=effect.pct(name) or 0.0
+        )
     return text
 
 

@@ -73,8 +73,9 @@ class AllocationScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Code"), _("Name"), _("Basis"), _("Share"), _("Adjustment"),
-                          _("Target"))
+        table.add_columns(
+            _("Code"), _("Name"), _("Basis"), _("Share"), _("Adjustment"), _("Target")
+        )
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -95,16 +96,18 @@ class AllocationScreen(BaseScreen):
             at = max(0, min(index, len(found) - 1))
             return found, at, svc.get_allocation(self.ctx, found[at].id) if found else None
 
-        self.read_then(fetch, lambda found: self._loaded_view(*found, keep_row),
-                       group="allocation")
+        self.read_then(fetch, lambda found: self._loaded_view(*found, keep_row), group="allocation")
 
-    def _loaded_view(self, found: list[Any], index: int, view: svc.AllocationView | None,
-                     keep_row: bool) -> None:
+    def _loaded_view(
+        self, found: list[Any], index: int, view: svc.AllocationView | None, keep_row: bool
+    ) -> None:
         self.allocations, self.index, self.view = found, index, view
         if not self.allocations:
             self.query_one("#alloc-head", Static).update(
-                _("No allocations yet: c drafts one.") if self._plans()
-                else _("No allocations yet."))
+                _("No allocations yet: c drafts one.")
+                if self._plans()
+                else _("No allocations yet.")
+            )
             return
         self.show(keep_row)
 
@@ -116,21 +119,37 @@ class AllocationScreen(BaseScreen):
         row = table.cursor_row if keep_row else 0
         table.clear()
         for ln in self.view.lines:
-            figures = (f"{ln.basis_amount:,.2f}", f"{ln.share * 100:.2f}%",
-                       f"{ln.adjustment_pct:+.1f}%", f"{ln.amount:,.2f}")
-            table.add_row(ln.code, ln.label, *(Text(f, justify="right") for f in figures),
-                          key=str(ln.key_id))
+            figures = (
+                f"{ln.basis_amount:,.2f}",
+                f"{ln.share * 100:.2f}%",
+                f"{ln.adjustment_pct:+.1f}%",
+                f"{ln.amount:,.2f}",
+            )
+            table.add_row(
+                ln.code, ln.label, *(Text(f, justify="right") for f in figures), key=str(ln.key_id)
+            )
         table.move_cursor(row=min(row, max(0, len(self.view.lines) - 1)))
-        head = _("{n}/{count}: {kind} from {start} by {dimension}, revision {revision}, "
-                 "{status}; basis {basis} to {as_of}").format(
-            n=self.index + 1, count=len(self.allocations), kind=_(a.period_kind),
-            start=a.period_start, dimension=_(a.dimension), revision=a.revision,
-            status=_(a.status), basis=_(BASES.get(a.basis, a.basis)), as_of=a.basis_as_of)
+        head = _(
+            "{n}/{count}: {kind} from {start} by {dimension}, revision {revision}, "
+            "{status}; basis {basis} to {as_of}"
+        ).format(
+            n=self.index + 1,
+            count=len(self.allocations),
+            kind=_(a.period_kind),
+            start=a.period_start,
+            dimension=_(a.dimension),
+            revision=a.revision,
+            status=_(a.status),
+            basis=_(BASES.get(a.basis, a.basis)),
+            as_of=a.basis_as_of,
+        )
         self.query_one("#alloc-head", Static).update(head)
         total = sum((ln.amount for ln in self.view.lines), Decimal(0))
         self.query_one("#alloc-total", Static).update(
-            _("Total {total} of target {target}").format(total=f"{total:,.2f}",
-                                                        target=f"{a.total:,.2f}"))
+            _("Total {total} of target {target}").format(
+                total=f"{total:,.2f}", target=f"{a.total:,.2f}"
+            )
+        )
 
     def _selected_key(self) -> int | None:
         if self.view is None or not self.view.lines:
@@ -170,16 +189,29 @@ class AllocationScreen(BaseScreen):
         if self.view is None:
             return
         a = self.view.allocation
-        rows = [(ln.code, ln.label, Text(f"{ln.amount:,.2f}", justify="right"))
-                for ln in self.view.lines]
-        confirm(self.app, _("Approve the targets"),
-                _("Approve the {kind} targets from {start} by {dimension} (revision "
-                  "{revision}), {total} in all? They become the official targets every "
-                  "report measures against; a change later is a new revision.").format(
-                    kind=_(a.period_kind), start=a.period_start, dimension=_(a.dimension),
-                    revision=a.revision, total=f"{a.total:,.2f}"),
-                _("Approve"), lambda: self._approve(a.id, a.version),
-                columns=[_("Code"), _("Name"), _("Target")], rows=rows)
+        rows = [
+            (ln.code, ln.label, Text(f"{ln.amount:,.2f}", justify="right"))
+            for ln in self.view.lines
+        ]
+        confirm(
+            self.app,
+            _("Approve the targets"),
+            _(
+                "Approve the {kind} targets from {start} by {dimension} (revision "
+                "{revision}), {total} in all? They become the official targets every "
+                "report measures against; a change later is a new revision."
+            ).format(
+                kind=_(a.period_kind),
+                start=a.period_start,
+                dimension=_(a.dimension),
+                revision=a.revision,
+                total=f"{a.total:,.2f}",
+            ),
+            _("Approve"),
+            lambda: self._approve(a.id, a.version),
+            columns=[_("Code"), _("Name"), _("Target")],
+            rows=rows,
+        )
 
     def _approve(self, allocation_id: int, version: int) -> None:
         if self.guard(svc.approve_allocation, self.ctx, allocation_id, version) is not None:
@@ -192,16 +224,32 @@ class AllocationScreen(BaseScreen):
         if self.view is None:
             return
         a = self.view.allocation
-        later = 1 + max((x.revision for x in self.allocations
-                         if (x.period_kind, x.period_start, x.dimension)
-                         == (a.period_kind, a.period_start, a.dimension)), default=a.revision)
-        confirm(self.app, _("Revise the targets"),
-                _("Start revision {revision} of the {kind} targets from {start} by "
-                  "{dimension}, {total} in all, as a new draft copying these lines? The "
-                  "current revision stays as it is until the new one is approved.").format(
-                    revision=later, kind=_(a.period_kind), start=a.period_start,
-                    dimension=_(a.dimension), total=f"{a.total:,.2f}"),
-                _("Revise"), lambda: self._revise(a.id))
+        later = 1 + max(
+            (
+                x.revision
+                for x in self.allocations
+                if (x.period_kind, x.period_start, x.dimension)
+                == (a.period_kind, a.period_start, a.dimension)
+            ),
+            default=a.revision,
+        )
+        confirm(
+            self.app,
+            _("Revise the targets"),
+            _(
+                "Start revision {revision} of the {kind} targets from {start} by "
+                "{dimension}, {total} in all, as a new draft copying these lines? The "
+                "current revision stays as it is until the new one is approved."
+            ).format(
+                revision=later,
+                kind=_(a.period_kind),
+                start=a.period_start,
+                dimension=_(a.dimension),
+                total=f"{a.total:,.2f}",
+            ),
+            _("Revise"),
+            lambda: self._revise(a.id),
+        )
 
     def _revise(self, allocation_id: int) -> None:
         view = self.guard(svc.revise_allocation, self.ctx, allocation_id)
@@ -226,20 +274,27 @@ class AllocationScreen(BaseScreen):
             self.app.notify(_("Your role may not plan targets."), severity="warning")
             return
         specs = [
-            FieldSpec("period", "Period", choices=[(_(k), k) for k in ("year", "quarter",
-                                                                       "month")]),
+            FieldSpec(
+                "period", "Period", choices=[(_(k), k) for k in ("year", "quarter", "month")]
+            ),
             FieldSpec("start", "Starting", placeholder="YYYY-MM-DD"),
-            FieldSpec("by", "By", choices=[(_(k), k) for k in ("region", "product",
-                                                               "channel", "rep")]),
+            FieldSpec(
+                "by", "By", choices=[(_(k), k) for k in ("region", "product", "channel", "rep")]
+            ),
             FieldSpec("total", "Total target"),
-            FieldSpec("basis", "Shared by", choices=[
-                (_(BASIS_TITLES[k]), k) for k in ("ytd", "qtd", "mtd", "forecast")]),
-            FieldSpec("note", "Note")]
+            FieldSpec(
+                "basis",
+                "Shared by",
+                choices=[(_(BASIS_TITLES[k]), k) for k in ("ytd", "qtd", "mtd", "forecast")],
+            ),
+            FieldSpec("note", "Note"),
+        ]
         year = self.ctx.today().year
         values = {"period": "year", "start": f"{year}-01-01", "by": "region", "basis": "ytd"}
-        self.app.push_screen(FormDialog(_("New target allocation"), specs, values,
-                                        self._create),
-                             lambda view: self._show_new(view) if view else None)
+        self.app.push_screen(
+            FormDialog(_("New target allocation"), specs, values, self._create),
+            lambda view: self._show_new(view) if view else None,
+        )
 
     def _create(self, v: dict[str, Any]) -> svc.AllocationView:
         import datetime as dt
@@ -247,13 +302,19 @@ class AllocationScreen(BaseScreen):
         try:
             start = dt.date.fromisoformat((v.get("start") or "").strip())
         except ValueError:
-            raise ValidationFailed([FieldProblem("start", v.get("start"),
-                                                 _("a date such as 2026-01-01"))],
-                                   "allocation") from None
+            raise ValidationFailed(
+                [FieldProblem("start", v.get("start"), _("a date such as 2026-01-01"))],
+                "allocation",
+            ) from None
         return svc.create_allocation(
-            self.ctx, period_kind=v.get("period") or "", period_start=start,
-            dimension=v.get("by") or "", total=(v.get("total") or "").replace(",", ""),
-            basis=v.get("basis") or "", note=v.get("note") or "")
+            self.ctx,
+            period_kind=v.get("period") or "",
+            period_start=start,
+            dimension=v.get("by") or "",
+            total=(v.get("total") or "").replace(",", ""),
+            basis=v.get("basis") or "",
+            note=v.get("note") or "",
+        )
 
     def guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Like the base guard, but a refused edit (validation, conflict) is shown too."""
@@ -269,15 +330,23 @@ class AllocationScreen(BaseScreen):
 
 
 # What a new allocation's target is shared by (the sales of a period to date, or a forecast)
-BASIS_TITLES = {"ytd": "Sales this year to date", "qtd": "Sales this quarter to date",
-                "mtd": "Sales this month to date", "forecast": "Forecast of the period"}
+BASIS_TITLES = {
+    "ytd": "Sales this year to date",
+    "qtd": "Sales this quarter to date",
+    "mtd": "Sales this month to date",
+    "forecast": "Forecast of the period",
+}
 # The cuts offered as suggestions; any comma list of the dimensions is accepted.
 CUTS = ("company", "product", "region", "channel", "rep", "product,region", "region,rep")
 REPORT_ID = "forecast"  # plugins/forecast/reports.py ForecastReport
 DIMENSIONS = ("company", "product", "region", "channel", "rep")
 # what an allocation's shares are taken from (stored as these ids)
-BASES = {"mtd": "Month to date", "qtd": "Quarter to date", "ytd": "Year to date",
-         "forecast": "Forecast"}
+BASES = {
+    "mtd": "Month to date",
+    "qtd": "Quarter to date",
+    "ytd": "Year to date",
+    "forecast": "Forecast",
+}
 
 
 def cut_words(cut: str) -> str:
@@ -329,25 +398,42 @@ class ForecastScreen(BaseScreen):
         self.titles: dict[str, str] = {}  # method id -> title in the reader's language
 
     def body(self) -> ComposeResult:
-        yield Static(_("Forecast sales by a cut and store the run. Ctrl+R runs it, k "
-                       "cancels (nothing is stored), o opens the stored run."), id="fc-about")
+        yield Static(
+            _(
+                "Forecast sales by a cut and store the run. Ctrl+R runs it, k "
+                "cancels (nothing is stored), o opens the stored run."
+            ),
+            id="fc-about",
+        )
         with Horizontal(classes="fc-row"):
             yield Label(_("Cut"))
-            yield Input(cut_words("company"), id="fc-cut", compact=True,
-                        placeholder=_("company, or a comma list of product, region, "
-                                      "channel, rep"),
-                        suggester=SuggestFromList([cut_words(c) for c in CUTS],
-                                                  case_sensitive=False))
+            yield Input(
+                cut_words("company"),
+                id="fc-cut",
+                compact=True,
+                placeholder=_("company, or a comma list of product, region, channel, rep"),
+                suggester=SuggestFromList([cut_words(c) for c in CUTS], case_sensitive=False),
+            )
         with Horizontal(classes="fc-row"):
             yield Label(_("Horizon"))
             yield Input("12", id="fc-horizon", type="integer", compact=True)
             yield Label(_("Method"), id="fc-method-label")
-            yield Select([(_("Automatic (best in backtest)"), "auto")], value="auto",
-                         allow_blank=False, id="fc-method", compact=True)
+            yield Select(
+                [(_("Automatic (best in backtest)"), "auto")],
+                value="auto",
+                allow_blank=False,
+                id="fc-method",
+                compact=True,
+            )
         with Horizontal(classes="fc-row"):
             yield Label(_("Reconcile"))
-            yield Select(_reconcile_choices(), value="bottom_up", allow_blank=False,
-                         id="fc-reconcile", compact=True)
+            yield Select(
+                _reconcile_choices(),
+                value="bottom_up",
+                allow_blank=False,
+                id="fc-reconcile",
+                compact=True,
+            )
             yield Button(_("Run"), id="fc-run", compact=True, variant="primary")
         yield ProgressBar(total=100, show_eta=False, id="fc-progress")
         yield Static("", id="fc-status")
@@ -359,8 +445,11 @@ class ForecastScreen(BaseScreen):
         methods = self.guard(fc.method_registry, self.ctx) or {}
         self.titles = {m.id: _(m.title) for m in methods.values()}
         self.query_one("#fc-method", Select).set_options(
-            [(_("Automatic (best in backtest)"), "auto"),
-             *((title, mid) for mid, title in self.titles.items())])
+            [
+                (_("Automatic (best in backtest)"), "auto"),
+                *((title, mid) for mid, title in self.titles.items()),
+            ]
+        )
         self.query_one("#fc-method", Select).value = "auto"
         self.titles[COMBINATION_ID] = _("Average of methods")  # chosen, never offered
         self.titles[BLEND_ID] = _("One method blended with the average")  # chosen only
@@ -368,8 +457,10 @@ class ForecastScreen(BaseScreen):
         if how:
             self.query_one("#fc-reconcile", Select).value = how
         if not any(self.ctx.grant.has(p) for p in fc.RUN_PERMISSIONS):
-            self._status(_("Running a forecast needs the forecast permission (planners, "
-                           "sales managers)."), error=True)
+            self._status(
+                _("Running a forecast needs the forecast permission (planners, sales managers)."),
+                error=True,
+            )
         self.query_one("#fc-cut", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -406,8 +497,9 @@ class ForecastScreen(BaseScreen):
         try:
             horizon = int(raw)
         except ValueError:
-            self._failed(ValidationFailed([FieldProblem("horizon", raw, "1 to 120 periods")],
-                                          "forecast"))
+            self._failed(
+                ValidationFailed([FieldProblem("horizon", raw, "1 to 120 periods")], "forecast")
+            )
             return None
         method = str(self.query_one("#fc-method", Select).value)
         how = str(self.query_one("#fc-reconcile", Select).value)
@@ -441,9 +533,16 @@ class ForecastScreen(BaseScreen):
             self.app.call_from_thread(self._progress, done, total)
 
         try:
-            summary = run_forecast(self.ctx, cut, horizon=horizon, method=method,
-                                   reconcile_how=how, processes=self.processes,
-                                   progress=progress, cancel=self.cancel)
+            summary = run_forecast(
+                self.ctx,
+                cut,
+                horizon=horizon,
+                method=method,
+                reconcile_how=how,
+                processes=self.processes,
+                progress=progress,
+                cancel=self.cancel,
+            )
         except Exception as exc:  # shown on the screen; the worker itself never fails
             self.app.call_from_thread(self._failed, exc)
             return
@@ -460,16 +559,24 @@ class ForecastScreen(BaseScreen):
         if not self.is_attached:
             return
         self._set_running(False)
-        self.query_one("#fc-progress", ProgressBar).update(total=summary.series,
-                                                          progress=summary.series)
+        self.query_one("#fc-progress", ProgressBar).update(
+            total=summary.series, progress=summary.series
+        )
         self.run_id = summary.run_id
         self.refresh_bindings()
-        used = ", ".join(f"{self.titles.get(m, m)} {n}"
-                         for m, n in sorted(summary.methods.items()))
-        self._status(_("Run {run}: {series} series in {seconds:.1f} s; methods: {used}; "
-                       "short series: {short}. o opens it in the forecast report.").format(
-            run=summary.run_id, series=summary.series, seconds=summary.seconds, used=used,
-            short=summary.short))
+        used = ", ".join(f"{self.titles.get(m, m)} {n}" for m, n in sorted(summary.methods.items()))
+        self._status(
+            _(
+                "Run {run}: {series} series in {seconds:.1f} s; methods: {used}; "
+                "short series: {short}. o opens it in the forecast report."
+            ).format(
+                run=summary.run_id,
+                series=summary.series,
+                seconds=summary.seconds,
+                used=used,
+                short=summary.short,
+            )
+        )
 
     def _failed(self, exc: BaseException) -> None:
         from plugins.forecast.services.forecasting import ForecastCancelled
@@ -482,8 +589,10 @@ class ForecastScreen(BaseScreen):
             self._status(str(exc), error=True)
             return
         # the message stays on the screen; report_error also notifies (and logs a bug)
-        self._status(str(exc) if isinstance(exc, SalesdeskError)
-                     else _("Unexpected error (logged)"), error=True)
+        self._status(
+            str(exc) if isinstance(exc, SalesdeskError) else _("Unexpected error (logged)"),
+            error=True,
+        )
         report_error(self.app, exc)
 
     def _status(self, text: str, error: bool = False) -> None:
@@ -497,8 +606,9 @@ class ForecastScreen(BaseScreen):
         # Textual cancels a left screen's workers; say so rather than drop the run silently
         if self.running:
             self.cancel.set()
-            self.app.notify(_("Forecast cancelled on leaving; nothing was stored."),
-                            severity="warning")
+            self.app.notify(
+                _("Forecast cancelled on leaving; nothing was stored."), severity="warning"
+            )
         super().action_back()
 
     def action_cancel_run(self) -> None:
@@ -520,12 +630,20 @@ class ForecastScreen(BaseScreen):
 
 
 def _reconcile_choices() -> list[tuple[str, str]]:
-    return [(_("Bottom-up: the company is the sum of the cut"), "bottom_up"),
-            (_("Top-down: the company forecast stands"), "top_down")]
+    return [
+        (_("Bottom-up: the company is the sum of the cut"), "bottom_up"),
+        (_("Top-down: the company forecast stands"), "top_down"),
+    ]
 
 
 VIEWS = (
     ViewSpec("targets", "Target allocation", "指标分摊", lambda ctx: AllocationScreen()),
-    ViewSpec("forecast", "Sales forecast", "销售预测", lambda ctx: ForecastScreen(), key="f",
-             permission=RUN_PERMISSIONS),
+    ViewSpec(
+        "forecast",
+        "Sales forecast",
+        "销售预测",
+        lambda ctx: ForecastScreen(),
+        key="f",
+        permission=RUN_PERMISSIONS,
+    ),
 )

@@ -63,13 +63,13 @@ def salesdesk_opportunity_created(ctx: Any, opportunity: Any) -> None:
 
 
 @hookimpl
-def salesdesk_opportunity_stage_changed(ctx: Any, opportunity: Any, from_stage: str,
-                                        to_stage: str) -> None:
+def salesdesk_opportunity_stage_changed(
+    ctx: Any, opportunity: Any, from_stage: str, to_stage: str
+) -> None:
     from core.models import OpportunityStatus
     from plugins.funnel.services.funnels import refresh_class
 
-    refresh_class(ctx, opportunity.customer_id,
-                  won=opportunity.status == OpportunityStatus.WON)
+    refresh_class(ctx, opportunity.customer_id, won=opportunity.status == OpportunityStatus.WON)
 
 
 @hookimpl

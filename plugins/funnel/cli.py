@@ -35,11 +35,15 @@ def reclaim_command(click_ctx: click.Context, dry_run: bool) -> None:
     actions = reclaim(_ctx(click_ctx), dry_run=dry_run)
     verb = "would" if dry_run else "did"
     for a in actions:
-        click.echo(f"{a.action}\t{a.code}\t{a.name}\towner={a.owner}\tmanager={a.manager}"
-                   f"\tidle={a.idle_days}d")
+        click.echo(
+            f"{a.action}\t{a.code}\t{a.name}\towner={a.owner}\tmanager={a.manager}"
+            f"\tidle={a.idle_days}d"
+        )
     counts = {k: sum(a.action == k for a in actions) for k in ("remind", "manager", "reclaim")}
-    click.echo(f"{verb}: remind {counts['remind']}, tell manager {counts['manager']}, "
-               f"reclaim {counts['reclaim']}")
+    click.echo(
+        f"{verb}: remind {counts['remind']}, tell manager {counts['manager']}, "
+        f"reclaim {counts['reclaim']}"
+    )
 
 
 @funnel.command("assign")
@@ -70,10 +74,10 @@ def import_command(click_ctx: click.Context, path: str, dry_run: bool, no_assign
     """Import leads (CSV or xlsx, customer columns, no owner) into the pool."""
     from plugins.funnel.services.leads import import_leads
 
-    result = import_leads(_ctx(click_ctx), Path(path), dry_run=dry_run,
-                          assign=not no_assign)
-    click.echo(f"{'checked' if dry_run else 'imported'} {result.rows} lead(s) from "
-               f"{Path(path).name}")
+    result = import_leads(_ctx(click_ctx), Path(path), dry_run=dry_run, assign=not no_assign)
+    click.echo(
+        f"{'checked' if dry_run else 'imported'} {result.rows} lead(s) from {Path(path).name}"
+    )
     if result.assignments:
         _print_assignments(result.assignments, dry_run)
 
@@ -84,8 +88,9 @@ def import_command(click_ctx: click.Context, path: str, dry_run: bool, no_assign
 @click.option("--reason", default="", help="Why (kept in the lead log)")
 @click.pass_context
 @friendly
-def reassign_command(click_ctx: click.Context, codes: tuple[str, ...], to_login: str,
-                     reason: str) -> None:
+def reassign_command(
+    click_ctx: click.Context, codes: tuple[str, ...], to_login: str, reason: str
+) -> None:
     """Give customers (by code) and their open deals to one rep, all or nothing."""
     from plugins.funnel.services.leads import ids_for_codes
     from plugins.funnel.services.pool import reassign
@@ -97,28 +102,34 @@ def reassign_command(click_ctx: click.Context, codes: tuple[str, ...], to_login:
 
 @funnel.command("handover")
 @click.argument("leaving")
-@click.option("--to", "successors", multiple=True, required=True,
-              help="Successor login (repeat for several)")
+@click.option(
+    "--to", "successors", multiple=True, required=True, help="Successor login (repeat for several)"
+)
 @click.option("--preview", is_flag=True, help="Show what would move; change nothing")
 @click.option("--note", default="", help="Kept with the handover")
 @click.pass_context
 @friendly
-def handover_command(click_ctx: click.Context, leaving: str, successors: tuple[str, ...],
-                     preview: bool, note: str) -> None:
+def handover_command(
+    click_ctx: click.Context, leaving: str, successors: tuple[str, ...], preview: bool, note: str
+) -> None:
     """Hand a leaving rep's customers, open deals, follow-ups and targets to successors."""
     from plugins.funnel.services import handover
 
     ctx = _ctx(click_ctx)
     plan = handover.preview(ctx, leaving, list(successors))
-    click.echo(f"customers {len(plan.customers)}, open deals {len(plan.deals)}, "
-               f"open follow-ups {len(plan.follow_ups)}, target months {len(plan.targets)}")
+    click.echo(
+        f"customers {len(plan.customers)}, open deals {len(plan.deals)}, "
+        f"open follow-ups {len(plan.follow_ups)}, target months {len(plan.targets)}"
+    )
     for did, title, cust, to, contacts in plan.closing:
         click.echo(f"about to close: #{did} {title} ({cust}) -> {to}; contacts: {contacts}")
     if preview:
         return
     record = handover.hand_over(ctx, leaving, list(successors), note=note)
-    click.echo(f"handover {record.id} done: report with "
-               f"'salesdesk report run funnel.handover -p handover={record.id}'")
+    click.echo(
+        f"handover {record.id} done: report with "
+        f"'salesdesk report run funnel.handover -p handover={record.id}'"
+    )
 
 
 @funnel.command("due")
@@ -131,8 +142,9 @@ def due_command(click_ctx: click.Context, owner: str | None) -> None:
 
     items = due_list(_ctx(click_ctx), owner)
     for i in items:
-        click.echo(f"{i.kind}\t{i.customer}\t{i.owner}\t{i.manager}\t{i.subject}\t{i.due}"
-                   f"\t{i.days_over}")
+        click.echo(
+            f"{i.kind}\t{i.customer}\t{i.owner}\t{i.manager}\t{i.subject}\t{i.due}\t{i.days_over}"
+        )
     click.echo(f"{len(items)} item(s) due")
 
 
@@ -145,25 +157,36 @@ def due_command(click_ctx: click.Context, owner: str | None) -> None:
 @click.option("--respond-hours", type=int, default=None, help="Respond within H hours")
 @click.pass_context
 @friendly
-def set_stage_command(click_ctx: click.Context, funnel_id: str, stage: str,
-                      probability: str | None, max_days: int | None, visit_days: int | None,
-                      respond_hours: int | None) -> None:
+def set_stage_command(
+    click_ctx: click.Context,
+    funnel_id: str,
+    stage: str,
+    probability: str | None,
+    max_days: int | None,
+    visit_days: int | None,
+    respond_hours: int | None,
+) -> None:
     """Adjust one stage of a funnel in the company settings (no code)."""
     from plugins.funnel.services.funnels import current_overrides, set_override
 
     ctx = _ctx(click_ctx)
     override = current_overrides(ctx).get(funnel_id, {})
     values = override.setdefault("stages", {}).setdefault(stage, {})
-    for key, value in (("probability", probability), ("max_days", max_days),
-                       ("visit_every_days", visit_days), ("respond_within_hours",
-                                                          respond_hours)):
+    for key, value in (
+        ("probability", probability),
+        ("max_days", max_days),
+        ("visit_every_days", visit_days),
+        ("respond_within_hours", respond_hours),
+    ):
         if value is not None:
             values[key] = value
     changed = set_override(ctx, funnel_id, override)
     s = changed.stage(stage)
-    click.echo(f"{funnel_id}.{stage}: probability {s.probability}, max days {s.max_days}, "
-               f"visit every {s.visit_every_days} days, respond within "
-               f"{s.respond_within_hours} h")
+    click.echo(
+        f"{funnel_id}.{stage}: probability {s.probability}, max days {s.max_days}, "
+        f"visit every {s.visit_every_days} days, respond within "
+        f"{s.respond_within_hours} h"
+    )
 
 
 @funnel.command("remove-stage")
@@ -172,8 +195,9 @@ def set_stage_command(click_ctx: click.Context, funnel_id: str, stage: str,
 @click.option("--map-to", default=None, help="Stage that takes the stage's open deals")
 @click.pass_context
 @friendly
-def remove_stage_command(click_ctx: click.Context, funnel_id: str, stage: str,
-                         map_to: str | None) -> None:
+def remove_stage_command(
+    click_ctx: click.Context, funnel_id: str, stage: str, map_to: str | None
+) -> None:
     """Remove a stage from a funnel; its open deals must be mapped or it is refused."""
     from plugins.funnel.services.funnels import current_overrides, set_override
 
@@ -181,8 +205,10 @@ def remove_stage_command(click_ctx: click.Context, funnel_id: str, stage: str,
     override = current_overrides(ctx).get(funnel_id, {})
     override["remove"] = sorted(set(override.get("remove", [])) | {stage})
     set_override(ctx, funnel_id, override, {stage: map_to} if map_to else None)
-    click.echo(f"stage {stage} removed from {funnel_id}"
-               + (f"; its open deals moved to {map_to}" if map_to else ""))
+    click.echo(
+        f"stage {stage} removed from {funnel_id}"
+        + (f"; its open deals moved to {map_to}" if map_to else "")
+    )
 
 
 @funnel.command("check")
@@ -198,8 +224,11 @@ def check_command(click_ctx: click.Context) -> None:
         click.echo(f"setting problem: {problem}")
     found = orphans(ctx)
     for o in found:
-        hint = (f"map with 'salesdesk funnel map {o.funnel} {o.stage} STAGE'"
-                if o.known_funnel else "its funnel is not loaded (plugin off?)")
+        hint = (
+            f"map with 'salesdesk funnel map {o.funnel} {o.stage} STAGE'"
+            if o.known_funnel
+            else "its funnel is not loaded (plugin off?)"
+        )
         click.echo(f"{o.funnel}.{o.stage}: {o.deals} open deal(s); {hint}")
     if found:
         sys.exit(1)
@@ -212,8 +241,7 @@ def check_command(click_ctx: click.Context) -> None:
 @click.argument("to_stage")
 @click.pass_context
 @friendly
-def map_command(click_ctx: click.Context, funnel_id: str, from_stage: str,
-                to_stage: str) -> None:
+def map_command(click_ctx: click.Context, funnel_id: str, from_stage: str, to_stage: str) -> None:
     """Move open deals out of a stage their funnel no longer has."""
     from plugins.funnel.services.funnels import map_orphans
 
@@ -223,12 +251,16 @@ def map_command(click_ctx: click.Context, funnel_id: str, from_stage: str,
 
 @funnel.command("rules")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
-@click.option("--reclaim", "reclaim_file", type=click.Path(exists=True, dir_okay=False),
-              default=None, help="JSON file with the escalation ladder (funnel.reclaim)")
+@click.option(
+    "--reclaim",
+    "reclaim_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="JSON file with the escalation ladder (funnel.reclaim)",
+)
 @click.pass_context
 @friendly
-def rules_command(click_ctx: click.Context, path: str | None,
-                  reclaim_file: str | None) -> None:
+def rules_command(click_ctx: click.Context, path: str | None, reclaim_file: str | None) -> None:
     """Show, or set from a JSON file, the assignment rules and the reclaim ladder."""
     from core.company import get_setting
     from plugins.funnel.services.leads import set_reclaim_policy, set_rules
@@ -240,8 +272,10 @@ def rules_command(click_ctx: click.Context, path: str | None,
     if reclaim_file:
         set_reclaim_policy(ctx, _json(reclaim_file))
     with ctx.reading() as session:
-        shown = {RULES_KEY: get_setting(session, RULES_KEY, []),
-                 RECLAIM_KEY: get_setting(session, RECLAIM_KEY, {})}
+        shown = {
+            RULES_KEY: get_setting(session, RULES_KEY, []),
+            RECLAIM_KEY: get_setting(session, RECLAIM_KEY, {}),
+        }
     click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
@@ -251,5 +285,6 @@ def _json(path: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ValidationFailed([FieldProblem("file", path, f"a readable JSON file ({exc})")],
-                               "funnel rules") from None
+        raise ValidationFailed(
+            [FieldProblem("file", path, f"a readable JSON file ({exc})")], "funnel rules"
+        ) from None

@@ -42,8 +42,7 @@ class LeadEvent(SQLModel, table=True):
     to_owner_id: int | None = Field(default=None, foreign_key="sd_user.id")
     actor_id: int | None = Field(default=None, foreign_key="sd_user.id")
     reason: str = Field(default="", max_length=500)
-    handover_id: int | None = Field(default=None, foreign_key="funnel_handover.id",
-                                    index=True)
+    handover_id: int | None = Field(default=None, foreign_key="funnel_handover.id", index=True)
 
 
 class Handover(SQLModel, table=True):

@@ -27,15 +27,29 @@ _ = translator(__file__)  # this plugin's words first
 BAR_WIDTH = 22
 SHOWN = 1000
 CARD_WIDTH = 30  # due items listed on screen; the report has them all
-KIND_LABELS = {"stalled": "Stalled deal", "follow_up": "Follow-up due",
-               "visit": "Visit interval passed", "lead": "Idle lead"}
+KIND_LABELS = {
+    "stalled": "Stalled deal",
+    "follow_up": "Follow-up due",
+    "visit": "Visit interval passed",
+    "lead": "Idle lead",
+}
 ACTIONS = {"remind": "Remind", "manager": "Manager told", "reclaim": "Reclaim"}
-EVENTS = {"import": "Import", "claim": "Claim", "assign": "Assign", "return": "Return",
-          "reclaim": "Reclaim", "remind": "Remind", "escalate": "Escalate",
-          "handover": "Handover"}
+EVENTS = {
+    "import": "Import",
+    "claim": "Claim",
+    "assign": "Assign",
+    "return": "Return",
+    "reclaim": "Reclaim",
+    "remind": "Remind",
+    "escalate": "Escalate",
+    "handover": "Handover",
+}
 HANDOVER_COLUMNS = ("Code", "Customer", "New owner", "About to close (contacts)")
-SUBJECTS = {"idle lead: reminder": "Reminder sent", "idle lead: manager told":
-            "Manager told", "idle lead: returns to the pool": "Returns to the pool"}
+SUBJECTS = {
+    "idle lead: reminder": "Reminder sent",
+    "idle lead: manager told": "Manager told",
+    "idle lead: returns to the pool": "Returns to the pool",
+}
 
 
 def _pad(text: str, width: int) -> str:
@@ -52,13 +66,17 @@ def _right(text: str, width: int) -> str:
 def funnel_chart(stages: list[analytics.StageFigures]) -> str:
     """A text funnel: one bar per stage, as long as its share of the biggest amount."""
     top = max((s.amount for s in stages), default=Decimal(0)) or Decimal(1)
-    lines = [f"{_pad('', 12 + 1 + BAR_WIDTH)} {_right(_('Amount'), 14)} "
-             f"{_right(_('Deals'), 6)} {_right(_('Weighted'), 14)}"]
+    lines = [
+        f"{_pad('', 12 + 1 + BAR_WIDTH)} {_right(_('Amount'), 14)} "
+        f"{_right(_('Deals'), 6)} {_right(_('Weighted'), 14)}"
+    ]
     for s in stages:
         width = int(s.amount / top * BAR_WIDTH) if s.amount else 0
         bar = "█" * width or "▏"
-        lines.append(f"{_pad(pick(s.title_en, s.title_zh), 12)} {_pad(bar, BAR_WIDTH)} "
-                     f"{s.amount:>14,.2f} {s.deals:>6} {s.weighted:>14,.2f}")
+        lines.append(
+            f"{_pad(pick(s.title_en, s.title_zh), 12)} {_pad(bar, BAR_WIDTH)} "
+            f"{s.amount:>14,.2f} {s.deals:>6} {s.weighted:>14,.2f}"
+        )
     return "\n".join(lines)
 
 
@@ -131,15 +149,21 @@ class PipelineBoard(BaseScreen):
 
     def action_refresh(self) -> None:
         funnel = self.ctx.plugins.funnels.get(self.funnel_id)
-        self.read_then(lambda: (analytics.funnel_stages(self.ctx, funnel),
-                           analytics.board(self.ctx, funnel)),
-                  lambda found: self._show(funnel, *found))
+        self.read_then(
+            lambda: (analytics.funnel_stages(self.ctx, funnel), analytics.board(self.ctx, funnel)),
+            lambda found: self._show(funnel, *found),
+        )
 
-    def _show(self, funnel: Any, stages: list[analytics.StageFigures],
-              cards: dict[str, list[analytics.BoardCard]]) -> None:
+    def _show(
+        self,
+        funnel: Any,
+        stages: list[analytics.StageFigures],
+        cards: dict[str, list[analytics.BoardCard]],
+    ) -> None:
         self.query_one("#chart", Static).update(
             f"[b]{pick(funnel.title_en, funnel.title_zh)}[/b]  (f: {_('Next funnel')})\n"
-            + funnel_chart(stages))
+            + funnel_chart(stages)
+        )
         table = self.query_one(DataTable)
         table.clear(columns=True)
         columns = [[self._card(c) for c in cards.get(s.stage_id, [])] for s in stages]
@@ -149,9 +173,11 @@ class PipelineBoard(BaseScreen):
             table.add_column(header, key=s.stage_id, width=width)
         for i in range(max(map(len, columns), default=0)):
             table.add_row(*[texts[i] if i < len(texts) else "" for texts in columns])
-        self.cards = {(row, col): card.deal_id
-                      for col, s in enumerate(stages)
-                      for row, card in enumerate(cards.get(s.stage_id, []))}
+        self.cards = {
+            (row, col): card.deal_id
+            for col, s in enumerate(stages)
+            for row, card in enumerate(cards.get(s.stage_id, []))
+        }
 
     @staticmethod
     def _card(card: analytics.BoardCard) -> str:
@@ -172,9 +198,15 @@ class DueListScreen(BaseScreen):
         Binding("r", "report", "Report", id="funnel.due.report"),
         Binding("f5", "refresh", "Refresh", id="funnel.due.refresh", show=False),
     ]
-    COLUMNS = [("kind", "Kind"), ("customer", "Customer"), ("owner", "Owner"),
-               ("manager", "Manager"), ("subject", "What"), ("due", "Due"),
-               ("days", "Days over")]
+    COLUMNS = [
+        ("kind", "Kind"),
+        ("customer", "Customer"),
+        ("owner", "Owner"),
+        ("manager", "Manager"),
+        ("subject", "What"),
+        ("due", "Due"),
+        ("days", "Days over"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -218,18 +250,30 @@ class DueListScreen(BaseScreen):
         items = due.due_list(self.ctx, owner)
         shown = items[:SHOWN]
         names = _people(self.ctx, sorted({i.owner for i in shown} | {i.manager for i in shown}))
-        rows = [(_(KIND_LABELS[i.kind]), i.customer, names.get(i.owner, i.owner),
-                 names.get(i.manager, i.manager), self._subject(i), cell(i.due),
-                 cell(i.days_over), f"{i.kind}:{i.record_id}:{n}")
-                for n, i in enumerate(shown)]
+        rows = [
+            (
+                _(KIND_LABELS[i.kind]),
+                i.customer,
+                names.get(i.owner, i.owner),
+                names.get(i.manager, i.manager),
+                self._subject(i),
+                cell(i.due),
+                cell(i.days_over),
+                f"{i.kind}:{i.record_id}:{n}",
+            )
+            for n, i in enumerate(shown)
+        ]
         return len(items), rows
 
     def _show(self, found: tuple[int, list[tuple[Any, ...]]], mine: bool) -> None:
         count, rows = found
         self.query_one("#hint", Static).update(
-            (_("Mine") if mine else _("Everything you may see")) + f": {count}"
+            (_("Mine") if mine else _("Everything you may see"))
+            + f": {count}"
             + (f" ({_('most overdue shown')}: {len(rows)})" if len(rows) < count else "")
-            + "  ·  " + _("m switches mine / team; r opens the report (x exports it)."))
+            + "  ·  "
+            + _("m switches mine / team; r opens the report (x exports it).")
+        )
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
@@ -268,16 +312,27 @@ class LeadPoolScreen(BaseScreen):
         Binding("l", "history", "History", id="funnel.pool.history"),
         Binding("f5", "refresh", "Refresh", id="funnel.pool.refresh", show=False),
     ]
-    COLUMNS = [("code", "Code"), ("name", "Customer"), ("industry", "Industry"),
-               ("region", "Region"), ("size", "Size"), ("source", "Source"),
-               ("since", "In pool since")]
+    COLUMNS = [
+        ("code", "Code"),
+        ("name", "Customer"),
+        ("industry", "Industry"),
+        ("region", "Region"),
+        ("size", "Size"),
+        ("source", "Source"),
+        ("since", "In pool since"),
+    ]
 
     MANAGER_ACTIONS = ("assign", "give", "preview_reclaim", "reclaim")
 
     def body(self) -> ComposeResult:
-        hint = (_("c claims the lead, a assigns the pool by the rules, t gives the lead "
-                  "to a rep, p previews the reclaim ladder, R runs it.")
-                if self._manages_pool() else _("c claims the lead under the cursor."))
+        hint = (
+            _(
+                "c claims the lead, a assigns the pool by the rules, t gives the lead "
+                "to a rep, p previews the reclaim ladder, R runs it."
+            )
+            if self._manages_pool()
+            else _("c claims the lead under the cursor.")
+        )
         yield Static(hint, id="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="pool")
 
@@ -307,9 +362,18 @@ class LeadPoolScreen(BaseScreen):
         rows = []
         for lead in pool.pool_leads(self.ctx):
             since = lead.pool_since.date() if lead.pool_since else None
-            rows.append((lead.code, lead.name, industry_title(lead.industry), lead.region,
-                         label(lead.size), source_title(lead.source), cell(since),
-                         str(lead.customer_id)))
+            rows.append(
+                (
+                    lead.code,
+                    lead.name,
+                    industry_title(lead.industry),
+                    lead.region,
+                    label(lead.size),
+                    source_title(lead.source),
+                    cell(since),
+                    str(lead.customer_id),
+                )
+            )
         return rows
 
     def _show(self, rows: list[tuple[Any, ...]]) -> None:
@@ -333,10 +397,16 @@ class LeadPoolScreen(BaseScreen):
             return
         table = self.query_one(DataTable)
         name = str(table.get_cell(str(lead), "name"))
-        confirm(self.app, _("Claim the lead"),
-                _("Claim {customer}? It becomes your customer and leaves the pool; only "
-                  "a manager can give it to someone else.").format(customer=name),
-                _("Claim"), lambda: self._claim(lead))
+        confirm(
+            self.app,
+            _("Claim the lead"),
+            _(
+                "Claim {customer}? It becomes your customer and leaves the pool; only "
+                "a manager can give it to someone else."
+            ).format(customer=name),
+            _("Claim"),
+            lambda: self._claim(lead),
+        )
 
     def _claim(self, lead: int) -> None:
         if self.guard(pool.claim, self.ctx, lead) is not None:
@@ -346,8 +416,9 @@ class LeadPoolScreen(BaseScreen):
         """login -> the name people know the rep by (the previews show names)."""
         from core.services import users
 
-        return {u.login: u.display_name or u.login
-                for u in self.guard(users.list_users, self.ctx) or []}
+        return {
+            u.login: u.display_name or u.login for u in self.guard(users.list_users, self.ctx) or []
+        }
 
     def action_assign(self) -> None:
         """Preview who gets which lead by the rules; hand them over once confirmed."""
@@ -358,17 +429,24 @@ class LeadPoolScreen(BaseScreen):
             return
         moving = [a for a in preview if a.to]
         if not moving:
-            self.notify(_("No lead in the pool matches a rule with a rep who can take it."),
-                        severity="warning")
+            self.notify(
+                _("No lead in the pool matches a rule with a rep who can take it."),
+                severity="warning",
+            )
             return
         names = self._rep_names()
-        confirm(self.app, _("Assign the pool by the rules"),
-                _("Give {n} of the {total} leads in the pool to the reps below? Each becomes "
-                  "that rep's customer and leaves the pool.").format(
-                    n=len(moving), total=len(preview)),
-                _("Assign"), self._assign,
-                columns=[_("Code"), _("Customer"), _("New owner")],
-                rows=[(a.code, a.name, names.get(a.to or "", a.to or "")) for a in moving])
+        confirm(
+            self.app,
+            _("Assign the pool by the rules"),
+            _(
+                "Give {n} of the {total} leads in the pool to the reps below? Each becomes "
+                "that rep's customer and leaves the pool."
+            ).format(n=len(moving), total=len(preview)),
+            _("Assign"),
+            self._assign,
+            columns=[_("Code"), _("Customer"), _("New owner")],
+            rows=[(a.code, a.name, names.get(a.to or "", a.to or "")) for a in moving],
+        )
 
     def _assign(self) -> None:
         done = self.guard(pool.auto_assign, self.ctx)
@@ -395,11 +473,16 @@ class LeadPoolScreen(BaseScreen):
         actions = self.guard(pool.reclaim, self.ctx, dry_run=True)
         if actions is None:
             return
-        rows = [(_(ACTIONS[a.action]), a.code, a.name, a.owner, a.manager, a.idle_days)
-                for a in actions]
-        self.app.push_screen(TableDialog(_("Reclaim preview"), [
-            _("Step"), _("Code"), _("Customer"), _("Owner"), _("Manager"), _("Days idle")],
-            rows))
+        rows = [
+            (_(ACTIONS[a.action]), a.code, a.name, a.owner, a.manager, a.idle_days) for a in actions
+        ]
+        self.app.push_screen(
+            TableDialog(
+                _("Reclaim preview"),
+                [_("Step"), _("Code"), _("Customer"), _("Owner"), _("Manager"), _("Days idle")],
+                rows,
+            )
+        )
 
     def action_reclaim(self) -> None:
         """Show the ladder's steps due today; take them once confirmed."""
@@ -412,14 +495,18 @@ class LeadPoolScreen(BaseScreen):
             self.notify(_("No lead is idle long enough: nothing to remind or reclaim."))
             return
         back = sum(1 for a in preview if a.action == "reclaim")
-        confirm(self.app, _("Reclaim idle leads"),
-                _("Take the steps below now? {n} customer(s) go back to the pool and their "
-                  "owners lose them; the others' owners and managers are reminded.").format(
-                    n=back),
-                _("Reclaim now"), self._reclaim,
-                columns=[_("Step"), _("Code"), _("Customer"), _("Owner"), _("Days idle")],
-                rows=[(_(ACTIONS[a.action]), a.code, a.name, a.owner, a.idle_days)
-                      for a in preview])
+        confirm(
+            self.app,
+            _("Reclaim idle leads"),
+            _(
+                "Take the steps below now? {n} customer(s) go back to the pool and their "
+                "owners lose them; the others' owners and managers are reminded."
+            ).format(n=back),
+            _("Reclaim now"),
+            self._reclaim,
+            columns=[_("Step"), _("Code"), _("Customer"), _("Owner"), _("Days idle")],
+            rows=[(_(ACTIONS[a.action]), a.code, a.name, a.owner, a.idle_days) for a in preview],
+        )
 
     def _reclaim(self) -> None:
         actions = self.guard(pool.reclaim, self.ctx)
@@ -435,8 +522,9 @@ class LeadPoolScreen(BaseScreen):
         if events is None:
             return
         rows = [(cell(e.at.date()), _(EVENTS.get(e.kind, e.kind)), e.reason) for e in events]
-        self.app.push_screen(TableDialog(_("Lead history"), [_("Date"), _("Kind"),
-                                                              _("Reason")], rows))
+        self.app.push_screen(
+            TableDialog(_("Lead history"), [_("Date"), _("Kind"), _("Reason")], rows)
+        )
 
 
 class HandoverWizard(BaseScreen):
@@ -452,8 +540,7 @@ class HandoverWizard(BaseScreen):
     """
     BINDINGS = [
         Binding("f2", "preview", "Preview", id="funnel.handover.preview", priority=True),
-        Binding("ctrl+s", "confirm", "Hand over", id="funnel.handover.confirm",
-                priority=True),
+        Binding("ctrl+s", "confirm", "Hand over", id="funnel.handover.confirm", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -475,8 +562,9 @@ class HandoverWizard(BaseScreen):
 
     def _inputs(self) -> tuple[str, list[str]]:
         leaving = self.query_one("#leaving", Input).value.strip()
-        successors = [s.strip() for s in self.query_one("#successors", Input).value.split(",")
-                      if s.strip()]
+        successors = [
+            s.strip() for s in self.query_one("#successors", Input).value.split(",") if s.strip()
+        ]
         return leaving, successors
 
     def action_preview(self) -> None:
@@ -488,11 +576,16 @@ class HandoverWizard(BaseScreen):
             return
         p = self.plan
         self.query_one("#summary", Static).update(
-            _("Customers") + f": {len(p.customers)}  ·  " + _("Open deals")
-            + f": {len(p.deals)}  ·  " + _("Open follow-ups") + f": {len(p.follow_ups)}  ·  "
-            + _("Target months") + f": {len(p.targets)}\n"
-            + _("Each customer and its new owner; deals about to close are handed over in "
-                "person."))
+            _("Customers")
+            + f": {len(p.customers)}  ·  "
+            + _("Open deals")
+            + f": {len(p.deals)}  ·  "
+            + _("Open follow-ups")
+            + f": {len(p.follow_ups)}  ·  "
+            + _("Target months")
+            + f": {len(p.targets)}\n"
+            + _("Each customer and its new owner; deals about to close are handed over in person.")
+        )
         for row in self._moves(p):
             table.add_row(*row)
 
@@ -502,34 +595,46 @@ class HandoverWizard(BaseScreen):
         names = _people(self.ctx, plan.successors)
         closing: dict[str, list[str]] = {}
         for _id, title, customer, _to, contacts in plan.closing:
-            closing.setdefault(customer, []).append(f"{title} ({contacts})" if contacts
-                                                    else title)
-        rows = [(code, name, names.get(to, to), "; ".join(closing.pop(name, [])))
-                for _cid, code, name, to in plan.customers]
-        rows += [("", customer, names.get(to, to), "; ".join(closing.pop(customer, [])))
-                 for customer, to in dict((d[2], d[5]) for d in plan.deals).items()
-                 if customer in closing]
+            closing.setdefault(customer, []).append(f"{title} ({contacts})" if contacts else title)
+        rows = [
+            (code, name, names.get(to, to), "; ".join(closing.pop(name, [])))
+            for _cid, code, name, to in plan.customers
+        ]
+        rows += [
+            ("", customer, names.get(to, to), "; ".join(closing.pop(customer, [])))
+            for customer, to in dict((d[2], d[5]) for d in plan.deals).items()
+            if customer in closing
+        ]
         return rows
 
     def action_confirm(self) -> None:
         from tui.screens.dialogs import confirm
 
         leaving, successors = self._inputs()
-        if self.plan is None or (self.plan.leaving, self.plan.successors) != (leaving,
-                                                                            successors):
+        if self.plan is None or (self.plan.leaving, self.plan.successors) != (leaving, successors):
             self.notify(_("Preview first (F2)"), timeout=4)
             return
         p = self.plan
         who = _people(self.ctx, [leaving]).get(leaving, leaving)
-        confirm(self.app, _("Hand over {rep}'s customers").format(rep=who),
-                _("{customers} customers, {deals} open deals, {follow_ups} follow-ups and "
-                  "{targets} target months move from {rep} to these new owners. This "
-                  "cannot be undone from here.").format(
-                    customers=len(p.customers), deals=len(p.deals),
-                    follow_ups=len(p.follow_ups), targets=len(p.targets), rep=who),
-                _("Hand over"), lambda: self._hand_over(p),
-                columns=[_(t) for t in HANDOVER_COLUMNS[:3]],
-                rows=[row[:3] for row in self._moves(p)])
+        confirm(
+            self.app,
+            _("Hand over {rep}'s customers").format(rep=who),
+            _(
+                "{customers} customers, {deals} open deals, {follow_ups} follow-ups and "
+                "{targets} target months move from {rep} to these new owners. This "
+                "cannot be undone from here."
+            ).format(
+                customers=len(p.customers),
+                deals=len(p.deals),
+                follow_ups=len(p.follow_ups),
+                targets=len(p.targets),
+                rep=who,
+            ),
+            _("Hand over"),
+            lambda: self._hand_over(p),
+            columns=[_(t) for t in HANDOVER_COLUMNS[:3]],
+            rows=[row[:3] for row in self._moves(p)],
+        )
 
     def _hand_over(self, shown: handover.HandoverPlan) -> None:
         """Hand over what was confirmed; if the book changed meanwhile, show it again."""
@@ -537,15 +642,22 @@ class HandoverWizard(BaseScreen):
         if now is None:
             return
         if now.customers != shown.customers or now.deals != shown.deals:
-            self.notify(_("The rep's customers changed since the preview; check the new "
-                          "preview and confirm again."), severity="warning", timeout=8)
+            self.notify(
+                _(
+                    "The rep's customers changed since the preview; check the new "
+                    "preview and confirm again."
+                ),
+                severity="warning",
+                timeout=8,
+            )
             self.action_preview()
             return
         record = self.guard(handover.hand_over, self.ctx, shown.leaving, shown.successors)
         if record is not None:
             self.plan = None
             self.query_one("#summary", Static).update(
-                _("Handover done") + f": #{record.id} ({dt.date.today():%Y-%m-%d})")
+                _("Handover done") + f": #{record.id} ({dt.date.today():%Y-%m-%d})"
+            )
             open_report(self, "funnel.handover", {"handover": record.id})
 
 
@@ -556,16 +668,25 @@ def _people(ctx: Any, logins: list[str]) -> dict[str, str]:
     from core.models import User
 
     with ctx.reading() as session:
-        return dict(session.execute(sa.select(User.login, User.display_name)
-                                    .where(User.login.in_(logins))).all())
+        return dict(
+            session.execute(
+                sa.select(User.login, User.display_name).where(User.login.in_(logins))
+            ).all()
+        )
 
 
 def view_specs() -> list[Any]:
     return [
-        ViewSpec("funnel.board", "Pipeline board", "销售漏斗看板", lambda ctx: PipelineBoard(),
-                 key="b"),
+        ViewSpec(
+            "funnel.board", "Pipeline board", "销售漏斗看板", lambda ctx: PipelineBoard(), key="b"
+        ),
         ViewSpec("funnel.due", "Due list", "待办清单", lambda ctx: DueListScreen(), key="u"),
         ViewSpec("funnel.pool", "Lead pool", "线索池", lambda ctx: LeadPoolScreen(), key="l"),
-        ViewSpec("funnel.handover", "Handover", "离职交接", lambda ctx: HandoverWizard(),
-                 permission="customer.assign"),
+        ViewSpec(
+            "funnel.handover",
+            "Handover",
+            "离职交接",
+            lambda ctx: HandoverWizard(),
+            permission="customer.assign",
+        ),
     ]

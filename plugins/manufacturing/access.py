@@ -21,16 +21,44 @@ PERMISSIONS = [
     PermissionSpec(P_REVERSE, "Reverse submitted documents", "冲销已提交单据"),
 ]
 
-_REP = frozenset({"customer.create", "customer.update", "contact.write", "opportunity.write",
-                  "activity.log", "report.run"})
+_REP = frozenset(
+    {
+        "customer.create",
+        "customer.update",
+        "contact.write",
+        "opportunity.write",
+        "activity.log",
+        "report.run",
+    }
+)
 
 ROLES = [
-    RoleSpec("mfg_sales", "Sales engineer (manufacturing)", "销售工程师",
-             _REP | {P_TENDER, P_SELL}, Scope.OWN),
-    RoleSpec("mfg_sales_manager", "Sales office manager (manufacturing)", "营销部经理",
-             _REP | {"customer.assign", P_TENDER, P_SELL, P_SHIP, P_REVERSE}, Scope.TEAM),
-    RoleSpec("mfg_shipping", "Shipping and stock clerk", "发货与库存员",
-             frozenset({P_SHIP, "report.run"}), Scope.ALL),
-    RoleSpec("mfg_finance", "Finance (receivables and credit)", "财务(应收与信用)",
-             frozenset({P_BILL, P_REVERSE, P_APPROVE, "report.run", "audit.read"}), Scope.ALL),
+    RoleSpec(
+        "mfg_sales",
+        "Sales engineer (manufacturing)",
+        "销售工程师",
+        _REP | {P_TENDER, P_SELL},
+        Scope.OWN,
+    ),
+    RoleSpec(
+        "mfg_sales_manager",
+        "Sales office manager (manufacturing)",
+        "营销部经理",
+        _REP | {"customer.assign", P_TENDER, P_SELL, P_SHIP, P_REVERSE},
+        Scope.TEAM,
+    ),
+    RoleSpec(
+        "mfg_shipping",
+        "Shipping and stock clerk",
+        "发货与库存员",
+        frozenset({P_SHIP, "report.run"}),
+        Scope.ALL,
+    ),
+    RoleSpec(
+        "mfg_finance",
+        "Finance (receivables and credit)",
+        "财务(应收与信用)",
+        frozenset({P_BILL, P_REVERSE, P_APPROVE, "report.run", "audit.read"}),
+        Scope.ALL,
+    ),
 ]

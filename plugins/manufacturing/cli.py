@@ -18,8 +18,9 @@ KINDS = [k.value for k in DocKind]
 
 def _doc_id(ctx: Any, number: str) -> tuple[int, int]:
     with ctx.reading() as session:
-        found = session.execute(sa.select(Document.id, Document.version)
-                                .where(Document.number == number)).first()
+        found = session.execute(
+            sa.select(Document.id, Document.version).where(Document.number == number)
+        ).first()
     if found is None:
         raise NotFound(f"there is no document numbered {number}")
     return found[0], found[1]
@@ -46,8 +47,9 @@ def list_command(click_ctx: click.Context, kind: str, limit: int) -> None:
     from plugins.manufacturing.services import queries
 
     for row in queries.list_documents(_context(click_ctx), kind, limit):
-        click.echo(f"{row.number}\t{row.doc_date}\t{row.status}\t{row.amount}\t{row.open}\t"
-                   f"{row.customer}")
+        click.echo(
+            f"{row.number}\t{row.doc_date}\t{row.status}\t{row.amount}\t{row.open}\t{row.customer}"
+        )
 
 
 @mfg.command("submit", help="Submit a draft document by its number.")
@@ -106,8 +108,9 @@ def receive_command(click_ctx: click.Context, product: str, quantity: str) -> No
     from plugins.manufacturing.services import queries, tenders
 
     ctx = _context(click_ctx)
-    stock = tenders.receive_stock(ctx, queries.product_id_for(ctx, product),
-                                  _decimal(quantity, "quantity"))
+    stock = tenders.receive_stock(
+        ctx, queries.product_id_for(ctx, product), _decimal(quantity, "quantity")
+    )
     click.echo(f"{product}: {stock.on_hand} on hand")
 
 
@@ -135,5 +138,7 @@ def block_overdue_command(click_ctx: click.Context, state: str) -> None:
     from plugins.manufacturing.services.common import S_BLOCK_OVERDUE
 
     set_setting(_context(click_ctx), S_BLOCK_OVERDUE, state == "on")
-    click.echo(f"overdue receivables {'block' if state == 'on' else 'no longer block'} "
-               "new orders (a finance approval still lets one through)")
+    click.echo(
+        f"overdue receivables {'block' if state == 'on' else 'no longer block'} "
+        "new orders (a finance approval still lets one through)"
+    )

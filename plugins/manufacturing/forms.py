@@ -23,12 +23,14 @@ class TenderForm(pydantic.BaseModel):
 
     customer_code: Code = Field(description="Customer code")
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="Project title")
+        description="Project title"
+    )
     deadline: dt.date = Field(description="Bid deadline")
     bid_bond: Money = Field(Decimal("0"), description="Bid bond")
     bid_price: Money = Field(Decimal("0"), description="Bid price")
     competitors: Annotated[str, StringConstraints(max_length=500)] = Field(
-        "", description="Competitors")
+        "", description="Competitors"
+    )
     office: Annotated[str, StringConstraints(max_length=16)] = Field("", description="Office")
 
 
@@ -40,7 +42,8 @@ class ProjectForm(pydantic.BaseModel):
     phone: Annotated[str, StringConstraints(max_length=50)] = Field("", description="Phone")
     registered_on: dt.date | None = Field(None, description="Registration date")
     specs: Annotated[str, StringConstraints(max_length=1000)] = Field(
-        "", description="Specifications")
+        "", description="Specifications"
+    )
     quantity: Quantity = Field(Decimal("0"), description="Quantity")
     office: Annotated[str, StringConstraints(max_length=16)] = Field("", description="Office")
 
@@ -60,7 +63,9 @@ def save_project(ctx: Context, form: ProjectForm) -> str:
 def all_forms() -> list[Any]:
     from core.forms import FormSpec
 
-    return [FormSpec("mfg_tender", "Tender record", "投标记录", TenderForm, save_tender,
-                     P_TENDER),
-            FormSpec("mfg_project", "Project registration", "项目立项单", ProjectForm,
-                     save_project, P_TENDER)]
+    return [
+        FormSpec("mfg_tender", "Tender record", "投标记录", TenderForm, save_tender, P_TENDER),
+        FormSpec(
+            "mfg_project", "Project registration", "项目立项单", ProjectForm, save_project, P_TENDER
+        ),
+    ]

@@ -103,8 +103,9 @@ class Document(SQLModel, table=True):
     """The header of a quote, order, delivery, invoice or receipt."""
 
     __tablename__: ClassVar[str] = "manufacturing_document"
-    __table_args__ = (sa.Index("ix_manufacturing_document_kind_customer", "kind",
-                               "customer_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_manufacturing_document_kind_customer", "kind", "customer_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
@@ -146,8 +147,9 @@ class Line(SQLModel, table=True):
     tax_rate: Decimal = Field(default=Decimal("0"), sa_type=RATIO)
     tax: Decimal = money_field()  # round(amount x tax_rate, 2), half up
     unit_cost: Decimal | None = money_field(default=None, nullable=True)
-    source_line_id: int | None = Field(default=None, foreign_key="manufacturing_line.id",
-                                       index=True)
+    source_line_id: int | None = Field(
+        default=None, foreign_key="manufacturing_line.id", index=True
+    )
     promised_date: dt.date | None = Field(default=None, index=True)
     version: int = Field(default=1)
 

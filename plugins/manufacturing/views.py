@@ -29,35 +29,58 @@ _ = translator(__file__)  # this plugin's words first
 
 # Labels with their own Chinese (pick), not through the shared catalog, where another
 # plugin may translate the same English word for a different meaning.
-KIND_TITLES = {DocKind.QUOTE: ("Quotes", "报价单"), DocKind.ORDER: ("Sales orders", "销售订单"),
-               DocKind.DELIVERY: ("Deliveries", "发货单"),
-               DocKind.INVOICE: ("Invoices", "销售发票"), DocKind.RECEIPT: ("Receipts", "收款单")}
-NEXT = {DocKind.QUOTE: DocKind.ORDER, DocKind.ORDER: DocKind.DELIVERY,
-        DocKind.DELIVERY: DocKind.INVOICE, DocKind.INVOICE: DocKind.RECEIPT}
-STATUS = {"draft": ("Draft", "草稿"), "submitted": ("Submitted", "已提交"),
-          "reversed": ("Reversed", "已冲销"), "reversal": ("Reversal", "冲销单"),
-          "ordered": ("Ordered", "已下单"), "partly_ordered": ("Partly ordered", "部分下单")}
+KIND_TITLES = {
+    DocKind.QUOTE: ("Quotes", "报价单"),
+    DocKind.ORDER: ("Sales orders", "销售订单"),
+    DocKind.DELIVERY: ("Deliveries", "发货单"),
+    DocKind.INVOICE: ("Invoices", "销售发票"),
+    DocKind.RECEIPT: ("Receipts", "收款单"),
+}
+NEXT = {
+    DocKind.QUOTE: DocKind.ORDER,
+    DocKind.ORDER: DocKind.DELIVERY,
+    DocKind.DELIVERY: DocKind.INVOICE,
+    DocKind.INVOICE: DocKind.RECEIPT,
+}
+STATUS = {
+    "draft": ("Draft", "草稿"),
+    "submitted": ("Submitted", "已提交"),
+    "reversed": ("Reversed", "已冲销"),
+    "reversal": ("Reversal", "冲销单"),
+    "ordered": ("Ordered", "已下单"),
+    "partly_ordered": ("Partly ordered", "部分下单"),
+}
 # Tender results in tender words (the shared catalog's Won/Lost are a deal's 成交/失败).
-RESULTS = {"open": ("Open", "未决"), "won": ("Won", "中标"), "lost": ("Lost", "未中标"),
-           "withdrawn": ("Withdrawn", "已放弃")}
+RESULTS = {
+    "open": ("Open", "未决"),
+    "won": ("Won", "中标"),
+    "lost": ("Lost", "未中标"),
+    "withdrawn": ("Withdrawn", "已放弃"),
+}
 # Invoice types as printed on the invoice; an issued invoice's reversal is red-letter.
-INVOICE_TYPES = {"special": ("Special VAT invoice (专票)", "专票"),
-                 "ordinary": ("Ordinary invoice (普票)", "普票")}
+INVOICE_TYPES = {
+    "special": ("Special VAT invoice (专票)", "专票"),
+    "ordinary": ("Ordinary invoice (普票)", "普票"),
+}
 RED_LETTER = ("Red-letter", "红字")
 # The list's narrow column: the type in a word (the detail's title spells it out).
 INVOICE_TYPES_SHORT = {"special": ("Special", "专票"), "ordinary": ("Ordinary", "普票")}
-OPEN_TITLE = {DocKind.QUOTE: ("Not ordered", "未下单"), DocKind.ORDER: ("Not shipped", "未发货"),
-              DocKind.DELIVERY: ("Not invoiced", "未开票"),
-              DocKind.INVOICE: ("Not collected", "未收款"),
-              DocKind.RECEIPT: ("Not applied", "未核销")}
+OPEN_TITLE = {
+    DocKind.QUOTE: ("Not ordered", "未下单"),
+    DocKind.ORDER: ("Not shipped", "未发货"),
+    DocKind.DELIVERY: ("Not invoiced", "未开票"),
+    DocKind.INVOICE: ("Not collected", "未收款"),
+    DocKind.RECEIPT: ("Not applied", "未核销"),
+}
 
 
 def decimals(text: str, field: str) -> list[Decimal]:
     try:
         return [Decimal(part.strip()) for part in text.split(",") if part.strip()]
     except InvalidOperation:
-        raise ValidationFailed([FieldProblem(field, text, "numbers separated by commas")],
-                               _("Quantities")) from None
+        raise ValidationFailed(
+            [FieldProblem(field, text, "numbers separated by commas")], _("Quantities")
+        ) from None
 
 
 def problem_lines(exc: ValidationFailed) -> str:
@@ -75,8 +98,13 @@ class Selectable:
             return None
         return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or 0)
 
-    def fill(self, headers: list[str], rows: list[tuple[Any, ...]], keys: list[int],
-             focus_id: int | None = None) -> None:
+    def fill(
+        self,
+        headers: list[str],
+        rows: list[tuple[Any, ...]],
+        keys: list[int],
+        focus_id: int | None = None,
+    ) -> None:
         table = self.query_one("#rows", DataTable)  # type: ignore[attr-defined]
         table.clear(columns=True)
         fit_columns(table, headers, rows)
@@ -89,12 +117,14 @@ class Selectable:
 def own_key_words(screen: Any) -> None:
     """Translate the screen's key descriptions with this plugin's catalog first: the
     shared one (used by the base screen) gives a deal's words, e.g. 成交 for Won."""
-    english = {b.id: b.description for b in type(screen).BINDINGS
-               if isinstance(b, Binding) and b.id}
+    english = {
+        b.id: b.description for b in type(screen).BINDINGS if isinstance(b, Binding) and b.id
+    }
     bindings = screen._bindings.key_to_bindings
     for key, items in bindings.items():
-        bindings[key] = [replace(b, description=_(english[b.id])) if b.id in english else b
-                         for b in items]
+        bindings[key] = [
+            replace(b, description=_(english[b.id])) if b.id in english else b for b in items
+        ]
 
 
 def result_text(result: str) -> str:
@@ -156,20 +186,43 @@ class TendersScreen(Selectable, BaseScreen):
 
     def load(self, focus_id: int | None = None) -> None:
         found = self.guard(queries.list_tenders, self.ctx) or []
-        headers = [_("Tender"), _("Title"), _("Customer"), _("Deadline"), _("Bid price"),
-                   _("Bid bond"), _("Result"), _("Reason")]
-        rows = [(t.number, t.title, name, cell(t.deadline), cell(t.bid_price),
-                 cell(t.bid_bond), result_text(t.result), t.reason) for t, name in found]
+        headers = [
+            _("Tender"),
+            _("Title"),
+            _("Customer"),
+            _("Deadline"),
+            _("Bid price"),
+            _("Bid bond"),
+            _("Result"),
+            _("Reason"),
+        ]
+        rows = [
+            (
+                t.number,
+                t.title,
+                name,
+                cell(t.deadline),
+                cell(t.bid_price),
+                cell(t.bid_bond),
+                result_text(t.result),
+                t.reason,
+            )
+            for t, name in found
+        ]
         self.tenders = {t.id: t for t, _n in found}
         self.fill(headers, rows, [t.id for t, _n in found], focus_id)
         self.query_one("#status", Static).update(
-            _("{n} tenders").format(n=len(rows)) + "  ·  "
-            + _("n new · w won · l lost · p register project · u quote"))
+            _("{n} tenders").format(n=len(rows))
+            + "  ·  "
+            + _("n new · w won · l lost · p register project · u quote")
+        )
 
     def action_new(self) -> None:
         from plugins.manufacturing.forms import TenderForm, save_tender
-        specs = [FieldSpec(name, f.description or name) for name, f in
-                 TenderForm.model_fields.items()]
+
+        specs = [
+            FieldSpec(name, f.description or name) for name, f in TenderForm.model_fields.items()
+        ]
 
         def submit(values: dict[str, Any]) -> str:
             clean = {k: v for k, v in values.items() if v not in ("", None)}
@@ -198,15 +251,22 @@ class TendersScreen(Selectable, BaseScreen):
                 return
             tender = self.tenders[tender_id]
             try:
-                saved = self.guard(tenders.decide_tender, self.ctx, tender_id,
-                                   {"result": result, "reason": reason}, tender.version)
+                saved = self.guard(
+                    tenders.decide_tender,
+                    self.ctx,
+                    tender_id,
+                    {"result": result, "reason": reason},
+                    tender.version,
+                )
             except ValidationFailed as exc:
-                self.app.notify(problem_lines(exc),
-                                title=_("Not done"), severity="warning")
+                self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning")
                 return
             if saved is not None:
-                self.app.notify(_("Tender {number}: {result}").format(
-                    number=saved.number, result=result_text(saved.result)))
+                self.app.notify(
+                    _("Tender {number}: {result}").format(
+                        number=saved.number, result=result_text(saved.result)
+                    )
+                )
                 self.load(tender_id)
 
         self.app.push_screen(PromptDialog(_("Tender result"), prompt), done)
@@ -216,18 +276,24 @@ class TendersScreen(Selectable, BaseScreen):
         if tender_id is None:
             return
         tender = self.tenders[tender_id]
-        specs = [FieldSpec("contact", "Contact"), FieldSpec("phone", "Phone"),
-                 FieldSpec("specs", "Specifications"), FieldSpec("quantity", "Quantity")]
+        specs = [
+            FieldSpec("contact", "Contact"),
+            FieldSpec("phone", "Phone"),
+            FieldSpec("specs", "Specifications"),
+            FieldSpec("quantity", "Quantity"),
+        ]
         offices, initial = office_fields(self.ctx, "quote")  # the project takes a quote number
 
         def submit(values: dict[str, Any]) -> str:
             data = {k: v for k, v in values.items() if v not in ("", None)}
-            project = tenders.register_project(self.ctx, {
-                **data, "customer_id": tender.customer_id, "tender_id": tender.id})
+            project = tenders.register_project(
+                self.ctx, {**data, "customer_id": tender.customer_id, "tender_id": tender.id}
+            )
             return _("Project {number} registered").format(number=project.number)
 
-        self.app.push_screen(FormDialog(_("Project registration"), specs + offices, initial,
-                                        submit), self._saved)
+        self.app.push_screen(
+            FormDialog(_("Project registration"), specs + offices, initial, submit), self._saved
+        )
 
     def action_quote(self) -> None:
         tender_id = self.selected_id()
@@ -247,8 +313,10 @@ def office_fields(ctx: Any, series: str) -> tuple[list[FieldSpec], dict[str, Any
     if not offices:
         return [], {}
     # no company default: the first office, so the required choice is never left blank
-    return ([FieldSpec("office", "Office", choices=[(o, o) for o in offices])],
-            {"office": default if default in offices else offices[0]})
+    return (
+        [FieldSpec("office", "Office", choices=[(o, o) for o in offices])],
+        {"office": default if default in offices else offices[0]},
+    )
 
 
 LINES = 3  # line rows on a new quote or order form; empty rows are left out
@@ -259,9 +327,11 @@ def line_specs() -> list[FieldSpec]:
     specs = []
     for n in range(1, LINES + 1):
         tail = "" if n == 1 else f"_{n}"
-        specs += [FieldSpec(f"product_code{tail}", _("Product code {n}").format(n=n)),
-                  FieldSpec(f"quantity{tail}", _("Quantity {n}").format(n=n)),
-                  FieldSpec(f"unit_price{tail}", _("Unit price {n}").format(n=n))]
+        specs += [
+            FieldSpec(f"product_code{tail}", _("Product code {n}").format(n=n)),
+            FieldSpec(f"quantity{tail}", _("Quantity {n}").format(n=n)),
+            FieldSpec(f"unit_price{tail}", _("Unit price {n}").format(n=n)),
+        ]
     return specs
 
 
@@ -273,14 +343,17 @@ def typed_lines(ctx: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
         code = (values.get(f"product_code{tail}") or "").strip()
         if n > 1 and not code:
             continue
-        lines.append({"product_id": queries.product_id_for(ctx, code),
-                      "quantity": (values.get(f"quantity{tail}") or "").replace(",", ""),
-                      "unit_price": (values.get(f"unit_price{tail}") or "").replace(",", "")})
+        lines.append(
+            {
+                "product_id": queries.product_id_for(ctx, code),
+                "quantity": (values.get(f"quantity{tail}") or "").replace(",", ""),
+                "unit_price": (values.get(f"unit_price{tail}") or "").replace(",", ""),
+            }
+        )
     return lines
 
 
-def line_vat_preview(ctx: Any, rates: dict[str, Decimal | None],
-                     values: dict[str, Any]) -> str:
+def line_vat_preview(ctx: Any, rates: dict[str, Decimal | None], values: dict[str, Any]) -> str:
     """What a typed line comes to: the product's VAT rate, net, VAT and gross, rounded
     per line as the document will round it (empty until product, quantity and price
     are readable)."""
@@ -306,9 +379,12 @@ def line_vat_preview(ctx: Any, rates: dict[str, Decimal | None],
 class LineFormDialog(FormDialog):
     """A FormDialog for one document line that shows the line's VAT as it is typed."""
 
-    DEFAULT_CSS = FormDialog.DEFAULT_CSS.replace("FormDialog", "LineFormDialog") + """
+    DEFAULT_CSS = (
+        FormDialog.DEFAULT_CSS.replace("FormDialog", "LineFormDialog")
+        + """
     LineFormDialog #vat-preview { height: 1; padding: 0 1; color: $accent; }
     """
+    )
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -319,7 +395,8 @@ class LineFormDialog(FormDialog):
     def on_input_changed(self) -> None:
         values = self.query_one(FormFields).values()
         self.query_one("#vat-preview", Static).update(
-            line_vat_preview(self.app.ctx, self.rates, values))
+            line_vat_preview(self.app.ctx, self.rates, values)
+        )
 
 
 def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
@@ -336,7 +413,8 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
     def submit(values: dict[str, Any]) -> str:
         ctx = screen.ctx
         customer_id = fixed.get("customer_id") or queries.customer_id_for(
-            ctx, values.get("customer_code") or "")
+            ctx, values.get("customer_code") or ""
+        )
         data = {**fixed, "customer_id": customer_id, "lines": typed_lines(ctx, values)}
         if values.get("promised_date"):
             data["promised_date"] = values["promised_date"]
@@ -351,14 +429,21 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
 
 
 def saved_text(doc: Any) -> str:
-    """"Q26-00001 saved as draft" with its net, VAT and gross."""
-    return _("{number} saved as draft").format(number=doc.number) + "  ·  " + vat_summary(
-        doc.amount, doc.tax)
+    """ "Q26-00001 saved as draft" with its net, VAT and gross."""
+    return (
+        _("{number} saved as draft").format(number=doc.number)
+        + "  ·  "
+        + vat_summary(doc.amount, doc.tax)
+    )
 
 
-def quantity_dialog(screen: Any, title: str, rows: list[tuple[str, Decimal]],
-                    save: Callable[[list[Decimal]], Any],
-                    then: Callable[[Any], None]) -> None:
+def quantity_dialog(
+    screen: Any,
+    title: str,
+    rows: list[tuple[str, Decimal]],
+    save: Callable[[list[Decimal]], Any],
+    then: Callable[[Any], None],
+) -> None:
     """One typed quantity field per line (labelled by its product), offered at ``rows``'
     quantities: a quantity that is not a number is shown under its line, not refused as
     a whole line of text."""
@@ -432,8 +517,10 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.marked &= set(self.rows)
         self.fill(*self.table_of(found), [r.id for r in found], focus_id)
         self.query_one("#status", Static).update(
-            pick(*KIND_TITLES[DocKind(self.kind)]) + f" ({len(found)})  ·  "
-            + _("u/o/d/i/r kind · n new · s submit · c convert · x reverse · space mark"))
+            pick(*KIND_TITLES[DocKind(self.kind)])
+            + f" ({len(found)})  ·  "
+            + _("u/o/d/i/r kind · n new · s submit · c convert · x reverse · space mark")
+        )
 
     def table_of(self, found: list[queries.DocRow]) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Headers and rows: a receipt shows what was received; the other documents
@@ -446,12 +533,20 @@ class DocumentsScreen(Selectable, BaseScreen):
         headers.append(pick(*OPEN_TITLE[DocKind(self.kind)]))
         rows = []
         for r in found:
-            row: list[Any] = ["*" if r.id in self.marked else "", r.number, cell(r.doc_date),
-                              r.customer, self.status_text(r)]
+            row: list[Any] = [
+                "*" if r.id in self.marked else "",
+                r.number,
+                cell(r.doc_date),
+                r.customer,
+                self.status_text(r),
+            ]
             if invoices:
                 row.append(invoice_type_text(r.invoice_type, r.red_letter, short=True))
-            row += ([cell(r.amount)] if self.kind == DocKind.RECEIPT
-                    else [cell(r.amount), cell(r.tax), cell(r.gross)])
+            row += (
+                [cell(r.amount)]
+                if self.kind == DocKind.RECEIPT
+                else [cell(r.amount), cell(r.tax), cell(r.gross)]
+            )
             rows.append((*row, cell(r.open)))
         return headers, rows
 
@@ -483,8 +578,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         try:
             return self.guard(fn, self.ctx, *args, **kwargs)
         except ValidationFailed as exc:
-            self.app.notify(problem_lines(exc), title=_("Not done"),
-                            severity="warning", timeout=8)
+            self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning", timeout=8)
         return None
 
     def action_new(self) -> None:
@@ -493,18 +587,31 @@ class DocumentsScreen(Selectable, BaseScreen):
         elif self.kind == DocKind.RECEIPT:
             self._new_receipt()
         else:
-            self.app.notify(_("Deliveries and invoices are made from orders and deliveries: "
-                              "select them and press c"), severity="information")
+            self.app.notify(
+                _(
+                    "Deliveries and invoices are made from orders and deliveries: "
+                    "select them and press c"
+                ),
+                severity="information",
+            )
 
     def _new_receipt(self) -> None:
         offices, initial = office_fields(self.ctx, DocKind.RECEIPT)
-        specs = [FieldSpec("customer_code", "Customer code"), FieldSpec("amount", "Amount"),
-                 *offices]
+        specs = [
+            FieldSpec("customer_code", "Customer code"),
+            FieldSpec("amount", "Amount"),
+            *offices,
+        ]
 
         def submit(values: dict[str, Any]) -> str:
-            doc = documents.create_receipt(self.ctx, {
-                "customer_id": queries.customer_id_for(self.ctx, values["customer_code"] or ""),
-                "amount": values["amount"], "office": values.get("office") or ""})
+            doc = documents.create_receipt(
+                self.ctx,
+                {
+                    "customer_id": queries.customer_id_for(self.ctx, values["customer_code"] or ""),
+                    "amount": values["amount"],
+                    "office": values.get("office") or "",
+                },
+            )
             return _("{number} saved as draft").format(number=doc.number)
 
         self.app.push_screen(FormDialog(_("New receipt"), specs, initial, submit), self._saved)
@@ -526,8 +633,9 @@ class DocumentsScreen(Selectable, BaseScreen):
         rows = [(f"{code} {name}", q) for _i, code, name, q, _p, _a, _d in lines]
 
         def save(quantities: list[Decimal]) -> Any:
-            return self._run(documents.set_quantities, doc_id, quantities,
-                             self.rows[doc_id].version)
+            return self._run(
+                documents.set_quantities, doc_id, quantities, self.rows[doc_id].version
+            )
 
         def saved(doc: Any) -> None:
             if doc is not None:
@@ -543,12 +651,17 @@ class DocumentsScreen(Selectable, BaseScreen):
         if doc_id is None or self.kind != DocKind.ORDER:
             return
         row = self.rows[doc_id]
-        confirm(self.app, _("Approve credit"),
-                _("Approve credit for sales order {number}: {customer}, {amount}? The order "
-                  "may then go ahead past the customer's credit limit or overdue debts, on "
-                  "your approval.").format(number=row.number, customer=row.customer,
-                                           amount=f"{row.amount:,.2f}"),
-                _("Approve credit"), lambda: self._approve(doc_id, row.version))
+        confirm(
+            self.app,
+            _("Approve credit"),
+            _(
+                "Approve credit for sales order {number}: {customer}, {amount}? The order "
+                "may then go ahead past the customer's credit limit or overdue debts, on "
+                "your approval."
+            ).format(number=row.number, customer=row.customer, amount=f"{row.amount:,.2f}"),
+            _("Approve credit"),
+            lambda: self._approve(doc_id, row.version),
+        )
 
     def _approve(self, doc_id: int, version: int) -> None:
         saved = self._run(posting.approve_credit, doc_id, version)
@@ -568,15 +681,21 @@ class DocumentsScreen(Selectable, BaseScreen):
                 return
             saved = self._run(posting.reverse, doc_id, self.rows[doc_id].version, reason)
             if saved is not None:
-                self.app.notify(_("{number} reversed by {mirror}").format(
-                    number=self.rows[doc_id].number, mirror=saved.number))
+                self.app.notify(
+                    _("{number} reversed by {mirror}").format(
+                        number=self.rows[doc_id].number, mirror=saved.number
+                    )
+                )
                 self.load(doc_id)
 
         if self.kind == DocKind.INVOICE:  # an issued invoice is corrected, never edited
-            title, prompt = (_("Red-letter invoice"), _(
-                "Reason for the red-letter invoice: it reverses {number} in full "
-                "(net, VAT and type), and cannot be undone").format(
-                number=self.rows[doc_id].number))
+            title, prompt = (
+                _("Red-letter invoice"),
+                _(
+                    "Reason for the red-letter invoice: it reverses {number} in full "
+                    "(net, VAT and type), and cannot be undone"
+                ).format(number=self.rows[doc_id].number),
+            )
         else:
             title, prompt = _("Reversal"), _("Reason for the reversal")
         self.app.push_screen(PromptDialog(title, prompt), done)
@@ -588,21 +707,31 @@ class DocumentsScreen(Selectable, BaseScreen):
         if not ids or self.kind not in NEXT:
             return
         if self.kind == DocKind.ORDER:
-            rows = [(f"{code} {name} · " + _("open {q}").format(q=f"{(q - done).normalize():f}"),
-                     q - done)
-                    for doc_id in sorted(ids)
-                    for _i, code, name, q, _p, _a, done in
-                    self.guard(queries.document_lines, self.ctx, doc_id) or []
-                    if q - done > 0]
-            quantity_dialog(self, _("Delivery: quantities to ship"), rows,
-                            lambda quantities: self._run(queries.convert, ids,
-                                                         quantities=quantities),
-                            self._converted)
+            rows = [
+                (
+                    f"{code} {name} · " + _("open {q}").format(q=f"{(q - done).normalize():f}"),
+                    q - done,
+                )
+                for doc_id in sorted(ids)
+                for _i, code, name, q, _p, _a, done in self.guard(
+                    queries.document_lines, self.ctx, doc_id
+                )
+                or []
+                if q - done > 0
+            ]
+            quantity_dialog(
+                self,
+                _("Delivery: quantities to ship"),
+                rows,
+                lambda quantities: self._run(queries.convert, ids, quantities=quantities),
+                self._converted,
+            )
         elif self.kind == DocKind.INVOICE:
             owed = self.rows[ids[0]].open
-            self.app.push_screen(PromptDialog(_("Receipt"), _("Amount received"),
-                                              "" if owed is None else str(owed)),
-                                 lambda text: self._convert(ids, text))
+            self.app.push_screen(
+                PromptDialog(_("Receipt"), _("Amount received"), "" if owed is None else str(owed)),
+                lambda text: self._convert(ids, text),
+            )
         elif self.kind == DocKind.DELIVERY:
             self._ask_invoice_type(ids)
         else:
@@ -614,16 +743,28 @@ class DocumentsScreen(Selectable, BaseScreen):
         totals = self.guard(queries.uninvoiced, self.ctx, ids)
         if totals is None:
             return
-        specs = [FieldSpec("invoice_type", "Invoice type", choices=[
-            (pick(*INVOICE_TYPES["ordinary"]), "ordinary"),
-            (pick(*INVOICE_TYPES["special"]), "special")])]
+        specs = [
+            FieldSpec(
+                "invoice_type",
+                "Invoice type",
+                choices=[
+                    (pick(*INVOICE_TYPES["ordinary"]), "ordinary"),
+                    (pick(*INVOICE_TYPES["special"]), "special"),
+                ],
+            )
+        ]
 
         def submit(values: dict[str, Any]) -> Any:
-            return queries.convert(self.ctx, ids, invoice_type=values.get("invoice_type")
-                                   or "ordinary")
+            return queries.convert(
+                self.ctx, ids, invoice_type=values.get("invoice_type") or "ordinary"
+            )
 
-        dialog = FormDialog(_("New invoice") + "  ·  " + vat_summary(*totals), specs,
-                            {"invoice_type": "ordinary"}, submit)
+        dialog = FormDialog(
+            _("New invoice") + "  ·  " + vat_summary(*totals),
+            specs,
+            {"invoice_type": "ordinary"},
+            submit,
+        )
         self.app.push_screen(dialog, self._made)
 
     def _made(self, made: Any) -> None:
@@ -664,26 +805,43 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.app.push_screen(TableDialog(title, *line_table(lines, done)))
 
 
-def line_table(lines: list[queries.LineRow],
-               done: bool = True) -> tuple[list[str], list[tuple[Any, ...]]]:
+def line_table(
+    lines: list[queries.LineRow], done: bool = True
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Each line with its VAT rate, net, VAT and gross, then the document's totals (the
     sums of the lines' figures: VAT is rounded per line, never on the total). ``done``:
     with the quantity ordered, shipped or billed from each line."""
-    headers = [_("Product"), _("Name"), _("Quantity"), _("Unit price"),
-               pick("VAT rate", "税率"), *vat_headers()]
+    headers = [
+        _("Product"),
+        _("Name"),
+        _("Quantity"),
+        _("Unit price"),
+        pick("VAT rate", "税率"),
+        *vat_headers(),
+    ]
     rows: list[tuple[Any, ...]] = [
-        (ln.code, ellipsis(ln.name, 20), cell(ln.quantity), cell(ln.unit_price),
-         rate_text(ln.tax_rate), cell(ln.amount), cell(ln.tax), cell(ln.gross))
-        for ln in lines]
+        (
+            ln.code,
+            ellipsis(ln.name, 20),
+            cell(ln.quantity),
+            cell(ln.unit_price),
+            rate_text(ln.tax_rate),
+            cell(ln.amount),
+            cell(ln.tax),
+            cell(ln.gross),
+        )
+        for ln in lines
+    ]
     net = sum((ln.amount for ln in lines), Decimal("0"))
     tax = sum((ln.tax for ln in lines), Decimal("0"))
-    rows.append((pick("Total", "合计"), "", "", "", "", cell(net), cell(tax),
-                 cell(net + tax)))
+    rows.append((pick("Total", "合计"), "", "", "", "", cell(net), cell(tax), cell(net + tax)))
     if not done:
         return headers, rows
     done_cells = [cell(ln.done) for ln in lines] + [""]
-    return ([*headers, pick("Done", "已执行")],
-            [(*row, d) for row, d in zip(rows, done_cells, strict=True)])
+    return (
+        [*headers, pick("Done", "已执行")],
+        [(*row, d) for row, d in zip(rows, done_cells, strict=True)],
+    )
 
 
 def ellipsis(text: str, cells: int) -> str:
@@ -720,8 +878,10 @@ class ProductionScreen(BaseScreen):
         if result is None:
             return
         backlog, plan = result.tables
-        for table, widget, caption in ((plan, "#plan", "#plan-caption"),
-                                       (backlog, "#lines", "#lines-caption")):
+        for table, widget, caption in (
+            (plan, "#plan", "#plan-caption"),
+            (backlog, "#lines", "#lines-caption"),
+        ):
             grid = self.query_one(widget, DataTable)
             grid.clear(columns=True)
             rows = [tuple(cell(v) for v in row) for row in table.materialize()]
@@ -729,7 +889,8 @@ class ProductionScreen(BaseScreen):
             for row in rows:
                 grid.add_row(*row)
             self.query_one(caption, Static).update(
-                f"{pick(table.title_en, table.title_zh)} ({len(rows)})")
+                f"{pick(table.title_en, table.title_zh)} ({len(rows)})"
+            )
 
     def action_receive(self) -> None:
         specs = [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity")]
@@ -737,11 +898,13 @@ class ProductionScreen(BaseScreen):
         def submit(values: dict[str, Any]) -> str:
             quantity = decimals(values.get("quantity") or "", "quantity")
             if len(quantity) != 1:
-                raise ValidationFailed([FieldProblem("quantity", values.get("quantity"),
-                                                     "one number")], _("Quantity"))
+                raise ValidationFailed(
+                    [FieldProblem("quantity", values.get("quantity"), "one number")], _("Quantity")
+                )
             code = values.get("product_code") or ""
-            stock = tenders.receive_stock(self.ctx, queries.product_id_for(self.ctx, code),
-                                          quantity[0])
+            stock = tenders.receive_stock(
+                self.ctx, queries.product_id_for(self.ctx, code), quantity[0]
+            )
             return _("{code}: {quantity} on hand").format(code=code, quantity=stock.on_hand)
 
         def done(message: str | None) -> None:
@@ -754,11 +917,22 @@ class ProductionScreen(BaseScreen):
 
 def all_views() -> list[ViewSpec]:
     return [
-        ViewSpec("mfg_tenders", "Tenders", "工程投标", lambda ctx: TendersScreen(),
-                 permission=P_TENDER),
-        ViewSpec("mfg_documents", "Order to cash", "订单到收款", lambda ctx: DocumentsScreen(
-            DocKind.QUOTE if ctx.grant.has(P_SELL) else DocKind.DELIVERY
-            if ctx.grant.has(P_SHIP) else DocKind.INVOICE if ctx.grant.has(P_BILL)
-            else DocKind.ORDER)),
+        ViewSpec(
+            "mfg_tenders", "Tenders", "工程投标", lambda ctx: TendersScreen(), permission=P_TENDER
+        ),
+        ViewSpec(
+            "mfg_documents",
+            "Order to cash",
+            "订单到收款",
+            lambda ctx: DocumentsScreen(
+                DocKind.QUOTE
+                if ctx.grant.has(P_SELL)
+                else DocKind.DELIVERY
+                if ctx.grant.has(P_SHIP)
+                else DocKind.INVOICE
+                if ctx.grant.has(P_BILL)
+                else DocKind.ORDER
+            ),
+        ),
         ViewSpec("mfg_production", "Production plan", "生产安排", lambda ctx: ProductionScreen()),
     ]

@@ -80,8 +80,9 @@ def salesdesk_translations(lang: str) -> dict[str, str] | None:
 # The forecast plugin's hook (plugins/forecast/hookspecs.py): optional, so marketing
 # loads where the forecast plugin is not installed.
 @hookimpl(optionalhook=True)
-def salesdesk_forecast_drivers(ctx: Any, cut: list[str], months: list[Any],
-                               series: dict[str, dict[str, str]]) -> list[Any]:
+def salesdesk_forecast_drivers(
+    ctx: Any, cut: list[str], months: list[Any], series: dict[str, dict[str, str]]
+) -> list[Any]:
     from plugins.marketing.forecast_drivers import campaign_drivers
 
     return campaign_drivers(ctx, cut, months, series)

@@ -26,15 +26,30 @@ PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec("marketing.negative", "Assign improvement actions", "指派改善措施"),
 )
 
-_PLANNER = frozenset({"marketing.read", "marketing.plan", "marketing.segment",
-                      "marketing.negative", "report.run", "customer.create",
-                      "customer.update", "opportunity.write", "activity.log",
-                      "sales.import"})
+_PLANNER = frozenset(
+    {
+        "marketing.read",
+        "marketing.plan",
+        "marketing.segment",
+        "marketing.negative",
+        "report.run",
+        "customer.create",
+        "customer.update",
+        "opportunity.write",
+        "activity.log",
+        "sales.import",
+    }
+)
 
 ROLES: tuple[RoleSpec, ...] = (
     RoleSpec("marketing_staff", "Marketing staff", "市场专员", _PLANNER, Scope.ALL),
-    RoleSpec("marketing_manager", "Marketing manager", "市场经理",
-             _PLANNER | {"marketing.approve", "customer.assign"}, Scope.ALL),
+    RoleSpec(
+        "marketing_manager",
+        "Marketing manager",
+        "市场经理",
+        _PLANNER | {"marketing.approve", "customer.assign"},
+        Scope.ALL,
+    ),
 )
 
 

@@ -25,8 +25,9 @@ def marketing() -> None:
 @click.option("--dry-run", is_flag=True, help="Check every row; write nothing")
 @click.pass_context
 @friendly
-def import_leads_command(click_ctx: click.Context, campaign: str, path: Path,
-                         dry_run: bool) -> None:
+def import_leads_command(
+    click_ctx: click.Context, campaign: str, path: Path, dry_run: bool
+) -> None:
     """Import a CSV of customers (core columns) as leads of CAMPAIGN into the pool."""
     from plugins.marketing.services.leads import import_leads
 
@@ -66,18 +67,21 @@ def status_command(click_ctx: click.Context, campaign: str, to_status: str) -> N
 @marketing.command("call-list")
 @click.option("--segment", default="", help="Segment code")
 @click.option("--campaign", default="", help="Campaign code: its audience")
-@click.option("--format", "exporter_id", default="csv", show_default=True,
-              help="Exporter id (csv, xlsx, ...)")
+@click.option(
+    "--format", "exporter_id", default="csv", show_default=True, help="Exporter id (csv, xlsx, ...)"
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.pass_context
 @friendly
-def call_list_command(click_ctx: click.Context, segment: str, campaign: str,
-                      exporter_id: str, output: Path) -> None:
+def call_list_command(
+    click_ctx: click.Context, segment: str, campaign: str, exporter_id: str, output: Path
+) -> None:
     """Export the call list of a segment or of a campaign's audience."""
     from plugins.marketing.services.segments import export_call_list
 
-    written = export_call_list(_ctx(click_ctx), exporter_id, output, segment=segment,
-                               campaign=campaign)
+    written = export_call_list(
+        _ctx(click_ctx), exporter_id, output, segment=segment, campaign=campaign
+    )
     click.echo(f"written {written}")
 
 

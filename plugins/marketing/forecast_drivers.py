@@ -36,14 +36,19 @@ def month_shares(start: dt.date, end: dt.date, months: list[dt.date]) -> list[fl
     return out
 
 
-def campaign_drivers(ctx: Context, cut: list[str], months: list[dt.date],
-                     series: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+def campaign_drivers(
+    ctx: Context, cut: list[str], months: list[dt.date], series: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
     if not months:
         return []
     with ctx.reading() as session:
-        campaigns = session.scalars(sa.select(Campaign).where(
-            Campaign.kind.in_([str(k) for k in DRIVER_KINDS]),
-            Campaign.end >= months[0], Campaign.start <= _month_end(months[-1]))).all()
+        campaigns = session.scalars(
+            sa.select(Campaign).where(
+                Campaign.kind.in_([str(k) for k in DRIVER_KINDS]),
+                Campaign.end >= months[0],
+                Campaign.start <= _month_end(months[-1]),
+            )
+        ).all()
         regions = dict(session.execute(sa.select(Region.id, Region.code)).all())
     values: dict[str, list[float]] = {}
     for campaign in campaigns:

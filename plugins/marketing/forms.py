@@ -58,9 +58,12 @@ def save_campaign(ctx: Context, form: CampaignForm) -> str:
     from plugins.marketing.services.campaigns import create_campaign
 
     data: dict[str, Any] = form.model_dump(exclude_none=True)
-    data.update(products=_codes(form.products), channels=_codes(form.channels),
-                size=form.size.value if form.size else "",
-                customer_class=form.customer_class.value if form.customer_class else "")
+    data.update(
+        products=_codes(form.products),
+        channels=_codes(form.channels),
+        size=form.size.value if form.size else "",
+        customer_class=form.customer_class.value if form.customer_class else "",
+    )
     row = create_campaign(ctx, data)
     return _("Campaign {code} planned; submit its budget for approval").format(code=row.code)
 
@@ -106,15 +109,21 @@ def save_lead(ctx: Context, form: LeadForm) -> str:
         with ctx.reading() as session:
             region_id = session.scalar(sa.select(Region.id).where(Region.code == form.region))
         if region_id is None:
-            raise ValidationFailed([FieldProblem("region", form.region,
-                                                 "an existing region code")], "lead")
-    row = create_lead(ctx, form.campaign, {"name": form.name, "industry": form.industry,
-                                           "region_id": region_id, "size": form.size})
+            raise ValidationFailed(
+                [FieldProblem("region", form.region, "an existing region code")], "lead"
+            )
+    row = create_lead(
+        ctx,
+        form.campaign,
+        {"name": form.name, "industry": form.industry, "region_id": region_id, "size": form.size},
+    )
     if form.contact:
-        add_contact(ctx, row.id, {"name": form.contact, "phone": form.phone,
-                                  "is_primary": True})
-    text = (_("Lead {code} of {campaign} added to the lead pool") if row.owner_id is None
-            else _("Lead {code} of {campaign} added to your customers"))
+        add_contact(ctx, row.id, {"name": form.contact, "phone": form.phone, "is_primary": True})
+    text = (
+        _("Lead {code} of {campaign} added to the lead pool")
+        if row.owner_id is None
+        else _("Lead {code} of {campaign} added to your customers")
+    )
     return text.format(code=row.code, campaign=form.campaign)
 
 
@@ -127,20 +136,44 @@ def save_segment(ctx: Context, form: SegmentInput) -> str:
 def save_negative(ctx: Context, form: NegativeInput) -> str:
     from plugins.marketing.services.negative import record_negative
 
-    return _("Negative information {number} recorded").format(
-        number=record_negative(ctx, form).id)
+    return _("Negative information {number} recorded").format(number=record_negative(ctx, form).id)
 
 
 def form_specs() -> list[FormSpec]:
     return [
-        FormSpec("marketing.campaign", "Promotion plan", "促销活动计划表", CampaignForm,
-                 save_campaign, "marketing.plan"),
-        FormSpec("marketing.cost", "Campaign cost line", "活动费用", CostForm, save_cost,
-                 "marketing.plan"),
-        FormSpec("marketing.lead", "Campaign lead", "活动线索", LeadForm, save_lead,
-                 "customer.create"),
-        FormSpec("marketing.segment", "Customer segment", "客户细分", SegmentInput,
-                 save_segment, "marketing.segment"),
-        FormSpec("marketing.negative", "Negative information", "负面情报", NegativeInput,
-                 save_negative, "activity.log"),
+        FormSpec(
+            "marketing.campaign",
+            "Promotion plan",
+            "促销活动计划表",
+            CampaignForm,
+            save_campaign,
+            "marketing.plan",
+        ),
+        FormSpec(
+            "marketing.cost",
+            "Campaign cost line",
+            "活动费用",
+            CostForm,
+            save_cost,
+            "marketing.plan",
+        ),
+        FormSpec(
+            "marketing.lead", "Campaign lead", "活动线索", LeadForm, save_lead, "customer.create"
+        ),
+        FormSpec(
+            "marketing.segment",
+            "Customer segment",
+            "客户细分",
+            SegmentInput,
+            save_segment,
+            "marketing.segment",
+        ),
+        FormSpec(
+            "marketing.negative",
+            "Negative information",
+            "负面情报",
+            NegativeInput,
+            save_negative,
+            "activity.log",
+        ),
     ]

@@ -39,12 +39,15 @@ class CampaignInput(Input):
     industry: Short = ""
     region: OptCode = Field("", description="Region code of the target customers")
     size: Annotated[str, StringConstraints(pattern=r"^(|small|medium|large)$")] = ""
-    customer_class: Annotated[str, StringConstraints(
-        pattern=r"^(|potential|promising|closing|customer|dormant)$")] = ""
-    products: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                    max_length=32)]] = []
-    channels: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                    max_length=32)]] = []
+    customer_class: Annotated[
+        str, StringConstraints(pattern=r"^(|potential|promising|closing|customer|dormant)$")
+    ] = ""
+    products: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    ] = []
+    channels: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    ] = []
     owner: Login = Field("", description="Login of the owner (default: you)")
     notes: Text = ""
 
@@ -79,8 +82,9 @@ class CostUpdate(Input):
     date: dt.date | None = None
     category: CostCategory | None = None
     medium: Medium | None = None
-    description: Annotated[str, StringConstraints(strip_whitespace=True,
-                                                  max_length=500)] | None = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = (
+        None
+    )
     budget: Money | None = None
     actual: Money | None = None
 
@@ -93,8 +97,9 @@ class SegmentInput(Input):
     industry: Short = ""
     region: OptCode = ""
     size: Annotated[str, StringConstraints(pattern=r"^(|small|medium|large)$")] = ""
-    customer_class: Annotated[str, StringConstraints(
-        pattern=r"^(|potential|promising|closing|customer|dormant)$")] = ""
+    customer_class: Annotated[
+        str, StringConstraints(pattern=r"^(|potential|promising|closing|customer|dormant)$")
+    ] = ""
     source: Short = ""
     min_recency: Score = 0
     min_frequency: Score = 0
@@ -119,8 +124,6 @@ class NegativeInput(Input):
 class ActionInput(Input):
     """The improvement action for a piece of negative information."""
 
-    action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=1000)]
-    owner: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=64)]
+    action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    owner: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     due: dt.date

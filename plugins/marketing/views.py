@@ -23,15 +23,34 @@ from tui.views import ViewSpec
 _ = translator(__file__)  # this plugin's words first
 
 # Stored values -> English titles (translated with _ when shown).
-LABELS = {"promotion": "Promotion", "exhibition": "Exhibition", "advertising": "Advertising",
-          "call": "Call campaign", "other": "Other", "planned": "Planned",
-          "running": "Running", "finished": "Finished", "evaluated": "Evaluated",
-          "draft": "Draft", "submitted": "Submitted", "approved": "Approved",
-          "rejected": "Rejected", "venue": "Venue", "materials": "Materials",
-          "gifts": "Gifts", "staff": "Staff", "travel": "Travel",
-          # media of a cost line ("exhibition", "phone" and "other" as above)
-          "tv": "TV", "radio": "Radio", "print": "Print", "online": "Online",
-          "outdoor": "Outdoor", "phone": "Phone", "direct_mail": "Direct mail"}
+LABELS = {
+    "promotion": "Promotion",
+    "exhibition": "Exhibition",
+    "advertising": "Advertising",
+    "call": "Call campaign",
+    "other": "Other",
+    "planned": "Planned",
+    "running": "Running",
+    "finished": "Finished",
+    "evaluated": "Evaluated",
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "venue": "Venue",
+    "materials": "Materials",
+    "gifts": "Gifts",
+    "staff": "Staff",
+    "travel": "Travel",
+    # media of a cost line ("exhibition", "phone" and "other" as above)
+    "tv": "TV",
+    "radio": "Radio",
+    "print": "Print",
+    "online": "Online",
+    "outdoor": "Outdoor",
+    "phone": "Phone",
+    "direct_mail": "Direct mail",
+}
 
 
 def title(value: str) -> str:
@@ -40,9 +59,16 @@ def title(value: str) -> str:
 
 # Status, approval and budget right after the name: at 80 columns they are what a
 # planner and an approver look for, and the dates and type scroll in after them.
-CAMPAIGN_COLUMNS = [("code", "Code"), ("name", "Campaign"), ("status", "Status"),
-                    ("budget_status", "Budget approval"), ("budget", "Budget"),
-                    ("start", "Start"), ("end", "End"), ("kind", "Campaign type")]
+CAMPAIGN_COLUMNS = [
+    ("code", "Code"),
+    ("name", "Campaign"),
+    ("status", "Status"),
+    ("budget_status", "Budget approval"),
+    ("budget", "Budget"),
+    ("start", "Start"),
+    ("end", "End"),
+    ("kind", "Campaign type"),
+]
 
 
 def call(screen: BaseScreen, fn: Any, *args: Any) -> Any:
@@ -74,8 +100,9 @@ def open_form(screen: BaseScreen, form_id: str) -> None:
     from tui.screens.forms import FormsScreen
 
     if form_id not in {form.id for form in forms_for(screen.ctx)}:
-        screen.notify(_("Your role may not fill in this form."), title=_("Not done"),
-                      severity="warning")
+        screen.notify(
+            _("Your role may not fill in this form."), title=_("Not done"), severity="warning"
+        )
         return
     screen.app.push_screen(FormsScreen(form_id))
 
@@ -97,8 +124,11 @@ class CampaignsScreen(BaseScreen):
     ]
 
     def body(self) -> ComposeResult:
-        hint = (_("Enter opens a campaign; n plans a new one.") if may(self, "marketing.plan")
-                else _("Enter opens a campaign; e shows its effect."))
+        hint = (
+            _("Enter opens a campaign; n plans a new one.")
+            if may(self, "marketing.plan")
+            else _("Enter opens a campaign; e shows its effect.")
+        )
         yield Static(hint, id="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="campaigns")
 
@@ -126,9 +156,17 @@ class CampaignsScreen(BaseScreen):
         table.clear()
         show_money = sees_money(self.ctx)
         for c in found:
-            table.add_row(c.code, c.name, title(c.status), title(c.budget_status),
-                          money(c.budget if show_money else None), cell(c.start),
-                          cell(c.end), title(c.kind), key=str(c.id))
+            table.add_row(
+                c.code,
+                c.name,
+                title(c.status),
+                title(c.budget_status),
+                money(c.budget if show_money else None),
+                cell(c.start),
+                cell(c.end),
+                title(c.kind),
+                key=str(c.id),
+            )
 
     def _current(self) -> int | None:
         table = self.query_one(DataTable)
@@ -197,15 +235,19 @@ class CampaignDetail(BaseScreen):
         return self.status != "planned" or self.budget_status == "approved"
 
     def _can_cost(self) -> bool:
-        return (may(self, "marketing.plan") and self.status != "evaluated"
-                and not self._can_decide())
+        return may(self, "marketing.plan") and self.status != "evaluated" and not self._can_decide()
 
     def _can_lead(self) -> bool:
         return may(self, "customer.create") and not self._can_decide()
 
     ALLOWED: ClassVar[dict[str, Callable[[CampaignDetail], bool]]] = {
-        "submit": _can_submit, "approve": _can_decide, "reject": _can_decide,
-        "advance": _can_advance, "cost": _can_cost, "lead": _can_lead}
+        "submit": _can_submit,
+        "approve": _can_decide,
+        "reject": _can_decide,
+        "advance": _can_advance,
+        "cost": _can_cost,
+        "lead": _can_lead,
+    }
 
     def body(self) -> ComposeResult:
         yield Static("", id="facts")
@@ -214,9 +256,14 @@ class CampaignDetail(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, title in (("date", "Date"), ("category", "Category"), ("medium", "Medium"),
-                           ("description", "Description"), ("budget", "Budget"),
-                           ("actual", "Actual")):
+        for key, title in (
+            ("date", "Date"),
+            ("category", "Category"),
+            ("medium", "Medium"),
+            ("description", "Description"),
+            ("budget", "Budget"),
+            ("actual", "Actual"),
+        ):
             table.add_column(_(title), key=key)
         self.reload()
 
@@ -235,19 +282,33 @@ class CampaignDetail(BaseScreen):
         target = call(self, campaigns.target_text, self.ctx, c) or ""
         self.query_one("#facts", Static).update(
             f"[b]{c.code}[/b] {c.name}  ·  {title(c.kind)}  ·  {c.start} → {c.end}\n"
-            + _("Status") + f": {title(c.status)}  ·  " + _("Budget") + f": {budget} "
+            + _("Status")
+            + f": {title(c.status)}  ·  "
+            + _("Budget")
+            + f": {budget} "
             + f"({title(c.budget_status)})\n"
-            + _("Target") + f": {target}  ·  " + _("Products")
-            + f": {', '.join(c.products) or '—'}  ·  " + _("Channels")
-            + f": {', '.join(c.channels) or '—'}")
+            + _("Target")
+            + f": {target}  ·  "
+            + _("Products")
+            + f": {', '.join(c.products) or '—'}  ·  "
+            + _("Channels")
+            + f": {', '.join(c.channels) or '—'}"
+        )
         table = self.query_one(DataTable)
         table.clear()
         table.display = show_money
-        lines = (call(self, campaigns.list_costs, self.ctx, self.campaign_id) or []
-                 if show_money else [])
+        lines = (
+            call(self, campaigns.list_costs, self.ctx, self.campaign_id) or [] if show_money else []
+        )
         for line in lines:
-            table.add_row(cell(line.date), title(line.category), title(line.medium or "—"),
-                          line.description, money(line.budget), money(line.actual))
+            table.add_row(
+                cell(line.date),
+                title(line.category),
+                title(line.medium or "—"),
+                line.description,
+                money(line.budget),
+                money(line.actual),
+            )
         self.query_one("#cost-note", Static).update(self._cost_note(show_money, lines))
 
     def _cost_note(self, show_money: bool, lines: list[Any]) -> str:
@@ -255,12 +316,20 @@ class CampaignDetail(BaseScreen):
         if not show_money:
             return _("Budgets and costs are shown to marketing staff and executives.")
         if not lines:
-            return (_("No cost lines yet; c records one.") if self._can_cost()
-                    else _("No cost lines."))
+            return (
+                _("No cost lines yet; c records one.") if self._can_cost() else _("No cost lines.")
+            )
         budget = sum((line.budget for line in lines), Decimal(0))
         actual = sum((line.actual for line in lines), Decimal(0))
-        return (_("Cost lines") + f": {len(lines)}  ·  " + _("Budget") + f": {budget:,.2f}"
-                + "  ·  " + _("Actual") + f": {actual:,.2f}")
+        return (
+            _("Cost lines")
+            + f": {len(lines)}  ·  "
+            + _("Budget")
+            + f": {budget:,.2f}"
+            + "  ·  "
+            + _("Actual")
+            + f": {actual:,.2f}"
+        )
 
     def _do(self, fn: Any, *args: Any) -> None:
         if call(self, fn, self.ctx, self.campaign_id, *args) is not None:
@@ -276,12 +345,16 @@ class CampaignDetail(BaseScreen):
         c = call(self, campaigns.get_campaign, self.ctx, self.campaign_id)
         if c is None:
             return
-        confirm(self.app, _("Approve the budget"),
-                _("Approve the budget of campaign {code} \"{name}\", {budget}? The campaign "
-                  "may then start and spend it.").format(
-                    code=c.code, name=c.name, budget=f"{c.budget:,.2f}"),
-                _("Approve"), lambda: self._do(campaigns.decide_budget, True, "",
-                                               self.version))
+        confirm(
+            self.app,
+            _("Approve the budget"),
+            _(
+                'Approve the budget of campaign {code} "{name}", {budget}? The campaign '
+                "may then start and spend it."
+            ).format(code=c.code, name=c.name, budget=f"{c.budget:,.2f}"),
+            _("Approve"),
+            lambda: self._do(campaigns.decide_budget, True, "", self.version),
+        )
 
     def action_reject(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -320,9 +393,11 @@ class SegmentsScreen(BaseScreen):
     ]
 
     def body(self) -> ComposeResult:
-        hint = (_("Enter shows the call list (x exports it); n saves a new segment.")
-                if may(self, "marketing.segment")
-                else _("Enter shows the call list (x exports it)."))
+        hint = (
+            _("Enter shows the call list (x exports it); n saves a new segment.")
+            if may(self, "marketing.segment")
+            else _("Enter shows the call list (x exports it).")
+        )
         yield Static(hint, id="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="segments")
 
@@ -333,9 +408,14 @@ class SegmentsScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, title in (("code", "Segment"), ("name", "Name"), ("definition", "Definition"),
-                           ("customers", "Customers"), ("buyers", "Buying customers"),
-                           ("sales", "Sales in window")):
+        for key, title in (
+            ("code", "Segment"),
+            ("name", "Name"),
+            ("definition", "Definition"),
+            ("customers", "Customers"),
+            ("buyers", "Buying customers"),
+            ("sales", "Sales in window"),
+        ):
             table.add_column(_(title), key=key)
         table.focus()
         self.action_refresh()
@@ -346,15 +426,17 @@ class SegmentsScreen(BaseScreen):
     def action_refresh(self) -> None:
         from core.reports import run_report
 
-        self.read_then(lambda: run_report(self.ctx, "marketing_segments", {}), self._show,
-                       group="segments")
+        self.read_then(
+            lambda: run_report(self.ctx, "marketing_segments", {}), self._show, group="segments"
+        )
 
     def _show(self, result: Any) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for row in result.table("segments").rows:
-            table.add_row(row[0], row[1], row[2], cell(row[3]), cell(row[4]), money(row[5]),
-                          key=row[0])
+            table.add_row(
+                row[0], row[1], row[2], cell(row[3]), cell(row[4]), money(row[5]), key=row[0]
+            )
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -19,30 +19,78 @@ SERVICE = "real_estate.service"  # sales service: area settlement, move-in
 
 PERMISSIONS = (
     PermissionSpec(SIGNOFF, "Sign off unit master data and price lists", "审批房间资料与价格"),
-    PermissionSpec(CONTROL, "Sales control: hold, reserve, subscribe, sign, cancel units",
-                   "销控:保留、预留、认购、签约、退房"),
+    PermissionSpec(
+        CONTROL,
+        "Sales control: hold, reserve, subscribe, sign, cancel units",
+        "销控:保留、预留、认购、签约、退房",
+    ),
     PermissionSpec(PAYMENT, "Record payment plans and payments", "录入付款计划与收款"),
     PermissionSpec(SERVICE, "Settle area differences and record move-in", "面积补差与入伙"),
 )
 
 ROLES = (
-    RoleSpec("re_sales_control", "On-site sales control", "现场销控",
-             frozenset({CONTROL, "activity.log", "report.run"}), Scope.OWN),
-    RoleSpec("re_finance", "On-site finance", "现场财务",
-             frozenset({PAYMENT, "report.run"}), Scope.OWN),
-    RoleSpec("re_sales_service", "Sales service", "销售服务",
-             frozenset({SERVICE, "report.run"}), Scope.OWN),
-    RoleSpec("re_senior_marketing", "Senior marketing manager", "市场营销部高级经理",
-             frozenset({SIGNOFF, "target.manage", "report.run", "audit.read"}), Scope.REGION),
+    RoleSpec(
+        "re_sales_control",
+        "On-site sales control",
+        "现场销控",
+        frozenset({CONTROL, "activity.log", "report.run"}),
+        Scope.OWN,
+    ),
+    RoleSpec(
+        "re_finance", "On-site finance", "现场财务", frozenset({PAYMENT, "report.run"}), Scope.OWN
+    ),
+    RoleSpec(
+        "re_sales_service",
+        "Sales service",
+        "销售服务",
+        frozenset({SERVICE, "report.run"}),
+        Scope.OWN,
+    ),
+    RoleSpec(
+        "re_senior_marketing",
+        "Senior marketing manager",
+        "市场营销部高级经理",
+        frozenset({SIGNOFF, "target.manage", "report.run", "audit.read"}),
+        Scope.REGION,
+    ),
 )
 
-FUNNEL = FunnelDefinition("real_estate", "Real estate", "房地产", (
-    Stage("call_visit", "Call / visit", "来电来访", Decimal("0.10"), CustomerClass.POTENTIAL,
-          max_days=30, visit_every_days=7, respond_within_hours=24),
-    Stage("reserved", "Reserved", "预留", Decimal("0.40"), CustomerClass.PROMISING,
-          max_days=7, visit_every_days=2, respond_within_hours=4),
-    Stage("subscribed", "Subscribed", "认购", Decimal("0.80"), CustomerClass.CLOSING,
-          max_days=15, visit_every_days=2, respond_within_hours=4),
-    Stage("signed", "Signed", "签约", Decimal("1"), CustomerClass.CUSTOMER, won=True),
-    Stage("lost", "Lost", "流失", Decimal("0"), CustomerClass.DORMANT, lost=True),
-))
+FUNNEL = FunnelDefinition(
+    "real_estate",
+    "Real estate",
+    "房地产",
+    (
+        Stage(
+            "call_visit",
+            "Call / visit",
+            "来电来访",
+            Decimal("0.10"),
+            CustomerClass.POTENTIAL,
+            max_days=30,
+            visit_every_days=7,
+            respond_within_hours=24,
+        ),
+        Stage(
+            "reserved",
+            "Reserved",
+            "预留",
+            Decimal("0.40"),
+            CustomerClass.PROMISING,
+            max_days=7,
+            visit_every_days=2,
+            respond_within_hours=4,
+        ),
+        Stage(
+            "subscribed",
+            "Subscribed",
+            "认购",
+            Decimal("0.80"),
+            CustomerClass.CLOSING,
+            max_days=15,
+            visit_every_days=2,
+            respond_within_hours=4,
+        ),
+        Stage("signed", "Signed", "签约", Decimal("1"), CustomerClass.CUSTOMER, won=True),
+        Stage("lost", "Lost", "流失", Decimal("0"), CustomerClass.DORMANT, lost=True),
+    ),
+)

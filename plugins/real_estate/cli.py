@@ -25,8 +25,7 @@ def import_units_command(click_ctx: click.Context, path: Path) -> None:
     from plugins.real_estate.services.masterdata import import_units
 
     change = import_units(_ctx(click_ctx), path)
-    click.echo(f"change {change.id}: {len(change.payload['units'])} unit(s) waiting for "
-               "sign-off")
+    click.echo(f"change {change.id}: {len(change.payload['units'])} unit(s) waiting for sign-off")
 
 
 @real_estate.command("pending")
@@ -42,8 +41,10 @@ def pending_command(click_ctx: click.Context) -> None:
     for change in changes:
         click.echo(f"change {change.id}\t{change.summary}")
     for plist in price_lists:
-        click.echo(f"price-list {plist.id}\tbuilding {plist.building_id} no. {plist.number}\t"
-                   f"{plist.total_value:,.2f}")
+        click.echo(
+            f"price-list {plist.id}\tbuilding {plist.building_id} no. {plist.number}\t"
+            f"{plist.total_value:,.2f}"
+        )
     if not changes and not price_lists:
         click.echo("Nothing is waiting for sign-off.", err=True)
 

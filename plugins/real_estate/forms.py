@@ -18,10 +18,15 @@ from plugins.real_estate.services.common import CALLS, MASTERDATA, PLANS, buildi
 
 
 def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
-    change = masterdata.submit_units(ctx, [record.model_dump(mode="json")],
-                                     f"unit {record.project}/{record.building}-{record.unit_no}")
-    return (f"Unit {record.building}-{record.unit_no} submitted as change {change.id}; "
-            "it takes effect when a senior marketing manager signs it off")
+    change = masterdata.submit_units(
+        ctx,
+        [record.model_dump(mode="json")],
+        f"unit {record.project}/{record.building}-{record.unit_no}",
+    )
+    return (
+        f"Unit {record.building}-{record.unit_no} submitted as change {change.id}; "
+        "it takes effect when a senior marketing manager signs it off"
+    )
 
 
 class PlanForm(pydantic.BaseModel):
@@ -36,11 +41,13 @@ def save_plan(ctx: Context, record: PlanForm) -> str:
     with ctx.reading() as session:
         building = building_by_code(session, record.project, record.building)
     if building is None:
-        raise ValidationFailed([FieldProblem("building", record.building,
-                                             f"a building of project {record.project}")],
-                               "sales plan")
-    plans.set_plan(ctx, building.id, dt.date.fromisoformat(record.month + "-01"), record.units,
-                   record.amount)
+        raise ValidationFailed(
+            [FieldProblem("building", record.building, f"a building of project {record.project}")],
+            "sales plan",
+        )
+    plans.set_plan(
+        ctx, building.id, dt.date.fromisoformat(record.month + "-01"), record.units, record.amount
+    )
     return f"Plan of {record.building} for {record.month} saved"
 
 
@@ -49,7 +56,8 @@ class CallForm(pydantic.BaseModel):
     caller_name: str = pydantic.Field(default="", max_length=100, description="Caller")
     phone: str = pydantic.Field(default="", max_length=32, description="Phone")
     source: Literal[calls.SOURCES] = pydantic.Field(  # type: ignore[valid-type]
-        description="Where they heard of us")
+        description="Where they heard of us"
+    )
     grade: Literal["A", "B", "C"] = pydantic.Field(description="A hot, B warm, C cold")
     notes: str = pydantic.Field(default="", max_length=500, description="Notes")
 
@@ -58,8 +66,9 @@ def save_call(ctx: Context, record: CallForm) -> str:
     with ctx.reading() as session:
         project_id = session.scalar(sa.select(Project.id).where(Project.code == record.project))
     if project_id is None:
-        raise ValidationFailed([FieldProblem("project", record.project, "an existing project")],
-                               "call")
+        raise ValidationFailed(
+            [FieldProblem("project", record.project, "an existing project")], "call"
+        )
     call = calls.log_call(ctx, project_id, record.model_dump(exclude={"project"}))
     return f"Call logged; follow up by {call.follow_up_on}"
 
@@ -68,11 +77,18 @@ def all_forms() -> list[Any]:
     from core.forms import FormSpec
 
     return [
-        FormSpec("real_estate_unit", "Unit master data", "房间资料", masterdata.UnitRow,
-                 save_unit, MASTERDATA,
-                 "Enter or change one unit; a senior marketing manager signs it off",
-                 "录入或修改房间资料,须经市场营销部高级经理审批"),
-        FormSpec("real_estate_plan", "Sales plan (month)", "楼盘销售计划", PlanForm, save_plan,
-                 PLANS),
+        FormSpec(
+            "real_estate_unit",
+            "Unit master data",
+            "房间资料",
+            masterdata.UnitRow,
+            save_unit,
+            MASTERDATA,
+            "Enter or change one unit; a senior marketing manager signs it off",
+            "录入或修改房间资料,须经市场营销部高级经理审批",
+        ),
+        FormSpec(
+            "real_estate_plan", "Sales plan (month)", "楼盘销售计划", PlanForm, save_plan, PLANS
+        ),
         FormSpec("real_estate_call", "Call-in register", "来电登记", CallForm, save_call, CALLS),
     ]

@@ -182,9 +182,13 @@ class Deal(SQLModel, table=True):
 
     __tablename__ = "real_estate_deal"
     __table_args__ = (
-        sa.Index("ux_real_estate_deal_active_unit", "unit_id", unique=True,
-                 sqlite_where=sa.text("status = 'active'"),
-                 postgresql_where=sa.text("status = 'active'")),
+        sa.Index(
+            "ux_real_estate_deal_active_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -300,6 +304,16 @@ class Call(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-for _table in (Project, Building, Unit, Change, PriceFactor, PriceList, Deal, Instalment,
-               SalesPlan, Call):
+for _table in (
+    Project,
+    Building,
+    Unit,
+    Change,
+    PriceFactor,
+    PriceList,
+    Deal,
+    Instalment,
+    SalesPlan,
+    Call,
+):
     versioned(_table)

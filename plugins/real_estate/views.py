@@ -23,19 +23,43 @@ from tui.widgets.form import FieldSpec
 
 _ = translator(__file__)  # this plugin's words first
 
-STATUS_STYLE = {"available": "black on green", "held": "white on grey37",
-                "reserved": "black on yellow", "subscribed": "black on dark_orange",
-                "signed": "white on red", "sold": "white on blue"}
+STATUS_STYLE = {
+    "available": "black on green",
+    "held": "white on grey37",
+    "reserved": "black on yellow",
+    "subscribed": "black on dark_orange",
+    "signed": "white on red",
+    "sold": "white on blue",
+}
 # the status as a mark too: with NO_COLOR (or colour-blind eyes) the colours above are
 # near-identical greys, the marks are not
-STATUS_MARK = {"available": "○", "held": "◌", "reserved": "◔", "subscribed": "◑",
-               "signed": "◕", "sold": "●"}
-STATUS_TITLES = {"available": "Available", "held": "Held", "reserved": "Reserved",
-                 "subscribed": "Subscribed", "signed": "Signed", "sold": "Sold"}
+STATUS_MARK = {
+    "available": "○",
+    "held": "◌",
+    "reserved": "◔",
+    "subscribed": "◑",
+    "signed": "◕",
+    "sold": "●",
+}
+STATUS_TITLES = {
+    "available": "Available",
+    "held": "Held",
+    "reserved": "Reserved",
+    "subscribed": "Subscribed",
+    "signed": "Signed",
+    "sold": "Sold",
+}
 
 
-SOURCE_TITLES = {"newspaper": "Newspaper", "web": "Web", "billboard": "Billboard",
-                 "referral": "Referral", "passing": "Passing", "tv": "TV", "other": "Other"}
+SOURCE_TITLES = {
+    "newspaper": "Newspaper",
+    "web": "Web",
+    "billboard": "Billboard",
+    "referral": "Referral",
+    "passing": "Passing",
+    "tv": "TV",
+    "other": "Other",
+}
 
 
 def status_title(status: str) -> str:
@@ -44,8 +68,7 @@ def status_title(status: str) -> str:
 
 def unit_cell(unit_no: str, status: str) -> Text:
     """A unit on the board: its number and its status's mark, in its status's colours."""
-    return Text(f" {unit_no} {STATUS_MARK.get(status, '?')} ",
-                style=STATUS_STYLE.get(status, ""))
+    return Text(f" {unit_no} {STATUS_MARK.get(status, '?')} ", style=STATUS_STYLE.get(status, ""))
 
 
 def source_title(source: str) -> str:
@@ -67,8 +90,10 @@ class EstateScreen(BaseScreen):
             self.building_id = found[0][0]
 
     def building_label(self) -> str:
-        return next((name for bid, name in self.buildings() if bid == self.building_id),
-                    _("no building yet"))
+        return next(
+            (name for bid, name in self.buildings() if bid == self.building_id),
+            _("no building yet"),
+        )
 
     def action_next_building(self) -> None:
         found = [bid for bid, _n in self.buildings()]
@@ -83,8 +108,14 @@ class EstateScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         self.refresh_data()
 
-    def dialog(self, title: str, specs: list[FieldSpec], values: dict[str, Any],
-               submit: Callable[[dict[str, Any]], Any], then: Callable[[Any], None]) -> None:
+    def dialog(
+        self,
+        title: str,
+        specs: list[FieldSpec],
+        values: dict[str, Any],
+        submit: Callable[[dict[str, Any]], Any],
+        then: Callable[[Any], None],
+    ) -> None:
         """A form dialog whose save goes through ``submit``. A stale write (someone changed
         the unit meanwhile) closes it with the message and reloads the screen."""
 
@@ -95,11 +126,12 @@ class EstateScreen(BaseScreen):
                 self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
                 return False
 
-        self.app.push_screen(FormDialog(title, specs, values, safe),
-                             lambda result: then(result) if result else self.refresh_data())
+        self.app.push_screen(
+            FormDialog(title, specs, values, safe),
+            lambda result: then(result) if result else self.refresh_data(),
+        )
 
-    def run_step(self, fn: Callable[..., Any], *args: Any, done: str = "",
-                 **kwargs: Any) -> Any:
+    def run_step(self, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> Any:
         """Run a service call; a refusal is a message, success refreshes the screen."""
         try:
             # guard() reports a refusal and returns None; the 1-tuple tells a refusal
@@ -183,8 +215,9 @@ class SalesControlBoard(EstateScreen):
         for (floor, _u), cells in zip(sorted(floors.items(), reverse=True), rows, strict=True):
             table.add_row(*cells, key=f"f{floor}")
         if units:
-            table.move_cursor(row=min(where.row, len(floors) - 1),
-                              column=max(1, min(where.column, width)))
+            table.move_cursor(
+                row=min(where.row, len(floors) - 1), column=max(1, min(where.column, width))
+            )
         self._legend(units)
         self.show_detail()
 
@@ -209,17 +242,27 @@ class SalesControlBoard(EstateScreen):
         if unit is None:
             detail.update(_("No unit here. b: next building"))
             return
-        text = _("Unit {unit}  {status}  {layout} {orientation}  {area} m2  "
-                 "{price}/m2  total {total}").format(
-            unit=unit.unit_no, status=status_title(unit.status), layout=unit.layout,
-            orientation=unit.orientation, area=unit.building_area,
-            price=f"{unit.unit_price:,.2f}", total=f"{unit.total_price:,.2f}")
+        text = _(
+            "Unit {unit}  {status}  {layout} {orientation}  {area} m2  {price}/m2  total {total}"
+        ).format(
+            unit=unit.unit_no,
+            status=status_title(unit.status),
+            layout=unit.layout,
+            orientation=unit.orientation,
+            area=unit.building_area,
+            price=f"{unit.unit_price:,.2f}",
+            total=f"{unit.total_price:,.2f}",
+        )
         if unit.deal_id is not None and may_read_finance(self.ctx):
             owed = queries.deal_balance(self.ctx, unit.deal_id)
-            text += "\n" + _("Buyer {buyer}  due {due}  received {paid}  "
-                             "outstanding {owed}").format(
-                buyer=unit.buyer, due=f"{owed.due:,.2f}", paid=f"{owed.paid:,.2f}",
-                owed=f"{owed.outstanding:,.2f}")
+            text += "\n" + _(
+                "Buyer {buyer}  due {due}  received {paid}  outstanding {owed}"
+            ).format(
+                buyer=unit.buyer,
+                due=f"{owed.due:,.2f}",
+                paid=f"{owed.paid:,.2f}",
+                owed=f"{owed.outstanding:,.2f}",
+            )
         detail.update(text)
 
     # -- actions --------------------------------------------------------------------------
@@ -228,18 +271,29 @@ class SalesControlBoard(EstateScreen):
         unit = self.selected()
         if unit is None:
             return
-        specs = [FieldSpec("buyer_name", "Buyer"), FieldSpec("buyer_phone", "Phone"),
-                 FieldSpec("subscribe", "Subscribe now",
-                           choices=[(_("no"), "no"), (_("yes"), "yes")])]
+        specs = [
+            FieldSpec("buyer_name", "Buyer"),
+            FieldSpec("buyer_phone", "Phone"),
+            FieldSpec("subscribe", "Subscribe now", choices=[(_("no"), "no"), (_("yes"), "yes")]),
+        ]
 
         def submit(values: dict[str, Any]) -> Any:
-            return control.reserve(self.ctx, unit.id, values["buyer_name"],
-                                   values["buyer_phone"], version=unit.version,
-                                   subscribe=values.get("subscribe") == "yes")
+            return control.reserve(
+                self.ctx,
+                unit.id,
+                values["buyer_name"],
+                values["buyer_phone"],
+                version=unit.version,
+                subscribe=values.get("subscribe") == "yes",
+            )
 
-        self.dialog(_("Reserve unit {unit}").format(unit=unit.unit_no), specs,
-                    {"subscribe": "no"}, submit,
-                    lambda deal: self._done(_("Unit {unit} reserved").format(unit=unit.unit_no)))
+        self.dialog(
+            _("Reserve unit {unit}").format(unit=unit.unit_no),
+            specs,
+            {"subscribe": "no"},
+            submit,
+            lambda deal: self._done(_("Unit {unit} reserved").format(unit=unit.unit_no)),
+        )
 
     def _done(self, message: str) -> None:
         self.app.notify(message)
@@ -248,8 +302,9 @@ class SalesControlBoard(EstateScreen):
     def _unit_step(self, fn: Callable[..., Any], message: str, **kwargs: Any) -> None:
         unit = self.selected()
         if unit is not None:
-            self.run_step(fn, unit.id, version=unit.version,
-                          done=message.format(unit=unit.unit_no), **kwargs)
+            self.run_step(
+                fn, unit.id, version=unit.version, done=message.format(unit=unit.unit_no), **kwargs
+            )
 
     def action_subscribe(self) -> None:
         self._unit_step(control.subscribe, _("Unit {unit} subscribed"))
@@ -258,24 +313,31 @@ class SalesControlBoard(EstateScreen):
         unit = self.selected()
         if unit is None:
             return
-        confirm(self.app, _("Sign unit {unit}").format(unit=unit.unit_no),
-                _("Sign the purchase contract for unit {unit} with {buyer}, {total} in all? "
-                  "Once signed, only cancelling the deal undoes it.").format(
-                    unit=unit.unit_no, buyer=unit.buyer or "—",
-                    total=f"{unit.total_price:,.2f}"),
-                _("Sign"), lambda: self._unit_step(control.sign, _("Unit {unit} signed")))
+        confirm(
+            self.app,
+            _("Sign unit {unit}").format(unit=unit.unit_no),
+            _(
+                "Sign the purchase contract for unit {unit} with {buyer}, {total} in all? "
+                "Once signed, only cancelling the deal undoes it."
+            ).format(unit=unit.unit_no, buyer=unit.buyer or "—", total=f"{unit.total_price:,.2f}"),
+            _("Sign"),
+            lambda: self._unit_step(control.sign, _("Unit {unit} signed")),
+        )
 
     def action_complete(self) -> None:
         unit = self.selected()
         if unit is None:
             return
-        confirm(self.app, _("Unit {unit} sold").format(unit=unit.unit_no),
-                _("Record unit {unit} as sold to {buyer}, {total} in all? The sale is then "
-                  "closed; only cancelling the deal undoes it.").format(
-                    unit=unit.unit_no, buyer=unit.buyer or "—",
-                    total=f"{unit.total_price:,.2f}"),
-                _("Sold"), lambda: self._unit_step(control.complete_sale,
-                                                   _("Unit {unit} sold")))
+        confirm(
+            self.app,
+            _("Unit {unit} sold").format(unit=unit.unit_no),
+            _(
+                "Record unit {unit} as sold to {buyer}, {total} in all? The sale is then "
+                "closed; only cancelling the deal undoes it."
+            ).format(unit=unit.unit_no, buyer=unit.buyer or "—", total=f"{unit.total_price:,.2f}"),
+            _("Sold"),
+            lambda: self._unit_step(control.complete_sale, _("Unit {unit} sold")),
+        )
 
     def action_hold(self) -> None:
         unit = self.selected()
@@ -292,8 +354,12 @@ class SalesControlBoard(EstateScreen):
             return
         self.app.push_screen(
             PromptDialog(_("Cancel the deal"), _("Why is the deal cancelled?")),
-            lambda reason: self._unit_step(control.cancel, _("Deal on unit {unit} cancelled"),
-                                           reason=reason) if reason is not None else None)
+            lambda reason: (
+                self._unit_step(control.cancel, _("Deal on unit {unit} cancelled"), reason=reason)
+                if reason is not None
+                else None
+            ),
+        )
 
     def action_pay(self) -> None:
         unit = self.selected()
@@ -301,34 +367,58 @@ class SalesControlBoard(EstateScreen):
             self.app.notify(_("Choose a unit with a deal"), severity="warning")
             return
         kinds = [(_(k.replace("_", " ").capitalize()), k) for k in payments.PAYMENT_KINDS]
-        specs = [FieldSpec("kind", "Kind", choices=kinds), FieldSpec("amount", "Amount"),
-                 FieldSpec("paid_on", "Paid on", placeholder="YYYY-MM-DD")]
+        specs = [
+            FieldSpec("kind", "Kind", choices=kinds),
+            FieldSpec("amount", "Amount"),
+            FieldSpec("paid_on", "Paid on", placeholder="YYYY-MM-DD"),
+        ]
 
         def submit(values: dict[str, Any]) -> Any:
-            return payments.record_payment(self.ctx, unit.deal_id, values["kind"] or "",
-                                           values["amount"], values["paid_on"] or None)
+            return payments.record_payment(
+                self.ctx,
+                unit.deal_id,
+                values["kind"] or "",
+                values["amount"],
+                values["paid_on"] or None,
+            )
 
-        self.dialog(_("Payment for unit {unit}").format(unit=unit.unit_no), specs,
-                    {"kind": "deposit"}, submit,
-                    lambda paid: self._done(_("Received {amount}").format(
-                        amount=f"{paid.amount:,.2f}")))
+        self.dialog(
+            _("Payment for unit {unit}").format(unit=unit.unit_no),
+            specs,
+            {"kind": "deposit"},
+            submit,
+            lambda paid: self._done(_("Received {amount}").format(amount=f"{paid.amount:,.2f}")),
+        )
 
     def action_plan(self) -> None:
         unit = self.selected()
         if unit is None or unit.deal_id is None:
             self.app.notify(_("Choose a unit with a deal"), severity="warning")
             return
-        specs = [FieldSpec("deposit", "Deposit"), FieldSpec("down_payment", "Down payment"),
-                 FieldSpec("start", "Deposit due", placeholder="YYYY-MM-DD")]
+        specs = [
+            FieldSpec("deposit", "Deposit"),
+            FieldSpec("down_payment", "Down payment"),
+            FieldSpec("start", "Deposit due", placeholder="YYYY-MM-DD"),
+        ]
 
         def submit(values: dict[str, Any]) -> Any:
-            return payments.standard_plan(self.ctx, unit.deal_id, values["deposit"] or "0",
-                                          values["down_payment"] or "0", values["start"])
+            return payments.standard_plan(
+                self.ctx,
+                unit.deal_id,
+                values["deposit"] or "0",
+                values["down_payment"] or "0",
+                values["start"],
+            )
 
-        self.dialog(_("Payment plan for unit {unit}").format(unit=unit.unit_no), specs,
-                    {"deposit": "50000"}, submit,
-                    lambda plan: self._done(
-                        _("Payment plan saved: {count} instalments").format(count=len(plan))))
+        self.dialog(
+            _("Payment plan for unit {unit}").format(unit=unit.unit_no),
+            specs,
+            {"deposit": "50000"},
+            submit,
+            lambda plan: self._done(
+                _("Payment plan saved: {count} instalments").format(count=len(plan))
+            ),
+        )
 
     def action_history(self) -> None:
         from tui.screens.dialogs import TableDialog
@@ -336,12 +426,22 @@ class SalesControlBoard(EstateScreen):
         unit = self.selected()
         if unit is None:
             return
-        rows = [(f"{c.at:%Y-%m-%d %H:%M}", status_title(c.from_status),
-                 status_title(c.to_status), c.reason)
-                for c in control.history(self.ctx, unit.id)]
-        self.app.push_screen(TableDialog(
-            _("Sales changes of unit {unit}").format(unit=unit.unit_no),
-            [_("When"), _("From"), _("To"), _("Reason")], rows))
+        rows = [
+            (
+                f"{c.at:%Y-%m-%d %H:%M}",
+                status_title(c.from_status),
+                status_title(c.to_status),
+                c.reason,
+            )
+            for c in control.history(self.ctx, unit.id)
+        ]
+        self.app.push_screen(
+            TableDialog(
+                _("Sales changes of unit {unit}").format(unit=unit.unit_no),
+                [_("When"), _("From"), _("To"), _("Reason")],
+                rows,
+            )
+        )
 
     def action_settle(self) -> None:
         unit = self.selected()
@@ -353,17 +453,24 @@ class SalesControlBoard(EstateScreen):
         def submit(values: dict[str, Any]) -> Any:
             return payments.settle(self.ctx, unit.deal_id, values["measured_area"])
 
-        self.dialog(_("Settle the area of unit {unit}").format(unit=unit.unit_no), specs,
-                    {}, submit,
-                    lambda row: self._done(
-                        _("Area settled: {amount} (negative: refund)").format(
-                            amount=f"{row.amount:,.2f}")))
+        self.dialog(
+            _("Settle the area of unit {unit}").format(unit=unit.unit_no),
+            specs,
+            {},
+            submit,
+            lambda row: self._done(
+                _("Area settled: {amount} (negative: refund)").format(amount=f"{row.amount:,.2f}")
+            ),
+        )
 
     def action_move_in(self) -> None:
         unit = self.selected()
         if unit is not None and unit.deal_id is not None:
-            self.run_step(payments.move_in, unit.deal_id,
-                          done=_("Unit {unit} moved in").format(unit=unit.unit_no))
+            self.run_step(
+                payments.move_in,
+                unit.deal_id,
+                done=_("Unit {unit} moved in").format(unit=unit.unit_no),
+            )
 
 
 # -- price table --------------------------------------------------------------------------
@@ -405,8 +512,18 @@ class PriceTableScreen(EstateScreen):
     def refresh_data(self) -> None:
         table = self.query_one("#prices", DataTable)
         table.clear(columns=True)
-        headers = [_("Unit"), _("Floor"), _("Orientation"), _("Layout"), _("Area"),
-                   _("Adj/m2"), _("Adj %"), _("Unit price"), _("Total price"), _("Published")]
+        headers = [
+            _("Unit"),
+            _("Floor"),
+            _("Orientation"),
+            _("Layout"),
+            _("Area"),
+            _("Adj/m2"),
+            _("Adj %"),
+            _("Unit price"),
+            _("Total price"),
+            _("Published"),
+        ]
         if self.building_id is None:
             fit_columns(table, headers, [])
             self.query_one("#totals", Static).update(_("No building yet"))
@@ -418,22 +535,37 @@ class PriceTableScreen(EstateScreen):
         rows = []
         for line in draft.lines:
             unit = shapes[line.unit_no]
-            rows.append((line.unit_no, str(unit.floor), unit.orientation, unit.layout,
-                         money(line.building_area), money(line.amount),
-                         Text(f"{line.percent * 100:.2f}%", justify="right"),
-                         money(line.unit_price), money(line.total_price),
-                         money(unit.total_price)))
+            rows.append(
+                (
+                    line.unit_no,
+                    str(unit.floor),
+                    unit.orientation,
+                    unit.layout,
+                    money(line.building_area),
+                    money(line.amount),
+                    Text(f"{line.percent * 100:.2f}%", justify="right"),
+                    money(line.unit_price),
+                    money(line.total_price),
+                    money(unit.total_price),
+                )
+            )
         fit_columns(table, headers, rows)
         for row in rows:
             table.add_row(*row, key=row[0])
         head = _("What-if (not saved)") if self.trial is not None else _("Draft")
         self.query_one("#totals", Static).update(
-            f"{self.building_label()}  {head}\n" + _(
+            f"{self.building_label()}  {head}\n"
+            + _(
                 "Base {base}/m2  units {units}  area {area} m2\n"
-                "Saleable value {value}  average {average}/m2").format(
-                base=f"{draft.base_price:,.2f}", units=draft.unit_count,
-                area=f"{draft.total_area:,.2f}", value=f"{draft.total_value:,.2f}",
-                average=f"{draft.average_price:,.2f}"))
+                "Saleable value {value}  average {average}/m2"
+            ).format(
+                base=f"{draft.base_price:,.2f}",
+                units=draft.unit_count,
+                area=f"{draft.total_area:,.2f}",
+                value=f"{draft.total_value:,.2f}",
+                average=f"{draft.average_price:,.2f}",
+            )
+        )
         self._factors()
 
     def _factors(self) -> None:
@@ -444,11 +576,20 @@ class PriceTableScreen(EstateScreen):
         table = self.query_one("#factors", DataTable)
         table.clear(columns=True)
         with self.ctx.reading() as session:
-            factors = session.scalars(select(PriceFactor).where(
-                PriceFactor.building_id == self.building_id)
-                .order_by(PriceFactor.kind, PriceFactor.key)).all()
-        rows = [(_(f.kind.capitalize()), f.key, money(f.amount),
-                 Text(f"{f.percent * 100:.2f}%", justify="right")) for f in factors]
+            factors = session.scalars(
+                select(PriceFactor)
+                .where(PriceFactor.building_id == self.building_id)
+                .order_by(PriceFactor.kind, PriceFactor.key)
+            ).all()
+        rows = [
+            (
+                _(f.kind.capitalize()),
+                f.key,
+                money(f.amount),
+                Text(f"{f.percent * 100:.2f}%", justify="right"),
+            )
+            for f in factors
+        ]
         fit_columns(table, [_("Factor"), _("Matches"), _("Adj/m2"), _("Adj %")], rows)
         for row in rows:
             table.add_row(*row)
@@ -458,28 +599,37 @@ class PriceTableScreen(EstateScreen):
             return
         self.app.push_screen(
             PromptDialog(_("Base price"), _("Base price per m2 of building area")),
-            lambda value: self._save_base(value) if value else None)
+            lambda value: self._save_base(value) if value else None,
+        )
 
     def _save_base(self, value: str) -> None:
         self.trial = None
-        self.run_step(prices.set_base_price, self.building_id, value,
-                      done=_("Base price saved (draft)"))
+        self.run_step(
+            prices.set_base_price, self.building_id, value, done=_("Base price saved (draft)")
+        )
 
     def action_factor(self) -> None:
         if self.building_id is not None:
             self._factor_dialog({"kind": "floor"})
 
     def _factor_dialog(self, values: dict[str, Any]) -> None:
-        kinds = [(_(k.capitalize()), k) for k in ("floor", "orientation", "view", "layout",
-                                                    "unit")]
-        specs = [FieldSpec("kind", "Factor", choices=kinds), FieldSpec("key", "Matches"),
-                 FieldSpec("amount", "Adj/m2", placeholder="e.g. 200"),
-                 FieldSpec("percent", "Adj %", placeholder="e.g. 0.03 for 3%")]
+        kinds = [(_(k.capitalize()), k) for k in ("floor", "orientation", "view", "layout", "unit")]
+        specs = [
+            FieldSpec("kind", "Factor", choices=kinds),
+            FieldSpec("key", "Matches"),
+            FieldSpec("amount", "Adj/m2", placeholder="e.g. 200"),
+            FieldSpec("percent", "Adj %", placeholder="e.g. 0.03 for 3%"),
+        ]
 
         def submit(values: dict[str, Any]) -> Any:
-            prices.set_factor(self.ctx, self.building_id, values["kind"] or "",
-                              values["key"], values["amount"] or "0",
-                              values["percent"] or "0")
+            prices.set_factor(
+                self.ctx,
+                self.building_id,
+                values["kind"] or "",
+                values["key"],
+                values["amount"] or "0",
+                values["percent"] or "0",
+            )
             return True
 
         self.dialog(_("Price factor"), specs, values, submit, lambda _ok: self.refresh_data())
@@ -496,8 +646,8 @@ class PriceTableScreen(EstateScreen):
         if self.building_id is None:
             return
         self.app.push_screen(
-            PromptDialog(_("What-if"), _("Try a base price (empty: back to the draft)")),
-            self._try)
+            PromptDialog(_("What-if"), _("Try a base price (empty: back to the draft)")), self._try
+        )
 
     def _try(self, value: str | None) -> None:
         if value is None:
@@ -514,8 +664,9 @@ class PriceTableScreen(EstateScreen):
             return
         plist = self.run_step(prices.submit_price_list, self.building_id)
         if plist is not None:
-            self.app.notify(_("Price list {number} submitted for sign-off").format(
-                number=plist.number))
+            self.app.notify(
+                _("Price list {number} submitted for sign-off").format(number=plist.number)
+            )
 
 
 # -- sign-offs ------------------------------------------------------------------------------
@@ -553,42 +704,87 @@ class SignOffScreen(EstateScreen):
         pending: list[tuple[Any, ...]] = []
         keys: list[str] = []
         for change in masterdata.pending_changes(self.ctx):
-            pending.append((_("Unit data"), change.summary, users.get(change.submitted_by, "?"),
-                            f"{change.submitted_at:%Y-%m-%d %H:%M}"))
+            pending.append(
+                (
+                    _("Unit data"),
+                    change.summary,
+                    users.get(change.submitted_by, "?"),
+                    f"{change.submitted_at:%Y-%m-%d %H:%M}",
+                )
+            )
             keys.append(f"change:{change.id}")
         for plist in prices.price_lists(self.ctx, status="pending"):
-            pending.append((_("Price list"), self._list_summary(plist, names),
-                            users.get(plist.submitted_by, "?"),
-                            f"{plist.submitted_at:%Y-%m-%d %H:%M}"))
+            pending.append(
+                (
+                    _("Price list"),
+                    self._list_summary(plist, names),
+                    users.get(plist.submitted_by, "?"),
+                    f"{plist.submitted_at:%Y-%m-%d %H:%M}",
+                )
+            )
             keys.append(f"list:{plist.id}")
         table = self.query_one("#pending", DataTable)
         table.clear(columns=True)
-        fit_columns(table, [_("What"), _("Summary"), _("Submitted by"), _("Submitted")],
-                    pending, widest=60)
+        fit_columns(
+            table, [_("What"), _("Summary"), _("Submitted by"), _("Submitted")], pending, widest=60
+        )
         for row, key in zip(pending, keys, strict=True):
             table.add_row(*row, key=key)
         self._decided(users, names)
 
     def _list_summary(self, plist: Any, names: dict[int, str]) -> str:
         return _("{building} no. {number}: {units} units, {value}, avg {average}/m2").format(
-            building=names.get(plist.building_id, "?"), number=plist.number,
-            units=plist.unit_count, value=f"{plist.total_value:,.2f}",
-            average=f"{plist.average_price:,.2f}")
+            building=names.get(plist.building_id, "?"),
+            number=plist.number,
+            units=plist.unit_count,
+            value=f"{plist.total_value:,.2f}",
+            average=f"{plist.average_price:,.2f}",
+        )
 
     def _decided(self, users: dict[int, str], names: dict[int, str]) -> None:
-        items = [(c.decided_at, _("Unit data"), c.summary, c.status, c.submitted_by,
-                  c.decided_by) for c in masterdata.decided_changes(self.ctx)]
-        items += [(p.decided_at, _("Price list"), self._list_summary(p, names), p.status,
-                   p.submitted_by, p.decided_by) for p in prices.price_lists(self.ctx)
-                  if p.status != "pending"]
+        items = [
+            (c.decided_at, _("Unit data"), c.summary, c.status, c.submitted_by, c.decided_by)
+            for c in masterdata.decided_changes(self.ctx)
+        ]
+        items += [
+            (
+                p.decided_at,
+                _("Price list"),
+                self._list_summary(p, names),
+                p.status,
+                p.submitted_by,
+                p.decided_by,
+            )
+            for p in prices.price_lists(self.ctx)
+            if p.status != "pending"
+        ]
         items.sort(key=lambda i: (i[0] is not None, i[0]), reverse=True)
-        rows = [(what, summary, _(status.capitalize()), users.get(by, "?"),
-                 users.get(decider, "?"), f"{at:%Y-%m-%d %H:%M}" if at else "")
-                for at, what, summary, status, by, decider in items[:12]]
+        rows = [
+            (
+                what,
+                summary,
+                _(status.capitalize()),
+                users.get(by, "?"),
+                users.get(decider, "?"),
+                f"{at:%Y-%m-%d %H:%M}" if at else "",
+            )
+            for at, what, summary, status, by, decider in items[:12]
+        ]
         table = self.query_one("#decided", DataTable)
         table.clear(columns=True)
-        fit_columns(table, [_("What"), _("Summary"), _("Status"), _("Submitted by"),
-                            _("Decided by"), _("Decided")], rows, widest=60)
+        fit_columns(
+            table,
+            [
+                _("What"),
+                _("Summary"),
+                _("Status"),
+                _("Submitted by"),
+                _("Decided by"),
+                _("Decided"),
+            ],
+            rows,
+            widest=60,
+        )
         for row in rows:
             table.add_row(*row)
 
@@ -623,9 +819,15 @@ class SignOffScreen(EstateScreen):
         if asked is None:
             return
         question, columns, rows = asked
-        confirm(self.app, _("Sign off"), question, _("Sign off"),
-                lambda: self.run_step(fn, ident, done=_("Approved")),
-                columns=columns, rows=rows)
+        confirm(
+            self.app,
+            _("Sign off"),
+            question,
+            _("Sign off"),
+            lambda: self.run_step(fn, ident, done=_("Approved")),
+            columns=columns,
+            rows=rows,
+        )
 
     def _price_changes(self, list_id: int) -> tuple[str, list[str], list[tuple[Any, ...]]]:
         """The price list against the prices the units have now, unit by unit."""
@@ -636,48 +838,92 @@ class SignOffScreen(EstateScreen):
         plist = prices.get_price_list(self.ctx, list_id)
         with self.ctx.reading() as session:
             lines = session.execute(
-                sa.select(Unit.unit_no, Unit.unit_price, PriceListLine.unit_price,
-                          Unit.total_price, PriceListLine.total_price)
+                sa.select(
+                    Unit.unit_no,
+                    Unit.unit_price,
+                    PriceListLine.unit_price,
+                    Unit.total_price,
+                    PriceListLine.total_price,
+                )
                 .join(Unit, Unit.id == PriceListLine.unit_id)
-                .where(PriceListLine.price_list_id == list_id).order_by(Unit.unit_no)).all()
+                .where(PriceListLine.price_list_id == list_id)
+                .order_by(Unit.unit_no)
+            ).all()
         changed = [line for line in lines if (line[1], line[3]) != (line[2], line[4])]
         before = sum((line[3] for line in lines), Decimal(0))
         building = dict(self.buildings()).get(plist.building_id, "?")
-        question = _("Publish price list no. {number} of {building}? {changed} of {units} "
-                     "units change price; their total value goes from {before} to {after}. "
-                     "Unit prices change at once.").format(
-            number=plist.number, building=building, changed=len(changed), units=len(lines),
-            before=f"{before:,.2f}", after=f"{plist.total_value:,.2f}")
-        rows = [(no, money(old), money(new), money(old_total), money(new_total),
-                 f"{(new_total - old_total) / old_total:+.1%}" if old_total else "—")
-                for no, old, new, old_total, new_total in changed]
-        return question, [_("Unit"), _("Price/m2 now"), _("New price/m2"), _("Total now"),
-                          _("New total"), _("Change")], rows
+        question = _(
+            "Publish price list no. {number} of {building}? {changed} of {units} "
+            "units change price; their total value goes from {before} to {after}. "
+            "Unit prices change at once."
+        ).format(
+            number=plist.number,
+            building=building,
+            changed=len(changed),
+            units=len(lines),
+            before=f"{before:,.2f}",
+            after=f"{plist.total_value:,.2f}",
+        )
+        rows = [
+            (
+                no,
+                money(old),
+                money(new),
+                money(old_total),
+                money(new_total),
+                f"{(new_total - old_total) / old_total:+.1%}" if old_total else "—",
+            )
+            for no, old, new, old_total, new_total in changed
+        ]
+        return (
+            question,
+            [
+                _("Unit"),
+                _("Price/m2 now"),
+                _("New price/m2"),
+                _("Total now"),
+                _("New total"),
+                _("Change"),
+            ],
+            rows,
+        )
 
     def _unit_changes(self, change_id: int) -> tuple[str, list[str], list[tuple[Any, ...]]]:
         change = masterdata.get_change(self.ctx, change_id)
         units = (change.payload or {}).get("units", [])
         question = _("Apply {summary}: {count} units created or changed as listed?").format(
-            summary=change.summary or _("Unit data"), count=len(units))
-        rows = [(u.get("building", ""), u.get("unit_no", ""), u.get("layout", ""),
-                 u.get("building_area", ""), money(Decimal(str(u.get("unit_price") or 0))))
-                for u in units]
-        return question, [_("Building"), _("Unit"), _("Layout"), _("Area m2"),
-                          _("Price/m2")], rows
+            summary=change.summary or _("Unit data"), count=len(units)
+        )
+        rows = [
+            (
+                u.get("building", ""),
+                u.get("unit_no", ""),
+                u.get("layout", ""),
+                u.get("building_area", ""),
+                money(Decimal(str(u.get("unit_price") or 0))),
+            )
+            for u in units
+        ]
+        return question, [_("Building"), _("Unit"), _("Layout"), _("Area m2"), _("Price/m2")], rows
 
     def action_import_units(self) -> None:
         self.app.push_screen(
             PromptDialog(_("Import units"), _("Path of the .xlsx workbook (one row per unit)")),
-            lambda path: self._import(path) if path else None)
+            lambda path: self._import(path) if path else None,
+        )
 
     def _import(self, path: str) -> None:
         from core.served import user_path  # over SSH: only a file of the user's own folder
 
-        change = self.run_step(lambda ctx, typed: masterdata.import_units(ctx, user_path(typed)),
-                               path.strip())
+        change = self.run_step(
+            lambda ctx, typed: masterdata.import_units(ctx, user_path(typed)), path.strip()
+        )
         if change is not None:
-            self.app.notify(_("Change {change}: {count} units waiting for sign-off").format(
-                change=change.id, count=len(change.payload["units"])))
+            self.app.notify(
+                _("Change {change}: {count} units waiting for sign-off").format(
+                    change=change.id, count=len(change.payload["units"])
+                )
+            )
 
     def action_reject(self) -> None:
         picked = self._key()
@@ -716,20 +962,33 @@ class CallRegisterScreen(EstateScreen):
         table = self.query_one("#calls", DataTable)
         table.clear(columns=True)
         due = calls.due_follow_ups(self.ctx)
-        rows = [(str(call.follow_up_on), call.caller_name, call.phone,
-                 source_title(call.source), call.grade, call.notes[:30]) for call in due]
+        rows = [
+            (
+                str(call.follow_up_on),
+                call.caller_name,
+                call.phone,
+                source_title(call.source),
+                call.grade,
+                call.notes[:30],
+            )
+            for call in due
+        ]
         # sized to the content: columns added bare keep the header's width (a date cut
         # to "202")
-        fit_columns(table, [_("Due"), _("Caller"), _("Phone"), _("Source"), _("Grade"),
-                            _("Notes")], rows)
+        fit_columns(
+            table, [_("Due"), _("Caller"), _("Phone"), _("Source"), _("Grade"), _("Notes")], rows
+        )
         for call, row in zip(due, rows, strict=True):
             table.add_row(*row, key=str(call.id))
         # only calls due today or earlier are listed: say so, or a new call seems lost
-        caption = _("Follow-ups due by {day}: {count}. A new call is listed on its "
-                    "follow-up day.") if due else _("No follow-up due by {day}. n logs a "
-                                                    "new call.")
+        caption = (
+            _("Follow-ups due by {day}: {count}. A new call is listed on its follow-up day.")
+            if due
+            else _("No follow-up due by {day}. n logs a new call.")
+        )
         self.query_one("#calls-caption", Static).update(
-            caption.format(day=self.ctx.today(), count=len(due)))
+            caption.format(day=self.ctx.today(), count=len(due))
+        )
 
     def _selected(self) -> int | None:
         table = self.query_one("#calls", DataTable)
@@ -741,12 +1000,14 @@ class CallRegisterScreen(EstateScreen):
         from plugins.real_estate.services.queries import projects
 
         choices = [(name, pid) for pid, name in projects(self.ctx)]
-        specs = [FieldSpec("project", "Project", choices=choices),
-                 FieldSpec("caller_name", "Caller"), FieldSpec("phone", "Phone"),
-                 FieldSpec("source", "Source", choices=[(source_title(s), s)
-                                                        for s in calls.SOURCES]),
-                 FieldSpec("grade", "Grade", choices=[("A", "A"), ("B", "B"), ("C", "C")]),
-                 FieldSpec("notes", "Notes")]
+        specs = [
+            FieldSpec("project", "Project", choices=choices),
+            FieldSpec("caller_name", "Caller"),
+            FieldSpec("phone", "Phone"),
+            FieldSpec("source", "Source", choices=[(source_title(s), s) for s in calls.SOURCES]),
+            FieldSpec("grade", "Grade", choices=[("A", "A"), ("B", "B"), ("C", "C")]),
+            FieldSpec("notes", "Notes"),
+        ]
 
         def submit(values: dict[str, Any]) -> Any:
             return calls.log_call(self.ctx, values.pop("project") or 0, values)

@@ -70,34 +70,57 @@ class AdminScreen(BaseScreen):
             except SalesdeskError:  # numbering is shown only to those who may read it
                 return {}
 
-        self.read_then(lambda: (org.list_regions(ctx, include_inactive=True),
-                                org.list_channels(ctx, include_inactive=True),
-                                org.company_settings(ctx), rules()),
-                       lambda found: self._show(*found), group="organisation")
+        self.read_then(
+            lambda: (
+                org.list_regions(ctx, include_inactive=True),
+                org.list_channels(ctx, include_inactive=True),
+                org.company_settings(ctx),
+                rules(),
+            ),
+            lambda found: self._show(*found),
+            group="organisation",
+        )
 
-    def _show(self, regions: list[Any], channels: list[Any], s: Any,
-              numbering: dict[str, Any]) -> None:
+    def _show(
+        self, regions: list[Any], channels: list[Any], s: Any, numbering: dict[str, Any]
+    ) -> None:
         from core.services import organisation as org
 
         self.codes = {n.region.id: n.region.code for n in regions}
         table = self._table("regions", _("Code"), _("Name"), _("Kind"), _("State"))
         for node in regions:
             r = node.region
-            table.add_row("  " * node.depth + r.code, r.name, _(dict(KINDS_BY_VALUE).get(
-                r.kind, r.kind)), _state(r.active), key=str(r.id))
-        table = self._table("channels", _("Code"), _("Name"), _("Kind"), _("Region"),
-                            _("State"))
+            table.add_row(
+                "  " * node.depth + r.code,
+                r.name,
+                _(dict(KINDS_BY_VALUE).get(r.kind, r.kind)),
+                _state(r.active),
+                key=str(r.id),
+            )
+        table = self._table("channels", _("Code"), _("Name"), _("Kind"), _("Region"), _("State"))
         for ch in channels:
-            table.add_row(ch.code, ch.name, ch.kind, self.codes.get(ch.region_id, "-"),
-                          _state(ch.active), key=str(ch.id))
+            table.add_row(
+                ch.code,
+                ch.name,
+                ch.kind,
+                self.codes.get(ch.region_id, "-"),
+                _state(ch.active),
+                key=str(ch.id),
+            )
         table = self._table("company", _("Setting"), _("Value"))
-        for label, value in ((_("Name"), s.name or "-"), (_("Currency"), s.currency),
-                             (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
-                             (_("Default VAT rate"), org.percent(s.vat_rate))):
+        for label, value in (
+            (_("Name"), s.name or "-"),
+            (_("Currency"), s.currency),
+            (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
+            (_("Default VAT rate"), org.percent(s.vat_rate)),
+        ):
             table.add_row(label, value)
         for series, rule in numbering.items():
-            table.add_row(_("Numbering of {series}").format(series=series),
-                          numbering_text(rule), key=f"numbering:{series}")
+            table.add_row(
+                _("Numbering of {series}").format(series=series),
+                numbering_text(rule),
+                key=f"numbering:{series}",
+            )
 
     def _table(self, table_id: str, *columns: str) -> DataTable[Any]:
         """The table emptied; the cursor goes back to the same record once it is filled
@@ -143,31 +166,52 @@ class AdminScreen(BaseScreen):
         from core.services import organisation as org
 
         if self._tab() == "channels":
-            specs = [FieldSpec("code", "Code"), FieldSpec("name", "Name"),
-                     FieldSpec("kind", "Kind", placeholder="direct, distributor, online"),
-                     FieldSpec("region", "Region", placeholder="region code")]
+            specs = [
+                FieldSpec("code", "Code"),
+                FieldSpec("name", "Name"),
+                FieldSpec("kind", "Kind", placeholder="direct, distributor, online"),
+                FieldSpec("region", "Region", placeholder="region code"),
+            ]
 
             def add_channel(v: dict[str, Any]) -> Any:
-                return org.add_channel(self.ctx, {
-                    "code": v["code"], "name": v["name"], "kind": v["kind"] or "direct",
-                    "region_id": self._region_id(v["region"])})
+                return org.add_channel(
+                    self.ctx,
+                    {
+                        "code": v["code"],
+                        "name": v["name"],
+                        "kind": v["kind"] or "direct",
+                        "region_id": self._region_id(v["region"]),
+                    },
+                )
 
-            self.app.push_screen(FormDialog(_("New channel"), specs, {}, add_channel),
-                                 lambda r: r and self._done(_("Channel saved.")))
+            self.app.push_screen(
+                FormDialog(_("New channel"), specs, {}, add_channel),
+                lambda r: r and self._done(_("Channel saved.")),
+            )
             return
         parent = self.codes.get(self._selected("regions") or 0, "")
-        specs = [FieldSpec("code", "Code"), FieldSpec("name", "Name"),
-                 FieldSpec("kind", "Kind", choices=[(_(t), v) for t, v in KINDS]),
-                 FieldSpec("parent", "Parent region", placeholder="region code")]
+        specs = [
+            FieldSpec("code", "Code"),
+            FieldSpec("name", "Name"),
+            FieldSpec("kind", "Kind", choices=[(_(t), v) for t, v in KINDS]),
+            FieldSpec("parent", "Parent region", placeholder="region code"),
+        ]
 
         def add_region(v: dict[str, Any]) -> Any:
-            return org.add_region(self.ctx, {
-                "code": v["code"], "name": v["name"], "kind": v["kind"] or "region",
-                "parent_id": self._region_id(v["parent"])})
+            return org.add_region(
+                self.ctx,
+                {
+                    "code": v["code"],
+                    "name": v["name"],
+                    "kind": v["kind"] or "region",
+                    "parent_id": self._region_id(v["parent"]),
+                },
+            )
 
-        self.app.push_screen(FormDialog(_("New region"), specs,
-                                        {"parent": parent, "kind": "office"}, add_region),
-                             lambda r: r and self._done(_("Region saved.")))
+        self.app.push_screen(
+            FormDialog(_("New region"), specs, {"parent": parent, "kind": "office"}, add_region),
+            lambda r: r and self._done(_("Region saved.")),
+        )
 
     def action_rename(self) -> None:
         from core.services import organisation as org
@@ -183,8 +227,9 @@ class AdminScreen(BaseScreen):
             if tab == "regions":
                 done = self._try(org.rename_region, self.ctx, record_id, name)
             else:
-                done = self._try(org.update_channel, self.ctx, record_id, {"name": name},
-                                  None, "rename")
+                done = self._try(
+                    org.update_channel, self.ctx, record_id, {"name": name}, None, "rename"
+                )
             if done is not None:
                 self._done(_("Renamed."))
 
@@ -207,13 +252,17 @@ class AdminScreen(BaseScreen):
             if tab == "regions":
                 done = self._try(org.move_region, self.ctx, record_id, parent)
             else:
-                done = self._try(org.update_channel, self.ctx, record_id,
-                                  {"region_id": parent}, None, "move")
+                done = self._try(
+                    org.update_channel, self.ctx, record_id, {"region_id": parent}, None, "move"
+                )
             if done is not None:
                 self._done(_("Moved; reports count past sales under the new region."))
 
-        prompt = _("Code of the new parent region (empty: top level):") if tab == "regions" \
+        prompt = (
+            _("Code of the new parent region (empty: top level):")
+            if tab == "regions"
             else _("Code of the channel's region (empty: company-wide):")
+        )
         self.app.push_screen(PromptDialog(_("Move"), prompt), move)
 
     def action_toggle_active(self) -> None:
@@ -231,9 +280,14 @@ class AdminScreen(BaseScreen):
         if tab == "regions":
             done = self._try(org.set_region_active, self.ctx, record_id, not row.active)
         else:
-            done = self._try(org.update_channel, self.ctx, record_id,
-                              {"active": not row.active}, None,
-                              "activate" if not row.active else "deactivate")
+            done = self._try(
+                org.update_channel,
+                self.ctx,
+                record_id,
+                {"active": not row.active},
+                None,
+                "activate" if not row.active else "deactivate",
+            )
         if done is not None:
             self._done(_("Activated.") if not row.active else _("Deactivated."))
 
@@ -241,15 +295,22 @@ class AdminScreen(BaseScreen):
         from core.services import organisation as org
 
         s = org.company_settings(self.ctx)
-        specs = [FieldSpec("name", "Name"), FieldSpec("currency", "Currency"),
-                 FieldSpec("fiscal_year_start", "Fiscal year starts in month"),
-                 FieldSpec("vat_rate", "Default VAT rate", placeholder="0.13")]
+        specs = [
+            FieldSpec("name", "Name"),
+            FieldSpec("currency", "Currency"),
+            FieldSpec("fiscal_year_start", "Fiscal year starts in month"),
+            FieldSpec("vat_rate", "Default VAT rate", placeholder="0.13"),
+        ]
         values = {k: str(v) for k, v in s.model_dump().items()}
         self.app.push_screen(
-            FormDialog(_("Company settings"), specs, values,
-                       lambda v: org.set_company(self.ctx, {
-                           k: x for k, x in v.items() if x != values[k]})),
-            lambda r: r and self._done(_("Company settings saved.")))
+            FormDialog(
+                _("Company settings"),
+                specs,
+                values,
+                lambda v: org.set_company(self.ctx, {k: x for k, x in v.items() if x != values[k]}),
+            ),
+            lambda r: r and self._done(_("Company settings saved.")),
+        )
 
     def action_numbering(self) -> None:
         """How a document series is numbered, with each office's own range (编号规则):
@@ -262,25 +323,41 @@ class AdminScreen(BaseScreen):
             key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
             series = key.removeprefix("numbering:") if key.startswith("numbering:") else ""
         rule = (self._try(list_rules, self.ctx) or {}).get(series) or NumberingRule()
-        specs = [FieldSpec("series", "Document series", placeholder="e.g. mfg_order"),
-                 FieldSpec("prefix", "Prefix"), FieldSpec("width", "Digits"),
-                 FieldSpec("offices", "Offices", placeholder="SH=1, BJ=20001")]
-        values = {"series": series, "prefix": rule.prefix, "width": str(rule.width),
-                  "offices": ", ".join(f"{o}={n}" for o, n in rule.offices.items())}
+        specs = [
+            FieldSpec("series", "Document series", placeholder="e.g. mfg_order"),
+            FieldSpec("prefix", "Prefix"),
+            FieldSpec("width", "Digits"),
+            FieldSpec("offices", "Offices", placeholder="SH=1, BJ=20001"),
+        ]
+        values = {
+            "series": series,
+            "prefix": rule.prefix,
+            "width": str(rule.width),
+            "offices": ", ".join(f"{o}={n}" for o, n in rule.offices.items()),
+        }
 
         def save(v: dict[str, Any]) -> Any:
             name = (v["series"] or "").strip()
             if not name:
                 from core.errors import FieldProblem, ValidationFailed
 
-                raise ValidationFailed([FieldProblem("series", "", _(
-                    "the name of a document series"))], _("numbering"))
-            return set_rule(self.ctx, name, {
-                "prefix": (v["prefix"] or "").strip(), "width": (v["width"] or "5").strip(),
-                "offices": parse_offices(v["offices"] or "")})
+                raise ValidationFailed(
+                    [FieldProblem("series", "", _("the name of a document series"))], _("numbering")
+                )
+            return set_rule(
+                self.ctx,
+                name,
+                {
+                    "prefix": (v["prefix"] or "").strip(),
+                    "width": (v["width"] or "5").strip(),
+                    "offices": parse_offices(v["offices"] or ""),
+                },
+            )
 
-        self.app.push_screen(FormDialog(_("Numbering offices"), specs, values, save),
-                             lambda r: r and self._done(_("Numbering saved.")))
+        self.app.push_screen(
+            FormDialog(_("Numbering offices"), specs, values, save),
+            lambda r: r and self._done(_("Numbering saved.")),
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "numbering":  # a company setting: hidden from who may not change it
@@ -307,13 +384,18 @@ KINDS_BY_VALUE = [(v, t) for t, v in KINDS]
 
 
 def numbering_text(rule: Any) -> str:
-    """"FQ, 5 digits; SH from 1, BJ from 20001" (no offices: one company-wide range)."""
+    """ "FQ, 5 digits; SH from 1, BJ from 20001" (no offices: one company-wide range)."""
     head = _("{prefix}, {width} digits").format(prefix=rule.prefix or "—", width=rule.width)
     if not rule.offices:
         return head + "; " + _("one range for the whole company")
-    return head + "; " + ", ".join(_("{office} from {first}").format(office=o, first=n)
-                                   for o, n in sorted(rule.offices.items(),
-                                                      key=lambda item: item[1]))
+    return (
+        head
+        + "; "
+        + ", ".join(
+            _("{office} from {first}").format(office=o, first=n)
+            for o, n in sorted(rule.offices.items(), key=lambda item: item[1])
+        )
+    )
 
 
 def _state(active: bool) -> str:

@@ -23,8 +23,9 @@ from tui.screens.dialogs import ConflictDialog
 from tui.widgets.form import FieldSpec, FormFields
 
 
-def _specs(regions: list[tuple[str, int]], creating: bool,
-           owners: list[tuple[str, int]] | None = None) -> list[FieldSpec]:
+def _specs(
+    regions: list[tuple[str, int]], creating: bool, owners: list[tuple[str, int]] | None = None
+) -> list[FieldSpec]:
     """The fields; ``owners`` (a new customer, for those who may name its owner) adds the
     owner. Phone and address come right after the name: they are what a user has at hand
     (the same ones print on invoices)."""
@@ -33,17 +34,18 @@ def _specs(regions: list[tuple[str, int]], creating: bool,
         FieldSpec("name", "Name"),
         FieldSpec("billing_phone", "Phone"),
         FieldSpec("billing_address", "Address"),
-        FieldSpec("code", "Code", placeholder="Leave empty for the next number",
-                  read_only=not creating),
+        FieldSpec(
+            "code", "Code", placeholder="Leave empty for the next number", read_only=not creating
+        ),
         *owner,
         FieldSpec("industry", "Industry"),
         FieldSpec("region_id", "Region", choices=regions),
         FieldSpec("size", "Size", choices=[(label(s), s.value) for s in CustomerSize]),
         FieldSpec("source", "Source"),
-        FieldSpec("customer_class", "Class",
-                  choices=[(label(c), c.value) for c in CustomerClass]),
-        FieldSpec("credit_rating", "Credit rating",
-                  choices=[(r or "—", r) for r in CREDIT_RATINGS]),
+        FieldSpec("customer_class", "Class", choices=[(label(c), c.value) for c in CustomerClass]),
+        FieldSpec(
+            "credit_rating", "Credit rating", choices=[(r or "—", r) for r in CREDIT_RATINGS]
+        ),
         FieldSpec("credit_limit", "Credit limit"),
         FieldSpec("status", "Status", choices=[(label(s), s.value) for s in CustomerStatus]),
         FieldSpec("notes", "Notes"),
@@ -88,17 +90,25 @@ class CustomerForm(BaseScreen):
 
     def body(self) -> ComposeResult:
         with self.ctx.reading() as session:
-            regions = [(n, i) for i, n in session.execute(
-                sa.select(Region.id, Region.name).order_by(Region.name))]
+            regions = [
+                (n, i)
+                for i, n in session.execute(sa.select(Region.id, Region.name).order_by(Region.name))
+            ]
         if self.customer_id is not None:
             self.original = self._load()
         else:
-            self.original = {"size": "small", "customer_class": "potential", "status": "active",
-                             "credit_rating": "", "credit_limit": "0", "owner_id": POOL}
-        yield Static(_("Ctrl+S saves, Escape cancels. Tab moves between fields."),
-                     classes="hint")
-        yield FormFields(_specs(regions, self.customer_id is None, self._owners()),
-                         _shown(self.original))
+            self.original = {
+                "size": "small",
+                "customer_class": "potential",
+                "status": "active",
+                "credit_rating": "",
+                "credit_limit": "0",
+                "owner_id": POOL,
+            }
+        yield Static(_("Ctrl+S saves, Escape cancels. Tab moves between fields."), classes="hint")
+        yield FormFields(
+            _specs(regions, self.customer_id is None, self._owners()), _shown(self.original)
+        )
 
     def _owners(self) -> list[tuple[str, int]] | None:
         """Who a new customer may go to, for a user who may assign (a rep owns what they
@@ -108,8 +118,7 @@ class CustomerForm(BaseScreen):
         if self.customer_id is not None or not self.ctx.grant.has("customer.assign"):
             return None
         people = self.guard(users.list_users, self.ctx) or []
-        return [(_("lead pool"), POOL)] + [(u.display_name or u.login, u.id or 0)
-                                           for u in people]
+        return [(_("lead pool"), POOL)] + [(u.display_name or u.login, u.id or 0) for u in people]
 
     def on_mount(self) -> None:
         form = self.query_one(FormFields)
@@ -122,8 +131,11 @@ class CustomerForm(BaseScreen):
         """Why this user could not save the form, or ""."""
         grant = self.ctx.grant
         if self.customer_id is None:
-            return "" if grant.has("customer.create") else _(
-                "You may not save this form: your role may not create customers.")
+            return (
+                ""
+                if grant.has("customer.create")
+                else _("You may not save this form: your role may not create customers.")
+            )
         if grant.has("customer.update"):
             return ""
         if grant.has("customer.credit"):
@@ -160,13 +172,15 @@ class CustomerForm(BaseScreen):
             if self.customer_id is None:
                 if values.get("owner_id") == POOL:
                     values["owner_id"] = None
-                values = {k: v for k, v in values.items() if v not in (None, "")
-                          or k == "credit_rating"}
+                values = {
+                    k: v for k, v in values.items() if v not in (None, "") or k == "credit_rating"
+                }
                 saved = self.guard(service.create_customer, self.ctx, values)
             else:
                 changes = self._changes(values)
-                saved = self.guard(service.update_customer, self.ctx, self.customer_id,
-                                   changes, self.version)
+                saved = self.guard(
+                    service.update_customer, self.ctx, self.customer_id, changes, self.version
+                )
         except ValidationFailed as exc:
             form.show_problems(exc.problems)
             return
@@ -201,8 +215,9 @@ class CustomerForm(BaseScreen):
             mine = self._changes(values)  # only what this user changed, over theirs
             current = service.get_customer(self.ctx, self.customer_id)  # type: ignore[arg-type]
             try:
-                saved = self.guard(service.update_customer, self.ctx, self.customer_id, mine,
-                                   current.version)
+                saved = self.guard(
+                    service.update_customer, self.ctx, self.customer_id, mine, current.version
+                )
             except (ValidationFailed, Conflict) as exc:
                 if isinstance(exc, ValidationFailed):
                     self.query_one(FormFields).show_problems(exc.problems)

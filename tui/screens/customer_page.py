@@ -18,14 +18,23 @@ from tui.base import BaseScreen
 from tui.format import cell, fit_columns, label
 from tui.widgets.form import FieldSpec
 
-TABS = [("contacts", "Contacts"), ("opportunities", "Opportunities"), ("visits", "Visits"),
-        ("sales", "Sales"), ("audit", "Audit trail")]
+TABS = [
+    ("contacts", "Contacts"),
+    ("opportunities", "Opportunities"),
+    ("visits", "Visits"),
+    ("sales", "Sales"),
+    ("audit", "Audit trail"),
+]
 
 
 def contact_specs() -> list[FieldSpec]:
-    return [FieldSpec("name", "Name"), FieldSpec("title", "Title"),
-            FieldSpec("phone", "Phone"), FieldSpec("email", "Email"),
-            FieldSpec("is_primary", "Primary", choices=[(_("yes"), "yes"), (_("no"), "no")])]
+    return [
+        FieldSpec("name", "Name"),
+        FieldSpec("title", "Title"),
+        FieldSpec("phone", "Phone"),
+        FieldSpec("email", "Email"),
+        FieldSpec("is_primary", "Primary", choices=[(_("yes"), "yes"), (_("no"), "no")]),
+    ]
 
 
 class CustomerPage(BaseScreen):
@@ -35,15 +44,18 @@ class CustomerPage(BaseScreen):
     CustomerPage TabbedContent { height: 1fr; }
     CustomerPage DataTable { height: 1fr; }
     """
-    NEEDS = {"edit": "customer.update", "add_contact": "contact.write",
-             "add_deal": "opportunity.write", "reassign": "customer.assign"}
+    NEEDS = {
+        "edit": "customer.update",
+        "add_contact": "contact.write",
+        "add_deal": "opportunity.write",
+        "reassign": "customer.assign",
+    }
     BINDINGS = [
         Binding("e", "edit", "Edit", id="customer.edit"),
         Binding("c", "add_contact", "Contact+", id="customer.contact"),
         Binding("o", "add_deal", "Deal+", id="customer.deal"),
         Binding("a", "reassign", "Reassign", id="customer.reassign"),
-        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="customer.prev_tab",
-                show=False),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="customer.prev_tab", show=False),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="customer.next_tab"),
     ]
 
@@ -65,42 +77,63 @@ class CustomerPage(BaseScreen):
 
     def refresh_data(self) -> None:
         customer_id = self.customer_id
-        self.read_then(lambda: customer_overview(self.ctx, customer_id), self._show,
-                       group="overview")
+        self.read_then(
+            lambda: customer_overview(self.ctx, customer_id), self._show, group="overview"
+        )
 
     def _show(self, data: CustomerOverview) -> None:
         self.data = data
         c = data.customer
         # the name and notes are the user's text: never read as markup
         summary = Text(c.name, style="bold")
-        summary.append(f"  {c.code}  ·  {_('Region')}: {data.region or '—'}  ·  "
-                       f"{_('Owner')}: {data.owner or _('lead pool')}  ·  "
-                       f"{label(c.customer_class)}  ·  "
-                       f"{_('Credit')}: {c.credit_rating or '—'} {c.credit_limit:,.2f}"
-                       + (f"\n{c.notes}" if c.notes else ""))
+        summary.append(
+            f"  {c.code}  ·  {_('Region')}: {data.region or '—'}  ·  "
+            f"{_('Owner')}: {data.owner or _('lead pool')}  ·  "
+            f"{label(c.customer_class)}  ·  "
+            f"{_('Credit')}: {c.credit_rating or '—'} {c.credit_limit:,.2f}"
+            + (f"\n{c.notes}" if c.notes else "")
+        )
         self.query_one("#summary", Static).update(summary)
-        self._fill("contacts", ["Name", "Title", "Phone", "Email", "Primary"],
-                   [(x.name, x.title, x.phone, x.email, x.is_primary) for x in data.contacts],
-                   [x.id or 0 for x in data.contacts])
-        self._fill("opportunities", ["Deal", "Stage", "Amount", "Close", "Status"],
-                   [(o.title, o.stage, o.amount, o.expected_close, o.status)
-                    for o in data.opportunities], [o.id for o in data.opportunities])
-        self._fill("visits", ["Date", "Purpose", "Result", "Next visit"],
-                   [(a.date, a.purpose, a.result, a.next_visit) for a in data.activities])
+        self._fill(
+            "contacts",
+            ["Name", "Title", "Phone", "Email", "Primary"],
+            [(x.name, x.title, x.phone, x.email, x.is_primary) for x in data.contacts],
+            [x.id or 0 for x in data.contacts],
+        )
+        self._fill(
+            "opportunities",
+            ["Deal", "Stage", "Amount", "Close", "Status"],
+            [(o.title, o.stage, o.amount, o.expected_close, o.status) for o in data.opportunities],
+            [o.id for o in data.opportunities],
+        )
+        self._fill(
+            "visits",
+            ["Date", "Purpose", "Result", "Next visit"],
+            [(a.date, a.purpose, a.result, a.next_visit) for a in data.activities],
+        )
         self._fill("sales", ["Month", "Amount", "Lines"], data.sales_by_month)
         if data.audit is None:
             self._fill("audit", ["Note"], [(_("You may not read the audit trail."),)])
         else:
-            self._fill("audit", ["When", "Who", "Action", "Field", "Old", "New"],
-                       [(e.at, e.actor_login, e.action, e.field, e.old_value or "",
-                         e.new_value or "") for e in data.audit])
+            self._fill(
+                "audit",
+                ["When", "Who", "Action", "Field", "Old", "New"],
+                [
+                    (e.at, e.actor_login, e.action, e.field, e.old_value or "", e.new_value or "")
+                    for e in data.audit
+                ],
+            )
 
-    def _fill(self, tab: str, columns: list[str], rows: list[tuple[Any, ...]],
-              keys: list[int] | None = None) -> None:
+    def _fill(
+        self,
+        tab: str,
+        columns: list[str],
+        rows: list[tuple[Any, ...]],
+        keys: list[int] | None = None,
+    ) -> None:
         table = self.query_one(f"#t-{tab}", DataTable)
         table.clear(columns=True)
-        cells = [tuple(Text(v) if isinstance(v, str) else cell(v) for v in row)
-                 for row in rows]
+        cells = [tuple(Text(v) if isinstance(v, str) else cell(v) for v in row) for row in rows]
         fit_columns(table, [_(c) for c in columns], cells)
         for index, row_cells in enumerate(cells):
             table.add_row(*row_cells, key=str(keys[index]) if keys else str(index))
@@ -115,8 +148,9 @@ class CustomerPage(BaseScreen):
     def _open_deal(self, event: DataTable.RowSelected) -> None:
         from tui.screens.opportunities import OpportunityDetail
 
-        self.app.push_screen(OpportunityDetail(int(event.row_key.value or 0)),
-                             lambda _r: self.refresh_data())
+        self.app.push_screen(
+            OpportunityDetail(int(event.row_key.value or 0)), lambda _r: self.refresh_data()
+        )
 
     @on(DataTable.RowSelected, "#t-contacts")
     def _open_contact(self, event: DataTable.RowSelected) -> None:
@@ -124,20 +158,31 @@ class CustomerPage(BaseScreen):
         from tui.screens.dialogs import FormDialog
 
         contact_id = int(event.row_key.value or 0)
-        contact = next((x for x in (self.data.contacts if self.data else [])
-                        if x.id == contact_id), None)
+        contact = next(
+            (x for x in (self.data.contacts if self.data else []) if x.id == contact_id), None
+        )
         if contact is None:
             return
-        values = {"name": contact.name, "title": contact.title, "phone": contact.phone,
-                  "email": contact.email, "is_primary": "yes" if contact.is_primary else "no"}
+        values = {
+            "name": contact.name,
+            "title": contact.title,
+            "phone": contact.phone,
+            "email": contact.email,
+            "is_primary": "yes" if contact.is_primary else "no",
+        }
 
         def submit(v: dict[str, Any]) -> Any:
             return customer_service.update_contact(
-                self.ctx, contact_id, {**v, "is_primary": v.get("is_primary") == "yes"},
-                contact.version)
+                self.ctx,
+                contact_id,
+                {**v, "is_primary": v.get("is_primary") == "yes"},
+                contact.version,
+            )
 
-        self.app.push_screen(FormDialog(_("Contact"), contact_specs(), values, submit),
-                             lambda _r: self.refresh_data())
+        self.app.push_screen(
+            FormDialog(_("Contact"), contact_specs(), values, submit),
+            lambda _r: self.refresh_data(),
+        )
 
     def action_reassign(self) -> None:
         """Give the customer to another rep (or back to the lead pool): choose, then
@@ -148,17 +193,22 @@ class CustomerPage(BaseScreen):
         if self.data is None or not self.ctx.grant.has("customer.assign"):
             return
         c = self.data.customer
-        people = [u for u in self.guard(users.list_users, self.ctx) or []
-                  if u.id != c.owner_id]
+        people = [u for u in self.guard(users.list_users, self.ctx) or [] if u.id != c.owner_id]
         choices = [(u.display_name or u.login, u.id) for u in people]
         choices.append((_("lead pool"), 0))
         names = dict((v, n) for n, v in choices)
         specs = [FieldSpec("owner", "New owner", choices=choices)]
         self.app.push_screen(
-            FormDialog(_("Reassign {customer}").format(customer=c.name), specs, {},
-                       lambda v: v.get("owner")),
-            lambda owner: self._confirm_reassign(owner, names.get(owner, ""))
-            if owner is not None else None)
+            FormDialog(
+                _("Reassign {customer}").format(customer=c.name),
+                specs,
+                {},
+                lambda v: v.get("owner"),
+            ),
+            lambda owner: (
+                self._confirm_reassign(owner, names.get(owner, "")) if owner is not None else None
+            ),
+        )
 
     def _confirm_reassign(self, owner: int, name: str) -> None:
         from tui.screens.dialogs import confirm
@@ -166,25 +216,39 @@ class CustomerPage(BaseScreen):
         if self.data is None:
             return
         c = self.data.customer
-        question = (_("Give {customer} to {owner}? Its open deals and planned visits go "
-                      "to {owner} too; what was done stays with whoever did it.")
-                    if owner else
-                    _("Return {customer} to the lead pool? {current} no longer owns it; "
-                      "its open deals stay with them until someone takes it."))
-        confirm(self.app, _("Reassign {customer}").format(customer=c.name),
-                question.format(customer=c.name, owner=name,
-                                current=self.data.owner or "—"),
-                _("Reassign"), lambda: self._reassign(owner or None, c.version))
+        question = (
+            _(
+                "Give {customer} to {owner}? Its open deals and planned visits go "
+                "to {owner} too; what was done stays with whoever did it."
+            )
+            if owner
+            else _(
+                "Return {customer} to the lead pool? {current} no longer owns it; "
+                "its open deals stay with them until someone takes it."
+            )
+        )
+        confirm(
+            self.app,
+            _("Reassign {customer}").format(customer=c.name),
+            question.format(customer=c.name, owner=name, current=self.data.owner or "—"),
+            _("Reassign"),
+            lambda: self._reassign(owner or None, c.version),
+        )
 
     def _reassign(self, owner_id: int | None, version: int) -> None:
         from core.errors import ValidationFailed
 
         try:
-            done = self.guard(customer_service.assign_customer, self.ctx, self.customer_id,
-                              owner_id, version)
+            done = self.guard(
+                customer_service.assign_customer, self.ctx, self.customer_id, owner_id, version
+            )
         except ValidationFailed as exc:
-            self.app.notify("; ".join(p.expected for p in exc.problems),
-                            title=_("Not done"), severity="error", timeout=8)
+            self.app.notify(
+                "; ".join(p.expected for p in exc.problems),
+                title=_("Not done"),
+                severity="error",
+                timeout=8,
+            )
             return
         if done is not None:
             self.app.notify(_("Reassigned"))
@@ -199,11 +263,17 @@ class CustomerPage(BaseScreen):
         from tui.screens.dialogs import FormDialog
 
         first = not (self.data and self.data.contacts)
-        self.app.push_screen(FormDialog(
-            _("New contact"), contact_specs(), {"is_primary": "yes" if first else "no"},
-            lambda v: customer_service.add_contact(
-                self.ctx, self.customer_id, {**v, "is_primary": v.get("is_primary") == "yes"})),
-            lambda _r: self.refresh_data())
+        self.app.push_screen(
+            FormDialog(
+                _("New contact"),
+                contact_specs(),
+                {"is_primary": "yes" if first else "no"},
+                lambda v: customer_service.add_contact(
+                    self.ctx, self.customer_id, {**v, "is_primary": v.get("is_primary") == "yes"}
+                ),
+            ),
+            lambda _r: self.refresh_data(),
+        )
 
     def action_add_deal(self) -> None:
         from core.i18n import pick
@@ -212,20 +282,29 @@ class CustomerPage(BaseScreen):
 
         funnels = self.ctx.plugins.funnels
         products = self.guard(masterdata.list_products, self.ctx) or []
-        specs = [FieldSpec("title", "Deal"), FieldSpec("amount", "Amount"),
-                 FieldSpec("expected_close", "Expected close", placeholder="YYYY-MM-DD"),
-                 FieldSpec("funnel", "Funnel", choices=[
-                     (pick(f.title_en, f.title_zh), f.id) for f in funnels.funnels.values()]),
-                 FieldSpec("product_id", "Product", choices=[
-                     (f"{p.code} {p.name}", p.id) for p in products])]
+        specs = [
+            FieldSpec("title", "Deal"),
+            FieldSpec("amount", "Amount"),
+            FieldSpec("expected_close", "Expected close", placeholder="YYYY-MM-DD"),
+            FieldSpec(
+                "funnel",
+                "Funnel",
+                choices=[(pick(f.title_en, f.title_zh), f.id) for f in funnels.funnels.values()],
+            ),
+            FieldSpec(
+                "product_id", "Product", choices=[(f"{p.code} {p.name}", p.id) for p in products]
+            ),
+        ]
 
         def submit(values: dict[str, Any]) -> Any:
             data = {k: v for k, v in values.items() if v not in (None, "")}
             if isinstance(data.get("amount"), str):  # "1,200" as a person writes it
                 data["amount"] = data["amount"].replace(",", "").strip()
             return opp_service.create_opportunity(
-                self.ctx, {**data, "customer_id": self.customer_id})
+                self.ctx, {**data, "customer_id": self.customer_id}
+            )
 
-        self.app.push_screen(FormDialog(_("New opportunity"), specs,
-                                        {"funnel": funnels.default_id}, submit),
-                             lambda _r: self.refresh_data())
+        self.app.push_screen(
+            FormDialog(_("New opportunity"), specs, {"funnel": funnels.default_id}, submit),
+            lambda _r: self.refresh_data(),
+        )

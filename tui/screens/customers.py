@@ -19,12 +19,17 @@ from tui.base import BaseScreen
 from tui.format import cell, label
 from tui.widgets.paged_table import PagedTable, Source
 
-COLUMNS = [("code", "Code"), ("name", "Name"), ("region", "Region"), ("owner", "Owner"),
-           ("class", "Class"), ("last_follow_up", "Last visit")]
+COLUMNS = [
+    ("code", "Code"),
+    ("name", "Name"),
+    ("region", "Region"),
+    ("owner", "Owner"),
+    ("class", "Class"),
+    ("last_follow_up", "Last visit"),
+]
 # Column widths on a narrow (80-column) terminal, so every column stays on screen;
 # wider terminals size columns to their content.
-NARROW_WIDTHS = {"code": 8, "name": 20, "region": 12, "owner": 10, "class": 8,
-                 "last_follow_up": 10}
+NARROW_WIDTHS = {"code": 8, "name": 20, "region": 12, "owner": 10, "class": 8, "last_follow_up": 10}
 
 
 class CustomersScreen(BaseScreen):
@@ -59,8 +64,12 @@ class CustomersScreen(BaseScreen):
     def body(self) -> ComposeResult:
         with Horizontal(id="filters"):
             yield Input(placeholder=_("/ name or code…"), id="filter-text", compact=True)
-            yield Select([(label(c), c.value) for c in CustomerClass], prompt=_("Class"),
-                         id="filter-class", compact=True)
+            yield Select(
+                [(label(c), c.value) for c in CustomerClass],
+                prompt=_("Class"),
+                id="filter-class",
+                compact=True,
+            )
             yield Select([], prompt=_("Region"), id="filter-region", compact=True)
             yield Select([], prompt=_("Owner"), id="filter-owner", compact=True)
         yield Static("", id="status")
@@ -83,8 +92,9 @@ class CustomersScreen(BaseScreen):
 
     def _fill_choices(self) -> None:
         if self.is_attached:  # not closed before its timer fired
-            self.read_then(lambda: (self._regions(), self._owners()), self._show_choices,
-                           group="choices")
+            self.read_then(
+                lambda: (self._regions(), self._owners()), self._show_choices, group="choices"
+            )
 
     def _show_choices(self, found: tuple[list[tuple[str, int]], list[tuple[str, int]]]) -> None:
         try:
@@ -97,14 +107,22 @@ class CustomersScreen(BaseScreen):
 
     def _regions(self) -> list[tuple[str, int]]:
         with self.ctx.reading() as session:
-            return [(n, i) for i, n in session.execute(
-                sa.select(Region.id, Region.name).order_by(Region.name))]
+            return [
+                (n, i)
+                for i, n in session.execute(sa.select(Region.id, Region.name).order_by(Region.name))
+            ]
 
     def _owners(self) -> list[tuple[str, int]]:
         with self.ctx.reading() as session:
-            return [(n, i) for i, n in session.execute(
-                sa.select(User.id, User.display_name).where(User.active.is_(True))
-                .order_by(User.display_name).limit(1000))]
+            return [
+                (n, i)
+                for i, n in session.execute(
+                    sa.select(User.id, User.display_name)
+                    .where(User.active.is_(True))
+                    .order_by(User.display_name)
+                    .limit(1000)
+                )
+            ]
 
     # -- the query ---------------------------------------------------------------------
 
@@ -113,11 +131,24 @@ class CustomersScreen(BaseScreen):
 
         def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
             rows = lists.customer_page(ctx, flt, offset, limit, sort, desc, total)
-            return [(r.id, [r.code, r.name, r.region, r.owner, label(r.customer_class),
-                            cell(r.last_follow_up)]) for r in rows]
+            return [
+                (
+                    r.id,
+                    [
+                        r.code,
+                        r.name,
+                        r.region,
+                        r.owner,
+                        label(r.customer_class),
+                        cell(r.last_follow_up),
+                    ],
+                )
+                for r in rows
+            ]
 
         self.query_one(PagedTable).set_source(
-            Source(lambda: lists.count_customers(ctx, flt), fetch))
+            Source(lambda: lists.count_customers(ctx, flt), fetch)
+        )
 
     @on(Input.Changed, "#filter-text")
     def _text_changed(self, event: Input.Changed) -> None:
@@ -130,8 +161,11 @@ class CustomersScreen(BaseScreen):
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         value = None if event.value is Select.NULL else event.value
-        field = {"filter-class": "customer_class", "filter-region": "region_id",
-                 "filter-owner": "owner_id"}[event.select.id or ""]
+        field = {
+            "filter-class": "customer_class",
+            "filter-region": "region_id",
+            "filter-owner": "owner_id",
+        }[event.select.id or ""]
         self._set_filter(**{field: value})
 
     def _set_filter(self, **changes: Any) -> None:
@@ -146,16 +180,17 @@ class CustomersScreen(BaseScreen):
         arrow = "↓" if self.descending else "↑"
         title = _(dict(COLUMNS)[self.sort])
         if event.total is None:
-            text = _("{first}–{last} of …").format(first=event.first_row + 1,
-                                                    last=event.first_row + event.shown)
+            text = _("{first}–{last} of …").format(
+                first=event.first_row + 1, last=event.first_row + event.shown
+            )
         elif event.total:
             first, last = event.first_row + 1, event.first_row + event.shown
-            text = _("{first}–{last} of {total}").format(first=f"{first:,}", last=f"{last:,}",
-                                                          total=f"{event.total:,}")
+            text = _("{first}–{last} of {total}").format(
+                first=f"{first:,}", last=f"{last:,}", total=f"{event.total:,}"
+            )
         else:
             text = _("No customer matches")
-        self.query_one("#status", Static).update(
-            f"{text}  ·  {_('sorted by')} {title} {arrow}")
+        self.query_one("#status", Static).update(f"{text}  ·  {_('sorted by')} {title} {arrow}")
 
     @on(PagedTable.Opened)
     def _open(self, event: PagedTable.Opened) -> None:
@@ -202,5 +237,4 @@ class CustomersScreen(BaseScreen):
         table = self.query_one(PagedTable)
         if table.row_count:
             key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            self.app.push_screen(CustomerForm(int(key or 0)),
-                                 lambda _saved: self.action_refresh())
+            self.app.push_screen(CustomerForm(int(key or 0)), lambda _saved: self.action_refresh())

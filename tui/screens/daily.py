@@ -25,22 +25,47 @@ from core.services.overview import names_of
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns, label, money
 
-VISIT_INPUTS = ("customer", "contact", "visit_time", "end_time", "result", "order_amount",
-                "collection_amount", "next_visit", "notes")
+VISIT_INPUTS = (
+    "customer",
+    "contact",
+    "visit_time",
+    "end_time",
+    "result",
+    "order_amount",
+    "collection_amount",
+    "next_visit",
+    "notes",
+)
 VISIT_SELECTS = ("purpose", "customer_type")
 ESSENTIAL = 5  # the visits' columns always on screen: time, customer, purpose, amounts
 PLAN_INPUTS = ("p-customer", "p-date", "p-notes")
 AMOUNTS = ("order_amount", "collection_amount")
 RANK_BY: tuple[daily.RankBy, ...] = ("visits", "orders", "collections")
-RANK_TITLES = {"visits": "Ranking by visits", "orders": "Ranking by order amount",
-               "collections": "Ranking by amount collected"}
-TITLES = {"customer": "Customer", "contact": "Person met", "contact_id": "Person met",
-          "visit_time": "Start", "end_time": "End",
-          "result": "Result", "next_visit": "Next visit", "notes": "Notes",
-          "weather": "Weather", "region_id": "Region", "customer_id": "Customer",
-          "purpose": "Purpose",
-          "order_amount": "Ordered", "collection_amount": "Collected", "date": "Date",
-          "p-customer": "Customer", "p-date": "Date", "p-notes": "Notes"}
+RANK_TITLES = {
+    "visits": "Ranking by visits",
+    "orders": "Ranking by order amount",
+    "collections": "Ranking by amount collected",
+}
+TITLES = {
+    "customer": "Customer",
+    "contact": "Person met",
+    "contact_id": "Person met",
+    "visit_time": "Start",
+    "end_time": "End",
+    "result": "Result",
+    "next_visit": "Next visit",
+    "notes": "Notes",
+    "weather": "Weather",
+    "region_id": "Region",
+    "customer_id": "Customer",
+    "purpose": "Purpose",
+    "order_amount": "Ordered",
+    "collection_amount": "Collected",
+    "date": "Date",
+    "p-customer": "Customer",
+    "p-date": "Date",
+    "p-notes": "Notes",
+}
 
 
 @dataclass
@@ -88,8 +113,13 @@ class DailyScreen(BaseScreen):
         Binding("ctrl+t", "toggle_team", "Team/mine", id="daily.team", priority=True),
         Binding("ctrl+o", "rank_by", "Rank by", id="daily.rank_by", show=False),
         Binding("ctrl+f", "print_form", "Daily form", id="daily.form", priority=True),
-        Binding("ctrl+w", "print_form('rep_weekly_visits')", "Weekly report",
-                id="daily.weekly", show=False),
+        Binding(
+            "ctrl+w",
+            "print_form('rep_weekly_visits')",
+            "Weekly report",
+            id="daily.weekly",
+            show=False,
+        ),
         Binding("delete", "remove", "Remove", id="daily.remove", show=False),
     ]
 
@@ -108,11 +138,16 @@ class DailyScreen(BaseScreen):
                 yield Static("", id="day-title", classes="caption")
                 with Grid(id="head"):  # the weather stays one Shift+Tab from the customer
                     yield Label(_("Region"))
-                    yield Select([], compact=True, id="e-region", allow_blank=True,
-                                 prompt=_("not entered"))
+                    yield Select(
+                        [], compact=True, id="e-region", allow_blank=True, prompt=_("not entered")
+                    )
                     yield Label(_("Weather"))
-                    yield Select([(label(w), w.value) for w in Weather], compact=True,
-                                 id="e-weather", prompt=_("not entered"))
+                    yield Select(
+                        [(label(w), w.value) for w in Weather],
+                        compact=True,
+                        id="e-weather",
+                        prompt=_("not entered"),
+                    )
                 with Grid(id="entry"):
                     yield from self._visit_fields()
                 yield Static("", id="entry-error", classes="error")
@@ -138,12 +173,21 @@ class DailyScreen(BaseScreen):
         yield Label(_("Person met"))
         yield Input(id="e-contact", placeholder=_("whom you met"), compact=True)
         yield Label(_("Purpose"))
-        yield Select([(label(p), p.value) for p in VisitPurpose], compact=True,
-                     id="e-purpose", value=VisitPurpose.DEVELOPMENT.value, allow_blank=False)
+        yield Select(
+            [(label(p), p.value) for p in VisitPurpose],
+            compact=True,
+            id="e-purpose",
+            value=VisitPurpose.DEVELOPMENT.value,
+            allow_blank=False,
+        )
         yield Label(_("Type"))
-        yield Select([(label(t), t.value) for t in VisitCustomerType], compact=True,
-                     id="e-customer_type", allow_blank=False,
-                     value=VisitCustomerType.EXISTING.value)
+        yield Select(
+            [(label(t), t.value) for t in VisitCustomerType],
+            compact=True,
+            id="e-customer_type",
+            allow_blank=False,
+            value=VisitCustomerType.EXISTING.value,
+        )
         yield Label(_("Start"))
         yield Input(id="e-visit_time", placeholder="09:30", compact=True)
         yield Label(_("End"))
@@ -163,8 +207,13 @@ class DailyScreen(BaseScreen):
         yield Label(_("Customer"))
         yield Input(id="e-p-customer", placeholder=_("code or name"), compact=True)
         yield Label(_("Purpose"))
-        yield Select([(label(p), p.value) for p in VisitPurpose], compact=True,
-                     id="e-p-purpose", value=VisitPurpose.DEVELOPMENT.value, allow_blank=False)
+        yield Select(
+            [(label(p), p.value) for p in VisitPurpose],
+            compact=True,
+            id="e-p-purpose",
+            value=VisitPurpose.DEVELOPMENT.value,
+            allow_blank=False,
+        )
         yield Label(_("Date"))
         yield Input(id="e-p-date", placeholder=_("the next day"), compact=True)
         yield Label(_("Notes"))
@@ -193,8 +242,16 @@ class DailyScreen(BaseScreen):
         regions = daily.header_regions(self.ctx)
         if region_id is not None and region_id not in dict(regions):
             regions.append((region_id, region))  # the day's, though no longer the rep's
-        data = DayData(header, region, region_id, regions, mine, tomorrow,
-                       daily.plan_vs_done(self.ctx, day, me), {})
+        data = DayData(
+            header,
+            region,
+            region_id,
+            regions,
+            mine,
+            tomorrow,
+            daily.plan_vs_done(self.ctx, day, me),
+            {},
+        )
         if self.ctx.grant.scope is not Scope.OWN:
             data.ranking = daily.day_ranking(self.ctx, day, rank_by)
             data.team = activities.visits_on(self.ctx, day)
@@ -208,10 +265,16 @@ class DailyScreen(BaseScreen):
         self.data = data
         no_weather = data.header is None or not data.header.weather
         self.query_one("#day-title", Static).update(
-            _("Visits on {day}").format(day=day.isoformat()) + "  ·  "
-            + (_("Weather not entered: Shift+Tab") if no_weather
-               else _("Enter on a visit changes it; Delete removes it") if data.mine
-               else _("Ctrl+S saves the day's weather and the visit")))
+            _("Visits on {day}").format(day=day.isoformat())
+            + "  ·  "
+            + (
+                _("Weather not entered: Shift+Tab")
+                if no_weather
+                else _("Enter on a visit changes it; Delete removes it")
+                if data.mine
+                else _("Ctrl+S saves the day's weather and the visit")
+            )
+        )
         region = self.query_one("#e-region", Select)
         region.set_options([(name, rid) for rid, name in data.regions])
         region.value = data.region_id if data.region_id in dict(data.regions) else Select.NULL
@@ -231,9 +294,18 @@ class DailyScreen(BaseScreen):
         (80 columns included); the result and the next visit follow, scrolled to."""
         names = data.customers
         columns = ["Time", "Customer", "Purpose", "Ordered", "Collected", "Result", "Next"]
-        rows = [(_span(a), names.get(a.customer_id or 0, ""), label(a.purpose),
-                 money(a.order_amount), money(a.collection_amount), a.result, a.next_visit)
-                for a in data.mine]
+        rows = [
+            (
+                _span(a),
+                names.get(a.customer_id or 0, ""),
+                label(a.purpose),
+                money(a.order_amount),
+                money(a.collection_amount),
+                a.result,
+                a.next_visit,
+            )
+            for a in data.mine
+        ]
         table = self.query_one("#today", DataTable)
         self._fill("#today", columns, rows)
         room = (table.scrollable_content_region.width or self.app.size.width) - 2
@@ -258,38 +330,85 @@ class DailyScreen(BaseScreen):
         tomorrow = day + dt.timedelta(days=1)
         names = data.customers
         self.query_one("#plan-title", Static).update(
-            _("Plan for {day}").format(day=tomorrow.isoformat()) + "  ·  "
-            + _("Ctrl+S adds the visit to the plan; Delete removes a plan line"))
-        self._fill("#tomorrow", ["Customer", "Purpose", "Notes", "Source"],
-                   [(names.get(p.customer_id, ""), label(p.purpose), p.notes,
-                     _("plan") if p.plan_id else _("visit of {day}").format(day=p.planned_on))
-                    for p in data.tomorrow])
+            _("Plan for {day}").format(day=tomorrow.isoformat())
+            + "  ·  "
+            + _("Ctrl+S adds the visit to the plan; Delete removes a plan line")
+        )
+        self._fill(
+            "#tomorrow",
+            ["Customer", "Purpose", "Notes", "Source"],
+            [
+                (
+                    names.get(p.customer_id, ""),
+                    label(p.purpose),
+                    p.notes,
+                    _("plan") if p.plan_id else _("visit of {day}").format(day=p.planned_on),
+                )
+                for p in data.tomorrow
+            ],
+        )
         done = sum(1 for p in data.today_plan if p.done)
         self.query_one("#done-title", Static).update(
             _("Plan for {day}: {done} of {planned} visits made").format(
-                day=day.isoformat(), done=done, planned=len(data.today_plan)))
-        self._fill("#plan-done", ["Customer", "Purpose", "Planned on", "Done?"],
-                   [(names.get(p.customer_id, ""), label(p.purpose), p.planned_on,
-                     _("done") if p.done else _("not done")) for p in data.today_plan])
+                day=day.isoformat(), done=done, planned=len(data.today_plan)
+            )
+        )
+        self._fill(
+            "#plan-done",
+            ["Customer", "Purpose", "Planned on", "Done?"],
+            [
+                (
+                    names.get(p.customer_id, ""),
+                    label(p.purpose),
+                    p.planned_on,
+                    _("done") if p.done else _("not done"),
+                )
+                for p in data.today_plan
+            ],
+        )
 
     def _show_team(self, data: DayData) -> None:
         self.query_one("#rank-title", Static).update(
-            _(RANK_TITLES[self.rank_by]) + "  ·  " + _("Ctrl+O ranks by another figure"))
+            _(RANK_TITLES[self.rank_by]) + "  ·  " + _("Ctrl+O ranks by another figure")
+        )
         ranking = data.ranking or []
         table = self.query_one("#ranking", DataTable)
         table.clear(columns=True)
-        cells = [(str(rank), rep.name, cell(rep.visits), money(rep.order_amount),
-                  money(rep.collection_amount), money(rep.sales), f"{rep.done}/{rep.planned}")
-                 for rank, rep in enumerate(ranking, 1)]
-        fit_columns(table, ["#", _("Rep"), _("Visits"), _("Ordered"), _("Collected"),
-                            _("Sales"), _("Plan done")], cells)
+        cells = [
+            (
+                str(rank),
+                rep.name,
+                cell(rep.visits),
+                money(rep.order_amount),
+                money(rep.collection_amount),
+                money(rep.sales),
+                f"{rep.done}/{rep.planned}",
+            )
+            for rank, rep in enumerate(ranking, 1)
+        ]
+        fit_columns(
+            table,
+            ["#", _("Rep"), _("Visits"), _("Ordered"), _("Collected"), _("Sales"), _("Plan done")],
+            cells,
+        )
         for row_cells in cells:
             table.add_row(*row_cells)
-        self._fill("#team", ["Rep", "Time", "Customer", "Purpose", "Result", "Ordered",
-                             "Collected"],
-                   [(data.rep_names.get(a.rep_id, ""), _span(a),
-                     data.customers.get(a.customer_id or 0, ""), label(a.purpose), a.result,
-                     money(a.order_amount), money(a.collection_amount)) for a in data.team])
+        self._fill(
+            "#team",
+            ["Rep", "Time", "Customer", "Purpose", "Result", "Ordered", "Collected"],
+            [
+                (
+                    data.rep_names.get(a.rep_id, ""),
+                    _span(a),
+                    data.customers.get(a.customer_id or 0, ""),
+                    label(a.purpose),
+                    a.result,
+                    money(a.order_amount),
+                    money(a.collection_amount),
+                )
+                for a in data.team
+            ],
+        )
 
     def _fill(self, selector: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(selector, DataTable)
@@ -320,8 +439,7 @@ class DailyScreen(BaseScreen):
 
     def region_changed(self) -> bool:
         chosen = self.query_one("#e-region", Select).value
-        return (self.data is not None and chosen is not Select.NULL
-                and chosen != self.data.region_id)
+        return self.data is not None and chosen is not Select.NULL and chosen != self.data.region_id
 
     def visit_changes(self) -> dict[str, Any]:
         """The visit's fields that differ from the form as loaded (all typed ones when
@@ -335,8 +453,12 @@ class DailyScreen(BaseScreen):
         """A visit or a plan typed or changed but not saved, or the day's weather or region
         changed (asked about on quitting; the section is kept, so switching away loses
         nothing)."""
-        return (bool(self.visit_changes()) or any(self._text(name) for name in PLAN_INPUTS)
-                or self.weather_changed() or self.region_changed())
+        return (
+            bool(self.visit_changes())
+            or any(self._text(name) for name in PLAN_INPUTS)
+            or self.weather_changed()
+            or self.region_changed()
+        )
 
     def action_save(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -345,8 +467,7 @@ class DailyScreen(BaseScreen):
         elif tabs.active == "tab-mine":
             self._save_mine()
 
-    def _save_mine(self, version: int | None = None,
-                   header_version: int | None = None) -> None:
+    def _save_mine(self, version: int | None = None, header_version: int | None = None) -> None:
         """The day's header when changed, then the visit typed (new) or changed; the
         versions given override those read (keeping mine after a conflict)."""
         header = self.data.header if self.data else None
@@ -358,14 +479,27 @@ class DailyScreen(BaseScreen):
         if self.region_changed():
             head["region_id"] = self.query_one("#e-region", Select).value
         editing = self.editing
-        self._save_day(self.day or self.ctx.today(), self.typed_visit(), self.visit_changes(),
-                       head, header_version, editing,
-                       version if version is not None else getattr(editing, "version", None))
+        self._save_day(
+            self.day or self.ctx.today(),
+            self.typed_visit(),
+            self.visit_changes(),
+            head,
+            header_version,
+            editing,
+            version if version is not None else getattr(editing, "version", None),
+        )
 
     @work(thread=True, exclusive=True, group="daily-save", exit_on_error=False)
-    def _save_day(self, day: dt.date, visit: dict[str, Any], changed: dict[str, Any],
-                  head: dict[str, Any], header_version: int | None, editing: Any,
-                  version: int | None) -> None:
+    def _save_day(
+        self,
+        day: dt.date,
+        visit: dict[str, Any],
+        changed: dict[str, Any],
+        head: dict[str, Any],
+        header_version: int | None,
+        editing: Any,
+        version: int | None,
+    ) -> None:
         try:
             if head:
                 daily.save_header(self.ctx, {"date": day, **head}, header_version)
@@ -377,27 +511,41 @@ class DailyScreen(BaseScreen):
         except Conflict as exc:
             self.app.call_from_thread(self._conflict, exc)
             return
-        message = (_("Visit changed") if changed and editing is not None else
-                   _("Visit logged") if changed else _("The day's header saved"))
-        self.app.call_from_thread(self._saved, "#entry-error", VISIT_INPUTS, "#e-customer",
-                                  message)
+        message = (
+            _("Visit changed")
+            if changed and editing is not None
+            else _("Visit logged")
+            if changed
+            else _("The day's header saved")
+        )
+        self.app.call_from_thread(self._saved, "#entry-error", VISIT_INPUTS, "#e-customer", message)
 
-    def _write_visit(self, day: dt.date, visit: dict[str, Any], changed: dict[str, Any],
-                     editing: Any, version: int | None) -> None:
+    def _write_visit(
+        self,
+        day: dt.date,
+        visit: dict[str, Any],
+        changed: dict[str, Any],
+        editing: Any,
+        version: int | None,
+    ) -> None:
         problems: list[FieldProblem] = []
-        customer_id = _resolve_customer(self.ctx, visit.pop("customer"), "customer",
-                                        problems)
+        customer_id = _resolve_customer(self.ctx, visit.pop("customer"), "customer", problems)
         contact_id = _resolve_contact(self.ctx, customer_id, visit.pop("contact"), problems)
         if problems:
             raise ValidationFailed(problems, "visit")
         if editing is None:
             data = {k: v for k, v in visit.items() if v not in ("", None)}
-            activities.log_visit(self.ctx, {**data, "date": day, "contact_id": contact_id,
-                                            "customer_id": customer_id})
+            activities.log_visit(
+                self.ctx,
+                {**data, "date": day, "contact_id": contact_id, "customer_id": customer_id},
+            )
             return
         # only what was changed here: a change saved meanwhile by someone else stays
-        data = {k: (v if v != "" or k in ("result", "notes") else None)
-                for k, v in visit.items() if k in changed}
+        data = {
+            k: (v if v != "" or k in ("result", "notes") else None)
+            for k, v in visit.items()
+            if k in changed
+        }
         if "customer" in changed or "contact" in changed:
             data.update(customer_id=customer_id, contact_id=contact_id)
         activities.update_visit(self.ctx, editing.id, data, version)
@@ -421,27 +569,36 @@ class DailyScreen(BaseScreen):
         self.app.push_screen(ConflictDialog(exc), resolve)
 
     def _typed_plan(self) -> dict[str, Any]:
-        return {"customer": self._text("p-customer"), "date": self._text("p-date"),
-                "notes": self._text("p-notes"),
-                "purpose": self.query_one("#e-p-purpose", Select).value}
+        return {
+            "customer": self._text("p-customer"),
+            "date": self._text("p-date"),
+            "notes": self._text("p-notes"),
+            "purpose": self.query_one("#e-p-purpose", Select).value,
+        }
 
     @work(thread=True, exclusive=True, group="daily-save", exit_on_error=False)
     def _save_plan(self, day: dt.date, plan: dict[str, Any]) -> None:
         problems: list[FieldProblem] = []
-        customer_id = _resolve_customer(self.ctx, plan.pop("customer"), "p-customer",
-                                        problems)
+        customer_id = _resolve_customer(self.ctx, plan.pop("customer"), "p-customer", problems)
         if not problems and customer_id is None:
             problems.append(FieldProblem("p-customer", "", _("a customer to visit")))
         try:
             if problems:
                 raise ValidationFailed(problems, "visit plan")
-            daily.plan_visit(self.ctx, {**{k: v for k, v in plan.items() if v},
-                                        "planned_on": day, "customer_id": customer_id})
+            daily.plan_visit(
+                self.ctx,
+                {
+                    **{k: v for k, v in plan.items() if v},
+                    "planned_on": day,
+                    "customer_id": customer_id,
+                },
+            )
         except ValidationFailed as exc:
             self.app.call_from_thread(self._show_problems, "#plan-error", exc.problems)
             return
-        self.app.call_from_thread(self._saved, "#plan-error", PLAN_INPUTS, "#e-p-customer",
-                                  _("Visit planned"))
+        self.app.call_from_thread(
+            self._saved, "#plan-error", PLAN_INPUTS, "#e-p-customer", _("Visit planned")
+        )
 
     def _saved(self, error: str, cleared: tuple[str, ...], focus: str, message: str) -> None:
         self._error(error, "")
@@ -455,8 +612,10 @@ class DailyScreen(BaseScreen):
 
     def _show_problems(self, where: str, problems: list[FieldProblem]) -> None:
         plan = where == "#plan-error"
-        lines = [f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} "
-                 f"{p.expected}" for p in problems]
+        lines = [
+            f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} {p.expected}"
+            for p in problems
+        ]
         self._error(where, "\n".join(lines))
         first = {"customer_id": "customer"}.get(problems[0].field, problems[0].field)
         if plan and not first.startswith("p-"):
@@ -478,33 +637,47 @@ class DailyScreen(BaseScreen):
             return
         visit = self.data.mine[min(event.cursor_row, len(self.data.mine) - 1)]
         if self.unsaved_input():
-            self.app.notify(_("Save or clear the visit being typed first"),
-                            severity="warning")
+            self.app.notify(_("Save or clear the visit being typed first"), severity="warning")
             return
         self._load_visit(visit.id)
 
     @work(thread=True, exclusive=True, group="daily-visit", exit_on_error=False)
     def _load_visit(self, visit_id: int) -> None:
-        found = [a for a in activities.visits_on(self.ctx, self.day or self.ctx.today())
-                 if a.id == visit_id]
+        found = [
+            a
+            for a in activities.visits_on(self.ctx, self.day or self.ctx.today())
+            if a.id == visit_id
+        ]
         if not found:
             return
         visit = found[0]
         code = contact = ""
         if visit.customer_id is not None:
             code = customers.get_customer(self.ctx, visit.customer_id).code
-            contact = next((c.name for c in customers.list_contacts(self.ctx, visit.customer_id)
-                            if c.id == visit.contact_id), "")
+            contact = next(
+                (
+                    c.name
+                    for c in customers.list_contacts(self.ctx, visit.customer_id)
+                    if c.id == visit.contact_id
+                ),
+                "",
+            )
         self.app.call_from_thread(self._into_form, visit, code, contact)
 
     def _into_form(self, visit: Any, code: str, contact: str) -> None:
-        values = {"customer": code, "contact": contact,
-                  "visit_time": _clock(visit.visit_time), "end_time": _clock(visit.end_time),
-                  "result": visit.result or "", "next_visit": _iso(visit.next_visit),
-                  "order_amount": _amount(visit.order_amount),
-                  "collection_amount": _amount(visit.collection_amount),
-                  "notes": visit.notes or "", "purpose": _value(visit.purpose),
-                  "customer_type": _value(visit.customer_type)}
+        values = {
+            "customer": code,
+            "contact": contact,
+            "visit_time": _clock(visit.visit_time),
+            "end_time": _clock(visit.end_time),
+            "result": visit.result or "",
+            "next_visit": _iso(visit.next_visit),
+            "order_amount": _amount(visit.order_amount),
+            "collection_amount": _amount(visit.collection_amount),
+            "notes": visit.notes or "",
+            "purpose": _value(visit.purpose),
+            "customer_type": _value(visit.customer_type),
+        }
         for name in VISIT_INPUTS:
             self.query_one(f"#e-{name}", Input).value = values[name]
         for name in VISIT_SELECTS:
@@ -517,13 +690,16 @@ class DailyScreen(BaseScreen):
     def _edit_title(self) -> None:
         day = (self.day or self.ctx.today()).isoformat()
         if self.editing is not None:  # no date: the keys must fit 80 columns
-            name = self.data.customers.get(self.editing.customer_id or 0, "") if self.data \
-                else ""
+            name = self.data.customers.get(self.editing.customer_id or 0, "") if self.data else ""
             text = _("Changing the visit to {name}: Ctrl+S saves, Ctrl+N a new one").format(
-                name=name)
+                name=name
+            )
         else:
-            text = (_("Visits on {day}").format(day=day) + "  ·  "
-                    + _("Enter on a visit changes it; Delete removes it"))
+            text = (
+                _("Visits on {day}").format(day=day)
+                + "  ·  "
+                + _("Enter on a visit changes it; Delete removes it")
+            )
         self.query_one("#day-title", Static).update(text)
 
     def _reset_visit_form(self) -> None:
@@ -558,10 +734,15 @@ class DailyScreen(BaseScreen):
         table = self.query_one("#today", DataTable)
         visit = data.mine[min(table.cursor_row, len(data.mine) - 1)]
         name = data.customers.get(visit.customer_id or 0, "")
-        confirm(self.app, _("Delete the visit?"),
-                _("The visit to {name} at {time} will be removed from the day's report.")
-                .format(name=name or "—", time=_span(visit) or "—"),
-                _("Delete"), lambda: self._delete_visit(visit.id))
+        confirm(
+            self.app,
+            _("Delete the visit?"),
+            _("The visit to {name} at {time} will be removed from the day's report.").format(
+                name=name or "—", time=_span(visit) or "—"
+            ),
+            _("Delete"),
+            lambda: self._delete_visit(visit.id),
+        )
 
     @work(thread=True, group="daily-save", exit_on_error=False)
     def _delete_visit(self, visit_id: int) -> None:
@@ -585,13 +766,22 @@ class DailyScreen(BaseScreen):
         plan = self.data.tomorrow[min(table.cursor_row, len(self.data.tomorrow) - 1)]
         name = self.data.customers.get(plan.customer_id, "")
         if plan.plan_id is None:
-            self.app.notify(_("{name} is planned by a visit's next-visit date; change the "
-                              "visit to move it").format(name=name), severity="warning")
+            self.app.notify(
+                _(
+                    "{name} is planned by a visit's next-visit date; change the visit to move it"
+                ).format(name=name),
+                severity="warning",
+            )
             return
-        confirm(self.app, _("Remove the plan line?"),
-                _("{name} will no longer be planned for {day}.").format(
-                    name=name, day=(self.day or self.ctx.today()) + dt.timedelta(days=1)),
-                _("Remove"), lambda: self._remove(plan.plan_id))
+        confirm(
+            self.app,
+            _("Remove the plan line?"),
+            _("{name} will no longer be planned for {day}.").format(
+                name=name, day=(self.day or self.ctx.today()) + dt.timedelta(days=1)
+            ),
+            _("Remove"),
+            lambda: self._remove(plan.plan_id),
+        )
 
     @work(thread=True, group="daily-save", exit_on_error=False)
     def _remove(self, plan_id: int) -> None:
@@ -625,8 +815,13 @@ class DailyScreen(BaseScreen):
             self.query_one("#e-customer", Input).focus()
 
         if self.editing is not None and self.visit_changes():
-            confirm(self.app, _("Discard the changes?"),
-                    _("The changes to this visit are not saved."), _("Discard"), fresh)
+            confirm(
+                self.app,
+                _("Discard the changes?"),
+                _("The changes to this visit are not saved."),
+                _("Discard"),
+                fresh,
+            )
         elif self.editing is not None:
             fresh()
         else:
@@ -635,12 +830,14 @@ class DailyScreen(BaseScreen):
     def action_print_form(self, report_id: str = "daily_visit_form") -> None:
         """The printable form of the day: the reader's own, or on the team tab the rep
         under the ranking's cursor."""
-        self._open_form(report_id, (self.day or self.ctx.today()).isoformat(),
-                        self._ranked_rep())
+        self._open_form(report_id, (self.day or self.ctx.today()).isoformat(), self._ranked_rep())
 
     def _ranked_rep(self) -> str:
-        if (self.query_one(TabbedContent).active != "tab-team" or self.data is None
-                or not self.data.ranking):
+        if (
+            self.query_one(TabbedContent).active != "tab-team"
+            or self.data is None
+            or not self.data.ranking
+        ):
             return ""
         table = self.query_one("#ranking", DataTable)
         return self.data.ranking[min(table.cursor_row, len(self.data.ranking) - 1)].login
@@ -671,8 +868,14 @@ class DailyScreen(BaseScreen):
                 return
             self.refresh_day()
 
-        self.app.push_screen(PromptDialog(_("Show another day"), _("Date (YYYY-MM-DD)"),
-                                          (self.day or self.ctx.today()).isoformat()), chosen)
+        self.app.push_screen(
+            PromptDialog(
+                _("Show another day"),
+                _("Date (YYYY-MM-DD)"),
+                (self.day or self.ctx.today()).isoformat(),
+            ),
+            chosen,
+        )
 
 
 def _span(visit: Any) -> str:
@@ -699,8 +902,9 @@ def _amount(value: Any) -> str:
     return f"{value:.2f}" if value else ""
 
 
-def _resolve_contact(ctx: Any, customer_id: int | None, text: str,
-                     problems: list[FieldProblem]) -> int | None:
+def _resolve_contact(
+    ctx: Any, customer_id: int | None, text: str, problems: list[FieldProblem]
+) -> int | None:
     """One of the customer's contacts whose name holds the text typed."""
     text = text.strip()
     if not text or problems:
@@ -708,19 +912,29 @@ def _resolve_contact(ctx: Any, customer_id: int | None, text: str,
     if customer_id is None:
         problems.append(FieldProblem("contact", text, _("a customer first, then its contact")))
         return None
-    found = [c for c in customers.list_contacts(ctx, customer_id)
-             if text.casefold() in c.name.casefold()]
+    found = [
+        c for c in customers.list_contacts(ctx, customer_id) if text.casefold() in c.name.casefold()
+    ]
     exact = [c for c in found if c.name.casefold() == text.casefold()]
     if len(exact) == 1 or len(found) == 1:
         return (exact or found)[0].id
-    problems.append(FieldProblem("contact", text, _("no contact of this customer matches")
-                                 if not found else _("{n} contacts match: {names}").format(
-                                     n=len(found), names=", ".join(c.name for c in found[:3]))))
+    problems.append(
+        FieldProblem(
+            "contact",
+            text,
+            _("no contact of this customer matches")
+            if not found
+            else _("{n} contacts match: {names}").format(
+                n=len(found), names=", ".join(c.name for c in found[:3])
+            ),
+        )
+    )
     return None
 
 
-def _resolve_customer(ctx: Any, text: str, field_name: str,
-                      problems: list[FieldProblem]) -> int | None:
+def _resolve_customer(
+    ctx: Any, text: str, field_name: str, problems: list[FieldProblem]
+) -> int | None:
     """A customer from its code, or from a name matching exactly one customer."""
     text = text.strip()
     if not text:
@@ -731,8 +945,12 @@ def _resolve_customer(ctx: Any, text: str, field_name: str,
     matches = lists.customer_choices(ctx, text, 5)
     if len(matches) == 1:
         return matches[0][0]
-    what = (_("no customer matches") if not matches else
-            _("{n} customers match: {names}").format(
-                n=len(matches), names=", ".join(m[1] for m in matches[:3])))
+    what = (
+        _("no customer matches")
+        if not matches
+        else _("{n} customers match: {names}").format(
+            n=len(matches), names=", ".join(m[1] for m in matches[:3])
+        )
+    )
     problems.append(FieldProblem(field_name, text, what))
     return None

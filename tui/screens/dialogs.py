@@ -28,9 +28,12 @@ DIALOG_CSS = """
 class KeysDialog(BaseModal):
     """``?``: every key of the screen underneath, with what it does."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="KeysDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="KeysDialog")
+        + """
     KeysDialog DataTable { height: auto; max-height: 18; }
     """
+    )
     BINDINGS = [Binding("question_mark", "dismiss_none", "Close", id="close-keys")]
 
     def __init__(self, bindings: list[tuple[str, str]], title: str) -> None:
@@ -46,9 +49,13 @@ class KeysDialog(BaseModal):
             for key, description in self.rows:
                 table.add_row(key, description)
             yield table
-            yield Static(_("Arrows move, Enter opens, Tab goes to the next field. Escape "
-                           "closes. Ctrl+P searches screens, customers, deals and reports."),
-                         classes="keys")
+            yield Static(
+                _(
+                    "Arrows move, Enter opens, Tab goes to the next field. Escape "
+                    "closes. Ctrl+P searches screens, customers, deals and reports."
+                ),
+                classes="keys",
+            )
 
 
 class ConflictDialog(BaseModal):
@@ -66,15 +73,22 @@ class ConflictDialog(BaseModal):
 
     def compose(self) -> ComposeResult:
         who = self.conflict.changed_by or _("another user")
-        when = (f"{self.conflict.changed_at:%Y-%m-%d %H:%M}" if self.conflict.changed_at
-                else "?")
+        when = f"{self.conflict.changed_at:%Y-%m-%d %H:%M}" if self.conflict.changed_at else "?"
         with Vertical():
             yield Label(_("Changed by someone else"), classes="title")
-            yield Static(_("This record was changed by {who} at {when} after you opened "
-                           "it.").format(who=who, when=when), markup=False)
-            yield Static(_("r: reload theirs (your typing is dropped)   k: keep mine "
-                           "(save your changes over theirs)   Esc: back to the form"),
-                         classes="keys")
+            yield Static(
+                _("This record was changed by {who} at {when} after you opened it.").format(
+                    who=who, when=when
+                ),
+                markup=False,
+            )
+            yield Static(
+                _(
+                    "r: reload theirs (your typing is dropped)   k: keep mine "
+                    "(save your changes over theirs)   Esc: back to the form"
+                ),
+                classes="keys",
+            )
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
@@ -108,10 +122,13 @@ class TableDialog(BaseModal):
     """A read-only table (stage history, details)."""
 
     # As wide as its columns need, up to the terminal (side-by-side versions, previews).
-    DEFAULT_CSS = DIALOG_CSS.format(name="TableDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="TableDialog")
+        + """
     TableDialog > Vertical { width: auto; min-width: 72; max-width: 96%; }
     TableDialog DataTable { width: auto; max-width: 100%; height: auto; max-height: 18; }
     """
+    )
 
     def __init__(self, title: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         super().__init__()
@@ -132,10 +149,13 @@ class TableDialog(BaseModal):
 class TextDialog(BaseModal):
     """Read-only text that wraps and scrolls: a report row whose cells were cut."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="TextDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="TextDialog")
+        + """
     TextDialog > Vertical { width: 90%; max-width: 110; }
     TextDialog VerticalScroll { height: auto; max-height: 30; }
     """
+    )
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
@@ -156,13 +176,15 @@ class FormDialog(BaseModal):
     ValidationFailed is shown next to the fields and the dialog stays open."""
 
     GUARDS_INPUT = True
-    DEFAULT_CSS = DIALOG_CSS.format(name="FormDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="FormDialog")
+        + """
     FormDialog FormFields { height: auto; max-height: 16; }
     """
+    )
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True)]
 
-    def __init__(self, title: str, specs: list[Any], values: dict[str, Any],
-                 submit: Any) -> None:
+    def __init__(self, title: str, specs: list[Any], values: dict[str, Any], submit: Any) -> None:
         super().__init__()
         self.title_text, self.specs, self.values, self.submit = title, specs, values, submit
 
@@ -203,21 +225,31 @@ class ConfirmDialog(BaseModal):
     typed ahead) never confirms by accident: Tab or → reaches the confirm button.
     Dismisses with True (confirmed) or False."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ConfirmDialog")
+        + """
     ConfirmDialog > Vertical { width: auto; min-width: 60; max-width: 96%; }
     ConfirmDialog DataTable { width: auto; max-width: 100%; height: auto; max-height: 14;
         margin-top: 1; }
     ConfirmDialog #confirm-buttons { height: auto; align-horizontal: right; margin-top: 1; }
     ConfirmDialog Button { margin-left: 2; }
     """
+    )
     BINDINGS = [
         Binding("left", "pick('cancel')", "Cancel", id="confirm.left", show=False),
         Binding("right", "pick('confirm')", "Confirm", id="confirm.right", show=False),
     ]
 
-    def __init__(self, title: str, question: str, confirm: str, *,
-                 columns: list[str] | None = None, rows: list[tuple[Any, ...]] | None = None,
-                 cancel: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        question: str,
+        confirm: str,
+        *,
+        columns: list[str] | None = None,
+        rows: list[tuple[Any, ...]] | None = None,
+        cancel: str = "",
+    ) -> None:
         super().__init__()
         self.title_text, self.question, self.confirm_text = title, question, confirm
         self.cancel_text = cancel or _("Cancel")
@@ -237,8 +269,13 @@ class ConfirmDialog(BaseModal):
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.cancel_text, id="cancel", variant="primary", compact=True)
                 yield Button(self.confirm_text, id="confirm", variant="error", compact=True)
-            yield Static(_("Enter presses the highlighted button; Tab or the arrows move "
-                           "between them. Escape cancels."), classes="keys")
+            yield Static(
+                _(
+                    "Enter presses the highlighted button; Tab or the arrows move "
+                    "between them. Escape cancels."
+                ),
+                classes="keys",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -254,9 +291,18 @@ class ConfirmDialog(BaseModal):
         self.dismiss(False)
 
 
-def confirm(app: Any, title: str, question: str, confirm_label: str,
-            then: Callable[[], Any], *, columns: list[str] | None = None,
-            rows: list[tuple[Any, ...]] | None = None) -> None:
+def confirm(
+    app: Any,
+    title: str,
+    question: str,
+    confirm_label: str,
+    then: Callable[[], Any],
+    *,
+    columns: list[str] | None = None,
+    rows: list[tuple[Any, ...]] | None = None,
+) -> None:
     """Show a ConfirmDialog and call ``then()`` only if the user confirms."""
-    app.push_screen(ConfirmDialog(title, question, confirm_label, columns=columns, rows=rows),
-                    lambda confirmed: then() if confirmed else None)
+    app.push_screen(
+        ConfirmDialog(title, question, confirm_label, columns=columns, rows=rows),
+        lambda confirmed: then() if confirmed else None,
+    )

@@ -59,7 +59,8 @@ class FormsScreen(BaseScreen):
             listing.add_option(Option(pick(form.title_en, form.title_zh), id=form.id))
         if not found:
             self.query_one("#form-about", Static).update(
-                _("No form is available: enable a plugin that provides forms."))
+                _("No form is available: enable a plugin that provides forms.")
+            )
             return
         wanted = self.form_id if self.form_id in self.forms else found[0].id
         self.form_id = None
@@ -79,8 +80,7 @@ class FormsScreen(BaseScreen):
         if form_id == self.form_id:
             self.focus_next()
         else:
-            ask_to_discard(self.app, [self], lambda: (self._show_form(form_id),
-                                                      self.focus_next()))
+            ask_to_discard(self.app, [self], lambda: (self._show_form(form_id), self.focus_next()))
 
     def _show_form(self, form_id: str, force: bool = False) -> None:
         form = self.forms.get(form_id)
@@ -93,13 +93,17 @@ class FormsScreen(BaseScreen):
         box.mount(FormFields(specs, values))
         about = pick(form.description_en, form.description_zh)
         self.query_one("#form-about", Static).update(
-            f"[b]{pick(form.title_en, form.title_zh)}[/b]" + (f"\n{about}" if about else "")
-            + "\n" + _("Ctrl+S saves; Ctrl+N starts a new one."))
+            f"[b]{pick(form.title_en, form.title_zh)}[/b]"
+            + (f"\n{about}" if about else "")
+            + "\n"
+            + _("Ctrl+S saves; Ctrl+N starts a new one.")
+        )
 
     def action_clear(self) -> None:
         if self.form_id:
-            ask_to_discard(self.app, [self],
-                           lambda: self._show_form(self.form_id or "", force=True))
+            ask_to_discard(
+                self.app, [self], lambda: self._show_form(self.form_id or "", force=True)
+            )
 
     def action_save(self) -> None:
         from core.forms import submit_form

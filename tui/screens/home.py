@@ -21,10 +21,16 @@ if TYPE_CHECKING:  # the services load after the first frame (the app opens them
     from core.services import dashboard
 
 FIGURE_TITLES = [
-    ("target", "Target this month"), ("actual", "Actual this month"),
-    ("completion", "Completion"), ("mtd", "Sales MTD"), ("qtd", "Sales QTD"),
-    ("ytd", "Sales YTD"), ("pipeline", "Open pipeline"), ("weighted", "Weighted pipeline"),
-    ("due_today", "Follow-ups due today"), ("overdue", "Follow-ups overdue"),
+    ("target", "Target this month"),
+    ("actual", "Actual this month"),
+    ("completion", "Completion"),
+    ("mtd", "Sales MTD"),
+    ("qtd", "Sales QTD"),
+    ("ytd", "Sales YTD"),
+    ("pipeline", "Open pipeline"),
+    ("weighted", "Weighted pipeline"),
+    ("due_today", "Follow-ups due today"),
+    ("overdue", "Follow-ups overdue"),
     ("stalled", "Stalled deals"),
 ]
 
@@ -52,11 +58,11 @@ class HomeScreen(BaseScreen):
             yield nav
             with Vertical(id="figures-box") as box:
                 box.border_title = _("This month")
-                table: DataTable[Any] = DataTable(id="figures", cursor_type="row",
-                                                  show_header=False)
+                table: DataTable[Any] = DataTable(
+                    id="figures", cursor_type="row", show_header=False
+                )
                 yield table
-                yield Label(_("Enter on a figure shows the records behind it."),
-                            classes="hint")
+                yield Label(_("Enter on a figure shows the records behind it."), classes="hint")
 
     def on_mount(self) -> None:
         nav = self.query_one("#nav", OptionList)
@@ -73,9 +79,11 @@ class HomeScreen(BaseScreen):
             self.set_timer(0.05, self.action_refresh)
 
     def _nav_options(self) -> list[Option]:
-        return [Option(f"{key or ' '}  {title}", id=sid)
-                for sid, key, title in self.app.sections()  # type: ignore[attr-defined]
-                if sid != "home"]
+        return [
+            Option(f"{key or ' '}  {title}", id=sid)
+            for sid, key, title in self.app.sections()  # type: ignore[attr-defined]
+            if sid != "home"
+        ]
 
     def context_ready(self) -> None:
         """The database is open: the figures are read, the sections that depend on the
@@ -91,8 +99,9 @@ class HomeScreen(BaseScreen):
         index = nav.highlighted
         current = nav.get_option_at_index(index).id if index is not None else None
         options = self._nav_options()
-        if [o.id for o in options] != [nav.get_option_at_index(i).id
-                                       for i in range(nav.option_count)]:
+        if [o.id for o in options] != [
+            nav.get_option_at_index(i).id for i in range(nav.option_count)
+        ]:
             nav.clear_options()
             nav.add_options(options)
             ids = [o.id for o in options]
@@ -119,16 +128,25 @@ class HomeScreen(BaseScreen):
         self.app.call_from_thread(self.show, board)
 
     def show(self, board: dashboard.Dashboard) -> None:
-        completion = (Text(f"{board.completion} %", justify="right")
-                      if board.completion is not None else Text("—", justify="right"))
+        completion = (
+            Text(f"{board.completion} %", justify="right")
+            if board.completion is not None
+            else Text("—", justify="right")
+        )
         values = {
-            "target": money(board.target), "actual": money(board.mtd),
-            "completion": completion, "mtd": money(board.mtd), "qtd": money(board.qtd),
+            "target": money(board.target),
+            "actual": money(board.mtd),
+            "completion": completion,
+            "mtd": money(board.mtd),
+            "qtd": money(board.qtd),
             "ytd": money(board.ytd),
-            "pipeline": Text.assemble(money(board.pipeline), f" ({board.open_deals})",
-                                      justify="right"),
-            "weighted": money(board.weighted), "due_today": number(board.due_today),
-            "overdue": number(board.overdue), "stalled": number(board.stalled),
+            "pipeline": Text.assemble(
+                money(board.pipeline), f" ({board.open_deals})", justify="right"
+            ),
+            "weighted": money(board.weighted),
+            "due_today": number(board.due_today),
+            "overdue": number(board.overdue),
+            "stalled": number(board.stalled),
         }
         table = self.query_one("#figures", DataTable)
         for fid, value in values.items():

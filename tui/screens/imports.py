@@ -28,16 +28,29 @@ def _kinds(grant: Any = None) -> list[tuple[str, str]]:
     only the kinds its holder may import."""
     from core.services.importing import PERMISSIONS
 
-    kinds = [(_("Sales lines"), "sales_lines"), (_("Customers"), "customers"),
-             (_("Products"), "products"), (_("Receipts"), "receipts"),
-             (_("Regions"), "regions"), (_("Channels"), "channels"), (_("Users"), "users")]
-    return [(title, kind) for title, kind in kinds
-            if grant is None or all(grant.has(p) for p in PERMISSIONS[kind])]
+    kinds = [
+        (_("Sales lines"), "sales_lines"),
+        (_("Customers"), "customers"),
+        (_("Products"), "products"),
+        (_("Receipts"), "receipts"),
+        (_("Regions"), "regions"),
+        (_("Channels"), "channels"),
+        (_("Users"), "users"),
+    ]
+    return [
+        (title, kind)
+        for title, kind in kinds
+        if grant is None or all(grant.has(p) for p in PERMISSIONS[kind])
+    ]
 
 
 def _problem_columns() -> list[tuple[str, str]]:
-    return [("row", _("Row")), ("column", _("Column")), ("value", _("Value")),
-            ("expected", _("Expected"))]
+    return [
+        ("row", _("Row")),
+        ("column", _("Column")),
+        ("value", _("Value")),
+        ("expected", _("Expected")),
+    ]
 
 
 class ImportScreen(BaseScreen):
@@ -64,21 +77,26 @@ class ImportScreen(BaseScreen):
         self.cancel = threading.Event()
 
     def body(self) -> ComposeResult:
-        yield Static(_("A CSV or xlsx file is imported all or nothing: every bad row is "
-                       "listed and nothing is written until the whole file is right. "
-                       "Ctrl+R starts; tick 'Check only' to validate without writing."),
-                     id="import-about")
+        yield Static(
+            _(
+                "A CSV or xlsx file is imported all or nothing: every bad row is "
+                "listed and nothing is written until the whole file is right. "
+                "Ctrl+R starts; tick 'Check only' to validate without writing."
+            ),
+            id="import-about",
+        )
         with Horizontal(id="import-form"):
             kinds = _kinds(self.ctx.grant) or _kinds()
-            yield Select(kinds, value=kinds[0][1],
-                         allow_blank=False, id="import-kind", compact=True)
-            yield Input(placeholder=_("File path (.csv or .xlsx)"), id="import-path",
-                        compact=True)
+            yield Select(
+                kinds, value=kinds[0][1], allow_blank=False, id="import-kind", compact=True
+            )
+            yield Input(placeholder=_("File path (.csv or .xlsx)"), id="import-path", compact=True)
             yield TickBox(_("Check only"), id="import-check", compact=True)
         yield ProgressBar(total=100, show_eta=False, id="import-progress")
         yield Static("", id="import-status")
-        problems: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True,
-                                             id="import-problems")
+        problems: DataTable[Any] = DataTable(
+            cursor_type="row", zebra_stripes=True, id="import-problems"
+        )
         yield problems
 
     def on_mount(self) -> None:
@@ -144,8 +162,9 @@ class ImportScreen(BaseScreen):
             self.app.call_from_thread(self._progress, done, total)
 
         try:
-            result = import_file(self.ctx, kind, path, dry_run=dry_run, progress=progress,
-                                 cancel=self.cancel)
+            result = import_file(
+                self.ctx, kind, path, dry_run=dry_run, progress=progress, cancel=self.cancel
+            )
         except Exception as exc:  # shown on the screen; the worker itself never fails
             self.app.call_from_thread(self._failed, exc)
             return
@@ -162,12 +181,12 @@ class ImportScreen(BaseScreen):
         bar = self.query_one("#import-progress", ProgressBar)
         bar.update(total=max(result.rows, 1), progress=max(result.rows, 1))
         if result.dry_run:
-            text = _("{name}: {rows} rows checked, no problems; nothing was written "
-                     "(check only).")
+            text = _("{name}: {rows} rows checked, no problems; nothing was written (check only).")
         else:
             text = _("{name}: {rows} rows imported in {seconds:.1f} s.")
-        self._status(text.format(name=result.file_name, rows=f"{result.rows:,}",
-                                 seconds=result.seconds))
+        self._status(
+            text.format(name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds)
+        )
 
     def _failed(self, exc: BaseException) -> None:
         from core.services.importing import ImportCancelled, ImportRefused
@@ -187,12 +206,24 @@ class ImportScreen(BaseScreen):
         table = self.query_one("#import-problems", DataTable)
         for problem in refused.problems:
             value = problem.value if isinstance(problem.value, str) else repr(problem.value)
-            table.add_row("" if problem.row is None else str(problem.row), problem.field,
-                          value[:60], problem.expected)
-        shown = _(" (the first {n} are listed)").format(n=len(refused.problems)) \
-            if refused.total > len(refused.problems) else ""
-        self._status(_("{total} problem(s) in {rows} row(s); nothing was imported.").format(
-            total=refused.total, rows=refused.bad_rows) + shown, error=True)
+            table.add_row(
+                "" if problem.row is None else str(problem.row),
+                problem.field,
+                value[:60],
+                problem.expected,
+            )
+        shown = (
+            _(" (the first {n} are listed)").format(n=len(refused.problems))
+            if refused.total > len(refused.problems)
+            else ""
+        )
+        self._status(
+            _("{total} problem(s) in {rows} row(s); nothing was imported.").format(
+                total=refused.total, rows=refused.bad_rows
+            )
+            + shown,
+            error=True,
+        )
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#import-status", Static)

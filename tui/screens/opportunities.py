@@ -33,8 +33,7 @@ DEAL_BINDINGS = [
 class DealActions:
     """Stage moves shared by the list, the board and the deal page."""
 
-    NEEDS = {"step": "opportunity.write", "won": "opportunity.write",
-             "lost": "opportunity.write"}
+    NEEDS = {"step": "opportunity.write", "won": "opportunity.write", "lost": "opportunity.write"}
 
     def selected_deal(self) -> int | None:
         raise NotImplementedError
@@ -49,8 +48,11 @@ class DealActions:
         try:
             saved = self.guard(fn, self.ctx, deal, *args, **kwargs)  # type: ignore[attr-defined]
         except ValidationFailed as exc:
-            self.app.notify("; ".join(p.expected for p in exc.problems),  # type: ignore[attr-defined]
-                            title=_("Not done"), severity="warning")
+            self.app.notify(
+                "; ".join(p.expected for p in exc.problems),  # type: ignore[attr-defined]
+                title=_("Not done"),
+                severity="warning",
+            )
             return
         if saved is not None:
             name = self.ctx.plugins.funnels.stage_title(saved.funnel, saved.stage)  # type: ignore[attr-defined]
@@ -61,20 +63,20 @@ class DealActions:
         self._run(service.step_stage, step)
 
     def action_won(self) -> None:
-        self._ask(_("Won: reason (optional)"), lambda reason: self._run(service.win,
-                                                                          reason=reason))
+        self._ask(_("Won: reason (optional)"), lambda reason: self._run(service.win, reason=reason))
 
     def action_lost(self) -> None:
-        self._ask(_("Lost: why was the deal lost?"),
-                  lambda reason: self._run(service.lose, reason))
+        self._ask(_("Lost: why was the deal lost?"), lambda reason: self._run(service.lose, reason))
 
     def _ask(self, prompt: str, then: Any) -> None:
         from tui.screens.dialogs import PromptDialog
 
         if self.selected_deal() is None:
             return
-        self.app.push_screen(PromptDialog(_("Close the deal"), prompt),  # type: ignore[attr-defined]
-                             lambda reason: then(reason) if reason is not None else None)
+        self.app.push_screen(
+            PromptDialog(_("Close the deal"), prompt),  # type: ignore[attr-defined]
+            lambda reason: then(reason) if reason is not None else None,
+        )
 
     def action_history(self) -> None:
         from tui.screens.dialogs import TableDialog
@@ -86,16 +88,27 @@ class DealActions:
         if history is None:
             return
         rows = stage_rows(self.ctx, deal, history)  # type: ignore[attr-defined]
-        self.app.push_screen(TableDialog(_("Stage history"),  # type: ignore[attr-defined]
-                                         [_("When"), _("From"), _("To")], rows))
+        self.app.push_screen(
+            TableDialog(
+                _("Stage history"),  # type: ignore[attr-defined]
+                [_("When"), _("From"), _("To")],
+                rows,
+            )
+        )
 
 
 def stage_rows(ctx: Any, deal_id: int, history: list[Any]) -> list[tuple[Any, str, str]]:
     """(when, from, to) of a deal's stage changes, the stages by their titles."""
     funnel = service.get_opportunity(ctx, deal_id).funnel if history else ""
     title = ctx.plugins.funnels.stage_title
-    return [(cell(h.changed_at), title(funnel, h.from_stage) if h.from_stage else "—",
-             title(funnel, h.to_stage)) for h in history]
+    return [
+        (
+            cell(h.changed_at),
+            title(funnel, h.from_stage) if h.from_stage else "—",
+            title(funnel, h.to_stage),
+        )
+        for h in history
+    ]
 
 
 def stalled(ctx: Any, row: lists.OpportunityRow) -> bool:
@@ -171,25 +184,37 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         funnel_id, focus_id = self.funnel_id, self.focus_id
 
         def fetch() -> tuple[str, list[lists.OpportunityRow], list[tuple[Any, ...]]]:
-            chosen = (funnel_id or self._funnel_of(focus_id)
-                      or self.ctx.plugins.funnels.default_id)
+            chosen = funnel_id or self._funnel_of(focus_id) or self.ctx.plugins.funnels.default_id
             funnel = self.ctx.plugins.funnels.get(chosen) or self.ctx.plugins.funnels.default
             rows = lists.opportunity_rows(self.ctx, funnel=funnel.id)
-            cells = [(row.title, row.customer,
-                      self._stage_title(row) + (" !" if stalled(self.ctx, row) else ""),
-                      money(row.amount), cell(row.expected_close), row.owner) for row in rows]
+            cells = [
+                (
+                    row.title,
+                    row.customer,
+                    self._stage_title(row) + (" !" if stalled(self.ctx, row) else ""),
+                    money(row.amount),
+                    cell(row.expected_close),
+                    row.owner,
+                )
+                for row in rows
+            ]
             return funnel.id, rows, cells
 
         self.read_then(fetch, lambda found: self._show(*found), group="deals")
 
-    def _show(self, funnel_id: str, rows: list[lists.OpportunityRow],
-              cells: list[tuple[Any, ...]]) -> None:
+    def _show(
+        self, funnel_id: str, rows: list[lists.OpportunityRow], cells: list[tuple[Any, ...]]
+    ) -> None:
         self.funnel_id, self.rows = funnel_id, rows
         table = self.query_one("#list", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        fit_columns(table, [_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"),
-                            _("Owner")], cells, widest=20)
+        fit_columns(
+            table,
+            [_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"), _("Owner")],
+            cells,
+            widest=20,
+        )
         ids = [r.id for r in rows]
         if self.focus_id is not None:
             if self.focus_id in ids:
@@ -199,8 +224,14 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.query_one("#status", Static).update(
-            _("{n} open deals").format(n=len(rows)) + "  ·  " + _("! = stalled")
-            + "  ·  " + _("Funnel") + ": " + pick(self.funnel.title_en, self.funnel.title_zh))
+            _("{n} open deals").format(n=len(rows))
+            + "  ·  "
+            + _("! = stalled")
+            + "  ·  "
+            + _("Funnel")
+            + ": "
+            + pick(self.funnel.title_en, self.funnel.title_zh)
+        )
         if self.board:
             self._fill_board()
 
@@ -218,8 +249,9 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         board.remove_children()
         tables = []
         for stage in self.funnel.open_stages:
-            table: DataTable[Any] = DataTable(name=f"stage-{stage.id}", classes="stage",
-                                              cursor_type="row", show_header=False)
+            table: DataTable[Any] = DataTable(
+                name=f"stage-{stage.id}", classes="stage", cursor_type="row", show_header=False
+            )
             deals = [r for r in self.rows if r.stage == stage.id]
             total = sum((r.amount for r in deals), start=0)
             table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({len(deals)})"
@@ -237,8 +269,9 @@ class OpportunitiesScreen(DealActions, BaseScreen):
                 second = Text(f"{row.amount:,.0f} {row.customer}", style="dim")
                 second.truncate(width, overflow="ellipsis")
                 table.add_row(Text("\n").join([card, second]), key=str(row.id), height=2)
-        target = next((t for t, _d in tables if t.name == focused), tables[0][0] if tables
-                      else None)
+        target = next(
+            (t for t, _d in tables if t.name == focused), tables[0][0] if tables else None
+        )
         if target is not None:
             target.focus()
             if target.row_count:
@@ -280,8 +313,9 @@ class OpportunitiesScreen(DealActions, BaseScreen):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(OpportunityDetail(int(event.row_key.value or 0)),
-                             lambda _r: self.load())
+        self.app.push_screen(
+            OpportunityDetail(int(event.row_key.value or 0)), lambda _r: self.load()
+        )
 
 
 class OpportunityDetail(DealActions, BaseScreen):
@@ -310,9 +344,14 @@ class OpportunityDetail(DealActions, BaseScreen):
 
     def after_change(self) -> None:
         deal = self.opportunity_id
-        self.read_then(lambda: (service.get_opportunity(self.ctx, deal),
-                                service.stage_history(self.ctx, deal)),
-                       lambda found: self._show(*found), group="deal")
+        self.read_then(
+            lambda: (
+                service.get_opportunity(self.ctx, deal),
+                service.stage_history(self.ctx, deal),
+            ),
+            lambda found: self._show(*found),
+            group="deal",
+        )
 
     def _show(self, opp: Any, history: list[Any]) -> None:
         stage_name = self.ctx.plugins.funnels.stage_title(opp.funnel, opp.stage)
@@ -320,13 +359,15 @@ class OpportunityDetail(DealActions, BaseScreen):
         self.query_one("#deal", Static).update(
             f"[b]{escape(opp.title)}[/b]  ·  {_('Stage')}: {stage_name} ({float(prob):.0%})  ·  "
             f"{_('Amount')}: {opp.amount:,.2f}  ·  {_('Close')}: {opp.expected_close or '—'}"
-            f"  ·  {label(opp.status)}" + (f"  ·  {opp.close_reason}" if opp.close_reason
-                                           else ""))
+            f"  ·  {label(opp.status)}" + (f"  ·  {opp.close_reason}" if opp.close_reason else "")
+        )
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("From"), _("To"))
         title = self.ctx.plugins.funnels.stage_title  # stages by their titles, not codes
         for change in history:
-            table.add_row(cell(change.changed_at),
-                          title(opp.funnel, change.from_stage) if change.from_stage else "—",
-                          title(opp.funnel, change.to_stage))
+            table.add_row(
+                cell(change.changed_at),
+                title(opp.funnel, change.from_stage) if change.from_stage else "—",
+                title(opp.funnel, change.to_stage),
+            )

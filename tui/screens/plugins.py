@@ -12,16 +12,26 @@ from tui.base import BaseScreen, report_error
 
 # What each hook a plugin implements gives the user, in business words.
 HOOK_TITLES = {
-    "funnels": "sales funnels", "forms": "forms", "reports": "reports",
-    "exporters": "export formats", "forecasting_methods": "forecasting methods",
-    "forecast_drivers": "forecast drivers", "roles": "roles", "permissions": "permissions",
-    "migrations": "its own tables", "translations": "Chinese wording",
-    "demo_data": "demo data", "cli_commands": "command-line commands",
-    "customer_created": "acts on new customers", "customer_updated": "acts on customer changes",
+    "funnels": "sales funnels",
+    "forms": "forms",
+    "reports": "reports",
+    "exporters": "export formats",
+    "forecasting_methods": "forecasting methods",
+    "forecast_drivers": "forecast drivers",
+    "roles": "roles",
+    "permissions": "permissions",
+    "migrations": "its own tables",
+    "translations": "Chinese wording",
+    "demo_data": "demo data",
+    "cli_commands": "command-line commands",
+    "customer_created": "acts on new customers",
+    "customer_updated": "acts on customer changes",
     "opportunity_created": "acts on new deals",
     "opportunity_stage_changed": "acts on stage changes",
-    "activity_logged": "acts on visits", "sales_lines_imported": "acts on imported sales",
-    "move_open_records": "takes part in handovers", "views": "screens",
+    "activity_logged": "acts on visits",
+    "sales_lines_imported": "acts on imported sales",
+    "move_open_records": "takes part in handovers",
+    "views": "screens",
 }
 
 
@@ -56,10 +66,21 @@ class PluginsScreen(BaseScreen):
         table.clear(columns=True)
         table.add_columns(_("Plugin"), _("Version"), _("Origin"), _("State"), _("Error"))
         for info in sorted(plugins.info.values(), key=lambda i: i.name):
-            state = (_("failed") if info.enabled and info.failed
-                     else _("on") if info.enabled and info.loaded else _("off"))
-            table.add_row(info.name, info.version or "-", _(info.origin), state,
-                          (info.last_error or "")[:60], key=info.name)
+            state = (
+                _("failed")
+                if info.enabled and info.failed
+                else _("on")
+                if info.enabled and info.loaded
+                else _("off")
+            )
+            table.add_row(
+                info.name,
+                info.version or "-",
+                _(info.origin),
+                state,
+                (info.last_error or "")[:60],
+                key=info.name,
+            )
 
     @on(DataTable.RowHighlighted)
     def _detail(self, event: DataTable.RowHighlighted) -> None:
@@ -70,7 +91,8 @@ class PluginsScreen(BaseScreen):
         errors = "\n".join(info.errors[-3:]) or info.last_error
         self.query_one("#detail", Static).update(
             f"[b]{info.name}[/b]  {_('Adds')}: {hooks}"
-            + (f"\n[red]{errors}[/red]" if errors else ""))
+            + (f"\n[red]{errors}[/red]" if errors else "")
+        )
 
     def action_toggle(self) -> None:
         from core.services import company
@@ -89,6 +111,9 @@ class PluginsScreen(BaseScreen):
             report_error(self.app, exc)
             return
         info.enabled = enabled
-        self.app.notify(_("{name} is {state}; restart salesdesk to apply").format(
-            name=name, state=_("enabled") if enabled else _("disabled")))
+        self.app.notify(
+            _("{name} is {state}; restart salesdesk to apply").format(
+                name=name, state=_("enabled") if enabled else _("disabled")
+            )
+        )
         self.load()

@@ -33,16 +33,21 @@ def receipt_fields(customer_code: str, today: Any) -> tuple[list[Any], dict[str,
     from core.services.receipts import METHODS
     from tui.widgets.form import FieldSpec
 
-    specs = [FieldSpec("customer_code", "Customer code"),
-             FieldSpec("date", "Date", placeholder="YYYY-MM-DD"),
-             FieldSpec("amount", "Amount"),
-             FieldSpec("method", "Payment method",
-                       choices=[(pick(*names), key) for key, names in METHODS.items()]),
-             FieldSpec("reference", "Document paid",
-                       placeholder="Invoice or sales document number (optional)"),
-             FieldSpec("note", "Note")]
-    return specs, {"customer_code": customer_code, "date": today.isoformat(),
-                   "method": "transfer"}
+    specs = [
+        FieldSpec("customer_code", "Customer code"),
+        FieldSpec("date", "Date", placeholder="YYYY-MM-DD"),
+        FieldSpec("amount", "Amount"),
+        FieldSpec(
+            "method",
+            "Payment method",
+            choices=[(pick(*names), key) for key, names in METHODS.items()],
+        ),
+        FieldSpec(
+            "reference", "Document paid", placeholder="Invoice or sales document number (optional)"
+        ),
+        FieldSpec("note", "Note"),
+    ]
+    return specs, {"customer_code": customer_code, "date": today.isoformat(), "method": "transfer"}
 
 
 class ReceiptsScreen(BaseScreen):
@@ -98,18 +103,35 @@ class ReceiptsScreen(BaseScreen):
 
         found = customer_by_code(self.ctx, code)
         if found is None:
-            raise SalesdeskError(_("No customer you can see has the code {code}").format(
-                code=code))
+            raise SalesdeskError(_("No customer you can see has the code {code}").format(code=code))
         return found
 
     def _show(self, customer: tuple[int, str] | None, rows: list[Any]) -> None:
         table = self.query_one("#receipts", DataTable)
         table.clear(columns=True)
-        headers = [_("Date"), _("Customer"), _("Name"), _("Amount"), _("Payment method"),
-                   _("Document paid"), _("Note"), _("Source")]
-        cells = [(cell(r.date), r.customer_code, r.customer_name, cell(r.amount),
-                  method_text(r.method), r.reference or "—", r.note or "",
-                  _("Imported") if r.imported else _("Entered")) for r in rows]
+        headers = [
+            _("Date"),
+            _("Customer"),
+            _("Name"),
+            _("Amount"),
+            _("Payment method"),
+            _("Document paid"),
+            _("Note"),
+            _("Source"),
+        ]
+        cells = [
+            (
+                cell(r.date),
+                r.customer_code,
+                r.customer_name,
+                cell(r.amount),
+                method_text(r.method),
+                r.reference or "—",
+                r.note or "",
+                _("Imported") if r.imported else _("Entered"),
+            )
+            for r in rows
+        ]
         fit_columns(table, headers, cells)
         for r, row in zip(rows, cells, strict=True):
             table.add_row(*row, key=str(r.id))
@@ -117,7 +139,9 @@ class ReceiptsScreen(BaseScreen):
         who = customer[1] if customer else _("All customers")
         self.query_one("#receipts-title", Static).update(
             _("{who}: {n} receipts, {total} received").format(
-                who=who, n=len(rows), total=f"{total:,.2f}"))
+                who=who, n=len(rows), total=f"{total:,.2f}"
+            )
+        )
 
     def action_customer(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -127,9 +151,14 @@ class ReceiptsScreen(BaseScreen):
                 self.customer_code = code.strip()
                 self.action_reload()
 
-        self.app.push_screen(PromptDialog(
-            _("Receipts of one customer"), _("Customer code (blank: every customer)"),
-            self.customer_code), chosen)
+        self.app.push_screen(
+            PromptDialog(
+                _("Receipts of one customer"),
+                _("Customer code (blank: every customer)"),
+                self.customer_code,
+            ),
+            chosen,
+        )
 
     # -- entering --------------------------------------------------------------------------
 
@@ -139,9 +168,11 @@ class ReceiptsScreen(BaseScreen):
 
         specs, initial = receipt_fields(self.customer_code, self.ctx.today())
         self.app.push_screen(
-            FormDialog(_("New receipt"), specs, initial,
-                       lambda values: prepare_receipt(self.ctx, values)),
-            self._confirm)
+            FormDialog(
+                _("New receipt"), specs, initial, lambda values: prepare_receipt(self.ctx, values)
+            ),
+            self._confirm,
+        )
 
     def _confirm(self, draft: Any) -> None:
         """A recorded receipt is not edited or deleted: say what will be recorded."""
@@ -149,14 +180,24 @@ class ReceiptsScreen(BaseScreen):
 
         if draft is None:
             return
-        question = _("Record {amount} received from {customer} on {day}? A recorded "
-                     "receipt is not edited or deleted afterwards.").format(
-            amount=f"{draft.amount:,.2f}", customer=draft.customer, day=draft.day.isoformat())
-        rows = [(_("Payment method"), method_text(draft.method)),
-                (_("Document paid"), draft.reference or "—"),
-                (_("Note"), draft.note or "—")]
-        confirm(self.app, _("Record receipt"), question, _("Record receipt"),
-                lambda: self._record(draft), columns=[_("Field"), _("Value")], rows=rows)
+        question = _(
+            "Record {amount} received from {customer} on {day}? A recorded "
+            "receipt is not edited or deleted afterwards."
+        ).format(amount=f"{draft.amount:,.2f}", customer=draft.customer, day=draft.day.isoformat())
+        rows = [
+            (_("Payment method"), method_text(draft.method)),
+            (_("Document paid"), draft.reference or "—"),
+            (_("Note"), draft.note or "—"),
+        ]
+        confirm(
+            self.app,
+            _("Record receipt"),
+            question,
+            _("Record receipt"),
+            lambda: self._record(draft),
+            columns=[_("Field"), _("Value")],
+            rows=rows,
+        )
 
     @work(thread=True, exclusive=True, group="receipts-write", exit_on_error=False)
     def _record(self, draft: Any) -> None:
@@ -170,6 +211,9 @@ class ReceiptsScreen(BaseScreen):
         self.app.call_from_thread(self._recorded, draft)
 
     def _recorded(self, draft: Any) -> None:
-        self.app.notify(_("Receipt of {amount} from {customer} recorded.").format(
-            amount=f"{draft.amount:,.2f}", customer=draft.customer))
+        self.app.notify(
+            _("Receipt of {amount} from {customer} recorded.").format(
+                amount=f"{draft.amount:,.2f}", customer=draft.customer
+            )
+        )
         self.action_reload()

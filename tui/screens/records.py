@@ -46,8 +46,11 @@ class RecordsScreen(BaseScreen):
             table.add_row(*row, key=str(index))
         more = _(" (first {n})").format(n=len(drill.rows)) if len(drill.rows) >= 500 else ""
         self.query_one("#count", Static).update(
-            _("{n} records").format(n=len(drill.rows)) + more
-            + "  ·  " + _("Enter opens the record"))
+            _("{n} records").format(n=len(drill.rows))
+            + more
+            + "  ·  "
+            + _("Enter opens the record")
+        )
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -60,5 +63,3 @@ class RecordsScreen(BaseScreen):
             self.app.push_screen(OpportunityDetail(key))
         elif key:
             self.app.open_customer(key)  # type: ignore[attr-defined]
-
-

@@ -144,8 +144,12 @@ class ReportView(BaseScreen):
             tables[0].focus()
             head = self.query_one("#result-head", Static)
             shown = head.content  # type: ignore[attr-defined]
-            head.update(Text.assemble(shown if isinstance(shown, Text) else str(shown),
-                                      "  ·  " + "  ".join(t.note() for t in tables)))
+            head.update(
+                Text.assemble(
+                    shown if isinstance(shown, Text) else str(shown),
+                    "  ·  " + "  ".join(t.note() for t in tables),
+                )
+            )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_export":
@@ -177,10 +181,13 @@ class ReportView(BaseScreen):
             return  # the totals row
         row = table.rows_shown[int(key)]
         lang = current_lang()
-        lines = [f"{column.title(lang)}: {_plain(format_value(column.kind, value))}"
-                 for column, value in zip(table.table.columns, row, strict=False)]
-        self.app.push_screen(TextDialog(pick(table.table.title_en, table.table.title_zh),
-                                        "\n".join(lines)))
+        lines = [
+            f"{column.title(lang)}: {_plain(format_value(column.kind, value))}"
+            for column, value in zip(table.table.columns, row, strict=False)
+        ]
+        self.app.push_screen(
+            TextDialog(pick(table.table.title_en, table.table.title_zh), "\n".join(lines))
+        )
 
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill_rows(self, table_id: str, row: Any, column_id: str) -> None:
@@ -218,8 +225,12 @@ class ReportView(BaseScreen):
                 plt.plot(values, label=title)
                 plt.xticks(list(range(1, len(labels) + 1)), labels)
             else:
-                plt.bar(labels, values, label=title,
-                        orientation="horizontal" if spec.kind == "funnel" else "vertical")
+                plt.bar(
+                    labels,
+                    values,
+                    label=title,
+                    orientation="horizontal" if spec.kind == "funnel" else "vertical",
+                )
         ticks, words = axis_ticks(everything)
         if ticks:  # plotext's own labels print 4474032.2
             (plt.xticks if spec.kind == "funnel" else plt.yticks)(ticks, words)
@@ -284,8 +295,11 @@ class ReportView(BaseScreen):
         export = getattr(exports, "export_report", None)
         if export is not None:
             accepted = inspect.signature(export).parameters
-            use = {k: v for k, v in kwargs.items() if k in accepted
-                   or any(p.kind is p.VAR_KEYWORD for p in accepted.values())}
+            use = {
+                k: v
+                for k, v in kwargs.items()
+                if k in accepted or any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+            }
             return export(self.ctx, result, exporter_id, path, **use)
         return exporters(self.ctx)[exporter_id].write(result, path, **kwargs)
 
@@ -301,8 +315,7 @@ class ReportView(BaseScreen):
         elif written is not None:
             from core.served import shown_path
 
-            self.notify(_("Exported to {path}").format(path=shown_path(Path(written))),
-                        timeout=8)
+            self.notify(_("Exported to {path}").format(path=shown_path(Path(written))), timeout=8)
 
     def action_cancel_export(self) -> None:
         if self.exporting:
@@ -324,8 +337,12 @@ class ExportDialog(BaseModal):
         first = next(iter(self.found.values()))
         with Vertical():
             yield Label(_("Export"), classes="title")
-            yield Select([(str(getattr(e, "title", k)), k) for k, e in self.found.items()],
-                         value=next(iter(self.found)), allow_blank=False, id="exporter")
+            yield Select(
+                [(str(getattr(e, "title", k)), k) for k, e in self.found.items()],
+                value=next(iter(self.found)),
+                allow_blank=False,
+                id="exporter",
+            )
             yield Input(self._path(first), id="path")
             yield Static(_("Enter starts the export, Escape cancels."), classes="keys")
 
@@ -342,8 +359,11 @@ class ExportDialog(BaseModal):
     @on(Select.Changed, "#exporter")
     def _exporter(self, event: Select.Changed) -> None:
         path = self.query_one("#path", Input)
-        path.value = str(Path(path.value).with_suffix(
-            "." + str(getattr(self.found[str(event.value)], "suffix", "out")).lstrip(".")))
+        path.value = str(
+            Path(path.value).with_suffix(
+                "." + str(getattr(self.found[str(event.value)], "suffix", "out")).lstrip(".")
+            )
+        )
 
     @on(Input.Submitted, "#path")
     def _go(self, event: Input.Submitted) -> None:

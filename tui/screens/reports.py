@@ -83,11 +83,20 @@ def _is_date(annotation: Any) -> bool:
 
 # The reports' areas, in the order the list shows them: the daily work first, then each
 # plugin's. An area not named here (a third-party plugin's) follows, titled by its id.
-AREAS = {"daily": "Daily work", "performance": "Performance", "statistics": "Sales statistics",
-         "customers": "Customers", "products": "Products", "sales": "Sales",
-         "funnel": "Funnel and pipeline", "forecast": "Forecast and targets",
-         "contracts": "Contracts", "marketing": "Marketing",
-         "manufacturing": "Manufacturing", "real_estate": "Real estate"}
+AREAS = {
+    "daily": "Daily work",
+    "performance": "Performance",
+    "statistics": "Sales statistics",
+    "customers": "Customers",
+    "products": "Products",
+    "sales": "Sales",
+    "funnel": "Funnel and pipeline",
+    "forecast": "Forecast and targets",
+    "contracts": "Contracts",
+    "marketing": "Marketing",
+    "manufacturing": "Manufacturing",
+    "real_estate": "Real estate",
+}
 
 
 def area_title(category: str) -> str:
@@ -133,14 +142,19 @@ class ReportsScreen(BaseScreen):
         listing = self.query_one("#report-list", OptionList)
         for category in sorted({getattr(r, "category", "") for r in found}, key=_area_order):
             # a heading per area: not a report, so the cursor passes over it
-            listing.add_option(Option(Text(area_title(category), style="bold underline"),
-                                      id=f"area:{category}", disabled=True))
+            listing.add_option(
+                Option(
+                    Text(area_title(category), style="bold underline"),
+                    id=f"area:{category}",
+                    disabled=True,
+                )
+            )
             for report in (r for r in found if getattr(r, "category", "") == category):
-                listing.add_option(Option(pick(report.title_en, report.title_zh),
-                                          id=report.id))
+                listing.add_option(Option(pick(report.title_en, report.title_zh), id=report.id))
         if not found:
             self.query_one("#report-about", Static).update(
-                _("No report is available: enable a plugin that provides reports."))
+                _("No report is available: enable a plugin that provides reports.")
+            )
         # the report asked for, else the one this user ran last
         wanted = self.report_id or self.app.last_report
         if wanted in self.reports:
@@ -172,15 +186,17 @@ class ReportsScreen(BaseScreen):
         doc = (report.__doc__ or "").strip().splitlines()
         about = pick(report.title_en, report.title_zh)
         self.query_one("#report-about", Static).update(
-            f"[b]{about}[/b]" + (f"\n{doc[0]}" if doc and current_is_en() else "")
-            + "\n" + _("Ctrl+R runs it; Tab moves to the parameters."))
+            f"[b]{about}[/b]"
+            + (f"\n{doc[0]}" if doc and current_is_en() else "")
+            + "\n"
+            + _("Ctrl+R runs it; Tab moves to the parameters.")
+        )
 
     def action_run(self) -> None:
         if not self.report_id or not self.query(FormFields):
             return
         self.app.last_report = self.report_id  # Reports reopens at it
-        raw = {k: ("" if v is None else v) for k, v in
-               self.query_one(FormFields).values().items()}
+        raw = {k: ("" if v is None else v) for k, v in self.query_one(FormFields).values().items()}
         self._run(self.report_id, raw)
 
     @work(thread=True, exclusive=True, group="report-run", exit_on_error=False)

@@ -24,60 +24,95 @@ from core.services import setup as guide
 from tui.base import BaseScreen, ask_to_discard, report_error
 from tui.widgets.form import FieldSpec, FormFields
 
-TITLES = {"company": "Company", "regions": "Regions", "channels": "Channels",
-          "products": "Products", "users": "First users", "done": "Done"}
+TITLES = {
+    "company": "Company",
+    "regions": "Regions",
+    "channels": "Channels",
+    "products": "Products",
+    "users": "First users",
+    "done": "Done",
+}
 
 
 def _about(step: str) -> str:
     """What the step is for and how to move on (read in the reader's language)."""
     return {
-        "company": _("The company's name, currency, the month its fiscal year starts and "
-                     "the VAT rate new products get. Ctrl+S saves and goes on."),
-        "regions": _("Regions and offices (any depth: group, region, office). Type one, "
-                     "Ctrl+S adds it; Ctrl+O imports a file; Ctrl+N goes on."),
-        "channels": _("Sales channels (direct, distributor, online). Type one, Ctrl+S adds "
-                      "it; Ctrl+O imports a file; Ctrl+N goes on."),
-        "products": _("What you sell. Type a few (Ctrl+S adds each) or Ctrl+O imports a CSV "
-                      "or xlsx file (columns code, name, unit, list_price, vat_rate)."),
-        "users": _("Your colleagues: their login is their operating-system user name. "
-                   "Ctrl+S adds one; Ctrl+O imports a file; Ctrl+N goes on."),
-        "done": _("The company is set up. Enter goes to Home; then 2 Customers to add "
-                  "customers, 4 Daily report to log visits, 5 Reports. 0 Admin then w "
-                  "opens this guide again."),
+        "company": _(
+            "The company's name, currency, the month its fiscal year starts and "
+            "the VAT rate new products get. Ctrl+S saves and goes on."
+        ),
+        "regions": _(
+            "Regions and offices (any depth: group, region, office). Type one, "
+            "Ctrl+S adds it; Ctrl+O imports a file; Ctrl+N goes on."
+        ),
+        "channels": _(
+            "Sales channels (direct, distributor, online). Type one, Ctrl+S adds "
+            "it; Ctrl+O imports a file; Ctrl+N goes on."
+        ),
+        "products": _(
+            "What you sell. Type a few (Ctrl+S adds each) or Ctrl+O imports a CSV "
+            "or xlsx file (columns code, name, unit, list_price, vat_rate)."
+        ),
+        "users": _(
+            "Your colleagues: their login is their operating-system user name. "
+            "Ctrl+S adds one; Ctrl+O imports a file; Ctrl+N goes on."
+        ),
+        "done": _(
+            "The company is set up. Enter goes to Home; then 2 Customers to add "
+            "customers, 4 Daily report to log visits, 5 Reports. 0 Admin then w "
+            "opens this guide again."
+        ),
     }[step]
 
 
 def _region_choices(ctx: Any) -> list[tuple[str, Any]]:
     from core.services.organisation import list_regions
 
-    return [("  " * n.depth + f"{n.region.code} {n.region.name}", n.region.id)
-            for n in list_regions(ctx)]
+    return [
+        ("  " * n.depth + f"{n.region.code} {n.region.name}", n.region.id)
+        for n in list_regions(ctx)
+    ]
 
 
 def _specs(ctx: Any, step: str) -> list[FieldSpec]:
     from tui.screens.admin import KINDS
 
     if step == "company":
-        return [FieldSpec("name", "Name"), FieldSpec("currency", "Currency"),
-                FieldSpec("fiscal_year_start", "Fiscal year starts in month",
-                          placeholder="1-12"),
-                FieldSpec("vat_rate", "Default VAT rate", placeholder="0.13")]
+        return [
+            FieldSpec("name", "Name"),
+            FieldSpec("currency", "Currency"),
+            FieldSpec("fiscal_year_start", "Fiscal year starts in month", placeholder="1-12"),
+            FieldSpec("vat_rate", "Default VAT rate", placeholder="0.13"),
+        ]
     if step == "regions":
-        return [FieldSpec("code", "Code"), FieldSpec("name", "Name"),
-                FieldSpec("kind", "Kind", choices=[(_(t), v) for t, v in KINDS]),
-                FieldSpec("parent", "Parent region", choices=_region_choices(ctx))]
+        return [
+            FieldSpec("code", "Code"),
+            FieldSpec("name", "Name"),
+            FieldSpec("kind", "Kind", choices=[(_(t), v) for t, v in KINDS]),
+            FieldSpec("parent", "Parent region", choices=_region_choices(ctx)),
+        ]
     if step == "channels":
-        return [FieldSpec("code", "Code"), FieldSpec("name", "Name"),
-                FieldSpec("kind", "Kind", placeholder="direct, distributor, online"),
-                FieldSpec("region", "Region", choices=_region_choices(ctx))]
+        return [
+            FieldSpec("code", "Code"),
+            FieldSpec("name", "Name"),
+            FieldSpec("kind", "Kind", placeholder="direct, distributor, online"),
+            FieldSpec("region", "Region", choices=_region_choices(ctx)),
+        ]
     if step == "products":
-        return [FieldSpec("code", "Code"), FieldSpec("name", "Name"),
-                FieldSpec("unit", "Unit"), FieldSpec("list_price", "List price"),
-                FieldSpec("vat_rate", "VAT rate")]
+        return [
+            FieldSpec("code", "Code"),
+            FieldSpec("name", "Name"),
+            FieldSpec("unit", "Unit"),
+            FieldSpec("list_price", "List price"),
+            FieldSpec("vat_rate", "VAT rate"),
+        ]
     roles = [(pick(r.title_en, r.title_zh), name) for name, r in ctx.roles.roles.items()]
-    return [FieldSpec("login", "Login"), FieldSpec("display_name", "Name"),
-            FieldSpec("role", "Role", choices=roles),
-            FieldSpec("region", "Region", choices=_region_choices(ctx))]
+    return [
+        FieldSpec("login", "Login"),
+        FieldSpec("display_name", "Name"),
+        FieldSpec("role", "Role", choices=roles),
+        FieldSpec("region", "Region", choices=_region_choices(ctx)),
+    ]
 
 
 def _defaults(ctx: Any, step: str) -> dict[str, Any]:
@@ -101,18 +136,40 @@ def _add(ctx: Any, step: str, v: dict[str, Any]) -> Any:
     from core.services import organisation as org
 
     if step == "regions":
-        return org.add_region(ctx, {"code": v["code"], "name": v["name"],
-                                    "kind": v["kind"] or "region", "parent_id": v["parent"]})
+        return org.add_region(
+            ctx,
+            {
+                "code": v["code"],
+                "name": v["name"],
+                "kind": v["kind"] or "region",
+                "parent_id": v["parent"],
+            },
+        )
     if step == "channels":
-        return org.add_channel(ctx, {"code": v["code"], "name": v["name"],
-                                     "kind": v["kind"] or "direct", "region_id": v["region"]})
+        return org.add_channel(
+            ctx,
+            {
+                "code": v["code"],
+                "name": v["name"],
+                "kind": v["kind"] or "direct",
+                "region_id": v["region"],
+            },
+        )
     if step == "products":
-        return masterdata.add_product(ctx, {k: v[k] for k in ("code", "name", "unit",
-                                                              "list_price", "vat_rate")})
+        return masterdata.add_product(
+            ctx, {k: v[k] for k in ("code", "name", "unit", "list_price", "vat_rate")}
+        )
     if not v["role"]:
         raise ValidationFailed([FieldProblem("role", "", _("a role"))], _("user"))
-    return users.add_user(ctx, {"login": v["login"], "display_name": v["display_name"],
-                                "roles": [v["role"]], "region_id": v["region"]})
+    return users.add_user(
+        ctx,
+        {
+            "login": v["login"],
+            "display_name": v["display_name"],
+            "roles": [v["role"]],
+            "region_id": v["region"],
+        },
+    )
 
 
 def _rows(ctx: Any, step: str) -> tuple[list[str], list[tuple[str, ...]]]:
@@ -122,21 +179,32 @@ def _rows(ctx: Any, step: str) -> tuple[list[str], list[tuple[str, ...]]]:
 
     if step == "regions":
         return [_("Code"), _("Name"), _("Kind")], [
-            ("  " * n.depth + n.region.code, n.region.name, _(dict(
-                (v, t) for t, v in _kinds()).get(n.region.kind, n.region.kind)))
-            for n in org.list_regions(ctx)]
+            (
+                "  " * n.depth + n.region.code,
+                n.region.name,
+                _(dict((v, t) for t, v in _kinds()).get(n.region.kind, n.region.kind)),
+            )
+            for n in org.list_regions(ctx)
+        ]
     if step == "channels":
         return [_("Code"), _("Name"), _("Kind")], [
-            (c.code, c.name, c.kind) for c in org.list_channels(ctx)]
+            (c.code, c.name, c.kind) for c in org.list_channels(ctx)
+        ]
     if step == "products":
         return [_("Code"), _("Name"), _("Unit"), _("List price")], [
-            (p.code, p.name, p.unit, f"{p.list_price:,.2f}")
-            for p in masterdata.list_products(ctx)]
+            (p.code, p.name, p.unit, f"{p.list_price:,.2f}") for p in masterdata.list_products(ctx)
+        ]
     known = ctx.roles.roles
     return [_("Login"), _("Name"), _("Roles")], [
-        (u.login, u.display_name, ", ".join(pick(known[r].title_en, known[r].title_zh)
-                                            if r in known else r for r in u.roles))
-        for u in users.list_users(ctx)]
+        (
+            u.login,
+            u.display_name,
+            ", ".join(
+                pick(known[r].title_en, known[r].title_zh) if r in known else r for r in u.roles
+            ),
+        )
+        for u in users.list_users(ctx)
+    ]
 
 
 def _kinds() -> list[tuple[str, str]]:
@@ -165,8 +233,9 @@ class SetupScreen(BaseScreen):
         Binding("ctrl+n", "next", "Next step", id="setup.next", priority=True),
         Binding("escape", "skip", "Skip", id="setup.skip"),
         Binding("ctrl+o", "import_file", "Import", id="setup.import", priority=True),
-        Binding("ctrl+b", "previous", "Previous step", id="setup.previous", priority=True,
-                show=False),
+        Binding(
+            "ctrl+b", "previous", "Previous step", id="setup.previous", priority=True, show=False
+        ),
         Binding("ctrl+l", "later", "Later", id="setup.later", priority=True),
     ]
 
@@ -179,9 +248,12 @@ class SetupScreen(BaseScreen):
             self.step = guide.setup_state(self.ctx).current or "done"
         self.set_class(self.step == "company", "-company")
         number = guide.STEPS.index(self.step) + 1 if self.step in guide.STEPS else 6
-        yield Static(_("Set-up, step {n} of {total}: {step}").format(
-            n=number, total=len(guide.STEPS) + 1, step=_(TITLES[self.step])),
-            id="setup-title")
+        yield Static(
+            _("Set-up, step {n} of {total}: {step}").format(
+                n=number, total=len(guide.STEPS) + 1, step=_(TITLES[self.step])
+            ),
+            id="setup-title",
+        )
         yield Static(_about(self.step), id="setup-about")
         if self.step == "done":
             yield DataTable(id="setup-list", cursor_type="row", zebra_stripes=True)
@@ -245,8 +317,11 @@ class SetupScreen(BaseScreen):
         form = self.query_one(FormFields)
         values = form.values()
         try:
-            saved = (self._save_company(values) if self.step == "company"
-                     else self.guard(_add, self.ctx, self.step, values))
+            saved = (
+                self._save_company(values)
+                if self.step == "company"
+                else self.guard(_add, self.ctx, self.step, values)
+            )
         except ValidationFailed as exc:
             form.show_problems(exc.problems)
             return
@@ -268,8 +343,9 @@ class SetupScreen(BaseScreen):
         from core.services.organisation import set_company
 
         if not str(values.get("name") or "").strip():
-            raise ValidationFailed([FieldProblem("name", "", _("the company's name"))],
-                                   _("company"))
+            raise ValidationFailed(
+                [FieldProblem("name", "", _("the company's name"))], _("company")
+            )
         return self.guard(set_company, self.ctx, values)
 
     def action_next(self) -> None:
@@ -287,11 +363,15 @@ class SetupScreen(BaseScreen):
     def action_previous(self) -> None:
         at = guide.STEPS.index(self.step) if self.step in guide.STEPS else len(guide.STEPS)
         if at > 0:
-            ask_to_discard(self.app, [self] if self.step != "done" else [],
-                           lambda: self.app.switch_screen(SetupScreen(guide.STEPS[at - 1])))
+            ask_to_discard(
+                self.app,
+                [self] if self.step != "done" else [],
+                lambda: self.app.switch_screen(SetupScreen(guide.STEPS[at - 1])),
+            )
 
     def action_later(self) -> None:
         """Leave the guide; it opens again next time at the first step still open."""
+
         def leave() -> None:
             self.app.pop_screen()
             if self.step != "done":
@@ -302,7 +382,7 @@ class SetupScreen(BaseScreen):
     def _next_step(self) -> str:
         at = guide.STEPS.index(self.step)
         state = guide.setup_state(self.ctx)
-        later = [s for s in guide.STEPS[at + 1:] if state.steps[s] == "open"]
+        later = [s for s in guide.STEPS[at + 1 :] if state.steps[s] == "open"]
         return later[0] if later else "done"
 
     def _go(self, following: str, outcome: str) -> None:
@@ -324,8 +404,9 @@ class SetupScreen(BaseScreen):
                 self.app.notify(_("Reading {name}…").format(name=Path(path).name))
                 self._import(path.strip())
 
-        self.app.push_screen(PromptDialog(
-            _("Import a file"), _("Path of the CSV or xlsx file to import:")), chosen)
+        self.app.push_screen(
+            PromptDialog(_("Import a file"), _("Path of the CSV or xlsx file to import:")), chosen
+        )
 
     @work(thread=True, exclusive=True, group="setup-import", exit_on_error=False)
     def _import(self, path: str) -> None:
@@ -340,28 +421,45 @@ class SetupScreen(BaseScreen):
         self.app.call_from_thread(self._imported, result)
 
     def _imported(self, result: Any) -> None:
-        self.app.notify(_("{name}: {rows} rows imported in {seconds:.1f} s.").format(
-            name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds))
+        self.app.notify(
+            _("{name}: {rows} rows imported in {seconds:.1f} s.").format(
+                name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds
+            )
+        )
         self._load()
         if self.step == "regions":
-            self.query_one(FormFields).widget_for("parent").set_options(
-                _region_choices(self.ctx))
+            self.query_one(FormFields).widget_for("parent").set_options(_region_choices(self.ctx))
 
     def _import_failed(self, exc: BaseException) -> None:
         from core.services.importing import ImportRefused
         from tui.screens.dialogs import TableDialog
 
         if isinstance(exc, ImportRefused):
-            rows = [("" if p.row is None else str(p.row), p.field,
-                     (p.value if isinstance(p.value, str) else repr(p.value))[:40],
-                     p.expected) for p in exc.problems]
-            self.app.push_screen(TableDialog(
-                _("{total} problem(s) in {rows} row(s); nothing was imported.").format(
-                    total=exc.total, rows=exc.bad_rows),
-                [_("Row"), _("Column"), _("Value"), _("Expected")], rows))
+            rows = [
+                (
+                    "" if p.row is None else str(p.row),
+                    p.field,
+                    (p.value if isinstance(p.value, str) else repr(p.value))[:40],
+                    p.expected,
+                )
+                for p in exc.problems
+            ]
+            self.app.push_screen(
+                TableDialog(
+                    _("{total} problem(s) in {rows} row(s); nothing was imported.").format(
+                        total=exc.total, rows=exc.bad_rows
+                    ),
+                    [_("Row"), _("Column"), _("Value"), _("Expected")],
+                    rows,
+                )
+            )
         elif isinstance(exc, SalesdeskError | OSError):
-            report_error(self.app, exc if isinstance(exc, SalesdeskError)
-                         else SalesdeskError(_("cannot read {path}").format(path=exc)))
+            report_error(
+                self.app,
+                exc
+                if isinstance(exc, SalesdeskError)
+                else SalesdeskError(_("cannot read {path}").format(path=exc)),
+            )
         else:
             report_error(self.app, exc)
 
@@ -378,8 +476,13 @@ def offer_setup(app: Any) -> None:
     if guide.may_set_up(app.ctx):
         app.push_screen(SetupScreen())
     else:
-        app.notify(_("The administrator has not finished setting up salesdesk yet: some "
-                     "lists may be empty until they do."), timeout=20)
+        app.notify(
+            _(
+                "The administrator has not finished setting up salesdesk yet: some "
+                "lists may be empty until they do."
+            ),
+            timeout=20,
+        )
 
 
 def reopen(app: Any) -> None:

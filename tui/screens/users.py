@@ -60,9 +60,14 @@ class UsersScreen(BaseScreen):
     def load(self) -> None:
         from core.services import users
 
-        self.read_then(lambda: [(u.login, u.display_name, self.role_titles(u.roles))
-                                for u in users.list_users(self.ctx)], self._show_users,
-                       group="users")
+        self.read_then(
+            lambda: [
+                (u.login, u.display_name, self.role_titles(u.roles))
+                for u in users.list_users(self.ctx)
+            ],
+            self._show_users,
+            group="users",
+        )
 
     def _show_users(self, rows: list[tuple[str, str, str]]) -> None:
         table = self.query_one("#users", DataTable)
@@ -84,8 +89,9 @@ class UsersScreen(BaseScreen):
 
     def role_titles(self, roles: list[str]) -> str:
         known = self.ctx.roles.roles
-        return ", ".join(pick(known[r].title_en, known[r].title_zh) if r in known else r
-                         for r in roles)
+        return ", ".join(
+            pick(known[r].title_en, known[r].title_zh) if r in known else r for r in roles
+        )
 
     def selected_login(self) -> str | None:
         table = self.query_one("#users", DataTable)
@@ -101,19 +107,26 @@ class UsersScreen(BaseScreen):
     def show_keys(self, login: str) -> None:
         from core.services import keys
 
-        self.read_then(lambda: keys.list_keys(self.ctx, login),
-                       lambda found: self._show_keys(login, found), group="keys")
+        self.read_then(
+            lambda: keys.list_keys(self.ctx, login),
+            lambda found: self._show_keys(login, found),
+            group="keys",
+        )
 
     def _show_keys(self, login: str, found: list[Any]) -> None:
         table = self.query_one("#keys", DataTable)
         table.clear(columns=True)
-        table.add_columns(_("Fingerprint"), _("Comment"), _("Added"), _("By"),
-                          _("Last used"))
-        self.query_one("#keys-title", Static).update(
-            _("SSH keys of {login}").format(login=login))
+        table.add_columns(_("Fingerprint"), _("Comment"), _("Added"), _("By"), _("Last used"))
+        self.query_one("#keys-title", Static).update(_("SSH keys of {login}").format(login=login))
         for k in found or []:
-            table.add_row(k.fingerprint, k.comment or "-", _when(k.added_at),
-                          k.added_by or "-", _when(k.last_used_at), key=k.fingerprint)
+            table.add_row(
+                k.fingerprint,
+                k.comment or "-",
+                _when(k.added_at),
+                k.added_by or "-",
+                _when(k.last_used_at),
+                key=k.fingerprint,
+            )
 
     def action_switch(self) -> None:
         users, keys = self.query_one("#users", DataTable), self.query_one("#keys", DataTable)
@@ -133,9 +146,13 @@ class UsersScreen(BaseScreen):
                 self.app.notify(_("Key added for {login}").format(login=login))
                 self.show_keys(login)
 
-        self.app.push_screen(PromptDialog(
-            _("Add an SSH key"), _("Paste the public key (the .pub file's line) of {login}")
-            .format(login=login)), chosen)
+        self.app.push_screen(
+            PromptDialog(
+                _("Add an SSH key"),
+                _("Paste the public key (the .pub file's line) of {login}").format(login=login),
+            ),
+            chosen,
+        )
 
     def action_remove_key(self) -> None:
         from core.services import keys
@@ -158,26 +175,36 @@ class UsersScreen(BaseScreen):
         from core.services import organisation, users
 
         known = self.ctx.roles.roles
-        roles = sorted(((pick(spec.title_en, spec.title_zh), name)
-                        for name, spec in known.items()), key=lambda c: c[0])
+        roles = sorted(
+            ((pick(spec.title_en, spec.title_zh), name) for name, spec in known.items()),
+            key=lambda c: c[0],
+        )
         grant = self.ctx.grant
         # a regional administrator places users only inside their own region and below
-        regions = [("  " * n.depth + n.region.name, n.region.id)
-                   for n in self.guard(organisation.list_regions, self.ctx) or []
-                   if grant.has("user.manage") or n.region.id in grant.region_ids]
+        regions = [
+            ("  " * n.depth + n.region.name, n.region.id)
+            for n in self.guard(organisation.list_regions, self.ctx) or []
+            if grant.has("user.manage") or n.region.id in grant.region_ids
+        ]
         managers = [(u.display_name, u.id) for u in self.guard(users.list_users, self.ctx) or []]
         return {"roles": roles, "region_id": regions, "manager_id": managers}
 
-    def _keep_inactive(self, choices: dict[str, list[tuple[str, Any]]],
-                       current: dict[str, Any]) -> None:
+    def _keep_inactive(
+        self, choices: dict[str, list[tuple[str, Any]]], current: dict[str, Any]
+    ) -> None:
         """A since-deactivated region or manager of the user is still offered (marked),
         so saving other changes keeps it rather than clearing it."""
         from core.services import organisation, users
 
-        names = {"region_id": {n.region.id: n.region.name for n in self.guard(
-                     organisation.list_regions, self.ctx, True) or []},
-                 "manager_id": {u.id: u.display_name for u in self.guard(
-                     users.list_users, self.ctx, True) or []}}
+        names = {
+            "region_id": {
+                n.region.id: n.region.name
+                for n in self.guard(organisation.list_regions, self.ctx, True) or []
+            },
+            "manager_id": {
+                u.id: u.display_name for u in self.guard(users.list_users, self.ctx, True) or []
+            },
+        }
         for field, value in current.items():
             if value is not None and value not in {v for _t, v in choices[field]}:
                 label = f"{names[field].get(value, value)} {_('(deactivated)')}"
@@ -190,22 +217,29 @@ class UsersScreen(BaseScreen):
     def _place_specs(self, choices: dict[str, list[tuple[str, Any]]]) -> list[Any]:
         from tui.widgets.form import FieldSpec
 
-        return [FieldSpec(name, title, choices=choices[name]) for name, title in (
-            ("region_id", "Region"), ("manager_id", "Manager"))]
+        return [
+            FieldSpec(name, title, choices=choices[name])
+            for name, title in (("region_id", "Region"), ("manager_id", "Manager"))
+        ]
 
     def action_add_user(self) -> None:
         from core.services import users
         from tui.widgets.form import FieldSpec
 
         choices = self._choices()
-        specs = [FieldSpec("login", "Login"), FieldSpec("display_name", "Name"),
-                 *self._place_specs(choices)]
+        specs = [
+            FieldSpec("login", "Login"),
+            FieldSpec("display_name", "Name"),
+            *self._place_specs(choices),
+        ]
 
         def add(v: dict[str, Any]) -> Any:
             return users.add_user(self.ctx, v)
 
-        self.app.push_screen(UserDialog(_("New user"), specs, {}, choices["roles"], [], add),
-                             lambda r: r and self._done(_("User added.")))
+        self.app.push_screen(
+            UserDialog(_("New user"), specs, {}, choices["roles"], [], add),
+            lambda r: r and self._done(_("User added.")),
+        )
 
     def action_edit_user(self) -> None:
         from core.services import users
@@ -228,10 +262,16 @@ class UsersScreen(BaseScreen):
             return True
 
         self.app.push_screen(
-            UserDialog(_("Change {name}").format(name=user.display_name),
-                       self._place_specs(choices), before, choices["roles"],
-                       list(user.roles), change),
-            lambda r: r and self._done(_("User changed.")))
+            UserDialog(
+                _("Change {name}").format(name=user.display_name),
+                self._place_specs(choices),
+                before,
+                choices["roles"],
+                list(user.roles),
+                change,
+            ),
+            lambda r: r and self._done(_("User changed.")),
+        )
 
     def action_deactivate(self) -> None:
         from core.services import users
@@ -246,9 +286,15 @@ class UsersScreen(BaseScreen):
             if self.guard(users.deactivate, self.ctx, user.login) is not None:
                 self._done(_("{name} can no longer sign in.").format(name=user.display_name))
 
-        confirm(self.app, _("Deactivate user"),
-                _("Deactivate {name}? They can no longer sign in; their records stay.")
-                .format(name=user.display_name), _("Deactivate"), deactivate)
+        confirm(
+            self.app,
+            _("Deactivate user"),
+            _("Deactivate {name}? They can no longer sign in; their records stay.").format(
+                name=user.display_name
+            ),
+            _("Deactivate"),
+            deactivate,
+        )
 
 
 class UserDialog(FormDialog):
@@ -256,13 +302,23 @@ class UserDialog(FormDialog):
     (a manager who also approves credit). The services decide what the granter may give:
     a grant never exceeds the granter's own scope."""
 
-    DEFAULT_CSS = FormDialog.DEFAULT_CSS.replace("FormDialog", "UserDialog") + """
+    DEFAULT_CSS = (
+        FormDialog.DEFAULT_CSS.replace("FormDialog", "UserDialog")
+        + """
     UserDialog #roles-title { color: $text-muted; }
     UserDialog SelectionList { height: auto; max-height: 7; border: none; padding: 0 1; }
     """
+    )
 
-    def __init__(self, title: str, specs: list[Any], values: dict[str, Any],
-                 roles: list[tuple[str, str]], held: list[str], submit: Any) -> None:
+    def __init__(
+        self,
+        title: str,
+        specs: list[Any],
+        values: dict[str, Any],
+        roles: list[tuple[str, str]],
+        held: list[str],
+        submit: Any,
+    ) -> None:
         super().__init__(title, specs, values, submit)
         self.role_choices, self.held = roles, list(held)
 
@@ -273,10 +329,13 @@ class UserDialog(FormDialog):
             yield Label(self.title_text, classes="title")
             yield FormFields(self.specs, self.values)
             yield Label(_("Roles"), id="roles-title")
-            yield SelectionList[str](*[(title, name, name in self.held)
-                                       for title, name in self.role_choices], id="f-roles")
-            yield Static(_("Space ticks or unticks a role. Ctrl+S saves, Escape cancels."),
-                         classes="keys")
+            yield SelectionList[str](
+                *[(title, name, name in self.held) for title, name in self.role_choices],
+                id="f-roles",
+            )
+            yield Static(
+                _("Space ticks or unticks a role. Ctrl+S saves, Escape cancels."), classes="keys"
+            )
 
     def roles(self) -> list[str]:
         """The ticked roles, in the list's order."""
@@ -321,8 +380,7 @@ class SessionsScreen(BaseScreen):
         table.clear(columns=True)
         table.add_columns(_("User"), _("Kind"), _("From"), _("Node"), _("Since"))
         for s in self.guard(sessions.list_open, self.ctx) or []:
-            table.add_row(s.login, _(s.kind), s.client, s.node, _when(s.started_at),
-                          key=str(s.id))
+            table.add_row(s.login, _(s.kind), s.client, s.node, _when(s.started_at), key=str(s.id))
 
     def action_end(self) -> None:
         from core.services import sessions

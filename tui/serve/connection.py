@@ -67,8 +67,9 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
         self.chan = chan
         self.conn.channels.add(self)
 
-    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
-                      term_modes: Any) -> bool:
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], term_modes: Any
+    ) -> bool:
         self.term = term_type
         self.size = (term_size[0] or 80, term_size[1] or 24)
         return True
@@ -92,11 +93,10 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
             with contextlib.suppress(OSError):
                 os.write(self.master, data)
         elif self.term is None and not self._stdin_done:  # a command's input, perhaps
-            self._pending += data                         # before the command has started
+            self._pending += data  # before the command has started
             self._flush()
 
-    def terminal_size_changed(self, width: int, height: int, pixwidth: int,
-                              pixheight: int) -> None:
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self.size = (width or 80, height or 24)
         if self.master is not None:
             set_size(self.master, *self.size)
@@ -119,7 +119,7 @@ class SessionChannel(asyncssh.SSHServerSession):  # type: ignore[misc]
             return
         try:
             while self._pending:
-                del self._pending[:os.write(fd, self._pending)]
+                del self._pending[: os.write(fd, self._pending)]
         except BlockingIOError:
             self._pause(True)
             return
@@ -234,8 +234,11 @@ class Connection(asyncssh.SSHServer):  # type: ignore[misc]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.owner is None:
-            why = (f"unknown key {self.offered}" if self.offered
-                   else "no key offered (passwords are not accepted)")
+            why = (
+                f"unknown key {self.offered}"
+                if self.offered
+                else "no key offered (passwords are not accepted)"
+            )
             self.hub.record_refused(why, self.client, fingerprint=self.offered)
 
     def begin_auth(self, username: str) -> bool:
@@ -266,14 +269,20 @@ class Connection(asyncssh.SSHServer):  # type: ignore[misc]
         # Agent and X11 forwarding are off in the server; asyncssh has no callback for
         # these channel requests, so its handlers are replaced on this channel: each
         # refuses, tells the person and records the attempt (the session itself goes on).
-        for request, what in (("auth_agent_req_at_openssh_dot_com", "agent forwarding"),
-                              ("x11_req", "X11 forwarding")):
-            setattr(chan, f"_process_{request}_request",
-                    lambda _packet, what=what: self._forward_refused(what, raise_=False))
+        for request, what in (
+            ("auth_agent_req_at_openssh_dot_com", "agent forwarding"),
+            ("x11_req", "X11 forwarding"),
+        ):
+            setattr(
+                chan,
+                f"_process_{request}_request",
+                lambda _packet, what=what: self._forward_refused(what, raise_=False),
+            )
         return chan, session
 
-    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str,
-                             orig_port: int) -> bool:
+    def connection_requested(
+        self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
+    ) -> bool:
         return self._forward_refused("port forwarding")
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
@@ -289,22 +298,29 @@ class Connection(asyncssh.SSHServer):  # type: ignore[misc]
     def _forward_refused(self, what: str, raise_: bool = True) -> bool:
         """Record the refusal and say it on the client's sessions (now and later ones);
         a channel open is refused with the sentence as its reason."""
-        self.hub.record_refused(f"refused: {what}", self.client, owner=self.owner,
-                                fingerprint=self.fingerprint)
+        self.hub.record_refused(
+            f"refused: {what}", self.client, owner=self.owner, fingerprint=self.fingerprint
+        )
         if what not in self.refused_forwards:
             self.refused_forwards.append(what)
             for channel in list(self.channels):
                 if channel.task is not None:  # started; a later one says it when it starts
                     channel.say("forward", **policy.forward_names(what))
         if raise_:
-            raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
-                                            f"salesdesk does not allow {what}")
+            raise asyncssh.ChannelOpenError(
+                asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, f"salesdesk does not allow {what}"
+            )
         return False
 
     async def refuse(self, why: str, command: str = "") -> None:
-        await asyncio.to_thread(records.record_refused, self.hub.db, reason=why,
-                                client=self.client, node=self.hub.node,
-                                fingerprint=self.fingerprint,
-                                login=self.owner.login if self.owner else "",
-                                user_id=self.owner.user_id if self.owner else None,
-                                command=command)
+        await asyncio.to_thread(
+            records.record_refused,
+            self.hub.db,
+            reason=why,
+            client=self.client,
+            node=self.hub.node,
+            fingerprint=self.fingerprint,
+            login=self.owner.login if self.owner else "",
+            user_id=self.owner.user_id if self.owner else None,
+            command=command,
+        )

@@ -9,9 +9,17 @@ from __future__ import annotations
 import re
 import shlex
 
-ALLOWED = {("report", "list"), ("report", "show"), ("report", "run"),
-           ("funnel", "due"), ("users", "list"), ("users", "keys"),
-           ("files", "list"), ("files", "get"), ("files", "put")}
+ALLOWED = {
+    ("report", "list"),
+    ("report", "show"),
+    ("report", "run"),
+    ("funnel", "due"),
+    ("users", "list"),
+    ("users", "keys"),
+    ("files", "list"),
+    ("files", "get"),
+    ("files", "put"),
+}
 LANG_VALUE = re.compile(r"^[A-Za-z0-9_.@-]{1,40}$")
 
 
@@ -28,7 +36,9 @@ def allowed_command(command: str) -> list[str] | None:
             if i + 1 >= len(words) or words[i + 1] != "-":
                 return None
         elif (word.startswith("--output=") or word.startswith("-o")) and word not in (
-                "--output=-", "-o-"):
+            "--output=-",
+            "-o-",
+        ):
             return None
     if words[:2] == ["report", "run"] and _has_format(words) and not _has_output(words):
         words += ["-o", "-"]
@@ -56,40 +66,65 @@ def client_env(env: dict[str, str], term: str | None) -> dict[str, str]:
 
 
 SENTENCES = {
-    "unknown": ("salesdesk: {what} is not allowed here. Commands that work: report list, "
-                "report show ID, report run ID [-p NAME=VALUE] [-f csv], funnel due, "
-                "users list, users keys LOGIN. Without a command you get the app.",
-                "salesdesk：这里不允许{what}。可用的命令：report list、report show ID、"
-                "report run ID [-p 名称=值] [-f csv]、funnel due、users list、"
-                "users keys 登录名、files list、files get 文件名、files put 文件名。"
-                "不带命令连接即打开应用。"),
-    "no_pty": ("salesdesk: the app needs a terminal; connect with 'ssh -t', or give a "
-               "command such as 'report list'.",
-               "salesdesk：应用需要终端；请用 'ssh -t' 连接，或给出命令，例如 'report list'。"),
-    "total": ("salesdesk: the server is full ({limit} sessions are open); try again in a "
-              "while.", "salesdesk：服务器已满（已有 {limit} 个会话）；请稍后再试。"),
-    "per_user": ("salesdesk: you already have {limit} sessions open, the most allowed; "
-                 "close one and try again.",
-                 "salesdesk：您已打开 {limit} 个会话，已达上限；请关闭一个后再试。"),
-    "forward": ("salesdesk: {what} is not allowed here; the session goes on without it.",
-                "salesdesk：这里不允许{what_zh}；会话将在没有它的情况下继续。"),
-    "unavailable": ("salesdesk: the server could not start your session; try again in a "
-                    "moment.", "salesdesk：服务器无法启动您的会话；请稍后再试。"),
-    "ended": ("salesdesk: your session was ended ({reason}).",
-              "salesdesk：您的会话已结束（{reason}）。"),
-    "idle": ("salesdesk: your session was closed after {duration} without a key press.",
-             "salesdesk：{duration_zh}无按键，会话已关闭。"),
-    "stopping": ("salesdesk: the server is stopping; connect again in a moment.",
-                 "salesdesk：服务器正在停止；请稍后重新连接。"),
-    "crashed": ("salesdesk: the app stopped unexpectedly; your saved work is kept. Connect "
-                "again to continue.", "salesdesk：应用意外停止；已保存的内容不会丢失。"
-                "请重新连接继续。"),
+    "unknown": (
+        "salesdesk: {what} is not allowed here. Commands that work: report list, "
+        "report show ID, report run ID [-p NAME=VALUE] [-f csv], funnel due, "
+        "users list, users keys LOGIN. Without a command you get the app.",
+        "salesdesk：这里不允许{what}。可用的命令：report list、report show ID、"
+        "report run ID [-p 名称=值] [-f csv]、funnel due、users list、"
+        "users keys 登录名、files list、files get 文件名、files put 文件名。"
+        "不带命令连接即打开应用。",
+    ),
+    "no_pty": (
+        "salesdesk: the app needs a terminal; connect with 'ssh -t', or give a "
+        "command such as 'report list'.",
+        "salesdesk：应用需要终端；请用 'ssh -t' 连接，或给出命令，例如 'report list'。",
+    ),
+    "total": (
+        "salesdesk: the server is full ({limit} sessions are open); try again in a while.",
+        "salesdesk：服务器已满（已有 {limit} 个会话）；请稍后再试。",
+    ),
+    "per_user": (
+        "salesdesk: you already have {limit} sessions open, the most allowed; "
+        "close one and try again.",
+        "salesdesk：您已打开 {limit} 个会话，已达上限；请关闭一个后再试。",
+    ),
+    "forward": (
+        "salesdesk: {what} is not allowed here; the session goes on without it.",
+        "salesdesk：这里不允许{what_zh}；会话将在没有它的情况下继续。",
+    ),
+    "unavailable": (
+        "salesdesk: the server could not start your session; try again in a moment.",
+        "salesdesk：服务器无法启动您的会话；请稍后再试。",
+    ),
+    "ended": (
+        "salesdesk: your session was ended ({reason}).",
+        "salesdesk：您的会话已结束（{reason}）。",
+    ),
+    "idle": (
+        "salesdesk: your session was closed after {duration} without a key press.",
+        "salesdesk：{duration_zh}无按键，会话已关闭。",
+    ),
+    "stopping": (
+        "salesdesk: the server is stopping; connect again in a moment.",
+        "salesdesk：服务器正在停止；请稍后重新连接。",
+    ),
+    "crashed": (
+        "salesdesk: the app stopped unexpectedly; your saved work is kept. Connect "
+        "again to continue.",
+        "salesdesk：应用意外停止；已保存的内容不会丢失。请重新连接继续。",
+    ),
 }
 
 
-FORWARDS = {"agent forwarding": "代理转发", "X11 forwarding": "X11 转发",
-            "port forwarding": "端口转发", "remote port forwarding": "远程端口转发",
-            "socket forwarding": "套接字转发", "remote socket forwarding": "远程套接字转发"}
+FORWARDS = {
+    "agent forwarding": "代理转发",
+    "X11 forwarding": "X11 转发",
+    "port forwarding": "端口转发",
+    "remote port forwarding": "远程端口转发",
+    "socket forwarding": "套接字转发",
+    "remote socket forwarding": "远程套接字转发",
+}
 
 
 def forward_names(what: str) -> dict[str, str]:

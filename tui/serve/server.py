@@ -40,8 +40,15 @@ from tui.serve.zygote import Zygote
 
 log = logging.getLogger("salesdesk.serve")
 WATCH_EVERY = 1.0
-SESSION_ENV = ("PATH", "HOME", "PYTHONPATH", "SALESDESK_HOME", "SALESDESK_SETTINGS",
-               "VIRTUAL_ENV", "TZ")
+SESSION_ENV = (
+    "PATH",
+    "HOME",
+    "PYTHONPATH",
+    "SALESDESK_HOME",
+    "SALESDESK_SETTINGS",
+    "VIRTUAL_ENV",
+    "TZ",
+)
 
 
 @dataclass
@@ -59,10 +66,17 @@ class ServeConfig:
     @classmethod
     def from_settings(cls, settings: Settings | None, **overrides: Any) -> ServeConfig:
         s = settings or Settings()
-        config = cls(s.serve_address, s.serve_port,
-                     Path(s.serve_host_key) if s.serve_host_key else None,
-                     s.serve_node or "", s.serve_idle_timeout, s.serve_max_sessions,
-                     s.serve_max_sessions_per_user, s.serve_grace, s.serve_prefork)
+        config = cls(
+            s.serve_address,
+            s.serve_port,
+            Path(s.serve_host_key) if s.serve_host_key else None,
+            s.serve_node or "",
+            s.serve_idle_timeout,
+            s.serve_max_sessions,
+            s.serve_max_sessions_per_user,
+            s.serve_grace,
+            s.serve_prefork,
+        )
         for name, value in overrides.items():
             if value is not None:
                 setattr(config, name, value)
@@ -99,11 +113,13 @@ def check_private_database(db: Database) -> None:
             raise SalesdeskError(
                 f"the database file {candidate} can be read or written by other users of "
                 f"this machine; only the server's account may open it. Fix it with: "
-                f"chmod 600 {file} {file}-wal {file}-shm; chmod 700 {file.parent}")
+                f"chmod 600 {file} {file}-wal {file}-shm; chmod 700 {file.parent}"
+            )
     if file.parent.stat().st_mode & 0o022:
         raise SalesdeskError(
             f"the folder {file.parent} of the database can be written by other users, who "
-            f"could replace the file; fix it with: chmod 700 {file.parent}")
+            f"could replace the file; fix it with: chmod 700 {file.parent}"
+        )
 
 
 # -- the node --------------------------------------------------------------------------
@@ -130,10 +146,18 @@ class Hub:
             except TimeoutError:
                 log.warning("the session zygote is slow to warm; sessions will wait for it")
         self.server = await asyncssh.create_server(
-            lambda: Connection(self), self.config.address, self.config.port,
-            server_host_keys=[host_key], encoding=None, agent_forwarding=False,
-            x11_forwarding=False, allow_scp=False, login_timeout=30,
-            keepalive_interval=30, keepalive_count_max=4)
+            lambda: Connection(self),
+            self.config.address,
+            self.config.port,
+            server_host_keys=[host_key],
+            encoding=None,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_scp=False,
+            login_timeout=30,
+            keepalive_interval=30,
+            keepalive_count_max=4,
+        )
         if not self.config.port:  # port 0: the system picked one
             self.config.port = self.server.sockets[0].getsockname()[1]
             self.node = self.config.node or f"{socket.gethostname()}:{self.config.port}"
@@ -144,12 +168,21 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def record_refused(self, why: str, client: str, owner: records.KeyOwner | None = None,
-                       fingerprint: str = "") -> None:
-        self._spawn(asyncio.to_thread(
-            records.record_refused, self.db, reason=why, client=client, node=self.node,
-            fingerprint=fingerprint, login=owner.login if owner else "",
-            user_id=owner.user_id if owner else None))
+    def record_refused(
+        self, why: str, client: str, owner: records.KeyOwner | None = None, fingerprint: str = ""
+    ) -> None:
+        self._spawn(
+            asyncio.to_thread(
+                records.record_refused,
+                self.db,
+                reason=why,
+                client=client,
+                node=self.node,
+                fingerprint=fingerprint,
+                login=owner.login if owner else "",
+                user_id=owner.user_id if owner else None,
+            )
+        )
 
     # sessions --------------------------------------------------------------------------
 
@@ -161,14 +194,21 @@ class Hub:
             return 1
         try:  # counted and registered at once: two logins cannot both take the last place
             record_id, secret = await asyncio.to_thread(
-                records.start_within_limits, self.db, owner,
+                records.start_within_limits,
+                self.db,
+                owner,
                 max_total=self.config.max_sessions,
-                max_per_user=self.config.max_sessions_per_user, fingerprint=conn.fingerprint,
-                client=conn.client, node=self.node, kind="app" if words is None else "command",
-                command=" ".join(words or []))
+                max_per_user=self.config.max_sessions_per_user,
+                fingerprint=conn.fingerprint,
+                client=conn.client,
+                node=self.node,
+                kind="app" if words is None else "command",
+                command=" ".join(words or []),
+            )
         except records.SessionLimit as full:
-            await conn.refuse("too many sessions" if full.which == "total"
-                              else "too many sessions for this user")
+            await conn.refuse(
+                "too many sessions" if full.which == "total" else "too many sessions for this user"
+            )
             channel.say(full.which, limit=full.limit)
             return 1
         running = Running(record_id, owner.user_id, channel, app=words is None)
@@ -192,8 +232,7 @@ class Hub:
             await asyncio.to_thread(records.record_end, self.db, record_id, reason)
         return code
 
-    async def _run_child(self, channel: SessionChannel, running: Running,
-                         ticket: Ticket) -> int:
+    async def _run_child(self, channel: SessionChannel, running: Running, ticket: Ticket) -> int:
         chan = channel.chan
         assert chan is not None
         env = {k: os.environ[k] for k in SESSION_ENV if k in os.environ}
@@ -235,14 +274,26 @@ class Hub:
         os.close(write_end)
         try:
             return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tui.serve.session", "--ticket-fd", str(read_end),
-                "--grace", str(self.config.grace), env=env, pass_fds=(read_end,),
-                start_new_session=True, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
+                sys.executable,
+                "-m",
+                "tui.serve.session",
+                "--ticket-fd",
+                str(read_end),
+                "--grace",
+                str(self.config.grace),
+                env=env,
+                pass_fds=(read_end,),
+                start_new_session=True,
+                stdin=stdio[0],
+                stdout=stdio[1],
+                stderr=stdio[2],
+            )
         finally:
             os.close(read_end)
 
-    async def _pump(self, channel: SessionChannel, proc: Any,
-                    outputs: list[tuple[int, Any]]) -> int:
+    async def _pump(
+        self, channel: SessionChannel, proc: Any, outputs: list[tuple[int, Any]]
+    ) -> int:
         """Copy the session's output to the client until it exits; its exit code."""
         loop, chan = asyncio.get_running_loop(), channel.chan
         assert chan is not None
@@ -309,8 +360,9 @@ class Hub:
         now = time.monotonic()
         for running in list(self.sessions.values()):
             if running.app and now - running.last_input > self.config.idle_timeout:
-                self.end(running, "idle timeout", "idle",
-                         **policy.duration(self.config.idle_timeout))
+                self.end(
+                    running, "idle timeout", "idle", **policy.duration(self.config.idle_timeout)
+                )
         ids = list(self.sessions)
         ending = await asyncio.to_thread(records.to_end, self.db, self.node, ids)
         for record_id, reason in ending.items():
@@ -346,8 +398,7 @@ class Hub:
                 await asyncio.wait_for(self.server.wait_closed(), 2)
 
 
-async def serve_forever(hub: Hub, host_key: asyncssh.SSHKey,
-                        ready: Any = None) -> None:
+async def serve_forever(hub: Hub, host_key: asyncssh.SSHKey, ready: Any = None) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

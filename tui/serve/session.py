@@ -53,8 +53,7 @@ def _redeemed_runtime(ticket: Any) -> Any:
     from core.served import bind, redeem
     from tui import hookspecs
 
-    runtime = open_runtime(ticket.database_url, extra_specs=[hookspecs],
-                           require_current=True)
+    runtime = open_runtime(ticket.database_url, extra_specs=[hookspecs], require_current=True)
     bind(redeem(runtime.db, ticket, os.getpid()))
     return runtime
 
@@ -67,12 +66,16 @@ def _run_app(ticket: Any, grace: float) -> int:
     app.session_info["user"] = "…"  # not the server's account while the key's user loads
 
     def stopping(*_: Any) -> None:  # runs between bytecodes: hand over to a thread
-        message = (f"The server is stopping in {grace:.0f} seconds: finish what you are "
-                   "typing; saved work is kept.")
-        threading.Thread(target=app.call_from_thread,
-                         args=(app.notify, message), kwargs={"severity": "warning",
-                                                             "timeout": max(grace, 3)},
-                         daemon=True).start()
+        message = (
+            f"The server is stopping in {grace:.0f} seconds: finish what you are "
+            "typing; saved work is kept."
+        )
+        threading.Thread(
+            target=app.call_from_thread,
+            args=(app.notify, message),
+            kwargs={"severity": "warning", "timeout": max(grace, 3)},
+            daemon=True,
+        ).start()
 
     signal.signal(SHUTDOWN_SIGNAL, stopping)
     app.run()
@@ -93,8 +96,11 @@ def _run_command(ticket: Any) -> int:
         print(f"salesdesk: {exc}", file=sys.stderr)
         return 1
     try:
-        cli.main(["--database", ticket.database_url, *ticket.command],
-                 prog_name="salesdesk", standalone_mode=True)
+        cli.main(
+            ["--database", ticket.database_url, *ticket.command],
+            prog_name="salesdesk",
+            standalone_mode=True,
+        )
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0

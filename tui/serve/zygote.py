@@ -37,10 +37,22 @@ from typing import Any
 
 log = logging.getLogger("salesdesk.serve")
 # What a session imports on its way to Home and beyond, besides the app's own packages.
-PRELOAD = ("tui.app", "tui.hookspecs", "tui.serve.session", "tui.cli", "core.runtime",
-           "alembic.command", "alembic.runtime.migration", "mako.template", "numpy",
-           "statistics", "concurrent.futures", "multiprocessing", "sqlalchemy.dialects.sqlite",
-           "sqlalchemy.dialects.postgresql")
+PRELOAD = (
+    "tui.app",
+    "tui.hookspecs",
+    "tui.serve.session",
+    "tui.cli",
+    "core.runtime",
+    "alembic.command",
+    "alembic.runtime.migration",
+    "mako.template",
+    "numpy",
+    "statistics",
+    "concurrent.futures",
+    "multiprocessing",
+    "sqlalchemy.dialects.sqlite",
+    "sqlalchemy.dialects.postgresql",
+)
 SKIPPED_PARTS = {"tests", "migrations", "__main__"}
 SKIPPED = ("tui.serve.server", "tui.serve.connection", "core.datagen")  # the server's, or tools
 MESSAGE_MAX = 65536
@@ -56,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
     _warm()
     if _threads() > 1:
-        log.warning("the session zygote runs %d threads; forking it may copy a held lock",
-                    _threads())
+        log.warning(
+            "the session zygote runs %d threads; forking it may copy a held lock", _threads()
+        )
     gc.collect()
     gc.freeze()  # the imported objects are never scanned again: their pages stay shared
     control.send(json.dumps({"ready": os.getpid()}).encode())
@@ -74,10 +87,10 @@ def _warm() -> None:
     for package in packages:
         module = _try_import(package)
         path = getattr(module, "__path__", None)
-        for info in pkgutil.walk_packages(path or [], prefix=f"{package}.",
-                                          onerror=lambda _name: None):
-            if not SKIPPED_PARTS & set(info.name.split(".")) and not info.name.startswith(
-                    SKIPPED):
+        for info in pkgutil.walk_packages(
+            path or [], prefix=f"{package}.", onerror=lambda _name: None
+        ):
+            if not SKIPPED_PARTS & set(info.name.split(".")) and not info.name.startswith(SKIPPED):
                 _try_import(info.name)
 
 
@@ -122,10 +135,11 @@ def _serve(control: socket.socket) -> int:
 def _receive(control: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
     fds = array.array("i")
     data, ancillary, _flags, _addr = control.recvmsg(
-        MESSAGE_MAX, socket.CMSG_SPACE(3 * fds.itemsize))
+        MESSAGE_MAX, socket.CMSG_SPACE(3 * fds.itemsize)
+    )
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
     if not data:
         return None, list(fds)
     return json.loads(data), list(fds)
@@ -201,12 +215,28 @@ def _child(request: dict[str, Any], fds: list[int], own: tuple[Any, ...]) -> int
 
 def _fresh_stdio() -> None:
     """Python's standard streams on the new descriptors 0-2 (the PTY or the pipes)."""
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="surrogateescape",  # noqa: SIM115
-                                     closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape",  # noqa: SIM115
-                                       closefd=False, buffering=1 if os.isatty(1) else -1)
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
-                                       closefd=False, buffering=1)
+    sys.stdin = sys.__stdin__ = open(  # noqa: SIM115
+        0,
+        encoding="utf-8",
+        errors="surrogateescape",
+        closefd=False,
+    )
+    sys.stdout = sys.__stdout__ = open(  # noqa: SIM115
+        1,
+        "w",
+        encoding="utf-8",
+        errors="surrogateescape",
+        closefd=False,
+        buffering=1 if os.isatty(1) else -1,
+    )
+    sys.stderr = sys.__stderr__ = open(  # noqa: SIM115
+        2,
+        "w",
+        encoding="utf-8",
+        errors="backslashreplace",
+        closefd=False,
+        buffering=1,
+    )
 
 
 def _reseed() -> None:
@@ -264,17 +294,23 @@ class Zygote:
         self.ready = asyncio.Event()
         try:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tui.serve.zygote", "--control-fd", str(there.fileno()),
-                pass_fds=(there.fileno(),), env=env, start_new_session=True,
-                stdin=asyncio.subprocess.DEVNULL)
+                sys.executable,
+                "-m",
+                "tui.serve.zygote",
+                "--control-fd",
+                str(there.fileno()),
+                pass_fds=(there.fileno(),),
+                env=env,
+                start_new_session=True,
+                stdin=asyncio.subprocess.DEVNULL,
+            )
         finally:
             there.close()
         here.setblocking(False)
         self.sock = here
         asyncio.get_running_loop().add_reader(here, self._readable)
 
-    async def fork(self, ticket: bytes, env: dict[str, str], grace: float,
-                   fds: list[int]) -> Child:
+    async def fork(self, ticket: bytes, env: dict[str, str], grace: float, fds: list[int]) -> Child:
         """A new session process on ``fds`` (its stdin, stdout, stderr)."""
         if self.sock is None:
             await self.start()
@@ -283,8 +319,9 @@ class Zygote:
         request_id = self._next_id
         answer: asyncio.Future[Child] = asyncio.get_running_loop().create_future()
         self.waiting[request_id] = answer
-        message = json.dumps({"id": request_id, "ticket": ticket.decode(), "env": env,
-                              "grace": grace}).encode()
+        message = json.dumps(
+            {"id": request_id, "ticket": ticket.decode(), "env": env, "grace": grace}
+        ).encode()
         rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
         try:
             try:
@@ -322,8 +359,9 @@ class Zygote:
         elif "error" in message:
             answer = self.waiting.get(message["id"])
             if answer is not None and not answer.done():
-                answer.set_exception(ConnectionError(
-                    f"the session zygote could not fork: {message['error']}"))
+                answer.set_exception(
+                    ConnectionError(f"the session zygote could not fork: {message['error']}")
+                )
         elif "exit" in message:
             found = self.children.pop(message["exit"], None)
             if found is not None:

@@ -102,10 +102,19 @@ class FormFields(VerticalScroll):
     def _widget(self, spec: FieldSpec, value: Any) -> Widget:
         if spec.choices is not None:
             allowed = {v for _l, v in spec.choices}
-            return Select(spec.choices, value=value if value in allowed else Select.NULL,
-                          id=f"f-{spec.name}", compact=True, prompt="—")
-        widget = Input("" if value is None else str(value), id=f"f-{spec.name}",
-                       placeholder=_(spec.placeholder), compact=True)
+            return Select(
+                spec.choices,
+                value=value if value in allowed else Select.NULL,
+                id=f"f-{spec.name}",
+                compact=True,
+                prompt="—",
+            )
+        widget = Input(
+            "" if value is None else str(value),
+            id=f"f-{spec.name}",
+            placeholder=_(spec.placeholder),
+            compact=True,
+        )
         widget.disabled = spec.read_only
         return widget
 

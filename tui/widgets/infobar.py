@@ -24,8 +24,9 @@ class InfoBar(Static):
         """Draw the line from the app's session info (again once the database is open)."""
         info = self.app.session_info  # type: ignore[attr-defined]
         ready = getattr(self.app, "ready", True)
-        roles = ", ".join(pick(r.title_en, r.title_zh) for r in info["roles"]) \
-            or (_("no role") if ready else "…")
+        roles = ", ".join(pick(r.title_en, r.title_zh) for r in info["roles"]) or (
+            _("no role") if ready else "…"
+        )
         line = Text()
         line.append("salesdesk", style="bold")
         if self.title_text:

@@ -37,15 +37,14 @@ class PagedTable(DataTable[Any]):
     BINDINGS = [
         Binding("pagedown", "next_page", "Next page", id="table.next_page"),
         Binding("pageup", "prev_page", "Prev page", id="table.prev_page", show=False),
-        Binding("ctrl+end,end", "last_page", "Last page", id="table.last_page",
-                show=False),
-        Binding("ctrl+home,home", "first_page", "First page", id="table.first_page",
-                show=False),
+        Binding("ctrl+end,end", "last_page", "Last page", id="table.last_page", show=False),
+        Binding("ctrl+home,home", "first_page", "First page", id="table.first_page", show=False),
     ]
 
     class PageShown(Message):
-        def __init__(self, table: PagedTable, offset: int, shown: int, total: int | None,
-                     elapsed: float) -> None:
+        def __init__(
+            self, table: PagedTable, offset: int, shown: int, total: int | None, elapsed: float
+        ) -> None:
             super().__init__()
             self.table, self.first_row, self.shown = table, offset, shown
             self.total, self.elapsed = total, elapsed
@@ -82,8 +81,7 @@ class PagedTable(DataTable[Any]):
         # read as many rows as the terminal could show, so the first frame has them;
         # the first resize (layout done) then fits the page to the table's height.
         self._pending = True
-        self._load(0, cursor=0, recount=True,
-                   limit=max(self.page_size, self.app.size.height))
+        self._load(0, cursor=0, recount=True, limit=max(self.page_size, self.app.size.height))
 
     def reload(self) -> None:
         if self.source is not None:
@@ -111,8 +109,11 @@ class PagedTable(DataTable[Any]):
             self._load(max(0, self.total - size), cursor=size - 1)
 
     def action_cursor_down(self) -> None:
-        if self.cursor_row >= self.row_count - 1 and self.total is not None \
-                and self.first_row + self.row_count < self.total:
+        if (
+            self.cursor_row >= self.row_count - 1
+            and self.total is not None
+            and self.first_row + self.row_count < self.total
+        ):
             self._load(self.first_row + 1, cursor=self.row_count - 1)  # scroll one row on
             return
         super().action_cursor_down()
@@ -139,15 +140,17 @@ class PagedTable(DataTable[Any]):
 
     # -- loading -----------------------------------------------------------------------
 
-    def _load(self, offset: int, cursor: int, recount: bool = False,
-              limit: int | None = None) -> None:
+    def _load(
+        self, offset: int, cursor: int, recount: bool = False, limit: int | None = None
+    ) -> None:
         self.page_size = limit or self._fit()
         self._asked += 1
         self._query(offset, self.page_size, cursor, recount, time.perf_counter(), self._asked)
 
     @work(thread=True, exclusive=True, group="paged-table", exit_on_error=False)
-    def _query(self, offset: int, limit: int, cursor: int, recount: bool,
-               started: float, ticket: int) -> None:
+    def _query(
+        self, offset: int, limit: int, cursor: int, recount: bool, started: float, ticket: int
+    ) -> None:
         source = self.source
         if source is None:
             return
@@ -156,8 +159,9 @@ class PagedTable(DataTable[Any]):
             # on screen (counting first would hold the first page back).
             rows = source.fetch(offset, limit, None)
             drawn = threading.Event()
-            self.app.call_from_thread(self._show, source, offset, rows, None, cursor, started,
-                                      drawn, ticket)
+            self.app.call_from_thread(
+                self._show, source, offset, rows, None, cursor, started, drawn, ticket
+            )
             drawn.wait(1.0)
             if get_current_worker().is_cancelled:
                 return
@@ -167,12 +171,21 @@ class PagedTable(DataTable[Any]):
         total = self.total
         offset = max(0, min(offset, max(0, total - limit)))
         rows = source.fetch(offset, limit, total)
-        self.app.call_from_thread(self._show, source, offset, rows, total, cursor, started,
-                                  None, ticket)
+        self.app.call_from_thread(
+            self._show, source, offset, rows, total, cursor, started, None, ticket
+        )
 
-    def _show(self, source: Source, offset: int, rows: list[Row], total: int | None,
-              cursor: int, started: float, drawn: threading.Event | None = None,
-              ticket: int = 0) -> None:
+    def _show(
+        self,
+        source: Source,
+        offset: int,
+        rows: list[Row],
+        total: int | None,
+        cursor: int,
+        started: float,
+        drawn: threading.Event | None = None,
+        ticket: int = 0,
+    ) -> None:
         if drawn is not None:  # the count waits for the page to be on screen
             if self.screen.is_current:
                 self.call_after_refresh(drawn.set)
@@ -187,19 +200,20 @@ class PagedTable(DataTable[Any]):
         if self.size.height and not self.screen.is_current:
             self._draw_ahead()
         self.loads += 1
-        self.post_message(self.PageShown(self, offset, len(rows), total,
-                                         time.perf_counter() - started))
+        self.post_message(
+            self.PageShown(self, offset, len(rows), total, time.perf_counter() - started)
+        )
 
     def _draw(self, offset: int, page: list[tuple[str, tuple[Any, ...]]]) -> None:
         """Put ``page`` in the table, touching only what changed: a reload that finds
         the same rows (the usual case when a screen comes back) redraws nothing, and a
         page cut to the table's height only drops the rows below."""
-        same_start = offset == self.first_row and self._page[:len(page)] == page
+        same_start = offset == self.first_row and self._page[: len(page)] == page
         self.first_row = offset
         if same_start and len(page) == len(self._page):
             return
         if same_start and page:
-            for key, _cells in self._page[len(page):]:
+            for key, _cells in self._page[len(page) :]:
                 self.remove_row(key)
         else:
             self.clear()
@@ -222,8 +236,9 @@ class PagedTable(DataTable[Any]):
         table's caches, so the first showing does not pay for drawing each cell."""
         if not self.size.height or self.screen.is_current:
             return
-        if getattr(self, "_require_update_dimensions", False) \
-                or getattr(self, "_updated_cells", None):
+        if getattr(self, "_require_update_dimensions", False) or getattr(
+            self, "_updated_cells", None
+        ):
             # DataTable measures column widths when idle; cells drawn before that
             # would be kept at the old widths
             if tries < 50:

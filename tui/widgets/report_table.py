@@ -50,8 +50,9 @@ class ReportTable(DataTable[Any]):
     def __init__(self, table: Table, **kwargs: Any) -> None:
         super().__init__(cursor_type="cell", zebra_stripes=True, **kwargs)
         self.table = table
-        self.rows_shown: list[tuple[Any, ...]] = list(itertools.islice(iter(table.rows),
-                                                                        PREVIEW_ROWS))
+        self.rows_shown: list[tuple[Any, ...]] = list(
+            itertools.islice(iter(table.rows), PREVIEW_ROWS)
+        )
         if not isinstance(table.rows, list | tuple):
             table.rows = self.rows_shown  # a generator is spent: keep what we read
 
@@ -60,14 +61,19 @@ class ReportTable(DataTable[Any]):
         for column in self.table.columns:
             self.add_column(column.title(lang), key=column.id)
         for index, row in enumerate(self.rows_shown):
-            self.add_row(*[format_value(c.kind, v) for c, v in zip(self.table.columns, row,
-                                                                     strict=False)],
-                         key=str(index))
+            self.add_row(
+                *[format_value(c.kind, v) for c, v in zip(self.table.columns, row, strict=False)],
+                key=str(index),
+            )
         if self.table.totals is not None:
-            cells = [format_value(c.kind, v) for c, v in zip(self.table.columns,
-                                                             self.table.totals, strict=False)]
-            self.add_row(*[Text.assemble((c, "bold")) if isinstance(c, str) else c
-                           for c in cells], key=TOTALS_KEY)
+            cells = [
+                format_value(c.kind, v)
+                for c, v in zip(self.table.columns, self.table.totals, strict=False)
+            ]
+            self.add_row(
+                *[Text.assemble((c, "bold")) if isinstance(c, str) else c for c in cells],
+                key=TOTALS_KEY,
+            )
 
     def figure_at(self, row_index: int, col_index: int) -> tuple[tuple | None, str] | None:
         """(row tuple or None for totals, column id) under the cursor, if drillable."""

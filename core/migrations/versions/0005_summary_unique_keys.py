@@ -25,31 +25,44 @@ def _null_as_zero(column: str) -> sa.TextClause:
 
 def upgrade() -> None:
     op.drop_index("ix_sales_sum_rep_day_day", "sales_sum_rep_day")
-    op.create_index("ux_sales_sum_rep_day", "sales_sum_rep_day",
-                    ["day", _null_as_zero("rep_id"), _null_as_zero("region_id")], unique=True)
-    op.create_index("ux_sales_sum_rep_month", "sales_sum_rep_month",
-                    ["month", _null_as_zero("rep_id"), _null_as_zero("region_id")],
-                    unique=True)
+    op.create_index(
+        "ux_sales_sum_rep_day",
+        "sales_sum_rep_day",
+        ["day", _null_as_zero("rep_id"), _null_as_zero("region_id")],
+        unique=True,
+    )
+    op.create_index(
+        "ux_sales_sum_rep_month",
+        "sales_sum_rep_month",
+        ["month", _null_as_zero("rep_id"), _null_as_zero("region_id")],
+        unique=True,
+    )
     op.drop_index("ix_sales_sum_prm_month", "sales_sum_product_region_month")
-    op.create_index("ux_sales_sum_prm", "sales_sum_product_region_month",
-                    ["month", "product_id", _null_as_zero("region_id")], unique=True)
+    op.create_index(
+        "ux_sales_sum_prm",
+        "sales_sum_product_region_month",
+        ["month", "product_id", _null_as_zero("region_id")],
+        unique=True,
+    )
     op.drop_index("ix_sales_sum_cm_month", "sales_sum_customer_month")
-    op.create_index("ux_sales_sum_cm", "sales_sum_customer_month", ["month", "customer_id"],
-                    unique=True)
+    op.create_index(
+        "ux_sales_sum_cm", "sales_sum_customer_month", ["month", "customer_id"], unique=True
+    )
     op.drop_index("ix_sales_sum_cytd_year", "sales_sum_customer_ytd")
-    op.create_index("ux_sales_sum_cytd", "sales_sum_customer_ytd", ["year", "customer_id"],
-                    unique=True)
+    op.create_index(
+        "ux_sales_sum_cytd", "sales_sum_customer_ytd", ["year", "customer_id"], unique=True
+    )
 
 
 def downgrade() -> None:
     op.drop_index("ux_sales_sum_cytd", "sales_sum_customer_ytd")
     op.create_index("ix_sales_sum_cytd_year", "sales_sum_customer_ytd", ["year", "customer_id"])
     op.drop_index("ux_sales_sum_cm", "sales_sum_customer_month")
-    op.create_index("ix_sales_sum_cm_month", "sales_sum_customer_month",
-                    ["month", "customer_id"])
+    op.create_index("ix_sales_sum_cm_month", "sales_sum_customer_month", ["month", "customer_id"])
     op.drop_index("ux_sales_sum_prm", "sales_sum_product_region_month")
-    op.create_index("ix_sales_sum_prm_month", "sales_sum_product_region_month",
-                    ["month", "product_id"])
+    op.create_index(
+        "ix_sales_sum_prm_month", "sales_sum_product_region_month", ["month", "product_id"]
+    )
     op.drop_index("ux_sales_sum_rep_month", "sales_sum_rep_month")
     op.drop_index("ux_sales_sum_rep_day", "sales_sum_rep_day")
     op.create_index("ix_sales_sum_rep_day_day", "sales_sum_rep_day", ["day", "rep_id"])

@@ -23,8 +23,9 @@ def upgrade() -> None:
     with op.batch_alter_table("activity") as batch_op:
         batch_op.add_column(sa.Column("follow_up_rep_id", sa.Integer(), nullable=True))
         batch_op.create_index("ix_activity_follow_up_rep_id", ["follow_up_rep_id"])
-        batch_op.create_foreign_key("fk_activity_follow_up_rep_id_sd_user", "sd_user",
-                                    ["follow_up_rep_id"], ["id"])
+        batch_op.create_foreign_key(
+            "fk_activity_follow_up_rep_id_sd_user", "sd_user", ["follow_up_rep_id"], ["id"]
+        )
 
 
 def downgrade() -> None:

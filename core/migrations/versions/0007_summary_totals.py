@@ -20,8 +20,12 @@ down_revision = "0006_follow_up_owner"
 branch_labels = None
 depends_on = None
 
-GRAINS = ("sales_sum_rep_day", "sales_sum_rep_month", "sales_sum_product_region_month",
-          "sales_sum_customer_month")
+GRAINS = (
+    "sales_sum_rep_day",
+    "sales_sum_rep_month",
+    "sales_sum_product_region_month",
+    "sales_sum_customer_month",
+)
 YTD = tuple(f"ytd_{m:02d}" for m in range(1, 13))
 
 

@@ -20,8 +20,7 @@ def upgrade() -> None:
     # Nullable columns without a default: adding them rewrites nothing, even on a
     # sales_line of millions of rows.
     op.add_column("sales_line", sa.Column("tax_rate", sa.Numeric(5, 4), nullable=True))
-    op.add_column("sales_line", sa.Column("return_reason", sa.String(length=200),
-                                          nullable=True))
+    op.add_column("sales_line", sa.Column("return_reason", sa.String(length=200), nullable=True))
     op.create_table(
         "sales_receipt",
         sa.Column("id", sa.Integer(), primary_key=True),

@@ -17,8 +17,10 @@ depends_on = None
 
 def upgrade() -> None:
     # A server default fills the receipts entered before: their method is not known.
-    op.add_column("sales_receipt", sa.Column("method", sa.String(length=16), nullable=False,
-                                             server_default=""))
+    op.add_column(
+        "sales_receipt",
+        sa.Column("method", sa.String(length=16), nullable=False, server_default=""),
+    )
 
 
 def downgrade() -> None:

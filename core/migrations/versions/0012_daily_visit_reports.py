@@ -17,22 +17,31 @@ branch_labels = None
 depends_on = None
 
 # Free-text weather of older visits -> the header's typed choice (first match wins).
-WEATHER_WORDS = (("sunny", ("晴", "sunny")), ("cloudy", ("多云", "cloudy")),
-                 ("overcast", ("阴", "overcast")), ("rain", ("雨", "rain")),
-                 ("snow", ("雪", "snow")), ("fog", ("雾", "fog")), ("windy", ("风", "wind")))
+WEATHER_WORDS = (
+    ("sunny", ("晴", "sunny")),
+    ("cloudy", ("多云", "cloudy")),
+    ("overcast", ("阴", "overcast")),
+    ("rain", ("雨", "rain")),
+    ("snow", ("雪", "snow")),
+    ("fog", ("雾", "fog")),
+    ("windy", ("风", "wind")),
+)
 
 
 def upgrade() -> None:
     with op.batch_alter_table("activity") as batch:
         batch.add_column(sa.Column("end_time", sa.Time(), nullable=True))
         batch.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_activity_contact_id_contact", "contact", ["contact_id"],
-                                 ["id"])
+        batch.create_foreign_key(
+            "fk_activity_contact_id_contact", "contact", ["contact_id"], ["id"]
+        )
         # Existing visits recorded no amounts: zero, as the service writes for a new one.
-        batch.add_column(sa.Column("order_amount", sa.Numeric(16, 2), nullable=False,
-                                   server_default="0"))
-        batch.add_column(sa.Column("collection_amount", sa.Numeric(16, 2), nullable=False,
-                                   server_default="0"))
+        batch.add_column(
+            sa.Column("order_amount", sa.Numeric(16, 2), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column("collection_amount", sa.Numeric(16, 2), nullable=False, server_default="0")
+        )
     op.create_table(
         "daily_report",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -70,15 +79,17 @@ def backfill_headers() -> str:
     """One header per rep and day already reported, in the rep's region, with the day's
     weather when the visits named a known one."""
     cases = " ".join(
-        "WHEN " + " OR ".join(f"LOWER(w) LIKE '%{word}%'" for word in words)
-        + f" THEN '{value}'" for value, words in WEATHER_WORDS)
+        "WHEN " + " OR ".join(f"LOWER(w) LIKE '%{word}%'" for word in words) + f" THEN '{value}'"
+        for value, words in WEATHER_WORDS
+    )
     return (
         "INSERT INTO daily_report (date, rep_id, region_id, weather, notes, created_at, "
         "version) "
         f"SELECT d, r, region_id, CASE {cases} ELSE '' END, '', at, 1 FROM ("
         "SELECT a.date AS d, a.rep_id AS r, u.region_id AS region_id, MAX(a.weather) AS w, "
         "MIN(a.created_at) AS at FROM activity a JOIN sd_user u ON u.id = a.rep_id "
-        "GROUP BY a.date, a.rep_id, u.region_id) days")
+        "GROUP BY a.date, a.rep_id, u.region_id) days"
+    )
 
 
 def downgrade() -> None:

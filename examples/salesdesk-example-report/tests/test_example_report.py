@@ -34,10 +34,21 @@ def admin(tmp_path: Path) -> Any:
 
 
 def customers(admin: Context, owner_id: int | None = None) -> None:
-    for name, industry, limit in [("A", "Retail", "100.10"), ("B", "Retail", "50.00"),
-                                  ("C", "Energy", "0"), ("D", "", "0")]:
-        create_customer(admin, {"name": name, "industry": industry,
-                                "credit_limit": Decimal(limit), "owner_id": owner_id})
+    for name, industry, limit in [
+        ("A", "Retail", "100.10"),
+        ("B", "Retail", "50.00"),
+        ("C", "Energy", "0"),
+        ("D", "", "0"),
+    ]:
+        create_customer(
+            admin,
+            {
+                "name": name,
+                "industry": industry,
+                "credit_limit": Decimal(limit),
+                "owner_id": owner_id,
+            },
+        )
 
 
 def test_the_plugin_contributes_its_report_and_exporter(admin: Context) -> None:
@@ -49,25 +60,26 @@ def test_counts_shares_and_credit_per_industry(admin: Context) -> None:
     customers(admin)
     result = run_report(admin, REPORT, {})
     table = result.tables[0]
-    assert table.rows == [("Retail", 2, Decimal("0.5"), Decimal("150.10")),
-                          ("(none)", 1, Decimal("0.25"), Decimal("0.00")),
-                          ("Energy", 1, Decimal("0.25"), Decimal("0.00"))]
+    assert table.rows == [
+        ("Retail", 2, Decimal("0.5"), Decimal("150.10")),
+        ("(none)", 1, Decimal("0.25"), Decimal("0.00")),
+        ("Energy", 1, Decimal("0.25"), Decimal("0.00")),
+    ]
     assert table.totals == ("Total", 4, Decimal("1"), Decimal("150.10"))
     assert run_report(admin, REPORT, {"min_customers": "2"}).tables[0].rows[0][0] == "Retail"
     assert len(run_report(admin, REPORT, {"min_customers": "2"}).tables[0].rows) == 1
 
 
 def test_a_rep_counts_only_own_customers_and_the_pool(admin: Context) -> None:
-    rep_user = add_user(admin, {"login": "rep1", "display_name": "Rep", "roles":
-                                ["sales_rep"]})
+    rep_user = add_user(admin, {"login": "rep1", "display_name": "Rep", "roles": ["sales_rep"]})
     customers(admin, owner_id=rep_user.id)
-    create_customer(admin, {"name": "Other", "industry": "Retail",
-                            "owner_id": create_first_rep(admin).id})
+    create_customer(
+        admin, {"name": "Other", "industry": "Retail", "owner_id": create_first_rep(admin).id}
+    )
     rep = admin.as_user(rep_user)
     assert run_report(rep, REPORT, {}).tables[0].totals[1] == 4
     assert run_report(admin, REPORT, {}).tables[0].totals[1] == 5
-    drilled = drill_report(rep, REPORT, {}, "industries", ("Retail", 2, None, None),
-                           "customers")
+    drilled = drill_report(rep, REPORT, {}, "industries", ("Retail", 2, None, None), "customers")
     assert [r[1] for r in drilled.rows] == ["A", "B"]
 
 
@@ -82,8 +94,7 @@ def test_json_export_keeps_cents_and_text(admin: Context, tmp_path: Path) -> Non
     data = json.loads(written.read_text("utf-8"))
     assert data["report"] == REPORT and data["title"] == "各行业客户数 (示例插件)"
     table = data["tables"][0]
-    assert [c["id"] for c in table["columns"]] == ["industry", "customers", "share",
-                                                   "credit_limit"]
+    assert [c["id"] for c in table["columns"]] == ["industry", "customers", "share", "credit_limit"]
     assert table["rows"][0] == ["Retail", 2, "0.5000", "150.10"]
     assert table["totals"] == ["Total", 4, "1.0000", "150.10"]  # share: 4 / 4, to 4 places
 
@@ -94,6 +105,10 @@ def test_the_plugin_keeps_the_plugin_contract(tmp_path: Path) -> None:
     accepted by name rather than renamed under its users."""
     from core.testing.contract import check_plugin
 
-    problems = check_plugin("example_report", f"sqlite:///{tmp_path / 'contract.db'}",
-                            tests=[Path(__file__).parent], report_prefixes=("example",))
+    problems = check_plugin(
+        "example_report",
+        f"sqlite:///{tmp_path / 'contract.db'}",
+        tests=[Path(__file__).parent],
+        report_prefixes=("example",),
+    )
     assert not problems, "\n".join(problems)

@@ -22,8 +22,30 @@ from plugins.contracts.services.records import (
 )
 from plugins.contracts.services.settings import set_approval_chains, set_machine
 
-__all__ = ["LIST_LIMIT", "AlreadyDecided", "add_attachment", "amend", "approve", "cancel",
-           "contract_detail", "contract_rows", "copy_contract", "create_contract",
-           "customer_choices", "diff", "get_contract", "history", "mark_milestone_paid",
-           "reject", "set_approval_chains", "set_machine", "sign", "sign_off", "submit",
-           "transition", "update_contract", "versions", "waiting_for_me"]
+__all__ = [
+    "LIST_LIMIT",
+    "AlreadyDecided",
+    "add_attachment",
+    "amend",
+    "approve",
+    "cancel",
+    "contract_detail",
+    "contract_rows",
+    "copy_contract",
+    "create_contract",
+    "customer_choices",
+    "diff",
+    "get_contract",
+    "history",
+    "mark_milestone_paid",
+    "reject",
+    "set_approval_chains",
+    "set_machine",
+    "sign",
+    "sign_off",
+    "submit",
+    "transition",
+    "update_contract",
+    "versions",
+    "waiting_for_me",
+]

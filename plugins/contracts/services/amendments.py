@@ -33,18 +33,46 @@ from plugins.contracts.services.records import (
     milestone_text,
 )
 
-COPIED = ("title", "contract_type", "customer_id", "opportunity_id", "parties", "amount",
-          "currency", "terms", "start_date", "end_date", "owner_id", "office")
-DIFF_FIELDS = ("title", "contract_type", "parties", "amount", "currency", "terms",
-               "start_date", "end_date", "owner", "office", "milestones", "stage",
-               "signed_at")
+COPIED = (
+    "title",
+    "contract_type",
+    "customer_id",
+    "opportunity_id",
+    "parties",
+    "amount",
+    "currency",
+    "terms",
+    "start_date",
+    "end_date",
+    "owner_id",
+    "office",
+)
+DIFF_FIELDS = (
+    "title",
+    "contract_type",
+    "parties",
+    "amount",
+    "currency",
+    "terms",
+    "start_date",
+    "end_date",
+    "owner",
+    "office",
+    "milestones",
+    "stage",
+    "signed_at",
+)
 # Where a version is in its life, not what it agrees: shown side by side, but not as a
 # change an amendment makes (every amendment starts unsigned at the first stage).
 LIFECYCLE_FIELDS = ("stage", "signed_at")
 
 
-def amend(ctx: Context, contract_id: int, data: ContractUpdate | dict[str, Any] | None = None,
-          expected_version: int | None = None) -> Contract:
+def amend(
+    ctx: Context,
+    contract_id: int,
+    data: ContractUpdate | dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Contract:
     """Start an amendment of a signed contract with the changes in ``data``."""
     values = validate(ContractUpdate, data or {}, "amendment")
     changes = values.model_dump(exclude_unset=True)
@@ -61,18 +89,33 @@ def amend(ctx: Context, contract_id: int, data: ContractUpdate | dict[str, Any] 
             changes["parties"] = [dict(p) for p in changes["parties"] or []]
         new_values.update(changes)
         if milestones is None:
-            milestones = [{"due_date": m.due_date, "amount": m.amount,
-                           "condition": m.condition}
-                          for m in milestones_of(uow.session, source.id)]
-        check_milestone_sum(f"amendment of {label(source)}", Decimal(new_values["amount"]),
-                            [_Amount(m["amount"]) for m in milestones])
-        revision = uow.session.scalar(sa.select(sa.func.max(Contract.revision)).where(
-            Contract.number == source.number)) or 1
+            milestones = [
+                {"due_date": m.due_date, "amount": m.amount, "condition": m.condition}
+                for m in milestones_of(uow.session, source.id)
+            ]
+        check_milestone_sum(
+            f"amendment of {label(source)}",
+            Decimal(new_values["amount"]),
+            [_Amount(m["amount"]) for m in milestones],
+        )
+        revision = (
+            uow.session.scalar(
+                sa.select(sa.func.max(Contract.revision)).where(Contract.number == source.number)
+            )
+            or 1
+        )
         initial = machine.role("initial")
-        amendment = Contract(**new_values, number=source.number, revision=revision + 1,
-                             root_id=source.root_id or source.id, amends_id=source.id,
-                             stage=initial, status=machine.stage(initial).status,
-                             created_at=ctx.now(), created_by_id=ctx.actor.id)
+        amendment = Contract(
+            **new_values,
+            number=source.number,
+            revision=revision + 1,
+            root_id=source.root_id or source.id,
+            amends_id=source.id,
+            stage=initial,
+            status=machine.stage(initial).status,
+            created_at=ctx.now(),
+            created_by_id=ctx.actor.id,
+        )
         uow.session.add(amendment)
         uow.audit_created(amendment)
         _replace_milestones(uow, amendment, milestones)
@@ -90,16 +133,26 @@ class _Amount:
 
 def _check_amendable(uow: UnitOfWork, machine: Any, source: Contract) -> None:
     if source.superseded_by_id:
-        raise refuse(source, "contract", label(source),
-                     "the current version; amend the newest one")
+        raise refuse(source, "contract", label(source), "the current version; amend the newest one")
     if not machine.is_locked(source.stage):
-        raise refuse(source, "stage", source.stage, "a signed contract; one not yet signed is "
-                     "edited directly")
-    open_one = uow.session.scalar(sa.select(Contract).where(
-        Contract.amends_id == source.id, Contract.stage != machine.role("cancelled")))
+        raise refuse(
+            source,
+            "stage",
+            source.stage,
+            "a signed contract; one not yet signed is edited directly",
+        )
+    open_one = uow.session.scalar(
+        sa.select(Contract).where(
+            Contract.amends_id == source.id, Contract.stage != machine.role("cancelled")
+        )
+    )
     if open_one is not None:
-        raise refuse(source, "amendment", label(open_one),
-                     "no amendment in progress; finish or cancel that one first")
+        raise refuse(
+            source,
+            "amendment",
+            label(open_one),
+            "no amendment in progress; finish or cancel that one first",
+        )
 
 
 def versions(ctx: Context, contract_id: int) -> list[Contract]:
@@ -107,9 +160,13 @@ def versions(ctx: Context, contract_id: int) -> list[Contract]:
     contract = get_contract(ctx, contract_id)
     root = contract.root_id or contract.id
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Contract).where(
-            sa.or_(Contract.id == root, Contract.root_id == root))
-            .order_by(Contract.revision, Contract.id)))
+        return list(
+            session.scalars(
+                sa.select(Contract)
+                .where(sa.or_(Contract.id == root, Contract.root_id == root))
+                .order_by(Contract.revision, Contract.id)
+            )
+        )
 
 
 def field_values(ctx: Context, contract: Contract) -> dict[str, str]:
@@ -125,11 +182,9 @@ def field_values(ctx: Context, contract: Contract) -> dict[str, str]:
     for name in DIFF_FIELDS:
         if name == "milestones":
             for seq, m in enumerate(milestones, start=1):
-                values[f"milestone {seq}"] = milestone_text([(m.due_date, m.amount,
-                                                              m.condition)])
+                values[f"milestone {seq}"] = milestone_text([(m.due_date, m.amount, m.condition)])
         elif name == "parties":
-            values[name] = "; ".join(f"{p.get('name')} ({p.get('role')})"
-                                     for p in contract.parties)
+            values[name] = "; ".join(f"{p.get('name')} ({p.get('role')})" for p in contract.parties)
         elif name == "amount":
             values[name] = f"{contract.amount:,.2f}"
         elif name == "owner":
@@ -149,8 +204,7 @@ def _field_names(values: list[dict[str, str]]) -> list[str]:
     count = max((sum(1 for n in v if n.startswith("milestone ")) for v in values), default=0)
     names: list[str] = []
     for name in ("customer", *DIFF_FIELDS):
-        names += ([f"milestone {i}" for i in range(1, count + 1)] if name == "milestones"
-                  else [name])
+        names += [f"milestone {i}" for i in range(1, count + 1)] if name == "milestones" else [name]
     return names
 
 
@@ -176,5 +230,8 @@ def diff(ctx: Context, old_id: int, new_id: int) -> list[tuple[str, str, str]]:
     """(field, old, new) for every agreed field that differs between two versions."""
     old = field_values(ctx, get_contract(ctx, old_id))
     new = field_values(ctx, get_contract(ctx, new_id))
-    return [(name, old.get(name, ""), new.get(name, "")) for name in _field_names([old, new])
-            if name not in LIFECYCLE_FIELDS and old.get(name, "") != new.get(name, "")]
+    return [
+        (name, old.get(name, ""), new.get(name, ""))
+        for name in _field_names([old, new])
+        if name not in LIFECYCLE_FIELDS and old.get(name, "") != new.get(name, "")
+    ]

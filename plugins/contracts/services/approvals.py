@@ -34,16 +34,25 @@ class AlreadyDecided(Conflict):
     """Someone decided this step first (two approvers at once): nothing was changed."""
 
     def __init__(self, contract: Contract, step: ApprovalStep) -> None:
-        super().__init__("contracts_contract", contract.id, step.decided_by_login,
-                         step.decided_at, contract.version)
+        super().__init__(
+            "contracts_contract",
+            contract.id,
+            step.decided_by_login,
+            step.decided_at,
+            contract.version,
+        )
         when = f" at {step.decided_at:%Y-%m-%d %H:%M:%S}" if step.decided_at else ""
         if step.status == VOID:
-            what = ("was withdrawn: the contract was changed, sent back or cancelled since "
-                    "you opened it")
+            what = (
+                "was withdrawn: the contract was changed, sent back or cancelled since "
+                "you opened it"
+            )
         else:
             what = f"was already {step.status} by {step.decided_by_login}{when}"
-        self.args = (f"contract {label(contract)}: approval step {step.seq} ({step.role}) "
-                     f"{what}; your decision was not recorded",)
+        self.args = (
+            f"contract {label(contract)}: approval step {step.seq} ({step.role}) "
+            f"{what}; your decision was not recorded",
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -58,10 +67,17 @@ def start_round(uow: UnitOfWork, machine: Machine, contract: Contract, reason: s
     contract.requested_by_id = uow.ctx.actor.id
     contract.submitted_at = uow.ctx.now()
     for seq, role in enumerate(chain, start=1):
-        uow.session.add(ApprovalStep(contract_id=contract.id, round=contract.approval_round,
-                                     seq=seq, role=role))
-    uow.audit("submit", Contract.__tablename__, contract.id, "approval_round", None,
-              f"{contract.approval_round}: {' -> '.join(chain) or 'no approval needed'}")
+        uow.session.add(
+            ApprovalStep(contract_id=contract.id, round=contract.approval_round, seq=seq, role=role)
+        )
+    uow.audit(
+        "submit",
+        Contract.__tablename__,
+        contract.id,
+        "approval_round",
+        None,
+        f"{contract.approval_round}: {' -> '.join(chain) or 'no approval needed'}",
+    )
     target = machine.role("approval") if chain else machine.role("approved")
     if contract.stage == target:
         log(uow, contract, "resubmit", contract.stage, target, reason)
@@ -70,8 +86,11 @@ def start_round(uow: UnitOfWork, machine: Machine, contract: Contract, reason: s
 
 
 def void_pending(uow: UnitOfWork, contract: Contract) -> None:
-    for step in uow.session.scalars(sa.select(ApprovalStep).where(
-            ApprovalStep.contract_id == contract.id, ApprovalStep.status == PENDING)):
+    for step in uow.session.scalars(
+        sa.select(ApprovalStep).where(
+            ApprovalStep.contract_id == contract.id, ApprovalStep.status == PENDING
+        )
+    ):
         step.status = VOID
         uow.audit("void", ApprovalStep.__tablename__, step.id, "status", PENDING, VOID)
 
@@ -84,26 +103,46 @@ def steps_of(session: Any, contract_id: int, round_: int | None = None) -> list[
 
 
 def current_step(session: Any, contract: Contract) -> ApprovalStep | None:
-    return next((s for s in steps_of(session, contract.id, contract.approval_round)
-                 if s.status == PENDING), None)
+    return next(
+        (s for s in steps_of(session, contract.id, contract.approval_round) if s.status == PENDING),
+        None,
+    )
 
 
-def approve(ctx: Context, contract_id: int, comment: str = "", step_id: int | None = None,
-            expected_version: int | None = None) -> Contract:
+def approve(
+    ctx: Context,
+    contract_id: int,
+    comment: str = "",
+    step_id: int | None = None,
+    expected_version: int | None = None,
+) -> Contract:
     """Approve the current step; the last approval moves the contract to approved."""
-    return write(ctx, lambda uow: _decide(uow, contract_id, APPROVED, comment, step_id,
-                                          expected_version))
+    return write(
+        ctx, lambda uow: _decide(uow, contract_id, APPROVED, comment, step_id, expected_version)
+    )
 
 
-def reject(ctx: Context, contract_id: int, comment: str, step_id: int | None = None,
-           expected_version: int | None = None) -> Contract:
+def reject(
+    ctx: Context,
+    contract_id: int,
+    comment: str,
+    step_id: int | None = None,
+    expected_version: int | None = None,
+) -> Contract:
     """Reject at the current step (a comment saying why is required)."""
-    return write(ctx, lambda uow: _decide(uow, contract_id, REJECTED, comment, step_id,
-                                          expected_version))
+    return write(
+        ctx, lambda uow: _decide(uow, contract_id, REJECTED, comment, step_id, expected_version)
+    )
 
 
-def _decide(uow: UnitOfWork, contract_id: int, decision: str, comment: str,
-            step_id: int | None, expected_version: int | None) -> Contract:
+def _decide(
+    uow: UnitOfWork,
+    contract_id: int,
+    decision: str,
+    comment: str,
+    step_id: int | None,
+    expected_version: int | None,
+) -> Contract:
     contract = load_for_write(uow, contract_id, None)  # locked: deciders queue here
     machine = machine_of(uow.session)
     _refuse_decided(uow, contract, step_id)
@@ -148,38 +187,57 @@ def _check_approver(uow: UnitOfWork, contract: Contract, step: ApprovalStep) -> 
     actor = uow.ctx.actor
     who = f"{actor.login} ({', '.join(actor.roles) or 'no role'})"
     if actor.id in (contract.requested_by_id, contract.owner_id, contract.created_by_id):
-        raise PermissionDenied(f"{actor.login} created, requested or owns contract "
-                               f"{label(contract)} and may not approve or reject it")
+        raise PermissionDenied(
+            f"{actor.login} created, requested or owns contract "
+            f"{label(contract)} and may not approve or reject it"
+        )
     if step.role not in actor.roles or uow.ctx.grant.read_only:
-        raise PermissionDenied(f"step {step.seq} of contract {label(contract)} needs a "
-                               f"{step.role}; {who} may not decide it")
-    earlier = [s for s in steps_of(uow.session, contract.id, contract.approval_round)
-               if s.decided_by_id == actor.id and s.status == APPROVED]
+        raise PermissionDenied(
+            f"step {step.seq} of contract {label(contract)} needs a "
+            f"{step.role}; {who} may not decide it"
+        )
+    earlier = [
+        s
+        for s in steps_of(uow.session, contract.id, contract.approval_round)
+        if s.decided_by_id == actor.id and s.status == APPROVED
+    ]
     if earlier:
-        raise PermissionDenied(f"{actor.login} already approved step {earlier[0].seq} of "
-                               f"contract {label(contract)}; step {step.seq} needs another "
-                               "person")
+        raise PermissionDenied(
+            f"{actor.login} already approved step {earlier[0].seq} of "
+            f"contract {label(contract)}; step {step.seq} needs another "
+            "person"
+        )
 
 
 def waiting_query(ctx: Context) -> sa.Select[Any]:
     """(contract, step) pairs whose current step the actor may decide."""
     earlier = aliased(ApprovalStep)
-    lower_pending = sa.select(earlier.id).where(
-        earlier.contract_id == ApprovalStep.contract_id, earlier.round == ApprovalStep.round,
-        earlier.status == PENDING, earlier.seq < ApprovalStep.seq).exists()
+    lower_pending = (
+        sa.select(earlier.id)
+        .where(
+            earlier.contract_id == ApprovalStep.contract_id,
+            earlier.round == ApprovalStep.round,
+            earlier.status == PENDING,
+            earlier.seq < ApprovalStep.seq,
+        )
+        .exists()
+    )
     actor = ctx.actor
-    return (sa.select(Contract, ApprovalStep)
-            .join(ApprovalStep, ApprovalStep.contract_id == Contract.id)
-            .where(ApprovalStep.status == PENDING,
-                   ApprovalStep.round == Contract.approval_round,
-                   ApprovalStep.role.in_(list(actor.roles) or [""]), ~lower_pending,
-                   sa.or_(Contract.requested_by_id.is_(None),
-                          Contract.requested_by_id != actor.id),
-                   sa.or_(Contract.owner_id.is_(None), Contract.owner_id != actor.id),
-                   sa.or_(Contract.created_by_id.is_(None),
-                          Contract.created_by_id != actor.id),
-                   contract_visible(ctx))
-            .order_by(Contract.submitted_at, Contract.id))
+    return (
+        sa.select(Contract, ApprovalStep)
+        .join(ApprovalStep, ApprovalStep.contract_id == Contract.id)
+        .where(
+            ApprovalStep.status == PENDING,
+            ApprovalStep.round == Contract.approval_round,
+            ApprovalStep.role.in_(list(actor.roles) or [""]),
+            ~lower_pending,
+            sa.or_(Contract.requested_by_id.is_(None), Contract.requested_by_id != actor.id),
+            sa.or_(Contract.owner_id.is_(None), Contract.owner_id != actor.id),
+            sa.or_(Contract.created_by_id.is_(None), Contract.created_by_id != actor.id),
+            contract_visible(ctx),
+        )
+        .order_by(Contract.submitted_at, Contract.id)
+    )
 
 
 def waiting_for_me(ctx: Context) -> list[tuple[Contract, ApprovalStep]]:

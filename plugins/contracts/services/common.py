@@ -47,23 +47,27 @@ def require_write(ctx: Context) -> None:
     """Contract paperwork is part of selling: reps and managers (``opportunity.write``) and
     holders of the plugin's ``contract.write`` may do it."""
     if not any(ctx.grant.has(p) for p in WRITE_PERMISSIONS):
-        raise PermissionDenied(f"{ctx.actor.login} ({', '.join(ctx.actor.roles) or 'no role'})"
-                               " may not create or change contracts")
+        raise PermissionDenied(
+            f"{ctx.actor.login} ({', '.join(ctx.actor.roles) or 'no role'})"
+            " may not create or change contracts"
+        )
 
 
-def load_for_write(uow: UnitOfWork, contract_id: int,
-                   expected_version: int | None) -> Contract:
+def load_for_write(uow: UnitOfWork, contract_id: int, expected_version: int | None) -> Contract:
     """The contract, locked for this transaction (PostgreSQL: FOR UPDATE), visible to the
     actor and at the version the actor saw."""
     contract = uow.session.get(Contract, contract_id, with_for_update=_lock(uow))
     if contract is None:
         raise NotFound(f"contract {contract_id} does not exist")
     uow.loaded.append((Contract, contract_id))
-    found = uow.session.execute(sa.select(Contract.id).where(
-        Contract.id == contract_id, contract_visible(uow.ctx))).first()
+    found = uow.session.execute(
+        sa.select(Contract.id).where(Contract.id == contract_id, contract_visible(uow.ctx))
+    ).first()
     if found is None:
-        raise PermissionDenied(f"{uow.ctx.actor.login} may not change contract "
-                               f"{contract.number}: it is outside their customers or team")
+        raise PermissionDenied(
+            f"{uow.ctx.actor.login} may not change contract "
+            f"{contract.number}: it is outside their customers or team"
+        )
     uow.check_version(contract, expected_version)
     return contract
 
@@ -72,20 +76,46 @@ def _lock(uow: UnitOfWork) -> bool:
     return uow.session.get_bind().dialect.name != "sqlite"
 
 
-def log(uow: UnitOfWork, contract: Contract, action: str, from_stage: str = "",
-        to_stage: str = "", comment: str = "") -> None:
+def log(
+    uow: UnitOfWork,
+    contract: Contract,
+    action: str,
+    from_stage: str = "",
+    to_stage: str = "",
+    comment: str = "",
+) -> None:
     """A timeline entry plus the audit entry for it (same transaction)."""
     ctx = uow.ctx
-    uow.session.add(TimelineEntry(contract_id=contract.id, at=ctx.now(), actor_id=ctx.actor.id,
-                                  actor_login=ctx.actor.login, action=action,
-                                  from_stage=from_stage, to_stage=to_stage,
-                                  comment=comment[:1000]))
-    uow.audit(action, Contract.__tablename__, contract.id, "stage" if to_stage else "",
-              from_stage or None, to_stage or comment or None)
+    uow.session.add(
+        TimelineEntry(
+            contract_id=contract.id,
+            at=ctx.now(),
+            actor_id=ctx.actor.id,
+            actor_login=ctx.actor.login,
+            action=action,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            comment=comment[:1000],
+        )
+    )
+    uow.audit(
+        action,
+        Contract.__tablename__,
+        contract.id,
+        "stage" if to_stage else "",
+        from_stage or None,
+        to_stage or comment or None,
+    )
 
 
-def set_stage(uow: UnitOfWork, machine: Machine, contract: Contract, to_stage: str,
-              action: str, comment: str = "") -> None:
+def set_stage(
+    uow: UnitOfWork,
+    machine: Machine,
+    contract: Contract,
+    to_stage: str,
+    action: str,
+    comment: str = "",
+) -> None:
     from_stage = contract.stage
     stage = machine.stage(to_stage)
     contract.stage = to_stage
@@ -103,8 +133,13 @@ def refuse(contract: Contract, field: str, value: Any, expected: str) -> Validat
 
 
 def milestones_of(session: Session, contract_id: int) -> list[Milestone]:
-    return list(session.scalars(sa.select(Milestone).where(
-        Milestone.contract_id == contract_id).order_by(Milestone.seq, Milestone.id)))
+    return list(
+        session.scalars(
+            sa.select(Milestone)
+            .where(Milestone.contract_id == contract_id)
+            .order_by(Milestone.seq, Milestone.id)
+        )
+    )
 
 
 def check_milestone_sum(subject: str, amount: Decimal, milestones: list[Any]) -> None:
@@ -113,9 +148,16 @@ def check_milestone_sum(subject: str, amount: Decimal, milestones: list[Any]) ->
         return
     total = sum((Decimal(m.amount) for m in milestones), Decimal("0"))
     if total != amount:
-        raise ValidationFailed([FieldProblem(
-            "milestones", f"{total:,.2f}",
-            f"milestone amounts adding up to the contract amount {amount:,.2f}")], subject)
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "milestones",
+                    f"{total:,.2f}",
+                    f"milestone amounts adding up to the contract amount {amount:,.2f}",
+                )
+            ],
+            subject,
+        )
 
 
 def today(ctx: Context) -> dt.date:

@@ -29,8 +29,13 @@ from plugins.contracts.services.common import (
 logger = logging.getLogger("salesdesk.contracts")
 
 
-def transition(ctx: Context, contract_id: int, to_stage: str, comment: str = "",
-               expected_version: int | None = None) -> Contract:
+def transition(
+    ctx: Context,
+    contract_id: int,
+    to_stage: str,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Contract:
     """Move a contract to ``to_stage`` if the machine allows it from where it is.
 
     Approved and rejected are reached only by decisions (:mod:`approvals`); the approval
@@ -64,22 +69,25 @@ def transition(ctx: Context, contract_id: int, to_stage: str, comment: str = "",
     return contract
 
 
-def submit(ctx: Context, contract_id: int, comment: str = "",
-           expected_version: int | None = None) -> Contract:
+def submit(
+    ctx: Context, contract_id: int, comment: str = "", expected_version: int | None = None
+) -> Contract:
     with ctx.reading() as session:
         target = machine_of(session).role("approval")
     return transition(ctx, contract_id, target, comment, expected_version)
 
 
-def sign(ctx: Context, contract_id: int, comment: str = "",
-         expected_version: int | None = None) -> Contract:
+def sign(
+    ctx: Context, contract_id: int, comment: str = "", expected_version: int | None = None
+) -> Contract:
     with ctx.reading() as session:
         target = machine_of(session).role("signed")
     return transition(ctx, contract_id, target, comment, expected_version)
 
 
-def cancel(ctx: Context, contract_id: int, reason: str,
-           expected_version: int | None = None) -> Contract:
+def cancel(
+    ctx: Context, contract_id: int, reason: str, expected_version: int | None = None
+) -> Contract:
     with ctx.reading() as session:
         target = machine_of(session).role("cancelled")
     return transition(ctx, contract_id, target, reason, expected_version)
@@ -90,24 +98,41 @@ def _action(machine: Machine, to_stage: str) -> str:
     return {"signed": "sign", "cancelled": "cancel"}.get(named.get(to_stage, ""), "move")
 
 
-def _check_move(uow: UnitOfWork, machine: Machine, contract: Contract, to_stage: str,
-                comment: str) -> None:
+def _check_move(
+    uow: UnitOfWork, machine: Machine, contract: Contract, to_stage: str, comment: str
+) -> None:
     if contract.superseded_by_id:
-        raise refuse(contract, "contract", label(contract),
-                     "the current version; this one was replaced by an amendment")
+        raise refuse(
+            contract,
+            "contract",
+            label(contract),
+            "the current version; this one was replaced by an amendment",
+        )
     allowed = machine.targets(contract.stage)
     if to_stage not in allowed:
         path = _path(machine, contract.stage, to_stage)
-        later = (f"; {to_stage} comes after {' -> '.join(path[:-1])}: move the contract "
-                 f"on to {path[0]} first" if len(path) > 1 else "")
-        raise refuse(contract, "stage", to_stage,
-                     f"a stage allowed from {contract.stage}: "
-                     + (", ".join(allowed) or "none, it is final") + later)
+        later = (
+            f"; {to_stage} comes after {' -> '.join(path[:-1])}: move the contract "
+            f"on to {path[0]} first"
+            if len(path) > 1
+            else ""
+        )
+        raise refuse(
+            contract,
+            "stage",
+            to_stage,
+            f"a stage allowed from {contract.stage}: "
+            + (", ".join(allowed) or "none, it is final")
+            + later,
+        )
     roles = machine.roles
-    if contract.stage == roles["approval"] and to_stage in (roles["approved"],
-                                                            roles["rejected"]):
-        raise refuse(contract, "stage", to_stage, "a decision of the approval chain: "
-                     "approve or reject the current step")
+    if contract.stage == roles["approval"] and to_stage in (roles["approved"], roles["rejected"]):
+        raise refuse(
+            contract,
+            "stage",
+            to_stage,
+            "a decision of the approval chain: approve or reject the current step",
+        )
     if to_stage == roles["cancelled"]:
         if not comment.strip():
             raise refuse(contract, "reason", comment, "why the contract is cancelled")
@@ -136,12 +161,16 @@ def _path(machine: Machine, start: str, goal: str) -> list[str]:
 
 
 def _check_node_passed(uow: UnitOfWork, contract: Contract, node: ControlNode) -> None:
-    done = uow.session.scalar(sa.select(Signoff.id).where(
-        Signoff.contract_id == contract.id, Signoff.node == node.id))
+    done = uow.session.scalar(
+        sa.select(Signoff.id).where(Signoff.contract_id == contract.id, Signoff.node == node.id)
+    )
     if done is None:
-        raise refuse(contract, "control_node", node.id,
-                     f"the sign-off of '{node.title_en}' by a {node.role} before leaving "
-                     f"{contract.stage}")
+        raise refuse(
+            contract,
+            "control_node",
+            node.id,
+            f"the sign-off of '{node.title_en}' by a {node.role} before leaving {contract.stage}",
+        )
 
 
 def _check_submittable(uow: UnitOfWork, contract: Contract) -> None:
@@ -158,8 +187,9 @@ def missing_fields(session: Any, contract: Contract, node: ControlNode) -> list[
         if name == "milestones":
             value: Any = milestones_of(session, contract.id)
         elif name == "attachments":
-            value = session.scalar(sa.select(Attachment.id).where(
-                Attachment.contract_id == contract.id))
+            value = session.scalar(
+                sa.select(Attachment.id).where(Attachment.contract_id == contract.id)
+            )
         else:
             value = getattr(contract, name)
         if value in (None, "", [], 0):
@@ -167,8 +197,13 @@ def missing_fields(session: Any, contract: Contract, node: ControlNode) -> list[
     return missing
 
 
-def sign_off(ctx: Context, contract_id: int, node_id: str, comment: str = "",
-             expected_version: int | None = None) -> Signoff:
+def sign_off(
+    ctx: Context,
+    contract_id: int,
+    node_id: str,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Signoff:
     """Pass a control node of the contract's current stage: the actor must hold the node's
     role, and the node's required fields must be filled in."""
 
@@ -178,24 +213,50 @@ def sign_off(ctx: Context, contract_id: int, node_id: str, comment: str = "",
         node = next((n for n in machine.nodes_at(contract.stage) if n.id == node_id), None)
         if node is None:
             here = ", ".join(n.id for n in machine.nodes_at(contract.stage)) or "none"
-            raise refuse(contract, "control_node", node_id,
-                         f"a control node of stage {contract.stage}: {here}")
+            raise refuse(
+                contract,
+                "control_node",
+                node_id,
+                f"a control node of stage {contract.stage}: {here}",
+            )
         if node.role not in ctx.actor.roles or ctx.grant.read_only:
-            raise PermissionDenied(f"'{node.title_en}' needs a {node.role}; {ctx.actor.login} "
-                                   f"({', '.join(ctx.actor.roles)}) may not sign it off")
+            raise PermissionDenied(
+                f"'{node.title_en}' needs a {node.role}; {ctx.actor.login} "
+                f"({', '.join(ctx.actor.roles)}) may not sign it off"
+            )
         missing = missing_fields(uow.session, contract, node)
         if missing:
-            raise refuse(contract, "required_fields", ", ".join(missing),
-                         f"these fields filled in before '{node.title_en}' is signed off")
-        if uow.session.scalar(sa.select(Signoff.id).where(
-                Signoff.contract_id == contract.id, Signoff.node == node.id)) is not None:
+            raise refuse(
+                contract,
+                "required_fields",
+                ", ".join(missing),
+                f"these fields filled in before '{node.title_en}' is signed off",
+            )
+        if (
+            uow.session.scalar(
+                sa.select(Signoff.id).where(
+                    Signoff.contract_id == contract.id, Signoff.node == node.id
+                )
+            )
+            is not None
+        ):
             raise refuse(contract, "control_node", node.id, "a node not signed off already")
-        row = Signoff(contract_id=contract.id, node=node.id, role=node.role,
-                      user_id=ctx.actor.id, login=ctx.actor.login, at=ctx.now(),
-                      comment=comment.strip())
+        row = Signoff(
+            contract_id=contract.id,
+            node=node.id,
+            role=node.role,
+            user_id=ctx.actor.id,
+            login=ctx.actor.login,
+            at=ctx.now(),
+            comment=comment.strip(),
+        )
         uow.session.add(row)
-        log(uow, contract, "signoff", comment=f"{node.title_en}" + (
-            f": {comment.strip()}" if comment.strip() else ""))
+        log(
+            uow,
+            contract,
+            "signoff",
+            comment=f"{node.title_en}" + (f": {comment.strip()}" if comment.strip() else ""),
+        )
         return row
 
     return write(ctx, work)
@@ -206,16 +267,19 @@ def _supersede(uow: UnitOfWork, machine: Machine, amendment: Contract) -> None:
     old version had reached (planning, execution, ...)."""
     old = uow.session.get(Contract, amendment.amends_id, with_for_update=True)
     if old.stage == machine.role("cancelled") or old.superseded_by_id:
-        raise refuse(amendment, "amends", label(old),
-                     "a version still in force; it was cancelled or replaced meanwhile")
+        raise refuse(
+            amendment,
+            "amends",
+            label(old),
+            "a version still in force; it was cancelled or replaced meanwhile",
+        )
     old.superseded_by_id = amendment.id
-    uow.audit("supersede", Contract.__tablename__, old.id, "superseded_by_id", None,
-              amendment.id)
+    uow.audit("supersede", Contract.__tablename__, old.id, "superseded_by_id", None, amendment.id)
     log(uow, old, "superseded", comment=f"replaced by {label(amendment)}")
-    if machine.order(old.stage) > machine.order(amendment.stage) and \
-            machine.is_locked(old.stage):
-        set_stage(uow, machine, amendment, old.stage, "continue",
-                  f"continues {label(old)} at {old.stage}")
+    if machine.order(old.stage) > machine.order(amendment.stage) and machine.is_locked(old.stage):
+        set_stage(
+            uow, machine, amendment, old.stage, "continue", f"continues {label(old)} at {old.stage}"
+        )
 
 
 def mark_deal_won(ctx: Context, contract: Contract) -> None:
@@ -228,8 +292,12 @@ def mark_deal_won(ctx: Context, contract: Contract) -> None:
         if opp.status == "open":
             opportunities.win(ctx, opp.id, reason=f"contract {label(contract)} signed")
     except SalesdeskError as exc:
-        logger.warning("contract %s signed; deal %s not marked won: %s", label(contract),
-                       contract.opportunity_id, exc)
+        logger.warning(
+            "contract %s signed; deal %s not marked won: %s",
+            label(contract),
+            contract.opportunity_id,
+            exc,
+        )
         _note(ctx, contract.id, f"deal {contract.opportunity_id} not marked won: {exc}")
 
 

@@ -69,8 +69,9 @@ def default_office(uow: UnitOfWork, owner_id: int | None) -> str:
 
 def get_contract(ctx: Context, contract_id: int) -> Contract:
     with ctx.reading() as session:
-        row = session.scalars(sa.select(Contract).where(
-            Contract.id == contract_id, contract_visible(ctx))).first()
+        row = session.scalars(
+            sa.select(Contract).where(Contract.id == contract_id, contract_visible(ctx))
+        ).first()
     if row is None:
         raise NotFound(f"contract {contract_id} does not exist or is not visible to you")
     return row
@@ -91,23 +92,39 @@ class ContractRow:
     superseded: bool
 
 
-def contract_rows(ctx: Context, stage: str | None = None, search: str = "",
-                  include_superseded: bool = False) -> list[ContractRow]:
+def contract_rows(
+    ctx: Context, stage: str | None = None, search: str = "", include_superseded: bool = False
+) -> list[ContractRow]:
     owner = sa.orm.aliased(User)
-    query = (sa.select(Contract.id, Contract.number, Contract.revision, Contract.title,
-                       Customer.name, Contract.amount, Contract.currency, Contract.stage,
-                       Contract.status, owner.login, Contract.superseded_by_id)
-             .join(Customer, Customer.id == Contract.customer_id)
-             .outerjoin(owner, owner.id == Contract.owner_id)
-             .where(contract_visible(ctx)))
+    query = (
+        sa.select(
+            Contract.id,
+            Contract.number,
+            Contract.revision,
+            Contract.title,
+            Customer.name,
+            Contract.amount,
+            Contract.currency,
+            Contract.stage,
+            Contract.status,
+            owner.login,
+            Contract.superseded_by_id,
+        )
+        .join(Customer, Customer.id == Contract.customer_id)
+        .outerjoin(owner, owner.id == Contract.owner_id)
+        .where(contract_visible(ctx))
+    )
     if not include_superseded:
         query = query.where(Contract.superseded_by_id.is_(None))
     if stage:
         query = query.where(Contract.stage == stage)
     if search.strip():
         like = f"%{search.strip()}%"
-        query = query.where(sa.or_(Contract.number.ilike(like), Contract.title.ilike(like),
-                                   Customer.name.ilike(like)))
+        query = query.where(
+            sa.or_(
+                Contract.number.ilike(like), Contract.title.ilike(like), Customer.name.ilike(like)
+            )
+        )
     with ctx.reading() as session:
         rows = session.execute(query.order_by(Contract.id.desc()).limit(LIST_LIMIT)).all()
     return [ContractRow(*r[:10], r[10] is not None) for r in rows]
@@ -132,8 +149,11 @@ def contract_detail(ctx: Context, contract_id: int) -> ContractDetail:
         machine = machine_of(session)
 
         def rows(model: Any, order: Any) -> list[Any]:
-            return list(session.scalars(sa.select(model).where(
-                model.contract_id == contract_id).order_by(order)))
+            return list(
+                session.scalars(
+                    sa.select(model).where(model.contract_id == contract_id).order_by(order)
+                )
+            )
 
         return ContractDetail(
             contract=contract,
@@ -151,8 +171,9 @@ def contract_detail(ctx: Context, contract_id: int) -> ContractDetail:
 # -- writing -----------------------------------------------------------------------------
 
 
-def create_contract(ctx: Context, data: ContractCreate | dict[str, Any],
-                    copied_from: int | None = None) -> Contract:
+def create_contract(
+    ctx: Context, data: ContractCreate | dict[str, Any], copied_from: int | None = None
+) -> Contract:
     values = validate(ContractCreate, data, "contract")
     check_milestone_sum("contract", values.amount, values.milestones)
 
@@ -168,25 +189,42 @@ def create_contract(ctx: Context, data: ContractCreate | dict[str, Any],
         initial = machine.role("initial")
         office = values.office or default_office(uow, owner_id)
         contract = Contract(
-            **values.model_dump(exclude={"milestones", "attachments", "owner_id", "parties",
-                                         "office"}), office=office,
-            parties=[p.model_dump() for p in values.parties], owner_id=owner_id,
-            number=next_number(uow, office, ctx.today()), stage=initial,
-            status=machine.stage(initial).status, created_at=ctx.now(),
-            created_by_id=ctx.actor.id, copied_from_id=copied_from)
+            **values.model_dump(
+                exclude={"milestones", "attachments", "owner_id", "parties", "office"}
+            ),
+            office=office,
+            parties=[p.model_dump() for p in values.parties],
+            owner_id=owner_id,
+            number=next_number(uow, office, ctx.today()),
+            stage=initial,
+            status=machine.stage(initial).status,
+            created_at=ctx.now(),
+            created_by_id=ctx.actor.id,
+            copied_from_id=copied_from,
+        )
         uow.session.add(contract)
         uow.audit_created(contract)
         _replace_milestones(uow, contract, [m.model_dump() for m in values.milestones])
         _add_attachments(uow, contract, [a.model_dump() for a in values.attachments])
-        log(uow, contract, "create", "", initial,
-            f"copy of contract {copied_from}" if copied_from else "")
+        log(
+            uow,
+            contract,
+            "create",
+            "",
+            initial,
+            f"copy of contract {copied_from}" if copied_from else "",
+        )
         return contract
 
     return write(ctx, work)
 
 
-def update_contract(ctx: Context, contract_id: int, data: ContractUpdate | dict[str, Any],
-                    expected_version: int | None) -> Contract:
+def update_contract(
+    ctx: Context,
+    contract_id: int,
+    data: ContractUpdate | dict[str, Any],
+    expected_version: int | None,
+) -> Contract:
     """Edit a contract that is not signed. Changing amount, currency, terms, parties or
     milestones of a submitted or approved contract sends it back for approval."""
     values = validate(ContractUpdate, data, "contract")
@@ -204,9 +242,11 @@ def update_contract(ctx: Context, contract_id: int, data: ContractUpdate | dict[
         if "opportunity_id" in changes:
             _check_opportunity(uow, changes["opportunity_id"], contract.customer_id)
         amount = changes.get("amount", contract.amount)
-        check_milestone_sum(f"contract {label(contract)}", amount,
-                            milestones if milestones is not None
-                            else milestones_of(uow.session, contract.id))
+        check_milestone_sum(
+            f"contract {label(contract)}",
+            amount,
+            milestones if milestones is not None else milestones_of(uow.session, contract.id),
+        )
         applied = set(uow.apply_changes(contract, changes))
         if milestones is not None and _replace_milestones(uow, contract, milestones):
             applied.add("milestones")
@@ -217,8 +257,9 @@ def update_contract(ctx: Context, contract_id: int, data: ContractUpdate | dict[
         log(uow, contract, "edit", comment=", ".join(sorted(applied)))
         touched = sorted(applied & APPROVAL_FIELDS)
         if touched and contract.stage in (machine.role("approval"), machine.role("approved")):
-            approvals.start_round(uow, machine, contract,
-                                  "back to approval: " + ", ".join(touched) + " changed")
+            approvals.start_round(
+                uow, machine, contract, "back to approval: " + ", ".join(touched) + " changed"
+            )
         return contract
 
     return write(ctx, work)
@@ -230,19 +271,36 @@ def copy_contract(ctx: Context, contract_id: int) -> Contract:
     source = get_contract(ctx, contract_id)
     with ctx.reading() as session:
         milestones = milestones_of(session, contract_id)
-        attachments = list(session.scalars(sa.select(Attachment).where(
-            Attachment.contract_id == contract_id)))
-    data = {name: getattr(source, name) for name in (
-        "title", "customer_id", "opportunity_id", "contract_type", "parties", "amount",
-        "currency", "terms", "start_date", "end_date", "owner_id", "office")}
-    data["milestones"] = [{"due_date": m.due_date, "amount": m.amount,
-                           "condition": m.condition} for m in milestones]
+        attachments = list(
+            session.scalars(sa.select(Attachment).where(Attachment.contract_id == contract_id))
+        )
+    data = {
+        name: getattr(source, name)
+        for name in (
+            "title",
+            "customer_id",
+            "opportunity_id",
+            "contract_type",
+            "parties",
+            "amount",
+            "currency",
+            "terms",
+            "start_date",
+            "end_date",
+            "owner_id",
+            "office",
+        )
+    }
+    data["milestones"] = [
+        {"due_date": m.due_date, "amount": m.amount, "condition": m.condition} for m in milestones
+    ]
     data["attachments"] = [{"ref": a.ref, "title": a.title} for a in attachments]
     return create_contract(ctx, data, copied_from=source.id)
 
 
-def mark_milestone_paid(ctx: Context, milestone_id: int, paid_on: dt.date | None,
-                        expected_version: int | None = None) -> Milestone:
+def mark_milestone_paid(
+    ctx: Context, milestone_id: int, paid_on: dt.date | None, expected_version: int | None = None
+) -> Milestone:
     """Record (or clear) the payment of a milestone; allowed at any stage, it is not a
     change of the contract's terms."""
 
@@ -259,11 +317,19 @@ def mark_milestone_paid(ctx: Context, milestone_id: int, paid_on: dt.date | None
 
 def refuse_if_read_only(machine: Any, contract: Contract) -> None:
     if contract.superseded_by_id:
-        raise refuse(contract, "contract", label(contract),
-                     "the current version; this one was replaced by an amendment")
+        raise refuse(
+            contract,
+            "contract",
+            label(contract),
+            "the current version; this one was replaced by an amendment",
+        )
     if machine.is_locked(contract.stage):
-        raise refuse(contract, "stage", contract.stage,
-                     "a contract not yet signed; a signed contract is read-only: amend it")
+        raise refuse(
+            contract,
+            "stage",
+            contract.stage,
+            "a contract not yet signed; a signed contract is read-only: amend it",
+        )
     if contract.stage == machine.role("cancelled"):
         raise refuse(contract, "stage", contract.stage, "an open contract; it was cancelled")
 
@@ -273,12 +339,15 @@ def _check_opportunity(uow: UnitOfWork, opportunity_id: int | None, customer_id:
         return
     opp = uow.get(Opportunity, opportunity_id)
     if opp.customer_id != customer_id:
-        raise ValidationFailed([FieldProblem("opportunity_id", opportunity_id,
-                                             f"a deal of customer {customer_id}")], "contract")
+        raise ValidationFailed(
+            [FieldProblem("opportunity_id", opportunity_id, f"a deal of customer {customer_id}")],
+            "contract",
+        )
 
 
-def _replace_milestones(uow: UnitOfWork, contract: Contract,
-                        milestones: list[dict[str, Any]]) -> bool:
+def _replace_milestones(
+    uow: UnitOfWork, contract: Contract, milestones: list[dict[str, Any]]
+) -> bool:
     """Replace the milestones; return whether anything changed (audited as one field)."""
     old = milestones_of(uow.session, contract.id)
     before = [(m.due_date, Decimal(m.amount), m.condition) for m in old]
@@ -288,23 +357,40 @@ def _replace_milestones(uow: UnitOfWork, contract: Contract,
     for row in old:
         uow.session.delete(row)
     for seq, (due, amount, condition) in enumerate(after, start=1):
-        uow.session.add(Milestone(contract_id=contract.id, seq=seq, due_date=due,
-                                  amount=amount, condition=condition))
-    uow.audit("update", Contract.__tablename__, contract.id, "milestones",
-              milestone_text(before) or None, milestone_text(after) or None)
+        uow.session.add(
+            Milestone(
+                contract_id=contract.id, seq=seq, due_date=due, amount=amount, condition=condition
+            )
+        )
+    uow.audit(
+        "update",
+        Contract.__tablename__,
+        contract.id,
+        "milestones",
+        milestone_text(before) or None,
+        milestone_text(after) or None,
+    )
     return True
 
 
 def milestone_text(items: list[tuple[Any, Any, str]]) -> str:
-    return "; ".join(f"{due} {Decimal(amount):,.2f}" + (f" {cond}" if cond else "")
-                     for due, amount, cond in items)
+    return "; ".join(
+        f"{due} {Decimal(amount):,.2f}" + (f" {cond}" if cond else "")
+        for due, amount, cond in items
+    )
 
 
-def _add_attachments(uow: UnitOfWork, contract: Contract,
-                     attachments: list[dict[str, Any]]) -> None:
+def _add_attachments(
+    uow: UnitOfWork, contract: Contract, attachments: list[dict[str, Any]]
+) -> None:
     for item in attachments:
-        row = Attachment(contract_id=contract.id, ref=item["ref"], title=item.get("title", ""),
-                         added_at=uow.ctx.now(), added_by_id=uow.ctx.actor.id)
+        row = Attachment(
+            contract_id=contract.id,
+            ref=item["ref"],
+            title=item.get("title", ""),
+            added_at=uow.ctx.now(),
+            added_by_id=uow.ctx.actor.id,
+        )
         uow.session.add(row)
         uow.audit("attach", Contract.__tablename__, contract.id, "attachment", None, row.ref)
 
@@ -314,9 +400,15 @@ def customer_choices(ctx: Context, limit: int = 500) -> list[tuple[str, int]]:
     from core.access import visible
 
     with ctx.reading() as session:
-        return [(f"{name} ({code})", cid) for cid, name, code in session.execute(
-            sa.select(Customer.id, Customer.name, Customer.code)
-            .where(visible(ctx, Customer)).order_by(Customer.name).limit(limit))]
+        return [
+            (f"{name} ({code})", cid)
+            for cid, name, code in session.execute(
+                sa.select(Customer.id, Customer.name, Customer.code)
+                .where(visible(ctx, Customer))
+                .order_by(Customer.name)
+                .limit(limit)
+            )
+        ]
 
 
 def add_attachment(ctx: Context, contract_id: int, ref: str, title: str = "") -> Attachment:
@@ -334,8 +426,11 @@ def add_attachment(ctx: Context, contract_id: int, ref: str, title: str = "") ->
         _add_attachments(uow, contract, [item.model_dump()])
         log(uow, contract, "attach", comment=item.ref)
         uow.session.flush()
-        return uow.session.scalars(sa.select(Attachment).where(
-            Attachment.contract_id == contract.id).order_by(Attachment.id.desc())).first()
+        return uow.session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.contract_id == contract.id)
+            .order_by(Attachment.id.desc())
+        ).first()
 
     return write(ctx, work)
 
@@ -345,12 +440,20 @@ def save_entry(ctx: Context, entry: Any) -> str:
     from core.access import visible
 
     with ctx.reading() as session:
-        customer_id = session.scalar(sa.select(Customer.id).where(
-            Customer.code == entry.customer_code.strip(), visible(ctx, Customer)))
+        customer_id = session.scalar(
+            sa.select(Customer.id).where(
+                Customer.code == entry.customer_code.strip(), visible(ctx, Customer)
+            )
+        )
     if customer_id is None:
-        raise ValidationFailed([FieldProblem("customer_code", entry.customer_code,
-                                             "the code of a customer you can see")],
-                               "contract")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "customer_code", entry.customer_code, "the code of a customer you can see"
+                )
+            ],
+            "contract",
+        )
     data = entry.model_dump(exclude={"customer_code"})
     data = {k: v for k, v in data.items() if v not in ("", None)}
     contract = create_contract(ctx, {**data, "customer_id": customer_id})

@@ -53,8 +53,9 @@ def param_text(value: Any) -> str:
 
 
 def params_line(result: ReportResult, lang: str) -> str:
-    shown = "; ".join(f"{k} = {param_text(v)}" for k, v in result.params.items()
-                      if v not in (None, "", [], ()))
+    shown = "; ".join(
+        f"{k} = {param_text(v)}" for k, v in result.params.items() if v not in (None, "", [], ())
+    )
     return f"{label('params', lang)}: {shown or label('none', lang)}"
 
 
@@ -74,8 +75,13 @@ def header_lines(result: ReportResult, table: Table, lang: str) -> list[str]:
     if len(result.tables) > 1:
         title = f"{title} - {table.title(lang)}"
     lines = [result.company_name] if result.company_name else []
-    return [*lines, title, params_line(result, lang), generated_line(result, lang),
-            *result.caption_lines(lang)]
+    return [
+        *lines,
+        title,
+        params_line(result, lang),
+        generated_line(result, lang),
+        *result.caption_lines(lang),
+    ]
 
 
 def totals_row(table: Table, lang: str) -> tuple | None:

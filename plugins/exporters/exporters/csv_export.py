@@ -27,8 +27,15 @@ class CsvExporter:
         self.title_en = "CSV for Excel (UTF-8 with BOM)" if bom else "CSV (UTF-8)"
         self.title_zh = "CSV (Excel 用, 带 BOM 的 UTF-8)" if bom else "CSV (UTF-8)"
 
-    def write(self, result: ReportResult, path: Path, *, lang: str = "en",
-              progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
+    def write(
+        self,
+        result: ReportResult,
+        path: Path,
+        *,
+        lang: str = "en",
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+    ) -> Path:
         path = Path(path)
         ticker = Ticker(progress, cancel, total_rows(result))
         for n, table in enumerate(result.tables or [Table("empty", "", "", [], [])]):
@@ -43,6 +50,7 @@ class CsvExporter:
             out = csv.writer(fh)
             out.writerow([safe_text(c.title(lang)) for c in table.columns])
             for row in table.rows:
-                out.writerow([safe_text(v) if isinstance(v, str) else common.raw_text(v)
-                              for v in row])
+                out.writerow(
+                    [safe_text(v) if isinstance(v, str) else common.raw_text(v) for v in row]
+                )
                 ticker.add()

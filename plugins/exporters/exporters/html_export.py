@@ -43,21 +43,33 @@ class HtmlExporter:
     title_zh = "网页 (.html)"
     suffix = ".html"
 
-    def write(self, result: ReportResult, path: Path, *, lang: str = "en",
-              progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
+    def write(
+        self,
+        result: ReportResult,
+        path: Path,
+        *,
+        lang: str = "en",
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+    ) -> Path:
         path = Path(path)
         ticker = Ticker(progress, cancel, total_rows(result))
         esc = html.escape
         with open(path, "w", encoding="utf-8") as out:
             html_lang = "zh-CN" if common.is_zh(lang) else "en"
-            out.write(f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n'
-                      f'<meta charset="utf-8">\n<title>{esc(result.title(lang))}</title>\n'
-                      f"<style>{STYLE}</style>\n</head>\n<body>\n")
+            out.write(
+                f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n'
+                f'<meta charset="utf-8">\n<title>{esc(result.title(lang))}</title>\n'
+                f"<style>{STYLE}</style>\n</head>\n<body>\n"
+            )
             if result.company_name:
                 out.write(f'<p class="meta">{esc(safe_text(result.company_name))}</p>\n')
             out.write(f"<h1>{esc(safe_text(result.title(lang)))}</h1>\n")
-            for line in (common.params_line(result, lang), common.generated_line(result, lang),
-                         *result.caption_lines(lang)):
+            for line in (
+                common.params_line(result, lang),
+                common.generated_line(result, lang),
+                *result.caption_lines(lang),
+            ):
                 out.write(f'<p class="meta">{esc(safe_text(line))}</p>\n')
             for table in result.tables:
                 _write_table(out, table, lang, ticker, len(result.tables) > 1)
@@ -75,8 +87,9 @@ def _write_table(out: TextIO, table: Table, lang: str, ticker: Ticker, titled: b
     kinds = [c.kind for c in table.columns]
     summed = {i: Decimal(0) for i, c in enumerate(table.columns) if c.total}
     for row in table.rows:
-        out.write("<tr>" + "".join(cell(v, k) for v, k in zip(row, kinds, strict=False))
-                  + "</tr>\n")
+        out.write(
+            "<tr>" + "".join(cell(v, k) for v, k in zip(row, kinds, strict=False)) + "</tr>\n"
+        )
         for i in summed:
             if i < len(row) and isinstance(row[i], int | float | Decimal):
                 summed[i] += Decimal(str(row[i])) if isinstance(row[i], float) else row[i]
@@ -84,9 +97,10 @@ def _write_table(out: TextIO, table: Table, lang: str, ticker: Ticker, titled: b
     out.write("</tbody>\n")
     totals = common.totals_row(table, lang)
     if totals is not None:
-        totals = tuple(summed[i] if v is None and i in summed else v
-                       for i, v in enumerate(totals))
-        out.write("<tfoot><tr>" + "".join(cell(v, k) for v, k in zip(totals, kinds,
-                                                                    strict=False))
-                  + "</tr></tfoot>\n")
+        totals = tuple(summed[i] if v is None and i in summed else v for i, v in enumerate(totals))
+        out.write(
+            "<tfoot><tr>"
+            + "".join(cell(v, k) for v, k in zip(totals, kinds, strict=False))
+            + "</tr></tfoot>\n"
+        )
     out.write("</table>\n")

@@ -42,9 +42,16 @@ class PdfExporter:
     title_zh = "PDF 打印版 (.pdf)"
     suffix = ".pdf"
 
-    def write(self, result: ReportResult, path: Path, *, lang: str = "en",
-              progress: ProgressFn | None = None, cancel: CancelFn | None = None,
-              signoff: Signoff | None = None) -> Path:
+    def write(
+        self,
+        result: ReportResult,
+        path: Path,
+        *,
+        lang: str = "en",
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+        signoff: Signoff | None = None,
+    ) -> Path:
         path = Path(path)
         ticker = Ticker(progress, cancel, total_rows(result))
         grids = [read_table(table, lang, ticker) for table in result.tables]
@@ -74,7 +81,7 @@ class Grid:
 
 
 def note_longest(longest: list[str], line: list[str]) -> None:
-    for i, text in enumerate(line[:len(longest)]):
+    for i, text in enumerate(line[: len(longest)]):
         if len(text) > len(longest[i]):
             longest[i] = text
 
@@ -117,11 +124,15 @@ def natural_widths(grid: Grid, size: float) -> list[float]:
     """Each column's width (points) to hold its title and the widest sampled cell."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    lines = [grid.header, grid.longest, *grid.rows[:SAMPLE_ROWS],
-             *([grid.totals] if grid.totals else [])]
+    lines = [
+        grid.header,
+        grid.longest,
+        *grid.rows[:SAMPLE_ROWS],
+        *([grid.totals] if grid.totals else []),
+    ]
     widths = [0.0] * len(grid.header)
     for line in lines:
-        for i, text in enumerate(line[:len(widths)]):
+        for i, text in enumerate(line[: len(widths)]):
             widths[i] = max(widths[i], stringWidth(text, FONT, size))
     return [w + 2 * CELL_PAD for w in widths]
 
@@ -139,8 +150,10 @@ def page_size(grids: list[Grid]) -> tuple[float, float]:
 def fitted_widths(grid: Grid, size: float, room: float) -> list[float]:
     """Natural widths, with long text columns capped (their text wraps)."""
     cap = max(room * MAX_COL_SHARE, 60.0)
-    return [min(w, cap) if not num else w
-            for w, num in zip(natural_widths(grid, size), grid.numeric, strict=False)]
+    return [
+        min(w, cap) if not num else w
+        for w, num in zip(natural_widths(grid, size), grid.numeric, strict=False)
+    ]
 
 
 def type_size(grid: Grid, room: float) -> float:
@@ -156,19 +169,23 @@ def styles(size: float) -> dict[str, Any]:
 
     return {
         "company": ParagraphStyle("company", fontName=FONT, fontSize=11, leading=14),
-        "title": ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22,
-                                spaceBefore=2, spaceAfter=4),
-        "meta": ParagraphStyle("meta", fontName=FONT, fontSize=8.5, leading=11,
-                               textColor="#444444"),
-        "h2": ParagraphStyle("h2", fontName=FONT, fontSize=12, leading=16, spaceBefore=10,
-                             spaceAfter=4),
+        "title": ParagraphStyle(
+            "title", fontName=FONT, fontSize=16, leading=22, spaceBefore=2, spaceAfter=4
+        ),
+        "meta": ParagraphStyle(
+            "meta", fontName=FONT, fontSize=8.5, leading=11, textColor="#444444"
+        ),
+        "h2": ParagraphStyle(
+            "h2", fontName=FONT, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4
+        ),
         "cell": ParagraphStyle("cell", fontName=FONT, fontSize=size, leading=size * 1.25),
         "sign": ParagraphStyle("sign", fontName=FONT, fontSize=10.5, leading=14),
     }
 
 
-def table_flowables(grid: Grid, room: float, lang: str,
-                    cancel: CancelFn | None = None) -> list[Any]:
+def table_flowables(
+    grid: Grid, room: float, lang: str, cancel: CancelFn | None = None
+) -> list[Any]:
     """The table, in slices of columns side by side when even the smallest type is too
     wide for the page (the leading text columns repeat in every slice, as a printed
     spreadsheet does)."""
@@ -184,20 +201,27 @@ def table_flowables(grid: Grid, room: float, lang: str,
     groups = column_groups(widths, grid.numeric, room)
 
     def fit(line: list[str], cols: list[int]) -> list[Any]:  # wider text wraps
-        return [Paragraph(escape(line[i]), st["cell"])
-                if not grid.numeric[i]
-                and stringWidth(line[i], FONT, size) > widths[i] - 2 * CELL_PAD else line[i]
-                for i in cols]
+        return [
+            Paragraph(escape(line[i]), st["cell"])
+            if not grid.numeric[i] and stringWidth(line[i], FONT, size) > widths[i] - 2 * CELL_PAD
+            else line[i]
+            for i in cols
+        ]
 
     out: list[Any] = []
     for n, cols in enumerate(groups, start=1):
         if len(groups) > 1:
             out += [Spacer(1, 6)] if n > 1 else []
             out.append(Paragraph(escape(common.part_text(n, len(groups), lang)), st["meta"]))
-        look = TableLook([widths[i] for i in cols], size, [grid.numeric[i] for i in cols],
-                         cancel)
-        out.append(paged_table()(fit(grid.header, cols), [fit(r, cols) for r in grid.rows],
-                              fit(grid.totals, cols) if grid.totals else None, look))
+        look = TableLook([widths[i] for i in cols], size, [grid.numeric[i] for i in cols], cancel)
+        out.append(
+            paged_table()(
+                fit(grid.header, cols),
+                [fit(r, cols) for r in grid.rows],
+                fit(grid.totals, cols) if grid.totals else None,
+                look,
+            )
+        )
     return out
 
 
@@ -239,8 +263,9 @@ def fill(widths: list[float], lead: list[int], cap: float) -> list[list[int]]:
 class TableLook:
     """How every page's slice of a table is drawn."""
 
-    def __init__(self, widths: list[float], size: float, numeric: list[bool],
-                 cancel: CancelFn | None = None) -> None:
+    def __init__(
+        self, widths: list[float], size: float, numeric: list[bool], cancel: CancelFn | None = None
+    ) -> None:
         self.widths, self.size, self.numeric = widths, size, numeric
         self.cancel = cancel  # asked once a page: laying out thousands of pages takes time
 
@@ -258,13 +283,13 @@ class TableLook:
             ("TOPPADDING", (0, 0), (-1, -1), 2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ]
-        style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, n in enumerate(self.numeric)
-                  if n]
+        style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, n in enumerate(self.numeric) if n]
         if with_totals:
-            style += [("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f2f2f2")),
-                      ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black)]
-        return RlTable(data, colWidths=self.widths, repeatRows=1, style=style,
-                       hAlign="LEFT")
+            style += [
+                ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f2f2f2")),
+                ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black),
+            ]
+        return RlTable(data, colWidths=self.widths, repeatRows=1, style=style, hAlign="LEFT")
 
 
 @functools.cache
@@ -278,8 +303,13 @@ def paged_table() -> type:
         page, which takes minutes for tens of thousands of rows). The header repeats on every
         page; the totals row closes the last."""
 
-        def __init__(self, header: list[Any], lines: list[list[Any]], totals: list[Any] | None,
-                     look: TableLook) -> None:
+        def __init__(
+            self,
+            header: list[Any],
+            lines: list[list[Any]],
+            totals: list[Any] | None,
+            look: TableLook,
+        ) -> None:
             super().__init__()
             self.header, self.lines, self.totals, self.look = header, lines, totals, look
             self.hAlign = "LEFT"
@@ -339,10 +369,13 @@ def chart_flowable(spec: ChartSpec, grid: Grid, lang: str, room: float) -> Any |
     if not grid.raw or not cols:
         return None
     cats = [common.display(r[cat], table.columns[cat].kind)[:12] for r in grid.raw]
-    series = [[float(r[i]) if isinstance(r[i], int | float | Decimal) else 0.0
-               for r in grid.raw] for i in cols]
-    kind = {"line": HorizontalLineChart, "funnel": HorizontalBarChart}.get(spec.kind,
-                                                                         VerticalBarChart)
+    series = [
+        [float(r[i]) if isinstance(r[i], int | float | Decimal) else 0.0 for r in grid.raw]
+        for i in cols
+    ]
+    kind = {"line": HorizontalLineChart, "funnel": HorizontalBarChart}.get(
+        spec.kind, VerticalBarChart
+    )
     width, height = min(room, 480.0), 210.0
     drawing = Drawing(width, height)
     chart = kind()
@@ -367,8 +400,9 @@ def chart_flowable(spec: ChartSpec, grid: Grid, lang: str, room: float) -> Any |
     legend = Legend()
     legend.x, legend.y, legend.fontName, legend.fontSize = width - 110, height - 40, FONT, 8
     legend.colorNamePairs = [
-        (colors.HexColor(SERIES_COLOURS[n % len(SERIES_COLOURS)]),
-         table.columns[i].title(lang)) for n, i in enumerate(cols)]
+        (colors.HexColor(SERIES_COLOURS[n % len(SERIES_COLOURS)]), table.columns[i].title(lang))
+        for n, i in enumerate(cols)
+    ]
     drawing.add(legend)
     title = spec.title_zh if common.is_zh(lang) and spec.title_zh else spec.title_en
     drawing.add(String(50, height - 14, title, fontName=FONT, fontSize=10))
@@ -382,17 +416,31 @@ def signoff_flowable(signoff: Signoff | None, lang: str, room: float) -> Any:
     prepared = signoff.prepared_by if signoff else blank
     day = signoff.date.isoformat() if signoff else blank
     sep = "：" if common.is_zh(lang) else ": "
-    cells = [f"{common.label('prepared_by', lang)}{sep}{prepared}",
-             f"{common.label('checked_by', lang)}{sep}{blank}",
-             f"{common.label('date', lang)}{sep}{day}"]
-    return RlTable([cells], colWidths=[room / 3] * 3, hAlign="LEFT",
-                   style=[("FONT", (0, 0), (-1, -1), FONT, 10.5),
-                          ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                          ("TOPPADDING", (0, 0), (-1, -1), 14)])
+    cells = [
+        f"{common.label('prepared_by', lang)}{sep}{prepared}",
+        f"{common.label('checked_by', lang)}{sep}{blank}",
+        f"{common.label('date', lang)}{sep}{day}",
+    ]
+    return RlTable(
+        [cells],
+        colWidths=[room / 3] * 3,
+        hAlign="LEFT",
+        style=[
+            ("FONT", (0, 0), (-1, -1), FONT, 10.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 14),
+        ],
+    )
 
 
-def story(result: ReportResult, grids: list[Grid], lang: str, signoff: Signoff | None,
-          room: float, cancel: CancelFn | None = None) -> list[Any]:
+def story(
+    result: ReportResult,
+    grids: list[Grid],
+    lang: str,
+    signoff: Signoff | None,
+    room: float,
+    cancel: CancelFn | None = None,
+) -> list[Any]:
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     st = styles(BODY_SIZE)
@@ -400,9 +448,11 @@ def story(result: ReportResult, grids: list[Grid], lang: str, signoff: Signoff |
     if result.company_name:
         out.append(Paragraph(escape(result.company_name), st["company"]))
     out.append(Paragraph(escape(result.title(lang)), st["title"]))
-    out += [Paragraph(escape(common.params_line(result, lang)), st["meta"]),
-            Paragraph(escape(common.generated_line(result, lang)), st["meta"]),
-            Spacer(1, 6)]
+    out += [
+        Paragraph(escape(common.params_line(result, lang)), st["meta"]),
+        Paragraph(escape(common.generated_line(result, lang)), st["meta"]),
+        Spacer(1, 6),
+    ]
     for grid in grids:
         if len(grids) > 1:
             out.append(Paragraph(escape(grid.table.title(lang)), st["h2"]))
@@ -416,20 +466,35 @@ def story(result: ReportResult, grids: list[Grid], lang: str, signoff: Signoff |
     return out
 
 
-def build_pdf(result: ReportResult, grids: list[Grid], path: Path, lang: str,
-              signoff: Signoff | None, cancel: CancelFn | None = None) -> None:
+def build_pdf(
+    result: ReportResult,
+    grids: list[Grid],
+    path: Path,
+    lang: str,
+    signoff: Signoff | None,
+    cancel: CancelFn | None = None,
+) -> None:
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
 
     register_font()
     size = page_size(grids)
-    doc = SimpleDocTemplate(str(path), pagesize=size, leftMargin=MARGIN_MM * mm,
-                            rightMargin=MARGIN_MM * mm, topMargin=MARGIN_MM * mm,
-                            bottomMargin=(MARGIN_MM + 6) * mm, title=result.title(lang),
-                            author=result.company_name, creator="salesdesk")
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=size,
+        leftMargin=MARGIN_MM * mm,
+        rightMargin=MARGIN_MM * mm,
+        topMargin=MARGIN_MM * mm,
+        bottomMargin=(MARGIN_MM + 6) * mm,
+        title=result.title(lang),
+        author=result.company_name,
+        creator="salesdesk",
+    )
     footer = "  |  ".join(t for t in (result.company_name, result.title(lang)) if t)
-    doc.build(story(result, grids, lang, signoff, doc.width, cancel),
-              canvasmaker=numbered_canvas(footer, lang))
+    doc.build(
+        story(result, grids, lang, signoff, doc.width, cancel),
+        canvasmaker=numbered_canvas(footer, lang),
+    )
 
 
 def numbered_canvas(footer: str, lang: str) -> Any:
@@ -458,7 +523,8 @@ def numbered_canvas(footer: str, lang: str) -> Any:
             self.setFont(FONT, 8)
             self.setFillColorRGB(0.35, 0.35, 0.35)
             self.drawString(MARGIN_MM * mm, 9 * mm, footer)
-            self.drawRightString(width - MARGIN_MM * mm, 9 * mm,
-                                 common.page_text(page, pages, lang))
+            self.drawRightString(
+                width - MARGIN_MM * mm, 9 * mm, common.page_text(page, pages, lang)
+            )
 
     return NumberedCanvas

@@ -42,8 +42,15 @@ class XlsxExporter:
     title_zh = "Excel 工作簿 (.xlsx)"
     suffix = ".xlsx"
 
-    def write(self, result: ReportResult, path: Path, *, lang: str = "en",
-              progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
+    def write(
+        self,
+        result: ReportResult,
+        path: Path,
+        *,
+        lang: str = "en",
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+    ) -> Path:
         return write_workbook(result, Path(path), lang, progress, cancel)
 
 
@@ -52,8 +59,13 @@ class XlsxExporter:
 # ---------------------------------------------------------------------------------------
 
 
-def write_workbook(result: ReportResult, path: Path, lang: str = "en",
-                   progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
+def write_workbook(
+    result: ReportResult,
+    path: Path,
+    lang: str = "en",
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> Path:
     from openpyxl import Workbook
 
     from plugins.exporters.exporters.xlsx_stream import StreamingSheet
@@ -65,8 +77,11 @@ def write_workbook(result: ReportResult, path: Path, lang: str = "en",
     tables = result.tables or [Table("empty", result.title_en, result.title_zh, [], [])]
     try:
         for n, table in enumerate(tables):
-            ws = StreamingSheet(wb, sheet_name(table.title(lang) or table.id, names),
-                                path.parent / f".{path.name}.sheet{n}.xml")
+            ws = StreamingSheet(
+                wb,
+                sheet_name(table.title(lang) or table.id, names),
+                path.parent / f".{path.name}.sheet{n}.xml",
+            )
             wb._add_sheet(ws)
             sheets.append(ws)
             styles = Styles(ws)
@@ -92,7 +107,7 @@ def sheet_name(title: str, taken: set[str]) -> str:
     while name.lower() in taken:
         n += 1
         suffix = f" ({n})"
-        name = base[:31 - len(suffix)].rstrip() + suffix
+        name = base[: 31 - len(suffix)].rstrip() + suffix
     taken.add(name.lower())
     return name
 
@@ -104,8 +119,7 @@ class Styles:
         self._ws = ws
         self._ids: dict[tuple[str, str, bool], int] = {}
 
-    def id(self, number_format: str = "General", role: str = "body",
-           quote: bool = False) -> int:
+    def id(self, number_format: str = "General", role: str = "body", quote: bool = False) -> int:
         key = (number_format, role, quote)
         if key not in self._ids:
             self._ids[key] = self._register(*key)
@@ -161,8 +175,9 @@ class Placed:
     last_row: int  # first_row - 1 when the table is empty
 
 
-def write_table(ws: Any, result: ReportResult, table: Table, lang: str, styles: Styles,
-                ticker: Ticker) -> Placed:
+def write_table(
+    ws: Any, result: ReportResult, table: Table, lang: str, styles: Styles, ticker: Ticker
+) -> Placed:
     from openpyxl.utils import get_column_letter
 
     from plugins.exporters.exporters.xlsx_stream import RowWriter
@@ -185,8 +200,10 @@ def write_table(ws: Any, result: ReportResult, table: Table, lang: str, styles: 
     batch: list[str] = []
     for row in itertools.chain(sample, rows):
         if len(row) > ncols:
-            raise ValueError(f"table '{table.id}': row {r - header_row} has {len(row)} "
-                             f"values for {ncols} columns")
+            raise ValueError(
+                f"table '{table.id}': row {r - header_row} has {len(row)} "
+                f"values for {ncols} columns"
+            )
         batch.append(body.row(r, row))
         r += 1
         if len(batch) >= BATCH_ROWS:
@@ -214,8 +231,9 @@ def _header_block(lines: list[str], result: ReportResult, styles: Styles) -> str
     return "".join(xml)
 
 
-def _write_totals(ws: Any, table: Table, lang: str, styles: Styles, r: int, first: int,
-                  last: int) -> None:
+def _write_totals(
+    ws: Any, table: Table, lang: str, styles: Styles, r: int, first: int, last: int
+) -> None:
     from openpyxl.utils import get_column_letter
 
     from plugins.exporters.exporters.xlsx_stream import RowWriter
@@ -242,8 +260,9 @@ def column_widths(table: Table, titles: list[str], sample: list[tuple]) -> list[
     """Widths in characters that fit the header and the sampled rows; CJK counts 2."""
     widths = []
     for i, column in enumerate(table.columns):
-        texts = [titles[i]] + [common.display(row[i], column.kind) for row in sample
-                               if i < len(row)]
+        texts = [titles[i]] + [
+            common.display(row[i], column.kind) for row in sample if i < len(row)
+        ]
         longest = max(common.text_width(t) for t in texts)
         widths.append(float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH)))
     return widths
@@ -277,8 +296,9 @@ def add_chart(ws: Any, spec: ChartSpec, table: Table, placed: Placed, lang: str)
     for col in value_cols:
         data = Reference(ws, min_col=col, min_row=placed.header_row, max_row=placed.last_row)
         chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=cat_col, min_row=placed.first_row,
-                                   max_row=placed.last_row))
+    chart.set_categories(
+        Reference(ws, min_col=cat_col, min_row=placed.first_row, max_row=placed.last_row)
+    )
     chart.width, chart.height = 18, 9
     anchor_col = get_column_letter(len(table.columns) + 2)
     ws.add_chart(chart, f"{anchor_col}{placed.header_row}")

@@ -51,11 +51,11 @@ class _TextStream:
         self.raw = fh.write
 
     @contextmanager
-    def element(self, tag: str, attrib: dict | None = None, nsmap: Any = None,
-                **extra: Any) -> Iterator[None]:
+    def element(
+        self, tag: str, attrib: dict | None = None, nsmap: Any = None, **extra: Any
+    ) -> Iterator[None]:
         attrs = {**(attrib or {}), **extra}
-        self.raw(f"<{tag}" + "".join(f" {k}={quoteattr(str(v))}" for k, v in attrs.items())
-                 + ">")
+        self.raw(f"<{tag}" + "".join(f" {k}={quoteattr(str(v))}" for k, v in attrs.items()) + ">")
         yield
         self.raw(f"</{tag}>")
 
@@ -136,11 +136,13 @@ class RowWriter:
     def __init__(self, styles: Sequence[CellStyles]) -> None:
         self._styles = list(styles)
         self._cols = [
-            (get_column_letter(i),
-             f'" s="{s.number}"><v>',
-             f'" s="{s.text}" t="inlineStr"><is><t>',
-             f'" s="{s.quoted}" t="inlineStr"><is><t>',
-             f'" s="{s.date}"><v>')
+            (
+                get_column_letter(i),
+                f'" s="{s.number}"><v>',
+                f'" s="{s.text}" t="inlineStr"><is><t>',
+                f'" s="{s.quoted}" t="inlineStr"><is><t>',
+                f'" s="{s.date}"><v>',
+            )
             for i, s in enumerate(self._styles, 1)
         ]
 
@@ -156,13 +158,16 @@ class RowWriter:
             t = type(v)
             col, num, text, quoted, date = self._cols[i]
             if t is str:
-                if v and v[0] > " " and v[-1] > " " and len(v) <= MAX_CELL_TEXT \
-                        and not _NEEDS_CARE.search(v):
-                    add(f'<c r="{col}{rs}{quoted if v[0] in _TRIGGERS else text}{v}'
-                        "</t></is></c>")
+                if (
+                    v
+                    and v[0] > " "
+                    and v[-1] > " "
+                    and len(v) <= MAX_CELL_TEXT
+                    and not _NEEDS_CARE.search(v)
+                ):
+                    add(f'<c r="{col}{rs}{quoted if v[0] in _TRIGGERS else text}{v}</t></is></c>')
                     continue
-            elif t is int or (t is Decimal and v.is_finite()) \
-                    or (t is float and math.isfinite(v)):
+            elif t is int or (t is Decimal and v.is_finite()) or (t is float and math.isfinite(v)):
                 add(f'<c r="{col}{rs}{num}{v}</v></c>')
                 continue
             elif t is dt.date and v >= FIRST_SERIAL_DATE:
@@ -204,11 +209,14 @@ class RowWriter:
             return ""
         styled = style.quoted if text[0] in _TRIGGERS else style.text
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        return (f'<c r="{ref}" s="{styled}" t="inlineStr"><is><t{space}>{escape(text, _CR)}'
-                "</t></is></c>")
+        return (
+            f'<c r="{ref}" s="{styled}" t="inlineStr"><is><t{space}>{escape(text, _CR)}'
+            "</t></is></c>"
+        )
 
-    def formula_row(self, r: int, values: Sequence[Any], formulas: dict[int, str],
-                    cached: dict[int, Any]) -> str:
+    def formula_row(
+        self, r: int, values: Sequence[Any], formulas: dict[int, str], cached: dict[int, Any]
+    ) -> str:
         """A row where column index -> ``SUM(...)`` is a formula, with its cached value
         when known (for readers that do not recalculate)."""
         cells = []
@@ -218,7 +226,8 @@ class RowWriter:
                 continue
             value = cached.get(i)
             known = isinstance(value, int | Decimal | float) and not isinstance(value, bool)
-            cells.append(f'<c r="{self._cols[i][0]}{r}" s="{self._styles[i].number}">'
-                         f"<f>{escape(formulas[i])}</f>"
-                         + (f"<v>{value}</v>" if known else "") + "</c>")
+            cells.append(
+                f'<c r="{self._cols[i][0]}{r}" s="{self._styles[i].number}">'
+                f"<f>{escape(formulas[i])}</f>" + (f"<v>{value}</v>" if known else "") + "</c>"
+            )
         return f'<row r="{r}">' + "".join(cells) + "</row>"

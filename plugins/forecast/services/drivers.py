@@ -37,13 +37,16 @@ def collect(ctx: Context, history: History, horizon: int) -> dict[str, Columns]:
     rows = len(months)
     found: dict[str, list[tuple[str, np.ndarray]]] = {}
     for _plugin, driver in ctx.plugins.contributions(
-            HOOK, ctx=ctx, cut=list(history.cut), months=months, series=series_codes(history)):
+        HOOK, ctx=ctx, cut=list(history.cut), months=months, series=series_codes(history)
+    ):
         title, values = _shape(driver, rows)
         for code, column in values.items():
-            if np.ptp(column[:len(history.periods)]) > 0:
+            if np.ptp(column[: len(history.periods)]) > 0:
                 found.setdefault(code, []).append((title, column))
-    return {code: (np.column_stack([c for _, c in cols]), tuple(t for t, _ in cols))
-            for code, cols in found.items()}
+    return {
+        code: (np.column_stack([c for _, c in cols]), tuple(t for t, _ in cols))
+        for code, cols in found.items()
+    }
 
 
 def _shape(driver: Any, rows: int) -> tuple[str, dict[str, np.ndarray]]:

@@ -59,37 +59,52 @@ def ratio(num: Decimal, den: Decimal | None) -> Decimal | None:
     return (num / den).quantize(RATIO)
 
 
-def evaluate(ctx: Context, by: str = "rep", period: str = "ytd",
-             as_of: dt.date | None = None) -> Evaluation:
+def evaluate(
+    ctx: Context, by: str = "rep", period: str = "ytd", as_of: dt.date | None = None
+) -> Evaluation:
     if by not in EVAL_CUTS or period not in PERIODS:
-        raise ValidationFailed([FieldProblem("by", by, ", ".join(EVAL_CUTS)),
-                                FieldProblem("period", period, ", ".join(PERIODS))],
-                               "evaluation")
+        raise ValidationFailed(
+            [
+                FieldProblem("by", by, ", ".join(EVAL_CUTS)),
+                FieldProblem("period", period, ", ".join(PERIODS)),
+            ],
+            "evaluation",
+        )
     as_of = as_of or ctx.today()
     start, end = al.to_date_range(period, as_of)
     ly_start, ly_end = pr.same_days_last_year(start, end)  # the shared like-for-like rule
     with ctx.reading() as session:
         actual = _sums(ctx, session, by, start, end)
         previous = _sums(ctx, session, by, ly_start, ly_end)
-        targets = _visible_targets(ctx, session, by, target_amounts(session, start, end, by),
-                                   set(actual) | set(previous))
+        targets = _visible_targets(
+            ctx, session, by, target_amounts(session, start, end, by), set(actual) | set(previous)
+        )
         names = _names(session, by)
-    keys = sorted(set(actual) | set(previous) | set(targets),
-                  key=lambda k: names.get(k, (str(k), ""))[0])
+    keys = sorted(
+        set(actual) | set(previous) | set(targets), key=lambda k: names.get(k, (str(k), ""))[0]
+    )
     rows = [_row(k, names, actual, previous, targets) for k in keys]
     if by == "rep":
         _rank(rows)
     total_target = sum(targets.values(), Decimal(0)) if targets else None
     total_actual = sum(actual.values(), Decimal(0))
     total_ly = sum(previous.values(), Decimal(0))
-    total = EvalRow(0, "", "Total", total_target, total_actual,
-                    ratio(total_actual, total_target), total_ly,
-                    ratio(total_actual - total_ly, total_ly))
+    total = EvalRow(
+        0,
+        "",
+        "Total",
+        total_target,
+        total_actual,
+        ratio(total_actual, total_target),
+        total_ly,
+        ratio(total_actual - total_ly, total_ly),
+    )
     return Evaluation(by, period, start, end, rows, total)
 
 
-def _visible_targets(ctx: Context, session: Any, by: str, targets: dict[int, Decimal],
-                     with_sales: set[int]) -> dict[int, Decimal]:
+def _visible_targets(
+    ctx: Context, session: Any, by: str, targets: dict[int, Decimal], with_sales: set[int]
+) -> dict[int, Decimal]:
     """Targets of the keys the reader may see: all for a company-wide reader; else the
     reps within their rules, or the keys where they can see sales."""
     if ctx.grant.scope is Scope.ALL or by == "company":
@@ -101,8 +116,13 @@ def _visible_targets(ctx: Context, session: Any, by: str, targets: dict[int, Dec
     return {k: v for k, v in targets.items() if k in allowed}
 
 
-def _row(key: int, names: dict[int, tuple[str, str]], actual: dict[int, Decimal],
-         previous: dict[int, Decimal], targets: dict[int, Decimal]) -> EvalRow:
+def _row(
+    key: int,
+    names: dict[int, tuple[str, str]],
+    actual: dict[int, Decimal],
+    previous: dict[int, Decimal],
+    targets: dict[int, Decimal],
+) -> EvalRow:
     a, ly, t = actual.get(key, Decimal(0)), previous.get(key, Decimal(0)), targets.get(key)
     code, name = names.get(key, (str(key), ""))
     return EvalRow(key, code, name, t, a, ratio(a, t), ly, ratio(a - ly, ly))
@@ -121,8 +141,9 @@ def _sums(ctx: Context, session: Any, by: str, start: dt.date, end: dt.date) -> 
         value = session.scalar(sa.select(sa.func.sum(line.c.amount)).where(cond))
         return {0: al.cents(Decimal(str(value or 0)))} if value is not None else {}
     col = line.c[LINE_COLUMNS[by]]
-    rows = session.execute(sa.select(col, sa.func.sum(line.c.amount))
-                           .where(cond, col.is_not(None)).group_by(col)).all()
+    rows = session.execute(
+        sa.select(col, sa.func.sum(line.c.amount)).where(cond, col.is_not(None)).group_by(col)
+    ).all()
     return {int(k): al.cents(Decimal(str(v or 0))) for k, v in rows}
 
 

@@ -62,6 +62,7 @@ def _check_cancel(cancel: threading.Event | None) -> None:
 def _ticker(cancel: threading.Event | None, progress: Progress | None) -> Progress:
     """The engine's progress callback, which also stops the run between series (or
     chunks) once ``cancel`` is set: the engine knows nothing of cancelling."""
+
     def tick(done: int, total: int) -> None:
         _check_cancel(cancel)
         if progress is not None:
@@ -79,10 +80,19 @@ class RunSummary:
     short: int
 
 
-def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
-                 method: str = "auto", freq: str = "month", processes: int | None = None,
-                 progress: Progress | None = None, reconcile_how: str | None = None,
-                 level: float = 0.8, cancel: threading.Event | None = None) -> RunSummary:
+def run_forecast(
+    ctx: Context,
+    by: str = "company",
+    *,
+    horizon: int = 12,
+    method: str = "auto",
+    freq: str = "month",
+    processes: int | None = None,
+    progress: Progress | None = None,
+    reconcile_how: str | None = None,
+    level: float = 0.8,
+    cancel: threading.Event | None = None,
+) -> RunSummary:
     """Forecast the company and every series of the cut; store the run; return a summary.
 
     Once ``cancel`` is set the run stops at the next series (or chunk of series) and
@@ -96,34 +106,47 @@ def run_forecast(ctx: Context, by: str = "company", *, horizon: int = 12,
     _check_args(method, methods, horizon, level)
     how = reconcile_how or _setting(ctx, RECONCILE_KEY, "bottom_up")
     if how not in RECONCILE:
-        raise ValidationFailed([FieldProblem("reconcile", how, "bottom_up or top_down")],
-                               "forecast")
+        raise ValidationFailed(
+            [FieldProblem("reconcile", how, "bottom_up or top_down")], "forecast"
+        )
     history = load_history(ctx, cut, freq)
     if not history.periods:
-        raise ValidationFailed([FieldProblem("history", "", "sales lines you may see")],
-                               "forecast")
+        raise ValidationFailed([FieldProblem("history", "", "sales lines you may see")], "forecast")
     holidays = freq == "month" and bool(_setting(ctx, HOLIDAYS_KEY, True))
-    job = Job(method, horizon, history.season, level, unit=UNITS[freq],
-              candidates=tuple(_setting(ctx, CANDIDATES_KEY, DEFAULT_CANDIDATES)),
-              first=history.periods[0] if holidays else None)
+    job = Job(
+        method,
+        horizon,
+        history.season,
+        level,
+        unit=UNITS[freq],
+        candidates=tuple(_setting(ctx, CANDIDATES_KEY, DEFAULT_CANDIDATES)),
+        first=history.periods[0] if holidays else None,
+    )
     series: dict[Any, Any] = dict(history.series) if cut else {}
     series[None] = history.company()
     prices = _uses_drivers(method, job, methods)
     outside = collect_drivers(ctx, history, horizon)
     if prices or outside:
-        series = {k: (y, history.price_drivers(k, horizon) if prices else None,
-                      outside.get("" if k is None else history.codes.get(k, "")))
-                  for k, y in series.items()}
-    results = forecast_many(series, job, list(methods.values()), processes=processes,
-                            progress=_ticker(cancel, progress))
+        series = {
+            k: (
+                y,
+                history.price_drivers(k, horizon) if prices else None,
+                outside.get("" if k is None else history.codes.get(k, "")),
+            )
+            for k, y in series.items()
+        }
+    results = forecast_many(
+        series, job, list(methods.values()), processes=processes, progress=_ticker(cancel, progress)
+    )
     final = _reconciled(results, how)
     seconds = time.perf_counter() - started
     run_id = _store(ctx, history, job, how, results, final, seconds, cancel)
     used: dict[str, int] = {}
     for r in results.values():
         used[r.choice.method] = used.get(r.choice.method, 0) + 1
-    return RunSummary(run_id, len(results), seconds, used,
-                      sum(r.choice.short for r in results.values()))
+    return RunSummary(
+        run_id, len(results), seconds, used, sum(r.choice.short for r in results.values())
+    )
 
 
 def _uses_drivers(method: str, job: Job, methods: dict[str, Any]) -> bool:
@@ -134,8 +157,9 @@ def _uses_drivers(method: str, job: Job, methods: dict[str, Any]) -> bool:
 def _check_args(method: str, methods: dict[str, Any], horizon: int, level: float) -> None:
     problems = []
     if method != "auto" and method not in methods:
-        problems.append(FieldProblem("method", method, "auto or one of "
-                                     + ", ".join(sorted(methods))))
+        problems.append(
+            FieldProblem("method", method, "auto or one of " + ", ".join(sorted(methods)))
+        )
     if not 1 <= horizon <= 120:
         problems.append(FieldProblem("horizon", horizon, "1 to 120 periods"))
     if not 0.5 <= level < 1:
@@ -165,17 +189,33 @@ def _money(value: float) -> Decimal:
     return Decimal(str(round(float(value), 2))) if np.isfinite(value) else Decimal(0)
 
 
-def _store(ctx: Context, history: History, job: Job, how: str,
-           results: dict[Any, SeriesResult], final: dict[Any, Forecast],
-           seconds: float, cancel: threading.Event | None = None) -> int:
+def _store(
+    ctx: Context,
+    history: History,
+    job: Job,
+    how: str,
+    results: dict[Any, SeriesResult],
+    final: dict[Any, Forecast],
+    seconds: float,
+    cancel: threading.Event | None = None,
+) -> int:
     def work(uow: UnitOfWork) -> int:
         require_any(ctx, RUN_PERMISSIONS)
         _check_cancel(cancel)  # the last chance: raising here rolls the transaction back
-        run = ForecastRun(created_at=ctx.now(), created_by_id=ctx.actor.id,
-                          cut=",".join(history.cut) or "company", freq=history.freq,
-                          horizon=job.horizon, method=job.method, reconcile=how, level=job.level,
-                          series_count=len(results), history_start=history.periods[0],
-                          history_end=history.periods[-1], seconds=round(seconds, 3))
+        run = ForecastRun(
+            created_at=ctx.now(),
+            created_by_id=ctx.actor.id,
+            cut=",".join(history.cut) or "company",
+            freq=history.freq,
+            horizon=job.horizon,
+            method=job.method,
+            reconcile=how,
+            level=job.level,
+            series_count=len(results),
+            history_start=history.periods[0],
+            history_end=history.periods[-1],
+            seconds=round(seconds, 3),
+        )
         uow.session.add(run)
         uow.audit_created(run)
         for key, result in results.items():
@@ -185,33 +225,70 @@ def _store(ctx: Context, history: History, job: Job, how: str,
     return write(ctx, work)
 
 
-def _store_series(uow: UnitOfWork, run_id: int, history: History, key: Any,
-                  result: SeriesResult, forecast: Forecast) -> None:
+def _store_series(
+    uow: UnitOfWork,
+    run_id: int,
+    history: History,
+    key: Any,
+    result: SeriesResult,
+    forecast: Forecast,
+) -> None:
     c = result.choice
     explanation = c.explanation
     if forecast.method == "bottom_up":
-        explanation = _("The company forecast is the sum of the cut's forecasts "
-                        "(bottom-up), so the cut adds up to it.") + " " + explanation
+        explanation = (
+            _(
+                "The company forecast is the sum of the cut's forecasts "
+                "(bottom-up), so the cut adds up to it."
+            )
+            + " "
+            + explanation
+        )
     row = ForecastSeries(
-        run_id=run_id, series_key="" if key is None else history.codes.get(key, str(key)),
+        run_id=run_id,
+        series_key="" if key is None else history.codes.get(key, str(key)),
         label="" if key is None else history.labels.get(key, ""),
         method=forecast.method if forecast.method == "bottom_up" else c.method,
-        smape=_clean(c.smape), mase=_clean(c.mase), naive_smape=_clean(c.naive_smape),
-        naive_mase=_clean(c.naive_mase), short=c.short, explanation=explanation[:2000])
+        smape=_clean(c.smape),
+        mase=_clean(c.mase),
+        naive_smape=_clean(c.naive_smape),
+        naive_mase=_clean(c.naive_mase),
+        short=c.short,
+        explanation=explanation[:2000],
+    )
     uow.session.add(row)
     uow.session.flush()
     y = history.company() if key is None else history.series[key]
-    values = [{"series_id": row.id, "period": p, "kind": "history", "amount": _money(v),
-               "lower": None, "upper": None, "lower95": None, "upper95": None}
-              for p, v in zip(history.periods, y, strict=True)]
+    values = [
+        {
+            "series_id": row.id,
+            "period": p,
+            "kind": "history",
+            "amount": _money(v),
+            "lower": None,
+            "upper": None,
+            "lower95": None,
+            "upper95": None,
+        }
+        for p, v in zip(history.periods, y, strict=True)
+    ]
     last = history.periods[-1]
     lower95, upper95 = outer_band(forecast)
-    values += [{"series_id": row.id, "period": step(history.freq, last, i + 1),
-                "kind": "forecast", "amount": _money(m), "lower": _money(lo),
-                "upper": _money(hi), "lower95": _money(lo95), "upper95": _money(hi95)}
-               for i, (m, lo, hi, lo95, hi95) in enumerate(zip(
-                   forecast.mean, forecast.lower, forecast.upper, lower95, upper95,
-                   strict=True))]
+    values += [
+        {
+            "series_id": row.id,
+            "period": step(history.freq, last, i + 1),
+            "kind": "forecast",
+            "amount": _money(m),
+            "lower": _money(lo),
+            "upper": _money(hi),
+            "lower95": _money(lo95),
+            "upper95": _money(hi95),
+        }
+        for i, (m, lo, hi, lo95, hi95) in enumerate(
+            zip(forecast.mean, forecast.lower, forecast.upper, lower95, upper95, strict=True)
+        )
+    ]
     uow.session.execute(sa.insert(ForecastValue), values)
 
 

@@ -25,8 +25,12 @@ from core.summaries import add_months, month_expr, month_start, summary_visible
 
 CUTS = ("product", "region", "channel", "rep")
 FREQS = {"month": 12, "week": 52}
-LINE_COLUMNS = {"product": "product_id", "region": "region_id", "channel": "channel_id",
-                "rep": "rep_id"}
+LINE_COLUMNS = {
+    "product": "product_id",
+    "region": "region_id",
+    "channel": "channel_id",
+    "rep": "rep_id",
+}
 LABELS: dict[str, tuple[Any, Any, Any]] = {
     "product": (Product.id, Product.code, Product.name),
     "region": (Region.id, Region.code, Region.name),
@@ -77,12 +81,19 @@ class History:
         future = np.full(horizon, filled[known[-3:]].mean())
         return np.concatenate([filled, future])
 
+
 def parse_cut(text: str) -> tuple[str, ...]:
     names = tuple(p.strip() for p in text.split(",") if p.strip() and p.strip() != "company")
     bad = [n for n in names if n not in CUTS]
     if bad or len(set(names)) != len(names):
-        raise ValidationFailed([FieldProblem("cut", text, "company or a comma list of "
-                                             + ", ".join(CUTS) + " (each once)")], "forecast")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "cut", text, "company or a comma list of " + ", ".join(CUTS) + " (each once)"
+                )
+            ],
+            "forecast",
+        )
     return names
 
 
@@ -105,8 +116,9 @@ def step(freq: str, period: dt.date, n: int) -> dt.date:
     return add_months(period, n) if freq == "month" else period + dt.timedelta(weeks=n)
 
 
-def load_history(ctx: Context, cut: tuple[str, ...], freq: str = "month",
-                 end: dt.date | None = None) -> History:
+def load_history(
+    ctx: Context, cut: tuple[str, ...], freq: str = "month", end: dt.date | None = None
+) -> History:
     """Sales amount per period and key of ``cut`` up to the period starting ``end``."""
     if freq not in FREQS:
         raise ValidationFailed([FieldProblem("freq", freq, "month or week")], "forecast")
@@ -118,30 +130,38 @@ def load_history(ctx: Context, cut: tuple[str, ...], freq: str = "month",
     return history
 
 
-def _aggregate(ctx: Context, session: Session, cut: tuple[str, ...], freq: str,
-               last: dt.date) -> list[tuple]:
+def _aggregate(
+    ctx: Context, session: Session, cut: tuple[str, ...], freq: str, last: dt.date
+) -> list[tuple]:
     table = _summary_for(ctx, cut, freq)
     if table is not None:
         t = table.__table__
         keys = [t.c[LINE_COLUMNS[c]] for c in cut]
         cond = summary_visible(ctx, table)
-        query = (sa.select(t.c.month, *keys, sa.func.sum(t.c.quantity), sa.func.sum(t.c.amount))
-                 .where(cond, t.c.month <= last).group_by(t.c.month, *keys))
+        query = (
+            sa.select(t.c.month, *keys, sa.func.sum(t.c.quantity), sa.func.sum(t.c.amount))
+            .where(cond, t.c.month <= last)
+            .group_by(t.c.month, *keys)
+        )
         return [tuple(r) for r in session.execute(query)]
     line = SalesLine.__table__  # type: ignore[attr-defined]
     period = period_expr(session, freq, line.c.date)
     keys = [line.c[LINE_COLUMNS[c]] for c in cut]
-    query = (sa.select(period, *keys, sa.func.sum(line.c.quantity), sa.func.sum(line.c.amount))
-             .where(visible(ctx, SalesLine), line.c.date < step(freq, last, 1))
-             .group_by(period, *keys))
+    query = (
+        sa.select(period, *keys, sa.func.sum(line.c.quantity), sa.func.sum(line.c.amount))
+        .where(visible(ctx, SalesLine), line.c.date < step(freq, last, 1))
+        .group_by(period, *keys)
+    )
     return [tuple(r) for r in session.execute(query)]
 
 
 def _summary_for(ctx: Context, cut: tuple[str, ...], freq: str) -> Any:
     if freq != "month":
         return None
-    for table, covers in ((SalesSumProductRegionMonth, {"product", "region"}),
-                          (SalesSumRepMonth, {"rep", "region"})):
+    for table, covers in (
+        (SalesSumProductRegionMonth, {"product", "region"}),
+        (SalesSumRepMonth, {"rep", "region"}),
+    ):
         if set(cut) <= covers and summary_visible(ctx, table) is not None:
             return table
     return None
@@ -173,18 +193,22 @@ def _assemble(cut: tuple[str, ...], freq: str, rows: list[tuple], last: dt.date)
         series.setdefault(key, np.zeros(len(periods)))[i] += float(row[-1] or 0)
         quantity.setdefault(key, np.zeros(len(periods)))[i] += float(row[-2] or 0)
     order = sorted(series, key=str)
-    return History(cut, freq, periods, {k: series[k] for k in order},
-                   {k: quantity[k] for k in order})
+    return History(
+        cut, freq, periods, {k: series[k] for k in order}, {k: quantity[k] for k in order}
+    )
 
 
 def _label(session: Session, history: History) -> None:
     names: dict[str, dict[int, tuple[str, str]]] = {}
     for dim in history.cut:
         id_col, code_col, name_col = LABELS[dim]
-        names[dim] = {i: (c, n) for i, c, n in session.execute(
-            sa.select(id_col, code_col, name_col))}
+        names[dim] = {
+            i: (c, n) for i, c, n in session.execute(sa.select(id_col, code_col, name_col))
+        }
     for key in history.series:
-        parts = [names[d].get(k, ("-", "(none)")) if k is not None else ("-", "(none)")
-                 for d, k in zip(history.cut, key, strict=True)]
+        parts = [
+            names[d].get(k, ("-", "(none)")) if k is not None else ("-", "(none)")
+            for d, k in zip(history.cut, key, strict=True)
+        ]
         history.codes[key] = " / ".join(p[0] for p in parts)
         history.labels[key] = " / ".join(p[1] for p in parts)

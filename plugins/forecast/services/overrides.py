@@ -45,11 +45,17 @@ def _series(session: Any, run_id: int, series_key: str) -> tuple[ForecastRun, Fo
     run = session.get(ForecastRun, run_id)
     if run is None:
         raise NotFound(_("There is no forecast run {run}.").format(run=run_id))
-    series = session.scalar(sa.select(ForecastSeries).where(
-        ForecastSeries.run_id == run_id, ForecastSeries.series_key == series_key))
+    series = session.scalar(
+        sa.select(ForecastSeries).where(
+            ForecastSeries.run_id == run_id, ForecastSeries.series_key == series_key
+        )
+    )
     if series is None:
-        raise NotFound(_("Forecast run {run} has no series {key}.").format(
-            run=run_id, key=series_key or _("company")))
+        raise NotFound(
+            _("Forecast run {run} has no series {key}.").format(
+                run=run_id, key=series_key or _("company")
+            )
+        )
     return run, series
 
 
@@ -61,51 +67,84 @@ def may_override(ctx: Context, run: ForecastRun, series_key: str) -> bool:
         return True
     cut = run.cut.split(",")
     codes = series_key.split(" / ")
-    return ("rep" in cut and len(codes) == len(cut)
-            and codes[cut.index("rep")] == ctx.actor.login)
+    return "rep" in cut and len(codes) == len(cut) and codes[cut.index("rep")] == ctx.actor.login
 
 
-def override_forecast(ctx: Context, run_id: int, series_key: str,
-                      changes: dict[dt.date, Decimal], reason: str) -> list[ForecastOverride]:
+def override_forecast(
+    ctx: Context, run_id: int, series_key: str, changes: dict[dt.date, Decimal], reason: str
+) -> list[ForecastOverride]:
     """Set the final forecast of ``series_key`` for each period in ``changes``."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed([FieldProblem("reason", "", _("why the forecast is changed"))],
-                               "forecast override")
+        raise ValidationFailed(
+            [FieldProblem("reason", "", _("why the forecast is changed"))], "forecast override"
+        )
 
     def work(uow: UnitOfWork) -> list[ForecastOverride]:
         run, series = _series(uow.session, run_id, series_key)
         if not may_override(ctx, run, series_key):
-            raise PermissionDenied(_(
-                "You may not change this forecast: the company forecast takes a sales "
-                "manager; a series of the cut a planner, a manager or its own rep."))
-        stats = dict(uow.session.execute(sa.select(ForecastValue.period, ForecastValue.amount)
-                                         .where(ForecastValue.series_id == series.id,
-                                                ForecastValue.kind == "forecast")).all())
+            raise PermissionDenied(
+                _(
+                    "You may not change this forecast: the company forecast takes a sales "
+                    "manager; a series of the cut a planner, a manager or its own rep."
+                )
+            )
+        stats = dict(
+            uow.session.execute(
+                sa.select(ForecastValue.period, ForecastValue.amount).where(
+                    ForecastValue.series_id == series.id, ForecastValue.kind == "forecast"
+                )
+            ).all()
+        )
         bad = [p for p in changes if p not in stats]
         if bad:
-            raise ValidationFailed([FieldProblem("period", p, _("a forecast month of the run"))
-                                    for p in bad], "forecast override")
-        return [_upsert(uow, series.id, period, stats[period], cents(Decimal(final)), reason)
-                for period, final in sorted(changes.items())]
+            raise ValidationFailed(
+                [FieldProblem("period", p, _("a forecast month of the run")) for p in bad],
+                "forecast override",
+            )
+        return [
+            _upsert(uow, series.id, period, stats[period], cents(Decimal(final)), reason)
+            for period, final in sorted(changes.items())
+        ]
 
     return write(ctx, work)
 
 
-def _upsert(uow: UnitOfWork, series_id: int, period: dt.date, statistical: Decimal,
-            final: Decimal, reason: str) -> ForecastOverride:
-    row = uow.session.scalar(sa.select(ForecastOverride).where(
-        ForecastOverride.series_id == series_id, ForecastOverride.period == period))
+def _upsert(
+    uow: UnitOfWork,
+    series_id: int,
+    period: dt.date,
+    statistical: Decimal,
+    final: Decimal,
+    reason: str,
+) -> ForecastOverride:
+    row = uow.session.scalar(
+        sa.select(ForecastOverride).where(
+            ForecastOverride.series_id == series_id, ForecastOverride.period == period
+        )
+    )
     if row is None:
-        row = ForecastOverride(series_id=series_id, period=period, statistical=statistical,
-                               final=final, reason=reason, created_by_id=uow.ctx.actor.id,
-                               created_at=uow.ctx.now())
+        row = ForecastOverride(
+            series_id=series_id,
+            period=period,
+            statistical=statistical,
+            final=final,
+            reason=reason,
+            created_by_id=uow.ctx.actor.id,
+            created_at=uow.ctx.now(),
+        )
         uow.session.add(row)
         uow.audit_created(row)
     else:
-        uow.apply_changes(row, {"final": final, "reason": reason,
-                                "created_by_id": uow.ctx.actor.id,
-                                "created_at": uow.ctx.now()})
+        uow.apply_changes(
+            row,
+            {
+                "final": final,
+                "reason": reason,
+                "created_by_id": uow.ctx.actor.id,
+                "created_at": uow.ctx.now(),
+            },
+        )
     uow.session.flush()
     return row
 
@@ -114,12 +153,20 @@ def final_forecast(ctx: Context, run_id: int, series_key: str) -> dict[dt.date, 
     """The forecast after overrides: the override where there is one, else the run's."""
     with ctx.reading() as session:
         _run, series = _series(session, run_id, series_key)
-        values = dict(session.execute(sa.select(ForecastValue.period, ForecastValue.amount)
-                                      .where(ForecastValue.series_id == series.id,
-                                             ForecastValue.kind == "forecast")).all())
-        values.update(session.execute(sa.select(ForecastOverride.period,
-                                                ForecastOverride.final)
-                                      .where(ForecastOverride.series_id == series.id)).all())
+        values = dict(
+            session.execute(
+                sa.select(ForecastValue.period, ForecastValue.amount).where(
+                    ForecastValue.series_id == series.id, ForecastValue.kind == "forecast"
+                )
+            ).all()
+        )
+        values.update(
+            session.execute(
+                sa.select(ForecastOverride.period, ForecastOverride.final).where(
+                    ForecastOverride.series_id == series.id
+                )
+            ).all()
+        )
     return values
 
 
@@ -186,11 +233,17 @@ def outcomes(ctx: Context, run_id: int) -> list[Outcome]:
         if run is None:
             raise NotFound(_("There is no forecast run {run}.").format(run=run_id))
         rows = session.execute(
-            sa.select(User.display_name, ForecastSeries.series_key, ForecastOverride.period,
-                      ForecastOverride.statistical, ForecastOverride.final)
+            sa.select(
+                User.display_name,
+                ForecastSeries.series_key,
+                ForecastOverride.period,
+                ForecastOverride.statistical,
+                ForecastOverride.final,
+            )
             .join(ForecastSeries, ForecastSeries.id == ForecastOverride.series_id)
             .join(User, User.id == ForecastOverride.created_by_id)
-            .where(ForecastSeries.run_id == run_id)).all()
+            .where(ForecastSeries.run_id == run_id)
+        ).all()
     if not rows:
         return []
     cut = tuple(c for c in run.cut.split(",") if c != "company")
@@ -206,6 +259,5 @@ def outcomes(ctx: Context, run_id: int) -> list[Outcome]:
             actual = float(series[index[period]]) if series is not None else 0.0
         else:
             actual = float(history.company()[index[period]])
-        out.append(Outcome(person, key, period, cents(Decimal(str(actual))), statistical,
-                           final))
+        out.append(Outcome(person, key, period, cents(Decimal(str(actual))), statistical, final))
     return out

@@ -62,8 +62,9 @@ class AllocationView:
     lines: list[AllocationLine]
 
 
-def basis_amounts(ctx: Context, dimension: str, start: dt.date, end: dt.date,
-                  everyone: bool = False) -> dict[int, Decimal]:
+def basis_amounts(
+    ctx: Context, dimension: str, start: dt.date, end: dt.date, everyone: bool = False
+) -> dict[int, Decimal]:
     """Sales per key of ``dimension`` from ``start`` to ``end`` (the reader's rows, or
     the whole company's with ``everyone``: only to learn which keys a plan must cover)."""
     line = SalesLine.__table__  # type: ignore[attr-defined]
@@ -73,7 +74,8 @@ def basis_amounts(ctx: Context, dimension: str, start: dt.date, end: dt.date,
         rows = session.execute(
             sa.select(col, sa.func.sum(line.c.amount))
             .where(rule, line.c.date.between(start, end), col.is_not(None))
-            .group_by(col)).all()
+            .group_by(col)
+        ).all()
     return {int(k): Decimal(str(v or 0)) for k, v in rows}
 
 
@@ -84,8 +86,9 @@ def basis_range(basis: str, as_of: dt.date, period_start: dt.date) -> tuple[dt.d
     return al.to_date_range(basis, as_of)
 
 
-def visible_keys(ctx: Context, dimension: str, keys: set[int], start: dt.date,
-                 end: dt.date) -> set[int]:
+def visible_keys(
+    ctx: Context, dimension: str, keys: set[int], start: dt.date, end: dt.date
+) -> set[int]:
     """The keys whose targets and basis the reader may see (as target-vs-actual decides):
     every key for a company-wide reader; else the reps within their record rules, or the
     keys where they see sales from ``start`` to ``end``."""
@@ -97,15 +100,15 @@ def visible_keys(ctx: Context, dimension: str, keys: set[int], start: dt.date,
     return keys & set(basis_amounts(ctx, dimension, start, end))
 
 
-def _refuse_partial(ctx: Context, dimension: str, seen: set[int], start: dt.date,
-                    end: dt.date) -> None:
+def _refuse_partial(
+    ctx: Context, dimension: str, seen: set[int], start: dt.date, end: dt.date
+) -> None:
     """A plan covers every key with sales in its basis period, or it is refused."""
     left_out = sorted(set(basis_amounts(ctx, dimension, start, end, everyone=True)) - seen)
     if left_out:
         names = _labels(ctx, dimension)
         pick = 1 if dimension == "rep" else 0  # a rep by name (never a login), else a code
-        raise _partial(ctx, dimension, [names.get(k, (str(k), str(k)))[pick]
-                                        for k in left_out])
+        raise _partial(ctx, dimension, [names.get(k, (str(k), str(k)))[pick] for k in left_out])
 
 
 def _require_every_line(ctx: Context, allocation_id: int) -> AllocationView:
@@ -113,8 +116,11 @@ def _require_every_line(ctx: Context, allocation_id: int) -> AllocationView:
     changes (rebalances) every key, so it is refused to a reader who sees only some."""
     whole = _load(ctx, allocation_id)
     seen = {ln.key_id for ln in get_allocation(ctx, allocation_id).lines}
-    hidden = [ln.label or ln.code if whole.allocation.dimension == "rep" else ln.code
-              for ln in whole.lines if ln.key_id not in seen]
+    hidden = [
+        ln.label or ln.code if whole.allocation.dimension == "rep" else ln.code
+        for ln in whole.lines
+        if ln.key_id not in seen
+    ]
     if hidden:
         raise _partial(ctx, whole.allocation.dimension, hidden)
     return whole
@@ -122,23 +128,33 @@ def _require_every_line(ctx: Context, allocation_id: int) -> AllocationView:
 
 def _partial(ctx: Context, dimension: str, left_out: list[str]) -> PermissionDenied:
     more = f" (+{len(left_out) - 20})" if len(left_out) > 20 else ""
-    return PermissionDenied(_("An allocation by {dimension} sets the targets of the whole "
-                              "company, but {user} cannot see the sales of {keys}; ask a "
-                              "planner who sees every {dimension} to draft it").format(
-        dimension=_(dimension), user=ctx.actor.display_name or ctx.actor.login,
-        keys=", ".join(left_out[:20]) + more))
+    return PermissionDenied(
+        _(
+            "An allocation by {dimension} sets the targets of the whole "
+            "company, but {user} cannot see the sales of {keys}; ask a "
+            "planner who sees every {dimension} to draft it"
+        ).format(
+            dimension=_(dimension),
+            user=ctx.actor.display_name or ctx.actor.login,
+            keys=", ".join(left_out[:20]) + more,
+        )
+    )
 
 
-def forecast_basis(ctx: Context, dimension: str, start: dt.date, end: dt.date,
-                   method: str = "auto") -> dict[int, Decimal]:
+def forecast_basis(
+    ctx: Context, dimension: str, start: dt.date, end: dt.date, method: str = "auto"
+) -> dict[int, Decimal]:
     """Each key's forecast sales over the target period, from its monthly history up to
     the month before ``start`` (generated targets)."""
-    return {key: Decimal(str(round(float(values.sum()), 2)))
-            for key, values in _forecast_months(ctx, dimension, start, end, method).items()}
+    return {
+        key: Decimal(str(round(float(values.sum()), 2)))
+        for key, values in _forecast_months(ctx, dimension, start, end, method).items()
+    }
 
 
-def forecast_profile(ctx: Context, dimension: str, start: dt.date, end: dt.date,
-                     method: str = "auto") -> list[Decimal]:
+def forecast_profile(
+    ctx: Context, dimension: str, start: dt.date, end: dt.date, method: str = "auto"
+) -> list[Decimal]:
     """The forecast's seasonal profile: the keys' forecasts summed month by month."""
     found = list(_forecast_months(ctx, dimension, start, end, method).values())
     if not found:
@@ -146,8 +162,9 @@ def forecast_profile(ctx: Context, dimension: str, start: dt.date, end: dt.date,
     return [Decimal(str(round(float(v), 2))) for v in np.sum(found, axis=0)]
 
 
-def _forecast_months(ctx: Context, dimension: str, start: dt.date, end: dt.date,
-                     method: str) -> dict[int, np.ndarray]:
+def _forecast_months(
+    ctx: Context, dimension: str, start: dt.date, end: dt.date, method: str
+) -> dict[int, np.ndarray]:
     from plugins.forecast.engine import Job, forecast_many
     from plugins.forecast.services.history import last_complete
 
@@ -159,10 +176,14 @@ def _forecast_months(ctx: Context, dimension: str, start: dt.date, end: dt.date,
     horizon = (months[-1].year - last.year) * 12 + months[-1].month - last.month
     skip = horizon - len(months)
     methods = method_registry(ctx)
-    results = forecast_many(history.series, Job(method, horizon, 12), list(methods.values()),
-                            processes=1)
-    return {int(key[0]): np.clip(result.choice.forecast.mean[skip:], 0, None)
-            for key, result in results.items() if key[0] is not None}
+    results = forecast_many(
+        history.series, Job(method, horizon, 12), list(methods.values()), processes=1
+    )
+    return {
+        int(key[0]): np.clip(result.choice.forecast.mean[skip:], 0, None)
+        for key, result in results.items()
+        if key[0] is not None
+    }
 
 
 def _labels(ctx: Context, dimension: str) -> dict[int, tuple[str, str]]:
@@ -171,10 +192,18 @@ def _labels(ctx: Context, dimension: str) -> dict[int, tuple[str, str]]:
         return {i: (c, n) for i, c, n in session.execute(sa.select(id_col, code_col, name_col))}
 
 
-def create_allocation(ctx: Context, *, period_kind: str, period_start: dt.date,
-                      dimension: str, total: Decimal | str, basis: str = "ytd",
-                      as_of: dt.date | None = None, note: str = "",
-                      method: str = "auto") -> AllocationView:
+def create_allocation(
+    ctx: Context,
+    *,
+    period_kind: str,
+    period_start: dt.date,
+    dimension: str,
+    total: Decimal | str,
+    basis: str = "ytd",
+    as_of: dt.date | None = None,
+    note: str = "",
+    method: str = "auto",
+) -> AllocationView:
     """Draft a new allocation (a new revision when the period already has one)."""
     require_any(ctx, PLAN_PERMISSIONS)
     total = _check_new(period_kind, dimension, basis, total)
@@ -186,8 +215,10 @@ def create_allocation(ctx: Context, *, period_kind: str, period_start: dt.date,
         amounts = basis_amounts(ctx, dimension, *al.to_date_range(basis, as_of))
     _refuse_partial(ctx, dimension, set(amounts), *basis_range(basis, as_of, start))
     if not amounts:
-        raise ValidationFailed([FieldProblem("basis", basis, "a period with sales to share "
-                                             "the target by")], "allocation")
+        raise ValidationFailed(
+            [FieldProblem("basis", basis, "a period with sales to share the target by")],
+            "allocation",
+        )
     keys = sorted(amounts)
     base = [amounts[k] for k in keys]
     parts = al.split_exact(total, base)
@@ -196,20 +227,44 @@ def create_allocation(ctx: Context, *, period_kind: str, period_start: dt.date,
 
     def work(uow: UnitOfWork) -> AllocationView:
         require_any(ctx, PLAN_PERMISSIONS)
-        revision = 1 + (uow.session.scalar(sa.select(sa.func.max(Allocation.revision)).where(
-            Allocation.period_start == start, Allocation.period_kind == period_kind,
-            Allocation.dimension == dimension)) or 0)
-        alloc = Allocation(period_kind=period_kind, period_start=start, period_end=end,
-                           dimension=dimension, basis=basis, basis_as_of=as_of, total=total,
-                           revision=revision, status="draft", note=note,
-                           requested_by_id=ctx.actor.id, created_at=ctx.now())
+        revision = 1 + (
+            uow.session.scalar(
+                sa.select(sa.func.max(Allocation.revision)).where(
+                    Allocation.period_start == start,
+                    Allocation.period_kind == period_kind,
+                    Allocation.dimension == dimension,
+                )
+            )
+            or 0
+        )
+        alloc = Allocation(
+            period_kind=period_kind,
+            period_start=start,
+            period_end=end,
+            dimension=dimension,
+            basis=basis,
+            basis_as_of=as_of,
+            total=total,
+            revision=revision,
+            status="draft",
+            note=note,
+            requested_by_id=ctx.actor.id,
+            created_at=ctx.now(),
+        )
         uow.session.add(alloc)
         uow.audit_created(alloc)
         lines = []
         for k, b, s, amount in zip(keys, base, share, parts, strict=True):
             code, label = names.get(k, (str(k), ""))
-            line = AllocationLine(allocation_id=alloc.id, key_id=k, code=code, label=label,
-                                  basis_amount=al.cents(b), share=s, amount=amount)
+            line = AllocationLine(
+                allocation_id=alloc.id,
+                key_id=k,
+                code=code,
+                label=label,
+                basis_amount=al.cents(b),
+                share=s,
+                amount=amount,
+            )
             uow.session.add(line)
             lines.append(line)
         uow.session.flush()
@@ -247,8 +302,12 @@ def get_allocation(ctx: Context, allocation_id: int) -> AllocationView:
     """An allocation with the lines of the keys the reader may see (``visible_keys``)."""
     view = _load(ctx, allocation_id)
     a = view.allocation
-    seen = visible_keys(ctx, a.dimension, {ln.key_id for ln in view.lines},
-                        *basis_range(a.basis, a.basis_as_of, a.period_start))
+    seen = visible_keys(
+        ctx,
+        a.dimension,
+        {ln.key_id for ln in view.lines},
+        *basis_range(a.basis, a.basis_as_of, a.period_start),
+    )
     return AllocationView(a, [ln for ln in view.lines if ln.key_id in seen])
 
 
@@ -259,8 +318,13 @@ def _load(ctx: Context, allocation_id: int) -> AllocationView:
         alloc = session.get(Allocation, allocation_id)
         if alloc is None:
             raise NotFound(f"allocation {allocation_id} does not exist")
-        lines = list(session.scalars(sa.select(AllocationLine).where(
-            AllocationLine.allocation_id == allocation_id).order_by(AllocationLine.key_id)))
+        lines = list(
+            session.scalars(
+                sa.select(AllocationLine)
+                .where(AllocationLine.allocation_id == allocation_id)
+                .order_by(AllocationLine.key_id)
+            )
+        )
         session.expunge_all()
     return AllocationView(alloc, lines)
 
@@ -268,14 +332,20 @@ def _load(ctx: Context, allocation_id: int) -> AllocationView:
 def list_allocations(ctx: Context) -> list[Allocation]:
     require_read(ctx)
     with ctx.reading() as session:
-        rows = list(session.scalars(sa.select(Allocation).order_by(
-            Allocation.period_start.desc(), Allocation.dimension, Allocation.revision.desc())))
+        rows = list(
+            session.scalars(
+                sa.select(Allocation).order_by(
+                    Allocation.period_start.desc(), Allocation.dimension, Allocation.revision.desc()
+                )
+            )
+        )
         session.expunge_all()
     return rows
 
 
-def set_adjustments(ctx: Context, allocation_id: int, pcts: dict[int, Decimal | str],
-                    expected_version: int | None) -> AllocationView:
+def set_adjustments(
+    ctx: Context, allocation_id: int, pcts: dict[int, Decimal | str], expected_version: int | None
+) -> AllocationView:
     """Set adjustment percentages by key id (0 removes one); rebalance the others."""
     require_any(ctx, PLAN_PERMISSIONS)
     _require_every_line(ctx, allocation_id)
@@ -285,21 +355,33 @@ def set_adjustments(ctx: Context, allocation_id: int, pcts: dict[int, Decimal | 
         alloc = uow.get(Allocation, allocation_id)
         uow.check_version(alloc, expected_version)
         if alloc.status != "draft":
-            raise ValidationFailed([FieldProblem(
-                "status", _(alloc.status),
-                _("a draft (approved allocations are revised, not edited)"))],
-                f"allocation {allocation_id}")
-        lines = list(uow.session.scalars(sa.select(AllocationLine).where(
-            AllocationLine.allocation_id == allocation_id).order_by(AllocationLine.key_id)))
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "status",
+                        _(alloc.status),
+                        _("a draft (approved allocations are revised, not edited)"),
+                    )
+                ],
+                f"allocation {allocation_id}",
+            )
+        lines = list(
+            uow.session.scalars(
+                sa.select(AllocationLine)
+                .where(AllocationLine.allocation_id == allocation_id)
+                .order_by(AllocationLine.key_id)
+            )
+        )
         by_key = {ln.key_id: ln for ln in lines}
         unknown = [k for k in pcts if k not in by_key]
         if unknown:
-            raise ValidationFailed([FieldProblem("key", k, "a key of this allocation")
-                                    for k in unknown], f"allocation {allocation_id}")
+            raise ValidationFailed(
+                [FieldProblem("key", k, "a key of this allocation") for k in unknown],
+                f"allocation {allocation_id}",
+            )
         new_pct = [Decimal(str(pcts.get(ln.key_id, ln.adjustment_pct))) for ln in lines]
         base = al.split_exact(alloc.total, [ln.basis_amount for ln in lines])
-        amounts = al.apply_adjustments(alloc.total, base, new_pct,
-                                       [ln.code for ln in lines])
+        amounts = al.apply_adjustments(alloc.total, base, new_pct, [ln.code for ln in lines])
         for ln, pct, amount in zip(lines, new_pct, amounts, strict=True):
             uow.apply_changes(ln, {"adjustment_pct": pct, "amount": amount})
         flag_modified(alloc, "note")  # bump the header's version: its lines changed
@@ -309,49 +391,81 @@ def set_adjustments(ctx: Context, allocation_id: int, pcts: dict[int, Decimal | 
     return write(ctx, work)
 
 
-def adjust_by(ctx: Context, allocation_id: int, key_id: int, step_pct: Decimal | str,
-              expected_version: int | None) -> AllocationView:
+def adjust_by(
+    ctx: Context,
+    allocation_id: int,
+    key_id: int,
+    step_pct: Decimal | str,
+    expected_version: int | None,
+) -> AllocationView:
     """Add ``step_pct`` (e.g. +5) to one key's adjustment (the TUI's +/- keys)."""
     view = get_allocation(ctx, allocation_id)
     current = {ln.key_id: ln.adjustment_pct for ln in view.lines}
     if key_id not in current:
-        raise ValidationFailed([FieldProblem("key", key_id, "a key of this allocation")],
-                               f"allocation {allocation_id}")
-    return set_adjustments(ctx, allocation_id,
-                           {key_id: current[key_id] + Decimal(str(step_pct))},
-                           expected_version)
+        raise ValidationFailed(
+            [FieldProblem("key", key_id, "a key of this allocation")], f"allocation {allocation_id}"
+        )
+    return set_adjustments(
+        ctx, allocation_id, {key_id: current[key_id] + Decimal(str(step_pct))}, expected_version
+    )
 
 
-def revise_allocation(ctx: Context, allocation_id: int, total: Decimal | str | None = None,
-                      note: str = "") -> AllocationView:
+def revise_allocation(
+    ctx: Context, allocation_id: int, total: Decimal | str | None = None, note: str = ""
+) -> AllocationView:
     """A new draft revision copying an allocation's lines (its history stays); like a
     draft, only by someone who sees every key it covers."""
     source = _require_every_line(ctx, allocation_id)
     a = source.allocation
-    new_total = _check_new(a.period_kind, a.dimension, a.basis,
-                           a.total if total is None else total)
+    new_total = _check_new(a.period_kind, a.dimension, a.basis, a.total if total is None else total)
 
     def work(uow: UnitOfWork) -> AllocationView:
         require_any(ctx, PLAN_PERMISSIONS)
-        revision = 1 + (uow.session.scalar(sa.select(sa.func.max(Allocation.revision)).where(
-            Allocation.period_start == a.period_start, Allocation.period_kind == a.period_kind,
-            Allocation.dimension == a.dimension)) or 0)
-        alloc = Allocation(period_kind=a.period_kind, period_start=a.period_start,
-                           period_end=a.period_end, dimension=a.dimension, basis=a.basis,
-                           basis_as_of=a.basis_as_of, total=new_total, revision=revision,
-                           status="draft", note=note or a.note, requested_by_id=ctx.actor.id,
-                           created_at=ctx.now())
+        revision = 1 + (
+            uow.session.scalar(
+                sa.select(sa.func.max(Allocation.revision)).where(
+                    Allocation.period_start == a.period_start,
+                    Allocation.period_kind == a.period_kind,
+                    Allocation.dimension == a.dimension,
+                )
+            )
+            or 0
+        )
+        alloc = Allocation(
+            period_kind=a.period_kind,
+            period_start=a.period_start,
+            period_end=a.period_end,
+            dimension=a.dimension,
+            basis=a.basis,
+            basis_as_of=a.basis_as_of,
+            total=new_total,
+            revision=revision,
+            status="draft",
+            note=note or a.note,
+            requested_by_id=ctx.actor.id,
+            created_at=ctx.now(),
+        )
         uow.session.add(alloc)
         uow.audit_created(alloc)
         base = al.split_exact(new_total, [ln.basis_amount for ln in source.lines])
-        amounts = al.apply_adjustments(new_total, base,
-                                       [ln.adjustment_pct for ln in source.lines],
-                                       [ln.code for ln in source.lines])
+        amounts = al.apply_adjustments(
+            new_total,
+            base,
+            [ln.adjustment_pct for ln in source.lines],
+            [ln.code for ln in source.lines],
+        )
         lines = []
         for ln, amount in zip(source.lines, amounts, strict=True):
-            copy = AllocationLine(allocation_id=alloc.id, key_id=ln.key_id, code=ln.code,
-                                  label=ln.label, basis_amount=ln.basis_amount, share=ln.share,
-                                  adjustment_pct=ln.adjustment_pct, amount=amount)
+            copy = AllocationLine(
+                allocation_id=alloc.id,
+                key_id=ln.key_id,
+                code=ln.code,
+                label=ln.label,
+                basis_amount=ln.basis_amount,
+                share=ln.share,
+                adjustment_pct=ln.adjustment_pct,
+                amount=amount,
+            )
             uow.session.add(copy)
             lines.append(copy)
         uow.session.flush()
@@ -365,46 +479,69 @@ def approver_roles(ctx: Context) -> tuple[str, ...]:
         return tuple(get_setting(session, APPROVER_ROLES_KEY, DEFAULT_APPROVER_ROLES))
 
 
-def approve_allocation(ctx: Context, allocation_id: int, expected_version: int | None,
-                       phasing: str | None = None) -> AllocationView:
+def approve_allocation(
+    ctx: Context, allocation_id: int, expected_version: int | None, phasing: str | None = None
+) -> AllocationView:
     """Approve a draft: a manager who did not draft it; then publish it as the targets,
     month by month by ``phasing`` (default: the company setting, else ``seasonal``)."""
     roles = approver_roles(ctx)
     phasing = phasing or _setting(ctx, PHASING_KEY, "seasonal")
     if phasing not in al.PHASINGS:
-        raise ValidationFailed([FieldProblem(_("phasing"), phasing, ", ".join(
-            _(p) for p in al.PHASINGS))],
-                               _("allocation {id}").format(id=allocation_id))
+        raise ValidationFailed(
+            [FieldProblem(_("phasing"), phasing, ", ".join(_(p) for p in al.PHASINGS))],
+            _("allocation {id}").format(id=allocation_id),
+        )
 
     def work(uow: UnitOfWork) -> tuple[Allocation, list[AllocationLine], Allocation | None]:
         uow.require("target.manage")
         if not set(ctx.actor.roles) & set(roles):
-            raise PermissionDenied(f"{ctx.actor.login} may not approve targets: it takes "
-                                   f"one of the roles {', '.join(roles)}")
+            raise PermissionDenied(
+                f"{ctx.actor.login} may not approve targets: it takes "
+                f"one of the roles {', '.join(roles)}"
+            )
         alloc = uow.get(Allocation, allocation_id)
         uow.check_version(alloc, expected_version)
         if alloc.status != "draft":
-            raise ValidationFailed([FieldProblem("status", alloc.status, "a draft")],
-                                   f"allocation {allocation_id}")
+            raise ValidationFailed(
+                [FieldProblem("status", alloc.status, "a draft")], f"allocation {allocation_id}"
+            )
         if alloc.requested_by_id == ctx.actor.id:
-            raise PermissionDenied(f"{ctx.actor.login} drafted allocation {allocation_id} "
-                                   "and may not approve it: another manager must")
-        previous = uow.session.scalars(sa.select(Allocation).where(
-            Allocation.period_start == alloc.period_start,
-            Allocation.period_kind == alloc.period_kind,
-            Allocation.dimension == alloc.dimension, Allocation.status == "approved")).first()
+            raise PermissionDenied(
+                f"{ctx.actor.login} drafted allocation {allocation_id} "
+                "and may not approve it: another manager must"
+            )
+        previous = uow.session.scalars(
+            sa.select(Allocation).where(
+                Allocation.period_start == alloc.period_start,
+                Allocation.period_kind == alloc.period_kind,
+                Allocation.dimension == alloc.dimension,
+                Allocation.status == "approved",
+            )
+        ).first()
         if previous is not None and previous.revision > alloc.revision:
-            raise ValidationFailed([FieldProblem(
-                "revision", alloc.revision,
-                _("a draft newer than the approved revision {revision}; revise revision "
-                  "{revision} instead").format(revision=previous.revision))],
-                _("allocation {id}").format(id=allocation_id))
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "revision",
+                        alloc.revision,
+                        _(
+                            "a draft newer than the approved revision {revision}; revise revision "
+                            "{revision} instead"
+                        ).format(revision=previous.revision),
+                    )
+                ],
+                _("allocation {id}").format(id=allocation_id),
+            )
         if previous is not None:
             uow.apply_changes(previous, {"status": "superseded"})
-        uow.apply_changes(alloc, {"status": "approved", "approved_by_id": ctx.actor.id,
-                                  "approved_at": ctx.now()})
-        lines = list(uow.session.scalars(sa.select(AllocationLine).where(
-            AllocationLine.allocation_id == allocation_id)))
+        uow.apply_changes(
+            alloc, {"status": "approved", "approved_by_id": ctx.actor.id, "approved_at": ctx.now()}
+        )
+        lines = list(
+            uow.session.scalars(
+                sa.select(AllocationLine).where(AllocationLine.allocation_id == allocation_id)
+            )
+        )
         uow.session.flush()
         return alloc, lines, previous
 
@@ -413,10 +550,17 @@ def approve_allocation(ctx: Context, allocation_id: int, expected_version: int |
         months = al.months_of(alloc.period_start, alloc.period_end)
         first_open = ctx.today().replace(day=1) if previous else None  # a revision
         closed = closed_targets(ctx, alloc, first_open) if first_open else {}
-        set_targets(ctx, publish_items(alloc, lines, _load(ctx, previous.id).lines
-                                       if previous else [],
-                                       phase_weights(ctx, alloc, phasing, months), closed,
-                                       first_open))
+        set_targets(
+            ctx,
+            publish_items(
+                alloc,
+                lines,
+                _load(ctx, previous.id).lines if previous else [],
+                phase_weights(ctx, alloc, phasing, months),
+                closed,
+                first_open,
+            ),
+        )
     except Exception:
         _undo_approval(ctx, allocation_id, previous.id if previous else None)
         raise
@@ -428,8 +572,9 @@ def _setting(ctx: Context, key: str, default: Any) -> Any:
         return get_setting(session, key, default)
 
 
-def phase_weights(ctx: Context, alloc: Allocation, phasing: str,
-                  months: list[dt.date]) -> list[Decimal]:
+def phase_weights(
+    ctx: Context, alloc: Allocation, phasing: str, months: list[dt.date]
+) -> list[Decimal]:
     """How the period's months share each target: last year's monthly sales of the whole
     company (Spring Festival's move between January and February handled), the forecast's
     seasonal profile, or flat."""
@@ -437,14 +582,19 @@ def phase_weights(ctx: Context, alloc: Allocation, phasing: str,
         return [Decimal(1)] * len(months)
     if phasing == "forecast":
         profile = forecast_profile(ctx, alloc.dimension, alloc.period_start, alloc.period_end)
-        return profile if len(profile) == len(months) and sum(profile) > 0 \
+        return (
+            profile
+            if len(profile) == len(months) and sum(profile) > 0
             else [Decimal(1)] * len(months)
+        )
     line = SalesLine.__table__  # type: ignore[attr-defined]
     first, last = al.last_year(months[0]), al.last_year(alloc.period_end)
     with ctx.reading() as session:  # company-wide: the plan is the whole company's
-        rows = session.execute(sa.select(line.c.date, sa.func.sum(line.c.amount))
-                               .where(line.c.date.between(first, last))
-                               .group_by(line.c.date)).all()
+        rows = session.execute(
+            sa.select(line.c.date, sa.func.sum(line.c.amount))
+            .where(line.c.date.between(first, last))
+            .group_by(line.c.date)
+        ).all()
     by_month: dict[dt.date, Decimal] = {}
     for day, amount in rows:
         day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
@@ -453,19 +603,28 @@ def phase_weights(ctx: Context, alloc: Allocation, phasing: str,
     return al.seasonal_weights(months, by_month)
 
 
-def closed_targets(ctx: Context, alloc: Allocation,
-                   first_open: dt.date) -> dict[tuple[int, dt.date], Decimal]:
+def closed_targets(
+    ctx: Context, alloc: Allocation, first_open: dt.date
+) -> dict[tuple[int, dt.date], Decimal]:
     """The published targets of the period's closed months (before ``first_open``): a
     revision leaves them as they are."""
     with ctx.reading() as session:
-        return published_targets(session, alloc.dimension, alloc.period_start,
-                                 min(alloc.period_end, first_open - dt.timedelta(days=1)))
+        return published_targets(
+            session,
+            alloc.dimension,
+            alloc.period_start,
+            min(alloc.period_end, first_open - dt.timedelta(days=1)),
+        )
 
 
-def publish_items(alloc: Allocation, lines: list[AllocationLine],
-                  old_lines: list[AllocationLine], weights: list[Decimal] | None = None,
-                  closed: dict[tuple[int, dt.date], Decimal] | None = None,
-                  first_open: dt.date | None = None) -> list[dict[str, Any]]:
+def publish_items(
+    alloc: Allocation,
+    lines: list[AllocationLine],
+    old_lines: list[AllocationLine],
+    weights: list[Decimal] | None = None,
+    closed: dict[tuple[int, dt.date], Decimal] | None = None,
+    first_open: dt.date | None = None,
+) -> list[dict[str, Any]]:
     """Monthly ``SalesTarget`` rows for an approved allocation: each key's amount phased
     over the period's months by ``weights`` to the cent; a revision's closed months
     (before ``first_open``; their targets in ``closed``) keep them and are not
@@ -490,21 +649,29 @@ def publish_items(alloc: Allocation, lines: list[AllocationLine],
         for month, part in zip(months, parts, strict=True):
             company[month] += part
             if month not in shut:
-                items.append({"month": month, "dimension": alloc.dimension, "key_id": key,
-                              "amount": part})
-    items += [{"month": m, "dimension": "company", "key_id": 0, "amount": company[m]}
-              for m in months if m not in shut]
+                items.append(
+                    {"month": month, "dimension": alloc.dimension, "key_id": key, "amount": part}
+                )
+    items += [
+        {"month": m, "dimension": "company", "key_id": 0, "amount": company[m]}
+        for m in months
+        if m not in shut
+    ]
     return items
 
 
 def _undo_approval(ctx: Context, allocation_id: int, previous_id: int | None) -> None:
     """Publishing failed: put the allocation back to draft (and the previous one back)."""
+
     def work(uow: UnitOfWork) -> None:
-        uow.apply_changes(uow.get(Allocation, allocation_id),
-                          {"status": "draft", "approved_by_id": None, "approved_at": None},
-                          action="revert")
+        uow.apply_changes(
+            uow.get(Allocation, allocation_id),
+            {"status": "draft", "approved_by_id": None, "approved_at": None},
+            action="revert",
+        )
         if previous_id is not None:
-            uow.apply_changes(uow.get(Allocation, previous_id), {"status": "approved"},
-                              action="revert")
+            uow.apply_changes(
+                uow.get(Allocation, previous_id), {"status": "approved"}, action="revert"
+            )
 
     write(ctx, work)

@@ -53,7 +53,9 @@ def last_follow_up(today: dt.date) -> Any:
     """SQL for the customer's last follow-up up to ``today``. A stored date after today
     (a visit logged ahead of time, or imported so) is not a follow-up yet: the latest visit
     up to today counts instead, so such a date cannot keep a lead from being reclaimed."""
-    visited = (sa.select(sa.func.max(Activity.date))
-               .where(Activity.customer_id == Customer.id, Activity.date <= today)
-               .scalar_subquery())
+    visited = (
+        sa.select(sa.func.max(Activity.date))
+        .where(Activity.customer_id == Customer.id, Activity.date <= today)
+        .scalar_subquery()
+    )
     return sa.case((Customer.last_follow_up > today, visited), else_=Customer.last_follow_up)

@@ -45,8 +45,9 @@ class DueItem:
     days_over: int
 
 
-def due_list(ctx: Context, owner: str | None = None, kinds: tuple[str, ...] = KINDS,
-             limit: int = LIMIT) -> list[DueItem]:
+def due_list(
+    ctx: Context, owner: str | None = None, kinds: tuple[str, ...] = KINDS, limit: int = LIMIT
+) -> list[DueItem]:
     """Every due item the reader may see (optionally one owner's), most overdue first."""
     items: list[DueItem] = []
     if "stalled" in kinds:
@@ -77,13 +78,23 @@ def _people(session: Any) -> dict[int, tuple[str, str]]:
 
 def stalled_deals(ctx: Context, owner: str | None = None, limit: int = LIMIT) -> list[DueItem]:
     now = ctx.now()
-    query = (sa.select(Opportunity.id, Opportunity.funnel, Opportunity.stage,
-                       Opportunity.stage_entered_at, Opportunity.owner_id, Customer.id,
-                       Customer.name)
-             .join(Customer, Customer.id == Opportunity.customer_id)
-             .where(*open_deals(ctx), stalled_condition(ctx),
-                    *_owner_filter(Opportunity.owner_id, owner))
-             .order_by(Opportunity.stage_entered_at).limit(limit))
+    query = (
+        sa.select(
+            Opportunity.id,
+            Opportunity.funnel,
+            Opportunity.stage,
+            Opportunity.stage_entered_at,
+            Opportunity.owner_id,
+            Customer.id,
+            Customer.name,
+        )
+        .join(Customer, Customer.id == Opportunity.customer_id)
+        .where(
+            *open_deals(ctx), stalled_condition(ctx), *_owner_filter(Opportunity.owner_id, owner)
+        )
+        .order_by(Opportunity.stage_entered_at)
+        .limit(limit)
+    )
     with ctx.reading() as session:
         people = _people(session)
         rows = session.execute(query).all()
@@ -92,8 +103,19 @@ def stalled_deals(ctx: Context, owner: str | None = None, limit: int = LIMIT) ->
         stage = ctx.plugins.funnels.stage(funnel_id, stage_id)
         due = (as_utc(entered) + dt.timedelta(days=stage.max_days)).date()
         login, manager = people.get(owner_id, ("", ""))
-        out.append(DueItem("stalled", opp_id, cust_id, cust, login, manager, stage_id, due,
-                           (now.date() - due).days))
+        out.append(
+            DueItem(
+                "stalled",
+                opp_id,
+                cust_id,
+                cust,
+                login,
+                manager,
+                stage_id,
+                due,
+                (now.date() - due).days,
+            )
+        )
     return out
 
 
@@ -102,29 +124,54 @@ def follow_up_conditions(ctx: Context, which: str = "due") -> list[Any]:
     "today" or "overdue" (before today), as on the dashboard."""
     today = ctx.today()
     later = aliased(Activity)
-    done = sa.exists().where(later.customer_id == Activity.customer_id,
-                             later.date >= Activity.next_visit, later.id != Activity.id)
-    when = {"due": Activity.next_visit <= today, "today": Activity.next_visit == today,
-            "overdue": Activity.next_visit < today}[which]
+    done = sa.exists().where(
+        later.customer_id == Activity.customer_id,
+        later.date >= Activity.next_visit,
+        later.id != Activity.id,
+    )
+    when = {
+        "due": Activity.next_visit <= today,
+        "today": Activity.next_visit == today,
+        "overdue": Activity.next_visit < today,
+    }[which]
     return [when, ~done, visible_follow_ups(ctx)]
 
 
-def overdue_follow_ups(ctx: Context, owner: str | None = None,
-                       limit: int = LIMIT) -> list[DueItem]:
+def overdue_follow_ups(ctx: Context, owner: str | None = None, limit: int = LIMIT) -> list[DueItem]:
     today = ctx.today()
-    query = (sa.select(Activity.id, Activity.customer_id, Customer.name, follow_up_owner(),
-                       Activity.purpose, Activity.next_visit)
-             .outerjoin(Customer, Customer.id == Activity.customer_id)
-             .where(*follow_up_conditions(ctx), *_owner_filter(follow_up_owner(), owner))
-             .order_by(Activity.next_visit, Activity.id).limit(limit))
+    query = (
+        sa.select(
+            Activity.id,
+            Activity.customer_id,
+            Customer.name,
+            follow_up_owner(),
+            Activity.purpose,
+            Activity.next_visit,
+        )
+        .outerjoin(Customer, Customer.id == Activity.customer_id)
+        .where(*follow_up_conditions(ctx), *_owner_filter(follow_up_owner(), owner))
+        .order_by(Activity.next_visit, Activity.id)
+        .limit(limit)
+    )
     with ctx.reading() as session:
         people = _people(session)
         rows = session.execute(query).all()
     out = []
     for _act_id, cust_id, cust, rep_id, purpose, due in rows:
         login, manager = people.get(rep_id, ("", ""))
-        out.append(DueItem("follow_up", cust_id or 0, cust_id, cust or "", login, manager,
-                           purpose, due, (today - due).days))
+        out.append(
+            DueItem(
+                "follow_up",
+                cust_id or 0,
+                cust_id,
+                cust or "",
+                login,
+                manager,
+                purpose,
+                due,
+                (today - due).days,
+            )
+        )
     return out
 
 
@@ -136,20 +183,37 @@ def visit_conditions(ctx: Context) -> list[Any]:
     for cls, every in ctx.plugins.funnels.class_visit_days().items():
         cutoff = today - dt.timedelta(days=every)
         since = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
-        per_class.append(sa.and_(Customer.customer_class == cls, sa.or_(
-            last < cutoff, sa.and_(last.is_(None), Customer.created_at < since))))
-    return [Customer.owner_id.is_not(None), Customer.status == CustomerStatus.ACTIVE,
-            visible(ctx, Customer), sa.or_(*per_class) if per_class else sa.false()]
+        per_class.append(
+            sa.and_(
+                Customer.customer_class == cls,
+                sa.or_(last < cutoff, sa.and_(last.is_(None), Customer.created_at < since)),
+            )
+        )
+    return [
+        Customer.owner_id.is_not(None),
+        Customer.status == CustomerStatus.ACTIVE,
+        visible(ctx, Customer),
+        sa.or_(*per_class) if per_class else sa.false(),
+    ]
 
 
 def visits_due(ctx: Context, owner: str | None = None, limit: int = LIMIT) -> list[DueItem]:
     today = ctx.today()
     every = ctx.plugins.funnels.class_visit_days()
     last = last_follow_up(today)
-    query = (sa.select(Customer.id, Customer.name, Customer.owner_id, Customer.customer_class,
-                       last, Customer.created_at)
-             .where(*visit_conditions(ctx), *_owner_filter(Customer.owner_id, owner))
-             .order_by(last, Customer.id).limit(limit))
+    query = (
+        sa.select(
+            Customer.id,
+            Customer.name,
+            Customer.owner_id,
+            Customer.customer_class,
+            last,
+            Customer.created_at,
+        )
+        .where(*visit_conditions(ctx), *_owner_filter(Customer.owner_id, owner))
+        .order_by(last, Customer.id)
+        .limit(limit)
+    )
     with ctx.reading() as session:
         people = _people(session)
         rows = session.execute(query).all()
@@ -158,6 +222,7 @@ def visits_due(ctx: Context, owner: str | None = None, limit: int = LIMIT) -> li
         base = last or as_utc(created).date()
         due = base + dt.timedelta(days=every[cls])
         login, manager = people.get(owner_id, ("", ""))
-        out.append(DueItem("visit", cust_id, cust_id, name, login, manager, cls, due,
-                           (today - due).days))
+        out.append(
+            DueItem("visit", cust_id, cust_id, name, login, manager, cls, due, (today - due).days)
+        )
     return out

@@ -38,15 +38,20 @@ def current_overrides(ctx: Context) -> dict[str, Any]:
 
 def live_counts(uow_session: Any, funnel_id: str) -> dict[str, int]:
     """Open deals per stage of a funnel, whoever owns them (a change affects them all)."""
-    rows = uow_session.execute(sa.select(Opportunity.stage, sa.func.count())
-                               .where(Opportunity.funnel == funnel_id,
-                                      Opportunity.status == OpportunityStatus.OPEN)
-                               .group_by(Opportunity.stage)).all()
+    rows = uow_session.execute(
+        sa.select(Opportunity.stage, sa.func.count())
+        .where(Opportunity.funnel == funnel_id, Opportunity.status == OpportunityStatus.OPEN)
+        .group_by(Opportunity.stage)
+    ).all()
     return {stage: n for stage, n in rows}
 
 
-def set_override(ctx: Context, funnel_id: str, override: Mapping[str, Any] | None,
-                 mapping: Mapping[str, str] | None = None) -> FunnelDefinition:
+def set_override(
+    ctx: Context,
+    funnel_id: str,
+    override: Mapping[str, Any] | None,
+    mapping: Mapping[str, str] | None = None,
+) -> FunnelDefinition:
     """Replace the company's override of one funnel (None: back to its definition).
 
     ``mapping`` sends the open deals of stages the override removes to other stages;
@@ -55,8 +60,10 @@ def set_override(ctx: Context, funnel_id: str, override: Mapping[str, Any] | Non
     registry = ctx.plugins.funnels
     base = registry.base.get(funnel_id)
     if base is None:
-        raise ValidationFailed([FieldProblem("funnel", funnel_id, "one of " + ", ".join(
-            sorted(registry.base)))], SUBJECT)
+        raise ValidationFailed(
+            [FieldProblem("funnel", funnel_id, "one of " + ", ".join(sorted(registry.base)))],
+            SUBJECT,
+        )
     try:
         after = apply_override(base, override) if override else base
     except FunnelChangeRefused as exc:
@@ -68,8 +75,9 @@ def set_override(ctx: Context, funnel_id: str, override: Mapping[str, Any] | Non
         before = registry.get(funnel_id) or base
         problems = change_problems(before, after, live_counts(uow.session, funnel_id), mapping)
         if problems:
-            raise ValidationFailed([FieldProblem("stages", funnel_id, p) for p in problems],
-                                   SUBJECT)
+            raise ValidationFailed(
+                [FieldProblem("stages", funnel_id, p) for p in problems], SUBJECT
+            )
         _move_stages(uow, funnel_id, mapping, {s.id for s in after.open_stages})
         row = uow.session.get(CompanySetting, OVERRIDES_KEY)
         old = deepcopy(dict(row.value or {})) if row else {}
@@ -92,15 +100,22 @@ def set_override(ctx: Context, funnel_id: str, override: Mapping[str, Any] | Non
     return registry.get(funnel_id)
 
 
-def _move_stages(uow: UnitOfWork, funnel_id: str, mapping: Mapping[str, str],
-                 keep: set[str]) -> int:
+def _move_stages(
+    uow: UnitOfWork, funnel_id: str, mapping: Mapping[str, str], keep: set[str]
+) -> int:
     moved = 0
     for old, new in mapping.items():
         if old in keep:
             continue
-        deals = uow.session.scalars(sa.select(Opportunity).where(
-            Opportunity.funnel == funnel_id, Opportunity.stage == old,
-            Opportunity.status == OpportunityStatus.OPEN).order_by(Opportunity.id))
+        deals = uow.session.scalars(
+            sa.select(Opportunity)
+            .where(
+                Opportunity.funnel == funnel_id,
+                Opportunity.stage == old,
+                Opportunity.status == OpportunityStatus.OPEN,
+            )
+            .order_by(Opportunity.id)
+        )
         for deal in deals:
             move_deal(uow, deal, new, f"stage {old} removed from funnel {funnel_id}")
             moved += 1
@@ -113,8 +128,15 @@ def move_deal(uow: UnitOfWork, deal: Opportunity, to_stage: str, reason: str) ->
     uow.apply_changes(deal, {"stage": to_stage}, action="stage")
     uow.audit("stage", "opportunity", deal.id, "reason", None, reason)
     deal.stage_entered_at = now
-    uow.session.add(StageChange(opportunity_id=deal.id, from_stage=before, to_stage=to_stage,
-                                changed_at=now, changed_by_id=uow.ctx.actor.id))
+    uow.session.add(
+        StageChange(
+            opportunity_id=deal.id,
+            from_stage=before,
+            to_stage=to_stage,
+            changed_at=now,
+            changed_by_id=uow.ctx.actor.id,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -130,10 +152,11 @@ def orphans(ctx: Context) -> list[Orphans]:
     plugin update or a plugin switched off. They are never dropped: map them."""
     registry = ctx.plugins.funnels
     with ctx.reading() as session:
-        rows = session.execute(sa.select(Opportunity.funnel, Opportunity.stage,
-                                         sa.func.count())
-                               .where(Opportunity.status == OpportunityStatus.OPEN)
-                               .group_by(Opportunity.funnel, Opportunity.stage)).all()
+        rows = session.execute(
+            sa.select(Opportunity.funnel, Opportunity.stage, sa.func.count())
+            .where(Opportunity.status == OpportunityStatus.OPEN)
+            .group_by(Opportunity.funnel, Opportunity.stage)
+        ).all()
     out = []
     for funnel_id, stage_id, n in rows:
         funnel = registry.get(funnel_id)
@@ -149,12 +172,28 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
         raise ValidationFailed([FieldProblem("funnel", funnel_id, "a loaded funnel")], SUBJECT)
     target = funnel.stage(to_stage)
     if target is None or target.terminal:
-        raise ValidationFailed([FieldProblem("to", to_stage, "an open stage of " + funnel_id
-                                             + ": " + ", ".join(s.id for s in
-                                                                funnel.open_stages))], SUBJECT)
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "to",
+                    to_stage,
+                    "an open stage of "
+                    + funnel_id
+                    + ": "
+                    + ", ".join(s.id for s in funnel.open_stages),
+                )
+            ],
+            SUBJECT,
+        )
     if funnel.stage(from_stage) is not None:
-        raise ValidationFailed([FieldProblem("from", from_stage, "a stage the funnel no "
-                                             "longer has; this one is still valid")], SUBJECT)
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "from", from_stage, "a stage the funnel no longer has; this one is still valid"
+                )
+            ],
+            SUBJECT,
+        )
 
     def work(uow: UnitOfWork) -> int:
         uow.require("settings.manage")
@@ -168,8 +207,7 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
 CLASS_RANK = {CustomerClass.POTENTIAL: 0, CustomerClass.PROMISING: 1, CustomerClass.CLOSING: 2}
 
 
-def implied_class(ctx: Context, stages: list[tuple[str, str]], won: bool,
-                  current: str) -> str:
+def implied_class(ctx: Context, stages: list[tuple[str, str]], won: bool, current: str) -> str:
     """The class a customer's open deals imply: the furthest class among their stages; a
     buying customer stays a customer."""
     if won or current == CustomerClass.CUSTOMER:
@@ -191,10 +229,15 @@ def refresh_class(ctx: Context, customer_id: int, won: bool = False) -> str | No
         customer = uow.session.get(Customer, customer_id)
         if customer is None:
             return None
-        stages = [tuple(r) for r in uow.session.execute(
-            sa.select(Opportunity.funnel, Opportunity.stage)
-            .where(Opportunity.customer_id == customer_id,
-                   Opportunity.status == OpportunityStatus.OPEN))]
+        stages = [
+            tuple(r)
+            for r in uow.session.execute(
+                sa.select(Opportunity.funnel, Opportunity.stage).where(
+                    Opportunity.customer_id == customer_id,
+                    Opportunity.status == OpportunityStatus.OPEN,
+                )
+            )
+        ]
         cls = implied_class(ctx, stages, won, customer.customer_class)
         if cls != customer.customer_class:
             uow.apply_changes(customer, {"customer_class": cls}, action="class")

@@ -55,8 +55,9 @@ class HandoverPlan:
     # closing: deal id, deal, customer, successor, contacts ("name phone; ...")
 
 
-def preview(ctx: Context, leaving: str, successors: list[str],
-            assignment: Mapping[int, str] | None = None) -> HandoverPlan:
+def preview(
+    ctx: Context, leaving: str, successors: list[str], assignment: Mapping[int, str] | None = None
+) -> HandoverPlan:
     """What ``hand_over`` would move; checks the same permissions, writes nothing."""
     with ctx.db.write_session() as session, session.begin():
         plan = _plan(UnitOfWork(ctx, session), leaving, successors, assignment)
@@ -64,8 +65,13 @@ def preview(ctx: Context, leaving: str, successors: list[str],
     return plan
 
 
-def hand_over(ctx: Context, leaving: str, successors: list[str],
-              assignment: Mapping[int, str] | None = None, note: str = "") -> Handover:
+def hand_over(
+    ctx: Context,
+    leaving: str,
+    successors: list[str],
+    assignment: Mapping[int, str] | None = None,
+    note: str = "",
+) -> Handover:
     """Move the leaving rep's book to ``successors``; all or nothing."""
 
     def work(uow: UnitOfWork) -> Handover:
@@ -78,56 +84,77 @@ def hand_over(ctx: Context, leaving: str, successors: list[str],
 def _check(uow: UnitOfWork, leaving: str, successors: list[str]) -> tuple[User, dict[str, User]]:
     uow.require("customer.assign")
     if not successors:
-        raise ValidationFailed([FieldProblem("successors", [], "at least one successor")],
-                               "handover")
+        raise ValidationFailed(
+            [FieldProblem("successors", [], "at least one successor")], "handover"
+        )
     if leaving in successors:
-        raise ValidationFailed([FieldProblem("successors", leaving,
-                                             "someone other than the leaving rep")], "handover")
+        raise ValidationFailed(
+            [FieldProblem("successors", leaving, "someone other than the leaving rep")], "handover"
+        )
     rep = user_by_login(uow, leaving, "leaving")
     grant = uow.ctx.grant
-    if grant.scope is Scope.OWN or (grant.scope is Scope.TEAM and rep.id not in grant.team_ids) \
-            or (grant.scope is Scope.REGION and rep.region_id not in grant.region_ids):
-        raise PermissionDenied(_("You may not hand over {name}'s customers: {name} is "
-                                 "outside your team or region.").format(name=rep.display_name))
+    if (
+        grant.scope is Scope.OWN
+        or (grant.scope is Scope.TEAM and rep.id not in grant.team_ids)
+        or (grant.scope is Scope.REGION and rep.region_id not in grant.region_ids)
+    ):
+        raise PermissionDenied(
+            _(
+                "You may not hand over {name}'s customers: {name} is outside your team or region."
+            ).format(name=rep.display_name)
+        )
     if rep.id == uow.ctx.actor.id:
-        raise PermissionDenied(_("You may not hand over your own customers; your "
-                                 "manager does."))
-    found = {login: require_assignable(uow, user_by_login(uow, login, "successors"),
-                                       "successors") for login in successors}
+        raise PermissionDenied(_("You may not hand over your own customers; your manager does."))
+    found = {
+        login: require_assignable(uow, user_by_login(uow, login, "successors"), "successors")
+        for login in successors
+    }
     return rep, found
 
 
-def _plan(uow: UnitOfWork, leaving: str, successors: list[str],
-          assignment: Mapping[int, str] | None) -> HandoverPlan:
+def _plan(
+    uow: UnitOfWork, leaving: str, successors: list[str], assignment: Mapping[int, str] | None
+) -> HandoverPlan:
     rep, users = _check(uow, leaving, successors)
     session = uow.session
     plan = HandoverPlan(leaving, list(successors))
     chosen = dict(assignment or {})
     bad = sorted({v for v in chosen.values() if v not in users})
     if bad:
-        raise ValidationFailed([FieldProblem("assignment", bad, "one of the successors")],
-                               "handover")
+        raise ValidationFailed(
+            [FieldProblem("assignment", bad, "one of the successors")], "handover"
+        )
     turn = iter(range(10**9))
     owner_of: dict[int, str] = {}
 
     def successor(customer_id: int) -> str:
         if customer_id not in owner_of:
-            owner_of[customer_id] = chosen.get(customer_id) or successors[
-                next(turn) % len(successors)]
+            owner_of[customer_id] = (
+                chosen.get(customer_id) or successors[next(turn) % len(successors)]
+            )
         return owner_of[customer_id]
 
-    for cid, code, name in session.execute(sa.select(Customer.id, Customer.code, Customer.name)
-                                           .where(Customer.owner_id == rep.id)
-                                           .order_by(Customer.id)):
+    for cid, code, name in session.execute(
+        sa.select(Customer.id, Customer.code, Customer.name)
+        .where(Customer.owner_id == rep.id)
+        .order_by(Customer.id)
+    ):
         plan.customers.append((cid, code, name, successor(cid)))
     cust = aliased(Customer)
-    deals = session.execute(sa.select(Opportunity.id, Opportunity.title, cust.name,
-                                      Opportunity.stage, Opportunity.amount,
-                                      Opportunity.customer_id, Opportunity.funnel)
-                            .join(cust, cust.id == Opportunity.customer_id)
-                            .where(Opportunity.owner_id == rep.id,
-                                   Opportunity.status == OpportunityStatus.OPEN)
-                            .order_by(Opportunity.customer_id, Opportunity.id)).all()
+    deals = session.execute(
+        sa.select(
+            Opportunity.id,
+            Opportunity.title,
+            cust.name,
+            Opportunity.stage,
+            Opportunity.amount,
+            Opportunity.customer_id,
+            Opportunity.funnel,
+        )
+        .join(cust, cust.id == Opportunity.customer_id)
+        .where(Opportunity.owner_id == rep.id, Opportunity.status == OpportunityStatus.OPEN)
+        .order_by(Opportunity.customer_id, Opportunity.id)
+    ).all()
     for did, title, cname, stage, amount, cid, funnel in deals:
         to = successor(cid)
         plan.deals.append((did, title, cname, stage, Decimal(amount), to))
@@ -143,30 +170,42 @@ def _plan(uow: UnitOfWork, leaving: str, successors: list[str],
 
 
 def _contacts(session: Session, customer_id: int) -> str:
-    rows = session.execute(sa.select(Contact.name, Contact.phone)
-                           .where(Contact.customer_id == customer_id)
-                           .order_by(Contact.is_primary.desc(), Contact.name)).all()
+    rows = session.execute(
+        sa.select(Contact.name, Contact.phone)
+        .where(Contact.customer_id == customer_id)
+        .order_by(Contact.is_primary.desc(), Contact.name)
+    ).all()
     return "; ".join(f"{n} {p}".strip() for n, p in rows)
 
 
 def _open_follow_ups(session: Session, rep_id: int) -> list[tuple]:
     """The planned visits the rep is to make, not yet followed by a visit to that
     customer (the visits they were planned on stay the rep's: history)."""
-    return [tuple(r) for r in session.execute(
-        sa.select(Activity.id, Customer.name, Activity.next_visit, Activity.customer_id)
-        .outerjoin(Customer, Customer.id == Activity.customer_id)
-        .where(follow_up_owner() == rep_id, open_follow_up())
-        .order_by(Activity.next_visit, Activity.id))]
+    return [
+        tuple(r)
+        for r in session.execute(
+            sa.select(Activity.id, Customer.name, Activity.next_visit, Activity.customer_id)
+            .outerjoin(Customer, Customer.id == Activity.customer_id)
+            .where(follow_up_owner() == rep_id, open_follow_up())
+            .order_by(Activity.next_visit, Activity.id)
+        )
+    ]
 
 
-def _target_split(session: Session, rep_id: int, today: dt.date,
-                  successors: list[str]) -> list[tuple[dt.date, Decimal, dict[str, Decimal]]]:
+def _target_split(
+    session: Session, rep_id: int, today: dt.date, successors: list[str]
+) -> list[tuple[dt.date, Decimal, dict[str, Decimal]]]:
     """The rep's targets from this month on, split evenly (cents to the first)."""
-    rows = session.execute(sa.select(SalesTarget.month, SalesTarget.amount)
-                           .where(SalesTarget.dimension == "rep", SalesTarget.key_id == rep_id,
-                                  SalesTarget.month >= today.replace(day=1),
-                                  SalesTarget.amount != 0)
-                           .order_by(SalesTarget.month)).all()
+    rows = session.execute(
+        sa.select(SalesTarget.month, SalesTarget.amount)
+        .where(
+            SalesTarget.dimension == "rep",
+            SalesTarget.key_id == rep_id,
+            SalesTarget.month >= today.replace(day=1),
+            SalesTarget.amount != 0,
+        )
+        .order_by(SalesTarget.month)
+    ).all()
     out = []
     for month, amount in rows:
         amount = Decimal(amount)
@@ -181,18 +220,32 @@ def _apply(uow: UnitOfWork, plan: HandoverPlan, note: str) -> Handover:
     session, ctx = uow.session, uow.ctx
     users = {login: user_by_login(uow, login) for login in plan.successors}
     leaving = user_by_login(uow, plan.leaving)
-    record = Handover(at=ctx.now(), from_user_id=leaving.id or 0, actor_id=ctx.actor.id,
-                      successors=plan.successors, customers=len(plan.customers),
-                      opportunities=len(plan.deals), follow_ups=len(plan.follow_ups),
-                      targets=len(plan.targets), note=note[:500])
+    record = Handover(
+        at=ctx.now(),
+        from_user_id=leaving.id or 0,
+        actor_id=ctx.actor.id,
+        successors=plan.successors,
+        customers=len(plan.customers),
+        opportunities=len(plan.deals),
+        follow_ups=len(plan.follow_ups),
+        targets=len(plan.targets),
+        note=note[:500],
+    )
     session.add(record)
     uow.audit_created(record)
     for cid, _code, _name, to in plan.customers:
         customer = uow.get(Customer, cid)
         before = customer.owner_id
         uow.apply_changes(customer, {"owner_id": users[to].id}, action="handover")
-        log_event(uow, cid, LeadEventKind.HANDOVER, before, users[to].id,
-                  f"handover {record.id}", record.id)
+        log_event(
+            uow,
+            cid,
+            LeadEventKind.HANDOVER,
+            before,
+            users[to].id,
+            f"handover {record.id}",
+            record.id,
+        )
         move_open_work(uow, cid, before, users[to].id, "handover")
     # What the rep had open on customers owned by others moves on its own.
     for did, *_rest, to in plan.deals:
@@ -208,23 +261,29 @@ def _apply(uow: UnitOfWork, plan: HandoverPlan, note: str) -> Handover:
     return record
 
 
-def _move_target(uow: UnitOfWork, from_id: int, month: dt.date,
-                 split: dict[int, Decimal]) -> None:
+def _move_target(uow: UnitOfWork, from_id: int, month: dt.date, split: dict[int, Decimal]) -> None:
     session = uow.session
-    row = session.scalars(sa.select(SalesTarget).where(
-        SalesTarget.month == month, SalesTarget.dimension == "rep",
-        SalesTarget.key_id == from_id)).one()
+    row = session.scalars(
+        sa.select(SalesTarget).where(
+            SalesTarget.month == month,
+            SalesTarget.dimension == "rep",
+            SalesTarget.key_id == from_id,
+        )
+    ).one()
     for user_id, share in split.items():
-        target = session.scalars(sa.select(SalesTarget).where(
-            SalesTarget.month == month, SalesTarget.dimension == "rep",
-            SalesTarget.key_id == user_id)).first()
+        target = session.scalars(
+            sa.select(SalesTarget).where(
+                SalesTarget.month == month,
+                SalesTarget.dimension == "rep",
+                SalesTarget.key_id == user_id,
+            )
+        ).first()
         if target is None:
             target = SalesTarget(month=month, dimension="rep", key_id=user_id, amount=share)
             session.add(target)
             uow.audit_created(target)
         else:
-            uow.apply_changes(target, {"amount": Decimal(target.amount) + share},
-                              action="handover")
+            uow.apply_changes(target, {"amount": Decimal(target.amount) + share}, action="handover")
     uow.apply_changes(row, {"amount": Decimal("0.00")}, action="handover")
 
 
@@ -233,8 +292,11 @@ def handovers(ctx: Context, limit: int = 200) -> list[tuple[Handover, str]]:
     from core.access import visible
 
     with ctx.reading() as session:
-        rows = session.execute(sa.select(Handover, User.login)
-                               .join(User, User.id == Handover.from_user_id)
-                               .where(visible(ctx, User))
-                               .order_by(Handover.id.desc()).limit(limit)).all()
+        rows = session.execute(
+            sa.select(Handover, User.login)
+            .join(User, User.id == Handover.from_user_id)
+            .where(visible(ctx, User))
+            .order_by(Handover.id.desc())
+            .limit(limit)
+        ).all()
     return [(h, login) for h, login in rows]

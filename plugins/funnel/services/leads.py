@@ -32,8 +32,9 @@ class LeadImport:
     assignments: list[Assignment] = field(default_factory=list)
 
 
-def import_leads(ctx: Context, path: Path, dry_run: bool = False,
-                 assign: bool = True) -> LeadImport:
+def import_leads(
+    ctx: Context, path: Path, dry_run: bool = False, assign: bool = True
+) -> LeadImport:
     """Import leads into the pool (a file naming owners is refused: leads arrive unowned),
     then, unless ``assign`` is off, assign them by the rules."""
     codes = _file_codes(path)
@@ -59,9 +60,16 @@ def _file_codes(path: Path) -> list[str]:
         names = [normalise(h) for h in table.header]
         owners = OWNER_COLUMNS & set(names)
         if owners:
-            raise ValidationFailed([FieldProblem(sorted(owners)[0], None, "no owner column: "
-                                                 "leads go into the pool and are assigned "
-                                                 "by the rules")], f"leads file {path.name}")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        sorted(owners)[0],
+                        None,
+                        "no owner column: leads go into the pool and are assigned by the rules",
+                    )
+                ],
+                f"leads file {path.name}",
+            )
         if "code" not in names:
             return []  # the importer names the missing column
         index = names.index("code")
@@ -70,9 +78,13 @@ def _file_codes(path: Path) -> list[str]:
 
 def ids_for_codes(ctx: Context, codes: list[str]) -> list[int]:
     with ctx.reading() as session:
-        found = dict(session.execute(sa.select(Customer.code, Customer.id)
-                                     .where(Customer.code.in_(codes),
-                                            visible(ctx, Customer))).all())
+        found = dict(
+            session.execute(
+                sa.select(Customer.code, Customer.id).where(
+                    Customer.code.in_(codes), visible(ctx, Customer)
+                )
+            ).all()
+        )
     missing = [c for c in codes if c not in found]
     if missing:
         raise NotFound(f"no visible customer with code {', '.join(missing)}")

@@ -63,8 +63,9 @@ def open_deals(ctx: Context) -> list[Any]:
     return [Opportunity.status == OpportunityStatus.OPEN, visible(ctx, Opportunity)]
 
 
-def weighted_pipeline(ctx: Context, start: dt.date, months: int = 6, by: str = "rep",
-                      funnel: str | None = None) -> Pipeline:
+def weighted_pipeline(
+    ctx: Context, start: dt.date, months: int = 6, by: str = "rep", funnel: str | None = None
+) -> Pipeline:
     """The visible open deals closing in ``months`` months from ``start``'s month."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}; expected one of {', '.join(DIMENSIONS)}")
@@ -95,23 +96,35 @@ def weighted_pipeline(ctx: Context, start: dt.date, months: int = 6, by: str = "
 
 
 def _key_column(by: str, owner: Any) -> Any:
-    return {"rep": Opportunity.owner_id, "team": sa.func.coalesce(owner.manager_id, owner.id),
-            "region": Customer.region_id, "product": Opportunity.product_id,
-            "funnel": Opportunity.funnel}[by]
+    return {
+        "rep": Opportunity.owner_id,
+        "team": sa.func.coalesce(owner.manager_id, owner.id),
+        "region": Customer.region_id,
+        "product": Opportunity.product_id,
+        "funnel": Opportunity.funnel,
+    }[by]
 
 
-def _pipeline_rows(ctx: Context, session: Session, by: str, first: dt.date, end: dt.date,
-                   funnel: str | None) -> list[tuple]:
+def _pipeline_rows(
+    ctx: Context, session: Session, by: str, first: dt.date, end: dt.date, funnel: str | None
+) -> list[tuple]:
     owner = aliased(User)
     key = _key_column(by, owner)
     label = month_label(session, Opportunity.expected_close)
-    query = (sa.select(key, label, sa.func.sum(Opportunity.amount),
-                       sa.func.sum(Opportunity.amount * probability_sql(ctx)),
-                       sa.func.count())
-             .select_from(Opportunity)
-             .where(*open_deals(ctx), Opportunity.expected_close >= first,
-                    Opportunity.expected_close < end)
-             .group_by(key, label))
+    query = (
+        sa.select(
+            key,
+            label,
+            sa.func.sum(Opportunity.amount),
+            sa.func.sum(Opportunity.amount * probability_sql(ctx)),
+            sa.func.count(),
+        )
+        .select_from(Opportunity)
+        .where(
+            *open_deals(ctx), Opportunity.expected_close >= first, Opportunity.expected_close < end
+        )
+        .group_by(key, label)
+    )
     if by == "team":
         query = query.outerjoin(owner, owner.id == Opportunity.owner_id)
     if by == "region":
@@ -148,8 +161,9 @@ def _names(session: Session, by: str) -> _Names:
     return _Names({r[0]: (r[1], r[2]) for r in session.execute(query)})
 
 
-def _targets(ctx: Context, session: Session, by: str, first: dt.date,
-             last: dt.date) -> dict[Any, Decimal]:
+def _targets(
+    ctx: Context, session: Session, by: str, first: dt.date, last: dt.date
+) -> dict[Any, Decimal]:
     """Targets of the window by key id ({} when there are none or the cut has none)."""
     cut = TARGET_CUT.get(by)
     if cut is None:
@@ -160,8 +174,9 @@ def _targets(ctx: Context, session: Session, by: str, first: dt.date,
         return {}
     found = _call_targets(target_amounts, ctx, session, first, last, cut)
     if by == "team":
-        teams = dict(session.execute(sa.select(User.id, sa.func.coalesce(User.manager_id,
-                                                                         User.id))).all())
+        teams = dict(
+            session.execute(sa.select(User.id, sa.func.coalesce(User.manager_id, User.id))).all()
+        )
         merged: dict[Any, Decimal] = {}
         for rep_id, amount in found.items():
             team = teams.get(rep_id, rep_id)
@@ -170,8 +185,9 @@ def _targets(ctx: Context, session: Session, by: str, first: dt.date,
     return _visible_keys(ctx, session, by, found)
 
 
-def _call_targets(func: Any, ctx: Context, session: Session, first: dt.date, last: dt.date,
-                  cut: str) -> dict[Any, Decimal]:
+def _call_targets(
+    func: Any, ctx: Context, session: Session, first: dt.date, last: dt.date, cut: str
+) -> dict[Any, Decimal]:
     """``core.targets.target_amounts`` takes a session (keys are ids) in this core; the
     brief's variant takes a context (keys are codes); accept both."""
     params = list(inspect.signature(func).parameters)
@@ -183,13 +199,17 @@ def _call_targets(func: Any, ctx: Context, session: Session, first: dt.date, las
 
 
 def _code_ids(session: Session, cut: str) -> dict[str, Any]:
-    model, column = {"rep": (User, User.login), "region": (Region, Region.code),
-                     "product": (Product, Product.code)}[cut]
+    model, column = {
+        "rep": (User, User.login),
+        "region": (Region, Region.code),
+        "product": (Product, Product.code),
+    }[cut]
     return {code: key for key, code in session.execute(sa.select(model.id, column))}
 
 
-def _visible_keys(ctx: Context, session: Session, by: str,
-                  found: dict[Any, Decimal]) -> dict[Any, Decimal]:
+def _visible_keys(
+    ctx: Context, session: Session, by: str, found: dict[Any, Decimal]
+) -> dict[Any, Decimal]:
     """Targets of reps the reader may not see are left out (their rows would leak)."""
     if by not in ("rep", "team") or not found:
         return found
@@ -197,8 +217,9 @@ def _visible_keys(ctx: Context, session: Session, by: str,
     return {k: v for k, v in found.items() if k in seen}
 
 
-def _last_year(ctx: Context, session: Session, by: str, first: dt.date,
-               end: dt.date) -> dict[Any, Decimal]:
+def _last_year(
+    ctx: Context, session: Session, by: str, first: dt.date, end: dt.date
+) -> dict[Any, Decimal]:
     """Actual sales of the same months a year earlier, by the dimension's key."""
     ly_first, ly_end = add_months(first, -12), add_months(end, -12)
     table = SalesSumProductRegionMonth if by == "product" else SalesSumRepMonth
@@ -208,29 +229,43 @@ def _last_year(ctx: Context, session: Session, by: str, first: dt.date,
         date_col = table.month
     else:  # record rules the summary cannot express: read the lines themselves
         src, date_col, cond = SalesLine, SalesLine.date, visible(ctx, SalesLine)
-    key = {"rep": src.rep_id, "team": src.rep_id, "region": src.region_id,
-           "product": src.product_id}[by] if src is SalesLine else {
-        "rep": getattr(table, "rep_id", None), "team": getattr(table, "rep_id", None),
-        "region": table.region_id, "product": getattr(table, "product_id", None)}[by]
+    key = (
+        {"rep": src.rep_id, "team": src.rep_id, "region": src.region_id, "product": src.product_id}[
+            by
+        ]
+        if src is SalesLine
+        else {
+            "rep": getattr(table, "rep_id", None),
+            "team": getattr(table, "rep_id", None),
+            "region": table.region_id,
+            "product": getattr(table, "product_id", None),
+        }[by]
+    )
     if by == "team":
         rep = aliased(User)
         key = sa.func.coalesce(rep.manager_id, rep.id)
-        query = sa.select(key, sa.func.sum(src.amount)).select_from(src).outerjoin(
-            rep, rep.id == src.rep_id)
+        query = (
+            sa.select(key, sa.func.sum(src.amount))
+            .select_from(src)
+            .outerjoin(rep, rep.id == src.rep_id)
+        )
     else:
         query = sa.select(key, sa.func.sum(src.amount)).select_from(src)
     query = query.where(cond, date_col >= ly_first, date_col < ly_end).group_by(key)
     return {k: money(v) for k, v in session.execute(query)}
 
 
-def pipeline_conditions(ctx: Context, by: str, key: str | None, month: str | None,
-                        funnel: str | None = None) -> list[Any]:
+def pipeline_conditions(
+    ctx: Context, by: str, key: str | None, month: str | None, funnel: str | None = None
+) -> list[Any]:
     """SQL selecting the deals behind one figure of the weighted pipeline (drill-down)."""
     conds = list(open_deals(ctx))
     if month:
         first = dt.date(int(month[:4]), int(month[5:7]), 1)
-        conds += [Opportunity.expected_close >= first,
-                  Opportunity.expected_close < add_months(first, 1)]
+        conds += [
+            Opportunity.expected_close >= first,
+            Opportunity.expected_close < add_months(first, 1),
+        ]
     if funnel:
         conds.append(Opportunity.funnel == funnel)
     if key is None:
@@ -243,14 +278,22 @@ def pipeline_conditions(ctx: Context, by: str, key: str | None, month: str | Non
             return [*conds, Opportunity.owner_id.is_(None)]
         if by == "rep":
             return [*conds, Opportunity.owner_id.in_(owners)]
-        team = sa.select(User.id).where(sa.or_(User.manager_id.in_(owners), sa.and_(
-            User.id.in_(owners), User.manager_id.is_(None))))
+        team = sa.select(User.id).where(
+            sa.or_(
+                User.manager_id.in_(owners), sa.and_(User.id.in_(owners), User.manager_id.is_(None))
+            )
+        )
         return [*conds, Opportunity.owner_id.in_(team)]
     if by == "region":
         regions = sa.select(Region.id).where(Region.code == key)
-        cust = sa.select(Customer.id).where(Customer.region_id.is_(None) if key == NONE_KEY
-                                            else Customer.region_id.in_(regions))
+        cust = sa.select(Customer.id).where(
+            Customer.region_id.is_(None) if key == NONE_KEY else Customer.region_id.in_(regions)
+        )
         return [*conds, Opportunity.customer_id.in_(cust)]
     products = sa.select(Product.id).where(Product.code == key)
-    return [*conds, Opportunity.product_id.is_(None) if key == NONE_KEY
-            else Opportunity.product_id.in_(products)]
+    return [
+        *conds,
+        Opportunity.product_id.is_(None)
+        if key == NONE_KEY
+        else Opportunity.product_id.in_(products),
+    ]

@@ -75,14 +75,22 @@ class ReclaimPolicy(Ladder):
     @pydantic.model_validator(mode="after")
     def _ladders(self) -> ReclaimPolicy:
         for override in [*self.classes.values(), *self.product_lines.values()]:
-            Ladder(**{"remind": self.remind, "manager": self.manager,
-                      "reclaim": self.reclaim, **override})
+            Ladder(
+                **{
+                    "remind": self.remind,
+                    "manager": self.manager,
+                    "reclaim": self.reclaim,
+                    **override,
+                }
+            )
         return self
 
     @property
     def shortest(self) -> int:
-        every = [self.remind] + [o.get("remind", self.remind) for o in
-                                 [*self.classes.values(), *self.product_lines.values()]]
+        every = [self.remind] + [
+            o.get("remind", self.remind)
+            for o in [*self.classes.values(), *self.product_lines.values()]
+        ]
         return min(every)
 
 
@@ -90,8 +98,9 @@ def parse_rules(value: Any) -> list[AssignmentRule]:
     rules = _validate(pydantic.TypeAdapter(list[AssignmentRule]), value or [], RULES_KEY)
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
-        raise ValidationFailed([FieldProblem("name", names, "a different name for each rule")],
-                               RULES_KEY)
+        raise ValidationFailed(
+            [FieldProblem("name", names, "a different name for each rule")], RULES_KEY
+        )
     return rules
 
 
@@ -103,9 +112,13 @@ def _validate(adapter: pydantic.TypeAdapter, value: Any, key: str) -> Any:
     try:
         return adapter.validate_python(value)
     except pydantic.ValidationError as exc:
-        raise ValidationFailed([FieldProblem(".".join(str(p) for p in e["loc"]) or key,
-                                             e.get("input"), e["msg"])
-                                for e in exc.errors()], key) from None
+        raise ValidationFailed(
+            [
+                FieldProblem(".".join(str(p) for p in e["loc"]) or key, e.get("input"), e["msg"])
+                for e in exc.errors()
+            ],
+            key,
+        ) from None
 
 
 def rules(session: Session) -> list[AssignmentRule]:

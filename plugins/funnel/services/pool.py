@@ -41,17 +41,38 @@ K = LeadEventKind
 LEAD_CLASSES = (CustomerClass.POTENTIAL,)  # what counts against a rep's cap
 
 
-def log_event(uow: UnitOfWork, customer_id: int, kind: str, from_owner: int | None,
-              to_owner: int | None, reason: str = "", handover_id: int | None = None) -> None:
-    uow.session.add(LeadEvent(at=uow.ctx.now(), customer_id=customer_id, kind=kind,
-                              from_owner_id=from_owner, to_owner_id=to_owner,
-                              actor_id=uow.ctx.actor.id, reason=reason[:500],
-                              handover_id=handover_id))
+def log_event(
+    uow: UnitOfWork,
+    customer_id: int,
+    kind: str,
+    from_owner: int | None,
+    to_owner: int | None,
+    reason: str = "",
+    handover_id: int | None = None,
+) -> None:
+    uow.session.add(
+        LeadEvent(
+            at=uow.ctx.now(),
+            customer_id=customer_id,
+            kind=kind,
+            from_owner_id=from_owner,
+            to_owner_id=to_owner,
+            actor_id=uow.ctx.actor.id,
+            reason=reason[:500],
+            handover_id=handover_id,
+        )
+    )
 
 
-def set_owner(uow: UnitOfWork, customer: Customer, owner_id: int | None, kind: str,
-              reason: str = "", handover_id: int | None = None,
-              move_deals: bool = True) -> None:
+def set_owner(
+    uow: UnitOfWork,
+    customer: Customer,
+    owner_id: int | None,
+    kind: str,
+    reason: str = "",
+    handover_id: int | None = None,
+    move_deals: bool = True,
+) -> None:
     """Give ``customer`` to ``owner_id`` (None: the pool), audited and logged; what the
     previous owner had open on it (deals, planned visits, plugins' open records) moves
     with it, its history stays (``core.services.ownership``)."""
@@ -66,22 +87,21 @@ def set_owner(uow: UnitOfWork, customer: Customer, owner_id: int | None, kind: s
 def require_assignable(uow: UnitOfWork, user: User | None, what: str = "owner") -> User:
     """An active user within the actor's team or region (as the core's assign rule)."""
     if user is None or not user.active:
-        raise ValidationFailed([FieldProblem(what, getattr(user, "login", None),
-                                             "an active user")], "lead pool")
+        raise ValidationFailed(
+            [FieldProblem(what, getattr(user, "login", None), "an active user")], "lead pool"
+        )
     refuse_leaving(uow, user, what)
     grant = uow.ctx.grant
     if grant.scope is Scope.TEAM and user.id not in grant.team_ids:
         raise PermissionDenied(_("{name} is not in your team.").format(name=user.display_name))
     if grant.scope is Scope.REGION and user.region_id not in grant.region_ids:
-        raise PermissionDenied(_("{name} is not in your region.").format(
-            name=user.display_name))
+        raise PermissionDenied(_("{name} is not in your region.").format(name=user.display_name))
     return user
 
 
 def handed_over_on(session: Any, user_id: int | None) -> dt.date | None:
     """The day the user's book was last handed over (they are leaving), or None."""
-    at = session.scalar(sa.select(sa.func.max(Handover.at))
-                        .where(Handover.from_user_id == user_id))
+    at = session.scalar(sa.select(sa.func.max(Handover.at)).where(Handover.from_user_id == user_id))
     return as_utc(at).date() if at is not None else None
 
 
@@ -90,17 +110,27 @@ def refuse_leaving(uow: UnitOfWork, user: User, what: str = "owner") -> None:
     may be given back to them (rules, claims, reassignments, later handovers)."""
     day = handed_over_on(uow.session, user.id)
     if day is not None:
-        raise ValidationFailed([FieldProblem(what, user.display_name or user.login, _(
-            "a rep who still takes leads: {name}'s customers were handed over on {day} "
-            "and a leaving rep gets no new leads").format(
-                name=user.display_name or user.login, day=day.isoformat()))], "lead pool")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    what,
+                    user.display_name or user.login,
+                    _(
+                        "a rep who still takes leads: {name}'s customers were handed over on {day} "
+                        "and a leaving rep gets no new leads"
+                    ).format(name=user.display_name or user.login, day=day.isoformat()),
+                )
+            ],
+            "lead pool",
+        )
 
 
 def user_by_login(uow: UnitOfWork, login: str, what: str = "owner") -> User:
     user = uow.session.scalars(sa.select(User).where(User.login == login)).first()
     if user is None:
-        raise ValidationFailed([FieldProblem(what, login, "the login of a salesdesk user")],
-                               "lead pool")
+        raise ValidationFailed(
+            [FieldProblem(what, login, "the login of a salesdesk user")], "lead pool"
+        )
     return user
 
 
@@ -108,11 +138,15 @@ def lead_counts(session: Any, user_ids: Iterable[int]) -> dict[int, int]:
     ids = list(user_ids)
     if not ids:
         return {}
-    rows = session.execute(sa.select(Customer.owner_id, sa.func.count())
-                           .where(Customer.owner_id.in_(ids),
-                                  Customer.customer_class.in_(LEAD_CLASSES),
-                                  Customer.status == CustomerStatus.ACTIVE)
-                           .group_by(Customer.owner_id)).all()
+    rows = session.execute(
+        sa.select(Customer.owner_id, sa.func.count())
+        .where(
+            Customer.owner_id.in_(ids),
+            Customer.customer_class.in_(LEAD_CLASSES),
+            Customer.status == CustomerStatus.ACTIVE,
+        )
+        .group_by(Customer.owner_id)
+    ).all()
     return {owner: n for owner, n in rows}
 
 
@@ -128,15 +162,22 @@ def claim(ctx: Context, customer_id: int, expected_version: int | None = None) -
         uow.require_record(Customer, customer_id)
         uow.check_version(customer, expected_version)
         if customer.owner_id is not None:
-            raise ValidationFailed([FieldProblem("customer", customer.code,
-                                                 "a lead in the pool; it has an owner")],
-                                   "claim")
+            raise ValidationFailed(
+                [FieldProblem("customer", customer.code, "a lead in the pool; it has an owner")],
+                "claim",
+            )
         refuse_leaving(uow, uow.session.get(User, ctx.actor.id), "customer")
         cap = _cap_of(uow, ctx.actor.login)
         held = lead_counts(uow.session, [ctx.actor.id or 0]).get(ctx.actor.id or 0, 0)
         if cap is not None and held >= cap:
-            raise ValidationFailed([FieldProblem("cap", held, f"fewer than {cap} leads held "
-                                                 "(the assignment rules' cap)")], "claim")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "cap", held, f"fewer than {cap} leads held (the assignment rules' cap)"
+                    )
+                ],
+                "claim",
+            )
         set_owner(uow, customer, ctx.actor.id, K.CLAIM)
         return customer
 
@@ -148,23 +189,25 @@ def _cap_of(uow: UnitOfWork, login: str) -> int | None:
     return min(caps) if caps else None
 
 
-def return_to_pool(ctx: Context, customer_id: int, reason: str,
-                   expected_version: int | None = None) -> Customer:
+def return_to_pool(
+    ctx: Context, customer_id: int, reason: str, expected_version: int | None = None
+) -> Customer:
     """The owner (or their manager) gives a lead back to the pool, saying why."""
     if not reason.strip():
-        raise ValidationFailed([FieldProblem("reason", reason, "why the lead goes back")],
-                               "return to pool")
+        raise ValidationFailed(
+            [FieldProblem("reason", reason, "why the lead goes back")], "return to pool"
+        )
 
     def work(uow: UnitOfWork) -> Customer:
         customer = uow.get(Customer, customer_id)
-        uow.require("customer.update" if customer.owner_id == ctx.actor.id
-                    else "customer.assign")
+        uow.require("customer.update" if customer.owner_id == ctx.actor.id else "customer.assign")
         uow.require_record(Customer, customer_id)
         uow.check_version(customer, expected_version)
         if customer.owner_id is None:
-            raise ValidationFailed([FieldProblem("customer", customer.code,
-                                                 "an owned customer; it is in the pool")],
-                                   "return to pool")
+            raise ValidationFailed(
+                [FieldProblem("customer", customer.code, "an owned customer; it is in the pool")],
+                "return to pool",
+            )
         set_owner(uow, customer, None, K.RETURN, reason.strip())
         return customer
 
@@ -182,23 +225,30 @@ def reassign(ctx: Context, customer_ids: list[int], to_login: str, reason: str =
     """
     ids = sorted(set(customer_ids))
     if not ids:
-        raise ValidationFailed([FieldProblem("customers", [], "at least one customer")],
-                               "reassign")
+        raise ValidationFailed([FieldProblem("customers", [], "at least one customer")], "reassign")
 
     def work(uow: UnitOfWork) -> int:
         uow.require("customer.assign")
         target = require_assignable(uow, user_by_login(uow, to_login), "to")
-        rows = {c.id: c for c in uow.session.scalars(
-            sa.select(Customer).where(Customer.id.in_(ids)))}
+        rows = {
+            c.id: c for c in uow.session.scalars(sa.select(Customer).where(Customer.id.in_(ids)))
+        }
         missing = [i for i in ids if i not in rows]
         if missing:
             raise NotFound(f"customers {', '.join(map(str, missing))} do not exist")
-        seen = set(uow.session.scalars(sa.select(Customer.id).where(
-            Customer.id.in_(ids), visible(ctx, Customer))))
+        seen = set(
+            uow.session.scalars(
+                sa.select(Customer.id).where(Customer.id.in_(ids), visible(ctx, Customer))
+            )
+        )
         hidden = [i for i in ids if i not in seen]
         if hidden:
-            raise PermissionDenied(_("You may not reassign {n} of these customers: they "
-                                     "are outside your team or region.").format(n=len(hidden)))
+            raise PermissionDenied(
+                _(
+                    "You may not reassign {n} of these customers: they "
+                    "are outside your team or region."
+                ).format(n=len(hidden))
+            )
         changed = 0
         for cid in ids:
             if rows[cid].owner_id != target.id:
@@ -222,8 +272,9 @@ class Assignment:
     why: str = ""
 
 
-def auto_assign(ctx: Context, customer_ids: list[int] | None = None,
-                dry_run: bool = False) -> list[Assignment]:
+def auto_assign(
+    ctx: Context, customer_ids: list[int] | None = None, dry_run: bool = False
+) -> list[Assignment]:
     """Hand pool leads to reps by the assignment rules (round robin, per-rep cap).
 
     ``customer_ids`` limits it to those leads (e.g. just imported); a dry run computes
@@ -242,12 +293,14 @@ def auto_assign(ctx: Context, customer_ids: list[int] | None = None,
     return write(ctx, work)
 
 
-def _assign(uow: UnitOfWork, customer_ids: list[int] | None, dry_run: bool
-            ) -> list[Assignment]:
+def _assign(uow: UnitOfWork, customer_ids: list[int] | None, dry_run: bool) -> list[Assignment]:
     session, ctx = uow.session, uow.ctx
     rules = policy.rules(session)
-    query = sa.select(Customer).where(Customer.owner_id.is_(None), visible(ctx, Customer),
-                                      Customer.status == CustomerStatus.ACTIVE)
+    query = sa.select(Customer).where(
+        Customer.owner_id.is_(None),
+        visible(ctx, Customer),
+        Customer.status == CustomerStatus.ACTIVE,
+    )
     if customer_ids is not None:
         query = query.where(Customer.id.in_(customer_ids or [0]))
     leads = list(session.scalars(query.order_by(Customer.id)))
@@ -261,13 +314,24 @@ def _assign(uow: UnitOfWork, customer_ids: list[int] | None, dry_run: bool
     for lead in leads:
         rule = next((r for r in rules if _matches(r, lead, regions)), None)
         if rule is None:
-            out.append(Assignment(lead.id or 0, lead.code, lead.name, None, None,
-                                  "no assignment rule matches"))
+            out.append(
+                Assignment(
+                    lead.id or 0, lead.code, lead.name, None, None, "no assignment rule matches"
+                )
+            )
             continue
         rep = _next_rep(rule, users, held, cursor)
         if rep is None:
-            out.append(Assignment(lead.id or 0, lead.code, lead.name, rule.name, None,
-                                  "every rep of the rule is at the cap, inactive or leaving"))
+            out.append(
+                Assignment(
+                    lead.id or 0,
+                    lead.code,
+                    lead.name,
+                    rule.name,
+                    None,
+                    "every rep of the rule is at the cap, inactive or leaving",
+                )
+            )
             continue
         require_assignable(uow, rep)
         held[rep.id or 0] = held.get(rep.id or 0, 0) + 1
@@ -281,26 +345,33 @@ def _assign(uow: UnitOfWork, customer_ids: list[int] | None, dry_run: bool
 
 def _region_sets(session: Any, rules: list[policy.AssignmentRule]) -> dict[str, set[int]]:
     codes = {c for r in rules for c in r.regions}
-    found = dict(session.execute(sa.select(Region.code, Region.id)
-                                 .where(Region.code.in_(codes or {""}))).all())
+    found = dict(
+        session.execute(
+            sa.select(Region.code, Region.id).where(Region.code.in_(codes or {""}))
+        ).all()
+    )
     unknown = sorted(codes - set(found))
     if unknown:
-        raise ValidationFailed([FieldProblem("regions", unknown, "existing region codes")],
-                               policy.RULES_KEY)
+        raise ValidationFailed(
+            [FieldProblem("regions", unknown, "existing region codes")], policy.RULES_KEY
+        )
     return {code: region_subtree(session, rid) for code, rid in found.items()}
 
 
 def _matches(rule: policy.AssignmentRule, lead: Customer, regions: dict[str, set[int]]) -> bool:
-    if rule.industries and lead.industry.casefold() not in {
-            i.casefold() for i in rule.industries}:
+    if rule.industries and lead.industry.casefold() not in {i.casefold() for i in rule.industries}:
         return False
     if rule.sizes and lead.size not in rule.sizes:
         return False
     return not rule.regions or any(lead.region_id in regions[c] for c in rule.regions)
 
 
-def _next_rep(rule: policy.AssignmentRule, users: dict[str, User], held: dict[int, int],
-              cursor: dict[str, int]) -> User | None:
+def _next_rep(
+    rule: policy.AssignmentRule,
+    users: dict[str, User],
+    held: dict[int, int],
+    cursor: dict[str, int],
+) -> User | None:
     """The rep after the rule's last one who is active and below the cap."""
     start = cursor.get(rule.name, -1)
     n = len(rule.reps)
@@ -347,11 +418,23 @@ class LadderStep:
     done: set[str] = field(default_factory=set)  # steps already taken since ``since``
 
     def due_item(self) -> DueItem:
-        subject = {"remind": "idle lead: reminder", "manager": "idle lead: manager told",
-                   "reclaim": "idle lead: returns to the pool"}[self.step]
+        subject = {
+            "remind": "idle lead: reminder",
+            "manager": "idle lead: manager told",
+            "reclaim": "idle lead: returns to the pool",
+        }[self.step]
         due = self.next_on or self.since
-        return DueItem("lead", self.customer_id, self.customer_id, self.name, self.owner,
-                       self.manager, subject, due, self.idle_days)
+        return DueItem(
+            "lead",
+            self.customer_id,
+            self.customer_id,
+            self.name,
+            self.owner,
+            self.manager,
+            subject,
+            due,
+            self.idle_days,
+        )
 
 
 def ladder(ctx: Context, owner: str | None = None) -> list[LadderStep]:
@@ -362,45 +445,78 @@ def ladder(ctx: Context, owner: str | None = None) -> list[LadderStep]:
 
 
 def _ownership_start(session: Any) -> tuple[Any, Any]:
-    event = (sa.select(sa.func.max(LeadEvent.at))
-             .where(LeadEvent.customer_id == Customer.id,
-                    LeadEvent.to_owner_id == Customer.owner_id,
-                    LeadEvent.kind.in_(OWNER_CHANGES))
-             .scalar_subquery())
-    audited = (sa.select(sa.func.max(AuditEntry.at))
-               .where(AuditEntry.entity == "customer", AuditEntry.field == "owner_id",
-                      AuditEntry.entity_id == sa.cast(Customer.id, sa.String))
-               .scalar_subquery())
+    event = (
+        sa.select(sa.func.max(LeadEvent.at))
+        .where(
+            LeadEvent.customer_id == Customer.id,
+            LeadEvent.to_owner_id == Customer.owner_id,
+            LeadEvent.kind.in_(OWNER_CHANGES),
+        )
+        .scalar_subquery()
+    )
+    audited = (
+        sa.select(sa.func.max(AuditEntry.at))
+        .where(
+            AuditEntry.entity == "customer",
+            AuditEntry.field == "owner_id",
+            AuditEntry.entity_id == sa.cast(Customer.id, sa.String),
+        )
+        .scalar_subquery()
+    )
     return event, audited
 
 
 def _latest_line(session: Any) -> Any:
-    return (sa.select(Product.category).join(Opportunity, Opportunity.product_id == Product.id)
-            .where(Opportunity.customer_id == Customer.id)
-            .order_by(Opportunity.created_at.desc(), Opportunity.id.desc())
-            .limit(1).scalar_subquery())
+    return (
+        sa.select(Product.category)
+        .join(Opportunity, Opportunity.product_id == Product.id)
+        .where(Opportunity.customer_id == Customer.id)
+        .order_by(Opportunity.created_at.desc(), Opportunity.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
-def _ladder(ctx: Context, session: Any, reclaim: policy.ReclaimPolicy,
-            owner: str | None) -> list[LadderStep]:
+def _ladder(
+    ctx: Context, session: Any, reclaim: policy.ReclaimPolicy, owner: str | None
+) -> list[LadderStep]:
     today = ctx.today()
     cutoff = today - dt.timedelta(days=reclaim.shortest)
     event, audited = _ownership_start(session)
     classes = [str(c) for c in reclaim.classes]
-    subject = sa.or_(Customer.customer_class.in_(classes or [""]),
-                     _latest_line(session).in_(list(reclaim.product_lines) or [""]))
+    subject = sa.or_(
+        Customer.customer_class.in_(classes or [""]),
+        _latest_line(session).in_(list(reclaim.product_lines) or [""]),
+    )
     last = last_follow_up(today)
-    query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.owner_id,
-                       Customer.customer_class, last, Customer.created_at,
-                       event, audited, _latest_line(session))
-             .where(Customer.owner_id.is_not(None), Customer.status == CustomerStatus.ACTIVE,
-                    visible(ctx, Customer), subject,
-                    sa.or_(last.is_(None), last <= cutoff))
-             .order_by(Customer.id))
+    query = (
+        sa.select(
+            Customer.id,
+            Customer.code,
+            Customer.name,
+            Customer.owner_id,
+            Customer.customer_class,
+            last,
+            Customer.created_at,
+            event,
+            audited,
+            _latest_line(session),
+        )
+        .where(
+            Customer.owner_id.is_not(None),
+            Customer.status == CustomerStatus.ACTIVE,
+            visible(ctx, Customer),
+            subject,
+            sa.or_(last.is_(None), last <= cutoff),
+        )
+        .order_by(Customer.id)
+    )
     if owner:
         query = query.where(Customer.owner_id.in_(sa.select(User.id).where(User.login == owner)))
-    people = {u.id: (u.login, u.manager_id) for u in session.execute(
-        sa.select(User.id, User.login, User.manager_id))}
+    people = {
+        u.id: (u.login, u.manager_id)
+        for u in session.execute(sa.select(User.id, User.login, User.manager_id))
+    }
     out: list[LadderStep] = []
     ladders: dict[tuple[Any, Any], policy.Ladder | None] = {}  # one per class and line:
     for cid, code, name, owner_id, cls, last, created, ev, au, line in session.execute(query):
@@ -414,14 +530,30 @@ def _ladder(ctx: Context, session: Any, reclaim: policy.ReclaimPolicy,
         idle = (today - since).days
         if idle < steps.remind:
             continue
-        step = ("reclaim" if idle >= steps.reclaim else "manager" if idle >= steps.manager
-                else "remind")
-        nxt = {"remind": ("manager", steps.manager), "manager": ("reclaim", steps.reclaim),
-               "reclaim": ("", None)}[step]
+        step = (
+            "reclaim" if idle >= steps.reclaim else "manager" if idle >= steps.manager else "remind"
+        )
+        nxt = {
+            "remind": ("manager", steps.manager),
+            "manager": ("reclaim", steps.reclaim),
+            "reclaim": ("", None),
+        }[step]
         login, manager_id = people.get(owner_id, ("", None))
-        out.append(LadderStep(cid, code, name, owner_id, login,
-                              people.get(manager_id, ("", None))[0], since, idle, step,
-                              nxt[0], since + dt.timedelta(days=nxt[1]) if nxt[1] else None))
+        out.append(
+            LadderStep(
+                cid,
+                code,
+                name,
+                owner_id,
+                login,
+                people.get(manager_id, ("", None))[0],
+                since,
+                idle,
+                step,
+                nxt[0],
+                since + dt.timedelta(days=nxt[1]) if nxt[1] else None,
+            )
+        )
     _mark_done(session, out)
     return out
 
@@ -431,11 +563,12 @@ def _mark_done(session: Any, steps: list[LadderStep]) -> None:
     by_id = {s.customer_id: s for s in steps}
     ids = list(by_id)
     for chunk in range(0, len(ids), 900):
-        part = ids[chunk:chunk + 900]
-        rows = session.execute(sa.select(LeadEvent.customer_id, LeadEvent.kind, LeadEvent.at,
-                                         LeadEvent.from_owner_id)
-                               .where(LeadEvent.customer_id.in_(part),
-                                      LeadEvent.kind.in_((K.REMIND, K.ESCALATE))))
+        part = ids[chunk : chunk + 900]
+        rows = session.execute(
+            sa.select(
+                LeadEvent.customer_id, LeadEvent.kind, LeadEvent.at, LeadEvent.from_owner_id
+            ).where(LeadEvent.customer_id.in_(part), LeadEvent.kind.in_((K.REMIND, K.ESCALATE)))
+        )
         for cid, kind, at, owner_id in rows:
             step = by_id[cid]
             if owner_id == step.owner_id and as_utc(at).date() >= step.since:
@@ -466,20 +599,42 @@ def reclaim(ctx: Context, dry_run: bool = False) -> list[ReclaimAction]:
             action = _action(step)
             if action is None:
                 continue
-            actions.append(ReclaimAction(step.customer_id, step.code, step.name, step.owner,
-                                         step.manager, step.idle_days, action))
+            actions.append(
+                ReclaimAction(
+                    step.customer_id,
+                    step.code,
+                    step.name,
+                    step.owner,
+                    step.manager,
+                    step.idle_days,
+                    action,
+                )
+            )
             if dry_run:
                 continue
             if action == "reclaim":
                 customer = uow.get(Customer, step.customer_id)
-                set_owner(uow, customer, None, K.RECLAIM,
-                          f"not followed up for {step.idle_days} days")
+                set_owner(
+                    uow, customer, None, K.RECLAIM, f"not followed up for {step.idle_days} days"
+                )
             else:
                 kind = K.REMIND if action == "remind" else K.ESCALATE
-                log_event(uow, step.customer_id, kind, step.owner_id, step.owner_id,
-                          f"not followed up for {step.idle_days} days")
-                uow.audit(kind, "customer", step.customer_id, "funnel.ladder", None,
-                          f"{action} {step.owner} after {step.idle_days} days")
+                log_event(
+                    uow,
+                    step.customer_id,
+                    kind,
+                    step.owner_id,
+                    step.owner_id,
+                    f"not followed up for {step.idle_days} days",
+                )
+                uow.audit(
+                    kind,
+                    "customer",
+                    step.customer_id,
+                    "funnel.ladder",
+                    None,
+                    f"{action} {step.owner} after {step.idle_days} days",
+                )
         return actions
 
     if dry_run:
@@ -501,11 +656,20 @@ def _action(step: LadderStep) -> str | None:
 def lead_history(ctx: Context, customer_id: int) -> list[LeadEvent]:
     """The pool history of one visible customer, oldest first."""
     with ctx.reading() as session:
-        if session.scalar(sa.select(Customer.id).where(Customer.id == customer_id,
-                                                       visible(ctx, Customer))) is None:
+        if (
+            session.scalar(
+                sa.select(Customer.id).where(Customer.id == customer_id, visible(ctx, Customer))
+            )
+            is None
+        ):
             raise NotFound(f"customer {customer_id} does not exist or is not visible to you")
-        return list(session.scalars(sa.select(LeadEvent).where(
-            LeadEvent.customer_id == customer_id).order_by(LeadEvent.at, LeadEvent.id)))
+        return list(
+            session.scalars(
+                sa.select(LeadEvent)
+                .where(LeadEvent.customer_id == customer_id)
+                .order_by(LeadEvent.at, LeadEvent.id)
+            )
+        )
 
 
 @dataclass
@@ -523,13 +687,29 @@ class PoolLead:
 
 def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
     """Leads in the pool (no owner), the longest waiting first."""
-    query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.industry,
-                       Region.code, Customer.size, Customer.source, Customer.pool_since,
-                       Customer.version)
-             .outerjoin(Region, Region.id == Customer.region_id)
-             .where(Customer.owner_id.is_(None), Customer.status == CustomerStatus.ACTIVE,
-                    visible(ctx, Customer))
-             .order_by(Customer.pool_since, Customer.id).limit(limit))
+    query = (
+        sa.select(
+            Customer.id,
+            Customer.code,
+            Customer.name,
+            Customer.industry,
+            Region.code,
+            Customer.size,
+            Customer.source,
+            Customer.pool_since,
+            Customer.version,
+        )
+        .outerjoin(Region, Region.id == Customer.region_id)
+        .where(
+            Customer.owner_id.is_(None),
+            Customer.status == CustomerStatus.ACTIVE,
+            visible(ctx, Customer),
+        )
+        .order_by(Customer.pool_since, Customer.id)
+        .limit(limit)
+    )
     with ctx.reading() as session:
-        return [PoolLead(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8])
-                for r in session.execute(query)]
+        return [
+            PoolLead(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8])
+            for r in session.execute(query)
+        ]

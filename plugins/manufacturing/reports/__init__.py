@@ -9,5 +9,10 @@ def all_reports() -> list[Any]:
     from plugins.manufacturing.reports.operations import OrderBacklog, ProfitCheck, TenderAnalysis
     from plugins.manufacturing.reports.receivables import CollectionStatus, ReceivablesAgeing
 
-    return [CollectionStatus(), ReceivablesAgeing(), OrderBacklog(), TenderAnalysis(),
-            ProfitCheck()]
+    return [
+        CollectionStatus(),
+        ReceivablesAgeing(),
+        OrderBacklog(),
+        TenderAnalysis(),
+        ProfitCheck(),
+    ]

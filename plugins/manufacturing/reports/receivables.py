@@ -28,11 +28,16 @@ from plugins.manufacturing.reports.common import (
 from plugins.manufacturing.services import balances as ledger
 from plugins.manufacturing.services.common import ZERO
 
-FLOWS = (("ordered", DocKind.ORDER), ("delivered", DocKind.DELIVERY),
-         ("invoiced", DocKind.INVOICE), ("received", DocKind.RECEIPT))
+FLOWS = (
+    ("ordered", DocKind.ORDER),
+    ("delivered", DocKind.DELIVERY),
+    ("invoiced", DocKind.INVOICE),
+    ("received", DocKind.RECEIPT),
+)
 
 COLLECTION_COLUMNS = [
-    Column("customer_code", "Customer code", "客户编码"), Column("customer", "Customer", "客户"),
+    Column("customer_code", "Customer code", "客户编码"),
+    Column("customer", "Customer", "客户"),
     Column("rating", "Credit rating", "信用等级"),
     Column("limit", "Credit limit", "信用额度", K.MONEY, total=True),
     Column("ordered", "Ordered", "订货金额", K.MONEY, total=True),
@@ -63,27 +68,54 @@ class CollectionStatus(ReportBase):
             unbilled = _unbilled_orders(session, {**flows[0], **balances[0]})
         rows = []
         for cid, (code, name, rating, limit) in sorted(
-                {**flows[0], **balances[0]}.items(), key=lambda kv: kv[1][0]):
+            {**flows[0], **balances[0]}.items(), key=lambda kv: kv[1][0]
+        ):
             f = flows[1].get(cid, {})
             due, late = balances[1].get(cid, (ZERO, ZERO))
             invoiced, received = f.get("invoiced", ZERO), f.get("received", ZERO)
-            rows.append((code, name, rating, limit, f.get("ordered", ZERO),
-                         f.get("delivered", ZERO), invoiced, received,
-                         ratio(received, invoiced), due, late,
-                         limit - due - unbilled.get(cid, ZERO) if limit else None))
+            rows.append(
+                (
+                    code,
+                    name,
+                    rating,
+                    limit,
+                    f.get("ordered", ZERO),
+                    f.get("delivered", ZERO),
+                    invoiced,
+                    received,
+                    ratio(received, invoiced),
+                    due,
+                    late,
+                    limit - due - unbilled.get(cid, ZERO) if limit else None,
+                )
+            )
         totals = list(totals_row(COLLECTION_COLUMNS, rows))
         totals[8] = ratio(totals[7], totals[6])
-        table = Table("customers", self.title_en, self.title_zh, COLLECTION_COLUMNS, rows,
-                      len(rows), tuple(totals),
-                      drill_columns=("ordered", "delivered", "invoiced", "received",
-                                     "receivable", "overdue") if documents
-                      else ("received", "receivable", "overdue"))
-        chart = ChartSpec("bar", "Invoiced and received", "开票与收款", "customers", "customer",
-                          ("invoiced", "received"))
+        table = Table(
+            "customers",
+            self.title_en,
+            self.title_zh,
+            COLLECTION_COLUMNS,
+            rows,
+            len(rows),
+            tuple(totals),
+            drill_columns=("ordered", "delivered", "invoiced", "received", "receivable", "overdue")
+            if documents
+            else ("received", "receivable", "overdue"),
+        )
+        chart = ChartSpec(
+            "bar",
+            "Invoiced and received",
+            "开票与收款",
+            "customers",
+            "customer",
+            ("invoiced", "received"),
+        )
         return self.result(params, [table], [chart], start=start, end=end)
 
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(
+        self, ctx: Context, params: Any, table_id: str, row: tuple | None, column_id: str
+    ) -> Table:
         start, end = period(ctx, params)
         with ctx.reading() as session:
             conds = customer_filter(ctx, session, params.region)
@@ -110,19 +142,31 @@ class CollectionStatus(ReportBase):
         return document_lines_table(ctx, *where)
 
 
-def _flows(session: Any, start: dt.date, end: dt.date,
-           conds: list[Any]) -> tuple[dict[int, tuple], dict[int, dict[str, Decimal]]]:
+def _flows(
+    session: Any, start: dt.date, end: dt.date, conds: list[Any]
+) -> tuple[dict[int, tuple], dict[int, dict[str, Decimal]]]:
     """Amounts ordered, delivered, invoiced and received in the period, per customer;
     gross (VAT included) like the receivables they become (a receipt has no VAT)."""
     gross = Document.amount + Document.tax
-    sums = [sa.func.sum(sa.case((Document.kind == kind, gross), else_=0)).label(name)
-            for name, kind in FLOWS]
-    query = (sa.select(Customer.id, Customer.code, Customer.name, Customer.credit_rating,
-                       Customer.credit_limit, *sums)
-             .join(Document, Document.customer_id == Customer.id)
-             .where(Document.status.in_(COUNTED), Document.doc_date.between(start, end), *conds)
-             .group_by(Customer.id, Customer.code, Customer.name, Customer.credit_rating,
-                       Customer.credit_limit))
+    sums = [
+        sa.func.sum(sa.case((Document.kind == kind, gross), else_=0)).label(name)
+        for name, kind in FLOWS
+    ]
+    query = (
+        sa.select(
+            Customer.id,
+            Customer.code,
+            Customer.name,
+            Customer.credit_rating,
+            Customer.credit_limit,
+            *sums,
+        )
+        .join(Document, Document.customer_id == Customer.id)
+        .where(Document.status.in_(COUNTED), Document.doc_date.between(start, end), *conds)
+        .group_by(
+            Customer.id, Customer.code, Customer.name, Customer.credit_rating, Customer.credit_limit
+        )
+    )
     heads, flows = {}, {}
     for r in session.execute(query):
         heads[r[0]] = (r[1], r[2], r[3], money(r[4]))
@@ -131,9 +175,12 @@ def _flows(session: Any, start: dt.date, end: dt.date,
 
 
 RECEIPT_COLUMNS = [
-    Column("date", "Date", "日期", K.DATE), Column("customer_code", "Customer code", "客户编码"),
-    Column("customer", "Customer", "客户"), Column("reference", "Reference", "单据号"),
-    Column("note", "Note", "备注"), Column("amount", "Amount", "金额", K.MONEY, total=True),
+    Column("date", "Date", "日期", K.DATE),
+    Column("customer_code", "Customer code", "客户编码"),
+    Column("customer", "Customer", "客户"),
+    Column("reference", "Reference", "单据号"),
+    Column("note", "Note", "备注"),
+    Column("amount", "Amount", "金额", K.MONEY, total=True),
 ]
 
 
@@ -141,18 +188,35 @@ def _receipts_table(ctx: Context, start: dt.date, end: dt.date, conds: list[Any]
     """The core's receipts behind "received" when the company keeps no documents."""
     with ctx.reading() as session:
         rows = receipt_rows(session, start, end, sa.select(Customer.id).where(*conds))
-    return Table("receipts", "Receipts", "收款", RECEIPT_COLUMNS, rows, len(rows),
-                 totals_row(RECEIPT_COLUMNS, rows))
+    return Table(
+        "receipts",
+        "Receipts",
+        "收款",
+        RECEIPT_COLUMNS,
+        rows,
+        len(rows),
+        totals_row(RECEIPT_COLUMNS, rows),
+    )
 
 
-def _imported_flows(session: Any, start: dt.date, end: dt.date, conds: list[Any]
-                    ) -> tuple[dict[int, tuple], dict[int, dict[str, Decimal]]]:
+def _imported_flows(
+    session: Any, start: dt.date, end: dt.date, conds: list[Any]
+) -> tuple[dict[int, tuple], dict[int, dict[str, Decimal]]]:
     """Without documents: imported sales (gross, returns netted) as invoiced and the
     core's receipts as received; nothing is ordered or delivered."""
     found = sales_and_receipts(session, start, end, sa.select(Customer.id).where(*conds))
-    heads = {r[0]: (r[1], r[2], r[3], money(r[4])) for r in session.execute(
-        sa.select(Customer.id, Customer.code, Customer.name, Customer.credit_rating,
-                  Customer.credit_limit).where(Customer.id.in_(list(found))))}
+    heads = {
+        r[0]: (r[1], r[2], r[3], money(r[4]))
+        for r in session.execute(
+            sa.select(
+                Customer.id,
+                Customer.code,
+                Customer.name,
+                Customer.credit_rating,
+                Customer.credit_limit,
+            ).where(Customer.id.in_(list(found)))
+        )
+    }
     flows = {cid: {"invoiced": f.gross, "received": f.received} for cid, f in found.items()}
     return heads, flows
 
@@ -160,19 +224,28 @@ def _imported_flows(session: Any, start: dt.date, end: dt.date, conds: list[Any]
 def _unbilled_orders(session: Any, heads: dict[int, tuple]) -> dict[int, Decimal]:
     """Submitted orders not yet invoiced, per customer with a credit limit: the order
     check counts them against the limit, so "credit available" must too."""
-    return {cid: ledger.unbilled_orders(session, cid) for cid, head in heads.items()
-            if head[3]}
+    return {cid: ledger.unbilled_orders(session, cid) for cid, head in heads.items() if head[3]}
 
 
-def _balances(ctx: Context, session: Any, as_of: dt.date, conds: list[Any]
-              ) -> tuple[dict[int, tuple], dict[int, tuple[Decimal, Decimal]]]:
+def _balances(
+    ctx: Context, session: Any, as_of: dt.date, conds: list[Any]
+) -> tuple[dict[int, tuple], dict[int, tuple[Decimal, Decimal]]]:
     heads: dict[int, tuple] = {}
     out: dict[int, tuple[Decimal, Decimal]] = {}
     customer_ids = sa.select(Customer.id).where(*conds)
     found = invoice_balances(ctx, session, as_of, Customer.id.in_(customer_ids))
-    info = {r[0]: r[1:] for r in session.execute(
-        sa.select(Customer.id, Customer.code, Customer.name, Customer.credit_rating,
-                  Customer.credit_limit).where(Customer.id.in_({f[2] for f in found})))}
+    info = {
+        r[0]: r[1:]
+        for r in session.execute(
+            sa.select(
+                Customer.id,
+                Customer.code,
+                Customer.name,
+                Customer.credit_rating,
+                Customer.credit_limit,
+            ).where(Customer.id.in_({f[2] for f in found}))
+        )
+    }
     for r in found:
         code, name, rating, limit = info[r[2]]
         heads[r[2]] = (code, name, rating, money(limit))
@@ -182,11 +255,16 @@ def _balances(ctx: Context, session: Any, as_of: dt.date, conds: list[Any]
     return heads, out
 
 
-AGEING_BUCKETS = (("current", "Not yet due", "未到期"), ("d30", "1-30 days", "1-30天"),
-                  ("d60", "31-60 days", "31-60天"), ("d90", "61-90 days", "61-90天"),
-                  ("older", "Over 90 days", "90天以上"))
+AGEING_BUCKETS = (
+    ("current", "Not yet due", "未到期"),
+    ("d30", "1-30 days", "1-30天"),
+    ("d60", "31-60 days", "31-60天"),
+    ("d90", "61-90 days", "61-90天"),
+    ("older", "Over 90 days", "90天以上"),
+)
 AGEING_COLUMNS = [
-    Column("customer_code", "Customer code", "客户编码"), Column("customer", "Customer", "客户"),
+    Column("customer_code", "Customer code", "客户编码"),
+    Column("customer", "Customer", "客户"),
     *[Column(cid, en, zh, K.MONEY, total=True) for cid, en, zh in AGEING_BUCKETS],
     Column("open", "Open", "应收合计", K.MONEY, total=True),
 ]
@@ -210,24 +288,36 @@ class ReceivablesAgeing(ReportBase):
         as_of = params.as_of or ctx.today()
         with ctx.reading() as session:
             conds = customer_filter(ctx, session, params.region)
-            found = invoice_balances(ctx, session, as_of,
-                                     Customer.id.in_(sa.select(Customer.id).where(*conds)))
+            found = invoice_balances(
+                ctx, session, as_of, Customer.id.in_(sa.select(Customer.id).where(*conds))
+            )
         ids = [b[0] for b in AGEING_BUCKETS]
         per: dict[tuple[str, str], dict[str, Decimal]] = {}
         for r in found:
             cells = per.setdefault((r[3], r[4]), dict.fromkeys(ids, ZERO))
             cells[bucket(r[6], as_of)] += r[9]
-        rows = [(code, name, *[c[i] for i in ids], sum(c.values(), ZERO))
-                for (code, name), c in sorted(per.items())]
-        table = Table("ageing", self.title_en, self.title_zh, AGEING_COLUMNS, rows, len(rows),
-                      totals_row(AGEING_COLUMNS, rows),
-                      drill_columns=(*ids, "open"))
-        chart = ChartSpec("column", "Receivables by age", "应收账龄", "ageing", "customer",
-                          tuple(ids))
+        rows = [
+            (code, name, *[c[i] for i in ids], sum(c.values(), ZERO))
+            for (code, name), c in sorted(per.items())
+        ]
+        table = Table(
+            "ageing",
+            self.title_en,
+            self.title_zh,
+            AGEING_COLUMNS,
+            rows,
+            len(rows),
+            totals_row(AGEING_COLUMNS, rows),
+            drill_columns=(*ids, "open"),
+        )
+        chart = ChartSpec(
+            "column", "Receivables by age", "应收账龄", "ageing", "customer", tuple(ids)
+        )
         return self.result(params, [table], [chart], as_of=as_of)
 
-    def drill(self, ctx: Context, params: Any, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(
+        self, ctx: Context, params: Any, table_id: str, row: tuple | None, column_id: str
+    ) -> Table:
         as_of = params.as_of or ctx.today()
         with ctx.reading() as session:
             conds = customer_filter(ctx, session, params.region)
@@ -235,8 +325,7 @@ class ReceivablesAgeing(ReportBase):
             conds.append(Customer.code == row[0])
         table = invoices_table(ctx, as_of, Customer.id.in_(sa.select(Customer.id).where(*conds)))
         if column_id != "open":
-            keep = [r for r in table.materialize()
-                    if bucket(r[4], as_of) == column_id]
+            keep = [r for r in table.materialize() if bucket(r[4], as_of) == column_id]
             table.rows, table.row_count = keep, len(keep)
             table.totals = totals_row(table.columns, keep)
         return table

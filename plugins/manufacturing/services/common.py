@@ -35,15 +35,25 @@ S_OFFICE = "manufacturing.office"  # default office code for numbering
 
 # Document series (company setting ``numbering.<series>`` overrides) and default prefixes:
 # quotes and project registrations share the quote series (项目编号 = 报价号码, FQ2600001).
-SERIES = {"quote": ("mfg_quote", "FQ"), "order": ("mfg_order", "SO"),
-          "delivery": ("mfg_delivery", "DN"), "invoice": ("mfg_invoice", "IV"),
-          "receipt": ("mfg_receipt", "RC"), "tender": ("mfg_tender", "TB")}
+SERIES = {
+    "quote": ("mfg_quote", "FQ"),
+    "order": ("mfg_order", "SO"),
+    "delivery": ("mfg_delivery", "DN"),
+    "invoice": ("mfg_invoice", "IV"),
+    "receipt": ("mfg_receipt", "RC"),
+    "tender": ("mfg_tender", "TB"),
+}
 ZERO = Decimal("0")
 
 
 # a document kind in a sentence, with its article ("an invoice", never "a invoice")
-KIND_PHRASES = {"quote": "a quote", "order": "an order", "delivery": "a delivery note",
-                "invoice": "an invoice", "receipt": "a receipt"}
+KIND_PHRASES = {
+    "quote": "a quote",
+    "order": "an order",
+    "delivery": "a delivery note",
+    "invoice": "an invoice",
+    "receipt": "a receipt",
+}
 
 
 def problem(field: str, value: Any, expected: str, subject: str) -> ValidationFailed:
@@ -98,19 +108,31 @@ def get_document(uow: UnitOfWork, doc_id: int, kind: str | None = None) -> Docum
     doc = uow.get(Document, doc_id)
     uow.require_record(Customer, doc.customer_id)
     if kind is not None and doc.kind != kind:
-        raise NotFound(_("Document {number} is {actual}, not {kind}.").format(
-            number=doc.number or doc_id, actual=_(KIND_PHRASES.get(doc.kind, doc.kind)),
-            kind=_(KIND_PHRASES.get(kind, kind))))
+        raise NotFound(
+            _("Document {number} is {actual}, not {kind}.").format(
+                number=doc.number or doc_id,
+                actual=_(KIND_PHRASES.get(doc.kind, doc.kind)),
+                kind=_(KIND_PHRASES.get(kind, kind)),
+            )
+        )
     return doc
 
 
 def require_draft(doc: Document) -> None:
     if doc.status != DocStatus.DRAFT:
-        raise problem("status", doc.status, "a draft: submitted documents are corrected by "
-                      "reversal, never edited", f"{doc.kind} {doc.number}")
+        raise problem(
+            "status",
+            doc.status,
+            "a draft: submitted documents are corrected by reversal, never edited",
+            f"{doc.kind} {doc.number}",
+        )
 
 
 def require_submitted(doc: Document, what: str) -> None:
     if doc.status != DocStatus.SUBMITTED:
-        raise problem(what, doc.number, f"a submitted {doc.kind} (it is {doc.status})",
-                      f"{doc.kind} {doc.number}")
+        raise problem(
+            what,
+            doc.number,
+            f"a submitted {doc.kind} (it is {doc.status})",
+            f"{doc.kind} {doc.number}",
+        )

@@ -55,8 +55,9 @@ def _lock(uow: UnitOfWork, model: type, ids: Iterable[int]) -> None:
 
 
 def _lines(uow: UnitOfWork, doc: Document) -> list[Line]:
-    return list(uow.session.scalars(sa.select(Line).where(Line.document_id == doc.id)
-                                    .order_by(Line.id)))
+    return list(
+        uow.session.scalars(sa.select(Line).where(Line.document_id == doc.id).order_by(Line.id))
+    )
 
 
 # -- checks -----------------------------------------------------------------------------
@@ -64,8 +65,11 @@ def _lines(uow: UnitOfWork, doc: Document) -> list[Line]:
 
 def _sources_submitted(uow: UnitOfWork, source_ids: list[int], what: str) -> None:
     """The documents the lines come from must still be submitted (not reversed since)."""
-    docs = uow.session.scalars(sa.select(Document).join(Line, Line.document_id == Document.id)
-                               .where(Line.id.in_(source_ids))).all()
+    docs = uow.session.scalars(
+        sa.select(Document)
+        .join(Line, Line.document_id == Document.id)
+        .where(Line.id.in_(source_ids))
+    ).all()
     for doc in docs:
         require_submitted(doc, what)
 
@@ -85,11 +89,15 @@ def check_delivery(uow: UnitOfWork, lines: list[Line]) -> None:
         limit = ordered * allowed
         if done.get(source_id, ZERO) + quantity > limit:
             left = max(limit - done.get(source_id, ZERO), ZERO)
-            raise problem("quantity", format(quantity, "f"),
-                          f"at most {left.normalize():f} on order line {source_id} "
-                          f"(ordered {ordered.normalize():f}, shipped "
-                          f"{done.get(source_id, ZERO).normalize():f}; over-delivery "
-                          "beyond the tolerance setting is refused)", "delivery")
+            raise problem(
+                "quantity",
+                format(quantity, "f"),
+                f"at most {left.normalize():f} on order line {source_id} "
+                f"(ordered {ordered.normalize():f}, shipped "
+                f"{done.get(source_id, ZERO).normalize():f}; over-delivery "
+                "beyond the tolerance setting is refused)",
+                "delivery",
+            )
 
 
 def check_invoice(uow: UnitOfWork, lines: list[Line]) -> None:
@@ -106,9 +114,13 @@ def check_invoice(uow: UnitOfWork, lines: list[Line]) -> None:
         delivered = uow.session.get(Line, source_id).quantity  # type: ignore[union-attr]
         if done.get(source_id, ZERO) + quantity > delivered:
             left = max(delivered - done.get(source_id, ZERO), ZERO)
-            raise problem("quantity", format(quantity, "f"),
-                          f"at most {left.normalize():f} on delivery line {source_id} "
-                          "(an invoice bills no more than was delivered)", "invoice")
+            raise problem(
+                "quantity",
+                format(quantity, "f"),
+                f"at most {left.normalize():f} on delivery line {source_id} "
+                "(an invoice bills no more than was delivered)",
+                "invoice",
+            )
 
 
 def check_stock(uow: UnitOfWork, doc: Document, lines: list[Line]) -> None:
@@ -122,12 +134,18 @@ def check_stock(uow: UnitOfWork, doc: Document, lines: list[Line]) -> None:
         on_hand = stock.on_hand if stock is not None else ZERO
         if quantity > on_hand:
             product = uow.session.get(Product, product_id)
-            raise problem("quantity", format(quantity.normalize(), "f"), _(
-                "at most {left} of {product}, the stock on hand: a delivery ships from "
-                "stock, so book the finished production first").format(
+            raise problem(
+                "quantity",
+                format(quantity.normalize(), "f"),
+                _(
+                    "at most {left} of {product}, the stock on hand: a delivery ships from "
+                    "stock, so book the finished production first"
+                ).format(
                     left=format(max(on_hand, ZERO).normalize(), "f"),
-                    product=product.name if product else product_id),
-                f"{doc.kind} {doc.number}")
+                    product=product.name if product else product_id,
+                ),
+                f"{doc.kind} {doc.number}",
+            )
 
 
 def check_quote_lines(uow: UnitOfWork, lines: list[Line]) -> None:
@@ -141,33 +159,44 @@ def check_quote_lines(uow: UnitOfWork, lines: list[Line]) -> None:
             continue
         quoted = uow.session.get(Line, line.source_line_id).quantity  # type: ignore[union-attr]
         if done.get(line.source_line_id, ZERO) + line.quantity > quoted:
-            raise problem("quantity", format(line.quantity, "f"),
-                          f"at most {quoted - done.get(line.source_line_id, ZERO):f} still "
-                          f"open on quote line {line.source_line_id}", "order")
+            raise problem(
+                "quantity",
+                format(line.quantity, "f"),
+                f"at most {quoted - done.get(line.source_line_id, ZERO):f} still "
+                f"open on quote line {line.source_line_id}",
+                "order",
+            )
 
 
 def check_receipt(uow: UnitOfWork, receipt: Document) -> None:
     """Each allocation within its invoice's open amount; all within the receipt."""
-    rows = list(uow.session.scalars(sa.select(Allocation)
-                                    .where(Allocation.receipt_id == receipt.id)))
+    rows = list(
+        uow.session.scalars(sa.select(Allocation).where(Allocation.receipt_id == receipt.id))
+    )
     _lock(uow, Document, [r.invoice_id for r in rows])
     total = ZERO
     for row in rows:
         invoice = uow.session.get(Document, row.invoice_id)
-        if invoice is None or invoice.kind != DocKind.INVOICE \
-                or invoice.customer_id != receipt.customer_id:
-            raise problem("invoice_id", row.invoice_id, "an invoice of this customer",
-                          "receipt")
+        if (
+            invoice is None
+            or invoice.kind != DocKind.INVOICE
+            or invoice.customer_id != receipt.customer_id
+        ):
+            raise problem("invoice_id", row.invoice_id, "an invoice of this customer", "receipt")
         require_submitted(invoice, "invoice_id")
         open_amount = balances.invoice_open(uow.session, invoice)
         if row.amount > open_amount:
-            raise problem("amount", format(row.amount, "f"),
-                          f"at most {open_amount:f}, what invoice {invoice.number} still owes",
-                          "receipt")
+            raise problem(
+                "amount",
+                format(row.amount, "f"),
+                f"at most {open_amount:f}, what invoice {invoice.number} still owes",
+                "receipt",
+            )
         total += row.amount
     if total > receipt.amount:
-        raise problem("allocations", format(total, "f"),
-                      f"at most the {receipt.amount:f} received", "receipt")
+        raise problem(
+            "allocations", format(total, "f"), f"at most the {receipt.amount:f} received", "receipt"
+        )
 
 
 def credit_problem(uow: UnitOfWork, order: Document) -> str | None:
@@ -181,12 +210,15 @@ def credit_problem(uow: UnitOfWork, order: Document) -> str | None:
             return f"{customer.name} has overdue receivables of {late:f}"
     limit = money(customer.credit_limit)
     if limit > 0:
-        exposure = (balances.receivable(uow.session, order.customer_id)
-                    + balances.unbilled_orders(uow.session, order.customer_id))
+        exposure = balances.receivable(uow.session, order.customer_id) + balances.unbilled_orders(
+            uow.session, order.customer_id
+        )
         gross = order.amount + order.tax  # what the invoices will bill
         if exposure + gross > limit:
-            return (f"open receivables and orders of {exposure:f} plus this order's "
-                    f"{gross:f} exceed {customer.name}'s credit limit of {limit:f}")
+            return (
+                f"open receivables and orders of {exposure:f} plus this order's "
+                f"{gross:f} exceed {customer.name}'s credit limit of {limit:f}"
+            )
     return None
 
 
@@ -215,8 +247,9 @@ def submit(ctx: Context, doc_id: int, expected_version: int | None = None) -> Do
             check_invoice(uow, lines)
         elif doc.kind == DocKind.RECEIPT:
             check_receipt(uow, doc)
-        uow.apply_changes(doc, {"status": DocStatus.SUBMITTED.value,
-                                "submitted_at": ctx.now()}, action="submit")
+        uow.apply_changes(
+            doc, {"status": DocStatus.SUBMITTED.value, "submitted_at": ctx.now()}, action="submit"
+        )
         return doc
 
     return write(ctx, work)
@@ -230,8 +263,11 @@ def approve_credit(ctx: Context, order_id: int, expected_version: int | None = N
         order = get_document(uow, order_id, DocKind.ORDER)
         uow.check_version(order, expected_version)
         require_draft(order)
-        uow.apply_changes(order, {"credit_approved_by_id": ctx.actor.id,
-                                  "credit_approved_at": ctx.now()}, action="approve")
+        uow.apply_changes(
+            order,
+            {"credit_approved_by_id": ctx.actor.id, "credit_approved_at": ctx.now()},
+            action="approve",
+        )
         return order
 
     return write(ctx, work)
@@ -245,15 +281,17 @@ def _move_stock(uow: UnitOfWork, lines: list[Line], sign: int) -> None:
             stock = Stock(product_id=line.product_id, on_hand=ZERO)
             uow.session.add(stock)
             uow.session.flush()
-        uow.apply_changes(stock, {"on_hand": stock.on_hand + sign * abs(line.quantity)},
-                          action="stock")
+        uow.apply_changes(
+            stock, {"on_hand": stock.on_hand + sign * abs(line.quantity)}, action="stock"
+        )
 
 
 # -- reverse ----------------------------------------------------------------------------
 
 
-def reverse(ctx: Context, doc_id: int, expected_version: int | None = None,
-            reason: str = "") -> Document:
+def reverse(
+    ctx: Context, doc_id: int, expected_version: int | None = None, reason: str = ""
+) -> Document:
     """Cancel a submitted document with a reversal (negated lines), keeping both. An
     issued invoice is corrected only this way: its reversal is the red-letter invoice
     (红字发票) with the same type, rates and negated net and VAT, so the pair nets to 0."""
@@ -265,25 +303,49 @@ def reverse(ctx: Context, doc_id: int, expected_version: int | None = None,
         require_submitted(doc, "document")
         lines = _lines(uow, doc)
         _refuse_if_used(uow, doc, lines)
-        mirror = Document(kind=doc.kind, number=f"{doc.number}-R", office=doc.office,
-                          customer_id=doc.customer_id, owner_id=ctx.actor.id,
-                          doc_date=ctx.today(), status=DocStatus.REVERSAL,
-                          project_id=doc.project_id, tender_id=doc.tender_id,
-                          source_id=doc.source_id, reverses_id=doc.id, due_date=doc.due_date,
-                          amount=-doc.amount, tax=-doc.tax, invoice_type=doc.invoice_type,
-                          notes=reason[:2000], created_at=ctx.now(), submitted_at=ctx.now())
+        mirror = Document(
+            kind=doc.kind,
+            number=f"{doc.number}-R",
+            office=doc.office,
+            customer_id=doc.customer_id,
+            owner_id=ctx.actor.id,
+            doc_date=ctx.today(),
+            status=DocStatus.REVERSAL,
+            project_id=doc.project_id,
+            tender_id=doc.tender_id,
+            source_id=doc.source_id,
+            reverses_id=doc.id,
+            due_date=doc.due_date,
+            amount=-doc.amount,
+            tax=-doc.tax,
+            invoice_type=doc.invoice_type,
+            notes=reason[:2000],
+            created_at=ctx.now(),
+            submitted_at=ctx.now(),
+        )
         uow.session.add(mirror)
         uow.audit_created(mirror)
         negated: list[Any] = [
-            Line(document_id=mirror.id, product_id=line.product_id, quantity=-line.quantity,
-                 unit_price=line.unit_price, amount=-line.amount, tax_rate=line.tax_rate,
-                 tax=-line.tax, unit_cost=line.unit_cost,
-                 source_line_id=line.source_line_id, promised_date=line.promised_date)
-            for line in lines]
-        negated += [Allocation(receipt_id=mirror.id, invoice_id=alloc.invoice_id,
-                               amount=-alloc.amount)
-                    for alloc in uow.session.scalars(sa.select(Allocation).where(
-                        Allocation.receipt_id == doc.id)).all()]
+            Line(
+                document_id=mirror.id,
+                product_id=line.product_id,
+                quantity=-line.quantity,
+                unit_price=line.unit_price,
+                amount=-line.amount,
+                tax_rate=line.tax_rate,
+                tax=-line.tax,
+                unit_cost=line.unit_cost,
+                source_line_id=line.source_line_id,
+                promised_date=line.promised_date,
+            )
+            for line in lines
+        ]
+        negated += [
+            Allocation(receipt_id=mirror.id, invoice_id=alloc.invoice_id, amount=-alloc.amount)
+            for alloc in uow.session.scalars(
+                sa.select(Allocation).where(Allocation.receipt_id == doc.id)
+            ).all()
+        ]
         for row in negated:
             uow.session.add(row)
             uow.audit_created(row)
@@ -311,6 +373,9 @@ def _refuse_if_used(uow: UnitOfWork, doc: Document, lines: list[Line]) -> None:
         _lock(uow, Document, [doc.id])
         used, later = balances.collected(uow.session, [doc.id]), "receipts"
     if any(v != 0 for v in used.values()):
-        raise problem("document", doc.number,
-                      _("no {later} recorded against it: reverse those {later} first").format(
-                          later=_(later)), f"reverse {doc.kind} {doc.number}")
+        raise problem(
+            "document",
+            doc.number,
+            _("no {later} recorded against it: reverse those {later} first").format(later=_(later)),
+            f"reverse {doc.kind} {doc.number}",
+        )

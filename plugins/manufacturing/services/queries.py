@@ -55,16 +55,29 @@ class DocRow:
 def list_documents(ctx: Context, kind: str, limit: int = LIST_LIMIT) -> list[DocRow]:
     with ctx.reading() as session:
         rows = session.execute(
-            sa.select(Document, Customer.name).join(Customer, Customer.id == Document.customer_id)
+            sa.select(Document, Customer.name)
+            .join(Customer, Customer.id == Document.customer_id)
             .where(Document.kind == kind, visible_rows(ctx, Document.customer_id))
-            .order_by(Document.id.desc()).limit(limit)).all()
+            .order_by(Document.id.desc())
+            .limit(limit)
+        ).all()
         opens = open_values(session, [d for d, _n in rows])
-    return [DocRow(d.id, d.number, d.doc_date, name, _shown_status(d, opens.get(d.id, ZERO)),
-                   money(d.amount),
-                   opens.get(d.id, ZERO) if d.status == DocStatus.SUBMITTED else None,
-                   d.version, money(d.tax), d.invoice_type,
-                   d.kind == DocKind.INVOICE and d.reverses_id is not None)
-            for d, name in rows]
+    return [
+        DocRow(
+            d.id,
+            d.number,
+            d.doc_date,
+            name,
+            _shown_status(d, opens.get(d.id, ZERO)),
+            money(d.amount),
+            opens.get(d.id, ZERO) if d.status == DocStatus.SUBMITTED else None,
+            d.version,
+            money(d.tax),
+            d.invoice_type,
+            d.kind == DocKind.INVOICE and d.reverses_id is not None,
+        )
+        for d, name in rows
+    ]
 
 
 def _shown_status(doc: Document, still_open: Decimal) -> str:
@@ -81,18 +94,23 @@ def open_values(session: Session, docs: list[Document]) -> dict[int, Decimal]:
     """What is still to do on each submitted document, as money."""
     out: dict[int, Decimal] = {}
     live = [d for d in docs if d.status == DocStatus.SUBMITTED]
-    lines = session.scalars(sa.select(Line).where(
-        Line.document_id.in_([d.id for d in live]))).all() if live else []
+    lines = (
+        session.scalars(sa.select(Line).where(Line.document_id.in_([d.id for d in live]))).all()
+        if live
+        else []
+    )
     by_kind = {d.id: d.kind for d in live}
     done: dict[int, Decimal] = {}
-    for kind, fn in ((DocKind.QUOTE, balances.ordered_from), (DocKind.ORDER, balances.shipped),
-                     (DocKind.DELIVERY, balances.billed)):
+    for kind, fn in (
+        (DocKind.QUOTE, balances.ordered_from),
+        (DocKind.ORDER, balances.shipped),
+        (DocKind.DELIVERY, balances.billed),
+    ):
         done.update(fn(session, [ln.id for ln in lines if by_kind[ln.document_id] == kind]))
     for line in lines:
         if by_kind[line.document_id] != DocKind.INVOICE:
             left = line.quantity - done.get(line.id, ZERO)
-            out[line.document_id] = out.get(line.document_id, ZERO) + money(
-                left * line.unit_price)
+            out[line.document_id] = out.get(line.document_id, ZERO) + money(left * line.unit_price)
     invoices = [d for d in live if d.kind == DocKind.INVOICE]
     paid = balances.collected(session, [d.id for d in invoices])
     out.update({d.id: balances.gross(d) - paid.get(d.id, ZERO) for d in invoices})
@@ -123,16 +141,24 @@ class LineRow:
 
 def document_vat_lines(ctx: Context, doc_id: int) -> list[LineRow]:
     """The lines of a document with rate, net, tax and gross each."""
-    return [LineRow(*row[:7], tax_rate=rate, tax=money(tax))
-            for row, (rate, tax) in zip(document_lines(ctx, doc_id),
-                                        _line_taxes(ctx, doc_id), strict=True)]
+    return [
+        LineRow(*row[:7], tax_rate=rate, tax=money(tax))
+        for row, (rate, tax) in zip(
+            document_lines(ctx, doc_id), _line_taxes(ctx, doc_id), strict=True
+        )
+    ]
 
 
 def _line_taxes(ctx: Context, doc_id: int) -> list[tuple[Decimal, Decimal]]:
     with ctx.reading() as session:
-        return [(r, t) for r, t in session.execute(
-            sa.select(Line.tax_rate, Line.tax).where(Line.document_id == doc_id)
-            .order_by(Line.id))]
+        return [
+            (r, t)
+            for r, t in session.execute(
+                sa.select(Line.tax_rate, Line.tax)
+                .where(Line.document_id == doc_id)
+                .order_by(Line.id)
+            )
+        ]
 
 
 def product_vat_rate(ctx: Context, code: str) -> Decimal | None:
@@ -148,8 +174,7 @@ def uninvoiced(ctx: Context, delivery_ids: list[int]) -> tuple[Decimal, Decimal]
 
     net = tax = ZERO
     with ctx.reading() as session:
-        lines = session.scalars(sa.select(Line).where(
-            Line.document_id.in_(delivery_ids))).all()
+        lines = session.scalars(sa.select(Line).where(Line.document_id.in_(delivery_ids))).all()
         done = balances.billed(session, [ln.id for ln in lines])
     for ln in lines:
         left = ln.quantity - done.get(ln.id, ZERO)
@@ -162,26 +187,43 @@ def uninvoiced(ctx: Context, delivery_ids: list[int]) -> tuple[Decimal, Decimal]
 def document_lines(ctx: Context, doc_id: int) -> list[tuple[Any, ...]]:
     """(line id, product code, product name, quantity, price, amount, done quantity)."""
     with ctx.reading() as session:
-        doc = session.scalar(sa.select(Document).where(
-            Document.id == doc_id, visible_rows(ctx, Document.customer_id)))
+        doc = session.scalar(
+            sa.select(Document).where(
+                Document.id == doc_id, visible_rows(ctx, Document.customer_id)
+            )
+        )
         if doc is None:
             raise NotFound(f"document {doc_id} does not exist or is not visible to you")
-        rows = session.execute(sa.select(Line, Product.code, Product.name)
-                               .join(Product, Product.id == Line.product_id)
-                               .where(Line.document_id == doc_id).order_by(Line.id)).all()
-        fn = {DocKind.QUOTE: balances.ordered_from, DocKind.ORDER: balances.shipped,
-              DocKind.DELIVERY: balances.billed}.get(DocKind(doc.kind))
+        rows = session.execute(
+            sa.select(Line, Product.code, Product.name)
+            .join(Product, Product.id == Line.product_id)
+            .where(Line.document_id == doc_id)
+            .order_by(Line.id)
+        ).all()
+        fn = {
+            DocKind.QUOTE: balances.ordered_from,
+            DocKind.ORDER: balances.shipped,
+            DocKind.DELIVERY: balances.billed,
+        }.get(DocKind(doc.kind))
         done = fn(session, [r[0].id for r in rows]) if fn else {}
-    return [(ln.id, code, name, ln.quantity, ln.unit_price, ln.amount,
-             done.get(ln.id, ZERO)) for ln, code, name in rows]
+    return [
+        (ln.id, code, name, ln.quantity, ln.unit_price, ln.amount, done.get(ln.id, ZERO))
+        for ln, code, name in rows
+    ]
 
 
 def list_tenders(ctx: Context, limit: int = LIST_LIMIT) -> list[tuple[Tender, str]]:
     with ctx.reading() as session:
-        return [(t, name) for t, name in session.execute(
-            sa.select(Tender, Customer.name).join(Customer, Customer.id == Tender.customer_id)
-            .where(visible_rows(ctx, Tender.customer_id))
-            .order_by(Tender.id.desc()).limit(limit))]
+        return [
+            (t, name)
+            for t, name in session.execute(
+                sa.select(Tender, Customer.name)
+                .join(Customer, Customer.id == Tender.customer_id)
+                .where(visible_rows(ctx, Tender.customer_id))
+                .order_by(Tender.id.desc())
+                .limit(limit)
+            )
+        ]
 
 
 def numbering_offices(ctx: Context, series: str) -> tuple[list[str], str]:
@@ -198,22 +240,33 @@ def numbering_offices(ctx: Context, series: str) -> tuple[list[str], str]:
 def tender_project(ctx: Context, tender_id: int) -> Project | None:
     """The latest project registered for a tender (its quotes carry the project number)."""
     with ctx.reading() as session:
-        return session.scalar(sa.select(Project).where(
-            Project.tender_id == tender_id, visible_rows(ctx, Project.customer_id))
-            .order_by(Project.id.desc()).limit(1))
+        return session.scalar(
+            sa.select(Project)
+            .where(Project.tender_id == tender_id, visible_rows(ctx, Project.customer_id))
+            .order_by(Project.id.desc())
+            .limit(1)
+        )
 
 
 def stock_on_hand(ctx: Context) -> dict[str, Decimal]:
     with ctx.reading() as session:
-        return {code: on_hand for code, on_hand in session.execute(
-            sa.select(Product.code, Stock.on_hand).join(Product, Product.id == Stock.product_id)
-            .order_by(Product.code))}
+        return {
+            code: on_hand
+            for code, on_hand in session.execute(
+                sa.select(Product.code, Stock.on_hand)
+                .join(Product, Product.id == Stock.product_id)
+                .order_by(Product.code)
+            )
+        }
 
 
 def customer_id_for(ctx: Context, code: str) -> int:
     with ctx.reading() as session:
-        found = session.scalar(sa.select(Customer.id).where(
-            Customer.code == code.strip(), visible_rows(ctx, Customer.id)))
+        found = session.scalar(
+            sa.select(Customer.id).where(
+                Customer.code == code.strip(), visible_rows(ctx, Customer.id)
+            )
+        )
     if found is None:
         raise problem("customer_code", code, "the code of a customer you can see", "form")
     return found
@@ -233,35 +286,51 @@ def product_id_for(ctx: Context, code: str) -> int:
 def _open_lines(ctx: Context, doc_ids: list[int], kind: str) -> list[tuple[Line, Decimal]]:
     fn = balances.shipped if kind == DocKind.ORDER else balances.billed
     with ctx.reading() as session:
-        docs = session.scalars(sa.select(Document).where(
-            Document.id.in_(doc_ids), visible_rows(ctx, Document.customer_id))).all()
+        docs = session.scalars(
+            sa.select(Document).where(
+                Document.id.in_(doc_ids), visible_rows(ctx, Document.customer_id)
+            )
+        ).all()
         if len(docs) != len(set(doc_ids)) or any(d.kind != kind for d in docs):
             raise problem("documents", doc_ids, f"visible {kind}s", "conversion")
-        lines = session.scalars(sa.select(Line).where(Line.document_id.in_(doc_ids))
-                                .order_by(Line.document_id, Line.id)).all()
+        lines = session.scalars(
+            sa.select(Line).where(Line.document_id.in_(doc_ids)).order_by(Line.document_id, Line.id)
+        ).all()
         done = fn(session, [ln.id for ln in lines])
-    return [(ln, ln.quantity - done.get(ln.id, ZERO)) for ln in lines
-            if ln.quantity - done.get(ln.id, ZERO) > 0]
+    return [
+        (ln, ln.quantity - done.get(ln.id, ZERO))
+        for ln in lines
+        if ln.quantity - done.get(ln.id, ZERO) > 0
+    ]
 
 
-def deliver_orders(ctx: Context, order_ids: list[int],
-                   quantities: list[Decimal] | None = None) -> Document:
+def deliver_orders(
+    ctx: Context, order_ids: list[int], quantities: list[Decimal] | None = None
+) -> Document:
     """A draft delivery of the open lines of one or more orders; ``quantities`` (one per
     open line, in order) ship part of them, else everything open ships."""
     open_lines = _open_lines(ctx, order_ids, DocKind.ORDER)
     if not open_lines:
         raise problem("orders", order_ids, "orders with quantities still to ship", "delivery")
     if quantities is not None and len(quantities) != len(open_lines):
-        raise problem("quantities", [str(q) for q in quantities],
-                      f"{len(open_lines)} quantities, one per open line", "delivery")
+        raise problem(
+            "quantities",
+            [str(q) for q in quantities],
+            f"{len(open_lines)} quantities, one per open line",
+            "delivery",
+        )
     wanted = quantities or [left for _ln, left in open_lines]
-    items = [{"order_line_id": ln.id, "quantity": q}
-             for (ln, _left), q in zip(open_lines, wanted, strict=True) if q > 0]
+    items = [
+        {"order_line_id": ln.id, "quantity": q}
+        for (ln, _left), q in zip(open_lines, wanted, strict=True)
+        if q > 0
+    ]
     return documents.create_delivery(ctx, {"lines": items})
 
 
-def invoice_for(ctx: Context, delivery_ids: list[int],
-                invoice_type: str = InvoiceType.ORDINARY) -> Document:
+def invoice_for(
+    ctx: Context, delivery_ids: list[int], invoice_type: str = InvoiceType.ORDINARY
+) -> Document:
     _open_lines(ctx, delivery_ids, DocKind.DELIVERY)  # visibility and kind checks
     return documents.invoice_deliveries(ctx, delivery_ids, invoice_type=invoice_type)
 
@@ -269,26 +338,40 @@ def invoice_for(ctx: Context, delivery_ids: list[int],
 def receipt_for(ctx: Context, invoice_id: int, amount: Decimal | None = None) -> Document:
     """A draft receipt applied to one invoice (default: everything it still owes)."""
     with ctx.reading() as session:
-        invoice = session.scalar(sa.select(Document).where(
-            Document.id == invoice_id, Document.kind == DocKind.INVOICE,
-            visible_rows(ctx, Document.customer_id)))
+        invoice = session.scalar(
+            sa.select(Document).where(
+                Document.id == invoice_id,
+                Document.kind == DocKind.INVOICE,
+                visible_rows(ctx, Document.customer_id),
+            )
+        )
         if invoice is None:
             raise NotFound(f"invoice {invoice_id} does not exist or is not visible to you")
         owed = balances.invoice_open(session, invoice)
     amount = owed if amount is None else amount
-    return documents.create_receipt(ctx, {
-        "customer_id": invoice.customer_id, "amount": amount,
-        "allocations": [{"invoice_id": invoice_id, "amount": min(amount, owed)}]})
+    return documents.create_receipt(
+        ctx,
+        {
+            "customer_id": invoice.customer_id,
+            "amount": amount,
+            "allocations": [{"invoice_id": invoice_id, "amount": min(amount, owed)}],
+        },
+    )
 
 
-def convert(ctx: Context, doc_ids: list[int], quantities: list[Decimal] | None = None,
-            amount: Decimal | None = None,
-            invoice_type: str = InvoiceType.ORDINARY) -> Document:
+def convert(
+    ctx: Context,
+    doc_ids: list[int],
+    quantities: list[Decimal] | None = None,
+    amount: Decimal | None = None,
+    invoice_type: str = InvoiceType.ORDINARY,
+) -> Document:
     """The next document for the given ones: quote -> order, orders -> delivery,
     deliveries -> invoice (of ``invoice_type``), invoice -> receipt."""
     with ctx.reading() as session:
-        kinds = {k for (k,) in session.execute(
-            sa.select(Document.kind).where(Document.id.in_(doc_ids)))}
+        kinds = {
+            k for (k,) in session.execute(sa.select(Document.kind).where(Document.id.in_(doc_ids)))
+        }
     if len(kinds) != 1:
         raise problem("documents", doc_ids, "documents of one kind", "conversion")
     kind = kinds.pop()
@@ -300,5 +383,6 @@ def convert(ctx: Context, doc_ids: list[int], quantities: list[Decimal] | None =
         return invoice_for(ctx, doc_ids, invoice_type)
     if kind == DocKind.INVOICE and len(doc_ids) == 1:
         return receipt_for(ctx, doc_ids[0], amount)
-    raise problem("documents", doc_ids, "one quote, orders, deliveries or one invoice",
-                  "conversion")
+    raise problem(
+        "documents", doc_ids, "one quote, orders, deliveries or one invoice", "conversion"
+    )

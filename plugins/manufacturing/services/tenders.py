@@ -41,12 +41,17 @@ def create_tender(ctx: Context, data: TenderIn | dict[str, Any]) -> Tender:
         if values.opportunity_id is not None:
             opp = uow.get(Opportunity, values.opportunity_id)
             if opp.customer_id != values.customer_id:
-                raise problem("opportunity_id", values.opportunity_id,
-                              "a deal of the same customer", "tender")
+                raise problem(
+                    "opportunity_id", values.opportunity_id, "a deal of the same customer", "tender"
+                )
         office = office_for(uow.session, values.office)
         number = allocate_number(uow, "tender", office, ctx.today())
-        tender = Tender(number=number, **values.model_dump(exclude={"office"}),
-                        owner_id=ctx.actor.id, created_at=ctx.now())
+        tender = Tender(
+            number=number,
+            **values.model_dump(exclude={"office"}),
+            owner_id=ctx.actor.id,
+            created_at=ctx.now(),
+        )
         uow.session.add(tender)
         uow.audit_created(tender)
         return tender
@@ -54,8 +59,12 @@ def create_tender(ctx: Context, data: TenderIn | dict[str, Any]) -> Tender:
     return write(ctx, work)
 
 
-def decide_tender(ctx: Context, tender_id: int, data: TenderResultIn | dict[str, Any],
-                  expected_version: int | None = None) -> Tender:
+def decide_tender(
+    ctx: Context,
+    tender_id: int,
+    data: TenderResultIn | dict[str, Any],
+    expected_version: int | None = None,
+) -> Tender:
     """Record the outcome. A lost or withdrawn tender needs a reason. Afterwards the
     linked engineering deal follows: won -> business negotiation, lost -> lost."""
     values = validate(TenderResultIn, data, "tender result")
@@ -68,10 +77,17 @@ def decide_tender(ctx: Context, tender_id: int, data: TenderResultIn | dict[str,
         uow.require_record(Customer, tender.customer_id)
         uow.check_version(tender, expected_version)
         if tender.result != TenderResult.OPEN:
-            raise problem("result", tender.result, "an open tender (decided tenders stay as "
-                          "they were decided)", f"tender {tender.number}")
-        uow.apply_changes(tender, {"result": values.result, "reason": values.reason,
-                                   "decided_on": ctx.today()}, action="decide")
+            raise problem(
+                "result",
+                tender.result,
+                "an open tender (decided tenders stay as they were decided)",
+                f"tender {tender.number}",
+            )
+        uow.apply_changes(
+            tender,
+            {"result": values.result, "reason": values.reason, "decided_on": ctx.today()},
+            action="decide",
+        )
         return tender
 
     tender = write(ctx, work)
@@ -103,15 +119,21 @@ def register_project(ctx: Context, data: ProjectIn | dict[str, Any]) -> Project:
         uow.require(P_TENDER)
         uow.get(Customer, values.customer_id)
         uow.require_record(Customer, values.customer_id)
-        if values.tender_id is not None and \
-                uow.get(Tender, values.tender_id).customer_id != values.customer_id:
-            raise problem("tender_id", values.tender_id, "a tender of the same customer",
-                          "project")
+        if (
+            values.tender_id is not None
+            and uow.get(Tender, values.tender_id).customer_id != values.customer_id
+        ):
+            raise problem("tender_id", values.tender_id, "a tender of the same customer", "project")
         on = values.registered_on or ctx.today()
         office = office_for(uow.session, values.office)
-        project = Project(number=allocate_number(uow, "quote", office, on), office=office,
-                          registered_on=on, owner_id=ctx.actor.id, created_at=ctx.now(),
-                          **values.model_dump(exclude={"registered_on", "office"}))
+        project = Project(
+            number=allocate_number(uow, "quote", office, on),
+            office=office,
+            registered_on=on,
+            owner_id=ctx.actor.id,
+            created_at=ctx.now(),
+            **values.model_dump(exclude={"registered_on", "office"}),
+        )
         uow.session.add(project)
         uow.audit_created(project)
         return project
@@ -121,8 +143,7 @@ def register_project(ctx: Context, data: ProjectIn | dict[str, Any]) -> Project:
 
 def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Stock:
     """Production finished ``quantity`` of a product: stock on hand goes up."""
-    values = validate(StockReceiptIn, {"product_id": product_id, "quantity": quantity},
-                      "stock")
+    values = validate(StockReceiptIn, {"product_id": product_id, "quantity": quantity}, "stock")
 
     def work(uow: UnitOfWork) -> Stock:
         uow.require(P_SHIP)
@@ -131,18 +152,28 @@ def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Sto
         if stock is None:
             # The first receipt of a product: two at once must both add to one row,
             # so insert-if-absent, then lock the row whoever inserted it.
-            insert = (postgresql.insert if uow.session.get_bind().dialect.name
-                      == "postgresql" else sqlite.insert)
-            uow.session.execute(insert(Stock.__table__).values(  # type: ignore[attr-defined]
-                product_id=product_id, on_hand=Decimal("0"), version=1)
-                .on_conflict_do_nothing())
-            stock = uow.session.get(Stock, product_id, with_for_update=True,
-                                    populate_existing=True)
+            insert = (
+                postgresql.insert
+                if uow.session.get_bind().dialect.name == "postgresql"
+                else sqlite.insert
+            )
+            uow.session.execute(
+                insert(Stock.__table__)
+                .values(  # type: ignore[attr-defined]
+                    product_id=product_id, on_hand=Decimal("0"), version=1
+                )
+                .on_conflict_do_nothing()
+            )
+            stock = uow.session.get(Stock, product_id, with_for_update=True, populate_existing=True)
         on_hand = stock.on_hand + values.quantity
         if on_hand > QUANTITY_MAX:
-            raise problem("quantity", format(values.quantity, "f"),
-                          f"at most {format(QUANTITY_MAX - stock.on_hand, 'f')} more "
-                          "(the most stock a product can hold)", "stock")
+            raise problem(
+                "quantity",
+                format(values.quantity, "f"),
+                f"at most {format(QUANTITY_MAX - stock.on_hand, 'f')} more "
+                "(the most stock a product can hold)",
+                "stock",
+            )
         uow.apply_changes(stock, {"on_hand": on_hand}, action="stock")
         return stock
 
@@ -151,5 +182,8 @@ def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Sto
 
 def project_documents(ctx: Context, project_id: int) -> list[Document]:
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Document).where(
-            Document.project_id == project_id).order_by(Document.id)))
+        return list(
+            session.scalars(
+                sa.select(Document).where(Document.project_id == project_id).order_by(Document.id)
+            )
+        )

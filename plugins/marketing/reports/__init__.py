@@ -11,5 +11,12 @@ def all_reports() -> list[Any]:
     from plugins.marketing.reports.negative import NegativeAnalysis
     from plugins.marketing.reports.segments import CallList, SegmentList
 
-    return [CampaignPlan(), CostAnalysis(), AdExpense(), CampaignEffect(), SegmentList(),
-            CallList(), NegativeAnalysis()]
+    return [
+        CampaignPlan(),
+        CostAnalysis(),
+        AdExpense(),
+        CampaignEffect(),
+        SegmentList(),
+        CallList(),
+        NegativeAnalysis(),
+    ]

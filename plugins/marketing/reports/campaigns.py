@@ -33,17 +33,23 @@ from plugins.marketing.reports.common import (
 
 
 class PlanParams(KitParams):
-    year: int | None = pydantic.Field(None, description="Campaigns running in this year "
-                                      "(default: this year)")
+    year: int | None = pydantic.Field(
+        None, description="Campaigns running in this year (default: this year)"
+    )
     status: CampaignStatus | None = pydantic.Field(None, description="Only this status")
-    kind: CampaignKind | None = pydantic.Field(None, title="Campaign type",
-                                               description="Only this campaign type")
+    kind: CampaignKind | None = pydantic.Field(
+        None, title="Campaign type", description="Only this campaign type"
+    )
 
 
 def _target_text(row: Any, regions: dict[int, str], segments: dict[int, str]) -> str:
-    parts = [f"segment {segments.get(row.segment_id, '?')}" if row.segment_id else "",
-             row.industry, regions.get(row.region_id, "") if row.region_id else "",
-             row.size, row.customer_class]
+    parts = [
+        f"segment {segments.get(row.segment_id, '?')}" if row.segment_id else "",
+        row.industry,
+        regions.get(row.region_id, "") if row.region_id else "",
+        row.size,
+        row.customer_class,
+    ]
     return ", ".join(p for p in parts if p) or "all customers"
 
 
@@ -56,14 +62,22 @@ class CampaignPlan(ReportBase):
 
     def run(self, ctx: Context, params: PlanParams) -> ReportResult:
         first, last = year_span(params.year, ctx.today())
-        costs = (sa.select(CostLine.campaign_id, sa.func.sum(CostLine.budget).label("planned"),
-                           sa.func.sum(CostLine.actual).label("actual"))
-                 .group_by(CostLine.campaign_id).subquery())
-        query = (sa.select(Campaign, User.login, costs.c.planned, costs.c.actual)
-                 .outerjoin(User, User.id == Campaign.owner_id)
-                 .outerjoin(costs, costs.c.campaign_id == Campaign.id)
-                 .where(Campaign.start <= last, Campaign.end >= first)
-                 .order_by(Campaign.start, Campaign.code))
+        costs = (
+            sa.select(
+                CostLine.campaign_id,
+                sa.func.sum(CostLine.budget).label("planned"),
+                sa.func.sum(CostLine.actual).label("actual"),
+            )
+            .group_by(CostLine.campaign_id)
+            .subquery()
+        )
+        query = (
+            sa.select(Campaign, User.login, costs.c.planned, costs.c.actual)
+            .outerjoin(User, User.id == Campaign.owner_id)
+            .outerjoin(costs, costs.c.campaign_id == Campaign.id)
+            .where(Campaign.start <= last, Campaign.end >= first)
+            .order_by(Campaign.start, Campaign.code)
+        )
         if params.status:
             query = query.where(Campaign.status == params.status)
         if params.kind:
@@ -75,32 +89,74 @@ class CampaignPlan(ReportBase):
             found = session.execute(query).all()
         rows = []
         for c, owner, planned, actual in found:
-            money_cells = ((money(c.budget), c.budget_status, money(planned), money(actual),
-                            ratio(money(actual), c.budget)) if show_money
-                           else (None, c.budget_status, None, None, None))
-            rows.append((c.code, c.name, c.kind, c.start, c.end, c.status, owner,
-                         _target_text(c, regions, segments), ", ".join(c.products),
-                         ", ".join(c.channels), *money_cells))
+            money_cells = (
+                (
+                    money(c.budget),
+                    c.budget_status,
+                    money(planned),
+                    money(actual),
+                    ratio(money(actual), c.budget),
+                )
+                if show_money
+                else (None, c.budget_status, None, None, None)
+            )
+            rows.append(
+                (
+                    c.code,
+                    c.name,
+                    c.kind,
+                    c.start,
+                    c.end,
+                    c.status,
+                    owner,
+                    _target_text(c, regions, segments),
+                    ", ".join(c.products),
+                    ", ".join(c.channels),
+                    *money_cells,
+                )
+            )
         totals = None
         if show_money:
-            totals = (TOTAL_EN, *([None] * 9), sum((r[10] for r in rows), ZERO), None,
-                      sum((r[12] for r in rows), ZERO), sum((r[13] for r in rows), ZERO), None)
-        columns = [Column("code", "Code", "活动编码"), Column("name", "Campaign", "活动名称"),
-                   Column("kind", "Type", "类型"), Column("start", "Start", "开始", K.DATE),
-                   Column("end", "End", "结束", K.DATE), Column("status", "Status", "状态"),
-                   Column("owner", "Owner", "负责人"), Column("target", "Target", "目标客户"),
-                   Column("products", "Products", "产品"), Column("channels", "Channels", "渠道"),
-                   Column("budget", "Budget", "预算", K.MONEY, total=True),
-                   Column("budget_status", "Budget approval", "预算审批"),
-                   Column("planned", "Planned cost", "计划费用", K.MONEY, total=True),
-                   Column("actual", "Actual cost", "实际费用", K.MONEY, total=True),
-                   Column("used", "Budget used", "预算使用率", K.PERCENT)]
-        table = Table("campaigns", "Campaigns", "促销活动", columns, rows, totals=totals,
-                      drill_columns=("planned", "actual") if show_money else ())
+            totals = (
+                TOTAL_EN,
+                *([None] * 9),
+                sum((r[10] for r in rows), ZERO),
+                None,
+                sum((r[12] for r in rows), ZERO),
+                sum((r[13] for r in rows), ZERO),
+                None,
+            )
+        columns = [
+            Column("code", "Code", "活动编码"),
+            Column("name", "Campaign", "活动名称"),
+            Column("kind", "Type", "类型"),
+            Column("start", "Start", "开始", K.DATE),
+            Column("end", "End", "结束", K.DATE),
+            Column("status", "Status", "状态"),
+            Column("owner", "Owner", "负责人"),
+            Column("target", "Target", "目标客户"),
+            Column("products", "Products", "产品"),
+            Column("channels", "Channels", "渠道"),
+            Column("budget", "Budget", "预算", K.MONEY, total=True),
+            Column("budget_status", "Budget approval", "预算审批"),
+            Column("planned", "Planned cost", "计划费用", K.MONEY, total=True),
+            Column("actual", "Actual cost", "实际费用", K.MONEY, total=True),
+            Column("used", "Budget used", "预算使用率", K.PERCENT),
+        ]
+        table = Table(
+            "campaigns",
+            "Campaigns",
+            "促销活动",
+            columns,
+            rows,
+            totals=totals,
+            drill_columns=("planned", "actual") if show_money else (),
+        )
         return self.result(params, [table])
 
-    def drill(self, ctx: Context, params: PlanParams, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(
+        self, ctx: Context, params: PlanParams, table_id: str, row: tuple | None, column_id: str
+    ) -> Table:
         if table_id != "campaigns" or column_id not in ("planned", "actual", "budget"):
             return super().drill(ctx, params, table_id, row, column_id)
         if row is None:
@@ -118,10 +174,12 @@ class CampaignPlan(ReportBase):
 
 
 class CostParams(KitParams):
-    start: dt.date | None = pydantic.Field(None, description="First cost date (default: "
-                                           "1 January this year)")
-    end: dt.date | None = pydantic.Field(None, description="Last cost date (default: "
-                                         "31 December this year)")
+    start: dt.date | None = pydantic.Field(
+        None, description="First cost date (default: 1 January this year)"
+    )
+    end: dt.date | None = pydantic.Field(
+        None, description="Last cost date (default: 31 December this year)"
+    )
     campaign: str | None = pydantic.Field(None, description="Only this campaign code")
 
     def span(self, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -139,11 +197,13 @@ def _cost_conditions(ctx: Context, params: CostParams, *extra: Any) -> list[Any]
 
 
 def _money_columns() -> list[Column]:
-    return [Column("lines", "Lines", "笔数", K.INTEGER, total=True),
-            Column("budget", "Budget", "预算", K.MONEY, total=True),
-            Column("actual", "Actual", "实际", K.MONEY, total=True),
-            Column("variance", "Actual - budget", "差异", K.MONEY, total=True),
-            Column("used", "Budget used", "预算使用率", K.PERCENT)]
+    return [
+        Column("lines", "Lines", "笔数", K.INTEGER, total=True),
+        Column("budget", "Budget", "预算", K.MONEY, total=True),
+        Column("actual", "Actual", "实际", K.MONEY, total=True),
+        Column("variance", "Actual - budget", "差异", K.MONEY, total=True),
+        Column("used", "Budget used", "预算使用率", K.PERCENT),
+    ]
 
 
 def _money_cells(lines: int, budget: Any, actual: Any) -> tuple:
@@ -159,10 +219,18 @@ def _totals(rows: list[tuple], lead: int) -> tuple:
 
 
 def _grouped(ctx: Context, keys: list[Any], conds: list[Any]) -> list[Any]:
-    query = (sa.select(*keys, sa.func.count(CostLine.id), sa.func.sum(CostLine.budget),
-                       sa.func.sum(CostLine.actual))
-             .join(Campaign, Campaign.id == CostLine.campaign_id)
-             .where(*conds).group_by(*keys).order_by(*keys))
+    query = (
+        sa.select(
+            *keys,
+            sa.func.count(CostLine.id),
+            sa.func.sum(CostLine.budget),
+            sa.func.sum(CostLine.actual),
+        )
+        .join(Campaign, Campaign.id == CostLine.campaign_id)
+        .where(*conds)
+        .group_by(*keys)
+        .order_by(*keys)
+    )
     with ctx.reading() as session:
         return session.execute(query).all()
 
@@ -171,17 +239,29 @@ def _month_rows(ctx: Context, conds: list[Any]) -> list[tuple]:
     with ctx.reading() as session:
         month = month_expr(session, CostLine.date).label("month")
         found = session.execute(
-            sa.select(month, sa.func.count(CostLine.id), sa.func.sum(CostLine.budget),
-                      sa.func.sum(CostLine.actual)).where(*conds)
-            .group_by(month).order_by(month)).all()
+            sa.select(
+                month,
+                sa.func.count(CostLine.id),
+                sa.func.sum(CostLine.budget),
+                sa.func.sum(CostLine.actual),
+            )
+            .where(*conds)
+            .group_by(month)
+            .order_by(month)
+        ).all()
     return [(str(m)[:7], *_money_cells(n, b, a)) for m, n, b, a in found]
 
 
 def _month_table(rows: list[tuple]) -> Table:
-    return Table("months", "By month", "按月", [Column("month", "Month", "月份"),
-                                                *_money_columns()],
-                 rows, totals=_totals(rows, 1),
-                 drill_columns=("lines", "budget", "actual", "variance"))
+    return Table(
+        "months",
+        "By month",
+        "按月",
+        [Column("month", "Month", "月份"), *_money_columns()],
+        rows,
+        totals=_totals(rows, 1),
+        drill_columns=("lines", "budget", "actual", "variance"),
+    )
 
 
 def _month_condition(label: str) -> Any:
@@ -202,23 +282,39 @@ class CostAnalysis(ReportBase):
         conds = _cost_conditions(ctx, params)
         found = _grouped(ctx, [Campaign.code, Campaign.name, CostLine.category], conds)
         rows = [(code, name, cat, *_money_cells(n, b, a)) for code, name, cat, n, b, a in found]
-        by_campaign = Table("campaigns", "By campaign and category", "按活动与费用类别",
-                            [Column("campaign", "Campaign", "活动编码"),
-                             Column("name", "Campaign name", "活动名称"),
-                             Column("category", "Category", "费用类别"), *_money_columns()],
-                            rows, totals=_totals(rows, 3),
-                            drill_columns=("lines", "budget", "actual", "variance"))
-        chart = ChartSpec("column", "Budget and actual by month", "各月预算与实际", "months",
-                          "month", ("budget", "actual"))
-        return self.result(params, [by_campaign, _month_table(_month_rows(ctx, conds))],
-                           [chart])
+        by_campaign = Table(
+            "campaigns",
+            "By campaign and category",
+            "按活动与费用类别",
+            [
+                Column("campaign", "Campaign", "活动编码"),
+                Column("name", "Campaign name", "活动名称"),
+                Column("category", "Category", "费用类别"),
+                *_money_columns(),
+            ],
+            rows,
+            totals=_totals(rows, 3),
+            drill_columns=("lines", "budget", "actual", "variance"),
+        )
+        chart = ChartSpec(
+            "column",
+            "Budget and actual by month",
+            "各月预算与实际",
+            "months",
+            "month",
+            ("budget", "actual"),
+        )
+        return self.result(params, [by_campaign, _month_table(_month_rows(ctx, conds))], [chart])
 
-    def drill(self, ctx: Context, params: CostParams, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(
+        self, ctx: Context, params: CostParams, table_id: str, row: tuple | None, column_id: str
+    ) -> Table:
         extra: list[Any] = []
         if row is not None and table_id == "campaigns":
-            extra = [CostLine.campaign_id == campaign_id_of(ctx, row[0]),
-                     CostLine.category == row[2]]
+            extra = [
+                CostLine.campaign_id == campaign_id_of(ctx, row[0]),
+                CostLine.category == row[2],
+            ]
         elif row is not None and table_id == "months":
             extra = [_month_condition(row[0])]
         elif table_id not in ("campaigns", "months"):
@@ -236,8 +332,7 @@ class AdExpense(ReportBase):
     Params = CostParams
 
     def _conds(self, ctx: Context, params: CostParams, *extra: Any) -> list[Any]:
-        return _cost_conditions(ctx, params, CostLine.category == CostCategory.ADVERTISING,
-                                *extra)
+        return _cost_conditions(ctx, params, CostLine.category == CostCategory.ADVERTISING, *extra)
 
     def run(self, ctx: Context, params: CostParams) -> ReportResult:
         require_money(ctx)
@@ -246,17 +341,33 @@ class AdExpense(ReportBase):
         rows = [(medium or "-", *_money_cells(n, b, a)) for medium, n, b, a in found]
         total_actual = sum((r[3] for r in rows), ZERO)
         rows = [(*r, ratio(r[3], total_actual)) for r in rows]
-        columns = [Column("medium", "Medium", "媒体"), *_money_columns(),
-                   Column("share", "Share of actual", "占实际比例", K.PERCENT)]
-        media = Table("media", "By medium", "按媒体", columns, rows,
-                      totals=(*_totals(rows, 1), ratio(total_actual, total_actual)),
-                      drill_columns=("lines", "budget", "actual", "variance"))
-        chart = ChartSpec("bar", "Advertising actual by medium", "各媒体广告实际费用", "media",
-                          "medium", ("actual",))
+        columns = [
+            Column("medium", "Medium", "媒体"),
+            *_money_columns(),
+            Column("share", "Share of actual", "占实际比例", K.PERCENT),
+        ]
+        media = Table(
+            "media",
+            "By medium",
+            "按媒体",
+            columns,
+            rows,
+            totals=(*_totals(rows, 1), ratio(total_actual, total_actual)),
+            drill_columns=("lines", "budget", "actual", "variance"),
+        )
+        chart = ChartSpec(
+            "bar",
+            "Advertising actual by medium",
+            "各媒体广告实际费用",
+            "media",
+            "medium",
+            ("actual",),
+        )
         return self.result(params, [media, _month_table(_month_rows(ctx, conds))], [chart])
 
-    def drill(self, ctx: Context, params: CostParams, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(
+        self, ctx: Context, params: CostParams, table_id: str, row: tuple | None, column_id: str
+    ) -> Table:
         extra: list[Any] = []
         if row is not None and table_id == "media":
             extra = [CostLine.medium == ("" if row[0] == "-" else row[0])]

@@ -41,15 +41,21 @@ from plugins.marketing.services import queries
 
 
 class EffectParams(KitParams):
-    campaign: str | None = pydantic.Field(None, description="Campaign code (default: every "
-                                          "campaign running in the year)")
-    year: int | None = pydantic.Field(None, description="Year of the campaigns (default: "
-                                      "this year)")
-    as_of: dt.date | None = pydantic.Field(None, description="Count sales up to this day "
-                                           "(default: today)")
-    weeks_before: int | None = pydantic.Field(None, ge=1, le=52, description="Weeks before "
-                                              "the start to compare with (default: the "
-                                              "campaign's length)")
+    campaign: str | None = pydantic.Field(
+        None, description="Campaign code (default: every campaign running in the year)"
+    )
+    year: int | None = pydantic.Field(
+        None, description="Year of the campaigns (default: this year)"
+    )
+    as_of: dt.date | None = pydantic.Field(
+        None, description="Count sales up to this day (default: today)"
+    )
+    weeks_before: int | None = pydantic.Field(
+        None,
+        ge=1,
+        le=52,
+        description="Weeks before the start to compare with (default: the campaign's length)",
+    )
 
 
 Span = tuple[dt.date, dt.date]
@@ -77,12 +83,16 @@ def periods(campaign: Campaign, as_of: dt.date, weeks_before: int | None) -> Per
     start, end = campaign.start, min(campaign.end, as_of)
     days = (end - start).days + 1
     before_days = weeks_before * 7 if weeks_before else days
-    return Periods((start, end), pr.same_days_last_year(start, end),
-                   (start - dt.timedelta(days=before_days), start - dt.timedelta(days=1)))
+    return Periods(
+        (start, end),
+        pr.same_days_last_year(start, end),
+        (start - dt.timedelta(days=before_days), start - dt.timedelta(days=1)),
+    )
 
 
 COLUMNS = [
-    Column("code", "Campaign", "活动编码"), Column("name", "Campaign name", "活动名称"),
+    Column("code", "Campaign", "活动编码"),
+    Column("name", "Campaign name", "活动名称"),
     Column("leads", "Leads", "线索数", K.INTEGER, total=True),
     Column("opportunities", "Opportunities", "商机数", K.INTEGER, total=True),
     Column("won", "Won deals", "成交数", K.INTEGER, total=True),
@@ -105,14 +115,16 @@ def _count(session: Any, model: Any, *conds: Any) -> int:
     return int(session.scalar(sa.select(sa.func.count()).select_from(model).where(*conds)) or 0)
 
 
-def _sales(ctx: Context, session: Any, campaign: Campaign,
-           spans: list[Span]) -> list[Decimal]:
+def _sales(ctx: Context, session: Any, campaign: Campaign, spans: list[Span]) -> list[Decimal]:
     """The segment's sales in each span: one statement, one scalar subquery per span so
     each reads its date range through the (customer, date) index."""
     conds = queries.segment_conditions(ctx, session, campaign, _audience_day(campaign))
-    sums = [sa.select(sa.func.sum(SalesLine.amount))
-            .where(*conds, SalesLine.date.between(*span)).scalar_subquery()
-            for span in spans]
+    sums = [
+        sa.select(sa.func.sum(SalesLine.amount))
+        .where(*conds, SalesLine.date.between(*span))
+        .scalar_subquery()
+        for span in spans
+    ]
     return [money(v) for v in session.execute(sa.select(*sums)).one()]
 
 
@@ -121,30 +133,58 @@ def _audience_day(campaign: Campaign) -> dt.date:
     return campaign.start - dt.timedelta(days=1)
 
 
-def figures(ctx: Context, session: Any, campaign: Campaign, as_of: dt.date,
-            weeks_before: int | None, show_money: bool) -> tuple:
+def figures(
+    ctx: Context,
+    session: Any,
+    campaign: Campaign,
+    as_of: dt.date,
+    weeks_before: int | None,
+    show_money: bool,
+) -> tuple:
     """One row of the effect table."""
     code = campaign.code
     leads = _count(session, Customer, queries.lead_condition(code), visible(ctx, Customer))
     opp_vis = visible(ctx, Opportunity)
     opps = _count(session, Opportunity, queries.opportunity_condition(code), opp_vis)
     won_count, won_sum = session.execute(
-        sa.select(sa.func.count(), sa.func.sum(Opportunity.amount))
-        .where(queries.won_condition(code), opp_vis)).one()
+        sa.select(sa.func.count(), sa.func.sum(Opportunity.amount)).where(
+            queries.won_condition(code), opp_vis
+        )
+    ).one()
     won_amount = money(won_sum)
-    cost = money(session.scalar(sa.select(sa.func.sum(CostLine.actual)).where(
-        CostLine.campaign_id == campaign.id))) if show_money else None
-    money_part = (cost, ratio(cost, leads, unit=CENT), ratio(cost, won_count, unit=CENT),
-                  growth(won_amount, cost))
+    cost = (
+        money(
+            session.scalar(
+                sa.select(sa.func.sum(CostLine.actual)).where(CostLine.campaign_id == campaign.id)
+            )
+        )
+        if show_money
+        else None
+    )
+    money_part = (
+        cost,
+        ratio(cost, leads, unit=CENT),
+        ratio(cost, won_count, unit=CENT),
+        growth(won_amount, cost),
+    )
     span = periods(campaign, as_of, weeks_before)
     sales_part: tuple = (None,) * 5
     if span is not None:
-        now, ly, before_raw = _sales(ctx, session, campaign,
-                                     [span.during, span.last_year, span.before])
+        now, ly, before_raw = _sales(
+            ctx, session, campaign, [span.during, span.last_year, span.before]
+        )
         before = (before_raw * span.days / span.before_days).quantize(Decimal("0.01"))
         sales_part = (now, ly, growth(now, ly), before, growth(now, before))
-    return (code, campaign.name, leads, opps, int(won_count or 0), won_amount, *money_part,
-            *sales_part)
+    return (
+        code,
+        campaign.name,
+        leads,
+        opps,
+        int(won_count or 0),
+        won_amount,
+        *money_part,
+        *sales_part,
+    )
 
 
 def totals(rows: list[tuple]) -> tuple:
@@ -154,8 +194,23 @@ def totals(rows: list[tuple]) -> tuple:
     won_amount = sum((r[5] for r in rows), ZERO)
     costs = [r[6] for r in rows if r[6] is not None]
     cost = sum(costs, ZERO) if costs else None
-    return (TOTAL_EN, None, leads, opps, won, won_amount, cost, ratio(cost, leads, unit=CENT),
-            ratio(cost, won, unit=CENT), growth(won_amount, cost), None, None, None, None, None)
+    return (
+        TOTAL_EN,
+        None,
+        leads,
+        opps,
+        won,
+        won_amount,
+        cost,
+        ratio(cost, leads, unit=CENT),
+        ratio(cost, won, unit=CENT),
+        growth(won_amount, cost),
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 class CampaignEffect(ReportBase):
@@ -184,43 +239,68 @@ class CampaignEffect(ReportBase):
         as_of = params.as_of or ctx.today()
         show_money = sees_money(ctx)
         with ctx.reading() as session:
-            rows = [figures(ctx, session, c, as_of, params.weeks_before, show_money)
-                    for c in self.campaigns(ctx, params)]
-        table = Table("effect", "Campaign effect", "活动效果", COLUMNS, rows,
-                      totals=totals(rows), drill_columns=DRILLABLE)
-        chart = ChartSpec("column", "Won amount and cost", "成交金额与费用", "effect", "code",
-                          ("won_amount", "cost"))
+            rows = [
+                figures(ctx, session, c, as_of, params.weeks_before, show_money)
+                for c in self.campaigns(ctx, params)
+            ]
+        table = Table(
+            "effect",
+            "Campaign effect",
+            "活动效果",
+            COLUMNS,
+            rows,
+            totals=totals(rows),
+            drill_columns=DRILLABLE,
+        )
+        chart = ChartSpec(
+            "column",
+            "Won amount and cost",
+            "成交金额与费用",
+            "effect",
+            "code",
+            ("won_amount", "cost"),
+        )
         return self.result(params, [table], [chart])
 
-    def drill(self, ctx: Context, params: EffectParams, table_id: str, row: tuple | None,
-              column_id: str) -> Table:
+    def drill(
+        self, ctx: Context, params: EffectParams, table_id: str, row: tuple | None, column_id: str
+    ) -> Table:
         if table_id != "effect" or column_id not in DRILLABLE:
             return super().drill(ctx, params, table_id, row, column_id)
         if row is None and column_id in SALES_COLUMNS:
             return super().drill(ctx, params, table_id, row, column_id)  # no total shown
         chosen = [c for c in self.campaigns(ctx, params) if row is None or c.code == row[0]]
         if column_id == "leads":
-            return customers_table(ctx, sa.or_(sa.false(), *(
-                queries.lead_condition(c.code) for c in chosen)))
+            return customers_table(
+                ctx, sa.or_(sa.false(), *(queries.lead_condition(c.code) for c in chosen))
+            )
         if column_id == "opportunities":
-            return opportunities_table(ctx, sa.or_(sa.false(), *(
-                queries.opportunity_condition(c.code) for c in chosen)))
+            return opportunities_table(
+                ctx, sa.or_(sa.false(), *(queries.opportunity_condition(c.code) for c in chosen))
+            )
         if column_id in ("won", "won_amount", "roi"):
-            return opportunities_table(ctx, sa.or_(sa.false(), *(
-                queries.won_condition(c.code) for c in chosen)), title_en="Won deals",
-                title_zh="成交商机")
+            return opportunities_table(
+                ctx,
+                sa.or_(sa.false(), *(queries.won_condition(c.code) for c in chosen)),
+                title_en="Won deals",
+                title_zh="成交商机",
+            )
         if column_id in ("cost", "cost_per_lead", "cost_per_won"):
-            return cost_lines_table(ctx, CostLine.campaign_id.in_([c.id for c in chosen]
-                                                                  or [-1]))
+            return cost_lines_table(ctx, CostLine.campaign_id.in_([c.id for c in chosen] or [-1]))
         return self._sales_drill(ctx, params, chosen, column_id)
 
-    def _sales_drill(self, ctx: Context, params: EffectParams, chosen: list[Campaign],
-                     column_id: str) -> Table:
+    def _sales_drill(
+        self, ctx: Context, params: EffectParams, chosen: list[Campaign], column_id: str
+    ) -> Table:
         """The segment's sales lines of the periods behind a sales or uplift figure."""
         as_of = params.as_of or ctx.today()
-        names = {"sales": ("during",), "sales_ly": ("last_year",),
-                 "sales_before": ("before",), "uplift_ly": ("during", "last_year"),
-                 "uplift_before": ("during", "before")}[column_id]
+        names = {
+            "sales": ("during",),
+            "sales_ly": ("last_year",),
+            "sales_before": ("before",),
+            "uplift_ly": ("during", "last_year"),
+            "uplift_before": ("during", "before"),
+        }[column_id]
         parts: list[Any] = []
         with ctx.reading() as session:
             for c in chosen:
@@ -228,10 +308,19 @@ class CampaignEffect(ReportBase):
                 if span is None:
                     continue
                 for name in names:
-                    parts.append(sa.and_(*queries.segment_sales_conditions(
-                        ctx, session, c, *getattr(span, name), _audience_day(c))))
-        return sales_lines_table(ctx, sa.or_(sa.false(), *parts),
-                                 title_en="Segment sales lines", title_zh="目标客户销售明细")
+                    parts.append(
+                        sa.and_(
+                            *queries.segment_sales_conditions(
+                                ctx, session, c, *getattr(span, name), _audience_day(c)
+                            )
+                        )
+                    )
+        return sales_lines_table(
+            ctx,
+            sa.or_(sa.false(), *parts),
+            title_en="Segment sales lines",
+            title_zh="目标客户销售明细",
+        )
 
 
 __all__ = ["CampaignEffect", "periods"]

@@ -18,15 +18,17 @@ def create_lead(ctx: Context, campaign_code: str, data: dict[str, Any]) -> Custo
     return customers.create_customer(ctx, {**data, "source": campaign.code})
 
 
-def attribute_customer(ctx: Context, customer_id: int, campaign_code: str,
-                       expected_version: int | None = None) -> Customer:
+def attribute_customer(
+    ctx: Context, customer_id: int, campaign_code: str, expected_version: int | None = None
+) -> Customer:
     campaign = find_campaign(ctx, campaign_code)
-    return customers.update_customer(ctx, customer_id, {"source": campaign.code},
-                                     expected_version)
+    return customers.update_customer(ctx, customer_id, {"source": campaign.code}, expected_version)
 
 
-def attribute_opportunity(ctx: Context, opportunity_id: int, campaign_code: str,
-                          expected_version: int | None = None) -> Opportunity:
+def attribute_opportunity(
+    ctx: Context, opportunity_id: int, campaign_code: str, expected_version: int | None = None
+) -> Opportunity:
     campaign = find_campaign(ctx, campaign_code)
-    return opportunities.update_opportunity(ctx, opportunity_id, {"source": campaign.code},
-                                            expected_version)
+    return opportunities.update_opportunity(
+        ctx, opportunity_id, {"source": campaign.code}, expected_version
+    )

@@ -64,12 +64,23 @@ def create_campaign(ctx: Context, data: CampaignInput | dict[str, Any]) -> Campa
         refs = _references(uow, values)
         code = values.code or _next_code(uow, values.start)
         if uow.session.scalar(sa.select(Campaign.id).where(Campaign.code == code)):
-            raise ValidationFailed([FieldProblem("code", code, "a code no other campaign has")],
-                                   "campaign")
-        row = Campaign(code=code, name=values.name, kind=values.kind, start=values.start,
-                       end=values.end, budget=values.budget, industry=values.industry,
-                       size=values.size, customer_class=values.customer_class,
-                       notes=values.notes, created_at=ctx.now(), **refs)
+            raise ValidationFailed(
+                [FieldProblem("code", code, "a code no other campaign has")], "campaign"
+            )
+        row = Campaign(
+            code=code,
+            name=values.name,
+            kind=values.kind,
+            start=values.start,
+            end=values.end,
+            budget=values.budget,
+            industry=values.industry,
+            size=values.size,
+            customer_class=values.customer_class,
+            notes=values.notes,
+            created_at=ctx.now(),
+            **refs,
+        )
         uow.session.add(row)
         uow.audit_created(row)
         return row
@@ -77,8 +88,12 @@ def create_campaign(ctx: Context, data: CampaignInput | dict[str, Any]) -> Campa
     return write(ctx, work)
 
 
-def update_campaign(ctx: Context, campaign_id: int, data: CampaignUpdate | dict[str, Any],
-                    expected_version: int | None) -> Campaign:
+def update_campaign(
+    ctx: Context,
+    campaign_id: int,
+    data: CampaignUpdate | dict[str, Any],
+    expected_version: int | None,
+) -> Campaign:
     values = validate(CampaignUpdate, data, "campaign")
     changes = values.model_dump(exclude_unset=True)
 
@@ -87,24 +102,32 @@ def update_campaign(ctx: Context, campaign_id: int, data: CampaignUpdate | dict[
         row = uow.get(Campaign, campaign_id)
         uow.check_version(row, expected_version)
         if row.status == S.EVALUATED:
-            raise ValidationFailed([FieldProblem("status", row.status, "a campaign not yet "
-                                                 "evaluated; this one is closed")], "campaign")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "status", row.status, "a campaign not yet evaluated; this one is closed"
+                    )
+                ],
+                "campaign",
+            )
         start, end = changes.get("start", row.start), changes.get("end", row.end)
         if end < start:
-            raise ValidationFailed([FieldProblem("end", end, f"a date on or after {start}")],
-                                   "campaign")
+            raise ValidationFailed(
+                [FieldProblem("end", end, f"a date on or after {start}")], "campaign"
+            )
         applied = uow.apply_changes(row, changes)
         if "budget" in applied and row.budget_status != BudgetStatus.DRAFT:
             # A changed budget is a new request: the old approval does not cover it.
-            uow.apply_changes(row, {"budget_status": BudgetStatus.DRAFT,
-                                    "approved_by_id": None, "approved_at": None})
+            uow.apply_changes(
+                row,
+                {"budget_status": BudgetStatus.DRAFT, "approved_by_id": None, "approved_at": None},
+            )
         return row
 
     return write(ctx, work)
 
 
-def submit_budget(ctx: Context, campaign_id: int,
-                  expected_version: int | None = None) -> Campaign:
+def submit_budget(ctx: Context, campaign_id: int, expected_version: int | None = None) -> Campaign:
     """Ask for approval of the budget; the submitter becomes the requester."""
 
     def work(uow: UnitOfWork) -> Campaign:
@@ -112,17 +135,27 @@ def submit_budget(ctx: Context, campaign_id: int,
         row = uow.get(Campaign, campaign_id)
         uow.check_version(row, expected_version)
         if row.budget_status not in (BudgetStatus.DRAFT, BudgetStatus.REJECTED):
-            raise ValidationFailed([FieldProblem("budget_status", row.budget_status,
-                                                 "a draft or rejected budget")], "campaign")
-        uow.apply_changes(row, {"budget_status": BudgetStatus.SUBMITTED,
-                                "requested_by_id": ctx.actor.id}, action="submit")
+            raise ValidationFailed(
+                [FieldProblem("budget_status", row.budget_status, "a draft or rejected budget")],
+                "campaign",
+            )
+        uow.apply_changes(
+            row,
+            {"budget_status": BudgetStatus.SUBMITTED, "requested_by_id": ctx.actor.id},
+            action="submit",
+        )
         return row
 
     return write(ctx, work)
 
 
-def decide_budget(ctx: Context, campaign_id: int, approve: bool, note: str = "",
-                  expected_version: int | None = None) -> Campaign:
+def decide_budget(
+    ctx: Context,
+    campaign_id: int,
+    approve: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Campaign:
     """Approve or reject a submitted budget. The requester may not decide their own."""
 
     def work(uow: UnitOfWork) -> Campaign:
@@ -130,25 +163,37 @@ def decide_budget(ctx: Context, campaign_id: int, approve: bool, note: str = "",
         row = uow.get(Campaign, campaign_id)
         uow.check_version(row, expected_version)
         if row.budget_status != BudgetStatus.SUBMITTED:
-            raise ValidationFailed([FieldProblem("budget_status", row.budget_status,
-                                                 "a submitted budget")], "campaign")
+            raise ValidationFailed(
+                [FieldProblem("budget_status", row.budget_status, "a submitted budget")], "campaign"
+            )
         if row.requested_by_id == ctx.actor.id:
-            raise PermissionDenied(f"{ctx.actor.login} requested the budget of campaign "
-                                   f"{row.code} and may not approve it; another manager must")
+            raise PermissionDenied(
+                f"{ctx.actor.login} requested the budget of campaign "
+                f"{row.code} and may not approve it; another manager must"
+            )
         if not approve and not note.strip():
-            raise ValidationFailed([FieldProblem("note", note, "why the budget is rejected")],
-                                   "campaign")
+            raise ValidationFailed(
+                [FieldProblem("note", note, "why the budget is rejected")], "campaign"
+            )
         status = BudgetStatus.APPROVED if approve else BudgetStatus.REJECTED
-        uow.apply_changes(row, {"budget_status": status, "approved_by_id": ctx.actor.id,
-                                "approved_at": ctx.now(), "approval_note": note.strip()},
-                          action="approve" if approve else "reject")
+        uow.apply_changes(
+            row,
+            {
+                "budget_status": status,
+                "approved_by_id": ctx.actor.id,
+                "approved_at": ctx.now(),
+                "approval_note": note.strip(),
+            },
+            action="approve" if approve else "reject",
+        )
         return row
 
     return write(ctx, work)
 
 
-def set_status(ctx: Context, campaign_id: int, to_status: str,
-               expected_version: int | None = None) -> Campaign:
+def set_status(
+    ctx: Context, campaign_id: int, to_status: str, expected_version: int | None = None
+) -> Campaign:
     """planned -> running -> finished -> evaluated; nothing else."""
 
     def work(uow: UnitOfWork) -> Campaign:
@@ -157,14 +202,25 @@ def set_status(ctx: Context, campaign_id: int, to_status: str,
         uow.check_version(row, expected_version)
         allowed = TRANSITIONS.get(row.status, ())
         if to_status not in allowed:
-            raise ValidationFailed([FieldProblem(
-                "status", to_status, f"from {row.status}: " + (", ".join(allowed) or
-                                                               "no further status"))],
-                f"campaign {row.code}")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "status",
+                        to_status,
+                        f"from {row.status}: " + (", ".join(allowed) or "no further status"),
+                    )
+                ],
+                f"campaign {row.code}",
+            )
         if to_status == S.RUNNING and row.budget_status != BudgetStatus.APPROVED:
-            raise ValidationFailed([FieldProblem("budget_status", row.budget_status,
-                                                 "an approved budget before it runs")],
-                                   f"campaign {row.code}")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "budget_status", row.budget_status, "an approved budget before it runs"
+                    )
+                ],
+                f"campaign {row.code}",
+            )
         uow.apply_changes(row, {"status": to_status}, action="status")
         return row
 
@@ -176,8 +232,10 @@ def advance(ctx: Context, campaign_id: int, expected_version: int | None = None)
     row = get_campaign(ctx, campaign_id)
     nxt = TRANSITIONS.get(row.status, ())
     if not nxt:
-        raise ValidationFailed([FieldProblem("status", row.status, "a campaign not yet "
-                                             "evaluated")], f"campaign {row.code}")
+        raise ValidationFailed(
+            [FieldProblem("status", row.status, "a campaign not yet evaluated")],
+            f"campaign {row.code}",
+        )
     return set_status(ctx, campaign_id, nxt[0], expected_version)
 
 
@@ -192,8 +250,13 @@ def target_text(ctx: Context, campaign: Campaign) -> str:
     with ctx.reading() as session:
         segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
         region = session.get(Region, campaign.region_id) if campaign.region_id else None
-    parts = [f"{_('Segment')} {segment.code}" if segment else "", campaign.industry,
-             region.code if region else "", campaign.size, campaign.customer_class]
+    parts = [
+        f"{_('Segment')} {segment.code}" if segment else "",
+        campaign.industry,
+        region.code if region else "",
+        campaign.size,
+        campaign.customer_class,
+    ]
     return ", ".join(p for p in parts if p) or _("all customers")
 
 
@@ -215,8 +278,9 @@ def add_cost(ctx: Context, campaign_id: int, data: CostInput | dict[str, Any]) -
     return write(ctx, work)
 
 
-def update_cost(ctx: Context, cost_id: int, data: CostUpdate | dict[str, Any],
-                expected_version: int | None) -> CostLine:
+def update_cost(
+    ctx: Context, cost_id: int, data: CostUpdate | dict[str, Any], expected_version: int | None
+) -> CostLine:
     values = validate(CostUpdate, data, "cost line")
 
     def work(uow: UnitOfWork) -> CostLine:
@@ -236,8 +300,13 @@ def list_costs(ctx: Context, campaign_id: int) -> list[CostLine]:
     if not sees_money(ctx):
         raise PermissionDenied(f"{ctx.actor.login} may not read campaign budgets and costs")
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(CostLine).where(
-            CostLine.campaign_id == campaign_id).order_by(CostLine.date, CostLine.id)))
+        return list(
+            session.scalars(
+                sa.select(CostLine)
+                .where(CostLine.campaign_id == campaign_id)
+                .order_by(CostLine.date, CostLine.id)
+            )
+        )
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -245,8 +314,14 @@ def list_costs(ctx: Context, campaign_id: int) -> list[CostLine]:
 
 def _require_open(campaign: Campaign) -> None:
     if campaign.status == S.EVALUATED:
-        raise ValidationFailed([FieldProblem("campaign", campaign.code, "a campaign not yet "
-                                             "evaluated; its costs are closed")], "cost line")
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "campaign", campaign.code, "a campaign not yet evaluated; its costs are closed"
+                )
+            ],
+            "cost line",
+        )
 
 
 def _references(uow: UnitOfWork, values: CampaignInput) -> dict[str, Any]:
@@ -254,12 +329,11 @@ def _references(uow: UnitOfWork, values: CampaignInput) -> dict[str, Any]:
     refs = {
         "segment_id": lookup.segment_id(session, values.segment, problems),
         "region_id": lookup.region_id(session, values.region, problems),
-        "owner_id": lookup.user_id(session, values.owner, problems) if values.owner
+        "owner_id": lookup.user_id(session, values.owner, problems)
+        if values.owner
         else uow.ctx.actor.id,
-        "products": lookup.check_codes(session, Product, values.products, "products",
-                                       problems),
-        "channels": lookup.check_codes(session, Channel, values.channels, "channels",
-                                       problems),
+        "products": lookup.check_codes(session, Product, values.products, "products", problems),
+        "channels": lookup.check_codes(session, Channel, values.channels, "channels", problems),
     }
     problems.raise_any()
     return refs

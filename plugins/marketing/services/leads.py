@@ -15,8 +15,7 @@ from core.services.importing import import_file
 from plugins.marketing.services.campaigns import find_campaign
 
 
-def import_leads(ctx: Context, campaign_code: str, path: str | Path,
-                 dry_run: bool = False) -> Any:
+def import_leads(ctx: Context, campaign_code: str, path: str | Path, dry_run: bool = False) -> Any:
     """Import the customers in ``path`` (CSV) as leads of the campaign. Rows without an
     ``owner_login`` land in the pool. A row naming another source is refused."""
     campaign = find_campaign(ctx, campaign_code)
@@ -29,11 +28,11 @@ def import_leads(ctx: Context, campaign_code: str, path: str | Path,
     except OSError as exc:
         raise SalesdeskError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise SalesdeskError(f"{path.name} is not UTF-8 text throughout; save the whole "
-                             "file as CSV UTF-8") from None
+        raise SalesdeskError(
+            f"{path.name} is not UTF-8 text throughout; save the whole file as CSV UTF-8"
+        ) from None
     except csv.Error as exc:
-        raise SalesdeskError(f"{path.name}: {exc}; a cell may hold at most 1 MiB of "
-                             "text") from None
+        raise SalesdeskError(f"{path.name}: {exc}; a cell may hold at most 1 MiB of text") from None
     if not rows:
         raise ValidationFailed([FieldProblem("header", "", "a header row")], path.name)
     header = [h.strip() for h in rows[0]]
@@ -45,8 +44,7 @@ def import_leads(ctx: Context, campaign_code: str, path: str | Path,
     for number, row in enumerate(rows[1:], start=2):
         value = row[at].strip()
         if value and value != campaign.code:
-            problems.append(FieldProblem("source", value, f"blank or {campaign.code}",
-                                         row=number))
+            problems.append(FieldProblem("source", value, f"blank or {campaign.code}", row=number))
         else:
             row[at] = campaign.code
     if problems:

@@ -27,8 +27,15 @@ class Problems:
             raise ValidationFailed(self.items, self.subject)
 
 
-def _id_by(session: Session, column: Any, key_col: Any, value: str, field: str,
-           expected: str, problems: Problems) -> int | None:
+def _id_by(
+    session: Session,
+    column: Any,
+    key_col: Any,
+    value: str,
+    field: str,
+    expected: str,
+    problems: Problems,
+) -> int | None:
     if not value:
         return None
     found = session.scalar(sa.select(column).where(key_col == value))
@@ -38,26 +45,26 @@ def _id_by(session: Session, column: Any, key_col: Any, value: str, field: str,
 
 
 def region_id(session: Session, code: str, problems: Problems, field: str = "region") -> Any:
-    return _id_by(session, Region.id, Region.code, code, field, "an existing region code",
-                  problems)
+    return _id_by(session, Region.id, Region.code, code, field, "an existing region code", problems)
 
 
 def user_id(session: Session, login: str, problems: Problems, field: str = "owner") -> Any:
-    found = _id_by(session, User.id, User.login, login, field, "the login of a user",
-                   problems)
+    found = _id_by(session, User.id, User.login, login, field, "the login of a user", problems)
     if found is not None and not session.scalar(sa.select(User.active).where(User.id == found)):
         problems.add(field, login, "an active user")
     return found
 
 
 def segment_id(session: Session, code: str, problems: Problems) -> Any:
-    return _id_by(session, Segment.id, Segment.code, code, "segment",
-                  "the code of a saved segment", problems)
+    return _id_by(
+        session, Segment.id, Segment.code, code, "segment", "the code of a saved segment", problems
+    )
 
 
 def product_id(session: Session, code: str, problems: Problems) -> Any:
-    return _id_by(session, Product.id, Product.code, code, "product",
-                  "an existing product code", problems)
+    return _id_by(
+        session, Product.id, Product.code, code, "product", "an existing product code", problems
+    )
 
 
 def customer_row(session: Session, code: str, problems: Problems) -> Customer | None:
@@ -69,8 +76,9 @@ def customer_row(session: Session, code: str, problems: Problems) -> Customer | 
     return row
 
 
-def check_codes(session: Session, model: Any, codes: list[str], field: str,
-                problems: Problems) -> list[str]:
+def check_codes(
+    session: Session, model: Any, codes: list[str], field: str, problems: Problems
+) -> list[str]:
     """The codes in order without repeats; unknown ones are reported."""
     unique = list(dict.fromkeys(codes))
     if unique:
@@ -88,5 +96,15 @@ def campaign_by_code(session: Session, code: str) -> Campaign:
     return row
 
 
-__all__ = ["Channel", "Problems", "Product", "campaign_by_code", "check_codes",
-           "customer_row", "product_id", "region_id", "segment_id", "user_id"]
+__all__ = [
+    "Channel",
+    "Problems",
+    "Product",
+    "campaign_by_code",
+    "check_codes",
+    "customer_row",
+    "product_id",
+    "region_id",
+    "segment_id",
+    "user_id",
+]

@@ -31,11 +31,18 @@ def record_negative(ctx: Context, data: NegativeInput | dict[str, Any]) -> Negat
         if customer is not None:
             uow.require_record(Customer, customer.id)
             region_id = region_id if region_id is not None else customer.region_id
-        row = NegativeInfo(kind=values.kind, date=values.date, reason=values.reason,
-                           customer_id=customer.id if customer else None,
-                           product_id=product_id, region_id=region_id,
-                           competitor=values.competitor, description=values.description,
-                           reporter_id=ctx.actor.id, created_at=ctx.now())
+        row = NegativeInfo(
+            kind=values.kind,
+            date=values.date,
+            reason=values.reason,
+            customer_id=customer.id if customer else None,
+            product_id=product_id,
+            region_id=region_id,
+            competitor=values.competitor,
+            description=values.description,
+            reporter_id=ctx.actor.id,
+            created_at=ctx.now(),
+        )
         uow.session.add(row)
         uow.audit_created(row)
         return row
@@ -43,30 +50,49 @@ def record_negative(ctx: Context, data: NegativeInput | dict[str, Any]) -> Negat
     return write(ctx, work)
 
 
-def record_lost_deal(ctx: Context, opportunity_id: int, reason: NegativeReason | str,
-                     description: str = "", competitor: str = "") -> NegativeInfo:
+def record_lost_deal(
+    ctx: Context,
+    opportunity_id: int,
+    reason: NegativeReason | str,
+    description: str = "",
+    competitor: str = "",
+) -> NegativeInfo:
     """Classify why a lost deal was lost; customer, product and region come from the deal."""
     try:
         reason = NegativeReason(reason)
     except ValueError:
-        raise ValidationFailed([FieldProblem("reason", reason, "one of " + ", ".join(
-            r.value for r in NegativeReason))], "lost deal") from None
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "reason", reason, "one of " + ", ".join(r.value for r in NegativeReason)
+                )
+            ],
+            "lost deal",
+        ) from None
 
     def work(uow: UnitOfWork) -> NegativeInfo:
         uow.require("activity.log")
         opp = uow.get(Opportunity, opportunity_id)
         uow.require_record(Opportunity, opportunity_id)
         if opp.status != OpportunityStatus.LOST:
-            raise ValidationFailed([FieldProblem("opportunity", opportunity_id,
-                                                 "a lost deal")], "lost deal")
+            raise ValidationFailed(
+                [FieldProblem("opportunity", opportunity_id, "a lost deal")], "lost deal"
+            )
         customer = uow.get(Customer, opp.customer_id)
         day = (opp.closed_at or ctx.now()).date()
-        row = NegativeInfo(kind=NegativeKind.LOST_DEAL, date=day, reason=reason,
-                           customer_id=customer.id, opportunity_id=opp.id,
-                           product_id=opp.product_id, region_id=customer.region_id,
-                           competitor=competitor.strip()[:200],
-                           description=(description.strip() or opp.close_reason)[:2000],
-                           reporter_id=ctx.actor.id, created_at=ctx.now())
+        row = NegativeInfo(
+            kind=NegativeKind.LOST_DEAL,
+            date=day,
+            reason=reason,
+            customer_id=customer.id,
+            opportunity_id=opp.id,
+            product_id=opp.product_id,
+            region_id=customer.region_id,
+            competitor=competitor.strip()[:200],
+            description=(description.strip() or opp.close_reason)[:2000],
+            reporter_id=ctx.actor.id,
+            created_at=ctx.now(),
+        )
         uow.session.add(row)
         uow.audit_created(row)
         return row
@@ -74,8 +100,12 @@ def record_lost_deal(ctx: Context, opportunity_id: int, reason: NegativeReason |
     return write(ctx, work)
 
 
-def assign_action(ctx: Context, negative_id: int, data: ActionInput | dict[str, Any],
-                  expected_version: int | None = None) -> NegativeInfo:
+def assign_action(
+    ctx: Context,
+    negative_id: int,
+    data: ActionInput | dict[str, Any],
+    expected_version: int | None = None,
+) -> NegativeInfo:
     values = validate(ActionInput, data, "improvement action")
 
     def work(uow: UnitOfWork) -> NegativeInfo:
@@ -85,16 +115,24 @@ def assign_action(ctx: Context, negative_id: int, data: ActionInput | dict[str, 
         problems = lookup.Problems("improvement action")
         owner_id = lookup.user_id(uow.session, values.owner, problems)
         problems.raise_any()
-        uow.apply_changes(row, {"action": values.action, "action_owner_id": owner_id,
-                                "action_due": values.due,
-                                "action_status": ActionStatus.OPEN}, action="assign")
+        uow.apply_changes(
+            row,
+            {
+                "action": values.action,
+                "action_owner_id": owner_id,
+                "action_due": values.due,
+                "action_status": ActionStatus.OPEN,
+            },
+            action="assign",
+        )
         return row
 
     return write(ctx, work)
 
 
-def close_action(ctx: Context, negative_id: int,
-                 expected_version: int | None = None) -> NegativeInfo:
+def close_action(
+    ctx: Context, negative_id: int, expected_version: int | None = None
+) -> NegativeInfo:
     def work(uow: UnitOfWork) -> NegativeInfo:
         row = uow.get(NegativeInfo, negative_id)
         if row.action_owner_id != ctx.actor.id:
@@ -103,11 +141,11 @@ def close_action(ctx: Context, negative_id: int,
             raise PermissionDenied(f"{ctx.actor.login} may not change records")
         uow.check_version(row, expected_version)
         if row.action_status != ActionStatus.OPEN:
-            raise ValidationFailed([FieldProblem("action_status", row.action_status,
-                                                 "an open improvement action")],
-                                   "improvement action")
+            raise ValidationFailed(
+                [FieldProblem("action_status", row.action_status, "an open improvement action")],
+                "improvement action",
+            )
         uow.apply_changes(row, {"action_status": ActionStatus.DONE}, action="close")
         return row
 
     return write(ctx, work)
-

@@ -46,24 +46,40 @@ def _score(column: Any, n: Any) -> Any:
 
 def rfm_subquery(ctx: Context, start: dt.date, end: dt.date) -> Any:
     """customer_id, last_date, frequency, monetary, r, f, m for customers who bought."""
-    base = (sa.select(SalesLine.customer_id.label("customer_id"),
-                      sa.func.max(SalesLine.date).label("last_date"),
-                      sa.func.count(sa.distinct(SalesLine.date)).label("frequency"),
-                      sa.func.sum(SalesLine.amount).label("monetary"))
-            .where(visible(ctx, SalesLine), SalesLine.date.between(start, end))
-            .group_by(SalesLine.customer_id)).subquery("rfm_base")
+    base = (
+        sa.select(
+            SalesLine.customer_id.label("customer_id"),
+            sa.func.max(SalesLine.date).label("last_date"),
+            sa.func.count(sa.distinct(SalesLine.date)).label("frequency"),
+            sa.func.sum(SalesLine.amount).label("monetary"),
+        )
+        .where(visible(ctx, SalesLine), SalesLine.date.between(start, end))
+        .group_by(SalesLine.customer_id)
+    ).subquery("rfm_base")
     n = sa.func.count().over()
     # A materialized CTE: computed once per query (SQLite otherwise re-runs the window
     # query for every customer it is outer-joined to: 10x slower on 10,000 customers).
-    return (sa.select(base, _score(base.c.last_date, n).label("r"),
-                      _score(base.c.frequency, n).label("f"),
-                      _score(base.c.monetary, n).label("m"))
-            .cte(f"rfm{next(_CTE_NAMES)}").prefix_with("MATERIALIZED"))
+    return (
+        sa.select(
+            base,
+            _score(base.c.last_date, n).label("r"),
+            _score(base.c.frequency, n).label("f"),
+            _score(base.c.monetary, n).label("m"),
+        )
+        .cte(f"rfm{next(_CTE_NAMES)}")
+        .prefix_with("MATERIALIZED")
+    )
 
 
-def customer_filters(session: Session, *, industry: str = "", region_id: int | None = None,
-                     size: str = "", customer_class: str = "",
-                     source: str = "") -> list[Any]:
+def customer_filters(
+    session: Session,
+    *,
+    industry: str = "",
+    region_id: int | None = None,
+    size: str = "",
+    customer_class: str = "",
+    source: str = "",
+) -> list[Any]:
     """Conditions on ``Customer`` for a target segment (a region includes its children)."""
     conds: list[Any] = []
     if industry:
@@ -80,9 +96,15 @@ def customer_filters(session: Session, *, industry: str = "", region_id: int | N
 
 
 def rfm_conditions(segment: Segment, rfm: Any) -> list[Any]:
-    return [column >= minimum for minimum, column in (
-        (segment.min_recency, rfm.c.r), (segment.min_frequency, rfm.c.f),
-        (segment.min_monetary, rfm.c.m)) if minimum]
+    return [
+        column >= minimum
+        for minimum, column in (
+            (segment.min_recency, rfm.c.r),
+            (segment.min_frequency, rfm.c.f),
+            (segment.min_monetary, rfm.c.m),
+        )
+        if minimum
+    ]
 
 
 def members_select(customer_conds: list[Any], rfm_conds: list[Any], rfm: Any) -> Any:
@@ -93,42 +115,69 @@ def members_select(customer_conds: list[Any], rfm_conds: list[Any], rfm: Any) ->
     non-buyers (``NOT IN`` the RFM rows), not as customer LEFT JOIN rfm: SQLite puts no
     index on the RFM rows and would scan them once per customer (minutes on 100,000).
     """
-    head = (Customer.id, Customer.code, Customer.name, Customer.industry, Customer.region_id,
-            Customer.owner_id)
-    buyers = (sa.select(*head, rfm.c.last_date, rfm.c.frequency, rfm.c.monetary, rfm.c.r,
-                        rfm.c.f, rfm.c.m)
-              .select_from(rfm).join(Customer, Customer.id == rfm.c.customer_id)
-              .where(*customer_conds, *rfm_conds))
+    head = (
+        Customer.id,
+        Customer.code,
+        Customer.name,
+        Customer.industry,
+        Customer.region_id,
+        Customer.owner_id,
+    )
+    buyers = (
+        sa.select(
+            *head, rfm.c.last_date, rfm.c.frequency, rfm.c.monetary, rfm.c.r, rfm.c.f, rfm.c.m
+        )
+        .select_from(rfm)
+        .join(Customer, Customer.id == rfm.c.customer_id)
+        .where(*customer_conds, *rfm_conds)
+    )
     if rfm_conds:  # a minimum score leaves out everyone who did not buy
         return buyers
     none = sa.null()
-    others = (sa.select(*head, sa.cast(none, sa.Date), sa.cast(none, sa.Integer),
-                        sa.cast(none, sa.Numeric(16, 2)), sa.cast(none, sa.Integer),
-                        sa.cast(none, sa.Integer), sa.cast(none, sa.Integer))
-              .where(*customer_conds, Customer.id.not_in(sa.select(rfm.c.customer_id))))
+    others = sa.select(
+        *head,
+        sa.cast(none, sa.Date),
+        sa.cast(none, sa.Integer),
+        sa.cast(none, sa.Numeric(16, 2)),
+        sa.cast(none, sa.Integer),
+        sa.cast(none, sa.Integer),
+        sa.cast(none, sa.Integer),
+    ).where(*customer_conds, Customer.id.not_in(sa.select(rfm.c.customer_id)))
     return sa.union_all(buyers, others)
 
 
-def segment_members(ctx: Context, session: Session, segment: Segment,
-                    as_of: dt.date, rfm: Any = None) -> Any:
+def segment_members(
+    ctx: Context, session: Session, segment: Segment, as_of: dt.date, rfm: Any = None
+) -> Any:
     """Visible customers of a segment with their RFM figures and scores (a selectable
     with columns id, code, name, industry, region_id, owner_id, last_date, frequency,
     monetary, r, f, m)."""
     if rfm is None:
         rfm = rfm_subquery(ctx, *rfm_window(as_of, segment.rfm_months))
-    conds = [visible(ctx, Customer), *customer_filters(
-        session, industry=segment.industry, region_id=segment.region_id, size=segment.size,
-        customer_class=segment.customer_class, source=segment.source)]
+    conds = [
+        visible(ctx, Customer),
+        *customer_filters(
+            session,
+            industry=segment.industry,
+            region_id=segment.region_id,
+            size=segment.size,
+            customer_class=segment.customer_class,
+            source=segment.source,
+        ),
+    ]
     return members_select(conds, rfm_conditions(segment, rfm), rfm)
 
 
-def audience_ids(ctx: Context, session: Session, campaign: Campaign,
-                 as_of: dt.date) -> sa.Select:
+def audience_ids(ctx: Context, session: Session, campaign: Campaign, as_of: dt.date) -> sa.Select:
     """The campaign's target customers: its segment's members (when it names one) that
     also match its own filters. Not limited by record rules: the sales read over them are."""
-    conds = customer_filters(session, industry=campaign.industry,
-                             region_id=campaign.region_id, size=campaign.size,
-                             customer_class=campaign.customer_class)
+    conds = customer_filters(
+        session,
+        industry=campaign.industry,
+        region_id=campaign.region_id,
+        size=campaign.size,
+        customer_class=campaign.customer_class,
+    )
     if campaign.segment_id is not None:
         segment = session.get(Segment, campaign.segment_id)
         if segment is not None:
@@ -148,29 +197,37 @@ def lead_condition(code: str) -> Any:
 def opportunity_condition(code: str) -> Any:
     """Deals of a campaign: their own source, or (when blank) their customer's."""
     from_customer = sa.select(Customer.id).where(Customer.source == code)
-    return sa.or_(Opportunity.source == code,
-                  sa.and_(Opportunity.source == "", Opportunity.customer_id.in_(from_customer)))
+    return sa.or_(
+        Opportunity.source == code,
+        sa.and_(Opportunity.source == "", Opportunity.customer_id.in_(from_customer)),
+    )
 
 
 def won_condition(code: str) -> Any:
     return sa.and_(opportunity_condition(code), Opportunity.status == OpportunityStatus.WON)
 
 
-def segment_conditions(ctx: Context, session: Session, campaign: Campaign,
-                       as_of: dt.date) -> list[Any]:
+def segment_conditions(
+    ctx: Context, session: Session, campaign: Campaign, as_of: dt.date
+) -> list[Any]:
     """Visible sales lines of the target segment (and the campaign's products)."""
     from core.models import Product
 
-    conds = [visible(ctx, SalesLine),
-             SalesLine.customer_id.in_(audience_ids(ctx, session, campaign, as_of))]
+    conds = [
+        visible(ctx, SalesLine),
+        SalesLine.customer_id.in_(audience_ids(ctx, session, campaign, as_of)),
+    ]
     if campaign.products:
-        conds.append(SalesLine.product_id.in_(
-            sa.select(Product.id).where(Product.code.in_(campaign.products))))
+        conds.append(
+            SalesLine.product_id.in_(
+                sa.select(Product.id).where(Product.code.in_(campaign.products))
+            )
+        )
     return conds
 
 
-def segment_sales_conditions(ctx: Context, session: Session, campaign: Campaign,
-                             start: dt.date, end: dt.date, as_of: dt.date) -> list[Any]:
+def segment_sales_conditions(
+    ctx: Context, session: Session, campaign: Campaign, start: dt.date, end: dt.date, as_of: dt.date
+) -> list[Any]:
     """Sales lines of the target segment (and the campaign's products) in a period."""
-    return [*segment_conditions(ctx, session, campaign, as_of),
-            SalesLine.date.between(start, end)]
+    return [*segment_conditions(ctx, session, campaign, as_of), SalesLine.date.between(start, end)]

@@ -48,8 +48,9 @@ def create_segment(ctx: Context, data: SegmentInput | dict[str, Any]) -> Segment
     def work(uow: UnitOfWork) -> Segment:
         uow.require("marketing.segment")
         if uow.session.scalar(sa.select(Segment.id).where(Segment.code == values.code)):
-            raise ValidationFailed([FieldProblem("code", values.code,
-                                                 "a code no other segment has")], "segment")
+            raise ValidationFailed(
+                [FieldProblem("code", values.code, "a code no other segment has")], "segment"
+            )
         row = Segment(**_fields(uow, values), owner_id=ctx.actor.id, created_at=ctx.now())
         uow.session.add(row)
         uow.audit_created(row)
@@ -58,8 +59,9 @@ def create_segment(ctx: Context, data: SegmentInput | dict[str, Any]) -> Segment
     return write(ctx, work)
 
 
-def update_segment(ctx: Context, segment_id: int, data: SegmentInput | dict[str, Any],
-                   expected_version: int | None) -> Segment:
+def update_segment(
+    ctx: Context, segment_id: int, data: SegmentInput | dict[str, Any], expected_version: int | None
+) -> Segment:
     """Replace the segment's definition (the code stays)."""
 
     def work(uow: UnitOfWork) -> Segment:
@@ -76,8 +78,9 @@ def update_segment(ctx: Context, segment_id: int, data: SegmentInput | dict[str,
     return write(ctx, work)
 
 
-def export_call_list(ctx: Context, exporter_id: str, path: Any, *, segment: str = "",
-                     campaign: str = "") -> Any:
+def export_call_list(
+    ctx: Context, exporter_id: str, path: Any, *, segment: str = "", campaign: str = ""
+) -> Any:
     """Write the call list of a segment (or of a campaign's audience) with any registered
     exporter (``csv``, ``xlsx``, ...); returns the file written."""
     from core.exports import export_report

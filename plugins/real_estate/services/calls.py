@@ -35,20 +35,30 @@ def log_call(ctx: Context, project_id: int, values: dict[str, Any]) -> Call:
     if problems:
         raise ValidationFailed(problems, "call")
     due = values.get("follow_up_on") or ctx.today() + dt.timedelta(
-        days=FOLLOW_UP_DAYS.get(grade, 3))
+        days=FOLLOW_UP_DAYS.get(grade, 3)
+    )
     if isinstance(due, str):
         try:
             due = dt.date.fromisoformat(due)
         except ValueError:
-            raise ValidationFailed([FieldProblem("follow_up_on", due, "a date YYYY-MM-DD")],
-                                   "call") from None
+            raise ValidationFailed(
+                [FieldProblem("follow_up_on", due, "a date YYYY-MM-DD")], "call"
+            ) from None
 
     def work(uow: UnitOfWork) -> Call:
         uow.require(CALLS)
         uow.get(Project, project_id)
-        call = Call(project_id=project_id, called_at=ctx.now(), caller_name=name[:100],
-                    phone=phone[:32], source=source, grade=grade, agent_id=ctx.actor.id,
-                    notes=str(values.get("notes") or "")[:500], follow_up_on=due)
+        call = Call(
+            project_id=project_id,
+            called_at=ctx.now(),
+            caller_name=name[:100],
+            phone=phone[:32],
+            source=source,
+            grade=grade,
+            agent_id=ctx.actor.id,
+            notes=str(values.get("notes") or "")[:500],
+            follow_up_on=due,
+        )
         uow.session.add(call)
         uow.audit_created(call)
         return detached(call)
@@ -56,8 +66,15 @@ def log_call(ctx: Context, project_id: int, values: dict[str, Any]) -> Call:
     return write(ctx, work)
 
 
-def follow_up(ctx: Context, call_id: int, *, visited: bool = False, next_on: dt.date | None = None,
-              notes: str = "", version: int | None = None) -> Call:
+def follow_up(
+    ctx: Context,
+    call_id: int,
+    *,
+    visited: bool = False,
+    next_on: dt.date | None = None,
+    notes: str = "",
+    version: int | None = None,
+) -> Call:
     """Record a follow-up; ``visited`` when the caller came to the sales office."""
 
     def work(uow: UnitOfWork) -> Call:
@@ -78,8 +95,11 @@ def follow_up(ctx: Context, call_id: int, *, visited: bool = False, next_on: dt.
 def due_follow_ups(ctx: Context, on: dt.date | None = None) -> list[Call]:
     """Calls whose follow-up is due on or before ``on``; a rep sees their own."""
     day = on or ctx.today()
-    query = sa.select(Call).where(Call.follow_up_on.is_not(None), Call.follow_up_on <= day,
-                                  Call.deal_id.is_(None)).order_by(Call.follow_up_on, Call.id)
+    query = (
+        sa.select(Call)
+        .where(Call.follow_up_on.is_not(None), Call.follow_up_on <= day, Call.deal_id.is_(None))
+        .order_by(Call.follow_up_on, Call.id)
+    )
     if ctx.grant.scope is Scope.OWN:
         query = query.where(Call.agent_id == ctx.actor.id)
     with ctx.reading() as session:

@@ -30,15 +30,16 @@ def may_read_finance(ctx: Any) -> bool:
     from core.access import Scope
 
     grant = ctx.grant
-    return PAYMENT in grant.permissions or SIGNOFF in grant.permissions \
-        or grant.scope is Scope.ALL
+    return PAYMENT in grant.permissions or SIGNOFF in grant.permissions or grant.scope is Scope.ALL
 
 
 def require_finance_reader(ctx: Any) -> None:
     if not may_read_finance(ctx):
-        raise PermissionDenied(_("{user} may not read payments and receivables "
-                                 "(finance data)").format(
-            user=ctx.actor.display_name or ctx.actor.login))
+        raise PermissionDenied(
+            _("{user} may not read payments and receivables (finance data)").format(
+                user=ctx.actor.display_name or ctx.actor.login
+            )
+        )
 
 
 class Refused(SalesdeskError):
@@ -54,18 +55,22 @@ def status_word(status: str) -> str:
 def second_person(ctx: Any, submitted_by: int, what: str) -> None:
     """The two-person rule: whoever submitted a change may not sign it off."""
     if ctx.actor.id == submitted_by:
-        raise PermissionDenied(_(
-            "{login} submitted this {what} and may not also sign it off: "
-            "a second person (a senior marketing manager) must approve it").format(
-            login=ctx.actor.login, what=_(what)))
+        raise PermissionDenied(
+            _(
+                "{login} submitted this {what} and may not also sign it off: "
+                "a second person (a senior marketing manager) must approve it"
+            ).format(login=ctx.actor.login, what=_(what))
+        )
 
 
-def decimal_of(value: Any, field: str, *, positive: bool = False,
-               row: int | None = None) -> Decimal:
+def decimal_of(
+    value: Any, field: str, *, positive: bool = False, row: int | None = None
+) -> Decimal:
     """A Decimal from user input, or a ValidationFailed naming the field."""
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip()
-                                                                  .replace(",", ""))
+        number = (
+            value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", ""))
+        )
         if not number.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
@@ -82,8 +87,10 @@ def unit_label(session: Session, unit: Unit) -> str:
 
 def building_by_code(session: Session, project: str, code: str) -> Building | None:
     return session.scalars(
-        sa.select(Building).join(Project, Project.id == Building.project_id)
-        .where(Project.code == project, Building.code == code)).first()
+        sa.select(Building)
+        .join(Project, Project.id == Building.project_id)
+        .where(Project.code == project, Building.code == code)
+    ).first()
 
 
 def get_building(session: Session, building_id: int) -> Building:

@@ -55,8 +55,9 @@ class UnitRow(pydantic.BaseModel):
     suite_area: Decimal = pydantic.Field(gt=0, max_digits=12, decimal_places=2)
     shared_area: Decimal = pydantic.Field(ge=0, max_digits=12, decimal_places=2)
     unit_price: Decimal = pydantic.Field(ge=0, max_digits=16, decimal_places=2)
-    total_price: Decimal | None = pydantic.Field(default=None, ge=0, max_digits=16,
-                                                 decimal_places=2)
+    total_price: Decimal | None = pydantic.Field(
+        default=None, ge=0, max_digits=16, decimal_places=2
+    )
 
     @pydantic.field_validator("floor", mode="before")
     @classmethod
@@ -70,13 +71,15 @@ class UnitRow(pydantic.BaseModel):
         if abs(self.suite_area + self.shared_area - self.building_area) > AREA_SLACK:
             raise ValueError(
                 f"building_area {self.building_area} to equal suite_area + shared_area "
-                f"({self.suite_area + self.shared_area})")
+                f"({self.suite_area + self.shared_area})"
+            )
         computed = round2(self.unit_price * self.building_area)
         if self.total_price is None:
             self.total_price = computed
         elif abs(self.total_price - computed) > PRICE_SLACK:
-            raise ValueError(f"total_price {self.total_price} to equal unit_price x "
-                             f"building_area ({computed})")
+            raise ValueError(
+                f"total_price {self.total_price} to equal unit_price x building_area ({computed})"
+            )
         return self
 
 
@@ -96,14 +99,20 @@ def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
         except pydantic.ValidationError as exc:
             for err in exc.errors():
                 column = ".".join(str(p) for p in err["loc"]) or "building_area"
-                problems.append(FieldProblem(prefix + column, err.get("input"),
-                                             _expected(err), row_no))
+                problems.append(
+                    FieldProblem(prefix + column, err.get("input"), _expected(err), row_no)
+                )
             continue
         key = (unit.project.upper(), unit.building.upper(), unit.unit_no.upper())
         if key in seen:
-            problems.append(FieldProblem(prefix + "unit_no", unit.unit_no,
-                                         f"a unit number not already on row {seen[key]}",
-                                         row_no))
+            problems.append(
+                FieldProblem(
+                    prefix + "unit_no",
+                    unit.unit_no,
+                    f"a unit number not already on row {seen[key]}",
+                    row_no,
+                )
+            )
         seen[key] = row_no
         parsed.append(unit)
     if not rows:
@@ -125,17 +134,22 @@ def _expected(err: Any) -> str:
 # -- submit ------------------------------------------------------------------------------
 
 
-def submit_units(ctx: Context, rows: list[dict[str, Any]], summary: str = "",
-                 kind: str = "entry") -> Change:
+def submit_units(
+    ctx: Context, rows: list[dict[str, Any]], summary: str = "", kind: str = "entry"
+) -> Change:
     """The business operator submits units to create or change; nothing is applied yet."""
     units = parse_rows(rows, summary)
 
     def work(uow: UnitOfWork) -> Change:
         uow.require(MASTERDATA)
         _check_status_for_update(uow, units)
-        change = Change(kind=kind, summary=summary[:200] or f"{len(units)} unit(s)",
-                        payload={"units": [u.model_dump(mode="json") for u in units]},
-                        submitted_by=ctx.actor.id, submitted_at=ctx.now())
+        change = Change(
+            kind=kind,
+            summary=summary[:200] or f"{len(units)} unit(s)",
+            payload={"units": [u.model_dump(mode="json") for u in units]},
+            submitted_by=ctx.actor.id,
+            submitted_at=ctx.now(),
+        )
         uow.session.add(change)
         uow.audit_created(change)
         return detached(change)
@@ -148,28 +162,40 @@ def _check_status_for_update(uow: UnitOfWork, units: list[UnitRow]) -> None:
     but area corrections go through the settlement. Refuse price edits of such units."""
     for row_no, unit in enumerate(units, start=1):
         found = _existing(uow, unit)
-        if found is not None and found.status not in (UnitStatus.AVAILABLE, UnitStatus.HELD) \
-                and (found.unit_price != unit.unit_price
-                     or found.building_area != unit.building_area):
-            raise ValidationFailed([FieldProblem(
-                "unit_price", str(unit.unit_price),
-                f"the current price of unit {unit.building}-{unit.unit_no}: it is "
-                f"{found.status}; settle area differences on its deal", row_no)], "units")
+        if (
+            found is not None
+            and found.status not in (UnitStatus.AVAILABLE, UnitStatus.HELD)
+            and (found.unit_price != unit.unit_price or found.building_area != unit.building_area)
+        ):
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "unit_price",
+                        str(unit.unit_price),
+                        f"the current price of unit {unit.building}-{unit.unit_no}: it is "
+                        f"{found.status}; settle area differences on its deal",
+                        row_no,
+                    )
+                ],
+                "units",
+            )
 
 
 def _existing(uow: UnitOfWork, unit: UnitRow) -> Unit | None:
     building = building_by_code(uow.session, unit.project, unit.building)
     if building is None:
         return None
-    return uow.session.scalars(sa.select(Unit).where(
-        Unit.building_id == building.id, Unit.unit_no == unit.unit_no)).first()
+    return uow.session.scalars(
+        sa.select(Unit).where(Unit.building_id == building.id, Unit.unit_no == unit.unit_no)
+    ).first()
 
 
 # -- sign-off ---------------------------------------------------------------------------
 
 
-def approve_change(ctx: Context, change_id: int, version: int | None = None,
-                   note: str = "") -> Change:
+def approve_change(
+    ctx: Context, change_id: int, version: int | None = None, note: str = ""
+) -> Change:
     """A senior marketing manager (not the submitter) signs off; units are written."""
 
     def work(uow: UnitOfWork) -> Change:
@@ -183,25 +209,38 @@ def approve_change(ctx: Context, change_id: int, version: int | None = None,
         _check_status_for_update(uow, units)
         for unit in units:
             _apply_unit(uow, unit)
-        uow.apply_changes(change, {"status": ApprovalStatus.APPROVED.value,
-                                   "decided_by": ctx.actor.id, "decided_at": ctx.now(),
-                                   "note": note[:500]})
+        uow.apply_changes(
+            change,
+            {
+                "status": ApprovalStatus.APPROVED.value,
+                "decided_by": ctx.actor.id,
+                "decided_at": ctx.now(),
+                "note": note[:500],
+            },
+        )
         return detached(change)
 
     return write(ctx, work)
 
 
-def reject_change(ctx: Context, change_id: int, version: int | None = None,
-                  note: str = "") -> Change:
+def reject_change(
+    ctx: Context, change_id: int, version: int | None = None, note: str = ""
+) -> Change:
     def work(uow: UnitOfWork) -> Change:
         uow.require(SIGNOFF)
         change = uow.get(Change, change_id)
         uow.check_version(change, version)
         lock(uow, change)
         _pending(change)
-        uow.apply_changes(change, {"status": ApprovalStatus.REJECTED.value,
-                                   "decided_by": ctx.actor.id, "decided_at": ctx.now(),
-                                   "note": note[:500]})
+        uow.apply_changes(
+            change,
+            {
+                "status": ApprovalStatus.REJECTED.value,
+                "decided_by": ctx.actor.id,
+                "decided_at": ctx.now(),
+                "note": note[:500],
+            },
+        )
         return detached(change)
 
     return write(ctx, work)
@@ -209,8 +248,11 @@ def reject_change(ctx: Context, change_id: int, version: int | None = None,
 
 def _pending(change: Change) -> None:
     if change.status != ApprovalStatus.PENDING:
-        raise Refused(_("change {change} is already {status}").format(
-            change=change.id, status=status_word(change.status)))
+        raise Refused(
+            _("change {change} is already {status}").format(
+                change=change.id, status=status_word(change.status)
+            )
+        )
 
 
 def _apply_unit(uow: UnitOfWork, row: UnitRow) -> Unit:
@@ -221,14 +263,18 @@ def _apply_unit(uow: UnitOfWork, row: UnitRow) -> Unit:
         uow.audit_created(project)
     building = building_by_code(uow.session, row.project, row.building)
     if building is None:
-        building = Building(project_id=project.id, code=row.building,
-                            name=row.building_name or row.building,
-                            base_price=row.unit_price)
+        building = Building(
+            project_id=project.id,
+            code=row.building,
+            name=row.building_name or row.building,
+            base_price=row.unit_price,
+        )
         uow.session.add(building)
         uow.audit_created(building)
     values = row.model_dump(exclude={"project", "project_name", "building", "building_name"})
-    unit = uow.session.scalars(sa.select(Unit).where(
-        Unit.building_id == building.id, Unit.unit_no == row.unit_no)).first()
+    unit = uow.session.scalars(
+        sa.select(Unit).where(Unit.building_id == building.id, Unit.unit_no == row.unit_no)
+    ).first()
     if unit is None:
         unit = Unit(building_id=building.id, **values)
         uow.session.add(unit)
@@ -242,10 +288,22 @@ def _apply_unit(uow: UnitOfWork, row: UnitRow) -> Unit:
 
 # Column headers accepted in a workbook (English field names or the Chinese terms).
 HEADERS: dict[str, str] = {
-    "项目": "project", "项目名称": "project_name", "楼栋": "building", "楼栋名称": "building_name",
-    "房号": "unit_no", "房间编号": "unit_no", "房间名称": "name", "楼层": "floor", "户型": "layout",
-    "朝向": "orientation", "景观": "view", "建筑面积": "building_area", "套内面积": "suite_area",
-    "公摊面积": "shared_area", "单价": "unit_price", "总价": "total_price",
+    "项目": "project",
+    "项目名称": "project_name",
+    "楼栋": "building",
+    "楼栋名称": "building_name",
+    "房号": "unit_no",
+    "房间编号": "unit_no",
+    "房间名称": "name",
+    "楼层": "floor",
+    "户型": "layout",
+    "朝向": "orientation",
+    "景观": "view",
+    "建筑面积": "building_area",
+    "套内面积": "suite_area",
+    "公摊面积": "shared_area",
+    "单价": "unit_price",
+    "总价": "total_price",
 }
 FIELDS = set(UnitRow.model_fields)
 
@@ -262,15 +320,17 @@ def read_workbook(path: Path) -> list[dict[str, Any]]:
         for title, first, values in workbook_sheets(Path(path)):
             rows += _sheet_rows(title, first, values, problems)
     except UnreadableFile as exc:  # not a workbook, missing, damaged, too big
-        raise ValidationFailed([FieldProblem("file", str(path), f"an .xlsx workbook ({exc})")],
-                               "import") from None
+        raise ValidationFailed(
+            [FieldProblem("file", str(path), f"an .xlsx workbook ({exc})")], "import"
+        ) from None
     if problems:
         raise ValidationFailed(problems, f"import of {Path(path).name}")
     return rows
 
 
-def _sheet_rows(title: str, first: int, values: Iterator[list[Any]],
-                problems: list[FieldProblem]) -> list[dict[str, Any]]:
+def _sheet_rows(
+    title: str, first: int, values: Iterator[list[Any]], problems: list[FieldProblem]
+) -> list[dict[str, Any]]:
     from core.services.import_files import cell_text
 
     header = next(values, None)
@@ -281,9 +341,14 @@ def _sheet_rows(title: str, first: int, values: Iterator[list[Any]],
         text = cell_text(heading).strip()
         name = HEADERS.get(text, text.lower().replace(" ", "_")) if text else None
         if name is not None and name not in FIELDS:
-            problems.append(FieldProblem(f"{title}!{_letter(col)}{first}", text,
-                                         "a known column: " + ", ".join(sorted(FIELDS)),
-                                         first))
+            problems.append(
+                FieldProblem(
+                    f"{title}!{_letter(col)}{first}",
+                    text,
+                    "a known column: " + ", ".join(sorted(FIELDS)),
+                    first,
+                )
+            )
         names.append(name)
     out = []
     for row_no, cells in enumerate(values, start=first + 1):
@@ -314,15 +379,24 @@ def import_units(ctx: Context, path: Path | str) -> Change:
 
 def pending_changes(ctx: Context) -> list[Change]:
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Change).where(
-            Change.status == ApprovalStatus.PENDING).order_by(Change.id)))
+        return list(
+            session.scalars(
+                sa.select(Change).where(Change.status == ApprovalStatus.PENDING).order_by(Change.id)
+            )
+        )
 
 
 def decided_changes(ctx: Context, limit: int = 10) -> list[Change]:
     """The latest approved or rejected changes (who submitted, who decided)."""
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Change).where(
-            Change.status != ApprovalStatus.PENDING).order_by(Change.id.desc()).limit(limit)))
+        return list(
+            session.scalars(
+                sa.select(Change)
+                .where(Change.status != ApprovalStatus.PENDING)
+                .order_by(Change.id.desc())
+                .limit(limit)
+            )
+        )
 
 
 def get_change(ctx: Context, change_id: int) -> Change:

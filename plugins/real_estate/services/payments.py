@@ -68,8 +68,9 @@ def balance(session: Session, deal_id: int, received_by: dt.date | None = None) 
     deal = session.get(Deal, deal_id)
     price = deal.price if deal else ZERO
     settled = session.scalar(sa.select(Settlement.amount).where(Settlement.deal_id == deal_id))
-    query = (sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), 0))
-             .where(Payment.deal_id == deal_id))
+    query = sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), 0)).where(
+        Payment.deal_id == deal_id
+    )
     if received_by is not None:
         query = query.where(Payment.paid_on <= received_by)
     paid = session.scalar(query)
@@ -85,8 +86,11 @@ def _active(uow: UnitOfWork, deal_id: int) -> Deal:
     deal = uow.get(Deal, deal_id)
     lock(uow, deal)
     if deal.status != DealStatus.ACTIVE:
-        raise Refused(_("the deal on unit {unit} is {status}").format(
-            unit=_unit_of(uow, deal), status=status_word(deal.status)))
+        raise Refused(
+            _("the deal on unit {unit} is {status}").format(
+                unit=_unit_of(uow, deal), status=status_word(deal.status)
+            )
+        )
     return deal
 
 
@@ -101,8 +105,9 @@ def _date(value: Any, field: str, row: int | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationFailed([FieldProblem(field, value, "a date YYYY-MM-DD", row)],
-                               field) from None
+        raise ValidationFailed(
+            [FieldProblem(field, value, "a date YYYY-MM-DD", row)], field
+        ) from None
 
 
 def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> list[Instalment]:
@@ -115,24 +120,36 @@ def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> l
             problems.append(FieldProblem("kind", kind, "one of " + ", ".join(PLAN_KINDS), n))
             continue
         try:
-            rows.append((kind, _date(item.get("due_on"), "due_on", n),
-                         decimal_of(item.get("amount"), "amount", positive=True, row=n)))
+            rows.append(
+                (
+                    kind,
+                    _date(item.get("due_on"), "due_on", n),
+                    decimal_of(item.get("amount"), "amount", positive=True, row=n),
+                )
+            )
         except ValidationFailed as exc:
             problems += exc.problems
     if problems or not rows:
-        raise ValidationFailed(problems or [FieldProblem("instalments", "", "at least one")],
-                               "payment plan")
+        raise ValidationFailed(
+            problems or [FieldProblem("instalments", "", "at least one")], "payment plan"
+        )
 
     def work(uow: UnitOfWork) -> list[Instalment]:
         uow.require(PAYMENT)
         deal = _active(uow, deal_id)
         total = sum((a for _k, _d, a in rows), ZERO)
         if total != deal.price:
-            raise ValidationFailed([FieldProblem(
-                "amount", f"{total:.2f}", f"instalments adding up to the price {deal.price:.2f}")],
-                "payment plan")
-        for old in uow.session.scalars(sa.select(Instalment).where(
-                Instalment.deal_id == deal_id)):
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "amount",
+                        f"{total:.2f}",
+                        f"instalments adding up to the price {deal.price:.2f}",
+                    )
+                ],
+                "payment plan",
+            )
+        for old in uow.session.scalars(sa.select(Instalment).where(Instalment.deal_id == deal_id)):
             uow.audit("delete", "real_estate_instalment", old.id, "amount", old.amount, None)
             uow.session.delete(old)
         made = []
@@ -146,9 +163,15 @@ def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> l
     return write(ctx, work)
 
 
-def standard_plan(ctx: Context, deal_id: int, deposit: Decimal | str,
-                  down_payment: Decimal | str, start: dt.date | str | None = None,
-                  down_after_days: int = 30, mortgage_after_days: int = 90) -> list[Instalment]:
+def standard_plan(
+    ctx: Context,
+    deal_id: int,
+    deposit: Decimal | str,
+    down_payment: Decimal | str,
+    start: dt.date | str | None = None,
+    down_after_days: int = 30,
+    mortgage_after_days: int = 90,
+) -> list[Instalment]:
     """The usual plan: a deposit now, a down payment after ``down_after_days``, the rest by
     mortgage after ``mortgage_after_days``; the mortgage is what the price leaves."""
     first = _date(start, "start") if start not in (None, "") else ctx.today()
@@ -159,36 +182,60 @@ def standard_plan(ctx: Context, deal_id: int, deposit: Decimal | str,
         price = deal.price if deal else ZERO
     mortgage = price - dep - down
     if dep < 0 or down < 0 or mortgage < 0:
-        raise ValidationFailed([FieldProblem(
-            "down_payment", f"{down:.2f}",
-            f"deposit + down payment of at most the price {price:,.2f}")], "payment plan")
-    items = [("deposit", first, dep), ("down_payment", first + dt.timedelta(down_after_days), down),
-             ("mortgage", first + dt.timedelta(mortgage_after_days), mortgage)]
-    return set_plan(ctx, deal_id, [{"kind": k, "due_on": d, "amount": a}
-                                   for k, d, a in items if a > 0])
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "down_payment",
+                    f"{down:.2f}",
+                    f"deposit + down payment of at most the price {price:,.2f}",
+                )
+            ],
+            "payment plan",
+        )
+    items = [
+        ("deposit", first, dep),
+        ("down_payment", first + dt.timedelta(down_after_days), down),
+        ("mortgage", first + dt.timedelta(mortgage_after_days), mortgage),
+    ]
+    return set_plan(
+        ctx, deal_id, [{"kind": k, "due_on": d, "amount": a} for k, d, a in items if a > 0]
+    )
 
 
 def plan_of(ctx: Context, deal_id: int) -> list[Instalment]:
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Instalment).where(Instalment.deal_id == deal_id)
-                                    .order_by(Instalment.seq)))
+        return list(
+            session.scalars(
+                sa.select(Instalment).where(Instalment.deal_id == deal_id).order_by(Instalment.seq)
+            )
+        )
 
 
-def record_payment(ctx: Context, deal_id: int, kind: str, amount: Decimal | str,
-                   paid_on: dt.date | str | None = None, reference: str = "") -> Payment:
+def record_payment(
+    ctx: Context,
+    deal_id: int,
+    kind: str,
+    amount: Decimal | str,
+    paid_on: dt.date | str | None = None,
+    reference: str = "",
+) -> Payment:
     """Finance records money received (or, kind ``refund``, paid back)."""
     if kind not in PAYMENT_KINDS:
-        raise ValidationFailed([FieldProblem("kind", kind, "one of " + ", ".join(PAYMENT_KINDS))],
-                               "payment")
+        raise ValidationFailed(
+            [FieldProblem("kind", kind, "one of " + ", ".join(PAYMENT_KINDS))], "payment"
+        )
     value = decimal_of(amount, "amount", positive=True)
     if value != value.quantize(Decimal("0.01")):
-        raise ValidationFailed([FieldProblem("amount", str(amount), "at most 2 decimals")],
-                               "payment")
+        raise ValidationFailed(
+            [FieldProblem("amount", str(amount), "at most 2 decimals")], "payment"
+        )
     day = _date(paid_on, "paid_on") if paid_on not in (None, "") else ctx.today()
     if day > ctx.today():
-        raise Refused(_("a payment is recorded on the day the money arrived: {day} is after "
-                        "today ({today})").format(day=day.isoformat(),
-                                                  today=ctx.today().isoformat()))
+        raise Refused(
+            _(
+                "a payment is recorded on the day the money arrived: {day} is after today ({today})"
+            ).format(day=day.isoformat(), today=ctx.today().isoformat())
+        )
 
     def work(uow: UnitOfWork) -> Payment:
         uow.require(PAYMENT)
@@ -199,21 +246,38 @@ def record_payment(ctx: Context, deal_id: int, kind: str, amount: Decimal | str,
         if kind == "refund":
             refundable = -owed.outstanding if deal.status == DealStatus.ACTIVE else owed.paid
             if value > refundable:
-                raise Refused(_("unit {unit}: a refund of {value} is more than the {left} "
-                                "to pay back").format(unit=_unit_of(uow, deal),
-                                                      value=f"{value:,.2f}",
-                                                      left=f"{max(refundable, ZERO):,.2f}"))
+                raise Refused(
+                    _(
+                        "unit {unit}: a refund of {value} is more than the {left} to pay back"
+                    ).format(
+                        unit=_unit_of(uow, deal),
+                        value=f"{value:,.2f}",
+                        left=f"{max(refundable, ZERO):,.2f}",
+                    )
+                )
         else:
             if deal.status != DealStatus.ACTIVE:
-                raise Refused(_("the deal on unit {unit} is {status}: it takes no more "
-                                "payments").format(unit=_unit_of(uow, deal),
-                                                   status=status_word(deal.status)))
+                raise Refused(
+                    _("the deal on unit {unit} is {status}: it takes no more payments").format(
+                        unit=_unit_of(uow, deal), status=status_word(deal.status)
+                    )
+                )
             if value > owed.outstanding:
-                raise Refused(_("unit {unit}: {value} is more than the {left} still "
-                                "owed").format(unit=_unit_of(uow, deal), value=f"{value:,.2f}",
-                                               left=f"{max(owed.outstanding, ZERO):,.2f}"))
-        payment = Payment(deal_id=deal_id, kind=kind, paid_on=day, amount=signed,
-                          reference=reference.strip()[:64], recorded_by=ctx.actor.id)
+                raise Refused(
+                    _("unit {unit}: {value} is more than the {left} still owed").format(
+                        unit=_unit_of(uow, deal),
+                        value=f"{value:,.2f}",
+                        left=f"{max(owed.outstanding, ZERO):,.2f}",
+                    )
+                )
+        payment = Payment(
+            deal_id=deal_id,
+            kind=kind,
+            paid_on=day,
+            amount=signed,
+            reference=reference.strip()[:64],
+            recorded_by=ctx.actor.id,
+        )
         uow.session.add(payment)
         uow.audit_created(payment)
         return detached(payment)
@@ -223,8 +287,13 @@ def record_payment(ctx: Context, deal_id: int, kind: str, amount: Decimal | str,
 
 def payments_of(ctx: Context, deal_id: int) -> list[Payment]:
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Payment).where(Payment.deal_id == deal_id)
-                                    .order_by(Payment.paid_on, Payment.id)))
+        return list(
+            session.scalars(
+                sa.select(Payment)
+                .where(Payment.deal_id == deal_id)
+                .order_by(Payment.paid_on, Payment.id)
+            )
+        )
 
 
 def tolerance(session: Session) -> Decimal:
@@ -240,31 +309,43 @@ def preview_settlement(ctx: Context, deal_id: int, measured_area: Decimal | str)
         return settle_area(deal.contracted_area, measured, deal.unit_price, tolerance(session))
 
 
-def settle(ctx: Context, deal_id: int, measured_area: Decimal | str,
-           on: dt.date | None = None) -> Settlement:
+def settle(
+    ctx: Context, deal_id: int, measured_area: Decimal | str, on: dt.date | None = None
+) -> Settlement:
     """Area-difference settlement (面积补差) from the surveyed area; once per deal."""
     measured = decimal_of(measured_area, "measured_area", positive=True)
     if measured != measured.quantize(Decimal("0.01")):
-        raise ValidationFailed([FieldProblem("measured_area", str(measured_area),
-                                             "an area with at most 2 decimals")], "settlement")
+        raise ValidationFailed(
+            [FieldProblem("measured_area", str(measured_area), "an area with at most 2 decimals")],
+            "settlement",
+        )
 
     def work(uow: UnitOfWork) -> Settlement:
         uow.require(SERVICE)
         deal = _active(uow, deal_id)
         unit = uow.get(Unit, deal.unit_id)
         if unit.status not in (UnitStatus.SIGNED, UnitStatus.SOLD):
-            raise Refused(_("unit {unit} is {status}: the area is settled only after the "
-                            "contract is signed").format(unit=_unit_of(uow, deal),
-                                                         status=status_word(unit.status)))
+            raise Refused(
+                _(
+                    "unit {unit} is {status}: the area is settled only after the contract is signed"
+                ).format(unit=_unit_of(uow, deal), status=status_word(unit.status))
+            )
         if uow.session.scalar(sa.select(Settlement.id).where(Settlement.deal_id == deal_id)):
-            raise Refused(_("the area of unit {unit} is already settled").format(
-                unit=_unit_of(uow, deal)))
-        result = settle_area(deal.contracted_area, measured, deal.unit_price,
-                             tolerance(uow.session))
-        row = Settlement(deal_id=deal_id, contracted_area=deal.contracted_area,
-                         measured_area=measured, unit_price=deal.unit_price,
-                         amount=result.amount, settled_on=on or ctx.today(),
-                         settled_by=ctx.actor.id)
+            raise Refused(
+                _("the area of unit {unit} is already settled").format(unit=_unit_of(uow, deal))
+            )
+        result = settle_area(
+            deal.contracted_area, measured, deal.unit_price, tolerance(uow.session)
+        )
+        row = Settlement(
+            deal_id=deal_id,
+            contracted_area=deal.contracted_area,
+            measured_area=measured,
+            unit_price=deal.unit_price,
+            amount=result.amount,
+            settled_on=on or ctx.today(),
+            settled_by=ctx.actor.id,
+        )
         uow.session.add(row)
         uow.audit_created(row)
         return detached(row)
@@ -282,14 +363,23 @@ def move_in(ctx: Context, deal_id: int, on: dt.date | None = None) -> Deal:
         owed = balance(uow.session, deal_id, ctx.today())
         settled = uow.session.scalar(sa.select(Settlement.id).where(Settlement.deal_id == deal_id))
         if unit.status != UnitStatus.SOLD or not settled or owed.outstanding != 0:
-            raise Refused(_("unit {unit}: move-in needs a sold unit, a settled area and "
-                            "nothing owed (now {status}, outstanding {owed}, {area})").format(
-                unit=_unit_of(uow, deal), status=status_word(unit.status),
-                owed=f"{owed.outstanding:,.2f}",
-                area=_("area settled") if settled else _("area not settled")))
+            raise Refused(
+                _(
+                    "unit {unit}: move-in needs a sold unit, a settled area and "
+                    "nothing owed (now {status}, outstanding {owed}, {area})"
+                ).format(
+                    unit=_unit_of(uow, deal),
+                    status=status_word(unit.status),
+                    owed=f"{owed.outstanding:,.2f}",
+                    area=_("area settled") if settled else _("area not settled"),
+                )
+            )
         if deal.moved_in_on is not None:
-            raise Refused(_("unit {unit} moved in on {day}").format(
-                unit=_unit_of(uow, deal), day=deal.moved_in_on))
+            raise Refused(
+                _("unit {unit} moved in on {day}").format(
+                    unit=_unit_of(uow, deal), day=deal.moved_in_on
+                )
+            )
         uow.apply_changes(deal, {"moved_in_on": on or ctx.today()})
         return detached(deal)
 

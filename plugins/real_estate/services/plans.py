@@ -14,21 +14,32 @@ from plugins.real_estate.models import SalesPlan
 from plugins.real_estate.services.common import PLANS, decimal_of, get_building
 
 
-def set_plan(ctx: Context, building_id: int, month: dt.date | str, units: int | str,
-             amount: Decimal | str, version: int | None = None) -> SalesPlan:
+def set_plan(
+    ctx: Context,
+    building_id: int,
+    month: dt.date | str,
+    units: int | str,
+    amount: Decimal | str,
+    version: int | None = None,
+) -> SalesPlan:
     try:
-        first = (month if isinstance(month, dt.date)
-                 else dt.date.fromisoformat(f"{str(month).strip()[:7]}-01")).replace(day=1)
+        first = (
+            month
+            if isinstance(month, dt.date)
+            else dt.date.fromisoformat(f"{str(month).strip()[:7]}-01")
+        ).replace(day=1)
     except ValueError:
-        raise ValidationFailed([FieldProblem("month", month, "a month YYYY-MM")],
-                               "sales plan") from None
+        raise ValidationFailed(
+            [FieldProblem("month", month, "a month YYYY-MM")], "sales plan"
+        ) from None
     try:
         count = int(units)
     except (TypeError, ValueError):
         count = -1
     if count < 0:
-        raise ValidationFailed([FieldProblem("units", units, "a whole number, 0 or more")],
-                               "sales plan")
+        raise ValidationFailed(
+            [FieldProblem("units", units, "a whole number, 0 or more")], "sales plan"
+        )
     value = decimal_of(amount, "amount")
     if value < 0:
         raise ValidationFailed([FieldProblem("amount", amount, "0 or more")], "sales plan")
@@ -36,8 +47,11 @@ def set_plan(ctx: Context, building_id: int, month: dt.date | str, units: int | 
     def work(uow: UnitOfWork) -> SalesPlan:
         uow.require(PLANS)
         get_building(uow.session, building_id)
-        row = uow.session.scalars(sa.select(SalesPlan).where(
-            SalesPlan.building_id == building_id, SalesPlan.month == first)).first()
+        row = uow.session.scalars(
+            sa.select(SalesPlan).where(
+                SalesPlan.building_id == building_id, SalesPlan.month == first
+            )
+        ).first()
         if row is None:
             row = SalesPlan(building_id=building_id, month=first, units=count, amount=value)
             uow.session.add(row)

@@ -87,8 +87,13 @@ class PriceTable:
 
 
 def _attribute(unit: UnitShape, kind: str) -> str:
-    value = {"floor": str(unit.floor), "orientation": unit.orientation, "view": unit.view,
-             "layout": unit.layout, "unit": unit.unit_no}.get(kind, "")
+    value = {
+        "floor": str(unit.floor),
+        "orientation": unit.orientation,
+        "view": unit.view,
+        "layout": unit.layout,
+        "unit": unit.unit_no,
+    }.get(kind, "")
     return value.strip().upper()
 
 
@@ -97,12 +102,17 @@ def price_unit(base: Decimal, unit: UnitShape, factors: Iterable[Factor]) -> Pri
     amount = sum((f.amount for f in matched), ZERO)
     percent = sum((f.percent for f in matched), ZERO)
     unit_price = round2((base + amount) * (1 + percent))
-    return PricedUnit(unit.unit_no, unit.building_area, amount, percent, unit_price,
-                      round2(unit_price * unit.building_area))
+    return PricedUnit(
+        unit.unit_no,
+        unit.building_area,
+        amount,
+        percent,
+        unit_price,
+        round2(unit_price * unit.building_area),
+    )
 
 
-def price_table(base: Decimal, units: Iterable[UnitShape],
-                factors: Iterable[Factor]) -> PriceTable:
+def price_table(base: Decimal, units: Iterable[UnitShape], factors: Iterable[Factor]) -> PriceTable:
     factor_list = list(factors)
     lines = tuple(price_unit(base, u, factor_list) for u in units)
     return PriceTable(base, lines)
@@ -118,8 +128,9 @@ class AreaSettlement:
     amount: Decimal  # > 0 the buyer pays, < 0 the buyer is refunded
 
 
-def settle_area(contracted: Decimal, measured: Decimal, unit_price: Decimal,
-                tolerance: Decimal = AREA_TOLERANCE) -> AreaSettlement:
+def settle_area(
+    contracted: Decimal, measured: Decimal, unit_price: Decimal, tolerance: Decimal = AREA_TOLERANCE
+) -> AreaSettlement:
     """Area-difference settlement (面积补差) under the usual contract clause.
 
     Within ``tolerance`` of the contracted area the difference is settled at the contract

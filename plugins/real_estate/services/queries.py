@@ -35,7 +35,8 @@ def buildings(ctx: Context) -> list[tuple[int, str]]:
         rows = session.execute(
             sa.select(Building.id, Project.code, Building.code, Building.name)
             .join(Project, Project.id == Building.project_id)
-            .order_by(Project.code, Building.code)).all()
+            .order_by(Project.code, Building.code)
+        ).all()
     return [(bid, f"{p}/{b} {name}".strip()) for bid, p, b, name in rows]
 
 
@@ -45,10 +46,25 @@ def board(ctx: Context, building_id: int) -> list[BoardUnit]:
             sa.select(Unit, Deal.id, Deal.buyer_name)
             .outerjoin(Deal, sa.and_(Deal.unit_id == Unit.id, Deal.status == DealStatus.ACTIVE))
             .where(Unit.building_id == building_id)
-            .order_by(Unit.floor.desc(), Unit.unit_no)).all()
-    return [BoardUnit(u.id, u.unit_no, u.floor, u.status, u.version, u.layout, u.orientation,
-                      u.building_area, u.unit_price, u.total_price, deal_id, buyer or "")
-            for u, deal_id, buyer in rows]
+            .order_by(Unit.floor.desc(), Unit.unit_no)
+        ).all()
+    return [
+        BoardUnit(
+            u.id,
+            u.unit_no,
+            u.floor,
+            u.status,
+            u.version,
+            u.layout,
+            u.orientation,
+            u.building_area,
+            u.unit_price,
+            u.total_price,
+            deal_id,
+            buyer or "",
+        )
+        for u, deal_id, buyer in rows
+    ]
 
 
 def deal_balance(ctx: Context, deal_id: int) -> Balance:
@@ -60,6 +76,7 @@ def deal_balance(ctx: Context, deal_id: int) -> Balance:
 
 def projects(ctx: Context) -> list[tuple[int, str]]:
     with ctx.reading() as session:
-        rows = session.execute(sa.select(Project.id, Project.code, Project.name)
-                               .order_by(Project.code)).all()
+        rows = session.execute(
+            sa.select(Project.id, Project.code, Project.name).order_by(Project.code)
+        ).all()
     return [(pid, f"{code} {name}") for pid, code, name in rows]

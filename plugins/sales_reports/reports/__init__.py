@@ -21,7 +21,20 @@ from plugins.sales_reports.reports.sales import DailySales, MonthlySales, MultiY
 
 
 def all_reports() -> list[Any]:
-    return [DailySales(), DailyVisitForm(), RepWeekly(), ActivityStats(), RepMonthly(),
-            MonthlySales(), CustomerChanges(), MultiYear(), PriceList(), BudgetVsActual(),
-            RepPeriods(), ProductRegionMonths(), TopCustomers(), CollectionStatus(),
-            ReceivablesAgeing()]
+    return [
+        DailySales(),
+        DailyVisitForm(),
+        RepWeekly(),
+        ActivityStats(),
+        RepMonthly(),
+        MonthlySales(),
+        CustomerChanges(),
+        MultiYear(),
+        PriceList(),
+        BudgetVsActual(),
+        RepPeriods(),
+        ProductRegionMonths(),
+        TopCustomers(),
+        CollectionStatus(),
+        ReceivablesAgeing(),
+    ]

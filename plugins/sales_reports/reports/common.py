@@ -18,8 +18,9 @@ from core.summaries import add_months, month_start
 from core.targets import reconciliation_caption
 
 
-def target_gap(ctx: Context, session: Session, start: dt.date, end: dt.date,
-               by: str) -> list[tuple[str, str]]:
+def target_gap(
+    ctx: Context, session: Session, start: dt.date, end: dt.date, by: str
+) -> list[tuple[str, str]]:
     """The caption naming the gap between the company target and the targets by ``by``
     (for a company-wide reader, who sees both), or nothing when they agree."""
     if ctx.grant.scope is not Scope.ALL:
@@ -58,20 +59,24 @@ class Names:
     """Code and name lookups for the small dimension tables, loaded once per run."""
 
     def __init__(self, session: Session) -> None:
-        self.users = {r.id: (r.login, r.display_name)
-                      for r in session.execute(sa.select(User.id, User.login,
-                                                         User.display_name))}
-        self.regions = {r.id: (r.code, r.name)
-                        for r in session.execute(sa.select(Region.id, Region.code, Region.name))}
-        self.products = {r.id: (r.code, r.name) for r in session.execute(
-            sa.select(Product.id, Product.code, Product.name))}
+        self.users = {
+            r.id: (r.login, r.display_name)
+            for r in session.execute(sa.select(User.id, User.login, User.display_name))
+        }
+        self.regions = {
+            r.id: (r.code, r.name)
+            for r in session.execute(sa.select(Region.id, Region.code, Region.name))
+        }
+        self.products = {
+            r.id: (r.code, r.name)
+            for r in session.execute(sa.select(Product.id, Product.code, Product.name))
+        }
 
     def user(self, user_id: int | None) -> tuple[str | None, str | None]:
         return self.users.get(user_id, (None, None)) if user_id is not None else (None, None)
 
     def region(self, region_id: int | None) -> tuple[str | None, str | None]:
-        return self.regions.get(region_id, (None, None)) if region_id is not None else (
-            None, None)
+        return self.regions.get(region_id, (None, None)) if region_id is not None else (None, None)
 
     def product(self, product_id: int) -> tuple[str | None, str | None]:
         return self.products.get(product_id, (None, None))
@@ -81,15 +86,23 @@ def customer_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str,
     ids = list(ids)
     out: dict[int, tuple[str, str, Any]] = {}
     for chunk in range(0, len(ids), 900):
-        part = ids[chunk:chunk + 900]
-        out.update({r.id: (r.code, r.name, r.region_id) for r in session.execute(
-            sa.select(Customer.id, Customer.code, Customer.name, Customer.region_id)
-            .where(Customer.id.in_(part)))})
+        part = ids[chunk : chunk + 900]
+        out.update(
+            {
+                r.id: (r.code, r.name, r.region_id)
+                for r in session.execute(
+                    sa.select(Customer.id, Customer.code, Customer.name, Customer.region_id).where(
+                        Customer.id.in_(part)
+                    )
+                )
+            }
+        )
     return out
 
 
-def key_condition(column: Any, session: Session, model: Any, code_column: Any,
-                  code: str | None) -> Any:
+def key_condition(
+    column: Any, session: Session, model: Any, code_column: Any, code: str | None
+) -> Any:
     """``column`` equal to the id of the row whose code is ``code`` (NULL for None)."""
     if code is None:
         return column.is_(None)
@@ -105,8 +118,9 @@ def rep_condition(session: Session, login: str | None) -> Any:
 
 def visible_users(ctx: Context, session: Session, role: str | None = None) -> list[Any]:
     """Active users the reader may see (optionally holding ``role``), by login."""
-    users = session.execute(sa.select(User.id, User.login, User.display_name, User.region_id,
-                                       User.roles)
-                            .where(visible(ctx, User), User.active.is_(True))
-                            .order_by(User.login)).all()
+    users = session.execute(
+        sa.select(User.id, User.login, User.display_name, User.region_id, User.roles)
+        .where(visible(ctx, User), User.active.is_(True))
+        .order_by(User.login)
+    ).all()
     return [u for u in users if role is None or role in (u.roles or [])]

@@ -56,9 +56,14 @@ def _region_filter(table: Any, region_ids: set[int] | None) -> list[Any]:
 # -- rep grain: any period, any reader ---------------------------------------------------
 
 
-def period_sums(ctx: Context, session: Session, keys: list[str], periods: dict[str, Period],
-                region_ids: set[int] | None = None, amount: Any = None
-                ) -> dict[tuple, dict[str, Decimal]]:
+def period_sums(
+    ctx: Context,
+    session: Session,
+    keys: list[str],
+    periods: dict[str, Period],
+    region_ids: set[int] | None = None,
+    amount: Any = None,
+) -> dict[tuple, dict[str, Decimal]]:
     """Sales amount per key (columns of the rep grain: rep_id, region_id) for each named
     period: whole months from the month summary, edge days from the day summary.
     ``amount``: an expression on the lines (gross, see ``gross_amount``) read from the
@@ -78,43 +83,66 @@ def period_sums(ctx: Context, session: Session, keys: list[str], periods: dict[s
             month_ranges[name] = months
         if days:
             day_ranges[name] = days
-    for table, date_col, ranges in ((RM, "month", {k: [v] for k, v in month_ranges.items()}),
-                                    (RD, "day", day_ranges)):
+    for table, date_col, ranges in (
+        (RM, "month", {k: [v] for k, v in month_ranges.items()}),
+        (RD, "day", day_ranges),
+    ):
         if not ranges:
             continue
         col = table.c[date_col]
-        sums = [sa.func.sum(sa.case((sa.or_(*[col.between(a, b) for a, b in spans]),
-                                     table.c.amount), else_=0)).label(name)
-                for name, spans in ranges.items()]
+        sums = [
+            sa.func.sum(
+                sa.case((sa.or_(*[col.between(a, b) for a, b in spans]), table.c.amount), else_=0)
+            ).label(name)
+            for name, spans in ranges.items()
+        ]
         where = sa.or_(*[col.between(a, b) for spans in ranges.values() for a, b in spans])
-        query = (sa.select(*[table.c[k] for k in keys], *sums)
-                 .where(where, summary_visible(ctx, table), *_region_filter(table, region_ids))
-                 .group_by(*[table.c[k] for k in keys]))
+        query = (
+            sa.select(*[table.c[k] for k in keys], *sums)
+            .where(where, summary_visible(ctx, table), *_region_filter(table, region_ids))
+            .group_by(*[table.c[k] for k in keys])
+        )
         for row in session.execute(query):
-            key = tuple(row[:len(keys)])
-            for name, value in zip(ranges, row[len(keys):], strict=True):
+            key = tuple(row[: len(keys)])
+            for name, value in zip(ranges, row[len(keys) :], strict=True):
                 out[key][name] += money(value)
     return out
 
 
-def rep_months(ctx: Context, session: Session, first: dt.date, last: dt.date,
-               keys: list[str], region_ids: set[int] | None = None) -> dict[tuple, Decimal]:
+def rep_months(
+    ctx: Context,
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    keys: list[str],
+    region_ids: set[int] | None = None,
+) -> dict[tuple, Decimal]:
     """Amount per (month, *keys) for whole months ``first``..``last`` (rep grain)."""
-    query = (sa.select(RM.c.month, *[RM.c[k] for k in keys], sa.func.sum(RM.c.amount))
-             .where(RM.c.month.between(month_start(first), month_start(last)),
-                    summary_visible(ctx, RM), *_region_filter(RM, region_ids))
-             .group_by(RM.c.month, *[RM.c[k] for k in keys]))
+    query = (
+        sa.select(RM.c.month, *[RM.c[k] for k in keys], sa.func.sum(RM.c.amount))
+        .where(
+            RM.c.month.between(month_start(first), month_start(last)),
+            summary_visible(ctx, RM),
+            *_region_filter(RM, region_ids),
+        )
+        .group_by(RM.c.month, *[RM.c[k] for k in keys])
+    )
     return {tuple(r[:-1]): money(r[-1]) for r in session.execute(query)}
 
 
 # -- product x region grain ----------------------------------------------------------------
 
 
-def product_region_months(ctx: Context, session: Session, first: dt.date, last: dt.date,
-                          as_of: dt.date, keys: Iterable[str] = ("month", "product_id",
-                                                                 "region_id"),
-                          region_ids: set[int] | None = None, amount: Any = None
-                          ) -> dict[tuple, list[Decimal | int]]:
+def product_region_months(
+    ctx: Context,
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.date,
+    keys: Iterable[str] = ("month", "product_id", "region_id"),
+    region_ids: set[int] | None = None,
+    amount: Any = None,
+) -> dict[tuple, list[Decimal | int]]:
     """(amount, quantity, lines) per key over months ``first``..``last`` up to ``as_of``
     (``amount``: as in ``period_sums``)."""
     keys = list(keys)
@@ -122,16 +150,20 @@ def product_region_months(ctx: Context, session: Session, first: dt.date, last: 
     out: dict[tuple, list[Any]] = defaultdict(lambda: [ZERO, Decimal("0.000"), 0])
     cond = summary_visible(ctx, PRM)
     if cond is None or amount is not None:
-        _add_lines(out, ctx, session, keys, first, min(as_of, month_end(last)), region_ids,
-                   amount)
+        _add_lines(out, ctx, session, keys, first, min(as_of, month_end(last)), region_ids, amount)
         return out
     summary_last = last if month_complete(session, last, as_of) else add_months(last, -1)
     if summary_last >= first:
-        query = (sa.select(*[PRM.c[k] for k in keys], sa.func.sum(PRM.c.amount),
-                           sa.func.sum(PRM.c.quantity), sa.func.sum(PRM.c.line_count))
-                 .where(PRM.c.month.between(first, summary_last), cond,
-                        *_region_filter(PRM, region_ids))
-                 .group_by(*[PRM.c[k] for k in keys]))
+        query = (
+            sa.select(
+                *[PRM.c[k] for k in keys],
+                sa.func.sum(PRM.c.amount),
+                sa.func.sum(PRM.c.quantity),
+                sa.func.sum(PRM.c.line_count),
+            )
+            .where(PRM.c.month.between(first, summary_last), cond, *_region_filter(PRM, region_ids))
+            .group_by(*[PRM.c[k] for k in keys])
+        )
         _accumulate(out, session.execute(query), len(keys))
     if summary_last < last:
         _add_lines(out, ctx, session, keys, last, as_of, region_ids)
@@ -155,22 +187,35 @@ def amount_of(ctx: Context, amounts: str) -> Any:
     return gross_amount(ctx) if amounts == "gross" else None
 
 
-def _add_lines(out: dict, ctx: Context, session: Session, keys: list[str], start: dt.date,
-               end: dt.date, region_ids: set[int] | None, amount: Any = None) -> None:
+def _add_lines(
+    out: dict,
+    ctx: Context,
+    session: Session,
+    keys: list[str],
+    start: dt.date,
+    end: dt.date,
+    region_ids: set[int] | None,
+    amount: Any = None,
+) -> None:
     exprs = [_line_key(session, k) for k in keys]
     total = sa.func.sum(LINE.c.amount if amount is None else amount)
-    query = (sa.select(*exprs, total, sa.func.sum(LINE.c.quantity),
-                       sa.func.count())
-             .where(LINE.c.date.between(start, end), visible(ctx, SalesLine),
-                    *_region_filter(LINE, region_ids))
-             .group_by(*exprs))
+    query = (
+        sa.select(*exprs, total, sa.func.sum(LINE.c.quantity), sa.func.count())
+        .where(
+            LINE.c.date.between(start, end),
+            visible(ctx, SalesLine),
+            *_region_filter(LINE, region_ids),
+        )
+        .group_by(*exprs)
+    )
     _accumulate(out, session.execute(query), len(keys))
 
 
 def _accumulate(out: dict, rows: Iterable[Any], n: int) -> None:
     for row in rows:
-        key = tuple(_as_date(v) if i == 0 and isinstance(v, str) else v
-                    for i, v in enumerate(row[:n]))
+        key = tuple(
+            _as_date(v) if i == 0 and isinstance(v, str) else v for i, v in enumerate(row[:n])
+        )
         acc = out[key]
         acc[0] += money(row[n])
         acc[1] += Decimal(str(row[n + 1] or 0)).quantize(Decimal("0.001"))
@@ -187,8 +232,9 @@ def _as_date(value: str) -> Any:
 # -- customer grain ---------------------------------------------------------------------------
 
 
-def customer_months(ctx: Context, session: Session, first: dt.date, last: dt.date,
-                    as_of: dt.date) -> dict[tuple[dt.date, int], Decimal]:
+def customer_months(
+    ctx: Context, session: Session, first: dt.date, last: dt.date, as_of: dt.date
+) -> dict[tuple[dt.date, int], Decimal]:
     """Amount per (month, customer) over ``first``..``last`` up to ``as_of``."""
     first, last = month_start(first), month_start(min(last, as_of))
     out: dict[tuple, list[Any]] = defaultdict(lambda: [ZERO, Decimal("0.000"), 0])
@@ -198,48 +244,68 @@ def customer_months(ctx: Context, session: Session, first: dt.date, last: dt.dat
     else:
         summary_last = last if month_complete(session, last, as_of) else add_months(last, -1)
         if summary_last >= first:
-            query = (sa.select(CM.c.month, CM.c.customer_id, CM.c.amount, CM.c.quantity,
-                               CM.c.line_count)
-                     .where(CM.c.month.between(first, summary_last)))
+            query = sa.select(
+                CM.c.month, CM.c.customer_id, CM.c.amount, CM.c.quantity, CM.c.line_count
+            ).where(CM.c.month.between(first, summary_last))
             _accumulate(out, session.execute(query), 2)
         if summary_last < last:
             _add_lines(out, ctx, session, keys, last, as_of, None)
     return {k: v[0] for k, v in out.items()}
 
 
-def top_customers_ytd(ctx: Context, session: Session, as_of: dt.date,
-                      top: int) -> list[tuple[int, Decimal]]:
+def top_customers_ytd(
+    ctx: Context, session: Session, as_of: dt.date, top: int
+) -> list[tuple[int, Decimal]]:
     """The ``top`` customers by sales from 1 January to ``as_of`` (ties by id)."""
     month = month_start(as_of)
     if summary_visible(ctx, CYTD) is not None and month_complete(session, month, as_of):
         col = CYTD.c[f"ytd_{as_of.month:02d}"]
-        query = (sa.select(CYTD.c.customer_id, col).where(CYTD.c.year == as_of.year, col > 0)
-                 .order_by(col.desc(), CYTD.c.customer_id).limit(top))
+        query = (
+            sa.select(CYTD.c.customer_id, col)
+            .where(CYTD.c.year == as_of.year, col > 0)
+            .order_by(col.desc(), CYTD.c.customer_id)
+            .limit(top)
+        )
     else:
         total = sa.func.sum(LINE.c.amount)
-        query = (sa.select(LINE.c.customer_id, total)
-                 .where(LINE.c.date.between(dt.date(as_of.year, 1, 1), as_of),
-                        visible(ctx, SalesLine))
-                 .group_by(LINE.c.customer_id).having(total > 0)
-                 .order_by(total.desc(), LINE.c.customer_id).limit(top))
+        query = (
+            sa.select(LINE.c.customer_id, total)
+            .where(LINE.c.date.between(dt.date(as_of.year, 1, 1), as_of), visible(ctx, SalesLine))
+            .group_by(LINE.c.customer_id)
+            .having(total > 0)
+            .order_by(total.desc(), LINE.c.customer_id)
+            .limit(top)
+        )
     return [(cid, money(amount)) for cid, amount in session.execute(query)]
 
 
-def customer_totals(ctx: Context, session: Session, customer_ids: list[int], start: dt.date,
-                    end: dt.date) -> dict[int, Decimal]:
+def customer_totals(
+    ctx: Context, session: Session, customer_ids: list[int], start: dt.date, end: dt.date
+) -> dict[int, Decimal]:
     """Visible sales of a few customers over a day range (index on customer, date)."""
     if not customer_ids:
         return {}
-    query = (sa.select(LINE.c.customer_id, sa.func.sum(LINE.c.amount))
-             .where(LINE.c.customer_id.in_(customer_ids), LINE.c.date.between(start, end),
-                    visible(ctx, SalesLine))
-             .group_by(LINE.c.customer_id))
+    query = (
+        sa.select(LINE.c.customer_id, sa.func.sum(LINE.c.amount))
+        .where(
+            LINE.c.customer_id.in_(customer_ids),
+            LINE.c.date.between(start, end),
+            visible(ctx, SalesLine),
+        )
+        .group_by(LINE.c.customer_id)
+    )
     return {cid: money(amount) for cid, amount in session.execute(query)}
 
 
-def monthly_actuals(ctx: Context, session: Session, first: dt.date, as_of: dt.date,
-                    keys: list[str], region_ids: set[int] | None = None, amount: Any = None
-                    ) -> dict[tuple, Decimal]:
+def monthly_actuals(
+    ctx: Context,
+    session: Session,
+    first: dt.date,
+    as_of: dt.date,
+    keys: list[str],
+    region_ids: set[int] | None = None,
+    amount: Any = None,
+) -> dict[tuple, Decimal]:
     """Amount per (month, *keys) from ``first``'s month through ``as_of`` (rep grain):
     whole months from the month summary, ``as_of``'s month from the day summary
     (``amount``: as in ``period_sums``)."""
@@ -250,8 +316,9 @@ def monthly_actuals(ctx: Context, session: Session, first: dt.date, as_of: dt.da
         _add_lines(found, ctx, session, ["month", *keys], first, as_of, region_ids, amount)
         return {key: acc[0] for key, acc in found.items()}
     if month_start(first) < current:
-        for key, amount in rep_months(ctx, session, first, add_months(current, -1), keys,
-                                      region_ids).items():
+        for key, amount in rep_months(
+            ctx, session, first, add_months(current, -1), keys, region_ids
+        ).items():
             out[key] += amount
     if month_start(first) <= current:
         partial = period_sums(ctx, session, keys, {"m": (current, as_of)}, region_ids)
@@ -267,10 +334,15 @@ def first_purchase_months(ctx: Context, session: Session) -> dict[int, dt.date]:
         query = sa.select(CM.c.customer_id, sa.func.min(CM.c.month)).group_by(CM.c.customer_id)
         rows = session.execute(query)
         return {cid: _as_date(m) if isinstance(m, str) else m for cid, m in rows}
-    query = (sa.select(LINE.c.customer_id, sa.func.min(LINE.c.date))
-             .where(visible(ctx, SalesLine)).group_by(LINE.c.customer_id))
-    return {cid: month_start(_as_date(d) if isinstance(d, str) else d)
-            for cid, d in session.execute(query)}
+    query = (
+        sa.select(LINE.c.customer_id, sa.func.min(LINE.c.date))
+        .where(visible(ctx, SalesLine))
+        .group_by(LINE.c.customer_id)
+    )
+    return {
+        cid: month_start(_as_date(d) if isinstance(d, str) else d)
+        for cid, d in session.execute(query)
+    }
 
 
 def month_text(session: Session, column: Any) -> Any:
@@ -280,8 +352,14 @@ def month_text(session: Session, column: Any) -> Any:
     return sa.func.to_char(column, "YYYY-MM")
 
 
-def product_region_cells(ctx: Context, session: Session, first: dt.date, last: dt.date,
-                         as_of: dt.date, region_ids: set[int] | None = None) -> list[tuple]:
+def product_region_cells(
+    ctx: Context,
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.date,
+    region_ids: set[int] | None = None,
+) -> list[tuple]:
     """(month 'YYYY-MM', product_id, region_id, lines, quantity, amount) per cell over
     months ``first``..``last`` up to ``as_of``, ordered by month, product, region.
 
@@ -296,18 +374,34 @@ def product_region_cells(ctx: Context, session: Session, first: dt.date, last: d
     if cond is not None:
         summary_last = last if month_complete(session, last, as_of) else add_months(last, -1)
         if summary_last >= first:
-            parts.append(sa.select(PRM.c.month, PRM.c.product_id, PRM.c.region_id,
-                                   PRM.c.line_count, PRM.c.quantity, PRM.c.amount)
-                         .where(PRM.c.month.between(first, summary_last), cond,
-                                *_region_filter(PRM, region_ids)))
+            parts.append(
+                sa.select(
+                    PRM.c.month,
+                    PRM.c.product_id,
+                    PRM.c.region_id,
+                    PRM.c.line_count,
+                    PRM.c.quantity,
+                    PRM.c.amount,
+                ).where(
+                    PRM.c.month.between(first, summary_last), cond, *_region_filter(PRM, region_ids)
+                )
+            )
     line_start = add_months(summary_last, 1)
     if line_start <= last:
-        parts.append(sa.select(month_expr(session, LINE.c.date).label("month"),
-                               LINE.c.product_id, LINE.c.region_id,
-                               sa.literal(1).label("line_count"), LINE.c.quantity,
-                               LINE.c.amount)
-                     .where(LINE.c.date.between(line_start, min(as_of, month_end(last))),
-                            visible(ctx, SalesLine), *_region_filter(LINE, region_ids)))
+        parts.append(
+            sa.select(
+                month_expr(session, LINE.c.date).label("month"),
+                LINE.c.product_id,
+                LINE.c.region_id,
+                sa.literal(1).label("line_count"),
+                LINE.c.quantity,
+                LINE.c.amount,
+            ).where(
+                LINE.c.date.between(line_start, min(as_of, month_end(last))),
+                visible(ctx, SalesLine),
+                *_region_filter(LINE, region_ids),
+            )
+        )
     if not parts:
         return []
     src = parts[0].subquery("src") if len(parts) == 1 else sa.union_all(*parts).subquery("src")
@@ -316,16 +410,20 @@ def product_region_cells(ctx: Context, session: Session, first: dt.date, last: d
     if len(parts) == 1 and parts[0].get_final_froms()[0] is PRM:
         query = sa.select(label, *keys[1:], src.c.line_count, src.c.quantity, src.c.amount)
     else:
-        query = (sa.select(label, *keys[1:], sa.func.sum(src.c.line_count),
-                           sa.type_coerce(sa.func.sum(src.c.quantity), PRM.c.quantity.type),
-                           sa.type_coerce(sa.func.sum(src.c.amount), PRM.c.amount.type))
-                 .group_by(*keys))
+        query = sa.select(
+            label,
+            *keys[1:],
+            sa.func.sum(src.c.line_count),
+            sa.type_coerce(sa.func.sum(src.c.quantity), PRM.c.quantity.type),
+            sa.type_coerce(sa.func.sum(src.c.amount), PRM.c.amount.type),
+        ).group_by(*keys)
     query = query.order_by(*keys)
     return [tuple(r) for r in session.connection().execute(query)]
 
 
-def customers_ytd(ctx: Context, session: Session, customer_ids: list[int],
-                  day: dt.date) -> dict[int, Decimal]:
+def customers_ytd(
+    ctx: Context, session: Session, customer_ids: list[int], day: dt.date
+) -> dict[int, Decimal]:
     """Sales of a few customers from 1 January to ``day``: whole months from the YTD
     summary (when the reader's rules allow), the rest of ``day``'s month from the lines."""
     if summary_visible(ctx, CYTD) is None or not customer_ids:
@@ -334,11 +432,15 @@ def customers_ytd(ctx: Context, session: Session, customer_ids: list[int],
     out: dict[int, Decimal] = dict.fromkeys(customer_ids, ZERO)
     if whole:
         col = CYTD.c[f"ytd_{whole:02d}"]
-        for cid, amount in session.execute(sa.select(CYTD.c.customer_id, col).where(
-                CYTD.c.year == day.year, CYTD.c.customer_id.in_(customer_ids))):
+        for cid, amount in session.execute(
+            sa.select(CYTD.c.customer_id, col).where(
+                CYTD.c.year == day.year, CYTD.c.customer_id.in_(customer_ids)
+            )
+        ):
             out[cid] += money(amount)
     if whole < day.month:
-        for cid, amount in customer_totals(ctx, session, customer_ids, month_start(day),
-                                           day).items():
+        for cid, amount in customer_totals(
+            ctx, session, customer_ids, month_start(day), day
+        ).items():
             out[cid] += amount
     return out

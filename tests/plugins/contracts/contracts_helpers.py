@@ -20,22 +20,40 @@ def build_team(world: Any) -> dict[str, Any]:
     boss = world.user("boss", ["executive", "contract_executive"], region="EAST")
     customer = world.customer(owner=rep, region="EAST", name="Acme Trading")
     deal = world.opportunity(customer, owner=rep, amount="150000.00")
-    return {"world": world, "admin": world.admin, "mgr": mgr, "mgr2": mgr2, "rep": rep,
-            "rep2": rep2, "fin": fin, "boss": boss, "customer": customer, "deal": deal}
+    return {
+        "world": world,
+        "admin": world.admin,
+        "mgr": mgr,
+        "mgr2": mgr2,
+        "rep": rep,
+        "rep2": rep2,
+        "fin": fin,
+        "boss": boss,
+        "customer": customer,
+        "deal": deal,
+    }
 
 
 def draft(team: dict[str, Any], amount: str = "150000.00", **extra: Any) -> Any:
     """A contract of the team's customer, created by the rep, with two milestones."""
     half = (Decimal(amount) / 2).quantize(Decimal("0.01"))
     data = {
-        "title": "Forged flanges 2026", "customer_id": team["customer"].id,
-        "opportunity_id": team["deal"].id, "parties": [{"name": "Acme Trading"}],
-        "amount": amount, "terms": "30 days net", "start_date": dt.date(2026, 4, 1),
+        "title": "Forged flanges 2026",
+        "customer_id": team["customer"].id,
+        "opportunity_id": team["deal"].id,
+        "parties": [{"name": "Acme Trading"}],
+        "amount": amount,
+        "terms": "30 days net",
+        "start_date": dt.date(2026, 4, 1),
         "end_date": dt.date(2026, 12, 31),
         "milestones": [
             {"due_date": dt.date(2026, 4, 30), "amount": half, "condition": "on delivery"},
-            {"due_date": dt.date(2026, 6, 30), "amount": Decimal(amount) - half,
-             "condition": "on acceptance"}],
+            {
+                "due_date": dt.date(2026, 6, 30),
+                "amount": Decimal(amount) - half,
+                "condition": "on acceptance",
+            },
+        ],
     }
     data.update(extra)
     return services.create_contract(team["rep"], data)
@@ -47,8 +65,11 @@ def approved(team: dict[str, Any], amount: str = "150000.00", **extra: Any) -> A
     rep = team["rep"]
     c = services.transition(rep, c.id, "drafting")
     c = services.submit(rep, c.id)
-    approvers = {"sales_manager": team["mgr"], "finance": team["fin"],
-                 "contract_executive": team["boss"]}
+    approvers = {
+        "sales_manager": team["mgr"],
+        "finance": team["fin"],
+        "contract_executive": team["boss"],
+    }
     while c.stage == "submitted":
         step = services.contract_detail(rep, c.id).pending_step
         c = services.approve(approvers[step.role], c.id, "ok")
@@ -69,12 +90,26 @@ PATHS: dict[str, tuple[str, ...]] = {
     "rejected": ("drafting", "submitted", "rejected"),
     "signed": ("drafting", "submitted", "approved", "signed"),
     "planning": ("drafting", "submitted", "approved", "signed", "planning"),
-    "in_execution": ("drafting", "submitted", "approved", "signed", "planning",
-                     "in_execution"),
-    "completed": ("drafting", "submitted", "approved", "signed", "planning", "in_execution",
-                  "completed"),
-    "closed": ("drafting", "submitted", "approved", "signed", "planning", "in_execution",
-               "completed", "closed"),
+    "in_execution": ("drafting", "submitted", "approved", "signed", "planning", "in_execution"),
+    "completed": (
+        "drafting",
+        "submitted",
+        "approved",
+        "signed",
+        "planning",
+        "in_execution",
+        "completed",
+    ),
+    "closed": (
+        "drafting",
+        "submitted",
+        "approved",
+        "signed",
+        "planning",
+        "in_execution",
+        "completed",
+        "closed",
+    ),
     "cancelled": ("cancelled",),
 }
 

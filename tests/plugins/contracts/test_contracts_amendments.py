@@ -14,8 +14,7 @@ from plugins.contracts import services
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("stage", ["signed", "planning", "in_execution", "completed",
-                                   "closed"])
+@pytest.mark.parametrize("stage", ["signed", "planning", "in_execution", "completed", "closed"])
 def test_signed_contracts_are_read_only(team: dict[str, Any], stage: str) -> None:
     contract = at_stage(team, stage)
     for change in ({"amount": "1.00", "milestones": []}, {"title": "x"}, {"terms": "y"}):
@@ -30,14 +29,21 @@ def test_unsigned_contracts_are_not_amended(team: dict[str, Any]) -> None:
         services.amend(team["rep"], contract.id, {"terms": "x"})
 
 
-def test_amendment_with_its_own_approval_replaces_the_signed_version(
-        team: dict[str, Any]) -> None:
+def test_amendment_with_its_own_approval_replaces_the_signed_version(team: dict[str, Any]) -> None:
     rep = team["rep"]
     original = at_stage(team, "planning")
-    amendment = services.amend(rep, original.id, {
-        "amount": "330000.00", "terms": "45 days net",
-        "milestones": [{"due_date": "2026-05-31", "amount": "330000.00",
-                        "condition": "on delivery"}]}, original.version)
+    amendment = services.amend(
+        rep,
+        original.id,
+        {
+            "amount": "330000.00",
+            "terms": "45 days net",
+            "milestones": [
+                {"due_date": "2026-05-31", "amount": "330000.00", "condition": "on delivery"}
+            ],
+        },
+        original.version,
+    )
     assert (amendment.number, amendment.revision) == (original.number, 2)
     assert amendment.amends_id == original.id and amendment.root_id == original.id
     assert amendment.stage == "preparation"
@@ -94,8 +100,7 @@ def test_attachments_on_signed_but_not_cancelled(team: dict[str, Any]) -> None:
     contract = signed(team)
     services.add_attachment(team["rep"], contract.id, "\\\\dms\\HT\\signed.pdf", "scan")
     detail = services.contract_detail(team["rep"], contract.id)
-    assert [(a.ref, a.title) for a in detail.attachments] == [("\\\\dms\\HT\\signed.pdf",
-                                                              "scan")]
+    assert [(a.ref, a.title) for a in detail.attachments] == [("\\\\dms\\HT\\signed.pdf", "scan")]
     assert detail.timeline[-1].action == "attach"
     gone = at_stage(team, "cancelled")
     with pytest.raises(ValidationFailed, match="an open contract"):
@@ -123,11 +128,22 @@ def test_diff_and_versions_read_as_a_person_reads_them(team: dict[str, Any]) -> 
     titles and minutes; the amendment's diff leaves out where each version is in its life."""
     rep = team["rep"]
     original = signed(team)
-    kept = [{"due_date": m.due_date, "amount": m.amount, "condition": m.condition}
-            for m in services.contract_detail(rep, original.id).milestones]
+    kept = [
+        {"due_date": m.due_date, "amount": m.amount, "condition": m.condition}
+        for m in services.contract_detail(rep, original.id).milestones
+    ]
     added = f"milestone {len(kept) + 1}"
-    amendment = services.amend(rep, original.id, {"amount": "180000.00", "milestones": [
-        *kept, {"due_date": "2026-09-30", "amount": "30000.00", "condition": "extra"}]})
+    amendment = services.amend(
+        rep,
+        original.id,
+        {
+            "amount": "180000.00",
+            "milestones": [
+                *kept,
+                {"due_date": "2026-09-30", "amount": "30000.00", "condition": "extra"},
+            ],
+        },
+    )
     diff = {f: (a, b) for f, a, b in services.diff(rep, original.id, amendment.id)}
     assert set(diff) == {"amount", added}
     assert diff[added] == ("", "2026-09-30 30,000.00 extra")

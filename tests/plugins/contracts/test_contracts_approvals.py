@@ -23,20 +23,27 @@ def chain_of(team: dict[str, Any], contract: Any) -> list[str]:
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize(("amount", "chain"), [
-    ("0.01", ["sales_manager"]),
-    ("199999.99", ["sales_manager"]),
-    ("200000.00", ["sales_manager", "finance"]),
-    ("999999.99", ["sales_manager", "finance"]),
-    ("1000000.00", ["sales_manager", "finance", "contract_executive"]),
-    ("5000000.00", ["sales_manager", "finance", "contract_executive"]),
-])
-def test_default_chain_at_each_threshold(team: dict[str, Any], amount: str,
-                                         chain: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("amount", "chain"),
+    [
+        ("0.01", ["sales_manager"]),
+        ("199999.99", ["sales_manager"]),
+        ("200000.00", ["sales_manager", "finance"]),
+        ("999999.99", ["sales_manager", "finance"]),
+        ("1000000.00", ["sales_manager", "finance", "contract_executive"]),
+        ("5000000.00", ["sales_manager", "finance", "contract_executive"]),
+    ],
+)
+def test_default_chain_at_each_threshold(
+    team: dict[str, Any], amount: str, chain: list[str]
+) -> None:
     contract = at_stage(team, "submitted", amount=amount)
     assert chain_of(team, contract) == chain
-    by_role = {"sales_manager": team["mgr"], "finance": team["fin"],
-               "contract_executive": team["boss"]}
+    by_role = {
+        "sales_manager": team["mgr"],
+        "finance": team["fin"],
+        "contract_executive": team["boss"],
+    }
     for i, role in enumerate(chain):
         assert contract.stage == "submitted"
         contract = services.approve(by_role[role], contract.id, f"ok {i}")
@@ -45,12 +52,18 @@ def test_default_chain_at_each_threshold(team: dict[str, Any], amount: str,
 
 @SQLITE_ONLY
 def test_chains_by_contract_type_from_settings(team: dict[str, Any]) -> None:
-    services.set_approval_chains(team["admin"], [
-        {"type": "*", "min_amount": "0", "steps": ["sales_manager"]},
-        {"type": "framework", "min_amount": "0", "steps": ["finance"]},
-        {"type": "framework", "min_amount": "50000",
-         "steps": ["sales_manager", "contract_executive"]},
-    ])
+    services.set_approval_chains(
+        team["admin"],
+        [
+            {"type": "*", "min_amount": "0", "steps": ["sales_manager"]},
+            {"type": "framework", "min_amount": "0", "steps": ["finance"]},
+            {
+                "type": "framework",
+                "min_amount": "50000",
+                "steps": ["sales_manager", "contract_executive"],
+            },
+        ],
+    )
     small = at_stage(team, "submitted", amount="40000.00", contract_type="framework")
     big = at_stage(team, "submitted", amount="50000.00", contract_type="framework")
     other = at_stage(team, "submitted", amount="9000000.00")
@@ -89,10 +102,16 @@ def test_who_may_decide(team: dict[str, Any], world: Any) -> None:
 def test_the_creator_may_not_approve(team: dict[str, Any]) -> None:
     """A manager who drafts a contract for a rep is excluded like its owner and requester
     (issue #16.11): the rep submits, and the manager neither sees it waiting nor decides."""
-    made = services.create_contract(team["mgr"], {
-        "title": "Drafted by the manager", "customer_id": team["customer"].id,
-        "owner_id": team["rep"].actor.id, "amount": "5000.00",
-        "parties": [{"name": "Acme Trading"}]})
+    made = services.create_contract(
+        team["mgr"],
+        {
+            "title": "Drafted by the manager",
+            "customer_id": team["customer"].id,
+            "owner_id": team["rep"].actor.id,
+            "amount": "5000.00",
+            "parties": [{"name": "Acme Trading"}],
+        },
+    )
     assert made.owner_id == team["rep"].actor.id and made.created_by_id == team["mgr"].actor.id
     services.transition(team["rep"], made.id, "drafting")
     submitted = services.submit(team["rep"], made.id)
@@ -109,8 +128,11 @@ def test_the_creator_may_not_approve(team: dict[str, Any]) -> None:
 def test_decisions_are_audited_and_on_the_timeline(team: dict[str, Any]) -> None:
     contract = approved(team)
     with team["world"].runtime.db.read_session() as session:
-        audited = session.execute(sa.select(AuditEntry.action, AuditEntry.actor_login).where(
-            AuditEntry.entity == "contracts_approval_step")).all()
+        audited = session.execute(
+            sa.select(AuditEntry.action, AuditEntry.actor_login).where(
+                AuditEntry.entity == "contracts_approval_step"
+            )
+        ).all()
     assert ("approved", "mgr") in audited
     detail = services.contract_detail(team["rep"], contract.id)
     actions = [(t.action, t.actor_login) for t in detail.timeline]
@@ -120,16 +142,20 @@ def test_decisions_are_audited_and_on_the_timeline(team: dict[str, Any]) -> None
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("stage", ["submitted", "approved"])
-@pytest.mark.parametrize("change", [{"amount": "160000.00", "milestones": []},
-                                    {"terms": "60 days net"},
-                                    {"parties": [{"name": "Acme", "role": "buyer"},
-                                                 {"name": "Bank", "role": "guarantor"}]}])
-def test_edit_of_terms_sends_back_for_approval(team: dict[str, Any], stage: str,
-                                               change: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": "160000.00", "milestones": []},
+        {"terms": "60 days net"},
+        {"parties": [{"name": "Acme", "role": "buyer"}, {"name": "Bank", "role": "guarantor"}]},
+    ],
+)
+def test_edit_of_terms_sends_back_for_approval(
+    team: dict[str, Any], stage: str, change: dict[str, Any]
+) -> None:
     contract = at_stage(team, stage)
     first_round = contract.approval_round
-    edited = services.update_contract(team["rep"], contract.id,
-                                      change, contract.version)
+    edited = services.update_contract(team["rep"], contract.id, change, contract.version)
     assert edited.stage == "submitted" and edited.approval_round == first_round + 1
     detail = services.contract_detail(team["rep"], contract.id)
     assert detail.pending_step is not None and detail.pending_step.round == first_round + 1
@@ -140,19 +166,18 @@ def test_edit_of_terms_sends_back_for_approval(team: dict[str, Any], stage: str,
 @SQLITE_ONLY
 def test_other_edits_keep_the_approval(team: dict[str, Any]) -> None:
     contract = at_stage(team, "approved")
-    edited = services.update_contract(team["rep"], contract.id, {"title": "New title"},
-                                      contract.version)
+    edited = services.update_contract(
+        team["rep"], contract.id, {"title": "New title"}, contract.version
+    )
     assert edited.stage == "approved" and edited.approval_round == contract.approval_round
 
 
 @SQLITE_ONLY
 def test_edit_checks_version_and_milestone_sum(team: dict[str, Any]) -> None:
     contract = draft(team)
-    services.update_contract(team["mgr"], contract.id, {"title": "By manager"},
-                             contract.version)
+    services.update_contract(team["mgr"], contract.id, {"title": "By manager"}, contract.version)
     with pytest.raises(Conflict, match="mgr"):
-        services.update_contract(team["rep"], contract.id, {"title": "Stale"},
-                                 contract.version)
+        services.update_contract(team["rep"], contract.id, {"title": "Stale"}, contract.version)
     fresh = services.get_contract(team["rep"], contract.id)
     with pytest.raises(ValidationFailed, match=r"adding up to the contract amount 1\.00"):
         services.update_contract(team["rep"], fresh.id, {"amount": "1.00"}, fresh.version)
@@ -185,15 +210,16 @@ def test_waiting_for_me(team: dict[str, Any]) -> None:
     assert [s.role for _c, s in services.waiting_for_me(team["fin"])] == ["finance"]
 
 
-def test_two_approvers_at_once_exactly_one_wins(team: dict[str, Any], world: Any,
-                                                 backend: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_approvers_at_once_exactly_one_wins(
+    team: dict[str, Any], world: Any, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two managers of the rep open the same step and approve at the same moment: one
     decision is recorded, the other approver is told who decided first."""
     other = world.user("mgr3", "sales_manager", region="EAST")
     with world.runtime.db.write_session() as session, session.begin():  # mgr3 leads rep too
-        session.execute(sa.text("UPDATE sd_user SET manager_id = :m WHERE login = 'mgr'"),
-                        {"m": other.actor.id})
+        session.execute(
+            sa.text("UPDATE sd_user SET manager_id = :m WHERE login = 'mgr'"), {"m": other.actor.id}
+        )
     other.refresh_grant()
     contract = at_stage(team, "submitted")
     step = services.contract_detail(team["rep"], contract.id).pending_step
@@ -216,14 +242,17 @@ def test_two_approvers_at_once_exactly_one_wins(team: dict[str, Any], world: Any
     def decide(who: str, ctx: Any) -> None:
         start.wait()
         try:
-            services.approve(ctx, contract.id, f"by {who}", step_id=step.id,
-                             expected_version=contract.version)
+            services.approve(
+                ctx, contract.id, f"by {who}", step_id=step.id, expected_version=contract.version
+            )
             outcomes[who] = "ok"
         except Exception as exc:
             outcomes[who] = exc
 
-    threads = [threading.Thread(target=decide, args=("mgr", team["mgr"])),
-               threading.Thread(target=decide, args=("mgr3", other))]
+    threads = [
+        threading.Thread(target=decide, args=("mgr", team["mgr"])),
+        threading.Thread(target=decide, args=("mgr3", other)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -237,8 +266,7 @@ def test_two_approvers_at_once_exactly_one_wins(team: dict[str, Any], world: Any
     assert "not recorded" in str(err)
     detail = services.contract_detail(team["rep"], contract.id)
     assert detail.contract.stage == "approved"
-    assert [(s.status, s.decided_by_login) for s in detail.steps] == [("approved",
-                                                                       winners[0])]
+    assert [(s.status, s.decided_by_login) for s in detail.steps] == [("approved", winners[0])]
     assert [t.action for t in detail.timeline].count("approve") == 1
 
 

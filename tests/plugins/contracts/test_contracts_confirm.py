@@ -33,8 +33,7 @@ async def cancel_twice(ctx: Any) -> None:
     from tui.app import SalesdeskApp
     from tui.screens.dialogs import ConfirmDialog
 
-    app = SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                       load_dashboard=False)
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("8")
         await settle(pilot)
@@ -71,8 +70,7 @@ async def new_contract_for_a_deal(ctx: Any, deal_id: int) -> None:
     from tui.screens.dialogs import FormDialog
     from tui.widgets.form import FormFields
 
-    app = SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                       load_dashboard=False)
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
     async with app.run_test(size=(100, 36)) as pilot:
         await pilot.press("8")
         await settle(pilot)
@@ -82,9 +80,16 @@ async def new_contract_for_a_deal(ctx: Any, deal_id: int) -> None:
         form = app.screen.query_one(FormFields)
         assert "opportunity_id" in {spec.name for spec in form.specs}
         values = form.values()
-        values.update({"title": "From the deal", "opportunity_id": deal_id,
-                       "amount": "150000", "parties": "Acme Trading (buyer)",
-                       "terms": "30 days net", "start_date": "2026-04-01"})
+        values.update(
+            {
+                "title": "From the deal",
+                "opportunity_id": deal_id,
+                "amount": "150000",
+                "parties": "Acme Trading (buyer)",
+                "terms": "30 days net",
+                "start_date": "2026-04-01",
+            }
+        )
         form.set_values(values)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -96,8 +101,7 @@ def test_a_new_contract_links_to_its_deal(rep_ctx: Context, team: dict[str, Any]
     asyncio.run(new_contract_for_a_deal(rep_ctx, team["deal"].id))
     (row,) = [r for r in services.contract_rows(team["rep"]) if r.title == "From the deal"]
     contract = services.contract_detail(team["rep"], row.id).contract
-    assert (contract.opportunity_id, contract.customer_id) == (team["deal"].id,
-                                                               team["customer"].id)
+    assert (contract.opportunity_id, contract.customer_id) == (team["deal"].id, team["customer"].id)
 
 
 async def typed_milestones(ctx: Any, customer_id: int) -> None:
@@ -107,8 +111,7 @@ async def typed_milestones(ctx: Any, customer_id: int) -> None:
     from tui.screens.dialogs import FormDialog
     from tui.widgets.form import FormFields
 
-    app = SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                       load_dashboard=False)
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
     async with app.run_test(size=(100, 36)) as pilot:
         await pilot.press("8")
         await settle(pilot)
@@ -119,12 +122,21 @@ async def typed_milestones(ctx: Any, customer_id: int) -> None:
         assert {"m1_due", "m1_amount", "m1_condition", "m2_due"} <= names
         assert "milestones" not in names  # no free text to get the format of wrong
         values = form.values()
-        values.update({"title": "Typed milestones", "customer_id": customer_id,
-                       "amount": "120,000", "parties": "Acme Trading (buyer)",
-                       "start_date": "2026-04-01", "m1_due": "2026-04-31",
-                       "m1_amount": "20,000", "m1_condition": "on order",
-                       "m2_due": "2026-06-30", "m2_amount": "100000",
-                       "m2_condition": "on delivery"})
+        values.update(
+            {
+                "title": "Typed milestones",
+                "customer_id": customer_id,
+                "amount": "120,000",
+                "parties": "Acme Trading (buyer)",
+                "start_date": "2026-04-01",
+                "m1_due": "2026-04-31",
+                "m1_amount": "20,000",
+                "m1_condition": "on order",
+                "m2_due": "2026-06-30",
+                "m2_amount": "100000",
+                "m2_condition": "on delivery",
+            }
+        )
         form.set_values(values)
         await pilot.press("ctrl+s")  # no 31 April: said under that date
         await settle(pilot)
@@ -150,4 +162,5 @@ def test_milestones_are_typed_fields(rep_ctx: Context, team: dict[str, Any]) -> 
     detail = services.contract_detail(team["rep"], row.id)
     assert [(str(m.due_date), m.amount, m.condition) for m in detail.milestones] == [
         ("2026-04-30", Decimal("20000.00"), "on order"),
-        ("2026-06-30", Decimal("100000.00"), "on delivery")]
+        ("2026-06-30", Decimal("100000.00"), "on delivery"),
+    ]

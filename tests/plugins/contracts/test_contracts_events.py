@@ -16,25 +16,25 @@ from plugins.contracts.models import Contract
 
 def contracts_of(world: Any, deal_id: int) -> list[Contract]:
     with world.runtime.db.read_session() as session:
-        return list(session.scalars(sa.select(Contract).where(
-            Contract.opportunity_id == deal_id)))
+        return list(session.scalars(sa.select(Contract).where(Contract.opportunity_id == deal_id)))
 
 
-def test_won_deal_drafts_a_contract_when_the_setting_is_on(team: dict[str, Any],
-                                                           world: Any) -> None:
+def test_won_deal_drafts_a_contract_when_the_setting_is_on(
+    team: dict[str, Any], world: Any
+) -> None:
     """Through the plugin's salesdesk_opportunity_stage_changed implementation."""
     deal = team["deal"]
     opportunities.win(team["rep"], deal.id)
     assert contracts_of(world, deal.id) == []  # the setting is off by default
     set_setting(team["admin"], "contracts.draft_on_won", True)
-    other = world.opportunity(team["customer"], owner=team["rep"], amount="88000.00",
-                              title="Spare parts")
+    other = world.opportunity(
+        team["customer"], owner=team["rep"], amount="88000.00", title="Spare parts"
+    )
     opportunities.move_stage(team["rep"], other.id, "qualified")
     assert contracts_of(world, other.id) == []  # not won yet
     opportunities.win(team["rep"], other.id)
     (made,) = contracts_of(world, other.id)
-    assert (made.title, made.amount, made.stage) == ("Spare parts", other.amount,
-                                                     "preparation")
+    assert (made.title, made.amount, made.stage) == ("Spare parts", other.amount, "preparation")
     assert made.owner_id == team["rep"].actor.id and made.parties[0]["name"] == "Acme Trading"
 
 
@@ -73,13 +73,17 @@ def test_signer_who_may_not_win_the_deal_gets_a_note(team: dict[str, Any], world
     services.approve(team["mgr"], contract.id)
     services.sign(clerk, contract.id)
     assert opportunities.get_opportunity(team["rep"], team["deal"].id).status == "open"
-    notes = [t.comment for t in services.contract_detail(team["rep"], contract.id).timeline
-             if t.action == "note"]
+    notes = [
+        t.comment
+        for t in services.contract_detail(team["rep"], contract.id).timeline
+        if t.action == "note"
+    ]
     assert notes and "not marked won" in notes[0]
 
 
-def test_contracts_not_yet_signed_follow_a_reassigned_customer(team: dict[str, Any],
-                                                               world: Any) -> None:
+def test_contracts_not_yet_signed_follow_a_reassigned_customer(
+    team: dict[str, Any], world: Any
+) -> None:
     """Issue #16.9: after a customer changed owner its draft contract stayed with the old
     rep. Contracts not yet signed move in the reassignment's transaction (the plugin's
     salesdesk_move_open_records); signed ones stay

@@ -44,12 +44,16 @@ def test_every_allowed_move(team: dict[str, Any], stage: str) -> None:
     for target in ALLOWED[stage]:
         contract = at_stage(team, stage)
         moved = step_to(team, contract, target)
-        assert (moved.stage, moved.status) == (target, load_machine(DEFAULT_MACHINE)
-                                                .stage(target).status)
+        assert (moved.stage, moved.status) == (
+            target,
+            load_machine(DEFAULT_MACHINE).stage(target).status,
+        )
         with team["world"].runtime.db.read_session() as session:
-            last = session.scalars(sa.select(TimelineEntry).where(
-                TimelineEntry.contract_id == contract.id)
-                .order_by(TimelineEntry.id.desc())).first()
+            last = session.scalars(
+                sa.select(TimelineEntry)
+                .where(TimelineEntry.contract_id == contract.id)
+                .order_by(TimelineEntry.id.desc())
+            ).first()
         assert (last.from_stage, last.to_stage) == (stage, target)
 
 
@@ -70,12 +74,16 @@ def test_every_refused_move_names_the_allowed_ones(team: dict[str, Any], stage: 
 @SQLITE_ONLY
 def test_submitting_too_early_says_which_stage_comes_first(team: dict[str, Any]) -> None:
     contract = at_stage(team, "preparation")
-    with pytest.raises(ValidationFailed,
-                       match="submitted comes after drafting: move the contract on to "
-                             "drafting first"):
+    with pytest.raises(
+        ValidationFailed,
+        match="submitted comes after drafting: move the contract on to drafting first",
+    ):
         services.submit(team["rep"], contract.id)
-    with pytest.raises(ValidationFailed, match="signed comes after drafting -> submitted -> "
-                                               "approved: move the contract on to drafting"):
+    with pytest.raises(
+        ValidationFailed,
+        match="signed comes after drafting -> submitted -> "
+        "approved: move the contract on to drafting",
+    ):
         services.sign(team["rep"], contract.id)
 
 
@@ -132,13 +140,32 @@ CUSTOM = {
         {"id": "done", "title_en": "Done", "status": "done", "cancellable": False},
         {"id": "void", "title_en": "Void", "status": "void", "cancellable": False},
     ],
-    "transitions": [["draft", "legal"], ["legal", "review"], ["review", "ok"],
-                    ["review", "no"], ["no", "draft"], ["ok", "signed"],
-                    ["signed", "done"]],
-    "roles": {"initial": "draft", "approval": "review", "approved": "ok", "rejected": "no",
-              "signed": "signed", "cancelled": "void"},
-    "control_nodes": [{"id": "legal_ok", "stage": "legal", "role": "finance",
-                       "title_en": "Legal check", "required_fields": ["terms"]}],
+    "transitions": [
+        ["draft", "legal"],
+        ["legal", "review"],
+        ["review", "ok"],
+        ["review", "no"],
+        ["no", "draft"],
+        ["ok", "signed"],
+        ["signed", "done"],
+    ],
+    "roles": {
+        "initial": "draft",
+        "approval": "review",
+        "approved": "ok",
+        "rejected": "no",
+        "signed": "signed",
+        "cancelled": "void",
+    },
+    "control_nodes": [
+        {
+            "id": "legal_ok",
+            "stage": "legal",
+            "role": "finance",
+            "title_en": "Legal check",
+            "required_fields": ["terms"],
+        }
+    ],
 }
 
 
@@ -167,9 +194,13 @@ def test_custom_machine_from_settings(team: dict[str, Any]) -> None:
 
 @SQLITE_ONLY
 def test_bad_machine_settings_are_refused_with_every_problem(team: dict[str, Any]) -> None:
-    bad = {**CUSTOM, "transitions": [["draft", "nowhere"], ["review", "ok"]],
-           "control_nodes": [{"id": "x", "stage": "draft", "role": "no_such_role",
-                              "required_fields": ["colour"]}]}
+    bad = {
+        **CUSTOM,
+        "transitions": [["draft", "nowhere"], ["review", "ok"]],
+        "control_nodes": [
+            {"id": "x", "stage": "draft", "role": "no_such_role", "required_fields": ["colour"]}
+        ],
+    }
     with pytest.raises(ValidationFailed) as caught:
         services.set_machine(team["admin"], bad)
     text = str(caught.value)

@@ -50,8 +50,9 @@ def test_demo_data(world: Any, team: dict[str, Any]) -> None:
 
 
 @SQLITE_ONLY
-def test_cli_lists_waiting_and_decides(world: Any, team: dict[str, Any],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_lists_waiting_and_decides(
+    world: Any, team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from plugins.contracts.cli import contracts_group
 
     contract = at_stage(team, "submitted")
@@ -70,15 +71,17 @@ def test_cli_lists_waiting_and_decides(world: Any, team: dict[str, Any],
 
 
 @SQLITE_ONLY
-def test_numbers_follow_the_company_rule_and_office_ranges(world: Any,
-                                                           team: dict[str, Any]) -> None:
+def test_numbers_follow_the_company_rule_and_office_ranges(
+    world: Any, team: dict[str, Any]
+) -> None:
     from contracts_helpers import draft
 
     from core.services.numbering import set_rule
 
     assert draft(team).number == "HT2600001"  # the default rule
-    set_rule(team["admin"], "contract", {"prefix": "SC", "width": 5,
-                                         "offices": {"EAST": 1, "BJ": 20001}})
+    set_rule(
+        team["admin"], "contract", {"prefix": "SC", "width": 5, "offices": {"EAST": 1, "BJ": 20001}}
+    )
     assert draft(team).number == "SC2600001"  # the rep's region is office EAST
     assert draft(team, office="BJ").number == "SC2620001"
     from core.errors import ValidationFailed
@@ -112,17 +115,26 @@ def test_new_contract_entry_form(team: dict[str, Any]) -> None:
     from core.forms import submit_form
 
     rep = team["rep"]
-    raw = {"title": "Gaskets", "customer_code": team["customer"].code, "amount": "9000",
-           "currency": "", "parties": "Acme Trading (buyer); Bank (guarantor)", "terms": "",
-           "start_date": "2026-04-01", "end_date": "",
-           "milestones": "2026-04-30 4000 on delivery; 2026-05-31 5000"}
+    raw = {
+        "title": "Gaskets",
+        "customer_code": team["customer"].code,
+        "amount": "9000",
+        "currency": "",
+        "parties": "Acme Trading (buyer); Bank (guarantor)",
+        "terms": "",
+        "start_date": "2026-04-01",
+        "end_date": "",
+        "milestones": "2026-04-30 4000 on delivery; 2026-05-31 5000",
+    }
     message = submit_form(rep, "contracts.new", raw)
     (row,) = services.contract_rows(rep, search="Gaskets")
     assert message == f"Contract {row.number} created"
     detail = services.contract_detail(rep, row.id)
     assert [p["role"] for p in detail.contract.parties] == ["buyer", "guarantor"]
     assert [(m.amount, m.condition) for m in detail.milestones] == [
-        (Decimal("4000.00"), "on delivery"), (Decimal("5000.00"), "")]
+        (Decimal("4000.00"), "on delivery"),
+        (Decimal("5000.00"), ""),
+    ]
     with pytest.raises(ValidationFailed, match="customer you can see"):
         submit_form(team["rep2"], "contracts.new", raw)
     with pytest.raises(ValidationFailed, match="Milestones"):

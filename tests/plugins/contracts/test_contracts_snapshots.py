@@ -29,8 +29,7 @@ def contract_app(world: Any, team: dict[str, Any]) -> Iterator[Any]:
         rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
         runtimes.append(rt)
         ctx = Context(rt.db, team["rep"].actor, rt.plugins, world.clock)
-        app = SalesdeskApp(ctx, database_label="demo.db", profile="standard",
-                           load_dashboard=False)
+        app = SalesdeskApp(ctx, database_label="demo.db", profile="standard", load_dashboard=False)
 
         async def opened(pilot: Any) -> None:
             await pilot.app.workers.wait_for_complete()
@@ -48,8 +47,9 @@ def contract_app(world: Any, team: dict[str, Any]) -> Iterator[Any]:
 
 @SQLITE_ONLY
 @pytest.mark.parametrize(("lang", "size"), [("en", (100, 32)), ("zh_CN", (100, 32))])
-def test_contract_page(snap_compare: Any, contract_app: Any, lang: str,
-                       size: tuple[int, int]) -> None:
+def test_contract_page(
+    snap_compare: Any, contract_app: Any, lang: str, size: tuple[int, int]
+) -> None:
     """Contract page: header, milestones, the two approval steps, the timeline."""
     app, opened = contract_app(lang)
     assert snap_compare(app, terminal_size=size, run_before=opened)

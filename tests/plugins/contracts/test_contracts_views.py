@@ -24,8 +24,9 @@ def tui_ctx(world: Any, team: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
     set_lang("en")
     rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
-    yield {name: Context(rt.db, team[name].actor, rt.plugins, world.clock)
-           for name in ("rep", "mgr")}
+    yield {
+        name: Context(rt.db, team[name].actor, rt.plugins, world.clock) for name in ("rep", "mgr")
+    }
     set_lang(None)
     rt.db.dispose()
 
@@ -33,8 +34,7 @@ def tui_ctx(world: Any, team: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 async def settle(pilot: Any) -> None:
@@ -74,11 +74,20 @@ async def rep_drafts_and_submits(ctx: Any, customer_id: int) -> None:
         assert isinstance(app.screen, ContractsScreen)
         await pilot.press("n")
         await pilot.pause()
-        await fill(pilot, {"title": "Flanges [/b] 2026", "customer_id": customer_id,
-                           "amount": "120000", "parties": "Acme Trading (buyer)",
-                           "terms": "30 days net", "start_date": "2026-04-01",
-                           "m1_due": "2026-04-30", "m1_amount": "100000",
-                           "m1_condition": "on delivery"})
+        await fill(
+            pilot,
+            {
+                "title": "Flanges [/b] 2026",
+                "customer_id": customer_id,
+                "amount": "120000",
+                "parties": "Acme Trading (buyer)",
+                "terms": "30 days net",
+                "start_date": "2026-04-01",
+                "m1_due": "2026-04-30",
+                "m1_amount": "100000",
+                "m1_condition": "on delivery",
+            },
+        )
         await pilot.press("ctrl+s")  # milestones do not add up: refused next to the field
         await pilot.pause()
         assert "adding up" in str(app.screen.query_one("#err-m1_amount").render())
@@ -189,8 +198,10 @@ async def rep_signs_and_amends(ctx: Any) -> None:
         assert isinstance(app.screen, TableDialog)
         changed = {str(row[0]): tuple(str(v) for v in row[1:]) for row in app.screen.rows}
         assert changed["Amount"] == ("120,000.00", "130,000.00")
-        assert changed["Milestone 1"] == ("2026-04-30 120,000.00 on delivery",
-                                          "2026-04-30 130,000.00 on delivery")
+        assert changed["Milestone 1"] == (
+            "2026-04-30 120,000.00 on delivery",
+            "2026-04-30 130,000.00 on delivery",
+        )
         assert "stage" not in changed and "Stage" not in changed
         await pilot.press("escape")
         await pilot.press("v")
@@ -234,8 +245,7 @@ async def manager_passes_the_control_node(ctx: Any) -> None:
 
 
 @SQLITE_ONLY
-def test_control_node_signed_off_in_the_tui(tui_ctx: dict[str, Any],
-                                             team: dict[str, Any]) -> None:
+def test_control_node_signed_off_in_the_tui(tui_ctx: dict[str, Any], team: dict[str, Any]) -> None:
     from contracts_helpers import at_stage
 
     at_stage(team, "planning")

@@ -18,10 +18,16 @@ import sqlalchemy as sa
 from core.models import Channel, SalesLine
 from core.summaries import add_months, refresh_sales_summaries
 
-SEASON = [Decimal(x) for x in ("0.8", "0.9", "1.0", "1.1", "1.2", "1.0",
-                               "0.9", "0.8", "1.0", "1.1", "1.2", "1.0")]
-BASE = {("A", "N"): Decimal(1000), ("A", "S"): Decimal(600),
-        ("B", "N"): Decimal(300), ("B", "S"): Decimal(100)}
+SEASON = [
+    Decimal(x)
+    for x in ("0.8", "0.9", "1.0", "1.1", "1.2", "1.0", "0.9", "0.8", "1.0", "1.1", "1.2", "1.0")
+]
+BASE = {
+    ("A", "N"): Decimal(1000),
+    ("A", "S"): Decimal(600),
+    ("B", "N"): Decimal(300),
+    ("B", "S"): Decimal(100),
+}
 REP_OF = {"N": "rep_n", "S": "rep_s"}
 FIRST = dt.date(2023, 3, 1)
 MONTHS = 36
@@ -49,8 +55,12 @@ def build(world: Any) -> SalesWorld:
     planner = world.user("planner", "sales_planner")
     rep_n = world.user("rep_n", "sales_rep", region="N", manager=mgr)
     rep_s = world.user("rep_s", "sales_rep", region="S", manager=mgr)
-    ids = {"N": world.region_id("N"), "S": world.region_id("S"),
-           "rep_n": rep_n.actor.id, "rep_s": rep_s.actor.id}
+    ids = {
+        "N": world.region_id("N"),
+        "S": world.region_id("S"),
+        "rep_n": rep_n.actor.id,
+        "rep_s": rep_s.actor.id,
+    }
     ids["A"] = world.product("A", "10.00", name="Alpha").id
     ids["B"] = world.product("B", "10.00", name="Beta").id
     ids["CH"] = world._insert(Channel(code="CH", name="Direct")).id
@@ -70,6 +80,13 @@ def build(world: Any) -> SalesWorld:
 
 def _line(ids: dict[str, int], day: dt.date, key: tuple[str, str], value: Decimal) -> dict:
     product, region = key
-    return {"date": day, "customer_id": ids["C"], "product_id": ids[product],
-            "rep_id": ids[REP_OF[region]], "region_id": ids[region], "channel_id": ids["CH"],
-            "quantity": Decimal(1), "amount": value}
+    return {
+        "date": day,
+        "customer_id": ids["C"],
+        "product_id": ids[product],
+        "rep_id": ids[REP_OF[region]],
+        "region_id": ids[region],
+        "channel_id": ids["CH"],
+        "quantity": Decimal(1),
+        "amount": value,
+    }

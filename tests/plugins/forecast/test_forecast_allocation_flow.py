@@ -16,8 +16,7 @@ from plugins.forecast.services import targets as svc
 def _app(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -41,8 +40,15 @@ def test_new_allocation_from_the_screen(sales: Any) -> None:
             assert isinstance(app.screen, FormDialog)
             form = app.screen.query_one(FormFields)
             values = form.values()
-            values.update({"period": "year", "start": "2026-01-01",
-                           "by": "region", "total": "10000", "basis": "ytd"})
+            values.update(
+                {
+                    "period": "year",
+                    "start": "2026-01-01",
+                    "by": "region",
+                    "total": "10000",
+                    "basis": "ytd",
+                }
+            )
             form.set_values(values)
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -65,8 +71,14 @@ def test_revise_asks_first(sales: Any) -> None:
     from tui.screens.dialogs import ConfirmDialog
 
     set_lang("en")
-    svc.create_allocation(sales.mgr, period_kind="year", period_start=dt.date(2026, 1, 1),
-                          dimension="region", total="10000", basis="ytd")
+    svc.create_allocation(
+        sales.mgr,
+        period_kind="year",
+        period_start=dt.date(2026, 1, 1),
+        dimension="region",
+        total="10000",
+        basis="ytd",
+    )
 
     async def run() -> None:
         app = _app(sales.mgr)
@@ -121,8 +133,14 @@ def test_forecast_and_allocation_reports_run_on_their_defaults(sales: Any) -> No
 
     set_lang("en")
     run_forecast(sales.admin, "region", horizon=3, processes=1)
-    svc.create_allocation(sales.mgr, period_kind="year", period_start=dt.date(2026, 1, 1),
-                          dimension="region", total="10000", basis="ytd")
+    svc.create_allocation(
+        sales.mgr,
+        period_kind="year",
+        period_start=dt.date(2026, 1, 1),
+        dimension="region",
+        total="10000",
+        basis="ytd",
+    )
     try:
         for report_id in ("forecast", "target_allocation"):
             shown, errors = asyncio.run(_run_on_defaults(_app(sales.mgr), report_id))

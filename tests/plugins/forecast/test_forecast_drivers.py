@@ -17,8 +17,13 @@ from plugins.forecast.services.forecasting import run_forecast
 
 FIRST = dt.date(2021, 3, 1)
 MONTHS = 60  # to 2026-02; the clock stands at 2026-03-16
-PROMOTED = {dt.date(2021, 6, 1), dt.date(2022, 9, 1), dt.date(2023, 4, 1),
-            dt.date(2024, 11, 1), dt.date(2025, 7, 1)}
+PROMOTED = {
+    dt.date(2021, 6, 1),
+    dt.date(2022, 9, 1),
+    dt.date(2023, 4, 1),
+    dt.date(2024, 11, 1),
+    dt.date(2025, 7, 1),
+}
 PLANNED = dt.date(2026, 5, 1)
 LIFT = 0.3  # a month under the campaign sells 30 % more
 SEASON = [0.8, 0.9, 1.0, 1.1, 1.2, 1.0, 0.9, 0.8, 1.0, 1.1, 1.2, 1.0]
@@ -41,27 +46,51 @@ def _build(world) -> dict[str, int]:
         for product in ("A", "B"):
             lift = 1 + LIFT if product == "A" and month in PROMOTED else 1
             value = 1000 * SEASON[month.month - 1] * lift * rng.lognormal(0, 0.02)
-            rows.append({"date": month.replace(day=10), "customer_id": customer,
-                         "product_id": ids[product], "rep_id": rep.actor.id,
-                         "region_id": ids["N"], "channel_id": channel,
-                         "quantity": Decimal(1), "amount": Decimal(str(round(value, 2)))})
+            rows.append(
+                {
+                    "date": month.replace(day=10),
+                    "customer_id": customer,
+                    "product_id": ids[product],
+                    "rep_id": rep.actor.id,
+                    "region_id": ids["N"],
+                    "channel_id": channel,
+                    "quantity": Decimal(1),
+                    "amount": Decimal(str(round(value, 2))),
+                }
+            )
     with world.runtime.db.write_session() as session, session.begin():
         session.execute(sa.insert(SalesLine), rows)
         refresh_sales_summaries(session, FIRST, dt.date(2026, 2, 1))
     for n, month in enumerate(sorted(PROMOTED | {PLANNED})):
         end = add_months(month, 1) - dt.timedelta(days=1)
-        world._insert(Campaign(code=f"C{n}", name=f"Promotion {n}", kind="promotion",
-                               start=month, end=end, products=["A"], channels=[]))
+        world._insert(
+            Campaign(
+                code=f"C{n}",
+                name=f"Promotion {n}",
+                kind="promotion",
+                start=month,
+                end=end,
+                products=["A"],
+                channels=[],
+            )
+        )
     return ids
 
 
 def _series(ctx, run_id: int, key: str) -> tuple[str, dict[dt.date, Decimal]]:
     with ctx.reading() as session:
-        row = session.scalar(sa.select(ForecastSeries).where(
-            ForecastSeries.run_id == run_id, ForecastSeries.series_key == key))
-        values = dict(session.execute(sa.select(ForecastValue.period, ForecastValue.amount)
-                                      .where(ForecastValue.series_id == row.id,
-                                             ForecastValue.kind == "forecast")).all())
+        row = session.scalar(
+            sa.select(ForecastSeries).where(
+                ForecastSeries.run_id == run_id, ForecastSeries.series_key == key
+            )
+        )
+        values = dict(
+            session.execute(
+                sa.select(ForecastValue.period, ForecastValue.amount).where(
+                    ForecastValue.series_id == row.id, ForecastValue.kind == "forecast"
+                )
+            ).all()
+        )
     return row.explanation, values
 
 
@@ -72,8 +101,9 @@ def test_a_promotion_enters_the_forecast_of_the_series_it_touches(world) -> None
     why_a, a = _series(world.admin, run, "A")
     why_b, b = _series(world.admin, run, "B")
     assert "Promotion campaigns" in why_a and "Promotion campaigns" not in why_b
-    pct = float(why_a.split("Promotion campaigns: a month fully under it sells ")[1][:4]
-                .rstrip("%."))
+    pct = float(
+        why_a.split("Promotion campaigns: a month fully under it sells ")[1][:4].rstrip("%.")
+    )
     assert pct == pytest.approx(100 * LIFT, abs=8)  # the known lift, estimated
     # The planned May campaign lifts May against the same season in B (no campaign).
     ratio_may = float(a[PLANNED] / b[PLANNED])

@@ -28,8 +28,15 @@ class Flat:
     title = "Flat mean of three"
     min_history = 3
 
-    def fit_predict(self, history: Any, horizon: int, *, season: int = 12,
-                    level: float = 0.8, drivers: Any = None) -> Forecast:
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
         level_value = float(np.mean(np.asarray(history, dtype=float)[-3:]))
         mean = np.full(horizon, level_value)
         return Forecast(mean, mean * 0.9, mean * 1.1, self.id, level)
@@ -53,8 +60,9 @@ class DriverProbe:
         self.asked: list[tuple[list[str], list[dt.date], dict[str, dict[str, str]]]] = []
 
     @hookimpl
-    def salesdesk_forecast_drivers(self, cut: list[str], months: list[dt.date],
-                                   series: dict[str, dict[str, str]]) -> list[Any]:
+    def salesdesk_forecast_drivers(
+        self, cut: list[str], months: list[dt.date], series: dict[str, dict[str, str]]
+    ) -> list[Any]:
         self.asked.append((cut, months, series))
         return []
 
@@ -64,8 +72,12 @@ def _company_forecast(ctx: Any, run_id: int) -> dict[dt.date, Decimal]:
         rows = session.execute(
             sa.select(ForecastValue.period, ForecastValue.amount)
             .join(ForecastSeries, ForecastValue.series_id == ForecastSeries.id)
-            .where(ForecastSeries.run_id == run_id, ForecastSeries.series_key == "",
-                   ForecastValue.kind == "forecast")).all()
+            .where(
+                ForecastSeries.run_id == run_id,
+                ForecastSeries.series_key == "",
+                ForecastValue.kind == "forecast",
+            )
+        ).all()
     return dict(rows)
 
 
@@ -99,7 +111,9 @@ def test_a_driver_contributor_is_asked_with_the_cut_months_and_series(sales: Any
     run_forecast(sales.mgr, "product", horizon=2, method="snaive", processes=1)
     ((cut, months, series),) = probe.asked
     assert cut == ["product"]
-    assert months[0] == dt.date(2023, 3, 1) and months[-2:] == [dt.date(2026, 3, 1),
-                                                                 dt.date(2026, 4, 1)]
+    assert months[0] == dt.date(2023, 3, 1) and months[-2:] == [
+        dt.date(2026, 3, 1),
+        dt.date(2026, 4, 1),
+    ]
     assert len(months) == 36 + 2
     assert series == {"": {}, "A": {"product": "A"}, "B": {"product": "B"}}

@@ -127,8 +127,9 @@ def test_parallel_processes_give_the_same_forecasts() -> None:
     job = Job("auto", 6, 12)
     seen: list[int] = []
     one = forecast_many(series, job, BUILTIN_METHODS, processes=1)
-    two = forecast_many(series, job, BUILTIN_METHODS, processes=2,
-                        progress=lambda done, total: seen.append(done))
+    two = forecast_many(
+        series, job, BUILTIN_METHODS, processes=2, progress=lambda done, total: seen.append(done)
+    )
     assert list(two) == list(series) and seen[-1] == 90
     for key in series:
         assert np.allclose(one[key].choice.forecast.mean, two[key].choice.forecast.mean)
@@ -138,8 +139,16 @@ def test_explanation_says_why_the_average_stays_when_naive_backtested_better() -
     from plugins.forecast.select import COMBINATION_ID, Choice, explain
 
     base = auto_forecast(seasonal(4), 12, METHODS, season=12)
-    choice = Choice(base.forecast, COMBINATION_ID, ("damped", "theta_fast"), smape=16.1,
-                    mase=0.68, naive_smape=9.8, naive_mase=0.48, origins=3)
+    choice = Choice(
+        base.forecast,
+        COMBINATION_ID,
+        ("damped", "theta_fast"),
+        smape=16.1,
+        mase=0.68,
+        naive_smape=9.8,
+        naive_mase=0.48,
+        origins=3,
+    )
     text = explain(choice, METHODS, 6, "months")
     assert "Repeating last year would have been off by 9.8%" in text
     assert "twice as well as the average" in text
@@ -159,8 +168,7 @@ def test_an_error_in_progress_stops_the_parallel_run() -> None:
         raise RuntimeError("stop")
 
     with pytest.raises(RuntimeError, match="stop"):
-        forecast_many(series, Job("auto", 6, 12), BUILTIN_METHODS, processes=2,
-                      progress=stop)
+        forecast_many(series, Job("auto", 6, 12), BUILTIN_METHODS, processes=2, progress=stop)
     assert len(calls) == 1
 
 
@@ -175,11 +183,13 @@ def test_a_clearly_better_single_method_is_blended_half_and_half() -> None:
     assert 0.5 < ratio <= 0.7
     assert choice.method == BLEND_ID and choice.members == ("snaive", "damped", "theta_fast")
     single = fast["snaive"].fit_predict(y, 12, season=12).mean
-    combo = np.mean([fast[m].fit_predict(y, 12, season=12).mean
-                     for m in ("damped", "theta_fast")], axis=0)
+    combo = np.mean(
+        [fast[m].fit_predict(y, 12, season=12).mean for m in ("damped", "theta_fast")], axis=0
+    )
     assert np.allclose(choice.forecast.mean, (single + combo) / 2)
     assert "carries half the weight" in choice.explanation
     # Not clearly better (0.72 of it): the combination alone.
-    other = auto_forecast(seasonal(4) + np.random.default_rng(2).normal(0, 6, 48), 12, fast,
-                          season=12)
+    other = auto_forecast(
+        seasonal(4) + np.random.default_rng(2).normal(0, 6, 48), 12, fast, season=12
+    )
     assert other.method == COMBINATION_ID

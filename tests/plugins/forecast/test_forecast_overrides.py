@@ -55,10 +55,15 @@ def test_both_figures_are_kept_and_every_change_is_audited(sales) -> None:
     override_forecast(sales.mgr2, run, "A", {APRIL: D("950")}, "second opinion")
     with sales.mgr.reading() as session:
         rows = session.scalars(sa.select(ForecastOverride)).all()
-        audit = session.execute(sa.select(AuditEntry.actor_login, AuditEntry.action,
-                                          AuditEntry.field, AuditEntry.old_value,
-                                          AuditEntry.new_value)
-                                .where(AuditEntry.entity == "forecast_override")).all()
+        audit = session.execute(
+            sa.select(
+                AuditEntry.actor_login,
+                AuditEntry.action,
+                AuditEntry.field,
+                AuditEntry.old_value,
+                AuditEntry.new_value,
+            ).where(AuditEntry.entity == "forecast_override")
+        ).all()
     assert len(rows) == 1 and rows[0].final == D("950.00")
     assert rows[0].statistical == statistical[APRIL]  # the statistical figure stays
     assert ("mgr", "create", "final", None, "900.00") in audit
@@ -92,7 +97,9 @@ def test_value_added_once_the_actuals_are_in(sales) -> None:
     sales.world.clock.advance(days=20)  # 2026-04-05: March is complete, April is not
     got = sorted(outcomes(sales.admin, run), key=lambda o: o.series)
     assert [(o.person, o.series, o.period, o.actual) for o in got] == [
-        ("Mgr", "A", MARCH, D("500.00")), ("Mgr2", "B", MARCH, D("100.00"))]
+        ("Mgr", "A", MARCH, D("500.00")),
+        ("Mgr2", "B", MARCH, D("100.00")),
+    ]
     mgr, mgr2, total = value_added(got)
     assert mgr.value_added == abs(500 - a.statistical) - 100
     assert mgr2.value_added == abs(100 - b.statistical) - 400

@@ -23,7 +23,8 @@ def _values(ctx, run_id: int) -> dict[str, dict[dt.date, Decimal]]:
         rows = session.execute(
             sa.select(ForecastSeries.series_key, ForecastValue.period, ForecastValue.amount)
             .join(ForecastValue, ForecastValue.series_id == ForecastSeries.id)
-            .where(ForecastSeries.run_id == run_id, ForecastValue.kind == "forecast")).all()
+            .where(ForecastSeries.run_id == run_id, ForecastValue.kind == "forecast")
+        ).all()
     out: dict[str, dict[dt.date, Decimal]] = {}
     for key, period, amount in rows:
         out.setdefault(key, {})[period] = amount
@@ -55,15 +56,17 @@ def test_run_by_product_region_is_stored_and_adds_up(sales) -> None:
     assert values["A / N"][dt.date(2026, 3, 1)] == Decimal("1000.00")
     with sales.mgr.reading() as session:
         run = session.get(ForecastRun, summary.run_id)
-        why = session.scalar(sa.select(ForecastSeries.explanation).where(
-            ForecastSeries.run_id == run.id, ForecastSeries.series_key == "A / N"))
+        why = session.scalar(
+            sa.select(ForecastSeries.explanation).where(
+                ForecastSeries.run_id == run.id, ForecastSeries.series_key == "A / N"
+            )
+        )
     assert run.cut == "product,region" and run.horizon == 6 and run.history_end.month == 2
     assert why.startswith("Chose Seasonal naive")
 
 
 def test_top_down_keeps_the_company_forecast(sales) -> None:
-    summary = run_forecast(sales.mgr, "region", horizon=3, processes=1,
-                           reconcile_how="top_down")
+    summary = run_forecast(sales.mgr, "region", horizon=3, processes=1, reconcile_how="top_down")
     values = _values(sales.mgr, summary.run_id)
     for period, total in values[""].items():
         assert abs(values["N"][period] + values["S"][period] - total) <= Decimal("0.02")
@@ -106,8 +109,7 @@ def test_regression_gets_the_average_price_as_driver(sales) -> None:
     drivers = h.price_drivers(key, 3)
     assert np.allclose(drivers[:MONTHS], h.series[key])  # one unit a line: price = amount
     assert np.allclose(drivers[MONTHS:], (1000 + 800 + 900) / 3)  # Dec, Jan, Feb held
-    summary = run_forecast(sales.mgr, "product,region", horizon=3, method="regression",
-                           processes=1)
+    summary = run_forecast(sales.mgr, "product,region", horizon=3, method="regression", processes=1)
     assert summary.methods == {"regression": 5}
 
 
@@ -133,11 +135,11 @@ def test_a_cancel_between_series_stops_the_run_and_stores_nothing(sales) -> None
         cancel.set()  # as the cancel key would, after the first series
 
     with pytest.raises(ForecastCancelled):
-        run_forecast(sales.mgr, "product,region", horizon=3, processes=1,
-                     progress=progress, cancel=cancel)
+        run_forecast(
+            sales.mgr, "product,region", horizon=3, processes=1, progress=progress, cancel=cancel
+        )
     assert seen == [1]  # the next series was not forecast
     assert _run_count(sales.mgr) == 0
     # an unset cancel changes nothing
-    summary = run_forecast(sales.mgr, "region", horizon=3, processes=1,
-                           cancel=threading.Event())
+    summary = run_forecast(sales.mgr, "region", horizon=3, processes=1, cancel=threading.Event())
     assert summary.series == 3 and _run_count(sales.mgr) == 1

@@ -10,14 +10,23 @@ import sqlalchemy as sa
 from core import db as dbmod
 from plugins.forecast import models
 
-TABLES = (models.ForecastRun, models.ForecastSeries, models.ForecastValue, models.Allocation,
-          models.AllocationLine, models.ForecastOverride)
+TABLES = (
+    models.ForecastRun,
+    models.ForecastSeries,
+    models.ForecastValue,
+    models.Allocation,
+    models.AllocationLine,
+    models.ForecastOverride,
+)
 
 
 def _columns(runtime: Any) -> dict[str, set[str]]:
     inspector = sa.inspect(runtime.db.engine)
-    return {t.__tablename__: {c["name"] for c in inspector.get_columns(t.__tablename__)}
-            for t in TABLES if inspector.has_table(t.__tablename__)}
+    return {
+        t.__tablename__: {c["name"] for c in inspector.get_columns(t.__tablename__)}
+        for t in TABLES
+        if inspector.has_table(t.__tablename__)
+    }
 
 
 def test_migration_matches_the_models_and_downgrades(runtime: Any) -> None:

@@ -24,8 +24,7 @@ YEAR = dt.date(2026, 1, 1)
 
 
 def test_split_exact_uses_largest_remainders() -> None:
-    assert al.split_exact(D("100.00"), [D(1), D(1), D(1)]) == [D("33.34"), D("33.33"),
-                                                             D("33.33")]
+    assert al.split_exact(D("100.00"), [D(1), D(1), D(1)]) == [D("33.34"), D("33.33"), D("33.33")]
     assert al.split_exact(D("1000"), [D(500), D(300), D(200)]) == [D(500), D(300), D(200)]
     assert al.split_exact(D("0.05"), [D(0), D(0)]) == [D("0.03"), D("0.02")]
     parts = al.split_exact(D("12345.67"), [D("1.7"), D("2.9"), D("0.3"), D("7")])
@@ -62,8 +61,14 @@ def test_periods() -> None:
 
 
 def _draft(sales, who=None, dimension="region", total="10000"):
-    return svc.create_allocation(who or sales.planner, period_kind="year", period_start=YEAR,
-                                 dimension=dimension, total=total, basis="ytd")
+    return svc.create_allocation(
+        who or sales.planner,
+        period_kind="year",
+        period_start=YEAR,
+        dimension=dimension,
+        total=total,
+        basis="ytd",
+    )
 
 
 def _amounts(view) -> dict[str, D]:
@@ -84,8 +89,9 @@ def test_allocation_by_ytd_share_then_adjusted(sales) -> None:
     with pytest.raises(Conflict):  # the version seen before the edit is stale now
         svc.adjust_by(sales.planner, a.id, n, D(5), a.version)
     with sales.mgr.reading() as session:
-        audited = session.scalars(sa.select(AuditEntry.field).where(
-            AuditEntry.entity == "forecast_allocation_line")).all()
+        audited = session.scalars(
+            sa.select(AuditEntry.field).where(AuditEntry.entity == "forecast_allocation_line")
+        ).all()
     assert "amount" in audited and "adjustment_pct" in audited
 
 
@@ -98,8 +104,9 @@ def test_a_rep_may_not_draft_nor_read_and_bad_input_names_fields(sales) -> None:
     with pytest.raises(PermissionDenied):
         run_report(sales.rep_s, "target_allocation", {"allocation": view.allocation.id})
     with pytest.raises(ValidationFailed) as err:
-        svc.create_allocation(sales.planner, period_kind="decade", period_start=YEAR,
-                              dimension="colour", total="-5")
+        svc.create_allocation(
+            sales.planner, period_kind="decade", period_start=YEAR, dimension="colour", total="-5"
+        )
     text = str(err.value)
     assert "Period:" in text and "By:" in text and "Total:" in text
 
@@ -153,15 +160,23 @@ def test_evaluation_target_vs_actual_and_last_year(sales) -> None:
 
 
 def test_rep_ranking_by_completion(sales) -> None:
-    view = svc.create_allocation(sales.planner, period_kind="month", period_start=YEAR,
-                                 dimension="rep", total="2000", basis="ytd",
-                                 as_of=dt.date(2025, 12, 31))
+    view = svc.create_allocation(
+        sales.planner,
+        period_kind="month",
+        period_start=YEAR,
+        dimension="rep",
+        total="2000",
+        basis="ytd",
+        as_of=dt.date(2025, 12, 31),
+    )
     reps = {ln.code: ln.key_id for ln in view.lines}
-    view = svc.set_adjustments(sales.planner, view.allocation.id, {reps["rep_s"]: D(50)},
-                               view.allocation.version)
+    view = svc.set_adjustments(
+        sales.planner, view.allocation.id, {reps["rep_s"]: D(50)}, view.allocation.version
+    )
     svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version)
-    result = run_report(sales.mgr, "target_vs_actual",
-                        {"by": "rep", "period": "mtd", "as_of": "2026-01-31"})
+    result = run_report(
+        sales.mgr, "target_vs_actual", {"by": "rep", "period": "mtd", "as_of": "2026-01-31"}
+    )
     rows = {r[0]: r for r in result.table("evaluation").materialize()}
     # 2025 shares 15600 : 8400 give 1300 / 700; rep_s +50 % = 1050, rep_n takes the rest
     assert rows["rep_n"][2] == D("950.00") and rows["rep_s"][2] == D("1050.00")
@@ -173,9 +188,14 @@ def test_rep_ranking_by_completion(sales) -> None:
 
 
 def test_targets_generated_by_a_forecast(sales) -> None:
-    view = svc.create_allocation(sales.planner, period_kind="quarter",
-                                 period_start=dt.date(2026, 4, 1), dimension="product",
-                                 total="9000", basis="forecast")
+    view = svc.create_allocation(
+        sales.planner,
+        period_kind="quarter",
+        period_start=dt.date(2026, 4, 1),
+        dimension="product",
+        total="9000",
+        basis="forecast",
+    )
     basis = {ln.code: ln.basis_amount for ln in view.lines}
     # Seasonal naive wins on the exact seasonal history: Q2 = last Q2 (1.1 + 1.2 + 1.0)
     assert basis == {"A": D("5280.00"), "B": D("1320.00")}
@@ -191,8 +211,9 @@ def test_demo_data_drafts_and_approves_this_years_targets(sales) -> None:
     # 2025 sold 2000 x 12 = 24000; + 10 % = 26400
     assert alloc.total == D("26400.00")
     with sales.mgr.reading() as session:
-        assert sum(target_amounts(session, YEAR, dt.date(2026, 12, 31), "region").values()) \
-            == D("26400.00")
+        assert sum(target_amounts(session, YEAR, dt.date(2026, 12, 31), "region").values()) == D(
+            "26400.00"
+        )
 
 
 def test_dynamic_titles_are_translated() -> None:
@@ -201,8 +222,9 @@ def test_dynamic_titles_are_translated() -> None:
 
     zh = plugin_catalog(str(al.__file__), "zh_CN")
     words = [m.title for m in BUILTIN_METHODS] + list(al.PERIOD_KINDS) + list(al.DIMENSIONS)
-    assert [w for w in [*words, "draft", "approved", "superseded", "months", "weeks"]
-            if w not in zh] == []
+    assert [
+        w for w in [*words, "draft", "approved", "superseded", "months", "weeks"] if w not in zh
+    ] == []
 
 
 def test_a_rep_evaluates_only_themself(sales) -> None:
@@ -257,11 +279,14 @@ def test_allocation_lines_follow_the_readers_record_rules(sales) -> None:
     assert {ln.code for ln in svc.get_allocation(sales.planner, aid).lines} == {"N", "S"}
     assert {ln.code for ln in svc.get_allocation(north, aid).lines} == {"N"}
     assert svc.get_allocation(sales.mgr2, aid).lines == []  # a manager without a team
-    rows = run_report(north, "target_allocation", {"allocation": aid}).table(
-        "lines").materialize()
+    rows = run_report(north, "target_allocation", {"allocation": aid}).table("lines").materialize()
     assert [r[0] for r in rows] == ["N"] and rows[0][2] == D(2710)
-    assert run_report(sales.mgr2, "target_allocation", {"allocation": aid}).table(
-        "lines").materialize() == []
+    assert (
+        run_report(sales.mgr2, "target_allocation", {"allocation": aid})
+        .table("lines")
+        .materialize()
+        == []
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -277,8 +302,9 @@ def test_targets_show_prints_only_the_readers_keys(sales, monkeypatch) -> None:
 
     def show(login: str) -> str:
         monkeypatch.setattr("core.runtime.os_login", lambda: login)
-        result = CliRunner().invoke(cli, ["--database", url, "targets", "show",
-                                          str(view.allocation.id)])
+        result = CliRunner().invoke(
+            cli, ["--database", url, "targets", "show", str(view.allocation.id)]
+        )
         assert result.exit_code == 0, result.output
         return result.output
 
@@ -303,8 +329,11 @@ def test_spring_festival_moves_january_and_february_shares() -> None:
     assert al.spring_festival(2026) == dt.date(2026, 2, 17)
     assert al.spring_festival(2028) == dt.date(2028, 1, 26)
     months = al.months_of(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
-    last_year = {dt.date(2025, 1, 1): D(100), dt.date(2025, 2, 1): D(300),
-                 dt.date(2025, 3, 1): D(200)}
+    last_year = {
+        dt.date(2025, 1, 1): D(100),
+        dt.date(2025, 2, 1): D(300),
+        dt.date(2025, 3, 1): D(200),
+    }
     # the holiday leaves January (2025) for February (2026): the shares swap
     assert al.seasonal_weights(months, last_year) == [D(300), D(100), D(200)]
     # 2027's falls in February like 2026's: last year's shares as they were
@@ -319,7 +348,11 @@ def test_phase_keeps_closed_months_and_the_total_to_the_cent() -> None:
     assert al.phase(D("100.00"), weights, [None] * 4) == [D(10), D(20), D(30), D(40)]
     # two months closed at 30 + 10: the other two share the remaining 60 as 3 : 4
     assert al.phase(D("100.00"), weights, [D(30), D(10), None, None]) == [
-        D(30), D(10), D("25.71"), D("34.29")]
+        D(30),
+        D(10),
+        D("25.71"),
+        D("34.29"),
+    ]
     with pytest.raises(ValidationFailed, match="closed months"):
         al.phase(D("30.00"), weights, [D(30), D(10), None, None], "N")
 
@@ -334,8 +367,9 @@ def test_phased_targets_follow_last_years_shares_and_sum_to_the_total(sales) -> 
     assert sum(n_months) == next(ln.amount for ln in view.lines if ln.code == "N")
     assert sum(company[(0, m)] for m in months) == D("10000.01")
     # the company's month is the sum of its regions' months (they reconcile)
-    assert all(company[(0, m)] == sum(v for (k, mm), v in region.items() if mm == m)
-               for m in months)
+    assert all(
+        company[(0, m)] == sum(v for (k, mm), v in region.items() if mm == m) for m in months
+    )
     # 2025's shares: May (1.2) is 1.5 x August (0.8); January takes February's 0.9
     assert float(n_months[4] / n_months[7]) == pytest.approx(1.5, abs=1e-3)
     assert float(n_months[0] / n_months[1]) == pytest.approx(0.9 / 0.8, abs=1e-3)
@@ -353,8 +387,7 @@ def test_flat_phasing_only_when_chosen(sales) -> None:
 
 def test_forecast_phasing_follows_the_forecasts_profile(sales) -> None:
     view = _draft(sales)
-    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version,
-                           "forecast")
+    svc.approve_allocation(sales.mgr, view.allocation.id, view.allocation.version, "forecast")
     region = _published(sales.mgr, "region")
     n = sales.ids["N"]
     # seasonal naive repeats 2025 (no holiday swap: the profile is the forecast's own)
@@ -391,8 +424,14 @@ def test_the_company_target_and_the_allocations_reconcile_or_show_the_gap(sales)
     by_region = run_report(sales.admin, "target_vs_actual", {**p, "by": "region"})
     # Q1 by rep: 8130 -> 609.75 + 542.00 + 677.50, 3870 -> 290.25 + 258.00 + 322.50
     gap = [(en, zh) for en, zh in by_region.captions if "company target" in en]
-    assert gap and "2,700.00" in gap[0][0] and "2,250.01" in gap[0][0] \
-        and "449.99" in gap[0][0] and "相差 449.99" in gap[0][1]
-    budget = run_report(sales.admin, "budget_vs_actual", {"as_of": "2026-03-16",
-                                                          "dimension": "region"})
+    assert (
+        gap
+        and "2,700.00" in gap[0][0]
+        and "2,250.01" in gap[0][0]
+        and "449.99" in gap[0][0]
+        and "相差 449.99" in gap[0][1]
+    )
+    budget = run_report(
+        sales.admin, "budget_vs_actual", {"as_of": "2026-03-16", "dimension": "region"}
+    )
     assert any("2,000.00" in en for en, _zh in budget.captions)  # 12000 vs 10000

@@ -16,8 +16,7 @@ from plugins.forecast.services import targets as svc
 def _app(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
 async def _settle(pilot: Any) -> None:
@@ -32,8 +31,14 @@ def test_plus_and_minus_rebalance_live_and_approve(sales) -> None:
     from tui.screens.dialogs import ConfirmDialog
 
     set_lang("en")
-    view = svc.create_allocation(sales.mgr, period_kind="year", period_start=dt.date(2026, 1, 1),
-                                 dimension="region", total="10000", basis="ytd")
+    view = svc.create_allocation(
+        sales.mgr,
+        period_kind="year",
+        period_start=dt.date(2026, 1, 1),
+        dimension="region",
+        total="10000",
+        basis="ytd",
+    )
 
     async def run() -> None:
         app = _app(sales.mgr)
@@ -49,7 +54,8 @@ def test_plus_and_minus_rebalance_live_and_approve(sales) -> None:
             amounts = {ln.code: ln.amount for ln in screen.view.lines}
             assert amounts == {"N": D("7113.75"), "S": D("2886.25")}
             assert "Total 10,000.00 of target 10,000.00" in str(
-                screen.query_one("#alloc-total").render())
+                screen.query_one("#alloc-total").render()
+            )
             await pilot.press("minus", "minus")  # back to 0, then -5 %
             await _settle(pilot)
             amounts = {ln.code: ln.amount for ln in screen.view.lines}

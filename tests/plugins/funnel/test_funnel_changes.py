@@ -23,25 +23,44 @@ class ThirdParty:
 
     @hookimpl
     def salesdesk_funnels(self) -> list[FunnelDefinition]:
-        return [FunnelDefinition("tp", "Third party", "第三方", (
-            Stage("a", "A", "甲", Decimal("0.2"), max_days=10),
-            Stage("b", "B", "乙", Decimal("0.6"), max_days=10),
-            Stage("won", "Won", "赢", Decimal("1"), won=True),
-            Stage("lost", "Lost", "输", Decimal("0"), lost=True)))]
+        return [
+            FunnelDefinition(
+                "tp",
+                "Third party",
+                "第三方",
+                (
+                    Stage("a", "A", "甲", Decimal("0.2"), max_days=10),
+                    Stage("b", "B", "乙", Decimal("0.6"), max_days=10),
+                    Stage("won", "Won", "赢", Decimal("1"), won=True),
+                    Stage("lost", "Lost", "输", Decimal("0"), lost=True),
+                ),
+            )
+        ]
 
 
 def _deal(team: Any, funnel: str, stage: str) -> Any:
     customer = team.customer(team.r1, "N")
-    return team._insert(Opportunity(customer_id=customer.id, title="d", funnel=funnel,
-                                    stage=stage, amount=Decimal("10"), owner_id=team.r1.actor.id,
-                                    stage_entered_at=team.clock(), created_at=team.clock()))
+    return team._insert(
+        Opportunity(
+            customer_id=customer.id,
+            title="d",
+            funnel=funnel,
+            stage=stage,
+            amount=Decimal("10"),
+            owner_id=team.r1.actor.id,
+            stage_entered_at=team.clock(),
+            created_at=team.clock(),
+        )
+    )
 
 
-def test_override_applies_to_a_third_party_funnel_and_survives_restart(team: Any,
-                                                                         db_url: str) -> None:
+def test_override_applies_to_a_third_party_funnel_and_survives_restart(
+    team: Any, db_url: str
+) -> None:
     team.runtime.plugins.register(ThirdParty(), "tp")
-    changes.set_override(team.admin, "tp", {"stages": {"a": {"probability": "0.35",
-                                                             "max_days": 3}}})
+    changes.set_override(
+        team.admin, "tp", {"stages": {"a": {"probability": "0.35", "max_days": 3}}}
+    )
     stage = team.runtime.plugins.funnels.stage("tp", "a")
     assert (stage.probability, stage.max_days) == (Decimal("0.35"), 3)
     again = open_runtime(db_url, load_plugins=False)
@@ -76,21 +95,24 @@ def test_bad_overrides_are_refused_with_the_reason(team: Any) -> None:
 
 def test_removing_a_stage_with_open_deals_is_refused_or_mapped(team: Any) -> None:
     deal = _deal(team, "b2b", "solution")
-    with pytest.raises(ValidationFailed, match="stage solution of funnel b2b still has 1 "
-                                               "open deal"):
+    with pytest.raises(
+        ValidationFailed, match="stage solution of funnel b2b still has 1 open deal"
+    ):
         changes.set_override(team.admin, "b2b", {"remove": ["solution"]})
     with pytest.raises(ValidationFailed, match="not an open stage"):
-        changes.set_override(team.admin, "b2b", {"remove": ["solution"]},
-                             {"solution": "won"})
+        changes.set_override(team.admin, "b2b", {"remove": ["solution"]}, {"solution": "won"})
     assert team.runtime.plugins.funnels.stage("b2b", "solution") is not None
-    changed = changes.set_override(team.admin, "b2b", {"remove": ["solution"]},
-                                   {"solution": "proposal"})
-    assert [s.id for s in changed.open_stages] == ["lead", "qualified", "proposal",
-                                                   "negotiation"]
+    changed = changes.set_override(
+        team.admin, "b2b", {"remove": ["solution"]}, {"solution": "proposal"}
+    )
+    assert [s.id for s in changed.open_stages] == ["lead", "qualified", "proposal", "negotiation"]
     with team.runtime.db.read_session() as session:
         assert session.get(Opportunity, deal.id).stage == "proposal"
-        moves = session.execute(sa.select(StageChange.from_stage, StageChange.to_stage)
-                                .where(StageChange.opportunity_id == deal.id)).all()
+        moves = session.execute(
+            sa.select(StageChange.from_stage, StageChange.to_stage).where(
+                StageChange.opportunity_id == deal.id
+            )
+        ).all()
     assert [tuple(m) for m in moves] == [("solution", "proposal")]
     # an empty stage goes without a map
     changes.set_override(team.admin, "b2b", {"remove": ["solution", "qualified"]})
@@ -101,8 +123,9 @@ def test_a_broken_setting_never_takes_the_funnels_down() -> None:
     from plugins.funnel.funnels import B2B_FUNNEL
 
     registry = FunnelRegistry([BASIC_FUNNEL, B2B_FUNNEL])
-    problems = registry.apply_settings({"b2b": {"stages": {"lead": {"probability": "x"}}},
-                                        "ghost": {}})
+    problems = registry.apply_settings(
+        {"b2b": {"stages": {"lead": {"probability": "x"}}}, "ghost": {}}
+    )
     assert len(problems) == 2 and registry.stage("b2b", "lead").probability == Decimal("0.05")
     assert FunnelRegistry([BASIC_FUNNEL], overrides="junk").problems != []
 
@@ -110,7 +133,8 @@ def test_a_broken_setting_never_takes_the_funnels_down() -> None:
 def test_deals_in_vanished_stages_are_listed_and_mapped(team: Any) -> None:
     deal = _deal(team, "b2b", "retired")
     assert [(o.funnel, o.stage, o.deals) for o in changes.orphans(team.admin)] == [
-        ("b2b", "retired", 1)]
+        ("b2b", "retired", 1)
+    ]
     with pytest.raises(ValidationFailed, match="an open stage of b2b"):
         changes.map_orphans(team.admin, "b2b", "retired", "won")
     assert changes.map_orphans(team.admin, "b2b", "retired", "lead") == 1

@@ -45,12 +45,23 @@ def test_funnel_commands(team: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
     deal = team.opportunity(team.customer(team.r1, "N"), team.r1)
     opportunities.move_stage(team.r1, deal.id, "qualified")
-    stage = run(team, "admin", monkeypatch, "set-stage", "basic", "lead", "--probability",
-                "0.15", "--max-days", "20")
+    stage = run(
+        team,
+        "admin",
+        monkeypatch,
+        "set-stage",
+        "basic",
+        "lead",
+        "--probability",
+        "0.15",
+        "--max-days",
+        "20",
+    )
     assert stage.exit_code == 0 and "probability 0.15, max days 20" in stage.output
     stuck = run(team, "admin", monkeypatch, "remove-stage", "basic", "qualified")
     assert stuck.exit_code == 1 and "still has 1 open deal" in stuck.output
-    mapped = run(team, "admin", monkeypatch, "remove-stage", "basic", "qualified",
-                 "--map-to", "proposal")
+    mapped = run(
+        team, "admin", monkeypatch, "remove-stage", "basic", "qualified", "--map-to", "proposal"
+    )
     assert mapped.exit_code == 0, mapped.output
     assert run(team, "admin", monkeypatch, "check").exit_code == 0

@@ -28,16 +28,27 @@ def test_a_stored_future_follow_up_does_not_stop_the_reclaim(team: Any) -> None:
     future = t0.date() + dt.timedelta(days=365)
     never = team.customer(team.r1, "N", last_follow_up=future)
     visited = team.customer(team.r1, "N", last_follow_up=future)
-    team._insert(Activity(date=t0.date() + dt.timedelta(days=2), customer_id=visited.id,
-                          rep_id=team.r1.actor.id, created_at=t0))
-    team._insert(Activity(date=future, customer_id=visited.id, rep_id=team.r1.actor.id,
-                          created_at=t0))
+    team._insert(
+        Activity(
+            date=t0.date() + dt.timedelta(days=2),
+            customer_id=visited.id,
+            rep_id=team.r1.actor.id,
+            created_at=t0,
+        )
+    )
+    team._insert(
+        Activity(date=future, customer_id=visited.id, rep_id=team.r1.actor.id, created_at=t0)
+    )
     team.clock.now = t0 + dt.timedelta(days=7)
     steps = {s.code: (s.since, s.step) for s in pool.ladder(team.admin)}
-    assert steps == {never.code: (t0.date(), "reclaim"),
-                     visited.code: (t0.date() + dt.timedelta(days=2), "manager")}
+    assert steps == {
+        never.code: (t0.date(), "reclaim"),
+        visited.code: (t0.date() + dt.timedelta(days=2), "manager"),
+    }
     assert [(a.code, a.action) for a in pool.reclaim(team.admin)] == [
-        (never.code, "reclaim"), (visited.code, "manager")]
+        (never.code, "reclaim"),
+        (visited.code, "manager"),
+    ]
     assert _owner(team, never) is None and _owner(team, visited) == team.r1.actor.id
 
 
@@ -73,8 +84,15 @@ def test_a_leaving_rep_may_not_claim_or_be_given_leads(team: Any) -> None:
     with pytest.raises(ValidationFailed, match="a leaving rep gets no new leads"):
         handover.hand_over(team.mgr, "r2", ["r1"])  # nor through someone else's handover
     with team.runtime.db.read_session() as session:
-        owners = session.execute(sa.select(Customer.owner_id).where(
-            Customer.id.in_([lead.id, other.id])).order_by(Customer.id)).scalars().all()
+        owners = (
+            session.execute(
+                sa.select(Customer.owner_id)
+                .where(Customer.id.in_([lead.id, other.id]))
+                .order_by(Customer.id)
+            )
+            .scalars()
+            .all()
+        )
     assert owners == [None, team.r2.actor.id]
     pool.claim(team.r2, lead.id)  # the others still take leads
 

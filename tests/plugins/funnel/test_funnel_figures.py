@@ -16,11 +16,27 @@ from plugins.funnel.services.funnels import set_override
 D = Decimal
 
 
-def _deal(ctx: Any, customer: Any, amount: str, funnel: str, stage: str,
-          close: dt.date | None, **extra: Any) -> Any:
-    return opportunities.create_opportunity(ctx, {
-        "customer_id": customer.id, "title": f"{funnel}-{stage}-{amount}", "funnel": funnel,
-        "stage": stage, "amount": amount, "expected_close": close, **extra})
+def _deal(
+    ctx: Any,
+    customer: Any,
+    amount: str,
+    funnel: str,
+    stage: str,
+    close: dt.date | None,
+    **extra: Any,
+) -> Any:
+    return opportunities.create_opportunity(
+        ctx,
+        {
+            "customer_id": customer.id,
+            "title": f"{funnel}-{stage}-{amount}",
+            "funnel": funnel,
+            "stage": stage,
+            "amount": amount,
+            "expected_close": close,
+            **extra,
+        },
+    )
 
 
 def _pipeline_world(team: Any) -> Any:
@@ -30,21 +46,38 @@ def _pipeline_world(team: Any) -> Any:
     c1, c2 = team.customer(team.r1, "N"), team.customer(team.r2, "N")
     _deal(team.r1, c1, "1000", "b2b", "proposal", dt.date(2026, 4, 10))
     _deal(team.r1, c1, "2500", "b2b", "negotiation", dt.date(2026, 5, 20))
-    _deal(team.r2, c2, "3000", "basic", "proposal", dt.date(2026, 4, 1),
-          probability_override="0.30")
+    _deal(
+        team.r2, c2, "3000", "basic", "proposal", dt.date(2026, 4, 1), probability_override="0.30"
+    )
     _deal(team.r2, c2, "400", "b2b", "lead", dt.date(2026, 9, 1))
     r1 = team.r1.actor.id
-    team._insert(SalesTarget(month=dt.date(2026, 4, 1), dimension="rep", key_id=r1,
-                             amount=D("5000")))
-    team._insert(SalesTarget(month=dt.date(2026, 5, 1), dimension="rep", key_id=r1,
-                             amount=D("5000")))
+    team._insert(
+        SalesTarget(month=dt.date(2026, 4, 1), dimension="rep", key_id=r1, amount=D("5000"))
+    )
+    team._insert(
+        SalesTarget(month=dt.date(2026, 5, 1), dimension="rep", key_id=r1, amount=D("5000"))
+    )
     product = team.product()
-    team._insert(SalesLine(date=dt.date(2025, 4, 15), customer_id=c1.id,
-                           product_id=product.id, rep_id=r1, amount=D("1200"),
-                           quantity=D("1")))
-    team._insert(SalesLine(date=dt.date(2025, 7, 1), customer_id=c1.id,  # outside: July
-                           product_id=product.id, rep_id=r1, amount=D("999"),
-                           quantity=D("1")))
+    team._insert(
+        SalesLine(
+            date=dt.date(2025, 4, 15),
+            customer_id=c1.id,
+            product_id=product.id,
+            rep_id=r1,
+            amount=D("1200"),
+            quantity=D("1"),
+        )
+    )
+    team._insert(
+        SalesLine(
+            date=dt.date(2025, 7, 1),
+            customer_id=c1.id,  # outside: July
+            product_id=product.id,
+            rep_id=r1,
+            amount=D("999"),
+            quantity=D("1"),
+        )
+    )
     from core.summaries import refresh_sales_summaries
 
     with team.runtime.db.write_session() as session, session.begin():
@@ -70,8 +103,10 @@ def test_pipeline_by_team_and_funnel_and_record_rules(team: Any) -> None:
     start = dt.date(2026, 3, 1)
     by_team = {r.key: r for r in pipeline.weighted_pipeline(team.admin, start, 3, "team").rows}
     assert by_team["mgr"].weighted_total == D("3500.00")
-    by_funnel = {r.key: r.weighted_total
-                 for r in pipeline.weighted_pipeline(team.admin, start, 3, "funnel").rows}
+    by_funnel = {
+        r.key: r.weighted_total
+        for r in pipeline.weighted_pipeline(team.admin, start, 3, "funnel").rows
+    }
     assert by_funnel == {"b2b": D("2600.00"), "basic": D("900.00")}
     mine = pipeline.weighted_pipeline(team.r1, start, 3, "rep").rows
     assert [r.key for r in mine] == ["r1"]
@@ -93,13 +128,16 @@ def test_pipeline_report_totals_and_drill_down(team: Any) -> None:
 def test_company_override_reaches_pipeline_and_dashboard(team: Any) -> None:
     _pipeline_world(team)
     set_override(team.admin, "b2b", {"stages": {"proposal": {"probability": "0.5"}}})
-    rows = {r.key: r for r in pipeline.weighted_pipeline(
-        team.admin, dt.date(2026, 3, 1), 3, "rep").rows}
+    rows = {
+        r.key: r for r in pipeline.weighted_pipeline(team.admin, dt.date(2026, 3, 1), 3, "rep").rows
+    }
     assert rows["r1"].weighted["2026-04"] == D("500.00")
     # dashboard: 500 + 2000 + 900 + 400 x 0.05 = 3420 over every open deal
     assert dashboard.compute(team.admin).weighted == D("3420.00")
-    stages = {s.stage_id: s for s in analytics.funnel_stages(
-        team.admin, team.runtime.plugins.funnels.get("b2b"))}
+    stages = {
+        s.stage_id: s
+        for s in analytics.funnel_stages(team.admin, team.runtime.plugins.funnels.get("b2b"))
+    }
     assert stages["proposal"].weighted == D("500.00") and stages["lead"].weighted == D("20.00")
 
 
@@ -113,8 +151,13 @@ def _history_world(team: Any) -> tuple[Any, Any, Any]:
     a = _deal(team.r1, ca, "5000", "b2b", "lead", None)
     b = _deal(team.r1, cb, "1000", "b2b", "lead", None)
     _deal(team.r1, cb, "700", "b2b", "lead", None)
-    for when, deal, stage in ((2, a, "qualified"), (4, b, "qualified"), (5, a, "solution"),
-                              (5, b, "lost"), (10, a, "won")):
+    for when, deal, stage in (
+        (2, a, "qualified"),
+        (4, b, "qualified"),
+        (5, a, "solution"),
+        (5, b, "lost"),
+        (10, a, "won"),
+    ):
         clock.now = t0 + dt.timedelta(days=when)
         opportunities.move_stage(team.r1, deal.id, stage, reason="price")
     return ca, cb, a
@@ -126,8 +169,9 @@ def test_conversion_days_in_stage_and_velocity(team: Any) -> None:
     march = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     rows = {c.stage_id: c for c in analytics.conversion(team.admin, b2b, *march)}
     # furthest stage: A won, B qualified, C lead -> reached 3, 2, 1, 1, 1, 1
-    assert [rows[s].reached for s in ("lead", "qualified", "solution", "proposal",
-                                      "negotiation", "won")] == [3, 2, 1, 1, 1, 1]
+    assert [
+        rows[s].reached for s in ("lead", "qualified", "solution", "proposal", "negotiation", "won")
+    ] == [3, 2, 1, 1, 1, 1]
     assert rows["lead"].rate == D("0.6667") and rows["qualified"].rate == D("0.5000")
     assert rows["won"].rate is None
     # stays ended in March: lead 2 d (A) and 4 d (B); qualified 3 d and 1 d; solution 5 d
@@ -171,8 +215,11 @@ def test_funnel_report_stalled_matches_dashboard(team: Any) -> None:
     lead = next(r for r in stages.materialize() if r[1] == "lead")
     assert lead[4:] == (1, D("700.00"), D("35.00"), 0)
     team.clock.now = team.clock.now + dt.timedelta(days=15)
-    lead = next(r for r in run_report(team.admin, "funnel.stages", params).tables[0]
-                .materialize() if r[1] == "lead")
+    lead = next(
+        r
+        for r in run_report(team.admin, "funnel.stages", params).tables[0].materialize()
+        if r[1] == "lead"
+    )
     assert lead[7] == 1 == dashboard.compute(team.admin).stalled
     behind = drill_report(team.admin, "funnel.stages", params, "stages", lead, "stalled")
     assert [r[-1] for r in behind.materialize()] == [D("700.00")]

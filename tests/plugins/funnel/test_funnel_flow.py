@@ -24,8 +24,11 @@ def tui_team(db_factory: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     import tui.hookspecs
     from core.runtime import open_runtime
 
-    root = next(p for p in request.config.pluginmanager.get_plugins()
-                if str(getattr(p, "__file__", "")).endswith("tests/conftest.py"))
+    root = next(
+        p
+        for p in request.config.pluginmanager.get_plugins()
+        if str(getattr(p, "__file__", "")).endswith("tests/conftest.py")
+    )
     set_lang("en")
     rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
     world = root.make_world(rt, root.FixedClock())
@@ -114,8 +117,9 @@ async def test_enter_on_a_board_card_opens_the_deal(tui_team: Any) -> None:
 
     w = tui_team
     mine = w.customer(w.r1, "N", name="Mine Co")
-    deal = opportunities.create_opportunity(w.r1, {"customer_id": mine.id, "title": "Pumps",
-                                                   "amount": "1200", "funnel": "basic"})
+    deal = opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
     async with app_for(w.r1).run_test(size=(120, 32)) as pilot:
         await pilot.press("b")
         await settle(pilot)
@@ -138,8 +142,9 @@ async def test_enter_on_a_due_row_opens_it(tui_team: Any) -> None:
 
     w = tui_team
     mine = w.customer(w.r1, "N", name="Mine Co")
-    deal = opportunities.create_opportunity(w.r1, {"customer_id": mine.id, "title": "Pumps",
-                                                   "amount": "1200", "funnel": "basic"})
+    deal = opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
     w.clock.now += dt.timedelta(days=40)  # stalled deal; the customer not visited
     async with app_for(w.r1).run_test(size=(120, 32)) as pilot:
         await pilot.press("u")
@@ -172,8 +177,9 @@ async def test_the_handover_report_drills_into_what_moved(tui_team: Any) -> None
 
     w = tui_team
     moving = w.customer(w.r1, "N", name="Moving Co")
-    opportunities.create_opportunity(w.r1, {"customer_id": moving.id, "title": "Valves",
-                                            "amount": "900", "funnel": "basic"})
+    opportunities.create_opportunity(
+        w.r1, {"customer_id": moving.id, "title": "Valves", "amount": "900", "funnel": "basic"}
+    )
     handover.hand_over(w.mgr, "r1", ["r2"])
     app = app_for(w.mgr)
     async with app.run_test(size=(140, 36)) as pilot:
@@ -192,7 +198,8 @@ async def test_the_handover_report_drills_into_what_moved(tui_team: Any) -> None
             assert not errors, errors
             assert isinstance(app.screen, DrillView), column
             rows = list(app.screen.table.rows)
-            assert len(rows) == 1 and any("Moving Co" in str(v) or "Valves" in str(v)
-                                          for v in rows[0]), rows
+            assert len(rows) == 1 and any(
+                "Moving Co" in str(v) or "Valves" in str(v) for v in rows[0]
+            ), rows
             await pilot.press("escape")
             await settle(pilot)

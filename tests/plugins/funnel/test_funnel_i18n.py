@@ -11,7 +11,12 @@ def test_run_time_labels_have_chinese() -> None:
     from plugins.funnel.views import ACTIONS, EVENTS, HANDOVER_COLUMNS, KIND_LABELS, SUBJECTS
 
     catalog = plugin_catalog(plugin.__file__, "zh_CN")
-    wanted = {*ACTIONS.values(), *EVENTS.values(), *KIND_LABELS.values(),
-              *SUBJECTS.values(), *HANDOVER_COLUMNS}
+    wanted = {
+        *ACTIONS.values(),
+        *EVENTS.values(),
+        *KIND_LABELS.values(),
+        *SUBJECTS.values(),
+        *HANDOVER_COLUMNS,
+    }
     assert not sorted(wanted - set(catalog))
     assert all(catalog[k] and catalog[k] != k for k in wanted)

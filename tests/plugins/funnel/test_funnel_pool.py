@@ -25,19 +25,36 @@ def _owner(team: Any, customer: Any) -> int | None:
 
 def _counts(team: Any) -> tuple[int, int]:
     with team.runtime.db.read_session() as session:
-        return (session.scalar(sa.select(sa.func.count()).select_from(LeadEvent)),
-                session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)))
+        return (
+            session.scalar(sa.select(sa.func.count()).select_from(LeadEvent)),
+            session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)),
+        )
 
 
 def _events(team: Any, customer: Any) -> list[str]:
     with team.runtime.db.read_session() as session:
-        return list(session.scalars(sa.select(LeadEvent.kind).where(
-            LeadEvent.customer_id == customer.id).order_by(LeadEvent.id)))
+        return list(
+            session.scalars(
+                sa.select(LeadEvent.kind)
+                .where(LeadEvent.customer_id == customer.id)
+                .order_by(LeadEvent.id)
+            )
+        )
 
 
 def test_rules_assign_round_robin_up_to_the_cap(team: Any) -> None:
-    leads.set_rules(team.admin, [{"name": "north", "industries": ["manufacturing"],
-                                  "regions": ["N"], "reps": ["r1", "r2"], "cap": 2}])
+    leads.set_rules(
+        team.admin,
+        [
+            {
+                "name": "north",
+                "industries": ["manufacturing"],
+                "regions": ["N"],
+                "reps": ["r1", "r2"],
+                "cap": 2,
+            }
+        ],
+    )
     pooled = [team.customer(None, "N", industry="Manufacturing") for _ in range(5)]
     retail = team.customer(None, "N", industry="Retail")
     preview = pool.auto_assign(team.mgr, dry_run=True)
@@ -64,9 +81,17 @@ def test_claim_and_return_are_logged_and_audited(team: Any) -> None:
     assert _owner(team, lead) is None
     assert _events(team, lead) == ["claim", "return"]
     with team.runtime.db.read_session() as session:
-        actions = list(session.scalars(sa.select(AuditEntry.action).where(
-            AuditEntry.entity == "customer", AuditEntry.entity_id == str(lead.id),
-            AuditEntry.field == "owner_id").order_by(AuditEntry.id)))
+        actions = list(
+            session.scalars(
+                sa.select(AuditEntry.action)
+                .where(
+                    AuditEntry.entity == "customer",
+                    AuditEntry.entity_id == str(lead.id),
+                    AuditEntry.field == "owner_id",
+                )
+                .order_by(AuditEntry.id)
+            )
+        )
     assert actions == ["claim", "return"]
 
 
@@ -89,19 +114,28 @@ def test_bulk_reassign_is_all_or_nothing_and_permission_checked(team: Any) -> No
 def test_import_leads_into_the_pool_then_assign(team: Any, tmp_path: Path) -> None:
     leads.set_rules(team.admin, [{"name": "all", "reps": ["r1", "r2"]}])
     path = tmp_path / "expo.csv"
-    path.write_text("code,name,industry,region_code,size,source\n"
-                    "L1,华东机械厂,Manufacturing,N,large,EXPO26\n"
-                    "L2,Acme Ltd,Retail,N,small,EXPO26\n", encoding="utf-8")
+    path.write_text(
+        "code,name,industry,region_code,size,source\n"
+        "L1,华东机械厂,Manufacturing,N,large,EXPO26\n"
+        "L2,Acme Ltd,Retail,N,small,EXPO26\n",
+        encoding="utf-8",
+    )
     checked = leads.import_leads(team.admin, path, dry_run=True)
     assert checked.rows == 2 and checked.customer_ids == []
     done = leads.import_leads(team.admin, path)
     assert [a.to for a in done.assignments] == ["r1", "r2"]
     with team.runtime.db.read_session() as session:
-        rows = session.execute(sa.select(Customer.code, Customer.source, LeadEvent.kind)
-                               .join(LeadEvent, LeadEvent.customer_id == Customer.id)
-                               .order_by(Customer.code, LeadEvent.id)).all()
-    assert [tuple(r) for r in rows] == [("L1", "EXPO26", "import"), ("L1", "EXPO26", "assign"),
-                                        ("L2", "EXPO26", "import"), ("L2", "EXPO26", "assign")]
+        rows = session.execute(
+            sa.select(Customer.code, Customer.source, LeadEvent.kind)
+            .join(LeadEvent, LeadEvent.customer_id == Customer.id)
+            .order_by(Customer.code, LeadEvent.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("L1", "EXPO26", "import"),
+        ("L1", "EXPO26", "assign"),
+        ("L2", "EXPO26", "import"),
+        ("L2", "EXPO26", "assign"),
+    ]
     owned = tmp_path / "owned.csv"
     owned.write_text("code,name,owner_login\nL3,X,r1\n", encoding="utf-8")
     with pytest.raises(ValidationFailed, match="no owner column"):
@@ -109,8 +143,15 @@ def test_import_leads_into_the_pool_then_assign(team: Any, tmp_path: Path) -> No
 
 
 def test_escalation_ladder_and_reclaim_twice_changes_nothing(team: Any) -> None:
-    leads.set_reclaim_policy(team.admin, {"remind": 3, "manager": 5, "reclaim": 7, "classes": {
-        "potential": {}, "promising": {"remind": 7, "manager": 10, "reclaim": 14}}})
+    leads.set_reclaim_policy(
+        team.admin,
+        {
+            "remind": 3,
+            "manager": 5,
+            "reclaim": 7,
+            "classes": {"potential": {}, "promising": {"remind": 7, "manager": 10, "reclaim": 14}},
+        },
+    )
     t0 = team.clock.now
     idle = team.customer(team.r1, "N")
     visited = team.customer(team.r2, "N")
@@ -120,8 +161,9 @@ def test_escalation_ladder_and_reclaim_twice_changes_nothing(team: Any) -> None:
     for day in (3, 5, 7):
         team.clock.now = t0 + dt.timedelta(days=day)
         if day == 3:
-            activities.log_visit(team.r2, {"date": team.clock.now.date(),
-                                           "customer_id": visited.id})
+            activities.log_visit(
+                team.r2, {"date": team.clock.now.date(), "customer_id": visited.id}
+            )
         if day == 7:
             preview = pool.reclaim(team.admin, dry_run=True)
             assert _owner(team, idle) == team.r1.actor.id
@@ -131,9 +173,11 @@ def test_escalation_ladder_and_reclaim_twice_changes_nothing(team: Any) -> None:
         assert _counts(team) == counts
         steps.append([(a.code, a.action) for a in first])
     assert [(a.code, a.action) for a in preview] == steps[2]
-    assert steps == [[(idle.code, "remind")], [(idle.code, "manager")],
-                     [(idle.code, "reclaim"), (visited.code, "remind"),
-                      (promising.code, "remind")]]
+    assert steps == [
+        [(idle.code, "remind")],
+        [(idle.code, "manager")],
+        [(idle.code, "reclaim"), (visited.code, "remind"), (promising.code, "remind")],
+    ]
     assert _owner(team, idle) is None and _owner(team, buyer) == team.r1.actor.id
     assert _owner(team, visited) == team.r2.actor.id  # visited on day 3: 4 days idle
     assert _events(team, idle) == ["remind", "escalate", "reclaim"]
@@ -145,8 +189,10 @@ def test_due_list_for_owner_and_manager(team: Any) -> None:
     t0 = team.clock.now
     cust = team.customer(team.r1, "N")
     team.opportunity(cust, team.r1)  # basic "lead", limit 30 days
-    activities.log_visit(team.r1, {"date": t0.date(), "customer_id": cust.id,
-                                   "next_visit": t0.date() + dt.timedelta(days=2)})
+    activities.log_visit(
+        team.r1,
+        {"date": t0.date(), "customer_id": cust.id, "next_visit": t0.date() + dt.timedelta(days=2)},
+    )
     team.clock.now = t0 + dt.timedelta(days=31)
     mine = due.due_list(team.r1)
     kinds = sorted(i.kind for i in mine)
@@ -162,9 +208,15 @@ def test_due_list_for_owner_and_manager(team: Any) -> None:
 
 
 def test_product_line_ladder_wins_over_the_class_ladder(team: Any) -> None:
-    leads.set_reclaim_policy(team.admin, {"remind": 3, "manager": 5, "reclaim": 7,
-                                          "product_lines": {"Engineering": {
-                                              "remind": 10, "manager": 20, "reclaim": 30}}})
+    leads.set_reclaim_policy(
+        team.admin,
+        {
+            "remind": 3,
+            "manager": 5,
+            "reclaim": 7,
+            "product_lines": {"Engineering": {"remind": 10, "manager": 20, "reclaim": 30}},
+        },
+    )
     t0 = team.clock.now
     project = team.customer(team.r1, "N")
     team.opportunity(project, team.r1, product_id=team.product(category="Engineering").id)
@@ -173,6 +225,8 @@ def test_product_line_ladder_wins_over_the_class_ladder(team: Any) -> None:
     team.opportunity(bought, team.r1, product_id=team.product(category="Engineering").id)
     team.clock.now = t0 + dt.timedelta(days=10)
     assert [(a.code, a.action) for a in pool.reclaim(team.admin)] == [
-        (project.code, "remind"), (plain.code, "reclaim")]
+        (project.code, "remind"),
+        (plain.code, "reclaim"),
+    ]
     with pytest.raises(ValidationFailed, match="days must rise"):
         leads.set_reclaim_policy(team.admin, {"classes": {"potential": {"remind": 9}}})

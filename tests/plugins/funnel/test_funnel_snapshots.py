@@ -18,20 +18,34 @@ def board_app(team: Any) -> Iterator[Any]:
     import tui.hookspecs
 
     team.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
-    for n, (stage, amount) in enumerate([("lead", "8000"), ("lead", "3000"),
-                                         ("qualified", "12000"), ("proposal", "25000"),
-                                         ("negotiation", "40000")]):
+    for n, (stage, amount) in enumerate(
+        [
+            ("lead", "8000"),
+            ("lead", "3000"),
+            ("qualified", "12000"),
+            ("proposal", "25000"),
+            ("negotiation", "40000"),
+        ]
+    ):
         customer = team.customer(team.r1 if n % 2 else team.r2, "N", name=f"华东客户{n}")
-        opportunities.create_opportunity(team.r1 if n % 2 else team.r2, {
-            "customer_id": customer.id, "title": f"Project {n}", "funnel": "basic",
-            "stage": stage, "amount": amount})
+        opportunities.create_opportunity(
+            team.r1 if n % 2 else team.r2,
+            {
+                "customer_id": customer.id,
+                "title": f"Project {n}",
+                "funnel": "basic",
+                "stage": stage,
+                "amount": amount,
+            },
+        )
 
     def build(lang: str) -> Any:
         from tui.app import SalesdeskApp
 
         set_lang(lang)
-        return SalesdeskApp(team.mgr, database_label="demo.db", profile="standard",
-                            load_dashboard=False)
+        return SalesdeskApp(
+            team.mgr, database_label="demo.db", profile="standard", load_dashboard=False
+        )
 
     yield build
     set_lang(None)
@@ -39,8 +53,9 @@ def board_app(team: Any) -> Iterator[Any]:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("zh_CN", (120, 40))])
-def test_pipeline_board(snap_compare: Any, board_app: Any, lang: str,
-                        size: tuple[int, int]) -> None:
+def test_pipeline_board(
+    snap_compare: Any, board_app: Any, lang: str, size: tuple[int, int]
+) -> None:
     """Pipeline board of the basic funnel: five deals of the manager's team."""
     assert snap_compare(board_app(lang), terminal_size=size, run_before=open_board)
 

@@ -21,8 +21,11 @@ def tui_team(db_factory: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     import tui.hookspecs
     from core.runtime import open_runtime
 
-    root = next(p for p in request.config.pluginmanager.get_plugins()
-                if str(getattr(p, "__file__", "")).endswith("tests/conftest.py"))
+    root = next(
+        p
+        for p in request.config.pluginmanager.get_plugins()
+        if str(getattr(p, "__file__", "")).endswith("tests/conftest.py")
+    )
     set_lang("en")
     rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
     world = root.make_world(rt, root.FixedClock())
@@ -47,8 +50,9 @@ async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
 
     w = tui_team
     mine = w.customer(w.r1, "N", name="Mine Co")
-    opportunities.create_opportunity(w.r1, {"customer_id": mine.id, "title": "Pumps",
-                                            "amount": "1200", "funnel": "basic"})
+    opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
     w.clock.now += dt.timedelta(days=40)  # the deal is stalled (lead: 30 days)
     lead = w.customer(None, "N", name="Pool Lead Ltd")
     app = app_for(w.r1)
@@ -120,30 +124,43 @@ async def test_handover_wizard_previews_then_hands_over(tui_team: Any) -> None:
         await pilot.press("ctrl+s")  # refused: no preview yet
         await settle(pilot)
         with w.runtime.db.read_session() as session:
-            assert session.scalar(sa.select(sa.func.count()).select_from(Customer).where(
-                Customer.owner_id == w.r1.actor.id)) == 3
+            assert (
+                session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(Customer)
+                    .where(Customer.owner_id == w.r1.actor.id)
+                )
+                == 3
+            )
         await pilot.press("f2")
         await settle(pilot)
         wizard = app.screen
         assert "Customers: 3" in str(wizard.query_one("#summary").render())
         table = wizard.query_one("#closing")  # each customer and its new owner, by name
         assert sorted(tuple(table.get_row_at(i)[1:3]) for i in range(table.row_count)) == [
-            (f"Book {n}", "R2") for n in range(3)]
+            (f"Book {n}", "R2") for n in range(3)
+        ]
         await pilot.press("ctrl+s")  # asks first, listing who gets which customer
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
         assert "Hand over R1's customers" in str(dialog.query_one(".title").render())
         moves = dialog.query_one("#confirm-rows")
-        assert sorted(tuple(map(str, moves.get_row_at(i)[1:]))
-                      for i in range(moves.row_count)) == [
-            (f"Book {n}", "R2") for n in range(3)]
+        assert sorted(tuple(map(str, moves.get_row_at(i)[1:])) for i in range(moves.row_count)) == [
+            (f"Book {n}", "R2") for n in range(3)
+        ]
         await pilot.press("enter")  # Cancel has the focus
         await settle(pilot)
         assert app.screen is wizard
         with w.runtime.db.read_session() as session:
-            assert session.scalar(sa.select(sa.func.count()).select_from(Customer).where(
-                Customer.owner_id == w.r1.actor.id)) == 3
+            assert (
+                session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(Customer)
+                    .where(Customer.owner_id == w.r1.actor.id)
+                )
+                == 3
+            )
         await pilot.press("ctrl+s", "right", "enter")
         await settle(pilot)
     with w.runtime.db.read_session() as session:

@@ -19,13 +19,21 @@ class Shop:
     flange: Any
     ring: Any
 
-    def order(self, *lines: tuple[Any, str, str], submit: bool = True, customer: Any = None,
-              **extra: Any) -> Any:
+    def order(
+        self, *lines: tuple[Any, str, str], submit: bool = True, customer: Any = None, **extra: Any
+    ) -> Any:
         """A sales order of (product, quantity, unit price) lines, submitted by default."""
-        doc = documents.create_order(self.sales, {
-            "customer_id": (customer or self.customer).id,
-            "lines": [{"product_id": p.id, "quantity": q, "unit_price": price}
-                      for p, q, price in lines], **extra})
+        doc = documents.create_order(
+            self.sales,
+            {
+                "customer_id": (customer or self.customer).id,
+                "lines": [
+                    {"product_id": p.id, "quantity": q, "unit_price": price}
+                    for p, q, price in lines
+                ],
+                **extra,
+            },
+        )
         return posting.submit(self.sales, doc.id) if submit else doc
 
     def stock_up(self, quantity: str = "100") -> None:
@@ -38,8 +46,10 @@ class Shop:
             tenders.receive_stock(self.shipping, product.id, Decimal(quantity))
 
     def deliver(self, *items: tuple[int, str], submit: bool = True) -> Any:
-        doc = documents.create_delivery(self.shipping, {
-            "lines": [{"order_line_id": line_id, "quantity": q} for line_id, q in items]})
+        doc = documents.create_delivery(
+            self.shipping,
+            {"lines": [{"order_line_id": line_id, "quantity": q} for line_id, q in items]},
+        )
         return posting.submit(self.shipping, doc.id) if submit else doc
 
 
@@ -49,8 +59,9 @@ def line_ids(ctx: Any, doc: Any) -> list[int]:
     from plugins.manufacturing.models import Line
 
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Line.id).where(Line.document_id == doc.id)
-                                    .order_by(Line.id)))
+        return list(
+            session.scalars(sa.select(Line.id).where(Line.document_id == doc.id).order_by(Line.id))
+        )
 
 
 def make_shop(world: Any) -> Shop:
@@ -63,8 +74,12 @@ def make_shop(world: Any) -> Shop:
     customer = world.customer(owner=sales, region="EAST", name="上海精密锻造有限公司")
     # Zero-rated (VAT 0): the bookkeeping tests' hand figures are net = gross; VAT per
     # line is pinned by test_manufacturing_vat with products of its own.
-    flange = world.product(code="FL-100", name="Forged flange", price="120.00",
-                           standard_cost=Decimal("80.00"), vat_rate=Decimal("0"))
-    ring = world.product(code="RG-200", name="Rolled ring", price="300.00",
-                         vat_rate=Decimal("0"))
+    flange = world.product(
+        code="FL-100",
+        name="Forged flange",
+        price="120.00",
+        standard_cost=Decimal("80.00"),
+        vat_rate=Decimal("0"),
+    )
+    ring = world.product(code="RG-200", name="Rolled ring", price="300.00", vat_rate=Decimal("0"))
     return Shop(world, sales, shipping, finance, manager, customer, flange, ring)

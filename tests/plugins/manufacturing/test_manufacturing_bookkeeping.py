@@ -88,21 +88,31 @@ def test_invoices_receipts_and_open_amounts(shop: Any) -> None:
     (line,) = line_ids(shop.sales, order)
     d1 = shop.deliver((line, "4"))
     d2 = shop.deliver((line, "6"))
-    invoice = posting.submit(shop.finance, documents.invoice_deliveries(
-        shop.finance, [d1.id]).id)
+    invoice = posting.submit(shop.finance, documents.invoice_deliveries(shop.finance, [d1.id]).id)
     assert invoice.amount == D("480.00") and invoice.due_date is not None
     with pytest.raises(ValidationFailed, match="at most 0"):  # d1 is fully billed
-        documents.create_invoice(shop.finance, {"lines": [
-            {"delivery_line_id": line_ids(shop.sales, d1)[0], "quantity": "1"}]})
-    second = posting.submit(shop.finance, documents.invoice_deliveries(
-        shop.finance, [d2.id]).id)
-    direct = posting.submit(shop.finance, documents.create_invoice(shop.finance, {
-        "customer_id": shop.customer.id,
-        "direct_lines": [{"product_id": shop.ring.id, "quantity": "1", "unit_price": "99.99"}]}).id)
+        documents.create_invoice(
+            shop.finance,
+            {"lines": [{"delivery_line_id": line_ids(shop.sales, d1)[0], "quantity": "1"}]},
+        )
+    second = posting.submit(shop.finance, documents.invoice_deliveries(shop.finance, [d2.id]).id)
+    direct = posting.submit(
+        shop.finance,
+        documents.create_invoice(
+            shop.finance,
+            {
+                "customer_id": shop.customer.id,
+                "direct_lines": [
+                    {"product_id": shop.ring.id, "quantity": "1", "unit_price": "99.99"}
+                ],
+            },
+        ).id,
+    )
     assert receivable(shop.sales, shop.customer) == D("480.00") + D("720.00") + D("99.99")
 
-    receipt = documents.create_receipt(shop.finance, {"customer_id": shop.customer.id,
-                                                      "amount": "600.00"})
+    receipt = documents.create_receipt(
+        shop.finance, {"customer_id": shop.customer.id, "amount": "600.00"}
+    )
     posting.submit(shop.finance, receipt.id)  # oldest first: 480 + 120 of the second
     with shop.sales.reading() as session:
         paid = balances.collected(session, [invoice.id, second.id, direct.id])
@@ -110,13 +120,23 @@ def test_invoices_receipts_and_open_amounts(shop: Any) -> None:
     assert receivable(shop.sales, shop.customer) == D("699.99")
 
     with pytest.raises(ValidationFailed, match="still owes"):
-        documents.create_receipt(shop.finance, {
-            "customer_id": shop.customer.id, "amount": "1000.00",
-            "allocations": [{"invoice_id": direct.id, "amount": "100.00"}]})
+        documents.create_receipt(
+            shop.finance,
+            {
+                "customer_id": shop.customer.id,
+                "amount": "1000.00",
+                "allocations": [{"invoice_id": direct.id, "amount": "100.00"}],
+            },
+        )
     with pytest.raises(ValidationFailed, match="received"):
-        documents.create_receipt(shop.finance, {
-            "customer_id": shop.customer.id, "amount": "50.00",
-            "allocations": [{"invoice_id": second.id, "amount": "60.00"}]})
+        documents.create_receipt(
+            shop.finance,
+            {
+                "customer_id": shop.customer.id,
+                "amount": "50.00",
+                "allocations": [{"invoice_id": second.id, "amount": "60.00"}],
+            },
+        )
 
 
 def test_reversals_restore_quantities_amounts_and_stock(shop: Any) -> None:
@@ -124,10 +144,15 @@ def test_reversals_restore_quantities_amounts_and_stock(shop: Any) -> None:
     order = shop.order((shop.flange, "10", "120.00"))
     (line,) = line_ids(shop.sales, order)
     delivery = shop.deliver((line, "10"))
-    invoice = posting.submit(shop.finance, documents.invoice_deliveries(
-        shop.finance, [delivery.id]).id)
-    receipt = posting.submit(shop.finance, documents.create_receipt(
-        shop.finance, {"customer_id": shop.customer.id, "amount": "1200.00"}).id)
+    invoice = posting.submit(
+        shop.finance, documents.invoice_deliveries(shop.finance, [delivery.id]).id
+    )
+    receipt = posting.submit(
+        shop.finance,
+        documents.create_receipt(
+            shop.finance, {"customer_id": shop.customer.id, "amount": "1200.00"}
+        ).id,
+    )
     assert receivable(shop.sales, shop.customer) == D("0")
 
     # later documents count on the earlier ones: reverse from the end
@@ -149,8 +174,11 @@ def test_reversals_restore_quantities_amounts_and_stock(shop: Any) -> None:
     with shop.sales.reading() as session:
         original = session.get(Document, receipt.id)
         assert original.status == DocStatus.REVERSED and original.amount == D("1200.00")
-        audited = session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-            AuditEntry.entity == "manufacturing_document", AuditEntry.action == "reverse"))
+        audited = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.entity == "manufacturing_document", AuditEntry.action == "reverse")
+        )
     assert audited == 3
     with pytest.raises(ValidationFailed, match="submitted"):
         posting.reverse(shop.finance, receipt.id)  # a reversed document stays reversed
@@ -184,8 +212,7 @@ def test_drafts_can_be_changed_until_submitted(shop: Any) -> None:
     draft = shop.deliver((first, "4"), (second, "2"), submit=False)
     with pytest.raises(ValidationFailed, match="at most 10"):
         documents.set_quantities(shop.shipping, draft.id, [D("11"), D("2")])
-    changed = documents.set_quantities(shop.shipping, draft.id, [D("5"), D("0")],
-                                       draft.version)
+    changed = documents.set_quantities(shop.shipping, draft.id, [D("5"), D("0")], draft.version)
     assert changed.amount == D("600.00")
     posting.submit(shop.shipping, draft.id)
     assert shipped(shop.sales, [first, second]) == {first: D("5")}
@@ -216,10 +243,24 @@ def test_line_amounts_round_half_up_to_the_cent() -> None:
     assert documents.line_amount(D("0.333"), D("10.00")) == D("3.33")
 
 
-@pytest.mark.parametrize("quantity", ["Infinity", "inf", "-inf", "1e400", "NaN", "sNaN",
-                                      "14.0000001", "100000000000000016", "0", "-1"])
-def test_stock_receipt_quantities_are_validated_like_every_quantity(shop: Any,
-                                                                    quantity: str) -> None:
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        "Infinity",
+        "inf",
+        "-inf",
+        "1e400",
+        "NaN",
+        "sNaN",
+        "14.0000001",
+        "100000000000000016",
+        "0",
+        "-1",
+    ],
+)
+def test_stock_receipt_quantities_are_validated_like_every_quantity(
+    shop: Any, quantity: str
+) -> None:
     """#16.5: a receipt takes the shared quantity rule (finite, at most three places and
     what the column holds), as text from the CLI or as a Decimal from a screen, and is
     refused naming the quantity on both engines instead of storing or crashing."""

@@ -16,8 +16,7 @@ def upgrade_as_the_cli_sees_it(shop: Any) -> None:
     import tui.hookspecs
     from core.runtime import open_runtime
 
-    runtime = open_runtime(str(shop.world.runtime.db.engine.url),
-                           extra_specs=[tui.hookspecs])
+    runtime = open_runtime(str(shop.world.runtime.db.engine.url), extra_specs=[tui.hookspecs])
     runtime.upgrade()
     runtime.db.dispose()
 

@@ -14,27 +14,55 @@ EACH = 5
 
 
 def test_quote_numbers_follow_the_office_ranges(shop: Any) -> None:
-    set_setting(shop.world.admin, "numbering.mfg_quote",
-                {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}})
-    project = tenders.register_project(shop.sales, {
-        "customer_id": shop.customer.id, "contact": "王工", "specs": "DN200 PN16 flanges",
-        "quantity": "200", "office": "SH"})
+    set_setting(
+        shop.world.admin,
+        "numbering.mfg_quote",
+        {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}},
+    )
+    project = tenders.register_project(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "contact": "王工",
+            "specs": "DN200 PN16 flanges",
+            "quantity": "200",
+            "office": "SH",
+        },
+    )
     assert project.number == "FQ2600001"
-    quote = documents.create_quote(shop.sales, {
-        "customer_id": shop.customer.id, "project_id": project.id, "office": "SH",
-        "lines": [{"product_id": shop.flange.id, "quantity": "200", "unit_price": "118"}]})
+    quote = documents.create_quote(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "project_id": project.id,
+            "office": "SH",
+            "lines": [{"product_id": shop.flange.id, "quantity": "200", "unit_price": "118"}],
+        },
+    )
     assert quote.number == project.number  # the project's first quote carries its number
-    tianjin = documents.create_quote(shop.sales, {
-        "customer_id": shop.customer.id, "office": "TJ",
-        "lines": [{"product_id": shop.flange.id, "quantity": "1", "unit_price": "118"}]})
+    tianjin = documents.create_quote(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "office": "TJ",
+            "lines": [{"product_id": shop.flange.id, "quantity": "1", "unit_price": "118"}],
+        },
+    )
     assert tianjin.number == "FQ2620001"
 
 
 def test_a_series_without_office_ranges_is_company_wide(shop: Any) -> None:
-    made = [documents.create_order(shop.sales, {
-        "customer_id": shop.customer.id, "office": office,
-        "lines": [{"product_id": shop.flange.id, "quantity": "1", "unit_price": "1"}]}).number
-        for office in ("SH", "TJ", "")]
+    made = [
+        documents.create_order(
+            shop.sales,
+            {
+                "customer_id": shop.customer.id,
+                "office": office,
+                "lines": [{"product_id": shop.flange.id, "quantity": "1", "unit_price": "1"}],
+            },
+        ).number
+        for office in ("SH", "TJ", "")
+    ]
     assert made == ["SO2600001", "SO2600002", "SO2600003"]
 
 
@@ -47,10 +75,17 @@ def test_concurrent_orders_never_share_a_number(shop: Any) -> None:
         try:
             start.wait()
             for _ in range(EACH):
-                numbers.append(documents.create_order(shop.sales, {
-                    "customer_id": shop.customer.id,
-                    "lines": [{"product_id": shop.flange.id, "quantity": "1",
-                               "unit_price": "1"}]}).number)
+                numbers.append(
+                    documents.create_order(
+                        shop.sales,
+                        {
+                            "customer_id": shop.customer.id,
+                            "lines": [
+                                {"product_id": shop.flange.id, "quantity": "1", "unit_price": "1"}
+                            ],
+                        },
+                    ).number
+                )
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -101,8 +136,7 @@ def test_racing_orders_cannot_both_use_the_last_credit(shop: Any) -> None:
     from core.services import customers
     from plugins.manufacturing.services import posting
 
-    customers.update_customer(shop.finance, shop.customer.id, {"credit_limit": "1000.00"},
-                              None)
+    customers.update_customer(shop.finance, shop.customer.id, {"credit_limit": "1000.00"}, None)
     drafts = [shop.order((shop.flange, "5", "120.00"), submit=False) for _ in range(2)]
     outcomes: list[str] = []
     start = threading.Barrier(2)

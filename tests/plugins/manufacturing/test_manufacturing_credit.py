@@ -20,8 +20,9 @@ D = Decimal
 
 
 def limit(shop: Any, amount: str) -> None:
-    customers.update_customer(shop.finance, shop.customer.id, {"credit_limit": amount,
-                                                               "credit_rating": "A"}, None)
+    customers.update_customer(
+        shop.finance, shop.customer.id, {"credit_limit": amount, "credit_rating": "A"}, None
+    )
 
 
 def test_order_past_the_limit_needs_finance_approval(shop: Any) -> None:
@@ -48,24 +49,42 @@ def test_receipts_free_the_limit_again(shop: Any) -> None:
     order = shop.order((shop.flange, "8", "120.00"))  # 960
     (line,) = line_ids(shop.sales, order)
     delivery = shop.deliver((line, "8"))
-    invoice = posting.submit(shop.finance,
-                             documents.invoice_deliveries(shop.finance, [delivery.id]).id)
+    invoice = posting.submit(
+        shop.finance, documents.invoice_deliveries(shop.finance, [delivery.id]).id
+    )
     nxt = shop.order((shop.flange, "1", "120.00"), submit=False)
     with pytest.raises(PermissionDenied, match=r"960\.00"):  # invoiced, still unpaid
         posting.submit(shop.sales, nxt.id)
-    posting.submit(shop.finance, documents.create_receipt(shop.finance, {
-        "customer_id": shop.customer.id, "amount": "960.00",
-        "allocations": [{"invoice_id": invoice.id, "amount": "960.00"}]}).id)
+    posting.submit(
+        shop.finance,
+        documents.create_receipt(
+            shop.finance,
+            {
+                "customer_id": shop.customer.id,
+                "amount": "960.00",
+                "allocations": [{"invoice_id": invoice.id, "amount": "960.00"}],
+            },
+        ).id,
+    )
     assert posting.submit(shop.sales, nxt.id).status == DocStatus.SUBMITTED
 
 
 def test_overdue_receivables_block_new_orders_by_setting(shop: Any) -> None:
     today = shop.world.clock().date()
-    posting.submit(shop.finance, documents.create_invoice(shop.finance, {
-        "customer_id": shop.customer.id, "doc_date": today - dt.timedelta(days=60),
-        "due_date": today - dt.timedelta(days=30),
-        "direct_lines": [{"product_id": shop.ring.id, "quantity": "1",
-                          "unit_price": "300.00"}]}).id)
+    posting.submit(
+        shop.finance,
+        documents.create_invoice(
+            shop.finance,
+            {
+                "customer_id": shop.customer.id,
+                "doc_date": today - dt.timedelta(days=60),
+                "due_date": today - dt.timedelta(days=30),
+                "direct_lines": [
+                    {"product_id": shop.ring.id, "quantity": "1", "unit_price": "300.00"}
+                ],
+            },
+        ).id,
+    )
     draft = shop.order((shop.flange, "1", "120.00"), submit=False)
     with pytest.raises(PermissionDenied, match=r"overdue receivables of 300\.00"):
         posting.submit(shop.sales, draft.id)

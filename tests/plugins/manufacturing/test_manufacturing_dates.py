@@ -36,10 +36,12 @@ def _delivered(shop: Any) -> Any:
 def test_an_invoice_dated_before_its_delivery_is_refused(shop: Any) -> None:
     delivery = _delivered(shop)
     day = delivery.doc_date
-    with pytest.raises(ValidationFailed, match=rf"on or after {day}, when delivery "
-                                               rf"{delivery.number} shipped") as refused:
-        documents.invoice_deliveries(shop.finance, [delivery.id],
-                                     on=day - dt.timedelta(days=1))
+    with pytest.raises(
+        ValidationFailed,
+        match=rf"on or after {day}, when delivery "
+        rf"{delivery.number} shipped",
+    ) as refused:
+        documents.invoice_deliveries(shop.finance, [delivery.id], on=day - dt.timedelta(days=1))
     assert refused.value.problems[0].field == "doc_date"
     invoice = documents.invoice_deliveries(shop.finance, [delivery.id], on=day)
     assert invoice.doc_date == day and invoice.amount == D("480.00")
@@ -65,8 +67,9 @@ def test_a_delivery_ships_only_what_is_in_stock(shop: Any) -> None:
 def test_date_and_stock_refusals_read_in_chinese(shop: Any, zh: None) -> None:
     delivery = _delivered(shop)
     with pytest.raises(ValidationFailed) as refused:
-        documents.invoice_deliveries(shop.finance, [delivery.id],
-                                     on=delivery.doc_date - dt.timedelta(days=1))
+        documents.invoice_deliveries(
+            shop.finance, [delivery.id], on=delivery.doc_date - dt.timedelta(days=1)
+        )
     assert "发票只开已发货的货物" in refused.value.problems[0].expected
     (line,) = line_ids(shop.sales, shop.order((shop.ring, "500", "300.00")))
     with pytest.raises(ValidationFailed) as refused:

@@ -16,11 +16,13 @@ from plugins.manufacturing.models import Document, Tender
 def test_small_demo_has_the_whole_chain(world: Any) -> None:
     seed_demo(world.admin, "small", 7)
     with world.runtime.db.read_session() as session:
-        kinds = dict(session.execute(sa.select(Document.kind, sa.func.count())
-                                     .group_by(Document.kind)).all())
+        kinds = dict(
+            session.execute(sa.select(Document.kind, sa.func.count()).group_by(Document.kind)).all()
+        )
         results = {r for (r,) in session.execute(sa.select(Tender.result))}
-        numbers = sorted(session.scalars(sa.select(Document.number)
-                                         .where(Document.kind == "quote")))
+        numbers = sorted(
+            session.scalars(sa.select(Document.number).where(Document.kind == "quote"))
+        )
     assert set(kinds) == {"quote", "order", "delivery", "invoice", "receipt"}
     assert results == {"won", "lost", "open"}
     assert any(n.startswith("FQ262") for n in numbers)  # the Tianjin office range

@@ -17,10 +17,16 @@ def status_of(ctx: Any, doc_id: int) -> str:
 
 
 def test_a_quote_becomes_ordered(shop: Any) -> None:
-    quote = documents.create_quote(shop.sales, {
-        "customer_id": shop.customer.id,
-        "lines": [{"product_id": shop.flange.id, "quantity": "10", "unit_price": "120"},
-                  {"product_id": shop.ring.id, "quantity": "5", "unit_price": "300"}]})
+    quote = documents.create_quote(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "lines": [
+                {"product_id": shop.flange.id, "quantity": "10", "unit_price": "120"},
+                {"product_id": shop.ring.id, "quantity": "5", "unit_price": "300"},
+            ],
+        },
+    )
     posting.submit(shop.sales, quote.id)
     assert status_of(shop.sales, quote.id) == "submitted"
     order = documents.order_from_quote(shop.sales, quote.id)
@@ -31,9 +37,13 @@ def test_a_quote_becomes_ordered(shop: Any) -> None:
 def test_a_quote_partly_ordered(shop: Any) -> None:
     from decimal import Decimal
 
-    quote = documents.create_quote(shop.sales, {
-        "customer_id": shop.customer.id,
-        "lines": [{"product_id": shop.flange.id, "quantity": "10", "unit_price": "120"}]})
+    quote = documents.create_quote(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "lines": [{"product_id": shop.flange.id, "quantity": "10", "unit_price": "120"}],
+        },
+    )
     posting.submit(shop.sales, quote.id)
     part = documents.order_from_quote(shop.sales, quote.id)
     part = documents.set_quantities(shop.sales, part.id, [Decimal("4")], part.version)
@@ -51,13 +61,15 @@ def test_a_quote_of_several_lines_with_an_office_chosen(shop: Any) -> None:
     from plugins.manufacturing.models import DocKind, Document, Line
 
     with shop.sales.reading() as session:
-        quote = session.scalars(sa.select(Document).where(
-            Document.kind == DocKind.QUOTE)).one()
-        lines = session.scalars(sa.select(Line).where(Line.document_id == quote.id)
-                                .order_by(Line.id)).all()
+        quote = session.scalars(sa.select(Document).where(Document.kind == DocKind.QUOTE)).one()
+        lines = session.scalars(
+            sa.select(Line).where(Line.document_id == quote.id).order_by(Line.id)
+        ).all()
     assert quote.office == "SH" and quote.number.startswith("FQ")
     assert [(ln.quantity, ln.unit_price) for ln in lines] == [
-        (Decimal("10"), Decimal("120.00")), (Decimal("5"), Decimal("300.00"))]
+        (Decimal("10"), Decimal("120.00")),
+        (Decimal("5"), Decimal("300.00")),
+    ]
 
 
 async def _quote_by_keyboard(shop: Any) -> None:
@@ -71,8 +83,11 @@ async def _quote_by_keyboard(shop: Any) -> None:
     from tui.widgets.form import FormFields
 
     shop.world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
-    set_setting(shop.world.admin, "numbering.mfg_quote",
-                {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}})
+    set_setting(
+        shop.world.admin,
+        "numbering.mfg_quote",
+        {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}},
+    )
     app = SalesdeskApp(shop.sales, database_label="test.db", profile="manufacturing")
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -84,9 +99,17 @@ async def _quote_by_keyboard(shop: Any) -> None:
         form = app.screen.query_one(FormFields)
         assert form.values()["office"] == "SH"  # the first office, not blank
         values = form.values()
-        values.update({"customer_code": shop.customer.code, "product_code": "FL-100",
-                       "quantity": "10", "unit_price": "120", "product_code_2": "RG-200",
-                       "quantity_2": "5", "unit_price_2": "300"})
+        values.update(
+            {
+                "customer_code": shop.customer.code,
+                "product_code": "FL-100",
+                "quantity": "10",
+                "unit_price": "120",
+                "product_code_2": "RG-200",
+                "quantity_2": "5",
+                "unit_price_2": "300",
+            }
+        )
         form.set_values(values)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -105,10 +128,12 @@ def test_delivery_quantities_are_typed_per_line(shop: Any) -> None:
     from plugins.manufacturing.models import DocKind, Document, Line
 
     with shop.shipping.reading() as session:
-        delivery = session.scalars(sa.select(Document).where(
-            Document.kind == DocKind.DELIVERY)).one()
-        shipped = session.scalars(sa.select(Line.quantity).where(
-            Line.document_id == delivery.id).order_by(Line.id)).all()
+        delivery = session.scalars(
+            sa.select(Document).where(Document.kind == DocKind.DELIVERY)
+        ).one()
+        shipped = session.scalars(
+            sa.select(Line.quantity).where(Line.document_id == delivery.id).order_by(Line.id)
+        ).all()
     assert shipped == [Decimal("10"), Decimal("2")]
 
 

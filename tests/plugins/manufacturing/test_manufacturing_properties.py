@@ -26,15 +26,22 @@ step = st.one_of(
     st.tuples(st.just("deliver"), st.integers(1, 6)),
     st.tuples(st.just("invoice"), st.just(0)),
     st.tuples(st.just("receive"), st.integers(1, 900)),
-    st.tuples(st.sampled_from(["reverse_delivery", "reverse_invoice", "reverse_receipt"]),
-              st.integers(0, 3)),
+    st.tuples(
+        st.sampled_from(["reverse_delivery", "reverse_invoice", "reverse_receipt"]),
+        st.integers(0, 3),
+    ),
 )
 
 
 def latest(ctx: Any, kind: str, index: int) -> int | None:
     with ctx.reading() as session:
-        ids = list(session.scalars(sa.select(Document.id).where(
-            Document.kind == kind, Document.status == "submitted").order_by(Document.id)))
+        ids = list(
+            session.scalars(
+                sa.select(Document.id)
+                .where(Document.kind == kind, Document.status == "submitted")
+                .order_by(Document.id)
+            )
+        )
     return ids[index % len(ids)] if ids else None
 
 
@@ -45,11 +52,16 @@ def apply(shop: Any, line: int, op: str, arg: int) -> None:
         elif op == "invoice":
             delivery = latest(shop.sales, DocKind.DELIVERY, -1)
             if delivery is not None:
-                posting.submit(shop.finance, documents.invoice_deliveries(
-                    shop.finance, [delivery]).id)
+                posting.submit(
+                    shop.finance, documents.invoice_deliveries(shop.finance, [delivery]).id
+                )
         elif op == "receive":
-            posting.submit(shop.finance, documents.create_receipt(shop.finance, {
-                "customer_id": shop.customer.id, "amount": str(arg)}).id)
+            posting.submit(
+                shop.finance,
+                documents.create_receipt(
+                    shop.finance, {"customer_id": shop.customer.id, "amount": str(arg)}
+                ).id,
+            )
         else:
             doc = latest(shop.sales, op.removeprefix("reverse_"), arg)
             if doc is not None:
@@ -61,8 +73,11 @@ def apply(shop: Any, line: int, op: str, arg: int) -> None:
 def check(shop: Any, line: int) -> None:
     with shop.sales.reading() as session:
         shipped = balances.shipped(session, [line]).get(line, D(0))
-        deliveries = session.scalars(sa.select(Line).join(Document).where(
-            Document.kind == DocKind.DELIVERY, Document.status.in_(COUNTED))).all()
+        deliveries = session.scalars(
+            sa.select(Line)
+            .join(Document)
+            .where(Document.kind == DocKind.DELIVERY, Document.status.in_(COUNTED))
+        ).all()
         assert shipped == sum((ln.quantity for ln in deliveries), D(0))
         assert D(0) <= shipped <= ORDERED
         billed = balances.billed(session, [ln.id for ln in deliveries])
@@ -79,8 +94,12 @@ def check(shop: Any, line: int) -> None:
 def test_any_sequence_keeps_the_books(shop: Any) -> None:
     tenders.receive_stock(shop.shipping, shop.flange.id, OPENING)
 
-    @settings(max_examples=25, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(st.lists(step, min_size=1, max_size=10))
     def run(ops: list[tuple[str, int]]) -> None:
         order = shop.order((shop.flange, str(ORDERED), "120.00"))

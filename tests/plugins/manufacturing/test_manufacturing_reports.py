@@ -21,38 +21,72 @@ TODAY = dt.date(2026, 3, 16)  # the fixed clock: a Monday
 @pytest.fixture
 def books(shop: Any) -> Any:
     """Two orders (one partly shipped), invoices (one 40 days overdue), a receipt."""
-    customers.update_customer(shop.finance, shop.customer.id,
-                              {"credit_limit": "50000.00", "credit_rating": "AA"}, None)
+    customers.update_customer(
+        shop.finance, shop.customer.id, {"credit_limit": "50000.00", "credit_rating": "AA"}, None
+    )
     tenders.receive_stock(shop.shipping, shop.flange.id, D("7"))
-    first = shop.order((shop.flange, "10", "120.00"), doc_date=TODAY - dt.timedelta(days=70),
-                       promised_date=TODAY - dt.timedelta(days=2))
+    first = shop.order(
+        (shop.flange, "10", "120.00"),
+        doc_date=TODAY - dt.timedelta(days=70),
+        promised_date=TODAY - dt.timedelta(days=2),
+    )
     second = shop.order((shop.ring, "4", "300.00"), promised_date=TODAY + dt.timedelta(days=20))
     (line,) = line_ids(shop.sales, first)
     shop.world.clock.now -= dt.timedelta(days=70)  # shipped and invoiced 70 days ago
     old = shop.deliver((line, "4"))
-    posting.submit(shop.finance, documents.invoice_deliveries(
-        shop.finance, [old.id], on=TODAY - dt.timedelta(days=70),
-        due_date=TODAY - dt.timedelta(days=40)).id)  # 480.00, 40 days overdue
+    posting.submit(
+        shop.finance,
+        documents.invoice_deliveries(
+            shop.finance,
+            [old.id],
+            on=TODAY - dt.timedelta(days=70),
+            due_date=TODAY - dt.timedelta(days=40),
+        ).id,
+    )  # 480.00, 40 days overdue
     shop.world.clock.now += dt.timedelta(days=70)
     shop.deliver((line, "2"))
-    posting.submit(shop.finance, documents.create_invoice(shop.finance, {
-        "customer_id": shop.customer.id, "due_date": TODAY + dt.timedelta(days=30),
-        "direct_lines": [{"product_id": shop.ring.id, "quantity": "1", "unit_price": "250.00",
-                          "unit_cost": "200.00"}]}).id)
-    posting.submit(shop.finance, documents.create_receipt(shop.finance, {
-        "customer_id": shop.customer.id, "amount": "100.00"}).id)  # onto the old invoice
+    posting.submit(
+        shop.finance,
+        documents.create_invoice(
+            shop.finance,
+            {
+                "customer_id": shop.customer.id,
+                "due_date": TODAY + dt.timedelta(days=30),
+                "direct_lines": [
+                    {
+                        "product_id": shop.ring.id,
+                        "quantity": "1",
+                        "unit_price": "250.00",
+                        "unit_cost": "200.00",
+                    }
+                ],
+            },
+        ).id,
+    )
+    posting.submit(
+        shop.finance,
+        documents.create_receipt(
+            shop.finance, {"customer_id": shop.customer.id, "amount": "100.00"}
+        ).id,
+    )  # onto the old invoice
     shop.first, shop.second, shop.line = first, second, line
     return shop
 
 
 def test_reports_are_registered(runtime: Any) -> None:
-    assert {"mfg_collection_status", "mfg_receivables_ageing", "mfg_order_backlog",
-            "mfg_tender_analysis", "mfg_profit_check"} <= set(report_registry(runtime.plugins))
+    assert {
+        "mfg_collection_status",
+        "mfg_receivables_ageing",
+        "mfg_order_backlog",
+        "mfg_tender_analysis",
+        "mfg_profit_check",
+    } <= set(report_registry(runtime.plugins))
 
 
 def test_collection_status(books: Any) -> None:
-    result = run_report(books.sales, "mfg_collection_status",
-                        {"start": "2026-01-01", "end": "2026-03-16"})
+    result = run_report(
+        books.sales, "mfg_collection_status", {"start": "2026-01-01", "end": "2026-03-16"}
+    )
     table = result.tables[0]
     (row,) = table.rows
     v = dict(zip([c.id for c in table.columns], row, strict=True))
@@ -66,12 +100,23 @@ def test_collection_status(books: Any) -> None:
     # as the order check counts it: limit - receivable - orders not yet invoiced
     # (2400 ordered - 480 invoiced from them = 1920)
     assert v["available"] == D("47450.00")
-    overdue = drill_report(books.sales, "mfg_collection_status",
-                           {"start": "2026-01-01", "end": "2026-03-16"}, "customers", row,
-                           "overdue")
+    overdue = drill_report(
+        books.sales,
+        "mfg_collection_status",
+        {"start": "2026-01-01", "end": "2026-03-16"},
+        "customers",
+        row,
+        "overdue",
+    )
     assert [r[7] for r in overdue.rows] == [D("380.00")] and overdue.rows[0][8] == 40
-    delivered = drill_report(books.sales, "mfg_collection_status", {"start": "2026-01-01"},
-                             "customers", None, "delivered")
+    delivered = drill_report(
+        books.sales,
+        "mfg_collection_status",
+        {"start": "2026-01-01"},
+        "customers",
+        None,
+        "delivered",
+    )
     assert delivered.totals[7] == v["delivered"]
 
     stranger = books.world.user("other", "mfg_sales", region="EAST")
@@ -83,7 +128,9 @@ def test_left_out_dates_are_shown_as_the_period_used(books: Any) -> None:
     today = books.sales.today()
     result = run_report(books.sales, "mfg_collection_status", {})
     assert (result.params["start"], result.params["end"]) == (
-        f"{today.year}-01-01", today.isoformat())
+        f"{today.year}-01-01",
+        today.isoformat(),
+    )
     ageing = run_report(books.finance, "mfg_receivables_ageing", {})
     assert ageing.params["as_of"] == today.isoformat()
 
@@ -106,26 +153,38 @@ def test_order_backlog_and_production_plan(books: Any) -> None:
     backlog, plan = result.tables
     assert [(r[1], r[5], r[6], r[7], r[8], r[9]) for r in backlog.rows] == [
         (books.first.number, D("10"), D("6"), D("4"), D("480.00"), 2),
-        (books.second.number, D("4"), D("0"), D("4"), D("1200.00"), 0)]
+        (books.second.number, D("4"), D("0"), D("4"), D("1200.00"), 0),
+    ]
     flange = next(r for r in plan.rows if r[0] == "FL-100")
     assert flange[2:] == (D("4"), D("4"), D("1"), D("3"))  # 7 received, 6 shipped
     ring = next(r for r in plan.rows if r[0] == "RG-200")
     assert ring[2] == D("0") and ring[5] == D("0")  # promised after this week
-    shipped = drill_report(books.sales, "mfg_order_backlog", {}, "backlog", backlog.rows[0],
-                           "shipped")
+    shipped = drill_report(
+        books.sales, "mfg_order_backlog", {}, "backlog", backlog.rows[0], "shipped"
+    )
     assert shipped.totals[6] == D("6")
     until = run_report(books.sales, "mfg_order_backlog", {"until": "2026-03-20"})
     assert len(until.tables[0].rows) == 1
 
 
 def test_tender_analysis(shop: Any) -> None:
-    for title, price, outcome, reason in (("Bridge A", "100000", "won", ""),
-                                          ("Plant B", "80000", "lost", "price too high"),
-                                          ("Plant C", "50000", "lost", "price too high"),
-                                          ("Dam D", "70000", None, "")):
-        tender = tenders.create_tender(shop.sales, {
-            "customer_id": shop.customer.id, "title": title, "deadline": "2026-03-01",
-            "bid_bond": "5000", "bid_price": price, "competitors": "Acme; Forge Co"})
+    for title, price, outcome, reason in (
+        ("Bridge A", "100000", "won", ""),
+        ("Plant B", "80000", "lost", "price too high"),
+        ("Plant C", "50000", "lost", "price too high"),
+        ("Dam D", "70000", None, ""),
+    ):
+        tender = tenders.create_tender(
+            shop.sales,
+            {
+                "customer_id": shop.customer.id,
+                "title": title,
+                "deadline": "2026-03-01",
+                "bid_bond": "5000",
+                "bid_price": price,
+                "competitors": "Acme; Forge Co",
+            },
+        )
         if outcome:
             tenders.decide_tender(shop.sales, tender.id, {"result": outcome, "reason": reason})
     result = run_report(shop.sales, "mfg_tender_analysis", {})
@@ -143,15 +202,27 @@ def test_profit_check(books: Any) -> None:
     months, products = result.tables
     by_month = {r[0]: r[1:] for r in months.rows}
     # January: 4 flanges at 120 with the product's standard cost 80
-    assert by_month["2026-01"] == (D("480.00"), D("480.00"), D("320.00"), D("160.00"),
-                                   D("0.3333"), D("0.00"))
+    assert by_month["2026-01"] == (
+        D("480.00"),
+        D("480.00"),
+        D("320.00"),
+        D("160.00"),
+        D("0.3333"),
+        D("0.00"),
+    )
     # March: a ring at 250 with an entered cost of 200
-    assert by_month["2026-03"][:5] == (D("250.00"), D("250.00"), D("200.00"), D("50.00"),
-                                       D("0.2000"))
+    assert by_month["2026-03"][:5] == (
+        D("250.00"),
+        D("250.00"),
+        D("200.00"),
+        D("50.00"),
+        D("0.2000"),
+    )
     assert months.totals[4] == D("210.00")
     assert {r[0]: r[4] for r in products.rows} == {"FL-100": D("160.00"), "RG-200": D("50.00")}
-    drill = drill_report(books.finance, "mfg_profit_check", {"year": 2026}, "months",
-                         months.rows[0], "revenue")
+    drill = drill_report(
+        books.finance, "mfg_profit_check", {"year": 2026}, "months", months.rows[0], "revenue"
+    )
     assert drill.totals[7] == D("480.00")
 
 
@@ -161,11 +232,18 @@ def test_every_report_exports_to_xlsx_in_chinese(books: Any, tmp_path: Any) -> N
 
     from core.exports import export_report
 
-    for report_id in ("mfg_collection_status", "mfg_receivables_ageing", "mfg_order_backlog",
-                      "mfg_tender_analysis", "mfg_profit_check"):
+    for report_id in (
+        "mfg_collection_status",
+        "mfg_receivables_ageing",
+        "mfg_order_backlog",
+        "mfg_tender_analysis",
+        "mfg_profit_check",
+    ):
         result = run_report(books.finance, report_id, {})
-        written = export_report(books.finance, result, "xlsx", tmp_path / f"{report_id}.xlsx",
-                                lang="zh_CN")
+        written = export_report(
+            books.finance, result, "xlsx", tmp_path / f"{report_id}.xlsx", lang="zh_CN"
+        )
         sheet = openpyxl.load_workbook(written).worksheets[0]
-        assert any(result.title_zh in str(c.value) for row in sheet.iter_rows()
-                   for c in row if c.value), report_id
+        assert any(
+            result.title_zh in str(c.value) for row in sheet.iter_rows() for c in row if c.value
+        ), report_id

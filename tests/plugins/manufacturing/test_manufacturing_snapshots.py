@@ -39,8 +39,9 @@ def orders_app(world: Any) -> Iterator[Any]:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("zh_CN", (120, 40))])
-def test_orders_screen(snap_compare: Any, orders_app: Any, lang: str,
-                       size: tuple[int, int]) -> None:
+def test_orders_screen(
+    snap_compare: Any, orders_app: Any, lang: str, size: tuple[int, int]
+) -> None:
     """Sales orders: a draft and a submitted order with 6 of 10 still to ship."""
     assert snap_compare(orders_app(lang), terminal_size=size, run_before=open_orders)
 

@@ -16,19 +16,39 @@ from plugins.manufacturing.services import documents, posting, tenders
 def test_engineering_funnel_is_contributed(runtime: Any) -> None:
     funnel = runtime.plugins.funnels.get("engineering")
     assert funnel is not None and not funnel.problems()
-    assert [s.title_zh for s in funnel.stages] == ["潜在客户跟踪", "工程投标", "商务洽谈",
-                                                   "签订合同", "失败"]
+    assert [s.title_zh for s in funnel.stages] == [
+        "潜在客户跟踪",
+        "工程投标",
+        "商务洽谈",
+        "签订合同",
+        "失败",
+    ]
     assert funnel.won_stage.id == "contract_signed"
 
 
 def test_tender_won_moves_the_deal_to_negotiation(shop: Any) -> None:
-    deal = opportunities.create_opportunity(shop.sales, {
-        "customer_id": shop.customer.id, "title": "Bridge flanges", "funnel": "engineering",
-        "stage": "tender", "amount": "250000"})
-    tender = tenders.create_tender(shop.sales, {
-        "customer_id": shop.customer.id, "title": "Bridge flanges", "deadline": "2026-04-01",
-        "bid_bond": "10000", "bid_price": "248000.00", "competitors": "Acme Forge",
-        "opportunity_id": deal.id})
+    deal = opportunities.create_opportunity(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "title": "Bridge flanges",
+            "funnel": "engineering",
+            "stage": "tender",
+            "amount": "250000",
+        },
+    )
+    tender = tenders.create_tender(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "title": "Bridge flanges",
+            "deadline": "2026-04-01",
+            "bid_bond": "10000",
+            "bid_price": "248000.00",
+            "competitors": "Acme Forge",
+            "opportunity_id": deal.id,
+        },
+    )
     assert tender.number.startswith("TB26") and tender.result == "open"
     with pytest.raises(ValidationFailed, match="why"):
         tenders.decide_tender(shop.sales, tender.id, {"result": "lost"})
@@ -39,9 +59,14 @@ def test_tender_won_moves_the_deal_to_negotiation(shop: Any) -> None:
     with pytest.raises(ValidationFailed, match="open tender"):
         tenders.decide_tender(shop.sales, tender.id, {"result": "lost", "reason": "late"})
 
-    quote = documents.create_quote(shop.sales, {
-        "customer_id": shop.customer.id, "tender_id": tender.id,
-        "lines": [{"product_id": shop.flange.id, "quantity": "2000", "unit_price": "124"}]})
+    quote = documents.create_quote(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "tender_id": tender.id,
+            "lines": [{"product_id": shop.flange.id, "quantity": "2000", "unit_price": "124"}],
+        },
+    )
     posting.submit(shop.sales, quote.id)
     order = documents.order_from_quote(shop.sales, quote.id)
     assert order.tender_id == tender.id and order.amount == Decimal("248000.00")
@@ -54,12 +79,25 @@ def test_tender_won_moves_the_deal_to_negotiation(shop: Any) -> None:
 
 
 def test_tender_lost_loses_the_deal(shop: Any) -> None:
-    deal = opportunities.create_opportunity(shop.sales, {
-        "customer_id": shop.customer.id, "title": "Plant", "funnel": "engineering",
-        "stage": "tender", "amount": "90000"})
-    tender = tenders.create_tender(shop.sales, {
-        "customer_id": shop.customer.id, "title": "Plant", "deadline": "2026-04-01",
-        "opportunity_id": deal.id})
+    deal = opportunities.create_opportunity(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "title": "Plant",
+            "funnel": "engineering",
+            "stage": "tender",
+            "amount": "90000",
+        },
+    )
+    tender = tenders.create_tender(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "title": "Plant",
+            "deadline": "2026-04-01",
+            "opportunity_id": deal.id,
+        },
+    )
     tenders.decide_tender(shop.sales, tender.id, {"result": "lost", "reason": "price"})
     with shop.sales.reading() as session:
         row = session.get(Opportunity, deal.id)
@@ -73,9 +111,16 @@ def test_project_registration_needs_permission_and_visibility(shop: Any) -> None
     other = shop.world.user("other", "mfg_sales", region="EAST")
     with pytest.raises(PermissionDenied):
         tenders.register_project(other, {"customer_id": shop.customer.id})
-    project = tenders.register_project(shop.sales, {
-        "customer_id": shop.customer.id, "contact": "王工", "phone": "021-5555",
-        "specs": "DN300", "quantity": "20"})
+    project = tenders.register_project(
+        shop.sales,
+        {
+            "customer_id": shop.customer.id,
+            "contact": "王工",
+            "phone": "021-5555",
+            "specs": "DN300",
+            "quantity": "20",
+        },
+    )
     assert project.number.startswith("FQ26") and project.registered_on is not None
 
 
@@ -85,12 +130,23 @@ def test_forms_save_a_tender_and_a_project_registration(shop: Any) -> None:
     assert {"mfg_tender", "mfg_project"} <= {f.id for f in forms_for(shop.sales)}
     assert not {"mfg_tender", "mfg_project"} & {f.id for f in forms_for(shop.shipping)}
     code = shop.customer.code
-    said = submit_form(shop.sales, "mfg_tender", {"customer_code": code, "title": "Dam",
-                                                   "deadline": "2026-05-01", "bid_bond": "",
-                                                   "bid_price": "880000"})
+    said = submit_form(
+        shop.sales,
+        "mfg_tender",
+        {
+            "customer_code": code,
+            "title": "Dam",
+            "deadline": "2026-05-01",
+            "bid_bond": "",
+            "bid_price": "880000",
+        },
+    )
     assert said.startswith("Tender TB26")
-    said = submit_form(shop.sales, "mfg_project", {"customer_code": code, "contact": "李工",
-                                                    "specs": "DN500", "quantity": "8"})
+    said = submit_form(
+        shop.sales,
+        "mfg_project",
+        {"customer_code": code, "contact": "李工", "specs": "DN500", "quantity": "8"},
+    )
     assert said.startswith("Project FQ26")
     with pytest.raises(ValidationFailed, match="Customer code"):
         submit_form(shop.sales, "mfg_project", {"customer_code": "NOPE"})

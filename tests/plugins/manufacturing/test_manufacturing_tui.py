@@ -39,8 +39,7 @@ def tui_shop(world: Any) -> Iterator[dict[str, Any]]:
     set_lang("en")
     world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)  # as the TUI's runtime has
     user = world.user("mei", ["mfg_sales_manager", "mfg_finance"], region="EAST")
-    customer = world.customer(owner=user, region="EAST", code="C00042",
-                              name="上海精密锻造有限公司")
+    customer = world.customer(owner=user, region="EAST", code="C00042", name="上海精密锻造有限公司")
     world.product(code="FL-100", name="Forged flange", price="120.00")
     yield {"ctx": user, "customer": customer, "world": world}
     set_lang(None)
@@ -91,8 +90,9 @@ async def quantities(pilot: Any, typed: list[str] | None) -> None:
 
 def docs(ctx: Any, kind: str) -> list[Document]:
     with ctx.reading() as session:
-        return list(session.scalars(sa.select(Document).where(Document.kind == kind)
-                                    .order_by(Document.id)))
+        return list(
+            session.scalars(sa.select(Document).where(Document.kind == kind).order_by(Document.id))
+        )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # the screens are the same on both
@@ -113,9 +113,17 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         assert isinstance(app.screen, TendersScreen)
 
         await pilot.press("n")
-        await fill(pilot, {"customer_code": "C00042", "title": "Bridge flanges",
-                           "deadline": "2026-03-10", "bid_bond": "5000", "bid_price": "1200",
-                           "competitors": "Acme Forge"})
+        await fill(
+            pilot,
+            {
+                "customer_code": "C00042",
+                "title": "Bridge flanges",
+                "deadline": "2026-03-10",
+                "bid_bond": "5000",
+                "bid_price": "1200",
+                "competitors": "Acme Forge",
+            },
+        )
         await pilot.press("w")
         await answer(pilot, "")
         with ctx.reading() as session:
@@ -163,7 +171,10 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         (receipt,) = docs(ctx, DocKind.RECEIPT)
         # net 1200.00 + 13 % VAT: the receipt pays what the invoice owes, gross
         assert (invoice.amount, invoice.tax, receipt.amount) == (
-            Decimal("1200.00"), Decimal("156.00"), Decimal("1356.00"))
+            Decimal("1200.00"),
+            Decimal("156.00"),
+            Decimal("1356.00"),
+        )
         assert receipt.status == DocStatus.SUBMITTED
 
         app.open_report("mfg_collection_status")
@@ -198,8 +209,13 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
     customers.update_customer(finance, customer.id, {"credit_limit": "500.00"}, None)
     with ctx.reading() as session:
         product_id = session.scalar(sa.text("SELECT id FROM product WHERE code = 'FL-100'"))
-    documents.create_order(ctx, {"customer_id": customer.id, "lines": [
-        {"product_id": product_id, "quantity": "10", "unit_price": "120"}]})
+    documents.create_order(
+        ctx,
+        {
+            "customer_id": customer.id,
+            "lines": [{"product_id": product_id, "quantity": "10", "unit_price": "120"}],
+        },
+    )
     app = app_for(ctx)
     async with app.run_test(size=(120, 36)) as pilot:
         app.action_section("view:manufacturing:mfg_documents")
@@ -245,9 +261,17 @@ async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> 
     ctx, customer = tui_shop["ctx"], tui_shop["customer"]
     with ctx.reading() as session:
         product_id = session.scalar(sa.text("SELECT id FROM product WHERE code = 'FL-100'"))
-    posting.submit(ctx, documents.create_order(ctx, {
-        "customer_id": customer.id, "promised_date": "2026-03-18",
-        "lines": [{"product_id": product_id, "quantity": "10", "unit_price": "120"}]}).id)
+    posting.submit(
+        ctx,
+        documents.create_order(
+            ctx,
+            {
+                "customer_id": customer.id,
+                "promised_date": "2026-03-18",
+                "lines": [{"product_id": product_id, "quantity": "10", "unit_price": "120"}],
+            },
+        ).id,
+    )
     app = app_for(ctx)
     async with app.run_test(size=(120, 36)) as pilot:
         app.action_section("view:manufacturing:mfg_production")
@@ -264,8 +288,7 @@ async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 @aio
-async def test_project_and_tender_quote_with_office_numbering(
-        tui_shop: dict[str, Any]) -> None:
+async def test_project_and_tender_quote_with_office_numbering(tui_shop: dict[str, Any]) -> None:
     """Quote numbers per office (as the demo has): the project dialog offers the offices
     with the company default chosen, and the tender's quote carries the project number."""
     from core.services.company import set_setting
@@ -274,14 +297,19 @@ async def test_project_and_tender_quote_with_office_numbering(
     from tui.screens.dialogs import FormDialog
 
     ctx, customer, world = tui_shop["ctx"], tui_shop["customer"], tui_shop["world"]
-    set_setting(world.admin, "numbering.mfg_quote",
-                {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}})
+    set_setting(
+        world.admin,
+        "numbering.mfg_quote",
+        {"prefix": "FQ", "width": 5, "offices": {"SH": 1, "TJ": 20001}},
+    )
     set_setting(world.admin, "manufacturing.office", "TJ")
-    tender = tenders.create_tender(ctx, {"customer_id": customer.id, "title": "Flanges",
-                                         "deadline": "2026-03-10"})
+    tender = tenders.create_tender(
+        ctx, {"customer_id": customer.id, "title": "Flanges", "deadline": "2026-03-10"}
+    )
     tenders.decide_tender(ctx, tender.id, {"result": "won"})
-    tenders.create_tender(ctx, {"customer_id": customer.id, "title": "Later tender",
-                                "deadline": "2026-04-10"})
+    tenders.create_tender(
+        ctx, {"customer_id": customer.id, "title": "Later tender", "deadline": "2026-04-10"}
+    )
     app = app_for(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         app.action_section("view:manufacturing:mfg_tenders")
@@ -311,8 +339,9 @@ async def test_tenders_speak_tender_words_in_chinese(tui_shop: dict[str, Any]) -
     from plugins.manufacturing.services import tenders
 
     ctx, customer = tui_shop["ctx"], tui_shop["customer"]
-    tender = tenders.create_tender(ctx, {"customer_id": customer.id, "title": "Flanges",
-                                         "deadline": "2026-03-10"})
+    tender = tenders.create_tender(
+        ctx, {"customer_id": customer.id, "title": "Flanges", "deadline": "2026-03-10"}
+    )
     tenders.decide_tender(ctx, tender.id, {"result": "won"})
     set_lang("zh_CN")
     app = app_for(ctx)
@@ -336,8 +365,16 @@ async def test_refusals_read_as_plain_words(tui_shop: dict[str, Any]) -> None:
     ctx, customer = tui_shop["ctx"], tui_shop["customer"]
     with ctx.reading() as session:
         product_id = session.scalar(sa.text("SELECT id FROM product WHERE code = 'FL-100'"))
-    posting.submit(ctx, documents.create_quote(ctx, {"customer_id": customer.id, "lines": [
-        {"product_id": product_id, "quantity": "10", "unit_price": "120"}]}).id)
+    posting.submit(
+        ctx,
+        documents.create_quote(
+            ctx,
+            {
+                "customer_id": customer.id,
+                "lines": [{"product_id": product_id, "quantity": "10", "unit_price": "120"}],
+            },
+        ).id,
+    )
     app = app_for(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         app.action_section("view:manufacturing:mfg_documents")

@@ -38,19 +38,29 @@ def special_invoice(shop: dict[str, Any]) -> Any:
 
     ctx, world = shop["ctx"], shop["world"]
     code = "91310000MA1FL4XQ0"
-    customers.update_customer(world.admin, shop["customer"].id,
-                              {"credit_code": code + credit_code_check(code)}, None)
-    invoice = documents.create_invoice(ctx, {
-        "customer_id": shop["customer"].id, "invoice_type": "special",
-        "direct_lines": [{"product_id": queries.product_id_for(ctx, "FL-100"),
-                          "quantity": "3", "unit_price": "33.33"}]})
+    customers.update_customer(
+        world.admin, shop["customer"].id, {"credit_code": code + credit_code_check(code)}, None
+    )
+    invoice = documents.create_invoice(
+        ctx,
+        {
+            "customer_id": shop["customer"].id,
+            "invoice_type": "special",
+            "direct_lines": [
+                {
+                    "product_id": queries.product_id_for(ctx, "FL-100"),
+                    "quantity": "3",
+                    "unit_price": "33.33",
+                }
+            ],
+        },
+    )
     return posting.submit(ctx, invoice.id)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 @aio
-async def test_a_quote_line_shows_its_vat_while_typed_and_after(
-        tui_shop: dict[str, Any]) -> None:  # noqa: F811
+async def test_a_quote_line_shows_its_vat_while_typed_and_after(tui_shop: dict[str, Any]) -> None:  # noqa: F811
     from plugins.manufacturing.views import DocumentsScreen, LineFormDialog
     from tui.screens.dialogs import TableDialog
 
@@ -63,8 +73,12 @@ async def test_a_quote_line_shows_its_vat_while_typed_and_after(
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, LineFormDialog)
-        for name, value in {"customer_code": "C00042", "product_code": "FL-100",
-                            "quantity": "3", "unit_price": "33.33"}.items():
+        for name, value in {
+            "customer_code": "C00042",
+            "product_code": "FL-100",
+            "quantity": "3",
+            "unit_price": "33.33",
+        }.items():
             app.screen.query_one(f"#f-{name}").value = value
         await settle(pilot)
         preview = str(app.screen.query_one("#vat-preview").render())
@@ -83,7 +97,11 @@ async def test_a_quote_line_shows_its_vat_while_typed_and_after(
         await settle(pilot)
         assert isinstance(app.screen, TableDialog)
         assert headers(app.screen.query_one("DataTable"))[4:8] == [
-            "VAT rate", "Net", "VAT", "Gross"]
+            "VAT rate",
+            "Net",
+            "VAT",
+            "Gross",
+        ]
         line, total = cells(app.screen.query_one("DataTable"))
         assert line[4:8] == ["13 %", "99.99", "13.00", "112.99"]
         assert total[0] == "Total" and total[5:8] == ["99.99", "13.00", "112.99"]
@@ -98,10 +116,22 @@ async def test_invoice_type_chosen_on_conversion_and_shown(tui_shop: dict[str, A
 
     ctx, customer = tui_shop["ctx"], tui_shop["customer"]
     stock_up(ctx)
-    order = posting.submit(ctx, documents.create_order(ctx, {
-        "customer_id": customer.id, "lines": [{
-            "product_id": queries.product_id_for(ctx, "FL-100"), "quantity": "3",
-            "unit_price": "33.33"}]}).id)
+    order = posting.submit(
+        ctx,
+        documents.create_order(
+            ctx,
+            {
+                "customer_id": customer.id,
+                "lines": [
+                    {
+                        "product_id": queries.product_id_for(ctx, "FL-100"),
+                        "quantity": "3",
+                        "unit_price": "33.33",
+                    }
+                ],
+            },
+        ).id,
+    )
     posting.submit(ctx, queries.deliver_orders(ctx, [order.id]).id)
     app = app_for(ctx)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -130,7 +160,8 @@ async def test_invoice_type_chosen_on_conversion_and_shown(tui_shop: dict[str, A
 @pytest.mark.parametrize("backend", ["sqlite"])
 @aio
 async def test_red_letter_invoice_is_marked_and_nets_to_zero_in_chinese(
-        tui_shop: dict[str, Any]) -> None:  # noqa: F811
+    tui_shop: dict[str, Any],  # noqa: F811
+) -> None:
     from tui.screens.dialogs import PromptDialog, TableDialog
 
     ctx = tui_shop["ctx"]
@@ -155,8 +186,7 @@ async def test_red_letter_invoice_is_marked_and_nets_to_zero_in_chinese(
         rows = [by_header(table, r) for r in cells(table)]
         red, original = rows  # newest first
         assert (red["发票类型"], red["状态"]) == ("红字 专票", "红字发票")
-        assert (red["不含税金额"], red["税额"], red["价税合计"]) == (
-            "-99.99", "-13.00", "-112.99")
+        assert (red["不含税金额"], red["税额"], red["价税合计"]) == ("-99.99", "-13.00", "-112.99")
         assert original["单号"] == invoice.number and original["价税合计"] == "112.99"
         table.move_cursor(row=0)
         await pilot.press("enter")  # the red-letter invoice's lines, titled with its type

@@ -30,12 +30,18 @@ from core.models import SalesLine  # noqa: E402
 from plugins.marketing.services import campaigns  # noqa: E402
 
 
-def sale(world: Any, customer: Any, product: Any, day: str, amount: str,
-         rep: Any = None) -> None:
-    world._insert(SalesLine(date=dt.date.fromisoformat(day), customer_id=customer.id,
-                            product_id=product.id, rep_id=world.user_id(rep),
-                            region_id=customer.region_id, quantity=Decimal("1"),
-                            amount=Decimal(amount)))
+def sale(world: Any, customer: Any, product: Any, day: str, amount: str, rep: Any = None) -> None:
+    world._insert(
+        SalesLine(
+            date=dt.date.fromisoformat(day),
+            customer_id=customer.id,
+            product_id=product.id,
+            rep_id=world.user_id(rep),
+            region_id=customer.region_id,
+            quantity=Decimal("1"),
+            amount=Decimal(amount),
+        )
+    )
 
 
 def make_team(world: Any) -> dict[str, Any]:
@@ -54,9 +60,16 @@ def make_team(world: Any) -> dict[str, Any]:
 
 def approved_campaign(mk: dict[str, Any], **values: Any) -> Any:
     """A campaign planned by the planner and approved by boss."""
-    data = {"name": "Spring machinery promotion", "code": "SPRING", "kind": "promotion",
-            "start": "2026-03-01", "end": "2026-03-14", "budget": "2000.00",
-            "industry": "machinery", "region": "north"}
+    data = {
+        "name": "Spring machinery promotion",
+        "code": "SPRING",
+        "kind": "promotion",
+        "start": "2026-03-01",
+        "end": "2026-03-14",
+        "budget": "2000.00",
+        "industry": "machinery",
+        "region": "north",
+    }
     data.update(values)
     row = campaigns.create_campaign(mk["planner"], data)
     campaigns.submit_budget(mk["planner"], row.id)

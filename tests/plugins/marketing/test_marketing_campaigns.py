@@ -16,15 +16,25 @@ from core.models import AuditEntry
 from core.reports import drill_report, run_report
 from plugins.marketing.services import campaigns
 
-PLAN = {"name": "Expo", "code": "EXPO26", "kind": "exhibition", "start": "2026-04-01",
-        "end": "2026-04-03", "budget": "5000"}
+PLAN = {
+    "name": "Expo",
+    "code": "EXPO26",
+    "kind": "exhibition",
+    "start": "2026-04-01",
+    "end": "2026-04-03",
+    "budget": "5000",
+}
 
 
 def test_requester_cannot_approve_own_budget(world: Any, mk: dict[str, Any]) -> None:
     boss, boss2 = mk["boss"], mk["boss2"]
     row = campaigns.create_campaign(boss, PLAN)
     assert (row.code, row.budget, row.status, row.budget_status) == (
-        "EXPO26", Decimal("5000.00"), "planned", "draft")
+        "EXPO26",
+        Decimal("5000.00"),
+        "planned",
+        "draft",
+    )
     with pytest.raises(ValidationFailed, match="submitted budget"):
         campaigns.decide_budget(boss2, row.id, True)  # nothing asked yet
     campaigns.submit_budget(boss, row.id)
@@ -38,8 +48,13 @@ def test_requester_cannot_approve_own_budget(world: Any, mk: dict[str, Any]) -> 
     assert row.budget_status == "approved"
     assert row.approved_by_id == boss2.actor.id
     with world.runtime.db.read_session() as session:
-        actions = set(session.scalars(sa.select(AuditEntry.action).where(
-            AuditEntry.entity == "marketing_campaign", AuditEntry.entity_id == str(row.id))))
+        actions = set(
+            session.scalars(
+                sa.select(AuditEntry.action).where(
+                    AuditEntry.entity == "marketing_campaign", AuditEntry.entity_id == str(row.id)
+                )
+            )
+        )
     assert {"create", "submit", "approve"} <= actions
 
 
@@ -73,8 +88,9 @@ def test_rep_may_not_plan_and_errors_name_fields(mk: dict[str, Any]) -> None:
     with pytest.raises(PermissionDenied):
         campaigns.create_campaign(mk["rep1"], PLAN)
     with pytest.raises(ValidationFailed) as caught:
-        campaigns.create_campaign(mk["planner"], {**PLAN, "region": "nowhere",
-                                                  "products": ["NOPE"], "owner": "ghost"})
+        campaigns.create_campaign(
+            mk["planner"], {**PLAN, "region": "nowhere", "products": ["NOPE"], "owner": "ghost"}
+        )
     text = str(caught.value)
     assert "Region:" in text and "Products:" in text and "Owner:" in text
     with pytest.raises(ValidationFailed, match="end"):
@@ -85,10 +101,20 @@ def _costs(mk: dict[str, Any]) -> Any:
     row = approved_campaign(mk)
     p = mk["planner"]
     for line in (
-        {"date": "2026-02-20", "category": "advertising", "medium": "print",
-         "budget": "800", "actual": "900"},
-        {"date": "2026-03-02", "category": "advertising", "medium": "online",
-         "budget": "400", "actual": "100"},
+        {
+            "date": "2026-02-20",
+            "category": "advertising",
+            "medium": "print",
+            "budget": "800",
+            "actual": "900",
+        },
+        {
+            "date": "2026-03-02",
+            "category": "advertising",
+            "medium": "online",
+            "budget": "400",
+            "actual": "100",
+        },
         {"date": "2026-03-03", "category": "venue", "budget": "400", "actual": "500"},
     ):
         campaigns.add_cost(p, row.id, line)
@@ -102,21 +128,39 @@ def test_cost_analysis_arithmetic(mk: dict[str, Any]) -> None:
     result = run_report(mk["boss"], "marketing_cost_analysis", {})
     by = result.table("campaigns")
     rows = {r[2]: r for r in by.rows}
-    assert rows["advertising"][3:] == (2, Decimal("1200.00"), Decimal("1000.00"),
-                                       Decimal("-200.00"), Decimal("0.8333"))
-    assert rows["venue"][3:] == (1, Decimal("400.00"), Decimal("500.00"), Decimal("100.00"),
-                                 Decimal("1.2500"))
-    assert by.totals[3:] == (3, Decimal("1600.00"), Decimal("1500.00"), Decimal("-100.00"),
-                             Decimal("0.9375"))
+    assert rows["advertising"][3:] == (
+        2,
+        Decimal("1200.00"),
+        Decimal("1000.00"),
+        Decimal("-200.00"),
+        Decimal("0.8333"),
+    )
+    assert rows["venue"][3:] == (
+        1,
+        Decimal("400.00"),
+        Decimal("500.00"),
+        Decimal("100.00"),
+        Decimal("1.2500"),
+    )
+    assert by.totals[3:] == (
+        3,
+        Decimal("1600.00"),
+        Decimal("1500.00"),
+        Decimal("-100.00"),
+        Decimal("0.9375"),
+    )
     months = result.table("months")
     assert [(r[0], r[2], r[3]) for r in months.rows] == [
         ("2026-02", Decimal("800.00"), Decimal("900.00")),
-        ("2026-03", Decimal("800.00"), Decimal("600.00"))]
-    lines = drill_report(mk["boss"], "marketing_cost_analysis", {}, "campaigns",
-                         rows["advertising"], "actual")
+        ("2026-03", Decimal("800.00"), Decimal("600.00")),
+    ]
+    lines = drill_report(
+        mk["boss"], "marketing_cost_analysis", {}, "campaigns", rows["advertising"], "actual"
+    )
     assert lines.totals[-2:] == (Decimal("1200.00"), Decimal("1000.00"))
-    march = drill_report(mk["boss"], "marketing_cost_analysis", {}, "months",
-                         months.rows[1], "actual")
+    march = drill_report(
+        mk["boss"], "marketing_cost_analysis", {}, "months", months.rows[1], "actual"
+    )
     assert march.row_count == 2
 
 
@@ -126,15 +170,19 @@ def test_ad_expense_by_medium_and_plan(mk: dict[str, Any]) -> None:
     media = run_report(mk["boss"], "marketing_ad_expense", {}).table("media")
     assert [(r[0], r[2], r[3], r[6]) for r in media.rows] == [
         ("online", Decimal("400.00"), Decimal("100.00"), Decimal("0.1000")),
-        ("print", Decimal("800.00"), Decimal("900.00"), Decimal("0.9000"))]
-    drill = drill_report(mk["boss"], "marketing_ad_expense", {}, "media", media.rows[1],
-                         "actual")
+        ("print", Decimal("800.00"), Decimal("900.00"), Decimal("0.9000")),
+    ]
+    drill = drill_report(mk["boss"], "marketing_ad_expense", {}, "media", media.rows[1], "actual")
     assert [r[5] for r in drill.rows] == ["print"]
     plan = run_report(mk["boss"], "marketing_campaign_plan", {}).table("campaigns")
     (row,) = plan.rows
     assert row[0] == "SPRING" and row[10:] == (
-        Decimal("2000.00"), "approved", Decimal("1600.00"), Decimal("1500.00"),
-        Decimal("0.7500"))
+        Decimal("2000.00"),
+        "approved",
+        Decimal("1600.00"),
+        Decimal("1500.00"),
+        Decimal("0.7500"),
+    )
     assert "machinery" in row[7] and "north" in row[7]
 
 
@@ -178,7 +226,8 @@ def test_plan_form_speaks_the_readers_words(world: Any, mk: dict[str, Any]) -> N
     with pytest.raises(ValidationFailed) as failed:
         submit_form(mk["planner"], "marketing.campaign", raw)
     assert [(p.field, p.expected) for p in failed.value.problems] == [
-        ("end", "a date on or after the start (2026-12-10)")]
+        ("end", "a date on or after the start (2026-12-10)")
+    ]
     try:
         set_lang("zh_CN")
         from plugins.marketing.forms import CampaignForm, CostForm

@@ -38,11 +38,12 @@ def as_login(monkeypatch: pytest.MonkeyPatch) -> Any:
     return use
 
 
-def test_cli_flow(world: Any, mk: dict[str, Any], db_url: str, as_login: Any,
-                  tmp_path: Path) -> None:
-    row = campaigns.create_campaign(mk["planner"], {"name": "Fair", "code": "FAIR",
-                                                    "start": "2026-03-01",
-                                                    "end": "2026-03-20"})
+def test_cli_flow(
+    world: Any, mk: dict[str, Any], db_url: str, as_login: Any, tmp_path: Path
+) -> None:
+    row = campaigns.create_campaign(
+        mk["planner"], {"name": "Fair", "code": "FAIR", "start": "2026-03-01", "end": "2026-03-20"}
+    )
     campaigns.submit_budget(mk["planner"], row.id)
     upgrade_for_cli(db_url)
     as_login("planner")
@@ -53,17 +54,17 @@ def test_cli_flow(world: Any, mk: dict[str, Any], db_url: str, as_login: Any,
     assert "budget approved" in run(db_url, "decide", "FAIR").output
     assert run(db_url, "status", "FAIR", "running").output.strip() == "FAIR: running"
     leads = tmp_path / "leads.csv"
-    leads.write_text("code,name,region_code,source\nF1,Fair lead,north,\n"
-                     "F2,Other lead,north,WEB\n", encoding="utf-8")
+    leads.write_text(
+        "code,name,region_code,source\nF1,Fair lead,north,\nF2,Other lead,north,WEB\n",
+        encoding="utf-8",
+    )
     bad = run(db_url, "import-leads", "FAIR", str(leads))
     assert bad.exit_code == 1 and "row 3" in bad.output and "WEB" in bad.output
-    leads.write_text("code,name,region_code\nF1,Fair lead,north\nF2,Two,north\n",
-                     encoding="utf-8")
+    leads.write_text("code,name,region_code\nF1,Fair lead,north\nF2,Two,north\n", encoding="utf-8")
     ok = run(db_url, "import-leads", "FAIR", str(leads))
     assert ok.exit_code == 0, ok.output
     assert "2 leads of FAIR imported" in ok.output
-    segments.create_segment(mk["planner"], {"code": "N", "name": "North",
-                                            "region": "north"})
+    segments.create_segment(mk["planner"], {"code": "N", "name": "North", "region": "north"})
     out = tmp_path / "calls.csv"
     done = run(db_url, "call-list", "--segment", "N", "-o", str(out))
     assert done.exit_code == 0, done.output

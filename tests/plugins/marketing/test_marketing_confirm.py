@@ -24,8 +24,10 @@ def tui_world(db_factory: Any, root_conftest: Any) -> Iterator[dict[str, Any]]:
     rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
     world = root_conftest.make_world(rt, root_conftest.FixedClock())
     team = make_team(world)
-    segments.create_segment(team["planner"], {"code": "MACH", "name": "Machinery north",
-                                              "industry": "machinery", "region": "north"})
+    segments.create_segment(
+        team["planner"],
+        {"code": "MACH", "name": "Machinery north", "industry": "machinery", "region": "north"},
+    )
     yield {"world": world, **team}
     set_lang(None)
     rt.db.dispose()
@@ -38,12 +40,19 @@ async def test_budget_approval_asks_first(tui_world: dict[str, Any]) -> None:
     from tui.screens.dialogs import ConfirmDialog
 
     planner, boss = tui_world["planner"], tui_world["boss"]
-    row = campaigns.create_campaign(planner, {"name": "Spring fair", "code": "SPRING",
-                                              "start": "2026-03-01", "end": "2026-03-31",
-                                              "budget": "3000", "segment": "MACH"})
+    row = campaigns.create_campaign(
+        planner,
+        {
+            "name": "Spring fair",
+            "code": "SPRING",
+            "start": "2026-03-01",
+            "end": "2026-03-31",
+            "budget": "3000",
+            "segment": "MACH",
+        },
+    )
     campaigns.submit_budget(planner, row.id, row.version)
-    app = SalesdeskApp(boss, database_label="test.db", profile="standard",
-                       load_dashboard=False)
+    app = SalesdeskApp(boss, database_label="test.db", profile="standard", load_dashboard=False)
     async with app.run_test(size=(100, 30)) as pilot:
         app.push_screen(CampaignDetail(row.id))
         await settle(pilot)

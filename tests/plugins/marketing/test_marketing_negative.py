@@ -23,16 +23,33 @@ def register(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
     world.product(code="PUMP")
     c1 = world.customer(owner=rep1, region="north", code="N1")
     world.customer(owner=rep2, region="south", code="S1")
-    deal = opportunities.create_opportunity(rep1, {"customer_id": c1.id, "title": "Pumps",
-                                                   "amount": "4000"})
+    deal = opportunities.create_opportunity(
+        rep1, {"customer_id": c1.id, "title": "Pumps", "amount": "4000"}
+    )
     opportunities.lose(rep1, deal.id, "cheaper offer from Acme")
     lost = negative.record_lost_deal(rep1, deal.id, "price", competitor="Acme")
-    complaint = negative.record_negative(rep2, {
-        "kind": "complaint", "date": "2026-03-02", "reason": "delivery", "customer": "S1",
-        "product": "PUMP", "description": "late by two weeks"})
-    move = negative.record_negative(rep1, {
-        "kind": "competitor", "date": "2026-03-05", "reason": "price", "region": "north",
-        "competitor": "Acme", "description": "Acme cut prices 10%"})
+    complaint = negative.record_negative(
+        rep2,
+        {
+            "kind": "complaint",
+            "date": "2026-03-02",
+            "reason": "delivery",
+            "customer": "S1",
+            "product": "PUMP",
+            "description": "late by two weeks",
+        },
+    )
+    move = negative.record_negative(
+        rep1,
+        {
+            "kind": "competitor",
+            "date": "2026-03-05",
+            "reason": "price",
+            "region": "north",
+            "competitor": "Acme",
+            "description": "Acme cut prices 10%",
+        },
+    )
     return {"lost": lost, "complaint": complaint, "move": move, "deal": deal}
 
 
@@ -46,12 +63,17 @@ def test_lost_deal_takes_customer_region_and_reason(register: dict[str, Any]) ->
 def test_actions_and_report(world: Any, register: dict[str, Any], mk: dict[str, Any]) -> None:
     boss = mk["boss"]
     with pytest.raises(PermissionDenied):
-        negative.assign_action(mk["rep1"], register["move"].id, {
-            "action": "x", "owner": "rep1", "due": "2026-03-20"})
-    negative.assign_action(boss, register["complaint"].id, {
-        "action": "Weekly delivery review", "owner": "mgr", "due": "2026-03-10"})
-    row = negative.assign_action(boss, register["move"].id, {
-        "action": "Price review", "owner": "rep1", "due": "2026-04-01"})
+        negative.assign_action(
+            mk["rep1"], register["move"].id, {"action": "x", "owner": "rep1", "due": "2026-03-20"}
+        )
+    negative.assign_action(
+        boss,
+        register["complaint"].id,
+        {"action": "Weekly delivery review", "owner": "mgr", "due": "2026-03-10"},
+    )
+    row = negative.assign_action(
+        boss, register["move"].id, {"action": "Price review", "owner": "rep1", "due": "2026-04-01"}
+    )
     with pytest.raises(PermissionDenied):
         negative.close_action(mk["rep2"], row.id)  # not the owner
     negative.close_action(mk["rep1"], row.id)
@@ -67,8 +89,9 @@ def test_actions_and_report(world: Any, register: dict[str, Any], mk: dict[str, 
     assert products == {"PUMP": 1, "-": 2}
     regions = {r[0]: r[1] for r in result.table("regions").rows}
     assert regions == {"north": 2, "south": 1}
-    overdue = drill_report(boss, "marketing_negative", {}, "reasons", reasons["delivery"],
-                           "overdue")
+    overdue = drill_report(
+        boss, "marketing_negative", {}, "reasons", reasons["delivery"], "overdue"
+    )
     assert [(r[3], r[11], r[13]) for r in overdue.rows] == [("delivery", "mgr", "overdue")]
 
 
@@ -81,13 +104,18 @@ def test_rep_sees_own_items(register: dict[str, Any], mk: dict[str, Any]) -> Non
 
 def test_bad_input_is_named(register: dict[str, Any], mk: dict[str, Any]) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        negative.record_negative(mk["rep1"], {"kind": "complaint", "date": "2026-03-01",
-                                              "customer": "NOPE", "product": "NOPE"})
+        negative.record_negative(
+            mk["rep1"],
+            {"kind": "complaint", "date": "2026-03-01", "customer": "NOPE", "product": "NOPE"},
+        )
     assert "'customer'" in str(caught.value) and "'product'" in str(caught.value)
     with pytest.raises(ValidationFailed, match="a lost deal"):
-        open_deal = opportunities.create_opportunity(mk["rep1"], {
-            "customer_id": register["lost"].customer_id, "title": "Open", "amount": "1"})
+        open_deal = opportunities.create_opportunity(
+            mk["rep1"],
+            {"customer_id": register["lost"].customer_id, "title": "Open", "amount": "1"},
+        )
         negative.record_lost_deal(mk["rep1"], open_deal.id, "price")
     with pytest.raises(PermissionDenied):  # S1 belongs to rep2
-        negative.record_negative(mk["rep1"], {"kind": "complaint", "date": "2026-03-01",
-                                              "customer": "S1"})
+        negative.record_negative(
+            mk["rep1"], {"kind": "complaint", "date": "2026-03-01", "customer": "S1"}
+        )

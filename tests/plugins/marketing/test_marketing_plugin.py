@@ -10,9 +10,15 @@ import sqlalchemy as sa
 from core.reports import report_registry, run_report
 from plugins.marketing.models import Campaign, CostLine, NegativeInfo, Segment
 
-REPORTS = {"marketing_campaign_plan", "marketing_cost_analysis", "marketing_ad_expense",
-           "marketing_campaign_effect", "marketing_segments", "marketing_call_list",
-           "marketing_negative"}
+REPORTS = {
+    "marketing_campaign_plan",
+    "marketing_cost_analysis",
+    "marketing_ad_expense",
+    "marketing_campaign_effect",
+    "marketing_segments",
+    "marketing_call_list",
+    "marketing_negative",
+}
 
 
 def test_registered_with_roles_reports_and_tables(world: Any) -> None:
@@ -22,8 +28,12 @@ def test_registered_with_roles_reports_and_tables(world: Any) -> None:
     assert {"marketing_manager", "marketing_staff"} <= set(plugins.roles.roles)
     assert set(report_registry(plugins)) >= REPORTS
     tables = set(sa.inspect(world.runtime.db.engine).get_table_names())
-    assert {"marketing_campaign", "marketing_cost", "marketing_segment",
-            "marketing_negative"} <= tables
+    assert {
+        "marketing_campaign",
+        "marketing_cost",
+        "marketing_segment",
+        "marketing_negative",
+    } <= tables
 
 
 def test_demo_data_then_every_report_runs(world: Any) -> None:
@@ -38,8 +48,10 @@ def test_demo_data_then_every_report_runs(world: Any) -> None:
     world.product(code="DP1")
     seed_demo(world.admin, "small", 7)
     with world.runtime.db.read_session() as session:
-        counts = {m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
-                  for m in (Campaign, CostLine, Segment, NegativeInfo)}
+        counts = {
+            m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (Campaign, CostLine, Segment, NegativeInfo)
+        }
         statuses = set(session.scalars(sa.select(Campaign.status)))
     assert counts["Campaign"] == 4 and counts["Segment"] == 3 and counts["NegativeInfo"] == 6
     assert counts["CostLine"] >= 8
@@ -84,8 +96,11 @@ def test_report_parameters_read_in_chinese(world: Any) -> None:
             specs, _values = param_specs(registry[report_id].Params)
             for spec in specs:
                 hint = spec.placeholder.removeprefix("YYYY-MM-DD · ")
-                untranslated += [f"{report_id}: {text}" for text in (spec.title, hint)
-                                 if text and _(text) == text and text.isascii()]
+                untranslated += [
+                    f"{report_id}: {text}"
+                    for text in (spec.title, hint)
+                    if text and _(text) == text and text.isascii()
+                ]
     finally:
         set_lang(None)
     assert untranslated == []

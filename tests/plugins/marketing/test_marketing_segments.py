@@ -31,8 +31,12 @@ PURCHASES = {
     "c2": [("2026-03-01", "600"), ("2026-03-01", "400")],
     "c3": [("2026-02-01", "150"), ("2025-12-01", "50")],
     "c4": [("2026-01-15", "50")],
-    "c5": [("2026-03-12", "100"), ("2026-03-11", "200"), ("2026-03-02", "300"),
-           ("2025-04-01", "100")],
+    "c5": [
+        ("2026-03-12", "100"),
+        ("2026-03-11", "200"),
+        ("2026-03-02", "300"),
+        ("2025-04-01", "100"),
+    ],
     "c6": [],
     "old": [("2024-05-01", "900")],
 }
@@ -44,8 +48,9 @@ def buyers(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
     found = {}
     for name, lines in PURCHASES.items():
         owner = mk["rep1"] if name in ("c1", "c2") else mk["rep2"]
-        cust = world.customer(owner=owner, region="north", industry="machinery", name=name,
-                              code=name.upper())
+        cust = world.customer(
+            owner=owner, region="north", industry="machinery", name=name, code=name.upper()
+        )
         for day, amount in lines:
             sale(world, cust, product, day, amount, owner)
         found[name] = cust
@@ -61,24 +66,35 @@ def test_rfm_scores_fixed_example(buyers: dict[str, Any], mk: dict[str, Any]) ->
     segments.create_segment(mk["planner"], {"code": "ALL", "name": "Everyone"})
     rows = call_list(mk["boss"], segment="ALL")
     scores = {name: (r[10], r[11], r[12]) for name, r in rows.items()}
-    assert scores == {"c1": (4, 4, 3), "c2": (3, 1, 5), "c3": (2, 3, 2), "c4": (1, 1, 1),
-                      "c5": (5, 5, 4), "c6": (0, 0, 0), "old": (0, 0, 0)}
+    assert scores == {
+        "c1": (4, 4, 3),
+        "c2": (3, 1, 5),
+        "c3": (2, 3, 2),
+        "c4": (1, 1, 1),
+        "c5": (5, 5, 4),
+        "c6": (0, 0, 0),
+        "old": (0, 0, 0),
+    }
     assert rows["c5"][8:10] == (4, Decimal("700.00"))
     assert str(rows["c5"][7]) == "2026-03-12" and rows["c5"][13] == "554"
 
 
 def test_segment_by_rfm_counts_and_sales(buyers: dict[str, Any], mk: dict[str, Any]) -> None:
     """Recent buyers (R >= 4): c1 and c5, sales 300 + 700 = 1000."""
-    segments.create_segment(mk["planner"], {"code": "RECENT", "name": "Recent buyers",
-                                            "industry": "machinery", "min_recency": 4})
-    segments.create_segment(mk["planner"], {"code": "BIG", "name": "Big spenders",
-                                            "min_monetary": 5})
+    segments.create_segment(
+        mk["planner"],
+        {"code": "RECENT", "name": "Recent buyers", "industry": "machinery", "min_recency": 4},
+    )
+    segments.create_segment(
+        mk["planner"], {"code": "BIG", "name": "Big spenders", "min_monetary": 5}
+    )
     table = run_report(mk["boss"], "marketing_segments", {}).table("segments")
     rows = {r[0]: r for r in table.rows}
     assert rows["RECENT"][3:] == (2, 2, Decimal("1000.00"), Decimal("500.00"))
     assert rows["BIG"][3:6] == (1, 1, Decimal("1000.00"))
-    members = drill_report(mk["boss"], "marketing_segments", {}, "segments",
-                           rows["RECENT"], "customers")
+    members = drill_report(
+        mk["boss"], "marketing_segments", {}, "segments", rows["RECENT"], "customers"
+    )
     assert sorted(r[1] for r in members.rows) == ["c1", "c5"]
 
 
@@ -90,39 +106,48 @@ def test_segment_rules_and_rep_view(buyers: dict[str, Any], mk: dict[str, Any]) 
     segments.create_segment(mk["planner"], {"code": "ALL", "name": "Everyone"})
     # rep1 sees c1 and c2 only, ranked among themselves (n = 2): 1 + (rank - 1) * 5 // 2
     rows = call_list(mk["rep1"], segment="ALL")
-    assert {n: (r[10], r[11], r[12]) for n, r in rows.items()} == {
-        "c1": (3, 3, 1), "c2": (1, 1, 3)}
+    assert {n: (r[10], r[11], r[12]) for n, r in rows.items()} == {"c1": (3, 3, 1), "c2": (1, 1, 3)}
 
 
-def test_segment_as_audience_and_call_list_export(world: Any, buyers: dict[str, Any],
-                                                  mk: dict[str, Any], tmp_path: Path) -> None:
+def test_segment_as_audience_and_call_list_export(
+    world: Any, buyers: dict[str, Any], mk: dict[str, Any], tmp_path: Path
+) -> None:
     from core.services.customers import add_contact
 
-    add_contact(mk["rep2"], buyers["c5"].id, {"name": "Ms Wang", "phone": "021-555",
-                                              "is_primary": True})
-    seg = segments.create_segment(mk["planner"], {"code": "TOP", "name": "Top",
-                                                  "min_frequency": 4})
-    camp = campaigns.create_campaign(mk["planner"], {
-        "name": "Call top", "code": "CALLTOP", "kind": "call", "start": "2026-03-14",
-        "end": "2026-03-31", "segment": "TOP"})
+    add_contact(
+        mk["rep2"], buyers["c5"].id, {"name": "Ms Wang", "phone": "021-555", "is_primary": True}
+    )
+    seg = segments.create_segment(mk["planner"], {"code": "TOP", "name": "Top", "min_frequency": 4})
+    camp = campaigns.create_campaign(
+        mk["planner"],
+        {
+            "name": "Call top",
+            "code": "CALLTOP",
+            "kind": "call",
+            "start": "2026-03-14",
+            "end": "2026-03-31",
+            "segment": "TOP",
+        },
+    )
     assert camp.segment_id == seg.id
     audience = call_list(mk["boss"], campaign="CALLTOP")
     assert set(audience) == {"c1", "c5"}  # F >= 4 as of the day before the start
-    written = segments.export_call_list(mk["boss"], "csv", tmp_path / "calls.csv",
-                                        segment="TOP")
+    written = segments.export_call_list(mk["boss"], "csv", tmp_path / "calls.csv", segment="TOP")
     rows = list(csv.reader(Path(written).read_text(encoding="utf-8-sig").splitlines()))
     flat = [c for r in rows for c in r]
     assert "Ms Wang" in flat and "021-555" in flat and "C1" in flat
     assert "C2" not in flat
 
 
-def test_segment_redefined_keeps_code_and_checks_version(buyers: dict[str, Any],
-                                                         mk: dict[str, Any]) -> None:
+def test_segment_redefined_keeps_code_and_checks_version(
+    buyers: dict[str, Any], mk: dict[str, Any]
+) -> None:
     from core.errors import Conflict
 
     seg = segments.create_segment(mk["planner"], {"code": "S", "name": "S"})
-    seg = segments.update_segment(mk["planner"], seg.id, {"name": "Big", "min_monetary": 5},
-                                  seg.version)
+    seg = segments.update_segment(
+        mk["planner"], seg.id, {"name": "Big", "min_monetary": 5}, seg.version
+    )
     assert (seg.code, seg.name, seg.min_monetary) == ("S", "Big", 5)
     assert set(call_list(mk["boss"], segment="S")) == {"c2"}
     with pytest.raises(Conflict):

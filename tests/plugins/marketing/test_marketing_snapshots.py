@@ -30,19 +30,37 @@ def make_app(db_factory: Any, root_conftest: Any) -> Iterator[Callable[..., Any]
         runtimes.append(rt)
         world = root_conftest.make_world(rt, root_conftest.FixedClock())
         team = make_team(world)
-        segments.create_segment(team["planner"], {"code": "MACH", "name": "机械行业 north",
-                                                  "industry": "machinery"})
+        segments.create_segment(
+            team["planner"], {"code": "MACH", "name": "机械行业 north", "industry": "machinery"}
+        )
         row = approved_campaign(team, name="春季促销 Spring", segment="MACH")
         campaigns.set_status(team["planner"], row.id, "running")
-        campaigns.add_cost(team["planner"], row.id, {
-            "date": "2026-03-02", "category": "advertising", "medium": "print",
-            "description": "行业杂志 magazine", "budget": "1200", "actual": "1000"})
-        campaigns.create_campaign(team["planner"], {"name": "Expo", "code": "EXPO",
-                                                    "kind": "exhibition",
-                                                    "start": "2026-04-01",
-                                                    "end": "2026-04-03", "budget": "5000"})
-        return SalesdeskApp(team["boss"], database_label="demo.db", profile="standard",
-                            load_dashboard=False)
+        campaigns.add_cost(
+            team["planner"],
+            row.id,
+            {
+                "date": "2026-03-02",
+                "category": "advertising",
+                "medium": "print",
+                "description": "行业杂志 magazine",
+                "budget": "1200",
+                "actual": "1000",
+            },
+        )
+        campaigns.create_campaign(
+            team["planner"],
+            {
+                "name": "Expo",
+                "code": "EXPO",
+                "kind": "exhibition",
+                "start": "2026-04-01",
+                "end": "2026-04-03",
+                "budget": "5000",
+            },
+        )
+        return SalesdeskApp(
+            team["boss"], database_label="demo.db", profile="standard", load_dashboard=False
+        )
 
     yield build
     set_lang(None)

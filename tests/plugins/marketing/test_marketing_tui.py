@@ -30,8 +30,10 @@ def tui_world(db_factory: Any, root_conftest: Any) -> Iterator[dict[str, Any]]:
     team = make_team(world)
     a = world.customer(owner=team["rep1"], region="north", industry="machinery", name="A")
     sale(world, a, world.product(code="P1"), "2026-03-02", "1200", team["rep1"])
-    segments.create_segment(team["planner"], {"code": "MACH", "name": "Machinery north",
-                                              "industry": "machinery", "region": "north"})
+    segments.create_segment(
+        team["planner"],
+        {"code": "MACH", "name": "Machinery north", "industry": "machinery", "region": "north"},
+    )
     yield {"world": world, **team}
     set_lang(None)
     rt.db.dispose()
@@ -52,8 +54,9 @@ async def fill_and_save(pilot: Any, values: dict[str, Any]) -> None:
 
 
 @aio
-async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, Any],
-                                                         tmp_path: Path) -> None:
+async def test_plan_approve_cost_leads_win_effect_export(
+    tui_world: dict[str, Any], tmp_path: Path
+) -> None:
     from plugins.marketing.views import CampaignDetail, CampaignsScreen
     from tui.screens.forms import FormsScreen
     from tui.screens.report_view import ReportView
@@ -67,9 +70,18 @@ async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, An
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, FormsScreen)
-        await fill_and_save(pilot, {"name": "Spring", "code": "SPRING", "start": "2026-03-01",
-                                    "end": "2026-03-31", "budget": "3000",
-                                    "segment": "MACH", "kind": "promotion"})
+        await fill_and_save(
+            pilot,
+            {
+                "name": "Spring",
+                "code": "SPRING",
+                "start": "2026-03-01",
+                "end": "2026-03-31",
+                "budget": "3000",
+                "segment": "MACH",
+                "kind": "promotion",
+            },
+        )
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("enter")
@@ -96,23 +108,34 @@ async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, An
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
-        await fill_and_save(pilot, {"campaign": "SPRING", "date": "2026-03-02",
-                                    "category": "advertising", "medium": "print",
-                                    "budget": "1000", "actual": "1500"})
+        await fill_and_save(
+            pilot,
+            {
+                "campaign": "SPRING",
+                "date": "2026-03-02",
+                "category": "advertising",
+                "medium": "print",
+                "budget": "1000",
+                "actual": "1500",
+            },
+        )
         row = campaigns.find_campaign(boss, "SPRING")
         assert (row.status, row.budget_status) == ("running", "approved")
 
         # Meanwhile the leads of the fair come in and a rep wins one of them.
         csv_file = tmp_path / "fair.csv"
-        csv_file.write_text("code,name,industry,region_code\nL1,Lead one,machinery,north\n"
-                            "L2,Lead two,machinery,north\nL3,Lead three,retail,north\n",
-                            encoding="utf-8")
+        csv_file.write_text(
+            "code,name,industry,region_code\nL1,Lead one,machinery,north\n"
+            "L2,Lead two,machinery,north\nL3,Lead three,retail,north\n",
+            encoding="utf-8",
+        )
         assert leads.import_leads(planner, "SPRING", csv_file).rows == 3
         lead = customers.get_customer(boss, _id(boss, "L1"))
         assert (lead.owner_id, lead.source) == (None, "SPRING")  # in the pool
         customers.assign_customer(boss, lead.id, rep1.actor.id)
-        deal = opportunities.create_opportunity(rep1, {"customer_id": lead.id,
-                                                       "title": "Pumps", "amount": "6000"})
+        deal = opportunities.create_opportunity(
+            rep1, {"customer_id": lead.id, "title": "Pumps", "amount": "6000"}
+        )
         opportunities.win(rep1, deal.id)
 
         await pilot.press("escape")  # back from the form to the campaign, costs reloaded
@@ -124,8 +147,16 @@ async def test_plan_approve_cost_leads_win_effect_export(tui_world: dict[str, An
         assert isinstance(app.screen, ReportView)
         (effect,) = app.screen.result.table("effect").rows
         # 3 leads, 1 deal won for 6000, cost 1500: 500 a lead, ROI (6000-1500)/1500 = 3
-        assert effect[2:10] == (3, 1, 1, Decimal("6000.00"), Decimal("1500.00"),
-                                Decimal("500.00"), Decimal("1500.00"), Decimal("3.0000"))
+        assert effect[2:10] == (
+            3,
+            1,
+            1,
+            Decimal("6000.00"),
+            Decimal("1500.00"),
+            Decimal("500.00"),
+            Decimal("1500.00"),
+            Decimal("3.0000"),
+        )
         await pilot.press("x")
         await settle(pilot)
         from textual.widgets import Input, Select
@@ -182,9 +213,17 @@ async def test_keys_follow_role_and_budget_state(tui_world: dict[str, Any]) -> N
     from plugins.marketing.views import CampaignDetail, CampaignsScreen, open_form
 
     planner, boss, rep1 = tui_world["planner"], tui_world["boss"], tui_world["rep1"]
-    row = campaigns.create_campaign(planner, {"name": "Spring", "code": "SPRING",
-                                              "start": "2026-03-01", "end": "2026-03-31",
-                                              "budget": "3000", "segment": "MACH"})
+    row = campaigns.create_campaign(
+        planner,
+        {
+            "name": "Spring",
+            "code": "SPRING",
+            "start": "2026-03-01",
+            "end": "2026-03-31",
+            "budget": "3000",
+            "segment": "MACH",
+        },
+    )
     actions = ("submit", "approve", "reject", "advance", "cost", "lead")
     async with app_for(rep1).run_test(size=(80, 24)) as pilot:
         await pilot.press("m")
@@ -208,8 +247,7 @@ async def test_keys_follow_role_and_budget_state(tui_world: dict[str, Any]) -> N
         pilot.app.push_screen(CampaignDetail(row.id))
         await settle(pilot)
         assert _shown(pilot.app.screen, *actions) == ["submit", "cost", "lead"]
-        assert "c records one" in str(pilot.app.screen.query_one("#cost-note",
-                                                                 Static).render())
+        assert "c records one" in str(pilot.app.screen.query_one("#cost-note", Static).render())
         await pilot.press("s")
         await settle(pilot)
         assert _shown(pilot.app.screen, *actions) == ["cost", "lead"]
@@ -229,7 +267,10 @@ def test_cost_media_read_as_titles() -> None:
 
     try:
         assert [title(m) for m in ("print", "online", "direct_mail")] == [
-            "Print", "Online", "Direct mail"]
+            "Print",
+            "Online",
+            "Direct mail",
+        ]
         set_lang("zh_CN")
         assert [title(m) for m in ("print", "tv", "phone")] == ["平面媒体", "电视", "电话"]
     finally:
@@ -238,7 +279,8 @@ def test_cost_media_read_as_titles() -> None:
 
 @aio
 async def test_campaign_list_shows_status_and_budget_at_80_columns(
-        tui_world: dict[str, Any]) -> None:
+    tui_world: dict[str, Any],
+) -> None:
     """Status, approval and budget come right after the name, inside 80 columns."""
     from textual.widgets import DataTable
 

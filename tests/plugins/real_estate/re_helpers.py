@@ -37,19 +37,39 @@ UNITS = [  # unit_no, floor, orientation, layout, building, suite, shared
     ("201", 2, "S", "3B2L", "100.00", "80.00", "20.00"),
     ("202", 2, "N", "2B1L", "80.50", "65.00", "15.50"),
 ]
-EXPECTED = {"101": ("9991.00", "999100.00"), "102": ("9506.00", "765233.00"),
-            "201": ("10506.00", "1050600.00"), "202": ("10045.00", "808622.50")}
-FACTORS = [("floor", "1", "-300", "0"), ("floor", "2", "200", "0"),
-           ("orientation", "S", "0", "0.03"), ("orientation", "N", "0", "-0.02"),
-           ("unit", "202", "50", "0")]
+EXPECTED = {
+    "101": ("9991.00", "999100.00"),
+    "102": ("9506.00", "765233.00"),
+    "201": ("10506.00", "1050600.00"),
+    "202": ("10045.00", "808622.50"),
+}
+FACTORS = [
+    ("floor", "1", "-300", "0"),
+    ("floor", "2", "200", "0"),
+    ("orientation", "S", "0", "0.03"),
+    ("orientation", "N", "0", "-0.02"),
+    ("unit", "202", "50", "0"),
+]
 
 
 def unit_rows(price: str = "9000.00") -> list[dict[str, Any]]:
-    return [{"project": "P1", "project_name": "Lakeside 湖畔花园", "building": "A1",
-             "building_name": "Tower A1", "unit_no": no, "floor": floor, "orientation": ori,
-             "layout": layout, "building_area": area, "suite_area": suite,
-             "shared_area": shared, "unit_price": price}
-            for no, floor, ori, layout, area, suite, shared in UNITS]
+    return [
+        {
+            "project": "P1",
+            "project_name": "Lakeside 湖畔花园",
+            "building": "A1",
+            "building_name": "Tower A1",
+            "unit_no": no,
+            "floor": floor,
+            "orientation": ori,
+            "layout": layout,
+            "building_area": area,
+            "suite_area": suite,
+            "shared_area": shared,
+            "unit_price": price,
+        }
+        for no, floor, ori, layout, area, suite, shared in UNITS
+    ]
 
 
 @dataclass
@@ -79,18 +99,25 @@ def make_estate(world: Any, *, published: bool = True) -> Estate:
     from plugins.real_estate.models import Building, Unit
     from plugins.real_estate.services import masterdata
 
-    estate = Estate(world, world.user("op", "business_operator"),
-                    world.user("senior", "re_senior_marketing"),
-                    world.user("ctl", "re_sales_control"), world.user("ctl2", "re_sales_control"),
-                    world.user("fin", "re_finance"), world.user("svc", "re_sales_service"),
-                    world.user("mgr", "sales_manager"))
+    estate = Estate(
+        world,
+        world.user("op", "business_operator"),
+        world.user("senior", "re_senior_marketing"),
+        world.user("ctl", "re_sales_control"),
+        world.user("ctl2", "re_sales_control"),
+        world.user("fin", "re_finance"),
+        world.user("svc", "re_sales_service"),
+        world.user("mgr", "sales_manager"),
+    )
     change = masterdata.submit_units(estate.operator, unit_rows(), "initial data")
     masterdata.approve_change(estate.senior, change.id, change.version)
     with world.runtime.db.read_session() as session:
         building = session.scalars(sa.select(Building).where(Building.code == "A1")).one()
         estate.building_id, estate.project_id = building.id, building.project_id
-        estate.units = {u.unit_no: u.id for u in session.scalars(
-            sa.select(Unit).where(Unit.building_id == building.id))}
+        estate.units = {
+            u.unit_no: u.id
+            for u in session.scalars(sa.select(Unit).where(Unit.building_id == building.id))
+        }
     if published:
         publish_hand_checked(estate)
     return estate
@@ -104,7 +131,6 @@ def publish_hand_checked(estate: Estate) -> Any:
         prices.set_factor(estate.operator, estate.building_id, kind, key, amount, percent)
     plist = prices.submit_price_list(estate.operator, estate.building_id)
     return prices.approve_price_list(estate.senior, plist.id, plist.version)
-
 
 
 @pytest.fixture(name="estate")

@@ -34,8 +34,9 @@ async def test_sold_asks_first(office: Any) -> None:
     unit_id = office.unit("201")
     control.reserve(office.control, unit_id, "张伟", "13800000000", subscribe=True)
     control.sign(office.control, unit_id)
-    app = SalesdeskApp(office.control, database_label="test.db", profile="real_estate",
-                       load_dashboard=False)
+    app = SalesdeskApp(
+        office.control, database_label="test.db", profile="real_estate", load_dashboard=False
+    )
     messages: list[str] = []
     app.notify = lambda message, **kw: messages.append(str(message))  # type: ignore[method-assign]
     async with app.run_test(size=(120, 36)) as pilot:

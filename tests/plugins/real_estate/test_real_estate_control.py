@@ -29,7 +29,10 @@ def test_the_whole_way_from_available_to_sold(estate: Any) -> None:
     unit = estate.unit("201")
     deal = control.reserve(estate.control, unit, "张伟", "13800000000")
     assert (deal.price, deal.unit_price, deal.contracted_area) == (
-        D("1050600.00"), D("10506.00"), D("100.00"))
+        D("1050600.00"),
+        D("10506.00"),
+        D("100.00"),
+    )
     control.subscribe(estate.control, unit)
     signed = control.sign(estate.control, unit)
     assert signed.contract_no == "GF2600001" and status(estate, "201") == "signed"
@@ -39,10 +42,20 @@ def test_the_whole_way_from_available_to_sold(estate: Any) -> None:
     sold = control.complete_sale(estate.control, unit)
     assert sold.sold_on is not None and status(estate, "201") == "sold"
     with estate.world.runtime.db.read_session() as session:
-        moves = [(c.from_status, c.to_status, c.deal_id) for c in session.scalars(
-            sa.select(StatusChange).where(StatusChange.unit_id == unit).order_by(StatusChange.id))]
-    assert moves == [("available", "reserved", deal.id), ("reserved", "subscribed", deal.id),
-                     ("subscribed", "signed", deal.id), ("signed", "sold", deal.id)]
+        moves = [
+            (c.from_status, c.to_status, c.deal_id)
+            for c in session.scalars(
+                sa.select(StatusChange)
+                .where(StatusChange.unit_id == unit)
+                .order_by(StatusChange.id)
+            )
+        ]
+    assert moves == [
+        ("available", "reserved", deal.id),
+        ("reserved", "subscribed", deal.id),
+        ("subscribed", "signed", deal.id),
+        ("signed", "sold", deal.id),
+    ]
 
 
 REFUSED = [  # (unit, its status, the refused step, the message)
@@ -62,11 +75,13 @@ def test_refused_moves_change_nothing(estate: Any) -> None:
     control.reserve(c, estate.unit("102"), "Buyer")
     control.reserve(c, estate.unit("201"), "Buyer", subscribe=True)
     control.hold(c, estate.unit("202"), "for the boss")
-    steps = {"reserve": lambda u: control.reserve(c, u, "Buyer"),
-             "subscribe": lambda u: control.subscribe(c, u),
-             "sign": lambda u: control.sign(c, u),
-             "hold": lambda u: control.hold(c, u),
-             "release": lambda u: control.release(c, u)}
+    steps = {
+        "reserve": lambda u: control.reserve(c, u, "Buyer"),
+        "subscribe": lambda u: control.subscribe(c, u),
+        "sign": lambda u: control.sign(c, u),
+        "hold": lambda u: control.hold(c, u),
+        "release": lambda u: control.release(c, u),
+    }
     for no, before, step, message in REFUSED:
         assert status(estate, no) == before
         with pytest.raises(Refused, match=message):
@@ -125,8 +140,9 @@ def test_a_stale_screen_cannot_move_a_unit(estate: Any) -> None:
         control.reserve(estate.control, unit, "Buyer", version=seen)
 
 
-def test_no_double_sale_when_two_agents_reserve_at_once(estate: Any,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_double_sale_when_two_agents_reserve_at_once(
+    estate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Both agents read the unit as available (each waits up to 1 s for the other to have
     read it too), then both try to take it: exactly one UPDATE matches."""
     unit = estate.unit("201")
@@ -149,8 +165,10 @@ def test_no_double_sale_when_two_agents_reserve_at_once(estate: Any,
         except SalesdeskError as exc:
             outcomes[name] = exc
 
-    threads = [threading.Thread(target=agent, args=(n, c))
-               for n, c in (("ctl", estate.control), ("ctl2", estate.control2))]
+    threads = [
+        threading.Thread(target=agent, args=(n, c))
+        for n, c in (("ctl", estate.control), ("ctl2", estate.control2))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -160,15 +178,22 @@ def test_no_double_sale_when_two_agents_reserve_at_once(estate: Any,
     assert len(deals) == 1 and len(losers) == 1, outcomes
     assert isinstance(losers[0], Conflict | Refused)
     with estate.world.runtime.db.read_session() as session:
-        active = session.scalar(sa.select(sa.func.count()).select_from(Deal).where(
-            Deal.unit_id == unit, Deal.status == "active"))
+        active = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Deal)
+            .where(Deal.unit_id == unit, Deal.status == "active")
+        )
     assert active == 1 and status(estate, "201") == "reserved"
 
 
 def test_no_double_sale_across_many_attempts(estate: Any) -> None:
     """Four agents race for the same two units, again and again; never two deals."""
-    agents = [estate.control, estate.control2, estate.world.user("ctl3", "re_sales_control"),
-              estate.world.user("ctl4", "re_sales_control")]
+    agents = [
+        estate.control,
+        estate.control2,
+        estate.world.user("ctl3", "re_sales_control"),
+        estate.world.user("ctl4", "re_sales_control"),
+    ]
     targets = [estate.unit("101"), estate.unit("102")]
     start = threading.Barrier(len(agents), timeout=30)
     wins: list[tuple[int, int]] = []

@@ -36,21 +36,30 @@ def _payments(estate: Any) -> int:
 def test_a_payment_dated_after_today_is_refused(estate: Any) -> None:
     deal = _signed(estate)
     tomorrow = estate.world.clock.now.date() + dt.timedelta(days=1)
-    with pytest.raises(Refused, match=r"the day the money arrived: 2026-03-17 is after "
-                                      r"today \(2026-03-16\)"):
+    with pytest.raises(
+        Refused,
+        match=r"the day the money arrived: 2026-03-17 is after "
+        r"today \(2026-03-16\)",
+    ):
         payments.record_payment(estate.finance, deal.id, "mortgage", "1050600.00", tomorrow)
     assert _payments(estate) == 0
     payments.record_payment(estate.finance, deal.id, "deposit", "50000", "2026-03-16")
     assert _payments(estate) == 1
 
 
-def test_a_stored_future_payment_neither_sells_the_unit_nor_counts_as_received(
-        estate: Any) -> None:
+def test_a_stored_future_payment_neither_sells_the_unit_nor_counts_as_received(estate: Any) -> None:
     """A row recorded before the check (or by another tool) has not arrived yet."""
     deal = _signed(estate)
     future = estate.world.clock.now.date() + dt.timedelta(days=30)
-    estate.world._insert(Payment(deal_id=deal.id, kind="mortgage", paid_on=future,
-                                 amount=D("1050600.00"), recorded_by=estate.finance.actor.id))
+    estate.world._insert(
+        Payment(
+            deal_id=deal.id,
+            kind="mortgage",
+            paid_on=future,
+            amount=D("1050600.00"),
+            recorded_by=estate.finance.actor.id,
+        )
+    )
     with pytest.raises(Refused, match="a unit is sold only when fully paid"):
         control.complete_sale(estate.control, estate.unit("201"))
     with estate.world.runtime.db.read_session() as session:

@@ -27,18 +27,30 @@ def signed_deal(estate: Any, no: str = "201") -> Any:
 def test_plan_must_add_up_to_the_price(estate: Any) -> None:
     deal = signed_deal(estate)  # 1,050,600.00
     with pytest.raises(ValidationFailed, match=r"adding up to the price 1050600\.00"):
-        payments.set_plan(estate.finance, deal.id, [
-            {"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"}])
+        payments.set_plan(
+            estate.finance,
+            deal.id,
+            [{"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"}],
+        )
     with pytest.raises(ValidationFailed, match="row 2, column 'kind'"):
-        payments.set_plan(estate.finance, deal.id, [
+        payments.set_plan(
+            estate.finance,
+            deal.id,
+            [
+                {"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"},
+                {"kind": "gift", "due_on": "2026-03-16", "amount": "1"},
+            ],
+        )
+    plan = payments.set_plan(
+        estate.finance,
+        deal.id,
+        [
+            {"kind": "mortgage", "due_on": "2026-05-01", "amount": "735420.00"},
             {"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"},
-            {"kind": "gift", "due_on": "2026-03-16", "amount": "1"}])
-    plan = payments.set_plan(estate.finance, deal.id, [
-        {"kind": "mortgage", "due_on": "2026-05-01", "amount": "735420.00"},
-        {"kind": "deposit", "due_on": "2026-03-16", "amount": "50000"},
-        {"kind": "down_payment", "due_on": "2026-04-01", "amount": "265180.00"}])
-    assert [(i.seq, i.kind) for i in plan] == [(1, "deposit"), (2, "down_payment"),
-                                               (3, "mortgage")]
+            {"kind": "down_payment", "due_on": "2026-04-01", "amount": "265180.00"},
+        ],
+    )
+    assert [(i.seq, i.kind) for i in plan] == [(1, "deposit"), (2, "down_payment"), (3, "mortgage")]
 
 
 def test_payments_never_exceed_what_is_owed(estate: Any) -> None:
@@ -100,7 +112,8 @@ def test_standard_plan_leaves_the_rest_to_the_mortgage(estate: Any) -> None:
     assert [(i.kind, i.due_on, i.amount) for i in plan] == [
         ("deposit", dt.date(2026, 3, 16), D("50000.00")),
         ("down_payment", dt.date(2026, 4, 15), D("265180.00")),
-        ("mortgage", dt.date(2026, 6, 14), D("735420.00"))]
+        ("mortgage", dt.date(2026, 6, 14), D("735420.00")),
+    ]
     with pytest.raises(ValidationFailed, match="at most the price"):
         payments.standard_plan(estate.finance, deal.id, "50000", "1000601")
 
@@ -117,8 +130,9 @@ def test_money_of_a_cancelled_deal_is_refunded(estate: Any) -> None:
     assert payments.deal_balance(estate.finance, deal.id).paid == 0
 
 
-def test_two_cashiers_cannot_both_take_the_last_amount(estate: Any,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_cashiers_cannot_both_take_the_last_amount(
+    estate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each cashier's transaction waits (up to 1 s) after reading the balance for the other
     to read it too: without the row lock both would see 50,000.00 owed and both take it."""
     import threading
@@ -180,5 +194,6 @@ def test_refusals_name_the_unit_in_the_readers_language(estate: Any) -> None:
         set_lang(None)
     assert str(over.value) == "房间 A1-201:收款 2,000,000.00 超过尚欠金额 1,050,600.00"
     assert str(early.value) == "房间 A1-201 应收 1,050,600.00,尚欠 1,050,600.00:房款收齐后才能售出"
-    assert str(skipped.value) == ("房间 A1-102 当前为「预留」,不能改为「签约」"
-                                  "(只能从「认购」改为此状态)")
+    assert str(skipped.value) == (
+        "房间 A1-102 当前为「预留」,不能改为「签约」(只能从「认购」改为此状态)"
+    )

@@ -35,8 +35,7 @@ def office(world: Any) -> Iterator[Any]:
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="real_estate",
-                        load_dashboard=False)
+    return SalesdeskApp(ctx, database_label="test.db", profile="real_estate", load_dashboard=False)
 
 
 async def fill(pilot: Any, values: dict[str, str]) -> None:
@@ -73,11 +72,12 @@ async def draft_and_submit(office: Any) -> None:
         assert isinstance(app.screen, PriceTableScreen)
         await pilot.press("e")
         await prompt(pilot, "10000")
-        for kind, key, amount, percent in [("floor", "2", "200", ""),
-                                           ("orientation", "S", "", "0.03")]:
+        for kind, key, amount, percent in [
+            ("floor", "2", "200", ""),
+            ("orientation", "S", "", "0.03"),
+        ]:
             await pilot.press("f")
-            await fill(pilot, {"kind": kind, "key": key, "amount": amount,
-                               "percent": percent})
+            await fill(pilot, {"kind": kind, "key": key, "amount": amount, "percent": percent})
         totals = str(app.screen.query_one("#totals").render())
         # 101 10300.00, 102 10000.00 x 80.5, 201 10506.00, 202 10200.00 x 80.5:
         # 1,030,000 + 805,000 + 1,050,600 + 821,100 = 3,706,700.00
@@ -110,11 +110,13 @@ async def sign_off(office: Any) -> None:
         await pilot.press("a")  # asks first, showing each unit's price now and after
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        assert "Publish price list no. 1" in str(
-            app.screen.query_one("#confirm-question").render())
+        assert "Publish price list no. 1" in str(app.screen.query_one("#confirm-question").render())
         changes = app.screen.query_one("#confirm-rows")
-        row_201 = next(r for r in (changes.get_row_at(i) for i in range(changes.row_count))
-                       if str(r[0]) == "201")
+        row_201 = next(
+            r
+            for r in (changes.get_row_at(i) for i in range(changes.row_count))
+            if str(r[0]) == "201"
+        )
         assert (str(row_201[1]), str(row_201[2])) == ("9,000.00", "10,506.00")
         await pilot.press("enter")  # Cancel has the focus
         await settle(pilot)
@@ -129,7 +131,10 @@ async def sign_off(office: Any) -> None:
     with office.world.runtime.db.read_session() as session:
         plist = session.scalars(sa.select(PriceList)).one()
     assert (plist.status, plist.submitted_by, plist.decided_by) == (
-        "published", office.operator.actor.id, office.senior.actor.id)
+        "published",
+        office.operator.actor.id,
+        office.senior.actor.id,
+    )
 
 
 async def on_board(ctx: Any, steps: Any) -> None:
@@ -184,8 +189,7 @@ async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) ->
 
     async def pay(pilot: Any) -> None:
         await pilot.press("l")
-        await fill(pilot, {"deposit": "50000", "down_payment": "265180",
-                           "start": "2026-03-16"})
+        await fill(pilot, {"deposit": "50000", "down_payment": "265180", "start": "2026-03-16"})
         for kind, amount in (("deposit", "50000"), ("mortgage", "1000600.00")):
             await pilot.press("p")
             await fill(pilot, {"kind": kind, "amount": amount, "paid_on": "2026-03-16"})
@@ -236,8 +240,9 @@ async def print_summary(office: Any, tmp_path: Path) -> None:
 
     sheet = openpyxl.load_workbook(target).worksheets[0]
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
-    assert "A1" in values and 1050600 in [float(v) for v in values
-                                          if isinstance(v, int | float | D)]
+    assert "A1" in values and 1050600 in [
+        float(v) for v in values if isinstance(v, int | float | D)
+    ]
     assert dt.date  # the summary printed on the fixed day
 
 
@@ -306,8 +311,7 @@ async def test_a_refused_step_is_not_also_reported_done(office: Any) -> None:
     control.reserve(office.control, office.unit("201"), "张伟")
     prices.set_base_price(office.operator, office.building_id, "10000")
     prices.submit_price_list(office.operator, office.building_id)
-    for ctx, section, key in ((office.control, "board", "s"),
-                              (office.operator, "signoffs", "a")):
+    for ctx, section, key in ((office.control, "board", "s"), (office.operator, "signoffs", "a")):
         app = app_for(ctx)
         messages: list[str] = []
         app.notify = lambda message, seen=messages, **kw: seen.append(str(message))  # type: ignore[method-assign]
@@ -331,17 +335,27 @@ async def test_call_register_shows_whole_dates_and_says_what_it_lists(office: An
     a new call (due later) vanished without a word."""
     from plugins.real_estate.services import calls
 
-    call = calls.log_call(office.control, office.project_id,
-                          {"caller_name": "李雷", "phone": "13912345678", "source": "tv",
-                           "grade": "A", "follow_up_on": "2026-01-05"})
+    call = calls.log_call(
+        office.control,
+        office.project_id,
+        {
+            "caller_name": "李雷",
+            "phone": "13912345678",
+            "source": "tv",
+            "grade": "A",
+            "follow_up_on": "2026-01-05",
+        },
+    )
     app = app_for(office.control)
     async with app.run_test(size=(80, 24)) as pilot:
         app.action_section("view:real_estate:calls")
         await settle(pilot)
         table = app.screen.query_one("#calls")
         assert table.get_row_at(0)[:4] == ["2026-01-05", "李雷", "13912345678", "TV"]
-        assert all(c.width >= len(str(v)) for c, v in zip(table.columns.values(),
-                                                         table.get_row_at(0), strict=True))
+        assert all(
+            c.width >= len(str(v))
+            for c, v in zip(table.columns.values(), table.get_row_at(0), strict=True)
+        )
         caption = str(app.screen.query_one("#calls-caption").render())
         assert caption.startswith("Follow-ups due by ") and ": 1." in caption, caption
         await pilot.press("f")

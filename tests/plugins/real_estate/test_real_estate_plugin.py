@@ -19,13 +19,15 @@ from plugins.real_estate.models import Call, Change, SalesPlan, Unit
 
 def test_roles_funnel_and_reports_are_contributed(world: Any) -> None:
     plugins = world.runtime.plugins
-    assert {"re_sales_control", "re_finance", "re_sales_service",
-            "re_senior_marketing"} <= set(plugins.roles.roles)
+    assert {"re_sales_control", "re_finance", "re_sales_service", "re_senior_marketing"} <= set(
+        plugins.roles.roles
+    )
     funnel = plugins.funnels.get("real_estate")
     assert [s.id for s in funnel.open_stages] == ["call_visit", "reserved", "subscribed"]
     assert funnel.won_stage.id == "signed"
     assert {"real_estate_unit", "real_estate_plan", "real_estate_call"} <= set(
-        form_registry(plugins))
+        form_registry(plugins)
+    )
 
 
 def test_unit_form_submits_a_change_and_refuses_bad_areas(world: Any) -> None:
@@ -43,19 +45,25 @@ def test_unit_form_submits_a_change_and_refuses_bad_areas(world: Any) -> None:
 
 
 def test_plan_and_call_forms(estate: Any) -> None:
-    submit_form(estate.senior, "real_estate_plan", {"project": "P1", "building": "A1",
-                                                    "month": "2026-04", "units": "2",
-                                                    "amount": "2000000"})
+    submit_form(
+        estate.senior,
+        "real_estate_plan",
+        {"project": "P1", "building": "A1", "month": "2026-04", "units": "2", "amount": "2000000"},
+    )
     with pytest.raises(ValidationFailed, match="building"):
-        submit_form(estate.senior, "real_estate_plan", {"project": "P1", "building": "ZZ",
-                                                        "month": "2026-04", "units": "2",
-                                                        "amount": "1"})
+        submit_form(
+            estate.senior,
+            "real_estate_plan",
+            {"project": "P1", "building": "ZZ", "month": "2026-04", "units": "2", "amount": "1"},
+        )
     rep = estate.world.user("rep", "sales_rep")
-    assert "2026-03-19" in submit_form(rep, "real_estate_call", {
-        "project": "P1", "phone": "139", "source": "web", "grade": "B"})
+    assert "2026-03-19" in submit_form(
+        rep, "real_estate_call", {"project": "P1", "phone": "139", "source": "web", "grade": "B"}
+    )
     with pytest.raises(ValidationFailed, match="Grade"):
-        submit_form(rep, "real_estate_call", {"project": "P1", "phone": "1", "source": "web",
-                                              "grade": "Z"})
+        submit_form(
+            rep, "real_estate_call", {"project": "P1", "phone": "1", "source": "web", "grade": "Z"}
+        )
     with estate.world.runtime.db.read_session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(SalesPlan)) == 1
         assert session.scalar(sa.select(sa.func.count()).select_from(Call)) == 1
@@ -84,8 +92,9 @@ def test_demo_data_is_deterministic(world: Any) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_cli_imports_lists_and_approves(world: Any, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_imports_lists_and_approves(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from test_real_estate_signoff import write_workbook
 
     from plugins.real_estate.cli import real_estate

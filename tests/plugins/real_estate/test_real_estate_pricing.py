@@ -22,8 +22,10 @@ D = Decimal
 
 
 def hand_checked_table() -> Any:
-    units = [UnitShape(no, floor, ori, "", layout, D(area))
-             for no, floor, ori, layout, area, _s, _sh in UNITS]
+    units = [
+        UnitShape(no, floor, ori, "", layout, D(area))
+        for no, floor, ori, layout, area, _s, _sh in UNITS
+    ]
     factors = [Factor(kind, key, D(amount), D(pct)) for kind, key, amount, pct in FACTORS]
     return price_table(D("10000"), units, factors)
 
@@ -41,9 +43,15 @@ def test_price_table_matches_the_hand_calculation() -> None:
 
 def test_factor_keys_match_case_insensitively_and_only_their_kind() -> None:
     unit = UnitShape("1", 3, "se", "lake", "2B", D("50"))
-    line = price_table(D("8000"), [unit], [Factor("orientation", "SE", percent=D("0.01")),
-                                           Factor("view", "LAKE", amount=D("100")),
-                                           Factor("floor", "SE", amount=D("999"))]).lines[0]
+    line = price_table(
+        D("8000"),
+        [unit],
+        [
+            Factor("orientation", "SE", percent=D("0.01")),
+            Factor("view", "LAKE", amount=D("100")),
+            Factor("floor", "SE", amount=D("999")),
+        ],
+    ).lines[0]
     # (8000 + 100) x 1.01 = 8181.00; x 50 = 409050.00; the floor factor keyed "SE" misses
     assert (line.unit_price, line.total_price) == (D("8181.00"), D("409050.00"))
 
@@ -56,13 +64,16 @@ def test_rounding_is_half_up_to_the_cent() -> None:
     assert (line.unit_price, line.total_price) == (D("7894.44"), D("263121.69"))
 
 
-@pytest.mark.parametrize("measured, amount", [
-    ("101.50", "15759.00"),  # +1.50 within 3 %: 1.50 x 10506 paid by the buyer
-    ("100.00", "0.00"),
-    ("97.00", "-31518.00"),  # -3.00 exactly at the limit: refunded at the unit price
-    ("104.00", "31518.00"),  # +4.00: the buyer pays 3.00 x 10506, the developer bears 1.00
-    ("95.00", "-73542.00"),  # -5.00: 3.00 x 10506 + 2.00 x 10506 x 2 = 31518 + 42024
-])
+@pytest.mark.parametrize(
+    "measured, amount",
+    [
+        ("101.50", "15759.00"),  # +1.50 within 3 %: 1.50 x 10506 paid by the buyer
+        ("100.00", "0.00"),
+        ("97.00", "-31518.00"),  # -3.00 exactly at the limit: refunded at the unit price
+        ("104.00", "31518.00"),  # +4.00: the buyer pays 3.00 x 10506, the developer bears 1.00
+        ("95.00", "-73542.00"),  # -5.00: 3.00 x 10506 + 2.00 x 10506 x 2 = 31518 + 42024
+    ],
+)
 def test_area_settlement_under_the_three_percent_clause(measured: str, amount: str) -> None:
     result = settle_area(D("100.00"), D(measured), D("10506.00"))
     assert result.amount == D(amount)
@@ -80,8 +91,9 @@ def test_what_if_changes_nothing_and_the_published_list_holds_the_figures(estate
     from plugins.real_estate.models import PriceList, PriceListLine, Unit
     from plugins.real_estate.services import prices
 
-    trial = prices.what_if(estate.operator, estate.building_id, "11000",
-                           [Factor("floor", "2", amount=D("500"))])
+    trial = prices.what_if(
+        estate.operator, estate.building_id, "11000", [Factor("floor", "2", amount=D("500"))]
+    )
     # 201: (11000 + 500) x 1.03 = 11845.00
     assert trial.line("201").unit_price == D("11845.00")
     with estate.world.runtime.db.read_session() as session:
@@ -91,6 +103,5 @@ def test_what_if_changes_nothing_and_the_published_list_holds_the_figures(estate
     for no, (unit_price, total) in EXPECTED.items():
         assert (units[no].unit_price, units[no].total_price) == (D(unit_price), D(total))
     assert published.status == "published" and published.number == 1
-    assert (published.total_value, published.average_price) == (D("3623555.50"),
-                                                                  D("10037.55"))
+    assert (published.total_value, published.average_price) == (D("3623555.50"), D("10037.55"))
     assert sum(line.total_price for line in lines) == D("3623555.50")

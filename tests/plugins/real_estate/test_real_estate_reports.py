@@ -29,9 +29,14 @@ def sold_some(module_world: Any) -> Any:
     control.complete_sale(c, estate.unit("201"))
     d101 = control.reserve(c, estate.unit("101"), "B", subscribe=True)
     control.sign(c, estate.unit("101"))
-    payments.set_plan(estate.finance, d101.id, [
-        {"kind": "deposit", "due_on": "2026-03-10", "amount": "100000.00"},
-        {"kind": "mortgage", "due_on": "2026-06-01", "amount": "899100.00"}])
+    payments.set_plan(
+        estate.finance,
+        d101.id,
+        [
+            {"kind": "deposit", "due_on": "2026-03-10", "amount": "100000.00"},
+            {"kind": "mortgage", "due_on": "2026-06-01", "amount": "899100.00"},
+        ],
+    )
     payments.record_payment(estate.finance, d101.id, "deposit", "40000.00")
     control.reserve(c, estate.unit("102"), "C")
     control.hold(c, estate.unit("202"))
@@ -47,14 +52,16 @@ def test_sales_control_summary(sold_some: Any) -> None:
     # signed/sold area 100 + 100; amount 1,050,600 + 999,100; received 1,050,600 + 40,000
     assert row[9:] == (D("200.00"), D("2049700.00"), D("1090600.00"), D("0.5"))
     assert table.totals[2] == 4 and table.totals[-1] == D("0.5")
-    units = drill_report(sold_some.senior, "real_estate_sales_control", {}, "buildings", row,
-                         "signed")
+    units = drill_report(
+        sold_some.senior, "real_estate_sales_control", {}, "buildings", row, "signed"
+    )
     assert [r[1] for r in units.rows] == ["101"]
 
 
 def test_price_list_totals(sold_some: Any) -> None:
-    table = run_report(sold_some.senior, "real_estate_price_list",
-                       {"building": "A1"}).table("units")
+    table = run_report(sold_some.senior, "real_estate_price_list", {"building": "A1"}).table(
+        "units"
+    )
     assert [r[1] for r in table.rows] == ["201", "202", "101", "102"]
     assert table.totals[5] == D("361.00") and table.totals[9] == D("3623555.50")
     assert table.totals[8] == D("10037.55")
@@ -62,17 +69,22 @@ def test_price_list_totals(sold_some: Any) -> None:
 
 def test_plan_vs_actual(sold_some: Any) -> None:
     table = run_report(sold_some.senior, "real_estate_plan_actual", {"year": 2026}).table("plan")
-    assert table.rows == [("A1", "2026-03", 2, 2, D("2000000.00"), D("2049700.00"),
-                           D("1.0249"))]
+    assert table.rows == [("A1", "2026-03", 2, 2, D("2000000.00"), D("2049700.00"), D("1.0249"))]
 
 
 def test_receivables_as_of(sold_some: Any) -> None:
-    table = run_report(sold_some.senior, "real_estate_receivables",
-                       {"as_of": "2026-03-31"}).table("deals")
+    table = run_report(sold_some.senior, "real_estate_receivables", {"as_of": "2026-03-31"}).table(
+        "deals"
+    )
     by_unit = {r[1]: r for r in table.rows}
     # 101: price 999,100; received 40,000; deposit of 100,000 due by 03-10 -> 60,000 overdue
-    assert by_unit["101"][4:] == (D("999100.00"), D("0.00"), D("40000.00"), D("959100.00"),
-                                  D("60000.00"))
+    assert by_unit["101"][4:] == (
+        D("999100.00"),
+        D("0.00"),
+        D("40000.00"),
+        D("959100.00"),
+        D("60000.00"),
+    )
     assert by_unit["201"][7:] == (D("0.00"), D("0.00"))
     assert by_unit["102"][7] == D("765233.00")
     assert table.totals[7] == D("959100.00") + D("765233.00")
@@ -83,19 +95,24 @@ def test_call_statistics(estate: Any) -> None:
     first = calls.log_call(rep, estate.project_id, {"phone": "139", "source": "web", "grade": "a"})
     assert first.follow_up_on == dt.date(2026, 3, 17)  # grade A: call back the next day
     calls.log_call(rep, estate.project_id, {"phone": "138", "source": "web", "grade": "C"})
-    calls.log_call(rep, estate.project_id, {"caller_name": "Z", "source": "referral",
-                                            "grade": "B"})
+    calls.log_call(rep, estate.project_id, {"caller_name": "Z", "source": "referral", "grade": "B"})
     calls.follow_up(rep, first.id, visited=True)
     control.reserve(estate.control, estate.unit("101"), "Caller", call_id=first.id)
     table = run_report(estate.senior, "real_estate_calls", {}).table("sources")
-    assert table.rows == [("referral", 1, 0, 1, 0, 0, 0, 0, D("0")),
-                          ("web", 2, 1, 0, 1, 1, 1, 1, D("0.5"))]
+    assert table.rows == [
+        ("referral", 1, 0, 1, 0, 0, 0, 0, D("0")),
+        ("web", 2, 1, 0, 1, 1, 1, 1, D("0.5")),
+    ]
     assert table.totals == ("Total", 3, 1, 1, 1, 1, 1, 1, D("0.3333"))
     funnel = run_report(estate.senior, "real_estate_calls", {}).table("funnel")
     # 3 calls, 1 visit, 1 reserved (101), none subscribed or signed this month
     assert [(r[0], r[1], r[2]) for r in funnel.rows] == [
-        ("Calls", 3, None), ("Visits", 1, D("0.3333")), ("Reserved", 1, D("1")),
-        ("Subscribed", 0, D("0")), ("Signed", 0, None)]
+        ("Calls", 3, None),
+        ("Visits", 1, D("0.3333")),
+        ("Reserved", 1, D("1")),
+        ("Subscribed", 0, D("0")),
+        ("Signed", 0, None),
+    ]
 
 
 def test_summary_exports_to_xlsx(sold_some: Any, tmp_path: Path) -> None:
@@ -112,8 +129,9 @@ def test_price_list_versions_stay_printable(estate: Any) -> None:
     prices.set_base_price(estate.operator, estate.building_id, "11000")
     second = prices.submit_price_list(estate.operator, estate.building_id)
     prices.approve_price_list(estate.senior, second.id)
-    old = run_report(estate.senior, "real_estate_price_list",
-                     {"building": "A1", "number": 1}).table("units")
+    old = run_report(
+        estate.senior, "real_estate_price_list", {"building": "A1", "number": 1}
+    ).table("units")
     new = run_report(estate.senior, "real_estate_price_list", {"building": "A1"}).table("units")
     assert old.totals[9] == D("3623555.50")
     # each unit +1000/m2 before its percent: 201 (11200 x 1.03) = 11536.00
@@ -140,8 +158,11 @@ def test_money_received_follows_the_receivables_rule(sold_some: Any) -> None:
     from plugins.real_estate.services import queries
 
     world = sold_some.world
-    deal_id = next(u.deal_id for u in queries.board(sold_some.senior, sold_some.building_id)
-                   if u.unit_no == "201")
+    deal_id = next(
+        u.deal_id
+        for u in queries.board(sold_some.senior, sold_some.building_id)
+        if u.unit_no == "201"
+    )
     for who in (sold_some.control, world.user("rep_sc", "sales_rep")):
         table = run_report(who, "real_estate_sales_control", {}).table("buildings")
         assert "received" not in [c.id for c in table.columns]
@@ -178,6 +199,10 @@ def test_printed_status_is_a_title_not_a_code(sold_some: Any) -> None:
         owed = run_report(sold_some.senior, "real_estate_receivables", {}).table("deals")
     finally:
         set_lang(None)
-    assert {r[1]: r[-1] for r in table.rows} == {"201": "售出", "202": "保留", "101": "签约",
-                                                 "102": "预留"}
+    assert {r[1]: r[-1] for r in table.rows} == {
+        "201": "售出",
+        "202": "保留",
+        "101": "签约",
+        "102": "预留",
+    }
     assert {r[1]: r[3] for r in owed.rows}["102"] == "预留"

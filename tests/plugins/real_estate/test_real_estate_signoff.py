@@ -38,8 +38,14 @@ def test_submitted_units_wait_for_the_second_person(world: Any) -> None:
     assert approved.submitted_by == operator.actor.id
     assert approved.decided_by == senior.actor.id and approved.status == "approved"
     with world.runtime.db.read_session() as session:
-        actors = set(session.scalars(sa.select(AuditEntry.actor_login).where(
-            AuditEntry.entity == "real_estate_change", AuditEntry.entity_id == str(change.id))))
+        actors = set(
+            session.scalars(
+                sa.select(AuditEntry.actor_login).where(
+                    AuditEntry.entity == "real_estate_change",
+                    AuditEntry.entity_id == str(change.id),
+                )
+            )
+        )
     assert actors == {"op", "senior"}
     with pytest.raises(Refused):
         masterdata.approve_change(senior, change.id)  # already decided
@@ -55,8 +61,9 @@ def test_the_submitter_cannot_sign_off_even_holding_both_roles(world: Any) -> No
 
 def test_rejected_change_writes_no_unit(world: Any) -> None:
     change = masterdata.submit_units(world.user("op", "business_operator"), unit_rows())
-    rejected = masterdata.reject_change(world.user("senior", "re_senior_marketing"), change.id,
-                                        note="wrong areas")
+    rejected = masterdata.reject_change(
+        world.user("senior", "re_senior_marketing"), change.id, note="wrong areas"
+    )
     assert rejected.status == "rejected" and count_units(world) == 0
 
 
@@ -103,7 +110,10 @@ def test_import_from_xlsx_is_one_change(world: Any, tmp_path: Path) -> None:
     with world.runtime.db.read_session() as session:
         unit = session.scalars(sa.select(Unit).where(Unit.unit_no == "102")).one()
     assert (unit.building_area, unit.suite_area, unit.shared_area) == (
-        D("80.50"), D("65.00"), D("15.50"))
+        D("80.50"),
+        D("65.00"),
+        D("15.50"),
+    )
     assert unit.total_price == D("724500.00")  # 9000 x 80.50, computed when left empty
 
 
@@ -145,7 +155,8 @@ def test_price_list_submitter_cannot_approve_it(world: Any) -> None:
 
 
 def test_two_managers_signing_off_at_once_apply_the_change_once(
-        world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each manager waits (up to 1 s) after finding the change pending for the other to
     find it too; the row lock makes the second see the first one's approval."""
     import contextlib

@@ -54,7 +54,6 @@ def test_board(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("zh_CN", (120, 40))])
-def test_price_table(snap_compare: Any, make_app: Any, lang: str,
-                     size: tuple[int, int]) -> None:
+def test_price_table(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Price table: draft prices with live totals and the factors."""
     assert snap_compare(make_app(lang, "prices"), terminal_size=size, run_before=open_view)

@@ -54,8 +54,7 @@ def upgrade() -> None:
     op.create_table(
         "forecast_value",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("series_id", sa.Integer(), sa.ForeignKey("forecast_series.id"),
-                  nullable=False),
+        sa.Column("series_id", sa.Integer(), sa.ForeignKey("forecast_series.id"), nullable=False),
         sa.Column("period", sa.Date(), nullable=False),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("amount", MONEY, nullable=False),
@@ -83,14 +82,14 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.UniqueConstraint("period_start", "period_kind", "dimension", "revision"),
     )
-    op.create_index("ix_forecast_allocation_period_start", "forecast_allocation",
-                    ["period_start"])
+    op.create_index("ix_forecast_allocation_period_start", "forecast_allocation", ["period_start"])
     op.create_index("ix_forecast_allocation_status", "forecast_allocation", ["status"])
     op.create_table(
         "forecast_allocation_line",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("allocation_id", sa.Integer(), sa.ForeignKey("forecast_allocation.id"),
-                  nullable=False),
+        sa.Column(
+            "allocation_id", sa.Integer(), sa.ForeignKey("forecast_allocation.id"), nullable=False
+        ),
         sa.Column("key_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(64), nullable=False),
         sa.Column("label", sa.String(200), nullable=False),
@@ -101,8 +100,9 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.UniqueConstraint("allocation_id", "key_id"),
     )
-    op.create_index("ix_forecast_allocation_line_allocation_id", "forecast_allocation_line",
-                    ["allocation_id"])
+    op.create_index(
+        "ix_forecast_allocation_line_allocation_id", "forecast_allocation_line", ["allocation_id"]
+    )
 
 
 def downgrade() -> None:

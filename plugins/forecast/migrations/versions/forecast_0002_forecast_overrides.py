@@ -25,8 +25,7 @@ def upgrade() -> None:
     op.create_table(
         "forecast_override",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("series_id", sa.Integer(), sa.ForeignKey("forecast_series.id"),
-                  nullable=False),
+        sa.Column("series_id", sa.Integer(), sa.ForeignKey("forecast_series.id"), nullable=False),
         sa.Column("period", sa.Date(), nullable=False),
         sa.Column("statistical", MONEY, nullable=False),
         sa.Column("final", MONEY, nullable=False),

@@ -41,8 +41,7 @@ def upgrade() -> None:
         sa.Column("to_owner_id", sa.Integer(), sa.ForeignKey("sd_user.id"), nullable=True),
         sa.Column("actor_id", sa.Integer(), sa.ForeignKey("sd_user.id"), nullable=True),
         sa.Column("reason", sa.String(length=500), nullable=False),
-        sa.Column("handover_id", sa.Integer(), sa.ForeignKey("funnel_handover.id"),
-                  nullable=True),
+        sa.Column("handover_id", sa.Integer(), sa.ForeignKey("funnel_handover.id"), nullable=True),
     )
     op.create_index("ix_funnel_lead_event_customer", "funnel_lead_event", ["customer_id", "at"])
     op.create_index("ix_funnel_lead_event_handover_id", "funnel_lead_event", ["handover_id"])

@@ -19,14 +19,18 @@ MONEY = sa.Numeric(precision=16, scale=2)
 
 # Documents made before carry no VAT (rate and tax 0): their amounts stay what they were.
 def upgrade() -> None:
-    op.add_column("manufacturing_line", sa.Column("tax_rate", sa.Numeric(5, 4),
-                                                  nullable=False, server_default="0"))
-    op.add_column("manufacturing_line", sa.Column("tax", MONEY, nullable=False,
-                                                  server_default="0"))
-    op.add_column("manufacturing_document", sa.Column("tax", MONEY, nullable=False,
-                                                      server_default="0"))
-    op.add_column("manufacturing_document", sa.Column("invoice_type", sa.String(length=16),
-                                                      nullable=False, server_default=""))
+    op.add_column(
+        "manufacturing_line",
+        sa.Column("tax_rate", sa.Numeric(5, 4), nullable=False, server_default="0"),
+    )
+    op.add_column("manufacturing_line", sa.Column("tax", MONEY, nullable=False, server_default="0"))
+    op.add_column(
+        "manufacturing_document", sa.Column("tax", MONEY, nullable=False, server_default="0")
+    )
+    op.add_column(
+        "manufacturing_document",
+        sa.Column("invoice_type", sa.String(length=16), nullable=False, server_default=""),
+    )
 
 
 def downgrade() -> None:
