@@ -85,11 +85,14 @@ def _fmt(span: Span) -> str:
 def compare_caption(now: Span, then: Span, full: bool = False) -> tuple[str, str]:
     """(English, Chinese) sentence naming the two periods compared."""
     if full:
-        return (f"Full-period comparison (asked for): {_fmt(now)} against the whole of "
-                f"{_fmt(then)}.",
-                f"整期比较（按要求）：{_fmt(now)} 对比 {_fmt(then)} 全期。")
-    return (f"Like-for-like: {_fmt(now)} against the same days {_fmt(then)}.",
-            f"同期可比：{_fmt(now)} 对比相同天数 {_fmt(then)}。")
+        return (
+            f"Full-period comparison (asked for): {_fmt(now)} against the whole of {_fmt(then)}.",
+            f"整期比较（按要求）：{_fmt(now)} 对比 {_fmt(then)} 全期。",
+        )
+    return (
+        f"Like-for-like: {_fmt(now)} against the same days {_fmt(then)}.",
+        f"同期可比：{_fmt(now)} 对比相同天数 {_fmt(then)}。",
+    )
 
 
 def same_days_years_ago(start: dt.date, end: dt.date, years: int) -> Span:

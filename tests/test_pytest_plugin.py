@@ -93,6 +93,7 @@ def test_the_plugin_contract_runs_from_the_fixtures(salesdesk_contract, tmp_path
     # The funnel plugin's events, checked against a folder without tests.
     problems = salesdesk_contract("funnel", tests=[tmp_path])
     assert problems == [
+        "hooks: salesdesk_check_new_owner is implemented but named in no test",
         "hooks: salesdesk_opportunity_created is implemented but named in no test",
         "hooks: salesdesk_opportunity_stage_changed is implemented but named in no test"]
 

@@ -72,6 +72,8 @@ def choice_title(value: Any) -> str:
     text = str(value)
     if text in LABELS:
         return label(text)
+    if _(text) != text:  # a choice the catalogues carry as it is spelt (net, gross)
+        return _(text)
     words = text.replace("_", " ").capitalize()
     shown = _(words)
     return shown if shown != words else text

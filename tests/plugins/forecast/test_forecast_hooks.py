@@ -101,7 +101,7 @@ def test_a_contributed_method_is_chosen_by_id_and_its_forecast_stored(sales: Any
 def test_without_the_contributing_plugin_its_method_is_refused(sales: Any) -> None:
     with pytest.raises(ValidationFailed) as err:
         run_forecast(sales.mgr, "company", horizon=3, method="flat3", processes=1)
-    assert "method" in str(err.value)
+    assert "Method: got 'flat3'" in str(err.value)  # named by its title, as a user reads it
 
 
 @SQLITE_ONLY

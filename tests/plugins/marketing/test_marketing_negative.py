@@ -108,7 +108,11 @@ def test_bad_input_is_named(register: dict[str, Any], mk: dict[str, Any]) -> Non
             mk["rep1"],
             {"kind": "complaint", "date": "2026-03-01", "customer": "NOPE", "product": "NOPE"},
         )
-    assert "'customer'" in str(caught.value) and "'product'" in str(caught.value)
+    fields = {p.field for p in caught.value.problems}
+    assert fields == {"customer", "product"}
+    assert "Customer: got 'NOPE'" in str(caught.value) and "Product: got 'NOPE'" in str(
+        caught.value
+    )
     with pytest.raises(ValidationFailed, match="a lost deal"):
         open_deal = opportunities.create_opportunity(
             mk["rep1"],
