@@ -49,6 +49,14 @@ def set_lang(lang: str | None) -> None:
     _current = lang
 
 
+def swap_lang(lang: str | None) -> str | None:
+    """Force a language and return the setting it replaces, to put back with ``set_lang``
+    (a command run inside a longer-lived process must not change its language)."""
+    before = _current
+    set_lang(lang)
+    return before
+
+
 @cache
 def catalog(lang: str) -> dict[str, str]:
     if lang == "en":

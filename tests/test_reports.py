@@ -142,6 +142,8 @@ def cli_run(world, db_url, monkeypatch):
 
     build(world)
     monkeypatch.setattr(core.runtime, "os_login", lambda: "admin")
+    # English whatever an earlier test in this process left (report run --lang sets it)
+    monkeypatch.setenv("SALESDESK_LANG", "en")
 
     def run(*args: str):
         return CliRunner().invoke(cli, ["--database", db_url, "report", *args])

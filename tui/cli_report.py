@@ -143,9 +143,10 @@ def report_run(
     from core.reports import run_report
 
     if lang is not None:  # the words a report computes (weather, done) follow --lang too
-        from core.i18n import set_lang
+        from core.i18n import set_lang, swap_lang
 
-        set_lang(lang)
+        before = swap_lang(lang)
+        click_ctx.call_on_close(lambda: set_lang(before))
     lang = _lang(lang)
     try:
         ctx = _runtime(click_ctx).context_for()
