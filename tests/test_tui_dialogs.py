@@ -119,3 +119,20 @@ async def test_lists_show_a_bracketed_customer_name_as_typed(tui_world: dict[str
         ]
         for name in HOSTILE:
             assert name in names
+
+
+@aio
+async def test_a_notification_shows_brackets_as_written(tui_world: dict[str, Any]) -> None:
+    """A refusal quoting what was typed (pydantic's "[type=..., input_value='X']") once
+    ended the app as broken markup when its toast was drawn."""
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for text in [*HOSTILE, "got 'x' [type=string_too_long, input_value='MFG_DELIVE']"]:
+            app.notify(text)
+        await pilot.pause(0.3)  # the toasts are drawn: broken markup raised here
+        await settle(pilot)
+        assert app.is_running and app.return_code is None
+        shown = list(app._notifications)  # type: ignore[attr-defined]
+        assert len(shown) == len(HOSTILE) + 1
+        assert not any(n.markup for n in shown)  # read as written, never as markup

@@ -34,6 +34,9 @@ SIZE = (120, 40)
 
 # Latin words a Chinese screen may show, and why.
 ZH_ALLOWED = {
+    # the demo's numbering office codes (data, shown in the numbering dialog)
+    "bj",
+    "sh",
     # key names in the footer and the keys list (what is printed on the keyboard)
     "esc",
     "tab",

@@ -225,6 +225,20 @@ class SalesdeskApp(App[None]):
 
     # -- navigation --------------------------------------------------------------------
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification shows its text as written: messages carry names and values people
+        typed (a customer called "[x]", a refused entry), which must never be read as markup
+        (an unbalanced bracket ended the app)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def on_mount(self) -> None:
         self.action_section("home")
         if self.start != "home":

@@ -88,7 +88,9 @@ def rule_for(session: Session, series: str, default: NumberingRule | None = None
     """The company's rule for ``series``, else ``default``, else the series name as prefix."""
     stored = get_setting(session, SETTING_PREFIX + series)
     if stored is None:
-        return default or NumberingRule(prefix=series.upper()[:10])
+        # the series name as prefix, kept to what a prefix may hold (mfg_delivery -> MFGDELIVER)
+        prefix = "".join(c for c in series.upper() if c.isascii() and (c.isalnum() or c == "-"))
+        return default or NumberingRule(prefix=prefix[:10])
     try:
         return NumberingRule.model_validate(stored)
     except pydantic.ValidationError as exc:

@@ -199,7 +199,8 @@ class FormDialog(BaseModal):
     def on_mount(self) -> None:
         from tui.widgets.form import FormFields
 
-        self.query_one(FormFields).widget_for(self.specs[0].name).focus()
+        if self.specs:  # a form may come with no field to fill (nothing to deliver)
+            self.query_one(FormFields).widget_for(self.specs[0].name).focus()
 
     def on_input_submitted(self) -> None:
         self.action_save()

@@ -68,6 +68,10 @@ def param_line(ctx: Any, report_id: str, params: dict[str, Any]) -> str:
         title = (info.title if info is not None else "") or name.replace("_", " ").capitalize()
         if isinstance(value, bool):
             value = _("yes") if value else _("no")
+        elif isinstance(value, str):  # a choice in the reader's words (net is 不含税)
+            from tui.screens.reports import choice_title
+
+            value = choice_title(value)
         shown.append(f"{_(title)} {value}")
     return "  ·  ".join(shown)
 
