@@ -14,6 +14,7 @@ from core.access import visible
 from core.context import Context
 from core.models import Activity, AuditEntry, Contact, Customer, Opportunity, SalesLine, User
 from core.models_summary import SalesSumCustomerMonth
+from core.report_kit import money
 from core.services.customers import get_customer
 from core.services.daily import RepDay, day_ranking
 from core.summaries import summary_visible
@@ -107,10 +108,10 @@ def _sales_by_month(
             .order_by(col(cm.month).desc())
             .limit(months)
         )
-        return [(str(m)[:7], _money(a), int(n)) for m, a, n in session.execute(query)]
+        return [(str(m)[:7], money(a), int(n)) for m, a, n in session.execute(query)]
     month = sa.func.substr(sa.cast(SalesLine.date, sa.String), 1, 7)
     return [
-        (str(m), _money(a), int(n))
+        (str(m), money(a), int(n))
         for m, a, n in session.execute(
             sa.select(month, sa.func.sum(col(SalesLine.amount)), sa.func.count())
             .where(col(SalesLine.customer_id) == customer_id, visible(ctx, SalesLine))
@@ -119,10 +120,6 @@ def _sales_by_month(
             .limit(months)
         )
     ]
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def team_day(ctx: Context, day: dt.date) -> list[RepDay]:
