@@ -426,15 +426,26 @@ def product_id(session: Session, code: str | None) -> int | None:
 # -- amounts: net of VAT or including it ------------------------------------------------------
 
 
+def line_tax_cents(amount: Any, tax_rate: Any, default_rate: Decimal = Decimal("0")) -> Any:
+    """SQL for a sales line's VAT in whole cents: net x rate, rounded half-up away from
+    zero per line as an invoice rounds it (so a return mirrors its sale), at the line's
+    rate or ``default_rate`` when it has none. Integer arithmetic, so SQLite's floating
+    point cannot round a half cent the wrong way."""
+    cents = sa.cast(sa.func.round(amount * 100), sa.BigInteger)
+    rate = sa.cast(sa.func.round(sa.func.coalesce(tax_rate, default_rate) * 10000), sa.BigInteger)
+    product = cents * rate  # below 10^16: a line's cents times a rate in 1/10000
+    return sa.case((product < 0, -((-product + 5000) // 10000)), else_=(product + 5000) // 10000)
+
+
 def line_amount(
     amount: Any, tax_rate: Any, amounts: str = "net", default_rate: Decimal = Decimal("0")
 ) -> Any:
     """SQL for a sales line's amount as asked: net (the stored amount, ``sales_line`` keeps
-    amounts net of VAT) or gross (价税合计): net plus the VAT rounded to the cent per line,
-    as an invoice rounds it, at the line's rate or ``default_rate`` when it has none."""
+    amounts net of VAT) or gross (价税合计): net plus ``line_tax_cents``."""
     if amounts != "gross":
         return amount
-    return amount + sa.func.round(amount * sa.func.coalesce(tax_rate, default_rate), 2)
+    cent = sa.literal(Decimal("0.01"), sa.Numeric(3, 2))
+    return amount + line_tax_cents(amount, tax_rate, default_rate) * cent
 
 
 def amounts_caption(amounts: str) -> tuple[str, str]:

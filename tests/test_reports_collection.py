@@ -9,9 +9,10 @@ C1 (rep_a, N1): 2026-01-10 100.00 @13% = 113.00; 2026-02-14 200.00 @13% = 226.00
 old on 16 March); 2026-03-01 return -50.00 @13% = -56.50; receipt 2026-02-01 150.00, more
 than the oldest sale: 113.00 settled, 37.00 spills onto 14 February, which the return's
 56.50 settles further: open 226.00 - 93.50 = 132.50.
-C2 (rep_b, S): 2025-03-01 10.00 without a rate (380 days); 2025-12-01 55.55 @6% = 58.88
-(105 days); 2026-02-13 1000.00 @13% = 1130.00 (31 days); receipt 2026-03-05 5.00 settles
-the oldest: 5.00 open there. Open 1193.88.
+C2 (rep_b, S): 2025-03-01 10.00 without a rate, so at the company's 13% = 11.30 (380 days),
+as the gross sales forms count it; 2025-12-01 55.55 @6% = 58.88 (105 days); 2026-02-13
+1000.00 @13% = 1130.00 (31 days); receipt 2026-03-05 5.00 settles the oldest: 6.30 open
+there. Open 1195.18.
 C3 (rep_a, N, the parent region): 2026-03-16 10.00 @13% = 11.30, unpaid.
 """
 
@@ -27,6 +28,7 @@ from reports_helpers import by_key, column, total
 
 from core.models import SalesLine
 from core.reports import drill_report, report_registry, run_report
+from core.services.organisation import set_company
 from core.services.receipts import record_receipt
 
 M = Decimal
@@ -109,7 +111,7 @@ def test_collection_form_per_customer(cw: Any) -> None:
     }
     assert by_key(result, "customers", "customer_code", "outstanding") == {
         "C1": M("132.50"),
-        "C2": M("1193.88"),
+        "C2": M("1195.18"),
         "C3": M("11.30"),
     }
     assert by_key(result, "customers", "customer_code", "rep") == {
@@ -121,7 +123,7 @@ def test_collection_form_per_customer(cw: Any) -> None:
     assert total(result, "customers", "received") == M("155.00")
     # the rate of the totals is recomputed (155 / 1423.80), not summed nor averaged
     assert total(result, "customers", "collection_rate") == M("0.1089")
-    assert total(result, "customers", "outstanding") == M("1337.68")
+    assert total(result, "customers", "outstanding") == M("1338.98")
     assert any("价税合计" in zh and "VAT" in en for en, zh in result.captions)
 
 
@@ -132,7 +134,7 @@ def test_collection_form_for_an_earlier_period_and_date(cw: Any) -> None:
     rows = {r[0]: r[3:] for r in result.table("customers").rows}
     assert rows == {
         "C1": (M("100.00"), M("113.00"), M("0.00"), M("0"), M("113.00")),
-        "C2": (M("0.00"), M("0.00"), M("0.00"), None, M("68.88")),
+        "C2": (M("0.00"), M("0.00"), M("0.00"), None, M("70.18")),
     }
 
 
@@ -142,10 +144,10 @@ def test_ageing_buckets_from_the_oldest_first_settlement(cw: Any) -> None:
     z = M("0.00")
     assert rows == {  # 0-30, 31-60, 61-90, 91-180, 181-365, >365, outstanding
         "C1": (M("132.50"), z, z, z, z, z, M("132.50")),  # day 30: still 0-30
-        "C2": (z, M("1130.00"), z, M("58.88"), z, M("5.00"), M("1193.88")),  # day 31
+        "C2": (z, M("1130.00"), z, M("58.88"), z, M("6.30"), M("1195.18")),  # day 31
         "C3": (M("11.30"), z, z, z, z, z, M("11.30")),
     }
-    assert total(result, "ageing", "outstanding") == M("1337.68")
+    assert total(result, "ageing", "outstanding") == M("1338.98")
     assert total(result, "ageing", "d0_30") == M("143.80")
     later = run_report(cw.admin, "receivables_ageing", {"as_of": "2026-03-17"})
     assert by_key(later, "ageing", "customer_code", "d31_60")["C1"] == M("132.50")
@@ -172,7 +174,7 @@ def test_ageing_and_collection_agree_and_drill_to_their_figures(cw: Any) -> None
             found = drill_report(cw.admin, "receivables_ageing", {}, "ageing", row, col)
             assert found.totals[found.index("amount")] == row[table.index(col)], (row, col)
     every = drill_report(cw.admin, "receivables_ageing", {}, "ageing", None, "outstanding")
-    assert every.totals[every.index("amount")] == M("1337.68")
+    assert every.totals[every.index("amount")] == M("1338.98")
 
 
 def test_a_rep_sees_only_own_customers_and_filters_narrow(cw: Any) -> None:
@@ -224,3 +226,15 @@ def test_the_standard_profile_lists_both_reports(world: Any) -> None:
         assert not any(r.startswith("mfg_") for r in reports)
     finally:
         runtime.db.dispose()
+
+
+def test_receivables_count_a_line_without_a_rate_as_the_gross_forms_do(cw: Any) -> None:
+    """One rule for a line without a VAT rate: the company's rate, in the gross sales
+    forms and in what customers owe alike (changing the rate moves both)."""
+    set_company(cw.admin, {"vat_rate": "0.10"})
+    ageing = run_report(cw.admin, "receivables_ageing", {})
+    assert by_key(ageing, "ageing", "customer_code", "over_365")["C2"] == M("6.00")
+    multi = run_report(
+        cw.admin, "multi_year", {"as_of": "2025-03-31", "years": "2", "amounts": "gross"}
+    )
+    assert total(multi, "months", "y2025") == M("11.00")

@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +68,7 @@ from core.services.import_writes import (
     line_writer,
     trusted_foreign_keys,
 )
+from core.services.organisation import company_vat_rate
 from core.summaries import add_line_totals, check_totals
 
 if TYPE_CHECKING:
@@ -378,7 +378,7 @@ def _import_master(
     existing = set(session.scalars(sa.select(model.code)))
     base = _defaults(model, job.ctx)
     if model is Product:  # a new product's VAT rate is the company's default
-        base["vat_rate"] = _company_vat_rate(session)
+        base["vat_rate"] = company_vat_rate(session)
     insert = sa.insert(model.__table__)
     chunk: list[dict[str, Any]] = []
     rows = 0
@@ -441,13 +441,6 @@ def _import_receipts(
             )
         _finish_batch(job, session, uow, batch, result)
     return result
-
-
-def _company_vat_rate(session: Session) -> Decimal:
-    from core.company import get_setting
-    from core.services.organisation import VAT_RATE_KEY
-
-    return Decimal(str(get_setting(session, VAT_RATE_KEY, "0.13")))
 
 
 def _check_customer_rights(ctx: Context, number: int, values: dict[str, Any]) -> None:

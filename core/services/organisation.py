@@ -24,6 +24,7 @@ from typing import Any
 
 import pydantic
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.access import region_subtree
@@ -370,6 +371,11 @@ _KEYS = {
     "fiscal_year_start": FISCAL_START_KEY,
     "vat_rate": VAT_RATE_KEY,
 }
+
+
+def company_vat_rate(session: Session) -> Decimal:
+    """The company's VAT rate, for lines and products that carry none."""
+    return Decimal(str(get_setting(session, VAT_RATE_KEY, "0.13")))
 
 
 def company_settings(ctx: Context) -> CompanySettings:

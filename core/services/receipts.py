@@ -24,7 +24,9 @@ from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.i18n import _, pick
 from core.models import Customer, Receipt, SalesLine
+from core.report_kit import line_tax_cents
 from core.services.base import UnitOfWork, write
+from core.services.organisation import company_vat_rate
 
 PERMISSION = "receipt.record"
 ZERO = Decimal("0.00")
@@ -249,14 +251,11 @@ def list_receipts(
 # -- what reports read --------------------------------------------------------------------
 
 
-def line_tax() -> Any:
-    """The VAT of one sales line in cents, as SQL: net x rate rounded half-up (away from
-    zero, so a return mirrors its sale), in integers so SQLite's floating point cannot
-    round a half cent the wrong way. A line without a rate has no VAT."""
-    cents = sa.cast(sa.func.round(SalesLine.amount * 100), sa.BigInteger)
-    rate = sa.cast(sa.func.round(sa.func.coalesce(SalesLine.tax_rate, 0) * 10000), sa.BigInteger)
-    product = cents * rate  # below 10^16: a line's cents times a rate in 1/10000
-    return sa.case((product < 0, -((-product + 5000) // 10000)), else_=(product + 5000) // 10000)
+def line_tax(default_rate: Decimal) -> Any:
+    """The VAT of one sales line in cents, as SQL; a line without a rate at
+    ``default_rate`` (the company's, see ``company_vat_rate``), as the gross sales
+    forms count it, so receivables and sales agree."""
+    return line_tax_cents(SalesLine.amount, SalesLine.tax_rate, default_rate)
 
 
 @dataclass
@@ -276,7 +275,9 @@ def sales_and_receipts(
     flows: dict[int, Flow] = {}
     sold = (
         sa.select(
-            col(SalesLine.customer_id), sa.func.sum(SalesLine.amount), sa.func.sum(line_tax())
+            col(SalesLine.customer_id),
+            sa.func.sum(SalesLine.amount),
+            sa.func.sum(line_tax(company_vat_rate(session))),
         )
         .where(col(SalesLine.date).between(start, end), col(SalesLine.customer_id).in_(customers))
         .group_by(col(SalesLine.customer_id))
@@ -327,7 +328,7 @@ def open_sales(
             col(SalesLine.customer_id),
             col(SalesLine.date),
             sa.func.sum(SalesLine.amount),
-            sa.func.sum(line_tax()),
+            sa.func.sum(line_tax(company_vat_rate(session))),
         )
         .where(col(SalesLine.date) <= as_of, col(SalesLine.customer_id).in_(customers))
         .group_by(col(SalesLine.customer_id), col(SalesLine.date))

@@ -44,12 +44,15 @@ from core.report_kit import (
     totals_row,
 )
 from core.reports import ChartSpec, ReportResult, Table
+from core.services.organisation import company_vat_rate
 from core.services.receipts import line_tax, open_sales, receipt_rows, sales_and_receipts
 
 GROSS_CAPTION = (
-    "Amounts include VAT (价税合计), as receivables are owed; returns are "
-    "netted; receipts settle each customer's oldest sales first.",
-    "金额为价税合计(应收含税)，退货已冲减；收款按先发生先核销冲抵客户最早的销售。",
+    "Amounts include VAT (价税合计), as receivables are owed; lines without a VAT rate "
+    "at the company rate; returns are netted; receipts settle each customer's oldest "
+    "sales first.",
+    "金额为价税合计(应收含税)，未注明税率的明细按公司税率计；退货已冲减；"
+    "收款按先发生先核销冲抵客户最早的销售。",
 )
 AGE_CAPTION = (
     "Age is counted from the sale date (imported sales carry no payment terms).",
@@ -116,23 +119,23 @@ LINE_COLUMNS = [
 
 def sales_table(ctx: Context, ids: Any, start: dt.date, end: dt.date) -> Table:
     """The sales lines (returns included) behind a customer's gross sales."""
-    query = (
-        sa.select(
-            SalesLine.date,
-            Customer.code,
-            Customer.name,
-            Product.code,
-            SalesLine.return_reason,
-            SalesLine.quantity,
-            SalesLine.amount,
-            line_tax(),
-        )
-        .join(Customer, Customer.id == SalesLine.customer_id)
-        .join(Product, Product.id == SalesLine.product_id)
-        .where(SalesLine.date.between(start, end), SalesLine.customer_id.in_(ids))
-        .order_by(SalesLine.date, SalesLine.id)
-    )
     with ctx.reading() as session:
+        query = (
+            sa.select(
+                SalesLine.date,
+                Customer.code,
+                Customer.name,
+                Product.code,
+                SalesLine.return_reason,
+                SalesLine.quantity,
+                SalesLine.amount,
+                line_tax(company_vat_rate(session)),
+            )
+            .join(Customer, Customer.id == SalesLine.customer_id)
+            .join(Product, Product.id == SalesLine.product_id)
+            .where(SalesLine.date.between(start, end), SalesLine.customer_id.in_(ids))
+            .order_by(SalesLine.date, SalesLine.id)
+        )
         rows = []
         for day, code, name, product, reason, qty, net, tax in session.execute(query):
             vat = Decimal(int(tax or 0)).scaleb(-2)

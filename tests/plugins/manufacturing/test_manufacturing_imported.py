@@ -26,7 +26,7 @@ SALES = (
     "2026-02-20,{c},RG-200,3,100.50,13%,\n"  # tax 13.065 -> 13.07 (half up)
     "2026-03-01,{c},FL-100,-1,-100.00,0.13,破损 damaged\n"  # return: -113.00
     "2026-03-10,{c},RG-200,2,200.00,,\n"
-)  # no rate: no VAT
+)  # no rate: the company's 13 %, as the gross sales forms count it: 226.00
 PERIOD = {"start": "2026-01-01", "end": "2026-03-16"}
 
 
@@ -53,13 +53,13 @@ def test_collection_form_of_an_import_only_company(trading: Any) -> None:
     (row,) = table.rows
     v = dict(zip([c.id for c in table.columns], row, strict=True))
     assert v["ordered"] == D("0.00") and v["delivered"] == D("0.00")
-    # 1130.06 + 113.57 - 113.00 + 200.00
-    assert v["invoiced"] == D("1330.63")
+    # 1130.06 + 113.57 - 113.00 + 226.00
+    assert v["invoiced"] == D("1356.63")
     assert v["received"] == D("800.00")
-    assert v["collection_rate"] == D("0.6012")
+    assert v["collection_rate"] == D("0.5897")
     # receipts and the return settle the oldest day first: 1130.06 - 913.00 is open
     # and was due 2026-02-09 (30 days' payment terms)
-    assert v["receivable"] == D("530.63") and v["overdue"] == D("217.06")
+    assert v["receivable"] == D("556.63") and v["overdue"] == D("217.06")
     overdue = drill_report(
         trading.sales, "mfg_collection_status", PERIOD, "customers", row, "overdue"
     )
@@ -86,10 +86,10 @@ def test_ageing_of_an_import_only_company(trading: Any) -> None:
     (row,) = result.tables[0].rows
     v = dict(zip([c.id for c in result.tables[0].columns], row, strict=True))
     assert (v["current"], v["d30"], v["d60"], v["open"]) == (
-        D("313.57"),
+        D("339.57"),
         D("0.00"),
         D("217.06"),
-        D("530.63"),
+        D("556.63"),
     )
     earlier = run_report(trading.sales, "mfg_receivables_ageing", {"as_of": "2026-01-31"})
     (row,) = earlier.tables[0].rows  # before any receipt: the whole first day is open
