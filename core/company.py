@@ -16,6 +16,7 @@ OVERRIDES_KEY = "plugins.overrides"  # plugin name -> True/False
 CUSTOM_PROFILES_KEY = "plugins.custom_profiles"  # profile name -> [plugin names]
 DEMO_KEY = "company.demo"
 COMPANY_NAME_KEY = "company.name"
+TIMEZONE_KEY = "company.timezone"  # IANA name; empty: the server machine's own zone
 
 
 def get_setting(session: Session, key: str, default: Any = None) -> Any:

@@ -61,3 +61,33 @@ def test_the_future_visit_refusal_reads_in_chinese(world: Any, zh: None) -> None
     with pytest.raises(ValidationFailed) as refused:
         activities.log_visit(rep, {"date": world.clock.now.date() + dt.timedelta(days=1)})
     assert "拜访发生后才填日报" in refused.value.problems[0].expected
+
+
+def test_today_is_the_company_date_not_utc(world: Any) -> None:
+    """At 07:30 in Shanghai UTC still reads the day before: a visit made that morning is
+    dated that day once the company works in Asia/Shanghai, and a day later is refused."""
+    from core.services.organisation import company_settings, set_company
+
+    admin = world.user("boss", "group_admin")
+    rep = world.user("rep", "sales_rep")
+    world.clock.now = dt.datetime(2026, 3, 16, 23, 30, tzinfo=dt.UTC)
+    set_company(admin, {"timezone": "UTC"})
+    with pytest.raises(ValidationFailed, match="reported once it has happened"):
+        activities.log_visit(rep, {"date": dt.date(2026, 3, 17)})
+    set_company(admin, {"timezone": "Asia/Shanghai"})
+    assert company_settings(rep).timezone == "Asia/Shanghai"
+    assert rep.today() == dt.date(2026, 3, 17)
+    assert activities.log_visit(rep, {"date": dt.date(2026, 3, 17)}).date == dt.date(2026, 3, 17)
+    with pytest.raises(ValidationFailed, match="reported once it has happened"):
+        activities.log_visit(rep, {"date": dt.date(2026, 3, 18)})
+
+
+def test_a_time_zone_the_world_does_not_know_is_refused_in_words(world: Any, zh: None) -> None:
+    from core.services.organisation import set_company
+
+    admin = world.user("boss", "group_admin")
+    with pytest.raises(ValidationFailed) as refused:
+        set_company(admin, {"timezone": "Asia/Beijing"})
+    problem = refused.value.problems[0]
+    assert problem.field == "时区" and "Asia/Shanghai" in problem.expected
+    assert "时区名称" in problem.expected

@@ -238,7 +238,7 @@ def channels_deactivate(click_ctx: click.Context, code: str) -> None:
 
 @click.group()
 def company() -> None:
-    """Company settings: name, currency, fiscal year, VAT rate, numbering."""
+    """Company settings: name, currency, fiscal year, VAT rate, time zone, numbering."""
 
 
 @company.command("show")
@@ -254,6 +254,7 @@ def company_show(click_ctx: click.Context) -> None:
         (_("Currency"), s.currency),
         (_("Fiscal year starts in month"), s.fiscal_year_start),
         (_("Default VAT rate"), percent(s.vat_rate)),
+        (_("Time zone"), s.timezone or _("the server's own")),
     ):
         click.echo(f"{label}: {value}")
 
@@ -263,6 +264,11 @@ def company_show(click_ctx: click.Context) -> None:
 @click.option("--currency", default=None, help="Three-letter code, e.g. CNY.")
 @click.option("--fiscal-year-start", type=int, default=None, help="Month 1-12.")
 @click.option("--vat-rate", default=None, help="Default VAT rate, e.g. 0.13 for 13 %.")
+@click.option(
+    "--timezone",
+    default=None,
+    help="Where the company works, e.g. Asia/Shanghai: what today's date is ('' = the server's).",
+)
 @click.pass_context
 @_friendly
 def company_set(
@@ -271,6 +277,7 @@ def company_set(
     currency: str | None,
     fiscal_year_start: int | None,
     vat_rate: str | None,
+    timezone: str | None,
 ) -> None:
     """Change company settings (only the options given)."""
     from core.services.organisation import set_company
@@ -282,6 +289,7 @@ def company_set(
             ("currency", currency),
             ("fiscal_year_start", fiscal_year_start),
             ("vat_rate", vat_rate),
+            ("timezone", timezone),
         )
         if v is not None
     }

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.access import region_subtree
-from core.company import COMPANY_NAME_KEY, get_setting
-from core.context import Context
+from core.company import COMPANY_NAME_KEY, TIMEZONE_KEY, get_setting
+from core.context import Context, company_zone
 from core.errors import FieldProblem, PermissionDenied, ValidationFailed
 from core.i18n import _
 from core.models import Channel, Region
@@ -304,6 +304,7 @@ def _labels() -> dict[str, str]:
         "currency": _("currency"),
         "fiscal_year_start": _("fiscal year start month"),
         "vat_rate": _("VAT rate"),
+        "timezone": _("time zone"),
     }
 
 
@@ -334,6 +335,14 @@ class CompanySettings(pydantic.BaseModel):
     currency: str = "CNY"
     fiscal_year_start: int = pydantic.Field(1, ge=1, le=12)
     vat_rate: Decimal = Decimal("0.13")
+    timezone: str = ""  # empty: the server machine's own
+
+    @pydantic.field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if value and company_zone({TIMEZONE_KEY: value}) is None:
+            raise ValueError(_("a time zone such as Asia/Shanghai, or empty for the server's own"))
+        return value
 
     @pydantic.field_validator("currency")
     @classmethod
@@ -370,6 +379,7 @@ _KEYS = {
     "currency": CURRENCY_KEY,
     "fiscal_year_start": FISCAL_START_KEY,
     "vat_rate": VAT_RATE_KEY,
+    "timezone": TIMEZONE_KEY,
 }
 
 
@@ -397,7 +407,14 @@ def set_company(ctx: Context, changes: dict[str, Any]) -> CompanySettings:
         for field in changes:
             new = getattr(values, field)
             if new != getattr(current, field):
-                _store(uow, _KEYS[field], str(new) if isinstance(new, Decimal) else new)
+                _store(uow, _KEYS[field], _stored(new))
         return values
 
-    return write(ctx, work)
+    saved = write(ctx, work)
+    for field in changes:  # this process reads them from here (today's date, the zone)
+        ctx.plugins.company_settings[_KEYS[field]] = _stored(getattr(saved, field))
+    return saved
+
+
+def _stored(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value

@@ -4,7 +4,6 @@ reclaim) and the handover wizard (preview, then hand over in one transaction).""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -656,7 +655,7 @@ class HandoverWizard(BaseScreen):
         if record is not None:
             self.plan = None
             self.query_one("#summary", Static).update(
-                _("Handover done") + f": #{record.id} ({dt.date.today():%Y-%m-%d})"
+                _("Handover done") + f": #{record.id} ({self.ctx.today():%Y-%m-%d})"
             )
             open_report(self, "funnel.handover", {"handover": record.id})
 

@@ -113,6 +113,7 @@ class AdminScreen(BaseScreen):
             (_("Currency"), s.currency),
             (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
             (_("Default VAT rate"), org.percent(s.vat_rate)),
+            (_("Time zone"), s.timezone or _("the server's own")),
         ):
             table.add_row(label, value)
         for series, rule in numbering.items():
@@ -300,6 +301,7 @@ class AdminScreen(BaseScreen):
             FieldSpec("currency", "Currency"),
             FieldSpec("fiscal_year_start", "Fiscal year starts in month"),
             FieldSpec("vat_rate", "Default VAT rate", placeholder="0.13"),
+            FieldSpec("timezone", "Time zone", placeholder="Asia/Shanghai; empty: the server's"),
         ]
         values = {k: str(v) for k, v in s.model_dump().items()}
         self.app.push_screen(

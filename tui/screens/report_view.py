@@ -3,7 +3,6 @@ chart (c), and export (x) in a worker with a progress bar and a cancel key (k)."
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import math
 import threading
@@ -352,7 +351,7 @@ class ExportDialog(BaseModal):
 
     def _path(self, exporter: Any) -> str:
         suffix = str(getattr(exporter, "suffix", "")).lstrip(".")
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = self.ctx.today().strftime("%Y%m%d")
         from core.served import suggested_path
 
         return suggested_path(f"{self.report_id}-{stamp}.{suffix or 'out'}")

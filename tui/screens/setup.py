@@ -83,6 +83,7 @@ def _specs(ctx: Any, step: str) -> list[FieldSpec]:
             FieldSpec("currency", "Currency"),
             FieldSpec("fiscal_year_start", "Fiscal year starts in month", placeholder="1-12"),
             FieldSpec("vat_rate", "Default VAT rate", placeholder="0.13"),
+            FieldSpec("timezone", "Time zone", placeholder="Asia/Shanghai; empty: the server's"),
         ]
     if step == "regions":
         return [
