@@ -82,6 +82,9 @@ ZH_ALLOWED = {
     "usd",
     "eur",
     "hkd",
+    # time zone names (IANA, typed as they are: Asia/Shanghai)
+    "asia",
+    "shanghai",
     # plugin names, as the admin types them (salesdesk plugin enable real_estate)
     "contracts",
     "exporters",
