@@ -136,4 +136,4 @@ def at_stage(team: dict[str, Any], stage: str, **extra: Any) -> Any:
     return contract
 
 
-SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+SQLITE_ONLY = pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)

@@ -75,7 +75,7 @@ def test_chains_by_contract_type_from_settings(team: dict[str, Any]) -> None:
 
 
 @SQLITE_ONLY
-def test_who_may_decide(team: dict[str, Any], world: Any) -> None:
+def test_who_may_decide(team: dict[str, Any], salesdesk_world: Any) -> None:
     contract = at_stage(team, "submitted", amount="300000.00")
     with pytest.raises(PermissionDenied, match="created, requested or owns"):
         services.approve(team["rep"], contract.id)
@@ -87,7 +87,7 @@ def test_who_may_decide(team: dict[str, Any], world: Any) -> None:
         services.approve(team["mgr"], mine.id)
     with pytest.raises(PermissionDenied, match="needs a sales_manager"):
         services.approve(team["fin"], contract.id)
-    both = world.user("both", ["sales_manager", "finance"], region="EAST")
+    both = salesdesk_world.user("both", ["sales_manager", "finance"], region="EAST")
     services.approve(both, contract.id, "as manager")
     with pytest.raises(PermissionDenied, match="already approved step 1"):
         services.approve(both, contract.id, "as finance too")
@@ -211,19 +211,25 @@ def test_waiting_for_me(team: dict[str, Any]) -> None:
 
 
 def test_two_approvers_at_once_exactly_one_wins(
-    team: dict[str, Any], world: Any, backend: str, monkeypatch: pytest.MonkeyPatch
+    team: dict[str, Any],
+    salesdesk_world: Any,
+    salesdesk_backend: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two managers of the rep open the same step and approve at the same moment: one
     decision is recorded, the other approver is told who decided first."""
-    other = world.user("mgr3", "sales_manager", region="EAST")
-    with world.runtime.db.write_session() as session, session.begin():  # mgr3 leads rep too
+    other = salesdesk_world.user("mgr3", "sales_manager", region="EAST")
+    with (
+        salesdesk_world.runtime.db.write_session() as session,
+        session.begin(),
+    ):  # mgr3 leads rep too
         session.execute(
             sa.text("UPDATE sd_user SET manager_id = :m WHERE login = 'mgr'"), {"m": other.actor.id}
         )
     other.refresh_grant()
     contract = at_stage(team, "submitted")
     step = services.contract_detail(team["rep"], contract.id).pending_step
-    if backend == "postgres":
+    if salesdesk_backend == "postgres":
         # Both transactions are open and have read the row before either locks it.
         from plugins.contracts.services import approvals
 
@@ -271,8 +277,8 @@ def test_two_approvers_at_once_exactly_one_wins(
 
 
 @SQLITE_ONLY
-def test_stale_screen_decision_is_refused(team: dict[str, Any], world: Any) -> None:
-    late = world.user("late", ["sales_manager", "finance"], region="EAST")
+def test_stale_screen_decision_is_refused(team: dict[str, Any], salesdesk_world: Any) -> None:
+    late = salesdesk_world.user("late", ["sales_manager", "finance"], region="EAST")
     contract = at_stage(team, "submitted", amount="300000.00")
     step = services.contract_detail(team["rep"], contract.id).pending_step
     services.approve(team["mgr"], contract.id, step_id=step.id)

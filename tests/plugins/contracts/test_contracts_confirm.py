@@ -16,15 +16,10 @@ from plugins.contracts import services
 
 
 @pytest.fixture
-def rep_ctx(world: Any, team: dict[str, Any]) -> Iterator[Context]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
+def rep_ctx(team: dict[str, Any]) -> Iterator[Context]:
     set_lang("en")
-    rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
-    yield Context(rt.db, team["rep"].actor, rt.plugins, world.clock)
+    yield team["rep"]
     set_lang(None)
-    rt.db.dispose()
 
 
 async def cancel_twice(ctx: Any) -> None:

@@ -17,32 +17,34 @@ from plugins.contracts.models import Contract
 
 
 @SQLITE_ONLY
-def test_roles_and_permissions_are_registered(world: Any) -> None:
-    roles = world.runtime.plugins.roles
+def test_roles_and_permissions_are_registered(salesdesk_world: Any) -> None:
+    roles = salesdesk_world.runtime.plugins.roles
     assert "contract.write" in roles.permissions
     assert not roles.roles["contract_executive"].read_only
     assert roles.roles["contract_clerk"].permissions >= {"contract.write"}
-    assert "contracts" in world.runtime.plugins.loaded_names()
+    assert "contracts" in salesdesk_world.runtime.plugins.loaded_names()
 
 
 @SQLITE_ONLY
-def test_own_migration_branch_down_and_up(world: Any) -> None:
-    locations = world.runtime.plugins.migration_locations()
-    dbmod.downgrade(world.runtime.db, "contracts@base", locations)
-    assert "contracts_contract" not in sa.inspect(world.runtime.db.engine).get_table_names()
-    world.runtime.upgrade()
-    assert "contracts_contract" in sa.inspect(world.runtime.db.engine).get_table_names()
+def test_own_migration_branch_down_and_up(salesdesk_world: Any) -> None:
+    locations = salesdesk_world.runtime.plugins.migration_locations()
+    dbmod.downgrade(salesdesk_world.runtime.db, "contracts@base", locations)
+    assert (
+        "contracts_contract" not in sa.inspect(salesdesk_world.runtime.db.engine).get_table_names()
+    )
+    salesdesk_world.runtime.upgrade()
+    assert "contracts_contract" in sa.inspect(salesdesk_world.runtime.db.engine).get_table_names()
 
 
 @SQLITE_ONLY
-def test_demo_data(world: Any, team: dict[str, Any]) -> None:
+def test_demo_data(salesdesk_world: Any, team: dict[str, Any]) -> None:
     from plugins.contracts.demo import seed_contracts
 
     customer = team["customer"]
     for i in range(6):
-        world.opportunity(customer, owner=team["rep"], amount=f"{(i + 1) * 90000}.00")
-    seed_contracts(world.admin, "small", 3)
-    with world.runtime.db.read_session() as session:
+        salesdesk_world.opportunity(customer, owner=team["rep"], amount=f"{(i + 1) * 90000}.00")
+    seed_contracts(salesdesk_world.admin, "small", 3)
+    with salesdesk_world.runtime.db.read_session() as session:
         stages = sorted(session.scalars(sa.select(Contract.stage)).all())
     assert len(stages) == 7  # one per open deal
     assert {"preparation", "submitted"} & set(stages)
@@ -51,14 +53,14 @@ def test_demo_data(world: Any, team: dict[str, Any]) -> None:
 
 @SQLITE_ONLY
 def test_cli_lists_waiting_and_decides(
-    world: Any, team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    salesdesk_world: Any, team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from plugins.contracts.cli import contracts_group
 
     contract = at_stage(team, "submitted")
     root = click.Group(params=[click.Option(["--database"])])
     root.add_command(contracts_group)
-    args = ["--database", world.runtime.db.url, "contracts"]
+    args = ["--database", salesdesk_world.runtime.db.url, "contracts"]
     monkeypatch.setattr("core.runtime.os_login", lambda: "rep")
     assert contract.number in CliRunner().invoke(root, [*args, "list"]).output
     refused = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
@@ -72,7 +74,7 @@ def test_cli_lists_waiting_and_decides(
 
 @SQLITE_ONLY
 def test_numbers_follow_the_company_rule_and_office_ranges(
-    world: Any, team: dict[str, Any]
+    salesdesk_world: Any, team: dict[str, Any]
 ) -> None:
     from contracts_helpers import draft
 

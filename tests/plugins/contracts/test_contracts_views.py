@@ -10,25 +10,17 @@ from typing import Any
 import pytest
 from contracts_helpers import SQLITE_ONLY
 
-from core.context import Context
 from core.i18n import set_lang
 from core.services import opportunities
 from plugins.contracts import services
 
 
 @pytest.fixture
-def tui_ctx(world: Any, team: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Contexts of the team on a plugin manager that knows the TUI hooks."""
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
+def tui_ctx(team: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The rep and the manager of the team, in English."""
     set_lang("en")
-    rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
-    yield {
-        name: Context(rt.db, team[name].actor, rt.plugins, world.clock) for name in ("rep", "mgr")
-    }
+    yield {name: team[name] for name in ("rep", "mgr")}
     set_lang(None)
-    rt.db.dispose()
 
 
 def app_for(ctx: Any) -> Any:

@@ -94,12 +94,12 @@ def _series(ctx, run_id: int, key: str) -> tuple[str, dict[dt.date, Decimal]]:
     return row.explanation, values
 
 
-def test_a_promotion_enters_the_forecast_of_the_series_it_touches(world) -> None:
-    assert world.runtime.plugins.pm.get_plugin("marketing") is not None
-    _build(world)
-    run = run_forecast(world.admin, "product", horizon=6, processes=1).run_id
-    why_a, a = _series(world.admin, run, "A")
-    why_b, b = _series(world.admin, run, "B")
+def test_a_promotion_enters_the_forecast_of_the_series_it_touches(salesdesk_world) -> None:
+    assert salesdesk_world.runtime.plugins.pm.get_plugin("marketing") is not None
+    _build(salesdesk_world)
+    run = run_forecast(salesdesk_world.admin, "product", horizon=6, processes=1).run_id
+    why_a, a = _series(salesdesk_world.admin, run, "A")
+    why_b, b = _series(salesdesk_world.admin, run, "B")
     assert "Promotion campaigns" in why_a and "Promotion campaigns" not in why_b
     pct = float(
         why_a.split("Promotion campaigns: a month fully under it sells ")[1][:4].rstrip("%.")

@@ -18,7 +18,7 @@ from plugins.forecast.methods import Forecast
 from plugins.forecast.models import ForecastSeries, ForecastValue
 from plugins.forecast.services.forecasting import method_registry, run_forecast
 
-SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+SQLITE_ONLY = pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)
 
 
 class Flat:

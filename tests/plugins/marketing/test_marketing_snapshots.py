@@ -1,6 +1,5 @@
 """Snapshots of the marketing screens (fixed world and clock). Update after an intended
 change with ``pytest tests/plugins/marketing/test_marketing_snapshots.py --snapshot-update``."""
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -8,15 +7,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from marketing_helpers import approved_campaign, make_team, root_conftest  # noqa: F401 (fixtures)
+from marketing_helpers import approved_campaign, make_team
 from tui_helpers import settle
 
 from core.i18n import set_lang
+from core.testing.world import FixedClock, make_world
 from plugins.marketing.services import campaigns, segments
 
 
 @pytest.fixture
-def make_app(db_factory: Any, root_conftest: Any) -> Iterator[Callable[..., Any]]:
+def make_app(db_factory: Any) -> Iterator[Callable[..., Any]]:
     import tui.hookspecs
     from core.runtime import open_runtime
 
@@ -28,7 +28,7 @@ def make_app(db_factory: Any, root_conftest: Any) -> Iterator[Callable[..., Any]
         set_lang(lang)
         rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
         runtimes.append(rt)
-        world = root_conftest.make_world(rt, root_conftest.FixedClock())
+        world = make_world(rt, FixedClock())
         team = make_team(world)
         segments.create_segment(
             team["planner"], {"code": "MACH", "name": "机械行业 north", "industry": "machinery"}

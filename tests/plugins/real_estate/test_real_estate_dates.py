@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from re_helpers import estate_fixture  # noqa: F401  (fixture)
 
 from core.i18n import set_lang
 from core.reports import run_report
