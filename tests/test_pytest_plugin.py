@@ -175,3 +175,17 @@ class TestMoreHookSpecifications:
 
 def test_no_more_hook_specifications_by_default(salesdesk_runtime: Any) -> None:
     assert salesdesk_runtime.plugins.pm.hook.salesdesk_views.spec is None
+
+
+def test_the_world_inserts_any_row_a_plugin_test_needs(salesdesk_world: Any) -> None:
+    """A plugin's own tables (or a core table without a factory) are set up with
+    ``insert``: the row comes back with its id."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from core.models import SalesTarget
+
+    target = salesdesk_world.insert(
+        SalesTarget(month=dt.date(2026, 4, 1), dimension="rep", key_id=1, amount=Decimal("5"))
+    )
+    assert target.id is not None

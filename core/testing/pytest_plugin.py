@@ -24,7 +24,7 @@ switches it off. Every fixture name starts with ``salesdesk_``:
 ``salesdesk_world``
     A :class:`core.testing.world.World` with a group admin: factories for regions, users,
     customers, products, channels and sales lines (``world.sales_lines([...])`` refreshes
-    the summaries the reports read).
+    the summaries the reports read; ``world.insert(row)`` adds any other row).
 ``salesdesk_users``
     :class:`core.testing.world.Staff`: contexts of one user per role (admin, regional
     admin, manager, rep and a rep of another region, operator, finance, executive).

@@ -40,7 +40,7 @@ class ThirdParty:
 
 def _deal(team: Any, funnel: str, stage: str) -> Any:
     customer = team.customer(team.r1, "N")
-    return team._insert(
+    return team.insert(
         Opportunity(
             customer_id=customer.id,
             title="d",

@@ -50,7 +50,7 @@ def test_a_stored_future_payment_neither_sells_the_unit_nor_counts_as_received(e
     """A row recorded before the check (or by another tool) has not arrived yet."""
     deal = _signed(estate)
     future = estate.world.clock.now.date() + dt.timedelta(days=30)
-    estate.world._insert(
+    estate.world.insert(
         Payment(
             deal_id=deal.id,
             kind="mortgage",
