@@ -5,10 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import click
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from contracts_helpers import SQLITE_ONLY, at_stage
 
 from core import db as dbmod
@@ -52,22 +50,17 @@ def test_demo_data(salesdesk_world: Any, team: dict[str, Any]) -> None:
 
 
 @SQLITE_ONLY
-def test_cli_lists_waiting_and_decides(
-    salesdesk_world: Any, team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from plugins.contracts.cli import contracts_group
-
+def test_cli_lists_waiting_and_decides(team: dict[str, Any], salesdesk_run: Any) -> None:
     contract = at_stage(team, "submitted")
-    root = click.Group(params=[click.Option(["--database"])])
-    root.add_command(contracts_group)
-    args = ["--database", salesdesk_world.runtime.db.url, "contracts"]
-    monkeypatch.setattr("core.runtime.os_login", lambda: "rep")
-    assert contract.number in CliRunner().invoke(root, [*args, "list"]).output
-    refused = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
+
+    def run(login: str, *args: str) -> Any:
+        return salesdesk_run.cli("contracts", *args, user=login)
+
+    assert contract.number in run("rep", "list").output
+    refused = run("rep", "decide", str(contract.id), "approve")
     assert refused.exit_code == 1 and "may not approve" in refused.output
-    monkeypatch.setattr("core.runtime.os_login", lambda: "mgr")
-    assert "step 1 (sales_manager)" in CliRunner().invoke(root, [*args, "waiting"]).output
-    done = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
+    assert "step 1 (sales_manager)" in run("mgr", "waiting").output
+    done = run("mgr", "decide", str(contract.id), "approve")
     assert done.exit_code == 0 and "approved by mgr; now approved" in done.output
     assert services.get_contract(team["rep"], contract.id).stage == "approved"
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from re_helpers import unit_rows
 
 from core import db as dbmod
@@ -95,25 +93,22 @@ def test_demo_data_is_deterministic(salesdesk_world: Any) -> None:
 
 @pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
 def test_cli_imports_lists_and_approves(
-    salesdesk_world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    salesdesk_world: Any, salesdesk_run: Any, tmp_path: Path
 ) -> None:
     from test_real_estate_signoff import write_workbook
 
-    from plugins.real_estate.cli import real_estate
-
     salesdesk_world.user("op", "business_operator")
     salesdesk_world.user("senior", "re_senior_marketing")
-    root = click.Group(params=[click.Option(["--database"])])
-    root.add_command(real_estate)
     path = write_workbook(tmp_path / "u.xlsx", unit_rows())
-    args = ["--database", salesdesk_world.runtime.db.url, "real-estate"]
-    monkeypatch.setattr("core.runtime.os_login", lambda: "op")
-    result = CliRunner().invoke(root, [*args, "import-units", str(path)])
+
+    def run(login: str, *args: str) -> Any:
+        return salesdesk_run.cli("real-estate", *args, user=login)
+
+    result = run("op", "import-units", str(path))
     assert result.exit_code == 0 and "4 unit(s) waiting" in result.output, result.output
-    refused = CliRunner().invoke(root, [*args, "approve", "change", "1"])
+    refused = run("op", "approve", "change", "1")
     assert refused.exit_code == 1 and "may not" in refused.output
-    monkeypatch.setattr("core.runtime.os_login", lambda: "senior")
-    assert "change 1" in CliRunner().invoke(root, [*args, "pending"]).output
-    done = CliRunner().invoke(root, [*args, "approve", "change", "1"])
+    assert "change 1" in run("senior", "pending").output
+    done = run("senior", "approve", "change", "1")
     assert done.exit_code == 0 and "approved by senior" in done.output
-    assert "Nothing is waiting" in CliRunner().invoke(root, [*args, "pending"]).output
+    assert "Nothing is waiting" in run("senior", "pending").output

@@ -182,31 +182,21 @@ def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(
 
 
 def test_the_command_line_prints_the_form_in_the_language_asked(
-    day_world: Any, monkeypatch: pytest.MonkeyPatch
+    day_world: Any, salesdesk_run: Any
 ) -> None:
-    from click.testing import CliRunner
-
     from core.i18n import set_lang
-    from tui.cli import cli
 
-    world = day_world[0]
-    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
     try:
-        result = CliRunner().invoke(
-            cli,
-            [
-                "--database",
-                world.runtime.db.url,
-                "report",
-                "run",
-                "daily_visit_form",
-                "-p",
-                "rep=rep_a",
-                "-p",
-                "as_of=2026-03-16",
-                "--lang",
-                "zh_CN",
-            ],
+        result = salesdesk_run.cli(
+            "report",
+            "run",
+            "daily_visit_form",
+            "-p",
+            "rep=rep_a",
+            "-p",
+            "as_of=2026-03-16",
+            "--lang",
+            "zh_CN",
         )
     finally:
         set_lang(None)
