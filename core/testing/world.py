@@ -3,7 +3,7 @@ regions, users, customers, products, channels and sales lines directly in the da
 (setup, not under test) and hands out contexts acting as its users.
 
 Shipped with salesdesk so plugin authors build the same worlds (``core.testing.pytest_plugin``
-gives them as fixtures); salesdesk's own tests import it through ``tests/testworld.py``.
+gives them as fixtures); salesdesk's own tests use it too.
 """
 
 from __future__ import annotations
