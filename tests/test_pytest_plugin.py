@@ -189,3 +189,12 @@ def test_the_world_inserts_any_row_a_plugin_test_needs(salesdesk_world: Any) -> 
         SalesTarget(month=dt.date(2026, 4, 1), dimension="rep", key_id=1, amount=Decimal("5"))
     )
     assert target.id is not None
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_the_sqlite_only_mark_runs_a_test_once_on_sqlite(
+    salesdesk_backend: str, request: Any
+) -> None:
+    """The short way to pin a screen test to SQLite, whatever SALESDESK_TEST_PG_URL says."""
+    assert salesdesk_backend == "sqlite"
+    assert request.node.name.endswith("[sqlite]")

@@ -7,8 +7,8 @@ switches it off. Every fixture name starts with ``salesdesk_``:
 ``salesdesk_backend``
     ``"sqlite"``, and also ``"postgres"`` when ``SALESDESK_TEST_PG_URL`` names a server
     (e.g. ``postgresql://postgres@127.0.0.1/postgres``): tests using a database run on each.
-    A test pins its own with ``@pytest.mark.parametrize("salesdesk_backend", ["sqlite"],
-    indirect=True)``.
+    ``@pytest.mark.salesdesk_sqlite_only`` runs a test on SQLite alone (a test may also
+    parametrize ``salesdesk_backend`` itself, ``indirect=True``).
 ``salesdesk_db_url``
     A fresh database at the newest schema of the core and every installed plugin; a copy
     of a template migrated once per session (a throwaway PostgreSQL database, dropped).
@@ -66,6 +66,16 @@ def _backends() -> list[str]:
     return ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]
 
 
+SQLITE_ONLY_MARK = "salesdesk_sqlite_only"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{SQLITE_ONLY_MARK}: run this test on SQLite only (a screen, not the SQL, is under test)",
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that uses a salesdesk database on each available backend (a
     PostgreSQL run carries the ``postgres`` mark where the project declares one)."""
@@ -79,9 +89,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     declared = any(
         line.split(":")[0].strip() == "postgres" for line in metafunc.config.getini("markers")
     )
+    backends = (
+        ["sqlite"] if metafunc.definition.get_closest_marker(SQLITE_ONLY_MARK) else _backends()
+    )
     params = [
         pytest.param(b, marks=pytest.mark.postgres) if b == "postgres" and declared else b
-        for b in _backends()
+        for b in backends
     ]
     metafunc.parametrize("salesdesk_backend", params, scope="session", indirect=True)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
-from contracts_helpers import SQLITE_ONLY, approved, draft
+from contracts_helpers import approved, draft
 
 from core.services import opportunities
 from core.services.company import set_setting
@@ -38,7 +39,7 @@ def test_won_deal_drafts_a_contract_when_the_setting_is_on(
     assert made.owner_id == team["rep"].actor.id and made.parties[0]["name"] == "Acme Trading"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_lost_deal_drafts_nothing(team: dict[str, Any], salesdesk_world: Any) -> None:
     set_setting(team["admin"], "contracts.draft_on_won", True)
     opportunities.lose(team["rep"], team["deal"].id, "price")
@@ -55,7 +56,7 @@ def test_signing_marks_the_deal_won_once(team: dict[str, Any], salesdesk_world: 
     assert [c.id for c in contracts_of(salesdesk_world, deal.id)] == [contract.id]
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_sign_with_a_closed_deal_notes_it_and_keeps_the_signature(team: dict[str, Any]) -> None:
     contract = approved(team)
     opportunities.lose(team["rep"], team["deal"].id, "lost on price, then won back")
@@ -64,7 +65,7 @@ def test_sign_with_a_closed_deal_notes_it_and_keeps_the_signature(team: dict[str
     assert opportunities.get_opportunity(team["rep"], team["deal"].id).status == "lost"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_signer_who_may_not_win_the_deal_gets_a_note(
     team: dict[str, Any], salesdesk_world: Any
 ) -> None:

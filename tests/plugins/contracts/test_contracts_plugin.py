@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from contracts_helpers import SQLITE_ONLY, at_stage
+from contracts_helpers import at_stage
 
 from core import db as dbmod
 from plugins.contracts import services
 from plugins.contracts.models import Contract
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_roles_and_permissions_are_registered(salesdesk_world: Any) -> None:
     roles = salesdesk_world.runtime.plugins.roles
     assert "contract.write" in roles.permissions
@@ -23,7 +23,7 @@ def test_roles_and_permissions_are_registered(salesdesk_world: Any) -> None:
     assert "contracts" in salesdesk_world.runtime.plugins.loaded_names()
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_own_migration_branch_down_and_up(salesdesk_world: Any) -> None:
     locations = salesdesk_world.runtime.plugins.migration_locations()
     dbmod.downgrade(salesdesk_world.runtime.db, "contracts@base", locations)
@@ -34,7 +34,7 @@ def test_own_migration_branch_down_and_up(salesdesk_world: Any) -> None:
     assert "contracts_contract" in sa.inspect(salesdesk_world.runtime.db.engine).get_table_names()
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_demo_data(salesdesk_world: Any, team: dict[str, Any]) -> None:
     from plugins.contracts.demo import seed_contracts
 
@@ -49,7 +49,7 @@ def test_demo_data(salesdesk_world: Any, team: dict[str, Any]) -> None:
     assert {"signed", "planning", "approved"} & set(stages)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_cli_lists_waiting_and_decides(team: dict[str, Any], salesdesk_run: Any) -> None:
     contract = at_stage(team, "submitted")
 
@@ -65,7 +65,7 @@ def test_cli_lists_waiting_and_decides(team: dict[str, Any], salesdesk_run: Any)
     assert services.get_contract(team["rep"], contract.id).stage == "approved"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_numbers_follow_the_company_rule_and_office_ranges(
     salesdesk_world: Any, team: dict[str, Any]
 ) -> None:
@@ -88,7 +88,7 @@ def test_numbers_follow_the_company_rule_and_office_ranges(
     assert copy.number == "SC2620003"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_list_search_and_record_rules(team: dict[str, Any]) -> None:
     from contracts_helpers import draft
 
@@ -104,7 +104,7 @@ def test_list_search_and_record_rules(team: dict[str, Any]) -> None:
     assert len(services.contract_rows(team["fin"])) == 2  # finance sees all
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_new_contract_entry_form(team: dict[str, Any]) -> None:
     from core.errors import ValidationFailed
     from core.forms import submit_form

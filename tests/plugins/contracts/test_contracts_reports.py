@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from contracts_helpers import SQLITE_ONLY, at_stage, draft, signed
+from contracts_helpers import at_stage, draft, signed
 
 from core.i18n import set_lang
 from core.models import SalesTarget
@@ -58,7 +58,7 @@ def test_by_stage_counts_current_versions(team: dict[str, Any], salesdesk_world:
     assert other.totals[3] == 0
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_approvals_waiting_for_me(team: dict[str, Any], salesdesk_world: Any) -> None:
     contract = at_stage(team, "submitted", amount="300000.00")
     salesdesk_world.clock.advance(days=3)
@@ -71,7 +71,7 @@ def test_approvals_waiting_for_me(team: dict[str, Any], salesdesk_world: Any) ->
     assert len(rows(run_report(team["fin"], "contracts_approvals_waiting"))) == 1
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_milestones_due_and_overdue(team: dict[str, Any]) -> None:
     contract = signed(team)  # milestones 2026-04-30 and 2026-06-30, 75,000.00 each
     draft(team)  # an unsigned contract's milestones are not due
@@ -138,7 +138,7 @@ def test_signed_value_per_month_vs_target(team: dict[str, Any], salesdesk_world:
     assert len(list(drilled.rows)) == 2
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_reports_are_registered(salesdesk_world: Any) -> None:
     ids = set(report_registry(salesdesk_world.runtime.plugins))
     assert {

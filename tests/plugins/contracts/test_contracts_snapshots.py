@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from contracts_helpers import SQLITE_ONLY, approved
+from contracts_helpers import approved
 
 from core.i18n import set_lang
 
@@ -37,7 +37,7 @@ def contract_app(team: dict[str, Any]) -> Iterator[Any]:
     set_lang(None)
 
 
-@SQLITE_ONLY
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("lang", "size"), [("en", (100, 32)), ("zh_CN", (100, 32))])
 def test_contract_page(
     snap_compare: Any, contract_app: Any, lang: str, size: tuple[int, int]

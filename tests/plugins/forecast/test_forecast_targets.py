@@ -289,7 +289,7 @@ def test_allocation_lines_follow_the_readers_record_rules(sales) -> None:
     )
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_targets_show_prints_only_the_readers_keys(sales, salesdesk_run) -> None:
     """``salesdesk targets show`` goes through the same rule as the report."""
     view = _draft(sales)

@@ -14,7 +14,7 @@ def run(salesdesk_run: Any) -> Any:
     return lambda login, *args: salesdesk_run.cli("funnel", *args, user=login)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_funnel_commands(team: Any, run: Any, salesdesk_run: Any) -> None:
     idle = team.customer(team.r1, "N")  # created long before the real today: idle
     # every installed plugin's branch, as the command line loads them

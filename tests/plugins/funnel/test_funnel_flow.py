@@ -42,7 +42,7 @@ def rows_of(dialog: Any) -> list[tuple[str, ...]]:
     return [tuple(map(str, table.get_row_at(i))) for i in range(table.row_count)]
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_assign_by_rules_asks_first(tui_team: Any) -> None:
     from tui.screens.dialogs import ConfirmDialog
@@ -65,7 +65,7 @@ async def test_assign_by_rules_asks_first(tui_team: Any) -> None:
     assert owner_of(w, lead) == w.r1.actor.id
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_reclaim_now_asks_first(tui_team: Any) -> None:
     from tui.screens.dialogs import ConfirmDialog
@@ -89,7 +89,7 @@ async def test_reclaim_now_asks_first(tui_team: Any) -> None:
     assert owner_of(w, idle) is None
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_enter_on_a_board_card_opens_the_deal(tui_team: Any) -> None:
     from plugins.funnel.views import PipelineBoard
@@ -114,7 +114,7 @@ async def test_enter_on_a_board_card_opens_the_deal(tui_team: Any) -> None:
         assert pilot.app.screen is board
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_enter_on_a_due_row_opens_it(tui_team: Any) -> None:
     from plugins.funnel.views import DueListScreen
@@ -151,7 +151,7 @@ async def test_enter_on_a_due_row_opens_it(tui_team: Any) -> None:
         assert pilot.app.screen.customer_id == mine.id
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_the_handover_report_drills_into_what_moved(tui_team: Any) -> None:
     from plugins.funnel.services import handover

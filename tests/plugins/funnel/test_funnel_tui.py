@@ -20,7 +20,7 @@ def app_for(ctx: Any) -> Any:
     return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
     from plugins.funnel.views import DueListScreen, LeadPoolScreen, PipelineBoard
@@ -71,7 +71,7 @@ async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
         assert session.get(Customer, lead.id).owner_id == w.r1.actor.id
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_a_manager_is_shown_the_pool_keys(tui_team: Any) -> None:
     from plugins.funnel.views import LeadPoolScreen
@@ -86,7 +86,7 @@ async def test_a_manager_is_shown_the_pool_keys(tui_team: Any) -> None:
         assert "a assigns the pool" in str(app.screen.query_one("#hint").render())
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_handover_wizard_previews_then_hands_over(tui_team: Any) -> None:
     from plugins.funnel.views import HandoverWizard

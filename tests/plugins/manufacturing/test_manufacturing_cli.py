@@ -13,7 +13,7 @@ def run(salesdesk_run: Any) -> Any:
     return lambda login, *args: salesdesk_run.cli("mfg", *args, user=login)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_mfg_commands(shop: Any, run: Any) -> None:
     draft = shop.order((shop.flange, "3", "120.00"), submit=False)
     listed = run("eng", "list", "order")

@@ -12,7 +12,7 @@ from core.reports import run_report
 from plugins.manufacturing.models import Document, Tender
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_small_demo_has_the_whole_chain(salesdesk_world: Any) -> None:
     seed_demo(salesdesk_world.admin, "small", 7)
     with salesdesk_world.runtime.db.read_session() as session:

@@ -51,7 +51,7 @@ def test_a_quote_partly_ordered(shop: Any) -> None:
     assert status_of(shop.sales, quote.id) == "partly_ordered"
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_a_quote_of_several_lines_with_an_office_chosen(shop: Any) -> None:
     """The new-quote form takes several lines, and per-office numbering with no company
     default office still offers one chosen (no required field left blank)."""
@@ -114,7 +114,7 @@ async def _quote_by_keyboard(shop: Any) -> None:
         assert not isinstance(app.screen, FormDialog)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_delivery_quantities_are_typed_per_line(shop: Any) -> None:
     """c on an order asks the quantity of each open line in its own field, the open
     quantity offered; a quantity that is not a number is shown under its line."""

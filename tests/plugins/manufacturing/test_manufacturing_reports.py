@@ -226,7 +226,7 @@ def test_profit_check(books: Any) -> None:
     assert drill.totals[7] == D("480.00")
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_every_report_exports_to_xlsx_in_chinese(books: Any, tmp_path: Any) -> None:
     import openpyxl
 

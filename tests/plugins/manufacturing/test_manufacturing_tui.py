@@ -95,7 +95,7 @@ def docs(ctx: Any, kind: str) -> list[Document]:
         )
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])  # the screens are the same on both
+@pytest.mark.salesdesk_sqlite_only  # the screens are the same on both
 @aio
 async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Path) -> None:
     from plugins.manufacturing.views import DocumentsScreen, TendersScreen
@@ -195,7 +195,7 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
     assert "上海精密锻造有限公司" in text and "1356.00" in text.replace(",", "")
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) -> None:
     from core.services import customers
@@ -251,7 +251,7 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
         assert mirror.amount == Decimal("-360.00") and mirror.notes == "wrong truck"
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> None:
     from plugins.manufacturing.models import Stock
@@ -286,7 +286,7 @@ async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> 
         assert session.get(Stock, product_id).on_hand == Decimal("4")
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_project_and_tender_quote_with_office_numbering(tui_shop: dict[str, Any]) -> None:
     """Quote numbers per office (as the demo has): the project dialog offers the offices
@@ -332,7 +332,7 @@ async def test_project_and_tender_quote_with_office_numbering(tui_shop: dict[str
     assert project.tender_id == quote.tender_id == tender.id
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_tenders_speak_tender_words_in_chinese(tui_shop: dict[str, Any]) -> None:
     """中标/未中标 and 项目名称, not a deal's 成交/失败 or a person's 职务 (shared catalog)."""
@@ -356,7 +356,7 @@ async def test_tenders_speak_tender_words_in_chinese(tui_shop: dict[str, Any]) -
         assert "中标" in [str(v) for v in table.get_row_at(0)]
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_refusals_read_as_plain_words(tui_shop: dict[str, Any]) -> None:
     """Submitting a submitted quote says what it needs, not "column 'status': got ..."."""

@@ -25,7 +25,7 @@ def tui_world(salesdesk_world: World, mk: dict[str, Any]) -> Iterator[dict[str, 
     set_lang(None)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_budget_approval_asks_first(tui_world: dict[str, Any]) -> None:
     from plugins.marketing.views import CampaignDetail

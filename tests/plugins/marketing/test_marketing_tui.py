@@ -47,7 +47,7 @@ async def fill_and_save(pilot: Any, values: dict[str, Any]) -> None:
     await settle(pilot)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_plan_approve_cost_leads_win_effect_export(
     tui_world: dict[str, Any], tmp_path: Path
@@ -168,7 +168,7 @@ async def test_plan_approve_cost_leads_win_effect_export(
     assert "SPRING" in written and "Cost per lead" in written
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_segments_view_opens_call_list(tui_world: dict[str, Any]) -> None:
     from tui.screens.report_view import ReportView
@@ -200,7 +200,7 @@ def _shown(screen: Any, *actions: str) -> list[str]:
     return [a for a in actions if screen.check_action(a, ()) is not False]
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_keys_follow_role_and_budget_state(tui_world: dict[str, Any]) -> None:
     """A rep is not offered planning keys (n used to open another form), the approver
@@ -274,7 +274,7 @@ def test_cost_media_read_as_titles() -> None:
         set_lang(None)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_campaign_list_shows_status_and_budget_at_80_columns(
     tui_world: dict[str, Any],

@@ -22,7 +22,7 @@ def office(salesdesk_world: Any) -> Iterator[Any]:
     set_lang(None)
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_sold_asks_first(office: Any) -> None:
     from plugins.real_estate.services import control

@@ -77,7 +77,7 @@ def test_own_branch_downgrades_and_upgrades(salesdesk_world: Any) -> None:
     assert runtime.is_current()
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])  # the services it calls run on both
+@pytest.mark.salesdesk_sqlite_only  # the services it calls run on both
 def test_demo_data_is_deterministic(salesdesk_world: Any) -> None:
     from core.reports import run_report
     from plugins.real_estate.demo import seed_demo
@@ -91,7 +91,7 @@ def test_demo_data_is_deterministic(salesdesk_world: Any) -> None:
     )
 
 
-@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_cli_imports_lists_and_approves(
     salesdesk_world: Any, salesdesk_run: Any, tmp_path: Path
 ) -> None:
