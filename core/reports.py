@@ -328,10 +328,6 @@ def out_of_range(params: pydantic.BaseModel) -> list[FieldProblem]:
     return problems
 
 
-def params_dict(params: pydantic.BaseModel) -> dict[str, Any]:
-    return params.model_dump(mode="json")
-
-
 def run_report(
     ctx: Context, report_id: str, raw: Mapping[str, Any] | pydantic.BaseModel | None = None
 ) -> ReportResult:

@@ -64,14 +64,6 @@ def month_end(day: dt.date) -> dt.date:
     return add_months(month_start(day), 1) - dt.timedelta(days=1)
 
 
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    out, month = [], month_start(first)
-    while month <= last:
-        out.append(month)
-        month = add_months(month, 1)
-    return out
-
-
 def month_expr(session: Session, column: Any) -> Any:
     """SQL for the first day of ``column``'s month on the session's backend."""
     if session.get_bind().dialect.name == "sqlite":

@@ -33,7 +33,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from testworld import FixedClock, World, make_world
+
+from core.testing.world import FixedClock, World, make_world
 
 # The fixtures salesdesk ships to plugin authors (salesdesk_world, salesdesk_users, ...);
 # the built-in plugins' tests use them too.

@@ -73,7 +73,7 @@ def _rep_customer(w: Any, p: dict[str, Any]) -> Customer:
 
 
 def _contact(w: Any, p: dict[str, Any]) -> Contact:
-    return w._insert(Contact(customer_id=_rep_customer(w, p).id, name="Wang Fang"))
+    return w.insert(Contact(customer_id=_rep_customer(w, p).id, name="Wang Fang"))
 
 
 def _rep_opportunity(w: Any, p: dict[str, Any]) -> Opportunity:
@@ -81,7 +81,7 @@ def _rep_opportunity(w: Any, p: dict[str, Any]) -> Opportunity:
 
 
 def _rep_visit(w: Any, p: dict[str, Any]) -> Activity:
-    return w._insert(
+    return w.insert(
         Activity(
             date=dt.date(2026, 3, 16), rep_id=p[REP].actor.id, customer_id=_rep_customer(w, p).id
         )
@@ -413,7 +413,7 @@ def test_opportunities_activities_and_sales_lines_follow_the_owner(
 
     day = dt.date(2026, 3, 16)
     for ctx in (rep, rep2, org["srep"]):
-        world._insert(Activity(date=day, rep_id=ctx.actor.id, result=ctx.actor.login))
+        world.insert(Activity(date=day, rep_id=ctx.actor.id, result=ctx.actor.login))
     assert {a.result for a in activities.visits_on(rep, day)} == {"rep"}
     assert {a.result for a in activities.visits_on(mgr, day)} == {"rep", "rep2"}
     with pytest.raises(PermissionDenied):  # a rep may not log a visit for a colleague
@@ -422,7 +422,7 @@ def test_opportunities_activities_and_sales_lines_follow_the_owner(
 
     product = world.product()
     for ctx, customer in ((rep, org["c_rep"]), (org["srep"], org["c_south"])):
-        world._insert(
+        world.insert(
             SalesLine(
                 date=day,
                 customer_id=customer.id,

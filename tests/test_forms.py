@@ -9,13 +9,13 @@ from typing import Any, Literal
 
 import pydantic
 import pytest
-from testworld import FixedClock, make_world
 from tui_helpers import aio, settle
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.forms import FormSpec, form_registry, forms_for, submit_form
 from core.hookspecs import hookimpl
 from core.i18n import set_lang
+from core.testing.world import FixedClock, make_world
 
 
 class TenderRecord(pydantic.BaseModel):

@@ -46,7 +46,7 @@ def shop(world: Any) -> Any:
     and contexts: ``op`` (business operator), ``rep`` (sales rep), ``fin`` (finance)."""
     world.region("R1")
     world.region("R2")
-    world._insert(Channel(code="CH1", name="Direct"))
+    world.insert(Channel(code="CH1", name="Direct"))
     world.product(code="P1", price="10.00")
     world.product(code="P2", price="3.50")
     world.rep = world.user("rep1", "sales_rep", region="R1")

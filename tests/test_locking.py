@@ -53,7 +53,7 @@ def test_stale_opportunity_and_contact_writes(world: Any, team: dict[str, Any]) 
     with pytest.raises(Conflict):
         opportunities.win(rep, opp.id, opp.version)
 
-    contact = world._insert(Contact(customer_id=team["customer"].id, name="Zhang Wei"))
+    contact = world.insert(Contact(customer_id=team["customer"].id, name="Zhang Wei"))
     customers.update_contact(mgr, contact.id, {"title": "Buyer"}, contact.version)
     with pytest.raises(Conflict, match=r"contact .* mgr"):
         customers.update_contact(rep, contact.id, {"title": "CEO"}, contact.version)

@@ -79,7 +79,7 @@ def test_previous_revision_with_data_upgrades_keeping_rows(world: Any) -> None:
     rep = world.user("rep", "sales_rep", region="north")
     kept = customers.create_customer(rep, {"name": "老客户有限公司", "credit_limit": "0"})
     product = world.product(code="KEEP-1", price="12.34")
-    world._insert(
+    world.insert(
         SalesLine(
             date=world.clock().date(),
             customer_id=kept.id,

@@ -68,7 +68,7 @@ def _fresh(w: Any, parent: str) -> Region:
 
 
 def _channel(w: Any, region: str | None) -> Channel:
-    return w._insert(Channel(code=uniq("ch"), name="Dealer", region_id=w.region_id(region)))
+    return w.insert(Channel(code=uniq("ch"), name="Dealer", region_id=w.region_id(region)))
 
 
 # -- the actions: each makes its own target, then acts as ``ctx`` ------------------------

@@ -34,7 +34,7 @@ def book(world: Any) -> dict[str, Any]:
     won = opportunities.win(rep1, world.opportunity(cust, rep1, "700.00", title="Won").id)
     other_cust = world.customer(rep1, "N", name="Staying Ltd")
     other_deal = world.opportunity(other_cust, rep1, title="Other customer's")
-    planned = world._insert(
+    planned = world.insert(
         Activity(
             date=PAST,
             rep_id=rep1.actor.id,
@@ -43,7 +43,7 @@ def book(world: Any) -> dict[str, Any]:
             result="first talk",
         )
     )
-    kept = world._insert(
+    kept = world.insert(
         Activity(
             date=dt.date(2026, 3, 2),
             rep_id=rep1.actor.id,

@@ -151,6 +151,27 @@ def test_the_layout_check_catches_a_plugin_off_the_shape(install_plugin: Any) ->
     assert "README.md missing" not in " ".join(contract.layout_problems("sprawl"))
 
 
+def test_the_layout_check_finds_a_funnel_or_role_defined_outside_its_module(
+    install_plugin: Any,
+) -> None:
+    """A funnel belongs in funnels.py and roles in access.py, whatever else those modules
+    hold (real_estate once kept its funnel beside its roles in access.py)."""
+    funnel = (
+        "from core.funnels import FunnelDefinition\nFUNNEL = FunnelDefinition('x', 'X', 'X', ())\n"
+    )
+    role = "from core import access\nROLE = access.RoleSpec('r', 'R', 'R', frozenset())\n"
+    install_plugin(
+        "stray_defs",
+        "",
+        files={"access.py": role + funnel, "funnels.py": funnel, "services/calls.py": role},
+    )
+    assert contract.layout_problems("stray_defs") == [
+        "access.py: defines a funnel (FunnelDefinition): the plugin shape keeps it in funnels.py",
+        "services/calls.py: defines a role or permission (RoleSpec): the plugin shape keeps it "
+        "in access.py",
+    ]
+
+
 def test_the_layout_check_passes_the_shape_itself(install_plugin: Any) -> None:
     install_plugin(
         "tidy_shape",

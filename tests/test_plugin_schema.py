@@ -60,7 +60,7 @@ def _one_row_each(world: Any) -> dict[str, Any]:
         "marketing": Segment(code="KEEP", name="Kept segment"),
         "real_estate": Project(code="KEEP", name="Kept project"),
     }
-    return {name: world._insert(row) for name, row in rows.items()}
+    return {name: world.insert(row) for name, row in rows.items()}
 
 
 def _stored(runtime: Any, row: Any) -> dict[str, Any]:

@@ -27,7 +27,6 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from testworld import FixedClock, make_world
 
 from core.errors import NotFound, SalesdeskError
 from core.models import (
@@ -45,6 +44,7 @@ from core.reports import ColumnKind, drill_report, run_report
 from core.services import activities, customers, lists, opportunities
 from core.services.importing import delete_sales_batch, import_file
 from core.summaries import month_expr, refresh_sales_summaries
+from core.testing.world import FixedClock, make_world
 
 ACTORS = ("admin", "op", "fin", "exec", "boss_n", "mgr", "rep_a", "rep_b")
 OWNERS = (None, "rep_a", "rep_b", "mgr", "boss_n")

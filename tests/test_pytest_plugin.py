@@ -11,6 +11,7 @@ import sys
 import textwrap
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,3 +144,57 @@ def test_a_plugin_authors_tests_use_the_shipped_fixtures(tmp_path: Path) -> None
     backends = 2 if os.environ.get("SALESDESK_TEST_PG_URL") else 1
     assert f"{7 * backends} passed" in done.stdout, done.stdout[-2000:]
     assert "BACKEND sqlite" in done.stdout
+
+
+# The fixtures salesdesk ships, as the built-in plugins' tests use them (the suite loads
+# the pytest plugin itself: tests/conftest.py).
+
+
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)
+def test_a_test_pinned_to_sqlite_runs_on_sqlite_only(salesdesk_backend: str, request: Any) -> None:
+    """A test of a screen, not of SQL, names its backend; the fixtures' own
+    parametrization over the backends steps aside (no duplicate parametrization)."""
+    assert salesdesk_backend == "sqlite"
+    assert request.node.name.endswith("[sqlite]")
+
+
+class TestMoreHookSpecifications:
+    @pytest.fixture
+    def salesdesk_hookspecs(self) -> list[Any]:
+        import tui.hookspecs
+
+        return [tui.hookspecs]
+
+    def test_the_runtime_loads_the_hook_specifications_a_folder_asks_for(
+        self, salesdesk_runtime: Any
+    ) -> None:
+        views = salesdesk_runtime.plugins.pm.hook.salesdesk_views
+        assert views.spec is not None  # a plugin's screens are checked against the TUI's spec
+        assert "forecast" in {impl.plugin_name for impl in views.get_hookimpls()}
+
+
+def test_no_more_hook_specifications_by_default(salesdesk_runtime: Any) -> None:
+    assert salesdesk_runtime.plugins.pm.hook.salesdesk_views.spec is None
+
+
+def test_the_world_inserts_any_row_a_plugin_test_needs(salesdesk_world: Any) -> None:
+    """A plugin's own tables (or a core table without a factory) are set up with
+    ``insert``: the row comes back with its id."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from core.models import SalesTarget
+
+    target = salesdesk_world.insert(
+        SalesTarget(month=dt.date(2026, 4, 1), dimension="rep", key_id=1, amount=Decimal("5"))
+    )
+    assert target.id is not None
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_the_sqlite_only_mark_runs_a_test_once_on_sqlite(
+    salesdesk_backend: str, request: Any
+) -> None:
+    """The short way to pin a screen test to SQLite, whatever SALESDESK_TEST_PG_URL says."""
+    assert salesdesk_backend == "sqlite"
+    assert request.node.name.endswith("[sqlite]")

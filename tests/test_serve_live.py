@@ -19,12 +19,12 @@ import pyte
 import pytest
 import sqlalchemy as sa
 from serve_helpers import Server, Terminal, make_key, private_sqlite, run_command, ssh_argv
-from testworld import FixedClock, make_world
 
 from core.errors import NotFound
 from core.models import ServedSession
 from core.services import keys
 from core.services import sessions as records
+from core.testing.world import FixedClock, make_world
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

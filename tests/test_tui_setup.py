@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from testworld import FixedClock, make_world
 from tui_helpers import aio, settle
 
 from core.models import Activity, Channel, Product, Region, User
+from core.testing.world import FixedClock, make_world
 
 
 @pytest.fixture

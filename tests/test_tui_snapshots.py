@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from testworld import FixedClock, make_world
 from tui_helpers import seed, settle
 
 from core.i18n import set_lang
+from core.testing.world import FixedClock, make_world
 
 
 @pytest.fixture

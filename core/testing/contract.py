@@ -368,11 +368,42 @@ def shape_problems(folder: Path, readme: bool = False) -> list[str]:
             continue  # named by MISNAMED
         elif modules and len(modules) < 3 and role not in ALWAYS_PACKAGES:
             problems.append(f"{role}/ holds one module: make it {role}.py")
+    for path in files:
+        if path.endswith(".py") and not path.startswith("migrations/"):
+            problems += _definitions_elsewhere(folder, path)
     if readme and "README.md" not in files:
         problems.append(
             "README.md missing: what the plugin adds, its roles, reports, "
             "commands, how to switch it on"
         )
+    return problems
+
+
+# What a module of the shape defines and no other module may: (constructor, what, module).
+DEFINED_IN = (
+    ("FunnelDefinition", "a funnel", "funnels.py"),
+    ("RoleSpec", "a role or permission", "access.py"),
+    ("PermissionSpec", "a role or permission", "access.py"),
+)
+
+
+def _definitions_elsewhere(folder: Path, path: str) -> list[str]:
+    """Funnels built outside ``funnels.py``, roles and permissions outside ``access.py``."""
+    try:
+        tree = ast.parse((folder / path).read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError):
+        return []
+    called = {
+        node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+    }
+    problems = []
+    for constructor, what, home in DEFINED_IN:
+        if constructor in called and path != home and not path.startswith(f"{home[:-3]}/"):
+            problems.append(
+                f"{path}: defines {what} ({constructor}): the plugin shape keeps it in {home}"
+            )
     return problems
 
 

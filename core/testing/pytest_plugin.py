@@ -7,6 +7,8 @@ switches it off. Every fixture name starts with ``salesdesk_``:
 ``salesdesk_backend``
     ``"sqlite"``, and also ``"postgres"`` when ``SALESDESK_TEST_PG_URL`` names a server
     (e.g. ``postgresql://postgres@127.0.0.1/postgres``): tests using a database run on each.
+    ``@pytest.mark.salesdesk_sqlite_only`` runs a test on SQLite alone (a test may also
+    parametrize ``salesdesk_backend`` itself, ``indirect=True``).
 ``salesdesk_db_url``
     A fresh database at the newest schema of the core and every installed plugin; a copy
     of a template migrated once per session (a throwaway PostgreSQL database, dropped).
@@ -14,12 +16,15 @@ switches it off. Every fixture name starts with ``salesdesk_``:
     ``open_runtime`` on it: every installed plugin loaded (yours, and the built-in
     exporters: xlsx, csv, html, pdf), with salesdesk's home and settings in a temporary
     folder so the machine's own are never read.
+``salesdesk_hookspecs``
+    Hook specification modules the runtime adds (none); override it in a conftest to
+    load more, e.g. ``[tui.hookspecs]`` for tests that open your plugin's screens.
 ``salesdesk_clock``
     A clock standing at Monday 2026-03-16 09:30 UTC until a test moves it.
 ``salesdesk_world``
     A :class:`core.testing.world.World` with a group admin: factories for regions, users,
     customers, products, channels and sales lines (``world.sales_lines([...])`` refreshes
-    the summaries the reports read).
+    the summaries the reports read; ``world.insert(row)`` adds any other row).
 ``salesdesk_users``
     :class:`core.testing.world.Staff`: contexts of one user per role (admin, regional
     admin, manager, rep and a rep of another region, operator, finance, executive).
@@ -46,6 +51,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -60,19 +66,42 @@ def _backends() -> list[str]:
     return ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]
 
 
+SQLITE_ONLY_MARK = "salesdesk_sqlite_only"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{SQLITE_ONLY_MARK}: run this test on SQLite only (a screen, not the SQL, is under test)",
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that uses a salesdesk database on each available backend (a
     PostgreSQL run carries the ``postgres`` mark where the project declares one)."""
     if "salesdesk_backend" not in metafunc.fixturenames:
         return
+    if any(
+        "salesdesk_backend" in _argnames(mark)
+        for mark in metafunc.definition.iter_markers("parametrize")
+    ):
+        return  # the test names its backend itself (e.g. ["sqlite"] for a screen test)
     declared = any(
         line.split(":")[0].strip() == "postgres" for line in metafunc.config.getini("markers")
     )
+    backends = (
+        ["sqlite"] if metafunc.definition.get_closest_marker(SQLITE_ONLY_MARK) else _backends()
+    )
     params = [
         pytest.param(b, marks=pytest.mark.postgres) if b == "postgres" and declared else b
-        for b in _backends()
+        for b in backends
     ]
     metafunc.parametrize("salesdesk_backend", params, scope="session", indirect=True)
+
+
+def _argnames(mark: pytest.Mark) -> list[str]:
+    names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
+    return [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,10 +243,20 @@ def salesdesk_contract(salesdesk_empty_db_url: str) -> Callable[..., list[str]]:
 
 
 @pytest.fixture
-def salesdesk_runtime(salesdesk_db_url: str) -> Iterator[Any]:
+def salesdesk_hookspecs() -> list[ModuleType]:
+    """Hook specification modules the runtime adds to the core's: none. A folder whose
+    tests open the plugin's screens overrides it with the terminal UI's
+    (``return [tui.hookspecs]``), as the app and the command line open the runtime."""
+    return []
+
+
+@pytest.fixture
+def salesdesk_runtime(
+    salesdesk_db_url: str, salesdesk_hookspecs: list[ModuleType]
+) -> Iterator[Any]:
     from core.runtime import open_runtime
 
-    runtime = open_runtime(salesdesk_db_url, require_current=True)
+    runtime = open_runtime(salesdesk_db_url, extra_specs=salesdesk_hookspecs, require_current=True)
     yield runtime
     runtime.db.dispose()
 

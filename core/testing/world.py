@@ -3,7 +3,7 @@ regions, users, customers, products, channels and sales lines directly in the da
 (setup, not under test) and hands out contexts acting as its users.
 
 Shipped with salesdesk so plugin authors build the same worlds (``core.testing.pytest_plugin``
-gives them as fixtures); salesdesk's own tests import it through ``tests/testworld.py``.
+gives them as fixtures); salesdesk's own tests use it too.
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ class World:
 
         return Context(self.runtime.db, user, self.runtime.plugins, self.clock)
 
-    def _insert(self, row: Any) -> Any:
+    def insert(self, row: Any) -> Any:
+        """Insert any row (a plugin's own model, or a core table without a factory here)
+        and return it with its id."""
         with self.runtime.db.write_session() as session, session.begin():
             session.add(row)
         return row
@@ -57,7 +59,7 @@ class World:
     def region(self, code: str, parent: str | int | None = None, name: str = "") -> Any:
         from core.models import Region
 
-        return self._insert(Region(code=code, name=name or code, parent_id=self.region_id(parent)))
+        return self.insert(Region(code=code, name=name or code, parent_id=self.region_id(parent)))
 
     def region_id(self, region: str | int | None) -> int | None:
         """A region id from an id or a code (the region is created when missing)."""
@@ -84,7 +86,7 @@ class World:
         from core.models import User
 
         roles = [roles] if isinstance(roles, str) else list(roles)
-        user = self._insert(
+        user = self.insert(
             User(
                 login=login,
                 display_name=login.title(),
@@ -115,7 +117,7 @@ class World:
         n = next(self._codes)
         values.setdefault("name", f"Customer {n}")
         values.setdefault("code", f"TC{n:05d}")
-        return self._insert(
+        return self.insert(
             Customer(
                 owner_id=self.user_id(owner),
                 region_id=self.region_id(region),
@@ -128,7 +130,7 @@ class World:
         from core.models import Product
 
         n = next(self._codes)
-        return self._insert(
+        return self.insert(
             Product(
                 code=code or f"P{n:04d}",
                 name=values.pop("name", f"P {n}"),
@@ -145,7 +147,7 @@ class World:
 
         funnel = self.runtime.plugins.funnels.default
         values.setdefault("title", f"Deal {next(self._codes)}")
-        return self._insert(
+        return self.insert(
             Opportunity(
                 customer_id=customer.id,
                 owner_id=self.user_id(owner),
@@ -162,7 +164,7 @@ class World:
         from core.models import Channel
 
         code = code or f"CH{next(self._codes)}"
-        return self._insert(Channel(code=code, name=name or code))
+        return self.insert(Channel(code=code, name=name or code))
 
     def sales_lines(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert sales lines and refresh the monthly summaries the reports read.

@@ -36,7 +36,7 @@ def salesdesk_migrations() -> list[str]:
 
 @hookimpl
 def salesdesk_funnels() -> list[Any]:
-    from plugins.real_estate.access import FUNNEL
+    from plugins.real_estate.funnels import FUNNEL
 
     return [FUNNEL]
 

@@ -1,13 +1,8 @@
-"""Roles and permissions of a sales office (docs/domain.md section 8), and the real-estate
-funnel (call/visit -> reserve -> subscribe -> sign)."""
+"""Roles and permissions of a sales office (docs/domain.md section 8)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from core.access import PermissionSpec, RoleSpec, Scope
-from core.funnels import FunnelDefinition, Stage
-from core.models import CustomerClass
 
 # Permissions (declared through salesdesk_permissions). Defined here, not with the
 # services: the roles are read when a user logs in, and the services import the plugin's
@@ -52,45 +47,5 @@ ROLES = (
         "市场营销部高级经理",
         frozenset({SIGNOFF, "target.manage", "report.run", "audit.read"}),
         Scope.REGION,
-    ),
-)
-
-FUNNEL = FunnelDefinition(
-    "real_estate",
-    "Real estate",
-    "房地产",
-    (
-        Stage(
-            "call_visit",
-            "Call / visit",
-            "来电来访",
-            Decimal("0.10"),
-            CustomerClass.POTENTIAL,
-            max_days=30,
-            visit_every_days=7,
-            respond_within_hours=24,
-        ),
-        Stage(
-            "reserved",
-            "Reserved",
-            "预留",
-            Decimal("0.40"),
-            CustomerClass.PROMISING,
-            max_days=7,
-            visit_every_days=2,
-            respond_within_hours=4,
-        ),
-        Stage(
-            "subscribed",
-            "Subscribed",
-            "认购",
-            Decimal("0.80"),
-            CustomerClass.CLOSING,
-            max_days=15,
-            visit_every_days=2,
-            respond_within_hours=4,
-        ),
-        Stage("signed", "Signed", "签约", Decimal("1"), CustomerClass.CUSTOMER, won=True),
-        Stage("lost", "Lost", "流失", Decimal("0"), CustomerClass.DORMANT, lost=True),
     ),
 )

@@ -301,8 +301,3 @@ def outer_band(forecast: Forecast, level: float = 0.95) -> tuple[np.ndarray, np.
 
 def _clean(value: float | None) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
-
-
-def latest_run(ctx: Context) -> ForecastRun | None:
-    with ctx.reading() as session:
-        return session.scalars(sa.select(ForecastRun).order_by(ForecastRun.id.desc())).first()

@@ -257,11 +257,6 @@ def velocity(
     )
 
 
-def open_deal_ids(ctx: Context, *conditions: Any) -> list[int]:
-    with ctx.reading() as session:
-        return list(session.scalars(sa.select(Opportunity.id).where(*open_deals(ctx), *conditions)))
-
-
 @dataclass
 class BoardCard:
     deal_id: int

@@ -5,14 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.context import Context
 from core.models import Customer, Opportunity, OpportunityStatus, Product
 from core.schemas import QUANTITY_MAX
 from core.services.base import UnitOfWork, validate, write
-from plugins.manufacturing.models import Document, Project, Stock, Tender, TenderResult
+from plugins.manufacturing.models import Project, Stock, Tender, TenderResult
 from plugins.manufacturing.schemas import (
     ProjectIn,
     StockReceiptIn,
@@ -178,12 +177,3 @@ def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Sto
         return stock
 
     return write(ctx, work)
-
-
-def project_documents(ctx: Context, project_id: int) -> list[Document]:
-    with ctx.reading() as session:
-        return list(
-            session.scalars(
-                sa.select(Document).where(Document.project_id == project_id).order_by(Document.id)
-            )
-        )

@@ -7,32 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.context import Context
-from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
 from core.services.base import UnitOfWork, validate, write
 from plugins.marketing.models import Segment
 from plugins.marketing.schemas import SegmentInput
 from plugins.marketing.services import lookup
-
-
-def list_segments(ctx: Context) -> list[Segment]:
-    with ctx.reading() as session:
-        return list(session.scalars(sa.select(Segment).order_by(Segment.code)))
-
-
-def get_segment(ctx: Context, segment_id: int) -> Segment:
-    with ctx.reading() as session:
-        row = session.get(Segment, segment_id)
-    if row is None:
-        raise NotFound(f"segment {segment_id} does not exist")
-    return row
-
-
-def find_segment(ctx: Context, code: str) -> Segment:
-    with ctx.reading() as session:
-        row = session.scalars(sa.select(Segment).where(Segment.code == code)).first()
-    if row is None:
-        raise NotFound(f"there is no segment '{code}'")
-    return row
 
 
 def _fields(uow: UnitOfWork, values: SegmentInput) -> dict[str, Any]:

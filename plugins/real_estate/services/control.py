@@ -328,30 +328,6 @@ def change_buyer(
 # -- reads --------------------------------------------------------------------------------
 
 
-def get_deal(ctx: Context, deal_id: int) -> Deal:
-    with ctx.reading() as session:
-        deal = session.get(Deal, deal_id)
-        if deal is None:
-            raise NotFound(f"deal {deal_id} does not exist")
-        return deal
-
-
-def deal_of_unit(ctx: Context, unit_id: int) -> Deal | None:
-    with ctx.reading() as session:
-        return active_deal(session, unit_id)
-
-
-def units_of(ctx: Context, building_id: int) -> list[Unit]:
-    with ctx.reading() as session:
-        return list(
-            session.scalars(
-                sa.select(Unit)
-                .where(Unit.building_id == building_id)
-                .order_by(Unit.floor.desc(), Unit.unit_no)
-            )
-        )
-
-
 def history(ctx: Context, unit_id: int) -> list[StatusChange]:
     with ctx.reading() as session:
         return list(

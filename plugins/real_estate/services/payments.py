@@ -202,15 +202,6 @@ def standard_plan(
     )
 
 
-def plan_of(ctx: Context, deal_id: int) -> list[Instalment]:
-    with ctx.reading() as session:
-        return list(
-            session.scalars(
-                sa.select(Instalment).where(Instalment.deal_id == deal_id).order_by(Instalment.seq)
-            )
-        )
-
-
 def record_payment(
     ctx: Context,
     deal_id: int,
@@ -283,17 +274,6 @@ def record_payment(
         return detached(payment)
 
     return write(ctx, work)
-
-
-def payments_of(ctx: Context, deal_id: int) -> list[Payment]:
-    with ctx.reading() as session:
-        return list(
-            session.scalars(
-                sa.select(Payment)
-                .where(Payment.deal_id == deal_id)
-                .order_by(Payment.paid_on, Payment.id)
-            )
-        )
 
 
 def tolerance(session: Session) -> Decimal:

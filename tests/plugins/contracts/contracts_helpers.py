@@ -6,8 +6,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from plugins.contracts import services
 
 
@@ -134,6 +132,3 @@ def at_stage(team: dict[str, Any], stage: str, **extra: Any) -> Any:
         contract = step_to(team, contract, step)
     assert contract.stage == stage
     return contract
-
-
-SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from contracts_helpers import SQLITE_ONLY, at_stage, signed, step_to
+from contracts_helpers import at_stage, signed, step_to
 
 from core.errors import ValidationFailed
 from plugins.contracts import services
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 @pytest.mark.parametrize("stage", ["signed", "planning", "in_execution", "completed", "closed"])
 def test_signed_contracts_are_read_only(team: dict[str, Any], stage: str) -> None:
     contract = at_stage(team, stage)
@@ -22,7 +22,7 @@ def test_signed_contracts_are_read_only(team: dict[str, Any], stage: str) -> Non
             services.update_contract(team["rep"], contract.id, change, contract.version)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_unsigned_contracts_are_not_amended(team: dict[str, Any]) -> None:
     contract = at_stage(team, "approved")
     with pytest.raises(ValidationFailed, match="edited directly"):
@@ -81,7 +81,7 @@ def test_amendment_with_its_own_approval_replaces_the_signed_version(team: dict[
     assert diff["amount"] == ("150,000.00", "330,000.00")
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_amendment_keeps_milestones_and_checks_their_sum(team: dict[str, Any]) -> None:
     original = signed(team)
     with pytest.raises(ValidationFailed, match="adding up"):
@@ -95,7 +95,7 @@ def test_amendment_keeps_milestones_and_checks_their_sum(team: dict[str, Any]) -
     assert services.get_contract(team["rep"], original.id).superseded_by_id is None
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_attachments_on_signed_but_not_cancelled(team: dict[str, Any]) -> None:
     contract = signed(team)
     services.add_attachment(team["rep"], contract.id, "\\\\dms\\HT\\signed.pdf", "scan")
@@ -109,7 +109,7 @@ def test_attachments_on_signed_but_not_cancelled(team: dict[str, Any]) -> None:
         services.add_attachment(team["rep"], contract.id, "  ")
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_amendment_of_a_since_cancelled_contract_cannot_be_signed(team: dict[str, Any]) -> None:
     original = signed(team)
     amendment = services.amend(team["rep"], original.id, {"title": "Renamed"})
@@ -122,7 +122,7 @@ def test_amendment_of_a_since_cancelled_contract_cannot_be_signed(team: dict[str
     assert services.get_contract(team["rep"], amendment.id).stage == "approved"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_diff_and_versions_read_as_a_person_reads_them(team: dict[str, Any]) -> None:
     """One row per milestone (the changed one alone in the diff), the owner by name, stage
     titles and minutes; the amendment's diff leaves out where each version is in its life."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from contracts_helpers import SQLITE_ONLY, approved, at_stage, draft
+from contracts_helpers import approved, at_stage, draft
 
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.models import AuditEntry
@@ -22,7 +22,7 @@ def chain_of(team: dict[str, Any], contract: Any) -> list[str]:
     return [s.role for s in detail.steps if s.round == detail.contract.approval_round]
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 @pytest.mark.parametrize(
     ("amount", "chain"),
     [
@@ -50,7 +50,7 @@ def test_default_chain_at_each_threshold(
     assert contract.stage == "approved"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_chains_by_contract_type_from_settings(team: dict[str, Any]) -> None:
     services.set_approval_chains(
         team["admin"],
@@ -74,8 +74,8 @@ def test_chains_by_contract_type_from_settings(team: dict[str, Any]) -> None:
         services.set_approval_chains(team["admin"], [{"steps": ["pope"]}])
 
 
-@SQLITE_ONLY
-def test_who_may_decide(team: dict[str, Any], world: Any) -> None:
+@pytest.mark.salesdesk_sqlite_only
+def test_who_may_decide(team: dict[str, Any], salesdesk_world: Any) -> None:
     contract = at_stage(team, "submitted", amount="300000.00")
     with pytest.raises(PermissionDenied, match="created, requested or owns"):
         services.approve(team["rep"], contract.id)
@@ -87,7 +87,7 @@ def test_who_may_decide(team: dict[str, Any], world: Any) -> None:
         services.approve(team["mgr"], mine.id)
     with pytest.raises(PermissionDenied, match="needs a sales_manager"):
         services.approve(team["fin"], contract.id)
-    both = world.user("both", ["sales_manager", "finance"], region="EAST")
+    both = salesdesk_world.user("both", ["sales_manager", "finance"], region="EAST")
     services.approve(both, contract.id, "as manager")
     with pytest.raises(PermissionDenied, match="already approved step 1"):
         services.approve(both, contract.id, "as finance too")
@@ -124,7 +124,7 @@ def test_the_creator_may_not_approve(team: dict[str, Any]) -> None:
     assert services.contract_detail(team["rep"], made.id).contract.stage == "submitted"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_decisions_are_audited_and_on_the_timeline(team: dict[str, Any]) -> None:
     contract = approved(team)
     with team["world"].runtime.db.read_session() as session:
@@ -140,7 +140,7 @@ def test_decisions_are_audited_and_on_the_timeline(team: dict[str, Any]) -> None
     assert detail.steps[0].comment == "ok" and detail.steps[0].decided_by_login == "mgr"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 @pytest.mark.parametrize("stage", ["submitted", "approved"])
 @pytest.mark.parametrize(
     "change",
@@ -163,7 +163,7 @@ def test_edit_of_terms_sends_back_for_approval(
     assert "back to approval" in detail.timeline[-1].comment
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_other_edits_keep_the_approval(team: dict[str, Any]) -> None:
     contract = at_stage(team, "approved")
     edited = services.update_contract(
@@ -172,7 +172,7 @@ def test_other_edits_keep_the_approval(team: dict[str, Any]) -> None:
     assert edited.stage == "approved" and edited.approval_round == contract.approval_round
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_edit_checks_version_and_milestone_sum(team: dict[str, Any]) -> None:
     contract = draft(team)
     services.update_contract(team["mgr"], contract.id, {"title": "By manager"}, contract.version)
@@ -185,7 +185,7 @@ def test_edit_checks_version_and_milestone_sum(team: dict[str, Any]) -> None:
         services.update_contract(team["fin"], fresh.id, {"title": "x"}, fresh.version)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_copy_starts_as_a_fresh_draft(team: dict[str, Any]) -> None:
     original = approved(team)
     copy = services.copy_contract(team["rep"], original.id)
@@ -198,7 +198,7 @@ def test_copy_starts_as_a_fresh_draft(team: dict[str, Any]) -> None:
         services.sign(team["rep"], copy.id)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_waiting_for_me(team: dict[str, Any]) -> None:
     big = at_stage(team, "submitted", amount="300000.00")
     at_stage(team, "drafting")
@@ -211,19 +211,25 @@ def test_waiting_for_me(team: dict[str, Any]) -> None:
 
 
 def test_two_approvers_at_once_exactly_one_wins(
-    team: dict[str, Any], world: Any, backend: str, monkeypatch: pytest.MonkeyPatch
+    team: dict[str, Any],
+    salesdesk_world: Any,
+    salesdesk_backend: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two managers of the rep open the same step and approve at the same moment: one
     decision is recorded, the other approver is told who decided first."""
-    other = world.user("mgr3", "sales_manager", region="EAST")
-    with world.runtime.db.write_session() as session, session.begin():  # mgr3 leads rep too
+    other = salesdesk_world.user("mgr3", "sales_manager", region="EAST")
+    with (
+        salesdesk_world.runtime.db.write_session() as session,
+        session.begin(),
+    ):  # mgr3 leads rep too
         session.execute(
             sa.text("UPDATE sd_user SET manager_id = :m WHERE login = 'mgr'"), {"m": other.actor.id}
         )
     other.refresh_grant()
     contract = at_stage(team, "submitted")
     step = services.contract_detail(team["rep"], contract.id).pending_step
-    if backend == "postgres":
+    if salesdesk_backend == "postgres":
         # Both transactions are open and have read the row before either locks it.
         from plugins.contracts.services import approvals
 
@@ -270,9 +276,9 @@ def test_two_approvers_at_once_exactly_one_wins(
     assert [t.action for t in detail.timeline].count("approve") == 1
 
 
-@SQLITE_ONLY
-def test_stale_screen_decision_is_refused(team: dict[str, Any], world: Any) -> None:
-    late = world.user("late", ["sales_manager", "finance"], region="EAST")
+@pytest.mark.salesdesk_sqlite_only
+def test_stale_screen_decision_is_refused(team: dict[str, Any], salesdesk_world: Any) -> None:
+    late = salesdesk_world.user("late", ["sales_manager", "finance"], region="EAST")
     contract = at_stage(team, "submitted", amount="300000.00")
     step = services.contract_detail(team["rep"], contract.id).pending_step
     services.approve(team["mgr"], contract.id, step_id=step.id)
@@ -284,7 +290,7 @@ def test_stale_screen_decision_is_refused(team: dict[str, Any], world: Any) -> N
     assert Decimal(services.get_contract(team["rep"], contract.id).amount) == Decimal("300000")
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_decision_on_a_withdrawn_step(team: dict[str, Any]) -> None:
     contract = at_stage(team, "submitted")
     step = services.contract_detail(team["rep"], contract.id).pending_step

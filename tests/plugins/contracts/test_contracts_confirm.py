@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from contracts_helpers import SQLITE_ONLY, draft
+from contracts_helpers import draft
 
 from core.context import Context
 from core.i18n import set_lang
@@ -16,15 +16,10 @@ from plugins.contracts import services
 
 
 @pytest.fixture
-def rep_ctx(world: Any, team: dict[str, Any]) -> Iterator[Context]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
+def rep_ctx(team: dict[str, Any]) -> Iterator[Context]:
     set_lang("en")
-    rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
-    yield Context(rt.db, team["rep"].actor, rt.plugins, world.clock)
+    yield team["rep"]
     set_lang(None)
-    rt.db.dispose()
 
 
 async def cancel_twice(ctx: Any) -> None:
@@ -56,7 +51,7 @@ async def cancel_twice(ctx: Any) -> None:
         assert page.detail.contract.stage == "cancelled"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_cancel_contract_asks_first(rep_ctx: Context, team: dict[str, Any]) -> None:
     contract = draft(team)
     asyncio.run(cancel_twice(rep_ctx))
@@ -96,7 +91,7 @@ async def new_contract_for_a_deal(ctx: Any, deal_id: int) -> None:
         assert not isinstance(app.screen, FormDialog)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_a_new_contract_links_to_its_deal(rep_ctx: Context, team: dict[str, Any]) -> None:
     asyncio.run(new_contract_for_a_deal(rep_ctx, team["deal"].id))
     (row,) = [r for r in services.contract_rows(team["rep"]) if r.title == "From the deal"]
@@ -153,7 +148,7 @@ async def typed_milestones(ctx: Any, customer_id: int) -> None:
         assert not isinstance(app.screen, FormDialog)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_milestones_are_typed_fields(rep_ctx: Context, team: dict[str, Any]) -> None:
     from decimal import Decimal
 

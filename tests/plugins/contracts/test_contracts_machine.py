@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from contracts_helpers import PATHS, SQLITE_ONLY, at_stage, draft, step_to
+from contracts_helpers import PATHS, at_stage, draft, step_to
 
 from core.errors import PermissionDenied, ValidationFailed
 from plugins.contracts import services
@@ -38,7 +38,7 @@ def test_default_machine_matches_the_domain() -> None:
     assert machine.locked == {"signed", "planning", "in_execution", "completed", "closed"}
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_allowed_move(team: dict[str, Any], stage: str) -> None:
     for target in ALLOWED[stage]:
@@ -57,7 +57,7 @@ def test_every_allowed_move(team: dict[str, Any], stage: str) -> None:
         assert (last.from_stage, last.to_stage) == (stage, target)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_refused_move_names_the_allowed_ones(team: dict[str, Any], stage: str) -> None:
     contract = at_stage(team, stage)
@@ -71,7 +71,7 @@ def test_every_refused_move_names_the_allowed_ones(team: dict[str, Any], stage: 
     assert services.get_contract(team["rep"], contract.id).stage == stage
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_submitting_too_early_says_which_stage_comes_first(team: dict[str, Any]) -> None:
     contract = at_stage(team, "preparation")
     with pytest.raises(
@@ -87,7 +87,7 @@ def test_submitting_too_early_says_which_stage_comes_first(team: dict[str, Any])
         services.sign(team["rep"], contract.id)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_decisions_are_not_plain_moves(team: dict[str, Any]) -> None:
     contract = at_stage(team, "submitted")
     for target in ("approved", "rejected"):
@@ -95,7 +95,7 @@ def test_decisions_are_not_plain_moves(team: dict[str, Any]) -> None:
             services.transition(team["mgr"], contract.id, target)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_cancel_needs_a_reason_and_voids_open_steps(team: dict[str, Any]) -> None:
     contract = at_stage(team, "submitted")
     with pytest.raises(ValidationFailed, match="why the contract is cancelled"):
@@ -106,7 +106,7 @@ def test_cancel_needs_a_reason_and_voids_open_steps(team: dict[str, Any]) -> Non
     assert [s.status for s in detail.steps] == ["void"] and detail.pending_step is None
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_control_node_needs_role_and_fields(team: dict[str, Any]) -> None:
     contract = at_stage(team, "planning", end_date=None)
     rep, mgr = team["rep"], team["mgr"]
@@ -169,7 +169,7 @@ CUSTOM = {
 }
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_custom_machine_from_settings(team: dict[str, Any]) -> None:
     services.set_machine(team["admin"], CUSTOM)
     rep = team["rep"]
@@ -192,7 +192,7 @@ def test_custom_machine_from_settings(team: dict[str, Any]) -> None:
     assert services.transition(rep, contract.id, "done").status == "done"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_bad_machine_settings_are_refused_with_every_problem(team: dict[str, Any]) -> None:
     bad = {
         **CUSTOM,

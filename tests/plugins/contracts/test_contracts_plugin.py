@@ -5,74 +5,69 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import click
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
-from contracts_helpers import SQLITE_ONLY, at_stage
+from contracts_helpers import at_stage
 
 from core import db as dbmod
 from plugins.contracts import services
 from plugins.contracts.models import Contract
 
 
-@SQLITE_ONLY
-def test_roles_and_permissions_are_registered(world: Any) -> None:
-    roles = world.runtime.plugins.roles
+@pytest.mark.salesdesk_sqlite_only
+def test_roles_and_permissions_are_registered(salesdesk_world: Any) -> None:
+    roles = salesdesk_world.runtime.plugins.roles
     assert "contract.write" in roles.permissions
     assert not roles.roles["contract_executive"].read_only
     assert roles.roles["contract_clerk"].permissions >= {"contract.write"}
-    assert "contracts" in world.runtime.plugins.loaded_names()
+    assert "contracts" in salesdesk_world.runtime.plugins.loaded_names()
 
 
-@SQLITE_ONLY
-def test_own_migration_branch_down_and_up(world: Any) -> None:
-    locations = world.runtime.plugins.migration_locations()
-    dbmod.downgrade(world.runtime.db, "contracts@base", locations)
-    assert "contracts_contract" not in sa.inspect(world.runtime.db.engine).get_table_names()
-    world.runtime.upgrade()
-    assert "contracts_contract" in sa.inspect(world.runtime.db.engine).get_table_names()
+@pytest.mark.salesdesk_sqlite_only
+def test_own_migration_branch_down_and_up(salesdesk_world: Any) -> None:
+    locations = salesdesk_world.runtime.plugins.migration_locations()
+    dbmod.downgrade(salesdesk_world.runtime.db, "contracts@base", locations)
+    assert (
+        "contracts_contract" not in sa.inspect(salesdesk_world.runtime.db.engine).get_table_names()
+    )
+    salesdesk_world.runtime.upgrade()
+    assert "contracts_contract" in sa.inspect(salesdesk_world.runtime.db.engine).get_table_names()
 
 
-@SQLITE_ONLY
-def test_demo_data(world: Any, team: dict[str, Any]) -> None:
+@pytest.mark.salesdesk_sqlite_only
+def test_demo_data(salesdesk_world: Any, team: dict[str, Any]) -> None:
     from plugins.contracts.demo import seed_contracts
 
     customer = team["customer"]
     for i in range(6):
-        world.opportunity(customer, owner=team["rep"], amount=f"{(i + 1) * 90000}.00")
-    seed_contracts(world.admin, "small", 3)
-    with world.runtime.db.read_session() as session:
+        salesdesk_world.opportunity(customer, owner=team["rep"], amount=f"{(i + 1) * 90000}.00")
+    seed_contracts(salesdesk_world.admin, "small", 3)
+    with salesdesk_world.runtime.db.read_session() as session:
         stages = sorted(session.scalars(sa.select(Contract.stage)).all())
     assert len(stages) == 7  # one per open deal
     assert {"preparation", "submitted"} & set(stages)
     assert {"signed", "planning", "approved"} & set(stages)
 
 
-@SQLITE_ONLY
-def test_cli_lists_waiting_and_decides(
-    world: Any, team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from plugins.contracts.cli import contracts_group
-
+@pytest.mark.salesdesk_sqlite_only
+def test_cli_lists_waiting_and_decides(team: dict[str, Any], salesdesk_run: Any) -> None:
     contract = at_stage(team, "submitted")
-    root = click.Group(params=[click.Option(["--database"])])
-    root.add_command(contracts_group)
-    args = ["--database", world.runtime.db.url, "contracts"]
-    monkeypatch.setattr("core.runtime.os_login", lambda: "rep")
-    assert contract.number in CliRunner().invoke(root, [*args, "list"]).output
-    refused = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
+
+    def run(login: str, *args: str) -> Any:
+        return salesdesk_run.cli("contracts", *args, user=login)
+
+    assert contract.number in run("rep", "list").output
+    refused = run("rep", "decide", str(contract.id), "approve")
     assert refused.exit_code == 1 and "may not approve" in refused.output
-    monkeypatch.setattr("core.runtime.os_login", lambda: "mgr")
-    assert "step 1 (sales_manager)" in CliRunner().invoke(root, [*args, "waiting"]).output
-    done = CliRunner().invoke(root, [*args, "decide", str(contract.id), "approve"])
+    assert "step 1 (sales_manager)" in run("mgr", "waiting").output
+    done = run("mgr", "decide", str(contract.id), "approve")
     assert done.exit_code == 0 and "approved by mgr; now approved" in done.output
     assert services.get_contract(team["rep"], contract.id).stage == "approved"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_numbers_follow_the_company_rule_and_office_ranges(
-    world: Any, team: dict[str, Any]
+    salesdesk_world: Any, team: dict[str, Any]
 ) -> None:
     from contracts_helpers import draft
 
@@ -93,7 +88,7 @@ def test_numbers_follow_the_company_rule_and_office_ranges(
     assert copy.number == "SC2620003"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_list_search_and_record_rules(team: dict[str, Any]) -> None:
     from contracts_helpers import draft
 
@@ -109,7 +104,7 @@ def test_list_search_and_record_rules(team: dict[str, Any]) -> None:
     assert len(services.contract_rows(team["fin"])) == 2  # finance sees all
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_new_contract_entry_form(team: dict[str, Any]) -> None:
     from core.errors import ValidationFailed
     from core.forms import submit_form

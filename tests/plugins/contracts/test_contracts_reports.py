@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from contracts_helpers import SQLITE_ONLY, at_stage, draft, signed
+from contracts_helpers import at_stage, draft, signed
 
 from core.i18n import set_lang
 from core.models import SalesTarget
@@ -20,7 +20,7 @@ def rows(result: Any, table: str = "") -> list[tuple]:
     return list(found.rows)
 
 
-def test_by_stage_counts_current_versions(team: dict[str, Any], world: Any) -> None:
+def test_by_stage_counts_current_versions(team: dict[str, Any], salesdesk_world: Any) -> None:
     draft(team, amount="100.00", milestones=[])
     draft(team, amount="200.00", milestones=[])
     original = signed(team, amount="1000.00", milestones=[])
@@ -58,10 +58,10 @@ def test_by_stage_counts_current_versions(team: dict[str, Any], world: Any) -> N
     assert other.totals[3] == 0
 
 
-@SQLITE_ONLY
-def test_approvals_waiting_for_me(team: dict[str, Any], world: Any) -> None:
+@pytest.mark.salesdesk_sqlite_only
+def test_approvals_waiting_for_me(team: dict[str, Any], salesdesk_world: Any) -> None:
     contract = at_stage(team, "submitted", amount="300000.00")
-    world.clock.advance(days=3)
+    salesdesk_world.clock.advance(days=3)
     (row,) = rows(run_report(team["mgr"], "contracts_approvals_waiting"))
     assert row[0] == contract.number and row[3] == Decimal("300000.00")
     assert row[4] == "1: sales_manager" and row[5] == "rep" and row[7] == 3
@@ -71,7 +71,7 @@ def test_approvals_waiting_for_me(team: dict[str, Any], world: Any) -> None:
     assert len(rows(run_report(team["fin"], "contracts_approvals_waiting"))) == 1
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_milestones_due_and_overdue(team: dict[str, Any]) -> None:
     contract = signed(team)  # milestones 2026-04-30 and 2026-06-30, 75,000.00 each
     draft(team)  # an unsigned contract's milestones are not due
@@ -91,8 +91,8 @@ def test_milestones_due_and_overdue(team: dict[str, Any]) -> None:
     assert rows(short, "due") == []
 
 
-def test_signed_value_per_month_vs_target(team: dict[str, Any], world: Any) -> None:
-    with world.runtime.db.write_session() as session, session.begin():
+def test_signed_value_per_month_vs_target(team: dict[str, Any], salesdesk_world: Any) -> None:
+    with salesdesk_world.runtime.db.write_session() as session, session.begin():
         session.add(
             SalesTarget(
                 month=dt.date(2026, 3, 1),
@@ -112,7 +112,7 @@ def test_signed_value_per_month_vs_target(team: dict[str, Any], world: Any) -> N
             )
     first = signed(team, amount="150000.00")  # signed on the fixed clock: 2026-03-16
     signed(team, amount="50000.00", milestones=[])
-    world.clock.advance(days=30)  # April
+    salesdesk_world.clock.advance(days=30)  # April
     amendment = services.amend(team["rep"], first.id, {"amount": "180000.00", "milestones": []})
     for stage in ("drafting", "submitted"):
         services.transition(team["rep"], amendment.id, stage)
@@ -138,9 +138,9 @@ def test_signed_value_per_month_vs_target(team: dict[str, Any], world: Any) -> N
     assert len(list(drilled.rows)) == 2
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_reports_are_registered(world: Any) -> None:
-    ids = set(report_registry(world.runtime.plugins))
+@pytest.mark.salesdesk_sqlite_only
+def test_reports_are_registered(salesdesk_world: Any) -> None:
+    ids = set(report_registry(salesdesk_world.runtime.plugins))
     assert {
         "contracts_by_stage",
         "contracts_approvals_waiting",

@@ -7,29 +7,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from contracts_helpers import SQLITE_ONLY, approved
+from contracts_helpers import approved
 
-from core.context import Context
 from core.i18n import set_lang
 
 
 @pytest.fixture
-def contract_app(world: Any, team: dict[str, Any]) -> Iterator[Any]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
+def contract_app(team: dict[str, Any]) -> Iterator[Any]:
     contract = approved(team, amount="300000.00")
-    runtimes = []
 
     def build(lang: str) -> Any:
         from plugins.contracts.views import ContractDetailScreen
         from tui.app import SalesdeskApp
 
         set_lang(lang)
-        rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
-        runtimes.append(rt)
-        ctx = Context(rt.db, team["rep"].actor, rt.plugins, world.clock)
-        app = SalesdeskApp(ctx, database_label="demo.db", profile="standard", load_dashboard=False)
+        app = SalesdeskApp(
+            team["rep"], database_label="demo.db", profile="standard", load_dashboard=False
+        )
 
         async def opened(pilot: Any) -> None:
             await pilot.app.workers.wait_for_complete()
@@ -41,11 +35,9 @@ def contract_app(world: Any, team: dict[str, Any]) -> Iterator[Any]:
 
     yield build
     set_lang(None)
-    for rt in runtimes:
-        rt.db.dispose()
 
 
-@SQLITE_ONLY
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("lang", "size"), [("en", (100, 32)), ("zh_CN", (100, 32))])
 def test_contract_page(
     snap_compare: Any, contract_app: Any, lang: str, size: tuple[int, int]

@@ -8,27 +8,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from contracts_helpers import SQLITE_ONLY
 
-from core.context import Context
 from core.i18n import set_lang
 from core.services import opportunities
 from plugins.contracts import services
 
 
 @pytest.fixture
-def tui_ctx(world: Any, team: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Contexts of the team on a plugin manager that knows the TUI hooks."""
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
+def tui_ctx(team: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The rep and the manager of the team, in English."""
     set_lang("en")
-    rt = open_runtime(world.runtime.db.url, extra_specs=[tui.hookspecs])
-    yield {
-        name: Context(rt.db, team[name].actor, rt.plugins, world.clock) for name in ("rep", "mgr")
-    }
+    yield {name: team[name] for name in ("rep", "mgr")}
     set_lang(None)
-    rt.db.dispose()
 
 
 def app_for(ctx: Any) -> Any:
@@ -210,7 +201,7 @@ async def rep_signs_and_amends(ctx: Any) -> None:
         assert app.screen.columns[1:] == ["rev. 1", "rev. 2"]
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_draft_submit_approve_sign_amend(tui_ctx: dict[str, Any], team: dict[str, Any]) -> None:
     rep, mgr = tui_ctx["rep"], tui_ctx["mgr"]
     asyncio.run(rep_drafts_and_submits(rep, team["customer"].id))
@@ -244,7 +235,7 @@ async def manager_passes_the_control_node(ctx: Any) -> None:
         assert app.screen.detail.contract.stage == "in_execution"
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_control_node_signed_off_in_the_tui(tui_ctx: dict[str, Any], team: dict[str, Any]) -> None:
     from contracts_helpers import at_stage
 
@@ -263,7 +254,7 @@ async def list_at(ctx: Any, size: tuple[int, int]) -> list[int]:
         return [c.get_render_width(table) for c in table.columns.values()]
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_contract_list_fits_the_screen(tui_ctx: dict[str, Any], team: dict[str, Any]) -> None:
     """At 80 columns the stage is on screen; a wide screen gives long titles their room."""
     from contracts_helpers import draft

@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-
-from core.models import Channel, SalesLine
-from core.summaries import add_months, refresh_sales_summaries
+from core.summaries import add_months
 
 SEASON = [
     Decimal(x)
@@ -63,7 +60,7 @@ def build(world: Any) -> SalesWorld:
     }
     ids["A"] = world.product("A", "10.00", name="Alpha").id
     ids["B"] = world.product("B", "10.00", name="Beta").id
-    ids["CH"] = world._insert(Channel(code="CH", name="Direct")).id
+    ids["CH"] = world.channel("CH", "Direct").id
     ids["C"] = world.customer(rep_n, "N", code="CUST", name="Cust").id
     rows = []
     for i in range(MONTHS):
@@ -72,9 +69,7 @@ def build(world: Any) -> SalesWorld:
             rows.append(_line(ids, month.replace(day=10), key, amount(key, month)))
     rows.append(_line(ids, dt.date(2026, 3, 5), ("A", "N"), Decimal("500")))
     rows.append(_line(ids, dt.date(2026, 3, 9), ("B", "S"), Decimal("100")))
-    with world.runtime.db.write_session() as session, session.begin():
-        session.execute(sa.insert(SalesLine), rows)
-        refresh_sales_summaries(session, FIRST, dt.date(2026, 3, 1))
+    world.sales_lines(rows)
     return SalesWorld(world, world.admin, mgr, mgr2, planner, rep_n, rep_s, ids)
 
 
@@ -82,11 +77,10 @@ def _line(ids: dict[str, int], day: dt.date, key: tuple[str, str], value: Decima
     product, region = key
     return {
         "date": day,
-        "customer_id": ids["C"],
-        "product_id": ids[product],
-        "rep_id": ids[REP_OF[region]],
-        "region_id": ids[region],
-        "channel_id": ids["CH"],
-        "quantity": Decimal(1),
+        "customer": ids["C"],
+        "product": ids[product],
+        "rep": ids[REP_OF[region]],
+        "region": ids[region],
+        "channel": ids["CH"],
         "amount": value,
     }

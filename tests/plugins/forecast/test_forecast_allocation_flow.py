@@ -19,7 +19,7 @@ def _app(ctx: Any) -> Any:
     return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_new_allocation_from_the_screen(sales: Any) -> None:
     from tui_helpers import settle
 
@@ -63,7 +63,7 @@ def test_new_allocation_from_the_screen(sales: Any) -> None:
     assert (made.dimension, made.period_start) == ("region", dt.date(2026, 1, 1))
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_revise_asks_first(sales: Any) -> None:
     from tui_helpers import settle
 
@@ -126,7 +126,7 @@ async def _run_on_defaults(app: Any, report_id: str) -> Any:
         return shown, errors
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_forecast_and_allocation_reports_run_on_their_defaults(sales: Any) -> None:
     from plugins.forecast.services.forecasting import run_forecast
     from tui.screens.report_view import ReportView

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from core.models import Channel, SalesLine
-from core.summaries import add_months, refresh_sales_summaries
+from core.summaries import add_months
 from plugins.forecast.models import ForecastSeries, ForecastValue
 from plugins.forecast.services.forecasting import run_forecast
 
@@ -37,7 +36,7 @@ def _build(world) -> dict[str, int]:
     ids = {"N": world.region_id("N"), "S": world.region_id("S")}
     ids["A"] = world.product("A", "10.00", name="Alpha").id
     ids["B"] = world.product("B", "10.00", name="Beta").id
-    channel = world._insert(Channel(code="CH", name="Direct")).id
+    channel = world.channel("CH", "Direct")
     customer = world.customer(rep, "N", code="CUST", name="Cust").id
     rng = np.random.default_rng(5)
     rows = []
@@ -49,21 +48,16 @@ def _build(world) -> dict[str, int]:
             rows.append(
                 {
                     "date": month.replace(day=10),
-                    "customer_id": customer,
-                    "product_id": ids[product],
-                    "rep_id": rep.actor.id,
-                    "region_id": ids["N"],
-                    "channel_id": channel,
-                    "quantity": Decimal(1),
+                    "customer": customer,
+                    "product": ids[product],
+                    "channel": channel,
                     "amount": Decimal(str(round(value, 2))),
                 }
             )
-    with world.runtime.db.write_session() as session, session.begin():
-        session.execute(sa.insert(SalesLine), rows)
-        refresh_sales_summaries(session, FIRST, dt.date(2026, 2, 1))
+    world.sales_lines(rows)
     for n, month in enumerate(sorted(PROMOTED | {PLANNED})):
         end = add_months(month, 1) - dt.timedelta(days=1)
-        world._insert(
+        world.insert(
             Campaign(
                 code=f"C{n}",
                 name=f"Promotion {n}",
@@ -94,12 +88,12 @@ def _series(ctx, run_id: int, key: str) -> tuple[str, dict[dt.date, Decimal]]:
     return row.explanation, values
 
 
-def test_a_promotion_enters_the_forecast_of_the_series_it_touches(world) -> None:
-    assert world.runtime.plugins.pm.get_plugin("marketing") is not None
-    _build(world)
-    run = run_forecast(world.admin, "product", horizon=6, processes=1).run_id
-    why_a, a = _series(world.admin, run, "A")
-    why_b, b = _series(world.admin, run, "B")
+def test_a_promotion_enters_the_forecast_of_the_series_it_touches(salesdesk_world) -> None:
+    assert salesdesk_world.runtime.plugins.pm.get_plugin("marketing") is not None
+    _build(salesdesk_world)
+    run = run_forecast(salesdesk_world.admin, "product", horizon=6, processes=1).run_id
+    why_a, a = _series(salesdesk_world.admin, run, "A")
+    why_b, b = _series(salesdesk_world.admin, run, "B")
     assert "Promotion campaigns" in why_a and "Promotion campaigns" not in why_b
     pct = float(
         why_a.split("Promotion campaigns: a month fully under it sells ")[1][:4].rstrip("%.")

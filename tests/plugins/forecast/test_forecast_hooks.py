@@ -18,8 +18,6 @@ from plugins.forecast.methods import Forecast
 from plugins.forecast.models import ForecastSeries, ForecastValue
 from plugins.forecast.services.forecasting import method_registry, run_forecast
 
-SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
 
 class Flat:
     """A third-party method: the mean of the last three observations, flat."""
@@ -81,7 +79,7 @@ def _company_forecast(ctx: Any, run_id: int) -> dict[dt.date, Decimal]:
     return dict(rows)
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_a_contributed_method_is_chosen_by_id_and_its_forecast_stored(sales: Any) -> None:
     plugins = sales.world.runtime.plugins
     assert plugins.register(MethodPlugin(), "flat_methods")
@@ -97,14 +95,14 @@ def test_a_contributed_method_is_chosen_by_id_and_its_forecast_stored(sales: Any
     assert all(abs(v - expected) < Decimal("0.01") for v in forecast.values()), forecast
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_without_the_contributing_plugin_its_method_is_refused(sales: Any) -> None:
     with pytest.raises(ValidationFailed) as err:
         run_forecast(sales.mgr, "company", horizon=3, method="flat3", processes=1)
     assert "Method: got 'flat3'" in str(err.value)  # named by its title, as a user reads it
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_a_driver_contributor_is_asked_with_the_cut_months_and_series(sales: Any) -> None:
     probe = DriverProbe()
     assert sales.world.runtime.plugins.register(probe, "driver_probe")

@@ -29,11 +29,11 @@ def _columns(runtime: Any) -> dict[str, set[str]]:
     }
 
 
-def test_migration_matches_the_models_and_downgrades(runtime: Any) -> None:
+def test_migration_matches_the_models_and_downgrades(salesdesk_runtime: Any) -> None:
     expected = {t.__tablename__: set(t.__table__.columns.keys()) for t in TABLES}
-    assert _columns(runtime) == expected
-    locations = runtime.plugins.migration_locations()
-    dbmod.downgrade(runtime.db, "forecast@base", locations)
-    assert _columns(runtime) == {}
-    runtime.upgrade()
-    assert _columns(runtime) == expected
+    assert _columns(salesdesk_runtime) == expected
+    locations = salesdesk_runtime.plugins.migration_locations()
+    dbmod.downgrade(salesdesk_runtime.db, "forecast@base", locations)
+    assert _columns(salesdesk_runtime) == {}
+    salesdesk_runtime.upgrade()
+    assert _columns(salesdesk_runtime) == expected

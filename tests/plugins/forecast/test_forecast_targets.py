@@ -289,22 +289,14 @@ def test_allocation_lines_follow_the_readers_record_rules(sales) -> None:
     )
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-def test_targets_show_prints_only_the_readers_keys(sales, monkeypatch) -> None:
+@pytest.mark.salesdesk_sqlite_only
+def test_targets_show_prints_only_the_readers_keys(sales, salesdesk_run) -> None:
     """``salesdesk targets show`` goes through the same rule as the report."""
-    from click.testing import CliRunner
-
-    from tui.cli import cli
-
     view = _draft(sales)
     sales.world.user("north_head", ["sales_manager", "regional_admin"], region="N")
-    url = sales.world.runtime.db.engine.url.render_as_string(hide_password=False)
 
     def show(login: str) -> str:
-        monkeypatch.setattr("core.runtime.os_login", lambda: login)
-        result = CliRunner().invoke(
-            cli, ["--database", url, "targets", "show", str(view.allocation.id)]
-        )
+        result = salesdesk_run.cli("targets", "show", str(view.allocation.id), user=login)
         assert result.exit_code == 0, result.output
         return result.output
 

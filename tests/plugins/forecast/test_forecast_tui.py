@@ -25,7 +25,7 @@ async def _settle(pilot: Any) -> None:
     await settle(pilot)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the screen, not the SQL
+@pytest.mark.salesdesk_sqlite_only  # the screen, not the SQL
 def test_plus_and_minus_rebalance_live_and_approve(sales) -> None:
     from plugins.forecast.views import AllocationScreen
     from tui.screens.dialogs import ConfirmDialog
@@ -116,7 +116,7 @@ def _shown(screen: Any) -> set[str]:
     return {a.binding.action for a in screen.active_bindings.values()}
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_forecast_screen_runs_stores_and_opens_the_run(sales) -> None:
     from textual.widgets import ProgressBar
 
@@ -151,7 +151,7 @@ def test_forecast_screen_runs_stores_and_opens_the_run(sales) -> None:
         set_lang(None)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_forecast_screen_cancel_key_stores_nothing(sales, monkeypatch) -> None:
     """The first series waits on a gate; k is pressed while it runs, then the gate opens:
     the run stops before the next series and nothing is stored."""
@@ -197,7 +197,7 @@ def test_forecast_screen_cancel_key_stores_nothing(sales, monkeypatch) -> None:
     assert _runs(sales.mgr) == []
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_forecast_screen_shows_bad_input_and_refusals(sales) -> None:
     from plugins.forecast.services.forecasting import RUN_PERMISSIONS
     from plugins.forecast.views import RUN_PERMISSIONS as VIEW_PERMISSIONS
@@ -241,7 +241,7 @@ def test_forecast_screen_shows_bad_input_and_refusals(sales) -> None:
     assert _runs(sales.mgr) == []
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.salesdesk_sqlite_only
 def test_forecast_screen_offers_only_methods_the_service_runs(sales) -> None:
     """Every method the form lists is one the service accepts: the average of methods is
     a result the automatic choice reaches, not something to ask for (it was listed, then

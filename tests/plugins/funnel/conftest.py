@@ -3,24 +3,32 @@ reps, another manager with a rep outside the team, and the group admin of ``worl
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-# tests/plugins/ has no __init__.py: put the project root first so ``plugins.funnel``
-# means the plugin, not a namespace package made of the test folders.
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
 
 @pytest.fixture
-def team(world: Any) -> Any:
+def team(salesdesk_world: Any) -> Any:
+    world = salesdesk_world
     world.mgr = world.user("mgr", "sales_manager", region="N")
     world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
     world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
     world.mgr2 = world.user("mgr2", "sales_manager", region="N")
     world.r3 = world.user("r3", "sales_rep", region="N", manager=world.mgr2)
     return world
+
+
+@pytest.fixture
+def tui_team(salesdesk_world: Any) -> Iterator[Any]:
+    """The screens' team (a manager and two reps), in English."""
+    from core.i18n import set_lang
+
+    world = salesdesk_world
+    set_lang("en")
+    world.mgr = world.user("mgr", "sales_manager", region="N")
+    world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
+    world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
+    yield world
+    set_lang(None)

@@ -14,11 +14,15 @@ from core.services import customers, users
 
 
 @pytest.fixture
-def team(world: Any) -> Any:
-    world.mgr = world.user("mgr", "sales_manager", region="N")
-    world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
-    world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
-    return world
+def team(salesdesk_world: Any) -> Any:
+    salesdesk_world.mgr = salesdesk_world.user("mgr", "sales_manager", region="N")
+    salesdesk_world.r1 = salesdesk_world.user(
+        "r1", "sales_rep", region="N", manager=salesdesk_world.mgr
+    )
+    salesdesk_world.r2 = salesdesk_world.user(
+        "r2", "sales_rep", region="N", manager=salesdesk_world.mgr
+    )
+    return salesdesk_world
 
 
 def test_a_deactivated_rep_gets_no_customer(team: Any) -> None:

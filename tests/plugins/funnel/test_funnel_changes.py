@@ -40,7 +40,7 @@ class ThirdParty:
 
 def _deal(team: Any, funnel: str, stage: str) -> Any:
     customer = team.customer(team.r1, "N")
-    return team._insert(
+    return team.insert(
         Opportunity(
             customer_id=customer.id,
             title="d",
@@ -55,7 +55,7 @@ def _deal(team: Any, funnel: str, stage: str) -> Any:
 
 
 def test_override_applies_to_a_third_party_funnel_and_survives_restart(
-    team: Any, db_url: str
+    team: Any, salesdesk_db_url: str
 ) -> None:
     team.runtime.plugins.register(ThirdParty(), "tp")
     changes.set_override(
@@ -63,7 +63,7 @@ def test_override_applies_to_a_third_party_funnel_and_survives_restart(
     )
     stage = team.runtime.plugins.funnels.stage("tp", "a")
     assert (stage.probability, stage.max_days) == (Decimal("0.35"), 3)
-    again = open_runtime(db_url, load_plugins=False)
+    again = open_runtime(salesdesk_db_url, load_plugins=False)
     try:
         again.plugins.register(ThirdParty(), "tp")
         assert again.plugins.funnels.stage("tp", "a").probability == Decimal("0.35")

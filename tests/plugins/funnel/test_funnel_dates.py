@@ -28,7 +28,7 @@ def test_a_stored_future_follow_up_does_not_stop_the_reclaim(team: Any) -> None:
     future = t0.date() + dt.timedelta(days=365)
     never = team.customer(team.r1, "N", last_follow_up=future)
     visited = team.customer(team.r1, "N", last_follow_up=future)
-    team._insert(
+    team.insert(
         Activity(
             date=t0.date() + dt.timedelta(days=2),
             customer_id=visited.id,
@@ -36,7 +36,7 @@ def test_a_stored_future_follow_up_does_not_stop_the_reclaim(team: Any) -> None:
             created_at=t0,
         )
     )
-    team._insert(
+    team.insert(
         Activity(date=future, customer_id=visited.id, rep_id=team.r1.actor.id, created_at=t0)
     )
     team.clock.now = t0 + dt.timedelta(days=7)

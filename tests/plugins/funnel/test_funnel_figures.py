@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from core.models import Customer, SalesLine, SalesTarget
+from core.models import Customer, SalesTarget
 from core.reports import drill_report, run_report
 from core.services import dashboard, opportunities
 from plugins.funnel.services import analytics, pipeline
@@ -51,37 +51,32 @@ def _pipeline_world(team: Any) -> Any:
     )
     _deal(team.r2, c2, "400", "b2b", "lead", dt.date(2026, 9, 1))
     r1 = team.r1.actor.id
-    team._insert(
+    team.insert(
         SalesTarget(month=dt.date(2026, 4, 1), dimension="rep", key_id=r1, amount=D("5000"))
     )
-    team._insert(
+    team.insert(
         SalesTarget(month=dt.date(2026, 5, 1), dimension="rep", key_id=r1, amount=D("5000"))
     )
     product = team.product()
-    team._insert(
-        SalesLine(
-            date=dt.date(2025, 4, 15),
-            customer_id=c1.id,
-            product_id=product.id,
-            rep_id=r1,
-            amount=D("1200"),
-            quantity=D("1"),
-        )
+    team.sales_lines(
+        [
+            {
+                "date": dt.date(2025, 4, 15),
+                "customer": c1,
+                "product": product,
+                "amount": "1200",
+                "rep": r1,
+            },
+            # outside: July
+            {
+                "date": dt.date(2025, 7, 1),
+                "customer": c1,
+                "product": product,
+                "amount": "999",
+                "rep": r1,
+            },
+        ]
     )
-    team._insert(
-        SalesLine(
-            date=dt.date(2025, 7, 1),
-            customer_id=c1.id,  # outside: July
-            product_id=product.id,
-            rep_id=r1,
-            amount=D("999"),
-            quantity=D("1"),
-        )
-    )
-    from core.summaries import refresh_sales_summaries
-
-    with team.runtime.db.write_session() as session, session.begin():
-        refresh_sales_summaries(session, dt.date(2025, 4, 1), dt.date(2025, 7, 1))
     return team
 
 

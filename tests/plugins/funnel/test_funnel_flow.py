@@ -6,38 +6,15 @@ leave their owner."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from tui_helpers import aio, settle
 
-from core.i18n import set_lang
 from core.models import Customer
 from core.services import opportunities
 from plugins.funnel.services import leads
-
-
-@pytest.fixture
-def tui_team(db_factory: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    root = next(
-        p
-        for p in request.config.pluginmanager.get_plugins()
-        if str(getattr(p, "__file__", "")).endswith("tests/conftest.py")
-    )
-    set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-    world = root.make_world(rt, root.FixedClock())
-    world.mgr = world.user("mgr", "sales_manager", region="N")
-    world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
-    world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
-    yield world
-    set_lang(None)
-    rt.db.dispose()
 
 
 def owner_of(w: Any, customer: Any) -> int | None:
@@ -65,6 +42,7 @@ def rows_of(dialog: Any) -> list[tuple[str, ...]]:
     return [tuple(map(str, table.get_row_at(i))) for i in range(table.row_count)]
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_assign_by_rules_asks_first(tui_team: Any) -> None:
     from tui.screens.dialogs import ConfirmDialog
@@ -87,6 +65,7 @@ async def test_assign_by_rules_asks_first(tui_team: Any) -> None:
     assert owner_of(w, lead) == w.r1.actor.id
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_reclaim_now_asks_first(tui_team: Any) -> None:
     from tui.screens.dialogs import ConfirmDialog
@@ -110,6 +89,7 @@ async def test_reclaim_now_asks_first(tui_team: Any) -> None:
     assert owner_of(w, idle) is None
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_enter_on_a_board_card_opens_the_deal(tui_team: Any) -> None:
     from plugins.funnel.views import PipelineBoard
@@ -134,6 +114,7 @@ async def test_enter_on_a_board_card_opens_the_deal(tui_team: Any) -> None:
         assert pilot.app.screen is board
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_enter_on_a_due_row_opens_it(tui_team: Any) -> None:
     from plugins.funnel.views import DueListScreen
@@ -170,6 +151,7 @@ async def test_enter_on_a_due_row_opens_it(tui_team: Any) -> None:
         assert pilot.app.screen.customer_id == mine.id
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_the_handover_report_drills_into_what_moved(tui_team: Any) -> None:
     from plugins.funnel.services import handover

@@ -22,7 +22,7 @@ def _book(team: Any) -> dict[str, Any]:
     open follow-up, and April/May targets of 1000.01 each."""
     t0 = team.clock.now
     cs = [team.customer(team.r1, "N") for _ in range(3)]
-    team._insert(Contact(customer_id=cs[0].id, name="王经理", phone="138", is_primary=True))
+    team.insert(Contact(customer_id=cs[0].id, name="王经理", phone="138", is_primary=True))
     close = opportunities.create_opportunity(
         team.r1,
         {
@@ -45,12 +45,12 @@ def _book(team: Any) -> dict[str, Any]:
         },
     )
     for month in (dt.date(2026, 4, 1), dt.date(2026, 5, 1)):
-        team._insert(
+        team.insert(
             SalesTarget(
                 month=month, dimension="rep", key_id=team.r1.actor.id, amount=Decimal("1000.01")
             )
         )
-    team._insert(
+    team.insert(
         SalesTarget(
             month=dt.date(2026, 4, 1),
             dimension="rep",
@@ -161,7 +161,7 @@ def test_handover_moves_plans_never_the_visits_made(team: Any) -> None:
     past, later = dt.date(2026, 3, 9), dt.date(2026, 3, 20)
     cust = team.customer(team.r1, "N")
     done = team.customer(team.r1, "N")
-    made = team._insert(
+    made = team.insert(
         Activity(
             date=past,
             rep_id=team.r1.actor.id,
@@ -170,12 +170,12 @@ def test_handover_moves_plans_never_the_visits_made(team: Any) -> None:
             result="first talk",
         )
     )
-    kept = team._insert(
+    kept = team.insert(
         Activity(
             date=past, rep_id=team.r1.actor.id, customer_id=done.id, next_visit=dt.date(2026, 3, 12)
         )
     )
-    team._insert(
+    team.insert(
         Activity(date=dt.date(2026, 3, 12), rep_id=team.r1.actor.id, customer_id=done.id)
     )  # that plan was kept: history
     ranking = [(r.name, r.visits, r.orders, r.planned) for r in team_day(team.mgr, past)]

@@ -15,9 +15,6 @@ from core.services import opportunities
 
 @pytest.fixture
 def board_app(team: Any) -> Iterator[Any]:
-    import tui.hookspecs
-
-    team.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
     for n, (stage, amount) in enumerate(
         [
             ("lead", "8000"),
@@ -51,7 +48,7 @@ def board_app(team: Any) -> Iterator[Any]:
     set_lang(None)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
 @pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("zh_CN", (120, 40))])
 def test_pipeline_board(
     snap_compare: Any, board_app: Any, lang: str, size: tuple[int, int]

@@ -4,37 +4,14 @@ due list, claiming from the lead pool, and the handover wizard (preview, then co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from tui_helpers import aio, settle
 
-from core.i18n import set_lang
 from core.models import Customer
 from core.services import opportunities
-
-
-@pytest.fixture
-def tui_team(db_factory: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    root = next(
-        p
-        for p in request.config.pluginmanager.get_plugins()
-        if str(getattr(p, "__file__", "")).endswith("tests/conftest.py")
-    )
-    set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-    world = root.make_world(rt, root.FixedClock())
-    world.mgr = world.user("mgr", "sales_manager", region="N")
-    world.r1 = world.user("r1", "sales_rep", region="N", manager=world.mgr)
-    world.r2 = world.user("r2", "sales_rep", region="N", manager=world.mgr)
-    yield world
-    set_lang(None)
-    rt.db.dispose()
 
 
 def app_for(ctx: Any) -> Any:
@@ -43,6 +20,7 @@ def app_for(ctx: Any) -> Any:
     return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
     from plugins.funnel.views import DueListScreen, LeadPoolScreen, PipelineBoard
@@ -93,6 +71,7 @@ async def test_board_due_list_and_pool_claim(tui_team: Any) -> None:
         assert session.get(Customer, lead.id).owner_id == w.r1.actor.id
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_a_manager_is_shown_the_pool_keys(tui_team: Any) -> None:
     from plugins.funnel.views import LeadPoolScreen
@@ -107,6 +86,7 @@ async def test_a_manager_is_shown_the_pool_keys(tui_team: Any) -> None:
         assert "a assigns the pool" in str(app.screen.query_one("#hint").render())
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_handover_wizard_previews_then_hands_over(tui_team: Any) -> None:
     from plugins.funnel.views import HandoverWizard

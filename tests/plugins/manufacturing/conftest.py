@@ -10,5 +10,5 @@ from mfg_helpers import Shop, make_shop
 
 
 @pytest.fixture
-def shop(world: Any) -> Shop:
-    return make_shop(world)
+def shop(salesdesk_world: Any) -> Shop:
+    return make_shop(salesdesk_world)

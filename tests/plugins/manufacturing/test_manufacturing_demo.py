@@ -12,10 +12,10 @@ from core.reports import run_report
 from plugins.manufacturing.models import Document, Tender
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-def test_small_demo_has_the_whole_chain(world: Any) -> None:
-    seed_demo(world.admin, "small", 7)
-    with world.runtime.db.read_session() as session:
+@pytest.mark.salesdesk_sqlite_only
+def test_small_demo_has_the_whole_chain(salesdesk_world: Any) -> None:
+    seed_demo(salesdesk_world.admin, "small", 7)
+    with salesdesk_world.runtime.db.read_session() as session:
         kinds = dict(
             session.execute(sa.select(Document.kind, sa.func.count()).group_by(Document.kind)).all()
         )
@@ -26,6 +26,6 @@ def test_small_demo_has_the_whole_chain(world: Any) -> None:
     assert set(kinds) == {"quote", "order", "delivery", "invoice", "receipt"}
     assert results == {"won", "lost", "open"}
     assert any(n.startswith("FQ262") for n in numbers)  # the Tianjin office range
-    mfg = world.runtime.context_for("mfg_demo")
+    mfg = salesdesk_world.runtime.context_for("mfg_demo")
     collection = run_report(mfg, "mfg_collection_status", {"start": "2025-01-01"}).tables[0]
     assert collection.rows and collection.totals[6] > 0

@@ -51,7 +51,7 @@ def test_a_quote_partly_ordered(shop: Any) -> None:
     assert status_of(shop.sales, quote.id) == "partly_ordered"
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_a_quote_of_several_lines_with_an_office_chosen(shop: Any) -> None:
     """The new-quote form takes several lines, and per-office numbering with no company
     default office still offers one chosen (no required field left blank)."""
@@ -75,14 +75,12 @@ def test_a_quote_of_several_lines_with_an_office_chosen(shop: Any) -> None:
 async def _quote_by_keyboard(shop: Any) -> None:
     from tui_helpers import settle
 
-    import tui.hookspecs
     from core.services.company import set_setting
     from plugins.manufacturing.views import DocumentsScreen
     from tui.app import SalesdeskApp
     from tui.screens.dialogs import FormDialog
     from tui.widgets.form import FormFields
 
-    shop.world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
     set_setting(
         shop.world.admin,
         "numbering.mfg_quote",
@@ -116,7 +114,7 @@ async def _quote_by_keyboard(shop: Any) -> None:
         assert not isinstance(app.screen, FormDialog)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_delivery_quantities_are_typed_per_line(shop: Any) -> None:
     """c on an order asks the quantity of each open line in its own field, the open
     quantity offered; a quantity that is not a number is shown under its line."""
@@ -140,13 +138,11 @@ def test_delivery_quantities_are_typed_per_line(shop: Any) -> None:
 async def _deliver_by_keyboard(shop: Any, order_id: int) -> None:
     from tui_helpers import settle
 
-    import tui.hookspecs
     from plugins.manufacturing.views import DocumentsScreen
     from tui.app import SalesdeskApp
     from tui.screens.dialogs import FormDialog
     from tui.widgets.form import FormFields
 
-    shop.world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
     app = SalesdeskApp(shop.manager, database_label="test.db", profile="manufacturing")
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)

@@ -90,7 +90,7 @@ def check(shop: Any, line: int) -> None:
         assert stock.on_hand == OPENING - shipped >= 0
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_any_sequence_keeps_the_books(shop: Any) -> None:
     tenders.receive_stock(shop.shipping, shop.flange.id, OPENING)
 

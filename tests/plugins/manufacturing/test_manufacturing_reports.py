@@ -73,14 +73,14 @@ def books(shop: Any) -> Any:
     return shop
 
 
-def test_reports_are_registered(runtime: Any) -> None:
+def test_reports_are_registered(salesdesk_runtime: Any) -> None:
     assert {
         "mfg_collection_status",
         "mfg_receivables_ageing",
         "mfg_order_backlog",
         "mfg_tender_analysis",
         "mfg_profit_check",
-    } <= set(report_registry(runtime.plugins))
+    } <= set(report_registry(salesdesk_runtime.plugins))
 
 
 def test_collection_status(books: Any) -> None:
@@ -226,7 +226,7 @@ def test_profit_check(books: Any) -> None:
     assert drill.totals[7] == D("480.00")
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 def test_every_report_exports_to_xlsx_in_chinese(books: Any, tmp_path: Any) -> None:
     import openpyxl
 

@@ -15,12 +15,10 @@ from core.i18n import set_lang
 
 
 @pytest.fixture
-def orders_app(world: Any) -> Iterator[Any]:
-    import tui.hookspecs
+def orders_app(salesdesk_world: Any) -> Iterator[Any]:
     from plugins.manufacturing.services import tenders
 
-    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
-    shop = make_shop(world)
+    shop = make_shop(salesdesk_world)
     tenders.receive_stock(shop.shipping, shop.flange.id, Decimal("40"))
     first = shop.order((shop.flange, "10", "120.00"), promised_date="2026-03-20")
     shop.order((shop.ring, "4", "300.00"), submit=False)
@@ -37,7 +35,7 @@ def orders_app(world: Any) -> Iterator[Any]:
     set_lang(None)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
 @pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("zh_CN", (120, 40))])
 def test_orders_screen(
     snap_compare: Any, orders_app: Any, lang: str, size: tuple[int, int]

@@ -13,8 +13,8 @@ from core.services import opportunities
 from plugins.manufacturing.services import documents, posting, tenders
 
 
-def test_engineering_funnel_is_contributed(runtime: Any) -> None:
-    funnel = runtime.plugins.funnels.get("engineering")
+def test_engineering_funnel_is_contributed(salesdesk_runtime: Any) -> None:
+    funnel = salesdesk_runtime.plugins.funnels.get("engineering")
     assert funnel is not None and not funnel.problems()
     assert [s.title_zh for s in funnel.stages] == [
         "潜在客户跟踪",

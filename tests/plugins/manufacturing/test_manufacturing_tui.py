@@ -33,15 +33,15 @@ async def settle(pilot: Any) -> None:
 
 
 @pytest.fixture
-def tui_shop(world: Any) -> Iterator[dict[str, Any]]:
-    import tui.hookspecs
+def tui_shop(salesdesk_world: Any) -> Iterator[dict[str, Any]]:
 
     set_lang("en")
-    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)  # as the TUI's runtime has
-    user = world.user("mei", ["mfg_sales_manager", "mfg_finance"], region="EAST")
-    customer = world.customer(owner=user, region="EAST", code="C00042", name="上海精密锻造有限公司")
-    world.product(code="FL-100", name="Forged flange", price="120.00")
-    yield {"ctx": user, "customer": customer, "world": world}
+    user = salesdesk_world.user("mei", ["mfg_sales_manager", "mfg_finance"], region="EAST")
+    customer = salesdesk_world.customer(
+        owner=user, region="EAST", code="C00042", name="上海精密锻造有限公司"
+    )
+    salesdesk_world.product(code="FL-100", name="Forged flange", price="120.00")
+    yield {"ctx": user, "customer": customer, "world": salesdesk_world}
     set_lang(None)
 
 
@@ -95,7 +95,7 @@ def docs(ctx: Any, kind: str) -> list[Document]:
         )
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])  # the screens are the same on both
+@pytest.mark.salesdesk_sqlite_only  # the screens are the same on both
 @aio
 async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Path) -> None:
     from plugins.manufacturing.views import DocumentsScreen, TendersScreen
@@ -195,7 +195,7 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
     assert "上海精密锻造有限公司" in text and "1356.00" in text.replace(",", "")
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) -> None:
     from core.services import customers
@@ -251,7 +251,7 @@ async def test_credit_approval_edit_and_reversal_keys(tui_shop: dict[str, Any]) 
         assert mirror.amount == Decimal("-360.00") and mirror.notes == "wrong truck"
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> None:
     from plugins.manufacturing.models import Stock
@@ -286,7 +286,7 @@ async def test_production_plan_and_receiving_stock(tui_shop: dict[str, Any]) -> 
         assert session.get(Stock, product_id).on_hand == Decimal("4")
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_project_and_tender_quote_with_office_numbering(tui_shop: dict[str, Any]) -> None:
     """Quote numbers per office (as the demo has): the project dialog offers the offices
@@ -332,7 +332,7 @@ async def test_project_and_tender_quote_with_office_numbering(tui_shop: dict[str
     assert project.tender_id == quote.tender_id == tender.id
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_tenders_speak_tender_words_in_chinese(tui_shop: dict[str, Any]) -> None:
     """中标/未中标 and 项目名称, not a deal's 成交/失败 or a person's 职务 (shared catalog)."""
@@ -356,7 +356,7 @@ async def test_tenders_speak_tender_words_in_chinese(tui_shop: dict[str, Any]) -
         assert "中标" in [str(v) for v in table.get_row_at(0)]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_refusals_read_as_plain_words(tui_shop: dict[str, Any]) -> None:
     """Submitting a submitted quote says what it needs, not "column 'status': got ..."."""

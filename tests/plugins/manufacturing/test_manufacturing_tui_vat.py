@@ -58,7 +58,7 @@ def special_invoice(shop: dict[str, Any]) -> Any:
     return posting.submit(ctx, invoice.id)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_a_quote_line_shows_its_vat_while_typed_and_after(tui_shop: dict[str, Any]) -> None:  # noqa: F811
     from plugins.manufacturing.views import DocumentsScreen, LineFormDialog
@@ -107,7 +107,7 @@ async def test_a_quote_line_shows_its_vat_while_typed_and_after(tui_shop: dict[s
         assert total[0] == "Total" and total[5:8] == ["99.99", "13.00", "112.99"]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_invoice_type_chosen_on_conversion_and_shown(tui_shop: dict[str, Any]) -> None:  # noqa: F811
     """Deliveries -> invoice asks 专票 or 普票; a special invoice for a customer without a
@@ -157,7 +157,7 @@ async def test_invoice_type_chosen_on_conversion_and_shown(tui_shop: dict[str, A
         assert row["Type"] == "Ordinary" and row["Gross"] == "112.99"
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_red_letter_invoice_is_marked_and_nets_to_zero_in_chinese(
     tui_shop: dict[str, Any],  # noqa: F811

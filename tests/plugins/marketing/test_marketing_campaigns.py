@@ -1,6 +1,5 @@
 """Campaign plans: the budget approval rule, the status machine, cost lines and the cost
 reports' arithmetic, and who may read money."""
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from marketing_helpers import approved_campaign, mk  # noqa: F401 (fixtures)
+from marketing_helpers import approved_campaign
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.models import AuditEntry
@@ -26,7 +25,7 @@ PLAN = {
 }
 
 
-def test_requester_cannot_approve_own_budget(world: Any, mk: dict[str, Any]) -> None:
+def test_requester_cannot_approve_own_budget(salesdesk_world: Any, mk: dict[str, Any]) -> None:
     boss, boss2 = mk["boss"], mk["boss2"]
     row = campaigns.create_campaign(boss, PLAN)
     assert (row.code, row.budget, row.status, row.budget_status) == (
@@ -47,7 +46,7 @@ def test_requester_cannot_approve_own_budget(world: Any, mk: dict[str, Any]) -> 
     row = campaigns.decide_budget(boss2, row.id, True, "ok")
     assert row.budget_status == "approved"
     assert row.approved_by_id == boss2.actor.id
-    with world.runtime.db.read_session() as session:
+    with salesdesk_world.runtime.db.read_session() as session:
         actions = set(
             session.scalars(
                 sa.select(AuditEntry.action).where(
@@ -215,7 +214,7 @@ def test_cost_line_corrected_with_its_version(mk: dict[str, Any]) -> None:
         campaigns.list_costs(mk["rep1"], row.id)
 
 
-def test_plan_form_speaks_the_readers_words(world: Any, mk: dict[str, Any]) -> None:
+def test_plan_form_speaks_the_readers_words(salesdesk_world: Any, mk: dict[str, Any]) -> None:
     """The plan form puts an end before the start under End, names its fields so the
     shared catalog cannot mistake them (the core's Type is a customer type, its Medium a
     size), and answers a saved plan in the reader's language."""

@@ -1,6 +1,5 @@
 """Approving a campaign's budget (``a``) asks first, naming the campaign and the amount:
 one key never releases a budget by accident."""
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -8,31 +7,25 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from marketing_helpers import make_team, root_conftest  # noqa: F401 (fixtures)
 from tui_helpers import aio, settle
 
 from core.i18n import set_lang
+from core.testing.world import World
 from plugins.marketing.services import campaigns, segments
 
 
 @pytest.fixture
-def tui_world(db_factory: Any, root_conftest: Any) -> Iterator[dict[str, Any]]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
+def tui_world(salesdesk_world: World, mk: dict[str, Any]) -> Iterator[dict[str, Any]]:
     set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-    world = root_conftest.make_world(rt, root_conftest.FixedClock())
-    team = make_team(world)
     segments.create_segment(
-        team["planner"],
+        mk["planner"],
         {"code": "MACH", "name": "Machinery north", "industry": "machinery", "region": "north"},
     )
-    yield {"world": world, **team}
+    yield {"world": salesdesk_world, **mk}
     set_lang(None)
-    rt.db.dispose()
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_budget_approval_asks_first(tui_world: dict[str, Any]) -> None:
     from plugins.marketing.views import CampaignDetail

@@ -12,17 +12,17 @@ are outside the segment):
 Hence: cost per lead 1500/3 = 500, cost per won deal 1500/2 = 750,
 ROI (9000 - 1500) / 1500 = 5.
 """
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from marketing_helpers import approved_campaign, mk, sale  # noqa: F401 (fixtures)
+from marketing_helpers import approved_campaign
 
 from core.exports import export_report
 from core.reports import drill_report, run_report
@@ -33,7 +33,7 @@ D = Decimal
 
 
 @pytest.fixture
-def spring(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
+def spring(salesdesk_world: Any, mk: dict[str, Any]) -> dict[str, Any]:
     camp = approved_campaign(mk)
     campaigns.set_status(mk["planner"], camp.id, "running")
     for cost in (
@@ -52,7 +52,11 @@ def spring(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
         attribution.create_lead(
             mk["planner"],
             "SPRING",
-            {"name": f"Lead {i}", "industry": "machinery", "region_id": world.region_id("north")},
+            {
+                "name": f"Lead {i}",
+                "industry": "machinery",
+                "region_id": salesdesk_world.region_id("north"),
+            },
         )
         for i in (1, 2, 3)
     ]
@@ -68,18 +72,18 @@ def spring(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
     opportunities.create_opportunity(
         rep2, {"customer_id": leads[2].id, "title": "L3", "amount": "999", "source": "fair"}
     )
-    a = world.customer(owner=rep1, region="north", industry="machinery", name="A")
-    b = world.customer(owner=rep1, region="north", industry="retail", name="B")
-    d = world.customer(owner=rep2, region="north", industry="machinery", name="D")
-    e = world.customer(owner=rep2, region="south", industry="machinery", name="E")
+    a = salesdesk_world.customer(owner=rep1, region="north", industry="machinery", name="A")
+    b = salesdesk_world.customer(owner=rep1, region="north", industry="retail", name="B")
+    d = salesdesk_world.customer(owner=rep2, region="north", industry="machinery", name="D")
+    e = salesdesk_world.customer(owner=rep2, region="south", industry="machinery", name="E")
     by_hand = opportunities.create_opportunity(
         rep2, {"customer_id": d.id, "title": "D", "amount": "2000"}
     )
     attribution.attribute_opportunity(rep2, by_hand.id, "SPRING", by_hand.version)
     opportunities.win(rep1, won1.id)
     opportunities.win(rep2, won2.id)
-    p = world.product(code="P1")
-    for cust, day, amount, rep in (
+    p = salesdesk_world.product(code="P1")
+    lines = (
         (a, "2026-03-05", "1200", rep1),
         (a, "2025-03-05", "800", rep1),
         (a, "2026-02-20", "1000", rep1),
@@ -89,8 +93,11 @@ def spring(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
         (d, "2026-02-25", "200", rep2),
         (b, "2026-03-05", "5000", rep1),
         (e, "2026-03-05", "7000", rep2),
-    ):
-        sale(world, cust, p, day, amount, rep)
+    )
+    salesdesk_world.sales_lines(
+        {"date": dt.date.fromisoformat(day), "customer": c, "product": p, "amount": a, "rep": rep}
+        for c, day, a, rep in lines
+    )
     return {"campaign": camp, "leads": leads}
 
 

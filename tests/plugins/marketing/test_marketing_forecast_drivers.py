@@ -14,7 +14,7 @@ MONTHS = [dt.date(2026, m, 1) for m in (3, 4, 5, 6)]
 
 def test_a_promotion_is_a_driver_of_the_products_it_names(salesdesk_world: Any) -> None:
     world = salesdesk_world
-    world._insert(
+    world.insert(
         Campaign(
             code="SPRING",
             name="Spring promotion",
@@ -25,7 +25,7 @@ def test_a_promotion_is_a_driver_of_the_products_it_names(salesdesk_world: Any) 
             channels=[],
         )
     )
-    world._insert(
+    world.insert(
         Campaign(
             code="EXPO",
             name="Trade fair",

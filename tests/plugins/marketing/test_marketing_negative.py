@@ -1,7 +1,6 @@
 """Negative information (负面情报分析改善表): recording, lost-deal classification,
 improvement actions with owner and due date, the report by reason, product and region,
 and who sees what."""
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from marketing_helpers import mk  # noqa: F401 (fixtures)
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.reports import drill_report, run_report
@@ -18,11 +16,11 @@ from plugins.marketing.services import negative
 
 
 @pytest.fixture
-def register(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
+def register(salesdesk_world: Any, mk: dict[str, Any]) -> dict[str, Any]:
     rep1, rep2 = mk["rep1"], mk["rep2"]
-    world.product(code="PUMP")
-    c1 = world.customer(owner=rep1, region="north", code="N1")
-    world.customer(owner=rep2, region="south", code="S1")
+    salesdesk_world.product(code="PUMP")
+    c1 = salesdesk_world.customer(owner=rep1, region="north", code="N1")
+    salesdesk_world.customer(owner=rep2, region="south", code="S1")
     deal = opportunities.create_opportunity(
         rep1, {"customer_id": c1.id, "title": "Pumps", "amount": "4000"}
     )
@@ -60,7 +58,9 @@ def test_lost_deal_takes_customer_region_and_reason(register: dict[str, Any]) ->
     assert lost.opportunity_id == register["deal"].id and lost.region_id is not None
 
 
-def test_actions_and_report(world: Any, register: dict[str, Any], mk: dict[str, Any]) -> None:
+def test_actions_and_report(
+    salesdesk_world: Any, register: dict[str, Any], mk: dict[str, Any]
+) -> None:
     boss = mk["boss"]
     with pytest.raises(PermissionDenied):
         negative.assign_action(

@@ -21,13 +21,13 @@ REPORTS = {
 }
 
 
-def test_registered_with_roles_reports_and_tables(world: Any) -> None:
-    plugins = world.runtime.plugins
+def test_registered_with_roles_reports_and_tables(salesdesk_world: Any) -> None:
+    plugins = salesdesk_world.runtime.plugins
     info = plugins.info["marketing"]
     assert info.loaded and not info.errors
     assert {"marketing_manager", "marketing_staff"} <= set(plugins.roles.roles)
     assert set(report_registry(plugins)) >= REPORTS
-    tables = set(sa.inspect(world.runtime.db.engine).get_table_names())
+    tables = set(sa.inspect(salesdesk_world.runtime.db.engine).get_table_names())
     assert {
         "marketing_campaign",
         "marketing_cost",
@@ -36,18 +36,18 @@ def test_registered_with_roles_reports_and_tables(world: Any) -> None:
     } <= tables
 
 
-def test_demo_data_then_every_report_runs(world: Any) -> None:
+def test_demo_data_then_every_report_runs(salesdesk_world: Any) -> None:
     from plugins.marketing.demo import seed_demo
 
-    world.region("east")
-    rep = world.user("rep", "sales_rep", region="east")
+    salesdesk_world.region("east")
+    rep = salesdesk_world.user("rep", "sales_rep", region="east")
     for i in range(12):
-        cust = world.customer(owner=rep, region="east", industry="machinery")
+        cust = salesdesk_world.customer(owner=rep, region="east", industry="machinery")
         if i % 3 == 0:
-            world.opportunity(cust, owner=rep, amount=f"{1000 * (i + 1)}.00")
-    world.product(code="DP1")
-    seed_demo(world.admin, "small", 7)
-    with world.runtime.db.read_session() as session:
+            salesdesk_world.opportunity(cust, owner=rep, amount=f"{1000 * (i + 1)}.00")
+    salesdesk_world.product(code="DP1")
+    seed_demo(salesdesk_world.admin, "small", 7)
+    with salesdesk_world.runtime.db.read_session() as session:
         counts = {
             m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
             for m in (Campaign, CostLine, Segment, NegativeInfo)
@@ -56,8 +56,8 @@ def test_demo_data_then_every_report_runs(world: Any) -> None:
     assert counts["Campaign"] == 4 and counts["Segment"] == 3 and counts["NegativeInfo"] == 6
     assert counts["CostLine"] >= 8
     assert statuses == {"planned", "running", "finished", "evaluated"}
-    manager = world.runtime.context_for("mkt_manager")
-    manager.clock = world.clock
+    manager = salesdesk_world.runtime.context_for("mkt_manager")
+    manager.clock = salesdesk_world.clock
     for report_id in REPORTS - {"marketing_call_list"}:
         assert run_report(manager, report_id, {}).tables
     effect = run_report(manager, "marketing_campaign_effect", {}).table("effect")
@@ -82,13 +82,13 @@ def test_views_hook_waits_for_its_spec_in_a_core_only_manager() -> None:
     assert "salesdesk_reprots" in manager.info["typo"].errors[0]
 
 
-def test_report_parameters_read_in_chinese(world: Any) -> None:
+def test_report_parameters_read_in_chinese(salesdesk_world: Any) -> None:
     """Every parameter of the marketing reports has a Chinese label and hint (they were
     English on the Reports screen: Year, As of, 'Campaign code (default: ...)')."""
     from core.i18n import _, set_lang
     from tui.screens.reports import param_specs
 
-    registry = report_registry(world.runtime.plugins)
+    registry = report_registry(salesdesk_world.runtime.plugins)
     untranslated = []
     try:
         set_lang("zh_CN")

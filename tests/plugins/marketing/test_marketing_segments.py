@@ -10,17 +10,16 @@ Window: the 12 months to 2026-03-16. Five buyers (n = 5, so score = rank):
   c6 no purchase               -> 0 0 0
   old: bought only in 2024 (outside the window) -> 0 0 0
 """
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from marketing_helpers import mk, sale  # noqa: F401 (fixtures)
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.reports import drill_report, run_report
@@ -43,16 +42,18 @@ PURCHASES = {
 
 
 @pytest.fixture
-def buyers(world: Any, mk: dict[str, Any]) -> dict[str, Any]:
-    product = world.product(code="RFM1")
+def buyers(salesdesk_world: Any, mk: dict[str, Any]) -> dict[str, Any]:
+    product = salesdesk_world.product(code="RFM1")
     found = {}
     for name, lines in PURCHASES.items():
         owner = mk["rep1"] if name in ("c1", "c2") else mk["rep2"]
-        cust = world.customer(
+        cust = salesdesk_world.customer(
             owner=owner, region="north", industry="machinery", name=name, code=name.upper()
         )
-        for day, amount in lines:
-            sale(world, cust, product, day, amount, owner)
+        salesdesk_world.sales_lines(
+            {"date": dt.date.fromisoformat(day), "customer": cust, "product": product, "amount": a}
+            for day, a in lines
+        )
         found[name] = cust
     return found
 
@@ -110,7 +111,7 @@ def test_segment_rules_and_rep_view(buyers: dict[str, Any], mk: dict[str, Any]) 
 
 
 def test_segment_as_audience_and_call_list_export(
-    world: Any, buyers: dict[str, Any], mk: dict[str, Any], tmp_path: Path
+    salesdesk_world: Any, buyers: dict[str, Any], mk: dict[str, Any], tmp_path: Path
 ) -> None:
     from core.services.customers import add_contact
 

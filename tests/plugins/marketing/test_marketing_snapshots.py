@@ -1,6 +1,5 @@
 """Snapshots of the marketing screens (fixed world and clock). Update after an intended
 change with ``pytest tests/plugins/marketing/test_marketing_snapshots.py --snapshot-update``."""
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from marketing_helpers import approved_campaign, make_team, root_conftest  # noqa: F401 (fixtures)
+from marketing_helpers import approved_campaign
 from tui_helpers import settle
 
 from core.i18n import set_lang
@@ -16,20 +15,13 @@ from plugins.marketing.services import campaigns, segments
 
 
 @pytest.fixture
-def make_app(db_factory: Any, root_conftest: Any) -> Iterator[Callable[..., Any]]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
-    runtimes = []
+def make_app(mk: dict[str, Any]) -> Iterator[Callable[..., Any]]:
+    team = mk
 
     def build(lang: str) -> Any:
         from tui.app import SalesdeskApp
 
         set_lang(lang)
-        rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-        runtimes.append(rt)
-        world = root_conftest.make_world(rt, root_conftest.FixedClock())
-        team = make_team(world)
         segments.create_segment(
             team["planner"], {"code": "MACH", "name": "机械行业 north", "industry": "machinery"}
         )
@@ -64,8 +56,6 @@ def make_app(db_factory: Any, root_conftest: Any) -> Iterator[Callable[..., Any]
 
     yield build
     set_lang(None)
-    for rt in runtimes:
-        rt.db.dispose()
 
 
 async def open_campaigns(pilot: Any) -> None:
@@ -82,11 +72,13 @@ async def open_detail(pilot: Any) -> None:
     await pilot.pause(0.3)
 
 
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
 def test_campaign_list_zh(snap_compare: Any, make_app: Any) -> None:
     """Campaigns in Chinese at 120x40: status, budget approval and budget per campaign."""
     assert snap_compare(make_app("zh_CN"), terminal_size=(120, 40), run_before=open_campaigns)
 
 
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"], indirect=True)  # screens, not SQL
 def test_campaign_detail_en(snap_compare: Any, make_app: Any) -> None:
     """A running campaign at 80x24: its plan, target, approval and cost lines."""
     assert snap_compare(make_app("en"), terminal_size=(80, 24), run_before=open_detail)

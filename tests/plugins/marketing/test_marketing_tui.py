@@ -1,42 +1,36 @@
 """Tried as a new user would in the TUI (SQLite): plan a campaign for a segment, have it
 approved and started, record costs, import its leads into the pool, win a deal, read the
 effect report and export it; the segment's call list opens from the Segments view."""
-# ruff: noqa: F811  (pytest fixtures imported from marketing_helpers, used as arguments)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from marketing_helpers import make_team, root_conftest, sale  # noqa: F401 (fixtures)
 from tui_helpers import aio, settle
 
 from core.i18n import set_lang
 from core.services import customers, opportunities
+from core.testing.world import World
 from plugins.marketing.services import campaigns, leads, segments
 
 
 @pytest.fixture
-def tui_world(db_factory: Any, root_conftest: Any) -> Iterator[dict[str, Any]]:
-    import tui.hookspecs
-    from core.runtime import open_runtime
-
+def tui_world(salesdesk_world: World, mk: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    world = salesdesk_world
     set_lang("en")
-    rt = open_runtime(db_factory.new("sqlite"), extra_specs=[tui.hookspecs])
-    world = root_conftest.make_world(rt, root_conftest.FixedClock())
-    team = make_team(world)
-    a = world.customer(owner=team["rep1"], region="north", industry="machinery", name="A")
-    sale(world, a, world.product(code="P1"), "2026-03-02", "1200", team["rep1"])
+    a = world.customer(owner=mk["rep1"], region="north", industry="machinery", name="A")
+    world.sales_line(a, world.product(code="P1"), "1200", dt.date(2026, 3, 2))
     segments.create_segment(
-        team["planner"],
+        mk["planner"],
         {"code": "MACH", "name": "Machinery north", "industry": "machinery", "region": "north"},
     )
-    yield {"world": world, **team}
+    yield {"world": world, **mk}
     set_lang(None)
-    rt.db.dispose()
 
 
 def app_for(ctx: Any) -> Any:
@@ -53,6 +47,7 @@ async def fill_and_save(pilot: Any, values: dict[str, Any]) -> None:
     await settle(pilot)
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_plan_approve_cost_leads_win_effect_export(
     tui_world: dict[str, Any], tmp_path: Path
@@ -173,6 +168,7 @@ async def test_plan_approve_cost_leads_win_effect_export(
     assert "SPRING" in written and "Cost per lead" in written
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_segments_view_opens_call_list(tui_world: dict[str, Any]) -> None:
     from tui.screens.report_view import ReportView
@@ -204,6 +200,7 @@ def _shown(screen: Any, *actions: str) -> list[str]:
     return [a for a in actions if screen.check_action(a, ()) is not False]
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_keys_follow_role_and_budget_state(tui_world: dict[str, Any]) -> None:
     """A rep is not offered planning keys (n used to open another form), the approver
@@ -277,6 +274,7 @@ def test_cost_media_read_as_titles() -> None:
         set_lang(None)
 
 
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_campaign_list_shows_status_and_budget_at_80_columns(
     tui_world: dict[str, Any],

@@ -12,23 +12,9 @@ Project P1, building A1, base price 10,000.00 per m2; factors: floor 1 -300/m2, 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
-
-# ``tests/plugins`` has no __init__: with ``tests`` on sys.path before the project root,
-# ``import plugins`` would find it as a namespace package and miss the real one. This
-# module is imported before any ``plugins`` import of the test modules (import order).
-ROOT = str(Path(__file__).resolve().parents[3])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-for _name in [n for n in sys.modules if n == "plugins" or n.startswith("plugins.")]:
-    if getattr(sys.modules[_name], "__file__", None) is None:
-        del sys.modules[_name]  # a namespace stand-in, not the real package
 
 D = Decimal
 UNITS = [  # unit_no, floor, orientation, layout, building, suite, shared
@@ -131,10 +117,3 @@ def publish_hand_checked(estate: Estate) -> Any:
         prices.set_factor(estate.operator, estate.building_id, kind, key, amount, percent)
     plist = prices.submit_price_list(estate.operator, estate.building_id)
     return prices.approve_price_list(estate.senior, plist.id, plist.version)
-
-
-@pytest.fixture(name="estate")
-def estate_fixture(world: Any) -> Estate:
-    """The hand-checked building with its price list published (import this fixture into
-    a test module: there is no conftest here, so ``conftest`` stays the suite's own)."""
-    return make_estate(world)

@@ -15,16 +15,14 @@ from plugins.real_estate.models import Unit
 
 
 @pytest.fixture
-def office(world: Any) -> Iterator[Any]:
-    import tui.hookspecs
+def office(salesdesk_world: Any) -> Iterator[Any]:
 
-    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
     set_lang("en")
-    yield make_estate(world)
+    yield make_estate(salesdesk_world)
     set_lang(None)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_sold_asks_first(office: Any) -> None:
     from plugins.real_estate.services import control

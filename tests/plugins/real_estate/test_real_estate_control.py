@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from re_helpers import estate_fixture  # noqa: F401  (fixture)
 
 from core.errors import Conflict, PermissionDenied, SalesdeskError, ValidationFailed
 from plugins.real_estate.models import Deal, StatusChange, Unit

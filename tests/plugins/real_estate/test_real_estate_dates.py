@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from re_helpers import estate_fixture  # noqa: F401  (fixture)
 
 from core.i18n import set_lang
 from core.reports import run_report
@@ -51,7 +50,7 @@ def test_a_stored_future_payment_neither_sells_the_unit_nor_counts_as_received(e
     """A row recorded before the check (or by another tool) has not arrived yet."""
     deal = _signed(estate)
     future = estate.world.clock.now.date() + dt.timedelta(days=30)
-    estate.world._insert(
+    estate.world.insert(
         Payment(
             deal_id=deal.id,
             kind="mortgage",

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from re_helpers import estate_fixture  # noqa: F401  (fixture)
 
 from core.errors import PermissionDenied, ValidationFailed
 from plugins.real_estate.services import control, payments

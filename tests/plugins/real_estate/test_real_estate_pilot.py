@@ -22,13 +22,10 @@ D = Decimal
 
 
 @pytest.fixture
-def office(world: Any) -> Iterator[Any]:
-    """The sales office on SQLite, with the TUI's hooks added to its plugin manager."""
-    import tui.hookspecs
-
-    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
+def office(salesdesk_world: Any) -> Iterator[Any]:
+    """The sales office on SQLite, in English."""
     set_lang("en")
-    yield make_estate(world, published=False)
+    yield make_estate(salesdesk_world, published=False)
     set_lang(None)
 
 
@@ -152,7 +149,7 @@ async def on_board(ctx: Any, steps: Any) -> None:
         await steps(pilot)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_publish_sell_pay_settle_and_print(office: Any, tmp_path: Path) -> None:
     from tui.screens.dialogs import ConfirmDialog
@@ -246,18 +243,18 @@ async def print_summary(office: Any, tmp_path: Path) -> None:
     assert dt.date  # the summary printed on the fixed day
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
-async def test_import_a_workbook_from_the_sign_off_screen(world: Any, tmp_path: Path) -> None:
+async def test_import_a_workbook_from_the_sign_off_screen(
+    salesdesk_world: Any, tmp_path: Path
+) -> None:
     from re_helpers import unit_rows
     from test_real_estate_signoff import write_workbook
 
-    import tui.hookspecs
     from plugins.real_estate.services import masterdata
 
-    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
     set_lang("en")
-    operator = world.user("op", "business_operator")
+    operator = salesdesk_world.user("op", "business_operator")
     rows = unit_rows()
     good = write_workbook(tmp_path / "good.xlsx", rows)
     rows[1]["floor"] = "ground"
@@ -279,7 +276,7 @@ async def test_import_a_workbook_from_the_sign_off_screen(world: Any, tmp_path: 
     assert len(masterdata.pending_changes(operator)) == 1
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_a_unit_taken_meanwhile_is_a_message_not_a_crash(office: Any) -> None:
     from plugins.real_estate.services import control
@@ -301,7 +298,7 @@ async def test_a_unit_taken_meanwhile_is_a_message_not_a_crash(office: Any) -> N
         assert app.screen.selected().status == "reserved"  # the board reloaded
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_a_refused_step_is_not_also_reported_done(office: Any) -> None:
     """Signing a reserved unit, or approving without the right, says why it was not done
@@ -328,7 +325,7 @@ async def test_a_refused_step_is_not_also_reported_done(office: Any) -> None:
     assert unit_row(office, "201").status == "reserved"
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @aio
 async def test_call_register_shows_whole_dates_and_says_what_it_lists(office: Any) -> None:
     """The due date was cut to the header's width ("202") and the source was a code;

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from re_helpers import EXPECTED, FACTORS, UNITS, estate_fixture  # noqa: F401  (fixture)
+from re_helpers import EXPECTED, FACTORS, UNITS
 
 from plugins.real_estate.services.pricing import (
     Factor,

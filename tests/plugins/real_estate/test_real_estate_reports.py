@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from re_helpers import estate_fixture, make_estate  # noqa: F401  (fixture)
+from re_helpers import make_estate
 
 from core.reports import drill_report, run_report
 from plugins.real_estate.services import calls, control, payments, plans

@@ -26,18 +26,18 @@ def count_units(world: Any) -> int:
         return session.scalar(sa.select(sa.func.count()).select_from(Unit))
 
 
-def test_submitted_units_wait_for_the_second_person(world: Any) -> None:
-    operator = world.user("op", "business_operator")
-    senior = world.user("senior", "re_senior_marketing")
+def test_submitted_units_wait_for_the_second_person(salesdesk_world: Any) -> None:
+    operator = salesdesk_world.user("op", "business_operator")
+    senior = salesdesk_world.user("senior", "re_senior_marketing")
     change = masterdata.submit_units(operator, unit_rows(), "initial data")
-    assert count_units(world) == 0  # nothing applied yet
+    assert count_units(salesdesk_world) == 0  # nothing applied yet
     with pytest.raises(PermissionDenied):
         masterdata.approve_change(operator, change.id)  # no sign-off right
     approved = masterdata.approve_change(senior, change.id, change.version, note="checked")
-    assert count_units(world) == 4
+    assert count_units(salesdesk_world) == 4
     assert approved.submitted_by == operator.actor.id
     assert approved.decided_by == senior.actor.id and approved.status == "approved"
-    with world.runtime.db.read_session() as session:
+    with salesdesk_world.runtime.db.read_session() as session:
         actors = set(
             session.scalars(
                 sa.select(AuditEntry.actor_login).where(
@@ -51,39 +51,39 @@ def test_submitted_units_wait_for_the_second_person(world: Any) -> None:
         masterdata.approve_change(senior, change.id)  # already decided
 
 
-def test_the_submitter_cannot_sign_off_even_holding_both_roles(world: Any) -> None:
-    both = world.user("both", ["business_operator", "re_senior_marketing"])
+def test_the_submitter_cannot_sign_off_even_holding_both_roles(salesdesk_world: Any) -> None:
+    both = salesdesk_world.user("both", ["business_operator", "re_senior_marketing"])
     change = masterdata.submit_units(both, unit_rows())
     with pytest.raises(PermissionDenied, match="second person"):
         masterdata.approve_change(both, change.id)
-    assert count_units(world) == 0
+    assert count_units(salesdesk_world) == 0
 
 
-def test_rejected_change_writes_no_unit(world: Any) -> None:
-    change = masterdata.submit_units(world.user("op", "business_operator"), unit_rows())
+def test_rejected_change_writes_no_unit(salesdesk_world: Any) -> None:
+    change = masterdata.submit_units(salesdesk_world.user("op", "business_operator"), unit_rows())
     rejected = masterdata.reject_change(
-        world.user("senior", "re_senior_marketing"), change.id, note="wrong areas"
+        salesdesk_world.user("senior", "re_senior_marketing"), change.id, note="wrong areas"
     )
-    assert rejected.status == "rejected" and count_units(world) == 0
+    assert rejected.status == "rejected" and count_units(salesdesk_world) == 0
 
 
-def test_a_sales_rep_may_not_enter_master_data(world: Any) -> None:
+def test_a_sales_rep_may_not_enter_master_data(salesdesk_world: Any) -> None:
     with pytest.raises(PermissionDenied):
-        masterdata.submit_units(world.user("rep", "sales_rep"), unit_rows())
+        masterdata.submit_units(salesdesk_world.user("rep", "sales_rep"), unit_rows())
 
 
-def test_bad_rows_are_all_named_and_nothing_is_submitted(world: Any) -> None:
+def test_bad_rows_are_all_named_and_nothing_is_submitted(salesdesk_world: Any) -> None:
     rows = unit_rows()
     rows[1]["building_area"] = "81.00"  # suite 65 + shared 15.5 = 80.5
     rows[2]["floor"] = "two"
     rows[3]["unit_no"] = "101"  # duplicate of row 1
     with pytest.raises(ValidationFailed) as err:
-        masterdata.submit_units(world.user("op", "business_operator"), rows)
+        masterdata.submit_units(salesdesk_world.user("op", "business_operator"), rows)
     text = str(err.value)
     assert "row 2" in text and "suite_area + shared_area" in text
     assert "row 3, column 'floor'" in text
     assert "row 4, column 'unit_no'" in text and "row 1" in text
-    with world.runtime.db.read_session() as session:
+    with salesdesk_world.runtime.db.read_session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 0
 
 
@@ -102,12 +102,12 @@ def write_workbook(path: Path, rows: list[dict[str, Any]], headers_zh: bool = Tr
     return path
 
 
-def test_import_from_xlsx_is_one_change(world: Any, tmp_path: Path) -> None:
+def test_import_from_xlsx_is_one_change(salesdesk_world: Any, tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "units.xlsx", unit_rows())
-    change = masterdata.import_units(world.user("op", "business_operator"), path)
+    change = masterdata.import_units(salesdesk_world.user("op", "business_operator"), path)
     assert change.kind == "import" and len(change.payload["units"]) == 4
-    masterdata.approve_change(world.user("senior", "re_senior_marketing"), change.id)
-    with world.runtime.db.read_session() as session:
+    masterdata.approve_change(salesdesk_world.user("senior", "re_senior_marketing"), change.id)
+    with salesdesk_world.runtime.db.read_session() as session:
         unit = session.scalars(sa.select(Unit).where(Unit.unit_no == "102")).one()
     assert (unit.building_area, unit.suite_area, unit.shared_area) == (
         D("80.50"),
@@ -117,37 +117,37 @@ def test_import_from_xlsx_is_one_change(world: Any, tmp_path: Path) -> None:
     assert unit.total_price == D("724500.00")  # 9000 x 80.50, computed when left empty
 
 
-def test_import_errors_name_sheet_row_and_column(world: Any, tmp_path: Path) -> None:
+def test_import_errors_name_sheet_row_and_column(salesdesk_world: Any, tmp_path: Path) -> None:
     rows = unit_rows()
     rows[2]["building_area"] = "-1"
     path = write_workbook(tmp_path / "bad.xlsx", rows)
     with pytest.raises(ValidationFailed) as err:
-        masterdata.import_units(world.user("op", "business_operator"), path)
+        masterdata.import_units(salesdesk_world.user("op", "business_operator"), path)
     assert "row 4, column 'A1栋!building_area'" in str(err.value)  # header is row 1
-    with world.runtime.db.read_session() as session:
+    with salesdesk_world.runtime.db.read_session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 0
 
 
-def test_price_changes_take_effect_only_when_signed_off(world: Any) -> None:
-    estate = make_estate(world)  # list 1 published with the hand-checked prices
+def test_price_changes_take_effect_only_when_signed_off(salesdesk_world: Any) -> None:
+    estate = make_estate(salesdesk_world)  # list 1 published with the hand-checked prices
     prices.set_base_price(estate.operator, estate.building_id, "11000")
     second = prices.submit_price_list(estate.operator, estate.building_id)
-    with world.runtime.db.read_session() as session:
+    with salesdesk_world.runtime.db.read_session() as session:
         unit = session.get(Unit, estate.unit("201"))
     assert unit.unit_price == D("10506.00")  # still list 1
     with pytest.raises(Refused, match="still waiting"):
         prices.submit_price_list(estate.operator, estate.building_id)
     prices.approve_price_list(estate.senior, second.id, second.version)
-    with world.runtime.db.read_session() as session:
+    with salesdesk_world.runtime.db.read_session() as session:
         unit = session.get(Unit, estate.unit("201"))
         lists = {p.number: p.status for p in session.scalars(sa.select(PriceList))}
     assert unit.unit_price == D("11536.00")  # (11000 + 200) x 1.03
     assert lists == {1: "superseded", 2: "published"}
 
 
-def test_price_list_submitter_cannot_approve_it(world: Any) -> None:
-    estate = make_estate(world, published=False)
-    both = world.user("both", ["business_operator", "re_senior_marketing"])
+def test_price_list_submitter_cannot_approve_it(salesdesk_world: Any) -> None:
+    estate = make_estate(salesdesk_world, published=False)
+    both = salesdesk_world.user("both", ["business_operator", "re_senior_marketing"])
     plist = prices.submit_price_list(both, estate.building_id)
     with pytest.raises(PermissionDenied, match="second person"):
         prices.approve_price_list(both, plist.id)
@@ -155,7 +155,7 @@ def test_price_list_submitter_cannot_approve_it(world: Any) -> None:
 
 
 def test_two_managers_signing_off_at_once_apply_the_change_once(
-    world: Any, monkeypatch: pytest.MonkeyPatch
+    salesdesk_world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each manager waits (up to 1 s) after finding the change pending for the other to
     find it too; the row lock makes the second see the first one's approval."""
@@ -173,8 +173,8 @@ def test_two_managers_signing_off_at_once_apply_the_change_once(
             both_read.wait(timeout=1)
 
     monkeypatch.setattr(masterdata, "second_person", check_then_wait)
-    change = masterdata.submit_units(world.user("op", "business_operator"), unit_rows())
-    seniors = [world.user(f"senior{i}", "re_senior_marketing") for i in range(2)]
+    change = masterdata.submit_units(salesdesk_world.user("op", "business_operator"), unit_rows())
+    seniors = [salesdesk_world.user(f"senior{i}", "re_senior_marketing") for i in range(2)]
     start = threading.Barrier(2, timeout=30)
     results: list[Any] = []
 
@@ -193,4 +193,4 @@ def test_two_managers_signing_off_at_once_apply_the_change_once(
     assert sum(isinstance(r, Change) for r in results) == 1, results
     (loser,) = [r for r in results if not isinstance(r, Change)]
     assert isinstance(loser, Refused) and "already approved" in str(loser)
-    assert count_units(world) == 4
+    assert count_units(salesdesk_world) == 4

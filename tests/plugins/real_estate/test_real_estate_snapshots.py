@@ -16,11 +16,9 @@ from plugins.real_estate.services import control, payments
 
 
 @pytest.fixture
-def make_app(world: Any) -> Iterator[Callable[..., Any]]:
-    import tui.hookspecs
+def make_app(salesdesk_world: Any) -> Iterator[Callable[..., Any]]:
 
-    world.runtime.plugins.pm.add_hookspecs(tui.hookspecs)
-    estate = make_estate(world)
+    estate = make_estate(salesdesk_world)
     deal = control.reserve(estate.control, estate.unit("201"), "张伟", subscribe=True)
     control.sign(estate.control, estate.unit("201"))
     payments.record_payment(estate.finance, deal.id, "deposit", "50000")
@@ -45,14 +43,14 @@ async def open_view(pilot: Any) -> None:
     await pilot.pause(0.3)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
 @pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("zh_CN", (120, 40))])
 def test_board(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Sales control board: floors x units coloured by status, the unit under the cursor."""
     assert snap_compare(make_app(lang, "board"), terminal_size=size, run_before=open_view)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
 @pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("zh_CN", (120, 40))])
 def test_price_table(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Price table: draft prices with live totals and the factors."""

@@ -49,20 +49,24 @@ RECEIPTS = [(D(2026, 2, 1), "C1", "150.00"), (D(2026, 3, 5), "C2", "5.00")]
 
 
 @pytest.fixture
-def cw(world: Any) -> Any:
-    world.region("N")
-    world.region("N1", parent="N")
-    world.region("S")
-    world.rep_a = world.user("rep_a", "sales_rep", region="N1")
-    world.rep_b = world.user("rep_b", "sales_rep", region="S")
-    finance = world.user("qian", "finance")
-    owners = {"C1": (world.rep_a, "N1"), "C2": (world.rep_b, "S"), "C3": (world.rep_a, "N")}
+def cw(salesdesk_world: Any) -> Any:
+    salesdesk_world.region("N")
+    salesdesk_world.region("N1", parent="N")
+    salesdesk_world.region("S")
+    salesdesk_world.rep_a = salesdesk_world.user("rep_a", "sales_rep", region="N1")
+    salesdesk_world.rep_b = salesdesk_world.user("rep_b", "sales_rep", region="S")
+    finance = salesdesk_world.user("qian", "finance")
+    owners = {
+        "C1": (salesdesk_world.rep_a, "N1"),
+        "C2": (salesdesk_world.rep_b, "S"),
+        "C3": (salesdesk_world.rep_a, "N"),
+    }
     ids = {
-        code: world.customer(owner, region, code=code, name=f"Cust {code}").id
+        code: salesdesk_world.customer(owner, region, code=code, name=f"Cust {code}").id
         for code, (owner, region) in owners.items()
     }
-    product = world.product("P1", "100.00").id
-    with world.runtime.db.write_session() as session, session.begin():
+    product = salesdesk_world.product("P1", "100.00").id
+    with salesdesk_world.runtime.db.write_session() as session, session.begin():
         session.execute(
             sa.insert(SalesLine),
             [
@@ -71,7 +75,7 @@ def cw(world: Any) -> Any:
                     "customer_id": ids[c],
                     "product_id": product,
                     "rep_id": owners[c][0].actor.id,
-                    "region_id": world.region_id(owners[c][1]),
+                    "region_id": salesdesk_world.region_id(owners[c][1]),
                     "quantity": M(-1 if a.startswith("-") else 1),
                     "amount": M(a),
                     "tax_rate": rate,
@@ -82,7 +86,7 @@ def cw(world: Any) -> Any:
         )
     for day, code, amount in RECEIPTS:
         record_receipt(finance, ids[code], day, amount)
-    return world
+    return salesdesk_world
 
 
 def test_collection_form_per_customer(cw: Any) -> None:
@@ -212,12 +216,12 @@ def test_titles_and_columns_in_chinese(cw: Any) -> None:
     assert "回款率" in [c.title_zh for c in form.table("customers").columns]
 
 
-def test_the_standard_profile_lists_both_reports(world: Any) -> None:
+def test_the_standard_profile_lists_both_reports(salesdesk_world: Any) -> None:
     from core.runtime import open_runtime
     from core.services import company
 
-    company.set_profile(world.admin, "standard")
-    runtime = open_runtime(world.runtime.db.url)
+    company.set_profile(salesdesk_world.admin, "standard")
+    runtime = open_runtime(salesdesk_world.runtime.db.url)
     try:
         loaded = {name for name, info in runtime.plugins.info.items() if info.loaded}
         assert "manufacturing" not in loaded and "sales_reports" in loaded

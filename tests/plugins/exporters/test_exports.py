@@ -348,33 +348,37 @@ def test_registry_reports_and_skips_bad_contributions() -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def test_export_report_writes_into_place(world: Any, tmp_path: Path) -> None:
-    written = export_report(world.admin, result_of(sales_table()), "xlsx", tmp_path / "out")
+def test_export_report_writes_into_place(salesdesk_world: Any, tmp_path: Path) -> None:
+    written = export_report(
+        salesdesk_world.admin, result_of(sales_table()), "xlsx", tmp_path / "out"
+    )
     assert written == tmp_path / "out.xlsx"
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
     assert openpyxl.load_workbook(written).active["A7"].value == "Alice"
-    into_folder = export_report(world.admin, result_of(sales_table()), "csv", tmp_path)
+    into_folder = export_report(salesdesk_world.admin, result_of(sales_table()), "csv", tmp_path)
     assert into_folder == tmp_path / "demo_sales.csv"
 
 
-def test_export_report_names_the_known_formats(world: Any, tmp_path: Path) -> None:
+def test_export_report_names_the_known_formats(salesdesk_world: Any, tmp_path: Path) -> None:
     with pytest.raises(
         NotFound,
         match=r"no export format 'odt' \(known: xlsx, csv, "
         r"csv-excel, html, pdf",
     ):
-        export_report(world.admin, result_of(sales_table()), "odt", tmp_path / "r.odt")
+        export_report(salesdesk_world.admin, result_of(sales_table()), "odt", tmp_path / "r.odt")
 
 
-def test_export_report_refuses_a_user_without_report_run(world: Any, tmp_path: Path) -> None:
-    nobody = world.user("nobody", [])
+def test_export_report_refuses_a_user_without_report_run(
+    salesdesk_world: Any, tmp_path: Path
+) -> None:
+    nobody = salesdesk_world.user("nobody", [])
     with pytest.raises(PermissionDenied, match="may not run reports"):
         export_report(nobody, result_of(sales_table()), "xlsx", tmp_path / "r.xlsx")
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "html", "pdf"])
-def test_cancelled_export_leaves_no_file(world: Any, tmp_path: Path, fmt: str) -> None:
+def test_cancelled_export_leaves_no_file(salesdesk_world: Any, tmp_path: Path, fmt: str) -> None:
     stop = threading.Event()
 
     def rows() -> Any:
@@ -386,18 +390,20 @@ def test_cancelled_export_leaves_no_file(world: Any, tmp_path: Path, fmt: str) -
     target = tmp_path / f"r.{fmt}"
     target.write_text("older export")
     with pytest.raises(ExportCancelled):
-        export_report(world.admin, result_of(sales_table(rows())), fmt, target, cancel=stop)
+        export_report(
+            salesdesk_world.admin, result_of(sales_table(rows())), fmt, target, cancel=stop
+        )
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
     assert target.read_text() == "older export"
 
 
-def test_failing_exporter_leaves_no_file(world: Any, tmp_path: Path) -> None:
+def test_failing_exporter_leaves_no_file(salesdesk_world: Any, tmp_path: Path) -> None:
     def rows() -> Any:
         yield ROWS[0]
         raise RuntimeError("database went away")
 
     with pytest.raises(ExportFailed, match="'xlsx' failed: RuntimeError: database went away"):
-        export_report(world.admin, result_of(sales_table(rows())), "xlsx", tmp_path / "r")
+        export_report(salesdesk_world.admin, result_of(sales_table(rows())), "xlsx", tmp_path / "r")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -23,8 +23,8 @@ EXPECTED = {
 
 
 @pytest.fixture
-def sw(world):
-    return build(world)
+def sw(salesdesk_world):
+    return build(salesdesk_world)
 
 
 def _figures(ctx, day: str) -> dict[str, list[tuple[str, Decimal]]]:

@@ -17,8 +17,8 @@ P = {"as_of": "2026-03-16"}
 
 
 @pytest.fixture
-def sw(world):
-    return build(world)
+def sw(salesdesk_world):
+    return build(salesdesk_world)
 
 
 def test_daily_sales(sw):

@@ -54,9 +54,9 @@ def render(path: Path) -> list[Path]:
 
 
 @pytest.fixture
-def sw(world: Any) -> Any:
-    sw = build(world)
-    set_setting(world.admin, COMPANY_NAME_KEY, "华东机电有限公司")
+def sw(salesdesk_world: Any) -> Any:
+    sw = build(salesdesk_world)
+    set_setting(salesdesk_world.admin, COMPANY_NAME_KEY, "华东机电有限公司")
     return sw
 
 
@@ -143,7 +143,9 @@ def test_a_report_without_tables_still_prints_its_form(tmp_path: Path) -> None:
     assert "无数据" in text and "制表人" in text and "第 1 页，共 1 页" in text
 
 
-def test_cancel_while_the_pages_are_laid_out_leaves_no_file(world: Any, tmp_path: Path) -> None:
+def test_cancel_while_the_pages_are_laid_out_leaves_no_file(
+    salesdesk_world: Any, tmp_path: Path
+) -> None:
     """Reading the rows is quick; laying out the pages is what takes long, so the cancel
     button is also heard page by page."""
     asked = itertools.count()
@@ -152,7 +154,7 @@ def test_cancel_while_the_pages_are_laid_out_leaves_no_file(world: Any, tmp_path
     result = ReportResult("long", "Long list", "长清单", {}, [table])
     target = tmp_path / "r.pdf"
     with pytest.raises(ExportCancelled):  # asked once after reading, then on page 2
-        export_report(world.admin, result, "pdf", target, cancel=lambda: next(asked) >= 3)
+        export_report(salesdesk_world.admin, result, "pdf", target, cancel=lambda: next(asked) >= 3)
     assert list(tmp_path.iterdir()) == []
 
 

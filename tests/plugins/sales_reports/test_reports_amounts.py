@@ -20,9 +20,9 @@ AS_OF = {"as_of": "2026-03-16"}
 
 
 @pytest.fixture
-def sw(world):
-    sw = build(world)
-    with world.runtime.db.write_session() as session, session.begin():
+def sw(salesdesk_world):
+    sw = build(salesdesk_world)
+    with salesdesk_world.runtime.db.write_session() as session, session.begin():
         for amount, rate in (("100.00", "0.09"), ("50.50", "0.06")):
             session.execute(
                 sa.update(SalesLine).where(SalesLine.amount == M(amount)).values(tax_rate=M(rate))

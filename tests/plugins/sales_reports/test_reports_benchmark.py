@@ -14,8 +14,8 @@ M = Decimal
 
 
 @pytest.fixture
-def sw(world):
-    return build(world)
+def sw(salesdesk_world):
+    return build(salesdesk_world)
 
 
 def test_rep_periods_totals_by_hand(sw):

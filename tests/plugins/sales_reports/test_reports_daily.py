@@ -24,14 +24,17 @@ DAY = dt.date(2026, 3, 16)  # the test clock's day (a Monday)
 
 
 @pytest.fixture
-def day_world(world: Any) -> Any:
+def day_world(salesdesk_world: Any) -> Any:
     """rep_a's Monday: two visits with times and amounts, one of the two plans made on
     Sunday kept, two visits planned for Tuesday."""
-    world.region("EAST", name="华东区")
-    mgr = world.user("mgr", "sales_manager", region="EAST")
-    rep = world.user("rep_a", "sales_rep", region="EAST", manager=mgr)
-    other = world.user("rep_b", "sales_rep", region="EAST", manager=mgr)
-    c = [world.customer(rep, region="EAST", code=f"K{i}", name=f"客户{i}") for i in range(4)]
+    salesdesk_world.region("EAST", name="华东区")
+    mgr = salesdesk_world.user("mgr", "sales_manager", region="EAST")
+    rep = salesdesk_world.user("rep_a", "sales_rep", region="EAST", manager=mgr)
+    other = salesdesk_world.user("rep_b", "sales_rep", region="EAST", manager=mgr)
+    c = [
+        salesdesk_world.customer(rep, region="EAST", code=f"K{i}", name=f"客户{i}")
+        for i in range(4)
+    ]
     yesterday = DAY - dt.timedelta(days=1)
     for customer in c[:2]:
         daily.plan_visit(
@@ -68,7 +71,7 @@ def day_world(world: Any) -> Any:
     )
     daily.plan_visit(rep, {"planned_on": DAY, "customer_id": c[3].id, "notes": "送样品"})
     activities.log_visit(other, {"date": DAY})
-    return world, world.context(mgr.actor), rep, other, c
+    return salesdesk_world, salesdesk_world.context(mgr.actor), rep, other, c
 
 
 def test_the_daily_form_reads_like_the_paper_form(day_world: Any) -> None:
@@ -179,31 +182,21 @@ def test_the_daily_form_lays_out_for_print_without_a_pdf_reader(
 
 
 def test_the_command_line_prints_the_form_in_the_language_asked(
-    day_world: Any, monkeypatch: pytest.MonkeyPatch
+    day_world: Any, salesdesk_run: Any
 ) -> None:
-    from click.testing import CliRunner
-
     from core.i18n import set_lang
-    from tui.cli import cli
 
-    world = day_world[0]
-    monkeypatch.setattr("core.runtime.os_login", lambda: "admin")
     try:
-        result = CliRunner().invoke(
-            cli,
-            [
-                "--database",
-                world.runtime.db.url,
-                "report",
-                "run",
-                "daily_visit_form",
-                "-p",
-                "rep=rep_a",
-                "-p",
-                "as_of=2026-03-16",
-                "--lang",
-                "zh_CN",
-            ],
+        result = salesdesk_run.cli(
+            "report",
+            "run",
+            "daily_visit_form",
+            "-p",
+            "rep=rep_a",
+            "-p",
+            "as_of=2026-03-16",
+            "--lang",
+            "zh_CN",
         )
     finally:
         set_lang(None)
