@@ -207,3 +207,71 @@ async def test_long_tables_are_filled_a_batch_at_a_time() -> None:
         for _ in range(5):
             await pilot.pause()
         assert table.row_count == 70
+
+
+class UiThreadSql:
+    """Records each SQL statement run on the UI thread (the app's event loop runs on the
+    main thread; thread workers run elsewhere), with the section being opened."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.section = ""
+        self.found: dict[str, list[str]] = {}
+        self.watching = False
+
+    def __enter__(self) -> UiThreadSql:
+        import sqlalchemy as sa
+
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        import sqlalchemy as sa
+
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.watching and threading.current_thread() is threading.main_thread():
+            self.found.setdefault(self.section, []).append(" ".join(statement.split())[:80])
+
+
+@aio
+async def test_every_section_reads_off_the_ui_thread(tui_world: dict[str, Any]) -> None:
+    """Each section of the navigation (the plugins' views too) opened from Home: no SQL
+    statement runs on the UI thread while it opens and shows its data, and a key typed
+    as it opens (F1, the keys) is answered before its data comes. Fails for a screen that
+    reads in its mount or key handler instead of a worker."""
+    from tui.screens.dialogs import KeysDialog
+    from tui.screens.home import HomeScreen
+
+    ctx = tui_world["admin"]
+    app = app_for(ctx, load_dashboard=False)
+    opened: list[str] = []
+    with UiThreadSql(ctx.db.engine) as sql:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            for sid, _key, _title in app.sections():
+                if sid == "home" or sid.startswith("admin"):
+                    continue
+                sql.section, sql.watching = sid, True
+                app.action_section(sid)
+                await pilot.pause()
+                if not isinstance(app.screen, HomeScreen):
+                    opened.append(sid)
+                    await pilot.press("f1")  # ? would be typed into a field
+                    await pilot.pause()
+                    assert isinstance(app.screen, KeysDialog), sid
+                    await pilot.press("escape")
+                await settle(pilot)
+                sql.watching = False
+                for _ in range(4):
+                    if isinstance(app.screen, HomeScreen):
+                        break
+                    await pilot.press("escape")
+                    await settle(pilot)
+                if not isinstance(app.screen, HomeScreen):
+                    app.action_section("home")
+                    await settle(pilot)
+    assert any(sid.startswith("view:manufacturing") for sid in opened), opened
+    assert any(sid.startswith("view:real_estate") for sid in opened), opened
+    assert sql.found == {}, "\n".join(f"{s}: {q[:3]}" for s, q in sql.found.items())
