@@ -275,3 +275,54 @@ async def test_every_section_reads_off_the_ui_thread(tui_world: dict[str, Any]) 
     assert any(sid.startswith("view:manufacturing") for sid in opened), opened
     assert any(sid.startswith("view:real_estate") for sid in opened), opened
     assert sql.found == {}, "\n".join(f"{s}: {q[:3]}" for s, q in sql.found.items())
+
+
+@aio
+async def test_a_dialog_saves_in_a_worker_once_and_keeps_the_typing() -> None:
+    """A FormDialog's save runs in a thread worker: keys are handled meanwhile, Ctrl+S
+    pressed again (or Escape) while it runs does nothing, and a refused save leaves the
+    dialog open with what was typed and the problem under its field."""
+    from textual.app import App
+    from textual.widgets import Input, Static
+
+    from core.errors import FieldProblem, ValidationFailed
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FieldSpec
+
+    gate = threading.Event()
+    calls: list[tuple[bool, str]] = []
+
+    def submit(values: dict[str, Any]) -> str:
+        calls.append((threading.current_thread() is threading.main_thread(), values["name"]))
+        gate.wait(5)
+        if values["name"] == "bad":
+            raise ValidationFailed([FieldProblem("name", "bad", "a real name")], "thing")
+        return f"saved {values['name']}"
+
+    results: list[Any] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(
+                FormDialog("T", [FieldSpec("name", "Name")], {}, submit), results.append
+            )
+
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press(*"bad", "ctrl+s")
+        await pilot.press("ctrl+s", "escape")
+        await pilot.pause()
+        held = (list(calls), app.screen is dialog, gate.is_set())
+        gate.set()
+        await settle(pilot)
+        assert held == ([(False, "bad")], True, False)
+        assert calls == [(False, "bad")]  # saved once, off the UI thread
+        assert app.screen is dialog and not results
+        assert dialog.query_one(Input).value == "bad"
+        assert "a real name" in str(dialog.query_one("#err-name", Static).render())
+        dialog.query_one(Input).value = "good"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert results == ["saved good"] and app.screen is not dialog
