@@ -214,24 +214,31 @@ class FormDialog(BaseModal):
         if self.writing():
             return
         form = self.query_one(FormFields)
-        values = form.values()
+        values = self.typed()
         keys = self.query_one(".keys", Static)
+        shown = keys.content
         keys.update(_("Saving…"))
 
         def done(result: Any) -> None:
-            keys.update(_("Ctrl+S saves, Escape cancels."))
+            keys.update(shown)
             if result is not None:
                 self.dismiss(result)
 
         def refused(exc: Any) -> None:
-            keys.update(_("Ctrl+S saves, Escape cancels."))
+            keys.update(shown)
             form.show_problems(exc.problems)
 
         def failed(exc: BaseException) -> None:
-            keys.update(_("Ctrl+S saves, Escape cancels."))
+            keys.update(shown)
             report_error(self.app, exc)
 
         self.write_then(lambda: self.submit(values), done, refused=refused, failed=failed)
+
+    def typed(self) -> dict[str, Any]:
+        """What ``submit`` gets: the form's values (read on the UI thread)."""
+        from tui.widgets.form import FormFields
+
+        return self.query_one(FormFields).values()
 
     def action_dismiss_none(self) -> None:
         if not self.writing():  # the save under way decides: closed when it is done
