@@ -351,7 +351,7 @@ class CampaignDetail(BaseScreen):
         self.read_then(
             lambda: campaigns.get_campaign(self.ctx, self.campaign_id),
             self._ask_approve,
-            group="campaign",
+            group="approve",
         )
 
     def _ask_approve(self, c: Any) -> None:

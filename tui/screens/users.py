@@ -193,10 +193,10 @@ class UsersScreen(BaseScreen):
         # a regional administrator places users only inside their own region and below
         regions = [
             ("  " * n.depth + n.region.name, n.region.id)
-            for n in self.guard(organisation.list_regions, self.ctx) or []
+            for n in organisation.list_regions(self.ctx)
             if grant.has("user.manage") or n.region.id in grant.region_ids
         ]
-        managers = [(u.display_name, u.id) for u in self.guard(users.list_users, self.ctx) or []]
+        managers = [(u.display_name, u.id) for u in users.list_users(self.ctx)]
         return {"roles": roles, "region_id": regions, "manager_id": managers}
 
     def _keep_inactive(
@@ -208,12 +208,9 @@ class UsersScreen(BaseScreen):
 
         names = {
             "region_id": {
-                n.region.id: n.region.name
-                for n in self.guard(organisation.list_regions, self.ctx, True) or []
+                n.region.id: n.region.name for n in organisation.list_regions(self.ctx, True)
             },
-            "manager_id": {
-                u.id: u.display_name for u in self.guard(users.list_users, self.ctx, True) or []
-            },
+            "manager_id": {u.id: u.display_name for u in users.list_users(self.ctx, True)},
         }
         for field, value in current.items():
             if value is not None and value not in {v for _t, v in choices[field]}:
@@ -233,10 +230,13 @@ class UsersScreen(BaseScreen):
         ]
 
     def action_add_user(self) -> None:
+
+        self.read_then(self._choices, self._add_dialog, group="choices")
+
+    def _add_dialog(self, choices: dict[str, list[tuple[str, Any]]]) -> None:
         from core.services import users
         from tui.widgets.form import FieldSpec
 
-        choices = self._choices()
         specs = [
             FieldSpec("login", "Login"),
             FieldSpec("display_name", "Name"),
@@ -255,12 +255,23 @@ class UsersScreen(BaseScreen):
         from core.services import users
 
         login = self.selected_login()
-        user = login and self.guard(users.find_user, self.ctx, login)
-        if not user:
+        if not login:
             return
-        choices = self._choices()
+
+        def read() -> tuple[Any, dict[str, list[tuple[str, Any]]]]:
+            user = users.find_user(self.ctx, login)
+            choices = self._choices()
+            self._keep_inactive(
+                choices, {"region_id": user.region_id, "manager_id": user.manager_id}
+            )
+            return user, choices
+
+        self.read_then(read, lambda found: self._edit_dialog(*found), group="choices")
+
+    def _edit_dialog(self, user: Any, choices: dict[str, list[tuple[str, Any]]]) -> None:
+        from core.services import users
+
         before = {"region_id": user.region_id, "manager_id": user.manager_id}
-        self._keep_inactive(choices, before)
 
         def change(v: dict[str, Any]) -> bool:
             # the roles first: a refused grant leaves region and manager as they were
@@ -285,12 +296,16 @@ class UsersScreen(BaseScreen):
 
     def action_deactivate(self) -> None:
         from core.services import users
-        from tui.screens.dialogs import confirm
 
         login = self.selected_login()
-        user = login and self.guard(users.find_user, self.ctx, login)
-        if not user:
-            return
+        if login:
+            self.read_then(
+                lambda: users.find_user(self.ctx, login), self._ask_deactivate, group="choices"
+            )
+
+    def _ask_deactivate(self, user: Any) -> None:
+        from core.services import users
+        from tui.screens.dialogs import confirm
 
         def deactivate() -> None:
             self.write_then(
