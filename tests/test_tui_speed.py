@@ -333,3 +333,44 @@ async def test_a_dialog_saves_in_a_worker_once_and_keeps_the_typing() -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert results == ["saved good"] and app.screen is not dialog
+
+
+@aio
+async def test_a_plugin_list_says_loading_until_its_rows_come(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Manufacturing's order-to-cash list is read in a worker: "Loading…" meanwhile, keys
+    answered (F1), then the rows; switching the kind (i) says so again."""
+    from textual.widgets import Static
+
+    from plugins.manufacturing.services import queries
+    from plugins.manufacturing.views import DocumentsScreen
+    from tui.screens.dialogs import KeysDialog
+
+    held = _hold(monkeypatch, queries, "list_documents")
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_section("view:manufacturing:mfg_documents")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DocumentsScreen)
+        status = str(screen.query_one("#status", Static).render())
+        await pilot.press("f1")
+        await pilot.pause()
+        answered = isinstance(app.screen, KeysDialog)
+        await pilot.press("escape")
+        assert "Loading…" in status and answered and not held.returned.is_set()
+        held.release()
+        await settle(pilot)
+        assert "Loading…" not in str(screen.query_one("#status", Static).render())
+        held.gate.clear()
+        held.returned.clear()
+        await pilot.press("i")  # invoices (the admin opens on sales orders)
+        await pilot.pause()
+        switching = str(screen.query_one("#status", Static).render())
+        held.release()
+        await settle(pilot)
+        assert "Loading…" in switching and "Loading…" not in str(
+            screen.query_one("#status", Static).render()
+        )
