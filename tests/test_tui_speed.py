@@ -207,3 +207,170 @@ async def test_long_tables_are_filled_a_batch_at_a_time() -> None:
         for _ in range(5):
             await pilot.pause()
         assert table.row_count == 70
+
+
+class UiThreadSql:
+    """Records each SQL statement run on the UI thread (the app's event loop runs on the
+    main thread; thread workers run elsewhere), with the section being opened."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.section = ""
+        self.found: dict[str, list[str]] = {}
+        self.watching = False
+
+    def __enter__(self) -> UiThreadSql:
+        import sqlalchemy as sa
+
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        import sqlalchemy as sa
+
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.watching and threading.current_thread() is threading.main_thread():
+            self.found.setdefault(self.section, []).append(" ".join(statement.split())[:80])
+
+
+@pytest.mark.parametrize("who", ["admin", "mfg_sales_manager"])
+@aio
+async def test_every_section_reads_off_the_ui_thread(tui_world: dict[str, Any], who: str) -> None:
+    """Each section of the navigation (the plugins' views too) opened from Home: no SQL
+    statement runs on the UI thread while it opens and shows its data, and a key typed
+    as it opens (F1, the keys) is answered before its data comes. Fails for a screen that
+    reads in its mount or key handler instead of a worker."""
+    from tui.screens.dialogs import KeysDialog
+    from tui.screens.home import HomeScreen
+
+    # the admin sees every section but manufacturing's tenders, which its sales roles do
+    ctx = (
+        tui_world["admin"] if who == "admin" else tui_world["world"].user("mei", who, region="EAST")
+    )
+    app = app_for(ctx, load_dashboard=False)
+    opened: list[str] = []
+    with UiThreadSql(ctx.db.engine) as sql:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            for sid, _key, _title in app.sections():
+                if sid == "home" or sid.startswith("admin"):
+                    continue
+                sql.section, sql.watching = sid, True
+                app.action_section(sid)
+                await pilot.pause()
+                if not isinstance(app.screen, HomeScreen):
+                    opened.append(sid)
+                    await pilot.press("f1")  # ? would be typed into a field
+                    await pilot.pause()
+                    assert isinstance(app.screen, KeysDialog), sid
+                    await pilot.press("escape")
+                await settle(pilot)
+                sql.watching = False
+                for _ in range(4):
+                    if isinstance(app.screen, HomeScreen):
+                        break
+                    await pilot.press("escape")
+                    await settle(pilot)
+                if not isinstance(app.screen, HomeScreen):
+                    app.action_section("home")
+                    await settle(pilot)
+    if who == "admin":
+        assert any(sid.startswith("view:manufacturing") for sid in opened), opened
+        assert any(sid.startswith("view:real_estate") for sid in opened), opened
+    else:
+        assert "view:manufacturing:mfg_tenders" in opened, opened
+    assert sql.found == {}, "\n".join(f"{s}: {q[:3]}" for s, q in sql.found.items())
+
+
+@aio
+async def test_a_dialog_saves_in_a_worker_once_and_keeps_the_typing() -> None:
+    """A FormDialog's save runs in a thread worker: keys are handled meanwhile, Ctrl+S
+    pressed again (or Escape) while it runs does nothing, and a refused save leaves the
+    dialog open with what was typed and the problem under its field."""
+    from textual.app import App
+    from textual.widgets import Input, Static
+
+    from core.errors import FieldProblem, ValidationFailed
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FieldSpec
+
+    gate = threading.Event()
+    calls: list[tuple[bool, str]] = []
+
+    def submit(values: dict[str, Any]) -> str:
+        calls.append((threading.current_thread() is threading.main_thread(), values["name"]))
+        gate.wait(5)
+        if values["name"] == "bad":
+            raise ValidationFailed([FieldProblem("name", "bad", "a real name")], "thing")
+        return f"saved {values['name']}"
+
+    results: list[Any] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(
+                FormDialog("T", [FieldSpec("name", "Name")], {}, submit), results.append
+            )
+
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press(*"bad", "ctrl+s")
+        await pilot.press("ctrl+s", "escape")
+        await pilot.pause()
+        held = (list(calls), app.screen is dialog, gate.is_set())
+        gate.set()
+        await settle(pilot)
+        assert held == ([(False, "bad")], True, False)
+        assert calls == [(False, "bad")]  # saved once, off the UI thread
+        assert app.screen is dialog and not results
+        assert dialog.query_one(Input).value == "bad"
+        assert "a real name" in str(dialog.query_one("#err-name", Static).render())
+        dialog.query_one(Input).value = "good"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert results == ["saved good"] and app.screen is not dialog
+
+
+@aio
+async def test_a_plugin_list_says_loading_until_its_rows_come(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Manufacturing's order-to-cash list is read in a worker: "Loading…" meanwhile, keys
+    answered (F1), then the rows; switching the kind (i) says so again."""
+    from textual.widgets import Static
+
+    from plugins.manufacturing.services import queries
+    from plugins.manufacturing.views import DocumentsScreen
+    from tui.screens.dialogs import KeysDialog
+
+    held = _hold(monkeypatch, queries, "list_documents")
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_section("view:manufacturing:mfg_documents")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DocumentsScreen)
+        status = str(screen.query_one("#status", Static).render())
+        await pilot.press("f1")
+        await pilot.pause()
+        answered = isinstance(app.screen, KeysDialog)
+        await pilot.press("escape")
+        assert "Loading…" in status and answered and not held.returned.is_set()
+        held.release()
+        await settle(pilot)
+        assert "Loading…" not in str(screen.query_one("#status", Static).render())
+        held.gate.clear()
+        held.returned.clear()
+        await pilot.press("i")  # invoices (the admin opens on sales orders)
+        await pilot.pause()
+        switching = str(screen.query_one("#status", Static).render())
+        held.release()
+        await settle(pilot)
+        assert "Loading…" in switching and "Loading…" not in str(
+            screen.query_one("#status", Static).render()
+        )

@@ -178,6 +178,52 @@ class Guarded:
             run, name=group, group=group, thread=True, exclusive=True, exit_on_error=False
         )
 
+    def write_then(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], object],
+        *,
+        refused: Callable[[ValidationFailed], object] | None = None,
+        failed: Callable[[BaseException], object] | None = None,
+        group: str = "write",
+    ) -> Worker[None] | None:
+        """Run ``work`` (a save: a service call) in a thread worker, then ``done`` with its
+        result on the UI thread. A ValidationFailed goes to ``refused`` (a form shows it
+        next to its fields), anything else to ``failed`` or is reported as a message;
+        either way the screen stays as it was, with what was typed. While a write of
+        ``group`` runs, another is not started (Ctrl+S pressed twice saves once): returns
+        None then. ``self.writing()`` tells whether one runs."""
+        busy: set[str] = self.__dict__.setdefault("_writing", set())
+        if group in busy:
+            return None
+        busy.add(group)
+
+        def finish(result: Any, exc: BaseException | None) -> None:
+            busy.discard(group)
+            if exc is None:
+                done(result)
+            elif isinstance(exc, ValidationFailed) and refused is not None:
+                refused(exc)
+            elif failed is not None:
+                failed(exc)
+            else:
+                report_error(self.app, exc)
+
+        def run() -> None:
+            try:
+                result = work()
+            except Exception as exc:
+                self.app.call_from_thread(finish, None, exc)
+                return
+            self.app.call_from_thread(finish, result, None)
+
+        return self.run_worker(
+            run, name=group, group=group, thread=True, exclusive=False, exit_on_error=False
+        )
+
+    def writing(self, group: str = "write") -> bool:
+        return group in self.__dict__.get("_writing", ())
+
     def _read_done(self, show: Callable[[T], object], result: T, group: str, ticket: int) -> None:
         # not closed while the query ran, and no newer load asked for since
         if self.is_attached and self.__dict__["_load_tickets"][group] == ticket:

@@ -164,19 +164,44 @@ class AllocationScreen(BaseScreen):
         if key is None or self.view is None:
             return
         a = self.view.allocation
-        view = self.guard(svc.adjust_by, self.ctx, a.id, key, Decimal(step), a.version)
-        if view is not None:
-            self.view = self.guard(svc.get_allocation, self.ctx, a.id)
-            self.show(keep_row=True)
+
+        def adjust() -> svc.AllocationView:
+            svc.adjust_by(self.ctx, a.id, key, Decimal(step), a.version)
+            return svc.get_allocation(self.ctx, a.id)
+
+        self._write(adjust, self._adjusted)
+
+    def _adjusted(self, view: svc.AllocationView) -> None:
+        self.view = view
+        self.show(keep_row=True)
+
+    def _write(self, work: Any, then: Any) -> None:
+        """A change in a thread worker, then ``then`` with its result on the UI thread;
+        a refusal is a message (a conflict also reloads). One at a time: + held down
+        does not queue writes against a version already gone."""
+        self.write_then(work, then, failed=self._refused)
+
+    def _refused(self, exc: BaseException) -> None:
+        from core.errors import Conflict
+
+        if not isinstance(exc, (ValidationFailed, Conflict)):
+            report_error(self.app, exc)
+            return
+        self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
+        if isinstance(exc, Conflict):
+            self.reload()
 
     def action_clear(self) -> None:
         key = self._selected_key()
         if key is None or self.view is None:
             return
         a = self.view.allocation
-        if self.guard(svc.set_adjustments, self.ctx, a.id, {key: Decimal(0)}, a.version):
-            self.view = self.guard(svc.get_allocation, self.ctx, a.id)
-            self.show(keep_row=True)
+
+        def clear() -> svc.AllocationView:
+            svc.set_adjustments(self.ctx, a.id, {key: Decimal(0)}, a.version)
+            return svc.get_allocation(self.ctx, a.id)
+
+        self._write(clear, self._adjusted)
 
     def action_move(self, step: int) -> None:
         if self.allocations:
@@ -214,9 +239,11 @@ class AllocationScreen(BaseScreen):
         )
 
     def _approve(self, allocation_id: int, version: int) -> None:
-        if self.guard(svc.approve_allocation, self.ctx, allocation_id, version) is not None:
+        def approved(_result: Any) -> None:
             self.app.notify(_("Approved: these are now the official targets."))
             self.reload()
+
+        self._write(lambda: svc.approve_allocation(self.ctx, allocation_id, version), approved)
 
     def action_revise(self) -> None:
         from tui.screens.dialogs import confirm
@@ -252,17 +279,19 @@ class AllocationScreen(BaseScreen):
         )
 
     def _revise(self, allocation_id: int) -> None:
-        view = self.guard(svc.revise_allocation, self.ctx, allocation_id)
-        if view is not None:
-            self._show_new(view)
+        self._write(lambda: svc.revise_allocation(self.ctx, allocation_id), self._show_new)
 
     def _show_new(self, view: svc.AllocationView) -> None:
         """Reload the list and show the allocation just made."""
-        self.reload(keep_row=False)
-        ids = [x.id for x in self.allocations]
-        if view.allocation.id in ids:
-            self.index = ids.index(view.allocation.id)
-            self.reload(keep_row=False)
+        made = view.allocation.id
+
+        def fetch() -> tuple[list[Any], int, svc.AllocationView | None]:
+            found = svc.list_allocations(self.ctx)
+            ids = [x.id for x in found]
+            at = ids.index(made) if made in ids else 0
+            return found, at, svc.get_allocation(self.ctx, found[at].id) if found else None
+
+        self.read_then(fetch, lambda found: self._loaded_view(*found, False), group="allocation")
 
     def action_new(self) -> None:
         """Draft a new allocation: the period, the cut, the total and the sales it is
@@ -439,10 +468,23 @@ class ForecastScreen(BaseScreen):
         yield Static("", id="fc-status")
 
     def on_mount(self) -> None:
-        from plugins.forecast.select import BLEND_ID, COMBINATION_ID
         from plugins.forecast.services import forecasting as fc
 
-        methods = self.guard(fc.method_registry, self.ctx) or {}
+        def fetch() -> tuple[dict[str, Any], str | None]:
+            return fc.method_registry(self.ctx), fc.default_reconcile(self.ctx)
+
+        self.read_then(fetch, lambda found: self._choices(*found), group="choices")
+        if not any(self.ctx.grant.has(p) for p in fc.RUN_PERMISSIONS):
+            self._status(
+                _("Running a forecast needs the forecast permission (planners, sales managers)."),
+                error=True,
+            )
+        self.query_one("#fc-cut", Input).focus()
+
+    def _choices(self, methods: dict[str, Any], how: str | None) -> None:
+        """The methods and the company's way to reconcile, read in a worker."""
+        from plugins.forecast.select import BLEND_ID, COMBINATION_ID
+
         self.titles = {m.id: _(m.title) for m in methods.values()}
         self.query_one("#fc-method", Select).set_options(
             [
@@ -453,15 +495,8 @@ class ForecastScreen(BaseScreen):
         self.query_one("#fc-method", Select).value = "auto"
         self.titles[COMBINATION_ID] = _("Average of methods")  # chosen, never offered
         self.titles[BLEND_ID] = _("One method blended with the average")  # chosen only
-        how = self.guard(fc.default_reconcile, self.ctx)
         if how:
             self.query_one("#fc-reconcile", Select).value = how
-        if not any(self.ctx.grant.has(p) for p in fc.RUN_PERMISSIONS):
-            self._status(
-                _("Running a forecast needs the forecast permission (planners, sales managers)."),
-                error=True,
-            )
-        self.query_one("#fc-cut", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
@@ -624,9 +659,11 @@ class ForecastScreen(BaseScreen):
         if self.run_id is None or self.running:
             return
         raw = {"run": self.run_id}
-        result = self.guard(run_report, self.ctx, REPORT_ID, raw)
-        if result is not None:
-            self.app.push_screen(ReportView(REPORT_ID, raw, result))
+        self.read_then(
+            lambda: run_report(self.ctx, REPORT_ID, raw),
+            lambda result: self.app.push_screen(ReportView(REPORT_ID, raw, result)),
+            group="open-run",
+        )
 
 
 def _reconcile_choices() -> list[tuple[str, str]]:

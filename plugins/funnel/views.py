@@ -83,9 +83,11 @@ def open_report(screen: BaseScreen, report_id: str, raw: dict[str, Any]) -> None
     from core.reports import run_report
     from tui.screens.report_view import ReportView
 
-    result = screen.guard(run_report, screen.ctx, report_id, raw)
-    if result is not None:
-        screen.app.push_screen(ReportView(report_id, raw, result))
+    screen.read_then(  # the report runs in a worker, then opens
+        lambda: run_report(screen.ctx, report_id, raw),
+        lambda result: screen.app.push_screen(ReportView(report_id, raw, result)),
+        group="open-report",
+    )
 
 
 def open_deal(screen: BaseScreen, deal_id: int) -> None:
@@ -408,24 +410,26 @@ class LeadPoolScreen(BaseScreen):
         )
 
     def _claim(self, lead: int) -> None:
-        if self.guard(pool.claim, self.ctx, lead) is not None:
-            self._done(_("Claimed"))
+        self.write_then(lambda: pool.claim(self.ctx, lead), lambda _r: self._done(_("Claimed")))
 
     def _rep_names(self) -> dict[str, str]:
-        """login -> the name people know the rep by (the previews show names)."""
+        """login -> the name people know the rep by (the previews show names). Database
+        work: called in a worker."""
         from core.services import users
 
-        return {
-            u.login: u.display_name or u.login for u in self.guard(users.list_users, self.ctx) or []
-        }
+        return {u.login: u.display_name or u.login for u in users.list_users(self.ctx)}
 
     def action_assign(self) -> None:
         """Preview who gets which lead by the rules; hand them over once confirmed."""
+        self.read_then(
+            lambda: (pool.auto_assign(self.ctx, dry_run=True), self._rep_names()),
+            lambda found: self._ask_assign(*found),
+            group="preview",
+        )
+
+    def _ask_assign(self, preview: list[Any], names: dict[str, str]) -> None:
         from tui.screens.dialogs import confirm
 
-        preview = self.guard(pool.auto_assign, self.ctx, dry_run=True)
-        if preview is None:
-            return
         moving = [a for a in preview if a.to]
         if not moving:
             self.notify(
@@ -433,7 +437,6 @@ class LeadPoolScreen(BaseScreen):
                 severity="warning",
             )
             return
-        names = self._rep_names()
         confirm(
             self.app,
             _("Assign the pool by the rules"),
@@ -448,10 +451,11 @@ class LeadPoolScreen(BaseScreen):
         )
 
     def _assign(self) -> None:
-        done = self.guard(pool.auto_assign, self.ctx)
-        if done is not None:
+        def assigned(done: list[Any]) -> None:
             given = sum(1 for a in done if a.to)
             self._done(_("Assigned") + f": {given} / {len(done)}")
+
+        self.write_then(lambda: pool.auto_assign(self.ctx), assigned)
 
     def action_give(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -461,35 +465,41 @@ class LeadPoolScreen(BaseScreen):
             return
 
         def chosen(login: str | None) -> None:
-            if login and self.guard(pool.reassign, self.ctx, [lead], login.strip()) is not None:
-                self._done(_("Assigned"))
+            if login:
+                self.write_then(
+                    lambda: pool.reassign(self.ctx, [lead], login.strip()),
+                    lambda _r: self._done(_("Assigned")),
+                )
 
         self.app.push_screen(PromptDialog(_("Give to"), _("Login of the rep")), chosen)
 
     def action_preview_reclaim(self) -> None:
         from tui.screens.dialogs import TableDialog
 
-        actions = self.guard(pool.reclaim, self.ctx, dry_run=True)
-        if actions is None:
-            return
-        rows = [
-            (_(ACTIONS[a.action]), a.code, a.name, a.owner, a.manager, a.idle_days) for a in actions
-        ]
-        self.app.push_screen(
-            TableDialog(
-                _("Reclaim preview"),
-                [_("Step"), _("Code"), _("Customer"), _("Owner"), _("Manager"), _("Days idle")],
-                rows,
+        def show(actions: list[Any]) -> None:
+            rows = [
+                (_(ACTIONS[a.action]), a.code, a.name, a.owner, a.manager, a.idle_days)
+                for a in actions
+            ]
+            self.app.push_screen(
+                TableDialog(
+                    _("Reclaim preview"),
+                    [_("Step"), _("Code"), _("Customer"), _("Owner"), _("Manager"), _("Days idle")],
+                    rows,
+                )
             )
-        )
+
+        self.read_then(lambda: pool.reclaim(self.ctx, dry_run=True), show, group="preview")
 
     def action_reclaim(self) -> None:
         """Show the ladder's steps due today; take them once confirmed."""
+        self.read_then(
+            lambda: pool.reclaim(self.ctx, dry_run=True), self._ask_reclaim, group="preview"
+        )
+
+    def _ask_reclaim(self, preview: list[Any]) -> None:
         from tui.screens.dialogs import confirm
 
-        preview = self.guard(pool.reclaim, self.ctx, dry_run=True)
-        if preview is None:
-            return
         if not preview:
             self.notify(_("No lead is idle long enough: nothing to remind or reclaim."))
             return
@@ -508,22 +518,26 @@ class LeadPoolScreen(BaseScreen):
         )
 
     def _reclaim(self) -> None:
-        actions = self.guard(pool.reclaim, self.ctx)
-        if actions is not None:
+        def reclaimed(actions: list[Any]) -> None:
             back = sum(1 for a in actions if a.action == "reclaim")
             self._done(_("Returned to the pool") + f": {back}")
+
+        self.write_then(lambda: pool.reclaim(self.ctx), reclaimed)
 
     def action_history(self) -> None:
         from tui.screens.dialogs import TableDialog
 
         lead = self._selected()
-        events = self.guard(pool.lead_history, self.ctx, lead) if lead else None
-        if events is None:
+        if not lead:
             return
-        rows = [(cell(e.at.date()), _(EVENTS.get(e.kind, e.kind)), e.reason) for e in events]
-        self.app.push_screen(
-            TableDialog(_("Lead history"), [_("Date"), _("Kind"), _("Reason")], rows)
-        )
+
+        def show(events: list[Any]) -> None:
+            rows = [(cell(e.at.date()), _(EVENTS.get(e.kind, e.kind)), e.reason) for e in events]
+            self.app.push_screen(
+                TableDialog(_("Lead history"), [_("Date"), _("Kind"), _("Reason")], rows)
+            )
+
+        self.read_then(lambda: pool.lead_history(self.ctx, lead), show, group="history")
 
 
 class HandoverWizard(BaseScreen):
@@ -545,6 +559,8 @@ class HandoverWizard(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.plan: handover.HandoverPlan | None = None
+        self.moves: list[tuple[str, str, str, str]] = []
+        self.who = ""
 
     def body(self) -> ComposeResult:
         with Horizontal():
@@ -567,13 +583,34 @@ class HandoverWizard(BaseScreen):
         return leaving, successors
 
     def action_preview(self) -> None:
+        """The plan and its rows are read in a worker, then shown."""
         leaving, successors = self._inputs()
-        self.plan = self.guard(handover.preview, self.ctx, leaving, successors)
+        self.plan = None
+        self.query_one(DataTable).clear()
+        self.query_one("#summary", Static).update(_("Loading…"))
+
+        def read() -> tuple[handover.HandoverPlan, list[tuple[str, str, str, str]], str]:
+            plan = handover.preview(self.ctx, leaving, successors)
+            who = _people(self.ctx, [leaving]).get(leaving, leaving)
+            return plan, self._moves(plan), who
+
+        self.read_then(read, lambda found: self._previewed(*found), group="preview")
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        from textual.worker import WorkerState
+
+        super().on_worker_state_changed(event)  # the refusal is reported
+        if event.state is WorkerState.ERROR and event.worker.group == "preview":
+            self.query_one("#summary", Static).update(
+                _("F2 previews what moves; Ctrl+S hands it over.")
+            )
+
+    def _previewed(
+        self, p: handover.HandoverPlan, moves: list[tuple[str, str, str, str]], who: str
+    ) -> None:
+        self.plan, self.moves, self.who = p, moves, who
         table = self.query_one(DataTable)
         table.clear()
-        if self.plan is None:
-            return
-        p = self.plan
         self.query_one("#summary", Static).update(
             _("Customers")
             + f": {len(p.customers)}  ·  "
@@ -585,7 +622,7 @@ class HandoverWizard(BaseScreen):
             + f": {len(p.targets)}\n"
             + _("Each customer and its new owner; deals about to close are handed over in person.")
         )
-        for row in self._moves(p):
+        for row in moves:
             table.add_row(*row)
 
     def _moves(self, plan: handover.HandoverPlan) -> list[tuple[str, str, str, str]]:
@@ -613,8 +650,7 @@ class HandoverWizard(BaseScreen):
         if self.plan is None or (self.plan.leaving, self.plan.successors) != (leaving, successors):
             self.notify(_("Preview first (F2)"), timeout=4)
             return
-        p = self.plan
-        who = _people(self.ctx, [leaving]).get(leaving, leaving)
+        p, who = self.plan, self.who
         confirm(
             self.app,
             _("Hand over {rep}'s customers").format(rep=who),
@@ -632,15 +668,23 @@ class HandoverWizard(BaseScreen):
             _("Hand over"),
             lambda: self._hand_over(p),
             columns=[_(t) for t in HANDOVER_COLUMNS[:3]],
-            rows=[row[:3] for row in self._moves(p)],
+            rows=[row[:3] for row in self.moves],
         )
 
     def _hand_over(self, shown: handover.HandoverPlan) -> None:
-        """Hand over what was confirmed; if the book changed meanwhile, show it again."""
-        now = self.guard(handover.preview, self.ctx, shown.leaving, shown.successors)
-        if now is None:
-            return
-        if now.customers != shown.customers or now.deals != shown.deals:
+        """Hand over what was confirmed (in a worker); if the book changed meanwhile,
+        show it again."""
+
+        def work() -> Any:
+            now = handover.preview(self.ctx, shown.leaving, shown.successors)
+            if now.customers != shown.customers or now.deals != shown.deals:
+                return None
+            return handover.hand_over(self.ctx, shown.leaving, shown.successors)
+
+        self.write_then(work, self._handed_over)
+
+    def _handed_over(self, record: Any) -> None:
+        if record is None:
             self.notify(
                 _(
                     "The rep's customers changed since the preview; check the new "
@@ -651,7 +695,6 @@ class HandoverWizard(BaseScreen):
             )
             self.action_preview()
             return
-        record = self.guard(handover.hand_over, self.ctx, shown.leaving, shown.successors)
         if record is not None:
             self.plan = None
             self.query_one("#summary", Static).update(

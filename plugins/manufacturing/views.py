@@ -172,6 +172,7 @@ class TendersScreen(Selectable, BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         own_key_words(self)
+        self.tenders: dict[int, Any] = {}
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
@@ -185,7 +186,16 @@ class TendersScreen(Selectable, BaseScreen):
         self.load(self.selected_id())
 
     def load(self, focus_id: int | None = None) -> None:
-        found = self.guard(queries.list_tenders, self.ctx) or []
+        """Read the tenders in a thread worker, then show them ("Loading…" until then)."""
+        if not self.tenders:
+            self.query_one("#status", Static).update(_("Loading…"))
+        self.read_then(
+            lambda: queries.list_tenders(self.ctx),
+            lambda found: self._show(found, focus_id),
+            group="tenders",
+        )
+
+    def _show(self, found: list[Any], focus_id: int | None) -> None:
         headers = [
             _("Tender"),
             _("Title"),
@@ -250,24 +260,24 @@ class TendersScreen(Selectable, BaseScreen):
             if reason is None:
                 return
             tender = self.tenders[tender_id]
-            try:
-                saved = self.guard(
-                    tenders.decide_tender,
-                    self.ctx,
-                    tender_id,
-                    {"result": result, "reason": reason},
-                    tender.version,
-                )
-            except ValidationFailed as exc:
-                self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning")
-                return
-            if saved is not None:
+
+            def decided(saved: Any) -> None:
                 self.app.notify(
                     _("Tender {number}: {result}").format(
                         number=saved.number, result=result_text(saved.result)
                     )
                 )
                 self.load(tender_id)
+
+            self.write_then(
+                lambda: tenders.decide_tender(
+                    self.ctx, tender_id, {"result": result, "reason": reason}, tender.version
+                ),
+                decided,
+                refused=lambda exc: self.app.notify(
+                    problem_lines(exc), title=_("Not done"), severity="warning"
+                ),
+            )
 
         self.app.push_screen(PromptDialog(_("Tender result"), prompt), done)
 
@@ -282,7 +292,6 @@ class TendersScreen(Selectable, BaseScreen):
             FieldSpec("specs", "Specifications"),
             FieldSpec("quantity", "Quantity"),
         ]
-        offices, initial = office_fields(self.ctx, "quote")  # the project takes a quote number
 
         def submit(values: dict[str, Any]) -> str:
             data = {k: v for k, v in values.items() if v not in ("", None)}
@@ -291,19 +300,30 @@ class TendersScreen(Selectable, BaseScreen):
             )
             return _("Project {number} registered").format(number=project.number)
 
-        self.app.push_screen(
-            FormDialog(_("Project registration"), specs + offices, initial, submit), self._saved
-        )
+        def ask(found: tuple[list[FieldSpec], dict[str, Any]]) -> None:
+            offices, initial = found
+            self.app.push_screen(
+                FormDialog(_("Project registration"), specs + offices, initial, submit),
+                self._saved,
+            )
+
+        # the project takes a quote number: its office choices are read in a worker
+        self.read_then(lambda: office_fields(self.ctx, "quote"), ask, group="offices")
 
     def action_quote(self) -> None:
         tender_id = self.selected_id()
         if tender_id is not None:
             tender = self.tenders[tender_id]
             fixed: dict[str, Any] = {"customer_id": tender.customer_id, "tender_id": tender.id}
-            project = self.guard(queries.tender_project, self.ctx, tender.id)
-            if project is not None:  # 项目编号 = 报价号码: the quote carries the project's number
-                fixed.update(project_id=project.id, office=project.office)
-            open_line_form(self, DocKind.QUOTE, fixed)
+
+            def quote(project: Any) -> None:
+                if project is not None:  # 项目编号 = 报价号码: the quote carries its number
+                    fixed.update(project_id=project.id, office=project.office)
+                open_line_form(self, DocKind.QUOTE, fixed)
+
+            self.read_then(
+                lambda: queries.tender_project(self.ctx, tender.id), quote, group="quote"
+            )
 
 
 def office_fields(ctx: Any, series: str) -> tuple[list[FieldSpec], dict[str, Any]]:
@@ -394,6 +414,19 @@ class LineFormDialog(FormDialog):
 
     def on_input_changed(self) -> None:
         values = self.query_one(FormFields).values()
+        code = (values.get("product_code") or "").strip()
+        if code and code not in self.rates:  # the product's rate is read in a worker
+            ctx = self.app.ctx
+
+            def read() -> Decimal | None:
+                return queries.product_vat_rate(ctx, code)
+
+            def known(rate: Decimal | None) -> None:
+                self.rates[code] = rate
+                self.on_input_changed()
+
+            self.read_then(read, known, group="vat-rate")
+            return
         self.query_one("#vat-preview", Static).update(
             line_vat_preview(self.app.ctx, self.rates, values)
         )
@@ -407,8 +440,6 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
     specs += line_specs()
     if kind == DocKind.ORDER:
         specs.append(FieldSpec("promised_date", "Promised date", placeholder="YYYY-MM-DD"))
-    offices, initial = ([], {}) if "office" in fixed else office_fields(screen.ctx, kind)
-    specs += offices
 
     def submit(values: dict[str, Any]) -> str:
         ctx = screen.ctx
@@ -418,14 +449,24 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
         data = {**fixed, "customer_id": customer_id, "lines": typed_lines(ctx, values)}
         if values.get("promised_date"):
             data["promised_date"] = values["promised_date"]
-        if offices:
+        if "office" not in fixed and "office" in values:
             data["office"] = values.get("office") or ""
         create = documents.create_quote if kind == DocKind.QUOTE else documents.create_order
         doc = create(ctx, data)
         return saved_text(doc)
 
     title = _("New quote") if kind == DocKind.QUOTE else _("New sales order")
-    screen.app.push_screen(LineFormDialog(title, specs, initial, submit), screen._saved)
+
+    def ask(found: tuple[list[FieldSpec], dict[str, Any]]) -> None:
+        offices, initial = found
+        screen.app.push_screen(
+            LineFormDialog(title, specs + offices, initial, submit), screen._saved
+        )
+
+    if "office" in fixed:
+        ask(([], {}))
+    else:  # the office choices are read in a worker
+        screen.read_then(lambda: office_fields(screen.ctx, kind), ask, group="offices")
 
 
 def saved_text(doc: Any) -> str:
@@ -499,6 +540,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.kind = kind
         self.marked: set[int] = set()
         self.rows: dict[int, queries.DocRow] = {}
+        self.shown_kind = ""
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
@@ -512,7 +554,21 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.load(self.selected_id())
 
     def load(self, focus_id: int | None = None) -> None:
-        found = self.guard(queries.list_documents, self.ctx, self.kind) or []
+        """Read this kind's documents in a thread worker, then show them; "Loading…"
+        until then when the list shows another kind (or nothing yet)."""
+        kind = self.kind
+        if self.shown_kind != kind:
+            self.query_one("#status", Static).update(
+                pick(*KIND_TITLES[DocKind(kind)]) + "  ·  " + _("Loading…")
+            )
+        self.read_then(
+            lambda: queries.list_documents(self.ctx, kind),
+            lambda found: self._show(found, focus_id, kind),
+            group="documents",
+        )
+
+    def _show(self, found: list[queries.DocRow], focus_id: int | None, kind: str) -> None:
+        self.shown_kind = kind
         self.rows = {r.id: r for r in found}
         self.marked &= set(self.rows)
         self.fill(*self.table_of(found), [r.id for r in found], focus_id)
@@ -566,7 +622,7 @@ class DocumentsScreen(Selectable, BaseScreen):
             self.marked ^= {doc_id}
             table = self.query_one("#rows", DataTable)
             row = table.cursor_row
-            self.load(doc_id)
+            self._show(list(self.rows.values()), doc_id, self.kind)  # no need to read again
             table.move_cursor(row=min(row + 1, table.row_count - 1))
 
     def _saved(self, message: str | None) -> None:
@@ -574,12 +630,16 @@ class DocumentsScreen(Selectable, BaseScreen):
             self.app.notify(message)
             self.load()
 
-    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self.guard(fn, self.ctx, *args, **kwargs)
-        except ValidationFailed as exc:
-            self.app.notify(problem_lines(exc), title=_("Not done"), severity="warning", timeout=8)
-        return None
+    def _run(self, then: Callable[[Any], object], fn: Any, *args: Any, **kwargs: Any) -> None:
+        """``fn(ctx, *args)`` in a thread worker, then ``then`` with what it returned; a
+        refusal is a message. One at a time: a key pressed again meanwhile does nothing."""
+        self.write_then(
+            lambda: fn(self.ctx, *args, **kwargs),
+            then,
+            refused=lambda exc: self.app.notify(
+                problem_lines(exc), title=_("Not done"), severity="warning", timeout=8
+            ),
+        )
 
     def action_new(self) -> None:
         if self.kind in (DocKind.QUOTE, DocKind.ORDER):
@@ -596,7 +656,12 @@ class DocumentsScreen(Selectable, BaseScreen):
             )
 
     def _new_receipt(self) -> None:
-        offices, initial = office_fields(self.ctx, DocKind.RECEIPT)
+        self.read_then(
+            lambda: office_fields(self.ctx, DocKind.RECEIPT), self._receipt_form, group="offices"
+        )
+
+    def _receipt_form(self, found: tuple[list[FieldSpec], dict[str, Any]]) -> None:
+        offices, initial = found
         specs = [
             FieldSpec("customer_code", "Customer code"),
             FieldSpec("amount", "Amount"),
@@ -620,29 +685,32 @@ class DocumentsScreen(Selectable, BaseScreen):
         doc_id = self.selected_id()
         if doc_id is None:
             return
-        saved = self._run(posting.submit, doc_id, self.rows[doc_id].version)
-        if saved is not None:
+
+        def submitted(saved: Any) -> None:
             self.app.notify(_("{number} submitted").format(number=saved.number))
             self.load(doc_id)
+
+        self._run(submitted, posting.submit, doc_id, self.rows[doc_id].version)
 
     def action_edit(self) -> None:
         doc_id = self.selected_id()
         if doc_id is None:
             return
-        lines = self.guard(queries.document_lines, self.ctx, doc_id) or []
-        rows = [(f"{code} {name}", q) for _i, code, name, q, _p, _a, _d in lines]
+        version = self.rows[doc_id].version
 
-        def save(quantities: list[Decimal]) -> Any:
-            return self._run(
-                documents.set_quantities, doc_id, quantities, self.rows[doc_id].version
-            )
+        def save(quantities: list[Decimal]) -> Any:  # in the dialog's worker
+            return documents.set_quantities(self.ctx, doc_id, quantities, version)
 
         def saved(doc: Any) -> None:
             if doc is not None:
                 self.app.notify(_("{number} saved as draft").format(number=doc.number))
                 self.load(doc_id)
 
-        quantity_dialog(self, _("Edit quantities (0 drops a line)"), rows, save, saved)
+        def ask(lines: list[Any]) -> None:
+            rows = [(f"{code} {name}", q) for _i, code, name, q, _p, _a, _d in lines]
+            quantity_dialog(self, _("Edit quantities (0 drops a line)"), rows, save, saved)
+
+        self.read_then(lambda: queries.document_lines(self.ctx, doc_id), ask, group="lines")
 
     def action_approve(self) -> None:
         from tui.screens.dialogs import confirm
@@ -664,10 +732,11 @@ class DocumentsScreen(Selectable, BaseScreen):
         )
 
     def _approve(self, doc_id: int, version: int) -> None:
-        saved = self._run(posting.approve_credit, doc_id, version)
-        if saved is not None:
+        def approved(saved: Any) -> None:
             self.app.notify(_("{number}: credit approved").format(number=saved.number))
             self.load(doc_id)
+
+        self._run(approved, posting.approve_credit, doc_id, version)
 
     def action_reverse(self) -> None:
         from tui.screens.dialogs import PromptDialog
@@ -679,14 +748,15 @@ class DocumentsScreen(Selectable, BaseScreen):
         def done(reason: str | None) -> None:
             if reason is None:
                 return
-            saved = self._run(posting.reverse, doc_id, self.rows[doc_id].version, reason)
-            if saved is not None:
+            number = self.rows[doc_id].number
+
+            def reversed_(saved: Any) -> None:
                 self.app.notify(
-                    _("{number} reversed by {mirror}").format(
-                        number=self.rows[doc_id].number, mirror=saved.number
-                    )
+                    _("{number} reversed by {mirror}").format(number=number, mirror=saved.number)
                 )
                 self.load(doc_id)
+
+            self._run(reversed_, posting.reverse, doc_id, self.rows[doc_id].version, reason)
 
         if self.kind == DocKind.INVOICE:  # an issued invoice is corrected, never edited
             title, prompt = (
@@ -707,25 +777,32 @@ class DocumentsScreen(Selectable, BaseScreen):
         if not ids or self.kind not in NEXT:
             return
         if self.kind == DocKind.ORDER:
-            rows = [
-                (
-                    f"{code} {name} · " + _("open {q}").format(q=f"{(q - done).normalize():f}"),
-                    q - done,
+
+            def read() -> list[Any]:
+                return [
+                    line
+                    for doc_id in sorted(ids)
+                    for line in queries.document_lines(self.ctx, doc_id)
+                ]
+
+            def ask(lines: list[Any]) -> None:
+                rows = [
+                    (
+                        f"{code} {name} · " + _("open {q}").format(q=f"{(q - done).normalize():f}"),
+                        q - done,
+                    )
+                    for _i, code, name, q, _p, _a, done in lines
+                    if q - done > 0
+                ]
+                quantity_dialog(
+                    self,
+                    _("Delivery: quantities to ship"),
+                    rows,
+                    lambda quantities: queries.convert(self.ctx, ids, quantities=quantities),
+                    self._converted,
                 )
-                for doc_id in sorted(ids)
-                for _i, code, name, q, _p, _a, done in self.guard(
-                    queries.document_lines, self.ctx, doc_id
-                )
-                or []
-                if q - done > 0
-            ]
-            quantity_dialog(
-                self,
-                _("Delivery: quantities to ship"),
-                rows,
-                lambda quantities: self._run(queries.convert, ids, quantities=quantities),
-                self._converted,
-            )
+
+            self.read_then(read, ask, group="lines")
         elif self.kind == DocKind.INVOICE:
             owed = self.rows[ids[0]].open
             self.app.push_screen(
@@ -740,9 +817,13 @@ class DocumentsScreen(Selectable, BaseScreen):
     def _ask_invoice_type(self, ids: list[int]) -> None:
         """Deliveries -> invoice: the type (专票/普票) is chosen, with the net, VAT and
         gross the invoice will carry."""
-        totals = self.guard(queries.uninvoiced, self.ctx, ids)
-        if totals is None:
-            return
+        self.read_then(
+            lambda: queries.uninvoiced(self.ctx, ids),
+            lambda totals: self._invoice_form(ids, totals),
+            group="lines",
+        )
+
+    def _invoice_form(self, ids: list[int], totals: tuple[Decimal, Decimal]) -> None:
         specs = [
             FieldSpec(
                 "invoice_type",
@@ -783,7 +864,7 @@ class DocumentsScreen(Selectable, BaseScreen):
             return
         amount = values[0] if values and self.kind == DocKind.INVOICE else None
         quantities = values if self.kind == DocKind.ORDER else None
-        self._converted(self._run(queries.convert, ids, quantities=quantities, amount=amount))
+        self._run(self._converted, queries.convert, ids, quantities=quantities, amount=amount)
 
     def _converted(self, made: Any) -> None:
         if made is not None:
@@ -794,15 +875,16 @@ class DocumentsScreen(Selectable, BaseScreen):
         from tui.screens.dialogs import TableDialog
 
         doc_id = int(event.row_key.value or 0)
-        lines = self.guard(queries.document_vat_lines, self.ctx, doc_id)
-        if lines is None:
-            return
         row = self.rows[doc_id]
         title = row.number
         if self.kind == DocKind.INVOICE:
             title += "  ·  " + invoice_type_text(row.invoice_type, row.red_letter)
         done = self.kind in (DocKind.QUOTE, DocKind.ORDER, DocKind.DELIVERY)
-        self.app.push_screen(TableDialog(title, *line_table(lines, done)))
+        self.read_then(
+            lambda: queries.document_vat_lines(self.ctx, doc_id),
+            lambda lines: self.app.push_screen(TableDialog(title, *line_table(lines, done))),
+            group="lines",
+        )
 
 
 def line_table(
@@ -872,25 +954,34 @@ class ProductionScreen(BaseScreen):
         self.query_one("#plan", DataTable).focus()
 
     def load(self) -> None:
+        """The report is run and its cells made in a thread worker; then drawn."""
+        if not self.query_one("#plan", DataTable).row_count:
+            self.query_one("#plan-caption", Static).update(_("Loading…"))
+        self.read_then(self._read, self._show, group="plan")
+
+    def _read(self) -> list[tuple[str, list[str], list[tuple[Any, ...]]]]:
         from core.reports import run_report
 
-        result = self.guard(run_report, self.ctx, "mfg_order_backlog", {})
-        if result is None:
-            return
-        backlog, plan = result.tables
-        for table, widget, caption in (
-            (plan, "#plan", "#plan-caption"),
-            (backlog, "#lines", "#lines-caption"),
+        backlog, plan = run_report(self.ctx, "mfg_order_backlog", {}).tables
+        return [
+            (
+                f"{pick(table.title_en, table.title_zh)}",
+                [pick(c.title_en, c.title_zh) for c in table.columns],
+                [tuple(cell(v) for v in row) for row in table.materialize()],
+            )
+            for table in (plan, backlog)
+        ]
+
+    def _show(self, tables: list[tuple[str, list[str], list[tuple[Any, ...]]]]) -> None:
+        for (title, headers, rows), widget, caption in zip(
+            tables, ("#plan", "#lines"), ("#plan-caption", "#lines-caption"), strict=True
         ):
             grid = self.query_one(widget, DataTable)
             grid.clear(columns=True)
-            rows = [tuple(cell(v) for v in row) for row in table.materialize()]
-            fit_columns(grid, [pick(c.title_en, c.title_zh) for c in table.columns], rows)
+            fit_columns(grid, headers, rows)
             for row in rows:
                 grid.add_row(*row)
-            self.query_one(caption, Static).update(
-                f"{pick(table.title_en, table.title_zh)} ({len(rows)})"
-            )
+            self.query_one(caption, Static).update(f"{title} ({len(rows)})")
 
     def action_receive(self) -> None:
         specs = [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity")]

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Static
 from core.i18n import translator
 from plugins.marketing.access import sees_money
 from plugins.marketing.services import campaigns
-from tui.base import BaseScreen
+from tui.base import BaseScreen, report_error
 from tui.format import cell, money
 from tui.views import ViewSpec
 
@@ -71,26 +71,16 @@ CAMPAIGN_COLUMNS = [
 ]
 
 
-def call(screen: BaseScreen, fn: Any, *args: Any) -> Any:
-    """Run a service call; any refusal (a bad status move, a stale version, a missing
-    right) becomes a message on screen, never a crash. None when it was refused."""
-    from tui.base import report_error
-
-    try:
-        return fn(*args)
-    except Exception as exc:  # a SalesdeskError is shown as is; others are also logged
-        report_error(screen.app, exc)
-    return None
-
-
 def open_report(screen: BaseScreen, report_id: str, raw: dict[str, Any]) -> None:
     """Run a report and show it in the standard report view (drill-down, chart, export)."""
     from core.reports import run_report
     from tui.screens.report_view import ReportView
 
-    result = call(screen, run_report, screen.ctx, report_id, raw)
-    if result is not None:
-        screen.app.push_screen(ReportView(report_id, raw, result))
+    screen.read_then(  # run in a worker; a refusal is reported there
+        lambda: run_report(screen.ctx, report_id, raw),
+        lambda result: screen.app.push_screen(ReportView(report_id, raw, result)),
+        group="open-report",
+    )
 
 
 def open_form(screen: BaseScreen, form_id: str) -> None:
@@ -184,9 +174,12 @@ class CampaignsScreen(BaseScreen):
 
     def action_effect(self) -> None:
         current = self._current()
-        row = call(self, campaigns.get_campaign, self.ctx, current) if current else None
-        if row is not None:
-            open_report(self, "marketing_campaign_effect", {"campaign": row.code})
+        if current:  # its code is read in a worker, then the report runs in another
+            self.read_then(
+                lambda: campaigns.get_campaign(self.ctx, current),
+                lambda row: open_report(self, "marketing_campaign_effect", {"campaign": row.code}),
+                group="campaign",
+            )
 
 
 class CampaignDetail(BaseScreen):
@@ -271,15 +264,24 @@ class CampaignDetail(BaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        c = call(self, campaigns.get_campaign, self.ctx, self.campaign_id)
-        if c is None:
-            return
+        """The campaign, its target and cost lines are read in a worker, then shown."""
+        if self.version is None:
+            self.query_one("#facts", Static).update(_("Loading…"))
+        show_money = sees_money(self.ctx)
+
+        def read() -> tuple[Any, str, list[Any]]:
+            c = campaigns.get_campaign(self.ctx, self.campaign_id)
+            target = campaigns.target_text(self.ctx, c) or ""
+            lines = campaigns.list_costs(self.ctx, self.campaign_id) if show_money else []
+            return c, target, lines or []
+
+        self.read_then(read, lambda found: self._show(*found, show_money), group="campaign")
+
+    def _show(self, c: Any, target: str, lines: list[Any], show_money: bool) -> None:
         self.version, self.code = c.version, c.code
         self.status, self.budget_status = c.status, c.budget_status
         self.refresh_bindings()
-        show_money = sees_money(self.ctx)
         budget = f"{c.budget:,.2f}" if show_money else "—"
-        target = call(self, campaigns.target_text, self.ctx, c) or ""
         self.query_one("#facts", Static).update(
             f"[b]{c.code}[/b] {c.name}  ·  {title(c.kind)}  ·  {c.start} → {c.end}\n"
             + _("Status")
@@ -297,9 +299,6 @@ class CampaignDetail(BaseScreen):
         table = self.query_one(DataTable)
         table.clear()
         table.display = show_money
-        lines = (
-            call(self, campaigns.list_costs, self.ctx, self.campaign_id) or [] if show_money else []
-        )
         for line in lines:
             table.add_row(
                 cell(line.date),
@@ -332,19 +331,32 @@ class CampaignDetail(BaseScreen):
         )
 
     def _do(self, fn: Any, *args: Any) -> None:
-        if call(self, fn, self.ctx, self.campaign_id, *args) is not None:
-            self.notify(_("Done"), timeout=2)
-        self.reload()
+        """A step in a thread worker (one at a time), then the campaign read again."""
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.notify(_("Done"), timeout=2)
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            report_error(self.app, exc)
+            self.reload()
+
+        self.write_then(lambda: fn(self.ctx, self.campaign_id, *args), done, failed=failed)
 
     def action_submit(self) -> None:
         self._do(campaigns.submit_budget, self.version)
 
     def action_approve(self) -> None:
+        self.read_then(
+            lambda: campaigns.get_campaign(self.ctx, self.campaign_id),
+            self._ask_approve,
+            group="approve",
+        )
+
+    def _ask_approve(self, c: Any) -> None:
         from tui.screens.dialogs import confirm
 
-        c = call(self, campaigns.get_campaign, self.ctx, self.campaign_id)
-        if c is None:
-            return
         confirm(
             self.app,
             _("Approve the budget"),

@@ -16,7 +16,7 @@ from core.errors import Conflict, ValidationFailed
 from core.i18n import translator
 from plugins.real_estate.services import calls, control, masterdata, payments, prices, queries
 from plugins.real_estate.services.common import may_read_finance
-from tui.base import BaseScreen
+from tui.base import BaseScreen, report_error
 from tui.format import fit_columns, money
 from tui.screens.dialogs import FormDialog, PromptDialog, confirm
 from tui.widgets.form import FieldSpec
@@ -77,17 +77,28 @@ def source_title(source: str) -> str:
 
 
 class EstateScreen(BaseScreen):
-    """Shared: the chosen building (b cycles) and service calls that report, not crash."""
+    """Shared: the chosen building (b cycles) and service calls that report, not crash.
+    The database is read and written in thread workers (``read_then``, ``write_then``):
+    ``refresh_data`` reads what ``fetch`` returns, then ``show`` draws it."""
 
     building_id: int | None = None
+    LOADING_AT = ""  # the Static that says "Loading…" while the screen reads
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.known_buildings: list[tuple[int, str]] = []
 
     def buildings(self) -> list[tuple[int, str]]:
-        return self.guard(queries.buildings, self.ctx) or []
+        """The buildings as last read (in the worker, with the screen's data)."""
+        return self.known_buildings
 
-    def pick_first_building(self) -> None:
-        found = self.buildings()
-        if self.building_id is None and found:
-            self.building_id = found[0][0]
+    def read_buildings(self) -> int | None:
+        """In the worker: the buildings, and the building to show (the first at first)."""
+        self.known_buildings = queries.buildings(self.ctx)
+        ids = [bid for bid, _n in self.known_buildings]
+        if self.building_id in ids or not ids:
+            return self.building_id
+        return ids[0]
 
     def building_label(self) -> str:
         return next(
@@ -103,6 +114,14 @@ class EstateScreen(BaseScreen):
             self.refresh_data()
 
     def refresh_data(self) -> None:
+        if self.LOADING_AT and not self.buildings():  # nothing shown yet: say it is coming
+            self.query_one(self.LOADING_AT, Static).update(_("Loading…"))
+        self.read_then(self.fetch, self.show, group="estate")
+
+    def fetch(self) -> Any:
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
         raise NotImplementedError
 
     def on_screen_resume(self) -> None:
@@ -119,37 +138,52 @@ class EstateScreen(BaseScreen):
         """A form dialog whose save goes through ``submit``. A stale write (someone changed
         the unit meanwhile) closes it with the message and reloads the screen."""
 
-        def safe(typed: dict[str, Any]) -> Any:
+        def safe(typed: dict[str, Any]) -> Any:  # runs in the dialog's worker
             try:
                 return submit(typed)
             except Conflict as exc:
-                self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
-                return False
+                return exc
 
-        self.app.push_screen(
-            FormDialog(title, specs, values, safe),
-            lambda result: then(result) if result else self.refresh_data(),
-        )
+        def closed(result: Any) -> None:
+            if isinstance(result, Conflict):
+                self.app.notify(str(result), title=_("Not done"), severity="error", timeout=8)
+                self.refresh_data()
+            elif result:
+                then(result)
+            else:
+                self.refresh_data()
 
-    def run_step(self, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> Any:
-        """Run a service call; a refusal is a message, success refreshes the screen."""
-        try:
-            # guard() reports a refusal and returns None; the 1-tuple tells a refusal
-            # from a step that returns nothing, so "done" is never shown after "Not done"
-            outcome = self.guard(lambda: (fn(self.ctx, *args, **kwargs),))
-        except (ValidationFailed, Conflict) as exc:
+        self.app.push_screen(FormDialog(title, specs, values, safe), closed)
+
+    def run_step(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: str = "",
+        then: Callable[[Any], object] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Run a service call in a thread worker; a refusal is a message, success
+        refreshes the screen (and ``then`` gets what the call returned). One step at a
+        time: a key pressed again while it runs does nothing."""
+
+        def finished(result: Any) -> None:
+            if result is not None or done:
+                if done:
+                    self.app.notify(done)
+                if then is not None:
+                    then(result)
+                self.refresh_data()
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, (ValidationFailed, Conflict)):
+                report_error(self.app, exc)
+                return
             self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
             if isinstance(exc, Conflict):
                 self.refresh_data()  # show what the other person did
-            return None
-        if outcome is None:
-            return None
-        result = outcome[0]
-        if result is not None or done:
-            if done:
-                self.app.notify(done)
-            self.refresh_data()
-        return result
+
+        self.write_then(lambda: fn(self.ctx, *args, **kwargs), finished, failed=failed)
 
 
 # -- sales control board --------------------------------------------------------------------
@@ -189,17 +223,22 @@ class SalesControlBoard(EstateScreen):
         yield DataTable(id="board", cursor_type="cell", zebra_stripes=False)
         yield Static("", id="unit-detail")
 
+    LOADING_AT = "#legend"
+
     def on_mount(self) -> None:
-        self.pick_first_building()
         self.refresh_data()
         self.query_one("#board", DataTable).focus()
 
-    def refresh_data(self) -> None:
+    def fetch(self) -> tuple[int | None, list[queries.BoardUnit]]:
+        building_id = self.read_buildings()
+        return building_id, queries.board(self.ctx, building_id) if building_id else []
+
+    def show(self, data: tuple[int | None, list[queries.BoardUnit]]) -> None:
+        self.building_id, units = data
         table = self.query_one("#board", DataTable)
         where = table.cursor_coordinate
         table.clear(columns=True)
         self.cells = {}
-        units = queries.board(self.ctx, self.building_id) if self.building_id else []
         floors: dict[int, list[queries.BoardUnit]] = {}
         for unit in units:
             floors.setdefault(unit.floor, []).append(unit)
@@ -253,17 +292,24 @@ class SalesControlBoard(EstateScreen):
             price=f"{unit.unit_price:,.2f}",
             total=f"{unit.total_price:,.2f}",
         )
-        if unit.deal_id is not None and may_read_finance(self.ctx):
-            owed = queries.deal_balance(self.ctx, unit.deal_id)
-            text += "\n" + _(
-                "Buyer {buyer}  due {due}  received {paid}  outstanding {owed}"
-            ).format(
-                buyer=unit.buyer,
-                due=f"{owed.due:,.2f}",
-                paid=f"{owed.paid:,.2f}",
-                owed=f"{owed.outstanding:,.2f}",
-            )
         detail.update(text)
+        if unit.deal_id is not None and may_read_finance(self.ctx):
+            deal_id = unit.deal_id
+
+            def balance(owed: Any) -> None:
+                if self.selected() is unit:  # the cursor has not moved on meanwhile
+                    detail.update(
+                        text
+                        + "\n"
+                        + _("Buyer {buyer}  due {due}  received {paid}  outstanding {owed}").format(
+                            buyer=unit.buyer,
+                            due=f"{owed.due:,.2f}",
+                            paid=f"{owed.paid:,.2f}",
+                            owed=f"{owed.outstanding:,.2f}",
+                        )
+                    )
+
+            self.read_then(lambda: queries.deal_balance(self.ctx, deal_id), balance, group="detail")
 
     # -- actions --------------------------------------------------------------------------
 
@@ -426,22 +472,26 @@ class SalesControlBoard(EstateScreen):
         unit = self.selected()
         if unit is None:
             return
-        rows = [
-            (
-                f"{c.at:%Y-%m-%d %H:%M}",
-                status_title(c.from_status),
-                status_title(c.to_status),
-                c.reason,
+
+        def show(changes: list[Any]) -> None:
+            rows = [
+                (
+                    f"{c.at:%Y-%m-%d %H:%M}",
+                    status_title(c.from_status),
+                    status_title(c.to_status),
+                    c.reason,
+                )
+                for c in changes
+            ]
+            self.app.push_screen(
+                TableDialog(
+                    _("Sales changes of unit {unit}").format(unit=unit.unit_no),
+                    [_("When"), _("From"), _("To"), _("Reason")],
+                    rows,
+                )
             )
-            for c in control.history(self.ctx, unit.id)
-        ]
-        self.app.push_screen(
-            TableDialog(
-                _("Sales changes of unit {unit}").format(unit=unit.unit_no),
-                [_("When"), _("From"), _("To"), _("Reason")],
-                rows,
-            )
-        )
+
+        self.read_then(lambda: control.history(self.ctx, unit.id), show, group="history")
 
     def action_settle(self) -> None:
         unit = self.selected()
@@ -504,12 +554,34 @@ class PriceTableScreen(EstateScreen):
         yield DataTable(id="prices", cursor_type="row")
         yield DataTable(id="factors", cursor_type="row")
 
+    LOADING_AT = "#totals"
+
     def on_mount(self) -> None:
-        self.pick_first_building()
         self.refresh_data()
         self.query_one("#prices", DataTable).focus()
 
-    def refresh_data(self) -> None:
+    def fetch(self) -> tuple[int | None, Any, dict[str, queries.BoardUnit], list[Any]]:
+        from sqlalchemy import select
+
+        from plugins.real_estate.models import PriceFactor
+
+        building_id = self.read_buildings()
+        if building_id is None:
+            return None, None, {}, []
+        draft = prices.what_if(self.ctx, building_id, self.trial)
+        shapes = {u.unit_no: u for u in queries.board(self.ctx, building_id)}
+        with self.ctx.reading() as session:
+            factors = list(
+                session.scalars(
+                    select(PriceFactor)
+                    .where(PriceFactor.building_id == building_id)
+                    .order_by(PriceFactor.kind, PriceFactor.key)
+                ).all()
+            )
+        return building_id, draft, shapes, factors
+
+    def show(self, data: tuple[int | None, Any, dict[str, queries.BoardUnit], list[Any]]) -> None:
+        self.building_id, draft, shapes, factors = data
         table = self.query_one("#prices", DataTable)
         table.clear(columns=True)
         headers = [
@@ -528,10 +600,6 @@ class PriceTableScreen(EstateScreen):
             fit_columns(table, headers, [])
             self.query_one("#totals", Static).update(_("No building yet"))
             return
-        draft = self.guard(prices.what_if, self.ctx, self.building_id, self.trial)
-        if draft is None:
-            return
-        shapes = {u.unit_no: u for u in queries.board(self.ctx, self.building_id)}
         rows = []
         for line in draft.lines:
             unit = shapes[line.unit_no]
@@ -566,21 +634,11 @@ class PriceTableScreen(EstateScreen):
                 average=f"{draft.average_price:,.2f}",
             )
         )
-        self._factors()
+        self._factors(factors)
 
-    def _factors(self) -> None:
-        from sqlalchemy import select
-
-        from plugins.real_estate.models import PriceFactor
-
+    def _factors(self, factors: list[Any]) -> None:
         table = self.query_one("#factors", DataTable)
         table.clear(columns=True)
-        with self.ctx.reading() as session:
-            factors = session.scalars(
-                select(PriceFactor)
-                .where(PriceFactor.building_id == self.building_id)
-                .order_by(PriceFactor.kind, PriceFactor.key)
-            ).all()
         rows = [
             (
                 _(f.kind.capitalize()),
@@ -662,11 +720,13 @@ class PriceTableScreen(EstateScreen):
     def action_submit(self) -> None:
         if self.building_id is None:
             return
-        plist = self.run_step(prices.submit_price_list, self.building_id)
-        if plist is not None:
-            self.app.notify(
+        self.run_step(
+            prices.submit_price_list,
+            self.building_id,
+            then=lambda plist: self.app.notify(
                 _("Price list {number} submitted for sign-off").format(number=plist.number)
-            )
+            ),
+        )
 
 
 # -- sign-offs ------------------------------------------------------------------------------
@@ -698,12 +758,22 @@ class SignOffScreen(EstateScreen):
         self.refresh_data()
         self.query_one("#pending", DataTable).focus()
 
-    def refresh_data(self) -> None:
-        users = self._logins()
+    def fetch(self) -> tuple[dict[int, str], list[Any], list[Any], list[Any], list[Any]]:
+        self.read_buildings()
+        return (
+            self._logins(),
+            masterdata.pending_changes(self.ctx),
+            prices.price_lists(self.ctx, status="pending"),
+            masterdata.decided_changes(self.ctx),
+            prices.price_lists(self.ctx),
+        )
+
+    def show(self, data: tuple[dict[int, str], list[Any], list[Any], list[Any], list[Any]]) -> None:
+        users, changes, lists, decided, all_lists = data
         names = dict(self.buildings())
         pending: list[tuple[Any, ...]] = []
         keys: list[str] = []
-        for change in masterdata.pending_changes(self.ctx):
+        for change in changes:
             pending.append(
                 (
                     _("Unit data"),
@@ -713,7 +783,7 @@ class SignOffScreen(EstateScreen):
                 )
             )
             keys.append(f"change:{change.id}")
-        for plist in prices.price_lists(self.ctx, status="pending"):
+        for plist in lists:
             pending.append(
                 (
                     _("Price list"),
@@ -730,7 +800,7 @@ class SignOffScreen(EstateScreen):
         )
         for row, key in zip(pending, keys, strict=True):
             table.add_row(*row, key=key)
-        self._decided(users, names)
+        self._decided(users, names, decided, all_lists)
 
     def _list_summary(self, plist: Any, names: dict[int, str]) -> str:
         return _("{building} no. {number}: {units} units, {value}, avg {average}/m2").format(
@@ -741,10 +811,12 @@ class SignOffScreen(EstateScreen):
             average=f"{plist.average_price:,.2f}",
         )
 
-    def _decided(self, users: dict[int, str], names: dict[int, str]) -> None:
+    def _decided(
+        self, users: dict[int, str], names: dict[int, str], decided: list[Any], lists: list[Any]
+    ) -> None:
         items = [
             (c.decided_at, _("Unit data"), c.summary, c.status, c.submitted_by, c.decided_by)
-            for c in masterdata.decided_changes(self.ctx)
+            for c in decided
         ]
         items += [
             (
@@ -755,7 +827,7 @@ class SignOffScreen(EstateScreen):
                 p.submitted_by,
                 p.decided_by,
             )
-            for p in prices.price_lists(self.ctx)
+            for p in lists
             if p.status != "pending"
         ]
         items.sort(key=lambda i: (i[0] is not None, i[0]), reverse=True)
@@ -811,23 +883,23 @@ class SignOffScreen(EstateScreen):
             return
         kind, ident = picked
         if kind == "change":
-            asked = self.guard(self._unit_changes, ident)
-            fn = masterdata.approve_change
+            read, fn = self._unit_changes, masterdata.approve_change
         else:
-            asked = self.guard(self._price_changes, ident)
-            fn = prices.approve_price_list
-        if asked is None:
-            return
-        question, columns, rows = asked
-        confirm(
-            self.app,
-            _("Sign off"),
-            question,
-            _("Sign off"),
-            lambda: self.run_step(fn, ident, done=_("Approved")),
-            columns=columns,
-            rows=rows,
-        )
+            read, fn = self._price_changes, prices.approve_price_list
+
+        def ask(asked: tuple[str, list[str], list[tuple[Any, ...]]]) -> None:
+            question, columns, rows = asked
+            confirm(
+                self.app,
+                _("Sign off"),
+                question,
+                _("Sign off"),
+                lambda: self.run_step(fn, ident, done=_("Approved")),
+                columns=columns,
+                rows=rows,
+            )
+
+        self.read_then(lambda: read(ident), ask, group="sign-off")
 
     def _price_changes(self, list_id: int) -> tuple[str, list[str], list[tuple[Any, ...]]]:
         """The price list against the prices the units have now, unit by unit."""
@@ -915,15 +987,15 @@ class SignOffScreen(EstateScreen):
     def _import(self, path: str) -> None:
         from core.served import user_path  # over SSH: only a file of the user's own folder
 
-        change = self.run_step(
-            lambda ctx, typed: masterdata.import_units(ctx, user_path(typed)), path.strip()
-        )
-        if change is not None:
-            self.app.notify(
+        self.run_step(
+            lambda ctx, typed: masterdata.import_units(ctx, user_path(typed)),
+            path.strip(),
+            then=lambda change: self.app.notify(
                 _("Change {change}: {count} units waiting for sign-off").format(
                     change=change.id, count=len(change.payload["units"])
                 )
-            )
+            ),
+        )
 
     def action_reject(self) -> None:
         picked = self._key()
@@ -954,14 +1026,19 @@ class CallRegisterScreen(EstateScreen):
         yield Static("", id="calls-caption")
         yield DataTable(id="calls", cursor_type="row")
 
+    LOADING_AT = "#calls-caption"
+
     def on_mount(self) -> None:
         self.refresh_data()
         self.query_one("#calls", DataTable).focus()
 
-    def refresh_data(self) -> None:
+    def fetch(self) -> list[Any]:
+        self.read_buildings()
+        return calls.due_follow_ups(self.ctx)
+
+    def show(self, due: list[Any]) -> None:
         table = self.query_one("#calls", DataTable)
         table.clear(columns=True)
-        due = calls.due_follow_ups(self.ctx)
         rows = [
             (
                 str(call.follow_up_on),
@@ -999,7 +1076,10 @@ class CallRegisterScreen(EstateScreen):
     def action_new_call(self) -> None:
         from plugins.real_estate.services.queries import projects
 
-        choices = [(name, pid) for pid, name in projects(self.ctx)]
+        self.read_then(lambda: projects(self.ctx), self._new_call, group="new-call")
+
+    def _new_call(self, found: list[tuple[int, str]]) -> None:
+        choices = [(name, pid) for pid, name in found]
         specs = [
             FieldSpec("project", "Project", choices=choices),
             FieldSpec("caller_name", "Caller"),

@@ -11,13 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.errors import Conflict, FieldProblem
 from core.i18n import _
 from core.models import CustomerClass, CustomerSize, CustomerStatus, Region
 from core.schemas import CREDIT_RATINGS
 from core.services import customers as service
 from core.vocabulary import industry_code, industry_title, source_code, source_title
-from tui.base import BaseScreen, ask_to_discard
+from tui.base import BaseScreen, ask_to_discard, report_error
 from tui.format import label
 from tui.screens.dialogs import ConflictDialog
 from tui.widgets.form import FieldSpec, FormFields
@@ -163,33 +163,51 @@ class CustomerForm(BaseScreen):
         return values, problems
 
     def action_save(self, keep_mine: bool = False) -> None:
+        """The save runs in a thread worker; the form stays as typed until it succeeds
+        (a refusal is shown under the fields, a conflict asks). Ctrl+S again meanwhile
+        does nothing."""
+        if self.writing():
+            return
         form = self.query_one(FormFields)
         values, problems = self._typed()
         if problems:
             form.show_problems(problems)
             return
-        try:
-            if self.customer_id is None:
-                if values.get("owner_id") == POOL:
-                    values["owner_id"] = None
-                values = {
-                    k: v for k, v in values.items() if v not in (None, "") or k == "credit_rating"
-                }
-                saved = self.guard(service.create_customer, self.ctx, values)
-            else:
-                changes = self._changes(values)
-                saved = self.guard(
-                    service.update_customer, self.ctx, self.customer_id, changes, self.version
-                )
-        except ValidationFailed as exc:
-            form.show_problems(exc.problems)
-            return
-        except Conflict as exc:
+        if self.customer_id is None:
+            if values.get("owner_id") == POOL:
+                values["owner_id"] = None
+            values = {
+                k: v for k, v in values.items() if v not in (None, "") or k == "credit_rating"
+            }
+            ctx = self.ctx
+
+            def work() -> Any:
+                return service.create_customer(ctx, values)
+        else:
+            changes, customer_id, version = self._changes(values), self.customer_id, self.version
+
+            def work() -> Any:
+                return service.update_customer(self.ctx, customer_id, changes, version)
+
+        self._write(work)
+
+    def _write(self, work: Any) -> None:
+        self.write_then(
+            work,
+            self._saved,
+            refused=lambda exc: self.query_one(FormFields).show_problems(exc.problems),
+            failed=self._failed,
+        )
+
+    def _saved(self, saved: Any) -> None:
+        self.app.notify(_("Saved {name}").format(name=saved.name))
+        self.dismiss(saved.id)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Conflict):
             self.app.push_screen(ConflictDialog(exc), self._resolve)
-            return
-        if saved is not None:
-            self.app.notify(_("Saved {name}").format(name=saved.name))
-            self.dismiss(saved.id)
+        else:
+            report_error(self.app, exc)
 
     def _changes(self, values: dict[str, Any]) -> dict[str, Any]:
         changes = {}
@@ -206,27 +224,24 @@ class CustomerForm(BaseScreen):
     def _resolve(self, choice: str | None) -> None:
         """After a conflict: reload theirs, or keep what was typed and save over it."""
         if choice == "reload":
-            self.original = self._load()
-            self.query_one(FormFields).set_values(_shown(self.original))
-            self.query_one(FormFields).clear_problems()
-            self.app.notify(_("Reloaded; your changes were discarded"))
+
+            def reloaded(original: dict[str, Any]) -> None:
+                self.original = original
+                self.query_one(FormFields).set_values(_shown(self.original))
+                self.query_one(FormFields).clear_problems()
+                self.app.notify(_("Reloaded; your changes were discarded"))
+
+            self.read_then(self._load, reloaded, group="reload")
         elif choice == "keep":
             values, _problems = self._typed()
             mine = self._changes(values)  # only what this user changed, over theirs
-            current = service.get_customer(self.ctx, self.customer_id)  # type: ignore[arg-type]
-            try:
-                saved = self.guard(
-                    service.update_customer, self.ctx, self.customer_id, mine, current.version
-                )
-            except (ValidationFailed, Conflict) as exc:
-                if isinstance(exc, ValidationFailed):
-                    self.query_one(FormFields).show_problems(exc.problems)
-                else:
-                    self.app.push_screen(ConflictDialog(exc), self._resolve)
-                return
-            if saved is not None:
-                self.app.notify(_("Saved {name}").format(name=saved.name))
-                self.dismiss(saved.id)
+            customer_id = self.customer_id
+
+            def work() -> Any:
+                current = service.get_customer(self.ctx, customer_id)  # type: ignore[arg-type]
+                return service.update_customer(self.ctx, customer_id, mine, current.version)
+
+            self._write(work)
         # None: stay in the form with everything still typed
 
     def action_back(self) -> None:

@@ -14,7 +14,7 @@ from core.i18n import _
 from core.services import customers as customer_service
 from core.services import opportunities as opp_service
 from core.services.overview import CustomerOverview, customer_overview
-from tui.base import BaseScreen
+from tui.base import BaseScreen, report_error
 from tui.format import cell, fit_columns, label
 from tui.widgets.form import FieldSpec
 
@@ -188,12 +188,19 @@ class CustomerPage(BaseScreen):
         """Give the customer to another rep (or back to the lead pool): choose, then
         confirm; its open deals and follow-ups go along (core ownership rules)."""
         from core.services import users
-        from tui.screens.dialogs import FormDialog
 
         if self.data is None or not self.ctx.grant.has("customer.assign"):
             return
         c = self.data.customer
-        people = [u for u in self.guard(users.list_users, self.ctx) or [] if u.id != c.owner_id]
+        self.read_then(
+            lambda: [u for u in users.list_users(self.ctx) if u.id != c.owner_id],
+            lambda people: self._ask_owner(c, people),
+            group="people",
+        )
+
+    def _ask_owner(self, c: Any, people: list[Any]) -> None:
+        from tui.screens.dialogs import FormDialog
+
         choices = [(u.display_name or u.login, u.id) for u in people]
         choices.append((_("lead pool"), 0))
         names = dict((v, n) for n, v in choices)
@@ -238,21 +245,28 @@ class CustomerPage(BaseScreen):
     def _reassign(self, owner_id: int | None, version: int) -> None:
         from core.errors import ValidationFailed
 
-        try:
-            done = self.guard(
-                customer_service.assign_customer, self.ctx, self.customer_id, owner_id, version
-            )
-        except ValidationFailed as exc:
+        def refused(exc: ValidationFailed) -> None:
             self.app.notify(
                 "; ".join(p.expected for p in exc.problems),
                 title=_("Not done"),
                 severity="error",
                 timeout=8,
             )
-            return
-        if done is not None:
+
+        def failed(exc: BaseException) -> None:
+            report_error(self.app, exc)
+            self.refresh_data()
+
+        def done(_result: Any) -> None:
             self.app.notify(_("Reassigned"))
-        self.refresh_data()
+            self.refresh_data()
+
+        self.write_then(
+            lambda: customer_service.assign_customer(self.ctx, self.customer_id, owner_id, version),
+            done,
+            refused=refused,
+            failed=failed,
+        )
 
     def action_edit(self) -> None:
         from tui.screens.customer_form import CustomerForm
@@ -276,12 +290,17 @@ class CustomerPage(BaseScreen):
         )
 
     def action_add_deal(self) -> None:
-        from core.i18n import pick
         from core.services import masterdata
+
+        self.read_then(
+            lambda: masterdata.list_products(self.ctx), self._deal_form, group="products"
+        )
+
+    def _deal_form(self, products: list[Any]) -> None:
+        from core.i18n import pick
         from tui.screens.dialogs import FormDialog
 
         funnels = self.ctx.plugins.funnels
-        products = self.guard(masterdata.list_products, self.ctx) or []
         specs = [
             FieldSpec("title", "Deal"),
             FieldSpec("amount", "Amount"),

@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from core.errors import Conflict
 from core.i18n import _
-from tui.base import BaseModal
+from tui.base import BaseModal, report_error
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -206,17 +206,43 @@ class FormDialog(BaseModal):
         self.action_save()
 
     def action_save(self) -> None:
-        from core.errors import ValidationFailed
+        """``submit`` runs in a thread worker (a save is database work): the dialog stays
+        open with what was typed until it succeeds; a refusal is shown next to the
+        fields, or as a message. Ctrl+S again while it runs does nothing."""
         from tui.widgets.form import FormFields
 
-        form = self.query_one(FormFields)
-        try:
-            result = self.guard(self.submit, form.values())
-        except ValidationFailed as exc:
-            form.show_problems(exc.problems)
+        if self.writing():
             return
-        if result is not None:
-            self.dismiss(result)
+        form = self.query_one(FormFields)
+        values = self.typed()
+        keys = self.query_one(".keys", Static)
+        shown = keys.content
+        keys.update(_("Saving…"))
+
+        def done(result: Any) -> None:
+            keys.update(shown)
+            if result is not None:
+                self.dismiss(result)
+
+        def refused(exc: Any) -> None:
+            keys.update(shown)
+            form.show_problems(exc.problems)
+
+        def failed(exc: BaseException) -> None:
+            keys.update(shown)
+            report_error(self.app, exc)
+
+        self.write_then(lambda: self.submit(values), done, refused=refused, failed=failed)
+
+    def typed(self) -> dict[str, Any]:
+        """What ``submit`` gets: the form's values (read on the UI thread)."""
+        from tui.widgets.form import FormFields
+
+        return self.query_one(FormFields).values()
+
+    def action_dismiss_none(self) -> None:
+        if not self.writing():  # the save under way decides: closed when it is done
+            super().action_dismiss_none()
 
 
 class ConfirmDialog(BaseModal):

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.errors import SalesdeskError, ValidationFailed
+from core.errors import SalesdeskError
 from core.i18n import _, pick
 from tui.base import BaseScreen, ask_to_discard, report_error
 from tui.screens.reports import param_specs
@@ -106,24 +106,32 @@ class FormsScreen(BaseScreen):
             )
 
     def action_save(self) -> None:
+        """The entry is saved in a thread worker; the form keeps what was typed until it
+        succeeds (a refusal shows under the fields). Ctrl+S again meanwhile does nothing."""
         from core.forms import submit_form
 
-        if not self.form_id or not self.query(FormFields):
+        if not self.form_id or not self.query(FormFields) or self.writing():
             return
         fields = self.query_one(FormFields)
         raw = {k: ("" if v is None else v) for k, v in fields.values().items()}
-        try:
-            message = submit_form(self.ctx, self.form_id, raw)
-        except ValidationFailed as exc:
-            fields.show_problems(exc.problems)
-            return
-        except SalesdeskError as exc:
-            fields.show_message(str(exc))
-            return
-        except Exception as exc:
-            report_error(self.app, exc)
-            return
-        fields.clear_problems()
-        fields.mark_clean()
-        self.notify(message, title=_("Saved"))
-        self.action_clear()
+        form_id = self.form_id
+
+        def saved(message: str) -> None:
+            self.notify(message, title=_("Saved"))
+            if fields.is_attached:
+                fields.clear_problems()
+                fields.mark_clean()
+                self.action_clear()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, SalesdeskError) and fields.is_attached:
+                fields.show_message(str(exc))
+            else:
+                report_error(self.app, exc)
+
+        self.write_then(
+            lambda: submit_form(self.ctx, form_id, raw),
+            saved,
+            refused=lambda exc: fields.show_problems(exc.problems) if fields.is_attached else None,
+            failed=failed,
+        )

@@ -42,22 +42,27 @@ class DealActions:
         raise NotImplementedError
 
     def _run(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        """The stage move in a thread worker (one at a time: a key pressed again while
+        it runs does nothing), then the message and the screen read again."""
         deal = self.selected_deal()
         if deal is None:
             return
-        try:
-            saved = self.guard(fn, self.ctx, deal, *args, **kwargs)  # type: ignore[attr-defined]
-        except ValidationFailed as exc:
-            self.app.notify(
-                "; ".join(p.expected for p in exc.problems),  # type: ignore[attr-defined]
-                title=_("Not done"),
-                severity="warning",
-            )
-            return
-        if saved is not None:
+
+        def moved(saved: Any) -> None:
             name = self.ctx.plugins.funnels.stage_title(saved.funnel, saved.stage)  # type: ignore[attr-defined]
             self.app.notify(_("{deal}: now {stage}").format(deal=saved.title, stage=name))  # type: ignore[attr-defined]
             self.after_change()
+
+        def refused(exc: ValidationFailed) -> None:
+            self.app.notify(  # type: ignore[attr-defined]
+                "; ".join(p.expected for p in exc.problems), title=_("Not done"), severity="warning"
+            )
+
+        self.write_then(  # type: ignore[attr-defined]
+            lambda: fn(self.ctx, deal, *args, **kwargs),  # type: ignore[attr-defined]
+            moved,
+            refused=refused,
+        )
 
     def action_step(self, step: int) -> None:
         self._run(service.step_stage, step)
@@ -84,16 +89,13 @@ class DealActions:
         deal = self.selected_deal()
         if deal is None:
             return
-        history = self.guard(service.stage_history, self.ctx, deal)  # type: ignore[attr-defined]
-        if history is None:
-            return
-        rows = stage_rows(self.ctx, deal, history)  # type: ignore[attr-defined]
-        self.app.push_screen(
-            TableDialog(
-                _("Stage history"),  # type: ignore[attr-defined]
-                [_("When"), _("From"), _("To")],
-                rows,
-            )
+        ctx = self.ctx  # type: ignore[attr-defined]
+        self.read_then(  # type: ignore[attr-defined]
+            lambda: stage_rows(ctx, deal, service.stage_history(ctx, deal)),
+            lambda rows: self.app.push_screen(  # type: ignore[attr-defined]
+                TableDialog(_("Stage history"), [_("When"), _("From"), _("To")], rows)
+            ),
+            group="history",
         )
 
 

@@ -286,10 +286,10 @@ class SetupScreen(BaseScreen):
 
     # -- showing -----------------------------------------------------------------------
 
-    def _load(self) -> None:
+    def _load(self, found: tuple[list[str], list[Any]] | None = None) -> None:
         if self.step == "company":
             return
-        columns, rows = _rows(self.ctx, self.step)
+        columns, rows = found or _rows(self.ctx, self.step)
         table = self.query_one("#setup-list", DataTable)
         table.clear(columns=True)
         table.add_columns(*columns)
@@ -315,30 +315,37 @@ class SetupScreen(BaseScreen):
         self.action_save()
 
     def action_save(self) -> None:
+        """The save, and what the step shows after it, run in a thread worker; the form
+        keeps what was typed until it succeeds. Ctrl+S again meanwhile does nothing."""
+        if self.writing():
+            return
         form = self.query_one(FormFields)
         values = form.values()
-        try:
-            saved = (
-                self._save_company(values)
-                if self.step == "company"
-                else self.guard(_add, self.ctx, self.step, values)
-            )
-        except ValidationFailed as exc:
-            form.show_problems(exc.problems)
-            return
-        if saved is None:
-            return  # refused: the message is shown
-        form.clear_problems()
-        if self.step == "company":
-            form.mark_clean()
-            self._go(self._next_step(), "done")
-            return
-        self.app.notify(_("Saved."))
-        self._load()
-        if self.step == "regions":
-            form.widget_for("parent").set_options(_region_choices(self.ctx))
-        form.set_values(_defaults(self.ctx, self.step))
-        form.widget_for(form.specs[0].name).focus()
+        step, ctx = self.step, self.ctx
+
+        def work() -> Any:
+            if step == "company":
+                return self._save_company(values), None
+            _add(ctx, step, values)
+            parents = _region_choices(ctx) if step == "regions" else None
+            return _rows(ctx, step), (parents, _defaults(ctx, step))
+
+        def saved(result: Any) -> None:
+            found, after = result
+            form.clear_problems()
+            if step == "company":
+                form.mark_clean()
+                self._go(self._next_step(), "done")
+                return
+            self.app.notify(_("Saved."))
+            self._load(found)
+            parents, defaults = after
+            if parents is not None:
+                form.widget_for("parent").set_options(parents)
+            form.set_values(defaults)
+            form.widget_for(form.specs[0].name).focus()
+
+        self.write_then(work, saved, refused=lambda exc: form.show_problems(exc.problems))
 
     def _save_company(self, values: dict[str, Any]) -> Any:
         from core.services.organisation import set_company
@@ -347,7 +354,7 @@ class SetupScreen(BaseScreen):
             raise ValidationFailed(
                 [FieldProblem("name", "", _("the company's name"))], _("company")
             )
-        return self.guard(set_company, self.ctx, values)
+        return set_company(self.ctx, values)
 
     def action_next(self) -> None:
         if self.step == "company":

@@ -18,7 +18,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, SelectionList, Static
 
-from core.errors import ValidationFailed
 from core.i18n import _, pick
 from tui.base import BaseScreen
 from tui.screens.dialogs import FormDialog
@@ -142,9 +141,14 @@ class UsersScreen(BaseScreen):
         def chosen(text: str | None) -> None:
             from core.services import keys
 
-            if text and self.guard(keys.add_key, self.ctx, login, text) is not None:
+            if not text:
+                return
+
+            def added(_key: Any) -> None:
                 self.app.notify(_("Key added for {login}").format(login=login))
                 self.show_keys(login)
+
+            self.write_then(lambda: keys.add_key(self.ctx, login, text), added)
 
         self.app.push_screen(
             PromptDialog(
@@ -161,9 +165,15 @@ class UsersScreen(BaseScreen):
         if login is None or not table.row_count:
             return
         fingerprint = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        if fingerprint and self.guard(keys.remove_key, self.ctx, login, fingerprint):
-            self.app.notify(_("Key removed; sessions opened with it end within seconds"))
-            self.show_keys(login)
+        if not fingerprint:
+            return
+
+        def removed(done: Any) -> None:
+            if done:
+                self.app.notify(_("Key removed; sessions opened with it end within seconds"))
+                self.show_keys(login)
+
+        self.write_then(lambda: keys.remove_key(self.ctx, login, fingerprint), removed)
 
     def action_sessions(self) -> None:
         self.app.push_screen(SessionsScreen())
@@ -183,10 +193,10 @@ class UsersScreen(BaseScreen):
         # a regional administrator places users only inside their own region and below
         regions = [
             ("  " * n.depth + n.region.name, n.region.id)
-            for n in self.guard(organisation.list_regions, self.ctx) or []
+            for n in organisation.list_regions(self.ctx)
             if grant.has("user.manage") or n.region.id in grant.region_ids
         ]
-        managers = [(u.display_name, u.id) for u in self.guard(users.list_users, self.ctx) or []]
+        managers = [(u.display_name, u.id) for u in users.list_users(self.ctx)]
         return {"roles": roles, "region_id": regions, "manager_id": managers}
 
     def _keep_inactive(
@@ -198,12 +208,9 @@ class UsersScreen(BaseScreen):
 
         names = {
             "region_id": {
-                n.region.id: n.region.name
-                for n in self.guard(organisation.list_regions, self.ctx, True) or []
+                n.region.id: n.region.name for n in organisation.list_regions(self.ctx, True)
             },
-            "manager_id": {
-                u.id: u.display_name for u in self.guard(users.list_users, self.ctx, True) or []
-            },
+            "manager_id": {u.id: u.display_name for u in users.list_users(self.ctx, True)},
         }
         for field, value in current.items():
             if value is not None and value not in {v for _t, v in choices[field]}:
@@ -223,10 +230,13 @@ class UsersScreen(BaseScreen):
         ]
 
     def action_add_user(self) -> None:
+
+        self.read_then(self._choices, self._add_dialog, group="choices")
+
+    def _add_dialog(self, choices: dict[str, list[tuple[str, Any]]]) -> None:
         from core.services import users
         from tui.widgets.form import FieldSpec
 
-        choices = self._choices()
         specs = [
             FieldSpec("login", "Login"),
             FieldSpec("display_name", "Name"),
@@ -245,12 +255,23 @@ class UsersScreen(BaseScreen):
         from core.services import users
 
         login = self.selected_login()
-        user = login and self.guard(users.find_user, self.ctx, login)
-        if not user:
+        if not login:
             return
-        choices = self._choices()
+
+        def read() -> tuple[Any, dict[str, list[tuple[str, Any]]]]:
+            user = users.find_user(self.ctx, login)
+            choices = self._choices()
+            self._keep_inactive(
+                choices, {"region_id": user.region_id, "manager_id": user.manager_id}
+            )
+            return user, choices
+
+        self.read_then(read, lambda found: self._edit_dialog(*found), group="choices")
+
+    def _edit_dialog(self, user: Any, choices: dict[str, list[tuple[str, Any]]]) -> None:
+        from core.services import users
+
         before = {"region_id": user.region_id, "manager_id": user.manager_id}
-        self._keep_inactive(choices, before)
 
         def change(v: dict[str, Any]) -> bool:
             # the roles first: a refused grant leaves region and manager as they were
@@ -275,16 +296,24 @@ class UsersScreen(BaseScreen):
 
     def action_deactivate(self) -> None:
         from core.services import users
-        from tui.screens.dialogs import confirm
 
         login = self.selected_login()
-        user = login and self.guard(users.find_user, self.ctx, login)
-        if not user:
-            return
+        if login:
+            self.read_then(
+                lambda: users.find_user(self.ctx, login), self._ask_deactivate, group="choices"
+            )
+
+    def _ask_deactivate(self, user: Any) -> None:
+        from core.services import users
+        from tui.screens.dialogs import confirm
 
         def deactivate() -> None:
-            if self.guard(users.deactivate, self.ctx, user.login) is not None:
-                self._done(_("{name} can no longer sign in.").format(name=user.display_name))
+            self.write_then(
+                lambda: users.deactivate(self.ctx, user.login),
+                lambda _r: self._done(
+                    _("{name} can no longer sign in.").format(name=user.display_name)
+                ),
+            )
 
         confirm(
             self.app,
@@ -345,17 +374,8 @@ class UserDialog(FormDialog):
     def unsaved_input(self) -> bool:
         return super().unsaved_input() or set(self.roles()) != set(self.held)
 
-    def action_save(self) -> None:
-        from tui.widgets.form import FormFields
-
-        form = self.query_one(FormFields)
-        try:
-            result = self.guard(self.submit, {**form.values(), "roles": self.roles()})
-        except ValidationFailed as exc:
-            form.show_problems(exc.problems)
-            return
-        if result is not None:
-            self.dismiss(result)
+    def typed(self) -> dict[str, Any]:
+        return {**super().typed(), "roles": self.roles()}
 
 
 class SessionsScreen(BaseScreen):
@@ -376,11 +396,16 @@ class SessionsScreen(BaseScreen):
     def action_reload(self) -> None:
         from core.services import sessions
 
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(_("User"), _("Kind"), _("From"), _("Node"), _("Since"))
-        for s in self.guard(sessions.list_open, self.ctx) or []:
-            table.add_row(s.login, _(s.kind), s.client, s.node, _when(s.started_at), key=str(s.id))
+        def show(found: list[Any]) -> None:
+            table = self.query_one(DataTable)
+            table.clear(columns=True)
+            table.add_columns(_("User"), _("Kind"), _("From"), _("Node"), _("Since"))
+            for s in found:
+                table.add_row(
+                    s.login, _(s.kind), s.client, s.node, _when(s.started_at), key=str(s.id)
+                )
+
+        self.read_then(lambda: sessions.list_open(self.ctx), show, group="sessions")
 
     def action_end(self) -> None:
         from core.services import sessions
@@ -389,6 +414,12 @@ class SessionsScreen(BaseScreen):
         if not table.row_count:
             return
         session_id = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        if session_id and self.guard(sessions.request_end, self.ctx, int(session_id)):
-            self.app.notify(_("The session ends within seconds"))
-            self.action_reload()
+        if not session_id:
+            return
+
+        def ended(done: Any) -> None:
+            if done:
+                self.app.notify(_("The session ends within seconds"))
+                self.action_reload()
+
+        self.write_then(lambda: sessions.request_end(self.ctx, int(session_id)), ended)
