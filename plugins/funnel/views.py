@@ -19,13 +19,13 @@ from core.i18n import pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen, add_rows_in_steps
-from tui.format import cell, fit_columns, label
+from tui.format import cell, label
 from tui.views import ViewSpec
+from tui.widgets.paged_table import PagedTable, Source
 
 _ = translator(__file__)  # this plugin's words first
 
 BAR_WIDTH = 22
-SHOWN = 1000
 CARD_WIDTH = 30  # due items listed on screen; the report has them all
 KIND_LABELS = {
     "stalled": "Stalled deal",
@@ -186,11 +186,13 @@ class PipelineBoard(BaseScreen):
 
 
 class DueListScreen(BaseScreen):
-    """Stalled deals, follow-ups due, visits past their interval, idle leads."""
+    """Stalled deals, follow-ups due, visits past their interval, idle leads: one page at
+    a time from the database, most overdue first (tens of thousands on a big company)."""
 
     TITLE_EN = "Due list"
+    AUTO_FOCUS = "PagedTable"
     DEFAULT_CSS = """
-    DueListScreen DataTable { height: 1fr; }
+    DueListScreen PagedTable { height: 1fr; }
     DueListScreen #hint { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
@@ -207,6 +209,17 @@ class DueListScreen(BaseScreen):
         ("due", "Due"),
         ("days", "Days over"),
     ]
+    # on a narrow (80-column) terminal every column stays on screen; wider terminals
+    # size the columns to the page shown
+    NARROW_WIDTHS = {
+        "kind": 10,
+        "customer": 14,
+        "owner": 8,
+        "manager": 8,
+        "subject": 10,
+        "due": 10,
+        "days": 4,
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -214,24 +227,34 @@ class DueListScreen(BaseScreen):
 
     def body(self) -> ComposeResult:
         yield Static("", id="hint")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="due")
+        yield PagedTable(id="due")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        table = self.query_one(PagedTable)
+        narrow = self.app.size.width < 100
+        for key, title in self.COLUMNS:
+            width = self.NARROW_WIDTHS[key] if narrow else None
+            table.add_column(_(title), key=key, width=width)
+        table.focus()
         self.query_one("#hint", Static).update(_("Loading…"))
-        self.action_refresh()
+        self._requery()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        table = self.query_one(PagedTable)
+        if table.source is not None:  # others may have acted on an item meanwhile
+            self.call_after_refresh(table.reload)
 
     def action_mine(self) -> None:
         self.mine = not self.mine
-        self.action_refresh()
+        self._requery()
 
-    @on(DataTable.RowSelected, "#due")
-    def _open_row(self, event: DataTable.RowSelected) -> None:
+    def action_refresh(self) -> None:
+        self.query_one(PagedTable).reload()
+
+    @on(PagedTable.Opened)
+    def _open_row(self, event: PagedTable.Opened) -> None:
         """Enter opens the stalled deal, or the customer to follow up, visit or work."""
-        kind, record_id, _n = str(event.row_key.value).split(":")
+        kind, record_id = str(event.key).split(":")[:2]
         if kind == "stalled":
             open_deal(self, int(record_id))
         elif int(record_id):
@@ -240,48 +263,48 @@ class DueListScreen(BaseScreen):
     def action_report(self) -> None:
         open_report(self, "funnel.due", {"owner": self.ctx.actor.login} if self.mine else {})
 
-    def action_refresh(self) -> None:
-        owner, mine = (self.ctx.actor.login if self.mine else None), self.mine
-        self.read_then(lambda: self._rows(owner), lambda found: self._show(found, mine))
+    def _requery(self) -> None:
+        ctx, owner = self.ctx, (self.ctx.actor.login if self.mine else None)
 
-    def _rows(self, owner: str | None) -> tuple[int, list[tuple[Any, ...]]]:
-        """In the worker: the due items and their cells (a table of tens of thousands
-        of rows would freeze the UI: the most overdue are shown)."""
-        items = due.due_list(self.ctx, owner)
-        shown = items[:SHOWN]
-        names = _people(self.ctx, sorted({i.owner for i in shown} | {i.manager for i in shown}))
-        rows = [
-            (
-                _(KIND_LABELS[i.kind]),
-                i.customer,
-                names.get(i.owner, i.owner),
-                names.get(i.manager, i.manager),
-                self._subject(i),
-                cell(i.due),
-                cell(i.days_over),
-                f"{i.kind}:{i.record_id}:{n}",
+        def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
+            items = due.due_page(ctx, offset, limit, owner)
+            names = _people(ctx, sorted({i.owner for i in items} | {i.manager for i in items}))
+            return [
+                (
+                    f"{i.kind}:{i.record_id}:{offset + n}",
+                    [
+                        _(KIND_LABELS[i.kind]),
+                        i.customer,
+                        names.get(i.owner, i.owner),
+                        names.get(i.manager, i.manager),
+                        self._subject(i),
+                        cell(i.due),
+                        cell(i.days_over),
+                    ],
+                )
+                for n, i in enumerate(items)
+            ]
+
+        self.query_one(PagedTable).set_source(Source(lambda: due.count_due(ctx, owner), fetch))
+
+    @on(PagedTable.PageShown)
+    def _page_shown(self, event: PagedTable.PageShown) -> None:
+        if event.total is None:
+            where = _("{first}–{last} of …").format(
+                first=event.first_row + 1, last=event.first_row + event.shown
             )
-            for n, i in enumerate(shown)
-        ]
-        return len(items), rows
-
-    def _show(self, found: tuple[int, list[tuple[Any, ...]]], mine: bool) -> None:
-        count, rows = found
+        elif event.total:
+            first, last = event.first_row + 1, event.first_row + event.shown
+            where = _("{first}–{last} of {total}").format(
+                first=f"{first:,}", last=f"{last:,}", total=f"{event.total:,}"
+            )
+        else:
+            where = _("Nothing is due")
         self.query_one("#hint", Static).update(
-            (_("Mine") if mine else _("Everything you may see"))
-            + f": {count}"
-            + (f" ({_('most overdue shown')}: {len(rows)})" if len(rows) < count else "")
-            + "  ·  "
+            (_("Mine") if self.mine else _("Everything you may see"))
+            + f": {where}  ·  "
             + _("m switches mine / team; r opens the report (x exports it).")
         )
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear(columns=True)
-        cells = [tuple(r[:-1]) for r in rows]
-        fit_columns(table, [_(title) for _key, title in self.COLUMNS], cells)  # 80 columns
-        add_rows_in_steps(table, cells, [r[-1] for r in rows])
-        if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
 
     def _subject(self, item: Any) -> str:
         """What is due, in words: a stalled deal's stage by its title, never its id."""
