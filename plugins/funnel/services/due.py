@@ -342,7 +342,13 @@ def _lead_part(ctx: Context, session: Any, owner: str | None) -> Any:
 
     today = ctx.today()
     reclaim = policy.reclaim_policy(session)
-    found = pool.lead_candidates(ctx, session, reclaim, owner).subquery()
+    # materialized: each lead's correlated look-ups run once, not once per mention
+    found = (
+        pool.lead_candidates(ctx, session, reclaim, owner)
+        .order_by(None)
+        .cte("leads")
+        .prefix_with("MATERIALIZED")
+    )
     since = _latest(
         session,
         _day(session, found.c.created_at),

@@ -483,10 +483,9 @@ def lead_candidates(
     cutoff = today - dt.timedelta(days=reclaim.shortest)
     event, audited = _ownership_start(session)
     classes = [str(c) for c in reclaim.classes]
-    subject = sa.or_(
-        Customer.customer_class.in_(classes or [""]),
-        _latest_line(session).in_(list(reclaim.product_lines) or [""]),
-    )
+    subject = Customer.customer_class.in_(classes or [""])
+    if reclaim.product_lines:  # else no need to look up every customer's latest deal
+        subject = sa.or_(subject, _latest_line(session).in_(list(reclaim.product_lines)))
     last = last_follow_up(today)
     query = (
         sa.select(
