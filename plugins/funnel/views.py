@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from core.i18n import pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
-from tui.base import BaseScreen, add_rows_in_steps
+from tui.base import BaseScreen
 from tui.format import cell, label
 from tui.views import ViewSpec
 from tui.widgets.paged_table import PagedTable, Source
@@ -319,11 +319,14 @@ class DueListScreen(BaseScreen):
 
 
 class LeadPoolScreen(BaseScreen):
-    """Leads waiting in the pool; claim, assign by the rules, reassign, reclaim."""
+    """Leads waiting in the pool; claim, assign by the rules, reassign, reclaim. One
+    page at a time from the database (about 12,000 leads on a big company)."""
+
+    AUTO_FOCUS = "PagedTable"
 
     TITLE_EN = "Lead pool"
     DEFAULT_CSS = """
-    LeadPoolScreen DataTable { height: 1fr; }
+    LeadPoolScreen PagedTable { height: 1fr; }
     LeadPoolScreen #hint { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
@@ -357,7 +360,7 @@ class LeadPoolScreen(BaseScreen):
             else _("c claims the lead under the cursor.")
         )
         yield Static(hint, id="hint")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="pool")
+        yield PagedTable(id="pool")
 
     def _manages_pool(self) -> bool:
         return self.ctx.grant.has("customer.assign")
@@ -369,40 +372,38 @@ class LeadPoolScreen(BaseScreen):
         return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(PagedTable)
         for key, title in self.COLUMNS:
             table.add_column(_(title), key=key)
         table.focus()
-        self.action_refresh()
+        ctx = self.ctx
+
+        def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
+            return [
+                (
+                    lead.customer_id,
+                    [
+                        lead.code,
+                        lead.name,
+                        industry_title(lead.industry),
+                        lead.region,
+                        label(lead.size),
+                        source_title(lead.source),
+                        cell(lead.pool_since.date() if lead.pool_since else None),
+                    ],
+                )
+                for lead in pool.pool_leads(ctx, limit, offset)
+            ]
+
+        table.set_source(Source(lambda: pool.count_pool(ctx), fetch))
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        table = self.query_one(PagedTable)
+        if table.source is not None:
+            self.call_after_refresh(table.reload)
 
     def action_refresh(self) -> None:
-        self.read_then(self._rows, self._show)
-
-    def _rows(self) -> list[tuple[Any, ...]]:
-        rows = []
-        for lead in pool.pool_leads(self.ctx):
-            since = lead.pool_since.date() if lead.pool_since else None
-            rows.append(
-                (
-                    lead.code,
-                    lead.name,
-                    industry_title(lead.industry),
-                    lead.region,
-                    label(lead.size),
-                    source_title(lead.source),
-                    cell(since),
-                    str(lead.customer_id),
-                )
-            )
-        return rows
-
-    def _show(self, rows: list[tuple[Any, ...]]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        add_rows_in_steps(table, [tuple(r[:-1]) for r in rows], [r[-1] for r in rows])
+        self.query_one(PagedTable).reload()
 
     def _selected(self) -> int | None:
         key = _current_key(self.query_one(DataTable))

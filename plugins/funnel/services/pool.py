@@ -706,8 +706,16 @@ class PoolLead:
     version: int
 
 
-def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
-    """Leads in the pool (no owner), the longest waiting first."""
+def _pool_conditions(ctx: Context) -> list[Any]:
+    return [
+        Customer.owner_id.is_(None),
+        Customer.status == CustomerStatus.ACTIVE,
+        visible(ctx, Customer),
+    ]
+
+
+def pool_leads(ctx: Context, limit: int = 1000, offset: int = 0) -> list[PoolLead]:
+    """Leads in the pool (no owner), the longest waiting first (a page of them)."""
     query = (
         sa.select(
             Customer.id,
@@ -721,12 +729,9 @@ def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
             Customer.version,
         )
         .outerjoin(Region, Region.id == Customer.region_id)
-        .where(
-            Customer.owner_id.is_(None),
-            Customer.status == CustomerStatus.ACTIVE,
-            visible(ctx, Customer),
-        )
+        .where(*_pool_conditions(ctx))
         .order_by(Customer.pool_since, Customer.id)
+        .offset(offset)
         .limit(limit)
     )
     with ctx.reading() as session:
@@ -734,3 +739,10 @@ def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
             PoolLead(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8])
             for r in session.execute(query)
         ]
+
+
+def count_pool(ctx: Context) -> int:
+    """How many leads the reader may see in the pool."""
+    query = sa.select(sa.func.count()).select_from(Customer).where(*_pool_conditions(ctx))
+    with ctx.reading() as session:
+        return session.scalar(query) or 0
