@@ -120,7 +120,7 @@ class SalesdeskApp(App[None]):
         self._opener = opener
         # started now, not after the first frame: Home's figures waited for the whole
         # import (0.5 s of one core) to start after it, with the UI idle between frames
-        self._opening = _start(opener) if opener is not None else None
+        self._opening = _start(opener, load_dashboard) if opener is not None else None
         self._profile, self._database_label = profile, database_label
         self._pending: list[Callable[[], None]] = []
         self._pending_section = ""
@@ -549,8 +549,9 @@ class SalesdeskApp(App[None]):
         super()._handle_exception(error)
 
 
-def _start(opener: Callable[[], Context]) -> Future[Context]:
-    """Call ``opener`` in a thread of its own; its context (or error) in the future."""
+def _start(opener: Callable[[], Context], figures: bool) -> Future[Context]:
+    """Call ``opener`` in a thread of its own; its context (or error) in the future. Then,
+    still in that thread, import what Home's figures are read with (``figures``)."""
     opened: Future[Context] = Future()
 
     def run() -> None:
@@ -558,6 +559,9 @@ def _start(opener: Callable[[], Context]) -> Future[Context]:
             opened.set_result(opener())
         except BaseException as exc:
             opened.set_exception(exc)
+            return
+        if figures:
+            import core.services.dashboard  # noqa: F401
 
     threading.Thread(target=run, name="salesdesk-open", daemon=True).start()
     return opened
