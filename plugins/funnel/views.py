@@ -224,6 +224,7 @@ class DueListScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.mine = False
+        self._resumed = False
 
     def body(self) -> ComposeResult:
         yield Static("", id="hint")
@@ -240,6 +241,9 @@ class DueListScreen(BaseScreen):
         self._requery()
 
     def on_screen_resume(self) -> None:
+        if not self._resumed:  # shown the first time: on_mount reads the first page
+            self._resumed = True
+            return
         table = self.query_one(PagedTable)
         if table.source is not None:  # others may have acted on an item meanwhile
             self.call_after_refresh(table.reload)
@@ -349,6 +353,7 @@ class LeadPoolScreen(BaseScreen):
     ]
 
     MANAGER_ACTIONS = ("assign", "give", "preview_reclaim", "reclaim")
+    _resumed = False
 
     def body(self) -> ComposeResult:
         hint = (
@@ -398,6 +403,9 @@ class LeadPoolScreen(BaseScreen):
         table.set_source(Source(lambda: pool.count_pool(ctx), fetch))
 
     def on_screen_resume(self) -> None:
+        if not self._resumed:  # shown the first time: on_mount reads the first page
+            self._resumed = True
+            return
         table = self.query_one(PagedTable)
         if table.source is not None:
             self.call_after_refresh(table.reload)

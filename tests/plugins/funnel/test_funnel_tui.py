@@ -274,3 +274,40 @@ async def test_lead_pool_pages_from_the_database(tui_team: Any) -> None:
         await pilot.press("c", "right", "enter")  # claiming still takes the lead under the cursor
         await settle(pilot)
         assert table.total == 44
+
+
+@aio
+async def test_due_list_reads_its_first_page_once(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new paged list is laid out while its first page is read: the page is cut to the
+    table's height when it comes, not read a second time."""
+    from plugins.funnel.services import due
+    from tui.widgets.paged_table import PagedTable
+
+    w = tui_team
+    for n in range(40):
+        c = w.customer(w.r1, "N", name=f"Co {n:02d}")
+        opportunities.create_opportunity(
+            w.r1, {"customer_id": c.id, "title": f"D{n}", "amount": "1", "funnel": "basic"}
+        )
+    w.clock.now += dt.timedelta(days=40)
+    reads: list[tuple[int, int]] = []
+    page = due.due_page
+
+    def counted(ctx: Any, offset: int, limit: int, *args: Any, **kwargs: Any) -> Any:
+        reads.append((offset, limit))
+        return page(ctx, offset, limit, *args, **kwargs)
+
+    monkeypatch.setattr(due, "due_page", counted)
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("u")
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        assert len(reads) == 1, reads
+        assert table.row_count == table.page_size < reads[0][1]  # cut to fit
+        assert table.total and table.total > table.row_count
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert reads[-1] == (table.page_size, table.page_size)
