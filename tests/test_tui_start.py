@@ -95,18 +95,3 @@ def test_app_modules_do_not_load_the_database_layer() -> None:
         check=True,
     )
     assert out.stdout.strip() == "[]", out.stdout
-
-
-def test_the_database_opens_while_textual_starts(tui_world: dict[str, Any]) -> None:
-    """The opener runs from the moment the app is made, not after its first frame: the
-    import of SQLAlchemy, the models and the plugins overlaps Textual's own start."""
-    from tui.app import SalesdeskApp
-
-    called = threading.Event()
-
-    def opener() -> Any:
-        called.set()
-        return tui_world["admin"]
-
-    app = SalesdeskApp(opener=opener, database_label="test.db")
-    assert called.wait(10) and not app.is_running

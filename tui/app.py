@@ -10,7 +10,6 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -104,10 +103,9 @@ class SalesdeskApp(App[None]):
         opener: Callable[[], Context] | None = None,
     ) -> None:
         """Either ``context`` (ready at once: tests, the demo) or ``opener``, called in a
-        thread started here, before Textual starts: SQLAlchemy, the models and the plugins
-        load (about 1 s on a busy machine) while Textual builds and draws Home with its
-        navigation. Keys pressed meanwhile are kept and acted on when the context is
-        ready."""
+        thread after the first frame is drawn: Home with its navigation shows at once
+        while SQLAlchemy, the models and the plugins load (about 1 s on a busy machine).
+        Keys pressed meanwhile are kept and acted on when the context is ready."""
         from tui.commands import SalesdeskCommands
 
         super().__init__()
@@ -118,9 +116,6 @@ class SalesdeskApp(App[None]):
         self.start = start
         self.load_dashboard = load_dashboard
         self._opener = opener
-        # started now, not after the first frame: Home's figures waited for the whole
-        # import (0.5 s of one core) to start after it, with the UI idle between frames
-        self._opening = _start(opener, load_dashboard) if opener is not None else None
         self._profile, self._database_label = profile, database_label
         self._pending: list[Callable[[], None]] = []
         self._pending_section = ""
@@ -163,9 +158,9 @@ class SalesdeskApp(App[None]):
 
     @work(thread=True, group="open", exit_on_error=False)
     def _open(self) -> None:
-        assert self._opening is not None
+        assert self._opener is not None
         try:
-            ctx = self._opening.result()
+            ctx = self._opener()
             info = _session_info(ctx, self._database_label, self._profile)
         except Exception as exc:
             from core.errors import SalesdeskError
@@ -547,24 +542,6 @@ class SalesdeskApp(App[None]):
         # with exit status 0. So the app ends with the traceback, logged, and status 1.
         log.error("unexpected error; salesdesk stops", exc_info=error)
         super()._handle_exception(error)
-
-
-def _start(opener: Callable[[], Context], figures: bool) -> Future[Context]:
-    """Call ``opener`` in a thread of its own; its context (or error) in the future. Then,
-    still in that thread, import what Home's figures are read with (``figures``)."""
-    opened: Future[Context] = Future()
-
-    def run() -> None:
-        try:
-            opened.set_result(opener())
-        except BaseException as exc:
-            opened.set_exception(exc)
-            return
-        if figures:
-            import core.services.dashboard  # noqa: F401
-
-    threading.Thread(target=run, name="salesdesk-open", daemon=True).start()
-    return opened
 
 
 _frozen = threading.Event()
