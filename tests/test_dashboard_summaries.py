@@ -74,3 +74,87 @@ def test_customer_sales_by_month_match_the_lines(tui_world: dict[str, Any], who:
     got = customer_overview(ctx, customer.id).sales_by_month
     assert [(m, f"{a:.2f}", n) for m, a, n in got] == expected
     assert len(expected) == 3
+
+
+def _recomputed(ctx: Any) -> dict[str, Any]:
+    """Home's deal and follow-up figures worked out in Python from the rows the reader
+    may see (their record rules), one deal and one visit at a time."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from core.access import visible, visible_follow_ups
+    from core.models import Activity, Opportunity
+    from core.services.opportunities import probability
+
+    today, now = ctx.today(), ctx.now()
+    with ctx.reading() as session:
+        deals = list(
+            session.scalars(
+                sa.select(Opportunity).where(
+                    Opportunity.status == "open", visible(ctx, Opportunity)
+                )
+            )
+        )
+        planned = list(
+            session.scalars(
+                sa.select(Activity).where(Activity.next_visit.is_not(None), visible_follow_ups(ctx))
+            )
+        )
+        visits = session.execute(sa.select(Activity.id, Activity.customer_id, Activity.date)).all()
+
+    def stalled(o: Any) -> bool:
+        stage = ctx.plugins.funnels.stage(o.funnel, o.stage)
+        entered = o.stage_entered_at.replace(tzinfo=o.stage_entered_at.tzinfo or dt.UTC)
+        return bool(stage.max_days) and entered < now - dt.timedelta(days=stage.max_days)
+
+    def followed(a: Any) -> bool:
+        return any(c == a.customer_id and d >= a.next_visit and i != a.id for i, c, d in visits)
+
+    open_ = [a for a in planned if not followed(a)]
+    return {
+        "pipeline": sum((Decimal(o.amount) for o in deals), Decimal(0)),
+        "weighted": sum(
+            (Decimal(o.amount) * Decimal(probability(ctx, o)) for o in deals), Decimal(0)
+        ).quantize(Decimal("0.01")),
+        "open_deals": len(deals),
+        "stalled": sum(map(stalled, deals)),
+        "due_today": sum(a.next_visit == today for a in open_),
+        "overdue": sum(a.next_visit < today for a in open_),
+    }
+
+
+@pytest.mark.parametrize("who", ["admin", "manager", "rep", "rep2"])
+def test_deal_and_follow_up_figures_equal_a_recomputation(
+    tui_world: dict[str, Any], who: str
+) -> None:
+    ctx = tui_world[who]
+    board = dashboard.compute(ctx)
+    expected = _recomputed(ctx)
+    assert {k: getattr(board, k) for k in expected} == expected
+    if who == "admin":
+        assert board.open_deals and board.stalled and board.overdue  # the seed has some
+
+
+def test_figures_are_read_in_few_statements(tui_world: dict[str, Any]) -> None:
+    """Home's figures cost five reads: the target, sales to date from the summaries (two),
+    the open deals once (pipeline, weighted, count, stalled) and the follow-ups once (due
+    today, overdue). Pipeline, stalled and the two follow-up figures were four reads."""
+    import sqlalchemy as sa
+
+    ctx = tui_world["rep"]
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = tui_world["world"].runtime.db.engine
+    dashboard.compute(ctx)  # the reader's team and regions are read once, on first use
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        dashboard.compute(ctx)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) <= 5, reads

@@ -398,3 +398,28 @@ async def test_plugin_views_appear_in_navigation(tui_world: dict[str, Any]) -> N
 def test_no_color_is_respected(tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     assert app_for(tui_world["admin"]).no_color
+
+
+@aio
+@pytest.mark.parametrize("who", ["admin", "rep"])
+async def test_home_figures_equal_a_recomputation(tui_world: dict[str, Any], who: str) -> None:
+    """Home shows the deal and follow-up figures worked out again, deal by deal and visit
+    by visit, under the reader's record rules (the screen reads them in two statements)."""
+    from test_dashboard_summaries import _recomputed
+
+    from tui.format import money, number
+
+    ctx = tui_world[who]
+    expected = _recomputed(ctx)
+    app = app_for(ctx)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#figures")
+
+        def shown(figure: str) -> str:
+            return str(table.get_cell(figure, "value"))
+
+        assert shown("pipeline") == f"{money(expected['pipeline'])} ({expected['open_deals']})"
+        assert shown("weighted") == str(money(expected["weighted"]))
+        for figure in ("stalled", "due_today", "overdue"):
+            assert shown(figure) == str(number(expected[figure])), figure

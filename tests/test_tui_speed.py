@@ -136,7 +136,7 @@ async def test_keys_work_while_the_due_list_loads(
     from plugins.funnel.views import DueListScreen
     from tui.screens.home import HomeScreen
 
-    held = _hold(monkeypatch, due, "due_list")
+    held = _hold(monkeypatch, due, "due_page")
     app = app_for(tui_world["admin"], load_dashboard=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("u")

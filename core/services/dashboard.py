@@ -80,21 +80,18 @@ def period_start(today: dt.date, period: str) -> dt.date:
 
 
 def compute(ctx: Context) -> Dashboard:
+    """Every figure in four reads: the target, sales to date from the summaries (two
+    small indexed reads), the open deals grouped by stage (pipeline, weighted, count and
+    stalled in one pass) and the follow-ups (due today and overdue in one pass)."""
     today = ctx.today()
     board = Dashboard(month=today.replace(day=1))
     with ctx.reading() as session:
         board.target = _target(ctx, session, board.month)
         mtd, qtd, ytd = _sales_to_date(ctx, session, today)
         board.mtd, board.qtd, board.ytd = mtd, qtd, ytd
-        board.pipeline, board.weighted, board.open_deals = _pipeline(ctx, session)
-        board.due_today = session.scalar(_follow_ups(ctx, "due_today", count=True)) or 0
-        board.overdue = session.scalar(_follow_ups(ctx, "overdue", count=True)) or 0
-        board.stalled = (
-            session.scalar(
-                sa.select(sa.func.count()).select_from(Opportunity).where(*_stalled(ctx))
-            )
-            or 0
-        )
+        deals = _open_deals(ctx, session)
+        board.pipeline, board.weighted, board.open_deals, board.stalled = deals
+        board.due_today, board.overdue = _follow_up_counts(ctx, session, today)
     return board
 
 
@@ -154,7 +151,10 @@ def _target(ctx: Context, session: Any, month: dt.date) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
+def _open_deals(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int, int]:
+    """Open pipeline, weighted pipeline, open deals and stalled deals: one grouped read of
+    the open deals the reader may see."""
+    stalled = _stalled(ctx)[2]
     query = (
         sa.select(
             col(Opportunity.funnel),
@@ -162,26 +162,42 @@ def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
             col(Opportunity.probability_override),
             sa.func.sum(Opportunity.amount),
             sa.func.count(),
+            sa.func.sum(sa.case((stalled, 1), else_=0)),
         )
         .where(col(Opportunity.status) == OpportunityStatus.OPEN, visible(ctx, Opportunity))
         .group_by(
             col(Opportunity.funnel), col(Opportunity.stage), col(Opportunity.probability_override)
         )
     )
-    total, weighted, count = Decimal(0), Decimal(0), 0
-    for funnel, stage, override, amount, n in session.execute(query):
-        probe = Opportunity(
-            funnel=funnel, stage=stage, probability_override=override, customer_id=0, title=""
-        )
+    total, weighted, count, stalled_count = Decimal(0), Decimal(0), 0, 0
+    funnels = ctx.plugins.funnels
+    for funnel_id, stage_id, override, amount, n, late in session.execute(query):
+        if override is None:  # as ``probability``, without a model per group
+            funnel = funnels.get(funnel_id)
+            stage = funnel.stage(stage_id) if funnel else None
+            override = stage.probability if stage else 0
         amount = Decimal(amount or 0)
         total += amount
-        weighted += amount * Decimal(probability(ctx, probe))
+        weighted += amount * Decimal(override)
         count += n
-    return total, weighted.quantize(Decimal("0.01")), count
+        stalled_count += late or 0
+    return total, weighted.quantize(Decimal("0.01")), count, stalled_count
+
+
+def _follow_up_counts(ctx: Context, session: Any, today: dt.date) -> tuple[int, int]:
+    """Follow-ups due today and overdue, in one read."""
+    planned = col(Activity.next_visit)
+    query = sa.select(
+        sa.func.coalesce(sa.func.sum(sa.case((planned == today, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((planned < today, 1), else_=0)), 0),
+    ).where(*_follow_ups(ctx, "due"))
+    due_today, overdue = session.execute(query).one()
+    return int(due_today), int(overdue)
 
 
 def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:
-    """Planned visits (next_visit) due today or overdue and not yet followed by a visit."""
+    """Planned visits (next_visit) due today, overdue or both ("due") and not yet followed
+    by a visit."""
     today = ctx.today()
     later = aliased(Activity)
     done = sa.exists().where(
@@ -190,7 +206,9 @@ def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:
         col(later.id) != col(Activity.id),
     )
     planned = col(Activity.next_visit)
-    when = planned == today if which == "due_today" else planned < today
+    when = {"due_today": planned == today, "overdue": planned < today, "due": planned <= today}[
+        which
+    ]
     conds = [when, ~done, visible_follow_ups(ctx)]
     if count:
         return sa.select(sa.func.count()).select_from(Activity).where(*conds)

@@ -17,14 +17,14 @@ from textual.widgets import DataTable, Input, Static
 from core.i18n import pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
-from tui.base import BaseScreen, add_rows_in_steps
-from tui.format import cell, fit_columns, label
+from tui.base import BaseScreen
+from tui.format import cell, label
 from tui.views import ViewSpec
+from tui.widgets.paged_table import PagedTable, Source
 
 _ = translator(__file__)  # this plugin's words first
 
 BAR_WIDTH = 22
-SHOWN = 1000
 CARD_WIDTH = 30  # due items listed on screen; the report has them all
 KIND_LABELS = {
     "stalled": "Stalled deal",
@@ -187,11 +187,13 @@ class PipelineBoard(BaseScreen):
 
 
 class DueListScreen(BaseScreen):
-    """Stalled deals, follow-ups due, visits past their interval, idle leads."""
+    """Stalled deals, follow-ups due, visits past their interval, idle leads: one page at
+    a time from the database, most overdue first (tens of thousands on a big company)."""
 
     TITLE_EN = "Due list"
+    AUTO_FOCUS = "PagedTable"
     DEFAULT_CSS = """
-    DueListScreen DataTable { height: 1fr; }
+    DueListScreen PagedTable { height: 1fr; }
     DueListScreen #hint { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
@@ -208,31 +210,56 @@ class DueListScreen(BaseScreen):
         ("due", "Due"),
         ("days", "Days over"),
     ]
+    # on a narrow (80-column) terminal every column stays on screen; wider terminals
+    # size the columns to the page shown
+    NARROW_WIDTHS = {
+        "kind": 10,
+        "customer": 14,
+        "owner": 8,
+        "manager": 8,
+        "subject": 10,
+        "due": 10,
+        "days": 4,
+    }
 
     def __init__(self) -> None:
         super().__init__()
         self.mine = False
+        self._resumed = False
 
     def body(self) -> ComposeResult:
         yield Static("", id="hint")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="due")
+        yield PagedTable(id="due")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        table = self.query_one(PagedTable)
+        narrow = self.app.size.width < 100
+        for key, title in self.COLUMNS:
+            width = self.NARROW_WIDTHS[key] if narrow else None
+            table.add_column(_(title), key=key, width=width)
+        table.focus()
         self.query_one("#hint", Static).update(_("Loading…"))
-        self.action_refresh()
+        self._requery()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        if not self._resumed:  # shown the first time: on_mount reads the first page
+            self._resumed = True
+            return
+        table = self.query_one(PagedTable)
+        if table.source is not None:  # others may have acted on an item meanwhile
+            self.call_after_refresh(table.reload)
 
     def action_mine(self) -> None:
         self.mine = not self.mine
-        self.action_refresh()
+        self._requery()
 
-    @on(DataTable.RowSelected, "#due")
-    def _open_row(self, event: DataTable.RowSelected) -> None:
+    def action_refresh(self) -> None:
+        self.query_one(PagedTable).reload()
+
+    @on(PagedTable.Opened)
+    def _open_row(self, event: PagedTable.Opened) -> None:
         """Enter opens the stalled deal, or the customer to follow up, visit or work."""
-        kind, record_id, _n = str(event.row_key.value).split(":")
+        kind, record_id = str(event.key).split(":")[:2]
         if kind == "stalled":
             open_deal(self, int(record_id))
         elif int(record_id):
@@ -241,48 +268,48 @@ class DueListScreen(BaseScreen):
     def action_report(self) -> None:
         open_report(self, "funnel.due", {"owner": self.ctx.actor.login} if self.mine else {})
 
-    def action_refresh(self) -> None:
-        owner, mine = (self.ctx.actor.login if self.mine else None), self.mine
-        self.read_then(lambda: self._rows(owner), lambda found: self._show(found, mine))
+    def _requery(self) -> None:
+        ctx, owner = self.ctx, (self.ctx.actor.login if self.mine else None)
 
-    def _rows(self, owner: str | None) -> tuple[int, list[tuple[Any, ...]]]:
-        """In the worker: the due items and their cells (a table of tens of thousands
-        of rows would freeze the UI: the most overdue are shown)."""
-        items = due.due_list(self.ctx, owner)
-        shown = items[:SHOWN]
-        names = _people(self.ctx, sorted({i.owner for i in shown} | {i.manager for i in shown}))
-        rows = [
-            (
-                _(KIND_LABELS[i.kind]),
-                i.customer,
-                names.get(i.owner, i.owner),
-                names.get(i.manager, i.manager),
-                self._subject(i),
-                cell(i.due),
-                cell(i.days_over),
-                f"{i.kind}:{i.record_id}:{n}",
+        def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
+            items = due.due_page(ctx, offset, limit, owner)
+            names = _people(ctx, sorted({i.owner for i in items} | {i.manager for i in items}))
+            return [
+                (
+                    f"{i.kind}:{i.record_id}:{offset + n}",
+                    [
+                        _(KIND_LABELS[i.kind]),
+                        i.customer,
+                        names.get(i.owner, i.owner),
+                        names.get(i.manager, i.manager),
+                        self._subject(i),
+                        cell(i.due),
+                        cell(i.days_over),
+                    ],
+                )
+                for n, i in enumerate(items)
+            ]
+
+        self.query_one(PagedTable).set_source(Source(lambda: due.count_due(ctx, owner), fetch))
+
+    @on(PagedTable.PageShown)
+    def _page_shown(self, event: PagedTable.PageShown) -> None:
+        if event.total is None:
+            where = _("{first}–{last} of …").format(
+                first=event.first_row + 1, last=event.first_row + event.shown
             )
-            for n, i in enumerate(shown)
-        ]
-        return len(items), rows
-
-    def _show(self, found: tuple[int, list[tuple[Any, ...]]], mine: bool) -> None:
-        count, rows = found
+        elif event.total:
+            first, last = event.first_row + 1, event.first_row + event.shown
+            where = _("{first}–{last} of {total}").format(
+                first=f"{first:,}", last=f"{last:,}", total=f"{event.total:,}"
+            )
+        else:
+            where = _("Nothing is due")
         self.query_one("#hint", Static).update(
-            (_("Mine") if mine else _("Everything you may see"))
-            + f": {count}"
-            + (f" ({_('most overdue shown')}: {len(rows)})" if len(rows) < count else "")
-            + "  ·  "
+            (_("Mine") if self.mine else _("Everything you may see"))
+            + f": {where}  ·  "
             + _("m switches mine / team; r opens the report (x exports it).")
         )
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear(columns=True)
-        cells = [tuple(r[:-1]) for r in rows]
-        fit_columns(table, [_(title) for _key, title in self.COLUMNS], cells)  # 80 columns
-        add_rows_in_steps(table, cells, [r[-1] for r in rows])
-        if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
 
     def _subject(self, item: Any) -> str:
         """What is due, in words: a stalled deal's stage by its title, never its id."""
@@ -297,11 +324,14 @@ class DueListScreen(BaseScreen):
 
 
 class LeadPoolScreen(BaseScreen):
-    """Leads waiting in the pool; claim, assign by the rules, reassign, reclaim."""
+    """Leads waiting in the pool; claim, assign by the rules, reassign, reclaim. One
+    page at a time from the database (about 12,000 leads on a big company)."""
+
+    AUTO_FOCUS = "PagedTable"
 
     TITLE_EN = "Lead pool"
     DEFAULT_CSS = """
-    LeadPoolScreen DataTable { height: 1fr; }
+    LeadPoolScreen PagedTable { height: 1fr; }
     LeadPoolScreen #hint { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
@@ -324,6 +354,7 @@ class LeadPoolScreen(BaseScreen):
     ]
 
     MANAGER_ACTIONS = ("assign", "give", "preview_reclaim", "reclaim")
+    _resumed = False
 
     def body(self) -> ComposeResult:
         hint = (
@@ -335,7 +366,7 @@ class LeadPoolScreen(BaseScreen):
             else _("c claims the lead under the cursor.")
         )
         yield Static(hint, id="hint")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="pool")
+        yield PagedTable(id="pool")
 
     def _manages_pool(self) -> bool:
         return self.ctx.grant.has("customer.assign")
@@ -347,40 +378,41 @@ class LeadPoolScreen(BaseScreen):
         return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(PagedTable)
         for key, title in self.COLUMNS:
             table.add_column(_(title), key=key)
         table.focus()
-        self.action_refresh()
+        ctx = self.ctx
+
+        def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
+            return [
+                (
+                    lead.customer_id,
+                    [
+                        lead.code,
+                        lead.name,
+                        industry_title(lead.industry),
+                        lead.region,
+                        label(lead.size),
+                        source_title(lead.source),
+                        cell(lead.pool_since.date() if lead.pool_since else None),
+                    ],
+                )
+                for lead in pool.pool_leads(ctx, limit, offset)
+            ]
+
+        table.set_source(Source(lambda: pool.count_pool(ctx), fetch))
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        if not self._resumed:  # shown the first time: on_mount reads the first page
+            self._resumed = True
+            return
+        table = self.query_one(PagedTable)
+        if table.source is not None:
+            self.call_after_refresh(table.reload)
 
     def action_refresh(self) -> None:
-        self.read_then(self._rows, self._show)
-
-    def _rows(self) -> list[tuple[Any, ...]]:
-        rows = []
-        for lead in pool.pool_leads(self.ctx):
-            since = lead.pool_since.date() if lead.pool_since else None
-            rows.append(
-                (
-                    lead.code,
-                    lead.name,
-                    industry_title(lead.industry),
-                    lead.region,
-                    label(lead.size),
-                    source_title(lead.source),
-                    cell(since),
-                    str(lead.customer_id),
-                )
-            )
-        return rows
-
-    def _show(self, rows: list[tuple[Any, ...]]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        add_rows_in_steps(table, [tuple(r[:-1]) for r in rows], [r[-1] for r in rows])
+        self.query_one(PagedTable).reload()
 
     def _selected(self) -> int | None:
         key = _current_key(self.query_one(DataTable))

@@ -65,6 +65,8 @@ class PagedTable(DataTable[Any]):
         self._pending = False
         self._page: list[tuple[str, tuple[Any, ...]]] = []  # the rows in the table now
         self._asked = 0  # loads asked for; only the latest one's page is drawn
+        self._shown = 0  # the latest load drawn
+        self._refit = False  # cut the page on its way to the table's height when drawn
 
     # -- what the screen calls ----------------------------------------------------------
 
@@ -134,9 +136,25 @@ class PagedTable(DataTable[Any]):
             return
         if self._pending:
             self._pending = False
+            if self._shown != self._asked:
+                # the first page is on its way with as many rows as the terminal has:
+                # cut it to fit when it comes (reading it again kept a new list's first
+                # page waiting for two queries)
+                self._refit = True
+                return
+            if len(self._page) >= self._fit():  # drawn already, with rows enough: cut it
+                self._cut_to_fit()
+                return
             self._load(self.first_row, cursor=self.cursor_row, recount=self.total is None)
         elif self._fit() != self.page_size:
             self._load(self.first_row, cursor=self.cursor_row)
+
+    def _cut_to_fit(self) -> None:
+        self.page_size = self._fit()
+        cursor = min(self.cursor_row, self.page_size - 1)
+        self._draw(self.first_row, self._page[: self.page_size])
+        if self.row_count:
+            self.move_cursor(row=max(0, cursor), scroll=False)
 
     # -- loading -----------------------------------------------------------------------
 
@@ -193,6 +211,11 @@ class PagedTable(DataTable[Any]):
                 drawn.set()
         if source is not self.source or ticket != self._asked:
             return  # an older query finished after a newer one was asked for
+        self._shown = ticket
+        if self._refit and self.size.height:
+            self._refit = False
+            self.page_size = self._fit()
+            rows = rows[: self.page_size]
         self.total = total
         self._draw(offset, [(str(key), tuple(cells)) for key, cells in rows])
         if rows:

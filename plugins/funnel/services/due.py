@@ -25,7 +25,7 @@ from core.access import follow_up_owner, visible, visible_follow_ups
 from core.context import Context
 from core.models import Activity, Customer, CustomerStatus, Opportunity, User
 from plugins.funnel.services.analytics import stalled_condition
-from plugins.funnel.services.common import as_utc, last_follow_up
+from plugins.funnel.services.common import as_utc, is_sqlite, last_follow_up
 from plugins.funnel.services.pipeline import open_deals
 
 KINDS = ("stalled", "follow_up", "visit", "lead")
@@ -224,5 +224,229 @@ def visits_due(ctx: Context, owner: str | None = None, limit: int = LIMIT) -> li
         login, manager = people.get(owner_id, ("", ""))
         out.append(
             DueItem("visit", cust_id, cust_id, name, login, manager, cls, due, (today - due).days)
+        )
+    return out
+
+
+# -- the due list one page at a time, in SQL ---------------------------------------------
+#
+# The screen shows a page of the list the report has whole: every kind in one UNION ALL
+# ordered as ``due_list`` orders (most overdue first, then kind, then customer), with a
+# COUNT and LIMIT/OFFSET, so a list of tens of thousands of items is never built in
+# Python. Each part keeps the conditions (and record rules) of its kind above.
+
+ORDER = ("anchor", "kind", "customer", "record_id")
+
+
+def _day(session: Any, value: Any) -> Any:
+    """SQL for the (UTC) day of a datetime or date column."""
+    if is_sqlite(session):
+        return sa.func.date(value)
+    return sa.cast(value, sa.Date)
+
+
+def _days_after(session: Any, day: Any, days: Any) -> Any:
+    """SQL for ``day`` plus ``days`` (an integer expression) as a day."""
+    if is_sqlite(session):
+        return sa.func.date(day, sa.func.printf("%+d days", days))
+    return sa.cast(day, sa.Date) + sa.cast(days, sa.Integer)
+
+
+def _latest(session: Any, first: Any, *others: Any) -> Any:
+    """SQL for the latest of some days; ``first`` is never NULL, the others may be."""
+    parts = [first, *(sa.func.coalesce(o, first) for o in others)]
+    return sa.func.max(*parts) if is_sqlite(session) else sa.func.greatest(*parts)
+
+
+def _case(column: Any, values: dict[Any, int]) -> Any:
+    if not values:
+        return sa.null()
+    return sa.case(*[(column == key, days) for key, days in values.items()], else_=sa.null())
+
+
+def _stalled_part(ctx: Context, session: Any, owner: str | None) -> Any:
+    limits = {
+        (f.id, s.id): s.max_days
+        for f in ctx.plugins.funnels.funnels.values()
+        for s in f.open_stages
+        if s.max_days
+    }
+    max_days = (
+        sa.case(
+            *[
+                (sa.and_(Opportunity.funnel == fid, Opportunity.stage == sid), days)
+                for (fid, sid), days in limits.items()
+            ],
+            else_=0,
+        )
+        if limits
+        else sa.literal(0)
+    )
+    return (
+        sa.select(
+            _days_after(session, _day(session, Opportunity.stage_entered_at), max_days).label(
+                "anchor"
+            ),
+            sa.literal("stalled").label("kind"),
+            sa.func.coalesce(Customer.name, "").label("customer"),
+            Opportunity.id.label("record_id"),
+            Customer.id.label("customer_id"),
+            Opportunity.owner_id.label("owner_id"),
+            Opportunity.stage.label("subject"),
+            sa.null().label("line"),
+        )
+        .join(Customer, Customer.id == Opportunity.customer_id)
+        .where(
+            *open_deals(ctx), stalled_condition(ctx), *_owner_filter(Opportunity.owner_id, owner)
+        )
+    )
+
+
+def _follow_up_part(ctx: Context, session: Any, owner: str | None) -> Any:
+    return (
+        sa.select(
+            _day(session, Activity.next_visit).label("anchor"),
+            sa.literal("follow_up").label("kind"),
+            sa.func.coalesce(Customer.name, "").label("customer"),
+            sa.func.coalesce(Activity.customer_id, 0).label("record_id"),
+            Activity.customer_id.label("customer_id"),
+            follow_up_owner().label("owner_id"),
+            Activity.purpose.label("subject"),
+            sa.null().label("line"),
+        )
+        .outerjoin(Customer, Customer.id == Activity.customer_id)
+        .where(*follow_up_conditions(ctx), *_owner_filter(follow_up_owner(), owner))
+    )
+
+
+def _visit_part(ctx: Context, session: Any, owner: str | None) -> Any:
+    last = last_follow_up(ctx.today())
+    every = _case(Customer.customer_class, ctx.plugins.funnels.class_visit_days())
+    base = sa.func.coalesce(last, _day(session, Customer.created_at))
+    return sa.select(
+        _days_after(session, base, every).label("anchor"),
+        sa.literal("visit").label("kind"),
+        Customer.name.label("customer"),
+        Customer.id.label("record_id"),
+        Customer.id.label("customer_id"),
+        Customer.owner_id.label("owner_id"),
+        Customer.customer_class.label("subject"),
+        sa.null().label("line"),
+    ).where(*visit_conditions(ctx), *_owner_filter(Customer.owner_id, owner))
+
+
+def _lead_part(ctx: Context, session: Any, owner: str | None) -> Any:
+    """Idle leads at a step of their ladder, as ``pool.ladder`` finds them: the day they
+    are idle since is the anchor (their days over are the days idle)."""
+    from plugins.funnel.services import policy, pool
+
+    today = ctx.today()
+    reclaim = policy.reclaim_policy(session)
+    # materialized: each lead's correlated look-ups run once, not once per mention
+    found = (
+        pool.lead_candidates(ctx, session, reclaim, owner)
+        .order_by(None)
+        .cte("leads")
+        .prefix_with("MATERIALIZED")
+    )
+    since = _latest(
+        session,
+        _day(session, found.c.created_at),
+        _day(session, found.c.event_at),
+        _day(session, found.c.audited_at),
+        found.c.last,
+    )
+    exempt = [c for c in policy.BOUGHT if c not in reclaim.classes]
+    whens: list[Any] = [(found.c.customer_class.in_([str(c) for c in exempt]), sa.null())]
+    for line in reclaim.product_lines:
+        steps = reclaim.ladder_for("", line)
+        if steps is not None:
+            whens.append((found.c.line == line, steps.remind))
+    for cls in reclaim.classes:
+        steps = reclaim.ladder_for(str(cls), None)
+        if steps is not None:
+            whens.append((found.c.customer_class == str(cls), steps.remind))
+    remind = sa.case(*whens, else_=sa.null())
+    return sa.select(
+        since.label("anchor"),
+        sa.literal("lead").label("kind"),
+        found.c.name.label("customer"),
+        found.c.id.label("record_id"),
+        found.c.id.label("customer_id"),
+        found.c.owner_id.label("owner_id"),
+        found.c.customer_class.label("subject"),
+        found.c.line.label("line"),
+    ).where(remind.is_not(None), since <= _days_after(session, sa.literal(today), -remind))
+
+
+PARTS = {
+    "stalled": _stalled_part,
+    "follow_up": _follow_up_part,
+    "visit": _visit_part,
+    "lead": _lead_part,
+}
+
+
+def _union(ctx: Context, session: Any, owner: str | None, kinds: tuple[str, ...]) -> Any:
+    parts = [PARTS[kind](ctx, session, owner) for kind in KINDS if kind in kinds]
+    return sa.union_all(*parts).subquery("due") if parts else None
+
+
+def count_due(ctx: Context, owner: str | None = None, kinds: tuple[str, ...] = KINDS) -> int:
+    """How many due items the reader may see (optionally one owner's)."""
+    with ctx.reading() as session:
+        found = _union(ctx, session, owner, kinds)
+        if found is None:
+            return 0
+        return session.scalar(sa.select(sa.func.count()).select_from(found)) or 0
+
+
+def due_page(
+    ctx: Context,
+    offset: int,
+    limit: int,
+    owner: str | None = None,
+    kinds: tuple[str, ...] = KINDS,
+) -> list[DueItem]:
+    """One page of the due list, in ``due_list``'s order, read with LIMIT/OFFSET."""
+    from plugins.funnel.services import policy, pool
+
+    today = ctx.today()
+    with ctx.reading() as session:
+        found = _union(ctx, session, owner, kinds)
+        if found is None:
+            return []
+        rows = session.execute(
+            sa.select(found)
+            .order_by(*[found.c[name] for name in ORDER])
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        people = _people(session)
+        reclaim = policy.reclaim_policy(session) if any(r.kind == "lead" for r in rows) else None
+    out = []
+    for row in rows:
+        anchor = (
+            row.anchor if isinstance(row.anchor, dt.date) else dt.date.fromisoformat(row.anchor)
+        )
+        login, manager = people.get(row.owner_id, ("", ""))
+        subject, due = row.subject, anchor
+        if row.kind == "lead" and reclaim is not None:
+            steps = reclaim.ladder_for(row.subject, row.line)
+            assert steps is not None  # the query keeps only leads with a ladder
+            step, _next, next_on = pool.ladder_step(steps, anchor, today)
+            subject, due = pool.STEP_SUBJECTS[step], next_on or anchor
+        out.append(
+            DueItem(
+                row.kind,
+                row.record_id,
+                row.customer_id,
+                row.customer or "",
+                login,
+                manager,
+                subject,
+                due,
+                (today - anchor).days,
+            )
         )
     return out

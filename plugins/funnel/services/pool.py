@@ -418,11 +418,7 @@ class LadderStep:
     done: set[str] = field(default_factory=set)  # steps already taken since ``since``
 
     def due_item(self) -> DueItem:
-        subject = {
-            "remind": "idle lead: reminder",
-            "manager": "idle lead: manager told",
-            "reclaim": "idle lead: returns to the pool",
-        }[self.step]
+        subject = STEP_SUBJECTS[self.step]
         due = self.next_on or self.since
         return DueItem(
             "lead",
@@ -477,17 +473,19 @@ def _latest_line(session: Any) -> Any:
     )
 
 
-def _ladder(
+def lead_candidates(
     ctx: Context, session: Any, reclaim: policy.ReclaimPolicy, owner: str | None
-) -> list[LadderStep]:
+) -> Any:
+    """The owned leads that may be idle long enough for a step of their ladder: each with
+    its class, last follow-up, creation, latest owner change (event and audit) and the
+    product line of its latest deal. Which step (if any) is decided from these."""
     today = ctx.today()
     cutoff = today - dt.timedelta(days=reclaim.shortest)
     event, audited = _ownership_start(session)
     classes = [str(c) for c in reclaim.classes]
-    subject = sa.or_(
-        Customer.customer_class.in_(classes or [""]),
-        _latest_line(session).in_(list(reclaim.product_lines) or [""]),
-    )
+    subject = Customer.customer_class.in_(classes or [""])
+    if reclaim.product_lines:  # else no need to look up every customer's latest deal
+        subject = sa.or_(subject, _latest_line(session).in_(list(reclaim.product_lines)))
     last = last_follow_up(today)
     query = (
         sa.select(
@@ -496,11 +494,11 @@ def _ladder(
             Customer.name,
             Customer.owner_id,
             Customer.customer_class,
-            last,
+            last.label("last"),
             Customer.created_at,
-            event,
-            audited,
-            _latest_line(session),
+            event.label("event_at"),
+            audited.label("audited_at"),
+            _latest_line(session).label("line"),
         )
         .where(
             Customer.owner_id.is_not(None),
@@ -513,6 +511,37 @@ def _ladder(
     )
     if owner:
         query = query.where(Customer.owner_id.in_(sa.select(User.id).where(User.login == owner)))
+    return query
+
+
+STEP_SUBJECTS = {
+    "remind": "idle lead: reminder",
+    "manager": "idle lead: manager told",
+    "reclaim": "idle lead: returns to the pool",
+}
+
+
+def ladder_step(
+    steps: policy.Ladder, since: dt.date, today: dt.date
+) -> tuple[str, str, dt.date | None]:
+    """A lead idle since ``since``: its step ("" when none yet), the next step and when."""
+    idle = (today - since).days
+    if idle < steps.remind:
+        return "", "remind", since + dt.timedelta(days=steps.remind)
+    step = "reclaim" if idle >= steps.reclaim else "manager" if idle >= steps.manager else "remind"
+    nxt = {
+        "remind": ("manager", steps.manager),
+        "manager": ("reclaim", steps.reclaim),
+        "reclaim": ("", None),
+    }[step]
+    return step, nxt[0], since + dt.timedelta(days=nxt[1]) if nxt[1] else None
+
+
+def _ladder(
+    ctx: Context, session: Any, reclaim: policy.ReclaimPolicy, owner: str | None
+) -> list[LadderStep]:
+    today = ctx.today()
+    query = lead_candidates(ctx, session, reclaim, owner)
     people = {
         u.id: (u.login, u.manager_id)
         for u in session.execute(sa.select(User.id, User.login, User.manager_id))
@@ -527,17 +556,9 @@ def _ladder(
             continue
         starts = [as_utc(created).date()] + [as_utc(x).date() for x in (ev, au) if x]
         since = max([*starts, last] if last else starts)
-        idle = (today - since).days
-        if idle < steps.remind:
+        step, next_step, next_on = ladder_step(steps, since, today)
+        if not step:
             continue
-        step = (
-            "reclaim" if idle >= steps.reclaim else "manager" if idle >= steps.manager else "remind"
-        )
-        nxt = {
-            "remind": ("manager", steps.manager),
-            "manager": ("reclaim", steps.reclaim),
-            "reclaim": ("", None),
-        }[step]
         login, manager_id = people.get(owner_id, ("", None))
         out.append(
             LadderStep(
@@ -548,10 +569,10 @@ def _ladder(
                 login,
                 people.get(manager_id, ("", None))[0],
                 since,
-                idle,
+                (today - since).days,
                 step,
-                nxt[0],
-                since + dt.timedelta(days=nxt[1]) if nxt[1] else None,
+                next_step,
+                next_on,
             )
         )
     _mark_done(session, out)
@@ -685,8 +706,16 @@ class PoolLead:
     version: int
 
 
-def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
-    """Leads in the pool (no owner), the longest waiting first."""
+def _pool_conditions(ctx: Context) -> list[Any]:
+    return [
+        Customer.owner_id.is_(None),
+        Customer.status == CustomerStatus.ACTIVE,
+        visible(ctx, Customer),
+    ]
+
+
+def pool_leads(ctx: Context, limit: int = 1000, offset: int = 0) -> list[PoolLead]:
+    """Leads in the pool (no owner), the longest waiting first (a page of them)."""
     query = (
         sa.select(
             Customer.id,
@@ -700,12 +729,9 @@ def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
             Customer.version,
         )
         .outerjoin(Region, Region.id == Customer.region_id)
-        .where(
-            Customer.owner_id.is_(None),
-            Customer.status == CustomerStatus.ACTIVE,
-            visible(ctx, Customer),
-        )
+        .where(*_pool_conditions(ctx))
         .order_by(Customer.pool_since, Customer.id)
+        .offset(offset)
         .limit(limit)
     )
     with ctx.reading() as session:
@@ -713,3 +739,10 @@ def pool_leads(ctx: Context, limit: int = 1000) -> list[PoolLead]:
             PoolLead(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8])
             for r in session.execute(query)
         ]
+
+
+def count_pool(ctx: Context) -> int:
+    """How many leads the reader may see in the pool."""
+    query = sa.select(sa.func.count()).select_from(Customer).where(*_pool_conditions(ctx))
+    with ctx.reading() as session:
+        return session.scalar(query) or 0
