@@ -264,7 +264,27 @@ def conflict_for(session: Session, row: SQLModel) -> Conflict:
         .limit(1)
     ).first()
     who, when = (last[0], last[1]) if last else (None, None)
-    return Conflict(entity, key, who, when, getattr(row, "version", None))
+    name = (
+        session.scalar(sa.select(col(User.display_name)).where(col(User.login) == who))
+        if who
+        else None
+    )
+    return Conflict(
+        entity,
+        key,
+        who,
+        when,
+        getattr(row, "version", None),
+        thing=record_noun(type(row)),
+        changed_by_name=name or who,
+    )
+
+
+def record_noun(model: type) -> tuple[str, str] | None:
+    """A record kind in business words, (English, Chinese), as its model declares it in
+    ``__noun__`` ("contract", "合同"); None for a kind that declares none."""
+    noun = getattr(model, "__noun__", None)
+    return noun if isinstance(noun, tuple) and len(noun) == 2 else None
 
 
 def stale_conflict(ctx: Context, uow: UnitOfWork, exc: StaleDataError) -> Conflict:

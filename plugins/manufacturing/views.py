@@ -86,7 +86,7 @@ def decimals(text: str, field: str) -> list[Decimal]:
 def problem_lines(exc: ValidationFailed) -> str:
     """What the refusal needs, one line each, without the column names and raw values
     of ``str(problem)`` (which are for logs and the command line)."""
-    return "\n".join(_("Needs {what}").format(what=p.expected) for p in exc.problems)
+    return "\n".join(_("Needs {what}").format(what=p.expected_text()) for p in exc.problems)
 
 
 class Selectable:

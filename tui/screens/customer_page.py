@@ -244,7 +244,7 @@ class CustomerPage(BaseScreen):
             )
         except ValidationFailed as exc:
             self.app.notify(
-                "; ".join(p.expected for p in exc.problems),
+                "; ".join(p.expected_text() for p in exc.problems),
                 title=_("Not done"),
                 severity="error",
                 timeout=8,

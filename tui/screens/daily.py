@@ -613,7 +613,7 @@ class DailyScreen(BaseScreen):
     def _show_problems(self, where: str, problems: list[FieldProblem]) -> None:
         plan = where == "#plan-error"
         lines = [
-            f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} {p.expected}"
+            f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} {p.expected_text()}"
             for p in problems
         ]
         self._error(where, "\n".join(lines))

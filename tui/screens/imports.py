@@ -44,6 +44,13 @@ def _kinds(grant: Any = None) -> list[tuple[str, str]]:
     ]
 
 
+def column_text(column: str) -> str:
+    """A problem's column as the file names it; a problem of a whole row says so."""
+    from core.services.import_rows import ROW
+
+    return _("(whole row)") if column == ROW else column
+
+
 def _problem_columns() -> list[tuple[str, str]]:
     return [
         ("row", _("Row")),
@@ -208,9 +215,9 @@ class ImportScreen(BaseScreen):
             value = problem.value if isinstance(problem.value, str) else repr(problem.value)
             table.add_row(
                 "" if problem.row is None else str(problem.row),
-                problem.field,
+                column_text(problem.field),
                 value[:60],
-                problem.expected,
+                problem.expected_text(),
             )
         shown = (
             _(" (the first {n} are listed)").format(n=len(refused.problems))

@@ -49,7 +49,7 @@ class DealActions:
             saved = self.guard(fn, self.ctx, deal, *args, **kwargs)  # type: ignore[attr-defined]
         except ValidationFailed as exc:
             self.app.notify(
-                "; ".join(p.expected for p in exc.problems),  # type: ignore[attr-defined]
+                "; ".join(p.expected_text() for p in exc.problems),  # type: ignore[attr-defined]
                 title=_("Not done"),
                 severity="warning",
             )

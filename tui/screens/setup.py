@@ -435,12 +435,14 @@ class SetupScreen(BaseScreen):
         from tui.screens.dialogs import TableDialog
 
         if isinstance(exc, ImportRefused):
+            from tui.screens.imports import column_text
+
             rows = [
                 (
                     "" if p.row is None else str(p.row),
-                    p.field,
+                    column_text(p.field),
                     (p.value if isinstance(p.value, str) else repr(p.value))[:40],
-                    p.expected,
+                    p.expected_text(),
                 )
                 for p in exc.problems
             ]
