@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from core.models import Channel, SalesLine
 from core.summaries import add_months, refresh_sales_summaries
 from plugins.forecast.models import ForecastSeries, ForecastValue
+from plugins.forecast.select import explanation_text
 from plugins.forecast.services.forecasting import run_forecast
 
 FIRST = dt.date(2021, 3, 1)
@@ -91,7 +92,7 @@ def _series(ctx, run_id: int, key: str) -> tuple[str, dict[dt.date, Decimal]]:
                 )
             ).all()
         )
-    return row.explanation, values
+    return explanation_text(row.explanation), values
 
 
 def test_a_promotion_enters_the_forecast_of_the_series_it_touches(world) -> None:
