@@ -197,7 +197,9 @@ def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
     except pydantic.ValidationError as exc:
         problems = [
             FieldProblem(
-                ".".join(str(p) for p in err["loc"]) or subject, err.get("input"), _expected(err)
+                ".".join(str(p) for p in err["loc"]) or subject,
+                err.get("input"),
+                pydantic_expected(err),
             )
             for err in exc.errors()
         ]
@@ -239,7 +241,9 @@ _EXPECTED_EN = {
 }
 
 
-def _expected(err: Any) -> str:
+def pydantic_expected(err: Any) -> str:
+    """What one of pydantic's errors expected, in the reader's language (its own text
+    is English and may name a regular expression): the one place this is worded."""
     if current_lang().startswith("zh") and err.get("type") in _EXPECTED_ZH:
         try:
             return _EXPECTED_ZH[err["type"]].format(**(err.get("ctx") or {}))
