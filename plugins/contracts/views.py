@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import current_lang, pick, translator
+from core.i18n import current_lang, pick, plural, translator
 from core.models import Customer, User
 from plugins.contracts import services
 from plugins.contracts.machine import STATUS_LABELS
@@ -644,7 +644,7 @@ class ContractsScreen(ContractActions, BaseScreen):
                 n=services.LIST_LIMIT
             )
         self.query_one("#status", Static).update(
-            _("{n} contracts").format(n=len(rows))
+            plural(len(rows), "{n} contract", "{n} contracts", _).format(n=len(rows))
             + f"  ·  {what}  ·  "
             + _("Enter opens, n new, f waiting for me")
         )

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, ValidationFailed
-from core.i18n import pick, translator
+from core.i18n import pick, plural, translator
 from plugins.manufacturing.models import DocKind
 from plugins.manufacturing.services import documents, posting, queries, tenders
 from plugins.manufacturing.services.common import P_BILL, P_SELL, P_SHIP, P_TENDER
@@ -212,7 +212,7 @@ class TendersScreen(Selectable, BaseScreen):
         self.tenders = {t.id: t for t, _n in found}
         self.fill(headers, rows, [t.id for t, _n in found], focus_id)
         self.query_one("#status", Static).update(
-            _("{n} tenders").format(n=len(rows))
+            plural(len(rows), "{n} tender", "{n} tenders", _).format(n=len(rows))
             + "  ·  "
             + _("n new · w won · l lost · p register project · u quote")
         )

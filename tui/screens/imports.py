@@ -18,7 +18,7 @@ from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, Sta
 from textual.worker import get_current_worker
 
 from core.errors import SalesdeskError
-from core.i18n import _
+from core.i18n import _, plural
 from tui.base import BaseScreen, report_error
 from tui.widgets.tickbox import TickBox
 
@@ -188,9 +188,17 @@ class ImportScreen(BaseScreen):
         bar = self.query_one("#import-progress", ProgressBar)
         bar.update(total=max(result.rows, 1), progress=max(result.rows, 1))
         if result.dry_run:
-            text = _("{name}: {rows} rows checked, no problems; nothing was written (check only).")
+            text = plural(
+                result.rows,
+                "{name}: {rows} row checked, no problems; nothing was written (check only).",
+                "{name}: {rows} rows checked, no problems; nothing was written (check only).",
+            )
         else:
-            text = _("{name}: {rows} rows imported in {seconds:.1f} s.")
+            text = plural(
+                result.rows,
+                "{name}: {rows} row imported in {seconds:.1f} s.",
+                "{name}: {rows} rows imported in {seconds:.1f} s.",
+            )
         self._status(
             text.format(name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds)
         )

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import _, pick
+from core.i18n import _, pick, plural
 from core.services import setup as guide
 from tui.base import BaseScreen, ask_to_discard, report_error
 from tui.widgets.form import FieldSpec, FormFields
@@ -422,9 +422,11 @@ class SetupScreen(BaseScreen):
 
     def _imported(self, result: Any) -> None:
         self.app.notify(
-            _("{name}: {rows} rows imported in {seconds:.1f} s.").format(
-                name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds
-            )
+            plural(
+                result.rows,
+                "{name}: {rows} row imported in {seconds:.1f} s.",
+                "{name}: {rows} rows imported in {seconds:.1f} s.",
+            ).format(name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds)
         )
         self._load()
         if self.step == "regions":
