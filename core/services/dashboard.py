@@ -62,6 +62,8 @@ class Dashboard:
     due_today: int = 0
     overdue: int = 0
     stalled: int = 0
+    # open deals by funnel and stage: (funnel, stage, deals, amount), in stage order
+    stages: list[tuple[str, str, int, Decimal]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,7 +88,7 @@ def compute(ctx: Context) -> Dashboard:
         board.target = _target(ctx, session, board.month)
         mtd, qtd, ytd = _sales_to_date(ctx, session, today)
         board.mtd, board.qtd, board.ytd = mtd, qtd, ytd
-        board.pipeline, board.weighted, board.open_deals = _pipeline(ctx, session)
+        board.pipeline, board.weighted, board.open_deals, board.stages = _pipeline(ctx, session)
         board.due_today = session.scalar(_follow_ups(ctx, "due_today", count=True)) or 0
         board.overdue = session.scalar(_follow_ups(ctx, "overdue", count=True)) or 0
         board.stalled = (
@@ -154,7 +156,9 @@ def _target(ctx: Context, session: Any, month: dt.date) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
+def _pipeline(
+    ctx: Context, session: Any
+) -> tuple[Decimal, Decimal, int, list[tuple[str, str, int, Decimal]]]:
     query = (
         sa.select(
             col(Opportunity.funnel),
@@ -169,6 +173,7 @@ def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
         )
     )
     total, weighted, count = Decimal(0), Decimal(0), 0
+    stages: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for funnel, stage, override, amount, n in session.execute(query):
         probe = Opportunity(
             funnel=funnel, stage=stage, probability_override=override, customer_id=0, title=""
@@ -177,7 +182,27 @@ def _pipeline(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int]:
         total += amount
         weighted += amount * Decimal(probability(ctx, probe))
         count += n
-    return total, weighted.quantize(Decimal("0.01")), count
+        deals, summed = stages.get((funnel, stage), (0, Decimal(0)))
+        stages[(funnel, stage)] = (deals + n, summed + amount)
+    return (
+        total,
+        weighted.quantize(Decimal("0.01")),
+        count,
+        [(f, s, n, a) for (f, s), (n, a) in sorted(stages.items(), key=_stage_order(ctx))],
+    )
+
+
+def _stage_order(ctx: Context) -> Any:
+    """Funnel by funnel, each funnel's stages in its own order (unknown ones last)."""
+    funnels = ctx.plugins.funnels
+
+    def key(item: tuple[tuple[str, str], Any]) -> tuple[str, int, str]:
+        (funnel_id, stage_id), _value = item
+        funnel = funnels.get(funnel_id)
+        ids = [s.id for s in funnel.stages] if funnel else []
+        return (funnel_id, ids.index(stage_id) if stage_id in ids else len(ids), stage_id)
+
+    return key
 
 
 def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:
