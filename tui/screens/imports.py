@@ -46,9 +46,18 @@ def _kinds(grant: Any = None) -> list[tuple[str, str]]:
 
 def column_text(column: str) -> str:
     """A problem's column as the file names it; a problem of a whole row says so."""
+    from core.errors import field_title
+    from core.i18n import current_lang
     from core.services.import_rows import ROW
 
-    return _("(whole row)") if column == ROW else column
+    if column == ROW:
+        return _("(whole row)")
+    if current_lang() != "en":  # 客户编码 for customer_code, as Chinese headers name it
+        title = field_title(column)
+        words = column.removesuffix("_id").replace("_", " ")
+        if title != words[:1].upper() + words[1:]:
+            return title
+    return column
 
 
 def _problem_columns() -> list[tuple[str, str]]:

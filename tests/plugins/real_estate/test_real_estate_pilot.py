@@ -297,7 +297,7 @@ async def test_a_unit_taken_meanwhile_is_a_message_not_a_crash(office: Any) -> N
         await pilot.press("r")
         await fill(pilot, {"buyer_name": "Slower buyer"})
         assert isinstance(app.screen, SalesControlBoard)
-        assert "ctl2" in messages[-1]  # who took it
+        assert "changed by Ctl2" in messages[-1]  # who took it, by name
         assert app.screen.selected().status == "reserved"  # the board reloaded
 
 
