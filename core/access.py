@@ -339,6 +339,13 @@ def require(ctx: Context, permission: str) -> None:
         )
 
 
+def role_title(registry: RoleRegistry, name: str) -> str:
+    """A role as people read it (销售经理, Sales manager), in the reader's language; a
+    role no enabled plugin defines any more by its name."""
+    spec = registry.roles.get(name)
+    return pick(spec.title_en, spec.title_zh) if spec else name
+
+
 def _role_titles(ctx: Context) -> str:
     """The actor's roles as people read them (业务员, Sales rep), in the reader's language."""
     specs = [ctx.roles.roles.get(name) for name in ctx.actor.roles]

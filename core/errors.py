@@ -15,8 +15,16 @@ class FieldProblem:
 
     field: str
     value: object
-    expected: str
+    expected: str  # English, the catalogue's msgid; may hold {placeholders} for args
     row: int | None = None
+    args: dict[str, object] | None = None
+
+    def expected_text(self) -> str:
+        """What was expected, in the reader's language ("at most 40 characters")."""
+        from core.i18n import _
+
+        text = _(self.expected)
+        return text.format(**self.args) if self.args else text
 
     def __str__(self) -> str:
         """In the reader's language. A file's problem names its row and column (the user
@@ -28,7 +36,7 @@ class FieldProblem:
             shown = f"'{self.value[:57]}...'"
         if self.value is None or self.value == "" or self.value == []:
             shown = _("nothing")
-        expected = _(self.expected)
+        expected = self.expected_text()
         if self.row is not None:
             return _("row {row}, column '{field}': got {value}, expected {expected}").format(
                 row=self.row, field=self.field, value=shown, expected=expected
@@ -74,7 +82,9 @@ class NotFound(SalesdeskError):
 
 
 class Conflict(SalesdeskError):
-    """A stale write: someone else changed the record since it was read."""
+    """A stale write: someone else changed the record since it was read. ``thing`` is
+    the record in business words, (English, Chinese): ("contract", "合同");
+    ``changed_by_name`` the full name of who changed it (``changed_by`` their login)."""
 
     def __init__(
         self,
@@ -83,18 +93,35 @@ class Conflict(SalesdeskError):
         changed_by: str | None,
         changed_at: object | None,
         current_version: int | None = None,
+        *,
+        thing: tuple[str, str] | None = None,
+        changed_by_name: str | None = None,
     ) -> None:
         self.entity = entity
         self.entity_id = entity_id
         self.changed_by = changed_by
+        self.changed_by_name = changed_by_name or changed_by
         self.changed_at = changed_at
         self.current_version = current_version
-        who = changed_by or "another user"
-        when = f" at {changed_at:%Y-%m-%d %H:%M:%S}" if changed_at else ""
-        super().__init__(
-            f"{entity} {entity_id} was changed by {who}{when} after you opened it; "
-            "reload it and apply your change again"
+        self.thing = thing
+        super().__init__(conflict_message(thing, self.changed_by_name, changed_at))
+
+
+def conflict_message(thing: tuple[str, str] | None, who: str | None, when: object | None) -> str:
+    """ "This contract was changed by Qian Li at 2026-03-16 09:30; reopen it to see their
+    change." in the reader's language: the record in business words, never a table, an
+    id or a login."""
+    from core.i18n import _, pick
+
+    noun = pick(*thing) if thing else _("record")
+    person = who or _("another user")
+    if when is None:
+        return _("This {thing} was changed by {who}; reopen it to see their change.").format(
+            thing=noun, who=person
         )
+    return _("This {thing} was changed by {who} at {when}; reopen it to see their change.").format(
+        thing=noun, who=person, when=f"{when:%Y-%m-%d %H:%M}"
+    )
 
 
 class UnknownUser(SalesdeskError):

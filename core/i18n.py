@@ -130,3 +130,12 @@ def _own_catalog(locale_dir: str, lang: str) -> dict[str, str]:
 def pick(en: str, zh: str) -> str:
     """Choose between a record's English and Chinese titles (Chinese falls back)."""
     return (zh or en) if current_lang() == "zh_CN" else en
+
+
+def plural(n: int, one: str, many: str, tr: Callable[[str], str] | None = None) -> str:
+    """The text for ``n`` things in the reader's language, still to be ``format``ted:
+    English says "1 contract" and "2 contracts"; Chinese has one form, the catalogue's
+    entry for ``many``. ``tr`` is a plugin's own ``_`` (translator(__file__))."""
+    if current_lang() == "en":
+        return one if n == 1 else many
+    return (tr or _)(many)

@@ -109,6 +109,8 @@ class Region(SQLModel, table=True):
     Regions in use are deactivated, never deleted.
     """
 
+    __noun__: ClassVar[tuple[str, str]] = ("region", "区域")
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=200)
@@ -120,6 +122,8 @@ class Region(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     """A salesdesk account; ``login`` is the operating-system user name."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("user", "用户")
 
     __tablename__: ClassVar[str] = "sd_user"  # "user" is reserved in PostgreSQL
 
@@ -138,6 +142,8 @@ class User(SQLModel, table=True):
 class Channel(SQLModel, table=True):
     """A sales channel or distributor."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("channel", "渠道")
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=200)
@@ -148,6 +154,7 @@ class Channel(SQLModel, table=True):
 
 
 class Product(SQLModel, table=True):
+    __noun__: ClassVar[tuple[str, str]] = ("product", "产品")
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=200)
@@ -162,6 +169,8 @@ class Product(SQLModel, table=True):
 
 class Customer(SQLModel, table=True):
     """A customer or lead. ``owner_id`` None means the customer is in the lead pool."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("customer", "客户")
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
@@ -190,6 +199,7 @@ class Customer(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
+    __noun__: ClassVar[tuple[str, str]] = ("contact", "联系人")
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     name: str = Field(max_length=200)
@@ -201,6 +211,7 @@ class Contact(SQLModel, table=True):
 
 
 class Opportunity(SQLModel, table=True):
+    __noun__: ClassVar[tuple[str, str]] = ("opportunity", "商机")
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     title: str = Field(max_length=200)
@@ -236,6 +247,8 @@ class StageChange(SQLModel, table=True):
 class Activity(SQLModel, table=True):
     """One line of a rep's daily visit report (销售日报表)."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("visit", "拜访")
+
     id: int | None = Field(default=None, primary_key=True)
     date: dt.date = Field(index=True)
     rep_id: int = Field(foreign_key="sd_user.id", index=True)
@@ -264,6 +277,8 @@ class DailyReport(SQLModel, table=True):
     visits are the day's ``Activity`` rows of the rep; the plans for the next day are
     ``VisitPlan`` rows entered on it."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("daily report", "日报")
+
     __tablename__: ClassVar[str] = "daily_report"
     __table_args__ = (sa.UniqueConstraint("rep_id", "date"),)
 
@@ -280,6 +295,8 @@ class DailyReport(SQLModel, table=True):
 class VisitPlan(SQLModel, table=True):
     """A visit planned on one day's report for a later day (明日计划); it counts as done
     when the rep visits that customer on that day."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("visit plan", "拜访计划")
 
     __tablename__: ClassVar[str] = "visit_plan"
     __table_args__ = (sa.UniqueConstraint("rep_id", "date", "customer_id"),)
@@ -339,6 +356,8 @@ class Receipt(SQLModel, table=True):
     gives every company the collection form and receivables ageing. ``reference`` names
     the invoice or sales document paid, when the payer said which."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("receipt", "收款")
+
     __tablename__: ClassVar[str] = "sales_receipt"
     __table_args__ = (sa.Index("ix_sales_receipt_customer_date", "customer_id", "date"),)
 
@@ -361,6 +380,8 @@ class SalesTarget(SQLModel, table=True):
     so standard reports (budget vs actual, the dashboard) can read them without it.
     """
 
+    __noun__: ClassVar[tuple[str, str]] = ("target", "目标")
+
     __tablename__: ClassVar[str] = "sales_target"
     __table_args__ = (sa.UniqueConstraint("month", "dimension", "key_id"),)
 
@@ -374,6 +395,8 @@ class SalesTarget(SQLModel, table=True):
 
 class CompanySetting(SQLModel, table=True):
     """Company-wide settings shared by every user (enabled plugins, profile, policies)."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("setting", "设置")
 
     __tablename__: ClassVar[str] = "company_setting"
 
@@ -406,6 +429,8 @@ class NumberSequence(SQLModel, table=True):
     Written only by ``core.services.numbering`` with an atomic increment, so a number is
     never issued twice, even to two users saving at the same moment.
     """
+
+    __noun__: ClassVar[tuple[str, str]] = ("numbering rule", "编号规则")
 
     __tablename__: ClassVar[str] = "number_sequence"
 
@@ -440,6 +465,8 @@ from core import models_summary  # noqa: E402, F401
 
 class UserKey(SQLModel, table=True):
     """An SSH public key that logs its user in to ``salesdesk serve``."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("key", "密钥")
 
     __tablename__: ClassVar[str] = "user_key"
 

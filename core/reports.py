@@ -262,7 +262,12 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
     raw = dict(raw or {})
     known = set(report.Params.model_fields)
     problems = [
-        FieldProblem(k, v, f"one of: {', '.join(sorted(known)) or 'no parameters'}")
+        FieldProblem(
+            k,
+            v,
+            "one of: {names}",
+            args={"names": ", ".join(sorted(known)) or _("no parameters")},
+        )
         for k, v in raw.items()
         if k not in known
     ]
@@ -277,9 +282,13 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
             {k: (None if v == "" else v) for k, v in given.items()}
         )
     except pydantic.ValidationError as exc:
+        from core.services.base import pydantic_expected
+
         problems += [
             FieldProblem(
-                ".".join(str(p) for p in err["loc"]) or "params", err.get("input"), err["msg"]
+                ".".join(str(p) for p in err["loc"]) or "params",
+                err.get("input"),
+                pydantic_expected(err),
             )
             for err in exc.errors()
         ]

@@ -387,7 +387,7 @@ def test_too_long_text_and_bad_choices_refused(shop: Any, tmp_path: Path) -> Non
         (3, "name", ""),
     }
     name_problem = next(p for p in err.problems if p.field == "name" and p.row == 2)
-    assert name_problem.expected == "at most 200 characters (got 201)"
+    assert name_problem.expected_text() == "at most 200 characters (got 201)"
     assert snapshot(shop) == before
 
 

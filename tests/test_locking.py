@@ -40,7 +40,9 @@ def test_stale_customer_write_names_record_and_who(team: dict[str, Any]) -> None
         customers.update_customer(rep, c.id, {"name": "Rep's edit"}, opened.version)
     err = caught.value
     assert (err.entity, err.entity_id, err.changed_by) == ("customer", c.id, "mgr")
-    assert f"customer {c.id}" in str(err) and "mgr" in str(err)
+    assert str(err).startswith("This customer was changed by Mgr at 2026-")
+    assert str(err).endswith("; reopen it to see their change.")
+    assert f"customer {c.id}" not in str(err) and "mgr" not in str(err)
     assert customers.get_customer(rep, c.id).name == "Changed by manager"
 
 
@@ -48,14 +50,14 @@ def test_stale_opportunity_and_contact_writes(world: Any, team: dict[str, Any]) 
     rep, mgr = team["rep"], team["mgr"]
     opp = world.opportunity(team["customer"], owner=rep)
     opportunities.move_stage(mgr, opp.id, "qualified", opp.version)
-    with pytest.raises(Conflict, match=f"opportunity {opp.id} was changed by mgr"):
+    with pytest.raises(Conflict, match="This opportunity was changed by Mgr"):
         opportunities.update_opportunity(rep, opp.id, {"amount": "5"}, opp.version)
     with pytest.raises(Conflict):
         opportunities.win(rep, opp.id, opp.version)
 
     contact = world.insert(Contact(customer_id=team["customer"].id, name="Zhang Wei"))
     customers.update_contact(mgr, contact.id, {"title": "Buyer"}, contact.version)
-    with pytest.raises(Conflict, match=r"contact .* mgr"):
+    with pytest.raises(Conflict, match=r"This contact was changed by Mgr"):
         customers.update_contact(rep, contact.id, {"title": "CEO"}, contact.version)
 
 
@@ -109,3 +111,22 @@ def test_race_two_sessions_one_conflict(
         stored = session.get(Opportunity, opp.id)
     assert stored.version == 2
     assert stored.amount == Decimal("111.00" if winners == ["rep"] else "222.00")
+
+
+def test_a_conflict_reads_in_business_words_in_chinese(team: dict[str, Any]) -> None:
+    """#22: "contracts_contract 13 was changed by finance01" named a table, an id and a
+    login. The message names the record's kind and the person, in the reader's language."""
+    from core.i18n import set_lang
+
+    rep, mgr, c = team["rep"], team["mgr"], team["customer"]
+    opened = customers.get_customer(rep, c.id)
+    customers.update_customer(mgr, c.id, {"name": "Changed by manager"}, opened.version)
+    set_lang("zh_CN")
+    try:
+        with pytest.raises(Conflict) as caught:
+            customers.update_customer(rep, c.id, {"name": "Rep's edit"}, opened.version)
+    finally:
+        set_lang("en")
+    text = str(caught.value)
+    assert text.startswith("此客户已被 Mgr 于 2026-") and text.endswith("请重新打开查看其修改。")
+    assert "customer" not in text and "mgr" not in text

@@ -280,3 +280,24 @@ def test_no_plugin_keeps_its_own_copy_of_the_kit():
         for m in COPIES.finditer(p.read_text("utf-8"))
     ]
     assert found == []
+
+
+def test_parameter_errors_read_in_the_readers_language(sw):
+    """#22: a report's parameter error showed pydantic's English ("Input should be a valid
+    integer") on a Chinese screen. The shared mapping of pydantic's error types is used."""
+    set_lang("zh_CN")
+    try:
+        with pytest.raises(ValidationFailed) as err:
+            run_report(sw.admin, "top_customers", {"top": "abc", "as_of": "2026-02-30"})
+        with pytest.raises(ValidationFailed) as big:
+            run_report(sw.admin, "top_customers", {"top": "5000"})
+    finally:
+        set_lang("en")
+    shown = {p.field: p.expected_text() for p in err.value.problems}
+    assert shown["top"] == "整数"
+    assert "YYYY-MM-DD" in shown["as_of"] and "日期" in shown["as_of"]
+    assert "Input should" not in str(err.value) and "valid" not in str(err.value)
+    assert big.value.problems[0].expected_text() == "不大于 1000"
+    with pytest.raises(ValidationFailed) as english:
+        run_report(sw.admin, "top_customers", {"top": "abc"})
+    assert english.value.problems[0].expected_text().startswith("a valid integer")

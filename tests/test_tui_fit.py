@@ -210,3 +210,27 @@ async def test_due_list_fits_80_columns(tui_world: dict[str, Any]) -> None:
             assert table.row_count and used <= table.size.width
     finally:
         set_lang("en")
+
+
+@aio
+async def test_home_uses_a_wide_terminal(tui_world: dict[str, Any]) -> None:
+    """#22: at 160x48 Home left most of the screen empty. A wide Home shows the open
+    pipeline by stage beside the figures; at 80 columns it stays out of the way."""
+    from tui.app import SalesdeskApp
+
+    async def stages_at(size: tuple[int, int]) -> tuple[bool, list[list[str]], int]:
+        app = SalesdeskApp(tui_world["admin"], database_label="test.db", profile="standard")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot, rounds=4)
+            box = app.screen.query_one("#stages-box")
+            table = app.screen.query_one("#stages")
+            rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+            return box.display and box.region.width > 0, rows, box.region.width
+
+    shown, rows, width = await stages_at((160, 48))
+    assert shown and width >= 50
+    titles = [r[0] for r in rows]
+    assert titles[:4] == ["Lead", "Qualified", "Proposal", "Negotiation"]
+    assert rows[-1] == ["Total", "6", "262,500.00"]
+    narrow, _rows, _width = await stages_at((80, 24))
+    assert not narrow

@@ -185,3 +185,34 @@ async def test_the_import_screen_offers_the_kinds_its_user_may_import(
     }
     assert "receipts" in offered["finance"]
     assert not {"regions", "channels", "users"} & offered["finance"]
+
+
+@aio
+async def test_a_refused_file_reads_in_chinese(tui_world: dict[str, Any], tmp_path: Path) -> None:
+    """#22: the 应为 column showed English; the column and what was expected read in
+    Chinese on a Chinese screen (a whole-row problem too)."""
+    import re
+
+    from core.i18n import set_lang
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        HEADER.rstrip("\n") + ",tax_rate\n"
+        "2026-13-01,NOPE,P0001,1.23456,12.345,abc\n2026-03-03,C00001,P0001,1,100,0.13,extra\n"
+    )
+    set_lang("zh_CN")
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_import(pilot, bad)
+            await pilot.press("enter")
+            await settle(pilot)
+            table = screen.query_one("#import-problems")
+            rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+    finally:
+        set_lang("en")
+    assert len(rows) == 6
+    for _row, column, _value, expected in rows:
+        assert re.search(r"[\u4e00-\u9fff]", expected), expected
+        assert re.search(r"[\u4e00-\u9fff]", column), column
+    assert [r[1] for r in rows][:3] == ["日期", "客户编码", "数量"]

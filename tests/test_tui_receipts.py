@@ -132,7 +132,7 @@ async def test_receipts_of_one_customer_and_unsaved_typing_asks(tui_world: dict[
         (row,) = cells(screen.query_one("#receipts"))
         assert (row[1], row[3], row[4]) == (customers[1].code, "250.00", "Cash")
         title = str(screen.query_one("#receipts-title").render())
-        assert "1 receipts, 250.00 received" in title
+        assert "1 receipt, 250.00 received" in title
         await pilot.press("n")  # starts with the shown customer
         await settle(pilot)
         form = pilot.app.screen

@@ -48,7 +48,9 @@ async def settled(pilot: Any) -> None:
 EN_80, ZH_120 = ("en", (80, 24)), ("zh_CN", (120, 40))
 
 
-@pytest.mark.parametrize(("lang", "size"), [EN_80, ZH_120, ("zh_CN", (80, 24)), ("en", (120, 40))])
+@pytest.mark.parametrize(
+    ("lang", "size"), [EN_80, ZH_120, ("zh_CN", (80, 24)), ("en", (120, 40)), ("en", (160, 48))]
+)
 def test_home(snap_compare: Any, make_app: Any, lang: str, size: tuple[int, int]) -> None:
     """Home: target vs actual, sales to date, pipeline, follow-ups, stalled deals."""
     assert snap_compare(make_app(lang), terminal_size=size, run_before=settled)

@@ -6,6 +6,7 @@ context it acts with, so tests run it on a temporary database as any user.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -136,6 +137,8 @@ class SalesdeskApp(App[None]):
         self._key_chain: list[Any] = []
         self._held_keys: list[events.Key | events.Paste] = []
         self._key_timer: Any = None
+        self._awaited_screen: Screen[Any] | None = None  # held keys wait for it to show
+        self._shown_screen: Callable[[], Screen[Any] | None] | None = None
 
     # -- start-up ----------------------------------------------------------------------
 
@@ -479,10 +482,37 @@ class SalesdeskApp(App[None]):
         if not typed or event.is_forwarded or not self.screen_stack:  # type: ignore[attr-defined]
             await super().on_event(event)
             return
-        if self._key_on_way is not None or self._held_keys:
+        if self._key_on_way is not None or self._held_keys or not self._screen_shown():
             self._held_keys.append(event)  # type: ignore[arg-type]
             return
         await self._deliver_key(event)  # type: ignore[arg-type]
+
+    def _screen_shown(self) -> bool:
+        """True when the screen on top has mounted and set its focus. A key that opens a
+        dialog (``n``) pushes it at once, but its fields exist only once it has mounted,
+        and the focus it gives its first field is set later still: a key typed meanwhile
+        went to the half-built screen and was lost (the first letter of a new receipt's
+        customer code). Keys for a screen not seen yet are held until then."""
+        screen = self.screen
+        if self._shown_screen is not None and self._shown_screen() is screen:
+            return True
+        if self._awaited_screen is not screen:
+            self._awaited_screen = screen
+            self.run_worker(self._await_screen(screen), group="held-keys", exit_on_error=False)
+        return False
+
+    async def _await_screen(self, screen: Screen[Any]) -> None:
+        import asyncio
+        import weakref
+
+        with contextlib.suppress(TimeoutError):  # never hold keys for long
+            await asyncio.wait_for(screen._mounted_event.wait(), 2.0)
+        if self._awaited_screen is screen:
+            self._awaited_screen = None
+            self._shown_screen = weakref.ref(screen)
+        # posted behind what the screen's mount handlers asked of the app (the focus of
+        # its first field), so the held keys find that field focused
+        self.post_message(HeldKeys())
 
     async def _deliver_key(self, event: events.Key | events.Paste) -> None:
         target = self.focused or self.screen
@@ -519,7 +549,7 @@ class SalesdeskApp(App[None]):
             self.post_message(HeldKeys())
 
     async def on_held_keys(self, message: HeldKeys) -> None:
-        while self._held_keys and self._key_on_way is None:
+        while self._held_keys and self._key_on_way is None and self._screen_shown():
             await self._deliver_key(self._held_keys.pop(0))
 
     async def run_action(

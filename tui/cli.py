@@ -228,7 +228,14 @@ def users_add(
         "manager_id": user_service.find_user(ctx, manager).id if manager else None,
     }
     user = user_service.add_user(ctx, data)
-    click.echo(f"Added {user.login} ({', '.join(user.roles)}).")
+    click.echo(f"Added {user.login} ({_titles(ctx, user.roles)}).")
+
+
+def _titles(ctx: Any, roles: list[str]) -> str:
+    """Roles by their titles in the reader's language (销售经理), never their ids."""
+    from core.access import role_title
+
+    return ", ".join(role_title(ctx.roles, r) for r in roles)
 
 
 @users.command("list")
@@ -242,7 +249,7 @@ def users_list(click_ctx: click.Context, include_inactive: bool) -> None:
     ctx = runtime_from(click_ctx).context_for()
     for user in user_service.list_users(ctx, include_inactive):
         state = "" if user.active else "  (deactivated)"
-        click.echo(f"{user.login:<20} {user.display_name:<24} {','.join(user.roles)}{state}")
+        click.echo(f"{user.login:<20} {user.display_name:<24} {_titles(ctx, user.roles)}{state}")
 
 
 @users.command("set-role")
@@ -256,7 +263,7 @@ def users_set_role(click_ctx: click.Context, login: str, roles: tuple[str, ...])
 
     ctx = runtime_from(click_ctx).context_for()
     user = user_service.set_roles(ctx, login, list(roles))
-    click.echo(f"{user.login} now has: {', '.join(user.roles)}")
+    click.echo(f"{user.login} now has: {_titles(ctx, user.roles)}")
 
 
 @users.command("deactivate")

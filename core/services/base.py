@@ -197,7 +197,9 @@ def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
     except pydantic.ValidationError as exc:
         problems = [
             FieldProblem(
-                ".".join(str(p) for p in err["loc"]) or subject, err.get("input"), _expected(err)
+                ".".join(str(p) for p in err["loc"]) or subject,
+                err.get("input"),
+                pydantic_expected(err),
             )
             for err in exc.errors()
         ]
@@ -239,7 +241,9 @@ _EXPECTED_EN = {
 }
 
 
-def _expected(err: Any) -> str:
+def pydantic_expected(err: Any) -> str:
+    """What one of pydantic's errors expected, in the reader's language (its own text
+    is English and may name a regular expression): the one place this is worded."""
     if current_lang().startswith("zh") and err.get("type") in _EXPECTED_ZH:
         try:
             return _EXPECTED_ZH[err["type"]].format(**(err.get("ctx") or {}))
@@ -264,7 +268,27 @@ def conflict_for(session: Session, row: SQLModel) -> Conflict:
         .limit(1)
     ).first()
     who, when = (last[0], last[1]) if last else (None, None)
-    return Conflict(entity, key, who, when, getattr(row, "version", None))
+    name = (
+        session.scalar(sa.select(col(User.display_name)).where(col(User.login) == who))
+        if who
+        else None
+    )
+    return Conflict(
+        entity,
+        key,
+        who,
+        when,
+        getattr(row, "version", None),
+        thing=record_noun(type(row)),
+        changed_by_name=name or who,
+    )
+
+
+def record_noun(model: type) -> tuple[str, str] | None:
+    """A record kind in business words, (English, Chinese), as its model declares it in
+    ``__noun__`` ("contract", "合同"); None for a kind that declares none."""
+    noun = getattr(model, "__noun__", None)
+    return noun if isinstance(noun, tuple) and len(noun) == 2 else None
 
 
 def stale_conflict(ctx: Context, uow: UnitOfWork, exc: StaleDataError) -> Conflict:

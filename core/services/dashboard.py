@@ -62,6 +62,8 @@ class Dashboard:
     due_today: int = 0
     overdue: int = 0
     stalled: int = 0
+    # open deals by funnel and stage: (funnel, stage, deals, amount), in stage order
+    stages: list[tuple[str, str, int, Decimal]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -90,7 +92,7 @@ def compute(ctx: Context) -> Dashboard:
         mtd, qtd, ytd = _sales_to_date(ctx, session, today)
         board.mtd, board.qtd, board.ytd = mtd, qtd, ytd
         deals = _open_deals(ctx, session)
-        board.pipeline, board.weighted, board.open_deals, board.stalled = deals
+        board.pipeline, board.weighted, board.open_deals, board.stalled, board.stages = deals
         board.due_today, board.overdue = _follow_up_counts(ctx, session, today)
     return board
 
@@ -151,9 +153,11 @@ def _target(ctx: Context, session: Any, month: dt.date) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _open_deals(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int, int]:
-    """Open pipeline, weighted pipeline, open deals and stalled deals: one grouped read of
-    the open deals the reader may see."""
+def _open_deals(
+    ctx: Context, session: Any
+) -> tuple[Decimal, Decimal, int, int, list[tuple[str, str, int, Decimal]]]:
+    """Open pipeline, weighted pipeline, open deals, stalled deals and the pipeline by
+    stage: one grouped read of the open deals the reader may see."""
     stalled = _stalled(ctx)[2]
     query = (
         sa.select(
@@ -170,6 +174,7 @@ def _open_deals(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int, int]
         )
     )
     total, weighted, count, stalled_count = Decimal(0), Decimal(0), 0, 0
+    stages: dict[tuple[str, str], tuple[int, Decimal]] = {}
     funnels = ctx.plugins.funnels
     for funnel_id, stage_id, override, amount, n, late in session.execute(query):
         if override is None:  # as ``probability``, without a model per group
@@ -181,7 +186,10 @@ def _open_deals(ctx: Context, session: Any) -> tuple[Decimal, Decimal, int, int]
         weighted += amount * Decimal(override)
         count += n
         stalled_count += late or 0
-    return total, weighted.quantize(Decimal("0.01")), count, stalled_count
+        deals, summed = stages.get((funnel_id, stage_id), (0, Decimal(0)))
+        stages[(funnel_id, stage_id)] = (deals + n, summed + amount)
+    by_stage = [(f, s, n, a) for (f, s), (n, a) in sorted(stages.items(), key=_stage_order(ctx))]
+    return total, weighted.quantize(Decimal("0.01")), count, stalled_count, by_stage
 
 
 def _follow_up_counts(ctx: Context, session: Any, today: dt.date) -> tuple[int, int]:
@@ -193,6 +201,19 @@ def _follow_up_counts(ctx: Context, session: Any, today: dt.date) -> tuple[int, 
     ).where(*_follow_ups(ctx, "due"))
     due_today, overdue = session.execute(query).one()
     return int(due_today), int(overdue)
+
+
+def _stage_order(ctx: Context) -> Any:
+    """Funnel by funnel, each funnel's stages in its own order (unknown ones last)."""
+    funnels = ctx.plugins.funnels
+
+    def key(item: tuple[tuple[str, str], Any]) -> tuple[str, int, str]:
+        (funnel_id, stage_id), _value = item
+        funnel = funnels.get(funnel_id)
+        ids = [s.id for s in funnel.stages] if funnel else []
+        return (funnel_id, ids.index(stage_id) if stage_id in ids else len(ids), stage_id)
+
+    return key
 
 
 def _follow_ups(ctx: Context, which: str, count: bool = False) -> Any:

@@ -77,7 +77,9 @@ def _roles(known: set[str]) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         roles = [r for r in re.split(r"[;,\s]+", text.strip()) if r]
         if not roles or any(r not in known for r in roles):
-            raise Bad("one or more of the roles " + ", ".join(sorted(known)) + " (separated by ;)")
+            raise Bad(
+                "one or more of the roles {roles} (separated by ;)", roles=", ".join(sorted(known))
+            )
         return roles
 
     return parse
@@ -183,7 +185,13 @@ def _unique_logins(
         if login in existing:
             problems.add(number, "login", login, "a login no salesdesk user has already")
         elif login in first:
-            problems.add(number, "login", login, f"a login used once (also on row {first[login]})")
+            problems.add(
+                number,
+                "login",
+                login,
+                "a login used once (also on row {row})",
+                {"row": first[login]},
+            )
         else:
             first[login] = number
 

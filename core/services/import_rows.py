@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.errors import FieldProblem
+from core.i18n import _
 from core.models import Customer, CustomerClass, CustomerSize, CustomerStatus, Product
 from core.schemas import CREDIT_RATINGS
 
@@ -91,7 +92,12 @@ DATE_EXPECTED = "a date written YYYY-MM-DD"
 
 
 class Bad(Exception):
-    """A cell parser's refusal; the message is what was expected."""
+    """A cell parser's refusal; the message is what was expected (English, translated
+    when shown; ``args`` fill its {placeholders})."""
+
+    def __init__(self, expected: str, **args: object) -> None:
+        super().__init__(expected)
+        self.expected, self.values = expected, args or None
 
 
 @dataclass
@@ -103,13 +109,23 @@ class Problems:
     bad_rows: int = 0
     _last_row: int | None = None
 
-    def add(self, row: int | None, column: str, value: object, expected: str) -> None:
+    def add(
+        self,
+        row: int | None,
+        column: str,
+        value: object,
+        expected: str,
+        args: dict[str, object] | None = None,
+    ) -> None:
         self.count += 1
         if row != self._last_row:
             self.bad_rows += 1
             self._last_row = row
         if len(self.items) < MAX_LISTED_PROBLEMS:
-            self.items.append(FieldProblem(column, value, expected, row))
+            self.items.append(FieldProblem(column, value, expected, row, args))
+
+    def refused(self, row: int | None, column: str, value: object, bad: Bad) -> None:
+        self.add(row, column, value, bad.expected, bad.values)
 
     def __bool__(self) -> bool:
         return self.count > 0
@@ -132,16 +148,16 @@ def check_header(
     for index, raw in enumerate(header):
         name = normalise(raw)
         if not name:
-            problems.add(1, f"column {index + 1}", raw, "a column name")
+            problems.add(1, _("column {n}").format(n=index + 1), raw, "a column name")
         elif name not in known:
-            problems.add(1, raw, raw, f"one of the columns {', '.join(known)}")
+            problems.add(1, raw, raw, "one of the columns {names}", {"names": ", ".join(known)})
         elif name in positions:
             problems.add(1, raw, raw, "each column once")
         else:
             positions[name] = index
     for name in required:
         if name not in positions:
-            problems.add(1, name, None, f"a column named '{name}' in the header")
+            problems.add(1, name, None, "a column named '{name}' in the header", {"name": name})
     return positions
 
 
@@ -165,7 +181,7 @@ def text_parser(limit: int, required: bool = False) -> Callable[[str], str]:
         if required and not text:
             raise Bad("a value (this column may not be empty)")
         if len(text) > limit:
-            raise Bad(f"at most {limit} characters (got {len(text)})")
+            raise Bad("at most {limit} characters (got {n})", limit=limit, n=len(text))
         return text
 
     return parse
@@ -186,7 +202,7 @@ def choice_parser(values: Iterable[str], default: str) -> Callable[[str], str]:
         if not text:
             return default
         if text not in allowed:
-            raise Bad(f"one of {', '.join(allowed)}")
+            raise Bad("one of {values}", values=", ".join(allowed))
         return text
 
     return parse
@@ -246,7 +262,7 @@ def credit_code_parser(text: str) -> str:
 def rating_parser(text: str) -> str:
     value = text.strip().upper()
     if value not in CREDIT_RATINGS:
-        raise Bad(f"one of {', '.join(r for r in CREDIT_RATINGS if r)} or empty")
+        raise Bad("one of {values} or empty", values=", ".join(r for r in CREDIT_RATINGS if r))
     return value
 
 
@@ -403,7 +419,7 @@ def master_rows(
             try:
                 value = parse(text)
             except Bad as exc:
-                problems.add(number, name, text, str(exc))
+                problems.refused(number, name, text, exc)
                 ok = False
                 continue
             if value is not None and value != "":
@@ -422,7 +438,9 @@ def _unique_code(
         problems.add(number, "code", code, "a code not in the database already")
         return False
     if code in first_seen:
-        problems.add(number, "code", code, f"a code used once (also on row {first_seen[code]})")
+        problems.add(
+            number, "code", code, "a code used once (also on row {row})", {"row": first_seen[code]}
+        )
         return False
     first_seen[code] = number
     return True
@@ -431,7 +449,13 @@ def _unique_code(
 def _right_width(number: int, cells: list[str], width: int, problems: Problems) -> bool:
     if len(cells) <= width or not any(c.strip() for c in cells[width:]):
         return True
-    problems.add(number, ROW, f"{len(cells)} cells", f"at most {width} cells, like the header")
+    problems.add(
+        number,
+        ROW,
+        _("{n} cells").format(n=len(cells)),
+        "at most {n} cells, like the header",
+        {"n": width},
+    )
     return False
 
 
@@ -614,7 +638,7 @@ class _SalesLineCheck:
         try:
             rate = vat_rate_parser(text)
         except Bad as exc:
-            self.add(number, "tax_rate", text, str(exc))
+            self.add(number, "tax_rate", text, exc.expected, exc.values)
             return None, False
         found = self.rates[text] = None if rate is None else str(rate)
         return found, True
@@ -641,7 +665,8 @@ class _SalesLineCheck:
                 number,
                 "return_reason",
                 reason,
-                f"at most {RETURN_REASON_MAX} characters (got {len(reason)})",
+                "at most {limit} characters (got {n})",
+                {"limit": RETURN_REASON_MAX, "n": len(reason)},
             )
             return False
         return True
@@ -695,5 +720,7 @@ def _padded(number: int, cells: list[str], width: int, problems: Problems) -> bo
         return True
     if not any(c.strip() for c in cells[width:]):
         return True
-    problems.add(number, ROW, f"{len(cells)} cells", f"{width} cells, like the header")
+    problems.add(
+        number, ROW, _("{n} cells").format(n=len(cells)), "{n} cells, like the header", {"n": width}
+    )
     return False

@@ -91,7 +91,7 @@ def set_targets(ctx: Context, items: list[TargetInput | dict[str, Any]]) -> list
             rows.append(validate(TargetInput, item, "target"))
         except ValidationFailed as exc:
             problems.extend(
-                FieldProblem(p.field, p.value, p.expected, number) for p in exc.problems
+                FieldProblem(p.field, p.value, p.expected, number, p.args) for p in exc.problems
             )
     if problems:
         raise ValidationFailed(problems, "targets")

@@ -35,7 +35,7 @@ from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import _
 from core.models import CompanySetting, NumberSequence
-from core.services.base import UnitOfWork
+from core.services.base import UnitOfWork, pydantic_expected
 from core.services.company import set_setting
 
 SETTING_PREFIX = "numbering."
@@ -106,7 +106,9 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
         checked = NumberingRule.model_validate(rule)
     except pydantic.ValidationError as exc:
         problems = [
-            FieldProblem(".".join(map(str, e["loc"])) or "rule", e.get("input"), e["msg"])
+            FieldProblem(
+                ".".join(map(str, e["loc"])) or "rule", e.get("input"), pydantic_expected(e)
+            )
             for e in exc.errors()
         ]
         raise ValidationFailed(problems, f"numbering rule {series}") from exc

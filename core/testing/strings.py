@@ -30,6 +30,8 @@ def from_tree(tree: ast.AST) -> set[str]:
             name, args = _call_name(node), node.args
             if name == "_" and args:
                 found.update(_strings(args[0]))
+            elif name == "plural" and len(args) >= 3:
+                found.update(_strings(args[2]))  # the form the catalogue holds
             elif name == "Binding" and len(args) >= 3:
                 found.update(_strings(args[2]))
                 for kw in node.keywords:

@@ -21,6 +21,8 @@ from core.models import MONEY, money_field, utcnow, versioned
 class Contract(SQLModel, table=True):
     """One version of a sales contract (销售合同)."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("contract", "合同")
+
     __tablename__: ClassVar[str] = "contracts_contract"
     __table_args__ = (
         sa.UniqueConstraint("number", "revision", name="uq_contracts_contract_number_revision"),
@@ -63,6 +65,8 @@ class Contract(SQLModel, table=True):
 class Milestone(SQLModel, table=True):
     """A payment milestone: due date, amount and the condition that triggers it."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("milestone", "付款节点")
+
     __tablename__: ClassVar[str] = "contracts_milestone"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -90,6 +94,8 @@ class Attachment(SQLModel, table=True):
 
 class ApprovalStep(SQLModel, table=True):
     """One step of an approval round: the role that must decide, and its decision."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("approval step", "审批步骤")
 
     __tablename__: ClassVar[str] = "contracts_approval_step"
     __table_args__ = (
@@ -127,6 +133,8 @@ class TimelineEntry(SQLModel, table=True):
 
 class Signoff(SQLModel, table=True):
     """A control node (控制节点) passed: who signed it off, holding which role."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("sign-off", "签核")
 
     __tablename__: ClassVar[str] = "contracts_signoff"
 

@@ -19,8 +19,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import current_lang, pick, translator
-from core.models import Customer
+from core.i18n import current_lang, pick, plural, translator
+from core.models import Customer, User
 from plugins.contracts import services
 from plugins.contracts.machine import STATUS_LABELS
 from plugins.contracts.services.common import machine_of
@@ -113,6 +113,33 @@ def numbered(contract: Any) -> str:
 def role_title(ctx: Any, name: str) -> str:
     spec = ctx.roles.roles.get(name)
     return pick(spec.title_en, spec.title_zh) if spec else name
+
+
+_STEP_COMMENT = re.compile(r"step (\d+) \(([\w.-]+)\)(?:: (.*))?", re.DOTALL)
+
+
+def step_comment(ctx: Any, comment: str) -> str:
+    """A timeline entry of an approval decision, as the services write it ("step 1
+    (sales_manager): ok"), in the reader's words: "Approval step 1 (Sales manager): ok"
+    (第 1 步审批(销售经理)). Any other comment is the user's text, as typed."""
+    match = _STEP_COMMENT.fullmatch(comment or "")
+    if match is None:
+        return comment
+    seq, role, said = match.groups()
+    text = _("Approval step {seq} ({role})").format(seq=seq, role=role_title(ctx, role))
+    return f"{text}: {said}" if said else text
+
+
+def user_names(ctx: Any, ids: set[int | None]) -> dict[int | None, str]:
+    """People by their full names (a login only for a user without one)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    with ctx.reading() as session:
+        rows = session.execute(
+            sa.select(User.id, User.display_name, User.login).where(User.id.in_(wanted))  # type: ignore[union-attr]
+        ).all()
+    return {i: name or login for i, name, login in rows}
 
 
 def customer_names(ctx: Any, ids: set[int]) -> dict[int, str]:
@@ -617,7 +644,7 @@ class ContractsScreen(ContractActions, BaseScreen):
                 n=services.LIST_LIMIT
             )
         self.query_one("#status", Static).update(
-            _("{n} contracts").format(n=len(rows))
+            plural(len(rows), "{n} contract", "{n} contracts", _).format(n=len(rows))
             + f"  ·  {what}  ·  "
             + _("Enter opens, n new, f waiting for me")
         )
@@ -729,10 +756,12 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             flags.append(_("replaced by an amendment"))
         parties = "; ".join(p.get("name", "") for p in c.parties) or "—"
         attachments = "; ".join(a.ref for a in detail.attachments) or "—"
-        allowed = ", ".join(f"{self._stage(s)} ({s})" for s in detail.allowed) or "—"
+        allowed = ", ".join(self._stage(s) for s in detail.allowed) or "—"
+        status = shown(c.status)
+        status = "" if status == self._stage(c.stage) else f" ({escape(status)})"
         self.query_one("#head", Static).update(
             f"[b]{escape(numbered(c))}[/b] {escape(c.title)}  ·  {escape(detail.customer)}\n"
-            + f"{_('Stage')}: {escape(self._stage(c.stage))} ({escape(shown(c.status))})  ·  "
+            + f"{_('Stage')}: {escape(self._stage(c.stage))}{status}  ·  "
             f"{_('Amount')}: {c.amount:,.2f} {c.currency}"
             + (f"  ·  {', '.join(flags)}" if flags else "")
             + "\n"
@@ -749,6 +778,10 @@ class ContractDetailScreen(ContractActions, BaseScreen):
                 for m in detail.milestones
             ],
         )
+        people = user_names(
+            self.ctx,
+            {s.decided_by_id for s in detail.steps} | {t.actor_id for t in detail.timeline},
+        )
         self._fill(
             "#steps",
             [_("Round"), _("Step"), _("Role"), _("Status"), _("By"), _("When"), _("Comment")],
@@ -758,7 +791,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
                     s.seq,
                     self._role(s.role),
                     shown(s.status),
-                    s.decided_by_login,
+                    people.get(s.decided_by_id, s.decided_by_login or ""),
                     cell(s.decided_at),
                     s.comment,
                 )
@@ -771,11 +804,11 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             [
                 (
                     cell(t.at),
-                    t.actor_login,
+                    people.get(t.actor_id, t.actor_login),
                     shown(t.action),
                     self._stage(t.from_stage),
                     self._stage(t.to_stage),
-                    t.comment,
+                    step_comment(self.ctx, t.comment),
                 )
                 for t in detail.timeline
             ],

@@ -78,6 +78,8 @@ class ForecastOverride(SQLModel, table=True):
     """A person's judgement on one forecast period of one series: the statistical figure
     it replaces, the final one, why, who and when. Changing it later is audited."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("forecast adjustment", "预测调整")
+
     __tablename__: ClassVar[str] = "forecast_override"
     __table_args__ = (sa.UniqueConstraint("series_id", "period"),)
 
@@ -99,6 +101,8 @@ class Allocation(SQLModel, table=True):
     earlier approved version, kept as history). Revisions during the period are new
     versions (``revision`` counts them per period and dimension).
     """
+
+    __noun__: ClassVar[tuple[str, str]] = ("allocation", "目标分解")
 
     __tablename__: ClassVar[str] = "forecast_allocation"
     __table_args__ = (sa.UniqueConstraint("period_start", "period_kind", "dimension", "revision"),)

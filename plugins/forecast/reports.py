@@ -22,6 +22,7 @@ from core.report_kit import KitParams, ReportBase
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from core.targets import reconciliation_caption
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
+from plugins.forecast.select import explanation_text
 from plugins.forecast.services import evaluation as ev
 from plugins.forecast.services.history import LINE_COLUMNS
 
@@ -158,7 +159,7 @@ class ForecastReport(ReportBase):
                 method_title(ctx, s.method),
                 _pct(s.smape),
                 None if s.mase is None else Decimal(str(round(s.mase, 3))),
-                s.explanation,
+                explanation_text(s.explanation),
             )
             for s in series
         ]

@@ -11,13 +11,13 @@ level and says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from core.i18n import translator
+from core.i18n import current_lang, swap_lang, translator
 from plugins.forecast.calendar import CALENDAR_NAMES
 from plugins.forecast.holiday import HolidayEffect, estimate
 from plugins.forecast.methods import Forecast, as_array, z_value
@@ -68,6 +68,10 @@ class Choice:
     origins: int = 0
     short: bool = False
     explanation: str = ""
+    # the explanation in each language the app speaks, stored with the run so a reader
+    # of either language reads it in theirs (a run made in English showed English "why"
+    # on a Chinese screen)
+    explanations: dict[str, str] = field(default_factory=dict)
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)
     # Calibrated (lower, upper) bounds by level, for the levels reports show.
     intervals: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -223,7 +227,10 @@ def auto_forecast(
         holiday=holiday,
         holiday_gain=gain,
     )
-    choice.explanation = explain(choice, methods, window, unit, forced=force is not None)
+    choice.explanations = in_each_language(
+        lambda: explain(choice, methods, window, unit, forced=force is not None)
+    )
+    choice.explanation = choice.explanations[current_lang()]
     return choice
 
 
@@ -460,20 +467,66 @@ def short_series(
     n = len(y)
     if n == 0:
         zeros = np.zeros(horizon)
+        texts = in_each_language(lambda: _("No history: the forecast is zero."))
         return Choice(
             Forecast(zeros, zeros, zeros, "none", level),
             "none",
             short=True,
-            explanation=_("No history: the forecast is zero."),
+            explanation=texts[current_lang()],
+            explanations=texts,
         )
     method_id = "ses" if n >= 3 and "ses" in methods else "moving_average"
     forecast = methods[method_id].fit_predict(y, horizon, season=1, level=level)
-    text = _(
-        "Only {n} {unit} of history, fewer than two seasons: no season can be "
-        "estimated or checked, so the level was smoothed ({method}) and held flat. "
-        "Treat it as a rough guide until more history exists."
-    ).format(n=n, unit=_(unit), method=_(methods[method_id].title))
-    return Choice(forecast, method_id, (method_id,), short=True, explanation=text)
+    texts = in_each_language(
+        lambda: _(
+            "Only {n} {unit} of history, fewer than two seasons: no season can be "
+            "estimated or checked, so the level was smoothed ({method}) and held flat. "
+            "Treat it as a rough guide until more history exists."
+        ).format(n=n, unit=_(unit), method=_(methods[method_id].title))
+    )
+    return Choice(
+        forecast,
+        method_id,
+        (method_id,),
+        short=True,
+        explanation=texts[current_lang()],
+        explanations=texts,
+    )
+
+
+def in_each_language(make: Callable[[], str]) -> dict[str, str]:
+    """``make()``'s text in English and in Chinese, by language code."""
+    out: dict[str, str] = {}
+    for lang in ("en", "zh_CN"):
+        before = swap_lang(lang)
+        try:
+            out[lang] = make()
+        finally:
+            swap_lang(before)
+    return out
+
+
+def stored_explanation(texts: dict[str, str], limit: int) -> str:
+    """The explanations as the run keeps them: JSON by language, within ``limit``."""
+    import json
+
+    share = max(1, (limit - 40) // max(1, len(texts)))
+    return json.dumps({k: v[:share] for k, v in texts.items()}, ensure_ascii=False)
+
+
+def explanation_text(stored: str) -> str:
+    """A stored explanation in the reader's language; a run stored before explanations
+    were kept in both languages has one text, shown as it is."""
+    import json
+
+    if stored.startswith("{"):
+        try:
+            texts = json.loads(stored)
+        except ValueError:
+            return stored
+        if isinstance(texts, dict):
+            return str(texts.get(current_lang()) or texts.get("en") or "")
+    return stored
 
 
 def explain(

@@ -59,6 +59,8 @@ COUNTED = (DocStatus.SUBMITTED.value, DocStatus.REVERSED.value, DocStatus.REVERS
 class Tender(SQLModel, table=True):
     """One engineering tender (工程投标) and its outcome."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("tender", "投标")
+
     __tablename__: ClassVar[str] = "manufacturing_tender"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -81,6 +83,8 @@ class Tender(SQLModel, table=True):
 class Project(SQLModel, table=True):
     """A project registration (项目立项单); its number is the quote number."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("project", "项目")
+
     __tablename__: ClassVar[str] = "manufacturing_project"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -101,6 +105,8 @@ class Project(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     """The header of a quote, order, delivery, invoice or receipt."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("document", "单据")
 
     __tablename__: ClassVar[str] = "manufacturing_document"
     __table_args__ = (

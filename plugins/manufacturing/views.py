@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, ValidationFailed
-from core.i18n import pick, translator
+from core.i18n import pick, plural, translator
 from plugins.manufacturing.models import DocKind
 from plugins.manufacturing.services import documents, posting, queries, tenders
 from plugins.manufacturing.services.common import P_BILL, P_SELL, P_SHIP, P_TENDER
@@ -86,7 +86,7 @@ def decimals(text: str, field: str) -> list[Decimal]:
 def problem_lines(exc: ValidationFailed) -> str:
     """What the refusal needs, one line each, without the column names and raw values
     of ``str(problem)`` (which are for logs and the command line)."""
-    return "\n".join(_("Needs {what}").format(what=p.expected) for p in exc.problems)
+    return "\n".join(_("Needs {what}").format(what=p.expected_text()) for p in exc.problems)
 
 
 class Selectable:
@@ -222,7 +222,7 @@ class TendersScreen(Selectable, BaseScreen):
         self.tenders = {t.id: t for t, _n in found}
         self.fill(headers, rows, [t.id for t, _n in found], focus_id)
         self.query_one("#status", Static).update(
-            _("{n} tenders").format(n=len(rows))
+            plural(len(rows), "{n} tender", "{n} tenders", _).format(n=len(rows))
             + "  ·  "
             + _("n new · w won · l lost · p register project · u quote")
         )

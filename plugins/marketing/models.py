@@ -91,6 +91,8 @@ class ActionStatus(StrEnum):
 class Segment(SQLModel, table=True):
     """A saved customer segment: filters on the customer plus minimum RFM scores."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("segment", "客户分群")
+
     __tablename__: ClassVar[str] = "marketing_segment"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,6 +115,8 @@ class Segment(SQLModel, table=True):
 
 class Campaign(SQLModel, table=True):
     """A campaign plan (促销活动计划表)."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("campaign", "营销活动")
 
     __tablename__: ClassVar[str] = "marketing_campaign"
 
@@ -146,6 +150,8 @@ class Campaign(SQLModel, table=True):
 class CostLine(SQLModel, table=True):
     """One cost of a campaign: planned (budget) and actual (促销成本/广告费用)."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("cost line", "费用行")
+
     __tablename__: ClassVar[str] = "marketing_cost"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -163,6 +169,8 @@ class CostLine(SQLModel, table=True):
 class NegativeInfo(SQLModel, table=True):
     """A complaint, lost-deal reason or competitor move, with its improvement action
     (负面情报分析改善表)."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("negative report", "负面信息")
 
     __tablename__: ClassVar[str] = "marketing_negative"
 

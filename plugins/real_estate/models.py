@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
@@ -60,6 +60,7 @@ class PriceListStatus(StrEnum):
 
 
 class Project(SQLModel, table=True):
+    __noun__: ClassVar[tuple[str, str]] = ("project", "项目")
     __tablename__ = "real_estate_project"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,6 +70,7 @@ class Project(SQLModel, table=True):
 
 
 class Building(SQLModel, table=True):
+    __noun__: ClassVar[tuple[str, str]] = ("building", "楼栋")
     __tablename__ = "real_estate_building"
     __table_args__ = (sa.UniqueConstraint("project_id", "code"),)
 
@@ -83,6 +85,8 @@ class Building(SQLModel, table=True):
 
 class Unit(SQLModel, table=True):
     """One saleable unit (房间). Prices here are the published ones."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("unit", "房源")
 
     __tablename__ = "real_estate_unit"
     __table_args__ = (sa.UniqueConstraint("building_id", "unit_no"),)
@@ -147,6 +151,8 @@ class PriceFactor(SQLModel, table=True):
 class PriceList(SQLModel, table=True):
     """A versioned price list of a building; prices take effect when it is approved."""
 
+    __noun__: ClassVar[tuple[str, str]] = ("price list", "价目表")
+
     __tablename__ = "real_estate_price_list"
     __table_args__ = (sa.UniqueConstraint("building_id", "number"),)
 
@@ -179,6 +185,8 @@ class PriceListLine(SQLModel, table=True):
 class Deal(SQLModel, table=True):
     """A buyer's deal on a unit, from reservation on. At most one active deal per unit
     (a partial unique index backs the conditional status update)."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("deal", "成交")
 
     __tablename__ = "real_estate_deal"
     __table_args__ = (
@@ -271,6 +279,8 @@ class Settlement(SQLModel, table=True):
 
 class SalesPlan(SQLModel, table=True):
     """Sales plan table (楼盘销售计划表): units and amount to sign per month."""
+
+    __noun__: ClassVar[tuple[str, str]] = ("sales plan", "销售计划")
 
     __tablename__ = "real_estate_sales_plan"
     __table_args__ = (sa.UniqueConstraint("building_id", "month"),)

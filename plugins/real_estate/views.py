@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import translator
+from core.i18n import plural, translator
 from plugins.real_estate.services import calls, control, masterdata, payments, prices, queries
 from plugins.real_estate.services.common import may_read_finance
 from tui.base import BaseScreen, report_error
@@ -64,6 +64,28 @@ SOURCE_TITLES = {
 
 def status_title(status: str) -> str:
     return _(STATUS_TITLES.get(status, status))
+
+
+def legend_text(label: str, counts: list[tuple[str, int]], width: int) -> Text:
+    """The building, then each status with its mark and count, on as many lines as
+    ``width`` needs: an entry is never split, and none is cut at the edge (at 80
+    columns "Sold" was cut off the single line)."""
+    from rich.cells import cell_len
+
+    legend = Text(label)
+    used = width  # start a new line before the first entry
+    for status, n in counts:
+        entry = f" {STATUS_MARK[status]} {status_title(status)} {n} "
+        size = cell_len(entry)
+        if used + 1 + size > width:
+            legend.append("\n")
+            used = 0
+        elif used:
+            legend.append(" ")
+            used += 1
+        legend.append(entry, style=STATUS_STYLE[status])
+        used += size
+    return legend
 
 
 def unit_cell(unit_no: str, status: str) -> Text:
@@ -197,7 +219,7 @@ class SalesControlBoard(EstateScreen):
     DEFAULT_CSS = """
     SalesControlBoard #board { height: 1fr; }
     SalesControlBoard #unit-detail { height: 3; padding: 0 1; }
-    SalesControlBoard #legend { height: 2; padding: 0 1; }
+    SalesControlBoard #legend { height: auto; max-height: 4; padding: 0 1; }
     """
     BINDINGS = [
         Binding("b", "next_building", "Next building", id="re.building"),
@@ -261,12 +283,14 @@ class SalesControlBoard(EstateScreen):
         self.show_detail()
 
     def _legend(self, units: list[queries.BoardUnit]) -> None:
-        legend = Text(self.building_label() + "\n")
-        for status, style in STATUS_STYLE.items():
-            n = sum(1 for u in units if u.status == status)
-            legend.append(f" {STATUS_MARK[status]} {status_title(status)} {n} ", style=style)
-            legend.append(" ")
-        self.query_one("#legend", Static).update(legend)
+        self._legend_units = units
+        counts = [(s, sum(1 for u in units if u.status == s)) for s in STATUS_STYLE]
+        width = max(20, self.size.width or self.app.size.width) - 2  # the padding
+        self.query_one("#legend", Static).update(legend_text(self.building_label(), counts, width))
+
+    def on_resize(self) -> None:
+        if hasattr(self, "_legend_units"):
+            self._legend(self._legend_units)
 
     def selected(self) -> queries.BoardUnit | None:
         coord = self.query_one("#board", DataTable).cursor_coordinate
@@ -462,7 +486,12 @@ class SalesControlBoard(EstateScreen):
             {"deposit": "50000"},
             submit,
             lambda plan: self._done(
-                _("Payment plan saved: {count} instalments").format(count=len(plan))
+                plural(
+                    len(plan),
+                    "Payment plan saved: {count} instalment",
+                    "Payment plan saved: {count} instalments",
+                    _,
+                ).format(count=len(plan))
             ),
         )
 
@@ -963,9 +992,12 @@ class SignOffScreen(EstateScreen):
     def _unit_changes(self, change_id: int) -> tuple[str, list[str], list[tuple[Any, ...]]]:
         change = masterdata.get_change(self.ctx, change_id)
         units = (change.payload or {}).get("units", [])
-        question = _("Apply {summary}: {count} units created or changed as listed?").format(
-            summary=change.summary or _("Unit data"), count=len(units)
-        )
+        question = plural(
+            len(units),
+            "Apply {summary}: {count} unit created or changed as listed?",
+            "Apply {summary}: {count} units created or changed as listed?",
+            _,
+        ).format(summary=change.summary or _("Unit data"), count=len(units))
         rows = [
             (
                 u.get("building", ""),
@@ -991,9 +1023,12 @@ class SignOffScreen(EstateScreen):
             lambda ctx, typed: masterdata.import_units(ctx, user_path(typed)),
             path.strip(),
             then=lambda change: self.app.notify(
-                _("Change {change}: {count} units waiting for sign-off").format(
-                    change=change.id, count=len(change.payload["units"])
-                )
+                plural(
+                    len(change.payload["units"]),
+                    "Change {change}: {count} unit waiting for sign-off",
+                    "Change {change}: {count} units waiting for sign-off",
+                    _,
+                ).format(change=change.id, count=len(change.payload["units"]))
             ),
         )
 

@@ -247,7 +247,7 @@ class CustomerPage(BaseScreen):
 
         def refused(exc: ValidationFailed) -> None:
             self.app.notify(
-                "; ".join(p.expected for p in exc.problems),
+                "; ".join(p.expected_text() for p in exc.problems),
                 title=_("Not done"),
                 severity="error",
                 timeout=8,

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static, TabbedConte
 
 from core.access import Scope
 from core.errors import Conflict, FieldProblem, ValidationFailed
-from core.i18n import _
+from core.i18n import _, plural
 from core.models import Activity, User, VisitCustomerType, VisitPurpose, Weather
 from core.services import activities, customers, daily, lists
 from core.services.overview import names_of
@@ -613,7 +613,7 @@ class DailyScreen(BaseScreen):
     def _show_problems(self, where: str, problems: list[FieldProblem]) -> None:
         plan = where == "#plan-error"
         lines = [
-            f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} {p.expected}"
+            f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} {p.expected_text()}"
             for p in problems
         ]
         self._error(where, "\n".join(lines))
@@ -924,9 +924,9 @@ def _resolve_contact(
             text,
             _("no contact of this customer matches")
             if not found
-            else _("{n} contacts match: {names}").format(
-                n=len(found), names=", ".join(c.name for c in found[:3])
-            ),
+            else plural(
+                len(found), "{n} contact matches: {names}", "{n} contacts match: {names}"
+            ).format(n=len(found), names=", ".join(c.name for c in found[:3])),
         )
     )
     return None
@@ -948,9 +948,9 @@ def _resolve_customer(
     what = (
         _("no customer matches")
         if not matches
-        else _("{n} customers match: {names}").format(
-            n=len(matches), names=", ".join(m[1] for m in matches[:3])
-        )
+        else plural(
+            len(matches), "{n} customer matches: {names}", "{n} customers match: {names}"
+        ).format(n=len(matches), names=", ".join(m[1] for m in matches[:3]))
     )
     problems.append(FieldProblem(field_name, text, what))
     return None

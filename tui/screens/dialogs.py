@@ -72,16 +72,9 @@ class ConflictDialog(BaseModal):
         self.conflict = conflict
 
     def compose(self) -> ComposeResult:
-        who = self.conflict.changed_by or _("another user")
-        when = f"{self.conflict.changed_at:%Y-%m-%d %H:%M}" if self.conflict.changed_at else "?"
         with Vertical():
             yield Label(_("Changed by someone else"), classes="title")
-            yield Static(
-                _("This record was changed by {who} at {when} after you opened it.").format(
-                    who=who, when=when
-                ),
-                markup=False,
-            )
+            yield Static(str(self.conflict), markup=False, id="conflict-text")
             yield Static(
                 _(
                     "r: reload theirs (your typing is dropped)   k: keep mine "

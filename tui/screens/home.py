@@ -13,12 +13,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
-from core.i18n import _
+from core.i18n import _, pick
 from tui.base import BaseScreen
 from tui.format import money, number
 
 if TYPE_CHECKING:  # the services load after the first frame (the app opens them)
     from core.services import dashboard
+
+WIDE = 130  # columns from which the pipeline by stage is shown beside the figures
 
 FIGURE_TITLES = [
     ("target", "Target this month"),
@@ -42,6 +44,9 @@ class HomeScreen(BaseScreen):
     HomeScreen #nav { width: 26; height: 1fr; border: round $primary; }
     HomeScreen #figures-box { width: 1fr; height: 1fr; border: round $primary; }
     HomeScreen #figures { height: 1fr; }
+    HomeScreen #stages-box { width: 1fr; height: 1fr; border: round $primary; display: none; }
+    HomeScreen #stages-box.-wide { display: block; }
+    HomeScreen #stages { height: 1fr; }
     HomeScreen .hint { height: auto; }
     """
     BINDINGS = [
@@ -63,6 +68,13 @@ class HomeScreen(BaseScreen):
                 )
                 yield table
                 yield Label(_("Enter on a figure shows the records behind it."), classes="hint")
+            # a wide terminal (160 columns) left most of Home empty: the open pipeline
+            # by stage fills the room beside the figures
+            with Vertical(id="stages-box") as stages_box:
+                stages_box.border_title = _("Open pipeline by stage")
+                stages: DataTable[Any] = DataTable(id="stages", cursor_type="none")
+                stages.can_focus = False
+                yield stages
 
     def on_mount(self) -> None:
         nav = self.query_one("#nav", OptionList)
@@ -72,11 +84,23 @@ class HomeScreen(BaseScreen):
         table.add_column(_("Value"), key="value")
         for fid, title in FIGURE_TITLES:
             table.add_row(_(title), Text("…", justify="right"), key=fid)
+        stages = self.query_one("#stages", DataTable)
+        stages.add_column(_("Stage"), key="stage")
+        stages.add_column(_("Deals"), key="deals")
+        stages.add_column(_("Amount"), key="amount")
+        self._fit_to_width()
         nav.highlighted = 0
         nav.focus()
         if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
             # after the first frame: the screen is usable while the figures are computed
             self.set_timer(0.05, self.action_refresh)
+
+    def on_resize(self) -> None:
+        self._fit_to_width()
+
+    def _fit_to_width(self) -> None:
+        width = self.size.width or self.app.size.width
+        self.query_one("#stages-box").set_class(width >= WIDE, "-wide")
 
     def _nav_options(self) -> list[Option]:
         return [
@@ -153,7 +177,27 @@ class HomeScreen(BaseScreen):
             if fid == "overdue" and board.overdue:
                 value.stylize("bold red")
             table.update_cell(fid, "value", value, update_width=True)
+        self._show_stages(board)
         self.app.figures_shown.set()  # type: ignore[attr-defined]
+
+    def _show_stages(self, board: dashboard.Dashboard) -> None:
+        funnels = self.ctx.plugins.funnels
+        several = len({f for f, *_rest in board.stages}) > 1
+        table = self.query_one("#stages", DataTable)
+        table.clear()
+        for funnel_id, stage_id, deals, amount in board.stages:
+            title = funnels.stage_title(funnel_id, stage_id)
+            if several:
+                funnel = funnels.get(funnel_id)
+                name = pick(funnel.title_en, funnel.title_zh) if funnel else funnel_id
+                title = f"{name} · {title}"
+            table.add_row(Text(title), number(deals), money(amount))
+        if board.stages:
+            table.add_row(
+                Text(_("Total"), style="bold"),
+                number(board.open_deals),
+                money(board.pipeline),
+            )
 
     @on(OptionList.OptionSelected, "#nav")
     def _go(self, event: OptionList.OptionSelected) -> None:

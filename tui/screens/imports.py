@@ -18,7 +18,7 @@ from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, Sta
 from textual.worker import get_current_worker
 
 from core.errors import SalesdeskError
-from core.i18n import _
+from core.i18n import _, plural
 from tui.base import BaseScreen, report_error
 from tui.widgets.tickbox import TickBox
 
@@ -42,6 +42,22 @@ def _kinds(grant: Any = None) -> list[tuple[str, str]]:
         for title, kind in kinds
         if grant is None or all(grant.has(p) for p in PERMISSIONS[kind])
     ]
+
+
+def column_text(column: str) -> str:
+    """A problem's column as the file names it; a problem of a whole row says so."""
+    from core.errors import field_title
+    from core.i18n import current_lang
+    from core.services.import_rows import ROW
+
+    if column == ROW:
+        return _("(whole row)")
+    if current_lang() != "en":  # 客户编码 for customer_code, as Chinese headers name it
+        title = field_title(column)
+        words = column.removesuffix("_id").replace("_", " ")
+        if title != words[:1].upper() + words[1:]:
+            return title
+    return column
 
 
 def _problem_columns() -> list[tuple[str, str]]:
@@ -181,9 +197,17 @@ class ImportScreen(BaseScreen):
         bar = self.query_one("#import-progress", ProgressBar)
         bar.update(total=max(result.rows, 1), progress=max(result.rows, 1))
         if result.dry_run:
-            text = _("{name}: {rows} rows checked, no problems; nothing was written (check only).")
+            text = plural(
+                result.rows,
+                "{name}: {rows} row checked, no problems; nothing was written (check only).",
+                "{name}: {rows} rows checked, no problems; nothing was written (check only).",
+            )
         else:
-            text = _("{name}: {rows} rows imported in {seconds:.1f} s.")
+            text = plural(
+                result.rows,
+                "{name}: {rows} row imported in {seconds:.1f} s.",
+                "{name}: {rows} rows imported in {seconds:.1f} s.",
+            )
         self._status(
             text.format(name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds)
         )
@@ -208,9 +232,9 @@ class ImportScreen(BaseScreen):
             value = problem.value if isinstance(problem.value, str) else repr(problem.value)
             table.add_row(
                 "" if problem.row is None else str(problem.row),
-                problem.field,
+                column_text(problem.field),
                 value[:60],
-                problem.expected,
+                problem.expected_text(),
             )
         shown = (
             _(" (the first {n} are listed)").format(n=len(refused.problems))

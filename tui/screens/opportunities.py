@@ -55,7 +55,9 @@ class DealActions:
 
         def refused(exc: ValidationFailed) -> None:
             self.app.notify(  # type: ignore[attr-defined]
-                "; ".join(p.expected for p in exc.problems), title=_("Not done"), severity="warning"
+                "; ".join(p.expected_text() for p in exc.problems),
+                title=_("Not done"),
+                severity="warning",
             )
 
         self.write_then(  # type: ignore[attr-defined]

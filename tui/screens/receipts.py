@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import SalesdeskError
-from core.i18n import _, pick
+from core.i18n import _, pick, plural
 from tui.base import BaseScreen, report_error
 from tui.format import cell, fit_columns
 
@@ -138,9 +138,11 @@ class ReceiptsScreen(BaseScreen):
         total = sum((r.amount for r in rows), Decimal("0"))
         who = customer[1] if customer else _("All customers")
         self.query_one("#receipts-title", Static).update(
-            _("{who}: {n} receipts, {total} received").format(
-                who=who, n=len(rows), total=f"{total:,.2f}"
-            )
+            plural(
+                len(rows),
+                "{who}: {n} receipt, {total} received",
+                "{who}: {n} receipts, {total} received",
+            ).format(who=who, n=len(rows), total=f"{total:,.2f}")
         )
 
     def action_customer(self) -> None:

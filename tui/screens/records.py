@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from core.i18n import _
+from core.i18n import _, plural
 from core.services import dashboard
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns
@@ -46,7 +46,7 @@ class RecordsScreen(BaseScreen):
             table.add_row(*row, key=str(index))
         more = _(" (first {n})").format(n=len(drill.rows)) if len(drill.rows) >= 500 else ""
         self.query_one("#count", Static).update(
-            _("{n} records").format(n=len(drill.rows))
+            plural(len(drill.rows), "{n} record", "{n} records").format(n=len(drill.rows))
             + more
             + "  ·  "
             + _("Enter opens the record")

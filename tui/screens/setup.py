@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import _, pick
+from core.i18n import _, pick, plural
 from core.services import setup as guide
 from tui.base import BaseScreen, ask_to_discard, report_error
 from tui.widgets.form import FieldSpec, FormFields
@@ -430,9 +430,11 @@ class SetupScreen(BaseScreen):
 
     def _imported(self, result: Any) -> None:
         self.app.notify(
-            _("{name}: {rows} rows imported in {seconds:.1f} s.").format(
-                name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds
-            )
+            plural(
+                result.rows,
+                "{name}: {rows} row imported in {seconds:.1f} s.",
+                "{name}: {rows} rows imported in {seconds:.1f} s.",
+            ).format(name=result.file_name, rows=f"{result.rows:,}", seconds=result.seconds)
         )
         self._load()
         if self.step == "regions":
@@ -443,12 +445,14 @@ class SetupScreen(BaseScreen):
         from tui.screens.dialogs import TableDialog
 
         if isinstance(exc, ImportRefused):
+            from tui.screens.imports import column_text
+
             rows = [
                 (
                     "" if p.row is None else str(p.row),
-                    p.field,
+                    column_text(p.field),
                     (p.value if isinstance(p.value, str) else repr(p.value))[:40],
-                    p.expected,
+                    p.expected_text(),
                 )
                 for p in exc.problems
             ]

@@ -161,7 +161,7 @@ class FormFields(VerticalScroll):
         first: str | None = None
         for problem in problems:
             name = problem.field.split(".")[0]
-            text = _("expected {what}").format(what=problem.expected)
+            text = _("expected {what}").format(what=problem.expected_text())
             if name in names:
                 node = self.query_one(f"#err-{name}", Static)
                 node.update(text)

@@ -12,6 +12,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from core.context import Context
 from core.errors import Conflict, PermissionDenied
+from core.i18n import translator
+from core.models import User
 from core.services.base import UnitOfWork, write
 from plugins.contracts.chains import chain_for
 from plugins.contracts.machine import Machine
@@ -27,31 +29,47 @@ from plugins.contracts.services.common import (
     set_stage,
 )
 
+_ = translator(__file__)  # this plugin's words first
+
 PENDING, APPROVED, REJECTED, VOID = "pending", "approved", "rejected", "void"
 
 
 class AlreadyDecided(Conflict):
     """Someone decided this step first (two approvers at once): nothing was changed."""
 
-    def __init__(self, contract: Contract, step: ApprovalStep) -> None:
+    def __init__(self, contract: Contract, step: ApprovalStep, who: str | None = None) -> None:
+        who = who or step.decided_by_login
         super().__init__(
             "contracts_contract",
             contract.id,
             step.decided_by_login,
             step.decided_at,
             contract.version,
+            thing=("contract", "合同"),
+            changed_by_name=who,
         )
-        when = f" at {step.decided_at:%Y-%m-%d %H:%M:%S}" if step.decided_at else ""
         if step.status == VOID:
-            what = (
-                "was withdrawn: the contract was changed, sent back or cancelled since "
-                "you opened it"
+            text = _(
+                "Approval step {seq} of contract {number} was withdrawn: the contract was "
+                "changed, sent back or cancelled since you opened it; your decision was not "
+                "recorded."
+            )
+        elif step.decided_at is not None:
+            text = _(
+                "Approval step {seq} of contract {number} was already {decision} by {who} at "
+                "{when}; your decision was not recorded."
             )
         else:
-            what = f"was already {step.status} by {step.decided_by_login}{when}"
+            text = _(
+                "Approval step {seq} of contract {number} was already {decision} by {who}; "
+                "your decision was not recorded."
+            )
+        decision = _("approved") if step.status == APPROVED else _("rejected")
+        when = f"{step.decided_at:%Y-%m-%d %H:%M}" if step.decided_at else ""
         self.args = (
-            f"contract {label(contract)}: approval step {step.seq} ({step.role}) "
-            f"{what}; your decision was not recorded",
+            text.format(
+                seq=step.seq, number=label(contract), decision=decision, who=who, when=when
+            ),
         )
 
     def __str__(self) -> str:
@@ -180,7 +198,12 @@ def _refuse_decided(uow: UnitOfWork, contract: Contract, step_id: int | None) ->
     if step is None or step.contract_id != contract.id:
         raise refuse(contract, "step", step_id, "an approval step of this contract")
     if step.status != PENDING:
-        raise AlreadyDecided(contract, step)
+        name = (
+            uow.session.scalar(sa.select(User.display_name).where(User.id == step.decided_by_id))
+            if step.decided_by_id
+            else None
+        )
+        raise AlreadyDecided(contract, step, name)
 
 
 def _check_approver(uow: UnitOfWork, contract: Contract, step: ApprovalStep) -> None:

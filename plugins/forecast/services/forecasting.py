@@ -15,12 +15,12 @@ from core.access import require
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import translator
+from core.i18n import current_lang, translator
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
 from plugins.forecast.methods import Forecast, shape_problems, z_value
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
-from plugins.forecast.select import DEFAULT_CANDIDATES
+from plugins.forecast.select import DEFAULT_CANDIDATES, in_each_language, stored_explanation
 from plugins.forecast.services.drivers import collect as collect_drivers
 from plugins.forecast.services.history import History, load_history, parse_cut, step
 
@@ -234,16 +234,15 @@ def _store_series(
     forecast: Forecast,
 ) -> None:
     c = result.choice
-    explanation = c.explanation
+    texts = dict(c.explanations) or {current_lang(): c.explanation}
     if forecast.method == "bottom_up":
-        explanation = (
-            _(
+        prefix = in_each_language(
+            lambda: _(
                 "The company forecast is the sum of the cut's forecasts "
                 "(bottom-up), so the cut adds up to it."
             )
-            + " "
-            + explanation
         )
+        texts = {lang: f"{prefix[lang]} {text}" for lang, text in texts.items()}
     row = ForecastSeries(
         run_id=run_id,
         series_key="" if key is None else history.codes.get(key, str(key)),
@@ -254,7 +253,7 @@ def _store_series(
         naive_smape=_clean(c.naive_smape),
         naive_mase=_clean(c.naive_mase),
         short=c.short,
-        explanation=explanation[:2000],
+        explanation=stored_explanation(texts, 2000),
     )
     uow.session.add(row)
     uow.session.flush()

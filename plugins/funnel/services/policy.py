@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.company import get_setting
 from core.errors import FieldProblem, ValidationFailed
 from core.models import CustomerClass, CustomerSize
+from core.services.base import pydantic_expected
 
 RULES_KEY = "funnel.assignment_rules"
 CURSOR_KEY = "funnel.assignment_cursor"
@@ -114,7 +115,9 @@ def _validate(adapter: pydantic.TypeAdapter, value: Any, key: str) -> Any:
     except pydantic.ValidationError as exc:
         raise ValidationFailed(
             [
-                FieldProblem(".".join(str(p) for p in e["loc"]) or key, e.get("input"), e["msg"])
+                FieldProblem(
+                    ".".join(str(p) for p in e["loc"]) or key, e.get("input"), pydantic_expected(e)
+                )
                 for e in exc.errors()
             ],
             key,

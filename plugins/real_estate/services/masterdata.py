@@ -125,10 +125,9 @@ def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
 
 
 def _expected(err: Any) -> str:
-    msg = str(err.get("msg", "a valid value"))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        msg = msg.removeprefix(prefix)
-    return msg[0].lower() + msg[1:] if msg else "a valid value"
+    from core.services.base import pydantic_expected  # the one wording, both languages
+
+    return pydantic_expected(err)
 
 
 # -- submit ------------------------------------------------------------------------------

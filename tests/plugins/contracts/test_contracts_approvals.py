@@ -176,7 +176,7 @@ def test_other_edits_keep_the_approval(team: dict[str, Any]) -> None:
 def test_edit_checks_version_and_milestone_sum(team: dict[str, Any]) -> None:
     contract = draft(team)
     services.update_contract(team["mgr"], contract.id, {"title": "By manager"}, contract.version)
-    with pytest.raises(Conflict, match="mgr"):
+    with pytest.raises(Conflict, match="This contract was changed by Mgr"):
         services.update_contract(team["rep"], contract.id, {"title": "Stale"}, contract.version)
     fresh = services.get_contract(team["rep"], contract.id)
     with pytest.raises(ValidationFailed, match=r"adding up to the contract amount 1\.00"):
@@ -268,7 +268,7 @@ def test_two_approvers_at_once_exactly_one_wins(
     assert len(winners) == 1 and len(losers) == 1, outcomes
     err = losers[0]
     assert isinstance(err, services.AlreadyDecided), err
-    assert f"was already approved by {winners[0]}" in str(err)
+    assert f"was already approved by {winners[0].title()} at " in str(err)
     assert "not recorded" in str(err)
     detail = services.contract_detail(team["rep"], contract.id)
     assert detail.contract.stage == "approved"
@@ -282,7 +282,7 @@ def test_stale_screen_decision_is_refused(team: dict[str, Any], salesdesk_world:
     contract = at_stage(team, "submitted", amount="300000.00")
     step = services.contract_detail(team["rep"], contract.id).pending_step
     services.approve(team["mgr"], contract.id, step_id=step.id)
-    with pytest.raises(services.AlreadyDecided, match="already approved by mgr"):
+    with pytest.raises(services.AlreadyDecided, match="already approved by Mgr"):
         services.approve(late, contract.id, step_id=step.id)
     # an edit since the approver opened the contract: a plain conflict
     with pytest.raises(Conflict):

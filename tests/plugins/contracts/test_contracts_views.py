@@ -264,3 +264,36 @@ def test_contract_list_fits_the_screen(tui_ctx: dict[str, Any], team: dict[str, 
     assert len(narrow) == 5 and sum(narrow) <= 80 - 2
     wide = asyncio.run(list_at(tui_ctx["rep"], (160, 40)))
     assert wide[1] > narrow[1] and wide[1] > 22
+
+
+async def timeline_of(ctx: Any, lang: str) -> list[str]:
+    from textual.widgets import DataTable
+
+    set_lang(lang)
+    try:
+        app = app_for(ctx)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first(pilot)
+            table = app.screen.query_one("#timeline", DataTable)
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            head = str(app.screen.query_one("#head").render())
+            return [" | ".join(str(c) for c in row) for row in rows] + [head]
+    finally:
+        set_lang("en")
+
+
+@SQLITE_ONLY
+def test_timeline_names_approval_steps_by_role_title(
+    tui_ctx: dict[str, Any], team: dict[str, Any]
+) -> None:
+    """#22: the timeline said "step 1 (sales_manager)"; it names the step and the role's
+    title in the reader's language, and no stage by its id."""
+    from contracts_helpers import approved
+
+    approved(team)
+    english = "\n".join(asyncio.run(timeline_of(tui_ctx["rep"], "en")))
+    assert "sales_manager" not in english and "(finance)" not in english
+    assert "Approval step 1 (Sales manager): ok" in english
+    chinese = "\n".join(asyncio.run(timeline_of(tui_ctx["rep"], "zh_CN")))
+    assert "sales_manager" not in chinese and "step" not in chinese
+    assert "第 1 步审批(销售经理): ok" in chinese, chinese

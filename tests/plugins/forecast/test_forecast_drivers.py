@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from core.summaries import add_months
 from plugins.forecast.models import ForecastSeries, ForecastValue
+from plugins.forecast.select import explanation_text
 from plugins.forecast.services.forecasting import run_forecast
 
 FIRST = dt.date(2021, 3, 1)
@@ -85,7 +86,7 @@ def _series(ctx, run_id: int, key: str) -> tuple[str, dict[dt.date, Decimal]]:
                 )
             ).all()
         )
-    return row.explanation, values
+    return explanation_text(row.explanation), values
 
 
 def test_a_promotion_enters_the_forecast_of_the_series_it_touches(salesdesk_world) -> None:

@@ -14,6 +14,7 @@ from forecast_world import BASE, MONTHS, SEASON
 from core.errors import PermissionDenied, ValidationFailed
 from core.reports import run_report
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
+from plugins.forecast.select import explanation_text
 from plugins.forecast.services.forecasting import ForecastCancelled, run_forecast
 from plugins.forecast.services.history import load_history
 
@@ -62,7 +63,7 @@ def test_run_by_product_region_is_stored_and_adds_up(sales) -> None:
             )
         )
     assert run.cut == "product,region" and run.horizon == 6 and run.history_end.month == 2
-    assert why.startswith("Chose Seasonal naive")
+    assert explanation_text(why).startswith("Chose Seasonal naive")
 
 
 def test_top_down_keeps_the_company_forecast(sales) -> None:
@@ -143,3 +144,30 @@ def test_a_cancel_between_series_stops_the_run_and_stores_nothing(sales) -> None
     # an unset cancel changes nothing
     summary = run_forecast(sales.mgr, "region", horizon=3, processes=1, cancel=threading.Event())
     assert summary.series == 3 and _run_count(sales.mgr) == 1
+
+
+def test_why_reads_in_the_readers_language(sales) -> None:
+    """#22: a run made in English showed its English "why" on a Chinese screen; a run
+    keeps its explanations in both languages and the report shows the reader's."""
+    import re
+
+    from core.i18n import set_lang
+
+    set_lang("en")
+    summary = run_forecast(sales.planner, "product", horizon=4, processes=1)
+    english = result_why(sales, summary.run_id)
+    assert all(why and not re.search(r"[\u4e00-\u9fff]", why) for why in english)
+    set_lang("zh_CN")
+    try:
+        chinese = result_why(sales, summary.run_id)
+    finally:
+        set_lang("en")
+    assert len(chinese) == len(english)
+    for why in chinese:
+        assert re.search(r"[\u4e00-\u9fff]", why), why
+        assert "Chose" not in why and "backtest" not in why and "{" not in why
+
+
+def result_why(sales, run_id: int) -> list[str]:
+    result = run_report(sales.planner, "forecast", {"run": run_id, "series": "A"})
+    return [row[-1] for row in result.table("series").materialize()]

@@ -294,7 +294,7 @@ async def test_a_unit_taken_meanwhile_is_a_message_not_a_crash(office: Any) -> N
         await pilot.press("r")
         await fill(pilot, {"buyer_name": "Slower buyer"})
         assert isinstance(app.screen, SalesControlBoard)
-        assert "ctl2" in messages[-1]  # who took it
+        assert "changed by Ctl2" in messages[-1]  # who took it, by name
         assert app.screen.selected().status == "reserved"  # the board reloaded
 
 
@@ -360,3 +360,45 @@ async def test_call_register_shows_whole_dates_and_says_what_it_lists(office: An
         assert table.row_count == 0
         assert "No follow-up due" in str(app.screen.query_one("#calls-caption").render())
     assert calls.due_follow_ups(office.control) == [] and call.id
+
+
+async def legend_at(ctx: Any, size: tuple[int, int], counts: dict[str, int]) -> list[str]:
+    """The legend's lines as drawn at ``size``, for a building with these counts."""
+    from dataclasses import replace
+
+    from plugins.real_estate.views import SalesControlBoard
+
+    app = app_for(ctx)
+    async with app.run_test(size=size) as pilot:
+        app.action_section("view:real_estate:board")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SalesControlBoard)
+        one = next(iter(screen.cells.values()))
+        units = [replace(one, status=s) for s, n in counts.items() for _i in range(n)]
+        screen._legend(units)
+        await settle(pilot)
+        legend = screen.query_one("#legend")
+        lines = [s.text for s in legend.render_lines(legend.region.reset_offset)]
+        return [line for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_legend_fits_80_columns(office: Any, lang: str) -> None:
+    """#22: at 80x24 the legend was one line and "Sold" fell off its end. Every status
+    is shown with its count, whatever the counts' widths, in both languages."""
+    import asyncio
+
+    from plugins.real_estate.views import STATUS_TITLES, status_title
+
+    counts = dict(zip(STATUS_TITLES, [128, 7, 15, 23, 41, 356], strict=True))
+    set_lang(lang)
+    try:
+        lines = asyncio.run(legend_at(office.control, (80, 24), counts))
+        shown = "\n".join(lines)
+        for status, n in counts.items():
+            assert f"{status_title(status)} {n}" in shown, (status, shown)
+    finally:
+        set_lang("en")
+    assert all(len(line.rstrip()) <= 80 for line in lines)

@@ -1,0 +1,134 @@
+"""Keys typed ahead are never lost (#22): a person types ``n`` and the first letters of
+the new record in one go, before the dialog has drawn or given its first field the
+focus. Every key reaches the field it was typed for, across Tab, in every dialog or
+form opened by a key."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from tui_helpers import aio, settle
+
+NOTE = (
+    "Paid in two parts; the second part follows next week after the buyer's audit. "
+    "Call Ms. Zhou before the 20th to confirm the transfer reference, "
+    "and copy the sales office in Hangzhou."
+)
+
+
+def app_for(ctx: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
+
+
+def key_events(keys: list[str]) -> list[Any]:
+    """The Key events a terminal sends for ``keys`` (single characters or key names)."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    out = []
+    for key in keys:
+        name = key
+        if len(key) == 1 and not key.isalnum():
+            name = _character_to_key(key)
+        char: str | None = key if len(key) == 1 else None
+        if char is None and name in ("tab", "enter", "backspace"):
+            char = {"tab": "\t", "enter": "\r", "backspace": "\x7f"}[name]
+        if char is None:
+            try:
+                char = unicodedata.lookup(name.upper().replace("_", " "))
+            except KeyError:
+                char = None
+        out.append(events.Key(name, char))
+    return out
+
+
+async def burst(pilot: Any, keys: list[str]) -> None:
+    """Send every key at once, as a fast typist or a paste into the terminal does: no
+    key waits for the screen to catch up with the one before it."""
+    app = pilot.app
+    for event in key_events(keys):
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot, rounds=5)
+
+
+def typed(text: str) -> list[str]:
+    return list(text)
+
+
+@aio
+async def test_a_key_typed_as_the_dialog_opens_reaches_its_first_field(
+    tui_world: dict[str, Any],
+) -> None:
+    """The issue's case: on Receipts, ``n`` and ``Z`` together: Z is in Customer code."""
+    from tui.screens.dialogs import FormDialog
+
+    finance = tui_world["world"].user("qian", "finance")
+    app = app_for(finance)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await settle(pilot)
+        await burst(pilot, ["n", "Z"])
+        assert isinstance(app.screen, FormDialog)
+        assert app.screen.query_one("#f-customer_code").value == "Z"
+
+
+@aio
+async def test_a_200_key_burst_fills_each_field_as_typed(tui_world: dict[str, Any]) -> None:
+    """The issue's "done when": ``n``, then 200 characters across four fields with Tab
+    between them, all in one burst: each field holds exactly what was typed for it."""
+    from tui.screens.dialogs import FormDialog
+
+    finance = tui_world["world"].user("qian", "finance")
+    app = app_for(finance)
+    wanted = {
+        "customer_code": "C00001",
+        "amount": "1234.50",
+        "reference": "INV-2026-0042/B",
+        "note": NOTE,
+    }
+    keys = ["n", *typed(wanted["customer_code"])]
+    keys += ["tab", "tab", *typed(wanted["amount"])]  # past Date (it keeps today)
+    keys += ["tab", "tab", *typed(wanted["reference"])]  # past Payment method
+    keys += ["tab", *typed(wanted["note"])]
+    assert sum(len(v) for v in wanted.values()) >= 200
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await settle(pilot)
+        await burst(pilot, keys)
+        form = app.screen
+        assert isinstance(form, FormDialog)
+        got = {name: form.query_one(f"#f-{name}").value for name in wanted}
+        assert got == wanted
+        assert form.query_one("#f-date").value == finance.today().isoformat()
+
+
+@aio
+async def test_typing_ahead_into_a_prompt_and_a_full_screen_form(
+    tui_world: dict[str, Any],
+) -> None:
+    """Not only FormDialog: the one-line prompt (Receipts ``f``) and the customer form
+    (Customers ``n``, a whole screen) keep the keys typed with the key that opened them."""
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.dialogs import PromptDialog
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await settle(pilot)
+        await burst(pilot, ["f", *typed("C00003")])
+        assert isinstance(app.screen, PromptDialog)
+        assert app.screen.query_one("#prompt-input").value == "C00003"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await burst(pilot, ["n", *typed("Zhou Trading")])
+        assert isinstance(app.screen, CustomerForm)
+        first = app.screen.focused
+        assert first is not None and getattr(first, "value", None) == "Zhou Trading"
