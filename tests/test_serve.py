@@ -506,23 +506,30 @@ def test_a_session_that_cannot_start_is_recorded_and_told(
 
 def test_a_dead_zygote_is_replaced_for_the_next_session(tmp_path: Path) -> None:
     """zygote: killed between two sessions (before the server noticed), the next request
-    starts a new one and gets its process; that process runs on the descriptors it was
-    given, with the environment it was given, and its exit code comes back."""
+    is told at once that it cannot fork (the listener then starts that session as a new
+    process) and a new zygote warms in the background; its process runs on the
+    descriptors it was given, with the environment it was given, and its exit code comes
+    back."""
     import asyncio
     import signal
     import time
 
-    from tui.serve.zygote import Zygote
+    from tui.serve.zygote import Zygote, ZygoteUnavailable
 
     async def scenario() -> None:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME")}
         zygote = Zygote(env)
-        await zygote.start()
-        await asyncio.wait_for(zygote.ready.wait(), 120)
+        assert await zygote.warm_up()
         assert zygote.proc is not None
         first = zygote.proc.pid
         os.kill(first, signal.SIGKILL)
         time.sleep(0.5)  # dead, and the loop has not run: the server has not noticed
+        with pytest.raises(ZygoteUnavailable):  # broken pipe: no wait for a new one
+            await zygote.fork(b"{}", env, 1.0, [])
+        deadline = time.monotonic() + 120
+        while not zygote.warm:
+            assert time.monotonic() < deadline, "no new zygote warmed"
+            await asyncio.sleep(0.1)
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
         null = os.open(os.devnull, os.O_RDONLY)
@@ -546,3 +553,38 @@ def test_a_dead_zygote_is_replaced_for_the_next_session(tmp_path: Path) -> None:
         await zygote.close()
 
     asyncio.run(scenario())
+
+
+def test_a_wedged_zygote_is_noticed_by_the_health_check_and_replaced(
+    monkeypatch: Any, caplog: Any
+) -> None:
+    """zygote: one that stops answering (stopped, deadlocked) fails the ping, is killed,
+    logged, and a new one warms in the background."""
+    import asyncio
+    import signal
+    import time
+
+    from tui.serve import zygote as module
+
+    monkeypatch.setattr(module, "HEALTH_EVERY", 0.5)
+    monkeypatch.setattr(module, "HEALTH_TIMEOUT", 1.0)
+
+    async def scenario() -> None:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME")}
+        zygote = module.Zygote(env)
+        assert await zygote.warm_up()
+        assert zygote.proc is not None
+        first = zygote.proc.pid
+        await asyncio.sleep(1.5)
+        assert zygote.warm and zygote.proc.pid == first  # it answers: left alone
+        os.kill(first, signal.SIGSTOP)
+        deadline = time.monotonic() + 120
+        while not (zygote.warm and zygote.proc.pid != first):
+            assert time.monotonic() < deadline, "the wedged zygote was not replaced"
+            await asyncio.sleep(0.1)
+        await zygote.close()
+
+    asyncio.run(scenario())
+    logged = caplog.text
+    assert "did not answer for 1 seconds; replacing it" in logged
+    assert "stopped (killed by SIGKILL)" in logged and "a new session zygote is warm" in logged

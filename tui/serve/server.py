@@ -36,7 +36,7 @@ from core.services import sessions as records
 from core.settings import Settings, data_dir
 from tui.serve import policy
 from tui.serve.connection import Connection, Running, SessionChannel, set_size, signal_group
-from tui.serve.zygote import Zygote
+from tui.serve.zygote import REWARM_FIRST, Zygote, ZygoteUnavailable, how_it_ended
 
 log = logging.getLogger("salesdesk.serve")
 WATCH_EVERY = 1.0
@@ -140,11 +140,14 @@ class Hub:
     async def start(self, host_key: asyncssh.SSHKey) -> None:
         if self.config.prefork:  # warm before the first login, not during it
             self.zygote = Zygote({k: os.environ[k] for k in SESSION_ENV if k in os.environ})
-            await self.zygote.start()
-            try:
-                await asyncio.wait_for(self.zygote.ready.wait(), 120)
-            except TimeoutError:
-                log.warning("the session zygote is slow to warm; sessions will wait for it")
+            if not await self.zygote.warm_up():
+                log.error(
+                    "the session zygote could not warm (%s); sessions start as new processes "
+                    "(slower) until one does; trying again in %.0f seconds",
+                    how_it_ended(self.zygote),
+                    REWARM_FIRST,
+                )
+                self.zygote.keep_warm(REWARM_FIRST)
         self.server = await asyncssh.create_server(
             lambda: Connection(self),
             self.config.address,
@@ -266,9 +269,13 @@ class Hub:
 
     async def _launch(self, ticket: Ticket, env: dict[str, str], stdio: list[int]) -> Any:
         """The session process on ``stdio``: forked from the warm zygote, or (with
-        ``serve_prefork`` off) a new interpreter that reads its ticket from a pipe."""
+        ``serve_prefork`` off, or while the zygote is down or warming) a new interpreter
+        that reads its ticket from a pipe."""
         if self.zygote is not None:
-            return await self.zygote.fork(ticket.dumps(), env, self.config.grace, stdio)
+            try:
+                return await self.zygote.fork(ticket.dumps(), env, self.config.grace, stdio)
+            except ZygoteUnavailable as exc:  # started the slow way: never refused for it
+                log.warning("%s; this session starts as a new process", exc)
         read_end, write_end = os.pipe()
         os.write(write_end, ticket.dumps())
         os.close(write_end)
