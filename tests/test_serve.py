@@ -588,3 +588,24 @@ def test_a_wedged_zygote_is_noticed_by_the_health_check_and_replaced(
     logged = caplog.text
     assert "did not answer for 1 seconds; replacing it" in logged
     assert "stopped (killed by SIGKILL)" in logged and "a new session zygote is warm" in logged
+
+
+def test_a_new_sqlite_database_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """deploy: `sudo -u salesdesk salesdesk init` runs with sudo's umask (022); the file
+    it makes must still be the account's alone, or `salesdesk serve` refuses it."""
+    from core.runtime import open_runtime
+    from tui.serve.server import check_private_database
+
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    old = os.umask(0o022)
+    try:
+        runtime = open_runtime(f"sqlite:///{folder}/salesdesk.db")
+        runtime.upgrade()
+    finally:
+        os.umask(old)
+    for name in ("salesdesk.db", "salesdesk.db-wal", "salesdesk.db-shm"):
+        if (folder / name).exists():
+            assert (folder / name).stat().st_mode & 0o777 == 0o600, name
+    check_private_database(runtime.db)  # does not refuse
+    runtime.db.dispose()
