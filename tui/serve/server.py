@@ -108,12 +108,13 @@ def check_private_database(db: Database) -> None:
     if not path or path == ":memory:":
         return
     file = Path(path).resolve()
-    for candidate in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
-        if candidate.exists() and candidate.stat().st_mode & 0o077:
+    files = [c for c in (file, Path(f"{file}-wal"), Path(f"{file}-shm")) if c.exists()]
+    for candidate in files:
+        if candidate.stat().st_mode & 0o077:
             raise SalesdeskError(
                 f"the database file {candidate} can be read or written by other users of "
                 f"this machine; only the server's account may open it. Fix it with: "
-                f"chmod 600 {file} {file}-wal {file}-shm; chmod 700 {file.parent}"
+                f"chmod 600 {' '.join(str(f) for f in files)}; chmod 700 {file.parent}"
             )
     if file.parent.stat().st_mode & 0o022:
         raise SalesdeskError(
