@@ -7,8 +7,9 @@ A real ``salesdesk serve`` (prefork) on 127.0.0.1 serves the generated data set 
 ``bench_serve.py``); one asyncssh client logs in as the first rep, waits for Home and its
 figures, then:
 
-- sits idle for ``--idle`` seconds: the session process's CPU (utime + stime from
-  ``/proc/<pid>/stat``) per second, and the listener's;
+- sits idle for ``--idle`` seconds (on Home, or where ``--idle-on`` keys lead, e.g.
+  ``2/``: Customers with the filter focused): the session process's CPU (utime + stime
+  from ``/proc/<pid>/stat``) per second, the listener's, and the writes to the client;
 - presses ``--keys`` keys of ``bench_serve.KEYS`` (Customers, next page, back,
   Opportunities, back) ``--pace`` seconds apart, waiting for each redraw: CPU
   milliseconds per key for the session process and for the listener, and the bytes
@@ -57,13 +58,21 @@ async def measure(port: int, server_pid: int, url: str, key: Path, name: str, ar
             sa.text("SELECT pid FROM served_session WHERE kind='app' AND ended_at IS NULL")
         ).scalar_one()
     engine.dispose()
+    for key in args.idle_on:  # e.g. "2/": idle on Customers with the filter focused
+        term.press(key)
+        await asyncio.sleep(2)
     s0, l0, t0 = cpu_ms(pid), cpu_ms(server_pid), time.monotonic()
+    chunks = len(term.outputs)
     await asyncio.sleep(args.idle)
     s1, l1, t1 = cpu_ms(pid), cpu_ms(server_pid), time.monotonic()
     print(
         f"idle {t1 - t0:.0f} s: session {(s1 - s0) / (t1 - t0):.1f} CPU-ms/s, "
-        f"listener {(l1 - l0) / (t1 - t0):.1f} CPU-ms/s"
+        f"listener {(l1 - l0) / (t1 - t0):.1f} CPU-ms/s, "
+        f"{(len(term.outputs) - chunks) / (t1 - t0):.1f} writes/s to the client"
     )
+    for _key in args.idle_on:
+        term.press("\x1b")
+        await asyncio.sleep(1)
     bytes0 = sum(1 for _ in term.outputs)
     received = 0
 
@@ -189,6 +198,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--pace", type=float, default=0.6)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--idle-on", default="", help="keys pressed before the idle phase")
     args = parser.parse_args()
     from bench_serve import add_keys, prepare
     from serve_helpers import Server

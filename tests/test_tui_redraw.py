@@ -99,3 +99,26 @@ async def test_opportunities_coming_back_unchanged_keep_their_table(
         await pilot.press("3")  # the same deals: the table stays as it was
         await settle(pilot)
         assert app.screen is screen and cleared == [] and table.row_count == rows
+
+
+@aio
+async def test_a_served_session_has_no_blinking_cursor(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each blink is a redraw sent over SSH twice a second: an idle served session with
+    the filter focused cost the server 7 times an idle one on Home. Locally it blinks."""
+    from textual.widgets import Input
+
+    import core.served
+
+    for served in (False, True):
+        monkeypatch.setattr(core.served, "_bound_user_id", 1 if served else None)
+        app = app_for(tui_world["admin"], load_dashboard=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            await settle(pilot)
+            await pilot.press("slash")
+            await settle(pilot)
+            field = app.focused
+            assert isinstance(field, Input)
+            assert field.cursor_blink is not served
