@@ -5,6 +5,7 @@ Used by the CLI, the TUI and tests, so all three start the same way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -170,6 +171,14 @@ def current_login(runtime: Runtime | None = None) -> str:
     return os_login()
 
 
+def _create_private(path: str) -> None:
+    """A new SQLite file is its owner's alone (0600, whatever the umask): it holds every
+    row, and ``salesdesk serve`` refuses a file other accounts can read. SQLite gives its
+    -wal and -shm files the database file's mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def open_runtime(
     url: str | None = None,
     *,
@@ -192,6 +201,7 @@ def open_runtime(
             if not create and not os.path.isfile(path):
                 raise NoDatabase(os.path.abspath(path))
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            _create_private(path)
     stored = _company_settings(database)
     plugins = PluginManager(extra_specs)
     plugins.company_settings = dict(stored)

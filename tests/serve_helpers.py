@@ -64,16 +64,21 @@ class Server:
         *,
         host_key: Path | None = None,
         node: str | None = None,
+        env: dict[str, str] | None = None,
         **settings: Any,
     ) -> Server:
         home.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SALESDESK_")}
+        extra, env = (
+            env or {},
+            {k: v for k, v in os.environ.items() if not k.startswith("SALESDESK_")},
+        )
         env.update(
             PYTHONPATH=str(ROOT),
             SALESDESK_HOME=str(home),
             SALESDESK_SETTINGS=str(home / "settings.toml"),
             PYTHONUNBUFFERED="1",
         )
+        env.update(extra)
         for name, value in settings.items():
             env[f"SALESDESK_SERVE_{name.upper()}"] = str(value)
         argv = [

@@ -254,8 +254,9 @@ def test_serve_refuses_a_database_file_others_can_read(tmp_path: Path) -> None:
     path.write_bytes(b"")
     path.chmod(0o644)
     db = Database(f"sqlite:///{path}")
-    with pytest.raises(SalesdeskError, match=f"chmod 600 {path}"):
+    with pytest.raises(SalesdeskError, match=f"chmod 600 {path}; chmod 700") as refused:
         check_private_database(db)
+    assert "-wal" not in str(refused.value)  # no WAL file yet: the fix does not name one
     path.chmod(0o600)
     check_private_database(db)
     folder.chmod(0o777)
@@ -506,23 +507,30 @@ def test_a_session_that_cannot_start_is_recorded_and_told(
 
 def test_a_dead_zygote_is_replaced_for_the_next_session(tmp_path: Path) -> None:
     """zygote: killed between two sessions (before the server noticed), the next request
-    starts a new one and gets its process; that process runs on the descriptors it was
-    given, with the environment it was given, and its exit code comes back."""
+    is told at once that it cannot fork (the listener then starts that session as a new
+    process) and a new zygote warms in the background; its process runs on the
+    descriptors it was given, with the environment it was given, and its exit code comes
+    back."""
     import asyncio
     import signal
     import time
 
-    from tui.serve.zygote import Zygote
+    from tui.serve.zygote import Zygote, ZygoteUnavailable
 
     async def scenario() -> None:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME")}
         zygote = Zygote(env)
-        await zygote.start()
-        await asyncio.wait_for(zygote.ready.wait(), 120)
+        assert await zygote.warm_up()
         assert zygote.proc is not None
         first = zygote.proc.pid
         os.kill(first, signal.SIGKILL)
         time.sleep(0.5)  # dead, and the loop has not run: the server has not noticed
+        with pytest.raises(ZygoteUnavailable):  # broken pipe: no wait for a new one
+            await zygote.fork(b"{}", env, 1.0, [])
+        deadline = time.monotonic() + 120
+        while not zygote.warm:
+            assert time.monotonic() < deadline, "no new zygote warmed"
+            await asyncio.sleep(0.1)
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
         null = os.open(os.devnull, os.O_RDONLY)
@@ -546,3 +554,59 @@ def test_a_dead_zygote_is_replaced_for_the_next_session(tmp_path: Path) -> None:
         await zygote.close()
 
     asyncio.run(scenario())
+
+
+def test_a_wedged_zygote_is_noticed_by_the_health_check_and_replaced(
+    monkeypatch: Any, caplog: Any
+) -> None:
+    """zygote: one that stops answering (stopped, deadlocked) fails the ping, is killed,
+    logged, and a new one warms in the background."""
+    import asyncio
+    import signal
+    import time
+
+    from tui.serve import zygote as module
+
+    monkeypatch.setattr(module, "HEALTH_EVERY", 0.5)
+    monkeypatch.setattr(module, "HEALTH_TIMEOUT", 1.0)
+
+    async def scenario() -> None:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME")}
+        zygote = module.Zygote(env)
+        assert await zygote.warm_up()
+        assert zygote.proc is not None
+        first = zygote.proc.pid
+        await asyncio.sleep(1.5)
+        assert zygote.warm and zygote.proc.pid == first  # it answers: left alone
+        os.kill(first, signal.SIGSTOP)
+        deadline = time.monotonic() + 120
+        while not (zygote.warm and zygote.proc.pid != first):
+            assert time.monotonic() < deadline, "the wedged zygote was not replaced"
+            await asyncio.sleep(0.1)
+        await zygote.close()
+
+    asyncio.run(scenario())
+    logged = caplog.text
+    assert "did not answer for 1 seconds; replacing it" in logged
+    assert "stopped (killed by SIGKILL)" in logged and "a new session zygote is warm" in logged
+
+
+def test_a_new_sqlite_database_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """deploy: `sudo -u salesdesk salesdesk init` runs with sudo's umask (022); the file
+    it makes must still be the account's alone, or `salesdesk serve` refuses it."""
+    from core.runtime import open_runtime
+    from tui.serve.server import check_private_database
+
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    old = os.umask(0o022)
+    try:
+        runtime = open_runtime(f"sqlite:///{folder}/salesdesk.db")
+        runtime.upgrade()
+    finally:
+        os.umask(old)
+    for name in ("salesdesk.db", "salesdesk.db-wal", "salesdesk.db-shm"):
+        if (folder / name).exists():
+            assert (folder / name).stat().st_mode & 0o777 == 0o600, name
+    check_private_database(runtime.db)  # does not refuse
+    runtime.db.dispose()

@@ -18,7 +18,7 @@ from typing import Any
 import pyte
 import pytest
 import sqlalchemy as sa
-from serve_helpers import Server, Terminal, make_key, private_sqlite, run_command, ssh_argv
+from serve_helpers import ROOT, Server, Terminal, make_key, private_sqlite, run_command, ssh_argv
 
 from core.errors import NotFound
 from core.models import ServedSession
@@ -693,6 +693,83 @@ def test_sigterm_tells_sessions_waits_then_closes(own_site: Site, tmp_path: Path
         rows = session.scalars(sa.select(ServedSession).where(ServedSession.kind == "app")).all()
         check = session.scalar(sa.text("PRAGMA integrity_check"))
     assert [r.end_reason for r in rows] == ["server stopped"] and check == "ok"
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _wait_log(server: Server, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in "".join(server.log):
+        assert time.monotonic() < deadline, f"never logged {text!r}:\n{''.join(server.log)}"
+        time.sleep(0.2)
+
+
+def test_a_killed_zygote_is_logged_and_replaced_in_the_background(
+    own_site: Site, tmp_path: Path
+) -> None:
+    """The zygote dies (the OOM killer, say): the admin reads why in the log, a new
+    session still reaches Home (a new process while a new zygote warms), the admin's
+    listing shows both sessions, and once the new zygote is warm sessions fork from it."""
+    own_site.server = server = Server.start(str(own_site.world.runtime.db.engine.url), tmp_path)
+
+    async def scenario() -> None:
+        first = await home(own_site, "li")
+        zygote = _zygote(server.proc.pid)
+        os.kill(zygote, signal.SIGKILL)
+        second = await home(own_site, "zhao")
+        await asyncio.to_thread(_wait_log, server, "the session zygote stopped (killed by SIGKILL)")
+        listed = {s.login for s in records.list_open(own_site.world.admin) if s.kind == "app"}
+        assert listed == {"li", "zhao"}
+        await asyncio.to_thread(_wait_log, server, "a new session zygote is warm")
+        warm = _zygote(server.proc.pid)
+        assert warm != zygote
+        third = await home(own_site, "wu")
+        (row,) = own_site.open_records("wu")
+        assert _parent(row.pid) == warm
+        first.press("2")
+        await first.wait_for("Customers")  # the orphaned session goes on
+        await asyncio.gather(first.close(), second.close(), third.close())
+
+    run(scenario())
+
+
+def test_a_zygote_that_cannot_warm_leaves_sessions_starting_as_new_processes(
+    own_site: Site, tmp_path: Path
+) -> None:
+    """The zygote fails while importing (a broken install, no memory): the server starts
+    anyway, says so in the log, starts each session as a new process (slower, never
+    refused) and keeps trying to warm one with a growing pause."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "sitecustomize.py").write_text(
+        "import os\n"
+        "if b'tui.serve.zygote' in open('/proc/self/cmdline', 'rb').read():\n"
+        "    os._exit(3)\n"
+    )
+    started = time.monotonic()
+    own_site.server = server = Server.start(
+        str(own_site.world.runtime.db.engine.url),
+        tmp_path,
+        env={"PYTHONPATH": f"{broken}{os.pathsep}{ROOT}"},
+    )
+    assert time.monotonic() - started < 30
+    assert "the session zygote could not warm (exit code 3)" in "".join(server.log)
+
+    async def scenario() -> None:
+        term = await home(own_site, "li")
+        (row,) = own_site.open_records("li")
+        assert _parent(row.pid) == server.proc.pid  # a new interpreter, the server's child
+        assert [s.login for s in records.list_open(own_site.world.admin)] == ["li"]
+        await asyncio.to_thread(_wait_log, server, "trying again in 10 seconds", 30)
+        term.press("2")
+        await term.wait_for("Customers")
+        term.press("q")
+        await term.wait_closed(timeout=30)
+
+    run(scenario())
+    assert server.stop() == 0
 
 
 @pytest.mark.postgres

@@ -176,7 +176,8 @@ class HomeScreen(BaseScreen):
         for fid, value in values.items():
             if fid == "overdue" and board.overdue:
                 value.stylize("bold red")
-            table.update_cell(fid, "value", value, update_width=True)
+            if table.get_cell(fid, "value") != value:  # an unchanged figure is not redrawn
+                table.update_cell(fid, "value", value, update_width=True)
         self._show_stages(board)
         self.app.figures_shown.set()  # type: ignore[attr-defined]
 

@@ -149,6 +149,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.board = board
         self.funnel_id = ""
         self.rows: list[lists.OpportunityRow] = []  # read in a worker (load)
+        self._shown: tuple[Any, ...] | None = None  # what the table shows (_show)
         self.columns: list[DataTable[Any]] = []  # the board's, left to right
 
     def body(self) -> ComposeResult:
@@ -211,6 +212,12 @@ class OpportunitiesScreen(DealActions, BaseScreen):
     ) -> None:
         self.funnel_id, self.rows = funnel_id, rows
         table = self.query_one("#list", DataTable)
+        shown = (funnel_id, [r.id for r in rows], cells)
+        if self.focus_id is None and shown == self._shown and table.row_count == len(rows):
+            # the same deals as when the screen was left (the usual case when it comes
+            # back): rebuilding the table (and board) would redraw every cell for nothing
+            return
+        self._shown = shown
         keep = table.cursor_row
         table.clear(columns=True)
         fit_columns(

@@ -36,7 +36,7 @@ from core.services import sessions as records
 from core.settings import Settings, data_dir
 from tui.serve import policy
 from tui.serve.connection import Connection, Running, SessionChannel, set_size, signal_group
-from tui.serve.zygote import Zygote
+from tui.serve.zygote import REWARM_FIRST, Zygote, ZygoteUnavailable, how_it_ended
 
 log = logging.getLogger("salesdesk.serve")
 WATCH_EVERY = 1.0
@@ -108,12 +108,13 @@ def check_private_database(db: Database) -> None:
     if not path or path == ":memory:":
         return
     file = Path(path).resolve()
-    for candidate in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
-        if candidate.exists() and candidate.stat().st_mode & 0o077:
+    files = [c for c in (file, Path(f"{file}-wal"), Path(f"{file}-shm")) if c.exists()]
+    for candidate in files:
+        if candidate.stat().st_mode & 0o077:
             raise SalesdeskError(
                 f"the database file {candidate} can be read or written by other users of "
                 f"this machine; only the server's account may open it. Fix it with: "
-                f"chmod 600 {file} {file}-wal {file}-shm; chmod 700 {file.parent}"
+                f"chmod 600 {' '.join(str(f) for f in files)}; chmod 700 {file.parent}"
             )
     if file.parent.stat().st_mode & 0o022:
         raise SalesdeskError(
@@ -140,11 +141,14 @@ class Hub:
     async def start(self, host_key: asyncssh.SSHKey) -> None:
         if self.config.prefork:  # warm before the first login, not during it
             self.zygote = Zygote({k: os.environ[k] for k in SESSION_ENV if k in os.environ})
-            await self.zygote.start()
-            try:
-                await asyncio.wait_for(self.zygote.ready.wait(), 120)
-            except TimeoutError:
-                log.warning("the session zygote is slow to warm; sessions will wait for it")
+            if not await self.zygote.warm_up():
+                log.error(
+                    "the session zygote could not warm (%s); sessions start as new processes "
+                    "(slower) until one does; trying again in %.0f seconds",
+                    how_it_ended(self.zygote),
+                    REWARM_FIRST,
+                )
+                self.zygote.keep_warm(REWARM_FIRST)
         self.server = await asyncssh.create_server(
             lambda: Connection(self),
             self.config.address,
@@ -266,9 +270,13 @@ class Hub:
 
     async def _launch(self, ticket: Ticket, env: dict[str, str], stdio: list[int]) -> Any:
         """The session process on ``stdio``: forked from the warm zygote, or (with
-        ``serve_prefork`` off) a new interpreter that reads its ticket from a pipe."""
+        ``serve_prefork`` off, or while the zygote is down or warming) a new interpreter
+        that reads its ticket from a pipe."""
         if self.zygote is not None:
-            return await self.zygote.fork(ticket.dumps(), env, self.config.grace, stdio)
+            try:
+                return await self.zygote.fork(ticket.dumps(), env, self.config.grace, stdio)
+            except ZygoteUnavailable as exc:  # started the slow way: never refused for it
+                log.warning("%s; this session starts as a new process", exc)
         read_end, write_end = os.pipe()
         os.write(write_end, ticket.dumps())
         os.close(write_end)

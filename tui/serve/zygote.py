@@ -57,6 +57,11 @@ SKIPPED_PARTS = {"tests", "migrations", "__main__"}
 SKIPPED = ("tui.serve.server", "tui.serve.connection", "core.datagen")  # the server's, or tools
 MESSAGE_MAX = 65536
 SINGLE_THREADED = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+WARM_TIMEOUT = 120.0  # seconds a zygote may take to import everything
+FORK_TIMEOUT = 15.0  # a warm zygote answers a fork in milliseconds
+HEALTH_EVERY = 10.0  # seconds between pings of a warm zygote
+HEALTH_TIMEOUT = 10.0
+REWARM_FIRST, REWARM_MAX = 5.0, 300.0  # pauses between attempts to warm a failing one
 
 
 # -- the zygote process ------------------------------------------------------------------
@@ -125,7 +130,10 @@ def _serve(control: socket.socket) -> int:
                 request, fds = _receive(control)
                 if request is None:
                     return 0  # the server has gone: so do we (sessions run on)
-                _fork(request, fds, own)
+                if "ping" in request:  # the server's health check
+                    control.send(json.dumps({"pong": request["ping"]}).encode())
+                else:
+                    _fork(request, fds, own)
             else:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_read, 4096)
@@ -272,26 +280,42 @@ class Child:
         return self.returncode
 
 
+class ZygoteUnavailable(ConnectionError):
+    """The zygote could not fork this session (it is down, warming, wedged or out of
+    processes): the listener starts the session as a new interpreter instead."""
+
+
 class Zygote:
-    """The server's handle on the zygote: starts it (again, if it died) and asks it for
-    session processes."""
+    """The server's handle on the zygote: warms it, asks it for session processes, checks
+    it is alive, and warms a new one in the background when it dies or never warms (the
+    listener meanwhile starts sessions as new interpreters: slower, never refused)."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.proc: asyncio.subprocess.Process | None = None
         self.sock: socket.socket | None = None
         self.ready = asyncio.Event()
+        self.down = asyncio.Event()  # this generation's zygote stopped (or never started)
         self.waiting: dict[int, asyncio.Future[Child]] = {}
         self.children: dict[int, Child] = {}
+        self.closing = False
         self._next_id = 0
+        self._pongs: dict[int, asyncio.Future[None]] = {}
         self._watching: set[asyncio.Task[None]] = set()
+        self._warming: asyncio.Task[None] | None = None
+        self._health: asyncio.Task[None] | None = None
+
+    @property
+    def warm(self) -> bool:
+        """Ready to fork: started, said it is ready, not lost since."""
+        return self.sock is not None and self.ready.is_set() and not self.down.is_set()
 
     async def start(self) -> None:
         # numpy's BLAS would start a thread pool on import: forking is safe only from a
         # single thread, and many sessions on few cores gain nothing from a pool each
         env = {**{name: "1" for name in SINGLE_THREADED}, **self.env}
         here, there = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.ready = asyncio.Event()
+        self.ready, self.down = asyncio.Event(), asyncio.Event()
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -304,16 +328,81 @@ class Zygote:
                 start_new_session=True,
                 stdin=asyncio.subprocess.DEVNULL,
             )
+        except BaseException:
+            here.close()
+            self.down.set()
+            raise
         finally:
             there.close()
         here.setblocking(False)
         self.sock = here
         asyncio.get_running_loop().add_reader(here, self._readable)
+        if self._health is None:
+            self._health = asyncio.ensure_future(self._check_health())
+
+    async def warm_up(self, timeout: float = WARM_TIMEOUT) -> bool:
+        """Start a zygote and wait until it is ready: False if it stopped or stayed cold
+        (then it is killed)."""
+        try:
+            await self.start()
+        except OSError as exc:
+            log.error("the session zygote could not be started: %s", exc)
+            return False
+        ready, down = self.ready, self.down
+        waits = {asyncio.ensure_future(ready.wait()), asyncio.ensure_future(down.wait())}
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+        if ready.is_set() and not down.is_set():
+            return True
+        if not down.is_set():
+            log.error("the session zygote did not warm within %.0f seconds", timeout)
+            self._kill()
+        if self.proc is not None:  # its exit code, for the log
+            with contextlib.suppress(asyncio.TimeoutError, ProcessLookupError):
+                await asyncio.wait_for(self.proc.wait(), 5)
+        return False
+
+    def keep_warm(self, delay: float = 0.0, lost: bool = False) -> None:
+        """Warm a new zygote in the background (unless one is warm or warming), trying
+        again with a growing pause while it fails. ``lost``: a warm one has just died."""
+        if self.closing or self.warm or (self._warming is not None and not self._warming.done()):
+            return
+        self._warming = asyncio.ensure_future(self._rewarm(delay, lost))
+
+    async def _rewarm(self, delay: float, lost: bool) -> None:
+        old = self.proc
+        if lost and old is not None:  # its exit code, for the log
+            with contextlib.suppress(asyncio.TimeoutError, ProcessLookupError):
+                await asyncio.wait_for(old.wait(), 5)
+            if old.returncode is not None:
+                log.error(
+                    "the session zygote stopped (%s); new sessions start as new processes "
+                    "(slower) while a new zygote warms",
+                    _ended(old.returncode),
+                )
+        while not self.closing:
+            if delay:
+                await asyncio.sleep(delay)
+            if await self.warm_up():
+                log.warning("a new session zygote is warm; sessions are forked from it again")
+                return
+            delay = min(max(delay * 2, REWARM_FIRST), REWARM_MAX)
+            log.error(
+                "the session zygote failed to warm (%s); sessions start as new processes "
+                "(slower); trying again in %.0f seconds",
+                how_it_ended(self),
+                delay,
+            )
 
     async def fork(self, ticket: bytes, env: dict[str, str], grace: float, fds: list[int]) -> Child:
-        """A new session process on ``fds`` (its stdin, stdout, stderr)."""
-        if self.sock is None:
-            await self.start()
+        """A new session process on ``fds`` (its stdin, stdout, stderr); raises
+        ``ZygoteUnavailable`` when the zygote cannot fork it now."""
+        if not self.warm:
+            self.keep_warm()
+            raise ZygoteUnavailable("the session zygote is not warm")
         assert self.sock is not None
         self._next_id += 1
         request_id = self._next_id
@@ -326,16 +415,42 @@ class Zygote:
         try:
             try:
                 self.sock.sendmsg([message], rights)
-            except OSError:  # it has just died, unnoticed yet: start another, ask it
+            except OSError as exc:  # it has just died, unnoticed yet (broken pipe)
                 del self.waiting[request_id]
                 self._lost()
-                await self.start()
-                self.waiting[request_id] = answer
-                assert self.sock is not None
-                self.sock.sendmsg([message], rights)
-            return await asyncio.wait_for(answer, 120)  # the zygote may still be warming
+                raise ZygoteUnavailable(f"the session zygote stopped: {exc}") from exc
+            try:
+                return await asyncio.wait_for(answer, FORK_TIMEOUT)
+            except TimeoutError:
+                log.error("the session zygote did not answer within %.0f s", FORK_TIMEOUT)
+                self._kill()
+                raise ZygoteUnavailable("the session zygote did not answer") from None
         finally:
             self.waiting.pop(request_id, None)
+
+    async def _check_health(self) -> None:
+        """Every few seconds a warm zygote must answer a ping: a stopped (SIGSTOP) or
+        wedged one is killed and replaced."""
+        while not self.closing:
+            await asyncio.sleep(HEALTH_EVERY)
+            if not self.warm or self.sock is None:
+                continue
+            self._next_id += 1
+            ping = self._next_id
+            pong = self._pongs[ping] = asyncio.get_running_loop().create_future()
+            try:
+                self.sock.send(json.dumps({"ping": ping}).encode())
+                await asyncio.wait_for(pong, HEALTH_TIMEOUT)
+            except TimeoutError:  # before OSError, of which it is a kind
+                log.error(
+                    "the session zygote did not answer for %.0f seconds; replacing it",
+                    HEALTH_TIMEOUT,
+                )
+                self._kill()
+            except OSError:
+                self._lost()
+            finally:
+                self._pongs.pop(ping, None)
 
     def _readable(self) -> None:
         assert self.sock is not None
@@ -351,6 +466,10 @@ class Zygote:
         message = json.loads(data)
         if "ready" in message:
             self.ready.set()
+        elif "pong" in message:
+            pong = self._pongs.get(message["pong"])
+            if pong is not None and not pong.done():
+                pong.set_result(None)
         elif "pid" in message:
             child = self.children[message["pid"]] = Child(message["pid"])
             answer = self.waiting.get(message["id"])
@@ -360,31 +479,46 @@ class Zygote:
             answer = self.waiting.get(message["id"])
             if answer is not None and not answer.done():
                 answer.set_exception(
-                    ConnectionError(f"the session zygote could not fork: {message['error']}")
+                    ZygoteUnavailable(f"the session zygote could not fork: {message['error']}")
                 )
         elif "exit" in message:
             found = self.children.pop(message["exit"], None)
             if found is not None:
                 found.exited(message["code"])
 
+    def _kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        self._lost()
+
     def _lost(self) -> None:
-        """The zygote died: the next session starts a new one; the orphaned sessions go on,
-        and are watched until they end (their exit code is lost with the zygote)."""
-        log.error("the session zygote stopped; starting a new one for the next session")
+        """The zygote died: sessions start as new processes until a new one, warmed in the
+        background, is ready; the orphaned sessions go on, and are watched until they end
+        (their exit code is lost with the zygote)."""
+        if self.down.is_set():
+            return
+        self.down.set()
         if self.sock is not None:
             asyncio.get_running_loop().remove_reader(self.sock)
             self.sock.close()
         self.sock = None
         for answer in self.waiting.values():
             if not answer.done():
-                answer.set_exception(ConnectionError("the session zygote stopped"))
+                answer.set_exception(ZygoteUnavailable("the session zygote stopped"))
         orphans, self.children = list(self.children.values()), {}
         for child in orphans:
             task = asyncio.ensure_future(_watch_orphan(child))
             self._watching.add(task)
             task.add_done_callback(self._watching.discard)
+        if self.ready.is_set():  # a warming one's failure is warm_up's caller's to tell
+            self.keep_warm(lost=True)
 
     async def close(self) -> None:
+        self.closing = True
+        for task in (self._warming, self._health):
+            if task is not None:
+                task.cancel()
         if self.sock is not None:
             asyncio.get_running_loop().remove_reader(self.sock)
             self.sock.close()
@@ -394,6 +528,21 @@ class Zygote:
                 await asyncio.wait_for(self.proc.wait(), 5)
             if self.proc.returncode is None:
                 self.proc.kill()
+
+
+def how_it_ended(zygote: Zygote) -> str:
+    """How the zygote's process ended, for the log."""
+    return _ended(zygote.proc.returncode if zygote.proc is not None else None)
+
+
+def _ended(code: int | None) -> str:
+    if code is None:
+        return "no exit code yet"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+        return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 async def _watch_orphan(child: Child) -> None:

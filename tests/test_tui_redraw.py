@@ -1,0 +1,124 @@
+"""A served session pays for every redraw in CPU, fifty sessions at once: screens redraw
+only what changed (bench/profile_session.py measures the CPU per key press)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tui_helpers import aio, settle
+
+
+def app_for(ctx: Any, **kw: Any) -> Any:
+    from tui.app import SalesdeskApp
+
+    return SalesdeskApp(ctx, database_label="test.db", profile="standard", **kw)
+
+
+@aio
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.base import KeysFooter
+
+    built: list[str] = []
+    compose = KeysFooter.compose
+
+    def counting(self: KeysFooter) -> Any:
+        built.append(type(self.screen).__name__)
+        return compose(self)
+
+    monkeypatch.setattr(KeysFooter, "compose", counting)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        built.clear()
+        for key in ("down", "tab", "down", "tab"):  # focus moves, the keys stay the same
+            await pilot.press(key)
+            await pilot.pause()
+        await settle(pilot)
+        assert built == []
+        await pilot.press("2")  # another screen: its own keys
+        await settle(pilot)
+        footer = app.screen.query_one(KeysFooter)
+        keys = {k.key for k in footer.query("FooterKey")}  # type: ignore[attr-defined]
+        assert "escape" in keys and "q" not in keys
+
+
+@aio
+async def test_home_redraws_only_the_figures_that_changed(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import DataTable
+
+    from tui.screens.home import HomeScreen
+
+    updated: list[str] = []
+    update_cell = DataTable.update_cell
+
+    def counting(self: Any, row_key: Any, column_key: Any, value: Any, **kw: Any) -> None:
+        updated.append(str(row_key))
+        update_cell(self, row_key, column_key, value, **kw)
+
+    monkeypatch.setattr(DataTable, "update_cell", counting)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(updated) >= 10  # "…" became each figure
+        updated.clear()
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("escape")  # Home reads its figures again: none changed
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert updated == []
+
+
+@aio
+async def test_opportunities_coming_back_unchanged_keep_their_table(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import DataTable
+
+    from tui.screens.opportunities import OpportunitiesScreen
+
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OpportunitiesScreen)
+        table = screen.query_one("#list", DataTable)
+        rows = table.row_count
+        assert rows == len(tui_world["deals"])
+        cleared: list[bool] = []
+        clear = table.clear
+        monkeypatch.setattr(table, "clear", lambda *a, **k: cleared.append(True) or clear(*a, **k))
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("3")  # the same deals: the table stays as it was
+        await settle(pilot)
+        assert app.screen is screen and cleared == [] and table.row_count == rows
+
+
+@aio
+async def test_a_served_session_has_no_blinking_cursor(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each blink is a redraw sent over SSH twice a second: an idle served session with
+    the filter focused cost the server 7 times an idle one on Home. Locally it blinks."""
+    from textual.widgets import Input
+
+    import core.served
+
+    for served in (False, True):
+        monkeypatch.setattr(core.served, "_bound_user_id", 1 if served else None)
+        app = app_for(tui_world["admin"], load_dashboard=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            await settle(pilot)
+            await pilot.press("slash")
+            await settle(pilot)
+            field = app.focused
+            assert isinstance(field, Input)
+            assert field.cursor_blink is not served
