@@ -369,7 +369,7 @@ class HoltWinters:
                 seasonal_periods=season if seasonal else None,
                 initialization_method="estimated",
             )
-            fit = model.fit()
+            fit = model.fit(start_params=hw_start_params(model, y))
             mean = np.asarray(fit.forecast(horizon), dtype=float)
             resid = y - np.asarray(fit.fittedvalues, dtype=float)
         finally:
@@ -378,6 +378,82 @@ class HoltWinters:
         steps = np.arange(horizon)
         sd = _rms(resid) * np.sqrt(1 + steps * alpha * alpha)
         return _finish(mean, sd, level, self.id)
+
+
+def hw_start_params(model: Any, y: Array) -> Array | None:
+    """The start statsmodels' own grid search would pick for ``model.fit()``, found with
+    every grid point at once in numpy instead of one Python call per point (the search
+    was over half of a Holt-Winters fit: docs/performance.md, "forecast"). The same
+    grid, the same fixed initial states and the same first-lowest rule, so the optimiser
+    starts where it would have and finds the same fit. None (statsmodels searches
+    itself) for a model shape not mirrored here or if the private layout changed."""
+    try:
+        return _hw_start_params(model, y)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _hw_start_params(model: Any, y: Array) -> Array | None:
+    seasonal, trend = model.seasonal, model.trend
+    if trend != "add" or not model.damped_trend or seasonal not in (None, "add", "mul"):
+        return None
+    if model._fixed_parameters or model._bounds or model._use_boxcox:
+        return None
+    m = model.seasonal_periods or 0
+    l0, b0, s0 = model.initial_values()
+    alpha0 = 0.5 / max(m, 1)
+    params = np.zeros(6 + m)
+    params[:6] = [alpha0, 0.1 * alpha0, 0.05 * (1 - alpha0) if seasonal else 0.0, l0, b0, 0.99]
+    if m:
+        params[-m:] = s0
+    grid_sel = np.array([True, True, seasonal is not None] + [False] * (3 + m))
+    bounds = np.array(model._construct_bounds()[:3], dtype=float)
+    points = model._setup_brute(grid_sel, bounds, alpha0)
+    sse = _hw_sse(np.asarray(y, float), points, params, seasonal, m)
+    sse = np.where(np.isfinite(sse), sse, np.inf)
+    best = int(np.argmin(sse))  # statsmodels keeps the first point unless one is lower
+    params[grid_sel] = points[best]
+    sel = np.array([True, True, seasonal is not None, True, True, True] + [True] * m)
+    return params[sel]
+
+
+def _hw_sse(y: Array, points: Array, params: Array, seasonal: str | None, m: int) -> Array:
+    """Sum of squared one-step errors of the damped additive-trend Holt-Winters
+    recursions of statsmodels (``holtwinters._smoothers``) at every (alpha, beta[,
+    gamma]) row of ``points`` with phi and the initial states of ``params``."""
+    alpha, beta = points[:, 0], points[:, 1]
+    gamma = points[:, 2] if seasonal else np.zeros(len(points))
+    l0, b0, phi = params[3], params[4], params[5]
+    n, k = len(y), len(points)
+    lvl = np.full(k, l0)
+    b = np.full(k, b0)
+    s = np.empty((n + m, k)) if seasonal else None
+    if s is not None:
+        s[:m] = params[6:][:, None]
+    fitted_base = lvl + phi * b
+    sse = np.zeros(k)
+    for i in range(n):
+        if i:
+            prev_l, prev_b = lvl, b
+            damped = prev_l + phi * prev_b
+            if seasonal == "mul":
+                lvl = alpha * y[i - 1] / s[i - 1] + (1 - alpha) * damped
+                s[i + m - 1] = gamma * y[i - 1] / damped + (1 - gamma) * s[i - 1]
+            elif seasonal == "add":
+                lvl = alpha * y[i - 1] - alpha * s[i - 1] + (1 - alpha) * damped
+                s[i + m - 1] = gamma * y[i - 1] - gamma * damped + (1 - gamma) * s[i - 1]
+            else:
+                lvl = alpha * y[i - 1] + (1 - alpha) * damped
+            b = beta * (lvl - prev_l) + (1 - beta) * phi * prev_b
+            fitted_base = lvl + phi * b
+        if seasonal == "mul":
+            err = y[i] - fitted_base * s[i]
+        elif seasonal == "add":
+            err = y[i] - (fitted_base + s[i])
+        else:
+            err = y[i] - fitted_base
+        sse += err * err
+    return sse
 
 
 class Sarima:
