@@ -21,6 +21,7 @@ from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, 
 from plugins.forecast.methods import Forecast, shape_problems, z_value
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import DEFAULT_CANDIDATES
+from plugins.forecast.services.drivers import add_price_drivers
 from plugins.forecast.services.drivers import collect as collect_drivers
 from plugins.forecast.services.history import History, load_history, parse_cut, step
 
@@ -126,6 +127,7 @@ def run_forecast(
     series[None] = history.company()
     prices = _uses_drivers(method, job, methods)
     outside = collect_drivers(ctx, history, horizon)
+    add_price_drivers(history, horizon, outside)
     if prices or outside:
         series = {
             k: (
