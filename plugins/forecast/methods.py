@@ -369,7 +369,11 @@ class HoltWinters:
                 seasonal_periods=season if seasonal else None,
                 initialization_method="estimated",
             )
-            fit = model.fit(start_params=hw_start_params(model, y))
+            jac = hw_gradient(model)
+            fit = model.fit(
+                start_params=hw_start_params(model, y),
+                minimize_kwargs={"jac": jac} if jac is not None else None,
+            )
             mean = np.asarray(fit.forecast(horizon), dtype=float)
             resid = y - np.asarray(fit.fittedvalues, dtype=float)
         finally:
@@ -415,6 +419,47 @@ def _hw_start_params(model: Any, y: Array) -> Array | None:
     params[grid_sel] = points[best]
     sel = np.array([True, True, seasonal is not None, True, True, True] + [True] * m)
     return params[sel]
+
+
+def hw_gradient(model: Any) -> Any:
+    """The gradient L-BFGS-B would estimate for ``model.fit()``: the same forward
+    differences (scipy's default absolute step of 1e-8, turned back at a bound) of the
+    same statsmodels objective, without scipy's general finite-difference machinery,
+    which cost more than the objective itself (docs/performance.md, "forecast"). None
+    when the model shape is not the one mirrored here."""
+    try:
+        from scipy.optimize._numdiff import _adjust_scheme_to_bounds
+        from statsmodels.tsa.holtwinters.model import SMOOTHERS, opt_wrapper
+
+        if model._fixed_parameters or model._bounds or model._use_boxcox:
+            return None
+        m = model.seasonal_periods or 0
+        seasonal = model.seasonal is not None
+        sel = np.array([True, True, seasonal, True, True, model.damped_trend] + [seasonal] * m)
+        bounds = [(0.0, 1.0)] * 3 + list(model._construct_bounds()[3:])
+        chosen = [b for b, keep in zip(bounds, sel, strict=True) if keep]
+        lb = np.array([-np.inf if b[0] is None else b[0] for b in chosen], dtype=float)
+        ub = np.array([np.inf if b[1] is None else b[1] for b in chosen], dtype=float)
+        objective = opt_wrapper(SMOOTHERS[(model.seasonal, model.trend)])
+    except (AttributeError, KeyError, ImportError, TypeError, ValueError):
+        return None
+    rel_step = np.finfo(float).eps ** 0.5
+
+    def gradient(x: Array, hw_args: Any) -> Array:
+        x0 = np.asarray(x, dtype=float)
+        f0 = objective(x0, hw_args)
+        sign = (x0 >= 0).astype(float) * 2 - 1
+        h = np.full(len(x0), 1e-8)
+        h = np.where((x0 + h) - x0 == 0, rel_step * sign * np.maximum(1.0, np.abs(x0)), h)
+        h, _ = _adjust_scheme_to_bounds(x0, h, 1, "1-sided", lb, ub)
+        grad = np.empty(len(x0))
+        for i in range(len(x0)):
+            x1 = np.copy(x0)
+            x1[i] = x0[i] + h[i]
+            grad[i] = (objective(x1, hw_args) - f0) / ((x0[i] + h[i]) - x0[i])
+        return grad
+
+    return gradient if len(lb) == int(sel.sum()) else None
 
 
 def _hw_sse(y: Array, points: Array, params: Array, seasonal: str | None, m: int) -> Array:
