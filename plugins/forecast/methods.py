@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, Protocol, runtime_checkable
 
@@ -234,16 +235,26 @@ def _holt_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array, 
     return level, trend, sse
 
 
+@lru_cache(maxsize=2)
+def _grid(damped: bool) -> tuple[Array, Array, Array]:
+    """The (alpha, beta, phi) grid, made once per process (read only)."""
+    if not damped:
+        out = _ALPHAS, np.zeros_like(_ALPHAS), np.ones_like(_ALPHAS)
+    else:
+        a, b, p = np.meshgrid(_ALPHAS, _BETAS, _PHIS, indexing="ij")
+        out = a.ravel(), b.ravel(), p.ravel()
+    for arr in out:
+        arr.flags.writeable = False
+    return out
+
+
 class _SmoothingBase:
     min_history = 3
     fast = True
     damped = False
 
     def grid(self) -> tuple[Array, Array, Array]:
-        if not self.damped:
-            return _ALPHAS, np.zeros_like(_ALPHAS), np.ones_like(_ALPHAS)
-        a, b, p = np.meshgrid(_ALPHAS, _BETAS, _PHIS, indexing="ij")
-        return a.ravel(), b.ravel(), p.ravel()
+        return _grid(self.damped)
 
     def fit_predict(
         self,
@@ -412,7 +423,7 @@ def _hw_start_params(model: Any, y: Array) -> Array | None:
         params[-m:] = s0
     grid_sel = np.array([True, True, seasonal is not None] + [False] * (3 + m))
     bounds = np.array(model._construct_bounds()[:3], dtype=float)
-    points = model._setup_brute(grid_sel, bounds, alpha0)
+    points = _brute_grid(model, tuple(grid_sel[:3].tolist()), tuple(bounds.ravel()), alpha0)
     sse = _hw_sse(np.asarray(y, float), points, params, seasonal, m)
     sse = np.where(np.isfinite(sse), sse, np.inf)
     best = int(np.argmin(sse))  # statsmodels keeps the first point unless one is lower
@@ -460,6 +471,23 @@ def hw_gradient(model: Any) -> Any:
         return grad
 
     return gradient if len(lb) == int(sel.sum()) else None
+
+
+_BRUTE_GRIDS: dict[tuple[Any, ...], Array] = {}
+
+
+def _brute_grid(
+    model: Any, sel: tuple[bool, ...], bounds: tuple[float, ...], alpha: float
+) -> Array:
+    """statsmodels' grid of start points, made once per shape (it depends only on which
+    smoothing parameters are free, their bounds and the first alpha)."""
+    key = (sel, bounds, alpha)
+    if key not in _BRUTE_GRIDS:
+        full = np.array([*sel, False, False, False], dtype=bool)
+        points = model._setup_brute(full, np.array(bounds).reshape(3, 2), alpha)
+        points.flags.writeable = False
+        _BRUTE_GRIDS[key] = points
+    return _BRUTE_GRIDS[key]
 
 
 def _hw_sse(y: Array, points: Array, params: Array, seasonal: str | None, m: int) -> Array:
