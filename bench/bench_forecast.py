@@ -238,7 +238,7 @@ def _verdict(table: dict[str, np.ndarray], worse: list[str]) -> None:
 # -- cost on large ---------------------------------------------------------------------------
 
 
-def large(processes: int, seed: int, scale: str = "large") -> None:
+def large(processes: int, seed: int, scale: str = "large", profile: bool = False) -> None:
     from bench_reports import ADMIN, ensure_sqlite
 
     from core.runtime import open_runtime
@@ -266,9 +266,21 @@ def large(processes: int, seed: int, scale: str = "large") -> None:
 
         started = time.perf_counter()
         cpu_before = _cpu_seconds()
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         summary = run_forecast(
             ctx, "product,region", horizon=12, method="auto", processes=processes, progress=progress
         )
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            print("-- this process (the workers' fits are not in it):")
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         seconds = time.perf_counter() - started
         cpu = _cpu_seconds() - cpu_before
         accuracy = _run_accuracy(ctx, summary.run_id)
@@ -337,13 +349,16 @@ def main() -> None:
         default=1,
         help="score the statsmodels methods on every Nth series only",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="part 2: cProfile this process's share"
+    )
     args = parser.parse_args()
     if args.part in ("accuracy", "both"):
         accuracy(
             args.sample, args.processes, set(filter(None, args.skip.split(","))), args.slow_every
         )
     if args.part in ("large", "both"):
-        large(args.processes, args.seed, args.scale)
+        large(args.processes, args.seed, args.scale, args.profile)
 
 
 if __name__ == "__main__":

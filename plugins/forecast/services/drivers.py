@@ -77,8 +77,7 @@ def price_driver(amount: np.ndarray, quantity: np.ndarray, horizon: int) -> np.n
         return None  # a quantity that never moves says nothing about price
     known = np.flatnonzero(sold)
     logp = np.interp(np.arange(len(amount)), known, np.log(amount[known] / quantity[known]))
-    usual = np.array([np.median(logp[max(0, i - 6) : i + 7]) for i in range(len(logp))])
-    column = logp - usual
+    column = logp - _usual(logp)
     if np.max(np.abs(column)) < PRICE_MIN_CHANGE:
         return None
     return np.concatenate([column, np.zeros(horizon)])
@@ -114,3 +113,15 @@ def _entangled(column: np.ndarray, others: np.ndarray, known: int) -> bool:
         if np.std(o) > 0 and np.std(x) > 0 and abs(np.corrcoef(x, o)[0, 1]) > 0.9:
             return True
     return False
+
+
+def _usual(values: np.ndarray, half: int = 6) -> np.ndarray:
+    """The median of the ``2 * half + 1`` values around each (fewer at the ends)."""
+    n = len(values)
+    out = np.empty(n)
+    if n > 2 * half:
+        windows = np.lib.stride_tricks.sliding_window_view(values, 2 * half + 1)
+        out[half : n - half] = np.median(windows, axis=1)
+    for i in [*range(min(half, n)), *range(max(half, n - half), n)]:
+        out[i] = np.median(values[max(0, i - half) : i + half + 1])
+    return out

@@ -220,21 +220,28 @@ def _store(
         )
         uow.session.add(run)
         uow.audit_created(run)
-        for key, result in results.items():
-            _store_series(uow, run.id, history, key, result, final[key])
+        uow.session.flush()
+        # Every series in one statement and every value in another (one statement per
+        # series cost more than the forecasts' own storing: docs/performance.md).
+        keys = list(results)
+        ids = uow.session.scalars(
+            sa.insert(ForecastSeries).returning(ForecastSeries.id, sort_by_parameter_order=True),
+            [_series_row(run.id, history, k, results[k], final[k]) for k in keys],
+        ).all()
+        values = [
+            row
+            for series_id, key in zip(ids, keys, strict=True)
+            for row in _value_rows(series_id, history, key, final[key])
+        ]
+        uow.session.execute(sa.insert(ForecastValue), values)
         return int(run.id)
 
     return write(ctx, work)
 
 
-def _store_series(
-    uow: UnitOfWork,
-    run_id: int,
-    history: History,
-    key: Any,
-    result: SeriesResult,
-    forecast: Forecast,
-) -> None:
+def _series_row(
+    run_id: int, history: History, key: Any, result: SeriesResult, forecast: Forecast
+) -> dict[str, Any]:
     c = result.choice
     explanation = c.explanation
     if forecast.method == "bottom_up":
@@ -246,24 +253,28 @@ def _store_series(
             + " "
             + explanation
         )
-    row = ForecastSeries(
-        run_id=run_id,
-        series_key="" if key is None else history.codes.get(key, str(key)),
-        label="" if key is None else history.labels.get(key, ""),
-        method=forecast.method if forecast.method == "bottom_up" else c.method,
-        smape=_clean(c.smape),
-        mase=_clean(c.mase),
-        naive_smape=_clean(c.naive_smape),
-        naive_mase=_clean(c.naive_mase),
-        short=c.short,
-        explanation=explanation[:2000],
-    )
-    uow.session.add(row)
-    uow.session.flush()
+    return {
+        "run_id": run_id,
+        "series_key": "" if key is None else history.codes.get(key, str(key)),
+        "label": "" if key is None else history.labels.get(key, ""),
+        "method": forecast.method if forecast.method == "bottom_up" else c.method,
+        "smape": _clean(c.smape),
+        "mase": _clean(c.mase),
+        "naive_smape": _clean(c.naive_smape),
+        "naive_mase": _clean(c.naive_mase),
+        "short": c.short,
+        "explanation": explanation[:2000],
+    }
+
+
+def _value_rows(
+    series_id: int, history: History, key: Any, forecast: Forecast
+) -> list[dict[str, Any]]:
+    """The series' history and forecast periods, as rows of ``forecast_value``."""
     y = history.company() if key is None else history.series[key]
     values = [
         {
-            "series_id": row.id,
+            "series_id": series_id,
             "period": p,
             "kind": "history",
             "amount": _money(v),
@@ -278,7 +289,7 @@ def _store_series(
     lower95, upper95 = outer_band(forecast)
     values += [
         {
-            "series_id": row.id,
+            "series_id": series_id,
             "period": step(history.freq, last, i + 1),
             "kind": "forecast",
             "amount": _money(m),
@@ -291,7 +302,7 @@ def _store_series(
             zip(forecast.mean, forecast.lower, forecast.upper, lower95, upper95, strict=True)
         )
     ]
-    uow.session.execute(sa.insert(ForecastValue), values)
+    return values
 
 
 def outer_band(forecast: Forecast, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
