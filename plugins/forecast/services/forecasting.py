@@ -17,7 +17,15 @@ from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import translator
 from core.services.base import UnitOfWork, write
-from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
+from plugins.forecast.engine import (
+    Job,
+    Progress,
+    SeriesResult,
+    forecast_many,
+    in_workers,
+    reconcile,
+    start_pool,
+)
 from plugins.forecast.methods import Forecast, shape_problems, z_value
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import DEFAULT_CANDIDATES
@@ -125,6 +133,42 @@ def run_forecast(
     )
     series: dict[Any, Any] = dict(history.series) if cut else {}
     series[None] = history.company()
+    # The workers start before the drivers are read, so their start overlaps it.
+    workers = list(methods.values())
+    pool = (
+        start_pool(workers, processes) if in_workers(len(series), job, workers, processes) else None
+    )
+    try:
+        results = _forecast(
+            ctx, history, series, job, method, methods, processes, pool, cancel, progress
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    final = _reconciled(results, how)
+    seconds = time.perf_counter() - started
+    run_id = _store(ctx, history, job, how, results, final, seconds, cancel)
+    used: dict[str, int] = {}
+    for r in results.values():
+        used[r.choice.method] = used.get(r.choice.method, 0) + 1
+    return RunSummary(
+        run_id, len(results), seconds, used, sum(r.choice.short for r in results.values())
+    )
+
+
+def _forecast(
+    ctx: Context,
+    history: History,
+    series: dict[Any, Any],
+    job: Job,
+    method: str,
+    methods: dict[str, Any],
+    processes: int | None,
+    pool: Any,
+    cancel: threading.Event | None,
+    progress: Progress | None,
+) -> dict[Any, SeriesResult]:
+    horizon = job.horizon
     prices = _uses_drivers(method, job, methods)
     outside = collect_drivers(ctx, history, horizon)
     add_price_drivers(history, horizon, outside)
@@ -137,17 +181,13 @@ def run_forecast(
             )
             for k, y in series.items()
         }
-    results = forecast_many(
-        series, job, list(methods.values()), processes=processes, progress=_ticker(cancel, progress)
-    )
-    final = _reconciled(results, how)
-    seconds = time.perf_counter() - started
-    run_id = _store(ctx, history, job, how, results, final, seconds, cancel)
-    used: dict[str, int] = {}
-    for r in results.values():
-        used[r.choice.method] = used.get(r.choice.method, 0) + 1
-    return RunSummary(
-        run_id, len(results), seconds, used, sum(r.choice.short for r in results.values())
+    return forecast_many(
+        series,
+        job,
+        list(methods.values()),
+        processes=processes,
+        progress=_ticker(cancel, progress),
+        pool=pool,
     )
 
 
