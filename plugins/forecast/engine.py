@@ -111,7 +111,7 @@ def _init_worker(methods: list[Any]) -> None:
     _METHODS.update({m.id: m for m in methods})
     if any(not getattr(m, "fast", False) for m in methods):
         # Import statsmodels now, while the parent still reads the history (a worker
-        # spends a second or two of a core on it: docs/performance.md, "forecast").
+        # spends a second or two of a core on it: docs/performance.md, "Forecasting `large`").
         import statsmodels.tsa.holtwinters  # noqa: F401
 
 

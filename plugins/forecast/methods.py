@@ -398,7 +398,7 @@ class HoltWinters:
 def hw_start_params(model: Any, y: Array) -> Array | None:
     """The start statsmodels' own grid search would pick for ``model.fit()``, found with
     every grid point at once in numpy instead of one Python call per point (the search
-    was over half of a Holt-Winters fit: docs/performance.md, "forecast"). The same
+    was over half of a Holt-Winters fit: docs/performance.md, "Forecasting `large`"). The same
     grid, the same fixed initial states and the same first-lowest rule, so the optimiser
     starts where it would have and finds the same fit. None (statsmodels searches
     itself) for a model shape not mirrored here or if the private layout changed."""
@@ -436,7 +436,7 @@ def hw_gradient(model: Any) -> Any:
     """The gradient L-BFGS-B would estimate for ``model.fit()``: the same forward
     differences (scipy's default absolute step of 1e-8, turned back at a bound) of the
     same statsmodels objective, without scipy's general finite-difference machinery,
-    which cost more than the objective itself (docs/performance.md, "forecast"). None
+    which cost more than the objective itself (docs/performance.md, "Forecasting `large`"). None
     when the model shape is not the one mirrored here."""
     try:
         from scipy.optimize._numdiff import _adjust_scheme_to_bounds
