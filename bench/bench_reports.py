@@ -30,6 +30,10 @@ sys.path.insert(0, str(ROOT))
 CACHE = Path(tempfile.gettempdir()) / "sd_reports_bench"
 REFERENCE = dt.date(2026, 6, 15)  # "today" of the generated data: sales end on it
 ADMIN = "bench_admin"
+# Bumped when ``core.datagen`` makes different data for the same scale and seed, so a
+# cached file from an older generator is never reused (2: key accounts booked at the
+# areas and the country, so every product x region cut has sales).
+DATA_VERSION = 2
 GOAL = 5.0
 
 
@@ -39,7 +43,7 @@ GOAL = 5.0
 def ensure_sqlite(scale: str, seed: int) -> Path:
     """The generated SQLite file for (scale, seed), generating it on first use."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"{scale}_s{seed}_{REFERENCE:%Y%m%d}.db"
+    path = CACHE / f"{scale}_s{seed}_{REFERENCE:%Y%m%d}_v{DATA_VERSION}.db"
     done = path.with_suffix(".ok")
     if path.exists() and done.exists():
         return path

@@ -261,6 +261,35 @@ def test_few_customers_buy_most(small: tuple[Any, Any]) -> None:
     assert float(sum(top)) > 0.5 * float(sum(totals))
 
 
+def test_every_product_sells_in_every_region(small: tuple[Any, Any]) -> None:
+    """Key accounts are booked at the areas and the country, so every product x region
+    cut has a history to forecast (bench_forecast.py --part large forecasts them all)."""
+    from core.models import Product, Region
+
+    runtime, _ = small
+    with runtime.db.read_session() as s:
+        cuts = s.execute(
+            sa.select(sa.func.count()).select_from(
+                sa.select(SalesLine.product_id, SalesLine.region_id).distinct().subquery()
+            )
+        ).scalar_one()
+        products = s.scalar(sa.select(sa.func.count()).select_from(Product))
+        regions = s.scalar(sa.select(sa.func.count()).select_from(Region))
+        upper = s.scalar(
+            sa.select(sa.func.count(sa.distinct(Customer.id))).where(
+                Customer.region_id.in_(
+                    sa.select(Region.id).where(
+                        Region.id.in_(
+                            sa.select(Region.parent_id).where(Region.parent_id.is_not(None))
+                        )
+                    )
+                )
+            )
+        )
+    assert regions > 1 and cuts == products * regions
+    assert upper > 0  # customers booked at a region that has regions under it
+
+
 # -- integrity and audit ---------------------------------------------------------------
 
 

@@ -169,7 +169,7 @@ def chunk_tuples(world: World, chunk: SalesChunk, sqlite: bool) -> list[tuple]:
     days = [world.first_day + dt.timedelta(days=d) for d in range(world.days)]
     dates: list[object] = [d.isoformat() for d in days] if sqlite else list(days)
     reps = [r["id"] for r in world.reps]
-    region_ids = [leaf["id"] for leaf in world.leaves]
+    region_ids = [r["id"] for r in world.regions]
     channel_ids = [c["id"] for c in world.channels]
     product_ids = [p["id"] for p in world.products]
     base = world.offsets["customer"] + 1
@@ -185,7 +185,7 @@ def chunk_tuples(world: World, chunk: SalesChunk, sqlite: bool) -> list[tuple]:
             (c + base).tolist(),
             [product_ids[p] for p in chunk.product.tolist()],
             [reps[o] for o in world.owner[c].tolist()],
-            [region_ids[lf] for lf in world.leaf[c].tolist()],
+            [region_ids[h] for h in world.home[c].tolist()],
             [channel_ids[ch] for ch in world.channel[c].tolist()],
             chunk.quantity.tolist(),
             amounts,
@@ -209,7 +209,7 @@ def write_sales_csv(
     world = build_world(get_scale(scale), seed, reference or dt.date.today())
     dates = [(world.first_day + dt.timedelta(days=d)).isoformat() for d in range(world.days)]
     logins = [r["login"] for r in world.reps]
-    regions = [leaf["code"] for leaf in world.leaves]
+    regions = [r["code"] for r in world.regions]
     channels = [c["code"] for c in world.channels]
     products = [p["code"] for p in world.products]
     totals = SalesTotals(world)
@@ -235,7 +235,7 @@ def write_sales_csv(
                     c.tolist(),
                     chunk.product.tolist(),
                     world.owner[c].tolist(),
-                    world.leaf[c].tolist(),
+                    world.home[c].tolist(),
                     world.channel[c].tolist(),
                     chunk.quantity.tolist(),
                     chunk.cents.tolist(),

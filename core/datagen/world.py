@@ -55,7 +55,10 @@ class World:
     reps: list[dict] = field(default_factory=list)
     # per customer (index i -> id offsets["customer"] + i + 1)
     kind: np.ndarray = field(default_factory=_unset)
-    leaf: np.ndarray = field(default_factory=_unset)
+    leaf: np.ndarray = field(default_factory=_unset)  # index into leaves (where they sit)
+    # index into regions: where the customer and its sales are booked (its leaf, or the
+    # area / the country for a key account)
+    home: np.ndarray = field(default_factory=_unset)
     owner: np.ndarray = field(default_factory=_unset)  # rep index, -1 pool
     channel: np.ndarray = field(default_factory=_unset)
     weight: np.ndarray = field(default_factory=_unset)
@@ -282,6 +285,39 @@ def _customer_arrays(world: World, rng: np.random.Generator) -> None:
     world.active_from[late] = rng.integers(30, int(days * 0.9), int(late.sum()))
     dormant = world.kind == DORMANT
     world.active_to[dormant] = rng.integers(int(days * 0.3), int(days * 0.8), int(dormant.sum()))
+    world.home = _key_accounts(world, np_rng(world.seed, 3))
+
+
+# Key accounts booked above the city: this share of the steady buyers under each area is
+# booked at the area, and of all of them at the country (at least KEY_ACCOUNTS_MIN each),
+# so every region, not only the cities, has sales of every product.
+KEY_ACCOUNT_SHARE = {"area": 0.04, "country": 0.02}
+KEY_ACCOUNTS_MIN = 3
+
+
+def _key_accounts(world: World, rng: np.random.Generator) -> np.ndarray:
+    """Each customer's region (index into ``world.regions``): its leaf's, except key
+    accounts, which are booked at their area or the country. Drawn from a stream of its
+    own, so every other generated figure stays as it was."""
+    index = {r["id"]: i for i, r in enumerate(world.regions)}
+    leaf_region = np.array([index[leaf["id"]] for leaf in world.leaves], dtype=np.int64)
+    home = leaf_region[world.leaf]
+    steady = (world.kind == BUYER) & (world.active_from == 0)
+    root = world.regions[0]
+    uppers = [(0, np.ones(len(home), dtype=bool), KEY_ACCOUNT_SHARE["country"])]
+    for i, region in enumerate(world.regions):
+        if region["parent_id"] != root["id"] or region["id"] in {lf["id"] for lf in world.leaves}:
+            continue  # a city, or an area without cities (already a leaf)
+        under = np.array([lf["_area"] == region["code"] for lf in world.leaves])[world.leaf]
+        uppers.append((i, under, KEY_ACCOUNT_SHARE["area"]))
+    taken = np.zeros(len(home), dtype=bool)
+    for i, under, share in uppers:
+        pool = np.flatnonzero(steady & under & ~taken)
+        count = min(len(pool), max(KEY_ACCOUNTS_MIN, round(share * len(pool))))
+        chosen = rng.choice(pool, size=count, replace=False) if count else pool[:0]
+        home[chosen] = i
+        taken[chosen] = True
+    return home
 
 
 def _customer_channels(world: World, rng: np.random.Generator) -> np.ndarray:
@@ -331,6 +367,7 @@ def customer_chunks(world: World) -> Iterator[tuple[list[dict], list[dict]]]:
 
 def _customer_row(world: World, rng: random.Random, i: int, rank: int) -> tuple[dict, bool]:
     leaf = world.leaves[int(world.leaf[i])]
+    region = world.regions[int(world.home[i])]
     name, industry, chinese = names.company_name(rng, leaf["_zh"], leaf["_en"])
     kind = int(world.kind[i])
     n = world.scale.customers
@@ -367,7 +404,7 @@ def _customer_row(world: World, rng: random.Random, i: int, rank: int) -> tuple[
         "code": f"C{i + 1:06d}",
         "name": name,
         "industry": industry,
-        "region_id": leaf["id"],
+        "region_id": region["id"],
         "size": str(size),
         "source": rng.choice(names.SOURCES),
         "customer_class": world.class_override.get(i, str(cls)),

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
@@ -109,6 +109,33 @@ def forecast_one(y: Any, job: Job, methods: dict[str, Any]) -> Choice:
 def _init_worker(methods: list[Any]) -> None:
     _METHODS.clear()
     _METHODS.update({m.id: m for m in methods})
+    if any(not getattr(m, "fast", False) for m in methods):
+        # Import statsmodels now, while the parent still reads the history (a worker
+        # spends a second or two of a core on it: docs/performance.md, "Forecasting `large`").
+        import statsmodels.tsa.holtwinters  # noqa: F401
+
+
+def _ready() -> bool:
+    return True
+
+
+def start_pool(methods: Sequence[Any], processes: int | None = None) -> ProcessPoolExecutor | None:
+    """Worker processes started (and their imports under way) before the series are
+    known, so the start overlaps reading the history; hand it to ``forecast_many`` and
+    shut it down after. None for one process."""
+    processes = processes or min(os.cpu_count() or 1, 8)
+    if processes <= 1:
+        return None
+    with single_threaded_blas():
+        pool = ProcessPoolExecutor(
+            processes,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(list(methods),),
+        )
+        for _ in range(processes):
+            pool.submit(_ready)  # spawns the workers now, with one BLAS thread each
+    return pool
 
 
 def _run_chunk(items: list[tuple[Any, np.ndarray]], job: Job) -> list[SeriesResult]:
@@ -132,6 +159,15 @@ def single_threaded_blas() -> Iterator[None]:
                 os.environ[key] = value
 
 
+def in_workers(total: int, job: Job, methods: Sequence[Any], processes: int | None) -> bool:
+    """Whether ``forecast_many`` sends these series to worker processes."""
+    processes = processes or min(os.cpu_count() or 1, 8)
+    by_id = {m.id: m for m in methods}
+    ids = job.candidates if job.method == "auto" else (job.method,)
+    heavy = any(not getattr(by_id.get(i), "fast", False) for i in ids)
+    return not (processes <= 1 or total <= 1 or (total <= CHUNK and not heavy))
+
+
 def forecast_many(
     series: dict[Any, np.ndarray],
     job: Job,
@@ -139,15 +175,16 @@ def forecast_many(
     *,
     processes: int | None = None,
     progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> dict[Any, SeriesResult]:
-    """Forecast every series; ``processes=1`` stays in this process (tests, tiny cuts)."""
+    """Forecast every series; ``processes=1`` stays in this process (tests, tiny cuts).
+    ``pool``: workers from ``start_pool`` (for ``methods``) to use instead of starting
+    new ones; the caller shuts it down."""
     items = list(series.items())
     total = len(items)
     processes = processes or min(os.cpu_count() or 1, 8)
     by_id = {m.id: m for m in methods}
-    ids = job.candidates if job.method == "auto" else (job.method,)
-    heavy = any(not getattr(by_id.get(i), "fast", False) for i in ids)
-    if processes <= 1 or total <= 1 or (total <= CHUNK and not heavy):
+    if not in_workers(total, job, methods, processes):
         out = {}
         for done, (key, y) in enumerate(items, start=1):
             out[key] = SeriesResult(key, forecast_one(y, job, by_id))
@@ -158,15 +195,17 @@ def forecast_many(
     size = max(1, min(CHUNK, -(-total // (processes * 4))))
     chunks = [items[i : i + size] for i in range(0, total, size)]
     out, done = {}, 0
-    with (
-        single_threaded_blas(),
-        ProcessPoolExecutor(
-            processes,
-            mp_context=get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(list(methods),),
-        ) as pool,
-    ):
+    with ExitStack() as stack:
+        if pool is None:
+            stack.enter_context(single_threaded_blas())
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    processes,
+                    mp_context=get_context("spawn"),
+                    initializer=_init_worker,
+                    initargs=(list(methods),),
+                )
+            )
         futures = [pool.submit(_run_chunk, chunk, job) for chunk in chunks]
         try:
             for future in as_completed(futures):

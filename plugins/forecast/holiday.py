@@ -18,6 +18,11 @@ import numpy as np
 from plugins.forecast.calendar import CALENDAR_NAMES
 
 MIN_YEARS = 3  # the moving average loses a year: two years of ratios remain to estimate
+# The driver made of a series' own price changes (``services.drivers.price_driver``): its
+# column is the log of the month's average price over its usual level, so its
+# coefficient is the sales' elasticity to price (the quantity's plus one).
+PRICE_DRIVER = "Price changes"
+PRICE_EXAMPLE_CUT = 0.10  # the explanation says what a price this much lower did
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,15 @@ class HolidayEffect:
     def pre_festival_pct(self) -> float:
         """Sales of a month holding the three weeks before the festival (%)."""
         return self.pct("spring_pre") or 0.0
+
+    def price_lift(self, cut: float = PRICE_EXAMPLE_CUT) -> tuple[float, float] | None:
+        """Quantity and sales (%) of a month whose price is ``cut`` below its usual
+        level, against one at the usual price; None without the price driver."""
+        if PRICE_DRIVER not in self.names:
+            return None
+        coef = float(self.coef[self.names.index(PRICE_DRIVER)])
+        step = float(np.log(1 - cut))
+        return 100 * (float(np.exp((coef - 1) * step)) - 1), 100 * (float(np.exp(coef * step)) - 1)
 
     @property
     def calendar(self) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, Protocol, runtime_checkable
 
@@ -234,16 +235,26 @@ def _holt_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array, 
     return level, trend, sse
 
 
+@lru_cache(maxsize=2)
+def _grid(damped: bool) -> tuple[Array, Array, Array]:
+    """The (alpha, beta, phi) grid, made once per process (read only)."""
+    if not damped:
+        out = _ALPHAS, np.zeros_like(_ALPHAS), np.ones_like(_ALPHAS)
+    else:
+        a, b, p = np.meshgrid(_ALPHAS, _BETAS, _PHIS, indexing="ij")
+        out = a.ravel(), b.ravel(), p.ravel()
+    for arr in out:
+        arr.flags.writeable = False
+    return out
+
+
 class _SmoothingBase:
     min_history = 3
     fast = True
     damped = False
 
     def grid(self) -> tuple[Array, Array, Array]:
-        if not self.damped:
-            return _ALPHAS, np.zeros_like(_ALPHAS), np.ones_like(_ALPHAS)
-        a, b, p = np.meshgrid(_ALPHAS, _BETAS, _PHIS, indexing="ij")
-        return a.ravel(), b.ravel(), p.ravel()
+        return _grid(self.damped)
 
     def fit_predict(
         self,
@@ -369,7 +380,11 @@ class HoltWinters:
                 seasonal_periods=season if seasonal else None,
                 initialization_method="estimated",
             )
-            fit = model.fit()
+            jac = hw_gradient(model)
+            fit = model.fit(
+                start_params=hw_start_params(model, y),
+                minimize_kwargs={"jac": jac} if jac is not None else None,
+            )
             mean = np.asarray(fit.forecast(horizon), dtype=float)
             resid = y - np.asarray(fit.fittedvalues, dtype=float)
         finally:
@@ -378,6 +393,140 @@ class HoltWinters:
         steps = np.arange(horizon)
         sd = _rms(resid) * np.sqrt(1 + steps * alpha * alpha)
         return _finish(mean, sd, level, self.id)
+
+
+def hw_start_params(model: Any, y: Array) -> Array | None:
+    """The start statsmodels' own grid search would pick for ``model.fit()``, found with
+    every grid point at once in numpy instead of one Python call per point (the search
+    was over half of a Holt-Winters fit: docs/performance.md, "Forecasting `large`"). The same
+    grid, the same fixed initial states and the same first-lowest rule, so the optimiser
+    starts where it would have and finds the same fit. None (statsmodels searches
+    itself) for a model shape not mirrored here or if the private layout changed."""
+    try:
+        return _hw_start_params(model, y)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _hw_start_params(model: Any, y: Array) -> Array | None:
+    seasonal, trend = model.seasonal, model.trend
+    if trend != "add" or not model.damped_trend or seasonal not in (None, "add", "mul"):
+        return None
+    if model._fixed_parameters or model._bounds or model._use_boxcox:
+        return None
+    m = model.seasonal_periods or 0
+    l0, b0, s0 = model.initial_values()
+    alpha0 = 0.5 / max(m, 1)
+    params = np.zeros(6 + m)
+    params[:6] = [alpha0, 0.1 * alpha0, 0.05 * (1 - alpha0) if seasonal else 0.0, l0, b0, 0.99]
+    if m:
+        params[-m:] = s0
+    grid_sel = np.array([True, True, seasonal is not None] + [False] * (3 + m))
+    bounds = np.array(model._construct_bounds()[:3], dtype=float)
+    points = _brute_grid(model, tuple(grid_sel[:3].tolist()), tuple(bounds.ravel()), alpha0)
+    sse = _hw_sse(np.asarray(y, float), points, params, seasonal, m)
+    sse = np.where(np.isfinite(sse), sse, np.inf)
+    best = int(np.argmin(sse))  # statsmodels keeps the first point unless one is lower
+    params[grid_sel] = points[best]
+    sel = np.array([True, True, seasonal is not None, True, True, True] + [True] * m)
+    return params[sel]
+
+
+def hw_gradient(model: Any) -> Any:
+    """The gradient L-BFGS-B would estimate for ``model.fit()``: the same forward
+    differences (scipy's default absolute step of 1e-8, turned back at a bound) of the
+    same statsmodels objective, without scipy's general finite-difference machinery,
+    which cost more than the objective itself (docs/performance.md, "Forecasting `large`"). None
+    when the model shape is not the one mirrored here."""
+    try:
+        from scipy.optimize._numdiff import _adjust_scheme_to_bounds
+        from statsmodels.tsa.holtwinters.model import SMOOTHERS, opt_wrapper
+
+        if model._fixed_parameters or model._bounds or model._use_boxcox:
+            return None
+        m = model.seasonal_periods or 0
+        seasonal = model.seasonal is not None
+        sel = np.array([True, True, seasonal, True, True, model.damped_trend] + [seasonal] * m)
+        bounds = [(0.0, 1.0)] * 3 + list(model._construct_bounds()[3:])
+        chosen = [b for b, keep in zip(bounds, sel, strict=True) if keep]
+        lb = np.array([-np.inf if b[0] is None else b[0] for b in chosen], dtype=float)
+        ub = np.array([np.inf if b[1] is None else b[1] for b in chosen], dtype=float)
+        objective = opt_wrapper(SMOOTHERS[(model.seasonal, model.trend)])
+    except (AttributeError, KeyError, ImportError, TypeError, ValueError):
+        return None
+    rel_step = np.finfo(float).eps ** 0.5
+
+    def gradient(x: Array, hw_args: Any) -> Array:
+        x0 = np.asarray(x, dtype=float)
+        f0 = objective(x0, hw_args)
+        sign = (x0 >= 0).astype(float) * 2 - 1
+        h = np.full(len(x0), 1e-8)
+        h = np.where((x0 + h) - x0 == 0, rel_step * sign * np.maximum(1.0, np.abs(x0)), h)
+        h, _ = _adjust_scheme_to_bounds(x0, h, 1, "1-sided", lb, ub)
+        grad = np.empty(len(x0))
+        for i in range(len(x0)):
+            x1 = np.copy(x0)
+            x1[i] = x0[i] + h[i]
+            grad[i] = (objective(x1, hw_args) - f0) / ((x0[i] + h[i]) - x0[i])
+        return grad
+
+    return gradient if len(lb) == int(sel.sum()) else None
+
+
+_BRUTE_GRIDS: dict[tuple[Any, ...], Array] = {}
+
+
+def _brute_grid(
+    model: Any, sel: tuple[bool, ...], bounds: tuple[float, ...], alpha: float
+) -> Array:
+    """statsmodels' grid of start points, made once per shape (it depends only on which
+    smoothing parameters are free, their bounds and the first alpha)."""
+    key = (sel, bounds, alpha)
+    if key not in _BRUTE_GRIDS:
+        full = np.array([*sel, False, False, False], dtype=bool)
+        points = model._setup_brute(full, np.array(bounds).reshape(3, 2), alpha)
+        points.flags.writeable = False
+        _BRUTE_GRIDS[key] = points
+    return _BRUTE_GRIDS[key]
+
+
+def _hw_sse(y: Array, points: Array, params: Array, seasonal: str | None, m: int) -> Array:
+    """Sum of squared one-step errors of the damped additive-trend Holt-Winters
+    recursions of statsmodels (``holtwinters._smoothers``) at every (alpha, beta[,
+    gamma]) row of ``points`` with phi and the initial states of ``params``."""
+    alpha, beta = points[:, 0], points[:, 1]
+    gamma = points[:, 2] if seasonal else np.zeros(len(points))
+    l0, b0, phi = params[3], params[4], params[5]
+    n, k = len(y), len(points)
+    lvl = np.full(k, l0)
+    b = np.full(k, b0)
+    s = np.empty((n + m, k)) if seasonal else None
+    if s is not None:
+        s[:m] = params[6:][:, None]
+    fitted_base = lvl + phi * b
+    sse = np.zeros(k)
+    for i in range(n):
+        if i:
+            prev_l, prev_b = lvl, b
+            damped = prev_l + phi * prev_b
+            if seasonal == "mul":
+                lvl = alpha * y[i - 1] / s[i - 1] + (1 - alpha) * damped
+                s[i + m - 1] = gamma * y[i - 1] / damped + (1 - gamma) * s[i - 1]
+            elif seasonal == "add":
+                lvl = alpha * y[i - 1] - alpha * s[i - 1] + (1 - alpha) * damped
+                s[i + m - 1] = gamma * y[i - 1] - gamma * damped + (1 - gamma) * s[i - 1]
+            else:
+                lvl = alpha * y[i - 1] + (1 - alpha) * damped
+            b = beta * (lvl - prev_l) + (1 - beta) * phi * prev_b
+            fitted_base = lvl + phi * b
+        if seasonal == "mul":
+            err = y[i] - fitted_base * s[i]
+        elif seasonal == "add":
+            err = y[i] - (fitted_base + s[i])
+        else:
+            err = y[i] - fitted_base
+        sse += err * err
+    return sse
 
 
 class Sarima:

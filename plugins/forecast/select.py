@@ -19,7 +19,7 @@ import numpy as np
 
 from core.i18n import current_lang, swap_lang, translator
 from plugins.forecast.calendar import CALENDAR_NAMES
-from plugins.forecast.holiday import HolidayEffect, estimate
+from plugins.forecast.holiday import PRICE_DRIVER, PRICE_EXAMPLE_CUT, HolidayEffect, estimate
 from plugins.forecast.methods import Forecast, as_array, z_value
 
 _ = translator(__file__)  # this plugin's words first
@@ -589,7 +589,7 @@ def explain(
 def _adjustment_text(effect: HolidayEffect, gain: tuple[float, float]) -> str:
     """What the calendar / driver adjustment found and what it added in the backtest."""
     what = ([_("the Spring Festival and working days")] if effect.calendar else []) + [
-        _(name) for name in effect.drivers
+        _("price changes") if name == PRICE_DRIVER else _(name) for name in effect.drivers
     ]
     text = _(
         "Adjusted for {what}, which made the backtest more accurate (MASE {before:.2f} "
@@ -601,6 +601,14 @@ def _adjustment_text(effect: HolidayEffect, gain: tuple[float, float]) -> str:
             "three weeks before it {pre:+.0f}%."
         ).format(festival=effect.festival_pct(), pre=effect.pre_festival_pct())
     for name in effect.drivers:
+        lift = effect.price_lift() if name == PRICE_DRIVER else None
+        if lift is not None:
+            text += " " + _(
+                "Price changes: a month priced {cut:.0f}% below the usual level sold "
+                "{qty:+.0f}% in quantity, {sales:+.0f}% in sales; the forecast assumes "
+                "the usual price."
+            ).format(cut=100 * PRICE_EXAMPLE_CUT, qty=lift[0], sales=lift[1])
+            continue
         text += " " + _("{driver}: a month fully under it sells {pct:+.0f}%.").format(
             driver=_(name), pct=effect.pct(name) or 0.0
         )

@@ -17,10 +17,19 @@ from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import current_lang, translator
 from core.services.base import UnitOfWork, write
-from plugins.forecast.engine import Job, Progress, SeriesResult, forecast_many, reconcile
+from plugins.forecast.engine import (
+    Job,
+    Progress,
+    SeriesResult,
+    forecast_many,
+    in_workers,
+    reconcile,
+    start_pool,
+)
 from plugins.forecast.methods import Forecast, shape_problems, z_value
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import DEFAULT_CANDIDATES, in_each_language, stored_explanation
+from plugins.forecast.services.drivers import add_price_drivers
 from plugins.forecast.services.drivers import collect as collect_drivers
 from plugins.forecast.services.history import History, load_history, parse_cut, step
 
@@ -124,8 +133,45 @@ def run_forecast(
     )
     series: dict[Any, Any] = dict(history.series) if cut else {}
     series[None] = history.company()
+    # The workers start before the drivers are read, so their start overlaps it.
+    workers = list(methods.values())
+    pool = (
+        start_pool(workers, processes) if in_workers(len(series), job, workers, processes) else None
+    )
+    try:
+        results = _forecast(
+            ctx, history, series, job, method, methods, processes, pool, cancel, progress
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    final = _reconciled(results, how)
+    seconds = time.perf_counter() - started
+    run_id = _store(ctx, history, job, how, results, final, seconds, cancel)
+    used: dict[str, int] = {}
+    for r in results.values():
+        used[r.choice.method] = used.get(r.choice.method, 0) + 1
+    return RunSummary(
+        run_id, len(results), seconds, used, sum(r.choice.short for r in results.values())
+    )
+
+
+def _forecast(
+    ctx: Context,
+    history: History,
+    series: dict[Any, Any],
+    job: Job,
+    method: str,
+    methods: dict[str, Any],
+    processes: int | None,
+    pool: Any,
+    cancel: threading.Event | None,
+    progress: Progress | None,
+) -> dict[Any, SeriesResult]:
+    horizon = job.horizon
     prices = _uses_drivers(method, job, methods)
     outside = collect_drivers(ctx, history, horizon)
+    add_price_drivers(history, horizon, outside)
     if prices or outside:
         series = {
             k: (
@@ -135,17 +181,13 @@ def run_forecast(
             )
             for k, y in series.items()
         }
-    results = forecast_many(
-        series, job, list(methods.values()), processes=processes, progress=_ticker(cancel, progress)
-    )
-    final = _reconciled(results, how)
-    seconds = time.perf_counter() - started
-    run_id = _store(ctx, history, job, how, results, final, seconds, cancel)
-    used: dict[str, int] = {}
-    for r in results.values():
-        used[r.choice.method] = used.get(r.choice.method, 0) + 1
-    return RunSummary(
-        run_id, len(results), seconds, used, sum(r.choice.short for r in results.values())
+    return forecast_many(
+        series,
+        job,
+        list(methods.values()),
+        processes=processes,
+        progress=_ticker(cancel, progress),
+        pool=pool,
     )
 
 
@@ -218,21 +260,28 @@ def _store(
         )
         uow.session.add(run)
         uow.audit_created(run)
-        for key, result in results.items():
-            _store_series(uow, run.id, history, key, result, final[key])
+        uow.session.flush()
+        # Every series in one statement and every value in another (one statement per
+        # series cost more than the forecasts' own storing: docs/performance.md).
+        keys = list(results)
+        ids = uow.session.scalars(
+            sa.insert(ForecastSeries).returning(ForecastSeries.id, sort_by_parameter_order=True),
+            [_series_row(run.id, history, k, results[k], final[k]) for k in keys],
+        ).all()
+        values = [
+            row
+            for series_id, key in zip(ids, keys, strict=True)
+            for row in _value_rows(series_id, history, key, final[key])
+        ]
+        uow.session.execute(sa.insert(ForecastValue), values)
         return int(run.id)
 
     return write(ctx, work)
 
 
-def _store_series(
-    uow: UnitOfWork,
-    run_id: int,
-    history: History,
-    key: Any,
-    result: SeriesResult,
-    forecast: Forecast,
-) -> None:
+def _series_row(
+    run_id: int, history: History, key: Any, result: SeriesResult, forecast: Forecast
+) -> dict[str, Any]:
     c = result.choice
     texts = dict(c.explanations) or {current_lang(): c.explanation}
     if forecast.method == "bottom_up":
@@ -243,24 +292,28 @@ def _store_series(
             )
         )
         texts = {lang: f"{prefix[lang]} {text}" for lang, text in texts.items()}
-    row = ForecastSeries(
-        run_id=run_id,
-        series_key="" if key is None else history.codes.get(key, str(key)),
-        label="" if key is None else history.labels.get(key, ""),
-        method=forecast.method if forecast.method == "bottom_up" else c.method,
-        smape=_clean(c.smape),
-        mase=_clean(c.mase),
-        naive_smape=_clean(c.naive_smape),
-        naive_mase=_clean(c.naive_mase),
-        short=c.short,
-        explanation=stored_explanation(texts, 2000),
-    )
-    uow.session.add(row)
-    uow.session.flush()
+    return {
+        "run_id": run_id,
+        "series_key": "" if key is None else history.codes.get(key, str(key)),
+        "label": "" if key is None else history.labels.get(key, ""),
+        "method": forecast.method if forecast.method == "bottom_up" else c.method,
+        "smape": _clean(c.smape),
+        "mase": _clean(c.mase),
+        "naive_smape": _clean(c.naive_smape),
+        "naive_mase": _clean(c.naive_mase),
+        "short": c.short,
+        "explanation": stored_explanation(texts, 2000),
+    }
+
+
+def _value_rows(
+    series_id: int, history: History, key: Any, forecast: Forecast
+) -> list[dict[str, Any]]:
+    """The series' history and forecast periods, as rows of ``forecast_value``."""
     y = history.company() if key is None else history.series[key]
     values = [
         {
-            "series_id": row.id,
+            "series_id": series_id,
             "period": p,
             "kind": "history",
             "amount": _money(v),
@@ -275,7 +328,7 @@ def _store_series(
     lower95, upper95 = outer_band(forecast)
     values += [
         {
-            "series_id": row.id,
+            "series_id": series_id,
             "period": step(history.freq, last, i + 1),
             "kind": "forecast",
             "amount": _money(m),
@@ -288,7 +341,7 @@ def _store_series(
             zip(forecast.mean, forecast.lower, forecast.upper, lower95, upper95, strict=True)
         )
     ]
-    uow.session.execute(sa.insert(ForecastValue), values)
+    return values
 
 
 def outer_band(forecast: Forecast, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
