@@ -76,7 +76,7 @@ def test_small_moves_of_the_average_price_are_not_offered() -> None:
     assert price_driver(amount * wobble, quantity, 12) is None
 
 
-def test_run_forecast_takes_the_price_from_the_sales_lines(world) -> None:
+def test_run_forecast_takes_the_price_from_the_sales_lines(salesdesk_world) -> None:
     """Through the service: product A sold at a 20 % lower price in some months (the
     quantity answering with the known elasticity), B always at its price; only A's
     explanation tells of price changes, with the lift."""
@@ -84,17 +84,18 @@ def test_run_forecast_takes_the_price_from_the_sales_lines(world) -> None:
 
     import sqlalchemy as sa
 
-    from core.models import Channel, SalesLine
+    from core.models import SalesLine
     from core.summaries import add_months, refresh_sales_summaries
     from plugins.forecast.models import ForecastSeries
     from plugins.forecast.services.forecasting import run_forecast
 
+    world = salesdesk_world
     first = dt.date(2022, 3, 1)  # 48 months to 2026-02; the clock stands at 2026-03-16
     mgr = world.user("mgr", "sales_manager", region="N")
     rep = world.user("rep_n", "sales_rep", region="N", manager=mgr)
     region = world.region_id("N")
     products = {p: world.product(p, "100.00", name=p).id for p in ("A", "B")}
-    channel = world._insert(Channel(code="CH", name="Direct")).id
+    channel = world.channel("CH", "Direct").id
     customer = world.customer(rep, "N", code="CUST", name="Cust").id
     rows = []
     for code, cut in (("A", True), ("B", False)):

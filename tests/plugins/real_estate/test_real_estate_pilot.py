@@ -383,7 +383,7 @@ async def legend_at(ctx: Any, size: tuple[int, int], counts: dict[str, int]) -> 
         return [line for line in lines if line.strip()]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.salesdesk_sqlite_only
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_the_legend_fits_80_columns(office: Any, lang: str) -> None:
     """#22: at 80x24 the legend was one line and "Sold" fell off its end. Every status
