@@ -282,7 +282,7 @@ async def timeline_of(ctx: Any, lang: str) -> list[str]:
         set_lang("en")
 
 
-@SQLITE_ONLY
+@pytest.mark.salesdesk_sqlite_only
 def test_timeline_names_approval_steps_by_role_title(
     tui_ctx: dict[str, Any], team: dict[str, Any]
 ) -> None:
