@@ -294,17 +294,7 @@ class DueListScreen(BaseScreen):
 
     @on(PagedTable.PageShown)
     def _page_shown(self, event: PagedTable.PageShown) -> None:
-        if event.total is None:
-            where = _("{first}–{last} of …").format(
-                first=event.first_row + 1, last=event.first_row + event.shown
-            )
-        elif event.total:
-            first, last = event.first_row + 1, event.first_row + event.shown
-            where = _("{first}–{last} of {total}").format(
-                first=f"{first:,}", last=f"{last:,}", total=f"{event.total:,}"
-            )
-        else:
-            where = _("Nothing is due")
+        where = event.where(_("Nothing is due"))
         self.query_one("#hint", Static).update(
             (_("Mine") if self.mine else _("Everything you may see"))
             + f": {where}  ·  "

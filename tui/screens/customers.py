@@ -179,17 +179,7 @@ class CustomersScreen(BaseScreen):
     def _page_shown(self, event: PagedTable.PageShown) -> None:
         arrow = "↓" if self.descending else "↑"
         title = _(dict(COLUMNS)[self.sort])
-        if event.total is None:
-            text = _("{first}–{last} of …").format(
-                first=event.first_row + 1, last=event.first_row + event.shown
-            )
-        elif event.total:
-            first, last = event.first_row + 1, event.first_row + event.shown
-            text = _("{first}–{last} of {total}").format(
-                first=f"{first:,}", last=f"{last:,}", total=f"{event.total:,}"
-            )
-        else:
-            text = _("No customer matches")
+        text = event.where(_("No customer matches"))
         self.query_one("#status", Static).update(f"{text}  ·  {_('sorted by')} {title} {arrow}")
 
     @on(PagedTable.Opened)

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
+from core.i18n import _
 from tui.base import localize_bindings
 
 Row = tuple[Any, Sequence[Any]]  # (key, cells)
@@ -48,6 +49,18 @@ class PagedTable(DataTable[Any]):
             super().__init__()
             self.table, self.first_row, self.shown = table, offset, shown
             self.total, self.elapsed = total, elapsed
+
+        def where(self, nothing: str) -> str:
+            """Which rows the page shows ("1–19 of 150", "1–19 of …" while counting), or
+            ``nothing`` when there are none."""
+            first, last = self.first_row + 1, self.first_row + self.shown
+            if self.total is None:
+                return _("{first}–{last} of …").format(first=first, last=last)
+            if self.total:
+                return _("{first}–{last} of {total}").format(
+                    first=f"{first:,}", last=f"{last:,}", total=f"{self.total:,}"
+                )
+            return nothing
 
     class Opened(Message):
         def __init__(self, table: PagedTable, key: Any) -> None:
