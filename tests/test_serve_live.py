@@ -857,3 +857,40 @@ def test_language_comes_from_the_client_and_nothing_else(site: Site) -> None:
         await term.close()
 
     run(scenario())
+
+
+def _running(pid: int) -> bool:
+    """The process exists and has not ended (a zombie waiting to be reaped has)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("prefork", ["false", "true"])
+def test_a_session_ends_with_its_client_under_a_server_that_ignores_hangups(
+    own_site: Site, tmp_path: Path, prefork: str
+) -> None:
+    """Started with hangups ignored (``nohup salesdesk serve &``), which its children
+    inherit, the server still ends a session whose client has gone: such a session went
+    on reading its dead terminal in a loop, most of a core each, for ever."""
+    ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        own_site.server = Server.start(
+            str(own_site.world.runtime.db.engine.url), tmp_path, prefork=prefork
+        )
+    finally:
+        signal.signal(signal.SIGHUP, ignored)
+
+    async def scenario() -> None:
+        term = await home(own_site, "li")
+        (row,) = own_site.open_records("li")
+        assert row.pid and _running(row.pid)
+        await term.close()
+        deadline = time.monotonic() + 20
+        while _running(row.pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        assert not _running(row.pid), "the session outlived its client"
+
+    run(scenario())

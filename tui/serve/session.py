@@ -20,6 +20,8 @@ import termios
 import threading
 from typing import Any
 
+from core.i18n import _
+
 SHUTDOWN_SIGNAL = signal.SIGUSR1  # the server is stopping: tell the user
 
 
@@ -43,6 +45,11 @@ def run(ticket: Any, grace: float) -> int:
     """The session itself, in a process of its own: the app or the command of the ticket.
     Called by ``main`` (a freshly started interpreter) or by the warm parent
     (``tui.serve.zygote``) in a child it has just forked."""
+    # The server hangs the terminal up when the client goes. A server started with
+    # hangups ignored (nohup) passes that on to a new interpreter, which then read its
+    # dead terminal in a loop for ever: a hangup ends the session, whatever it inherited.
+    # Committed writes are kept; the database rolls back one under way.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if ticket.command is None:
         return _run_app(ticket, grace)
     return _run_command(ticket)
@@ -65,11 +72,11 @@ def _run_app(ticket: Any, grace: float) -> int:
     app = SalesdeskApp(opener=lambda: _redeemed_runtime(ticket).context_for())
     app.session_info["user"] = "…"  # not the server's account while the key's user loads
 
-    def stopping(*_: Any) -> None:  # runs between bytecodes: hand over to a thread
-        message = (
-            f"The server is stopping in {grace:.0f} seconds: finish what you are "
+    def stopping(*_signal: Any) -> None:  # runs between bytecodes: hand over to a thread
+        message = _(
+            "The server is stopping in {seconds} seconds: finish what you are "
             "typing; saved work is kept."
-        )
+        ).format(seconds=f"{grace:.0f}")
         threading.Thread(
             target=app.call_from_thread,
             args=(app.notify, message),
