@@ -174,8 +174,9 @@ def current_login(runtime: Runtime | None = None) -> str:
 def _create_private(path: str) -> None:
     """A new SQLite file is its owner's alone (0600, whatever the umask): it holds every
     row, and ``salesdesk serve`` refuses a file other accounts can read. SQLite gives its
-    -wal and -shm files the database file's mode."""
-    with contextlib.suppress(FileExistsError):
+    -wal and -shm files the database file's mode. Where it may not be made, SQLite says
+    so next, in the words people are shown for it."""
+    with contextlib.suppress(FileExistsError, PermissionError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 

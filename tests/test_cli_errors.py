@@ -153,7 +153,8 @@ def test_a_read_only_database_file(shared_dir: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("core.runtime.os_login", lambda: "nobody")
     made = CliRunner().invoke(cli, ["--database", f"sqlite:///{path}", "init"])
     assert made.exit_code == 0, made.output
-    path.chmod(0o644)
+    for made_file in shared_dir.glob("sales.db*"):  # made 0600: readable by others now
+        made_file.chmod(0o644)
     done = run_unprivileged(
         shared_dir,
         "--database",

@@ -178,7 +178,7 @@ def test_set_role_from_the_command_line(alice_db: str, monkeypatch: Any) -> None
         == 0
     )
     result = run("users", "set-role", "dan", "sales_manager", "finance", database=alice_db)
-    assert result.exit_code == 0 and "sales_manager, finance" in result.output
+    assert result.exit_code == 0 and "Sales manager, Finance" in result.output
     bad = run("users", "set-role", "dan", "wizard", database=alice_db)
     assert bad.exit_code == 1 and "wizard" in bad.output and "Traceback" not in bad.output
 
