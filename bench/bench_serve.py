@@ -1,13 +1,14 @@
 """Benchmark: ``salesdesk serve`` with many concurrent sessions.
 
     .venv/bin/python bench/bench_serve.py [--scale medium] [--sessions 10,25,50]
-        [--keys 12] [--pace 1.0] [--seed 1] [--launch prefork,spawn] [--runs 1]
+        [--keys 12] [--pace 1.0] [--seed 1] [--launch prefork,spawn] [--runs 1] [--ramp 0]
 
 A real server on 127.0.0.1 serves the generated data set (the one ``bench_reports.py``
 makes, copied and upgraded so the original stays as it is). For each count, that many
 asyncssh clients log in at once as the data set's reps (one key each, sessions spread
-over them) and press keys at a person's pace (``--pace`` seconds apart, jittered):
-Customers, next page, back, Opportunities, back, ... Printed per count:
+over them; ``--ramp S`` spreads the logins over S seconds, as people arrive) and, once
+every session shows Home, press keys at a person's pace (``--pace`` seconds apart,
+jittered): Customers, next page, back, Opportunities, back, ... Printed per count:
 
 - key-to-update latency at the client, p50/p95: from writing a key to the first bytes
   of the redrawn screen arriving;
@@ -123,10 +124,19 @@ async def press_keys(
 
 
 async def one_session(
-    port: int, key: Path, name: str, keys: int, pace: float, seed: int, on_ready: Any = None
+    port: int,
+    key: Path,
+    name: str,
+    keys: int,
+    pace: float,
+    seed: int,
+    on_ready: Any = None,
+    delay: float = 0.0,
+    everyone_in: asyncio.Event | None = None,
 ) -> tuple[float, list[float]]:
     from serve_helpers import Terminal
 
+    await asyncio.sleep(delay)  # when this person logs in
     started = time.monotonic()
     term = await Terminal.open(port, key)
     await term.wait_for(name[:12], "Quit", timeout=300)
@@ -134,6 +144,8 @@ async def one_session(
     await asyncio.sleep(2)  # Home's figures load
     if on_ready is not None:
         on_ready()
+    if everyone_in is not None:  # keys are timed with every session open
+        await everyone_in.wait()
     latencies = await press_keys(term.press, term.outputs, keys, pace, random.Random(seed))
     await term.close()
     return first_screen, latencies
@@ -186,6 +198,7 @@ async def served(
     count: int,
     n_keys: int,
     pace: float,
+    ramp: float = 0.0,
 ) -> dict[str, Any]:
     sampled: list[tuple[float, float]] = []
     cpu_by_pid: dict[int, float] = {}
@@ -204,17 +217,31 @@ async def served(
     mark("start")
     sampler = asyncio.ensure_future(sample())
     ready = 0
+    everyone_in = asyncio.Event()
 
     def mark_ready() -> None:
         nonlocal ready
         ready += 1
         if ready == count:
             mark("keys")
+            everyone_in.set()
 
     jobs = []
     for i in range(count):
         login, name = reps[i % len(reps)]
-        jobs.append(one_session(port, keys[login], name, n_keys, pace, i, on_ready=mark_ready))
+        jobs.append(
+            one_session(
+                port,
+                keys[login],
+                name,
+                n_keys,
+                pace,
+                i,
+                on_ready=mark_ready,
+                delay=ramp * i / count,
+                everyone_in=everyone_in,
+            )
+        )
 
     results = await asyncio.gather(*jobs)
     mark("end")
@@ -343,6 +370,12 @@ def main() -> None:
         help="how sessions start: prefork (warm zygote), spawn (new interpreter)",
     )
     parser.add_argument("--runs", type=int, default=1, help="runs per row (medians printed)")
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        help="seconds over which the sessions log in (0: all at once)",
+    )
     args = parser.parse_args()
     from serve_helpers import Server
 
@@ -353,7 +386,8 @@ def main() -> None:
         keys = add_keys(url, reps, folder)
         print(
             f"{args.scale}: {len(reps)} reps; keys every ~{args.pace:.1f} s, "
-            f"{args.keys} per session",
+            f"{args.keys} per session; logins "
+            + (f"spread over {args.ramp:.0f} s" if args.ramp else "all at once"),
             flush=True,
         )
         base = asyncio.run(local_baseline(url, reps[0][0], args.keys, args.pace))
@@ -393,6 +427,7 @@ def main() -> None:
                                 count,
                                 args.keys,
                                 args.pace,
+                                args.ramp,
                             )
                         )
                         rows.append(figures(r, count, idle_pss, b50, load))
