@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from tui_helpers import DAY, aio, settle
+from tui_helpers import DAY, aio, settle, until
 
 from core.models import Activity, DailyReport, VisitPlan
 
@@ -262,8 +262,7 @@ async def test_a_logged_visit_is_edited_and_deleted_from_its_row(tui_world: dict
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("right", "enter")
-        await settle(pilot)
-        assert screen.query_one("#today").row_count == 0
+        assert await until(pilot, lambda: screen.query_one("#today").row_count == 0)
     assert _visit(rep, visit.id) is None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,16 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
         except WorkerError:
             continue
         await pilot.pause()
+
+
+async def until(pilot: Any, condition: Any, timeout: float = 10.0) -> bool:
+    """Settle until ``condition()`` holds (a save, then the reload it starts, are two
+    workers one after the other: on a loaded machine three rounds may not see both)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await settle(pilot, rounds=1)
+        await pilot.pause(0.05)
+    return bool(condition())
 
 
 def seed(world: Any) -> dict[str, Any]:
