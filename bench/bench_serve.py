@@ -7,8 +7,9 @@ A real server on 127.0.0.1 serves the generated data set (the one ``bench_report
 makes, copied and upgraded so the original stays as it is). For each count, that many
 asyncssh clients log in at once as the data set's reps (one key each, sessions spread
 over them; ``--ramp S`` spreads the logins over S seconds, as people arrive) and, once
-every session shows Home, press keys at a person's pace (``--pace`` seconds apart,
-jittered): Customers, next page, back, Opportunities, back, ... Printed per count:
+every session shows Home, press keys at a person's pace (each key a random
+``--pace`` to 3 x ``--pace`` seconds after the last: 1-3 s by default): Customers,
+next page, back, Opportunities, back, ... Printed per count:
 
 - key-to-update latency at the client, p50/p95: from writing a key to the first bytes
   of the redrawn screen arriving;
@@ -110,7 +111,7 @@ async def press_keys(
     """Press ``count`` keys; each latency is the wait for the first output after it."""
     latencies = []
     for i in range(count):
-        await asyncio.sleep(pace * rng.uniform(0.7, 1.3))
+        await asyncio.sleep(pace * rng.uniform(1.0, 3.0))
         seen = len(outputs)
         pressed = time.monotonic()
         write(KEYS[i % len(KEYS)])
@@ -363,7 +364,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sessions", default="10,25,50")
     parser.add_argument("--keys", type=int, default=12, help="keys per session")
-    parser.add_argument("--pace", type=float, default=1.0, help="seconds between keys")
+    parser.add_argument(
+        "--pace", type=float, default=1.0, help="keys PACE to 3 x PACE seconds apart"
+    )
     parser.add_argument(
         "--launch",
         default="prefork,spawn",
@@ -385,7 +388,7 @@ def main() -> None:
         url, reps = prepare(args.scale, args.seed, folder)
         keys = add_keys(url, reps, folder)
         print(
-            f"{args.scale}: {len(reps)} reps; keys every ~{args.pace:.1f} s, "
+            f"{args.scale}: {len(reps)} reps; a key every {args.pace:.0f}-{3 * args.pace:.0f} s, "
             f"{args.keys} per session; logins "
             + (f"spread over {args.ramp:.0f} s" if args.ramp else "all at once"),
             flush=True,
