@@ -43,6 +43,32 @@ async def settled(pilot: Any) -> None:
     for _ in range(3):  # timers fill choices after the first page; a loaded CI is slow
         await pilot.pause(0.4)
         await settle(pilot, rounds=2)
+    await _home_figures_drawn(pilot)
+
+
+async def _home_figures_drawn(pilot: Any, timeout: float = 15.0) -> None:
+    """On Home, wait for its figures, then for the idle step in which the table widens
+    its value column to them: a loaded CI took the picture between the two ("60,00")."""
+    from tui.screens.home import HomeScreen
+
+    if not isinstance(pilot.app.screen, HomeScreen):
+        return
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    table = pilot.app.screen.query_one("#figures", DataTable)
+    value = table.columns[next(k for k in table.columns if k.value == "value")]
+
+    def widened() -> bool:
+        cells = [table.get_cell(row, value.key) for row in table.rows]
+        shown = value.content_width if value.auto_width else value.width
+        return shown >= max(Text(str(c)).cell_len for c in cells)
+
+    for _ in range(int(timeout / 0.1)):
+        if pilot.app.figures_shown.is_set() and widened():
+            break
+        await pilot.pause(0.1)
+    await settle(pilot, rounds=2)
 
 
 EN_80, ZH_120 = ("en", (80, 24)), ("zh_CN", (120, 40))

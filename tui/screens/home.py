@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, OptionList
+from textual.widgets.data_table import ColumnKey
 from textual.widgets.option_list import Option
 
 from core.i18n import _, pick
@@ -177,7 +178,8 @@ class HomeScreen(BaseScreen):
             if fid == "overdue" and board.overdue:
                 value.stylize("bold red")
             if table.get_cell(fid, "value") != value:  # an unchanged figure is not redrawn
-                table.update_cell(fid, "value", value, update_width=True)
+                table.update_cell(fid, "value", value)
+        _fit_column(table, "value", [v.cell_len for v in values.values()])
         self._show_stages(board)
         self.app.figures_shown.set()  # type: ignore[attr-defined]
 
@@ -186,19 +188,21 @@ class HomeScreen(BaseScreen):
         several = len({f for f, *_rest in board.stages}) > 1
         table = self.query_one("#stages", DataTable)
         table.clear()
+        rows: list[tuple[Text, Text, Text]] = []
         for funnel_id, stage_id, deals, amount in board.stages:
             title = funnels.stage_title(funnel_id, stage_id)
             if several:
                 funnel = funnels.get(funnel_id)
                 name = pick(funnel.title_en, funnel.title_zh) if funnel else funnel_id
                 title = f"{name} · {title}"
-            table.add_row(Text(title), number(deals), money(amount))
+            rows.append((Text(title), number(deals), money(amount)))
         if board.stages:
-            table.add_row(
-                Text(_("Total"), style="bold"),
-                number(board.open_deals),
-                money(board.pipeline),
+            rows.append(
+                (Text(_("Total"), style="bold"), number(board.open_deals), money(board.pipeline))
             )
+        table.add_rows(rows)
+        for index, key in enumerate(("stage", "deals", "amount")):
+            _fit_column(table, key, [row[index].cell_len for row in rows])
 
     @on(OptionList.OptionSelected, "#nav")
     def _go(self, event: OptionList.OptionSelected) -> None:
@@ -215,3 +219,13 @@ class HomeScreen(BaseScreen):
 
         title = dict(FIGURE_TITLES).get(figure, figure)
         self.app.push_screen(RecordsScreen(_(title), figure))
+
+
+def _fit_column(table: DataTable[Any], key: str, widths: list[int]) -> None:
+    """Size a column to its cells now. DataTable widens a column only in a later idle
+    step, and a picture (or a slow terminal) could catch the figures cut ("60,00")."""
+    column = table.columns[ColumnKey(key)]
+    width = max([*widths, column.label.cell_len])
+    if column.auto_width or column.width != width:
+        column.auto_width, column.width = False, width
+        table.refresh(layout=True)
