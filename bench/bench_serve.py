@@ -265,32 +265,21 @@ async def served(
     }
 
 
-async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list[float]:
-    """The same app as the same user in a local process on a PTY: no SSH, no server."""
-    code = (
-        "import sys, sqlalchemy as sa\n"
-        "from core.runtime import open_runtime\nfrom core.models import User\n"
-        "from core.served import bind\nfrom tui import hookspecs\n"
-        "from tui.app import SalesdeskApp\n"
-        "rt = open_runtime(sys.argv[1], extra_specs=[hookspecs])\n"
-        "with rt.db.read_session() as s:\n"
-        "    u = s.scalars(sa.select(User).where(User.login == sys.argv[2])).one()\n"
-        "    s.expunge(u)\n"
-        "bind(u)\nSalesdeskApp(rt.context_for()).run()\n"
-    )
-    master, slave = pty.openpty()
+async def app_on_pty(code: str, *args: str) -> tuple[Any, int, list[float], bytearray]:
+    """``python -c code args`` on an 80x24 PTY, in a session of its own: the process, the
+    PTY's master end, and the arrival times and bytes of its output as they come."""
     import fcntl
     import struct
     import termios
 
+    master, slave = pty.openpty()
     fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         code,
-        url,
-        login,
+        *args,
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -299,8 +288,8 @@ async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list
     )
     os.close(slave)
     outputs: list[float] = []
-    loop = asyncio.get_running_loop()
     received = bytearray()
+    loop = asyncio.get_running_loop()
 
     def readable() -> None:
         try:
@@ -314,6 +303,23 @@ async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list
         received.extend(data)
 
     loop.add_reader(master, readable)
+    return proc, master, outputs, received
+
+
+async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list[float]:
+    """The same app as the same user in a local process on a PTY: no SSH, no server."""
+    code = (
+        "import sys, sqlalchemy as sa\n"
+        "from core.runtime import open_runtime\nfrom core.models import User\n"
+        "from core.served import bind\nfrom tui import hookspecs\n"
+        "from tui.app import SalesdeskApp\n"
+        "rt = open_runtime(sys.argv[1], extra_specs=[hookspecs])\n"
+        "with rt.db.read_session() as s:\n"
+        "    u = s.scalars(sa.select(User).where(User.login == sys.argv[2])).one()\n"
+        "    s.expunge(u)\n"
+        "bind(u)\nSalesdeskApp(rt.context_for()).run()\n"
+    )
+    proc, master, outputs, received = await app_on_pty(code, url, login)
     deadline = time.monotonic() + 300
     while b"Quit" not in received and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
@@ -323,7 +329,7 @@ async def local_baseline(url: str, login: str, n_keys: int, pace: float) -> list
     )
     os.write(master, b"q")
     await asyncio.wait_for(proc.wait(), 30)
-    loop.remove_reader(master)
+    asyncio.get_running_loop().remove_reader(master)
     os.close(master)
     return latencies
 

@@ -124,47 +124,13 @@ profiler.dump_stats(sys.argv[3])
 
 
 async def profile_local(url: str, login: str, args: Any) -> None:
-    import fcntl
-    import pty
     import signal
-    import struct
-    import termios
 
-    from bench_serve import KEYS
+    from bench_serve import KEYS, app_on_pty
 
-    master, slave = pty.openpty()
-    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        PROFILED,
-        url,
-        login,
-        str(Path(args.profile).resolve()),
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
+    proc, master, outputs, received = await app_on_pty(
+        PROFILED, url, login, str(Path(args.profile).resolve())
     )
-    os.close(slave)
-    received = bytearray()
-    outputs: list[float] = []
-    loop = asyncio.get_running_loop()
-
-    def readable() -> None:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            data = b""
-        if not data:
-            loop.remove_reader(master)
-            return
-        outputs.append(time.monotonic())
-        received.extend(data)
-
-    loop.add_reader(master, readable)
     while b"Quit" not in received:
         await asyncio.sleep(0.1)
     await asyncio.sleep(3)
@@ -186,7 +152,7 @@ async def profile_local(url: str, login: str, args: Any) -> None:
     print(f"local, profiled: {(s1 - s0) / args.keys:.1f} CPU-ms/key")
     os.write(master, b"q")
     await asyncio.wait_for(proc.wait(), 60)
-    loop.remove_reader(master)
+    asyncio.get_running_loop().remove_reader(master)
     os.close(master)
 
 
