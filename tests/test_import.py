@@ -754,3 +754,20 @@ def test_cli_imports_receipts(shop: Any, tmp_path: Path, monkeypatch: Any) -> No
         (shop.c1.id, Decimal("120.50"), "SO-1", "首付"),
         (shop.c2.id, Decimal("80.00"), "", ""),
     ]
+
+
+def test_the_refusal_of_a_file_reads_in_the_readers_language() -> None:
+    """The command line prints an import's refusal whole: its count line was English
+    on a Chinese terminal."""
+    from core.errors import FieldProblem
+    from core.i18n import set_lang
+    from core.services.importing import ImportRefused
+
+    refused = ImportRefused([FieldProblem("date", "x", "a date")], "bad.csv", total=60, bad_rows=2)
+    set_lang("zh_CN")
+    try:
+        text = str(refused)
+    finally:
+        set_lang(None)
+    assert text.startswith("bad.csv: 2 行中有 60 处错误；未导入任何数据。")
+    assert "另有 59 处" in text

@@ -35,6 +35,7 @@ from sqlmodel import col
 from core.access import require
 from core.context import Context
 from core.errors import PermissionDenied, SalesdeskError, ValidationFailed
+from core.i18n import _
 from core.models import (
     Channel,
     Customer,
@@ -103,13 +104,13 @@ class ImportRefused(ValidationFailed):
     bad_rows: int = 0
 
     def __str__(self) -> str:
-        head = (
-            f"{self.subject}: {self.total} problem(s) in {self.bad_rows} row(s); "
-            "nothing was imported"
+        counted = _("{total} problem(s) in {rows} row(s); nothing was imported.").format(
+            total=self.total, rows=self.bad_rows
         )
+        head = f"{self.subject}: {counted}"
         shown = "\n".join(f"  {p}" for p in self.problems[:50])
         more = self.total - min(50, len(self.problems))
-        tail = f"\n  ... and {more} more" if more > 0 else ""
+        tail = "\n  " + _("... and {n} more").format(n=more) if more > 0 else ""
         return f"{head}\n{shown}{tail}"
 
 
