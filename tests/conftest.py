@@ -19,9 +19,11 @@ Module-wide worlds
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 import uuid
@@ -113,9 +115,12 @@ def pg_server_url() -> str | None:
 class DatabaseFactory:
     """Makes throwaway databases; migrated ones are copies of a per-session template.
 
-    PostgreSQL needs about a second to create or drop a database on a slow disk, so a
-    background thread copies the template ahead of use and drops released databases while
-    the tests go on.
+    PostgreSQL needs about a second to create a database on a slow disk, so a background
+    thread copies the template ahead of use. Dropping one waits for a checkpoint (12-100 s
+    each, measured on a loaded machine): a process of its own (``_Dropper``) drops the
+    released databases while the tests go on, and the rest after the session, which does
+    not wait for it (waiting cost each xdist worker 45-106 s in the teardown of its last
+    test).
     """
 
     PREFETCH = 2
@@ -126,10 +131,10 @@ class DatabaseFactory:
         self._counter = itertools.count(1)
         self._templates: dict[str, str] = {}
         self._pg_databases: list[str] = []  # everything created, dropped at the end
+        self._released: set[str] = set()  # handed to the dropper already
         self._ready: deque[Future[str]] = deque()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-test-db")
-        # Drops wait for a checkpoint; run side by side they share one.
-        self._dropper = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sd-test-drop")
+        self._dropper = _Dropper(tmp / "dropped.log")
 
     def new(self, backend: str, migrated: bool = True) -> str:
         """A URL of a fresh database on ``backend`` ("sqlite" or "postgres")."""
@@ -154,7 +159,8 @@ class DatabaseFactory:
         """Drop a PostgreSQL database in the background (a SQLite file stays in tmp)."""
         if url.startswith("postgresql"):
             name = sa.make_url(url).database or ""
-            self._dropper.submit(self._drop, name)
+            self._released.add(name)
+            self._dropper.drop(name)
 
     def _name(self) -> str:
         return f"{self.prefix}_{next(self._counter)}"
@@ -164,12 +170,6 @@ class DatabaseFactory:
         self._pg_databases.append(name)
         _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return name
-
-    def _drop(self, name: str) -> None:
-        try:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        except Exception as exc:  # report, but keep dropping the others
-            print(f"could not drop test database {name}: {exc}")
 
     def _template(self, backend: str) -> str:
         if backend not in self._templates:
@@ -184,15 +184,76 @@ class DatabaseFactory:
         return self._templates[backend]
 
     def drop_all(self) -> None:
-        self._worker.shutdown(wait=True)
+        """Hand every database not released yet to the dropper, the template last, and
+        leave it to finish them after the session."""
+        self._worker.shutdown(wait=True, cancel_futures=True)  # no copy of the template left
         template = self._templates.get("postgres")
-        for name in self._pg_databases:  # IF EXISTS: released ones are gone already
-            if name != template:
-                self._dropper.submit(self._drop, name)
-        self._dropper.shutdown(wait=True)
+        for name in self._pg_databases:
+            if name != template and name not in self._released:
+                self._dropper.drop(name)
         if template:
-            self._drop(template)
+            self._dropper.drop(template)
+        self._dropper.close()
         self._pg_databases.clear()
+
+
+# Run by _Dropper: drops the databases named on its stdin, side by side (drops waiting for
+# a checkpoint share it), until its stdin is closed and the last drop is done.
+_DROPPER = """
+import os, sys
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+
+def drop(name):
+    try:
+        with psycopg.connect(os.environ["SD_TEST_DROP_URL"], autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception as exc:  # report, but keep dropping the others
+        print(f"could not drop test database {name}: {exc}", file=sys.stderr, flush=True)
+
+with ThreadPoolExecutor(max_workers=8) as pool:
+    for line in sys.stdin:
+        if line.strip():
+            pool.submit(drop, line.strip())
+"""
+
+
+class _Dropper:
+    """A process of its own that drops PostgreSQL databases, started at the first one. It
+    outlives the session (a session of its own too, so a Ctrl-C of the tests does not stop
+    it); what it could not drop is written to ``log``."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self._process: subprocess.Popen[str] | None = None
+
+    def drop(self, name: str) -> None:
+        if self._process is None:
+            url = pg_server_url()
+            if url is None:
+                raise RuntimeError(f"{PG_ENV} is not set")
+            with open(self.log, "a") as log:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-c", _DROPPER],
+                    stdin=subprocess.PIPE,
+                    stdout=log,
+                    stderr=log,
+                    text=True,
+                    env={**os.environ, "SD_TEST_DROP_URL": _libpq_url(url)},
+                    start_new_session=True,
+                )
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(name + "\n")
+            self._process.stdin.flush()
+        except OSError as exc:  # the dropper is gone: say so, the tests go on
+            print(f"could not drop test database {name}: {exc}")
+
+    def close(self) -> None:
+        if self._process is not None and self._process.stdin is not None:
+            with contextlib.suppress(OSError):  # the dropper is gone already
+                self._process.stdin.close()
 
 
 def _pg_admin(statement: str) -> None:
