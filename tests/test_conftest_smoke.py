@@ -86,3 +86,10 @@ def test_the_end_of_a_session_does_not_wait_for_the_databases_to_be_dropped(
     other.drop_all()
     assert other._dropper._process.wait(timeout=60) == 0
     assert (tmp_path / "b" / "dropped.log").read_text() == ""
+
+
+def test_the_slow_tests_are_run_first(request: pytest.FixtureRequest) -> None:
+    """Under pytest-xdist a long test collected late ran alone at the end of the run."""
+    items = request.session.items
+    slow = [i for i, item in enumerate(items) if item.get_closest_marker("slow")]
+    assert slow == list(range(len(slow))), [items[i].nodeid for i in slow]
