@@ -9,7 +9,14 @@ screens that opens. The rendered screen text is read after each step:
   the data, a key name or unit, or on ``ZH_ALLOWED`` below (with why);
 - in English, a run of Chinese characters fails unless it is part of the data.
 
-One demo database is built per module (about 10 s); each language walks its own copy.
+The walk is cut into parts (every ``PARTS``-th section of the navigation), each a test of
+its own, so that pytest-xdist shares them between its workers (one walk per language took
+about 100 s, which kept one core busy alone at the end of a run). Each part walks its
+sections on a fresh app and a fresh copy of the demo, with its own memory of what it has
+seen: together the parts visit every page the whole walk visited.
+
+One demo database is built per run (about 10 s) and shared by the xdist workers; each
+part walks its own copy.
 """
 
 from __future__ import annotations
@@ -20,12 +27,13 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import aio, settle
+from tui_helpers import aio, settle, until
 
 from core.i18n import set_lang
 
@@ -149,15 +157,34 @@ def _build_demo(path: Path) -> None:
         runtime.db.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("walk") / "demo.db"
+    """The demo database, built once per run: under pytest-xdist the first worker to need
+    it builds it in the run's shared temporary directory while the others wait for it."""
+    shared = os.environ.get("PYTEST_XDIST_WORKER") and sys.platform != "win32"
+    if not shared:
+        path = tmp_path_factory.mktemp("walk") / "demo.db"
+        _build_demo_in_english(path)
+        return path
+    import fcntl
+
+    folder = tmp_path_factory.getbasetemp().parent  # the same for every worker of the run
+    path = folder / "walk-demo.db"
+    with open(folder / "walk-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            building = folder / f"walk-demo-{os.getpid()}.db"
+            _build_demo_in_english(building)
+            building.replace(path)
+    return path
+
+
+def _build_demo_in_english(path: Path) -> None:
     set_lang("en")
     try:
         _build_demo(path)
     finally:
         set_lang(None)
-    return path
 
 
 def data_text(path: Path, lang: str) -> str:
@@ -321,7 +348,17 @@ class Walk:
             await self.step(f"{place} › enter", enter, depth, level)
 
 
-async def walk_app(path: Path, lang: str) -> dict[str, str]:
+# the walk's parts: each walks every PARTS-th section (part 0 Home too)
+PARTS = 4
+# pages a part reads at least per section walked (the whole walk read about 7.5 a section)
+MIN_PAGES = 4
+
+
+async def walk_app(
+    path: Path, lang: str, part: int = 0, parts: int = 1
+) -> tuple[dict[str, str], list[str]]:
+    """The pages of the sections ``part``, ``part + parts``, ... of the navigation (and of
+    Home in part 0), place -> screen text; and the places of the sections walked."""
     import tui.hookspecs
     from core.runtime import open_runtime
     from tui.app import SalesdeskApp
@@ -334,22 +371,26 @@ async def walk_app(path: Path, lang: str) -> dict[str, str]:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             walk = Walk(pilot)
             await settle(pilot)
-            walk.read("home")
-            await walk.screen("home")
-            for sid, key, title in app.sections():
-                if sid == "home":
-                    continue
+            # the plugins' sections are read by a worker after Home is shown
+            assert await until(pilot, lambda: app.ready and not app._views_coming)
+            sections = [s for s in app.sections() if s[0] != "home"]
+            assert len(sections) > 20, sections  # core's and the plugins' sections
+            places = [f"{key or sid} {title}" for sid, key, title in sections[part::parts]]
+            if part == 0:
+                walk.read("home")
+                await walk.screen("home")
+            for (sid, _key, _title), place in zip(sections[part::parts], places, strict=True):
                 app.action_section(sid)
                 await settle(pilot, rounds=4)
-                walk.read(f"{key or sid} {title}")
-                await walk.screen(f"{key or sid} {title}")
+                walk.read(place)
+                await walk.screen(place)
                 app.action_section("home")
                 await settle(pilot, rounds=2)
             if os.environ.get("TUI_WALK_DUMP"):  # to read the pages: a JSON file per language
-                Path(f"{os.environ['TUI_WALK_DUMP']}-{lang}.json").write_text(
+                Path(f"{os.environ['TUI_WALK_DUMP']}-{lang}-{part}.json").write_text(
                     json.dumps(walk.pages, ensure_ascii=False, indent=0)
                 )
-            return walk.pages
+            return walk.pages, places
     finally:
         runtime.db.dispose()
         set_lang(None)
@@ -366,10 +407,20 @@ def _report(found: dict[str, list[str]]) -> str:
     return "\n".join(f"{place}: {sorted(set(words))}" for place, words in found.items())
 
 
+def _reached(pages: dict[str, str], places: list[str]) -> None:
+    """The part did reach its sections, and the screens and dialogs they open."""
+    assert places, "no section in this part"
+    for place in places:
+        assert place in pages, (place, sorted(pages))
+    assert len(pages) > MIN_PAGES * len(places), sorted(pages)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part", range(PARTS))
 @aio
-async def test_chinese_walk_shows_no_english(demo_copy: Path) -> None:
-    pages = await walk_app(demo_copy, "zh_CN")
-    assert len(pages) > 60, sorted(pages)  # the walk did reach the screens and dialogs
+async def test_chinese_walk_shows_no_english(demo_copy: Path, part: int) -> None:
+    pages, places = await walk_app(demo_copy, "zh_CN", part, PARTS)
+    _reached(pages, places)
     vocabulary = {w.lower() for w in WORD.findall(data_text(demo_copy, "zh_CN"))}
     found = {
         place: bad for place, text in pages.items() if (bad := latin_offences(text, vocabulary))
@@ -377,10 +428,12 @@ async def test_chinese_walk_shows_no_english(demo_copy: Path) -> None:
     assert not found, "English on Chinese screens:\n" + _report(found)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("part", range(PARTS))
 @aio
-async def test_english_walk_shows_no_chinese(demo_copy: Path) -> None:
-    pages = await walk_app(demo_copy, "en")
-    assert len(pages) > 60, sorted(pages)
+async def test_english_walk_shows_no_chinese(demo_copy: Path, part: int) -> None:
+    pages, places = await walk_app(demo_copy, "en", part, PARTS)
+    _reached(pages, places)
     data = data_text(demo_copy, "en")
     found = {place: bad for place, text in pages.items() if (bad := cjk_offences(text, data))}
     assert not found, "Chinese on English screens:\n" + _report(found)
