@@ -198,3 +198,36 @@ def test_the_sqlite_only_mark_runs_a_test_once_on_sqlite(
     """The short way to pin a screen test to SQLite, whatever SALESDESK_TEST_PG_URL says."""
     assert salesdesk_backend == "sqlite"
     assert request.node.name.endswith("[sqlite]")
+
+
+def test_the_session_drops_its_postgres_databases_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DROP DATABASE waits for a checkpoint: one after the other, the end of a session
+    with 50 PostgreSQL tests waited for 50 checkpoints (45-106 s in CI)."""
+    import threading
+    import time
+
+    from core.testing.pytest_plugin import Databases
+
+    running, most, dropped = 0, 0, []
+    lock = threading.Lock()
+
+    def admin(statement: str) -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)  # a checkpoint
+        with lock:
+            running -= 1
+            dropped.append(statement.split('"')[1])
+
+    databases = Databases(tmp_path)
+    monkeypatch.setattr(databases, "_pg_admin", admin)
+    names = [f"{databases.prefix}_{i}" for i in range(1, 9)]
+    databases._pg = [f"{databases.prefix}_template", *names]
+    databases.drop_all()
+    assert sorted(dropped) == sorted([f"{databases.prefix}_template", *names])
+    assert most > 4  # side by side
+    assert databases._pg == []
