@@ -136,6 +136,6 @@ def _is_text(rows: list[tuple[Any, ...]], index: int) -> bool:
         if isinstance(value, Text) and value.justify == "right":
             return False
         text = value.plain if isinstance(value, Text) else str(value)
-        if len(text) == 10 and text[4:5] == "-" and text[:4].isdigit():
-            return False
+        if len(text) in (10, 16) and text[4:5] == "-" and text[:4].isdigit():
+            return False  # a date, or a date and time ("2026-12-06 13:59")
     return True
