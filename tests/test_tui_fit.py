@@ -268,3 +268,31 @@ async def test_home_uses_a_wide_terminal(tui_world: dict[str, Any]) -> None:
     assert rows[-1] == ["Total", "6", "262,500.00"]
     narrow, _rows, _width = await stages_at((80, 24))
     assert not narrow
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_lead_pool_fits_80_columns(tui_world: dict[str, Any], lang: str) -> None:
+    """The lead pool's "In pool since" ran off the right edge at 80 columns ("2026-0")."""
+    from textual.widgets import DataTable
+
+    from plugins.funnel.views import LeadPoolScreen
+
+    world = tui_world["world"]
+    if not getattr(world, "_pool_seeded", False):
+        world.customer(region="EAST", name="苏州东方船舶股份有限公司 Suzhou Orient Shipping")
+        world._pool_seeded = True
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(LeadPoolScreen())
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert table.row_count and used <= table.size.width, (used, table.size.width)
+            since = list(table.columns.values())[-1]
+            assert since.width >= len("2026-03-16")
+    finally:
+        set_lang("en")
