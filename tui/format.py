@@ -84,9 +84,11 @@ def fit_columns(
     rows: list[tuple[Any, ...]],
     widest: int = 30,
     room: int | None = None,
+    keys: list[str] | None = None,
 ) -> None:
-    """Add columns sized to their content (CJK counted as two cells), within the room
-    the table has (the screen's width unless ``room`` is given).
+    """Add columns (keyed by ``keys`` when given) sized to their content (CJK counted
+    as two cells), within the room the table has (the screen's width unless ``room``
+    is given).
 
     Where everything fits, each column is as wide as its content: a wide terminal shows
     whole names. Where it does not, text columns are narrowed (the widest first, never
@@ -115,8 +117,11 @@ def fit_columns(
             widths[max(candidates, key=lambda i: widths[i])] -= 1
     elif not room:
         widths = [min(w, widest) for w in widths]
-    for header, width in zip(headers, widths, strict=True):
-        table.add_column(header, width=width)
+    for i, (header, width) in enumerate(zip(headers, widths, strict=True)):
+        if keys:
+            table.add_column(header, width=width, key=keys[i])
+        else:
+            table.add_column(header, width=width)
 
 
 def _room_for(table: Any) -> int:
