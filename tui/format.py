@@ -85,6 +85,7 @@ def fit_columns(
     widest: int = 30,
     room: int | None = None,
     keys: list[str] | None = None,
+    keep: tuple[int, ...] = (),
 ) -> None:
     """Add columns (keyed by ``keys`` when given) sized to their content (CJK counted
     as two cells), within the room the table has (the screen's width unless ``room``
@@ -103,7 +104,8 @@ def fit_columns(
 
     heads = [width_of(h) for h in headers]
     natural = [max([heads[i]] + [width_of(row[i]) for row in rows]) for i in range(len(headers))]
-    shrinkable = [i for i in range(len(headers)) if _is_text(rows, i)]
+    # ``keep``: columns never narrowed (a document number, cut, names another document)
+    shrinkable = [i for i in range(len(headers)) if i not in keep and _is_text(rows, i)]
     if room is None:
         room = _room_for(table)
     pad = 2 * getattr(table, "cell_padding", 1)
