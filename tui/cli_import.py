@@ -14,7 +14,7 @@ import click
 
 from core.errors import SalesdeskError, ValidationFailed
 from core.failures import friendly
-from core.i18n import _
+from core.i18n import _, plural
 
 # what a summary line calls the rows of each kind ("imported 12 rows of sales lines")
 KIND_TITLES = {
@@ -77,13 +77,20 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
     what = _(KIND_TITLES.get(kind, kind.replace("-", " ")))
     if dry_run:
         click.echo(
-            _(
-                "dry run: checked {rows} rows of {what} in {file}, no problems; nothing was written"
+            plural(
+                result.rows,
+                "dry run: checked {rows} row of {what} in {file}, no problems; nothing was written",
+                "dry run: checked {rows} rows of {what} in {file}, no problems; "
+                "nothing was written",
             ).format(rows=f"{result.rows:,}", what=what, file=file.name)
         )
     else:
         click.echo(
-            _("imported {rows} rows of {what} from {file} (batch {batch}, {seconds} s)").format(
+            plural(
+                result.rows,
+                "imported {rows} row of {what} from {file} (batch {batch}, {seconds} s)",
+                "imported {rows} rows of {what} from {file} (batch {batch}, {seconds} s)",
+            ).format(
                 rows=f"{result.rows:,}",
                 what=what,
                 file=file.name,

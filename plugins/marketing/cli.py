@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from core.i18n import translator
+from core.i18n import plural, translator
 from core.plugin_cli import acting_context as _ctx
 from core.plugin_cli import friendly
 
@@ -36,7 +36,11 @@ def import_leads_command(
 
     result = import_leads(_ctx(click_ctx), campaign, path, dry_run=dry_run)
     done = (
-        _("{n} leads of {campaign} checked") if dry_run else _("{n} leads of {campaign} imported")
+        plural(result.rows, "{n} lead of {campaign} checked", "{n} leads of {campaign} checked", _)
+        if dry_run
+        else plural(
+            result.rows, "{n} lead of {campaign} imported", "{n} leads of {campaign} imported", _
+        )
     )
     click.echo(done.format(n=result.rows, campaign=campaign))
 
