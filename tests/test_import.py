@@ -503,7 +503,7 @@ def test_cli_import(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
         cli, ["--database", url, "import", "sales-lines", str(good), "--dry-run"]
     )
     assert result.exit_code == 0, result.output
-    assert "checked 1 rows of sales lines" in result.output
+    assert "checked 1 row of sales lines" in result.output
     assert "nothing was written" in result.output
     result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(good)])
     assert result.exit_code == 0 and "imported 1 row of sales lines" in result.output
