@@ -503,10 +503,10 @@ def test_cli_import(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
         cli, ["--database", url, "import", "sales-lines", str(good), "--dry-run"]
     )
     assert result.exit_code == 0, result.output
-    assert "checked 1 rows of sales lines" in result.output
+    assert "checked 1 row of sales lines" in result.output
     assert "nothing was written" in result.output
     result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(good)])
-    assert result.exit_code == 0 and "imported 1 rows of sales lines" in result.output
+    assert result.exit_code == 0 and "imported 1 row of sales lines" in result.output
     again = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(good)])
     assert again.exit_code == 1 and "already imported" in again.stderr
     bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,-1", "x,C1,P1,,,,1,1", name="bad.csv")

@@ -19,13 +19,20 @@ def app_for(ctx: Any, **kw: Any) -> Any:
 def visible_keys(app: Any) -> list[str]:
     """The footer keys drawn fully inside the screen's width."""
     from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
 
     width = app.size.width
     return [
         key.action
-        for key in app.screen.query_one(Footer).children
+        for key in app.screen.query_one(Footer).query(FooterKey)
         if key.region.width and key.region.right <= width
     ]
+
+
+def screen_line(app: Any, y: int) -> str:
+    """The text of screen line ``y`` as the terminal is sent it (every chop of it)."""
+    update = app.screen._compositor.render_full_update()
+    return "".join(seg.text for strip in list(update.strips)[y] for seg in strip)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
@@ -42,6 +49,33 @@ async def test_keys_key_is_never_cut_from_the_footer(tui_world: dict[str, Any], 
             shown = visible_keys(app)
             assert "keys" in shown, shown
             assert any("command_palette" in action for action in shown), shown
+    finally:
+        set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_search_key_reads_whole_over_an_overflowing_footer(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """Users (9) at 80 columns teaches more keys than fit: the keys ran on under the
+    search key docked at the right, and where one ended inside it the screen was cut
+    there too, halving a wide character: "^p 搜" ("^p   索" elsewhere)."""
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for section in ("9", "escape", "3"):
+                await pilot.press(section)
+                await settle(pilot)
+                footer = screen_line(app, 23)
+                assert footer.rstrip().endswith(
+                    "^p " + ("搜索" if lang == "zh_CN" else "Search")
+                ), (
+                    section,
+                    footer,
+                )
     finally:
         set_lang("en")
 
@@ -234,3 +268,31 @@ async def test_home_uses_a_wide_terminal(tui_world: dict[str, Any]) -> None:
     assert rows[-1] == ["Total", "6", "262,500.00"]
     narrow, _rows, _width = await stages_at((80, 24))
     assert not narrow
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_lead_pool_fits_80_columns(tui_world: dict[str, Any], lang: str) -> None:
+    """The lead pool's "In pool since" ran off the right edge at 80 columns ("2026-0")."""
+    from textual.widgets import DataTable
+
+    from plugins.funnel.views import LeadPoolScreen
+
+    world = tui_world["world"]
+    if not getattr(world, "_pool_seeded", False):
+        world.customer(region="EAST", name="苏州东方船舶股份有限公司 Suzhou Orient Shipping")
+        world._pool_seeded = True
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(LeadPoolScreen())
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert table.row_count and used <= table.size.width, (used, table.size.width)
+            since = list(table.columns.values())[-1]
+            assert since.width >= len("2026-03-16")
+    finally:
+        set_lang("en")

@@ -60,10 +60,12 @@ async def test_bad_file_lists_every_problem_and_writes_nothing(
         await settle(pilot)
         table = screen.query_one("#import-problems")
         rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        # #22: the business field's name, as the Chinese screen gives it (was the
+        # file's "customer_code")
         assert [(r[0], r[1]) for r in rows] == [
-            ("3", "date"),
-            ("3", "amount"),
-            ("4", "customer_code"),
+            ("3", "Date"),
+            ("3", "Amount"),
+            ("4", "Customer code"),
         ]
         assert "3 problem(s) in 2 row(s); nothing was imported" in status(screen)
         assert screen.query_one("#import-path").value == str(bad)  # nothing typed is lost
@@ -185,6 +187,22 @@ async def test_the_import_screen_offers_the_kinds_its_user_may_import(
     }
     assert "receipts" in offered["finance"]
     assert not {"regions", "channels", "users"} & offered["finance"]
+
+
+@aio
+async def test_an_unknown_column_is_named_as_the_file_names_it(
+    tui_world: dict[str, Any], tmp_path: Path
+) -> None:
+    """A column the import does not know has no business name: it keeps the file's."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER.rstrip("\n") + ",colour_code\n2026-03-02,C00001,P0001,3,1200.50,red\n")
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, bad)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = screen.query_one("#import-problems")
+        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == ["colour_code"]
 
 
 @aio

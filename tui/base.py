@@ -243,6 +243,14 @@ class KeysFooter(Footer):
     in a served session that was a fifth of the CPU of a key press. This one rebuilds
     only when what it shows changed."""
 
+    DEFAULT_CSS = """
+    KeysFooter > .footer-keys {
+        width: 1fr;
+        height: 1;
+        overflow: hidden hidden;
+    }
+    """
+
     _shown: tuple[Any, ...] | None = None
 
     def _showing(self) -> tuple[Any, ...]:
@@ -268,12 +276,20 @@ class KeysFooter(Footer):
         super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal
         from textual.widgets._footer import FooterKey
 
         self._shown = self._showing() if self._bindings_ready else None
         items = list(super().compose())
         first = [w for w in items if isinstance(w, FooterKey) and w.action in ("keys", "app.keys")]
-        yield from first + [w for w in items if w not in first]
+        palette = [w for w in items if w.has_class("-command-palette")]
+        keys = first + [w for w in items if w not in first and w not in palette]
+        # The keys in a box beside the search key docked at the right, not under it:
+        # a key that ran on under it cut the screen line where it ended, and a wide
+        # character of the search key's label drawn there was halved ("^p 搜").
+        if keys:
+            yield Horizontal(*keys, classes="footer-keys")
+        yield from palette
 
 
 class BaseScreen(Guarded, Screen[Any]):

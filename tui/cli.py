@@ -16,6 +16,7 @@ import click
 
 from core.errors import SalesdeskError
 from core.failures import friendly
+from core.i18n import _
 from tui.cli_admin import register_admin
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
@@ -153,7 +154,11 @@ def init(click_ctx: click.Context, name: str | None) -> None:
     runtime.upgrade()
     login = os_login()
     create_first_admin(runtime, login, name or login)
-    click.echo(f"Database ready at {runtime.db.describe()}; {login} is group admin.")
+    click.echo(
+        _("Database ready at {database}; {login} is group admin.").format(
+            database=runtime.db.describe(), login=login
+        )
+    )
 
 
 # -- db --------------------------------------------------------------------------------
@@ -171,7 +176,7 @@ def db_upgrade(click_ctx: click.Context) -> None:
     """Bring the schema (core and every enabled plugin) to the newest revision."""
     runtime = runtime_from(click_ctx, require_current=False)
     runtime.upgrade()
-    click.echo(f"{runtime.db.describe()} is up to date.")
+    click.echo(_("{database} is up to date.").format(database=runtime.db.describe()))
     for name in runtime.missing_plugins():
         click.echo(_missing_plugin_note(name), err=True)
 
@@ -186,7 +191,7 @@ def db_backup(click_ctx: click.Context, path: Path) -> None:
 
     runtime = runtime_from(click_ctx, require_current=False)
     written = backup_database(runtime.context_for(), path)
-    click.echo(f"Backup written to {written}")
+    click.echo(_("Backup written to {path}").format(path=written))
 
 
 # -- users -----------------------------------------------------------------------------
@@ -228,7 +233,9 @@ def users_add(
         "manager_id": user_service.find_user(ctx, manager).id if manager else None,
     }
     user = user_service.add_user(ctx, data)
-    click.echo(f"Added {user.login} ({_titles(ctx, user.roles)}).")
+    click.echo(
+        _("Added {login} ({roles}).").format(login=user.login, roles=_titles(ctx, user.roles))
+    )
 
 
 def _titles(ctx: Any, roles: list[str]) -> str:
@@ -248,7 +255,7 @@ def users_list(click_ctx: click.Context, include_inactive: bool) -> None:
 
     ctx = runtime_from(click_ctx).context_for()
     for user in user_service.list_users(ctx, include_inactive):
-        state = "" if user.active else "  (deactivated)"
+        state = "" if user.active else "  " + _("(deactivated)")
         click.echo(f"{user.login:<20} {user.display_name:<24} {_titles(ctx, user.roles)}{state}")
 
 
@@ -263,7 +270,9 @@ def users_set_role(click_ctx: click.Context, login: str, roles: tuple[str, ...])
 
     ctx = runtime_from(click_ctx).context_for()
     user = user_service.set_roles(ctx, login, list(roles))
-    click.echo(f"{user.login} now has: {_titles(ctx, user.roles)}")
+    click.echo(
+        _("{login} now has: {roles}").format(login=user.login, roles=_titles(ctx, user.roles))
+    )
 
 
 @users.command("deactivate")
@@ -276,7 +285,7 @@ def users_deactivate(click_ctx: click.Context, login: str) -> None:
 
     ctx = runtime_from(click_ctx).context_for()
     user_service.deactivate(ctx, login)
-    click.echo(f"{login} is deactivated.")
+    click.echo(_("{login} is deactivated.").format(login=login))
 
 
 def _region_id(ctx: Any, code: str | None) -> int | None:
@@ -289,7 +298,7 @@ def _region_id(ctx: Any, code: str | None) -> int | None:
     with ctx.reading() as session:
         region_id = session.scalar(sa.select(Region.id).where(Region.code == code))
     if region_id is None:
-        raise SalesdeskError(f"there is no region with code '{code}'")
+        raise SalesdeskError(_("there is no region with code '{code}'").format(code=code))
     return region_id
 
 
@@ -365,10 +374,12 @@ def _switch_plugin(click_ctx: click.Context, name: str, enabled: bool) -> None:
 
     runtime = runtime_from(click_ctx)
     company.set_plugin_enabled(runtime.context_for(), name, enabled)
-    click.echo(
-        f"{name} {'enabled' if enabled else 'disabled'}; run 'salesdesk db upgrade' "
-        "if it brings tables."
+    done = (
+        _("{name} enabled; run 'salesdesk db upgrade' if it brings tables.")
+        if enabled
+        else _("{name} disabled; run 'salesdesk db upgrade' if it brings tables.")
     )
+    click.echo(done.format(name=name))
 
 
 # -- plugin-contributed commands --------------------------------------------------------

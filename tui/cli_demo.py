@@ -87,14 +87,28 @@ def build_demo(path: Path, scale: str, seed: int, *, verbose: bool = False):
     set_setting(ctx, COMPANY_NAME_KEY, DEMO_COMPANY)
     result = seed_demo(ctx, scale, seed, progress=_progress_printer() if verbose else None)
     lines = result.counts.get("sales_line", 0)
+    from core.i18n import _
+
     click.echo(
-        f"Demo database ({scale}, seed {seed}) at {path}: "
-        f"{result.counts.get('customer', 0):,} customers, {lines:,} sales lines, "
-        f"{time.perf_counter() - started:.1f} s. You are {login} (group admin).",
+        _(
+            "Demo database ({scale}, seed {seed}) at {path}: {customers} customers, "
+            "{lines} sales lines, {seconds} s. You are {login} (group admin)."
+        ).format(
+            scale=scale,
+            seed=seed,
+            path=path,
+            customers=f"{result.counts.get('customer', 0):,}",
+            lines=f"{lines:,}",
+            seconds=f"{time.perf_counter() - started:.1f}",
+            login=login,
+        ),
         err=True,
     )
     click.echo(
-        f"Open it again with: salesdesk --database {url}   (SALESDESK_USER=rep001 to act as a rep)",
+        _(
+            "Open it again with: salesdesk --database {url}   "
+            "(SALESDESK_USER=rep001 to act as a rep)"
+        ).format(url=url),
         err=True,
     )
     return runtime

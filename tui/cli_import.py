@@ -14,6 +14,18 @@ import click
 
 from core.errors import SalesdeskError, ValidationFailed
 from core.failures import friendly
+from core.i18n import _, plural
+
+# what a summary line calls the rows of each kind ("imported 12 rows of sales lines")
+KIND_TITLES = {
+    "customers": "customers",
+    "products": "products",
+    "sales-lines": "sales lines",
+    "receipts": "receipts",
+    "regions": "regions",
+    "channels": "channels",
+    "users": "users",
+}
 
 KINDS = ("customers", "products", "sales-lines", "receipts", "regions", "channels", "users")
 
@@ -62,16 +74,29 @@ def import_command(click_ctx: click.Context, kind: str, file: Path, dry_run: boo
     except SalesdeskError as exc:
         click.echo(f"salesdesk: {exc}", err=True)
         sys.exit(1)
-    what = kind.replace("-", " ")
+    what = _(KIND_TITLES.get(kind, kind.replace("-", " ")))
     if dry_run:
         click.echo(
-            f"dry run: checked {result.rows} rows of {what} in {file.name}, no "
-            "problems; nothing was written"
+            plural(
+                result.rows,
+                "dry run: checked {rows} row of {what} in {file}, no problems; nothing was written",
+                "dry run: checked {rows} rows of {what} in {file}, no problems; "
+                "nothing was written",
+            ).format(rows=f"{result.rows:,}", what=what, file=file.name)
         )
     else:
         click.echo(
-            f"imported {result.rows} rows of {what} from {file.name} "
-            f"(batch {result.batch_id}, {result.seconds:.1f} s)"
+            plural(
+                result.rows,
+                "imported {rows} row of {what} from {file} (batch {batch}, {seconds} s)",
+                "imported {rows} rows of {what} from {file} (batch {batch}, {seconds} s)",
+            ).format(
+                rows=f"{result.rows:,}",
+                what=what,
+                file=file.name,
+                batch=result.batch_id,
+                seconds=f"{result.seconds:.1f}",
+            )
         )
 
 
@@ -81,8 +106,12 @@ def _progress() -> Callable[[int, int | None], None] | None:
         return None
 
     def show(done: int, total: int | None) -> None:
-        of = f" of about {total:,}" if total else ""
-        click.echo(f"\r  {done:,}{of} rows checked", err=True, nl=False)
+        line = (
+            _("{done} of about {total} rows checked").format(done=f"{done:,}", total=f"{total:,}")
+            if total
+            else _("{done} rows checked").format(done=f"{done:,}")
+        )
+        click.echo(f"\r  {line}", err=True, nl=False)
 
     return show
 
@@ -95,4 +124,5 @@ def _print_problems(exc: ValidationFailed) -> None:
         click.echo(f"  {problem}", err=True)
     total = getattr(exc, "total", len(exc.problems))
     if total > len(exc.problems):
-        click.echo(f"  ... and {total - len(exc.problems)} more problems not listed", err=True)
+        more = total - len(exc.problems)
+        click.echo("  " + _("... and {n} more problems not listed").format(n=more), err=True)

@@ -162,7 +162,7 @@ def report_run(
         written = export_report(ctx, result, fmt, output, lang=lang)
     except SalesdeskError as exc:
         _fail(exc)
-    click.echo(f"Wrote {written}")
+    click.echo(_("Wrote {path}").format(path=written))
 
 
 def _export_to_stdout(ctx: Any, result: Any, fmt: str, lang: str) -> None:

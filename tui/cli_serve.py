@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from core.errors import SalesdeskError
+from core.i18n import _
 
 
 def _cli() -> Any:
@@ -72,7 +73,7 @@ def serve_command(
         sys.stdout.flush()
 
     asyncio.run(serve_forever(hub, key, ready))
-    click.echo("salesdesk serve stopped.")
+    click.echo(_("salesdesk serve stopped."))
 
 
 @click.group("sessions", invoke_without_command=True)
@@ -123,7 +124,7 @@ def sessions_end(click_ctx: click.Context, session_id: int) -> None:
     except SalesdeskError as exc:
         click.echo(f"salesdesk: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Session {session_id} will end within seconds.")
+    click.echo(_("Session {id} will end within seconds.").format(id=session_id))
 
 
 def add_key_commands(users: click.Group) -> None:
@@ -139,7 +140,7 @@ def add_key_commands(users: click.Group) -> None:
         def run() -> None:
             ctx = _cli().runtime_from(click_ctx).context_for()
             row = keys.add_key(ctx, login, file.read(), comment)
-            click.echo(f"Added key {row.fingerprint} for {login}.")
+            click.echo(_("Added key {key} for {login}.").format(key=row.fingerprint, login=login))
 
         _friendly(run)
 
@@ -178,7 +179,7 @@ def add_key_commands(users: click.Group) -> None:
 
         def run() -> None:
             keys.remove_key(_cli().runtime_from(click_ctx).context_for(), login, fingerprint)
-            click.echo(f"Removed the key {fingerprint} of {login}.")
+            click.echo(_("Removed the key {key} of {login}.").format(key=fingerprint, login=login))
 
         _friendly(run)
 

@@ -84,9 +84,12 @@ def fit_columns(
     rows: list[tuple[Any, ...]],
     widest: int = 30,
     room: int | None = None,
+    keys: list[str] | None = None,
+    keep: tuple[int, ...] = (),
 ) -> None:
-    """Add columns sized to their content (CJK counted as two cells), within the room
-    the table has (the screen's width unless ``room`` is given).
+    """Add columns (keyed by ``keys`` when given) sized to their content (CJK counted
+    as two cells), within the room the table has (the screen's width unless ``room``
+    is given).
 
     Where everything fits, each column is as wide as its content: a wide terminal shows
     whole names. Where it does not, text columns are narrowed (the widest first, never
@@ -101,7 +104,8 @@ def fit_columns(
 
     heads = [width_of(h) for h in headers]
     natural = [max([heads[i]] + [width_of(row[i]) for row in rows]) for i in range(len(headers))]
-    shrinkable = [i for i in range(len(headers)) if _is_text(rows, i)]
+    # ``keep``: columns never narrowed (a document number, cut, names another document)
+    shrinkable = [i for i in range(len(headers)) if i not in keep and _is_text(rows, i)]
     if room is None:
         room = _room_for(table)
     pad = 2 * getattr(table, "cell_padding", 1)
@@ -115,8 +119,11 @@ def fit_columns(
             widths[max(candidates, key=lambda i: widths[i])] -= 1
     elif not room:
         widths = [min(w, widest) for w in widths]
-    for header, width in zip(headers, widths, strict=True):
-        table.add_column(header, width=width)
+    for i, (header, width) in enumerate(zip(headers, widths, strict=True)):
+        if keys:
+            table.add_column(header, width=width, key=keys[i])
+        else:
+            table.add_column(header, width=width)
 
 
 def _room_for(table: Any) -> int:
@@ -136,6 +143,6 @@ def _is_text(rows: list[tuple[Any, ...]], index: int) -> bool:
         if isinstance(value, Text) and value.justify == "right":
             return False
         text = value.plain if isinstance(value, Text) else str(value)
-        if len(text) == 10 and text[4:5] == "-" and text[:4].isdigit():
-            return False
+        if len(text) in (10, 16) and text[4:5] == "-" and text[:4].isdigit():
+            return False  # a date, or a date and time ("2026-12-06 13:59")
     return True

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import click
 
+from core.i18n import translator
 from core.plugin_cli import acting_context as _ctx
 from core.plugin_cli import friendly
+
+_ = translator(__file__)  # this plugin's words first
 
 
 @click.group("contracts")
@@ -56,4 +59,14 @@ def decide(click_ctx: click.Context, contract_id: int, decision: str, comment: s
     ctx = _ctx(click_ctx)
     fn = services.approve if decision == "approve" else services.reject
     contract = fn(ctx, contract_id, comment)
-    click.echo(f"{contract.number}: {decision}d by {ctx.actor.login}; now {contract.stage}")
+    from core.i18n import current_lang
+    from plugins.contracts.services.common import machine_of
+
+    with ctx.reading() as session:
+        stage = machine_of(session).title(contract.stage, current_lang())
+    done = (
+        _("{number}: approved by {login}; now {stage}")
+        if decision == "approve"
+        else _("{number}: rejected by {login}; now {stage}")
+    )
+    click.echo(done.format(number=contract.number, login=ctx.actor.login, stage=stage))

@@ -728,14 +728,16 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         self.contract_id = contract_id
         self.detail: Any = None
         self.machine: Any = None
+        self._rows: dict[str, tuple[list[str], list[tuple]]] = {}  # as drawn, by table
 
     def body(self) -> ComposeResult:
         yield Static("", id="head")
         yield Static(_("Payment milestones"), classes="hint")
         yield DataTable(id="milestones", cursor_type="row")
-        yield Static(_("Approval steps"), classes="hint")
+        whole = _("Enter shows a row whole")
+        yield Static(f"{_('Approval steps')}  ·  {whole}", classes="hint", markup=False)
         yield DataTable(id="steps", cursor_type="row")
-        yield Static(_("Timeline"), classes="hint")
+        yield Static(f"{_('Timeline')}  ·  {whole}", classes="hint", markup=False)
         yield DataTable(id="timeline", cursor_type="row")
 
     def on_mount(self) -> None:
@@ -847,9 +849,29 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         table = self.query_one(selector, DataTable)
         table.clear(columns=True)
         cells = [tuple(plain(v if isinstance(v, Text) else cell(v)) for v in r) for r in rows]
+        self._rows[selector.lstrip("#")] = (headers, cells)
         fit_columns(table, headers, cells, widest=30)
         for row in cells:
             table.add_row(*row)
+
+    @on(DataTable.RowSelected)
+    def _show_row(self, event: DataTable.RowSelected) -> None:
+        """Every column of a step or timeline entry, wrapped: at 80 columns the
+        comments (and on a narrow screen the names) are cut in the table."""
+        from tui.screens.dialogs import TextDialog
+
+        headers, cells = self._rows.get(event.data_table.id or "", ([], []))
+        if not 0 <= event.cursor_row < len(cells):
+            return
+        title = _("Approval steps") if event.data_table.id == "steps" else _("Timeline")
+        if event.data_table.id == "milestones":
+            title = _("Payment milestones")
+        row = cells[event.cursor_row]
+        text = "\n".join(
+            f"{header}: {value.plain if isinstance(value, Text) else value}"
+            for header, value in zip(headers, row, strict=False)
+        )
+        self.app.push_screen(TextDialog(title, text))
 
     def action_edit(self) -> None:
         from tui.screens.dialogs import FormDialog

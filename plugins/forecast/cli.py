@@ -9,8 +9,11 @@ from typing import Any
 
 import click
 
+from core.i18n import translator
 from core.plugin_cli import acting_context as _ctx
 from core.plugin_cli import friendly
+
+_ = translator(__file__)  # this plugin's words first
 
 
 def _export(ctx: Any, report_id: str, params: dict[str, Any], path: str) -> None:
@@ -18,7 +21,7 @@ def _export(ctx: Any, report_id: str, params: dict[str, Any], path: str) -> None
     from core.reports import run_report
 
     written = export_report(ctx, run_report(ctx, report_id, params), "xlsx", path)
-    click.echo(f"written: {written}")
+    click.echo(_("written: {path}").format(path=written))
 
 
 @click.command("forecast")
@@ -101,7 +104,11 @@ def forecast_command(
         f"forecast run {summary.run_id}: {summary.series} series in "
         f"{summary.seconds:.1f} s; methods: {used}; short series: {summary.short}"
     )
-    click.echo(f"see it: salesdesk report run forecast -p run={summary.run_id}")
+    click.echo(
+        _("see it: {command}").format(
+            command=f"salesdesk report run forecast -p run={summary.run_id}"
+        )
+    )
     if xlsx:
         _export(ctx, "forecast", {"run": summary.run_id}, xlsx)
 
@@ -190,7 +197,7 @@ def adjust_command(click_ctx: click.Context, allocation_id: int, changes: tuple[
     pcts: dict[int, Decimal] = {}
     problems = []
     for change in changes:
-        code, _, pct = change.partition("=")
+        code, _sep, pct = change.partition("=")
         try:
             pcts[by_code[code]] = Decimal(pct)
         except (KeyError, ArithmeticError):
@@ -294,7 +301,7 @@ def override_command(
     parsed: dict[dt.date, Decimal] = {}
     problems = []
     for change in changes:
-        month, _, amount = change.partition("=")
+        month, _sep, amount = change.partition("=")
         try:
             parsed[dt.date.fromisoformat(f"{month}-01")] = Decimal(amount)
         except (ValueError, ArithmeticError):

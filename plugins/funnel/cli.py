@@ -13,8 +13,11 @@ from typing import Any
 
 import click
 
+from core.i18n import translator
 from core.plugin_cli import acting_context as _ctx
 from core.plugin_cli import friendly
+
+_ = translator(__file__)  # this plugin's words first
 
 
 @click.group("funnel")
@@ -33,17 +36,18 @@ def reclaim_command(click_ctx: click.Context, dry_run: bool) -> None:
     from plugins.funnel.services.pool import reclaim
 
     actions = reclaim(_ctx(click_ctx), dry_run=dry_run)
-    verb = "would" if dry_run else "did"
     for a in actions:
         click.echo(
             f"{a.action}\t{a.code}\t{a.name}\towner={a.owner}\tmanager={a.manager}"
             f"\tidle={a.idle_days}d"
         )
     counts = {k: sum(a.action == k for a in actions) for k in ("remind", "manager", "reclaim")}
-    click.echo(
-        f"{verb}: remind {counts['remind']}, tell manager {counts['manager']}, "
-        f"reclaim {counts['reclaim']}"
+    done = (
+        _("would: remind {remind}, tell manager {manager}, reclaim {reclaim}")
+        if dry_run
+        else _("did: remind {remind}, tell manager {manager}, reclaim {reclaim}")
     )
+    click.echo(done.format(**counts))
 
 
 @funnel.command("assign")
@@ -61,7 +65,12 @@ def _print_assignments(rows: list[Any], dry_run: bool) -> None:
     for a in rows:
         click.echo(f"{a.code}\t{a.name}\t{a.to or '(pool)'}\t{a.rule or ''}\t{a.why}")
     given = sum(1 for a in rows if a.to)
-    click.echo(f"{'would assign' if dry_run else 'assigned'} {given} of {len(rows)} lead(s)")
+    done = (
+        _("would assign {given} of {n} lead(s)")
+        if dry_run
+        else _("assigned {given} of {n} lead(s)")
+    )
+    click.echo(done.format(given=given, n=len(rows)))
 
 
 @funnel.command("import")
@@ -75,9 +84,10 @@ def import_command(click_ctx: click.Context, path: str, dry_run: bool, no_assign
     from plugins.funnel.services.leads import import_leads
 
     result = import_leads(_ctx(click_ctx), Path(path), dry_run=dry_run, assign=not no_assign)
-    click.echo(
-        f"{'checked' if dry_run else 'imported'} {result.rows} lead(s) from {Path(path).name}"
+    done = (
+        _("checked {n} lead(s) from {file}") if dry_run else _("imported {n} lead(s) from {file}")
     )
+    click.echo(done.format(n=result.rows, file=Path(path).name))
     if result.assignments:
         _print_assignments(result.assignments, dry_run)
 
@@ -97,7 +107,7 @@ def reassign_command(
 
     ctx = _ctx(click_ctx)
     changed = reassign(ctx, ids_for_codes(ctx, list(codes)), to_login, reason)
-    click.echo(f"reassigned {changed} customer(s) to {to_login}")
+    click.echo(_("reassigned {n} customer(s) to {login}").format(n=changed, login=to_login))
 
 
 @funnel.command("handover")
@@ -118,17 +128,29 @@ def handover_command(
     ctx = _ctx(click_ctx)
     plan = handover.preview(ctx, leaving, list(successors))
     click.echo(
-        f"customers {len(plan.customers)}, open deals {len(plan.deals)}, "
-        f"open follow-ups {len(plan.follow_ups)}, target months {len(plan.targets)}"
+        _(
+            "customers {customers}, open deals {deals}, open follow-ups {follow_ups}, "
+            "target months {targets}"
+        ).format(
+            customers=len(plan.customers),
+            deals=len(plan.deals),
+            follow_ups=len(plan.follow_ups),
+            targets=len(plan.targets),
+        )
     )
     for did, title, cust, to, contacts in plan.closing:
-        click.echo(f"about to close: #{did} {title} ({cust}) -> {to}; contacts: {contacts}")
+        click.echo(
+            _("about to close: #{id} {title} ({customer}) -> {to}; contacts: {contacts}").format(
+                id=did, title=title, customer=cust, to=to, contacts=contacts
+            )
+        )
     if preview:
         return
     record = handover.hand_over(ctx, leaving, list(successors), note=note)
     click.echo(
-        f"handover {record.id} done: report with "
-        f"'salesdesk report run funnel.handover -p handover={record.id}'"
+        _("handover {id} done: report with '{command}'").format(
+            id=record.id, command=f"salesdesk report run funnel.handover -p handover={record.id}"
+        )
     )
 
 
@@ -145,7 +167,7 @@ def due_command(click_ctx: click.Context, owner: str | None) -> None:
         click.echo(
             f"{i.kind}\t{i.customer}\t{i.owner}\t{i.manager}\t{i.subject}\t{i.due}\t{i.days_over}"
         )
-    click.echo(f"{len(items)} item(s) due")
+    click.echo(_("{n} item(s) due").format(n=len(items)))
 
 
 @funnel.command("set-stage")
@@ -232,7 +254,7 @@ def check_command(click_ctx: click.Context) -> None:
         click.echo(f"{o.funnel}.{o.stage}: {o.deals} open deal(s); {hint}")
     if found:
         sys.exit(1)
-    click.echo("every open deal is in a stage of a loaded funnel")
+    click.echo(_("every open deal is in a stage of a loaded funnel"))
 
 
 @funnel.command("map")
@@ -246,7 +268,11 @@ def map_command(click_ctx: click.Context, funnel_id: str, from_stage: str, to_st
     from plugins.funnel.services.funnels import map_orphans
 
     moved = map_orphans(_ctx(click_ctx), funnel_id, from_stage, to_stage)
-    click.echo(f"moved {moved} deal(s) from {from_stage} to {to_stage}")
+    click.echo(
+        _("moved {n} deal(s) from {from_stage} to {to_stage}").format(
+            n=moved, from_stage=from_stage, to_stage=to_stage
+        )
+    )
 
 
 @funnel.command("rules")

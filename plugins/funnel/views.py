@@ -367,10 +367,28 @@ class LeadPoolScreen(BaseScreen):
             return False
         return super().check_action(action, parameters)
 
+    # on a narrow (80-column) terminal every column stays on screen, the date whole
+    # (it ran off the right edge: "2026-0"); wider terminals size them to the page
+    NARROW_WIDTHS = {
+        "code": 8,
+        "name": 12,
+        "industry": 8,
+        "region": 6,
+        "size": 6,
+        "source": 9,
+        "since": 10,
+    }
+
     def on_mount(self) -> None:
+        from rich.cells import cell_len
+
         table = self.query_one(PagedTable)
+        narrow = self.app.size.width < 100
         for key, title in self.COLUMNS:
-            table.add_column(_(title), key=key)
+            width = self.NARROW_WIDTHS[key] if narrow else None
+            if width and key == "since":  # the header whole too ("In pool since")
+                width = max(width, cell_len(_(title)))
+            table.add_column(_(title), key=key, width=width)
         table.focus()
         ctx = self.ctx
 

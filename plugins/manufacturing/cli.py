@@ -9,9 +9,12 @@ import click
 import sqlalchemy as sa
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import translator
 from core.plugin_cli import acting_context as _context
 from core.plugin_cli import friendly
 from plugins.manufacturing.models import DocKind, Document
+
+_ = translator(__file__)  # this plugin's words first
 
 KINDS = [k.value for k in DocKind]
 
@@ -61,7 +64,7 @@ def submit_command(click_ctx: click.Context, number: str) -> None:
 
     ctx = _context(click_ctx)
     doc_id, version = _doc_id(ctx, number)
-    click.echo(f"{posting.submit(ctx, doc_id, version).number} submitted")
+    click.echo(_("{number} submitted").format(number=posting.submit(ctx, doc_id, version).number))
 
 
 @mfg.command("reverse", help="Reverse a submitted document by its number.")
@@ -74,7 +77,8 @@ def reverse_command(click_ctx: click.Context, number: str, reason: str) -> None:
 
     ctx = _context(click_ctx)
     doc_id, version = _doc_id(ctx, number)
-    click.echo(f"{number} reversed by {posting.reverse(ctx, doc_id, version, reason).number}")
+    reversal = posting.reverse(ctx, doc_id, version, reason).number
+    click.echo(_("{number} reversed by {reversal}").format(number=number, reversal=reversal))
 
 
 @mfg.command("approve", help="Finance: approve a draft order past the credit limit.")
@@ -86,7 +90,8 @@ def approve_command(click_ctx: click.Context, number: str) -> None:
 
     ctx = _context(click_ctx)
     doc_id, version = _doc_id(ctx, number)
-    click.echo(f"{posting.approve_credit(ctx, doc_id, version).number}: credit approved")
+    approved = posting.approve_credit(ctx, doc_id, version).number
+    click.echo(_("{number}: credit approved").format(number=approved))
 
 
 @mfg.command("stock", help="Stock on hand per product.")
@@ -111,7 +116,7 @@ def receive_command(click_ctx: click.Context, product: str, quantity: str) -> No
     stock = tenders.receive_stock(
         ctx, queries.product_id_for(ctx, product), _decimal(quantity, "quantity")
     )
-    click.echo(f"{product}: {stock.on_hand} on hand")
+    click.echo(_("{product}: {n} on hand").format(product=product, n=stock.on_hand))
 
 
 @mfg.command("tolerance", help="Allow deliveries this fraction over the order (0.05 = 5%).")
@@ -126,7 +131,7 @@ def tolerance_command(click_ctx: click.Context, fraction: str) -> None:
     if not Decimal(0) <= value <= Decimal(1):
         raise ValidationFailed([FieldProblem("fraction", fraction, "between 0 and 1")], "mfg")
     set_setting(_context(click_ctx), S_TOLERANCE, format(value, "f"))
-    click.echo(f"over-delivery tolerance set to {value:%}")
+    click.echo(_("over-delivery tolerance set to {percent}").format(percent=f"{value:%}"))
 
 
 @mfg.command("block-overdue", help="Whether overdue receivables block new orders (on/off).")

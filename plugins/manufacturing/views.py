@@ -104,10 +104,11 @@ class Selectable:
         rows: list[tuple[Any, ...]],
         keys: list[int],
         focus_id: int | None = None,
+        keep: tuple[int, ...] = (),
     ) -> None:
         table = self.query_one("#rows", DataTable)  # type: ignore[attr-defined]
         table.clear(columns=True)
-        fit_columns(table, headers, rows)
+        fit_columns(table, headers, rows, keep=keep)
         for key, row in zip(keys, rows, strict=True):
             table.add_row(*row, key=str(key))
         if focus_id is not None and focus_id in keys:
@@ -571,7 +572,7 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.shown_kind = kind
         self.rows = {r.id: r for r in found}
         self.marked &= set(self.rows)
-        self.fill(*self.table_of(found), [r.id for r in found], focus_id)
+        self.fill(*self.table_of(found), [r.id for r in found], focus_id, keep=(1,))
         self.query_one("#status", Static).update(
             pick(*KIND_TITLES[DocKind(self.kind)])
             + f" ({len(found)})  ·  "
@@ -580,12 +581,18 @@ class DocumentsScreen(Selectable, BaseScreen):
 
     def table_of(self, found: list[queries.DocRow]) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Headers and rows: a receipt shows what was received; the other documents
-        their net, VAT and gross (价税合计), an invoice also its type (专票/普票, 红字)."""
+        their net, VAT and gross (价税合计), an invoice also its type (专票/普票, 红字).
+        At 80 columns only the gross: with net and VAT the open value ran off the right
+        edge and the number was cut ("SO2600"); Enter shows every line's three."""
         invoices = self.kind == DocKind.INVOICE
+        narrow = self.app.size.width < 100
         headers = ["", pick("Number", "单号"), _("Date"), _("Customer"), _("Status")]
         if invoices:
             headers.append(pick("Type", "发票类型"))
-        headers += [_("Amount")] if self.kind == DocKind.RECEIPT else vat_headers()
+        if self.kind == DocKind.RECEIPT:
+            headers.append(_("Amount"))
+        else:
+            headers += vat_headers()[2:] if narrow else vat_headers()
         headers.append(pick(*OPEN_TITLE[DocKind(self.kind)]))
         rows = []
         for r in found:
@@ -598,11 +605,10 @@ class DocumentsScreen(Selectable, BaseScreen):
             ]
             if invoices:
                 row.append(invoice_type_text(r.invoice_type, r.red_letter, short=True))
-            row += (
-                [cell(r.amount)]
-                if self.kind == DocKind.RECEIPT
-                else [cell(r.amount), cell(r.tax), cell(r.gross)]
-            )
+            if self.kind == DocKind.RECEIPT:
+                row.append(cell(r.amount))
+            else:
+                row += [cell(r.gross)] if narrow else [cell(r.amount), cell(r.tax), cell(r.gross)]
             rows.append((*row, cell(r.open)))
         return headers, rows
 

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import click
 
+from core.i18n import plural, translator
 from core.plugin_cli import acting_context as _ctx
 from core.plugin_cli import friendly
+
+_ = translator(__file__)  # this plugin's words first
 
 
 @click.group("marketing")
@@ -32,7 +35,14 @@ def import_leads_command(
     from plugins.marketing.services.leads import import_leads
 
     result = import_leads(_ctx(click_ctx), campaign, path, dry_run=dry_run)
-    click.echo(f"{result.rows} leads of {campaign} " + ("checked" if dry_run else "imported"))
+    done = (
+        plural(result.rows, "{n} lead of {campaign} checked", "{n} leads of {campaign} checked", _)
+        if dry_run
+        else plural(
+            result.rows, "{n} lead of {campaign} imported", "{n} leads of {campaign} imported", _
+        )
+    )
+    click.echo(done.format(n=result.rows, campaign=campaign))
 
 
 @marketing.command("decide")
@@ -82,7 +92,7 @@ def call_list_command(
     written = export_call_list(
         _ctx(click_ctx), exporter_id, output, segment=segment, campaign=campaign
     )
-    click.echo(f"written {written}")
+    click.echo(_("written: {path}").format(path=written))
 
 
 COMMANDS = [marketing]

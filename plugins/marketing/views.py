@@ -17,7 +17,7 @@ from core.i18n import translator
 from plugins.marketing.access import sees_money
 from plugins.marketing.services import campaigns
 from tui.base import BaseScreen, report_error
-from tui.format import cell, money
+from tui.format import cell, fit_columns, money
 from tui.views import ViewSpec
 
 _ = translator(__file__)  # this plugin's words first
@@ -128,10 +128,16 @@ class CampaignsScreen(BaseScreen):
             return False
         return super().check_action(action, parameters)
 
+    # shown in the campaign's page: left out at 80 columns, where every other column,
+    # the end date too, then fits (it was cut: "2")
+    NARROW_DROPS = ("start", "kind")
+
     def on_mount(self) -> None:
+        narrow = self.app.size.width < 100
+        self.shown_columns = [
+            c for c in CAMPAIGN_COLUMNS if not (narrow and c[0] in self.NARROW_DROPS)
+        ]
         table = self.query_one(DataTable)
-        for key, title in CAMPAIGN_COLUMNS:
-            table.add_column(_(title), key=key)
         table.focus()
         self.action_refresh()
 
@@ -143,20 +149,28 @@ class CampaignsScreen(BaseScreen):
 
     def _show(self, found: list[Any]) -> None:
         table = self.query_one(DataTable)
-        table.clear()
+        cursor = table.cursor_row
+        table.clear(columns=True)
         show_money = sees_money(self.ctx)
+        keys = [key for key, _title in self.shown_columns]
+        rows = []
         for c in found:
-            table.add_row(
-                c.code,
-                c.name,
-                title(c.status),
-                title(c.budget_status),
-                money(c.budget if show_money else None),
-                cell(c.start),
-                cell(c.end),
-                title(c.kind),
-                key=str(c.id),
-            )
+            values = {
+                "code": c.code,
+                "name": c.name,
+                "status": title(c.status),
+                "budget_status": title(c.budget_status),
+                "budget": money(c.budget if show_money else None),
+                "start": cell(c.start),
+                "end": cell(c.end),
+                "kind": title(c.kind),
+            }
+            rows.append(tuple(values[key] for key in keys))
+        fit_columns(table, [_(t) for _key, t in self.shown_columns], rows, keys=keys)
+        for c, row in zip(found, rows, strict=True):
+            table.add_row(*row, key=str(c.id))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def _current(self) -> int | None:
         table = self.query_one(DataTable)

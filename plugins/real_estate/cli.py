@@ -7,8 +7,11 @@ from pathlib import Path
 
 import click
 
+from core.i18n import translator
 from core.plugin_cli import acting_context as _ctx
 from core.plugin_cli import friendly
+
+_ = translator(__file__)  # this plugin's words first
 
 
 @click.group("real-estate")
@@ -25,7 +28,11 @@ def import_units_command(click_ctx: click.Context, path: Path) -> None:
     from plugins.real_estate.services.masterdata import import_units
 
     change = import_units(_ctx(click_ctx), path)
-    click.echo(f"change {change.id}: {len(change.payload['units'])} unit(s) waiting for sign-off")
+    click.echo(
+        _("change {id}: {n} unit(s) waiting for sign-off").format(
+            id=change.id, n=len(change.payload["units"])
+        )
+    )
 
 
 @real_estate.command("pending")
@@ -46,7 +53,7 @@ def pending_command(click_ctx: click.Context) -> None:
             f"{plist.total_value:,.2f}"
         )
     if not changes and not price_lists:
-        click.echo("Nothing is waiting for sign-off.", err=True)
+        click.echo(_("Nothing is waiting for sign-off."), err=True)
 
 
 @real_estate.command("approve")
@@ -63,7 +70,12 @@ def approve_command(click_ctx: click.Context, kind: str, record_id: int) -> None
         masterdata.approve_change(ctx, record_id)
     else:
         prices.approve_price_list(ctx, record_id)
-    click.echo(f"{kind} {record_id} approved by {ctx.actor.login}")
+    done = (
+        _("change {id} approved by {login}")
+        if kind == "change"
+        else _("price list {id} approved by {login}")
+    )
+    click.echo(done.format(id=record_id, login=ctx.actor.login))
 
 
 COMMANDS = [real_estate]

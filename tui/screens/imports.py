@@ -45,18 +45,18 @@ def _kinds(grant: Any = None) -> list[tuple[str, str]]:
 
 
 def column_text(column: str) -> str:
-    """A problem's column as the file names it; a problem of a whole row says so."""
+    """A problem's column by its business name in the reader's language ("Customer
+    code", 客户编码, for customer_code); a column the import does not know as the file
+    names it; a problem of a whole row says so."""
     from core.errors import field_title
-    from core.i18n import current_lang
+    from core.i18n import catalog
     from core.services.import_rows import ROW
 
     if column == ROW:
         return _("(whole row)")
-    if current_lang() != "en":  # 客户编码 for customer_code, as Chinese headers name it
-        title = field_title(column)
-        words = column.removesuffix("_id").replace("_", " ")
-        if title != words[:1].upper() + words[1:]:
-            return title
+    words = column.removesuffix("_id").replace("_", " ")
+    if words[:1].upper() + words[1:] in catalog("zh_CN"):  # a field with a business name
+        return field_title(column)
     return column
 
 

@@ -297,3 +297,63 @@ def test_timeline_names_approval_steps_by_role_title(
     chinese = "\n".join(asyncio.run(timeline_of(tui_ctx["rep"], "zh_CN")))
     assert "sales_manager" not in chinese and "step" not in chinese
     assert "第 1 步审批(销售经理): ok" in chinese, chinese
+
+
+async def detail_at_80(ctx: Any, lang: str) -> dict[str, Any]:
+    """The contract page at 80x24: the steps' and the timeline's columns as drawn, and
+    what Enter on the approval step, then on the last timeline entry, shows."""
+    from textual.widgets import DataTable, Static
+
+    from tui.screens.dialogs import TextDialog
+
+    set_lang(lang)
+    try:
+        app = app_for(ctx)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_first(pilot)
+            seen: dict[str, Any] = {}
+            for name in ("steps", "timeline"):
+                table = app.screen.query_one(f"#{name}", DataTable)
+                seen[name] = {
+                    str(column.label): (column.width, [str(c) for c in table.get_column_at(i)])
+                    for i, column in enumerate(table.columns.values())
+                }
+                table.focus()
+                table.move_cursor(row=table.row_count - 1)
+                await pilot.press("enter")
+                await settle(pilot)
+                assert isinstance(app.screen, TextDialog), (name, app.screen)
+                seen[name + " opened"] = str(app.screen.query_one("#text", Static).render())
+                await pilot.press("escape")
+                await settle(pilot)
+            hints = " ".join(str(w.render()) for w in app.screen.query(".hint"))
+            seen["hints"] = hints
+            return seen
+    finally:
+        set_lang("en")
+
+
+@pytest.mark.salesdesk_sqlite_only
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_contract_page_at_80_columns_reads_whole(
+    tui_ctx: dict[str, Any], team: dict[str, Any], lang: str
+) -> None:
+    """#22: at 80x24 the contract page cut the approval time ("2026-12-06 13:5") and the
+    comments ("demo approva"). Times stay whole; Enter on a step or a timeline entry
+    shows it whole, wrapped, and the page says so."""
+    from contracts_helpers import draft
+
+    comment = "Price checked against the 2026 list; delivery agreed with the buyer's plant"
+    rep = team["rep"]
+    c = draft(team)
+    services.transition(rep, c.id, "drafting")
+    services.submit(rep, c.id)
+    services.approve(team["mgr"], c.id, comment)
+    seen = asyncio.run(detail_at_80(tui_ctx["rep"], lang))
+    when = "When" if lang == "en" else "时间"
+    for name in ("steps", "timeline"):
+        width, values = seen[name][when]
+        assert all(len(v) <= width for v in values), (name, width, values)
+    assert comment in seen["steps opened"]
+    assert comment in seen["timeline opened"].replace("\n", " ")
+    assert ("Enter" if lang == "en" else "回车") in seen["hints"]

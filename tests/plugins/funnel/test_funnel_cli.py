@@ -56,3 +56,23 @@ def test_funnel_commands(team: Any, run: Any, salesdesk_run: Any) -> None:
     mapped = run("admin", "remove-stage", "basic", "qualified", "--map-to", "proposal")
     assert mapped.exit_code == 0, mapped.output
     assert run("admin", "check").exit_code == 0
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_funnel_summaries_read_in_chinese(team: Any, run: Any, salesdesk_run: Any) -> None:
+    """#22: the lines a command prints after it ran were English on a Chinese terminal
+    ("did: remind 0, ...", "0 item(s) due"); codes and logins stay as they are."""
+    from core.i18n import set_lang
+
+    team.customer(team.r1, "N")
+    assert salesdesk_run.cli("db", "upgrade").exit_code == 0
+    set_lang("zh_CN")
+    try:
+        reclaimed = run("admin", "reclaim").output.splitlines()[-1]
+        due = run("admin", "due").output.splitlines()[-1]
+        checked = run("admin", "check").output.splitlines()[-1]
+    finally:
+        set_lang("en")
+    assert reclaimed == "已完成：提醒 0 个，告知经理 0 个，收回 1 个", reclaimed
+    assert due.endswith("项待办"), due
+    assert checked == "所有在谈商机都处于已加载漏斗的阶段中", checked

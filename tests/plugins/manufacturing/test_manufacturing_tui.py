@@ -384,3 +384,47 @@ async def test_refusals_read_as_plain_words(tui_shop: dict[str, Any]) -> None:
         (message,) = [n.message for n in app._notifications]
     assert message.startswith("Needs a draft") and "column" not in message
     assert "'submitted'" not in message
+
+
+@pytest.mark.parametrize("salesdesk_backend", ["sqlite"])
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_orders_list_fits_80_columns(salesdesk_world: Any, lang: str) -> None:
+    """#22: at 80 columns the orders list cut the order number ("SO2600") and ran its
+    open value off the right edge ("270,16"). There it shows the gross only (Enter
+    shows each line's net, VAT and gross) and the number whole; wider, all three."""
+    import asyncio
+    from decimal import Decimal
+
+    from mfg_helpers import make_shop
+    from textual.widgets import DataTable
+    from tui_helpers import settle
+
+    from core.i18n import set_lang
+    from plugins.manufacturing.services import tenders
+    from plugins.manufacturing.views import DocumentsScreen
+    from tui.app import SalesdeskApp
+
+    shop = make_shop(salesdesk_world)
+    tenders.receive_stock(shop.shipping, shop.flange.id, Decimal("40"))
+    shop.order((shop.flange, "1000", "12000.00"), promised_date="2026-03-20")
+
+    async def columns_at(size: tuple[int, int]) -> tuple[int, int, int, list[str]]:
+        app = SalesdeskApp(shop.manager, database_label="test.db", profile="manufacturing")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            app.push_screen(DocumentsScreen("order"))
+            await settle(pilot)
+            table = app.screen.query_one("#rows", DataTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            number = list(table.columns.values())[1].width
+            return used, table.size.width, number, [str(c) for c in table.get_row_at(0)]
+
+    set_lang(lang)
+    try:
+        used, width, number, row = asyncio.run(columns_at((80, 24)))
+        assert used <= width and number >= len(row[1]), (used, width, row)
+        _used, _width, _number, wide = asyncio.run(columns_at((140, 30)))
+        assert len(wide) == 9 and wide[5] == "12,000,000.00"  # net, VAT, gross, open
+        assert len(row) == 7 and row[5:] == wide[7:]  # gross and open
+    finally:
+        set_lang("en")

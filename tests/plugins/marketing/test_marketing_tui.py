@@ -290,3 +290,43 @@ async def test_campaign_list_shows_status_and_budget_at_80_columns(
         assert keys[:5] == ["code", "name", "status", "budget_status", "budget"]
         widths = sum(c.get_render_width(table) for c in table.ordered_columns[:5])
         assert widths <= 78
+
+
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_campaign_list_fits_80_columns(tui_world: dict[str, Any], lang: str) -> None:
+    """#22: at 80 columns the campaigns list ran off the right edge, its end date cut to
+    "2". There the start and the type (both on the campaign's page) are left out and
+    every other column fits; a wide terminal shows them all."""
+    from textual.widgets import DataTable
+
+    from plugins.marketing.views import CampaignsScreen
+
+    campaigns.create_campaign(
+        tui_world["planner"],
+        {
+            "name": "Call the best customers before the year ends",
+            "code": "DEMO-PROMO",
+            "kind": "promotion",
+            "start": "2026-12-26",
+            "end": "2027-01-24",
+            "budget": "25000",
+        },
+    )
+    set_lang(lang)
+    try:
+        for size, columns in (((80, 24), 6), ((120, 30), 8)):
+            async with app_for(tui_world["boss"]).run_test(size=size) as pilot:
+                await pilot.press("m")
+                await settle(pilot)
+                assert isinstance(pilot.app.screen, CampaignsScreen)
+                table = pilot.app.screen.query_one(DataTable)
+                used = sum(c.get_render_width(table) for c in table.columns.values())
+                assert len(table.columns) == columns and used <= table.size.width, size
+                row = [str(c) for c in table.get_row_at(0)]
+                assert "2027-01-24" in row and "DEMO-PROMO" in row
+                end = next(c for c in table.columns.values() if c.key.value == "end")
+                assert end.width >= 10
+    finally:
+        set_lang("en")
