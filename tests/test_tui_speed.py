@@ -374,3 +374,117 @@ async def test_a_plugin_list_says_loading_until_its_rows_come(
         assert "Loading…" in switching and "Loading…" not in str(
             screen.query_one("#status", Static).render()
         )
+
+
+@aio
+async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past each section's first screen: a contract's page opened with Enter, the customer
+    form (new and edit), the Reports and Forms lists and a campaign's ``n`` (the forms
+    this user may fill in): no SQL statement on the UI thread, and no reading of the
+    plugins' report or form registries there either (their first reading imports the
+    plugins' report modules: seconds on a cold start). Each shows "Loading…" or its
+    fields once read; a key typed meanwhile (F1) is answered."""
+    import core.forms
+    import core.reports
+    from plugins.contracts import services as contracts
+    from plugins.contracts.views import ContractDetailScreen
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.dialogs import KeysDialog
+    from tui.screens.forms import FormsScreen
+    from tui.screens.reports import ReportsScreen
+
+    admin = tui_world["admin"]
+    customer = tui_world["customers"][1]
+    made = contracts.create_contract(
+        admin,
+        {
+            "title": "Forged flanges 2026",
+            "customer_id": customer.id,
+            "parties": [{"name": customer.name}],
+            "amount": "1200.00",
+        },
+    )
+    from tui.app import SalesdeskApp
+
+    # opened as the app is (the navigation's plugin views and forms read in its thread)
+    app = SalesdeskApp(opener=lambda: admin, database_label="test.db", load_dashboard=False)
+    with UiThreadSql(admin.db.engine) as sql:
+
+        def watched(fn: Any, name: str) -> Any:
+            def registry(*args: Any) -> Any:
+                if sql.watching and threading.current_thread() is threading.main_thread():
+                    sql.found.setdefault(sql.section, []).append(name)
+                return fn(*args)
+
+            return registry
+
+        for module, name in ((core.reports, "report_registry"), (core.forms, "form_registry")):
+            monkeypatch.setattr(module, name, watched(getattr(module, name), name))
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, rounds=4)
+
+            async def opening(section: str, *keys: str) -> None:
+                sql.section, sql.watching = section, True
+                await pilot.press(*keys)
+                await pilot.pause()
+                await pilot.press("f1")
+                await pilot.pause()
+                assert isinstance(app.screen, KeysDialog), section
+                await pilot.press("escape")
+                await settle(pilot)
+                sql.watching = False
+
+            app.action_section("view:contracts:contracts")
+            await settle(pilot)
+            await opening("contract page", "enter")
+            page = app.screen
+            assert isinstance(page, ContractDetailScreen)
+            assert made.number in str(page.query_one("#head").render())
+            assert page.query_one("#milestones").row_count == 0
+            assert page.query_one("#timeline").row_count >= 1
+
+            app.action_section("customers")
+            await settle(pilot)
+            await opening("new customer", "n")
+            assert isinstance(app.screen, CustomerForm)
+            assert app.screen.query_one("#f-region_id")  # its choices were read
+            await pilot.press("escape")
+            await settle(pilot)
+            await opening("edit customer", "e")
+            form = app.screen
+            assert isinstance(form, CustomerForm)
+            assert form.query_one("#f-name").value  # type: ignore[attr-defined]
+            await pilot.press("escape")
+            await settle(pilot)
+
+            sql.section, sql.watching = "reports", True
+            app.action_section("reports")
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, ReportsScreen)
+            assert app.screen.query_one("#report-list").option_count > 10
+
+            sql.section, sql.watching = "forms", True
+            app.action_section("forms")
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, FormsScreen)
+            assert app.screen.query_one("#form-list").option_count >= 1
+
+        planner = tui_world["world"].user("fang", "marketing_staff")
+        app = app_for(planner, load_dashboard=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.action_section("view:marketing:campaigns")
+            await settle(pilot)
+            sql.section, sql.watching = "new campaign", True
+            await pilot.press("n")
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, FormsScreen)
+            listing = app.screen.query_one("#form-list")
+            assert listing.get_option_at_index(listing.highlighted).id == "marketing.campaign"
+    assert sql.found == {}, "\n".join(f"{s}: {q[:3]}" for s, q in sql.found.items())

@@ -312,6 +312,14 @@ def list_widths(headers: list[str], cells: list[tuple], screen_width: int) -> li
     return widths
 
 
+def _or_error(read: Callable[[], Any]) -> Any:
+    """What ``read`` returns, or what it raised (shown by the screen, in its words)."""
+    try:
+        return read()
+    except Exception as exc:
+        return exc
+
+
 class ContractActions:
     """Keys shared by the list and the contract page; the selected contract is acted on
     at the version the screen shows, so a stale screen gets a clear conflict."""
@@ -730,7 +738,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         self.machine: Any = None
 
     def body(self) -> ComposeResult:
-        yield Static("", id="head")
+        yield Static(_("Loading…"), id="head")
         yield Static(_("Payment milestones"), classes="hint")
         yield DataTable(id="milestones", cursor_type="row")
         yield Static(_("Approval steps"), classes="hint")
@@ -746,9 +754,32 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         return self.detail
 
     def after_change(self, contract: Any = None) -> None:
-        detail = self.guard(services.contract_detail, self.ctx, self.contract_id)
-        if detail is None:
+        """Read the contract, the names of the people on it and the stage machine in a
+        worker; the page is drawn when they come ("Loading…" until the first time)."""
+        contract_id = self.contract_id
+
+        def read() -> tuple[Any, dict[int | None, str], Any]:
+            detail = services.contract_detail(self.ctx, contract_id)
+            people = user_names(
+                self.ctx,
+                {s.decided_by_id for s in detail.steps} | {t.actor_id for t in detail.timeline},
+            )
+            with self.ctx.reading() as session:
+                return detail, people, machine_of(session)
+
+        self.read_then(lambda: _or_error(read), lambda found: self._show(found), group="contract")
+
+    def _show(self, found: Any) -> None:
+        if isinstance(found, BaseException):  # said on the page: never a blank one
+            from tui.base import report_error
+
+            report_error(self.app, found)
+            if self.detail is None:
+                self.query_one("#head", Static).update(
+                    _("The contract could not be read. Escape goes back.")
+                )
             return
+        detail, people, self.machine = found
         self.detail = detail
         c = detail.contract
         flags = [_("read-only")] if c.signed_at or c.superseded_by_id else []
@@ -777,10 +808,6 @@ class ContractDetailScreen(ContractActions, BaseScreen):
                 (cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
                 for m in detail.milestones
             ],
-        )
-        people = user_names(
-            self.ctx,
-            {s.decided_by_id for s in detail.steps} | {t.actor_id for t in detail.timeline},
         )
         self._fill(
             "#steps",
