@@ -186,8 +186,9 @@ class Guarded:
             try:
                 result = fetch()
                 if not get_current_worker().is_cancelled:
-                    self.app.call_from_thread(  # type: ignore[arg-type]
-                        self._read_done, show, result, group, ticket, release is not None
+                    done: Any = self._read_done  # a coroutine function: awaited there
+                    self.app.call_from_thread(
+                        done, show, result, group, ticket, release is not None
                     )
             finally:
                 if release is not None:
