@@ -488,3 +488,62 @@ async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread
             listing = app.screen.query_one("#form-list")
             assert listing.get_option_at_index(listing.highlighted).id == "marketing.campaign"
     assert sql.found == {}, "\n".join(f"{s}: {q[:3]}" for s, q in sql.found.items())
+
+
+@aio
+async def test_escape_during_a_save_closes_the_dialog_once_saved() -> None:
+    """Escape pressed while a FormDialog's save runs in its worker: the save is not cut
+    short (it is all or nothing, and a thread cannot be stopped half-way) and what was
+    typed is not dropped: the dialog says it closes once saved, and does, with what was
+    saved. A save refused meanwhile leaves it open with the typing and the problem, and
+    says it was not saved (the Escape is not carried out over a refusal)."""
+    from textual.app import App
+    from textual.widgets import Input, Static
+
+    from core.errors import FieldProblem, ValidationFailed
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FieldSpec
+
+    gate = threading.Event()
+    saved: list[str] = []
+
+    def submit(values: dict[str, Any]) -> str:
+        gate.wait(5)
+        if values["name"] == "bad":
+            raise ValidationFailed([FieldProblem("name", "bad", "a real name")], "thing")
+        saved.append(values["name"])
+        return f"saved {values['name']}"
+
+    results: list[Any] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(
+                FormDialog("T", [FieldSpec("name", "Name")], {}, submit), results.append
+            )
+
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        dialog = app.screen
+        note = dialog.query_one(".keys", Static)
+        await pilot.press(*"bad", "ctrl+s", "escape")
+        await pilot.pause()
+        said = str(note.render())
+        gate.set()
+        await settle(pilot)
+        assert "closes once it is saved" in said
+        assert app.screen is dialog and not results and not saved
+        assert dialog.query_one(Input).value == "bad"
+        assert "a real name" in str(dialog.query_one("#err-name", Static).render())
+        assert "Not saved" in str(note.render())
+
+        gate.clear()
+        dialog.query_one(Input).value = "good"
+        await pilot.press("ctrl+s", "escape")
+        await pilot.pause()
+        said, still_open = str(note.render()), app.screen is dialog
+        gate.set()
+        await settle(pilot)
+        assert "closes once it is saved" in said and still_open
+        assert saved == ["good"] and results == ["saved good"] and app.screen is not dialog
