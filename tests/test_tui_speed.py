@@ -380,7 +380,8 @@ async def test_a_plugin_list_says_loading_until_its_rows_come(
 async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread(
     tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past each section's first screen: a contract's page opened with Enter, the customer
+    """Past each section's first screen: a contract's page opened with Enter, a new
+    contract's dialog (its customer and deal choices), the customer
     form (new and edit), the Reports and Forms lists and a campaign's ``n`` (the forms
     this user may fill in): no SQL statement on the UI thread, and no reading of the
     plugins' report or form registries there either (their first reading imports the
@@ -391,7 +392,7 @@ async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread
     from plugins.contracts import services as contracts
     from plugins.contracts.views import ContractDetailScreen
     from tui.screens.customer_form import CustomerForm
-    from tui.screens.dialogs import KeysDialog
+    from tui.screens.dialogs import FormDialog, KeysDialog
     from tui.screens.forms import FormsScreen
     from tui.screens.reports import ReportsScreen
 
@@ -445,6 +446,16 @@ async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread
             assert made.number in str(page.query_one("#head").render())
             assert page.query_one("#milestones").row_count == 0
             assert page.query_one("#timeline").row_count >= 1
+            await pilot.press("escape")  # back to the list
+            await settle(pilot)
+            sql.section, sql.watching = "new contract", True
+            await pilot.press("n")  # its customer and deal choices
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, FormDialog)
+            assert app.screen.query_one("#f-customer_id")
+            await pilot.press("escape")
+            await settle(pilot)
 
             app.action_section("customers")
             await settle(pilot)

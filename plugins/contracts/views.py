@@ -697,15 +697,15 @@ class ContractsScreen(ContractActions, BaseScreen):
                 self.app.notify(_("Contract {number} created").format(number=contract.number))
                 self.load()
 
-        self.app.push_screen(
-            FormDialog(
-                _("New contract"),
-                contract_fields(self.ctx, True),
-                {"currency": "CNY"},
-                typed_save(save),
-            ),
-            created,
-        )
+        def ask(fields: list[FieldSpec]) -> None:
+            self.app.push_screen(
+                FormDialog(_("New contract"), fields, {"currency": "CNY"}, typed_save(save)),
+                created,
+            )
+
+        # its customer and deal choices (up to 500 of each) are read in a worker; the
+        # keys typed meanwhile wait for the dialog
+        self.read_then(lambda: contract_fields(self.ctx, True), ask, group="new", hold_keys=True)
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
