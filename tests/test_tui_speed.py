@@ -558,3 +558,33 @@ async def test_escape_during_a_save_closes_the_dialog_once_saved() -> None:
         await settle(pilot)
         assert "closes once it is saved" in said and still_open
         assert saved == ["good"] and results == ["saved good"] and app.screen is not dialog
+
+
+@aio
+async def test_escape_while_the_customer_form_saves(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full-screen customer form follows the dialogs' rule: Escape during its save
+    neither asks to discard what is being saved nor closes the form under the save; it
+    says the form closes once saved, and it does, with the customer saved once."""
+    from core.services import customers
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.customers import CustomersScreen
+
+    held = _hold(monkeypatch, customers, "create_customer")
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CustomerForm)
+        await pilot.press(*"Hangzhou Valves", "ctrl+s", "escape")
+        await pilot.pause()
+        said, still = str(form.query_one(".hint").render()), app.screen is form
+        held.release()
+        await settle(pilot)
+        assert "closes once it is saved" in said and still
+        assert held.calls == 1 and isinstance(app.screen, CustomersScreen)
+        assert any("Hangzhou Valves" in n.message for n in app._notifications)

@@ -98,7 +98,11 @@ class CustomerForm(BaseScreen):
 
     def body(self) -> ComposeResult:
         # the fields come once their choices (and the customer) are read: see on_mount
-        yield Static(_("Ctrl+S saves, Escape cancels. Tab moves between fields."), classes="hint")
+        yield Static(
+            _("Ctrl+S saves, Escape cancels. Tab moves between fields."),
+            id="form-hint",
+            classes="hint",
+        )
         yield Static(_("Loading…"), id="form-loading", classes="hint")
 
     def on_mount(self) -> None:
@@ -214,19 +218,29 @@ class CustomerForm(BaseScreen):
 
         self._write(work)
 
+    _close_when_saved = False
+
     def _write(self, work: Any) -> None:
-        self.write_then(
-            work,
-            self._saved,
-            refused=lambda exc: self.query_one(FormFields).show_problems(exc.problems),
-            failed=self._failed,
-        )
+        def refused(exc: Any) -> None:
+            self._not_saved()
+            self.query_one(FormFields).show_problems(exc.problems)
+
+        self.write_then(work, self._saved, refused=refused, failed=self._failed)
 
     def _saved(self, saved: Any) -> None:
         self.app.notify(_("Saved {name}").format(name=saved.name))
         self.dismiss(saved.id)
 
+    def _not_saved(self) -> None:
+        # an Escape pressed during the save is not carried out over a refusal
+        leaving, self._close_when_saved = self._close_when_saved, False
+        if leaving:
+            self.query_one("#form-hint", Static).update(
+                _("Not saved. Escape again closes without saving.")
+            )
+
     def _failed(self, exc: BaseException) -> None:
+        self._not_saved()
         if isinstance(exc, Conflict):
             self.app.push_screen(ConflictDialog(exc), self._resolve)
         else:
@@ -268,4 +282,12 @@ class CustomerForm(BaseScreen):
         # None: stay in the form with everything still typed
 
     def action_back(self) -> None:
+        """Escape while the save runs (see FormDialog.action_dismiss_none): not asked to
+        discard what is being saved, nor closed under it; closed once it is saved."""
+        if self.writing():
+            self._close_when_saved = True
+            self.query_one("#form-hint", Static).update(
+                _("Saving… the form closes once it is saved.")
+            )
+            return
         ask_to_discard(self.app, [self], lambda: self.dismiss(None))
