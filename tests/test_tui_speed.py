@@ -588,3 +588,33 @@ async def test_escape_while_the_customer_form_saves(
         assert "closes once it is saved" in said and still
         assert held.calls == 1 and isinstance(app.screen, CustomersScreen)
         assert any("Hangzhou Valves" in n.message for n in app._notifications)
+
+
+@aio
+async def test_the_exporters_are_read_off_the_ui_thread(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report's ``x`` reads the exporters (the plugins' hook: 64 ms the first time,
+    measured on a loaded machine) in a worker, then opens the export dialog."""
+    import core.exports
+    from tui.screens.report_view import ExportDialog, ReportView
+
+    on_ui: list[bool] = []
+    registry = core.exports.exporter_registry
+
+    def watched(*args: Any) -> Any:
+        on_ui.append(threading.current_thread() is threading.main_thread())
+        return registry(*args)
+
+    monkeypatch.setattr(core.exports, "exporter_registry", watched)
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_report("rep_periods")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportDialog)
+    assert on_ui == [False]
