@@ -381,7 +381,8 @@ async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread
     tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past each section's first screen: a contract's page opened with Enter, a new
-    contract's dialog (its customer and deal choices), the customer
+    contract's dialog (its customer and deal choices), a key acting on the contract
+    under the list's cursor, the customer
     form (new and edit), the Reports and Forms lists and a campaign's ``n`` (the forms
     this user may fill in): no SQL statement on the UI thread, and no reading of the
     plugins' report or form registries there either (their first reading imports the
@@ -456,6 +457,11 @@ async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread
             assert app.screen.query_one("#f-customer_id")
             await pilot.press("escape")
             await settle(pilot)
+            sql.section, sql.watching = "approve from the list", True
+            await pilot.press("a")  # the contract under the cursor is read first
+            await settle(pilot)
+            sql.watching = False
+            assert any("not waiting for approval" in n.message for n in app._notifications)
 
             app.action_section("customers")
             await settle(pilot)

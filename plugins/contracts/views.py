@@ -327,6 +327,13 @@ class ContractActions:
     def selected(self) -> Any:
         raise NotImplementedError
 
+    def with_selected(self, then: Callable[[Any], None]) -> None:
+        """``then(detail)`` for the contract the keys act on, if there is one. The page
+        has it at hand; the list reads it in a worker (see ContractsScreen)."""
+        detail = self.selected()
+        if detail is not None:
+            then(detail)
+
     def after_change(self, contract: Any = None) -> None:
         raise NotImplementedError
 
@@ -355,9 +362,11 @@ class ContractActions:
         return result
 
     def _act(self, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._act_on(detail, fn, *args, done=done, **kwargs))
+
+    def _act_on(
+        self, detail: Any, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any
+    ) -> None:
         c = detail.contract
         result = self._run(
             fn,
@@ -383,11 +392,11 @@ class ContractActions:
         self._act(services.submit, done=_("{number}: submitted for approval"))
 
     def action_sign(self) -> None:
+        self.with_selected(lambda detail: self._action_sign_on(detail))
+
+    def _action_sign_on(self, detail: Any) -> None:
         from tui.screens.dialogs import confirm
 
-        detail = self.selected()
-        if detail is None:
-            return
         c = detail.contract
         customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
         confirm(
@@ -414,9 +423,9 @@ class ContractActions:
         self._decide(services.reject, _("Reject"), _("Why is it rejected?"))
 
     def _decide(self, fn: Callable[..., Any], title: str, prompt: str) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._decide_on(detail, fn, title, prompt))
+
+    def _decide_on(self, detail: Any, fn: Callable[..., Any], title: str, prompt: str) -> None:
         step = detail.pending_step
         if step is None:
             self.app.notify(
@@ -447,9 +456,9 @@ class ContractActions:
         return _("{number}: now {stage}")
 
     def action_move(self) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._action_move_on(detail))
+
+    def _action_move_on(self, detail: Any) -> None:
         allowed = detail.allowed
         if not allowed:
             self.app.notify(_("No move is allowed from here"), severity="warning")  # type: ignore[attr-defined]
@@ -474,11 +483,11 @@ class ContractActions:
 
     def _confirm_cancel(self, reason: str) -> None:
         """Cancelling is final: say which contract ends, and why, before doing it."""
+        self.with_selected(lambda detail: self._confirm_cancel_on(detail, reason))
+
+    def _confirm_cancel_on(self, detail: Any, reason: str) -> None:
         from tui.screens.dialogs import confirm
 
-        detail = self.selected()
-        if detail is None:
-            return
         c = detail.contract
         customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
         confirm(
@@ -500,19 +509,19 @@ class ContractActions:
         )
 
     def action_copy(self) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._action_copy_on(detail))
+
+    def _action_copy_on(self, detail: Any) -> None:
         copy = self._run(services.copy_contract, self.ctx, detail.contract.id)  # type: ignore[attr-defined]
         if copy is not None:
             self.app.notify(_("Copied as {number} (a new draft)").format(number=copy.number))  # type: ignore[attr-defined]
 
     def action_amend(self) -> None:
+        self.with_selected(lambda detail: self._action_amend_on(detail))
+
+    def _action_amend_on(self, detail: Any) -> None:
         from tui.screens.dialogs import FormDialog
 
-        detail = self.selected()
-        if detail is None:
-            return
         c = detail.contract
         values = contract_values(detail)
 
@@ -661,11 +670,23 @@ class ContractsScreen(ContractActions, BaseScreen):
         self._draw()  # the columns are fitted to the screen's width
 
     def selected(self) -> Any:
+        return None  # read in a worker: see with_selected
+
+    def with_selected(self, then: Callable[[Any], None]) -> None:
+        """The contract under the cursor is read in a worker (as the screen's keys act
+        on it: its current version), then ``then(detail)``; the keys typed meanwhile
+        (a reason, a comment) wait for the dialog it opens."""
         table = self.query_one(DataTable)
         if not table.row_count:
-            return None
+            return
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return self.guard(services.contract_detail, self.ctx, int(key or 0))
+        contract_id = int(key or 0)
+        self.read_then(
+            lambda: services.contract_detail(self.ctx, contract_id),
+            then,
+            group="selected",
+            hold_keys=True,
+        )
 
     def after_change(self, contract: Any = None) -> None:
         self.load()
