@@ -114,7 +114,7 @@ async def test_served_export_writes_into_the_users_folder(
         await settle(pilot)
         for typed in (str(tmp_path / "stolen.csv"), "periods.csv"):
             await pilot.press("x")
-            await pilot.pause()
+            await settle(pilot)  # the exporters are read in a worker
             assert isinstance(app.screen, ExportDialog)
             app.screen.query_one("#exporter").value = "csv"
             await pilot.pause()

@@ -322,7 +322,7 @@ async def test_run_drill_and_export_a_report(tui_world: dict[str, Any], tmp_path
         assert app.screen.query_one(ReportTable).row_count > 0
         await pilot.press("escape")
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)  # the exporters are read in a worker
         assert isinstance(app.screen, ExportDialog)
         target = tmp_path / "periods.csv"
         app.screen.query_one("#exporter").value = "csv"

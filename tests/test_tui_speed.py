@@ -374,3 +374,253 @@ async def test_a_plugin_list_says_loading_until_its_rows_come(
         assert "Loading…" in switching and "Loading…" not in str(
             screen.query_one("#status", Static).render()
         )
+
+
+@aio
+async def test_a_record_a_form_or_a_list_opened_by_a_key_reads_off_the_ui_thread(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past each section's first screen: a contract's page opened with Enter, a new
+    contract's dialog (its customer and deal choices), a key acting on the contract
+    under the list's cursor, the customer
+    form (new and edit), the Reports and Forms lists and a campaign's ``n`` (the forms
+    this user may fill in): no SQL statement on the UI thread, and no reading of the
+    plugins' report or form registries there either (their first reading imports the
+    plugins' report modules: seconds on a cold start). Each shows "Loading…" or its
+    fields once read; a key typed meanwhile (F1) is answered."""
+    import core.forms
+    import core.reports
+    from plugins.contracts import services as contracts
+    from plugins.contracts.views import ContractDetailScreen
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.dialogs import FormDialog, KeysDialog
+    from tui.screens.forms import FormsScreen
+    from tui.screens.reports import ReportsScreen
+
+    admin = tui_world["admin"]
+    customer = tui_world["customers"][1]
+    made = contracts.create_contract(
+        admin,
+        {
+            "title": "Forged flanges 2026",
+            "customer_id": customer.id,
+            "parties": [{"name": customer.name}],
+            "amount": "1200.00",
+        },
+    )
+    from tui.app import SalesdeskApp
+
+    # opened as the app is (the navigation's plugin views and forms read in its thread)
+    app = SalesdeskApp(opener=lambda: admin, database_label="test.db", load_dashboard=False)
+    with UiThreadSql(admin.db.engine) as sql:
+
+        def watched(fn: Any, name: str) -> Any:
+            def registry(*args: Any) -> Any:
+                if sql.watching and threading.current_thread() is threading.main_thread():
+                    sql.found.setdefault(sql.section, []).append(name)
+                return fn(*args)
+
+            return registry
+
+        for module, name in ((core.reports, "report_registry"), (core.forms, "form_registry")):
+            monkeypatch.setattr(module, name, watched(getattr(module, name), name))
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, rounds=4)
+
+            async def opening(section: str, *keys: str) -> None:
+                sql.section, sql.watching = section, True
+                await pilot.press(*keys)
+                await pilot.pause()
+                await pilot.press("f1")
+                await pilot.pause()
+                assert isinstance(app.screen, KeysDialog), section
+                await pilot.press("escape")
+                await settle(pilot)
+                sql.watching = False
+
+            app.action_section("view:contracts:contracts")
+            await settle(pilot)
+            await opening("contract page", "enter")
+            page = app.screen
+            assert isinstance(page, ContractDetailScreen)
+            assert made.number in str(page.query_one("#head").render())
+            assert page.query_one("#milestones").row_count == 0
+            assert page.query_one("#timeline").row_count >= 1
+            await pilot.press("escape")  # back to the list
+            await settle(pilot)
+            sql.section, sql.watching = "new contract", True
+            await pilot.press("n")  # its customer and deal choices
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, FormDialog)
+            assert app.screen.query_one("#f-customer_id")
+            await pilot.press("escape")
+            await settle(pilot)
+            sql.section, sql.watching = "approve from the list", True
+            await pilot.press("a")  # the contract under the cursor is read first
+            await settle(pilot)
+            sql.watching = False
+            assert any("not waiting for approval" in n.message for n in app._notifications)
+
+            app.action_section("customers")
+            await settle(pilot)
+            await opening("new customer", "n")
+            assert isinstance(app.screen, CustomerForm)
+            assert app.screen.query_one("#f-region_id")  # its choices were read
+            await pilot.press("escape")
+            await settle(pilot)
+            await opening("edit customer", "e")
+            form = app.screen
+            assert isinstance(form, CustomerForm)
+            assert form.query_one("#f-name").value  # type: ignore[attr-defined]
+            await pilot.press("escape")
+            await settle(pilot)
+
+            sql.section, sql.watching = "reports", True
+            app.action_section("reports")
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, ReportsScreen)
+            assert app.screen.query_one("#report-list").option_count > 10
+
+            sql.section, sql.watching = "forms", True
+            app.action_section("forms")
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, FormsScreen)
+            assert app.screen.query_one("#form-list").option_count >= 1
+
+        planner = tui_world["world"].user("fang", "marketing_staff")
+        app = app_for(planner, load_dashboard=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.action_section("view:marketing:campaigns")
+            await settle(pilot)
+            sql.section, sql.watching = "new campaign", True
+            await pilot.press("n")
+            await settle(pilot)
+            sql.watching = False
+            assert isinstance(app.screen, FormsScreen)
+            listing = app.screen.query_one("#form-list")
+            assert listing.get_option_at_index(listing.highlighted).id == "marketing.campaign"
+    assert sql.found == {}, "\n".join(f"{s}: {q[:3]}" for s, q in sql.found.items())
+
+
+@aio
+async def test_escape_during_a_save_closes_the_dialog_once_saved() -> None:
+    """Escape pressed while a FormDialog's save runs in its worker: the save is not cut
+    short (it is all or nothing, and a thread cannot be stopped half-way) and what was
+    typed is not dropped: the dialog says it closes once saved, and does, with what was
+    saved. A save refused meanwhile leaves it open with the typing and the problem, and
+    says it was not saved (the Escape is not carried out over a refusal)."""
+    from textual.app import App
+    from textual.widgets import Input, Static
+
+    from core.errors import FieldProblem, ValidationFailed
+    from tui.screens.dialogs import FormDialog
+    from tui.widgets.form import FieldSpec
+
+    gate = threading.Event()
+    saved: list[str] = []
+
+    def submit(values: dict[str, Any]) -> str:
+        gate.wait(5)
+        if values["name"] == "bad":
+            raise ValidationFailed([FieldProblem("name", "bad", "a real name")], "thing")
+        saved.append(values["name"])
+        return f"saved {values['name']}"
+
+    results: list[Any] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(
+                FormDialog("T", [FieldSpec("name", "Name")], {}, submit), results.append
+            )
+
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        dialog = app.screen
+        note = dialog.query_one(".keys", Static)
+        await pilot.press(*"bad", "ctrl+s", "escape")
+        await pilot.pause()
+        said = str(note.render())
+        gate.set()
+        await settle(pilot)
+        assert "closes once it is saved" in said
+        assert app.screen is dialog and not results and not saved
+        assert dialog.query_one(Input).value == "bad"
+        assert "a real name" in str(dialog.query_one("#err-name", Static).render())
+        assert "Not saved" in str(note.render())
+
+        gate.clear()
+        dialog.query_one(Input).value = "good"
+        await pilot.press("ctrl+s", "escape")
+        await pilot.pause()
+        said, still_open = str(note.render()), app.screen is dialog
+        gate.set()
+        await settle(pilot)
+        assert "closes once it is saved" in said and still_open
+        assert saved == ["good"] and results == ["saved good"] and app.screen is not dialog
+
+
+@aio
+async def test_escape_while_the_customer_form_saves(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full-screen customer form follows the dialogs' rule: Escape during its save
+    neither asks to discard what is being saved nor closes the form under the save; it
+    says the form closes once saved, and it does, with the customer saved once."""
+    from core.services import customers
+    from tui.screens.customer_form import CustomerForm
+    from tui.screens.customers import CustomersScreen
+
+    held = _hold(monkeypatch, customers, "create_customer")
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CustomerForm)
+        await pilot.press(*"Hangzhou Valves", "ctrl+s", "escape")
+        await pilot.pause()
+        said, still = str(form.query_one(".hint").render()), app.screen is form
+        held.release()
+        await settle(pilot)
+        assert "closes once it is saved" in said and still
+        assert held.calls == 1 and isinstance(app.screen, CustomersScreen)
+        assert any("Hangzhou Valves" in n.message for n in app._notifications)
+
+
+@aio
+async def test_the_exporters_are_read_off_the_ui_thread(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report's ``x`` reads the exporters (the plugins' hook: 64 ms the first time,
+    measured on a loaded machine) in a worker, then opens the export dialog."""
+    import core.exports
+    from tui.screens.report_view import ExportDialog, ReportView
+
+    on_ui: list[bool] = []
+    registry = core.exports.exporter_registry
+
+    def watched(*args: Any) -> Any:
+        on_ui.append(threading.current_thread() is threading.main_thread())
+        return registry(*args)
+
+    monkeypatch.setattr(core.exports, "exporter_registry", watched)
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_report("rep_periods")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportView)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportDialog)
+    assert on_ui == [False]

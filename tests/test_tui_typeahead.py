@@ -5,9 +5,11 @@ form opened by a key."""
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from typing import Any
 
+import pytest
 from tui_helpers import aio, settle
 
 NOTE = (
@@ -132,3 +134,42 @@ async def test_typing_ahead_into_a_prompt_and_a_full_screen_form(
         assert isinstance(app.screen, CustomerForm)
         first = app.screen.focused
         assert first is not None and getattr(first, "value", None) == "Zhou Trading"
+
+
+@aio
+async def test_keys_typed_while_a_dialog_is_read_reach_its_fields(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dialog whose choices are read first, in a worker (Users ``n``: the roles,
+    regions and managers): the login and name typed right after ``n``, before the read
+    is done, land in the dialog's fields, exactly as typed. Before, they went to the list
+    underneath (its ``o`` opened the open sessions) and the dialog came up empty."""
+    from core.services import organisation
+    from tui.screens.users import UserDialog, UsersScreen
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+        gate = threading.Event()
+        list_regions = organisation.list_regions
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            gate.wait(5)
+            return list_regions(*args, **kwargs)
+
+        monkeypatch.setattr(organisation, "list_regions", held)
+        for event in key_events(["n", *typed("zhou.min"), "tab", *typed("Zhou Min")]):
+            event.set_sender(app)
+            app._driver.send_message(event)
+        for _ in range(5):
+            await pilot.pause()
+        underneath = app.screen  # the choices are still being read
+        gate.set()
+        await settle(pilot, rounds=5)
+        dialog = app.screen
+        assert underneath is not dialog and isinstance(underneath, UsersScreen)
+        assert isinstance(dialog, UserDialog)
+        assert dialog.query_one("#f-login").value == "zhou.min"
+        assert dialog.query_one("#f-display_name").value == "Zhou Min"

@@ -139,6 +139,7 @@ class SalesdeskApp(App[None]):
         self._key_timer: Any = None
         self._awaited_screen: Screen[Any] | None = None  # held keys wait for it to show
         self._shown_screen: Callable[[], Screen[Any] | None] | None = None
+        self._holds: set[object] = set()  # see hold_keys
 
     # -- start-up ----------------------------------------------------------------------
 
@@ -496,12 +497,35 @@ class SalesdeskApp(App[None]):
             return
         await self._deliver_key(event)  # type: ignore[arg-type]
 
+    KEYS_HELD_AT_MOST = 5.0  # seconds: a slow read never takes the keyboard away for long
+
+    def hold_keys(self) -> Callable[[], None]:
+        """Keep the keys typed from now on until the returned ``release`` is called (at
+        most KEYS_HELD_AT_MOST seconds): a key that opens a dialog whose content is read
+        first (``n``: the choices of its fields) and the letters typed right after it.
+        The letters were handed to the screen underneath while the dialog was read, and
+        lost, or taken there as keys of their own. ``release`` may be called again."""
+        token = object()
+        self._holds.add(token)
+
+        def release() -> None:
+            if token in self._holds:
+                self._holds.discard(token)
+                timer.stop()
+                if not self._holds and self._held_keys:
+                    self.post_message(HeldKeys())
+
+        timer = self.set_timer(self.KEYS_HELD_AT_MOST, release)
+        return release
+
     def _screen_shown(self) -> bool:
         """True when the screen on top has mounted and set its focus. A key that opens a
         dialog (``n``) pushes it at once, but its fields exist only once it has mounted,
         and the focus it gives its first field is set later still: a key typed meanwhile
         went to the half-built screen and was lost (the first letter of a new receipt's
         customer code). Keys for a screen not seen yet are held until then."""
+        if self._holds:
+            return False  # a dialog is being read: its keys wait for it (hold_keys)
         screen = self.screen
         if self._shown_screen is not None and self._shown_screen() is screen:
             return True

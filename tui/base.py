@@ -3,6 +3,7 @@ footer, and one way to run service calls so errors become messages, never crashe
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from collections.abc import Callable
@@ -160,19 +161,38 @@ class Guarded:
             return None
 
     def read_then(
-        self, fetch: Callable[[], T], show: Callable[[T], object], *, group: str = "load"
+        self,
+        fetch: Callable[[], T],
+        show: Callable[[T], object],
+        *,
+        group: str = "load",
+        hold_keys: bool = False,
     ) -> Worker[None]:
         """Run ``fetch`` (database work) in a thread worker, then ``show`` its result on
         the UI thread: keys are handled meanwhile (docs/performance.md, "Keep the UI
         thread free"). A newer load of the same group replaces an older one, whose
-        result is dropped; a failure is reported by ``on_worker_state_changed``."""
+        result is dropped; a failure is reported by ``on_worker_state_changed``.
+
+        ``hold_keys``: what ``show`` does is open a dialog (or mount the fields) the user
+        is about to type into, so the keys typed meanwhile are kept for it, not handed
+        to the screen underneath, until ``show`` (and the mounting it returns) is done
+        or the read failed: ``n`` and the first letters of a name typed in one go."""
         tickets: dict[str, int] = self.__dict__.setdefault("_load_tickets", {})
         ticket = tickets[group] = tickets.get(group, 0) + 1
+        hold = getattr(self.app, "hold_keys", None)  # a SalesdeskApp's (see there)
+        release = hold() if hold_keys and hold is not None else None
 
         def run() -> None:
-            result = fetch()
-            if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._read_done, show, result, group, ticket)
+            try:
+                result = fetch()
+                if not get_current_worker().is_cancelled:
+                    done: Any = self._read_done  # a coroutine function: awaited there
+                    self.app.call_from_thread(
+                        done, show, result, group, ticket, release is not None
+                    )
+            finally:
+                if release is not None:
+                    self.app.call_from_thread(release)
 
         return self.run_worker(
             run, name=group, group=group, thread=True, exclusive=True, exit_on_error=False
@@ -224,10 +244,14 @@ class Guarded:
     def writing(self, group: str = "write") -> bool:
         return group in self.__dict__.get("_writing", ())
 
-    def _read_done(self, show: Callable[[T], object], result: T, group: str, ticket: int) -> None:
+    async def _read_done(
+        self, show: Callable[[T], object], result: T, group: str, ticket: int, wait: bool = False
+    ) -> None:
         # not closed while the query ran, and no newer load asked for since
         if self.is_attached and self.__dict__["_load_tickets"][group] == ticket:
-            show(result)
+            shown = show(result)
+            if wait and inspect.isawaitable(shown):  # mounting: held keys wait for it
+                await shown
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:

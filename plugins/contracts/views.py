@@ -312,12 +312,27 @@ def list_widths(headers: list[str], cells: list[tuple], screen_width: int) -> li
     return widths
 
 
+def _or_error(read: Callable[[], Any]) -> Any:
+    """What ``read`` returns, or what it raised (shown by the screen, in its words)."""
+    try:
+        return read()
+    except Exception as exc:
+        return exc
+
+
 class ContractActions:
     """Keys shared by the list and the contract page; the selected contract is acted on
     at the version the screen shows, so a stale screen gets a clear conflict."""
 
     def selected(self) -> Any:
         raise NotImplementedError
+
+    def with_selected(self, then: Callable[[Any], None]) -> None:
+        """``then(detail)`` for the contract the keys act on, if there is one. The page
+        has it at hand; the list reads it in a worker (see ContractsScreen)."""
+        detail = self.selected()
+        if detail is not None:
+            then(detail)
 
     def after_change(self, contract: Any = None) -> None:
         raise NotImplementedError
@@ -347,9 +362,11 @@ class ContractActions:
         return result
 
     def _act(self, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._act_on(detail, fn, *args, done=done, **kwargs))
+
+    def _act_on(
+        self, detail: Any, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any
+    ) -> None:
         c = detail.contract
         result = self._run(
             fn,
@@ -375,11 +392,11 @@ class ContractActions:
         self._act(services.submit, done=_("{number}: submitted for approval"))
 
     def action_sign(self) -> None:
+        self.with_selected(lambda detail: self._action_sign_on(detail))
+
+    def _action_sign_on(self, detail: Any) -> None:
         from tui.screens.dialogs import confirm
 
-        detail = self.selected()
-        if detail is None:
-            return
         c = detail.contract
         customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
         confirm(
@@ -406,9 +423,9 @@ class ContractActions:
         self._decide(services.reject, _("Reject"), _("Why is it rejected?"))
 
     def _decide(self, fn: Callable[..., Any], title: str, prompt: str) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._decide_on(detail, fn, title, prompt))
+
+    def _decide_on(self, detail: Any, fn: Callable[..., Any], title: str, prompt: str) -> None:
         step = detail.pending_step
         if step is None:
             self.app.notify(
@@ -439,9 +456,9 @@ class ContractActions:
         return _("{number}: now {stage}")
 
     def action_move(self) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._action_move_on(detail))
+
+    def _action_move_on(self, detail: Any) -> None:
         allowed = detail.allowed
         if not allowed:
             self.app.notify(_("No move is allowed from here"), severity="warning")  # type: ignore[attr-defined]
@@ -466,11 +483,11 @@ class ContractActions:
 
     def _confirm_cancel(self, reason: str) -> None:
         """Cancelling is final: say which contract ends, and why, before doing it."""
+        self.with_selected(lambda detail: self._confirm_cancel_on(detail, reason))
+
+    def _confirm_cancel_on(self, detail: Any, reason: str) -> None:
         from tui.screens.dialogs import confirm
 
-        detail = self.selected()
-        if detail is None:
-            return
         c = detail.contract
         customer = customer_names(self.ctx, {c.customer_id}).get(c.customer_id, "")  # type: ignore[attr-defined]
         confirm(
@@ -492,19 +509,19 @@ class ContractActions:
         )
 
     def action_copy(self) -> None:
-        detail = self.selected()
-        if detail is None:
-            return
+        self.with_selected(lambda detail: self._action_copy_on(detail))
+
+    def _action_copy_on(self, detail: Any) -> None:
         copy = self._run(services.copy_contract, self.ctx, detail.contract.id)  # type: ignore[attr-defined]
         if copy is not None:
             self.app.notify(_("Copied as {number} (a new draft)").format(number=copy.number))  # type: ignore[attr-defined]
 
     def action_amend(self) -> None:
+        self.with_selected(lambda detail: self._action_amend_on(detail))
+
+    def _action_amend_on(self, detail: Any) -> None:
         from tui.screens.dialogs import FormDialog
 
-        detail = self.selected()
-        if detail is None:
-            return
         c = detail.contract
         values = contract_values(detail)
 
@@ -653,11 +670,23 @@ class ContractsScreen(ContractActions, BaseScreen):
         self._draw()  # the columns are fitted to the screen's width
 
     def selected(self) -> Any:
+        return None  # read in a worker: see with_selected
+
+    def with_selected(self, then: Callable[[Any], None]) -> None:
+        """The contract under the cursor is read in a worker (as the screen's keys act
+        on it: its current version), then ``then(detail)``; the keys typed meanwhile
+        (a reason, a comment) wait for the dialog it opens."""
         table = self.query_one(DataTable)
         if not table.row_count:
-            return None
+            return
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return self.guard(services.contract_detail, self.ctx, int(key or 0))
+        contract_id = int(key or 0)
+        self.read_then(
+            lambda: services.contract_detail(self.ctx, contract_id),
+            then,
+            group="selected",
+            hold_keys=True,
+        )
 
     def after_change(self, contract: Any = None) -> None:
         self.load()
@@ -689,15 +718,15 @@ class ContractsScreen(ContractActions, BaseScreen):
                 self.app.notify(_("Contract {number} created").format(number=contract.number))
                 self.load()
 
-        self.app.push_screen(
-            FormDialog(
-                _("New contract"),
-                contract_fields(self.ctx, True),
-                {"currency": "CNY"},
-                typed_save(save),
-            ),
-            created,
-        )
+        def ask(fields: list[FieldSpec]) -> None:
+            self.app.push_screen(
+                FormDialog(_("New contract"), fields, {"currency": "CNY"}, typed_save(save)),
+                created,
+            )
+
+        # its customer and deal choices (up to 500 of each) are read in a worker; the
+        # keys typed meanwhile wait for the dialog
+        self.read_then(lambda: contract_fields(self.ctx, True), ask, group="new", hold_keys=True)
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -731,7 +760,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         self._rows: dict[str, tuple[list[str], list[tuple]]] = {}  # as drawn, by table
 
     def body(self) -> ComposeResult:
-        yield Static("", id="head")
+        yield Static(_("Loading…"), id="head")
         yield Static(_("Payment milestones"), classes="hint")
         yield DataTable(id="milestones", cursor_type="row")
         whole = _("Enter shows a row whole")
@@ -748,9 +777,32 @@ class ContractDetailScreen(ContractActions, BaseScreen):
         return self.detail
 
     def after_change(self, contract: Any = None) -> None:
-        detail = self.guard(services.contract_detail, self.ctx, self.contract_id)
-        if detail is None:
+        """Read the contract, the names of the people on it and the stage machine in a
+        worker; the page is drawn when they come ("Loading…" until the first time)."""
+        contract_id = self.contract_id
+
+        def read() -> tuple[Any, dict[int | None, str], Any]:
+            detail = services.contract_detail(self.ctx, contract_id)
+            people = user_names(
+                self.ctx,
+                {s.decided_by_id for s in detail.steps} | {t.actor_id for t in detail.timeline},
+            )
+            with self.ctx.reading() as session:
+                return detail, people, machine_of(session)
+
+        self.read_then(lambda: _or_error(read), lambda found: self._show(found), group="contract")
+
+    def _show(self, found: Any) -> None:
+        if isinstance(found, BaseException):  # said on the page: never a blank one
+            from tui.base import report_error
+
+            report_error(self.app, found)
+            if self.detail is None:
+                self.query_one("#head", Static).update(
+                    _("The contract could not be read. Escape goes back.")
+                )
             return
+        detail, people, self.machine = found
         self.detail = detail
         c = detail.contract
         flags = [_("read-only")] if c.signed_at or c.superseded_by_id else []
@@ -779,10 +831,6 @@ class ContractDetailScreen(ContractActions, BaseScreen):
                 (cell(m.due_date), money(m.amount), m.condition, cell(m.paid_on))
                 for m in detail.milestones
             ],
-        )
-        people = user_names(
-            self.ctx,
-            {s.decided_by_id for s in detail.steps} | {t.actor_id for t in detail.timeline},
         )
         self._fill(
             "#steps",

@@ -309,7 +309,9 @@ class TendersScreen(Selectable, BaseScreen):
             )
 
         # the project takes a quote number: its office choices are read in a worker
-        self.read_then(lambda: office_fields(self.ctx, "quote"), ask, group="offices")
+        self.read_then(
+            lambda: office_fields(self.ctx, "quote"), ask, group="offices", hold_keys=True
+        )
 
     def action_quote(self) -> None:
         tender_id = self.selected_id()
@@ -467,7 +469,9 @@ def open_line_form(screen: Any, kind: str, fixed: dict[str, Any]) -> None:
     if "office" in fixed:
         ask(([], {}))
     else:  # the office choices are read in a worker
-        screen.read_then(lambda: office_fields(screen.ctx, kind), ask, group="offices")
+        screen.read_then(
+            lambda: office_fields(screen.ctx, kind), ask, group="offices", hold_keys=True
+        )
 
 
 def saved_text(doc: Any) -> str:
@@ -663,7 +667,10 @@ class DocumentsScreen(Selectable, BaseScreen):
 
     def _new_receipt(self) -> None:
         self.read_then(
-            lambda: office_fields(self.ctx, DocKind.RECEIPT), self._receipt_form, group="offices"
+            lambda: office_fields(self.ctx, DocKind.RECEIPT),
+            self._receipt_form,
+            group="offices",
+            hold_keys=True,
         )
 
     def _receipt_form(self, found: tuple[list[FieldSpec], dict[str, Any]]) -> None:
@@ -716,7 +723,9 @@ class DocumentsScreen(Selectable, BaseScreen):
             rows = [(f"{code} {name}", q) for _i, code, name, q, _p, _a, _d in lines]
             quantity_dialog(self, _("Edit quantities (0 drops a line)"), rows, save, saved)
 
-        self.read_then(lambda: queries.document_lines(self.ctx, doc_id), ask, group="lines")
+        self.read_then(
+            lambda: queries.document_lines(self.ctx, doc_id), ask, group="lines", hold_keys=True
+        )
 
     def action_approve(self) -> None:
         from tui.screens.dialogs import confirm
@@ -808,7 +817,7 @@ class DocumentsScreen(Selectable, BaseScreen):
                     self._converted,
                 )
 
-            self.read_then(read, ask, group="lines")
+            self.read_then(read, ask, group="lines", hold_keys=True)
         elif self.kind == DocKind.INVOICE:
             owed = self.rows[ids[0]].open
             self.app.push_screen(
@@ -827,6 +836,7 @@ class DocumentsScreen(Selectable, BaseScreen):
             lambda: queries.uninvoiced(self.ctx, ids),
             lambda totals: self._invoice_form(ids, totals),
             group="lines",
+            hold_keys=True,
         )
 
     def _invoice_form(self, ids: list[int], totals: tuple[Decimal, Decimal]) -> None:

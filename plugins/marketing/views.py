@@ -89,12 +89,22 @@ def open_form(screen: BaseScreen, form_id: str) -> None:
     from core.forms import forms_for
     from tui.screens.forms import FormsScreen
 
-    if form_id not in {form.id for form in forms_for(screen.ctx)}:
-        screen.notify(
-            _("Your role may not fill in this form."), title=_("Not done"), severity="warning"
-        )
-        return
-    screen.app.push_screen(FormsScreen(form_id))
+    def opened(offered: set[str]) -> None:
+        if form_id not in offered:
+            screen.notify(
+                _("Your role may not fill in this form."), title=_("Not done"), severity="warning"
+            )
+            return
+        screen.app.push_screen(FormsScreen(form_id))
+
+    # the forms are read in a worker (their modules are imported the first time); the
+    # keys typed meanwhile wait for the form
+    screen.read_then(
+        lambda: {form.id for form in forms_for(screen.ctx)},
+        opened,
+        group="open-form",
+        hold_keys=True,
+    )
 
 
 def may(screen: BaseScreen, permission: str) -> bool:

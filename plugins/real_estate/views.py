@@ -1111,7 +1111,7 @@ class CallRegisterScreen(EstateScreen):
     def action_new_call(self) -> None:
         from plugins.real_estate.services.queries import projects
 
-        self.read_then(lambda: projects(self.ctx), self._new_call, group="new-call")
+        self.read_then(lambda: projects(self.ctx), self._new_call, group="new-call", hold_keys=True)
 
     def _new_call(self, found: list[tuple[int, str]]) -> None:
         choices = [(name, pid) for pid, name in found]

@@ -70,6 +70,14 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
 
 
 POOL = 0  # the owner choice "lead pool" (a Select needs a value)
+NEW_VALUES = {
+    "size": "small",
+    "customer_class": "potential",
+    "status": "active",
+    "credit_rating": "",
+    "credit_limit": "0",
+    "owner_id": POOL,
+}
 
 
 class CustomerForm(BaseScreen):
@@ -89,26 +97,52 @@ class CustomerForm(BaseScreen):
         self.TITLE_EN = "New customer" if customer_id is None else "Edit customer"
 
     def body(self) -> ComposeResult:
+        # the fields come once their choices (and the customer) are read: see on_mount
+        yield Static(
+            _("Ctrl+S saves, Escape cancels. Tab moves between fields."),
+            id="form-hint",
+            classes="hint",
+        )
+        yield Static(_("Loading…"), id="form-loading", classes="hint")
+
+    def on_mount(self) -> None:
+        """The regions, the owners and the customer are read in a worker; keys typed
+        meanwhile (``n`` and the name, typed in one go) wait for the fields."""
+
+        def read() -> Any:
+            try:
+                return self._read()
+            except Exception as exc:  # said on the form: not a blank screen
+                return exc
+
+        self.read_then(read, self._show_fields, group="form", hold_keys=True)
+
+    def _read(self) -> tuple[list[tuple[str, int]], dict[str, Any], int | None, Any]:
         with self.ctx.reading() as session:
             regions = [
                 (n, i)
                 for i, n in session.execute(sa.select(Region.id, Region.name).order_by(Region.name))
             ]
         if self.customer_id is not None:
-            self.original = self._load()
+            original, version = self._load()
         else:
-            self.original = {
-                "size": "small",
-                "customer_class": "potential",
-                "status": "active",
-                "credit_rating": "",
-                "credit_limit": "0",
-                "owner_id": POOL,
-            }
-        yield Static(_("Ctrl+S saves, Escape cancels. Tab moves between fields."), classes="hint")
-        yield FormFields(
-            _specs(regions, self.customer_id is None, self._owners()), _shown(self.original)
-        )
+            original, version = dict(NEW_VALUES), None
+        return regions, original, version, self._owners()
+
+    async def _show_fields(self, found: Any) -> None:
+        loading = self.query_one("#form-loading", Static)
+        if isinstance(found, BaseException):
+            report_error(self.app, found)
+            loading.update(_("The customer could not be read. Escape goes back."))
+            return
+        regions, self.original, self.version, owners = found
+        form = FormFields(_specs(regions, self.customer_id is None, owners), _shown(self.original))
+        await self.mount(form, after=loading)
+        await loading.remove()
+        form.widget_for("name").focus()
+        refusal = self._refusal()
+        if refusal:  # said before anything is typed, not after Ctrl+S
+            form.show_message(refusal)
 
     def _owners(self) -> list[tuple[str, int]] | None:
         """Who a new customer may go to, for a user who may assign (a rep owns what they
@@ -117,15 +151,8 @@ class CustomerForm(BaseScreen):
 
         if self.customer_id is not None or not self.ctx.grant.has("customer.assign"):
             return None
-        people = self.guard(users.list_users, self.ctx) or []
+        people = users.list_users(self.ctx)
         return [(_("lead pool"), POOL)] + [(u.display_name or u.login, u.id or 0) for u in people]
-
-    def on_mount(self) -> None:
-        form = self.query_one(FormFields)
-        form.widget_for("name").focus()
-        refusal = self._refusal()
-        if refusal:  # said before anything is typed, not after Ctrl+S
-            form.show_message(refusal)
 
     def _refusal(self) -> str:
         """Why this user could not save the form, or ""."""
@@ -142,12 +169,12 @@ class CustomerForm(BaseScreen):
             return _("Your role may change only the credit rating and the credit limit here.")
         return _("You may not save this form: your role may not edit customers.")
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> tuple[dict[str, Any], int]:
+        """The customer's values and version (read in a worker)."""
         row = service.get_customer(self.ctx, self.customer_id)  # type: ignore[arg-type]
-        self.version = row.version
         values = row.model_dump()
         values["credit_limit"] = str(values["credit_limit"])
-        return values
+        return values, row.version
 
     def _typed(self) -> tuple[dict[str, Any], list[FieldProblem]]:
         values = self.query_one(FormFields).values()
@@ -166,7 +193,7 @@ class CustomerForm(BaseScreen):
         """The save runs in a thread worker; the form stays as typed until it succeeds
         (a refusal is shown under the fields, a conflict asks). Ctrl+S again meanwhile
         does nothing."""
-        if self.writing():
+        if self.writing() or not self.query(FormFields):  # not read yet: nothing typed
             return
         form = self.query_one(FormFields)
         values, problems = self._typed()
@@ -191,19 +218,29 @@ class CustomerForm(BaseScreen):
 
         self._write(work)
 
+    _close_when_saved = False
+
     def _write(self, work: Any) -> None:
-        self.write_then(
-            work,
-            self._saved,
-            refused=lambda exc: self.query_one(FormFields).show_problems(exc.problems),
-            failed=self._failed,
-        )
+        def refused(exc: Any) -> None:
+            self._not_saved()
+            self.query_one(FormFields).show_problems(exc.problems)
+
+        self.write_then(work, self._saved, refused=refused, failed=self._failed)
 
     def _saved(self, saved: Any) -> None:
         self.app.notify(_("Saved {name}").format(name=saved.name))
         self.dismiss(saved.id)
 
+    def _not_saved(self) -> None:
+        # an Escape pressed during the save is not carried out over a refusal
+        leaving, self._close_when_saved = self._close_when_saved, False
+        if leaving:
+            self.query_one("#form-hint", Static).update(
+                _("Not saved. Escape again closes without saving.")
+            )
+
     def _failed(self, exc: BaseException) -> None:
+        self._not_saved()
         if isinstance(exc, Conflict):
             self.app.push_screen(ConflictDialog(exc), self._resolve)
         else:
@@ -225,8 +262,8 @@ class CustomerForm(BaseScreen):
         """After a conflict: reload theirs, or keep what was typed and save over it."""
         if choice == "reload":
 
-            def reloaded(original: dict[str, Any]) -> None:
-                self.original = original
+            def reloaded(found: tuple[dict[str, Any], int]) -> None:
+                self.original, self.version = found
                 self.query_one(FormFields).set_values(_shown(self.original))
                 self.query_one(FormFields).clear_problems()
                 self.app.notify(_("Reloaded; your changes were discarded"))
@@ -245,4 +282,12 @@ class CustomerForm(BaseScreen):
         # None: stay in the form with everything still typed
 
     def action_back(self) -> None:
+        """Escape while the save runs (see FormDialog.action_dismiss_none): not asked to
+        discard what is being saved, nor closed under it; closed once it is saved."""
+        if self.writing():
+            self._close_when_saved = True
+            self.query_one("#form-hint", Static).update(
+                _("Saving… the form closes once it is saved.")
+            )
+            return
         ask_to_discard(self.app, [self], lambda: self.dismiss(None))

@@ -196,6 +196,7 @@ class CustomerPage(BaseScreen):
             lambda: [u for u in users.list_users(self.ctx) if u.id != c.owner_id],
             lambda people: self._ask_owner(c, people),
             group="people",
+            hold_keys=True,
         )
 
     def _ask_owner(self, c: Any, people: list[Any]) -> None:
@@ -293,7 +294,10 @@ class CustomerPage(BaseScreen):
         from core.services import masterdata
 
         self.read_then(
-            lambda: masterdata.list_products(self.ctx), self._deal_form, group="products"
+            lambda: masterdata.list_products(self.ctx),
+            self._deal_form,
+            group="products",
+            hold_keys=True,
         )
 
     def _deal_form(self, products: list[Any]) -> None:

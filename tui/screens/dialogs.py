@@ -214,15 +214,22 @@ class FormDialog(BaseModal):
 
         def done(result: Any) -> None:
             keys.update(shown)
+            self._close_when_saved = False
             if result is not None:
                 self.dismiss(result)
 
+        def not_saved() -> None:
+            # an Escape pressed meanwhile is not carried out over a refusal: what was
+            # typed stays, with why it was not saved
+            leaving, self._close_when_saved = self._close_when_saved, False
+            keys.update(_("Not saved. Escape again closes without saving.") if leaving else shown)
+
         def refused(exc: Any) -> None:
-            keys.update(shown)
+            not_saved()
             form.show_problems(exc.problems)
 
         def failed(exc: BaseException) -> None:
-            keys.update(shown)
+            not_saved()
             report_error(self.app, exc)
 
         self.write_then(lambda: self.submit(values), done, refused=refused, failed=failed)
@@ -233,9 +240,17 @@ class FormDialog(BaseModal):
 
         return self.query_one(FormFields).values()
 
+    _close_when_saved = False
+
     def action_dismiss_none(self) -> None:
-        if not self.writing():  # the save under way decides: closed when it is done
-            super().action_dismiss_none()
+        """Escape while the save runs does not cut it short (a save is all or nothing, and
+        its thread cannot be stopped half-way) nor drop what was typed: the dialog says it
+        closes once saved, which it does. A refused save leaves it open (see action_save)."""
+        if self.writing():
+            self._close_when_saved = True
+            self.query_one(".keys", Static).update(_("Saving… the dialog closes once it is saved."))
+            return
+        super().action_dismiss_none()
 
 
 class ConfirmDialog(BaseModal):

@@ -50,9 +50,16 @@ class FormsScreen(BaseScreen):
                 yield Vertical(id="entry")
 
     def on_mount(self) -> None:
+        """The forms this user may fill in are listed once read in a worker (the plugins'
+        form modules are imported the first time); "Loading…" until then."""
         from core.forms import forms_for
 
-        found = self.guard(forms_for, self.ctx) or []
+        self.query_one("#form-about", Static).update(_("Loading…"))
+        self.query_one("#form-list", OptionList).focus()
+        self.read_then(lambda: forms_for(self.ctx), self._list, group="forms")
+
+    def _list(self, found: list[Any]) -> None:
+        self.query_one("#form-about", Static).update(_("Choose a form; Tab moves to its fields."))
         self.forms = {form.id: form for form in found}
         listing = self.query_one("#form-list", OptionList)
         for form in found:

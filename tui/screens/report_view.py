@@ -243,7 +243,15 @@ class ReportView(BaseScreen):
     # -- export ------------------------------------------------------------------------
 
     def action_export(self) -> None:
-        found = exporters(self.ctx)
+        """The exporters (the plugins' hook) are read in a worker; the keys typed after
+        ``x`` wait for the export dialog."""
+        if self.exporting:
+            return
+        self.read_then(
+            lambda: exporters(self.ctx), self._ask_export, group="exporters", hold_keys=True
+        )
+
+    def _ask_export(self, found: dict[str, Any]) -> None:
         if not found:
             self.notify(_("No exporter is available"), severity="warning")
             return

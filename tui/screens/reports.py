@@ -139,7 +139,16 @@ class ReportsScreen(BaseScreen):
                 yield Vertical(id="params")
 
     def on_mount(self) -> None:
-        found = self.guard(available_reports, self.ctx) or []
+        """The reports are listed once read in a worker (the plugins' report modules are
+        imported the first time: seconds on a cold start); "Loading…" until then."""
+        self.query_one("#report-about", Static).update(_("Loading…"))
+        self.query_one("#report-list", OptionList).focus()
+        self.read_then(lambda: available_reports(self.ctx), self._list, group="reports")
+
+    def _list(self, found: list[Any]) -> None:
+        self.query_one("#report-about", Static).update(
+            _("Choose a report; Enter or Ctrl+R runs it.")
+        )
         self.reports = {r.id: r for r in found}
         listing = self.query_one("#report-list", OptionList)
         for category in sorted({getattr(r, "category", "") for r in found}, key=_area_order):

@@ -231,7 +231,7 @@ class UsersScreen(BaseScreen):
 
     def action_add_user(self) -> None:
 
-        self.read_then(self._choices, self._add_dialog, group="choices")
+        self.read_then(self._choices, self._add_dialog, group="choices", hold_keys=True)
 
     def _add_dialog(self, choices: dict[str, list[tuple[str, Any]]]) -> None:
         from core.services import users
@@ -266,7 +266,9 @@ class UsersScreen(BaseScreen):
             )
             return user, choices
 
-        self.read_then(read, lambda found: self._edit_dialog(*found), group="choices")
+        self.read_then(
+            read, lambda found: self._edit_dialog(*found), group="choices", hold_keys=True
+        )
 
     def _edit_dialog(self, user: Any, choices: dict[str, list[tuple[str, Any]]]) -> None:
         from core.services import users

@@ -28,7 +28,8 @@ def contract_app(team: dict[str, Any]) -> Iterator[Any]:
         async def opened(pilot: Any) -> None:
             await pilot.app.workers.wait_for_complete()
             await pilot.app.push_screen(ContractDetailScreen(contract.id))
-            for _ in range(3):
+            for _ in range(3):  # the page is read in a worker
+                await pilot.app.workers.wait_for_complete()
                 await pilot.pause()
 
         return app, opened

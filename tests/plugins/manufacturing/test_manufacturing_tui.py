@@ -183,7 +183,7 @@ async def test_tender_to_cash_by_keyboard(tui_shop: dict[str, Any], tmp_path: Pa
         await settle(pilot)
         assert isinstance(app.screen, ReportView)
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)  # the exporters are read in a worker
         assert isinstance(app.screen, ExportDialog)
         target = tmp_path / "collection.csv"
         app.screen.query_one("#exporter").value = "csv"

@@ -226,7 +226,7 @@ async def print_summary(office: Any, tmp_path: Path) -> None:
         table = app.screen.query_one(ReportTable)
         assert table.row_count >= 1
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)  # the exporters are read in a worker
         assert isinstance(app.screen, ExportDialog)
         app.screen.query_one("#exporter").value = "xlsx"
         await pilot.pause()
