@@ -474,10 +474,17 @@ class SalesdeskApp(App[None]):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """In a served session a text cursor does not blink: each blink is a redraw sent
         over SSH, twice a second, from every idle session with a field focused (on the
-        server that was 7 times the CPU of an idle session on Home)."""
-        from core.served import is_served
+        server that was 7 times the CPU of an idle session on Home).
 
-        if is_served() and getattr(event.widget, "cursor_blink", False):
+        Asked of ``core.served`` only if it is loaded (a served session loads it to redeem
+        its ticket, before the app starts): importing it here loaded SQLAlchemy and the
+        models on the UI thread before the first frame (about 1 s of CPU on a busy machine)."""
+        served = sys.modules.get("core.served")
+        if (
+            served is not None
+            and served.is_served()
+            and getattr(event.widget, "cursor_blink", False)
+        ):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
     # -- keys, one at a time ---------------------------------------------------------
