@@ -413,3 +413,36 @@ async def test_reports_are_collected_off_the_ui_thread(
         listing = app.screen.query_one("#report-list", OptionList)
         assert threads == [False] and answered
         assert listing.option_count > 10 and app.focused is listing
+
+
+@aio
+async def test_opening_reads_nothing_on_the_ui_thread(tui_world: dict[str, Any]) -> None:
+    """From the first frame to Home's figures and the plugins' views: every SQL statement
+    runs in the opening thread or a worker (the set-up guide's state was read on the UI
+    thread as the context arrived), and the figures are read once."""
+    from core.services import dashboard
+    from tui.app import SalesdeskApp
+
+    ctx = tui_world["admin"]
+    computed: list[str] = []
+    compute = dashboard.compute
+
+    def counted(c: Any) -> Any:
+        computed.append(threading.current_thread().name)
+        return compute(c)
+
+    dashboard.compute = counted  # type: ignore[assignment]
+    try:
+        with UiThreadSql(ctx.db.engine) as sql:
+            sql.section, sql.watching = "start", True
+            app = SalesdeskApp(opener=lambda: ctx, database_label="test.db")
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(pilot, rounds=4)
+                assert app.figures_shown.is_set()
+                figures = app.screen.query_one("#figures")
+                assert str(figures.get_cell("target", "value")) != "…"
+                sql.watching = False
+    finally:
+        dashboard.compute = compute  # type: ignore[assignment]
+    assert sql.found == {}, sql.found
+    assert len(computed) == 1 and threading.main_thread().name not in computed

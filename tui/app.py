@@ -175,7 +175,29 @@ class SalesdeskApp(App[None]):
                 message = f"{type(exc).__name__}: {exc}"
             self.call_from_thread(self._failed, message)
             return
-        self.call_from_thread(self._opened, ctx, info)
+        # Home's figures are read here, in the same thread, rather than by a worker Home
+        # would start once the UI thread has taken the context: one hand-over less
+        # between the first frame and the figures (on a loaded machine each waits for
+        # the UI thread's turn).
+        board = None
+        if self.load_dashboard:
+            try:
+                from core.services import dashboard
+
+                board = dashboard.compute(ctx)
+            except Exception:  # Home reads them again and says what went wrong
+                log.debug("Home's figures could not be read while opening", exc_info=True)
+        self.call_from_thread(self._opened, ctx, info, board)
+        # Whether to offer the set-up guide: database work, kept off the UI thread too;
+        # keys typed early are acted on after it (the guide comes first).
+        from tui.screens.setup import setup_offer
+
+        try:
+            offer = setup_offer(ctx) if self.start == "home" else None
+        except Exception as exc:  # the app works without the offer
+            log.exception("the set-up state could not be read", exc_info=exc)
+            offer = None
+        self.call_from_thread(self._setup_checked, offer)
         # Then, still off the UI thread, what the navigation adds: the plugins' views
         # (importing them took 0.4-1.4 s, which held Home's figures back when done on
         # the UI thread) and whether this user has forms; once Home's figures are in,
@@ -204,7 +226,7 @@ class SalesdeskApp(App[None]):
         self.startup_error = message
         self.exit(return_code=1)
 
-    def _opened(self, ctx: Context, info: dict[str, Any]) -> None:
+    def _opened(self, ctx: Context, info: dict[str, Any], board: Any = None) -> None:
         from tui.widgets.infobar import InfoBar
 
         self.ctx, self.session_info, self._views = ctx, info, None
@@ -213,8 +235,13 @@ class SalesdeskApp(App[None]):
             for bar in screen.query(InfoBar):
                 bar.show_info()
             if hasattr(screen, "context_ready"):
-                screen.context_ready()
-        self._offer_setup()
+                screen.context_ready(board)
+
+    def _setup_checked(self, offer: str | None) -> None:
+        if offer is not None:
+            from tui.screens.setup import offer_setup
+
+            offer_setup(self, offer)
         pending, self._pending = self._pending, []
         for action in pending:
             action()
