@@ -398,10 +398,10 @@ async def test_reports_are_collected_off_the_ui_thread(
         gate.wait(5)
         return collect(ctx)
 
-    monkeypatch.setattr(reports_screen, "available_reports", available_reports)
     app = app_for(tui_world["admin"], load_dashboard=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await settle(pilot)  # the app's warm-up (which reads them ahead too) is done
+        monkeypatch.setattr(reports_screen, "available_reports", available_reports)
         app.action_section("reports")
         await pilot.pause()
         await pilot.press("f1")
