@@ -377,45 +377,6 @@ async def test_a_plugin_list_says_loading_until_its_rows_come(
 
 
 @aio
-async def test_reports_are_collected_off_the_ui_thread(
-    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Opening Reports collects every plugin's reports in a worker: the first time that
-    imports all their report modules (0.3-0.8 s of the UI thread on a loaded machine, no
-    SQL, so the every-section check above does not see it). Keys are answered meanwhile,
-    then the list comes."""
-    from textual.widgets import OptionList
-
-    import tui.screens.reports as reports_screen
-    from tui.screens.dialogs import KeysDialog
-
-    threads: list[bool] = []
-    collect = reports_screen.available_reports
-    gate = threading.Event()
-
-    def available_reports(ctx: Any) -> Any:
-        threads.append(threading.current_thread() is threading.main_thread())
-        gate.wait(5)
-        return collect(ctx)
-
-    app = app_for(tui_world["admin"], load_dashboard=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)  # the app's warm-up (which reads them ahead too) is done
-        monkeypatch.setattr(reports_screen, "available_reports", available_reports)
-        app.action_section("reports")
-        await pilot.pause()
-        await pilot.press("f1")
-        await pilot.pause()
-        answered = isinstance(app.screen, KeysDialog)
-        await pilot.press("escape")
-        gate.set()
-        await settle(pilot)
-        listing = app.screen.query_one("#report-list", OptionList)
-        assert threads == [False] and answered
-        assert listing.option_count > 10 and app.focused is listing
-
-
-@aio
 async def test_opening_reads_nothing_on_the_ui_thread(tui_world: dict[str, Any]) -> None:
     """From the first frame to Home's figures and the plugins' views: every SQL statement
     runs in the opening thread or a worker (the set-up guide's state was read on the UI

@@ -291,8 +291,8 @@ class SalesdeskApp(App[None]):
         lists.customer_page(self.ctx, lists.CustomerFilter(), 0, 1)
         lists.count_customers(self.ctx, lists.CustomerFilter())
         self.call_from_thread(self._build_ahead, "customers")
-        # The other sections' modules, and the plugins' report modules (Reports collects
-        # them in a worker, but the first time that is 0.3-0.8 s): importing them on the
+        # The other sections' modules, and the plugins' report modules (the first
+        # collection of the reports imports them all, 0.3-0.8 s): importing them on the
         # UI thread was part of each section's first opening (the day: 0.14 s).
         import importlib
 

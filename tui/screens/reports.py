@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from core.errors import ValidationFailed
 from core.i18n import _, pick
-from tui.base import BaseScreen, report_error
+from tui.base import BaseScreen
 from tui.widgets.form import FieldSpec, FormFields
 
 
@@ -139,21 +139,7 @@ class ReportsScreen(BaseScreen):
                 yield Vertical(id="params")
 
     def on_mount(self) -> None:
-        self.query_one("#report-list", OptionList).focus()
-        # Off the UI thread: the first time, collecting the reports imports every
-        # plugin's report modules (0.3-0.8 s of the UI thread on a loaded machine).
-        self.read_then(self._read_reports, self._show_reports, group="reports")
-
-    def _read_reports(self) -> list[Any] | Exception:
-        try:
-            return available_reports(self.ctx)
-        except Exception as exc:  # reported on the UI thread, the list stays empty
-            return exc
-
-    def _show_reports(self, found: list[Any] | Exception) -> None:
-        if isinstance(found, Exception):
-            report_error(self.app, found)
-            found = []
+        found = self.guard(available_reports, self.ctx) or []
         self.reports = {r.id: r for r in found}
         listing = self.query_one("#report-list", OptionList)
         for category in sorted({getattr(r, "category", "") for r in found}, key=_area_order):
@@ -179,8 +165,7 @@ class ReportsScreen(BaseScreen):
             self._show_params(wanted)
         elif found:
             listing.highlighted = _index(listing, _first_report(listing))
-        if self.focused is None:
-            listing.focus()
+        listing.focus()
 
     @on(OptionList.OptionHighlighted, "#report-list")
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
