@@ -212,6 +212,10 @@ async def test_manager_sees_team_ranking(tui_world: dict[str, Any]) -> None:
         await pilot.press("4")
         await settle(pilot)
         ranking = app.screen.query_one("#ranking")
+        # drawn when the team's tab is shown, not hidden as the day opens (#22, speed)
+        assert ranking.row_count == 0
+        await pilot.press("ctrl+t")
+        await settle(pilot)
         assert ranking.row_count >= 1
         assert "Li Lei" in str(ranking.get_row_at(0)[1])
 

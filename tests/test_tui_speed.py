@@ -624,3 +624,78 @@ async def test_the_exporters_are_read_off_the_ui_thread(
         await settle(pilot)
         assert isinstance(app.screen, ExportDialog)
     assert on_ui == [False]
+async def test_opening_reads_nothing_on_the_ui_thread(tui_world: dict[str, Any]) -> None:
+    """From the first frame to Home's figures and the plugins' views: every SQL statement
+    runs in the opening thread or a worker (the set-up guide's state was read on the UI
+    thread as the context arrived), and the figures are read once."""
+    from core.services import dashboard
+    from tui.app import SalesdeskApp
+
+    ctx = tui_world["admin"]
+    computed: list[str] = []
+    compute = dashboard.compute
+
+    def counted(c: Any) -> Any:
+        computed.append(threading.current_thread().name)
+        return compute(c)
+
+    dashboard.compute = counted  # type: ignore[assignment]
+    try:
+        with UiThreadSql(ctx.db.engine) as sql:
+            sql.section, sql.watching = "start", True
+            app = SalesdeskApp(opener=lambda: ctx, database_label="test.db")
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(pilot, rounds=4)
+                assert app.figures_shown.is_set()
+                figures = app.screen.query_one("#figures")
+                assert str(figures.get_cell("target", "value")) != "…"
+                sql.watching = False
+    finally:
+        dashboard.compute = compute  # type: ignore[assignment]
+    assert sql.found == {}, sql.found
+    assert len(computed) == 1 and threading.main_thread().name not in computed
+
+
+@aio
+async def test_users_opens_with_one_read_of_the_keys(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Users and keys: the users and the first user's keys come in one read (one worker,
+    one hand-over to the UI thread); the keys were read in a second worker started when
+    the users were drawn, a second wait for the UI thread's turn before the screen
+    showed its data. Moving to another user reads that user's keys."""
+    from textual.widgets import DataTable
+
+    from core.services import keys
+    from tui.base import Guarded
+    from tui.screens.users import UsersScreen
+
+    calls: list[str] = []
+    reads: list[str] = []
+    list_keys = keys.list_keys
+    read_then = Guarded.read_then
+
+    def counted(ctx: Any, login: str) -> Any:
+        calls.append(login)
+        return list_keys(ctx, login)
+
+    def counted_read(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(self, UsersScreen):
+            reads.append(kwargs.get("group", "load"))
+        return read_then(self, *args, **kwargs)
+
+    monkeypatch.setattr(keys, "list_keys", counted)
+    monkeypatch.setattr(Guarded, "read_then", counted_read)
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_section("users")
+        await settle(pilot)
+        users = app.screen.query_one("#users", DataTable)
+        first = str(users.coordinate_to_cell_key((0, 0)).row_key.value)
+        assert calls == [first] and len(reads) == 1, (calls, reads)
+        assert app.screen.query_one("#keys", DataTable).columns
+        await pilot.press("down")  # another user: their keys
+        await settle(pilot)
+        second = str(users.coordinate_to_cell_key((1, 0)).row_key.value)
+        assert calls == [first, second]

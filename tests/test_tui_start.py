@@ -95,3 +95,29 @@ def test_app_modules_do_not_load_the_database_layer() -> None:
         check=True,
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_first_frame_does_not_load_the_database_layer() -> None:
+    """Drawing Home (mounting it, focusing its navigation) must not import SQLAlchemy or
+    the models either: the first frame waited about 1 s of CPU for them when the app's
+    focus handler imported ``core.served`` (which imports the models) to ask whether the
+    process is a served session."""
+    code = (
+        "import sys\n"
+        "from tui.app import SalesdeskApp\n"
+        "def opener():\n"  # called in a thread once Home's first frame is drawn
+        "    print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'core.models', "
+        "'core.served') if m in sys.modules), flush=True)\n"
+        "    raise RuntimeError('seen')\n"
+        "app = SalesdeskApp(opener=opener, database_label='x.db')\n"
+        "app.run(headless=True, size=(100, 30))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert out.stdout.strip().splitlines()[:1] == ["[]"], out.stdout + out.stderr[-2000:]

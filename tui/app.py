@@ -176,7 +176,29 @@ class SalesdeskApp(App[None]):
                 message = f"{type(exc).__name__}: {exc}"
             self.call_from_thread(self._failed, message)
             return
-        self.call_from_thread(self._opened, ctx, info)
+        # Home's figures are read here, in the same thread, rather than by a worker Home
+        # would start once the UI thread has taken the context: one hand-over less
+        # between the first frame and the figures (on a loaded machine each waits for
+        # the UI thread's turn).
+        board = None
+        if self.load_dashboard:
+            try:
+                from core.services import dashboard
+
+                board = dashboard.compute(ctx)
+            except Exception:  # Home reads them again and says what went wrong
+                log.debug("Home's figures could not be read while opening", exc_info=True)
+        self.call_from_thread(self._opened, ctx, info, board)
+        # Whether to offer the set-up guide: database work, kept off the UI thread too;
+        # keys typed early are acted on after it (the guide comes first).
+        from tui.screens.setup import setup_offer
+
+        try:
+            offer = setup_offer(ctx) if self.start == "home" else None
+        except Exception as exc:  # the app works without the offer
+            log.exception("the set-up state could not be read", exc_info=exc)
+            offer = None
+        self.call_from_thread(self._setup_checked, offer)
         # Then, still off the UI thread, what the navigation adds: the plugins' views
         # (importing them took 0.4-1.4 s, which held Home's figures back when done on
         # the UI thread) and whether this user has forms; once Home's figures are in,
@@ -205,7 +227,7 @@ class SalesdeskApp(App[None]):
         self.startup_error = message
         self.exit(return_code=1)
 
-    def _opened(self, ctx: Context, info: dict[str, Any]) -> None:
+    def _opened(self, ctx: Context, info: dict[str, Any], board: Any = None) -> None:
         from tui.widgets.infobar import InfoBar
 
         self.ctx, self.session_info, self._views = ctx, info, None
@@ -214,8 +236,13 @@ class SalesdeskApp(App[None]):
             for bar in screen.query(InfoBar):
                 bar.show_info()
             if hasattr(screen, "context_ready"):
-                screen.context_ready()
-        self._offer_setup()
+                screen.context_ready(board)
+
+    def _setup_checked(self, offer: str | None) -> None:
+        if offer is not None:
+            from tui.screens.setup import offer_setup
+
+            offer_setup(self, offer)
         pending, self._pending = self._pending, []
         for action in pending:
             action()
@@ -265,6 +292,18 @@ class SalesdeskApp(App[None]):
         lists.customer_page(self.ctx, lists.CustomerFilter(), 0, 1)
         lists.count_customers(self.ctx, lists.CustomerFilter())
         self.call_from_thread(self._build_ahead, "customers")
+        # The other sections' modules, and the plugins' report modules (the first
+        # collection of the reports imports them all, 0.3-0.8 s): importing them on the
+        # UI thread was part of each section's first opening (the day: 0.14 s).
+        import importlib
+
+        for _key, _title, path in SECTIONS.values():
+            with contextlib.suppress(Exception):  # a failure shows when it is opened
+                importlib.import_module(path.split(":")[0])
+        with contextlib.suppress(Exception):
+            from tui.screens.reports import available_reports
+
+            available_reports(self.ctx)
 
     async def _build_ahead(self, section: str) -> None:
         """Build a cached section while the user is on Home: composed, mounted, laid out
@@ -475,10 +514,17 @@ class SalesdeskApp(App[None]):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """In a served session a text cursor does not blink: each blink is a redraw sent
         over SSH, twice a second, from every idle session with a field focused (on the
-        server that was 7 times the CPU of an idle session on Home)."""
-        from core.served import is_served
+        server that was 7 times the CPU of an idle session on Home).
 
-        if is_served() and getattr(event.widget, "cursor_blink", False):
+        Asked of ``core.served`` only if it is loaded (a served session loads it to redeem
+        its ticket, before the app starts): importing it here loaded SQLAlchemy and the
+        models on the UI thread before the first frame (about 1 s of CPU on a busy machine)."""
+        served = sys.modules.get("core.served")
+        if (
+            served is not None
+            and served.is_served()
+            and getattr(event.widget, "cursor_blink", False)
+        ):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
     # -- keys, one at a time ---------------------------------------------------------

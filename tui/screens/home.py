@@ -110,11 +110,13 @@ class HomeScreen(BaseScreen):
             if sid != "home"
         ]
 
-    def context_ready(self) -> None:
-        """The database is open: the figures are read, the sections that depend on the
-        user join the navigation (the plugins' views when they are read, see
-        ``sections_changed``)."""
-        if self.app.load_dashboard:  # type: ignore[attr-defined]
+    def context_ready(self, board: dashboard.Dashboard | None = None) -> None:
+        """The database is open: the figures are shown (``board``, read by the opening
+        thread) or read, the sections that depend on the user join the navigation (the
+        plugins' views when they are read, see ``sections_changed``)."""
+        if board is not None:
+            self.show(board)
+        elif self.app.load_dashboard:  # type: ignore[attr-defined]
             self.action_refresh()
         self.sections_changed()
 

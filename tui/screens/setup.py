@@ -476,16 +476,28 @@ class SetupScreen(BaseScreen):
             report_error(self.app, exc)
 
 
-def offer_setup(app: Any) -> None:
-    """At start: the group admin gets the guide while the set-up is not finished;
-    anyone else on such a database is told the admin has not finished it."""
+def setup_offer(ctx: Any) -> str | None:
+    """What the start offers (database work, for the opening thread): "guide" for the
+    group admin while the set-up is not finished, "notice" for anyone else then, else
+    None."""
     try:
-        state = guide.setup_state(app.ctx)
+        state = guide.setup_state(ctx)
     except Exception:  # an old database without settings still opens
-        return
+        return None
     if not state.pending:
+        return None
+    return "guide" if guide.may_set_up(ctx) else "notice"
+
+
+def offer_setup(app: Any, offer: str | None = "ask") -> None:
+    """At start: the group admin gets the guide while the set-up is not finished;
+    anyone else on such a database is told the admin has not finished it. ``offer`` is
+    ``setup_offer``'s answer when it was read off the UI thread."""
+    if offer == "ask":
+        offer = setup_offer(app.ctx)
+    if offer is None:
         return
-    if guide.may_set_up(app.ctx):
+    if offer == "guide":
         app.push_screen(SetupScreen())
     else:
         app.notify(

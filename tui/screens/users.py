@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, SelectionList, Static
 
 from core.i18n import _, pick
-from tui.base import BaseScreen
+from tui.base import BaseScreen, report_error
 from tui.screens.dialogs import FormDialog
 
 # Keys only an administrator (group or regional) can use; hidden from everyone else.
@@ -47,6 +47,8 @@ class UsersScreen(BaseScreen):
         Binding("o", "sessions", "Open sessions", id="users.sessions"),
     ]
 
+    _keys_of: str | None = None  # whose keys are shown
+
     def body(self) -> ComposeResult:
         yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
         yield Static("", id="keys-title")
@@ -57,28 +59,40 @@ class UsersScreen(BaseScreen):
         self.query_one("#users", DataTable).focus()
 
     def load(self) -> None:
-        from core.services import users
+        """The users, and the keys of the one the cursor will be on, in one read (the keys
+        read in a second worker once the users were drawn was a second wait for the UI
+        thread before the screen showed its data)."""
+        from core.services import keys, users
 
-        self.read_then(
-            lambda: [
-                (u.login, u.display_name, self.role_titles(u.roles))
-                for u in users.list_users(self.ctx)
-            ],
-            self._show_users,
-            group="users",
-        )
+        keep, ctx = self.selected_login(), self.ctx
 
-    def _show_users(self, rows: list[tuple[str, str, str]]) -> None:
+        def fetch() -> tuple[list[tuple[str, str, str]], str, Any]:
+            rows = [
+                (u.login, u.display_name, self.role_titles(u.roles)) for u in users.list_users(ctx)
+            ]
+            logins = [row[0] for row in rows]
+            login = keep if keep in logins else (logins[0] if logins else ctx.actor.login)
+            try:
+                found: Any = keys.list_keys(ctx, login)
+            except Exception as exc:  # reported when shown; the users are shown anyway
+                found = exc
+            return rows, login, found
+
+        self.read_then(fetch, lambda read: self._show_users(*read), group="users")
+
+    def _show_users(self, rows: list[tuple[str, str, str]], login: str, found: Any) -> None:
         table = self.query_one("#users", DataTable)
-        keep = self.selected_login()
         table.clear(columns=True)
         table.add_columns(_("Login"), _("Name"), _("Roles"))
-        for login, name, roles in rows:
-            table.add_row(login, name, roles, key=login)
+        for user_login, name, roles in rows:
+            table.add_row(user_login, name, roles, key=user_login)
         logins = [row[0] for row in rows]
-        if keep in logins:
-            table.move_cursor(row=logins.index(keep))
-        self.show_keys(self.selected_login() or self.ctx.actor.login)
+        if login in logins:
+            table.move_cursor(row=logins.index(login))
+        if isinstance(found, Exception):
+            report_error(self.app, found)
+            found = []
+        self._show_keys(login, found)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MANAGING:
@@ -100,8 +114,11 @@ class UsersScreen(BaseScreen):
 
     @on(DataTable.RowHighlighted, "#users")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value:
-            self.show_keys(event.row_key.value)
+        # (the cursor set as the users are drawn lands on the user whose keys came
+        # with them: not read again)
+        login = event.row_key.value
+        if login and login == self.selected_login() and login != self._keys_of:
+            self.show_keys(login)  # (an event from a row the cursor has left: ignored)
 
     def show_keys(self, login: str) -> None:
         from core.services import keys
@@ -113,6 +130,7 @@ class UsersScreen(BaseScreen):
         )
 
     def _show_keys(self, login: str, found: list[Any]) -> None:
+        self._keys_of = login
         table = self.query_one("#keys", DataTable)
         table.clear(columns=True)
         table.add_columns(_("Fingerprint"), _("Comment"), _("Added"), _("By"), _("Last used"))
