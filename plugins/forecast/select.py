@@ -196,28 +196,6 @@ def auto_forecast(
         )
         if holiday is not None:
             scores[best], ratios[best] = held
-        elif best in usable and len(combo) > 1 and COMBINATION_ID in scores:
-            # A single method was picked over the plain average; the average adjusted
-            # for the calendar or a driver may be as good: it must beat that too.
-            holiday, gain, held = _holiday_backtest(
-                COMBINATION_ID,
-                combo,
-                methods,
-                y,
-                cuts,
-                window,
-                season,
-                level,
-                drivers,
-                calendar,
-                scores[COMBINATION_ID],
-                tuple(feature_names),
-            )
-            if holiday is not None and not _clearly_better(scores[best][1], held[0][1]):
-                best = COMBINATION_ID
-                scores[best], ratios[best] = held
-            else:
-                holiday, gain = None, None
     if holiday is not None:
         factors = holiday.factors(calendar[: n + horizon])
         forecast, members = _final(
@@ -427,18 +405,10 @@ def _pick(scores: dict[str, tuple[float, float]]) -> str:
     best = min(scores, key=lambda c: _rank(scores[c]))
     if COMBINATION_ID in scores and best != COMBINATION_ID:
         combo_m, best_m = scores[COMBINATION_ID][1], scores[best][1]
-        if (
-            math.isfinite(combo_m)
-            and math.isfinite(best_m)
-            and not _clearly_better(best_m, combo_m)
-        ):
+        clearly = best_m <= (1 - PICK_MARGIN) * combo_m
+        if math.isfinite(combo_m) and math.isfinite(best_m) and not clearly:
             return COMBINATION_ID
     return best
-
-
-def _clearly_better(single_mase: float, combination_mase: float) -> bool:
-    """A single method's backtest MASE at least ``PICK_MARGIN`` lower than the average's."""
-    return single_mase <= (1 - PICK_MARGIN) * combination_mase
 
 
 def _fit(
