@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 from plugins.forecast.methods import Forecast
 from plugins.forecast.select import (
+    BLEND_ID,
     COMBINATION_ID,
     PICK_MARGIN,
     auto_forecast,
@@ -52,24 +54,26 @@ def methods(naive_offset: float) -> dict[str, Offset]:
 
 
 def test_a_clearly_better_method_is_chosen_for_the_series() -> None:
-    # seasonal naive errs by 6, the average by 12: 50 % lower error
-    choice = auto_forecast(LINE, 12, methods(6), season=12)
+    # seasonal naive errs by 5, the average by 12: 58 % lower error
+    choice = auto_forecast(LINE, 12, methods(5), season=12)
     assert choice.method == "snaive" and choice.members == ("snaive",)
-    assert choice.scores["snaive"][1] == 0.5 * choice.scores[COMBINATION_ID][1]
-    assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 6)
+    assert choice.scores["snaive"][1] == pytest.approx(5 / 12 * choice.scores[COMBINATION_ID][1])
+    assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 5)
 
 
-def test_a_method_just_short_of_the_margin_leaves_the_average() -> None:
-    # 10.0 against 12: 17 % lower, under the 20 % a single method needs
-    assert PICK_MARGIN == 0.2
+def test_a_method_short_of_the_margin_is_not_chosen_alone() -> None:
+    # 10.0 against 12: 17 % lower, under the 50 % a single method needs
+    assert PICK_MARGIN == 0.5
     choice = auto_forecast(LINE, 12, methods(10), season=12)
     assert choice.method == COMBINATION_ID and choice.members == ("damped", "theta_fast")
     assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 12)
     # ... and its reason says what a single method would have needed
-    assert "at least 20% lower error than the average" in choice.explanations["en"]
-    assert "至少低 20%" in choice.explanations["zh_CN"]
-    # 9.5 against 12: 21 % lower, so it is chosen
-    assert auto_forecast(LINE, 12, methods(9.5), season=12).method == "snaive"
+    assert "at least 50% lower error than the average" in choice.explanations["en"]
+    assert "至少低 50%" in choice.explanations["zh_CN"]
+    # 7 against 12: 42 % lower, within the blend's 30 %: half the weight, not alone
+    assert auto_forecast(LINE, 12, methods(7), season=12).method == BLEND_ID
+    # 5.5 against 12: 54 % lower, so it is chosen alone
+    assert auto_forecast(LINE, 12, methods(5.5), season=12).method == "snaive"
 
 
 def test_none_clearly_better_keeps_the_average() -> None:
@@ -79,13 +83,13 @@ def test_none_clearly_better_keeps_the_average() -> None:
 
 
 def test_the_why_names_the_chosen_method_in_both_languages() -> None:
-    choice = auto_forecast(LINE, 12, methods(6), season=12)
+    choice = auto_forecast(LINE, 12, methods(5), season=12)
     en, zh = choice.explanations["en"], choice.explanations["zh_CN"]
     assert (
-        "Seasonal naive: 50% lower error (MASE) than the average of methods on the last "
+        "Seasonal naive: 58% lower error (MASE) than the average of methods on the last "
         "12 known months, so it was chosen for this series alone." in en
     )
-    assert "季节性朴素法" in zh and "低 50%" in zh and "多种方法的平均" in zh
+    assert "季节性朴素法" in zh and "低 58%" in zh and "多种方法的平均" in zh
     assert "Seasonal naive" not in zh
     # as a run stores it and a report shows it, in the reader's language
     from core.i18n import swap_lang
