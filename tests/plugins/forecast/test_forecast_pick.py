@@ -1,0 +1,129 @@
+"""The automatic choice picks a single method for a series only when it is clearly better
+than the average of methods in the backtest, and says so in English and Chinese.
+
+The methods here are stand-ins with known errors: each forecasts the true straight line
+plus a fixed offset, so every backtest MASE is ``offset / 24`` (the line rises 2 a month:
+the seasonal-naive scale is 24) and the ratio to the average's is exact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from plugins.forecast.methods import Forecast
+from plugins.forecast.select import (
+    BLEND_ID,
+    COMBINATION_ID,
+    PICK_MARGIN,
+    auto_forecast,
+    explanation_text,
+    stored_explanation,
+)
+
+
+class Offset:
+    """Forecasts ``100 + 2 t`` (the series' own line) plus ``offset``."""
+
+    min_history = 1
+    fast = True
+
+    def __init__(self, method_id: str, title: str, offset: float) -> None:
+        self.id, self.title, self.offset = method_id, title, offset
+
+    def fit_predict(self, history: Any, horizon: int, **_: Any) -> Forecast:
+        t = len(history) + np.arange(horizon)
+        mean = 100 + 2.0 * t + self.offset
+        return Forecast(mean, mean - 10, mean + 10, self.id, 0.8)
+
+
+LINE = 100 + 2.0 * np.arange(48)
+
+
+def methods(naive_offset: float) -> dict[str, Offset]:
+    stand_ins = [
+        Offset("snaive", "Seasonal naive", naive_offset),
+        Offset("moving_average", "Moving average", 40),
+        Offset("ses", "Exponential smoothing (simple)", 40),
+        # the average of methods: both 12 too high, so the average is 12 too high
+        Offset("damped", "Exponential smoothing (damped trend)", 12),
+        Offset("theta_fast", "Theta (fast)", 12),
+    ]
+    return {m.id: m for m in stand_ins}
+
+
+def test_a_clearly_better_method_is_chosen_for_the_series() -> None:
+    # seasonal naive errs by 5, the average by 12: 58 % lower error
+    choice = auto_forecast(LINE, 12, methods(5), season=12)
+    assert choice.method == "snaive" and choice.members == ("snaive",)
+    assert choice.scores["snaive"][1] == pytest.approx(5 / 12 * choice.scores[COMBINATION_ID][1])
+    assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 5)
+
+
+def test_a_method_short_of_the_margin_is_not_chosen_alone() -> None:
+    # 10.0 against 12: 17 % lower, under the 50 % a single method needs
+    assert PICK_MARGIN == 0.5
+    choice = auto_forecast(LINE, 12, methods(10), season=12)
+    assert choice.method == COMBINATION_ID and choice.members == ("damped", "theta_fast")
+    assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 12)
+    # ... and its reason says what a single method would have needed
+    assert "at least 50% lower error than the average" in choice.explanations["en"]
+    assert "至少低 50%" in choice.explanations["zh_CN"]
+    # 7 against 12: 42 % lower, within the blend's 30 %: half the weight, not alone
+    assert auto_forecast(LINE, 12, methods(7), season=12).method == BLEND_ID
+    # 5.5 against 12: 54 % lower, so it is chosen alone
+    assert auto_forecast(LINE, 12, methods(5.5), season=12).method == "snaive"
+
+
+def test_none_clearly_better_keeps_the_average() -> None:
+    choice = auto_forecast(LINE, 12, methods(13), season=12)
+    assert choice.method == COMBINATION_ID
+    assert "chosen for this series alone" not in choice.explanations["en"]
+
+
+def test_the_why_names_the_chosen_method_in_both_languages() -> None:
+    choice = auto_forecast(LINE, 12, methods(5), season=12)
+    en, zh = choice.explanations["en"], choice.explanations["zh_CN"]
+    assert (
+        "Seasonal naive: 58% lower error (MASE) than the average of methods on the last "
+        "12 known months, so it was chosen for this series alone." in en
+    )
+    assert "季节性朴素法" in zh and "低 58%" in zh and "多种方法的平均" in zh
+    assert "Seasonal naive" not in zh
+    # as a run stores it and a report shows it, in the reader's language
+    from core.i18n import swap_lang
+
+    stored = stored_explanation(choice.explanations, 2000)
+    before = swap_lang("zh_CN")
+    try:
+        assert explanation_text(stored) == zh
+    finally:
+        swap_lang(before)
+
+
+def test_the_report_names_the_method_chosen_for_the_series_and_why(sales) -> None:
+    """The forecast report's series table: the method picked for one series (not
+    "Average of methods") and, under Why, by how much it beat the average."""
+    from core.i18n import set_lang
+    from core.reports import run_report
+    from plugins.forecast.services.forecasting import run_forecast
+
+    set_lang("en")
+    run = run_forecast(sales.planner, "product,region", horizon=6, processes=1).run_id
+
+    def row(key: str) -> tuple:
+        result = run_report(sales.planner, "forecast", {"run": run})
+        return next(r for r in result.table("series").materialize() if r[0] == key)
+
+    # "A / N" repeats its season exactly: seasonal naive backtests without error.
+    english = row("A / N")
+    assert english[2] == "Seasonal naive"
+    assert "Seasonal naive: 100% lower error (MASE) than the average of methods" in english[-1]
+    set_lang("zh_CN")
+    try:
+        chinese = row("A / N")
+    finally:
+        set_lang("en")
+    assert chinese[2] == "季节性朴素法"
+    assert "季节性朴素法：在最近已知的" in chinese[-1] and "低 100%" in chinese[-1]
