@@ -624,6 +624,8 @@ async def test_the_exporters_are_read_off_the_ui_thread(
         await settle(pilot)
         assert isinstance(app.screen, ExportDialog)
     assert on_ui == [False]
+
+
 async def test_opening_reads_nothing_on_the_ui_thread(tui_world: dict[str, Any]) -> None:
     """From the first frame to Home's figures and the plugins' views: every SQL statement
     runs in the opening thread or a worker (the set-up guide's state was read on the UI
