@@ -3,6 +3,7 @@ deals. Every figure is a row: Enter opens the records behind it."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -22,6 +23,9 @@ if TYPE_CHECKING:  # the services load after the first frame (the app opens them
     from core.services import dashboard
 
 WIDE = 130  # columns from which the pipeline by stage is shown beside the figures
+# Seconds the figures are trusted when coming back to Home with nothing written since
+# (the date moves on, and a write outside the services leaves no audit entry).
+FRESH_FOR = 30.0
 
 FIGURE_TITLES = [
     ("target", "Target this month"),
@@ -56,6 +60,8 @@ class HomeScreen(BaseScreen):
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
     _resumed = False
+    _read_at: float | None = None  # when the figures shown were read (monotonic)
+    _read_version = -1  # the data version they were read at (dashboard.data_version)
 
     def body(self) -> ComposeResult:
         with Horizontal(id="home"):
@@ -137,7 +143,9 @@ class HomeScreen(BaseScreen):
             self._resumed = True  # them twice kept a core busy for nothing at start-up)
             return
         if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
-            self.action_refresh()
+            # coming back: the figures are read again only if something was written
+            # since (in any session) or they are older than FRESH_FOR
+            self._compute(only_if_changed=True)
 
     def action_noop(self) -> None:
         """Escape on Home: nothing to go back to."""
@@ -146,11 +154,24 @@ class HomeScreen(BaseScreen):
         self._compute()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
-    def _compute(self) -> None:
+    def _compute(self, only_if_changed: bool = False) -> None:
         from core.services import dashboard
 
+        started = time.monotonic()
+        version = dashboard.data_version(self.ctx)
+        if (
+            only_if_changed
+            and version == self._read_version
+            and self._read_at is not None
+            and started - self._read_at < FRESH_FOR
+        ):
+            return
         board = dashboard.compute(self.ctx)
-        self.app.call_from_thread(self.show, board)
+        self.app.call_from_thread(self._read, board, version, started)
+
+    def _read(self, board: dashboard.Dashboard, version: int, started: float) -> None:
+        self._read_version, self._read_at = version, started
+        self.show(board)
 
     def show(self, board: dashboard.Dashboard) -> None:
         completion = (
