@@ -95,3 +95,44 @@ async def test_the_board_reads_only_the_cards_it_shows(tui_world: dict[str, Any]
         await pilot.press("b")  # and back to the list
         await settle(pilot)
         assert app.focused is screen.query_one("#list")
+
+
+@aio
+async def test_coming_back_to_the_deals_reads_them_only_when_something_changed(
+    tui_world: dict[str, Any], monkeypatch: Any
+) -> None:
+    """Opportunities read the funnel's deals again on every return; now only after a
+    write (in any session) or when what they show is older than a short age."""
+    from core.services import lists
+    from core.services.opportunities import move_stage
+    from tui.screens import opportunities
+
+    reads: list[int] = []
+    rows = lists.opportunity_rows
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return rows(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "opportunity_rows", counting)
+    app = SalesdeskApp(tui_world["admin"], load_dashboard=False)
+
+    async def round_trip(pilot: Any) -> int:
+        before = len(reads)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        return len(reads) - before
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert reads
+        assert await round_trip(pilot) == 0  # nothing changed
+        move_stage(tui_world["manager"], tui_world["deals"][0].id, "proposal")
+        assert await round_trip(pilot) > 0  # a deal moved
+        monkeypatch.setattr(opportunities, "FRESH_FOR", 0.0)
+        assert await round_trip(pilot) > 0  # too old to trust

@@ -21,7 +21,6 @@ from core.context import Context
 from core.i18n import _
 from core.models import (
     Activity,
-    AuditEntry,
     Channel,
     Customer,
     Opportunity,
@@ -80,14 +79,6 @@ def period_start(today: dt.date, period: str) -> dt.date:
     if period == "qtd":
         return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     return today.replace(month=1, day=1)
-
-
-def data_version(ctx: Context) -> int:
-    """A number that grows with every write made through the services (each one leaves
-    audit entries), by anyone, in any process: while it is unchanged, figures read at it
-    still hold (but for the date moving on). One indexed read of the last entry."""
-    with ctx.reading() as session:
-        return int(session.scalar(sa.select(sa.func.max(col(AuditEntry.id)))) or 0)
 
 
 def compute(ctx: Context) -> Dashboard:

@@ -16,7 +16,7 @@ from textual.widgets.data_table import ColumnKey
 from textual.widgets.option_list import Option
 
 from core.i18n import _, pick
-from tui.base import BaseScreen
+from tui.base import BaseScreen, Freshness
 from tui.format import money, number
 
 if TYPE_CHECKING:  # the services load after the first frame (the app opens them)
@@ -60,8 +60,10 @@ class HomeScreen(BaseScreen):
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
     _resumed = False
-    _read_at: float | None = None  # when the figures shown were read (monotonic)
-    _read_version = -1  # the data version they were read at (dashboard.data_version)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.freshness = Freshness()  # of the figures shown
 
     def body(self) -> ComposeResult:
         with Horizontal(id="home"):
@@ -156,21 +158,17 @@ class HomeScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def _compute(self, only_if_changed: bool = False) -> None:
         from core.services import dashboard
+        from core.services.base import data_version
 
         started = time.monotonic()
-        version = dashboard.data_version(self.ctx)
-        if (
-            only_if_changed
-            and version == self._read_version
-            and self._read_at is not None
-            and started - self._read_at < FRESH_FOR
-        ):
+        version = data_version(self.ctx)
+        if only_if_changed and self.freshness.holds(version, FRESH_FOR):
             return
         board = dashboard.compute(self.ctx)
         self.app.call_from_thread(self._read, board, version, started)
 
     def _read(self, board: dashboard.Dashboard, version: int, started: float) -> None:
-        self._read_version, self._read_at = version, started
+        self.freshness.read(version, started)
         self.show(board)
 
     def show(self, board: dashboard.Dashboard) -> None:

@@ -4,11 +4,12 @@ one deal's page with its stage history. ] and [ move a deal; w wins, l loses it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -18,10 +19,13 @@ from core.errors import ValidationFailed
 from core.i18n import _, pick
 from core.services import lists
 from core.services import opportunities as service
-from tui.base import BaseScreen
+from core.services.base import data_version
+from tui.base import BaseScreen, Freshness
 from tui.format import cell, label, money
 from tui.widgets.paged_table import PagedTable, Source
 
+# Seconds the deals shown are trusted when coming back with nothing written since.
+FRESH_FOR = 30.0
 # (key, title, width on a narrow terminal: every column stays on screen)
 LIST_COLUMNS = [
     ("title", "Deal", 18),
@@ -164,6 +168,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.board = board
         self.funnel_id = ""
         self.columns: list[DataTable[Any]] = []  # the board's, left to right
+        self.freshness = Freshness()  # of the deals shown
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
@@ -195,10 +200,16 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             table.focus()
 
     def on_screen_resume(self) -> None:
-        # Others may have moved deals: read the page (and the board) again, after the
-        # screen is drawn with what it kept.
+        # Others may have moved deals: read the page (and the board) again if anything
+        # was written since they were read (or they are old), after the screen is drawn
+        # with what it kept.
         if self.query_one("#list", PagedTable).source is not None:
-            self.call_after_refresh(self.after_change)
+            self.call_after_refresh(self._check_fresh)
+
+    @work(thread=True, exclusive=True, group="deals-fresh", exit_on_error=False)
+    def _check_fresh(self) -> None:
+        if not self.freshness.holds(data_version(self.ctx), FRESH_FOR):
+            self.app.call_from_thread(self.after_change)  # its page read notes the version
 
     @property
     def funnel(self) -> Any:
@@ -218,6 +229,8 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         ctx, funnel = self.ctx, self.funnel.id
 
         def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
+            # the data version first: a write during the read makes the next return read
+            self.freshness.read(data_version(ctx), time.monotonic())
             return [
                 (
                     row.id,
