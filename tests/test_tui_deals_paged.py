@@ -136,3 +136,47 @@ async def test_coming_back_to_the_deals_reads_them_only_when_something_changed(
         assert await round_trip(pilot) > 0  # a deal moved
         monkeypatch.setattr(opportunities, "FRESH_FOR", 0.0)
         assert await round_trip(pilot) > 0  # too old to trust
+
+
+@aio
+async def test_a_board_column_pages_its_cards_and_the_footer_stays(
+    tui_world: dict[str, Any], monkeypatch: Any
+) -> None:
+    """A column holds the cards it has room for: PgDn shows the stage's next ones (as in
+    the list), so list and board teach the same keys and toggling between them does not
+    rebuild the footer (a served session paid for that on every `b`)."""
+    from tui.base import KeysFooter
+
+    _many(tui_world)
+    built: list[int] = []
+    compose = KeysFooter.compose
+
+    def counting(self: KeysFooter) -> Any:
+        built.append(1)
+        return compose(self)
+
+    monkeypatch.setattr(KeysFooter, "compose", counting)
+    app = SalesdeskApp(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert await until(pilot, lambda: bool(screen.columns) and screen.columns[0].row_count)
+        lead = screen.columns[0]
+        assert app.focused is lead
+        first = [lead.coordinate_to_cell_key((i, 0)).row_key.value for i in range(lead.row_count)]
+        await pilot.press("pagedown")
+        assert await until(
+            pilot, lambda: lead.coordinate_to_cell_key((0, 0)).row_key.value not in first
+        )
+        await pilot.press("pageup")
+        assert await until(
+            pilot, lambda: lead.coordinate_to_cell_key((0, 0)).row_key.value == first[0]
+        )
+        built.clear()
+        for _ in range(2):
+            await pilot.press("b")
+            await settle(pilot)
+        assert built == []

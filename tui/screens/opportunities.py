@@ -20,7 +20,7 @@ from core.i18n import _, pick
 from core.services import lists
 from core.services import opportunities as service
 from core.services.base import data_version
-from tui.base import BaseScreen, Freshness
+from tui.base import BaseScreen, Freshness, localize_bindings
 from tui.format import cell, label, money
 from tui.widgets.paged_table import PagedTable, Source
 
@@ -141,6 +141,31 @@ def stalled(ctx: Any, row: lists.OpportunityRow) -> bool:
     return ctx.now() - entered > dt.timedelta(days=stage.max_days)
 
 
+class StageColumn(DataTable[Any]):
+    """A board column: one stage's cards, as many as it has room for; PgDn / PgUp show
+    the stage's next or previous ones (the list's keys, so the footer stays the same when
+    the board and the list take turns)."""
+
+    BINDINGS = [
+        Binding("pagedown", "next_page", "Next page", id="table.next_page"),
+        Binding("pageup", "prev_page", "Prev page", id="table.prev_page", show=False),
+    ]
+
+    def __init__(self, stage_id: str) -> None:
+        super().__init__(
+            name=f"stage-{stage_id}", classes="stage", cursor_type="row", show_header=False
+        )
+        localize_bindings(self)
+        self.stage_id = stage_id
+        self.first_card = 0  # the stage's cards shown start here (soonest to close first)
+
+    def action_next_page(self) -> None:
+        self.screen.page_cards(self, 1)  # type: ignore[attr-defined]
+
+    def action_prev_page(self) -> None:
+        self.screen.page_cards(self, -1)  # type: ignore[attr-defined]
+
+
 class OpportunitiesScreen(DealActions, BaseScreen):
     """The list reads one page of the funnel's open deals at a time (``PagedTable``, as
     Customers); the board reads each stage's count and amount, and only the cards its
@@ -167,7 +192,8 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.focus_id = focus_id
         self.board = board
         self.funnel_id = ""
-        self.columns: list[DataTable[Any]] = []  # the board's, left to right
+        self.columns: list[StageColumn] = []  # the board's, left to right
+        self.stage_totals: dict[str, Any] = {}  # stage -> (open deals, amount), as shown
         self.freshness = Freshness()  # of the deals shown
 
     def body(self) -> ComposeResult:
@@ -294,18 +320,21 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         worker; the columns are there (titled) at once."""
         self._board_columns()
         ctx, funnel, per_column = self.ctx, self.funnel, self._cards_per_column()
+        asked = {c.stage_id: c.first_card for c in self.columns}
 
-        def fetch() -> tuple[str, dict[str, Any], dict[str, list[Any]]]:
+        def fetch() -> tuple[str, dict[str, Any], dict[str, Any]]:
             totals = lists.stage_totals(ctx, funnel.id)
-            cards = {
-                stage.id: [
-                    (row, stalled(ctx, row))
-                    for row in lists.opportunity_page(ctx, funnel.id, 0, per_column, stage=stage.id)
-                ]
-                if totals.get(stage.id, (0, 0))[0]
-                else []
-                for stage in funnel.open_stages
-            }
+            cards: dict[str, Any] = {}
+            for stage in funnel.open_stages:
+                count = totals.get(stage.id, (0, 0))[0]
+                # a page past the stage's end (its deals moved on) shows its last one
+                first = min(asked.get(stage.id, 0), max(0, (count - 1) // per_column * per_column))
+                rows = (
+                    lists.opportunity_page(ctx, funnel.id, first, per_column, stage=stage.id)
+                    if count
+                    else []
+                )
+                cards[stage.id] = (first, [(row, stalled(ctx, row)) for row in rows])
             return funnel.id, totals, cards
 
         self.read_then(fetch, lambda found: self._fill_board(*found), group="board")
@@ -322,9 +351,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         board.remove_children()
         self.columns = []
         for stage in self.funnel.open_stages:
-            table: DataTable[Any] = DataTable(
-                name=f"stage-{stage.id}", classes="stage", cursor_type="row", show_header=False
-            )
+            table = StageColumn(stage.id)
             table.border_title = pick(stage.title_en, stage.title_zh)
             self.columns.append(table)
         board.mount_all(self.columns)
@@ -332,11 +359,19 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             target = next((t for t in self.columns if t.name == focused), self.columns[0])
             target.focus()
 
-    def _fill_board(
-        self, funnel_id: str, totals: dict[str, Any], cards: dict[str, list[Any]]
-    ) -> None:
+    def page_cards(self, column: StageColumn, step: int) -> None:
+        """The stage's next (1) or previous (-1) columnful of cards."""
+        per_column = self._cards_per_column()
+        first = column.first_card + step * per_column
+        if first < 0 or first >= self.stage_totals.get(column.stage_id, (0, 0))[0]:
+            return
+        column.first_card = first
+        self._load_board()
+
+    def _fill_board(self, funnel_id: str, totals: dict[str, Any], cards: dict[str, Any]) -> None:
         if funnel_id != self.funnel.id:
             return  # read for a funnel no longer shown
+        self.stage_totals = totals
         self._board_columns()
         board = self.query_one("#board", Horizontal)
         width = max(8, (board.size.width or self.size.width) // max(1, len(self.columns)) - 4)
@@ -344,8 +379,9 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             deals, total = totals.get(stage.id, (0, 0))
             table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({deals})"
             table.border_subtitle = f"{total:,.0f}"
+            table.first_card, stage_cards = cards.get(stage.id, (0, []))
             rows = []
-            for row, late in cards.get(stage.id, []):
+            for row, late in stage_cards:
                 card = Text(f"{'! ' if late else ''}{row.title}", no_wrap=True, overflow="ellipsis")
                 card.truncate(width, overflow="ellipsis")
                 second = Text(f"{row.amount:,.0f} {row.customer}", style="dim")
