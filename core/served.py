@@ -16,6 +16,7 @@ account has (``salesdesk serve`` refuses a SQLite file others can open). The ord
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -114,6 +115,27 @@ def redeem(db: Database, ticket: Ticket, pid: int) -> User:
             raise BadTicket()
         session.expunge(user)
     return user
+
+
+def reissue(db: Database, ticket: Ticket) -> Ticket | int | None:
+    """The server handed ``ticket`` to a process that may or may not exist (the zygote
+    died just after forking, before telling its pid), and must start the session another
+    way. Unredeemed: a new secret for the session, so the lost process can no longer
+    redeem it and the session starts once (the new ticket). Redeemed already: that
+    process is the session, its pid. None: the session ended meanwhile."""
+    secret, digest = new_secret()
+    with db.write_session() as session, session.begin():
+        row = session.scalars(
+            sa.select(ServedSession)
+            .where(col(ServedSession.id) == ticket.session_id)
+            .with_for_update()
+        ).first()
+        if row is None or row.ended_at is not None:
+            return None
+        if row.claimed_at is not None:
+            return row.pid or None
+        row.ticket_hash = digest
+    return dataclasses.replace(ticket, secret=secret)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -610,3 +610,132 @@ def test_a_new_sqlite_database_is_private_whatever_the_umask(tmp_path: Path) -> 
             assert (folder / name).stat().st_mode & 0o777 == 0o600, name
     check_private_database(runtime.db)  # does not refuse
     runtime.db.dispose()
+
+
+# -- a zygote that dies just after forking -------------------------------------------------
+
+
+class _ForkedThenDied:
+    """A zygote that forks the session's child and dies before telling the server its
+    pid: the child may have redeemed the ticket already (``redeemed``) or not yet."""
+
+    def __init__(self, db: Any, redeemed: bool) -> None:
+        self.db, self.redeemed = db, redeemed
+        self.tickets: list[bytes] = []
+        self.orphan: subprocess.Popen[bytes] | None = None
+
+    async def fork(self, ticket: bytes, env: Any, grace: float, fds: list[int]) -> Any:
+        from core.served import Ticket, redeem
+        from tui.serve.zygote import ZygoteUnavailable
+
+        self.tickets.append(ticket)
+        # the forked child: a process of its own session, on the session's terminal
+        self.orphan = subprocess.Popen(["sleep", "60"], start_new_session=True)
+        if self.redeemed:
+            redeem(self.db, Ticket.loads(ticket), self.orphan.pid)
+        lost = ZygoteUnavailable("the session zygote stopped")
+        lost.maybe_forked = True  # the request reached it: a child may exist
+        raise lost
+
+
+def _hub_with(world: Any, pub: str, zygote: Any) -> tuple[Any, Any]:
+    from tui.serve.server import Hub, ServeConfig
+
+    world.user("rep1", "sales_rep")
+    session_id, secret = _open(world, "rep1", pub)
+    db = world.runtime.db
+    hub = Hub(db, str(db.engine.url), ServeConfig(node="n1"))
+    hub.zygote = zygote
+    from core.served import Ticket
+
+    return hub, Ticket(session_id, secret, str(db.engine.url))
+
+
+def _started(monkeypatch: Any) -> list[Any]:
+    """Session processes started as new interpreters: their tickets, as read from the
+    pipe they were given (no interpreter is started)."""
+    from core.served import read_ticket
+    from tui.serve import server
+
+    started: list[Any] = []
+
+    async def exec_(*args: Any, pass_fds: Any = (), **_kwargs: Any) -> Any:
+        started.append(read_ticket(os.dup(pass_fds[0])))
+        return type("Proc", (), {"pid": 0, "returncode": None})()
+
+    monkeypatch.setattr(server.asyncio, "create_subprocess_exec", exec_)
+    return started
+
+
+def test_a_session_whose_zygote_died_after_its_child_redeemed_starts_once(
+    world: Any, pub: str, monkeypatch: Any, unbound: Any
+) -> None:
+    """zygote: it forked the session's process, which redeemed the ticket, and died
+    before telling the server the pid. The server must not start the session a second
+    time on the same terminal (two apps drawing on one screen, one of them unknown to the
+    server and so never ended): it takes the forked process as the session's."""
+    import asyncio
+
+    zygote = _ForkedThenDied(world.runtime.db, redeemed=True)
+    hub, ticket = _hub_with(world, pub, zygote)
+    started = _started(monkeypatch)
+    try:
+        proc = asyncio.run(hub._launch(ticket, {}, [0, 1, 2]))
+        assert started == []  # no second process for the session
+        assert zygote.orphan is not None and proc.pid == zygote.orphan.pid
+    finally:
+        if zygote.orphan is not None:
+            zygote.orphan.kill()
+            zygote.orphan.wait()
+
+
+def test_a_session_whose_zygote_died_before_its_child_redeemed_starts_once(
+    world: Any, pub: str, monkeypatch: Any, unbound: Any
+) -> None:
+    """zygote: it forked the session's process and died before telling the server; the
+    child has not redeemed the ticket yet. The session starts as a new process, with a
+    ticket of its own: the forked child's ticket can no longer be redeemed, so only one
+    of the two becomes the session."""
+    import asyncio
+
+    from core.served import BadTicket, Ticket, redeem
+
+    zygote = _ForkedThenDied(world.runtime.db, redeemed=False)
+    hub, ticket = _hub_with(world, pub, zygote)
+    started = _started(monkeypatch)
+    try:
+        asyncio.run(hub._launch(ticket, {}, [0, 1, 2]))
+        (fallback,) = started
+        with pytest.raises(BadTicket):  # the forked child comes too late
+            redeem(world.runtime.db, Ticket.loads(zygote.tickets[0]), 1)
+        assert redeem(world.runtime.db, fallback, 2).login == "rep1"
+    finally:
+        if zygote.orphan is not None:
+            zygote.orphan.kill()
+            zygote.orphan.wait()
+
+
+def test_a_zygote_lost_after_a_request_says_a_child_may_exist() -> None:
+    """zygote: lost before the request was sent, no child exists; lost after it (it may
+    have forked just before dying), the server is told a child may hold the ticket."""
+    import asyncio
+    import socket
+
+    from tui.serve.zygote import Zygote, ZygoteUnavailable
+
+    async def scenario() -> tuple[bool, bool]:
+        zygote = Zygote({})
+        here, there = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        here.setblocking(False)
+        zygote.sock = here
+        zygote.ready.set()
+        zygote.keep_warm = lambda *a, **k: None  # type: ignore[method-assign]
+        asyncio.get_running_loop().add_reader(here, zygote._readable)
+        asyncio.get_running_loop().call_later(0.2, there.close)  # read, forked, died
+        with pytest.raises(ZygoteUnavailable) as after:
+            await zygote.fork(b"{}", {}, 1.0, [])
+        with pytest.raises(ZygoteUnavailable) as before:  # down: never sent
+            await zygote.fork(b"{}", {}, 1.0, [])
+        return after.value.maybe_forked, before.value.maybe_forked
+
+    assert asyncio.run(scenario()) == (True, False)

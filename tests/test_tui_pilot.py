@@ -232,7 +232,8 @@ async def test_move_deal_through_stages(tui_world: dict[str, Any]) -> None:
         await settle(pilot)
         assert isinstance(app.screen, OpportunitiesScreen)
         table = app.screen.query_one("#list")
-        table.move_cursor(row=[r.id for r in app.screen.rows].index(deal.id))
+        keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+        table.move_cursor(row=keys.index(str(deal.id)))
         await pilot.press("right_square_bracket")
         await pilot.pause()
         await pilot.press("right_square_bracket")

@@ -122,3 +122,51 @@ async def test_a_served_session_has_no_blinking_cursor(
             field = app.focused
             assert isinstance(field, Input)
             assert field.cursor_blink is not served
+
+
+@aio
+async def test_home_reads_its_figures_again_only_when_something_changed(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Coming back to Home read every figure again (the dearest key of a served session):
+    now only after a write (anyone's, in any session: the audit trail grows) or when the
+    figures are older than a short age; the check is made off the UI thread."""
+    import threading
+
+    from core.services import dashboard
+    from core.services.opportunities import move_stage
+    from tui.screens import home
+    from tui.screens.home import HomeScreen
+
+    computed: list[bool] = []  # True: on the UI thread
+    compute = dashboard.compute
+
+    def counting(ctx: Any) -> Any:
+        computed.append(threading.current_thread() is threading.main_thread())
+        return compute(ctx)
+
+    monkeypatch.setattr(dashboard, "compute", counting)
+    app = app_for(tui_world["admin"])
+
+    async def round_trip(pilot: Any) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(computed) == 1
+        await round_trip(pilot)
+        assert len(computed) == 1  # nothing changed: the figures shown still hold
+        move_stage(tui_world["manager"], tui_world["deals"][0].id, "proposal")
+        await round_trip(pilot)
+        assert len(computed) == 2  # a deal moved: read again
+        monkeypatch.setattr(home, "FRESH_FOR", 0.0)
+        await round_trip(pilot)
+        assert len(computed) == 3  # too old to trust: read again
+        await pilot.press("f5")
+        await settle(pilot)
+        assert len(computed) == 4  # F5 always reads
+    assert not any(computed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -63,6 +64,28 @@ def localize_bindings(node: Any) -> None:
             replace(b, description=tr(b.description), tooltip=tr(b.tooltip) if b.tooltip else "")
             for b in items
         ]
+
+
+class Freshness:
+    """Whether what a screen shows may be shown again, coming back to it, without being
+    read again: it was read at the current data version (``services.base.data_version``:
+    nothing written since, in any session) and less than ``fresh_for`` seconds ago (the
+    date moves on; a write outside the services leaves no audit entry)."""
+
+    def __init__(self) -> None:
+        self.version = -1
+        self.at: float | None = None
+
+    def holds(self, version: int, fresh_for: float) -> bool:
+        return (
+            version == self.version
+            and self.at is not None
+            and time.monotonic() - self.at < fresh_for
+        )
+
+    def read(self, version: int, at: float) -> None:
+        """What is shown was read at ``version``, starting at ``at`` (monotonic)."""
+        self.version, self.at = version, at
 
 
 def add_rows_in_steps(

@@ -129,6 +129,14 @@ def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
     return result
 
 
+def data_version(ctx: Context) -> int:
+    """A number that grows with every write made through the services (each one leaves
+    audit entries), by anyone, in any process or node: while it is unchanged, what a
+    screen read at it still holds (but for the date moving on). One indexed read."""
+    with ctx.reading() as session:
+        return int(session.scalar(sa.select(sa.func.max(col(AuditEntry.id)))) or 0)
+
+
 def fire_events(ctx: Context, events: list[tuple[str, dict[str, Any]]]) -> None:
     """Fire the events a committed unit of work queued."""
     for hook_name, kwargs in events:

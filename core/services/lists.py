@@ -175,6 +175,106 @@ class OpportunityRow:
     version: int
 
 
+def _opportunity_where(
+    ctx: Context, funnel: str, stage: str | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """The open deals of ``funnel`` (and ``stage``) the actor may see."""
+    conds = [
+        visible(ctx, Opportunity),
+        col(Opportunity.status) == OpportunityStatus.OPEN,
+        col(Opportunity.funnel) == funnel,
+    ]
+    if stage is not None:
+        conds.append(col(Opportunity.stage) == stage)
+    return conds
+
+
+def _soonest_first(descending: bool = False) -> list[Any]:
+    """Soonest expected close first, deals without a date last (the list's order)."""
+    terms = [
+        col(Opportunity.expected_close).is_(None),
+        col(Opportunity.expected_close),
+        col(Opportunity.id),
+    ]
+    return [t.desc() for t in terms] if descending else terms
+
+
+def count_opportunities(ctx: Context, funnel: str, stage: str | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(Opportunity)
+    with ctx.reading() as session:
+        return int(session.scalar(query.where(*_opportunity_where(ctx, funnel, stage))) or 0)
+
+
+def opportunity_page(
+    ctx: Context,
+    funnel: str,
+    offset: int,
+    limit: int,
+    total: int | None = None,
+    stage: str | None = None,
+) -> list[OpportunityRow]:
+    """Open deals ``offset .. offset+limit`` of a funnel (or one of its stages), soonest
+    to close first: one page of the list, or the cards a board column shows. Pages past
+    the middle are read from the end, so the last page costs what the first one does."""
+    reverse = total is not None and offset > total // 2
+    if reverse:
+        offset = max(0, total - offset - limit)  # type: ignore[operator]
+        limit = min(limit, (total or 0) - offset)
+    ids_query = (
+        sa.select(col(Opportunity.id))
+        .where(*_opportunity_where(ctx, funnel, stage))
+        .order_by(*_soonest_first(reverse))
+        .offset(offset)
+        .limit(max(limit, 0))
+    )
+    with ctx.reading() as session:
+        ids = [i for i in session.scalars(ids_query) if i is not None]
+    # the names of customer and owner are looked up for the page's rows only
+    found = {r.id: r for r in opportunity_rows(ctx, status=None, ids=ids)} if ids else {}
+    rows = [found[i] for i in ids if i in found]
+    return rows[::-1] if reverse else rows
+
+
+def opportunity_position(ctx: Context, funnel: str, deal_id: int) -> int | None:
+    """How many of the funnel's open deals come before ``deal_id`` in the list; None
+    when the list does not show it."""
+    close, ident = col(Opportunity.expected_close), col(Opportunity.id)
+    with ctx.reading() as session:
+        deal = session.scalars(
+            sa.select(Opportunity).where(ident == deal_id, *_opportunity_where(ctx, funnel))
+        ).first()
+        if deal is None:
+            return None
+        when = deal.expected_close
+        before = (
+            sa.or_(close.is_not(None), ident < deal_id)
+            if when is None
+            else sa.and_(
+                close.is_not(None), sa.or_(close < when, sa.and_(close == when, ident < deal_id))
+            )
+        )
+        query = sa.select(sa.func.count()).select_from(Opportunity)
+        return int(session.scalar(query.where(before, *_opportunity_where(ctx, funnel))) or 0)
+
+
+def stage_totals(ctx: Context, funnel: str) -> dict[str, tuple[int, Decimal]]:
+    """stage -> (open deals, their amount) of a funnel, as the actor sees them."""
+    query = (
+        sa.select(
+            col(Opportunity.stage),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(col(Opportunity.amount)), 0),
+        )
+        .where(*_opportunity_where(ctx, funnel))
+        .group_by(col(Opportunity.stage))
+    )
+    with ctx.reading() as session:
+        return {
+            stage: (int(count), Decimal(str(amount)))
+            for stage, count, amount in session.execute(query)
+        }
+
+
 def opportunity_rows(
     ctx: Context,
     *,

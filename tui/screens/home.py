@@ -3,6 +3,7 @@ deals. Every figure is a row: Enter opens the records behind it."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -15,13 +16,16 @@ from textual.widgets.data_table import ColumnKey
 from textual.widgets.option_list import Option
 
 from core.i18n import _, pick
-from tui.base import BaseScreen
+from tui.base import BaseScreen, Freshness
 from tui.format import money, number
 
 if TYPE_CHECKING:  # the services load after the first frame (the app opens them)
     from core.services import dashboard
 
 WIDE = 130  # columns from which the pipeline by stage is shown beside the figures
+# Seconds the figures are trusted when coming back to Home with nothing written since
+# (the date moves on, and a write outside the services leaves no audit entry).
+FRESH_FOR = 30.0
 
 FIGURE_TITLES = [
     ("target", "Target this month"),
@@ -56,6 +60,10 @@ class HomeScreen(BaseScreen):
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
     _resumed = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.freshness = Freshness()  # of the figures shown
 
     def body(self) -> ComposeResult:
         with Horizontal(id="home"):
@@ -139,7 +147,9 @@ class HomeScreen(BaseScreen):
             self._resumed = True  # them twice kept a core busy for nothing at start-up)
             return
         if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
-            self.action_refresh()
+            # coming back: the figures are read again only if something was written
+            # since (in any session) or they are older than FRESH_FOR
+            self._compute(only_if_changed=True)
 
     def action_noop(self) -> None:
         """Escape on Home: nothing to go back to."""
@@ -148,11 +158,20 @@ class HomeScreen(BaseScreen):
         self._compute()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
-    def _compute(self) -> None:
+    def _compute(self, only_if_changed: bool = False) -> None:
         from core.services import dashboard
+        from core.services.base import data_version
 
+        started = time.monotonic()
+        version = data_version(self.ctx)
+        if only_if_changed and self.freshness.holds(version, FRESH_FOR):
+            return
         board = dashboard.compute(self.ctx)
-        self.app.call_from_thread(self.show, board)
+        self.app.call_from_thread(self._read, board, version, started)
+
+    def _read(self, board: dashboard.Dashboard, version: int, started: float) -> None:
+        self.freshness.read(version, started)
+        self.show(board)
 
     def show(self, board: dashboard.Dashboard) -> None:
         completion = (

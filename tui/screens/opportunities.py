@@ -4,11 +4,12 @@ one deal's page with its stage history. ] and [ move a deal; w wins, l loses it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -18,8 +19,22 @@ from core.errors import ValidationFailed
 from core.i18n import _, pick
 from core.services import lists
 from core.services import opportunities as service
-from tui.base import BaseScreen, add_rows_in_steps
-from tui.format import cell, fit_columns, label, money
+from core.services.base import data_version
+from tui.base import BaseScreen, Freshness, localize_bindings
+from tui.format import cell, label, money
+from tui.widgets.paged_table import PagedTable, Source
+
+# Seconds the deals shown are trusted when coming back with nothing written since.
+FRESH_FOR = 30.0
+# (key, title, width on a narrow terminal: every column stays on screen)
+LIST_COLUMNS = [
+    ("title", "Deal", 18),
+    ("customer", "Customer", 16),
+    ("stage", "Stage", 11),
+    ("amount", "Amount", 11),
+    ("close", "Close", 10),
+    ("owner", "Owner", 8),
+]
 
 DEAL_BINDINGS = [
     Binding("right_square_bracket", "step(1)", "Next stage", id="deal.next_stage"),
@@ -126,7 +141,36 @@ def stalled(ctx: Any, row: lists.OpportunityRow) -> bool:
     return ctx.now() - entered > dt.timedelta(days=stage.max_days)
 
 
+class StageColumn(DataTable[Any]):
+    """A board column: one stage's cards, as many as it has room for; PgDn / PgUp show
+    the stage's next or previous ones (the list's keys, so the footer stays the same when
+    the board and the list take turns)."""
+
+    BINDINGS = [
+        Binding("pagedown", "next_page", "Next page", id="table.next_page"),
+        Binding("pageup", "prev_page", "Prev page", id="table.prev_page", show=False),
+    ]
+
+    def __init__(self, stage_id: str) -> None:
+        super().__init__(
+            name=f"stage-{stage_id}", classes="stage", cursor_type="row", show_header=False
+        )
+        localize_bindings(self)
+        self.stage_id = stage_id
+        self.first_card = 0  # the stage's cards shown start here (soonest to close first)
+
+    def action_next_page(self) -> None:
+        self.screen.page_cards(self, 1)  # type: ignore[attr-defined]
+
+    def action_prev_page(self) -> None:
+        self.screen.page_cards(self, -1)  # type: ignore[attr-defined]
+
+
 class OpportunitiesScreen(DealActions, BaseScreen):
+    """The list reads one page of the funnel's open deals at a time (``PagedTable``, as
+    Customers); the board reads each stage's count and amount, and only the cards its
+    columns have room for, soonest to close first."""
+
     TITLE_EN = "Opportunities"
     DEFAULT_CSS = """
     OpportunitiesScreen #status { height: 1; padding: 0 1; color: $text-muted; }
@@ -148,30 +192,50 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.focus_id = focus_id
         self.board = board
         self.funnel_id = ""
-        self.rows: list[lists.OpportunityRow] = []  # read in a worker (load)
-        self._shown: tuple[Any, ...] | None = None  # what the table shows (_show)
-        self.columns: list[DataTable[Any]] = []  # the board's, left to right
+        self.columns: list[StageColumn] = []  # the board's, left to right
+        self.stage_totals: dict[str, Any] = {}  # stage -> (open deals, amount), as shown
+        self.freshness = Freshness()  # of the deals shown
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
         with ContentSwitcher(initial="list"):
-            yield DataTable(id="list", cursor_type="row", zebra_stripes=True)
+            yield PagedTable(id="list")
             yield Horizontal(id="board")
 
     def on_mount(self) -> None:
+        table = self.query_one("#list", PagedTable)
+        narrow = self.app.size.width < 100
+        for key, title, width in LIST_COLUMNS:
+            table.add_column(_(title), key=key, width=width if narrow else None)
+        self.query_one("#status", Static).update(_("Loading…"))
         if self.focus_id is None:
             self.funnel_id = self.ctx.plugins.funnels.default_id
-        self.query_one("#status", Static).update(_("Loading…"))
-        self.load()
+            self._requery()
+        else:
+            ctx, focus_id = self.ctx, self.focus_id
+
+            def place() -> tuple[str, int]:
+                funnel = self._funnel_of(focus_id) or ctx.plugins.funnels.default_id
+                return funnel, lists.opportunity_position(ctx, funnel, focus_id) or 0
+
+            self.read_then(place, lambda found: self._requery(*found), group="deals")
         if self.board:
             self.board = False
             self.action_toggle_board()
         else:
-            self.query_one("#list", DataTable).focus()
+            table.focus()
 
     def on_screen_resume(self) -> None:
-        if self.funnel_id:
-            self.load()
+        # Others may have moved deals: read the page (and the board) again if anything
+        # was written since they were read (or they are old), after the screen is drawn
+        # with what it kept.
+        if self.query_one("#list", PagedTable).source is not None:
+            self.call_after_refresh(self._check_fresh)
+
+    @work(thread=True, exclusive=True, group="deals-fresh", exit_on_error=False)
+    def _check_fresh(self) -> None:
+        if not self.freshness.holds(data_version(self.ctx), FRESH_FOR):
+            self.app.call_from_thread(self.after_change)  # its page read notes the version
 
     @property
     def funnel(self) -> Any:
@@ -184,109 +248,158 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         found = lists.opportunity_rows(self.ctx, ids=[deal_id], status=None)
         return found[0].funnel if found and self.ctx.plugins.funnels.get(found[0].funnel) else ""
 
-    def load(self) -> None:
-        """Read the funnel's open deals in a worker; the list (and board) show them."""
-        funnel_id, focus_id = self.funnel_id, self.focus_id
+    def _requery(self, funnel_id: str = "", first_row: int = 0) -> None:
+        """The funnel's open deals, one page at a time (from ``first_row``)."""
+        if funnel_id:
+            self.funnel_id = funnel_id
+        ctx, funnel = self.ctx, self.funnel.id
 
-        def fetch() -> tuple[str, list[lists.OpportunityRow], list[tuple[Any, ...]]]:
-            chosen = funnel_id or self._funnel_of(focus_id) or self.ctx.plugins.funnels.default_id
-            funnel = self.ctx.plugins.funnels.get(chosen) or self.ctx.plugins.funnels.default
-            rows = lists.opportunity_rows(self.ctx, funnel=funnel.id)
-            cells = [
+        def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
+            # the data version first: a write during the read makes the next return read
+            self.freshness.read(data_version(ctx), time.monotonic())
+            return [
                 (
-                    row.title,
-                    row.customer,
-                    self._stage_title(row) + (" !" if stalled(self.ctx, row) else ""),
-                    money(row.amount),
-                    cell(row.expected_close),
-                    row.owner,
+                    row.id,
+                    [
+                        row.title,
+                        row.customer,
+                        self._stage_title(row) + (" !" if stalled(ctx, row) else ""),
+                        money(row.amount),
+                        cell(row.expected_close),
+                        row.owner,
+                    ],
                 )
-                for row in rows
+                for row in lists.opportunity_page(ctx, funnel, offset, limit, total)
             ]
-            return funnel.id, rows, cells
 
-        self.read_then(fetch, lambda found: self._show(*found), group="deals")
-
-    def _show(
-        self, funnel_id: str, rows: list[lists.OpportunityRow], cells: list[tuple[Any, ...]]
-    ) -> None:
-        self.funnel_id, self.rows = funnel_id, rows
-        table = self.query_one("#list", DataTable)
-        shown = (funnel_id, [r.id for r in rows], cells)
-        if self.focus_id is None and shown == self._shown and table.row_count == len(rows):
-            # the same deals as when the screen was left (the usual case when it comes
-            # back): rebuilding the table (and board) would redraw every cell for nothing
-            return
-        self._shown = shown
-        keep = table.cursor_row
-        table.clear(columns=True)
-        fit_columns(
-            table,
-            [_("Deal"), _("Customer"), _("Stage"), _("Amount"), _("Close"), _("Owner")],
-            cells,
-            widest=20,
-        )
-        ids = [r.id for r in rows]
-        if self.focus_id is not None:
-            if self.focus_id in ids:
-                keep = ids.index(self.focus_id)
-            self.focus_id = None
-        add_rows_in_steps(table, cells, [str(i) for i in ids], first=max(60, keep + 1))
-        if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
-        self.query_one("#status", Static).update(
-            _("{n} open deals").format(n=len(rows))
-            + "  ·  "
-            + _("! = stalled")
-            + "  ·  "
-            + _("Funnel")
-            + ": "
-            + pick(self.funnel.title_en, self.funnel.title_zh)
+        self.query_one("#list", PagedTable).set_source(
+            Source(lambda: lists.count_opportunities(ctx, funnel), fetch), first_row
         )
         if self.board:
-            self._fill_board()
+            self._load_board()
+
+    @on(PagedTable.PageShown)
+    def _page_shown(self, event: PagedTable.PageShown) -> None:
+        where = event.where("")
+        self.query_one("#status", Static).update(
+            "  ·  ".join(
+                part
+                for part in (
+                    _("{n} open deals").format(n=event.total) if event.total is not None else "",
+                    where,
+                    _("! = stalled"),
+                    _("Funnel") + ": " + pick(self.funnel.title_en, self.funnel.title_zh),
+                )
+                if part
+            )
+        )
+        if self.focus_id is not None and event.shown:
+            table = self.query_one("#list", PagedTable)
+            keys = [
+                table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)
+            ]
+            if str(self.focus_id) in keys:
+                table.move_cursor(row=keys.index(str(self.focus_id)), scroll=False)
+                self.focus_id = None
 
     def _stage_title(self, row: lists.OpportunityRow) -> str:
         funnel = self.ctx.plugins.funnels.get(row.funnel)
         stage = funnel.stage(row.stage) if funnel else None
         return pick(stage.title_en, stage.title_zh) if stage else label(row.stage)
 
-    def _fill_board(self) -> None:
+    # -- the board -----------------------------------------------------------------------
+
+    def _cards_per_column(self) -> int:
+        """The cards (two lines each) a column has room for."""
         board = self.query_one("#board", Horizontal)
-        focused = self.focused.name if self.focused else None
-        cursor = self.focused.cursor_row if isinstance(self.focused, DataTable) else 0
+        height = board.size.height or max(0, self.app.size.height - 4)
+        return max(3, (height - 2) // 2)
+
+    def _load_board(self) -> None:
+        """Each open stage's count and amount, and the cards its column shows, read in a
+        worker; the columns are there (titled) at once."""
+        self._board_columns()
+        ctx, funnel, per_column = self.ctx, self.funnel, self._cards_per_column()
+        asked = {c.stage_id: c.first_card for c in self.columns}
+
+        def fetch() -> tuple[str, dict[str, Any], dict[str, Any]]:
+            totals = lists.stage_totals(ctx, funnel.id)
+            cards: dict[str, Any] = {}
+            for stage in funnel.open_stages:
+                count = totals.get(stage.id, (0, 0))[0]
+                # a page past the stage's end (its deals moved on) shows its last one
+                first = min(asked.get(stage.id, 0), max(0, (count - 1) // per_column * per_column))
+                rows = (
+                    lists.opportunity_page(ctx, funnel.id, first, per_column, stage=stage.id)
+                    if count
+                    else []
+                )
+                cards[stage.id] = (first, [(row, stalled(ctx, row)) for row in rows])
+            return funnel.id, totals, cards
+
+        self.read_then(fetch, lambda found: self._fill_board(*found), group="board")
+
+    def _board_columns(self) -> None:
+        """One column per open stage of the funnel (kept while the funnel is the same)."""
+        names = [f"stage-{stage.id}" for stage in self.funnel.open_stages]
+        if [c.name for c in self.columns] == names:
+            return
+        board = self.query_one("#board", Horizontal)
+        focused = self.focused.name if self.focused in self.columns else None
         # The old columns go once this handler returns, the new ones are mounted now: so
         # the columns are told apart by name, not by id (ids must be unique meanwhile).
         board.remove_children()
-        tables = []
+        self.columns = []
         for stage in self.funnel.open_stages:
-            table: DataTable[Any] = DataTable(
-                name=f"stage-{stage.id}", classes="stage", cursor_type="row", show_header=False
-            )
-            deals = [r for r in self.rows if r.stage == stage.id]
-            total = sum((r.amount for r in deals), start=0)
-            table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({len(deals)})"
-            table.border_subtitle = f"{total:,.0f}"
-            tables.append((table, deals))
-        self.columns = [t for t, _d in tables]
+            table = StageColumn(stage.id)
+            table.border_title = pick(stage.title_en, stage.title_zh)
+            self.columns.append(table)
         board.mount_all(self.columns)
-        width = max(8, (board.size.width or self.size.width) // max(1, len(tables)) - 4)
-        for table, deals in tables:
-            table.add_column("deal", width=width)
-            for row in deals:
-                flag = "! " if stalled(self.ctx, row) else ""
-                card = Text(f"{flag}{row.title}", no_wrap=True, overflow="ellipsis")
+        if self.board and self.columns:
+            target = next((t for t in self.columns if t.name == focused), self.columns[0])
+            target.focus()
+
+    def page_cards(self, column: StageColumn, step: int) -> None:
+        """The stage's next (1) or previous (-1) columnful of cards."""
+        per_column = self._cards_per_column()
+        first = column.first_card + step * per_column
+        if first < 0 or first >= self.stage_totals.get(column.stage_id, (0, 0))[0]:
+            return
+        column.first_card = first
+        self._load_board()
+
+    def _fill_board(self, funnel_id: str, totals: dict[str, Any], cards: dict[str, Any]) -> None:
+        if funnel_id != self.funnel.id:
+            return  # read for a funnel no longer shown
+        self.stage_totals = totals
+        self._board_columns()
+        board = self.query_one("#board", Horizontal)
+        width = max(8, (board.size.width or self.size.width) // max(1, len(self.columns)) - 4)
+        for stage, table in zip(self.funnel.open_stages, self.columns, strict=True):
+            deals, total = totals.get(stage.id, (0, 0))
+            table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({deals})"
+            table.border_subtitle = f"{total:,.0f}"
+            table.first_card, stage_cards = cards.get(stage.id, (0, []))
+            rows = []
+            for row, late in stage_cards:
+                card = Text(f"{'! ' if late else ''}{row.title}", no_wrap=True, overflow="ellipsis")
                 card.truncate(width, overflow="ellipsis")
                 second = Text(f"{row.amount:,.0f} {row.customer}", style="dim")
                 second.truncate(width, overflow="ellipsis")
-                table.add_row(Text("\n").join([card, second]), key=str(row.id), height=2)
-        target = next(
-            (t for t, _d in tables if t.name == focused), tables[0][0] if tables else None
-        )
-        if target is not None:
-            target.focus()
-            if target.row_count:
-                target.move_cursor(row=min(cursor, target.row_count - 1))
+                rows.append((str(row.id), Text("\n").join([card, second])))
+            shown = [(str(k.value), None) for k in table.rows]
+            if [k for k, _c in shown] == [k for k, _c in rows] and table.columns:
+                for key, content in rows:  # the same deals: only their texts may differ
+                    if table.get_cell(key, "deal") != content:
+                        table.update_cell(key, "deal", content)
+                continue
+            cursor = table.cursor_row
+            table.clear(columns=True)
+            table.add_column("deal", width=width, key="deal")
+            for key, content in rows:
+                table.add_row(content, key=key, height=2)
+            if table.row_count:
+                table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def selected_deal(self) -> int | None:
         table = self.focused if isinstance(self.focused, DataTable) else None
@@ -295,21 +408,24 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or 0)
 
     def after_change(self) -> None:
-        self.load()
+        self.query_one("#list", PagedTable).reload()
+        if self.board:
+            self._load_board()
 
     def action_toggle_board(self) -> None:
         self.board = not self.board
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "board" if self.board else "list"
         if self.board:
-            self._fill_board()
+            self._load_board()
+            if self.columns:
+                self.columns[0].focus()
         else:
-            self.query_one("#list", DataTable).focus()
+            self.query_one("#list", PagedTable).focus()
 
     def action_next_funnel(self) -> None:
         ids = list(self.ctx.plugins.funnels.funnels)
-        self.funnel_id = ids[(ids.index(self.funnel.id) + 1) % len(ids)]
-        self.load()
+        self._requery(ids[(ids.index(self.funnel.id) + 1) % len(ids)])
 
     def on_key(self, event: Any) -> None:
         """Left/Right move between the board's stage columns."""
@@ -323,10 +439,15 @@ class OpportunitiesScreen(DealActions, BaseScreen):
             event.stop()
 
     @on(DataTable.RowSelected)
-    def _open(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(
-            OpportunityDetail(int(event.row_key.value or 0)), lambda _r: self.load()
-        )
+    def _open_card(self, event: DataTable.RowSelected) -> None:
+        self._open(int(event.row_key.value or 0))
+
+    @on(PagedTable.Opened)
+    def _open_row(self, event: PagedTable.Opened) -> None:
+        self._open(int(event.key or 0))
+
+    def _open(self, deal_id: int) -> None:
+        self.app.push_screen(OpportunityDetail(deal_id))
 
 
 class OpportunityDetail(DealActions, BaseScreen):

@@ -29,6 +29,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # asyncssh's import warns about DSA support
     import asyncssh
 
+from core import served
 from core.db import Database
 from core.errors import SalesdeskError
 from core.served import Ticket
@@ -36,7 +37,7 @@ from core.services import sessions as records
 from core.settings import Settings, data_dir
 from tui.serve import policy
 from tui.serve.connection import Connection, Running, SessionChannel, set_size, signal_group
-from tui.serve.zygote import REWARM_FIRST, Zygote, ZygoteUnavailable, how_it_ended
+from tui.serve.zygote import REWARM_FIRST, Zygote, ZygoteUnavailable, adopt, how_it_ended
 
 log = logging.getLogger("salesdesk.serve")
 WATCH_EVERY = 1.0
@@ -276,6 +277,16 @@ class Hub:
             try:
                 return await self.zygote.fork(ticket.dumps(), env, self.config.grace, stdio)
             except ZygoteUnavailable as exc:  # started the slow way: never refused for it
+                if exc.maybe_forked:
+                    # a child of the lost zygote may hold this ticket: the session must
+                    # not start twice on one terminal
+                    taken = await asyncio.to_thread(served.reissue, self.db, ticket)
+                    if isinstance(taken, int):
+                        log.warning("%s; its child had started this session: kept", exc)
+                        return adopt(taken)
+                    if taken is None:
+                        raise ConnectionError("the session ended before it started") from exc
+                    ticket = taken
                 log.warning("%s; this session starts as a new process", exc)
         read_end, write_end = os.pipe()
         os.write(write_end, ticket.dumps())

@@ -282,7 +282,15 @@ class Child:
 
 class ZygoteUnavailable(ConnectionError):
     """The zygote could not fork this session (it is down, warming, wedged or out of
-    processes): the listener starts the session as a new interpreter instead."""
+    processes): the listener starts the session as a new interpreter instead.
+
+    ``maybe_forked``: the request reached the zygote, which then died or went silent, so
+    a child may have been forked with the ticket (and be running on the session's
+    terminal) though its pid never came back."""
+
+    def __init__(self, message: str, maybe_forked: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_forked = maybe_forked
 
 
 class Zygote:
@@ -424,7 +432,9 @@ class Zygote:
             except TimeoutError:
                 log.error("the session zygote did not answer within %.0f s", FORK_TIMEOUT)
                 self._kill()
-                raise ZygoteUnavailable("the session zygote did not answer") from None
+                raise ZygoteUnavailable(
+                    "the session zygote did not answer", maybe_forked=True
+                ) from None
         finally:
             self.waiting.pop(request_id, None)
 
@@ -505,7 +515,9 @@ class Zygote:
         self.sock = None
         for answer in self.waiting.values():
             if not answer.done():
-                answer.set_exception(ZygoteUnavailable("the session zygote stopped"))
+                answer.set_exception(
+                    ZygoteUnavailable("the session zygote stopped", maybe_forked=True)
+                )
         orphans, self.children = list(self.children.values()), {}
         for child in orphans:
             task = asyncio.ensure_future(_watch_orphan(child))
@@ -543,6 +555,20 @@ def _ended(code: int | None) -> str:
             return f"killed by {signal.Signals(-code).name}"
         return f"killed by signal {-code}"
     return f"exit code {code}"
+
+
+_adopted: set[asyncio.Task[None]] = set()
+
+
+def adopt(pid: int) -> Child:
+    """A session process forked by a zygote that died before telling its pid (the
+    process told it, see ``core.served.reissue``): watched until it ends, like the
+    zygote's other orphans (its exit code is lost with the zygote)."""
+    child = Child(pid)
+    task = asyncio.ensure_future(_watch_orphan(child))
+    _adopted.add(task)
+    task.add_done_callback(_adopted.discard)
+    return child
 
 
 async def _watch_orphan(child: Child) -> None:

@@ -83,20 +83,23 @@ class PagedTable(DataTable[Any]):
 
     # -- what the screen calls ----------------------------------------------------------
 
-    def set_source(self, source: Source) -> None:
-        """A new query (new filter or sort): count once, then show the first page."""
+    def set_source(self, source: Source, first_row: int = 0) -> None:
+        """A new query (new filter or sort): count once, then show the first page (or
+        the page from ``first_row``: a record opened from elsewhere)."""
         self.source = source
         self.total = None
         self.first_row = 0
         if self.size.height:
             self._pending = False
-            self._load(0, cursor=0, recount=True)
+            self._load(first_row, cursor=0, recount=True)
             return
         # Not laid out yet (just mounted, or built ahead while the user is elsewhere):
         # read as many rows as the terminal could show, so the first frame has them;
         # the first resize (layout done) then fits the page to the table's height.
         self._pending = True
-        self._load(0, cursor=0, recount=True, limit=max(self.page_size, self.app.size.height))
+        self._load(
+            first_row, cursor=0, recount=True, limit=max(self.page_size, self.app.size.height)
+        )
 
     def reload(self) -> None:
         if self.source is not None:
