@@ -301,7 +301,7 @@ async def test_products_imported_from_a_file_in_the_guide(fresh: Any, tmp_path: 
         await pilot.press(*str(bad), "enter")
         await settle(pilot, rounds=5)
         assert isinstance(app.screen, TableDialog)  # every bad row, nothing imported
-        assert app.screen.rows[0][:3] == ("2", "list_price", "cheap")
+        assert app.screen.rows[0][:3] == ("2", "List price", "cheap")
         await pilot.press("escape")
         await pilot.press("ctrl+o")
         await pilot.pause()

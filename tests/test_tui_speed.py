@@ -626,6 +626,7 @@ async def test_the_exporters_are_read_off_the_ui_thread(
     assert on_ui == [False]
 
 
+@aio
 async def test_opening_reads_nothing_on_the_ui_thread(tui_world: dict[str, Any]) -> None:
     """From the first frame to Home's figures and the plugins' views: every SQL statement
     runs in the opening thread or a worker (the set-up guide's state was read on the UI
