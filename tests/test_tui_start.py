@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tui_helpers import aio, settle
+from tui_helpers import aio, settle, until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,3 +121,62 @@ def test_the_first_frame_does_not_load_the_database_layer() -> None:
         check=False,
     )
     assert out.stdout.strip().splitlines()[:1] == ["[]"], out.stdout + out.stderr[-2000:]
+
+
+@aio
+async def test_a_plugin_section_key_typed_before_the_views_arrive_opens_it(
+    tui_world: dict[str, Any], monkeypatch: Any
+) -> None:
+    """The plugins' sections (Contracts on 8, the due list on u) are bound once their views
+    are read, after Home's figures: a key for one typed at start-up did nothing. It is
+    kept until they come, then opens its section; a key the screen already knows is
+    not held back."""
+    import tui.views
+    from plugins.contracts.views import ContractsScreen
+    from tui.app import SalesdeskApp
+    from tui.screens.customers import CustomersScreen
+
+    views_read = threading.Event()
+    collect = tui.views.collect_views
+
+    def late_views(ctx: Any) -> Any:
+        assert views_read.wait(10)
+        return collect(ctx)
+
+    monkeypatch.setattr(tui.views, "collect_views", late_views)
+    app = SalesdeskApp(
+        opener=lambda: tui_world["admin"], database_label="test.db", load_dashboard=False
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        # (not settle: it waits for the opening thread, held here until the views come)
+        assert await until_paused(pilot, lambda: app.ready)
+        assert app._views_coming
+        await pilot.press("8")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ContractsScreen)  # not bound yet: kept
+        views_read.set()
+        assert await until(pilot, lambda: isinstance(app.screen, ContractsScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+
+    views_read.clear()
+    app = SalesdeskApp(
+        opener=lambda: tui_world["admin"], database_label="test.db", load_dashboard=False
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await until_paused(pilot, lambda: app.ready)
+        await pilot.press("2")  # a core section: opens while the views are still read
+        assert await until_paused(pilot, lambda: isinstance(app.screen, CustomersScreen))
+        assert app._views_coming
+        views_read.set()
+        await settle(pilot)
+
+
+async def until_paused(pilot: Any, condition: Any, timeout: float = 5.0) -> bool:
+    """Pause until ``condition()`` holds, without waiting for the workers to end."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    return bool(condition())

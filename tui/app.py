@@ -221,6 +221,8 @@ class SalesdeskApp(App[None]):
         for screen in self.screen_stack:
             if hasattr(screen, "sections_changed"):
                 screen.sections_changed()
+        if self._held_keys:  # a plugin section's key typed before it was bound
+            self.post_message(HeldKeys())
         self.set_timer(0.1, self._warm_up)
 
     def _failed(self, message: str) -> None:
@@ -538,10 +540,29 @@ class SalesdeskApp(App[None]):
         if not typed or event.is_forwarded or not self.screen_stack:  # type: ignore[attr-defined]
             await super().on_event(event)
             return
-        if self._key_on_way is not None or self._held_keys or not self._screen_shown():
+        if (
+            self._key_on_way is not None
+            or self._held_keys
+            or not self._screen_shown()
+            or self._for_a_view_to_come(event)  # type: ignore[arg-type]
+        ):
             self._held_keys.append(event)  # type: ignore[arg-type]
             return
         await self._deliver_key(event)  # type: ignore[arg-type]
+
+    def _for_a_view_to_come(self, event: events.Key | events.Paste) -> bool:
+        """True for a key that may open a plugin's section not bound yet: the views are
+        read after Home's figures, and a key for one (8: Contracts) typed at start-up
+        did nothing. A key the screen knows, or one typed into a field, is not held."""
+        if not self._views_coming or not isinstance(event, events.Key):
+            return False
+        if event.character is None or not event.is_printable:
+            return False
+        from textual.widgets import Input, TextArea
+
+        if isinstance(self.focused, Input | TextArea):
+            return False
+        return event.key not in self.active_bindings
 
     KEYS_HELD_AT_MOST = 5.0  # seconds: a slow read never takes the keyboard away for long
 
@@ -628,7 +649,12 @@ class SalesdeskApp(App[None]):
             self.post_message(HeldKeys())
 
     async def on_held_keys(self, message: HeldKeys) -> None:
-        while self._held_keys and self._key_on_way is None and self._screen_shown():
+        while (
+            self._held_keys
+            and self._key_on_way is None
+            and self._screen_shown()
+            and not self._for_a_view_to_come(self._held_keys[0])
+        ):
             await self._deliver_key(self._held_keys.pop(0))
 
     async def run_action(
