@@ -16,7 +16,9 @@ next page, back, Opportunities, back, ... Printed per count:
 - handshake-to-first-screen, p50/p95: from opening the connection until Home shows the
   user's name;
 - the server's memory (RSS and PSS, the listener plus every session process) and CPU
-  (cores busy while the keys are pressed);
+  (cores busy while the keys are pressed), and the cores this client process (every
+  SSH client and terminal emulator) kept busy meanwhile: on one machine the two share
+  the cores, so a busy client shows up as server latency;
 - the baseline, measured in the same run: the same app as the same user in a local
   process on a PTY (no SSH), pressed the same way;
 - the load average of the machine before and after the row (other work on it counts).
@@ -212,8 +214,11 @@ async def served(
             sampled.append((rss, pss))
             await asyncio.sleep(0.5)
 
+    client: dict[str, float] = {}  # this process's CPU seconds at each phase's start
+
     def mark(name: str) -> None:
         phases[name] = (time.monotonic(), usage(pid, cpu_by_pid)[2])
+        client[name] = time.process_time()
 
     mark("start")
     sampler = asyncio.ensure_future(sample())
@@ -262,6 +267,9 @@ async def served(
         "pss": max(s[1] for s in sampled),
         "start_cpu": (c1 - c0) / count,
         "cores": (c2 - c1) / (t2 - t1) if t2 > t1 else float("nan"),
+        "client": (client["end"] - client.get("keys", client["end"])) / (t2 - t1)
+        if t2 > t1
+        else float("nan"),
     }
 
 
@@ -349,6 +357,7 @@ def figures(
         "per": (r["pss"] - idle_pss) / count,
         "cpu": r["start_cpu"],
         "cores": r["cores"],
+        "client": r["client"],
         "load0": load,
         "load1": os.getloadavg()[0],
     }
@@ -360,7 +369,8 @@ def row_text(rows: list[dict[str, float]]) -> str:
     return (
         f"{m['p50']:>6.0f}ms {m['p95']:>6.0f}ms {m['x']:>7.1f} {m['first50']:>7.1f}s "
         f"{m['first95']:>7.1f}s {m['rss']:>8.0f} {m['pss']:>8.0f} {m['per']:>8.0f} "
-        f"{m['cpu']:>8.2f}s {m['cores']:>6.2f} {m['load0']:>4.1f}->{m['load1']:<4.1f}"
+        f"{m['cpu']:>8.2f}s {m['cores']:>6.2f} {m['client']:>6.2f} "
+        f"{m['load0']:>4.1f}->{m['load1']:<4.1f}"
     )
 
 
@@ -410,7 +420,7 @@ def main() -> None:
         print(
             f"{'launch':>7} {'sessions':>8} {'key p50':>8} {'key p95':>8} {'x base':>7} "
             f"{'1st p50':>8} {'1st p95':>8} {'RSS MiB':>8} {'PSS MiB':>8} "
-            f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6} {'load':>10}",
+            f"{'PSS/sess':>8} {'CPU/start':>9} {'cores':>6} {'client':>6} {'load':>10}",
             flush=True,
         )
         for launch in args.launch.split(","):
