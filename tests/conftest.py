@@ -213,16 +213,27 @@ class DatabaseFactory:
 
 
 # Run by _Dropper: drops the databases named on its stdin, side by side (drops waiting for
-# a checkpoint share it), until its stdin is closed and the last drop is done.
+# a checkpoint share it), until its stdin is closed and the last drop is done. It connects
+# to the first of SD_TEST_DROP_URLS that takes it: the server's maintenance database
+# first, since CI drops the configured one as soon as pytest returns, drops unfinished.
 _DROPPER = """
 import os, sys
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
+def connect():
+    urls = os.environ["SD_TEST_DROP_URLS"].split()
+    for url in urls[:-1]:
+        try:
+            return psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError:
+            continue
+    return psycopg.connect(urls[-1], autocommit=True)
+
 def drop(name):
     try:
-        with psycopg.connect(os.environ["SD_TEST_DROP_URL"], autocommit=True) as conn:
+        with connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     except Exception as exc:  # report, but keep dropping the others
         print(f"could not drop test database {name}: {exc}", file=sys.stderr, flush=True)
@@ -255,7 +266,7 @@ class _Dropper:
                     stdout=log,
                     stderr=log,
                     text=True,
-                    env={**os.environ, "SD_TEST_DROP_URL": _libpq_url(url)},
+                    env={**os.environ, "SD_TEST_DROP_URLS": " ".join(_drop_urls(url))},
                     start_new_session=True,
                 )
         assert self._process.stdin is not None
@@ -285,6 +296,17 @@ def _libpq_url(url: str) -> str:
     """``url`` as libpq reads it: the product also takes SQLAlchemy's driver form
     (``postgresql+psycopg://``), which psycopg.connect refuses."""
     return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _drop_urls(url: str) -> list[str]:
+    """Where the dropper may connect, best first: the server's maintenance databases,
+    which outlive a test run, then the configured database itself."""
+    server = sa.make_url(url).set(drivername="postgresql")
+    maintenance = [
+        server.set(database=name).render_as_string(hide_password=False)
+        for name in ("postgres", "template1")
+    ]
+    return [*maintenance, _libpq_url(url)]
 
 
 def _pg_url(database: str) -> str:
