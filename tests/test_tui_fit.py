@@ -296,3 +296,60 @@ async def test_lead_pool_fits_80_columns(tui_world: dict[str, Any], lang: str) -
             assert since.width >= len("2026-03-16")
     finally:
         set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_customers_class_reads_whole_at_80_columns(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """The class column was 8 cells wide whatever the language: "Most pro", "Potentia",
+    "最有希望". It is as wide as the longest class in the reader's language, the name
+    column giving way, and every column still fits the screen."""
+    from rich.cells import cell_len
+
+    from core.models import CustomerClass
+    from tui.format import label
+    from tui.widgets.paged_table import PagedTable
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("2")
+            await settle(pilot)
+            table = app.screen.query_one(PagedTable)
+            widths = {str(c.key.value): c.width for c in table.columns.values()}
+            assert widths["class"] >= max(cell_len(label(c)) for c in CustomerClass)
+            pad = 2 * table.cell_padding
+            assert sum(widths.values()) + pad * len(widths) <= 80
+    finally:
+        set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_due_list_kind_reads_whole_at_80_columns(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """The kind was cut at 80 columns ("超过拜访周", "Visit inte"): it is as wide as its
+    longest word in the reader's language, and the row still fits."""
+    from rich.cells import cell_len
+    from textual.widgets import DataTable
+
+    from plugins.funnel.views import KIND_LABELS, DueListScreen, _
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(DueListScreen())
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            kind = table.columns["kind"].width  # type: ignore[index]
+            assert kind >= max(cell_len(_(text)) for text in KIND_LABELS.values())
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width
+    finally:
+        set_lang("en")

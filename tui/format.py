@@ -126,6 +126,25 @@ def fit_columns(
             table.add_column(header, width=width)
 
 
+def widen_to_read(
+    widths: dict[str, int], key: str, labels: list[str], donors: dict[str, int]
+) -> dict[str, int]:
+    """``widths`` (a narrow screen's fixed column widths) with column ``key`` as wide as
+    its longest label in the reader's language (CJK counted as two cells), the cells
+    taken from ``donors`` in order, each down to the narrowest it may get: a label is
+    one of a few words a user scans for, a name cut short still opens its record."""
+    from rich.cells import cell_len
+
+    widened = dict(widths)
+    wanted = max((cell_len(text) for text in labels), default=0) - widened[key]
+    for donor, narrowest in donors.items():
+        given = max(0, min(wanted, widened[donor] - narrowest))
+        widened[donor] -= given
+        widened[key] += given
+        wanted -= given
+    return widened
+
+
 def _room_for(table: Any) -> int:
     """Columns the table may use: its own width once laid out, else the screen's (less
     its scrollbar)."""

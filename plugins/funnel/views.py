@@ -18,7 +18,7 @@ from core.i18n import pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen
-from tui.format import cell, label
+from tui.format import cell, label, widen_to_read
 from tui.views import ViewSpec
 from tui.widgets.paged_table import PagedTable, Source
 
@@ -29,7 +29,7 @@ CARD_WIDTH = 30  # due items listed on screen; the report has them all
 KIND_LABELS = {
     "stalled": "Stalled deal",
     "follow_up": "Follow-up due",
-    "visit": "Visit interval passed",
+    "visit": "Visit overdue",
     "lead": "Idle lead",
 }
 ACTIONS = {"remind": "Remind", "manager": "Manager told", "reclaim": "Reclaim"}
@@ -233,10 +233,12 @@ class DueListScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)
-        narrow = self.app.size.width < 100
+        widths = {}
+        if self.app.size.width < 100:  # the kind read whole ("超过拜访周期")
+            kinds = [_(text) for text in KIND_LABELS.values()]
+            widths = widen_to_read(self.NARROW_WIDTHS, "kind", kinds, {"customer": 10})
         for key, title in self.COLUMNS:
-            width = self.NARROW_WIDTHS[key] if narrow else None
-            table.add_column(_(title), key=key, width=width)
+            table.add_column(_(title), key=key, width=widths.get(key))
         table.focus()
         self.query_one("#hint", Static).update(_("Loading…"))
         self._requery()

@@ -16,7 +16,7 @@ from core.i18n import _
 from core.models import CustomerClass, Region, User
 from core.services import lists
 from tui.base import BaseScreen
-from tui.format import cell, label
+from tui.format import cell, label, widen_to_read
 from tui.widgets.paged_table import PagedTable, Source
 
 COLUMNS = [
@@ -28,8 +28,16 @@ COLUMNS = [
     ("last_follow_up", "Last visit"),
 ]
 # Column widths on a narrow (80-column) terminal, so every column stays on screen;
-# wider terminals size columns to their content.
+# wider terminals size columns to their content. The class column is widened to the
+# longest class in the reader's language ("Most promising", not "Most pro"), the name
+# giving way.
 NARROW_WIDTHS = {"code": 8, "name": 20, "region": 12, "owner": 10, "class": 8, "last_follow_up": 10}
+
+
+def narrow_widths() -> dict[str, int]:
+    return widen_to_read(
+        NARROW_WIDTHS, "class", [label(c) for c in CustomerClass], {"region": 10, "name": 12}
+    )
 
 
 class CustomersScreen(BaseScreen):
@@ -77,9 +85,9 @@ class CustomersScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)
-        narrow = self.app.size.width < 100
+        widths = narrow_widths() if self.app.size.width < 100 else {}
         for key, title in COLUMNS:
-            table.add_column(_(title), key=key, width=NARROW_WIDTHS[key] if narrow else None)
+            table.add_column(_(title), key=key, width=widths.get(key))
         table.focus()
         self._requery()
         self.set_timer(0.3, self._fill_choices)  # after the first page: not on its path
