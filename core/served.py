@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.db import Database
@@ -90,15 +91,19 @@ def read_ticket(fd: int) -> Ticket:
         raise BadTicket() from exc
 
 
+def _locked_session_row(session: Session, session_id: int) -> ServedSession | None:
+    """The served session's row, locked until the transaction ends (redeem and reissue
+    must not both act on one ticket)."""
+    return session.scalars(
+        sa.select(ServedSession).where(col(ServedSession.id) == session_id).with_for_update()
+    ).first()
+
+
 def redeem(db: Database, ticket: Ticket, pid: int) -> User:
     """Claim the session row once; the user it was opened for, if still active."""
     now = utcnow()
     with db.write_session() as session, session.begin():
-        row = session.scalars(
-            sa.select(ServedSession)
-            .where(col(ServedSession.id) == ticket.session_id)
-            .with_for_update()
-        ).first()
+        row = _locked_session_row(session, ticket.session_id)
         if (
             row is None
             or not row.ticket_hash
@@ -125,11 +130,7 @@ def reissue(db: Database, ticket: Ticket) -> Ticket | int | None:
     process is the session, its pid. None: the session ended meanwhile."""
     secret, digest = new_secret()
     with db.write_session() as session, session.begin():
-        row = session.scalars(
-            sa.select(ServedSession)
-            .where(col(ServedSession.id) == ticket.session_id)
-            .with_for_update()
-        ).first()
+        row = _locked_session_row(session, ticket.session_id)
         if row is None or row.ended_at is not None:
             return None
         if row.claimed_at is not None:

@@ -105,7 +105,7 @@ async def test_coming_back_to_the_deals_reads_them_only_when_something_changed(
     write (in any session) or when what they show is older than a short age."""
     from core.services import lists
     from core.services.opportunities import move_stage
-    from tui.screens import opportunities
+    from tui.base import Freshness
 
     reads: list[int] = []
     rows = lists.opportunity_rows
@@ -134,7 +134,7 @@ async def test_coming_back_to_the_deals_reads_them_only_when_something_changed(
         assert await round_trip(pilot) == 0  # nothing changed
         move_stage(tui_world["manager"], tui_world["deals"][0].id, "proposal")
         assert await round_trip(pilot) > 0  # a deal moved
-        monkeypatch.setattr(opportunities, "FRESH_FOR", 0.0)
+        monkeypatch.setattr(Freshness, "FRESH_FOR", 0.0)
         assert await round_trip(pilot) > 0  # too old to trust
 
 

@@ -135,7 +135,7 @@ async def test_home_reads_its_figures_again_only_when_something_changed(
 
     from core.services import dashboard
     from core.services.opportunities import move_stage
-    from tui.screens import home
+    from tui.base import Freshness
     from tui.screens.home import HomeScreen
 
     computed: list[bool] = []  # True: on the UI thread
@@ -163,7 +163,7 @@ async def test_home_reads_its_figures_again_only_when_something_changed(
         move_stage(tui_world["manager"], tui_world["deals"][0].id, "proposal")
         await round_trip(pilot)
         assert len(computed) == 2  # a deal moved: read again
-        monkeypatch.setattr(home, "FRESH_FOR", 0.0)
+        monkeypatch.setattr(Freshness, "FRESH_FOR", 0.0)
         await round_trip(pilot)
         assert len(computed) == 3  # too old to trust: read again
         await pilot.press("f5")

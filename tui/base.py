@@ -69,18 +69,20 @@ def localize_bindings(node: Any) -> None:
 class Freshness:
     """Whether what a screen shows may be shown again, coming back to it, without being
     read again: it was read at the current data version (``services.base.data_version``:
-    nothing written since, in any session) and less than ``fresh_for`` seconds ago (the
+    nothing written since, in any session) and less than ``FRESH_FOR`` seconds ago (the
     date moves on; a write outside the services leaves no audit entry)."""
+
+    FRESH_FOR = 30.0  # seconds
 
     def __init__(self) -> None:
         self.version = -1
         self.at: float | None = None
 
-    def holds(self, version: int, fresh_for: float) -> bool:
+    def holds(self, version: int) -> bool:
         return (
             version == self.version
             and self.at is not None
-            and time.monotonic() - self.at < fresh_for
+            and time.monotonic() - self.at < self.FRESH_FOR
         )
 
     def read(self, version: int, at: float) -> None:

@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # the services load after the first frame (the app opens them
 WIDE = 130  # columns from which the pipeline by stage is shown beside the figures
 # Seconds the figures are trusted when coming back to Home with nothing written since
 # (the date moves on, and a write outside the services leaves no audit entry).
-FRESH_FOR = 30.0
 
 FIGURE_TITLES = [
     ("target", "Target this month"),
@@ -148,7 +147,7 @@ class HomeScreen(BaseScreen):
             return
         if self.app.load_dashboard and self.app.ready:  # type: ignore[attr-defined]
             # coming back: the figures are read again only if something was written
-            # since (in any session) or they are older than FRESH_FOR
+            # since (in any session) or they are older than Freshness.FRESH_FOR
             self._compute(only_if_changed=True)
 
     def action_noop(self) -> None:
@@ -164,7 +163,7 @@ class HomeScreen(BaseScreen):
 
         started = time.monotonic()
         version = data_version(self.ctx)
-        if only_if_changed and self.freshness.holds(version, FRESH_FOR):
+        if only_if_changed and self.freshness.holds(version):
             return
         board = dashboard.compute(self.ctx)
         self.app.call_from_thread(self._read, board, version, started)

@@ -25,7 +25,6 @@ from tui.format import cell, label, money
 from tui.widgets.paged_table import PagedTable, Source
 
 # Seconds the deals shown are trusted when coming back with nothing written since.
-FRESH_FOR = 30.0
 # (key, title, width on a narrow terminal: every column stays on screen)
 LIST_COLUMNS = [
     ("title", "Deal", 18),
@@ -234,7 +233,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
 
     @work(thread=True, exclusive=True, group="deals-fresh", exit_on_error=False)
     def _check_fresh(self) -> None:
-        if not self.freshness.holds(data_version(self.ctx), FRESH_FOR):
+        if not self.freshness.holds(data_version(self.ctx)):
             self.app.call_from_thread(self.after_change)  # its page read notes the version
 
     @property
