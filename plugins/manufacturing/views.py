@@ -896,11 +896,17 @@ class DocumentsScreen(Selectable, BaseScreen):
         if self.kind == DocKind.INVOICE:
             title += "  ·  " + invoice_type_text(row.invoice_type, row.red_letter)
         done = self.kind in (DocKind.QUOTE, DocKind.ORDER, DocKind.DELIVERY)
-        self.read_then(
-            lambda: queries.document_vat_lines(self.ctx, doc_id),
-            lambda lines: self.app.push_screen(TableDialog(title, *line_table(lines, done))),
-            group="lines",
-        )
+
+        def show(lines: list[queries.LineRow]) -> None:
+            if self.app.size.width >= 100:
+                self.app.push_screen(TableDialog(title, *line_table(lines, done)))
+                return
+            # the dialog's table: 96 % of the screen less its border and padding, and
+            # room for a scrollbar
+            note, heads, rows = narrow_line_table(lines, done, self.app.size.width * 96 // 100 - 6)
+            self.app.push_screen(TableDialog(title + note, heads, rows))
+
+        self.read_then(lambda: queries.document_vat_lines(self.ctx, doc_id), show, group="lines")
 
 
 def line_table(
@@ -940,6 +946,38 @@ def line_table(
         [*headers, pick("Done", "已执行")],
         [(*row, d) for row, d in zip(rows, done_cells, strict=True)],
     )
+
+
+def narrow_line_table(
+    lines: list[queries.LineRow], done: bool, room: int
+) -> tuple[str, list[str], list[tuple[Any, ...]]]:
+    """``line_table`` for a narrow screen (``room`` cells for the table): at 80 columns
+    its nine columns ran past the dialog's edge, VAT and gross off screen. The product's
+    code and name share one column, cut to what is left; the unit price is left out (the
+    net divided by the quantity); one VAT rate for every line goes to the title
+    (returned first), rates that differ keep their column."""
+    from rich.cells import cell_len
+
+    headers, rows = line_table(lines, done)
+    rates = {ln.tax_rate for ln in lines}
+    keep = [2] + ([] if len(rates) == 1 else [4]) + list(range(5, len(headers)))
+    note = f"  ·  {pick('VAT rate', '税率')} {rate_text(rates.pop())}" if len(rates) == 1 else ""
+    widths = [
+        max(cell_len(str(h)), *(cell_len(_plain(r[i])) for r in rows))
+        for i, h in enumerate(headers)
+    ]
+    left = room - sum(widths[i] + 2 for i in keep) - 2
+    names = [f"{ln.code} {ln.name}" for ln in lines] + [str(rows[-1][0])]
+    width = max(left, cell_len(str(headers[0])), 6)
+    narrow = [
+        (ellipsis(name, width), *(row[i] for i in keep))
+        for name, row in zip(names, rows, strict=True)
+    ]
+    return note, [headers[0], *(headers[i] for i in keep)], narrow
+
+
+def _plain(value: Any) -> str:
+    return value.plain if hasattr(value, "plain") else str(value)
 
 
 def ellipsis(text: str, cells: int) -> str:

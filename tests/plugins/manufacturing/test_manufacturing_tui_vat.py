@@ -195,3 +195,48 @@ async def test_red_letter_invoice_is_marked_and_nets_to_zero_in_chinese(
         assert "红字 专票" in str(app.screen.query_one(".title").render())
     red_doc = docs(ctx, DocKind.INVOICE)[1]
     assert (red_doc.status, red_doc.reverses_id) == (DocStatus.REVERSAL, invoice.id)
+
+
+@pytest.mark.salesdesk_sqlite_only
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_a_documents_lines_show_their_vat_whole_at_80_columns(
+    tui_shop: dict[str, Any],  # noqa: F811
+    lang: str,
+) -> None:
+    """Enter on an order at 80x24: every column, VAT and gross included, is on screen
+    without scrolling sideways (the VAT and gross ran off the dialog's right edge)."""
+    from plugins.manufacturing.services import documents, queries
+    from tui.screens.dialogs import TableDialog
+
+    ctx = tui_shop["ctx"]
+    documents.create_order(
+        ctx,
+        {
+            "customer_id": tui_shop["customer"].id,
+            "lines": [
+                {
+                    "product_id": queries.product_id_for(ctx, "FL-100"),
+                    "quantity": "1051",
+                    "unit_price": "9800.00",
+                }
+            ],
+        },
+    )
+    set_lang(lang)
+    app = app_for(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_section("view:manufacturing:mfg_documents")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TableDialog)
+        table = app.screen.query_one("DataTable")
+        heads = headers(table)
+        assert {"VAT", "Gross"} <= set(heads) or {"税额", "价税合计"} <= set(heads)
+        assert table.max_scroll_x == 0, heads
+        assert table.region.right <= app.size.width
+        line = cells(table)[0]
+        assert "10,299,800.00" in line and "1,338,974.00" in line, line
