@@ -353,3 +353,62 @@ async def test_due_list_kind_reads_whole_at_80_columns(
             assert used <= table.size.width
     finally:
         set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_due_list_what_reads_whole_at_80_columns(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """What is due was cut at 80 columns ("Returns to", "Most promi", "将退回线索"): it
+    is as wide as its longest word (an idle lead's step, a customer's class, a stage)
+    in the reader's language, the names giving way, and the row still fits."""
+    from rich.cells import cell_len
+    from textual.widgets import DataTable
+
+    from core.models import CustomerClass
+    from plugins.funnel.views import SUBJECTS, DueListScreen, _
+    from tui.format import label
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(DueListScreen())
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            words = [_(text) for text in SUBJECTS.values()] + [label(c) for c in CustomerClass]
+            what = table.columns["subject"].width  # type: ignore[index]
+            assert what >= max(map(cell_len, words)), what
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width
+    finally:
+        set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_due_list_hint_reads_whole_at_80_columns(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """The due list's hint was one line high: at 80 columns "r opens the" ended it."""
+    from textual.widgets import Static
+
+    from plugins.funnel.views import DueListScreen, _
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(DueListScreen())
+            await settle(pilot)
+            hint = app.screen.query_one("#hint", Static)
+            shown = "".join(
+                screen_line(app, y).strip() for y in range(hint.region.y, hint.region.bottom)
+            )
+            tail = _("m switches mine / team; r opens the report (x exports it).")[-8:]
+            assert tail.replace(" ", "") in shown.replace(" ", ""), shown
+    finally:
+        set_lang("en")

@@ -47,7 +47,7 @@ HANDOVER_COLUMNS = ("Code", "Customer", "New owner", "About to close (contacts)"
 SUBJECTS = {
     "idle lead: reminder": "Reminder sent",
     "idle lead: manager told": "Manager told",
-    "idle lead: returns to the pool": "Returns to the pool",
+    "idle lead: returns to the pool": "Back to the pool",
 }
 
 
@@ -194,7 +194,7 @@ class DueListScreen(BaseScreen):
     AUTO_FOCUS = "PagedTable"
     DEFAULT_CSS = """
     DueListScreen PagedTable { height: 1fr; }
-    DueListScreen #hint { height: 1; padding: 0 1; color: $text-muted; }
+    DueListScreen #hint { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("m", "mine", "Mine / team", id="funnel.due.mine"),
@@ -234,14 +234,29 @@ class DueListScreen(BaseScreen):
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)
         widths = {}
-        if self.app.size.width < 100:  # the kind read whole ("超过拜访周期")
+        if self.app.size.width < 100:  # the kind and what is due read whole
             kinds = [_(text) for text in KIND_LABELS.values()]
             widths = widen_to_read(self.NARROW_WIDTHS, "kind", kinds, {"customer": 10})
+            widths = widen_to_read(
+                widths, "subject", self._subject_words(), {"manager": 6, "customer": 9, "owner": 6}
+            )
         for key, title in self.COLUMNS:
             table.add_column(_(title), key=key, width=widths.get(key))
         table.focus()
         self.query_one("#hint", Static).update(_("Loading…"))
         self._requery()
+
+    def _subject_words(self) -> list[str]:
+        """Every word the What column may show: an idle lead's step, a customer's class
+        (a visit overdue), a stage's title (a stalled deal)."""
+        from core.models import CustomerClass
+
+        stages = [
+            pick(stage.title_en, stage.title_zh)
+            for funnel in self.ctx.plugins.funnels.funnels.values()
+            for stage in funnel.open_stages
+        ]
+        return [_(text) for text in SUBJECTS.values()] + [label(c) for c in CustomerClass] + stages
 
     def on_screen_resume(self) -> None:
         if not self._resumed:  # shown the first time: on_mount reads the first page
