@@ -412,3 +412,30 @@ async def test_due_list_hint_reads_whole_at_80_columns(
             assert tail.replace(" ", "") in shown.replace(" ", ""), shown
     finally:
         set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_lead_pool_names_the_region(tui_world: dict[str, Any], lang: str) -> None:
+    """The lead pool showed the region's code ("SUZ") where the customers list shows its
+    name ("苏州 Suzhou")."""
+    from textual.widgets import DataTable
+
+    from plugins.funnel.views import LeadPoolScreen
+
+    world = tui_world["world"]
+    world.region("SUZ", name="苏州 Suzhou")
+    world.customer(region="SUZ", name="苏州德隆科技")
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            app.push_screen(LeadPoolScreen())
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+            (row,) = [r for r in rows if r[1] == "苏州德隆科技"]
+            assert row[3] == "苏州 Suzhou", row
+    finally:
+        set_lang("en")

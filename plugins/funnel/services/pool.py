@@ -704,6 +704,7 @@ class PoolLead:
     source: str
     pool_since: dt.datetime | None
     version: int
+    region_name: str = ""  # what people call the region (the code is for files)
 
 
 def _pool_conditions(ctx: Context) -> list[Any]:
@@ -727,6 +728,7 @@ def pool_leads(ctx: Context, limit: int = 1000, offset: int = 0) -> list[PoolLea
             Customer.source,
             Customer.pool_since,
             Customer.version,
+            Region.name,
         )
         .outerjoin(Region, Region.id == Customer.region_id)
         .where(*_pool_conditions(ctx))
@@ -736,7 +738,7 @@ def pool_leads(ctx: Context, limit: int = 1000, offset: int = 0) -> list[PoolLea
     )
     with ctx.reading() as session:
         return [
-            PoolLead(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8])
+            PoolLead(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8], r[9] or "")
             for r in session.execute(query)
         ]
 
