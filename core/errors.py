@@ -18,6 +18,8 @@ class FieldProblem:
     expected: str  # English, the catalogue's msgid; may hold {placeholders} for args
     row: int | None = None
     args: dict[str, object] | None = None
+    # a file's problem: the column as the file's header has it ("日期", "Date ")
+    column: str | None = None
 
     def expected_text(self) -> str:
         """What was expected, in the reader's language ("at most 40 characters")."""
@@ -37,13 +39,30 @@ class FieldProblem:
         if self.value is None or self.value == "" or self.value == []:
             shown = _("nothing")
         expected = self.expected_text()
+        name = business_name(self.field) if self.column is not None else None
+        if self.row is not None and name is not None:
+            return _(
+                "row {row}, {name} (column '{column}' in the file): got {value}, "
+                "expected {expected}"
+            ).format(row=self.row, name=name, column=self.column, value=shown, expected=expected)
         if self.row is not None:
             return _("row {row}, column '{field}': got {value}, expected {expected}").format(
-                row=self.row, field=self.field, value=shown, expected=expected
+                row=self.row, field=self.column or self.field, value=shown, expected=expected
             )
         return _("{field}: got {value}, expected {expected}").format(
             field=field_title(self.field), value=shown, expected=expected
         )
+
+
+def business_name(column: str) -> str | None:
+    """A file column's business name in the reader's language ("Customer code",
+    客户编码, for customer_code), or None for a column with no such name."""
+    from core.i18n import catalog
+
+    words = column.removesuffix("_id").replace("_", " ").strip()
+    if words and words[:1].upper() + words[1:] in catalog("zh_CN"):
+        return field_title(column)
+    return None
 
 
 def field_title(name: str) -> str:

@@ -512,7 +512,7 @@ def test_cli_import(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
     bad = sales_file(tmp_path, "2026-01-05,C1,P1,,,,2,-1", "x,C1,P1,,,,1,1", name="bad.csv")
     result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(bad)])
     assert result.exit_code == 1
-    assert "row 2, column 'amount': got '-1'" in result.stderr
+    assert "row 2, Amount (column 'amount' in the file): got '-1'" in result.stderr
     assert "row 3, column 'date': got 'x'" in result.stderr
     assert "Traceback" not in result.output + result.stderr
 

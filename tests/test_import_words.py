@@ -101,3 +101,30 @@ def test_a_refused_file_reads_in_chinese(world: Any, tmp_path: Path, zh: Any) ->
     by_field = {p.field: p.expected_text() for p in problems if p.row == 2}
     assert "200" in by_field["name"] and "201" in by_field["name"]
     assert "huge" not in by_field["size"] and "small" in by_field["size"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "wanted"),
+    [
+        ("en", "row 2, Size (column 'Size' in the file): got 'huge', expected"),
+        ("zh_CN", "第 2 行，规模（文件中的“Size”列）：填的是 'huge'，应为"),
+    ],
+)
+def test_a_file_problem_names_the_business_field_and_the_typed_column(
+    world: Any, tmp_path: Path, lang: str, wanted: str
+) -> None:
+    """The command line's problem lines named the column as the code knows it ("size
+    列"): they name the field in the reader's language and, in brackets, the column as
+    the file has it, with the row and what was expected."""
+    world.region("R1")
+    op = world.user("op", "business_operator")
+    path = tmp_path / "customers.csv"
+    path.write_text("code,name,Size ,region_code\nC40,Acme,huge,R1\n", encoding="utf-8")
+    set_lang(lang)
+    try:
+        with pytest.raises(ValidationFailed) as info:
+            import_file(op, "customers", path)
+        (problem,) = info.value.problems
+        assert str(problem).startswith(wanted), str(problem)
+    finally:
+        set_lang("en")

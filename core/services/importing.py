@@ -24,7 +24,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,6 +137,8 @@ class _Job:
     progress: Progress | None
     cancel: threading.Event | None
     chunk_rows: int
+    # each known column's name as the file's header has it: problems name both
+    typed: dict[str, str] = field(default_factory=dict)
 
 
 def import_file(
@@ -492,6 +494,7 @@ def _header(
     if not header:
         raise UnreadableFile(f"{job.path.name} is empty: expected a header row first")
     positions = check_header(header, known, required, problems)
+    job.typed = {name: header[index].strip() for name, index in positions.items()}
     _raise_problems(job, problems)  # rows cannot be read against a wrong header
     return positions
 
@@ -509,6 +512,9 @@ def _checkpoint(job: _Job, rows: int, total: int | None) -> None:
 
 def _raise_problems(job: _Job, problems: Problems) -> None:
     if problems:
+        for problem in problems.items:
+            if problem.row is not None and problem.row > 1 and problem.field in job.typed:
+                problem.column = job.typed[problem.field]
         raise ImportRefused(problems.items, job.path.name, problems.count, problems.bad_rows)
 
 
