@@ -513,7 +513,7 @@ def test_cli_import(shop: Any, tmp_path: Path, monkeypatch: Any) -> None:
     result = runner.invoke(cli, ["--database", url, "import", "sales-lines", str(bad)])
     assert result.exit_code == 1
     assert "row 2, Amount (column 'amount' in the file): got '-1'" in result.stderr
-    assert "row 3, column 'date': got 'x'" in result.stderr
+    assert "row 3, Date (column 'date' in the file): got 'x'" in result.stderr
     assert "Traceback" not in result.output + result.stderr
 
 
