@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+import tui.click_words  # noqa: F401  (click's words in the reader's language, first)
 from core.errors import SalesdeskError
 from core.failures import friendly
 from core.i18n import _
