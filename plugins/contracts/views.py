@@ -24,7 +24,7 @@ from core.models import Customer, User
 from plugins.contracts import services
 from plugins.contracts.machine import STATUS_LABELS
 from plugins.contracts.services.common import machine_of
-from tui.base import BaseScreen
+from tui.base import BaseScreen, report_error
 from tui.format import cell, fit_columns, money
 from tui.views import ViewSpec
 from tui.widgets.form import FieldSpec
@@ -337,29 +337,42 @@ class ContractActions:
     def after_change(self, contract: Any = None) -> None:
         raise NotImplementedError
 
-    def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            result = self.guard(fn, *args, **kwargs)  # type: ignore[attr-defined]
-        except ValidationFailed as exc:
-            self.app.notify(
-                "; ".join(str(p) for p in exc.problems),  # type: ignore[attr-defined]
+    def _run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``fn(*args)`` (a contract write) in a thread worker, then the screen is read
+        again and ``then`` told the result: keys are handled while it saves, and a key
+        pressed again meanwhile does not write twice. A refusal or a conflict is a
+        message (a conflict reads the contract again: someone changed it)."""
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.after_change(result)
+                if then is not None:
+                    then(result)
+
+        def refused(exc: ValidationFailed) -> None:
+            self.app.notify(  # type: ignore[attr-defined]
+                "\n".join(str(p) for p in exc.problems),
                 title=_("Not done"),
                 severity="warning",
                 timeout=10,
             )
-            return None
-        except Conflict as exc:
-            self.app.notify(
-                str(exc),
-                title=_("Not done"),
-                severity="error",  # type: ignore[attr-defined]
-                timeout=10,
-            )
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, Conflict):
+                report_error(self.app, exc)  # type: ignore[attr-defined]
+                return
+            self.app.notify(str(exc), title=_("Not done"), severity="error", timeout=10)  # type: ignore[attr-defined]
             self.after_change()
-            return None
-        if result is not None:
-            self.after_change(result)
-        return result
+
+        self.write_then(  # type: ignore[attr-defined]
+            lambda: fn(*args, **kwargs), done, refused=refused, failed=failed, group="contract"
+        )
 
     def _act(self, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> None:
         self.with_selected(lambda detail: self._act_on(detail, fn, *args, done=done, **kwargs))
@@ -368,17 +381,26 @@ class ContractActions:
         self, detail: Any, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any
     ) -> None:
         c = detail.contract
-        result = self._run(
-            fn,
-            self.ctx,
+        reached: dict[str, str] = {}
+
+        def write(*args: Any, **kwargs: Any) -> Any:  # in the worker: the stage's title too
+            result = fn(*args, **kwargs)
+            reached["stage"] = stage_title(self.ctx, getattr(result, "stage", ""))  # type: ignore[attr-defined]
+            return result
+
+        def tell(_result: Any) -> None:
+            if done:
+                self.app.notify(done.format(number=numbered(c), stage=reached["stage"]))  # type: ignore[attr-defined]
+
+        self._run(
+            write,
+            self.ctx,  # type: ignore[attr-defined]
             c.id,
-            *args,  # type: ignore[attr-defined]
+            *args,
+            then=tell,
             expected_version=c.version,
             **kwargs,
         )
-        if result is not None and done:
-            stage = stage_title(self.ctx, getattr(result, "stage", ""))  # type: ignore[attr-defined]
-            self.app.notify(done.format(number=numbered(c), stage=stage))  # type: ignore[attr-defined]
 
     def _ask(self, title: str, prompt: str, then: Callable[[str], None], value: str = "") -> None:
         from tui.screens.dialogs import PromptDialog
@@ -512,9 +534,14 @@ class ContractActions:
         self.with_selected(lambda detail: self._action_copy_on(detail))
 
     def _action_copy_on(self, detail: Any) -> None:
-        copy = self._run(services.copy_contract, self.ctx, detail.contract.id)  # type: ignore[attr-defined]
-        if copy is not None:
-            self.app.notify(_("Copied as {number} (a new draft)").format(number=copy.number))  # type: ignore[attr-defined]
+        self._run(
+            services.copy_contract,
+            self.ctx,  # type: ignore[attr-defined]
+            detail.contract.id,
+            then=lambda copy: self.app.notify(  # type: ignore[attr-defined]
+                _("Copied as {number} (a new draft)").format(number=copy.number)
+            ),
+        )
 
     def action_amend(self) -> None:
         self.with_selected(lambda detail: self._action_amend_on(detail))

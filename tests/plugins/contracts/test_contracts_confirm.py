@@ -159,3 +159,54 @@ def test_milestones_are_typed_fields(rep_ctx: Context, team: dict[str, Any]) -> 
         ("2026-04-30", Decimal("20000.00"), "on order"),
         ("2026-06-30", Decimal("100000.00"), "on delivery"),
     ]
+
+
+async def submit_and_cancel_watching_the_ui_thread(ctx: Any, monkeypatch: Any) -> list[bool]:
+    """The page's stage move (t) and cancel (x) with every contract write recorded:
+    whether it ran on the UI thread."""
+    import threading
+
+    from tui_helpers import settle
+
+    from tui.app import SalesdeskApp
+    from tui.screens.dialogs import ConfirmDialog
+
+    on_ui: list[bool] = []
+    for name in ("transition", "cancel"):
+        write = getattr(services, name)
+
+        def watched(*args: Any, _write: Any = write, **kwargs: Any) -> Any:
+            on_ui.append(threading.current_thread() is threading.main_thread())
+            return _write(*args, **kwargs)
+
+        monkeypatch.setattr(services, name, watched)
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        page = app.screen
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("enter")  # the first stage allowed: drafting
+        await settle(pilot)
+        assert page.detail.contract.stage == "drafting"
+        await pilot.press("x", *"customer withdrew", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        assert page.detail.contract.stage == "cancelled"
+    return on_ui
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_contract_writes_run_off_the_ui_thread(
+    rep_ctx: Context, team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stage move and a cancel ran their service call (and its SQL) on the UI thread: keys
+    waited for the database. They run in a thread worker now, as a form's save does."""
+    draft(team)
+    on_ui = asyncio.run(submit_and_cancel_watching_the_ui_thread(rep_ctx, monkeypatch))
+    assert on_ui == [False, False]
