@@ -173,3 +173,53 @@ async def test_keys_typed_while_a_dialog_is_read_reach_its_fields(
         assert isinstance(dialog, UserDialog)
         assert dialog.query_one("#f-login").value == "zhou.min"
         assert dialog.query_one("#f-display_name").value == "Zhou Min"
+
+
+@pytest.mark.parametrize(
+    ("key", "module", "name", "listing"),
+    [
+        ("5", "tui.screens.reports", "available_reports", "#report-list"),
+        ("7", "core.forms", "forms_for", "#form-list"),
+    ],
+)
+@aio
+async def test_keys_typed_while_a_list_is_read_move_in_it(
+    tui_world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    module: str,
+    name: str,
+    listing: str,
+) -> None:
+    """Reports (5) and Forms (7) read their list in a worker: the arrows typed right
+    after the key, before the list came, went to the empty list and were lost; they
+    move in it once it is there."""
+    import importlib
+
+    from textual.widgets import OptionList
+
+    target = importlib.import_module(module)
+    read = getattr(target, name)
+    gate = threading.Event()
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(5)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, held)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for event in key_events([key, "down", "down"]):
+            event.set_sender(app)
+            app._driver.send_message(event)
+        for _ in range(5):
+            await pilot.pause()
+        gate.set()
+        await settle(pilot, rounds=5)
+        options = app.screen.query_one(listing, OptionList)
+        enabled = [
+            i for i in range(options.option_count) if not options.get_option_at_index(i).disabled
+        ]
+        assert len(enabled) >= 3
+        assert options.highlighted == enabled[2], (options.highlighted, enabled)

@@ -56,7 +56,8 @@ class FormsScreen(BaseScreen):
 
         self.query_one("#form-about", Static).update(_("Loading…"))
         self.query_one("#form-list", OptionList).focus()
-        self.read_then(lambda: forms_for(self.ctx), self._list, group="forms")
+        # the arrows and Enter typed meanwhile are for the list: kept until it is there
+        self.read_then(lambda: forms_for(self.ctx), self._list, group="forms", hold_keys=True)
 
     def _list(self, found: list[Any]) -> None:
         self.query_one("#form-about", Static).update(_("Choose a form; Tab moves to its fields."))

@@ -143,7 +143,10 @@ class ReportsScreen(BaseScreen):
         imported the first time: seconds on a cold start); "Loading…" until then."""
         self.query_one("#report-about", Static).update(_("Loading…"))
         self.query_one("#report-list", OptionList).focus()
-        self.read_then(lambda: available_reports(self.ctx), self._list, group="reports")
+        # the arrows and Enter typed meanwhile are for the list: kept until it is there
+        self.read_then(
+            lambda: available_reports(self.ctx), self._list, group="reports", hold_keys=True
+        )
 
     def _list(self, found: list[Any]) -> None:
         self.query_one("#report-about", Static).update(
