@@ -130,7 +130,7 @@ def test_a_refusal_reads_in_the_readers_language() -> None:
     )
     try:
         i18n.set_lang("zh_CN")
-        with pytest.raises(PermissionDenied, match=r"^吴雪梅\(业务员\)无权导入数据$"):
+        with pytest.raises(PermissionDenied, match=r"^吴雪梅（业务员）无权导入数据$"):
             require(ctx, "sales.import")
         i18n.set_lang("en")
         with pytest.raises(PermissionDenied, match=r"^吴雪梅 \(Sales rep\) may not import"):

@@ -191,8 +191,10 @@ def test_refusals_name_the_unit_in_the_readers_language(estate: Any) -> None:
             control.sign(estate.control, estate.unit("102"))
     finally:
         set_lang(None)
-    assert str(over.value) == "房间 A1-201:收款 2,000,000.00 超过尚欠金额 1,050,600.00"
-    assert str(early.value) == "房间 A1-201 应收 1,050,600.00,尚欠 1,050,600.00:房款收齐后才能售出"
+    assert str(over.value) == "房间 A1-201：收款 2,000,000.00 超过尚欠金额 1,050,600.00"
+    assert (
+        str(early.value) == "房间 A1-201 应收 1,050,600.00，尚欠 1,050,600.00：房款收齐后才能售出"
+    )
     assert str(skipped.value) == (
-        "房间 A1-102 当前为「预留」,不能改为「签约」(只能从「认购」改为此状态)"
+        "房间 A1-102 当前为「预留」，不能改为「签约」（只能从「认购」改为此状态）"
     )

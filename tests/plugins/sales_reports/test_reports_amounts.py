@@ -99,5 +99,5 @@ def test_the_form_offers_the_choice_in_business_words(sw):
     finally:
         set_lang("en")
     amounts = next(s for s in specs if s.name == "amounts")
-    assert amounts.choices == [("不含税", "net"), ("价税合计(含税)", "gross")]
+    assert amounts.choices == [("不含税", "net"), ("价税合计（含税）", "gross")]
     assert values["amounts"] == "net"
