@@ -217,3 +217,29 @@ def test_an_amount_takes_thousands_separators(lang: str) -> None:
             validate(Budget, {"amount": "1,20"}, "budget")  # not a grouping: refused
     finally:
         set_lang("en")
+
+
+@aio
+async def test_the_search_palette_speaks_chinese(tui_world: dict[str, Any], zh: Any) -> None:
+    """Ctrl+P on a Chinese screen said "Search for commands…" and, for a search that
+    found nothing, "No matches found"."""
+    import asyncio
+
+    from textual.command import CommandList, CommandPalette
+    from textual.widgets import Input
+
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        field = app.screen.query_one(Input)
+        assert field.placeholder and "Search" not in field.placeholder, field.placeholder
+        await pilot.press(*"zqxzqx")
+        await asyncio.sleep(1.2)
+        await settle(pilot)
+        options = app.screen.query_one(CommandList)
+        shown = [str(getattr(o.prompt, "renderable", o.prompt)) for o in options.options]
+        assert shown and not any("No matches" in s for s in shown), shown
+        assert any("没有" in s for s in shown), shown

@@ -487,6 +487,13 @@ class SalesdeskApp(App[None]):
 
         ask_to_discard(self, self._left_behind(), go)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette with its words in the reader's language."""
+        from tui.widgets.palette import SearchPalette
+
+        if self.use_command_palette and not SearchPalette.is_open(self):
+            self.push_screen(SearchPalette(id="--command-palette"))
+
     def action_keys(self) -> None:
         from tui.screens.dialogs import KeysDialog
 
