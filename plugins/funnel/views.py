@@ -162,7 +162,7 @@ class PipelineBoard(BaseScreen):
         cards: dict[str, list[analytics.BoardCard]],
     ) -> None:
         self.query_one("#chart", Static).update(
-            f"[b]{pick(funnel.title_en, funnel.title_zh)}[/b]  (f: {_('Next funnel')})\n"
+            f"[b]{pick(funnel.title_en, funnel.title_zh)}[/b]  {_('(f: next funnel)')}\n"
             + funnel_chart(stages)
         )
         table = self.query_one(DataTable)

@@ -262,7 +262,7 @@ class BoardCard:
     deal_id: int
     title: str
     customer: str
-    owner: str
+    owner: str  # the owner's name
     amount: Decimal
     entered: dt.datetime
     stalled: bool
@@ -283,7 +283,8 @@ def board(
             Opportunity.stage,
             Opportunity.title,
             Customer.name.label("customer"),
-            User.login,
+            # people are named on the board, not by login
+            sa.func.coalesce(sa.func.nullif(User.display_name, ""), User.login).label("owner"),
             Opportunity.amount,
             Opportunity.stage_entered_at,
             sa.case((stalled_condition(ctx), 1), else_=0).label("stalled"),
@@ -299,8 +300,8 @@ def board(
         rows = session.execute(
             sa.select(inner).where(inner.c.rank <= per_stage).order_by(inner.c.stage, inner.c.rank)
         ).all()
-    for did, stage, title, customer, login, amount, entered, stalled, _rank in rows:
+    for did, stage, title, customer, owner, amount, entered, stalled, _rank in rows:
         out.setdefault(stage, []).append(
-            BoardCard(did, title, customer, login or "", money(amount), entered, bool(stalled))
+            BoardCard(did, title, customer, owner or "", money(amount), entered, bool(stalled))
         )
     return out

@@ -291,3 +291,34 @@ async def test_due_list_reads_its_first_page_once(
         await pilot.press("pagedown")
         await settle(pilot)
         assert reads[-1] == (table.page_size, table.page_size)
+
+
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
+@aio
+async def test_board_cards_name_the_owner_and_the_heading_reads_in_chinese(
+    tui_team: Any,
+) -> None:
+    """A card showed its owner's login ("r1", "rep07") where people are named ("R1"); the
+    heading's key hint was "(f: 下一个漏斗)", half-width marks between Chinese words."""
+    from core.i18n import set_lang
+    from plugins.funnel.views import PipelineBoard
+
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
+    set_lang("zh_CN")
+    try:
+        app = app_for(w.r1)
+        async with app.run_test(size=(120, 32)) as pilot:
+            await pilot.press("b")
+            await settle(pilot)
+            assert isinstance(app.screen, PipelineBoard)
+            table = app.screen.query_one("#board")
+            card = str(table.get_row_at(0)[0])
+            assert card.startswith("Pumps") and card.endswith(" R1"), card
+            chart = str(app.screen.query_one("#chart").render())
+            assert "（f：下一个漏斗）" in chart, chart
+    finally:
+        set_lang("en")
