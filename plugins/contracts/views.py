@@ -983,8 +983,9 @@ class ContractDetailScreen(ContractActions, BaseScreen):
     def action_signoff(self) -> None:
         if self.detail is None:
             return
-        with self.ctx.reading() as session:
-            nodes = machine_of(session).nodes_at(self.detail.contract.stage)
+        if self.machine is None:  # read with the page; not yet only before it is shown
+            return
+        nodes = self.machine.nodes_at(self.detail.contract.stage)
         done = {s.node for s in self.detail.signoffs}
         nodes = [n for n in nodes if n.id not in done]
         if not nodes:
@@ -992,7 +993,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             return
         node = nodes[0]
         self._ask(
-            _("Sign off: {node}").format(node=node.title_en),
+            _("Sign off: {node}").format(node=pick(node.title_en, node.title_zh)),
             _("Comment (optional)"),
             lambda text: self._act(
                 services.sign_off, node.id, text, done=_("{number}: control node signed off")

@@ -357,3 +357,34 @@ def test_contract_page_at_80_columns_reads_whole(
     assert comment in seen["steps opened"]
     assert comment in seen["timeline opened"].replace("\n", " ")
     assert ("Enter" if lang == "en" else "回车") in seen["hints"]
+
+
+async def signoff_prompt_title(ctx: Any) -> str:
+    from tui.screens.dialogs import PromptDialog
+
+    app = app_for(ctx)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_first(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        return str(app.screen.query_one(".title").render())
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_control_node_is_named_in_the_readers_language(
+    tui_ctx: dict[str, Any], team: dict[str, Any]
+) -> None:
+    """The sign-off prompt named the control node in English on a Chinese screen
+    ("控制节点确认：Execution plan agreed")."""
+    from contracts_helpers import at_stage
+
+    from core.i18n import set_lang
+
+    at_stage(team, "planning")
+    set_lang("zh_CN")
+    try:
+        title = asyncio.run(signoff_prompt_title(tui_ctx["mgr"]))
+    finally:
+        set_lang("en")
+    assert "实施计划确认" in title and "Execution" not in title, title
