@@ -223,3 +223,38 @@ async def test_keys_typed_while_a_list_is_read_move_in_it(
         ]
         assert len(enabled) >= 3
         assert options.highlighted == enabled[2], (options.highlighted, enabled)
+
+
+@aio
+async def test_tab_typed_while_reports_are_read_reaches_the_parameters(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``5`` and Tab typed at once: the Tab waited for the list but not for the first
+    report's parameters, found nothing to move to, and the date typed next ran as
+    section keys (2: Customers, 4: Daily)."""
+    from textual.widgets import Input
+
+    from tui.screens import reports
+
+    read = reports.available_reports
+    gate = threading.Event()
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(5)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "available_reports", held)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for event in key_events(["5", "tab"]):
+            event.set_sender(app)
+            app._driver.send_message(event)
+        for _ in range(5):
+            await pilot.pause()
+        gate.set()
+        await settle(pilot, rounds=5)
+        assert isinstance(app.screen, reports.ReportsScreen)
+        focused = app.screen.focused
+        assert isinstance(focused, Input), focused
+        assert app.screen.query_one("#params") in focused.ancestors

@@ -148,7 +148,7 @@ class ReportsScreen(BaseScreen):
             lambda: available_reports(self.ctx), self._list, group="reports", hold_keys=True
         )
 
-    def _list(self, found: list[Any]) -> None:
+    async def _list(self, found: list[Any]) -> None:
         self.query_one("#report-about", Static).update(
             _("Choose a report; Enter or Ctrl+R runs it.")
         )
@@ -171,13 +171,17 @@ class ReportsScreen(BaseScreen):
             )
         # the report asked for, else the one this user ran last
         wanted = self.report_id or self.app.last_report
+        mounting = None
         if wanted in self.reports:
             self.report_id = None
             listing.highlighted = _index(listing, wanted)
-            self._show_params(wanted)
+            mounting = self._show_params(wanted)
         elif found:
             listing.highlighted = _index(listing, _first_report(listing))
+            mounting = self._show_params(_first_report(listing))
         listing.focus()
+        if mounting is not None:  # the keys typed ahead (Tab) are for these fields
+            await mounting
 
     @on(OptionList.OptionHighlighted, "#report-list")
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
@@ -188,15 +192,17 @@ class ReportsScreen(BaseScreen):
         self._show_params(event.option.id or "")
         self.action_run()
 
-    def _show_params(self, report_id: str) -> None:
+    def _show_params(self, report_id: str) -> Any:
+        """Show the report's parameters; returns their mounting (None when already
+        shown): keys typed ahead (Tab) wait for it."""
         report = self.reports.get(report_id)
         if report is None or (self.report_id == report_id and self.query(FormFields)):
-            return
+            return None
         self.report_id = report_id
         specs, values = param_specs(report.Params)
         box = self.query_one("#params", Vertical)
         box.remove_children()
-        box.mount(FormFields(specs, values))
+        mounting = box.mount(FormFields(specs, values))
         doc = (report.__doc__ or "").strip().splitlines()
         about = pick(report.title_en, report.title_zh)
         self.query_one("#report-about", Static).update(
@@ -205,6 +211,7 @@ class ReportsScreen(BaseScreen):
             + "\n"
             + _("Ctrl+R runs it; Tab moves to the parameters.")
         )
+        return mounting
 
     def action_run(self) -> None:
         if not self.report_id or not self.query(FormFields):

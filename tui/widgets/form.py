@@ -38,6 +38,10 @@ class FormFields(VerticalScroll):
     FormFields #form-message.-empty { display: none; }
     FormFields .error.-hint { color: $text-muted; }
     """
+    # Tab goes from field to field, never to the box around them: focused, the box
+    # passed the digits of a date typed next to the app (2 opened Customers, 4 Daily).
+    # Focusing a field scrolls it into view; the wheel scrolls without focus.
+    can_focus = False
 
     def __init__(self, specs: list[FieldSpec], values: dict[str, Any], **kw: Any) -> None:
         super().__init__(**kw)
