@@ -38,3 +38,17 @@ def test_chinese_uses_full_width_punctuation_between_chinese_words() -> None:
 def test_the_allowlist_names_entries_that_exist() -> None:
     msgids = {m for path in catalogues() for m in json.loads(path.read_text(encoding="utf-8"))}
     assert set(ALLOWED) <= msgids
+
+
+TITLE_ZH = re.compile(r'^\s*title_zh = "([^"]*)"', re.M)
+
+
+def test_report_titles_use_full_width_punctuation() -> None:
+    """A report's Chinese title, shown in the Reports list and on its page, read
+    "业务员业绩:本月/本季/本年累计" and "销售漏斗(按阶段)"."""
+    found = []
+    for path in sorted([*ROOT.glob("core/**/*.py"), *ROOT.glob("plugins/**/*.py")]):
+        for title in TITLE_ZH.findall(path.read_text(encoding="utf-8")):
+            if HALF_WIDTH.search(title):
+                found.append(f"{path.relative_to(ROOT)}: {title}")
+    assert found == [], "\n".join(found)

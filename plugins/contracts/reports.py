@@ -228,7 +228,7 @@ class MilestonesDue(ReportBase):
     id = "contracts_milestones_due"
     category = "contracts"
     title_en = "Payment milestones due and overdue"
-    title_zh = "合同收款节点(到期与逾期)"
+    title_zh = "合同收款节点（到期与逾期）"
     Params = MilestoneParams
 
     def run(self, ctx: Context, params: MilestoneParams) -> ReportResult:

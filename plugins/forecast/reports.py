@@ -46,7 +46,7 @@ class ForecastReport(ReportBase):
     id = "forecast"
     category = "forecast"
     title_en = "Sales forecast: history, forecast and interval"
-    title_zh = "销售预测:历史、预测与区间"
+    title_zh = "销售预测：历史、预测与区间"
     Params = ForecastParams
 
     def run(self, ctx: Context, params: ForecastParams) -> ReportResult:
@@ -371,7 +371,7 @@ class ValueAddedReport(ReportBase):
     id = "forecast_value_added"
     category = "forecast"
     title_en = "Forecast overrides: did they help?"
-    title_zh = "预测人工调整:是否改进了预测?"
+    title_zh = "预测人工调整：是否改进了预测？"
     Params = ValueAddedParams
 
     def run(self, ctx: Context, params: ValueAddedParams) -> ReportResult:

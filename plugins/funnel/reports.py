@@ -92,7 +92,7 @@ class FunnelReport(ReportBase):
     id = "funnel.stages"
     category = "funnel"
     title_en = "Sales funnel by stage"
-    title_zh = "销售漏斗(按阶段)"
+    title_zh = "销售漏斗（按阶段）"
     Params = FunnelParams
 
     def run(self, ctx: Context, params: FunnelParams) -> ReportResult:
@@ -169,7 +169,7 @@ class PipelineReport(ReportBase):
     id = "funnel.pipeline"
     category = "funnel"
     title_en = "Weighted pipeline forecast"
-    title_zh = "加权销售预测(漏斗)"
+    title_zh = "加权销售预测（漏斗）"
     Params = PipelineParams
 
     def run(self, ctx: Context, params: PipelineParams) -> ReportResult:
@@ -388,7 +388,7 @@ class DueReport(ReportBase):
     id = "funnel.due"
     category = "funnel"
     title_en = "Due list: stalled deals and overdue follow-ups"
-    title_zh = "待办:停滞商机与逾期跟进"
+    title_zh = "待办：停滞商机与逾期跟进"
     Params = DueParams
 
     def run(self, ctx: Context, params: DueParams) -> ReportResult:

@@ -40,7 +40,7 @@ def cell(value: object, kind: ColumnKind) -> str:
 class HtmlExporter:
     id = "html"
     title_en = "Web page (.html)"
-    title_zh = "网页 (.html)"
+    title_zh = "网页（.html）"
     suffix = ".html"
 
     def write(

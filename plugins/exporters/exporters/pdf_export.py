@@ -39,7 +39,7 @@ SERIES_COLOURS = ("#4472c4", "#ed7d31", "#a5a5a5", "#ffc000", "#5b9bd5", "#70ad4
 class PdfExporter:
     id = "pdf"
     title_en = "PDF for printing (.pdf)"
-    title_zh = "PDF 打印版 (.pdf)"
+    title_zh = "PDF 打印版（.pdf）"
     suffix = ".pdf"
 
     def write(

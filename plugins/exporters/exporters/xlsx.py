@@ -39,7 +39,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 class XlsxExporter:
     id = "xlsx"
     title_en = "Excel workbook (.xlsx)"
-    title_zh = "Excel 工作簿 (.xlsx)"
+    title_zh = "Excel 工作簿（.xlsx）"
     suffix = ".xlsx"
 
     def write(

@@ -85,7 +85,7 @@ def rep_targets(session: Any, day: dt.date) -> dict[int, dict[str, Decimal]]:
 class RepPeriods(ReportBase):
     id = "rep_periods"
     title_en = "Rep performance: MTD, QTD, YTD vs target and last year (Q1)"
-    title_zh = "业务员业绩:本月/本季/本年累计 与指标及去年同期对比"
+    title_zh = "业务员业绩：本月/本季/本年累计 与指标及去年同期对比"
     category = "performance"
     Params = AsOfRegionParams
 
