@@ -170,3 +170,37 @@ async def test_home_reads_its_figures_again_only_when_something_changed(
         await settle(pilot)
         assert len(computed) == 4  # F5 always reads
     assert not any(computed)
+
+
+@aio
+async def test_a_new_screens_footer_keys_are_styled_once(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each footer key is styled as it mounts, and not again: Textual's footer binds each
+    key's ``compact`` to its own, which restyled every key twice more (with its two
+    component classes) each time a screen was opened (docs/performance.md)."""
+    from textual.dom import DOMNode
+    from textual.widgets._footer import FooterKey
+
+    restyled: list[str] = []
+    update = DOMNode.update_node_styles
+
+    def counting(self: DOMNode, animate: bool = True) -> None:
+        if isinstance(self, FooterKey):
+            restyled.append(self.key)
+        update(self, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", counting)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for section in ("3", "9"):
+            restyled.clear()
+            await pilot.press(section)
+            await settle(pilot)
+            keys = list(app.screen.query(FooterKey))
+            assert len(keys) > 3
+            assert restyled == []
+            assert not any(k.has_class("-compact") for k in keys if k.key != "ctrl+p")
+            await pilot.press("escape")
+            await settle(pilot)

@@ -7,7 +7,7 @@ import inspect
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -16,7 +16,9 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.errors import Conflict, SalesdeskError, ValidationFailed
@@ -326,10 +328,9 @@ class KeysFooter(Footer):
 
     def compose(self) -> ComposeResult:
         from textual.containers import Horizontal
-        from textual.widgets._footer import FooterKey
 
         self._shown = self._showing() if self._bindings_ready else None
-        items = list(super().compose())
+        items = list(self._items())
         first = [w for w in items if isinstance(w, FooterKey) and w.action in ("keys", "app.keys")]
         palette = [w for w in items if w.has_class("-command-palette")]
         keys = first + [w for w in items if w not in first and w not in palette]
@@ -339,6 +340,75 @@ class KeysFooter(Footer):
         if keys:
             yield Horizontal(*keys, classes="footer-keys")
         yield from palette
+
+    def _items(self) -> Iterator[Widget]:
+        """What Textual's ``Footer.compose`` yields, each key made compact or not as it is
+        made. Textual binds each key's ``compact`` to the footer's: the key is styled as
+        it mounts, then restyled when its watcher adds ``-compact`` (the default) and
+        again when the binding takes it away; three stylings of each key (and its two
+        component classes) on every new screen, 14 % of the UI thread's CPU opening the
+        sections. A salesdesk footer's ``compact`` never changes once made."""
+        from itertools import groupby
+
+        from textual.widgets._footer import FooterLabel, KeyGroup
+
+        if not self._bindings_ready:
+            return
+        active = self.screen.active_bindings
+        by_action: dict[str, list[tuple[Binding, bool, str]]] = {}
+        for _node, binding, enabled, tooltip in active.values():
+            if binding.show:
+                by_action.setdefault(binding.action, []).append((binding, enabled, tooltip))
+        for group, same_group in groupby(by_action.values(), lambda multi: multi[0][0].group):
+            multis = list(same_group)
+            if group is not None and len(multis) > 1:
+                with KeyGroup(classes="-compact" if group.compact else ""):
+                    for multi in multis:
+                        binding, enabled, tooltip = multi[0]
+                        yield self._key(
+                            binding, enabled, tooltip or binding.description, "", "-grouped"
+                        )
+                yield FooterLabel(group.description)
+                continue
+            for multi in multis:
+                binding, enabled, tooltip = multi[0]
+                yield self._key(binding, enabled, tooltip, binding.description)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            found = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _node, binding, enabled, _tooltip = found
+                yield self._key(
+                    binding,
+                    enabled,
+                    binding.tooltip or binding.description,
+                    binding.description,
+                    "-command-palette",
+                    compact=True,  # Textual leaves the search key unbound: compact
+                )
+
+    def _key(
+        self,
+        binding: Binding,
+        enabled: bool,
+        tooltip: str,
+        description: str,
+        classes: str = "",
+        *,
+        compact: bool | None = None,
+    ) -> FooterKey:
+        key = FooterKey(
+            binding.key,
+            self.app.get_key_display(binding),
+            description,
+            binding.action,
+            disabled=not enabled,
+            tooltip=tooltip,
+            classes=classes,
+        )
+        compact = self.compact if compact is None else compact
+        key.set_reactive(FooterKey.compact, compact)  # set, so no watcher runs
+        key.set_class(compact, "-compact", update=False)
+        return key
 
 
 class BaseScreen(Guarded, Screen[Any]):
