@@ -276,3 +276,32 @@ async def test_table_cells_drawn_fast_are_drawn_as_textual_draws_them() -> None:
                             assert ours == theirs, (cells[row], width, cursor, hover)
                             compared += 1
         assert compared > 300
+
+
+def test_table_cells_are_measured_as_textual_measures_them() -> None:
+    """tui.base measures plain one-line cells by their length: the same widths as Rich's
+    measurement, which DataTable uses for its automatic column widths."""
+    from rich.console import Console
+    from rich.text import Text
+    from textual.widgets import _data_table
+
+    import tui.base  # noqa: F401  (installs the fast measure)
+
+    fast = _data_table.measure
+    textual_own = fast.textual  # type: ignore[attr-defined]
+    console = Console(width=80)
+    texts = [
+        "",
+        "Zhang Wei",
+        "张伟 上海",
+        "trailing  ",
+        " lead",
+        "a\nb",
+        "tab\there",
+        "x\u2028y",
+        "a much longer line\nshort",
+    ]
+    cells = [Text(t) for t in texts] + [Text(t, justify="right") for t in texts]
+    cells += [Text.assemble(("two", "green"), " parts"), "plain str", 12345]
+    for cell in cells:
+        assert fast(console, cell, 1) == textual_own(console, cell, 1), repr(cell)
