@@ -305,3 +305,38 @@ def test_table_cells_are_measured_as_textual_measures_them() -> None:
     cells += [Text.assemble(("two", "green"), " parts"), "plain str", 12345]
     for cell in cells:
         assert fast(console, cell, 1) == textual_own(console, cell, 1), repr(cell)
+
+
+@aio
+async def test_a_cursor_key_restyles_nothing(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving the cursor in a list redraws two rows; a restyle (a class or pseudo-class
+    change on the table, the screen or the footer) would restyle the node and all below it
+    and drop the table's drawn cells: a served session pays for every key."""
+    from textual.dom import DOMNode
+
+    restyled: list[str] = []
+    update = DOMNode.update_node_styles
+
+    def counting(self: DOMNode, animate: bool = True) -> None:
+        restyled.append(type(self).__name__)
+        update(self, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", counting)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for section in ("2", "3", None):  # Customers, Opportunities, Home's navigation
+            if section:
+                await pilot.press(section)
+                await settle(pilot)
+            restyled.clear()
+            for key in ("down", "down", "up"):
+                await pilot.press(key)
+                await pilot.pause()
+            await settle(pilot)
+            assert restyled == [], (section, type(app.focused).__name__)
+            if section:
+                await pilot.press("escape")
+                await settle(pilot)

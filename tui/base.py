@@ -144,7 +144,7 @@ def _fast_table_cells() -> None:
         )
         cached = self._cell_render_cache.get(key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         pad = self.cell_padding
         if self.rows[row_key].height != 1 or width - 2 * pad < 1:
             return original(*args)
@@ -205,7 +205,7 @@ def _fast_cell_widths() -> None:
 
     measure.fast_widths = True  # type: ignore[attr-defined]
     measure.textual = original  # type: ignore[attr-defined]  # the tests compare
-    _data_table.measure = measure  # type: ignore[attr-defined]
+    _data_table.measure = measure
 
 
 _fast_cell_widths()
