@@ -170,3 +170,173 @@ async def test_home_reads_its_figures_again_only_when_something_changed(
         await settle(pilot)
         assert len(computed) == 4  # F5 always reads
     assert not any(computed)
+
+
+@aio
+async def test_a_new_screens_footer_keys_are_styled_once(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each footer key is styled as it mounts, and not again: Textual's footer binds each
+    key's ``compact`` to its own, which restyled every key twice more (with its two
+    component classes) each time a screen was opened (docs/performance.md)."""
+    from textual.dom import DOMNode
+    from textual.widgets._footer import FooterKey
+
+    restyled: list[str] = []
+    update = DOMNode.update_node_styles
+
+    def counting(self: DOMNode, animate: bool = True) -> None:
+        if isinstance(self, FooterKey):
+            restyled.append(self.key)
+        update(self, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", counting)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for section in ("3", "9"):
+            restyled.clear()
+            await pilot.press(section)
+            await settle(pilot)
+            keys = list(app.screen.query(FooterKey))
+            assert len(keys) > 3
+            assert restyled == []
+            assert not any(k.has_class("-compact") for k in keys if k.key != "ctrl+p")
+            await pilot.press("escape")
+            await settle(pilot)
+
+
+@aio
+async def test_table_cells_drawn_fast_are_drawn_as_textual_draws_them() -> None:
+    """tui.base draws plain one-line cells itself (Rich's general path cost about 150 us
+    a cell): every cell, under the cursor or not, fixed or not, must come out exactly as
+    Textual's own ``_render_cell`` makes it; other cells are left to Textual."""
+    from decimal import Decimal
+
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    import tui.base  # noqa: F401  (installs the fast path)
+
+    fast = DataTable._render_cell
+    textual_own = fast.textual  # type: ignore[attr-defined]
+    cells = [
+        "Zhang Wei",
+        "",
+        "a name far too long for its column, cut",
+        "张伟 上海华东区域销售有限公司",
+        "trailing   ",
+        "[b]not markup[/b]",
+        12345,
+        Decimal("279968.00"),
+        3.14159,
+        Text("1,200.00", justify="right"),
+        Text("a long amount 1,234,567.89", justify="right"),
+        Text("mid", justify="center"),
+        Text("左", justify="left"),
+        Text("ellipsis wanted here, long", overflow="ellipsis"),
+        Text("crop me, this is long", overflow="crop", justify="right"),
+        Text("styled", style="bold red"),  # Textual's
+        Text.assemble(("two", "green"), " parts"),  # Textual's
+        Text("wraps when it may, long text", no_wrap=False),  # Textual's when too long
+        "全角文字が列の幅を超える",
+    ]
+
+    class Tables(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable(zebra_stripes=True, fixed_columns=1)
+            yield DataTable(cursor_type="row", cell_padding=0)
+
+    app = Tables()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for table in app.query(DataTable):
+            table.add_column("key")
+            table.add_column("narrow", width=7)
+            table.add_column("auto")
+            for index, cell in enumerate(cells):
+                table.add_row(index, cell, cell, key=str(index))
+        await pilot.pause()
+        compared = 0
+        for table in app.query(DataTable):
+            table.focus()
+            await pilot.pause()
+            for row in range(len(cells)):
+                for column, col in enumerate(table.ordered_columns):
+                    width = col.get_render_width(table)
+                    for cursor, hover in ((False, False), (True, False), (False, True)):
+                        for style in (
+                            table.rich_style,
+                            table.get_component_rich_style("datatable--even-row"),
+                        ):
+                            table._cell_render_cache.clear()
+                            ours = fast(table, row, column, style, width, cursor, hover)
+                            table._cell_render_cache.clear()
+                            theirs = textual_own(table, row, column, style, width, cursor, hover)
+                            assert ours == theirs, (cells[row], width, cursor, hover)
+                            compared += 1
+        assert compared > 300
+
+
+def test_table_cells_are_measured_as_textual_measures_them() -> None:
+    """tui.base measures plain one-line cells by their length: the same widths as Rich's
+    measurement, which DataTable uses for its automatic column widths."""
+    from rich.console import Console
+    from rich.text import Text
+    from textual.widgets import _data_table
+
+    import tui.base  # noqa: F401  (installs the fast measure)
+
+    fast = _data_table.measure
+    textual_own = fast.textual  # type: ignore[attr-defined]
+    console = Console(width=80)
+    texts = [
+        "",
+        "Zhang Wei",
+        "张伟 上海",
+        "trailing  ",
+        " lead",
+        "a\nb",
+        "tab\there",
+        "x\u2028y",
+        "a much longer line\nshort",
+    ]
+    cells = [Text(t) for t in texts] + [Text(t, justify="right") for t in texts]
+    cells += [Text.assemble(("two", "green"), " parts"), "plain str", 12345]
+    for cell in cells:
+        assert fast(console, cell, 1) == textual_own(console, cell, 1), repr(cell)
+
+
+@aio
+async def test_a_cursor_key_restyles_nothing(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving the cursor in a list redraws two rows; a restyle (a class or pseudo-class
+    change on the table, the screen or the footer) would restyle the node and all below it
+    and drop the table's drawn cells: a served session pays for every key."""
+    from textual.dom import DOMNode
+
+    restyled: list[str] = []
+    update = DOMNode.update_node_styles
+
+    def counting(self: DOMNode, animate: bool = True) -> None:
+        restyled.append(type(self).__name__)
+        update(self, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", counting)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for section in ("2", "3", None):  # Customers, Opportunities, Home's navigation
+            if section:
+                await pilot.press(section)
+                await settle(pilot)
+            restyled.clear()
+            for key in ("down", "down", "up"):
+                await pilot.press(key)
+                await pilot.pause()
+            await settle(pilot)
+            assert restyled == [], (section, type(app.focused).__name__)
+            if section:
+                await pilot.press("escape")
+                await settle(pilot)
