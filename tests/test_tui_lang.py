@@ -191,7 +191,7 @@ def test_forecast_methods_read_as_titles(tui_world: dict[str, Any], zh: Any) -> 
     """The forecast report listed "combination" and "seasonal_naive"."""
     from plugins.forecast.reports import method_title
 
-    assert method_title(tui_world["admin"], "combination") == "多种方法的平均"
+    assert method_title(tui_world["admin"], "combination") == "多种方法的组合"
     assert method_title(tui_world["admin"], "something_new") == "something_new"
 
 

@@ -563,6 +563,114 @@ class Sarima:
         return Forecast(mean, bounds[:, 0], bounds[:, 1], self.id, level)
 
 
+class Airline:
+    """The airline model (0,1,1)(0,1,1)s of :class:`Sarima`, fitted in numpy and scipy by
+    conditional least squares: the two MA parameters minimise the sum of squared one-step
+    errors of the doubly differenced series, the error recursion run by ``lfilter``. About
+    a millisecond a fit instead of statsmodels' exact likelihood (80 ms), so it can be
+    backtested and join the combination on 1,500 series; ``Sarima`` stays the reference
+    (tests compare the forecasts). ARIMA(0,1,1) when fewer than two seasons and two
+    months are known, as ``Sarima``."""
+
+    id = "airline"
+    title = "Airline model (fast SARIMA)"
+    min_history = 6
+    fast = True
+
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
+        y = as_array(history)
+        s = season if season > 1 and len(y) >= 2 * season + 2 else 0
+        w = np.diff(y)
+        if s:
+            w = w[s:] - w[:-s]
+        params = _css_fit(w, s)
+        ma = _airline_ma(params, s)
+        resid = _ma_residuals(w, ma)
+        w_future = _lfilter(ma, [1.0], np.concatenate((resid, np.zeros(horizon))))[len(w) :]
+        diff = _airline_ar(s)
+        ext = np.concatenate((y, np.zeros(horizon)))
+        for t in range(len(y), len(y) + horizon):
+            # y_t = w_t - (diff[1] y_{t-1} + ... ): undo both differences
+            ext[t] = w_future[t - len(y)] - float(diff[1:] @ ext[t - 1 : t - len(diff) : -1])
+        impulse = np.zeros(horizon)
+        impulse[0] = 1.0
+        psi = _lfilter(ma, diff, impulse)
+        sigma = math.sqrt(float(resid @ resid) / max(1, len(w) - len(params)))
+        return _finish(ext[len(y) :], sigma * np.sqrt(np.cumsum(psi**2)), level, self.id)
+
+
+def _lfilter(b: Any, a: Any, x: Array) -> Array:
+    from scipy.signal import lfilter
+
+    return np.asarray(lfilter(b, a, x), dtype=float)
+
+
+def _airline_ma(params: Array, s: int) -> Array:
+    """(1 + theta B)(1 + Theta B^s) as polynomial coefficients in B."""
+    ma = np.zeros(s + 2 if s else 2)
+    ma[0], ma[1] = 1.0, params[0]
+    if s:
+        ma[s], ma[s + 1] = params[1], params[0] * params[1]
+    return ma
+
+
+def _airline_ar(s: int) -> Array:
+    """(1 - B)(1 - B^s): the two differences as polynomial coefficients in B."""
+    seasonal = np.zeros(s + 1)
+    seasonal[0] = 1.0
+    if s:
+        seasonal[s] = -1.0
+    return np.convolve([1.0, -1.0], seasonal)
+
+
+def _ma_residuals(w: Array, ma: Array) -> Array:
+    """One-step errors e_t = w_t - sum_k ma_k e_{t-k}, the errors before the start 0."""
+    return _lfilter([1.0], ma, w)
+
+
+_AIRLINE_BOUND = 0.98  # invertible, as statsmodels enforces
+
+
+def _css_fit(w: Array, s: int) -> Array:
+    """The MA parameters minimising the conditional sum of squares: the best of a few
+    starts, then L-BFGS-B within the invertible box with the exact gradient (the error's
+    derivative is itself a filter of the errors: de/dtheta = -B e / (1 + theta B),
+    de/dTheta = -B^s e / (1 + Theta B^s)), so no finite differences."""
+    from scipy.optimize import minimize
+
+    k = 2 if s else 1
+    if len(w) <= k + 1 or not np.any(w):
+        return np.zeros(k)
+
+    def sse(params: Array) -> tuple[float, Array]:
+        e = _ma_residuals(w, _airline_ma(params, s))
+        value = float(e @ e)
+        if not math.isfinite(value):
+            return 1e300, np.zeros(k)
+        lag1 = np.zeros(2)
+        lag1[1] = 1.0
+        grad = [-2 * float(e @ _lfilter(lag1, [1.0, params[0]], e))]
+        if s:
+            lag_s, seasonal = np.zeros(s + 1), np.zeros(s + 1)
+            lag_s[s], seasonal[0], seasonal[s] = 1.0, 1.0, params[1]
+            grad.append(-2 * float(e @ _lfilter(lag_s, seasonal, e)))
+        return value, np.array(grad)
+
+    starts = [np.array(p[:k]) for p in ((-0.4, -0.6), (-0.8, -0.8), (0.2, -0.3))]
+    x0 = min(starts, key=lambda p: sse(p)[0])
+    bounds = [(-_AIRLINE_BOUND, _AIRLINE_BOUND)] * k
+    result = minimize(sse, x0, jac=True, method="L-BFGS-B", bounds=bounds)
+    return np.asarray(result.x if result.fun <= sse(x0)[0] else x0, dtype=float)
+
+
 class Theta:
     """statsmodels ThetaModel (deseasonalised when the series tests seasonal)."""
 
@@ -647,6 +755,7 @@ BUILTIN_METHODS: tuple[Any, ...] = (
     FastTheta(),
     HoltWinters(),
     Sarima(),
+    Airline(),
     Theta(),
     Regression(),
 )

@@ -172,8 +172,8 @@ def method_title(ctx: Context, method_id: str) -> str:
     from plugins.forecast.services import forecasting as fc
 
     titles = {m.id: m.title for m in fc.method_registry(ctx).values()}
-    titles[COMBINATION_ID] = "Average of methods"
-    titles[BLEND_ID] = "One method blended with the average"
+    titles[COMBINATION_ID] = "Combination of methods"
+    titles[BLEND_ID] = "One method blended with the combination"
     return _(titles[method_id]) if method_id in titles else method_id
 
 

@@ -493,8 +493,8 @@ class ForecastScreen(BaseScreen):
             ]
         )
         self.query_one("#fc-method", Select).value = "auto"
-        self.titles[COMBINATION_ID] = _("Average of methods")  # chosen, never offered
-        self.titles[BLEND_ID] = _("One method blended with the average")  # chosen only
+        self.titles[COMBINATION_ID] = _("Combination of methods")  # chosen, never offered
+        self.titles[BLEND_ID] = _("One method blended with the combination")  # chosen only
         if how:
             self.query_one("#fc-reconcile", Select).value = how
 

@@ -1,5 +1,5 @@
 """The automatic choice picks a single method for a series only when it is clearly better
-than the average of methods in the backtest, and says so in English and Chinese.
+than the combination of methods in the backtest, and says so in English and Chinese.
 
 The methods here are stand-ins with known errors: each forecasts the true straight line
 plus a fixed offset, so every backtest MASE is ``offset / 24`` (the line rises 2 a month:
@@ -68,7 +68,7 @@ def test_a_method_short_of_the_margin_is_not_chosen_alone() -> None:
     assert choice.method == COMBINATION_ID and choice.members == ("damped", "theta_fast")
     assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 12)
     # ... and its reason says what a single method would have needed
-    assert "at least 50% lower error than the average" in choice.explanations["en"]
+    assert "at least 50% lower error than the combination" in choice.explanations["en"]
     assert "至少低 50%" in choice.explanations["zh_CN"]
     # 7 against 12: 42 % lower, within the blend's 30 %: half the weight, not alone
     assert auto_forecast(LINE, 12, methods(7), season=12).method == BLEND_ID
@@ -86,10 +86,10 @@ def test_the_why_names_the_chosen_method_in_both_languages() -> None:
     choice = auto_forecast(LINE, 12, methods(5), season=12)
     en, zh = choice.explanations["en"], choice.explanations["zh_CN"]
     assert (
-        "Seasonal naive: 58% lower error (MASE) than the average of methods on the last "
+        "Seasonal naive: 58% lower error (MASE) than the combination of methods on the last "
         "12 known months, so it was chosen for this series alone." in en
     )
-    assert "季节性朴素法" in zh and "低 58%" in zh and "多种方法的平均" in zh
+    assert "季节性朴素法" in zh and "低 58%" in zh and "多种方法的组合" in zh
     assert "Seasonal naive" not in zh
     # as a run stores it and a report shows it, in the reader's language
     from core.i18n import swap_lang
@@ -104,7 +104,7 @@ def test_the_why_names_the_chosen_method_in_both_languages() -> None:
 
 def test_the_report_names_the_method_chosen_for_the_series_and_why(sales) -> None:
     """The forecast report's series table: the method picked for one series (not
-    "Average of methods") and, under Why, by how much it beat the average."""
+    "Combination of methods") and, under Why, by how much it beat the combination."""
     from core.i18n import set_lang
     from core.reports import run_report
     from plugins.forecast.services.forecasting import run_forecast
@@ -119,7 +119,7 @@ def test_the_report_names_the_method_chosen_for_the_series_and_why(sales) -> Non
     # "A / N" repeats its season exactly: seasonal naive backtests without error.
     english = row("A / N")
     assert english[2] == "Seasonal naive"
-    assert "Seasonal naive: 100% lower error (MASE) than the average of methods" in english[-1]
+    assert "Seasonal naive: 100% lower error (MASE) than the combination of methods" in english[-1]
     set_lang("zh_CN")
     try:
         chinese = row("A / N")
@@ -127,3 +127,23 @@ def test_the_report_names_the_method_chosen_for_the_series_and_why(sales) -> Non
         set_lang("en")
     assert chinese[2] == "季节性朴素法"
     assert "季节性朴素法：在最近已知的" in chinese[-1] and "低 100%" in chinese[-1]
+
+
+def test_the_combination_is_the_median_of_its_members() -> None:
+    """One member's runaway forecast does not carry the combination: each month it is the
+    median of damped trend (10 too high), Theta (12) and the airline model (40): 12 too
+    high, where the mean would be 20.7 too high."""
+    stand_ins = methods(30)
+    stand_ins["damped"] = Offset("damped", "Exponential smoothing (damped trend)", 10)
+    stand_ins["airline"] = Offset("airline", "Airline model (fast SARIMA)", 40)
+    choice = auto_forecast(LINE, 12, stand_ins, season=12)
+    assert choice.method == COMBINATION_ID
+    assert choice.members == ("damped", "theta_fast", "airline")
+    assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 12)
+    # ... and its backtest is scored the same way: off by 12 a month, MASE 12 / 24
+    assert choice.scores[COMBINATION_ID][1] == pytest.approx(12 / 24)
+    assert (
+        "the median of Exponential smoothing (damped trend), Theta (fast), Airline"
+        in (choice.explanations["en"])
+    )
+    assert "逐月中位数" in choice.explanations["zh_CN"]
