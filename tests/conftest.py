@@ -40,7 +40,7 @@ from core.testing.world import FixedClock, World, make_world
 
 # The fixtures salesdesk ships to plugin authors (salesdesk_world, salesdesk_users, ...);
 # the built-in plugins' tests use them too.
-pytest_plugins = ["core.testing.pytest_plugin"]
+pytest_plugins = ["core.testing.pytest_plugin", "time_report"]
 
 PG_ENV = "SALESDESK_TEST_PG_URL"
 REQUIRE_PG_ENV = "SALESDESK_REQUIRE_PG"
