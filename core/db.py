@@ -122,13 +122,16 @@ class Database:
 # ---------------------------------------------------------------------------------------
 
 
+def _version_locations(extra_locations: Iterable[str]) -> list[str]:
+    return [str(MIGRATIONS_DIR / "versions"), *extra_locations]
+
+
 def alembic_config(db: Database, extra_locations: Iterable[str] = ()) -> Any:
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    locations = [str(MIGRATIONS_DIR / "versions"), *extra_locations]
-    cfg.set_main_option("version_locations", " ".join(locations))
+    cfg.set_main_option("version_locations", " ".join(_version_locations(extra_locations)))
     cfg.set_main_option("path_separator", "space")
     cfg.attributes["engine"] = db.engine
     return cfg
@@ -192,6 +195,36 @@ def stray_revisions(script: Any, applied: Iterable[str]) -> set[str]:
     return stray
 
 
+_SCRIPTS: dict[tuple[Any, ...], Any] = {}
+_SCRIPTS_KEPT = 8
+
+
+def _scripts(cfg: Any, folders: list[str]) -> Any:
+    """The migration scripts of ``cfg``'s folders, read again only when a file in them is
+    added, removed or changed (its size or time, as Python's own bytecode cache checks).
+    Reading them runs every revision file: a fifth of an ``open_runtime``, paid by every
+    command and by every test's runtime."""
+    from alembic.script import ScriptDirectory
+
+    key = tuple((folder, _revision_files(folder)) for folder in folders)
+    script = _SCRIPTS.get(key)
+    if script is None:
+        script = ScriptDirectory.from_config(cfg)
+        while len(_SCRIPTS) >= _SCRIPTS_KEPT:  # other folders: plugins come and go
+            del _SCRIPTS[next(iter(_SCRIPTS))]
+        _SCRIPTS[key] = script
+    return script
+
+
+def _revision_files(folder: str) -> tuple[tuple[str, int, int], ...]:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return ()
+    stats = [(e.name, e.stat()) for e in entries if e.name.endswith(".py")]
+    return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in stats))
+
+
 def pending_heads(
     db: Database, extra_locations: Iterable[str] = (), only_in: Iterable[str] | None = None
 ) -> set[str]:
@@ -205,9 +238,8 @@ def schema_status(
     db: Database, extra_locations: Iterable[str] = (), only_in: Iterable[str] | None = None
 ) -> tuple[set[str], set[str]]:
     """(pending heads as :func:`pending_heads` says, stray revisions)."""
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(alembic_config(db, extra_locations))
+    extra_locations = list(extra_locations)
+    script = _scripts(alembic_config(db, extra_locations), _version_locations(extra_locations))
     applied = current_revisions(db)
     stray = stray_revisions(script, applied)
     reached: set[str] = set()

@@ -319,3 +319,52 @@ def test_pg_dump_gets_the_password_in_its_environment_not_its_arguments(
     assert not any("s3cret" in arg for arg in args), args
     assert env.get("PGPASSWORD") == "s3cret"
     assert written.read_bytes() == b"PGDMP" and written.stat().st_mode & 0o777 == 0o600
+
+
+REVISION = """
+revision = "{rev}"
+down_revision = {down}
+branch_labels = {labels}
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_migration_scripts_are_read_again_only_when_a_file_changes(
+    runtime: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every runtime opened asks for the schema's status (each command, each test), and
+    reading the migration folders (every revision file run as Python) was a fifth of an
+    ``open_runtime``: they are read again when a file in them is added or changed."""
+    from alembic.script import ScriptDirectory
+
+    reads: list[int] = []
+    from_config = ScriptDirectory.from_config.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: Any, config: Any) -> Any:
+        reads.append(1)
+        return from_config(cls, config)
+
+    monkeypatch.setattr(ScriptDirectory, "from_config", classmethod(counted))
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    first = REVISION.format(rev="pp_0001", down="None", labels='("pp",)')
+    (folder / "pp_0001.py").write_text(first, encoding="utf-8")
+    assert dbmod.schema_status(runtime.db, [str(folder)])[0] == {"pp_0001"}
+    assert dbmod.schema_status(runtime.db, [str(folder)])[0] == {"pp_0001"}
+    assert len(reads) == 1
+    second = REVISION.format(rev="pp_0002", down='"pp_0001"', labels="None")
+    (folder / "pp_0002.py").write_text(second, encoding="utf-8")
+    assert dbmod.schema_status(runtime.db, [str(folder)])[0] == {"pp_0002"}
+    third = second.replace("pp_0002", "pp_0003") + "# renamed\n"
+    (folder / "pp_0002.py").write_text(third, encoding="utf-8")
+    assert dbmod.schema_status(runtime.db, [str(folder)])[0] == {"pp_0003"}
+    assert len(reads) == 3

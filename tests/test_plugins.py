@@ -417,3 +417,29 @@ def test_a_remembered_failure_is_forgotten_once_fixed_or_upgraded(install_plugin
     remember, forget = manager.failure_changes()
     assert remember == {} and forget == {"fixed", "upgraded"}
     assert manager.info["still"].last_error == "salesdesk_roles: ValueError: broken in roles"
+
+
+def test_discovery_reads_each_plugins_metadata_once(
+    install_plugin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every runtime opened discovers the plugins (each command, each test): reading a
+    distribution's name and then its version parsed its METADATA twice, 40 % of an
+    ``open_runtime`` with the built-in plugins installed."""
+    from importlib import metadata
+
+    from core.plugins import discover
+
+    module = install_plugin("metaonce", "", version="2.5")
+    reads: list[str] = []
+    read_text = metadata.PathDistribution.read_text
+
+    def counted(self: Any, filename: str) -> str | None:
+        if filename in ("METADATA", "PKG-INFO"):
+            reads.append(str(self._path))
+        return read_text(self, filename)
+
+    monkeypatch.setattr(metadata.PathDistribution, "read_text", counted)
+    found = {d.name: d for d in discover()}
+    assert (found["metaonce"].distribution, found["metaonce"].version) == (module, "2.5")
+    assert found["funnel"].distribution == "salesdesk"
+    assert reads and len(reads) == len(set(reads)), sorted(reads)
