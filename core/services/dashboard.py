@@ -34,7 +34,6 @@ from core.models import (
     User,
 )
 from core.models_summary import SalesSumRepDay, SalesSumRepMonth
-from core.services.opportunities import probability
 from core.summaries import summary_visible
 
 
@@ -357,6 +356,8 @@ def _sales_rows(ctx: Context, start: dt.date, end: dt.date, limit: int) -> Drill
 
 
 def _opportunity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
+    from core.services.opportunities import probability  # its schemas: not for the figures
+
     owner = aliased(User)
     query = (
         sa.select(Opportunity, col(Customer.name), col(owner.display_name))
