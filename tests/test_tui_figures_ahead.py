@@ -249,3 +249,20 @@ def test_the_figures_need_only_the_dashboards_services() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr[-2000:]
+
+
+@aio
+async def test_an_app_that_does_not_show_the_figures_stops_the_child_at_once(
+    tui_world: dict[str, Any],
+) -> None:
+    from tui.app import SalesdeskApp
+
+    ahead = FakeAhead(None)
+    app = SalesdeskApp(
+        opener=lambda: tui_world["admin"],
+        load_dashboard=False,
+        figures_ahead=ahead,  # type: ignore[arg-type]
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert ahead.stopped  # not when the app ends: its core is wanted now

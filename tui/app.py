@@ -291,7 +291,10 @@ class SalesdeskApp(App[None]):
         else:
             # open the database once Home is drawn, so the first frame does not wait
             self.call_after_refresh(self._open)
-            if self._ahead is not None and self.load_dashboard:
+        if self._ahead is not None:  # figures read ahead are drawn as they come, or
+            if self.ready or not self.load_dashboard:  # not wanted at all
+                self._ahead.stop()
+            else:
                 self.call_after_refresh(self._receive)
 
     @work(thread=True, group="figures-ahead", exit_on_error=False)

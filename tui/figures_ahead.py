@@ -90,12 +90,15 @@ class FiguresAhead:
         """Reap the child (killing it first if it still runs) and close the pipe; under
         the lock."""
         if self._status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid == 0:  # still running: it had its chance
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.pid, signal.SIGKILL)
-                _pid, status = os.waitpid(self.pid, 0)
-            self._status = os.waitstatus_to_exitcode(status)
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid == 0:  # still running: it had its chance
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(self.pid, signal.SIGKILL)
+                    _pid, status = os.waitpid(self.pid, 0)
+                self._status = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:  # reaped by someone else: its figures are not trusted
+                self._status = -1
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -189,7 +192,8 @@ def _detach(parent: int) -> None:
     # Below the app in its own session's share of the CPU: on a busy machine (Linux groups
     # a terminal session's processes) a child at the same priority took half the app's
     # time and its first frame came 1.6 s later; on an idle core the child runs as fast.
-    os.nice(CHILD_NICE)
+    with contextlib.suppress(OSError):
+        os.nice(CHILD_NICE)
     with contextlib.suppress(Exception):
         import ctypes
 
