@@ -66,22 +66,28 @@ class Bare(App):
 Bare().run(headless=True, size=(120, 40))
 """
 
-# As ``salesdesk`` starts (tui.cli -> run_app): the app draws Home while the database
-# opens in a thread. READY: the first frame, Home with its navigation focused; FILLED:
-# the figures read and drawn (the database open, the dashboard computed).
+# As ``salesdesk`` starts (tui.cli -> run_app): a child forked before Textual loads reads
+# Home's figures (tui.figures_ahead) while the app draws Home and opens the database in a
+# thread. READY: the first frame, Home with its navigation focused; FILLED: the figures
+# read and drawn. Without tui.figures_ahead (older trees, for an A/B) the app reads them.
 SALESDESK_APP = """
 import sys, time
-from textual.widgets import OptionList
-from tui.app import SalesdeskApp
-from tui.screens.home import HomeScreen
 def opener():
     from tui.cli import open_runtime, tui_specs
     runtime = open_runtime(sys.argv[1], extra_specs=tui_specs())  # the schema check (about
     # 0.4 s, alembic) is left out: the generated data set lags new plugin migrations
     return runtime.context_for(sys.argv[2])
+try:
+    from tui import figures_ahead
+    ahead = {"figures_ahead": figures_ahead.start(opener)}
+except ImportError:
+    ahead = {}
+from textual.widgets import OptionList
+from tui.app import SalesdeskApp
+from tui.screens.home import HomeScreen
 show = HomeScreen.show
-def show_and_exit(self, board):
-    show(self, board)
+def show_and_exit(self, *args):
+    show(self, *args)
     self.call_after_refresh(lambda: (print("FILLED", time.time(), flush=True),
                                      self.app.exit()))
 HomeScreen.show = show_and_exit
@@ -91,7 +97,7 @@ class Timed(SalesdeskApp):
     def first_frame(self):
         assert isinstance(self.focused, OptionList), self.focused
         print("READY", time.time(), flush=True)
-Timed(opener=opener, database_label=sys.argv[1]).run(headless=True, size=(120, 40))
+Timed(opener=opener, database_label=sys.argv[1], **ahead).run(headless=True, size=(120, 40))
 """
 
 

@@ -26,6 +26,8 @@ from tui.base import ask_to_discard, localize_bindings, report_error
 
 if TYPE_CHECKING:  # SQLAlchemy and the models load after the first frame (see _open)
     from core.context import Context
+    from core.dashboard_figures import Dashboard
+    from tui.figures_ahead import FiguresAhead
 
 log = logging.getLogger("salesdesk.tui")
 
@@ -102,11 +104,14 @@ class SalesdeskApp(App[None]):
         start: str = "home",
         load_dashboard: bool = True,
         opener: Callable[[], Context] | None = None,
+        figures_ahead: FiguresAhead | None = None,
     ) -> None:
         """Either ``context`` (ready at once: tests, the demo) or ``opener``, called in a
         thread after the first frame is drawn: Home with its navigation shows at once
         while SQLAlchemy, the models and the plugins load (about 1 s on a busy machine).
-        Keys pressed meanwhile are kept and acted on when the context is ready."""
+        Keys pressed meanwhile are kept and acted on when the context is ready.
+        ``figures_ahead``: Home's figures being read by a child process (see
+        ``tui.figures_ahead``), drawn when they come if the app's own are not in yet."""
         from tui.commands import SalesdeskCommands
 
         super().__init__()
@@ -132,6 +137,8 @@ class SalesdeskApp(App[None]):
         self._views_coming = False  # collected in the opening thread (see _open)
         self._forms_offered: bool | None = None
         self.figures_shown = threading.Event()  # set by Home when its figures are drawn
+        self._ahead = figures_ahead
+        self.figures_read = threading.Event()  # the child's figures are in (see _receive)
         self.crash_on_error: bool | None = None
         self._key_on_way: events.Key | None = None  # see on_event
         self._key_chain: list[Any] = []
@@ -181,13 +188,15 @@ class SalesdeskApp(App[None]):
         # between the first frame and the figures (on a loaded machine each waits for
         # the UI thread's turn).
         board = None
-        if self.load_dashboard:
+        if self.load_dashboard and not self.figures_read.is_set():
             try:
                 from core.services import dashboard
 
                 board = dashboard.compute(ctx)
             except Exception:  # Home reads them again and says what went wrong
                 log.debug("Home's figures could not be read while opening", exc_info=True)
+        if board is not None and self._ahead is not None:  # ours came first: the child
+            self._ahead.stop()  # would only take the core the app's work needs
         self.call_from_thread(self._opened, ctx, info, board)
         # Whether to offer the set-up guide: database work, kept off the UI thread too;
         # keys typed early are acted on after it (the guide comes first).
@@ -282,6 +291,34 @@ class SalesdeskApp(App[None]):
         else:
             # open the database once Home is drawn, so the first frame does not wait
             self.call_after_refresh(self._open)
+        if self._ahead is not None:  # figures read ahead are drawn as they come, or
+            if self.ready or not self.load_dashboard:  # not wanted at all
+                self._ahead.stop()
+            else:
+                self.call_after_refresh(self._receive)
+
+    @work(thread=True, group="figures-ahead", exit_on_error=False)
+    def _receive(self) -> None:
+        """Home's figures from the child forked at start, drawn as soon as they come
+        (the opening thread reads them itself unless they are in by then)."""
+        assert self._ahead is not None
+        figures = self._ahead.receive()
+        if figures is not None and self.is_running:
+            self.figures_read.set()
+            self.call_from_thread(self._figures_came, *figures)
+
+    def _figures_came(self, board: Dashboard, titles: list[str]) -> None:
+        from tui.screens.home import HomeScreen
+
+        if self.figures_shown.is_set():  # the app's own came first
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.show(board, titles)
+
+    def on_unmount(self) -> None:
+        if self._ahead is not None:  # no child outlives the app
+            self._ahead.stop()
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
@@ -785,11 +822,13 @@ def run_app(
     *,
     open_runtime: Callable[[], Any] | None = None,
     database_label: str | None = None,
+    figures_ahead: FiguresAhead | None = None,
 ) -> None:
     """Open the app as the operating-system user's salesdesk account: on an open
     ``runtime``, or (faster to the first frame) on the one ``open_runtime()`` makes in a
-    thread while Home is already drawn. A refusal (unknown user, old schema) is printed
-    and the exit code is 1."""
+    thread while Home is already drawn (with Home's figures from ``figures_ahead``, the
+    child ``tui.figures_ahead.start`` forked with the same opener, when it has them
+    first). A refusal (unknown user, old schema) is printed and the exit code is 1."""
     from core.errors import SalesdeskError
 
     if open_runtime is not None:
@@ -797,9 +836,14 @@ def run_app(
         app = SalesdeskApp(
             opener=lambda: opener().context_for(),
             database_label=_short_db(database_label) if database_label else None,
+            figures_ahead=figures_ahead,
         )
-        with _logs_held():  # plugins load while the app is on screen
-            app.run()
+        try:
+            with _logs_held():  # plugins load while the app is on screen
+                app.run()
+        finally:  # also when the app failed before it could (see on_unmount)
+            if figures_ahead is not None:
+                figures_ahead.stop()
         if app.startup_error:
             print(f"salesdesk: {app.startup_error}", file=sys.stderr)
             raise SystemExit(1)

@@ -132,14 +132,23 @@ def cli(click_ctx: click.Context, database: str | None, verbose: bool) -> None:
 
 def _open_tui(click_ctx: click.Context) -> None:
     from core.terminal import raw_streams
+    from tui import figures_ahead
+
+    def open_() -> Runtime:
+        return runtime_from(click_ctx, known_user=False)
+
+    # Home's figures are read by a child on the other core (same opener, so the same OS
+    # user), forked before Textual loads; the app opens its own context as before.
+    ahead = figures_ahead.start(lambda: open_().context_for())
     from tui.app import run_app
 
     # The database opens in a thread while the app draws Home (first frame sooner).
     # The app tells an unknown user how to get added itself, on its own screen.
     with raw_streams():
         run_app(
-            open_runtime=lambda: runtime_from(click_ctx, known_user=False),
+            open_runtime=open_,
             database_label=click_ctx.find_root().params.get("database"),
+            figures_ahead=ahead,
         )
 
 

@@ -8,7 +8,7 @@ Every figure is computed in the database under the actor's record rules
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,8 @@ from sqlmodel import col
 
 from core.access import Scope, visible, visible_follow_ups
 from core.context import Context
+from core.dashboard_figures import FIGURES as FIGURES
+from core.dashboard_figures import Dashboard as Dashboard
 from core.i18n import _
 from core.models import (
     Activity,
@@ -32,45 +34,7 @@ from core.models import (
     User,
 )
 from core.models_summary import SalesSumRepDay, SalesSumRepMonth
-from core.services.opportunities import probability
 from core.summaries import summary_visible
-
-FIGURES = (
-    "target",
-    "actual",
-    "mtd",
-    "qtd",
-    "ytd",
-    "pipeline",
-    "weighted",
-    "due_today",
-    "overdue",
-    "stalled",
-)
-
-
-@dataclass
-class Dashboard:
-    month: dt.date
-    target: Decimal | None = None
-    mtd: Decimal = Decimal(0)
-    qtd: Decimal = Decimal(0)
-    ytd: Decimal = Decimal(0)
-    pipeline: Decimal = Decimal(0)
-    weighted: Decimal = Decimal(0)
-    open_deals: int = 0
-    due_today: int = 0
-    overdue: int = 0
-    stalled: int = 0
-    # open deals by funnel and stage: (funnel, stage, deals, amount), in stage order
-    stages: list[tuple[str, str, int, Decimal]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def completion(self) -> Decimal | None:
-        if not self.target:
-            return None
-        return (self.mtd / self.target * 100).quantize(Decimal("0.1"))
 
 
 def period_start(today: dt.date, period: str) -> dt.date:
@@ -392,6 +356,8 @@ def _sales_rows(ctx: Context, start: dt.date, end: dt.date, limit: int) -> Drill
 
 
 def _opportunity_rows(ctx: Context, conds: list[Any], limit: int) -> Drill:
+    from core.services.opportunities import probability  # its schemas: not for the figures
+
     owner = aliased(User)
     query = (
         sa.select(Opportunity, col(Customer.name), col(owner.display_name))

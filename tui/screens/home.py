@@ -15,12 +15,12 @@ from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.data_table import ColumnKey
 from textual.widgets.option_list import Option
 
-from core.i18n import _, pick
+from core.i18n import _
 from tui.base import BaseScreen, Freshness
 from tui.format import money, number
 
 if TYPE_CHECKING:  # the services load after the first frame (the app opens them)
-    from core.services import dashboard
+    from core.dashboard_figures import Dashboard
 
 WIDE = 130  # columns from which the pipeline by stage is shown beside the figures
 # Seconds the figures are trusted when coming back to Home with nothing written since
@@ -117,15 +117,20 @@ class HomeScreen(BaseScreen):
             if sid != "home"
         ]
 
-    def context_ready(self, board: dashboard.Dashboard | None = None) -> None:
+    def context_ready(self, board: Dashboard | None = None) -> None:
         """The database is open: the figures are shown (``board``, read by the opening
         thread) or read, the sections that depend on the user join the navigation (the
         plugins' views when they are read, see ``sections_changed``)."""
         if board is not None:
             self.show(board)
-        elif self.app.load_dashboard:  # type: ignore[attr-defined]
+        elif self._reads_own_figures():
             self.action_refresh()
         self.sections_changed()
+
+    def _reads_own_figures(self) -> bool:
+        """False when the figures come from a child process (tui.figures_ahead)."""
+        app: Any = self.app
+        return bool(app.load_dashboard) and not app.figures_read.is_set()
 
     def sections_changed(self) -> None:
         """The navigation shows the sections offered now (the highlight stays put)."""
@@ -168,11 +173,13 @@ class HomeScreen(BaseScreen):
         board = dashboard.compute(self.ctx)
         self.app.call_from_thread(self._read, board, version, started)
 
-    def _read(self, board: dashboard.Dashboard, version: int, started: float) -> None:
+    def _read(self, board: Dashboard, version: int, started: float) -> None:
         self.freshness.read(version, started)
         self.show(board)
 
-    def show(self, board: dashboard.Dashboard) -> None:
+    def show(self, board: Dashboard, titles: list[str] | None = None) -> None:
+        """Draw ``board``; ``titles``: its stage rows' titles, when read with it (figures
+        read ahead by another process come before this process has the funnels)."""
         completion = (
             Text(f"{board.completion} %", justify="right")
             if board.completion is not None
@@ -200,22 +207,20 @@ class HomeScreen(BaseScreen):
             if table.get_cell(fid, "value") != value:  # an unchanged figure is not redrawn
                 table.update_cell(fid, "value", value)
         _fit_column(table, "value", [v.cell_len for v in values.values()])
-        self._show_stages(board)
+        self._show_stages(board, titles)
         self.app.figures_shown.set()  # type: ignore[attr-defined]
 
-    def _show_stages(self, board: dashboard.Dashboard) -> None:
-        funnels = self.ctx.plugins.funnels
-        several = len({f for f, *_rest in board.stages}) > 1
+    def _show_stages(self, board: Dashboard, titles: list[str] | None) -> None:
+        from core.dashboard_figures import stage_titles
+
+        if titles is None:
+            titles = stage_titles(self.ctx.plugins.funnels, board)
         table = self.query_one("#stages", DataTable)
         table.clear()
-        rows: list[tuple[Text, Text, Text]] = []
-        for funnel_id, stage_id, deals, amount in board.stages:
-            title = funnels.stage_title(funnel_id, stage_id)
-            if several:
-                funnel = funnels.get(funnel_id)
-                name = pick(funnel.title_en, funnel.title_zh) if funnel else funnel_id
-                title = f"{name} · {title}"
-            rows.append((Text(title), number(deals), money(amount)))
+        rows: list[tuple[Text, Text, Text]] = [
+            (Text(title), number(deals), money(amount))
+            for title, (_f, _s, deals, amount) in zip(titles, board.stages, strict=True)
+        ]
         if board.stages:
             rows.append(
                 (Text(_("Total"), style="bold"), number(board.open_deals), money(board.pipeline))
