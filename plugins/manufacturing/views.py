@@ -160,7 +160,7 @@ class TendersScreen(Selectable, BaseScreen):
     TITLE_EN = "Tenders"
     DEFAULT_CSS = """
     TendersScreen #rows { height: 1fr; }
-    TendersScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    TendersScreen #status { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("n", "new", "New tender", id="mfg.tender.new"),
@@ -523,7 +523,7 @@ class DocumentsScreen(Selectable, BaseScreen):
     TITLE_EN = "Order to cash"
     DEFAULT_CSS = """
     DocumentsScreen #rows { height: 1fr; }
-    DocumentsScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    DocumentsScreen #status { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("u", "kind('quote')", "Quotes", id="mfg.docs.quotes"),

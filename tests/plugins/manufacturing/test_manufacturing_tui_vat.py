@@ -240,3 +240,27 @@ async def test_a_documents_lines_show_their_vat_whole_at_80_columns(
         assert table.region.right <= app.size.width
         line = cells(table)[0]
         assert "10,299,800.00" in line and "1,338,974.00" in line, line
+
+
+@pytest.mark.salesdesk_sqlite_only
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_the_key_hint_reads_whole_at_80_columns(
+    tui_shop: dict[str, Any],  # noqa: F811
+    lang: str,
+) -> None:
+    """The documents' key hint was one line: at 80 columns it ended at "c 生成下游单据 · x"
+    ("x reverse · space mark" cut off)."""
+    set_lang(lang)
+    app = app_for(tui_shop["ctx"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_section("view:manufacturing:mfg_documents")
+        await settle(pilot)
+        status = app.screen.query_one("#status")
+        update = app.screen._compositor.render_full_update()
+        lines = list(update.strips)[status.region.y : status.region.bottom]
+        shown = "".join(seg.text for strip in lines for seg in strip).replace(" ", "")
+        from plugins.manufacturing.views import _
+
+        tail = _("u/o/d/i/r kind · n new · s submit · c convert · x reverse · space mark")
+        assert tail.replace(" ", "")[-12:] in shown, shown
