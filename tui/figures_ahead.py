@@ -122,9 +122,10 @@ def _read_all(fd: int, deadline: float) -> bytes | None:
 
 def can_fork(when_busy: bool = False) -> bool:
     """Whether forking now is safe and worth it (see the module's docstring): a second
-    core the process may use, and (unless ``when_busy``) spare CPU on the machine. On a
-    busy machine the child only takes the app's share: in an interleaved A/B at load
-    average 8 on 2 cores the figures came 0.75 s later with it (its nice value as now)."""
+    core the process may use, and (unless ``when_busy``) a machine not overloaded. On a
+    busy machine the child only takes the app's share: in interleaved A/Bs on 2 cores the
+    figures came 1,195 -> 574 ms after the first frame with it at load average 3-4, but
+    0.75 s later at load 8-9 (docs/performance.md, "Home's figures")."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     return (
         sys.platform == "linux"
@@ -132,7 +133,7 @@ def can_fork(when_busy: bool = False) -> bool:
         and cores > 1
         and threading.active_count() == 1
         and "sqlalchemy" not in sys.modules
-        and (when_busy or os.getloadavg()[0] < cores)
+        and (when_busy or os.getloadavg()[0] < 2 * cores)
     )
 
 
