@@ -566,8 +566,8 @@ class Sarima:
 class Airline:
     """The airline model (0,1,1)(0,1,1)s of :class:`Sarima`, fitted in numpy and scipy by
     conditional least squares: the two MA parameters minimise the sum of squared one-step
-    errors of the doubly differenced series, the error recursion run by ``lfilter``. About
-    a millisecond a fit instead of statsmodels' exact likelihood (80 ms), so it can be
+    errors of the doubly differenced series, the error recursion run by ``lfilter``. A few
+    milliseconds a fit instead of statsmodels' exact likelihood (80 ms), so it can be
     backtested and join the combination on 1,500 series; ``Sarima`` stays the reference
     (tests compare the forecasts). ARIMA(0,1,1) when fewer than two seasons and two
     months are known, as ``Sarima``."""
