@@ -212,6 +212,11 @@ def _child(request: dict[str, Any], fds: list[int], own: tuple[Any, ...]) -> int
     os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 4096)
     os.environ.clear()  # the server's chosen variables and the client's TERM and language
     os.environ.update(request["env"])
+    from core.i18n import set_lang
+
+    # The warm-up may have asked for the language (click's types translate their names as
+    # commands are defined): that was the server's; this session's comes from its client.
+    set_lang(None)
     _fresh_stdio()
     _reseed()
     from core.served import Ticket
