@@ -439,3 +439,27 @@ async def test_lead_pool_names_the_region(tui_world: dict[str, Any], lang: str) 
             assert row[3] == "苏州 Suzhou", row
     finally:
         set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_deal_list_shows_every_column_and_whole_amounts_at_80_columns(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """At 80 columns the deals' Amount was 11 cells: 3,000,000.00 read "3,000,000.0",
+    and the Owner column ran past the screen's edge."""
+    from textual.widgets import DataTable
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            widths = {str(key.value): c.width for key, c in table.columns.items()}
+            assert widths["amount"] >= len("99,999,999.99")
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width  # the owner too
+    finally:
+        set_lang("en")

@@ -25,14 +25,15 @@ from tui.format import cell, label, money
 from tui.widgets.paged_table import PagedTable, Source
 
 # Seconds the deals shown are trusted when coming back with nothing written since.
-# (key, title, width on a narrow terminal: every column stays on screen)
+# (key, title, width on a narrow terminal: every column stays on screen, and an amount
+# up to 99,999,999.99 reads whole: 11 cells showed 3,000,000.00 as "3,000,000.0")
 LIST_COLUMNS = [
-    ("title", "Deal", 18),
-    ("customer", "Customer", 16),
+    ("title", "Deal", 13),
+    ("customer", "Customer", 12),
     ("stage", "Stage", 11),
-    ("amount", "Amount", 11),
+    ("amount", "Amount", 13),
     ("close", "Close", 10),
-    ("owner", "Owner", 8),
+    ("owner", "Owner", 7),
 ]
 
 DEAL_BINDINGS = [
