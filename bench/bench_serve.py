@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 KEYS = ["2", "\x1b[6~", "\x1b", "3", "\x1b"]  # Customers, PgDn, Esc, Opportunities, Esc
+KEY_NAMES = ["Customers", "next page", "back", "Opportunities", "back"]
 
 
 def prepare(scale: str, seed: int, folder: Path) -> tuple[str, list[tuple[str, str]]]:
@@ -255,6 +256,12 @@ async def served(
     await sampler
     firsts = [r[0] for r in results]
     latencies = [x for r in results for x in r[1]]
+    # the n-th key of every session: which keys make the tail, and whether a key's first
+    # press (a screen built for the first time in that session) costs more than the next
+    by_press: dict[int, list[float]] = {}
+    for r in results:
+        for n, latency in enumerate(r[1]):
+            by_press.setdefault(n, []).append(latency)
     (_t0, c0), (t1, c1), (t2, c2) = (
         phases["start"],
         phases.get("keys", phases["end"]),
@@ -263,6 +270,7 @@ async def served(
     return {
         "first": firsts,
         "lat": latencies,
+        "by_press": by_press,
         "rss": max(s[0] for s in sampled),
         "pss": max(s[1] for s in sampled),
         "start_cpu": (c1 - c0) / count,
@@ -363,6 +371,16 @@ def figures(
     }
 
 
+def by_press_text(by_press: dict[int, list[float]]) -> str:
+    """p50/p95 of each key in the order the sessions press them."""
+    parts = [
+        f"{n + 1}.{KEY_NAMES[n % len(KEY_NAMES)]} "
+        f"{percentile(v, 0.5) * 1000:.0f}/{percentile(v, 0.95) * 1000:.0f}"
+        for n, v in sorted(by_press.items())
+    ]
+    return "    by key (p50/p95 ms): " + ", ".join(parts)
+
+
 def row_text(rows: list[dict[str, float]]) -> str:
     """The medians of several runs of one row."""
     m = {k: statistics.median(row[k] for row in rows) for k in rows[0]}
@@ -450,6 +468,7 @@ def main() -> None:
                             )
                         )
                         rows.append(figures(r, count, idle_pss, b50, load))
+                        print(by_press_text(r["by_press"]), flush=True)
                     print(f"{launch:>7} {count:>8} " + row_text(rows), flush=True)
             finally:
                 server.stop()
