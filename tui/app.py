@@ -25,6 +25,8 @@ from core.i18n import _, pick
 from tui.base import ask_to_discard, localize_bindings, report_error
 
 if TYPE_CHECKING:  # SQLAlchemy and the models load after the first frame (see _open)
+    from textual.driver import Driver
+
     from core.context import Context
     from core.dashboard_figures import Dashboard
     from tui.figures_ahead import FiguresAhead
@@ -147,6 +149,17 @@ class SalesdeskApp(App[None]):
         self._awaited_screen: Screen[Any] | None = None  # held keys wait for it to show
         self._shown_screen: Callable[[], Screen[Any] | None] | None = None
         self._holds: set[object] = set()  # see hold_keys
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's Linux driver with a prompt Escape key (tui.driver), unless
+        ``TEXTUAL_DRIVER`` names another; Textual's own choice elsewhere."""
+        from textual import constants
+
+        if constants.DRIVER is None and sys.platform.startswith("linux"):
+            from tui.driver import PromptEscapeDriver
+
+            return PromptEscapeDriver
+        return super().get_driver_class()
 
     # -- start-up ----------------------------------------------------------------------
 
