@@ -16,7 +16,19 @@ from core.services import sessions as records
 def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
-    return SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
+    app = SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
+    # every error shown, kept: a notification leaves the screen after its timeout, which a
+    # busy machine reaches before the test reads them
+    app.shown_errors = []
+    notify = app.notify
+
+    def keep(message: Any, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("severity") == "error":
+            app.shown_errors.append(str(message))
+        notify(message, *args, **kwargs)
+
+    app.notify = keep
+    return app
 
 
 def cells(table: Any) -> list[tuple[str, ...]]:
@@ -106,7 +118,8 @@ def audit_actions(admin: Any, login: str) -> list[tuple[str, str]]:
 
 
 def errors(app: Any) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
+    """The error notifications the app has shown, in order."""
+    return list(app.shown_errors)
 
 
 @aio
