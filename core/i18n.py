@@ -132,6 +132,19 @@ def pick(en: str, zh: str) -> str:
     return (zh or en) if current_lang() == "zh_CN" else en
 
 
+def labelled(label: str, value: object) -> str:
+    """``label`` and its ``value`` as a screen line reads them: "Stage: Proposal" in
+    English, "阶段：方案" in Chinese (full-width colon, no space). ``label`` is already
+    translated; neither part is escaped (markup stays the caller's business)."""
+    return f"{label}：{value}" if current_lang() == "zh_CN" else f"{label}: {value}"
+
+
+def bracketed(text: str, inner: object) -> str:
+    """``text`` with ``inner`` in brackets after it: "Proposal (60%)" in English,
+    "方案（60%）" in Chinese, whose brackets are full-width with no space before them."""
+    return f"{text}（{inner}）" if current_lang() == "zh_CN" else f"{text} ({inner})"
+
+
 def plural(n: int, one: str, many: str, tr: Callable[[str], str] | None = None) -> str:
     """The text for ``n`` things in the reader's language, still to be ``format``ted:
     English says "1 contract" and "2 contracts"; Chinese has one form, the catalogue's
