@@ -153,7 +153,7 @@ CORE_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         "executive",
         "Executive (read-only)",
-        "高层(只读)",
+        "高层（只读）",
         _perms("report.run", "audit.read"),
         Scope.ALL,
         read_only=True,
