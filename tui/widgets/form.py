@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from core.errors import FieldProblem, field_title
-from core.i18n import _
+from core.i18n import _, labelled
 
 
 @dataclass
@@ -172,7 +172,7 @@ class FormFields(VerticalScroll):
                 node.remove_class("-empty")
                 first = first or name
             else:
-                loose.append(f"{field_title(problem.field)}: {text}")  # its title, not its id
+                loose.append(labelled(field_title(problem.field), text))  # its title, not its id
         self.show_message("\n".join(loose))
         if first:
             self.widget_for(first).focus()
