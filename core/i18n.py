@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -143,6 +143,12 @@ def bracketed(text: str, inner: object) -> str:
     """``text`` with ``inner`` in brackets after it: "Proposal (60%)" in English,
     "方案（60%）" in Chinese, whose brackets are full-width with no space before them."""
     return f"{text}（{inner}）" if current_lang() == "zh_CN" else f"{text} ({inner})"
+
+
+def listed(items: Iterable[object]) -> str:
+    """Words in a row as the reader lists them: "Draft, Signed" in English, "草稿、签订"
+    in Chinese (the enumeration comma, not ", ")."""
+    return ("、" if current_lang() == "zh_CN" else ", ").join(str(item) for item in items)
 
 
 def plural(n: int, one: str, many: str, tr: Callable[[str], str] | None = None) -> str:

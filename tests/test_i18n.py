@@ -57,6 +57,11 @@ def test_labelled_and_bracketed_use_the_readers_punctuation(
         assert i18n.labelled(i18n._("Stage"), i18n.pick("Proposal", "方案")) == line
         assert i18n.bracketed(i18n.pick("Proposal", "方案"), "60%") == around
         assert i18n.labelled(i18n._("Amount"), 1) == ("金额：1" if lang == "zh_CN" else "Amount: 1")
+        listed = "草稿、签订" if lang == "zh_CN" else "Draft, Signed"
+        assert (
+            i18n.listed(i18n.pick(en, zh) for en, zh in [("Draft", "草稿"), ("Signed", "签订")])
+            == listed
+        )
     finally:
         i18n.set_lang(None)
 

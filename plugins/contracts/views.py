@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import bracketed, current_lang, labelled, pick, plural, translator
+from core.i18n import bracketed, current_lang, labelled, listed, pick, plural, translator
 from core.models import Customer, User
 from plugins.contracts import services
 from plugins.contracts.machine import STATUS_LABELS
@@ -487,7 +487,7 @@ class ContractActions:
             return
         titles = {s: stage_title(self.ctx, s) for s in allowed}  # type: ignore[attr-defined]
         prompt = _("Move to which stage? Allowed: {stages}").format(
-            stages=", ".join(bracketed(t, s) for s, t in titles.items())
+            stages=listed(bracketed(t, s) for s, t in titles.items())
         )
         typed = {t.casefold(): s for s, t in titles.items()}
 
@@ -837,7 +837,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             flags.append(_("replaced by an amendment"))
         parties = "; ".join(p.get("name", "") for p in c.parties) or "—"
         attachments = "; ".join(a.ref for a in detail.attachments) or "—"
-        allowed = ", ".join(self._stage(s) for s in detail.allowed) or "—"
+        allowed = listed(self._stage(s) for s in detail.allowed) or "—"
         status = shown(c.status)
         stage = escape(self._stage(c.stage))
         if status != self._stage(c.stage):
@@ -846,7 +846,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             f"[b]{escape(numbered(c))}[/b] {escape(c.title)}  ·  {escape(detail.customer)}\n"
             + f"{labelled(_('Stage'), stage)}  ·  "
             f"{labelled(_('Amount'), f'{c.amount:,.2f} {c.currency}')}"
-            + (f"  ·  {', '.join(flags)}" if flags else "")
+            + (f"  ·  {listed(flags)}" if flags else "")
             + "\n"
             + f"{c.start_date or '—'} → {c.end_date or '—'}  ·  "
             f"{labelled(_('Parties'), escape(parties))}\n"
