@@ -279,6 +279,7 @@ async def test_labels_the_code_joins_read_chinese(tui_world: dict[str, Any], zh:
         text = screen_text(app)
         assert "阶段：" in text and "金额：" in text, text
         assert re.search(r"阶段：\S+（\d+%）", text), text
+        assert "预计成交：" in text and "关闭：" not in text, text  # the close date, not 关闭
         assert not _half_width(text), _half_width(text)
         app.open_customer(customer.id)
         await settle(pilot)

@@ -492,7 +492,7 @@ class OpportunityDetail(DealActions, BaseScreen):
             f"[b]{escape(opp.title)}[/b]  ·  "
             f"{labelled(_('Stage'), bracketed(stage_name, f'{float(prob):.0%}'))}  ·  "
             f"{labelled(_('Amount'), f'{opp.amount:,.2f}')}  ·  "
-            f"{labelled(_('Close'), opp.expected_close or '—')}"
+            f"{labelled(_('Expected close'), opp.expected_close or '—')}"
             f"  ·  {label(opp.status)}" + (f"  ·  {opp.close_reason}" if opp.close_reason else "")
         )
         table = self.query_one(DataTable)
