@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.errors import PermissionDenied
-from core.i18n import _, pick
+from core.i18n import _, listed, pick
 from core.models import (
     Activity,
     Contact,
@@ -153,7 +153,7 @@ CORE_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         "executive",
         "Executive (read-only)",
-        "高层(只读)",
+        "高层（只读）",
         _perms("report.run", "audit.read"),
         Scope.ALL,
         read_only=True,
@@ -349,7 +349,7 @@ def role_title(registry: RoleRegistry, name: str) -> str:
 def _role_titles(ctx: Context) -> str:
     """The actor's roles as people read them (业务员, Sales rep), in the reader's language."""
     specs = [ctx.roles.roles.get(name) for name in ctx.actor.roles]
-    return ", ".join(
+    return listed(
         pick(spec.title_en, spec.title_zh) if spec else name
         for spec, name in zip(specs, ctx.actor.roles, strict=True)
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -130,6 +130,25 @@ def _own_catalog(locale_dir: str, lang: str) -> dict[str, str]:
 def pick(en: str, zh: str) -> str:
     """Choose between a record's English and Chinese titles (Chinese falls back)."""
     return (zh or en) if current_lang() == "zh_CN" else en
+
+
+def labelled(label: str, value: object) -> str:
+    """``label`` and its ``value`` as a screen line reads them: "Stage: Proposal" in
+    English, "阶段：方案" in Chinese (full-width colon, no space). ``label`` is already
+    translated; neither part is escaped (markup stays the caller's business)."""
+    return f"{label}：{value}" if current_lang() == "zh_CN" else f"{label}: {value}"
+
+
+def bracketed(text: str, inner: object) -> str:
+    """``text`` with ``inner`` in brackets after it: "Proposal (60%)" in English,
+    "方案（60%）" in Chinese, whose brackets are full-width with no space before them."""
+    return f"{text}（{inner}）" if current_lang() == "zh_CN" else f"{text} ({inner})"
+
+
+def listed(items: Iterable[object]) -> str:
+    """Words in a row as the reader lists them: "Draft, Signed" in English, "草稿、签订"
+    in Chinese (the enumeration comma, not ", ")."""
+    return ("、" if current_lang() == "zh_CN" else ", ").join(str(item) for item in items)
 
 
 def plural(n: int, one: str, many: str, tr: Callable[[str], str] | None = None) -> str:

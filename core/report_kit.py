@@ -453,6 +453,6 @@ def amounts_caption(amounts: str) -> tuple[str, str]:
     if amounts == "gross":
         return (
             "Amounts include VAT (gross); lines without a VAT rate at the company rate.",
-            "金额为价税合计(含税)；未注明税率的明细按公司税率计。",
+            "金额为价税合计（含税）；未注明税率的明细按公司税率计。",
         )
     return "Amounts are net of VAT.", "金额不含税。"

@@ -41,6 +41,31 @@ def test_translate_and_pick() -> None:
         i18n.set_lang("fr")
 
 
+@pytest.mark.parametrize(
+    ("lang", "line", "around"),
+    [
+        ("en", "Stage: Proposal", "Proposal (60%)"),
+        ("zh_CN", "阶段：方案", "方案（60%）"),  # #22: "阶段: 方案" read as a typo
+    ],
+)
+def test_labelled_and_bracketed_use_the_readers_punctuation(
+    lang: str, line: str, around: str
+) -> None:
+    """A label and its value joined by the code, in the language ``_`` speaks."""
+    try:
+        i18n.set_lang(lang)
+        assert i18n.labelled(i18n._("Stage"), i18n.pick("Proposal", "方案")) == line
+        assert i18n.bracketed(i18n.pick("Proposal", "方案"), "60%") == around
+        assert i18n.labelled(i18n._("Amount"), 1) == ("金额：1" if lang == "zh_CN" else "Amount: 1")
+        listed = "草稿、签订" if lang == "zh_CN" else "Draft, Signed"
+        assert (
+            i18n.listed(i18n.pick(en, zh) for en, zh in [("Draft", "草稿"), ("Signed", "签订")])
+            == listed
+        )
+    finally:
+        i18n.set_lang(None)
+
+
 def test_catalog_covers_every_ui_string() -> None:
     catalog = i18n.catalog("zh_CN")
     missing = sorted(english_strings() - set(catalog))

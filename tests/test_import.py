@@ -769,5 +769,5 @@ def test_the_refusal_of_a_file_reads_in_the_readers_language() -> None:
         text = str(refused)
     finally:
         set_lang(None)
-    assert text.startswith("bad.csv: 2 行中有 60 处错误；未导入任何数据。")
+    assert text.startswith("bad.csv：2 行中有 60 处错误；未导入任何数据。")
     assert "另有 59 处" in text

@@ -29,5 +29,5 @@ def test_users_list_names_roles_by_title(world: Any, monkeypatch: pytest.MonkeyP
     finally:
         set_lang("en")
     assert chinese.exit_code == 0, chinese.output
-    assert "销售经理" in chinese.output and "财务, 业务员" in chinese.output
+    assert "销售经理" in chinese.output and "财务、业务员" in chinese.output
     assert "sales_manager" not in chinese.output

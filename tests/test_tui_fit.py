@@ -463,3 +463,49 @@ async def test_deal_list_shows_every_column_and_whole_amounts_at_80_columns(
             assert used <= table.size.width  # the owner too
     finally:
         set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_report_placeholders_are_never_cut(tui_world: dict[str, Any], lang: str) -> None:
+    """At 80x24 a report's parameters showed "Rep's login (default: " and "YYYY-MM-DD ·
+    Report date (def": every placeholder now fits its field, and what does not fit (a
+    date's explanation) is read whole on the line under the field."""
+    from rich.cells import cell_len
+    from textual.widgets import Input, Static
+
+    from core.i18n import _
+    from tui.screens.reports import ReportsScreen, available_reports, param_specs
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(ReportsScreen())
+            await settle(pilot)
+            screen, cut = app.screen, []
+            for report in available_reports(app.ctx):
+                mounting = screen._show_params(report.id)
+                if mounting is not None:
+                    await mounting
+                await settle(pilot, rounds=2)
+                for spec in param_specs(report.Params)[0]:
+                    field = screen.query_one(f"#f-{spec.name}")
+                    if not spec.placeholder or not isinstance(field, Input):
+                        continue
+                    text, width = _(spec.placeholder), field.content_size.width
+                    hint = screen.query_one(f"#err-{spec.name}", Static)
+                    below = str(hint.render())
+                    lines_needed = -(-cell_len(below) // max(1, hint.content_size.width))
+                    whole = field.placeholder + (" · " if field.placeholder else "") + below
+                    if (
+                        cell_len(field.placeholder) > width
+                        or (whole.strip(" ·") != text)
+                        or (below and hint.content_size.height < lines_needed)
+                        or hint.region.right > 80
+                    ):
+                        cut.append((report.id, spec.name, field.placeholder, below))
+            assert cut == [], cut
+    finally:
+        set_lang("en")

@@ -4,6 +4,7 @@ with thousands separators."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -243,3 +244,56 @@ async def test_the_search_palette_speaks_chinese(tui_world: dict[str, Any], zh: 
         shown = [str(getattr(o.prompt, "renderable", o.prompt)) for o in options.options]
         assert shown and not any("No matches" in s for s in shown), shown
         assert any("没有" in s for s in shown), shown
+
+
+# a Chinese word followed by a half-width colon or bracket: "阶段: 谈判", "谈判 (60%)"
+HALF_AFTER_CJK = re.compile(r"[\u4e00-\u9fff](?:: | ?\()")
+
+
+def _half_width(text: str) -> list[str]:
+    return [text[max(0, m.start() - 6) : m.end() + 6] for m in HALF_AFTER_CJK.finditer(text)]
+
+
+@aio
+async def test_labels_the_code_joins_read_chinese(tui_world: dict[str, Any], zh: Any) -> None:
+    """#22: a label and its value joined by the code read "阶段：谈判（60%）", not "阶段:
+    谈判 (60%)": the deal's line, the deals list's funnel, the customer page's facts and
+    the search palette's entries."""
+    import asyncio
+
+    from test_tui_walk import screen_text
+    from textual.command import CommandList
+
+    from tui.screens.opportunities import OpportunityDetail
+
+    deal, customer = tui_world["deals"][0], tui_world["customers"][0]
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "漏斗：" in text and not _half_width(text), _half_width(text)
+        app.push_screen(OpportunityDetail(deal.id))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "阶段：" in text and "金额：" in text, text
+        assert re.search(r"阶段：\S+（\d+%）", text), text
+        assert "预计成交：" in text and "关闭：" not in text, text  # the close date, not 关闭
+        assert not _half_width(text), _half_width(text)
+        app.open_customer(customer.id)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "区域：" in text and "负责人：" in text, text
+        assert not _half_width(text), _half_width(text)
+        await pilot.press("ctrl+p")
+        await asyncio.sleep(0.5)
+        await settle(pilot)
+        shown = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
+        assert any(s.startswith("转到：") for s in shown), shown
+        await pilot.press(*customer.name[:2])
+        await asyncio.sleep(1.2)
+        await settle(pilot)
+        shown = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
+        assert any(s.startswith(f"客户：{customer.name}（") for s in shown), shown
+        assert not [s for s in shown if _half_width(s)], shown

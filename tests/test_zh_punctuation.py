@@ -52,3 +52,67 @@ def test_report_titles_use_full_width_punctuation() -> None:
             if HALF_WIDTH.search(title):
                 found.append(f"{path.relative_to(ROOT)}: {title}")
     assert found == [], "\n".join(found)
+
+
+# Chinese in the code that keeps a half-width mark, and why.
+CODE_ALLOWED = {
+    "Acme Forge; 华东锻造": "demo data: a tender's competitors as typed, ';' between them",
+    "新建合同草稿；收款节点格式：'YYYY-MM-DD 金额 条件; ...'": "as typed: ';' between milestones",
+}
+# English text naming a Chinese term keeps English punctuation: "Ordinary invoice (普票)"
+ENGLISH = re.compile(r"[A-Za-z]{2,} [a-z]{2,}")
+
+
+def chinese_literals(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of the string constants holding Chinese in ``path`` outside its
+    docstrings, the parts of f-strings one by one (a format spec such as ``:,`` is code)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    specs = {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None
+        for part in ast.walk(node.format_spec)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docs | specs
+        and re.search(CJK, node.value)
+    ]
+
+
+def test_chinese_in_the_code_uses_full_width_punctuation() -> None:
+    """Chinese the code holds (a report column "账龄(天)", a role "高层(只读)", a note
+    "本年累计:实际与指标") reaches the screen as the catalogues' text does."""
+    found = []
+    folders = ("core", "tui", "plugins", "examples")
+    paths = [p for f in folders for p in sorted((ROOT / f).glob("**/*.py"))]
+    for path in paths:
+        if "tests" in path.relative_to(ROOT).parts:
+            continue
+        for line, text in chinese_literals(path):
+            if text in CODE_ALLOWED or ENGLISH.search(text):
+                continue
+            if HALF_WIDTH.search(text):
+                found.append(f"{path.relative_to(ROOT)}:{line}: {text!r}")
+    assert found == [], f"{len(found)} strings:\n" + "\n".join(found)
+
+
+def test_the_code_check_skips_docstrings_and_format_specs(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        '"""销售(示例): a docstring."""\nx = f"{v:,.4g}万"\ny = "账龄(天)"\nz = f"下限({pct}%)"\n',
+        encoding="utf-8",
+    )
+    assert [t for _, t in chinese_literals(sample) if HALF_WIDTH.search(t)] == ["账龄(天)", "下限("]

@@ -17,7 +17,7 @@ import click
 import tui.click_words  # noqa: F401  (click's words in the reader's language, first)
 from core.errors import SalesdeskError
 from core.failures import friendly
-from core.i18n import _
+from core.i18n import _, listed
 from tui.cli_admin import register_admin
 from tui.cli_demo import demo_command
 from tui.cli_import import import_command
@@ -252,7 +252,7 @@ def _titles(ctx: Any, roles: list[str]) -> str:
     """Roles by their titles in the reader's language (销售经理), never their ids."""
     from core.access import role_title
 
-    return ", ".join(role_title(ctx.roles, r) for r in roles)
+    return listed(role_title(ctx.roles, r) for r in roles)
 
 
 @users.command("list")

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from core.i18n import _, pick
+from core.i18n import _, bracketed, labelled, pick
 
 
 class SalesdeskCommands(Provider):
@@ -22,7 +22,7 @@ class SalesdeskCommands(Provider):
         app = self._app
         return [
             (
-                f"{_('Go to')}: {title}",
+                labelled(_("Go to"), title),
                 partial(app.action_section, sid),
                 f"{_('key')} {key}" if key else "",
             )
@@ -40,7 +40,7 @@ class SalesdeskCommands(Provider):
         for report in available_reports(self._app.ctx):
             title = pick(report.title_en, report.title_zh)
             found.append(
-                (f"{_('Report')}: {title}", partial(self._app.open_report, report.id), report.id)
+                (labelled(_("Report"), title), partial(self._app.open_report, report.id), report.id)
             )
         return found
 
@@ -69,14 +69,17 @@ class SalesdeskCommands(Provider):
         )
         hits = [
             Hit(
-                0.5, f"{_('Customer')}: {name} ({code})", partial(app.open_customer, cid), help=code
+                0.5,
+                labelled(_("Customer"), bracketed(name, code)),
+                partial(app.open_customer, cid),
+                help=code,
             )
             for cid, code, name in customers
         ]
         hits += [
             Hit(
                 0.4,
-                f"{_('Opportunity')}: {o.title} · {o.customer}",
+                labelled(_("Opportunity"), f"{o.title} · {o.customer}"),
                 partial(app.open_opportunity, o.id),
             )
             for o in deals

@@ -35,7 +35,7 @@ from sqlmodel import col
 from core.access import require
 from core.context import Context
 from core.errors import PermissionDenied, SalesdeskError, ValidationFailed
-from core.i18n import _
+from core.i18n import _, labelled
 from core.models import (
     Channel,
     Customer,
@@ -107,7 +107,7 @@ class ImportRefused(ValidationFailed):
         counted = _("{total} problem(s) in {rows} row(s); nothing was imported.").format(
             total=self.total, rows=self.bad_rows
         )
-        head = f"{self.subject}: {counted}"
+        head = labelled(self.subject, counted)
         shown = "\n".join(f"  {p}" for p in self.problems[:50])
         more = self.total - min(50, len(self.problems))
         tail = "\n  " + _("... and {n} more").format(n=more) if more > 0 else ""

@@ -65,7 +65,7 @@ def salesdesk_forms() -> list[Any]:
             ContractEntry,
             save_entry,
             description_en="A draft contract; add milestones as 'YYYY-MM-DD amount condition; ...'",
-            description_zh="新建合同草稿;收款节点格式:'YYYY-MM-DD 金额 条件; ...'",
+            description_zh="新建合同草稿；收款节点格式：'YYYY-MM-DD 金额 条件; ...'",
         )
     ]
 

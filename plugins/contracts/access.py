@@ -26,7 +26,7 @@ ROLES = (
     RoleSpec(
         "contract_executive",
         "Contract approver (executive)",
-        "合同审批(高层)",
+        "合同审批（高层）",
         frozenset({"report.run"}),
         Scope.ALL,
     ),

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import Conflict, ValidationFailed
-from core.i18n import current_lang, pick, plural, translator
+from core.i18n import bracketed, current_lang, labelled, listed, pick, plural, translator
 from core.models import Customer, User
 from plugins.contracts import services
 from plugins.contracts.machine import STATUS_LABELS
@@ -127,7 +127,7 @@ def step_comment(ctx: Any, comment: str) -> str:
         return comment
     seq, role, said = match.groups()
     text = _("Approval step {seq} ({role})").format(seq=seq, role=role_title(ctx, role))
-    return f"{text}: {said}" if said else text
+    return labelled(text, said) if said else text
 
 
 def user_names(ctx: Any, ids: set[int | None]) -> dict[int | None, str]:
@@ -487,7 +487,7 @@ class ContractActions:
             return
         titles = {s: stage_title(self.ctx, s) for s in allowed}  # type: ignore[attr-defined]
         prompt = _("Move to which stage? Allowed: {stages}").format(
-            stages=", ".join(f"{t} ({s})" for s, t in titles.items())
+            stages=listed(bracketed(t, s) for s, t in titles.items())
         )
         typed = {t.casefold(): s for s, t in titles.items()}
 
@@ -631,7 +631,7 @@ class ContractsScreen(ContractActions, BaseScreen):
                     names.get(c.customer_id, ""),
                     c.amount,
                     c.currency,
-                    f"{s.seq}: {role_title(self.ctx, s.role)}",
+                    labelled(str(s.seq), role_title(self.ctx, s.role)),
                 )
                 for c, s in pairs
             ]
@@ -837,19 +837,22 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             flags.append(_("replaced by an amendment"))
         parties = "; ".join(p.get("name", "") for p in c.parties) or "—"
         attachments = "; ".join(a.ref for a in detail.attachments) or "—"
-        allowed = ", ".join(self._stage(s) for s in detail.allowed) or "—"
+        allowed = listed(self._stage(s) for s in detail.allowed) or "—"
         status = shown(c.status)
-        status = "" if status == self._stage(c.stage) else f" ({escape(status)})"
+        stage = escape(self._stage(c.stage))
+        if status != self._stage(c.stage):
+            stage = bracketed(stage, escape(status))
         self.query_one("#head", Static).update(
             f"[b]{escape(numbered(c))}[/b] {escape(c.title)}  ·  {escape(detail.customer)}\n"
-            + f"{_('Stage')}: {escape(self._stage(c.stage))}{status}  ·  "
-            f"{_('Amount')}: {c.amount:,.2f} {c.currency}"
-            + (f"  ·  {', '.join(flags)}" if flags else "")
+            + f"{labelled(_('Stage'), stage)}  ·  "
+            f"{labelled(_('Amount'), f'{c.amount:,.2f} {c.currency}')}"
+            + (f"  ·  {listed(flags)}" if flags else "")
             + "\n"
             + f"{c.start_date or '—'} → {c.end_date or '—'}  ·  "
-            f"{_('Parties')}: {escape(parties)}\n" + f"{_('Terms')}: {escape(c.terms or '—')}  ·  "
-            f"{_('Attachments')}: {escape(attachments)}\n"
-            + f"{_('Allowed next')}: {escape(allowed)}"
+            f"{labelled(_('Parties'), escape(parties))}\n"
+            f"{labelled(_('Terms'), escape(c.terms or '—'))}  ·  "
+            f"{labelled(_('Attachments'), escape(attachments))}\n"
+            + labelled(_("Allowed next"), escape(allowed))
         )
         self._fill(
             "#milestones",
@@ -943,7 +946,7 @@ class ContractDetailScreen(ContractActions, BaseScreen):
             title = _("Payment milestones")
         row = cells[event.cursor_row]
         text = "\n".join(
-            f"{header}: {value.plain if isinstance(value, Text) else value}"
+            labelled(header, value.plain if isinstance(value, Text) else value)
             for header, value in zip(headers, row, strict=False)
         )
         self.app.push_screen(TextDialog(title, text))

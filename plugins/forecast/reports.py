@@ -128,10 +128,10 @@ class ForecastReport(ReportBase):
             Column("actual", "Actual", "实际", K.MONEY),
             Column("forecast", "Forecast", "预测", K.MONEY, True),
             Column("value", "Actual / forecast", "实际/预测", K.MONEY),
-            Column("lower", f"Lower ({pct}%)", f"下限({pct}%)", K.MONEY),
-            Column("upper", f"Upper ({pct}%)", f"上限({pct}%)", K.MONEY),
-            Column("lower95", "Lower (95%)", "下限(95%)", K.MONEY),
-            Column("upper95", "Upper (95%)", "上限(95%)", K.MONEY),
+            Column("lower", f"Lower ({pct}%)", f"下限（{pct}%）", K.MONEY),
+            Column("upper", f"Upper ({pct}%)", f"上限（{pct}%）", K.MONEY),
+            Column("lower95", "Lower (95%)", "下限（95%）", K.MONEY),
+            Column("upper95", "Upper (95%)", "上限（95%）", K.MONEY),
         ]
         total = sum((r[2] for r in rows if r[2] is not None), Decimal(0))
         return Table(
@@ -324,7 +324,7 @@ class AllocationReport(ReportBase):
             Column("key", "Code", "编码"),
             Column("name", "Name", "名称"),
             Column(
-                "basis", f"Basis ({a.basis.upper()})", f"基数({a.basis.upper()})", K.MONEY, True
+                "basis", f"Basis ({a.basis.upper()})", f"基数（{a.basis.upper()}）", K.MONEY, True
             ),
             Column("share", "Share", "占比", K.PERCENT),
             Column("adjustment", "Adjustment", "调整", K.PERCENT),
@@ -406,7 +406,7 @@ class ValueAddedReport(ReportBase):
         table = Table(
             "value_added",
             f"Run {run.id}: periods with actual sales",
-            f"批次 {run.id}:已有实际销售的期间",
+            f"批次 {run.id}：已有实际销售的期间",
             columns,
             [(r.group or "(company)", *cells(r)) for r in groups],
             totals=(TOTAL_EN, *cells(total)),

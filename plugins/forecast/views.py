@@ -26,7 +26,7 @@ from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select
 from textual.worker import get_current_worker
 
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import translator
+from core.i18n import listed, translator
 from plugins.forecast.services import targets as svc
 from tui.base import BaseScreen, report_error
 from tui.views import ViewSpec
@@ -379,8 +379,8 @@ BASES = {
 
 
 def cut_words(cut: str) -> str:
-    """A cut as the reader says it: "product,region" is 产品, 区域 on a Chinese screen."""
-    return ", ".join(_(part) for part in cut.split(","))
+    """A cut as the reader says it: "product,region" is 产品、区域 on a Chinese screen."""
+    return listed(_(part) for part in cut.split(","))
 
 
 def cut_ids(text: str) -> str:
@@ -599,7 +599,7 @@ class ForecastScreen(BaseScreen):
         )
         self.run_id = summary.run_id
         self.refresh_bindings()
-        used = ", ".join(f"{self.titles.get(m, m)} {n}" for m, n in sorted(summary.methods.items()))
+        used = listed(f"{self.titles.get(m, m)} {n}" for m, n in sorted(summary.methods.items()))
         self._status(
             _(
                 "Run {run}: {series} series in {seconds:.1f} s; methods: {used}; "

@@ -286,7 +286,7 @@ class ConversionReport(ReportBase):
             [
                 Column("stage", "Stage", "阶段编码"),
                 Column("stage_en", "Stage name", "阶段"),
-                Column("stage_zh", "Stage (Chinese)", "阶段(中文)"),
+                Column("stage_zh", "Stage (Chinese)", "阶段（中文）"),
                 Column("reached", "Reached", "到达", K.INTEGER),
                 Column("next", "Went on", "进入下一阶段", K.INTEGER),
                 Column("rate", "Conversion", "转化率", K.PERCENT),
@@ -307,7 +307,7 @@ class ConversionReport(ReportBase):
                 Column("win_rate", "Win rate", "赢单率", K.PERCENT),
                 Column("won_amount", "Won amount", "赢单金额", K.MONEY),
                 Column("avg_deal", "Average deal", "平均单笔", K.MONEY),
-                Column("cycle", "Avg cycle (days)", "平均周期(天)", K.QUANTITY),
+                Column("cycle", "Avg cycle (days)", "平均周期（天）", K.QUANTITY),
             ],
             [(v.won, v.lost, v.win_rate, v.won_amount, v.avg_deal, v.avg_cycle_days)],
             drill_columns=("won", "lost", "won_amount"),

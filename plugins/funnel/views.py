@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
-from core.i18n import pick, translator
+from core.i18n import bracketed, labelled, pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen
@@ -169,7 +169,7 @@ class PipelineBoard(BaseScreen):
         table.clear(columns=True)
         columns = [[self._card(c) for c in cards.get(s.stage_id, [])] for s in stages]
         for s, texts in zip(stages, columns, strict=True):
-            header = f"{pick(s.title_en, s.title_zh)} {s.probability:.0%} ({s.deals})"
+            header = bracketed(f"{pick(s.title_en, s.title_zh)} {s.probability:.0%}", s.deals)
             width = min(CARD_WIDTH, max([cell_len(header), *map(cell_len, texts)]))
             table.add_column(header, key=s.stage_id, width=width)
         for i in range(max(map(len, columns), default=0)):
@@ -313,8 +313,8 @@ class DueListScreen(BaseScreen):
     def _page_shown(self, event: PagedTable.PageShown) -> None:
         where = event.where(_("Nothing is due"))
         self.query_one("#hint", Static).update(
-            (_("Mine") if self.mine else _("Everything you may see"))
-            + f": {where}  ·  "
+            labelled(_("Mine") if self.mine else _("Everything you may see"), where)
+            + "  ·  "
             + _("m switches mine / team; r opens the report (x exports it).")
         )
 
@@ -669,14 +669,10 @@ class HandoverWizard(BaseScreen):
         table = self.query_one(DataTable)
         table.clear()
         self.query_one("#summary", Static).update(
-            _("Customers")
-            + f": {len(p.customers)}  ·  "
-            + _("Open deals")
-            + f": {len(p.deals)}  ·  "
-            + _("Open follow-ups")
-            + f": {len(p.follow_ups)}  ·  "
-            + _("Target months")
-            + f": {len(p.targets)}\n"
+            f"{labelled(_('Customers'), len(p.customers))}  ·  "
+            f"{labelled(_('Open deals'), len(p.deals))}  ·  "
+            f"{labelled(_('Open follow-ups'), len(p.follow_ups))}  ·  "
+            f"{labelled(_('Target months'), len(p.targets))}\n"
             + _("Each customer and its new owner; deals about to close are handed over in person.")
         )
         for row in moves:
@@ -688,7 +684,9 @@ class HandoverWizard(BaseScreen):
         names = _people(self.ctx, plan.successors)
         closing: dict[str, list[str]] = {}
         for _id, title, customer, _to, contacts in plan.closing:
-            closing.setdefault(customer, []).append(f"{title} ({contacts})" if contacts else title)
+            closing.setdefault(customer, []).append(
+                bracketed(title, contacts) if contacts else title
+            )
         rows = [
             (code, name, names.get(to, to), "; ".join(closing.pop(name, [])))
             for _cid, code, name, to in plan.customers
@@ -755,7 +753,9 @@ class HandoverWizard(BaseScreen):
         if record is not None:
             self.plan = None
             self.query_one("#summary", Static).update(
-                _("Handover done") + f": #{record.id} ({self.ctx.today():%Y-%m-%d})"
+                labelled(
+                    _("Handover done"), bracketed(f"#{record.id}", f"{self.ctx.today():%Y-%m-%d}")
+                )
             )
             open_report(self, "funnel.handover", {"handover": record.id})
 

@@ -57,7 +57,7 @@ ROLES = [
     RoleSpec(
         "mfg_finance",
         "Finance (receivables and credit)",
-        "财务(应收与信用)",
+        "财务（应收与信用）",
         frozenset({P_BILL, P_REVERSE, P_APPROVE, "report.run", "audit.read"}),
         Scope.ALL,
     ),

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, ValidationFailed
-from core.i18n import pick, plural, translator
+from core.i18n import bracketed, pick, plural, translator
 from plugins.manufacturing.models import DocKind
 from plugins.manufacturing.services import documents, posting, queries, tenders
 from plugins.manufacturing.services.common import P_BILL, P_SELL, P_SHIP, P_TENDER
@@ -578,8 +578,8 @@ class DocumentsScreen(Selectable, BaseScreen):
         self.marked &= set(self.rows)
         self.fill(*self.table_of(found), [r.id for r in found], focus_id, keep=(1,))
         self.query_one("#status", Static).update(
-            pick(*KIND_TITLES[DocKind(self.kind)])
-            + f" ({len(found)})  ·  "
+            bracketed(pick(*KIND_TITLES[DocKind(self.kind)]), len(found))
+            + "  ·  "
             + _("u/o/d/i/r kind · n new · s submit · c convert · x reverse · space mark")
         )
 
@@ -1035,7 +1035,7 @@ class ProductionScreen(BaseScreen):
             fit_columns(grid, headers, rows)
             for row in rows:
                 grid.add_row(*row)
-            self.query_one(caption, Static).update(f"{title} ({len(rows)})")
+            self.query_one(caption, Static).update(bracketed(title, len(rows)))
 
     def action_receive(self) -> None:
         specs = [FieldSpec("product_code", "Product code"), FieldSpec("quantity", "Quantity")]

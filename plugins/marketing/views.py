@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from core.i18n import translator
+from core.i18n import bracketed, labelled, translator
 from plugins.marketing.access import sees_money
 from plugins.marketing.services import campaigns
 from tui.base import BaseScreen, report_error
@@ -308,17 +308,12 @@ class CampaignDetail(BaseScreen):
         budget = f"{c.budget:,.2f}" if show_money else "—"
         self.query_one("#facts", Static).update(
             f"[b]{c.code}[/b] {c.name}  ·  {title(c.kind)}  ·  {c.start} → {c.end}\n"
-            + _("Status")
-            + f": {title(c.status)}  ·  "
-            + _("Budget")
-            + f": {budget} "
-            + f"({title(c.budget_status)})\n"
-            + _("Target")
-            + f": {target}  ·  "
-            + _("Products")
-            + f": {', '.join(c.products) or '—'}  ·  "
-            + _("Channels")
-            + f": {', '.join(c.channels) or '—'}"
+            + f"{labelled(_('Status'), title(c.status))}  ·  "
+            + labelled(_("Budget"), bracketed(budget, title(c.budget_status)))
+            + "\n"
+            + f"{labelled(_('Target'), target)}  ·  "
+            + f"{labelled(_('Products'), ', '.join(c.products) or '—')}  ·  "
+            + labelled(_("Channels"), ", ".join(c.channels) or "—")
         )
         table = self.query_one(DataTable)
         table.clear()
@@ -345,13 +340,9 @@ class CampaignDetail(BaseScreen):
         budget = sum((line.budget for line in lines), Decimal(0))
         actual = sum((line.actual for line in lines), Decimal(0))
         return (
-            _("Cost lines")
-            + f": {len(lines)}  ·  "
-            + _("Budget")
-            + f": {budget:,.2f}"
-            + "  ·  "
-            + _("Actual")
-            + f": {actual:,.2f}"
+            f"{labelled(_('Cost lines'), len(lines))}  ·  "
+            f"{labelled(_('Budget'), f'{budget:,.2f}')}  ·  "
+            + labelled(_("Actual"), f"{actual:,.2f}")
         )
 
     def _do(self, fn: Any, *args: Any) -> None:

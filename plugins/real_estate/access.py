@@ -17,7 +17,7 @@ PERMISSIONS = (
     PermissionSpec(
         CONTROL,
         "Sales control: hold, reserve, subscribe, sign, cancel units",
-        "销控:保留、预留、认购、签约、退房",
+        "销控：保留、预留、认购、签约、退房",
     ),
     PermissionSpec(PAYMENT, "Record payment plans and payments", "录入付款计划与收款"),
     PermissionSpec(SERVICE, "Settle area differences and record move-in", "面积补差与入伙"),

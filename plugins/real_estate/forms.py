@@ -85,7 +85,7 @@ def all_forms() -> list[Any]:
             save_unit,
             MASTERDATA,
             "Enter or change one unit; a senior marketing manager signs it off",
-            "录入或修改房间资料,须经市场营销部高级经理审批",
+            "录入或修改房间资料，须经市场营销部高级经理审批",
         ),
         FormSpec(
             "real_estate_plan", "Sales plan (month)", "楼盘销售计划", PlanForm, save_plan, PLANS

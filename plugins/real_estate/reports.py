@@ -663,7 +663,7 @@ class CallStatistics(ReportBase):
         return Table(
             "funnel",
             "Funnel: call/visit -> reserve -> subscribe -> sign",
-            "漏斗:来电来访 -> 预留 -> 认购 -> 签约",
+            "漏斗：来电来访 -> 预留 -> 认购 -> 签约",
             cols,
             rows,
         )

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from core.i18n import _
+from core.i18n import _, labelled
 from core.services import customers as customer_service
 from core.services import opportunities as opp_service
 from core.services.overview import CustomerOverview, customer_overview
@@ -87,10 +87,10 @@ class CustomerPage(BaseScreen):
         # the name and notes are the user's text: never read as markup
         summary = Text(c.name, style="bold")
         summary.append(
-            f"  {c.code}  ·  {_('Region')}: {data.region or '—'}  ·  "
-            f"{_('Owner')}: {data.owner or _('lead pool')}  ·  "
+            f"  {c.code}  ·  {labelled(_('Region'), data.region or '—')}  ·  "
+            f"{labelled(_('Owner'), data.owner or _('lead pool'))}  ·  "
             f"{label(c.customer_class)}  ·  "
-            f"{_('Credit')}: {c.credit_rating or '—'} {c.credit_limit:,.2f}"
+            + labelled(_("Credit"), f"{c.credit_rating or '—'} {c.credit_limit:,.2f}")
             + (f"\n{c.notes}" if c.notes else "")
         )
         self.query_one("#summary", Static).update(summary)

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static, TabbedConte
 
 from core.access import Scope
 from core.errors import Conflict, FieldProblem, ValidationFailed
-from core.i18n import _, plural
+from core.i18n import _, labelled, plural
 from core.models import Activity, User, VisitCustomerType, VisitPurpose, Weather
 from core.services import activities, customers, daily, lists
 from core.services.overview import names_of
@@ -628,7 +628,8 @@ class DailyScreen(BaseScreen):
     def _show_problems(self, where: str, problems: list[FieldProblem]) -> None:
         plan = where == "#plan-error"
         lines = [
-            f"{_(TITLES.get(p.field, p.field))}: '{p.value}' — {_('expected')} {p.expected_text()}"
+            labelled(_(TITLES.get(p.field, p.field)), f"'{p.value}'")
+            + f" — {_('expected')} {p.expected_text()}"
             for p in problems
         ]
         self._error(where, "\n".join(lines))

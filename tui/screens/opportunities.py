@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from core.errors import ValidationFailed
-from core.i18n import _, pick
+from core.i18n import _, bracketed, labelled, pick
 from core.services import lists
 from core.services import opportunities as service
 from core.services.base import data_version
@@ -288,7 +288,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
                     _("{n} open deals").format(n=event.total) if event.total is not None else "",
                     where,
                     _("! = stalled"),
-                    _("Funnel") + ": " + pick(self.funnel.title_en, self.funnel.title_zh),
+                    labelled(_("Funnel"), pick(self.funnel.title_en, self.funnel.title_zh)),
                 )
                 if part
             )
@@ -377,7 +377,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         width = max(8, (board.size.width or self.size.width) // max(1, len(self.columns)) - 4)
         for stage, table in zip(self.funnel.open_stages, self.columns, strict=True):
             deals, total = totals.get(stage.id, (0, 0))
-            table.border_title = f"{pick(stage.title_en, stage.title_zh)} ({deals})"
+            table.border_title = bracketed(pick(stage.title_en, stage.title_zh), deals)
             table.border_subtitle = f"{total:,.0f}"
             table.first_card, stage_cards = cards.get(stage.id, (0, []))
             rows = []
@@ -489,8 +489,10 @@ class OpportunityDetail(DealActions, BaseScreen):
         stage_name = self.ctx.plugins.funnels.stage_title(opp.funnel, opp.stage)
         prob = service.probability(self.ctx, opp)
         self.query_one("#deal", Static).update(
-            f"[b]{escape(opp.title)}[/b]  ·  {_('Stage')}: {stage_name} ({float(prob):.0%})  ·  "
-            f"{_('Amount')}: {opp.amount:,.2f}  ·  {_('Close')}: {opp.expected_close or '—'}"
+            f"[b]{escape(opp.title)}[/b]  ·  "
+            f"{labelled(_('Stage'), bracketed(stage_name, f'{float(prob):.0%}'))}  ·  "
+            f"{labelled(_('Amount'), f'{opp.amount:,.2f}')}  ·  "
+            f"{labelled(_('Expected close'), opp.expected_close or '—')}"
             f"  ·  {label(opp.status)}" + (f"  ·  {opp.close_reason}" if opp.close_reason else "")
         )
         table = self.query_one(DataTable)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from core.i18n import _
+from core.i18n import _, labelled, listed
 from tui.base import BaseScreen, report_error
 
 # What each hook a plugin implements gives the user, in business words.
@@ -87,10 +87,10 @@ class PluginsScreen(BaseScreen):
         info = self.ctx.plugins.info.get(event.row_key.value or "")
         if info is None:
             return
-        hooks = ", ".join(hook_title(h) for h in info.hooks) or "-"
+        hooks = listed(hook_title(h) for h in info.hooks) or "-"
         errors = "\n".join(info.errors[-3:]) or info.last_error
         self.query_one("#detail", Static).update(
-            f"[b]{info.name}[/b]  {_('Adds')}: {hooks}"
+            f"[b]{info.name}[/b]  {labelled(_('Adds'), hooks)}"
             + (f"\n[red]{errors}[/red]" if errors else "")
         )
 

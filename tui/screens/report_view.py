@@ -27,7 +27,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from core.i18n import _, current_lang, pick
+from core.i18n import _, current_lang, labelled, pick
 from tui.base import BaseModal, BaseScreen
 from tui.screens.dialogs import DIALOG_CSS
 from tui.widgets.report_table import ReportTable, format_value
@@ -185,7 +185,7 @@ class ReportView(BaseScreen):
         row = table.rows_shown[int(key)]
         lang = current_lang()
         lines = [
-            f"{column.title(lang)}: {_plain(format_value(column.kind, value))}"
+            labelled(column.title(lang), _plain(format_value(column.kind, value)))
             for column, value in zip(table.table.columns, row, strict=False)
         ]
         self.app.push_screen(

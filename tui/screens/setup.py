@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import _, pick, plural
+from core.i18n import _, listed, pick, plural
 from core.services import setup as guide
 from tui.base import BaseScreen, ask_to_discard, report_error
 from tui.widgets.form import FieldSpec, FormFields
@@ -200,7 +200,7 @@ def _rows(ctx: Any, step: str) -> tuple[list[str], list[tuple[str, ...]]]:
         (
             u.login,
             u.display_name,
-            ", ".join(
+            listed(
                 pick(known[r].title_en, known[r].title_zh) if r in known else r for r in u.roles
             ),
         )

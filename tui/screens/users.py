@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, SelectionList, Static
 
-from core.i18n import _, pick
+from core.i18n import _, listed, pick
 from tui.base import BaseScreen, report_error
 from tui.screens.dialogs import FormDialog
 
@@ -102,7 +102,7 @@ class UsersScreen(BaseScreen):
 
     def role_titles(self, roles: list[str]) -> str:
         known = self.ctx.roles.roles
-        return ", ".join(
+        return listed(
             pick(known[r].title_en, known[r].title_zh) if r in known else r for r in roles
         )
 

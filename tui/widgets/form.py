@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from core.errors import FieldProblem, field_title
-from core.i18n import _
+from core.i18n import _, labelled
 
 
 @dataclass
@@ -48,6 +48,7 @@ class FormFields(VerticalScroll):
         self.specs = specs
         self.initial = dict(values)
         self._saved: dict[str, Any] | None = None  # what the fields showed when opened
+        self._hints: dict[str, str] = {}  # a placeholder's part not shown in its field
 
     def on_mount(self) -> None:
         self.mark_clean()
@@ -77,31 +78,39 @@ class FormFields(VerticalScroll):
             line.styles.margin = (0, 0, 0, width)
             yield line
 
-    def on_descendant_focus(self, event: Any) -> None:
-        """A placeholder longer than its field ("Handover number (default: th") is shown
-        whole under the field while it has the focus."""
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_placeholders)
+
+    def _fit_placeholders(self) -> None:
+        """A placeholder wider than its field ("Rep's login (default: " at 80 columns)
+        is read whole on the line under the field; the field keeps the part that fits
+        (a date's "YYYY-MM-DD") or nothing, so no word is ever shown cut."""
         from rich.cells import cell_len
 
-        self._clear_hints()
-        widget = event.widget
-        spec = next((s for s in self.specs if widget.id == f"f-{s.name}"), None)
-        if spec is None or not spec.placeholder or not isinstance(widget, Input):
-            return
-        text = _(spec.placeholder)
-        line = self.query_one(f"#err-{spec.name}", Static)
-        if cell_len(text) > widget.size.width and line.has_class("-empty"):
-            line.update(text)
-            line.remove_class("-empty")
-            line.add_class("-hint")
+        for spec in self.specs:
+            widget = self.widget_for(spec.name)
+            if not spec.placeholder or not isinstance(widget, Input):
+                continue
+            text, width = _(spec.placeholder), widget.content_size.width
+            if not width:
+                continue  # not laid out yet
+            head, _sep, rest = text.partition(" · ")
+            if cell_len(text) <= width:
+                widget.placeholder, self._hints[spec.name] = text, ""
+            elif rest and cell_len(head) <= width:
+                widget.placeholder, self._hints[spec.name] = head, rest
+            else:
+                widget.placeholder, self._hints[spec.name] = "", text
+            self._show_hint(spec.name)
 
-    def on_descendant_blur(self, event: Any) -> None:
-        self._clear_hints()
-
-    def _clear_hints(self) -> None:
-        for line in self.query(".-hint"):
-            line.update("")  # type: ignore[attr-defined]
-            line.remove_class("-hint")
-            line.add_class("-empty")
+    def _show_hint(self, name: str) -> None:
+        """The field's hint on its line, unless a problem is shown there."""
+        line = self.query_one(f"#err-{name}", Static)
+        if line.has_class("-empty") or line.has_class("-hint"):
+            hint = self._hints.get(name, "")
+            line.update(hint)
+            line.set_class(not hint, "-empty")
+            line.set_class(bool(hint), "-hint")
 
     def _widget(self, spec: FieldSpec, value: Any) -> Widget:
         if spec.choices is not None:
@@ -150,6 +159,8 @@ class FormFields(VerticalScroll):
             node.update("")  # type: ignore[attr-defined]
             node.add_class("-empty")
             node.remove_class("-hint")
+        for name in self._hints:
+            self._show_hint(name)
         self.show_message("")
 
     def show_message(self, text: str) -> None:
@@ -169,10 +180,10 @@ class FormFields(VerticalScroll):
             if name in names:
                 node = self.query_one(f"#err-{name}", Static)
                 node.update(text)
-                node.remove_class("-empty")
+                node.remove_class("-empty", "-hint")
                 first = first or name
             else:
-                loose.append(f"{field_title(problem.field)}: {text}")  # its title, not its id
+                loose.append(labelled(field_title(problem.field), text))  # its title, not its id
         self.show_message("\n".join(loose))
         if first:
             self.widget_for(first).focus()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from core.i18n import _, pick
+from core.i18n import _, listed, pick
 
 
 class InfoBar(Static):
@@ -24,7 +24,7 @@ class InfoBar(Static):
         """Draw the line from the app's session info (again once the database is open)."""
         info = self.app.session_info  # type: ignore[attr-defined]
         ready = getattr(self.app, "ready", True)
-        roles = ", ".join(pick(r.title_en, r.title_zh) for r in info["roles"]) or (
+        roles = listed(pick(r.title_en, r.title_zh) for r in info["roles"]) or (
             _("no role") if ready else "…"
         )
         line = Text()

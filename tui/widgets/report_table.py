@@ -10,7 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from core.i18n import current_lang, pick
+from core.i18n import current_lang, labelled, pick
 from core.reports import TOTAL_EN, TOTAL_ZH, ColumnKind, Table
 
 PREVIEW_ROWS = 1000
@@ -92,5 +92,5 @@ class ReportTable(DataTable[Any]):
         shown = len(self.rows_shown)
         title = pick(self.table.title_en, self.table.title_zh)
         if total is not None and total > shown:
-            return f"{title}: {shown:,} / {total:,}"
-        return f"{title}: {shown:,}"
+            return labelled(title, f"{shown:,} / {total:,}")
+        return labelled(title, f"{shown:,}")

@@ -25,7 +25,7 @@ def plain(value: Any) -> Any:
 class JsonExporter:
     id = "json"
     title_en = "JSON (example plugin)"
-    title_zh = "JSON (示例插件)"
+    title_zh = "JSON（示例插件）"
     suffix = ".json"
 
     def write(

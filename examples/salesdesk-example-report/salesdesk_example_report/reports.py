@@ -47,7 +47,7 @@ COLUMNS = [
 class CustomersPerIndustry(ReportBase):
     id = "example_customers_per_industry"
     title_en = "Customers per industry (example plugin)"
-    title_zh = "各行业客户数 (示例插件)"
+    title_zh = "各行业客户数（示例插件）"
     category = "customers"
     Params = Params
 

@@ -92,7 +92,7 @@ def test_json_export_keeps_cents_and_text(admin: Context, tmp_path: Path) -> Non
     result = run_report(admin, REPORT, {})
     written = export_report(admin, result, "json", tmp_path / "out.json", lang="zh_CN")
     data = json.loads(written.read_text("utf-8"))
-    assert data["report"] == REPORT and data["title"] == "各行业客户数 (示例插件)"
+    assert data["report"] == REPORT and data["title"] == "各行业客户数（示例插件）"
     table = data["tables"][0]
     assert [c["id"] for c in table["columns"]] == ["industry", "customers", "share", "credit_limit"]
     assert table["rows"][0] == ["Retail", 2, "0.5000", "150.10"]

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from core.access import Scope
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.i18n import translator
+from core.i18n import bracketed, translator
 from core.models import Customer, Opportunity, Region, User
 from core.services.base import UnitOfWork, validate, write
 from core.services.numbering import NumberingRule, rule_for
@@ -401,7 +401,7 @@ def customer_choices(ctx: Context, limit: int = 500) -> list[tuple[str, int]]:
 
     with ctx.reading() as session:
         return [
-            (f"{name} ({code})", cid)
+            (bracketed(name, code), cid)
             for cid, name, code in session.execute(
                 sa.select(Customer.id, Customer.name, Customer.code)
                 .where(visible(ctx, Customer))

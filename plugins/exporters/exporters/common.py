@@ -27,6 +27,11 @@ def is_zh(lang: str) -> bool:
     return lang.startswith("zh")
 
 
+def colon(lang: str) -> str:
+    """A label's colon in ``lang`` (the file's language, not the screen's): 参数：, Params: ."""
+    return "：" if is_zh(lang) else ": "
+
+
 def label(key: str, lang: str) -> str:
     en, zh = LABELS[key]
     return zh if is_zh(lang) else en
@@ -56,11 +61,11 @@ def params_line(result: ReportResult, lang: str) -> str:
     shown = "; ".join(
         f"{k} = {param_text(v)}" for k, v in result.params.items() if v not in (None, "", [], ())
     )
-    return f"{label('params', lang)}: {shown or label('none', lang)}"
+    return f"{label('params', lang)}{colon(lang)}{shown or label('none', lang)}"
 
 
 def generated_line(result: ReportResult, lang: str) -> str:
-    return f"{label('generated', lang)}: {utc_text(result.generated_at)}"
+    return f"{label('generated', lang)}{colon(lang)}{utc_text(result.generated_at)}"
 
 
 def utc_text(moment: dt.datetime) -> str:

@@ -25,7 +25,7 @@ class CsvExporter:
         self.bom = bom
         self.id = "csv-excel" if bom else "csv"
         self.title_en = "CSV for Excel (UTF-8 with BOM)" if bom else "CSV (UTF-8)"
-        self.title_zh = "CSV (Excel 用, 带 BOM 的 UTF-8)" if bom else "CSV (UTF-8)"
+        self.title_zh = "CSV（Excel 用，带 BOM 的 UTF-8）" if bom else "CSV (UTF-8)"
 
     def write(
         self,

@@ -416,7 +416,7 @@ def signoff_flowable(signoff: Signoff | None, lang: str, room: float) -> Any:
     blank = "________________"
     prepared = signoff.prepared_by if signoff else blank
     day = signoff.date.isoformat() if signoff else blank
-    sep = "：" if common.is_zh(lang) else ": "
+    sep = common.colon(lang)
     cells = [
         f"{common.label('prepared_by', lang)}{sep}{prepared}",
         f"{common.label('checked_by', lang)}{sep}{blank}",

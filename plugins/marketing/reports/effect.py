@@ -104,7 +104,7 @@ COLUMNS = [
     Column("sales", "Segment sales", "目标客户销售额", K.MONEY),
     Column("sales_ly", "Same period last year", "去年同期", K.MONEY),
     Column("uplift_ly", "Uplift vs last year", "同比提升", K.PERCENT),
-    Column("sales_before", "Before (scaled)", "活动前(折算)", K.MONEY),
+    Column("sales_before", "Before (scaled)", "活动前（折算）", K.MONEY),
     Column("uplift_before", "Uplift vs before", "较活动前提升", K.PERCENT),
 ]
 DRILLABLE = tuple(c.id for c in COLUMNS[2:])

@@ -122,7 +122,7 @@ class RepPeriods(ReportBase):
                 ChartSpec(
                     "column",
                     "YTD actual vs target",
-                    "本年累计:实际与指标",
+                    "本年累计：实际与指标",
                     "reps",
                     "rep_name",
                     ("ytd", "ytd_target"),

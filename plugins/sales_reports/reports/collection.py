@@ -51,12 +51,12 @@ GROSS_CAPTION = (
     "Amounts include VAT (价税合计), as receivables are owed; lines without a VAT rate "
     "at the company rate; returns are netted; receipts settle each customer's oldest "
     "sales first.",
-    "金额为价税合计(应收含税)，未注明税率的明细按公司税率计；退货已冲减；"
+    "金额为价税合计（应收含税），未注明税率的明细按公司税率计；退货已冲减；"
     "收款按先发生先核销冲抵客户最早的销售。",
 )
 AGE_CAPTION = (
     "Age is counted from the sale date (imported sales carry no payment terms).",
-    "账龄自销售日期起算(导入的销售无付款期限)。",
+    "账龄自销售日期起算（导入的销售无付款期限）。",
 )
 
 
@@ -191,7 +191,7 @@ OPEN_COLUMNS = [
     date_column("date", "Sale date", "销售日期"),
     text_column("customer_code", "Customer code", "客户编码"),
     text_column("customer", "Customer", "客户"),
-    integer_column("age", "Age (days)", "账龄(天)", total=False),
+    integer_column("age", "Age (days)", "账龄（天）", total=False),
     money_column("gross", "Sales", "价税合计"),
     money_column("settled", "Received", "已收"),
     money_column("amount", "Outstanding", "未收余额"),
@@ -333,7 +333,7 @@ class ReceivablesAgeing(ReportBase):
         "What each customer still owes (incl. VAT) on a date, by how long "
         "ago the unpaid sales were made."
     )
-    description_zh = "截至某日各客户尚欠金额(价税合计)，按未收销售发生至今的天数分段。"
+    description_zh = "截至某日各客户尚欠金额（价税合计），按未收销售发生至今的天数分段。"
     Params = AgeingParams
 
     def run(self, ctx: Context, params: Any) -> ReportResult:

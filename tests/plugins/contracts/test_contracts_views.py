@@ -296,7 +296,7 @@ def test_timeline_names_approval_steps_by_role_title(
     assert "Approval step 1 (Sales manager): ok" in english
     chinese = "\n".join(asyncio.run(timeline_of(tui_ctx["rep"], "zh_CN")))
     assert "sales_manager" not in chinese and "step" not in chinese
-    assert "第 1 步审批（销售经理）: ok" in chinese, chinese
+    assert "第 1 步审批（销售经理）：ok" in chinese, chinese
 
 
 async def detail_at_80(ctx: Any, lang: str) -> dict[str, Any]:

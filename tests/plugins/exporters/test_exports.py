@@ -156,7 +156,7 @@ def test_xlsx_line_chart_and_chinese_titles(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["按业务员销售"]
     assert ws["A2"].value == "演示销售" and ws["A6"].value == "业务员"
     assert ws["A10"].value == "合计"
-    assert ws["A3"].value.startswith("参数: ")
+    assert ws["A3"].value.startswith("参数：")  # #22: not "参数: "
     assert ws._charts[0].tagname == "lineChart"
 
 
