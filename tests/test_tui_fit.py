@@ -509,3 +509,24 @@ async def test_report_placeholders_are_never_cut(tui_world: dict[str, Any], lang
             assert cut == [], cut
     finally:
         set_lang("en")
+
+
+def test_every_report_parameter_reads_chinese(tui_world: dict[str, Any]) -> None:
+    """The Chinese walk opens only the first report: 32 parameters of the others (due
+    soon days, funnel, owner, project and building codes...) showed English titles and
+    hints on Chinese screens."""
+    from core.i18n import _
+    from tui.screens.reports import available_reports
+
+    set_lang("zh_CN")
+    try:
+        english = [
+            (report.id, text)
+            for report in available_reports(tui_world["admin"])
+            for info in report.Params.model_fields.values()
+            for text in (info.title, info.description)
+            if text and _(text) == text
+        ]
+    finally:
+        set_lang("en")
+    assert english == []
