@@ -19,22 +19,21 @@ its parent and after ``CHILD_LIMIT`` seconds at most, and is killed and reaped b
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
 import os
-import select
-import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
 
+# Only what forking needs is imported before the fork (the child starts the sooner; the
+# app imports the rest with Textual anyway): logging, json, select, signal and typing
+# were 10 ms of the process's start before the child could begin.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn
+
     from core.context import Context
     from core.dashboard_figures import Dashboard
-
-log = logging.getLogger("salesdesk.tui")
 
 WAIT = 30.0  # seconds the app waits for the child's figures at most
 CHILD_LIMIT = 40  # seconds after which the child ends itself (SIGALRM), whatever happens
@@ -66,19 +65,23 @@ class FiguresAhead:
                 self._reading = False
                 self._finish()
         if payload is None or self._status != 0:
-            log.debug("no figures from the read-ahead child (exit %s)", self._status)
+            _log().debug("no figures from the read-ahead child (exit %s)", self._status)
             return None
+        import json
+
         from core.dashboard_figures import from_wire
 
         try:
             return from_wire(json.loads(payload))
         except (ValueError, KeyError, TypeError):
-            log.debug("the read-ahead child's figures could not be read", exc_info=True)
+            _log().debug("the read-ahead child's figures could not be read", exc_info=True)
             return None
 
     def stop(self) -> None:
         """Kill the child if it still runs and reap it (a reader in ``receive`` reaps it
         as soon as the kill closes the pipe). Safe from any thread, any number of times."""
+        import signal
+
         with self._lock:
             if self._status is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -89,6 +92,8 @@ class FiguresAhead:
     def _finish(self) -> None:
         """Reap the child (killing it first if it still runs) and close the pipe; under
         the lock."""
+        import signal
+
         if self._status is None:
             try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -106,6 +111,8 @@ class FiguresAhead:
 
 def _read_all(fd: int, deadline: float) -> bytes | None:
     """Everything the child writes until it exits (end of file), or None at the deadline."""
+    import select
+
     chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
@@ -152,7 +159,7 @@ def start(opener: Callable[[], Context], when_busy: bool = False) -> FiguresAhea
     except OSError:
         os.close(read_end)
         os.close(write_end)
-        log.debug("could not fork the read-ahead child", exc_info=True)
+        _log().debug("could not fork the read-ahead child", exc_info=True)
         return None
     if pid == 0:
         os.close(read_end)
@@ -170,6 +177,8 @@ def _child(opener: Callable[[], Context], fd: int, parent: int) -> NoReturn:
         # A process that lives a second: collecting while SQLAlchemy and pydantic build
         # their classes was about 8 % of its CPU, and the memory goes back at exit anyway.
         gc.disable()
+        import json
+
         from core.dashboard_figures import stage_titles, to_wire
 
         ctx = opener()
@@ -189,6 +198,9 @@ def _child(opener: Callable[[], Context], fd: int, parent: int) -> NoReturn:
 
 def _detach(parent: int) -> None:
     """The child's own terms: no terminal, no lingering (see the module's docstring)."""
+    import logging
+    import signal
+
     signal.alarm(CHILD_LIMIT)
     # Below the app in its own session's share of the CPU: on a busy machine (Linux groups
     # a terminal session's processes) a child at the same priority took half the app's
@@ -206,3 +218,9 @@ def _detach(parent: int) -> None:
         os.dup2(devnull, std)
     os.close(devnull)
     logging.disable(logging.CRITICAL)  # handlers may hold the parent's streams
+
+
+def _log() -> Any:
+    import logging
+
+    return logging.getLogger("salesdesk.tui")
