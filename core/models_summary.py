@@ -21,6 +21,8 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from core.models import Table
+
 YTD_COLUMNS = tuple(f"ytd_{m:02d}" for m in range(1, 13))
 
 
@@ -44,7 +46,7 @@ def _quantity() -> Decimal:
     return Field(default=Decimal("0"), sa_type=SUM_QUANTITY)
 
 
-class SalesSumRepDay(SQLModel, table=True):
+class SalesSumRepDay(Table, table=True):
     """Sales per day x rep x region (partial months of MTD/QTD/YTD periods)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_day"
@@ -67,7 +69,7 @@ class SalesSumRepDay(SQLModel, table=True):
     line_count: int = 0
 
 
-class SalesSumRepMonth(SQLModel, table=True):
+class SalesSumRepMonth(Table, table=True):
     """Sales per month x rep x region (rep performance, targets, trends)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_month"
@@ -91,7 +93,7 @@ class SalesSumRepMonth(SQLModel, table=True):
     line_count: int = 0
 
 
-class SalesSumProductRegionMonth(SQLModel, table=True):
+class SalesSumProductRegionMonth(Table, table=True):
     """Sales per month x product x region (monthly statistics, Q2)."""
 
     __tablename__: ClassVar[str] = "sales_sum_product_region_month"
@@ -110,7 +112,7 @@ class SalesSumProductRegionMonth(SQLModel, table=True):
     line_count: int = 0
 
 
-class SalesSumCustomerMonth(SQLModel, table=True):
+class SalesSumCustomerMonth(Table, table=True):
     """Sales per month x customer (customer increase/decrease, top customers)."""
 
     __tablename__: ClassVar[str] = "sales_sum_customer_month"
@@ -127,7 +129,7 @@ class SalesSumCustomerMonth(SQLModel, table=True):
     line_count: int = 0
 
 
-class SalesSumCustomerYtd(SQLModel, table=True):
+class SalesSumCustomerYtd(Table, table=True):
     """Year-to-date sales per customer at each month end: ``ytd_MM`` is January through
     month MM. One row per customer and year, so "top customers YTD" reads one column."""
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -24,7 +25,9 @@ from core.errors import SalesdeskError, UnknownUser
 from core.i18n import _
 from core.models import CompanySetting, User, utcnow
 from core.plugins import PluginManager
-from core.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # pydantic-settings (20 ms) is loaded only when no URL is given
+    from core.settings import Settings
 
 log = logging.getLogger("salesdesk.runtime")
 
@@ -193,7 +196,11 @@ def open_runtime(
 
     ``create=False`` (every command but ``init``): a missing SQLite file is refused
     instead of being created empty, and so is its missing folder."""
-    settings = load_settings() if url is None else None
+    settings: Settings | None = None
+    if url is None:
+        from core.settings import load_settings
+
+        settings = load_settings()
     _refuse_unknown_scheme(url or settings.database_url)  # type: ignore[union-attr]
     database = dbmod.Database(url or settings.database_url, engine=engine)  # type: ignore[union-attr]
     if database.is_sqlite:

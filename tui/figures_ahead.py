@@ -19,27 +19,27 @@ its parent and after ``CHILD_LIMIT`` seconds at most, and is killed and reaped b
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
 import os
-import select
-import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
 
+# Only what forking needs is imported before the fork (the child starts the sooner; the
+# app imports the rest with Textual anyway): logging, json, select, signal and typing
+# were 10 ms of the process's start before the child could begin.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn
+
     from core.context import Context
     from core.dashboard_figures import Dashboard
-
-log = logging.getLogger("salesdesk.tui")
 
 WAIT = 30.0  # seconds the app waits for the child's figures at most
 CHILD_LIMIT = 40  # seconds after which the child ends itself (SIGALRM), whatever happens
 CHILD_NICE = 10
 _PR_SET_PDEATHSIG = 1
+END = b"\n"  # the figures' end mark on the pipe
 
 
 class FiguresAhead:
@@ -52,33 +52,39 @@ class FiguresAhead:
         self._reading = False
         self._status: int | None = None  # the child's exit code once reaped
 
-    def receive(self, timeout: float = WAIT) -> tuple[Dashboard, list[str]] | None:
+    def receive(
+        self,
+        timeout: float = WAIT,
+        on_figures: Callable[[tuple[Dashboard, list[str]]], object] | None = None,
+    ) -> tuple[Dashboard, list[str]] | None:
         """The figures and their stage titles, or None if the child failed, was stopped or
-        took longer than ``timeout``. Blocks; the child is reaped when this returns."""
+        took longer than ``timeout``. Blocks; the child is reaped when this returns.
+
+        The figures are in as soon as their end mark is (the child's exit, which frees
+        its memory first, took another 10-20 ms): ``on_figures`` gets them then, before
+        the child is reaped. Complete figures are the child's whole work, so they count
+        whatever its exit status."""
         with self._lock:
             if self._fd is None or self._reading:
                 return None
             self._reading, fd = True, self._fd
         try:
-            payload = _read_all(fd, time.monotonic() + timeout)
+            figures = _parse(_read_all(fd, time.monotonic() + timeout))
+            if figures is not None and on_figures is not None:
+                on_figures(figures)
         finally:
             with self._lock:
                 self._reading = False
                 self._finish()
-        if payload is None or self._status != 0:
-            log.debug("no figures from the read-ahead child (exit %s)", self._status)
-            return None
-        from core.dashboard_figures import from_wire
-
-        try:
-            return from_wire(json.loads(payload))
-        except (ValueError, KeyError, TypeError):
-            log.debug("the read-ahead child's figures could not be read", exc_info=True)
-            return None
+        if figures is None:
+            _log().debug("no figures from the read-ahead child (exit %s)", self._status)
+        return figures
 
     def stop(self) -> None:
         """Kill the child if it still runs and reap it (a reader in ``receive`` reaps it
         as soon as the kill closes the pipe). Safe from any thread, any number of times."""
+        import signal
+
         with self._lock:
             if self._status is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -89,6 +95,8 @@ class FiguresAhead:
     def _finish(self) -> None:
         """Reap the child (killing it first if it still runs) and close the pipe; under
         the lock."""
+        import signal
+
         if self._status is None:
             try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -105,7 +113,10 @@ class FiguresAhead:
 
 
 def _read_all(fd: int, deadline: float) -> bytes | None:
-    """Everything the child writes until it exits (end of file), or None at the deadline."""
+    """What the child writes up to its end mark (a newline: JSON has none of its own), or
+    None if the pipe ends without it (the child failed) or at the deadline."""
+    import select
+
     chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
@@ -116,8 +127,24 @@ def _read_all(fd: int, deadline: float) -> bytes | None:
             continue
         chunk = os.read(fd, 1 << 16)
         if not chunk:
-            return b"".join(chunks)
+            return None
         chunks.append(chunk)
+        if chunk.endswith(END):
+            return b"".join(chunks)
+
+
+def _parse(payload: bytes | None) -> tuple[Dashboard, list[str]] | None:
+    if payload is None:
+        return None
+    import json
+
+    from core.dashboard_figures import from_wire
+
+    try:
+        return from_wire(json.loads(payload))
+    except (ValueError, KeyError, TypeError):
+        _log().debug("the read-ahead child's figures could not be read", exc_info=True)
+        return None
 
 
 def can_fork(when_busy: bool = False) -> bool:
@@ -152,7 +179,7 @@ def start(opener: Callable[[], Context], when_busy: bool = False) -> FiguresAhea
     except OSError:
         os.close(read_end)
         os.close(write_end)
-        log.debug("could not fork the read-ahead child", exc_info=True)
+        _log().debug("could not fork the read-ahead child", exc_info=True)
         return None
     if pid == 0:
         os.close(read_end)
@@ -170,14 +197,16 @@ def _child(opener: Callable[[], Context], fd: int, parent: int) -> NoReturn:
         # A process that lives a second: collecting while SQLAlchemy and pydantic build
         # their classes was about 8 % of its CPU, and the memory goes back at exit anyway.
         gc.disable()
+        import json
+
         from core.dashboard_figures import stage_titles, to_wire
 
         ctx = opener()
         from core.services import dashboard
 
         board = dashboard.compute(ctx)
-        payload = json.dumps(to_wire(board, stage_titles(ctx.plugins.funnels, board))).encode()
-        view = memoryview(payload)
+        payload = json.dumps(to_wire(board, stage_titles(ctx.plugins.funnels, board)))
+        view = memoryview(payload.encode() + END)
         while view:
             view = view[os.write(fd, view) :]
         code = 0
@@ -189,6 +218,9 @@ def _child(opener: Callable[[], Context], fd: int, parent: int) -> NoReturn:
 
 def _detach(parent: int) -> None:
     """The child's own terms: no terminal, no lingering (see the module's docstring)."""
+    import logging
+    import signal
+
     signal.alarm(CHILD_LIMIT)
     # Below the app in its own session's share of the CPU: on a busy machine (Linux groups
     # a terminal session's processes) a child at the same priority took half the app's
@@ -206,3 +238,9 @@ def _detach(parent: int) -> None:
         os.dup2(devnull, std)
     os.close(devnull)
     logging.disable(logging.CRITICAL)  # handlers may hold the parent's streams
+
+
+def _log() -> Any:
+    import logging
+
+    return logging.getLogger("salesdesk.tui")
