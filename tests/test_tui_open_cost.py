@@ -108,3 +108,48 @@ async def test_a_closed_section_is_collected_as_it_closes(tui_world: dict[str, A
             gc.callbacks.remove(seen)
         assert not isinstance(app.screen, AdminScreen)
         assert full and max(full) > 1000, full  # the screen's widgets, styles, caches
+
+
+@aio
+@pytest.mark.parametrize(
+    ("key", "module", "name"),
+    [
+        ("4", "core.services.activities", "visits_on"),
+        ("b", "plugins.funnel.services.analytics", "board"),
+    ],
+)
+async def test_a_section_reads_its_data_once_as_it_opens(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, key: str, module: str, name: str
+) -> None:
+    """The daily report and the pipeline board read their data once when first opened:
+    both read it on mount and again as the screen was first shown (the day was drawn
+    twice; the board's two reads shared the CPU and the first was dropped). Coming back
+    reads it again."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    calls: list[str] = []
+    fn = getattr(mod, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return fn(*args, **kwargs)
+
+    monkeypatch.setattr(mod, name, counted)
+    app = app_for(tui_world["manager"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        first = len(calls)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+    per_read = 2 if key == "4" else 1  # the day: the rep's visits and the team's
+    assert first == per_read, calls
+    assert len(calls) == 2 * per_read, calls

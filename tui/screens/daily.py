@@ -131,6 +131,7 @@ class DailyScreen(BaseScreen):
         self.editing: Any = None  # the visit loaded into the form to change
         self.loaded: dict[str, Any] = {}  # the form as loaded: what counts as unsaved
         self._team_data: DayData | None = None  # read, not drawn yet (its tab is hidden)
+        self._resumed = False  # shown before (see on_screen_resume)
 
     def body(self) -> ComposeResult:
         manager = self.ctx.grant.scope is not Scope.OWN
@@ -225,8 +226,11 @@ class DailyScreen(BaseScreen):
         self.refresh_day()
 
     def on_screen_resume(self) -> None:  # BaseScreen's handler runs too (Textual's MRO)
-        if self.day is not None:
+        # coming back: read the day again. Not when first shown: on_mount has just
+        # started reading it (read twice, the day was also drawn twice as it opened)
+        if self.day is not None and self._resumed:
             self.refresh_day()
+        self._resumed = True
 
     # -- showing the day ---------------------------------------------------------------
 
