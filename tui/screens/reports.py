@@ -115,7 +115,10 @@ class ReportsScreen(BaseScreen):
     MAIN_WIDGET = "#report-list"  # Escape in a parameter comes back to the list
     DEFAULT_CSS = """
     ReportsScreen #reports-body { height: 1fr; }
-    ReportsScreen #report-list { width: 30; height: 1fr; border: round $primary; }
+    /* the scroll bar's room kept: the reports, added in one go before it shows, are
+       measured (wrapped) at the width they are drawn in */
+    ReportsScreen #report-list { width: 30; height: 1fr; border: round $primary;
+        scrollbar-gutter: stable; }
     ReportsScreen #params-box { width: 1fr; height: 1fr; border: round $primary; }
     ReportsScreen #report-about { height: auto; padding: 0 1; color: $text-muted; }
     """
