@@ -153,3 +153,37 @@ async def test_a_section_reads_its_data_once_as_it_opens(
     per_read = 2 if key == "4" else 1  # the day: the rep's visits and the team's
     assert first == per_read, calls
     assert len(calls) == 2 * per_read, calls
+
+
+@aio
+@pytest.mark.parametrize("section", ["daily", "reports"])
+async def test_compact_fields_are_not_styled_before_they_are_mounted(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, section: str
+) -> None:
+    """The daily report's and a form's fields are compact, and none was run through the
+    stylesheet before it was mounted (Textual's ``compact=True`` did, in the field's
+    constructor, work thrown away as the field mounts: 0.3 ms of CPU a field)."""
+    from textual.app import App
+    from textual.widgets import Input, Select
+
+    early: list[str] = []
+    update_styles = App.update_styles
+
+    def watched(self: App, node: Any, animate: bool = True) -> None:
+        ours = str(node.id).startswith(("e-", "f-"))  # the day's and the form's fields
+        if isinstance(node, (Input, Select)) and not node.is_attached and ours:
+            early.append(str(node.id))
+        update_styles(self, node, animate)
+
+    monkeypatch.setattr(App, "update_styles", watched)
+    app = app_for(tui_world["manager"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_section(section)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        fields = list(app.screen.query(Input)) + list(app.screen.query(Select))
+        fields = [f for f in fields if f.id and f.id.startswith(("e-", "f-"))]
+        assert fields and all(f.compact and f.has_class("-textual-compact") for f in fields)
+    assert early == [], early
