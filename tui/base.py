@@ -402,6 +402,7 @@ class BaseScreen(Guarded, Screen[Any]):
     # screen (a filter, a parameter) goes back to it; only Escape from it leaves.
     MAIN_WIDGET: str | None = None
     _styled_for: int | None = None
+    KEPT = False  # lives as long as the app (Home); the kept sections are installed
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         needed = self.NEEDS.get(action)
@@ -418,6 +419,23 @@ class BaseScreen(Guarded, Screen[Any]):
         if css_version is not None and css_version == self._styled_for:
             event.refresh_styles = False
         self._styled_for = css_version
+
+    def on_screen_suspend(self) -> None:
+        # Home and the kept sections live as long as the app: out of the collector's
+        # reach once built and left (tui.app.freeze_kept).
+        if self.KEPT or self.app.is_screen_installed(self):
+            from tui.app import freeze_kept
+
+            freeze_kept(self)
+
+    def on_unmount(self) -> None:
+        # A screen closed is garbage (its widgets hold one another): collected once it is
+        # gone, in a step of its own, rather than piled up with the next screens' into one
+        # full collection (tui.app.collect_closed).
+        from tui.app import collect_closed
+
+        if self.app.is_running:
+            self.app.call_after_refresh(collect_closed)
 
     def compose(self) -> ComposeResult:
         from tui.widgets.infobar import InfoBar

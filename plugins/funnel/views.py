@@ -120,6 +120,7 @@ class PipelineBoard(BaseScreen):
         super().__init__()
         self.funnel_id = ""
         self.cards: dict[tuple[int, int], int] = {}  # (row, column) -> deal id
+        self._resumed = False  # shown before (see on_screen_resume)
 
     def body(self) -> ComposeResult:
         yield Static("", id="chart")
@@ -138,7 +139,11 @@ class PipelineBoard(BaseScreen):
             open_deal(self, deal_id)
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        # coming back: read the board again. Not when first shown: on_mount has just
+        # started reading it (the two reads shared the CPU, the first one's was dropped)
+        if self._resumed:
+            self.action_refresh()
+        self._resumed = True
 
     def action_next_funnel(self) -> None:
         ids = list(self.ctx.plugins.funnels.funnels)

@@ -24,6 +24,7 @@ from core.services import activities, customers, daily, lists
 from core.services.overview import names_of
 from tui.base import BaseScreen
 from tui.format import cell, fit_columns, label, money
+from tui.widgets.compact import compact
 
 VISIT_INPUTS = (
     "customer",
@@ -131,6 +132,7 @@ class DailyScreen(BaseScreen):
         self.editing: Any = None  # the visit loaded into the form to change
         self.loaded: dict[str, Any] = {}  # the form as loaded: what counts as unsaved
         self._team_data: DayData | None = None  # read, not drawn yet (its tab is hidden)
+        self._resumed = False  # shown before (see on_screen_resume)
 
     def body(self) -> ComposeResult:
         manager = self.ctx.grant.scope is not Scope.OWN
@@ -139,15 +141,16 @@ class DailyScreen(BaseScreen):
                 yield Static("", id="day-title", classes="caption")
                 with Grid(id="head"):  # the weather stays one Shift+Tab from the customer
                     yield Label(_("Region"))
-                    yield Select(
-                        [], compact=True, id="e-region", allow_blank=True, prompt=_("not entered")
+                    yield compact(
+                        Select([], id="e-region", allow_blank=True, prompt=_("not entered"))
                     )
                     yield Label(_("Weather"))
-                    yield Select(
-                        [(label(w), w.value) for w in Weather],
-                        compact=True,
-                        id="e-weather",
-                        prompt=_("not entered"),
+                    yield compact(
+                        Select(
+                            [(label(w), w.value) for w in Weather],
+                            id="e-weather",
+                            prompt=_("not entered"),
+                        )
                     )
                 with Grid(id="entry"):
                     yield from self._visit_fields()
@@ -170,63 +173,69 @@ class DailyScreen(BaseScreen):
 
     def _visit_fields(self) -> ComposeResult:
         yield Label(_("Customer"))
-        yield Input(id="e-customer", placeholder=_("code or name"), compact=True)
+        yield compact(Input(id="e-customer", placeholder=_("code or name")))
         yield Label(_("Person met"))
-        yield Input(id="e-contact", placeholder=_("whom you met"), compact=True)
+        yield compact(Input(id="e-contact", placeholder=_("whom you met")))
         yield Label(_("Purpose"))
-        yield Select(
-            [(label(p), p.value) for p in VisitPurpose],
-            compact=True,
-            id="e-purpose",
-            value=VisitPurpose.DEVELOPMENT.value,
-            allow_blank=False,
+        yield compact(
+            Select(
+                [(label(p), p.value) for p in VisitPurpose],
+                id="e-purpose",
+                value=VisitPurpose.DEVELOPMENT.value,
+                allow_blank=False,
+            )
         )
         yield Label(_("Type"))
-        yield Select(
-            [(label(t), t.value) for t in VisitCustomerType],
-            compact=True,
-            id="e-customer_type",
-            allow_blank=False,
-            value=VisitCustomerType.EXISTING.value,
+        yield compact(
+            Select(
+                [(label(t), t.value) for t in VisitCustomerType],
+                id="e-customer_type",
+                allow_blank=False,
+                value=VisitCustomerType.EXISTING.value,
+            )
         )
         yield Label(_("Start"))
-        yield Input(id="e-visit_time", placeholder="09:30", compact=True)
+        yield compact(Input(id="e-visit_time", placeholder="09:30"))
         yield Label(_("End"))
-        yield Input(id="e-end_time", placeholder="10:30", compact=True)
+        yield compact(Input(id="e-end_time", placeholder="10:30"))
         yield Label(_("Result"))
-        yield Input(id="e-result", compact=True)
+        yield compact(Input(id="e-result"))
         yield Label(_("Next visit"))
-        yield Input(id="e-next_visit", placeholder="YYYY-MM-DD", compact=True)
+        yield compact(Input(id="e-next_visit", placeholder="YYYY-MM-DD"))
         yield Label(_("Ordered"))
-        yield Input(id="e-order_amount", placeholder="0.00", compact=True)
+        yield compact(Input(id="e-order_amount", placeholder="0.00"))
         yield Label(_("Collected"))
-        yield Input(id="e-collection_amount", placeholder="0.00", compact=True)
+        yield compact(Input(id="e-collection_amount", placeholder="0.00"))
         yield Label(_("Notes"))
-        yield Input(id="e-notes", compact=True)
+        yield compact(Input(id="e-notes"))
 
     def _plan_fields(self) -> ComposeResult:
         yield Label(_("Customer"))
-        yield Input(id="e-p-customer", placeholder=_("code or name"), compact=True)
+        yield compact(Input(id="e-p-customer", placeholder=_("code or name")))
         yield Label(_("Purpose"))
-        yield Select(
-            [(label(p), p.value) for p in VisitPurpose],
-            compact=True,
-            id="e-p-purpose",
-            value=VisitPurpose.DEVELOPMENT.value,
-            allow_blank=False,
+        yield compact(
+            Select(
+                [(label(p), p.value) for p in VisitPurpose],
+                id="e-p-purpose",
+                value=VisitPurpose.DEVELOPMENT.value,
+                allow_blank=False,
+            )
         )
         yield Label(_("Date"))
-        yield Input(id="e-p-date", placeholder=_("the next day"), compact=True)
+        yield compact(Input(id="e-p-date", placeholder=_("the next day")))
         yield Label(_("Notes"))
-        yield Input(id="e-p-notes", compact=True)
+        yield compact(Input(id="e-p-notes"))
 
     def on_mount(self) -> None:
         self.day = self.ctx.today()
         self.refresh_day()
 
     def on_screen_resume(self) -> None:  # BaseScreen's handler runs too (Textual's MRO)
-        if self.day is not None:
+        # coming back: read the day again. Not when first shown: on_mount has just
+        # started reading it (read twice, the day was also drawn twice as it opened)
+        if self.day is not None and self._resumed:
             self.refresh_day()
+        self._resumed = True
 
     # -- showing the day ---------------------------------------------------------------
 

@@ -63,8 +63,8 @@ class FormsScreen(BaseScreen):
         self.query_one("#form-about", Static).update(_("Choose a form; Tab moves to its fields."))
         self.forms = {form.id: form for form in found}
         listing = self.query_one("#form-list", OptionList)
-        for form in found:
-            listing.add_option(Option(pick(form.title_en, form.title_zh), id=form.id))
+        # in one go: each add_option asks for a layout and sizes the list again
+        listing.add_options([Option(pick(f.title_en, f.title_zh), id=f.id) for f in found])
         if not found:
             self.query_one("#form-about", Static).update(
                 _("No form is available: enable a plugin that provides forms.")

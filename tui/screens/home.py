@@ -43,6 +43,7 @@ FIGURE_TITLES = [
 
 class HomeScreen(BaseScreen):
     TITLE_EN = "Home"
+    KEPT = True  # at the bottom of the stack for the app's life
     DEFAULT_CSS = """
     HomeScreen #home { height: 1fr; }
     HomeScreen #nav { width: 26; height: 1fr; border: round $primary; }

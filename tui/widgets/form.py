@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from core.errors import FieldProblem, field_title
 from core.i18n import _, labelled
+from tui.widgets.compact import compact
 
 
 @dataclass
@@ -115,18 +116,20 @@ class FormFields(VerticalScroll):
     def _widget(self, spec: FieldSpec, value: Any) -> Widget:
         if spec.choices is not None:
             allowed = {v for _l, v in spec.choices}
-            return Select(
-                spec.choices,
-                value=value if value in allowed else Select.NULL,
-                id=f"f-{spec.name}",
-                compact=True,
-                prompt="—",
+            return compact(
+                Select(
+                    spec.choices,
+                    value=value if value in allowed else Select.NULL,
+                    id=f"f-{spec.name}",
+                    prompt="—",
+                )
             )
-        widget = Input(
-            "" if value is None else str(value),
-            id=f"f-{spec.name}",
-            placeholder=_(spec.placeholder),
-            compact=True,
+        widget = compact(
+            Input(
+                "" if value is None else str(value),
+                id=f"f-{spec.name}",
+                placeholder=_(spec.placeholder),
+            )
         )
         widget.disabled = spec.read_only
         return widget
