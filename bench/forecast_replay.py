@@ -40,7 +40,7 @@ KNOWN = {"arima": {"MACRO": 0.945, "FINANCE": 1.036}}
 class Cached:
     """A method whose fits come from ``store`` (keyed by method, length, horizon, level)."""
 
-    def __init__(self, method: Any, store: dict, stats: list[int], fresh: bool = False) -> None:
+    def __init__(self, method: Any, store: dict, stats: list[int], fresh: str = "") -> None:
         self.method, self.store, self.stats, self.fresh = method, store, stats, fresh
         for name in ("id", "title", "min_history", "fast", "uses_drivers"):
             if hasattr(method, name):
@@ -48,17 +48,17 @@ class Cached:
 
     def fit_predict(self, history: Any, horizon: int, **kw: Any) -> Any:
         y = np.asarray(history, float)
-        if self.fresh:  # a method being changed: its cached fits are stale
-            return self.method.fit_predict(y, horizon, **kw)
-        key = (self.id, len(y), horizon, kw.get("level", 0.8), round(float(y.sum()), 6))
+        # a method being changed: its fits are kept apart from the old code's
+        name = f"{self.id}#{self.fresh}" if self.fresh else self.id
+        key = (name, len(y), horizon, kw.get("level", 0.8), round(float(y.sum()), 6))
         if key not in self.store:
             self.stats[0] += 1
             self.store[key] = self.method.fit_predict(y, horizon, **kw)
         return self.store[key]
 
 
-def _chunk(args: tuple[int, list, str, list[str], set[str]]) -> dict[str, list[tuple]]:
-    index, chunk, cache, names, fresh = args
+def _chunk(args: tuple[int, list, str, list[str], set[str], str]) -> dict[str, list[tuple]]:
+    index, chunk, cache, names, fresh, tag = args
     from plugins.forecast.methods import BUILTIN_METHODS
     from plugins.forecast.select import auto_forecast, mase, mase_scale, smape
 
@@ -68,7 +68,9 @@ def _chunk(args: tuple[int, list, str, list[str], set[str]]) -> dict[str, list[t
     out: dict[str, list[tuple]] = {n: [] for n in names}
     for number, x, xx, h, category in chunk:
         store = stores.setdefault(number, {})
-        methods = {m.id: Cached(m, store, stats, m.id in fresh) for m in BUILTIN_METHODS}
+        methods = {
+            m.id: Cached(m, store, stats, tag if m.id in fresh else "") for m in BUILTIN_METHODS
+        }
         scale = mase_scale(x, 12)
         for name in names:
             if name == "auto":
@@ -93,6 +95,7 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/forecast_replay")
     parser.add_argument("--singles", default=",".join(SINGLES))
     parser.add_argument("--fresh", default="", help="method ids to fit afresh (changed)")
+    parser.add_argument("--tag", default="new", help="cache name of the --fresh fits")
     parser.add_argument("--chunks", type=int, default=16, help="use the first N cache chunks")
     parser.add_argument("--quiet", action="store_true", help="overall and category MASE only")
     args = parser.parse_args()
@@ -103,7 +106,7 @@ def main() -> None:
     # Chunks fixed by series number, so the cache files stay valid at every sample.
     fresh = set(filter(None, args.fresh.split(",")))
     chunks = [
-        (k, [d for d in data if d[0] % 16 == k], args.cache, names, fresh)
+        (k, [d for d in data if d[0] % 16 == k], args.cache, names, fresh, args.tag)
         for k in range(args.chunks)
     ]
     started = time.perf_counter()
