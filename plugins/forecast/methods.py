@@ -570,7 +570,17 @@ class Airline:
     milliseconds a fit instead of statsmodels' exact likelihood (80 ms), so it can be
     backtested and join the combination on 1,500 series; ``Sarima`` stays the reference
     (tests compare the forecasts). ARIMA(0,1,1) when fewer than two seasons and two
-    months are known, as ``Sarima``."""
+    months are known, as ``Sarima``.
+
+    The errors before the first observation are backcast (Box and Jenkins: the same
+    model run backwards in time forecasts the values before the start) and the
+    parameters refined on that sum of squares: with zero starting errors a seasonal MA
+    near -1 (a stable season) carries its bad start through every later year. M3
+    monthly, every 4th series, this model alone: MASE 0.873 -> 0.847, MACRO (every
+    2nd) 0.957 -> 0.914; about twice the fitting time. Only on three years or more of
+    differenced data (``_BACKCAST_MIN``): on less the backcast is as many values as
+    a fifth of the data and wanders (a 30-month series: seasonal MA -0.81 against
+    statsmodels' -0.48), so a short history keeps conditional least squares."""
 
     id = "airline"
     title = "Airline model (fast SARIMA)"
@@ -592,9 +602,13 @@ class Airline:
         if s:
             w = w[s:] - w[:-s]
         params = _css_fit(w, s)
+        backcast = len(w) >= _BACKCAST_MIN
+        if backcast:
+            params = _backcast_fit(w, s, params)
         ma = _airline_ma(params, s)
-        resid = _ma_residuals(w, ma)
-        w_future = _lfilter(ma, [1.0], np.concatenate((resid, np.zeros(horizon))))[len(w) :]
+        errors = _backcast_residuals(w, ma) if backcast else _ma_residuals(w, ma)
+        resid = errors[len(errors) - len(w) :]
+        w_future = _lfilter(ma, [1.0], np.concatenate((errors, np.zeros(horizon))))[len(errors) :]
         diff = _airline_ar(s)
         ext = np.concatenate((y, np.zeros(horizon)))
         for t in range(len(y), len(y) + horizon):
@@ -637,6 +651,36 @@ def _ma_residuals(w: Array, ma: Array) -> Array:
 
 
 _AIRLINE_BOUND = 0.98  # invertible, as statsmodels enforces
+_BACKCAST_MIN = 36  # differenced values needed to backcast the starting errors
+
+
+def _backcast_residuals(w: Array, ma: Array) -> Array:
+    """One-step errors of ``w`` preceded by its backcast: the model run on the reversed
+    series forecasts the ``len(ma) - 1`` values before the start (Box-Jenkins
+    backforecasting), so the first errors no longer assume zeros before the data."""
+    q = len(ma) - 1
+    back = _lfilter([1.0], ma, w[::-1])
+    before = _lfilter(ma, [1.0], np.concatenate((back, np.zeros(q))))[len(w) :]
+    return _lfilter([1.0], ma, np.concatenate((before[::-1], w)))
+
+
+def _backcast_fit(w: Array, s: int, start: Array) -> Array:
+    """The MA parameters minimising the backcast sum of squared errors, refined from the
+    conditional least-squares ``start`` within the invertible box (two parameters:
+    L-BFGS-B's own finite differences are cheap enough)."""
+    from scipy.optimize import minimize
+
+    if len(w) <= len(start) + 1 or not np.any(w):
+        return start
+
+    def sse(params: Array) -> float:
+        e = _backcast_residuals(w, _airline_ma(params, s))
+        value = float(e @ e)
+        return value if math.isfinite(value) else 1e300
+
+    bounds = [(-_AIRLINE_BOUND, _AIRLINE_BOUND)] * len(start)
+    result = minimize(sse, start, method="L-BFGS-B", bounds=bounds)
+    return np.asarray(result.x if result.fun <= sse(start) else start, dtype=float)
 
 
 def _css_fit(w: Array, s: int) -> Array:
