@@ -30,15 +30,6 @@ def money_field(default: Decimal | None = Decimal("0"), **kw: Any) -> Any:
     return Field(default=default, sa_type=MONEY, **kw)
 
 
-class Table(SQLModel):
-    """The base of the stored rows. Pydantic builds a row class's validator and serializer
-    when it is first used (``model_validate``, ``model_dump``) rather than when the class
-    is made: a read needs neither, and building them for every table was 12 % of importing
-    the models (13 ms of CPU before Home's figures, in the read-ahead child and the app)."""
-
-    model_config = {**SQLModel.model_config, "defer_build": True}
-
-
 def versioned(cls: type[SQLModel]) -> type[SQLModel]:
     """Turn on SQLAlchemy's version counter for a table class (after mapping)."""
     cls.__mapper__.version_id_col = cls.__table__.c.version  # type: ignore[attr-defined]
@@ -110,7 +101,7 @@ class RegionKind(StrEnum):
     OFFICE = "office"  # 办事处/分公司
 
 
-class Region(Table, table=True):
+class Region(SQLModel, table=True):
     """A node of the organisation tree (group -> region -> office/branch, any depth).
 
     A sales line keeps the region (office) it was sold in; where that office sits in the
@@ -129,7 +120,7 @@ class Region(Table, table=True):
     version: int = Field(default=1)
 
 
-class User(Table, table=True):
+class User(SQLModel, table=True):
     """A salesdesk account; ``login`` is the operating-system user name."""
 
     __noun__: ClassVar[tuple[str, str]] = ("user", "用户")
@@ -148,7 +139,7 @@ class User(Table, table=True):
     version: int = Field(default=1)
 
 
-class Channel(Table, table=True):
+class Channel(SQLModel, table=True):
     """A sales channel or distributor."""
 
     __noun__: ClassVar[tuple[str, str]] = ("channel", "渠道")
@@ -162,7 +153,7 @@ class Channel(Table, table=True):
     version: int = Field(default=1)
 
 
-class Product(Table, table=True):
+class Product(SQLModel, table=True):
     __noun__: ClassVar[tuple[str, str]] = ("product", "产品")
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
@@ -176,7 +167,7 @@ class Product(Table, table=True):
     version: int = Field(default=1)
 
 
-class Customer(Table, table=True):
+class Customer(SQLModel, table=True):
     """A customer or lead. ``owner_id`` None means the customer is in the lead pool."""
 
     __noun__: ClassVar[tuple[str, str]] = ("customer", "客户")
@@ -207,7 +198,7 @@ class Customer(Table, table=True):
     version: int = Field(default=1)
 
 
-class Contact(Table, table=True):
+class Contact(SQLModel, table=True):
     __noun__: ClassVar[tuple[str, str]] = ("contact", "联系人")
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -219,7 +210,7 @@ class Contact(Table, table=True):
     version: int = Field(default=1)
 
 
-class Opportunity(Table, table=True):
+class Opportunity(SQLModel, table=True):
     __noun__: ClassVar[tuple[str, str]] = ("opportunity", "商机")
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -240,7 +231,7 @@ class Opportunity(Table, table=True):
     version: int = Field(default=1)
 
 
-class StageChange(Table, table=True):
+class StageChange(SQLModel, table=True):
     """One move of an opportunity between stages (history; never edited)."""
 
     __tablename__: ClassVar[str] = "stage_change"
@@ -253,7 +244,7 @@ class StageChange(Table, table=True):
     changed_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
 
 
-class Activity(Table, table=True):
+class Activity(SQLModel, table=True):
     """One line of a rep's daily visit report (销售日报表)."""
 
     __noun__: ClassVar[tuple[str, str]] = ("visit", "拜访")
@@ -281,7 +272,7 @@ class Activity(Table, table=True):
     version: int = Field(default=1)
 
 
-class DailyReport(Table, table=True):
+class DailyReport(SQLModel, table=True):
     """The header of a rep's daily visit report (销售日报表): one per rep and day. The
     visits are the day's ``Activity`` rows of the rep; the plans for the next day are
     ``VisitPlan`` rows entered on it."""
@@ -301,7 +292,7 @@ class DailyReport(Table, table=True):
     version: int = Field(default=1)
 
 
-class VisitPlan(Table, table=True):
+class VisitPlan(SQLModel, table=True):
     """A visit planned on one day's report for a later day (明日计划); it counts as done
     when the rep visits that customer on that day."""
 
@@ -321,7 +312,7 @@ class VisitPlan(Table, table=True):
     version: int = Field(default=1)
 
 
-class ImportBatch(Table, table=True):
+class ImportBatch(SQLModel, table=True):
     """A committed import; the checksum stops the same file being counted twice."""
 
     __tablename__: ClassVar[str] = "import_batch"
@@ -337,7 +328,7 @@ class ImportBatch(Table, table=True):
     imported_by_id: int | None = Field(default=None, foreign_key="sd_user.id")
 
 
-class SalesLine(Table, table=True):
+class SalesLine(SQLModel, table=True):
     """One line of actual sales: the fact table reports aggregate over."""
 
     __tablename__: ClassVar[str] = "sales_line"
@@ -360,7 +351,7 @@ class SalesLine(Table, table=True):
     return_reason: str | None = Field(default=None, max_length=200)  # set on returns only
 
 
-class Receipt(Table, table=True):
+class Receipt(SQLModel, table=True):
     """Money received from a customer (收款), entered or imported: with imported sales it
     gives every company the collection form and receivables ageing. ``reference`` names
     the invoice or sales document paid, when the payer said which."""
@@ -382,7 +373,7 @@ class Receipt(Table, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class SalesTarget(Table, table=True):
+class SalesTarget(SQLModel, table=True):
     """An official target for a month and one dimension (company, rep, product, ...).
 
     The forecast plugin allocates and approves targets; the core stores the official ones
@@ -402,7 +393,7 @@ class SalesTarget(Table, table=True):
     version: int = Field(default=1)
 
 
-class CompanySetting(Table, table=True):
+class CompanySetting(SQLModel, table=True):
     """Company-wide settings shared by every user (enabled plugins, profile, policies)."""
 
     __noun__: ClassVar[tuple[str, str]] = ("setting", "设置")
@@ -414,7 +405,7 @@ class CompanySetting(Table, table=True):
     version: int = Field(default=1)
 
 
-class AuditEntry(Table, table=True):
+class AuditEntry(SQLModel, table=True):
     """Who changed what, when, old -> new. Append-only: the database refuses UPDATE/DELETE."""
 
     __tablename__: ClassVar[str] = "audit_entry"
@@ -432,7 +423,7 @@ class AuditEntry(Table, table=True):
     new_value: str | None = Field(default=None)
 
 
-class NumberSequence(Table, table=True):
+class NumberSequence(SQLModel, table=True):
     """The last number issued for a document series, office and year.
 
     Written only by ``core.services.numbering`` with an atomic increment, so a number is
@@ -472,7 +463,7 @@ for _table in EDITABLE_TABLES:
 from core import models_summary  # noqa: E402, F401
 
 
-class UserKey(Table, table=True):
+class UserKey(SQLModel, table=True):
     """An SSH public key that logs its user in to ``salesdesk serve``."""
 
     __noun__: ClassVar[tuple[str, str]] = ("key", "密钥")
@@ -489,7 +480,7 @@ class UserKey(Table, table=True):
     last_used_at: dt.datetime | None = Field(default=None)
 
 
-class ServedSession(Table, table=True):
+class ServedSession(SQLModel, table=True):
     """One SSH login to ``salesdesk serve`` (or one refused attempt, ``refused`` set).
 
     The server writes these rows; any node can read them, so the listing and the ending of

@@ -21,8 +21,6 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.models import Table
-
 YTD_COLUMNS = tuple(f"ytd_{m:02d}" for m in range(1, 13))
 
 
@@ -46,7 +44,7 @@ def _quantity() -> Decimal:
     return Field(default=Decimal("0"), sa_type=SUM_QUANTITY)
 
 
-class SalesSumRepDay(Table, table=True):
+class SalesSumRepDay(SQLModel, table=True):
     """Sales per day x rep x region (partial months of MTD/QTD/YTD periods)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_day"
@@ -69,7 +67,7 @@ class SalesSumRepDay(Table, table=True):
     line_count: int = 0
 
 
-class SalesSumRepMonth(Table, table=True):
+class SalesSumRepMonth(SQLModel, table=True):
     """Sales per month x rep x region (rep performance, targets, trends)."""
 
     __tablename__: ClassVar[str] = "sales_sum_rep_month"
@@ -93,7 +91,7 @@ class SalesSumRepMonth(Table, table=True):
     line_count: int = 0
 
 
-class SalesSumProductRegionMonth(Table, table=True):
+class SalesSumProductRegionMonth(SQLModel, table=True):
     """Sales per month x product x region (monthly statistics, Q2)."""
 
     __tablename__: ClassVar[str] = "sales_sum_product_region_month"
@@ -112,7 +110,7 @@ class SalesSumProductRegionMonth(Table, table=True):
     line_count: int = 0
 
 
-class SalesSumCustomerMonth(Table, table=True):
+class SalesSumCustomerMonth(SQLModel, table=True):
     """Sales per month x customer (customer increase/decrease, top customers)."""
 
     __tablename__: ClassVar[str] = "sales_sum_customer_month"
@@ -129,7 +127,7 @@ class SalesSumCustomerMonth(Table, table=True):
     line_count: int = 0
 
 
-class SalesSumCustomerYtd(Table, table=True):
+class SalesSumCustomerYtd(SQLModel, table=True):
     """Year-to-date sales per customer at each month end: ``ytd_MM`` is January through
     month MM. One row per customer and year, so "top customers YTD" reads one column."""
 

@@ -340,25 +340,6 @@ except ChildProcessError:
     assert _run(script, ctx.db.url, ctx.actor.login) == ["SAME", "REAPED", "False"]
 
 
-def test_the_tables_build_their_validators_when_first_used() -> None:
-    """Importing the models (before Home's figures, in the child and in the app) leaves
-    pydantic's validators of the stored rows unbuilt (12 % of the import); a row still
-    validates and dumps as before once one is asked for."""
-    code = (
-        "from sqlmodel import SQLModel\n"
-        "import core.models, core.models_summary\n"
-        "tables = [m for m in vars(core.models).values() if isinstance(m, type)\n"
-        "          and issubclass(m, SQLModel) and hasattr(m, '__table__')]\n"
-        "print(len(tables) > 20, sorted(t.__name__ for t in tables if t.__pydantic_complete__))\n"
-        "user = core.models.User(login='li', display_name='Li Lei', roles=['sales_rep'])\n"
-        "print(core.models.User.model_validate(user.model_dump()).display_name)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert out.stdout.split("\n")[:2] == ["True []", "Li Lei"], out.stdout + out.stderr[-2000:]
-
-
 def test_salesdesk_leaves_the_schema_check_to_the_app(monkeypatch: Any) -> None:
     """``salesdesk`` opens the database twice as it starts: the read-ahead child's opener
     does not check the schema (alembic reading every migration, 0.4 s of CPU on top of
