@@ -132,11 +132,13 @@ def pick(en: str, zh: str) -> str:
     return (zh or en) if current_lang() == "zh_CN" else en
 
 
-def labelled(label: str, value: object) -> str:
-    """``label`` and its ``value`` as a screen line reads them: "Stage: Proposal" in
-    English, "阶段：方案" in Chinese (full-width colon, no space). ``label`` is already
-    translated; neither part is escaped (markup stays the caller's business)."""
-    return f"{label}：{value}" if current_lang() == "zh_CN" else f"{label}: {value}"
+def labelled(label: str, value: object, lang: str | None = None) -> str:
+    """``label`` and its ``value`` as a line reads them: "Stage: Proposal" in English,
+    "阶段：方案" in Chinese (full-width colon, no space). ``lang``: a file's language when
+    it is not the screen's (an export). ``label`` is already translated; neither part is
+    escaped (markup stays the caller's business)."""
+    chinese = (lang or current_lang()).startswith("zh")
+    return f"{label}：{value}" if chinese else f"{label}: {value}"
 
 
 def bracketed(text: str, inner: object) -> str:

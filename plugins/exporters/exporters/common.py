@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from core.i18n import labelled
 from core.reports import TOTAL_EN, TOTAL_ZH, ColumnKind, ReportResult, Table
 
 LABELS = {
@@ -25,11 +26,6 @@ LABELS = {
 
 def is_zh(lang: str) -> bool:
     return lang.startswith("zh")
-
-
-def colon(lang: str) -> str:
-    """A label's colon in ``lang`` (the file's language, not the screen's): 参数：, Params: ."""
-    return "：" if is_zh(lang) else ": "
 
 
 def label(key: str, lang: str) -> str:
@@ -61,11 +57,11 @@ def params_line(result: ReportResult, lang: str) -> str:
     shown = "; ".join(
         f"{k} = {param_text(v)}" for k, v in result.params.items() if v not in (None, "", [], ())
     )
-    return f"{label('params', lang)}{colon(lang)}{shown or label('none', lang)}"
+    return labelled(label("params", lang), shown or label("none", lang), lang)
 
 
 def generated_line(result: ReportResult, lang: str) -> str:
-    return f"{label('generated', lang)}{colon(lang)}{utc_text(result.generated_at)}"
+    return labelled(label("generated", lang), utc_text(result.generated_at), lang)
 
 
 def utc_text(moment: dt.datetime) -> str:

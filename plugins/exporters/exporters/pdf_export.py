@@ -22,6 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from core.exports import CancelFn, ProgressFn, Signoff, Ticker, check_cancel, total_rows
+from core.i18n import labelled
 from core.reports import NUMERIC_KINDS, ChartSpec, ReportResult, Table
 from plugins.exporters.exporters import common
 
@@ -416,11 +417,9 @@ def signoff_flowable(signoff: Signoff | None, lang: str, room: float) -> Any:
     blank = "________________"
     prepared = signoff.prepared_by if signoff else blank
     day = signoff.date.isoformat() if signoff else blank
-    sep = common.colon(lang)
     cells = [
-        f"{common.label('prepared_by', lang)}{sep}{prepared}",
-        f"{common.label('checked_by', lang)}{sep}{blank}",
-        f"{common.label('date', lang)}{sep}{day}",
+        labelled(common.label(key, lang), value, lang)
+        for key, value in (("prepared_by", prepared), ("checked_by", blank), ("date", day))
     ]
     return RlTable(
         [cells],
