@@ -30,6 +30,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -108,6 +109,20 @@ def interval_scores(
     return 100 * float(inside.mean()), float(score.mean()) / scale
 
 
+def forecast_of(
+    name: str, x: np.ndarray, h: int, methods: dict[str, Any]
+) -> tuple[Any, np.ndarray]:
+    """``name``'s forecast of ``x`` (the automatic choice or one method): the result and
+    its point forecast."""
+    from plugins.forecast.select import auto_forecast
+
+    if name == "auto":
+        result = auto_forecast(x, h, methods, season=12)
+        return result, result.forecast.mean
+    result = methods[name].fit_predict(x, h, season=12, level=0.8)
+    return result, result.mean
+
+
 def _bounds(name: str, result: object) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """80 % and 95 % bounds: the automatic choice's calibrated ones; a method's own 80 %
     interval, and its 95 % one rescaled from it (every method's interval is normal)."""
@@ -130,7 +145,7 @@ def _score_chunk(
     chunk: list[tuple[int, np.ndarray, np.ndarray, int, str]], names: list[str], slow_every: int
 ) -> dict[str, list[tuple]]:
     from plugins.forecast.methods import BUILTIN_METHODS
-    from plugins.forecast.select import auto_forecast, mase, mase_scale, smape
+    from plugins.forecast.select import mase, mase_scale, smape
 
     methods = {m.id: m for m in BUILTIN_METHODS}
     out: dict[str, list[tuple]] = {n: [] for n in names}
@@ -140,12 +155,7 @@ def _score_chunk(
             if number % slow_every and not getattr(methods.get(name), "fast", True):
                 continue
             started = time.perf_counter()
-            if name == "auto":
-                result = auto_forecast(x, h, methods, season=12)
-                pred = result.forecast.mean
-            else:
-                result = methods[name].fit_predict(x, h, season=12, level=0.8)
-                pred = result.mean
+            result, pred = forecast_of(name, x, h, methods)
             seconds = time.perf_counter() - started
             bounds = _bounds(name, result)
             (c80, s80), (c95, s95) = (interval_scores(xx, *bounds[lv], lv, scale) for lv in LEVELS)

@@ -29,7 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_forecast import LEVELS, _bounds, _table, interval_scores, load_m3  # noqa: E402
+from bench_forecast import (  # noqa: E402
+    LEVELS,
+    _bounds,
+    _table,
+    forecast_of,
+    interval_scores,
+    load_m3,
+)
 
 SINGLES = ("snaive", "ses", "damped", "theta_fast", "holt_winters", "airline")
 # The best single method's MASE by category where it is a statsmodels method too slow to
@@ -60,7 +67,7 @@ class Cached:
 def _chunk(args: tuple[int, list, str, list[str], set[str], str]) -> dict[str, list[tuple]]:
     index, chunk, cache, names, fresh, tag = args
     from plugins.forecast.methods import BUILTIN_METHODS
-    from plugins.forecast.select import auto_forecast, mase, mase_scale, smape
+    from plugins.forecast.select import mase, mase_scale, smape
 
     path = Path(cache) / f"chunk{index}.pkl"
     stores: dict[int, dict] = pickle.loads(path.read_bytes()) if path.exists() else {}
@@ -73,12 +80,7 @@ def _chunk(args: tuple[int, list, str, list[str], set[str], str]) -> dict[str, l
         }
         scale = mase_scale(x, 12)
         for name in names:
-            if name == "auto":
-                result = auto_forecast(x, h, methods, season=12)
-                pred = result.forecast.mean
-            else:
-                result = methods[name].fit_predict(x, h, season=12, level=0.8)
-                pred = result.mean
+            result, pred = forecast_of(name, x, h, methods)
             bounds = _bounds(name, result)
             (c80, s80), (c95, s95) = (interval_scores(xx, *bounds[lv], lv, scale) for lv in LEVELS)
             row = (category, smape(xx, pred), mase(xx, pred, x, 12), c80, c95, s80, s95, 0.0)
