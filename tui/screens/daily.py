@@ -177,14 +177,7 @@ class DailyScreen(BaseScreen):
         yield Label(_("Person met"))
         yield compact(Input(id="e-contact", placeholder=_("whom you met")))
         yield Label(_("Purpose"))
-        yield compact(
-            Select(
-                [(label(p), p.value) for p in VisitPurpose],
-                id="e-purpose",
-                value=VisitPurpose.DEVELOPMENT.value,
-                allow_blank=False,
-            )
-        )
+        yield _purpose_choice("e-purpose")
         yield Label(_("Type"))
         yield compact(
             Select(
@@ -213,14 +206,7 @@ class DailyScreen(BaseScreen):
         yield Label(_("Customer"))
         yield compact(Input(id="e-p-customer", placeholder=_("code or name")))
         yield Label(_("Purpose"))
-        yield compact(
-            Select(
-                [(label(p), p.value) for p in VisitPurpose],
-                id="e-p-purpose",
-                value=VisitPurpose.DEVELOPMENT.value,
-                allow_blank=False,
-            )
-        )
+        yield _purpose_choice("e-p-purpose")
         yield Label(_("Date"))
         yield compact(Input(id="e-p-date", placeholder=_("the next day")))
         yield Label(_("Notes"))
@@ -981,3 +967,15 @@ def _resolve_customer(
     )
     problems.append(FieldProblem(field_name, text, what))
     return None
+
+
+def _purpose_choice(field_id: str) -> Select[str]:
+    """A visit's purpose, development first: the visit's form and the plan's."""
+    return compact(
+        Select(
+            [(label(p), p.value) for p in VisitPurpose],
+            id=field_id,
+            value=VisitPurpose.DEVELOPMENT.value,
+            allow_blank=False,
+        )
+    )
