@@ -530,3 +530,50 @@ def test_every_report_parameter_reads_chinese(tui_world: dict[str, Any]) -> None
     finally:
         set_lang("en")
     assert english == []
+
+
+@aio
+async def test_a_chinese_chart_fits_its_width(tui_world: dict[str, Any]) -> None:
+    """A chart with a Chinese title, legend and amounts (万) ran past 80 columns and
+    wrapped each such line: plotext counted a Chinese character as one cell."""
+    from decimal import Decimal
+
+    from rich.cells import cell_len
+    from textual_plotext import PlotextPlot
+
+    from core.reports import ChartSpec, Column, ColumnKind, ReportResult, Table
+    from tui.screens.report_view import ReportView
+
+    rows = [
+        (f"2025-{m:02d}", Decimal(30_000_000 + m * 900_000), Decimal(29_000_000 + m * 1e6))
+        for m in range(1, 13)
+    ]
+    table = Table(
+        "months",
+        "History",
+        "历史与预测",
+        [
+            Column("month", "Month", "期间"),
+            Column("actual", "Actual", "实际", ColumnKind.MONEY),
+            Column("low", "Low (80%)", "下限（80%）", ColumnKind.MONEY),
+        ],
+        rows,
+    )
+    chart = ChartSpec("line", "Forecast", "预测及区间", "months", "month", ("actual", "low"))
+    result = ReportResult("forecast", "Sales forecast", "销售预测", {}, [table], charts=[chart])
+    set_lang("zh_CN")
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(ReportView("forecast", {}, result))
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            plot = app.screen.query_one(PlotextPlot)
+            lines = plot.render().plain.split("\n")
+            assert "万" in "".join(lines) and "下限" in "".join(lines)
+            assert "\u200b" not in "".join(lines)
+            assert max(cell_len(line) for line in lines) <= plot.size.width
+    finally:
+        set_lang("en")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import math
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,30 @@ def amount_label(value: float) -> str:
     if abs(value) >= 100_000_000:
         return f"{value / 100_000_000:,.4g}亿"
     return f"{value / 10_000:,.4g}万"
+
+
+# plotext lays text out one cell per character; a Chinese character takes two, so every
+# line with a Chinese legend, title or tick ran past the plot's width and wrapped.
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def plot_text(text: str) -> str:
+    """``text`` for plotext: each wide character is followed by a zero-width space, so
+    plotext counts the two cells it takes (the space is taken out again when drawn)."""
+    return "".join(
+        char + ZERO_WIDTH_SPACE if unicodedata.east_asian_width(char) in "WF" else char
+        for char in text
+    )
+
+
+def cell_plot() -> Any:
+    """A plotext widget whose drawing drops the spaces ``plot_text`` added."""
+    from textual_plotext import PlotextPlot
+
+    plot = PlotextPlot()
+    build = plot.plt.build
+    plot.plt.build = lambda: build().replace(ZERO_WIDTH_SPACE, "")
+    return plot
 
 
 class ReportView(BaseScreen):
@@ -212,18 +237,16 @@ class ReportView(BaseScreen):
         switcher.current = "chart"
 
     def _plot(self, spec: Any) -> Any:
-        from textual_plotext import PlotextPlot
-
-        plot = PlotextPlot()
+        plot = cell_plot()
         table = self.result.table(spec.table_id)
         rows = table.materialize()[:40]
-        labels = [str(table.value(r, spec.category_column)) for r in rows]
+        labels = [plot_text(str(table.value(r, spec.category_column))) for r in rows]
         plt = plot.plt
         everything: list[float] = []
         for column_id in spec.value_columns:
             values = [float(table.value(r, column_id) or 0) for r in rows]
             everything += values
-            title = table.columns[table.index(column_id)].title(current_lang())
+            title = plot_text(table.columns[table.index(column_id)].title(current_lang()))
             if spec.kind == "line":
                 plt.plot(values, label=title)
                 plt.xticks(list(range(1, len(labels) + 1)), labels)
@@ -236,8 +259,10 @@ class ReportView(BaseScreen):
                 )
         ticks, words = axis_ticks(everything)
         if ticks:  # plotext's own labels print 4474032.2
-            (plt.xticks if spec.kind == "funnel" else plt.yticks)(ticks, words)
-        plt.title(pick(spec.title_en, spec.title_zh))
+            (plt.xticks if spec.kind == "funnel" else plt.yticks)(
+                ticks, [plot_text(w) for w in words]
+            )
+        plt.title(plot_text(pick(spec.title_en, spec.title_zh)))
         return plot
 
     # -- export ------------------------------------------------------------------------
