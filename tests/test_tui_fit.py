@@ -577,3 +577,37 @@ async def test_a_chinese_chart_fits_its_width(tui_world: dict[str, Any]) -> None
             assert max(cell_len(line) for line in lines) <= plot.size.width
     finally:
         set_lang("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_footer_keys_are_shown_whole_or_not_at_all(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """At 80 columns the last key that did not fit was cut mid-word ("c 新建分" for
+    "c 新建分摊", "m Ame"): a key is now shown whole or left to the ? list."""
+    from textual.widgets._footer import FooterKey
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            left_out = 0
+            for section in ("3", "escape", "9", "escape", "8"):
+                await pilot.press(section)
+                await settle(pilot)
+                row = app.screen.query_one(".footer-keys")
+                keys = list(row.query(FooterKey))
+                shown = [key for key in keys if key.display]
+                assert shown and all(k.region.right <= row.region.right for k in shown), section
+                left_out += len(keys) - len(shown)
+                await pilot.press("question_mark")
+                await settle(pilot)
+                listed = {description for _key, description in app.screen.rows}
+                assert all(key.description in listed for key in keys), section
+                await pilot.press("escape")
+                await settle(pilot)
+            assert left_out  # these sections teach more keys than 80 columns hold
+    finally:
+        set_lang("en")

@@ -262,9 +262,33 @@ class Guarded:
             report_error(self.app, event.worker.error)
 
 
+class FittingKeys(Widget):
+    """The footer's keys in a row, as many as fit whole: a key the row cannot hold is
+    left out, not cut mid-word ("c 新建分" for "c 新建分摊"); ? lists every one."""
+
+    DEFAULT_CSS = """
+    FittingKeys { layout: horizontal; }
+    """
+
+    def on_resize(self) -> None:
+        room, used = self.content_size.width, 0
+        for child in self.children:
+            used += child_width(child)
+            child.display = used <= room
+
+
+def child_width(child: Widget) -> int:
+    """A footer item's width as drawn, hidden or not (a key draws its own padding)."""
+    from rich.cells import cell_len
+
+    if isinstance(child, FooterKey):
+        return cell_len(child.render().plain)
+    return child.outer_size.width
+
+
 class KeysFooter(Footer):
     """The footer with "? Keys" first: on a narrow terminal the keys that do not fit
-    are cut at the right edge (mid-word: "? Ke"), and ? lists every one of them.
+    are left out (``FittingKeys``), and ? lists every one of them.
 
     Textual's footer rebuilds all its keys whenever the screen's bindings may have
     changed (every focus change, several times per key press), restyling each new key:
@@ -304,8 +328,6 @@ class KeysFooter(Footer):
         super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
-        from textual.containers import Horizontal
-
         self._shown = self._showing() if self._bindings_ready else None
         items = list(self._items())
         first = [w for w in items if isinstance(w, FooterKey) and w.action in ("keys", "app.keys")]
@@ -315,7 +337,7 @@ class KeysFooter(Footer):
         # a key that ran on under it cut the screen line where it ended, and a wide
         # character of the search key's label drawn there was halved ("^p 搜").
         if keys:
-            yield Horizontal(*keys, classes="footer-keys")
+            yield FittingKeys(*keys, classes="footer-keys")
         yield from palette
 
     def _items(self) -> Iterator[Widget]:
