@@ -86,3 +86,27 @@ def test_chart_axes_print_readable_amounts() -> None:
         assert axis_ticks([3.5e8])[1][-1] == "4亿"
     finally:
         set_lang("en")
+
+
+@aio
+async def test_a_list_of_choices_marks_only_the_ticked(tui_world: dict[str, Any]) -> None:
+    """A user's roles (and the handover's new owners) showed ▐X▌ on every line, ticked
+    or not: only the colour told them apart."""
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.tickbox import TickList
+
+    class Roles(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TickList(("Sales rep", "rep", True), ("Finance", "finance", False))
+
+    app = Roles()
+    async with app.run_test(size=(40, 6)) as pilot:
+        await pilot.pause()
+        ticks = app.query_one(TickList)
+        lines = [ticks.render_line(y).text for y in range(2)]
+        assert "✓" in lines[0] and "Sales rep" in lines[0]
+        assert "✓" not in lines[1] and "X" not in lines[1] and "Finance" in lines[1]
+        ticks.toggle("finance")
+        await pilot.pause()
+        assert "✓" in ticks.render_line(1).text

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Label, SelectionList, Static
 from core.i18n import _, listed, pick
 from tui.base import BaseScreen, report_error
 from tui.screens.dialogs import FormDialog
+from tui.widgets.tickbox import TickList
 
 # Keys only an administrator (group or regional) can use; hidden from everyone else.
 MANAGING = {"add_user", "edit_user", "deactivate", "add_key", "remove_key", "sessions"}
@@ -378,7 +379,7 @@ class UserDialog(FormDialog):
             yield Label(self.title_text, classes="title")
             yield FormFields(self.specs, self.values)
             yield Label(_("Roles"), id="roles-title")
-            yield SelectionList[str](
+            yield TickList(
                 *[(title, name, name in self.held) for title, name in self.role_choices],
                 id="f-roles",
             )
