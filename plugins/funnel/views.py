@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Select, Static
 
 from core.i18n import bracketed, labelled, pick, translator
 from core.vocabulary import industry_title, source_title
@@ -520,20 +520,34 @@ class LeadPoolScreen(BaseScreen):
         self.write_then(lambda: pool.auto_assign(self.ctx), assigned)
 
     def action_give(self) -> None:
-        from tui.screens.dialogs import PromptDialog
-
+        """Give the lead under the cursor to a rep chosen by name (the people are read in
+        a worker; the keys typed meanwhile go to the choice)."""
         lead = self._selected()
         if lead is None:
             return
+        self.read_then(
+            lambda: people_choices(self.ctx),
+            lambda people: self._ask_give(lead, people),
+            group="people",
+            hold_keys=True,
+        )
+
+    def _ask_give(self, lead: int, people: list[tuple[str, str]]) -> None:
+        from tui.screens.dialogs import FormDialog
+        from tui.widgets.form import FieldSpec
+
+        def give(values: dict[str, Any]) -> Any:
+            return values.get("owner") or None
 
         def chosen(login: str | None) -> None:
             if login:
                 self.write_then(
-                    lambda: pool.reassign(self.ctx, [lead], login.strip()),
+                    lambda: pool.reassign(self.ctx, [lead], login),
                     lambda _r: self._done(_("Assigned")),
                 )
 
-        self.app.push_screen(PromptDialog(_("Give to"), _("Login of the rep")), chosen)
+        specs = [FieldSpec("owner", "New owner", choices=people)]
+        self.app.push_screen(FormDialog(_("Give to"), specs, {}, give), chosen)
 
     def action_preview_reclaim(self) -> None:
         from tui.screens.dialogs import TableDialog
@@ -608,8 +622,10 @@ class HandoverWizard(BaseScreen):
 
     TITLE_EN = "Handover"
     DEFAULT_CSS = """
-    HandoverWizard Horizontal { height: 3; }
-    HandoverWizard Input { width: 1fr; }
+    HandoverWizard #people { height: auto; padding: 0 1; }
+    HandoverWizard #people > Vertical { width: 1fr; height: auto; }
+    HandoverWizard #leaving { width: 1fr; }
+    HandoverWizard #successors { height: auto; max-height: 6; }
     HandoverWizard #summary { height: auto; padding: 0 1; }
     HandoverWizard DataTable { height: 1fr; }
     """
@@ -625,9 +641,19 @@ class HandoverWizard(BaseScreen):
         self.who = ""
 
     def body(self) -> ComposeResult:
-        with Horizontal():
-            yield Input(placeholder=_("Leaving rep (login)"), id="leaving")
-            yield Input(placeholder=_("Successors (logins, comma separated)"), id="successors")
+        from textual.containers import Vertical
+        from textual.widgets import Label
+
+        from tui.widgets.tickbox import TickList
+
+        # people are chosen by name: nobody should have to know a colleague's login
+        with Horizontal(id="people"):
+            with Vertical():
+                yield Label(_("Leaving rep"))
+                yield Select[str]([], prompt=_("Choose…"), id="leaving")
+            with Vertical():
+                yield Label(_("New owners (Space ticks)"))
+                yield TickList(id="successors")
         yield Static(_("F2 previews what moves; Ctrl+S hands it over."), id="summary")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="closing")
 
@@ -635,13 +661,37 @@ class HandoverWizard(BaseScreen):
         table = self.query_one(DataTable)
         for title in HANDOVER_COLUMNS:
             table.add_column(_(title))
-        self.query_one("#leaving", Input).focus()
+        self.query_one("#leaving").focus()
+        self.read_then(lambda: people_choices(self.ctx), self._fill_people, hold_keys=True)
+
+    def _fill_people(self, people: list[tuple[str, str]]) -> None:
+        from textual.widgets import SelectionList
+        from textual.widgets.selection_list import Selection
+
+        self.query_one("#leaving", Select).set_options(people)
+        self.query_one("#successors", SelectionList).add_options(
+            [Selection(name, login, id=login) for name, login in people]
+        )
+
+    @on(Select.Changed, "#leaving")
+    def _leaving_chosen(self, event: Select.Changed) -> None:
+        """The leaving rep cannot be one of the new owners: untick and grey them out."""
+        from textual.widgets import SelectionList
+
+        successors = self.query_one("#successors", SelectionList)
+        for index in range(successors.option_count):
+            login = successors.get_option_at_index(index).value
+            if login == event.value:
+                successors.deselect(login).disable_option_at_index(index)
+            else:
+                successors.enable_option_at_index(index)
 
     def _inputs(self) -> tuple[str, list[str]]:
-        leaving = self.query_one("#leaving", Input).value.strip()
-        successors = [
-            s.strip() for s in self.query_one("#successors", Input).value.split(",") if s.strip()
-        ]
+        from textual.widgets import SelectionList
+
+        chosen = self.query_one("#leaving", Select).value
+        leaving = chosen if isinstance(chosen, str) else ""
+        successors = list(self.query_one("#successors", SelectionList).selected)
         return leaving, successors
 
     def action_preview(self) -> None:
@@ -661,7 +711,7 @@ class HandoverWizard(BaseScreen):
     def on_worker_state_changed(self, event: Any) -> None:
         from textual.worker import WorkerState
 
-        super().on_worker_state_changed(event)  # the refusal is reported
+        # BaseScreen's handler reports the refusal: Textual calls each class's handler
         if event.state is WorkerState.ERROR and event.worker.group == "preview":
             self.query_one("#summary", Static).update(
                 _("F2 previews what moves; Ctrl+S hands it over.")
@@ -763,6 +813,15 @@ class HandoverWizard(BaseScreen):
                 )
             )
             open_report(self, "funnel.handover", {"handover": record.id})
+
+
+def people_choices(ctx: Any) -> list[tuple[str, str]]:
+    """(name, login) of the people the reader may see, by name: what a choice of rep
+    shows. Database work: called in a worker."""
+    from core.services import users
+
+    people = [(u.display_name or u.login, u.login) for u in users.list_users(ctx)]
+    return sorted(people)
 
 
 def _people(ctx: Any, logins: list[str]) -> dict[str, str]:

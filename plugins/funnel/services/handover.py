@@ -87,11 +87,10 @@ def _check(uow: UnitOfWork, leaving: str, successors: list[str]) -> tuple[User, 
         raise ValidationFailed(
             [FieldProblem("successors", [], "at least one successor")], "handover"
         )
-    if leaving in successors:
-        raise ValidationFailed(
-            [FieldProblem("successors", leaving, "someone other than the leaving rep")], "handover"
-        )
     rep = user_by_login(uow, leaving, "leaving")
+    if leaving in successors:  # named as people know them, not by login
+        problem = FieldProblem("successors", rep.display_name, "someone other than the leaving rep")
+        raise ValidationFailed([problem], "handover")
     grant = uow.ctx.grant
     if (
         grant.scope is Scope.OWN

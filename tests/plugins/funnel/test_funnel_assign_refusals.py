@@ -50,3 +50,20 @@ def test_a_leaving_rep_gets_no_customer_back(team: Any) -> None:
         customers.assign_customer(team.mgr, cust.id, team.r1.actor.id)
     assert "handed over" in str(refused.value)
     assert customers.get_customer(team.mgr, cust.id).owner_id == team.r2.actor.id
+
+
+def test_the_leaving_rep_among_the_new_owners_is_named_not_by_login(team: Any) -> None:
+    """The refusal read "got 'r1', expected someone other than the leaving rep", in
+    English on a Chinese screen too."""
+    from plugins.funnel.services import handover
+
+    team.customer(team.r1, "N", name="Moving Ltd")
+    set_lang("zh_CN")
+    try:
+        with pytest.raises(SalesdeskError) as refused:
+            handover.preview(team.mgr, "r1", ["r1", "r2"])
+        shown = str(refused.value)
+        assert "'R1'" in shown and "'r1'" not in shown
+        assert "离职业务员以外的人" in shown and "someone" not in shown
+    finally:
+        set_lang(None)

@@ -100,7 +100,7 @@ async def test_handover_wizard_previews_then_hands_over(tui_team: Any) -> None:
         await app.push_screen(HandoverWizard())
         await settle(pilot)
         app.screen.query_one("#leaving").value = "r1"
-        app.screen.query_one("#successors").value = "r2"
+        app.screen.query_one("#successors").select("r2")
         await pilot.press("ctrl+s")  # refused: no preview yet
         await settle(pilot)
         with w.runtime.db.read_session() as session:
@@ -322,3 +322,104 @@ async def test_board_cards_name_the_owner_and_the_heading_reads_in_chinese(
             assert "（f：下一个漏斗）" in chart, chart
     finally:
         set_lang("en")
+
+
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_people_are_chosen_by_name_not_login(tui_team: Any, lang: str) -> None:
+    """The handover asked for the leaving rep's login and the successors' logins,
+    comma separated, and the pool's "Give to" for a login: people are chosen from a
+    list of names now, with the keyboard."""
+    from textual.widgets import Select
+
+    from core.i18n import set_lang
+    from plugins.funnel.views import HandoverWizard, LeadPoolScreen
+    from tui.screens.dialogs import FormDialog
+
+    w = tui_team
+    w.customer(w.r1, "N", name="Book Co")
+    lead = w.customer(None, "N", name="Pool Lead Ltd")
+    set_lang(lang)
+    try:
+        app = app_for(w.mgr)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(HandoverWizard())
+            await settle(pilot)
+            screen_text = " ".join(str(label.render()) for label in app.screen.query("Label"))
+            assert "login" not in screen_text.lower() and "登录名" not in screen_text
+            leaving = app.screen.query_one("#leaving", Select)
+            names = [str(prompt) for prompt, _value in leaving._options[1:]]
+            assert "R1" in names and "r1" not in names
+            await pilot.press("enter")  # open the choice, pick R1 by its name
+            await settle(pilot)
+            for _ in range(names.index("R1") + 1):
+                await pilot.press("down")
+            await pilot.press("enter", "tab")
+            await settle(pilot)
+            assert leaving.value == "r1"
+            successors = app.screen.query_one("#successors")
+            assert app.screen.focused is successors
+            for _ in range(len(names)):  # to R2, as a person would move
+                if successors.highlighted == names.index("R2"):
+                    break
+                await pilot.press("down")
+            await pilot.press("space", "f2")
+            await settle(pilot)
+            assert list(successors.selected) == ["r2"]
+            table = app.screen.query_one("#closing")
+            assert [tuple(table.get_row_at(i)[1:3]) for i in range(table.row_count)] == [
+                ("Book Co", "R2")
+            ]
+            await pilot.press("escape", "l")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadPoolScreen)
+            await pilot.press("t")
+            await settle(pilot)
+            assert isinstance(app.screen, FormDialog)
+            owner = app.screen.query_one(Select)
+            owner.value = "r2"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+    finally:
+        set_lang("en")
+    with w.runtime.db.read_session() as session:
+        assert session.get(Customer, lead.id).owner_id == w.r2.actor.id
+
+
+@pytest.mark.salesdesk_sqlite_only  # screens, not SQL
+@aio
+async def test_a_handover_refusal_is_shown_once_naming_people(tui_team: Any) -> None:
+    """Choosing the leaving rep among the new owners was refused twice over (the screen
+    reported it, then the base screen again) and named the rep by login: the leaving
+    rep is now greyed out among the new owners, and a refusal names people."""
+    from plugins.funnel.views import HandoverWizard
+
+    w = tui_team
+    w.customer(w.r1, "N", name="Book Co")
+    app = app_for(w.mgr)
+    errors: list[str] = []
+    notify = app.notify
+
+    def keep(message: Any, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("severity") == "error":
+            errors.append(str(message))
+        notify(message, *args, **kwargs)
+
+    app.notify = keep  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(HandoverWizard())
+        await settle(pilot)
+        successors = app.screen.query_one("#successors")
+        successors.select("r1")
+        app.screen.query_one("#leaving").value = "r1"
+        await settle(pilot)
+        assert list(successors.selected) == []  # unticked and greyed out
+        index = [successors.get_option_at_index(i).value for i in range(3)].index("r1")
+        assert successors.get_option_at_index(index).disabled
+        app.screen.query_one("#leaving").value = "r2"
+        await settle(pilot)
+        assert not successors.get_option_at_index(index).disabled
+        await pilot.press("f2")  # nobody ticked: refused, once
+        await settle(pilot)
+    assert len(errors) == 1, errors
