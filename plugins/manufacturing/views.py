@@ -410,7 +410,6 @@ class LineFormDialog(FormDialog):
     )
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.rates: dict[str, Decimal | None] = {}
         form = self.query_one(FormFields)
         form.parent.mount(Static("", id="vat-preview"), after=form)  # type: ignore[union-attr]
