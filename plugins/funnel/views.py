@@ -546,8 +546,10 @@ class LeadPoolScreen(BaseScreen):
                     lambda _r: self._done(_("Assigned")),
                 )
 
+        name = str(self.query_one(DataTable).get_cell(str(lead), "name"))
         specs = [FieldSpec("owner", "New owner", choices=people)]
-        self.app.push_screen(FormDialog(_("Give to"), specs, {}, give), chosen)
+        title = _("Give {customer} to a rep").format(customer=name)
+        self.app.push_screen(FormDialog(title, specs, {}, give), chosen)
 
     def action_preview_reclaim(self) -> None:
         from tui.screens.dialogs import TableDialog

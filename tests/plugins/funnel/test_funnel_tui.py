@@ -377,6 +377,8 @@ async def test_people_are_chosen_by_name_not_login(tui_team: Any, lang: str) -> 
             await pilot.press("t")
             await settle(pilot)
             assert isinstance(app.screen, FormDialog)
+            title = str(app.screen.query_one(".title").render())
+            assert "Pool Lead Ltd" in title  # names the lead it gives
             owner = app.screen.query_one(Select)
             owner.value = "r2"
             await pilot.press("ctrl+s")
