@@ -187,3 +187,45 @@ async def test_compact_fields_are_not_styled_before_they_are_mounted(
         fields = [f for f in fields if f.id and f.id.startswith(("e-", "f-"))]
         assert fields and all(f.compact and f.has_class("-textual-compact") for f in fields)
     assert early == [], early
+
+
+@aio
+@pytest.mark.parametrize("section", ["admin", "users", "daily"])
+async def test_a_section_is_laid_out_once_as_it_opens_and_home_not_again(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, section: str
+) -> None:
+    """A new screen's first layout sends the screen a Resize to the size it was just laid
+    out at; Textual's handler laid it out and drew it in full again, and laid Home out
+    again under it (15-25 ms of the UI thread per opening on large). A real change of
+    the terminal's size still lays out every screen of the stack."""
+    from textual.screen import Screen
+
+    from tui.screens.home import HomeScreen
+
+    laid_out: list[str] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[Any], size: Any = None, scroll: bool = False) -> None:
+        if size is not None:  # for a size given: not a later change inside the screen
+            laid_out.append(type(self).__name__)
+        refresh_layout(self, size, scroll)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        laid_out.clear()
+        app.action_section(section)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        opened = type(app.screen).__name__
+        assert opened != "HomeScreen"
+        assert laid_out == [opened], laid_out
+        assert "HomeScreen" not in laid_out, laid_out
+        laid_out.clear()
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert opened in laid_out and "HomeScreen" in laid_out, laid_out
+        home = next(s for s in app.screen_stack if isinstance(s, HomeScreen))
+        assert home._compositor.size == (100, 30)

@@ -420,6 +420,31 @@ class BaseScreen(Guarded, Screen[Any]):
             event.refresh_styles = False
         self._styled_for = css_version
 
+    def _on_resize(self, event: events.Resize) -> None:
+        """A screen's first layout (as it is first shown, or built ahead) sends the
+        screen a Resize to the size it was just laid out at; Textual's handler then lays
+        it out and draws it in full a second time and lays out every screen under it
+        (Home) again, though no size changed: 15-25 ms of the UI thread per opening. Only
+        a size that changed is passed on (a screen not at that size yet, under this one,
+        is still laid out). Screen breakpoints would need Textual's handler: kept then."""
+        compositor = getattr(self, "_compositor", None)
+        below = getattr(self.app, "_background_screens", None)
+        if (
+            compositor is None
+            or below is None
+            or getattr(compositor, "size", None) != event.size
+            or self.HORIZONTAL_BREAKPOINTS
+            or self.VERTICAL_BREAKPOINTS
+            or self.app.HORIZONTAL_BREAKPOINTS
+            or self.app.VERTICAL_BREAKPOINTS
+        ):
+            return  # Textual's own handler (Screen._on_resize) runs
+        event.stop()
+        event.prevent_default()  # Screen._on_resize: nothing to do
+        for screen in below:
+            if screen._compositor.size != event.size:
+                screen._screen_resized(event.size)
+
     def on_screen_suspend(self) -> None:
         # Home and the kept sections live as long as the app: out of the collector's
         # reach once built and left (tui.app.freeze_kept).
