@@ -221,7 +221,8 @@ async def key_latencies(
 
 
 async def _built_ahead(app: Any, timeout: float = 10.0) -> None:
-    """Wait until the customers screen has been built off screen with its first page."""
+    """Wait until the customers screen has been built off screen with its first page,
+    then for the rest of the app's warming up (the day built ahead, where it is)."""
     from tui.widgets.paged_table import PagedTable
 
     deadline = time.perf_counter() + timeout
@@ -230,6 +231,7 @@ async def _built_ahead(app: Any, timeout: float = 10.0) -> None:
             screen = app.get_screen("customers")
             tables = screen.query(PagedTable) if screen.is_mounted else []
             if tables and tables.first().loads:
+                await _workers_done(app)
                 return
         await asyncio.sleep(0.01)
     raise RuntimeError("the customers list was not built ahead")
