@@ -445,6 +445,28 @@ class BaseScreen(Guarded, Screen[Any]):
             if screen._compositor.size != event.size:
                 screen._screen_resized(event.size)
 
+    def lay_out_ahead(self, rounds: int = 4) -> None:
+        """A section built ahead (``SalesdeskApp._build_ahead``) that has just drawn its
+        data off screen: laid out again while the user is on Home, each time what was
+        drawn since (the data, the footer's keys that follow the focus) asks for it, a
+        few rounds at most. Textual lays out a screen only while it is shown, so its
+        first showing laid out what had changed and drew the screen twice, in one step
+        of the UI thread (the day on large: 50-90 ms); now it only draws it. Uses
+        ``Screen._refresh_layout`` and ``_layout_required`` (Textual 8), as
+        ``_build_ahead`` does."""
+        if self.is_current or rounds <= 0 or not hasattr(self, "_refresh_layout"):
+            return
+
+        def lay_out() -> None:
+            if not self.is_attached or self.is_current:
+                return
+            if getattr(self, "_layout_required", False):
+                self._layout_required = False
+                self._refresh_layout(self.app.size)
+            self.lay_out_ahead(rounds - 1)
+
+        self.call_after_refresh(lay_out)
+
     def on_screen_suspend(self) -> None:
         # Home and the kept sections live as long as the app: out of the collector's
         # reach once built and left (tui.app.freeze_kept).

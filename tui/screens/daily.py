@@ -7,6 +7,7 @@ sees the team's day and the ranking of the reps. Ctrl+F opens the printable form
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,9 @@ from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.i18n import _, labelled, plural
 from core.models import Activity, User, VisitCustomerType, VisitPurpose, Weather
 from core.services import activities, customers, daily, lists
+from core.services.base import data_version
 from core.services.overview import names_of
-from tui.base import BaseScreen
+from tui.base import BaseScreen, Freshness
 from tui.format import cell, fit_columns, label, money
 from tui.widgets.compact import compact
 
@@ -133,6 +135,7 @@ class DailyScreen(BaseScreen):
         self.loaded: dict[str, Any] = {}  # the form as loaded: what counts as unsaved
         self._team_data: DayData | None = None  # read, not drawn yet (its tab is hidden)
         self._resumed = False  # shown before (see on_screen_resume)
+        self.freshness = Freshness()  # of the day shown
 
     def body(self) -> ComposeResult:
         manager = self.ctx.grant.scope is not Scope.OWN
@@ -218,10 +221,24 @@ class DailyScreen(BaseScreen):
 
     def on_screen_resume(self) -> None:  # BaseScreen's handler runs too (Textual's MRO)
         # coming back: read the day again. Not when first shown: on_mount has just
-        # started reading it (read twice, the day was also drawn twice as it opened)
+        # started reading it (read twice, the day was also drawn twice as it opened), or,
+        # built ahead (SalesdeskApp._build_ahead), read it while the user was on Home:
+        # read again then only if something was written since, after the frame
         if self.day is not None and self._resumed:
             self.refresh_day()
+        elif self.data is not None:
+            self.call_after_refresh(self._check_fresh)
         self._resumed = True
+
+    @work(thread=True, exclusive=True, group="daily-fresh", exit_on_error=False)
+    def _check_fresh(self) -> None:
+        today = self.ctx.today()
+        if self.day != today or not self.freshness.holds(data_version(self.ctx)):
+            self.app.call_from_thread(self._read_today, today)
+
+    def _read_today(self, today: dt.date) -> None:
+        self.day = today
+        self.refresh_day()
 
     # -- showing the day ---------------------------------------------------------------
 
@@ -231,6 +248,8 @@ class DailyScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="daily-load", exit_on_error=False)
     def _load(self, day: dt.date, rank_by: daily.RankBy) -> None:
         me = self.ctx.actor.id
+        # the data version first: a write during the read makes the next check read again
+        self.freshness.read(data_version(self.ctx), time.monotonic())
         header, region = daily.header_of(self.ctx, me, day)
         region_id = header.region_id if header else self.ctx.actor.region_id
         mine = activities.visits_on(self.ctx, day, me)
@@ -288,6 +307,7 @@ class DailyScreen(BaseScreen):
             if self.query_one(TabbedContent).active == "tab-team":
                 self._show_pending_team()
         self._first_focus(data)
+        self.lay_out_ahead()  # (when built ahead)
 
     def _show_visits(self, data: DayData) -> None:
         """The essential columns first, the customer's narrowed so they fit the width
