@@ -280,6 +280,7 @@ class KeysFooter(Footer):
     """
 
     _shown: tuple[Any, ...] | None = None
+    _rebuilding = False  # a rebuild is asked for and has not run yet
 
     def _showing(self) -> tuple[Any, ...]:
         """What compose would show now: the shown keys, their state and the palette."""
@@ -294,6 +295,12 @@ class KeysFooter(Footer):
         )
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
+        # (A new screen's bindings change two or three times before the rebuild asked
+        # for by the first has run: each asked for one more, which showed the same keys,
+        # 4-7 ms of the UI thread each as Admin or Users opened. The rebuild on its way
+        # shows the keys as they are when it runs.)
+        if self._rebuilding and self.is_attached and screen is self.screen:
+            return
         if (
             self._shown is not None
             and self.is_attached
@@ -302,10 +309,13 @@ class KeysFooter(Footer):
         ):
             return
         super().bindings_changed(screen)
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._rebuilding = True  # Footer.bindings_changed asked for it
 
     def compose(self) -> ComposeResult:
         from textual.containers import Horizontal
 
+        self._rebuilding = False
         self._shown = self._showing() if self._bindings_ready else None
         items = list(self._items())
         first = [w for w in items if isinstance(w, FooterKey) and w.action in ("keys", "app.keys")]
