@@ -2,7 +2,7 @@
 list's key-to-render latency and the longest the UI thread is kept busy.
 
     .venv/bin/python bench/bench_tui.py [--scale large|medium|small] [--runs 5] [--seed 1]
-        [--only start,sections,customers]
+        [--only start,sections,customers] [--sections 4,0,9]
 
 1. Time from process start to the first usable screen (Home drawn, navigation
    focused; the database opens in a thread meanwhile, as ``salesdesk`` does), for
@@ -221,7 +221,8 @@ async def key_latencies(
 
 
 async def _built_ahead(app: Any, timeout: float = 10.0) -> None:
-    """Wait until the customers screen has been built off screen with its first page."""
+    """Wait until the customers screen has been built off screen with its first page,
+    then for the rest of the app's warming up (the day built ahead, where it is)."""
     from tui.widgets.paged_table import PagedTable
 
     deadline = time.perf_counter() + timeout
@@ -230,6 +231,7 @@ async def _built_ahead(app: Any, timeout: float = 10.0) -> None:
             screen = app.get_screen("customers")
             tables = screen.query(PagedTable) if screen.is_mounted else []
             if tables and tables.first().loads:
+                await _workers_done(app)
                 return
         await asyncio.sleep(0.01)
     raise RuntimeError("the customers list was not built ahead")
@@ -372,10 +374,11 @@ def _data_shown(app: Any, screen: Any) -> bool:
 
 
 async def section_opens(
-    url: str, login: str, runs: int, monitor: StepMonitor
+    url: str, login: str, runs: int, monitor: StepMonitor, wanted: set[str] | None = None
 ) -> tuple[dict[str, list[tuple[float, float]]], list[tuple[float, float, str]]]:
-    """Each section opened from Home: key -> first frame with its data. Returns the
-    timings per section and the UI thread's longest step of each run."""
+    """Each section opened from Home (or those of ``wanted``, by key or id): key -> first
+    frame with its data. Returns the timings per section and the UI thread's longest step
+    of each run."""
     from textual.app import App
 
     from core.runtime import open_runtime
@@ -411,7 +414,7 @@ async def section_opens(
             await _built_ahead(app)
             monitor.reset()
             for sid, key, title in app.sections():
-                if sid == "home":
+                if sid == "home" or (wanted and not wanted & {sid, key}):
                     continue
                 home = app.screen
                 watched[:] = [home]
@@ -494,8 +497,14 @@ def main() -> None:
         default="start,sections,customers",
         help="comma-separated parts: start, sections, customers",
     )
+    parser.add_argument(
+        "--sections",
+        default="",
+        help="comma-separated keys or ids of the sections to open (default: all)",
+    )
     args = parser.parse_args()
     parts = set(args.only.split(","))
+    wanted = set(args.sections.split(",")) - {""}
 
     from bench_reports import ADMIN, ensure_sqlite
 
@@ -519,7 +528,7 @@ def main() -> None:
     worst: list[tuple[float, float, str]] = []
     with monitor:
         if "sections" in parts:
-            opens, worst = asyncio.run(section_opens(url, ADMIN, args.runs, monitor))
+            opens, worst = asyncio.run(section_opens(url, ADMIN, args.runs, monitor, wanted))
             for label, measured in opens.items():
                 _print_latency(f"open {label}", measured, bare_s)
         if "customers" in parts:

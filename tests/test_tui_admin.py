@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from tui_helpers import aio, settle
 
@@ -202,3 +203,39 @@ async def test_numbering_is_not_offered_to_a_regional_admin(tui_world: dict[str,
         await pilot.press("o")
         await settle(pilot)
         assert app.screen is screen
+
+
+@aio
+async def test_admin_fits_the_screen_with_the_regions_focused_from_the_start(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tabs fill what is left under the title and the rule: a table as tall as the
+    screen under them made the screen scroll (title and rule out of sight, a scroll bar
+    at the right). The focus is on the regions from the start: given to the tabs first,
+    then moved, it restyled them twice and drew the whole screen once more."""
+    from textual.screen import Screen
+
+    from tui.screens.admin import AdminScreen
+    from tui.widgets.infobar import InfoBar
+
+    focused: list[str] = []
+    set_focus = Screen.set_focus
+
+    def noted(self: Screen[Any], widget: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(self, AdminScreen):
+            focused.append(type(widget).__name__ + f"#{getattr(widget, 'id', '')}")
+        return set_focus(self, widget, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "set_focus", noted)
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("0")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdminScreen)
+        assert screen.query_one(InfoBar).region.y == 0
+        assert screen.query_one("#admin-hint").region.y == 1
+        assert not screen.show_vertical_scrollbar and screen.scroll_y == 0
+        assert app.focused is screen.query_one("#regions")
+        assert set(focused) == {"DataTable#regions"}, focused

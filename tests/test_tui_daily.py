@@ -312,3 +312,38 @@ async def test_at_80x24_a_rep_sees_five_visits_and_their_essential_columns(
             assert shown <= table.scrollable_content_region.width, (lang, keys)
             assert app.screen is screen
     set_lang("en")
+
+
+@aio
+async def test_the_plans_and_team_tabs_are_made_when_first_shown(tui_world: dict[str, Any]) -> None:
+    """The plans' and the team's tabs (a quarter of the day's widgets) are made the first
+    time they are shown, not as the day opens: Ctrl+L shows the plan lines read with the
+    day and takes the keys typed right after it into the plan's customer; Ctrl+T shows
+    the ranking, focused."""
+    from test_tui_typeahead import key_events
+
+    from core.services import daily
+
+    manager = tui_world["manager"]
+    daily.plan_visit(
+        manager,
+        {"planned_on": DAY, "customer_id": tui_world["customers"][1].id},
+    )
+    app = app_for(manager)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_daily(pilot)
+        assert not screen.query("#tomorrow") and not screen.query("#ranking")  # not yet
+        assert not screen.unsaved_input()
+        for event in key_events(["ctrl+l", *"C00003"]):  # typed in one go
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await settle(pilot, rounds=5)
+        assert screen.query_one("#tomorrow").row_count == 1
+        assert app.focused is screen.query_one("#e-p-customer")
+        assert screen.query_one("#e-p-customer").value == "C00003"
+        assert screen.unsaved_input()
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert app.focused is screen.query_one("#ranking")
+        assert screen.query_one("#ranking").row_count >= 1
+        assert screen.query_one("#tomorrow").row_count == 1  # made once

@@ -100,3 +100,27 @@ async def test_new_deal_has_a_funnel_and_a_product(tui_world: dict[str, Any]) ->
             sa.select(Opportunity).where(Opportunity.title == "Flanges 2026")
         ).one()
     assert (deal.funnel, deal.product_id, str(deal.amount)) == (funnels[-1], product_id, "1200.00")
+
+
+@aio
+async def test_a_form_whose_fields_are_gone_fits_no_placeholder() -> None:
+    """A form fits its placeholders after a refresh; Reports replaces its parameter form
+    as the report under the cursor changes, and a form removed meanwhile, its fields
+    gone, stopped the app looking for them."""
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.form import FieldSpec, FormFields
+
+    specs = [FieldSpec("as_of", "As of", placeholder="YYYY-MM-DD")]
+
+    class OneForm(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FormFields(specs, {})
+
+    app = OneForm()
+    async with app.run_test(size=(80, 20)) as pilot:
+        form = app.query_one(FormFields)
+        await form.remove_children()
+        form._fit_placeholders()  # raised NoMatches
+        await pilot.pause()
+        assert app.is_running

@@ -187,3 +187,143 @@ async def test_compact_fields_are_not_styled_before_they_are_mounted(
         fields = [f for f in fields if f.id and f.id.startswith(("e-", "f-"))]
         assert fields and all(f.compact and f.has_class("-textual-compact") for f in fields)
     assert early == [], early
+
+
+@aio
+@pytest.mark.parametrize("section", ["admin", "users", "daily"])
+async def test_a_section_is_laid_out_once_as_it_opens_and_home_not_again(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, section: str
+) -> None:
+    """A new screen's first layout sends the screen a Resize to the size it was just laid
+    out at; Textual's handler laid it out and drew it in full again, and laid Home out
+    again under it (15-25 ms of the UI thread per opening on large). A real change of
+    the terminal's size still lays out every screen of the stack."""
+    from textual.screen import Screen
+
+    from tui.app import SalesdeskApp
+    from tui.screens.home import HomeScreen
+
+    laid_out: list[str] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[Any], size: Any = None, scroll: bool = False) -> None:
+        if size is not None:  # for a size given: not a later change inside the screen
+            laid_out.append(type(self).__name__)
+        refresh_layout(self, size, scroll)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    monkeypatch.setattr(SalesdeskApp, "_served", staticmethod(lambda: True))  # the day
+    app = app_for(tui_world["admin"], load_dashboard=False)  # not built ahead: opened cold
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        laid_out.clear()
+        app.action_section(section)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        opened = type(app.screen).__name__
+        assert opened != "HomeScreen"
+        assert laid_out == [opened], laid_out
+        assert "HomeScreen" not in laid_out, laid_out
+        laid_out.clear()
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert opened in laid_out and "HomeScreen" in laid_out, laid_out
+        home = next(s for s in app.screen_stack if isinstance(s, HomeScreen))
+        assert home._compositor.size == (100, 30)
+
+
+async def _day_built_ahead(pilot: Any) -> Any:
+    """The day, once the app has built it ahead and laid it out with its data."""
+    from tui_helpers import until
+
+    app = pilot.app
+
+    def built() -> bool:
+        if not app.is_screen_installed("daily"):
+            return False
+        screen = app.get_screen("daily")
+        return screen.is_mounted and screen.data is not None
+
+    assert await until(pilot, built)
+    await pilot.pause(0.2)
+    await settle(pilot)
+    return app.get_screen("daily")
+
+
+@aio
+async def test_the_day_is_built_ahead_and_opens_without_reading_or_laying_out_again(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the user reads Home the app builds the day (its first opening composed, laid
+    out and drew some 100 widgets: 0.2-0.25 s of the UI thread on large) and lays it
+    out again once its data is drawn; pressing 4 then only draws it, without reading
+    the day again (nothing was written since)."""
+    from textual.screen import Screen
+
+    from core.services import activities
+    from tui.screens.daily import DailyScreen
+
+    rep = tui_world["rep"]
+    activities.log_visit(rep, {"date": rep.today(), "customer_id": tui_world["customers"][0].id})
+    app = app_for(rep)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        day = await _day_built_ahead(pilot)
+        assert day.query_one("#today").row_count == 1  # the rep's visit of the day
+        assert not day._layout_required
+        reads: list[Any] = []
+        laid_out: list[Any] = []
+        visits_on = activities.visits_on
+        refresh_layout = Screen._refresh_layout
+        monkeypatch.setattr(
+            activities, "visits_on", lambda *a, **k: reads.append(a) or visits_on(*a, **k)
+        )
+        monkeypatch.setattr(
+            Screen,
+            "_refresh_layout",
+            lambda self, *a, **k: laid_out.append(self) or refresh_layout(self, *a, **k),
+        )
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.screen is day and isinstance(day, DailyScreen)
+        assert app.focused is day.query_one("#e-customer")  # typing lands in the form
+        assert reads == [] and laid_out == [], (reads, laid_out)
+
+
+@aio
+async def test_the_day_built_ahead_is_read_again_when_something_was_written(
+    tui_world: dict[str, Any],
+) -> None:
+    from core.services.activities import log_visit
+
+    rep = tui_world["rep"]
+    app = app_for(rep)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        day = await _day_built_ahead(pilot)
+        before = day.query_one("#today").row_count
+        log_visit(rep, {"date": rep.today(), "customer_id": tui_world["customers"][2].id})
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert app.screen is day
+        assert day.query_one("#today").row_count == before + 1
+
+
+@aio
+async def test_a_served_session_does_not_build_the_day_ahead(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fifty served sessions share the server's cores, and most never open the day."""
+    from tui.app import SalesdeskApp
+
+    monkeypatch.setattr(SalesdeskApp, "_served", staticmethod(lambda: True))
+    app = app_for(tui_world["rep"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert app.is_screen_installed("customers")  # the warming up went on
+        assert not app.is_screen_installed("daily")

@@ -340,3 +340,34 @@ async def test_a_cursor_key_restyles_nothing(
             if section:
                 await pilot.press("escape")
                 await settle(pilot)
+
+
+@aio
+@pytest.mark.parametrize("key", ["0", "9"])
+async def test_a_new_screens_footer_is_built_with_its_keys_once(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """A new screen's bindings change two or three times (its resume, the focus given to
+    its list) before the footer's rebuild asked for by the first has run: each asked for
+    one more, showing the same keys (Admin, Users: 4-7 ms of the UI thread each)."""
+    from tui.base import KeysFooter
+
+    built: list[bool] = []
+    compose = KeysFooter.compose
+
+    def counting(self: KeysFooter) -> Any:
+        built.append(bool(self._bindings_ready))
+        return compose(self)
+
+    monkeypatch.setattr(KeysFooter, "compose", counting)
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        built.clear()
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert built.count(True) == 1, built  # (and the empty one as it mounts)
+        footer = app.screen.query_one(KeysFooter)
+        assert {k.key for k in footer.query("FooterKey")} >= {"escape", "n"}  # type: ignore[attr-defined]

@@ -369,6 +369,12 @@ class SalesdeskApp(App[None]):
             from tui.screens.reports import available_reports
 
             available_reports(self.ctx)
+        if not self._served():
+            # The day next (its first opening composed, laid out and drew some 100
+            # widgets, 0.2-0.25 s of the UI thread on large), in the many short steps of
+            # a mount while the user reads Home. Not in a served session: fifty of them
+            # share the server's cores, and most never open the day.
+            self.call_from_thread(self._build_ahead, "daily")
 
     async def _build_ahead(self, section: str) -> None:
         """Build a cached section while the user is on Home: composed, mounted, laid out
@@ -583,6 +589,12 @@ class SalesdeskApp(App[None]):
         title = getattr(self.screen, "TITLE_EN", "") or "salesdesk"
         self.push_screen(KeysDialog(rows, _(title)))
 
+    @staticmethod
+    def _served() -> bool:
+        """A session of ``salesdesk serve`` (see ``on_descendant_focus``)."""
+        served = sys.modules.get("core.served")
+        return served is not None and bool(served.is_served())
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """In a served session a text cursor does not blink: each blink is a redraw sent
         over SSH, twice a second, from every idle session with a field focused (on the
@@ -591,12 +603,7 @@ class SalesdeskApp(App[None]):
         Asked of ``core.served`` only if it is loaded (a served session loads it to redeem
         its ticket, before the app starts): importing it here loaded SQLAlchemy and the
         models on the UI thread before the first frame (about 1 s of CPU on a busy machine)."""
-        served = sys.modules.get("core.served")
-        if (
-            served is not None
-            and served.is_served()
-            and getattr(event.widget, "cursor_blink", False)
-        ):
+        if self._served() and getattr(event.widget, "cursor_blink", False):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
     # -- keys, one at a time ---------------------------------------------------------

@@ -304,6 +304,7 @@ class KeysFooter(Footer):
     """
 
     _shown: tuple[Any, ...] | None = None
+    _rebuilding = False  # a rebuild is asked for and has not run yet
 
     def _showing(self) -> tuple[Any, ...]:
         """What compose would show now: the shown keys, their state and the palette."""
@@ -318,6 +319,12 @@ class KeysFooter(Footer):
         )
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
+        # (A new screen's bindings change two or three times before the rebuild asked
+        # for by the first has run: each asked for one more, which showed the same keys,
+        # 4-7 ms of the UI thread each as Admin or Users opened. The rebuild on its way
+        # shows the keys as they are when it runs.)
+        if self._rebuilding and self.is_attached and screen is self.screen:
+            return
         if (
             self._shown is not None
             and self.is_attached
@@ -326,8 +333,11 @@ class KeysFooter(Footer):
         ):
             return
         super().bindings_changed(screen)
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._rebuilding = True  # Footer.bindings_changed asked for it
 
     def compose(self) -> ComposeResult:
+        self._rebuilding = False
         self._shown = self._showing() if self._bindings_ready else None
         items = list(self._items())
         first = [w for w in items if isinstance(w, FooterKey) and w.action in ("keys", "app.keys")]
@@ -441,6 +451,53 @@ class BaseScreen(Guarded, Screen[Any]):
         if css_version is not None and css_version == self._styled_for:
             event.refresh_styles = False
         self._styled_for = css_version
+
+    def _on_resize(self, event: events.Resize) -> None:
+        """A screen's first layout (as it is first shown, or built ahead) sends the
+        screen a Resize to the size it was just laid out at; Textual's handler then lays
+        it out and draws it in full a second time and lays out every screen under it
+        (Home) again, though no size changed: 15-25 ms of the UI thread per opening. Only
+        a size that changed is passed on (a screen not at that size yet, under this one,
+        is still laid out). Screen breakpoints would need Textual's handler: kept then."""
+        compositor = getattr(self, "_compositor", None)
+        below = getattr(self.app, "_background_screens", None)
+        if (
+            compositor is None
+            or below is None
+            or getattr(compositor, "size", None) != event.size
+            or self.HORIZONTAL_BREAKPOINTS
+            or self.VERTICAL_BREAKPOINTS
+            or self.app.HORIZONTAL_BREAKPOINTS
+            or self.app.VERTICAL_BREAKPOINTS
+        ):
+            return  # Textual's own handler (Screen._on_resize) runs
+        event.stop()
+        event.prevent_default()  # Screen._on_resize: nothing to do
+        for screen in below:
+            if screen._compositor.size != event.size:
+                screen._screen_resized(event.size)
+
+    def lay_out_ahead(self, rounds: int = 4) -> None:
+        """A section built ahead (``SalesdeskApp._build_ahead``) that has just drawn its
+        data off screen: laid out again while the user is on Home, each time what was
+        drawn since (the data, the footer's keys that follow the focus) asks for it, a
+        few rounds at most. Textual lays out a screen only while it is shown, so its
+        first showing laid out what had changed and drew the screen twice, in one step
+        of the UI thread (the day on large: 50-90 ms); now it only draws it. Uses
+        ``Screen._refresh_layout`` and ``_layout_required`` (Textual 8), as
+        ``_build_ahead`` does."""
+        if self.is_current or rounds <= 0 or not hasattr(self, "_refresh_layout"):
+            return
+
+        def lay_out() -> None:
+            if not self.is_attached or self.is_current:
+                return
+            if getattr(self, "_layout_required", False):
+                self._layout_required = False
+                self._refresh_layout(self.app.size)
+            self.lay_out_ahead(rounds - 1)
+
+        self.call_after_refresh(lay_out)
 
     def on_screen_suspend(self) -> None:
         # Home and the kept sections live as long as the app: out of the collector's

@@ -24,7 +24,13 @@ KINDS = [("Group", "group"), ("Region", "region"), ("Office / branch", "office")
 
 class AdminScreen(BaseScreen):
     TITLE_EN = "Admin"
+    # The regions' table from the start: given to the first focusable widget (the tabs)
+    # and then moved to the table, the focus restyled the tabs twice, rebuilt the footer
+    # and drew the whole screen once more as Admin opened.
+    AUTO_FOCUS = "#regions"
     DEFAULT_CSS = """
+    AdminScreen TabbedContent, AdminScreen ContentSwitcher, AdminScreen TabPane {
+        height: 1fr; }
     AdminScreen DataTable { height: 1fr; }
     AdminScreen #admin-hint { height: auto; padding: 0 1; color: $text-muted; }
     """

@@ -7,6 +7,8 @@ sees the team's day and the ranking of the reps. Ctrl+F opens the printable form
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
+from textual.widget import AwaitMount
 from textual.widgets import DataTable, Input, Label, Select, Static, TabbedContent, TabPane
 
 from core.access import Scope
@@ -21,8 +24,9 @@ from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.i18n import _, labelled, plural
 from core.models import Activity, User, VisitCustomerType, VisitPurpose, Weather
 from core.services import activities, customers, daily, lists
+from core.services.base import data_version
 from core.services.overview import names_of
-from tui.base import BaseScreen
+from tui.base import BaseScreen, Freshness
 from tui.format import cell, fit_columns, label, money
 from tui.widgets.compact import compact
 
@@ -67,6 +71,33 @@ TITLES = {
     "p-date": "Date",
     "p-notes": "Notes",
 }
+
+
+class LaterPane(TabPane):
+    """A tab whose content is made (``content``, composed as ``compose`` would) the first
+    time it is shown, not with the screen: the day's plans and team tabs, which most
+    openings never show."""
+
+    def __init__(self, title: str, content: Callable[[], ComposeResult], *, id: str) -> None:
+        super().__init__(title, id=id)
+        self._content: Callable[[], ComposeResult] | None = content
+        self._making: AwaitMount | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._content is None and self._making is None
+
+    async def make(self) -> bool:
+        """Mount the content, once: True for the caller that made it (a second caller
+        waits for the first's mounting)."""
+        first = self._content is not None
+        if self._content is not None:
+            content, self._content = self._content, None
+            self._making = self.mount_compose(content())
+        if self._making is not None:
+            await self._making
+            self._making = None
+        return first
 
 
 @dataclass
@@ -133,6 +164,7 @@ class DailyScreen(BaseScreen):
         self.loaded: dict[str, Any] = {}  # the form as loaded: what counts as unsaved
         self._team_data: DayData | None = None  # read, not drawn yet (its tab is hidden)
         self._resumed = False  # shown before (see on_screen_resume)
+        self.freshness = Freshness()  # of the day shown
 
     def body(self) -> ComposeResult:
         manager = self.ctx.grant.scope is not Scope.OWN
@@ -156,20 +188,26 @@ class DailyScreen(BaseScreen):
                     yield from self._visit_fields()
                 yield Static("", id="entry-error", classes="error")
                 yield DataTable(id="today", cursor_type="row", zebra_stripes=True)
-            with TabPane(_("Plans"), id="tab-plans"):
-                yield Static("", id="plan-title", classes="caption")
-                with Grid(id="plan-entry"):
-                    yield from self._plan_fields()
-                yield Static("", id="plan-error", classes="error")
-                yield DataTable(id="tomorrow", cursor_type="row")
-                yield Static("", id="done-title", classes="caption")
-                yield DataTable(id="plan-done", cursor_type="row")
+            # the other tabs are made the first time they are shown (_open_pane): a
+            # quarter of the screen's widgets, composed and styled unseen as it opened
+            yield LaterPane(_("Plans"), self._plans_pane, id="tab-plans")
             if manager:
-                with TabPane(_("Team"), id="tab-team"):
-                    yield Static("", id="rank-title", classes="caption")
-                    yield DataTable(id="ranking", cursor_type="row")
-                    yield Static(_("Team visits"), classes="caption")
-                    yield DataTable(id="team", cursor_type="row", zebra_stripes=True)
+                yield LaterPane(_("Team"), self._team_pane, id="tab-team")
+
+    def _plans_pane(self) -> ComposeResult:
+        yield Static("", id="plan-title", classes="caption")
+        with Grid(id="plan-entry"):
+            yield from self._plan_fields()
+        yield Static("", id="plan-error", classes="error")
+        yield DataTable(id="tomorrow", cursor_type="row")
+        yield Static("", id="done-title", classes="caption")
+        yield DataTable(id="plan-done", cursor_type="row")
+
+    def _team_pane(self) -> ComposeResult:
+        yield Static("", id="rank-title", classes="caption")
+        yield DataTable(id="ranking", cursor_type="row")
+        yield Static(_("Team visits"), classes="caption")
+        yield DataTable(id="team", cursor_type="row", zebra_stripes=True)
 
     def _visit_fields(self) -> ComposeResult:
         yield Label(_("Customer"))
@@ -218,10 +256,24 @@ class DailyScreen(BaseScreen):
 
     def on_screen_resume(self) -> None:  # BaseScreen's handler runs too (Textual's MRO)
         # coming back: read the day again. Not when first shown: on_mount has just
-        # started reading it (read twice, the day was also drawn twice as it opened)
+        # started reading it (read twice, the day was also drawn twice as it opened), or,
+        # built ahead (SalesdeskApp._build_ahead), read it while the user was on Home:
+        # read again then only if something was written since, after the frame
         if self.day is not None and self._resumed:
             self.refresh_day()
+        elif self.data is not None:
+            self.call_after_refresh(self._check_fresh)
         self._resumed = True
+
+    @work(thread=True, exclusive=True, group="daily-fresh", exit_on_error=False)
+    def _check_fresh(self) -> None:
+        today = self.ctx.today()
+        if self.day != today or not self.freshness.holds(data_version(self.ctx)):
+            self.app.call_from_thread(self._read_today, today)
+
+    def _read_today(self, today: dt.date) -> None:
+        self.day = today
+        self.refresh_day()
 
     # -- showing the day ---------------------------------------------------------------
 
@@ -231,6 +283,8 @@ class DailyScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="daily-load", exit_on_error=False)
     def _load(self, day: dt.date, rank_by: daily.RankBy) -> None:
         me = self.ctx.actor.id
+        # the data version first: a write during the read makes the next check read again
+        self.freshness.read(data_version(self.ctx), time.monotonic())
         header, region = daily.header_of(self.ctx, me, day)
         region_id = header.region_id if header else self.ctx.actor.region_id
         mine = activities.visits_on(self.ctx, day, me)
@@ -280,14 +334,16 @@ class DailyScreen(BaseScreen):
         self._show_visits(data)
         if self.editing is not None:
             self._edit_title()
-        self._show_plans(day, data)
-        if data.ranking is not None and self.query("#ranking"):
+        if self._made("tab-plans"):  # else drawn when the tab is first shown
+            self._show_plans(day, data)
+        if data.ranking is not None:
             # the team's tables are filled when their tab is shown (few open it, and
             # filling them hidden held the UI thread 0.1-0.25 s as the day opened)
             self._team_data = data
-            if self.query_one(TabbedContent).active == "tab-team":
+            if self.query_one(TabbedContent).active == "tab-team" and self._made("tab-team"):
                 self._show_pending_team()
         self._first_focus(data)
+        self.lay_out_ahead()  # (when built ahead)
 
     def _show_visits(self, data: DayData) -> None:
         """The essential columns first, the customer's narrowed so they fit the width
@@ -368,8 +424,23 @@ class DailyScreen(BaseScreen):
         )
 
     @on(TabbedContent.TabActivated, "#tabs")
-    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "tab-team":
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            await self._open_pane(event.pane.id)
+
+    def _made(self, pane_id: str) -> bool:
+        """Whether the tab's content is there (see LaterPane)."""
+        found = self.query(f"#{pane_id}")
+        pane = found.first() if found else None
+        return pane is not None and (not isinstance(pane, LaterPane) or pane.made)
+
+    async def _open_pane(self, pane_id: str) -> None:
+        """The tab's content made, if it was not yet, and filled with the day read."""
+        pane = self.query_one(f"#{pane_id}")
+        made_now = isinstance(pane, LaterPane) and not pane.made and await pane.make()
+        if made_now and pane_id == "tab-plans" and self.data is not None:
+            self._show_plans(self.day or self.ctx.today(), self.data)
+        if pane_id == "tab-team":
             self._show_pending_team()
 
     def _show_pending_team(self) -> None:
@@ -431,7 +502,9 @@ class DailyScreen(BaseScreen):
     # -- saving ------------------------------------------------------------------------
 
     def _text(self, name: str) -> str:
-        return self.query_one(f"#e-{name}", Input).value.strip()
+        """What is typed in a field ("" in a tab not shown yet: nothing typed there)."""
+        found = self.query(f"#e-{name}")
+        return found.first(Input).value.strip() if found else ""
 
     def typed_visit(self) -> dict[str, Any]:
         values: dict[str, Any] = {name: self._text(name) for name in VISIT_INPUTS}
@@ -725,10 +798,14 @@ class DailyScreen(BaseScreen):
 
     # -- plans, the team, the form -------------------------------------------------------
 
-    def action_plans(self) -> None:
+    async def action_plans(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "tab-mine" if tabs.active == "tab-plans" else "tab-plans"
-        self.query_one("#e-p-customer" if tabs.active == "tab-plans" else "#e-customer").focus()
+        await self._open_pane(tabs.active)
+        # focused now, not after the keys typed meanwhile (they wait for this action)
+        self.set_focus(
+            self.query_one("#e-p-customer" if tabs.active == "tab-plans" else "#e-customer")
+        )
 
     def action_remove(self) -> None:
         """Delete on a visit row removes the visit, on a plan line the plan (asked first)."""
@@ -771,6 +848,8 @@ class DailyScreen(BaseScreen):
     def _remove_plan(self) -> None:
         from tui.screens.dialogs import confirm
 
+        if not self._made("tab-plans"):
+            return
         table = self.query_one("#tomorrow", DataTable)
         if self.data is None or self.app.focused is not table or not self.data.tomorrow:
             return
@@ -806,11 +885,12 @@ class DailyScreen(BaseScreen):
             return self.app.ready and self.ctx.grant.scope is not Scope.OWN
         return True
 
-    def action_toggle_team(self) -> None:
+    async def action_toggle_team(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "tab-mine" if tabs.active == "tab-team" else "tab-team"
+        await self._open_pane(tabs.active)
         target = "#ranking" if tabs.active == "tab-team" else "#e-customer"
-        self.query_one(target).focus()
+        self.set_focus(self.query_one(target))
 
     def action_rank_by(self) -> None:
         self.rank_by = RANK_BY[(RANK_BY.index(self.rank_by) + 1) % len(RANK_BY)]
@@ -848,6 +928,7 @@ class DailyScreen(BaseScreen):
     def _ranked_rep(self) -> str:
         if (
             self.query_one(TabbedContent).active != "tab-team"
+            or not self._made("tab-team")
             or self.data is None
             or not self.data.ranking
         ):

@@ -85,11 +85,14 @@ class FormFields(VerticalScroll):
     def _fit_placeholders(self) -> None:
         """A placeholder wider than its field ("Rep's login (default: " at 80 columns)
         is read whole on the line under the field; the field keeps the part that fits
-        (a date's "YYYY-MM-DD") or nothing, so no word is ever shown cut."""
+        (a date's "YYYY-MM-DD") or nothing, so no word is ever shown cut. Runs after a
+        refresh: a form replaced meanwhile (Reports, the highlighted report changed) has
+        lost its fields, and is left alone (looking for them stopped the app)."""
         from rich.cells import cell_len
 
         for spec in self.specs:
-            widget = self.widget_for(spec.name)
+            found = self.query(f"#f-{spec.name}")
+            widget = found.first() if found else None
             if not spec.placeholder or not isinstance(widget, Input):
                 continue
             text, width = _(spec.placeholder), widget.content_size.width
