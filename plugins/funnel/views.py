@@ -20,7 +20,7 @@ from plugins.funnel.services import analytics, due, handover, pool
 from tui.base import BaseScreen
 from tui.format import cell, label, widen_to_read
 from tui.views import ViewSpec
-from tui.widgets.paged_table import PagedTable, Source
+from tui.widgets.paged_table import PagedTable, Source, first_rows, read_ahead
 
 _ = translator(__file__)  # this plugin's words first
 
@@ -231,6 +231,9 @@ class DueListScreen(BaseScreen):
         super().__init__()
         self.mine = False
         self._resumed = False
+        # the first page is read from now on (about 0.15 s of SQL on a big company),
+        # while the screen is composed and mounted, not from its mount
+        self._ahead: Any = read_ahead(self._fetcher(None), first_rows(self.app))
 
     def body(self) -> ComposeResult:
         yield Static("", id="hint")
@@ -292,6 +295,14 @@ class DueListScreen(BaseScreen):
 
     def _requery(self) -> None:
         ctx, owner = self.ctx, (self.ctx.actor.login if self.mine else None)
+        ahead, self._ahead = self._ahead, None  # read for the first showing only
+        fetch = ahead if ahead is not None and owner is None else self._fetcher(owner)
+        self.query_one(PagedTable).set_source(Source(lambda: due.count_due(ctx, owner), fetch))
+
+    def _fetcher(self, owner: str | None) -> Any:
+        """The rows of a page of the due list (everything the reader may see, or one
+        owner's), read in a worker thread."""
+        ctx = self.ctx
 
         def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
             items = due.due_page(ctx, offset, limit, owner)
@@ -312,7 +323,7 @@ class DueListScreen(BaseScreen):
                 for n, i in enumerate(items)
             ]
 
-        self.query_one(PagedTable).set_source(Source(lambda: due.count_due(ctx, owner), fetch))
+        return fetch
 
     @on(PagedTable.PageShown)
     def _page_shown(self, event: PagedTable.PageShown) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -26,6 +27,39 @@ from core.i18n import _
 from tui.base import localize_bindings
 
 Row = tuple[Any, Sequence[Any]]  # (key, cells)
+Fetch = Callable[[int, int, "int | None"], list[Row]]
+FIRST_PAGE = 20  # rows a table shows before it is laid out (the first read fits the terminal)
+
+
+def first_rows(app: Any) -> int:
+    """How many rows a new table reads for its first page (``set_source`` before the
+    table is laid out)."""
+    return max(FIRST_PAGE, app.size.height)
+
+
+def read_ahead(fetch: Fetch, rows: int) -> Fetch:
+    """``fetch``, with its first page (``rows`` rows from the top, no total yet) read in a
+    thread from now on. A screen calls it when it is made: the query then runs while the
+    screen is composed, mounted and first laid out, instead of starting at its mount."""
+    page: Future[list[Row]] = Future()
+
+    def read() -> None:
+        try:
+            page.set_result(fetch(0, rows, None))
+        except BaseException as exc:  # handed to the table's worker, which reports it
+            page.set_exception(exc)
+
+    threading.Thread(target=read, name="read-ahead", daemon=True).start()
+    taken = False
+
+    def first_then_fetch(offset: int, limit: int, total: int | None) -> list[Row]:
+        nonlocal taken
+        if not taken and (offset, limit, total) == (0, rows, None):
+            taken = True  # the table's worker calls one at a time
+            return page.result()
+        return fetch(offset, limit, total)
+
+    return first_then_fetch
 
 
 @dataclass
@@ -73,7 +107,7 @@ class PagedTable(DataTable[Any]):
         self.source: Source | None = None
         self.total: int | None = None
         self.first_row = 0
-        self.page_size = 20
+        self.page_size = FIRST_PAGE
         self.loads = 0  # pages drawn (tests and the benchmark wait on it)
         self._pending = False
         self._page: list[tuple[str, tuple[Any, ...]]] = []  # the rows in the table now

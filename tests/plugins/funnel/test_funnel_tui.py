@@ -293,6 +293,50 @@ async def test_due_list_reads_its_first_page_once(
         assert reads[-1] == (table.page_size, table.page_size)
 
 
+@aio
+async def test_due_list_reads_its_first_page_while_the_screen_is_built(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The due list's first page is read from when the screen is made, in a thread of
+    its own (it was read from the screen's mount, after compose): once, and drawn. Later
+    reads (mine / team) are the table's own."""
+    import threading
+
+    from plugins.funnel.services import due
+    from tui.widgets.paged_table import PagedTable
+
+    w = tui_team
+    for n in range(30):
+        rep = w.r1 if n % 2 else w.r2
+        c = w.customer(rep, "N", name=f"Co {n:02d}")
+        opportunities.create_opportunity(
+            rep, {"customer_id": c.id, "title": f"D{n}", "amount": "1", "funnel": "basic"}
+        )
+        w.clock.now += dt.timedelta(hours=1)
+    w.clock.now += dt.timedelta(days=40)
+    reads: list[tuple[str, str | None]] = []
+    page = due.due_page
+
+    def counted(ctx: Any, offset: int, limit: int, owner: str | None = None) -> Any:
+        reads.append((threading.current_thread().name, owner))
+        return page(ctx, offset, limit, owner)
+
+    monkeypatch.setattr(due, "due_page", counted)
+    whole = due.due_list(w.mgr)
+    app = app_for(w.mgr)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("u")
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        assert reads == [("read-ahead", None)]
+        shown = _due_rows(table)
+        assert len(shown) > 5
+        assert [r[1] for r in shown] == [i.customer for i in whole[: len(shown)]]
+        await pilot.press("m")
+        await settle(pilot)
+        assert len(reads) == 2 and reads[1][0] != "read-ahead" and reads[1][1] == "mgr"
+
+
 @pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_board_cards_name_the_owner_and_the_heading_reads_in_chinese(
