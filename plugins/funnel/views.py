@@ -4,6 +4,7 @@ reclaim) and the handover wizard (preview, then hand over in one transaction).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from core.i18n import bracketed, labelled, pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
-from tui.base import BaseScreen
+from tui.base import BaseScreen, read_now
 from tui.format import cell, label, widen_to_read
 from tui.views import ViewSpec
 from tui.widgets.paged_table import PagedTable, Source, first_rows, read_ahead
@@ -121,13 +122,16 @@ class PipelineBoard(BaseScreen):
         self.funnel_id = ""
         self.cards: dict[tuple[int, int], int] = {}  # (row, column) -> deal id
         self._resumed = False  # shown before (see on_screen_resume)
+        # the default funnel's board is read from now on, while the screen is composed
+        # and mounted (read from the mount, it came after the first frames)
+        self.funnel_id = self.ctx.plugins.funnels.default_id
+        self._ahead: Any = read_now(self._reader(self.funnel_id))
 
     def body(self) -> ComposeResult:
         yield Static("", id="chart")
         yield DataTable(zebra_stripes=True, id="board")
 
     def on_mount(self) -> None:
-        self.funnel_id = self.ctx.plugins.funnels.default_id
         self.action_refresh()
         self.query_one(DataTable).focus()
 
@@ -155,10 +159,18 @@ class PipelineBoard(BaseScreen):
 
     def action_refresh(self) -> None:
         funnel = self.ctx.plugins.funnels.get(self.funnel_id)
+        ahead, self._ahead = self._ahead, None  # read for the first showing only
         self.read_then(
-            lambda: (analytics.funnel_stages(self.ctx, funnel), analytics.board(self.ctx, funnel)),
+            ahead if ahead is not None else self._reader(self.funnel_id),
             lambda found: self._show(funnel, *found),
         )
+
+    def _reader(
+        self, funnel_id: str
+    ) -> Callable[[], tuple[list[analytics.StageFigures], dict[str, list[analytics.BoardCard]]]]:
+        ctx = self.ctx
+        funnel = ctx.plugins.funnels.get(funnel_id)
+        return lambda: (analytics.funnel_stages(ctx, funnel), analytics.board(ctx, funnel))
 
     def _show(
         self,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -24,7 +23,7 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from core.i18n import _
-from tui.base import localize_bindings
+from tui.base import localize_bindings, read_now
 
 Row = tuple[Any, Sequence[Any]]  # (key, cells)
 Fetch = Callable[[int, int, "int | None"], list[Row]]
@@ -39,24 +38,17 @@ def first_rows(app: Any) -> int:
 
 def read_ahead(fetch: Fetch, rows: int) -> Fetch:
     """``fetch``, with its first page (``rows`` rows from the top, no total yet) read in a
-    thread from now on. A screen calls it when it is made: the query then runs while the
-    screen is composed, mounted and first laid out, instead of starting at its mount."""
-    page: Future[list[Row]] = Future()
-
-    def read() -> None:
-        try:
-            page.set_result(fetch(0, rows, None))
-        except BaseException as exc:  # handed to the table's worker, which reports it
-            page.set_exception(exc)
-
-    threading.Thread(target=read, name="read-ahead", daemon=True).start()
+    thread from now on (``tui.base.read_now``). A screen calls it when it is made: the
+    query then runs while the screen is composed, mounted and first laid out, instead
+    of starting at its mount."""
+    first = read_now(lambda: fetch(0, rows, None))
     taken = False
 
     def first_then_fetch(offset: int, limit: int, total: int | None) -> list[Row]:
         nonlocal taken
         if not taken and (offset, limit, total) == (0, rows, None):
             taken = True  # the table's worker calls one at a time
-            return page.result()
+            return first()
         return fetch(offset, limit, total)
 
     return first_then_fetch

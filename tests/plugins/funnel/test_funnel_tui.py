@@ -337,6 +337,42 @@ async def test_due_list_reads_its_first_page_while_the_screen_is_built(
         assert len(reads) == 2 and reads[1][0] != "read-ahead" and reads[1][1] == "mgr"
 
 
+@aio
+async def test_board_is_read_while_the_screen_is_built(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline board is read from when the screen is made, in a thread of its own
+    (it was read from the screen's mount): once, and drawn; f (next funnel) reads the
+    next funnel in the screen's worker."""
+    import threading
+
+    from plugins.funnel.services import analytics
+
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
+    reads: list[tuple[str, str]] = []
+    board = analytics.board
+
+    def counted(ctx: Any, funnel: Any, *args: Any) -> Any:
+        reads.append((threading.current_thread().name, funnel.id))
+        return board(ctx, funnel, *args)
+
+    monkeypatch.setattr(analytics, "board", counted)
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        assert reads == [("read-ahead", "basic")]
+        table = app.screen.query_one("#board")
+        assert "Pumps" in str(table.get_row_at(0)[0])
+        await pilot.press("f")
+        await settle(pilot)
+        assert len(reads) == 2 and reads[1][0] != "read-ahead" and reads[1][1] != "basic"
+
+
 @pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_board_cards_name_the_owner_and_the_heading_reads_in_chinese(
