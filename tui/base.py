@@ -47,11 +47,11 @@ def localize_bindings(node: Any) -> None:
         ]
 
 
-def read_now(fetch: Callable[[], T]) -> Callable[[], T]:
-    """Start ``fetch`` (database work) in a thread of its own now; the function returned
-    waits for its result (or raises its error). A screen starts its first read when it
-    is made and takes the result in the worker its mount starts: the query runs while
-    the screen is composed, mounted and first laid out, not after."""
+def read_now(fetch: Callable[[], T]) -> Future[T]:
+    """Start ``fetch`` (database work) in a thread of its own now; its result (or error)
+    comes in the future returned. A screen starts its first read when it is made and
+    takes the result in the worker its mount starts: the query runs while the screen is
+    composed, mounted and first laid out, not after."""
     found: Future[T] = Future()
 
     def read() -> None:
@@ -61,7 +61,7 @@ def read_now(fetch: Callable[[], T]) -> Callable[[], T]:
             found.set_exception(exc)
 
     threading.Thread(target=read, name="read-ahead", daemon=True).start()
-    return found.result
+    return found
 
 
 class Freshness:

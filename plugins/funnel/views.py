@@ -125,7 +125,7 @@ class PipelineBoard(BaseScreen):
         # the default funnel's board is read from now on, while the screen is composed
         # and mounted (read from the mount, it came after the first frames)
         self.funnel_id = self.ctx.plugins.funnels.default_id
-        self._ahead: Any = read_now(self._reader(self.funnel_id))
+        self._ahead: Any = read_now(self._reader(self.funnel_id)).result
 
     def body(self) -> ComposeResult:
         yield Static("", id="chart")
