@@ -58,7 +58,8 @@ def read_ahead(fetch: Fetch, rows: int) -> Fetch:
         return first_then_fetch(0, rows, None)
 
     first_then_fetch.ready = ready  # type: ignore[attr-defined]
-    first_then_fetch.page = first  # type: ignore[attr-defined]  (tests wait on it)
+    # tests wait on the page read ahead
+    first_then_fetch.page = first  # type: ignore[attr-defined]
     return first_then_fetch
 
 
