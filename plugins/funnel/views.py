@@ -125,7 +125,7 @@ class PipelineBoard(BaseScreen):
         # the default funnel's board is read from now on, while the screen is composed
         # and mounted (read from the mount, it came after the first frames)
         self.funnel_id = self.ctx.plugins.funnels.default_id
-        self._ahead: Any = read_now(self._reader(self.funnel_id)).result
+        self._ahead: Any = read_now(self._reader(self.funnel_id))
 
     def body(self) -> ComposeResult:
         yield Static("", id="chart")
@@ -160,8 +160,11 @@ class PipelineBoard(BaseScreen):
     def action_refresh(self) -> None:
         funnel = self.ctx.plugins.funnels.get(self.funnel_id)
         ahead, self._ahead = self._ahead, None  # read for the first showing only
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            self._show(funnel, *ahead.result())  # read already: in the first frame
+            return
         self.read_then(
-            ahead if ahead is not None else self._reader(self.funnel_id),
+            ahead.result if ahead is not None else self._reader(self.funnel_id),
             lambda found: self._show(funnel, *found),
         )
 

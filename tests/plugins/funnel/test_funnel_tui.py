@@ -373,6 +373,46 @@ async def test_board_is_read_while_the_screen_is_built(
         assert len(reads) == 2 and reads[1][0] != "read-ahead" and reads[1][1] != "basic"
 
 
+@aio
+async def test_a_board_read_by_its_mount_is_shown_at_once(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A board read ahead and there when the screen is mounted is shown then, in the
+    screen's first frame, without a worker (through one, it came a frame later)."""
+    from concurrent.futures import Future
+
+    import plugins.funnel.views as views
+
+    def read_at_once(fetch: Any) -> Future[Any]:
+        found: Future[Any] = Future()
+        found.set_result(fetch())
+        return found
+
+    workers: list[str] = []
+    read_then = views.PipelineBoard.read_then
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        workers.append(kwargs.get("group", "load"))
+        return read_then(self, *args, **kwargs)
+
+    monkeypatch.setattr(views, "read_now", read_at_once)
+    monkeypatch.setattr(views.PipelineBoard, "read_then", counted)
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        assert workers == []
+        assert "Pumps" in str(app.screen.query_one("#board").get_row_at(0)[0])
+        await pilot.press("f")  # another funnel: read in the screen's worker
+        await settle(pilot)
+        assert workers == ["load"]
+
+
 @pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_board_cards_name_the_owner_and_the_heading_reads_in_chinese(
