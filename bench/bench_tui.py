@@ -2,7 +2,7 @@
 list's key-to-render latency and the longest the UI thread is kept busy.
 
     .venv/bin/python bench/bench_tui.py [--scale large|medium|small] [--runs 5] [--seed 1]
-        [--only start,sections,customers] [--sections 4,0,9]
+        [--only start,sections,customers] [--sections u,b,3]
 
 1. Time from process start to the first usable screen (Home drawn, navigation
    focused; the database opens in a thread meanwhile, as ``salesdesk`` does), for
@@ -20,6 +20,7 @@ list's key-to-render latency and the longest the UI thread is kept busy.
    from Home (or as the navigation opens it, when it has none): from the key until the
    first frame showing the section with its data (no loading worker of the screen left
    running; a paged table with its first page), median of ``--runs`` fresh apps.
+   ``--sections`` opens only the sections named by key, id or title (others are skipped).
 4. The UI thread: every step of the event loop (one uninterrupted stretch of work on the
    thread that reads keys and draws) is timed while 2 and 3 run; the longest step of each
    run, median of ``--runs``, with what it was handling. A key typed meanwhile waits at
@@ -374,9 +375,9 @@ def _data_shown(app: Any, screen: Any) -> bool:
 
 
 async def section_opens(
-    url: str, login: str, runs: int, monitor: StepMonitor, wanted: set[str] | None = None
+    url: str, login: str, runs: int, monitor: StepMonitor, only: set[str] | None = None
 ) -> tuple[dict[str, list[tuple[float, float]]], list[tuple[float, float, str]]]:
-    """Each section opened from Home (or those of ``wanted``, by key or id): key -> first
+    """Each section opened from Home (or those of ``only``, by key, id or title): key -> first
     frame with its data. Returns the timings per section and the UI thread's longest step
     of each run."""
     from textual.app import App
@@ -414,7 +415,7 @@ async def section_opens(
             await _built_ahead(app)
             monitor.reset()
             for sid, key, title in app.sections():
-                if sid == "home" or (wanted and not wanted & {sid, key}):
+                if sid == "home" or not _chosen(only, sid, key, title):
                     continue
                 home = app.screen
                 watched[:] = [home]
@@ -440,6 +441,13 @@ async def section_opens(
     runtime.db.dispose()
     App._display = original_display  # type: ignore[method-assign]
     return results, worst
+
+
+def _chosen(only: set[str] | None, sid: str, key: str | None, title: str) -> bool:
+    """Whether ``--sections`` (keys, ids or titles, any case) names this section."""
+    if not only:
+        return True
+    return bool({sid.lower(), (key or "").lower(), title.lower()} & only)
 
 
 async def _back_home(app: Any, pilot: Any) -> None:
@@ -500,11 +508,11 @@ def main() -> None:
     parser.add_argument(
         "--sections",
         default="",
-        help="comma-separated keys or ids of the sections to open (default: all)",
+        help="comma-separated sections to open (key, id or title; default: all)",
     )
     args = parser.parse_args()
     parts = set(args.only.split(","))
-    wanted = set(args.sections.split(",")) - {""}
+    sections = {s.strip().lower() for s in args.sections.split(",") if s.strip()} or None
 
     from bench_reports import ADMIN, ensure_sqlite
 
@@ -528,7 +536,7 @@ def main() -> None:
     worst: list[tuple[float, float, str]] = []
     with monitor:
         if "sections" in parts:
-            opens, worst = asyncio.run(section_opens(url, ADMIN, args.runs, monitor, wanted))
+            opens, worst = asyncio.run(section_opens(url, ADMIN, args.runs, monitor, sections))
             for label, measured in opens.items():
                 _print_latency(f"open {label}", measured, bare_s)
         if "customers" in parts:

@@ -123,3 +123,44 @@ async def test_choices_timer_after_the_list_was_closed_is_harmless(
         screen._fill_choices()  # what the timer does once the widgets are gone
         await settle(pilot)
         assert app.is_running and app.return_code is None
+
+
+@aio
+async def test_a_first_page_read_ahead_is_in_the_tables_first_frame() -> None:
+    """A page read ahead (``read_ahead``) and there when the table gets its source is
+    put in the table at once, before its first frame, not read again through a worker
+    (whose page came a frame later); the count is read after, and the page is cut to
+    the table's height when it is laid out."""
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.paged_table import PagedTable, Source, read_ahead
+
+    calls: list[tuple[int, int, int | None]] = []
+
+    def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
+        calls.append((offset, limit, total))
+        return [(f"k{i}", [f"row {i}"]) for i in range(offset, min(offset + limit, 50))]
+
+    ahead = read_ahead(fetch, 30)  # max(20, the terminal's 30 rows)
+    ahead.page.result()  # type: ignore[attr-defined]
+    at_mount: list[int] = []
+
+    class Lists(App[None]):
+        def compose(self) -> ComposeResult:
+            yield PagedTable()
+
+        def on_mount(self) -> None:
+            table = self.query_one(PagedTable)
+            table.add_column("Name")
+            table.set_source(Source(lambda: 50, ahead))
+            at_mount.append(table.row_count)
+
+    app = Lists()
+    async with app.run_test(size=(40, 30)) as pilot:
+        await settle(pilot)
+        table = app.query_one(PagedTable)
+        assert at_mount == [30] and calls == [(0, 30, None)]
+        assert table.total == 50 and 5 < table.row_count == table.page_size < 30
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert len(calls) == 2 and calls[1][1:] == (table.page_size, 50)  # the table's own

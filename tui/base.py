@@ -6,8 +6,10 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -43,6 +45,23 @@ def localize_bindings(node: Any) -> None:
             replace(b, description=tr(b.description), tooltip=tr(b.tooltip) if b.tooltip else "")
             for b in items
         ]
+
+
+def read_now(fetch: Callable[[], T]) -> Future[T]:
+    """Start ``fetch`` (database work) in a thread of its own now; its result (or error)
+    comes in the future returned. A screen starts its first read when it is made and
+    takes the result in the worker its mount starts: the query runs while the screen is
+    composed, mounted and first laid out, not after."""
+    found: Future[T] = Future()
+
+    def read() -> None:
+        try:
+            found.set_result(fetch())
+        except BaseException as exc:  # raised in the worker that takes the result
+            found.set_exception(exc)
+
+    threading.Thread(target=read, name="read-ahead", daemon=True).start()
+    return found
 
 
 class Freshness:

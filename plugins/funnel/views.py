@@ -4,6 +4,7 @@ reclaim) and the handover wizard (preview, then hand over in one transaction).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -17,10 +18,10 @@ from textual.widgets import DataTable, Select, Static
 from core.i18n import bracketed, labelled, pick, translator
 from core.vocabulary import industry_title, source_title
 from plugins.funnel.services import analytics, due, handover, pool
-from tui.base import BaseScreen
+from tui.base import BaseScreen, read_now
 from tui.format import cell, label, widen_to_read
 from tui.views import ViewSpec
-from tui.widgets.paged_table import PagedTable, Source
+from tui.widgets.paged_table import PagedTable, Source, first_rows, read_ahead
 
 _ = translator(__file__)  # this plugin's words first
 
@@ -121,13 +122,16 @@ class PipelineBoard(BaseScreen):
         self.funnel_id = ""
         self.cards: dict[tuple[int, int], int] = {}  # (row, column) -> deal id
         self._resumed = False  # shown before (see on_screen_resume)
+        # the default funnel's board is read from now on, while the screen is composed
+        # and mounted (read from the mount, it came after the first frames)
+        self.funnel_id = self.ctx.plugins.funnels.default_id
+        self._ahead: Any = read_now(self._reader(self.funnel_id))
 
     def body(self) -> ComposeResult:
         yield Static("", id="chart")
         yield DataTable(zebra_stripes=True, id="board")
 
     def on_mount(self) -> None:
-        self.funnel_id = self.ctx.plugins.funnels.default_id
         self.action_refresh()
         self.query_one(DataTable).focus()
 
@@ -155,10 +159,21 @@ class PipelineBoard(BaseScreen):
 
     def action_refresh(self) -> None:
         funnel = self.ctx.plugins.funnels.get(self.funnel_id)
+        ahead, self._ahead = self._ahead, None  # read for the first showing only
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            self._show(funnel, *ahead.result())  # read already: in the first frame
+            return
         self.read_then(
-            lambda: (analytics.funnel_stages(self.ctx, funnel), analytics.board(self.ctx, funnel)),
+            ahead.result if ahead is not None else self._reader(self.funnel_id),
             lambda found: self._show(funnel, *found),
         )
+
+    def _reader(
+        self, funnel_id: str
+    ) -> Callable[[], tuple[list[analytics.StageFigures], dict[str, list[analytics.BoardCard]]]]:
+        ctx = self.ctx
+        funnel = ctx.plugins.funnels.get(funnel_id)
+        return lambda: (analytics.funnel_stages(ctx, funnel), analytics.board(ctx, funnel))
 
     def _show(
         self,
@@ -231,6 +246,9 @@ class DueListScreen(BaseScreen):
         super().__init__()
         self.mine = False
         self._resumed = False
+        # the first page is read from now on (about 0.15 s of SQL on a big company),
+        # while the screen is composed and mounted, not from its mount
+        self._ahead: Any = read_ahead(self._fetcher(None), first_rows(self.app))
 
     def body(self) -> ComposeResult:
         yield Static("", id="hint")
@@ -292,6 +310,14 @@ class DueListScreen(BaseScreen):
 
     def _requery(self) -> None:
         ctx, owner = self.ctx, (self.ctx.actor.login if self.mine else None)
+        ahead, self._ahead = self._ahead, None  # read for the first showing only
+        fetch = ahead if ahead is not None and owner is None else self._fetcher(owner)
+        self.query_one(PagedTable).set_source(Source(lambda: due.count_due(ctx, owner), fetch))
+
+    def _fetcher(self, owner: str | None) -> Any:
+        """The rows of a page of the due list (everything the reader may see, or one
+        owner's), read in a worker thread."""
+        ctx = self.ctx
 
         def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
             items = due.due_page(ctx, offset, limit, owner)
@@ -312,7 +338,7 @@ class DueListScreen(BaseScreen):
                 for n, i in enumerate(items)
             ]
 
-        self.query_one(PagedTable).set_source(Source(lambda: due.count_due(ctx, owner), fetch))
+        return fetch
 
     @on(PagedTable.PageShown)
     def _page_shown(self, event: PagedTable.PageShown) -> None:

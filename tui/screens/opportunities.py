@@ -22,7 +22,7 @@ from core.services import opportunities as service
 from core.services.base import data_version
 from tui.base import BaseScreen, Freshness, localize_bindings
 from tui.format import cell, label, money
-from tui.widgets.paged_table import PagedTable, Source
+from tui.widgets.paged_table import PagedTable, Source, first_rows, read_ahead
 
 # Seconds the deals shown are trusted when coming back with nothing written since.
 # (key, title, width on a narrow terminal: every column stays on screen, and an amount
@@ -195,6 +195,12 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         self.columns: list[StageColumn] = []  # the board's, left to right
         self.stage_totals: dict[str, Any] = {}  # stage -> (open deals, amount), as shown
         self.freshness = Freshness()  # of the deals shown
+        # the default funnel's first page is read from now on, while the screen is
+        # composed and mounted (read from the mount, it came after the first frame)
+        self._ahead: Any = None
+        if focus_id is None:
+            self.funnel_id = self.ctx.plugins.funnels.default_id
+            self._ahead = read_ahead(self._fetcher(self.funnel_id), first_rows(self.app))
 
     def body(self) -> ComposeResult:
         yield Static("", id="status")
@@ -253,6 +259,18 @@ class OpportunitiesScreen(DealActions, BaseScreen):
         if funnel_id:
             self.funnel_id = funnel_id
         ctx, funnel = self.ctx, self.funnel.id
+        ahead, self._ahead = self._ahead, None  # read for the first showing only
+        default = self.ctx.plugins.funnels.default_id
+        fetch = ahead if ahead is not None and funnel == default else self._fetcher(funnel)
+        self.query_one("#list", PagedTable).set_source(
+            Source(lambda: lists.count_opportunities(ctx, funnel), fetch), first_row
+        )
+        if self.board:
+            self._load_board()
+
+    def _fetcher(self, funnel: str) -> Any:
+        """A page of the funnel's open deals, as the list's rows (read in a worker)."""
+        ctx = self.ctx
 
         def fetch(offset: int, limit: int, total: int | None) -> list[Any]:
             # the data version first: a write during the read makes the next return read
@@ -272,11 +290,7 @@ class OpportunitiesScreen(DealActions, BaseScreen):
                 for row in lists.opportunity_page(ctx, funnel, offset, limit, total)
             ]
 
-        self.query_one("#list", PagedTable).set_source(
-            Source(lambda: lists.count_opportunities(ctx, funnel), fetch), first_row
-        )
-        if self.board:
-            self._load_board()
+        return fetch
 
     @on(PagedTable.PageShown)
     def _page_shown(self, event: PagedTable.PageShown) -> None:

@@ -23,9 +23,44 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from core.i18n import _
-from tui.base import localize_bindings
+from tui.base import localize_bindings, read_now
 
 Row = tuple[Any, Sequence[Any]]  # (key, cells)
+Fetch = Callable[[int, int, "int | None"], list[Row]]
+FIRST_PAGE = 20  # rows a table shows before it is laid out (the first read fits the terminal)
+
+
+def first_rows(app: Any) -> int:
+    """How many rows a new table reads for its first page (``set_source`` before the
+    table is laid out)."""
+    return max(FIRST_PAGE, app.size.height)
+
+
+def read_ahead(fetch: Fetch, rows: int) -> Fetch:
+    """``fetch``, with its first page (``rows`` rows from the top, no total yet) read in a
+    thread from now on (``tui.base.read_now``). A screen calls it when it is made: the
+    query then runs while the screen is composed and mounted, instead of starting at its
+    mount, and a page there by the table's ``set_source`` is in the screen's first frame."""
+    first = read_now(lambda: fetch(0, rows, None))
+    taken = False
+
+    def first_then_fetch(offset: int, limit: int, total: int | None) -> list[Row]:
+        nonlocal taken
+        if not taken and (offset, limit, total) == (0, rows, None):
+            taken = True  # one call at a time: the table's worker, or set_source
+            return first.result()
+        return fetch(offset, limit, total)
+
+    def ready(offset: int, limit: int) -> list[Row] | None:
+        """The first page if it is that page and read already (without waiting)."""
+        if taken or (offset, limit) != (0, rows) or not first.done() or first.exception():
+            return None
+        return first_then_fetch(0, rows, None)
+
+    first_then_fetch.ready = ready  # type: ignore[attr-defined]
+    # tests wait on the page read ahead
+    first_then_fetch.page = first  # type: ignore[attr-defined]
+    return first_then_fetch
 
 
 @dataclass
@@ -73,7 +108,7 @@ class PagedTable(DataTable[Any]):
         self.source: Source | None = None
         self.total: int | None = None
         self.first_row = 0
-        self.page_size = 20
+        self.page_size = FIRST_PAGE
         self.loads = 0  # pages drawn (tests and the benchmark wait on it)
         self._pending = False
         self._page: list[tuple[str, tuple[Any, ...]]] = []  # the rows in the table now
@@ -97,9 +132,19 @@ class PagedTable(DataTable[Any]):
         # read as many rows as the terminal could show, so the first frame has them;
         # the first resize (layout done) then fits the page to the table's height.
         self._pending = True
-        self._load(
-            first_row, cursor=0, recount=True, limit=max(self.page_size, self.app.size.height)
-        )
+        limit = max(self.page_size, self.app.size.height)
+        ready = getattr(source.fetch, "ready", None)  # a page read ahead (read_ahead)
+        rows = ready(first_row, limit) if ready is not None else None
+        if rows is None:
+            self._load(first_row, cursor=0, recount=True, limit=limit)
+            return
+        # there already: shown now, so the screen's first frame has it (through a
+        # worker, it came after the first frame of an empty table); counted after
+        self.page_size = limit
+        self._asked += 1
+        drawn = threading.Event()
+        self._show(source, first_row, rows, None, 0, time.perf_counter(), drawn, self._asked)
+        self._count_after(source, drawn)
 
     def reload(self) -> None:
         if self.source is not None:
@@ -208,6 +253,15 @@ class PagedTable(DataTable[Any]):
         self.app.call_from_thread(
             self._show, source, offset, rows, total, cursor, started, None, ticket
         )
+
+    @work(thread=True, exclusive=True, group="paged-table", exit_on_error=False)
+    def _count_after(self, source: Source, drawn: threading.Event) -> None:
+        """Count a new query's matches once its first page is on screen."""
+        drawn.wait(1.0)
+        if get_current_worker().is_cancelled:
+            return
+        total = source.count()
+        self.app.call_from_thread(self._counted, source, total)
 
     def _show(
         self,

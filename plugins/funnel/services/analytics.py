@@ -277,7 +277,14 @@ def board(
     rank = sa.func.row_number().over(
         partition_by=Opportunity.stage, order_by=(Opportunity.amount.desc(), Opportunity.id)
     )
-    inner = (
+    # ranked on the deals alone; only the cards shown are joined to their customer and
+    # owner and checked for stalling (joining every open deal first was most of the read)
+    ranked = (
+        sa.select(Opportunity.id, rank.label("rank"))
+        .where(*open_deals(ctx), Opportunity.funnel == funnel.id)
+        .subquery()
+    )
+    query = (
         sa.select(
             Opportunity.id,
             Opportunity.stage,
@@ -288,18 +295,17 @@ def board(
             Opportunity.amount,
             Opportunity.stage_entered_at,
             sa.case((stalled_condition(ctx), 1), else_=0).label("stalled"),
-            rank.label("rank"),
+            ranked.c.rank,
         )
+        .join(ranked, ranked.c.id == Opportunity.id)
         .join(Customer, Customer.id == Opportunity.customer_id)
         .outerjoin(User, User.id == Opportunity.owner_id)
-        .where(*open_deals(ctx), Opportunity.funnel == funnel.id)
-        .subquery()
+        .where(ranked.c.rank <= per_stage)
+        .order_by(Opportunity.stage, ranked.c.rank)
     )
     out: dict[str, list[BoardCard]] = {s.id: [] for s in funnel.open_stages}
     with ctx.reading() as session:
-        rows = session.execute(
-            sa.select(inner).where(inner.c.rank <= per_stage).order_by(inner.c.stage, inner.c.rank)
-        ).all()
+        rows = session.execute(query).all()
     for did, stage, title, customer, owner, amount, entered, stalled, _rank in rows:
         out.setdefault(stage, []).append(
             BoardCard(did, title, customer, owner or "", money(amount), entered, bool(stalled))

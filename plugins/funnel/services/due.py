@@ -245,23 +245,19 @@ def _day(session: Any, value: Any) -> Any:
     return sa.cast(value, sa.Date)
 
 
-def _days_after(session: Any, day: Any, days: Any) -> Any:
-    """SQL for ``day`` plus ``days`` (an integer expression) as a day."""
+def _days_after(session: Any, day: Any, days: int) -> Any:
+    """SQL for ``day`` plus a number of days as a day. The number is a constant: a
+    CASE choosing among these per class or stage costs SQLite far less per row than
+    one ``date`` whose modifier is formatted per row (``printf``)."""
     if is_sqlite(session):
-        return sa.func.date(day, sa.func.printf("%+d days", days))
-    return sa.cast(day, sa.Date) + sa.cast(days, sa.Integer)
+        return sa.func.date(day, f"{days:+d} days")
+    return sa.cast(day, sa.Date) + days
 
 
 def _latest(session: Any, first: Any, *others: Any) -> Any:
     """SQL for the latest of some days; ``first`` is never NULL, the others may be."""
     parts = [first, *(sa.func.coalesce(o, first) for o in others)]
     return sa.func.max(*parts) if is_sqlite(session) else sa.func.greatest(*parts)
-
-
-def _case(column: Any, values: dict[Any, int]) -> Any:
-    if not values:
-        return sa.null()
-    return sa.case(*[(column == key, days) for key, days in values.items()], else_=sa.null())
 
 
 def _stalled_part(ctx: Context, session: Any, owner: str | None) -> Any:
@@ -271,22 +267,24 @@ def _stalled_part(ctx: Context, session: Any, owner: str | None) -> Any:
         for s in f.open_stages
         if s.max_days
     }
-    max_days = (
+    entered = _day(session, Opportunity.stage_entered_at)
+    anchor = (
         sa.case(
             *[
-                (sa.and_(Opportunity.funnel == fid, Opportunity.stage == sid), days)
+                (
+                    sa.and_(Opportunity.funnel == fid, Opportunity.stage == sid),
+                    _days_after(session, entered, days),
+                )
                 for (fid, sid), days in limits.items()
             ],
-            else_=0,
+            else_=entered,
         )
         if limits
-        else sa.literal(0)
+        else entered
     )
     return (
         sa.select(
-            _days_after(session, _day(session, Opportunity.stage_entered_at), max_days).label(
-                "anchor"
-            ),
+            anchor.label("anchor"),
             sa.literal("stalled").label("kind"),
             sa.func.coalesce(Customer.name, "").label("customer"),
             Opportunity.id.label("record_id"),
@@ -321,10 +319,21 @@ def _follow_up_part(ctx: Context, session: Any, owner: str | None) -> Any:
 
 def _visit_part(ctx: Context, session: Any, owner: str | None) -> Any:
     last = last_follow_up(ctx.today())
-    every = _case(Customer.customer_class, ctx.plugins.funnels.class_visit_days())
     base = sa.func.coalesce(last, _day(session, Customer.created_at))
+    every = ctx.plugins.funnels.class_visit_days()
+    anchor = (
+        sa.case(
+            *[
+                (Customer.customer_class == cls, _days_after(session, base, days))
+                for cls, days in every.items()
+            ],
+            else_=sa.null(),
+        )
+        if every
+        else sa.null()
+    )
     return sa.select(
-        _days_after(session, base, every).label("anchor"),
+        anchor.label("anchor"),
         sa.literal("visit").label("kind"),
         Customer.name.label("customer"),
         Customer.id.label("record_id"),
@@ -342,13 +351,12 @@ def _lead_part(ctx: Context, session: Any, owner: str | None) -> Any:
 
     today = ctx.today()
     reclaim = policy.reclaim_policy(session)
-    # materialized: each lead's correlated look-ups run once, not once per mention
-    found = (
-        pool.lead_candidates(ctx, session, reclaim, owner)
-        .order_by(None)
-        .cte("leads")
-        .prefix_with("MATERIALIZED")
-    )
+    found = pool.lead_candidates(ctx, session, reclaim, owner).order_by(None).cte("leads")
+    if reclaim.product_lines:
+        # materialized: each lead's latest deal is looked up once, not once per mention
+        # (without product lines there is no look-up to repeat: reading the leads into
+        # a table of their own cost more than the day arithmetic done twice)
+        found = found.prefix_with("MATERIALIZED")
     since = _latest(
         session,
         _day(session, found.c.created_at),
@@ -356,17 +364,20 @@ def _lead_part(ctx: Context, session: Any, owner: str | None) -> Any:
         _day(session, found.c.audited_at),
         found.c.last,
     )
+    # the last day a lead may be idle since to be due: today less its ladder's first
+    # step, by product line, then class (as ``ReclaimPolicy.ladder_for``); NULL (never
+    # due) for the exempt buying classes and the leads without a ladder
     exempt = [c for c in policy.BOUGHT if c not in reclaim.classes]
     whens: list[Any] = [(found.c.customer_class.in_([str(c) for c in exempt]), sa.null())]
     for line in reclaim.product_lines:
         steps = reclaim.ladder_for("", line)
         if steps is not None:
-            whens.append((found.c.line == line, steps.remind))
+            whens.append((found.c.line == line, _day_before(today, steps.remind)))
     for cls in reclaim.classes:
         steps = reclaim.ladder_for(str(cls), None)
         if steps is not None:
-            whens.append((found.c.customer_class == str(cls), steps.remind))
-    remind = sa.case(*whens, else_=sa.null())
+            whens.append((found.c.customer_class == str(cls), _day_before(today, steps.remind)))
+    latest = sa.case(*whens, else_=sa.null())
     return sa.select(
         since.label("anchor"),
         sa.literal("lead").label("kind"),
@@ -376,7 +387,11 @@ def _lead_part(ctx: Context, session: Any, owner: str | None) -> Any:
         found.c.owner_id.label("owner_id"),
         found.c.customer_class.label("subject"),
         found.c.line.label("line"),
-    ).where(remind.is_not(None), since <= _days_after(session, sa.literal(today), -remind))
+    ).where(since <= latest)
+
+
+def _day_before(today: dt.date, days: int) -> Any:
+    return sa.literal(today - dt.timedelta(days=days), sa.Date)
 
 
 PARTS = {
@@ -395,10 +410,18 @@ def _union(ctx: Context, session: Any, owner: str | None, kinds: tuple[str, ...]
 def count_due(ctx: Context, owner: str | None = None, kinds: tuple[str, ...] = KINDS) -> int:
     """How many due items the reader may see (optionally one owner's)."""
     with ctx.reading() as session:
-        found = _union(ctx, session, owner, kinds)
-        if found is None:
-            return 0
-        return session.scalar(sa.select(sa.func.count()).select_from(found)) or 0
+        # each part counted by itself, selecting nothing but its conditions need (the
+        # union's count worked out every item's due day and customer too)
+        counts = [
+            sa.select(sa.func.count()).select_from(
+                PARTS[kind](ctx, session, owner)
+                .with_only_columns(sa.literal(1), maintain_column_froms=True)
+                .subquery()
+            )
+            for kind in KINDS
+            if kind in kinds
+        ]
+        return sum(session.scalar(count) or 0 for count in counts)
 
 
 def due_page(

@@ -440,24 +440,24 @@ def ladder(ctx: Context, owner: str | None = None) -> list[LadderStep]:
         return _ladder(ctx, session, reclaim, owner)
 
 
-def _ownership_start(session: Any) -> tuple[Any, Any]:
+def _ownership_start() -> tuple[Any, Any]:
+    """Per customer, the latest owner change to an owner (lead events, by customer and
+    new owner) and the latest audited change of its owner: grouped once and joined,
+    not looked up lead by lead (two correlated look-ups for each of 20,000 leads were
+    about a fifth of the due list's query on large)."""
     event = (
-        sa.select(sa.func.max(LeadEvent.at))
-        .where(
-            LeadEvent.customer_id == Customer.id,
-            LeadEvent.to_owner_id == Customer.owner_id,
-            LeadEvent.kind.in_(OWNER_CHANGES),
+        sa.select(
+            LeadEvent.customer_id, LeadEvent.to_owner_id, sa.func.max(LeadEvent.at).label("at")
         )
-        .scalar_subquery()
+        .where(LeadEvent.kind.in_(OWNER_CHANGES))
+        .group_by(LeadEvent.customer_id, LeadEvent.to_owner_id)
+        .subquery("owner_event")
     )
     audited = (
-        sa.select(sa.func.max(AuditEntry.at))
-        .where(
-            AuditEntry.entity == "customer",
-            AuditEntry.field == "owner_id",
-            AuditEntry.entity_id == sa.cast(Customer.id, sa.String),
-        )
-        .scalar_subquery()
+        sa.select(AuditEntry.entity_id, sa.func.max(AuditEntry.at).label("at"))
+        .where(AuditEntry.entity == "customer", AuditEntry.field == "owner_id")
+        .group_by(AuditEntry.entity_id)
+        .subquery("owner_audit")
     )
     return event, audited
 
@@ -481,11 +481,14 @@ def lead_candidates(
     product line of its latest deal. Which step (if any) is decided from these."""
     today = ctx.today()
     cutoff = today - dt.timedelta(days=reclaim.shortest)
-    event, audited = _ownership_start(session)
+    event, audited = _ownership_start()
     classes = [str(c) for c in reclaim.classes]
     subject = Customer.customer_class.in_(classes or [""])
+    # the latest deal's product line decides the ladder only when a line has one
+    line: Any = sa.cast(sa.null(), sa.String)
     if reclaim.product_lines:  # else no need to look up every customer's latest deal
-        subject = sa.or_(subject, _latest_line(session).in_(list(reclaim.product_lines)))
+        line = _latest_line(session)
+        subject = sa.or_(subject, line.in_(list(reclaim.product_lines)))
     last = last_follow_up(today)
     query = (
         sa.select(
@@ -496,10 +499,16 @@ def lead_candidates(
             Customer.customer_class,
             last.label("last"),
             Customer.created_at,
-            event.label("event_at"),
-            audited.label("audited_at"),
-            _latest_line(session).label("line"),
+            event.c.at.label("event_at"),
+            audited.c.at.label("audited_at"),
+            line.label("line"),
         )
+        .select_from(Customer)
+        .outerjoin(
+            event,
+            sa.and_(event.c.customer_id == Customer.id, event.c.to_owner_id == Customer.owner_id),
+        )
+        .outerjoin(audited, audited.c.entity_id == sa.cast(Customer.id, sa.String))
         .where(
             Customer.owner_id.is_not(None),
             Customer.status == CustomerStatus.ACTIVE,

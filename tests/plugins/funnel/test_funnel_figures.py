@@ -220,3 +220,36 @@ def test_funnel_report_stalled_matches_dashboard(team: Any) -> None:
     assert [r[-1] for r in behind.materialize()] == [D("700.00")]
     stalled = dashboard.drill(team.admin, "stalled")
     assert [row[2] for row in stalled.rows] == ["Lead"]  # the stage's title, not its id
+
+
+def test_board_shows_each_stages_biggest_deals_with_their_people(team: Any) -> None:
+    """The board: per open stage the ``per_stage`` biggest open deals (ties by id), each
+    with its customer, its owner's name and whether it is stalled, under the reader's
+    record rules; lost, won and other funnels' deals are not on it."""
+    w = team
+    c1, c2 = w.customer(w.r1, "N", name="Alpha"), w.customer(w.r2, "N", name="Beta")
+    amounts = ["50", "70", "70", "10", "90"]
+    deals = [
+        w.opportunity(c1 if n % 2 else c2, w.r1 if n % 2 else w.r2, a)
+        for n, a in enumerate(amounts)
+    ]
+    lost = w.opportunity(c1, w.r1, "99", status="lost")
+    _deal(w.r1, c1, "98", "b2b", "lead", None)
+    w.clock.now += dt.timedelta(days=31)  # every "lead" deal stalled (30 days)
+    w.opportunity(c1, w.r1, "1")  # new ones, not stalled
+    qualified = _deal(w.r2, c2, "5", "basic", "qualified", None)
+    basic = w.runtime.plugins.funnels.get("basic")
+    cards = analytics.board(w.admin, basic, per_stage=3)
+    assert [(c.deal_id, c.customer, c.amount, c.stalled) for c in cards["lead"]] == [
+        (deals[4].id, "Beta", D("90"), True),
+        (deals[1].id, "Alpha", D("70"), True),
+        (deals[2].id, "Beta", D("70"), True),
+    ]
+    assert [(c.deal_id, c.stalled) for c in cards["qualified"]] == [(qualified.id, False)]
+    assert lost.id not in {c.deal_id for stage in cards.values() for c in stage}
+    mine = analytics.board(w.r1, basic)
+    assert [(c.amount, c.owner) for c in mine["lead"]] == [
+        (D("70"), "R1"),
+        (D("10"), "R1"),
+        (D("1"), "R1"),
+    ]

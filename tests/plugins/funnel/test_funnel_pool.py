@@ -230,3 +230,79 @@ def test_product_line_ladder_wins_over_the_class_ladder(team: Any) -> None:
     ]
     with pytest.raises(ValidationFailed, match="days must rise"):
         leads.set_reclaim_policy(team.admin, {"classes": {"potential": {"remind": 9}}})
+
+
+def test_due_pages_are_the_due_list_item_for_item(team: Any) -> None:
+    """The paged SQL list (``due_page``, ``count_due``) holds exactly ``due_list``'s items
+    in one order (most overdue first, then kind, customer and id), for every reader and
+    owner: leads idle since their creation, a claim (lead event), an owner change
+    (audit only), a visit or a planned one; a product line's ladder, a class's, an
+    exempt buyer; stalled deals; two customers of one name on one day."""
+    from core.services import customers
+
+    leads.set_reclaim_policy(
+        team.admin,
+        {
+            "remind": 3,
+            "manager": 5,
+            "reclaim": 7,
+            "classes": {"potential": {}, "promising": {"remind": 7, "manager": 10, "reclaim": 14}},
+            "product_lines": {"Engineering": {"remind": 10, "manager": 20, "reclaim": 60}},
+        },
+    )
+    t0 = team.clock.now
+    engineering = team.product(category="Engineering").id
+    twins = [team.customer(team.r1, "N", name="Twin Co") for _ in range(2)]
+    team.opportunity(twins[0], team.r1)
+    project = team.customer(team.r2, "N", name="Project Co")
+    team.opportunity(project, team.r2, product_id=engineering)
+    buyer = team.customer(team.r1, "N", name="Buyer Co", customer_class="customer")
+    team.opportunity(buyer, team.r1, product_id=engineering)
+    team.customer(team.r1, "N", name="Promising Co", customer_class="promising")
+    claimed = team.customer(None, "N", name="Claimed Co")
+    moved = team.customer(team.r1, "N", name="Moved Co")
+    visited = team.customer(team.r2, "N", name="Visited Co")
+    team.clock.now = t0 + dt.timedelta(days=4)
+    pool.claim(team.r2, claimed.id)
+    team.clock.now = t0 + dt.timedelta(days=6)
+    customers.assign_customer(team.mgr, moved.id, team.r2.actor.id)
+    activities.log_visit(
+        team.r2,
+        {
+            "date": team.clock.now.date(),
+            "customer_id": visited.id,
+            "next_visit": team.clock.now.date() + dt.timedelta(days=3),
+        },
+    )
+    team.clock.now = t0 + dt.timedelta(days=45)
+
+    def order(item: Any) -> tuple[Any, ...]:
+        return (-item.days_over, item.kind, item.customer, item.record_id)
+
+    seen = set()
+    for reader in (team.admin, team.mgr, team.r1, team.r2):
+        for owner in (None, "r1", "r2"):
+            whole = sorted(due.due_list(reader, owner=owner), key=order)
+            assert due.due_page(reader, 0, 1000, owner) == whole
+            paged = [
+                i for at in range(0, len(whole) + 4, 4) for i in due.due_page(reader, at, 4, owner)
+            ]
+            assert paged == whole
+            assert due.count_due(reader, owner) == len(whole)
+            seen |= {(i.kind, i.customer) for i in whole}
+    assert {("lead", name) for name in ("Twin Co", "Project Co", "Claimed Co", "Moved Co")} <= seen
+    assert ("lead", "Buyer Co") not in seen and ("follow_up", "Visited Co") in seen
+    assert {kind for kind, _name in seen} == {"stalled", "follow_up", "visit", "lead"}
+    idle = {
+        (i.customer, i.subject, i.days_over)
+        for i in due.due_page(team.admin, 0, 99)
+        if i.kind == "lead"
+    }
+    assert idle == {
+        ("Twin Co", "idle lead: returns to the pool", 45),  # since created
+        ("Project Co", "idle lead: manager told", 45),  # its line's ladder
+        ("Promising Co", "idle lead: returns to the pool", 45),
+        ("Claimed Co", "idle lead: returns to the pool", 41),  # since claimed
+        ("Moved Co", "idle lead: returns to the pool", 39),  # since given to r2
+        ("Visited Co", "idle lead: returns to the pool", 39),  # since visited
+    }

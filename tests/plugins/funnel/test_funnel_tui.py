@@ -293,6 +293,126 @@ async def test_due_list_reads_its_first_page_once(
         assert reads[-1] == (table.page_size, table.page_size)
 
 
+@aio
+async def test_due_list_reads_its_first_page_while_the_screen_is_built(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The due list's first page is read from when the screen is made, in a thread of
+    its own (it was read from the screen's mount, after compose): once, and drawn. Later
+    reads (mine / team) are the table's own."""
+    import threading
+
+    from plugins.funnel.services import due
+    from tui.widgets.paged_table import PagedTable
+
+    w = tui_team
+    for n in range(30):
+        rep = w.r1 if n % 2 else w.r2
+        c = w.customer(rep, "N", name=f"Co {n:02d}")
+        opportunities.create_opportunity(
+            rep, {"customer_id": c.id, "title": f"D{n}", "amount": "1", "funnel": "basic"}
+        )
+        w.clock.now += dt.timedelta(hours=1)
+    w.clock.now += dt.timedelta(days=40)
+    reads: list[tuple[str, str | None]] = []
+    page = due.due_page
+
+    def counted(ctx: Any, offset: int, limit: int, owner: str | None = None) -> Any:
+        reads.append((threading.current_thread().name, owner))
+        return page(ctx, offset, limit, owner)
+
+    monkeypatch.setattr(due, "due_page", counted)
+    whole = due.due_list(w.mgr)
+    app = app_for(w.mgr)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("u")
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        assert reads == [("read-ahead", None)]
+        shown = _due_rows(table)
+        assert len(shown) > 5
+        assert [r[1] for r in shown] == [i.customer for i in whole[: len(shown)]]
+        await pilot.press("m")
+        await settle(pilot)
+        assert len(reads) == 2 and reads[1][0] != "read-ahead" and reads[1][1] == "mgr"
+
+
+@aio
+async def test_board_is_read_while_the_screen_is_built(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline board is read from when the screen is made, in a thread of its own
+    (it was read from the screen's mount): once, and drawn; f (next funnel) reads the
+    next funnel in the screen's worker."""
+    import threading
+
+    from plugins.funnel.services import analytics
+
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
+    reads: list[tuple[str, str]] = []
+    board = analytics.board
+
+    def counted(ctx: Any, funnel: Any, *args: Any) -> Any:
+        reads.append((threading.current_thread().name, funnel.id))
+        return board(ctx, funnel, *args)
+
+    monkeypatch.setattr(analytics, "board", counted)
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        assert reads == [("read-ahead", "basic")]
+        table = app.screen.query_one("#board")
+        assert "Pumps" in str(table.get_row_at(0)[0])
+        await pilot.press("f")
+        await settle(pilot)
+        assert len(reads) == 2 and reads[1][0] != "read-ahead" and reads[1][1] != "basic"
+
+
+@aio
+async def test_a_board_read_by_its_mount_is_shown_at_once(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A board read ahead and there when the screen is mounted is shown then, in the
+    screen's first frame, without a worker (through one, it came a frame later)."""
+    from concurrent.futures import Future
+
+    import plugins.funnel.views as views
+
+    def read_at_once(fetch: Any) -> Future[Any]:
+        found: Future[Any] = Future()
+        found.set_result(fetch())
+        return found
+
+    workers: list[str] = []
+    read_then = views.PipelineBoard.read_then
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        workers.append(kwargs.get("group", "load"))
+        return read_then(self, *args, **kwargs)
+
+    monkeypatch.setattr(views, "read_now", read_at_once)
+    monkeypatch.setattr(views.PipelineBoard, "read_then", counted)
+    w = tui_team
+    mine = w.customer(w.r1, "N", name="Mine Co")
+    opportunities.create_opportunity(
+        w.r1, {"customer_id": mine.id, "title": "Pumps", "amount": "1200", "funnel": "basic"}
+    )
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        assert workers == []
+        assert "Pumps" in str(app.screen.query_one("#board").get_row_at(0)[0])
+        await pilot.press("f")  # another funnel: read in the screen's worker
+        await settle(pilot)
+        assert workers == ["load"]
+
+
 @pytest.mark.salesdesk_sqlite_only  # screens, not SQL
 @aio
 async def test_board_cards_name_the_owner_and_the_heading_reads_in_chinese(
