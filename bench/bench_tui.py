@@ -2,7 +2,7 @@
 list's key-to-render latency and the longest the UI thread is kept busy.
 
     .venv/bin/python bench/bench_tui.py [--scale large|medium|small] [--runs 5] [--seed 1]
-        [--only start,sections,customers]
+        [--only start,sections,customers] [--sections 5,7,f]
 
 1. Time from process start to the first usable screen (Home drawn, navigation
    focused; the database opens in a thread meanwhile, as ``salesdesk`` does), for
@@ -372,10 +372,11 @@ def _data_shown(app: Any, screen: Any) -> bool:
 
 
 async def section_opens(
-    url: str, login: str, runs: int, monitor: StepMonitor
+    url: str, login: str, runs: int, monitor: StepMonitor, only: set[str] | None = None
 ) -> tuple[dict[str, list[tuple[float, float]]], list[tuple[float, float, str]]]:
-    """Each section opened from Home: key -> first frame with its data. Returns the
-    timings per section and the UI thread's longest step of each run."""
+    """Each section opened from Home (or those whose key or id is in ``only``): key ->
+    first frame with its data. Returns the timings per section and the UI thread's
+    longest step of each run."""
     from textual.app import App
 
     from core.runtime import open_runtime
@@ -411,7 +412,7 @@ async def section_opens(
             await _built_ahead(app)
             monitor.reset()
             for sid, key, title in app.sections():
-                if sid == "home":
+                if sid == "home" or (only and key not in only and sid not in only):
                     continue
                 home = app.screen
                 watched[:] = [home]
@@ -494,7 +495,13 @@ def main() -> None:
         default="start,sections,customers",
         help="comma-separated parts: start, sections, customers",
     )
+    parser.add_argument(
+        "--sections",
+        default="",
+        help="comma-separated keys or ids of the sections to open (default: all)",
+    )
     args = parser.parse_args()
+    sections = {name for name in args.sections.split(",") if name}
     parts = set(args.only.split(","))
 
     from bench_reports import ADMIN, ensure_sqlite
@@ -519,7 +526,7 @@ def main() -> None:
     worst: list[tuple[float, float, str]] = []
     with monitor:
         if "sections" in parts:
-            opens, worst = asyncio.run(section_opens(url, ADMIN, args.runs, monitor))
+            opens, worst = asyncio.run(section_opens(url, ADMIN, args.runs, monitor, sections))
             for label, measured in opens.items():
                 _print_latency(f"open {label}", measured, bare_s)
         if "customers" in parts:
