@@ -129,6 +129,11 @@ class SalesdeskApp(App[None]):
         self._pending: list[Callable[[], None]] = []
         self._pending_section = ""
         self.last_report: str | None = None  # the report last run: Reports reopens at it
+        # The reports and the forms of this session, once read off the UI thread (the
+        # plugins' modules are imported the first time): Reports and Forms list them as
+        # they are composed. The plugins they come from change only with a restart.
+        self.known_reports: list[Any] | None = None
+        self.known_forms: list[Any] | None = None
         self.startup_error: str | None = None
         localize_bindings(self)
         self.session_info = (
@@ -368,7 +373,11 @@ class SalesdeskApp(App[None]):
         with contextlib.suppress(Exception):
             from tui.screens.reports import available_reports
 
-            available_reports(self.ctx)
+            self.known_reports = available_reports(self.ctx)
+        with contextlib.suppress(Exception):
+            from core.forms import forms_for
+
+            self.known_forms = forms_for(self.ctx)
 
     async def _build_ahead(self, section: str) -> None:
         """Build a cached section while the user is on Home: composed, mounted, laid out
