@@ -378,6 +378,9 @@ class SalesdeskApp(App[None]):
             from core.forms import forms_for
 
             self.known_forms = forms_for(self.ctx)
+        if self.known_reports is not None:  # Reports, built with them, only shows them
+            with contextlib.suppress(Exception):  # the app ended meanwhile
+                self.call_from_thread(self._build_ahead, "reports")
 
     async def _build_ahead(self, section: str) -> None:
         """Build a cached section while the user is on Home: composed, mounted, laid out
