@@ -411,7 +411,7 @@ class ForecastScreen(BaseScreen):
     ForecastScreen #fc-method { width: 1fr; }
     ForecastScreen #fc-reconcile { width: 1fr; margin-right: 2; }
     ForecastScreen #fc-run { width: auto; min-width: 10; }
-    ForecastScreen #fc-progress { height: 1; padding: 0 1; margin-top: 1; }
+    ForecastScreen #fc-progress { width: 1fr; height: 1; padding: 0 1; margin-top: 1; }
     ForecastScreen #fc-progress Bar { width: 1fr; }
     ForecastScreen #fc-status { height: auto; padding: 0 1; }
     ForecastScreen #fc-status.-error { color: $error; }
