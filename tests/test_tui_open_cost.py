@@ -271,3 +271,32 @@ async def test_reports_are_built_ahead_once_read(tui_world: dict[str, Any]) -> N
         await settle(pilot)
         assert app.screen is built
         assert app.screen.focused is built.query_one("#report-list", OptionList)
+
+
+@aio
+async def test_a_section_built_ahead_is_drawn_ahead(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports, built off screen, is also drawn there into its widgets' line caches: its
+    first showing makes the frame from them. Only what the showing changes (the list,
+    focused now) is drawn again."""
+    from textual.widget import Widget
+
+    drawn: list[str] = []
+    render_line = Widget.render_line
+
+    def counted(self: Widget, y: int) -> Any:
+        if self.id == "report-about":
+            drawn.append(f"{self.id}:{y}")
+        return render_line(self, y)
+
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.is_screen_installed("reports")
+        monkeypatch.setattr(Widget, "render_line", counted)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app.screen is app.get_screen("reports")
+    assert drawn == [], drawn

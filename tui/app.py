@@ -404,6 +404,7 @@ class SalesdeskApp(App[None]):
         lay_out = getattr(screen, "_refresh_layout", None)
         if lay_out is not None and not screen.is_current:
             lay_out(self.size)  # widgets get their sizes (a table reads a page to fit)
+            _paint_ahead(screen)
 
     def sections(self) -> list[tuple[str, str, str]]:
         """(id, key, translated title) of every place in the navigation, plugin views too."""
@@ -759,6 +760,25 @@ class SalesdeskApp(App[None]):
         # with exit status 0. So the app ends with the traceback, logged, and status 1.
         log.error("unexpected error; salesdesk stops", exc_info=error)
         super()._handle_exception(error)
+
+
+def _paint_ahead(screen: Screen[Any]) -> None:
+    """Draw a screen built off screen into its widgets' line caches, so that its first
+    showing makes the frame from them rather than drawing every widget (Reports on
+    large: about a fifth of that step's CPU). What changes as it is shown (the focused
+    list's look) is drawn again then; tables draw themselves ahead once their columns
+    are measured (``PagedTable._draw_ahead``), not before."""
+    from textual.geometry import Region
+    from textual.widgets import DataTable
+
+    compositor = getattr(screen, "_compositor", None)
+    for widget, (region, _clip) in getattr(compositor, "visible_widgets", {}).items():
+        if isinstance(widget, DataTable):
+            continue
+        try:
+            widget.render_lines(Region(0, 0, region.width, region.height))
+        except Exception:  # drawn when shown instead, where a failure is reported
+            log.debug("%r was not drawn ahead", widget, exc_info=True)
 
 
 _frozen = threading.Event()
