@@ -33,7 +33,7 @@ async def test_a_list_of_reports_or_forms_is_filled_in_one_go(
 
     def counted(self: OptionList, options: Any) -> Any:
         options = list(options)
-        if self.id in ("report-list", "form-list") and options:  # not the empty first
+        if self.id == f"{section[:-1]}-list" and options:  # not the empty first
             calls.append(self.option_count)
         return add_options(self, options)
 
@@ -327,3 +327,116 @@ async def test_a_served_session_does_not_build_the_day_ahead(
         await settle(pilot)
         assert app.is_screen_installed("customers")  # the warming up went on
         assert not app.is_screen_installed("daily")
+
+
+@aio
+@pytest.mark.parametrize(
+    ("section", "listing", "box"),
+    [("report", "#report-list", "#params"), ("forms", "#form-list", "#entry")],
+)
+async def test_reports_and_forms_read_ahead_show_in_the_first_frame(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, section: str, listing: str, box: str
+) -> None:
+    """The app reads the reports and the forms while Home is shown; opened after that,
+    Reports (here a new one, as the palette opens it) and Forms are composed with their
+    list and the first entry's fields, so their first frame shows them: no "Loading…"
+    frame, no worker, no second layout. The fields are made once: not the first
+    entry's, then the wanted one's."""
+    from textual.app import App
+    from textual.widgets import Input, OptionList
+
+    from tui.screens.forms import FormsScreen
+    from tui.screens.reports import ReportsScreen
+    from tui.widgets.form import FormFields
+
+    first: list[tuple[int, int]] = []
+    made: list[object] = []
+    display, init = App._display, FormFields.__init__
+
+    def counted(self: FormFields, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        init(self, *args, **kwargs)
+
+    def seen(self: App, screen: Any, renderable: Any) -> None:
+        display(self, screen, renderable)
+        if renderable is not None and not first and isinstance(screen, ReportsScreen | FormsScreen):
+            options = screen.query_one(listing, OptionList).option_count
+            first.append((options, len(screen.query_one(box).query(Input))))
+
+    monkeypatch.setattr(FormFields, "__init__", counted)
+    monkeypatch.setattr(App, "_display", seen)
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.known_reports and app.known_forms  # read while Home was shown
+        app.last_report = app.known_reports[-1].id  # Reports opens at the last one run
+        made.clear()
+        if section == "report":
+            app.open_report("")
+        else:
+            await pilot.press("7")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert len(made) == 1, made
+        options = app.screen.query_one(listing, OptionList)
+        assert options.highlighted is not None
+        shown = options.get_option_at_index(options.highlighted)
+        assert not shown.disabled
+        if section == "report":
+            assert shown.id == app.last_report == app.screen.report_id
+    assert first and first[0][0] > 1 and first[0][1] > 0, first
+
+
+@aio
+async def test_reports_are_built_ahead_once_read(tui_world: dict[str, Any]) -> None:
+    """Reports is a kept section: once the app has read the reports (while Home is
+    shown) it is built off screen with its list and the first report's fields, and 5
+    only shows it (on large: 125 -> about 70 ms from the key to the frame)."""
+    from textual.widgets import Input, OptionList
+
+    from tui.screens.home import HomeScreen
+    from tui.screens.reports import ReportsScreen
+
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.is_screen_installed("reports")
+        built = app.get_screen("reports")
+        assert isinstance(built, ReportsScreen) and built.is_mounted
+        assert built.query_one("#report-list", OptionList).option_count > 1
+        assert built.query_one("#params").query(Input)
+        await pilot.press("5")
+        await settle(pilot)
+        assert app.screen is built
+        assert app.screen.focused is built.query_one("#report-list", OptionList)
+
+
+@aio
+async def test_a_section_built_ahead_is_drawn_ahead(
+    tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports, built off screen, is also drawn there into its widgets' line caches: its
+    first showing makes the frame from them. Only what the showing changes (the list,
+    focused now) is drawn again."""
+    from textual.widget import Widget
+
+    drawn: list[str] = []
+    render_line = Widget.render_line
+
+    def counted(self: Widget, y: int) -> Any:
+        if self.id == "report-about":
+            drawn.append(f"{self.id}:{y}")
+        return render_line(self, y)
+
+    app = app_for(tui_world["admin"], load_dashboard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.is_screen_installed("reports")
+        monkeypatch.setattr(Widget, "render_line", counted)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app.screen is app.get_screen("reports")
+    assert drawn == [], drawn

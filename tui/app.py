@@ -129,6 +129,11 @@ class SalesdeskApp(App[None]):
         self._pending: list[Callable[[], None]] = []
         self._pending_section = ""
         self.last_report: str | None = None  # the report last run: Reports reopens at it
+        # The reports and the forms of this session, once read off the UI thread (the
+        # plugins' modules are imported the first time): Reports and Forms list them as
+        # they are composed. The plugins they come from change only with a restart.
+        self.known_reports: list[Any] | None = None
+        self.known_forms: list[Any] | None = None
         self.startup_error: str | None = None
         localize_bindings(self)
         self.session_info = (
@@ -368,12 +373,20 @@ class SalesdeskApp(App[None]):
         with contextlib.suppress(Exception):
             from tui.screens.reports import available_reports
 
-            available_reports(self.ctx)
-        if not self._served():
-            # The day next (its first opening composed, laid out and drew some 100
-            # widgets, 0.2-0.25 s of the UI thread on large), in the many short steps of
-            # a mount while the user reads Home. Not in a served session: fifty of them
-            # share the server's cores, and most never open the day.
+            self.known_reports = available_reports(self.ctx)
+        with contextlib.suppress(Exception):
+            from core.forms import forms_for
+
+            self.known_forms = forms_for(self.ctx)
+        if self._served():
+            return  # fifty sessions share the server's cores, and most open neither
+        # Reports (built with the reports read above, it then only shows them) and the
+        # day (its first opening composed, laid out and drew some 100 widgets, 0.2-0.25 s
+        # of the UI thread on large), in the many short steps of a mount while the user
+        # reads Home.
+        with contextlib.suppress(Exception):  # the app ended meanwhile
+            if self.known_reports is not None:
+                self.call_from_thread(self._build_ahead, "reports")
             self.call_from_thread(self._build_ahead, "daily")
 
     async def _build_ahead(self, section: str) -> None:
@@ -398,6 +411,7 @@ class SalesdeskApp(App[None]):
         lay_out = getattr(screen, "_refresh_layout", None)
         if lay_out is not None and not screen.is_current:
             lay_out(self.size)  # widgets get their sizes (a table reads a page to fit)
+            _paint_ahead(screen)
 
     def sections(self) -> list[tuple[str, str, str]]:
         """(id, key, translated title) of every place in the navigation, plugin views too."""
@@ -754,6 +768,25 @@ class SalesdeskApp(App[None]):
         # with exit status 0. So the app ends with the traceback, logged, and status 1.
         log.error("unexpected error; salesdesk stops", exc_info=error)
         super()._handle_exception(error)
+
+
+def _paint_ahead(screen: Screen[Any]) -> None:
+    """Draw a screen built off screen into its widgets' line caches, so that its first
+    showing makes the frame from them rather than drawing every widget (Reports on
+    large: about a fifth of that step's CPU). What changes as it is shown (the focused
+    list's look) is drawn again then; tables draw themselves ahead once their columns
+    are measured (``PagedTable._draw_ahead``), not before."""
+    from textual.geometry import Region
+    from textual.widgets import DataTable
+
+    compositor = getattr(screen, "_compositor", None)
+    for widget, (region, _clip) in getattr(compositor, "visible_widgets", {}).items():
+        if isinstance(widget, DataTable):
+            continue
+        try:
+            widget.render_lines(Region(0, 0, region.width, region.height))
+        except Exception:  # drawn when shown instead, where a failure is reported
+            log.debug("%r was not drawn ahead", widget, exc_info=True)
 
 
 _frozen = threading.Event()

@@ -411,7 +411,7 @@ class ForecastScreen(BaseScreen):
     ForecastScreen #fc-method { width: 1fr; }
     ForecastScreen #fc-reconcile { width: 1fr; margin-right: 2; }
     ForecastScreen #fc-run { width: auto; min-width: 10; }
-    ForecastScreen #fc-progress { height: 1; padding: 0 1; margin-top: 1; }
+    ForecastScreen #fc-progress { width: 1fr; height: 1; padding: 0 1; margin-top: 1; }
     ForecastScreen #fc-progress Bar { width: 1fr; }
     ForecastScreen #fc-status { height: auto; padding: 0 1; }
     ForecastScreen #fc-status.-error { color: $error; }
@@ -425,8 +425,26 @@ class ForecastScreen(BaseScreen):
         self.cancel = threading.Event()
         self.run_id: int | None = None
         self.titles: dict[str, str] = {}  # method id -> title in the reader's language
+        self._how: str | None = None  # the company's way to reconcile, once read
+        self._form_mounted = False
 
     def body(self) -> ComposeResult:
+        from plugins.forecast.select import BLEND_ID, COMBINATION_ID
+        from plugins.forecast.services import forecasting as fc
+
+        # The company's way to reconcile is a setting: read in a worker started before
+        # the widgets are made, so it is usually in by the screen's first frame. The
+        # methods come from the plugins (no database): listed as the form is composed,
+        # not put in the Select after its first frame (a restyle and a second layout).
+        self.read_then(lambda: fc.default_reconcile(self.ctx), self._reconciled, group="choices")
+        methods = fc.method_registry(self.ctx)
+        self.titles = {m.id: _(m.title) for m in methods.values()}
+        offered = [
+            (_("Automatic (best in backtest)"), "auto"),
+            *((title, mid) for mid, title in self.titles.items()),
+        ]
+        self.titles[COMBINATION_ID] = _("Combination of methods")  # chosen, never offered
+        self.titles[BLEND_ID] = _("One method blended with the combination")  # chosen only
         yield Static(
             _(
                 "Forecast sales by a cut and store the run. Ctrl+R runs it, k "
@@ -448,7 +466,7 @@ class ForecastScreen(BaseScreen):
             yield Input("12", id="fc-horizon", type="integer", compact=True)
             yield Label(_("Method"), id="fc-method-label")
             yield Select(
-                [(_("Automatic (best in backtest)"), "auto")],
+                offered,
                 value="auto",
                 allow_blank=False,
                 id="fc-method",
@@ -470,10 +488,9 @@ class ForecastScreen(BaseScreen):
     def on_mount(self) -> None:
         from plugins.forecast.services import forecasting as fc
 
-        def fetch() -> tuple[dict[str, Any], str | None]:
-            return fc.method_registry(self.ctx), fc.default_reconcile(self.ctx)
-
-        self.read_then(fetch, lambda found: self._choices(*found), group="choices")
+        self._form_mounted = True
+        if self._how is not None:  # read before the widgets were mounted
+            self._reconciled(self._how)
         if not any(self.ctx.grant.has(p) for p in fc.RUN_PERMISSIONS):
             self._status(
                 _("Running a forecast needs the forecast permission (planners, sales managers)."),
@@ -481,22 +498,13 @@ class ForecastScreen(BaseScreen):
             )
         self.query_one("#fc-cut", Input).focus()
 
-    def _choices(self, methods: dict[str, Any], how: str | None) -> None:
-        """The methods and the company's way to reconcile, read in a worker."""
-        from plugins.forecast.select import BLEND_ID, COMBINATION_ID
-
-        self.titles = {m.id: _(m.title) for m in methods.values()}
-        self.query_one("#fc-method", Select).set_options(
-            [
-                (_("Automatic (best in backtest)"), "auto"),
-                *((title, mid) for mid, title in self.titles.items()),
-            ]
-        )
-        self.query_one("#fc-method", Select).value = "auto"
-        self.titles[COMBINATION_ID] = _("Combination of methods")  # chosen, never offered
-        self.titles[BLEND_ID] = _("One method blended with the combination")  # chosen only
-        if how:
-            self.query_one("#fc-reconcile", Select).value = how
+    def _reconciled(self, how: str) -> None:
+        """The company's way to reconcile, read in a worker, shown once mounted."""
+        self._how = how
+        if self._form_mounted:  # (is_mounted is set only after on_mount)
+            select = self.query_one("#fc-reconcile", Select)
+            if how and select.value != how:
+                select.value = how
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":

@@ -38,37 +38,53 @@ class FormsScreen(BaseScreen):
         super().__init__()
         self.form_id = form_id
         self.forms: dict[str, Any] = {}
+        self._composed_with: list[Any] | None = None  # the forms listed as composed
 
     def body(self) -> ComposeResult:
+        # The forms, once the app has read them (it does while Home is shown), are
+        # listed and the first one's fields composed here: the screen's first frame
+        # shows them, rather than a "Loading…" frame, a worker and a second layout.
+        known = getattr(self.app, "known_forms", None)
+        self._composed_with = known
+        form = None
+        if known:
+            self.forms = {f.id: f for f in known}
+            form = self.forms.get(self.form_id or "") or known[0]
+            self.form_id = form.id
         with Horizontal(id="forms-body"):
             listing = OptionList(id="form-list")
             listing.border_title = _("Forms")
+            if known:  # added, not given to the constructor (see ReportsScreen.body)
+                listing.add_options(_options(known))
+                listing.highlighted = list(self.forms).index(self.form_id)
             yield listing
             with Vertical(id="entry-box") as box:
                 box.border_title = _("Entry")
-                yield Static(_("Choose a form; Tab moves to its fields."), id="form-about")
-                yield Vertical(id="entry")
+                yield Static(_about(form, known), id="form-about")
+                with Vertical(id="entry"):
+                    if form is not None:
+                        yield FormFields(*param_specs(form.model))
 
     def on_mount(self) -> None:
         """The forms this user may fill in are listed once read in a worker (the plugins'
-        form modules are imported the first time); "Loading…" until then."""
+        form modules are imported the first time); "Loading…" until then. Read ahead by
+        the app, they were listed as the screen was composed."""
         from core.forms import forms_for
 
-        self.query_one("#form-about", Static).update(_("Loading…"))
         self.query_one("#form-list", OptionList).focus()
+        if self._composed_with is not None:
+            return
+        self.query_one("#form-about", Static).update(_("Loading…"))
         # the arrows and Enter typed meanwhile are for the list: kept until it is there
         self.read_then(lambda: forms_for(self.ctx), self._list, group="forms", hold_keys=True)
 
     def _list(self, found: list[Any]) -> None:
-        self.query_one("#form-about", Static).update(_("Choose a form; Tab moves to its fields."))
+        self.query_one("#form-about", Static).update(_about(None, found))
         self.forms = {form.id: form for form in found}
         listing = self.query_one("#form-list", OptionList)
         # in one go: each add_option asks for a layout and sizes the list again
-        listing.add_options([Option(pick(f.title_en, f.title_zh), id=f.id) for f in found])
+        listing.add_options(_options(found))
         if not found:
-            self.query_one("#form-about", Static).update(
-                _("No form is available: enable a plugin that provides forms.")
-            )
             return
         wanted = self.form_id if self.form_id in self.forms else found[0].id
         self.form_id = None
@@ -99,13 +115,7 @@ class FormsScreen(BaseScreen):
         box = self.query_one("#entry", Vertical)
         box.remove_children()
         box.mount(FormFields(specs, values))
-        about = pick(form.description_en, form.description_zh)
-        self.query_one("#form-about", Static).update(
-            f"[b]{pick(form.title_en, form.title_zh)}[/b]"
-            + (f"\n{about}" if about else "")
-            + "\n"
-            + _("Ctrl+S saves; Ctrl+N starts a new one.")
-        )
+        self.query_one("#form-about", Static).update(_about(form, None))
 
     def action_clear(self) -> None:
         if self.form_id:
@@ -143,3 +153,22 @@ class FormsScreen(BaseScreen):
             refused=lambda exc: fields.show_problems(exc.problems) if fields.is_attached else None,
             failed=failed,
         )
+
+
+def _options(found: list[Any]) -> list[Option]:
+    return [Option(pick(f.title_en, f.title_zh), id=f.id) for f in found]
+
+
+def _about(form: Any, found: list[Any] | None) -> str:
+    """What the box above the fields says: the form shown, else what to do."""
+    if form is not None:
+        about = pick(form.description_en, form.description_zh)
+        return (
+            f"[b]{pick(form.title_en, form.title_zh)}[/b]"
+            + (f"\n{about}" if about else "")
+            + "\n"
+            + _("Ctrl+S saves; Ctrl+N starts a new one.")
+        )
+    if found is not None and not found:
+        return _("No form is available: enable a plugin that provides forms.")
+    return _("Choose a form; Tab moves to its fields.")

@@ -130,63 +130,83 @@ class ReportsScreen(BaseScreen):
         super().__init__()
         self.report_id = report_id
         self.reports: dict[str, Any] = {}
+        self._composed_with: list[Any] | None = None  # the reports listed as composed
 
     def body(self) -> ComposeResult:
+        # The reports, once the app has read them (it does while Home is shown), are
+        # listed and the chosen one's parameters composed here: the screen's first frame
+        # shows them, rather than a "Loading…" frame, a worker and a second layout.
+        known = getattr(self.app, "known_reports", None)
+        self._composed_with = known
+        report = None
+        if known is not None:
+            self.reports = {r.id: r for r in known}
+            self.report_id = self._wanted(known)
+            report = self.reports.get(self.report_id or "")
         with Horizontal(id="reports-body"):
             listing = OptionList(id="report-list")
             listing.border_title = _("Reports")
+            if known:
+                # added, not given to the constructor: that highlights the first report
+                # (a message that would show its parameters before the wanted one's)
+                listing.add_options(_options(known))
+                listing.highlighted = _index(listing, self.report_id or "")
             yield listing
             with Vertical(id="params-box") as box:
                 box.border_title = _("Parameters")
-                yield Static(_("Choose a report; Enter or Ctrl+R runs it."), id="report-about")
-                yield Vertical(id="params")
+                yield Static(self._about(report, known), id="report-about")
+                with Vertical(id="params"):
+                    if report is not None:
+                        yield FormFields(*param_specs(report.Params))
 
     def on_mount(self) -> None:
         """The reports are listed once read in a worker (the plugins' report modules are
-        imported the first time: seconds on a cold start); "Loading…" until then."""
-        self.query_one("#report-about", Static).update(_("Loading…"))
+        imported the first time: seconds on a cold start); "Loading…" until then. Read
+        ahead by the app, they were listed as the screen was composed."""
         self.query_one("#report-list", OptionList).focus()
+        if self._composed_with is not None:
+            return
+        self.query_one("#report-about", Static).update(_("Loading…"))
         # the arrows and Enter typed meanwhile are for the list: kept until it is there
         self.read_then(
             lambda: available_reports(self.ctx), self._list, group="reports", hold_keys=True
         )
 
+    def _wanted(self, found: list[Any]) -> str | None:
+        """The report asked for, else the one this user ran last, else the first listed."""
+        ids = {r.id for r in found}
+        for wanted in (self.report_id, self.app.last_report):
+            if wanted in ids:
+                return wanted
+        return _first_report_id(found)
+
+    def _about(self, report: Any, found: list[Any] | None) -> str:
+        if report is not None:
+            doc = (report.__doc__ or "").strip().splitlines()
+            return (
+                f"[b]{pick(report.title_en, report.title_zh)}[/b]"
+                + (f"\n{doc[0]}" if doc and current_is_en() else "")
+                + "\n"
+                + _("Ctrl+R runs it; Tab moves to the parameters.")
+            )
+        if found is not None and not found:
+            return _("No report is available: enable a plugin that provides reports.")
+        return _("Choose a report; Enter or Ctrl+R runs it.")
+
     async def _list(self, found: list[Any]) -> None:
-        self.query_one("#report-about", Static).update(
-            _("Choose a report; Enter or Ctrl+R runs it.")
-        )
+        self.query_one("#report-about", Static).update(self._about(None, found))
         self.reports = {r.id: r for r in found}
         listing = self.query_one("#report-list", OptionList)
-        options: list[Option] = []
-        for category in sorted({getattr(r, "category", "") for r in found}, key=_area_order):
-            # a heading per area: not a report, so the cursor passes over it
-            options.append(
-                Option(
-                    Text(area_title(category), style="bold underline"),
-                    id=f"area:{category}",
-                    disabled=True,
-                )
-            )
-            for report in (r for r in found if getattr(r, "category", "") == category):
-                options.append(Option(pick(report.title_en, report.title_zh), id=report.id))
         # in one go: each add_option asks for a layout, sizes the lines and the scroll
         # range again and redraws (about 60 reports and headings one by one: 0.1 s of
         # the UI thread's CPU as Reports opened on large)
-        listing.add_options(options)
-        if not found:
-            self.query_one("#report-about", Static).update(
-                _("No report is available: enable a plugin that provides reports.")
-            )
-        # the report asked for, else the one this user ran last
-        wanted = self.report_id or self.app.last_report
+        listing.add_options(_options(found))
+        wanted = self._wanted(found)
+        self.report_id = None
         mounting = None
-        if wanted in self.reports:
-            self.report_id = None
+        if wanted is not None:
             listing.highlighted = _index(listing, wanted)
             mounting = self._show_params(wanted)
-        elif found:
-            listing.highlighted = _index(listing, _first_report(listing))
-            mounting = self._show_params(_first_report(listing))
         listing.focus()
         if mounting is not None:  # the keys typed ahead (Tab) are for these fields
             await mounting
@@ -211,14 +231,7 @@ class ReportsScreen(BaseScreen):
         box = self.query_one("#params", Vertical)
         box.remove_children()
         mounting = box.mount(FormFields(specs, values))
-        doc = (report.__doc__ or "").strip().splitlines()
-        about = pick(report.title_en, report.title_zh)
-        self.query_one("#report-about", Static).update(
-            f"[b]{about}[/b]"
-            + (f"\n{doc[0]}" if doc and current_is_en() else "")
-            + "\n"
-            + _("Ctrl+R runs it; Tab moves to the parameters.")
-        )
+        self.query_one("#report-about", Static).update(self._about(report, None))
         return mounting
 
     def action_run(self) -> None:
@@ -246,12 +259,26 @@ class ReportsScreen(BaseScreen):
         self.app.push_screen(ReportView(report_id, raw, result))
 
 
-def _first_report(listing: OptionList) -> str:
-    for i in range(listing.option_count):
-        option = listing.get_option_at_index(i)
-        if not option.disabled:
-            return option.id or ""
-    return ""
+def _options(found: list[Any]) -> list[Option]:
+    """The reports by area, each area under a heading the cursor passes over."""
+    options: list[Option] = []
+    for category in sorted({getattr(r, "category", "") for r in found}, key=_area_order):
+        options.append(
+            Option(
+                Text(area_title(category), style="bold underline"),
+                id=f"area:{category}",
+                disabled=True,
+            )
+        )
+        for report in (r for r in found if getattr(r, "category", "") == category):
+            options.append(Option(pick(report.title_en, report.title_zh), id=report.id))
+    return options
+
+
+def _first_report_id(found: list[Any]) -> str | None:
+    """The first report as listed (the areas in their order)."""
+    ordered = sorted(found, key=lambda r: _area_order(getattr(r, "category", "")))
+    return ordered[0].id if ordered else None
 
 
 def _index(listing: OptionList, option_id: str) -> int:

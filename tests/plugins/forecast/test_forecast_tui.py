@@ -267,3 +267,74 @@ def test_forecast_screen_offers_only_methods_the_service_runs(sales) -> None:
     assert "auto" in offered and "damped" in offered
     for method in offered:
         fc._check_args(method, methods, 3, 0.8)  # raises for a method it refuses
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_forecast_screen_lists_its_methods_in_its_first_frame(sales) -> None:
+    """The methods come from the plugins (no database): the method Select has them from
+    the screen's first frame (they were put in after a worker, a restyle and a second
+    layout later); the company's way to reconcile, a setting, is still read in a worker
+    and shown when it comes."""
+    from textual.app import App
+    from textual.widgets import Select
+
+    from core.services.company import set_setting
+    from plugins.forecast.services.forecasting import RECONCILE_KEY
+    from plugins.forecast.views import ForecastScreen
+
+    set_setting(sales.admin, RECONCILE_KEY, "top_down")
+    first: list[int] = []
+    display = App._display
+
+    def seen(self: App, screen: Any, renderable: Any) -> None:
+        display(self, screen, renderable)
+        if renderable is not None and not first and isinstance(screen, ForecastScreen):
+            first.append(len(screen.query_one("#fc-method", Select)._options))
+
+    async def run() -> str:
+        app = _app(sales.mgr)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _settle(pilot)
+            await pilot.press("f")
+            await _settle(pilot)
+            await pilot.pause(0.1)
+            return str(app.screen.query_one("#fc-reconcile", Select).value)
+
+    App._display = display  # type: ignore[method-assign]
+    try:
+        App._display = seen  # type: ignore[method-assign]
+        reconcile = asyncio.run(run())
+    finally:
+        App._display = display  # type: ignore[method-assign]
+    assert first and first[0] > 2, first  # "auto" and the methods
+    assert reconcile == "top_down"
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_forecast_progress_bar_is_not_measured_as_the_screen_opens(sales, monkeypatch) -> None:
+    """The progress bar spans the line either way; sized by its content (Textual's
+    ``width: auto``) it was measured through its children at every layout, 4 ms of CPU
+    a layout on a loaded machine, two layouts as the screen opened."""
+    from textual.widgets import ProgressBar
+
+    measured: list[object] = []
+    width = ProgressBar.get_content_width
+
+    def counted(self: ProgressBar, *args: Any) -> int:
+        measured.append(self)
+        return width(self, *args)
+
+    monkeypatch.setattr(ProgressBar, "get_content_width", counted)
+
+    async def run() -> tuple[int, int]:
+        app = _app(sales.mgr)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _settle(pilot)
+            await pilot.press("f")
+            await _settle(pilot)
+            bar = app.screen.query_one("#fc-progress", ProgressBar)
+            return bar.outer_size.width, app.screen.size.width
+
+    bar_width, screen_width = asyncio.run(run())
+    assert measured == []
+    assert bar_width == screen_width
