@@ -239,3 +239,40 @@ async def test_admin_fits_the_screen_with_the_regions_focused_from_the_start(
         assert not screen.show_vertical_scrollbar and screen.scroll_y == 0
         assert app.focused is screen.query_one("#regions")
         assert set(focused) == {"DataTable#regions"}, focused
+
+
+@aio
+async def test_a_channels_kind_reads_as_a_word_and_is_chosen(tui_world: dict[str, Any]) -> None:
+    """The channels' table showed the kind's code ("distributor") on a Chinese screen,
+    and a new channel's kind was typed after a placeholder listing the codes."""
+    from textual.widgets import DataTable, Select
+
+    from core.i18n import set_lang
+    from core.services import organisation as org
+    from tui.screens.dialogs import FormDialog
+
+    admin = tui_world["admin"]
+    org.add_channel(admin, {"code": "DIST-N", "name": "North dealer", "kind": "distributor"})
+    set_lang("zh_CN")
+    try:
+        app = app_for(admin)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("0")
+            await settle(pilot)
+            await pilot.press("shift+tab", "right")  # to the tabs, then Channels
+            await settle(pilot)
+            table = app.screen.query_one("#channels", DataTable)
+            rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+            assert next(row[:3] for row in rows if row[0] == "DIST-N") == [
+                "DIST-N",
+                "North dealer",
+                "经销商",
+            ]
+            await pilot.press("n")
+            await settle(pilot)
+            assert isinstance(app.screen, FormDialog)
+            kind = app.screen.query_one("#f-kind", Select)
+            assert [str(p) for p, _v in kind._options[1:]] == ["直销", "经销商", "零售", "电商"]
+    finally:
+        set_lang("en")

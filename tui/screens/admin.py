@@ -20,6 +20,13 @@ from tui.screens.dialogs import FormDialog, PromptDialog
 from tui.widgets.form import FieldSpec
 
 KINDS = [("Group", "group"), ("Region", "region"), ("Office / branch", "office")]
+# a channel's kind as people say it (the service keeps the code; another kind shows as is)
+CHANNEL_KINDS = [
+    ("Direct", "direct"),
+    ("Distributor", "distributor"),
+    ("Retail", "retail"),
+    ("Online", "online"),
+]
 
 
 class AdminScreen(BaseScreen):
@@ -108,7 +115,7 @@ class AdminScreen(BaseScreen):
             table.add_row(
                 ch.code,
                 ch.name,
-                ch.kind,
+                channel_kind_title(ch.kind),
                 self.codes.get(ch.region_id, "-"),
                 _state(ch.active),
                 key=str(ch.id),
@@ -176,7 +183,7 @@ class AdminScreen(BaseScreen):
             specs = [
                 FieldSpec("code", "Code"),
                 FieldSpec("name", "Name"),
-                FieldSpec("kind", "Kind", placeholder="direct, distributor, online"),
+                FieldSpec("kind", "Kind", choices=[(_(t), v) for t, v in CHANNEL_KINDS]),
                 FieldSpec("region", "Region", placeholder="region code"),
             ]
 
@@ -389,6 +396,11 @@ class AdminScreen(BaseScreen):
 
 
 KINDS_BY_VALUE = [(v, t) for t, v in KINDS]
+
+
+def channel_kind_title(kind: str) -> str:
+    """A channel's kind in the reader's language ("经销商" for distributor)."""
+    return next((_(title) for title, value in CHANNEL_KINDS if value == kind), kind)
 
 
 def numbering_text(rule: Any) -> str:
