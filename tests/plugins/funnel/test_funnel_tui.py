@@ -256,6 +256,13 @@ async def test_lead_pool_pages_from_the_database(tui_team: Any) -> None:
         assert table.total == 44
 
 
+def _not_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A served session: nothing read ahead while Home is read, the screen reads its own."""
+    from tui.app import SalesdeskApp
+
+    monkeypatch.setattr(SalesdeskApp, "_served", staticmethod(lambda: True))
+
+
 @aio
 async def test_due_list_reads_its_first_page_once(
     tui_team: Any, monkeypatch: pytest.MonkeyPatch
@@ -280,6 +287,7 @@ async def test_due_list_reads_its_first_page_once(
         return page(ctx, offset, limit, *args, **kwargs)
 
     monkeypatch.setattr(due, "due_page", counted)
+    _not_read_ahead(monkeypatch)
     app = app_for(w.r1)
     async with app.run_test(size=(120, 32)) as pilot:
         await pilot.press("u")
@@ -322,6 +330,7 @@ async def test_due_list_reads_its_first_page_while_the_screen_is_built(
         return page(ctx, offset, limit, owner)
 
     monkeypatch.setattr(due, "due_page", counted)
+    _not_read_ahead(monkeypatch)
     whole = due.due_list(w.mgr)
     app = app_for(w.mgr)
     async with app.run_test(size=(120, 32)) as pilot:
@@ -545,3 +554,4 @@ async def test_a_handover_refusal_is_shown_once_naming_people(tui_team: Any) -> 
         await pilot.press("f2")  # nobody ticked: refused, once
         await settle(pilot)
     assert len(errors) == 1, errors
+
