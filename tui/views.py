@@ -13,7 +13,10 @@ class ViewSpec:
 
     ``key`` is an optional single key shown on the home screen's navigation list;
     ``permission`` hides the view from users who hold none of it (one permission, or a
-    tuple of which any one will do).
+    tuple of which any one will do). ``read_ahead(ctx, rows)``, if given, reads what the
+    view's first frame needs (``rows``: the rows a new table reads first) while the
+    user is on Home, in a local session only; the app keeps what it returns in
+    ``SalesdeskApp.read_ahead[id]`` for the view's screen to take.
     """
 
     id: str
@@ -22,6 +25,7 @@ class ViewSpec:
     factory: Callable[[Any], Any]
     key: str = ""
     permission: str | tuple[str, ...] = ""
+    read_ahead: Callable[[Any, int], Any] | None = None
 
     def allowed(self, grant: Any) -> bool:
         needed = (self.permission,) if isinstance(self.permission, str) else self.permission

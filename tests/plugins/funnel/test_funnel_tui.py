@@ -256,6 +256,13 @@ async def test_lead_pool_pages_from_the_database(tui_team: Any) -> None:
         assert table.total == 44
 
 
+def _not_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A served session: nothing read ahead while Home is read, the screen reads its own."""
+    from tui.app import SalesdeskApp
+
+    monkeypatch.setattr(SalesdeskApp, "_served", staticmethod(lambda: True))
+
+
 @aio
 async def test_due_list_reads_its_first_page_once(
     tui_team: Any, monkeypatch: pytest.MonkeyPatch
@@ -280,6 +287,7 @@ async def test_due_list_reads_its_first_page_once(
         return page(ctx, offset, limit, *args, **kwargs)
 
     monkeypatch.setattr(due, "due_page", counted)
+    _not_read_ahead(monkeypatch)
     app = app_for(w.r1)
     async with app.run_test(size=(120, 32)) as pilot:
         await pilot.press("u")
@@ -322,6 +330,7 @@ async def test_due_list_reads_its_first_page_while_the_screen_is_built(
         return page(ctx, offset, limit, owner)
 
     monkeypatch.setattr(due, "due_page", counted)
+    _not_read_ahead(monkeypatch)
     whole = due.due_list(w.mgr)
     app = app_for(w.mgr)
     async with app.run_test(size=(120, 32)) as pilot:
@@ -545,3 +554,123 @@ async def test_a_handover_refusal_is_shown_once_naming_people(tui_team: Any) -> 
         await pilot.press("f2")  # nobody ticked: refused, once
         await settle(pilot)
     assert len(errors) == 1, errors
+
+
+def _stalled_deals(w: Any, count: int = 30) -> None:
+    for n in range(count):
+        c = w.customer(w.r1, "N", name=f"Co {n:02d}")
+        opportunities.create_opportunity(
+            w.r1, {"customer_id": c.id, "title": f"D{n}", "amount": "1", "funnel": "basic"}
+        )
+        w.clock.now += dt.timedelta(hours=1)
+    w.clock.now += dt.timedelta(days=40)
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The due list's queries from now on: "page" and "count"."""
+    from plugins.funnel.services import due
+
+    reads: list[str] = []
+    page, count = due.due_page, due.count_due
+    monkeypatch.setattr(due, "due_page", lambda *a, **k: reads.append("page") or page(*a, **k))
+    monkeypatch.setattr(due, "count_due", lambda *a, **k: reads.append("count") or count(*a, **k))
+    return reads
+
+
+async def _read_ahead(pilot: Any) -> None:
+    """Until the app's warm-up has read the due list ahead (while Home is read)."""
+    from tui_helpers import until
+
+    assert await until(pilot, lambda: "funnel.due" in pilot.app.read_ahead)
+    await settle(pilot)
+
+
+@aio
+async def test_the_due_list_read_ahead_opens_without_reading_again(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the user reads Home the app reads the due list's first page and count (the
+    first page orders every due item: 0.15 s of SQLite on large); pressing u then shows
+    them without a query, nothing having been written since."""
+    from plugins.funnel.services import due
+    from tui.widgets.paged_table import PagedTable
+
+    w = tui_team
+    _stalled_deals(w)
+    whole = due.due_list(w.r1)
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        await _read_ahead(pilot)
+        reads = _count_reads(monkeypatch)
+        await pilot.press("u")
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        shown = _due_rows(table)
+        assert reads == [], reads
+        assert len(shown) > 5 and table.total == len(whole)
+        assert [r[1] for r in shown] == [i.customer for i in whole[: len(shown)]]
+        await pilot.press("pagedown")  # the next pages are read as before
+        await settle(pilot)
+        assert reads == ["page"]
+
+
+@aio
+async def test_the_due_list_read_ahead_is_read_again_after_a_write(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A follow-up planned after the list was read ahead: the list is read again as it
+    opens, and shows it."""
+    from core.services import activities
+    from plugins.funnel.services import due
+    from tui.widgets.paged_table import PagedTable
+
+    w = tui_team
+    _stalled_deals(w)
+    visited = w.customer(w.r1, "N", name="Follow Me")
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        await _read_ahead(pilot)
+        before = app.read_ahead["funnel.due"].total
+        today = w.r1.today()
+        activities.log_visit(
+            w.r1,
+            {
+                "date": today - dt.timedelta(days=3),
+                "customer_id": visited.id,
+                "next_visit": today - dt.timedelta(days=1),
+            },
+        )
+        whole = due.due_list(w.r1)
+        assert len(whole) == before + 1
+        reads = _count_reads(monkeypatch)
+        await pilot.press("u")
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        assert reads == ["page", "count"], reads
+        assert table.total == len(whole)
+        shown = _due_rows(table)
+        assert [r[1] for r in shown] == [i.customer for i in whole[: len(shown)]]
+
+
+@aio
+async def test_a_served_session_does_not_read_the_due_list_ahead(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fifty served sessions share the server's cores, and most never open the due list."""
+    from tui_helpers import until
+
+    w = tui_team
+    _stalled_deals(w, 3)
+    _not_read_ahead(monkeypatch)
+    reads = _count_reads(monkeypatch)
+    app = app_for(w.r1)
+    async with app.run_test(size=(120, 32)) as pilot:
+        assert await until(pilot, lambda: app.is_screen_installed("customers"))
+        await pilot.pause(0.3)
+        await settle(pilot)  # the warming up is over
+        assert app.read_ahead == {} and reads == []
+        await pilot.press("u")
+        await settle(pilot)
+        assert reads == ["page", "count"], reads
