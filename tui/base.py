@@ -293,7 +293,8 @@ class FittingKeys(Widget):
         room, used = self.content_size.width, 0
         for child in self.children:
             used += child_width(child)
-            child.display = used <= room
+            # a key fits when its words do: the blank after them may be cut
+            child.display = used - 1 <= room
 
 
 def child_width(child: Widget) -> int:
