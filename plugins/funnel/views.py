@@ -734,6 +734,10 @@ class HandoverWizard(BaseScreen):
         self.plan: handover.HandoverPlan | None = None
         self.moves: list[tuple[str, str, str, str]] = []
         self.who = ""
+        # the people are read from now on, while the screen is composed: read from the
+        # mount, they came a frame or two after it
+        ctx = self.ctx
+        self._people: Any = read_now(lambda: people_choices(ctx))
 
     def body(self) -> ComposeResult:
         from textual.containers import Vertical
@@ -741,14 +745,17 @@ class HandoverWizard(BaseScreen):
 
         from tui.widgets.tickbox import TickList
 
+        ahead, people = self._people, []
+        if ahead.done() and ahead.exception() is None:
+            people, self._people = ahead.result(), None  # read already: composed with them
         # people are chosen by name: nobody should have to know a colleague's login
         with Horizontal(id="people"):
             with Vertical():
                 yield Label(_("Leaving rep"))
-                yield Select[str]([], prompt=_("Choose…"), id="leaving")
+                yield Select[str](people, prompt=_("Choose…"), id="leaving")
             with Vertical():
                 yield Label(_("New owners (Space ticks)"))
-                yield TickList(id="successors")
+                yield TickList(*successor_choices(people), id="successors")
         yield Static(_("F2 previews what moves; Ctrl+S hands it over."), id="summary")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="closing")
 
@@ -757,16 +764,14 @@ class HandoverWizard(BaseScreen):
         for title in HANDOVER_COLUMNS:
             table.add_column(_(title))
         self.query_one("#leaving").focus()
-        self.read_then(lambda: people_choices(self.ctx), self._fill_people, hold_keys=True)
+        if self._people is not None:  # not read by the time it was composed
+            self.read_then(self._people.result, self._fill_people, hold_keys=True)
 
     def _fill_people(self, people: list[tuple[str, str]]) -> None:
         from textual.widgets import SelectionList
-        from textual.widgets.selection_list import Selection
 
         self.query_one("#leaving", Select).set_options(people)
-        self.query_one("#successors", SelectionList).add_options(
-            [Selection(name, login, id=login) for name, login in people]
-        )
+        self.query_one("#successors", SelectionList).add_options(successor_choices(people))
 
     @on(Select.Changed, "#leaving")
     def _leaving_chosen(self, event: Select.Changed) -> None:
@@ -917,6 +922,13 @@ def people_choices(ctx: Any) -> list[tuple[str, str]]:
 
     people = [(u.display_name or u.login, u.login) for u in users.list_users(ctx)]
     return sorted(people)
+
+
+def successor_choices(people: list[tuple[str, str]]) -> list[Any]:
+    """The handover's new owners to tick, each known by its login (to grey one out)."""
+    from textual.widgets.selection_list import Selection
+
+    return [Selection(name, login, id=login) for name, login in people]
 
 
 def _people(ctx: Any, logins: list[str]) -> dict[str, str]:
