@@ -126,6 +126,15 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 
 @pytest.fixture(autouse=True)
+def _no_build_ahead(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An app builds Reports and the day and reads the plugin views ahead while Home is
+    shown: a second or so of CPU per app, a thousand apps in the suite (CI went from 8
+    to 14 minutes). Off but where a test is marked ``build_ahead`` (what it is about)."""
+    if request.node.get_closest_marker("build_ahead") is None:
+        monkeypatch.setattr("tui.app.SalesdeskApp.BUILD_AHEAD", False)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_env(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -251,6 +251,7 @@ async def _day_built_ahead(pilot: Any) -> Any:
     return app.get_screen("daily")
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_the_day_is_built_ahead_and_opens_without_reading_or_laying_out_again(
     tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
@@ -291,6 +292,7 @@ async def test_the_day_is_built_ahead_and_opens_without_reading_or_laying_out_ag
         assert reads == [] and laid_out == [], (reads, laid_out)
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_the_day_built_ahead_is_read_again_when_something_was_written(
     tui_world: dict[str, Any],
@@ -312,6 +314,7 @@ async def test_the_day_built_ahead_is_read_again_when_something_was_written(
         assert day.query_one("#today").row_count == before + 1
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_a_served_session_does_not_build_the_day_ahead(
     tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
@@ -388,6 +391,7 @@ async def test_reports_and_forms_read_ahead_show_in_the_first_frame(
     assert first and first[0][0] > 1 and first[0][1] > 0, first
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_reports_are_built_ahead_once_read(tui_world: dict[str, Any]) -> None:
     """Reports is a kept section: once the app has read the reports (while Home is
@@ -413,6 +417,7 @@ async def test_reports_are_built_ahead_once_read(tui_world: dict[str, Any]) -> N
         assert app.screen.focused is built.query_one("#report-list", OptionList)
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_a_section_built_ahead_is_drawn_ahead(
     tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual.app import App
@@ -80,6 +80,11 @@ class SalesdeskApp(App[None]):
     Input.-textual-compact:focus { background-tint: $accent 40%; }
     Select.-textual-compact:focus > SelectCurrent { background-tint: $accent 40%; }
     """
+
+    # Reports and the day built, and the plugin views' first pages read, while the user
+    # reads Home (local sessions). The test suite turns it off (tests/conftest.py) but
+    # where a test is about it: a second or so of CPU per app, a thousand apps.
+    BUILD_AHEAD: ClassVar[bool] = True
     BINDINGS = [
         Binding("question_mark,f1", "keys", "Keys", id="app.keys"),
         Binding(
@@ -380,7 +385,7 @@ class SalesdeskApp(App[None]):
             from core.forms import forms_for
 
             self.known_forms = forms_for(self.ctx)
-        if self._served():
+        if self._served() or not self.BUILD_AHEAD:
             return  # fifty sessions share the server's cores, and most open neither
         # Reports (built with the reports read above, it then only shows them) and the
         # day (its first opening composed, laid out and drew some 100 widgets, 0.2-0.25 s

@@ -585,6 +585,7 @@ async def _read_ahead(pilot: Any) -> None:
     await settle(pilot)
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_the_due_list_read_ahead_opens_without_reading_again(
     tui_team: Any, monkeypatch: pytest.MonkeyPatch
@@ -615,6 +616,7 @@ async def test_the_due_list_read_ahead_opens_without_reading_again(
         assert reads == ["page"]
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_the_due_list_read_ahead_is_read_again_after_a_write(
     tui_team: Any, monkeypatch: pytest.MonkeyPatch
@@ -654,6 +656,7 @@ async def test_the_due_list_read_ahead_is_read_again_after_a_write(
         assert [r[1] for r in shown] == [i.customer for i in whole[: len(shown)]]
 
 
+@pytest.mark.build_ahead
 @aio
 async def test_a_served_session_does_not_read_the_due_list_ahead(
     tui_team: Any, monkeypatch: pytest.MonkeyPatch
