@@ -570,9 +570,7 @@ class LeadPoolScreen(BaseScreen):
     def _rep_names(self) -> dict[str, str]:
         """login -> the name people know the rep by (the previews show names). Database
         work: called in a worker."""
-        from core.services import users
-
-        return {u.login: u.display_name or u.login for u in users.list_users(self.ctx)}
+        return {login: name for name, login in people_choices(self.ctx)}
 
     def action_assign(self) -> None:
         """Preview who gets which lead by the rules; hand them over once confirmed."""
