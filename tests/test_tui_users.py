@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from serve_helpers import make_key
-from tui_helpers import aio, settle
+from tui_helpers import aio, keep_errors, settle
 
 from core.services import keys
 from core.services import sessions as records
@@ -17,17 +17,7 @@ def app_for(ctx: Any) -> Any:
     from tui.app import SalesdeskApp
 
     app = SalesdeskApp(ctx, database_label="test.db", profile="standard", load_dashboard=False)
-    # every error shown, kept: a notification leaves the screen after its timeout, which a
-    # busy machine reaches before the test reads them
-    app.shown_errors = []
-    notify = app.notify
-
-    def keep(message: Any, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("severity") == "error":
-            app.shown_errors.append(str(message))
-        notify(message, *args, **kwargs)
-
-    app.notify = keep
+    app.shown_errors = keep_errors(app)
     return app
 
 

@@ -157,3 +157,18 @@ def _rename(world: Any, ctx: Any, name: str) -> None:
     with world.runtime.db.write_session() as session, session.begin():
         session.get(type(ctx.actor), ctx.actor.id).display_name = name
     ctx.actor.display_name = name
+
+
+def keep_errors(app: Any) -> list[str]:
+    """Every error the app shows, kept in the list returned: a notification leaves the
+    screen after its timeout, which a busy machine reaches before the test reads it."""
+    shown: list[str] = []
+    notify = app.notify
+
+    def keep(message: Any, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("severity") == "error":
+            shown.append(str(message))
+        notify(message, *args, **kwargs)
+
+    app.notify = keep
+    return shown

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tui_helpers import aio, settle
+from tui_helpers import aio, keep_errors, settle
 
 from core.models import Customer
 from core.services import opportunities
@@ -529,15 +529,7 @@ async def test_a_handover_refusal_is_shown_once_naming_people(tui_team: Any) -> 
     w = tui_team
     w.customer(w.r1, "N", name="Book Co")
     app = app_for(w.mgr)
-    errors: list[str] = []
-    notify = app.notify
-
-    def keep(message: Any, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("severity") == "error":
-            errors.append(str(message))
-        notify(message, *args, **kwargs)
-
-    app.notify = keep  # type: ignore[method-assign]
+    errors = keep_errors(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await app.push_screen(HandoverWizard())
         await settle(pilot)
