@@ -20,9 +20,9 @@ def app_for(ctx: Any, **kw: Any) -> Any:
 
 
 class Held:
-    """Wraps a service function: the call waits until ``release`` (at most 5 s, so an old
-    UI-thread read ends the test instead of hanging it), then runs; ``returned`` tells
-    whether it has finished."""
+    """Wraps a service function: the call waits until ``release`` (at most 30 s, so an old
+    UI-thread read ends the test instead of hanging it; 5 s ran out on a loaded machine
+    before the test had typed), then runs; ``returned`` tells whether it has finished."""
 
     def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
@@ -32,7 +32,7 @@ class Held:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.calls += 1
-        self.gate.wait(5)
+        self.gate.wait(30)
         try:
             return self.fn(*args, **kwargs)
         finally:
