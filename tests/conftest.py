@@ -129,9 +129,14 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 def _no_build_ahead(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """An app builds Reports and the day and reads the plugin views ahead while Home is
     shown: a second or so of CPU per app, a thousand apps in the suite (CI went from 8
-    to 14 minutes). Off but where a test is marked ``build_ahead`` (what it is about)."""
+    to 14 minutes). Off but where a test is marked ``build_ahead`` (what it is about).
+
+    Likewise its garbage-collector management (``manage_gc``): each app after the first
+    in a process collected everything the earlier apps had frozen, 0.1-0.3 s of CPU."""
     if request.node.get_closest_marker("build_ahead") is None:
         monkeypatch.setattr("tui.app.SalesdeskApp.BUILD_AHEAD", False)
+    if request.node.get_closest_marker("manage_gc") is None:
+        monkeypatch.setattr("tui.app.SalesdeskApp.MANAGE_GC", False)
 
 
 @pytest.fixture(autouse=True)

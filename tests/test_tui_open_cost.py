@@ -55,6 +55,7 @@ def _tracked(obj: object) -> bool:
     return any(o is obj for o in gc.get_objects())
 
 
+@pytest.mark.manage_gc
 @aio
 async def test_home_and_a_kept_section_are_frozen_once_left(tui_world: dict[str, Any]) -> None:
     """Home and the kept sections live as long as the app: once built and left they
@@ -78,6 +79,7 @@ async def test_home_and_a_kept_section_are_frozen_once_left(tui_world: dict[str,
         assert not _tracked(home) and not _tracked(kept)
 
 
+@pytest.mark.manage_gc
 @aio
 async def test_a_closed_section_is_collected_as_it_closes(tui_world: dict[str, Any]) -> None:
     """A section that is not kept is garbage once closed (its widgets hold one another):

@@ -522,6 +522,8 @@ class BaseScreen(Guarded, Screen[Any]):
     def on_screen_suspend(self) -> None:
         # Home and the kept sections live as long as the app: out of the collector's
         # reach once built and left (tui.app.freeze_kept).
+        if not getattr(self.app, "MANAGE_GC", True):
+            return
         if self.KEPT or self.app.is_screen_installed(self):
             from tui.app import freeze_kept
 
@@ -533,7 +535,7 @@ class BaseScreen(Guarded, Screen[Any]):
         # full collection (tui.app.collect_closed).
         from tui.app import collect_closed
 
-        if self.app.is_running:
+        if self.app.is_running and getattr(self.app, "MANAGE_GC", True):
             self.app.call_after_refresh(collect_closed)
 
     def compose(self) -> ComposeResult:
