@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from tui_helpers import aio, settle
+
+from core.i18n import _
 
 
 def app_for(ctx: Any) -> Any:
@@ -124,3 +127,77 @@ async def test_a_form_whose_fields_are_gone_fits_no_placeholder() -> None:
         form._fit_placeholders()  # raised NoMatches
         await pilot.pause()
         assert app.is_running
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_a_forms_lines_are_as_tall_as_their_words(lang: str) -> None:
+    """The fields are laid out in a grid (labels, fields), three widgets a field, no row
+    container (they were most of opening a form). Each field keeps its line; a problem
+    under its field and the form's message, across the columns, take as many lines as
+    their words wrapped to the width they are drawn in: no more (Textual's grid measured
+    them at the labels' width: a one-line hint took two), no fewer."""
+    from rich.cells import cell_len
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input, Label, Select
+
+    from core.errors import field_title
+    from core.i18n import labelled, set_lang
+    from tui.widgets.form import FieldSpec, FormFields
+
+    specs = [
+        FieldSpec("title", "Title"),
+        FieldSpec("kind", "Kind", choices=[("Visit", "visit"), ("Call", "call")]),
+        FieldSpec("start", "Start date", placeholder="YYYY-MM-DD"),
+        FieldSpec("end", "End date"),
+    ]
+
+    class OneForm(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FormFields(specs, {"kind": "call"})
+
+    class Said:
+        def __init__(self, field: str, text: str) -> None:
+            self.field, self.text = field, text
+
+        def expected_text(self) -> str:
+            return self.text
+
+    set_lang(lang)
+    try:
+        app = OneForm()
+        async with app.run_test(size=(60, 24)) as pilot:
+            await settle(pilot)
+            form = app.query_one(FormFields)
+            line = type(form.query_one("#err-title"))  # a field's line for a problem
+            kinds = [type(child) for child in form.children][1:]  # after the message
+            assert kinds == [Label, Input, line, Label, Select, line] + [Label, Input, line] * 2
+            label_width = form.query_one(Label).outer_size.width
+            width = form.content_size.width
+            room = width - label_width  # a problem's line, under its field
+            said = _("expected {what}").format(what="")
+            loose = labelled(field_title("nowhere"), said)
+            form.show_problems(
+                [
+                    Said("title", "x" * (room - cell_len(said))),  # just one line
+                    Said("kind", "y" * room),  # one line and a bit: two
+                    Said("nowhere", "z" * (width - cell_len(loose))),  # the message: one
+                ]
+            )
+            await settle(pilot)
+            lines = {
+                name: form.query_one(f"#err-{name}").region.height
+                for name in ("title", "kind", "start")
+            }
+            assert lines == {"title": 1, "kind": 2, "start": 1}, lines
+            message = form.query_one("#form-message")
+            assert message.region.height == 1 and message.region.x == form.content_region.x
+            rows = [form.widget_for(s.name).region.y for s in specs]
+            top = message.region.bottom
+            assert rows == [top, top + 2, top + 5, top + 7], rows  # a field, its line(s)
+            labels = [label.region.y for label in form.query(Label)]
+            assert labels == rows
+            problem = form.query_one("#err-title")
+            assert problem.region.x == form.content_region.x + label_width
+    finally:
+        set_lang("en")

@@ -225,7 +225,6 @@ class SetupScreen(BaseScreen):
     SetupScreen #setup-list { height: 1fr; min-height: 3; }
     SetupScreen FormFields { height: auto; max-height: 11; }
     SetupScreen FormFields .error.-empty { display: none; }
-    SetupScreen FormFields .row Label { width: 30; }
     SetupScreen FormFields .error { margin: 0 0 0 30; }
     SetupScreen.-company FormFields { height: 1fr; max-height: 100%; }
     """

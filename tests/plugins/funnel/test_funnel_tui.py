@@ -700,3 +700,117 @@ async def test_the_handover_is_composed_with_the_people_read_ahead(
         assert "R1" in [str(prompt) for prompt, _value in leaving._options]
         assert successors.option_count == len(leaving._options) - 1  # the blank choice
     assert filled == []
+
+
+def _a_deal_in_every_stage(w: Any) -> dict[str, str]:
+    """One deal of r1's in each open stage of the basic funnel: stage id -> its title."""
+    basic = w.r1.plugins.funnels.get("basic")
+    made: dict[str, str] = {}
+    for n, stage in enumerate(basic.open_stages):
+        c = w.customer(w.r1, "N", name=f"Stage Co {n}")
+        deal = opportunities.create_opportunity(
+            w.r1,
+            {"customer_id": c.id, "title": f"Deal {stage.id}", "amount": "100", "funnel": "basic"},
+        )
+        for _step in range(n):
+            opportunities.step_stage(w.r1, deal.id, 1)
+        made[stage.id] = deal.title
+    return made
+
+
+def _board_columns(screen: Any) -> list[tuple[str, list[str]]]:
+    """The board as drawn: each column's heading and its cards, top to bottom."""
+    table = screen.query_one("#board")
+    rows = [table.get_row_at(i) for i in range(table.row_count)]
+    return [
+        (str(column.label), [str(row[n]) for row in rows if str(row[n])])
+        for n, column in enumerate(table.ordered_columns)
+    ]
+
+
+def _count_board_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The board's queries from now on: "stages" (the chart) and "cards"."""
+    from plugins.funnel.services import analytics
+
+    reads: list[str] = []
+    stages, cards = analytics.funnel_stages, analytics.board
+    monkeypatch.setattr(
+        analytics, "funnel_stages", lambda *a, **k: reads.append("stages") or stages(*a, **k)
+    )
+    monkeypatch.setattr(analytics, "board", lambda *a, **k: reads.append("cards") or cards(*a, **k))
+    return reads
+
+
+@pytest.mark.build_ahead
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@aio
+async def test_the_board_read_ahead_shows_every_stage_without_reading_again(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """While the user reads Home the app reads the pipeline board (its first frame waited
+    for that read: 130 ms to open on large); b then shows every stage with its cards
+    without a query, nothing having been written since, the same board as one read as
+    it opens (b again), in the reader's language."""
+    from tui_helpers import until
+
+    from core.i18n import set_lang
+    from plugins.funnel.views import PipelineBoard
+
+    w = tui_team
+    made = _a_deal_in_every_stage(w)
+    stages = w.r1.plugins.funnels.get("basic").open_stages
+    set_lang(lang)
+    try:
+        app = app_for(w.r1)
+        async with app.run_test(size=(160, 32)) as pilot:
+            await settle(pilot)
+            assert await until(pilot, lambda: "funnel.board" in app.read_ahead)
+            await settle(pilot)
+            reads = _count_board_reads(monkeypatch)
+            await pilot.press("b")
+            await settle(pilot)
+            assert isinstance(app.screen, PipelineBoard)
+            assert reads == [], reads
+            ahead = _board_columns(app.screen)
+            titles = [s.title_zh if lang == "zh_CN" else s.title_en for s in stages]
+            assert [heading.split(" ")[0] for heading, _cards in ahead] == titles
+            for (_heading, cards), stage in zip(ahead, stages, strict=True):
+                assert len(cards) == 1 and cards[0].startswith(made[stage.id]), (stage.id, cards)
+            chart = str(app.screen.query_one("#chart").render())
+            assert all(title in chart for title in titles), chart
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("b")  # read as it opens: the same board
+            await settle(pilot)
+            assert sorted(reads) == ["cards", "stages"], reads
+            assert _board_columns(app.screen) == ahead
+    finally:
+        set_lang("en")
+
+
+@pytest.mark.build_ahead
+@aio
+async def test_the_board_read_ahead_is_read_again_after_a_write(
+    tui_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deal made after the board was read ahead: the board is read again as it opens,
+    and shows it."""
+    from tui_helpers import until
+
+    w = tui_team
+    _a_deal_in_every_stage(w)
+    app = app_for(w.r1)
+    async with app.run_test(size=(160, 32)) as pilot:
+        await settle(pilot)
+        assert await until(pilot, lambda: "funnel.board" in app.read_ahead)
+        await settle(pilot)
+        late = w.customer(w.r1, "N", name="Late Co")
+        opportunities.create_opportunity(
+            w.r1, {"customer_id": late.id, "title": "Late deal", "amount": "900", "funnel": "basic"}
+        )
+        reads = _count_board_reads(monkeypatch)
+        await pilot.press("b")
+        await settle(pilot)
+        assert sorted(reads) == ["cards", "stages"], reads
+        heading, cards = _board_columns(app.screen)[0]
+        assert heading.endswith("(2)") and cards[0].startswith("Late deal"), (heading, cards)
