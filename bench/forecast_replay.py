@@ -38,7 +38,7 @@ from bench_forecast import (  # noqa: E402
     load_m3,
 )
 
-SINGLES = ("snaive", "ses", "damped", "theta_fast", "holt_winters", "airline")
+SINGLES = ("snaive", "ses", "damped", "theta_fast", "holt_winters", "airline", "ces")
 # The best single method's MASE by category where it is a statsmodels method too slow to
 # replay every time (bench_forecast.py on all 1,428 series, docs/performance.md).
 KNOWN = {"arima": {"MACRO": 0.945, "FINANCE": 1.036}}

@@ -335,6 +335,143 @@ class FastTheta:
 
 
 # ---------------------------------------------------------------------------------------
+# Complex exponential smoothing (Svetunkov & Kourentzes), fast: a grid in numpy
+# ---------------------------------------------------------------------------------------
+
+
+def _ces_matrices(a0: Array, a1: Array) -> tuple[Array, Array, Array]:
+    """Transition F, persistence g and D = F - g w' (w = (1, 0)) of CES with the complex
+    smoothing parameter a0 + i a1, each shaped (2, 2, k) or (2, k) for k parameter pairs.
+    States: the level l and its imaginary companion c; the one-step forecast is l;
+    l_t = l - (1 - a1) c + (a0 - a1) e_t and c_t = l + (1 - a0) c + (a0 + a1) e_t."""
+    one = np.ones_like(a0)
+    f = np.array([[one, a1 - 1], [one, 1 - a0]])
+    g = np.array([a0 - a1, a0 + a1])
+    d = f.copy()
+    d[0, 0] = f[0, 0] - g[0]
+    d[1, 0] = f[1, 0] - g[1]
+    return f, g, d
+
+
+def _ces_admissible(a0: Array, a1: Array) -> Array:
+    """Whether the errors forget the past (D's eigenvalues inside the unit circle, the
+    admissibility condition of CES); only those pairs are fitted."""
+    _, _, d = _ces_matrices(a0, a1)
+    trace = d[0, 0] + d[1, 1]
+    det = d[0, 0] * d[1, 1] - d[0, 1] * d[1, 0]
+    return (np.abs(det) < 0.999) & (np.abs(trace) < 1 + det - 1e-3)
+
+
+def _ces_grid(y: Array, a0: Array, a1: Array) -> tuple[Array, Array]:
+    """Sum of squared one-step errors of CES at each (a0, a1), the two starting states
+    chosen by least squares for each pair (the errors are linear in them: the run from
+    zero states minus the two unit-state runs of the homogeneous recursion x_t = D
+    x_{t-1}), and the final states (2, k) of that best start."""
+    _, g, d = _ces_matrices(a0, a1)
+    k = len(a0)
+    # the three runs side by side: columns [zero start on the data | unit level | unit
+    # companion], each with its own D per parameter pair
+    d00, d01, d10, d11 = (np.tile(d[i, j], 3) for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
+    lev = np.zeros(3 * k)
+    com = np.zeros(3 * k)
+    lev[k : 2 * k] = 1.0
+    com[2 * k :] = 1.0
+    gain = np.concatenate((g, np.zeros((2, 2 * k))), axis=1)
+    forecasts = np.empty((len(y), 3 * k))
+    for t, value in enumerate(y):
+        forecasts[t] = lev
+        lev, com = d00 * lev + d01 * com + gain[0] * value, d10 * lev + d11 * com + gain[1] * value
+    e = y[:, None] - forecasts[:, :k]
+    u, v = forecasts[:, k : 2 * k], forecasts[:, 2 * k :]
+    s11, s12, s22 = (u * u).sum(0), (u * v).sum(0), (v * v).sum(0)
+    b1, b2, ee = (u * e).sum(0), (v * e).sum(0), (e * e).sum(0)
+    x = np.array([lev[:k], com[:k]])
+    h1 = np.array([lev[k : 2 * k], com[k : 2 * k]])
+    h2 = np.array([lev[2 * k :], com[2 * k :]])
+    ridge = 1e-9 * (s11 + s22) + 1e-300
+    det = (s11 + ridge) * (s22 + ridge) - s12 * s12
+    l0 = ((s22 + ridge) * b1 - s12 * b2) / det
+    c0 = ((s11 + ridge) * b2 - s12 * b1) / det
+    sse = ee - 2 * (l0 * b1 + c0 * b2) + l0 * l0 * s11 + 2 * l0 * c0 * s12 + c0 * c0 * s22
+    final = x + h1 * l0 + h2 * c0
+    return np.maximum(sse, 0.0), final
+
+
+# a1 decides the trend: a1 = 1 is a level (simple smoothing with alpha = a0 - 1), and a
+# monthly growth of a fraction of a percent is a1 a few thousandths above 1, so the grid
+# is dense near 1.
+_CES_A1_STEPS = np.array([0.0, 0.001, 0.002, 0.004, 0.007, 0.012, 0.02, 0.035, 0.06, 0.1])
+_CES_A1 = np.concatenate((1 - _CES_A1_STEPS[:0:-1], 1 + _CES_A1_STEPS, [0.8, 0.6, 0.4]))
+_CES_A0 = np.linspace(0.6, 2.5, 20)
+
+
+def _ces_pairs(a0: Array, a1: Array) -> tuple[Array, Array]:
+    """Every admissible (a0, a1) of the two axes."""
+    p0, p1 = np.meshgrid(a0, a1, indexing="ij")
+    p0, p1 = p0.ravel(), p1.ravel()
+    keep = _ces_admissible(p0, p1)
+    return p0[keep], p1[keep]
+
+
+def _around(axis: Array, value: float, points: int) -> Array:
+    """``points`` values from the grid neighbour below ``value`` to the one above."""
+    ordered = np.unique(axis)
+    i = int(np.searchsorted(ordered, value))
+    lo = ordered[max(0, i - 1)]
+    hi = ordered[min(len(ordered) - 1, i + 1)]
+    return np.linspace(lo, hi, points)
+
+
+class ComplexSmoothing:
+    """Complex exponential smoothing (CES, Svetunkov & Kourentzes 2016) of the seasonally
+    adjusted series: one complex smoothing parameter a0 + i a1 decides between a level
+    and a trend (a1 above 1 grows, below 1 decays), so it needs no choice of trend model.
+    Fitted by least squares on a grid of admissible parameters, then a finer grid around
+    the best; the starting states by least squares for each pair."""
+
+    id = "ces"
+    title = "Complex exponential smoothing"
+    min_history = 6
+    fast = True
+
+    def fit_predict(
+        self,
+        history: Any,
+        horizon: int,
+        *,
+        season: int = 12,
+        level: float = 0.8,
+        drivers: Any = None,
+    ) -> Forecast:
+        y = as_array(history)
+        adj = _Adjusted(y, season)
+        x = adj.adjusted
+        scale = float(np.mean(np.abs(x))) or 1.0
+        z = x / scale
+        a0, a1 = _ces_pairs(_CES_A0, _CES_A1)
+        sse, _ = _ces_grid(z, a0, a1)
+        best = int(np.argmin(sse))
+        a0, a1 = _ces_pairs(_around(_CES_A0, a0[best], 9), _around(_CES_A1, a1[best], 9))
+        sse, final = _ces_grid(z, a0, a1)
+        best = int(np.argmin(sse))
+        f, g, _ = _ces_matrices(a0[best : best + 1], a1[best : best + 1])
+        f, g = f[:, :, 0], g[:, 0]
+        state = final[:, best]
+        mean = np.empty(horizon)
+        psi = np.empty(horizon)  # w' F^(j-1) g: the weight of an error j steps back
+        gain = g.copy()
+        for j in range(horizon):
+            mean[j] = state[0]
+            psi[j] = gain[0]
+            state = f @ state
+            gain = f @ gain
+        sigma = math.sqrt(sse[best] / max(1, len(z) - 2)) * scale
+        var = 1 + np.concatenate(([0.0], np.cumsum(psi[:-1] ** 2)))
+        sd = sigma * np.sqrt(var) * adj.factors(len(y), horizon)
+        return _finish(adj.restore(mean * scale), sd, level, self.id)
+
+
+# ---------------------------------------------------------------------------------------
 # statsmodels methods
 # ---------------------------------------------------------------------------------------
 
@@ -800,6 +937,7 @@ BUILTIN_METHODS: tuple[Any, ...] = (
     HoltWinters(),
     Sarima(),
     Airline(),
+    ComplexSmoothing(),
     Theta(),
     Regression(),
 )

@@ -129,10 +129,10 @@ def test_the_report_names_the_method_chosen_for_the_series_and_why(sales) -> Non
     assert "季节性朴素法：在最近已知的" in chinese[-1] and "低 100%" in chinese[-1]
 
 
-def test_the_combination_is_the_median_of_its_members() -> None:
-    """One member's runaway forecast does not carry the combination: each month it is the
-    median of damped trend (10 too high), Theta (12) and the airline model (40): 12 too
-    high, where the mean would be 20.7 too high."""
+def test_the_combination_is_the_median_of_three_members() -> None:
+    """One member's runaway forecast does not carry the combination: each month, of
+    damped trend (10 too high), Theta (12) and the airline model (40), the highest and
+    the lowest are left out: 12 too high (the median), where the mean would be 20.7."""
     stand_ins = methods(30)
     stand_ins["damped"] = Offset("damped", "Exponential smoothing (damped trend)", 10)
     stand_ins["airline"] = Offset("airline", "Airline model (fast SARIMA)", 40)
@@ -143,7 +143,28 @@ def test_the_combination_is_the_median_of_its_members() -> None:
     # ... and its backtest is scored the same way: off by 12 a month, MASE 12 / 24
     assert choice.scores[COMBINATION_ID][1] == pytest.approx(12 / 24)
     assert (
-        "the median of Exponential smoothing (damped trend), Theta (fast), Airline"
+        "the mean of Exponential smoothing (damped trend), Theta (fast), Airline"
         in (choice.explanations["en"])
     )
-    assert "逐月中位数" in choice.explanations["zh_CN"]
+    assert "去掉最高和最低后的逐月平均" in choice.explanations["zh_CN"]
+
+
+def test_five_members_are_averaged_without_the_highest_and_lowest() -> None:
+    """With Holt-Winters (20 too low) and CES (30 too high) in the final forecast, the
+    five members' offsets -20, 10, 12, 30, 40 give the mean of 10, 12 and 30: 17.33 too
+    high (the median would be 12, the mean 14.4); the backtest, of the three backtested
+    members, stays at their median (12)."""
+    stand_ins = methods(30)
+    stand_ins["damped"] = Offset("damped", "Exponential smoothing (damped trend)", 10)
+    stand_ins["airline"] = Offset("airline", "Airline model (fast SARIMA)", 40)
+    stand_ins["holt_winters"] = Offset("holt_winters", "Holt-Winters (statsmodels)", -20)
+    stand_ins["ces"] = Offset("ces", "Complex exponential smoothing", 30)
+    choice = auto_forecast(LINE, 12, stand_ins, season=12)
+    assert choice.members == ("damped", "theta_fast", "airline", "holt_winters", "ces")
+    assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 52 / 3)
+    assert choice.scores[COMBINATION_ID][1] == pytest.approx(12 / 24)
+    assert (
+        "Holt-Winters (statsmodels), Complex exponential smoothing: only in the "
+        "combination's forecast itself" in choice.explanations["en"]
+    )
+    assert "复指数平滑：仅参与组合的最终预测" in choice.explanations["zh_CN"]
