@@ -371,3 +371,71 @@ async def test_a_new_screens_footer_is_built_with_its_keys_once(
         assert built.count(True) == 1, built  # (and the empty one as it mounts)
         footer = app.screen.query_one(KeysFooter)
         assert {k.key for k in footer.query("FooterKey")} >= {"escape", "n"}  # type: ignore[attr-defined]
+
+
+@aio
+async def test_a_table_works_out_its_styles_once_a_drawing_and_draws_as_textual_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """tui.base has a DataTable work out its own style and its rows' styles once each time
+    it draws (Textual walked every ancestor for each of them on every line: some 100
+    walks a screenful); the lines drawn, focused or not, zebra, fixed rows and columns,
+    cursor anywhere, must be exactly Textual's."""
+    from textual.app import App, ComposeResult
+    from textual.dom import DOMNode
+    from textual.geometry import Region
+    from textual.widgets import DataTable
+
+    import tui.base  # noqa: F401  (installs the patch)
+
+    textual_lines, textual_styles, base = DataTable.render_lines.textual  # type: ignore[attr-defined]
+    walks: list[str] = []
+
+    def counted(self: DOMNode) -> Any:
+        walks.append(type(self).__name__)
+        return base.fget(self)
+
+    class Tables(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable(zebra_stripes=True, fixed_columns=1, fixed_rows=1, id="a")
+            yield DataTable(cursor_type="row", id="b")
+
+    def drawn(table: DataTable[Any]) -> list[list[tuple[str, Any]]]:
+        table._row_render_cache.clear()
+        table._cell_render_cache.clear()
+        table._line_cache.clear()
+        table._styles_cache.clear()
+        lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        return [[(s.text, s.style) for s in line] for line in lines]
+
+    app = Tables()
+    async with app.run_test(size=(100, 40)) as pilot:
+        for table in app.query(DataTable):
+            table.add_columns("Code", "Name", "State")
+            for i in range(25):
+                table.add_row(f"R{i:02}", f"Region {i} 区域", "active", key=str(i))
+        await pilot.pause()
+        seen = 0
+        for table_id in ("a", "b"):
+            table = app.query_one(f"#{table_id}", DataTable)
+            for focused, row in ((False, 0), (True, 3), (True, 12)):
+                if focused:
+                    table.focus()
+                else:
+                    app.set_focus(None)
+                table.move_cursor(row=row)
+                await pilot.pause()
+                monkeypatch.setattr(DOMNode, "rich_style", property(counted))
+                walks.clear()
+                ours = drawn(table)
+                ours_walks = len(walks)
+                monkeypatch.setattr(DataTable, "render_lines", textual_lines)
+                monkeypatch.setattr(DataTable, "get_component_styles", textual_styles)
+                monkeypatch.setattr(DataTable, "rich_style", property(counted))
+                walks.clear()
+                theirs = drawn(table)
+                monkeypatch.undo()
+                assert ours == theirs, (table_id, focused, row)
+                assert ours_walks <= 6 < len(walks), (ours_walks, len(walks))
+                seen += 1
+        assert seen == 6

@@ -663,9 +663,9 @@ async def test_opening_reads_nothing_on_the_ui_thread(tui_world: dict[str, Any])
 async def test_users_opens_with_one_read_of_the_keys(
     tui_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Users and keys: the users and the first user's keys come in one read (one worker,
-    one hand-over to the UI thread); the keys were read in a second worker started when
-    the users were drawn, a second wait for the UI thread's turn before the screen
+    """Users and keys: the users and the first user's keys come in one read (at most one
+    worker, one hand-over to the UI thread); the keys were read in a second worker started
+    when the users were drawn, a second wait for the UI thread's turn before the screen
     showed its data. Moving to another user reads that user's keys."""
     from textual.widgets import DataTable
 
@@ -696,7 +696,9 @@ async def test_users_opens_with_one_read_of_the_keys(
         await settle(pilot)
         users = app.screen.query_one("#users", DataTable)
         first = str(users.coordinate_to_cell_key((0, 0)).row_key.value)
-        assert calls == [first] and len(reads) == 1, (calls, reads)
+        # (read from when the screen is made: a worker takes the read only when it is
+        # not in by the time the screen is mounted)
+        assert calls == [first] and len(reads) <= 1, (calls, reads)
         assert app.screen.query_one("#keys", DataTable).columns
         await pilot.press("down")  # another user: their keys
         await settle(pilot)

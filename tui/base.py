@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.errors import Conflict, SalesdeskError, ValidationFailed
 from core.i18n import _, translator
-from tui import datatable_patches  # noqa: F401  (installed at import: every screen has them)
+from tui import datatable_patches, textual_patches  # noqa: F401  (installed at import)
 
 if TYPE_CHECKING:
     from tui.app import SalesdeskApp

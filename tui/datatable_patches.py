@@ -189,3 +189,77 @@ def _fast_cell_widths() -> None:
 
 
 _fast_cell_widths()
+
+
+class _DrawnStyles:
+    """A component's styles as ``get_component_styles`` gives them, with the Rich style
+    worked out once (see ``_styles_once_a_drawing``)."""
+
+    __slots__ = ("_styles", "rich_style")
+
+    def __init__(self, styles: Any) -> None:
+        self._styles = styles
+        self.rich_style = styles.rich_style
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._styles, name)
+
+
+def _styles_once_a_drawing() -> None:
+    """Work out a DataTable's own Rich style and its rows' styles once each time it draws,
+    not for every line. Textual asks for them once or twice a line (the table's style,
+    the header's and the zebra row's), each time walking every ancestor of the table to
+    blend their backgrounds (``DOMNode.rich_style``) and making a new styles object: some
+    100 walks for a screenful of rows, a fifth of drawing Admin's regions as it opens,
+    and again on every cursor move in a list. Nothing restyles a widget while it draws
+    (``render_lines`` runs in one go), so the styles are the same throughout. Installed
+    only on the Textual 8 internals it was written against."""
+    from textual.dom import DOMNode
+    from textual.widgets import DataTable
+
+    original_lines = DataTable.render_lines
+    original_styles = DataTable.get_component_styles
+    base = DOMNode.__dict__.get("rich_style")
+    if (
+        getattr(original_lines, "styles_once", False)
+        or not isinstance(base, property)
+        or "rich_style" in DataTable.__dict__
+        or "get_component_styles" in DataTable.__dict__
+    ):
+        return
+
+    def render_lines(self: Any, crop: Any) -> Any:
+        self._drawing_styles = {}
+        try:
+            return original_lines(self, crop)
+        finally:
+            self._drawing_styles = None
+
+    def rich_style(self: Any) -> Any:
+        drawing = self.__dict__.get("_drawing_styles")
+        if drawing is None:
+            return base.fget(self)  # type: ignore[misc]
+        if () not in drawing:
+            drawing[()] = base.fget(self)  # type: ignore[misc]
+        return drawing[()]
+
+    def get_component_styles(self: Any, *names: str) -> Any:
+        drawing = self.__dict__.get("_drawing_styles")
+        if drawing is None:
+            return original_styles(self, *names)
+        if names not in drawing:
+            drawing[names] = _DrawnStyles(original_styles(self, *names))
+        return drawing[names]
+
+    render_lines.styles_once = True  # type: ignore[attr-defined]
+    render_lines.textual = (  # type: ignore[attr-defined]  # the tests compare
+        original_lines,
+        original_styles,
+        base,
+    )
+    DataTable.render_lines = render_lines  # type: ignore[method-assign]
+    DataTable.rich_style = property(rich_style)  # type: ignore[assignment]
+    DataTable.get_component_styles = get_component_styles  # type: ignore[method-assign]
+
+
+_styles_once_a_drawing()

@@ -7,17 +7,20 @@ deleted: ``d`` deactivates (and activates again).
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from core.errors import SalesdeskError
 from core.i18n import _, current_lang
-from tui.base import BaseScreen, report_error
+from tui.base import BaseScreen, read_now, report_error
 from tui.screens.dialogs import FormDialog, PromptDialog
 from tui.widgets.form import FieldSpec
+from tui.widgets.later_pane import LaterPane
 
 KINDS = [("Group", "group"), ("Region", "region"), ("Office / branch", "office")]
 # a channel's kind as people say it (the service keeps the code; another kind shows as is)
@@ -52,6 +55,14 @@ class AdminScreen(BaseScreen):
     ]
     codes: dict[int, str] = {}  # region id -> code, once read (load)
 
+    def __init__(self) -> None:
+        super().__init__()
+        # what the tabs show, read from when the screen is made (in the first frame when
+        # read by the time it is mounted: filled from a worker, it came two frames later)
+        ctx = self.ctx
+        self._ahead: Future[Found] | None = read_now(lambda: _read(ctx))
+        self._found: Found | None = None  # the last read, for the tabs made later
+
     def body(self) -> ComposeResult:
         from core.services.organisation import REGION_RULE_EN, REGION_RULE_ZH
 
@@ -60,81 +71,100 @@ class AdminScreen(BaseScreen):
         with TabbedContent(id="admin-tabs"):
             with TabPane(_("Regions"), id="tab-regions"):
                 yield DataTable(id="regions", cursor_type="row", zebra_stripes=True)
-            with TabPane(_("Channels"), id="tab-channels"):
-                yield DataTable(id="channels", cursor_type="row", zebra_stripes=True)
-            with TabPane(_("Company"), id="tab-company"):
-                yield DataTable(id="company", cursor_type="row", zebra_stripes=True)
+            # the channels and the company settings are made the first time their tab is
+            # shown (_tab_shown): composed and styled unseen, they were a third of the
+            # widgets Admin opened with
+            yield LaterPane(_("Channels"), self._channels_pane, id="tab-channels")
+            yield LaterPane(_("Company"), self._company_pane, id="tab-company")
+
+    def _channels_pane(self) -> ComposeResult:
+        yield DataTable(id="channels", cursor_type="row", zebra_stripes=True)
+
+    def _company_pane(self) -> ComposeResult:
+        yield DataTable(id="company", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.load()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            self._show(*ahead.result())
+        elif ahead is not None:  # still reading (or failed): taken in a worker
+            self.read_then(ahead.result, lambda found: self._show(*found), group="organisation")
+        else:
+            self.load()
         self.query_one("#regions", DataTable).focus()
+
+    @on(TabbedContent.TabActivated, "#admin-tabs")
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane
+        if isinstance(pane, LaterPane) and not pane.made and await pane.make():
+            self._fill(pane.id or "")  # with what was read, if it is in yet
 
     # -- showing -------------------------------------------------------------------------
 
     def load(self) -> None:
-        from core.services import organisation as org
-        from core.services.numbering import list_rules
-
         ctx = self.ctx
-
-        def rules() -> dict[str, Any]:
-            try:
-                return list_rules(ctx)
-            except SalesdeskError:  # numbering is shown only to those who may read it
-                return {}
-
-        self.read_then(
-            lambda: (
-                org.list_regions(ctx, include_inactive=True),
-                org.list_channels(ctx, include_inactive=True),
-                org.company_settings(ctx),
-                rules(),
-            ),
-            lambda found: self._show(*found),
-            group="organisation",
-        )
+        self.read_then(lambda: _read(ctx), lambda found: self._show(*found), group="organisation")
 
     def _show(
         self, regions: list[Any], channels: list[Any], s: Any, numbering: dict[str, Any]
     ) -> None:
+        self._found = (regions, channels, s, numbering)
+        self.codes = {n.region.id: n.region.code for n in regions}
+        for pane in ("tab-regions", "tab-channels", "tab-company"):
+            self._fill(pane)
+
+    def _fill(self, pane_id: str) -> None:
+        """The tab's table filled with what was read last, if the tab is made."""
         from core.services import organisation as org
 
-        self.codes = {n.region.id: n.region.code for n in regions}
-        table = self._table("regions", _("Code"), _("Name"), _("Kind"), _("State"))
-        for node in regions:
-            r = node.region
-            table.add_row(
-                "  " * node.depth + r.code,
-                r.name,
-                _(dict(KINDS_BY_VALUE).get(r.kind, r.kind)),
-                _state(r.active),
-                key=str(r.id),
+        if self._found is None or not self._made(pane_id):
+            return
+        regions, channels, s, numbering = self._found
+        if pane_id == "tab-regions":
+            table = self._table("regions", _("Code"), _("Name"), _("Kind"), _("State"))
+            for node in regions:
+                r = node.region
+                table.add_row(
+                    "  " * node.depth + r.code,
+                    r.name,
+                    _(dict(KINDS_BY_VALUE).get(r.kind, r.kind)),
+                    _state(r.active),
+                    key=str(r.id),
+                )
+        elif pane_id == "tab-channels":
+            table = self._table(
+                "channels", _("Code"), _("Name"), _("Kind"), _("Region"), _("State")
             )
-        table = self._table("channels", _("Code"), _("Name"), _("Kind"), _("Region"), _("State"))
-        for ch in channels:
-            table.add_row(
-                ch.code,
-                ch.name,
-                channel_kind_title(ch.kind),
-                self.codes.get(ch.region_id, "-"),
-                _state(ch.active),
-                key=str(ch.id),
-            )
-        table = self._table("company", _("Setting"), _("Value"))
-        for label, value in (
-            (_("Name"), s.name or "-"),
-            (_("Currency"), s.currency),
-            (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
-            (_("Default VAT rate"), org.percent(s.vat_rate)),
-            (_("Time zone"), s.timezone or _("the server's own")),
-        ):
-            table.add_row(label, value)
-        for series, rule in numbering.items():
-            table.add_row(
-                _("Numbering of {series}").format(series=series),
-                numbering_text(rule),
-                key=f"numbering:{series}",
-            )
+            for ch in channels:
+                table.add_row(
+                    ch.code,
+                    ch.name,
+                    channel_kind_title(ch.kind),
+                    self.codes.get(ch.region_id, "-"),
+                    _state(ch.active),
+                    key=str(ch.id),
+                )
+        elif pane_id == "tab-company":
+            table = self._table("company", _("Setting"), _("Value"))
+            for label, value in (
+                (_("Name"), s.name or "-"),
+                (_("Currency"), s.currency),
+                (_("Fiscal year starts in month"), str(s.fiscal_year_start)),
+                (_("Default VAT rate"), org.percent(s.vat_rate)),
+                (_("Time zone"), s.timezone or _("the server's own")),
+            ):
+                table.add_row(label, value)
+            for series, rule in numbering.items():
+                table.add_row(
+                    _("Numbering of {series}").format(series=series),
+                    numbering_text(rule),
+                    key=f"numbering:{series}",
+                )
+
+    def _made(self, pane_id: str) -> bool:
+        """Whether the tab's content is there (see LaterPane)."""
+        pane = self.query_one(f"#{pane_id}")
+        return not isinstance(pane, LaterPane) or pane.made
 
     def _table(self, table_id: str, *columns: str) -> DataTable[Any]:
         """The table emptied; the cursor goes back to the same record once it is filled
@@ -333,8 +363,9 @@ class AdminScreen(BaseScreen):
         from core.services.numbering import NumberingRule, list_rules, parse_offices, set_rule
 
         series = ""
-        table = self.query_one("#company", DataTable)
-        if self._tab() == "company" and table.row_count:
+        found = self.query("#company")  # made when its tab was first shown
+        table = found.first(DataTable) if found else None
+        if self._tab() == "company" and table is not None and table.row_count:
             key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
             series = key.removeprefix("numbering:") if key.startswith("numbering:") else ""
         rule = (self._try(list_rules, self.ctx) or {}).get(series) or NumberingRule()
@@ -396,6 +427,25 @@ class AdminScreen(BaseScreen):
 
 
 KINDS_BY_VALUE = [(v, t) for t, v in KINDS]
+# what Admin's tabs show: the region tree, the channels, the company settings and the
+# numbering rules (those who may not read them get none)
+Found = tuple[list[Any], list[Any], Any, dict[str, Any]]
+
+
+def _read(ctx: Any) -> Found:
+    from core.services import organisation as org
+    from core.services.numbering import list_rules
+
+    try:
+        rules = list_rules(ctx)
+    except SalesdeskError:  # numbering is shown only to those who may read it
+        rules = {}
+    return (
+        org.list_regions(ctx, include_inactive=True),
+        org.list_channels(ctx, include_inactive=True),
+        org.company_settings(ctx),
+        rules,
+    )
 
 
 def channel_kind_title(kind: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +15,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.widget import AwaitMount
 from textual.widgets import DataTable, Input, Label, Select, Static, TabbedContent, TabPane
 
 from core.access import Scope
@@ -29,6 +27,7 @@ from core.services.overview import names_of
 from tui.base import BaseScreen, Freshness
 from tui.format import cell, fit_columns, label, money
 from tui.widgets.compact import compact
+from tui.widgets.later_pane import LaterPane
 
 VISIT_INPUTS = (
     "customer",
@@ -71,33 +70,6 @@ TITLES = {
     "p-date": "Date",
     "p-notes": "Notes",
 }
-
-
-class LaterPane(TabPane):
-    """A tab whose content is made (``content``, composed as ``compose`` would) the first
-    time it is shown, not with the screen: the day's plans and team tabs, which most
-    openings never show."""
-
-    def __init__(self, title: str, content: Callable[[], ComposeResult], *, id: str) -> None:
-        super().__init__(title, id=id)
-        self._content: Callable[[], ComposeResult] | None = content
-        self._making: AwaitMount | None = None
-
-    @property
-    def made(self) -> bool:
-        return self._content is None and self._making is None
-
-    async def make(self) -> bool:
-        """Mount the content, once: True for the caller that made it (a second caller
-        waits for the first's mounting)."""
-        first = self._content is not None
-        if self._content is not None:
-            content, self._content = self._content, None
-            self._making = self.mount_compose(content())
-        if self._making is not None:
-            await self._making
-            self._making = None
-        return first
 
 
 @dataclass

@@ -10,6 +10,8 @@ below, and grants nothing wider.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from textual import on
@@ -19,12 +21,20 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, SelectionList, Static
 
 from core.i18n import _, listed, pick
-from tui.base import BaseScreen, report_error
+from tui.base import BaseScreen, read_now, report_error
 from tui.screens.dialogs import FormDialog
 from tui.widgets.tickbox import TickList
 
+# the users (login, name, roles), whose keys come with them, and those keys (or why not)
+UsersRead = tuple[list[tuple[str, str, str]], str, Any]
 # Keys only an administrator (group or regional) can use; hidden from everyone else.
 MANAGING = {"add_user", "edit_user", "deactivate", "add_key", "remove_key", "sessions"}
+
+
+def role_titles(ctx: Any, roles: list[str]) -> str:
+    """The roles' titles in the reader's language, listed."""
+    known = ctx.roles.roles
+    return listed(pick(known[r].title_en, known[r].title_zh) if r in known else r for r in roles)
 
 
 def _when(value: Any) -> str:
@@ -50,26 +60,44 @@ class UsersScreen(BaseScreen):
 
     _keys_of: str | None = None  # whose keys are shown
 
+    def __init__(self) -> None:
+        super().__init__()
+        # the users and the first one's keys, read from when the screen is made: in its
+        # first frame when read by the time it is mounted (filled from a worker, they
+        # came two frames later)
+        self._ahead: Future[UsersRead] | None = read_now(self._reader(None))
+
     def body(self) -> ComposeResult:
         yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
         yield Static("", id="keys-title")
         yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.load()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            self._show_users(*ahead.result())
+        elif ahead is not None:  # still reading (or failed): taken in a worker
+            self.read_then(ahead.result, lambda read: self._show_users(*read), group="users")
+        else:
+            self.load()
         self.query_one("#users", DataTable).focus()
 
     def load(self) -> None:
         """The users, and the keys of the one the cursor will be on, in one read (the keys
         read in a second worker once the users were drawn was a second wait for the UI
         thread before the screen showed its data)."""
+        fetch = self._reader(self.selected_login())
+        self.read_then(fetch, lambda read: self._show_users(*read), group="users")
+
+    def _reader(self, keep: str | None) -> Callable[[], UsersRead]:
+        """What reads the users, and the keys of ``keep`` (else the first user's)."""
         from core.services import keys, users
 
-        keep, ctx = self.selected_login(), self.ctx
+        ctx = self.ctx  # here: in the reading thread, a screen not mounted yet has no app
 
-        def fetch() -> tuple[list[tuple[str, str, str]], str, Any]:
+        def fetch() -> UsersRead:
             rows = [
-                (u.login, u.display_name, self.role_titles(u.roles)) for u in users.list_users(ctx)
+                (u.login, u.display_name, role_titles(ctx, u.roles)) for u in users.list_users(ctx)
             ]
             logins = [row[0] for row in rows]
             login = keep if keep in logins else (logins[0] if logins else ctx.actor.login)
@@ -79,7 +107,7 @@ class UsersScreen(BaseScreen):
                 found = exc
             return rows, login, found
 
-        self.read_then(fetch, lambda read: self._show_users(*read), group="users")
+        return fetch
 
     def _show_users(self, rows: list[tuple[str, str, str]], login: str, found: Any) -> None:
         table = self.query_one("#users", DataTable)
@@ -100,12 +128,6 @@ class UsersScreen(BaseScreen):
             grant = self.ctx.grant
             return grant.has("user.manage") or grant.has("user.manage_region")
         return True
-
-    def role_titles(self, roles: list[str]) -> str:
-        known = self.ctx.roles.roles
-        return listed(
-            pick(known[r].title_en, known[r].title_zh) if r in known else r for r in roles
-        )
 
     def selected_login(self) -> str | None:
         table = self.query_one("#users", DataTable)
