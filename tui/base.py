@@ -183,6 +183,17 @@ class Guarded:
             report_error(self.app, exc)
             return None
 
+    def show_read(
+        self, ahead: Future[T], show: Callable[[T], object], *, group: str = "load"
+    ) -> None:
+        """Show what ``read_now`` started reading as the screen was made: now, in this
+        frame, if it is read; else from a worker once it is (a failure is reported
+        there, as ``read_then``'s)."""
+        if ahead.done() and ahead.exception() is None:
+            show(ahead.result())
+        else:
+            self.read_then(ahead.result, show, group=group)
+
     def read_then(
         self,
         fetch: Callable[[], T],

@@ -170,13 +170,10 @@ class PipelineBoard(BaseScreen):
     def action_refresh(self) -> None:
         funnel = self.ctx.plugins.funnels.get(self.funnel_id)
         ahead, self._ahead = self._ahead, None  # read for the first showing only
-        if ahead is not None and ahead.done() and ahead.exception() is None:
-            self._show(funnel, *ahead.result())  # read already: in the first frame
-            return
-        self.read_then(
-            ahead.result if ahead is not None else self._reader(self.funnel_id),
-            lambda found: self._show(funnel, *found),
-        )
+        if ahead is not None:  # read already: in the first frame
+            self.show_read(ahead, lambda found: self._show(funnel, *found))
+        else:
+            self.read_then(self._reader(self.funnel_id), lambda found: self._show(funnel, *found))
 
     def _reader(
         self, funnel_id: str

@@ -85,10 +85,8 @@ class AdminScreen(BaseScreen):
 
     def on_mount(self) -> None:
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead.done() and ahead.exception() is None:
-            self._show(*ahead.result())
-        elif ahead is not None:  # still reading (or failed): taken in a worker
-            self.read_then(ahead.result, lambda found: self._show(*found), group="organisation")
+        if ahead is not None:
+            self.show_read(ahead, lambda found: self._show(*found), group="organisation")
         else:
             self.load()
         self.query_one("#regions", DataTable).focus()

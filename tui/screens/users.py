@@ -74,10 +74,8 @@ class UsersScreen(BaseScreen):
 
     def on_mount(self) -> None:
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead.done() and ahead.exception() is None:
-            self._show_users(*ahead.result())
-        elif ahead is not None:  # still reading (or failed): taken in a worker
-            self.read_then(ahead.result, lambda read: self._show_users(*read), group="users")
+        if ahead is not None:
+            self.show_read(ahead, lambda read: self._show_users(*read), group="users")
         else:
             self.load()
         self.query_one("#users", DataTable).focus()
