@@ -46,6 +46,14 @@ COMBINATION_ID = "combination"
 # backtested as well, and so also a candidate: 13.57 / 0.837; docs/performance.md). The
 # combination's backtest score is therefore that of its backtested members.
 FINAL_EXTRA = ("holt_winters", "ces")
+# The final-only members are fitted on the logarithm of a series whose every value is
+# positive (a Box-Cox transform with lambda 0, chosen a priori: sales grow and swing in
+# proportion to their level), and their forecasts and limits turned back by the
+# exponential; a series with a zero or a negative value is fitted as it is. M3 monthly,
+# all 1,428 series (all positive): sMAPE 13.55 -> 13.44, MASE 0.834 -> 0.832; on the
+# backtest windows (4,284, the five members fitted at every origin) the same direction
+# (docs/performance.md).
+FINAL_ON_LOGS = True
 # A single method is chosen alone for a series when its backtest MASE is at least this
 # fraction lower than the combination's: picking on a few backtest windows is noisy, and
 # combining is the safer default, so a single method must be clearly better. 0.2 was
@@ -472,7 +480,7 @@ def _final(
     parts = [methods[c].fit_predict(y, horizon, season=season, level=level) for c in combo]
     for extra in FINAL_EXTRA:
         if extra in methods and extra not in combo and len(y) >= _min_len(methods[extra]):
-            part = _try_fit(methods[extra], y, horizon, season, level)
+            part = _try_fit(methods[extra], y, horizon, season, level, FINAL_ON_LOGS)
             if part is not None:
                 members.append(extra)
                 parts.append(part)
@@ -483,11 +491,22 @@ def _final(
 
 
 def _try_fit(
-    method: Any, y: np.ndarray, horizon: int, season: int, level: float
+    method: Any, y: np.ndarray, horizon: int, season: int, level: float, logs: bool = False
 ) -> Forecast | None:
-    """An optional member: a fit that fails or goes non-finite is left out, not fatal."""
+    """An optional member: a fit that fails or goes non-finite is left out, not fatal.
+    ``logs``: fitted on the logarithm of a positive series (``FINAL_ON_LOGS``)."""
+    on_logs = logs and bool(np.all(y > 0))
     try:
-        part = method.fit_predict(y, horizon, season=season, level=level)
+        part = method.fit_predict(np.log(y) if on_logs else y, horizon, season=season, level=level)
+        if on_logs:
+            with np.errstate(over="ignore"):
+                part = Forecast(
+                    np.exp(part.mean),
+                    np.exp(part.lower),
+                    np.exp(part.upper),
+                    part.method,
+                    part.level,
+                )
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return None
     ok = all(np.all(np.isfinite(a)) for a in (part.mean, part.lower, part.upper))

@@ -38,6 +38,31 @@ class Offset:
         return Forecast(mean, mean - 10, mean + 10, self.id, 0.8)
 
 
+class OffsetOnLogs(Offset):
+    """A final-only member: fitted on the logarithm of a positive series, it answers in
+    logs, so it gives the logarithm of ``Offset``'s forecast and limits."""
+
+    def fit_predict(self, history: Any, horizon: int, **kw: Any) -> Forecast:
+        f = super().fit_predict(history, horizon, **kw)
+        return Forecast(np.log(f.mean), np.log(f.lower), np.log(f.upper), self.id, 0.8)
+
+
+class Recorder:
+    """Forecasts the last value of what it is given, flat, and keeps every history."""
+
+    min_history = 1
+    fast = True
+
+    def __init__(self, method_id: str) -> None:
+        self.id, self.title, self.seen = method_id, method_id, []
+
+    def fit_predict(self, history: Any, horizon: int, **_: Any) -> Forecast:
+        y = np.asarray(history, dtype=float)
+        self.seen.append(y)
+        mean = np.full(horizon, y[-1])
+        return Forecast(mean, mean - 0.5, mean + 0.5, self.id, 0.8)
+
+
 LINE = 100 + 2.0 * np.arange(48)
 
 
@@ -157,8 +182,8 @@ def test_five_members_are_averaged_without_the_highest_and_lowest() -> None:
     stand_ins = methods(30)
     stand_ins["damped"] = Offset("damped", "Exponential smoothing (damped trend)", 10)
     stand_ins["airline"] = Offset("airline", "Airline model (fast SARIMA)", 40)
-    stand_ins["holt_winters"] = Offset("holt_winters", "Holt-Winters (statsmodels)", -20)
-    stand_ins["ces"] = Offset("ces", "Complex exponential smoothing", 30)
+    stand_ins["holt_winters"] = OffsetOnLogs("holt_winters", "Holt-Winters (statsmodels)", -20)
+    stand_ins["ces"] = OffsetOnLogs("ces", "Complex exponential smoothing", 30)
     choice = auto_forecast(LINE, 12, stand_ins, season=12)
     assert choice.members == ("damped", "theta_fast", "airline", "holt_winters", "ces")
     assert np.allclose(choice.forecast.mean, 100 + 2.0 * np.arange(48, 60) + 52 / 3)
@@ -168,3 +193,29 @@ def test_five_members_are_averaged_without_the_highest_and_lowest() -> None:
         "combination's forecast itself" in choice.explanations["en"]
     )
     assert "复指数平滑：仅参与组合的最终预测" in choice.explanations["zh_CN"]
+
+
+@pytest.mark.parametrize("first", [100.0, 0.0])
+def test_final_only_members_are_fitted_on_logs_of_a_positive_series(first: float) -> None:
+    """Holt-Winters and CES (final forecast only) get the logarithm of a series whose
+    every value is positive and their forecast is turned back by the exponential; a
+    series with a zero is fitted as it is. The backtested members always get the series."""
+    y = LINE.copy()
+    y[0] = first
+    stand_ins: dict[str, Any] = methods(30)
+    stand_ins["airline"] = Offset("airline", "Airline model (fast SARIMA)", 12)
+    damped = stand_ins["damped"] = Recorder("damped")
+    hw = stand_ins["holt_winters"] = Recorder("holt_winters")
+    ces = stand_ins["ces"] = Recorder("ces")
+    choice = auto_forecast(y, 12, stand_ins, season=12)
+    assert choice.members == ("damped", "theta_fast", "airline", "holt_winters", "ces")
+    positive = first > 0
+    for member in (hw, ces):
+        assert len(member.seen) == 1
+        assert np.allclose(member.seen[0], np.log(y) if positive else y)
+    assert all(np.array_equal(h, y[: len(h)]) for h in damped.seen)
+    # members, month by month: damped, HW and CES flat at the last value 194 (back from
+    # logs exactly), Theta and airline on the line + 12: the mean of the middle three
+    line = 100 + 2.0 * np.arange(48, 60) + 12
+    expected = (2 * 194 + line) / 3
+    assert np.allclose(choice.forecast.mean, expected)
