@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from core.models import Activity, Customer, ImportBatch, Opportunity, User
     from core.reports import Report
     from core.services.base import UnitOfWork
+    from core.services.numbering import DocumentSeries
 
 PROJECT = "salesdesk"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -116,6 +117,17 @@ def salesdesk_permissions() -> list[PermissionSpec] | None:
     :returns: a list of :class:`core.access.PermissionSpec`. Declaring them lets the
         ``users`` screen and ``salesdesk users`` list and grant them; a role may only name
         declared permissions.
+    """
+
+
+@hookspec
+def salesdesk_document_series() -> list[DocumentSeries] | None:
+    """Name the document series this plugin numbers with (``core.services.numbering``).
+
+    :returns: a list of :class:`core.services.numbering.DocumentSeries`: the series id
+        passed to ``next_number`` and its titles in English and Chinese ("delivery notes",
+        "送货单"). Admin and ``salesdesk company numbering`` show a series by its title; a
+        series no enabled plugin declares is shown by its id.
     """
 
 

@@ -4,6 +4,7 @@ when many users save at once (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -137,3 +138,45 @@ def test_the_builtin_series_have_prefixes_of_their_own(world: Any) -> None:
                         prefixes.setdefault(kw.value.value, []).append(str(path))
     assert "HT" in prefixes
     assert {p: places for p, places in prefixes.items() if len(places) > 1} == {}
+
+
+NUMBERED = re.compile(r"""(?:next_number|core_next|rule_for)\(\s*[\w.]+,\s*"([^"]+)\"""")
+
+
+@pytest.mark.parametrize("plugin", ["contracts", "manufacturing", "marketing", "real_estate"])
+def test_a_builtin_plugin_declares_every_series_it_numbers_with(plugin: str) -> None:
+    """Issue #22: Admin names a series by the title its plugin declares
+    (``salesdesk_document_series``); one a plugin numbers with but does not declare would
+    show as its code. The series: literals passed to the core's numbering, and
+    manufacturing's SERIES table."""
+    import importlib
+    from pathlib import Path
+
+    module = importlib.import_module(f"plugins.{plugin}")
+    used: set[str] = set()
+    for source in Path(module.__file__ or "").parent.rglob("*.py"):
+        used |= set(NUMBERED.findall(source.read_text(encoding="utf-8")))
+    if plugin == "manufacturing":
+        from plugins.manufacturing.services.common import SERIES
+
+        used |= {series for series, _prefix in SERIES.values()}
+    assert used, f"{plugin} numbers nothing: the pattern above misses its calls"
+    declared = module.salesdesk_document_series()
+    assert all(isinstance(d, numbering.DocumentSeries) and d.title_zh for d in declared)
+    assert used <= {d.id for d in declared}
+
+
+def test_a_series_is_named_by_its_title_and_found_by_it(world: Any) -> None:
+    from core.i18n import set_lang
+
+    plugins = world.admin.plugins
+    assert numbering.series_title(plugins, "mfg_delivery") == "delivery notes"
+    assert numbering.series_title(plugins, "acme_ticket") == "acme_ticket"
+    assert numbering.series_named(plugins, " Delivery notes ") == "mfg_delivery"
+    assert numbering.series_named(plugins, "送货单") == "mfg_delivery"
+    assert numbering.series_named(plugins, "acme_ticket") == "acme_ticket"
+    set_lang("zh_CN")
+    try:
+        assert numbering.series_title(plugins, "mfg_delivery") == "送货单"
+    finally:
+        set_lang("en")

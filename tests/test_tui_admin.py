@@ -182,14 +182,19 @@ async def test_numbering_offices_in_the_company_settings(tui_world: dict[str, An
         rows = {
             str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)
         }
-        assert rows["Numbering of mfg_order"] == "SO, 5 digits; SH from 1, BJ from 20001"
+        assert rows["Numbering of sales orders"] == "SO, 5 digits; SH from 1, BJ from 20001"
         table.focus()
-        table.move_cursor(row=list(rows).index("Numbering of mfg_order"))
-        await pilot.press("o")  # the highlighted series opens with its rule
+        table.move_cursor(row=list(rows).index("Numbering of sales orders"))
+        await pilot.press("o")  # the highlighted series opens with its rule, by its title
         await settle(pilot)
         assert app.screen.query_one("#f-offices").value == "SH=1, BJ=20001"
-    rule = list_rules(admin)["mfg_order"]
-    assert (rule.prefix, rule.offices) == ("SO", {"SH": 1, "BJ": 20001})
+        assert app.screen.query_one("#f-series").value == "sales orders"
+        app.screen.query_one("#f-prefix").value = "SX"
+        await pilot.press("ctrl+s")  # saved under the series' id, not its title
+        await settle(pilot)
+    rules = list_rules(admin)
+    assert "sales orders" not in rules
+    assert (rules["mfg_order"].prefix, rules["mfg_order"].offices) == ("SX", {"SH": 1, "BJ": 20001})
 
 
 @aio
@@ -395,3 +400,57 @@ async def test_admin_is_filled_as_it_opens_with_what_was_read_from_when_it_was_m
         assert loads == [], loads
         codes = [str(app.screen.query_one("#regions", DataTable).get_row_at(0)[0]).strip()]
         assert codes[0]
+
+
+@aio
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_the_company_tab_names_document_series_by_title_and_hides_region_keys(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """Issue #22: the Company tab shows "Numbering of delivery notes" (送货单编号规则), never
+    the series' code (mfg_delivery, real_estate.contract); a series no plugin declares
+    still shows, by its id. The footer there offers no region keys (n would add a region
+    while the user looks at settings); back on Regions they are offered and work."""
+    from core.i18n import set_lang
+    from core.services.numbering import series_registry, set_rule
+    from tui.screens.admin import AdminScreen
+
+    admin = tui_world["admin"]
+    declared = series_registry(admin.plugins)
+    assert {"mfg_delivery", "real_estate.contract", "contract"} <= set(declared)
+    for series in [*declared, "acme_ticket"]:
+        set_rule(admin, series, {"prefix": "", "width": 5, "offices": {}})
+    set_lang(lang)
+    zh = lang == "zh_CN"
+    try:
+        app = app_for(admin)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("0")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, AdminScreen)
+            shown = {b.binding.action for b in screen.active_bindings.values()}
+            assert {"new", "rename", "move", "toggle_active"} <= shown
+            await pilot.press("shift+tab", "right", "right")  # to the tabs, then Company
+            await settle(pilot)
+            assert screen.query_one("#admin-tabs").active == "tab-company"
+            table = screen.query_one("#company")
+            rows = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            numbering = [row for row in rows if "编号规则" in row or "Numbering" in row]
+            assert len(numbering) == len(declared) + 1
+            assert ("送货单编号规则" if zh else "Numbering of delivery notes") in rows
+            assert ("acme_ticket编号规则" if zh else "Numbering of acme_ticket") in rows
+            for row in rows:
+                assert "mfg_" not in row and "real_estate." not in row, row
+            keys = {b.binding.action for b in screen.active_bindings.values()}
+            assert not keys & {"new", "rename", "move", "toggle_active"}, keys
+            assert {"edit_company", "numbering"} <= keys
+            await pilot.press("n")  # no new-region form behind the settings
+            await settle(pilot)
+            assert app.screen is screen
+            await pilot.press("left", "left")  # back to Regions: its keys again
+            await settle(pilot)
+            keys = {b.binding.action for b in screen.active_bindings.values()}
+            assert {"new", "rename", "move", "toggle_active"} <= keys
+    finally:
+        set_lang("en")

@@ -315,16 +315,18 @@ def company_numbering(
     click_ctx: click.Context, series: str, prefix: str, width: int, offices: tuple[str, ...]
 ) -> None:
     """Set how documents of SERIES are numbered, with each office's own range."""
-    from core.services.numbering import set_rule
+    from core.services.numbering import series_named, series_title, set_rule
 
+    ctx = _ctx(click_ctx)
+    series = series_named(ctx.plugins, series)  # "送货单" or "delivery notes" as well as its id
     ranges: dict[str, int] = {}
     for item in offices:
         office, _sep, first = item.partition("=")
         if not office or not first.strip().isdigit():
             raise click.BadParameter(_("write OFFICE=FIRST, e.g. SH=1"), param_hint="--office")
         ranges[office.strip()] = int(first)
-    set_rule(_ctx(click_ctx), series, {"prefix": prefix, "width": width, "offices": ranges})
-    click.echo(_("Numbering of {series} saved.").format(series=series))
+    set_rule(ctx, series, {"prefix": prefix, "width": width, "offices": ranges})
+    click.echo(_("Numbering of {series} saved.").format(series=series_title(ctx.plugins, series)))
 
 
 # -- products ----------------------------------------------------------------------------

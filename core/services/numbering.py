@@ -22,7 +22,8 @@ prefix, by default or by rule, is refused with ``PrefixTaken``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 import sqlalchemy as sa
@@ -33,13 +34,55 @@ from sqlmodel import col
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import _
+from core.i18n import _, pick
 from core.models import CompanySetting, NumberSequence
 from core.services.base import UnitOfWork, pydantic_expected
 from core.services.company import set_setting
 
+if TYPE_CHECKING:
+    from core.plugins import PluginManager
+
 SETTING_PREFIX = "numbering."
 CLAIM_PREFIX = "numbering.prefix."
+SERIES_HOOK = "salesdesk_document_series"
+
+
+@dataclass(frozen=True)
+class DocumentSeries:
+    """A document series a plugin numbers with, as people call its documents
+    (``mfg_delivery``: "delivery notes", "送货单")."""
+
+    id: str
+    title_en: str
+    title_zh: str = ""
+
+
+def series_problems(item: Any) -> list[str]:
+    if not isinstance(item, DocumentSeries):
+        return [f"expected a core.services.numbering.DocumentSeries, got {type(item).__name__}"]
+    return [] if item.id and item.title_en else ["needs an id and an English title"]
+
+
+def series_registry(plugins: PluginManager) -> dict[str, DocumentSeries]:
+    """Every document series the enabled plugins declare, by id."""
+    return plugins.keyed_contributions(SERIES_HOOK, "document series", series_problems)
+
+
+def series_title(plugins: PluginManager, series: str) -> str:
+    """A series as people read it, in the reader's language ("delivery notes", "送货单");
+    a series no enabled plugin declares by its id."""
+    spec = series_registry(plugins).get(series)
+    return pick(spec.title_en, spec.title_zh) if spec else series
+
+
+def series_named(plugins: PluginManager, text: str) -> str:
+    """The id of the series ``text`` names, by its id or either title ("送货单",
+    "delivery notes" -> ``mfg_delivery``); a name no plugin declares as typed."""
+    wanted = text.strip().casefold()
+    for spec in series_registry(plugins).values():
+        if wanted in (spec.id.casefold(), spec.title_en.casefold(), spec.title_zh.casefold()):
+            return spec.id
+    return text.strip()
 
 
 class NumberRangeExhausted(SalesdeskError):

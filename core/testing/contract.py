@@ -156,6 +156,7 @@ def _call(manager: PluginManager, name: str, hook: str, **kwargs: Any) -> list[A
 def _shape_checks() -> dict[str, Callable[[Any], list[str]]]:
     from core import exports, forms, reports
     from core.funnels import FunnelDefinition
+    from core.services import numbering
 
     def of_type(kind: type) -> Callable[[Any], list[str]]:
         return lambda item: (
@@ -183,6 +184,7 @@ def _shape_checks() -> dict[str, Callable[[Any], list[str]]]:
         "salesdesk_permissions": of_type(PermissionSpec),
         "salesdesk_migrations": folder,
         "salesdesk_cli_commands": of_type(click.Command),
+        "salesdesk_document_series": numbering.series_problems,
     }
 
 

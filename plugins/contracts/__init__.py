@@ -98,3 +98,10 @@ def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
     from plugins.contracts.demo import seed_contracts
 
     seed_contracts(ctx, scale, seed)
+
+
+@hookimpl
+def salesdesk_document_series() -> list[Any]:
+    from core.services.numbering import DocumentSeries
+
+    return [DocumentSeries("contract", "contracts", "合同")]

@@ -77,3 +77,19 @@ def salesdesk_cli_commands() -> list[Any]:
     from plugins.manufacturing.cli import mfg
 
     return [mfg]
+
+
+@hookimpl
+def salesdesk_document_series() -> list[Any]:
+    from core.services.numbering import DocumentSeries
+    from plugins.manufacturing.services.common import SERIES
+
+    titles = {
+        "quote": ("quotes and project registrations", "报价单与项目立项"),
+        "order": ("sales orders", "销售订单"),
+        "delivery": ("delivery notes", "送货单"),
+        "invoice": ("sales invoices", "销售发票"),
+        "receipt": ("receipts", "收款单"),
+        "tender": ("tenders", "投标"),
+    }
+    return [DocumentSeries(series, *titles[kind]) for kind, (series, _prefix) in SERIES.items()]

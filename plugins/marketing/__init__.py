@@ -86,3 +86,10 @@ def salesdesk_forecast_drivers(
     from plugins.marketing.forecast_drivers import campaign_drivers
 
     return campaign_drivers(ctx, cut, months, series)
+
+
+@hookimpl
+def salesdesk_document_series() -> list[Any]:
+    from core.services.numbering import DocumentSeries
+
+    return [DocumentSeries("marketing.campaign", "marketing campaigns", "市场活动")]

@@ -81,3 +81,10 @@ def salesdesk_cli_commands() -> list[Any]:
     from plugins.real_estate.cli import COMMANDS
 
     return list(COMMANDS)
+
+
+@hookimpl
+def salesdesk_document_series() -> list[Any]:
+    from core.services.numbering import DocumentSeries
+
+    return [DocumentSeries("real_estate.contract", "property sales contracts", "房产销售合同")]

@@ -93,6 +93,7 @@ class AdminScreen(BaseScreen):
 
     @on(TabbedContent.TabActivated, "#admin-tabs")
     async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()  # the footer shows only the keys that act on this tab
         pane = event.pane
         if isinstance(pane, LaterPane) and not pane.made and await pane.make():
             self._fill(pane.id or "")  # with what was read, if it is in yet
@@ -152,9 +153,13 @@ class AdminScreen(BaseScreen):
                 (_("Time zone"), s.timezone or _("the server's own")),
             ):
                 table.add_row(label, value)
+            from core.services.numbering import series_title
+
             for series, rule in numbering.items():
                 table.add_row(
-                    _("Numbering of {series}").format(series=series),
+                    _("Numbering of {series}").format(
+                        series=series_title(self.ctx.plugins, series)
+                    ),
                     numbering_text(rule),
                     key=f"numbering:{series}",
                 )
@@ -358,7 +363,15 @@ class AdminScreen(BaseScreen):
     def action_numbering(self) -> None:
         """How a document series is numbered, with each office's own range (编号规则):
         the selected series on the Company tab, else a new one."""
-        from core.services.numbering import NumberingRule, list_rules, parse_offices, set_rule
+        from core.services.numbering import (
+            NumberingRule,
+            list_rules,
+            parse_offices,
+            series_named,
+            series_registry,
+            series_title,
+            set_rule,
+        )
 
         series = ""
         found = self.query("#company")  # made when its tab was first shown
@@ -367,21 +380,24 @@ class AdminScreen(BaseScreen):
             key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
             series = key.removeprefix("numbering:") if key.startswith("numbering:") else ""
         rule = (self._try(list_rules, self.ctx) or {}).get(series) or NumberingRule()
+        plugins = self.ctx.plugins
+        known = list(series_registry(plugins))  # an example the reader knows by name
+        example = _("e.g. {series}").format(series=series_title(plugins, known[0])) if known else ""
         specs = [
-            FieldSpec("series", "Document series", placeholder="e.g. mfg_order"),
+            FieldSpec("series", "Document series", placeholder=example),
             FieldSpec("prefix", "Prefix"),
             FieldSpec("width", "Digits"),
             FieldSpec("offices", "Offices", placeholder="SH=1, BJ=20001"),
         ]
         values = {
-            "series": series,
+            "series": series_title(plugins, series) if series else "",
             "prefix": rule.prefix,
             "width": str(rule.width),
             "offices": ", ".join(f"{o}={n}" for o, n in rule.offices.items()),
         }
 
         def save(v: dict[str, Any]) -> Any:
-            name = (v["series"] or "").strip()
+            name = series_named(plugins, v["series"] or "")
             if not name:
                 from core.errors import FieldProblem, ValidationFailed
 
@@ -399,7 +415,14 @@ class AdminScreen(BaseScreen):
             )
 
         self.app.push_screen(
-            FormDialog(_("Numbering offices"), specs, values, save),
+            FormDialog(
+                _("Numbering of {series}").format(series=values["series"])
+                if series
+                else _("Numbering offices"),
+                specs,
+                values,
+                save,
+            ),
             lambda r: r and self._done(_("Numbering saved.")),
         )
 
@@ -410,7 +433,14 @@ class AdminScreen(BaseScreen):
             from core.services.setup import may_set_up
 
             return may_set_up(self.ctx)
+        if action in RECORD_ACTIONS:  # regions and channels: not on the Company tab
+            return self._shown_tab() != "company"
         return True
+
+    def _shown_tab(self) -> str:
+        """The tab shown, "" before the tabs are there."""
+        found = self.query("#admin-tabs")
+        return found.first(TabbedContent).active.removeprefix("tab-") if found else ""
 
     def action_setup(self) -> None:
         from tui.screens.setup import reopen
@@ -425,6 +455,8 @@ class AdminScreen(BaseScreen):
 
 
 KINDS_BY_VALUE = [(v, t) for t, v in KINDS]
+# the keys that add, rename, move or (de)activate a region or a channel
+RECORD_ACTIONS = frozenset({"new", "rename", "move", "toggle_active"})
 # what Admin's tabs show: the region tree, the channels, the company settings and the
 # numbering rules (those who may not read them get none)
 Found = tuple[list[Any], list[Any], Any, dict[str, Any]]

@@ -20,6 +20,7 @@ HOOK_TITLES = {
     "forecast_drivers": "forecast drivers",
     "roles": "roles",
     "permissions": "permissions",
+    "document_series": "document numbering",
     "migrations": "its own tables",
     "translations": "Chinese wording",
     "demo_data": "demo data",

@@ -135,3 +135,11 @@ def test_new_contract_entry_form(team: dict[str, Any]) -> None:
         submit_form(team["rep2"], "contracts.new", raw)
     with pytest.raises(ValidationFailed, match="Milestones"):
         submit_form(rep, "contracts.new", {**raw, "milestones": "2026-04-30 1 x"})
+
+
+def test_salesdesk_document_series_names_its_numbers_in_both_languages() -> None:
+    """Admin shows "Numbering of <title>", never the series' code (issue #22)."""
+    from plugins.contracts import salesdesk_document_series
+
+    declared = {d.id: (d.title_en, d.title_zh) for d in salesdesk_document_series()}
+    assert declared == {"contract": ("contracts", "合同")}

@@ -18,3 +18,14 @@ def test_dynamic_strings_have_chinese() -> None:
     for form in (TenderForm, ProjectForm):
         wanted |= {f.description for f in form.model_fields.values() if f.description}
     assert not sorted(wanted - set(catalog))
+
+
+def test_salesdesk_document_series_names_each_document_kind_in_both_languages() -> None:
+    """Admin shows "Numbering of delivery notes" (送货单编号规则), never mfg_delivery."""
+    from plugins.manufacturing import salesdesk_document_series
+    from plugins.manufacturing.services.common import SERIES
+
+    declared = {d.id: (d.title_en, d.title_zh) for d in salesdesk_document_series()}
+    assert set(declared) == {series for series, _prefix in SERIES.values()}
+    assert declared["mfg_delivery"] == ("delivery notes", "送货单")
+    assert all(en and zh and "mfg" not in en + zh for en, zh in declared.values())

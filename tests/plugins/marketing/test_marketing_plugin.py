@@ -104,3 +104,11 @@ def test_report_parameters_read_in_chinese(salesdesk_world: Any) -> None:
     finally:
         set_lang(None)
     assert untranslated == []
+
+
+def test_salesdesk_document_series_names_its_numbers_in_both_languages() -> None:
+    """Admin shows "Numbering of <title>", never the series' code (issue #22)."""
+    from plugins.marketing import salesdesk_document_series
+
+    declared = {d.id: (d.title_en, d.title_zh) for d in salesdesk_document_series()}
+    assert declared == {"marketing.campaign": ("marketing campaigns", "市场活动")}

@@ -112,3 +112,11 @@ def test_cli_imports_lists_and_approves(
     done = run("senior", "approve", "change", "1")
     assert done.exit_code == 0 and "approved by senior" in done.output
     assert "Nothing is waiting" in run("senior", "pending").output
+
+
+def test_salesdesk_document_series_names_its_numbers_in_both_languages() -> None:
+    """Admin shows "Numbering of <title>", never the series' code (issue #22)."""
+    from plugins.real_estate import salesdesk_document_series
+
+    declared = {d.id: (d.title_en, d.title_zh) for d in salesdesk_document_series()}
+    assert declared == {"real_estate.contract": ("property sales contracts", "房产销售合同")}
