@@ -180,3 +180,21 @@ def test_a_series_is_named_by_its_title_and_found_by_it(world: Any) -> None:
         assert numbering.series_title(plugins, "mfg_delivery") == "送货单"
     finally:
         set_lang("en")
+
+
+def test_admin_lists_a_series_by_the_rule_its_plugin_numbers_with(world: Any) -> None:
+    """Admin's Company tab showed contracts as numbered CONTRACT + 5 digits (the series
+    name, core's last resort) while the contracts plugin issued HT2600001: with no rule
+    stored, a declared series lists the rule its plugin numbers with."""
+    declared = numbering.series_registry(world.admin.plugins)
+    for series in ("contract", "mfg_delivery", "real_estate.contract", "marketing.campaign"):
+        issue(world.admin, series, default=declared[series].default_rule)
+    rules = numbering.list_rules(world.admin)
+    assert {s: rules[s].prefix for s in declared if s in rules} == {
+        "contract": "HT",
+        "mfg_delivery": "DN",
+        "real_estate.contract": "GF",
+        "marketing.campaign": "MC",
+    }
+    issue(world.admin, "acme_ticket")  # declared by no plugin: the series name, as before
+    assert numbering.list_rules(world.admin)["acme_ticket"].prefix == "ACMETICKET"

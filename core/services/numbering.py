@@ -55,6 +55,8 @@ class DocumentSeries:
     id: str
     title_en: str
     title_zh: str = ""
+    # the rule the plugin numbers with until the company sets one (shown as such in Admin)
+    default_rule: NumberingRule | None = None
 
 
 def series_problems(item: Any) -> list[str]:
@@ -174,7 +176,9 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
 
 def list_rules(ctx: Context) -> dict[str, NumberingRule]:
     """Every series with a stored rule or numbers already issued, by name, with its rule
-    (the series name as prefix when none is stored, as ``rule_for`` gives it)."""
+    (when none is stored, the rule its plugin declares it numbers with, else the series
+    name as prefix, as ``rule_for`` gives it)."""
+    defaults = {sid: spec.default_rule for sid, spec in series_registry(ctx.plugins).items()}
     with ctx.reading() as session:
         stored = session.scalars(
             sa.select(col(CompanySetting.key)).where(
@@ -184,7 +188,7 @@ def list_rules(ctx: Context) -> dict[str, NumberingRule]:
         ).all()
         used = session.scalars(sa.select(col(NumberSequence.series)).distinct()).all()
         names = {k.removeprefix(SETTING_PREFIX) for k in stored} | set(used)
-        return {name: rule_for(session, name) for name in sorted(names)}
+        return {name: rule_for(session, name, defaults.get(name)) for name in sorted(names)}
 
 
 def parse_offices(text: str) -> dict[str, int]:

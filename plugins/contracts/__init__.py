@@ -103,5 +103,6 @@ def salesdesk_demo_data(ctx: Any, scale: str, seed: int) -> None:
 @hookimpl
 def salesdesk_document_series() -> list[Any]:
     from core.services.numbering import DocumentSeries
+    from plugins.contracts.services.records import DEFAULT_NUMBERING
 
-    return [DocumentSeries("contract", "contracts", "合同")]
+    return [DocumentSeries("contract", "contracts", "合同", DEFAULT_NUMBERING)]

@@ -81,7 +81,7 @@ def salesdesk_cli_commands() -> list[Any]:
 
 @hookimpl
 def salesdesk_document_series() -> list[Any]:
-    from core.services.numbering import DocumentSeries
+    from core.services.numbering import DocumentSeries, NumberingRule
     from plugins.manufacturing.services.common import SERIES
 
     titles = {
@@ -92,4 +92,7 @@ def salesdesk_document_series() -> list[Any]:
         "receipt": ("receipts", "收款单"),
         "tender": ("tenders", "投标"),
     }
-    return [DocumentSeries(series, *titles[kind]) for kind, (series, _prefix) in SERIES.items()]
+    return [
+        DocumentSeries(series, *titles[kind], NumberingRule(prefix=prefix))
+        for kind, (series, prefix) in SERIES.items()
+    ]

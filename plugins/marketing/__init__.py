@@ -91,5 +91,10 @@ def salesdesk_forecast_drivers(
 @hookimpl
 def salesdesk_document_series() -> list[Any]:
     from core.services.numbering import DocumentSeries
+    from plugins.marketing.services.campaigns import campaign_numbering
 
-    return [DocumentSeries("marketing.campaign", "marketing campaigns", "市场活动")]
+    return [
+        DocumentSeries(
+            "marketing.campaign", "marketing campaigns", "市场活动", campaign_numbering()
+        )
+    ]

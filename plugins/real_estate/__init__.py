@@ -86,5 +86,10 @@ def salesdesk_cli_commands() -> list[Any]:
 @hookimpl
 def salesdesk_document_series() -> list[Any]:
     from core.services.numbering import DocumentSeries
+    from plugins.real_estate.services.control import contract_numbering
 
-    return [DocumentSeries("real_estate.contract", "property sales contracts", "房产销售合同")]
+    return [
+        DocumentSeries(
+            "real_estate.contract", "property sales contracts", "房产销售合同", contract_numbering()
+        )
+    ]

@@ -339,12 +339,19 @@ def _references(uow: UnitOfWork, values: CampaignInput) -> dict[str, Any]:
     return refs
 
 
+def campaign_numbering() -> Any:
+    """How campaigns are numbered until the company sets a rule: MC + year + 4 digits."""
+    from core.services.numbering import NumberingRule
+
+    return NumberingRule(prefix="MC", width=4)
+
+
 def _next_code(uow: UnitOfWork, start: dt.date) -> str:
     """The next number of series ``marketing.campaign`` (core numbering: MC + 2-digit year
     + 4 digits unless the company set a rule); skips a number typed by hand already."""
-    from core.services.numbering import NumberingRule, next_number
+    from core.services.numbering import next_number
 
-    default = NumberingRule(prefix="MC", width=4)
+    default = campaign_numbering()
     while True:
         code = next_number(uow, "marketing.campaign", on=start, default=default)
         if not uow.session.scalar(sa.select(Campaign.id).where(Campaign.code == code)):

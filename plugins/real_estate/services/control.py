@@ -212,6 +212,13 @@ def subscribe(ctx: Context, unit_id: int, *, version: int | None = None) -> Deal
     return _deal_step(ctx, unit_id, S.SUBSCRIBED, {"subscribed_on": ctx.today()}, version)
 
 
+def contract_numbering() -> Any:
+    """How purchase contracts are numbered until the company sets a rule: GF (购房合同)."""
+    from core.services.numbering import NumberingRule
+
+    return NumberingRule(prefix="GF", width=5)
+
+
 def sign(ctx: Context, unit_id: int, contract_no: str = "", *, version: int | None = None) -> Deal:
     """The purchase contract is signed (签约); its number comes from the company's
     numbering series ``real_estate.contract`` unless one is typed."""
@@ -219,11 +226,11 @@ def sign(ctx: Context, unit_id: int, contract_no: str = "", *, version: int | No
     def number(uow: UnitOfWork, deal: Deal) -> str:
         if contract_no.strip():
             return contract_no.strip()[:32]
-        from core.services.numbering import NumberingRule, next_number
+        from core.services.numbering import next_number
 
         return next_number(
-            uow, "real_estate.contract", on=ctx.today(), default=NumberingRule(prefix="GF", width=5)
-        )  # 购房合同
+            uow, "real_estate.contract", on=ctx.today(), default=contract_numbering()
+        )
 
     return _deal_step(
         ctx, unit_id, S.SIGNED, {"signed_on": ctx.today(), "contract_no": number}, version
