@@ -7,7 +7,7 @@ from typing import Any
 import pluggy
 import pytest
 import sqlalchemy as sa
-from tui_helpers import aio, settle
+from tui_helpers import aio, settle, until
 
 from core.models import Activity, Customer, Opportunity
 
@@ -233,8 +233,14 @@ async def test_move_deal_through_stages(tui_world: dict[str, Any]) -> None:
         await settle(pilot)
         assert isinstance(app.screen, OpportunitiesScreen)
         table = app.screen.query_one("#list")
-        keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
-        table.move_cursor(row=keys.index(str(deal.id)))
+
+        def keys() -> list[str | None]:
+            rows = range(table.row_count)
+            return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in rows]
+
+        # the list's first page may still be on its way (read as the screen was made)
+        assert await until(pilot, lambda: str(deal.id) in keys())
+        table.move_cursor(row=keys().index(str(deal.id)))
         await pilot.press("right_square_bracket")
         await pilot.pause()
         await pilot.press("right_square_bracket")
