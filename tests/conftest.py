@@ -142,7 +142,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     short-lived widgets set one off often: 13 s of the TUI pilot and flow tests' 31 s of
     CPU. Frozen, it is never checked again (what leaves a cache is freed by reference
     counting). The app's own freezing (``SalesdeskApp.MANAGE_GC``) is off in the tests
-    (``_no_build_ahead``)."""
+    (``_no_work_ahead_or_gc_management``)."""
     result = yield
     gc.collect()
     gc.freeze()
@@ -155,7 +155,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.fixture(autouse=True)
-def _no_build_ahead(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_work_ahead_or_gc_management(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An app builds Reports and the day and reads the plugin views ahead while Home is
     shown: a second or so of CPU per app, a thousand apps in the suite (CI went from 8
     to 14 minutes). Off but where a test is marked ``build_ahead`` (what it is about).
