@@ -113,6 +113,8 @@ async def test_company_settings_form(tui_world: dict[str, Any]) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("0")
         await settle(pilot)
+        await pilot.press("shift+tab", "right", "right")  # to the tabs, then Company
+        await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
         await pilot.press("ctrl+a", *"华东精密", "ctrl+s")
@@ -298,7 +300,6 @@ async def test_the_channels_and_company_tabs_are_made_when_first_shown_with_thei
     from core.i18n import set_lang
     from core.services import organisation as org
     from tui.screens.admin import AdminScreen
-    from tui.screens.dialogs import FormDialog
 
     admin = tui_world["admin"]
     set_lang(lang)
@@ -314,12 +315,6 @@ async def test_the_channels_and_company_tabs_are_made_when_first_shown_with_thei
             assert not screen.query("#channels") and not screen.query("#company")
             tabs = [str(tab.label) for tab in screen.query_one(TabbedContent).query("ContentTab")]
             assert tabs == (["区域", "渠道", "公司"] if zh else ["Regions", "Channels", "Company"])
-            await pilot.press("o")  # numbering, from the regions: a new series
-            await settle(pilot)
-            assert isinstance(app.screen, FormDialog)
-            assert app.screen.query_one("#f-series").value == ""
-            await pilot.press("escape")
-            await settle(pilot)
             org.add_channel(
                 admin, {"code": "DIST-N", "name": "North dealer", "kind": "distributor"}
             )
@@ -454,3 +449,61 @@ async def test_the_company_tab_names_document_series_by_title_and_hides_region_k
             assert {"new", "rename", "move", "toggle_active"} <= keys
     finally:
         set_lang("en")
+
+
+# the keys of the Company tab: the company settings, the numbering and the set-up guide
+COMPANY_KEYS = {"edit_company", "numbering", "setup"}
+RECORD_KEYS = {"new", "rename", "move", "toggle_active"}
+
+
+@aio
+async def test_each_admin_key_is_shown_and_acts_on_its_own_tab_only(
+    tui_world: dict[str, Any],
+) -> None:
+    """The footer and the ? list show a key only on the tab it acts on: e (company
+    settings), o (numbering) and w (set-up guide) on the Company tab, not beside the
+    regions or the channels, where pressing them does nothing either; the footer
+    follows the tab shown."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.screens.admin import AdminScreen
+    from tui.screens.dialogs import FormDialog, KeysDialog
+
+    def shown(screen: Any) -> set[str]:
+        return {b.binding.action for b in screen.active_bindings.values()}
+
+    def footer(screen: Any) -> set[str]:
+        return {key.action for key in screen.query(FooterKey)}
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdminScreen)
+        for tab in ("regions", "channels"):
+            if tab == "channels":  # to the tabs, then the next one
+                await pilot.press("shift+tab", "right")
+                await settle(pilot)
+            assert screen.query_one("#admin-tabs").active == f"tab-{tab}"
+            assert shown(screen) >= RECORD_KEYS and not COMPANY_KEYS & shown(screen), tab
+            assert footer(screen) >= RECORD_KEYS and not COMPANY_KEYS & footer(screen), tab
+            await pilot.press("question_mark")
+            await settle(pilot)
+            assert isinstance(app.screen, KeysDialog)
+            listed = {description for _key, description in app.screen.rows}
+            assert "New" in listed and not {"Company settings", "Set-up guide"} & listed
+            await pilot.press("escape")
+            await settle(pilot)
+            for key in ("e", "o", "w"):  # nothing opens
+                await pilot.press(key)
+                await settle(pilot)
+                assert app.screen is screen, (tab, key)
+        await pilot.press("right")  # Company
+        await settle(pilot)
+        assert screen.query_one("#admin-tabs").active == "tab-company"
+        assert shown(screen) >= COMPANY_KEYS and not RECORD_KEYS & shown(screen)
+        assert footer(screen) >= COMPANY_KEYS and not RECORD_KEYS & footer(screen)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)

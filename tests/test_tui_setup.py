@@ -251,14 +251,15 @@ async def test_escape_skips_a_step_and_asks_before_dropping_typing(fresh: Any) -
     state = setup_state(admin)
     assert state.steps == {s: "skipped" for s in state.steps} and state.finished
     assert count(admin, Region) == 0
-    # finished: it no longer opens by itself; Admin's w opens it again, skipped steps too
+    # finished: it no longer opens by itself; Admin's w (Company tab) opens it again,
+    # skipped steps too
     app = app_for(admin)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert step_of(app) == ""
         await pilot.press("0")
         await settle(pilot)
-        await pilot.press("w")
+        await pilot.press("shift+tab", "right", "right", "w")  # on the Company tab
         await settle(pilot)
         assert step_of(app) == "company"
 

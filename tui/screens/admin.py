@@ -427,14 +427,20 @@ class AdminScreen(BaseScreen):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each key is offered (in the footer and under ?) and acts only on the tab it
+        acts on: False hides it, and Textual then does not run it either."""
+        if action in RECORD_ACTIONS:  # regions and channels: not on the Company tab
+            return self._shown_tab() in ("regions", "channels")
+        if action not in COMPANY_ACTIONS:
+            return True
+        if self._shown_tab() != "company":
+            return False
         if action == "numbering":  # a company setting: hidden from who may not change it
             return self.ctx.grant.has("settings.manage")
         if action == "setup":  # the group admin's, like the guide itself
             from core.services.setup import may_set_up
 
             return may_set_up(self.ctx)
-        if action in RECORD_ACTIONS:  # regions and channels: not on the Company tab
-            return self._shown_tab() != "company"
         return True
 
     def _shown_tab(self) -> str:
@@ -457,6 +463,8 @@ class AdminScreen(BaseScreen):
 KINDS_BY_VALUE = [(v, t) for t, v in KINDS]
 # the keys that add, rename, move or (de)activate a region or a channel
 RECORD_ACTIONS = frozenset({"new", "rename", "move", "toggle_active"})
+# the keys of the Company tab: its settings, the numbering of documents, the set-up guide
+COMPANY_ACTIONS = frozenset({"edit_company", "numbering", "setup"})
 # what Admin's tabs show: the region tree, the channels, the company settings and the
 # numbering rules (those who may not read them get none)
 Found = tuple[list[Any], list[Any], Any, dict[str, Any]]

@@ -5,7 +5,7 @@ or once started); other users are told the admin has not finished. Each step is 
 screen, built on the same services as Admin, Import and ``salesdesk users`` (never the
 database directly). Where the guide stands is read from the data plus one company
 setting (``core.services.setup``), so quitting and opening again resumes at the first
-step still open; ``0`` Admin then ``w`` opens the guide again.
+step still open; ``0`` Admin, then ``w`` on its Company tab, opens the guide again.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def _about(step: str) -> str:
         ),
         "done": _(
             "The company is set up. Enter goes to Home; then 2 Customers to add "
-            "customers, 4 Daily report to log visits, 5 Reports. 0 Admin then w "
-            "opens this guide again."
+            "customers, 4 Daily report to log visits, 5 Reports. 0 Admin, then w on "
+            "its Company tab, opens this guide again."
         ),
     }[step]
 
@@ -382,7 +382,9 @@ class SetupScreen(BaseScreen):
         def leave() -> None:
             self.app.pop_screen()
             if self.step != "done":
-                self.app.notify(_("The set-up guide opens again next time (0 Admin, w)."))
+                self.app.notify(
+                    _("The set-up guide opens again next time (0 Admin, Company tab, w).")
+                )
 
         ask_to_discard(self.app, [self] if self.step != "done" else [], leave)
 
