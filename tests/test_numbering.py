@@ -75,6 +75,33 @@ def test_bad_rules_are_refused_with_a_reason(world: Any, rule: dict[str, Any]) -
     assert str(refused.value).startswith("Please correct")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("prefix", ["合同", "H T", "SO_1", "HT/", "ABCDEFGHIJK"])
+def test_a_refused_prefix_says_what_a_prefix_may_hold(world: Any, lang: str, prefix: str) -> None:
+    """A prefix the rule does not allow is refused with the rule itself, in the reader's
+    language: up to 10 letters A-Z or a-z, digits and hyphens (not "格式正确的内容", which
+    left the user guessing, and never the regular expression)."""
+    from core.i18n import set_lang
+
+    set_lang(lang)
+    try:
+        with pytest.raises(ValidationFailed) as refused:
+            numbering.set_rule(world.admin, "contract", {"prefix": prefix})
+        said = str(refused.value)
+    finally:
+        set_lang("en")
+    if lang == "zh_CN":
+        assert "前缀" in said and "最多 10 个字符" in said, said
+        assert "英文字母 A-Z 或 a-z、数字 0-9 和连字符" in said, said
+        assert "格式正确" not in said, said
+    else:
+        assert "Prefix: got" in said, said
+        assert "up to 10 characters, only letters A-Z or a-z, digits 0-9 and hyphens" in said
+        assert "right format" not in said, said
+    assert not re.search(r"[\\^$\[\]*]", said), said  # no regular expression
+    numbering.set_rule(world.admin, "contract", {"prefix": "SH-HT0"})  # what it allows
+
+
 def test_a_broken_stored_rule_names_the_setting(world: Any) -> None:
     from core.services.company import set_setting
 

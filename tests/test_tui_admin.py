@@ -507,3 +507,37 @@ async def test_each_admin_key_is_shown_and_acts_on_its_own_tab_only(
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, FormDialog)
+
+
+@aio
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_a_refused_prefix_says_what_a_prefix_may_hold(
+    tui_world: dict[str, Any], lang: str
+) -> None:
+    """The numbering dialog refuses a prefix with Chinese characters by saying, next to
+    the field and in the reader's language, what a prefix may hold."""
+    from core.i18n import set_lang
+    from tui.screens.dialogs import FormDialog
+
+    set_lang(lang)
+    try:
+        app = app_for(tui_world["admin"])
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("0")
+            await settle(pilot)
+            await pilot.press("shift+tab", "right", "right", "o")  # Company tab, numbering
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, FormDialog)
+            form.query_one("#f-series").value = "mfg_order"
+            form.query_one("#f-prefix").value = "合同"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form
+            said = str(form.query_one("#err-prefix").render())
+    finally:
+        set_lang("en")
+    if lang == "zh_CN":
+        assert "只能是英文字母 A-Z 或 a-z、数字 0-9 和连字符" in said, said
+    else:
+        assert "only letters A-Z or a-z, digits 0-9 and hyphens (-)" in said, said

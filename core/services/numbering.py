@@ -95,6 +95,10 @@ class PrefixTaken(SalesdeskError):
     """Another document series numbers with this prefix already."""
 
 
+# what a prefix may hold, as the refusal of another says it (NumberingRule.prefix checks it)
+PREFIX_RULE = "up to 10 characters, only letters A-Z or a-z, digits 0-9 and hyphens (-), e.g. HT"
+
+
 class NumberingRule(pydantic.BaseModel):
     """How one document series is numbered."""
 
@@ -152,7 +156,10 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
     except pydantic.ValidationError as exc:
         problems = [
             FieldProblem(
-                ".".join(map(str, e["loc"])) or "rule", e.get("input"), pydantic_expected(e)
+                ".".join(map(str, e["loc"])) or "rule",
+                e.get("input"),
+                # a prefix refused says what a prefix may hold, not "the right format"
+                PREFIX_RULE if e["loc"] == ("prefix",) else pydantic_expected(e),
             )
             for e in exc.errors()
         ]
