@@ -46,7 +46,7 @@ def cpu_ms(pid: int) -> float:
 
 async def measure(port: int, server_pid: int, url: str, key: Path, name: str, args: Any) -> None:
     import sqlalchemy as sa
-    from bench_serve import KEYS
+    from bench_serve import KEY_NAMES, KEYS
     from serve_helpers import Terminal
 
     term = await Terminal.open(port, key)
@@ -76,14 +76,17 @@ async def measure(port: int, server_pid: int, url: str, key: Path, name: str, ar
     bytes0 = sum(1 for _ in term.outputs)
     received0 = term.received
     s0, l0 = cpu_ms(pid), cpu_ms(server_pid)
+    by_key = []
     for i in range(args.keys):
-        seen = len(term.outputs)
+        seen, before = len(term.outputs), cpu_ms(pid)
         term.press(KEYS[i % len(KEYS)])
         deadline = time.monotonic() + 10
         while len(term.outputs) == seen and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
         await asyncio.sleep(args.pace)
+        by_key.append(f"{i + 1}.{KEY_NAMES[i % len(KEY_NAMES)]} {cpu_ms(pid) - before:.0f}")
     s1, l1 = cpu_ms(pid), cpu_ms(server_pid)
+    print("session CPU-ms by key:", ", ".join(by_key))
     print(
         f"{args.keys} keys: session {(s1 - s0) / args.keys:.1f} CPU-ms/key, listener "
         f"{(l1 - l0) / args.keys:.1f} CPU-ms/key (includes {args.pace:.1f} s idle after "
