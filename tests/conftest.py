@@ -103,18 +103,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-WORKERS_PER_CORE = 2
+WORKERS_PER_CORE = 3
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: two workers per core, not one.
+    """``-n auto``: three workers per core, not one.
 
     A worker waits about 45 % of its wall time, not on a core: for served sessions and
     SSH clients, pip and pytest in subprocesses, PostgreSQL round trips and timers
     (``--time-report``: 830 CPU-s and 713 s of waiting in one run of the suite). With a
     worker per core the cores stood idle that long; a second worker per core fills those
     waits: a fresh clone's CI ran pytest in 887-1,055 s on two workers, 626 s on three
-    and 492 s on four. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still sets the number."""
+    and 492 s on four. Four still left the cores part idle while the zh/en walks,
+    served sessions and subprocesses waited: on two cores, with a second worktree's tests
+    beside, 537 s on four workers, 490 s on six (the cores 98 % busy then, from
+    /proc/stat). ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still sets the number."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own reading of it
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
