@@ -7,17 +7,21 @@ models have every field optional: only the fields a caller sets are changed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError, core_schema
 
 from core.invoicing import clean_credit_code
 from core.models import (
@@ -30,11 +34,56 @@ from core.models import (
     Weather,
 )
 
+# the checks of a text's characters and length that a FormatRule words for the reader
+_STRING_CHECKS = ("string_pattern_mismatch", "string_too_short", "string_too_long")
+
+
+@dataclass(frozen=True)
+class FormatRule:
+    """What a person may type into a text field with a format, in business words: the
+    refusal of a value that breaks the field's pattern or length says ``rule`` instead of
+    "a value in the right format" (or the regular expression).
+
+    ``rule`` is English, the catalogue's msgid: its Chinese goes in ``core/locale`` (a
+    plugin's in its own ``locale/zh_CN.json``). It states the whole format, length and
+    characters, with an example; it never names the pattern. Put it last in ``Annotated``,
+    after the ``StringConstraints`` it words::
+
+        Phone = Annotated[str, StringConstraints(max_length=50, pattern=...), FormatRule(
+            "up to 50 characters, only digits 0-9, spaces and + - ( ), e.g. +86 21 5555 0101")]
+
+    The rule travels in the error's ``ctx`` ("rule"), where ``pydantic_expected`` reads it.
+    """
+
+    rule: str
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        rule = self.rule
+
+        def check(value: Any, inner: core_schema.ValidatorFunctionWrapHandler) -> Any:
+            try:
+                return inner(value)
+            except ValidationError as exc:
+                errors = exc.errors()
+                if len(errors) != 1 or errors[0]["type"] not in _STRING_CHECKS:
+                    raise
+                ctx = {**(errors[0].get("ctx") or {}), "rule": rule}
+                raise PydanticCustomError(errors[0]["type"], "{rule}", ctx) from None
+
+        return core_schema.no_info_wrap_validator_function(check, handler(source))
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-/]+$"
+    ),
+    FormatRule(
+        "1 to 32 characters, only letters A-Z or a-z, digits 0-9 and _ . - / "
+        "(no spaces), e.g. SH-01"
     ),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -54,11 +103,28 @@ QUANTITY_MAX = Decimal("99999999999.999")  # the most a quantity column holds
 Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
 VatRate = Annotated[Decimal, Field(ge=0, lt=1, decimal_places=4)]  # 0.13 is 13 %
 Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()\- ]*$")
+    str,
+    StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()\- ]*$"),
+    FormatRule("up to 50 characters, only digits 0-9, spaces and + - ( ), e.g. +86 21 5555 0101"),
 ]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Account = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9A-Za-z \-]*$")
+    str,
+    StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9A-Za-z \-]*$"),
+    FormatRule(
+        "up to 50 characters, only digits 0-9, letters A-Z or a-z, spaces and hyphens (-), "
+        "e.g. 6222 0210 0101 2345"
+    ),
+]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+    FormatRule(
+        "an e-mail address of up to 200 characters: one @ with a dot after it, no spaces, "
+        "e.g. li.wei@example.com"
+    ),
 ]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 CREDIT_RATINGS = ("", "AAA", "AA", "A", "BBB", "BB", "B", "C")
@@ -128,15 +194,8 @@ class CustomerUpdate(Input):
 class ContactInput(Input):
     name: Name
     title: Short = ""
-    phone: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()\- ]*$")
-    ] = ""
-    email: Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
-        ),
-    ] = ""
+    phone: Phone = ""
+    email: Email = ""
     is_primary: bool = False
 
 
@@ -245,6 +304,10 @@ class UserCreate(Input):
         StringConstraints(
             strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$"
         ),
+        FormatRule(
+            "1 to 64 characters, only letters A-Z or a-z, digits 0-9 and _ . - @ "
+            "(no spaces), e.g. li.wei"
+        ),
     ]
     display_name: Name
     roles: list[str] = Field(min_length=1)
@@ -255,7 +318,11 @@ class UserCreate(Input):
 
 class TargetInput(Input):
     month: dt.date
-    dimension: Annotated[str, StringConstraints(pattern=r"^(company|rep|product|region|channel)$")]
+    dimension: Annotated[
+        str,
+        StringConstraints(pattern=r"^(company|rep|product|region|channel)$"),
+        FormatRule("one of company, rep, product, region or channel"),
+    ]
     key_id: int = 0
     amount: Money
 

@@ -15,7 +15,8 @@ DYNAMIC = {"built-in", "entry point", "registered"}
 def english_strings() -> set[str]:
     """UI strings of the TUI and the core, which the core catalog must cover."""
     paths = [p for p in ROOT.glob("tui/**/*.py") if p.name != "cli.py"]
-    return strings_in([*paths, ROOT / "core/services/dashboard.py"]) | DYNAMIC
+    core = [ROOT / "core/services/dashboard.py", ROOT / "core/schemas.py"]
+    return strings_in([*paths, *core]) | DYNAMIC
 
 
 def plugin_dirs() -> list[Path]:

@@ -297,3 +297,31 @@ async def test_labels_the_code_joins_read_chinese(tui_world: dict[str, Any], zh:
         shown = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
         assert any(s.startswith(f"客户：{customer.name}（") for s in shown), shown
         assert not [s for s in shown if _half_width(s)], shown
+
+
+@aio
+async def test_a_bad_phone_in_a_new_customer_says_what_a_phone_may_hold(
+    tui_world: dict[str, Any], zh: Any
+) -> None:
+    """A new customer's phone typed with words in it is refused under the field, in
+    Chinese, with what a phone may hold (not "格式正确的内容", which left the user to
+    guess), at the smallest screen salesdesk supports; nothing is saved."""
+    from textual.widgets import Input
+
+    from tui.screens.customer_form import CustomerForm
+
+    app = app_for(tui_world["admin"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerForm(None))
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#f-name", Input).value = "上海测试机电"
+        form.query_one("#f-billing_phone", Input).value = "021-5555 转 12"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        said = str(form.query_one("#err-billing_phone").render())
+    assert said == "应为：最多 50 个字符，只能是数字 0-9、空格和 + - ( )，如 +86 21 5555 0101", said
+    with tui_world["world"].runtime.db.read_session() as session:
+        assert session.query(Customer).filter_by(name="上海测试机电").count() == 0

@@ -18,6 +18,9 @@ BY_PLACEHOLDER = re.compile(r"(?<=\})[;:,?!]|[;:,?!](?=\{)")
 ALLOWED = {
     "Name (role); Name (role)": "the parties as typed: ';' separates them for the parser",
     "YYYY-MM-DD amount condition; ...": "milestones as typed: ';' separates them",
+    "up to 50 characters, only digits 0-9, spaces and + - ( ), e.g. +86 21 5555 0101": (
+        "the characters a phone number may hold, as typed: '(' and ')'"
+    ),
 }
 
 

@@ -251,7 +251,12 @@ _EXPECTED_EN = {
 
 def pydantic_expected(err: Any) -> str:
     """What one of pydantic's errors expected, in the reader's language (its own text
-    is English and may name a regular expression): the one place this is worded."""
+    is English and may name a regular expression): the one place this is worded. A field
+    with a ``core.schemas.FormatRule`` says its rule (the catalogue's msgid, which
+    ``FieldProblem`` shows translated); one without falls back to "the right format"."""
+    rule = (err.get("ctx") or {}).get("rule")
+    if isinstance(rule, str) and rule:
+        return rule
     if current_lang().startswith("zh") and err.get("type") in _EXPECTED_ZH:
         try:
             return _EXPECTED_ZH[err["type"]].format(**(err.get("ctx") or {}))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pydantic
 import sqlalchemy as sa
@@ -36,6 +36,7 @@ from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import _, pick
 from core.models import CompanySetting, NumberSequence
+from core.schemas import FormatRule
 from core.services.base import UnitOfWork, pydantic_expected
 from core.services.company import set_setting
 
@@ -95,7 +96,7 @@ class PrefixTaken(SalesdeskError):
     """Another document series numbers with this prefix already."""
 
 
-# what a prefix may hold, as the refusal of another says it (NumberingRule.prefix checks it)
+# what a prefix may hold, as the refusal of another says it (NumberingRule.prefix's rule)
 PREFIX_RULE = "up to 10 characters, only letters A-Z or a-z, digits 0-9 and hyphens (-), e.g. HT"
 
 
@@ -104,7 +105,11 @@ class NumberingRule(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid")
 
-    prefix: str = pydantic.Field(default="", max_length=10, pattern=r"^[A-Za-z0-9-]*$")
+    prefix: Annotated[
+        str,
+        pydantic.StringConstraints(max_length=10, pattern=r"^[A-Za-z0-9-]*$"),
+        FormatRule(PREFIX_RULE),
+    ] = ""
     width: int = pydantic.Field(default=5, ge=3, le=9)
     offices: dict[str, int] = pydantic.Field(default_factory=dict)
 
@@ -156,10 +161,7 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
     except pydantic.ValidationError as exc:
         problems = [
             FieldProblem(
-                ".".join(map(str, e["loc"])) or "rule",
-                e.get("input"),
-                # a prefix refused says what a prefix may hold, not "the right format"
-                PREFIX_RULE if e["loc"] == ("prefix",) else pydantic_expected(e),
+                ".".join(map(str, e["loc"])) or "rule", e.get("input"), pydantic_expected(e)
             )
             for e in exc.errors()
         ]

@@ -1,6 +1,7 @@
 """Find the English UI strings in Python source (by reading its syntax tree), so a test
 can check that a Chinese catalogue covers all of them: ``_("...")`` calls, key bindings,
-form field titles and the title lists and tables the screens declare."""
+form field titles, what a text field's format allows (``FormatRule``) and the title lists
+and tables the screens declare."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def from_tree(tree: ast.AST) -> set[str]:
                 for kw in node.keywords:
                     if kw.arg == "tooltip":
                         found.update(_strings(kw.value))
+            elif name == "FormatRule" and args:  # what a text field's format allows
+                found.update(_strings(args[0]))
             elif name == "FieldSpec" and len(args) >= 2:
                 found.update(_strings(args[1]))
             elif name in ("_fill", "Drill") and len(args) >= 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from core.i18n import translator
 from core.models import SalesLine
 from core.report_kit import KitParams, ReportBase
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
+from core.schemas import FormatRule
 from core.targets import reconciliation_caption
 from plugins.forecast.models import ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.select import explanation_text
@@ -206,12 +207,16 @@ def _pct(value: float | None) -> Decimal | None:
 
 
 class EvalParams(KitParams):
-    by: str = pydantic.Field(
-        "rep",
-        pattern="^(company|rep|channel|region|product)$",
-        description="company, rep, channel, region or product",
-    )
-    period: str = pydantic.Field("ytd", pattern="^(mtd|qtd|ytd)$", description="mtd, qtd or ytd")
+    by: Annotated[
+        str,
+        pydantic.StringConstraints(pattern="^(company|rep|channel|region|product)$"),
+        FormatRule("one of company, rep, channel, region or product"),
+    ] = pydantic.Field("rep", description="company, rep, channel, region or product")
+    period: Annotated[
+        str,
+        pydantic.StringConstraints(pattern="^(mtd|qtd|ytd)$"),
+        FormatRule("one of mtd (month to date), qtd (quarter to date) or ytd (year to date)"),
+    ] = pydantic.Field("ytd", description="mtd, qtd or ytd")
     as_of: dt.date | None = pydantic.Field(None, description="Report date (default: today)")
 
 
@@ -364,7 +369,11 @@ class AllocationReport(ReportBase):
 
 class ValueAddedParams(KitParams):
     run: int | None = pydantic.Field(None, description="Forecast run id (default: the latest)")
-    by: str = pydantic.Field("person", pattern="^(person|series)$", description="person or series")
+    by: Annotated[
+        str,
+        pydantic.StringConstraints(pattern="^(person|series)$"),
+        FormatRule("one of person or series"),
+    ] = pydantic.Field("person", description="person or series")
 
 
 class ValueAddedReport(ReportBase):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from core.schemas import Money, PositiveMoney, Quantity
+from core.schemas import FormatRule, Money, PositiveMoney, Quantity
 from core.schemas import PositiveQuantity as Positive
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -32,7 +32,11 @@ class TenderIn(Input):
 
 
 class TenderResultIn(Input):
-    result: Annotated[str, StringConstraints(pattern="^(won|lost|withdrawn)$")]
+    result: Annotated[
+        str,
+        StringConstraints(pattern="^(won|lost|withdrawn)$"),
+        FormatRule("one of won, lost or withdrawn"),
+    ]
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
 
 

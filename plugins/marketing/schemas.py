@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from core.schemas import Code, Input, Money, Name, Short, Text
+from core.schemas import Code, FormatRule, Input, Money, Name, Short, Text
 from plugins.marketing.models import (
     CampaignKind,
     CostCategory,
@@ -24,6 +24,17 @@ from plugins.marketing.models import (
 Score = Annotated[int, Field(ge=0, le=5)]
 Login = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 OptCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+# a customer size and class as codes (empty: any), the values of CustomerSize and CustomerClass
+SizeCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^(|small|medium|large)$"),
+    FormatRule("empty (any size) or one of small, medium or large"),
+]
+ClassCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^(|potential|promising|closing|customer|dormant)$"),
+    FormatRule("empty (any class) or one of potential, promising, closing, customer or dormant"),
+]
 
 
 class CampaignInput(Input):
@@ -38,10 +49,8 @@ class CampaignInput(Input):
     segment: OptCode = Field("", description="Code of a saved segment (the audience)")
     industry: Short = ""
     region: OptCode = Field("", description="Region code of the target customers")
-    size: Annotated[str, StringConstraints(pattern=r"^(|small|medium|large)$")] = ""
-    customer_class: Annotated[
-        str, StringConstraints(pattern=r"^(|potential|promising|closing|customer|dormant)$")
-    ] = ""
+    size: SizeCode = ""
+    customer_class: ClassCode = ""
     products: list[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
     ] = []
@@ -96,10 +105,8 @@ class SegmentInput(Input):
     code: Code
     industry: Short = ""
     region: OptCode = ""
-    size: Annotated[str, StringConstraints(pattern=r"^(|small|medium|large)$")] = ""
-    customer_class: Annotated[
-        str, StringConstraints(pattern=r"^(|potential|promising|closing|customer|dormant)$")
-    ] = ""
+    size: SizeCode = ""
+    customer_class: ClassCode = ""
     source: Short = ""
     min_recency: Score = 0
     min_frequency: Score = 0

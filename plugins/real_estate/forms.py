@@ -4,14 +4,14 @@ month of the sales plan, an inbound call."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 import sqlalchemy as sa
 
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
-from core.schemas import Money
+from core.schemas import FormatRule, Money
 from plugins.real_estate.models import Project
 from plugins.real_estate.services import calls, masterdata, plans
 from plugins.real_estate.services.common import CALLS, MASTERDATA, PLANS, building_by_code
@@ -32,7 +32,11 @@ def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
 class PlanForm(pydantic.BaseModel):
     project: str = pydantic.Field(min_length=1, description="Project code")
     building: str = pydantic.Field(min_length=1, description="Building code")
-    month: str = pydantic.Field(pattern=r"^\d{4}-\d{2}$", description="Month (YYYY-MM)")
+    month: Annotated[
+        str,
+        pydantic.StringConstraints(pattern=r"^\d{4}-\d{2}$"),
+        FormatRule("a month as YYYY-MM (year, hyphen, two-digit month), e.g. 2026-03"),
+    ] = pydantic.Field(description="Month (YYYY-MM)")
     units: int = pydantic.Field(ge=0, description="Units to sign")
     amount: Money = pydantic.Field(description="Amount to sign")
 
