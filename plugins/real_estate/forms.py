@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 import sqlalchemy as sa
+from pydantic_core import PydanticCustomError
 
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
@@ -29,13 +30,24 @@ def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
     )
 
 
+def _real_month(value: str) -> str:
+    """ "2026-13" has the shape of a month but is none: refused as the pattern's breach
+    is, so the field's FormatRule says what a month may be."""
+    try:
+        dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise PydanticCustomError("string_pattern_mismatch", "{rule}", {"rule": ""}) from None
+    return value
+
+
 class PlanForm(pydantic.BaseModel):
     project: str = pydantic.Field(min_length=1, description="Project code")
     building: str = pydantic.Field(min_length=1, description="Building code")
     month: Annotated[
         str,
         pydantic.StringConstraints(pattern=r"^\d{4}-\d{2}$"),
-        FormatRule("a month as YYYY-MM (year, hyphen, two-digit month), e.g. 2026-03"),
+        pydantic.AfterValidator(_real_month),
+        FormatRule("a month as YYYY-MM (year, hyphen, month 01 to 12), e.g. 2026-03"),
     ] = pydantic.Field(description="Month (YYYY-MM)")
     units: int = pydantic.Field(ge=0, description="Units to sign")
     amount: Money = pydantic.Field(description="Amount to sign")
@@ -46,12 +58,17 @@ def save_plan(ctx: Context, record: PlanForm) -> str:
         building = building_by_code(session, record.project, record.building)
     if building is None:
         raise ValidationFailed(
-            [FieldProblem("building", record.building, f"a building of project {record.project}")],
+            [
+                FieldProblem(
+                    "building",
+                    record.building,
+                    "a building of project {project}",
+                    args={"project": record.project},
+                )
+            ],
             "sales plan",
         )
-    plans.set_plan(
-        ctx, building.id, dt.date.fromisoformat(record.month + "-01"), record.units, record.amount
-    )
+    plans.set_plan(ctx, building.id, record.month, record.units, record.amount)
     return f"Plan of {record.building} for {record.month} saved"
 
 
