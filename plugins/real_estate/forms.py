@@ -12,10 +12,14 @@ from pydantic_core import PydanticCustomError
 
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
+from core.i18n import translator
 from core.schemas import FormatRule, Money
 from plugins.real_estate.models import Project
 from plugins.real_estate.services import calls, masterdata, plans
 from plugins.real_estate.services.common import CALLS, MASTERDATA, PLANS, building_by_code
+
+# what a saved entry says is read on the sales-office screens, in the reader's language
+_ = translator(__file__)
 
 
 def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
@@ -24,10 +28,10 @@ def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
         [record.model_dump(mode="json")],
         f"unit {record.project}/{record.building}-{record.unit_no}",
     )
-    return (
-        f"Unit {record.building}-{record.unit_no} submitted as change {change.id}; "
+    return _(
+        "Unit {unit} submitted as change {change}; "
         "it takes effect when a senior marketing manager signs it off"
-    )
+    ).format(unit=f"{record.building}-{record.unit_no}", change=change.id)
 
 
 def _real_month(value: str) -> str:
@@ -69,7 +73,9 @@ def save_plan(ctx: Context, record: PlanForm) -> str:
             "sales plan",
         )
     plans.set_plan(ctx, building.id, record.month, record.units, record.amount)
-    return f"Plan of {record.building} for {record.month} saved"
+    return _("Plan of {building} for {month} saved").format(
+        building=record.building, month=record.month
+    )
 
 
 class CallForm(pydantic.BaseModel):
@@ -91,7 +97,7 @@ def save_call(ctx: Context, record: CallForm) -> str:
             [FieldProblem("project", record.project, "an existing project")], "call"
         )
     call = calls.log_call(ctx, project_id, record.model_dump(exclude={"project"}))
-    return f"Call logged; follow up by {call.follow_up_on}"
+    return _("Call logged; follow up by {day}").format(day=call.follow_up_on)
 
 
 def all_forms() -> list[Any]:

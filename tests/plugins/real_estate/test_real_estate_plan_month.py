@@ -114,3 +114,12 @@ async def test_the_plan_form_shows_the_refusal_under_the_month_in_chinese(
         assert RULE_ZH in error, error
         assert form.widget_for("month").value == "2026-13"  # nothing typed is lost
     assert plan_rows(estate) == 0
+
+
+def test_what_a_saved_entry_says_reads_in_chinese(estate: Any, lang: None) -> None:
+    set_lang("zh_CN")
+    said = submit_form(estate.senior, "real_estate_plan", {**PLAN, "month": "2026-04"})
+    assert said == "楼栋 A1 2026-04 的销售计划已保存"
+    rep = estate.world.user("rep", "sales_rep")
+    call = {"project": "P1", "phone": "139", "source": "web", "grade": "B"}
+    assert submit_form(rep, "real_estate_call", call) == "来电已登记，请于 2026-03-19 前回访"
