@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from tui_helpers import aio, settle
 
 from core.errors import ValidationFailed
 from core.i18n import set_lang
@@ -98,3 +99,54 @@ def test_users_add_refuses_a_bad_email_in_one_sentence(
     assert "Traceback" not in result.output
     assert (RULE_EN if language == "en" else RULE_ZH) in result.output, result.output
     assert "li" not in logins(world)
+
+
+@aio
+async def test_the_user_dialogs_refuse_a_bad_email_under_it_in_chinese(
+    tui_world: dict[str, Any], lang: None
+) -> None:
+    from textual.widgets import Static
+
+    from tui.app import SalesdeskApp
+
+    set_lang("zh_CN")
+    admin = tui_world["admin"]
+    app = SalesdeskApp(admin, database_label="test.db", profile="standard", load_dashboard=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("9")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#f-login").value = "chen"
+        form.query_one("#f-display_name").value = "陈静"
+        form.query_one("#f-email").value = "chen at example"
+        form.query_one("#f-roles").select("sales_rep")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # stays open, nothing typed lost
+        assert RULE_ZH in str(form.query_one("#err-email", Static).render())
+        form.query_one("#f-email").value = "chen@example.com"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert users.find_user(admin, "chen").email == "chen@example.com"
+
+        table = screen.query_one("#users")
+        logins_shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        table.move_cursor(row=logins_shown.index("chen"))
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#f-email").value == "chen@example.com"
+        form.query_one("#f-email").value = "chen@"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert RULE_ZH in str(form.query_one("#err-email", Static).render())
+        form.query_one("#f-email").value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+    assert users.find_user(admin, "chen").email in ("", None)
