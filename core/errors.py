@@ -20,6 +20,9 @@ class FieldProblem:
     args: dict[str, object] | None = None
     # a file's problem: the column as the file's header has it ("日期", "Date ")
     column: str | None = None
+    # a form's label for the field when it is not the field's name in words (a report's
+    # ``by`` is labelled "Group by"): English, the catalogue's msgid
+    title: str | None = None
 
     def expected_text(self) -> str:
         """What was expected, in the reader's language ("at most 40 characters")."""
@@ -50,7 +53,9 @@ class FieldProblem:
                 row=self.row, field=self.column or self.field, value=shown, expected=expected
             )
         return _("{field}: got {value}, expected {expected}").format(
-            field=field_title(self.field), value=shown, expected=expected
+            field=_(self.title) if self.title else field_title(self.field),
+            value=shown,
+            expected=expected,
         )
 
 

@@ -255,6 +255,13 @@ def require_reports(ctx: Context) -> None:
         raise PermissionDenied(f"{ctx.actor.login} may not run reports")
 
 
+def _form_label(fields: Mapping[str, Any], loc: tuple[Any, ...]) -> str | None:
+    """The parameter's label on the report form when it declares one ("Group by" for
+    ``by``), so a refusal names it as the form does; None: its name in words."""
+    info = fields.get(str(loc[0])) if len(loc) == 1 else None
+    return getattr(info, "title", None) or None
+
+
 def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | None) -> Any:
     """Validate raw values (strings from the CLI or a form) with the report's Params."""
     if isinstance(raw, report.Params):
@@ -289,6 +296,7 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
                 ".".join(str(p) for p in err["loc"]) or "params",
                 err.get("input"),
                 pydantic_expected(err),
+                title=_form_label(fields, err["loc"]),
             )
             for err in exc.errors()
         ]

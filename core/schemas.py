@@ -313,7 +313,16 @@ class UserCreate(Input):
     roles: list[str] = Field(min_length=1)
     region_id: int | None = None
     manager_id: int | None = None
-    email: str | None = None
+    email: Email | None = None  # the rule a contact's and an imported user's follow
+
+
+class UserUpdate(Input):
+    """What ``users.update_user`` may change; only the fields given are changed."""
+
+    display_name: Name | None = None
+    region_id: int | None = None
+    manager_id: int | None = None
+    email: Email | None = None
 
 
 class TargetInput(Input):

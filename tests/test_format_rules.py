@@ -84,8 +84,8 @@ PLUGIN_CASES = [
      "留空（任意分类）或以下之一：potential、promising、closing、customer、dormant"),
     ("real_estate", "plugins.real_estate.forms:PlanForm",
      {"project": "P", "building": "B", "month": "2026/3", "units": 1, "amount": 1},
-     "a month as YYYY-MM (year, hyphen, two-digit month), e.g. 2026-03",
-     "YYYY-MM 格式的月份（年份、连字符、两位月份），如 2026-03"),
+     "a month as YYYY-MM (year, hyphen, month 01 to 12), e.g. 2026-03",
+     "YYYY-MM 格式的月份（年份、连字符、01 到 12 的月份），如 2026-03"),
 ]  # fmt: skip
 # what a regular expression is made of; an example after "e.g." / "如" may hold some
 REGEX = re.compile(r"[\^$\[\]\\]|\\d|\.\*|\(\?|\|")

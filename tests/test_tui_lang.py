@@ -145,7 +145,7 @@ def test_refusal_of_a_form_reads_as_business_words(zh: Any) -> None:
     )
     assert str(two).splitlines() == [
         "请更正以下 2 处：",
-        "  第 3 行 amount 列：填的是 'x'，应为 a number",
+        "  第 3 行 amount 列：填的是 'x'，应为 数字",
         "  维度：填的是 'colour'，应为 公司",
     ]
 

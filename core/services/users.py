@@ -20,7 +20,7 @@ from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from core.i18n import _, pick
 from core.models import Region, User
-from core.schemas import UserCreate
+from core.schemas import UserCreate, UserUpdate
 from core.services.base import UnitOfWork, validate, write
 
 ADMIN_ROLES = {"group_admin", "regional_admin"}
@@ -92,6 +92,7 @@ def update_user(
             ],
             "user",
         )
+    changes = validate(UserUpdate, changes, "user").model_dump(exclude_unset=True)
 
     def work(uow: UnitOfWork) -> User:
         user = _by_login(uow, login)

@@ -211,7 +211,9 @@ class EvalParams(KitParams):
         str,
         pydantic.StringConstraints(pattern="^(company|rep|channel|region|product)$"),
         FormatRule("one of company, rep, channel, region or product"),
-    ] = pydantic.Field("rep", description="company, rep, channel, region or product")
+    ] = pydantic.Field(
+        "rep", title="Group by", description="company, rep, channel, region or product"
+    )
     period: Annotated[
         str,
         pydantic.StringConstraints(pattern="^(mtd|qtd|ytd)$"),
@@ -373,7 +375,7 @@ class ValueAddedParams(KitParams):
         str,
         pydantic.StringConstraints(pattern="^(person|series)$"),
         FormatRule("one of person or series"),
-    ] = pydantic.Field("person", description="person or series")
+    ] = pydantic.Field("person", title="Group by", description="person or series")
 
 
 class ValueAddedReport(ReportBase):

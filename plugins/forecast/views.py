@@ -308,7 +308,9 @@ class AllocationScreen(BaseScreen):
             ),
             FieldSpec("start", "Starting", placeholder="YYYY-MM-DD"),
             FieldSpec(
-                "by", "By", choices=[(_(k), k) for k in ("region", "product", "channel", "rep")]
+                "by",
+                "Split by",
+                choices=[(_(k), k) for k in ("region", "product", "channel", "rep")],
             ),
             FieldSpec("total", "Total target"),
             FieldSpec(

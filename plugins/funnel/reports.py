@@ -161,7 +161,9 @@ class PipelineParams(KitParams):
         None, description="First close month (default: this month)"
     )
     months: int = pydantic.Field(6, ge=1, le=24, description="Number of close months")
-    by: Dimension = pydantic.Field("rep", description="rep, team, region, product or funnel")
+    by: Dimension = pydantic.Field(
+        "rep", title="Group by", description="rep, team, region, product or funnel"
+    )
     funnel: str | None = pydantic.Field(None, description="Only this funnel")
 
 

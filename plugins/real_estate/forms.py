@@ -8,13 +8,18 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 import sqlalchemy as sa
+from pydantic_core import PydanticCustomError
 
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
+from core.i18n import translator
 from core.schemas import FormatRule, Money
 from plugins.real_estate.models import Project
 from plugins.real_estate.services import calls, masterdata, plans
 from plugins.real_estate.services.common import CALLS, MASTERDATA, PLANS, building_by_code
+
+# what a saved entry says is read on the sales-office screens, in the reader's language
+_ = translator(__file__)
 
 
 def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
@@ -23,10 +28,20 @@ def save_unit(ctx: Context, record: masterdata.UnitRow) -> str:
         [record.model_dump(mode="json")],
         f"unit {record.project}/{record.building}-{record.unit_no}",
     )
-    return (
-        f"Unit {record.building}-{record.unit_no} submitted as change {change.id}; "
+    return _(
+        "Unit {unit} submitted as change {change}; "
         "it takes effect when a senior marketing manager signs it off"
-    )
+    ).format(unit=f"{record.building}-{record.unit_no}", change=change.id)
+
+
+def _real_month(value: str) -> str:
+    """ "2026-13" has the shape of a month but is none: refused as the pattern's breach
+    is, so the field's FormatRule says what a month may be."""
+    try:
+        dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise PydanticCustomError("string_pattern_mismatch", "{rule}", {"rule": ""}) from None
+    return value
 
 
 class PlanForm(pydantic.BaseModel):
@@ -35,7 +50,8 @@ class PlanForm(pydantic.BaseModel):
     month: Annotated[
         str,
         pydantic.StringConstraints(pattern=r"^\d{4}-\d{2}$"),
-        FormatRule("a month as YYYY-MM (year, hyphen, two-digit month), e.g. 2026-03"),
+        pydantic.AfterValidator(_real_month),
+        FormatRule("a month as YYYY-MM (year, hyphen, month 01 to 12), e.g. 2026-03"),
     ] = pydantic.Field(description="Month (YYYY-MM)")
     units: int = pydantic.Field(ge=0, description="Units to sign")
     amount: Money = pydantic.Field(description="Amount to sign")
@@ -46,13 +62,20 @@ def save_plan(ctx: Context, record: PlanForm) -> str:
         building = building_by_code(session, record.project, record.building)
     if building is None:
         raise ValidationFailed(
-            [FieldProblem("building", record.building, f"a building of project {record.project}")],
+            [
+                FieldProblem(
+                    "building",
+                    record.building,
+                    "a building of project {project}",
+                    args={"project": record.project},
+                )
+            ],
             "sales plan",
         )
-    plans.set_plan(
-        ctx, building.id, dt.date.fromisoformat(record.month + "-01"), record.units, record.amount
+    plans.set_plan(ctx, building.id, record.month, record.units, record.amount)
+    return _("Plan of {building} for {month} saved").format(
+        building=record.building, month=record.month
     )
-    return f"Plan of {record.building} for {record.month} saved"
 
 
 class CallForm(pydantic.BaseModel):
@@ -74,7 +97,7 @@ def save_call(ctx: Context, record: CallForm) -> str:
             [FieldProblem("project", record.project, "an existing project")], "call"
         )
     call = calls.log_call(ctx, project_id, record.model_dump(exclude={"project"}))
-    return f"Call logged; follow up by {call.follow_up_on}"
+    return _("Call logged; follow up by {day}").format(day=call.follow_up_on)
 
 
 def all_forms() -> list[Any]:

@@ -135,7 +135,10 @@ def _titled(row: Any) -> tuple:
 
 class PriceListParams(BuildingParams):
     number: int | None = pydantic.Field(
-        None, ge=1, description="Price list version of the building (default: current prices)"
+        None,
+        ge=1,
+        title="Price list version",
+        description="Price list version of the building (default: current prices)",
     )
 
 

@@ -279,6 +279,7 @@ class UsersScreen(BaseScreen):
         specs = [
             FieldSpec("login", "Login"),
             FieldSpec("display_name", "Name"),
+            FieldSpec("email", "Email"),
             *self._place_specs(choices),
         ]
 
@@ -311,14 +312,20 @@ class UsersScreen(BaseScreen):
 
     def _edit_dialog(self, user: Any, choices: dict[str, list[tuple[str, Any]]]) -> None:
         from core.services import users
+        from tui.widgets.form import FieldSpec
 
-        before = {"region_id": user.region_id, "manager_id": user.manager_id}
+        before = {
+            "email": user.email or "",
+            "region_id": user.region_id,
+            "manager_id": user.manager_id,
+        }
 
         def change(v: dict[str, Any]) -> bool:
             # the roles first: a refused grant leaves region and manager as they were
             if set(v["roles"]) != set(user.roles):
                 users.set_roles(self.ctx, user.login, v["roles"])
-            moved = {k: v[k] for k in ("region_id", "manager_id") if v[k] != before[k]}
+            typed = {**v, "email": v.get("email") or ""}
+            moved = {k: typed[k] for k in before if typed[k] != before[k]}
             if moved:
                 users.update_user(self.ctx, user.login, moved)
             return True
@@ -326,7 +333,7 @@ class UsersScreen(BaseScreen):
         self.app.push_screen(
             UserDialog(
                 _("Change {name}").format(name=user.display_name),
-                self._place_specs(choices),
+                [FieldSpec("email", "Email"), *self._place_specs(choices)],
                 before,
                 choices["roles"],
                 list(user.roles),

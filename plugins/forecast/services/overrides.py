@@ -29,6 +29,7 @@ from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFail
 from core.i18n import translator
 from core.models import User
 from core.services.base import UnitOfWork, write
+from core.summaries import AMOUNT_MAX
 from plugins.forecast.allocate import cents
 from plugins.forecast.models import ForecastOverride, ForecastRun, ForecastSeries, ForecastValue
 from plugins.forecast.services.history import last_complete, load_history
@@ -70,6 +71,17 @@ def may_override(ctx: Context, run: ForecastRun, series_key: str) -> bool:
     return "rep" in cut and len(codes) == len(cut) and codes[cut.index("rep")] == ctx.actor.login
 
 
+def _an_amount(value: Any) -> bool:
+    """Whether an override's amount is one a forecast can hold: a finite number of 0 or
+    more that fits an amount (NaN reached the database as a "missing reference", Infinity
+    as a traceback)."""
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        return False
+    return number.is_finite() and 0 <= number <= AMOUNT_MAX
+
+
 def override_forecast(
     ctx: Context, run_id: int, series_key: str, changes: dict[dt.date, Decimal], reason: str
 ) -> list[ForecastOverride]:
@@ -79,6 +91,19 @@ def override_forecast(
         raise ValidationFailed(
             [FieldProblem("reason", "", _("why the forecast is changed"))], "forecast override"
         )
+    bad_amounts = [
+        FieldProblem(
+            "amount",
+            str(final),
+            _("an amount of 0 or more, at most {most}, for {month}").format(
+                most=f"{AMOUNT_MAX:,}", month=f"{period:%Y-%m}"
+            ),
+        )
+        for period, final in sorted(changes.items())
+        if not _an_amount(final)
+    ]
+    if bad_amounts:
+        raise ValidationFailed(bad_amounts, "forecast override")
 
     def work(uow: UnitOfWork) -> list[ForecastOverride]:
         run, series = _series(uow.session, run_id, series_key)

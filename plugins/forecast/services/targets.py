@@ -343,6 +343,20 @@ def list_allocations(ctx: Context) -> list[Allocation]:
     return rows
 
 
+# what an adjustment may be (the catalogue's msgid; {key} is the region, product, ...)
+ADJUSTMENT_RULE = "a percentage above -100 for {key}, such as 10 or -5"
+
+
+def _percentage(value: Any) -> Decimal | None:
+    """An adjustment typed or stored as a percentage, or None for one that is none: not
+    a number, NaN, Infinity, or -100 % and below (nothing left of the key's share)."""
+    try:
+        pct = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    return pct if pct.is_finite() and pct > -100 else None
+
+
 def set_adjustments(
     ctx: Context, allocation_id: int, pcts: dict[int, Decimal | str], expected_version: int | None
 ) -> AllocationView:
@@ -379,10 +393,23 @@ def set_adjustments(
                 [FieldProblem("key", k, "a key of this allocation") for k in unknown],
                 f"allocation {allocation_id}",
             )
-        new_pct = [Decimal(str(pcts.get(ln.key_id, ln.adjustment_pct))) for ln in lines]
+        new_pct = [_percentage(pcts.get(ln.key_id, ln.adjustment_pct)) for ln in lines]
+        problems = [
+            FieldProblem(
+                "adjustment",
+                str(pcts.get(ln.key_id, ln.adjustment_pct)),
+                ADJUSTMENT_RULE,
+                args={"key": ln.code},
+            )
+            for ln, pct in zip(lines, new_pct, strict=True)
+            if pct is None
+        ]
+        if problems:
+            raise ValidationFailed(problems, f"allocation {allocation_id}")
         base = al.split_exact(alloc.total, [ln.basis_amount for ln in lines])
-        amounts = al.apply_adjustments(alloc.total, base, new_pct, [ln.code for ln in lines])
-        for ln, pct, amount in zip(lines, new_pct, amounts, strict=True):
+        checked = [pct for pct in new_pct if pct is not None]
+        amounts = al.apply_adjustments(alloc.total, base, checked, [ln.code for ln in lines])
+        for ln, pct, amount in zip(lines, checked, amounts, strict=True):
             uow.apply_changes(ln, {"adjustment_pct": pct, "amount": amount})
         flag_modified(alloc, "note")  # bump the header's version: its lines changed
         uow.session.flush()

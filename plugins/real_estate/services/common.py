@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
 from core.i18n import translator
+from core.summaries import AMOUNT_MAX
 from plugins.real_estate.access import CONTROL, PAYMENT, SERVICE, SIGNOFF  # noqa: F401 (here too)
 from plugins.real_estate.models import Building, Project, Unit
 
@@ -77,6 +78,15 @@ def decimal_of(
         raise ValidationFailed([FieldProblem(field, value, "a number", row)], field) from None
     if positive and number <= 0:
         raise ValidationFailed([FieldProblem(field, value, "a number above 0", row)], field)
+    if abs(number) > AMOUNT_MAX:  # "1e30": no amount holds it, nor can prices be worked out
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    field, value, "a number of at most {most}", row, {"most": f"{AMOUNT_MAX:,}"}
+                )
+            ],
+            field,
+        )
     return number
 
 

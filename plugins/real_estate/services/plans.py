@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -13,6 +14,24 @@ from core.services.base import UnitOfWork, detached, write
 from plugins.real_estate.models import SalesPlan
 from plugins.real_estate.services.common import PLANS, decimal_of, get_building
 
+# what a plan month may be; the plan form's FormatRule says the same (one catalogue entry)
+MONTH_RULE = "a month as YYYY-MM (year, hyphen, month 01 to 12), e.g. 2026-03"
+_MONTH = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+def month_of(month: dt.date | str) -> dt.date:
+    """The first day of ``month`` (a date, "2026-03" or a day of it, "2026-03-16"), or a
+    ValidationFailed naming the month: "2026-13" has a month's shape and is none."""
+    if isinstance(month, dt.date):
+        return month.replace(day=1)
+    text = str(month).strip()
+    try:
+        if not _MONTH.match(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text if len(text) > 7 else f"{text}-01").replace(day=1)
+    except ValueError:
+        raise ValidationFailed([FieldProblem("month", month, MONTH_RULE)], "sales plan") from None
+
 
 def set_plan(
     ctx: Context,
@@ -22,16 +41,7 @@ def set_plan(
     amount: Decimal | str,
     version: int | None = None,
 ) -> SalesPlan:
-    try:
-        first = (
-            month
-            if isinstance(month, dt.date)
-            else dt.date.fromisoformat(f"{str(month).strip()[:7]}-01")
-        ).replace(day=1)
-    except ValueError:
-        raise ValidationFailed(
-            [FieldProblem("month", month, "a month YYYY-MM")], "sales plan"
-        ) from None
+    first = month_of(month)
     try:
         count = int(units)
     except (TypeError, ValueError):

@@ -338,3 +338,32 @@ def test_forecast_progress_bar_is_not_measured_as_the_screen_opens(sales, monkey
     bar_width, screen_width = asyncio.run(run())
     assert measured == []
     assert bar_width == screen_width
+
+
+@pytest.mark.salesdesk_sqlite_only  # the screen, not the SQL
+def test_a_new_allocations_dimension_is_not_labelled_added_by_in_chinese(sales) -> None:
+    """The dialog's "By" (the cut the total is shared out over: region, product, ...) read
+    添加人, the core's "added by"; it is 分摊维度 beside 分摊依据."""
+    from textual.widgets import Label
+
+    from plugins.forecast.views import AllocationScreen
+    from tui.screens.dialogs import FormDialog
+
+    async def run() -> list[str]:
+        app = _app(sales.mgr)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _settle(pilot)
+            app.push_screen(AllocationScreen())
+            await _settle(pilot)
+            app.screen.action_new()
+            await _settle(pilot)
+            assert isinstance(app.screen, FormDialog)
+            return [str(label.render()) for label in app.screen.query(Label)]
+
+    set_lang("zh_CN")
+    try:
+        labels = asyncio.run(run())
+    finally:
+        set_lang(None)
+    assert "分摊维度" in labels and "分摊依据" in labels, labels
+    assert "添加人" not in labels, labels
