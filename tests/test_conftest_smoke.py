@@ -140,14 +140,14 @@ def test_the_plugin_fixtures_copy_the_suites_templates(salesdesk_databases, db_f
     assert not os.path.exists(empty)  # nothing made: the first connection makes the file
 
 
-def test_auto_workers_are_two_per_core(
+def test_auto_workers_are_three_per_core(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``-n auto`` (the README's command) runs four workers on the two-core machine:
+    """``-n auto`` (the README's command) runs six workers on the two-core machine:
     the suite's workers wait on subprocesses, servers and PostgreSQL much of the time."""
     hook = request.config.pluginmanager.hook.pytest_xdist_auto_num_workers
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
-    for cores, workers in ((1, 2), (2, 4), (4, 8)):
+    for cores, workers in ((1, 3), (2, 6), (4, 12)):
         monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
         assert hook(config=request.config) == workers
     monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "5")
