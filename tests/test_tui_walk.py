@@ -85,6 +85,11 @@ ZH_ALLOWED = {
     "id",
     "pub",
     "rfm",
+    # the e-mail rule's example address (li.wei@example.com: addresses are Latin letters)
+    "li",
+    "wei",
+    "example",
+    "com",
     # currency codes (ISO 4217, what banks and invoices print)
     "cny",
     "usd",
