@@ -114,7 +114,7 @@ async def test_forms_screen_shows_errors_then_saves(forms_world: Any) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         error = str(app.screen.query_one("#err-bid_price", Static).render())
-        assert error == "expected a valid decimal"
+        assert error == "expected a number"
         assert app.screen.query_one("#f-number", Input).value == "T1"  # nothing lost
         app.screen.query_one("#f-number", Input).value = "T26002"
         app.screen.query_one("#f-bid_price", Input).value = "99.90"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from i18n_extract import english_strings, plugin_dirs, plugin_strings
@@ -187,7 +188,57 @@ def test_validation_expectations_read_in_chinese() -> None:
         return [p.expected for p in failed.value.problems]
 
     assert expected("zh_CN") == ["至少 1 个字符", "格式正确的内容", "整数"]
-    assert expected("en")[0] == "string should have at least 1 character"
+    assert expected("en") == [
+        "at least 1 character",
+        "a value in the right format",
+        "a whole number",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "english", "chinese"),
+    [
+        ({"roles": []}, "at least 1 chosen", "至少 1 项"),
+        ({"roles": ["a", "b", "c"]}, "at most 2 chosen", "最多 2 项"),
+        ({"amount": "ten"}, "a number", "有效的数字"),
+        ({"amount": "1.234"}, "at most 2 decimal places", "最多 2 位小数"),
+        ({"amount": "123456.5"}, "at most 5 digits before the decimal point", "整数部分最多 5 位"),
+        ({"day": "2026-13-01"}, "a date as YYYY-MM-DD", "YYYY-MM-DD 格式的日期"),
+        ({"code": "x" * 11}, "at most 10 characters", "最多 10 个字符"),
+    ],
+)
+def test_pydantics_checks_read_as_business_words(
+    data: dict[str, Any], english: str, chinese: str
+) -> None:
+    """The new-user dialog refused no role with "Roles: expected list should have at
+    least 1 item after validation, not 0": pydantic's own English reads as a developer's
+    note. Each of its common checks says what is expected, in either language."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import pydantic
+
+    from core.errors import ValidationFailed
+    from core.services.base import validate
+
+    class Entry(pydantic.BaseModel):
+        roles: list[str] = pydantic.Field(["a"], min_length=1, max_length=2)
+        amount: Decimal = pydantic.Field(Decimal(0), max_digits=7, decimal_places=2)
+        day: dt.date = dt.date(2026, 1, 1)
+        code: str = pydantic.Field("", max_length=10)
+
+    def expected(lang: str) -> str:
+        i18n.set_lang(lang)
+        try:
+            with pytest.raises(ValidationFailed) as failed:
+                validate(Entry, data, "entry")
+        finally:
+            i18n.set_lang(None)
+        (problem,) = failed.value.problems
+        return problem.expected
+
+    assert expected("en") == english
+    assert expected("zh_CN") == chinese
 
 
 def test_every_example_in_the_catalog_is_still_shown() -> None:

@@ -243,9 +243,25 @@ _EXPECTED_ZH = {
 
 
 # pydantic's English that names a regular expression or reads as a developer's note
+# ("list should have at least 1 item after validation, not 0", "a valid integer, unable
+# to parse string as an integer"): the same checks as above, in a reader's words.
 _EXPECTED_EN = {
     "missing": "a value (required)",
+    "string_too_short": "at least {min_length} characters",
+    "string_too_long": "at most {max_length} characters",
+    "too_short": "at least {min_length} chosen",
+    "too_long": "at most {max_length} chosen",
     "string_pattern_mismatch": "a value in the right format",
+    "decimal_parsing": "a number",
+    "decimal_type": "a number",
+    "float_parsing": "a number",
+    "int_parsing": "a whole number",
+    "bool_parsing": "yes or no",
+    "decimal_max_digits": "at most {max_digits} digits",
+    "decimal_max_places": "at most {decimal_places} decimal places",
+    "decimal_whole_digits": "at most {whole_digits} digits before the decimal point",
+    "date_parsing": "a date as YYYY-MM-DD",
+    "date_from_datetime_parsing": "a date as YYYY-MM-DD",
 }
 
 
@@ -263,7 +279,12 @@ def pydantic_expected(err: Any) -> str:
         except (KeyError, IndexError):
             pass  # a check with other details: pydantic's own words below
     if err.get("type") in _EXPECTED_EN:  # pydantic's words for these read as code
-        return _EXPECTED_EN[err["type"]]
+        try:
+            text = _EXPECTED_EN[err["type"]].format(**(err.get("ctx") or {}))
+        except (KeyError, IndexError):
+            text = None  # a check with other details: pydantic's own words below
+        if text is not None:
+            return re.sub(r"\b1 (character|digit|decimal place)s\b", r"1 \1", text)
     msg = str(err.get("msg", "a valid value"))
     # pydantic says "Input should be a valid decimal"; shown as "expected a valid decimal"
     for prefix in ("Value error, ", "Assertion failed, ", "Input should be "):
