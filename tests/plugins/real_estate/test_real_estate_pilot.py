@@ -402,3 +402,36 @@ def test_the_legend_fits_80_columns(office: Any, lang: str) -> None:
     finally:
         set_lang("en")
     assert all(len(line.rstrip()) <= 80 for line in lines)
+
+
+@pytest.mark.salesdesk_sqlite_only
+@aio
+async def test_a_refused_payment_plan_reads_chinese(salesdesk_world: Any) -> None:
+    """The payment plan dialog's refusals were English code-words on a Chinese screen
+    ("deposit + down payment of at most the price ..."); each now reads in business
+    Chinese under its field."""
+    from plugins.real_estate.services import control
+
+    estate = make_estate(salesdesk_world)  # the price list published
+    control.reserve(estate.control, estate.unit("201"), "陈静", subscribe=True)
+    control.sign(estate.control, estate.unit("201"), "HT-TEST-1")
+    set_lang("zh_CN")
+    try:
+
+        async def plan(pilot: Any) -> None:
+            from tui.widgets.form import FormFields
+
+            await pilot.press("l")
+            await fill(pilot, {"deposit": "50000", "down_payment": "1000601"})
+            form = pilot.app.screen.query_one(FormFields)
+            under = str(form.query_one("#err-down_payment").render())
+            assert under == "应为：定金与首付款合计不超过房价 1,050,600.00", under
+            await fill(pilot, {"down_payment": "265180", "start": "三月"})
+            under = str(form.query_one("#err-start").render())
+            assert under == "应为：YYYY-MM-DD 格式的日期", under
+
+        await on_board(estate.finance, plan)
+    finally:
+        set_lang("en")
+    with salesdesk_world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Instalment)) == 0
