@@ -66,20 +66,45 @@ class UnitRow(pydantic.BaseModel):
             return int(value)
         return value
 
+    # The checks across fields are refused on a field (shown under it on the form), in the
+    # reader's language and in the form's words: its labels, never the attribute names.
+    @pydantic.field_validator("shared_area")
+    @classmethod
+    def _areas_add_up(cls, value: Decimal, info: pydantic.ValidationInfo) -> Decimal:
+        building, suite = info.data.get("building_area"), info.data.get("suite_area")
+        if (
+            building is not None
+            and suite is not None
+            and abs(suite + value - building) > AREA_SLACK
+        ):
+            raise ValueError(
+                _(
+                    "the building area {building} to equal the suite area + shared area ({sum})"
+                ).format(building=building, sum=suite + value)
+            )
+        return value
+
+    @pydantic.field_validator("total_price")
+    @classmethod
+    def _total_is_price_x_area(
+        cls, value: Decimal | None, info: pydantic.ValidationInfo
+    ) -> Decimal | None:
+        price, area = info.data.get("unit_price"), info.data.get("building_area")
+        if value is None or price is None or area is None:
+            return value
+        computed = round2(price * area)
+        if abs(value - computed) > PRICE_SLACK:
+            raise ValueError(
+                _(
+                    "the total price {total} to equal the unit price x building area ({computed})"
+                ).format(total=value, computed=computed)
+            )
+        return value
+
     @pydantic.model_validator(mode="after")
-    def _consistent(self) -> UnitRow:
-        if abs(self.suite_area + self.shared_area - self.building_area) > AREA_SLACK:
-            raise ValueError(
-                f"building_area {self.building_area} to equal suite_area + shared_area "
-                f"({self.suite_area + self.shared_area})"
-            )
-        computed = round2(self.unit_price * self.building_area)
+    def _computed_total(self) -> UnitRow:
         if self.total_price is None:
-            self.total_price = computed
-        elif abs(self.total_price - computed) > PRICE_SLACK:
-            raise ValueError(
-                f"total_price {self.total_price} to equal unit_price x building_area ({computed})"
-            )
+            self.total_price = round2(self.unit_price * self.building_area)
         return self
 
 

@@ -435,3 +435,37 @@ async def test_a_refused_payment_plan_reads_chinese(salesdesk_world: Any) -> Non
         set_lang("en")
     with salesdesk_world.runtime.db.read_session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Instalment)) == 0
+
+
+@aio
+async def test_the_unit_form_names_areas_as_it_labels_them(salesdesk_world: Any) -> None:
+    """The unit form refused unequal areas with "building_area ... suite_area + shared_area";
+    it now says it under Shared area (公摊面积) in the form's own words."""
+    from re_helpers import unit_rows
+    from textual.widgets import Static
+
+    from tui.screens.forms import FormsScreen
+    from tui.widgets.form import FormFields
+
+    row = {k: str(v) for k, v in unit_rows()[0].items()}
+    set_lang("zh_CN")
+    try:
+        app = app_for(salesdesk_world.user("op", "business_operator"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.action_section("forms")
+            await settle(pilot)
+            assert isinstance(app.screen, FormsScreen)
+            app.screen._show_form("real_estate_unit")
+            await settle(pilot)
+            form = app.screen.query_one(FormFields)
+            for name, value in {**row, "shared_area": "30"}.items():
+                form.widget_for(name).value = value
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            error = str(app.screen.query_one("#err-shared_area", Static).render())
+            assert error == "应为：建筑面积 100.00 等于套内面积与公摊面积之和（110.00）", error
+    finally:
+        set_lang("en")
+    with salesdesk_world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Unit)) == 0

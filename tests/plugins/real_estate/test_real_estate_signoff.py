@@ -80,7 +80,7 @@ def test_bad_rows_are_all_named_and_nothing_is_submitted(salesdesk_world: Any) -
     with pytest.raises(ValidationFailed) as err:
         masterdata.submit_units(salesdesk_world.user("op", "business_operator"), rows)
     text = str(err.value)
-    assert "row 2" in text and "suite_area + shared_area" in text
+    assert "row 2" in text and "the suite area + shared area (80.50)" in text
     assert "row 3, column 'floor'" in text
     assert "row 4, column 'unit_no'" in text and "row 1" in text
     with salesdesk_world.runtime.db.read_session() as session:
