@@ -110,7 +110,8 @@ class UnitRow(pydantic.BaseModel):
 
 def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
     """Validate every row; one ValidationFailed lists every problem (row numbers from 1,
-    or the numbers the rows carry under ``_row``; ``_sheet`` names the sheet)."""
+    or the numbers the rows carry under ``_row``; ``_sheet`` names the sheet, ``_headers``
+    the file's header of each field, as typed)."""
     parsed: list[UnitRow] = []
     problems: list[FieldProblem] = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -118,24 +119,27 @@ def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
         data = dict(raw)
         row_no = int(data.pop("_row", index))
         sheet = str(data.pop("_sheet", ""))
-        prefix = f"{sheet}!" if sheet else ""
+        headers: dict[str, str] = data.pop("_headers", {})
+        where_in = (sheet, headers)
         try:
             unit = UnitRow.model_validate(data)
         except pydantic.ValidationError as exc:
             for err in exc.errors():
-                column = ".".join(str(p) for p in err["loc"]) or "building_area"
+                name = ".".join(str(p) for p in err["loc"]) or "building_area"
                 problems.append(
-                    FieldProblem(prefix + column, err.get("input"), _expected(err), row_no)
+                    _row_problem(where_in, row_no, name, err.get("input"), _expected(err))
                 )
             continue
         key = (unit.project.upper(), unit.building.upper(), unit.unit_no.upper())
         if key in seen:
             problems.append(
-                FieldProblem(
-                    prefix + "unit_no",
-                    unit.unit_no,
-                    f"a unit number not already on row {seen[key]}",
+                _row_problem(
+                    where_in,
                     row_no,
+                    "unit_no",
+                    unit.unit_no,
+                    "a unit number not already on row {row}",
+                    args={"row": seen[key]},
                 )
             )
         seen[key] = row_no
@@ -147,6 +151,24 @@ def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
     if problems:
         raise ValidationFailed(problems, f"units{' in ' + where if where else ''}")
     return parsed
+
+
+def _row_problem(
+    where_in: tuple[str, dict[str, str]],
+    row: int,
+    name: str,
+    value: Any,
+    expected: str,
+    args: dict[str, object] | None = None,
+) -> FieldProblem:
+    """A row's problem named as the file heads the column (with its sheet), else as the
+    unit form labels the field: never the attribute's name."""
+    sheet, headers = where_in
+    prefix = f"{sheet}!" if sheet else ""
+    column = f"{prefix}{headers[name]}" if name in headers else None
+    return FieldProblem(
+        prefix + name, value, expected, row, args, column=column, title=LABELS.get(name)
+    )
 
 
 def _expected(err: Any) -> str:
@@ -330,6 +352,24 @@ HEADERS: dict[str, str] = {
     "总价": "total_price",
 }
 FIELDS = set(UnitRow.model_fields)
+# each field as the unit form labels it (an English msgid): its description, else its words
+LABELS: dict[str, str] = {
+    name: field.description or name.replace("_", " ").capitalize()
+    for name, field in UnitRow.model_fields.items()
+}
+
+
+def known_columns() -> str:
+    """The headers a workbook may use, in the reader's language: the Chinese terms, or
+    the fields' words (either is accepted), never the attribute names."""
+    from core.i18n import current_lang
+
+    if current_lang().startswith("zh"):
+        firsts = {field: term for term, field in reversed(HEADERS.items())}  # first listed
+        names = [firsts[f] for f in dict.fromkeys(HEADERS.values())]
+    else:
+        names = [f.replace("_", " ").capitalize() for f in dict.fromkeys(HEADERS.values())]
+    return ", ".join(names)
 
 
 def read_workbook(path: Path) -> list[dict[str, Any]]:
@@ -369,16 +409,18 @@ def _sheet_rows(
                 FieldProblem(
                     f"{title}!{_letter(col)}{first}",
                     text,
-                    "a known column: " + ", ".join(sorted(FIELDS)),
+                    "one of the columns {names}",
                     first,
+                    {"names": known_columns()},
                 )
             )
         names.append(name)
+    headers = {n: cell_text(h).strip() for n, h in zip(names, header, strict=False) if n}
     out = []
     for row_no, cells in enumerate(values, start=first + 1):
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
-        record: dict[str, Any] = {"_sheet": title, "_row": row_no}
+        record: dict[str, Any] = {"_sheet": title, "_row": row_no, "_headers": headers}
         for name, cell in zip(names, cells, strict=False):
             if name and cell is not None and str(cell).strip() != "":
                 record[name] = cell if name == "floor" else cell_text(cell)

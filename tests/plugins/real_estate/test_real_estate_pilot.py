@@ -267,7 +267,7 @@ async def test_import_a_workbook_from_the_sign_off_screen(
         await settle(pilot)
         await pilot.press("i")
         await prompt(pilot, str(bad))
-        assert "row 3, column 'A1栋!floor'" in messages[-1]
+        assert "row 3, column 'A1栋!楼层'" in messages[-1]
         await pilot.press("i")
         await prompt(pilot, str(good))
         assert "4 units waiting for sign-off" in messages[-1]
