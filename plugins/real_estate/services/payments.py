@@ -242,7 +242,16 @@ def record_payment(
     """Finance records money received (or, kind ``refund``, paid back)."""
     if kind not in PAYMENT_KINDS:
         raise ValidationFailed(
-            [FieldProblem("kind", kind, "one of " + ", ".join(PAYMENT_KINDS))], "payment"
+            [
+                FieldProblem(
+                    "kind",
+                    kind,
+                    "one of {values}",
+                    args={"values": kind_words(PAYMENT_KINDS)},
+                    title=PLAN_TITLES["kind"],
+                )
+            ],
+            "payment",
         )
     value = decimal_of(amount, "amount", positive=True)
     if value != value.quantize(Decimal("0.01")):

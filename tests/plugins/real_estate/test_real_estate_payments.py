@@ -277,3 +277,44 @@ def test_instalment_refusals_name_columns_in_business_words(
         assert "instalments adding up to the price 1,050,600.00" in short_text
         assert "deposit + down payment of at most the price 1,050,600.00" in over_text
         assert start_text.startswith("Please correct: Deposit due: ")
+
+
+@pytest.mark.parametrize(
+    ("lang", "kinds", "sources"),
+    [
+        (
+            "en",
+            "Payment kind: got 'gift', expected one of Deposit, Down payment, Instalment, "
+            "Mortgage, Area, Refund",
+            "Source: got 'radio', expected one of Newspaper, Web, Billboard, Referral, "
+            "Passing, TV, Other",
+        ),
+        (
+            "zh_CN",
+            "款项类别：填的是 'gift'，应为 以下之一：定金, 首付款, 分期款, 按揭款, 面积, 退款",
+            "来源：填的是 'radio'，应为 以下之一：报纸, 网络, 户外广告, 介绍, 路过, 电视, 其他",
+        ),
+    ],
+)
+def test_choices_are_listed_as_the_forms_offer_them(
+    estate: Any, lang: str, kinds: str, sources: str
+) -> None:
+    """A refused payment kind or call source listed the codes (down_payment, tv); the
+    refusal lists what the form's choices read, in the reader's language."""
+    from core.i18n import set_lang
+    from plugins.real_estate.services import calls
+
+    deal = signed_deal(estate)
+    set_lang(lang)
+    try:
+        with pytest.raises(ValidationFailed) as kind:
+            payments.record_payment(estate.finance, deal.id, "gift", "1")
+        with pytest.raises(ValidationFailed) as source:
+            calls.log_call(
+                estate.control, estate.project_id, {"source": "radio", "grade": "A", "phone": "139"}
+            )
+        kind_text, source_text = str(kind.value), str(source.value)
+    finally:
+        set_lang(None)
+    assert kinds in kind_text, kind_text
+    assert sources in source_text, source_text
