@@ -145,9 +145,13 @@ def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
         seen[key] = row_no
         parsed.append(unit)
     if not rows:
-        problems.append(FieldProblem("rows", "", "at least one unit"))
+        problems.append(FieldProblem("rows", "", "at least one unit", title="Units"))
     if len(rows) > MAX_ROWS:
-        problems.append(FieldProblem("rows", len(rows), f"at most {MAX_ROWS} units"))
+        problems.append(
+            FieldProblem(
+                "rows", len(rows), "at most {most} units", args={"most": MAX_ROWS}, title="Units"
+            )
+        )
     if problems:
         raise ValidationFailed(problems, f"units{' in ' + where if where else ''}")
     return parsed

@@ -318,3 +318,64 @@ def test_choices_are_listed_as_the_forms_offer_them(
         set_lang(None)
     assert kinds in kind_text, kind_text
     assert sources in source_text, source_text
+
+
+def test_the_other_refusals_read_chinese_on_a_chinese_screen(estate: Any) -> None:
+    """What a refusal expects was English under Chinese words ("应为 at most 2 decimals"),
+    and fields without a form label read as code (buyer_name, key, percent)."""
+    from core.i18n import set_lang
+    from plugins.real_estate.services import calls, prices
+
+    deal = signed_deal(estate)
+    tries = [
+        (
+            lambda: payments.record_payment(estate.finance, deal.id, "deposit", "1.234"),
+            "金额：填的是 '1.234'，应为 最多 2 位小数",
+        ),
+        (
+            lambda: payments.settle(estate.service, deal.id, "100.123"),
+            "实测面积：填的是 '100.123'，应为 最多 2 位小数的面积",
+        ),
+        (
+            lambda: calls.log_call(
+                estate.control, estate.project_id, {"source": "web", "grade": "Z"}
+            ),
+            "等级：填的是 'Z'，应为 A（热）、B（温）或 C（冷）",
+        ),
+        (
+            lambda: calls.log_call(
+                estate.control, estate.project_id, {"source": "web", "grade": "A"}
+            ),
+            "电话：填的是 空，应为 电话号码或来电人姓名",
+        ),
+        (
+            lambda: control.reserve(estate.control, estate.unit("102"), " "),
+            "客户：填的是 空，应为 客户姓名",
+        ),
+        (lambda: control.cancel(estate.control, estate.unit("201"), " "), "应为 取消成交的原因"),
+        (
+            lambda: prices.set_factor(estate.operator, estate.building_id, "height", "3", "100"),
+            "系数：填的是 'height'，应为 以下之一：楼层, 朝向, 景观, 户型, 房间",
+        ),
+        (
+            lambda: prices.set_factor(estate.operator, estate.building_id, "floor", " ", "100"),
+            "适用于：填的是 ' '，应为 系数适用的楼层、朝向、景观、户型或房号",
+        ),
+        (
+            lambda: prices.set_factor(
+                estate.operator, estate.building_id, "floor", "3", "0", "0.9"
+            ),
+            "调整%：填的是 '0.9'，应为 -0.5 至 0.5 之间的小数（0.03 即 3%）",
+        ),
+    ]
+    set_lang("zh_CN")
+    try:
+        said = []
+        for attempt, _wanted in tries:
+            with pytest.raises(ValidationFailed) as err:
+                attempt()
+            said.append(str(err.value))
+    finally:
+        set_lang(None)
+    for text, (_attempt, wanted) in zip(said, tries, strict=True):
+        assert wanted in text, text
