@@ -48,9 +48,10 @@ class FieldProblem:
                 "row {row}, {name} (column '{column}' in the file): got {value}, "
                 "expected {expected}"
             ).format(row=self.row, name=name, column=self.column, value=shown, expected=expected)
-        if self.row is not None:
+        if self.row is not None:  # a file's header as typed, else the label the screen shows
+            column = self.column or (_(self.title) if self.title else self.field)
             return _("row {row}, column '{field}': got {value}, expected {expected}").format(
-                row=self.row, field=self.column or self.field, value=shown, expected=expected
+                row=self.row, field=column, value=shown, expected=expected
             )
         return _("{field}: got {value}, expected {expected}").format(
             field=_(self.title) if self.title else field_title(self.field),

@@ -51,15 +51,7 @@ STATUS_TITLES = {
 }
 
 
-SOURCE_TITLES = {
-    "newspaper": "Newspaper",
-    "web": "Web",
-    "billboard": "Billboard",
-    "referral": "Referral",
-    "passing": "Passing",
-    "tv": "TV",
-    "other": "Other",
-}
+SOURCE_TITLES = calls.SOURCE_TITLES
 
 
 def status_title(status: str) -> str:

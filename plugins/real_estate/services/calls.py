@@ -13,9 +13,19 @@ from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
 from core.services.base import UnitOfWork, detached, write
 from plugins.real_estate.models import Call, Project
-from plugins.real_estate.services.common import CALLS
+from plugins.real_estate.services.common import CALLS, _
 
 SOURCES = ("newspaper", "web", "billboard", "referral", "passing", "tv", "other")
+# each source as the register and the call form read it (an English msgid)
+SOURCE_TITLES = {
+    "newspaper": "Newspaper",
+    "web": "Web",
+    "billboard": "Billboard",
+    "referral": "Referral",
+    "passing": "Passing",
+    "tv": "TV",
+    "other": "Other",
+}
 GRADES = ("A", "B", "C")  # A hot, B warm, C cold
 FOLLOW_UP_DAYS = {"A": 1, "B": 3, "C": 7}  # by grade: how soon to call back
 
@@ -25,7 +35,8 @@ def log_call(ctx: Context, project_id: int, values: dict[str, Any]) -> Call:
     grade = str(values.get("grade") or "").strip().upper()
     problems = []
     if source not in SOURCES:
-        problems.append(FieldProblem("source", source, "one of " + ", ".join(SOURCES)))
+        shown = ", ".join(_(SOURCE_TITLES[s]) for s in SOURCES)  # as the form offers them
+        problems.append(FieldProblem("source", source, "one of {values}", args={"values": shown}))
     if grade not in GRADES:
         problems.append(FieldProblem("grade", grade, "A (hot), B (warm) or C (cold)"))
     phone = str(values.get("phone") or "").strip()

@@ -102,7 +102,9 @@ def move_unit(
 def _buyer(values: dict[str, Any]) -> tuple[str, str]:
     name = str(values.get("buyer_name") or "").strip()
     if not name:
-        raise ValidationFailed([FieldProblem("buyer_name", name, "the buyer's name")], "deal")
+        raise ValidationFailed(
+            [FieldProblem("buyer_name", name, "the buyer's name", title="Buyer")], "deal"
+        )
     return name[:200], str(values.get("buyer_phone") or "").strip()[:32]
 
 

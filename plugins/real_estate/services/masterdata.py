@@ -66,26 +66,52 @@ class UnitRow(pydantic.BaseModel):
             return int(value)
         return value
 
+    # The checks across fields are refused on a field (shown under it on the form), in the
+    # reader's language and in the form's words: its labels, never the attribute names.
+    @pydantic.field_validator("shared_area")
+    @classmethod
+    def _areas_add_up(cls, value: Decimal, info: pydantic.ValidationInfo) -> Decimal:
+        building, suite = info.data.get("building_area"), info.data.get("suite_area")
+        if (
+            building is not None
+            and suite is not None
+            and abs(suite + value - building) > AREA_SLACK
+        ):
+            raise ValueError(
+                _(
+                    "the building area {building} to equal the suite area + shared area ({sum})"
+                ).format(building=building, sum=suite + value)
+            )
+        return value
+
+    @pydantic.field_validator("total_price")
+    @classmethod
+    def _total_is_price_x_area(
+        cls, value: Decimal | None, info: pydantic.ValidationInfo
+    ) -> Decimal | None:
+        price, area = info.data.get("unit_price"), info.data.get("building_area")
+        if value is None or price is None or area is None:
+            return value
+        computed = round2(price * area)
+        if abs(value - computed) > PRICE_SLACK:
+            raise ValueError(
+                _(
+                    "the total price {total} to equal the unit price x building area ({computed})"
+                ).format(total=value, computed=computed)
+            )
+        return value
+
     @pydantic.model_validator(mode="after")
-    def _consistent(self) -> UnitRow:
-        if abs(self.suite_area + self.shared_area - self.building_area) > AREA_SLACK:
-            raise ValueError(
-                f"building_area {self.building_area} to equal suite_area + shared_area "
-                f"({self.suite_area + self.shared_area})"
-            )
-        computed = round2(self.unit_price * self.building_area)
+    def _computed_total(self) -> UnitRow:
         if self.total_price is None:
-            self.total_price = computed
-        elif abs(self.total_price - computed) > PRICE_SLACK:
-            raise ValueError(
-                f"total_price {self.total_price} to equal unit_price x building_area ({computed})"
-            )
+            self.total_price = round2(self.unit_price * self.building_area)
         return self
 
 
 def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
     """Validate every row; one ValidationFailed lists every problem (row numbers from 1,
-    or the numbers the rows carry under ``_row``; ``_sheet`` names the sheet)."""
+    or the numbers the rows carry under ``_row``; ``_sheet`` names the sheet, ``_headers``
+    the file's header of each field, as typed)."""
     parsed: list[UnitRow] = []
     problems: list[FieldProblem] = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -93,35 +119,60 @@ def parse_rows(rows: list[dict[str, Any]], where: str = "") -> list[UnitRow]:
         data = dict(raw)
         row_no = int(data.pop("_row", index))
         sheet = str(data.pop("_sheet", ""))
-        prefix = f"{sheet}!" if sheet else ""
+        headers: dict[str, str] = data.pop("_headers", {})
+        where_in = (sheet, headers)
         try:
             unit = UnitRow.model_validate(data)
         except pydantic.ValidationError as exc:
             for err in exc.errors():
-                column = ".".join(str(p) for p in err["loc"]) or "building_area"
+                name = ".".join(str(p) for p in err["loc"]) or "building_area"
                 problems.append(
-                    FieldProblem(prefix + column, err.get("input"), _expected(err), row_no)
+                    _row_problem(where_in, row_no, name, err.get("input"), _expected(err))
                 )
             continue
         key = (unit.project.upper(), unit.building.upper(), unit.unit_no.upper())
         if key in seen:
             problems.append(
-                FieldProblem(
-                    prefix + "unit_no",
-                    unit.unit_no,
-                    f"a unit number not already on row {seen[key]}",
+                _row_problem(
+                    where_in,
                     row_no,
+                    "unit_no",
+                    unit.unit_no,
+                    "a unit number not already on row {row}",
+                    args={"row": seen[key]},
                 )
             )
         seen[key] = row_no
         parsed.append(unit)
     if not rows:
-        problems.append(FieldProblem("rows", "", "at least one unit"))
+        problems.append(FieldProblem("rows", "", "at least one unit", title="Units"))
     if len(rows) > MAX_ROWS:
-        problems.append(FieldProblem("rows", len(rows), f"at most {MAX_ROWS} units"))
+        problems.append(
+            FieldProblem(
+                "rows", len(rows), "at most {most} units", args={"most": MAX_ROWS}, title="Units"
+            )
+        )
     if problems:
         raise ValidationFailed(problems, f"units{' in ' + where if where else ''}")
     return parsed
+
+
+def _row_problem(
+    where_in: tuple[str, dict[str, str]],
+    row: int,
+    name: str,
+    value: Any,
+    expected: str,
+    args: dict[str, object] | None = None,
+) -> FieldProblem:
+    """A row's problem named as the file heads the column (with its sheet), else as the
+    unit form labels the field: never the attribute's name."""
+    sheet, headers = where_in
+    prefix = f"{sheet}!" if sheet else ""
+    column = f"{prefix}{headers[name]}" if name in headers else None
+    return FieldProblem(
+        prefix + name, value, expected, row, args, column=column, title=LABELS.get(name)
+    )
 
 
 def _expected(err: Any) -> str:
@@ -305,6 +356,24 @@ HEADERS: dict[str, str] = {
     "总价": "total_price",
 }
 FIELDS = set(UnitRow.model_fields)
+# each field as the unit form labels it (an English msgid): its description, else its words
+LABELS: dict[str, str] = {
+    name: field.description or name.replace("_", " ").capitalize()
+    for name, field in UnitRow.model_fields.items()
+}
+
+
+def known_columns() -> str:
+    """The headers a workbook may use, in the reader's language: the Chinese terms, or
+    the fields' words (either is accepted), never the attribute names."""
+    from core.i18n import current_lang
+
+    if current_lang().startswith("zh"):
+        firsts = {field: term for term, field in reversed(HEADERS.items())}  # first listed
+        names = [firsts[f] for f in dict.fromkeys(HEADERS.values())]
+    else:
+        names = [f.replace("_", " ").capitalize() for f in dict.fromkeys(HEADERS.values())]
+    return ", ".join(names)
 
 
 def read_workbook(path: Path) -> list[dict[str, Any]]:
@@ -344,16 +413,18 @@ def _sheet_rows(
                 FieldProblem(
                     f"{title}!{_letter(col)}{first}",
                     text,
-                    "a known column: " + ", ".join(sorted(FIELDS)),
+                    "one of the columns {names}",
                     first,
+                    {"names": known_columns()},
                 )
             )
         names.append(name)
+    headers = {n: cell_text(h).strip() for n, h in zip(names, header, strict=False) if n}
     out = []
     for row_no, cells in enumerate(values, start=first + 1):
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
-        record: dict[str, Any] = {"_sheet": title, "_row": row_no}
+        record: dict[str, Any] = {"_sheet": title, "_row": row_no, "_headers": headers}
         for name, cell in zip(names, cells, strict=False):
             if name and cell is not None and str(cell).strip() != "":
                 record[name] = cell if name == "floor" else cell_text(cell)

@@ -99,15 +99,31 @@ def _unit_of(uow: UnitOfWork, deal: Deal) -> str:
     return unit_label(uow.session, uow.get(Unit, deal.unit_id))
 
 
-def _date(value: Any, field: str, row: int | None = None) -> dt.date:
+# what a refusal calls a payment plan's columns: the words the office uses (an English
+# msgid, shown in the reader's language), never the code's due_on
+PLAN_TITLES = {"kind": "Payment kind", "due_on": "Due date", "amount": "Amount"}
+
+
+def _date(value: Any, field: str, row: int | None = None, title: str | None = None) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationFailed(
-            [FieldProblem(field, value, "a date YYYY-MM-DD", row)], field
+            [FieldProblem(field, value, "a date YYYY-MM-DD", row, title=title)], field
         ) from None
+
+
+def kind_words(kinds: tuple[str, ...]) -> str:
+    """Payment kinds as the payment form lists them ("Deposit, Down payment")."""
+    return ", ".join(_(k.replace("_", " ").capitalize()) for k in kinds)
+
+
+def _titled(problems: list[FieldProblem]) -> list[FieldProblem]:
+    for problem in problems:
+        problem.title = problem.title or PLAN_TITLES.get(problem.field)
+    return problems
 
 
 def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> list[Instalment]:
@@ -117,7 +133,16 @@ def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> l
     for n, item in enumerate(instalments, start=1):
         kind = str(item.get("kind", "")).strip()
         if kind not in PLAN_KINDS:
-            problems.append(FieldProblem("kind", kind, "one of " + ", ".join(PLAN_KINDS), n))
+            problems.append(
+                FieldProblem(
+                    "kind",
+                    kind,
+                    "one of {values}",
+                    n,
+                    {"values": kind_words(PLAN_KINDS)},
+                    title=PLAN_TITLES["kind"],
+                )
+            )
             continue
         try:
             rows.append(
@@ -128,10 +153,12 @@ def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> l
                 )
             )
         except ValidationFailed as exc:
-            problems += exc.problems
+            problems += _titled(exc.problems)
     if problems or not rows:
         raise ValidationFailed(
-            problems or [FieldProblem("instalments", "", "at least one")], "payment plan"
+            problems
+            or [FieldProblem("instalments", "", "at least one instalment", title="Payment plan")],
+            "payment plan",
         )
 
     def work(uow: UnitOfWork) -> list[Instalment]:
@@ -143,8 +170,9 @@ def set_plan(ctx: Context, deal_id: int, instalments: list[dict[str, Any]]) -> l
                 [
                     FieldProblem(
                         "amount",
-                        f"{total:.2f}",
-                        f"instalments adding up to the price {deal.price:.2f}",
+                        f"{total:,.2f}",
+                        "instalments adding up to the price {price}",
+                        args={"price": f"{deal.price:,.2f}"},
                     )
                 ],
                 "payment plan",
@@ -174,7 +202,7 @@ def standard_plan(
 ) -> list[Instalment]:
     """The usual plan: a deposit now, a down payment after ``down_after_days``, the rest by
     mortgage after ``mortgage_after_days``; the mortgage is what the price leaves."""
-    first = _date(start, "start") if start not in (None, "") else ctx.today()
+    first = _date(start, "start", title="Deposit due") if start not in (None, "") else ctx.today()
     dep = decimal_of(deposit, "deposit")
     down = decimal_of(down_payment, "down_payment")
     with ctx.reading() as session:
@@ -186,8 +214,9 @@ def standard_plan(
             [
                 FieldProblem(
                     "down_payment",
-                    f"{down:.2f}",
-                    f"deposit + down payment of at most the price {price:,.2f}",
+                    f"{down:,.2f}",
+                    "deposit + down payment of at most the price {price}",
+                    args={"price": f"{price:,.2f}"},
                 )
             ],
             "payment plan",
@@ -213,7 +242,16 @@ def record_payment(
     """Finance records money received (or, kind ``refund``, paid back)."""
     if kind not in PAYMENT_KINDS:
         raise ValidationFailed(
-            [FieldProblem("kind", kind, "one of " + ", ".join(PAYMENT_KINDS))], "payment"
+            [
+                FieldProblem(
+                    "kind",
+                    kind,
+                    "one of {values}",
+                    args={"values": kind_words(PAYMENT_KINDS)},
+                    title=PLAN_TITLES["kind"],
+                )
+            ],
+            "payment",
         )
     value = decimal_of(amount, "amount", positive=True)
     if value != value.quantize(Decimal("0.01")):

@@ -113,17 +113,34 @@ def set_factor(
     kind = kind.strip().lower()
     if kind not in FACTOR_KINDS:
         raise ValidationFailed(
-            [FieldProblem("kind", kind, "one of " + ", ".join(FACTOR_KINDS))], "price factor"
+            [
+                FieldProblem(
+                    "kind",
+                    kind,
+                    "one of {values}",
+                    args={"values": ", ".join(_(k.capitalize()) for k in FACTOR_KINDS)},
+                    title="Factor",
+                )
+            ],
+            "price factor",
         )
     if not key.strip():
         raise ValidationFailed(
-            [FieldProblem("key", key, "what the factor matches")], "price factor"
+            [FieldProblem("key", key, "what the factor matches", title="Matches")],
+            "price factor",
         )
     amt = decimal_of(amount or "0", "amount")
     pct = decimal_of(percent or "0", "percent")
     if not Decimal("-0.5") <= pct <= Decimal("0.5"):
         raise ValidationFailed(
-            [FieldProblem("percent", str(pct), "a fraction between -0.5 and 0.5 (0.03 is 3 %)")],
+            [
+                FieldProblem(
+                    "percent",
+                    str(pct),
+                    "a fraction between -0.5 and 0.5 (0.03 is 3 %)",
+                    title="Adj %",
+                )
+            ],
             "price factor",
         )
 

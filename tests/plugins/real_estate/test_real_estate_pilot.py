@@ -267,7 +267,7 @@ async def test_import_a_workbook_from_the_sign_off_screen(
         await settle(pilot)
         await pilot.press("i")
         await prompt(pilot, str(bad))
-        assert "row 3, column 'A1栋!floor'" in messages[-1]
+        assert "row 3, column 'A1栋!楼层'" in messages[-1]
         await pilot.press("i")
         await prompt(pilot, str(good))
         assert "4 units waiting for sign-off" in messages[-1]
@@ -402,3 +402,70 @@ def test_the_legend_fits_80_columns(office: Any, lang: str) -> None:
     finally:
         set_lang("en")
     assert all(len(line.rstrip()) <= 80 for line in lines)
+
+
+@pytest.mark.salesdesk_sqlite_only
+@aio
+async def test_a_refused_payment_plan_reads_chinese(salesdesk_world: Any) -> None:
+    """The payment plan dialog's refusals were English code-words on a Chinese screen
+    ("deposit + down payment of at most the price ..."); each now reads in business
+    Chinese under its field."""
+    from plugins.real_estate.services import control
+
+    estate = make_estate(salesdesk_world)  # the price list published
+    control.reserve(estate.control, estate.unit("201"), "陈静", subscribe=True)
+    control.sign(estate.control, estate.unit("201"), "HT-TEST-1")
+    set_lang("zh_CN")
+    try:
+
+        async def plan(pilot: Any) -> None:
+            from tui.widgets.form import FormFields
+
+            await pilot.press("l")
+            await fill(pilot, {"deposit": "50000", "down_payment": "1000601"})
+            form = pilot.app.screen.query_one(FormFields)
+            under = str(form.query_one("#err-down_payment").render())
+            assert under == "应为：定金与首付款合计不超过房价 1,050,600.00", under
+            await fill(pilot, {"down_payment": "265180", "start": "三月"})
+            under = str(form.query_one("#err-start").render())
+            assert under == "应为：YYYY-MM-DD 格式的日期", under
+
+        await on_board(estate.finance, plan)
+    finally:
+        set_lang("en")
+    with salesdesk_world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Instalment)) == 0
+
+
+@aio
+async def test_the_unit_form_names_areas_as_it_labels_them(salesdesk_world: Any) -> None:
+    """The unit form refused unequal areas with "building_area ... suite_area + shared_area";
+    it now says it under Shared area (公摊面积) in the form's own words."""
+    from re_helpers import unit_rows
+    from textual.widgets import Static
+
+    from tui.screens.forms import FormsScreen
+    from tui.widgets.form import FormFields
+
+    row = {k: str(v) for k, v in unit_rows()[0].items()}
+    set_lang("zh_CN")
+    try:
+        app = app_for(salesdesk_world.user("op", "business_operator"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.action_section("forms")
+            await settle(pilot)
+            assert isinstance(app.screen, FormsScreen)
+            app.screen._show_form("real_estate_unit")
+            await settle(pilot)
+            form = app.screen.query_one(FormFields)
+            for name, value in {**row, "shared_area": "30"}.items():
+                form.widget_for(name).value = value
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            error = str(app.screen.query_one("#err-shared_area", Static).render())
+            assert error == "应为：建筑面积 100.00 等于套内面积与公摊面积之和（110.00）", error
+    finally:
+        set_lang("en")
+    with salesdesk_world.runtime.db.read_session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Unit)) == 0

@@ -12,6 +12,7 @@ from re_helpers import unit_rows
 from core import db as dbmod
 from core.errors import PermissionDenied, ValidationFailed
 from core.forms import form_registry, submit_form
+from core.i18n import set_lang
 from plugins.real_estate.models import Call, Change, SalesPlan, Unit
 
 
@@ -33,8 +34,31 @@ def test_unit_form_submits_a_change_and_refuses_bad_areas(salesdesk_world: Any) 
     row = {k: str(v) for k, v in unit_rows()[0].items()}
     message = submit_form(operator, "real_estate_unit", row)
     assert "signs it off" in message
-    with pytest.raises(ValidationFailed, match="suite_area"):
+    with pytest.raises(ValidationFailed) as areas:
         submit_form(operator, "real_estate_unit", {**row, "shared_area": "30"})
+    assert "the building area 100.00 to equal the suite area + shared area (110.00)" in str(
+        areas.value
+    ), str(areas.value)
+    with pytest.raises(ValidationFailed) as total:
+        submit_form(operator, "real_estate_unit", {**row, "total_price": "1"})
+    assert "the total price 1 to equal the unit price x building area" in str(total.value)
+    set_lang("zh_CN")
+    try:
+        with pytest.raises(ValidationFailed) as areas:
+            submit_form(operator, "real_estate_unit", {**row, "shared_area": "30"})
+        areas_zh = str(areas.value)
+        with pytest.raises(ValidationFailed) as total:
+            submit_form(operator, "real_estate_unit", {**row, "total_price": "1"})
+        total_zh = str(total.value)
+    finally:
+        set_lang(None)
+    assert (
+        "公摊面积：填的是 '30'，应为 建筑面积 100.00 等于套内面积与公摊面积之和（110.00）"
+        in areas_zh
+    )
+    assert "总价：填的是 '1'，应为 总价 1 等于单价乘以建筑面积（900000.00）" in total_zh, total_zh
+    for text in (str(areas.value), str(total.value), areas_zh, total_zh):
+        assert not any(code in text for code in ("_area", "_price")), text
     with pytest.raises(PermissionDenied):
         submit_form(salesdesk_world.user("rep", "sales_rep"), "real_estate_unit", row)
     with salesdesk_world.runtime.db.read_session() as session:

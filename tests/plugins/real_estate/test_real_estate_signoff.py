@@ -80,9 +80,10 @@ def test_bad_rows_are_all_named_and_nothing_is_submitted(salesdesk_world: Any) -
     with pytest.raises(ValidationFailed) as err:
         masterdata.submit_units(salesdesk_world.user("op", "business_operator"), rows)
     text = str(err.value)
-    assert "row 2" in text and "suite_area + shared_area" in text
-    assert "row 3, column 'floor'" in text
-    assert "row 4, column 'unit_no'" in text and "row 1" in text
+    assert "row 2" in text and "the suite area + shared area (80.50)" in text
+    assert "row 3, column 'Floor'" in text
+    assert "row 4, column 'Unit number'" in text and "row 1" in text
+    assert "_area" not in text and "unit_no" not in text
     with salesdesk_world.runtime.db.read_session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 0
 
@@ -123,7 +124,7 @@ def test_import_errors_name_sheet_row_and_column(salesdesk_world: Any, tmp_path:
     path = write_workbook(tmp_path / "bad.xlsx", rows)
     with pytest.raises(ValidationFailed) as err:
         masterdata.import_units(salesdesk_world.user("op", "business_operator"), path)
-    assert "row 4, column 'A1栋!building_area'" in str(err.value)  # header is row 1
+    assert "row 4, column 'A1栋!建筑面积'" in str(err.value)  # header is row 1, as typed
     with salesdesk_world.runtime.db.read_session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 0
 
@@ -194,3 +195,56 @@ def test_two_managers_signing_off_at_once_apply_the_change_once(
     (loser,) = [r for r in results if not isinstance(r, Change)]
     assert isinstance(loser, Refused) and "already approved" in str(loser)
     assert count_units(salesdesk_world) == 4
+
+
+@pytest.mark.parametrize(
+    ("lang", "wanted"),
+    [
+        (
+            "en",
+            [
+                "row 3, column 'Floor': got 'two'",
+                "row 1, column 'A1栋!D1': got 'Colour', expected one of the columns Project, ",
+                "Building area, Suite area, Shared area, Unit price, Total price",
+            ],
+        ),
+        (
+            "zh_CN",
+            [
+                "第 3 行 楼层 列：填的是 'two'",
+                "第 1 行 A1栋!D1 列：填的是 'Colour'，应为 以下列之一：项目, ",
+                "建筑面积, 套内面积, 公摊面积, 单价, 总价",
+            ],
+        ),
+    ],
+)
+def test_unit_rows_and_workbooks_are_refused_in_business_words(
+    salesdesk_world: Any, tmp_path: Path, lang: str, wanted: list[str]
+) -> None:
+    """Rows typed or imported name their columns as the form labels them or as the file
+    heads them, and an unknown header lists the headers that are known, never the code's
+    attribute names (floor, unit_no, building_area)."""
+    from core.i18n import set_lang
+
+    rows = unit_rows()
+    rows[2]["floor"] = "two"
+    import openpyxl
+
+    book = write_workbook(tmp_path / "odd.xlsx", unit_rows())
+    sheets = openpyxl.load_workbook(book)
+    sheets.active["D1"] = "Colour"  # was the building's name
+    sheets.save(book)
+    operator = salesdesk_world.user("op", "business_operator")
+    set_lang(lang)
+    try:
+        with pytest.raises(ValidationFailed) as typed:
+            masterdata.submit_units(operator, rows)
+        with pytest.raises(ValidationFailed) as imported:
+            masterdata.import_units(operator, book)
+        text = str(typed.value) + "\n" + str(imported.value)
+    finally:
+        set_lang(None)
+    for line in wanted:
+        assert line in text, text
+    for code in ("floor", "unit_no", "building_area", "suite_area", "total_price"):
+        assert code not in text, text
