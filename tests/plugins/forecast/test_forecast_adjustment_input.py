@@ -14,9 +14,9 @@ from core.i18n import set_lang
 from plugins.forecast.services import targets as svc
 
 
-@pytest.mark.parametrize("pct", ["NaN", "Infinity", "-Infinity", "ten", "-100"])
-def test_an_adjustment_that_is_no_percentage_is_refused(sales: Any, pct: str) -> None:
-    view = svc.create_allocation(
+def _year_by_region(sales: Any) -> Any:
+    """The manager's 2026 target of 10,000 split by region on last year's sales."""
+    return svc.create_allocation(
         sales.mgr,
         period_kind="year",
         period_start=dt.date(2026, 1, 1),
@@ -24,6 +24,11 @@ def test_an_adjustment_that_is_no_percentage_is_refused(sales: Any, pct: str) ->
         total="10000",
         basis="ytd",
     )
+
+
+@pytest.mark.parametrize("pct", ["NaN", "Infinity", "-Infinity", "ten", "-100"])
+def test_an_adjustment_that_is_no_percentage_is_refused(sales: Any, pct: str) -> None:
+    view = _year_by_region(sales)
     key = view.lines[0].key_id
     for lang, words in [("en", "above -100"), ("zh_CN", "大于 -100")]:
         set_lang(lang)
@@ -50,14 +55,7 @@ def test_targets_adjust_refuses_in_chinese_in_one_sentence(
     from tui.cli import cli
 
     monkeypatch.setattr("core.runtime.os_login", lambda: "mgr")
-    view = svc.create_allocation(
-        sales.mgr,
-        period_kind="year",
-        period_start=dt.date(2026, 1, 1),
-        dimension="region",
-        total="10000",
-        basis="ytd",
-    )
+    view = _year_by_region(sales)
     url = sales.world.runtime.db.url
     set_lang("zh_CN")
     try:
