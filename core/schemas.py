@@ -75,6 +75,20 @@ class FormatRule:
         return core_schema.no_info_wrap_validator_function(check, handler(source))
 
 
+def refusal_at(field: str, expected: str, **args: object) -> PydanticCustomError:
+    """The refusal of a check across fields (an end before its start), raised from a
+    model validator: shown at ``field``, the one a person corrects, with its value, and
+    ``expected`` in words the catalogue translates (English, the msgid, with
+    ``{placeholders}`` filled from ``args``), never the fields' code names::
+
+        if self.end < self.start:
+            raise refusal_at("end", "a date on or after the start ({start})", start=self.start)
+    """
+    return PydanticCustomError(
+        "across_fields", expected, {**args, "field": field, "expected": expected}
+    )
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[
     str,

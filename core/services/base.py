@@ -203,15 +203,23 @@ def validate(model: type[pydantic.BaseModel], data: Any, subject: str) -> Any:
     try:
         return model.model_validate(_without_separators(model, data))
     except pydantic.ValidationError as exc:
-        problems = [
-            FieldProblem(
-                ".".join(str(p) for p in err["loc"]) or subject,
-                err.get("input"),
-                pydantic_expected(err),
-            )
-            for err in exc.errors()
-        ]
+        problems = [pydantic_problem(err, subject) for err in exc.errors()]
         raise ValidationFailed(problems, subject) from None
+
+
+def pydantic_problem(err: Any, subject: str) -> FieldProblem:
+    """One of pydantic's errors as a problem; a check across fields
+    (``core.schemas.refusal_at``) is placed at the field it names, with that field's value."""
+    where = ".".join(str(p) for p in err["loc"])
+    ctx = err.get("ctx") or {}
+    if err.get("type") == "across_fields":
+        field = ".".join(filter(None, (where, str(ctx["field"]))))
+        record = err.get("input")
+        value = record.get(ctx["field"]) if isinstance(record, dict) else None
+        value = getattr(record, str(ctx["field"]), value)
+        args = {k: v for k, v in ctx.items() if k not in ("field", "expected")}
+        return FieldProblem(field, value, str(ctx["expected"]), args=args or None)
+    return FieldProblem(where or subject, err.get("input"), pydantic_expected(err))
 
 
 # What pydantic's commonest checks expect, for a Chinese reader (its own messages are

@@ -36,8 +36,8 @@ from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
 from core.i18n import _, pick
 from core.models import CompanySetting, NumberSequence
-from core.schemas import FormatRule
-from core.services.base import UnitOfWork, pydantic_expected
+from core.schemas import FormatRule, refusal_at
+from core.services.base import UnitOfWork, pydantic_problem
 from core.services.company import set_setting
 
 if TYPE_CHECKING:
@@ -118,9 +118,9 @@ class NumberingRule(pydantic.BaseModel):
         top = 10**self.width - 1
         starts = sorted(self.offices.values())
         if any(not 1 <= start <= top for start in starts):
-            raise ValueError(f"office range starts must be between 1 and {top}")
+            raise refusal_at("offices", "first numbers between 1 and {top}", top=top)
         if len(set(starts)) != len(starts):
-            raise ValueError("two offices start their ranges at the same number")
+            raise refusal_at("offices", "a different first number for each office")
         return self
 
     def office_range(self, office: str) -> tuple[int, int]:
@@ -131,7 +131,15 @@ class NumberingRule(pydantic.BaseModel):
         if office not in self.offices:
             known = ", ".join(sorted(self.offices))
             raise ValidationFailed(
-                [FieldProblem("office", office, f"one of the numbering offices: {known}")], "number"
+                [
+                    FieldProblem(
+                        "office",
+                        office,
+                        "one of the numbering offices: {known}",
+                        args={"known": known},
+                    )
+                ],
+                "number",
             )
         first = self.offices[office]
         later = [start for start in self.offices.values() if start > first]
@@ -159,12 +167,7 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
     try:
         checked = NumberingRule.model_validate(rule)
     except pydantic.ValidationError as exc:
-        problems = [
-            FieldProblem(
-                ".".join(map(str, e["loc"])) or "rule", e.get("input"), pydantic_expected(e)
-            )
-            for e in exc.errors()
-        ]
+        problems = [pydantic_problem(e, "rule") for e in exc.errors()]
         raise ValidationFailed(problems, f"numbering rule {series}") from exc
     with ctx.reading() as session:
         owner = prefix_owner(session, checked.prefix)

@@ -40,7 +40,9 @@ def from_tree(tree: ast.AST) -> set[str]:
                         found.update(_strings(kw.value))
             elif name == "FormatRule" and args:  # what a text field's format allows
                 found.update(_strings(args[0]))
-            elif name == "FieldSpec" and len(args) >= 2:
+            elif (
+                name in ("FieldSpec", "refusal_at") and len(args) >= 2
+            ):  # refusal_at: across fields
                 found.update(_strings(args[1]))
             elif name in ("_fill", "Drill") and len(args) >= 1:
                 index = 1 if name == "_fill" else 0

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.schemas import Money, PositiveMoney
+from core.schemas import Money, PositiveMoney, refusal_at
 
 
 class Party(BaseModel):
@@ -73,7 +73,7 @@ class _Common(BaseModel):
     def _dates_and_sum(self) -> Any:
         start, end = getattr(self, "start_date", None), getattr(self, "end_date", None)
         if start and end and end < start:
-            raise ValueError(f"end_date {end} before start_date {start}")
+            raise refusal_at("end_date", "a date on or after the start ({start})", start=start)
         return self
 
 

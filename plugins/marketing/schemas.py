@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from core.schemas import Code, FormatRule, Input, Money, Name, Short, Text
+from core.schemas import Code, FormatRule, Input, Money, Name, Short, Text, refusal_at
 from plugins.marketing.models import (
     CampaignKind,
     CostCategory,
@@ -63,7 +63,7 @@ class CampaignInput(Input):
     @model_validator(mode="after")
     def _period(self) -> CampaignInput:
         if self.end < self.start:
-            raise ValueError(f"end {self.end} must be on or after start {self.start}")
+            raise refusal_at("end", "a date on or after the start ({start})", start=self.start)
         return self
 
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from core.company import get_setting
 from core.errors import FieldProblem, ValidationFailed
 from core.models import CustomerClass, CustomerSize
-from core.services.base import pydantic_expected
+from core.schemas import refusal_at
+from core.services.base import pydantic_problem
 
 RULES_KEY = "funnel.assignment_rules"
 CURSOR_KEY = "funnel.assignment_cursor"
@@ -54,7 +55,14 @@ class Ladder(pydantic.BaseModel):
     @pydantic.model_validator(mode="after")
     def _ordered(self) -> Ladder:
         if not self.remind <= self.manager <= self.reclaim:
-            raise ValueError("days must rise: remind <= manager <= reclaim")
+            raise refusal_at(
+                "manager" if self.remind > self.manager else "reclaim",
+                "days that rise: the reminder ({remind} days) no later than the manager's "
+                "alert ({manager} days), the alert no later than the reclaim ({reclaim} days)",
+                remind=self.remind,
+                manager=self.manager,
+                reclaim=self.reclaim,
+            )
         return self
 
 
@@ -114,12 +122,7 @@ def _validate(adapter: pydantic.TypeAdapter, value: Any, key: str) -> Any:
         return adapter.validate_python(value)
     except pydantic.ValidationError as exc:
         raise ValidationFailed(
-            [
-                FieldProblem(
-                    ".".join(str(p) for p in e["loc"]) or key, e.get("input"), pydantic_expected(e)
-                )
-                for e in exc.errors()
-            ],
+            [pydantic_problem(e, key) for e in exc.errors()],
             key,
         ) from None
 

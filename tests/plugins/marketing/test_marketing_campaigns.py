@@ -92,7 +92,7 @@ def test_rep_may_not_plan_and_errors_name_fields(mk: dict[str, Any]) -> None:
         )
     text = str(caught.value)
     assert "Region:" in text and "Products:" in text and "Owner:" in text
-    with pytest.raises(ValidationFailed, match="end"):
+    with pytest.raises(ValidationFailed, match="End: got '2026-03-01', expected a date on or"):
         campaigns.create_campaign(mk["planner"], {**PLAN, "end": "2026-03-01"})
 
 
