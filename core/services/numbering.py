@@ -71,11 +71,16 @@ def series_registry(plugins: PluginManager) -> dict[str, DocumentSeries]:
     return plugins.keyed_contributions(SERIES_HOOK, "document series", series_problems)
 
 
+def series_titles(plugins: PluginManager) -> dict[str, str]:
+    """Every declared series' title in the reader's language, by id (one call of the hook
+    for a whole list of series)."""
+    return {sid: pick(s.title_en, s.title_zh) for sid, s in series_registry(plugins).items()}
+
+
 def series_title(plugins: PluginManager, series: str) -> str:
     """A series as people read it, in the reader's language ("delivery notes", "送货单");
     a series no enabled plugin declares by its id."""
-    spec = series_registry(plugins).get(series)
-    return pick(spec.title_en, spec.title_zh) if spec else series
+    return series_titles(plugins).get(series, series)
 
 
 def series_named(plugins: PluginManager, text: str) -> str:

@@ -153,13 +153,12 @@ class AdminScreen(BaseScreen):
                 (_("Time zone"), s.timezone or _("the server's own")),
             ):
                 table.add_row(label, value)
-            from core.services.numbering import series_title
+            from core.services.numbering import series_titles
 
+            titles = series_titles(self.ctx.plugins)
             for series, rule in numbering.items():
                 table.add_row(
-                    _("Numbering of {series}").format(
-                        series=series_title(self.ctx.plugins, series)
-                    ),
+                    _("Numbering of {series}").format(series=titles.get(series, series)),
                     numbering_text(rule),
                     key=f"numbering:{series}",
                 )
@@ -365,11 +364,9 @@ class AdminScreen(BaseScreen):
         the selected series on the Company tab, else a new one."""
         from core.services.numbering import (
             NumberingRule,
-            list_rules,
             parse_offices,
             series_named,
-            series_registry,
-            series_title,
+            series_titles,
             set_rule,
         )
 
@@ -379,10 +376,12 @@ class AdminScreen(BaseScreen):
         if self._tab() == "company" and table is not None and table.row_count:
             key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
             series = key.removeprefix("numbering:") if key.startswith("numbering:") else ""
-        rule = (self._try(list_rules, self.ctx) or {}).get(series) or NumberingRule()
+        # the rules as the Company tab read them (not read again on the UI thread)
+        rule = (self._found[3] if self._found else {}).get(series) or NumberingRule()
         plugins = self.ctx.plugins
-        known = list(series_registry(plugins))  # an example the reader knows by name
-        example = _("e.g. {series}").format(series=series_title(plugins, known[0])) if known else ""
+        titles = series_titles(plugins)
+        known = list(titles.values())  # an example the reader knows by name
+        example = _("e.g. {series}").format(series=known[0]) if known else ""
         specs = [
             FieldSpec("series", "Document series", placeholder=example),
             FieldSpec("prefix", "Prefix"),
@@ -390,7 +389,7 @@ class AdminScreen(BaseScreen):
             FieldSpec("offices", "Offices", placeholder="SH=1, BJ=20001"),
         ]
         values = {
-            "series": series_title(plugins, series) if series else "",
+            "series": titles.get(series, series) if series else "",
             "prefix": rule.prefix,
             "width": str(rule.width),
             "offices": ", ".join(f"{o}={n}" for o, n in rule.offices.items()),
