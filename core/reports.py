@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -289,15 +289,10 @@ def parse_params(report: Report, raw: Mapping[str, Any] | pydantic.BaseModel | N
             {k: (None if v == "" else v) for k, v in given.items()}
         )
     except pydantic.ValidationError as exc:
-        from core.services.base import pydantic_expected
+        from core.services.base import pydantic_problem
 
         problems += [
-            FieldProblem(
-                ".".join(str(p) for p in err["loc"]) or "params",
-                err.get("input"),
-                pydantic_expected(err),
-                title=_form_label(fields, err["loc"]),
-            )
+            replace(pydantic_problem(err, "params"), title=_form_label(fields, err["loc"]))
             for err in exc.errors()
         ]
     else:

@@ -213,11 +213,10 @@ def pydantic_problem(err: Any, subject: str) -> FieldProblem:
     where = ".".join(str(p) for p in err["loc"])
     ctx = err.get("ctx") or {}
     if err.get("type") == "across_fields":
-        field = ".".join(filter(None, (where, str(ctx["field"]))))
-        record = err.get("input")
-        value = record.get(ctx["field"]) if isinstance(record, dict) else None
-        value = getattr(record, str(ctx["field"]), value)
+        name, record = str(ctx["field"]), err.get("input")  # the model, as it was checked
+        value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
         args = {k: v for k, v in ctx.items() if k not in ("field", "expected")}
+        field = ".".join(filter(None, (where, name)))
         return FieldProblem(field, value, str(ctx["expected"]), args=args or None)
     return FieldProblem(where or subject, err.get("input"), pydantic_expected(err))
 

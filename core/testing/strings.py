@@ -40,10 +40,8 @@ def from_tree(tree: ast.AST) -> set[str]:
                         found.update(_strings(kw.value))
             elif name == "FormatRule" and args:  # what a text field's format allows
                 found.update(_strings(args[0]))
-            elif (
-                name in ("FieldSpec", "refusal_at") and len(args) >= 2
-            ):  # refusal_at: across fields
-                found.update(_strings(args[1]))
+            elif name in ("FieldSpec", "refusal_at") and len(args) >= 2:
+                found.update(_strings(args[1]))  # a field's title; a check across fields
             elif name in ("_fill", "Drill") and len(args) >= 1:
                 index = 1 if name == "_fill" else 0
                 if len(args) > index:
