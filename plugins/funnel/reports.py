@@ -17,7 +17,7 @@ from core.access import visible
 from core.context import Context
 from core.drill import activities_table, opportunities_table
 from core.errors import NotFound, ValidationFailed
-from core.i18n import pick
+from core.i18n import pick, translator
 from core.models import (
     Activity,
     Customer,
@@ -41,6 +41,7 @@ from core.report_kit import (
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 from plugins.funnel.services import analytics, due, handover, pipeline
 
+_ = translator(__file__)  # refusals are read on the report screen and the CLI
 K = ColumnKind
 ZERO = Decimal("0.00")
 Dimension = Literal["rep", "team", "region", "product", "funnel"]
@@ -74,7 +75,8 @@ def _owner_ids(ctx: Context, owner: str | None) -> list[int] | None:
     with ctx.reading() as session:
         found = session.scalar(sa.select(User.id).where(User.login == owner))
     if found is None:
-        raise NotFound(f"no user with login '{owner}'")
+        # the reader typed the owner on the report form or the command line
+        raise NotFound(_("There is no active salesperson '{owner}'.").format(owner=owner))
     return [found]
 
 
@@ -559,7 +561,7 @@ class ProspectReport(ReportBase):
         self, ctx: Context, params: ProspectParams, table_id: str, row: tuple | None, column_id: str
     ) -> Table:
         if row is None:
-            raise NotFound("pick a customer's row to see what is behind it")
+            raise NotFound(_("Pick a customer's row to see what is behind it."))
         cust = sa.select(Customer.id).where(Customer.code == row[0]).scalar_subquery()
         if column_id == "last_follow_up":
             return activities_table(ctx, Activity.customer_id == cust)

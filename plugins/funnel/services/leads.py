@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from core.access import visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import listed, translator
 from core.models import CompanySetting, Customer
 from core.services.base import UnitOfWork, write
 from core.services.import_files import open_table
@@ -21,6 +22,8 @@ from core.services.importing import import_file
 from plugins.funnel.models import LeadEventKind
 from plugins.funnel.services import policy
 from plugins.funnel.services.pool import Assignment, auto_assign, log_event
+
+_ = translator(__file__)  # refusals are read on the CLI and the pool screens
 
 OWNER_COLUMNS = {"owner_login", "owner"}
 
@@ -87,7 +90,9 @@ def ids_for_codes(ctx: Context, codes: list[str]) -> list[int]:
         )
     missing = [c for c in codes if c not in found]
     if missing:
-        raise NotFound(f"no visible customer with code {', '.join(missing)}")
+        raise NotFound(
+            _("No customer you can see has these codes: {codes}.").format(codes=listed(missing))
+        )
     return [found[c] for c in codes]
 
 

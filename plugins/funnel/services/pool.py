@@ -235,7 +235,13 @@ def reassign(ctx: Context, customer_ids: list[int], to_login: str, reason: str =
         }
         missing = [i for i in ids if i not in rows]
         if missing:
-            raise NotFound(f"customers {', '.join(map(str, missing))} do not exist")
+            # ids come from a list on screen or from codes just looked up: none was typed
+            raise NotFound(
+                _(
+                    "Some of the chosen customers no longer exist: "
+                    "refresh the list and choose again."
+                )
+            )
         seen = set(
             uow.session.scalars(
                 sa.select(Customer.id).where(Customer.id.in_(ids), visible(ctx, Customer))
@@ -692,7 +698,7 @@ def lead_history(ctx: Context, customer_id: int) -> list[LeadEvent]:
             )
             is None
         ):
-            raise NotFound(f"customer {customer_id} does not exist or is not visible to you")
+            raise NotFound(_("This customer no longer exists or you may not see it."))
         return list(
             session.scalars(
                 sa.select(LeadEvent)
