@@ -36,11 +36,7 @@ def may_read_finance(ctx: Any) -> bool:
 
 def require_finance_reader(ctx: Any) -> None:
     if not may_read_finance(ctx):
-        raise PermissionDenied(
-            _("{user} may not read payments and receivables (finance data)").format(
-                user=ctx.actor.display_name or ctx.actor.login
-            )
-        )
+        raise PermissionDenied(_("You may not read payments and receivables (finance data)."))
 
 
 class Refused(SalesdeskError):
@@ -58,9 +54,9 @@ def second_person(ctx: Any, submitted_by: int, what: str) -> None:
     if ctx.actor.id == submitted_by:
         raise PermissionDenied(
             _(
-                "{login} submitted this {what} and may not also sign it off: "
-                "a second person (a senior marketing manager) must approve it"
-            ).format(login=ctx.actor.login, what=_(what))
+                "You submitted this {what} and may not also sign it off: "
+                "a second person (a senior marketing manager) must approve it."
+            ).format(what=_(what))
         )
 
 
@@ -106,7 +102,8 @@ def building_by_code(session: Session, project: str, code: str) -> Building | No
 def get_building(session: Session, building_id: int) -> Building:
     building = session.get(Building, building_id)
     if building is None:
-        raise NotFound(f"building {building_id} does not exist")
+        # the id comes from the building chosen on screen: the reader never typed it
+        raise NotFound(_("This building no longer exists: choose another one."))
     return building
 
 

@@ -56,7 +56,7 @@ def move_unit(
     session = uow.session
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound(f"unit {unit_id} does not exist")
+        raise NotFound(_("This unit no longer exists: refresh the sales control board."))
     if version is not None and unit.version != version:
         raise conflict_for(session, unit)  # the screen showed an older state: say who
     label = unit_label(session, unit)
@@ -314,9 +314,14 @@ def change_buyer(
         uow.require(CONTROL)
         deal = uow.get(Deal, deal_id)
         uow.check_version(deal, version)
-        if deal.status != DealStatus.ACTIVE:
-            raise Refused(f"deal {deal_id} is {deal.status}")
         unit = uow.get(Unit, deal.unit_id)
+        if deal.status != DealStatus.ACTIVE:
+            raise Refused(
+                _(
+                    "The deal on unit {unit} is {status}: only an active deal passes to "
+                    "another buyer."
+                ).format(unit=unit_label(uow.session, unit), status=status_word(deal.status))
+            )
         uow.apply_changes(deal, {"buyer_name": name})
         uow.session.add(
             StatusChange(

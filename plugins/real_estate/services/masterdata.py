@@ -473,5 +473,8 @@ def get_change(ctx: Context, change_id: int) -> Change:
     with ctx.reading() as session:
         change = session.get(Change, change_id)
         if change is None:
-            raise NotFound(f"change {change_id} does not exist")
+            # the change's number is shown on the sign-off list and by the CLI
+            raise NotFound(
+                _("There is no change {id}: refresh the list of sign-offs.").format(id=change_id)
+            )
         return change

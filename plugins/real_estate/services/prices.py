@@ -315,5 +315,6 @@ def get_price_list(ctx: Context, price_list_id: int) -> PriceList:
     with ctx.reading() as session:
         plist = session.get(PriceList, price_list_id)
         if plist is None:
-            raise NotFound(f"price list {price_list_id} does not exist")
+            # the id is internal (a price list is "no. 2 of building A"): not worth showing
+            raise NotFound(_("This price list no longer exists: refresh the list of sign-offs."))
         return plist
