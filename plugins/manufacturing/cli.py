@@ -25,7 +25,7 @@ def _doc_id(ctx: Any, number: str) -> tuple[int, int]:
             sa.select(Document.id, Document.version).where(Document.number == number)
         ).first()
     if found is None:
-        raise NotFound(f"there is no document numbered {number}")
+        raise NotFound(_("There is no document numbered {number}.").format(number=number))
     return found[0], found[1]
 
 

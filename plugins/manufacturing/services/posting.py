@@ -207,7 +207,9 @@ def credit_problem(uow: UnitOfWork, order: Document) -> str | None:
     if get_setting(uow.session, S_BLOCK_OVERDUE, True):
         late = balances.overdue(uow.session, order.customer_id, today)
         if late > 0:
-            return f"{customer.name} has overdue receivables of {late:f}"
+            return _("{customer} has overdue receivables of {late}").format(
+                customer=customer.name, late=f"{late:f}"
+            )
     limit = money(customer.credit_limit)
     if limit > 0:
         exposure = balances.receivable(uow.session, order.customer_id) + balances.unbilled_orders(
@@ -215,9 +217,14 @@ def credit_problem(uow: UnitOfWork, order: Document) -> str | None:
         )
         gross = order.amount + order.tax  # what the invoices will bill
         if exposure + gross > limit:
-            return (
-                f"open receivables and orders of {exposure:f} plus this order's "
-                f"{gross:f} exceed {customer.name}'s credit limit of {limit:f}"
+            return _(
+                "open receivables and orders of {exposure} plus this order's {gross} "
+                "exceed {customer}'s credit limit of {limit}"
+            ).format(
+                exposure=f"{exposure:f}",
+                gross=f"{gross:f}",
+                customer=customer.name,
+                limit=f"{limit:f}",
             )
     return None
 
@@ -238,7 +245,12 @@ def submit(ctx: Context, doc_id: int, expected_version: int | None = None) -> Do
             check_quote_lines(uow, lines)
             why = None if doc.credit_approved_by_id else credit_problem(uow, doc)
             if why:
-                raise PermissionDenied(f"order {doc.number} needs a finance approval: {why}")
+                raise PermissionDenied(
+                    _(
+                        "Sales order {number} needs a finance approval: {why}. "
+                        "Ask finance to approve its credit."
+                    ).format(number=doc.number, why=why)
+                )
         elif doc.kind == DocKind.DELIVERY:
             check_delivery(uow, lines)
             check_stock(uow, doc, lines)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.context import Context
 from core.errors import NotFound
+from core.i18n import translator
 from core.models import Customer, Product
 from core.report_kit import money
 from plugins.manufacturing.models import (
@@ -27,6 +28,8 @@ from plugins.manufacturing.models import (
 )
 from plugins.manufacturing.services import balances, documents
 from plugins.manufacturing.services.common import SERIES, ZERO, office_for, problem, visible_rows
+
+_ = translator(__file__)  # refusals are read on the order-to-cash screens
 
 LIST_LIMIT = 500  # newest first; older documents are reached through the reports
 
@@ -193,7 +196,8 @@ def document_lines(ctx: Context, doc_id: int) -> list[tuple[Any, ...]]:
             )
         )
         if doc is None:
-            raise NotFound(f"document {doc_id} does not exist or is not visible to you")
+            # the id comes from the document chosen on screen: the reader never typed it
+            raise NotFound(_("This document no longer exists or you may not see it."))
         rows = session.execute(
             sa.select(Line, Product.code, Product.name)
             .join(Product, Product.id == Line.product_id)
@@ -346,7 +350,7 @@ def receipt_for(ctx: Context, invoice_id: int, amount: Decimal | None = None) ->
             )
         )
         if invoice is None:
-            raise NotFound(f"invoice {invoice_id} does not exist or is not visible to you")
+            raise NotFound(_("This invoice no longer exists or you may not see it."))
         owed = balances.invoice_open(session, invoice)
     amount = owed if amount is None else amount
     return documents.create_receipt(
