@@ -18,6 +18,7 @@ from core import periods as pr
 from core.context import Context
 from core.drill import sales_lines_table
 from core.errors import NotFound
+from core.i18n import translator
 from core.models import MONEY, Customer, Product, Region, SalesLine, SalesTarget, User
 from core.report_kit import (
     ZERO,
@@ -45,6 +46,7 @@ from plugins.sales_reports.reports.common import (
     target_gap,
 )
 
+_ = translator(__file__)  # words in the core catalogue (no locale folder of its own)
 K = ColumnKind
 PERIODS = ("mtd", "qtd", "ytd")
 DRILL_PERIODS = ("mtd", "qtd", "ytd", "mtd_ly", "qtd_ly", "ytd_ly")
@@ -345,5 +347,5 @@ class TopCustomers(ReportBase):
                 ids = session.scalars(sa.select(Customer.id).where(Customer.code.in_(codes)))
                 conds.append(SalesLine.customer_id.in_(list(ids) or [-1]))
         if not conds:
-            raise NotFound("nothing to drill into")
+            raise NotFound(_("There is nothing behind this figure to show."))
         return sales_lines_table(ctx, *conds)

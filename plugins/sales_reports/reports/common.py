@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 from core.access import Scope, visible
 from core.context import Context
 from core.errors import NotFound
+from core.i18n import pick, translator
 from core.models import Customer, Product, Region, SalesLine, User
+from core.services.base import record_noun
 from core.summaries import add_months, month_start
 from core.targets import reconciliation_caption
+
+# No locale folder of its own: the words are in the core catalogue (core/locale/zh_CN.json)
+_ = translator(__file__)
 
 
 def target_gap(
@@ -108,8 +113,18 @@ def key_condition(
         return column.is_(None)
     found = session.scalar(sa.select(model.id).where(code_column == code))
     if found is None:
-        raise NotFound(f"no {model.__name__.lower()} with code '{code}'")
+        raise NotFound(_missing(model, code))
     return column == found
+
+
+def _missing(model: Any, code: str) -> str:
+    """Why a drilled row's record is not found: it went away since the report ran."""
+    if model is User:  # a user's key is a login, which a message never shows
+        return _("The salesperson of this row is no longer there: run the report again.")
+    noun = record_noun(model)
+    return _("No {noun} has the code {code} any more: run the report again.").format(
+        noun=pick(*noun) if noun else _("record"), code=code
+    )
 
 
 def rep_condition(session: Session, login: str | None) -> Any:
