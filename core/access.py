@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import PermissionDenied
-from core.i18n import _, listed, pick
+from core.errors import PermissionDenied, record_noun
+from core.i18n import _, listed, pick, plural
 from core.models import (
     Activity,
     Contact,
@@ -325,18 +325,31 @@ def _owner_rule(
 
 def require(ctx: Context, permission: str) -> None:
     """Refuse unless the actor holds ``permission`` (and is not read-only)."""
-    if not ctx.actor.active:
-        raise PermissionDenied(_("user '{login}' is deactivated").format(login=ctx.actor.login))
+    require_active(ctx)
     if not ctx.grant.has(permission):
-        spec = ctx.roles.permissions.get(permission)
-        what = pick(spec.title_en.lower(), spec.title_zh) if spec else permission
-        raise PermissionDenied(
-            _("{user} ({roles}) may not {what}").format(
-                user=ctx.actor.display_name or ctx.actor.login,
-                roles=_role_titles(ctx) or _("no role"),
-                what=what,
-            )
+        raise PermissionDenied(_refusal(ctx, permission))
+
+
+def require_active(ctx: Context) -> None:
+    """Refuse everything to a deactivated account (a session may outlive the change)."""
+    if not ctx.actor.active:
+        raise PermissionDenied(_("Your account has been deactivated; ask an administrator."))
+
+
+def _refusal(ctx: Context, permission: str) -> str:
+    """ "You may not import data. Your role: Sales rep." in the reader's language: what
+    the permission allows and the actor's roles by their titles, never codes or logins."""
+    spec = ctx.roles.permissions.get(permission)
+    what = pick(spec.title_en.lower(), spec.title_zh) if spec else _("do this")
+    if not ctx.actor.roles:
+        return _("You may not {what}: you have no role yet; ask an administrator.").format(
+            what=what
         )
+    return plural(
+        len(ctx.actor.roles),
+        "You may not {what}. Your role: {roles}.",
+        "You may not {what}. Your roles: {roles}.",
+    ).format(what=what, roles=_role_titles(ctx))
 
 
 def role_title(registry: RoleRegistry, name: str) -> str:
@@ -362,7 +375,9 @@ def require_record(ctx: Context, session: Session, model: type, record_id: Any) 
         sa.select(sa.literal(1)).select_from(model).where(pk == record_id, visible(ctx, model))
     ).first()
     if found is None:
+        noun = record_noun(model)
         raise PermissionDenied(
-            f"{ctx.actor.login} may not change {model.__name__.lower()} {record_id}: "
-            "it is outside their customers, team or region"
+            _(
+                "You may not change this {thing}: it is not yours, your team's or your region's."
+            ).format(thing=pick(*noun) if noun else _("record"))
         )

@@ -149,6 +149,13 @@ def conflict_message(thing: tuple[str, str] | None, who: str | None, when: objec
     )
 
 
+def record_noun(model: type) -> tuple[str, str] | None:
+    """A record kind in business words, (English, Chinese), as its model declares it in
+    ``__noun__`` ("contract", "合同"); None for a kind that declares none."""
+    noun = getattr(model, "__noun__", None)
+    return noun if isinstance(noun, tuple) and len(noun) == 2 else None
+
+
 class UnknownUser(SalesdeskError):
     def __init__(self, login: str) -> None:
         self.login = login

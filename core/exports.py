@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from core.errors import NotFound, SalesdeskError
+from core.i18n import _, listed, pick
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -113,7 +114,7 @@ def check_cancel(cancel: CancelFn | Any | None) -> None:
         return
     stop = cancel.is_set() if hasattr(cancel, "is_set") else cancel()
     if stop:
-        raise ExportCancelled("export cancelled; no file was written")
+        raise ExportCancelled(_("Export cancelled; no file was written."))
 
 
 class Ticker:
@@ -183,8 +184,18 @@ def exporter_registry(plugins: PluginManager) -> dict[str, Exporter]:
 def get_exporter(plugins: PluginManager, exporter_id: str) -> Exporter:
     exporters = exporter_registry(plugins)
     if exporter_id not in exporters:
-        known = ", ".join(exporters) or "none (is the 'exporters' plugin enabled?)"
-        raise NotFound(f"there is no export format '{exporter_id}' (known: {known})")
+        if not exporters:
+            raise NotFound(
+                _(
+                    "There is no export format '{format}': no enabled plugin provides one "
+                    "(is the plugin 'exporters' enabled?)."
+                ).format(format=exporter_id)
+            )
+        raise NotFound(
+            _("There is no export format '{format}'; the formats are: {known}.").format(
+                format=exporter_id, known=listed(exporters)
+            )
+        )
     return exporters[exporter_id]
 
 
@@ -227,7 +238,11 @@ def export_report(
         lang = current_lang()
     final = target_path(path, exporter, result)
     if not final.parent.is_dir():
-        raise NotFound(f"cannot export to {final}: the folder {final.parent} does not exist")
+        raise NotFound(
+            _("Cannot export to {path}: the folder {folder} does not exist.").format(
+                path=final, folder=final.parent
+            )
+        )
     scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         signoff = Signoff(ctx.actor.display_name or ctx.actor.login, ctx.today())
@@ -262,16 +277,29 @@ def _write(
     except SalesdeskError:
         raise
     except OSError as exc:
-        raise ExportFailed(f"could not write {path.name}: {exc.strerror or exc}") from exc
+        raise ExportFailed(
+            _("Could not write {file}: {reason}").format(file=path.name, reason=exc.strerror or exc)
+        ) from exc
     except Exception as exc:
         log.exception("exporter %s failed", exporter.id)
         raise ExportFailed(
-            f"export format '{exporter.id}' failed: {type(exc).__name__}: "
-            f"{exc}. The details are in the log."
+            _("Export as {format} failed (the details are in the log): {detail}").format(
+                format=_format_title(exporter), detail=f"{type(exc).__name__}: {exc}"
+            )
         ) from exc
     if written.parent != path.parent or not written.is_file():
-        raise ExportFailed(f"export format '{exporter.id}' did not write {path.name}")
+        raise ExportFailed(
+            _(
+                "Export as {format} did not write {file}; the plugin that provides it may "
+                "need fixing."
+            ).format(format=_format_title(exporter), file=path.name)
+        )
     return written
+
+
+def _format_title(exporter: Exporter) -> str:
+    """An export format as the reader picks it ("Excel workbook (.xlsx)")."""
+    return pick(exporter.title_en, getattr(exporter, "title_zh", "") or "")
 
 
 def _move_into_place(scratch: Path, folder: Path, main: Path) -> Path:

@@ -18,6 +18,7 @@ import pydantic
 
 from core.access import require
 from core.errors import NotFound
+from core.i18n import _
 from core.services.base import validate
 
 if TYPE_CHECKING:
@@ -74,7 +75,11 @@ def submit_form(ctx: Context, form_id: str, raw: dict[str, Any]) -> str:
     """Validate ``raw`` (typed values, blanks as ``""``) and save it with the form's service."""
     form = form_registry(ctx.plugins).get(form_id)
     if form is None:
-        raise NotFound(f"form {form_id} does not exist (is its plugin enabled?)")
+        raise NotFound(
+            _("There is no form '{form}'; is the plugin that provides it enabled?").format(
+                form=form_id
+            )
+        )
     if form.permission:
         require(ctx, form.permission)
     # A blank field means "not given": the model's default applies, or it is reported

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from core import periods as pr
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import _, pick
 from core.reports import TOTAL_EN, ChartSpec, Column, ColumnKind, ReportResult, Table
 
 if TYPE_CHECKING:
@@ -222,7 +222,12 @@ class ReportBase:
         return out
 
     def no_drill(self, table_id: str, column_id: str) -> NotFound:
-        return NotFound(f"report '{self.id}' has no drill-down for {table_id}.{column_id}")
+        """The figure in ``table_id``/``column_id`` has no rows to show behind it."""
+        return NotFound(
+            _("The report '{report}' cannot show the rows behind this figure.").format(
+                report=pick(self.title_en, self.title_zh)
+            )
+        )
 
     def drill(
         self, ctx: Context, params: Any, table_id: str, row: tuple | None, column_id: str

@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import pydantic
 
+from core.access import require_active
 from core.errors import FieldProblem, NotFound, PermissionDenied, SalesdeskError, ValidationFailed
-from core.i18n import _
+from core.i18n import _, listed, pick
 from core.models import utcnow
 
 if TYPE_CHECKING:
@@ -159,7 +160,13 @@ class ReportResult:
         for table in self.tables:
             if table.id == table_id:
                 return table
-        raise NotFound(f"report '{self.report_id}' has no table '{table_id}'")
+        log.error("report %s has no table %s", self.report_id, table_id)
+        raise NotFound(
+            _(
+                "The report '{report}' has no such table; the plugin that provides it may "
+                "need fixing."
+            ).format(report=pick(self.title_en, self.title_zh))
+        )
 
     def to_pandas(self) -> dict[str, Any]:
         """Each table as a pandas DataFrame, by table id (see core.frames)."""
@@ -237,8 +244,17 @@ def registry_errors(plugins: PluginManager) -> list[tuple[str, str]]:
 def get_report(ctx: Context, report_id: str) -> Report:
     reports = report_registry(ctx.plugins)
     if report_id not in reports:
-        known = ", ".join(sorted(reports)) or "none"
-        raise NotFound(f"there is no report '{report_id}' (known: {known})")
+        if not reports:
+            raise NotFound(
+                _("There is no report '{report}': no enabled plugin provides reports.").format(
+                    report=report_id
+                )
+            )
+        raise NotFound(
+            _("There is no report '{report}'; the reports are: {known}.").format(
+                report=report_id, known=listed(sorted(reports))
+            )
+        )
     return reports[report_id]
 
 
@@ -249,10 +265,9 @@ def get_report(ctx: Context, report_id: str) -> Report:
 
 def require_reports(ctx: Context) -> None:
     """Reading reports needs ``report.run``; read-only roles (executives) may read."""
-    if not ctx.actor.active:
-        raise PermissionDenied(f"user '{ctx.actor.login}' is deactivated")
+    require_active(ctx)
     if "report.run" not in ctx.grant.permissions:
-        raise PermissionDenied(f"{ctx.actor.login} may not run reports")
+        raise PermissionDenied(_("You may not run reports."))
 
 
 def _form_label(fields: Mapping[str, Any], loc: tuple[Any, ...]) -> str | None:
@@ -349,9 +364,8 @@ def run_report(
     params = parse_params(report, raw)
     result = _guarded(report, "run", report.run, ctx, params)
     if not isinstance(result, ReportResult):
-        raise ReportFailed(
-            f"report '{report_id}' returned {type(result).__name__}, not a ReportResult"
-        )
+        log.error("report %s returned %s, not a ReportResult", report_id, type(result))
+        raise report_failed(report, f"{type(result).__name__}, not a ReportResult")
     if not result.company_name:
         result.company_name = company_name(ctx)
     _state_region_rule(report, result)
@@ -387,7 +401,11 @@ def drill_report(
     report = get_report(ctx, report_id)
     drill = getattr(report, "drill", None)
     if not callable(drill):
-        raise NotFound(f"report '{report_id}' has no drill-down")
+        raise NotFound(
+            _("The report '{report}' cannot show the rows behind its figures.").format(
+                report=report_title(report)
+            )
+        )
     params = parse_params(report, raw)
     return _guarded(report, "drill-down", drill, ctx, params, table_id, row, column_id)
 
@@ -399,10 +417,22 @@ def _guarded(report: Report, what: str, func: Any, *args: Any) -> Any:
         raise
     except Exception as exc:
         log.exception("report %s failed in %s", report.id, what)
-        raise ReportFailed(
-            f"report '{report.id}' failed ({what}): {type(exc).__name__}: {exc}. "
-            "The details are in the log; the plugin that provides it may need fixing."
-        ) from exc
+        raise report_failed(report, f"{type(exc).__name__}: {exc}") from exc
+
+
+def report_title(report: Report) -> str:
+    """A report as its reader knows it: its title in their language."""
+    return pick(report.title_en, report.title_zh)
+
+
+def report_failed(report: Report, detail: str) -> ReportFailed:
+    """The business sentence first, then the technical ``detail`` (an exception's text)."""
+    return ReportFailed(
+        _(
+            "The report '{report}' failed; the plugin that provides it may need fixing "
+            "(the details are in the log): {detail}"
+        ).format(report=report_title(report), detail=detail)
+    )
 
 
 def company_name(ctx: Context) -> str:

@@ -30,7 +30,8 @@ from sqlmodel import col
 
 from core.access import visible
 from core.errors import SalesdeskError
-from core.models import SalesLine
+from core.i18n import _, listed, pick
+from core.models import Customer, Product, Region, SalesLine
 from core.models_summary import (
     YTD_COLUMNS,
     SalesSumCustomerMonth,
@@ -328,11 +329,13 @@ _CHECK_ORDER = (
     "sales_sum_rep_month",
     "sales_sum_rep_day",
 )
-_KEY_NAMES = {
-    "customer_id": ("customer", "code", "customer"),
-    "product_id": ("product", "code", "product"),
-    "rep_id": ("sd_user", "login", "sales rep"),
-    "region_id": ("region", "code", "region"),
+# A summary key as a refusal names it: the table, the column people know a row by (a
+# code; a rep by their name, never their login) and the kind in business words.
+_KEY_NAMES: dict[str, tuple[str, str, tuple[str, str]]] = {
+    "customer_id": ("customer", "code", Customer.__noun__),
+    "product_id": ("product", "code", Product.__noun__),
+    "rep_id": ("sd_user", "display_name", ("sales rep", "业务员")),
+    "region_id": ("region", "code", Region.__noun__),
 }
 
 
@@ -371,9 +374,15 @@ def check_totals(session: Session, first: dt.date, last: dt.date) -> None:
     ).first()
     if row is not None:
         raise SummaryOverflow(
-            f"the sales amount of {_key_name(session, 'customer_id', row[1])} in the year "
-            f"{row[0]} would total more than {AMOUNT_MAX:,} in the reports, more than a "
-            "report total holds; nothing was imported"
+            _(
+                "The sales amount of {names} in the year {year} would total more than "
+                "{limit} in the reports, more than a report total holds; nothing was "
+                "imported."
+            ).format(
+                names=_key_name(session, "customer_id", row[1]),
+                year=row[0],
+                limit=f"{AMOUNT_MAX:,}",
+            )
         )
 
 
@@ -381,21 +390,31 @@ def _overflow(session: Session, grain: Grain, row: Any) -> SummaryOverflow:
     *keys, amount, quantity = row
     when = _as_date(keys[0])
     period = when.isoformat() if grain.time == "day" else f"{when:%Y-%m}"
-    names = ", ".join(_key_name(session, k, v) for k, v in zip(grain.keys, keys[1:], strict=True))
-    big_amount = abs(Decimal(str(amount))) > AMOUNT_MAX
-    measure, limit, value = (
-        ("sales amount", AMOUNT_MAX, amount) if big_amount else ("quantity", QUANTITY_MAX, quantity)
-    )
+    names = listed(_key_name(session, k, v) for k, v in zip(grain.keys, keys[1:], strict=True))
+    if abs(Decimal(str(amount))) > AMOUNT_MAX:
+        limit, value = AMOUNT_MAX, amount
+        text = _(
+            "The sales amount of {names} in {period} would total {value} in the reports, "
+            "more than the {limit} a report total holds; nothing was imported."
+        )
+    else:
+        limit, value = QUANTITY_MAX, quantity
+        text = _(
+            "The quantity of {names} in {period} would total {value} in the reports, more "
+            "than the {limit} a report total holds; nothing was imported."
+        )
     return SummaryOverflow(
-        f"the {measure} of {names} in {period} would total {Decimal(str(value)):,f} in "
-        f"the reports, more than the {limit:,} a report total holds; nothing was imported"
+        text.format(
+            names=names, period=period, value=f"{Decimal(str(value)):,f}", limit=f"{limit:,}"
+        )
     )
 
 
 def _key_name(session: Session, column: str, value: Any) -> str:
-    table, code, word = _KEY_NAMES[column]
+    table, code, noun = _KEY_NAMES[column]
+    word = pick(*noun)
     if not value:
-        return f"no {word}"
+        return _("no {thing}").format(thing=word)
     found = session.execute(
         sa.text(f"SELECT {code} FROM {table} WHERE id = :id"), {"id": value}
     ).scalar()

@@ -89,7 +89,7 @@ def test_forms_follow_permissions(forms_world: Any) -> None:
     assert [f.id for f in forms_for(rep)] == ["tender"]
     with pytest.raises(PermissionDenied):
         submit_form(rep, "secret", {"number": "T26001", "bid_price": "1"})
-    with pytest.raises(NotFound, match="form nope does not exist"):
+    with pytest.raises(NotFound, match="There is no form 'nope'"):
         submit_form(rep, "nope", {})
     assert plugin.saved == []
 

@@ -144,7 +144,8 @@ def test_cjk_cells_are_measured_double_width() -> None:
 
 
 def test_a_refusal_reads_in_the_readers_language() -> None:
-    """A permission refusal names the person, their role and what they may not do."""
+    """A permission refusal speaks to the reader ("you"), names what they may not do and
+    their roles by title, never their login."""
     from types import SimpleNamespace
 
     from core.access import RoleRegistry, require
@@ -156,10 +157,12 @@ def test_a_refusal_reads_in_the_readers_language() -> None:
     )
     try:
         i18n.set_lang("zh_CN")
-        with pytest.raises(PermissionDenied, match=r"^吴雪梅（业务员）无权导入数据$"):
+        with pytest.raises(PermissionDenied, match=r"^您无权导入数据。您的角色：业务员。$"):
             require(ctx, "sales.import")
         i18n.set_lang("en")
-        with pytest.raises(PermissionDenied, match=r"^吴雪梅 \(Sales rep\) may not import"):
+        with pytest.raises(
+            PermissionDenied, match=r"^You may not import .*\. Your role: Sales rep\.$"
+        ):
             require(ctx, "sales.import")
     finally:
         i18n.set_lang(None)

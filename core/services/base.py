@@ -27,7 +27,14 @@ from sqlmodel import SQLModel, col
 
 from core.access import require, require_record
 from core.context import Context, fire
-from core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    record_noun,  # here since core.access needs it too; still importable from here
+)
 from core.i18n import current_lang
 from core.models import AuditEntry, User
 
@@ -323,13 +330,6 @@ def conflict_for(session: Session, row: SQLModel) -> Conflict:
         thing=record_noun(type(row)),
         changed_by_name=name or who,
     )
-
-
-def record_noun(model: type) -> tuple[str, str] | None:
-    """A record kind in business words, (English, Chinese), as its model declares it in
-    ``__noun__`` ("contract", "合同"); None for a kind that declares none."""
-    noun = getattr(model, "__noun__", None)
-    return noun if isinstance(noun, tuple) and len(noun) == 2 else None
 
 
 def stale_conflict(ctx: Context, uow: UnitOfWork, exc: StaleDataError) -> Conflict:
