@@ -8,8 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import translator
 from core.models import Channel, Customer, Product, Region, User
 from plugins.marketing.models import Campaign, Segment
+
+_ = translator(__file__)  # this plugin's words first
 
 
 class Problems:
@@ -92,8 +95,18 @@ def check_codes(
 def campaign_by_code(session: Session, code: str) -> Campaign:
     row = session.scalars(sa.select(Campaign).where(Campaign.code == code)).first()
     if row is None:
-        raise NotFound(f"there is no campaign '{code}'")
+        raise no_campaign(code)
     return row
+
+
+def no_campaign(code: str) -> NotFound:
+    """The refusal for a campaign code nobody saved (typed in a form, a report or the CLI)."""
+    return NotFound(_("There is no campaign with the code '{code}'.").format(code=code))
+
+
+def no_segment(code: str) -> NotFound:
+    """The refusal for a segment code nobody saved."""
+    return NotFound(_("There is no saved segment with the code '{code}'.").format(code=code))
 
 
 __all__ = [
