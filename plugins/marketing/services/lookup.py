@@ -79,6 +79,13 @@ def customer_row(session: Session, code: str, problems: Problems) -> Customer | 
     return row
 
 
+# What an unknown code of each kind was expected to be, in business words (msgids)
+EXPECTED_CODE: dict[Any, str] = {
+    Product: "an existing product code",
+    Channel: "an existing channel code",
+}
+
+
 def check_codes(
     session: Session, model: Any, codes: list[str], field: str, problems: Problems
 ) -> list[str]:
@@ -88,7 +95,7 @@ def check_codes(
         known = set(session.scalars(sa.select(model.code).where(model.code.in_(unique))))
         for code in unique:
             if code not in known:
-                problems.add(field, code, f"an existing {model.__name__.lower()} code")
+                problems.add(field, code, EXPECTED_CODE[model])
     return unique
 
 

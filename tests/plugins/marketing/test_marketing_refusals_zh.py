@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.errors import NotFound, PermissionDenied, SalesdeskError
+from core.errors import NotFound, PermissionDenied, SalesdeskError, ValidationFailed
 from core.i18n import set_lang
 from core.reports import run_report
 from plugins.marketing.services import campaigns, leads, negative
@@ -104,3 +104,11 @@ def test_lead_file_refusals_in_chinese(mk: dict[str, Any], tmp_path: Path, zh: N
     with pytest.raises(SalesdeskError) as encoding:
         leads.import_leads(mk["boss"], "EXPO26", gbk)
     assert refusal(encoding) == ("leads.csv 并非全部为 UTF-8 文本；请将整个文件另存为 CSV UTF-8。")
+
+
+def test_unknown_product_and_channel_codes_in_chinese(mk: dict[str, Any], zh: None) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        campaigns.create_campaign(mk["boss"], {**PLAN, "products": ["NOPR"], "channels": ["NOCH"]})
+    text = str(err.value)
+    assert "一个存在的产品编码" in text and "一个存在的渠道编码" in text, text
+    assert "existing" not in text
