@@ -62,7 +62,11 @@ class ForecastReport(ReportBase):
             )
             chosen = next((s for s in series if s.series_key == params.series), None)
             if chosen is None:
-                raise NotFound(f"forecast run {run.id} has no series '{params.series}'")
+                raise NotFound(
+                    _("Forecast run {run} has no series {key}.").format(
+                        run=run.id, key=params.series
+                    )
+                )
             values = list(
                 session.execute(
                     sa.select(
@@ -185,10 +189,13 @@ def _run(session: Any, run_id: int | None) -> ForecastRun:
     )
     run = session.scalars(query).first()
     if run is None:
+        if run_id is not None:
+            raise NotFound(_("There is no forecast run {run}.").format(run=run_id))
         raise NotFound(
-            "no forecast has been run yet: run 'salesdesk forecast' first"
-            if run_id is None
-            else f"forecast run {run_id} does not exist"
+            _(
+                "No forecast has been run yet: run one on the Sales forecast screen "
+                "or with 'salesdesk forecast'."
+            )
         )
     return run
 
@@ -291,7 +298,7 @@ def _key_id(ctx: Context, params: EvalParams, row: tuple) -> int:
     for r in e.rows:
         if r.code == row[0]:
             return r.key_id
-    raise NotFound(f"no {params.by} '{row[0]}' in this report")
+    raise NotFound(_("This report has no {by} '{code}'.").format(by=_(params.by), code=row[0]))
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from core.access import PermissionSpec, RoleSpec, Scope
+from core.errors import PermissionDenied
+from core.i18n import translator
 from core.models import User
 
 if TYPE_CHECKING:
     from core.context import Context
+
+_ = translator(__file__)  # this plugin's words first
 
 PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec("marketing.read", "Read campaign budgets and costs", "查看活动预算与费用"),
@@ -57,6 +61,17 @@ def sees_money(ctx: Context) -> bool:
     """Budgets and costs: marketing readers and company-wide readers (executives)."""
     grant = ctx.grant
     return "marketing.read" in grant.permissions or grant.scope is Scope.ALL
+
+
+def require_money(ctx: Context) -> None:
+    """Refuse budgets and costs to a reader who may not see them (``sees_money``)."""
+    if not sees_money(ctx):
+        raise PermissionDenied(
+            _(
+                "You may not read campaign budgets and costs: they are shown to marketing "
+                "staff and executives."
+            )
+        )
 
 
 def negative_visible(ctx: Context) -> sa.ColumnElement[bool]:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
+from core.access import role_title
 from core.context import Context
 from core.errors import Conflict, PermissionDenied
 from core.i18n import translator
@@ -19,14 +20,15 @@ from plugins.contracts.chains import chain_for
 from plugins.contracts.machine import Machine
 from plugins.contracts.models import ApprovalStep, Contract
 from plugins.contracts.services.common import (
+    actor_roles,
     chains_of,
     contract_visible,
-    label,
     load_for_write,
     log,
     machine_of,
     refuse,
     set_stage,
+    shown,
 )
 
 _ = translator(__file__)  # this plugin's words first
@@ -68,7 +70,7 @@ class AlreadyDecided(Conflict):
         when = f"{step.decided_at:%Y-%m-%d %H:%M}" if step.decided_at else ""
         self.args = (
             text.format(
-                seq=step.seq, number=label(contract), decision=decision, who=who, when=when
+                seq=step.seq, number=shown(contract), decision=decision, who=who, when=when
             ),
         )
 
@@ -208,16 +210,25 @@ def _refuse_decided(uow: UnitOfWork, contract: Contract, step_id: int | None) ->
 
 def _check_approver(uow: UnitOfWork, contract: Contract, step: ApprovalStep) -> None:
     actor = uow.ctx.actor
-    who = f"{actor.login} ({', '.join(actor.roles) or 'no role'})"
+    number = shown(contract)
     if actor.id in (contract.requested_by_id, contract.owner_id, contract.created_by_id):
         raise PermissionDenied(
-            f"{actor.login} created, requested or owns contract "
-            f"{label(contract)} and may not approve or reject it"
+            _(
+                "You created, requested or own contract {number}, so you may not approve or "
+                "reject it; another approver must decide."
+            ).format(number=number)
         )
     if step.role not in actor.roles or uow.ctx.grant.read_only:
         raise PermissionDenied(
-            f"step {step.seq} of contract {label(contract)} needs a "
-            f"{step.role}; {who} may not decide it"
+            _(
+                "Step {seq} of contract {number} needs the role {role}; you ({roles}) may not "
+                "decide it."
+            ).format(
+                seq=step.seq,
+                number=number,
+                role=role_title(uow.ctx.roles, step.role),
+                roles=actor_roles(uow.ctx),
+            )
         )
     earlier = [
         s
@@ -226,9 +237,10 @@ def _check_approver(uow: UnitOfWork, contract: Contract, step: ApprovalStep) -> 
     ]
     if earlier:
         raise PermissionDenied(
-            f"{actor.login} already approved step {earlier[0].seq} of "
-            f"contract {label(contract)}; step {step.seq} needs another "
-            "person"
+            _(
+                "You already approved step {earlier} of contract {number}; step {seq} needs "
+                "another person."
+            ).format(earlier=earlier[0].seq, number=number, seq=step.seq)
         )
 
 

@@ -10,15 +10,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.access import Scope, visible
+from core.access import Scope, role_title, visible
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import listed, translator
 from core.models import Customer
 from core.services.base import UnitOfWork
 from plugins.contracts.chains import CHAINS_KEY, DEFAULT_CHAINS, ChainRule, load_chains
 from plugins.contracts.machine import DEFAULT_MACHINE, MACHINE_KEY, Machine, load_machine
 from plugins.contracts.models import Contract, Milestone, TimelineEntry
+
+_ = translator(__file__)  # this plugin's words first
 
 WRITE_PERMISSIONS = ("contract.write", "opportunity.write")
 DRAFT_ON_WON_KEY = "contracts.draft_on_won"
@@ -48,9 +51,13 @@ def require_write(ctx: Context) -> None:
     holders of the plugin's ``contract.write`` may do it."""
     if not any(ctx.grant.has(p) for p in WRITE_PERMISSIONS):
         raise PermissionDenied(
-            f"{ctx.actor.login} ({', '.join(ctx.actor.roles) or 'no role'})"
-            " may not create or change contracts"
+            _("You ({roles}) may not create or change contracts.").format(roles=actor_roles(ctx))
         )
+
+
+def actor_roles(ctx: Context) -> str:
+    """The actor's roles by their titles ("Sales rep", 业务员), for a refusal's "You (...)"."""
+    return listed(role_title(ctx.roles, name) for name in ctx.actor.roles) or _("no role")
 
 
 def load_for_write(uow: UnitOfWork, contract_id: int, expected_version: int | None) -> Contract:
@@ -58,15 +65,16 @@ def load_for_write(uow: UnitOfWork, contract_id: int, expected_version: int | No
     actor and at the version the actor saw."""
     contract = uow.session.get(Contract, contract_id, with_for_update=_lock(uow))
     if contract is None:
-        raise NotFound(f"contract {contract_id} does not exist")
+        raise NotFound(_("Contract No. {id} does not exist.").format(id=contract_id))
     uow.loaded.append((Contract, contract_id))
     found = uow.session.execute(
         sa.select(Contract.id).where(Contract.id == contract_id, contract_visible(uow.ctx))
     ).first()
     if found is None:
         raise PermissionDenied(
-            f"{uow.ctx.actor.login} may not change contract "
-            f"{contract.number}: it is outside their customers or team"
+            _(
+                "You may not change contract {number}: it is outside your customers and team."
+            ).format(number=contract.number)
         )
     uow.check_version(contract, expected_version)
     return contract
@@ -126,6 +134,14 @@ def set_stage(
 def label(contract: Contract) -> str:
     """How a contract is named in messages: its number and, for amendments, revision."""
     return contract.number + (f" rev. {contract.revision}" if contract.revision > 1 else "")
+
+
+def shown(contract: Contract) -> str:
+    """A contract as a message names it to the reader: "HT-2026-001 rev. 2" (第 2 版).
+    ``label`` is the stored form (timeline comments), written in one language."""
+    if contract.revision <= 1:
+        return contract.number
+    return f"{contract.number} " + _("rev. {n}").format(n=contract.revision)
 
 
 def refuse(contract: Contract, field: str, value: Any, expected: str) -> ValidationFailed:

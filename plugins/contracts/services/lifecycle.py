@@ -9,13 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.access import role_title
 from core.context import Context
 from core.errors import PermissionDenied, SalesdeskError
+from core.i18n import pick, translator
 from core.services.base import UnitOfWork, write
 from plugins.contracts.machine import ControlNode, Machine
 from plugins.contracts.models import Attachment, Contract, Signoff
 from plugins.contracts.services import approvals
 from plugins.contracts.services.common import (
+    actor_roles,
     label,
     load_for_write,
     log,
@@ -26,6 +29,7 @@ from plugins.contracts.services.common import (
     set_stage,
 )
 
+_ = translator(__file__)  # this plugin's words first
 logger = logging.getLogger("salesdesk.contracts")
 
 
@@ -221,8 +225,11 @@ def sign_off(
             )
         if node.role not in ctx.actor.roles or ctx.grant.read_only:
             raise PermissionDenied(
-                f"'{node.title_en}' needs a {node.role}; {ctx.actor.login} "
-                f"({', '.join(ctx.actor.roles)}) may not sign it off"
+                _("'{node}' needs the role {role}; you ({roles}) may not sign it off.").format(
+                    node=pick(node.title_en, node.title_zh),
+                    role=role_title(ctx.roles, node.role),
+                    roles=actor_roles(ctx),
+                )
             )
         missing = missing_fields(uow.session, contract, node)
         if missing:

@@ -73,7 +73,11 @@ def get_contract(ctx: Context, contract_id: int) -> Contract:
             sa.select(Contract).where(Contract.id == contract_id, contract_visible(ctx))
         ).first()
     if row is None:
-        raise NotFound(f"contract {contract_id} does not exist or is not visible to you")
+        raise NotFound(
+            _(
+                "Contract No. {id} does not exist or is outside the customers and team you may see."
+            ).format(id=contract_id)
+        )
     return row
 
 

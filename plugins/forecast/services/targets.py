@@ -32,11 +32,11 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
-from core.access import Scope, visible
+from core.access import Scope, role_title, visible
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
-from core.i18n import translator
+from core.i18n import listed, translator
 from core.models import SalesLine, User
 from core.services.base import UnitOfWork, write
 from core.services.masterdata import set_targets
@@ -130,14 +130,10 @@ def _partial(ctx: Context, dimension: str, left_out: list[str]) -> PermissionDen
     more = f" (+{len(left_out) - 20})" if len(left_out) > 20 else ""
     return PermissionDenied(
         _(
-            "An allocation by {dimension} sets the targets of the whole "
-            "company, but {user} cannot see the sales of {keys}; ask a "
-            "planner who sees every {dimension} to draft it"
-        ).format(
-            dimension=_(dimension),
-            user=ctx.actor.display_name or ctx.actor.login,
-            keys=", ".join(left_out[:20]) + more,
-        )
+            "An allocation by {dimension} sets the targets of the whole company, but you "
+            "cannot see the sales of {keys}; ask a planner who sees every {dimension} to "
+            "draft it."
+        ).format(dimension=_(dimension), keys=listed(left_out[:20]) + more)
     )
 
 
@@ -293,9 +289,19 @@ def _check_new(period_kind: str, dimension: str, basis: str, total: Any) -> Deci
     return amount
 
 
+def allocation_words(a: Allocation) -> str:
+    """An allocation as the screens name it: "the quarter targets from 2026-04-01 by
+    region (revision 2)", never its database id."""
+    return _("the {kind} targets from {start} by {dimension} (revision {revision})").format(
+        kind=_(a.period_kind), start=a.period_start, dimension=_(a.dimension), revision=a.revision
+    )
+
+
 def require_read(ctx: Context) -> None:
     if not any(p in ctx.grant.permissions for p in READ_PERMISSIONS):
-        raise PermissionDenied(f"{ctx.actor.login} may not read target allocations")
+        raise PermissionDenied(
+            _("You may not read target allocations; ask a planner or your sales manager.")
+        )
 
 
 def get_allocation(ctx: Context, allocation_id: int) -> AllocationView:
@@ -317,7 +323,7 @@ def _load(ctx: Context, allocation_id: int) -> AllocationView:
     with ctx.reading() as session:
         alloc = session.get(Allocation, allocation_id)
         if alloc is None:
-            raise NotFound(f"allocation {allocation_id} does not exist")
+            raise NotFound(_("There is no target allocation No. {id}.").format(id=allocation_id))
         lines = list(
             session.scalars(
                 sa.select(AllocationLine)
@@ -523,8 +529,9 @@ def approve_allocation(
         uow.require("target.manage")
         if not set(ctx.actor.roles) & set(roles):
             raise PermissionDenied(
-                f"{ctx.actor.login} may not approve targets: it takes "
-                f"one of the roles {', '.join(roles)}"
+                _("You may not approve targets: it takes one of these roles: {roles}.").format(
+                    roles=listed(role_title(ctx.roles, name) for name in roles)
+                )
             )
         alloc = uow.get(Allocation, allocation_id)
         uow.check_version(alloc, expected_version)
@@ -534,8 +541,9 @@ def approve_allocation(
             )
         if alloc.requested_by_id == ctx.actor.id:
             raise PermissionDenied(
-                f"{ctx.actor.login} drafted allocation {allocation_id} "
-                "and may not approve it: another manager must"
+                _(
+                    "You drafted {allocation}, so you may not approve it: another manager must."
+                ).format(allocation=allocation_words(alloc))
             )
         previous = uow.session.scalars(
             sa.select(Allocation).where(

@@ -10,18 +10,13 @@ import sqlalchemy as sa
 
 from core.access import visible
 from core.context import Context
-from core.errors import NotFound, PermissionDenied
 from core.models import Customer, Region, User
 from core.report_kit import K, money, totals_row
 from core.reports import Column, Table
 from core.vocabulary import industry_title, source_title
-from plugins.marketing.access import sees_money
+from plugins.marketing.access import require_money
 from plugins.marketing.models import Campaign, CostLine
-
-
-def require_money(ctx: Context) -> None:
-    if not sees_money(ctx):
-        raise PermissionDenied(f"{ctx.actor.login} may not read campaign budgets and costs")
+from plugins.marketing.services.lookup import no_campaign
 
 
 def year_span(year: int | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -35,7 +30,7 @@ def campaign_id_of(ctx: Context, code: str | None) -> int | None:
     with ctx.reading() as session:
         found = session.scalar(sa.select(Campaign.id).where(Campaign.code == code))
     if found is None:
-        raise NotFound(f"there is no campaign '{code}'")
+        raise no_campaign(code)
     return found
 
 

@@ -38,6 +38,7 @@ from plugins.marketing.access import sees_money
 from plugins.marketing.models import Campaign, CostLine
 from plugins.marketing.reports.common import cost_lines_table, customers_table, year_span
 from plugins.marketing.services import queries
+from plugins.marketing.services.lookup import no_campaign
 
 
 class EffectParams(KitParams):
@@ -230,9 +231,7 @@ class CampaignEffect(ReportBase):
         with ctx.reading() as session:
             found = list(session.scalars(query))
         if params.campaign and not found:
-            from core.errors import NotFound
-
-            raise NotFound(f"there is no campaign '{params.campaign}'")
+            raise no_campaign(params.campaign)
         return found
 
     def run(self, ctx: Context, params: EffectParams) -> ReportResult:

@@ -12,13 +12,14 @@ import sqlalchemy as sa
 
 from core.access import visible
 from core.context import Context
-from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
 from core.models import Contact, Customer, Region, User
 from core.report_kit import CENT, ZERO, K, KitParams, ReportBase, money, ratio
 from core.reports import TOTAL_EN, Column, ReportResult, Table
 from core.vocabulary import industry_title
 from plugins.marketing.models import Campaign, Segment
 from plugins.marketing.services import queries
+from plugins.marketing.services.lookup import no_campaign, no_segment
 
 
 class SegmentListParams(KitParams):
@@ -173,11 +174,11 @@ class CallList(ReportBase):
         if params.segment:
             seg = session.scalars(sa.select(Segment).where(Segment.code == params.segment)).first()
             if seg is None:
-                raise NotFound(f"there is no segment '{params.segment}'")
+                raise no_segment(params.segment)
             return queries.segment_members(ctx, session, seg, as_of).subquery("m")
         camp = session.scalars(sa.select(Campaign).where(Campaign.code == params.campaign)).first()
         if camp is None:
-            raise NotFound(f"there is no campaign '{params.campaign}'")
+            raise no_campaign(params.campaign)
         audience = queries.audience_ids(ctx, session, camp, camp.start - dt.timedelta(days=1))
         rfm = queries.rfm_subquery(ctx, *queries.rfm_window(as_of, 12))
         return queries.members_select(

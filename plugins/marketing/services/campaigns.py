@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import translator
 from core.models import Channel, Product
 from core.services.base import UnitOfWork, validate, write
 from plugins.marketing.models import (
@@ -24,6 +25,8 @@ from plugins.marketing.models import (
 )
 from plugins.marketing.schemas import CampaignInput, CampaignUpdate, CostInput, CostUpdate
 from plugins.marketing.services import lookup
+
+_ = translator(__file__)  # this plugin's words first
 
 S = CampaignStatus
 # The only moves allowed; anything else is refused with the allowed ones named.
@@ -39,7 +42,9 @@ def get_campaign(ctx: Context, campaign_id: int) -> Campaign:
     with ctx.reading() as session:
         row = session.get(Campaign, campaign_id)
     if row is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+        raise NotFound(
+            _("This campaign no longer exists: it may have been deleted. Reopen the list.")
+        )
     return row
 
 
@@ -168,8 +173,10 @@ def decide_budget(
             )
         if row.requested_by_id == ctx.actor.id:
             raise PermissionDenied(
-                f"{ctx.actor.login} requested the budget of campaign "
-                f"{row.code} and may not approve it; another manager must"
+                _(
+                    "You requested the budget of campaign {code}, so you may not approve it; "
+                    "another manager must."
+                ).format(code=row.code)
             )
         if not approve and not note.strip():
             raise ValidationFailed(
@@ -241,11 +248,8 @@ def advance(ctx: Context, campaign_id: int, expected_version: int | None = None)
 
 def target_text(ctx: Context, campaign: Campaign) -> str:
     """The target segment in words: saved segment, industry, region, size, class."""
-    from core.i18n import translator
     from core.models import Region
     from plugins.marketing.models import Segment
-
-    _ = translator(__file__)
 
     with ctx.reading() as session:
         segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
@@ -295,10 +299,9 @@ def update_cost(
 
 
 def list_costs(ctx: Context, campaign_id: int) -> list[CostLine]:
-    from plugins.marketing.access import sees_money
+    from plugins.marketing.access import require_money
 
-    if not sees_money(ctx):
-        raise PermissionDenied(f"{ctx.actor.login} may not read campaign budgets and costs")
+    require_money(ctx)
     with ctx.reading() as session:
         return list(
             session.scalars(

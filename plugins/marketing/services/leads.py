@@ -11,8 +11,11 @@ from typing import Any
 
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
+from core.i18n import translator
 from core.services.importing import import_file
 from plugins.marketing.services.campaigns import find_campaign
+
+_ = translator(__file__)  # this plugin's words first
 
 
 def import_leads(ctx: Context, campaign_code: str, path: str | Path, dry_run: bool = False) -> Any:
@@ -21,18 +24,30 @@ def import_leads(ctx: Context, campaign_code: str, path: str | Path, dry_run: bo
     campaign = find_campaign(ctx, campaign_code)
     path = Path(path)
     if path.suffix.lower() != ".csv":
-        raise SalesdeskError(f"{path.name}: campaign leads are read from CSV files")
+        raise SalesdeskError(
+            _("{name}: campaign leads are read from CSV files; save it as CSV UTF-8.").format(
+                name=path.name
+            )
+        )
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
     except OSError as exc:
-        raise SalesdeskError(f"cannot read {path}: {exc.strerror}") from None
+        raise SalesdeskError(
+            _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
     except UnicodeDecodeError:
         raise SalesdeskError(
-            f"{path.name} is not UTF-8 text throughout; save the whole file as CSV UTF-8"
+            _("{name} is not UTF-8 text throughout; save the whole file as CSV UTF-8.").format(
+                name=path.name
+            )
         ) from None
     except csv.Error as exc:
-        raise SalesdeskError(f"{path.name}: {exc}; a cell may hold at most 1 MiB of text") from None
+        raise SalesdeskError(
+            _(
+                "{name} could not be read as CSV: a cell may hold at most 1 MiB of text ({reason})."
+            ).format(name=path.name, reason=exc)
+        ) from None
     if not rows:
         raise ValidationFailed([FieldProblem("header", "", "a header row")], path.name)
     header = [h.strip() for h in rows[0]]

@@ -8,8 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.i18n import translator
 from core.models import Channel, Customer, Product, Region, User
 from plugins.marketing.models import Campaign, Segment
+
+_ = translator(__file__)  # this plugin's words first
 
 
 class Problems:
@@ -76,6 +79,13 @@ def customer_row(session: Session, code: str, problems: Problems) -> Customer | 
     return row
 
 
+# What an unknown code of each kind was expected to be, in business words (msgids)
+EXPECTED_CODE: dict[Any, str] = {
+    Product: "an existing product code",
+    Channel: "an existing channel code",
+}
+
+
 def check_codes(
     session: Session, model: Any, codes: list[str], field: str, problems: Problems
 ) -> list[str]:
@@ -85,15 +95,25 @@ def check_codes(
         known = set(session.scalars(sa.select(model.code).where(model.code.in_(unique))))
         for code in unique:
             if code not in known:
-                problems.add(field, code, f"an existing {model.__name__.lower()} code")
+                problems.add(field, code, EXPECTED_CODE[model])
     return unique
 
 
 def campaign_by_code(session: Session, code: str) -> Campaign:
     row = session.scalars(sa.select(Campaign).where(Campaign.code == code)).first()
     if row is None:
-        raise NotFound(f"there is no campaign '{code}'")
+        raise no_campaign(code)
     return row
+
+
+def no_campaign(code: str) -> NotFound:
+    """The refusal for a campaign code nobody saved (typed in a form, a report or the CLI)."""
+    return NotFound(_("There is no campaign with the code '{code}'.").format(code=code))
+
+
+def no_segment(code: str) -> NotFound:
+    """The refusal for a segment code nobody saved."""
+    return NotFound(_("There is no saved segment with the code '{code}'.").format(code=code))
 
 
 __all__ = [

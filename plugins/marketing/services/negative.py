@@ -11,11 +11,14 @@ from typing import Any
 
 from core.context import Context
 from core.errors import FieldProblem, PermissionDenied, ValidationFailed
+from core.i18n import translator
 from core.models import Customer, Opportunity, OpportunityStatus
 from core.services.base import UnitOfWork, validate, write
 from plugins.marketing.models import ActionStatus, NegativeInfo, NegativeKind, NegativeReason
 from plugins.marketing.schemas import ActionInput, NegativeInput
 from plugins.marketing.services import lookup
+
+_ = translator(__file__)  # this plugin's words first
 
 
 def record_negative(ctx: Context, data: NegativeInput | dict[str, Any]) -> NegativeInfo:
@@ -138,7 +141,9 @@ def close_action(
         if row.action_owner_id != ctx.actor.id:
             uow.require("marketing.negative")
         elif ctx.grant.read_only:
-            raise PermissionDenied(f"{ctx.actor.login} may not change records")
+            raise PermissionDenied(
+                _("You may not close this improvement action: your access is read-only.")
+            )
         uow.check_version(row, expected_version)
         if row.action_status != ActionStatus.OPEN:
             raise ValidationFailed(

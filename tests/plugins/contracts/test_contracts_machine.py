@@ -112,7 +112,7 @@ def test_control_node_needs_role_and_fields(team: dict[str, Any]) -> None:
     rep, mgr = team["rep"], team["mgr"]
     with pytest.raises(ValidationFailed, match="sign-off of 'Execution plan agreed'"):
         services.transition(rep, contract.id, "in_execution")
-    with pytest.raises(PermissionDenied, match="needs a sales_manager"):
+    with pytest.raises(PermissionDenied, match="needs the role Sales manager"):
         services.sign_off(rep, contract.id, "kickoff")
     with pytest.raises(ValidationFailed, match="end_date"):
         services.sign_off(mgr, contract.id, "kickoff")
