@@ -17,7 +17,7 @@ from core.access import visible
 from core.context import Context
 from core.drill import activities_table, opportunities_table
 from core.errors import NotFound, ValidationFailed
-from core.i18n import pick, translator
+from core.i18n import listed, pick, translator
 from core.models import (
     Activity,
     Customer,
@@ -586,15 +586,18 @@ class HandoverReport(ReportBase):
 
     def run(self, ctx: Context, params: HandoverParams) -> ReportResult:
         done = handover.handovers(ctx)
-        pick = [h for h, _ in done if params.handover in (None, h.id)]
-        if not pick:
+        chosen = [h for h, _login in done if params.handover in (None, h.id)]
+        if not chosen:
             raise NotFound(
-                "no handover to report"
+                _("No handover has been made yet.")
                 if params.handover is None
-                else f"handover {params.handover} does not exist or is not visible to you"
+                else _("There is no handover {number} that you can see.").format(
+                    number=params.handover
+                )
             )
-        record = pick[0]
+        record = chosen[0]
         leaving = next(login for h, login in done if h.id == record.id)
+        names = handover.people_names(ctx, [leaving, *record.successors])
         head = Table(
             "handover",
             "Handover",
@@ -613,8 +616,8 @@ class HandoverReport(ReportBase):
                 (
                     record.id,
                     record.at.date(),
-                    leaving,
-                    ", ".join(record.successors),
+                    names[leaving],
+                    listed(names[login] for login in record.successors),
                     record.customers,
                     record.opportunities,
                     record.follow_ups,

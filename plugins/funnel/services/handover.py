@@ -299,3 +299,14 @@ def handovers(ctx: Context, limit: int = 200) -> list[tuple[Handover, str]]:
             .limit(limit)
         ).all()
     return [(h, login) for h, login in rows]
+
+
+def people_names(ctx: Context, logins: list[str]) -> dict[str, str]:
+    """Each login's person as the screens name them (their full name; the login only for
+    an account with no name), for the handover report's people."""
+    with ctx.reading() as session:
+        rows = session.execute(
+            sa.select(User.login, User.display_name).where(User.login.in_(set(logins)))
+        ).all()
+    found = {login: name or login for login, name in rows}
+    return {login: found.get(login, login) for login in logins}

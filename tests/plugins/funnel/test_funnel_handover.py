@@ -147,8 +147,9 @@ def test_handover_moves_everything_open_to_successors(team: Any) -> None:
             )
         ).first()
         assert history == "r1"  # history stays with the record
+    # the people by name, not by login
     report = run_report(team.mgr, "funnel.handover", {})
-    assert report.tables[0].materialize()[0][2:5] == ("r1", "r2, mgr", 3)
+    assert report.tables[0].materialize()[0][2:5] == ("R1", "R2, Mgr", 3)
     assert handover.preview(team.mgr, "r1", ["r2"]).customers == []
 
 
