@@ -186,8 +186,8 @@ async def test_regional_admin_is_refused_a_company_wide_role(tui_world: dict[str
         assert pilot.app.screen is form  # still open: nothing saved
         (refusal,) = errors(app)
         assert refusal == (
-            "Sun may not grant Finance: a regional administrator grants "
-            "only roles limited to their own region"
+            "You may not grant Finance: a regional administrator grants only roles "
+            "limited to their own region; ask a group administrator."
         )
     assert find_user(tui_world["admin"], rep.actor.login).roles == ["sales_rep"]
 
