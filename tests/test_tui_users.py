@@ -291,7 +291,8 @@ async def test_a_refusal_is_one_sentence_in_chinese(tui_world: dict[str, Any]) -
         await pilot.press("ctrl+s")
         await settle(pilot)
         (refusal,) = errors(app)
-        assert refusal.startswith("Sun 不能授予") and "区域管理员" in refusal
+        assert refusal.startswith("您无权授予高层") and "区域管理员" in refusal
+        assert "sun" not in refusal.lower() and "executive" not in refusal
 
 
 def ticked(form: Any) -> set[str]:
