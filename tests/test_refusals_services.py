@@ -5,6 +5,7 @@ name and row; never a login, a model's class, a table, a column or a database id
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,12 @@ from core.services import activities, customers, keys, numbering, opportunities,
 from core.services.base import write
 from core.services.bootstrap import create_first_admin
 from core.services.import_files import UnreadableFile
-from core.services.importing import AlreadyImported, delete_sales_batch, import_file
+from core.services.importing import (
+    AlreadyImported,
+    ImportCancelled,
+    delete_sales_batch,
+    import_file,
+)
 
 MISSING_ID = 987654  # no record has it; a refusal must not show it either
 
@@ -135,6 +141,13 @@ def test_unreadable_files_and_unknown_kinds_read_in_chinese(
     )
     assert refusal(SalesdeskError, import_file, operator, "planets", empty).startswith(
         "无法导入“planets”：请从以下选择：customers、products、sales-lines、"
+    )
+    cancel = threading.Event()
+    cancel.set()
+    products = tmp_path / "产品.csv"
+    products.write_text("code,name,unit,list_price\nP9,螺丝,个,1.50\n", encoding="utf-8")
+    assert refusal(ImportCancelled, import_file, operator, "products", products, cancel=cancel) == (
+        "产品.csv 的导入已取消；未写入任何数据。"
     )
     assert refusal(SalesdeskError, delete_sales_batch, operator, 999) == (
         "没有编号为 999 的销售明细导入批次。"  # the batch number the user typed

@@ -93,7 +93,9 @@ class AlreadyImported(SalesdeskError):
 
 class ImportCancelled(SalesdeskError):
     def __init__(self, file_name: str) -> None:
-        super().__init__(f"import of {file_name} cancelled; nothing was written")
+        super().__init__(
+            _("The import of {file} was cancelled; nothing was written.").format(file=file_name)
+        )
 
 
 @dataclass
