@@ -186,8 +186,8 @@ async def test_regional_admin_is_refused_a_company_wide_role(tui_world: dict[str
         assert pilot.app.screen is form  # still open: nothing saved
         (refusal,) = errors(app)
         assert refusal == (
-            "Sun may not grant Finance: a regional administrator grants "
-            "only roles limited to their own region"
+            "You may not grant Finance: a regional administrator grants only roles "
+            "limited to their own region; ask a group administrator."
         )
     assert find_user(tui_world["admin"], rep.actor.login).roles == ["sales_rep"]
 
@@ -291,7 +291,8 @@ async def test_a_refusal_is_one_sentence_in_chinese(tui_world: dict[str, Any]) -
         await pilot.press("ctrl+s")
         await settle(pilot)
         (refusal,) = errors(app)
-        assert refusal.startswith("Sun 不能授予") and "区域管理员" in refusal
+        assert refusal.startswith("您无权授予高层") and "区域管理员" in refusal
+        assert "sun" not in refusal.lower() and "executive" not in refusal
 
 
 def ticked(form: Any) -> set[str]:

@@ -81,11 +81,7 @@ def reporter(ctx: Context, rep_id: int | None) -> int:
     """Whose daily report a write is for: the actor's own, or a rep of their team."""
     rep_id = rep_id or ctx.actor.id
     if rep_id != ctx.actor.id and rep_id not in ctx.grant.team_ids:
-        raise PermissionDenied(
-            _("{user} may fill in daily reports only for their own team").format(
-                user=ctx.actor.display_name or ctx.actor.login
-            )
-        )
+        raise PermissionDenied(_("You may fill in daily reports only for your own team."))
     assert rep_id is not None  # the actor is a stored user
     return rep_id
 

@@ -35,7 +35,7 @@ from core.errors import (
     ValidationFailed,
     record_noun,  # here since core.access needs it too; still importable from here
 )
-from core.i18n import current_lang
+from core.i18n import _, current_lang, pick
 from core.models import AuditEntry, User
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ class UnitOfWork:
     def get(self, model: type[M], record_id: Any) -> M:
         row = self.session.get(model, record_id)
         if row is None:
-            raise NotFound(f"{entity_name(model)} {record_id} does not exist")
+            raise NotFound(missing_message(model))
         self.loaded.append((model, record_id))
         return row
 
@@ -181,7 +181,7 @@ def _refresh_actor(uow: UnitOfWork) -> None:
         return
     current = uow.session.get(User, ctx.actor.id)
     if current is None or not current.active:
-        raise PermissionDenied(f"user '{ctx.actor.login}' is deactivated")
+        raise PermissionDenied(_("Your account has been deactivated; ask an administrator."))
     if current.version != ctx.actor.version:
         ctx.actor = detached(current)
         ctx.refresh_grant()
@@ -330,6 +330,14 @@ def conflict_for(session: Session, row: SQLModel) -> Conflict:
         thing=record_noun(type(row)),
         changed_by_name=name or who,
     )
+
+
+def missing_message(model: type) -> str:
+    """A record that is not there, in business words ("This contract does not exist ...");
+    never its database id, which means nothing to a reader who picked it from a list."""
+    noun = record_noun(model)
+    text = _("This {thing} does not exist (someone may have deleted it); refresh and try again.")
+    return text.format(thing=pick(*noun) if noun else _("record"))
 
 
 def stale_conflict(ctx: Context, uow: UnitOfWork, exc: StaleDataError) -> Conflict:

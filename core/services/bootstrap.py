@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from core.errors import SalesdeskError
+from core.i18n import _
 from core.models import AuditEntry, User, utcnow
 from core.runtime import Runtime
 
@@ -17,9 +18,12 @@ def create_first_admin(runtime: Runtime, login: str, display_name: str) -> User:
             existing = session.scalars(sa.select(User).where(col(User.login) == login)).first()
             if existing is not None and "group_admin" in existing.roles:
                 return existing
+            # the login here is the reader's own, which the administrator's command needs
             raise SalesdeskError(
-                "this database already has users; ask a group admin to add you "
-                f"(salesdesk users add {login} ...)"
+                _(
+                    "This database already has users; ask a group administrator to add you "
+                    "(salesdesk users add {login} ...)."
+                ).format(login=login)
             )
         user = User(login=login, display_name=display_name, roles=["group_admin"])
         session.add(user)

@@ -26,7 +26,7 @@ def get_customer(ctx: Context, customer_id: int) -> Customer:
             sa.select(Customer).where(col(Customer.id) == customer_id, visible(ctx, Customer))
         ).first()
     if row is None:
-        raise NotFound(f"customer {customer_id} does not exist or is not visible to you")
+        raise NotFound(_("This customer does not exist or is not visible to you."))
     return row
 
 

@@ -83,7 +83,9 @@ def file_facts(path: Path) -> FileFacts:
                 digest.update(chunk)
                 lines += chunk.count(b"\n")
     except OSError as exc:
-        raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise UnreadableFile(
+            _("Cannot read {file}: {reason}").format(file=path.name, reason=exc.strerror or exc)
+        ) from exc
     approx = None if is_spreadsheet(path) else max(lines - 1, 0)
     return FileFacts(digest.hexdigest(), approx)
 
@@ -134,7 +136,9 @@ def sniff_encoding(path: Path) -> str:
             return encoding
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile(f"{path.name} is neither UTF-8 nor GBK text; save it as CSV UTF-8")
+    raise UnreadableFile(
+        _("{file} is neither UTF-8 nor GBK text; save it as CSV UTF-8.").format(file=path.name)
+    )
 
 
 def _csv_table(fh: IO[str], approx_rows: int | None, encoding: str) -> Table:
@@ -157,7 +161,7 @@ def _spreadsheet_table(path: Path) -> Table:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own types for corrupt files
-        raise UnreadableFile(f"cannot read {path.name} as a spreadsheet: {exc}") from exc
+        raise not_a_spreadsheet(path, exc) from exc
     first_row = (sheet.start or (0, 0))[0] + 1
     rows = sheet.iter_rows()
     header = [cell_text(c) for c in next(rows, [])]
@@ -198,12 +202,16 @@ def workbook_sheets(path: Path) -> Iterator[tuple[str, int, Iterator[list[Any]]]
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises its own types for corrupt files
-        raise UnreadableFile(f"cannot read {path.name} as a spreadsheet: {exc}") from exc
+        raise not_a_spreadsheet(path, exc) from exc
     for name in names:
         try:
             sheet = workbook.get_sheet_by_name(name)
         except Exception as exc:
-            raise UnreadableFile(f"cannot read sheet {name} of {path.name}: {exc}") from exc
+            raise UnreadableFile(
+                _("Cannot read the sheet {sheet} of {file}: {reason}").format(
+                    sheet=name, file=path.name, reason=exc
+                )
+            ) from exc
         first = (sheet.start or (0, 0))[0] + 1
         yield name, first, ([None if c == "" else c for c in row] for row in sheet.iter_rows())
 
@@ -224,7 +232,7 @@ def check_workbook(path: Path) -> None:
             for info in members:
                 budget -= _inflate(archive, info, path, budget)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise UnreadableFile(f"cannot read {path.name} as a spreadsheet: {exc}") from exc
+        raise not_a_spreadsheet(path, exc) from exc
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int) -> int:
@@ -260,7 +268,7 @@ class _Extent:
             if found and found.group(3):
                 rows = int(found.group(4)) - int(found.group(2) or 1) + 1
                 columns = column_number(found.group(3)) - column_number(found.group(1)) + 1
-                self._check(rows, columns, "declares")
+                self._check(rows, columns, declared=True)
         window = max(0, len(data) - 16384)  # rows come in order: the chunk's last is enough
         last = deque(_ROW.finditer(data, window), maxlen=1) or (
             deque(_ROW.finditer(data), maxlen=1) if window else None
@@ -268,7 +276,7 @@ class _Extent:
         if last:
             self.rows = max(self.rows, int(last[0].group(1)))
         self.columns = max(self.columns, self._widest(data))
-        self._check(self.rows, self.columns, "reaches")
+        self._check(self.rows, self.columns, declared=False)
 
     def _widest(self, data: bytes) -> int:
         # Most sheets use columns A-Z only: two cheap searches find out; only wider
@@ -280,13 +288,30 @@ class _Extent:
                 return max(column_number(m) for m in _WIDE_CELL[width].findall(data))
         return 26
 
-    def _check(self, rows: int, columns: int, verb: str) -> None:
-        if rows * columns > MAX_CELLS:
-            raise UnreadableFile(
-                f"{self.path.name} {verb} a sheet of {rows:,} rows x {columns:,} columns "
-                f"({self.member.rsplit('/', 1)[-1]}), more than the {MAX_CELLS:,} cells "
-                "salesdesk reads; delete the empty rows and columns or save it as CSV"
+    def _check(self, rows: int, columns: int, *, declared: bool) -> None:
+        if rows * columns <= MAX_CELLS:
+            return
+        text = (
+            _(
+                "{file} declares a sheet of {rows} rows x {columns} columns, more "
+                "than the {cells} cells salesdesk reads; delete the empty rows and columns "
+                "or save it as CSV."
             )
+            if declared
+            else _(
+                "{file} has a sheet reaching {rows} rows x {columns} columns, more "
+                "than the {cells} cells salesdesk reads; delete the empty rows and columns "
+                "or save it as CSV."
+            )
+        )
+        raise UnreadableFile(
+            text.format(
+                file=self.path.name,
+                rows=f"{rows:,}",
+                columns=f"{columns:,}",
+                cells=f"{MAX_CELLS:,}",
+            )
+        )
 
 
 def column_number(letters: bytes | str) -> int:
@@ -299,6 +324,15 @@ def column_number(letters: bytes | str) -> int:
 
 def _too_big(path: Path, size: int) -> UnreadableFile:
     return UnreadableFile(
-        f"{path.name} inflates to more than {MAX_INFLATED_BYTES >> 20:,} MiB "
-        f"({size >> 20:,} MiB seen); salesdesk does not read a workbook that big"
+        _(
+            "{file} inflates to more than {limit} MiB ({size} MiB seen); salesdesk does not "
+            "read a workbook that big. Save it as CSV or split it."
+        ).format(file=path.name, limit=f"{MAX_INFLATED_BYTES >> 20:,}", size=f"{size >> 20:,}")
+    )
+
+
+def not_a_spreadsheet(path: Path, exc: Exception) -> UnreadableFile:
+    """The refusal of a file calamine cannot read; its own words follow the sentence."""
+    return UnreadableFile(
+        _("Cannot read {file} as a spreadsheet: {reason}").format(file=path.name, reason=exc)
     )

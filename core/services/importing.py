@@ -35,7 +35,7 @@ from sqlmodel import col
 from core.access import require
 from core.context import Context
 from core.errors import PermissionDenied, SalesdeskError, ValidationFailed
-from core.i18n import _, labelled
+from core.i18n import _, labelled, listed
 from core.models import (
     Channel,
     Customer,
@@ -93,7 +93,9 @@ class AlreadyImported(SalesdeskError):
 
 class ImportCancelled(SalesdeskError):
     def __init__(self, file_name: str) -> None:
-        super().__init__(f"import of {file_name} cancelled; nothing was written")
+        super().__init__(
+            _("The import of {file} was cancelled; nothing was written.").format(file=file_name)
+        )
 
 
 @dataclass
@@ -154,7 +156,11 @@ def import_file(
     """Import ``path`` as ``kind`` (customers, products, sales_lines / sales-lines)."""
     kind = kind.replace("-", "_")
     if kind not in KINDS:
-        raise SalesdeskError(f"cannot import '{kind}': choose one of {', '.join(KINDS)}")
+        raise SalesdeskError(
+            _("Cannot import '{kind}': choose one of {kinds}.").format(
+                kind=kind, kinds=listed(k.replace("_", "-") for k in KINDS)
+            )
+        )
     for permission in PERMISSIONS[kind]:
         require(ctx, permission)  # before reading a byte; checked again in the transaction
     path = Path(path)
@@ -191,10 +197,14 @@ def _run(job: _Job, session: Session, uow: UnitOfWork | None) -> ImportResult:
             return _import_master(job, session, uow, table)
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
-            f"{job.path.name} is not valid {exc.encoding} text throughout; save it as CSV UTF-8"
+            _("{file} is not valid {encoding} text throughout; save it as CSV UTF-8.").format(
+                file=job.path.name, encoding=exc.encoding
+            )
         ) from exc
     except csv.Error as exc:
-        raise UnreadableFile(f"{job.path.name} is not a readable CSV file: {exc}") from exc
+        raise UnreadableFile(
+            _("{file} is not a readable CSV file: {reason}").format(file=job.path.name, reason=exc)
+        ) from exc
 
 
 def _refuse_same_file(session: Session, job: _Job) -> None:
@@ -211,17 +221,25 @@ def _refuse_same_file(session: Session, job: _Job) -> None:
             col(ImportBatch.file_name),
             col(ImportBatch.imported_at),
             col(ImportBatch.row_count),
-            col(User.login),
+            col(User.display_name),
         )
         .outerjoin(User, col(User.id) == col(ImportBatch.imported_by_id))
         .where(col(ImportBatch.kind) == job.kind, col(ImportBatch.checksum) == job.facts.checksum)
     ).first()
     if earlier is not None:
-        batch_id, name, at, rows, login = earlier
+        batch_id, name, at, rows, who = earlier
         raise AlreadyImported(
-            f"{job.path.name} was already imported as batch {batch_id} ('{name}', {rows} "
-            f"rows, by {login or 'unknown'} on {at:%Y-%m-%d %H:%M}); importing it again "
-            "would count it twice, so nothing was imported"
+            _(
+                "{file} was already imported as batch {batch} ('{name}', {rows} rows, by {who} "
+                "on {at}); importing it again would count it twice, so nothing was imported."
+            ).format(
+                file=job.path.name,
+                batch=batch_id,
+                name=name,
+                rows=f"{rows:,}",
+                who=who or _("an unknown user"),
+                at=f"{at:%Y-%m-%d %H:%M}",
+            )
         )
 
 
@@ -336,7 +354,9 @@ def _delete_batch(uow: UnitOfWork, batch_id: int) -> int:
     session = uow.session
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.kind != "sales_lines":
-        raise SalesdeskError(f"there is no sales-line import batch {batch_id}")
+        raise SalesdeskError(
+            _("There is no sales-line import batch {batch}.").format(batch=batch_id)
+        )
     where, params = "batch_id = :batch", {"batch": batch_id}
     lines = session.execute(
         sa.select(sa.func.count(), sa.func.min(SalesLine.date), sa.func.max(SalesLine.date)).where(
@@ -388,7 +408,7 @@ def _import_master(
     for number, values in master_rows(table.rows, spec, positions, lookups, existing, problems):
         rows += 1
         if model is Customer:
-            _check_customer_rights(job.ctx, number, values)
+            _check_customer_rights(job, number, values)
             values.setdefault("pool_since", None if values.get("owner_id") else job.ctx.now())
         if not problems:
             chunk.append({**base, **values})
@@ -446,20 +466,38 @@ def _import_receipts(
     return result
 
 
-def _check_customer_rights(ctx: Context, number: int, values: dict[str, Any]) -> None:
+def _check_customer_rights(job: _Job, number: int, values: dict[str, Any]) -> None:
+    """Refuse a row that does what the importer may not do by hand: the file's name, the
+    row and the file's own column headers say where."""
+    ctx = job.ctx
     owner = values.get("owner_id")
     if owner is not None and owner != ctx.actor.id and not ctx.grant.has("customer.assign"):
         raise PermissionDenied(
-            f"row {number}: {ctx.actor.login} may not assign customers "
-            "to others (column owner_login)"
+            _(
+                "{file}, row {row}: you may not give customers to other people "
+                "({columns} in the file); ask your manager to import it."
+            ).format(file=job.path.name, row=number, columns=_typed(job, "owner_login"))
         )
     if (values.get("credit_limit") or values.get("credit_rating")) and not ctx.grant.has(
         "customer.credit"
     ):
         raise PermissionDenied(
-            f"row {number}: {ctx.actor.login} may not set credit rating "
-            "and limit (columns credit_rating, credit_limit)"
+            _(
+                "{file}, row {row}: you may not set a customer's credit rating or credit "
+                "limit ({columns} in the file); ask your manager to import it."
+            ).format(
+                file=job.path.name,
+                row=number,
+                columns=_typed(
+                    job, *(n for n in ("credit_rating", "credit_limit") if values.get(n))
+                ),
+            )
         )
+
+
+def _typed(job: _Job, *names: str) -> str:
+    """The file's headers of ``names`` as it spells them, quoted ("'信用额度'")."""
+    return listed(f"'{job.typed[n]}'" for n in names if n in job.typed)
 
 
 def _defaults(model: type[Any], ctx: Context) -> dict[str, Any]:
@@ -492,7 +530,11 @@ def _header(
     while header and not header[-1].strip():  # spreadsheets often trail empty columns
         header.pop()
     if not header:
-        raise UnreadableFile(f"{job.path.name} is empty: expected a header row first")
+        raise UnreadableFile(
+            _("{file} is empty: its first row should hold the column headers.").format(
+                file=job.path.name
+            )
+        )
     positions = check_header(header, known, required, problems)
     job.typed = {name: header[index].strip() for name, index in positions.items()}
     _raise_problems(job, problems)  # rows cannot be read against a wrong header

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import _
 from core.models import User, UserKey
 from core.services.base import UnitOfWork, write
 from core.services.users import _by_login, _require_manage
@@ -106,7 +107,9 @@ def list_keys(ctx: Context, login: str) -> list[KeyInfo]:
     with ctx.reading() as session:
         user = session.scalars(sa.select(User).where(col(User.login) == login)).first()
         if user is None:
-            raise NotFound(f"there is no user '{login}'")
+            raise NotFound(
+                _("No user signs in as {login}; check the spelling.").format(login=login)
+            )
         if user.id != ctx.actor.id:
             _require_manage_reading(ctx, user)
         adder = sa.orm.aliased(User)
@@ -127,7 +130,7 @@ def _require_manage_reading(ctx: Context, user: User) -> None:
         return
     if grant.has("user.manage_region") and user.region_id in grant.region_ids:
         return
-    raise PermissionDenied(f"{ctx.actor.login} may see only their own keys")
+    raise PermissionDenied(_("You may see only your own keys."))
 
 
 def remove_key(ctx: Context, login: str, fingerprint: str) -> str:
@@ -145,7 +148,11 @@ def remove_key(ctx: Context, login: str, fingerprint: str) -> str:
             )
         ).first()
         if row is None:
-            raise NotFound(f"{login} has no key with the fingerprint {fingerprint}")
+            raise NotFound(
+                _("{user} has no key with the fingerprint {fingerprint}.").format(
+                    user=user.display_name or login, fingerprint=fingerprint
+                )
+            )
         uow.session.delete(row)
         uow.audit("remove-key", "user", user.id, "ssh_key", row.fingerprint, None)
         return row.fingerprint

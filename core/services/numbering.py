@@ -161,9 +161,12 @@ def rule_for(session: Session, series: str, default: NumberingRule | None = None
     try:
         return NumberingRule.model_validate(stored)
     except pydantic.ValidationError as exc:
+        # no plugin registry here to title the series: its id, as the Admin list shows it
         raise SalesdeskError(
-            f"the company setting {SETTING_PREFIX}{series} is not a valid numbering rule: "
-            f"{exc.errors()[0]['msg']}"
+            _(
+                "The numbering rule saved for {series} is not valid ({reason}); ask an "
+                "administrator to set it again (Admin, Numbering offices)."
+            ).format(series=series, reason=exc.errors()[0]["msg"])
         ) from exc
 
 
@@ -236,7 +239,12 @@ def prefix_owner(session: Session, prefix: str) -> str | None:
     return None if owner is None else str(owner)
 
 
-def _claim(session: Session, series: str, prefix: str) -> None:
+def _title(plugins: PluginManager | None, series: str) -> str:
+    """A series as people read it ("contracts", "合同"); its id without the registry."""
+    return series_title(plugins, series) if plugins is not None else series
+
+
+def _claim(session: Session, series: str, prefix: str, plugins: PluginManager | None) -> None:
     """Claim ``prefix`` for ``series`` unless it is already; refuse if another has it.
     The insert-if-absent makes two first issues racing on one prefix agree on its owner."""
     owner = prefix_owner(session, prefix)
@@ -255,9 +263,11 @@ def _claim(session: Session, series: str, prefix: str) -> None:
         ).scalar_one()
     if owner != series:
         raise PrefixTaken(
-            f"{series} numbers would start with '{prefix}', which {owner} numbers already "
-            f"use; give {series} a prefix of its own in the company setting "
-            f"{SETTING_PREFIX}{series}"
+            _(
+                "The numbers of {series} would start with '{prefix}', which the numbers of "
+                "{owner} already use; ask an administrator to give {series} a prefix of its "
+                "own (Admin, Numbering offices)."
+            ).format(series=_title(plugins, series), prefix=prefix, owner=_title(plugins, owner))
         )
 
 
@@ -276,13 +286,28 @@ def next_number(
     session = uow_or_session.session if isinstance(uow_or_session, UnitOfWork) else uow_or_session
     rule = rule_for(session, series, default)
     first, last = rule.office_range(office)
-    _claim(session, series, rule.prefix)
+    plugins = uow_or_session.ctx.plugins if isinstance(uow_or_session, UnitOfWork) else None
+    _claim(session, series, rule.prefix, plugins)
     value = _increment(session, series, office, on.year, first)
     if value > last:
+        text = (
+            _(
+                "The office {office} has used every number of {series} for {year} "
+                "({numbers}); ask an administrator to widen its range (Admin, Numbering offices)."
+            )
+            if office
+            else _(
+                "Every number of {series} for {year} is used ({numbers}); ask an "
+                "administrator to widen the range (Admin, Numbering offices)."
+            )
+        )
         raise NumberRangeExhausted(
-            f"office {office or '(all)'} has used every {series} number of {on.year} "
-            f"({first:0{rule.width}d}-{last:0{rule.width}d}); widen the rule "
-            f"{SETTING_PREFIX}{series}"
+            text.format(
+                office=office,
+                series=_title(plugins, series),
+                year=on.year,
+                numbers=f"{first:0{rule.width}d}-{last:0{rule.width}d}",
+            )
         )
     return f"{rule.prefix}{on.year % 100:02d}{value:0{rule.width}d}"
 

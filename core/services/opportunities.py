@@ -25,7 +25,7 @@ def get_opportunity(ctx: Context, opportunity_id: int) -> Opportunity:
             )
         ).first()
     if row is None:
-        raise NotFound(f"opportunity {opportunity_id} does not exist or is not visible to you")
+        raise NotFound(_("This opportunity does not exist or is not visible to you."))
     return row
 
 

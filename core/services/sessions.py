@@ -298,11 +298,7 @@ def _scope(ctx: Context) -> sa.ColumnElement[bool]:
     if ctx.grant.has("user.manage_region"):
         in_region = sa.select(col(User.id)).where(col(User.region_id).in_(ctx.grant.region_ids))
         return col(ServedSession.user_id).in_(in_region)
-    raise PermissionDenied(
-        _("{user} may not see or end other people's sessions.").format(
-            user=ctx.actor.display_name or ctx.actor.login
-        )
-    )
+    raise PermissionDenied(_("You may not see or end other people's sessions."))
 
 
 def list_open(ctx: Context) -> list[SessionInfo]:

@@ -15,10 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from core.access import Scope, visible
+from core.access import Scope, role_title, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
-from core.i18n import _, pick
+from core.i18n import _, listed
 from core.models import Region, User
 from core.schemas import UserCreate, UserUpdate
 from core.services.base import UnitOfWork, validate, write
@@ -140,22 +140,15 @@ def _require_manage(uow: UnitOfWork, region_id: int | None, roles: list[str]) ->
         return
     uow.require("user.manage_region")
     if region_id is None or region_id not in grant.region_ids:
-        raise PermissionDenied(
-            _("{user} may manage users of their own region only.").format(
-                user=uow.ctx.actor.display_name or uow.ctx.actor.login
-            )
-        )
+        raise PermissionDenied(_("You may manage only the users of your own region."))
     escalation = sorted(r for r in set(roles) if not _within_region(uow, r))
     if escalation:
-        known = uow.ctx.roles.roles
-        granted = ", ".join(
-            pick(known[r].title_en, known[r].title_zh) if r in known else r for r in escalation
-        )
+        granted = listed(role_title(uow.ctx.roles, r) for r in escalation)
         raise PermissionDenied(
             _(
-                "{user} may not grant {roles}: a regional administrator "
-                "grants only roles limited to their own region"
-            ).format(user=uow.ctx.actor.display_name or uow.ctx.actor.login, roles=granted)
+                "You may not grant {roles}: a regional administrator grants only roles "
+                "limited to their own region; ask a group administrator."
+            ).format(roles=granted)
         )
 
 
