@@ -42,3 +42,6 @@ def test_a_deactivated_user_manages_nobody_new(world: Any) -> None:
     with pytest.raises(ValidationFailed) as info:
         users.update_user(admin, "li", {"manager_id": boss.actor.id})
     assert [p.field for p in info.value.problems] == ["manager_id"]
+    # the manager by name, as the form's list shows people, not by login
+    assert "Wang has been deactivated" in str(info.value), str(info.value)
+    assert "'wang'" not in str(info.value)

@@ -191,8 +191,9 @@ def _check_refs(uow: UnitOfWork, region_id: int | None, manager_id: int | None) 
         problems.append(
             FieldProblem(
                 "manager_id",
-                manager.login,
-                _("an active user: {login} is deactivated").format(login=manager.login),
+                manager.display_name or manager.login,
+                "an active user: {name} has been deactivated",
+                args={"name": manager.display_name or manager.login},
             )
         )
     if problems:
