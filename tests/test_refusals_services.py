@@ -82,7 +82,7 @@ def test_a_deactivated_account_is_told_so_without_its_login(world: Any, zh: None
     rep = world.user("rep1", "sales_rep", region="EAST")  # opened before the deactivation
     users.deactivate(world.admin, "rep1")
     said = refusal(PermissionDenied, customers.create_customer, rep, {"name": "迟到有限公司"})
-    assert said == "您的账户已被停用；请联系管理员。"
+    assert said == "您的账号已停用，请联系管理员。"
 
 
 def test_a_second_first_admin_is_told_to_ask_in_chinese(world: Any, zh: None) -> None:
