@@ -141,7 +141,7 @@ def test_a_prefix_belongs_to_one_series_across_plugins(world: Any) -> None:
     assert issue(world.admin, "contract", default=ht) == "HT2600001"
     with pytest.raises(numbering.PrefixTaken, match="'HT', which the numbers of contracts"):
         issue(world.admin, "deal.contract", default=ht)
-    with pytest.raises(ValidationFailed, match="contract numbers start with it"):
+    with pytest.raises(ValidationFailed, match="the numbers of contracts start with it"):
         numbering.set_rule(world.admin, "deal.contract", {"prefix": "HT"})
     assert issue(world.admin, "contract", default=ht) == "HT2600002"  # its own, still
     numbering.set_rule(world.admin, "contract", {"prefix": "HT", "width": 6})

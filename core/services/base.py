@@ -370,8 +370,10 @@ def integrity_problem(exc: IntegrityError) -> ValidationFailed:
         return ValidationFailed(
             [FieldProblem(column or "value", value, "a value not used already")], "duplicate"
         )
+    # no field to name: "Reference" is a document's number in the catalogue
     return ValidationFailed(
-        [FieldProblem("reference", "", "an existing record")], "invalid reference"
+        [FieldProblem("reference", "", "an existing record", title="Linked record")],
+        "invalid reference",
     )
 
 

@@ -51,7 +51,17 @@ def parse_public_key(text: str) -> ParsedKey:
 
 
 def _bad_key(value: str, expected: str) -> ValidationFailed:
-    return ValidationFailed([FieldProblem("key", value, expected)], "SSH key")
+    return ValidationFailed([FieldProblem("key", value, expected, title="SSH key")], "SSH key")
+
+
+def _key_taken(user: User, taken: UserKey, fingerprint: str) -> FieldProblem:
+    """The key is someone's already: this user's (named), or another's (not named: a
+    regional administrator may not see users outside their region)."""
+    if taken.user_id == user.id:
+        name = user.display_name or user.login
+        expected = "a key {name} does not have yet"
+        return FieldProblem("key", fingerprint, expected, args={"name": name}, title="SSH key")
+    return FieldProblem("key", fingerprint, "a key not yet given to another user", title="SSH key")
 
 
 def add_key(ctx: Context, login: str, key_text: str, comment: str | None = None) -> UserKey:
@@ -64,12 +74,7 @@ def add_key(ctx: Context, login: str, key_text: str, comment: str | None = None)
             sa.select(UserKey).where(col(UserKey.fingerprint) == parsed.fingerprint)
         ).first()
         if taken is not None:
-            owner = uow.session.get(User, taken.user_id)
-            who = "them" if owner and owner.id == user.id else "another user"
-            raise ValidationFailed(
-                [FieldProblem("key", parsed.fingerprint, f"a key not yet given to {who}")],
-                "SSH key",
-            )
+            raise ValidationFailed([_key_taken(user, taken, parsed.fingerprint)], "SSH key")
         row = UserKey(
             user_id=user.id,  # type: ignore[arg-type]
             fingerprint=parsed.fingerprint,

@@ -34,7 +34,7 @@ from sqlmodel import col
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import _, pick
+from core.i18n import _, listed, pick
 from core.models import CompanySetting, NumberSequence
 from core.schemas import FormatRule, refusal_at
 from core.services.base import UnitOfWork, pydantic_problem
@@ -134,7 +134,7 @@ class NumberingRule(pydantic.BaseModel):
         if not self.offices:
             return 1, top
         if office not in self.offices:
-            known = ", ".join(sorted(self.offices))
+            known = listed(sorted(self.offices))
             raise ValidationFailed(
                 [
                     FieldProblem(
@@ -185,7 +185,8 @@ def set_rule(ctx: Context, series: str, rule: NumberingRule | dict[str, Any]) ->
                 FieldProblem(
                     "prefix",
                     checked.prefix,
-                    f"a prefix no other series uses ({owner} numbers start with it)",
+                    "a prefix no other document series uses (the numbers of {owner} start with it)",
+                    args={"owner": series_title(ctx.plugins, str(owner))},
                 )
             ],
             f"numbering rule {series}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,8 +11,8 @@ from sqlmodel import col
 from core.access import Scope, visible
 from core.context import Context
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.funnels import FunnelDefinition
-from core.i18n import _
+from core.funnels import FunnelDefinition, Stage
+from core.i18n import _, listed, pick
 from core.models import Customer, Opportunity, OpportunityStatus, Product, StageChange
 from core.schemas import OpportunityCreate, OpportunityUpdate
 from core.services.base import UnitOfWork, validate, write
@@ -34,12 +35,15 @@ def create_opportunity(ctx: Context, data: OpportunityCreate | dict[str, Any]) -
     funnel = _funnel(ctx, values.funnel or ctx.plugins.funnels.default_id)
     stage = funnel.stage(values.stage) if values.stage else funnel.first_stage
     if stage is None or stage.terminal:
+        shown = pick(stage.title_en, stage.title_zh) if stage else values.stage
+        stages = _titles(funnel.open_stages)
         raise ValidationFailed(
             [
                 FieldProblem(
                     "stage",
-                    values.stage,
-                    f"an open stage of {funnel.id}: " + ", ".join(s.id for s in funnel.open_stages),
+                    shown,
+                    "an open stage of {funnel}: {stages}",
+                    args={"funnel": pick(funnel.title_en, funnel.title_zh), "stages": stages},
                 )
             ],
             "opportunity",
@@ -119,10 +123,14 @@ def move_stage(
         funnel = _funnel(ctx, opp.funnel)
         target = funnel.stage(to_stage)
         if target is None:
+            funnel_title = pick(funnel.title_en, funnel.title_zh)
             raise ValidationFailed(
                 [
                     FieldProblem(
-                        "stage", to_stage, "one of " + ", ".join(s.id for s in funnel.stages)
+                        "stage",
+                        to_stage,
+                        "a stage of {funnel}: {stages}",
+                        args={"funnel": funnel_title, "stages": _titles(funnel.stages)},
                     )
                 ],
                 "opportunity",
@@ -224,15 +232,22 @@ def probability(ctx: Context, opp: Opportunity) -> Any:
 def _funnel(ctx: Context, funnel_id: str) -> FunnelDefinition:
     funnel = ctx.plugins.funnels.get(funnel_id)
     if funnel is None:
-        known = ", ".join(sorted(ctx.plugins.funnels.funnels))
+        known = _titles(ctx.plugins.funnels.funnels.values())
         raise ValidationFailed(
-            [FieldProblem("funnel", funnel_id, f"one of {known}")], "opportunity"
+            [FieldProblem("funnel", funnel_id, "one of {values}", args={"values": known})],
+            "opportunity",
         )
     return funnel
 
 
+def _titles(items: Iterable[Stage | FunnelDefinition]) -> str:
+    """Stages or funnels as the screens list them: by title, in the reader's language."""
+    return listed(pick(item.title_en, item.title_zh) for item in items)
+
+
 def _require_open(opp: Opportunity) -> None:
     if opp.status != OpportunityStatus.OPEN:
+        status = _("Won") if opp.status == OpportunityStatus.WON else _("Lost")
         raise ValidationFailed(
-            [FieldProblem("status", opp.status, "an open deal; this one is closed")], "opportunity"
+            [FieldProblem("status", status, "an open deal; this one is closed")], "opportunity"
         )

@@ -17,8 +17,8 @@ from sqlmodel import col
 
 from core.access import Scope, role_title, visible
 from core.context import Context
-from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
-from core.i18n import _, listed
+from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed, field_title
+from core.i18n import _, bracketed, listed
 from core.models import Region, User
 from core.schemas import UserCreate, UserUpdate
 from core.services.base import UnitOfWork, validate, write
@@ -51,7 +51,8 @@ def add_user(ctx: Context, data: UserCreate | dict[str, Any]) -> User:
         _require_manage(uow, values.region_id, values.roles)
         if uow.session.scalar(sa.select(col(User.id)).where(User.login == values.login)):
             raise ValidationFailed(
-                [FieldProblem("login", values.login, "a login no other user has")], "user"
+                [FieldProblem("login", values.login, "a login no salesdesk user has already")],
+                "user",
             )
         _check_refs(uow, values.region_id, values.manager_id)
         user = User(**values.model_dump(), created_at=ctx.now())
@@ -87,7 +88,12 @@ def update_user(
     if unknown:
         raise ValidationFailed(
             [
-                FieldProblem(k, changes[k], "a field of " + ", ".join(sorted(allowed)))
+                FieldProblem(
+                    k,
+                    changes[k],
+                    "one of the fields {names}",
+                    args={"names": listed(field_title(name) for name in sorted(allowed))},
+                )
                 for k in sorted(unknown)
             ],
             "user",
@@ -165,9 +171,11 @@ def _within_region(uow: UnitOfWork, role_name: str) -> bool:
 def _check_roles(uow: UnitOfWork, roles: list[str]) -> None:
     known = uow.ctx.roles.roles
     bad = [r for r in roles if r not in known]
-    if bad:
+    if bad:  # the names typed on the CLI (users add --role), each with its title
+        titles = listed(bracketed(name, role_title(uow.ctx.roles, name)) for name in sorted(known))
         raise ValidationFailed(
-            [FieldProblem("roles", r, "one of " + ", ".join(sorted(known))) for r in bad], "user"
+            [FieldProblem("roles", r, "one of {values}", args={"values": titles}) for r in bad],
+            "user",
         )
 
 
