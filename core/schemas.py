@@ -89,6 +89,17 @@ def refusal_at(field: str, expected: str, **args: object) -> PydanticCustomError
     )
 
 
+def refusal_here(expected: str, **args: object) -> PydanticCustomError:
+    """``refusal_at`` for a field's own validator: the refusal is shown at that field, with
+    the value typed, in words the catalogue translates (a ``ValueError`` there reaches the
+    reader in English)::
+
+        if value not in CREDIT_RATINGS:
+            raise refusal_here("one of {values}", values=", ".join(CREDIT_RATINGS))
+    """
+    return refusal_at("", expected, **args)
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[
     str,
@@ -175,7 +186,8 @@ class CustomerCreate(Input):
     def _rating(cls, value: str) -> str:
         value = value.strip().upper()
         if value not in CREDIT_RATINGS:
-            raise ValueError(f"one of {', '.join(r for r in CREDIT_RATINGS if r)}")
+            values = ", ".join(r for r in CREDIT_RATINGS if r)
+            raise refusal_here("one of {values}", values=values)
         return value
 
 
@@ -258,7 +270,7 @@ class ActivityInput(Input):
     def _after_visit(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         visit = info.data.get("date")
         if value is not None and visit is not None and value < visit:
-            raise ValueError("a date on or after the visit date")
+            raise refusal_here("a date on or after the visit date ({date})", date=visit)
         return value
 
 

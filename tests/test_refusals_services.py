@@ -177,3 +177,22 @@ def test_numbering_refusals_name_the_series_as_people_call_it(world: Any, zh: No
         "办事处 A 2026 年的合同编号已全部用完（001-002）；"
         "请管理员扩大其号段（管理，编号规则与办事处号段）。"
     )
+
+
+def test_a_fields_own_check_reads_in_chinese_with_the_value_typed(world: Any, zh: None) -> None:
+    """A field validator's refusal (the credit rating, a next visit before the visit) was
+    a ValueError in English: shown at its field with what was typed, in the reader's words."""
+    from core.errors import ValidationFailed
+
+    world.region("EAST")
+    rep = world.user("rep1", "sales_rep", region="EAST")
+    manager = world.user("boss", "sales_manager", region="EAST")
+    customer = world.customer(rep, "EAST")
+    change = {"credit_rating": "Z"}
+    rating = refusal(
+        ValidationFailed, customers.update_customer, manager, customer.id, change, None
+    )
+    assert "信用等级：填的是 'Z'，应为 以下之一：AAA, AA, A" in rating, rating
+    visit = {"date": "2026-03-16", "next_visit": "2026-03-10", "customer_id": customer.id}
+    said = refusal(ValidationFailed, activities.log_visit, rep, visit)
+    assert "不早于拜访日期（2026-03-16）的日期" in said and "visit date" not in said, said

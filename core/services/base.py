@@ -222,6 +222,8 @@ def pydantic_problem(err: Any, subject: str) -> FieldProblem:
     if err.get("type") == "across_fields":
         name, record = str(ctx["field"]), err.get("input")  # the model, as it was checked
         value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+        if not name:  # a field's own validator (``refusal_here``): the input is the value
+            value = record
         args = {k: v for k, v in ctx.items() if k not in ("field", "expected")}
         field = ".".join(filter(None, (where, name)))
         return FieldProblem(field, value, str(ctx["expected"]), args=args or None)
