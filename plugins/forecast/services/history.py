@@ -89,7 +89,10 @@ def parse_cut(text: str) -> tuple[str, ...]:
         raise ValidationFailed(
             [
                 FieldProblem(
-                    "cut", text, "company or a comma list of " + ", ".join(CUTS) + " (each once)"
+                    "cut",
+                    text,
+                    "company, or some of {cuts} separated by commas (each once)",
+                    args={"cuts": ", ".join(CUTS)},
                 )
             ],
             "forecast",
