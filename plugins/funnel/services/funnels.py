@@ -61,7 +61,14 @@ def set_override(
     base = registry.base.get(funnel_id)
     if base is None:
         raise ValidationFailed(
-            [FieldProblem("funnel", funnel_id, "one of " + ", ".join(sorted(registry.base)))],
+            [
+                FieldProblem(
+                    "funnel",
+                    funnel_id,
+                    "one of {values}",
+                    args={"values": ", ".join(sorted(registry.base))},
+                )
+            ],
             SUBJECT,
         )
     try:
@@ -169,7 +176,17 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
     """Move the open deals in a stage their funnel no longer has to one of its stages."""
     funnel = ctx.plugins.funnels.get(funnel_id)
     if funnel is None:
-        raise ValidationFailed([FieldProblem("funnel", funnel_id, "a loaded funnel")], SUBJECT)
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "funnel",
+                    funnel_id,
+                    "one of the funnels in use: {values}",
+                    args={"values": ", ".join(sorted(ctx.plugins.funnels.funnels))},
+                )
+            ],
+            SUBJECT,
+        )
     target = funnel.stage(to_stage)
     if target is None or target.terminal:
         raise ValidationFailed(
@@ -177,10 +194,11 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
                 FieldProblem(
                     "to",
                     to_stage,
-                    "an open stage of "
-                    + funnel_id
-                    + ": "
-                    + ", ".join(s.id for s in funnel.open_stages),
+                    "an open stage of {funnel}: {stages}",
+                    args={
+                        "funnel": funnel_id,
+                        "stages": ", ".join(s.id for s in funnel.open_stages),
+                    },
                 )
             ],
             SUBJECT,

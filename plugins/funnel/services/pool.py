@@ -86,9 +86,19 @@ def set_owner(
 
 def require_assignable(uow: UnitOfWork, user: User | None, what: str = "owner") -> User:
     """An active user within the actor's team or region (as the core's assign rule)."""
-    if user is None or not user.active:
+    if user is None:
         raise ValidationFailed(
-            [FieldProblem(what, getattr(user, "login", None), "an active user")], "lead pool"
+            [FieldProblem(what, None, "a salesdesk user's user name")], "lead pool"
+        )
+    if not user.active:  # by name, as people know a colleague (the core's msgid)
+        name = user.display_name or user.login
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    what, name, "an active user: {name} has been deactivated", args={"name": name}
+                )
+            ],
+            "lead pool",
         )
     refuse_leaving(uow, user, what)
     grant = uow.ctx.grant
@@ -129,7 +139,7 @@ def user_by_login(uow: UnitOfWork, login: str, what: str = "owner") -> User:
     user = uow.session.scalars(sa.select(User).where(User.login == login)).first()
     if user is None:
         raise ValidationFailed(
-            [FieldProblem(what, login, "the login of a salesdesk user")], "lead pool"
+            [FieldProblem(what, login, "a salesdesk user's user name")], "lead pool"
         )
     return user
 
@@ -173,7 +183,10 @@ def claim(ctx: Context, customer_id: int, expected_version: int | None = None) -
             raise ValidationFailed(
                 [
                     FieldProblem(
-                        "cap", held, f"fewer than {cap} leads held (the assignment rules' cap)"
+                        "cap",
+                        held,
+                        "fewer than {cap} leads held (the cap the assignment rules set)",
+                        args={"cap": cap},
                     )
                 ],
                 "claim",
