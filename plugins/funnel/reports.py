@@ -68,7 +68,7 @@ def _funnels(ctx: Context, funnel_id: str | None) -> list[Any]:
                     "funnel",
                     funnel_id,
                     "one of {values}",
-                    args={"values": ", ".join(registry.funnels)},
+                    args={"values": listed(registry.funnels)},
                 )
             ],
             "report parameters",

@@ -24,6 +24,7 @@ from core.funnels import (
     apply_override,
     change_problems,
 )
+from core.i18n import listed
 from core.models import CompanySetting, CustomerClass, Opportunity, OpportunityStatus, StageChange
 from core.services.base import UnitOfWork, write
 
@@ -66,7 +67,7 @@ def set_override(
                     "funnel",
                     funnel_id,
                     "one of {values}",
-                    args={"values": ", ".join(sorted(registry.base))},
+                    args={"values": listed(sorted(registry.base))},
                 )
             ],
             SUBJECT,
@@ -182,7 +183,7 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
                     "funnel",
                     funnel_id,
                     "one of the funnels in use: {values}",
-                    args={"values": ", ".join(sorted(ctx.plugins.funnels.funnels))},
+                    args={"values": listed(sorted(ctx.plugins.funnels.funnels))},
                 )
             ],
             SUBJECT,
@@ -197,7 +198,7 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
                     "an open stage of {funnel}: {stages}",
                     args={
                         "funnel": funnel_id,
-                        "stages": ", ".join(s.id for s in funnel.open_stages),
+                        "stages": listed(s.id for s in funnel.open_stages),
                     },
                 )
             ],
