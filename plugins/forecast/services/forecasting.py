@@ -15,7 +15,7 @@ from core.access import require
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import current_lang, translator
+from core.i18n import current_lang, listed, translator
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import (
     Job,
@@ -204,7 +204,7 @@ def _check_args(method: str, methods: dict[str, Any], horizon: int, level: float
                 "method",
                 method,
                 "auto or one of {methods}",
-                args={"methods": ", ".join(sorted(methods))},
+                args={"methods": listed(sorted(methods))},
             )
         )
     if not 1 <= horizon <= 120:

@@ -275,13 +275,11 @@ def _check_new(period_kind: str, dimension: str, basis: str, total: Any) -> Deci
         problems.append(FieldProblem("period", period_kind, "year, quarter or month"))
     if dimension not in al.DIMENSIONS:
         problems.append(
-            FieldProblem(
-                "by", dimension, "one of {values}", args={"values": ", ".join(al.DIMENSIONS)}
-            )
+            FieldProblem("by", dimension, "one of {values}", args={"values": listed(al.DIMENSIONS)})
         )
     if basis not in al.BASES:
         problems.append(
-            FieldProblem("basis", basis, "one of {values}", args={"values": ", ".join(al.BASES)})
+            FieldProblem("basis", basis, "one of {values}", args={"values": listed(al.BASES)})
         )
     try:
         amount = al.cents(Decimal(str(total)))
@@ -532,7 +530,7 @@ def approve_allocation(
                     _("phasing"),
                     phasing,
                     "one of {values}",
-                    args={"values": ", ".join(_(p) for p in al.PHASINGS)},
+                    args={"values": listed(_(p) for p in al.PHASINGS)},
                 )
             ],
             _("allocation {id}").format(id=allocation_id),
