@@ -62,11 +62,12 @@ def problem(field: str, value: Any, expected: str, subject: str, **args: Any) ->
     return ValidationFailed([FieldProblem(field, value, expected, args=args or None)], subject)
 
 
-# what a document that is not submitted is instead, as its reader would say it
+# what a document that is not submitted is instead, as its reader would say it; {kind}
+# is the document's KIND_PHRASES, translated ("an order that is submitted")
 NOT_SUBMITTED = {
-    "draft": "a submitted document; this one is still a draft",
-    "reversed": "a submitted document; this one has been reversed",
-    "reversal": "a submitted document; this one is a reversal",
+    "draft": "{kind} that is submitted; this one is still a draft",
+    "reversed": "{kind} that is submitted; this one has been reversed",
+    "reversal": "{kind} that is submitted; this one is a reversal",
 }
 
 
@@ -143,6 +144,7 @@ def require_submitted(doc: Document, what: str) -> None:
         raise problem(
             what,
             doc.number,
-            NOT_SUBMITTED.get(doc.status, "a submitted document"),
+            NOT_SUBMITTED.get(doc.status, "{kind} that is submitted"),
             f"{doc.kind} {doc.number}",
+            kind=_(KIND_PHRASES.get(doc.kind, doc.kind)),
         )

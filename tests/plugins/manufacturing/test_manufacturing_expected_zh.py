@@ -57,7 +57,7 @@ def test_order_to_cash_refusals_expect_in_chinese(shop: Any, chinese: None) -> N
     draft = shop.order((shop.flange, "1", "120.00"), submit=False)
     (draft_line,) = line_ids(shop.sales, draft)
     text = _refused(lambda: shop.deliver((draft_line, "1")))
-    assert "已提交的单据；该单据仍是草稿" in text and "draft" not in text, text
+    assert "已提交的销售订单；该单据仍是草稿" in text and "draft" not in text, text
     quote = documents.create_quote(
         shop.sales,
         {
