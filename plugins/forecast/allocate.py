@@ -81,7 +81,10 @@ def apply_adjustments(
         raise ValidationFailed(
             [
                 FieldProblem(
-                    "adjustment", names, f"adjustments that leave room within the total {total}"
+                    "adjustment",
+                    names,
+                    "adjustments that leave room within the total {total}",
+                    args={"total": total},
                 )
             ],
             "allocation",
@@ -111,9 +114,7 @@ def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
         )
     if kind == "month":
         return (day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1]))
-    raise ValidationFailed(
-        [FieldProblem("period", kind, "one of " + ", ".join(PERIOD_KINDS))], "allocation"
-    )
+    raise ValidationFailed([FieldProblem("period", kind, "year, quarter or month")], "allocation")
 
 
 def to_date_range(basis: str, as_of: dt.date) -> tuple[dt.date, dt.date]:

@@ -310,7 +310,18 @@ def _json(path: str) -> Any:
 
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValidationFailed(
-            [FieldProblem("file", path, f"a readable JSON file ({exc})")], "funnel rules"
-        ) from None
+    except OSError:
+        problem = FieldProblem(
+            "file", path, "a file that exists and that you may read", title="Rules file"
+        )
+    except json.JSONDecodeError as exc:  # where it breaks, not the parser's English
+        problem = FieldProblem(
+            "file",
+            path,
+            "a JSON file: the text at line {line}, column {column} is not valid JSON",
+            args={"line": exc.lineno, "column": exc.colno},
+            title="Rules file",
+        )
+    except ValueError:  # not UTF-8
+        problem = FieldProblem("file", path, "a JSON file saved as UTF-8 text", title="Rules file")
+    raise ValidationFailed([problem], "funnel rules")

@@ -63,7 +63,14 @@ def _funnels(ctx: Context, funnel_id: str | None) -> list[Any]:
         from core.errors import FieldProblem
 
         raise ValidationFailed(
-            [FieldProblem("funnel", funnel_id, "one of " + ", ".join(registry.funnels))],
+            [
+                FieldProblem(
+                    "funnel",
+                    funnel_id,
+                    "one of {values}",
+                    args={"values": listed(registry.funnels)},
+                )
+            ],
             "report parameters",
         )
     return [funnel]

@@ -129,7 +129,10 @@ def tolerance_command(click_ctx: click.Context, fraction: str) -> None:
 
     value = _decimal(fraction, "fraction")
     if not Decimal(0) <= value <= Decimal(1):
-        raise ValidationFailed([FieldProblem("fraction", fraction, "between 0 and 1")], "mfg")
+        raise ValidationFailed(
+            [FieldProblem("fraction", fraction, "a fraction from 0 to 1, such as 0.05 for 5%")],
+            "mfg",
+        )
     set_setting(_context(click_ctx), S_TOLERANCE, format(value, "f"))
     click.echo(_("over-delivery tolerance set to {percent}").format(percent=f"{value:%}"))
 

@@ -65,8 +65,12 @@ def evaluate(
     if by not in EVAL_CUTS or period not in PERIODS:
         raise ValidationFailed(
             [
-                FieldProblem("by", by, ", ".join(EVAL_CUTS)),
-                FieldProblem("period", period, ", ".join(PERIODS)),
+                FieldProblem("by", by, "one of company, rep, channel, region or product"),
+                FieldProblem(
+                    "period",
+                    period,
+                    "one of mtd (month to date), qtd (quarter to date) or ytd (year to date)",
+                ),
             ],
             "evaluation",
         )

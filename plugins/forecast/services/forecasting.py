@@ -15,7 +15,7 @@ from core.access import require
 from core.company import get_setting
 from core.context import Context
 from core.errors import FieldProblem, SalesdeskError, ValidationFailed
-from core.i18n import current_lang, translator
+from core.i18n import current_lang, listed, translator
 from core.services.base import UnitOfWork, write
 from plugins.forecast.engine import (
     Job,
@@ -116,7 +116,7 @@ def run_forecast(
     how = reconcile_how or _setting(ctx, RECONCILE_KEY, "bottom_up")
     if how not in RECONCILE:
         raise ValidationFailed(
-            [FieldProblem("reconcile", how, "bottom_up or top_down")], "forecast"
+            [FieldProblem("reconcile", how, "bottom-up or top-down")], "forecast"
         )
     history = load_history(ctx, cut, freq)
     if not history.periods:
@@ -200,7 +200,12 @@ def _check_args(method: str, methods: dict[str, Any], horizon: int, level: float
     problems = []
     if method != "auto" and method not in methods:
         problems.append(
-            FieldProblem("method", method, "auto or one of " + ", ".join(sorted(methods)))
+            FieldProblem(
+                "method",
+                method,
+                "auto or one of {methods}",
+                args={"methods": listed(sorted(methods))},
+            )
         )
     if not 1 <= horizon <= 120:
         problems.append(FieldProblem("horizon", horizon, "1 to 120 periods"))

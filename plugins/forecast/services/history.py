@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.access import visible
 from core.context import Context
 from core.errors import FieldProblem, ValidationFailed
+from core.i18n import listed
 from core.models import Channel, Product, Region, SalesLine, User
 from core.models_summary import SalesSumProductRegionMonth, SalesSumRepMonth
 from core.summaries import add_months, month_expr, month_start, summary_visible
@@ -89,7 +90,10 @@ def parse_cut(text: str) -> tuple[str, ...]:
         raise ValidationFailed(
             [
                 FieldProblem(
-                    "cut", text, "company or a comma list of " + ", ".join(CUTS) + " (each once)"
+                    "cut",
+                    text,
+                    "company, or some of {cuts} separated by commas (each once)",
+                    args={"cuts": listed(CUTS)},
                 )
             ],
             "forecast",

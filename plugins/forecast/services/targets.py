@@ -274,9 +274,13 @@ def _check_new(period_kind: str, dimension: str, basis: str, total: Any) -> Deci
     if period_kind not in al.PERIOD_KINDS:
         problems.append(FieldProblem("period", period_kind, "year, quarter or month"))
     if dimension not in al.DIMENSIONS:
-        problems.append(FieldProblem("by", dimension, ", ".join(al.DIMENSIONS)))
+        problems.append(
+            FieldProblem("by", dimension, "one of {values}", args={"values": listed(al.DIMENSIONS)})
+        )
     if basis not in al.BASES:
-        problems.append(FieldProblem("basis", basis, ", ".join(al.BASES)))
+        problems.append(
+            FieldProblem("basis", basis, "one of {values}", args={"values": listed(al.BASES)})
+        )
     try:
         amount = al.cents(Decimal(str(total)))
         if amount <= 0:
@@ -521,7 +525,14 @@ def approve_allocation(
     phasing = phasing or _setting(ctx, PHASING_KEY, "seasonal")
     if phasing not in al.PHASINGS:
         raise ValidationFailed(
-            [FieldProblem(_("phasing"), phasing, ", ".join(_(p) for p in al.PHASINGS))],
+            [
+                FieldProblem(
+                    _("phasing"),
+                    phasing,
+                    "one of {values}",
+                    args={"values": listed(_(p) for p in al.PHASINGS)},
+                )
+            ],
             _("allocation {id}").format(id=allocation_id),
         )
 
@@ -537,7 +548,7 @@ def approve_allocation(
         uow.check_version(alloc, expected_version)
         if alloc.status != "draft":
             raise ValidationFailed(
-                [FieldProblem("status", alloc.status, "a draft")], f"allocation {allocation_id}"
+                [FieldProblem("status", _(alloc.status), "a draft")], f"allocation {allocation_id}"
             )
         if alloc.requested_by_id == ctx.actor.id:
             raise PermissionDenied(

@@ -24,6 +24,7 @@ from core.funnels import (
     apply_override,
     change_problems,
 )
+from core.i18n import listed
 from core.models import CompanySetting, CustomerClass, Opportunity, OpportunityStatus, StageChange
 from core.services.base import UnitOfWork, write
 
@@ -61,7 +62,14 @@ def set_override(
     base = registry.base.get(funnel_id)
     if base is None:
         raise ValidationFailed(
-            [FieldProblem("funnel", funnel_id, "one of " + ", ".join(sorted(registry.base)))],
+            [
+                FieldProblem(
+                    "funnel",
+                    funnel_id,
+                    "one of {values}",
+                    args={"values": listed(sorted(registry.base))},
+                )
+            ],
             SUBJECT,
         )
     try:
@@ -169,7 +177,17 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
     """Move the open deals in a stage their funnel no longer has to one of its stages."""
     funnel = ctx.plugins.funnels.get(funnel_id)
     if funnel is None:
-        raise ValidationFailed([FieldProblem("funnel", funnel_id, "a loaded funnel")], SUBJECT)
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "funnel",
+                    funnel_id,
+                    "one of the funnels in use: {values}",
+                    args={"values": listed(sorted(ctx.plugins.funnels.funnels))},
+                )
+            ],
+            SUBJECT,
+        )
     target = funnel.stage(to_stage)
     if target is None or target.terminal:
         raise ValidationFailed(
@@ -177,10 +195,11 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
                 FieldProblem(
                     "to",
                     to_stage,
-                    "an open stage of "
-                    + funnel_id
-                    + ": "
-                    + ", ".join(s.id for s in funnel.open_stages),
+                    "an open stage of {funnel}: {stages}",
+                    args={
+                        "funnel": funnel_id,
+                        "stages": listed(s.id for s in funnel.open_stages),
+                    },
                 )
             ],
             SUBJECT,

@@ -84,11 +84,30 @@ def set_owner(
         move_open_work(uow, customer.id or 0, before, owner_id, kind)
 
 
+# a field's label where its name in words is not what the screen calls it ("To" is a stage)
+TITLES = {"to": "New owner"}
+
+
 def require_assignable(uow: UnitOfWork, user: User | None, what: str = "owner") -> User:
     """An active user within the actor's team or region (as the core's assign rule)."""
-    if user is None or not user.active:
+    if user is None:
         raise ValidationFailed(
-            [FieldProblem(what, getattr(user, "login", None), "an active user")], "lead pool"
+            [FieldProblem(what, None, "a salesdesk user's user name", title=TITLES.get(what))],
+            "lead pool",
+        )
+    if not user.active:  # by name, as people know a colleague (the core's msgid)
+        name = user.display_name or user.login
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    what,
+                    name,
+                    "an active user: {name} has been deactivated",
+                    args={"name": name},
+                    title=TITLES.get(what),
+                )
+            ],
+            "lead pool",
         )
     refuse_leaving(uow, user, what)
     grant = uow.ctx.grant
@@ -119,6 +138,7 @@ def refuse_leaving(uow: UnitOfWork, user: User, what: str = "owner") -> None:
                         "a rep who still takes leads: {name}'s customers were handed over on {day} "
                         "and a leaving rep gets no new leads"
                     ).format(name=user.display_name or user.login, day=day.isoformat()),
+                    title=TITLES.get(what),
                 )
             ],
             "lead pool",
@@ -129,7 +149,8 @@ def user_by_login(uow: UnitOfWork, login: str, what: str = "owner") -> User:
     user = uow.session.scalars(sa.select(User).where(User.login == login)).first()
     if user is None:
         raise ValidationFailed(
-            [FieldProblem(what, login, "the login of a salesdesk user")], "lead pool"
+            [FieldProblem(what, login, "a salesdesk user's user name", title=TITLES.get(what))],
+            "lead pool",
         )
     return user
 
@@ -173,7 +194,11 @@ def claim(ctx: Context, customer_id: int, expected_version: int | None = None) -
             raise ValidationFailed(
                 [
                     FieldProblem(
-                        "cap", held, f"fewer than {cap} leads held (the assignment rules' cap)"
+                        "cap",
+                        held,
+                        "fewer than {cap} leads held (the cap the assignment rules set)",
+                        args={"cap": cap},
+                        title="Leads you hold",
                     )
                 ],
                 "claim",
@@ -229,7 +254,7 @@ def reassign(ctx: Context, customer_ids: list[int], to_login: str, reason: str =
 
     def work(uow: UnitOfWork) -> int:
         uow.require("customer.assign")
-        target = require_assignable(uow, user_by_login(uow, to_login), "to")
+        target = require_assignable(uow, user_by_login(uow, to_login, "to"), "to")
         rows = {
             c.id: c for c in uow.session.scalars(sa.select(Customer).where(Customer.id.in_(ids)))
         }

@@ -56,8 +56,19 @@ KIND_PHRASES = {
 }
 
 
-def problem(field: str, value: Any, expected: str, subject: str) -> ValidationFailed:
-    return ValidationFailed([FieldProblem(field, value, expected)], subject)
+def problem(field: str, value: Any, expected: str, subject: str, **args: Any) -> ValidationFailed:
+    """``expected``: an English msgid of the catalogue, its {placeholders} from ``args``
+    (translated when shown, so never formatted here)."""
+    return ValidationFailed([FieldProblem(field, value, expected, args=args or None)], subject)
+
+
+# what a document that is not submitted is instead, as its reader would say it; {kind}
+# is the document's KIND_PHRASES, translated ("an order that is submitted")
+NOT_SUBMITTED = {
+    "draft": "{kind} that is submitted; this one is still a draft",
+    "reversed": "{kind} that is submitted; this one has been reversed",
+    "reversal": "{kind} that is submitted; this one is a reversal",
+}
 
 
 def customer_scope(ctx: Context) -> Any:
@@ -133,6 +144,7 @@ def require_submitted(doc: Document, what: str) -> None:
         raise problem(
             what,
             doc.number,
-            f"a submitted {doc.kind} (it is {doc.status})",
+            NOT_SUBMITTED.get(doc.status, "{kind} that is submitted"),
             f"{doc.kind} {doc.number}",
+            kind=_(KIND_PHRASES.get(doc.kind, doc.kind)),
         )

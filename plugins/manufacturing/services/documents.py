@@ -306,7 +306,7 @@ def create_invoice(ctx: Context, data: InvoiceIn | dict[str, Any]) -> Document:
         raise problem(
             "lines",
             len(values.lines),
-            "either delivery lines or direct lines (with customer_id), not both and not neither",
+            "either delivery lines or direct lines with their customer, not both and not neither",
             "invoice",
         )
 
@@ -536,8 +536,9 @@ def set_quantities(
             raise problem(
                 "quantities",
                 [str(q) for q in quantities],
-                f"{len(lines)} quantities, one per line",
+                "{n} quantities, one per line",
                 f"{doc.kind} {doc.number}",
+                n=len(lines),
             )
         kept = []
         for i, (line, quantity) in enumerate(zip(lines, quantities, strict=True)):

@@ -85,19 +85,28 @@ def check_delivery(uow: UnitOfWork, lines: list[Line]) -> None:
     for line in lines:
         wanted[line.source_line_id] = wanted.get(line.source_line_id, ZERO) + line.quantity
     for source_id, quantity in wanted.items():
-        ordered = uow.session.get(Line, source_id).quantity  # type: ignore[union-attr]
+        source = uow.session.get(Line, source_id)
+        ordered = source.quantity  # type: ignore[union-attr]
         limit = ordered * allowed
         if done.get(source_id, ZERO) + quantity > limit:
             left = max(limit - done.get(source_id, ZERO), ZERO)
             raise problem(
                 "quantity",
                 format(quantity, "f"),
-                f"at most {left.normalize():f} on order line {source_id} "
-                f"(ordered {ordered.normalize():f}, shipped "
-                f"{done.get(source_id, ZERO).normalize():f}; over-delivery "
-                "beyond the tolerance setting is refused)",
+                "at most {left} on the order line of {product} (ordered {ordered}, shipped "
+                "{shipped}; over-delivery beyond the tolerance setting is refused)",
                 "delivery",
+                left=format(left.normalize(), "f"),
+                product=_product_name(uow, source.product_id),  # type: ignore[union-attr]
+                ordered=format(ordered.normalize(), "f"),
+                shipped=format(done.get(source_id, ZERO).normalize(), "f"),
             )
+
+
+def _product_name(uow: UnitOfWork, product_id: int) -> str:
+    """A line's product as people know it (its name), not the line's database id."""
+    product = uow.session.get(Product, product_id)
+    return product.name if product else str(product_id)
 
 
 def check_invoice(uow: UnitOfWork, lines: list[Line]) -> None:
@@ -111,15 +120,18 @@ def check_invoice(uow: UnitOfWork, lines: list[Line]) -> None:
         if line.source_line_id is not None:
             wanted[line.source_line_id] = wanted.get(line.source_line_id, ZERO) + line.quantity
     for source_id, quantity in wanted.items():
-        delivered = uow.session.get(Line, source_id).quantity  # type: ignore[union-attr]
+        source = uow.session.get(Line, source_id)
+        delivered = source.quantity  # type: ignore[union-attr]
         if done.get(source_id, ZERO) + quantity > delivered:
             left = max(delivered - done.get(source_id, ZERO), ZERO)
             raise problem(
                 "quantity",
                 format(quantity, "f"),
-                f"at most {left.normalize():f} on delivery line {source_id} "
+                "at most {left} on the delivery line of {product} "
                 "(an invoice bills no more than was delivered)",
                 "invoice",
+                left=format(left.normalize(), "f"),
+                product=_product_name(uow, source.product_id),  # type: ignore[union-attr]
             )
 
 
@@ -158,13 +170,15 @@ def check_quote_lines(uow: UnitOfWork, lines: list[Line]) -> None:
         if line.source_line_id is None:
             continue
         quoted = uow.session.get(Line, line.source_line_id).quantity  # type: ignore[union-attr]
+        left = quoted - done.get(line.source_line_id, ZERO)
         if done.get(line.source_line_id, ZERO) + line.quantity > quoted:
             raise problem(
                 "quantity",
                 format(line.quantity, "f"),
-                f"at most {quoted - done.get(line.source_line_id, ZERO):f} still "
-                f"open on quote line {line.source_line_id}",
+                "at most {left} still open on the quote line of {product}",
                 "order",
+                left=format(left, "f"),
+                product=_product_name(uow, line.product_id),
             )
 
 
@@ -189,13 +203,19 @@ def check_receipt(uow: UnitOfWork, receipt: Document) -> None:
             raise problem(
                 "amount",
                 format(row.amount, "f"),
-                f"at most {open_amount:f}, what invoice {invoice.number} still owes",
+                "at most {amount}, what invoice {number} still owes",
                 "receipt",
+                amount=format(open_amount, "f"),
+                number=invoice.number,
             )
         total += row.amount
     if total > receipt.amount:
         raise problem(
-            "allocations", format(total, "f"), f"at most the {receipt.amount:f} received", "receipt"
+            "allocations",
+            format(total, "f"),
+            "at most the {amount} received",
+            "receipt",
+            amount=format(receipt.amount, "f"),
         )
 
 

@@ -30,6 +30,13 @@ from plugins.manufacturing.services import balances, documents
 from plugins.manufacturing.services.common import SERIES, ZERO, office_for, problem, visible_rows
 
 _ = translator(__file__)  # refusals are read on the order-to-cash screens
+# documents of a kind a conversion starts from, as the refusal expects them
+VISIBLE = {
+    "quote": "quotes you can see",
+    "order": "sales orders you can see",
+    "delivery": "deliveries you can see",
+    "invoice": "invoices you can see",
+}
 
 LIST_LIMIT = 500  # newest first; older documents are reached through the reports
 
@@ -296,7 +303,9 @@ def _open_lines(ctx: Context, doc_ids: list[int], kind: str) -> list[tuple[Line,
             )
         ).all()
         if len(docs) != len(set(doc_ids)) or any(d.kind != kind for d in docs):
-            raise problem("documents", doc_ids, f"visible {kind}s", "conversion")
+            raise problem(
+                "documents", doc_ids, VISIBLE.get(kind, "documents you can see"), "conversion"
+            )
         lines = session.scalars(
             sa.select(Line).where(Line.document_id.in_(doc_ids)).order_by(Line.document_id, Line.id)
         ).all()
@@ -320,8 +329,9 @@ def deliver_orders(
         raise problem(
             "quantities",
             [str(q) for q in quantities],
-            f"{len(open_lines)} quantities, one per open line",
+            "{n} quantities, one per open line",
             "delivery",
+            n=len(open_lines),
         )
     wanted = quantities or [left for _ln, left in open_lines]
     items = [

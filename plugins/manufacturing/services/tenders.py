@@ -169,9 +169,9 @@ def receive_stock(ctx: Context, product_id: int, quantity: Decimal | str) -> Sto
             raise problem(
                 "quantity",
                 format(values.quantity, "f"),
-                f"at most {format(QUANTITY_MAX - stock.on_hand, 'f')} more "
-                "(the most stock a product can hold)",
+                "at most {more} more (the most stock a product can hold)",
                 "stock",
+                more=format(QUANTITY_MAX - stock.on_hand, "f"),
             )
         uow.apply_changes(stock, {"on_hand": on_hand}, action="stock")
         return stock

@@ -225,7 +225,7 @@ def test_a_draft_cannot_ship_against_an_order_reversed_since(shop: Any) -> None:
     (line,) = line_ids(shop.sales, order)
     draft = shop.deliver((line, "5"), submit=False)
     posting.reverse(shop.finance, order.id, reason="customer cancelled")
-    with pytest.raises(ValidationFailed, match="submitted order"):
+    with pytest.raises(ValidationFailed, match="an order that is submitted; this one has been"):
         posting.submit(shop.shipping, draft.id)
 
 

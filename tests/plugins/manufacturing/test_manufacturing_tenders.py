@@ -74,7 +74,7 @@ def test_tender_won_moves_the_deal_to_negotiation(shop: Any) -> None:
     posting.submit(shop.sales, order.id)
     with pytest.raises(ValidationFailed, match="not yet ordered"):
         documents.order_from_quote(shop.sales, quote.id)
-    with pytest.raises(ValidationFailed, match="still open on quote line"):
+    with pytest.raises(ValidationFailed, match="still open on the quote line of"):
         posting.submit(shop.sales, twin.id)
 
 
