@@ -169,7 +169,8 @@ def check_milestone_sum(subject: str, amount: Decimal, milestones: list[Any]) ->
                 FieldProblem(
                     "milestones",
                     f"{total:,.2f}",
-                    f"milestone amounts adding up to the contract amount {amount:,.2f}",
+                    "milestone amounts adding up to the contract amount {amount}",
+                    args={"amount": f"{amount:,.2f}"},
                 )
             ],
             subject,
