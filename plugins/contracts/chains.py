@@ -55,7 +55,7 @@ def _rule(
 ) -> ChainRule | None:
     where = f"{CHAINS_KEY}.{i}"
     if not isinstance(item, dict):
-        problems.append(FieldProblem(where, item, "an object with type, min_amount, steps"))
+        problems.append(FieldProblem(where, item, "a rule with type, min_amount and steps"))
         return None
     try:
         minimum = Decimal(str(item.get("min_amount", "0")))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import FieldProblem, ValidationFailed
+from core.i18n import listed
 
 MACHINE_KEY = "contracts.machine"
 # Contract fields a control node may require (filled in before the node is passed).
@@ -200,7 +201,7 @@ def _stages(raw: Any, problems: list[FieldProblem]) -> list[Stage]:
     stages: list[Stage] = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not str(item.get("id", "")).strip():
-            problems.append(FieldProblem(f"stages.{i}", item, "an object with an 'id'"))
+            problems.append(FieldProblem(f"stages.{i}", item, "a stage with an id"))
             continue
         if any(s.id == item["id"] for s in stages):
             problems.append(FieldProblem(f"stages.{i}.id", item["id"], "a unique stage id"))
@@ -231,7 +232,12 @@ def _transitions(raw: Any, ids: set[str], problems: list[FieldProblem]) -> set[t
         bad = [s for s in pair if s not in ids]
         if bad:
             problems.append(
-                FieldProblem(f"transitions.{i}", pair, "stage ids among: " + ", ".join(sorted(ids)))
+                FieldProblem(
+                    f"transitions.{i}",
+                    pair,
+                    "stage ids among: {ids}",
+                    args={"ids": listed(sorted(ids))},
+                )
             )
             continue
         found.add((str(pair[0]), str(pair[1])))
@@ -246,7 +252,10 @@ def _roles(raw: Any, ids: set[str], problems: list[FieldProblem]) -> dict[str, s
         if value not in ids:
             problems.append(
                 FieldProblem(
-                    f"roles.{key}", value, "one of the stage ids: " + ", ".join(sorted(ids))
+                    f"roles.{key}",
+                    value,
+                    "one of the stage ids: {ids}",
+                    args={"ids": listed(sorted(ids))},
                 )
             )
         else:
@@ -261,12 +270,15 @@ def _nodes(
     for i, item in enumerate(raw if isinstance(raw, list) else [raw]):
         where = f"control_nodes.{i}"
         if not isinstance(item, dict) or not item.get("id"):
-            problems.append(FieldProblem(where, item, "an object with id, stage and role"))
+            problems.append(FieldProblem(where, item, "a control node with id, stage and role"))
             continue
         if item.get("stage") not in ids:
             problems.append(
                 FieldProblem(
-                    f"{where}.stage", item.get("stage"), "a stage id: " + ", ".join(sorted(ids))
+                    f"{where}.stage",
+                    item.get("stage"),
+                    "one of the stage ids: {ids}",
+                    args={"ids": listed(sorted(ids))},
                 )
             )
         role = str(item.get("role") or "")
@@ -279,7 +291,8 @@ def _nodes(
                 FieldProblem(
                     f"{where}.required_fields",
                     unknown,
-                    "fields among: " + ", ".join(REQUIRABLE_FIELDS),
+                    "fields among: {fields}",
+                    args={"fields": listed(REQUIRABLE_FIELDS)},
                 )
             )
         nodes.append(
@@ -316,7 +329,12 @@ def _check_roles_fit(machine: Machine, problems: list[FieldProblem]) -> None:
     ):
         if (frm, to) not in machine.transitions:
             problems.append(
-                FieldProblem("transitions", [frm, to], f"a transition from {frm} to {to}")
+                FieldProblem(
+                    "transitions",
+                    [frm, to],
+                    "a transition from {start} to {end}",
+                    args={"start": frm, "end": to},
+                )
             )
     if machine.is_locked(r["initial"]) or machine.is_locked(r["approval"]):
         problems.append(

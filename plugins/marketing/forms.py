@@ -41,7 +41,7 @@ class CampaignForm(Input):
     customer_class: CustomerClass | None = Field(None, title="Class")
     products: str = Field("", title="Products", description="codes, comma-separated")
     channels: str = Field("", title="Channels", description="codes, comma-separated")
-    owner: OptCode = Field("", title="Owner", description="login (empty: you)")
+    owner: OptCode = Field("", title="Owner", description="user name (empty: you)")
     notes: Text = Field("", title="Notes")
 
     @field_validator("end")

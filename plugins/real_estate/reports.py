@@ -69,8 +69,11 @@ def _buildings(session: Any, project: str | None, building: str | None = None) -
     rows = session.execute(query).all()
     if (project or building) and not rows:
         where = "building" if building else "project"
+        expected = (
+            "the code of an existing building" if building else "the code of an existing project"
+        )
         raise ValidationFailed(
-            [FieldProblem(where, building or project, "an existing project/building code")],
+            [FieldProblem(where, building or project, expected)],
             "report",
         )
     return rows

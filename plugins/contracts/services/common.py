@@ -144,8 +144,12 @@ def shown(contract: Contract) -> str:
     return f"{contract.number} " + _("rev. {n}").format(n=contract.revision)
 
 
-def refuse(contract: Contract, field: str, value: Any, expected: str) -> ValidationFailed:
-    return ValidationFailed([FieldProblem(field, value, expected)], f"contract {label(contract)}")
+def refuse(
+    contract: Contract, field: str, value: Any, expected: str, **args: object
+) -> ValidationFailed:
+    """``expected`` is the catalogue's English msgid, its ``{placeholders}`` from ``args``."""
+    problem = FieldProblem(field, value, expected, args=args or None)
+    return ValidationFailed([problem], f"contract {label(contract)}")
 
 
 def milestones_of(session: Session, contract_id: int) -> list[Milestone]:
@@ -169,7 +173,8 @@ def check_milestone_sum(subject: str, amount: Decimal, milestones: list[Any]) ->
                 FieldProblem(
                     "milestones",
                     f"{total:,.2f}",
-                    f"milestone amounts adding up to the contract amount {amount:,.2f}",
+                    "milestone amounts adding up to the contract amount {amount}",
+                    args={"amount": f"{amount:,.2f}"},
                 )
             ],
             subject,

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from core.access import role_title
 from core.context import Context
-from core.errors import PermissionDenied, SalesdeskError
-from core.i18n import pick, translator
+from core.errors import PermissionDenied, SalesdeskError, field_title
+from core.i18n import bracketed, current_lang, listed, pick, translator
 from core.services.base import UnitOfWork, write
 from plugins.contracts.machine import ControlNode, Machine
 from plugins.contracts.models import Attachment, Contract, Signoff
@@ -115,19 +115,36 @@ def _check_move(
     allowed = machine.targets(contract.stage)
     if to_stage not in allowed:
         path = _path(machine, contract.stage, to_stage)
-        later = (
-            f"; {to_stage} comes after {' -> '.join(path[:-1])}: move the contract "
-            f"on to {path[0]} first"
-            if len(path) > 1
-            else ""
-        )
+        current = _title(machine, contract.stage)
+        if not allowed:
+            raise refuse(
+                contract,
+                "stage",
+                to_stage,
+                "a stage allowed from {current}: none, it is final",
+                current=current,
+            )
+        choices = listed(bracketed(_title(machine, s), s) for s in allowed)
+        if len(path) < 2:
+            raise refuse(
+                contract,
+                "stage",
+                to_stage,
+                "a stage allowed from {current}: {allowed}",
+                current=current,
+                allowed=choices,
+            )
         raise refuse(
             contract,
             "stage",
             to_stage,
-            f"a stage allowed from {contract.stage}: "
-            + (", ".join(allowed) or "none, it is final")
-            + later,
+            "a stage allowed from {current}: {allowed}; {stage} comes after {path}: move the "
+            "contract on to {first} first",
+            current=current,
+            allowed=choices,
+            stage=_title(machine, to_stage),
+            path=" -> ".join(_title(machine, s) for s in path[:-1]),
+            first=_title(machine, path[0]),
         )
     roles = machine.roles
     if contract.stage == roles["approval"] and to_stage in (roles["approved"], roles["rejected"]):
@@ -143,7 +160,12 @@ def _check_move(
         return
     if machine.order(to_stage) > machine.order(contract.stage):
         for node in machine.nodes_at(contract.stage):
-            _check_node_passed(uow, contract, node)
+            _check_node_passed(uow, machine, contract, node)
+
+
+def _title(machine: Machine, stage: str) -> str:
+    """A stage as the reader knows it: its title in their language, never its id."""
+    return machine.title(stage, current_lang())
 
 
 def _path(machine: Machine, start: str, goal: str) -> list[str]:
@@ -164,7 +186,9 @@ def _path(machine: Machine, start: str, goal: str) -> list[str]:
     return path[::-1]
 
 
-def _check_node_passed(uow: UnitOfWork, contract: Contract, node: ControlNode) -> None:
+def _check_node_passed(
+    uow: UnitOfWork, machine: Machine, contract: Contract, node: ControlNode
+) -> None:
     done = uow.session.scalar(
         sa.select(Signoff.id).where(Signoff.contract_id == contract.id, Signoff.node == node.id)
     )
@@ -173,7 +197,10 @@ def _check_node_passed(uow: UnitOfWork, contract: Contract, node: ControlNode) -
             contract,
             "control_node",
             node.id,
-            f"the sign-off of '{node.title_en}' by a {node.role} before leaving {contract.stage}",
+            "the sign-off of '{node}' by a {role} before leaving {stage}",
+            node=pick(node.title_en, node.title_zh),
+            role=role_title(uow.ctx.roles, node.role),
+            stage=_title(machine, contract.stage),
         )
 
 
@@ -216,12 +243,19 @@ def sign_off(
         machine = machine_of(uow.session)
         node = next((n for n in machine.nodes_at(contract.stage) if n.id == node_id), None)
         if node is None:
-            here = ", ".join(n.id for n in machine.nodes_at(contract.stage)) or "none"
+            here = [
+                bracketed(pick(n.title_en, n.title_zh), n.id)
+                for n in machine.nodes_at(contract.stage)
+            ]
             raise refuse(
                 contract,
                 "control_node",
                 node_id,
-                f"a control node of stage {contract.stage}: {here}",
+                "a control node of stage {stage}: {nodes}"
+                if here
+                else "a control node of the current stage; {stage} has none",
+                stage=_title(machine, contract.stage),
+                nodes=listed(here),
             )
         if node.role not in ctx.actor.roles or ctx.grant.read_only:
             raise PermissionDenied(
@@ -236,8 +270,9 @@ def sign_off(
             raise refuse(
                 contract,
                 "required_fields",
-                ", ".join(missing),
-                f"these fields filled in before '{node.title_en}' is signed off",
+                listed(field_title(name) for name in missing),
+                "these fields filled in before '{node}' is signed off",
+                node=pick(node.title_en, node.title_zh),
             )
         if (
             uow.session.scalar(

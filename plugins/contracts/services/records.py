@@ -343,8 +343,16 @@ def _check_opportunity(uow: UnitOfWork, opportunity_id: int | None, customer_id:
         return
     opp = uow.get(Opportunity, opportunity_id)
     if opp.customer_id != customer_id:
+        customer = uow.session.get(Customer, customer_id)  # named as people know it
         raise ValidationFailed(
-            [FieldProblem("opportunity_id", opportunity_id, f"a deal of customer {customer_id}")],
+            [
+                FieldProblem(
+                    "opportunity_id",
+                    opp.title,
+                    "a deal of the contract's customer {customer}",
+                    args={"customer": customer.name if customer else customer_id},
+                )
+            ],
             "contract",
         )
 

@@ -168,7 +168,11 @@ class CallList(ReportBase):
     def _members(self, ctx: Context, session: Any, params: CallListParams, as_of: dt.date) -> Any:
         if bool(params.segment) == bool(params.campaign):
             raise ValidationFailed(
-                [FieldProblem("segment", params.segment, "a segment code or a campaign code")],
+                [
+                    FieldProblem(
+                        "segment", params.segment, "a segment code or a campaign code, not both"
+                    )
+                ],
                 f"parameters of report '{self.id}'",
             )
         if params.segment:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from core.context import Context
 from core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
-from core.i18n import translator
+from core.i18n import listed, translator
 from core.models import Channel, Product
 from core.services.base import UnitOfWork, validate, write
 from plugins.marketing.models import (
@@ -35,6 +35,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.RUNNING: (S.FINISHED,),
     S.FINISHED: (S.EVALUATED,),
     S.EVALUATED: (),
+}
+# a status as the screens title it (the catalogue's msgid)
+STATUS_TITLES = {
+    S.PLANNED: "Planned",
+    S.RUNNING: "Running",
+    S.FINISHED: "Finished",
+    S.EVALUATED: "Evaluated",
 }
 
 
@@ -118,7 +125,12 @@ def update_campaign(
         start, end = changes.get("start", row.start), changes.get("end", row.end)
         if end < start:
             raise ValidationFailed(
-                [FieldProblem("end", end, f"a date on or after {start}")], "campaign"
+                [
+                    FieldProblem(
+                        "end", end, "a date on or after the start ({start})", args={"start": start}
+                    )
+                ],
+                "campaign",
             )
         applied = uow.apply_changes(row, changes)
         if "budget" in applied and row.budget_status != BudgetStatus.DRAFT:
@@ -214,7 +226,13 @@ def set_status(
                     FieldProblem(
                         "status",
                         to_status,
-                        f"from {row.status}: " + (", ".join(allowed) or "no further status"),
+                        "the status after {current}: {allowed}"
+                        if allowed
+                        else "no further status: this campaign is {current}",
+                        args={
+                            "current": _(STATUS_TITLES.get(row.status, row.status)),
+                            "allowed": listed(allowed),
+                        },
                     )
                 ],
                 f"campaign {row.code}",

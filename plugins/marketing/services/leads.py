@@ -49,7 +49,9 @@ def import_leads(ctx: Context, campaign_code: str, path: str | Path, dry_run: bo
             ).format(name=path.name, reason=exc)
         ) from None
     if not rows:
-        raise ValidationFailed([FieldProblem("header", "", "a header row")], path.name)
+        raise ValidationFailed(
+            [FieldProblem("header", "", "a first row naming the columns")], path.name
+        )
     header = [h.strip() for h in rows[0]]
     if "source" not in header:
         header.append("source")
@@ -59,7 +61,11 @@ def import_leads(ctx: Context, campaign_code: str, path: str | Path, dry_run: bo
     for number, row in enumerate(rows[1:], start=2):
         value = row[at].strip()
         if value and value != campaign.code:
-            problems.append(FieldProblem("source", value, f"blank or {campaign.code}", row=number))
+            problems.append(
+                FieldProblem(
+                    "source", value, "blank or {code}", row=number, args={"code": campaign.code}
+                )
+            )
         else:
             row[at] = campaign.code
     if problems:

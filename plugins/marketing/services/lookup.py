@@ -52,9 +52,11 @@ def region_id(session: Session, code: str, problems: Problems, field: str = "reg
 
 
 def user_id(session: Session, login: str, problems: Problems, field: str = "owner") -> Any:
-    found = _id_by(session, User.id, User.login, login, field, "the login of a user", problems)
+    found = _id_by(
+        session, User.id, User.login, login, field, "a salesdesk user's user name", problems
+    )
     if found is not None and not session.scalar(sa.select(User.active).where(User.id == found)):
-        problems.add(field, login, "an active user")
+        problems.add(field, login, "a user who is still active")
     return found
 
 

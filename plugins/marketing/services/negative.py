@@ -11,7 +11,7 @@ from typing import Any
 
 from core.context import Context
 from core.errors import FieldProblem, PermissionDenied, ValidationFailed
-from core.i18n import translator
+from core.i18n import listed, translator
 from core.models import Customer, Opportunity, OpportunityStatus
 from core.services.base import UnitOfWork, validate, write
 from plugins.marketing.models import ActionStatus, NegativeInfo, NegativeKind, NegativeReason
@@ -67,7 +67,10 @@ def record_lost_deal(
         raise ValidationFailed(
             [
                 FieldProblem(
-                    "reason", reason, "one of " + ", ".join(r.value for r in NegativeReason)
+                    "reason",
+                    reason,
+                    "one of {values}",
+                    args={"values": listed(r.value for r in NegativeReason)},
                 )
             ],
             "lost deal",
@@ -79,7 +82,7 @@ def record_lost_deal(
         uow.require_record(Opportunity, opportunity_id)
         if opp.status != OpportunityStatus.LOST:
             raise ValidationFailed(
-                [FieldProblem("opportunity", opportunity_id, "a lost deal")], "lost deal"
+                [FieldProblem("opportunity", opportunity_id, "a deal marked lost")], "lost deal"
             )
         customer = uow.get(Customer, opp.customer_id)
         day = (opp.closed_at or ctx.now()).date()

@@ -222,9 +222,13 @@ def _check_status_for_update(uow: UnitOfWork, units: list[UnitRow]) -> None:
                     FieldProblem(
                         "unit_price",
                         str(unit.unit_price),
-                        f"the current price of unit {unit.building}-{unit.unit_no}: it is "
-                        f"{found.status}; settle area differences on its deal",
+                        "the current price of unit {unit}: it is {status}; settle area "
+                        "differences on its deal",
                         row_no,
+                        {
+                            "unit": f"{unit.building}-{unit.unit_no}",
+                            "status": status_word(found.status),
+                        },
                     )
                 ],
                 "units",
@@ -389,7 +393,8 @@ def read_workbook(path: Path) -> list[dict[str, Any]]:
             rows += _sheet_rows(title, first, values, problems)
     except UnreadableFile as exc:  # not a workbook, missing, damaged, too big
         raise ValidationFailed(
-            [FieldProblem("file", str(path), f"an .xlsx workbook ({exc})")], "import"
+            [FieldProblem("file", str(path), "an .xlsx workbook ({reason})", args={"reason": exc})],
+            "import",
         ) from None
     if problems:
         raise ValidationFailed(problems, f"import of {Path(path).name}")

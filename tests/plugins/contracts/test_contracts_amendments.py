@@ -54,7 +54,7 @@ def test_amendment_with_its_own_approval_replaces_the_signed_version(team: dict[
     amendment = step_to(team, amendment, "submitted")
     chain = [s.role for s in services.contract_detail(rep, amendment.id).steps]
     assert chain == ["sales_manager", "finance"]
-    with pytest.raises(ValidationFailed, match="allowed from submitted"):
+    with pytest.raises(ValidationFailed, match="allowed from Submitted for approval"):
         services.sign(rep, amendment.id)
     services.approve(team["mgr"], amendment.id)
     services.approve(team["fin"], amendment.id)

@@ -194,7 +194,7 @@ def test_copy_starts_as_a_fresh_draft(team: dict[str, Any]) -> None:
     assert copy.amount == original.amount and copy.parties == original.parties
     detail = services.contract_detail(team["rep"], copy.id)
     assert detail.steps == [] and len(detail.milestones) == 2
-    with pytest.raises(ValidationFailed, match="allowed from preparation"):
+    with pytest.raises(ValidationFailed, match="allowed from Preparation"):
         services.sign(team["rep"], copy.id)
 
 

@@ -92,7 +92,7 @@ async def rep_drafts_and_submits(ctx: Any, customer_id: int) -> None:
         assert isinstance(app.screen, ContractDetailScreen)
         await pilot.press("s")  # preparation cannot be submitted yet
         await settle(pilot)
-        assert any("allowed from preparation" in m for m in messages(app))
+        assert any("allowed from Preparation" in m for m in messages(app))
         await pilot.press("t")  # move: the first allowed stage is offered by its title
         await pilot.pause()
         assert "Drafting (drafting)" in app.screen.prompt

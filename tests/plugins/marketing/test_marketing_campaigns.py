@@ -72,7 +72,7 @@ def test_status_machine_refuses_illegal_moves(mk: dict[str, Any]) -> None:
         campaigns.set_status(planner, draft.id, "running")
     row = approved_campaign(mk)
     for illegal in ("finished", "evaluated", "planned"):
-        with pytest.raises(ValidationFailed, match="from planned: running"):
+        with pytest.raises(ValidationFailed, match="the status after Planned: running"):
             campaigns.set_status(planner, row.id, illegal)
     for step in ("running", "finished", "evaluated"):
         row = campaigns.set_status(planner, row.id, step)

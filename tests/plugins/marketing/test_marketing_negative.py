@@ -113,7 +113,7 @@ def test_bad_input_is_named(register: dict[str, Any], mk: dict[str, Any]) -> Non
     assert "Customer: got 'NOPE'" in str(caught.value) and "Product: got 'NOPE'" in str(
         caught.value
     )
-    with pytest.raises(ValidationFailed, match="a lost deal"):
+    with pytest.raises(ValidationFailed, match="a deal marked lost"):
         open_deal = opportunities.create_opportunity(
             mk["rep1"],
             {"customer_id": register["lost"].customer_id, "title": "Open", "amount": "1"},
