@@ -6,6 +6,7 @@ as "rep001 may not run reports"."""
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,3 +100,53 @@ def test_the_scan_finds_an_english_refusal_and_a_login() -> None:
     ]
     tree = ast.parse('raise PermissionDenied(_("You may not run reports."))')
     assert not list(_refusals({ROOT / "x.py": tree}, {"PermissionDenied"}))
+
+
+def _catalogue(path: Path) -> set[str]:
+    """The msgids a module's words are looked up in: the core's, and its plugin's own."""
+    keys = set(json.loads((ROOT / "core/locale/zh_CN.json").read_text(encoding="utf-8")))
+    parts = path.relative_to(ROOT).parts
+    own = ROOT / "plugins" / parts[1] / "locale/zh_CN.json" if parts[0] == "plugins" else None
+    if own is not None and own.exists():
+        keys |= set(json.loads(own.read_text(encoding="utf-8")))
+    return keys
+
+
+def _expectations(trees: dict[Path, ast.Module]) -> Iterator[tuple[str, str]]:
+    """(where, what is wrong) for each FieldProblem whose ``expected`` cannot be looked
+    up: it is translated when shown (``FieldProblem.expected_text``), so it must be an
+    English msgid some catalogue has, placeholders filled from ``args``."""
+    for path, tree in trees.items():
+        keys: set[str] | None = None
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            if getattr(node.func, "id", getattr(node.func, "attr", None)) != "FieldProblem":
+                continue
+            named = {k.arg: k.value for k in node.keywords}
+            expected = node.args[2] if len(node.args) > 2 else named.get("expected")
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            if isinstance(expected, ast.JoinedStr):
+                yield where, "an f-string, which no catalogue can hold"
+            elif isinstance(expected, ast.Constant) and isinstance(expected.value, str):
+                keys = _catalogue(path) if keys is None else keys
+                if expected.value not in keys:
+                    yield where, f"{expected.value!r} is in no catalogue"
+
+
+def test_what_a_field_expects_is_in_a_catalogue() -> None:
+    bad = [f"{where}: {what}" for where, what in _expectations(_sources())]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_scan_finds_an_untranslatable_expectation() -> None:
+    tree = ast.parse(
+        'FieldProblem("mode", v, f"one of {known}")\n'
+        'FieldProblem("mode", v, "a mode no catalogue has, surely")\n'
+        'FieldProblem("region", v, "an existing region code")'
+    )
+    found = [what for _, what in _expectations({ROOT / "core/x.py": tree})]
+    assert found == [
+        "an f-string, which no catalogue can hold",
+        "'a mode no catalogue has, surely' is in no catalogue",
+    ]
