@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.errors import SalesdeskError
-from core.i18n import _
+from core.i18n import _, plural
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 # What a workbook may hold: a million rows of 16 columns (calamine keeps about 32 bytes a
@@ -291,27 +291,27 @@ class _Extent:
     def _check(self, rows: int, columns: int, *, declared: bool) -> None:
         if rows * columns <= MAX_CELLS:
             return
+        size = sheet_size(rows, columns)
         text = (
             _(
-                "{file} declares a sheet of {rows} rows x {columns} columns, more "
-                "than the {cells} cells salesdesk reads; delete the empty rows and columns "
-                "or save it as CSV."
+                "{file} declares a sheet of {size}, more than the {cells} cells salesdesk "
+                "reads; delete the empty rows and columns or save it as CSV."
             )
             if declared
             else _(
-                "{file} has a sheet reaching {rows} rows x {columns} columns, more "
-                "than the {cells} cells salesdesk reads; delete the empty rows and columns "
-                "or save it as CSV."
+                "{file} has a sheet reaching {size}, more than the {cells} cells salesdesk "
+                "reads; delete the empty rows and columns or save it as CSV."
             )
         )
-        raise UnreadableFile(
-            text.format(
-                file=self.path.name,
-                rows=f"{rows:,}",
-                columns=f"{columns:,}",
-                cells=f"{MAX_CELLS:,}",
-            )
-        )
+        raise UnreadableFile(text.format(file=self.path.name, size=size, cells=f"{MAX_CELLS:,}"))
+
+
+def sheet_size(rows: int, columns: int) -> str:
+    """ "1,048,576 rows x 16,384 columns" in the reader's words (a hostile file may
+    declare a single row of a billion columns)."""
+    tall = plural(rows, "{n} row", "{n} rows").format(n=f"{rows:,}")
+    wide = plural(columns, "{n} column", "{n} columns").format(n=f"{columns:,}")
+    return _("{rows} x {columns}").format(rows=tall, columns=wide)
 
 
 def column_number(letters: bytes | str) -> int:

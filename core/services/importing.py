@@ -35,7 +35,7 @@ from sqlmodel import col
 from core.access import require
 from core.context import Context
 from core.errors import PermissionDenied, SalesdeskError, ValidationFailed
-from core.i18n import _, labelled, listed
+from core.i18n import _, labelled, listed, plural
 from core.models import (
     Channel,
     Customer,
@@ -230,13 +230,13 @@ def _refuse_same_file(session: Session, job: _Job) -> None:
         batch_id, name, at, rows, who = earlier
         raise AlreadyImported(
             _(
-                "{file} was already imported as batch {batch} ('{name}', {rows} rows, by {who} "
+                "{file} was already imported as batch {batch} ('{name}', {rows}, by {who} "
                 "on {at}); importing it again would count it twice, so nothing was imported."
             ).format(
                 file=job.path.name,
                 batch=batch_id,
                 name=name,
-                rows=f"{rows:,}",
+                rows=plural(rows, "{n} row", "{n} rows").format(n=f"{rows:,}"),
                 who=who or _("an unknown user"),
                 at=f"{at:%Y-%m-%d %H:%M}",
             )
