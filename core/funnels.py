@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.i18n import pick
+from core.i18n import _, bracketed, listed, pick, plural
 from core.models import CustomerClass
 
 OVERRIDES_KEY = "funnel.overrides"
@@ -154,38 +154,87 @@ BASIC_FUNNEL = FunnelDefinition(
 # ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FunnelProblem:
+    """Why a funnel change is refused, in the reader's language when shown: ``expected``
+    is the English msgid (core catalogue), ``params`` fill its ``{placeholders}``."""
+
+    expected: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return _(self.expected).format(**self.params)
+
+
 class FunnelChangeRefused(ValueError):
-    """A funnel override or change that would leave the funnel (or its deals) invalid."""
+    """A funnel override or change that would leave the funnel (or its deals) invalid.
+
+    ``expected`` (an English msgid: what a valid change looks like) and ``params`` go
+    into a FieldProblem as they are; ``str()`` is the sentence in the reader's language.
+    (``params``, not ``args``: an exception's ``args`` is always a tuple.)"""
+
+    def __init__(self, expected: str, params: dict[str, object] | None = None) -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.params: dict[str, object] = dict(params or {})
+
+    def __str__(self) -> str:
+        return str(FunnelProblem(self.expected, self.params))
 
 
-def _limit(value: Any, name: str, stage_id: str) -> int | None:
+# The adjustable figures of a stage as the administrator knows them (CLI help words).
+FIELD_WORDS = {
+    "probability": "the win probability",
+    "max_days": "the days before a deal is stalled",
+    "visit_every_days": "the days between visits",
+    "respond_within_hours": "the hours to respond",
+}
+
+
+def _named(stage_id: str, stage: Stage | None) -> str:
+    """A stage the administrator typed: its title, with the id they typed beside it."""
+    return bracketed(pick(stage.title_en, stage.title_zh), stage_id) if stage else stage_id
+
+
+def _stages(stages: tuple[Stage, ...]) -> str:
+    """Stages to choose from, by title with the id to type."""
+    return listed(_named(s.id, s) for s in stages)
+
+
+def _limit(value: Any, name: str, stage: Stage) -> int | None:
     if value is None:
         return None
+    where = {"what": _(FIELD_WORDS[name]), "stage": _named(stage.id, stage), "value": value}
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise FunnelChangeRefused(
-            f"stage {stage_id}: {name} must be a whole number of days or hours, got {value!r}"
+            "a whole number for {what} at the stage {stage}, not {value}", where
         )
     try:
         number = int(value)
     except ValueError:
         raise FunnelChangeRefused(
-            f"stage {stage_id}: {name} must be a whole number, got {value!r}"
+            "a whole number for {what} at the stage {stage}, not {value}", where
         ) from None
     if number <= 0:
-        raise FunnelChangeRefused(f"stage {stage_id}: {name} must be above 0, got {number}")
+        raise FunnelChangeRefused(
+            "a whole number above 0 for {what} at the stage {stage}, not {value}",
+            {**where, "value": number},
+        )
     return number
 
 
-def _probability(value: Any, stage_id: str) -> Decimal:
+def _probability(value: Any, stage: Stage) -> Decimal:
+    where = {"stage": _named(stage.id, stage), "value": value}
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise FunnelChangeRefused(
-            f"stage {stage_id}: probability must be a number between 0 and 1, got {value!r}"
+            "a win probability between 0 and 1 for the stage {stage}, not {value}", where
         ) from None
     if not Decimal(0) <= number <= Decimal(1):
         raise FunnelChangeRefused(
-            f"stage {stage_id}: probability must be between 0 and 1, got {number}"
+            "a win probability between 0 and 1 for the stage {stage}, not {value}",
+            {**where, "value": number},
         )
     return number
 
@@ -194,28 +243,41 @@ def _stage_override(stage: Stage, values: Mapping[str, Any]) -> Stage:
     unknown = sorted(set(values) - set(STAGE_FIELDS))
     if unknown:
         raise FunnelChangeRefused(
-            f"stage {stage.id}: cannot override {', '.join(unknown)} "
-            f"(only {', '.join(STAGE_FIELDS)})"
+            "changes to {fields} of the stage {stage} only; {unknown} cannot be changed",
+            {
+                "fields": listed(_(FIELD_WORDS[name]) for name in STAGE_FIELDS),
+                "stage": _named(stage.id, stage),
+                "unknown": listed(unknown),
+            },
         )
     changes: dict[str, Any] = {}
     if "probability" in values:
         if stage.terminal:
-            raise FunnelChangeRefused(f"stage {stage.id} closes the deal: its probability is fixed")
-        changes["probability"] = _probability(values["probability"], stage.id)
+            raise FunnelChangeRefused(
+                "a stage whose probability may change: {stage} closes the deal, so its "
+                "probability is fixed",
+                {"stage": _named(stage.id, stage)},
+            )
+        changes["probability"] = _probability(values["probability"], stage)
     for name in STAGE_FIELDS[1:]:
         if name in values:
-            changes[name] = _limit(values[name], name, stage.id)
+            changes[name] = _limit(values[name], name, stage)
     return dataclasses.replace(stage, **changes)
 
 
 def apply_override(funnel: FunnelDefinition, override: Mapping[str, Any]) -> FunnelDefinition:
     """``funnel`` with a company's adjustments; FunnelChangeRefused says what is wrong."""
+    title = pick(funnel.title_en, funnel.title_zh)
     if not isinstance(override, Mapping):
-        raise FunnelChangeRefused(f"funnel {funnel.id}: expected a mapping, got {override!r}")
+        raise FunnelChangeRefused(
+            "changes to the stages of {funnel}, not {value}",
+            {"funnel": title, "value": repr(override)},
+        )
     unknown = sorted(set(override) - {"stages", "remove"})
     if unknown:
         raise FunnelChangeRefused(
-            f"funnel {funnel.id}: unknown keys {', '.join(unknown)} (expected stages, remove)"
+            "changes to the stages of {funnel} (stages, remove) only, not {unknown}",
+            {"funnel": title, "unknown": listed(unknown)},
         )
     stages_in = override.get("stages") or {}
     removed = list(override.get("remove") or [])
@@ -223,22 +285,26 @@ def apply_override(funnel: FunnelDefinition, override: Mapping[str, Any]) -> Fun
     missing = sorted((set(stages_in) | set(removed)) - known)
     if missing:
         raise FunnelChangeRefused(
-            f"funnel {funnel.id} has no stage {', '.join(missing)} "
-            f"(stages: {', '.join(s.id for s in funnel.stages)})"
+            "a stage of {funnel}: {stages}; it has no stage {missing}",
+            {"funnel": title, "stages": _stages(funnel.stages), "missing": listed(missing)},
         )
     stages = []
     for stage in funnel.stages:
         if stage.id in removed:
             if stage.terminal:
                 raise FunnelChangeRefused(
-                    f"funnel {funnel.id}: the closing stage {stage.id} cannot be removed"
+                    "an open stage to remove: {stage} closes the deal and stays in {funnel}",
+                    {"stage": _named(stage.id, stage), "funnel": title},
                 )
             continue
         stages.append(_stage_override(stage, stages_in.get(stage.id) or {}))
     changed = dataclasses.replace(funnel, stages=tuple(stages))
     problems = changed.problems()
-    if problems:
-        raise FunnelChangeRefused(f"funnel {funnel.id}: {'; '.join(problems)}")
+    if problems:  # a funnel the change leaves unusable (no open stage left)
+        raise FunnelChangeRefused(
+            "changes that leave {funnel} usable: {problems}",
+            {"funnel": title, "problems": listed(_(p) for p in problems)},
+        )
     return changed
 
 
@@ -247,7 +313,7 @@ def change_problems(
     after: FunnelDefinition,
     live: Mapping[str, int],
     mapping: Mapping[str, str],
-) -> list[str]:
+) -> list[FunnelProblem]:
     """Why changing ``before`` into ``after`` would strand open deals (empty: it is safe).
 
     ``live`` counts open deals per stage id of ``before``; ``mapping`` sends the deals of
@@ -255,19 +321,29 @@ def change_problems(
     """
     problems = []
     after_ids = {s.id for s in after.open_stages}
+    open_after = _stages(after.open_stages)
+    title = pick(after.title_en, after.title_zh)
     for stage_id, count in sorted(live.items()):
         if not count or stage_id in after_ids:
             continue
+        stage = _named(stage_id, before.stage(stage_id))
+        deals = plural(count, "{n} open deal", "{n} open deals").format(n=count)
         target = mapping.get(stage_id)
         if target is None:
             problems.append(
-                f"stage {stage_id} of funnel {before.id} still has {count} open "
-                f"deal(s): map them to one of {', '.join(sorted(after_ids))}"
+                FunnelProblem(
+                    "a stage of {funnel} to move the {deals} of {stage} to "
+                    "(it still holds them): one of {stages}",
+                    {"funnel": title, "deals": deals, "stage": stage, "stages": open_after},
+                )
             )
         elif target not in after_ids:
             problems.append(
-                f"stage {stage_id} is mapped to {target}, which is not an open "
-                f"stage of funnel {after.id}"
+                FunnelProblem(
+                    "an open stage of {funnel} for the deals of {stage}: one of "
+                    "{stages}; {target} is not one",
+                    {"funnel": title, "stage": stage, "stages": open_after, "target": target},
+                )
             )
     return problems
 
@@ -284,27 +360,50 @@ class FunnelRegistry:
         self.base = {f.id: f for f in funnels}
         self.funnels = dict(self.base)
         self.default_id = default if default in self.funnels else funnels[0].id
-        self.problems: list[str] = []
+        self.problems: list[FunnelProblem] = []
         self.apply_settings(overrides)
 
-    def apply_settings(self, overrides: Mapping[str, Any] | None) -> list[str]:
+    def apply_settings(self, overrides: Mapping[str, Any] | None) -> list[FunnelProblem]:
         """Rebuild every funnel from its definition plus ``overrides`` (the setting's
         value). A bad entry is skipped (that funnel stays as defined) and its problem kept
-        in ``problems``, so a broken setting never takes the funnels down."""
+        in ``problems`` (read in the reader's language with ``str``), so a broken setting
+        never takes the funnels down."""
         self.funnels = dict(self.base)
         self.problems = []
         if overrides and not isinstance(overrides, Mapping):
-            self.problems.append(f"{OVERRIDES_KEY}: expected a mapping of funnel ids")
+            self.problems.append(
+                FunnelProblem(
+                    "The funnel settings ({key}) are not changes per funnel; every funnel "
+                    "is used as its plugin defines it.",
+                    {"key": OVERRIDES_KEY},
+                )
+            )
             return self.problems
         for funnel_id, override in (overrides or {}).items():
             funnel = self.base.get(funnel_id)
             if funnel is None:
-                self.problems.append(f"{OVERRIDES_KEY}: no funnel '{funnel_id}' is loaded")
+                self.problems.append(
+                    FunnelProblem(
+                        "The funnel settings ({key}) change a funnel no enabled plugin "
+                        "provides ({funnel}); that change is not used.",
+                        {"key": OVERRIDES_KEY, "funnel": funnel_id},
+                    )
+                )
                 continue
             try:
                 self.funnels[funnel_id] = apply_override(funnel, override)
             except FunnelChangeRefused as exc:
-                self.problems.append(f"{OVERRIDES_KEY}: {exc}")
+                self.problems.append(
+                    FunnelProblem(
+                        "The funnel settings ({key}) for {funnel} are not used: they "
+                        "should hold {expected}.",
+                        {
+                            "key": OVERRIDES_KEY,
+                            "funnel": pick(funnel.title_en, funnel.title_zh),
+                            "expected": exc,
+                        },
+                    )
+                )
         return self.problems
 
     @property

@@ -243,7 +243,7 @@ def check_command(click_ctx: click.Context) -> None:
     ctx = _ctx(click_ctx)
     ctx.plugins.funnels  # noqa: B018
     for problem in ctx.plugins.funnels.problems:
-        click.echo(f"setting problem: {problem}")
+        click.echo(_("setting problem: {problem}").format(problem=problem))
     found = orphans(ctx)
     for o in found:
         hint = (

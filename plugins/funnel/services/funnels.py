@@ -75,7 +75,9 @@ def set_override(
     try:
         after = apply_override(base, override) if override else base
     except FunnelChangeRefused as exc:
-        raise ValidationFailed([FieldProblem(funnel_id, override, str(exc))], SUBJECT) from None
+        raise ValidationFailed(
+            [FieldProblem(funnel_id, override, exc.expected, args=exc.params)], SUBJECT
+        ) from None
     mapping = dict(mapping or {})
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
@@ -84,7 +86,8 @@ def set_override(
         problems = change_problems(before, after, live_counts(uow.session, funnel_id), mapping)
         if problems:
             raise ValidationFailed(
-                [FieldProblem("stages", funnel_id, p) for p in problems], SUBJECT
+                [FieldProblem("stages", funnel_id, p.expected, args=p.params) for p in problems],
+                SUBJECT,
             )
         _move_stages(uow, funnel_id, mapping, {s.id for s in after.open_stages})
         row = uow.session.get(CompanySetting, OVERRIDES_KEY)

@@ -52,7 +52,7 @@ def test_funnel_commands(team: Any, run: Any, salesdesk_run: Any) -> None:
     )
     assert stage.exit_code == 0 and "probability 0.15, max days 20" in stage.output
     stuck = run("admin", "remove-stage", "basic", "qualified")
-    assert stuck.exit_code == 1 and "still has 1 open deal" in stuck.output
+    assert stuck.exit_code == 1 and "the 1 open deal of Qualified (qualified)" in stuck.output
     mapped = run("admin", "remove-stage", "basic", "qualified", "--map-to", "proposal")
     assert mapped.exit_code == 0, mapped.output
     assert run("admin", "check").exit_code == 0
