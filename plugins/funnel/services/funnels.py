@@ -24,7 +24,7 @@ from core.funnels import (
     apply_override,
     change_problems,
 )
-from core.i18n import listed
+from core.i18n import bracketed, listed, pick
 from core.models import CompanySetting, CustomerClass, Opportunity, OpportunityStatus, StageChange
 from core.services.base import UnitOfWork, write
 
@@ -199,9 +199,12 @@ def map_orphans(ctx: Context, funnel_id: str, from_stage: str, to_stage: str) ->
                     "to",
                     to_stage,
                     "an open stage of {funnel}: {stages}",
-                    args={
-                        "funnel": funnel_id,
-                        "stages": listed(s.id for s in funnel.open_stages),
+                    args={  # the titles, and the ids the administrator types after --to
+                        "funnel": pick(funnel.title_en, funnel.title_zh),
+                        "stages": listed(
+                            bracketed(pick(s.title_en, s.title_zh), s.id)
+                            for s in funnel.open_stages
+                        ),
                     },
                 )
             ],

@@ -133,7 +133,7 @@ def test_deals_in_vanished_stages_are_listed_and_mapped(team: Any) -> None:
     assert [(o.funnel, o.stage, o.deals) for o in changes.orphans(team.admin)] == [
         ("b2b", "retired", 1)
     ]
-    with pytest.raises(ValidationFailed, match="an open stage of b2b"):
+    with pytest.raises(ValidationFailed, match=r"an open stage of B2B sales funnel: Lead \(lead\)"):
         changes.map_orphans(team.admin, "b2b", "retired", "won")
     assert changes.map_orphans(team.admin, "b2b", "retired", "lead") == 1
     assert changes.orphans(team.admin) == []
