@@ -557,13 +557,23 @@ def test_admin_lists_open_sessions_and_ends_one(site: Site) -> None:
         assert open_one.client.startswith("127.0.0.1:")
         await asyncio.to_thread(records.request_end, site.world.admin, open_one.id)
         await term.wait_closed(timeout=15)
-        assert b"ended by admin" in term.stderr
+        assert b"ended by Admin" in term.stderr  # the administrator by name, not login
+        # a Chinese session is told in Chinese (the reason was English: "ended by admin")
+        chinese = await Terminal.open(
+            site.port, site.user("ended2"), env={"SALESDESK_LANG": "zh_CN"}
+        )
+        await chinese.wait_for("首页")
+        (other,) = [s for s in records.list_open(site.world.admin) if s.login == "ended2"]
+        await asyncio.to_thread(records.request_end, site.world.admin, other.id)
+        await chinese.wait_closed(timeout=15)
+        said = chinese.stderr.decode()
+        assert "您的会话已结束（已被Admin结束）" in said, said
 
     run(scenario())
     (row,) = [
         s for s in records.history(site.world.admin, 50) if s.login == "ended1" and s.kind == "app"
     ]
-    assert row.ended_at is not None and row.end_reason == "ended by admin"
+    assert row.ended_at is not None and row.end_reason == "ended by Admin"
 
 
 def test_a_crashing_session_leaves_the_others_working(site: Site) -> None:
@@ -851,7 +861,7 @@ def test_two_nodes_on_one_postgresql_database(db_factory: Any, tmp_path: Path) -
             assert (listed["li"].node, listed["zhao"].node) == ("node-a", "node-b")
             await asyncio.to_thread(records.request_end, site.world.admin, listed["zhao"].id)
             await zhao.wait_closed(timeout=15)
-            assert b"ended by admin" in zhao.stderr
+            assert b"ended by Admin" in zhao.stderr
             li.press("3")
             await li.wait_for("Opportunities")  # the other node's session goes on
             await li.close()

@@ -81,7 +81,9 @@ async def test_admin_ends_an_open_session(tui_world: dict[str, Any], tmp_path: P
         assert cells(table)[0][:3] == (rep.actor.login, "app", "10.0.0.5:5000")
         await pilot.press("e")
         await settle(pilot)
-    assert records.to_end(admin.db, "n1", [session_id]) == {session_id: "ended by admin"}
+    ending = records.to_end(admin.db, "n1", [session_id])
+    assert {sid: why.words() for sid, why in ending.items()} == {session_id: "ended by Admin"}
+    assert ending[session_id].words("zh_CN") == "已被Admin结束"
 
 
 # -- users: add, change role/region/manager, deactivate (#17.2) --------------------------

@@ -219,7 +219,7 @@ def _open_counts(session: sa.orm.Session, user_id: int) -> tuple[int, int]:
     return int(total), int(mine)
 
 
-def to_end(db: Database, node: str, session_ids: list[int]) -> dict[int, str]:
+def to_end(db: Database, node: str, session_ids: list[int]) -> dict[int, Ending]:
     """Heartbeat the node's open sessions; those that must end now, with why: an admin
     asked, the user was deactivated, or the key they logged in with was removed."""
     if not session_ids:
@@ -247,16 +247,54 @@ def to_end(db: Database, node: str, session_ids: list[int]) -> dict[int, str]:
             .outerjoin(User, col(User.id) == col(ServedSession.user_id))
             .where(col(ServedSession.id).in_(session_ids))
         ).all()
-    ending: dict[int, str] = {}
+        names = _names(session, {row[2] for row in rows if row[2]})
+    ending: dict[int, Ending] = {}
     for sid, requested, by, ended, active, key in rows:
         assert sid is not None  # a stored row's primary key
         if requested is not None or ended is not None:
-            ending[sid] = f"ended by {by}" if by else "ended by an administrator"
+            ending[sid] = Ending("ended", names.get(by or "", ""))
         elif not active:
-            ending[sid] = "user deactivated"
+            ending[sid] = Ending("deactivated")
         elif not key:
-            ending[sid] = "key removed"
+            ending[sid] = Ending("key removed")
     return ending
+
+
+def _names(session: sa.orm.Session, logins: set[str]) -> dict[str, str]:
+    """The people who asked for an end, by name: the ended user reads who, not a login."""
+    if not logins:
+        return {}
+    rows = session.execute(
+        sa.select(col(User.login), col(User.display_name)).where(col(User.login).in_(logins))
+    ).all()
+    return {login: name or login for login, name in rows}
+
+
+# Why a session ends, as its user reads it (the server speaks the session's language,
+# which is not the process's): English (also kept in the history), Chinese.
+_ENDINGS = {
+    "ended": ("ended by {by}", "已被{by}结束"),
+    "ended_unnamed": ("ended by an administrator", "已被管理员结束"),
+    "deactivated": ("user deactivated", "账号已停用"),
+    "key removed": ("key removed", "登录密钥已删除"),
+}
+
+
+@dataclass(frozen=True)
+class Ending:
+    """Why the server ends a session now: ``why`` is "ended" (an administrator asked;
+    ``by`` is their name), "deactivated" or "key removed"."""
+
+    why: str
+    by: str = ""
+
+    def words(self, lang: str = "en") -> str:
+        key = "ended_unnamed" if self.why == "ended" and not self.by else self.why
+        english, chinese = _ENDINGS[key]
+        return (chinese if lang == "zh_CN" else english).format(by=self.by)
+
+    def __str__(self) -> str:
+        return self.words()
 
 
 @dataclass(frozen=True)

@@ -384,10 +384,11 @@ class Hub:
                 )
         ids = list(self.sessions)
         ending = await asyncio.to_thread(records.to_end, self.db, self.node, ids)
-        for record_id, reason in ending.items():
+        for record_id, why in ending.items():
             running = self.sessions.get(record_id)
-            if running is not None:
-                self.end(running, reason, "ended", reason=reason)
+            if running is not None:  # kept in English in the history, said in theirs
+                said = why.words(running.channel.lang)
+                self.end(running, why.words(), "ended", reason=said)
 
     # shutdown --------------------------------------------------------------------------
 
