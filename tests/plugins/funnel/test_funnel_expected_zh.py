@@ -105,7 +105,9 @@ def test_the_funnel_map_expects_in_chinese(team: Any, chinese: None) -> None:
     )
 
 
-def test_a_bad_rules_file_says_where_in_chinese(chinese: None, tmp_path: Path) -> None:
+def test_a_bad_rules_file_says_where_in_chinese(team: Any, chinese: None, tmp_path: Path) -> None:
+    # ``team`` loads the plugins, as the CLI has before it reads the file: the funnel's
+    # words are in its catalogue (alone in a worker, this test read them in English)
     broken = tmp_path / "rules.json"
     broken.write_text('[{"name": "a",\n "reps": ]', encoding="utf-8")
     text = expects(

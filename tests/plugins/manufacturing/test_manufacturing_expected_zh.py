@@ -33,7 +33,9 @@ def test_the_tolerance_expects_a_fraction_in_chinese(
     assert "between" not in refused.output and "expected" not in refused.output
 
 
-def test_a_list_of_quantities_expects_numbers_in_chinese(chinese: None) -> None:
+def test_a_list_of_quantities_expects_numbers_in_chinese(shop: Any, chinese: None) -> None:
+    # ``shop`` loads the plugins, as the app has before a form is read: the words are in
+    # the plugin's catalogue (alone in a worker, this test read them in English)
     with pytest.raises(ValidationFailed) as refused:
         decimals("3, lots", "quantity")
     text = str(refused.value)
