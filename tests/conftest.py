@@ -559,6 +559,16 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 @pytest.fixture
+def chinese() -> Iterator[None]:
+    """The test reads what a Chinese user reads (zh_CN), English again after."""
+    from core.i18n import set_lang
+
+    set_lang("zh_CN")
+    yield
+    set_lang("en")
+
+
+@pytest.fixture
 def tui_world(db_factory: DatabaseFactory) -> Iterator[dict[str, Any]]:
     """The TUI tests' fixed world (tests/tui_helpers.py ``seed``) on SQLite, in English,
     with the TUI's hook specs; ``data["world"]`` builds more records."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import asyncssh
@@ -14,7 +13,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ValidationFailed
-from core.i18n import set_lang
 from core.services import customers, keys, numbering, opportunities, users
 from core.services.base import integrity_problem, write
 
@@ -22,13 +20,6 @@ MISSING_ID = 987654
 # English left in what a Chinese refusal expects: the code's phrases ("one of", "a field
 # of", "an open stage of"), which a reverted message shows after 应为
 ENGLISH = re.compile(r"\b(one of|of|expected|got|an?|no|not|at least|why)\b")
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def refused(call: Any, *args: Any, **kw: Any) -> str:
@@ -43,7 +34,7 @@ def public_key() -> str:
     return asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
 
 
-def test_user_refusals_name_roles_and_fields_in_chinese(world: Any, zh: None) -> None:
+def test_user_refusals_name_roles_and_fields_in_chinese(world: Any, chinese: None) -> None:
     world.user("rep1", "sales_rep", region="EAST")
     taken = {"login": "rep1", "display_name": "钱立", "roles": ["sales_rep"]}
     assert refused(users.add_user, world.admin, taken).endswith("应为 尚无用户使用的登录名")
@@ -60,7 +51,7 @@ def test_user_refusals_name_roles_and_fields_in_chinese(world: Any, zh: None) ->
     assert region.endswith("应为 已有的区域")
 
 
-def test_deal_refusals_name_the_funnel_and_its_stages_by_title(world: Any, zh: None) -> None:
+def test_deal_refusals_name_the_funnel_and_its_stages_by_title(world: Any, chinese: None) -> None:
     funnel = world.runtime.plugins.funnels.default
     rep = world.user("rep1", "sales_rep", region="EAST")
     customer = world.customer(rep)
@@ -84,7 +75,7 @@ def test_deal_refusals_name_the_funnel_and_its_stages_by_title(world: Any, zh: N
     assert closed == "请更正：状态：填的是 '成交'，应为 进行中的商机；此商机已结束"
 
 
-def test_numbering_customer_and_key_refusals_read_in_chinese(world: Any, zh: None) -> None:
+def test_numbering_customer_and_key_refusals_read_in_chinese(world: Any, chinese: None) -> None:
     ht = numbering.NumberingRule(prefix="HT", width=5)
     on = dt.date(2026, 3, 5)
     write(world.admin, lambda uow: numbering.next_number(uow, "contract", on=on, default=ht))
@@ -109,7 +100,7 @@ def test_numbering_customer_and_key_refusals_read_in_chinese(world: Any, zh: Non
     )
 
 
-def test_a_race_the_checks_missed_reads_in_chinese(zh: None) -> None:
+def test_a_race_the_checks_missed_reads_in_chinese(chinese: None) -> None:
     def failed(message: str) -> str:
         said = str(integrity_problem(IntegrityError("INSERT", {}, Exception(message))))
         assert not ENGLISH.search(said.split("应为 ", 1)[1]), said

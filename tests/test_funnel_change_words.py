@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,19 +22,11 @@ from core.funnels import (
     apply_override,
     change_problems,
 )
-from core.i18n import set_lang
 from core.models import Opportunity
 from plugins.funnel.services.funnels import set_override
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGLISH = ("stage ", "funnel", "must be", "still has", "open deal", "expected", "got ")
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def no_english(text: str) -> None:

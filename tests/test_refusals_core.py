@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ import pytest
 from core.errors import NotFound, PermissionDenied, SalesdeskError
 from core.exports import ExportCancelled, export_report
 from core.forms import submit_form
-from core.i18n import set_lang
 from core.models import SalesLine, User
 from core.models_summary import SalesSumRepMonth
 from core.reports import ReportResult, Table, drill_report, run_report
@@ -26,15 +24,6 @@ from core.services import customers
 from core.summaries import SummaryOverflow, check_totals
 
 LATIN = re.compile(r"[A-Za-z]{4,}")  # an English word (codes and names here are shorter)
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_lang("zh_CN")
-    try:
-        yield
-    finally:
-        set_lang("en")
 
 
 def person(world: Any, login: str, roles: list[str], name: str, active: bool = True) -> Any:
@@ -50,7 +39,7 @@ def refusal(exc: pytest.ExceptionInfo[SalesdeskError], *logins: str) -> str:
     return text
 
 
-def test_a_customer_outside_ones_own_is_refused_in_chinese(world: Any, zh: None) -> None:
+def test_a_customer_outside_ones_own_is_refused_in_chinese(world: Any, chinese: None) -> None:
     rep = person(world, "rep_wxm", ["sales_rep"], "吴雪梅")
     other = person(world, "rep_zw", ["sales_rep"], "张伟")
     theirs = world.customer(owner=other, code="C77", name="远方贸易")
@@ -61,7 +50,7 @@ def test_a_customer_outside_ones_own_is_refused_in_chinese(world: Any, zh: None)
     assert str(theirs.id) not in text and not LATIN.search(text)
 
 
-def test_a_missing_permission_names_the_roles_by_title(world: Any, zh: None) -> None:
+def test_a_missing_permission_names_the_roles_by_title(world: Any, chinese: None) -> None:
     rep = person(world, "rep_wxm", ["sales_rep"], "吴雪梅")
     other = person(world, "rep_zw", ["sales_rep"], "张伟")
     lead = world.customer(owner=rep, code="C78")
@@ -70,7 +59,7 @@ def test_a_missing_permission_names_the_roles_by_title(world: Any, zh: None) -> 
     assert refusal(info, "rep_wxm", "sales_rep") == "您无权分配客户。您的角色：业务员。"
 
 
-def test_reports_refuse_the_deactivated_and_those_without_a_role(world: Any, zh: None) -> None:
+def test_reports_refuse_the_deactivated_and_those_without_a_role(world: Any, chinese: None) -> None:
     gone = person(world, "old_rep", ["sales_rep"], "李娜", active=False)
     with pytest.raises(PermissionDenied) as info:
         run_report(gone, "price_list", {})
@@ -84,7 +73,7 @@ def test_reports_refuse_the_deactivated_and_those_without_a_role(world: Any, zh:
     assert refusal(info, "temp_x") == "您无权新建客户：您还没有任何角色，请联系管理员。"
 
 
-def test_unknown_reports_forms_and_drill_downs(world: Any, zh: None) -> None:
+def test_unknown_reports_forms_and_drill_downs(world: Any, chinese: None) -> None:
     with pytest.raises(NotFound) as info:
         run_report(world.admin, "nope", {})
     text = str(info.value)
@@ -101,7 +90,7 @@ def result() -> ReportResult:
     return ReportResult("demo", "Demo", "演示", {}, [Table("t", "T", "表", [], [("a",)])])
 
 
-def test_export_refusals_read_in_chinese(world: Any, zh: None, tmp_path: Path) -> None:
+def test_export_refusals_read_in_chinese(world: Any, chinese: None, tmp_path: Path) -> None:
     with pytest.raises(NotFound) as info:
         export_report(world.admin, result(), "odt", tmp_path / "r.odt")
     assert str(info.value).startswith("没有导出格式“odt”；现有的格式：xlsx、csv")
@@ -116,7 +105,7 @@ def test_export_refusals_read_in_chinese(world: Any, zh: None, tmp_path: Path) -
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_overflowing_total_names_the_rep_by_name(world: Any, zh: None) -> None:
+def test_an_overflowing_total_names_the_rep_by_name(world: Any, chinese: None) -> None:
     rep = person(world, "rep_wxm", ["sales_rep"], "吴雪梅")
     month = dt.date(2026, 1, 1)
     world.insert(SalesSumRepMonth(month=month, rep_id=rep.actor.id, amount=Decimal(10**15)))

@@ -5,22 +5,13 @@ left, no login, no stage id where a title is known."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from contracts_helpers import at_stage, draft
 
 from core.errors import ValidationFailed
-from core.i18n import set_lang
 from plugins.contracts import services
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def refused(call: Any, *absent: str) -> str:
@@ -34,7 +25,7 @@ def refused(call: Any, *absent: str) -> str:
 
 
 @pytest.mark.salesdesk_sqlite_only
-def test_moves_name_the_stages_by_title(team: dict[str, Any], zh: None) -> None:
+def test_moves_name_the_stages_by_title(team: dict[str, Any], chinese: None) -> None:
     contract = at_stage(team, "preparation")
     text = refused(lambda: services.sign(team["rep"], contract.id), "rep")
     assert "从准备可转到的阶段：制作（drafting）、已取消（cancelled）" in text
@@ -45,7 +36,7 @@ def test_moves_name_the_stages_by_title(team: dict[str, Any], zh: None) -> None:
 
 
 @pytest.mark.salesdesk_sqlite_only
-def test_a_control_node_and_milestones_in_chinese(team: dict[str, Any], zh: None) -> None:
+def test_a_control_node_and_milestones_in_chinese(team: dict[str, Any], chinese: None) -> None:
     contract = at_stage(team, "planning", end_date=None)
     text = refused(lambda: services.transition(team["rep"], contract.id, "in_execution"))
     assert "离开组织规划前须由销售经理确认“实施计划确认”" in text
@@ -59,7 +50,7 @@ def test_a_control_node_and_milestones_in_chinese(team: dict[str, Any], zh: None
 
 
 @pytest.mark.salesdesk_sqlite_only
-def test_a_deal_of_another_customer_names_the_customer(team: dict[str, Any], zh: None) -> None:
+def test_a_deal_of_another_customer_names_the_customer(team: dict[str, Any], chinese: None) -> None:
     world = team["world"]
     other = world.customer(owner=team["rep"], region="EAST", name="Beta Works")
     deal = world.opportunity(other, owner=team["rep"], title="Beta gears")
@@ -70,7 +61,7 @@ def test_a_deal_of_another_customer_names_the_customer(team: dict[str, Any], zh:
 
 
 @pytest.mark.salesdesk_sqlite_only
-def test_the_administrators_definitions_in_chinese(team: dict[str, Any], zh: None) -> None:
+def test_the_administrators_definitions_in_chinese(team: dict[str, Any], chinese: None) -> None:
     admin = team["admin"]
     bad_machine = {
         "stages": [{"id": "draft"}, {"id": "draft"}, {}],

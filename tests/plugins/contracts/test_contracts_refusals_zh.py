@@ -3,22 +3,13 @@ titles, a contract by its number; never a login, a role code or English."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from contracts_helpers import at_stage, draft
 
 from core.errors import NotFound, PermissionDenied
-from core.i18n import set_lang
 from plugins.contracts import services
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def refusal(exc: pytest.ExceptionInfo[Any], *logins: str) -> str:
@@ -30,7 +21,9 @@ def refusal(exc: pytest.ExceptionInfo[Any], *logins: str) -> str:
 
 
 @pytest.mark.salesdesk_sqlite_only
-def test_approver_refusals_in_chinese(team: dict[str, Any], salesdesk_world: Any, zh: None) -> None:
+def test_approver_refusals_in_chinese(
+    team: dict[str, Any], salesdesk_world: Any, chinese: None
+) -> None:
     contract = at_stage(team, "submitted", amount="300000.00")
     with pytest.raises(PermissionDenied) as own:
         services.approve(team["rep"], contract.id)
@@ -52,7 +45,7 @@ def test_approver_refusals_in_chinese(team: dict[str, Any], salesdesk_world: Any
 
 
 @pytest.mark.salesdesk_sqlite_only
-def test_writer_refusals_in_chinese(team: dict[str, Any], zh: None) -> None:
+def test_writer_refusals_in_chinese(team: dict[str, Any], chinese: None) -> None:
     contract = draft(team)
     with pytest.raises(PermissionDenied) as writer:
         services.transition(team["fin"], contract.id, "drafting")
@@ -73,7 +66,7 @@ def test_writer_refusals_in_chinese(team: dict[str, Any], zh: None) -> None:
 
 
 @pytest.mark.salesdesk_sqlite_only
-def test_sign_off_refusal_in_chinese(team: dict[str, Any], zh: None) -> None:
+def test_sign_off_refusal_in_chinese(team: dict[str, Any], chinese: None) -> None:
     contract = at_stage(team, "planning", end_date=None)
     with pytest.raises(PermissionDenied) as node:
         services.sign_off(team["rep"], contract.id, "kickoff")

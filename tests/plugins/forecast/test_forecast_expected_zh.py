@@ -5,34 +5,15 @@ shown (an f-string or joined text never was), and says what a person types or pi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import pytest
+from refusal_helpers import expects
 
-from core.errors import ValidationFailed
-from core.i18n import set_lang
 from plugins.forecast.services import targets as svc
 from plugins.forecast.services.evaluation import evaluate
 from plugins.forecast.services.forecasting import run_forecast
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
-
-
-def expects(call: Callable[[], object], chinese: str, english: str) -> str:
-    """The refusal of ``call``: its expectation in Chinese, not in English."""
-    with pytest.raises(ValidationFailed) as refused:
-        call()
-    text = str(refused.value)
-    assert chinese in text, text
-    assert english not in text and "expected" not in text, text
-    return text
 
 
 def _forecast(sales: Any, by: str = "company", **options: Any) -> Callable[[], object]:

@@ -5,23 +5,14 @@ it; never a login, a role code, a database id the user did not type, or English.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from core.errors import NotFound, PermissionDenied
-from core.i18n import set_lang
 from core.reports import run_report
 from core.services.company import set_setting
 from plugins.forecast.services import targets as svc
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def refusal(exc: pytest.ExceptionInfo[Any], *logins: str) -> str:
@@ -42,7 +33,7 @@ def _draft(who: Any) -> Any:
     )
 
 
-def test_approval_refusals_in_chinese(sales: Any, zh: None) -> None:
+def test_approval_refusals_in_chinese(sales: Any, chinese: None) -> None:
     a = _draft(sales.mgr).allocation
     with pytest.raises(PermissionDenied) as drafter:
         svc.approve_allocation(sales.mgr, a.id, a.version)
@@ -57,7 +48,7 @@ def test_approval_refusals_in_chinese(sales: Any, zh: None) -> None:
     )
 
 
-def test_reading_refusals_in_chinese(sales: Any, zh: None) -> None:
+def test_reading_refusals_in_chinese(sales: Any, chinese: None) -> None:
     a = _draft(sales.planner).allocation
     with pytest.raises(PermissionDenied) as rep:
         svc.get_allocation(sales.rep_n, a.id)
@@ -75,7 +66,7 @@ def test_reading_refusals_in_chinese(sales: Any, zh: None) -> None:
     )
 
 
-def test_forecast_report_refusals_in_chinese(sales: Any, zh: None) -> None:
+def test_forecast_report_refusals_in_chinese(sales: Any, chinese: None) -> None:
     with pytest.raises(NotFound) as none_yet:
         run_report(sales.mgr, "forecast", {})
     assert refusal(none_yet).startswith("尚未运行过预测：请在“销售预测”界面")

@@ -6,34 +6,14 @@ names a rep by name, never by login."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from refusal_helpers import expects
 
-from core.errors import ValidationFailed
-from core.i18n import set_lang
 from core.services import users
 from plugins.funnel.cli import _json
 from plugins.funnel.services import funnels, leads, pool
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
-
-
-def expects(call: Callable[[], object], chinese: str, english: str) -> str:
-    """The refusal of ``call``: its expectation in Chinese, not in English."""
-    with pytest.raises(ValidationFailed) as refused:
-        call()
-    text = str(refused.value)
-    assert chinese in text, text
-    assert english not in text and "expected" not in text, text
-    return text
 
 
 def test_pool_refusals_expect_in_chinese(team: Any, chinese: None) -> None:

@@ -4,7 +4,6 @@ their database ids."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,13 +12,6 @@ from core.errors import NotFound
 from core.i18n import set_lang
 from core.reports import drill_report, run_report
 from plugins.funnel.services import leads, pool
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def _refusal(call: Any) -> str:

@@ -4,23 +4,14 @@ order-to-cash refusals, which name a line by its product, never by its database 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from mfg_helpers import line_ids
 
 from core.errors import ValidationFailed
-from core.i18n import set_lang
 from plugins.manufacturing.services import documents, queries
 from plugins.manufacturing.views import decimals
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 @pytest.mark.salesdesk_sqlite_only

@@ -4,7 +4,6 @@ user name; no English left and no login."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +11,7 @@ import pytest
 from marketing_helpers import approved_campaign
 
 from core.errors import ValidationFailed
-from core.i18n import set_lang
 from plugins.marketing.services import campaigns, leads, negative
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def refused(call: Any, *absent: str) -> str:
@@ -33,7 +24,7 @@ def refused(call: Any, *absent: str) -> str:
     return text
 
 
-def test_campaign_refusals_in_chinese(mk: dict[str, Any], zh: None) -> None:
+def test_campaign_refusals_in_chinese(mk: dict[str, Any], chinese: None) -> None:
     planner = mk["planner"]
     row = approved_campaign(mk)
     text = refused(lambda: campaigns.set_status(planner, row.id, "finished"))
@@ -53,7 +44,7 @@ def test_campaign_refusals_in_chinese(mk: dict[str, Any], zh: None) -> None:
 
 
 def test_lead_sources_and_lost_deals_in_chinese(
-    mk: dict[str, Any], salesdesk_world: Any, tmp_path: Path, zh: None
+    mk: dict[str, Any], salesdesk_world: Any, tmp_path: Path, chinese: None
 ) -> None:
     approved_campaign(mk)
     file = tmp_path / "leads.csv"

@@ -3,14 +3,12 @@ or segment by the code the user typed, a file by its name; never a login or Engl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.errors import NotFound, PermissionDenied, SalesdeskError, ValidationFailed
-from core.i18n import set_lang
 from core.reports import run_report
 from plugins.marketing.services import campaigns, leads, negative
 
@@ -24,13 +22,6 @@ PLAN = {
 }
 
 
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
-
-
 def refusal(exc: pytest.ExceptionInfo[Any], *logins: str) -> str:
     text = str(exc.value)
     for word in (*logins, "may not", "campaign", "there is no", "segment", "cannot"):
@@ -38,7 +29,7 @@ def refusal(exc: pytest.ExceptionInfo[Any], *logins: str) -> str:
     return text
 
 
-def test_budget_and_money_refusals_in_chinese(mk: dict[str, Any], zh: None) -> None:
+def test_budget_and_money_refusals_in_chinese(mk: dict[str, Any], chinese: None) -> None:
     row = campaigns.create_campaign(mk["boss"], PLAN)
     campaigns.submit_budget(mk["boss"], row.id)
     with pytest.raises(PermissionDenied) as own:
@@ -54,7 +45,7 @@ def test_budget_and_money_refusals_in_chinese(mk: dict[str, Any], zh: None) -> N
     assert refusal(gone) == "该活动已不存在，可能已被删除。请重新打开列表。"
 
 
-def test_unknown_codes_in_chinese(mk: dict[str, Any], zh: None) -> None:
+def test_unknown_codes_in_chinese(mk: dict[str, Any], chinese: None) -> None:
     with pytest.raises(NotFound) as typed:
         campaigns.find_campaign(mk["boss"], "NOPE26")
     assert refusal(typed) == "没有编码为“NOPE26”的活动。"
@@ -67,7 +58,7 @@ def test_unknown_codes_in_chinese(mk: dict[str, Any], zh: None) -> None:
 
 
 def test_read_only_owner_may_not_close_in_chinese(
-    salesdesk_world: Any, mk: dict[str, Any], zh: None
+    salesdesk_world: Any, mk: dict[str, Any], chinese: None
 ) -> None:
     owner = salesdesk_world.user("zz_exec01", "executive")  # read-only
     move = negative.record_negative(
@@ -92,7 +83,7 @@ def test_read_only_owner_may_not_close_in_chinese(
     assert refusal(closed, "zz_exec01") == "您无权关闭此改善措施：您的权限为只读。"
 
 
-def test_lead_file_refusals_in_chinese(mk: dict[str, Any], tmp_path: Path, zh: None) -> None:
+def test_lead_file_refusals_in_chinese(mk: dict[str, Any], tmp_path: Path, chinese: None) -> None:
     campaigns.create_campaign(mk["boss"], PLAN)
     text = tmp_path / "leads.txt"
     text.write_text("code,name\n", encoding="utf-8")
@@ -106,7 +97,7 @@ def test_lead_file_refusals_in_chinese(mk: dict[str, Any], tmp_path: Path, zh: N
     assert refusal(encoding) == ("leads.csv 并非全部为 UTF-8 文本；请将整个文件另存为 CSV UTF-8。")
 
 
-def test_unknown_product_and_channel_codes_in_chinese(mk: dict[str, Any], zh: None) -> None:
+def test_unknown_product_and_channel_codes_in_chinese(mk: dict[str, Any], chinese: None) -> None:
     with pytest.raises(ValidationFailed) as err:
         campaigns.create_campaign(mk["boss"], {**PLAN, "products": ["NOPR"], "channels": ["NOCH"]})
     text = str(err.value)

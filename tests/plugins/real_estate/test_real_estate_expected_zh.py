@@ -4,7 +4,6 @@ people know it by; no English left."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +11,8 @@ import pytest
 from re_helpers import unit_rows
 
 from core.errors import ValidationFailed
-from core.i18n import set_lang
 from core.reports import run_report
 from plugins.real_estate.services import control, masterdata
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def refused(call: Any) -> str:

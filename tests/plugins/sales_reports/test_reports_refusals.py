@@ -4,7 +4,6 @@ salesperson never by their login."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,13 +19,6 @@ PARAMS = {"as_of": str(AS_OF)}
 @pytest.fixture
 def sw(salesdesk_world: Any) -> Any:
     return build(salesdesk_world)
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_lang("zh_CN")
-    yield
-    set_lang("en")
 
 
 def _refusal(call: Any) -> str:
