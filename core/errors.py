@@ -159,9 +159,15 @@ def record_noun(model: type) -> tuple[str, str] | None:
 class UnknownUser(SalesdeskError):
     def __init__(self, login: str) -> None:
         self.login = login
+        from core.i18n import _
+
+        # the reader's own login: the administrator needs it for the command
         super().__init__(
-            f"There is no active salesdesk user for the login '{login}'. Ask an administrator "
-            f'to run: salesdesk users add {login} --name "Your Name" --role sales_rep'
+            _(
+                "There is no active salesdesk user for the login '{login}'. Ask an "
+                'administrator to run: salesdesk users add {login} --name "Your Name" '
+                "--role sales_rep"
+            ).format(login=login)
         )
 
 

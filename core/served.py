@@ -42,7 +42,9 @@ _bound_user_id: int | None = None
 
 class BadTicket(SalesdeskError):
     def __init__(self) -> None:
-        super().__init__("this session was not started by the salesdesk server")
+        from core.i18n import _
+
+        super().__init__(_("This session was not started by the salesdesk server."))
 
 
 @dataclass(frozen=True)

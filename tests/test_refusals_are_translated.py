@@ -29,9 +29,9 @@ def _sources() -> dict[Path, ast.Module]:
     return {path: ast.parse(path.read_text(encoding="utf-8")) for path in files}
 
 
-def _error_classes(trees: dict[Path, ast.Module]) -> set[str]:
-    """SalesdeskError and every class that derives from it, by name, across the sources."""
-    found = {"SalesdeskError"}
+def _error_classes(trees: dict[Path, ast.Module], roots: set[str] | None = None) -> set[str]:
+    """``roots`` (SalesdeskError) and every class that derives from them, by name."""
+    found = set(roots or {"SalesdeskError"})
     grew = True
     while grew:
         grew = False
@@ -81,11 +81,32 @@ def _refusals(trees: dict[Path, ast.Module], errors: set[str]) -> Iterator[tuple
                 yield where, "names a login"
 
 
+def _sentences_made_by_errors(
+    trees: dict[Path, ast.Module], errors: set[str]
+) -> Iterator[tuple[str, str]]:
+    """An error class that builds its own sentence (``super().__init__(...)``)."""
+    for path, tree in trees.items():
+        for cls in ast.walk(tree):
+            if not isinstance(cls, ast.ClassDef) or cls.name not in errors:
+                continue
+            for node in ast.walk(cls):
+                func = node.func if isinstance(node, ast.Call) else None
+                made_by_super = (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "__init__"
+                    and isinstance(func.value, ast.Call)
+                    and getattr(func.value.func, "id", None) == "super"
+                )
+                if made_by_super and node.args and _is_untranslated(node.args[0]):
+                    yield f"{path.relative_to(ROOT)}:{node.lineno} {cls.name}", "not translated"
+
+
 def test_every_refusal_is_translated_and_names_no_login() -> None:
     trees = _sources()
-    errors = _error_classes(trees) - NOT_A_SENTENCE - FOR_DEVELOPERS
+    errors = _error_classes(trees) - _error_classes(trees, NOT_A_SENTENCE) - FOR_DEVELOPERS
     assert {"NotFound", "PermissionDenied", "Refused"} <= errors  # the scan sees the errors
-    bad = [f"{where}: {what}" for where, what in _refusals(trees, errors)]
+    found = [*_refusals(trees, errors), *_sentences_made_by_errors(trees, errors)]
+    bad = [f"{where}: {what}" for where, what in found]
     assert not bad, "\n".join(bad)
 
 

@@ -128,3 +128,12 @@ def test_the_catalogue_covers_these_modules() -> None:
     names = ("access", "reports", "report_kit", "forms", "exports", "summaries", "errors")
     missing = strings_in([root / f"{name}.py" for name in names]) - set(catalog("zh_CN"))
     assert not missing, f"add these to core/locale/zh_CN.json: {sorted(missing)}"
+
+
+def test_an_unknown_user_is_told_in_chinese_what_to_ask_for(chinese: None) -> None:
+    """Its own login is named: the administrator needs it for the command quoted."""
+    from core.errors import UnknownUser
+
+    said = str(UnknownUser("nobody"))
+    assert said.startswith("没有登录名为“nobody”的在用 salesdesk 用户。"), said
+    assert "salesdesk users add nobody" in said and "Ask an" not in said, said
