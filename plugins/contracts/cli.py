@@ -65,8 +65,9 @@ def decide(click_ctx: click.Context, contract_id: int, decision: str, comment: s
     with ctx.reading() as session:
         stage = machine_of(session).title(contract.stage, current_lang())
     done = (
-        _("{number}: approved by {login}; now {stage}")
+        _("{number}: approved by {name}; now {stage}")
         if decision == "approve"
-        else _("{number}: rejected by {login}; now {stage}")
+        else _("{number}: rejected by {name}; now {stage}")
     )
-    click.echo(done.format(number=contract.number, login=ctx.actor.login, stage=stage))
+    name = ctx.actor.display_name or ctx.actor.login  # people by name, not login
+    click.echo(done.format(number=contract.number, name=name, stage=stage))

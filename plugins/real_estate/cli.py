@@ -71,11 +71,11 @@ def approve_command(click_ctx: click.Context, kind: str, record_id: int) -> None
     else:
         prices.approve_price_list(ctx, record_id)
     done = (
-        _("change {id} approved by {login}")
+        _("change {id} approved by {name}")
         if kind == "change"
-        else _("price list {id} approved by {login}")
+        else _("price list {id} approved by {name}")
     )
-    click.echo(done.format(id=record_id, login=ctx.actor.login))
+    click.echo(done.format(id=record_id, name=ctx.actor.display_name or ctx.actor.login))
 
 
 COMMANDS = [real_estate]

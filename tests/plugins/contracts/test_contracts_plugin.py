@@ -62,7 +62,7 @@ def test_cli_lists_waiting_and_decides(team: dict[str, Any], salesdesk_run: Any)
     assert "step 1 (sales_manager)" in run("mgr", "waiting").output
     done = run("mgr", "decide", str(contract.id), "approve")
     # the stage by its title, as the screens name it
-    assert done.exit_code == 0 and "approved by mgr; now Approved" in done.output, done.output
+    assert done.exit_code == 0 and "approved by Mgr; now Approved" in done.output, done.output
     assert services.get_contract(team["rep"], contract.id).stage == "approved"
 
 

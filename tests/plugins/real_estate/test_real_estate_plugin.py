@@ -134,7 +134,7 @@ def test_cli_imports_lists_and_approves(
     assert refused.exit_code == 1 and "may not" in refused.output
     assert "change 1" in run("senior", "pending").output
     done = run("senior", "approve", "change", "1")
-    assert done.exit_code == 0 and "approved by senior" in done.output
+    assert done.exit_code == 0 and "approved by Senior" in done.output
     assert "Nothing is waiting" in run("senior", "pending").output
 
 
