@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from core.i18n import translator
+from core.i18n import plural, translator
 from core.plugin_cli import acting_context as _ctx
 from core.plugin_cli import friendly
 
@@ -247,11 +247,13 @@ def check_command(click_ctx: click.Context) -> None:
     found = orphans(ctx)
     for o in found:
         hint = (
-            f"map with 'salesdesk funnel map {o.funnel} {o.stage} STAGE'"
+            _("move them with 'salesdesk funnel map {funnel} {stage} STAGE'")
             if o.known_funnel
-            else "its funnel is not loaded (plugin off?)"
-        )
-        click.echo(f"{o.funnel}.{o.stage}: {o.deals} open deal(s); {hint}")
+            else _("their funnel is not loaded (is its plugin switched off?)")
+        ).format(funnel=o.funnel, stage=o.stage)
+        deals = plural(o.deals, "{n} open deal", "{n} open deals", _).format(n=o.deals)
+        where = f"{o.funnel}.{o.stage}"
+        click.echo(_("{where}: {deals}; {hint}").format(where=where, deals=deals, hint=hint))
     if found:
         sys.exit(1)
     click.echo(_("every open deal is in a stage of a loaded funnel"))

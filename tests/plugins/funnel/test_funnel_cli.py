@@ -76,3 +76,41 @@ def test_funnel_summaries_read_in_chinese(team: Any, run: Any, salesdesk_run: An
     assert reclaimed == "已完成：提醒 0 个，告知经理 0 个，收回 1 个", reclaimed
     assert due.endswith("项待办"), due
     assert checked == "所有在谈商机都处于已加载漏斗的阶段中", checked
+
+
+@pytest.mark.salesdesk_sqlite_only
+def test_check_lists_stranded_deals_in_the_readers_words(team: Any, run: Any) -> None:
+    """`funnel check` printed "b2b.retired: 1 open deal(s); map with ..." on a Chinese
+    terminal too: the count and the advice are now worded and translated."""
+    from decimal import Decimal
+
+    from core.i18n import set_lang
+    from core.models import Opportunity
+
+    customer = team.customer(team.r1, "N")
+    team.insert(
+        Opportunity(
+            customer_id=customer.id,
+            title="d",
+            funnel="b2b",
+            stage="retired",  # a stage the funnel does not have
+            amount=Decimal("10"),
+            owner_id=team.r1.actor.id,
+            stage_entered_at=team.clock(),
+            created_at=team.clock(),
+        )
+    )
+    english = run("admin", "check")
+    assert english.exit_code == 1, english.output
+    assert "b2b.retired: 1 open deal; move them with 'salesdesk funnel map b2b retired" in (
+        english.output
+    )
+    set_lang("zh_CN")
+    try:
+        chinese = run("admin", "check").output
+    finally:
+        set_lang("en")
+    # the codes as typed, the words and the punctuation the reader's
+    assert "b2b.retired：1 个在谈商机；请用 'salesdesk funnel map b2b retired 阶段' 移走" in (
+        chinese
+    ), chinese
