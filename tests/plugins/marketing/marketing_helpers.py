@@ -13,6 +13,16 @@ from typing import Any
 
 from plugins.marketing.services import campaigns
 
+# A campaign planned for April: the form as the planner fills it in.
+PLAN = {
+    "name": "Expo",
+    "code": "EXPO26",
+    "kind": "exhibition",
+    "start": "2026-04-01",
+    "end": "2026-04-03",
+    "budget": "5000",
+}
+
 
 def make_team(world: Any) -> dict[str, Any]:
     """Marketing staff (planner), two marketing managers, a sales manager and two reps."""

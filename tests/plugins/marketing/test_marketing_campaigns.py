@@ -8,21 +8,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from marketing_helpers import approved_campaign
+from marketing_helpers import PLAN, approved_campaign
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.models import AuditEntry
 from core.reports import drill_report, run_report
 from plugins.marketing.services import campaigns
-
-PLAN = {
-    "name": "Expo",
-    "code": "EXPO26",
-    "kind": "exhibition",
-    "start": "2026-04-01",
-    "end": "2026-04-03",
-    "budget": "5000",
-}
 
 
 def test_requester_cannot_approve_own_budget(salesdesk_world: Any, mk: dict[str, Any]) -> None:

@@ -7,19 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from marketing_helpers import PLAN
 
 from core.errors import NotFound, PermissionDenied, SalesdeskError, ValidationFailed
 from core.reports import run_report
 from plugins.marketing.services import campaigns, leads, negative
-
-PLAN = {
-    "name": "Expo",
-    "code": "EXPO26",
-    "kind": "exhibition",
-    "start": "2026-04-01",
-    "end": "2026-04-03",
-    "budget": "5000",
-}
 
 
 def refusal(exc: pytest.ExceptionInfo[Any], *logins: str) -> str:
